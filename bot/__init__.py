@@ -1,0 +1,1 @@
+"""Buyer-support bot: services, channels and the composition root."""

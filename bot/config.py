@@ -1,0 +1,83 @@
+"""One typed settings object, read from the environment and `.env`.
+
+Nothing here is computed at import time: `Settings()` is built once by the
+composition root (`bot.app`) and handed to whatever needs a value.  Services never
+read settings themselves; they get plain values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Telegram
+    bot_token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather. Unset: only `demo` can run."
+    )
+    telegram_api_url: str | None = Field(
+        default=None,
+        description="Base URL of a self-hosted Bot API server (or the local emulator).",
+    )
+    bot_framework: Literal["aiogram", "ptb"] = Field(
+        default="aiogram", description="Which Telegram library drives the bot."
+    )
+    bot_username: str | None = Field(
+        default=None, description="Bot username for deep links; asked from getMe when unset."
+    )
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/bot.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
+    )
+    media_dir: Path = Field(default=Path("data/media"), description="Where claim photos live.")
+
+    # People
+    staff_chat_id: int | None = Field(
+        default=None, description="Supergroup (with topics) whose members are support staff."
+    )
+
+    # Answers
+    llm_model: str | None = Field(
+        default=None,
+        description="LangChain model id such as openai:gpt-4o-mini; unset = offline answers.",
+    )
+    knowledge_dir: Path | None = Field(
+        default=None,
+        description="Folder of shop policy Markdown files; unset = the bundled sample policies.",
+    )
+
+    # Webhook (polling is used when webhook_url is unset)
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL for updates.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
+    webhook_host: str = Field(default="0.0.0.0", description="Address the webhook server binds.")
+    webhook_port: int = Field(default=8080, description="Port the webhook server binds.")
+
+    # Security and operations
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs order deep links and seller invites; unset = derived "
+        "from BOT_TOKEN, or a per-database random key for the offline demo.",
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+    log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

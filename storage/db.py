@@ -1,0 +1,64 @@
+"""Engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option a read-only unit of work sets so SQLite starts a DEFERRED (shared)
+# transaction instead of taking the write lock.
+SQLITE_BEGIN_OPTION = "sqlite_begin_mode"
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Build the async engine.  SQLite gets WAL, foreign keys and a busy timeout on every
+    connection, so several readers and one writer (bot + deadline job + CLI) coexist."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN until the first write, which
+        # lets two transactions read the same row and both write.  We emit BEGIN
+        # ourselves: IMMEDIATE (the default) takes the write lock up front, so a unit of
+        # work that writes is serialisable, as it is on PostgreSQL with row locks;
+        # read-only units of work ask for DEFERRED and run side by side.
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -1,0 +1,442 @@
+"""The shared order store: one schema that buyers, sellers and staff all work on.
+
+Conventions:
+* money columns are `Amount` (exact Decimal), times are `UTCDateTime`;
+* enums are stored as their string values (readable in SQL, stable across renames of
+  Python members);
+* chat identities are `BigInteger` because Telegram ids exceed 32 bits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import Amount, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Amount(), dict[str, Any]: JSON()}
+
+
+# --------------------------------------------------------------------------- shops
+
+
+class Shop(Base):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Per-shop windows and rules (hours, amounts); missing keys fall back to the
+    # defaults in bot.domain.policy so a shop only stores what it changed.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Chat ids told about new claims before sellers register through invites.
+    seller_chat_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+    orders: Mapped[list[Order]] = relationship(back_populates="shop")
+
+
+class ChatUser(Base):
+    """A person as seen by one chat channel (Telegram user id and profile)."""
+
+    __tablename__ = "chat_users"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), default="telegram")
+    external_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)  # blocked the bot
+    created_at: Mapped[datetime]
+
+
+class Seller(Base):
+    __tablename__ = "sellers"
+    __table_args__ = (UniqueConstraint("shop_id", "chat_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+class OrderLink(Base):
+    """Proof that a chat user owns an order: only linked users may see or act on it."""
+
+    __tablename__ = "order_links"
+    __table_args__ = (UniqueConstraint("chat_user_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # email | phone | contact | deeplink
+    created_at: Mapped[datetime]
+
+
+class ProofAttempt(Base):
+    """Every attempt to prove an order, kept for throttling guessers."""
+
+    __tablename__ = "proof_attempts"
+    __table_args__ = (Index("ix_proof_attempts_user_at", "chat_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime]
+
+
+# -------------------------------------------------------------------------- orders
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("shop_id", "order_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_number: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    buyer_name: Mapped[str | None] = mapped_column(String(200))
+    # Normalised (lower-case email, digits-only phone) so proofs compare exactly.
+    buyer_email: Mapped[str | None] = mapped_column(String(254))
+    buyer_phone: Mapped[str | None] = mapped_column(String(32))
+    shipping_address: Mapped[str | None] = mapped_column(Text)
+    placed_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    # Set by each import run; lets one run notice an order number it already wrote.
+    import_run: Mapped[str | None] = mapped_column(String(36))
+
+    shop: Mapped[Shop] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.line_no"
+    )
+    payment: Mapped[Payment | None] = relationship(
+        back_populates="order", cascade="all, delete-orphan", uselist=False
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal]
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal: Mapped[Decimal]
+    shipping_fee: Mapped[Decimal]
+    discount: Mapped[Decimal]
+    tax: Mapped[Decimal]
+    total_paid: Mapped[Decimal]
+
+    order: Mapped[Order] = relationship(back_populates="payment")
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("order_id", "tracking_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    carrier: Mapped[str] = mapped_column(String(32))
+    tracking_number: Mapped[str] = mapped_column(String(64), index=True)
+    delivery_option: Mapped[str] = mapped_column(String(16), default="Standard")
+    estimated_delivery: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    events: Mapped[list[TrackingEvent]] = relationship(
+        back_populates="shipment", cascade="all, delete-orphan", order_by="TrackingEvent.at"
+    )
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    __table_args__ = (UniqueConstraint("shipment_id", "at", "tag", "message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    tag: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(300), default="")
+    location: Mapped[str | None] = mapped_column(String(200))
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+# ---------------------------------------------------------------------- after-sales
+
+
+class Claim(Base):
+    """A return / refund / replacement request ("claim") on some lines of an order."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_number: Mapped[str] = mapped_column(String(32), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    buyer_note: Mapped[str | None] = mapped_column(Text)
+    requested_amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    reused_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Deadlines (UTC); the deadline job scans these.
+    respond_by: Mapped[datetime | None] = mapped_column(index=True)
+    ship_by: Mapped[datetime | None]
+    receive_by: Mapped[datetime | None]
+    appeal_by: Mapped[datetime | None]
+    return_carrier: Mapped[str | None] = mapped_column(String(32))
+    return_tracking_number: Mapped[str | None] = mapped_column(String(64))
+    replacement_tracking_number: Mapped[str | None] = mapped_column(String(64))
+    # Idempotency of "Confirm" presses: the draft's token, unique per claim.
+    draft_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Optimistic lock: concurrent decisions on one claim cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    items: Mapped[list[ClaimItem]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[ClaimPhoto]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimPhoto.id"
+    )
+    history: Mapped[list[ClaimEvent]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimEvent.id"
+    )
+
+
+class ClaimItem(Base):
+    __tablename__ = "claim_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    claim: Mapped[Claim] = relationship(back_populates="items")
+
+
+class ClaimPhoto(Base):
+    __tablename__ = "claim_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_id: Mapped[str] = mapped_column(String(200))
+    file_unique_id: Mapped[str | None] = mapped_column(String(100))
+    mime_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(300))
+    reused: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by: Mapped[str] = mapped_column(String(16), default="buyer")
+    created_at: Mapped[datetime]
+
+    claim: Mapped[Claim] = relationship(back_populates="photos")
+
+
+class ClaimEvent(Base):
+    """Status history: who moved a claim, when, and why."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+    claim: Mapped[Claim] = relationship(back_populates="history")
+
+
+class Refund(Base):
+    """The refund ledger.  Invariant (checked in the refund service's transaction):
+    the sum of non-failed refunds of an order never exceeds what the buyer paid."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    issuer_kind: Mapped[str] = mapped_column(String(16))
+    issuer_id: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    gateway_reference: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+# -------------------------------------------------------------------------- support
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))  # buyer | staff | note | system
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------ chat plumbing
+
+
+class ConversationState(Base):
+    """Where a person is in a flow, plus the draft they are filling in."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    step: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message decided inside a transaction and sent after it commits, with retries.
+    `dedupe_key` makes "notify once" hold even if the deciding code runs twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), default="telegram")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled, so a redelivered update is not acted on twice."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class KeyValue(Base):
+    """Small durable settings the bot creates itself (e.g. the demo's signing key)."""
+
+    __tablename__ = "key_values"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

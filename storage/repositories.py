@@ -1,0 +1,221 @@
+"""Repositories: queries and additions on one session.  They never commit; the unit of
+work that owns the session does (see storage.uow)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    AuditEntry,
+    ChatUser,
+    Claim,
+    ConversationState,
+    KeyValue,
+    Order,
+    OrderLink,
+    OutboxMessage,
+    ProcessedUpdate,
+    Refund,
+    Seller,
+    Shipment,
+    Shop,
+    Ticket,
+)
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+
+class ShopRepository(_Repository):
+    async def get(self, shop_id: int) -> Shop | None:
+        return await self.session.get(Shop, shop_id)
+
+    async def get_by_code(self, code: str) -> Shop | None:
+        return await self.session.scalar(select(Shop).where(Shop.code == code))
+
+    async def list(self) -> Sequence[Shop]:
+        return (await self.session.scalars(select(Shop).order_by(Shop.id))).all()
+
+    async def seller_shop_ids(self, chat_user_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(Seller.shop_id).where(Seller.chat_user_id == chat_user_id)
+        )
+        return list(rows)
+
+
+class ChatUserRepository(_Repository):
+    async def get(self, user_id: int) -> ChatUser | None:
+        return await self.session.get(ChatUser, user_id)
+
+    async def get_by_external(self, channel: str, external_id: int) -> ChatUser | None:
+        return await self.session.scalar(
+            select(ChatUser).where(ChatUser.channel == channel, ChatUser.external_id == external_id)
+        )
+
+
+def _order_loads() -> tuple[Any, ...]:
+    return (
+        selectinload(Order.items),
+        selectinload(Order.payment),
+        selectinload(Order.shipments).selectinload(Shipment.events),
+        selectinload(Order.shop),
+    )
+
+
+class OrderRepository(_Repository):
+    async def get(self, order_id: int, *, full: bool = True) -> Order | None:
+        options = _order_loads() if full else ()
+        return await self.session.get(Order, order_id, options=options)
+
+    async def get_by_number(self, shop_id: int, order_number: str) -> Order | None:
+        return await self.session.scalar(
+            select(Order)
+            .where(Order.shop_id == shop_id, Order.order_number == order_number)
+            .options(*_order_loads())
+        )
+
+    async def find_by_number(self, order_number: str) -> Sequence[Order]:
+        """Orders with this number in any shop (numbers are unique per shop only)."""
+        return (
+            await self.session.scalars(
+                select(Order).where(Order.order_number == order_number).options(*_order_loads())
+            )
+        ).all()
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(Order)) or 0)
+
+    async def linked_to(self, chat_user_id: int) -> Sequence[Order]:
+        return (
+            await self.session.scalars(
+                select(Order)
+                .join(OrderLink, OrderLink.order_id == Order.id)
+                .where(OrderLink.chat_user_id == chat_user_id)
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+                .options(*_order_loads())
+            )
+        ).all()
+
+    async def is_linked(self, chat_user_id: int, order_id: int) -> bool:
+        found = await self.session.scalar(
+            select(OrderLink.id).where(
+                OrderLink.chat_user_id == chat_user_id, OrderLink.order_id == order_id
+            )
+        )
+        return found is not None
+
+    async def linked_user_ids(self, order_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(OrderLink.chat_user_id).where(OrderLink.order_id == order_id)
+        )
+        return list(rows)
+
+
+class ClaimRepository(_Repository):
+    async def get(self, claim_id: int) -> Claim | None:
+        return await self.session.get(
+            Claim,
+            claim_id,
+            options=(
+                selectinload(Claim.items),
+                selectinload(Claim.photos),
+                selectinload(Claim.history),
+            ),
+        )
+
+    async def for_order(self, order_id: int) -> Sequence[Claim]:
+        return (
+            await self.session.scalars(
+                select(Claim)
+                .where(Claim.order_id == order_id)
+                .options(selectinload(Claim.items))
+                .order_by(Claim.id)
+            )
+        ).all()
+
+
+class RefundRepository(_Repository):
+    async def for_order(self, order_id: int) -> Sequence[Refund]:
+        return (
+            await self.session.scalars(
+                select(Refund).where(Refund.order_id == order_id).order_by(Refund.id)
+            )
+        ).all()
+
+
+class TicketRepository(_Repository):
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+
+class ConversationRepository(_Repository):
+    async def get(self, channel: str, chat_id: int, user_id: int) -> ConversationState | None:
+        return await self.session.scalar(
+            select(ConversationState).where(
+                ConversationState.channel == channel,
+                ConversationState.chat_id == chat_id,
+                ConversationState.user_id == user_id,
+            )
+        )
+
+
+class OutboxRepository(_Repository):
+    async def due(self, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
+        return (
+            await self.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        ).all()
+
+
+class UpdateRepository(_Repository):
+    async def seen(self, channel: str, update_id: int) -> bool:
+        return (await self.session.get(ProcessedUpdate, (channel, update_id))) is not None
+
+
+class AuditRepository(_Repository):
+    def record(
+        self,
+        *,
+        at: datetime,
+        actor_kind: str,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: str | int,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=at,
+                actor_kind=actor_kind,
+                actor_id=actor_id,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                details=details or {},
+            )
+        )
+
+
+class KeyValueRepository(_Repository):
+    async def get(self, key: str) -> str | None:
+        row = await self.session.get(KeyValue, key)
+        return row.value if row else None
+
+    def set(self, key: str, value: str) -> None:
+        self.session.add(KeyValue(key=key, value=value))
