@@ -129,5 +129,5 @@ async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory, clock: 
                 updated_at=clock.now(),
             )
         )
-        with pytest.raises(Exception, match="(?i)foreign key"):
+        with pytest.raises(Exception, match=r"(?i)foreign key"):
             await uow.commit()
