@@ -1,0 +1,111 @@
+"""Command line: `python run_bot.py COMMAND`.
+
+Each command builds the app from settings (the composition root), does one thing and
+exits with 0 on success, 1 when the input was refused, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.app import App
+from bot.config import Settings
+from bot.logging import setup_logging
+from storage.migrate import current_revision, head_revision
+
+log = logging.getLogger("bot.cli")
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="Buyer-support bot: order status, returns, refunds and staff handoff.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema (Alembic migrations)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply all migrations (the bot also does this on start)")
+    db_sub.add_parser("current", help="show the schema revision of the database")
+
+    imp = sub.add_parser("import-orders", help="import orders from a CSV or JSON file")
+    imp.add_argument("file", type=Path, help="orders file (.csv, .json or .jsonl)")
+    imp.add_argument("--shop", default="default", help="shop code (created if missing)")
+
+    demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
+    demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
+    return parser
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    app = await App.create(settings, migrate=args.db_command == "upgrade")
+    try:
+        revision = await current_revision(app.engine)
+        head = head_revision()
+        state = "up to date" if revision == head else f"behind (head is {head})"
+        print(f"database schema: {revision or 'empty'} ({state})")
+    finally:
+        await app.close()
+    return 0
+
+
+async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.order_import import import_orders_file
+
+    if not args.file.is_file():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 1
+    app = await App.create(settings)
+    try:
+        report = await import_orders_file(app.uow, args.file, args.shop, app.clock)
+    finally:
+        await app.close()
+    print(report, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+async def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.demo import load_demo_data
+
+    app = await App.create(settings)
+    try:
+        summary = await load_demo_data(app.uow, app.clock, seed=args.seed, count=args.orders)
+    finally:
+        await app.close()
+    print(summary)
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "db": _db,
+    "import-orders": _import_orders,
+    "demo-data": _demo_data,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.log_format)
+    try:
+        return asyncio.run(COMMANDS[args.command](args, settings))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,74 @@
+"""Settings need no configuration; logs never carry contact details or tokens."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.logging import JsonFormatter, redact
+
+
+def test_defaults_need_no_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("DATABASE_URL", "BOT_TOKEN", "LLM_MODEL", "BOT_FRAMEWORK", "STAFF_CHAT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
+    assert settings.bot_framework == "aiogram"
+    assert settings.llm_model is None and settings.bot_token is None
+
+
+def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_FRAMEWORK", raising=False)
+    monkeypatch.delenv("STAFF_CHAT_ID", raising=False)
+    (tmp_path / ".env").write_text("BOT_FRAMEWORK=ptb\nSTAFF_CHAT_ID=-1001234\n")
+    settings = Settings()
+    assert settings.bot_framework == "ptb"
+    assert settings.staff_chat_id == -1001234
+
+
+def test_example_env_lists_every_setting() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    names = {line.split("=")[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line}
+    assert {field.upper() for field in Settings.model_fields} <= names
+
+
+def test_secret_token_is_not_printed() -> None:
+    settings = Settings(bot_token="123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    assert "AAHdq" not in repr(settings) and "AAHdq" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "buyer wrote jane.doe@example.com",
+        "phone +1 (555) 010-4477 on order",
+        "GET /bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getUpdates",
+    ],
+)
+def test_redaction_masks_contacts_and_tokens(text: str) -> None:
+    masked = redact(text)
+    for secret in ("jane.doe", "010-4477", "AAHdq"):
+        assert secret not in masked
+
+
+def test_json_log_lines_are_structured_and_redacted() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("proof failed for %s", "a@example.org", extra={"note": "+15550104477"})
+    finally:
+        logger.removeHandler(handler)
+    entry = json.loads(stream.getvalue())
+    assert entry["level"] == "warning" and entry["logger"] == "test.redaction"
+    assert "a@example.org" not in stream.getvalue() and "5550104477" not in stream.getvalue()
