@@ -1,19 +1,34 @@
-"""Composition root: settings → engine → unit of work → services → channel.
+"""Composition root: settings → engine → unit of work → services → chat core → channel.
 
 This is the only place that reads `Settings`; everything below gets plain values.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.services.container import Services
+from bot.services.links import LinkSigner
+from bot.services.orders import OrderService
+from bot.services.outbox import Deliver, OutboxWorker
+from handlers.buyer import build_router
+from handlers.core import ChatCore, Context
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory, make_uow_factory
+
+log = logging.getLogger(__name__)
+
+_LINK_KEY = "link_secret"
 
 
 @dataclass
@@ -39,5 +54,58 @@ class App:
             clock=clock or SystemClock(),
         )
 
+    async def link_secret(self) -> bytes:
+        """LINK_SECRET, else derived from the bot token, else a random key kept in the
+        database (so demo links survive restarts without any configuration)."""
+        if self.settings.link_secret:
+            return self.settings.link_secret.get_secret_value().encode()
+        if self.settings.bot_token:
+            token = self.settings.bot_token.get_secret_value().encode()
+            return hashlib.sha256(b"deep-links|" + token).digest()
+        async with self.uow() as uow:
+            stored = await uow.key_values.get(_LINK_KEY)
+            if stored is None:
+                stored = secrets.token_hex(32)
+                uow.key_values.set(_LINK_KEY, stored)
+                await uow.commit()
+        return bytes.fromhex(stored)
+
+    async def services(self) -> Services:
+        signer = LinkSigner(await self.link_secret())
+        return Services(clock=self.clock, orders=OrderService(self.uow, self.clock, signer))
+
+    def chat_core(self, services: Services) -> ChatCore:
+        return ChatCore(self.uow, self.clock, build_router(), services, on_wrong_chat=_wrong_chat)
+
+    def outbox_worker(self, deliver: Deliver) -> OutboxWorker:
+        return OutboxWorker(self.uow, self.clock, deliver)
+
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _wrong_chat(ctx: Context) -> None:
+    # In groups we only answer people who address the bot with a command.
+    if ctx.inbound.command is not None:
+        ctx.reply(ctx.t("common.not_private"))
+
+
+async def run_aiogram(app: App, *, token: str, api_url: str | None) -> None:
+    """Run the bot with aiogram until cancelled: polling loop plus the outbox worker."""
+    from bot.channels.aiogram_channel import AiogramChannel, make_bot
+
+    services = await app.services()
+    channel = AiogramChannel(
+        make_bot(token, api_url), app.chat_core(services), bot_username=app.settings.bot_username
+    )
+    await channel.setup()
+    worker = app.outbox_worker(channel.deliver)
+    outbox_task = asyncio.create_task(worker.run_forever(), name="outbox")
+    log.info("bot started", extra={"framework": "aiogram", "username": channel.bot_username})
+    try:
+        await channel.run_polling()
+    finally:
+        outbox_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await outbox_task
+        await channel.close()

@@ -115,9 +115,13 @@ class OrderRepository(_Repository):
         )
         return found is not None
 
-    async def linked_user_ids(self, order_id: int) -> list[int]:
+    async def linked_chat_ids(self, order_id: int) -> list[int]:
+        """External chat ids of everyone who proved this order (for notifications)."""
         rows = await self.session.scalars(
-            select(OrderLink.chat_user_id).where(OrderLink.order_id == order_id)
+            select(ChatUser.external_id)
+            .join(OrderLink, OrderLink.chat_user_id == ChatUser.id)
+            .where(OrderLink.order_id == order_id, ChatUser.unreachable.is_(False))
+            .order_by(ChatUser.id)
         )
         return list(rows)
 
@@ -171,6 +175,11 @@ class ConversationRepository(_Repository):
 
 
 class OutboxRepository(_Repository):
+    async def by_dedupe_key(self, key: str) -> OutboxMessage | None:
+        return await self.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
+        )
+
     async def due(self, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
         return (
             await self.session.scalars(

@@ -69,11 +69,10 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        try:
-            await self._session.rollback()  # no-op after commit(); undoes anything else
-        finally:
-            await self._session.close()
-            self._session = None
+        # close() rolls back whatever was not committed and detaches loaded objects
+        # without expiring them, so read results stay usable after the block.
+        await self._session.close()
+        self._session = None
 
     async def commit(self) -> None:
         if self._readonly:

@@ -35,7 +35,9 @@ def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 def test_example_env_lists_every_setting() -> None:
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
-    names = {line.split("=")[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line}
+    names = {
+        line.split("=")[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line
+    }
     assert {field.upper() for field in Settings.model_fields} <= names
 
 

@@ -1,0 +1,82 @@
+"""After-sales windows and what a buyer may do in each order status.
+
+Defaults follow TikTok Shop's published rules (DESIGN.md, "Windows"); a shop overrides
+any of them in `Shop.settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.domain.enums import OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ShopPolicy:
+    seller_response_hours: int = 48
+    buyer_ship_back_days: int = 5
+    seller_receive_days: int = 8
+    appeal_hours: int = 48
+    return_window_days: int = 15
+    not_received_window_days: int = 30
+    # Refund-only claims up to this amount are approved without the seller; 0 = off.
+    auto_approve_refund_below: Decimal = Decimal(0)
+    # Buyer cancellation requests of AWAITING_SHIPMENT orders auto-approve within this
+    # many minutes of payment; 0 = the seller always decides.
+    auto_cancel_minutes: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> ShopPolicy:
+        policy = cls()
+        if not settings:
+            return policy
+        known = {f.name: f.type for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        for name, value in settings.items():
+            if name not in known:
+                continue
+            default = getattr(policy, name)
+            changes[name] = Decimal(str(value)) if isinstance(default, Decimal) else int(value)
+        return replace(policy, **changes)
+
+
+# Statuses in which the buyer cancels alone, at once (not yet handed to fulfilment).
+CANCEL_AT_ONCE = frozenset({OrderStatus.UNPAID, OrderStatus.ON_HOLD})
+# Statuses in which the buyer may ask the seller to cancel.
+CANCEL_ON_REQUEST = frozenset({OrderStatus.AWAITING_SHIPMENT})
+SHIPPED = frozenset(
+    {
+        OrderStatus.PARTIALLY_SHIPPING,
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+        OrderStatus.DELIVERED,
+    }
+)
+
+
+def return_deadline(delivered_at: datetime | None, policy: ShopPolicy) -> datetime | None:
+    if delivered_at is None:
+        return None
+    return delivered_at + timedelta(days=policy.return_window_days)
+
+
+def may_request_return(
+    status: OrderStatus,
+    *,
+    now: datetime,
+    delivered_at: datetime | None,
+    estimated_delivery: datetime | None,
+    policy: ShopPolicy,
+) -> bool:
+    """Whether the order card offers a Return button (the returns flow re-checks)."""
+    if status == OrderStatus.DELIVERED:
+        deadline = return_deadline(delivered_at, policy)
+        return deadline is None or now <= deadline
+    if status == OrderStatus.IN_TRANSIT and estimated_delivery is not None:
+        # A late parcel may be claimed as not received, counted from the promised date.
+        late_until = estimated_delivery + timedelta(days=policy.not_received_window_days)
+        return estimated_delivery < now <= late_until
+    return False

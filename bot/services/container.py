@@ -1,0 +1,14 @@
+"""The set of services handlers may call, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.orders import OrderService
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    orders: OrderService

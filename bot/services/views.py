@@ -1,0 +1,98 @@
+"""Read models that services hand to handlers: frozen, detached from the session, so a
+handler can render them but never change business state by accident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
+from bot.domain.policy import ShopPolicy
+from storage.models import Order
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    at: datetime
+    tag: TrackingTag
+    message: str
+    location: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentView:
+    carrier: str
+    tracking_number: str
+    delivery_option: DeliveryOption
+    estimated_delivery: datetime | None
+    events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    shop_id: int
+    shop_name: str
+    order_number: str
+    status: OrderStatus
+    placed_at: datetime
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    currency: str
+    total_paid: Decimal
+    items: tuple[ItemView, ...]
+    shipments: tuple[ShipmentView, ...]
+    policy: ShopPolicy
+
+    @property
+    def estimated_delivery(self) -> datetime | None:
+        dates = [s.estimated_delivery for s in self.shipments if s.estimated_delivery]
+        return max(dates) if dates else None
+
+    @property
+    def is_express(self) -> bool:
+        return any(s.delivery_option == DeliveryOption.EXPRESS for s in self.shipments)
+
+
+def order_view(order: Order) -> OrderView:
+    """Build from an order loaded with items, payment, shipments+events and shop."""
+    payment = order.payment
+    return OrderView(
+        id=order.id,
+        shop_id=order.shop_id,
+        shop_name=order.shop.name,
+        order_number=order.order_number,
+        status=OrderStatus(order.status),
+        placed_at=order.placed_at,
+        paid_at=order.paid_at,
+        delivered_at=order.delivered_at,
+        currency=payment.currency if payment else order.shop.currency,
+        total_paid=payment.total_paid if payment else Decimal(0),
+        items=tuple(
+            ItemView(i.id, i.sku, i.product_name, i.quantity, i.unit_price) for i in order.items
+        ),
+        shipments=tuple(
+            ShipmentView(
+                carrier=s.carrier,
+                tracking_number=s.tracking_number,
+                delivery_option=DeliveryOption(s.delivery_option),
+                estimated_delivery=s.estimated_delivery,
+                events=tuple(
+                    EventView(e.at, TrackingTag(e.tag), e.message, e.location)
+                    for e in sorted(s.events, key=lambda e: e.at)
+                ),
+            )
+            for s in order.shipments
+        ),
+        policy=ShopPolicy.from_settings(order.shop.settings),
+    )

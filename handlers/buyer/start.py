@@ -1,0 +1,92 @@
+"""/start, /help, /cancel, unknown commands and everything that fits no flow."""
+
+from __future__ import annotations
+
+from bot.services.orders import ProofRefused, looks_like_order_number
+from handlers.buyer import linking
+from handlers.buyer.views import card_keyboard, card_text
+from handlers.core import Context, Router
+from handlers.types import Button, Keyboard
+
+router = Router()
+
+
+def main_menu(ctx: Context) -> Keyboard:
+    p = ctx.catalog.plain
+    return Keyboard.of(
+        [Button(p("start.my_orders"), "ol:1"), Button(p("start.link_order"), "link")],
+        [Button(p("start.help_button"), "help")],
+    )
+
+
+@router.command("start")
+async def start(ctx: Context) -> None:
+    ctx.state.clear()
+    token = ctx.inbound.args.strip()
+    if token:
+        await _start_with_token(ctx, token)
+        return
+    linked = (await ctx.services.orders.orders(ctx.user.id)).total
+    name = ctx.inbound.user_name or ctx.t("start.my_orders")
+    key = "start.greeting_known" if linked else "start.greeting"
+    ctx.reply(ctx.t(key, name=name, count=linked), main_menu(ctx))
+
+
+async def _start_with_token(ctx: Context, token: str) -> None:
+    try:
+        order = await ctx.services.orders.link_by_token(ctx.user.id, token)
+    except ProofRefused:
+        ctx.reply(ctx.t("start.bad_link"))
+        return
+    ctx.reply(ctx.t("start.linked_by_link", number=order.order_number))
+    text = card_text(ctx.catalog, order, ctx.services.clock.now())
+    ctx.reply(text, card_keyboard(ctx.catalog, order, text))
+
+
+@router.command("help")
+@router.button("help")
+async def help_(ctx: Context) -> None:
+    ctx.reply(ctx.t("help.text"), main_menu(ctx))
+
+
+@router.command("cancel")
+async def cancel(ctx: Context) -> None:
+    had_flow = ctx.state.step is not None
+    ctx.state.clear()
+    ctx.reply(
+        ctx.t("common.cancelled" if had_flow else "common.nothing_to_cancel"),
+        remove_reply_keyboard=had_flow,
+    )
+
+
+@router.command("*")
+async def unknown_command(ctx: Context) -> None:
+    ctx.reply(ctx.t("common.unknown_command", command=ctx.inbound.command or ""))
+
+
+@router.button("*")
+async def unknown_button(ctx: Context) -> None:
+    ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+
+
+async def on_text(ctx: Context) -> None:
+    text = (ctx.inbound.text or "").strip()
+    if not text:
+        ctx.reply(ctx.t("common.empty"))
+        return
+    if looks_like_order_number(text):
+        await linking.received_number(ctx, text)
+        return
+    linked = (await ctx.services.orders.orders(ctx.user.id)).total
+    ctx.reply(ctx.t("fallback.with_orders" if linked else "fallback.no_orders"), main_menu(ctx))
+
+
+async def on_other(ctx: Context) -> None:
+    if ctx.inbound.other == "sticker":
+        ctx.reply(ctx.t("fallback.sticker"))
+    else:
+        ctx.reply(ctx.t("common.unsupported_content"))
+
+
+router.on_text = on_text
+router.on_other = on_other

@@ -1,0 +1,148 @@
+"""Rendering of orders for buyers: the order card and the orders list."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from bot.domain.carriers import tracking_url
+from bot.domain.enums import DeliveryOption, OrderStatus
+from bot.domain.money import format_money
+from bot.domain.policy import CANCEL_AT_ONCE
+from bot.services.orders import OrderPage
+from bot.services.views import OrderView
+from handlers.catalog import Catalog, Safe
+from handlers.types import Button, Keyboard
+
+TIMELINE_EVENTS = 4
+
+
+def format_date(moment: datetime, *, with_time: bool = True) -> str:
+    return moment.strftime("%b %d, %H:%M UTC" if with_time else "%b %d, %Y")
+
+
+def status_label(catalog: Catalog, status: OrderStatus) -> str:
+    return catalog.plain(f"status.{status.value}.label")
+
+
+def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
+    t = catalog.t
+    status = order.status
+    lines = [
+        t("card.title", number=order.order_number, shop=order.shop_name),
+        "",
+        t(
+            "card.status",
+            label=status_label(catalog, status),
+            meaning=Safe(t(f"status.{status.value}.meaning")),
+        ),
+        t(
+            "card.next",
+            next=Safe(t(f"status.{status.value}.next", days=order.policy.return_window_days)),
+        ),
+        "",
+        t("card.items_title"),
+    ]
+    for item in order.items:
+        lines.append(
+            t(
+                "card.item",
+                quantity=item.quantity,
+                name=item.name,
+                price=format_money(item.unit_price * item.quantity, order.currency),
+            )
+        )
+    total = format_money(order.total_paid, order.currency)
+    lines.append(
+        t("card.unpaid_total" if status == OrderStatus.UNPAID else "card.total", total=total)
+    )
+
+    for shipment in order.shipments:
+        option = t(
+            "card.express"
+            if shipment.delivery_option == DeliveryOption.EXPRESS
+            else "card.standard"
+        )
+        url = _safe_tracking_url(shipment.carrier, shipment.tracking_number)
+        lines.append("")
+        lines.append(
+            t(
+                "card.delivery" if url else "card.delivery_no_link",
+                option=Safe(option),
+                carrier=shipment.carrier,
+                tracking=shipment.tracking_number,
+                url=url or "",
+            )
+        )
+        if status == OrderStatus.DELIVERED and order.delivered_at:
+            lines.append(t("card.delivered_on", date=format_date(order.delivered_at)))
+        elif shipment.estimated_delivery and status not in (
+            OrderStatus.COMPLETED,
+            OrderStatus.CANCELLED,
+        ):
+            late = now > shipment.estimated_delivery
+            lines.append(
+                t(
+                    "card.eta_late" if late else "card.eta",
+                    date=format_date(shipment.estimated_delivery, with_time=False),
+                )
+            )
+        if shipment.events:
+            lines.append(t("card.timeline_title"))
+            for event in list(reversed(shipment.events))[:TIMELINE_EVENTS]:
+                place = t("card.event_place", location=event.location) if event.location else ""
+                lines.append(
+                    t(
+                        "card.event",
+                        date=format_date(event.at),
+                        tag=catalog.plain(f"tag.{event.tag.value}"),
+                        place=Safe(place),
+                    )
+                )
+    return "\n".join(lines)
+
+
+def _safe_tracking_url(carrier: str, number: str) -> str | None:
+    try:
+        return tracking_url(carrier, number)
+    except ValueError:
+        return None  # a carrier we have no link for: show the number only
+
+
+def card_fingerprint(text: str) -> str:
+    """Short hash of a rendered card, carried in the Refresh button so that refreshing
+    an unchanged card answers "no changes" instead of an edit Telegram would refuse."""
+    return hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
+
+
+def card_keyboard(catalog: Catalog, order: OrderView, text: str) -> Keyboard:
+    p = catalog.plain
+    row: list[Button] = [Button(p("card.refresh"), f"or:{order.id}:{card_fingerprint(text)}")]
+    if order.status in CANCEL_AT_ONCE:
+        row.append(Button(p("card.cancel"), f"oc:{order.id}"))
+    return Keyboard.of(row, [Button(p("card.back_to_list"), "ol:1")])
+
+
+def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:
+    text = catalog.t("orders.list_title", total=page.total, page=page.page, pages=page.pages)
+    rows: list[list[Button]] = [
+        [
+            Button(
+                catalog.plain(
+                    "orders.list_button",
+                    number=order.order_number,
+                    status=status_label(catalog, order.status),
+                    total=format_money(order.total_paid, order.currency),
+                ),
+                f"o:{order.id}",
+            )
+        ]
+        for order in page.orders
+    ]
+    nav: list[Button] = []
+    if page.page > 1:
+        nav.append(Button(catalog.plain("orders.prev"), f"ol:{page.page - 1}"))
+    if page.page < page.pages:
+        nav.append(Button(catalog.plain("orders.next"), f"ol:{page.page + 1}"))
+    rows.append(nav)
+    return text, Keyboard.of(*rows)

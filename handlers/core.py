@@ -1,0 +1,291 @@
+"""Chat core: route one `Inbound` to a handler and return the `Outbound` actions.
+
+Routing order (first match wins):
+1. a command (`/cancel` must work in the middle of any flow);
+2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
+3. the conversation's current step (waiting for an order number, a proof, ...);
+4. by content: a shared contact, a photo or document, plain text.
+
+Conversation state (step + draft) is loaded before the handler and saved after it, in
+the database, keyed by (channel, chat, user): a restart or another worker process
+continues the same conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.domain.errors import DomainError
+from bot.services.orders import Identity
+from handlers.catalog import Catalog
+from handlers.types import (
+    AnswerButton,
+    EditText,
+    Inbound,
+    Keyboard,
+    Outbound,
+    SendText,
+)
+from storage.models import ConversationState, ProcessedUpdate
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
+
+
+@dataclass
+class State:
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def go(self, step: str | None, **data: Any) -> None:
+        """Move to `step` with exactly this draft (None = out of any flow)."""
+        self.step = step
+        self.data = dict(data)
+
+    def clear(self) -> None:
+        self.go(None)
+
+
+class Context:
+    """What a handler gets: the inbound, who is asking, their state, the services,
+    the catalog, and a list to put actions in."""
+
+    def __init__(
+        self, inbound: Inbound, user: Identity, state: State, services: Any, catalog: Catalog
+    ) -> None:
+        self.inbound = inbound
+        self.user = user
+        self.state = state
+        self.services = services
+        self.catalog = catalog
+        self.actions: list[Outbound] = []
+        self.button_answered = False
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.catalog.t(key, **params)
+
+    @property
+    def chat_id(self) -> int:
+        return self.inbound.chat_id
+
+    def reply(self, text: str, keyboard: Keyboard | None = None, **options: Any) -> None:
+        self.actions.append(
+            SendText(self.chat_id, text, keyboard, thread_id=self.inbound.thread_id, **options)
+        )
+
+    def edit_or_reply(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Replace the message whose button was pressed, or send a new one."""
+        if self.inbound.button is not None and self.inbound.message_id is not None:
+            self.actions.append(EditText(self.chat_id, self.inbound.message_id, text, keyboard))
+        else:
+            self.reply(text, keyboard)
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        if self.inbound.callback_id and not self.button_answered:
+            self.actions.append(AnswerButton(self.inbound.callback_id, text, alert))
+            self.button_answered = True
+
+    def add(self, action: Outbound) -> None:
+        self.actions.append(action)
+
+
+Handler = Callable[[Context], Awaitable[None]]
+
+
+@dataclass
+class Router:
+    """Handlers registered by command, button prefix, step and content."""
+
+    commands: dict[str, Handler] = field(default_factory=dict)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    steps: dict[str, Handler] = field(default_factory=dict)
+    on_contact: Handler | None = None
+    on_text: Handler | None = None
+    on_other: Handler | None = None
+
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self._put(self.commands, name, handler)
+            return handler
+
+        return register
+
+    def button(self, *prefixes: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for prefix in prefixes:
+                self._put(self.buttons, prefix, handler)
+            return handler
+
+        return register
+
+    def step(self, *names: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self._put(self.steps, name, handler)
+            return handler
+
+        return register
+
+    def include(self, other: Router) -> None:
+        for mine, theirs in (
+            (self.commands, other.commands),
+            (self.buttons, other.buttons),
+            (self.steps, other.steps),
+        ):
+            for key, handler in theirs.items():
+                self._put(mine, key, handler)
+        self.on_contact = other.on_contact or self.on_contact
+        self.on_text = other.on_text or self.on_text
+        self.on_other = other.on_other or self.on_other
+
+    @staticmethod
+    def _put(table: dict[str, Handler], key: str, handler: Handler) -> None:
+        if key in table:
+            raise ValueError(f"{key!r} is registered twice")
+        table[key] = handler
+
+    def resolve(self, inbound: Inbound, state: State) -> Handler | None:
+        if inbound.command is not None:
+            return self.commands.get(inbound.command) or self.commands.get("*")
+        if inbound.button is not None:
+            return self.buttons.get(inbound.button.split(":", 1)[0]) or self.buttons.get("*")
+        if state.step is not None and state.step in self.steps:
+            return self.steps[state.step]
+        if inbound.contact is not None and self.on_contact:
+            return self.on_contact
+        if inbound.text is not None:
+            return self.on_text
+        return self.on_other
+
+
+def button_args(data: str) -> list[str]:
+    """`o:42:1` → ["42", "1"]"""
+    return data.split(":")[1:]
+
+
+def int_arg(data: str, index: int = 0) -> int | None:
+    """The index-th argument of button data as a positive int, or None if forged."""
+    args = button_args(data)
+    if index >= len(args) or not args[index].isdigit() or len(args[index]) > 18:
+        return None
+    return int(args[index])
+
+
+class ChatCore:
+    """Turns inbound events into actions.  Framework-free; every channel calls this."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        router: Router,
+        services: Any,
+        *,
+        on_wrong_chat: Handler | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._router = router
+        self._services = services
+        self._on_wrong_chat = on_wrong_chat
+        # One conversation is handled one update at a time (an album arrives as several
+        # updates at once; they must not race over the same draft).
+        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        key = (inbound.chat_id, inbound.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> list[Outbound]:
+        async with self._uow(readonly=True) as uow:
+            if await uow.updates.seen(inbound.channel, inbound.update_id):
+                log.info("duplicate update skipped", extra={"update_id": inbound.update_id})
+                return []
+            row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
+            state = State(row.step, dict(row.data)) if row else State()
+        before = (state.step, dict(state.data))
+
+        user = await self._services.orders.identify(
+            inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale
+        )
+        catalog = Catalog(_language(inbound.locale))
+        ctx = Context(inbound, user, state, self._services, catalog)
+        try:
+            await self._route(ctx)
+        except DomainError as exc:
+            # A use case refused; handlers normally say why, this is the safety net.
+            log.info("domain error reached the core", extra={"error": type(exc).__name__})
+            ctx.actions = [a for a in ctx.actions if isinstance(a, AnswerButton)]
+            ctx.reply(ctx.t("common.generic_error"))
+            state.step, state.data = before
+        except Exception:
+            log.exception("handler crashed", extra={"update_id": inbound.update_id})
+            ctx.actions = [a for a in ctx.actions if isinstance(a, AnswerButton)]
+            ctx.reply(ctx.t("common.generic_error"))
+            state.step, state.data = before
+        ctx.answer()  # every button press gets an answer, or the client spins
+        if not await self._save(inbound, state, changed=(state.step, state.data) != before):
+            return []
+        return ctx.actions
+
+    async def _route(self, ctx: Context) -> None:
+        inbound = ctx.inbound
+        if not inbound.is_private and self._on_wrong_chat is not None:
+            await self._on_wrong_chat(ctx)
+            return
+        text = inbound.text
+        if text is not None and inbound.command is None and len(text) > MAX_TEXT:
+            ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))
+            return
+        handler = self._router.resolve(inbound, ctx.state)
+        if handler is None:
+            if inbound.button is not None:
+                ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+            return
+        await handler(ctx)
+
+    async def _save(self, inbound: Inbound, state: State, *, changed: bool) -> bool:
+        """Record the update as handled and store the state; False if another worker
+        already recorded it (then its replies, not ours, go out)."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            uow.session.add(
+                ProcessedUpdate(
+                    channel=inbound.channel, update_id=inbound.update_id, processed_at=now
+                )
+            )
+            if changed:
+                row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
+                if row is None:
+                    row = ConversationState(
+                        channel=inbound.channel, chat_id=inbound.chat_id, user_id=inbound.user_id
+                    )
+                    uow.conversations.add(row)
+                row.step, row.data, row.updated_at = state.step, state.data, now
+            try:
+                await uow.commit()
+            except IntegrityError:
+                log.info("update handled concurrently", extra={"update_id": inbound.update_id})
+                return False
+        return True
+
+
+def _language(locale: str | None) -> str:
+    return (locale or "en").split("-")[0].lower()

@@ -1,0 +1,165 @@
+"""Neutral chat types: what every channel turns an update into (`Inbound`) and what
+handlers ask a channel to do (`Outbound` actions).
+
+Nothing here knows Telegram's libraries; the aiogram and python-telegram-bot channels
+and the emulator sandbox are thin translators of these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# ------------------------------------------------------------------------- inbound
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFile:
+    file_id: str
+    file_unique_id: str
+    width: int = 0
+    height: int = 0
+    file_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedContact:
+    phone: str
+    user_id: int | None  # whose contact it is; proof only counts for the sender's own
+
+
+ChatKind = Literal["private", "group", "supergroup", "channel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did: a message, a command or a button press."""
+
+    channel: str
+    update_id: int
+    chat_id: int
+    chat_kind: ChatKind
+    user_id: int
+    user_name: str = ""
+    username: str | None = None
+    locale: str | None = None
+    message_id: int | None = None
+    thread_id: int | None = None  # forum topic
+    text: str | None = None
+    command: str | None = None  # without the slash and @botname, lower-case
+    args: str = ""
+    button: str | None = None  # callback data of a pressed inline button
+    callback_id: str | None = None
+    photo: PhotoFile | None = None  # the largest size of a photo message
+    document: DocumentFile | None = None
+    contact: SharedContact | None = None
+    media_group_id: str | None = None
+    other: str | None = None  # sticker, voice, video, location, ... (kinds we only relay)
+    reply_to_message_id: int | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_kind == "private"
+
+
+# ------------------------------------------------------------------------ outbound
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    data: str | None = None  # callback data (≤ 64 bytes, checked by Keyboard)
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Keyboard:
+    rows: tuple[tuple[Button, ...], ...]
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            for button in row:
+                if (button.data is None) == (button.url is None):
+                    raise ValueError(f"button {button.text!r} needs exactly one of data/url")
+                if button.data is not None and not 1 <= len(button.data.encode()) <= 64:
+                    raise ValueError(f"callback data {button.data!r} must be 1-64 bytes")
+
+    @classmethod
+    def of(cls, *rows: list[Button] | tuple[Button, ...]) -> Keyboard:
+        return cls(tuple(tuple(row) for row in rows if row))
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    chat_id: int
+    text: str  # HTML, already escaped where it carries user input
+    keyboard: Keyboard | None = None
+    thread_id: int | None = None
+    reply_to: int | None = None
+    ask_contact: str | None = None  # label of a one-time "share my contact" button
+    remove_reply_keyboard: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EditText:
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerButton:
+    callback_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRef:
+    """A photo to send: a channel file id when we have one, else a stored file."""
+
+    file_id: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendPhotos:
+    chat_id: int
+    photos: tuple[PhotoRef, ...]
+    caption: str | None = None
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendDocument:
+    chat_id: int
+    file_name: str
+    content: bytes
+    caption: str | None = None
+    thread_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAction:
+    chat_id: int
+    action: str = "typing"
+
+
+Outbound = SendText | EditText | AnswerButton | SendPhotos | SendDocument | ChatAction
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler produced for one inbound: actions to carry out, in order."""
+
+    actions: list[Outbound] = field(default_factory=list)
