@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -90,22 +91,55 @@ async def _wrong_chat(ctx: Context) -> None:
         ctx.reply(ctx.t("common.not_private"))
 
 
+async def resolve_bot_username(settings: Settings) -> str | None:
+    """BOT_USERNAME, or ask Telegram (getMe) when only the token is set."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.bot_token is None:
+        return None
+    from bot.channels.aiogram_channel import make_bot
+
+    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        return (await bot.get_me()).username
+    finally:
+        await bot.session.close()
+
+
+async def run_bot(app: App) -> None:
+    """Run with the configured framework until cancelled."""
+    settings = app.settings
+    assert settings.bot_token is not None
+    token = settings.bot_token.get_secret_value()
+    if settings.bot_framework == "ptb":
+        from bot.channels.ptb_channel import run_ptb
+
+        await run_ptb(app, token=token, api_url=settings.telegram_api_url)
+    else:
+        await run_aiogram(app, token=token, api_url=settings.telegram_api_url)
+
+
 async def run_aiogram(app: App, *, token: str, api_url: str | None) -> None:
-    """Run the bot with aiogram until cancelled: polling loop plus the outbox worker."""
     from bot.channels.aiogram_channel import AiogramChannel, make_bot
 
     services = await app.services()
     channel = AiogramChannel(
         make_bot(token, api_url), app.chat_core(services), bot_username=app.settings.bot_username
     )
+    await serve(app, channel)
+
+
+async def serve(app: App, channel: Any) -> None:
+    """Set the channel up, then poll until cancelled, with the outbox worker beside it."""
     await channel.setup()
     worker = app.outbox_worker(channel.deliver)
     outbox_task = asyncio.create_task(worker.run_forever(), name="outbox")
-    log.info("bot started", extra={"framework": "aiogram", "username": channel.bot_username})
+    log.info("bot started", extra={"username": channel.bot_username})
     try:
         await channel.run_polling()
     finally:
         outbox_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await outbox_task
+        await channel.stop()
         await channel.close()

@@ -18,7 +18,9 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.config import Settings
 from bot.logging import setup_logging
+from storage.importers.writer import OrderChange
 from storage.migrate import current_revision, head_revision
+from storage.uow import UnitOfWork
 
 log = logging.getLogger("bot.cli")
 
@@ -41,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, help="orders file (.csv, .json or .jsonl)")
     imp.add_argument("--shop", default="default", help="shop code (created if missing)")
 
+    sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
+
+    link = sub.add_parser("order-link", help="print a deep link that links an order at once")
+    link.add_argument("order", help="order number")
+    link.add_argument("--shop", default=None, help="shop code, when numbers repeat across shops")
+
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
@@ -60,14 +68,22 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.notifications import notify_order_change
     from bot.services.order_import import import_orders_file
 
     if not args.file.is_file():
         print(f"error: no such file: {args.file}", file=sys.stderr)
         return 1
     app = await App.create(settings)
+
+    async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
+        # Stored in the import's transaction; the running bot's outbox sends them.
+        await notify_order_change(uow, change, app.clock.now())
+
     try:
-        report = await import_orders_file(app.uow, args.file, args.shop, app.clock)
+        report = await import_orders_file(
+            app.uow, args.file, args.shop, app.clock, on_change=tell_buyers
+        )
     finally:
         await app.close()
     print(report, file=sys.stdout if report.ok else sys.stderr)
@@ -86,7 +102,49 @@ async def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run_bot
+
+    if settings.bot_token is None:
+        print(
+            "error: BOT_TOKEN is not set. Put it in .env (see .env.example), "
+            "or try the offline demo: python run_bot.py demo",
+            file=sys.stderr,
+        )
+        return 2
+    app = await App.create(settings)
+    try:
+        await run_bot(app)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import resolve_bot_username
+    from bot.services.links import deep_link
+
+    app = await App.create(settings)
+    try:
+        services = await app.services()
+        orders = await services.orders.find_for_link(args.order, args.shop)
+        if len(orders) != 1:
+            problem = "no order" if not orders else "several orders (use --shop)"
+            print(f"error: {problem} with number {args.order}", file=sys.stderr)
+            return 1
+        username = await resolve_bot_username(settings)
+        if username is None:
+            print("error: set BOT_USERNAME (or BOT_TOKEN) to build the link", file=sys.stderr)
+            return 2
+        print(deep_link(username, services.orders.order_link_token(orders[0])))
+    finally:
+        await app.close()
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "run": _run,
+    "order-link": _order_link,
     "db": _db,
     "import-orders": _import_orders,
     "demo-data": _demo_data,

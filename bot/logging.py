@@ -79,3 +79,5 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # aiohttp's access log and httpx's request log print full URLs (with the token).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Migration chatter on every start says nothing an operator needs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

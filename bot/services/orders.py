@@ -206,6 +206,14 @@ class OrderService:
             await uow.commit()
             return order_view(order)
 
+    async def find_for_link(self, order_number: str, shop_code: str | None = None) -> list[int]:
+        """Ids of orders with this number (in one shop, if given): for shop tools."""
+        async with self._uow(readonly=True) as uow:
+            found = await uow.orders.find_by_number(order_number.strip())
+            if shop_code is not None:
+                found = [o for o in found if o.shop.code == shop_code]
+            return [o.id for o in found]
+
     def order_link_token(self, order_id: int) -> str:
         return self._signer.sign(ORDER_LINK_KIND, order_id)
 

@@ -1,0 +1,91 @@
+"""What every Telegram channel does, whatever library moves the bytes.
+
+A channel subclass supplies two things: `call` (make one Bot API call, raising
+`TransientSendError` / `PermanentSendError`) and its own update loop, which hands each
+update to `handle_raw` as the JSON dict Telegram sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from typing import Any
+
+from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
+from bot.services.outbox import Notification, PermanentSendError, TransientSendError
+from handlers.core import ChatCore
+from handlers.notifications import render
+from handlers.types import ChatAction, Outbound
+
+log = logging.getLogger(__name__)
+
+TYPING_AFTER = 0.4  # seconds of work before the chat shows "typing…"
+MAX_INLINE_RETRY_AFTER = 5  # a reply waits this long for a rate limit, then gives up
+
+BUYER_COMMANDS = {
+    "start": "Main menu",
+    "orders": "My orders and where they are",
+    "help": "What I can do",
+    "cancel": "Stop what we're doing",
+}
+
+
+class TelegramChannel(ABC):
+    def __init__(self, core: ChatCore, *, bot_username: str | None = None) -> None:
+        self.core = core
+        self.bot_username = bot_username
+
+    @abstractmethod
+    async def call(self, call: ApiCall) -> Any:
+        """Make one Bot API call; map library errors to Transient/PermanentSendError."""
+
+    # ------------------------------------------------------------------- in
+
+    async def handle_raw(self, update: dict[str, Any]) -> None:
+        inbound = inbound_from_update(update, self.bot_username)
+        if inbound is None:
+            return
+        typing = asyncio.create_task(self._typing_later(inbound.chat_id, inbound.thread_id))
+        try:
+            actions = await self.core.handle(inbound)
+        finally:
+            typing.cancel()
+        await self.send_all(actions)
+
+    async def _typing_later(self, chat_id: int, thread_id: int | None) -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        action = ChatAction(chat_id)
+        with contextlib.suppress(TransientSendError, PermanentSendError):  # cosmetic only
+            await self.perform(action)
+
+    # ------------------------------------------------------------------ out
+
+    async def send_all(self, actions: list[Outbound]) -> None:
+        """Carry out replies in order.  A refused reply is logged, never raised into the
+        library's update loop (that would only print a traceback and lose the rest)."""
+        for action in actions:
+            try:
+                await self.perform(action, wait_rate_limit=True)
+            except (TransientSendError, PermanentSendError) as exc:
+                log.warning("reply not delivered", extra={"error": str(exc)})
+
+    async def perform(self, action: Outbound, *, wait_rate_limit: bool = False) -> list[Any]:
+        results = []
+        for call in api_calls(action):
+            try:
+                results.append(await self.call(call))
+            except TransientSendError as exc:
+                retry = exc.retry_after
+                if not (wait_rate_limit and retry and retry <= MAX_INLINE_RETRY_AFTER):
+                    raise
+                await asyncio.sleep(retry)
+                results.append(await self.call(call))
+        return results
+
+    async def deliver(self, notification: Notification) -> None:
+        """Outbox delivery: render through the catalog, then send.  Errors propagate so
+        the outbox retries (transient) or gives up (permanent)."""
+        for action in render(notification):
+            await self.perform(action)

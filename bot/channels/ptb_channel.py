@@ -1,0 +1,138 @@
+"""The python-telegram-bot channel (BOT_FRAMEWORK=ptb): PTB's updater in, PTB's
+`do_api_request` out.  Everything else is shared with aiogram in `bot.channels.base`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto, Update
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels.base import BUYER_COMMANDS, TelegramChannel
+from bot.channels.telegram import ApiCall
+from bot.services.outbox import PermanentSendError, TransientSendError
+from handlers.core import ChatCore
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+def make_application(token: str, api_url: str | None) -> Application:  # type: ignore[type-arg]
+    builder = Application.builder().token(token)
+    if api_url:
+        builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
+    # Updates of one chat must be handled in order; ChatCore serialises per chat too.
+    return builder.concurrent_updates(True).build()
+
+
+class PtbChannel(TelegramChannel):
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        core: ChatCore,
+        *,
+        bot_username: str | None = None,
+    ) -> None:
+        super().__init__(core, bot_username=bot_username)
+        self.application = application
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.handle_raw(update.to_dict())
+
+    async def call(self, call: ApiCall) -> Any:
+        params = dict(call.params)
+        for name, upload in call.files.items():
+            file = InputFile(upload.read(), filename=upload.file_name)
+            if "media" in params and name not in ("photo", "document"):
+                params["media"] = [
+                    InputMediaPhoto(
+                        media=file, caption=item.get("caption"), parse_mode=item.get("parse_mode")
+                    )
+                    if item.get("media") == f"attach://{name}"
+                    else item
+                    for item in params["media"]
+                ]
+            else:
+                params[name] = file
+        if "media" in params:
+            # Albums of file ids: PTB serialises InputMedia objects, not plain dicts.
+            params["media"] = [
+                InputMediaPhoto(
+                    media=item["media"],
+                    caption=item.get("caption"),
+                    parse_mode=item.get("parse_mode"),
+                )
+                if isinstance(item, dict)
+                else item
+                for item in params["media"]
+            ]
+        try:
+            return await self.application.bot.do_api_request(call.method, api_kwargs=params)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise TransientSendError(str(exc), retry_after=seconds) from exc
+        except (Forbidden, BadRequest, InvalidToken) as exc:
+            raise PermanentSendError(exc.message) from exc
+        except NetworkError as exc:  # includes TimedOut
+            raise TransientSendError(str(exc)) from exc
+        except TelegramError as exc:
+            raise PermanentSendError(exc.message) from exc
+
+    async def setup(self) -> None:
+        await self.application.initialize()
+        me = self.application.bot.bot
+        self.bot_username = self.bot_username or me.username
+        await self.application.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in BUYER_COMMANDS.items()],
+            scope=BotCommandScopeAllPrivateChats(),
+        )
+
+    async def run_polling(self) -> None:
+        """Poll until cancelled."""
+        app = self.application
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=["message", "callback_query"], timeout=10)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+
+    async def close(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            await self.application.shutdown()
+
+
+async def run_ptb(app: App, *, token: str, api_url: str | None) -> None:
+    from bot.app import serve
+
+    services = await app.services()
+    channel = PtbChannel(
+        make_application(token, api_url),
+        app.chat_core(services),
+        bot_username=app.settings.bot_username,
+    )
+    await serve(app, channel)
