@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +26,9 @@ from handlers.core import ChatCore, Context
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory, make_uow_factory
+
+if TYPE_CHECKING:
+    from bot.channels.base import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -110,36 +113,60 @@ async def run_bot(app: App) -> None:
     """Run with the configured framework until cancelled."""
     settings = app.settings
     assert settings.bot_token is not None
-    token = settings.bot_token.get_secret_value()
-    if settings.bot_framework == "ptb":
-        from bot.channels.ptb_channel import run_ptb
-
-        await run_ptb(app, token=token, api_url=settings.telegram_api_url)
-    else:
-        await run_aiogram(app, token=token, api_url=settings.telegram_api_url)
-
-
-async def run_aiogram(app: App, *, token: str, api_url: str | None) -> None:
-    from bot.channels.aiogram_channel import AiogramChannel, make_bot
-
-    services = await app.services()
-    channel = AiogramChannel(
-        make_bot(token, api_url), app.chat_core(services), bot_username=app.settings.bot_username
+    runner = await BotRunner.create(
+        app, token=settings.bot_token.get_secret_value(), api_url=settings.telegram_api_url
     )
-    await serve(app, channel)
+    await runner.run()
 
 
-async def serve(app: App, channel: Any) -> None:
-    """Set the channel up, then poll until cancelled, with the outbox worker beside it."""
-    await channel.setup()
-    worker = app.outbox_worker(channel.deliver)
-    outbox_task = asyncio.create_task(worker.run_forever(), name="outbox")
-    log.info("bot started", extra={"username": channel.bot_username})
-    try:
-        await channel.run_polling()
-    finally:
-        outbox_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await outbox_task
-        await channel.stop()
-        await channel.close()
+class BotRunner:
+    """A channel's polling loop plus the outbox worker, started and stopped together."""
+
+    def __init__(self, app: App, channel: TelegramChannel) -> None:
+        self.app = app
+        self.channel = channel
+        self.worker = app.outbox_worker(channel.deliver)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def create(
+        cls, app: App, *, token: str, api_url: str | None, framework: str | None = None
+    ) -> BotRunner:
+        services = await app.services()
+        core = app.chat_core(services)
+        username = app.settings.bot_username
+        channel: TelegramChannel
+        if (framework or app.settings.bot_framework) == "ptb":
+            from bot.channels.ptb_channel import PtbChannel, make_application
+
+            channel = PtbChannel(make_application(token, api_url), core, bot_username=username)
+        else:
+            from bot.channels.aiogram_channel import AiogramChannel, make_bot
+
+            channel = AiogramChannel(make_bot(token, api_url), core, bot_username=username)
+        return cls(app, channel)
+
+    async def start(self) -> None:
+        await self.channel.setup()
+        self._tasks = [
+            asyncio.create_task(self.worker.run_forever(), name="outbox"),
+            asyncio.create_task(self.channel.run_polling(), name="polling"),
+        ]
+        log.info("bot started", extra={"username": self.channel.bot_username})
+
+    async def run(self) -> None:
+        await self.start()
+        try:
+            await asyncio.gather(*self._tasks)
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        await self.channel.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self.channel.close()

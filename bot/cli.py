@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--shop", default="default", help="shop code (created if missing)")
 
     sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
+    sub.add_parser("demo", help="chat with the real bot offline, in this terminal")
 
     link = sub.add_parser("order-link", help="print a deep link that links an order at once")
     link.add_argument("order", help="order number")
@@ -142,8 +143,19 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    app = await App.create(settings)
+    try:
+        return await run_demo(app)
+    finally:
+        await app.close()
+
+
 COMMANDS: dict[str, Command] = {
     "run": _run,
+    "demo": _demo,
     "order-link": _order_link,
     "db": _db,
     "import-orders": _import_orders,

@@ -52,9 +52,11 @@ class AiogramChannel(TelegramChannel):
         self.dispatcher.include_router(router)
 
     async def _on_event(self, event: Message | CallbackQuery, event_update: Update) -> None:
-        await self.handle_raw(
-            event_update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # exclude_unset: only what Telegram sent, without aiogram's default markers
+        raw = event_update.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude_unset=True
         )
+        await self.handle_raw(raw)
 
     async def call(self, call: ApiCall) -> Any:
         try:

@@ -41,6 +41,22 @@ class TelegramChannel(ABC):
     async def call(self, call: ApiCall) -> Any:
         """Make one Bot API call; map library errors to Transient/PermanentSendError."""
 
+    @abstractmethod
+    async def setup(self) -> None:
+        """Connect, learn the bot's username, register the command menus."""
+
+    @abstractmethod
+    async def run_polling(self) -> None:
+        """Receive updates until stopped or cancelled."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop receiving updates (idempotent)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections."""
+
     # ------------------------------------------------------------------- in
 
     async def handle_raw(self, update: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto, Update
 from telegram.error import (
@@ -24,9 +24,6 @@ from bot.channels.base import BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +121,3 @@ class PtbChannel(TelegramChannel):
     async def close(self) -> None:
         with contextlib.suppress(RuntimeError):
             await self.application.shutdown()
-
-
-async def run_ptb(app: App, *, token: str, api_url: str | None) -> None:
-    from bot.app import serve
-
-    services = await app.services()
-    channel = PtbChannel(
-        make_application(token, api_url),
-        app.chat_core(services),
-        bot_username=app.settings.bot_username,
-    )
-    await serve(app, channel)
