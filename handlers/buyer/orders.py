@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.enums import OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE
@@ -116,6 +117,9 @@ async def confirm_cancel(ctx: Context) -> None:
     except InvalidTransition:
         # It moved on (shipped, or cancelled by a double tap) since the question.
         fresh = await ctx.services.orders.order(ctx.user.id, order.id)
+        if fresh.status == OrderStatus.CANCELLED:  # a second tap: keep the first answer
+            ctx.answer(ctx.catalog.plain("cancel.already", number=fresh.order_number))
+            return
         ctx.edit_or_reply(ctx.t(f"cancel.refused.{fresh.status.value}", number=fresh.order_number))
         return
     if result.refund_amount > 0:
