@@ -65,8 +65,9 @@ class AiogramChannel(TelegramChannel):
             raise TransientSendError(exc.message, retry_after=exc.retry_after) from exc
         except (TelegramServerError, TelegramNetworkError) as exc:
             raise TransientSendError(str(exc)) from exc
+        except TelegramForbiddenError as exc:
+            raise PermanentSendError(exc.message, unreachable=True) from exc
         except (
-            TelegramForbiddenError,
             TelegramBadRequest,
             TelegramNotFound,
             TelegramUnauthorizedError,

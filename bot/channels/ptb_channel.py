@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
@@ -45,6 +47,9 @@ class PtbChannel(TelegramChannel):
         bot_username: str | None = None,
     ) -> None:
         super().__init__(core, bot_username=bot_username)
+        # We call methods by name on purpose (one translation for both libraries); PTB
+        # would otherwise warn on every call that a typed method exists.
+        warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
         self.application = application
         application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -84,7 +89,9 @@ class PtbChannel(TelegramChannel):
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             raise TransientSendError(str(exc), retry_after=seconds) from exc
-        except (Forbidden, BadRequest, InvalidToken) as exc:
+        except Forbidden as exc:
+            raise PermanentSendError(exc.message, unreachable=True) from exc
+        except (BadRequest, InvalidToken) as exc:
             raise PermanentSendError(exc.message) from exc
         except NetworkError as exc:  # includes TimedOut
             raise TransientSendError(str(exc)) from exc

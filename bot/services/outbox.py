@@ -25,7 +25,7 @@ from sqlalchemy import update
 
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
-from storage.models import OutboxMessage
+from storage.models import ChatUser, OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,14 @@ class TransientSendError(Exception):
 
 
 class PermanentSendError(Exception):
-    """Will never succeed (chat gone, bot blocked): give up on this row."""
+    """Will never succeed (chat gone, bot blocked): give up on this row.
+
+    `unreachable` means the person blocked the bot or deleted the chat: they are
+    marked so, and no further notifications are queued for them until they write."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +142,7 @@ class OutboxWorker:
         return sent
 
     async def _send(self, row_id: int, notification: Notification, attempts: int) -> int:
-        status, error, next_at = OutboxStatus.SENT, None, None
+        status, error, next_at, unreachable = OutboxStatus.SENT, None, None, False
         try:
             await self._deliver(notification)
         except TransientSendError as exc:
@@ -149,7 +156,7 @@ class OutboxWorker:
                     delay = max(delay, timedelta(seconds=exc.retry_after))
                 next_at = self._clock.now() + delay
         except PermanentSendError as exc:
-            status, error = OutboxStatus.FAILED, str(exc)
+            status, error, unreachable = OutboxStatus.FAILED, str(exc), exc.unreachable
         except Exception as exc:  # a rendering bug must not stop other messages
             log.exception("outbox delivery crashed", extra={"outbox_id": row_id})
             status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc}"
@@ -163,6 +170,12 @@ class OutboxWorker:
             await uow.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
             )
+            if unreachable:
+                await uow.session.execute(
+                    update(ChatUser)
+                    .where(ChatUser.external_id == notification.chat_id)
+                    .values(unreachable=True)
+                )
             await uow.commit()
         if status != OutboxStatus.SENT:
             log.warning(
