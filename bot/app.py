@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import WebhookConfig
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services.container import Services
@@ -148,9 +149,18 @@ class BotRunner:
 
     async def start(self) -> None:
         await self.channel.setup()
+        settings = self.app.settings
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            hook = WebhookConfig(
+                settings.webhook_url, secret, settings.webhook_host, settings.webhook_port
+            )
+            receiving = self.channel.run_webhook(hook)
+        else:
+            receiving = self.channel.run_polling()
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
-            asyncio.create_task(self.channel.run_polling(), name="polling"),
+            asyncio.create_task(receiving, name="updates"),
         ]
         log.info("bot started", extra={"username": self.channel.bot_username})
 

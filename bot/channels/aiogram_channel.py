@@ -6,6 +6,7 @@ translation in `bot.channels.base`; calls go out as aiogram method objects.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -29,8 +30,10 @@ from aiogram.types import (
     Message,
     Update,
 )
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
-from bot.channels.base import BUYER_COMMANDS, TelegramChannel
+from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
 from bot.channels.telegram import ApiCall
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
@@ -88,9 +91,25 @@ class AiogramChannel(TelegramChannel):
             self.bot,
             handle_signals=False,
             close_bot_session=False,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
             polling_timeout=10,
         )
+
+    async def run_webhook(self, hook: WebhookConfig) -> None:
+        app = web.Application()
+        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret).register(
+            app, path=hook.path
+        )
+        runner = web.AppRunner(app, access_log=None)  # access logs would carry chat data
+        await runner.setup()
+        await web.TCPSite(runner, hook.host, hook.port).start()
+        try:
+            await self.bot.set_webhook(
+                hook.url, secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
 
     async def stop(self) -> None:
         with contextlib.suppress(RuntimeError):  # not polling

@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
 from bot.services.outbox import Notification, PermanentSendError, TransientSendError
@@ -20,6 +22,21 @@ from handlers.notifications import render
 from handlers.types import ChatAction, Outbound
 
 log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str  # public HTTPS URL Telegram posts to
+    secret: str | None  # checked against X-Telegram-Bot-Api-Secret-Token
+    host: str
+    port: int
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
 
 TYPING_AFTER = 0.4  # seconds of work before the chat shows "typing…"
 MAX_INLINE_RETRY_AFTER = 5  # a reply waits this long for a rate limit, then gives up
@@ -48,6 +65,10 @@ class TelegramChannel(ABC):
     @abstractmethod
     async def run_polling(self) -> None:
         """Receive updates until stopped or cancelled."""
+
+    @abstractmethod
+    async def run_webhook(self, hook: WebhookConfig) -> None:
+        """Register the webhook with Telegram and serve it until cancelled."""
 
     @abstractmethod
     async def stop(self) -> None:

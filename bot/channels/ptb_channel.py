@@ -22,7 +22,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.base import BUYER_COMMANDS, TelegramChannel
+from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
 from bot.channels.telegram import ApiCall
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
@@ -113,6 +113,23 @@ class PtbChannel(TelegramChannel):
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(allowed_updates=["message", "callback_query"], timeout=10)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    async def run_webhook(self, hook: WebhookConfig) -> None:
+        app = self.application
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen=hook.host,
+            port=hook.port,
+            url_path=hook.path.lstrip("/"),
+            webhook_url=hook.url,
+            secret_token=hook.secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
         try:
             await asyncio.Event().wait()
         finally:
