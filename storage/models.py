@@ -242,6 +242,9 @@ class Claim(Base):
     reused_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
     # Deadlines (UTC); the deadline job scans these.
     respond_by: Mapped[datetime | None] = mapped_column(index=True)
+    # While the seller waits for the buyer (NEEDS_INFO) the response clock stops; the
+    # time that was left is kept here and given back when the buyer answers.
+    respond_paused_seconds: Mapped[int | None] = mapped_column(Integer)
     ship_by: Mapped[datetime | None]
     receive_by: Mapped[datetime | None]
     appeal_by: Mapped[datetime | None]

@@ -131,3 +131,18 @@ async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory, clock: 
         )
         with pytest.raises(Exception, match=r"(?i)foreign key"):
             await uow.commit()
+
+
+async def test_migrations_match_the_models(engine) -> None:  # type: ignore[no-untyped-def]
+    """A model change without its migration would break every existing database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    def diff(connection):  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(diff) == []

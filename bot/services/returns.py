@@ -1,0 +1,593 @@
+"""The buyer's side of after-sales: file a claim with photos, follow it, withdraw it,
+answer the seller's questions, and send the goods back.
+
+Every use case re-checks ownership and the rules in `bot.domain.returns` inside its own
+transaction; the draft a buyer built in the chat is only a proposal.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.domain.carriers import normalise_carrier, validate_tracking
+from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
+from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, OrderNotFound
+from bot.domain.images import EXTENSIONS, sniff_image
+from bot.domain.policy import ShopPolicy
+from bot.domain.returns import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    RELEASED,
+    WITHDRAWABLE,
+    Eligibility,
+    Line,
+    NotEligible,
+    claimable,
+    eligibility,
+    photos_required,
+    refund_amount,
+)
+from bot.services.outbox import Notification, enqueue
+from bot.services.views import OrderView, order_view
+from storage.media import MediaStore
+from storage.models import ChatUser, Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund, Seller
+from storage.types import to_amount
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+FetchFile = Callable[[str], Awaitable[bytes]]
+
+
+class BadPhoto(DomainError):
+    """A file that is not an acceptable claim photo; `reason` is a catalog key suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DraftInvalid(DomainError):
+    """The draft no longer fits the order (items taken by another claim, missing photos,
+    window closed since); `reason` is a catalog key suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoDraft:
+    sha256: str
+    file_id: str
+    file_unique_id: str | None
+    mime_type: str
+    size: int
+    path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "path": self.path,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PhotoDraft:
+        return cls(
+            str(data["sha256"]),
+            str(data["file_id"]),
+            data.get("file_unique_id"),
+            str(data["mime_type"]),
+            int(data["size"]),
+            str(data["path"]),
+        )
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    """What the buyer chose in the chat, as plain values."""
+
+    order_id: int
+    items: dict[int, int]  # order item id -> quantity
+    type: ClaimType
+    reason: ClaimReason
+    photos: tuple[PhotoDraft, ...] = ()
+    note: str | None = None
+    token: str = ""  # idempotency: one claim per draft, however often Confirm is pressed
+
+
+@dataclass(frozen=True)
+class ReturnOptions:
+    order: OrderView
+    eligibility: Eligibility
+    claimable: dict[int, int]  # item id -> units that may still be claimed
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    from_status: ClaimStatus | None
+    to_status: ClaimStatus
+    actor: ActorKind
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: int
+    number: str
+    order_id: int
+    order_number: str
+    shop_id: int
+    status: ClaimStatus
+    type: ClaimType
+    reason: ClaimReason
+    amount: Decimal
+    currency: str
+    items: tuple[tuple[str, int], ...]  # (product name, quantity)
+    photo_count: int
+    reused_evidence: bool
+    note: str | None
+    respond_by: datetime | None
+    ship_by: datetime | None
+    return_carrier: str | None
+    return_tracking: str | None
+    created_at: datetime
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class ReturnService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, media: MediaStore) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._media = media
+
+    # ------------------------------------------------------------- starting
+
+    async def _owned_order(self, uow: UnitOfWork, user_id: int, order_id: int) -> Order:
+        order = await uow.orders.get(order_id)
+        if order is None or not await uow.orders.is_linked(user_id, order_id):
+            raise OrderNotFound(order_id)
+        return order
+
+    async def _held(self, uow: UnitOfWork, order_id: int) -> dict[int, int]:
+        """Units per order item held by claims that still count (not withdrawn or
+        rejected)."""
+        rows = await uow.session.execute(
+            select(ClaimItem.order_item_id, func.sum(ClaimItem.quantity))
+            .join(Claim, Claim.id == ClaimItem.claim_id)
+            .where(Claim.order_id == order_id, Claim.status.not_in([s.value for s in RELEASED]))
+            .group_by(ClaimItem.order_item_id)
+        )
+        return {int(item): int(qty) for item, qty in rows.all()}
+
+    def _eligibility(self, order: Order) -> Eligibility:
+        view = order_view(order)
+        return eligibility(
+            OrderStatus(order.status),
+            now=self._clock.now(),
+            delivered_at=order.delivered_at,
+            estimated_delivery=view.estimated_delivery,
+            policy=view.policy,
+        )
+
+    async def options(self, user_id: int, order_id: int) -> ReturnOptions:
+        """What this buyer may claim on this order now; NotEligible says why not."""
+        async with self._uow(readonly=True) as uow:
+            order = await self._owned_order(uow, user_id, order_id)
+            rules = self._eligibility(order)
+            left = claimable(_lines(order), await self._held(uow, order.id))
+            if not left:
+                raise NotEligible("all_claimed")
+            return ReturnOptions(order_view(order), rules, left)
+
+    # ---------------------------------------------------------------- photos
+
+    async def accept_photo(
+        self, data: bytes, *, file_id: str, file_unique_id: str | None
+    ) -> PhotoDraft:
+        """Check that the bytes are an image we take and store them durably."""
+        if len(data) > MAX_PHOTO_BYTES:
+            raise BadPhoto("too_big")
+        mime = sniff_image(data)
+        if mime is None:
+            raise BadPhoto("not_image")
+        stored = await self._media.put(data, EXTENSIONS[mime])
+        return PhotoDraft(stored.sha256, file_id, file_unique_id, mime, stored.size, stored.path)
+
+    # ---------------------------------------------------------------- submit
+
+    async def submit(self, user_id: int, draft: ClaimDraft) -> ClaimView:
+        """Create the claim.  Pressing Confirm twice (or two workers racing) yields one
+        claim: the draft token is unique in the database."""
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                existing = await uow.session.scalar(
+                    select(Claim.id).where(Claim.draft_token == draft.token)
+                )
+                if existing is not None:
+                    return await self._view(uow, existing)
+                claim = await self._create(uow, user_id, draft, now)
+                await uow.commit()
+                claim_id = claim.id
+        except IntegrityError:
+            # The same token committed in another transaction a moment ago.
+            async with self._uow(readonly=True) as uow:
+                existing = await uow.session.scalar(
+                    select(Claim.id).where(Claim.draft_token == draft.token)
+                )
+                if existing is None:
+                    raise
+                return await self._view(uow, existing)
+        async with self._uow(readonly=True) as uow:
+            return await self._view(uow, claim_id)
+
+    async def _create(
+        self, uow: UnitOfWork, user_id: int, draft: ClaimDraft, now: datetime
+    ) -> Claim:
+        order = await self._owned_order(uow, user_id, draft.order_id)
+        try:
+            rules = self._eligibility(order)
+        except NotEligible as exc:
+            raise DraftInvalid(exc.reason) from None
+        if draft.type not in rules.types or draft.reason not in rules.reasons:
+            raise DraftInvalid("type_or_reason")
+        held = await self._held(uow, order.id)
+        left = claimable(_lines(order), held)
+        if not draft.items or any(
+            qty < 1 or qty > left.get(item_id, 0) for item_id, qty in draft.items.items()
+        ):
+            raise DraftInvalid("items_taken")
+        if len(draft.photos) > MAX_PHOTOS:
+            raise DraftInvalid("too_many_photos")
+        if photos_required(draft.reason) and not draft.photos:
+            raise DraftInvalid("photos_required")
+        payment = order.payment
+        assert payment is not None, "imported orders always have a payment"
+        refunded = await uow.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount), 0)).where(
+                Refund.order_id == order.id, Refund.status != "failed"
+            )
+        )
+        amount = refund_amount(
+            lines=_lines(order),
+            claimed=draft.items,
+            previously_held=held,
+            subtotal=payment.subtotal,
+            shipping_fee=payment.shipping_fee,
+            total_paid=payment.total_paid,
+            already_refunded=to_amount(refunded),
+            currency=payment.currency,
+            claim_type=draft.type,
+        )
+        policy = ShopPolicy.from_settings(order.shop.settings)
+        claim = Claim(
+            claim_number=await self._new_number(uow, now),
+            order_id=order.id,
+            buyer_id=user_id,
+            type=draft.type,
+            reason=draft.reason,
+            status=ClaimStatus.REQUESTED,
+            buyer_note=draft.note,
+            requested_amount=amount,
+            currency=payment.currency,
+            respond_by=now + timedelta(hours=policy.seller_response_hours),
+            draft_token=draft.token,
+            created_at=now,
+            updated_at=now,
+        )
+        for item_id, qty in sorted(draft.items.items()):
+            claim.items.append(ClaimItem(order_item_id=item_id, quantity=qty))
+        reused = await self._reused_hashes(uow, [p.sha256 for p in draft.photos], user_id, order.id)
+        for photo in draft.photos:
+            claim.photos.append(
+                ClaimPhoto(
+                    sha256=photo.sha256,
+                    file_id=photo.file_id,
+                    file_unique_id=photo.file_unique_id,
+                    mime_type=photo.mime_type,
+                    size=photo.size,
+                    path=photo.path,
+                    reused=photo.sha256 in reused,
+                    created_at=now,
+                )
+            )
+        claim.reused_evidence = bool(reused)
+        claim.history.append(
+            ClaimEvent(
+                from_status=None,
+                to_status=ClaimStatus.REQUESTED,
+                actor_kind=ActorKind.BUYER,
+                actor_id=user_id,
+                note=draft.note,
+                at=now,
+            )
+        )
+        uow.claims.add(claim)
+        await uow.flush()
+        uow.audit.record(
+            at=now,
+            actor_kind=ActorKind.BUYER,
+            actor_id=user_id,
+            action="claim.requested",
+            entity="claim",
+            entity_id=claim.id,
+            details={"amount": str(amount), "reused_evidence": claim.reused_evidence},
+        )
+        await self._tell_sellers(uow, order, claim, now)
+        return claim
+
+    async def _new_number(self, uow: UnitOfWork, now: datetime) -> str:
+        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+        while True:
+            number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
+            taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
+            if taken is None:
+                return number
+
+    async def _reused_hashes(
+        self, uow: UnitOfWork, hashes: list[str], user_id: int, order_id: int
+    ) -> set[str]:
+        """Photos already used as evidence by another buyer or on another order."""
+        if not hashes:
+            return set()
+        rows = await uow.session.scalars(
+            select(ClaimPhoto.sha256)
+            .join(Claim, Claim.id == ClaimPhoto.claim_id)
+            .where(
+                ClaimPhoto.sha256.in_(hashes),
+                (Claim.buyer_id != user_id) | (Claim.order_id != order_id),
+            )
+        )
+        return set(rows)
+
+    async def _tell_sellers(
+        self, uow: UnitOfWork, order: Order, claim: Claim, now: datetime
+    ) -> None:
+        chat_ids = set(order.shop.seller_chat_ids or [])
+        registered = await uow.session.scalars(
+            select(ChatUser.external_id)
+            .join(Seller, Seller.chat_user_id == ChatUser.id)
+            .where(Seller.shop_id == order.shop_id)
+        )
+        chat_ids.update(registered)
+        names = {item.id: item.product_name for item in order.items}
+        params = {
+            "claim_id": claim.id,
+            "claim_number": claim.claim_number,
+            "order_number": order.order_number,
+            "type": claim.type,
+            "reason": claim.reason,
+            "amount": str(claim.requested_amount),
+            "currency": claim.currency,
+            "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
+            "note": claim.buyer_note,
+            "photos": [p.file_id for p in claim.photos],
+            "reused": claim.reused_evidence,
+            "respond_by": claim.respond_by.isoformat() if claim.respond_by else None,
+        }
+        for chat_id in sorted(chat_ids):
+            await enqueue(
+                uow,
+                Notification(int(chat_id), "claim_new", params),
+                now=now,
+                dedupe_key=f"claim:{claim.id}:new:chat:{chat_id}",
+            )
+
+    # ------------------------------------------------------------- follow-up
+
+    async def _owned_claim(self, uow: UnitOfWork, user_id: int, claim_id: int) -> Claim:
+        claim = await uow.claims.get(claim_id)
+        if claim is None or not await uow.orders.is_linked(user_id, claim.order_id):
+            raise ClaimNotFound(claim_id)
+        return claim
+
+    async def claims(self, user_id: int) -> list[ClaimView]:
+        async with self._uow(readonly=True) as uow:
+            ids = await uow.session.scalars(
+                select(Claim.id)
+                .where(Claim.buyer_id == user_id)
+                .order_by(Claim.created_at.desc(), Claim.id.desc())
+            )
+            return [await self._view(uow, claim_id) for claim_id in ids]
+
+    async def claim(self, user_id: int, claim_id: int) -> ClaimView:
+        async with self._uow(readonly=True) as uow:
+            await self._owned_claim(uow, user_id, claim_id)
+            return await self._view(uow, claim_id)
+
+    async def withdraw(self, user_id: int, claim_id: int) -> ClaimView:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            claim = await self._owned_claim(uow, user_id, claim_id)
+            self._move(
+                claim,
+                ClaimStatus.CANCELLED,
+                ActorKind.BUYER,
+                user_id,
+                "withdrawn by the buyer",
+                now,
+                allowed=WITHDRAWABLE,
+            )
+            await uow.commit()
+        return await self.claim(user_id, claim_id)
+
+    async def answer_info(
+        self, user_id: int, claim_id: int, text: str | None, photos: list[PhotoDraft]
+    ) -> ClaimView:
+        """The buyer answers the seller's question: the claim goes back to the seller
+        with the rest of their response time."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            claim = await self._owned_claim(uow, user_id, claim_id)
+            if len(claim.photos) + len(photos) > MAX_PHOTOS:
+                raise DraftInvalid("too_many_photos")
+            reused = await self._reused_hashes(
+                uow, [p.sha256 for p in photos], user_id, claim.order_id
+            )
+            for photo in photos:
+                claim.photos.append(
+                    ClaimPhoto(
+                        sha256=photo.sha256,
+                        file_id=photo.file_id,
+                        file_unique_id=photo.file_unique_id,
+                        mime_type=photo.mime_type,
+                        size=photo.size,
+                        path=photo.path,
+                        reused=photo.sha256 in reused,
+                        created_at=now,
+                    )
+                )
+            claim.reused_evidence = claim.reused_evidence or bool(reused)
+            self._move(
+                claim,
+                ClaimStatus.REQUESTED,
+                ActorKind.BUYER,
+                user_id,
+                text,
+                now,
+                allowed={ClaimStatus.NEEDS_INFO},
+            )
+            paused = claim.respond_paused_seconds
+            claim.respond_by = now + timedelta(seconds=paused) if paused else claim.respond_by
+            claim.respond_paused_seconds = None
+            await self._tell_sellers_update(
+                uow, claim, "claim_info", now, {"text": text, "photos": [p.file_id for p in photos]}
+            )
+            await uow.commit()
+        return await self.claim(user_id, claim_id)
+
+    async def ship_back(
+        self, user_id: int, claim_id: int, carrier: str, tracking_number: str
+    ) -> ClaimView:
+        """Record the return parcel; raises TrackingNumberError for a number that is not
+        in the carrier's format (check digit included)."""
+        now = self._clock.now()
+        carrier = normalise_carrier(carrier)
+        number = validate_tracking(carrier, tracking_number)
+        async with self._uow() as uow:
+            claim = await self._owned_claim(uow, user_id, claim_id)
+            self._move(
+                claim,
+                ClaimStatus.BUYER_SHIPPED,
+                ActorKind.BUYER,
+                user_id,
+                f"{carrier} {number}",
+                now,
+                allowed={ClaimStatus.AWAITING_BUYER_SHIPMENT},
+            )
+            claim.return_carrier, claim.return_tracking_number = carrier, number
+            order = await uow.orders.get(claim.order_id)
+            assert order is not None
+            policy = ShopPolicy.from_settings(order.shop.settings)
+            claim.receive_by = now + timedelta(days=policy.seller_receive_days)
+            await self._tell_sellers_update(
+                uow, claim, "claim_shipped", now, {"carrier": carrier, "tracking": number}
+            )
+            await uow.commit()
+        return await self.claim(user_id, claim_id)
+
+    async def _tell_sellers_update(
+        self, uow: UnitOfWork, claim: Claim, kind: str, now: datetime, extra: dict[str, Any]
+    ) -> None:
+        order = await uow.orders.get(claim.order_id)
+        assert order is not None
+        chat_ids = set(order.shop.seller_chat_ids or [])
+        chat_ids.update(
+            await uow.session.scalars(
+                select(ChatUser.external_id)
+                .join(Seller, Seller.chat_user_id == ChatUser.id)
+                .where(Seller.shop_id == order.shop_id)
+            )
+        )
+        params = {"claim_id": claim.id, "claim_number": claim.claim_number, **extra}
+        for chat_id in sorted(chat_ids):
+            await enqueue(uow, Notification(int(chat_id), kind, params), now=now)
+
+    @staticmethod
+    def _move(
+        claim: Claim,
+        to: ClaimStatus,
+        actor: ActorKind,
+        actor_id: int | None,
+        note: str | None,
+        now: datetime,
+        *,
+        allowed: set[ClaimStatus] | frozenset[ClaimStatus],
+    ) -> None:
+        current = ClaimStatus(claim.status)
+        if current not in allowed:
+            raise InvalidTransition(f"claim is {current}, not {sorted(allowed)}")
+        claim.status = to
+        claim.updated_at = now
+        claim.history.append(
+            ClaimEvent(
+                from_status=current,
+                to_status=to,
+                actor_kind=actor,
+                actor_id=actor_id,
+                note=note,
+                at=now,
+            )
+        )
+
+    async def _view(self, uow: UnitOfWork, claim_id: int) -> ClaimView:
+        claim = await uow.claims.get(claim_id)
+        assert claim is not None
+        order = await uow.orders.get(claim.order_id)
+        assert order is not None
+        names = {item.id: item.product_name for item in order.items}
+        return ClaimView(
+            id=claim.id,
+            number=claim.claim_number,
+            order_id=order.id,
+            order_number=order.order_number,
+            shop_id=order.shop_id,
+            status=ClaimStatus(claim.status),
+            type=ClaimType(claim.type),
+            reason=ClaimReason(claim.reason),
+            amount=claim.requested_amount,
+            currency=claim.currency,
+            items=tuple((names.get(i.order_item_id, "?"), i.quantity) for i in claim.items),
+            photo_count=len(claim.photos),
+            reused_evidence=claim.reused_evidence,
+            note=claim.buyer_note,
+            respond_by=claim.respond_by,
+            ship_by=claim.ship_by,
+            return_carrier=claim.return_carrier,
+            return_tracking=claim.return_tracking_number,
+            created_at=claim.created_at,
+            history=tuple(
+                HistoryEntry(
+                    e.at,
+                    ClaimStatus(e.from_status) if e.from_status else None,
+                    ClaimStatus(e.to_status),
+                    ActorKind(e.actor_kind),
+                    e.note,
+                )
+                for e in claim.history
+            ),
+        )
+
+
+def _lines(order: Order) -> list[Line]:
+    return [Line(item.id, item.quantity, item.unit_price) for item in order.items]
