@@ -22,9 +22,11 @@ from bot.services.container import Services
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
+from bot.services.returns import ReturnService
 from handlers.buyer import build_router
 from handlers.core import ChatCore, Context
 from storage.db import create_engine, session_factory
+from storage.media import MediaStore
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory, make_uow_factory
 
@@ -77,7 +79,11 @@ class App:
 
     async def services(self) -> Services:
         signer = LinkSigner(await self.link_secret())
-        return Services(clock=self.clock, orders=OrderService(self.uow, self.clock, signer))
+        return Services(
+            clock=self.clock,
+            orders=OrderService(self.uow, self.clock, signer),
+            returns=ReturnService(self.uow, self.clock, MediaStore(self.settings.media_dir)),
+        )
 
     def chat_core(self, services: Services) -> ChatCore:
         return ChatCore(self.uow, self.clock, build_router(), services, on_wrong_chat=_wrong_chat)

@@ -56,14 +56,25 @@ class State:
         self.go(None)
 
 
+FetchFile = Callable[[str], Awaitable[bytes]]
+
+
 class Context:
     """What a handler gets: the inbound, who is asking, their state, the services,
     the catalog, and a list to put actions in."""
 
     def __init__(
-        self, inbound: Inbound, user: Identity, state: State, services: Any, catalog: Catalog
+        self,
+        inbound: Inbound,
+        user: Identity,
+        state: State,
+        services: Any,
+        catalog: Catalog,
+        fetch_file: FetchFile | None = None,
     ) -> None:
         self.inbound = inbound
+        # Downloads a file the person sent (channel-specific; None where unsupported).
+        self.fetch_file = fetch_file
         self.user = user
         self.state = state
         self.services = services
@@ -205,15 +216,15 @@ class ChatCore:
             weakref.WeakValueDictionary()
         )
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
+    async def handle(self, inbound: Inbound, fetch_file: FetchFile | None = None) -> list[Outbound]:
         key = (inbound.chat_id, inbound.user_id)
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            return await self._handle(inbound)
+            return await self._handle(inbound, fetch_file)
 
-    async def _handle(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle(self, inbound: Inbound, fetch_file: FetchFile | None) -> list[Outbound]:
         async with self._uow(readonly=True) as uow:
             if await uow.updates.seen(inbound.channel, inbound.update_id):
                 log.info("duplicate update skipped", extra={"update_id": inbound.update_id})
@@ -226,7 +237,7 @@ class ChatCore:
             inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale
         )
         catalog = Catalog(_language(inbound.locale))
-        ctx = Context(inbound, user, state, self._services, catalog)
+        ctx = Context(inbound, user, state, self._services, catalog, fetch_file)
         try:
             await self._route(ctx)
         except DomainError as exc:

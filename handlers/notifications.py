@@ -7,12 +7,16 @@ words, through the catalog, at send time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.domain.enums import OrderStatus
+from bot.domain.money import format_money
 from bot.services.outbox import Notification
+from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
-from handlers.types import Button, Keyboard, Outbound, SendText
+from handlers.types import Button, Keyboard, Outbound, PhotoRef, SendPhotos, SendText
 
 Renderer = Callable[[Catalog, Notification], list[Outbound]]
 RENDERERS: dict[str, Renderer] = {}
@@ -59,3 +63,63 @@ def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
             event=catalog.plain(f"tag.{event['tag']}") + where,
         )
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
+
+
+@renderer("claim_new")
+def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
+    """To sellers: the photos as an album (if any), then the summary."""
+    p = n.params
+    items = "\n".join(
+        catalog.t("returns.summary_item", quantity=qty, name=name) for name, qty in p["items"]
+    )
+    deadline = datetime.fromisoformat(p["respond_by"]) if p.get("respond_by") else None
+    text = catalog.t(
+        "seller_notify.claim_new",
+        claim=p["claim_number"],
+        number=p["order_number"],
+        type=catalog.plain(f"claim_type.{p['type']}"),
+        reason=catalog.plain(f"claim_reason.{p['reason']}"),
+        items=Safe(items),
+        amount=format_money(Decimal(p["amount"]), p["currency"]),
+        note=p.get("note") or catalog.plain("returns.no_note"),
+        photos=len(p["photos"]),
+        reused=Safe(catalog.t("seller_notify.reused") if p.get("reused") else ""),
+        deadline=format_date(deadline) if deadline else "—",
+    )
+    actions: list[Outbound] = []
+    if p["photos"]:
+        actions.append(
+            SendPhotos(
+                n.chat_id,
+                tuple(PhotoRef(file_id=f) for f in p["photos"]),
+                caption=catalog.t("seller_notify.claim_photos", claim=p["claim_number"]),
+            )
+        )
+    actions.append(SendText(n.chat_id, text))
+    return actions
+
+
+@renderer("claim_info")
+def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    text = catalog.t(
+        "seller_notify.claim_info", claim=p["claim_number"], text=p.get("text") or "📷"
+    )
+    actions: list[Outbound] = []
+    if p.get("photos"):
+        photos = tuple(PhotoRef(file_id=f) for f in p["photos"])
+        actions.append(SendPhotos(n.chat_id, photos))
+    actions.append(SendText(n.chat_id, text))
+    return actions
+
+
+@renderer("claim_shipped")
+def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    text = catalog.t(
+        "seller_notify.claim_shipped",
+        claim=p["claim_number"],
+        carrier=p["carrier"],
+        tracking=p["tracking"],
+    )
+    return [SendText(n.chat_id, text)]

@@ -35,6 +35,7 @@ from aiohttp import web
 
 from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
 from bot.channels.telegram import ApiCall
+from bot.domain.errors import FileUnavailable
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
 
@@ -76,6 +77,19 @@ class AiogramChannel(TelegramChannel):
             TelegramUnauthorizedError,
         ) as exc:
             raise PermanentSendError(exc.message) from exc
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        try:
+            file = await self.bot.get_file(file_id)
+            if file.file_path is None:
+                raise FileUnavailable("no file path")
+            data = await self.bot.download_file(file.file_path)
+        except TelegramBadRequest as exc:
+            raise FileUnavailable(exc.message, too_big="too big" in exc.message) from exc
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            raise FileUnavailable(str(exc)) from exc
+        assert data is not None
+        return data.getvalue()
 
     async def setup(self) -> None:
         me = await self.bot.get_me()

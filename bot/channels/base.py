@@ -59,6 +59,11 @@ class TelegramChannel(ABC):
         """Make one Bot API call; map library errors to Transient/PermanentSendError."""
 
     @abstractmethod
+    async def fetch_file(self, file_id: str) -> bytes:
+        """Download a file a person sent; raise FileUnavailable (too_big when Telegram
+        refuses the size)."""
+
+    @abstractmethod
     async def setup(self) -> None:
         """Connect, learn the bot's username, register the command menus."""
 
@@ -86,7 +91,7 @@ class TelegramChannel(ABC):
             return
         typing = asyncio.create_task(self._typing_later(inbound.chat_id, inbound.thread_id))
         try:
-            actions = await self.core.handle(inbound)
+            actions = await self.core.handle(inbound, self.fetch_file)
         finally:
             typing.cancel()
         await self.send_all(actions)

@@ -24,6 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
 from bot.channels.telegram import ApiCall
+from bot.domain.errors import FileUnavailable
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
 
@@ -97,6 +98,15 @@ class PtbChannel(TelegramChannel):
             raise TransientSendError(str(exc)) from exc
         except TelegramError as exc:
             raise PermanentSendError(exc.message) from exc
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        try:
+            file = await self.application.bot.get_file(file_id)
+            return bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            raise FileUnavailable(exc.message, too_big="too big" in exc.message) from exc
+        except NetworkError as exc:
+            raise FileUnavailable(str(exc)) from exc
 
     async def setup(self) -> None:
         await self.application.initialize()

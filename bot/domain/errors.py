@@ -37,3 +37,11 @@ class ReturnWindowClosed(DomainError):
 
 class RefundExceedsPaid(DomainError):
     pass
+
+
+class FileUnavailable(DomainError):
+    """A file a person sent could not be fetched from the chat service."""
+
+    def __init__(self, message: str, *, too_big: bool = False) -> None:
+        super().__init__(message)
+        self.too_big = too_big

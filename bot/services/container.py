@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.orders import OrderService
+from bot.services.returns import ReturnService
 
 
 @dataclass(frozen=True)
 class Services:
     clock: Clock
     orders: OrderService
+    returns: ReturnService

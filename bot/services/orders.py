@@ -257,6 +257,10 @@ class OrderService:
             chosen = everything[start : start + self.page_size]
             return OrderPage(tuple(order_view(o) for o in chosen), page, pages, total)
 
+    async def all_linked(self, user_id: int) -> list[OrderView]:
+        async with self._uow(readonly=True) as uow:
+            return [order_view(o) for o in await uow.orders.linked_to(user_id)]
+
     async def find_linked(self, user_id: int, order_number: str) -> OrderView | None:
         async with self._uow(readonly=True) as uow:
             for order in await uow.orders.linked_to(user_id):

@@ -261,24 +261,9 @@ class ReturnService:
             raise DraftInvalid("too_many_photos")
         if photos_required(draft.reason) and not draft.photos:
             raise DraftInvalid("photos_required")
+        amount = await self._amount(uow, order, draft, held)
         payment = order.payment
-        assert payment is not None, "imported orders always have a payment"
-        refunded = await uow.session.scalar(
-            select(func.coalesce(func.sum(Refund.amount), 0)).where(
-                Refund.order_id == order.id, Refund.status != "failed"
-            )
-        )
-        amount = refund_amount(
-            lines=_lines(order),
-            claimed=draft.items,
-            previously_held=held,
-            subtotal=payment.subtotal,
-            shipping_fee=payment.shipping_fee,
-            total_paid=payment.total_paid,
-            already_refunded=to_amount(refunded),
-            currency=payment.currency,
-            claim_type=draft.type,
-        )
+        assert payment is not None
         policy = ShopPolicy.from_settings(order.shop.settings)
         claim = Claim(
             claim_number=await self._new_number(uow, now),
@@ -336,6 +321,34 @@ class ReturnService:
         await self._tell_sellers(uow, order, claim, now)
         return claim
 
+    async def _amount(
+        self, uow: UnitOfWork, order: Order, draft: ClaimDraft, held: dict[int, int]
+    ) -> Decimal:
+        payment = order.payment
+        assert payment is not None, "imported orders always have a payment"
+        refunded = await uow.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount), 0)).where(
+                Refund.order_id == order.id, Refund.status != "failed"
+            )
+        )
+        return refund_amount(
+            lines=_lines(order),
+            claimed=draft.items,
+            previously_held=held,
+            subtotal=payment.subtotal,
+            shipping_fee=payment.shipping_fee,
+            total_paid=payment.total_paid,
+            already_refunded=to_amount(refunded),
+            currency=payment.currency,
+            claim_type=draft.type,
+        )
+
+    async def preview_amount(self, user_id: int, draft: ClaimDraft) -> Decimal:
+        """The refund the summary shows; submit computes it again, the same way."""
+        async with self._uow(readonly=True) as uow:
+            order = await self._owned_order(uow, user_id, draft.order_id)
+            return await self._amount(uow, order, draft, await self._held(uow, order.id))
+
     async def _new_number(self, uow: UnitOfWork, now: datetime) -> str:
         alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
         while True:
@@ -363,13 +376,7 @@ class ReturnService:
     async def _tell_sellers(
         self, uow: UnitOfWork, order: Order, claim: Claim, now: datetime
     ) -> None:
-        chat_ids = set(order.shop.seller_chat_ids or [])
-        registered = await uow.session.scalars(
-            select(ChatUser.external_id)
-            .join(Seller, Seller.chat_user_id == ChatUser.id)
-            .where(Seller.shop_id == order.shop_id)
-        )
-        chat_ids.update(registered)
+        chat_ids = await seller_chat_ids(uow, order)
         names = {item.id: item.product_name for item in order.items}
         params = {
             "claim_id": claim.id,
@@ -385,7 +392,7 @@ class ReturnService:
             "reused": claim.reused_evidence,
             "respond_by": claim.respond_by.isoformat() if claim.respond_by else None,
         }
-        for chat_id in sorted(chat_ids):
+        for chat_id in chat_ids:
             await enqueue(
                 uow,
                 Notification(int(chat_id), "claim_new", params),
@@ -511,16 +518,9 @@ class ReturnService:
     ) -> None:
         order = await uow.orders.get(claim.order_id)
         assert order is not None
-        chat_ids = set(order.shop.seller_chat_ids or [])
-        chat_ids.update(
-            await uow.session.scalars(
-                select(ChatUser.external_id)
-                .join(Seller, Seller.chat_user_id == ChatUser.id)
-                .where(Seller.shop_id == order.shop_id)
-            )
-        )
+        chat_ids = await seller_chat_ids(uow, order)
         params = {"claim_id": claim.id, "claim_number": claim.claim_number, **extra}
-        for chat_id in sorted(chat_ids):
+        for chat_id in chat_ids:
             await enqueue(uow, Notification(int(chat_id), kind, params), now=now)
 
     @staticmethod
@@ -591,3 +591,17 @@ class ReturnService:
 
 def _lines(order: Order) -> list[Line]:
     return [Line(item.id, item.quantity, item.unit_price) for item in order.items]
+
+
+async def seller_chat_ids(uow: UnitOfWork, order: Order) -> list[int]:
+    """Who hears about this shop's claims: registered sellers, plus the chat ids on the
+    shop record (how a shop is set up before its sellers register)."""
+    chat_ids = {int(c) for c in order.shop.seller_chat_ids or []}
+    chat_ids.update(
+        await uow.session.scalars(
+            select(ChatUser.external_id)
+            .join(Seller, Seller.chat_user_id == ChatUser.id)
+            .where(Seller.shop_id == order.shop_id)
+        )
+    )
+    return sorted(chat_ids)

@@ -11,7 +11,7 @@ from bot.services.orders import (
     TooManyAttempts,
     looks_like_order_number,
 )
-from handlers.buyer.views import card_keyboard, card_text
+from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 
 router = Router()
@@ -46,8 +46,7 @@ async def received_number(ctx: Context, number: str) -> None:
     if existing is not None:
         ctx.state.clear()
         ctx.reply(ctx.t("link.already_linked", number=number))
-        text = card_text(ctx.catalog, existing, ctx.services.clock.now())
-        ctx.reply(text, card_keyboard(ctx.catalog, existing, text))
+        ctx.reply(*render_card(ctx.catalog, existing, ctx.services.clock.now()))
         return
     try:
         await orders.check_can_try(ctx.user.id)
@@ -114,8 +113,7 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
         return
     ctx.state.clear()
     ctx.reply(ctx.t("link.linked", number=order.order_number), remove_reply_keyboard=True)
-    text = card_text(ctx.catalog, order, ctx.services.clock.now())
-    ctx.reply(text, card_keyboard(ctx.catalog, order, text))
+    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
 
 
 __all__ = ["MAX_FAILED_PROOFS", "received_number", "router"]

@@ -7,7 +7,7 @@ from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE
 from bot.services.views import OrderView
-from handlers.buyer.views import card_fingerprint, card_keyboard, card_text, orders_list
+from handlers.buyer.views import card_fingerprint, orders_list, render_card
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.types import Button, Keyboard
@@ -56,8 +56,7 @@ async def _order_or_refuse(ctx: Context, index: int = 0) -> OrderView | None:
 
 
 def _render(ctx: Context, order: OrderView) -> tuple[str, Keyboard]:
-    text = card_text(ctx.catalog, order, ctx.services.clock.now())
-    return text, card_keyboard(ctx.catalog, order, text)
+    return render_card(ctx.catalog, order, ctx.services.clock.now())
 
 
 @router.button("o")

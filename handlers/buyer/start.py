@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.services.orders import ProofRefused, looks_like_order_number
 from handlers.buyer import linking
-from handlers.buyer.views import card_keyboard, card_text
+from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.types import Button, Keyboard
 
@@ -39,8 +39,7 @@ async def _start_with_token(ctx: Context, token: str) -> None:
         ctx.reply(ctx.t("start.bad_link"))
         return
     ctx.reply(ctx.t("start.linked_by_link", number=order.order_number))
-    text = card_text(ctx.catalog, order, ctx.services.clock.now())
-    ctx.reply(text, card_keyboard(ctx.catalog, order, text))
+    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
 
 
 @router.command("help")

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.carriers import tracking_url
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE
+from bot.domain.policy import CANCEL_AT_ONCE, may_request_return
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
@@ -115,12 +115,27 @@ def card_fingerprint(text: str) -> str:
     return hashlib.blake2s(text.encode(), digest_size=4).hexdigest()
 
 
-def card_keyboard(catalog: Catalog, order: OrderView, text: str) -> Keyboard:
+def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) -> Keyboard:
+    """Only the buttons that apply to this order now."""
     p = catalog.plain
     row: list[Button] = [Button(p("card.refresh"), f"or:{order.id}:{card_fingerprint(text)}")]
     if order.status in CANCEL_AT_ONCE:
         row.append(Button(p("card.cancel"), f"oc:{order.id}"))
-    return Keyboard.of(row, [Button(p("card.back_to_list"), "ol:1")])
+    extra: list[Button] = []
+    if may_request_return(
+        order.status,
+        now=now,
+        delivered_at=order.delivered_at,
+        estimated_delivery=order.estimated_delivery,
+        policy=order.policy,
+    ):
+        extra.append(Button(p("returns.return_button"), f"rs:{order.id}"))
+    return Keyboard.of(row, extra, [Button(p("card.back_to_list"), "ol:1")])
+
+
+def render_card(catalog: Catalog, order: OrderView, now: datetime) -> tuple[str, Keyboard]:
+    text = card_text(catalog, order, now)
+    return text, card_keyboard(catalog, order, text, now)
 
 
 def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:

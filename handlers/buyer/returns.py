@@ -1,0 +1,432 @@
+"""Filing a return ("claim"): items → type → reason → photos → note → confirm.
+
+The draft lives in the conversation state (so a restart continues where the buyer
+was); every step has Back and Cancel; nothing is written until Confirm, and the
+service re-checks the whole draft then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.enums import ClaimReason, ClaimType
+from bot.domain.errors import OrderNotFound
+from bot.domain.money import format_money
+from bot.domain.returns import MAX_PHOTOS, NotEligible, photos_required
+from bot.services.returns import (
+    ClaimDraft,
+    DraftInvalid,
+    PhotoDraft,
+    ReturnOptions,
+    new_token,
+)
+from handlers.buyer.views import format_date
+from handlers.catalog import Safe
+from handlers.core import Context, Router, button_args, int_arg
+from handlers.media import PhotoRefused, receive_photo
+from handlers.types import Button, Keyboard
+
+router = Router()
+
+ITEMS, QUANTITY, TYPE, REASON, PHOTOS, NOTE, CONFIRM = (
+    "ret.items",
+    "ret.qty",
+    "ret.type",
+    "ret.reason",
+    "ret.photos",
+    "ret.note",
+    "ret.confirm",
+)
+ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
+MAX_NOTE = 1000
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _nav(ctx: Context, *extra: list[Button]) -> Keyboard:
+    p = ctx.catalog.plain
+    return Keyboard.of(*extra, [Button(p("common.back"), "rb"), Button(p("common.cancel"), "rx")])
+
+
+def _expired(ctx: Context) -> None:
+    ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+
+
+def _in_flow(ctx: Context, *steps: str) -> bool:
+    """Buttons of an old or abandoned return flow must not act on the current one."""
+    if ctx.state.step in steps:
+        return True
+    _expired(ctx)
+    return False
+
+
+async def _options(ctx: Context) -> ReturnOptions | None:
+    order_id = int(ctx.state.data["order_id"])
+    try:
+        return await ctx.services.returns.options(ctx.user.id, order_id)
+    except (NotEligible, OrderNotFound):
+        ctx.state.clear()
+        ctx.reply(ctx.t("returns.invalid.items_taken"))
+        return None
+
+
+# ------------------------------------------------------------------- start
+
+
+@router.command("return")
+async def return_command(ctx: Context) -> None:
+    everything = await ctx.services.orders.all_linked(ctx.user.id)
+    if not everything:
+        ctx.reply(ctx.t("returns.no_orders"))
+        return
+    if len(everything) == 1:
+        await start(ctx, everything[0].id)
+        return
+    rows = [[Button(f"{o.order_number}", f"rs:{o.id}")] for o in everything[:20]]
+    ctx.reply(ctx.t("returns.choose_order"), Keyboard.of(*rows))
+
+
+@router.button("rs")
+async def start_button(ctx: Context) -> None:
+    order_id = int_arg(ctx.inbound.button or "")
+    if order_id is None:
+        _expired(ctx)
+        return
+    await start(ctx, order_id)
+
+
+async def start(ctx: Context, order_id: int) -> None:
+    try:
+        options = await ctx.services.returns.options(ctx.user.id, order_id)
+    except OrderNotFound:
+        ctx.answer(ctx.catalog.plain("orders.gone"), alert=True)
+        return
+    except NotEligible as exc:
+        order = await ctx.services.orders.order(ctx.user.id, order_id)
+        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+        return
+    ctx.state.go(ITEMS, order_id=order_id, token=new_token(), items={}, photos=[])
+    show_items(ctx, options)
+
+
+def show_items(ctx: Context, options: ReturnOptions) -> None:
+    chosen: dict[str, int] = ctx.state.data.get("items", {})
+    p = ctx.catalog.plain
+    rows: list[list[Button]] = []
+    for item in options.order.items:
+        left = options.claimable.get(item.id, 0)
+        if left == 0:
+            continue
+        picked = chosen.get(str(item.id), 0)
+        label = (
+            p("returns.item_button", name=item.name[:40], chosen=picked, max=left)
+            if picked
+            else p("returns.item_button_none", name=item.name[:40], max=left)
+        )
+        rows.append([Button(label, f"ri:{item.id}")])
+    if any(chosen.values()):
+        rows.append([Button(p("returns.continue"), "rn")])
+    ctx.state.step = ITEMS
+    ctx.reply(
+        ctx.t(
+            "returns.items",
+            number=options.order.order_number,
+            deadline=format_date(options.eligibility.deadline),
+        ),
+        _nav(ctx, *rows),
+    )
+
+
+# ------------------------------------------------------------------ items
+
+
+@router.button("ri")
+async def pick_item(ctx: Context) -> None:
+    if not _in_flow(ctx, ITEMS):
+        return
+    item_id = int_arg(ctx.inbound.button or "")
+    options = await _options(ctx)
+    if options is None:
+        return
+    if item_id is None or item_id not in options.claimable:
+        _expired(ctx)
+        return
+    left = options.claimable[item_id]
+    item = next(i for i in options.order.items if i.id == item_id)
+    if left == 1:  # nothing to ask: toggle
+        chosen = ctx.state.data["items"]
+        chosen[str(item_id)] = 0 if chosen.get(str(item_id)) else 1
+        show_items(ctx, options)
+        return
+    ctx.state.step = QUANTITY
+    numbers = [Button(str(n), f"rq:{item_id}:{n}") for n in range(1, min(left, 8) + 1)]
+    rows = [numbers[i : i + 4] for i in range(0, len(numbers), 4)]
+    rows.append([Button(ctx.catalog.plain("returns.none"), f"rq:{item_id}:0")])
+    ctx.reply(
+        ctx.t("returns.how_many", name=item.name, bought=item.quantity, max=left), _nav(ctx, *rows)
+    )
+
+
+@router.button("rq")
+async def pick_quantity(ctx: Context) -> None:
+    if not _in_flow(ctx, QUANTITY):
+        return
+    item_id, quantity = int_arg(ctx.inbound.button or ""), int_arg(ctx.inbound.button or "", 1)
+    options = await _options(ctx)
+    if options is None:
+        return
+    if item_id is None or quantity is None or quantity > options.claimable.get(item_id, 0):
+        _expired(ctx)  # forged or stale: a quantity above what may be claimed
+        return
+    ctx.state.data["items"][str(item_id)] = quantity
+    show_items(ctx, options)
+
+
+@router.button("rn")
+async def items_done(ctx: Context) -> None:
+    if not _in_flow(ctx, ITEMS):
+        return
+    if not any(ctx.state.data["items"].values()):
+        ctx.answer(ctx.catalog.plain("returns.pick_something"), alert=True)
+        return
+    options = await _options(ctx)
+    if options is not None:
+        show_types(ctx, options)
+
+
+# ------------------------------------------------------------- type, reason
+
+
+def show_types(ctx: Context, options: ReturnOptions) -> None:
+    ctx.state.step = TYPE
+    p = ctx.catalog.plain
+    rows = [
+        [Button(p(f"claim_type.{t.value}"), f"rt:{t.value}")] for t in options.eligibility.types
+    ]
+    ctx.reply(ctx.t("returns.type"), _nav(ctx, *rows))
+
+
+@router.button("rt")
+async def pick_type(ctx: Context) -> None:
+    if not _in_flow(ctx, TYPE):
+        return
+    options = await _options(ctx)
+    if options is None:
+        return
+    value = (button_args(ctx.inbound.button or "") or [""])[0]
+    if value not in {t.value for t in options.eligibility.types}:
+        _expired(ctx)
+        return
+    ctx.state.data["type"] = value
+    show_reasons(ctx, options)
+
+
+def show_reasons(ctx: Context, options: ReturnOptions) -> None:
+    ctx.state.step = REASON
+    p = ctx.catalog.plain
+    rows = [
+        [Button(p(f"claim_reason.{r.value}"), f"rr:{r.value}")] for r in options.eligibility.reasons
+    ]
+    ctx.reply(ctx.t("returns.reason"), _nav(ctx, *rows))
+
+
+@router.button("rr")
+async def pick_reason(ctx: Context) -> None:
+    if not _in_flow(ctx, REASON):
+        return
+    options = await _options(ctx)
+    if options is None:
+        return
+    value = (button_args(ctx.inbound.button or "") or [""])[0]
+    if value not in {r.value for r in options.eligibility.reasons}:
+        _expired(ctx)
+        return
+    ctx.state.data["reason"] = value
+    show_photos(ctx)
+
+
+# ----------------------------------------------------------------- photos
+
+
+def show_photos(ctx: Context) -> None:
+    ctx.state.step = PHOTOS
+    p = ctx.catalog.plain
+    required = photos_required(ClaimReason(ctx.state.data["reason"]))
+    have = len(ctx.state.data.get("photos", []))
+    label = p("returns.done") if required or have else p("returns.skip")
+    key = "returns.photos_required" if required else "returns.photos_optional"
+    ctx.reply(ctx.t(key, max=MAX_PHOTOS), _nav(ctx, [Button(label, "rd")]))
+
+
+@router.step(PHOTOS)
+async def photo_step(ctx: Context) -> None:
+    photos: list[dict[str, Any]] = ctx.state.data.setdefault("photos", [])
+    inbound = ctx.inbound
+    if inbound.photo is None and inbound.document is None and inbound.other is None:
+        ctx.reply(
+            ctx.t("returns.send_photos_hint"),
+            _nav(ctx, [Button(ctx.catalog.plain("returns.done"), "rd")]),
+        )
+        return
+    if len(photos) >= MAX_PHOTOS:
+        ctx.reply(ctx.t("returns.photo_too_many", max=MAX_PHOTOS))
+        return
+    try:
+        photo = await receive_photo(ctx)
+    except PhotoRefused as exc:
+        ctx.reply(ctx.t(f"returns.photo_{exc.reason}", count=len(photos)))
+        return
+    photos.append(photo.to_json())
+    group = inbound.media_group_id
+    done = Keyboard.of([Button(ctx.catalog.plain("returns.done"), "rd")])
+    if group is None:
+        ctx.reply(ctx.t("returns.photo_received", count=len(photos)), done)
+    elif ctx.state.data.get("album") != group:  # one answer per album, not per picture
+        ctx.state.data["album"] = group
+        ctx.reply(ctx.t("returns.album_received"), done)
+
+
+@router.button("rd")
+async def photos_done(ctx: Context) -> None:
+    if not _in_flow(ctx, PHOTOS):
+        return
+    reason = ClaimReason(ctx.state.data["reason"])
+    if photos_required(reason) and not ctx.state.data.get("photos"):
+        ctx.answer(ctx.catalog.plain("returns.photo_needed"), alert=True)
+        return
+    show_note(ctx)
+
+
+# ------------------------------------------------------------ note, summary
+
+
+def show_note(ctx: Context) -> None:
+    ctx.state.step = NOTE
+    ctx.reply(ctx.t("returns.note"), _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")]))
+
+
+@router.step(NOTE)
+async def note_step(ctx: Context) -> None:
+    text = (ctx.inbound.text or "").strip()
+    if not text:
+        show_note(ctx)
+        return
+    if len(text) > MAX_NOTE:
+        ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
+        return
+    ctx.state.data["note"] = text
+    await show_summary(ctx)
+
+
+@router.button("rk")
+async def skip_note(ctx: Context) -> None:
+    if not _in_flow(ctx, NOTE):
+        return
+    ctx.state.data["note"] = None
+    await show_summary(ctx)
+
+
+def draft_of(data: dict[str, Any]) -> ClaimDraft:
+    return ClaimDraft(
+        order_id=int(data["order_id"]),
+        items={int(k): int(v) for k, v in data.get("items", {}).items() if int(v) > 0},
+        type=ClaimType(data["type"]),
+        reason=ClaimReason(data["reason"]),
+        photos=tuple(PhotoDraft.from_json(p) for p in data.get("photos", [])),
+        note=data.get("note"),
+        token=str(data["token"]),
+    )
+
+
+async def show_summary(ctx: Context) -> None:
+    options = await _options(ctx)
+    if options is None:
+        return
+    draft = draft_of(ctx.state.data)
+    preview = await ctx.services.returns.preview_amount(ctx.user.id, draft)
+    names = {item.id: item.name for item in options.order.items}
+    items = "\n".join(
+        ctx.t("returns.summary_item", quantity=qty, name=names.get(item_id, "?"))
+        for item_id, qty in draft.items.items()
+    )
+    ctx.state.step = CONFIRM
+    ctx.reply(
+        ctx.t(
+            "returns.summary",
+            number=options.order.order_number,
+            items=Safe(items),
+            type=ctx.catalog.plain(f"claim_type.{draft.type.value}"),
+            reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
+            photos=len(draft.photos),
+            note=draft.note or ctx.catalog.plain("returns.no_note"),
+            amount=format_money(preview, options.order.currency),
+        ),
+        _nav(ctx, [Button(ctx.catalog.plain("returns.confirm"), "rc")]),
+    )
+
+
+@router.button("rc")
+async def confirm(ctx: Context) -> None:
+    # A second tap after success finds no flow: the token makes it harmless anyway.
+    if not _in_flow(ctx, CONFIRM):
+        return
+    draft = draft_of(ctx.state.data)
+    try:
+        claim = await ctx.services.returns.submit(ctx.user.id, draft)
+    except DraftInvalid as exc:
+        ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
+        if exc.reason == "photos_required":
+            show_photos(ctx)
+        else:
+            ctx.state.clear()
+        return
+    ctx.state.clear()
+    ctx.reply(
+        ctx.t(
+            "returns.filed",
+            claim=claim.number,
+            deadline=format_date(claim.respond_by) if claim.respond_by else "—",
+        )
+    )
+
+
+# -------------------------------------------------------------- back, cancel
+
+
+@router.button("rb")
+async def back(ctx: Context) -> None:
+    step = ctx.state.step
+    if step not in (QUANTITY, *ORDER_OF_STEPS):
+        _expired(ctx)
+        return
+    options = await _options(ctx)
+    if options is None:
+        return
+    if step in (ITEMS, QUANTITY):
+        if step == ITEMS:  # back from the first step leaves the flow
+            await cancel(ctx)
+            return
+        show_items(ctx, options)
+    elif step == TYPE:
+        show_items(ctx, options)
+    elif step == REASON:
+        show_types(ctx, options)
+    elif step == PHOTOS:
+        show_reasons(ctx, options)
+    elif step == NOTE:
+        show_photos(ctx)
+    elif step == CONFIRM:
+        show_note(ctx)
+
+
+@router.button("rx")
+async def cancel(ctx: Context) -> None:
+    if ctx.state.step is None or not ctx.state.step.startswith("ret."):
+        _expired(ctx)
+        return
+    ctx.state.clear()
+    ctx.reply(ctx.t("returns.cancelled"))
+
+
+__all__ = ["router", "start"]

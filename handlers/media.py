@@ -1,0 +1,42 @@
+"""Receiving a photo (or an image sent as a file) from a person, for evidence."""
+
+from __future__ import annotations
+
+from bot.domain.errors import FileUnavailable
+from bot.domain.returns import MAX_PHOTO_BYTES
+from bot.services.returns import BadPhoto, PhotoDraft
+from handlers.core import Context
+
+VIDEO_KINDS = frozenset({"video", "video_note", "animation"})
+
+
+class PhotoRefused(Exception):
+    """Why a file can't be used; `reason` is a catalog key suffix (photo_<reason>)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def receive_photo(ctx: Context) -> PhotoDraft:
+    inbound = ctx.inbound
+    if inbound.other in VIDEO_KINDS:
+        raise PhotoRefused("video")
+    source = inbound.photo or inbound.document
+    if source is None:
+        raise PhotoRefused("not_image")
+    # Refuse what is announced as too large before spending time downloading it.
+    if source.file_size is not None and source.file_size > MAX_PHOTO_BYTES:
+        raise PhotoRefused("too_big")
+    if ctx.fetch_file is None:
+        raise PhotoRefused("unavailable")
+    try:
+        data = await ctx.fetch_file(source.file_id)
+    except FileUnavailable as exc:
+        raise PhotoRefused("too_big" if exc.too_big else "unavailable") from None
+    try:
+        return await ctx.services.returns.accept_photo(
+            data, file_id=source.file_id, file_unique_id=source.file_unique_id
+        )
+    except BadPhoto as exc:
+        raise PhotoRefused(exc.reason) from None
