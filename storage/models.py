@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -41,7 +41,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared class attribute
         datetime: UTCDateTime(),
         Decimal: Amount(),
         dict[str, Any]: JSON(),
@@ -258,7 +258,7 @@ class Claim(Base):
     # Optimistic lock: concurrent decisions on one claim cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own attribute
 
     items: Mapped[list[ClaimItem]] = relationship(
         back_populates="claim", cascade="all, delete-orphan"

@@ -44,7 +44,7 @@ class ShopRepository(_Repository):
     async def get_by_code(self, code: str) -> Shop | None:
         return await self.session.scalar(select(Shop).where(Shop.code == code))
 
-    async def list(self) -> Sequence[Shop]:
+    async def all(self) -> Sequence[Shop]:
         return (await self.session.scalars(select(Shop).order_by(Shop.id))).all()
 
     async def seller_shop_ids(self, chat_user_id: int) -> list[int]:

@@ -41,11 +41,6 @@ class Amount(TypeDecorator[Decimal]):
         return Decimal(int(value)) / _FACTOR
 
 
-def to_amount(raw: int | None) -> Decimal:
-    """Turn a raw SQL aggregate (e.g. SUM over an Amount column) back into Decimal."""
-    return Decimal(int(raw or 0)) / _FACTOR
-
-
 class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True

@@ -46,7 +46,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessions()
-        if self._readonly and self._session.bind.dialect.name == "sqlite":
+        bind = self._session.get_bind()
+        if self._readonly and bind.dialect.name == "sqlite":
             await self._session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
         s = self._session
         self.shops = ShopRepository(s)

@@ -89,7 +89,7 @@ class AiogramChannel(TelegramChannel):
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise FileUnavailable(str(exc)) from exc
         assert data is not None
-        return data.getvalue()
+        return data.read()
 
     async def setup(self) -> None:
         me = await self.bot.get_me()
@@ -146,4 +146,4 @@ def _aiogram_method(call: ApiCall) -> methods.TelegramMethod[Any]:
             {**item, "media": file} if item.get("media") == f"attach://{name}" else item
             for item in params["media"]
         ]
-    return cls(**params)  # type: ignore[no-any-return]
+    return cls(**params)

@@ -31,7 +31,7 @@ from handlers.core import ChatCore
 log = logging.getLogger(__name__)
 
 
-def make_application(token: str, api_url: str | None) -> Application:  # type: ignore[type-arg]
+def make_application(token: str, api_url: str | None) -> Application:
     builder = Application.builder().token(token)
     if api_url:
         builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
@@ -42,7 +42,7 @@ def make_application(token: str, api_url: str | None) -> Application:  # type: i
 class PtbChannel(TelegramChannel):
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         core: ChatCore,
         *,
         bot_username: str | None = None,

@@ -41,7 +41,6 @@ from bot.services.outbox import Notification, enqueue
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
 from storage.models import ChatUser, Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund, Seller
-from storage.types import to_amount
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -326,8 +325,9 @@ class ReturnService:
     ) -> Decimal:
         payment = order.payment
         assert payment is not None, "imported orders always have a payment"
+        # SUM over an Amount column comes back as Decimal (None when no rows).
         refunded = await uow.session.scalar(
-            select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            select(func.sum(Refund.amount)).where(
                 Refund.order_id == order.id, Refund.status != "failed"
             )
         )
@@ -338,7 +338,7 @@ class ReturnService:
             subtotal=payment.subtotal,
             shipping_fee=payment.shipping_fee,
             total_paid=payment.total_paid,
-            already_refunded=to_amount(refunded),
+            already_refunded=refunded or Decimal(0),
             currency=payment.currency,
             claim_type=draft.type,
         )

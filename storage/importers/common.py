@@ -1,0 +1,430 @@
+"""Field rules shared by the CSV and JSON order parsers.
+
+Both formats hand raw values (text from CSV cells, JSON scalars) to a `FieldReader`,
+which turns each into a typed value or records a `Problem` naming where it is and
+which field is wrong.  Keeping the rules here means a CSV file and a JSON file with
+the same content are accepted or refused for the same reasons, with the same words.
+
+A reader never raises for bad input: it collects every problem of a record so that
+the person fixing the file sees all of them in one run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
+from bot.domain.money import MoneyError, is_currency, parse_amount
+from storage.importers.records import (
+    ItemRecord,
+    OrderRecord,
+    Problem,
+    ShipmentRecord,
+    TrackingEventRecord,
+)
+from storage.models import Order, OrderItem, Shipment, TrackingEvent
+
+# The report keeps this many problems; the rest are only counted.  A file with 100,000
+# broken rows needs its first problems fixed, not a million-line listing.
+MAX_PROBLEMS = 1000
+
+
+def _length(column: Any) -> int:
+    return int(column.type.length)
+
+
+# Text limits come from the schema, so PostgreSQL never refuses a value half-way
+# through an import that SQLite (which ignores VARCHAR lengths) would have accepted.
+MAX_LENGTH: dict[str, int] = {
+    "order_number": _length(Order.order_number),
+    "buyer_name": _length(Order.buyer_name),
+    "buyer_email": _length(Order.buyer_email),
+    "sku": _length(OrderItem.sku),
+    "product_name": _length(OrderItem.product_name),
+    "carrier": _length(Shipment.carrier),
+    "tracking_number": _length(Shipment.tracking_number),
+    "message": _length(TrackingEvent.message),
+    "location": _length(TrackingEvent.location),
+}
+# Addresses are TEXT in the schema; a bound still keeps one bad cell from being huge.
+MAX_ADDRESS_LENGTH = 2000
+
+_STATUSES = {s.value: s for s in OrderStatus}
+_DELIVERY_OPTIONS = {o.value.lower(): o for o in DeliveryOption}
+_TRACKING_TAGS = {t.value.lower(): t for t in TrackingTag}
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# What may separate the digits of a phone number as people write it.
+_PHONE_SEPARATORS = re.compile(r"[\s()./-]+")
+MIN_PHONE_DIGITS = 7
+MAX_PHONE_DIGITS = 15  # E.164
+# ISO 8601 dates are at most 10 characters (2026-01-05, 2026-W02-1); anything with a
+# time of day is longer ("2026-01-05T10" is 13).
+_MAX_DATE_ONLY_LENGTH = 10
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount(raw: str | int, currency: str) -> Decimal:
+    """`parse_amount`, remembered: exports repeat the same prices, fees and zeros on
+    every order, and a cached Decimal (immutable) is as good as a fresh one."""
+    return parse_amount(raw, currency)
+
+
+_ZERO = Decimal(0)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)  # placeholder in records that are refused
+
+
+def describe_type(value: object) -> str:
+    """A JSON value's kind in words, for problems ("got a list")."""
+    if value is None:
+        return "nothing"
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), "a number"
+    )
+
+
+def _shorten(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+class FieldReader:
+    """Reads the fields of one record, collecting problems instead of raising.
+
+    `where` is "line N" (CSV) or "record N" (JSON) and may be moved while reading a
+    CSV order whose rows span several lines; `prefix` names the part of a JSON record
+    being read ("items[0].") and is put in front of field names in problems.  Every
+    method returns None for a missing or invalid value; a record is only built when
+    `problems` stays empty, so the two never need telling apart.
+
+    The common case (a well-formed value) takes a short path in each method: every
+    order of a file is read twice (validate, then write), at 100,000s per import.
+    """
+
+    __slots__ = ("prefix", "problems", "where")
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.prefix = ""
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.where, self.prefix + field, message))
+
+    # ------------------------------------------------------------------ scalars
+
+    def _present(self, field: str, raw: object, required: bool) -> str | None:
+        """The stripped text of a value, or None when it is absent (None or blank).
+
+        JSON numbers are accepted where text is expected only by the callers that say
+        so (money, quantity); everywhere else a non-string is a problem.
+        """
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text:
+                return text
+        elif raw is not None:
+            self.add(field, f"must be text, got {describe_type(raw)} {_shorten(raw)}")
+            return None
+        if required:
+            self.add(field, "is required")
+        return None
+
+    def text(self, field: str, raw: object, required: bool = False) -> str | None:
+        """Free text, limited to the schema's length for the column named `field`."""
+        limit = MAX_LENGTH[field]
+        if type(raw) is str:
+            text = raw.strip()
+            if text and len(text) <= limit:
+                return text
+        text = self._present(field, raw, required)
+        if text is not None and len(text) > limit:
+            self.add(field, f"is {len(text)} characters long, at most {limit} allowed")
+            return None
+        return text
+
+    def address(self, field: str, raw: object) -> str | None:
+        text = self._present(field, raw, False)
+        if text is not None and len(text) > MAX_ADDRESS_LENGTH:
+            self.add(field, f"is {len(text)} characters long, at most {MAX_ADDRESS_LENGTH}")
+            return None
+        return text
+
+    def status(self, field: str, raw: object) -> OrderStatus | None:
+        text = self._present(field, raw, True)
+        if text is None:
+            return None
+        status = _STATUSES.get(text.upper())
+        if status is None:
+            self.add(field, f"unknown status {text!r}; expected one of {', '.join(_STATUSES)}")
+        return status
+
+    def currency(self, field: str, raw: object) -> str | None:
+        text = self._present(field, raw, True)
+        if text is None:
+            return None
+        code = text.upper()
+        if not is_currency(code):
+            self.add(field, f"unknown currency {text!r}; expected an ISO 4217 code like USD")
+            return None
+        return code
+
+    def money(
+        self, field: str, raw: object, currency: str | None, required: bool = True
+    ) -> Decimal | None:
+        """An exact amount in `currency`.  JSON may give a string or an integer; a
+        float has already lost precision, so it is refused rather than rounded.
+        Optional amounts (fees, discount, tax) default to zero when absent."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if required:
+                self.add(field, "is required")
+                return None
+            return _ZERO
+        if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+            self.add(
+                field,
+                f'{_shorten(raw)} is not an amount: write money as a string like "19.99"'
+                " or an integer, never a float",
+            )
+            return None
+        if currency is None:
+            return None  # the currency's own problem is already reported
+        try:
+            return _amount(raw, currency)
+        except MoneyError as exc:
+            self.add(field, str(exc))
+            return None
+
+    def quantity(self, field: str, raw: object) -> int | None:
+        if type(raw) is int and raw > 0:
+            return raw
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, type(None))):
+            self.add(field, f"must be a whole number, got {_shorten(raw)}")
+            return None
+        if isinstance(raw, int):
+            value = raw
+        else:
+            text = self._present(field, raw, True)
+            if text is None:
+                return None
+            if not text.isascii() or not text.lstrip("+-").isdigit():
+                self.add(field, f"must be a whole number, got {text!r}")
+                return None
+            value = int(text)
+        if value <= 0:
+            self.add(field, f"must be at least 1, got {value}")
+            return None
+        return value
+
+    def moment(
+        self, field: str, raw: object, required: bool = False, date_only_ok: bool = False
+    ) -> datetime | None:
+        """An ISO 8601 time, returned as aware UTC.
+
+        A time without an offset is taken as UTC: exports rarely say, and guessing the
+        importing machine's zone would make the result depend on where it ran.  A bare
+        date is refused unless `date_only_ok` (estimated delivery is a day, not a time);
+        it then means midnight UTC of that day.
+        """
+        text = self._present(field, raw, required)
+        if text is None:
+            return None
+        if len(text) <= _MAX_DATE_ONLY_LENGTH and not date_only_ok:
+            self.add(field, f"{text!r} has no time of day; expected e.g. 2026-01-05T14:30:00Z")
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            self.add(field, f"{text!r} is not an ISO 8601 date-time like 2026-01-05T14:30:00Z")
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def delivery_option(self, field: str, raw: object) -> DeliveryOption | None:
+        text = self._present(field, raw, False)
+        if text is None:
+            return DeliveryOption.STANDARD
+        option = _DELIVERY_OPTIONS.get(text.lower())
+        if option is None:
+            expected = " or ".join(o.value for o in DeliveryOption)
+            self.add(field, f"unknown delivery option {text!r}; expected {expected}")
+        return option
+
+    def tracking_tag(self, field: str, raw: object) -> TrackingTag | None:
+        text = self._present(field, raw, True)
+        if text is None:
+            return None
+        tag = _TRACKING_TAGS.get(text.lower())
+        if tag is None:
+            expected = ", ".join(t.value for t in TrackingTag)
+            self.add(field, f"unknown tracking tag {text!r}; expected one of {expected}")
+        return tag
+
+    def email(self, field: str, raw: object) -> str | None:
+        """Lower-cased so that a buyer proving ownership by email matches exactly."""
+        text = self._present(field, raw, False)
+        if text is None:
+            return None
+        email = text.lower()
+        if len(email) > MAX_LENGTH["buyer_email"] or not _EMAIL.fullmatch(email):
+            self.add(field, f"{text!r} is not an email address")
+            return None
+        return email
+
+    def phone(self, field: str, raw: object) -> str | None:
+        """Digits only, country code kept: "+1 (555) 010-0199" -> "15550100199".
+
+        A leading "00" is the international call prefix, the same as "+".  Letters or
+        other symbols are refused instead of dropped: "555-CALL-NOW" is not a number.
+        """
+        text = self._present(field, raw, False)
+        if text is None:
+            return None
+        digits = _PHONE_SEPARATORS.sub("", text)
+        if digits.startswith("+"):
+            digits = digits[1:]
+        elif digits.startswith("00"):
+            digits = digits[2:]
+        if not (digits.isascii() and digits.isdigit()):
+            self.add(field, f"{text!r} is not a phone number (digits, spaces, +, -, () only)")
+            return None
+        if len(digits) < MIN_PHONE_DIGITS:
+            self.add(field, f"{text!r} has {len(digits)} digits, at least {MIN_PHONE_DIGITS}")
+            return None
+        if len(digits) > MAX_PHONE_DIGITS:
+            self.add(field, f"{text!r} has {len(digits)} digits, at most {MAX_PHONE_DIGITS}")
+            return None
+        return digits
+
+    # ------------------------------------------------------------------ groups
+    # Each takes a mapping of raw values by field name: a CSV row as a dict, or the
+    # JSON object itself.
+
+    def order_fields(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """The order-level fields that CSV and JSON name alike (no money, no items)."""
+        get = raw.get
+        return {
+            "order_number": self.text("order_number", get("order_number"), True),
+            "status": self.status("status", get("status")),
+            "placed_at": self.moment("placed_at", get("placed_at"), True),
+            "paid_at": self.moment("paid_at", get("paid_at")),
+            "delivered_at": self.moment("delivered_at", get("delivered_at")),
+            "buyer_name": self.text("buyer_name", get("buyer_name")),
+            "buyer_email": self.email("buyer_email", get("buyer_email")),
+            "buyer_phone": self.phone("buyer_phone", get("buyer_phone")),
+            "shipping_address": self.address("shipping_address", get("shipping_address")),
+        }
+
+    def payment_fields(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        get = raw.get
+        currency = self.currency("currency", get("currency"))
+        return {
+            "currency": currency,
+            "subtotal": self.money("subtotal", get("subtotal"), currency),
+            "shipping_fee": self.money("shipping_fee", get("shipping_fee"), currency, False),
+            "discount": self.money("discount", get("discount"), currency, False),
+            "tax": self.money("tax", get("tax"), currency, False),
+            "total_paid": self.money("total_paid", get("total_paid"), currency),
+        }
+
+    def item(self, raw: Mapping[str, Any], currency: str | None) -> ItemRecord:
+        get = raw.get
+        return ItemRecord(
+            # Placeholders stand in for invalid values; the record is discarded anyway.
+            sku=self.text("sku", get("sku"), True) or "",
+            product_name=self.text("product_name", get("product_name"), True) or "",
+            quantity=self.quantity("quantity", get("quantity")) or 0,
+            unit_price=self.money("unit_price", get("unit_price"), currency) or _ZERO,
+        )
+
+    def shipment(
+        self, raw: Mapping[str, Any], events: tuple[TrackingEventRecord, ...] = ()
+    ) -> ShipmentRecord:
+        get = raw.get
+        return ShipmentRecord(
+            carrier=self.text("carrier", get("carrier"), True) or "",
+            tracking_number=self.text("tracking_number", get("tracking_number"), True) or "",
+            delivery_option=(
+                self.delivery_option("delivery_option", get("delivery_option"))
+                or DeliveryOption.STANDARD
+            ),
+            estimated_delivery=self.moment(
+                "estimated_delivery", get("estimated_delivery"), date_only_ok=True
+            ),
+            shipped_at=self.moment("shipped_at", get("shipped_at")),
+            events=events,
+        )
+
+    def tracking_event(self, raw: Mapping[str, Any]) -> TrackingEventRecord:
+        get = raw.get
+        return TrackingEventRecord(
+            at=self.moment("at", get("at"), True) or _NO_TIME,
+            tag=self.tracking_tag("tag", get("tag")) or TrackingTag.PENDING,
+            message=self.text("message", get("message")) or "",
+            location=self.text("location", get("location")),
+        )
+
+    # ------------------------------------------------------------------ the record
+
+    def finish(
+        self,
+        order: dict[str, Any],
+        payment: dict[str, Any],
+        items: list[ItemRecord],
+        shipments: list[ShipmentRecord],
+        source: str,
+        payment_prefix: str = "",
+    ) -> OrderRecord | None:
+        """Check that the money adds up and build the record, or None if anything in
+        this record was refused (the problems say what).  Call with `prefix` reset;
+        `payment_prefix` is where the payment's fields are ("payment." in JSON)."""
+        if self.problems:
+            return None  # totals of half-parsed money would only add noise
+        self._check_totals(payment, items, payment_prefix)
+        numbers = {s.tracking_number for s in shipments}
+        if len(numbers) != len(shipments):
+            self.add("shipments", "the same tracking_number is listed twice")
+        if self.problems:
+            return None
+        return OrderRecord(
+            **order, **payment, items=tuple(items), shipments=tuple(shipments), source=source
+        )
+
+    def _check_totals(
+        self, payment: dict[str, Any], items: list[ItemRecord], payment_prefix: str
+    ) -> None:
+        """Shops' exports must add up; a mismatch means a broken export (a column
+        shifted, a discount with the wrong sign), which we refuse rather than store."""
+        subtotal = payment["subtotal"]
+        lines = sum([i.quantity * i.unit_price for i in items], _ZERO)
+        if lines != subtotal:
+            self.add(
+                payment_prefix + "subtotal",
+                f"is {subtotal} but the items add up to {lines} (sum of quantity x unit_price)",
+            )
+        expected = subtotal + payment["shipping_fee"] - payment["discount"] + payment["tax"]
+        if payment["total_paid"] != expected:
+            self.add(
+                payment_prefix + "total_paid",
+                f"is {payment['total_paid']} but subtotal + shipping_fee - discount + tax"
+                f" = {expected}",
+            )
+
+
+def unique_events(events: list[TrackingEventRecord]) -> tuple[TrackingEventRecord, ...]:
+    """Drop repeated checkpoints (same time, tag and message): carrier feeds repeat
+    them, and the store keeps one of each (its unique key)."""
+    seen: set[tuple[datetime, str, str]] = set()
+    kept: list[TrackingEventRecord] = []
+    for event in events:
+        key = (event.at, event.tag.value, event.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(event)
+    return tuple(kept)

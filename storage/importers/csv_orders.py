@@ -1,0 +1,284 @@
+"""CSV orders: one row per line item, the order's fields repeated on each of its rows.
+
+The rows of one order are adjacent; a new order number starts a new order.  The file
+is read one physical line at a time, so memory depends on the largest order, never on
+the size of the file.  Problems name the physical line ("line 1" is the header), which
+is what a spreadsheet or `sed -n 12p` shows.  The format is described for shops in
+docs/import-formats.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Generator, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO
+
+from storage.importers.common import FieldReader
+from storage.importers.records import ItemRecord, OrderRecord, Problem, ShipmentRecord
+
+SHIPMENT_COLUMNS: tuple[str, ...] = (
+    "carrier",
+    "tracking_number",
+    "delivery_option",
+    "estimated_delivery",
+    "shipped_at",
+)
+# Order-level columns: every row of an order must repeat the same values.
+ORDER_COLUMNS: tuple[str, ...] = (
+    "order_number",
+    "status",
+    "placed_at",
+    "paid_at",
+    "delivered_at",
+    "buyer_name",
+    "buyer_email",
+    "buyer_phone",
+    "shipping_address",
+    "currency",
+    "subtotal",
+    "shipping_fee",
+    "discount",
+    "tax",
+    "total_paid",
+    *SHIPMENT_COLUMNS,
+)
+ITEM_COLUMNS: tuple[str, ...] = ("sku", "product_name", "quantity", "unit_price")
+COLUMNS: tuple[str, ...] = ORDER_COLUMNS + ITEM_COLUMNS
+REQUIRED_COLUMNS: frozenset[str] = frozenset(
+    {"order_number", "status", "placed_at", "currency", "subtotal", "total_paid", *ITEM_COLUMNS}
+)
+
+
+class _Lines:
+    """The file's physical lines as text.  Bytes that are not UTF-8 become a problem
+    for their line, and U+FFFD in the text, so parsing goes on and the report also
+    lists the file's other problems."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self._lines = iter(lines)
+        self.line_no = 0
+        self.problems: list[Problem] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._lines)
+        self.line_no += 1
+        if self.line_no == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]  # Excel writes "UTF-8 with BOM"
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(
+                Problem(
+                    f"line {self.line_no}",
+                    "file",
+                    f"byte 0x{raw[exc.start]:02x} at position {exc.start + 1} is not UTF-8;"
+                    " save the file as UTF-8",
+                )
+            )
+            return raw.decode("utf-8", errors="replace")
+
+    def drain(self) -> list[Problem]:
+        found, self.problems = self.problems, []
+        return found
+
+
+def read_csv_orders(path: Path) -> Generator[OrderRecord | Problem, None, None]:
+    """Stream a CSV file as validated records and problems, in file order."""
+    with path.open("rb") as fh:
+        yield from parse_csv_orders(fh)
+
+
+def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
+    text = _Lines(lines)
+    # strict: a quote that is never closed, or text after a closing quote, is an error
+    # instead of being silently glued into a field.
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield Problem("line 1", "header", "the file is empty; expected a header row")
+        return
+    except csv.Error as exc:
+        yield from text.drain()
+        yield Problem("line 1", "header", f"malformed CSV: {exc}")
+        return
+    yield from text.drain()
+    names = [name.strip().lower() for name in header]
+    header_problems = _check_header(names)
+    if header_problems:
+        yield from header_problems
+        return
+    orders = _OrderAssembler(names)
+    number_at = names.index("order_number")
+    group: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield from text.drain()
+            yield Problem(f"line {start}", "file", _csv_error(exc))
+            continue
+        if text.problems:
+            yield from text.drain()
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line
+        if len(row) != len(names):
+            yield Problem(
+                f"line {start}", "columns", f"has {len(row)} columns, the header has {len(names)}"
+            )
+            continue
+        number = row[number_at].strip()
+        # A row without an order number is its own (invalid) order: grouping blank
+        # numbers together would blame the wrong rows.
+        if group and number and number == group[0][1][number_at].strip():
+            group.append((start, row))
+            continue
+        if group:
+            yield from orders.assemble(group)
+        group = [(start, row)]
+    if group:
+        yield from orders.assemble(group)
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return "malformed CSV: a quoted field that starts on this line is never closed"
+    return f"malformed CSV: {exc}"
+
+
+def _check_header(names: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    known = set(COLUMNS)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(Problem("line 1", name or "header", "column appears twice"))
+        seen.add(name)
+        if name not in known:
+            # Refused rather than ignored: a misspelt optional column ("buyer_emial")
+            # would otherwise drop its data without a word.
+            problems.append(
+                Problem("line 1", name or "header", f"unknown column; known: {', '.join(COLUMNS)}")
+            )
+    for name in COLUMNS:
+        if name in REQUIRED_COLUMNS and name not in seen:
+            problems.append(Problem("line 1", name, "required column is missing from the header"))
+    return problems
+
+
+class _OrderAssembler:
+    """Turns the rows of one order into a record (or its problems)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._names = names
+        self._order_at = [i for i, name in enumerate(names) if name in ORDER_COLUMNS]
+        self._shipment_at = [i for i, name in enumerate(names) if name in SHIPMENT_COLUMNS]
+
+    def assemble(self, group: list[tuple[int, list[str]]]) -> Iterator[OrderRecord | Problem]:
+        first_line, first = group[0]
+        where = f"line {first_line}"
+        r = FieldReader(where)
+        values = dict(zip(self._names, first, strict=True))
+        order = r.order_fields(values)
+        payment = r.payment_fields(values)
+        shipments: list[ShipmentRecord] = []
+        if any(first[i].strip() for i in self._shipment_at):
+            shipments.append(r.shipment(values))
+        self._check_rows_agree(r, group)
+        items: list[ItemRecord] = []
+        for line, row in group:
+            r.where = f"line {line}"
+            items.append(r.item(dict(zip(self._names, row, strict=True)), payment["currency"]))
+        r.where = where
+        record = r.finish(order, payment, items, shipments, where)
+        yield from r.problems
+        if record is not None:
+            yield record
+
+    def _check_rows_agree(self, r: FieldReader, group: list[tuple[int, list[str]]]) -> None:
+        first_line, first = group[0]
+        expected = [first[i] for i in self._order_at]
+        for line, row in group[1:]:
+            if [row[i] for i in self._order_at] == expected:
+                continue
+            r.where = f"line {line}"
+            for i in self._order_at:
+                if row[i].strip() != first[i].strip():
+                    r.add(
+                        self._names[i],
+                        f"is {row[i].strip()!r} here but {first[i].strip()!r} on line"
+                        f" {first_line}; every row of an order must repeat its order fields",
+                    )
+        r.where = f"line {first_line}"
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def _text(value: str | Decimal | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def record_to_rows(record: OrderRecord) -> list[list[str]]:
+    """The CSV rows (in `COLUMNS` order) of a record: the inverse of the parser, used
+    by tests, the benchmark and exports.  CSV has no tracking events, so they are left
+    out; it has room for one shipment only."""
+    if len(record.shipments) > 1:
+        raise ValueError(f"order {record.order_number}: CSV holds at most one shipment")
+    shipment = record.shipments[0] if record.shipments else None
+    order_cells = [
+        record.order_number,
+        record.status.value,
+        _text(record.placed_at),
+        _text(record.paid_at),
+        _text(record.delivered_at),
+        _text(record.buyer_name),
+        _text(record.buyer_email),
+        _text(record.buyer_phone),
+        _text(record.shipping_address),
+        record.currency,
+        _text(record.subtotal),
+        _text(record.shipping_fee),
+        _text(record.discount),
+        _text(record.tax),
+        _text(record.total_paid),
+        *(
+            [
+                shipment.carrier,
+                shipment.tracking_number,
+                shipment.delivery_option.value,
+                _text(shipment.estimated_delivery),
+                _text(shipment.shipped_at),
+            ]
+            if shipment
+            else [""] * len(SHIPMENT_COLUMNS)
+        ),
+    ]
+    return [
+        [*order_cells, item.sku, item.product_name, str(item.quantity), _text(item.unit_price)]
+        for item in record.items
+    ]
+
+
+def write_csv_orders(records: Iterable[OrderRecord], out: IO[str]) -> None:
+    """Write records as an importable CSV file (`out` opened with newline="")."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for record in records:
+        writer.writerows(record_to_rows(record))
