@@ -95,6 +95,19 @@ class Seller(Base):
     created_at: Mapped[datetime]
 
 
+class SellerInvite(Base):
+    """A one-time deep link that makes whoever opens it a seller of a shop."""
+
+    __tablename__ = "seller_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    nonce: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("chat_users.id", ondelete="SET NULL"))
+    used_at: Mapped[datetime | None]
+
+
 class OrderLink(Base):
     """Proof that a chat user owns an order: only linked users may see or act on it."""
 
