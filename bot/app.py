@@ -23,6 +23,7 @@ from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
 from bot.services.returns import ReturnService
+from bot.services.sellers import SellerService
 from handlers.buyer import build_router
 from handlers.core import ChatCore, Context
 from storage.db import create_engine, session_factory
@@ -83,6 +84,7 @@ class App:
             clock=self.clock,
             orders=OrderService(self.uow, self.clock, signer),
             returns=ReturnService(self.uow, self.clock, MediaStore(self.settings.media_dir)),
+            sellers=SellerService(self.uow, self.clock, signer),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

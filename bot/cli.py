@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("order", help="order number")
     link.add_argument("--shop", default=None, help="shop code, when numbers repeat across shops")
 
+    seller = sub.add_parser("seller", help="manage a shop's sellers")
+    seller_sub = seller.add_subparsers(dest="seller_command", metavar="ACTION", required=True)
+    invite = seller_sub.add_parser("invite", help="print a one-time link that registers a seller")
+    invite.add_argument("shop", help="shop code")
+    listing = seller_sub.add_parser("list", help="list the sellers of a shop")
+    listing.add_argument("shop", help="shop code")
+    remove = seller_sub.add_parser("remove", help="remove a seller from a shop")
+    remove.add_argument("shop", help="shop code")
+    remove.add_argument("user", type=int, help="the seller's Telegram user id (from `list`)")
+
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
@@ -154,7 +164,44 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
 
 
+async def _seller(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import resolve_bot_username
+    from bot.domain.errors import ShopNotFound
+    from bot.services.links import deep_link
+
+    app = await App.create(settings)
+    try:
+        sellers = (await app.services()).sellers
+        if args.seller_command == "invite":
+            username = await resolve_bot_username(settings)
+            if username is None:
+                print("error: set BOT_USERNAME (or BOT_TOKEN) to build the link", file=sys.stderr)
+                return 2
+            print(deep_link(username, await sellers.invite(args.shop)))
+        elif args.seller_command == "list":
+            entries = await sellers.sellers(args.shop)
+            for e in entries:
+                handle = f"@{e.username}" if e.username else ""
+                print(f"{e.external_id}\t{e.first_name or ''} {handle}\tsince {e.since:%Y-%m-%d}")
+            if not entries:
+                print(
+                    f"shop {args.shop} has no sellers yet; invite one with: seller invite {args.shop}"
+                )
+        elif not await sellers.remove(args.shop, args.user):
+            print(f"error: {args.user} is not a seller of {args.shop}", file=sys.stderr)
+            return 1
+        else:
+            print(f"removed {args.user} from {args.shop}")
+    except ShopNotFound:
+        print(f"error: no shop with code {args.shop}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "seller": _seller,
     "run": _run,
     "demo": _demo,
     "order-link": _order_link,

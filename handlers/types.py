@@ -155,7 +155,15 @@ class ChatAction:
     action: str = "typing"
 
 
-Outbound = SendText | EditText | AnswerButton | SendPhotos | SendDocument | ChatAction
+@dataclass(frozen=True, slots=True)
+class SetCommands:
+    """The command menu one chat sees (e.g. a seller's); empty = back to the default."""
+
+    chat_id: int
+    commands: tuple[tuple[str, str], ...]
+
+
+Outbound = SendText | EditText | AnswerButton | SendPhotos | SendDocument | ChatAction | SetCommands
 
 
 @dataclass(slots=True)

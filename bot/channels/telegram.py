@@ -25,6 +25,7 @@ from handlers.types import (
     SendDocument,
     SendPhotos,
     SendText,
+    SetCommands,
     SharedContact,
 )
 
@@ -220,6 +221,12 @@ def api_calls(action: Outbound) -> list[ApiCall]:
         return [ApiCall("sendDocument", _thread(params, action.thread_id), {"document": upload})]
     if isinstance(action, SendPhotos):
         return _photo_calls(action)
+    if isinstance(action, SetCommands):
+        scope = {"type": "chat", "chat_id": action.chat_id}
+        if not action.commands:
+            return [ApiCall("deleteMyCommands", {"scope": scope})]
+        commands = [{"command": c, "description": d} for c, d in action.commands]
+        return [ApiCall("setMyCommands", {"commands": commands, "scope": scope})]
     raise TypeError(f"no Telegram call for {type(action).__name__}")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
+from bot.services.sellers import SellerService
 
 
 @dataclass(frozen=True)
@@ -14,3 +15,4 @@ class Services:
     clock: Clock
     orders: OrderService
     returns: ReturnService
+    sellers: SellerService

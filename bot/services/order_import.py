@@ -53,7 +53,7 @@ READERS: dict[str, Reader] = {
 }
 # Records per batch of statements: large enough that per-statement overhead vanishes,
 # small enough for SQLite's and asyncpg's bound-parameter limits.
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MAX_SHOP_CODE_LENGTH = 64
 GC_THRESHOLD = 50_000
 

@@ -278,6 +278,7 @@ class ReturnService:
             draft_token=draft.token,
             created_at=now,
             updated_at=now,
+            photos=[],  # loaded now: a lazy load after flush fails under asyncio
         )
         for item_id, qty in sorted(draft.items.items()):
             claim.items.append(ClaimItem(order_item_id=item_id, quantity=qty))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.services.orders import ProofRefused, looks_like_order_number
+from bot.services.sellers import SELLER_INVITE_KIND
 from handlers.buyer import linking
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
+from handlers.seller.onboarding import accept_invite
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -33,6 +35,9 @@ async def start(ctx: Context) -> None:
 
 
 async def _start_with_token(ctx: Context, token: str) -> None:
+    if token.startswith(SELLER_INVITE_KIND):
+        await accept_invite(ctx, token)
+        return
     try:
         order = await ctx.services.orders.link_by_token(ctx.user.id, token)
     except ProofRefused:

@@ -1,0 +1,155 @@
+"""Who the sellers are: one-time invite links, registration, listing and removal.
+
+A seller is a chat user registered for a shop (DESIGN.md, "Roles").  Every seller use
+case asks `is_seller` with the shop of the thing being changed, never with anything a
+button carried.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.domain.enums import ActorKind
+from bot.domain.errors import DomainError, ShopNotFound
+from bot.services.links import BadToken, LinkSigner
+from storage.models import ChatUser, Seller, SellerInvite, Shop
+from storage.uow import UnitOfWorkFactory
+
+SELLER_INVITE_KIND = "s"
+
+
+class InviteInvalid(DomainError):
+    """Forged, unknown or already used invite."""
+
+
+@dataclass(frozen=True, slots=True)
+class SellerEntry:
+    external_id: int
+    first_name: str | None
+    username: str | None
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ShopRef:
+    id: int
+    code: str
+    name: str
+
+
+class SellerService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, signer: LinkSigner) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._signer = signer
+
+    async def invite(self, shop_code: str) -> str:
+        """A new one-time invite token for the shop (for `seller invite SHOP`)."""
+        async with self._uow() as uow:
+            shop = await uow.shops.get_by_code(shop_code)
+            if shop is None:
+                raise ShopNotFound(shop_code)
+            while True:
+                nonce = secrets.randbits(32)
+                taken = await uow.session.scalar(
+                    select(SellerInvite.id).where(SellerInvite.nonce == nonce)
+                )
+                if taken is None:
+                    break
+            uow.session.add(
+                SellerInvite(shop_id=shop.id, nonce=nonce, created_at=self._clock.now())
+            )
+            await uow.commit()
+            return self._signer.sign(SELLER_INVITE_KIND, shop.id, nonce)
+
+    async def accept(self, user_id: int, token: str) -> ShopRef:
+        """Register the chat user who opened the invite.  Each invite works once."""
+        try:
+            kind, shop_id, nonce = self._signer.verify(token)
+        except BadToken:
+            raise InviteInvalid() from None
+        if kind != SELLER_INVITE_KIND:
+            raise InviteInvalid()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            invite = await uow.session.scalar(
+                select(SellerInvite).where(
+                    SellerInvite.nonce == nonce, SellerInvite.shop_id == shop_id
+                )
+            )
+            shop = await uow.shops.get(shop_id)
+            if invite is None or shop is None:
+                raise InviteInvalid()
+            if invite.used_at is not None:
+                if invite.used_by == user_id:  # opened twice by the same person: fine
+                    return ShopRef(shop.id, shop.code, shop.name)
+                raise InviteInvalid()
+            invite.used_by, invite.used_at = user_id, now
+            if user_id not in await uow.shops.seller_user_ids(shop.id):
+                uow.session.add(Seller(shop_id=shop.id, chat_user_id=user_id, created_at=now))
+            uow.audit.record(
+                at=now,
+                actor_kind=ActorKind.SELLER,
+                actor_id=user_id,
+                action="seller.registered",
+                entity="shop",
+                entity_id=shop.id,
+            )
+            await uow.commit()
+            return ShopRef(shop.id, shop.code, shop.name)
+
+    async def sellers(self, shop_code: str) -> list[SellerEntry]:
+        async with self._uow(readonly=True) as uow:
+            shop = await uow.shops.get_by_code(shop_code)
+            if shop is None:
+                raise ShopNotFound(shop_code)
+            rows = await uow.session.execute(
+                select(ChatUser, Seller.created_at)
+                .join(Seller, Seller.chat_user_id == ChatUser.id)
+                .where(Seller.shop_id == shop.id)
+                .order_by(Seller.created_at)
+            )
+            return [
+                SellerEntry(user.external_id, user.first_name, user.username, since)
+                for user, since in rows.all()
+            ]
+
+    async def remove(self, shop_code: str, external_id: int) -> bool:
+        async with self._uow() as uow:
+            shop = await uow.shops.get_by_code(shop_code)
+            if shop is None:
+                raise ShopNotFound(shop_code)
+            seller = await uow.session.scalar(
+                select(Seller)
+                .join(ChatUser, ChatUser.id == Seller.chat_user_id)
+                .where(Seller.shop_id == shop.id, ChatUser.external_id == external_id)
+            )
+            if seller is None:
+                return False
+            await uow.session.delete(seller)
+            uow.audit.record(
+                at=self._clock.now(),
+                actor_kind=ActorKind.SYSTEM,
+                actor_id=None,
+                action="seller.removed",
+                entity="shop",
+                entity_id=shop.id,
+                details={"chat_user": seller.chat_user_id},
+            )
+            await uow.commit()
+            return True
+
+    async def shops_of(self, user_id: int) -> list[ShopRef]:
+        async with self._uow(readonly=True) as uow:
+            rows = await uow.session.scalars(
+                select(Shop)
+                .join(Seller, Seller.shop_id == Shop.id)
+                .where(Seller.chat_user_id == user_id)
+                .order_by(Shop.id)
+            )
+            return [ShopRef(s.id, s.code, s.name) for s in rows]
