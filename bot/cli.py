@@ -184,9 +184,8 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
                 handle = f"@{e.username}" if e.username else ""
                 print(f"{e.external_id}\t{e.first_name or ''} {handle}\tsince {e.since:%Y-%m-%d}")
             if not entries:
-                print(
-                    f"shop {args.shop} has no sellers yet; invite one with: seller invite {args.shop}"
-                )
+                hint = f"invite one with: python run_bot.py seller invite {args.shop}"
+                print(f"shop {args.shop} has no sellers yet; {hint}")
         elif not await sellers.remove(args.shop, args.user):
             print(f"error: {args.user} is not a seller of {args.shop}", file=sys.stderr)
             return 1

@@ -47,6 +47,12 @@ class ShopRepository(_Repository):
     async def all(self) -> Sequence[Shop]:
         return (await self.session.scalars(select(Shop).order_by(Shop.id))).all()
 
+    async def seller_user_ids(self, shop_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(Seller.chat_user_id).where(Seller.shop_id == shop_id)
+        )
+        return list(rows)
+
     async def seller_shop_ids(self, chat_user_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(Seller.shop_id).where(Seller.chat_user_id == chat_user_id)
