@@ -23,9 +23,10 @@ from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
 from bot.services.returns import ReturnService
+from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
-from handlers.buyer import build_router
 from handlers.core import ChatCore, Context
+from handlers.routing import build_router
 from storage.db import create_engine, session_factory
 from storage.media import MediaStore
 from storage.migrate import upgrade
@@ -85,6 +86,7 @@ class App:
             orders=OrderService(self.uow, self.clock, signer),
             returns=ReturnService(self.uow, self.clock, MediaStore(self.settings.media_dir)),
             sellers=SellerService(self.uow, self.clock, signer),
+            seller_claims=SellerClaimService(self.uow, self.clock),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

@@ -123,3 +123,31 @@ def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
         tracking=p["tracking"],
     )
     return [SendText(n.chat_id, text)]
+
+
+@renderer("claim_update")
+def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
+    """To the buyer: what the seller (or the deadline job) decided, and what's next."""
+    p = n.params
+    status = p["status"]
+    deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
+    deadline = format_date(datetime.fromisoformat(deadline_iso)) if deadline_iso else "—"
+    note = p.get("note") or ""
+    if status == "REJECTED" and ": " in note:
+        code, _, text = note.partition(": ")
+        if catalog.has(f"reject_reason.{code}"):
+            note = f"{catalog.plain(f'reject_reason.{code}')}. {text}"
+    amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
+    text = catalog.t(
+        f"claim_update.{status}",
+        claim=p["claim_number"],
+        amount=amount,
+        note=note,
+        deadline=deadline,
+    )
+    buttons = {
+        "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p['claim_id']}"),
+        "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),
+    }
+    label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
+    return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]

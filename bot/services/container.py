@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
+from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
 
 
@@ -16,3 +17,4 @@ class Services:
     orders: OrderService
     returns: ReturnService
     sellers: SellerService
+    seller_claims: SellerClaimService

@@ -1,0 +1,10 @@
+"""The seller's side of the chat: onboarding, the claim queue and decisions."""
+
+from handlers.core import Router
+from handlers.seller import claims
+
+
+def build_router() -> Router:
+    router = Router()
+    router.include(claims.router)
+    return router

@@ -1,0 +1,473 @@
+"""The seller's side of a claim: the queue, the card, and every decision.
+
+Every use case loads the claim, checks that the person asking is a seller of *that
+claim's* shop (button data proves nothing), moves the claim through `claim_state.move`
+and, where money moves, records the refund in the same transaction.  Two sellers
+tapping Approve at once: the claim row is locked (PostgreSQL) or the write transaction
+is serialised (SQLite), and the version column makes a lost update impossible; the
+second tap finds the claim already decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.clock import Clock
+from bot.domain.carriers import normalise_carrier, validate_tracking
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
+from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, NotAllowed
+from bot.domain.money import MoneyError, parse_amount
+from bot.domain.policy import ShopPolicy
+from bot.domain.returns import OPEN
+from bot.services.claim_state import move
+from bot.services.outbox import Notification, enqueue
+from bot.services.refunds import record_refund, remaining_refundable
+from storage.models import ChatUser, Claim, Order, Seller
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+# A decision: changes the claim (and maybe money) inside the unit of work; returns the
+# amount refunded, if any.
+_Apply = Callable[[UnitOfWork, Claim, Order, datetime], Awaitable[Decimal | None]]
+
+REJECT_REASONS = (
+    "evidence_insufficient",
+    "not_as_claimed",
+    "used_by_buyer",
+    "outside_policy",
+    "other",
+)
+MAX_NOTE = 1000
+
+
+class AlreadyDecided(DomainError):
+    """Someone else decided this claim a moment ago."""
+
+
+class BadAmount(DomainError):
+    """A partial refund amount that is not positive, malformed, or above what remains;
+    `remaining` says what could still be refunded."""
+
+    def __init__(self, message: str, remaining: Decimal) -> None:
+        super().__init__(message)
+        self.remaining = remaining
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    claim_id: int
+    number: str
+    status: ClaimStatus
+    order_number: str
+    shop_name: str
+    amount: Decimal
+    currency: str
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class SellerCard:
+    claim_id: int
+    number: str
+    status: ClaimStatus
+    type: ClaimType
+    reason: str
+    order_number: str
+    shop_name: str
+    buyer_name: str | None
+    items: tuple[tuple[str, int, Decimal], ...]  # name, quantity, unit price
+    amount: Decimal
+    currency: str
+    note: str | None
+    photos: tuple[tuple[str, bool], ...]  # file id, reused elsewhere
+    reused_evidence: bool
+    deadline: datetime | None
+    remaining_refundable: Decimal
+    history: tuple[tuple[datetime, str, str, str | None], ...]  # at, status, actor, note
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    claim_id: int
+    number: str
+    status: ClaimStatus
+    refunded: Decimal | None = None
+    currency: str = ""
+    ship_by: datetime | None = None
+
+
+def current_deadline(claim: Claim) -> datetime | None:
+    """The deadline that matters for the claim's status (what the queue sorts by)."""
+    status = ClaimStatus(claim.status)
+    if status == ClaimStatus.REQUESTED:
+        return claim.respond_by
+    if status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
+        return claim.ship_by
+    if status == ClaimStatus.BUYER_SHIPPED:
+        return claim.receive_by
+    return None
+
+
+class SellerClaimService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # ----------------------------------------------------------- authorisation
+
+    async def _authorised(
+        self, uow: UnitOfWork, user_id: int, claim_id: int, *, for_update: bool = True
+    ) -> tuple[Claim, Order]:
+        claim = await uow.session.get(
+            Claim,
+            claim_id,
+            options=(
+                selectinload(Claim.items),
+                selectinload(Claim.photos),
+                selectinload(Claim.history),
+            ),
+            with_for_update=for_update,
+        )
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        order = await uow.orders.get(claim.order_id)
+        assert order is not None
+        if not await self.is_seller(uow, user_id, order.shop_id):
+            raise NotAllowed("not a seller of this shop")
+        return claim, order
+
+    @staticmethod
+    async def is_seller(uow: UnitOfWork, user_id: int, shop_id: int) -> bool:
+        found = await uow.session.scalar(
+            select(Seller.id).where(Seller.chat_user_id == user_id, Seller.shop_id == shop_id)
+        )
+        return found is not None
+
+    # ------------------------------------------------------------------ reads
+
+    async def queue(self, user_id: int) -> list[QueueEntry]:
+        async with self._uow(readonly=True) as uow:
+            shop_ids = await uow.shops.seller_shop_ids(user_id)
+            if not shop_ids:
+                raise NotAllowed("not a seller")
+            rows = await uow.session.execute(
+                select(Claim, Order)
+                .join(Order, Order.id == Claim.order_id)
+                .where(Order.shop_id.in_(shop_ids), Claim.status.in_([s.value for s in OPEN]))
+                .options(selectinload(Order.shop))
+            )
+            entries = [
+                QueueEntry(
+                    claim.id,
+                    claim.claim_number,
+                    ClaimStatus(claim.status),
+                    order.order_number,
+                    order.shop.name,
+                    claim.requested_amount,
+                    claim.currency,
+                    current_deadline(claim),
+                )
+                for claim, order in rows.all()
+            ]
+        far = datetime.max.replace(tzinfo=self._clock.now().tzinfo)
+        return sorted(entries, key=lambda e: (e.deadline or far, e.claim_id))
+
+    async def card(self, user_id: int, claim_id: int) -> SellerCard:
+        async with self._uow(readonly=True) as uow:
+            claim, order = await self._authorised(uow, user_id, claim_id, for_update=False)
+            buyer = await uow.chat_users.get(claim.buyer_id)
+            items = {i.id: i for i in order.items}
+            return SellerCard(
+                claim_id=claim.id,
+                number=claim.claim_number,
+                status=ClaimStatus(claim.status),
+                type=ClaimType(claim.type),
+                reason=claim.reason,
+                order_number=order.order_number,
+                shop_name=order.shop.name,
+                buyer_name=buyer.first_name if buyer else None,
+                items=tuple(
+                    (
+                        items[c.order_item_id].product_name,
+                        c.quantity,
+                        items[c.order_item_id].unit_price,
+                    )
+                    for c in claim.items
+                ),
+                amount=claim.requested_amount,
+                currency=claim.currency,
+                note=claim.buyer_note,
+                photos=tuple((p.file_id, p.reused) for p in claim.photos),
+                reused_evidence=claim.reused_evidence,
+                deadline=current_deadline(claim),
+                remaining_refundable=await remaining_refundable(uow, order.id),
+                history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
+            )
+
+    # -------------------------------------------------------------- decisions
+
+    async def _decide(self, user_id: int, claim_id: int, apply: _Apply) -> Decision:
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                claim, order = await self._authorised(uow, user_id, claim_id)
+                refunded = await apply(uow, claim, order, now)
+                await self._tell_buyer(uow, claim, now, refunded)
+                uow.audit.record(
+                    at=now,
+                    actor_kind=ActorKind.SELLER,
+                    actor_id=user_id,
+                    action=f"claim.{claim.status.lower()}",
+                    entity="claim",
+                    entity_id=claim.id,
+                    details={"refunded": str(refunded) if refunded is not None else None},
+                )
+                await uow.commit()
+                return Decision(
+                    claim.id,
+                    claim.claim_number,
+                    ClaimStatus(claim.status),
+                    refunded,
+                    claim.currency,
+                    claim.ship_by,
+                )
+        except StaleDataError:
+            raise AlreadyDecided() from None
+
+    async def approve(self, user_id: int, claim_id: int) -> Decision:
+        """Refund only: refund now.  Return and refund: the buyer ships first.
+        Replacement: the seller marks it replaced with a tracking number next."""
+
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            policy = ShopPolicy.from_settings(order.shop.settings)
+            move(
+                claim,
+                ClaimStatus.APPROVED,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=None,
+                now=now,
+                allowed={ClaimStatus.REQUESTED},
+            )
+            claim.respond_by = None
+            kind = ClaimType(claim.type)
+            if kind == ClaimType.REFUND:
+                return await self._refund(
+                    uow, claim, claim.requested_amount, user_id, "claim approved", now
+                )
+            if kind == ClaimType.RETURN_AND_REFUND:
+                move(
+                    claim,
+                    ClaimStatus.AWAITING_BUYER_SHIPMENT,
+                    actor=ActorKind.SELLER,
+                    actor_id=user_id,
+                    note=None,
+                    now=now,
+                    allowed={ClaimStatus.APPROVED},
+                )
+                claim.ship_by = now + timedelta(days=policy.buyer_ship_back_days)
+            return None
+
+        return await self._decide(user_id, claim_id, apply)
+
+    async def reject(self, user_id: int, claim_id: int, reason: str, note: str) -> Decision:
+        if reason not in REJECT_REASONS:
+            raise InvalidTransition("unknown rejection reason")
+        note = note.strip()
+        if not note or len(note) > MAX_NOTE:
+            raise InvalidTransition("a rejection needs a note")
+
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            policy = ShopPolicy.from_settings(order.shop.settings)
+            move(
+                claim,
+                ClaimStatus.REJECTED,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=f"{reason}: {note}",
+                now=now,
+                allowed={ClaimStatus.REQUESTED},
+            )
+            claim.respond_by = None
+            claim.appeal_by = now + timedelta(hours=policy.appeal_hours)
+            return None
+
+        return await self._decide(user_id, claim_id, apply)
+
+    async def ask_info(self, user_id: int, claim_id: int, question: str) -> Decision:
+        question = question.strip()
+        if not question or len(question) > MAX_NOTE:
+            raise InvalidTransition("a question is needed")
+
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            move(
+                claim,
+                ClaimStatus.NEEDS_INFO,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=question,
+                now=now,
+                allowed={ClaimStatus.REQUESTED},
+            )
+            # The seller's clock stops while the buyer is asked; the rest is kept.
+            left = (claim.respond_by - now) if claim.respond_by else timedelta(0)
+            claim.respond_paused_seconds = max(0, int(left.total_seconds()))
+            claim.respond_by = None
+            return None
+
+        return await self._decide(user_id, claim_id, apply)
+
+    async def partial_refund(self, user_id: int, claim_id: int, amount_text: str) -> Decision:
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            remaining = await remaining_refundable(uow, order.id)
+            try:
+                amount = parse_amount(amount_text.strip().lstrip("$€£"), claim.currency)
+            except MoneyError as exc:
+                raise BadAmount(str(exc), remaining) from None
+            if amount <= 0 or amount > remaining:
+                raise BadAmount("out of range", remaining)
+            # Instead of a full refund now (REQUESTED), or when the returned goods
+            # arrive (BUYER_SHIPPED), e.g. worn or incomplete.
+            step = (
+                ClaimStatus.RECEIVED
+                if claim.status == ClaimStatus.BUYER_SHIPPED
+                else ClaimStatus.APPROVED
+            )
+            move(
+                claim,
+                step,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=f"partial refund {amount}",
+                now=now,
+                allowed={ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED},
+            )
+            claim.respond_by = None
+            return await self._refund(
+                uow, claim, amount, user_id, "partial refund", now, key_suffix=f"partial:{amount}"
+            )
+
+        return await self._decide(user_id, claim_id, apply)
+
+    async def confirm_received(self, user_id: int, claim_id: int) -> Decision:
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            move(
+                claim,
+                ClaimStatus.RECEIVED,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=None,
+                now=now,
+                allowed={ClaimStatus.BUYER_SHIPPED},
+            )
+            return await self._refund(
+                uow, claim, claim.requested_amount, user_id, "return received", now
+            )
+
+        return await self._decide(user_id, claim_id, apply)
+
+    async def mark_replaced(
+        self, user_id: int, claim_id: int, carrier: str, tracking: str
+    ) -> Decision:
+        carrier = normalise_carrier(carrier)
+        number = validate_tracking(carrier, tracking)
+
+        async def apply(
+            uow: UnitOfWork, claim: Claim, order: Order, now: datetime
+        ) -> Decimal | None:
+            if ClaimType(claim.type) != ClaimType.REPLACEMENT:
+                raise InvalidTransition("not a replacement")
+            move(
+                claim,
+                ClaimStatus.REPLACED,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                note=f"{carrier} {number}",
+                now=now,
+                allowed={ClaimStatus.APPROVED},
+            )
+            claim.replacement_tracking_number = f"{carrier} {number}"
+            return None
+
+        return await self._decide(user_id, claim_id, apply)
+
+    # ---------------------------------------------------------------- helpers
+
+    async def _refund(
+        self,
+        uow: UnitOfWork,
+        claim: Claim,
+        amount: Decimal,
+        user_id: int | None,
+        reason: str,
+        now: datetime,
+        *,
+        actor: ActorKind = ActorKind.SELLER,
+        key_suffix: str = "full",
+    ) -> Decimal | None:
+        """Refund (capped to what remains) and close the money side of the claim."""
+        remaining = await remaining_refundable(uow, claim.order_id)
+        amount = min(amount, remaining)
+        if amount > 0:
+            await record_refund(
+                uow,
+                order_id=claim.order_id,
+                amount=amount,
+                issuer_kind=actor,
+                issuer_id=user_id,
+                reason=f"{claim.claim_number}: {reason}",
+                idempotency_key=f"claim:{claim.id}:{key_suffix}",
+                claim_id=claim.id,
+                now=now,
+            )
+        move(
+            claim,
+            ClaimStatus.REFUNDED,
+            actor=actor,
+            actor_id=user_id,
+            note=None,
+            now=now,
+            allowed={ClaimStatus.APPROVED, ClaimStatus.RECEIVED},
+        )
+        return amount
+
+    async def _tell_buyer(
+        self, uow: UnitOfWork, claim: Claim, now: datetime, refunded: Decimal | None = None
+    ) -> None:
+        buyer = await uow.session.get(ChatUser, claim.buyer_id)
+        if buyer is None or buyer.unreachable:
+            return
+        last = claim.history[-1]
+        params = {
+            "claim_id": claim.id,
+            "claim_number": claim.claim_number,
+            "status": claim.status,
+            "amount": str(claim.requested_amount),
+            "refunded": str(refunded) if refunded is not None else None,
+            "currency": claim.currency,
+            "note": last.note,
+            "ship_by": claim.ship_by.isoformat() if claim.ship_by else None,
+            "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
+        }
+        await enqueue(
+            uow,
+            Notification(buyer.external_id, "claim_update", params),
+            now=now,
+            dedupe_key=f"claim:{claim.id}:event:{len(claim.history)}",
+        )

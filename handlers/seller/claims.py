@@ -1,0 +1,403 @@
+"""The seller's claim queue, claim card and one-tap decisions.
+
+Handlers only collect input; `SellerClaimService` checks, for every action, that this
+chat user is a seller of the claim's shop, whatever the button data says.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
+from bot.domain.enums import ClaimStatus, ClaimType
+from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.money import format_money
+from bot.services.seller_claims import (
+    MAX_NOTE,
+    REJECT_REASONS,
+    AlreadyDecided,
+    BadAmount,
+    Decision,
+    SellerCard,
+)
+from handlers.buyer.views import format_date
+from handlers.catalog import Catalog, Safe
+from handlers.core import Context, Router, button_args, int_arg
+from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
+
+router = Router()
+
+REJECT_NOTE, QUESTION, AMOUNT, REPLACEMENT = (
+    "seller.reject_note",
+    "seller.question",
+    "seller.amount",
+    "seller.replacement",
+)
+
+
+def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str:
+    if deadline is None:
+        return catalog.plain("seller_claims.no_deadline")
+    hours = int((deadline - now).total_seconds() // 3600)
+    if deadline <= now:
+        return catalog.plain("seller_claims.overdue")
+    return catalog.plain("seller_claims.left", hours=hours)
+
+
+def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
+    t, p = catalog.t, catalog.plain
+    items = "\n".join(
+        t("returns.summary_item", quantity=q, name=n) + f" ({format_money(price, card.currency)})"
+        for n, q, price in card.items
+    )
+    reused_count = sum(1 for _, reused in card.photos if reused)
+    text = t(
+        "seller_claims.card",
+        claim=card.number,
+        shop=card.shop_name,
+        number=card.order_number,
+        buyer=card.buyer_name or "—",
+        status=p(f"claim_status.{card.status.value}"),
+        type=p(f"claim_type.{card.type.value}"),
+        reason=p(f"claim_reason.{card.reason}"),
+        items=Safe(items),
+        amount=format_money(card.amount, card.currency),
+        remaining=format_money(card.remaining_refundable, card.currency),
+        note=card.note or p("returns.no_note"),
+        photos=len(card.photos),
+        reused=Safe(t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""),
+    )
+    lines = [text]
+    if card.deadline:
+        lines.append(
+            t(
+                "seller_claims.time_left",
+                left=time_left(catalog, card.deadline, now),
+                deadline=format_date(card.deadline),
+            )
+        )
+    lines += ["", t("seller_claims.history_title")]
+    for at, status, actor, note in card.history:
+        suffix = t("claims.history_note", note=note) if note else ""
+        lines.append(
+            t(
+                "claims.history_entry",
+                date=format_date(at),
+                status=p(f"claim_status.{status}"),
+                actor=p(f"claims.actor.{actor}"),
+                note=Safe(suffix),
+            )
+        )
+    return "\n".join(lines)
+
+
+def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
+    p, cid = catalog.plain, card.claim_id
+    rows: list[list[Button]] = []
+    if card.status == ClaimStatus.REQUESTED:
+        rows.append(
+            [
+                Button(p("seller_claims.approve"), f"qa:{cid}"),
+                Button(p("seller_claims.reject"), f"qr:{cid}"),
+            ]
+        )
+        rows.append(
+            [
+                Button(p("seller_claims.ask"), f"qi:{cid}"),
+                Button(p("seller_claims.partial"), f"qp:{cid}"),
+            ]
+        )
+    elif card.status == ClaimStatus.BUYER_SHIPPED:
+        rows.append(
+            [
+                Button(p("seller_claims.received"), f"qc:{cid}"),
+                Button(p("seller_claims.partial"), f"qp:{cid}"),
+            ]
+        )
+    elif card.status == ClaimStatus.APPROVED and card.type == ClaimType.REPLACEMENT:
+        rows.append([Button(p("seller_claims.replaced"), f"qm:{cid}")])
+    return Keyboard.of(*rows) if rows else None
+
+
+async def _refuse(ctx: Context, exc: Exception) -> None:
+    """Turn a refused seller action into words; nothing was changed."""
+    if isinstance(exc, NotAllowed):
+        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+        ctx.state.clear()
+    elif isinstance(exc, ClaimNotFound):
+        ctx.answer(ctx.catalog.plain("claims.gone"), alert=True)
+    else:  # AlreadyDecided, InvalidTransition: show where the claim is now
+        claim_id = ctx.state.data.get("claim_id") or int_arg(ctx.inbound.button or "")
+        ctx.state.clear()
+        if claim_id is None:
+            return
+        try:
+            card = await ctx.services.seller_claims.card(ctx.user.id, int(claim_id))
+        except (NotAllowed, ClaimNotFound):
+            return
+        status = ctx.catalog.plain(f"claim_status.{card.status.value}")
+        ctx.reply(ctx.t("seller_claims.already", claim=card.number, status=status))
+
+
+REFUSALS = (NotAllowed, ClaimNotFound, AlreadyDecided, InvalidTransition)
+
+
+@router.command("claims")
+async def queue(ctx: Context) -> None:
+    try:
+        entries = await ctx.services.seller_claims.queue(ctx.user.id)
+    except NotAllowed:
+        ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    if not entries:
+        ctx.reply(ctx.t("seller_claims.none"))
+        return
+    now, p = ctx.services.clock.now(), ctx.catalog.plain
+    rows = [
+        [
+            Button(
+                p(
+                    "seller_claims.button",
+                    claim=e.number,
+                    status=p(f"claim_status.{e.status.value}"),
+                    left=time_left(ctx.catalog, e.deadline, now),
+                ),
+                f"q:{e.claim_id}",
+            )
+        ]
+        for e in entries[:30]
+    ]
+    ctx.reply(ctx.t("seller_claims.title", count=len(entries)), Keyboard.of(*rows))
+
+
+async def show_card(ctx: Context, claim_id: int, *, with_photos: bool = True) -> None:
+    card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    if with_photos and card.photos:
+        ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(file_id=f) for f, _ in card.photos)))
+    now = ctx.services.clock.now()
+    ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
+
+
+def _claim_id(ctx: Context) -> int | None:
+    claim_id = int_arg(ctx.inbound.button or "")
+    if claim_id is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+    return claim_id
+
+
+@router.button("q")
+async def open_card(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        await show_card(ctx, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+
+
+def _decided(ctx: Context, decision: Decision) -> None:
+    t = ctx.t
+    money = format_money(decision.refunded or 0, decision.currency) if decision.currency else ""
+    if decision.status == ClaimStatus.REFUNDED:
+        ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
+    elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
+        deadline = format_date(decision.ship_by) if decision.ship_by else "—"
+        ctx.reply(t("seller_claims.approved_return", claim=decision.number, deadline=deadline))
+    elif decision.status == ClaimStatus.APPROVED:
+        ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
+
+
+@router.button("qa")
+async def approve(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        decision = await ctx.services.seller_claims.approve(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    _decided(ctx, decision)
+
+
+@router.button("qc")
+async def confirm_received(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        decision = await ctx.services.seller_claims.confirm_received(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    amount = format_money(decision.refunded or 0, decision.currency)
+    ctx.reply(ctx.t("seller_claims.received_done", amount=amount, claim=decision.number))
+
+
+# ----------------------------------------------------------------- reject
+
+
+@router.button("qr")
+async def reject_reason(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    p = ctx.catalog.plain
+    rows = [[Button(p(f"reject_reason.{r}"), f"qrr:{claim_id}:{r}")] for r in REJECT_REASONS]
+    ctx.reply(ctx.t("seller_claims.reject_reason", claim=card.number), Keyboard.of(*rows))
+
+
+@router.button("qrr")
+async def reject_pick(ctx: Context) -> None:
+    claim_id = _claim_id(ctx)
+    reason = (button_args(ctx.inbound.button or "")[1:2] or [""])[0]
+    if claim_id is None or reason not in REJECT_REASONS:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.go(REJECT_NOTE, claim_id=claim_id, reason=reason)
+    ctx.reply(ctx.t("seller_claims.reject_note", claim=card.number))
+
+
+def _typed(ctx: Context) -> str | None:
+    text = (ctx.inbound.text or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        ctx.reply(ctx.t("seller_claims.text_needed", limit=MAX_NOTE))
+        return None
+    return text
+
+
+@router.step(REJECT_NOTE)
+async def reject_note(ctx: Context) -> None:
+    if (note := _typed(ctx)) is None:
+        return
+    data = ctx.state.data
+    try:
+        decision = await ctx.services.seller_claims.reject(
+            ctx.user.id, int(data["claim_id"]), str(data["reason"]), note
+        )
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.clear()
+    ctx.reply(ctx.t("seller_claims.rejected", claim=decision.number, hours=48))
+
+
+# -------------------------------------------------------------- ask for info
+
+
+@router.button("qi")
+async def ask_prompt(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.go(QUESTION, claim_id=claim_id)
+    ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
+
+
+@router.step(QUESTION)
+async def ask_question(ctx: Context) -> None:
+    if (question := _typed(ctx)) is None:
+        return
+    try:
+        decision = await ctx.services.seller_claims.ask_info(
+            ctx.user.id, int(ctx.state.data["claim_id"]), question
+        )
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.clear()
+    ctx.reply(ctx.t("seller_claims.asked", claim=decision.number))
+
+
+# ----------------------------------------------------------- partial refund
+
+
+@router.button("qp")
+async def partial_prompt(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.go(AMOUNT, claim_id=claim_id)
+    remaining = format_money(card.remaining_refundable, card.currency)
+    ctx.reply(ctx.t("seller_claims.partial_prompt", claim=card.number, remaining=remaining))
+
+
+@router.step(AMOUNT)
+async def partial_amount(ctx: Context) -> None:
+    claim_id = int(ctx.state.data["claim_id"])
+    try:
+        decision = await ctx.services.seller_claims.partial_refund(
+            ctx.user.id, claim_id, ctx.inbound.text or ""
+        )
+    except BadAmount as exc:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        remaining = format_money(exc.remaining, card.currency)
+        ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
+        return
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.clear()
+    amount = format_money(decision.refunded or 0, decision.currency)
+    ctx.reply(ctx.t("seller_claims.partial_done", amount=amount, claim=decision.number))
+
+
+# ---------------------------------------------------------- mark replaced
+
+
+@router.button("qm")
+async def replacement_carrier(ctx: Context) -> None:
+    if (claim_id := _claim_id(ctx)) is None:
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    rows = [[Button(c, f"qmc:{claim_id}:{c}") for c in KNOWN_CARRIERS]]
+    ctx.reply(ctx.t("seller_claims.replace_carrier", claim=card.number), Keyboard.of(*rows))
+
+
+@router.button("qmc")
+async def replacement_pick(ctx: Context) -> None:
+    claim_id = _claim_id(ctx)
+    carrier = (button_args(ctx.inbound.button or "")[1:2] or [""])[0]
+    if claim_id is None or carrier not in KNOWN_CARRIERS:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.state.go(REPLACEMENT, claim_id=claim_id, carrier=carrier)
+    ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
+
+
+@router.step(REPLACEMENT)
+async def replacement_tracking(ctx: Context) -> None:
+    data = ctx.state.data
+    carrier = str(data["carrier"])
+    try:
+        await ctx.services.seller_claims.mark_replaced(
+            ctx.user.id, int(data["claim_id"]), carrier, ctx.inbound.text or ""
+        )
+    except TrackingNumberError as exc:
+        ctx.reply(ctx.t("seller_claims.replace_bad", carrier=carrier, problem=str(exc)))
+        return
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.state.clear()
+    tracking = (ctx.inbound.text or "").strip()
+    ctx.reply(ctx.t("seller_claims.replaced_done", carrier=carrier, tracking=tracking))
