@@ -331,6 +331,26 @@ class ClaimEvent(Base):
     claim: Mapped[Claim] = relationship(back_populates="history")
 
 
+class CancelRequest(Base):
+    """A buyer's request to cancel an order that is already with the seller
+    (AWAITING_SHIPMENT): the seller approves (full refund) or rejects."""
+
+    __tablename__ = "cancel_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"))
+    status: Mapped[str] = mapped_column(String(16))  # requested | approved | rejected
+    decided_by_kind: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own attribute
+
+
 class Refund(Base):
     """The refund ledger.  Invariant (checked in the refund service's transaction):
     the sum of non-failed refunds of an order never exceeds what the buyer paid."""
