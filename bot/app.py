@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.base import WebhookConfig
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.services.cancellations import CancellationService
 from bot.services.container import Services
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
@@ -87,6 +88,7 @@ class App:
             returns=ReturnService(self.uow, self.clock, MediaStore(self.settings.media_dir)),
             sellers=SellerService(self.uow, self.clock, signer),
             seller_claims=SellerClaimService(self.uow, self.clock),
+            cancellations=CancellationService(self.uow, self.clock),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

@@ -151,3 +151,39 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     }
     label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
     return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
+
+
+@renderer("cancel_requested")
+def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    keyboard = Keyboard.of(
+        [
+            Button(catalog.plain("cancel_request.approve"), f"ka:{p['request_id']}"),
+            Button(catalog.plain("cancel_request.reject"), f"kr:{p['request_id']}"),
+        ]
+    )
+    text = catalog.t("cancel_request.to_seller", number=p["order_number"])
+    return [SendText(n.chat_id, text, keyboard)]
+
+
+@renderer("cancel_decided")
+def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    key = (
+        "cancel_request.buyer_approved"
+        if p["status"] == "approved"
+        else "cancel_request.buyer_rejected"
+    )
+    amount = format_money(Decimal(p["refunded"]), p["currency"])
+    text = catalog.t(key, number=p["order_number"], amount=amount)
+    return [SendText(n.chat_id, text, _open_order(catalog, p))]
+
+
+@renderer("goodwill_refund")
+def goodwill_refund(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    amount = format_money(Decimal(p["amount"]), p["currency"])
+    text = catalog.t(
+        "goodwill.to_buyer", amount=amount, number=p["order_number"], reason=p["reason"]
+    )
+    return [SendText(n.chat_id, text, _open_order(catalog, p))]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.domain.enums import RefundStatus
 from storage.models import (
     AuditEntry,
     ChatUser,
@@ -20,6 +22,7 @@ from storage.models import (
     Order,
     OrderLink,
     OutboxMessage,
+    Payment,
     ProcessedUpdate,
     Refund,
     Seller,
@@ -46,6 +49,12 @@ class ShopRepository(_Repository):
 
     async def all(self) -> Sequence[Shop]:
         return (await self.session.scalars(select(Shop).order_by(Shop.id))).all()
+
+    async def is_seller(self, chat_user_id: int, shop_id: int) -> bool:
+        found = await self.session.scalar(
+            select(Seller.id).where(Seller.chat_user_id == chat_user_id, Seller.shop_id == shop_id)
+        )
+        return found is not None
 
     async def seller_user_ids(self, shop_id: int) -> list[int]:
         rows = await self.session.scalars(
@@ -162,6 +171,60 @@ class RefundRepository(_Repository):
                 select(Refund).where(Refund.order_id == order_id).order_by(Refund.id)
             )
         ).all()
+
+    async def by_idempotency_key(self, key: str) -> Refund | None:
+        return await self.session.scalar(select(Refund).where(Refund.idempotency_key == key))
+
+    async def lock_payment(self, order_id: int) -> Payment | None:
+        """The order's payment row, locked until the transaction ends (PostgreSQL
+        `FOR UPDATE`) so concurrent refunds of one order run one after another.  SQLite
+        ignores the clause: its IMMEDIATE write transaction already serialises writers.
+        `populate_existing` refreshes a copy already in the session with what the lock
+        returned."""
+        return await self.session.scalar(
+            select(Payment)
+            .where(Payment.order_id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def refunded_total(self, order_id: int) -> Decimal:
+        """Sum of the order's refunds that are not failed (pending ones count: their
+        money may already be on its way)."""
+        # SUM over an Amount column comes back as Decimal (None when no rows).
+        total = await self.session.scalar(
+            select(func.sum(Refund.amount)).where(
+                Refund.order_id == order_id, Refund.status != RefundStatus.FAILED
+            )
+        )
+        return total if total is not None else Decimal(0)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[Refund]:
+        """Pending refunds whose next attempt is due (no time set counts as due: rows
+        written without a schedule must not be stranded)."""
+        return (
+            await self.session.scalars(
+                select(Refund)
+                .where(
+                    Refund.status == RefundStatus.PENDING,
+                    or_(Refund.next_attempt_at.is_(None), Refund.next_attempt_at <= now),
+                )
+                .order_by(Refund.id)
+                .limit(limit)
+            )
+        ).all()
+
+    async def order_and_shop(self, refund_id: int) -> tuple[str, str]:
+        """(order number, shop code) of a refund: what the shop's gateway knows it by."""
+        row = (
+            await self.session.execute(
+                select(Order.order_number, Shop.code)
+                .join(Refund, Refund.order_id == Order.id)
+                .join(Shop, Shop.id == Order.shop_id)
+                .where(Refund.id == refund_id)
+            )
+        ).one()
+        return row[0], row[1]
 
 
 class TicketRepository(_Repository):

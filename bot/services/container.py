@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.cancellations import CancellationService
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
@@ -18,3 +19,4 @@ class Services:
     returns: ReturnService
     sellers: SellerService
     seller_claims: SellerClaimService
+    cancellations: CancellationService

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.domain.enums import OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
 from handlers.buyer.views import card_fingerprint, orders_list, render_card
 from handlers.catalog import Safe
@@ -99,6 +100,49 @@ async def ask_cancel(ctx: Context) -> None:
             [Button(p("cancel.yes"), f"ocy:{order.id}"), Button(p("cancel.no"), f"ocn:{order.id}")]
         ),
     )
+
+
+@router.button("ok")
+async def ask_cancel_request(ctx: Context) -> None:
+    order = await _order_or_refuse(ctx)
+    if order is None:
+        return
+    if order.status not in CANCEL_ON_REQUEST:
+        ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
+        return
+    p = ctx.catalog.plain
+    ctx.reply(
+        ctx.t("cancel_request.ask", number=order.order_number),
+        Keyboard.of(
+            [
+                Button(p("cancel_request.send"), f"oky:{order.id}"),
+                Button(p("cancel_request.keep"), f"ocn:{order.id}"),
+            ]
+        ),
+    )
+
+
+@router.button("oky")
+async def send_cancel_request(ctx: Context) -> None:
+    order = await _order_or_refuse(ctx)
+    if order is None:
+        return
+    try:
+        outcome = await ctx.services.cancellations.request(ctx.user.id, order.id)
+    except AlreadyRequested:
+        ctx.edit_or_reply(ctx.t("cancel_request.already", number=order.order_number))
+        return
+    except InvalidTransition:
+        fresh = await ctx.services.orders.order(ctx.user.id, order.id)
+        ctx.edit_or_reply(ctx.t(f"cancel.refused.{fresh.status.value}", number=fresh.order_number))
+        return
+    if outcome.status == "approved":
+        amount = format_money(outcome.refunded, outcome.currency)
+        ctx.edit_or_reply(
+            ctx.t("cancel_request.auto_approved", number=order.order_number, amount=amount)
+        )
+    else:
+        ctx.edit_or_reply(ctx.t("cancel_request.sent", number=order.order_number))
 
 
 @router.button("ocn")

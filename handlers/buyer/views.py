@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.carriers import tracking_url
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE, may_request_return
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, may_request_return
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
@@ -121,6 +121,8 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
     row: list[Button] = [Button(p("card.refresh"), f"or:{order.id}:{card_fingerprint(text)}")]
     if order.status in CANCEL_AT_ONCE:
         row.append(Button(p("card.cancel"), f"oc:{order.id}"))
+    elif order.status in CANCEL_ON_REQUEST:
+        row.append(Button(p("cancel_request.button"), f"ok:{order.id}"))
     extra: list[Button] = []
     if may_request_return(
         order.status,

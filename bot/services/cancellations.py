@@ -1,0 +1,275 @@
+"""Orders the seller already holds: the buyer asks to cancel, the seller decides; and
+goodwill refunds a seller gives on their own shop's orders.
+
+UNPAID and ON_HOLD orders cancel at once (bot.services.orders); from AWAITING_SHIPMENT
+on, the seller has the goods in hand, so cancelling is their call, unless the shop
+auto-approves requests made soon after payment (`auto_cancel_minutes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.clock import Clock
+from bot.domain.enums import ActorKind, OrderStatus
+from bot.domain.errors import DomainError, InvalidTransition, NotAllowed, OrderNotFound
+from bot.domain.money import MoneyError, parse_amount
+from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
+from bot.services.outbox import Notification, enqueue
+from bot.services.refunds import record_refund, remaining_refundable
+from bot.services.returns import seller_chat_ids
+from storage.models import CancelRequest, ChatUser, Order
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+MAX_REASON = 500
+
+
+class AlreadyRequested(DomainError):
+    pass
+
+
+class RequestDecided(DomainError):
+    """The request was decided already (another tap, another seller, auto-approval)."""
+
+
+class GoodwillRefused(DomainError):
+    """`reason` is a catalog key suffix: bad_amount, too_much, no_reason, not_found."""
+
+    def __init__(
+        self, reason: str, remaining: Decimal | None = None, currency: str = "USD"
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.remaining = remaining
+        self.currency = currency
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOutcome:
+    request_id: int
+    order_id: int
+    order_number: str
+    status: str  # requested | approved | rejected
+    refunded: Decimal
+    currency: str
+
+
+class CancellationService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # ------------------------------------------------------------ buyer side
+
+    async def request(self, user_id: int, order_id: int) -> CancelOutcome:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None or not await uow.orders.is_linked(user_id, order_id):
+                raise OrderNotFound(order_id)
+            if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
+                raise InvalidTransition(f"order is {order.status}")
+            pending = await uow.session.scalar(
+                select(CancelRequest.id).where(
+                    CancelRequest.order_id == order.id, CancelRequest.status == "requested"
+                )
+            )
+            if pending is not None:
+                raise AlreadyRequested()
+            request = CancelRequest(
+                order_id=order.id, buyer_id=user_id, status="requested", created_at=now
+            )
+            uow.session.add(request)
+            await uow.flush()
+            policy = ShopPolicy.from_settings(order.shop.settings)
+            window = timedelta(minutes=policy.auto_cancel_minutes)
+            if policy.auto_cancel_minutes and order.paid_at and now - order.paid_at <= window:
+                refunded = await self._approve(uow, request, order, ActorKind.SYSTEM, None, now)
+            else:
+                refunded = Decimal(0)
+                for chat_id in await seller_chat_ids(uow, order):
+                    await enqueue(
+                        uow,
+                        Notification(
+                            chat_id,
+                            "cancel_requested",
+                            {"request_id": request.id, "order_number": order.order_number},
+                        ),
+                        now=now,
+                        dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
+                    )
+            await uow.commit()
+            return _outcome(request, order, refunded)
+
+    # ----------------------------------------------------------- seller side
+
+    async def decide(
+        self, user_id: int, request_id: int, *, approve: bool, note: str | None = None
+    ) -> CancelOutcome:
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                request = await uow.session.get(CancelRequest, request_id, with_for_update=True)
+                if request is None:
+                    raise NotAllowed("no such request")
+                order = await uow.orders.get(request.order_id)
+                assert order is not None
+                if not await uow.shops.is_seller(user_id, order.shop_id):
+                    raise NotAllowed("not a seller of this shop")
+                if request.status != "requested":
+                    raise RequestDecided()
+                if approve:
+                    refunded = await self._approve(
+                        uow, request, order, ActorKind.SELLER, user_id, now
+                    )
+                else:
+                    refunded = Decimal(0)
+                    request.status, request.note = "rejected", (note or "").strip()[:MAX_REASON]
+                    request.decided_by_kind, request.decided_by = ActorKind.SELLER, user_id
+                    request.decided_at = now
+                    await self._tell_buyer(uow, request, order, now, refunded)
+                uow.audit.record(
+                    at=now,
+                    actor_kind=ActorKind.SELLER,
+                    actor_id=user_id,
+                    action=f"cancel_request.{request.status}",
+                    entity="order",
+                    entity_id=order.id,
+                )
+                await uow.commit()
+                return _outcome(request, order, refunded)
+        except StaleDataError:
+            raise RequestDecided() from None
+
+    async def _approve(
+        self,
+        uow: UnitOfWork,
+        request: CancelRequest,
+        order: Order,
+        actor: ActorKind,
+        actor_id: int | None,
+        now: datetime,
+    ) -> Decimal:
+        if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
+            # It shipped meanwhile: the request can only be turned down.
+            raise InvalidTransition(f"order is {order.status}")
+        order.status = OrderStatus.CANCELLED
+        order.updated_at = now
+        request.status, request.decided_by_kind, request.decided_by = "approved", actor, actor_id
+        request.decided_at = now
+        refunded = await remaining_refundable(uow, order.id)
+        if refunded > 0:
+            await record_refund(
+                uow,
+                order_id=order.id,
+                amount=refunded,
+                issuer_kind=actor,
+                issuer_id=actor_id,
+                reason="order cancelled at the buyer's request",
+                idempotency_key=f"cancel-request:{request.id}",
+                now=now,
+            )
+        await self._tell_buyer(uow, request, order, now, refunded)
+        return refunded
+
+    async def _tell_buyer(
+        self,
+        uow: UnitOfWork,
+        request: CancelRequest,
+        order: Order,
+        now: datetime,
+        refunded: Decimal,
+    ) -> None:
+        buyer = await uow.session.get(ChatUser, request.buyer_id)
+        if buyer is None:
+            return
+        currency = order.payment.currency if order.payment else order.shop.currency
+        params = {
+            "order_id": order.id,
+            "order_number": order.order_number,
+            "status": request.status,
+            "refunded": str(refunded),
+            "currency": currency,
+            "note": request.note,
+        }
+        await enqueue(
+            uow,
+            Notification(buyer.external_id, "cancel_decided", params),
+            now=now,
+            dedupe_key=f"cancel:{request.id}:buyer",
+        )
+
+    # -------------------------------------------------------------- goodwill
+
+    async def goodwill_refund(
+        self, user_id: int, order_number: str, amount_text: str, reason: str, *, request_key: str
+    ) -> CancelOutcome:
+        """A refund a seller gives on an order of one of their shops, for any reason.
+        `request_key` (from the chat update) makes a redelivered command harmless."""
+        reason = reason.strip()
+        if not reason:
+            raise GoodwillRefused("no_reason")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            shop_ids = await uow.shops.seller_shop_ids(user_id)
+            if not shop_ids:
+                raise NotAllowed("not a seller")
+            candidates = [
+                o
+                for o in await uow.orders.find_by_number(order_number.strip())
+                if o.shop_id in shop_ids
+            ]
+            if len(candidates) != 1:
+                raise GoodwillRefused("not_found")
+            order = candidates[0]
+            currency = order.payment.currency if order.payment else order.shop.currency
+            remaining = await remaining_refundable(uow, order.id)
+            try:
+                amount = parse_amount(amount_text.strip().lstrip("$€£"), currency)
+            except MoneyError:
+                raise GoodwillRefused("bad_amount", remaining, currency) from None
+            if amount <= 0:
+                raise GoodwillRefused("bad_amount", remaining, currency)
+            if amount > remaining:
+                raise GoodwillRefused("too_much", remaining, currency)
+            await record_refund(
+                uow,
+                order_id=order.id,
+                amount=amount,
+                issuer_kind=ActorKind.SELLER,
+                issuer_id=user_id,
+                reason=f"goodwill: {reason[:MAX_REASON]}",
+                idempotency_key=f"goodwill:{request_key}",
+                now=now,
+            )
+            for chat_id in await uow.orders.linked_chat_ids(order.id):
+                await enqueue(
+                    uow,
+                    Notification(
+                        chat_id,
+                        "goodwill_refund",
+                        {
+                            "order_id": order.id,
+                            "order_number": order.order_number,
+                            "amount": str(amount),
+                            "currency": currency,
+                            "reason": reason[:MAX_REASON],
+                        },
+                    ),
+                    now=now,
+                    dedupe_key=f"goodwill:{request_key}:chat:{chat_id}",
+                )
+            await uow.commit()
+            return CancelOutcome(0, order.id, order.order_number, "refunded", amount, currency)
+
+
+def _outcome(request: CancelRequest, order: Order, refunded: Decimal) -> CancelOutcome:
+    currency = order.payment.currency if order.payment else order.shop.currency
+    return CancelOutcome(
+        request.id, order.id, order.order_number, request.status, refunded, currency
+    )
