@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus, RefundStatus
@@ -105,7 +106,18 @@ class OrderService:
         username: str | None = None,
         language: str | None = None,
     ) -> Identity:
-        """Find or register the chat user behind an update (keeps the profile fresh)."""
+        """Find or register the chat user behind an update (keeps the profile fresh).
+
+        Nearly every update is from someone known and unchanged: that costs one read,
+        and only a new or changed profile opens a write transaction."""
+        profile = (first_name, username, language, False)
+        async with self._uow(readonly=True) as uow:
+            user = await uow.chat_users.get_by_external(channel, external_id)
+            if (
+                user is not None
+                and (user.first_name, user.username, user.language, user.unreachable) == profile
+            ):
+                return Identity(user.id, user.external_id, user.first_name)
         async with self._uow() as uow:
             user = await uow.chat_users.get_by_external(channel, external_id)
             if user is None:
@@ -118,16 +130,13 @@ class OrderService:
                     created_at=self._clock.now(),
                 )
                 uow.chat_users.add(user)
-                await uow.commit()
-            elif (user.first_name, user.username, user.language, user.unreachable) != (
-                first_name,
-                username,
-                language,
-                False,
-            ):
+            else:
                 user.first_name, user.username, user.language = first_name, username, language
                 user.unreachable = False  # they wrote to us, so they can be reached
+            try:
                 await uow.commit()
+            except IntegrityError:  # another worker registered them a moment ago
+                return await self.identify(channel, external_id, first_name, username, language)
             return Identity(user.id, user.external_id, user.first_name)
 
     # ------------------------------------------------------------ ownership
