@@ -20,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services.cancellations import CancellationService
 from bot.services.container import Services
+from bot.services.deadlines import DeadlineJob
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
@@ -139,6 +140,7 @@ class BotRunner:
         self.app = app
         self.channel = channel
         self.worker = app.outbox_worker(channel.deliver)
+        self.deadlines = DeadlineJob(app.uow, app.clock)
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -172,6 +174,7 @@ class BotRunner:
             receiving = self.channel.run_polling()
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
+            asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
             asyncio.create_task(receiving, name="updates"),
         ]
         log.info("bot started", extra={"username": self.channel.bot_username})

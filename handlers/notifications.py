@@ -187,3 +187,16 @@ def goodwill_refund(catalog: Catalog, n: Notification) -> list[Outbound]:
         "goodwill.to_buyer", amount=amount, number=p["order_number"], reason=p["reason"]
     )
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
+
+
+@renderer("claim_reminder")
+def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
+    p = n.params
+    text = catalog.t(
+        "seller_reminder.text",
+        claim=p["claim_number"],
+        hours=p["hours"],
+        deadline=format_date(datetime.fromisoformat(p["deadline"])),
+    )
+    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
+    return [SendText(n.chat_id, text, keyboard)]

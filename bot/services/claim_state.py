@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 
 from bot.domain.enums import ActorKind, ClaimStatus
 from bot.domain.errors import InvalidTransition
-from storage.models import Claim, ClaimEvent
+from bot.services.outbox import Notification, enqueue
+from storage.models import ChatUser, Claim, ClaimEvent
+from storage.uow import UnitOfWork
 
 
 def move(
@@ -41,3 +44,31 @@ def move(
         )
     )
     return current
+
+
+async def tell_buyer(
+    uow: UnitOfWork, claim: Claim, now: datetime, refunded: Decimal | None = None
+) -> None:
+    """Queue the buyer's notification of the claim's latest transition (once per
+    transition, whoever runs it)."""
+    buyer = await uow.session.get(ChatUser, claim.buyer_id)
+    if buyer is None or buyer.unreachable:
+        return
+    last = claim.history[-1]
+    params = {
+        "claim_id": claim.id,
+        "claim_number": claim.claim_number,
+        "status": claim.status,
+        "amount": str(claim.requested_amount),
+        "refunded": str(refunded) if refunded is not None else None,
+        "currency": claim.currency,
+        "note": last.note,
+        "ship_by": claim.ship_by.isoformat() if claim.ship_by else None,
+        "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
+    }
+    await enqueue(
+        uow,
+        Notification(buyer.external_id, "claim_update", params),
+        now=now,
+        dedupe_key=f"claim:{claim.id}:event:{len(claim.history)}",
+    )
