@@ -2,7 +2,9 @@
 
 The suite runs on SQLite by default.  With TEST_DATABASE_URL set (e.g.
 postgresql+asyncpg://postgres@127.0.0.1:5432/test) the very same tests run on
-PostgreSQL: the schema is migrated once per session and tables are emptied per test.
+PostgreSQL: each test session creates its own scratch database next to the given one
+(so parallel runs never see each other), migrates it once, empties the tables per test
+and drops it at the end.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
@@ -30,13 +35,31 @@ def _is_pg() -> bool:
     return bool(PG_URL) and PG_URL.startswith("postgresql")
 
 
-async def _prepare_pg(url: str) -> None:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
+def _admin_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _create_pg(url: str) -> str:
+    """Create a scratch database for this session; return its URL."""
+    name = f"test_run_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(_admin_dsn(url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    scratch = make_url(url).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(scratch)
     await upgrade(engine)
     await engine.dispose()
+    return scratch
+
+
+async def _drop_pg(url: str, scratch: str) -> None:
+    admin = await asyncpg.connect(_admin_dsn(url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(scratch).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def _migrate_sqlite(path: Path) -> None:
@@ -46,12 +69,23 @@ async def _migrate_sqlite(path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
-    """Run the migrations once: into a template SQLite file, or into the PostgreSQL test
-    database.  Every test then starts from that migrated schema."""
-    if _is_pg():
-        assert PG_URL is not None
-        asyncio.run(_prepare_pg(PG_URL))
+def pg_scratch_url() -> Iterator[str | None]:
+    if not _is_pg():
+        yield None
+        return
+    assert PG_URL is not None
+    scratch = asyncio.run(_create_pg(PG_URL))
+    yield scratch
+    asyncio.run(_drop_pg(PG_URL, scratch))
+
+
+@pytest.fixture(scope="session")
+def migrated_template(
+    tmp_path_factory: pytest.TempPathFactory, pg_scratch_url: str | None
+) -> Iterator[Path | None]:
+    """Run the migrations once: into a template SQLite file, or into this session's
+    PostgreSQL scratch database.  Every test then starts from that migrated schema."""
+    if pg_scratch_url is not None:
         yield None
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -60,10 +94,11 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 
 
 @pytest.fixture
-def database_url(migrated_template: Path | None, tmp_path: Path) -> str:
-    if migrated_template is None:
-        assert PG_URL is not None
-        return PG_URL
+def database_url(
+    migrated_template: Path | None, pg_scratch_url: str | None, tmp_path: Path
+) -> str:
+    if pg_scratch_url is not None:
+        return pg_scratch_url
     target = tmp_path / "test.db"
     shutil.copyfile(migrated_template, target)
     return f"sqlite+aiosqlite:///{target}"
