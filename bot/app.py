@@ -21,9 +21,11 @@ from bot.config import Settings
 from bot.services.cancellations import CancellationService
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineJob
+from bot.services.gateways import GatewayRouter, HttpGateway, PaymentGateway, RecordOnlyGateway
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
+from bot.services.refunds import RefundService
 from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
@@ -95,6 +97,21 @@ class App:
     def chat_core(self, services: Services) -> ChatCore:
         return ChatCore(self.uow, self.clock, build_router(), services, on_wrong_chat=_wrong_chat)
 
+    async def refund_gateway(self) -> PaymentGateway:
+        """Per shop: an HTTP gateway when the shop set `refund_webhook_url` (and its
+        `refund_webhook_secret`) in its settings, else record-only (the shop pays out)."""
+        async with self.uow(readonly=True) as uow:
+            shops = await uow.shops.all()
+        by_shop: dict[str, PaymentGateway] = {}
+        for shop in shops:
+            url = (shop.settings or {}).get("refund_webhook_url")
+            secret = (shop.settings or {}).get("refund_webhook_secret")
+            if url and secret:
+                by_shop[shop.code] = HttpGateway(str(url), str(secret).encode())
+            elif url:
+                log.warning("refund webhook without a secret ignored", extra={"shop": shop.code})
+        return GatewayRouter(by_shop, RecordOnlyGateway())
+
     def outbox_worker(self, deliver: Deliver) -> OutboxWorker:
         return OutboxWorker(self.uow, self.clock, deliver)
 
@@ -163,6 +180,7 @@ class BotRunner:
 
     async def start(self) -> None:
         await self.channel.setup()
+        self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())
         settings = self.app.settings
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
@@ -175,6 +193,7 @@ class BotRunner:
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
+            asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(receiving, name="updates"),
         ]
         log.info("bot started", extra={"username": self.channel.bot_username})

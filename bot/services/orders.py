@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.domain.enums import ActorKind, OrderStatus, RefundStatus
+from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
 from bot.domain.policy import CANCEL_AT_ONCE
 from bot.services.links import BadToken, LinkSigner
+from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.views import OrderView, order_view
-from storage.models import ChatUser, Order, OrderLink, ProofAttempt, Refund
+from storage.models import ChatUser, Order, OrderLink, ProofAttempt
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -294,22 +295,20 @@ class OrderService:
             order.status = OrderStatus.CANCELLED
             order.updated_at = now
             refund = Decimal(0)
-            if status == OrderStatus.ON_HOLD and order.payment and order.payment.total_paid > 0:
-                refund = order.payment.total_paid
-                uow.refunds.add(
-                    Refund(
+            if status == OrderStatus.ON_HOLD:
+                # Through the ledger, so the paid-amount invariant and the audit apply.
+                refund = await remaining_refundable(uow, order.id)
+                if refund > 0:
+                    await record_refund(
+                        uow,
                         order_id=order.id,
                         amount=refund,
-                        currency=order.payment.currency,
-                        status=RefundStatus.PENDING,
                         issuer_kind=ActorKind.BUYER,
                         issuer_id=user_id,
                         reason="order cancelled by the buyer before shipment",
                         idempotency_key=f"cancel:{order.id}",
-                        created_at=now,
-                        updated_at=now,
+                        now=now,
                     )
-                )
             uow.audit.record(
                 at=now,
                 actor_kind=ActorKind.BUYER,
