@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("shop", help="shop code")
     remove.add_argument("user", type=int, help="the seller's Telegram user id (from `list`)")
 
+    shop = sub.add_parser("shop", help="show or change a shop's windows and rules")
+    shop_sub = shop.add_subparsers(dest="shop_command", metavar="ACTION", required=True)
+    show = shop_sub.add_parser("show", help="print the shop's settings (defaults included)")
+    show.add_argument("shop", help="shop code")
+    setting = shop_sub.add_parser("set", help="change one setting (empty value = default)")
+    setting.add_argument("shop", help="shop code")
+    setting.add_argument("key", help="e.g. seller_response_hours, auto_approve_refund_below")
+    setting.add_argument("value", help="the new value")
+
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
@@ -199,7 +208,30 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _shop(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.domain.errors import ShopNotFound
+    from bot.services.shops import BadSetting, ShopAdmin
+
+    app = await App.create(settings)
+    admin = ShopAdmin(app.uow)
+    try:
+        if args.shop_command == "set":
+            await admin.set(args.shop, args.key, args.value)
+        for key, value in (await admin.show(args.shop)).items():
+            print(f"{key} = {value}")
+    except ShopNotFound:
+        print(f"error: no shop with code {args.shop}", file=sys.stderr)
+        return 1
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "shop": _shop,
     "seller": _seller,
     "run": _run,
     "demo": _demo,

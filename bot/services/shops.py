@@ -1,0 +1,90 @@
+"""Shop settings a shop owner changes from the command line (`shop show|set`).
+
+Windows and rules live in `Shop.settings` (missing keys use the defaults of
+bot.domain.policy.ShopPolicy), so only what the shop changed is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.domain.errors import DomainError, ShopNotFound
+from bot.domain.policy import ShopPolicy
+from storage.uow import UnitOfWorkFactory
+
+POLICY_KEYS = {f.name for f in fields(ShopPolicy)}
+OTHER_KEYS = {"refund_webhook_url", "refund_webhook_secret"}
+
+
+class BadSetting(DomainError):
+    pass
+
+
+def parse_setting(key: str, value: str) -> Any:
+    """Validate one setting; returns the value to store (None deletes the key)."""
+    if value == "":
+        return None
+    if key == "refund_webhook_url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise BadSetting("refund_webhook_url must be an http(s) URL")
+        return value
+    if key == "refund_webhook_secret":
+        if len(value) < 16:
+            raise BadSetting("refund_webhook_secret must be at least 16 characters")
+        return value
+    if key not in POLICY_KEYS:
+        known = ", ".join(sorted(POLICY_KEYS | OTHER_KEYS))
+        raise BadSetting(f"unknown setting {key!r}; known: {known}")
+    if isinstance(getattr(ShopPolicy(), key), Decimal):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise BadSetting(f"{key} must be an amount like 20.00") from None
+        if not number.is_finite() or number < 0:
+            raise BadSetting(f"{key} must be an amount of 0 or more")
+        return str(number)
+    if not value.isdigit():
+        raise BadSetting(f"{key} must be a whole number of 0 or more")
+    return int(value)
+
+
+class ShopAdmin:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def show(self, code: str) -> dict[str, Any]:
+        async with self._uow(readonly=True) as uow:
+            shop = await uow.shops.get_by_code(code)
+            if shop is None:
+                raise ShopNotFound(code)
+            policy = ShopPolicy.from_settings(shop.settings)
+            shown: dict[str, Any] = {f.name: getattr(policy, f.name) for f in fields(policy)}
+            for key in OTHER_KEYS:
+                if key in (shop.settings or {}):
+                    shown[key] = "(set)" if "secret" in key else shop.settings[key]
+            shown["seller_chat_ids"] = list(shop.seller_chat_ids or [])
+            return {"name": shop.name, "currency": shop.currency, **shown}
+
+    async def set(self, code: str, key: str, value: str) -> None:
+        async with self._uow() as uow:
+            shop = await uow.shops.get_by_code(code)
+            if shop is None:
+                raise ShopNotFound(code)
+            if key == "seller_chat_ids":
+                ids = [v.strip() for v in value.split(",") if v.strip()]
+                if not all(v.lstrip("-").isdigit() for v in ids):
+                    raise BadSetting("seller_chat_ids is a comma-separated list of chat ids")
+                shop.seller_chat_ids = [int(v) for v in ids]
+            else:
+                parsed = parse_setting(key, value)
+                settings = dict(shop.settings or {})
+                if parsed is None:
+                    settings.pop(key, None)
+                else:
+                    settings[key] = parsed
+                shop.settings = settings  # a new dict, so the JSON column is written
+            await uow.commit()
