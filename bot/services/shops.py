@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.errors import DomainError, ShopNotFound
+from bot.domain.money import MAX_AMOUNT
 from bot.domain.policy import ShopPolicy
 from storage.uow import UnitOfWorkFactory
 
@@ -44,10 +45,10 @@ def parse_setting(key: str, value: str) -> Any:
             number = Decimal(value)
         except InvalidOperation:
             raise BadSetting(f"{key} must be an amount like 20.00") from None
-        if not number.is_finite() or number < 0:
+        if not number.is_finite() or number < 0 or number >= MAX_AMOUNT:
             raise BadSetting(f"{key} must be an amount of 0 or more")
         return str(number)
-    if not value.isdigit():
+    if not value.isdigit() or len(value) > 6:
         raise BadSetting(f"{key} must be a whole number of 0 or more")
     return int(value)
 
