@@ -222,7 +222,14 @@ class ChatCore:
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            return await self._handle(inbound, fetch_file)
+            try:
+                return await self._handle(inbound, fetch_file)
+            except Exception:
+                # The store itself failed (locked, connection lost).  The person still
+                # gets an answer, and since the update is not recorded as handled,
+                # sending it again works once the store is back.
+                log.exception("update failed", extra={"update_id": inbound.update_id})
+                return _store_failure_reply(inbound)
 
     async def _handle(self, inbound: Inbound, fetch_file: FetchFile | None) -> list[Outbound]:
         async with self._uow(readonly=True) as uow:
@@ -300,3 +307,12 @@ class ChatCore:
 
 def _language(locale: str | None) -> str:
     return (locale or "en").split("-")[0].lower()
+
+
+def _store_failure_reply(inbound: Inbound) -> list[Outbound]:
+    text = Catalog(_language(inbound.locale)).t("common.generic_error")
+    actions: list[Outbound] = []
+    if inbound.callback_id:
+        actions.append(AnswerButton(inbound.callback_id))
+    actions.append(SendText(inbound.chat_id, text, thread_id=inbound.thread_id))
+    return actions

@@ -11,6 +11,7 @@ through a use case can never leave a half-written record.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from types import TracebackType
 
@@ -33,10 +34,18 @@ from storage.repositories import (
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, readonly: bool = False):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        readonly: bool = False,
+        write_lock: asyncio.Lock | None = None,
+    ):
         self._sessions = sessions
         self._readonly = readonly
         self._session: AsyncSession | None = None
+        self._write_lock = None if readonly else write_lock
+        self._holding = False
 
     @property
     def session(self) -> AsyncSession:
@@ -45,6 +54,9 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+            self._holding = True
         self._session = self._sessions()
         bind = self._session.get_bind()
         if self._readonly and bind.dialect.name == "sqlite":
@@ -72,8 +84,13 @@ class UnitOfWork:
         assert self._session is not None
         # close() rolls back whatever was not committed and detaches loaded objects
         # without expiring them, so read results stay usable after the block.
-        await self._session.close()
-        self._session = None
+        try:
+            await self._session.close()
+        finally:
+            self._session = None
+            if self._holding and self._write_lock is not None:
+                self._holding = False
+                self._write_lock.release()
 
     async def commit(self) -> None:
         if self._readonly:
@@ -88,7 +105,19 @@ UnitOfWorkFactory = Callable[..., UnitOfWork]
 
 
 def make_uow_factory(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
+    """Units of work on one engine.
+
+    SQLite allows one writer at a time.  Left to SQLite, waiting writers sleep and
+    retry (busy_timeout), and under load some starve past the timeout ("database is
+    locked").  So within this process, write units of work queue on an asyncio lock
+    first (fair, no polling) and reach SQLite one at a time; readers (WAL) never wait.
+    Other processes (a CLI import next to the bot) still meet SQLite's busy timeout.
+    """
+    bind = sessions.kw.get("bind")
+    sqlite = bind is not None and bind.dialect.name == "sqlite"
+    write_lock = asyncio.Lock() if sqlite else None
+
     def factory(*, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(sessions, readonly=readonly)
+        return UnitOfWork(sessions, readonly=readonly, write_lock=write_lock)
 
     return factory

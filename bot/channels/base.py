@@ -40,7 +40,7 @@ class WebhookConfig:
 
 # Seconds of work before the chat shows "typing…".  Long enough that ordinary replies
 # never need it (under load, a short timer doubles the API calls: see the benchmark).
-TYPING_AFTER = 1.0
+TYPING_AFTER = 2.0
 MAX_INLINE_RETRY_AFTER = 5  # a reply waits this long for a rate limit, then gives up
 
 BUYER_COMMANDS = {

@@ -136,9 +136,10 @@ class OrderService:
                 user.unreachable = False  # they wrote to us, so they can be reached
             try:
                 await uow.commit()
-            except IntegrityError:  # another worker registered them a moment ago
-                return await self.identify(channel, external_id, first_name, username, language)
-            return Identity(user.id, user.external_id, user.first_name)
+                return Identity(user.id, user.external_id, user.first_name)
+            except IntegrityError:
+                pass  # another worker registered them a moment ago: read theirs
+        return await self.identify(channel, external_id, first_name, username, language)
 
     # ------------------------------------------------------------ ownership
 
