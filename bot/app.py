@@ -29,6 +29,7 @@ from bot.services.refunds import RefundService
 from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
+from bot.services.stats import StatsService
 from handlers.core import ChatCore, Context
 from handlers.routing import build_router
 from storage.db import create_engine, session_factory
@@ -92,6 +93,7 @@ class App:
             sellers=SellerService(self.uow, self.clock, signer),
             seller_claims=SellerClaimService(self.uow, self.clock),
             cancellations=CancellationService(self.uow, self.clock),
+            stats=StatsService(self.uow, self.clock),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

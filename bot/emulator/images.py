@@ -1,9 +1,10 @@
 """Sample images and image-header sniffing, without Pillow.
 
 Tests need realistic photo bytes (a return request with photos, an album), and the emulator
-needs each photo's width and height to build Telegram's `PhotoSize` arrays.  Pillow is not a
-project dependency, so PNGs are built with zlib+struct, a small real JPEG ships as an asset,
-and dimensions are read from the file headers.
+needs each photo's width and height to build Telegram's `PhotoSize` arrays.  The emulator stays
+free of imaging libraries (it must start anywhere the bot's tests run), so PNGs are built
+with zlib+struct, a small real JPEG ships as an asset, and dimensions are read from the
+file headers.
 """
 
 from __future__ import annotations

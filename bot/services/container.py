@@ -10,6 +10,7 @@ from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
+from bot.services.stats import StatsService
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,4 @@ class Services:
     sellers: SellerService
     seller_claims: SellerClaimService
     cancellations: CancellationService
+    stats: StatsService

@@ -1,0 +1,118 @@
+"""The `/stats` chart: claims per day as a PNG bar chart, drawn with Pillow.
+
+Drawn for a phone screen (800×400, large type, one colour) and headless: it needs no
+display and no font files, only Pillow's bundled default font (scalable since Pillow
+10.1).  The same figures give the same bytes (no timestamps or metadata are written),
+so a chart can be cached or compared by its hash.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.services.stats import ShopStats
+
+WIDTH, HEIGHT = 800, 400
+BACKGROUND = (255, 255, 255)
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+GRID = (222, 226, 230)
+BAR = (238, 29, 82)  # the shop-app accent; readable on white in light and dark mode
+TITLE_SIZE, LABEL_SIZE, VALUE_SIZE = 24, 15, 15
+
+# Plot area inside the image: room for the title above, the y scale on the left and
+# two rows of day labels below.
+LEFT, RIGHT, TOP, BOTTOM = 56, WIDTH - 24, 88, HEIGHT - 58
+
+FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(size: int) -> FontType:
+    return ImageFont.load_default(size=size)
+
+
+def _nice_step(peak: int) -> int:
+    """A grid step of 1, 2 or 5 × 10ⁿ giving at most 5 lines up to `peak`."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak / (step * factor) <= 5:
+                return step * factor
+        step *= 10
+
+
+def _centered(
+    draw: ImageDraw.ImageDraw, x: float, y: float, text: str, font: FontType, fill: tuple[int, ...]
+) -> None:
+    draw.text((x, y), text, font=font, fill=fill, anchor="mt")
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: FontType, width: float) -> str:
+    """`text`, cut with an ellipsis to fit `width` (a long shop name must not run off)."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _day_labels(days: list[date]) -> tuple[list[str], list[str]]:
+    """Per bar: the day label, and a month label where a month starts (or at the first
+    bar).  A week fits "Mon 12"; a month only fits the day number."""
+    short = len(days) <= 10
+    top = [d.strftime("%a %d") if short else str(d.day) for d in days]
+    bottom = [
+        d.strftime("%b") if (i == 0 or d.day == 1 or d.month != days[i - 1].month) else ""
+        for i, d in enumerate(days)
+    ]
+    return top, bottom
+
+
+def render_claims_chart(stats: ShopStats, *, title: str | None = None) -> bytes:
+    """Claims per day of `stats` as PNG bytes.  `title` comes from the caller (the
+    chat's catalog, so it is in the reader's language); without it the shop's name and
+    the dates are shown."""
+    if title is None:
+        title = f"{stats.shop.name}: {stats.start:%b %d} – {stats.end:%b %d}"
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
+
+    draw.text((LEFT, 18), _fit(draw, title, title_font, RIGHT - LEFT), font=title_font, fill=INK)
+
+    counts = [d.count for d in stats.per_day]
+    peak = max(counts, default=0)
+    step = _nice_step(max(peak, 1))
+    top_value = max(step, -(-max(peak, 1) // step) * step)  # the grid line above the peak
+    plot_height = BOTTOM - TOP
+
+    def y_of(value: int) -> float:
+        return BOTTOM - plot_height * value / top_value
+
+    for value in range(0, top_value + 1, step):
+        y = y_of(value)
+        draw.line([(LEFT, y), (RIGHT, y)], fill=GRID if value else MUTED, width=1)
+        draw.text((LEFT - 8, y), str(value), font=label_font, fill=MUTED, anchor="rm")
+
+    slots = max(len(counts), 1)
+    slot = (RIGHT - LEFT) / slots
+    bar_width = max(slot * 0.7, 2)
+    tops, months = _day_labels([d.day for d in stats.per_day])
+    for i, count in enumerate(counts):
+        center = LEFT + slot * (i + 0.5)
+        if count:
+            y = y_of(count)
+            draw.rectangle(
+                [(center - bar_width / 2, y), (center + bar_width / 2, BOTTOM - 1)], fill=BAR
+            )
+            _centered(draw, center, y - VALUE_SIZE - 4, str(count), value_font, INK)
+        _centered(draw, center, BOTTOM + 8, tops[i], label_font, INK)
+        if months[i]:
+            _centered(draw, center, BOTTOM + 8 + LABEL_SIZE + 6, months[i], label_font, MUTED)
+
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

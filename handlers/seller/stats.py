@@ -1,0 +1,220 @@
+"""`/stats [7|30]`: a shop's returns and refunds at a glance, as text plus a chart.
+
+The text carries buttons to switch period (`st:<shop_id>:<days>`) and, for a seller of
+several shops, to pick another shop (`stp:<days>`).  Button data is only a request:
+`StatsService` re-checks that this chat user sells for the shop on every press.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import time
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from bot.domain.errors import NotAllowed
+from bot.domain.money import format_money
+from bot.services.charts import render_claims_chart
+from bot.services.sellers import ShopRef
+from bot.services.stats import PERIODS, ChooseShop, ShopStats
+from handlers.buyer.views import format_date
+from handlers.catalog import Catalog
+from handlers.core import Context, Router, int_arg
+from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
+
+router = Router()
+
+DEFAULT_DAYS = PERIODS[0]
+MAX_SHOP_BUTTONS = 20
+# PhotoRef sends stored files by path, so a chart is written to disk first.  Files are
+# named by content hash (the same chart is written once) and swept after a day: long
+# after the channel has uploaded them, which happens right after the handler returns.
+CHART_DIR = Path(tempfile.gettempdir()) / "bot-charts"
+CHART_TTL_SECONDS = 24 * 3600
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def duration(catalog: Catalog, value: timedelta | None) -> str:
+    """A median wait in words, to the minute at most ("3 h 20 min"): seconds would be
+    false precision for a figure that moves with every claim."""
+    p = catalog.plain
+    if value is None:
+        return p("stats.no_value")
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return p("stats.duration.days", days=days, hours=hours)
+    if hours:
+        return p("stats.duration.hours", hours=hours, minutes=minutes)
+    if minutes:
+        return p("stats.duration.minutes", minutes=minutes)
+    return p("stats.duration.under_minute")
+
+
+def percent(fraction: Decimal) -> str:
+    """0.5833 → "58.3%" (Decimal all the way: no float rounding surprises)."""
+    value = (fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value}%"
+
+
+def summary_text(catalog: Catalog, stats: ShopStats) -> str:
+    t, p = catalog.t, catalog.plain
+    rate = p("stats.no_value") if stats.return_rate is None else percent(stats.return_rate)
+    refunds = (
+        ", ".join(format_money(total, currency) for currency, total in stats.refunds)
+        if stats.refunds
+        else format_money(Decimal(0), stats.currency)
+    )
+    lines = [
+        t(
+            "stats.summary",
+            shop=stats.shop.name,
+            days=stats.days,
+            start=format_date(stats.start),
+            end=format_date(stats.end),
+            orders=stats.orders_placed,
+            delivered=stats.orders_delivered,
+            claims=stats.claims_created,
+            rate=rate,
+            response=duration(catalog, stats.median_response),
+            responses=stats.responses,
+            refunds=refunds,
+            refund_count=stats.refund_count,
+        )
+    ]
+    if stats.by_status:
+        lines += ["", t("stats.by_status")]
+        lines += [
+            t("stats.line", label=p(f"stats.status.{status.value}"), count=count)
+            for status, count in stats.by_status
+        ]
+    if stats.by_reason:
+        lines += ["", t("stats.by_reason")]
+        lines += [
+            t("stats.line", label=_reason(catalog, reason), count=count)
+            for reason, count in stats.by_reason
+        ]
+    if stats.top_products:
+        lines += ["", t("stats.top_products")]
+        lines += [
+            t("stats.product", rank=rank, name=item.name, quantity=item.quantity)
+            for rank, item in enumerate(stats.top_products, start=1)
+        ]
+    if not stats.claims_created:
+        lines += ["", t("stats.no_claims")]
+    return "\n".join(lines)
+
+
+def _reason(catalog: Catalog, reason: str) -> str:
+    key = f"claim_reason.{reason}"
+    return catalog.plain(key) if catalog.has(key) else reason
+
+
+def stats_keyboard(catalog: Catalog, stats: ShopStats) -> Keyboard:
+    p = catalog.plain
+    periods = [
+        Button(
+            p("stats.period_current" if days == stats.days else "stats.period", days=days),
+            f"st:{stats.shop.id}:{days}",
+        )
+        for days in PERIODS
+    ]
+    other = [Button(p("stats.other_shop"), f"stp:{stats.days}")] if stats.shop_count > 1 else []
+    return Keyboard.of(periods, other)
+
+
+def shops_keyboard(shops: tuple[ShopRef, ...], days: int) -> Keyboard:
+    return Keyboard.of(
+        *([Button(shop.name[:60], f"st:{shop.id}:{days}")] for shop in shops[:MAX_SHOP_BUTTONS])
+    )
+
+
+def write_chart(png: bytes) -> str:
+    """Store the chart where PhotoRef(path=...) can send it from; return the path."""
+    CHART_DIR.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - CHART_TTL_SECONDS
+    for old in CHART_DIR.glob("*.png"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except FileNotFoundError:  # swept by another worker at the same moment
+            pass
+    path = CHART_DIR / f"{hashlib.sha256(png).hexdigest()}.png"
+    # Write aside and rename, so a concurrent sender never reads a half-written file.
+    fd, scratch = tempfile.mkstemp(dir=CHART_DIR, suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(png)
+    os.replace(scratch, path)
+    return str(path)
+
+
+def _chart_file(stats: ShopStats, title: str) -> str:
+    return write_chart(render_claims_chart(stats, title=title))
+
+
+# ------------------------------------------------------------------- handlers
+
+
+async def show(ctx: Context, shop_id: int | None, days: int) -> None:
+    """Send the chart, then the figures with the period/shop buttons under them."""
+    try:
+        stats = await ctx.services.stats.shop_stats(ctx.user.id, shop_id, days)
+    except NotAllowed:
+        if ctx.inbound.button is not None:
+            ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+        else:
+            ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    except ChooseShop as exc:
+        ctx.reply(ctx.t("stats.choose_shop"), shops_keyboard(exc.shops, days))
+        return
+    title = ctx.catalog.plain("stats.chart_title", shop=stats.shop.name, days=stats.days)
+    # Drawing and writing the PNG is blocking work; keep it off the event loop.
+    path = await asyncio.to_thread(_chart_file, stats, title)
+    ctx.add(SendPhotos(ctx.chat_id, (PhotoRef(path=path),), thread_id=ctx.inbound.thread_id))
+    ctx.reply(summary_text(ctx.catalog, stats), stats_keyboard(ctx.catalog, stats))
+
+
+def parse_days(args: str) -> int | None:
+    """The period asked for: none → the default; "7" / "30" (also "7d", "30 days") →
+    that; anything else → None, and the chat shows the usage."""
+    text = args.strip().lower()
+    if not text:
+        return DEFAULT_DAYS
+    for suffix in (" days", "days", "d"):
+        text = text.removesuffix(suffix).strip()
+    return int(text) if text.isdigit() and int(text) in PERIODS else None
+
+
+@router.command("stats")
+async def stats_command(ctx: Context) -> None:
+    days = parse_days(ctx.inbound.args)
+    if days is None:
+        ctx.reply(ctx.t("stats.usage", periods=" / ".join(str(d) for d in PERIODS)))
+        return
+    await show(ctx, None, days)
+
+
+@router.button("st")
+async def stats_button(ctx: Context) -> None:
+    shop_id, days = int_arg(ctx.inbound.button or "", 0), int_arg(ctx.inbound.button or "", 1)
+    if shop_id is None or days not in PERIODS:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await show(ctx, shop_id, days)
+
+
+@router.button("stp")
+async def pick_shop(ctx: Context) -> None:
+    days = int_arg(ctx.inbound.button or "", 0)
+    if days is None or days not in PERIODS:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await show(ctx, None, days)
