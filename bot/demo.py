@@ -19,9 +19,10 @@ from typing import Any
 from bot.app import App, BotRunner
 from bot.emulator import ScriptedUser, TelegramEmulator, sample_jpeg
 from bot.services.demo import has_orders, load_demo_data
-from storage.demo_data import DEMO_TRY_ME
+from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
 
 DEMO_TOKEN = "1000000001:offline-demo-token-not-valid-on-telegram"
+SELLER_ID = 3001
 DEMO_BOT = "demo_shop_support_bot"
 FIRST_REPLY_WAIT = 5.0  # seconds to wait for the bot's first message after an action
 MORE_REPLY_WAIT = 0.7  # then keep collecting while messages keep coming
@@ -43,11 +44,13 @@ def personas() -> dict[str, Persona]:
         Persona("alex", 1001, "Alex", "+" + DEMO_TRY_ME[0]["phone"], "buyer"),
         Persona("jordan", 1002, "Jordan", "+" + DEMO_TRY_ME[1]["phone"], "buyer"),
         Persona("guest", 1003, "Guest", "+15555550199", "buyer (no orders)"),
+        Persona("sam", SELLER_ID, "Sam", None, f"seller of {DEMO_SHOPS[0].name}"),
     ]
     return {p.key: p for p in people}
 
 
-HELP = """Type a message and press Enter to send it to the bot (/start, /orders, /help ...).
+HELP = """Type a message and press Enter to send it to the bot (/start, /orders, /return,
+/returns, /help; as the seller: /claims, /refund, /stats).
   :N          press button number N of the bot's last message
   :contact    press "Share my contact" (sends your own phone number)
   :photo      send a sample photo
@@ -194,10 +197,20 @@ async def _stdin_line() -> str | None:
         return None
 
 
+async def register_demo_seller(app: App) -> None:
+    """Make the console's seller persona a seller of the first demo shop, the way a
+    real seller joins: through a one-time invite."""
+    services = await app.services()
+    seller = await services.orders.identify("telegram", SELLER_ID, "Sam", "sam", "en")
+    if not await services.sellers.shops_of(seller.id):
+        await services.sellers.accept(seller.id, await services.sellers.invite(DEMO_SHOPS[0].code))
+
+
 async def run_demo(app: App, read_line: Callable[[], Awaitable[str | None]] | None = None) -> int:
     if not await has_orders(app.uow):
         summary = await load_demo_data(app.uow, app.clock)
         print(summary)
+    await register_demo_seller(app)
     async with TelegramEmulator(token=DEMO_TOKEN, bot_username=DEMO_BOT) as emulator:
         runner = await BotRunner.create(
             app, token=DEMO_TOKEN, api_url=emulator.base_url, framework="aiogram"
