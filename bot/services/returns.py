@@ -220,6 +220,9 @@ class ReturnService:
         now = self._clock.now()
         try:
             async with self._uow() as uow:
+                # One submit at a time per order: two drafts for the same units racing on
+                # PostgreSQL would otherwise both see them free (SQLite serialises writers).
+                await uow.refunds.lock_payment(draft.order_id)
                 existing = await uow.session.scalar(
                     select(Claim.id).where(Claim.draft_token == draft.token)
                 )

@@ -147,6 +147,9 @@ async def withdraw(ctx: Context) -> None:
         claim = await ctx.services.returns.withdraw(ctx.user.id, claim.id)
     except InvalidTransition:
         fresh = await ctx.services.returns.claim(ctx.user.id, claim.id)
+        if fresh.status == ClaimStatus.CANCELLED:  # a double tap: keep the "withdrawn" reply
+            ctx.answer(ctx.catalog.plain("claims.already_withdrawn", claim=fresh.number))
+            return
         status = ctx.catalog.plain(f"claim_status.{fresh.status.value}")
         ctx.edit_or_reply(ctx.t("claims.not_withdrawable", claim=fresh.number, status=status))
         return
@@ -178,7 +181,7 @@ async def start_answer(ctx: Context) -> None:
 
 @router.step(ANSWER)
 async def answer_step(ctx: Context) -> None:
-    photos: list[dict[str, Any]] = ctx.state.data.setdefault("photos", [])
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     if ctx.inbound.photo or ctx.inbound.document or ctx.inbound.other:
         if len(photos) >= MAX_PHOTOS:
             ctx.reply(ctx.t("returns.photo_too_many", max=MAX_PHOTOS))
@@ -188,15 +191,21 @@ async def answer_step(ctx: Context) -> None:
         except PhotoRefused as exc:
             ctx.reply(ctx.t(f"returns.photo_{exc.reason}", count=len(photos)))
             return
-        photos.append(photo.to_json())
-        if ctx.inbound.text:  # a caption is the answer
+        # A new list, not append(): the core saves the state only when it compares
+        # unequal to a shallow copy taken before the handler ran.
+        photos = ctx.state.data["photos"] = [*photos, photo.to_json()]
+        group = ctx.inbound.media_group_id
+        if ctx.inbound.text and group is None:  # a caption is the answer
             await _send_answer(ctx, ctx.inbound.text)
-        elif (
-            ctx.inbound.media_group_id is None
-            or ctx.state.data.get("album") != ctx.inbound.media_group_id
-        ):
-            ctx.state.data["album"] = ctx.inbound.media_group_id
-            ctx.reply(ctx.t("returns.photo_received", count=len(photos)))
+            return
+        if ctx.inbound.text:  # an album's caption: the rest of the album is still coming
+            ctx.state.data["caption"] = ctx.inbound.text
+        if group is None or ctx.state.data.get("album") != group:
+            ctx.state.data["album"] = group
+            ctx.reply(
+                ctx.t("claims.answer_photo_received", count=len(photos)),
+                Keyboard.of([Button(ctx.catalog.plain("claims.answer_send"), "cas")]),
+            )
         return
     text = (ctx.inbound.text or "").strip()
     if not text:
@@ -221,19 +230,30 @@ async def send_answer_button(ctx: Context) -> None:
 
 @router.button("cax")
 async def cancel_answer(ctx: Context) -> None:
-    if ctx.state.step == ANSWER:
+    if ctx.state.step in (ANSWER, TRACKING):  # the Cancel button of both flows
         ctx.state.clear()
     ctx.reply(ctx.t("common.cancelled"))
 
 
+async def _number(ctx: Context, claim_id: int) -> str:
+    """The claim's number for a message, or "" if it is gone."""
+    try:
+        return (await ctx.services.returns.claim(ctx.user.id, claim_id)).number
+    except ClaimNotFound:
+        return ""
+
+
 async def _send_answer(ctx: Context, text: str | None) -> None:
     claim_id = int(ctx.state.data["claim_id"])
+    caption = ctx.state.data.get("caption")
+    if caption:  # an album's caption, perhaps followed by a typed answer: keep both
+        text = f"{caption}\n{text}" if text else caption
     photos = [PhotoDraft.from_json(p) for p in ctx.state.data.get("photos", [])]
     try:
         claim = await ctx.services.returns.answer_info(ctx.user.id, claim_id, text, photos)
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()
-        ctx.reply(ctx.t("claims.not_waiting", claim=""))
+        ctx.reply(ctx.t("claims.not_waiting", claim=await _number(ctx, claim_id)))
         return
     except DraftInvalid as exc:
         ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
@@ -287,7 +307,7 @@ async def tracking_step(ctx: Context) -> None:
         return
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()
-        ctx.reply(ctx.t("claims.not_awaiting_shipment", claim=""))
+        ctx.reply(ctx.t("claims.not_awaiting_shipment", claim=await _number(ctx, claim_id)))
         return
     ctx.state.clear()
     ctx.reply(

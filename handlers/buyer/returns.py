@@ -65,9 +65,14 @@ async def _options(ctx: Context) -> ReturnOptions | None:
     order_id = int(ctx.state.data["order_id"])
     try:
         return await ctx.services.returns.options(ctx.user.id, order_id)
-    except (NotEligible, OrderNotFound):
+    except OrderNotFound:
         ctx.state.clear()
         ctx.reply(ctx.t("returns.invalid.items_taken"))
+        return None
+    except NotEligible as exc:  # e.g. the window closed or the order changed meanwhile
+        ctx.state.clear()
+        order = await ctx.services.orders.order(ctx.user.id, order_id)
+        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
         return None
 
 
@@ -156,7 +161,9 @@ async def pick_item(ctx: Context) -> None:
     item = next(i for i in options.order.items if i.id == item_id)
     if left == 1:  # nothing to ask: toggle
         chosen = ctx.state.data["items"]
-        chosen[str(item_id)] = 0 if chosen.get(str(item_id)) else 1
+        # A new dict, not an in-place change: the core saves the state only when it
+        # compares unequal to a shallow copy taken before the handler ran.
+        ctx.state.data["items"] = {**chosen, str(item_id): 0 if chosen.get(str(item_id)) else 1}
         show_items(ctx, options)
         return
     ctx.state.step = QUANTITY
@@ -179,7 +186,7 @@ async def pick_quantity(ctx: Context) -> None:
     if item_id is None or quantity is None or quantity > options.claimable.get(item_id, 0):
         _expired(ctx)  # forged or stale: a quantity above what may be claimed
         return
-    ctx.state.data["items"][str(item_id)] = quantity
+    ctx.state.data["items"] = {**ctx.state.data["items"], str(item_id): quantity}
     show_items(ctx, options)
 
 
@@ -261,7 +268,7 @@ def show_photos(ctx: Context) -> None:
 
 @router.step(PHOTOS)
 async def photo_step(ctx: Context) -> None:
-    photos: list[dict[str, Any]] = ctx.state.data.setdefault("photos", [])
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     inbound = ctx.inbound
     if inbound.photo is None and inbound.document is None and inbound.other is None:
         ctx.reply(
@@ -277,7 +284,7 @@ async def photo_step(ctx: Context) -> None:
     except PhotoRefused as exc:
         ctx.reply(ctx.t(f"returns.photo_{exc.reason}", count=len(photos)))
         return
-    photos.append(photo.to_json())
+    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
     group = inbound.media_group_id
     done = Keyboard.of([Button(ctx.catalog.plain("returns.done"), "rd")])
     if group is None:
@@ -375,7 +382,11 @@ async def confirm(ctx: Context) -> None:
     try:
         claim = await ctx.services.returns.submit(ctx.user.id, draft)
     except DraftInvalid as exc:
-        ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
+        if ctx.catalog.has(f"returns.invalid.{exc.reason}"):
+            ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
+        else:  # the order's status changed since the flow started ("status_completed", ...)
+            order = await ctx.services.orders.order(ctx.user.id, draft.order_id)
+            ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
         if exc.reason == "photos_required":
             show_photos(ctx)
         else:
