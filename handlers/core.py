@@ -14,6 +14,7 @@ continues the same conversation.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
@@ -238,7 +239,8 @@ class ChatCore:
                 return []
             row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
             state = State(row.step, dict(row.data)) if row else State()
-        before = (state.step, dict(state.data))
+        # A deep copy: handlers may change nested draft values in place.
+        before = (state.step, copy.deepcopy(state.data))
 
         user = await self._services.orders.identify(
             inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale

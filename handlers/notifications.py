@@ -200,3 +200,9 @@ def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
     )
     keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
     return [SendText(n.chat_id, text, keyboard)]
+
+
+@renderer("claim_withdrawn")
+def claim_withdrawn(catalog: Catalog, n: Notification) -> list[Outbound]:
+    text = catalog.t("seller_notify.claim_withdrawn", claim=n.params["claim_number"])
+    return [SendText(n.chat_id, text)]

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
-from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, OrderNotFound
+from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
 from bot.domain.images import EXTENSIONS, sniff_image
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
@@ -37,6 +37,7 @@ from bot.domain.returns import (
     photos_required,
     refund_amount,
 )
+from bot.services.claim_state import move
 from bot.services.outbox import Notification, enqueue
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
@@ -408,7 +409,12 @@ class ReturnService:
 
     async def _owned_claim(self, uow: UnitOfWork, user_id: int, claim_id: int) -> Claim:
         claim = await uow.claims.get(claim_id)
-        if claim is None or not await uow.orders.is_linked(user_id, claim.order_id):
+        # The buyer who filed it, and only while they still hold the order link.
+        if (
+            claim is None
+            or claim.buyer_id != user_id
+            or not await uow.orders.is_linked(user_id, claim.order_id)
+        ):
             raise ClaimNotFound(claim_id)
         return claim
 
@@ -430,15 +436,16 @@ class ReturnService:
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
-            self._move(
+            move(
                 claim,
                 ClaimStatus.CANCELLED,
-                ActorKind.BUYER,
-                user_id,
-                "withdrawn by the buyer",
-                now,
+                actor=ActorKind.BUYER,
+                actor_id=user_id,
+                note="withdrawn by the buyer",
+                now=now,
                 allowed=WITHDRAWABLE,
             )
+            await self._tell_sellers_update(uow, claim, "claim_withdrawn", now, {})
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -469,13 +476,13 @@ class ReturnService:
                     )
                 )
             claim.reused_evidence = claim.reused_evidence or bool(reused)
-            self._move(
+            move(
                 claim,
                 ClaimStatus.REQUESTED,
-                ActorKind.BUYER,
-                user_id,
-                text,
-                now,
+                actor=ActorKind.BUYER,
+                actor_id=user_id,
+                note=text,
+                now=now,
                 allowed={ClaimStatus.NEEDS_INFO},
             )
             paused = claim.respond_paused_seconds
@@ -497,13 +504,13 @@ class ReturnService:
         number = validate_tracking(carrier, tracking_number)
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
-            self._move(
+            move(
                 claim,
                 ClaimStatus.BUYER_SHIPPED,
-                ActorKind.BUYER,
-                user_id,
-                f"{carrier} {number}",
-                now,
+                actor=ActorKind.BUYER,
+                actor_id=user_id,
+                note=f"{carrier} {number}",
+                now=now,
                 allowed={ClaimStatus.AWAITING_BUYER_SHIPMENT},
             )
             claim.return_carrier, claim.return_tracking_number = carrier, number
@@ -526,33 +533,6 @@ class ReturnService:
         params = {"claim_id": claim.id, "claim_number": claim.claim_number, **extra}
         for chat_id in chat_ids:
             await enqueue(uow, Notification(int(chat_id), kind, params), now=now)
-
-    @staticmethod
-    def _move(
-        claim: Claim,
-        to: ClaimStatus,
-        actor: ActorKind,
-        actor_id: int | None,
-        note: str | None,
-        now: datetime,
-        *,
-        allowed: set[ClaimStatus] | frozenset[ClaimStatus],
-    ) -> None:
-        current = ClaimStatus(claim.status)
-        if current not in allowed:
-            raise InvalidTransition(f"claim is {current}, not {sorted(allowed)}")
-        claim.status = to
-        claim.updated_at = now
-        claim.history.append(
-            ClaimEvent(
-                from_status=current,
-                to_status=to,
-                actor_kind=actor,
-                actor_id=actor_id,
-                note=note,
-                at=now,
-            )
-        )
 
     async def _view(self, uow: UnitOfWork, claim_id: int) -> ClaimView:
         claim = await uow.claims.get(claim_id)
