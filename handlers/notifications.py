@@ -91,7 +91,7 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         actions.append(
             SendPhotos(
                 n.chat_id,
-                tuple(PhotoRef(file_id=f) for f in p["photos"]),
+                tuple(PhotoRef(path=path) for path in p["photos"]),
                 caption=catalog.t("seller_notify.claim_photos", claim=p["claim_number"]),
             )
         )
@@ -107,7 +107,7 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
     )
     actions: list[Outbound] = []
     if p.get("photos"):
-        photos = tuple(PhotoRef(file_id=f) for f in p["photos"])
+        photos = tuple(PhotoRef(path=path) for path in p["photos"])
         actions.append(SendPhotos(n.chat_id, photos))
     actions.append(SendText(n.chat_id, text))
     return actions

@@ -393,7 +393,9 @@ class ReturnService:
             "currency": claim.currency,
             "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
             "note": claim.buyer_note,
-            "photos": [p.file_id for p in claim.photos],
+            # Stored files, not Telegram file ids: evidence sent as an image *file*
+            # has a document id that Telegram refuses to send as a photo.
+            "photos": [str(self._media.absolute(p.path)) for p in claim.photos],
             "reused": claim.reused_evidence,
             "respond_by": claim.respond_by.isoformat() if claim.respond_by else None,
         }
@@ -489,7 +491,11 @@ class ReturnService:
             claim.respond_by = now + timedelta(seconds=paused) if paused else claim.respond_by
             claim.respond_paused_seconds = None
             await self._tell_sellers_update(
-                uow, claim, "claim_info", now, {"text": text, "photos": [p.file_id for p in photos]}
+                uow,
+                claim,
+                "claim_info",
+                now,
+                {"text": text, "photos": [str(self._media.absolute(p.path)) for p in photos]},
             )
             await uow.commit()
         return await self.claim(user_id, claim_id)

@@ -665,12 +665,6 @@ async def test_claim_without_photos_reaches_the_seller_as_text(
     assert "photo" not in told
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (handlers/notifications.py): evidence sent as an image *file* has a "
-    "Document file_id, which the claim_new renderer sends as a photo; Telegram refuses the "
-    "album and the seller gets neither the pictures nor the summary",
-)
 async def test_seller_gets_evidence_that_was_sent_as_an_image_file(
     bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
