@@ -1,0 +1,1 @@
+"""Prompt templates and the sample shop policies the answer engine reads (data files)."""
