@@ -100,6 +100,15 @@ class Decision:
     refunded: Decimal | None = None
     currency: str = ""
     ship_by: datetime | None = None
+    appeal_by: datetime | None = None
+
+
+async def _remaining_locked(uow: UnitOfWork, order_id: int) -> Decimal:
+    """What remains refundable, read under the order's payment lock: a concurrent refund
+    of the same order (another claim) commits first, so the amount checked or capped here
+    is the one `record_refund` will check again, not a stale one."""
+    await uow.refunds.lock_payment(order_id)
+    return await remaining_refundable(uow, order_id)
 
 
 def current_deadline(claim: Claim) -> datetime | None:
@@ -236,6 +245,7 @@ class SellerClaimService:
                     refunded,
                     claim.currency,
                     claim.ship_by,
+                    claim.appeal_by,
                 )
         except StaleDataError:
             raise AlreadyDecided() from None
@@ -333,7 +343,7 @@ class SellerClaimService:
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
         ) -> Decimal | None:
-            remaining = await remaining_refundable(uow, order.id)
+            remaining = await _remaining_locked(uow, order.id)
             try:
                 amount = parse_amount(amount_text.strip().lstrip("$€£"), claim.currency)
             except MoneyError as exc:
@@ -422,7 +432,7 @@ class SellerClaimService:
         key_suffix: str = "full",
     ) -> Decimal | None:
         """Refund (capped to what remains) and close the money side of the claim."""
-        remaining = await remaining_refundable(uow, claim.order_id)
+        remaining = await _remaining_locked(uow, claim.order_id)
         amount = min(amount, remaining)
         if amount > 0:
             await record_refund(

@@ -77,10 +77,12 @@ class SellerService:
             raise InviteInvalid()
         now = self._clock.now()
         async with self._uow() as uow:
+            # Locked (PostgreSQL; SQLite's write transaction already serialises): two
+            # people opening the same link at once must not both become sellers.
             invite = await uow.session.scalar(
-                select(SellerInvite).where(
-                    SellerInvite.nonce == nonce, SellerInvite.shop_id == shop_id
-                )
+                select(SellerInvite)
+                .where(SellerInvite.nonce == nonce, SellerInvite.shop_id == shop_id)
+                .with_for_update()
             )
             shop = await uow.shops.get(shop_id)
             if invite is None or shop is None:

@@ -7,6 +7,7 @@ chat user is a seller of the claim's shop, whatever the button data says.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimStatus, ClaimType
@@ -84,7 +85,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
                 "claims.history_entry",
                 date=format_date(at),
                 status=p(f"claim_status.{status}"),
-                actor=p(f"claims.actor.{actor}"),
+                actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
                 note=Safe(suffix),
             )
         )
@@ -121,11 +122,13 @@ def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
 
 async def _refuse(ctx: Context, exc: Exception) -> None:
     """Turn a refused seller action into words; nothing was changed."""
-    if isinstance(exc, NotAllowed):
-        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+    if isinstance(exc, (NotAllowed, ClaimNotFound)):
+        key = "seller.only_sellers" if isinstance(exc, NotAllowed) else "claims.gone"
         ctx.state.clear()
-    elif isinstance(exc, ClaimNotFound):
-        ctx.answer(ctx.catalog.plain("claims.gone"), alert=True)
+        if ctx.inbound.callback_id:
+            ctx.answer(ctx.catalog.plain(key), alert=True)
+        else:  # typed in a step (e.g. removed as a seller meanwhile): no button to answer
+            ctx.reply(ctx.t(key))
     else:  # AlreadyDecided, InvalidTransition: show where the claim is now
         claim_id = ctx.state.data.get("claim_id") or int_arg(ctx.inbound.button or "")
         ctx.state.clear()
@@ -197,7 +200,11 @@ async def open_card(ctx: Context) -> None:
 
 def _decided(ctx: Context, decision: Decision) -> None:
     t = ctx.t
-    money = format_money(decision.refunded or 0, decision.currency) if decision.currency else ""
+    money = (
+        format_money(decision.refunded or Decimal(0), decision.currency)
+        if decision.currency
+        else ""
+    )
     if decision.status == ClaimStatus.REFUNDED:
         ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
@@ -228,7 +235,7 @@ async def confirm_received(ctx: Context) -> None:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    amount = format_money(decision.refunded or 0, decision.currency)
+    amount = format_money(decision.refunded or Decimal(0), decision.currency)
     ctx.reply(ctx.t("seller_claims.received_done", amount=amount, claim=decision.number))
 
 
@@ -286,7 +293,10 @@ async def reject_note(ctx: Context) -> None:
         await _refuse(ctx, exc)
         return
     ctx.state.clear()
-    ctx.reply(ctx.t("seller_claims.rejected", claim=decision.number, hours=48))
+    # The shop's policy sets the appeal window; say what it is, not a default.
+    left = (decision.appeal_by - ctx.services.clock.now()) if decision.appeal_by else None
+    hours = round(left.total_seconds() / 3600) if left else 48
+    ctx.reply(ctx.t("seller_claims.rejected", claim=decision.number, hours=hours))
 
 
 # -------------------------------------------------------------- ask for info
@@ -353,7 +363,7 @@ async def partial_amount(ctx: Context) -> None:
         await _refuse(ctx, exc)
         return
     ctx.state.clear()
-    amount = format_money(decision.refunded or 0, decision.currency)
+    amount = format_money(decision.refunded or Decimal(0), decision.currency)
     ctx.reply(ctx.t("seller_claims.partial_done", amount=amount, claim=decision.number))
 
 
@@ -379,6 +389,11 @@ async def replacement_pick(ctx: Context) -> None:
     carrier = (button_args(ctx.inbound.button or "")[1:2] or [""])[0]
     if claim_id is None or carrier not in KNOWN_CARRIERS:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    try:  # button data proves nothing: only the shop's sellers get the prompt
+        await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
         return
     ctx.state.go(REPLACEMENT, claim_id=claim_id, carrier=carrier)
     ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
