@@ -86,12 +86,13 @@ class App:
 
     async def services(self) -> Services:
         signer = LinkSigner(await self.link_secret())
+        media = MediaStore(self.settings.media_dir)
         return Services(
             clock=self.clock,
             orders=OrderService(self.uow, self.clock, signer),
-            returns=ReturnService(self.uow, self.clock, MediaStore(self.settings.media_dir)),
+            returns=ReturnService(self.uow, self.clock, media),
             sellers=SellerService(self.uow, self.clock, signer),
-            seller_claims=SellerClaimService(self.uow, self.clock),
+            seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
         )

@@ -488,7 +488,8 @@ class ReturnService:
                 allowed={ClaimStatus.NEEDS_INFO},
             )
             paused = claim.respond_paused_seconds
-            claim.respond_by = now + timedelta(seconds=paused) if paused else claim.respond_by
+            if paused is not None:  # 0 left is still a pause: the deadline is now
+                claim.respond_by = now + timedelta(seconds=paused)
             claim.respond_paused_seconds = None
             await self._tell_sellers_update(
                 uow,

@@ -29,6 +29,7 @@ from bot.domain.returns import OPEN
 from bot.services.claim_state import move
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import record_refund, remaining_refundable
+from storage.media import MediaStore
 from storage.models import ChatUser, Claim, Order, Seller
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -85,7 +86,7 @@ class SellerCard:
     amount: Decimal
     currency: str
     note: str | None
-    photos: tuple[tuple[str, bool], ...]  # file id, reused elsewhere
+    photos: tuple[tuple[str, bool], ...]  # stored file path, reused elsewhere
     reused_evidence: bool
     deadline: datetime | None
     remaining_refundable: Decimal
@@ -124,9 +125,10 @@ def current_deadline(claim: Claim) -> datetime | None:
 
 
 class SellerClaimService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, media: MediaStore) -> None:
         self._uow = uow
         self._clock = clock
+        self._media = media
 
     # ----------------------------------------------------------- authorisation
 
@@ -212,7 +214,9 @@ class SellerClaimService:
                 amount=claim.requested_amount,
                 currency=claim.currency,
                 note=claim.buyer_note,
-                photos=tuple((p.file_id, p.reused) for p in claim.photos),
+                # Stored files: evidence sent as an image file has a document id that
+                # Telegram will not re-send as a photo.
+                photos=tuple((str(self._media.absolute(p.path)), p.reused) for p in claim.photos),
                 reused_evidence=claim.reused_evidence,
                 deadline=current_deadline(claim),
                 remaining_refundable=await remaining_refundable(uow, order.id),

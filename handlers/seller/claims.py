@@ -176,7 +176,7 @@ async def queue(ctx: Context) -> None:
 async def show_card(ctx: Context, claim_id: int, *, with_photos: bool = True) -> None:
     card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
     if with_photos and card.photos:
-        ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(file_id=f) for f, _ in card.photos)))
+        ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(path=path) for path, _ in card.photos)))
     now = ctx.services.clock.now()
     ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
 

@@ -118,6 +118,9 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
     orders = _OrderAssembler(names)
     number_at = names.index("order_number")
     group: list[tuple[int, list[str]]] = []
+    # A row lost to a structural error belongs to the open order or the next one; their
+    # totals cannot add up, and saying so would only bury the real problem.
+    group_broken = next_broken = False
     while True:
         start = reader.line_num + 1
         try:
@@ -127,6 +130,7 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
         except csv.Error as exc:
             yield from text.drain()
             yield Problem(f"line {start}", "file", _csv_error(exc))
+            group_broken = next_broken = True
             continue
         if text.problems:
             yield from text.drain()
@@ -136,6 +140,7 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
             yield Problem(
                 f"line {start}", "columns", f"has {len(row)} columns, the header has {len(names)}"
             )
+            group_broken = next_broken = True
             continue
         number = row[number_at].strip()
         # A row without an order number is its own (invalid) order: grouping blank
@@ -144,10 +149,11 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
             group.append((start, row))
             continue
         if group:
-            yield from orders.assemble(group)
+            yield from orders.assemble(group, check_totals=not group_broken)
         group = [(start, row)]
+        group_broken, next_broken = next_broken, False
     if group:
-        yield from orders.assemble(group)
+        yield from orders.assemble(group, check_totals=not group_broken)
 
 
 def _csv_error(exc: csv.Error) -> str:
@@ -184,7 +190,9 @@ class _OrderAssembler:
         self._order_at = [i for i, name in enumerate(names) if name in ORDER_COLUMNS]
         self._shipment_at = [i for i, name in enumerate(names) if name in SHIPMENT_COLUMNS]
 
-    def assemble(self, group: list[tuple[int, list[str]]]) -> Iterator[OrderRecord | Problem]:
+    def assemble(
+        self, group: list[tuple[int, list[str]]], *, check_totals: bool = True
+    ) -> Iterator[OrderRecord | Problem]:
         first_line, first = group[0]
         where = f"line {first_line}"
         r = FieldReader(where)
@@ -200,7 +208,7 @@ class _OrderAssembler:
             r.where = f"line {line}"
             items.append(r.item(dict(zip(self._names, row, strict=True)), payment["currency"]))
         r.where = where
-        record = r.finish(order, payment, items, shipments, where)
+        record = r.finish(order, payment, items, shipments, where, check_totals=check_totals)
         yield from r.problems
         if record is not None:
             yield record

@@ -280,6 +280,8 @@ def _array(stream: _Stream) -> Iterator[Any]:
         yield stream.value()
         after = stream.peek()
         stream.pos += 1
+        if after is None:
+            raise _Malformed("the file ends inside the list of orders")
         if after == "]":
             return
         if after != ",":

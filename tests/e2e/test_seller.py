@@ -586,13 +586,6 @@ async def test_a_seller_removed_mid_flow_is_refused_when_they_type(shop: Shop) -
     assert await step_of(shop.uow_factory, SELLER_ID) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (handlers/seller/claims.py show_card): evidence the buyer sent as an "
-    "image *file* has a Document file_id, which the card sends as a photo; Telegram refuses "
-    "it.  claim_new was fixed by uploading the stored file; the card needs the same, but "
-    "SellerClaimService has no MediaStore to resolve paths (wiring in bot/app.py)",
-)
 async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) -> None:
     png = sample_png(seed="as-a-file")
     stored = shop.emulator.files.add(png, "document", file_name="crack.png", mime_type="image/png")

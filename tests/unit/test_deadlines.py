@@ -26,7 +26,7 @@ class World:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp: Path) -> None:
         self.uow, self.clock = uow_factory, clock
         self.returns = ReturnService(uow_factory, clock, MediaStore(tmp / "media"))
-        self.sellers = SellerClaimService(uow_factory, clock)
+        self.sellers = SellerClaimService(uow_factory, clock, MediaStore(tmp / "media"))
         self.job = DeadlineJob(uow_factory, clock)
 
     async def setup(self, **shop_settings: object) -> None:

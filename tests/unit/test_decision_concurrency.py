@@ -41,8 +41,8 @@ def returns(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) ->
 
 
 @pytest.fixture
-def service(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> SellerClaimService:
-    return SellerClaimService(uow_factory, clock)
+def service(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) -> SellerClaimService:
+    return SellerClaimService(uow_factory, clock, MediaStore(tmp_path / "media"))
 
 
 async def test_fifty_approve_taps_by_two_sellers_decide_and_refund_once(

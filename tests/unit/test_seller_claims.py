@@ -226,8 +226,8 @@ def returns(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) ->
 
 
 @pytest.fixture
-def sellers(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> SellerClaimService:
-    return SellerClaimService(uow_factory, clock)
+def sellers(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) -> SellerClaimService:
+    return SellerClaimService(uow_factory, clock, MediaStore(tmp_path / "media"))
 
 
 @pytest.fixture
@@ -549,12 +549,6 @@ async def test_ask_info_pauses_the_clock_and_the_answer_gives_the_rest_back(
     assert decision.status == ClaimStatus.REFUNDED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (bot/services/returns.py answer_info): a question asked when no "
-    "response time was left pauses 0 seconds, and `if paused` treats 0 as 'no pause', so the "
-    "answered claim has no respond_by at all: never auto-approved, last in the queue",
-)
 async def test_an_answer_to_a_question_asked_at_the_deadline_keeps_a_deadline(
     sellers: SellerClaimService,
     returns: ReturnService,

@@ -227,7 +227,7 @@ async def test_a_seller_of_two_shops_sees_and_decides_both(
     assert [s.code for s in await service.shops_of(sam)] == ["acme", "other"]
 
     returns = ReturnService(uow_factory, clock, MediaStore(tmp_path / "media"))
-    decisions = SellerClaimService(uow_factory, clock)
+    decisions = SellerClaimService(uow_factory, clock, MediaStore(tmp_path / "media"))
     at_acme = await file_claim(returns, await bought(uow_factory, clock))
     at_other = await file_claim(
         returns,
