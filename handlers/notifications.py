@@ -16,7 +16,15 @@ from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
-from handlers.types import Button, Keyboard, Outbound, PhotoRef, SendPhotos, SendText
+from handlers.types import (
+    Button,
+    Keyboard,
+    Outbound,
+    PhotoRef,
+    SendPhotos,
+    SendText,
+    SetCommands,
+)
 
 Renderer = Callable[[Catalog, Notification], list[Outbound]]
 RENDERERS: dict[str, Renderer] = {}
@@ -206,3 +214,12 @@ def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
 def claim_withdrawn(catalog: Catalog, n: Notification) -> list[Outbound]:
     text = catalog.t("seller_notify.claim_withdrawn", claim=n.params["claim_number"])
     return [SendText(n.chat_id, text)]
+
+
+@renderer("seller_removed")
+def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
+    actions: list[Outbound] = []
+    if not n.params.get("still_seller"):
+        actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
+    actions.append(SendText(n.chat_id, catalog.t("seller.removed", shop=n.params["shop"])))
+    return actions

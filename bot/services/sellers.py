@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind
 from bot.domain.errors import DomainError, ShopNotFound
 from bot.services.links import BadToken, LinkSigner
+from bot.services.outbox import Notification, enqueue
 from storage.models import ChatUser, Seller, SellerInvite, Shop
 from storage.uow import UnitOfWorkFactory
 
@@ -142,6 +143,13 @@ class SellerService:
                 entity="shop",
                 entity_id=shop.id,
                 details={"chat_user": seller.chat_user_id},
+            )
+            await uow.flush()
+            # Their seller menu goes back to the buyer one once no shop is left.
+            remaining = await uow.shops.seller_shop_ids(seller.chat_user_id)
+            params = {"shop": shop.name, "still_seller": bool(remaining)}
+            await enqueue(
+                uow, Notification(external_id, "seller_removed", params), now=self._clock.now()
             )
             await uow.commit()
             return True

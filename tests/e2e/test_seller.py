@@ -618,3 +618,23 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     picture = await shop.seller.wait_message(timeout=1)
     assert shop.emulator.file_bytes((picture.get("photo") or [{}])[-1].get("file_id", "")) == png
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
+
+
+async def test_a_removed_seller_is_told_and_gets_the_buyer_menu_back(
+    bot: BotProcess,
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    await delivered_order(uow_factory, clock)
+    sam = await join(emulator, await invite_link(database_url, tmp_path), SELLER_ID, "Sam")
+    assert emulator.commands(scope={"type": "chat", "chat_id": SELLER_ID})
+    sellers = SellerService(uow_factory, clock, LinkSigner(b"unused-secret-0123456789"))
+    assert await sellers.remove("acme", SELLER_ID)
+    await bot.flush_outbox()
+    assert "no longer a seller of Acme Store" in (await sam.wait_message())["text"]
+    assert emulator.commands(scope={"type": "chat", "chat_id": SELLER_ID}) == []
+    await sam.send("/claims")
+    assert ONLY_SELLERS in (await sam.wait_message())["text"]
