@@ -13,6 +13,7 @@ from decimal import Decimal
 from bot.domain.enums import ActorKind, ClaimStatus
 from bot.domain.errors import InvalidTransition
 from bot.services.outbox import Notification, enqueue
+from bot.services.refunds import record_refund, remaining_refundable
 from storage.models import ChatUser, Claim, ClaimEvent
 from storage.uow import UnitOfWork
 
@@ -72,3 +73,45 @@ async def tell_buyer(
         now=now,
         dedupe_key=f"claim:{claim.id}:event:{len(claim.history)}",
     )
+
+
+async def refund_claim(
+    uow: UnitOfWork,
+    claim: Claim,
+    amount: Decimal,
+    *,
+    actor: ActorKind,
+    actor_id: int | None,
+    reason: str,
+    now: datetime,
+    key_suffix: str = "full",
+) -> Decimal:
+    """Refund a claim (capped to what remains on the order) and mark it REFUNDED.
+
+    What remains is read under the order's payment lock, so a concurrent refund of the
+    same order commits first and the cap is not stale; the idempotency key makes a
+    repeated decision record nothing new."""
+    await uow.refunds.lock_payment(claim.order_id)
+    amount = min(amount, await remaining_refundable(uow, claim.order_id))
+    if amount > 0:
+        await record_refund(
+            uow,
+            order_id=claim.order_id,
+            amount=amount,
+            issuer_kind=actor,
+            issuer_id=actor_id,
+            reason=f"{claim.claim_number}: {reason}",
+            idempotency_key=f"claim:{claim.id}:{key_suffix}",
+            claim_id=claim.id,
+            now=now,
+        )
+    move(
+        claim,
+        ClaimStatus.REFUNDED,
+        actor=actor,
+        actor_id=actor_id,
+        note=None,
+        now=now,
+        allowed={ClaimStatus.APPROVED, ClaimStatus.RECEIVED},
+    )
+    return amount

@@ -32,9 +32,8 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import InvalidTransition
 from bot.domain.policy import ShopPolicy
-from bot.services.claim_state import move, tell_buyer
+from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
-from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.returns import seller_chat_ids
 from storage.models import Claim, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -193,7 +192,15 @@ class DeadlineJob:
             refunded: Decimal | None = None
             kind = ClaimType(claim.type)
             if kind == ClaimType.REFUND:
-                refunded = await _refund(uow, claim, now, "auto-approved")
+                refunded = await refund_claim(
+                    uow,
+                    claim,
+                    claim.requested_amount,
+                    actor=SYSTEM,
+                    actor_id=None,
+                    reason="auto-approved",
+                    now=now,
+                )
             elif kind == ClaimType.RETURN_AND_REFUND:
                 move(
                     claim,
@@ -235,7 +242,15 @@ class DeadlineJob:
             now=now,
             allowed={ClaimStatus.BUYER_SHIPPED},
         )
-        refunded = await _refund(uow, claim, now, "receipt auto-confirmed")
+        refunded = await refund_claim(
+            uow,
+            claim,
+            claim.requested_amount,
+            actor=SYSTEM,
+            actor_id=None,
+            reason="receipt auto-confirmed",
+            now=now,
+        )
         await tell_buyer(uow, claim, now, refunded)
 
     async def _close_appeal(
@@ -293,29 +308,3 @@ class DeadlineJob:
             except Exception:
                 log.exception("deadline loop error")
             await asyncio.sleep(every_seconds)
-
-
-async def _refund(uow: UnitOfWork, claim: Claim, now: datetime, reason: str) -> Decimal:
-    amount = min(claim.requested_amount, await remaining_refundable(uow, claim.order_id))
-    if amount > 0:
-        await record_refund(
-            uow,
-            order_id=claim.order_id,
-            amount=amount,
-            issuer_kind=SYSTEM,
-            issuer_id=None,
-            reason=f"{claim.claim_number}: {reason}",
-            idempotency_key=f"claim:{claim.id}:full",
-            claim_id=claim.id,
-            now=now,
-        )
-    move(
-        claim,
-        ClaimStatus.REFUNDED,
-        actor=SYSTEM,
-        actor_id=None,
-        note=None,
-        now=now,
-        allowed={ClaimStatus.APPROVED, ClaimStatus.RECEIVED},
-    )
-    return amount

@@ -26,11 +26,10 @@ from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, Not
 from bot.domain.money import MoneyError, parse_amount
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import OPEN
-from bot.services.claim_state import move
-from bot.services.outbox import Notification, enqueue
-from bot.services.refunds import record_refund, remaining_refundable
+from bot.services.claim_state import move, refund_claim, tell_buyer
+from bot.services.refunds import remaining_refundable
 from storage.media import MediaStore
-from storage.models import ChatUser, Claim, Order, Seller
+from storage.models import Claim, Order, Seller
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -231,7 +230,7 @@ class SellerClaimService:
             async with self._uow() as uow:
                 claim, order = await self._authorised(uow, user_id, claim_id)
                 refunded = await apply(uow, claim, order, now)
-                await self._tell_buyer(uow, claim, now, refunded)
+                await tell_buyer(uow, claim, now, refunded)
                 uow.audit.record(
                     at=now,
                     actor_kind=ActorKind.SELLER,
@@ -274,8 +273,14 @@ class SellerClaimService:
             claim.respond_by = None
             kind = ClaimType(claim.type)
             if kind == ClaimType.REFUND:
-                return await self._refund(
-                    uow, claim, claim.requested_amount, user_id, "claim approved", now
+                return await refund_claim(
+                    uow,
+                    claim,
+                    claim.requested_amount,
+                    actor=ActorKind.SELLER,
+                    actor_id=user_id,
+                    reason="claim approved",
+                    now=now,
                 )
             if kind == ClaimType.RETURN_AND_REFUND:
                 move(
@@ -371,8 +376,15 @@ class SellerClaimService:
                 allowed={ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED},
             )
             claim.respond_by = None
-            return await self._refund(
-                uow, claim, amount, user_id, "partial refund", now, key_suffix=f"partial:{amount}"
+            return await refund_claim(
+                uow,
+                claim,
+                amount,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                reason="partial refund",
+                now=now,
+                key_suffix=f"partial:{amount}",
             )
 
         return await self._decide(user_id, claim_id, apply)
@@ -390,8 +402,14 @@ class SellerClaimService:
                 now=now,
                 allowed={ClaimStatus.BUYER_SHIPPED},
             )
-            return await self._refund(
-                uow, claim, claim.requested_amount, user_id, "return received", now
+            return await refund_claim(
+                uow,
+                claim,
+                claim.requested_amount,
+                actor=ActorKind.SELLER,
+                actor_id=user_id,
+                reason="return received",
+                now=now,
             )
 
         return await self._decide(user_id, claim_id, apply)
@@ -422,66 +440,3 @@ class SellerClaimService:
         return await self._decide(user_id, claim_id, apply)
 
     # ---------------------------------------------------------------- helpers
-
-    async def _refund(
-        self,
-        uow: UnitOfWork,
-        claim: Claim,
-        amount: Decimal,
-        user_id: int | None,
-        reason: str,
-        now: datetime,
-        *,
-        actor: ActorKind = ActorKind.SELLER,
-        key_suffix: str = "full",
-    ) -> Decimal | None:
-        """Refund (capped to what remains) and close the money side of the claim."""
-        remaining = await _remaining_locked(uow, claim.order_id)
-        amount = min(amount, remaining)
-        if amount > 0:
-            await record_refund(
-                uow,
-                order_id=claim.order_id,
-                amount=amount,
-                issuer_kind=actor,
-                issuer_id=user_id,
-                reason=f"{claim.claim_number}: {reason}",
-                idempotency_key=f"claim:{claim.id}:{key_suffix}",
-                claim_id=claim.id,
-                now=now,
-            )
-        move(
-            claim,
-            ClaimStatus.REFUNDED,
-            actor=actor,
-            actor_id=user_id,
-            note=None,
-            now=now,
-            allowed={ClaimStatus.APPROVED, ClaimStatus.RECEIVED},
-        )
-        return amount
-
-    async def _tell_buyer(
-        self, uow: UnitOfWork, claim: Claim, now: datetime, refunded: Decimal | None = None
-    ) -> None:
-        buyer = await uow.session.get(ChatUser, claim.buyer_id)
-        if buyer is None or buyer.unreachable:
-            return
-        last = claim.history[-1]
-        params = {
-            "claim_id": claim.id,
-            "claim_number": claim.claim_number,
-            "status": claim.status,
-            "amount": str(claim.requested_amount),
-            "refunded": str(refunded) if refunded is not None else None,
-            "currency": claim.currency,
-            "note": last.note,
-            "ship_by": claim.ship_by.isoformat() if claim.ship_by else None,
-            "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
-        }
-        await enqueue(
-            uow,
-            Notification(buyer.external_id, "claim_update", params),
-            now=now,
-            dedupe_key=f"claim:{claim.id}:event:{len(claim.history)}",
-        )
