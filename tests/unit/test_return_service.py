@@ -553,7 +553,7 @@ async def needs_info(
 
 
 async def test_answer_gives_the_seller_back_the_time_that_was_left(
-    service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock, media: MediaStore
 ) -> None:
     b = await bought(uow_factory, clock)
     await set_shop(uow_factory, seller_chat_ids=[9001])
@@ -575,7 +575,8 @@ async def test_answer_gives_the_seller_back_the_time_that_was_left(
         assert row is not None and row.respond_paused_seconds is None
     info = [m for m in await outbox(uow_factory) if m.payload["kind"] == "claim_info"]
     assert [(m.chat_id, m.payload["params"]["text"]) for m in info] == [(9001, "Here is the label")]
-    assert info[0].payload["params"]["photos"] == [picture.file_id]
+    # The stored file, which Telegram accepts as a photo whatever the buyer sent it as.
+    assert info[0].payload["params"]["photos"] == [str(media.absolute(picture.path))]
 
 
 async def test_answer_only_while_the_seller_waits_for_one(
@@ -637,7 +638,7 @@ async def test_ship_back_checks_the_tracking_number(
 
 
 async def test_sellers_are_told_through_the_outbox_once_per_chat(
-    service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock, media: MediaStore
 ) -> None:
     b = await bought(uow_factory, clock)
     await set_shop(uow_factory, seller_chat_ids=[9001, 9002])
@@ -657,7 +658,7 @@ async def test_sellers_are_told_through_the_outbox_once_per_chat(
     params = rows[0].payload["params"]
     assert rows[0].payload["kind"] == "claim_new" and rows[0].status == "pending"
     assert params["claim_number"] == claim.number
-    assert params["photos"] == [p.file_id for p in pictures]
+    assert params["photos"] == [str(media.absolute(p.path)) for p in pictures]
     assert params["items"] == [["Ceramic mug", 1]]
     assert params["amount"] == "12.50" and params["note"] == "Broken"
     assert params["reused"] is False
