@@ -164,6 +164,10 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
 @renderer("cancel_requested")
 def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
+    if p.get("auto_approved"):  # cancelled within the shop's window: nothing to decide
+        amount = format_money(Decimal(p["refunded"]), p["currency"])
+        text = catalog.t("cancel_request.auto_to_seller", number=p["order_number"], amount=amount)
+        return [SendText(n.chat_id, text)]
     keyboard = Keyboard.of(
         [
             Button(catalog.plain("cancel_request.approve"), f"ka:{p['request_id']}"),

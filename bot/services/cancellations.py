@@ -21,7 +21,7 @@ from bot.domain.errors import DomainError, InvalidTransition, NotAllowed, OrderN
 from bot.domain.money import MoneyError, parse_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.outbox import Notification, enqueue
-from bot.services.refunds import record_refund, remaining_refundable
+from bot.services.refunds import RefundExceedsRemaining, record_refund, remaining_refundable
 from bot.services.returns import seller_chat_ids
 from storage.models import CancelRequest, ChatUser, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -69,6 +69,11 @@ class CancellationService:
     async def request(self, user_id: int, order_id: int) -> CancelOutcome:
         now = self._clock.now()
         async with self._uow() as uow:
+            # Locked (PostgreSQL; SQLite's write transaction already serialises): two
+            # chats linked to the order asking at once must not open two requests.
+            await uow.session.execute(
+                select(Order.id).where(Order.id == order_id).with_for_update()
+            )
             order = await uow.orders.get(order_id)
             if order is None or not await uow.orders.is_linked(user_id, order_id):
                 raise OrderNotFound(order_id)
@@ -88,21 +93,26 @@ class CancellationService:
             await uow.flush()
             policy = ShopPolicy.from_settings(order.shop.settings)
             window = timedelta(minutes=policy.auto_cancel_minutes)
+            params: dict[str, object] = {
+                "request_id": request.id,
+                "order_number": order.order_number,
+            }
             if policy.auto_cancel_minutes and order.paid_at and now - order.paid_at <= window:
-                refunded = await self._approve(uow, request, order, ActorKind.SYSTEM, None, now)
+                # The buyer sees the answer in their chat at once; the sellers, who hold
+                # the parcel, must hear that it is cancelled (and not ship it).
+                refunded = await self._approve(
+                    uow, request, order, ActorKind.SYSTEM, None, now, tell_buyer=False
+                )
+                params.update(auto_approved=True, refunded=str(refunded), currency=_currency(order))
             else:
                 refunded = Decimal(0)
-                for chat_id in await seller_chat_ids(uow, order):
-                    await enqueue(
-                        uow,
-                        Notification(
-                            chat_id,
-                            "cancel_requested",
-                            {"request_id": request.id, "order_number": order.order_number},
-                        ),
-                        now=now,
-                        dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
-                    )
+            for chat_id in await seller_chat_ids(uow, order):
+                await enqueue(
+                    uow,
+                    Notification(chat_id, "cancel_requested", params),
+                    now=now,
+                    dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
+                )
             await uow.commit()
             return _outcome(request, order, refunded)
 
@@ -154,6 +164,8 @@ class CancellationService:
         actor: ActorKind,
         actor_id: int | None,
         now: datetime,
+        *,
+        tell_buyer: bool = True,
     ) -> Decimal:
         if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
             # It shipped meanwhile: the request can only be turned down.
@@ -162,6 +174,8 @@ class CancellationService:
         order.updated_at = now
         request.status, request.decided_by_kind, request.decided_by = "approved", actor, actor_id
         request.decided_at = now
+        # Lock first, read after: a goodwill refund committed meanwhile is counted.
+        await uow.refunds.lock_payment(order.id)
         refunded = await remaining_refundable(uow, order.id)
         if refunded > 0:
             await record_refund(
@@ -174,7 +188,8 @@ class CancellationService:
                 idempotency_key=f"cancel-request:{request.id}",
                 now=now,
             )
-        await self._tell_buyer(uow, request, order, now, refunded)
+        if tell_buyer:
+            await self._tell_buyer(uow, request, order, now, refunded)
         return refunded
 
     async def _tell_buyer(
@@ -186,9 +201,9 @@ class CancellationService:
         refunded: Decimal,
     ) -> None:
         buyer = await uow.session.get(ChatUser, request.buyer_id)
-        if buyer is None:
+        if buyer is None or buyer.unreachable:  # blocked the bot: nothing is queued for them
             return
-        currency = order.payment.currency if order.payment else order.shop.currency
+        currency = _currency(order)
         params = {
             "order_id": order.id,
             "order_number": order.order_number,
@@ -212,13 +227,13 @@ class CancellationService:
         """A refund a seller gives on an order of one of their shops, for any reason.
         `request_key` (from the chat update) makes a redelivered command harmless."""
         reason = reason.strip()
-        if not reason:
-            raise GoodwillRefused("no_reason")
         now = self._clock.now()
         async with self._uow() as uow:
             shop_ids = await uow.shops.seller_shop_ids(user_id)
             if not shop_ids:
                 raise NotAllowed("not a seller")
+            if not reason:  # after the seller check: a buyer learns nothing about /refund
+                raise GoodwillRefused("no_reason")
             candidates = [
                 o
                 for o in await uow.orders.find_by_number(order_number.strip())
@@ -235,18 +250,21 @@ class CancellationService:
                 raise GoodwillRefused("bad_amount", remaining, currency) from None
             if amount <= 0:
                 raise GoodwillRefused("bad_amount", remaining, currency)
-            if amount > remaining:
-                raise GoodwillRefused("too_much", remaining, currency)
-            await record_refund(
-                uow,
-                order_id=order.id,
-                amount=amount,
-                issuer_kind=ActorKind.SELLER,
-                issuer_id=user_id,
-                reason=f"goodwill: {reason[:MAX_REASON]}",
-                idempotency_key=f"goodwill:{request_key}",
-                now=now,
-            )
+            # The ledger checks what is left under the payment lock, after recognising a
+            # repeat of the same request (which then refunds nothing more).
+            try:
+                await record_refund(
+                    uow,
+                    order_id=order.id,
+                    amount=amount,
+                    issuer_kind=ActorKind.SELLER,
+                    issuer_id=user_id,
+                    reason=f"goodwill: {reason[:MAX_REASON]}",
+                    idempotency_key=f"goodwill:{request_key}",
+                    now=now,
+                )
+            except RefundExceedsRemaining as exc:
+                raise GoodwillRefused("too_much", exc.remaining, currency) from None
             for chat_id in await uow.orders.linked_chat_ids(order.id):
                 await enqueue(
                     uow,
@@ -268,8 +286,11 @@ class CancellationService:
             return CancelOutcome(0, order.id, order.order_number, "refunded", amount, currency)
 
 
+def _currency(order: Order) -> str:
+    return order.payment.currency if order.payment else order.shop.currency
+
+
 def _outcome(request: CancelRequest, order: Order, refunded: Decimal) -> CancelOutcome:
-    currency = order.payment.currency if order.payment else order.shop.currency
     return CancelOutcome(
-        request.id, order.id, order.order_number, request.status, refunded, currency
+        request.id, order.id, order.order_number, request.status, refunded, _currency(order)
     )

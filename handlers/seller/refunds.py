@@ -22,8 +22,11 @@ async def _decide(ctx: Context, approve: bool) -> None:
     except NotAllowed:
         ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
         return
-    except (RequestDecided, InvalidTransition):
+    except RequestDecided:
         ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+        return
+    except InvalidTransition:  # it shipped meanwhile: it can only be turned down now
+        ctx.answer(ctx.catalog.plain("cancel_request.shipped"), alert=True)
         return
     amount = format_money(outcome.refunded, outcome.currency)
     key = "cancel_request.approved_seller" if approve else "cancel_request.rejected_seller"
@@ -47,7 +50,11 @@ async def goodwill(ctx: Context) -> None:
     except ValueError:
         words = []
     if len(words) < 2:
-        ctx.reply(ctx.t("goodwill.usage"))
+        # The usage is for sellers; anyone else hears the command is not theirs.
+        if await ctx.services.sellers.shops_of(ctx.user.id):
+            ctx.reply(ctx.t("goodwill.usage"))
+        else:
+            ctx.reply(ctx.t("seller.only_sellers"))
         return
     number, amount_text, reason = words[0], words[1], " ".join(words[2:])
     try:
