@@ -39,7 +39,7 @@ class UnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         *,
         readonly: bool = False,
-        write_lock: asyncio.Lock | None = None,
+        write_lock: WriteLock | None = None,
     ):
         self._sessions = sessions
         self._readonly = readonly
@@ -55,7 +55,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         if self._write_lock is not None:
-            await self._write_lock.acquire()
+            await self._write_lock.acquire_for(asyncio.current_task())
             self._holding = True
         self._session = self._sessions()
         bind = self._session.get_bind()
@@ -90,7 +90,7 @@ class UnitOfWork:
             self._session = None
             if self._holding and self._write_lock is not None:
                 self._holding = False
-                self._write_lock.release()
+                self._write_lock.release_from(asyncio.current_task())
 
     async def commit(self) -> None:
         if self._readonly:
@@ -104,6 +104,30 @@ class UnitOfWork:
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 
 
+class NestedWriteError(RuntimeError):
+    """A write unit of work opened inside another one in the same task: on SQLite the
+    inner one could never get the write lock the outer one holds."""
+
+
+class WriteLock:
+    """An asyncio lock that knows its holder, so a nested write unit of work fails at
+    once with a clear error instead of waiting for itself forever."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    async def acquire_for(self, task: asyncio.Task[object] | None) -> None:
+        if task is not None and self._owner is task:
+            raise NestedWriteError("write unit of work opened inside another one")
+        await self._lock.acquire()
+        self._owner = task
+
+    def release_from(self, task: asyncio.Task[object] | None) -> None:
+        self._owner = None
+        self._lock.release()
+
+
 def make_uow_factory(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
     """Units of work on one engine.
 
@@ -115,7 +139,7 @@ def make_uow_factory(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFa
     """
     bind = sessions.kw.get("bind")
     sqlite = bind is not None and bind.dialect.name == "sqlite"
-    write_lock = asyncio.Lock() if sqlite else None
+    write_lock = WriteLock() if sqlite else None
 
     def factory(*, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(sessions, readonly=readonly, write_lock=write_lock)

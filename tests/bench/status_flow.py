@@ -166,18 +166,20 @@ async def prepare_database(url: str, buyers: int) -> list[Buyer]:
         service = OrderService(uow, clock, LinkSigner(b"status-flow-bench"))
         result: list[Buyer] = []
         now = clock.now()
-        async with uow() as write:
-            for n, (order_id, number) in enumerate(rows):
-                user_id, name = FIRST_USER_ID + n, f"Buyer{n}"
-                # The same profile the emulator sends (language "en", no username), so
-                # identify() finds nothing to refresh during the run.
-                identity = await service.identify(CHANNEL, user_id, name, None, "en")
+        identities = []
+        for n, (order_id, number) in enumerate(rows):
+            user_id, name = FIRST_USER_ID + n, f"Buyer{n}"
+            # The same profile the emulator sends (language "en", no username), so
+            # identify() finds nothing to refresh during the run.
+            identities.append(await service.identify(CHANNEL, user_id, name, None, "en"))
+            result.append(Buyer(user_id, name, order_id, number))
+        async with uow() as write:  # one transaction for the links (identify commits its own)
+            for identity, (order_id, _number) in zip(identities, rows, strict=True):
                 write.session.add(
                     OrderLink(
                         chat_user_id=identity.id, order_id=order_id, method="email", created_at=now
                     )
                 )
-                result.append(Buyer(user_id, name, order_id, number))
             await write.commit()
         return result
     finally:
