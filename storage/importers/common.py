@@ -437,10 +437,12 @@ class FieldReader:
 def unique_events(events: list[TrackingEventRecord]) -> tuple[TrackingEventRecord, ...]:
     """Drop repeated checkpoints (same time, tag and message): carrier feeds repeat
     them, and the store keeps one of each (its unique key)."""
+    if len({(e.at, e.tag, e.message) for e in events}) == len(events):
+        return tuple(events)  # the usual case: nothing repeated
     seen: set[tuple[datetime, str, str]] = set()
     kept: list[TrackingEventRecord] = []
     for event in events:
-        key = (event.at, event.tag.value, event.message)
+        key = (event.at, event.tag, event.message)
         if key not in seen:
             seen.add(key)
             kept.append(event)

@@ -122,6 +122,8 @@ def _objects(
     r: FieldReader, value: object, field: str, *, required: bool = False
 ) -> list[dict[str, Any]]:
     """A list of objects; problems for anything else."""
+    if type(value) is list and value and all(type(e) is dict for e in value):
+        return value  # the usual case
     if value is None and not required:
         return []
     if not isinstance(value, list) or (required and not value):
