@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -165,6 +166,9 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
+
+    if "LOG_LEVEL" not in os.environ:  # keep the console chat readable
+        setup_logging("WARNING", "text")
 
     app = await App.create(settings)
     try:

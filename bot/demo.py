@@ -218,6 +218,12 @@ async def run_demo(app: App, read_line: Callable[[], Awaitable[str | None]] | No
         await runner.start()
         try:
             console = Console(emulator)
+            # The seller persona has written to the bot before (as a real seller does when
+            # opening the invite), so notifications can reach them.
+            sam = console.people["sam"]
+            seller = emulator.user(sam.user_id, sam.first_name, username=sam.key)
+            await seller.send("/start")
+            await seller.wait_message()
             await console.run(read_line or _stdin_line)
         finally:
             await runner.stop()
