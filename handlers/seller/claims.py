@@ -188,6 +188,18 @@ def _claim_id(ctx: Context) -> int | None:
     return claim_id
 
 
+async def _card(ctx: Context) -> SellerCard | None:
+    """The card of the claim a button names, if this seller may see it; otherwise the
+    refusal is answered and None returned."""
+    if (claim_id := _claim_id(ctx)) is None:
+        return None
+    try:
+        return await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return None
+
+
 @router.button("q")
 async def open_card(ctx: Context) -> None:
     if (claim_id := _claim_id(ctx)) is None:
@@ -244,13 +256,9 @@ async def confirm_received(ctx: Context) -> None:
 
 @router.button("qr")
 async def reject_reason(ctx: Context) -> None:
-    if (claim_id := _claim_id(ctx)) is None:
+    if (card := await _card(ctx)) is None:
         return
-    try:
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    except REFUSALS as exc:
-        await _refuse(ctx, exc)
-        return
+    claim_id = card.claim_id
     p = ctx.catalog.plain
     rows = [[Button(p(f"reject_reason.{r}"), f"qrr:{claim_id}:{r}")] for r in REJECT_REASONS]
     ctx.reply(ctx.t("seller_claims.reject_reason", claim=card.number), Keyboard.of(*rows))
@@ -304,13 +312,9 @@ async def reject_note(ctx: Context) -> None:
 
 @router.button("qi")
 async def ask_prompt(ctx: Context) -> None:
-    if (claim_id := _claim_id(ctx)) is None:
+    if (card := await _card(ctx)) is None:
         return
-    try:
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    except REFUSALS as exc:
-        await _refuse(ctx, exc)
-        return
+    claim_id = card.claim_id
     ctx.state.go(QUESTION, claim_id=claim_id)
     ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
 
@@ -335,13 +339,9 @@ async def ask_question(ctx: Context) -> None:
 
 @router.button("qp")
 async def partial_prompt(ctx: Context) -> None:
-    if (claim_id := _claim_id(ctx)) is None:
+    if (card := await _card(ctx)) is None:
         return
-    try:
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    except REFUSALS as exc:
-        await _refuse(ctx, exc)
-        return
+    claim_id = card.claim_id
     ctx.state.go(AMOUNT, claim_id=claim_id)
     remaining = format_money(card.remaining_refundable, card.currency)
     ctx.reply(ctx.t("seller_claims.partial_prompt", claim=card.number, remaining=remaining))
@@ -372,13 +372,9 @@ async def partial_amount(ctx: Context) -> None:
 
 @router.button("qm")
 async def replacement_carrier(ctx: Context) -> None:
-    if (claim_id := _claim_id(ctx)) is None:
+    if (card := await _card(ctx)) is None:
         return
-    try:
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    except REFUSALS as exc:
-        await _refuse(ctx, exc)
-        return
+    claim_id = card.claim_id
     rows = [[Button(c, f"qmc:{claim_id}:{c}") for c in KNOWN_CARRIERS]]
     ctx.reply(ctx.t("seller_claims.replace_carrier", claim=card.number), Keyboard.of(*rows))
 
