@@ -61,6 +61,9 @@ def parse_amount(
     text = str(raw).strip()
     if not text:
         raise MoneyError("amount is empty")
+    if isinstance(raw, str) and not all(c.isdigit() or c in "+-." for c in text):
+        # Decimal() also reads "1e3", "Infinity" and "1_000": not how people write money.
+        raise MoneyError(f"{text!r} is not an amount")
     try:
         value = Decimal(text)
     except InvalidOperation:

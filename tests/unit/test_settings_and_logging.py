@@ -74,3 +74,20 @@ def test_json_log_lines_are_structured_and_redacted() -> None:
     entry = json.loads(stream.getvalue())
     assert entry["level"] == "warning" and entry["logger"] == "test.redaction"
     assert "a@example.org" not in stream.getvalue() and "5550104477" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("text", ["1e1", "1E2", "Infinity", "NaN", "1_000", "12,50", "$5", " "])
+def test_money_written_oddly_is_refused(text: str) -> None:
+    from bot.domain.money import MoneyError, parse_amount
+
+    with pytest.raises(MoneyError):
+        parse_amount(text, "USD")
+
+
+def test_money_written_plainly_is_read_exactly() -> None:
+    from decimal import Decimal
+
+    from bot.domain.money import parse_amount
+
+    assert parse_amount(" 19.99 ", "USD") == Decimal("19.99")
+    assert parse_amount("1200", "JPY") == Decimal("1200")
