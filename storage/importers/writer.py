@@ -43,7 +43,7 @@ from storage.importers.records import (
     ShipmentRecord,
     TrackingEventRecord,
 )
-from storage.models import Order, OrderItem, Payment, Shipment, TrackingEvent
+from storage.models import ClaimItem, Order, OrderItem, Payment, Shipment, TrackingEvent
 
 _orders = cast(Table, Order.__table__)
 _items = cast(Table, OrderItem.__table__)
@@ -466,6 +466,17 @@ class OrderWriter:
         await self._run(_UPDATE_PAYMENT, pending.payment_updates)
         await self._run(_INSERT_PAYMENTS, pending.payment_inserts)
         if pending.item_deletes:
+            # A line a return claim points to is kept even when the export dropped it:
+            # deleting it would cascade into the claim's items (the buyer's evidence).
+            claimed = set(
+                await session.scalars(
+                    select(ClaimItem.order_item_id).where(
+                        ClaimItem.order_item_id.in_(pending.item_deletes)
+                    )
+                )
+            )
+            pending.item_deletes = [i for i in pending.item_deletes if i not in claimed]
+        if pending.item_deletes:
             await session.execute(_DELETE_ITEMS, {"ids": pending.item_deletes})
         await self._run(_UPDATE_ITEM, pending.item_updates)
         await self._run(_INSERT_ITEMS, pending.item_inserts)
@@ -505,7 +516,8 @@ class _Current:
 
 def _event_list(events: Iterable[TrackingEventRecord]) -> list[tuple[TrackingTag, datetime, str]]:
     listed = [(e.tag, e.at, e.message) for e in events]
-    listed.sort(key=_at)
+    if len(listed) > 1:
+        listed.sort(key=_at)
     return listed
 
 

@@ -207,7 +207,8 @@ def main() -> int:
         f" {'cpu s':>6} {'re-import/s':>11} {'tracemalloc MiB':>15} {'maxrss MiB':>10}"
         f" {'file MiB':>8}"
     )
-    slowest = float("inf")
+    # The target is for SQLite; PostgreSQL's figures are for comparison.
+    sqlite_rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         folder = Path(tmp)
         for fmt in args.formats.split(","):
@@ -224,20 +225,21 @@ def main() -> int:
                         traced = run_child(url, path, trace_memory=True)
                         peak = f"{traced['tracemalloc_peak_mib']:.1f}"
                     rate = size / speed["seconds"]
-                    if size == args.orders:
-                        slowest = min(slowest, rate)
+                    if size == args.orders and pg_url is None:
+                        sqlite_rates[fmt] = rate
                     print(
                         f"{fmt:6} {name:10} {size:>7} {speed['seconds']:>7.2f} {rate:>8.0f}"
                         f" {speed['cpu_seconds']:>6.2f} {size / speed['reimport_seconds']:>11.0f}"
                         f" {peak:>15} {speed['ru_maxrss_mib']:>10.1f} {megabytes:>8.1f}",
                         flush=True,
                     )
-    verdict = "meets" if slowest >= TARGET_ORDERS_PER_SECOND else "MISSES"
-    print(
-        f"slowest first import of {args.orders} orders: {slowest:.0f} orders/s ({verdict}"
-        f" the {TARGET_ORDERS_PER_SECOND} orders/s target; wall-clock time, so other busy"
-        " processes on the machine lower it)"
-    )
+    for fmt, rate in sqlite_rates.items():
+        verdict = "meets" if rate >= TARGET_ORDERS_PER_SECOND else "MISSES"
+        print(
+            f"{fmt}: first import of {args.orders} orders on SQLite at {rate:.0f} orders/s"
+            f" {verdict} the {TARGET_ORDERS_PER_SECOND} orders/s target"
+        )
+    print("(wall-clock time: other busy processes on the machine lower it; see cpu s)")
     return 0
 
 

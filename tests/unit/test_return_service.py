@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -683,3 +684,40 @@ async def test_failed_submit_writes_nothing(
     assert await outbox(uow_factory) == []
     async with uow_factory(readonly=True) as uow:
         assert (await uow.session.get(Order, b.order_id)) is not None
+
+
+async def test_reimport_that_drops_a_claimed_line_keeps_the_claim_intact(
+    service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A shop's export that no longer lists an item must not delete a buyer's claim on it."""
+    from bot.services.order_import import import_orders_file
+    from storage.models import ClaimItem
+
+    b = await bought(uow_factory, clock)
+    claim = await service.submit(b.user_id, draft(b, items={b.towel: 1}))
+    async with uow_factory(readonly=True) as uow:
+        order = await uow.orders.get(b.order_id)
+        assert order is not None and order.payment is not None
+        number, placed = order.order_number, order.placed_at
+    export = tmp_path / "again.json"
+    order_json = {
+        "order_number": number,
+        "status": "DELIVERED",
+        "placed_at": placed.isoformat(),
+        "payment": {
+            "currency": "USD",
+            "subtotal": "25.00",
+            "shipping_fee": "4.99",
+            "total_paid": "29.99",
+        },
+        # The towel line (claimed above) is no longer in the export.
+        "items": [
+            {"sku": "SKU-1", "product_name": "Ceramic mug", "quantity": 2, "unit_price": "12.50"}
+        ],
+    }
+    export.write_text(json.dumps([order_json]))
+    report = await import_orders_file(uow_factory, export, "acme", clock)
+    assert report.ok, str(report)
+    async with uow_factory(readonly=True) as uow:
+        kept = await uow.session.scalars(select(ClaimItem).where(ClaimItem.claim_id == claim.id))
+        assert [(i.order_item_id, i.quantity) for i in kept] == [(b.towel, 1)]
