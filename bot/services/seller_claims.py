@@ -29,7 +29,7 @@ from bot.domain.returns import OPEN
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
 from storage.media import MediaStore
-from storage.models import Claim, Order, Seller
+from storage.models import Claim, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -148,16 +148,9 @@ class SellerClaimService:
             raise ClaimNotFound(claim_id)
         order = await uow.orders.get(claim.order_id)
         assert order is not None
-        if not await self.is_seller(uow, user_id, order.shop_id):
+        if not await uow.shops.is_seller(user_id, order.shop_id):
             raise NotAllowed("not a seller of this shop")
         return claim, order
-
-    @staticmethod
-    async def is_seller(uow: UnitOfWork, user_id: int, shop_id: int) -> bool:
-        found = await uow.session.scalar(
-            select(Seller.id).where(Seller.chat_user_id == user_id, Seller.shop_id == shop_id)
-        )
-        return found is not None
 
     # ------------------------------------------------------------------ reads
 
