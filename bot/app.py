@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.services.cancellations import CancellationService
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineJob
+from bot.services.desk import StaffDirectory
 from bot.services.gateways import GatewayRouter, HttpGateway, PaymentGateway, RecordOnlyGateway
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
@@ -30,8 +31,10 @@ from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
+from bot.services.tickets import SlaWatch, TicketService
 from handlers.core import ChatCore, Context
 from handlers.routing import build_router
+from handlers.staff import on_staff_chat
 from storage.db import create_engine, session_factory
 from storage.media import MediaStore
 from storage.migrate import upgrade
@@ -95,10 +98,20 @@ class App:
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
+            tickets=TicketService(self.uow, self.clock),
+            staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
         )
 
     def chat_core(self, services: Services) -> ChatCore:
-        return ChatCore(self.uow, self.clock, build_router(), services, on_wrong_chat=_wrong_chat)
+        return ChatCore(
+            self.uow,
+            self.clock,
+            build_router(),
+            services,
+            on_wrong_chat=_wrong_chat,
+            staff_chat_id=self.settings.staff_chat_id,
+            on_staff_chat=on_staff_chat,
+        )
 
     async def refund_gateway(self) -> PaymentGateway:
         """Per shop: an HTTP gateway when the shop set `refund_webhook_url` (and its
@@ -156,11 +169,13 @@ async def run_bot(app: App) -> None:
 class BotRunner:
     """A channel's polling loop plus the outbox worker, started and stopped together."""
 
-    def __init__(self, app: App, channel: TelegramChannel) -> None:
+    def __init__(self, app: App, channel: TelegramChannel, staff: StaffDirectory) -> None:
         self.app = app
         self.channel = channel
+        self.staff = staff
         self.worker = app.outbox_worker(channel.deliver)
         self.deadlines = DeadlineJob(app.uow, app.clock)
+        self.sla = SlaWatch(app.uow, app.clock)
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -179,10 +194,11 @@ class BotRunner:
             from bot.channels.aiogram_channel import AiogramChannel, make_bot
 
             channel = AiogramChannel(make_bot(token, api_url), core, bot_username=username)
-        return cls(app, channel)
+        return cls(app, channel, services.staff)
 
     async def start(self) -> None:
         await self.channel.setup()
+        await self.channel.check_staff_chat(self.staff)
         self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())
         settings = self.app.settings
         if settings.webhook_url:
@@ -197,6 +213,7 @@ class BotRunner:
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
+            asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),
             asyncio.create_task(receiving, name="updates"),
         ]
         log.info("bot started", extra={"username": self.channel.bot_username})

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import html
 import logging
+import re
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
+from bot.services.desk import Desk
 from bot.services.orders import Identity
 from handlers.catalog import Catalog
 from handlers.types import (
@@ -35,7 +38,7 @@ from handlers.types import (
     Outbound,
     SendText,
 )
-from storage.models import ConversationState, ProcessedUpdate
+from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -72,10 +75,13 @@ class Context:
         services: Any,
         catalog: Catalog,
         fetch_file: FetchFile | None = None,
+        desk: Desk | None = None,
     ) -> None:
         self.inbound = inbound
         # Downloads a file the person sent (channel-specific; None where unsupported).
         self.fetch_file = fetch_file
+        # Live calls for handing over to staff (topics, copies); None where unsupported.
+        self.desk = desk
         self.user = user
         self.state = state
         self.services = services
@@ -205,26 +211,34 @@ class ChatCore:
         services: Any,
         *,
         on_wrong_chat: Handler | None = None,
+        staff_chat_id: int | None = None,
+        on_staff_chat: Handler | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._router = router
         self._services = services
         self._on_wrong_chat = on_wrong_chat
+        # Everything said in the staff chat goes to the staff handlers (which check
+        # membership first); other groups get the wrong-chat answer.
+        self._staff_chat_id = staff_chat_id
+        self._on_staff_chat = on_staff_chat
         # One conversation is handled one update at a time (an album arrives as several
         # updates at once; they must not race over the same draft).
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
 
-    async def handle(self, inbound: Inbound, fetch_file: FetchFile | None = None) -> list[Outbound]:
+    async def handle(
+        self, inbound: Inbound, fetch_file: FetchFile | None = None, desk: Desk | None = None
+    ) -> list[Outbound]:
         key = (inbound.chat_id, inbound.user_id)
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(inbound, fetch_file)
+                return await self._handle(inbound, fetch_file, desk)
             except Exception:
                 # The store itself failed (locked, connection lost).  The person still
                 # gets an answer, and since the update is not recorded as handled,
@@ -232,7 +246,9 @@ class ChatCore:
                 log.exception("update failed", extra={"update_id": inbound.update_id})
                 return _store_failure_reply(inbound)
 
-    async def _handle(self, inbound: Inbound, fetch_file: FetchFile | None) -> list[Outbound]:
+    async def _handle(
+        self, inbound: Inbound, fetch_file: FetchFile | None, desk: Desk | None
+    ) -> list[Outbound]:
         async with self._uow(readonly=True) as uow:
             if await uow.updates.seen(inbound.channel, inbound.update_id):
                 log.info("duplicate update skipped", extra={"update_id": inbound.update_id})
@@ -246,7 +262,7 @@ class ChatCore:
             inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale
         )
         catalog = Catalog(_language(inbound.locale))
-        ctx = Context(inbound, user, state, self._services, catalog, fetch_file)
+        ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk)
         try:
             await self._route(ctx)
         except DomainError as exc:
@@ -261,12 +277,16 @@ class ChatCore:
             ctx.reply(ctx.t("common.generic_error"))
             state.step, state.data = before
         ctx.answer()  # every button press gets an answer, or the client spins
-        if not await self._save(inbound, state, changed=(state.step, state.data) != before):
+        changed = (state.step, state.data) != before
+        if not await self._save(inbound, state, changed=changed, said=ctx.actions):
             return []
         return ctx.actions
 
     async def _route(self, ctx: Context) -> None:
         inbound = ctx.inbound
+        if inbound.chat_id == self._staff_chat_id and self._on_staff_chat is not None:
+            await self._on_staff_chat(ctx)
+            return
         if not inbound.is_private and self._on_wrong_chat is not None:
             await self._on_wrong_chat(ctx)
             return
@@ -281,9 +301,11 @@ class ChatCore:
             return
         await handler(ctx)
 
-    async def _save(self, inbound: Inbound, state: State, *, changed: bool) -> bool:
-        """Record the update as handled and store the state; False if another worker
-        already recorded it (then its replies, not ours, go out)."""
+    async def _save(
+        self, inbound: Inbound, state: State, *, changed: bool, said: list[Outbound]
+    ) -> bool:
+        """Record the update as handled, store the state and log the exchange; False if
+        another worker already recorded it (then its replies, not ours, go out)."""
         now = self._clock.now()
         async with self._uow() as uow:
             uow.session.add(
@@ -291,6 +313,18 @@ class ChatCore:
                     channel=inbound.channel, update_id=inbound.update_id, processed_at=now
                 )
             )
+            if inbound.is_private:
+                # Kept a few days so a person taking over sees what was already said.
+                for direction, text in _exchange(inbound, said):
+                    uow.session.add(
+                        ChatLogEntry(
+                            channel=inbound.channel,
+                            chat_id=inbound.chat_id,
+                            direction=direction,
+                            text=text,
+                            at=now,
+                        )
+                    )
             if changed:
                 row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
                 if row is None:
@@ -305,6 +339,27 @@ class ChatCore:
                 log.info("update handled concurrently", extra={"update_id": inbound.update_id})
                 return False
         return True
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_LOGGED_CHARS = 500
+
+
+def _exchange(inbound: Inbound, said: list[Outbound]) -> list[tuple[str, str]]:
+    """The lines of one exchange worth showing staff: what the person wrote or sent,
+    and the bot's text replies (as plain text)."""
+    lines: list[tuple[str, str]] = []
+    if inbound.command is not None:
+        lines.append(("in", f"/{inbound.command} {inbound.args}".strip()))
+    elif inbound.button is None:
+        kind = "photo" if inbound.photo else "document" if inbound.document else inbound.other
+        text = inbound.text or ""
+        if kind or text:
+            lines.append(("in", (f"[{kind}] " if kind else "") + text))
+    for action in said:
+        if isinstance(action, SendText | EditText) and action.chat_id == inbound.chat_id:
+            lines.append(("out", html.unescape(_TAGS.sub("", action.text))))
+    return [(d, t[:_LOGGED_CHARS]) for d, t in lines if t.strip()]
 
 
 def _language(locale: str | None) -> str:

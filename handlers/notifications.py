@@ -16,11 +16,13 @@ from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.staff.views import topic_title
 from handlers.types import (
     Button,
     Keyboard,
     Outbound,
     PhotoRef,
+    RenameTopic,
     SendPhotos,
     SendText,
     SetCommands,
@@ -156,6 +158,7 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     buttons = {
         "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p['claim_id']}"),
         "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),
+        "REJECTED": ("claims.appeal", f"ap:{p['claim_id']}"),
     }
     label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
     return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
@@ -226,4 +229,21 @@ def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
     if not n.params.get("still_seller"):
         actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
     actions.append(SendText(n.chat_id, catalog.t("seller.removed", shop=n.params["shop"])))
+    return actions
+
+
+@renderer("ticket_sla")
+def ticket_sla(catalog: Catalog, n: Notification) -> list[Outbound]:
+    """To the staff chat: a ticket's first-response target passed without a reply."""
+    p = n.params
+    thread_id = p.get("thread_id")
+    text = catalog.t(
+        "staff.sla_reminder",
+        minutes=p["waited_minutes"],
+        assignee=p.get("assignee") or catalog.plain("staff.unassigned"),
+    )
+    reply_to = None if thread_id else p.get("summary_message_id")
+    actions: list[Outbound] = [SendText(n.chat_id, text, thread_id=thread_id, reply_to=reply_to)]
+    if thread_id:
+        actions.append(RenameTopic(n.chat_id, thread_id, topic_title(p["title"])))
     return actions

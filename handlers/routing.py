@@ -1,6 +1,8 @@
-"""All conversation routes: buyer, seller (and later staff) flows in one router."""
+"""All conversation routes: buyer, seller and support (hand-over) flows in one router.
 
-from handlers import buyer, seller
+The staff chat has its own router (`handlers.staff`), reached only from that chat."""
+
+from handlers import buyer, seller, support
 from handlers.core import Router
 
 
@@ -8,4 +10,8 @@ def build_router() -> Router:
     router = Router()
     router.include(buyer.build_router())
     router.include(seller.build_router())
+    router.include(support.router)
+    # With a ticket open, what the person sends outside a flow goes to staff.
+    router.on_text = support.relay_first(router.on_text)
+    router.on_other = support.relay_first(router.on_other)
     return router

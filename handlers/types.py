@@ -118,6 +118,22 @@ class EditText:
 
 
 @dataclass(frozen=True, slots=True)
+class EditKeyboard:
+    """Replace (or, with None, remove) the buttons under a message."""
+
+    chat_id: int
+    message_id: int
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTopic:
+    chat_id: int
+    thread_id: int
+    name: str  # at most 128 characters (Telegram's limit); longer names are cut
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerButton:
     callback_id: str
     text: str | None = None
@@ -163,7 +179,17 @@ class SetCommands:
     commands: tuple[tuple[str, str], ...]
 
 
-Outbound = SendText | EditText | AnswerButton | SendPhotos | SendDocument | ChatAction | SetCommands
+Outbound = (
+    SendText
+    | EditText
+    | EditKeyboard
+    | RenameTopic
+    | AnswerButton
+    | SendPhotos
+    | SendDocument
+    | ChatAction
+    | SetCommands
+)
 
 
 @dataclass(slots=True)

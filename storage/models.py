@@ -379,27 +379,41 @@ class Refund(Base):
 
 
 class Ticket(Base):
+    """A conversation handed to a person: one staff topic, relayed both ways, rated."""
+
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
+    # Who asked for help: a buyer, or a seller asking the platform about a claim.
     buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str] = mapped_column(String(32))
+    # Where staff see it: the staff chat and (in a forum) the topic; in a plain group
+    # the summary message is what staff reply to.
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    summary_message_id: Mapped[int | None] = mapped_column(BigInteger)
     assignee_id: Mapped[int | None] = mapped_column(BigInteger)
     assignee_name: Mapped[str | None] = mapped_column(String(200))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # First-response deadline (business minutes from opening); None once staff replied.
+    sla_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Since when the requester waits for a staff reply; None when staff spoke last.
+    waiting_since: Mapped[datetime | None]
     opened_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
 
 class TicketMessage(Base):
+    """Everything said in a ticket, both ways plus internal notes: the transcript, and
+    the map from relayed copies back to their ticket."""
+
     __tablename__ = "ticket_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -409,7 +423,27 @@ class TicketMessage(Base):
     author_name: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="text")
     text: Mapped[str | None] = mapped_column(Text)
+    # The relayed copy in the other chat (a staff reply to it finds this ticket).
+    copy_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_ticket_messages_copy", "copy_chat_id", "copy_message_id"),)
+
+
+class ChatLogEntry(Base):
+    """The last words of a private conversation, so a person taking over sees what the
+    buyer already said.  Pruned by age (see TicketService.prune_chat_log)."""
+
+    __tablename__ = "chat_log"
+    __table_args__ = (Index("ix_chat_log_conversation", "channel", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(8))  # in | out
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 # ------------------------------------------------------------------ chat plumbing

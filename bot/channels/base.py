@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.channels.desk import TelegramDesk
 from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
+from bot.services.desk import DeskError, StaffDirectory
 from bot.services.outbox import Notification, PermanentSendError, TransientSendError
+from handlers.catalog import Catalog
 from handlers.core import ChatCore
 from handlers.notifications import render
-from handlers.types import ChatAction, Outbound
+from handlers.types import ChatAction, Outbound, SendText, SetCommands
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,14 @@ BUYER_COMMANDS = {
     "orders": "My orders and where they are",
     "help": "What I can do",
     "cancel": "Stop what we're doing",
+    "human": "Talk to a person",
+}
+
+STAFF_COMMANDS = {
+    "tickets": "Open tickets, waiting times, assignees",
+    "note": "Internal note on this ticket (never sent)",
+    "transcript": "The whole conversation as a file",
+    "close": "Close this ticket and ask for a rating",
 }
 
 
@@ -55,6 +66,7 @@ class TelegramChannel(ABC):
     def __init__(self, core: ChatCore, *, bot_username: str | None = None) -> None:
         self.core = core
         self.bot_username = bot_username
+        self.desk = TelegramDesk(self)
 
     @abstractmethod
     async def call(self, call: ApiCall) -> Any:
@@ -93,7 +105,7 @@ class TelegramChannel(ABC):
             return
         typing = asyncio.create_task(self._typing_later(inbound.chat_id, inbound.thread_id))
         try:
-            actions = await self.core.handle(inbound, self.fetch_file)
+            actions = await self.core.handle(inbound, self.fetch_file, self.desk)
         finally:
             typing.cancel()
         await self.send_all(actions)
@@ -103,6 +115,37 @@ class TelegramChannel(ABC):
         action = ChatAction(chat_id)
         with contextlib.suppress(TransientSendError, PermanentSendError):  # cosmetic only
             await self.perform(action)
+
+    async def check_staff_chat(self, staff: StaffDirectory) -> None:
+        """Learn how the staff chat works (topics or replies) and say clearly, in the
+        log and in the chat itself, what is missing."""
+        if staff.chat_id is None:
+            log.warning("STAFF_CHAT_ID is not set: buyers asking for a person are told so")
+            return
+        try:
+            info = await self.desk.chat_info(staff.chat_id)
+        except DeskError as exc:
+            log.error(
+                "staff chat unreachable: add the bot to STAFF_CHAT_ID as an admin",
+                extra={"error": str(exc)},
+            )
+            return
+        staff.info = info
+        catalog = Catalog()
+        problem = None
+        if not info.is_forum:
+            log.warning("staff chat has no topics: tickets are relayed by replies in the group")
+        elif not info.can_manage_topics:
+            log.error(
+                "the bot may not manage topics in the staff chat: make it an admin with "
+                "'Manage topics'; until then tickets are relayed by replies in the group"
+            )
+            problem = catalog.t("staff.no_topic_rights")
+        with contextlib.suppress(TransientSendError, PermanentSendError):
+            await self.perform(SetCommands(staff.chat_id, tuple(STAFF_COMMANDS.items())))
+            if problem:
+                await self.perform(SendText(staff.chat_id, problem))
+        log.info("staff chat ready", extra={"mode": info.mode})
 
     # ------------------------------------------------------------------ out
 

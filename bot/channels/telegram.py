@@ -16,12 +16,14 @@ from handlers.types import (
     AnswerButton,
     ChatAction,
     DocumentFile,
+    EditKeyboard,
     EditText,
     Inbound,
     Keyboard,
     Outbound,
     PhotoFile,
     PhotoRef,
+    RenameTopic,
     SendDocument,
     SendPhotos,
     SendText,
@@ -204,6 +206,18 @@ def api_calls(action: Outbound) -> list[ApiCall]:
         if action.keyboard is not None:
             params["reply_markup"] = keyboard_markup(action.keyboard)
         return [ApiCall("editMessageText", params)]
+    if isinstance(action, EditKeyboard):
+        params = {"chat_id": action.chat_id, "message_id": action.message_id}
+        if action.keyboard is not None:
+            params["reply_markup"] = keyboard_markup(action.keyboard)
+        return [ApiCall("editMessageReplyMarkup", params)]
+    if isinstance(action, RenameTopic):
+        params = {
+            "chat_id": action.chat_id,
+            "message_thread_id": action.thread_id,
+            "name": action.name[:128],
+        }
+        return [ApiCall("editForumTopic", params)]
     if isinstance(action, AnswerButton):
         params = {"callback_query_id": action.callback_id}
         if action.text:

@@ -78,6 +78,15 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+class EscalationReason(StrEnum):
+    """Why a conversation went to a person."""
+
+    REQUESTED = "requested"  # "Talk to a person" or /human
+    ANSWER_FAILED = "answer_failed"  # the answer engine missed twice in a row
+    APPEAL = "appeal"  # a buyer appeals a rejected claim
+    SELLER_HELP = "seller_help"  # a seller asks the platform about a claim
+
+
 class ActorKind(StrEnum):
     BUYER = "buyer"
     SELLER = "seller"

@@ -8,9 +8,10 @@ base_url, script users with `emulator.user(...)`, and assert on what they receiv
 from bot.emulator.emulator import TelegramEmulator
 from bot.emulator.errors import ApiError, ScriptError
 from bot.emulator.faults import Fault, FaultPlan
+from bot.emulator.groups import Supergroup
 from bot.emulator.images import image_size, sample_jpeg, sample_png, sample_sticker
 from bot.emulator.models import ApiCall, Rejection, Topic
-from bot.emulator.users import ScriptedUser, Supergroup
+from bot.emulator.users import ScriptedUser
 
 __all__ = [
     "ApiCall",

@@ -73,20 +73,50 @@ class ApiBase:
             raise forbidden("bot is not a member of the supergroup chat")
         return chat
 
+    def can_manage_topics(self, chat: Chat) -> bool:
+        """The bot may create, rename, close and reopen any topic of the forum."""
+        if chat.bot_status == "creator":
+            return True
+        return chat.bot_status == "administrator" and chat.bot_can_manage_topics
+
     def thread(self, chat: Chat, thread_id: int | None) -> int | None:
-        """Validate message_thread_id for sending: an existing, open topic of a forum."""
-        if thread_id is None:
-            return None
+        """Validate message_thread_id for sending, as the Bot API and Telegram check it.
+
+        A forum topic must exist ("message thread not found" once deleted) and be open,
+        unless the bot may manage topics or created the topic itself ("TOPIC_CLOSED").
+        Ordinary supergroups have reply threads but no topics: naming one is refused.
+        """
+        if thread_id is None or thread_id <= 0:
+            return None  # the Bot API treats 0 as "no thread"
         if chat.is_forum:
             topic = chat.topics.get(thread_id)
             if topic is None:
                 raise bad_request("message thread not found")
-            if topic.closed:
+            if (
+                topic.closed
+                and not self.can_manage_topics(chat)
+                and topic.created_by != self.state.bot.id
+            ):
                 raise bad_request("TOPIC_CLOSED")
             return thread_id
-        if chat.type == "supergroup" and chat.live_message(thread_id) is not None:
-            return thread_id  # a reply thread of an ordinary supergroup
+        root = chat.live_message(thread_id)
+        if chat.type == "supergroup" and root is not None:
+            in_thread = root.thread_id == thread_id or any(
+                m.thread_id == thread_id and not m.deleted for m in chat.messages.values()
+            )
+            if in_thread:
+                raise bad_request("message thread is not a forum topic thread")
         raise bad_request("message thread not found")
+
+    def placement(
+        self, chat: Chat, params: dict[str, Any]
+    ) -> tuple[int | None, StoredMessage | None]:
+        """(message_thread_id, replied message) of a message the bot sends."""
+        thread_id = self.thread(chat, params.get("message_thread_id"))
+        reply_to = self.reply_target(chat, params)
+        if thread_id is None and reply_to is not None:
+            thread_id = self.state.reply_thread(chat, reply_to)
+        return thread_id, reply_to
 
     def reply_target(self, chat: Chat, params: dict[str, Any]) -> StoredMessage | None:
         """The message to reply to, from reply_parameters or the legacy reply_to_message_id."""
@@ -124,13 +154,15 @@ class ApiBase:
             resolve_user=self.state.user_object,
         )
 
-    def caption(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Caption content fields; "message caption is too long" over 1024 UTF-16 units."""
+    def caption(self, params: dict[str, Any], *, limit: bool = True) -> dict[str, Any]:
+        """Caption content fields; "message caption is too long" over 1024 UTF-16 units
+        (checked only with `limit`: a caption that will not be used is only parsed)."""
         raw = params.get("caption")
         if raw is None:
             return {}
         text, entities = self.format(raw, params.get("parse_mode"), params.get("caption_entities"))
-        check_length(text, MAX_CAPTION_LENGTH, "message caption is too long")
+        if limit:
+            check_length(text, MAX_CAPTION_LENGTH, "message caption is too long")
         if not text:
             return {}
         result: dict[str, Any] = {"caption": text}
@@ -148,10 +180,7 @@ class ApiBase:
         extra: dict[str, Any] | None = None,
     ) -> StoredMessage:
         """Post a bot message, resolving the thread and the replied-to message."""
-        thread_id = self.thread(chat, params.get("message_thread_id"))
-        reply_to = self.reply_target(chat, params)
-        if thread_id is None and reply_to is not None and chat.is_forum:
-            thread_id = reply_to.thread_id  # a reply stays in the replied message's topic
+        thread_id, reply_to = self.placement(chat, params)
         extra = dict(extra or {})
         if params.get("protect_content"):
             extra["has_protected_content"] = True

@@ -7,8 +7,7 @@ from typing import Any
 
 from bot.emulator.api_base import ApiBase, int_or_none
 from bot.emulator.errors import bad_request
-from bot.emulator.models import TOPIC_ICON_COLORS, Chat
-from bot.emulator.text import utf16_len
+from bot.emulator.models import TOPIC_ICON_COLORS, Chat, Topic
 
 COMMAND_SCOPES = frozenset(
     {
@@ -34,9 +33,17 @@ _ADMIN_RIGHTS = (
     "can_post_stories",
     "can_edit_stories",
     "can_delete_stories",
+    # Required since Bot API 10.3 (aiogram 3.31 refuses an administrator without it),
+    # although schema.py, generated from the 10.1 schema, does not list it yet.
+    "can_send_welcome_messages",
     "can_pin_messages",
     "can_manage_topics",
 )
+
+
+def clean_topic_name(name: str) -> str:
+    """A topic name as tdlib's clean_name leaves it: trimmed, cut to 128 characters."""
+    return name.strip()[:128].strip()
 
 
 class ChatMethods(ApiBase):
@@ -105,6 +112,9 @@ class ChatMethods(ApiBase):
         return True
 
     # -- forum topics -----------------------------------------------------------------
+    #
+    # Wording from tdlib's ForumTopicManager: rights are checked locally only for topics
+    # the bot knows and did not create; anything else is the server's answer.
 
     def forum(self, chat_id: Any) -> Chat:
         chat = self.writable_chat(chat_id)
@@ -112,15 +122,16 @@ class ChatMethods(ApiBase):
             raise bad_request("the chat is not a forum")
         return chat
 
-    def _can_manage_topics(self, chat: Chat) -> bool:
-        return chat.bot_status == "administrator" and chat.bot_can_manage_topics
-
-    def topic(self, chat: Chat, thread_id: int) -> Any:
+    def topic(self, chat: Chat, thread_id: int, *, allowed: bool, refusal: str) -> Topic:
+        """The topic a topic method names; `refusal` unless `allowed` or the bot created it."""
+        if thread_id <= 0:
+            raise bad_request("invalid message thread identifier specified")
         topic = chat.topics.get(thread_id)
         if topic is None:
-            raise bad_request("message thread not found")
-        if not self._can_manage_topics(chat) and topic.created_by != self.state.bot.id:
-            raise bad_request("not enough rights to manage topics")
+            # A deleted or never-existing topic: the server refuses the topic id.
+            raise bad_request("TOPIC_ID_INVALID")
+        if not allowed and topic.created_by != self.state.bot.id:
+            raise bad_request(refusal)
         return topic
 
     def _topic_service(self, chat: Chat, thread_id: int, content: dict[str, Any]) -> None:
@@ -128,13 +139,11 @@ class ChatMethods(ApiBase):
 
     async def create_forum_topic(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self.forum(params["chat_id"])
-        if not self._can_manage_topics(chat):
+        if not self.can_manage_topics(chat):
             raise bad_request("not enough rights to create a topic")
-        name = params["name"].strip()
+        name = clean_topic_name(params["name"])
         if not name:
-            raise bad_request("TOPIC_TITLE_EMPTY")
-        if utf16_len(name) > 128:
-            raise bad_request("TOPIC_TITLE_TOO_LONG")
+            raise bad_request("title must be non-empty")
         color = params.get("icon_color", TOPIC_ICON_COLORS[0])
         if color not in TOPIC_ICON_COLORS:
             raise bad_request("TOPIC_ICON_COLOR_INVALID")
@@ -144,17 +153,23 @@ class ChatMethods(ApiBase):
         return topic.as_forum_topic()
 
     async def edit_forum_topic(self, params: dict[str, Any]) -> bool:
+        """Rename (an empty or missing name keeps it) and/or change the icon; closed topics
+        can be edited too.  Nothing to change is a no-op; the same values are
+        TOPIC_NOT_MODIFIED."""
         chat = self.forum(params["chat_id"])
-        topic = self.topic(chat, params["message_thread_id"])
-        name = params.get("name")
+        topic = self.topic(
+            chat,
+            params["message_thread_id"],
+            allowed=self.can_manage_topics(chat),
+            refusal="not enough rights to edit the topic",
+        )
+        name = clean_topic_name(params.get("name") or "")
         emoji = params.get("icon_custom_emoji_id")
+        if not name and emoji is None:
+            return True  # tdlib answers without asking the server
         edited: dict[str, Any] = {}
-        if name is not None and name.strip() != topic.name:
-            if not name.strip():
-                raise bad_request("TOPIC_TITLE_EMPTY")
-            if utf16_len(name.strip()) > 128:
-                raise bad_request("TOPIC_TITLE_TOO_LONG")
-            topic.name = edited["name"] = name.strip()
+        if name and name != topic.name:
+            topic.name = edited["name"] = name
         if emoji is not None and (emoji or None) != topic.icon_custom_emoji_id:
             topic.icon_custom_emoji_id = emoji or None
             edited["icon_custom_emoji_id"] = emoji
@@ -164,32 +179,39 @@ class ChatMethods(ApiBase):
         return True
 
     async def close_forum_topic(self, params: dict[str, Any]) -> bool:
-        chat = self.forum(params["chat_id"])
-        topic = self.topic(chat, params["message_thread_id"])
-        if topic.closed:
-            raise bad_request("TOPIC_NOT_MODIFIED")
-        topic.closed = True
-        self._topic_service(chat, topic.thread_id, {"forum_topic_closed": {}})
-        return True
+        return self._toggle_closed(params, closed=True)
 
     async def reopen_forum_topic(self, params: dict[str, Any]) -> bool:
+        return self._toggle_closed(params, closed=False)
+
+    def _toggle_closed(self, params: dict[str, Any], *, closed: bool) -> bool:
         chat = self.forum(params["chat_id"])
-        topic = self.topic(chat, params["message_thread_id"])
-        if not topic.closed:
+        topic = self.topic(
+            chat,
+            params["message_thread_id"],
+            allowed=self.can_manage_topics(chat),
+            refusal="not enough rights to close or open the topic",
+        )
+        if topic.closed == closed:
             raise bad_request("TOPIC_NOT_MODIFIED")
-        topic.closed = False
-        self._topic_service(chat, topic.thread_id, {"forum_topic_reopened": {}})
+        topic.closed = closed
+        service = "forum_topic_closed" if closed else "forum_topic_reopened"
+        self._topic_service(chat, topic.thread_id, {service: {}})
         return True
 
     async def delete_forum_topic(self, params: dict[str, Any]) -> bool:
+        """Needs can_delete_messages (not can_manage_topics), as the documentation says."""
         chat = self.forum(params["chat_id"])
-        topic = self.topic(chat, params["message_thread_id"])
-        del chat.topics[topic.thread_id]
-        chat.deleted_topics.add(topic.thread_id)
-        for message in chat.messages.values():
-            if message.thread_id == topic.thread_id:
-                message.deleted = True
-        self.state.notifier.notify()
+        may_delete = chat.bot_status == "creator" or (
+            chat.bot_status == "administrator" and chat.bot_can_delete_messages
+        )
+        topic = self.topic(
+            chat,
+            params["message_thread_id"],
+            allowed=may_delete,
+            refusal="not enough rights to delete the topic",
+        )
+        self.state.delete_topic(chat, topic.thread_id)
         return True
 
     # -- chats and members ------------------------------------------------------------

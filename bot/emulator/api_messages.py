@@ -42,6 +42,24 @@ MEDIA_FIELDS: dict[str, FileKind] = {
     "sendVoice": "voice",
     "sendSticker": "sticker",
 }
+#: Message fields a copy or a forward carries over (everything else is per-message).
+_COPIED_FIELDS = frozenset(
+    {
+        "text",
+        "entities",
+        "photo",
+        "document",
+        "video",
+        "voice",
+        "sticker",
+        "contact",
+        "caption",
+        "caption_entities",
+        "has_media_spoiler",
+    }
+)
+#: Content kinds that carry a caption (copyMessage's `caption` replaces it).
+_CAPTIONED = frozenset({"photo", "document", "video", "voice"})
 _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -125,8 +143,7 @@ class MessageMethods(ApiBase):
             if kind in ("photo", "video") and flag(item.get("has_spoiler")):
                 content["has_media_spoiler"] = True
             contents.append(content)
-        thread_id = self.thread(chat, params.get("message_thread_id"))
-        reply_to = self.reply_target(chat, params)
+        thread_id, reply_to = self.placement(chat, params)
         extra: dict[str, Any] = {}
         if len(contents) > 1:
             extra["media_group_id"] = str(13_000_000_000_000_000 + self.state.next_id())
@@ -272,7 +289,15 @@ class MessageMethods(ApiBase):
         return message
 
     async def copy_message(self, params: dict[str, Any]) -> dict[str, int]:
+        """Copy any message; `caption` replaces the caption of media only.
+
+        As in tdlib (messageCopyOptions.replace_caption: "media caption of the message copy
+        needs to be replaced"), a new caption is parsed (bad markup is refused) but ignored
+        for text, sticker and contact messages, which have no caption.
+        """
         markup = self.markup(params)
+        replace_caption = "caption" in params
+        self.caption(params, limit=False)  # parsed first: bad markup fails any copy
         source = self._source(params, "message to copy not found")
         if source.is_service:
             raise bad_request("message can't be copied")
@@ -280,26 +305,12 @@ class MessageMethods(ApiBase):
         content = {
             key: copy.deepcopy(value)
             for key, value in source.data.items()
-            if key
-            in (
-                "text",
-                "entities",
-                "photo",
-                "document",
-                "video",
-                "voice",
-                "sticker",
-                "contact",
-                "caption",
-                "caption_entities",
-                "has_media_spoiler",
-                "link_preview_options",
-            )
+            if key in _COPIED_FIELDS or key == "link_preview_options"
         }
-        if "caption" in params and "text" not in content and "sticker" not in content:
+        if replace_caption and source.content_type in _CAPTIONED:
             content.pop("caption", None)
             content.pop("caption_entities", None)
-            content.update(self.caption(params))
+            content.update(self.caption(params))  # "" removes the caption
         message = self.send(chat, content, params, markup)
         return {"message_id": message.message_id}
 
@@ -311,19 +322,7 @@ class MessageMethods(ApiBase):
         content = {
             key: copy.deepcopy(value)
             for key, value in source.data.items()
-            if key
-            in (
-                "text",
-                "entities",
-                "photo",
-                "document",
-                "video",
-                "voice",
-                "sticker",
-                "contact",
-                "caption",
-                "caption_entities",
-            )
+            if key in _COPIED_FIELDS and key != "has_media_spoiler"
         }
         origin = {
             "type": "user",

@@ -16,11 +16,12 @@ from bot.clock import Clock
 from bot.emulator.errors import ScriptError
 from bot.emulator.faults import FaultPlan
 from bot.emulator.files import FileStore
+from bot.emulator.groups import Supergroup
 from bot.emulator.methods import BotApi
 from bot.emulator.models import MEMBER_STATUSES, Account, ApiCall, Chat, Rejection
 from bot.emulator.server import ApiServer
 from bot.emulator.state import EmulatorState
-from bot.emulator.users import ScriptedUser, Supergroup
+from bot.emulator.users import ScriptedUser
 
 T = TypeVar("T")
 

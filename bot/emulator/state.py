@@ -272,6 +272,29 @@ class EmulatorState:
         )
         return topic, message
 
+    def delete_topic(self, chat: Chat, thread_id: int) -> None:
+        """Delete a forum topic and every message in it (no update reaches the bot)."""
+        del chat.topics[thread_id]
+        chat.deleted_topics.add(thread_id)
+        for message in chat.messages.values():
+            if message.thread_id == thread_id:
+                message.deleted = True
+        self.notifier.notify()
+
+    @staticmethod
+    def reply_thread(chat: Chat, reply_to: StoredMessage) -> int | None:
+        """The thread a reply joins when none is named.
+
+        In a forum, the replied message's topic (None for the General topic).  In an
+        ordinary supergroup every reply chain is a thread rooted at its first message, and
+        Telegram reports its root as message_thread_id (without is_topic_message).
+        """
+        if chat.type != "supergroup":
+            return None
+        if chat.is_forum:
+            return reply_to.thread_id
+        return reply_to.thread_id or reply_to.message_id
+
     def user_messages_view(
         self,
         chat: Chat,

@@ -1,4 +1,4 @@
-"""Scripted users and groups: the test's hands on the Telegram side of the conversation.
+"""Scripted users: the test's hands on the Telegram side of the conversation.
 
 A ScriptedUser does what a person does in a Telegram client (writes, sends photos and
 albums, shares a contact, presses inline buttons, blocks the bot) and observes what the bot
@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.emulator.errors import ScriptError
+from bot.emulator.groups import Supergroup
 from bot.emulator.images import image_size, sample_jpeg, sample_sticker
 from bot.emulator.keyboards import inline_buttons
-from bot.emulator.models import IN_CHAT_STATUSES, Account, CallbackQuery, Chat, StoredMessage, Topic
+from bot.emulator.models import IN_CHAT_STATUSES, Account, CallbackQuery, Chat, StoredMessage
 from bot.emulator.state import EmulatorState, content_for_file
 from bot.emulator.text import format_text
 
@@ -31,105 +32,6 @@ _OWN = object()
 def _chat_instance(chat_id: int) -> str:
     """A stable per-chat string, like Telegram's chat_instance."""
     return str((chat_id * 2654435761 + 97) % 2**63)
-
-
-class Supergroup:
-    """A supergroup (optionally a forum) the test created, e.g. the staff group."""
-
-    def __init__(self, state: EmulatorState, chat: Chat) -> None:
-        self._state = state
-        self.chat = chat
-        self._seen: set[int] = set()
-
-    @property
-    def id(self) -> int:
-        return self.chat.id
-
-    @property
-    def title(self) -> str:
-        return self.chat.title or ""
-
-    @property
-    def topics(self) -> dict[int, Topic]:
-        """Live forum topics by message_thread_id."""
-        return dict(self.chat.topics)
-
-    def topic(self, name: str) -> Topic:
-        """The live topic called `name` (ScriptError if there is none)."""
-        for topic in self.chat.topics.values():
-            if topic.name == name:
-                return topic
-        raise ScriptError(
-            f"no topic named {name!r}; topics: {[t.name for t in self.topics.values()]}"
-        )
-
-    def messages(
-        self,
-        thread_id: int | None = None,
-        *,
-        from_bot: bool | None = None,
-        include_service: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Live messages (all, or one topic's), oldest first, as members see them.
-
-        Service messages (topic created/closed/...) only with include_service=True.
-        """
-        return self._state.user_messages_view(
-            self.chat, from_bot=from_bot, thread_id=thread_id, include_service=include_service
-        )
-
-    @property
-    def chat_actions(self) -> list[tuple[str, int | None]]:
-        """(action, message_thread_id) for every sendChatAction in this group."""
-        return list(self.chat.chat_actions)
-
-    def set_member(self, user_id: int, status: str) -> None:
-        """Change a member's status ("member", "administrator", "creator", "left", ...)."""
-        self.chat.members[user_id] = status
-
-    def remove_bot(self, *, kicked: bool = False) -> None:
-        """The bot leaves (or is banned from) the group: its sends then get 403."""
-        self.chat.bot_status = "kicked" if kicked else "left"
-
-    async def wait_message(
-        self,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a per-call deadline is the point of the API
-        *,
-        thread_id: int | None = None,
-    ) -> dict[str, Any]:
-        """The next not-yet-seen bot message in the group (or topic); service messages skipped."""
-
-        def probe() -> dict[str, Any] | None:
-            for message in sorted(self.chat.messages.values(), key=lambda m: m.message_id):
-                if (
-                    message.from_bot
-                    and not message.is_service
-                    and message.message_id not in self._seen
-                    and (thread_id is None or message.thread_id == thread_id)
-                ):
-                    self._seen.add(message.message_id)
-                    return message.user_view()
-            return None
-
-        try:
-            return await self._state.notifier.wait_for(probe, timeout)
-        except TimeoutError:
-            where = f"topic {thread_id}" if thread_id is not None else "the group"
-            raise TimeoutError(
-                f"the bot sent nothing new to {where} within {timeout}s"
-                + self._state.rejection_hint()
-            ) from None
-
-    async def create_topic(
-        self, name: str, *, by: ScriptedUser, icon_color: int = 0x6FB9F0
-    ) -> Topic:
-        """A member creates a topic; the bot receives the forum_topic_created message."""
-        if not self.chat.is_forum:
-            raise ScriptError(f"{self.title!r} is not a forum")
-        by.require_member(self.chat)
-        topic, message = self._state.create_topic(self.chat, by.account, name, icon_color)
-        self._state.updates.push("message", message.data)
-        return topic
 
 
 class ScriptedUser:
@@ -289,19 +191,26 @@ class ScriptedUser:
         return message
 
     def _thread(self, chat: Chat, thread_id: int | None, reply: StoredMessage | None) -> int | None:
+        """The message_thread_id of a message posted in `chat` (topic or reply thread)."""
         if chat.type == "private":
             if thread_id is not None:
                 raise ScriptError("private chats have no topics")
             return None
         self.require_member(chat)
-        if thread_id is None and reply is not None:
-            thread_id = reply.thread_id
+        if thread_id is not None and not chat.is_forum:
+            raise ScriptError(f"{chat.title!r} is not a forum; reply with reply_to=... instead")
+        if reply is not None:
+            joined = self._state.reply_thread(chat, reply)
+            if thread_id is not None and joined != thread_id:
+                raise ScriptError(f"message {reply.message_id} is not in topic {thread_id}")
+            thread_id = joined
         if thread_id is None or not chat.is_forum:
             return thread_id
         topic = chat.topics.get(thread_id)
         if topic is None:
             raise ScriptError(f"topic {thread_id} does not exist in {chat.title!r}")
-        if topic.closed and chat.members.get(self.id) not in ("creator", "administrator"):
+        may_manage = chat.members.get(self.id) in ("creator", "administrator")
+        if topic.closed and not may_manage and topic.created_by != self.id:
             raise ScriptError(f"topic {topic.name!r} is closed")
         return thread_id
 
@@ -379,6 +288,7 @@ class ScriptedUser:
         *,
         chat: Supergroup | Chat | int | None = None,
         thread_id: int | None = None,
+        reply_to: dict[str, Any] | int | None = None,
     ) -> list[dict[str, Any]]:
         """Send 2-10 photos as one album: one update per photo, sharing a media_group_id."""
         items = (
@@ -392,7 +302,8 @@ class ScriptedUser:
         sent = []
         for index, data in enumerate(items):
             content = self._photo_content(data, caption if index == 0 else None)
-            sent.append(self._post(content, chat, thread_id, None, {"media_group_id": group_id}))
+            extra = {"media_group_id": group_id}
+            sent.append(self._post(content, chat, thread_id, reply_to, extra))
         return sent
 
     async def send_document(
@@ -423,12 +334,13 @@ class ScriptedUser:
         *,
         chat: Supergroup | Chat | int | None = None,
         thread_id: int | None = None,
+        reply_to: dict[str, Any] | int | None = None,
     ) -> dict[str, Any]:
         """Send a sticker (default: a real 512x512 WebP)."""
         data = data if data is not None else sample_sticker()
         width, height = image_size(data) or (512, 512)
         stored = self._state.files.add(data, "sticker", width=width, height=height)
-        return self._post(content_for_file(stored, emoji=emoji), chat, thread_id, None)
+        return self._post(content_for_file(stored, emoji=emoji), chat, thread_id, reply_to)
 
     async def send_voice(
         self,
@@ -437,6 +349,7 @@ class ScriptedUser:
         *,
         chat: Supergroup | Chat | int | None = None,
         thread_id: int | None = None,
+        reply_to: dict[str, Any] | int | None = None,
     ) -> dict[str, Any]:
         """Send a voice note (audio/ogg)."""
         stored = self._state.files.add(
@@ -445,7 +358,7 @@ class ScriptedUser:
             mime_type="audio/ogg",
             duration=duration,
         )
-        return self._post(content_for_file(stored), chat, thread_id, None)
+        return self._post(content_for_file(stored), chat, thread_id, reply_to)
 
     async def send_video(
         self,
@@ -457,6 +370,7 @@ class ScriptedUser:
         *,
         chat: Supergroup | Chat | int | None = None,
         thread_id: int | None = None,
+        reply_to: dict[str, Any] | int | None = None,
     ) -> dict[str, Any]:
         """Send a video (video/mp4)."""
         stored = self._state.files.add(
@@ -471,7 +385,7 @@ class ScriptedUser:
         content = content_for_file(stored)
         if caption:
             content.update(self._text_fields(caption, "caption"))
-        return self._post(content, chat, thread_id, None)
+        return self._post(content, chat, thread_id, reply_to)
 
     async def share_contact(
         self,

@@ -85,6 +85,7 @@ async def refund_claim(
     reason: str,
     now: datetime,
     key_suffix: str = "full",
+    allowed: Collection[ClaimStatus] = (ClaimStatus.APPROVED, ClaimStatus.RECEIVED),
 ) -> Decimal:
     """Refund a claim (capped to what remains on the order) and mark it REFUNDED.
 
@@ -112,6 +113,6 @@ async def refund_claim(
         actor_id=actor_id,
         note=None,
         now=now,
-        allowed={ClaimStatus.APPROVED, ClaimStatus.RECEIVED},
+        allowed=allowed,
     )
     return amount

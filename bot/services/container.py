@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.cancellations import CancellationService
+from bot.services.desk import StaffDirectory
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
 from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
+from bot.services.tickets import TicketService
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,5 @@ class Services:
     seller_claims: SellerClaimService
     cancellations: CancellationService
     stats: StatsService
+    tickets: TicketService
+    staff: StaffDirectory

@@ -12,12 +12,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.errors import DomainError, ShopNotFound
+from bot.domain.hours import BusinessHours
 from bot.domain.money import MAX_AMOUNT
 from bot.domain.policy import ShopPolicy
 from storage.uow import UnitOfWorkFactory
 
 POLICY_KEYS = {f.name for f in fields(ShopPolicy)}
-OTHER_KEYS = {"refund_webhook_url", "refund_webhook_secret"}
+OTHER_KEYS = {
+    "refund_webhook_url",
+    "refund_webhook_secret",
+    "business_hours",
+    "first_response_minutes",
+    "staff_signature",
+}
 
 
 class BadSetting(DomainError):
@@ -36,6 +43,20 @@ def parse_setting(key: str, value: str) -> Any:
     if key == "refund_webhook_secret":
         if len(value) < 16:
             raise BadSetting("refund_webhook_secret must be at least 16 characters")
+        return value
+    if key == "business_hours":
+        try:
+            # Stored in canonical form; the shop's own timezone applies when read.
+            return BusinessHours.parse(value).describe(with_tz=False)
+        except ValueError as exc:
+            raise BadSetting(f"business_hours: {exc}") from None
+    if key == "first_response_minutes":
+        if not value.isdigit() or not 1 <= int(value) <= 10_080:
+            raise BadSetting("first_response_minutes must be a whole number from 1 to 10080")
+        return int(value)
+    if key == "staff_signature":
+        if value not in ("staff", "shop"):
+            raise BadSetting("staff_signature is 'staff' (each person's name) or 'shop'")
         return value
     if key not in POLICY_KEYS:
         known = ", ".join(sorted(POLICY_KEYS | OTHER_KEYS))
@@ -68,6 +89,7 @@ class ShopAdmin:
                 if key in (shop.settings or {}):
                     shown[key] = "(set)" if "secret" in key else shop.settings[key]
             shown["seller_chat_ids"] = list(shop.seller_chat_ids or [])
+            shown["timezone"] = shop.timezone
             return {"name": shop.name, "currency": shop.currency, **shown}
 
     async def set(self, code: str, key: str, value: str) -> None:
@@ -75,7 +97,12 @@ class ShopAdmin:
             shop = await uow.shops.get_by_code(code)
             if shop is None:
                 raise ShopNotFound(code)
-            if key == "seller_chat_ids":
+            if key == "timezone":
+                try:
+                    shop.timezone = BusinessHours.always(value or "UTC").tz.key
+                except ValueError as exc:
+                    raise BadSetting(f"timezone: {exc}") from None
+            elif key == "seller_chat_ids":
                 ids = [v.strip() for v in value.split(",") if v.strip()]
                 if not all(v.lstrip("-").isdigit() for v in ids):
                     raise BadSetting("seller_chat_ids is a comma-separated list of chat ids")

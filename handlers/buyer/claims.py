@@ -72,6 +72,8 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
         rows.append([Button(p("claims.ship"), f"cs:{claim.id}")])
     if claim.status in WITHDRAWABLE:
         rows.append([Button(p("claims.withdraw"), f"cw:{claim.id}")])
+    if claim.status == ClaimStatus.REJECTED:  # the service checks the appeal window
+        rows.append([Button(p("claims.appeal"), f"ap:{claim.id}")])
     return Keyboard.of(*rows) if rows else None
 
 

@@ -17,7 +17,7 @@ def main_menu(ctx: Context) -> Keyboard:
     p = ctx.catalog.plain
     return Keyboard.of(
         [Button(p("start.my_orders"), "ol:1"), Button(p("start.link_order"), "link")],
-        [Button(p("start.help_button"), "help")],
+        [Button(p("start.help_button"), "help"), Button(p("support.human_button"), "hp")],
     )
 
 

@@ -132,6 +132,7 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
         policy=order.policy,
     ):
         extra.append(Button(p("returns.return_button"), f"rs:{order.id}"))
+    extra.append(Button(p("support.human_button"), f"hp:{order.id}"))
     return Keyboard.of(row, extra, [Button(p("card.back_to_list"), "ol:1")])
 
 

@@ -92,6 +92,11 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     return "\n".join(lines)
 
 
+FINISHED = frozenset(
+    {ClaimStatus.REFUNDED, ClaimStatus.REPLACED, ClaimStatus.CLOSED, ClaimStatus.CANCELLED}
+)
+
+
 def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
     p, cid = catalog.plain, card.claim_id
     rows: list[list[Button]] = []
@@ -117,6 +122,8 @@ def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
         )
     elif card.status == ClaimStatus.APPROVED and card.type == ClaimType.REPLACEMENT:
         rows.append([Button(p("seller_claims.replaced"), f"qm:{cid}")])
+    if card.status not in FINISHED:  # help on a live claim; finished ones stay as they are
+        rows.append([Button(p("seller_claims.ask_support"), f"sh:{cid}")])
     return Keyboard.of(*rows) if rows else None
 
 

@@ -47,7 +47,7 @@ async def test_start_greets_and_offers_buttons(bot: BotProcess, emulator: Telegr
     await alex.send("/start")
     greeting = await alex.wait_message()
     assert "Hi Alex" in greeting["text"] and "order number" in greeting["text"]
-    assert buttons(greeting) == ["📦 My orders", "➕ Add an order", "❓ Help"]
+    assert buttons(greeting) == ["📦 My orders", "➕ Add an order", "❓ Help", "🙋 Talk to a person"]
     commands = emulator.commands(scope={"type": "all_private_chats"})
     assert {c["command"] for c in commands} >= {"start", "orders", "help", "cancel"}
 
@@ -66,7 +66,7 @@ async def test_link_by_email_shows_the_order_card(
     assert link_entities[0]["url"].startswith(
         "https://www.ups.com/track?tracknum=1Z999AA10123456784"
     )
-    assert buttons(card) == ["🔄 Refresh", "‹ My orders"]  # in transit: no cancel
+    assert buttons(card) == ["🔄 Refresh", "🙋 Talk to a person", "‹ My orders"]  # no cancel
 
 
 async def test_link_by_phone_in_national_format(

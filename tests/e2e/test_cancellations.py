@@ -135,7 +135,7 @@ async def world(
 
 
 async def test_seller_approves_the_buyers_request(world: World) -> None:
-    assert buttons(world.card) == ["🔄 Refresh", ASK, "‹ My orders"]
+    assert buttons(world.card) == ["🔄 Refresh", ASK, "🙋 Talk to a person", "‹ My orders"]
     # A second seller of the shop gets the request too.
     kim = await world.seller_of("acme", SECOND_SELLER_ID, "Kim")
     request = await world.ask_to_cancel()

@@ -110,7 +110,7 @@ async def test_seller_is_reminded_then_the_claim_is_approved_for_the_buyer(shop:
     card = await shop.seller.wait_message()
     assert f"Return request {claim.number} · Acme Store" in card["text"]
     assert "23h left to respond (by Jan 17, 12:00 UTC)" in card["text"]
-    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, "🆘 Ask platform support"]
 
     # Another run (or a second worker) reminds nobody again.
     assert (await tick(shop, timedelta(minutes=30))).total == 0

@@ -35,6 +35,7 @@ ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 
 UPS = "1Z999AA10123456784"
 SELLER_ID, OTHER_SELLER_ID, BUYER_ID, STRANGER_ID = 9001, 9002, 1001, 1003
 APPROVE, REJECT, ASK, PARTIAL = "✅ Approve", "✖ Reject", "💬 Ask for info", "💵 Partial refund"
+HELP = "🆘 Ask platform support"
 ONLY_SELLERS = "That's for the shop's sellers only."
 
 
@@ -311,7 +312,7 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     assert "Photos: 2" in text and "Reused evidence" not in text
     assert "42h left to respond (by Jan 17, 12:00 UTC)" in text
     assert "Waiting for the seller (buyer)" in text  # history
-    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
 
 
 # ------------------------------------------------------------------ decisions
@@ -407,7 +408,7 @@ async def test_ask_for_info_and_the_buyer_answers(shop: Shop) -> None:
     assert stored.respond_by == shop.clock.now() + timedelta(hours=40)
     card = await open_card(shop.seller, claim)
     assert "Is the box damaged too?" in card["text"] and "Yes, the box is crushed." in card["text"]
-    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
 
 
 async def test_partial_refund_refuses_too_much_then_refunds_what_was_typed(shop: Shop) -> None:
@@ -452,7 +453,7 @@ async def test_return_approved_shipped_back_and_confirmed_received(shop: Shop) -
 
     card = await open_card(shop.seller, claim)
     assert "Status: On its way back to the seller" in card["text"]
-    assert buttons(card) == ["📦 Confirm received", PARTIAL]
+    assert buttons(card) == ["📦 Confirm received", PARTIAL, HELP]
     received = await tap(shop.seller, "📦 Confirm received", card)
     assert f"Marked received. $8.00 refunded for {claim.number}" in received["text"]
     told = await buyer_is_told(shop)
@@ -476,7 +477,7 @@ async def test_replacement_approved_then_marked_replaced(shop: Shop) -> None:
     assert f"replacement request {claim.number} is approved" in told["text"]
 
     card = await open_card(shop.seller, claim, photos=1)
-    assert buttons(card) == ["🔁 Mark replaced"]
+    assert buttons(card) == ["🔁 Mark replaced", HELP]
     carriers = await tap(shop.seller, "🔁 Mark replaced", card)
     assert buttons(carriers) == ["FedEx", "UPS", "USPS", "DHL"]
     asked = await tap(shop.seller, "UPS", carriers)

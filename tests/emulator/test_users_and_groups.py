@@ -173,9 +173,8 @@ async def test_forum_topics_relay_and_staff_replies(
     assert forwarded["forward_origin"]["sender_user"]["id"] == 2001
 
     assert await raw_bot.ok("closeForumTopic", chat_id=STAFF_GROUP, message_thread_id=thread)
-    assert await raw_bot.refused(
-        "sendMessage", chat_id=STAFF_GROUP, message_thread_id=thread, text="x"
-    ) == ("Bad Request: TOPIC_CLOSED")
+    # A bot that may manage topics still posts in a closed topic; a plain member may not.
+    await raw_bot.ok("sendMessage", chat_id=STAFF_GROUP, message_thread_id=thread, text="x")
     with pytest.raises(ScriptError, match="closed"):
         await staff.send("late", chat=group, thread_id=thread)
     assert await raw_bot.refused(

@@ -1,0 +1,210 @@
+"""What staff do in the staff chat: list tickets, take and close them, write internal
+notes, fetch transcripts, decide appeals, and talk to the requester."""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+from bot.domain.enums import TicketStatus
+from bot.domain.errors import DomainError, InvalidTransition, NotFound
+from bot.domain.money import format_money
+from bot.services.desk import DeskError, Unreachable
+from bot.services.tickets import TicketClosed, TicketView
+from handlers.core import Context, Router, button_args, int_arg
+from handlers.staff.relay import rename, to_requester
+from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
+from handlers.types import EditKeyboard, SendDocument, SendText
+
+router = Router()
+
+
+async def ticket_here(ctx: Context) -> TicketView | None:
+    """The ticket this staff message belongs to: its topic, or (plain group) the
+    ticket message it replies to."""
+    inbound, tickets = ctx.inbound, ctx.services.tickets
+    if inbound.thread_id is not None:
+        found = await tickets.by_topic(inbound.chat_id, inbound.thread_id)
+        if found is not None:
+            return found
+    if inbound.reply_to_message_id is not None:
+        return await tickets.by_message(inbound.chat_id, inbound.reply_to_message_id)
+    return None
+
+
+async def _ticket_or_hint(ctx: Context) -> TicketView | None:
+    ticket = await ticket_here(ctx)
+    if ticket is None:
+        ctx.reply(ctx.t("staff.no_ticket_here"))
+    return ticket
+
+
+@router.command("help", "start")
+async def staff_help(ctx: Context) -> None:
+    ctx.reply(ctx.t("staff.help"))
+
+
+@router.command("tickets")
+async def list_tickets(ctx: Context) -> None:
+    tickets = await ctx.services.tickets.open_tickets()
+    ctx.reply(tickets_list(ctx.catalog, tickets, ctx.services.clock.now()))
+
+
+@router.command("note")
+async def note(ctx: Context) -> None:
+    ticket = await _ticket_or_hint(ctx)
+    if ticket is None:
+        return
+    text = ctx.inbound.args.strip()
+    if not text:
+        ctx.reply(ctx.t("staff.note_empty"))
+        return
+    await ctx.services.tickets.record_note(
+        ticket.id, staff_id=ctx.inbound.user_id, staff_name=ctx.inbound.user_name, text=text
+    )
+    ctx.reply(ctx.t("staff.note_saved"), reply_to=ctx.inbound.message_id)
+
+
+@router.command("transcript")
+async def transcript(ctx: Context) -> None:
+    ticket = await _ticket_or_hint(ctx)
+    if ticket is None:
+        return
+    view, lines = await ctx.services.tickets.transcript(ticket.id)
+    content = transcript_text(ctx.catalog, view, lines).encode()
+    ctx.add(
+        SendDocument(
+            ctx.chat_id,
+            f"ticket-{ticket.id}.txt",
+            content,
+            caption=ctx.t("staff.transcript_caption", id=ticket.id, count=len(lines)),
+            thread_id=ctx.inbound.thread_id,
+        )
+    )
+
+
+@router.command("close")
+async def close_command(ctx: Context) -> None:
+    ticket = await _ticket_or_hint(ctx)
+    if ticket is not None:
+        await close(ctx, ticket)
+
+
+@router.command("*")
+async def unknown(ctx: Context) -> None:
+    ctx.reply(ctx.t("staff.unknown_command", command=ctx.inbound.command or ""))
+
+
+@router.button("tk")
+async def ticket_button(ctx: Context) -> None:
+    args = button_args(ctx.inbound.button or "")
+    ticket_id = int_arg(ctx.inbound.button or "", 1)
+    if len(args) != 2 or args[0] not in ("a", "c") or ticket_id is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    try:
+        ticket = await ctx.services.tickets.get(ticket_id)
+    except NotFound:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    if args[0] == "a":
+        await assign(ctx, ticket)
+    else:
+        ctx.answer()
+        await close(ctx, ticket)
+
+
+async def assign(ctx: Context, ticket: TicketView) -> None:
+    name = ctx.inbound.user_name
+    try:
+        ticket = await ctx.services.tickets.assign(
+            ticket.id, staff_id=ctx.inbound.user_id, staff_name=name
+        )
+    except TicketClosed:
+        ctx.answer(ctx.catalog.plain("staff.already_closed"), alert=True)
+        return
+    ctx.answer(ctx.catalog.plain("staff.assigned_short"))
+    if ctx.inbound.message_id is not None:
+        keyboard = summary_keyboard(ctx.catalog, ticket)
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
+    ctx.reply(ctx.t("staff.assigned", name=name))
+
+
+async def close(ctx: Context, ticket: TicketView) -> None:
+    try:
+        ticket = await ctx.services.tickets.close(ticket.id, staff_name=ctx.inbound.user_name)
+    except TicketClosed:
+        ctx.answer(ctx.catalog.plain("staff.already_closed"), alert=True)
+        return
+    told = await _tell_requester_closed(ctx, ticket)
+    ctx.reply(ctx.t("staff.closed" if told else "staff.closed_untold", name=ctx.inbound.user_name))
+    if ticket.summary_message_id is not None and ticket.staff_chat_id is not None:
+        ctx.add(EditKeyboard(ticket.staff_chat_id, ticket.summary_message_id, None))
+    await rename(ctx, ticket)
+    if ctx.desk is not None and ticket.topic_id is not None and ticket.staff_chat_id is not None:
+        # The bot manages topics, so it may still post in the closed topic (our
+        # replies go out after this handler returns).
+        with contextlib.suppress(DeskError):
+            await ctx.desk.close_topic(ticket.staff_chat_id, ticket.topic_id)
+
+
+async def _tell_requester_closed(ctx: Context, ticket: TicketView) -> bool:
+    if ctx.desk is None:
+        return False
+    text = ctx.t("support.closed", id=ticket.id)
+    try:
+        await ctx.desk.send(SendText(ticket.requester_chat, text, rating_keyboard(ticket.id)))
+    except Unreachable:
+        await ctx.services.tickets.requester_unreachable(ticket.id)
+        return False
+    except DeskError:
+        return False
+    return True
+
+
+@router.button("av")
+async def appeal_verdict(ctx: Context) -> None:
+    args = button_args(ctx.inbound.button or "")
+    claim_id = int_arg(ctx.inbound.button or "", 1)
+    if len(args) != 2 or args[0] not in ("u", "r") or claim_id is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    refund = args[0] == "r"
+    try:
+        decision = await ctx.services.tickets.decide_appeal(
+            claim_id, staff_id=ctx.user.id, staff_name=ctx.inbound.user_name, refund=refund
+        )
+    except InvalidTransition:
+        ctx.answer(ctx.catalog.plain("staff.appeal_decided_already"), alert=True)
+        return
+    except DomainError:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer(ctx.catalog.plain("staff.appeal_done_short"))
+    if refund:
+        amount = format_money(decision.refunded or Decimal(0), decision.currency)
+        text = ctx.t(
+            "staff.appeal_refunded",
+            claim=decision.claim_number,
+            amount=amount,
+            name=ctx.inbound.user_name,
+        )
+    else:
+        text = ctx.t("staff.appeal_upheld", claim=decision.claim_number, name=ctx.inbound.user_name)
+    ctx.reply(text)
+    if ctx.inbound.message_id is not None:
+        here = next((t for t in decision.tickets if t.status == TicketStatus.OPEN), None)
+        keyboard = summary_keyboard(ctx.catalog, here) if here else None
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
+
+
+async def relay(ctx: Context) -> None:
+    ticket = await ticket_here(ctx)
+    if ticket is None:
+        return  # not about a ticket: staff talking among themselves
+    await to_requester(ctx, ticket)
+
+
+router.on_text = relay
+router.on_other = relay
+router.on_contact = relay

@@ -1,0 +1,220 @@
+"""Handing a conversation to staff and relaying it both ways, through the desk port.
+
+* `place` gives a ticket its place in the staff chat: a topic whose first post is the
+  summary (forum), or a summary message staff reply to (a plain group).
+* `to_staff` copies what the requester sent into that place; a deleted topic is
+  recreated for the same ticket and the message goes there, so nothing is lost.
+* `to_requester` relays a staff message, introduced by the staff member's name (or
+  the shop's); a requester who blocked the bot is marked unreachable and staff told.
+
+Every message relayed either way is recorded on the ticket (the transcript, and the
+map from a copy back to its ticket for replies in a plain group).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.enums import TicketStatus
+from bot.services.desk import DeskError, NoTopicRights, ThreadGone, Unreachable
+from bot.services.tickets import TicketView
+from handlers.core import Context
+from handlers.staff.views import summary_keyboard, summary_text, title_of
+from handlers.types import Inbound, PhotoRef, SendPhotos, SendText
+
+log = logging.getLogger(__name__)
+
+# Kinds whose copy can carry a caption (the staff member's name goes there).
+CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
+MAX_CAPTION = 1024
+MAX_TEXT = 4096
+
+
+def content_kind(inbound: Inbound) -> str | None:
+    """What a message carries, for relaying and the transcript; None = nothing to relay
+    (service messages such as "topic created")."""
+    if inbound.photo is not None:
+        return "photo"
+    if inbound.document is not None:
+        return "document"
+    if inbound.other is not None:
+        return inbound.other
+    if inbound.contact is not None:
+        return "contact"
+    if inbound.text is not None:
+        return "text"
+    return None
+
+
+async def place(ctx: Context, ticket: TicketView) -> TicketView:
+    """Make sure staff can see the ticket; returns it with its place (unchanged when
+    the staff chat cannot be reached: the next message tries again)."""
+    staff = ctx.services.staff
+    chat = staff.chat_id
+    if ctx.desk is None or chat is None:
+        return ticket
+    if ticket.staff_chat_id == chat and (ticket.topic_id or ticket.summary_message_id):
+        return ticket
+    summary = await ctx.services.tickets.summary(ticket.id)
+    topic_id: int | None = None
+    try:
+        if staff.mode == "forum":
+            try:
+                topic_id = await ctx.desk.create_topic(chat, title_of(ticket))
+            except NoTopicRights:
+                log.error("no right to create topics: relaying by replies in the group")
+                staff.topics_lost()
+        keyboard = summary_keyboard(ctx.catalog, ticket)
+        summary_id = await ctx.desk.send(
+            SendText(chat, summary_text(ctx.catalog, summary), keyboard, thread_id=topic_id)
+        )
+        if summary.claim is not None and summary.claim.photos:
+            photos = tuple(PhotoRef(path=path) for path in summary.claim.photos)
+            await ctx.desk.send(SendPhotos(chat, photos, thread_id=topic_id))
+    except DeskError as exc:
+        log.error("staff chat unreachable", extra={"ticket_id": ticket.id, "error": str(exc)})
+        if topic_id is None:
+            return ticket
+        summary_id = None
+    return await ctx.services.tickets.place(
+        ticket.id, staff_chat_id=chat, topic_id=topic_id, summary_message_id=summary_id
+    )
+
+
+async def to_staff(ctx: Context, ticket: TicketView) -> bool:
+    """Copy the requester's message into the ticket's place; False if it could not be
+    delivered (the requester is told to send it again)."""
+    inbound = ctx.inbound
+    kind = content_kind(inbound)
+    if ctx.desk is None or inbound.message_id is None or kind is None:
+        return False
+    copied: int | None = None
+    for _attempt in range(2):
+        ticket = await place(ctx, ticket)
+        if ticket.staff_chat_id is None or not (ticket.topic_id or ticket.summary_message_id):
+            break
+        try:
+            copied = await ctx.desk.copy(
+                to_chat=ticket.staff_chat_id,
+                from_chat=inbound.chat_id,
+                message_id=inbound.message_id,
+                thread_id=ticket.topic_id,
+                reply_to=None if ticket.topic_id else ticket.summary_message_id,
+            )
+            break
+        except ThreadGone:
+            log.warning(
+                "ticket topic was deleted; opening a new one", extra={"ticket_id": ticket.id}
+            )
+            ticket = await ctx.services.tickets.forget_place(ticket.id)
+        except DeskError as exc:
+            log.error("relay to staff failed", extra={"ticket_id": ticket.id, "error": str(exc)})
+            break
+    if copied is None:
+        ctx.reply(ctx.t("support.not_delivered"))
+        return False
+    assert ticket.staff_chat_id is not None
+    await ctx.services.tickets.record_requester(
+        ticket.id,
+        author_name=inbound.user_name,
+        kind=kind,
+        text=inbound.text,
+        copy=(ticket.staff_chat_id, copied),
+    )
+    return True
+
+
+async def to_requester(ctx: Context, ticket: TicketView) -> None:
+    """Relay a staff message in the ticket's place to the requester."""
+    inbound = ctx.inbound
+    kind = content_kind(inbound)
+    desk = ctx.desk
+    if desk is None or kind is None or inbound.message_id is None:
+        return
+    if ticket.status != TicketStatus.OPEN:
+        ctx.reply(ctx.t("staff.ticket_closed_hint"))
+        return
+    if kind == "contact":
+        ctx.reply(ctx.t("staff.cannot_relay"))
+        return
+    name = ticket.signature or inbound.user_name or ctx.catalog.plain("staff.someone")
+    to = ticket.requester_chat
+    try:
+        if kind == "text":
+            text = ctx.t("support.staff_says", name=name, text=inbound.text or "")
+            if len(text) <= MAX_TEXT:
+                copied = await desk.send(SendText(to, text))
+            else:  # too long to prefix: introduce it, then copy it as it is
+                await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+                copied = await desk.copy(
+                    to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
+                )
+        elif kind in CAPTIONED:
+            caption = ctx.t("support.staff_caption", name=name, text=inbound.text or "").strip()
+            if len(caption) <= MAX_CAPTION:
+                copied = await desk.copy(
+                    to_chat=to,
+                    from_chat=inbound.chat_id,
+                    message_id=inbound.message_id,
+                    caption=caption,
+                )
+            else:
+                await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+                copied = await desk.copy(
+                    to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
+                )
+        else:  # stickers, video notes, locations carry no caption
+            await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+            copied = await desk.copy(
+                to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
+            )
+    except Unreachable:
+        await ctx.services.tickets.requester_unreachable(ticket.id)
+        ctx.reply(ctx.t("staff.requester_blocked", name=ticket.requester_name))
+        return
+    except DeskError as exc:
+        log.error("relay to requester failed", extra={"ticket_id": ticket.id, "error": str(exc)})
+        ctx.reply(ctx.t("staff.not_delivered"))
+        return
+    replied = await ctx.services.tickets.record_staff(
+        ticket.id,
+        staff_id=inbound.user_id,
+        staff_name=inbound.user_name,
+        kind=kind,
+        text=inbound.text,
+        copy=(to, copied) if copied else None,
+    )
+    if replied.was_breached:
+        await rename(ctx, replied.ticket)
+
+
+async def rename(ctx: Context, ticket: TicketView) -> None:
+    """Bring the topic's title in line with the ticket (resolved, overdue marks)."""
+    if ctx.desk is None or ticket.staff_chat_id is None or ticket.topic_id is None:
+        return
+    try:
+        await ctx.desk.rename_topic(ticket.staff_chat_id, ticket.topic_id, title_of(ticket))
+    except DeskError as exc:
+        log.warning("topic not renamed", extra={"ticket_id": ticket.id, "error": str(exc)})
+
+
+async def tell_staff(ctx: Context, ticket: TicketView, text: str) -> None:
+    """A line from the bot in the ticket's place (best effort: the ticket records
+    what matters; a topic that is gone is recreated by the next relayed message)."""
+    if ctx.desk is None or ticket.staff_chat_id is None:
+        return
+    if not (ticket.topic_id or ticket.summary_message_id):
+        return
+    try:
+        await ctx.desk.send(
+            SendText(
+                ticket.staff_chat_id,
+                text,
+                thread_id=ticket.topic_id,
+                reply_to=None if ticket.topic_id else ticket.summary_message_id,
+            )
+        )
+    except DeskError as exc:
+        log.warning(
+            "staff chat line not delivered", extra={"ticket_id": ticket.id, "error": str(exc)}
+        )
