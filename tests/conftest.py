@@ -94,9 +94,7 @@ def migrated_template(
 
 
 @pytest.fixture
-def database_url(
-    migrated_template: Path | None, pg_scratch_url: str | None, tmp_path: Path
-) -> str:
+def database_url(migrated_template: Path | None, pg_scratch_url: str | None, tmp_path: Path) -> str:
     if pg_scratch_url is not None:
         return pg_scratch_url
     target = tmp_path / "test.db"

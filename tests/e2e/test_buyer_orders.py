@@ -47,7 +47,12 @@ async def test_start_greets_and_offers_buttons(bot: BotProcess, emulator: Telegr
     await alex.send("/start")
     greeting = await alex.wait_message()
     assert "Hi Alex" in greeting["text"] and "order number" in greeting["text"]
-    assert buttons(greeting) == ["📦 My orders", "➕ Add an order", "❓ Help", "🙋 Talk to a person"]
+    assert buttons(greeting) == [
+        "📦 My orders",
+        "➕ Add an order",
+        "❓ Help",
+        "🙋 Talk to a person",
+    ]
     commands = emulator.commands(scope={"type": "all_private_chats"})
     assert {c["command"] for c in commands} >= {"start", "orders", "help", "cancel"}
 

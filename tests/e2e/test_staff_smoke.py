@@ -27,7 +27,10 @@ async def test_hand_over_relay_close_and_rate(
 ) -> None:
     agent = emulator.user(AGENT, "Anna")
     desk = emulator.supergroup(
-        STAFF_CHAT, "Support", forum=True, members={AGENT: "administrator"},
+        STAFF_CHAT,
+        "Support",
+        forum=True,
+        members={AGENT: "administrator"},
         bot_can_manage_topics=True,
     )
     await make_order(uow_factory, clock)
