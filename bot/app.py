@@ -98,7 +98,7 @@ class App:
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
-            tickets=TicketService(self.uow, self.clock),
+            tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
         )
 

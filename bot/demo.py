@@ -1,31 +1,43 @@
 """`python run_bot.py demo`: the real bot, offline, in your terminal.
 
 It loads the demo shops and orders into the configured database (the default SQLite
-file), starts the local Bot API emulator, runs the real aiogram bot against it over
-HTTP, and lets you chat with it as a buyer: what you type is sent as a Telegram
-message, the bot's replies are printed with their buttons numbered.
+file), starts the local Bot API emulator with a staff forum group, runs the real aiogram
+bot against it over HTTP, and lets you chat with it as a buyer, a seller or a member of
+the support staff: what you type is sent as a Telegram message, the bot's replies are
+printed with their buttons numbered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
 
 from bot.app import App, BotRunner
-from bot.emulator import ScriptedUser, TelegramEmulator, sample_jpeg
+from bot.channels.telegram import CHANNEL
+from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator, sample_jpeg
 from bot.services.demo import has_orders, load_demo_data
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
+from storage.models import ProcessedUpdate, Ticket
 
 DEMO_TOKEN = "1000000001:offline-demo-token-not-valid-on-telegram"
 SELLER_ID = 3001
+STAFF_ID = 4001
+DEMO_STAFF_CHAT = -1001000004001  # the emulated staff group
 DEMO_BOT = "demo_shop_support_bot"
 FIRST_REPLY_WAIT = 5.0  # seconds to wait for the bot's first message after an action
 MORE_REPLY_WAIT = 0.7  # then keep collecting while messages keep coming
+
+Message = dict[str, Any]
+Write = Callable[[str], None]
+ReadLine = Callable[[str], Awaitable[str | None]]  # prompt → line, None at the end
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Persona:
     first_name: str
     phone: str | None
     role: str
+    staff: bool = False  # a member of the staff group: talks there, not in private
 
 
 def personas() -> dict[str, Persona]:
@@ -43,18 +56,24 @@ def personas() -> dict[str, Persona]:
     people = [
         Persona("alex", 1001, "Alex", "+" + DEMO_TRY_ME[0]["phone"], "buyer"),
         Persona("jordan", 1002, "Jordan", "+" + DEMO_TRY_ME[1]["phone"], "buyer"),
-        Persona("guest", 1003, "Guest", "+15555550199", "buyer (no orders)"),
+        Persona("guest", 1003, "Guest", "+15555550199", "buyer with no orders"),
         Persona("sam", SELLER_ID, "Sam", None, f"seller of {DEMO_SHOPS[0].name}"),
+        Persona("riley", STAFF_ID, "Riley", None, "support staff", staff=True),
     ]
     return {p.key: p for p in people}
 
 
 HELP = """Type a message and press Enter to send it to the bot (/start, /orders, /return,
-/returns, /help; as the seller: /claims, /refund, /stats).
-  :N          press button number N of the bot's last message
+/returns, /human, /help; as the seller: /claims, /refund, /stats).
+  :N          press button number N of the last message with buttons
   :contact    press "Share my contact" (sends your own phone number)
   :photo      send a sample photo
   :as NAME    talk as someone else ({names})
+As Riley (support staff) you are in the staff group, where every ticket is a topic: what
+you type goes into the current topic (the last one a message came from) and reaches the
+buyer; /note TEXT stays internal, /close closes the ticket.
+  :topics     list the tickets' topics      :topic N   write in ticket #N's topic
+  :topic 0    the group's General thread (send /tickets there)
   :help       this help      :quit  leave the demo"""
 
 
@@ -64,22 +83,211 @@ def html_to_console(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
+def message_body(message: Message) -> str:
+    body = message.get("text") or message.get("caption") or ""
+    if "photo" in message:
+        body = "[photo] " + body
+    if "document" in message:
+        body = f"[file {message['document'].get('file_name', '')}] " + body
+    return html_to_console(body)
+
+
+def _looks(message: Message) -> tuple[str, str]:
+    """What a message shows: its text and its buttons (an edit changes either)."""
+    return message_body(message), json.dumps(message.get("reply_markup"), sort_keys=True)
+
+
+class ChatView:
+    """What one persona sees of one chat: the bot's messages, printed once each (and
+    again when the bot edits them), and the buttons of the last one that had any,
+    numbered for `:N`."""
+
+    def __init__(self, user: ScriptedUser, write: Write) -> None:
+        self.user = user
+        self.write = write
+        self.buttons: list[tuple[int, str]] = []  # (message id, button text) by number
+        self._shown: dict[int, tuple[str, str]] = {}  # message id → how it looked
+
+    # -- the chat (subclasses) ---------------------------------------------------------
+
+    def bot_messages(self) -> list[Message]:
+        raise NotImplementedError
+
+    def prompt(self) -> str:
+        return f"{self.user.username}> "
+
+    async def send(self, text: str) -> None:
+        raise NotImplementedError
+
+    async def send_photo(self) -> None:
+        raise NotImplementedError
+
+    async def share_contact(self) -> None:
+        raise ValueError("share your contact in a private chat with the bot")
+
+    async def press(self, message_id: int, label: str) -> None:
+        raise NotImplementedError
+
+    def label(self, message: Message) -> str:
+        return "bot"
+
+    # -- news --------------------------------------------------------------------------
+
+    def news(self) -> list[Message]:
+        """Bot messages not printed yet, or changed since."""
+        return [m for m in self.bot_messages() if self._shown.get(m["message_id"]) != _looks(m)]
+
+    def unseen(self) -> int:
+        """How many bot messages were never printed (edits not counted)."""
+        return sum(1 for m in self.bot_messages() if m["message_id"] not in self._shown)
+
+    def show_news(self) -> None:
+        for message in self.news():
+            self.show(message, edited=message["message_id"] in self._shown)
+
+    def skip_news(self) -> None:
+        for message in self.bot_messages():
+            self._shown[message["message_id"]] = _looks(message)
+
+    def show(self, message: Message, *, edited: bool = False) -> None:
+        mid = message["message_id"]
+        body, _ = looks = _looks(message)
+        prefix = self.label(message) + (" (edited)" if edited else "")
+        markup = message.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard")
+        if edited and body == self._shown[mid][0]:  # only the buttons changed
+            first_line = body.split("\n", 1)[0][:60]
+            changed = "changed" if rows else "removed"
+            self.write(f"{prefix}: buttons {changed} on “{first_line}”")
+        else:
+            self.write(f"{prefix}: " + body.replace("\n", "\n     "))
+        self._shown[mid] = looks
+        if edited and not rows:  # the edit took the buttons away
+            self.buttons = [b for b in self.buttons if b[0] != mid]
+        if rows:
+            self.buttons = []
+            for row in rows:
+                labels = []
+                for button in row:
+                    self.buttons.append((mid, button["text"]))
+                    labels.append(f"[:{len(self.buttons)}] {button['text']}")
+                self.write("     " + "   ".join(labels))
+        if markup.get("keyboard"):
+            labels = [b["text"] for row in markup["keyboard"] for b in row]
+            self.write("     keyboard: " + " | ".join(labels) + "   (type :contact)")
+
+
+class PrivateChat(ChatView):
+    """A buyer's or seller's private chat with the bot."""
+
+    def bot_messages(self) -> list[Message]:
+        return self.user.messages
+
+    async def send(self, text: str) -> None:
+        await self.user.send(text)
+
+    async def send_photo(self) -> None:
+        await self.user.send_photo(sample_jpeg())
+
+    async def share_contact(self) -> None:
+        await self.user.share_contact()
+
+    async def press(self, message_id: int, label: str) -> None:
+        await self.user.press(label, message=message_id)
+
+
+class StaffGroup(ChatView):
+    """A staff member's view of the staff forum: every topic's messages, labelled with
+    the topic's name; what they type goes into the current topic (the last ticket topic
+    a message came from, or the one chosen with `:topic N`; None is General)."""
+
+    def __init__(self, user: ScriptedUser, group: Supergroup, write: Write) -> None:
+        super().__init__(user, write)
+        self.group = group
+        self.topic: int | None = None
+
+    def bot_messages(self) -> list[Message]:
+        return self.group.messages(from_bot=True)
+
+    def where(self, thread_id: int | None) -> str:
+        if thread_id is None:
+            return "General"
+        topic = self.group.topics.get(thread_id)
+        return topic.name if topic is not None else f"deleted topic {thread_id}"
+
+    def prompt(self) -> str:
+        return f"{self.user.username} [{self.where(self.topic)}]> "
+
+    def label(self, message: Message) -> str:
+        return f"[{self.where(_thread(message))}] bot"
+
+    def show(self, message: Message, *, edited: bool = False) -> None:
+        super().show(message, edited=edited)
+        if not edited and _thread(message) is not None:
+            self.topic = _thread(message)
+
+    async def send(self, text: str) -> None:
+        await self.user.send(text, chat=self.group, thread_id=self.topic)
+
+    async def send_photo(self) -> None:
+        await self.user.send_photo(sample_jpeg(), chat=self.group, thread_id=self.topic)
+
+    async def press(self, message_id: int, label: str) -> None:
+        await self.user.press(label, message=message_id, chat=self.group)
+
+    def ticket_topics(self) -> dict[int, int]:
+        """Live topics by ticket number (their titles read `#12 · Alex · 5781…`)."""
+        found = {}
+        for thread_id, topic in self.group.topics.items():
+            number = re.search(r"#(\d+) ·", topic.name)
+            if number:
+                found[int(number[1])] = thread_id
+        return dict(sorted(found.items()))
+
+    def list_topics(self) -> None:
+        for number, thread_id in [(0, None), *self.ticket_topics().items()]:
+            current = "   (current)" if thread_id == self.topic else ""
+            self.write(f"  :topic {number:<4} {self.where(thread_id)}{current}")
+
+    def choose(self, number: int) -> None:
+        topics = self.ticket_topics()
+        if number != 0 and number not in topics:
+            raise ValueError(f"no topic for ticket #{number}; :topics lists them")
+        self.topic = topics.get(number)
+        self.write(f"  (writing in {self.where(self.topic)})")
+
+
+def _thread(message: Message) -> int | None:
+    """The forum topic a message is in; None for the General thread."""
+    return message.get("message_thread_id") if message.get("is_topic_message") else None
+
+
+# What to wait for after a console line: nothing, the bot's reply to a message, the
+# answer to a button press, or (after switching persona) only what is still coming.
+Wait = Literal["none", "reply", "answer", "pending"]
+
+
 class Console:
-    """The chat as a terminal session; `write` and the input source are injectable so
+    """The chats as a terminal session; `write` and the input source are injectable so
     tests can drive it."""
 
-    def __init__(self, emulator: TelegramEmulator, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, emulator: TelegramEmulator, staff_group: Supergroup, write: Write = print
+    ) -> None:
         self.emulator = emulator
         self.write = write
         self.people = personas()
+        self.views: dict[str, ChatView] = {}
+        for p in self.people.values():
+            user = emulator.user(p.user_id, p.first_name, phone=p.phone, username=p.key)
+            view = StaffGroup(user, staff_group, write) if p.staff else PrivateChat(user, write)
+            view.skip_news()  # what happened before the console opened is not news
+            self.views[p.key] = view
         self.persona = self.people["alex"]
-        self.buttons: list[tuple[int, str]] = []  # (message id, button text) by number
-        self._edits: dict[int, Any] = {}
 
     @property
-    def user(self) -> ScriptedUser:
-        p = self.persona
-        return self.emulator.user(p.user_id, p.first_name, phone=p.phone, username=p.key)
+    def view(self) -> ChatView:
+        return self.views[self.persona.key]
 
     def intro(self) -> None:
         self.write("Offline demo: the real bot, a local Telegram emulator, the demo shop's orders.")
@@ -90,12 +298,14 @@ class Console:
                 f"{order['email']}  +{order['phone']}"
             )
         self.write(HELP.format(names=", ".join(self.people)))
+        who = ", ".join(f"{p.key} ({p.role})" for p in self.people.values())
+        self.write(f"People: {who}.")
         self.write(f"You are {self.persona.first_name} ({self.persona.role}). Say /start.\n")
 
-    async def run(self, read_line: Callable[[], Awaitable[str | None]]) -> None:
+    async def run(self, read_line: ReadLine) -> None:
         self.intro()
         while True:
-            line = await read_line()
+            line = await read_line(self.view.prompt())
             if line is None:
                 return
             line = line.strip()
@@ -106,93 +316,103 @@ class Console:
             await self.act(line)
 
     async def act(self, line: str) -> None:
+        before = self._unseen_elsewhere()
         try:
-            pressed = await self._do(line)
+            wait = await self._do(line)
         except Exception as exc:  # a typo in the console must not end the demo
             self.write(f"  ! {exc}")
             return
-        await self.show_replies(answer_expected=pressed)
+        if wait != "none":
+            await self.show_replies(wait)
+            self._tell_news_elsewhere(before)
 
-    async def _do(self, line: str) -> bool:
-        """Perform one console line; True when a button was pressed."""
-        user = self.user
+    async def _do(self, line: str) -> Wait:
+        """Perform one console line; what to wait for then."""
+        view = self.view
         if line == ":help":
             self.write(HELP.format(names=", ".join(self.people)))
         elif line.startswith(":as"):
             name = line[3:].strip().lower()
             if name not in self.people:
                 raise ValueError(f"who? choose one of: {', '.join(self.people)}")
-            self.persona, self.buttons = self.people[name], []
+            self.persona = self.people[name]
             self.write(f"  (you are now {self.persona.first_name}, {self.persona.role})")
+            return "pending"
+        elif line.startswith(":topic"):
+            if not isinstance(view, StaffGroup):
+                raise ValueError("topics are in the staff group: :as riley")
+            if line == ":topics":
+                view.list_topics()
+            elif line[6:].strip().isdigit():
+                view.choose(int(line[6:]))
+            else:
+                raise ValueError("which ticket? e.g. :topic 1 (:topics lists them)")
         elif line == ":contact":
-            await user.share_contact()
+            await view.share_contact()
+            return "reply"
         elif line == ":photo":
-            await user.send_photo(sample_jpeg())
+            await view.send_photo()
+            return "reply"
         elif line[0] == ":" and line[1:].isdigit():
             number = int(line[1:])
-            if not 1 <= number <= len(self.buttons):
+            if not 1 <= number <= len(view.buttons):
                 raise ValueError(f"there is no button {number}")
-            message_id, text = self.buttons[number - 1]
-            await user.press(text, message=message_id)
-            return True
+            message_id, text = view.buttons[number - 1]
+            await view.press(message_id, text)
+            return "answer"
         else:
-            await user.send(line)
-        return False
+            await view.send(line)
+            if isinstance(view, StaffGroup) and view.topic is None and line[0] != "/":
+                self.write("  (said in General, where the bot only takes commands: :topic N)")
+                return "none"
+            return "reply"
+        return "none"
 
-    async def show_replies(self, *, answer_expected: bool = False) -> None:
-        user = self.user
-        if answer_expected:
+    async def show_replies(self, wait: Wait) -> None:
+        """Print what the bot sends the current persona, until it has been quiet for a
+        moment; messages for the others are counted, not shown (see _tell_news_elsewhere)."""
+        view = self.view
+        if wait == "answer":
             try:
-                toast = await user.wait_callback_answer(timeout=FIRST_REPLY_WAIT)
+                toast = await view.user.wait_callback_answer(timeout=FIRST_REPLY_WAIT)
             except TimeoutError:
                 toast = None
             if toast:
                 self.write(f"  [{toast}]")
-        timeout = MORE_REPLY_WAIT if answer_expected else FIRST_REPLY_WAIT
-        while True:
-            try:
-                message = await user.wait_message(timeout=timeout)
-            except TimeoutError:
-                break
-            self._print_message(message)
+        view.show_news()
+        timeout = FIRST_REPLY_WAIT if wait == "reply" else MORE_REPLY_WAIT
+        while await self._bot_speaks(view, timeout):
+            view.show_news()
             timeout = MORE_REPLY_WAIT
-        self._print_edits()
 
-    def _print_message(self, message: dict[str, Any], edited: bool = False) -> None:
-        body = message.get("text") or message.get("caption") or ""
-        if "photo" in message:
-            body = "[photo] " + body
-        if "document" in message:
-            body = f"[file {message['document'].get('file_name', '')}] " + body
-        prefix = "bot (edited)" if edited else "bot"
-        self.write(f"{prefix}: " + html_to_console(body).replace("\n", "\n     "))
-        self._edits[message["message_id"]] = message.get("edit_date")
-        markup = message.get("reply_markup") or {}
-        rows = markup.get("inline_keyboard")
-        if edited and not rows:  # the edit took the buttons away
-            self.buttons = [b for b in self.buttons if b[0] != message["message_id"]]
-        if rows:
-            self.buttons = []
-            for row in rows:
-                labels = []
-                for button in row:
-                    self.buttons.append((message["message_id"], button["text"]))
-                    labels.append(f"[:{len(self.buttons)}] {button['text']}")
-                self.write("     " + "   ".join(labels))
-        if markup.get("keyboard"):
-            labels = [b["text"] for row in markup["keyboard"] for b in row]
-            self.write("     keyboard: " + " | ".join(labels) + "   (type :contact)")
+    async def _bot_speaks(self, view: ChatView, quiet: float) -> bool:
+        """Wait until the bot sends (or edits) something for this view or sends anything
+        to another persona; False if it stays quiet for `quiet` seconds."""
+        elsewhere = self._unseen_elsewhere()
 
-    def _print_edits(self) -> None:
-        for message in self.user.messages:
-            mid = message["message_id"]
-            if mid in self._edits and message.get("edit_date") != self._edits[mid]:
-                self._print_message(message, edited=True)
+        def spoke() -> bool:
+            return bool(view.news()) or self._unseen_elsewhere() != elsewhere
+
+        try:
+            await self.emulator.wait_until(spoke, timeout=quiet)
+        except TimeoutError:
+            return False
+        return True
+
+    def _unseen_elsewhere(self) -> dict[str, int]:
+        return {k: v.unseen() for k, v in self.views.items() if k != self.persona.key}
+
+    def _tell_news_elsewhere(self, before: dict[str, int]) -> None:
+        for key, count in self._unseen_elsewhere().items():
+            if count > before.get(key, 0):
+                name = self.people[key].first_name
+                plural = "s" if count > 1 else ""
+                self.write(f"  ({name} has {count} new message{plural}: :as {key})")
 
 
-async def _stdin_line() -> str | None:
+async def _stdin_line(prompt: str) -> str | None:
     try:
-        return await asyncio.to_thread(input, "you> ")
+        return await asyncio.to_thread(input, prompt)
     except EOFError:
         return None
 
@@ -206,24 +426,57 @@ async def register_demo_seller(app: App) -> None:
         await services.sellers.accept(seller.id, await services.sellers.invite(DEMO_SHOPS[0].code))
 
 
-async def run_demo(app: App, read_line: Callable[[], Awaitable[str | None]] | None = None) -> int:
+async def start_afresh(app: App) -> int:
+    """Each run starts a new emulator: a new Telegram, which numbers the staff group's
+    topics from 1 again.  Tickets that lived in the demo's previous group forget their
+    topic (else they would relay into whichever new topic got the old number) and open
+    a new one with their next message, as after a deleted topic.  Returns the first
+    update id the new emulator should use: past every update already handled, which
+    the bot would otherwise skip as duplicates."""
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(Ticket)
+            .where(Ticket.staff_chat_id == DEMO_STAFF_CHAT)
+            .values(staff_chat_id=None, topic_id=None, summary_message_id=None)
+        )
+        last = await uow.session.scalar(
+            select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.channel == CHANNEL)
+        )
+        await uow.commit()
+    return (last or 0) + 1
+
+
+async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = print) -> int:
     if not await has_orders(app.uow):
         summary = await load_demo_data(app.uow, app.clock)
-        print(summary)
+        write(str(summary))
     await register_demo_seller(app)
-    async with TelegramEmulator(token=DEMO_TOKEN, bot_username=DEMO_BOT) as emulator:
+    # The staff group lives in the emulator, so it is always the demo's own (a real
+    # STAFF_CHAT_ID names a group on Telegram, which the demo never reaches).
+    staff_chat = DEMO_STAFF_CHAT
+    app = replace(app, settings=app.settings.model_copy(update={"staff_chat_id": staff_chat}))
+    first_update = await start_afresh(app)
+    async with TelegramEmulator(
+        token=DEMO_TOKEN, bot_username=DEMO_BOT, first_update_id=first_update
+    ) as emulator:
+        staff_group = emulator.supergroup(
+            staff_chat,
+            "Support staff",
+            forum=True,
+            members={STAFF_ID: "member"},
+            bot_can_manage_topics=True,
+        )
         runner = await BotRunner.create(
             app, token=DEMO_TOKEN, api_url=emulator.base_url, framework="aiogram"
         )
         await runner.start()
         try:
-            console = Console(emulator)
             # The seller persona has written to the bot before (as a real seller does when
             # opening the invite), so notifications can reach them.
-            sam = console.people["sam"]
-            seller = emulator.user(sam.user_id, sam.first_name, username=sam.key)
+            seller = emulator.user(SELLER_ID, "Sam", username="sam")
             await seller.send("/start")
             await seller.wait_message()
+            console = Console(emulator, staff_group, write)
             await console.run(read_line or _stdin_line)
         finally:
             await runner.stop()

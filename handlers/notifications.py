@@ -223,6 +223,22 @@ def claim_withdrawn(catalog: Catalog, n: Notification) -> list[Outbound]:
     return [SendText(n.chat_id, text)]
 
 
+@renderer("claim_appeal_decided")
+def claim_appeal_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
+    """To sellers: support decided the buyer's appeal of their rejection."""
+    p = n.params
+    status = p["status"]
+    if status == "REFUNDED":
+        amount = format_money(Decimal(p["refunded"] or 0), p["currency"])
+        text = catalog.t("seller_notify.appeal_refunded", claim=p["claim_number"], amount=amount)
+    elif status == "APPROVED":
+        text = catalog.t("seller_notify.appeal_replacement", claim=p["claim_number"])
+    else:
+        text = catalog.t("seller_notify.appeal_upheld", claim=p["claim_number"])
+    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
+    return [SendText(n.chat_id, text, keyboard)]
+
+
 @renderer("seller_removed")
 def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
     actions: list[Outbound] = []

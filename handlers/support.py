@@ -9,6 +9,7 @@ working as usual.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError, NotFound
@@ -16,9 +17,10 @@ from bot.services.desk import DeskError
 from bot.services.tickets import Opened, TicketView
 from handlers.buyer.views import format_date
 from handlers.core import Context, Handler, Router, int_arg
-from handlers.staff.relay import content_kind, place, rename, tell_staff, to_staff
+from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
 from handlers.types import Button, EditText, Keyboard
 
+log = logging.getLogger(__name__)
 router = Router()
 
 COMMENT = "ticket_comment"
@@ -95,7 +97,24 @@ async def appeal(ctx: Context) -> None:
         return
     ctx.answer()
     ticket = await place(ctx, opened.ticket)
+    if not opened.created:
+        await _appeal_joined(ctx, ticket)
     ctx.reply(ctx.t("support.appeal_sent", claim=ticket.claim_number or "", id=ticket.id))
+
+
+async def _appeal_joined(ctx: Context, ticket: TicketView) -> None:
+    """The appeal joined a conversation staff already have: its summary was posted
+    before the claim was appealed, without the claim or the verdict buttons, so staff
+    would never see what to decide.  Post the summary again where the ticket lives."""
+    if ctx.desk is None or ticket.staff_chat_id is None:
+        return
+    if not (ticket.topic_id or ticket.summary_message_id):
+        return
+    reply_to = None if ticket.topic_id else ticket.summary_message_id
+    try:
+        await post_summary(ctx, ticket, ticket.staff_chat_id, ticket.topic_id, reply_to)
+    except DeskError as exc:
+        log.warning("appeal not shown to staff", extra={"ticket_id": ticket.id, "error": str(exc)})
 
 
 @router.button("sh")

@@ -44,6 +44,7 @@ class TelegramEmulator:
         strict_docs: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        first_update_id: int = 1,
     ) -> None:
         if ":" not in token or not token.split(":", 1)[0].isdigit():
             raise ValueError("a bot token looks like '<bot id>:<secret>', e.g. '123:TEST'")
@@ -54,6 +55,7 @@ class TelegramEmulator:
             bot_name or bot_username.replace("_", " ").title(),
             clock=clock,
             strict_docs=strict_docs,
+            first_update_id=first_update_id,
         )
         self.faults = FaultPlan()
         self.api = BotApi(self.state)

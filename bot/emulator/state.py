@@ -128,6 +128,7 @@ class EmulatorState:
         *,
         clock: Clock | None = None,
         strict_docs: bool = True,
+        first_update_id: int = 1,
     ) -> None:
         self.token = token
         self.clock: Clock = clock or SystemClock()
@@ -140,7 +141,7 @@ class EmulatorState:
         self.blocked_by: set[int] = set()
         self.files = FileStore(salt=token)
         self.notifier = Notifier()
-        self.updates = UpdateQueue(self.notifier)
+        self.updates = UpdateQueue(self.notifier, first_update_id)
         self.callbacks: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None

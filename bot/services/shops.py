@@ -51,7 +51,8 @@ def parse_setting(key: str, value: str) -> Any:
         except ValueError as exc:
             raise BadSetting(f"business_hours: {exc}") from None
     if key == "first_response_minutes":
-        if not value.isdigit() or not 1 <= int(value) <= 10_080:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (a crash, not a message).
+        if not value.isdecimal() or not 1 <= int(value) <= 10_080:
             raise BadSetting("first_response_minutes must be a whole number from 1 to 10080")
         return int(value)
     if key == "staff_signature":
@@ -69,7 +70,7 @@ def parse_setting(key: str, value: str) -> Any:
         if not number.is_finite() or number < 0 or number >= MAX_AMOUNT:
             raise BadSetting(f"{key} must be an amount of 0 or more")
         return str(number)
-    if not value.isdigit() or len(value) > 6:
+    if not value.isdecimal() or len(value) > 6:
         raise BadSetting(f"{key} must be a whole number of 0 or more")
     return int(value)
 
@@ -104,7 +105,7 @@ class ShopAdmin:
                     raise BadSetting(f"timezone: {exc}") from None
             elif key == "seller_chat_ids":
                 ids = [v.strip() for v in value.split(",") if v.strip()]
-                if not all(v.lstrip("-").isdigit() for v in ids):
+                if not all(v.lstrip("-").isdecimal() for v in ids):
                     raise BadSetting("seller_chat_ids is a comma-separated list of chat ids")
                 shop.seller_chat_ids = [int(v) for v in ids]
             else:

@@ -25,11 +25,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
-from bot.domain.enums import ActorKind, ClaimStatus, EscalationReason, TicketStatus
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, NotAllowed, NotFound
 from bot.domain.hours import BusinessHours
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
+from bot.services.returns import seller_chat_ids
+from storage.media import MediaStore
 from storage.models import (
     ChatLogEntry,
     ChatUser,
@@ -88,11 +90,16 @@ class DeskPolicy:
             # Validated when set; a bad stored value must not stop tickets from opening.
             log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
             hours = BusinessHours.always("UTC")
-        minutes = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
+        try:
+            minutes = max(1, int(settings.get("first_response_minutes", 0)))
+        except (TypeError, ValueError):
+            minutes = DEFAULT_FIRST_RESPONSE_MINUTES  # only a hand-edited database gets here
+        if "first_response_minutes" not in settings:
+            minutes = DEFAULT_FIRST_RESPONSE_MINUTES
         signature: Literal["staff", "shop"] = (
             "shop" if settings.get("staff_signature") == "shop" else "staff"
         )
-        return cls(hours, int(minutes), signature)
+        return cls(hours, minutes, signature)
 
 
 # -------------------------------------------------------------------------- views
@@ -113,6 +120,7 @@ class TicketView:
     claim_id: int | None
     claim_number: str | None
     claim_status: ClaimStatus | None
+    claim_type: ClaimType | None
     shop_name: str | None
     staff_chat_id: int | None
     topic_id: int | None
@@ -143,7 +151,7 @@ class ClaimFacts:
     amount: Decimal
     currency: str
     note: str | None
-    photos: tuple[str, ...]  # stored file paths
+    photos: tuple[str, ...]  # stored file paths (absolute, ready to send, given a MediaStore)
     order_number: str
 
 
@@ -189,9 +197,14 @@ class AppealDecision:
 
 
 class TicketService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, media: MediaStore | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        # Claim photos are stored relative to the media root; summaries give the files
+        # to send (absolute), as the seller's claim card does.  Without a store, as stored.
+        self._media = media
 
     # -- opening -----------------------------------------------------------------
 
@@ -210,6 +223,12 @@ class TicketService:
         async with self._uow() as uow:
             if order_id is not None and not await uow.orders.is_linked(requester_id, order_id):
                 order_id = None  # never let button data attach someone else's order
+            if claim_id is not None:
+                claim = await uow.claims.get(claim_id)
+                if claim is None or claim.buyer_id != requester_id:
+                    # Nor someone else's claim (and through it their order and shop):
+                    # appeals and seller help, which check, have their own entry points.
+                    claim_id = None
             opened = await self._open_in(uow, requester_id, reason, order_id, claim_id)
             await uow.commit()
         return await self._opened(opened)
@@ -269,7 +288,12 @@ class TicketService:
         if ticket is not None:
             # One conversation with staff at a time: a second reason joins the first.
             ticket.order_id = ticket.order_id or order_id
-            ticket.claim_id = ticket.claim_id or claim_id
+            if reason == EscalationReason.APPEAL:
+                # The appeal is what staff must decide now: the ticket's claim becomes
+                # the appealed one (its summary is posted again with the verdicts).
+                ticket.claim_id = claim_id
+            else:
+                ticket.claim_id = ticket.claim_id or claim_id
             uow.session.add(_event(ticket.id, "also:" + reason.value, None, now))
             return ticket.id, False, None
         if claim_id is not None and order_id is None:
@@ -431,7 +455,7 @@ class TicketService:
                 if order is not None:
                     shop = await uow.shops.get(order.shop_id)
                     listed.insert(0, (order.order_number, order.status, shop.name if shop else ""))
-            claim = await _claim_facts(uow, ticket.claim_id)
+            claim = await _claim_facts(uow, ticket.claim_id, self._media)
             recent = (
                 (
                     await uow.session.execute(
@@ -560,6 +584,9 @@ class TicketService:
             ticket.first_response_at = ticket.first_response_at or now
             ticket.sla_due_at = None  # answered: nothing more to remind about
             ticket.waiting_since = None
+            # The topic title shows ⏰ while sla_breached; once someone answered it must go
+            # (the handler renames the topic from this ticket when was_breached).
+            ticket.sla_breached = False
             uow.session.add(_message(ticket, "staff", staff_id, staff_name, kind, text, copy, now))
             await uow.commit()
         return StaffReplied(await self.get(ticket_id), first, was_breached)
@@ -618,7 +645,8 @@ class TicketService:
         self, claim_id: int, *, staff_id: int, staff_name: str, refund: bool
     ) -> AppealDecision:
         """Staff arbitration of an appealed rejection: uphold the seller (the claim
-        closes) or refund the buyer (through the refund ledger, staff as issuer)."""
+        closes) or grant it: a refund through the ledger with staff as issuer, or, for a
+        replacement request, approval (the seller then ships the replacement)."""
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await uow.claims.get(claim_id)
@@ -627,7 +655,17 @@ class TicketService:
             if claim.status != ClaimStatus.APPEALED:
                 raise InvalidTransition(f"claim is {claim.status}")
             refunded: Decimal | None = None
-            if refund:
+            if refund and claim.type == ClaimType.REPLACEMENT:
+                move(
+                    claim,
+                    ClaimStatus.APPROVED,
+                    actor=ActorKind.STAFF,
+                    actor_id=staff_id,
+                    note="support granted the replacement",
+                    now=now,
+                    allowed={ClaimStatus.APPEALED},
+                )
+            elif refund:
                 refunded = await refund_claim(
                     uow,
                     claim,
@@ -649,12 +687,16 @@ class TicketService:
                     allowed={ClaimStatus.APPEALED},
                 )
             await tell_buyer(uow, claim, now, refunded)
+            await _tell_sellers_verdict(uow, claim, refunded, now)
             ticket_ids = (
                 (await uow.session.execute(select(Ticket.id).where(Ticket.claim_id == claim.id)))
                 .scalars()
                 .all()
             )
-            verdict = "appeal_refunded" if refund else "appeal_upheld"
+            verdict = "appeal_upheld"
+            if refund:
+                replaced = claim.type == ClaimType.REPLACEMENT
+                verdict = "appeal_replacement" if replaced else "appeal_refunded"
             for ticket_id in ticket_ids:
                 uow.session.add(_event(ticket_id, verdict, staff_name, now))
             await uow.commit()
@@ -798,6 +840,7 @@ async def _view(uow: UnitOfWork, ticket: Ticket) -> TicketView:
         claim_id=ticket.claim_id,
         claim_number=claim.claim_number if claim else None,
         claim_status=ClaimStatus(claim.status) if claim else None,
+        claim_type=ClaimType(claim.type) if claim else None,
         shop_name=shop.name if shop else None,
         staff_chat_id=ticket.staff_chat_id,
         topic_id=ticket.topic_id,
@@ -813,7 +856,9 @@ async def _view(uow: UnitOfWork, ticket: Ticket) -> TicketView:
     )
 
 
-async def _claim_facts(uow: UnitOfWork, claim_id: int | None) -> ClaimFacts | None:
+async def _claim_facts(
+    uow: UnitOfWork, claim_id: int | None, media: MediaStore | None = None
+) -> ClaimFacts | None:
     if claim_id is None:
         return None
     claim = (
@@ -832,9 +877,32 @@ async def _claim_facts(uow: UnitOfWork, claim_id: int | None) -> ClaimFacts | No
         amount=claim.requested_amount,
         currency=claim.currency,
         note=claim.buyer_note,
-        photos=tuple(p.path for p in claim.photos),
+        photos=tuple(str(media.absolute(p.path)) if media else p.path for p in claim.photos),
         order_number=order.order_number if order else "",
     )
+
+
+async def _tell_sellers_verdict(
+    uow: UnitOfWork, claim: Claim, refunded: Decimal | None, now: datetime
+) -> None:
+    """The shop's sellers learn the outcome of an appeal on their claim (a granted
+    replacement is theirs to ship)."""
+    order = await uow.orders.get(claim.order_id)
+    assert order is not None
+    params = {
+        "claim_id": claim.id,
+        "claim_number": claim.claim_number,
+        "status": claim.status,
+        "refunded": str(refunded) if refunded is not None else None,
+        "currency": claim.currency,
+    }
+    for chat_id in await seller_chat_ids(uow, order):
+        await enqueue(
+            uow,
+            Notification(int(chat_id), "claim_appeal_decided", params),
+            now=now,
+            dedupe_key=f"claim:{claim.id}:verdict:{chat_id}",
+        )
 
 
 def _event(ticket_id: int, what: str, author: str | None, now: datetime) -> TicketMessage:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from decimal import Decimal
 
-from bot.domain.enums import TicketStatus
+from bot.domain.enums import ClaimStatus, TicketStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
 from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
@@ -181,7 +181,11 @@ async def appeal_verdict(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer(ctx.catalog.plain("staff.appeal_done_short"))
-    if refund:
+    if refund and decision.status == ClaimStatus.APPROVED:  # a replacement granted
+        text = ctx.t(
+            "staff.appeal_replaced", claim=decision.claim_number, name=ctx.inbound.user_name
+        )
+    elif refund:
         amount = format_money(decision.refunded or Decimal(0), decision.currency)
         text = ctx.t(
             "staff.appeal_refunded",

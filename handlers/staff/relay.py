@@ -55,7 +55,6 @@ async def place(ctx: Context, ticket: TicketView) -> TicketView:
         return ticket
     if ticket.staff_chat_id == chat and (ticket.topic_id or ticket.summary_message_id):
         return ticket
-    summary = await ctx.services.tickets.summary(ticket.id)
     topic_id: int | None = None
     try:
         if staff.mode == "forum":
@@ -64,13 +63,7 @@ async def place(ctx: Context, ticket: TicketView) -> TicketView:
             except NoTopicRights:
                 log.error("no right to create topics: relaying by replies in the group")
                 staff.topics_lost()
-        keyboard = summary_keyboard(ctx.catalog, ticket)
-        summary_id = await ctx.desk.send(
-            SendText(chat, summary_text(ctx.catalog, summary), keyboard, thread_id=topic_id)
-        )
-        if summary.claim is not None and summary.claim.photos:
-            photos = tuple(PhotoRef(path=path) for path in summary.claim.photos)
-            await ctx.desk.send(SendPhotos(chat, photos, thread_id=topic_id))
+        summary_id = await post_summary(ctx, ticket, chat, topic_id)
     except DeskError as exc:
         log.error("staff chat unreachable", extra={"ticket_id": ticket.id, "error": str(exc)})
         if topic_id is None:
@@ -79,6 +72,24 @@ async def place(ctx: Context, ticket: TicketView) -> TicketView:
     return await ctx.services.tickets.place(
         ticket.id, staff_chat_id=chat, topic_id=topic_id, summary_message_id=summary_id
     )
+
+
+async def post_summary(
+    ctx: Context, ticket: TicketView, chat: int, topic_id: int | None, reply_to: int | None = None
+) -> int | None:
+    """Post the ticket's summary (with its buttons, then the claim's photos); returns the
+    summary's message id.  Raises DeskError."""
+    assert ctx.desk is not None
+    summary = await ctx.services.tickets.summary(ticket.id)
+    keyboard = summary_keyboard(ctx.catalog, ticket)
+    text = summary_text(ctx.catalog, summary)
+    summary_id = await ctx.desk.send(
+        SendText(chat, text, keyboard, thread_id=topic_id, reply_to=reply_to)
+    )
+    if summary.claim is not None and summary.claim.photos:
+        photos = tuple(PhotoRef(path=path) for path in summary.claim.photos)
+        await ctx.desk.send(SendPhotos(chat, photos, thread_id=topic_id))
+    return summary_id
 
 
 async def to_staff(ctx: Context, ticket: TicketView) -> bool:

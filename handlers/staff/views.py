@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.enums import ClaimStatus, TicketStatus
+from bot.domain.enums import ClaimStatus, ClaimType, TicketStatus
 from bot.domain.money import format_money
 from bot.services.tickets import Line, Summary, TicketView, title_parts
 from handlers.buyer.views import format_date
@@ -37,10 +37,12 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     p = catalog.plain
     rows: list[list[Button]] = []
     if ticket.claim_status == ClaimStatus.APPEALED and ticket.claim_id is not None:
+        replacement = ticket.claim_type == ClaimType.REPLACEMENT
+        grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
         rows.append(
             [
                 Button(p("staff.appeal_uphold"), f"av:u:{ticket.claim_id}"),
-                Button(p("staff.appeal_refund"), f"av:r:{ticket.claim_id}"),
+                Button(p(grant), f"av:r:{ticket.claim_id}"),
             ]
         )
     if ticket.status != TicketStatus.OPEN:
@@ -78,6 +80,9 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
         who,
         t("staff.summary_reason", reason=catalog.plain(f"staff.reason.{ticket.reason.value}")),
     ]
+    if ticket.order_number is not None:
+        # Which order they asked about (an order card's button): the list below has them all.
+        lines.append(t("staff.summary_order_asked", order=ticket.order_number))
     if ticket.requester_unreachable:
         lines.append(t("staff.summary_unreachable"))
     if summary.answer_from is not None:
@@ -164,8 +169,12 @@ def transcript_text(catalog: Catalog, ticket: TicketView, lines: list[Line]) -> 
     """Plain text (a file, not HTML): everything said, notes marked as internal."""
     p = catalog.plain
     out = [
-        p("staff.transcript_head").format(
-            id=ticket.id, name=ticket.requester_name, order=ticket.order_number or "—"
+        # plain() fills the template itself: a bare plain(key) would fail on {id}.
+        p(
+            "staff.transcript_head",
+            id=ticket.id,
+            name=ticket.requester_name,
+            order=ticket.order_number or "—",
         ),
         "",
     ]

@@ -1,0 +1,118 @@
+"""The offline demo's console, typed at as a newcomer would: a buyer asks for a person,
+support staff answer in the ticket's topic and close it, the buyer rates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.demo import DEMO_STAFF_CHAT, run_demo
+from storage.models import Ticket
+from storage.uow import UnitOfWorkFactory
+
+CONFIGURED_STAFF_CHAT = -1005550000001
+
+
+class Typist:
+    """Scripted console input.  Keeps what the console printed after each typed line,
+    and the prompt each line was typed at."""
+
+    def __init__(self, *lines: str) -> None:
+        self._lines = list(lines)
+        self.typed: list[tuple[str, str]] = []  # (prompt, line)
+        self._printed: list[list[str]] = [[]]  # [before the first line, after line 1, ...]
+
+    async def read(self, prompt: str) -> str | None:
+        if not self._lines:
+            return None
+        line = self._lines.pop(0)
+        self.typed.append((prompt, line))
+        self._printed.append([])
+        return line
+
+    def write(self, text: str) -> None:
+        self._printed[-1].append(text)
+
+    def after(self, line: str, occurrence: int = 1) -> str:
+        """What the console printed in answer to the `occurrence`-th typing of `line`."""
+        hits = [i for i, (_prompt, typed) in enumerate(self.typed) if typed == line]
+        return "\n".join(self._printed[hits[occurrence - 1] + 1])
+
+    def prompt_of(self, line: str) -> str:
+        return next(prompt for prompt, typed in self.typed if typed == line)
+
+
+@pytest.mark.parametrize("staff_chat_id", [None, CONFIGURED_STAFF_CHAT])
+async def test_hand_over_from_the_console(
+    app: App,
+    uow_factory: UnitOfWorkFactory,
+    staff_chat_id: int | None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = replace(app, settings=app.settings.model_copy(update={"staff_chat_id": staff_chat_id}))
+    answer = "Hi Alex, Riley here. Your parcel is on its way."
+    typist = Typist(
+        "/human",
+        "hello",
+        ":as riley",
+        answer,
+        ":as alex",
+        ":as riley",
+        ":2",  # ✅ Close, under the ticket's summary
+        ":as alex",
+        ":5",  # five stars
+        ":quit",
+    )
+    assert await run_demo(app, typist.read, typist.write) == 0
+
+    assert "passed our conversation to a person (ticket #1)" in typist.after("/human")
+    relayed = typist.after("hello")
+    assert "bot:" not in relayed  # it went to staff, quietly
+    assert "(Riley has 2 new messages: :as riley)" in relayed
+
+    # Riley sees what arrived meanwhile, in the new ticket's topic: summary, then "hello".
+    riley_sees = typist.after(":as riley")
+    summary = riley_sees.index("[#1 · Alex] bot: 🎫 Ticket #1")
+    assert "Why: asked for a person" in riley_sees
+    assert "[:1] 🙋 Assign to me   [:2] ✅ Close" in riley_sees
+    assert riley_sees.index("[#1 · Alex] bot: hello") > summary
+    assert typist.prompt_of(answer) == "riley [#1 · Alex]> "  # answering in that topic
+    assert "(Alex has 1 new message: :as alex)" in typist.after(answer)
+
+    assert f"bot: Riley:\n     {answer}" in typist.after(":as alex")
+
+    closed = typist.after(":2")
+    assert "[✅ #1 · Alex] bot: ✅ Closed by Riley" in closed
+    assert "buttons removed on “🎫 Ticket #1”" in closed  # no more Assign / Close
+
+    asked = typist.after(":as alex", occurrence=2)
+    assert "Our team closed ticket #1. How did we do?" in asked
+    assert "[:5] ⭐⭐⭐⭐⭐" in asked
+    assert "Thank you for rating us ⭐⭐⭐⭐⭐!" in typist.after(":5")
+
+    async with uow_factory(readonly=True) as uow:
+        (ticket,) = (await uow.session.scalars(select(Ticket))).all()
+    assert ticket.rating == 5
+    assert ticket.staff_chat_id == DEMO_STAFF_CHAT  # the emulated group, whatever is set
+    assert "rejected" not in capsys.readouterr().err  # the bot made no call Telegram refuses
+
+
+async def test_a_second_run_on_the_same_database_starts_afresh(app: App) -> None:
+    """Each run is a new emulator, numbering updates and topics from 1 again: the bot
+    must still answer, and a ticket from the first run must not land in a topic the
+    second run made for someone else."""
+    first = Typist("/human", "hello", ":quit")
+    await run_demo(app, first.read, first.write)
+    assert "ticket #1" in first.after("/human")
+
+    second = Typist(":as jordan", "/human", ":as alex", "anyone there?", ":as riley", ":quit")
+    await run_demo(app, second.read, second.write)
+    assert "passed our conversation to a person (ticket #2)" in second.after("/human")
+    riley_sees = second.after(":as riley")
+    assert "[#2 · Jordan] bot: 🎫 Ticket #2" in riley_sees
+    assert "[#1 · Alex] bot: 🎫 Ticket #1" in riley_sees  # a new topic for the old ticket
+    assert "[#1 · Alex] bot: anyone there?" in riley_sees
+    assert "[#2 · Jordan] bot: anyone there?" not in riley_sees
