@@ -225,14 +225,16 @@ class ChatCore:
         self._on_staff_chat = on_staff_chat
         # One conversation is handled one update at a time (an album arrives as several
         # updates at once; they must not race over the same draft).
-        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+        self._locks: weakref.WeakValueDictionary[tuple[int, int, int | None], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
 
     async def handle(
         self, inbound: Inbound, fetch_file: FetchFile | None = None, desk: Desk | None = None
     ) -> list[Outbound]:
-        key = (inbound.chat_id, inbound.user_id)
+        # Per topic too: one staff member works many tickets at once, and a slow send
+        # to one buyer must not hold up their messages in every other topic.
+        key = (inbound.chat_id, inbound.user_id, inbound.thread_id)
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()

@@ -409,6 +409,13 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
+    __table_args__ = (
+        # Every staff message finds its ticket by topic (forum) or by the message it
+        # replies to (plain group): without these, a scan of every ticket ever opened.
+        Index("ix_tickets_topic", "staff_chat_id", "topic_id"),
+        Index("ix_tickets_summary", "staff_chat_id", "summary_message_id"),
+    )
+
 
 class TicketMessage(Base):
     """Everything said in a ticket, both ways plus internal notes: the transcript, and
