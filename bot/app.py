@@ -13,16 +13,19 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import WebhookConfig
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.services.answers import AnswerService
 from bot.services.cancellations import CancellationService
 from bot.services.container import Services
 from bot.services.deadlines import DeadlineJob
 from bot.services.desk import StaffDirectory
 from bot.services.gateways import GatewayRouter, HttpGateway, PaymentGateway, RecordOnlyGateway
+from bot.services.knowledge import KnowledgeBase, knowledge_root, load_or_index
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
 from bot.services.outbox import Deliver, OutboxWorker
@@ -87,13 +90,41 @@ class App:
                 await uow.commit()
         return bytes.fromhex(stored)
 
+    async def knowledge(self) -> KnowledgeBase:
+        """The policy index: the stored one if the files did not change, else rebuilt."""
+        root = knowledge_root(self.settings.knowledge_dir)
+        return await asyncio.to_thread(load_or_index, root, self.settings.knowledge_index)
+
+    def chat_model(self) -> BaseChatModel | None:
+        """LLM_MODEL through LangChain's init_chat_model; None (offline answers) when
+        unset, or when the model's package or credentials are missing (said in the log)."""
+        name = self.settings.llm_model
+        if not name:
+            return None
+        try:
+            from langchain.chat_models import init_chat_model
+
+            return init_chat_model(name, temperature=0)
+        except Exception as exc:
+            log.error(
+                "LLM_MODEL unusable; answering offline",
+                extra={"model": name, "error": type(exc).__name__, "detail": str(exc)[:200]},
+            )
+            return None
+
     async def services(self) -> Services:
         signer = LinkSigner(await self.link_secret())
         media = MediaStore(self.settings.media_dir)
+        orders = OrderService(self.uow, self.clock, signer)
+        returns = ReturnService(self.uow, self.clock, media)
+        answers = AnswerService(
+            self.uow, self.clock, await self.knowledge(), orders, returns, self.chat_model()
+        )
         return Services(
             clock=self.clock,
-            orders=OrderService(self.uow, self.clock, signer),
-            returns=ReturnService(self.uow, self.clock, media),
+            orders=orders,
+            returns=returns,
+            answers=answers,
             sellers=SellerService(self.uow, self.clock, signer),
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),

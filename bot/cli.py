@@ -71,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     setting.add_argument("key", help="e.g. seller_response_hours, auto_approve_refund_below")
     setting.add_argument("value", help="the new value")
 
+    kb = sub.add_parser("kb", help="the shop policies' search index")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
+    kb_sub.add_parser("reindex", help="rebuild the index from KNOWLEDGE_DIR's Markdown files")
+
+    ask = sub.add_parser("ask", help="ask the answer engine a question, as a buyer would")
+    ask.add_argument("question", help="the buyer's message")
+    ask.add_argument("--shop", default=None, help="shop code whose policies apply")
+    ask.add_argument("--buyer", type=int, default=None, help="Telegram user id of a buyer")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
@@ -234,7 +244,64 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _kb(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.knowledge import knowledge_root, reindex
+
+    root = knowledge_root(settings.knowledge_dir)
+    if not root.is_dir():
+        print(f"error: no knowledge folder at {root}", file=sys.stderr)
+        return 1
+    kb = await asyncio.to_thread(reindex, root, settings.knowledge_index)
+    print(f"indexed {len(kb.chunks)} sections of {len(kb.shops)} shop folder(s) from {root}")
+    print(f"index: {settings.knowledge_index}")
+    return 0
+
+
+async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.channels.telegram import CHANNEL
+
+    app = await App.create(settings)
+    try:
+        services = await app.services()
+        user_id = None
+        if args.buyer is not None:
+            async with app.uow(readonly=True) as uow:
+                user = await uow.chat_users.get_by_external(CHANNEL, args.buyer)
+            if user is None:
+                print(f"error: no chat user with Telegram id {args.buyer}", file=sys.stderr)
+                return 1
+            user_id = user.id
+        routed = services.answers.route(args.question)
+        answer = await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
+    finally:
+        await app.close()
+    result = {
+        "intent": routed.intent.value,
+        "order_number": routed.order_number,
+        "answer": answer.text,
+        "sources": [{"id": s.id, "title": s.title} for s in answer.sources],
+        "confidence": round(answer.confidence, 3),
+        "sureness": answer.sureness,
+        "engine": answer.engine,
+        "handoffs": [list(h) for h in answer.handoffs],
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"intent:     {result['intent']}")
+    print(f"engine:     {answer.engine} ({answer.sureness}, confidence {result['confidence']})")
+    for source in answer.sources:
+        print(f"source:     {source.title} [{source.id}]")
+    print()
+    print(answer.text or "(no answer: the bot would say it is not sure and offer a person)")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "kb": _kb,
+    "ask": _ask,
     "shop": _shop,
     "seller": _seller,
     "run": _run,

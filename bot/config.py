@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of shop policy Markdown files; unset = the bundled sample policies.",
     )
+    knowledge_index: Path = Field(
+        default=Path("data/knowledge-index.json"),
+        description="Where the policy search index is kept (rebuilt when the files change).",
+    )
 
     # Webhook (polling is used when webhook_url is unset)
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL for updates.")

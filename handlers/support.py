@@ -50,7 +50,7 @@ async def escalate(
 
 
 async def _placed_and_told(ctx: Context, opened: Opened) -> None:
-    ticket = await place(ctx, opened.ticket)
+    ticket = await place(ctx, opened.ticket, opening=True)
     if not opened.created:
         ctx.reply(ctx.t("support.already_open", id=ticket.id))
         await tell_staff(ctx, ticket, ctx.t("staff.asked_again", name=ticket.requester_name))

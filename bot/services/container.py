@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.answers import AnswerService
 from bot.services.cancellations import CancellationService
 from bot.services.desk import StaffDirectory
 from bot.services.orders import OrderService
@@ -20,6 +21,7 @@ class Services:
     clock: Clock
     orders: OrderService
     returns: ReturnService
+    answers: AnswerService
     sellers: SellerService
     seller_claims: SellerClaimService
     cancellations: CancellationService

@@ -81,8 +81,10 @@ async def on_text(ctx: Context) -> None:
     if looks_like_order_number(text):
         await linking.received_number(ctx, text)
         return
-    linked = (await ctx.services.orders.orders(ctx.user.id)).total
-    ctx.reply(ctx.t("fallback.with_orders" if linked else "fallback.no_orders"), main_menu(ctx))
+    # Imported here: the answers module starts flows of this package.
+    from handlers.buyer.answers import free_text
+
+    await free_text(ctx, text)
 
 
 async def on_other(ctx: Context) -> None:

@@ -13,6 +13,7 @@ map from a copy back to its ticket for replies in a plain group).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from bot.domain.enums import TicketStatus
@@ -46,9 +47,10 @@ def content_kind(inbound: Inbound) -> str | None:
     return None
 
 
-async def place(ctx: Context, ticket: TicketView) -> TicketView:
+async def place(ctx: Context, ticket: TicketView, *, opening: bool = False) -> TicketView:
     """Make sure staff can see the ticket; returns it with its place (unchanged when
-    the staff chat cannot be reached: the next message tries again)."""
+    the staff chat cannot be reached: the next message tries again).  `opening`: the
+    current message opened the ticket and is not relayed, so the summary shows it."""
     staff = ctx.services.staff
     chat = staff.chat_id
     if ctx.desk is None or chat is None:
@@ -63,7 +65,7 @@ async def place(ctx: Context, ticket: TicketView) -> TicketView:
             except NoTopicRights:
                 log.error("no right to create topics: relaying by replies in the group")
                 staff.topics_lost()
-        summary_id = await post_summary(ctx, ticket, chat, topic_id)
+        summary_id = await post_summary(ctx, ticket, chat, topic_id, opening=opening)
     except DeskError as exc:
         log.error("staff chat unreachable", extra={"ticket_id": ticket.id, "error": str(exc)})
         if topic_id is None:
@@ -75,12 +77,26 @@ async def place(ctx: Context, ticket: TicketView) -> TicketView:
 
 
 async def post_summary(
-    ctx: Context, ticket: TicketView, chat: int, topic_id: int | None, reply_to: int | None = None
+    ctx: Context,
+    ticket: TicketView,
+    chat: int,
+    topic_id: int | None,
+    reply_to: int | None = None,
+    *,
+    opening: bool = False,
 ) -> int | None:
     """Post the ticket's summary (with its buttons, then the claim's photos); returns the
     summary's message id.  Raises DeskError."""
     assert ctx.desk is not None
     summary = await ctx.services.tickets.summary(ticket.id)
+    inbound = ctx.inbound
+    if opening and inbound.text and inbound.command is None and inbound.button is None:
+        # The chat log is written after the handler returns, so the message that opened
+        # the ticket ("I'd like a real person", the second question the bot could not
+        # answer) would be missing from "Last messages", and it is not relayed either.
+        now = ctx.services.clock.now()
+        recent = (*summary.recent, ("in", inbound.text, now))
+        summary = dataclasses.replace(summary, recent=recent)
     keyboard = summary_keyboard(ctx.catalog, ticket)
     text = summary_text(ctx.catalog, summary)
     summary_id = await ctx.desk.send(

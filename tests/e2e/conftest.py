@@ -33,6 +33,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
         media_dir=tmp_path / "media",
+        knowledge_index=tmp_path / "knowledge-index.json",
         link_secret="e2e-link-secret-0123456789abcdef",
     )
 

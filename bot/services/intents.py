@@ -1,0 +1,344 @@
+"""What a free-text message wants, offline (no model download, a few microseconds).
+
+The rule that separates flows from questions: a message about the buyer's own order,
+parcel or refund ("where is my package", "I want to send this back") starts the
+matching flow; a general policy question ("can I return shoes I wore once", "how long
+do refunds take") is answered from the shop's policies.
+
+How a message is read (each step is a family of patterns below, with the reason):
+
+1. An explicit request for a person wins (a buyer who asks for one must get one),
+   unless it only asks about the team (hours, phone number): that is a question.
+2. A message made only of greetings, thanks, praise or small talk is chit-chat.
+3. Two signals decide between a flow and a question:
+   * own reference: "my order", "I ordered / I got", an order number, "this / these",
+     "it arrived broken": the message is about a real order of this buyer;
+   * general frame: the message is phrased as a question ("do you", "can I", "how
+     long", "is it possible", "what's your policy") about how things work.
+   A message that names a flow in a general frame without any own reference is a
+   policy question; anything else that names a flow starts it.
+4. Flows are tried from the most specific to the least: address change, refund status,
+   cancel, return, track.  The order settles messages that name two things, e.g. "my
+   parcel never arrived and I want a refund" asks for money (a return), not tracking.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    TRACK_ORDER = "track_order"
+    CANCEL_ORDER = "cancel_order"
+    RETURN_REQUEST = "return_request"
+    REFUND_STATUS = "refund_status"
+    CHANGE_ADDRESS = "change_address"
+    TALK_TO_PERSON = "talk_to_person"
+    QUESTION = "question"
+    CHITCHAT = "chitchat"
+
+
+FLOW_INTENTS = frozenset(
+    {Intent.TRACK_ORDER, Intent.CANCEL_ORDER, Intent.RETURN_REQUEST, Intent.REFUND_STATUS}
+)
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+ORDER_NUMBER = re.compile(r"\b[A-Za-z]{0,4}\d{6,}\b")
+
+# Word families shared by several rules.  Buyers drop apostrophes ("dont", "hasnt"),
+# so negations accept both spellings.
+_NOT = r"(?:not|never|no|cannot|(?:has|have|had|is|are|was|were|did|does|do|ca|wo)n'?t)"
+_ORDER_NOUN = (
+    r"(?:orders?|packages?|parcels?|deliver(?:y|ies)|shipments?|purchases?|stuff|items?|"
+    r"things?|box(?:es)?|goods)"
+)
+# Verbs of getting hold of a thing: "I ordered / bought / got / received ..." is about
+# a real purchase; "I've worn" or "I break" are not.
+_ACQUIRED = r"(?:ordered|bought|got|received|placed|purchased|paid\s+for|returned|sent)"
+_DEFECT = (
+    r"(?:broken|broke|damaged|cracked|smashed|shattered|chipped|scratched|stained|leaking|"
+    r"defective|faulty|dented|torn|ripped|missing\s+parts?|dead|stopped\s+working)"
+)
+
+# ---------------------------------------------------------------- person
+
+# Who the buyer may ask for.  "support" alone is not here: "support hours" asks about
+# the team, not for a member of it.  Staff titles are clear on their own; "person" or
+# "someone" only count after a verb of talking ("send it to another person" is not a
+# request for one).  A "delivery agent" or "courier" is not our staff.
+_STAFF = (
+    r"(?<!delivery\s)(?<!courier\s)(?<!customs\s)(?<!shipping\s)"
+    r"(?:humans?|(?:real|live|actual)\s+(?:person|people|human|agent)|agents?|operators?|"
+    r"representatives?|reps?|managers?|supervisors?|customer\s+(?:service|support|care)|"
+    r"support\s+(?:team|staff|agent))"
+)
+_ANYONE = rf"(?:{_STAFF}|person|people|someone|somebody|anyone|anybody|staff)"
+_PERSON = _any(
+    # Talking to someone: "can I talk to a human", "I want to speak to someone",
+    # "is there a human I can chat with".
+    rf"\b(?:talk|speak|chat|connect|transfer|put\s+me\s+through|escalate)\b.{{0,25}}"
+    rf"\b{_ANYONE}\b",
+    rf"\b{_ANYONE}\b.{{0,30}}\b(?:talk|speak|chat)\s+(?:to|with)\b",
+    # Asking for a member of staff: "get me your manager", "I need an agent".
+    rf"\b(?:get(?:\s+me)?|give\s+me|need|want|wanna)\s+(?:a|an|the|your|some|"
+    rf"to\s+see\s+(?:a|an|the|your))?\s*{_STAFF}\b",
+    # The title alone, maybe with "please": "operator", "real person pls".
+    rf"^\W*(?:an?\s+)?(?:{_STAFF}|person)\W*(?:please|pls|plz|now|asap)?\W*$",
+    r"\b(?:call|ring|phone)\s+me\b",
+)
+# Asking about the team rather than for it: "when is customer service open", "what's
+# the phone number of a manager".
+_ABOUT_SUPPORT = _any(
+    r"\b(?:hours|open|opening|closed?|phone\s+number|e-?mail(?:\s+address)?|what\s+time|"
+    r"working\s+days|weekends?)\b"
+)
+
+# ---------------------------------------------------------------- chit-chat
+
+# A message is chit-chat when nothing is left after removing these phrases (so
+# "hi, where's my parcel" is not).
+_CHAT_PHRASES = _any(
+    # greetings and farewells
+    r"\b(?:hi+|hey+|hello+|hiya|howdy|yo|greetings|(?:good\s+)?(?:morning|afternoon|evening)|"
+    r"good\s+(?:day|night))\b",
+    r"\b(?:bye|goodbye|good\s*bye|see\s+(?:you|ya)(?:\s+later)?|take\s+care|later|"
+    r"have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|evening|weekend|night))\b",
+    # thanks
+    r"\b(?:thank\s+(?:you|u)|thanks?|thx|ty|cheers|much\s+appreciated|appreciate\s+it)\b",
+    r"\bfor\s+(?:your|the|all\s+(?:the|your))\s+(?:help|time|support|patience)\b|"
+    r"\bfor\s+helping(?:\s+me)?\b",
+    r"\b(?:so|very)\s+much\b|\ba\s+lot\b|\bagain\b",
+    # praise and acknowledgement
+    r"\b(?:you(?:'?re|\s+are|'?ve\s+been|\s+have\s+been)|ur|u\s+r)\s+(?:so\s+|very\s+|"
+    r"really\s+)?(?:great|awesome|amazing|the\s+best|helpful|brilliant|a\s+star|a\s+legend|"
+    r"cool|nice|smart)\b",
+    r"\b(?:(?:nice|good|great)\s+one|great\s+job|good\s+bot|well\s+done|got\s+it|love\s+it|"
+    r"great|cool|awesome|perfect|nice|ok(?:ay)?|k|sure|alright|lovely|wonderful|excellent)\b",
+    # questions to the bot itself
+    r"\b(?:are\s+you\s+(?:a\s+)?(?:bot|robot|real|human|ai)|who\s+are\s+you|what\s+are\s+you|"
+    r"how\s+are\s+you(?:\s+doing)?|how'?s\s+it\s+going|what'?s\s+up|sup|what(?:'?s|\s+is)\s+"
+    r"your\s+name)\b",
+    # fillers that add nothing
+    r"\b(?:there|bot|all|everyone|folks|mate|friend|lol|haha+|and|you|u|too|to\s+you)\b",
+)
+
+# ---------------------------------------------------------------- own reference
+
+# Greetings and fillers before the first real word ("hey, do you ...") are skipped
+# when the first word decides how the message is phrased.
+_LEAD_FILLER_PATTERN = (
+    r"^\W*(?:(?:hi|hey|hello|yo|so|also|and|um+|ok(?:ay)?|quick\s+question|question)\W+)*"
+)
+
+_OWN = _any(
+    # Possessives: "my order", "my refund", "our parcel" (not idioms: "if I change my
+    # mind" is a hypothetical about anyone).
+    r"\b(?:my|our)\b(?!\s+(?:mind|bad|opinion|question|own))|\bmine\b",
+    # First person with a verb of getting hold of it: "the lamp I got yesterday",
+    # "the order I just placed".
+    rf"\b(?:i|we)(?:'?ve|\s+have)?\s+(?:just\s+|already\s+|recently\s+)?{_ACQUIRED}\b",
+    # It reached this buyer: "sent to me", "you sent me".
+    r"\b(?:sent|shipped|delivered|gave|give)\s+(?:it\s+)?(?:to\s+)?me\b",
+    # Demonstratives point at a thing the buyer has: "send this back", "these don't fit".
+    r"\b(?:this|these)\b(?!\s+(?:policy|rule|shop|store|site|bot))",
+)
+# Signs that a message is about one thing that happened, not about a rule; none of
+# them count after "if" ("what if it arrives broken" asks about the rule).
+_SPECIFIC = _any(
+    # Progress of something under way: "is it out for delivery yet", "no money yet".
+    r"\byet\b",
+    # A question about a past event: "did the refund go through", "has it shipped".
+    _LEAD_FILLER_PATTERN + r"(?:did|has|have|was|were)\b",
+    # A statement that a specific thing is faulty: "the speaker is faulty".
+    rf"\b(?:it|they|the\s+\w+|this\s+\w+|these\s+\w+)\s+(?:is|are|was|were|arrived|came|"
+    rf"showed\s+up|got\s+here)\s+(?:\w+\s+)?{_DEFECT}\b",
+)
+_HYPOTHETICAL = _any(r"\b(?:if|in\s+case|suppose|supposing|whether)\b")
+
+# ---------------------------------------------------------------- general frame
+
+_GENERAL = _any(
+    # "did / has / was" are left out: they ask about an event (see _SPECIFIC).
+    _LEAD_FILLER_PATTERN + r"(?:can|could|do|does|is|are|will|would|should|may|must|"
+    r"what|what'?s|whats|how|which|who|whom|why|when|where|if|until|till)\b",
+    r"\b(?:policy|policies|allowed|possible|in\s+general|usually|normally|generally|"
+    r"typically|ever)\b",
+    r"\bdo\s+you\b|\bdoes\s+(?:your|the\s+shop|the\s+store)\b|\bwhat\s+happens\s+if\b",
+)
+
+# ---------------------------------------------------------------- flows
+
+_ADDRESS = _any(
+    # The address itself changes or is wrong: "change my delivery address", "wrong
+    # address on order ...", "typo in my street name".
+    r"\b(?:change|changing|update|updating|correct|fix|edit|amend|wrong|incorrect|"
+    r"different|new|typo|mistake|misspelt|misspelled)\b.{0,40}\b(?:address|street|zip|"
+    r"post\s*code|postal\s+code|house\s+number|apartment|apt|flat\s+number)\b",
+    r"\b(?:address|street|zip|post\s*code|postal\s+code|house\s+number)\b.{0,40}\b(?:change|"
+    r"update|wrong|incorrect|typo|mistake|different|new|outdated|old)\b",
+    # The parcel should go somewhere else: "ship my order to my office instead",
+    # "deliver to my mom's house", "send it to another address".
+    r"\b(?:ship|send|deliver|bring|redirect|reroute|re-route|forward)\w*\b.{0,40}\bto\s+"
+    r"(?:my|our|a|an|the|another|other)\b.{0,30}\b(?:instead|different|another|new|other|"
+    r"office|work|workplace|home|house|place|flat|apartment|neighbou?r'?s?|friend'?s?|"
+    r"parents'?|family|pick-?up\s+point|locker|post\s+office)\b",
+    r"\b(?:change|redirect)\s+where\b",
+    # The buyer is no longer at the old address.
+    r"\bi(?:'?ve|\s+have)?\s+(?:just\s+|recently\s+)?moved\b|\bmoving\s+house\b",
+)
+
+# Wanting money back for an item starts a return (the dataset rule: broken, wrong,
+# never arrived or unwanted all go through the return flow).
+_MONEY_WANTED = _any(
+    r"\b(?:want|wanna|need|like|get|give\s+me|request|demand|expect|deserve|claim|ask\s+for)"
+    r"\s+(?:a\s+|my\s+|the\s+|an\s+)?(?:full\s+)?(?:refund|replacement|exchange|new\s+one|"
+    r"money\s+back)\b",
+    r"\b(?:refund|reimburse)\s+me\b",
+)
+# ... unless the buyer asks when it comes: "when do I get my refund", "how soon can I
+# expect my money back" ask about a refund already under way.
+_ASKS_WHEN = _any(
+    r"\b(?:when|how\s+(?:long|soon)|what\s+day)\b.{0,30}\b(?:get|expect|see|receive)\b"
+)
+# Asking where money already promised is: "my refund" / "the money" with a word about
+# time or progress, or a complaint that it has not come.
+_REFUND_STATUS = _any(
+    r"\b(?:my|the|our)\s+(?:refund|money|reimbursement)\b.{0,60}\b(?:yet|status|where|"
+    r"when|still|through|processed|received|receive|arrive|arrived|come|back|sent|issued|"
+    r"pending|happen|waiting|approved|long|credited|show|taking|forever|ages|delay)",
+    r"\b(?:update|news|status|info|progress)\b.{0,20}\b(?:refund|money)\b",
+    r"\b(?:where|when|how\s+long)\b.{0,40}\b(?:my|the|our)\s+(?:refund|money|reimbursement)\b",
+    # A refund the buyer was told about, and when it lands: "when will it hit my account".
+    r"\brefund(?:ed)?\b.{0,40}\b(?:when|yet|hit|show\s+up|appear|credited|land)\b",
+    rf"\b{_NOT}\b.{{0,30}}\b(?:refund|money)\b.{{0,20}}\byet\b",
+    r"\b(?:still|not|never|no|haven'?t|hasn'?t|didn'?t)\s+(?:\w+\s+){0,3}(?:refund(?:ed)?|"
+    r"money|reimburse(?:d|ment))\b",
+    rf"\brefund\b.{{0,20}}\b{_NOT}\b",
+    r"\b(?:waiting|wait)\s+(?:on|for)\s+(?:my|the|a)\s+(?:refund|money)\b",
+    r"\brefund\s+status\b|\bstatus\s+of\s+(?:my\s+|the\s+)?refund\b",
+    # "did you refund my order", "has it been refunded", "was I refunded"
+    r"\b(?:did|have|has|was|were)\s+(?:you|they|it|i|we|the\s+\w+)\s+(?:been\s+|already\s+)?"
+    r"refund(?:ed)?\b",
+    # The buyer already sent it back and is still waiting: "I sent the parcel back
+    # weeks ago and got nothing", "I returned it, when do I get paid".
+    r"\b(?:i|we)(?:'?ve|\s+have)?\s+(?:already\s+)?(?:returned\b|(?:sent|shipped|mailed|posted)"
+    r"\b.{0,30}\bback\b).{0,60}\b(?:where|when|still|yet|nothing|ago|waiting|paid)\b",
+    # The return went through but the money did not: "my return was approved ... no money".
+    r"\b(?:my|the)\s+return\b.{0,40}\b(?:approved|accepted|received|arrived)\b"
+    r".{0,40}\b(?:money|refund|paid|yet)\b",
+)
+
+# Calling an order off.  Past forms ("my cancelled order") describe an order, they do
+# not ask to cancel one, so only "cancel" / "cancelling" count.
+_CANCEL = _any(
+    r"\bcancel(?:l?ing)?\b|\bcall(?:ing)?\s+(?:it\s+|the\s+order\s+|my\s+order\s+)?off\b",
+    rf"\b(?:stop|halt|hold|abort|scrap|void|withdraw)\s+(?:my|the|this|that)\s+{_ORDER_NOUN}\b",
+    r"\b(?:don'?t|do\s+not|please\s+don'?t)\s+(?:send|ship|dispatch|process)\b",
+    r"\b(?:ordered|bought)\s+(?:it\s+|this\s+|that\s+)?(?:by\s+(?:mistake|accident)|twice)\b",
+    r"\b(?:no\s+longer|don'?t|do\s+not)\s+(?:want|need)\s+(?:it|this|the\s+order|my\s+order)"
+    r"(?:\s+any\s*more)?\b",
+    r"\bchanged\s+my\s+mind\b",
+)
+
+# Sending an item back, swapping it, or saying what is wrong with it.
+_RETURN = _any(
+    # "return the blanket", "return order ...", "return it"; not "return policy".
+    r"\b(?:return|exchange|swap)\s+(?:it|them|this|these|those|that|the|my|an?|order|item)\b",
+    r"\b(?:to|i|i'?ll|i\s+will|can\s+i|could\s+i|let\s+me|wanna)\s+(?:return|exchange|swap)\b",
+    r"\b(?:send|sending|sent|ship|shipping|bring|take|mail)\s+(?:it|them|this|these|those|"
+    r"the\s+\w+|\w+)\s+back\b|\bsend(?:ing)?\s+back\b",
+    r"\b(?:start|open|make|file|request)\s+(?:a\s+)?(?:return|exchange)\b|\breturn\s+request\b",
+    # What is wrong with the item.
+    rf"\b{_DEFECT}\b",
+    rf"\b{_NOT}\s+(?:work|working|fit|fitting|turn\s+on|charge|charging|match)\b",
+    r"\b(?:too\s+(?:small|big|large|tight|loose|short|long))\b",
+    r"\bwrong\s+(?:item|size|colou?r|product|model|thing|one)\b",
+    r"\b(?:got|received|sent\s+me)\s+(?:the\s+|a\s+)?wrong\b",
+    # Not what was ordered: "ordered a medium but got a large".
+    r"\bordered\b.{0,30}\bbut\b.{0,20}\b(?:got|received|came|arrived|sent|is)\b",
+)
+
+# Clear asks about where a parcel is: they start tracking unless the message is a
+# general question ("where do you ship from", "do you have tracking").
+_TRACK = _any(
+    # "where's my package", "where is order ...", "where is it"
+    rf"\bwhere(?:'?s|.{{0,15}}\b(?:is|are))\b.{{0,30}}\b(?:{_ORDER_NOUN}|it|they)\b",
+    rf"\bwhere\b.{{0,15}}\b(?:my|our)\s+{_ORDER_NOUN}\b",
+    r"\bout\s+for\s+delivery\b|\bon\s+(?:its|the)\s+way\b",
+    r"\btrack(?:ing)?\b|\btrace\b",
+    # It has not come: "hasn't arrived", "still not here", "never came".
+    rf"\b(?:{_NOT}|nothing(?:\s+has)?)\s+(?:yet\s+)?(?:arrived|come|came|here|shown\s+up|"
+    r"showed\s+up|delivered|shipped|dispatched|received)\b",
+    r"\bstill\s+(?:waiting|not\s+here)\b",
+    rf"\b{_NOT}\s+(?:have|got|get|receive)\s+(?:it|them|anything|my|the)\b",
+    # "any update on my parcel", "status of my order"
+    rf"\b(?:update|news|status|info|progress)\b.{{0,20}}\b{_ORDER_NOUN}\b",
+    rf"\b{_ORDER_NOUN}\s+status\b",
+)
+# Words about delivery time are just as common in policy questions ("how long does
+# delivery take", "do you ship abroad"), so they need the buyer's own order.
+_TRACK_OWN = _any(
+    r"\b(?:arrive|arriving|arrival|come|coming|get(?:ting)?\s+here|be\s+here|be\s+delivered|"
+    r"delivered|ship|shipped|dispatched|sent\s+out)\b",
+    r"\b(?:eta|late|delayed|stuck|lost|yet|today|tomorrow|check\s+on|where|expect|waiting)\b",
+    r"\b(?:going\s+on|happening|happened)\s+(?:with|to)\b",
+    # Silence about it: "haven't heard anything", "no sign of my delivery".
+    r"\bheard\s+(?:anything|nothing|back)\b|\bno\s+(?:sign|news|word|updates?)\b",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    intent: Intent
+    order_number: str | None  # an order number the message mentions, if any
+
+
+def _only_chitchat(text: str) -> bool:
+    """True when everything in the message is a greeting, thanks, praise or an emoji."""
+    if not re.search(r"\w", text):
+        # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not.
+        return any(ord(c) > 0x2000 for c in text)
+    rest = _CHAT_PHRASES.sub(" ", text)
+    return re.search(r"[^\W_]", rest) is None
+
+
+def route(text: str) -> Routed:
+    """The intent of a free-text message (see the module docstring for the order)."""
+    cleaned = " ".join(text.replace("’", "'").split())
+    number_match = ORDER_NUMBER.search(cleaned)
+    number = number_match.group(0) if number_match else None
+
+    if _PERSON.search(cleaned) and not _ABOUT_SUPPORT.search(cleaned):
+        return Routed(Intent.TALK_TO_PERSON, number)
+    if _only_chitchat(cleaned):
+        return Routed(Intent.CHITCHAT, number)
+
+    own = (
+        number is not None
+        or _OWN.search(cleaned) is not None
+        or (_SPECIFIC.search(cleaned) is not None and not _HYPOTHETICAL.search(cleaned))
+    )
+    # A question about how things work for anyone: answered from the policies.
+    general = not own and _GENERAL.search(cleaned) is not None
+
+    def flow(intent: Intent) -> Routed:
+        return Routed(Intent.QUESTION if general else intent, number)
+
+    if _ADDRESS.search(cleaned):
+        return flow(Intent.CHANGE_ADDRESS)
+    wants_money = _MONEY_WANTED.search(cleaned) is not None and not _ASKS_WHEN.search(cleaned)
+    if _REFUND_STATUS.search(cleaned) and not wants_money:
+        return flow(Intent.REFUND_STATUS)
+    if _CANCEL.search(cleaned):
+        return flow(Intent.CANCEL_ORDER)
+    if wants_money or _RETURN.search(cleaned):
+        return flow(Intent.RETURN_REQUEST)
+    if _TRACK.search(cleaned) or (own and _TRACK_OWN.search(cleaned)):
+        return flow(Intent.TRACK_ORDER)
+    return Routed(Intent.QUESTION, number)
