@@ -1,4 +1,4 @@
-"""What a free-text message wants, offline (no model download, a few microseconds).
+"""What a free-text message wants, offline (no model download, well under a millisecond).
 
 The rule that separates flows from questions: a message about the buyer's own order,
 parcel or refund ("where is my package", "I want to send this back") starts the
@@ -46,7 +46,8 @@ FLOW_INTENTS = frozenset(
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    # route() lowercases the text once: matching without IGNORECASE is 2-3 times faster.
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 ORDER_NUMBER = re.compile(r"\b[A-Za-z]{0,4}\d{6,}\b")
@@ -199,7 +200,7 @@ _MONEY_WANTED = _any(
     r"\b(?:want|wanna|need|like|get|give\s+me|request|demand|expect|deserve|claim|ask\s+for)"
     r"\s+(?:a\s+|my\s+|the\s+|an\s+)?(?:full\s+)?(?:refund|replacement|exchange|new\s+one|"
     r"money\s+back)\b",
-    r"\b(?:refund|reimburse)\s+me\b",
+    r"\b(?:refund|reimburse)\s+me\b|\bto\s+be\s+(?:refunded|reimbursed)\b",
 )
 # ... unless the buyer asks when it comes: "when do I get my refund", "how soon can I
 # expect my money back" ask about a refund already under way.
@@ -222,9 +223,9 @@ _REFUND_STATUS = _any(
     rf"\brefund\b.{{0,20}}\b{_NOT}\b",
     r"\b(?:waiting|wait)\s+(?:on|for)\s+(?:my|the|a)\s+(?:refund|money)\b",
     r"\brefund\s+status\b|\bstatus\s+of\s+(?:my\s+|the\s+)?refund\b",
-    # "did you refund my order", "has it been refunded", "was I refunded"
-    r"\b(?:did|have|has|was|were)\s+(?:you|they|it|i|we|the\s+\w+)\s+(?:been\s+|already\s+)?"
-    r"refund(?:ed)?\b",
+    # "did you refund my order"; "refunded" tells of a refund made (or not): "has it
+    # been refunded", "was my order refunded".
+    r"\b(?:did|have|has)\s+(?:you|they|the\s+\w+)\s+(?:already\s+)?refund\b|\brefunded\b",
     # The buyer already sent it back and is still waiting: "I sent the parcel back
     # weeks ago and got nothing", "I returned it, when do I get paid".
     r"\b(?:i|we)(?:'?ve|\s+have)?\s+(?:already\s+)?(?:returned\b|(?:sent|shipped|mailed|posted)"
@@ -311,7 +312,8 @@ def _only_chitchat(text: str) -> bool:
 def route(text: str) -> Routed:
     """The intent of a free-text message (see the module docstring for the order)."""
     cleaned = " ".join(text.replace("’", "'").split())
-    number_match = ORDER_NUMBER.search(cleaned)
+    number_match = ORDER_NUMBER.search(cleaned)  # before lowercasing: keeps the number as sent
+    cleaned = cleaned.lower()
     number = number_match.group(0) if number_match else None
 
     if _PERSON.search(cleaned) and not _ABOUT_SUPPORT.search(cleaned):
@@ -319,26 +321,31 @@ def route(text: str) -> Routed:
     if _only_chitchat(cleaned):
         return Routed(Intent.CHITCHAT, number)
 
+    needs_own = False
+    wants_money = _MONEY_WANTED.search(cleaned) is not None and not _ASKS_WHEN.search(cleaned)
+    if _ADDRESS.search(cleaned):
+        intent = Intent.CHANGE_ADDRESS
+    elif _REFUND_STATUS.search(cleaned) and not wants_money:
+        intent = Intent.REFUND_STATUS
+    elif _CANCEL.search(cleaned):
+        intent = Intent.CANCEL_ORDER
+    elif wants_money or _RETURN.search(cleaned):
+        intent = Intent.RETURN_REQUEST
+    elif _TRACK.search(cleaned):
+        intent = Intent.TRACK_ORDER
+    elif _TRACK_OWN.search(cleaned):
+        # Only a word about delivery time ("how long does delivery take"): tracking
+        # only when the buyer's own order is named (checked below).
+        intent, needs_own = Intent.TRACK_ORDER, True
+    else:
+        return Routed(Intent.QUESTION, number)
+
     own = (
         number is not None
         or _OWN.search(cleaned) is not None
         or (_SPECIFIC.search(cleaned) is not None and not _HYPOTHETICAL.search(cleaned))
     )
-    # A question about how things work for anyone: answered from the policies.
-    general = not own and _GENERAL.search(cleaned) is not None
-
-    def flow(intent: Intent) -> Routed:
-        return Routed(Intent.QUESTION if general else intent, number)
-
-    if _ADDRESS.search(cleaned):
-        return flow(Intent.CHANGE_ADDRESS)
-    wants_money = _MONEY_WANTED.search(cleaned) is not None and not _ASKS_WHEN.search(cleaned)
-    if _REFUND_STATUS.search(cleaned) and not wants_money:
-        return flow(Intent.REFUND_STATUS)
-    if _CANCEL.search(cleaned):
-        return flow(Intent.CANCEL_ORDER)
-    if wants_money or _RETURN.search(cleaned):
-        return flow(Intent.RETURN_REQUEST)
-    if _TRACK.search(cleaned) or (own and _TRACK_OWN.search(cleaned)):
-        return flow(Intent.TRACK_ORDER)
-    return Routed(Intent.QUESTION, number)
+    # A flow named in a question about how things work for anyone is a policy question.
+    if not own and (needs_own or _GENERAL.search(cleaned)):
+        return Routed(Intent.QUESTION, number)
+    return Routed(intent, number)

@@ -1,0 +1,179 @@
+"""The offline intent rules, one signal at a time, in phrasings of our own.
+
+The labelled dataset (tests/data/answers/intents.toml) measures overall accuracy; these
+pin the linguistic signals the rules rely on, so a change that breaks one shows up
+here by name.  Pairs show the same words on both sides of a rule: about the buyer's own
+order -> the flow; about how things work for anyone -> a policy question.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.intents import Intent, route
+
+TRACK, CANCEL, RETURN = Intent.TRACK_ORDER, Intent.CANCEL_ORDER, Intent.RETURN_REQUEST
+REFUND, ADDRESS, PERSON = Intent.REFUND_STATUS, Intent.CHANGE_ADDRESS, Intent.TALK_TO_PERSON
+QUESTION, CHITCHAT = Intent.QUESTION, Intent.CHITCHAT
+
+
+def check(cases: list[tuple[str, Intent]]) -> None:
+    """Every message routes to its intent (all misses are listed at once)."""
+    wrong = [
+        f"{text!r}: got {got.value}, want {want.value}"
+        for text, want in cases
+        if (got := route(text).intent) != want
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_own_order_starts_a_flow_and_the_same_topic_asked_in_general_is_a_question() -> None:
+    check(
+        [
+            # possessive / first person with a purchase verb / demonstrative -> own order
+            ("when does my jacket get here", TRACK),
+            ("how long does delivery usually take", QUESTION),
+            ("could you cancel what I ordered this morning", CANCEL),
+            ("can orders be cancelled once shipped?", QUESTION),
+            ("can I return the headphones I ordered?", RETURN),
+            ("can I return an item without the receipt", QUESTION),
+            ("can I swap this for a different colour", RETURN),
+            ("can I exchange an item bought on sale?", QUESTION),
+            ("how long until my refund arrives?", REFUND),
+            ("how long does a refund take to show on a card", QUESTION),
+            ("please correct the house number on my order", ADDRESS),
+            ("can the address be changed after I pay?", QUESTION),
+        ]
+    )
+
+
+def test_a_question_about_something_that_happened_is_not_a_policy_question() -> None:
+    # "did / has" and "yet" ask about one event; "if" makes it hypothetical again.
+    check(
+        [
+            ("did the refund go through?", REFUND),
+            ("is it out for delivery yet?", TRACK),
+            ("has it shipped?", TRACK),
+            ("can I cancel if it hasn't shipped yet?", QUESTION),
+        ]
+    )
+
+
+def test_a_faulty_item_starts_a_return_but_asking_what_happens_if_is_a_question() -> None:
+    check(
+        [
+            ("the mug came chipped", RETURN),
+            ("my kettle stopped working after a day", RETURN),
+            ("the jeans are too tight", RETURN),
+            ("ordered a medium but got a large", RETURN),
+            ("I wanna send back the charger", RETURN),
+            ("what if something arrives damaged?", QUESTION),
+            ("who covers postage on returns", QUESTION),
+        ]
+    )
+
+
+def test_wanting_money_back_is_a_return_and_asking_where_it_is_is_refund_status() -> None:
+    check(
+        [
+            ("please refund me, the item never showed up", RETURN),
+            ("I'd like my money back for the lamp", RETURN),
+            ("the blender is faulty, I want a new one", RETURN),
+            ("still no refund 😡", REFUND),
+            ("my refund is taking forever", REFUND),
+            ("how soon will I get my money back?", REFUND),
+            ("I returned it two weeks ago, still nothing", REFUND),
+            ("no money on my card yet after the return", REFUND),
+            # A cancelled order describes an order; it does not ask to cancel one.
+            ("was my canceled order refunded?", REFUND),
+        ]
+    )
+
+
+def test_cancelling_comes_in_several_verbs() -> None:
+    check(
+        [
+            ("please call off my order", CANCEL),
+            ("scrap my order please", CANCEL),
+            ("I bought it by accident, don't ship it", CANCEL),
+            ("I no longer need it, please cancel", CANCEL),
+            ("is there a fee to cancel", QUESTION),
+        ]
+    )
+
+
+def test_tracking_needs_a_clear_ask_or_the_buyers_own_order() -> None:
+    check(
+        [
+            ("where the heck is my parcel", TRACK),
+            ("no sign of my delivery", TRACK),
+            ("what's going on with my order", TRACK),
+            ("I placed an order last week and haven't heard anything", TRACK),
+            ("package says delivered, it's not here", TRACK),
+            ("do you deliver on weekends", QUESTION),
+            ("where do you ship from", QUESTION),
+        ]
+    )
+
+
+def test_a_new_place_for_the_parcel_is_an_address_change() -> None:
+    check(
+        [
+            ("I gave the wrong address", ADDRESS),
+            ("could you redirect my parcel to my sister's place", ADDRESS),
+            ("I've moved, please use the new flat", ADDRESS),
+            ("do you deliver to PO boxes", QUESTION),
+        ]
+    )
+
+
+def test_asking_for_a_person_escalates_but_asking_about_the_team_is_a_question() -> None:
+    check(
+        [
+            ("put me through to a manager please", PERSON),
+            ("need to talk to someone asap", PERSON),
+            ("human please", PERSON),
+            ("please have someone call me", PERSON),
+            ("can I get a human on the line", PERSON),
+            ("when is customer support open", QUESTION),
+            ("what's the phone number for customer service", QUESTION),
+            # Not requests for our staff:
+            ("can I send a gift to another person", QUESTION),
+            ("the delivery agent left it at the door", QUESTION),
+        ]
+    )
+
+
+def test_only_small_talk_is_chitchat() -> None:
+    check(
+        [
+            ("heyyy", CHITCHAT),
+            ("morning!", CHITCHAT),
+            ("thanks, you've been very helpful", CHITCHAT),
+            ("nice one, thank you", CHITCHAT),
+            ("cheers, bye", CHITCHAT),
+            ("are you a robot", CHITCHAT),
+            ("👍", CHITCHAT),
+            ("??", QUESTION),
+            ("hi, do you sell gift cards?", QUESTION),
+            ("hello, where is my order?", TRACK),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("need an update on order 578000000000000321", "578000000000000321"),
+        ("cancel AB1234567 please", "AB1234567"),  # as sent, not lowercased
+        ("deliver to 12 Oak St, 62704 instead", None),  # a postcode is not an order
+    ],
+)
+def test_the_order_number_in_a_message_is_kept(text: str, number: str | None) -> None:
+    assert route(text).order_number == number
+
+
+def test_an_order_number_makes_a_question_about_that_order() -> None:
+    # "is order N dispatched" is phrased like a general question, but names a real order.
+    routed = route("is order 578000000000000111 dispatched?")
+    assert (routed.intent, routed.order_number) == (TRACK, "578000000000000111")
