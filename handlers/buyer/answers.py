@@ -90,7 +90,9 @@ async def act_on(ctx: Context, intent: Intent, order: OrderView) -> None:
 
 async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> None:
     result: Answer = await ctx.services.answers.answer(question, user_id=ctx.user.id)
-    for kind, order_id in result.handoffs:
+    # A model may ask for both in one turn (tools run concurrently, in no fixed
+    # order): a person wins, being the safer of the two.
+    for kind, order_id in sorted(result.handoffs, key=lambda h: h[0] != "talk_to_person"):
         if kind == "start_return" and order_id is not None:
             ctx.state.clear()
             if result.text:
