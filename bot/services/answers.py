@@ -139,7 +139,7 @@ class AnswerService:
         if self._model is not None:
             try:
                 return await asyncio.wait_for(
-                    self._ask_model(question, user_id, shop), timeout=None
+                    self._ask_model(question, user_id, shop), timeout=self._timeout
                 )
             except Exception as exc:
                 log.warning(

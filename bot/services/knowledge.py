@@ -17,12 +17,15 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -266,11 +269,17 @@ SYNONYMS = {
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+# Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
+# so they are stopwords of their own; else "whats" weighs as a rare, telling word.
+# (Negations such as "doesn't" stay: "doesn't work" and "hasn't arrived" mean something.)
+CONTRACTIONS = frozenset(["whats", "thats", "theres", "wheres", "hows", "whos", "youre", "theyre"])
+
+
 def tokenize(text: str) -> list[str]:
     words = [
         w
-        for w in _WORD.findall(text.lower().replace("'", ""))
-        if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
+        for w in _WORD.findall(text.lower().replace("'", "").replace("\u2019", ""))
+        if w not in STOPWORDS and w not in CONTRACTIONS and (len(w) > 1 or w.isdigit())
     ]
     return [SYNONYMS.get(stem, stem) for stem in _STEMMER.stemWords(words)]
 
@@ -368,34 +377,54 @@ class Hit:
 
 
 class Bm25:
-    """Okapi BM25 over an inverted index."""
+    """Okapi BM25 over an inverted index.
+
+    A term's postings are three flat arrays: the sections that use it, how often, and
+    the BM25 denominator `tf + k1 * (1 - b + b * length / avg)`, computed once here
+    rather than on every question.  A common word at 5,000 sections has thousands of
+    postings; walking them this way is several times faster than tuples plus per-posting
+    arithmetic, in less memory, with the same scores.
+    """
 
     def __init__(self, docs: list[list[str]], k1: float = 1.4, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.lengths = [len(d) for d in docs]
         self.avg = (sum(self.lengths) / len(docs)) if docs else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lists: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, doc in enumerate(docs):
             for term, count in Counter(doc).items():
-                self.postings[term].append((index, count))
+                lists[term].append((index, count))
+        avg, lengths = self.avg, self.lengths
+        self.postings: dict[str, tuple[array[int], array[int], array[float]]] = {
+            term: (
+                array("i", [index for index, _ in p]),
+                array("i", [tf for _, tf in p]),
+                array("d", [tf + k1 * (1 - b + b * lengths[index] / avg) for index, tf in p]),
+            )
+            for term, p in lists.items()
+        }
         n = len(docs)
         self.idf = {
-            term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
-            for term, p in self.postings.items()
+            term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in lists.items()
         }
         # A word no policy uses weighs as much as the rarest word that one does.
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
 
     def scores(self, query: list[str]) -> dict[int, float]:
-        totals: dict[int, float] = defaultdict(float)
-        for term in set(query):
+        totals: dict[int, float] = {}
+        get = totals.get
+        k1_plus_1 = self.k1 + 1
+        # In the question's word order, not a set's: a set's order changes with each
+        # process's string hashing, and with it which of two equally scored sections
+        # came first (the same question could cite another section after a restart).
+        for term in dict.fromkeys(query):
             postings = self.postings.get(term)
-            if not postings:
+            if postings is None:
                 continue
             idf = self.idf[term]
-            for index, tf in postings:
-                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[index] / self.avg)
-                totals[index] += idf * tf * (self.k1 + 1) / norm
+            indexes, tfs, norms = postings
+            for index, tf, norm in zip(indexes, tfs, norms, strict=True):
+                totals[index] = get(index, 0.0) + idf * tf * k1_plus_1 / norm
         return totals
 
     def weight(self, term: str) -> float:
@@ -437,8 +466,9 @@ class KnowledgeBase:
         if not query:
             return []
         scores = bm25.scores(query)
-        best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
-        unique = set(query)
+        # = sorted(..., reverse=True)[:k], ties in the same order, without sorting them all
+        best = heapq.nlargest(k, scores.items(), key=itemgetter(1))
+        unique = dict.fromkeys(query)  # ordered: the same sums in every process
         total = sum(bm25.weight(t) for t in unique)
         hits = []
         for index, score in best:
