@@ -59,7 +59,8 @@ async def for_order(ctx: Context, routed: Routed) -> None:
         ctx.reply(ctx.t("answers.no_orders"))
         return
     if len(orders) > 1:
-        prefix = {Intent.TRACK_ORDER: "o", Intent.CANCEL_ORDER: "oc", Intent.RETURN_REQUEST: "rs"}
+        # Cancel opens the card: it carries Cancel or Ask to cancel, whichever applies.
+        prefix = {Intent.TRACK_ORDER: "o", Intent.CANCEL_ORDER: "o", Intent.RETURN_REQUEST: "rs"}
         rows = [
             [
                 Button(

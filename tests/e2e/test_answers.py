@@ -319,6 +319,10 @@ async def test_cancel_with_two_orders_asks_which_one(
     assert sorted(staff_buttons(which)) == [f"{NUMBER} · Paid, on hold", f"{SECOND} · On its way"]
     await buyer.press(f"{NUMBER} · Paid, on hold", message=which)
     await buyer.wait_callback_answer()
+    card = await buyer.wait_message()  # the card carries whichever cancel button applies
+    assert NUMBER in text_of(card) and "✖ Cancel order" in staff_buttons(card)
+    await buyer.press("✖ Cancel order", message=card)
+    await buyer.wait_callback_answer()
     confirm = await buyer.wait_message()
     assert f"Cancel order {NUMBER}?" in text_of(confirm)
     assert staff_buttons(confirm) == ["Yes, cancel it", "No, keep it"]
