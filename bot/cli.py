@@ -257,6 +257,17 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# What the chat does for intents that start a flow rather than get an answer.
+FLOWS = {
+    "track_order": "opens the buyer's order card (asks which order when several)",
+    "cancel_order": "shows the order card with its cancel button, or why it can't be cancelled",
+    "return_request": "starts the return flow for the buyer's order",
+    "refund_status": "lists the buyer's return and refund requests",
+    "talk_to_person": "hands the conversation to a person (staff ticket)",
+    "chitchat": "answers with a short friendly reply",
+}
+
+
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -274,9 +285,22 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             user_id = user.id
         routed = services.answers.route(args.question)
-        answer = await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
+        flow = FLOWS.get(routed.intent.value)
+        answer = (
+            None
+            if flow
+            else await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
+        )
     finally:
         await app.close()
+    if answer is None:  # the chat starts a flow instead of answering from the policies
+        result_flow = {"intent": routed.intent.value, "order_number": routed.order_number}
+        if args.json:
+            print(json.dumps({**result_flow, "flow": flow}, ensure_ascii=False, indent=2))
+        else:
+            print(f"intent:     {routed.intent.value}")
+            print(f"flow:       {flow}")
+        return 0
     result = {
         "intent": routed.intent.value,
         "order_number": routed.order_number,

@@ -1,0 +1,75 @@
+"""`python run_bot.py ask` and `kb reindex`, run as a shop owner would: in a process of
+their own, on the test database, with a policy folder of the shop's own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+POLICY = """# Deliveries
+## Pigeon post
+Every parcel travels by carrier pigeon and lands within 3 days; a pigeon that is late
+by more than a week is replaced free of charge.
+## Opening hours
+Our loft opens from 7 to 9 in the morning, every day except Sunday.
+"""
+
+
+async def run(tmp_path: Path, database_url: str, *args: str) -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KNOWLEDGE_DIR": str(tmp_path / "kb"),
+        "KNOWLEDGE_INDEX": str(tmp_path / "index.json"),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("LLM_MODEL", None)
+    done = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run_bot.py"),
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(done.communicate(), timeout=120)
+    assert done.returncode is not None
+    return done.returncode, out.decode(), err.decode()
+
+
+async def test_reindex_then_ask_answers_from_the_shops_own_policies(
+    tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "kb" / "default").mkdir(parents=True)
+    (tmp_path / "kb" / "default" / "deliveries.md").write_text(POLICY)
+
+    code, out, err = await run(tmp_path, database_url, "kb", "reindex")
+    assert code == 0, err
+    assert "indexed 2 sections of 1 shop folder(s)" in out
+    assert (tmp_path / "index.json").is_file()
+
+    code, out, err = await run(
+        tmp_path, database_url, "ask", "how long does the pigeon take to deliver?", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["intent"] == "question"
+    assert result["sources"] == [
+        {"id": "deliveries.md#pigeon-post", "title": "Deliveries › Pigeon post"}
+    ]
+    assert "within 3 days" in result["answer"] and result["engine"] == "offline"
+
+    # A flow intent says what the chat would do instead of quoting a policy.
+    code, out, err = await run(tmp_path, database_url, "ask", "where is my parcel?")
+    assert code == 0, err
+    assert "intent:     track_order" in out and "order card" in out
+
+    # A buyer the bot has never seen is refused clearly, not with a traceback.
+    code, out, err = await run(tmp_path, database_url, "ask", "hi", "--buyer", "987654")
+    assert code == 1 and "no chat user with Telegram id 987654" in err
