@@ -60,28 +60,25 @@ class TelegramDesk:
         topic = await self._call("createForumTopic", chat_id=chat_id, name=name[:128])
         return int(_field(topic, "message_thread_id"))
 
-    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
+    async def _topic_call(self, method: str, **params: Any) -> None:
+        """A topic change that may already be in place (same name, closed already, open
+        already): Telegram answers TOPIC_NOT_MODIFIED, which is success here."""
         try:
-            await self._call(
-                "editForumTopic", chat_id=chat_id, message_thread_id=thread_id, name=name[:128]
-            )
+            await self._call(method, **params)
         except DeskError as exc:
             if "TOPIC_NOT_MODIFIED" not in str(exc):
                 raise
 
+    async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
+        await self._topic_call(
+            "editForumTopic", chat_id=chat_id, message_thread_id=thread_id, name=name[:128]
+        )
+
     async def close_topic(self, chat_id: int, thread_id: int) -> None:
-        try:
-            await self._call("closeForumTopic", chat_id=chat_id, message_thread_id=thread_id)
-        except DeskError as exc:
-            if "TOPIC_NOT_MODIFIED" not in str(exc):  # closed already
-                raise
+        await self._topic_call("closeForumTopic", chat_id=chat_id, message_thread_id=thread_id)
 
     async def reopen_topic(self, chat_id: int, thread_id: int) -> None:
-        try:
-            await self._call("reopenForumTopic", chat_id=chat_id, message_thread_id=thread_id)
-        except DeskError as exc:
-            if "TOPIC_NOT_MODIFIED" not in str(exc):  # open already
-                raise
+        await self._topic_call("reopenForumTopic", chat_id=chat_id, message_thread_id=thread_id)
 
     async def copy(
         self,

@@ -91,11 +91,10 @@ class DeskPolicy:
             log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
             hours = BusinessHours.always("UTC")
         try:
-            minutes = max(1, int(settings.get("first_response_minutes", 0)))
+            raw = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
+            minutes = max(1, int(raw))
         except (TypeError, ValueError):
             minutes = DEFAULT_FIRST_RESPONSE_MINUTES  # only a hand-edited database gets here
-        if "first_response_minutes" not in settings:
-            minutes = DEFAULT_FIRST_RESPONSE_MINUTES
         signature: Literal["staff", "shop"] = (
             "shop" if settings.get("staff_signature") == "shop" else "staff"
         )
