@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.domain.errors import DomainError
 from bot.services.desk import Desk
 from bot.services.orders import Identity
+from handlers.buttons import button_args, int_arg
 from handlers.catalog import Catalog
 from handlers.types import (
     AnswerButton,
@@ -42,6 +43,9 @@ from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+# Re-exported: handlers read button data through these (validated, see handlers.buttons).
+__all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
 
@@ -185,19 +189,6 @@ class Router:
         if inbound.text is not None:
             return self.on_text
         return self.on_other
-
-
-def button_args(data: str) -> list[str]:
-    """`o:42:1` → ["42", "1"]"""
-    return data.split(":")[1:]
-
-
-def int_arg(data: str, index: int = 0) -> int | None:
-    """The index-th argument of button data as a positive int, or None if forged."""
-    args = button_args(data)
-    if index >= len(args) or not args[index].isdigit() or len(args[index]) > 18:
-        return None
-    return int(args[index])
 
 
 class ChatCore:

@@ -16,8 +16,9 @@ from bot.domain.errors import DomainError, NotFound
 from bot.services.desk import DeskError
 from bot.services.tickets import Opened, TicketView
 from handlers.buyer.views import format_date
-from handlers.core import Context, Handler, Router, int_arg
+from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
+from handlers.staff.views import RATE
 from handlers.types import Button, EditText, Keyboard
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,16 @@ async def human(ctx: Context) -> None:
 
 @router.button("hp")
 async def human_button(ctx: Context) -> None:
+    # "hp" alone, or "hp:ORDER" from an order card (the service drops an order the
+    # person has not proved).  An order part that is no id is forged: nothing opens.
+    data = ctx.inbound.button or ""
+    order_id = int_arg(data)
+    if button_args(data) and order_id is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
     ctx.state.clear()
     ctx.answer()
-    # "hp" alone, or "hp:ORDER" from an order card (the service drops an order the
-    # person has not proved).
-    await escalate(ctx, EscalationReason.REQUESTED, order_id=int_arg(ctx.inbound.button or ""))
+    await escalate(ctx, EscalationReason.REQUESTED, order_id=order_id)
 
 
 @router.button("ap")
@@ -145,11 +151,10 @@ async def staff_command_in_private(ctx: Context) -> None:
 
 @router.button("tr")
 async def rate(ctx: Context) -> None:
-    ticket_id = int_arg(ctx.inbound.button or "")
-    stars = int_arg(ctx.inbound.button or "", 1)
-    if ticket_id is None or stars is None:
+    if (pressed := RATE.unpack(ctx.inbound.button)) is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
+    ticket_id, stars = pressed["ticket"], pressed["stars"]
     try:
         ticket = await ctx.services.tickets.rate(ctx.user.id, ticket_id, stars)
     except DomainError:

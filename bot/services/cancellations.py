@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotAllowed, OrderNotFound
-from bot.domain.money import MoneyError, parse_amount
+from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import RefundExceedsRemaining, record_refund, remaining_refundable
@@ -41,12 +41,17 @@ class GoodwillRefused(DomainError):
     """`reason` is a catalog key suffix: bad_amount, too_much, no_reason, not_found."""
 
     def __init__(
-        self, reason: str, remaining: Decimal | None = None, currency: str = "USD"
+        self,
+        reason: str,
+        remaining: Decimal | None = None,
+        currency: str = "USD",
+        problem: AmountInputError | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.remaining = remaining
         self.currency = currency
+        self.problem = problem  # bad_amount: what is wrong with how it was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,11 +250,9 @@ class CancellationService:
             currency = order.payment.currency if order.payment else order.shop.currency
             remaining = await remaining_refundable(uow, order.id)
             try:
-                amount = parse_amount(amount_text.strip().lstrip("$€£"), currency)
-            except MoneyError:
-                raise GoodwillRefused("bad_amount", remaining, currency) from None
-            if amount <= 0:
-                raise GoodwillRefused("bad_amount", remaining, currency)
+                amount = read_amount(amount_text, currency)
+            except AmountInputError as exc:
+                raise GoodwillRefused("bad_amount", remaining, currency, exc) from None
             # The ledger checks what is left under the payment lock, after recognising a
             # repeat of the same request (which then refunds nothing more).
             try:

@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, NotAllowed
-from bot.domain.money import MoneyError, parse_amount
+from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import OPEN
 from bot.services.claim_state import move, refund_claim, tell_buyer
@@ -54,9 +54,14 @@ class BadAmount(DomainError):
     """A partial refund amount that is not positive, malformed, or above what remains;
     `remaining` says what could still be refunded."""
 
-    def __init__(self, message: str, remaining: Decimal) -> None:
+    def __init__(
+        self, message: str, remaining: Decimal, problem: AmountInputError | None = None
+    ) -> None:
         super().__init__(message)
         self.remaining = remaining
+        # Set when the text is not an amount we read (the format); None when it is
+        # an amount, just not one that may be refunded (the range).
+        self.problem = problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,10 +352,10 @@ class SellerClaimService:
         ) -> Decimal | None:
             remaining = await _remaining_locked(uow, order.id)
             try:
-                amount = parse_amount(amount_text.strip().lstrip("$€£"), claim.currency)
-            except MoneyError as exc:
-                raise BadAmount(str(exc), remaining) from None
-            if amount <= 0 or amount > remaining:
+                amount = read_amount(amount_text, claim.currency)
+            except AmountInputError as exc:
+                raise BadAmount(str(exc), remaining, exc) from None
+            if amount > remaining:
                 raise BadAmount("out of range", remaining)
             # Instead of a full refund now (REQUESTED), or when the returned goods
             # arrive (BUYER_SHIPPED), e.g. worn or incomplete.

@@ -21,6 +21,7 @@ from bot.services.seller_claims import (
     Decision,
     SellerCard,
 )
+from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.core import Context, Router, button_args, int_arg
@@ -362,6 +363,9 @@ async def partial_amount(ctx: Context) -> None:
             ctx.user.id, claim_id, ctx.inbound.text or ""
         )
     except BadAmount as exc:
+        if exc.problem is not None:  # not written as an amount: say the format
+            ctx.reply(amount_problem(ctx.catalog, exc.problem))
+            return
         card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
         remaining = format_money(exc.remaining, card.currency)
         ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))

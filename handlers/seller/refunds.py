@@ -5,8 +5,9 @@ from __future__ import annotations
 import shlex
 
 from bot.domain.errors import InvalidTransition, NotAllowed
-from bot.domain.money import format_money
+from bot.domain.money import format_money, take_amount
 from bot.services.cancellations import GoodwillRefused, RequestDecided
+from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
 
 router = Router()
@@ -56,7 +57,9 @@ async def goodwill(ctx: Context) -> None:
         else:
             ctx.reply(ctx.t("seller.only_sellers"))
         return
-    number, amount_text, reason = words[0], words[1], " ".join(words[2:])
+    number = words[0]
+    amount_text, rest = take_amount(words[1:])  # "5", "$5", "5 dollars", "USD 5"
+    reason = " ".join(rest)
     try:
         outcome = await ctx.services.cancellations.goodwill_refund(
             ctx.user.id,
@@ -69,6 +72,9 @@ async def goodwill(ctx: Context) -> None:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
     except GoodwillRefused as exc:
+        if exc.problem is not None:  # not written as an amount: say the format
+            ctx.reply(amount_problem(ctx.catalog, exc.problem))
+            return
         remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
         ctx.reply(ctx.t(f"goodwill.{exc.reason}", number=number, remaining=remaining))
         return

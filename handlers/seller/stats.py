@@ -21,6 +21,7 @@ from bot.domain.money import format_money
 from bot.services.charts import render_claims_chart
 from bot.services.sellers import ShopRef
 from bot.services.stats import PERIODS, ChooseShop, ShopStats
+from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, int_arg
@@ -190,7 +191,8 @@ def parse_days(args: str) -> int | None:
         return DEFAULT_DAYS
     for suffix in (" days", "days", "d"):
         text = text.removesuffix(suffix).strip()
-    return int(text) if text.isdigit() and int(text) in PERIODS else None
+    days = parse_int(text, high=max(PERIODS))
+    return days if days in PERIODS else None
 
 
 @router.command("stats")

@@ -8,11 +8,14 @@ from typing import Any
 from bot.domain.enums import ClaimStatus, ClaimType, TicketStatus
 from bot.domain.money import format_money
 from bot.services.tickets import Line, Summary, TicketView, title_parts
+from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.types import Button, Keyboard
 
 TITLE_LIMIT = 128  # Telegram's limit for a topic name
+# The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.
+RATE = ButtonData("tr", Id("ticket"), Int("stars", 1, 5))
 
 
 def topic_title(parts: dict[str, Any]) -> str:
@@ -61,7 +64,7 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
 
 def rating_keyboard(ticket_id: int) -> Keyboard:
     def star(n: int) -> Button:
-        return Button("⭐" * n, f"tr:{ticket_id}:{n}")
+        return Button("⭐" * n, RATE.pack(ticket=ticket_id, stars=n))
 
     return Keyboard.of([star(1), star(2), star(3)], [star(4), star(5)])
 
