@@ -24,7 +24,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the async engine.  SQLite gets WAL, foreign keys and a busy timeout on every
     connection, so several readers and one writer (bot + deadline job + CLI) coexist."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # hide_parameters: SQLAlchemy puts a failed statement's parameters (a buyer's email,
+    # phone, message text) into the exception's text, which ends up in logs.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):

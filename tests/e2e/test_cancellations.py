@@ -334,6 +334,11 @@ async def test_goodwill_refund_by_command(world: World) -> None:
     await world.seller.send(f'/refund {NUMBER} $0.99 "box was dented"')
     assert "Refunded $0.99" in (await world.seller.wait_message())["text"]
     assert "box was dented" in (await world.buyer_is_told())["text"]
+    # So is the currency, before or after, as a code or in words.
+    for amount in ("1 dollars", "1.00 USD", "USD 1", "1$"):
+        await world.seller.send(f"/refund {NUMBER} {amount} sorry again")
+        assert "Refunded $1.00" in (await world.seller.wait_message())["text"], amount
+        assert "$1.00 on order" in (await world.buyer_is_told())["text"]
     assert await world.order_status() == "AWAITING_SHIPMENT"
 
 
@@ -349,10 +354,16 @@ async def test_goodwill_refund_by_command(world: World) -> None:
             "more than what can still be refunded on this order ($37.99)",
         ),
         (f"/refund {NUMBER} 1000000 late", "more than what can still be refunded"),
-        (f"/refund {NUMBER} abc late", "That amount doesn't work"),
-        (f"/refund {NUMBER} 0 late", "That amount doesn't work"),
-        (f"/refund {NUMBER} -5 late", "That amount doesn't work"),
-        (f"/refund {NUMBER} 1.005 late", "That amount doesn't work"),
+        (f"/refund {NUMBER} abc late", "write the amount in digits, like 5.00"),
+        (f"/refund {NUMBER} ten dollars late", "write the amount in digits, like 5.00"),
+        (f"/refund {NUMBER} ١٢ late", "with the digits 0–9, like 5.00"),
+        (f"/refund {NUMBER} １２ late", "with the digits 0–9, like 5.00"),
+        (f"/refund {NUMBER} 0 late", "must be more than 0"),
+        (f"/refund {NUMBER} -5 late", "without a minus sign"),
+        (f"/refund {NUMBER} 1.005 late", "USD amounts have at most 2 decimals"),
+        (f"/refund {NUMBER} 1,000 late", "without separators"),
+        (f"/refund {NUMBER} 5 EUR late", "This order is paid in USD, not EUR"),
+        (f"/refund {NUMBER} €5 late", "This order is paid in USD, not EUR"),
         ("/refund 578000000000000404 5.00 late", "I can't find order 578000000000000404"),
     ],
 )

@@ -418,14 +418,31 @@ async def test_partial_refund_refuses_too_much_then_refunds_what_was_typed(shop:
 
     prompt = await tap(shop.seller, PARTIAL, card)
     assert f"How much do you want to refund for {claim.number}? Up to $37.99" in prompt["text"]
-    for typed in ("38.00", "abc", "0", "-5", "1.005"):
+    await shop.seller.send("38.00")
+    refused = (await shop.seller.wait_message())["text"]
+    assert "That amount doesn't work" in refused and "at most $37.99" in refused
+    # What is not written as an amount is told the format to use, not the range.
+    for typed, expected in (
+        ("abc", "in digits, like 5.00"),
+        ("ten dollars", "in digits, like 5.00"),
+        ("١٢", "with the digits 0–9, like 5.00"),
+        ("１２", "with the digits 0–9"),
+        ("৫", "with the digits 0–9"),
+        ("0", "must be more than 0"),
+        ("-5", "without a minus sign"),
+        ("1.005", "USD amounts have at most 2 decimals"),
+        ("5.555", "USD amounts have at most 2 decimals"),
+        ("1,000", "without separators, with a dot for cents: like 1000 or 5.00"),
+        ("€5", "This order is paid in USD, not EUR"),
+        ("5 apples", "Type a number like 5.00"),
+    ):
         await shop.seller.send(typed)
         refused = (await shop.seller.wait_message())["text"]
-        assert "That amount doesn't work" in refused and "at most $37.99" in refused, typed
+        assert expected in refused and "at most $37.99" not in refused, typed
     assert await ledger(shop.uow_factory) == []
     assert (await claim_row(shop.uow_factory, claim.id)).status == "REQUESTED"
 
-    await shop.seller.send("$15.50")
+    await shop.seller.send("15.50 dollars")
     assert f"$15.50 refunded for {claim.number}" in (await shop.seller.wait_message())["text"]
     told = await buyer_is_told(shop)
     assert f"{claim.number} is resolved with a refund of $15.50" in told["text"]
