@@ -110,14 +110,18 @@ def verify_signature(
     tolerance: float = 300.0,
 ) -> bool:
     """What the shop's side checks: the signature matches and the timestamp (Unix
-    seconds) is within `tolerance` of `now`.  Constant-time comparison."""
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
+    seconds) is within `tolerance` of `now`.  Constant-time comparison.
+
+    Header values are whatever the sender put there: anything but ASCII digits as the
+    timestamp, or a non-ASCII signature, is simply not valid (False), never an error
+    (`int()` reads "١٢", `compare_digest` raises on non-ASCII text)."""
+    if not (0 < len(timestamp) <= 12 and timestamp.isascii() and timestamp.isdigit()):
         return False
-    if abs(now - sent_at) > tolerance:
+    if abs(now - int(timestamp)) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+    if not signature.isascii():
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode())
 
 
 # -------------------------------------------------------------------- HTTP

@@ -249,6 +249,31 @@ def test_signatures_refuse_tampering_and_replays() -> None:
     assert not verify_signature(SECRET, timestamp="soon", body=body, signature=good, now=now)
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "signature"),
+    [
+        ("１８００００００００", "good"),  # fullwidth digits: int() reads them
+        ("١٨٠٠٠٠٠٠٠٠", "good"),
+        (" 1800000000", "good"),
+        ("+1800000000", "good"),
+        ("1800000000", "sha256=é"),
+        ("1800000000", "sha256=" + "ä" * 64),
+        ("1800000000", "\x00"),
+        ("", "good"),
+        ("9" * 5000, "good"),
+    ],
+)
+def test_signatures_with_odd_header_values_are_just_invalid(timestamp: str, signature: str) -> None:
+    body = b'{"amount":"1.00"}'
+    now = 1_800_000_000
+    if signature == "good":
+        signature = sign(SECRET, str(now), body)
+    assert (
+        verify_signature(SECRET, timestamp=timestamp, body=body, signature=signature, now=now)
+        is False
+    )
+
+
 async def test_record_only_and_routing_by_shop() -> None:
     assert await RecordOnlyGateway().refund(REQUEST) == GatewayResult(
         "succeeded", "manual", "recorded for the shop to pay out"
