@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import html
 import logging
 import re
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.errors import DomainError
+from bot.domain.text import clean_line, clean_text
 from bot.services.desk import Desk
 from bot.services.orders import Identity
 from handlers.buttons import button_args, int_arg
@@ -225,6 +227,7 @@ class ChatCore:
     ) -> list[Outbound]:
         # Per topic too: one staff member works many tickets at once, and a slow send
         # to one buyer must not hold up their messages in every other topic.
+        inbound = clean_inbound(inbound)
         key = (inbound.chat_id, inbound.user_id, inbound.thread_id)
         lock = self._locks.get(key)
         if lock is None:
@@ -353,6 +356,27 @@ def _exchange(inbound: Inbound, said: list[Outbound]) -> list[tuple[str, str]]:
         if isinstance(action, SendText | EditText) and action.chat_id == inbound.chat_id:
             lines.append(("out", html.unescape(_TAGS.sub("", action.text))))
     return [(d, t[:_LOGGED_CHARS]) for d, t in lines if t.strip()]
+
+
+def clean_inbound(inbound: Inbound) -> Inbound:
+    """The inbound without characters no store takes (NUL, other controls, lone
+    surrogates) in what people wrote: names, text, arguments, file names.  Every
+    channel's updates pass here first, so no handler or service sees them."""
+    document, contact = inbound.document, inbound.contact
+    if document is not None and document.file_name is not None:
+        document = dataclasses.replace(document, file_name=clean_line(document.file_name))
+    if contact is not None:
+        contact = dataclasses.replace(contact, phone=clean_line(contact.phone))
+    return dataclasses.replace(
+        inbound,
+        user_name=clean_line(inbound.user_name),
+        username=clean_line(inbound.username) if inbound.username is not None else None,
+        locale=clean_line(inbound.locale) if inbound.locale is not None else None,
+        text=clean_text(inbound.text) if inbound.text is not None else None,
+        args=clean_text(inbound.args),
+        document=document,
+        contact=contact,
+    )
 
 
 def _language(locale: str | None) -> str:

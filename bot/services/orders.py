@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
 from bot.domain.policy import CANCEL_AT_ONCE
+from bot.domain.text import clean_line
 from bot.services.links import BadToken, LinkSigner
 from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.views import OrderView, order_view
@@ -111,6 +112,11 @@ class OrderService:
 
         Nearly every update is from someone known and unchanged: that costs one read,
         and only a new or changed profile opens a write transaction."""
+        # Cut to the columns and without what PostgreSQL refuses (NUL): a forged or odd
+        # profile must not make every update of this person fail.
+        first_name = clean_line(first_name, 200) if first_name is not None else None
+        username = clean_line(username, 64) if username is not None else None
+        language = clean_line(language, 16) if language is not None else None
         profile = (first_name, username, language, False)
         async with self._uow(readonly=True) as uow:
             user = await uow.chat_users.get_by_external(channel, external_id)
