@@ -20,6 +20,7 @@ from bot.services.returns import (
     ReturnOptions,
     new_token,
 )
+from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import format_date
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
@@ -27,6 +28,8 @@ from handlers.media import PhotoRefused, receive_photo
 from handlers.types import Button, Keyboard
 
 router = Router()
+# How many of an item to return: `rq:<order item id>:<0..8>` (0 = none of it).
+QUANTITY_BUTTON = ButtonData("rq", Id("item"), Int("quantity", 0, 8))
 
 ITEMS, QUANTITY, TYPE, REASON, PHOTOS, NOTE, CONFIRM = (
     "ret.items",
@@ -167,9 +170,13 @@ async def pick_item(ctx: Context) -> None:
         show_items(ctx, options)
         return
     ctx.state.step = QUANTITY
-    numbers = [Button(str(n), f"rq:{item_id}:{n}") for n in range(1, min(left, 8) + 1)]
+    numbers = [
+        Button(str(n), QUANTITY_BUTTON.pack(item=item_id, quantity=n))
+        for n in range(1, min(left, 8) + 1)
+    ]
     rows = [numbers[i : i + 4] for i in range(0, len(numbers), 4)]
-    rows.append([Button(ctx.catalog.plain("returns.none"), f"rq:{item_id}:0")])
+    none = QUANTITY_BUTTON.pack(item=item_id, quantity=0)
+    rows.append([Button(ctx.catalog.plain("returns.none"), none)])
     ctx.reply(
         ctx.t("returns.how_many", name=item.name, bought=item.quantity, max=left), _nav(ctx, *rows)
     )
@@ -179,13 +186,14 @@ async def pick_item(ctx: Context) -> None:
 async def pick_quantity(ctx: Context) -> None:
     if not _in_flow(ctx, QUANTITY):
         return
-    item_id, quantity = int_arg(ctx.inbound.button or ""), int_arg(ctx.inbound.button or "", 1)
+    pressed = QUANTITY_BUTTON.unpack(ctx.inbound.button)
     options = await _options(ctx)
     if options is None:
         return
-    if item_id is None or quantity is None or quantity > options.claimable.get(item_id, 0):
+    if pressed is None or pressed["quantity"] > options.claimable.get(pressed["item"], 0):
         _expired(ctx)  # forged or stale: a quantity above what may be claimed
         return
+    item_id, quantity = pressed["item"], pressed["quantity"]
     ctx.state.data["items"] = {**ctx.state.data["items"], str(item_id): quantity}
     show_items(ctx, options)
 
