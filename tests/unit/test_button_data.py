@@ -317,3 +317,11 @@ async def test_crafted_data_on_every_button_changes_nothing_and_gets_an_answer(
                 failures.append(f"{who} {prefix}: changed the store")
                 before = after
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("typed", ["²", "٣٠", "３０", "7²", "-7", "9" * 50])
+def test_a_stats_period_in_other_digits_gets_the_usage(typed: str) -> None:
+    from handlers.seller.stats import parse_days
+
+    assert parse_days(typed) is None  # the chat then shows the usage, not an error
+    assert parse_days("30") == 30 and parse_days("7 days") == 7
