@@ -97,6 +97,8 @@ class LinkSigner:
             raw = _unb64(rest)
         except (ValueError, TypeError):
             raise BadToken("not base64") from None
+        if _b64(raw) != rest:  # unused low bits set: one token, one spelling
+            raise BadToken("not canonical")
         size = len(raw) - _MAC_BYTES
         if size not in (_BODY.size, _LEGACY_BODY.size):
             raise BadToken("wrong size")
