@@ -12,14 +12,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
 from bot.app import App
 from bot.config import Settings
 from bot.logging import setup_logging
+from bot.services.links import IssuedLink
 from storage.importers.writer import OrderChange
 from storage.migrate import current_revision, head_revision
 from storage.uow import UnitOfWork
@@ -152,6 +155,18 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def when(link: IssuedLink) -> str:
+    """A link's expiry in UTC, and in the shop's timezone when that is another."""
+    utc = f"{link.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if link.timezone in ("UTC", "Etc/UTC"):
+        return utc
+    try:
+        local = link.expires_at.astimezone(ZoneInfo(link.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return utc
+    return f"{utc} ({local:%Y-%m-%d %H:%M} {link.timezone})"
+
+
 async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import resolve_bot_username
     from bot.services.links import deep_link
@@ -168,7 +183,15 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
         if username is None:
             print("error: set BOT_USERNAME (or BOT_TOKEN) to build the link", file=sys.stderr)
             return 2
-        print(deep_link(username, services.orders.order_link_token(orders[0])))
+        link = await services.orders.order_link(orders[0])
+        print(deep_link(username, link.token))
+        who = (
+            "the first Telegram account that opens it"
+            if link.uses == 1
+            else f"the first {link.uses} Telegram accounts that open it"
+        )
+        # On stderr, so that a script taking the link from stdout gets the link alone.
+        print(f"valid until {when(link)}; it links the order for {who}", file=sys.stderr)
     finally:
         await app.close()
     return 0
@@ -200,7 +223,9 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
             if username is None:
                 print("error: set BOT_USERNAME (or BOT_TOKEN) to build the link", file=sys.stderr)
                 return 2
-            print(deep_link(username, await sellers.invite(args.shop)))
+            link = await sellers.issue_invite(args.shop)
+            print(deep_link(username, link.token))
+            print(f"valid until {when(link)}; it works once", file=sys.stderr)
         elif args.seller_command == "list":
             entries = await sellers.sellers(args.shop)
             for e in entries:

@@ -121,16 +121,37 @@ class OrderLink(Base):
     created_at: Mapped[datetime]
 
 
+class OrderLinkUse(Base):
+    """Who opened a signed order link: the link is bound to its first account(s).
+
+    A link is (order, nonce); nonce 0 is the one link per order that tokens from before
+    links expired all share."""
+
+    __tablename__ = "order_link_uses"
+    __table_args__ = (UniqueConstraint("order_id", "nonce", "chat_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime]
+
+
 class ProofAttempt(Base):
-    """Every attempt to prove an order, kept for throttling guessers."""
+    """Every attempt to prove an order, kept for throttling guessers: per account, and
+    per order number as typed (`order_key`, whether or not such an order exists)."""
 
     __tablename__ = "proof_attempts"
-    __table_args__ = (Index("ix_proof_attempts_user_at", "chat_user_id", "at"),)
+    __table_args__ = (
+        Index("ix_proof_attempts_user_at", "chat_user_id", "at"),
+        Index("ix_proof_attempts_order_at", "order_key", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_user_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+    order_key: Mapped[str | None] = mapped_column(String(64))
 
 
 # -------------------------------------------------------------------------- orders

@@ -27,6 +27,12 @@ class ShopPolicy:
     # Buyer cancellation requests of AWAITING_SHIPMENT orders auto-approve within this
     # many minutes of payment; 0 = the seller always decides.
     auto_cancel_minutes: int = 0
+    # Signed deep links (`order-link`, `seller invite`) expire: an order link after this
+    # many days, and it links the order for this many Telegram accounts (the first to
+    # open it); a seller invite after this many days (it works once).
+    order_link_days: int = 60
+    order_link_uses: int = 1
+    invite_days: int = 7
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> ShopPolicy:

@@ -8,27 +8,32 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
-from bot.domain.policy import CANCEL_AT_ONCE
+from bot.domain.policy import CANCEL_AT_ONCE, ShopPolicy
 from bot.domain.text import clean_line
-from bot.services.links import BadToken, LinkSigner
+from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.views import OrderView, order_view
-from storage.models import ChatUser, Order, OrderLink, ProofAttempt
+from storage.locks import lock_name
+from storage.models import ChatUser, Order, OrderLink, OrderLinkUse, ProofAttempt
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-MAX_FAILED_PROOFS = 5
+MAX_FAILED_PROOFS = 5  # per Telegram account and hour
+# Per order number and hour, across all accounts: many accounts guessing at one order
+# are slowed down too (the buyer's own contact and signed links still work).
+MAX_FAILED_PROOFS_PER_ORDER = 20
 PROOF_WINDOW = timedelta(hours=1)
 ORDER_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$")
 ORDER_LINK_KIND = "o"
@@ -38,10 +43,28 @@ class ProofRefused(DomainError):
     """Order number and proof do not match (deliberately silent on which part)."""
 
 
+THROTTLE_ACCOUNT = "account"  # this Telegram account failed too often
+THROTTLE_ORDER = "order"  # this order number (as typed) failed too often, from anyone
+
+
 class TooManyAttempts(DomainError):
-    def __init__(self, retry_after: timedelta) -> None:
+    def __init__(self, retry_after: timedelta, scope: str = THROTTLE_ACCOUNT) -> None:
         super().__init__(f"retry after {retry_after}")
         self.retry_after = retry_after
+        self.scope = scope
+
+
+class LinkExpired(DomainError):
+    """A genuine order link past its expiry (`legacy`: one from before links expired,
+    past its grace period)."""
+
+    def __init__(self, legacy: bool = False) -> None:
+        super().__init__("order link expired")
+        self.legacy = legacy
+
+
+class LinkAlreadyUsed(DomainError):
+    """A genuine order link already bound to other account(s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,18 +172,35 @@ class OrderService:
 
     # ------------------------------------------------------------ ownership
 
-    async def _check_throttle(self, uow: UnitOfWork, user_id: int, now: datetime) -> None:
-        since = now - PROOF_WINDOW
-        rows = await uow.session.execute(
-            select(func.count(), func.min(ProofAttempt.at)).where(
-                ProofAttempt.chat_user_id == user_id,
-                ProofAttempt.succeeded.is_(False),
-                ProofAttempt.at > since,
-            )
+    async def _throttled_until(
+        self, uow: UnitOfWork, scope: ColumnElement[bool], limit: int, now: datetime
+    ) -> datetime | None:
+        """When the wait ends if `limit` proofs within `scope` failed in the last window.
+
+        The limit-th most recent failure is the one whose leaving the window brings the
+        count under the limit, so that is when trying again is allowed."""
+        latest = await uow.session.scalar(
+            select(ProofAttempt.at)
+            .where(scope, ProofAttempt.succeeded.is_(False), ProofAttempt.at > now - PROOF_WINDOW)
+            .order_by(ProofAttempt.at.desc())
+            .offset(limit - 1)
+            .limit(1)
         )
-        failed, oldest = rows.one()
-        if failed >= MAX_FAILED_PROOFS and oldest is not None:
-            raise TooManyAttempts(oldest + PROOF_WINDOW - now)
+        return None if latest is None else latest + PROOF_WINDOW
+
+    async def _check_throttle(self, uow: UnitOfWork, user_id: int, now: datetime) -> None:
+        until = await self._throttled_until(
+            uow, ProofAttempt.chat_user_id == user_id, MAX_FAILED_PROOFS, now
+        )
+        if until is not None:
+            raise TooManyAttempts(until - now, scope=THROTTLE_ACCOUNT)
+
+    async def _check_order_throttle(self, uow: UnitOfWork, order_key: str, now: datetime) -> None:
+        until = await self._throttled_until(
+            uow, ProofAttempt.order_key == order_key, MAX_FAILED_PROOFS_PER_ORDER, now
+        )
+        if until is not None:
+            raise TooManyAttempts(until - now, scope=THROTTLE_ORDER)
 
     async def attempts_left(self, user_id: int) -> int:
         now = self._clock.now()
@@ -186,17 +226,37 @@ class OrderService:
 
         A mismatch and an unknown order number fail the same way, and both count
         towards the throttle, so the bot cannot be used to find out which orders exist.
+
+        Two throttles, each checked and counted in one step (the transaction holds a
+        lock on the account, then on the order number, while it counts, checks and
+        records; so parallel proofs on several workers cannot all pass the count):
+        MAX_FAILED_PROOFS per account, and MAX_FAILED_PROOFS_PER_ORDER per order number
+        across all accounts.  The per-order one is keyed on the number as typed, never
+        on whether the order exists, so its refusal says nothing about the order.  The
+        buyer's own Telegram contact (`via_contact`: a phone Telegram vouches for) is
+        not subject to it, so strangers guessing cannot lock the real buyer out.
         """
         now = self._clock.now()
+        number = order_number.strip()
+        order_key = number[:64]
         async with self._uow() as uow:
+            await lock_name(uow.session, "proof-account", user_id)
             await self._check_throttle(uow, user_id, now)
-            candidates = await uow.orders.find_by_number(order_number.strip())
+            if not via_contact:
+                await lock_name(uow.session, "proof-order", order_key)
+                await self._check_order_throttle(uow, order_key, now)
+            candidates = await uow.orders.find_by_number(number)
             proof = email_or_phone.strip()
             matched = next(
                 (o for o in candidates if _proof_matches(o, proof, phone_only=via_contact)), None
             )
             uow.session.add(
-                ProofAttempt(chat_user_id=user_id, succeeded=matched is not None, at=now)
+                ProofAttempt(
+                    chat_user_id=user_id,
+                    succeeded=matched is not None,
+                    at=now,
+                    order_key=order_key,
+                )
             )
             if matched is None:
                 await uow.commit()
@@ -208,17 +268,59 @@ class OrderService:
             return order_view(matched)
 
     async def link_by_token(self, user_id: int, token: str) -> OrderView:
+        """Link the order a signed link names, for the account(s) it is bound to.
+
+        The first `order_link_uses` accounts (a shop setting, 1 by default) to open a link
+        own it; opening it again from one of them is fine, anyone else gets
+        LinkAlreadyUsed.  After its expiry it gets LinkExpired, unless the account
+        already has the order (nothing to refuse then).  A forged or altered token, and
+        one that names no order, get ProofRefused."""
         try:
-            kind, order_id, _ = self._signer.verify(token)
+            link = self._signer.verify(token)
         except BadToken:
             raise ProofRefused() from None
-        if kind != ORDER_LINK_KIND:
+        if link.kind != ORDER_LINK_KIND:
             raise ProofRefused()
         now = self._clock.now()
         async with self._uow() as uow:
-            order = await uow.orders.get(order_id)
+            order = await uow.orders.get(link.value)
             if order is None:
                 raise ProofRefused()
+            # Two accounts opening a single-use link at once: one of them wins.
+            await lock_name(uow.session, "order-link", order.id, link.nonce)
+            openers = set(
+                await uow.session.scalars(
+                    select(OrderLinkUse.chat_user_id).where(
+                        OrderLinkUse.order_id == order.id, OrderLinkUse.nonce == link.nonce
+                    )
+                )
+            )
+            if user_id not in openers:
+                until = await valid_until(uow, link)
+                uses = ShopPolicy.from_settings(order.shop.settings).order_link_uses
+                refusal: DomainError | None = None
+                if until is None or now >= until:
+                    refusal = LinkExpired(legacy=link.expires_at is None)
+                elif len(openers) >= uses:
+                    refusal = LinkAlreadyUsed()
+                if refusal is not None:
+                    if await uow.orders.is_linked(user_id, order.id):
+                        return order_view(order)  # their order already: nothing to refuse
+                    log.info(
+                        "order link refused",
+                        extra={
+                            "user_id": user_id,
+                            "order_id": order.id,
+                            "reason": type(refusal).__name__,
+                            "legacy": link.expires_at is None,
+                        },
+                    )
+                    raise refusal
+                uow.session.add(
+                    OrderLinkUse(
+                        order_id=order.id, nonce=link.nonce, chat_user_id=user_id, used_at=now
+                    )
+                )
             await self._link(uow, user_id, order, "deeplink", now)
             await uow.commit()
             return order_view(order)
@@ -231,8 +333,22 @@ class OrderService:
                 found = [o for o in found if o.shop.code == shop_code]
             return [o.id for o in found]
 
-    def order_link_token(self, order_id: int) -> str:
-        return self._signer.sign(ORDER_LINK_KIND, order_id)
+    async def order_link(self, order_id: int) -> IssuedLink:
+        """A new signed link for the order (for `order-link`): valid for the shop's
+        `order_link_days`, for the first `order_link_uses` accounts that open it."""
+        now = self._clock.now()
+        async with self._uow(readonly=True) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise OrderNotFound(order_id)
+            policy = ShopPolicy.from_settings(order.shop.settings)
+            timezone = order.shop.timezone
+        expires_at = now + timedelta(days=policy.order_link_days)
+        # Each link is its own (order, nonce): a new link for the same order is not
+        # bound to whoever opened an earlier one.  Nonce 0 is the links from before.
+        nonce = secrets.randbelow(2**32 - 1) + 1
+        token = self._signer.sign(ORDER_LINK_KIND, order_id, nonce, expires_at=expires_at)
+        return IssuedLink(token, expires_at, policy.order_link_uses, timezone)
 
     async def _link(
         self, uow: UnitOfWork, user_id: int, order: Order, method: str, now: datetime

@@ -7,25 +7,33 @@ button carried.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind
 from bot.domain.errors import DomainError, ShopNotFound
-from bot.services.links import BadToken, LinkSigner
+from bot.domain.policy import ShopPolicy
+from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.outbox import Notification, enqueue
 from storage.models import ChatUser, Seller, SellerInvite, Shop
 from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 SELLER_INVITE_KIND = "s"
 
 
 class InviteInvalid(DomainError):
     """Forged, unknown or already used invite."""
+
+
+class InviteExpired(InviteInvalid):
+    """A genuine, unused invite past its expiry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +58,18 @@ class SellerService:
         self._signer = signer
 
     async def invite(self, shop_code: str) -> str:
-        """A new one-time invite token for the shop (for `seller invite SHOP`)."""
+        """A new one-time invite token for the shop."""
+        return (await self.issue_invite(shop_code)).token
+
+    async def issue_invite(self, shop_code: str) -> IssuedLink:
+        """A new one-time invite for the shop (for `seller invite SHOP`), valid for the
+        shop's `invite_days`."""
+        now = self._clock.now()
         async with self._uow() as uow:
             shop = await uow.shops.get_by_code(shop_code)
             if shop is None:
                 raise ShopNotFound(shop_code)
+            expires_at = now + timedelta(days=ShopPolicy.from_settings(shop.settings).invite_days)
             while True:
                 nonce = secrets.randbits(32)
                 taken = await uow.session.scalar(
@@ -62,20 +77,21 @@ class SellerService:
                 )
                 if taken is None:
                     break
-            uow.session.add(
-                SellerInvite(shop_id=shop.id, nonce=nonce, created_at=self._clock.now())
-            )
+            uow.session.add(SellerInvite(shop_id=shop.id, nonce=nonce, created_at=now))
             await uow.commit()
-            return self._signer.sign(SELLER_INVITE_KIND, shop.id, nonce)
+            token = self._signer.sign(SELLER_INVITE_KIND, shop.id, nonce, expires_at=expires_at)
+            return IssuedLink(token, expires_at, 1, shop.timezone)
 
     async def accept(self, user_id: int, token: str) -> ShopRef:
-        """Register the chat user who opened the invite.  Each invite works once."""
+        """Register the chat user who opened the invite.  Each invite works once, until
+        it expires (InviteExpired); the person who used it may open it again."""
         try:
-            kind, shop_id, nonce = self._signer.verify(token)
+            link = self._signer.verify(token)
         except BadToken:
             raise InviteInvalid() from None
-        if kind != SELLER_INVITE_KIND:
+        if link.kind != SELLER_INVITE_KIND:
             raise InviteInvalid()
+        shop_id, nonce = link.value, link.nonce
         now = self._clock.now()
         async with self._uow() as uow:
             # Locked (PostgreSQL; SQLite's write transaction already serialises): two
@@ -92,6 +108,17 @@ class SellerService:
                 if invite.used_by == user_id:  # opened twice by the same person: fine
                     return ShopRef(shop.id, shop.code, shop.name)
                 raise InviteInvalid()
+            until = await valid_until(uow, link)
+            if until is None or now >= until:
+                log.info(
+                    "seller invite expired",
+                    extra={
+                        "user_id": user_id,
+                        "shop_id": shop.id,
+                        "legacy": link.expires_at is None,
+                    },
+                )
+                raise InviteExpired()
             invite.used_by, invite.used_at = user_id, now
             if user_id not in await uow.shops.seller_user_ids(shop.id):
                 uow.session.add(Seller(shop_id=shop.id, chat_user_id=user_id, created_at=now))

@@ -26,6 +26,13 @@ OTHER_KEYS = {
     "staff_signature",
 }
 
+# Settings whose 0 would mean nothing useful (a link dead on arrival), with a ceiling.
+RANGES = {
+    "order_link_days": (1, 3650),
+    "order_link_uses": (1, 1000),
+    "invite_days": (1, 365),
+}
+
 
 class BadSetting(DomainError):
     pass
@@ -59,6 +66,11 @@ def parse_setting(key: str, value: str) -> Any:
         if value not in ("staff", "shop"):
             raise BadSetting("staff_signature is 'staff' (each person's name) or 'shop'")
         return value
+    if key in RANGES:
+        low, high = RANGES[key]
+        if not value.isdecimal() or not low <= int(value) <= high:
+            raise BadSetting(f"{key} must be a whole number from {low} to {high}")
+        return int(value)
     if key not in POLICY_KEYS:
         known = ", ".join(sorted(POLICY_KEYS | OTHER_KEYS))
         raise BadSetting(f"unknown setting {key!r}; known: {known}")

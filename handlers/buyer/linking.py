@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.services.orders import (
     MAX_FAILED_PROOFS,
+    THROTTLE_ORDER,
     ProofRefused,
     TooManyAttempts,
     looks_like_order_number,
@@ -94,6 +95,11 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
             ctx.user.id, number, email_or_phone=proof, via_contact=via_contact
         )
     except TooManyAttempts as exc:
+        if exc.scope == THROTTLE_ORDER:
+            # Too many guesses at this number, from anyone: said the same whether or not
+            # the order exists.  The step stays open for the buyer's own contact.
+            ctx.reply(ctx.t("link.order_throttled", wait=format_wait(exc.retry_after)))
+            return
         ctx.state.clear()
         ctx.reply(
             ctx.t("link.throttled", wait=format_wait(exc.retry_after)), remove_reply_keyboard=True

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from bot.services.orders import ProofRefused, looks_like_order_number
+from bot.services.orders import (
+    LinkAlreadyUsed,
+    LinkExpired,
+    ProofRefused,
+    looks_like_order_number,
+)
 from bot.services.sellers import SELLER_INVITE_KIND
 from handlers.buyer import linking
 from handlers.buyer.views import render_card
@@ -42,6 +47,12 @@ async def _start_with_token(ctx: Context, token: str) -> None:
         order = await ctx.services.orders.link_by_token(ctx.user.id, token)
     except ProofRefused:
         ctx.reply(ctx.t("start.bad_link"))
+        return
+    except LinkExpired:
+        ctx.reply(ctx.t("start.link_expired"))
+        return
+    except LinkAlreadyUsed:
+        ctx.reply(ctx.t("start.link_used"))
         return
     ctx.reply(ctx.t("start.linked_by_link", number=order.order_number))
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))

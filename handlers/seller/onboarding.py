@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.sellers import InviteInvalid
+from bot.services.sellers import InviteExpired, InviteInvalid
 from handlers.core import Context
 from handlers.types import SetCommands
 
@@ -20,6 +20,9 @@ SELLER_COMMANDS: tuple[tuple[str, str], ...] = (
 async def accept_invite(ctx: Context, token: str) -> None:
     try:
         shop = await ctx.services.sellers.accept(ctx.user.id, token)
+    except InviteExpired:
+        ctx.reply(ctx.t("seller.invite_expired"))
+        return
     except InviteInvalid:
         ctx.reply(ctx.t("seller.invite_invalid"))
         return

@@ -103,9 +103,11 @@ async def test_order_is_invisible_to_users_who_did_not_prove_it(
 async def test_signed_link_links_and_forged_link_does_not(service, uow_factory, clock) -> None:  # type: ignore[no-untyped-def]
     order_id = await make_order(uow_factory, clock)
     user = await _user(service)
-    token = service.order_link_token(order_id)
+    token = (await service.order_link(order_id)).token
     assert len(token) <= 64
-    forged = LinkSigner(b"another-secret-0123456789").sign("o", order_id)
+    forged = LinkSigner(b"another-secret-0123456789").sign(
+        "o", order_id, expires_at=clock.now() + timedelta(days=1)
+    )
     with pytest.raises(ProofRefused):
         await service.link_by_token(user, forged)
     with pytest.raises(ProofRefused):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,7 @@ async def test_forged_tampered_and_foreign_tokens_register_nobody(
     async with uow_factory(readonly=True) as uow:
         nonce = (await uow.session.scalars(select(SellerInvite.nonce))).one()
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    at = {"expires_at": clock.now() + timedelta(days=1)}
     forged = [
         flipped,  # one character changed
         token[:-2],  # cut short
@@ -112,11 +114,11 @@ async def test_forged_tampered_and_foreign_tokens_register_nobody(
         "",
         "s" + "A" * 63,
         "s!!!!notbase64!!!!",
-        LinkSigner(b"another-secret-0123456789abcdef").sign("s", shops["acme"], nonce),
-        signer.sign("s", shops["acme"], nonce + 1),  # genuine signature, no such invite
-        signer.sign("s", shops["other"], nonce),  # the invite's nonce, another shop
-        signer.sign("s", 999_999, nonce),  # a shop that does not exist
-        signer.sign("o", shops["acme"], nonce),  # right numbers, wrong kind
+        LinkSigner(b"another-secret-0123456789abcdef").sign("s", shops["acme"], nonce, **at),
+        signer.sign("s", shops["acme"], nonce + 1, **at),  # genuine signature, no such invite
+        signer.sign("s", shops["other"], nonce, **at),  # the invite's nonce, another shop
+        signer.sign("s", 999_999, nonce, **at),  # a shop that does not exist
+        signer.sign("o", shops["acme"], nonce, **at),  # right numbers, wrong kind
     ]
     for bad in forged:
         with pytest.raises(InviteInvalid):
@@ -140,7 +142,7 @@ async def test_an_order_link_is_not_a_seller_invite_and_vice_versa(
     order_id = await make_order(uow_factory, clock)
     orders = OrderService(uow_factory, clock, signer)
     eve = await chat_user(uow_factory, clock, 9002, "Eve")
-    order_token = orders.order_link_token(order_id)
+    order_token = (await orders.order_link(order_id)).token
 
     with pytest.raises(InviteInvalid):
         await service.accept(eve, order_token)
