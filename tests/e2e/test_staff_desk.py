@@ -29,11 +29,13 @@ from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
 from tests.e2e.test_seller import (
+    CANCEL,
     REJECT,
     Shop,
     buyer_is_told,
     chat_user_id,
     claim_row,
+    confirm_label,
     delivered_order,
     join,
     open_card,
@@ -275,6 +277,22 @@ class Appeals:
         return claim, summary
 
 
+async def refund_confirmed(
+    staff: ScriptedUser, summary: Message, desk: Supergroup, amount: str
+) -> Message:
+    """Refund buyer under the summary, the question in the topic, the Confirm tap;
+    returns what the topic is told."""
+    thread = summary["message_thread_id"]
+    await staff.press(REFUND, message=summary, chat=desk)
+    assert await staff.wait_callback_answer() is None
+    asked = await desk.wait_message(thread_id=thread)
+    assert f"refund {amount} to the buyer, Alex?" in asked["text"], asked["text"]
+    assert buttons(asked) == [confirm_label(amount), CANCEL]
+    await staff.press(confirm_label(amount), message=asked, chat=desk)
+    assert await staff.wait_callback_answer() == "Decision recorded"
+    return await desk.wait_message(thread_id=thread)
+
+
 @pytest.fixture
 async def appeals(
     app: App,
@@ -347,9 +365,7 @@ async def test_refund_buyer_refunds_the_claim_once_with_staff_as_issuer(
         )
     before = await ledger(appeals.uow_factory)
 
-    await anna.press(REFUND, message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "Decision recorded"
-    said = await desk.wait_message(thread_id=thread)
+    said = await refund_confirmed(anna, summary, desk, f"${refund}")
     assert f"Anna refunded ${refund} on {claim.number}. The buyer was told." in said["text"]
 
     anna_user = await chat_user_id(appeals.uow_factory, ANNA)
@@ -365,9 +381,9 @@ async def test_refund_buyer_refunds_the_claim_once_with_staff_as_issuer(
     # Pressing again (a stale screen, a colleague at the same moment) decides nothing.
     notifications = await count(appeals.uow_factory, OutboxMessage)
     await anna.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     await anna.press_forged(f"av:u:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     assert await ledger(appeals.uow_factory) == [*before, (claim.id, refund, "staff", anna_user)]
     assert (await claim_row(appeals.uow_factory, claim.id)).status == "REFUNDED"
     assert await count(appeals.uow_factory, OutboxMessage) == notifications
@@ -391,7 +407,7 @@ async def test_uphold_seller_closes_the_claim_without_a_refund(
     told = await buyer_is_told(appeals.shop)
     assert f"Your return request {claim.number} is closed" in told["text"]
     await anna.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     assert await ledger(appeals.uow_factory) == []
 
 
@@ -448,9 +464,8 @@ async def test_an_appeal_joining_an_open_ticket_still_reaches_staff_with_the_ver
     assert buttons(shown)[:2] == [UPHOLD, REFUND]
     assert len(desk.topics) == 1
 
-    await anna.press(REFUND, message=shown, chat=desk)
-    assert await anna.wait_callback_answer() == "Decision recorded"
-    assert "Anna refunded $25.00" in (await desk.wait_message(thread_id=thread))["text"]
+    said = await refund_confirmed(anna, shown, desk, "$25.00")
+    assert "Anna refunded $25.00" in said["text"]
     assert (await claim_row(appeals.uow_factory, claim.id)).status == "REFUNDED"
 
 
