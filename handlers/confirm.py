@@ -178,8 +178,7 @@ async def cancel(ctx: Context) -> None:
     if pending is None:
         return
     ctx.state.clear()
-    ctx.answer()
-    text = ctx.t("confirm.cancelled")
+    text = ctx.t("confirm.cancelled")  # the question says so before the button is answered
     if ctx.inbound.message_id is not None:
         ctx.add(EditText(ctx.chat_id, ctx.inbound.message_id, text, None))
     else:
