@@ -411,6 +411,59 @@ async def test_uphold_seller_closes_the_claim_without_a_refund(
     assert await ledger(appeals.uow_factory) == []
 
 
+async def test_refund_buyer_asks_first_and_only_the_asker_confirms_once(
+    appeals: Appeals, desk: Supergroup, anna: ScriptedUser, emulator: TelegramEmulator
+) -> None:
+    claim, summary = await appeals.appealed()
+    thread = summary["message_thread_id"]
+    ben = emulator.user(BEN)
+
+    await anna.press(REFUND, message=summary, chat=desk)
+    assert await anna.wait_callback_answer() is None
+    asked = await desk.wait_message(thread_id=thread)
+    text = asked["text"]
+    assert f"Grant the appeal on {claim.number} and refund $25.00 to the buyer, Alex?" in text
+    assert f"Order: {NUMBER}" in text and "after this: $12.99" in text
+    data = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    # Staff typing in the topic meanwhile still talk to the buyer.
+    await anna.send("Looking at your appeal now.", chat=desk, thread_id=thread)
+    assert (await appeals.buyer.wait_message())["text"] == "Anna:\nLooking at your appeal now."
+    # Ben pressing Anna's Confirm (or forged data) changes nothing: it is not his.
+    await ben.press(confirm_label("$25.00"), message=asked, chat=desk)
+    assert (await ben.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    await anna.press_forged(data.rsplit(":", 1)[0] + ":2500.00", message=asked, chat=desk)
+    assert (await anna.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    # Cancel: nothing paid, the verdict buttons stay.
+    await anna.press(CANCEL, message=asked, chat=desk)
+    await anna.wait_callback_answer()
+    await emulator.wait_until(
+        lambda: (
+            "Nothing was paid" in desk.messages(thread_id=thread)[-1]["text"]
+            or any("Nothing was paid" in m["text"] for m in desk.messages(thread_id=thread))
+        )
+    )
+    assert await ledger(appeals.uow_factory) == []
+    assert (await claim_row(appeals.uow_factory, claim.id)).status == "APPEALED"
+    assert buttons(desk.messages(thread_id=thread)[0]) == [UPHOLD, REFUND, ASSIGN, CLOSE]
+
+    await anna.press(REFUND, message=summary, chat=desk)
+    await anna.wait_callback_answer()
+    asked = await desk.wait_message(thread_id=thread)
+    data = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await anna.press(confirm_label("$25.00"), message=asked, chat=desk)
+    assert await anna.wait_callback_answer() == "Decision recorded"
+    said = await desk.wait_message(thread_id=thread)
+    assert f"Anna refunded $25.00 on {claim.number}" in said["text"]
+    # Confirmed twice (a stale screen, a double tap): paid once.
+    await anna.press_forged(data, message=asked, chat=desk)
+    assert (await anna.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    # A colleague a moment later learns who decided.
+    await ben.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
+    assert await ben.wait_callback_answer() == "This appeal was already decided by Anna."
+    anna_user = await chat_user_id(appeals.uow_factory, ANNA)
+    assert await ledger(appeals.uow_factory) == [(claim.id, Decimal("25.00"), "staff", anna_user)]
+
+
 async def test_an_appeal_after_the_window_is_refused_and_changes_nothing(
     appeals: Appeals, desk: Supergroup
 ) -> None:

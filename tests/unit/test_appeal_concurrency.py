@@ -1,3 +1,5 @@
+# The fixtures (tickets, returns, sellers, seller, b) come from the tickets suite.
+# ruff: noqa: F811
 """Staff deciding one appeal at once: the claim row is locked in the appeal path, so
 exactly one verdict wins and everyone else is told, plainly, who decided it (never a
 raw StaleDataError that staff would see as a generic error).  Each call runs in its own
