@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.money import format_money
+from bot.domain.money import format_money, quantize
 from handlers.core import Context, Router, button_args
 from handlers.types import Button, EditKeyboard, EditText, Keyboard
 
@@ -119,7 +119,9 @@ def ask(
     pending = Pending(
         id=secrets.token_hex(6),
         kind=kind,
-        amount=amount,
+        # In the currency's minor unit, written plainly ("25.00", never "2.5E+1"): the
+        # button carries it and the use case is handed it back.
+        amount=Decimal(format(quantize(amount, currency), "f")),
         currency=currency,
         params=params,
         prompt=prompt,

@@ -157,11 +157,9 @@ async def _offer_goodwill(ctx: Context, number: str, amount_text: str, reason: s
             ctx.user.id, number, amount_text, reason, request_key="preview", dry_run=True
         )
     except NotAllowed:
-        ctx.state.clear()
         ctx.reply(ctx.t("seller.only_sellers"))
         return
     except GoodwillRefused as exc:
-        ctx.state.clear()
         _goodwill_refused(ctx, exc, number)
         return
     earlier = preview.earlier
