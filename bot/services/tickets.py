@@ -726,7 +726,8 @@ class TicketService:
                     )
                 if expect is not None and (refunded or Decimal(0)) != expect:
                     raise AmountChanged(refunded or Decimal(0), claim.currency)
-                order = await uow.orders.get(claim.order_id, full=False)
+                # Loaded in full: the sellers' verdict notice below reads its shop.
+                order = await uow.orders.get(claim.order_id)
                 buyer = await uow.chat_users.get(claim.buyer_id)
                 order_number = order.order_number if order else ""
                 buyer_name = buyer.first_name if buyer else None
