@@ -142,7 +142,11 @@ class OrderRepository(_Repository):
 
 
 class ClaimRepository(_Repository):
-    async def get(self, claim_id: int) -> Claim | None:
+    async def get(self, claim_id: int, *, for_update: bool = False) -> Claim | None:
+        """The claim with its items, photos and history.  `for_update` locks the row
+        until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's IMMEDIATE write
+        transaction already serialises writers), so two people deciding at once are
+        served one after the other and the second sees the first one's decision."""
         return await self.session.get(
             Claim,
             claim_id,
@@ -151,6 +155,8 @@ class ClaimRepository(_Repository):
                 selectinload(Claim.photos),
                 selectinload(Claim.history),
             ),
+            with_for_update=for_update,
+            populate_existing=for_update,
         )
 
     async def for_order(self, order_id: int) -> Sequence[Claim]:
@@ -198,6 +204,25 @@ class RefundRepository(_Repository):
             )
         )
         return total if total is not None else Decimal(0)
+
+    async def latest_like(
+        self, order_id: int, amount: Decimal, *, key_prefix: str, since: datetime
+    ) -> Refund | None:
+        """The newest non-failed refund of exactly `amount` on the order whose
+        idempotency key starts with `key_prefix`, recorded at `since` or later: what a
+        person about to pay the same again should be reminded of."""
+        return await self.session.scalar(
+            select(Refund)
+            .where(
+                Refund.order_id == order_id,
+                Refund.amount == amount,
+                Refund.status != RefundStatus.FAILED,
+                Refund.idempotency_key.startswith(key_prefix, autoescape=True),
+                Refund.created_at >= since,
+            )
+            .order_by(Refund.id.desc())
+            .limit(1)
+        )
 
     async def due(self, now: datetime, limit: int) -> Sequence[Refund]:
         """Pending refunds whose next attempt is due (no time set counts as due: rows

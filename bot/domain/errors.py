@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 
 class DomainError(Exception):
     """Base of every error a user action can legitimately cause."""
@@ -29,6 +31,17 @@ class NotAllowed(DomainError):
 
 class InvalidTransition(DomainError):
     """The thing is not in a state where this action applies."""
+
+
+class AmountChanged(DomainError):
+    """A confirmed money action would now pay a different amount than the person was
+    shown (another refund on the order came first): nothing is paid, they are asked
+    again with the new amount."""
+
+    def __init__(self, amount: Decimal, currency: str) -> None:
+        super().__init__(f"the amount is now {amount} {currency}")
+        self.amount = amount
+        self.currency = currency
 
 
 class ReturnWindowClosed(DomainError):

@@ -17,7 +17,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
-from bot.domain.errors import DomainError, InvalidTransition, NotAllowed, OrderNotFound
+from bot.domain.errors import (
+    AmountChanged,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    OrderNotFound,
+)
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.outbox import Notification, enqueue
@@ -27,6 +33,8 @@ from storage.models import CancelRequest, ChatUser, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_REASON = 500
+# The same goodwill refund (order and amount) again within this window asks "again?".
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 class AlreadyRequested(DomainError):
@@ -35,6 +43,25 @@ class AlreadyRequested(DomainError):
 
 class RequestDecided(DomainError):
     """The request was decided already (another tap, another seller, auto-approval)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierRefund:
+    """A goodwill refund of the same amount on the same order a moment ago."""
+
+    refund_id: int
+    amount: Decimal
+    currency: str
+    at: datetime
+
+
+class DuplicateGoodwill(DomainError):
+    """The same goodwill refund (order, amount) was recorded within the last few
+    minutes and the person has not seen it: they are asked "again?" instead."""
+
+    def __init__(self, earlier: EarlierRefund) -> None:
+        super().__init__(f"refund {earlier.refund_id} was the same")
+        self.earlier = earlier
 
 
 class GoodwillRefused(DomainError):
@@ -62,6 +89,10 @@ class CancelOutcome:
     status: str  # requested | approved | rejected
     refunded: Decimal
     currency: str
+    # What a confirmation shows: who gets the money and what stays refundable after it.
+    buyer_name: str | None = None
+    remaining: Decimal | None = None
+    earlier: EarlierRefund | None = None  # goodwill: the same refund a moment ago
 
 
 class CancellationService:
@@ -124,8 +155,19 @@ class CancellationService:
     # ----------------------------------------------------------- seller side
 
     async def decide(
-        self, user_id: int, request_id: int, *, approve: bool, note: str | None = None
+        self,
+        user_id: int,
+        request_id: int,
+        *,
+        approve: bool,
+        note: str | None = None,
+        dry_run: bool = False,
+        expect: Decimal | None = None,
     ) -> CancelOutcome:
+        """The seller's answer.  `dry_run` runs every check and computes the refund,
+        then rolls back (what the confirmation shows); `expect` is the refund the
+        seller confirmed: if approving would now refund anything else (a goodwill
+        refund came first), nothing happens (AmountChanged)."""
         now = self._clock.now()
         try:
             async with self._uow() as uow:
@@ -148,6 +190,8 @@ class CancellationService:
                     request.decided_by_kind, request.decided_by = ActorKind.SELLER, user_id
                     request.decided_at = now
                     await self._tell_buyer(uow, request, order, now, refunded)
+                if expect is not None and refunded != expect:
+                    raise AmountChanged(refunded, _currency(order))
                 uow.audit.record(
                     at=now,
                     actor_kind=ActorKind.SELLER,
@@ -156,8 +200,17 @@ class CancellationService:
                     entity="order",
                     entity_id=order.id,
                 )
-                await uow.commit()
-                return _outcome(request, order, refunded)
+                buyer = await uow.session.get(ChatUser, request.buyer_id)
+                outcome = _outcome(
+                    request,
+                    order,
+                    refunded,
+                    buyer_name=buyer.first_name if buyer else None,
+                    remaining=await remaining_refundable(uow, order.id),
+                )
+                if not dry_run:  # a dry run leaves the block without commit: rolled back
+                    await uow.commit()
+                return outcome
         except StaleDataError:
             raise RequestDecided() from None
 
@@ -227,10 +280,23 @@ class CancellationService:
     # -------------------------------------------------------------- goodwill
 
     async def goodwill_refund(
-        self, user_id: int, order_number: str, amount_text: str, reason: str, *, request_key: str
+        self,
+        user_id: int,
+        order_number: str,
+        amount_text: str,
+        reason: str,
+        *,
+        request_key: str,
+        dry_run: bool = False,
+        acknowledged: int | None = None,
     ) -> CancelOutcome:
         """A refund a seller gives on an order of one of their shops, for any reason.
-        `request_key` (from the chat update) makes a redelivered command harmless."""
+
+        `request_key` names this one refund (the seller's pending confirmation): asking
+        again with it refunds nothing more.  `dry_run` runs every check and rolls back,
+        reporting in `earlier` the same refund (order, amount) made in the last few
+        minutes, if any.  Otherwise such a refund that the seller has not acknowledged
+        (its id above `acknowledged`) stops the refund with `DuplicateGoodwill`."""
         reason = reason.strip()
         now = self._clock.now()
         async with self._uow() as uow:
@@ -253,6 +319,22 @@ class CancellationService:
                 amount = read_amount(amount_text, currency)
             except AmountInputError as exc:
                 raise GoodwillRefused("bad_amount", remaining, currency, exc) from None
+            key = f"goodwill:{request_key}"
+            # Under the payment lock: a same refund committed a moment ago by another
+            # tap or another seller of the shop is seen here.
+            await uow.refunds.lock_payment(order.id)
+            earlier = None
+            repeat = await uow.refunds.by_idempotency_key(key) is not None  # of this one
+            # Only a refund that could be paid is asked about again; one that cannot is
+            # refused as too much below, whatever came before it.
+            if not repeat and amount <= await remaining_refundable(uow, order.id):
+                row = await uow.refunds.latest_like(
+                    order.id, amount, key_prefix="goodwill:", since=now - DUPLICATE_WINDOW
+                )
+                if row is not None:
+                    earlier = EarlierRefund(row.id, amount, currency, row.created_at)
+                    if not dry_run and (acknowledged is None or row.id > acknowledged):
+                        raise DuplicateGoodwill(earlier)
             # The ledger checks what is left under the payment lock, after recognising a
             # repeat of the same request (which then refunds nothing more).
             try:
@@ -263,11 +345,24 @@ class CancellationService:
                     issuer_kind=ActorKind.SELLER,
                     issuer_id=user_id,
                     reason=f"goodwill: {reason[:MAX_REASON]}",
-                    idempotency_key=f"goodwill:{request_key}",
+                    idempotency_key=key,
                     now=now,
                 )
             except RefundExceedsRemaining as exc:
                 raise GoodwillRefused("too_much", exc.remaining, currency) from None
+            outcome = CancelOutcome(
+                0,
+                order.id,
+                order.order_number,
+                "refunded",
+                amount,
+                currency,
+                buyer_name=order.buyer_name,
+                remaining=await remaining_refundable(uow, order.id),
+                earlier=earlier,
+            )
+            if dry_run:  # leaves the block without commit: rolled back
+                return outcome
             for chat_id in await uow.orders.linked_chat_ids(order.id):
                 await enqueue(
                     uow,
@@ -286,14 +381,28 @@ class CancellationService:
                     dedupe_key=f"goodwill:{request_key}:chat:{chat_id}",
                 )
             await uow.commit()
-            return CancelOutcome(0, order.id, order.order_number, "refunded", amount, currency)
+            return outcome
 
 
 def _currency(order: Order) -> str:
     return order.payment.currency if order.payment else order.shop.currency
 
 
-def _outcome(request: CancelRequest, order: Order, refunded: Decimal) -> CancelOutcome:
+def _outcome(
+    request: CancelRequest,
+    order: Order,
+    refunded: Decimal,
+    *,
+    buyer_name: str | None = None,
+    remaining: Decimal | None = None,
+) -> CancelOutcome:
     return CancelOutcome(
-        request.id, order.id, order.order_number, request.status, refunded, _currency(order)
+        request.id,
+        order.id,
+        order.order_number,
+        request.status,
+        refunded,
+        _currency(order),
+        buyer_name=buyer_name,
+        remaining=remaining,
     )

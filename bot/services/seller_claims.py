@@ -22,7 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
-from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, NotAllowed
+from bot.domain.errors import (
+    AmountChanged,
+    ClaimNotFound,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+)
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import OPEN
@@ -106,6 +112,10 @@ class Decision:
     currency: str = ""
     ship_by: datetime | None = None
     appeal_by: datetime | None = None
+    # What a confirmation shows: the order, who gets the money, what stays refundable.
+    order_number: str = ""
+    buyer_name: str | None = None
+    remaining: Decimal | None = None
 
 
 async def _remaining_locked(uow: UnitOfWork, order_id: int) -> Decimal:
@@ -222,24 +232,41 @@ class SellerClaimService:
 
     # -------------------------------------------------------------- decisions
 
-    async def _decide(self, user_id: int, claim_id: int, apply: _Apply) -> Decision:
+    async def _decide(
+        self,
+        user_id: int,
+        claim_id: int,
+        apply: _Apply,
+        *,
+        dry_run: bool = False,
+        expect: Decimal | None = None,
+    ) -> Decision:
+        """Run one decision in one transaction.
+
+        `dry_run` runs every check and computes the outcome (what would be refunded,
+        what would remain) and then rolls back: what a confirmation shows is exactly
+        what the decision would do.  `expect` is the refund the person confirmed; if
+        the decision would now refund anything else, nothing happens (AmountChanged)."""
         now = self._clock.now()
         try:
             async with self._uow() as uow:
                 claim, order = await self._authorised(uow, user_id, claim_id)
                 refunded = await apply(uow, claim, order, now)
-                await tell_buyer(uow, claim, now, refunded)
-                uow.audit.record(
-                    at=now,
-                    actor_kind=ActorKind.SELLER,
-                    actor_id=user_id,
-                    action=f"claim.{claim.status.lower()}",
-                    entity="claim",
-                    entity_id=claim.id,
-                    details={"refunded": str(refunded) if refunded is not None else None},
-                )
-                await uow.commit()
-                return Decision(
+                if expect is not None and (refunded or Decimal(0)) != expect:
+                    raise AmountChanged(refunded or Decimal(0), claim.currency)
+                if not dry_run:
+                    await tell_buyer(uow, claim, now, refunded)
+                    uow.audit.record(
+                        at=now,
+                        actor_kind=ActorKind.SELLER,
+                        actor_id=user_id,
+                        action=f"claim.{claim.status.lower()}",
+                        entity="claim",
+                        entity_id=claim.id,
+                        details={"refunded": str(refunded) if refunded is not None else None},
+                    )
+                buyer = await uow.chat_users.get(claim.buyer_id)
+                decision = Decision(
                     claim.id,
                     claim.claim_number,
                     ClaimStatus(claim.status),
@@ -247,13 +274,27 @@ class SellerClaimService:
                     claim.currency,
                     claim.ship_by,
                     claim.appeal_by,
+                    order_number=order.order_number,
+                    buyer_name=buyer.first_name if buyer else None,
+                    remaining=await remaining_refundable(uow, order.id),
                 )
+                if not dry_run:  # a dry run leaves the block without commit: rolled back
+                    await uow.commit()
+                return decision
         except StaleDataError:
             raise AlreadyDecided() from None
 
-    async def approve(self, user_id: int, claim_id: int) -> Decision:
+    async def approve(
+        self,
+        user_id: int,
+        claim_id: int,
+        *,
+        dry_run: bool = False,
+        expect: Decimal | None = None,
+    ) -> Decision:
         """Refund only: refund now.  Return and refund: the buyer ships first.
-        Replacement: the seller marks it replaced with a tracking number next."""
+        Replacement: the seller marks it replaced with a tracking number next.
+        (`dry_run`, `expect`: see `_decide`.)"""
 
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
@@ -293,7 +334,7 @@ class SellerClaimService:
                 claim.ship_by = now + timedelta(days=policy.buyer_ship_back_days)
             return None
 
-        return await self._decide(user_id, claim_id, apply)
+        return await self._decide(user_id, claim_id, apply, dry_run=dry_run, expect=expect)
 
     async def reject(self, user_id: int, claim_id: int, reason: str, note: str) -> Decision:
         if reason not in REJECT_REASONS:
@@ -346,7 +387,9 @@ class SellerClaimService:
 
         return await self._decide(user_id, claim_id, apply)
 
-    async def partial_refund(self, user_id: int, claim_id: int, amount_text: str) -> Decision:
+    async def partial_refund(
+        self, user_id: int, claim_id: int, amount_text: str, *, dry_run: bool = False
+    ) -> Decision:
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
         ) -> Decimal | None:
@@ -385,9 +428,16 @@ class SellerClaimService:
                 key_suffix=f"partial:{amount}",
             )
 
-        return await self._decide(user_id, claim_id, apply)
+        return await self._decide(user_id, claim_id, apply, dry_run=dry_run)
 
-    async def confirm_received(self, user_id: int, claim_id: int) -> Decision:
+    async def confirm_received(
+        self,
+        user_id: int,
+        claim_id: int,
+        *,
+        dry_run: bool = False,
+        expect: Decimal | None = None,
+    ) -> Decision:
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
         ) -> Decimal | None:
@@ -410,7 +460,7 @@ class SellerClaimService:
                 now=now,
             )
 
-        return await self._decide(user_id, claim_id, apply)
+        return await self._decide(user_id, claim_id, apply, dry_run=dry_run, expect=expect)
 
     async def mark_replaced(
         self, user_id: int, claim_id: int, carrier: str, tracking: str

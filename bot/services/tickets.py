@@ -23,13 +23,22 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
-from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, NotAllowed, NotFound
+from bot.domain.errors import (
+    AmountChanged,
+    ClaimNotFound,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
 from bot.domain.hours import BusinessHours
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
+from bot.services.refunds import remaining_refundable
 from bot.services.returns import seller_chat_ids
 from storage.media import MediaStore
 from storage.models import (
@@ -58,6 +67,14 @@ class TicketNotFound(NotFound):
 
 class TicketClosed(DomainError):
     """The ticket is closed already (someone else closed it a moment ago)."""
+
+
+class AppealDecided(InvalidTransition):
+    """Someone already decided this appeal; `by` is their first name (None if unknown)."""
+
+    def __init__(self, by: str | None) -> None:
+        super().__init__(f"already decided by {by}")
+        self.by = by
 
 
 class TicketStillOpen(DomainError):
@@ -190,6 +207,10 @@ class AppealDecision:
     refunded: Decimal | None
     currency: str
     tickets: tuple[TicketView, ...]
+    # What a confirmation shows: the order, who gets the money, what stays refundable.
+    order_number: str = ""
+    buyer_name: str | None = None
+    remaining: Decimal | None = None
 
 
 # ------------------------------------------------------------------------ service
@@ -641,67 +662,131 @@ class TicketService:
         return await self.get(ticket_id)
 
     async def decide_appeal(
-        self, claim_id: int, *, staff_id: int, staff_name: str, refund: bool
+        self,
+        claim_id: int,
+        *,
+        staff_id: int,
+        staff_name: str,
+        refund: bool,
+        dry_run: bool = False,
+        expect: Decimal | None = None,
     ) -> AppealDecision:
         """Staff arbitration of an appealed rejection: uphold the seller (the claim
         closes) or grant it: a refund through the ledger with staff as issuer, or, for a
-        replacement request, approval (the seller then ships the replacement)."""
+        replacement request, approval (the seller then ships the replacement).
+
+        The claim row is locked first, so two staff members deciding at once are served
+        one after the other: the second gets `AppealDecided` naming the first.
+        `dry_run` runs every check and computes the refund, then rolls back (what the
+        confirmation shows); `expect` is the refund confirmed: if granting would now
+        refund anything else, nothing happens (AmountChanged)."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            claim = await uow.claims.get(claim_id)
-            if claim is None:
-                raise ClaimNotFound(str(claim_id))
-            if claim.status != ClaimStatus.APPEALED:
-                raise InvalidTransition(f"claim is {claim.status}")
-            refunded: Decimal | None = None
-            if refund and claim.type == ClaimType.REPLACEMENT:
-                move(
-                    claim,
-                    ClaimStatus.APPROVED,
-                    actor=ActorKind.STAFF,
-                    actor_id=staff_id,
-                    note="support granted the replacement",
-                    now=now,
-                    allowed={ClaimStatus.APPEALED},
+        try:
+            async with self._uow() as uow:
+                claim = await uow.claims.get(claim_id, for_update=True)
+                if claim is None:
+                    raise ClaimNotFound(str(claim_id))
+                if claim.status != ClaimStatus.APPEALED:
+                    by = _appeal_decided_by(claim)
+                    if by is None:
+                        raise InvalidTransition(f"claim is {claim.status}")
+                    decider = await uow.chat_users.get(by) if by else None
+                    raise AppealDecided(decider.first_name if decider else None)
+                refunded: Decimal | None = None
+                if refund and claim.type == ClaimType.REPLACEMENT:
+                    move(
+                        claim,
+                        ClaimStatus.APPROVED,
+                        actor=ActorKind.STAFF,
+                        actor_id=staff_id,
+                        note="support granted the replacement",
+                        now=now,
+                        allowed={ClaimStatus.APPEALED},
+                    )
+                elif refund:
+                    refunded = await refund_claim(
+                        uow,
+                        claim,
+                        claim.requested_amount,
+                        actor=ActorKind.STAFF,
+                        actor_id=staff_id,
+                        reason="appeal granted by support",
+                        now=now,
+                        allowed={ClaimStatus.APPEALED},
+                    )
+                else:
+                    move(
+                        claim,
+                        ClaimStatus.CLOSED,
+                        actor=ActorKind.STAFF,
+                        actor_id=staff_id,
+                        note="support upheld the seller's decision",
+                        now=now,
+                        allowed={ClaimStatus.APPEALED},
+                    )
+                if expect is not None and (refunded or Decimal(0)) != expect:
+                    raise AmountChanged(refunded or Decimal(0), claim.currency)
+                # Loaded in full: the sellers' verdict notice below reads its shop.
+                order = await uow.orders.get(claim.order_id)
+                buyer = await uow.chat_users.get(claim.buyer_id)
+                order_number = order.order_number if order else ""
+                buyer_name = buyer.first_name if buyer else None
+                remaining = await remaining_refundable(uow, claim.order_id)
+                number, status = claim.claim_number, ClaimStatus(claim.status)
+                currency = claim.currency
+                if dry_run:  # leaves the block without commit: rolled back
+                    return AppealDecision(
+                        claim_id,
+                        number,
+                        status,
+                        refunded,
+                        currency,
+                        (),
+                        order_number,
+                        buyer_name,
+                        remaining,
+                    )
+                await tell_buyer(uow, claim, now, refunded)
+                await _tell_sellers_verdict(uow, claim, refunded, now)
+                ticket_ids = (
+                    (
+                        await uow.session.execute(
+                            select(Ticket.id).where(Ticket.claim_id == claim.id)
+                        )
+                    )
+                    .scalars()
+                    .all()
                 )
-            elif refund:
-                refunded = await refund_claim(
-                    uow,
-                    claim,
-                    claim.requested_amount,
-                    actor=ActorKind.STAFF,
-                    actor_id=staff_id,
-                    reason="appeal granted by support",
-                    now=now,
-                    allowed={ClaimStatus.APPEALED},
-                )
-            else:
-                move(
-                    claim,
-                    ClaimStatus.CLOSED,
-                    actor=ActorKind.STAFF,
-                    actor_id=staff_id,
-                    note="support upheld the seller's decision",
-                    now=now,
-                    allowed={ClaimStatus.APPEALED},
-                )
-            await tell_buyer(uow, claim, now, refunded)
-            await _tell_sellers_verdict(uow, claim, refunded, now)
-            ticket_ids = (
-                (await uow.session.execute(select(Ticket.id).where(Ticket.claim_id == claim.id)))
-                .scalars()
-                .all()
-            )
-            verdict = "appeal_upheld"
-            if refund:
-                replaced = claim.type == ClaimType.REPLACEMENT
-                verdict = "appeal_replacement" if replaced else "appeal_refunded"
-            for ticket_id in ticket_ids:
-                uow.session.add(_event(ticket_id, verdict, staff_name, now))
-            await uow.commit()
-            number, status, currency = claim.claim_number, ClaimStatus(claim.status), claim.currency
+                verdict = "appeal_upheld"
+                if refund:
+                    replaced = claim.type == ClaimType.REPLACEMENT
+                    verdict = "appeal_replacement" if replaced else "appeal_refunded"
+                for ticket_id in ticket_ids:
+                    uow.session.add(_event(ticket_id, verdict, staff_name, now))
+                await uow.commit()
+        except StaleDataError:
+            # Not expected with the row lock; should a write still race, the person is
+            # told plainly, never shown a generic error.
+            raise AppealDecided(await self._decider_name(claim_id)) from None
         tickets = tuple([await self.get(t) for t in ticket_ids])
-        return AppealDecision(claim_id, number, status, refunded, currency, tickets)
+        return AppealDecision(
+            claim_id,
+            number,
+            status,
+            refunded,
+            currency,
+            tickets,
+            order_number,
+            buyer_name,
+            remaining,
+        )
+
+    async def _decider_name(self, claim_id: int) -> str | None:
+        async with self._uow(readonly=True) as uow:
+            claim = await uow.claims.get(claim_id)
+            by = _appeal_decided_by(claim) if claim else None
+            decider = await uow.chat_users.get(by) if by else None
+            return decider.first_name if decider else None
 
     # -- the requester's rating ----------------------------------------------------
 
@@ -902,6 +987,15 @@ async def _tell_sellers_verdict(
             now=now,
             dedupe_key=f"claim:{claim.id}:verdict:{chat_id}",
         )
+
+
+def _appeal_decided_by(claim: Claim) -> int | None:
+    """The chat user who moved the claim out of APPEALED (0 when it was not a person),
+    or None when it never left an appeal (it was not appealed: a plain wrong state)."""
+    for event in reversed(claim.history):
+        if event.from_status == ClaimStatus.APPEALED:
+            return event.actor_id or 0
+    return None
 
 
 def _event(ticket_id: int, what: str, author: str | None, now: datetime) -> TicketMessage:

@@ -1,5 +1,6 @@
 """The seller's side of the chat: onboarding, the claim queue and decisions."""
 
+from handlers import confirm
 from handlers.core import Router
 from handlers.seller import claims, refunds, stats
 
@@ -9,4 +10,5 @@ def build_router() -> Router:
     router.include(claims.router)
     router.include(refunds.router)
     router.include(stats.router)
+    router.include(confirm.router)  # money actions wait here for their Confirm tap
     return router

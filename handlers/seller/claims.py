@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimStatus, ClaimType
-from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, NotAllowed
 from bot.domain.money import format_money
 from bot.services.seller_claims import (
     MAX_NOTE,
@@ -21,6 +21,7 @@ from bot.services.seller_claims import (
     Decision,
     SellerCard,
 )
+from handlers import confirm
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
@@ -218,14 +219,16 @@ async def open_card(ctx: Context) -> None:
         await _refuse(ctx, exc)
 
 
-def _decided(ctx: Context, decision: Decision) -> None:
+def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
     t = ctx.t
     money = (
         format_money(decision.refunded or Decimal(0), decision.currency)
         if decision.currency
         else ""
     )
-    if decision.status == ClaimStatus.REFUNDED:
+    if kind == "received":
+        ctx.reply(t("seller_claims.received_done", amount=money, claim=decision.number))
+    elif decision.status == ClaimStatus.REFUNDED:
         ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         deadline = format_date(decision.ship_by) if decision.ship_by else "—"
@@ -234,29 +237,92 @@ def _decided(ctx: Context, decision: Decision) -> None:
         ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
 
 
+def who_gets_it(catalog: Catalog, name: str | None) -> str:
+    return (
+        catalog.plain("confirm.buyer_named", name=name) if name else catalog.plain("confirm.buyer")
+    )
+
+
+def _ask_decision(ctx: Context, kind: str, preview: Decision) -> None:
+    """Show what the decision will pay and wait for the Confirm tap."""
+    amount = preview.refunded or Decimal(0)
+    prompt = ctx.t(
+        f"confirm.{kind}",
+        claim=preview.number,
+        amount=format_money(amount, preview.currency),
+        buyer=who_gets_it(ctx.catalog, preview.buyer_name),
+        number=preview.order_number,
+        remaining=format_money(preview.remaining or Decimal(0), preview.currency),
+    )
+    confirm.ask(
+        ctx,
+        kind,
+        amount=amount,
+        currency=preview.currency,
+        prompt=prompt,
+        params={"claim_id": preview.claim_id},
+    )
+
+
+async def _offer(ctx: Context, kind: str, claim_id: int) -> None:
+    """Approve or confirm receipt: a dry run first; when it pays, ask; else decide."""
+    action = (
+        ctx.services.seller_claims.approve
+        if kind == "approve"
+        else ctx.services.seller_claims.confirm_received
+    )
+    try:
+        preview = await action(ctx.user.id, claim_id, dry_run=True)
+        if preview.refunded:
+            _ask_decision(ctx, kind, preview)
+            return
+        decision = await action(ctx.user.id, claim_id, expect=Decimal(0))
+    except AmountChanged:  # a refund landed between the dry run and now: ask afresh
+        await _offer(ctx, kind, claim_id)
+        return
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    _decided(ctx, decision, kind)
+
+
 @router.button("qa")
 async def approve(ctx: Context) -> None:
     if (claim_id := _claim_id(ctx)) is None:
         return
-    try:
-        decision = await ctx.services.seller_claims.approve(ctx.user.id, claim_id)
-    except REFUSALS as exc:
-        await _refuse(ctx, exc)
-        return
-    _decided(ctx, decision)
+    await _offer(ctx, "approve", claim_id)
 
 
 @router.button("qc")
 async def confirm_received(ctx: Context) -> None:
     if (claim_id := _claim_id(ctx)) is None:
         return
+    await _offer(ctx, "received", claim_id)
+
+
+async def _confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    """Approve / confirm receipt as confirmed: paid only if it still pays what was shown."""
+    claim_id = int(pending.params["claim_id"])
+    action = (
+        ctx.services.seller_claims.approve
+        if pending.kind == "approve"
+        else ctx.services.seller_claims.confirm_received
+    )
     try:
-        decision = await ctx.services.seller_claims.confirm_received(ctx.user.id, claim_id)
+        decision = await action(ctx.user.id, claim_id, expect=pending.amount)
+    except AmountChanged:
+        ctx.reply(ctx.t("confirm.changed"))
+        await _offer(ctx, pending.kind, claim_id)
+        return
     except REFUSALS as exc:
+        ctx.state.data["claim_id"] = claim_id  # for "already decided: it is now …"
         await _refuse(ctx, exc)
         return
-    amount = format_money(decision.refunded or Decimal(0), decision.currency)
-    ctx.reply(ctx.t("seller_claims.received_done", amount=amount, claim=decision.number))
+    _decided(ctx, decision, pending.kind)
+
+
+confirm.executor("approve")(_confirmed)
+confirm.executor("received")(_confirmed)
 
 
 # ----------------------------------------------------------------- reject
@@ -359,8 +425,8 @@ async def partial_prompt(ctx: Context) -> None:
 async def partial_amount(ctx: Context) -> None:
     claim_id = int(ctx.state.data["claim_id"])
     try:
-        decision = await ctx.services.seller_claims.partial_refund(
-            ctx.user.id, claim_id, ctx.inbound.text or ""
+        preview = await ctx.services.seller_claims.partial_refund(
+            ctx.user.id, claim_id, ctx.inbound.text or "", dry_run=True
         )
     except BadAmount as exc:
         if exc.problem is not None:  # not written as an amount: say the format
@@ -373,7 +439,28 @@ async def partial_amount(ctx: Context) -> None:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    ctx.state.clear()
+    _ask_decision(ctx, "partial", preview)
+
+
+@confirm.executor("partial")
+async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    claim_id = int(pending.params["claim_id"])
+    try:
+        # The amount shown, written plainly; the service checks it against what
+        # remains now, under the order's payment lock.
+        decision = await ctx.services.seller_claims.partial_refund(
+            ctx.user.id, claim_id, str(pending.amount)
+        )
+    except BadAmount as exc:  # less remains than when they typed it: ask for another
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        ctx.state.go(AMOUNT, claim_id=claim_id)
+        remaining = format_money(exc.remaining, card.currency)
+        ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
+        return
+    except REFUSALS as exc:
+        ctx.state.data["claim_id"] = claim_id
+        await _refuse(ctx, exc)
+        return
     amount = format_money(decision.refunded or Decimal(0), decision.currency)
     ctx.reply(ctx.t("seller_claims.partial_done", amount=amount, claim=decision.number))
 

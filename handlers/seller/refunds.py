@@ -1,47 +1,184 @@
-"""Cancellation requests (seller side) and goodwill refunds (/refund)."""
+"""Cancellation requests (seller side) and goodwill refunds (/refund).
+
+Both move money, so both take a confirming tap (handlers.confirm): the seller sees the
+amount, the order, who gets it and what stays refundable, and nothing is paid until
+they confirm.  The same goodwill refund (order and amount) again within a few minutes
+is asked about as such ("you already refunded … at 14:05. Refund again?")."""
 
 from __future__ import annotations
 
 import shlex
+from decimal import Decimal
 
-from bot.domain.errors import InvalidTransition, NotAllowed
+from bot.domain.errors import AmountChanged, InvalidTransition, NotAllowed
 from bot.domain.money import format_money, take_amount
-from bot.services.cancellations import GoodwillRefused, RequestDecided
+from bot.services.cancellations import (
+    CancelOutcome,
+    DuplicateGoodwill,
+    EarlierRefund,
+    GoodwillRefused,
+    RequestDecided,
+)
+from handlers import confirm
 from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
+from handlers.seller.claims import who_gets_it
+from handlers.types import EditText
 
 router = Router()
 
 
-async def _decide(ctx: Context, approve: bool) -> None:
+async def _refused(ctx: Context, exc: Exception) -> bool:
+    """Answer a refused decision with a popup; False if `exc` is not a refusal."""
+    if isinstance(exc, NotAllowed):
+        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+    elif isinstance(exc, RequestDecided):
+        ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+    elif isinstance(exc, InvalidTransition):  # it shipped meanwhile: only Reject is left
+        ctx.answer(ctx.catalog.plain("cancel_request.shipped"), alert=True)
+    else:
+        return False
+    return True
+
+
+def _result(ctx: Context, outcome: CancelOutcome, approve: bool, message_id: int | None) -> None:
+    """The request message becomes the answer (its buttons go with it)."""
+    amount = format_money(outcome.refunded, outcome.currency)
+    key = "cancel_request.approved_seller" if approve else "cancel_request.rejected_seller"
+    text = ctx.t(key, number=outcome.order_number, amount=amount)
+    if message_id is not None:
+        ctx.add(EditText(ctx.chat_id, message_id, text))
+    else:
+        ctx.reply(text)
+
+
+async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> None:
+    """Approve: a dry run first; if it refunds anything, ask; else cancel at once."""
+    cancellations = ctx.services.cancellations
+    try:
+        preview = await cancellations.decide(ctx.user.id, request_id, approve=True, dry_run=True)
+        if preview.refunded > 0:
+            prompt = ctx.t(
+                "confirm.cancel_order",
+                number=preview.order_number,
+                amount=format_money(preview.refunded, preview.currency),
+                buyer=who_gets_it(ctx.catalog, preview.buyer_name),
+                remaining=format_money(preview.remaining or Decimal(0), preview.currency),
+            )
+            confirm.ask(
+                ctx,
+                "cancel",
+                amount=preview.refunded,
+                currency=preview.currency,
+                prompt=prompt,
+                params={"request_id": request_id},
+                origin=origin,
+            )
+            return
+        outcome = await cancellations.decide(
+            ctx.user.id, request_id, approve=True, expect=Decimal(0)
+        )
+    except AmountChanged:
+        await _offer_cancel(ctx, request_id, origin)
+        return
+    except (NotAllowed, RequestDecided, InvalidTransition) as exc:
+        await _refused(ctx, exc)
+        return
+    _result(ctx, outcome, True, origin)
+
+
+@router.button("ka")
+async def approve(ctx: Context) -> None:
+    request_id = int_arg(ctx.inbound.button or "")
+    if request_id is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _offer_cancel(ctx, request_id, ctx.inbound.message_id)
+
+
+@confirm.executor("cancel")
+async def cancel_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    request_id = int(pending.params["request_id"])
+    try:
+        outcome = await ctx.services.cancellations.decide(
+            ctx.user.id, request_id, approve=True, expect=pending.amount
+        )
+    except AmountChanged:
+        ctx.reply(ctx.t("confirm.changed"))
+        await _offer_cancel(ctx, request_id, pending.origin)
+        return
+    except (NotAllowed, RequestDecided, InvalidTransition) as exc:
+        await _refused(ctx, exc)
+        return
+    _result(ctx, outcome, True, pending.origin)
+
+
+@router.button("kr")
+async def reject(ctx: Context) -> None:
     request_id = int_arg(ctx.inbound.button or "")
     if request_id is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     try:
-        outcome = await ctx.services.cancellations.decide(ctx.user.id, request_id, approve=approve)
+        outcome = await ctx.services.cancellations.decide(ctx.user.id, request_id, approve=False)
+    except (NotAllowed, RequestDecided, InvalidTransition) as exc:
+        await _refused(ctx, exc)
+        return
+    _result(ctx, outcome, False, ctx.inbound.message_id)
+
+
+# -------------------------------------------------------------------- /refund
+
+
+def _goodwill_prompt(
+    ctx: Context, outcome: CancelOutcome, reason: str, earlier: EarlierRefund | None
+) -> str:
+    params = {
+        "number": outcome.order_number,
+        "amount": format_money(outcome.refunded, outcome.currency),
+        "buyer": who_gets_it(ctx.catalog, outcome.buyer_name),
+        "reason": reason,
+        "remaining": format_money(outcome.remaining or Decimal(0), outcome.currency),
+    }
+    if earlier is None:
+        return ctx.t("confirm.goodwill", **params)
+    return ctx.t("confirm.goodwill_again", time=f"{earlier.at:%H:%M} UTC", **params)
+
+
+def _goodwill_refused(ctx: Context, exc: GoodwillRefused, number: str) -> None:
+    if exc.problem is not None:  # not written as an amount: say the format
+        ctx.reply(amount_problem(ctx.catalog, exc.problem))
+        return
+    remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
+    ctx.reply(ctx.t(f"goodwill.{exc.reason}", number=number, remaining=remaining))
+
+
+async def _offer_goodwill(ctx: Context, number: str, amount_text: str, reason: str) -> None:
+    """A dry run of the refund (every check), then the question; a pending action of
+    its own names the refund, so confirming it twice pays once."""
+    try:
+        preview = await ctx.services.cancellations.goodwill_refund(
+            ctx.user.id, number, amount_text, reason, request_key="preview", dry_run=True
+        )
     except NotAllowed:
-        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+        ctx.reply(ctx.t("seller.only_sellers"))
         return
-    except RequestDecided:
-        ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+    except GoodwillRefused as exc:
+        _goodwill_refused(ctx, exc, number)
         return
-    except InvalidTransition:  # it shipped meanwhile: it can only be turned down now
-        ctx.answer(ctx.catalog.plain("cancel_request.shipped"), alert=True)
-        return
-    amount = format_money(outcome.refunded, outcome.currency)
-    key = "cancel_request.approved_seller" if approve else "cancel_request.rejected_seller"
-    ctx.edit_or_reply(ctx.t(key, number=outcome.order_number, amount=amount))
-
-
-@router.button("ka")
-async def approve(ctx: Context) -> None:
-    await _decide(ctx, approve=True)
-
-
-@router.button("kr")
-async def reject(ctx: Context) -> None:
-    await _decide(ctx, approve=False)
+    earlier = preview.earlier
+    confirm.ask(
+        ctx,
+        "goodwill",
+        amount=preview.refunded,
+        currency=preview.currency,
+        prompt=_goodwill_prompt(ctx, preview, reason.strip(), earlier),
+        params={
+            "number": number,
+            "reason": reason,
+            "acknowledged": earlier.refund_id if earlier else None,
+        },
+    )
 
 
 @router.command("refund")
@@ -60,23 +197,32 @@ async def goodwill(ctx: Context) -> None:
     number = words[0]
     amount_text, rest = take_amount(words[1:])  # "5", "$5", "5 dollars", "USD 5"
     reason = " ".join(rest)
+    await _offer_goodwill(ctx, number, amount_text, reason)
+
+
+@confirm.executor("goodwill")
+async def goodwill_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    number, reason = str(pending.params["number"]), str(pending.params["reason"])
+    acknowledged = pending.params.get("acknowledged")
     try:
         outcome = await ctx.services.cancellations.goodwill_refund(
             ctx.user.id,
             number,
-            amount_text,
+            str(pending.amount),
             reason,
-            request_key=f"{ctx.inbound.channel}:{ctx.inbound.update_id}",
+            # One refund per pending action, whoever (or however often) confirms it.
+            request_key=f"{ctx.inbound.channel}:{ctx.chat_id}:{pending.id}",
+            acknowledged=int(acknowledged) if acknowledged is not None else None,
         )
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
     except GoodwillRefused as exc:
-        if exc.problem is not None:  # not written as an amount: say the format
-            ctx.reply(amount_problem(ctx.catalog, exc.problem))
-            return
-        remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
-        ctx.reply(ctx.t(f"goodwill.{exc.reason}", number=number, remaining=remaining))
+        _goodwill_refused(ctx, exc, number)
+        return
+    except DuplicateGoodwill:
+        # The same refund was just made (another tap, another seller): say so and ask.
+        await _offer_goodwill(ctx, number, str(pending.amount), reason)
         return
     amount = format_money(outcome.refunded, outcome.currency)
     ctx.reply(ctx.t("goodwill.done", amount=amount, number=outcome.order_number))

@@ -8,11 +8,13 @@ relayed message instead.
 
 from __future__ import annotations
 
+from handlers import confirm
 from handlers.core import Context, Router
 from handlers.staff import commands
 
 router = Router()
 router.include(commands.router)
+router.include(confirm.buttons)  # a refund on appeal waits for its Confirm tap
 
 
 async def on_staff_chat(ctx: Context) -> None:

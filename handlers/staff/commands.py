@@ -7,10 +7,11 @@ import contextlib
 from decimal import Decimal
 
 from bot.domain.enums import ClaimStatus, TicketStatus
-from bot.domain.errors import DomainError, InvalidTransition, NotFound
+from bot.domain.errors import AmountChanged, DomainError, InvalidTransition, NotFound
 from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
-from bot.services.tickets import TicketClosed, TicketView
+from bot.services.tickets import AppealDecided, TicketClosed, TicketView
+from handlers import confirm
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.staff.relay import rename, to_requester
 from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
@@ -169,16 +170,89 @@ async def appeal_verdict(ctx: Context) -> None:
     if len(args) != 2 or args[0] not in ("u", "r") or claim_id is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
-    refund = args[0] == "r"
+    if args[0] == "r":
+        await _offer_refund(ctx, claim_id, ctx.inbound.message_id)
+    else:
+        await _verdict(ctx, claim_id, refund=False, origin=ctx.inbound.message_id)
+
+
+async def _offer_refund(ctx: Context, claim_id: int, origin: int | None) -> None:
+    """Grant: a dry run first; when it pays, show what and wait for Confirm; a granted
+    replacement (no money) is decided at once."""
+    try:
+        preview = await ctx.services.tickets.decide_appeal(
+            claim_id,
+            staff_id=ctx.user.id,
+            staff_name=ctx.inbound.user_name,
+            refund=True,
+            dry_run=True,
+        )
+    except DomainError as exc:
+        _appeal_refused(ctx, exc)
+        return
+    if not preview.refunded:
+        await _verdict(ctx, claim_id, refund=True, origin=origin, expect=Decimal(0))
+        return
+    prompt = ctx.t(
+        "confirm.appeal",
+        claim=preview.claim_number,
+        amount=format_money(preview.refunded, preview.currency),
+        buyer=(
+            ctx.catalog.plain("confirm.buyer_named", name=preview.buyer_name)
+            if preview.buyer_name
+            else ctx.catalog.plain("confirm.buyer")
+        ),
+        number=preview.order_number,
+        remaining=format_money(preview.remaining or Decimal(0), preview.currency),
+    )
+    confirm.ask(
+        ctx,
+        "appeal",
+        amount=preview.refunded,
+        currency=preview.currency,
+        prompt=prompt,
+        params={"claim_id": claim_id},
+        origin=origin,
+    )
+
+
+@confirm.executor("appeal")
+async def refund_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    claim_id = int(pending.params["claim_id"])
+    await _verdict(ctx, claim_id, refund=True, origin=pending.origin, expect=pending.amount)
+
+
+def _appeal_refused(ctx: Context, exc: DomainError) -> None:
+    if isinstance(exc, AppealDecided) and exc.by:
+        ctx.answer(ctx.catalog.plain("staff.appeal_decided_by", name=exc.by), alert=True)
+    elif isinstance(exc, InvalidTransition):
+        ctx.answer(ctx.catalog.plain("staff.appeal_decided_already"), alert=True)
+    else:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+
+
+async def _verdict(
+    ctx: Context,
+    claim_id: int,
+    *,
+    refund: bool,
+    origin: int | None,
+    expect: Decimal | None = None,
+) -> None:
     try:
         decision = await ctx.services.tickets.decide_appeal(
-            claim_id, staff_id=ctx.user.id, staff_name=ctx.inbound.user_name, refund=refund
+            claim_id,
+            staff_id=ctx.user.id,
+            staff_name=ctx.inbound.user_name,
+            refund=refund,
+            expect=expect,
         )
-    except InvalidTransition:
-        ctx.answer(ctx.catalog.plain("staff.appeal_decided_already"), alert=True)
+    except AmountChanged:  # another refund on the order came first: ask afresh
+        ctx.reply(ctx.t("confirm.changed"))
+        await _offer_refund(ctx, claim_id, origin)
         return
-    except DomainError:
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+    except DomainError as exc:
+        _appeal_refused(ctx, exc)
         return
     ctx.answer(ctx.catalog.plain("staff.appeal_done_short"))
     if refund and decision.status == ClaimStatus.APPROVED:  # a replacement granted
@@ -196,10 +270,10 @@ async def appeal_verdict(ctx: Context) -> None:
     else:
         text = ctx.t("staff.appeal_upheld", claim=decision.claim_number, name=ctx.inbound.user_name)
     ctx.reply(text)
-    if ctx.inbound.message_id is not None:
+    if origin is not None:  # the summary: its verdict buttons go
         here = next((t for t in decision.tickets if t.status == TicketStatus.OPEN), None)
         keyboard = summary_keyboard(ctx.catalog, here) if here else None
-        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
+        ctx.add(EditKeyboard(ctx.chat_id, origin, keyboard))
 
 
 async def relay(ctx: Context) -> None:

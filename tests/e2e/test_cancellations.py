@@ -19,7 +19,7 @@ from storage.models import CancelRequest, Order, OutboxMessage, Refund
 from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
-from tests.e2e.test_seller import ONLY_SELLERS, join
+from tests.e2e.test_seller import CANCEL, ONLY_SELLERS, confirm_label, join
 from tests.factories import make_order
 
 Message = dict[str, Any]
@@ -144,6 +144,12 @@ async def test_seller_approves_the_buyers_request(world: World) -> None:
     assert await world.order_status() == "AWAITING_SHIPMENT"
 
     await world.seller.press(APPROVE, message=request)
+    assert await world.seller.wait_callback_answer() is None
+    asked = await world.seller.wait_message()
+    assert f"Cancel order {NUMBER} and refund $37.99 to the buyer, Alex?" in asked["text"]
+    assert buttons(asked) == [confirm_label("$37.99"), CANCEL]
+    assert await world.order_status() == "AWAITING_SHIPMENT"  # nothing before the tap
+    await world.seller.press(confirm_label("$37.99"), message=asked)
     assert await world.seller.wait_callback_answer() is None
     done = current(world.seller, request)
     assert f"Order {NUMBER} is cancelled and $37.99 is refunded." in done["text"]
@@ -318,9 +324,18 @@ async def test_crafted_decisions_from_anyone_but_the_shops_sellers_change_nothin
 # ------------------------------------------------------------------ /refund
 
 
+async def refund_confirmed(world: World, command: str, amount: str) -> Message:
+    """/refund …, the question, the Confirm tap; returns the answer."""
+    await world.seller.send(command)
+    asked = await world.seller.wait_message()
+    assert f"Refund {amount} on order" in asked["text"], asked["text"]
+    await world.seller.press(confirm_label(amount), message=asked)
+    assert await world.seller.wait_callback_answer() is None
+    return await world.seller.wait_message()
+
+
 async def test_goodwill_refund_by_command(world: World) -> None:
-    await world.seller.send(f"/refund {NUMBER} 5.00 late delivery, sorry <3")
-    done = await world.seller.wait_message()
+    done = await refund_confirmed(world, f"/refund {NUMBER} 5.00 late delivery, sorry <3", "$5.00")
     assert f"Refunded $5.00 on order {NUMBER}. The buyer was told." in done["text"]
     told = await world.buyer_is_told()
     expected = f"The shop refunded you $5.00 on order {NUMBER}: late delivery, sorry <3"
@@ -331,8 +346,8 @@ async def test_goodwill_refund_by_command(world: World) -> None:
     ]
 
     # A quoted reason, and a $ sign, are fine.
-    await world.seller.send(f'/refund {NUMBER} $0.99 "box was dented"')
-    assert "Refunded $0.99" in (await world.seller.wait_message())["text"]
+    done = await refund_confirmed(world, f'/refund {NUMBER} $0.99 "box was dented"', "$0.99")
+    assert "Refunded $0.99" in done["text"]
     assert "box was dented" in (await world.buyer_is_told())["text"]
     # So is the currency, before or after, as a code or in words.
     for amount in ("1 dollars", "1.00 USD", "USD 1", "1$"):
@@ -376,8 +391,8 @@ async def test_refund_command_refusals(world: World, command: str, expected: str
 
 
 async def test_too_much_after_an_earlier_refund_names_what_is_left(world: World) -> None:
-    await world.seller.send(f"/refund {NUMBER} 30 late")
-    assert "Refunded $30.00" in (await world.seller.wait_message())["text"]
+    done = await refund_confirmed(world, f"/refund {NUMBER} 30 late", "$30.00")
+    assert "Refunded $30.00" in done["text"]
     await world.seller.send(f"/refund {NUMBER} 8 again")
     refused = (await world.seller.wait_message())["text"]
     assert "more than what can still be refunded on this order ($7.99)" in refused

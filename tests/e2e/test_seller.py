@@ -36,6 +36,14 @@ UPS = "1Z999AA10123456784"
 SELLER_ID, OTHER_SELLER_ID, BUYER_ID, STRANGER_ID = 9001, 9002, 1001, 1003
 APPROVE, REJECT, ASK, PARTIAL = "✅ Approve", "✖ Reject", "💬 Ask for info", "💵 Partial refund"
 HELP = "🆘 Ask platform support"
+CANCEL = "✖ Cancel"
+
+
+def confirm_label(amount: str) -> str:
+    """The Confirm button under a money action's question, naming the amount."""
+    return f"✅ Confirm: refund {amount}"
+
+
 ONLY_SELLERS = "That's for the shop's sellers only."
 
 
@@ -322,7 +330,11 @@ async def test_approve_refund_only(shop: Shop) -> None:
     claim = await shop.claim({"Ceramic mug": 2})
     card = await open_card(shop.seller, claim)
 
-    done = await tap(shop.seller, APPROVE, card)
+    asked = await tap(shop.seller, APPROVE, card)
+    assert f"Approve {claim.number} and refund $25.00 to the buyer, Alex?" in asked["text"]
+    assert buttons(asked) == [confirm_label("$25.00"), CANCEL]
+    assert await ledger(shop.uow_factory) == []  # nothing paid before the tap
+    done = await tap(shop.seller, confirm_label("$25.00"), asked)
 
     assert f"Approved. $25.00 refunded to the buyer for {claim.number}" in done["text"]
     told = await buyer_is_told(shop)
@@ -443,7 +455,11 @@ async def test_partial_refund_refuses_too_much_then_refunds_what_was_typed(shop:
     assert (await claim_row(shop.uow_factory, claim.id)).status == "REQUESTED"
 
     await shop.seller.send("15.50 dollars")
-    assert f"$15.50 refunded for {claim.number}" in (await shop.seller.wait_message())["text"]
+    asked = await shop.seller.wait_message()
+    assert f"Refund $15.50 for {claim.number} to the buyer, Alex?" in asked["text"]
+    assert await ledger(shop.uow_factory) == []
+    done = await tap(shop.seller, confirm_label("$15.50"), asked)
+    assert f"$15.50 refunded for {claim.number}" in done["text"]
     told = await buyer_is_told(shop)
     assert f"{claim.number} is resolved with a refund of $15.50" in told["text"]
     assert await ledger(shop.uow_factory) == [(claim.id, Decimal("15.50"))]
@@ -471,7 +487,9 @@ async def test_return_approved_shipped_back_and_confirmed_received(shop: Shop) -
     card = await open_card(shop.seller, claim)
     assert "Status: On its way back to the seller" in card["text"]
     assert buttons(card) == ["📦 Confirm received", PARTIAL, HELP]
-    received = await tap(shop.seller, "📦 Confirm received", card)
+    asked = await tap(shop.seller, "📦 Confirm received", card)
+    assert f"Mark {claim.number} received and refund $8.00" in asked["text"]
+    received = await tap(shop.seller, confirm_label("$8.00"), asked)
     assert f"Marked received. $8.00 refunded for {claim.number}" in received["text"]
     told = await buyer_is_told(shop)
     assert f"{claim.number} is resolved with a refund of $8.00" in told["text"]

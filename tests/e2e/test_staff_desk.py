@@ -29,11 +29,13 @@ from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
 from tests.e2e.test_seller import (
+    CANCEL,
     REJECT,
     Shop,
     buyer_is_told,
     chat_user_id,
     claim_row,
+    confirm_label,
     delivered_order,
     join,
     open_card,
@@ -275,6 +277,22 @@ class Appeals:
         return claim, summary
 
 
+async def refund_confirmed(
+    staff: ScriptedUser, summary: Message, desk: Supergroup, amount: str
+) -> Message:
+    """Refund buyer under the summary, the question in the topic, the Confirm tap;
+    returns what the topic is told."""
+    thread = summary["message_thread_id"]
+    await staff.press(REFUND, message=summary, chat=desk)
+    assert await staff.wait_callback_answer() is None
+    asked = await desk.wait_message(thread_id=thread)
+    assert f"refund {amount} to the buyer, Alex?" in asked["text"], asked["text"]
+    assert buttons(asked) == [confirm_label(amount), CANCEL]
+    await staff.press(confirm_label(amount), message=asked, chat=desk)
+    assert await staff.wait_callback_answer() == "Decision recorded"
+    return await desk.wait_message(thread_id=thread)
+
+
 @pytest.fixture
 async def appeals(
     app: App,
@@ -347,9 +365,7 @@ async def test_refund_buyer_refunds_the_claim_once_with_staff_as_issuer(
         )
     before = await ledger(appeals.uow_factory)
 
-    await anna.press(REFUND, message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "Decision recorded"
-    said = await desk.wait_message(thread_id=thread)
+    said = await refund_confirmed(anna, summary, desk, f"${refund}")
     assert f"Anna refunded ${refund} on {claim.number}. The buyer was told." in said["text"]
 
     anna_user = await chat_user_id(appeals.uow_factory, ANNA)
@@ -365,9 +381,9 @@ async def test_refund_buyer_refunds_the_claim_once_with_staff_as_issuer(
     # Pressing again (a stale screen, a colleague at the same moment) decides nothing.
     notifications = await count(appeals.uow_factory, OutboxMessage)
     await anna.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     await anna.press_forged(f"av:u:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     assert await ledger(appeals.uow_factory) == [*before, (claim.id, refund, "staff", anna_user)]
     assert (await claim_row(appeals.uow_factory, claim.id)).status == "REFUNDED"
     assert await count(appeals.uow_factory, OutboxMessage) == notifications
@@ -391,8 +407,61 @@ async def test_uphold_seller_closes_the_claim_without_a_refund(
     told = await buyer_is_told(appeals.shop)
     assert f"Your return request {claim.number} is closed" in told["text"]
     await anna.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
-    assert await anna.wait_callback_answer() == "This appeal was already decided."
+    assert await anna.wait_callback_answer() == "This appeal was already decided by Anna."
     assert await ledger(appeals.uow_factory) == []
+
+
+async def test_refund_buyer_asks_first_and_only_the_asker_confirms_once(
+    appeals: Appeals, desk: Supergroup, anna: ScriptedUser, emulator: TelegramEmulator
+) -> None:
+    claim, summary = await appeals.appealed()
+    thread = summary["message_thread_id"]
+    ben = emulator.user(BEN)
+
+    await anna.press(REFUND, message=summary, chat=desk)
+    assert await anna.wait_callback_answer() is None
+    asked = await desk.wait_message(thread_id=thread)
+    text = asked["text"]
+    assert f"Grant the appeal on {claim.number} and refund $25.00 to the buyer, Alex?" in text
+    assert f"Order: {NUMBER}" in text and "after this: $12.99" in text
+    data = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    # Staff typing in the topic meanwhile still talk to the buyer.
+    await anna.send("Looking at your appeal now.", chat=desk, thread_id=thread)
+    assert (await appeals.buyer.wait_message())["text"] == "Anna:\nLooking at your appeal now."
+    # Ben pressing Anna's Confirm (or forged data) changes nothing: it is not his.
+    await ben.press(confirm_label("$25.00"), message=asked, chat=desk)
+    assert (await ben.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    await anna.press_forged(data.rsplit(":", 1)[0] + ":2500.00", message=asked, chat=desk)
+    assert (await anna.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    # Cancel: nothing paid, the verdict buttons stay.
+    await anna.press(CANCEL, message=asked, chat=desk)
+    await anna.wait_callback_answer()
+    await emulator.wait_until(
+        lambda: (
+            "Nothing was paid" in desk.messages(thread_id=thread)[-1]["text"]
+            or any("Nothing was paid" in m["text"] for m in desk.messages(thread_id=thread))
+        )
+    )
+    assert await ledger(appeals.uow_factory) == []
+    assert (await claim_row(appeals.uow_factory, claim.id)).status == "APPEALED"
+    assert buttons(desk.messages(thread_id=thread)[0]) == [UPHOLD, REFUND, ASSIGN, CLOSE]
+
+    await anna.press(REFUND, message=summary, chat=desk)
+    await anna.wait_callback_answer()
+    asked = await desk.wait_message(thread_id=thread)
+    data = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await anna.press(confirm_label("$25.00"), message=asked, chat=desk)
+    assert await anna.wait_callback_answer() == "Decision recorded"
+    said = await desk.wait_message(thread_id=thread)
+    assert f"Anna refunded $25.00 on {claim.number}" in said["text"]
+    # Confirmed twice (a stale screen, a double tap): paid once.
+    await anna.press_forged(data, message=asked, chat=desk)
+    assert (await anna.wait_callback_answer() or "").startswith("This confirmation is no longer")
+    # A colleague a moment later learns who decided.
+    await ben.press_forged(f"av:r:{claim.id}", message=summary, chat=desk)
+    assert await ben.wait_callback_answer() == "This appeal was already decided by Anna."
+    anna_user = await chat_user_id(appeals.uow_factory, ANNA)
+    assert await ledger(appeals.uow_factory) == [(claim.id, Decimal("25.00"), "staff", anna_user)]
 
 
 async def test_an_appeal_after_the_window_is_refused_and_changes_nothing(
@@ -448,9 +517,8 @@ async def test_an_appeal_joining_an_open_ticket_still_reaches_staff_with_the_ver
     assert buttons(shown)[:2] == [UPHOLD, REFUND]
     assert len(desk.topics) == 1
 
-    await anna.press(REFUND, message=shown, chat=desk)
-    assert await anna.wait_callback_answer() == "Decision recorded"
-    assert "Anna refunded $25.00" in (await desk.wait_message(thread_id=thread))["text"]
+    said = await refund_confirmed(anna, shown, desk, "$25.00")
+    assert "Anna refunded $25.00" in said["text"]
     assert (await claim_row(appeals.uow_factory, claim.id)).status == "REFUNDED"
 
 

@@ -1,0 +1,204 @@
+"""Money actions by people take a confirming tap.
+
+A handler that is about to move money first runs the use case as a dry run (every
+check, nothing committed), shows what will happen (amount, order, who gets it, what
+stays refundable) and stores a *pending action* in the conversation state: a short
+random id, the kind of action, its parameters and the amount shown.  The Confirm button
+carries the id and the amount (`cf:<id>:<amount>`), Cancel the id (`cx:<id>`).
+
+* Confirm runs the action only if the conversation's pending action has that id and
+  that amount: a stale button (already confirmed, cancelled, replaced by a newer
+  question) or forged data changes nothing.  The pending action is cleared first, so a
+  second tap finds nothing to confirm; where two taps still race (two bot processes),
+  the action's idempotency key (from the pending id) or the claim's state makes the
+  second one pay nothing.
+* The use case checks permission and amounts again when it runs; if the amount it
+  would pay is no longer the one shown, it pays nothing and the person is asked again.
+* In a private chat, anything typed while a confirmation waits gets the question again
+  (commands and other buttons still work; /cancel drops it).  In the staff chat, typed
+  text stays a message to the requester: the pending action waits for its buttons.
+
+The state belongs to one person in one chat, so only the person who was asked can
+confirm (a colleague in the staff group pressing it is told it is not theirs).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bot.domain.money import format_money, quantize
+from handlers.core import Context, Router, button_args
+from handlers.types import Button, EditKeyboard, EditText, Keyboard
+
+log = logging.getLogger(__name__)
+
+STEP = "confirm.pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    id: str
+    kind: str
+    amount: Decimal
+    currency: str
+    params: dict[str, Any]
+    prompt: str  # the question as shown (HTML), shown again when they type instead
+    origin: int | None  # the message whose button started it (e.g. a request, a summary)
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "params": self.params,
+            "prompt": self.prompt,
+            "origin": self.origin,
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> Pending | None:
+        try:
+            return cls(
+                id=str(data["id"]),
+                kind=str(data["kind"]),
+                amount=Decimal(str(data["amount"])),
+                currency=str(data["currency"]),
+                params=dict(data["params"]),
+                prompt=str(data["prompt"]),
+                origin=int(data["origin"]) if data.get("origin") is not None else None,
+            )
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return None
+
+
+# What each kind of pending action does when confirmed; registered by the modules that
+# ask (seller claims, cancellation requests, /refund, appeals).
+Executor = Callable[[Context, Pending], Awaitable[None]]
+_EXECUTORS: dict[str, Executor] = {}
+
+
+def executor(kind: str) -> Callable[[Executor], Executor]:
+    def register(run: Executor) -> Executor:
+        if kind in _EXECUTORS:
+            raise ValueError(f"confirmation kind {kind!r} is registered twice")
+        _EXECUTORS[kind] = run
+        return run
+
+    return register
+
+
+def keyboard(ctx: Context, pending: Pending) -> Keyboard:
+    amount = format_money(pending.amount, pending.currency)
+    return Keyboard.of(
+        [
+            Button(
+                ctx.catalog.plain("confirm.yes", amount=amount), f"cf:{pending.id}:{pending.amount}"
+            ),
+            Button(ctx.catalog.plain("confirm.no"), f"cx:{pending.id}"),
+        ]
+    )
+
+
+def ask(
+    ctx: Context,
+    kind: str,
+    *,
+    amount: Decimal,
+    currency: str,
+    prompt: str,
+    params: dict[str, Any],
+    origin: int | None = None,
+) -> Pending:
+    """Store a pending action (replacing any flow in progress) and ask to confirm it."""
+    pending = Pending(
+        id=secrets.token_hex(6),
+        kind=kind,
+        # In the currency's minor unit, written plainly ("25.00", never "2.5E+1"): the
+        # button carries it and the use case is handed it back.
+        amount=Decimal(format(quantize(amount, currency), "f")),
+        currency=currency,
+        params=params,
+        prompt=prompt,
+        origin=origin,
+    )
+    ctx.state.go(STEP, pending=pending.as_data())
+    ctx.reply(prompt, keyboard(ctx, pending))
+    return pending
+
+
+def current(ctx: Context) -> Pending | None:
+    if ctx.state.step != STEP:
+        return None
+    return Pending.from_data(ctx.state.data.get("pending"))
+
+
+def _matching(ctx: Context, *, with_amount: bool) -> Pending | None:
+    """The pending action the pressed button names, or None (then the button is stale,
+    forged or someone else's, and the person is told nothing happened)."""
+    args = button_args(ctx.inbound.button or "")
+    pending = current(ctx)
+    expected = 2 if with_amount else 1
+    if (
+        pending is None
+        or len(args) != expected
+        or not secrets.compare_digest(args[0], pending.id)
+        or (with_amount and args[1] != str(pending.amount))
+    ):
+        ctx.answer(ctx.catalog.plain("confirm.stale"), alert=True)
+        return None
+    return pending
+
+
+buttons = Router()  # the staff chat takes only these; private chats also get the step
+
+
+@buttons.button("cf")
+async def confirm(ctx: Context) -> None:
+    pending = _matching(ctx, with_amount=True)
+    if pending is None:
+        return
+    run = _EXECUTORS.get(pending.kind)
+    ctx.state.clear()  # before running: a second tap finds nothing to confirm
+    if run is None:  # stored by another version of the bot
+        ctx.answer(ctx.catalog.plain("confirm.stale"), alert=True)
+        return
+    if ctx.inbound.message_id is not None:
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, None))
+    log.info("money action confirmed", extra={"kind": pending.kind, "pending": pending.id})
+    await run(ctx, pending)
+
+
+@buttons.button("cx")
+async def cancel(ctx: Context) -> None:
+    pending = _matching(ctx, with_amount=False)
+    if pending is None:
+        return
+    ctx.state.clear()
+    text = ctx.t("confirm.cancelled")  # the question says so before the button is answered
+    if ctx.inbound.message_id is not None:
+        ctx.add(EditText(ctx.chat_id, ctx.inbound.message_id, text, None))
+    else:
+        ctx.reply(text)
+
+
+router = Router()
+router.include(buttons)
+
+
+@router.step(STEP)
+async def still_pending(ctx: Context) -> None:
+    """Typed text (or a photo) while a confirmation waits: the question again, not the
+    answer engine; nothing is paid without the tap."""
+    pending = current(ctx)
+    if pending is None:
+        ctx.state.clear()
+        ctx.reply(ctx.t("confirm.stale"))
+        return
+    ctx.reply(ctx.t("confirm.waiting"))
+    ctx.reply(pending.prompt, keyboard(ctx, pending))
