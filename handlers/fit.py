@@ -207,7 +207,7 @@ def _render(piece: Piece, budget: _Budget) -> str:
     if isinstance(piece, str):
         return piece
     if isinstance(piece, Line):
-        values = {}
+        values: dict[str, Any] = {}
         for name, value in piece.params.items():
             if isinstance(value, Field):
                 values[name] = budget.value(value)

@@ -169,7 +169,10 @@ def test_fit_drops_list_entries_when_shortening_is_not_enough() -> None:
 
 def test_fit_keep_tail_drops_the_oldest() -> None:
     c = Catalog()
-    entries = [Line(lambda **v: f"entry {v['n']}: " + html.escape(v["t"]), {"n": i, "t": Field("y" * 500)}) for i in range(100)]
+    entries = [
+        Line(lambda **v: f"entry {v['n']}: " + html.escape(v["t"]), {"n": i, "t": Field("y" * 500)})
+        for i in range(100)
+    ]
     out = fit(lines(entries, c, "fit.more_earlier", keep="tail"), limit=CAPTION, notice=NOTICE)
     visible = telegram_accepts(out, CAPTION)
     assert "entry 99:" in visible and "entry 0:" not in visible
@@ -184,4 +187,6 @@ def test_fit_falls_back_to_plain_words_when_templates_alone_are_too_long() -> No
 
 def test_fit_empty() -> None:
     assert fit() == ""
-    assert fit(line(Catalog(), "staff.summary_claim_note", note=Field(""))) == "Buyer's note: <i></i>"
+    assert (
+        fit(line(Catalog(), "staff.summary_claim_note", note=Field(""))) == "Buyer's note: <i></i>"
+    )
