@@ -30,6 +30,7 @@ from bot.domain.errors import DomainError
 from bot.services.desk import Desk
 from bot.services.orders import Identity
 from handlers.catalog import Catalog
+from handlers.fit import CALLBACK, cut
 from handlers.types import (
     AnswerButton,
     EditText,
@@ -110,6 +111,8 @@ class Context:
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         if self.inbound.callback_id and not self.button_answered:
+            # Telegram refuses a callback answer over 200 UTF-16 units.
+            text = cut(text, CALLBACK) if text else text
             self.actions.append(AnswerButton(self.inbound.callback_id, text, alert))
             self.button_answered = True
 

@@ -8,6 +8,7 @@ from bot.domain.errors import InvalidTransition, NotAllowed
 from bot.domain.money import format_money
 from bot.services.cancellations import GoodwillRefused, RequestDecided
 from handlers.core import Context, Router, int_arg
+from handlers.fit import Field, fit, line
 
 router = Router()
 
@@ -70,7 +71,9 @@ async def goodwill(ctx: Context) -> None:
         return
     except GoodwillRefused as exc:
         remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
-        ctx.reply(ctx.t(f"goodwill.{exc.reason}", number=number, remaining=remaining))
+        # The number is as typed: it may be anything, of any length.
+        key = f"goodwill.{exc.reason}"
+        ctx.reply(fit(line(ctx.catalog, key, number=Field(number), remaining=remaining)))
         return
     amount = format_money(outcome.refunded, outcome.currency)
     ctx.reply(ctx.t("goodwill.done", amount=amount, number=outcome.order_number))
