@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.clock import FakeClock
 from bot.emulator import Supergroup, TelegramEmulator
 from bot.emulator.text import utf16_len
-from tests.e2e.test_buyer_orders import buttons
+from storage.uow import UnitOfWorkFactory
+from tests.e2e.test_buyer_orders import NUMBER, buttons, link
 from tests.e2e.test_seller import (
     APPROVE,
     ASK,
@@ -39,11 +41,13 @@ from tests.e2e.test_staff_desk import (  # noqa: F401  (fixtures)
     group_kind,
     settings,
 )
+from tests.factories import make_order
 
 Message = dict[str, Any]
 CARD_NOTICE = (
     "…(shortened to fit one message; each message reached this chat in full when it was sent)"
 )
+ORDER_NOTICE = "…(shortened to fit one message; your order confirmation lists every item)"
 STAFF_NOTICE = "…(shortened, full text in /transcript)"
 
 
@@ -138,3 +142,31 @@ async def test_an_appeal_whose_summary_is_too_long_opens_with_its_summary_and_ve
     document = await desk.wait_message(thread_id=thread)
     content = emulator.file_bytes(document["document"]["file_id"]).decode()
     assert f"Buyer's note: {note}\n" in content
+
+
+async def test_an_order_of_100_items_with_300_character_names_still_shows_its_card(
+    bot: Any,  # noqa: F811
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    words = "Stoneware mug & saucer, glazed <sage> 🍵 " * 8
+    items = tuple(((f"Item{n:03} " + words)[:300], 1, "1.00") for n in range(100))
+    await make_order(uow_factory, clock, number=NUMBER, status="IN_TRANSIT", items=items)
+    buyer = emulator.user(1001, "Alex")
+
+    card = await link(buyer)  # the card follows the proof
+
+    text = fits(card)
+    assert f"Order {NUMBER}" in text and "On its way" in text
+    assert "• 1 × Item000 Stoneware mug & saucer" in text and "Total paid: $104.99" in text
+    shown = text.count("• 1 × Item")
+    assert 10 < shown < 100 and f"…and {100 - shown} more item(s)" in text
+    assert "UPS 1Z999AA10123456784" in text  # the parcel is still there
+    assert text.endswith(
+        "…(shortened to fit one message; your order confirmation lists every item)"
+    )
+    assert buttons(card)[0] == "🔄 Refresh"
+    # Refreshing the unchanged card says so: the shortened text is stable.
+    await buyer.press("🔄 Refresh", message=card)
+    assert await buyer.wait_callback_answer() == "No changes since you last looked."
