@@ -35,7 +35,9 @@ from tests.e2e.test_staff_desk import (  # noqa: F401  (fixtures)
     Appeals,
     anna,
     appeals,
+    ask_for_a_person,
     bot,
+    buyer_with_order,
     desk,
     framework,
     group_kind,
@@ -170,3 +172,31 @@ async def test_an_order_of_100_items_with_300_character_names_still_shows_its_ca
     # Refreshing the unchanged card says so: the shortened text is stable.
     await buyer.press("🔄 Refresh", message=card)
     assert await buyer.wait_callback_answer() == "No changes since you last looked."
+
+
+async def test_staff_words_that_fit_only_without_the_name_still_reach_the_buyer(
+    bot: Any,  # noqa: F811
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    desk: Supergroup,  # noqa: F811
+    anna: Any,  # noqa: F811
+) -> None:
+    """Telegram counts emoji twice: 2046 of them fit a message (4092 units), but not
+    after "Anna:" — the words then go as they are, after a line naming who wrote."""
+    buyer = await buyer_with_order(emulator, uow_factory, clock)
+    summary = await ask_for_a_person(buyer, desk)
+    thread = summary["message_thread_id"]
+
+    words = "😀" * 2046
+    await anna.send(words, chat=desk, thread_id=thread)
+    assert (await buyer.wait_message())["text"] == "Anna sent you:"
+    assert (await buyer.wait_message())["text"] == words
+
+    caption = "😀" * 511  # 1022 units: a caption alone, not with the name
+    await anna.send_photo(caption=caption, chat=desk, thread_id=thread)
+    assert (await buyer.wait_message())["text"] == "Anna sent you:"
+    assert (await buyer.wait_message())["caption"] == caption
+
+    await anna.send("Short & sweet 😀", chat=desk, thread_id=thread)
+    assert (await buyer.wait_message())["text"] == "Anna:\nShort & sweet 😀"
