@@ -117,7 +117,8 @@ def cut(
     if run % 2 and end < len(text) and 0x1F1E6 <= ord(text[end]) <= 0x1F1FF:
         end -= 1
     space = max(text.rfind(" ", 0, end + 1), text.rfind("\n", 0, end + 1))
-    if space > 0 and end - space <= _WORD_SLACK and text[:space].strip():
+    # A word boundary only when it is near and the text keeps most of what would fit.
+    if space > 0 and end - space <= min(_WORD_SLACK, end // 3) and text[:space].strip():
         end = space
     return text[:end].rstrip() + ellipsis
 
