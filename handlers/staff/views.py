@@ -217,7 +217,8 @@ def transcript_text(
         out.append(p("staff.transcript_recent"))
         for direction, text, at in summary.recent:
             who = p("staff.said_in" if direction == "in" else "staff.said_out")
-            out.append(f"[{at.strftime('%Y-%m-%d %H:%M UTC')}] {who}: {text}")
+            flat = " ".join(text.split())  # one line each, as the summary shows them
+            out.append(f"[{at.strftime('%Y-%m-%d %H:%M UTC')}] {who}: {flat}")
         out.append("")
     for line in lines:
         stamp = line.at.strftime("%Y-%m-%d %H:%M UTC")
