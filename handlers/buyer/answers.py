@@ -99,7 +99,8 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
         if kind == "start_return" and order_id is not None:
             ctx.state.clear()
             if result.text:
-                ctx.reply(ctx.t("answers.llm", text=result.text, sources=""))
+                answer = line(ctx.catalog, "answers.llm", text=Field(result.text), sources="")
+                ctx.reply(fit(answer, notice=ctx.t("fit.notice_plain")))
             await returns.start(ctx, order_id)
             return
         if kind == "talk_to_person":

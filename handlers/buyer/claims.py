@@ -312,7 +312,9 @@ async def tracking_step(ctx: Context) -> None:
     try:
         claim = await ctx.services.returns.ship_back(ctx.user.id, claim_id, carrier, number)
     except TrackingNumberError as exc:
-        ctx.reply(ctx.t("claims.ship_bad", carrier=carrier, problem=str(exc)))
+        # The problem quotes what was typed, which may be of any length.
+        problem = Field(str(exc))
+        ctx.reply(fit(line(ctx.catalog, "claims.ship_bad", carrier=carrier, problem=problem)))
         return
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()

@@ -420,7 +420,11 @@ async def replacement_tracking(ctx: Context) -> None:
             ctx.user.id, int(data["claim_id"]), carrier, ctx.inbound.text or ""
         )
     except TrackingNumberError as exc:
-        ctx.reply(ctx.t("seller_claims.replace_bad", carrier=carrier, problem=str(exc)))
+        # The problem quotes what was typed, which may be of any length.
+        problem = Field(str(exc))
+        ctx.reply(
+            fit(line(ctx.catalog, "seller_claims.replace_bad", carrier=carrier, problem=problem))
+        )
         return
     except REFUSALS as exc:
         await _refuse(ctx, exc)
