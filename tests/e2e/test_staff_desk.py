@@ -716,7 +716,9 @@ async def test_a_deleted_topic_is_recreated_for_the_same_ticket(
     await anna.send("/transcript", chat=desk, thread_id=new)
     sent = await desk.wait_message(thread_id=new)
     lines = emulator.file_bytes(sent["document"]["file_id"]).decode().splitlines()
-    said = [line.split("] ", 1)[1] for line in lines[2:]]
+    assert lines[2] == "Last messages with the bot before the ticket:"
+    ticket_lines = lines[lines.index("", 2) + 1 :]
+    said = [line.split("] ", 1)[1] for line in ticket_lines]
     assert said == [
         "* Ticket opened (requested)",
         "Requester Alex: First question",
