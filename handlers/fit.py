@@ -306,12 +306,6 @@ def fit(*pieces: Piece, limit: int = TEXT, notice: str = "", sep: str = "\n") ->
     return html.escape(cut(plain, room, escaped=True), quote=False) + tail
 
 
-def fit_plain(text: str, limit: int) -> str:
-    """A plain text (no HTML: button labels, callback answers, topic names) cut to
-    `limit` UTF-16 units."""
-    return cut(text, limit)
-
-
 def fits(text: str, limit: int = TEXT) -> bool:
     """Whether an HTML text (measured as its source) is within `limit`."""
     return utf16_len(text) <= limit
