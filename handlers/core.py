@@ -33,6 +33,7 @@ from bot.services.desk import Desk
 from bot.services.orders import Identity
 from handlers.buttons import button_args, int_arg
 from handlers.catalog import Catalog
+from handlers.fit import CALLBACK, cut
 from handlers.types import (
     AnswerButton,
     EditText,
@@ -116,6 +117,8 @@ class Context:
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         if self.inbound.callback_id and not self.button_answered:
+            # Telegram refuses a callback answer over 200 UTF-16 units.
+            text = cut(text, CALLBACK) if text else text
             self.actions.append(AnswerButton(self.inbound.callback_id, text, alert))
             self.button_answered = True
 

@@ -16,6 +16,7 @@ from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.fit import CAPTION, Field, fit, line, lines
 from handlers.staff.views import topic_title
 from handlers.types import (
     Button,
@@ -58,19 +59,27 @@ def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     if p.get("status_changed"):
         status = OrderStatus(p["status"])
-        text = catalog.t(
-            "notify.order_status",
-            number=p["order_number"],
-            label=catalog.plain(f"status.{status.value}.label"),
-            meaning=Safe(catalog.t(f"status.{status.value}.meaning")),
+        text = fit(
+            line(
+                catalog,
+                "notify.order_status",
+                number=Field(p["order_number"]),
+                label=catalog.plain(f"status.{status.value}.label"),
+                meaning=Safe(catalog.t(f"status.{status.value}.meaning")),
+            ),
+            notice=catalog.t("fit.notice_plain"),
         )
     else:
         event = p["event"]
         where = f", {event['location']}" if event.get("location") else ""
-        text = catalog.t(
-            "notify.order_tracking",
-            number=p["order_number"],
-            event=catalog.plain(f"tag.{event['tag']}") + where,
+        text = fit(
+            line(
+                catalog,
+                "notify.order_tracking",
+                number=Field(p["order_number"]),
+                event=Field(catalog.plain(f"tag.{event['tag']}") + where),
+            ),
+            notice=catalog.t("fit.notice_plain"),
         )
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
 
@@ -79,22 +88,27 @@ def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
 def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
     """To sellers: the photos as an album (if any), then the summary."""
     p = n.params
-    items = "\n".join(
-        catalog.t("returns.summary_item", quantity=qty, name=name) for name, qty in p["items"]
-    )
+    items = [
+        line(catalog, "returns.summary_item", quantity=qty, name=Field(name))
+        for name, qty in p["items"]
+    ]
     deadline = datetime.fromisoformat(p["respond_by"]) if p.get("respond_by") else None
-    text = catalog.t(
-        "seller_notify.claim_new",
-        claim=p["claim_number"],
-        number=p["order_number"],
-        type=catalog.plain(f"claim_type.{p['type']}"),
-        reason=catalog.plain(f"claim_reason.{p['reason']}"),
-        items=Safe(items),
-        amount=format_money(Decimal(p["amount"]), p["currency"]),
-        note=p.get("note") or catalog.plain("returns.no_note"),
-        photos=len(p["photos"]),
-        reused=Safe(catalog.t("seller_notify.reused") if p.get("reused") else ""),
-        deadline=format_date(deadline) if deadline else "—",
+    text = fit(
+        line(
+            catalog,
+            "seller_notify.claim_new",
+            claim=p["claim_number"],
+            number=p["order_number"],
+            type=catalog.plain(f"claim_type.{p['type']}"),
+            reason=catalog.plain(f"claim_reason.{p['reason']}"),
+            items=lines(items, catalog, "fit.more_items"),
+            amount=format_money(Decimal(p["amount"]), p["currency"]),
+            note=Field(p.get("note") or catalog.plain("returns.no_note")),
+            photos=len(p["photos"]),
+            reused=Safe(catalog.t("seller_notify.reused") if p.get("reused") else ""),
+            deadline=format_date(deadline) if deadline else "—",
+        ),
+        notice=catalog.t("fit.notice_seller"),
     )
     actions: list[Outbound] = []
     if p["photos"]:
@@ -102,7 +116,10 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             SendPhotos(
                 n.chat_id,
                 tuple(PhotoRef(path=path) for path in p["photos"]),
-                caption=catalog.t("seller_notify.claim_photos", claim=p["claim_number"]),
+                caption=fit(
+                    line(catalog, "seller_notify.claim_photos", claim=Field(p["claim_number"])),
+                    limit=CAPTION,
+                ),
             )
         )
     actions.append(SendText(n.chat_id, text))
@@ -112,8 +129,14 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
 @renderer("claim_info")
 def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
-    text = catalog.t(
-        "seller_notify.claim_info", claim=p["claim_number"], text=p.get("text") or "📷"
+    text = fit(
+        line(
+            catalog,
+            "seller_notify.claim_info",
+            claim=p["claim_number"],
+            text=Field(p.get("text") or "📷"),
+        ),
+        notice=catalog.t("fit.notice_seller"),
     )
     actions: list[Outbound] = []
     if p.get("photos"):
@@ -126,11 +149,15 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
 @renderer("claim_shipped")
 def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
-    text = catalog.t(
-        "seller_notify.claim_shipped",
-        claim=p["claim_number"],
-        carrier=p["carrier"],
-        tracking=p["tracking"],
+    text = fit(
+        line(
+            catalog,
+            "seller_notify.claim_shipped",
+            claim=p["claim_number"],
+            carrier=Field(p["carrier"]),
+            tracking=Field(p["tracking"]),
+        ),
+        notice=catalog.t("fit.notice_seller"),
     )
     return [SendText(n.chat_id, text)]
 
@@ -148,12 +175,16 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         if catalog.has(f"reject_reason.{code}"):
             note = f"{catalog.plain(f'reject_reason.{code}')}. {text}"
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
-    text = catalog.t(
-        f"claim_update.{status}",
-        claim=p["claim_number"],
-        amount=amount,
-        note=note,
-        deadline=deadline,
+    text = fit(
+        line(
+            catalog,
+            f"claim_update.{status}",
+            claim=p["claim_number"],
+            amount=amount,
+            note=Field(note),
+            deadline=deadline,
+        ),
+        notice=catalog.t("fit.notice_buyer"),
     )
     buttons = {
         "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p['claim_id']}"),
@@ -198,8 +229,15 @@ def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
 def goodwill_refund(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     amount = format_money(Decimal(p["amount"]), p["currency"])
-    text = catalog.t(
-        "goodwill.to_buyer", amount=amount, number=p["order_number"], reason=p["reason"]
+    text = fit(
+        line(
+            catalog,
+            "goodwill.to_buyer",
+            amount=amount,
+            number=Field(p["order_number"]),
+            reason=Field(p["reason"]),
+        ),
+        notice=catalog.t("fit.notice_plain"),
     )
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
 
@@ -244,7 +282,8 @@ def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
     actions: list[Outbound] = []
     if not n.params.get("still_seller"):
         actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
-    actions.append(SendText(n.chat_id, catalog.t("seller.removed", shop=n.params["shop"])))
+    text = fit(line(catalog, "seller.removed", shop=Field(n.params["shop"])))
+    actions.append(SendText(n.chat_id, text))
     return actions
 
 
@@ -253,10 +292,13 @@ def ticket_sla(catalog: Catalog, n: Notification) -> list[Outbound]:
     """To the staff chat: a ticket's first-response target passed without a reply."""
     p = n.params
     thread_id = p.get("thread_id")
-    text = catalog.t(
-        "staff.sla_reminder",
-        minutes=p["waited_minutes"],
-        assignee=p.get("assignee") or catalog.plain("staff.unassigned"),
+    text = fit(
+        line(
+            catalog,
+            "staff.sla_reminder",
+            minutes=p["waited_minutes"],
+            assignee=Field(p.get("assignee") or catalog.plain("staff.unassigned")),
+        )
     )
     reply_to = None if thread_id else p.get("summary_message_id")
     actions: list[Outbound] = [SendText(n.chat_id, text, thread_id=thread_id, reply_to=reply_to)]

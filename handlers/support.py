@@ -17,6 +17,7 @@ from bot.services.desk import DeskError
 from bot.services.tickets import Opened, TicketView
 from handlers.buyer.views import format_date
 from handlers.core import Context, Handler, Router, button_args, int_arg
+from handlers.fit import Field, fit, line
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
 from handlers.staff.views import RATE
 from handlers.types import Button, EditText, Keyboard
@@ -190,7 +191,10 @@ async def comment(ctx: Context) -> None:
     if isinstance(message_id, int):
         ctx.add(EditText(ctx.chat_id, message_id, ctx.t("support.rated_done")))
     ctx.reply(ctx.t("support.thanks"))
-    await tell_staff(ctx, ticket, ctx.t("staff.commented", text=text))
+    comment = fit(
+        line(ctx.catalog, "staff.commented", text=Field(text)), notice=ctx.t("fit.notice_plain")
+    )
+    await tell_staff(ctx, ticket, comment)
 
 
 # -- relaying while a ticket is open ---------------------------------------------

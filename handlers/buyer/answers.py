@@ -19,6 +19,7 @@ from handlers.buyer import claims, linking, returns
 from handlers.buyer.views import render_card
 from handlers.catalog import Safe
 from handlers.core import Context
+from handlers.fit import BUTTON, Field, cut, fit, line
 from handlers.support import escalate, support_available
 from handlers.types import Button, Keyboard
 
@@ -64,7 +65,8 @@ async def for_order(ctx: Context, routed: Routed) -> None:
         rows = [
             [
                 Button(
-                    f"{o.order_number} · {ctx.catalog.plain(f'status.{o.status.value}.label')}",
+                    f"{cut(o.order_number, BUTTON)} · "
+                    + ctx.catalog.plain(f"status.{o.status.value}.label"),
                     f"{prefix[routed.intent]}:{o.id}",
                 )
             ]
@@ -97,7 +99,8 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
         if kind == "start_return" and order_id is not None:
             ctx.state.clear()
             if result.text:
-                ctx.reply(ctx.t("answers.llm", text=result.text, sources=""))
+                answer = line(ctx.catalog, "answers.llm", text=Field(result.text), sources="")
+                ctx.reply(fit(answer, notice=ctx.t("fit.notice_plain")))
             await returns.start(ctx, order_id)
             return
         if kind == "talk_to_person":
@@ -124,12 +127,20 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
     sources = ", ".join(source.title for source in result.sources)
     if result.engine == "llm":
         cite = "\n\n" + ctx.t("answers.sources", sources=sources) if sources else ""
-        text = ctx.t("answers.llm", text=result.text, sources=Safe(cite))
+        # A model's answer has no length of its own: it is fitted like people's text.
+        text = fit(
+            line(ctx.catalog, "answers.llm", text=Field(result.text), sources=Safe(cite)),
+            notice=ctx.t("fit.notice_plain"),
+        )
     else:
-        text = ctx.t(
-            f"answers.offline_{result.sureness}",
-            title=result.sources[0].title,
-            quote=plain_quote(result.text),
+        text = fit(
+            line(
+                ctx.catalog,
+                f"answers.offline_{result.sureness}",
+                title=Field(result.sources[0].title),
+                quote=Field(plain_quote(result.text)),
+            ),
+            notice=ctx.t("fit.notice_plain"),
         )
     ctx.reply(text, person if offer_person or result.sureness != "sure" else None)
 
@@ -139,4 +150,4 @@ def plain_quote(markdown: str, limit: int = 900) -> str:
     text = re.sub(r"[*_`]{1,2}([^*_`]+)[*_`]{1,2}", r"\1", markdown)
     text = re.sub(r"^\s*[-*+]\s+", "• ", text, flags=re.M)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return cut(text, limit)

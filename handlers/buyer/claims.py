@@ -12,8 +12,9 @@ from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE
 from bot.services.returns import ClaimView, DraftInvalid, PhotoDraft
 from handlers.buyer.views import format_date
-from handlers.catalog import Catalog, Safe
+from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args, int_arg
+from handlers.fit import Field, Piece, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo
 from handlers.types import Button, Keyboard
 
@@ -25,42 +26,48 @@ MAX_ANSWER = 2000
 
 
 def claim_text(catalog: Catalog, claim: ClaimView) -> str:
+    """The request with its full history, within Telegram's limit however long the
+    seller's questions and the buyer's answers are (shortened before escaping)."""
     t = catalog.t
-    items = "\n".join(t("returns.summary_item", quantity=q, name=n) for n, q in claim.items)
-    lines = [
-        t(
+    items = [
+        line(catalog, "returns.summary_item", quantity=q, name=Field(n)) for n, q in claim.items
+    ]
+    pieces: list[Piece] = [
+        line(
+            catalog,
             "claims.card",
             claim=claim.number,
             number=claim.order_number,
             status=catalog.plain(f"claim_status.{claim.status.value}"),
             type=catalog.plain(f"claim_type.{claim.type.value}"),
             reason=catalog.plain(f"claim_reason.{claim.reason.value}"),
-            items=Safe(items),
+            items=lines(items, catalog, "fit.more_items"),
             amount=format_money(claim.amount, claim.currency),
             photos=claim.photo_count,
         )
     ]
     if claim.status == ClaimStatus.REQUESTED and claim.respond_by:
-        lines.append(t("claims.respond_by", deadline=format_date(claim.respond_by)))
+        pieces.append(t("claims.respond_by", deadline=format_date(claim.respond_by)))
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT and claim.ship_by:
-        lines.append(t("claims.ship_by", deadline=format_date(claim.ship_by)))
+        pieces.append(t("claims.ship_by", deadline=format_date(claim.ship_by)))
     if claim.return_tracking:
-        lines.append(
+        pieces.append(
             t("claims.return_parcel", carrier=claim.return_carrier, tracking=claim.return_tracking)
         )
-    lines += ["", t("claims.history_title")]
-    for entry in claim.history:
-        note = t("claims.history_note", note=entry.note) if entry.note else ""
-        lines.append(
-            t(
-                "claims.history_entry",
-                date=format_date(entry.at),
-                status=catalog.plain(f"claim_status.{entry.to_status.value}"),
-                actor=catalog.plain(f"claims.actor.{entry.actor.value}"),
-                note=Safe(note),
-            )
+    pieces += ["", t("claims.history_title")]
+    history = [
+        line(
+            catalog,
+            "claims.history_entry",
+            date=format_date(entry.at),
+            status=catalog.plain(f"claim_status.{entry.to_status.value}"),
+            actor=catalog.plain(f"claims.actor.{entry.actor.value}"),
+            note=line(catalog, "claims.history_note", note=Field(entry.note)) if entry.note else "",
         )
-    return "\n".join(lines)
+        for entry in claim.history
+    ]
+    pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
+    return fit(*pieces, notice=t("fit.notice_buyer_card"))
 
 
 def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
@@ -305,7 +312,9 @@ async def tracking_step(ctx: Context) -> None:
     try:
         claim = await ctx.services.returns.ship_back(ctx.user.id, claim_id, carrier, number)
     except TrackingNumberError as exc:
-        ctx.reply(ctx.t("claims.ship_bad", carrier=carrier, problem=str(exc)))
+        # The problem quotes what was typed, which may be of any length.
+        problem = Field(str(exc))
+        ctx.reply(fit(line(ctx.catalog, "claims.ship_bad", carrier=carrier, problem=problem)))
         return
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()

@@ -22,8 +22,8 @@ from bot.services.returns import (
 )
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import format_date
-from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
+from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo
 from handlers.types import Button, Keyboard
 
@@ -42,6 +42,7 @@ ITEMS, QUANTITY, TYPE, REASON, PHOTOS, NOTE, CONFIRM = (
 )
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
 MAX_NOTE = 1000
+ITEM_LABEL = 40  # characters of a product's name on its button
 
 
 # ------------------------------------------------------------------ helpers
@@ -91,7 +92,7 @@ async def return_command(ctx: Context) -> None:
     if len(everything) == 1:
         await start(ctx, everything[0].id)
         return
-    rows = [[Button(f"{o.order_number}", f"rs:{o.id}")] for o in everything[:20]]
+    rows = [[Button(cut(o.order_number, BUTTON), f"rs:{o.id}")] for o in everything[:20]]
     ctx.reply(ctx.t("returns.choose_order"), Keyboard.of(*rows))
 
 
@@ -128,9 +129,9 @@ def show_items(ctx: Context, options: ReturnOptions) -> None:
             continue
         picked = chosen.get(str(item.id), 0)
         label = (
-            p("returns.item_button", name=item.name[:40], chosen=picked, max=left)
+            p("returns.item_button", name=cut(item.name, ITEM_LABEL), chosen=picked, max=left)
             if picked
-            else p("returns.item_button_none", name=item.name[:40], max=left)
+            else p("returns.item_button_none", name=cut(item.name, ITEM_LABEL), max=left)
         )
         rows.append([Button(label, f"ri:{item.id}")])
     if any(chosen.values()):
@@ -361,21 +362,25 @@ async def show_summary(ctx: Context) -> None:
     draft = draft_of(ctx.state.data)
     preview = await ctx.services.returns.preview_amount(ctx.user.id, draft)
     names = {item.id: item.name for item in options.order.items}
-    items = "\n".join(
-        ctx.t("returns.summary_item", quantity=qty, name=names.get(item_id, "?"))
+    items = [
+        line(ctx.catalog, "returns.summary_item", quantity=qty, name=Field(names.get(item_id, "?")))
         for item_id, qty in draft.items.items()
-    )
+    ]
     ctx.state.step = CONFIRM
     ctx.reply(
-        ctx.t(
-            "returns.summary",
-            number=options.order.order_number,
-            items=Safe(items),
-            type=ctx.catalog.plain(f"claim_type.{draft.type.value}"),
-            reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
-            photos=len(draft.photos),
-            note=draft.note or ctx.catalog.plain("returns.no_note"),
-            amount=format_money(preview, options.order.currency),
+        fit(
+            line(
+                ctx.catalog,
+                "returns.summary",
+                number=options.order.order_number,
+                items=lines(items, ctx.catalog, "fit.more_items"),
+                type=ctx.catalog.plain(f"claim_type.{draft.type.value}"),
+                reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
+                photos=len(draft.photos),
+                note=Field(draft.note or ctx.catalog.plain("returns.no_note")),
+                amount=format_money(preview, options.order.currency),
+            ),
+            notice=ctx.t("fit.notice_plain"),
         ),
         _nav(ctx, [Button(ctx.catalog.plain("returns.confirm"), "rc")]),
     )

@@ -12,6 +12,7 @@ from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, may_request_ret
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
+from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
 from handlers.types import Button, Keyboard
 
 TIMELINE_EVENTS = 4
@@ -26,10 +27,24 @@ def status_label(catalog: Catalog, status: OrderStatus) -> str:
 
 
 def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
+    """The order card, within Telegram's limit however many items (with names of up to
+    300 characters) and parcels the order has: long names are shortened first, then
+    the last items and parcels are counted instead of listed."""
     t = catalog.t
     status = order.status
-    lines = [
-        t("card.title", number=order.order_number, shop=order.shop_name),
+    items = [
+        line(
+            catalog,
+            "card.item",
+            quantity=item.quantity,
+            name=Field(item.name),
+            price=format_money(item.unit_price * item.quantity, order.currency),
+        )
+        for item in order.items
+    ]
+    total = format_money(order.total_paid, order.currency)
+    pieces: list[Piece] = [
+        line(catalog, "card.title", number=Field(order.order_number), shop=Field(order.shop_name)),
         "",
         t(
             "card.status",
@@ -42,21 +57,10 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
         ),
         "",
         t("card.items_title"),
+        lines(items, catalog, "fit.more_items"),
+        t("card.unpaid_total" if status == OrderStatus.UNPAID else "card.total", total=total),
     ]
-    for item in order.items:
-        lines.append(
-            t(
-                "card.item",
-                quantity=item.quantity,
-                name=item.name,
-                price=format_money(item.unit_price * item.quantity, order.currency),
-            )
-        )
-    total = format_money(order.total_paid, order.currency)
-    lines.append(
-        t("card.unpaid_total" if status == OrderStatus.UNPAID else "card.total", total=total)
-    )
-
+    parcels: list[Piece] = []
     for shipment in order.shipments:
         option = t(
             "card.express"
@@ -64,42 +68,51 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             else "card.standard"
         )
         url = _safe_tracking_url(shipment.carrier, shipment.tracking_number)
-        lines.append("")
-        lines.append(
-            t(
+        parcel: list[Piece] = [
+            "",
+            line(
+                catalog,
                 "card.delivery" if url else "card.delivery_no_link",
                 option=Safe(option),
-                carrier=shipment.carrier,
-                tracking=shipment.tracking_number,
+                carrier=Field(shipment.carrier),
+                tracking=Field(shipment.tracking_number),
                 url=url or "",
-            )
-        )
+            ),
+        ]
         if status == OrderStatus.DELIVERED and order.delivered_at:
-            lines.append(t("card.delivered_on", date=format_date(order.delivered_at)))
+            parcel.append(t("card.delivered_on", date=format_date(order.delivered_at)))
         elif shipment.estimated_delivery and status not in (
             OrderStatus.COMPLETED,
             OrderStatus.CANCELLED,
         ):
             late = now > shipment.estimated_delivery
-            lines.append(
+            parcel.append(
                 t(
                     "card.eta_late" if late else "card.eta",
                     date=format_date(shipment.estimated_delivery, with_time=False),
                 )
             )
         if shipment.events:
-            lines.append(t("card.timeline_title"))
+            parcel.append(t("card.timeline_title"))
             for event in list(reversed(shipment.events))[:TIMELINE_EVENTS]:
-                place = t("card.event_place", location=event.location) if event.location else ""
-                lines.append(
-                    t(
+                place = (
+                    line(catalog, "card.event_place", location=Field(event.location))
+                    if event.location
+                    else ""
+                )
+                parcel.append(
+                    line(
+                        catalog,
                         "card.event",
                         date=format_date(event.at),
                         tag=catalog.plain(f"tag.{event.tag.value}"),
-                        place=Safe(place),
+                        place=place,
                     )
                 )
-    return "\n".join(lines)
+        parcels.append(Lines(parcel))
+    if parcels:
+        pieces.append(lines(parcels, catalog, "fit.more_parcels"))
+    return fit(*pieces, notice=t("fit.notice_order"))
 
 
 def _safe_tracking_url(carrier: str, number: str) -> str | None:
@@ -148,7 +161,7 @@ def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:
             Button(
                 catalog.plain(
                     "orders.list_button",
-                    number=order.order_number,
+                    number=cut(order.order_number, BUTTON),
                     status=status_label(catalog, order.status),
                     total=format_money(order.total_paid, order.currency),
                 ),

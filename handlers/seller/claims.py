@@ -26,6 +26,7 @@ from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.core import Context, Router, button_args, int_arg
+from handlers.fit import Field, Line, Piece, fit, line, lines
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -48,50 +49,58 @@ def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str
 
 
 def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
+    """The card, within Telegram's limit however long the note, the questions and the
+    answers of its history are (shortened before escaping, newest history kept)."""
     t, p = catalog.t, catalog.plain
-    items = "\n".join(
-        t("returns.summary_item", quantity=q, name=n) + f" ({format_money(price, card.currency)})"
+    items = [
+        Line(
+            lambda price, **v: t("returns.summary_item", **v) + f" ({price})",
+            {"quantity": q, "name": Field(n), "price": format_money(price, card.currency)},
+        )
         for n, q, price in card.items
-    )
+    ]
     reused_count = sum(1 for _, reused in card.photos if reused)
-    text = t(
-        "seller_claims.card",
-        claim=card.number,
-        shop=card.shop_name,
-        number=card.order_number,
-        buyer=card.buyer_name or "—",
-        status=p(f"claim_status.{card.status.value}"),
-        type=p(f"claim_type.{card.type.value}"),
-        reason=p(f"claim_reason.{card.reason}"),
-        items=Safe(items),
-        amount=format_money(card.amount, card.currency),
-        remaining=format_money(card.remaining_refundable, card.currency),
-        note=card.note or p("returns.no_note"),
-        photos=len(card.photos),
-        reused=Safe(t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""),
-    )
-    lines = [text]
+    pieces: list[Piece] = [
+        line(
+            catalog,
+            "seller_claims.card",
+            claim=card.number,
+            shop=Field(card.shop_name),
+            number=card.order_number,
+            buyer=Field(card.buyer_name or "—"),
+            status=p(f"claim_status.{card.status.value}"),
+            type=p(f"claim_type.{card.type.value}"),
+            reason=p(f"claim_reason.{card.reason}"),
+            items=lines(items, catalog, "fit.more_items"),
+            amount=format_money(card.amount, card.currency),
+            remaining=format_money(card.remaining_refundable, card.currency),
+            note=Field(card.note or p("returns.no_note")),
+            photos=len(card.photos),
+            reused=Safe(t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""),
+        )
+    ]
     if card.deadline:
-        lines.append(
+        pieces.append(
             t(
                 "seller_claims.time_left",
                 left=time_left(catalog, card.deadline, now),
                 deadline=format_date(card.deadline),
             )
         )
-    lines += ["", t("seller_claims.history_title")]
-    for at, status, actor, note in card.history:
-        suffix = t("claims.history_note", note=note) if note else ""
-        lines.append(
-            t(
-                "claims.history_entry",
-                date=format_date(at),
-                status=p(f"claim_status.{status}"),
-                actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
-                note=Safe(suffix),
-            )
+    pieces += ["", t("seller_claims.history_title")]
+    history = [
+        line(
+            catalog,
+            "claims.history_entry",
+            date=format_date(at),
+            status=p(f"claim_status.{status}"),
+            actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
+            note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
         )
-    return "\n".join(lines)
+        for at, status, actor, note in card.history
+    ]
+    pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
+    return fit(*pieces, notice=t("fit.notice_seller_card"))
 
 
 FINISHED = frozenset(
@@ -502,7 +511,11 @@ async def replacement_tracking(ctx: Context) -> None:
             ctx.user.id, int(data["claim_id"]), carrier, ctx.inbound.text or ""
         )
     except TrackingNumberError as exc:
-        ctx.reply(ctx.t("seller_claims.replace_bad", carrier=carrier, problem=str(exc)))
+        # The problem quotes what was typed, which may be of any length.
+        problem = Field(str(exc))
+        ctx.reply(
+            fit(line(ctx.catalog, "seller_claims.replace_bad", carrier=carrier, problem=problem))
+        )
         return
     except REFUSALS as exc:
         await _refuse(ctx, exc)

@@ -22,6 +22,7 @@ from bot.services.cancellations import (
 from handlers import confirm
 from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
+from handlers.fit import Field, fit, line
 from handlers.seller.claims import who_gets_it
 from handlers.types import EditText
 
@@ -150,7 +151,9 @@ def _goodwill_refused(ctx: Context, exc: GoodwillRefused, number: str) -> None:
         ctx.reply(amount_problem(ctx.catalog, exc.problem))
         return
     remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
-    ctx.reply(ctx.t(f"goodwill.{exc.reason}", number=number, remaining=remaining))
+    # The number is as typed: it may be anything, of any length.
+    key = f"goodwill.{exc.reason}"
+    ctx.reply(fit(line(ctx.catalog, key, number=Field(number), remaining=remaining)))
 
 
 async def _offer_goodwill(ctx: Context, number: str, amount_text: str, reason: str) -> None:

@@ -25,6 +25,7 @@ from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, int_arg
+from handlers.fit import BUTTON, Field, Piece, cut, fit, line
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -73,10 +74,11 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
         if stats.refunds
         else format_money(Decimal(0), stats.currency)
     )
-    lines = [
-        t(
+    lines: list[Piece] = [
+        line(
+            catalog,
             "stats.summary",
-            shop=stats.shop.name,
+            shop=Field(stats.shop.name),
             days=stats.days,
             start=format_date(stats.start),
             end=format_date(stats.end),
@@ -105,12 +107,12 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
     if stats.top_products:
         lines += ["", t("stats.top_products")]
         lines += [
-            t("stats.product", rank=rank, name=item.name, quantity=item.quantity)
+            line(catalog, "stats.product", rank=rank, name=Field(item.name), quantity=item.quantity)
             for rank, item in enumerate(stats.top_products, start=1)
         ]
     if not stats.claims_created:
         lines += ["", t("stats.no_claims")]
-    return "\n".join(lines)
+    return fit(*lines, notice=t("fit.notice_plain"))
 
 
 def _reason(catalog: Catalog, reason: str) -> str:
@@ -133,7 +135,10 @@ def stats_keyboard(catalog: Catalog, stats: ShopStats) -> Keyboard:
 
 def shops_keyboard(shops: tuple[ShopRef, ...], days: int) -> Keyboard:
     return Keyboard.of(
-        *([Button(shop.name[:60], f"st:{shop.id}:{days}")] for shop in shops[:MAX_SHOP_BUTTONS])
+        *(
+            [Button(cut(shop.name, BUTTON), f"st:{shop.id}:{days}")]
+            for shop in shops[:MAX_SHOP_BUTTONS]
+        )
     )
 
 

@@ -72,7 +72,9 @@ async def transcript(ctx: Context) -> None:
     if ticket is None:
         return
     view, lines = await ctx.services.tickets.transcript(ticket.id)
-    content = transcript_text(ctx.catalog, view, lines).encode()
+    # The summary's facts, whole: the summary itself may be shortened to fit a message.
+    summary = await ctx.services.tickets.summary(ticket.id)
+    content = transcript_text(ctx.catalog, view, lines, summary).encode()
     ctx.add(
         SendDocument(
             ctx.chat_id,

@@ -20,6 +20,7 @@ from bot.domain.enums import TicketStatus
 from bot.services.desk import DeskError, NoTopicRights, ThreadGone, Unreachable
 from bot.services.tickets import TicketView
 from handlers.core import Context
+from handlers.fit import BUTTON, CAPTION, TEXT, cut, fits
 from handlers.staff.views import summary_keyboard, summary_text, title_of
 from handlers.types import Inbound, PhotoRef, SendPhotos, SendText
 
@@ -27,8 +28,6 @@ log = logging.getLogger(__name__)
 
 # Kinds whose copy can carry a caption (the staff member's name goes there).
 CAPTIONED = frozenset({"photo", "document", "voice", "video", "audio", "animation"})
-MAX_CAPTION = 1024
-MAX_TEXT = 4096
 
 
 def content_kind(inbound: Inbound) -> str | None:
@@ -164,12 +163,14 @@ async def to_requester(ctx: Context, ticket: TicketView) -> None:
     if kind == "contact":
         ctx.reply(ctx.t("staff.cannot_relay"))
         return
-    name = ticket.signature or inbound.user_name or ctx.catalog.plain("staff.someone")
+    # A shop's name may be long; the words relayed never are shortened: a message that
+    # does not fit with its name goes as it is, after a line that says who wrote it.
+    name = cut(ticket.signature or inbound.user_name or ctx.catalog.plain("staff.someone"), BUTTON)
     to = ticket.requester_chat
     try:
         if kind == "text":
             text = ctx.t("support.staff_says", name=name, text=inbound.text or "")
-            if len(text) <= MAX_TEXT:
+            if fits(text, TEXT):
                 copied = await desk.send(SendText(to, text))
             else:  # too long to prefix: introduce it, then copy it as it is
                 await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
@@ -178,7 +179,7 @@ async def to_requester(ctx: Context, ticket: TicketView) -> None:
                 )
         elif kind in CAPTIONED:
             caption = ctx.t("support.staff_caption", name=name, text=inbound.text or "").strip()
-            if len(caption) <= MAX_CAPTION:
+            if fits(caption, CAPTION):
                 copied = await desk.copy(
                     to_chat=to,
                     from_chat=inbound.chat_id,

@@ -8,19 +8,21 @@ from typing import Any
 from bot.domain.enums import ClaimStatus, ClaimType, TicketStatus
 from bot.domain.money import format_money
 from bot.services.tickets import Line, Summary, TicketView, title_parts
+from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
 from handlers.types import Button, Keyboard
 
-TITLE_LIMIT = 128  # Telegram's limit for a topic name
 # The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.
 RATE = ButtonData("tr", Id("ticket"), Int("stars", 1, 5))
+RECENT_PREVIEW = 200  # characters of each of the last messages shown in a summary
 
 
 def topic_title(parts: dict[str, Any]) -> str:
     """`#12 · Alex · 5781…` plus a mark: ✅ resolved, ⏰ first response overdue."""
-    name = " ".join(str(parts["name"]).split())[:40] or "?"
+    name = cut(" ".join(str(parts["name"]).split()), 40) or "?"
     title = f"#{parts['id']} · {name}"
     if parts.get("order"):
         title += f" · {parts['order']}"
@@ -28,7 +30,7 @@ def topic_title(parts: dict[str, Any]) -> str:
         title = "✅ " + title
     elif parts.get("breached"):
         title = "⏰ " + title
-    return title[:TITLE_LIMIT]
+    return cut(title, TOPIC)
 
 
 def title_of(ticket: TicketView) -> str:
@@ -70,38 +72,50 @@ def rating_keyboard(ticket_id: int) -> Keyboard:
 
 
 def summary_text(catalog: Catalog, summary: Summary) -> str:
+    """The ticket's first post, within Telegram's limit: people's text (names, the
+    claim's note, the last messages) is shortened before it is escaped, with a pointer
+    to /transcript, which has it whole."""
     t = catalog.t
     ticket = summary.ticket
-    who = t(
-        f"staff.summary_who_{summary.role}",
-        name=ticket.requester_name,
-        username=f"@{ticket.requester_username}" if ticket.requester_username else "—",
-        user_id=ticket.requester_chat,
-    )
-    lines = [
+    pieces: list[Piece] = [
         t("staff.summary_title", id=ticket.id),
-        who,
+        fitting.line(
+            catalog,
+            f"staff.summary_who_{summary.role}",
+            name=Field(ticket.requester_name),
+            username=Field(f"@{ticket.requester_username}" if ticket.requester_username else "—"),
+            user_id=ticket.requester_chat,
+        ),
         t("staff.summary_reason", reason=catalog.plain(f"staff.reason.{ticket.reason.value}")),
     ]
     if ticket.order_number is not None:
         # Which order they asked about (an order card's button): the list below has them all.
-        lines.append(t("staff.summary_order_asked", order=ticket.order_number))
+        pieces.append(
+            fitting.line(catalog, "staff.summary_order_asked", order=Field(ticket.order_number))
+        )
     if ticket.requester_unreachable:
-        lines.append(t("staff.summary_unreachable"))
+        pieces.append(t("staff.summary_unreachable"))
     if summary.answer_from is not None:
-        lines.append(t("staff.summary_after_hours", at=format_date(summary.answer_from)))
+        pieces.append(t("staff.summary_after_hours", at=format_date(summary.answer_from)))
     if summary.orders:
-        lines += ["", t("staff.summary_orders")]
-        for number, status, shop in summary.orders:
-            label = (
-                catalog.plain(f"status.{status}.label")
-                if catalog.has(f"status.{status}.label")
-                else status
+        orders = [
+            fitting.line(
+                catalog,
+                "staff.summary_order",
+                number=Field(number),
+                status=(
+                    catalog.plain(f"status.{status}.label")
+                    if catalog.has(f"status.{status}.label")
+                    else status
+                ),
+                shop=Field(shop),
             )
-            lines.append(t("staff.summary_order", number=number, status=label, shop=shop))
+            for number, status, shop in summary.orders
+        ]
+        pieces += ["", t("staff.summary_orders"), lines(orders, catalog, "fit.more_lines")]
     claim = summary.claim
     if claim is not None:
-        lines += [
+        pieces += [
             "",
             t(
                 "staff.summary_claim",
@@ -115,48 +129,52 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             ),
         ]
         if claim.note:
-            lines.append(t("staff.summary_claim_note", note=claim.note))
+            pieces.append(fitting.line(catalog, "staff.summary_claim_note", note=Field(claim.note)))
         if claim.status == ClaimStatus.APPEALED:
-            lines.append(t("staff.summary_appeal"))
+            pieces.append(t("staff.summary_appeal"))
     if summary.recent:
-        lines += ["", t("staff.summary_recent")]
-        for direction, text, at in summary.recent:
-            who_said = catalog.plain("staff.said_in" if direction == "in" else "staff.said_out")
-            lines.append(
-                t("staff.summary_line", at=at.strftime("%H:%M"), who=who_said, text=_short(text))
+        recent = [
+            fitting.line(
+                catalog,
+                "staff.summary_line",
+                at=at.strftime("%H:%M"),
+                who=catalog.plain("staff.said_in" if direction == "in" else "staff.said_out"),
+                text=Field(cut(" ".join(text.split()), RECENT_PREVIEW)),
             )
-    lines += ["", t("staff.summary_help")]
-    text = "\n".join(lines)
-    return text if len(text) <= 4000 else text[:3990] + "…"
-
-
-def _short(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+            for direction, text, at in summary.recent
+        ]
+        pieces += [
+            "",
+            t("staff.summary_recent"),
+            lines(recent, catalog, "fit.more_earlier", keep="tail"),
+        ]
+    pieces += ["", t("staff.summary_help")]
+    return fit(*pieces, notice=t("fit.notice_staff"))
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:
     t = catalog.t
     if not tickets:
         return t("staff.no_tickets")
-    lines = [t("staff.tickets_title", count=len(tickets))]
-    for ticket in tickets[:50]:
+    entries: list[Piece] = []
+    for ticket in tickets:
         if ticket.waiting_since is not None:
             minutes = int((now - ticket.waiting_since).total_seconds() // 60)
             waiting = t("staff.waiting", time=_duration(minutes))
         else:
             waiting = t("staff.answered")
-        lines.append(
-            t(
+        entries.append(
+            fitting.line(
+                catalog,
                 "staff.tickets_line",
-                title=title_of(ticket),
+                title=Field(title_of(ticket)),
                 waiting=Safe(waiting),
-                assignee=ticket.assignee_name or catalog.plain("staff.unassigned"),
+                assignee=Field(ticket.assignee_name or catalog.plain("staff.unassigned")),
             )
         )
-    if len(tickets) > 50:
-        lines.append(t("staff.tickets_more", count=len(tickets) - 50))
-    return "\n".join(lines)
+    # As many as fit in one message, oldest first, then how many more.
+    listed = lines(entries, catalog, "staff.tickets_more")
+    return fit(t("staff.tickets_title", count=len(tickets)), listed)
 
 
 def _duration(minutes: int) -> str:
@@ -168,8 +186,12 @@ def _duration(minutes: int) -> str:
     return f"{hours // 24} d {hours % 24} h"
 
 
-def transcript_text(catalog: Catalog, ticket: TicketView, lines: list[Line]) -> str:
-    """Plain text (a file, not HTML): everything said, notes marked as internal."""
+def transcript_text(
+    catalog: Catalog, ticket: TicketView, lines: list[Line], summary: Summary | None = None
+) -> str:
+    """Plain text (a file, not HTML): everything said, notes marked as internal.  With
+    the summary, its head also has, whole, what the summary may have shortened to fit
+    one message (the claim's note, the last messages before the ticket)."""
     p = catalog.plain
     out = [
         # plain() fills the template itself: a bare plain(key) would fail on {id}.
@@ -181,6 +203,26 @@ def transcript_text(catalog: Catalog, ticket: TicketView, lines: list[Line]) -> 
         ),
         "",
     ]
+    claim = summary.claim if summary else None
+    if claim is not None:
+        out.append(
+            p(
+                "staff.transcript_claim",
+                claim=claim.number,
+                order=claim.order_number,
+                status=p(f"claim_status.{claim.status.value}"),
+            )
+        )
+        if claim.note:
+            out.append(p("staff.transcript_claim_note", note=claim.note))
+        out.append("")
+    if summary is not None and summary.recent:
+        out.append(p("staff.transcript_recent"))
+        for direction, text, at in summary.recent:
+            who = p("staff.said_in" if direction == "in" else "staff.said_out")
+            flat = " ".join(text.split())  # one line each, as the summary shows them
+            out.append(f"[{at.strftime('%Y-%m-%d %H:%M UTC')}] {who}: {flat}")
+        out.append("")
     for line in lines:
         stamp = line.at.strftime("%Y-%m-%d %H:%M UTC")
         if line.direction == "event":

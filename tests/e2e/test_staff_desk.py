@@ -724,7 +724,12 @@ async def test_transcript_is_a_text_file_of_everything_in_order(
     assert sent["document"]["file_name"] == "ticket-1.txt"
     assert sent["caption"] == "Transcript of ticket #1 (7 entries)"
     lines = emulator.file_bytes(sent["document"]["file_id"]).decode().splitlines()
-    assert lines == [
+    # First what the summary showed (whole, one line each), then the ticket itself.
+    before = lines.index("Last messages with the bot before the ticket:")
+    after = lines.index("", before)
+    assert lines[before + 1] == "[2026-01-15 12:00 UTC] them: /start"
+    assert lines[after - 2] == "[2026-01-15 12:00 UTC] them: /human"
+    assert lines[:before] + lines[after + 1 :] == [
         "Ticket #1: Alex, order —",
         "",
         "[2026-01-15 12:00 UTC] * Ticket opened (requested)",
@@ -779,7 +784,9 @@ async def test_a_deleted_topic_is_recreated_for_the_same_ticket(
     await anna.send("/transcript", chat=desk, thread_id=new)
     sent = await desk.wait_message(thread_id=new)
     lines = emulator.file_bytes(sent["document"]["file_id"]).decode().splitlines()
-    said = [line.split("] ", 1)[1] for line in lines[2:]]
+    assert lines[2] == "Last messages with the bot before the ticket:"
+    ticket_lines = lines[lines.index("", 2) + 1 :]
+    said = [line.split("] ", 1)[1] for line in ticket_lines]
     assert said == [
         "* Ticket opened (requested)",
         "Requester Alex: First question",

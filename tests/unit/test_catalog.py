@@ -12,12 +12,16 @@ from handlers.catalog import Catalog, Safe, load_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_CALL = re.compile(r"""\b(?:t|plain|raw)\(\s*["']([a-z_][a-zA-Z0-9_.]*)["']""")
+# handlers/fit.py pieces: line(catalog, "key", ...) and lines(pieces, catalog, "key")
+FIT_CALL = re.compile(r"""\blines?\([^"'()\[:]*["']([a-z_][a-zA-Z0-9_.]*)["']""")
 
 
 def used_keys() -> set[str]:
     keys: set[str] = set()
     for path in [*ROOT.joinpath("handlers").rglob("*.py"), *ROOT.joinpath("bot").rglob("*.py")]:
-        keys.update(KEY_CALL.findall(path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        keys.update(KEY_CALL.findall(source))
+        keys.update(FIT_CALL.findall(source))
     return keys
 
 
