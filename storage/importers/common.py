@@ -207,6 +207,8 @@ class FieldReader:
 
     def _clean(self, field: str, text: str, pattern: re.Pattern[str]) -> str | None:
         """`text`, or None (and a problem) when it holds a refused character."""
+        if text.isprintable():  # the usual case, and much cheaper than the search
+            return text
         bad = pattern.search(text)
         if bad is None:
             return text
@@ -246,8 +248,8 @@ class FieldReader:
         refused = _CONTROL_IN_TEXT if field in _FREE_TEXT else _CONTROL_IN_IDENTIFIER
         if type(raw) is str:
             stripped = raw.strip()
-            if stripped and len(stripped) <= limit and not refused.search(stripped):
-                return stripped
+            if stripped and len(stripped) <= limit and stripped.isprintable():
+                return stripped  # printable text has no control characters
         text = self._present(field, raw, required)
         if text is not None and len(text) > limit:
             self.add(field, f"is {len(text)} characters long, at most {limit} allowed")
