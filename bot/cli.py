@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -104,12 +104,17 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.notifications import notify_order_change
-    from bot.services.order_import import import_orders_file
+    from bot.services.order_import import import_orders_file, unexpected_problem
 
     if not args.file.is_file():
-        print(f"error: no such file: {args.file}", file=sys.stderr)
+        _print_escaped(f"error: no such file: {args.file}", sys.stderr)
         return 1
-    app = await App.create(settings)
+    try:
+        app = await App.create(settings)
+    except Exception as exc:  # e.g. the database is unreachable: say so, no traceback
+        problem = unexpected_problem(exc, "opening the database")
+        _print_escaped(f"Refused {args.file.name}: {problem.message}", sys.stderr)
+        return 1
 
     async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
         # Stored in the import's transaction; the running bot's outbox sends them.
@@ -119,10 +124,25 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
         report = await import_orders_file(
             app.uow, args.file, args.shop, app.clock, on_change=tell_buyers
         )
+    except Exception as exc:
+        # The service turns its own failures into problems; this is the last line:
+        # one line without the error's text (it may quote emails and phones), exit 1.
+        # Nothing is written: the import's transaction was never committed.
+        problem = unexpected_problem(exc, "importing")
+        _print_escaped(f"Refused {args.file.name}: {problem.message}", sys.stderr)
+        return 1
     finally:
         await app.close()
-    print(report, file=sys.stdout if report.ok else sys.stderr)
+    _print_escaped(str(report), sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
+
+
+def _print_escaped(text: str, stream: TextIO) -> None:
+    """Print text that may quote the file's contents or name: what the terminal's
+    encoding cannot show (lone surrogates, bytes of a non-UTF-8 file name) is escaped
+    instead of raising UnicodeEncodeError."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(text.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)
 
 
 async def _demo_data(args: argparse.Namespace, settings: Settings) -> int:

@@ -26,6 +26,7 @@ import contextlib
 import gc
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -142,10 +143,12 @@ async def import_orders_file(
                 "file", "name", f"unsupported file type {path.suffix!r}; use {', '.join(READERS)}"
             )
         )
-    if not shop_code or len(shop_code) > MAX_SHOP_CODE_LENGTH:
+    if not shop_code or len(shop_code) > MAX_SHOP_CODE_LENGTH or not shop_code.isprintable():
         report.add_problem(
             Problem(
-                "shop", "code", f"a shop code of 1 to {MAX_SHOP_CODE_LENGTH} characters is needed"
+                "shop",
+                "code",
+                f"a shop code of 1 to {MAX_SHOP_CODE_LENGTH} printable characters is needed",
             )
         )
     if read is None or not report.ok:
@@ -157,9 +160,20 @@ async def import_orders_file(
     except OSError as exc:
         report.add_problem(_unreadable(exc))
         return report
+    except Exception as exc:  # a parser bug: the file is refused, not the process
+        report.add_problem(unexpected_problem(exc, "reading the file"))
+        return report
     if report.ok and report.orders_read:
-        with _fewer_gc_pauses():
-            await _write(uow_factory, read, path, report, clock, on_change, first_currency, before)
+        try:
+            with _fewer_gc_pauses():
+                await _write(
+                    uow_factory, read, path, report, clock, on_change, first_currency, before
+                )
+        except Exception as exc:
+            # The checks should have refused whatever the database did not take; if
+            # one was missed, the transaction is rolled back and the file refused.
+            # The error's text is not shown: it carries the SQL parameters (emails).
+            report.add_problem(unexpected_problem(exc, "writing"))
     report.seconds = time.perf_counter() - started
     log.info(
         "order import %s",
@@ -267,6 +281,27 @@ def _next_batch(
         if len(batch) == BATCH_SIZE:
             break
     return batch, problems
+
+
+def unexpected_problem(exc: BaseException, during: str) -> Problem:
+    """A problem for an error the checks did not foresee, logged without its message
+    (database errors quote the rows they were given: emails, phones, addresses)."""
+    log.error(
+        "order import failed unexpectedly",
+        extra={"during": during, "error": type(exc).__name__, "at": _where_raised(exc)},
+    )
+    return Problem(
+        "file",
+        "file",
+        f"the import stopped on an unexpected error while {during}"
+        f" ({type(exc).__name__}); nothing was imported. The log has details",
+    )
+
+
+def _where_raised(exc: BaseException) -> str:
+    """file:line of the innermost frames, for the log: where, never what."""
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
 
 
 def _unreadable(exc: OSError) -> Problem:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
-from bot.domain.money import MoneyError, is_currency, parse_amount
+from bot.domain.money import MAX_AMOUNT, MoneyError, is_currency, parse_amount
 from storage.importers.records import (
     ItemRecord,
     OrderRecord,
@@ -54,6 +54,33 @@ MAX_LENGTH: dict[str, int] = {
 # Addresses are TEXT in the schema; a bound still keeps one bad cell from being huge.
 MAX_ADDRESS_LENGTH = 2000
 
+# Upper bounds that both databases accept, checked before anything is written.
+# Quantities are INTEGER (32-bit on PostgreSQL); no order line is anywhere near this.
+MAX_QUANTITY = 100_000
+# Item lines per order: `line_no` stays small, and a CSV order (whose rows are held
+# together until the order ends) cannot grow without end.
+MAX_ITEMS = 1_000
+# Money is stored as a BIGINT count of 1/10,000 units.  Every amount is below
+# MAX_AMOUNT (1e11, from bot.domain.money), and the subtotal must equal the sum of
+# quantity x unit_price, so no line, sum or total can come near 2**63 / 10,000.
+# A longer text is not an amount; the bound also keeps the parse cache small.
+MAX_AMOUNT_CHARS = 32
+# Times outside this range are typos or placeholders ("0001-01-01"), and near year 1
+# or 9999 an offset would not even convert to UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+# Characters refused in text: C0/C1 control characters (PostgreSQL refuses NUL in
+# text outright; the others break the bot's messages) and lone surrogates (not
+# encodable as UTF-8).  Free text may hold tabs, addresses also line breaks;
+# identifiers and contact fields nothing of the kind.
+_CONTROL_IN_IDENTIFIER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_ADDRESS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_FREE_TEXT = frozenset({"buyer_name", "product_name", "message", "location"})
+# Fields whose values are personal data: a problem names the field, never the value.
+PERSONAL_FIELDS = frozenset({"buyer_name", "buyer_email", "buyer_phone", "shipping_address"})
+
 _STATUSES = {s.value: s for s in OrderStatus}
 _DELIVERY_OPTIONS = {o.value.lower(): o for o in DeliveryOption}
 _TRACKING_TAGS = {t.value.lower(): t for t in TrackingTag}
@@ -66,6 +93,7 @@ MAX_PHONE_DIGITS = 15  # E.164
 # ISO 8601 dates are at most 10 characters (2026-01-05, 2026-W02-1); anything with a
 # time of day is longer ("2026-01-05T10" is 13).
 _MAX_DATE_ONLY_LENGTH = 10
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -88,9 +116,65 @@ def describe_type(value: object) -> str:
     )
 
 
-def _shorten(value: object, limit: int = 40) -> str:
-    text = repr(value)
+# What a value echoed in a problem must not show: anything around an "@" (an email,
+# even cut short), and runs of 7+ digits with phone separators that are not a date.
+_EMAIL_LIKE = re.compile(r"[^\s'\"]*@[^\s'\"]*")
+_PHONE_LIKE = re.compile(r"(?<!\d)(?!\d{4}-\d\d-\d\d)\+?\d(?:[\s()./-]*\d){6,}")
+
+
+def mask_personal(text: str) -> str:
+    """`text` with email- and phone-like parts replaced, for echoing values of
+    non-personal fields (a shifted CSV column can put a phone number in `status`)."""
+    if "@" in text:
+        text = _EMAIL_LIKE.sub("<email>", text)
+    return _PHONE_LIKE.sub("<phone>", text)
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value as echoed in a problem: quoted with escapes (control characters and
+    lone surrogates cannot reach the terminal raw), shortened, emails and phone
+    numbers masked.  Containers are described, not printed: a deeply nested value
+    would exceed the recursion limit in repr()."""
+    if isinstance(value, (dict, list)):
+        return f"{describe_type(value)} of {len(value)}"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "a number with too many digits"
+    if isinstance(value, str) and len(value) > 4 * limit:
+        value = value[: 4 * limit]  # mask before cutting, on a bounded copy
+    text = mask_personal(repr(value))
     return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def field_name(name: str) -> str:
+    """A key or column name from the file, fit to be printed as a field name."""
+    if name.isprintable() and len(name) <= 40 and mask_personal(name) == name:
+        return name
+    return shown(name)
+
+
+def bounded_lines(fh: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The lines of a binary file, never holding more than `limit` + 1 bytes of one.
+
+    A longer line yields only its first `limit` + 1 bytes (the rest is read and
+    dropped): a reader sees it is too long with `too_long(line, limit)`.  Iterating
+    the file itself would read a 100 MB line whole, then decode it into another 100 MB.
+    """
+    readline = fh.readline
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of this line, a chunk at a time
+                rest = readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
+
+
+def too_long(line: bytes, limit: int) -> bool:
+    """Whether a line (with or without its line break) holds more than `limit` bytes."""
+    return len(line) > limit and len(line.rstrip(b"\r\n")) > limit
 
 
 class FieldReader:
@@ -116,6 +200,29 @@ class FieldReader:
     def add(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.where, self.prefix + field, message))
 
+    @staticmethod
+    def _echo(field: str, raw: object) -> str:
+        """ " 'value'" for a problem's message; nothing for personal data."""
+        return "" if field in PERSONAL_FIELDS else f" {shown(raw)}"
+
+    def _clean(self, field: str, text: str, pattern: re.Pattern[str]) -> str | None:
+        """`text`, or None (and a problem) when it holds a refused character."""
+        if text.isprintable():  # the usual case, and much cheaper than the search
+            return text
+        bad = pattern.search(text)
+        if bad is None:
+            return text
+        char = bad.group()
+        self.add(
+            field,
+            f"contains the control character U+{ord(char):04X} at position {bad.start() + 1};"
+            " remove it (NUL and other control characters cannot be stored)"
+            if ord(char) < 0xD800
+            else f"contains a lone surrogate U+{ord(char):04X} at position {bad.start() + 1},"
+            " which is not valid Unicode text",
+        )
+        return None
+
     # ------------------------------------------------------------------ scalars
 
     def _present(self, field: str, raw: object, required: bool) -> str | None:
@@ -129,7 +236,7 @@ class FieldReader:
             if text:
                 return text
         elif raw is not None:
-            self.add(field, f"must be text, got {describe_type(raw)} {_shorten(raw)}")
+            self.add(field, f"must be text, got {describe_type(raw)}{self._echo(field, raw)}")
             return None
         if required:
             self.add(field, "is required")
@@ -138,22 +245,23 @@ class FieldReader:
     def text(self, field: str, raw: object, required: bool = False) -> str | None:
         """Free text, limited to the schema's length for the column named `field`."""
         limit = MAX_LENGTH[field]
+        refused = _CONTROL_IN_TEXT if field in _FREE_TEXT else _CONTROL_IN_IDENTIFIER
         if type(raw) is str:
             stripped = raw.strip()
-            if stripped and len(stripped) <= limit:
-                return stripped
+            if stripped and len(stripped) <= limit and stripped.isprintable():
+                return stripped  # printable text has no control characters
         text = self._present(field, raw, required)
         if text is not None and len(text) > limit:
             self.add(field, f"is {len(text)} characters long, at most {limit} allowed")
             return None
-        return text
+        return None if text is None else self._clean(field, text, refused)
 
     def address(self, field: str, raw: object) -> str | None:
         text = self._present(field, raw, False)
         if text is not None and len(text) > MAX_ADDRESS_LENGTH:
             self.add(field, f"is {len(text)} characters long, at most {MAX_ADDRESS_LENGTH}")
             return None
-        return text
+        return None if text is None else self._clean(field, text, _CONTROL_IN_ADDRESS)
 
     def status(self, field: str, raw: object) -> OrderStatus | None:
         text = self._present(field, raw, True)
@@ -161,7 +269,8 @@ class FieldReader:
             return None
         status = _STATUSES.get(text.upper())
         if status is None:
-            self.add(field, f"unknown status {text!r}; expected one of {', '.join(_STATUSES)}")
+            expected = ", ".join(_STATUSES)
+            self.add(field, f"unknown status {shown(text)}; expected one of {expected}")
         return status
 
     def currency(self, field: str, raw: object) -> str | None:
@@ -170,7 +279,7 @@ class FieldReader:
             return None
         code = text.upper()
         if not is_currency(code):
-            self.add(field, f"unknown currency {text!r}; expected an ISO 4217 code like USD")
+            self.add(field, f"unknown currency {shown(text)}; expected an ISO 4217 code like USD")
             return None
         return code
 
@@ -180,7 +289,12 @@ class FieldReader:
         """An exact amount in `currency`.  JSON may give a string or an integer; a
         float has already lost precision, so it is refused rather than rounded.
         Optional amounts (fees, discount, tax) default to zero when absent."""
-        if type(raw) is str and currency is not None:
+        if (
+            type(raw) is str
+            and currency is not None
+            and len(raw) <= MAX_AMOUNT_CHARS
+            and raw.isascii()
+        ):
             try:
                 return _amount(raw, currency)
             except MoneyError:
@@ -193,23 +307,35 @@ class FieldReader:
         if not isinstance(raw, (str, int)) or isinstance(raw, bool):
             self.add(
                 field,
-                f'{_shorten(raw)} is not an amount: write money as a string like "19.99"'
+                f'{shown(raw)} is not an amount: write money as a string like "19.99"'
                 " or an integer, never a float",
             )
             return None
         if currency is None:
             return None  # the currency's own problem is already reported
+        if isinstance(raw, int) and abs(raw) >= MAX_AMOUNT:
+            self.add(field, f"is too large; amounts must be below {MAX_AMOUNT:,}")
+            return None
+        if isinstance(raw, str):
+            text = raw.strip()
+            if len(text) > MAX_AMOUNT_CHARS or not text.isascii():
+                self.add(
+                    field,
+                    f'{shown(text)} is not an amount: digits 0-9 and a dot, like "19.99"'
+                    f" (at most {MAX_AMOUNT_CHARS} characters)",
+                )
+                return None
         try:
             return _amount(raw, currency)
         except MoneyError as exc:
-            self.add(field, str(exc))
+            self.add(field, mask_personal(str(exc)))
             return None
 
     def quantity(self, field: str, raw: object) -> int | None:
-        if type(raw) is int and raw > 0:
+        if type(raw) is int and 0 < raw <= MAX_QUANTITY:
             return raw
         if isinstance(raw, bool) or not isinstance(raw, (str, int, type(None))):
-            self.add(field, f"must be a whole number, got {_shorten(raw)}")
+            self.add(field, f"must be a whole number, got {shown(raw)}")
             return None
         if isinstance(raw, int):
             value = raw
@@ -217,12 +343,19 @@ class FieldReader:
             text = self._present(field, raw, True)
             if text is None:
                 return None
-            if not text.isascii() or not text.lstrip("+-").isdigit():
-                self.add(field, f"must be a whole number, got {text!r}")
+            if not _WHOLE_NUMBER.fullmatch(text):
+                self.add(field, f"must be a whole number, got {shown(text)}")
                 return None
-            value = int(text)
+            # Sized on the text: int() of thousands of digits is slow or refused.
+            significant = text.lstrip("+-").lstrip("0") or "0"
+            value = int(significant) if len(significant) <= 9 else MAX_QUANTITY + 1
+            if text.startswith("-"):
+                value = -value
         if value <= 0:
-            self.add(field, f"must be at least 1, got {value}")
+            self.add(field, f"must be at least 1, got {shown(value)}")
+            return None
+        if value > MAX_QUANTITY:
+            self.add(field, f"must be at most {MAX_QUANTITY:,}")
             return None
         return value
 
@@ -239,26 +372,39 @@ class FieldReader:
         if type(raw) is str and len(raw) > _MAX_DATE_ONLY_LENGTH:
             try:
                 value = datetime.fromisoformat(raw)
-            except ValueError:
+                if value.tzinfo is not UTC:  # "...Z" is the common case
+                    value = (
+                        value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+                    )
+            except (ValueError, OverflowError):
                 pass  # maybe only padded with spaces: the careful path says
             else:
-                if value.tzinfo is UTC:  # "...Z", the common case
+                if EARLIEST <= value <= LATEST:
                     return value
-                return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         text = self._present(field, raw, required)
         if text is None:
             return None
         if len(text) <= _MAX_DATE_ONLY_LENGTH and not date_only_ok:
-            self.add(field, f"{text!r} has no time of day; expected e.g. 2026-01-05T14:30:00Z")
+            self.add(field, f"{shown(text)} has no time of day; expected e.g. 2026-01-05T14:30:00Z")
             return None
         try:
-            value = datetime.fromisoformat(text)
+            written = datetime.fromisoformat(text)
         except ValueError:
-            self.add(field, f"{text!r} is not an ISO 8601 date-time like 2026-01-05T14:30:00Z")
+            self.add(field, f"{shown(text)} is not an ISO 8601 date-time like 2026-01-05T14:30:00Z")
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        utc: datetime | None
+        try:
+            utc = written.replace(tzinfo=UTC) if written.tzinfo is None else written.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 with an offset: there is no such UTC time
+            utc = None
+        if utc is None or not EARLIEST <= utc <= LATEST:
+            self.add(
+                field,
+                f"{shown(text)} is outside {EARLIEST.year}-{LATEST.year}"
+                " (after conversion to UTC); check the year",
+            )
+            return None
+        return utc
 
     def delivery_option(self, field: str, raw: object) -> DeliveryOption | None:
         text = self._present(field, raw, False)
@@ -267,7 +413,7 @@ class FieldReader:
         option = _DELIVERY_OPTIONS.get(text.lower())
         if option is None:
             expected = " or ".join(o.value for o in DeliveryOption)
-            self.add(field, f"unknown delivery option {text!r}; expected {expected}")
+            self.add(field, f"unknown delivery option {shown(text)}; expected {expected}")
         return option
 
     def tracking_tag(self, field: str, raw: object) -> TrackingTag | None:
@@ -277,7 +423,7 @@ class FieldReader:
         tag = _TRACKING_TAGS.get(text.lower())
         if tag is None:
             expected = ", ".join(t.value for t in TrackingTag)
-            self.add(field, f"unknown tracking tag {text!r}; expected one of {expected}")
+            self.add(field, f"unknown tracking tag {shown(text)}; expected one of {expected}")
         return tag
 
     def email(self, field: str, raw: object) -> str | None:
@@ -287,9 +433,9 @@ class FieldReader:
             return None
         email = text.lower()
         if len(email) > MAX_LENGTH["buyer_email"] or not _EMAIL.fullmatch(email):
-            self.add(field, f"{text!r} is not an email address")
+            self.add(field, "is not an email address (the value is not repeated here)")
             return None
-        return email
+        return self._clean(field, email, _CONTROL_IN_IDENTIFIER)
 
     def phone(self, field: str, raw: object) -> str | None:
         """Digits only, country code kept: "+1 (555) 010-0199" -> "15550100199".
@@ -305,14 +451,15 @@ class FieldReader:
             digits = digits[1:]
         elif digits.startswith("00"):
             digits = digits[2:]
+        # The value itself is never repeated in these problems: it is personal data.
         if not (digits.isascii() and digits.isdigit()):
-            self.add(field, f"{text!r} is not a phone number (digits, spaces, +, -, () only)")
+            self.add(field, "is not a phone number (digits, spaces, +, -, () only)")
             return None
         if len(digits) < MIN_PHONE_DIGITS:
-            self.add(field, f"{text!r} has {len(digits)} digits, at least {MIN_PHONE_DIGITS}")
+            self.add(field, f"has {len(digits)} digits, at least {MIN_PHONE_DIGITS}")
             return None
         if len(digits) > MAX_PHONE_DIGITS:
-            self.add(field, f"{text!r} has {len(digits)} digits, at most {MAX_PHONE_DIGITS}")
+            self.add(field, f"has {len(digits)} digits, at most {MAX_PHONE_DIGITS}")
             return None
         return digits
 

@@ -17,7 +17,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from storage.importers.common import FieldReader
+from storage.importers.common import (
+    MAX_ITEMS,
+    PERSONAL_FIELDS,
+    FieldReader,
+    bounded_lines,
+    field_name,
+    shown,
+    too_long,
+)
 from storage.importers.records import ItemRecord, OrderRecord, Problem, ShipmentRecord
 
 SHIPMENT_COLUMNS: tuple[str, ...] = (
@@ -53,15 +61,22 @@ REQUIRED_COLUMNS: frozenset[str] = frozenset(
 )
 
 
+# No row of an order export comes near this (every text field at its limit, in
+# 4-byte characters, is about 20 KiB); a longer physical line is refused unread.
+MAX_LINE_BYTES = 64 * 1024
+
+
 class _Lines:
     """The file's physical lines as text.  Bytes that are not UTF-8 become a problem
     for their line, and U+FFFD in the text, so parsing goes on and the report also
-    lists the file's other problems."""
+    lists the file's other problems.  A line longer than MAX_LINE_BYTES is a problem
+    too; the CSV reader sees an empty line in its place, and `broken` is set."""
 
     def __init__(self, lines: Iterable[bytes]) -> None:
         self._lines = iter(lines)
         self.line_no = 0
         self.problems: list[Problem] = []
+        self.broken = False
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -69,6 +84,17 @@ class _Lines:
     def __next__(self) -> str:
         raw = next(self._lines)
         self.line_no += 1
+        if len(raw) > MAX_LINE_BYTES and too_long(raw, MAX_LINE_BYTES):
+            self.problems.append(
+                Problem(
+                    f"line {self.line_no}",
+                    "file",
+                    f"the line is longer than {MAX_LINE_BYTES:,} bytes; no order row is that"
+                    " long (is this a CSV order export?)",
+                )
+            )
+            self.broken = True
+            return "\n"
         if self.line_no == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]  # Excel writes "UTF-8 with BOM"
         try:
@@ -92,7 +118,7 @@ class _Lines:
 def read_csv_orders(path: Path) -> Generator[OrderRecord | Problem, None, None]:
     """Stream a CSV file as validated records and problems, in file order."""
     with path.open("rb") as fh:
-        yield from parse_csv_orders(fh)
+        yield from parse_csv_orders(bounded_lines(fh, MAX_LINE_BYTES))
 
 
 def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
@@ -134,6 +160,10 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
             continue
         if text.problems:
             yield from text.drain()
+        if text.broken:  # a line too long to read was part of this row
+            text.broken = False
+            group_broken = next_broken = True
+            continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         if len(row) != len(names):
@@ -146,7 +176,16 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
         # A row without an order number is its own (invalid) order: grouping blank
         # numbers together would blame the wrong rows.
         if group and number and number == group[0][1][number_at].strip():
-            group.append((start, row))
+            if len(group) <= MAX_ITEMS:  # rows held are bounded; later ones are dropped
+                group.append((start, row))
+                if len(group) > MAX_ITEMS:
+                    yield Problem(
+                        f"line {start}",
+                        "order_number",
+                        f"order {number!r} has more than {MAX_ITEMS:,} rows (item lines);"
+                        f" at most {MAX_ITEMS:,} per order",
+                    )
+                    group_broken = True
             continue
         if group:
             yield from orders.assemble(group, check_totals=not group_broken)
@@ -159,6 +198,11 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
 def _csv_error(exc: csv.Error) -> str:
     if "unexpected end of data" in str(exc):
         return "malformed CSV: a quoted field that starts on this line is never closed"
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a value is longer than {csv.field_size_limit():,} characters"
+            " (perhaps a quote that is never closed)"
+        )
     return f"malformed CSV: {exc}"
 
 
@@ -168,13 +212,17 @@ def _check_header(names: list[str]) -> list[Problem]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(Problem("line 1", name or "header", "column appears twice"))
+            problems.append(Problem("line 1", field_name(name) or "header", "column appears twice"))
         seen.add(name)
         if name not in known:
             # Refused rather than ignored: a misspelt optional column ("buyer_emial")
             # would otherwise drop its data without a word.
             problems.append(
-                Problem("line 1", name or "header", f"unknown column; known: {', '.join(COLUMNS)}")
+                Problem(
+                    "line 1",
+                    field_name(name) or "header",
+                    f"unknown column; known: {', '.join(COLUMNS)}",
+                )
             )
     for name in COLUMNS:
         if name in REQUIRED_COLUMNS and name not in seen:
@@ -222,11 +270,15 @@ class _OrderAssembler:
             r.where = f"line {line}"
             for i in self._order_at:
                 if row[i].strip() != first[i].strip():
-                    r.add(
-                        self._names[i],
-                        f"is {row[i].strip()!r} here but {first[i].strip()!r} on line"
-                        f" {first_line}; every row of an order must repeat its order fields",
-                    )
+                    name = self._names[i]
+                    if name in PERSONAL_FIELDS:  # personal data: say where, not what
+                        differs = f"differs from the value on line {first_line}"
+                    else:
+                        differs = (
+                            f"is {shown(row[i].strip())} here but {shown(first[i].strip())}"
+                            f" on line {first_line}"
+                        )
+                    r.add(name, f"{differs}; every row of an order must repeat its order fields")
         r.where = f"line {first_line}"
 
 

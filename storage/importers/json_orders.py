@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import codecs
 import json
+import sys
 from collections.abc import Generator, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from storage.importers.common import FieldReader, describe_type, unique_events
+from storage.importers.common import (
+    MAX_ITEMS,
+    FieldReader,
+    bounded_lines,
+    describe_type,
+    field_name,
+    shown,
+    too_long,
+    unique_events,
+)
 from storage.importers.records import (
     ItemRecord,
     OrderRecord,
@@ -62,7 +72,42 @@ EVENT_KEYS = frozenset({"at", "tag", "message", "location"})
 MAX_RECORD_CHARS = 8 * 1024 * 1024
 _CHUNK_BYTES = 1 << 16
 _WHITESPACE = " \t\n\r"
-_DECODER = json.JSONDecoder()
+
+
+class _Repeated(dict[str, Any]):
+    """A decoded object in which a key appeared more than once (`repeated` lists them).
+
+    The standard decoder silently keeps the last value; an export with a key twice is
+    broken, and which value it meant is a guess, so the order is refused instead."""
+
+    repeated: list[str]
+
+
+def _pairs_to_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj  # the usual case: every key once
+    repeated = _Repeated(obj)
+    seen: set[str] = set()
+    repeated.repeated = []
+    for key, _ in pairs:
+        if key in seen and key not in repeated.repeated:
+            repeated.repeated.append(key)
+        seen.add(key)
+    return repeated
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_to_object)
+# Python refuses to convert integers longer than this (CVE-2020-10735); the decoder
+# raises a bare ValueError for them.
+_MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+def _undecodable(exc: Exception) -> str:
+    """Words for what the decoder raised besides JSONDecodeError."""
+    if isinstance(exc, RecursionError):
+        return "is nested too deeply (lists or objects inside each other hundreds of levels)"
+    return f"has a number with more than {_MAX_INT_DIGITS:,} digits"
 
 
 # --------------------------------------------------------------------- one record
@@ -91,8 +136,12 @@ def order_from_json(obj: object, where: str) -> tuple[OrderRecord | None, list[P
         )
     currency = payment.get("currency")
 
+    raw_items = obj.get("items")
+    if isinstance(raw_items, list) and len(raw_items) > MAX_ITEMS:
+        r.add("items", f"has {len(raw_items):,} item lines, at most {MAX_ITEMS:,} per order")
+        raw_items = []
     items: list[ItemRecord] = []
-    for i, raw_item in enumerate(_objects(r, obj.get("items"), "items", required=True)):
+    for i, raw_item in enumerate(_objects(r, raw_items, "items", required=True)):
         r.prefix = f"items[{i}]."
         _unknown_keys(r, raw_item, ITEM_KEYS)
         items.append(r.item(raw_item, currency))
@@ -141,11 +190,18 @@ def _objects(
 
 def _unknown_keys(r: FieldReader, obj: dict[str, Any], known: frozenset[str]) -> None:
     # Refused rather than ignored: a misspelt key ("buyer_emial") would otherwise drop
-    # its data without a word.
+    # its data without a word.  Every object of an order passes here, so this is also
+    # where a key given twice is caught.
+    if type(obj) is _Repeated:
+        for key in obj.repeated:
+            r.add(
+                field_name(key),
+                "appears more than once in the same object; give each key once",
+            )
     if obj.keys() <= known:
         return
     for key in sorted(obj.keys() - known):
-        r.add(key, f"unknown field; expected one of {', '.join(sorted(known))}")
+        r.add(field_name(key), f"unknown field; expected one of {', '.join(sorted(known))}")
 
 
 # ------------------------------------------------------------------------ a file
@@ -212,18 +268,15 @@ class _Stream:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                if self.eof or self._surely_broken(exc):
-                    line = self.line_at(exc.pos)
-                    raise _Malformed(f"invalid JSON at line {line}: {exc.msg}") from None
-                if len(self.buf) - self.pos > MAX_RECORD_CHARS:
-                    raise _Malformed(
-                        f"a value starting at line {self.line_at(self.pos)} is larger than"
-                        f" {MAX_RECORD_CHARS // (1024 * 1024)} MiB or is not valid JSON"
-                    ) from None
-                # Grow geometrically, so a large record is not re-decoded per chunk.
-                self.fill(at_least=len(self.buf) - self.pos)
-                continue
+            except (RecursionError, ValueError) as exc:
+                if isinstance(exc, json.JSONDecodeError):
+                    self._retry_or_fail(exc)
+                    continue
+                raise _Malformed(
+                    f"the value starting at line {self.line_at(self.pos)} {_undecodable(exc)}"
+                ) from None
+            if end - self.pos > MAX_RECORD_CHARS:
+                raise _Malformed(self._too_large())
             if end == len(self.buf) and not self.eof:
                 # A number at the end of the chunk may go on ("12" of "125"): read on
                 # and decode again (the refill keeps the text from the cursor on).
@@ -231,6 +284,23 @@ class _Stream:
                 continue
             self.pos = end
             return value
+
+    def _too_large(self) -> str:
+        return (
+            f"a value starting at line {self.line_at(self.pos)} is larger than"
+            f" {MAX_RECORD_CHARS // (1024 * 1024)} MiB or is not valid JSON"
+        )
+
+    def _retry_or_fail(self, exc: json.JSONDecodeError) -> None:
+        """After a decode error: read more when the value may only be cut at the end of
+        the buffer, else give up on the file."""
+        if self.eof or self._surely_broken(exc):
+            line = self.line_at(exc.pos)
+            raise _Malformed(f"invalid JSON at line {line}: {exc.msg}") from None
+        if len(self.buf) - self.pos > MAX_RECORD_CHARS:
+            raise _Malformed(self._too_large()) from None
+        # Grow geometrically, so a large record is not re-decoded per chunk.
+        self.fill(at_least=len(self.buf) - self.pos)
 
     def _surely_broken(self, exc: json.JSONDecodeError) -> bool:
         """An error well before the end of the buffer is not a record cut at the chunk
@@ -296,6 +366,7 @@ def _wrapped(stream: _Stream) -> Iterator[Any]:
     """{"orders": [...]}, possibly with other keys (export metadata), which are skipped."""
     stream.pos += 1  # "{"
     found = False
+    keys: set[str] = set()
     if stream.peek() == "}":
         stream.pos += 1
     else:
@@ -303,8 +374,12 @@ def _wrapped(stream: _Stream) -> Iterator[Any]:
             if stream.peek() != '"':
                 raise _Malformed(f"expected a key at line {stream.line_at(stream.pos)}")
             key = stream.value()
+            line = stream.line_at(stream.pos)
             if stream.peek() != ":":
-                raise _Malformed(f"expected ':' after {key!r} at line {stream.line_at(stream.pos)}")
+                raise _Malformed(f"expected ':' after {shown(key)} at line {line}")
+            if key in keys:
+                raise _Malformed(f"the key {shown(key)} appears twice in the top-level object")
+            keys.add(key)
             stream.pos += 1
             if key == "orders" and stream.peek() == "[":
                 found = True
@@ -327,12 +402,16 @@ def _wrapped(stream: _Stream) -> Iterator[Any]:
 def read_jsonl_orders(path: Path) -> Generator[OrderRecord | Problem, None, None]:
     """Stream a JSON Lines file: one order object per line, blank lines ignored."""
     with path.open("rb") as fh:
-        yield from parse_jsonl_orders(fh)
+        yield from parse_jsonl_orders(bounded_lines(fh, MAX_RECORD_CHARS))
 
 
 def parse_jsonl_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
     for line_no, raw in enumerate(lines, start=1):
         where = f"line {line_no}"
+        if len(raw) > MAX_RECORD_CHARS and too_long(raw, MAX_RECORD_CHARS):
+            limit = MAX_RECORD_CHARS // (1024 * 1024)
+            yield Problem(where, "file", f"the line is longer than {limit} MiB")
+            continue
         if line_no == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
         try:
@@ -343,10 +422,13 @@ def parse_jsonl_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = _DECODER.decode(text)
         except json.JSONDecodeError as exc:
             # Unlike a JSON array, the next line is a fresh start: keep checking.
             yield Problem(where, "file", f"invalid JSON at column {exc.colno}: {exc.msg}")
+            continue
+        except (RecursionError, ValueError) as exc:
+            yield Problem(where, "file", f"the line {_undecodable(exc)}")
             continue
         record, problems = order_from_json(obj, where)
         yield from problems

@@ -278,6 +278,11 @@ BAD_FILES: dict[str, list[tuple[str, str, str]]] = {
     "bad_email.csv": [("line 4", "buyer_email", "not an email address")],
     "malformed.json": [("record 2", "file", "invalid JSON at line 79")],
     "duplicate_order.csv": [("line 5", "order_number", "appears more than once")],
+    "too_large_quantity.csv": [("line 4", "quantity", "at most 100,000")],
+    "control_character.json": [("record 2", "buyer_name", "control character U+0000")],
+    "duplicate_key.json": [("record 1", "status", "appears more than once")],
+    "date_out_of_range.json": [("record 2", "placed_at", "outside 1970-2100")],
+    "huge_number.json": [("record 1", "file", "more than 4,300 digits")],
 }
 
 
