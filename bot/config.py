@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() == "":
+            return None  # `WEBHOOK_SECRET=` as in .env.example: unset
         # Telegram's own rule for secret_token; refused here rather than by setWebhook.
         if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
             raise ValueError(
