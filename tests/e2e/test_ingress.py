@@ -35,6 +35,7 @@ from tests.factories import make_order
 Message = dict[str, Any]
 SLOW = 30.0  # a subprocess on a busy machine may take a while for a reply
 PHOTO_ACK = "Got it: 1 photo(s)"
+HOOK_SECRET = "kill-9-hook-secret"
 
 
 # ----------------------------------------------------------------- helpers
@@ -44,10 +45,16 @@ class BotSubprocess:
     """`python run_bot.py run` against the emulator, on the test database."""
 
     def __init__(
-        self, emulator: TelegramEmulator, database_url: str, tmp_path: Path, framework: str
+        self,
+        emulator: TelegramEmulator,
+        database_url: str,
+        tmp_path: Path,
+        framework: str,
+        webhook_port: int | None = None,
     ) -> None:
         self.emulator = emulator
         self.log = tmp_path / f"bot-{framework}.log"
+        self.ready_call = "getUpdates" if webhook_port is None else "setWebhook"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))},
             "BOT_TOKEN": TOKEN,
@@ -61,10 +68,16 @@ class BotSubprocess:
             "LOG_FORMAT": "text",
             "LOG_LEVEL": "INFO",
         }
+        if webhook_port is not None:
+            self.env.update(
+                WEBHOOK_URL="https://bot.shop.example/tg-hook",
+                WEBHOOK_PORT=str(webhook_port),
+                WEBHOOK_SECRET=HOOK_SECRET,
+            )
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        polls = len(self.emulator.calls("getUpdates"))
+        calls = len(self.emulator.calls(self.ready_call))
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -76,7 +89,7 @@ class BotSubprocess:
                 stderr=log,
             )
         await self.emulator.wait_until(
-            lambda: len(self.emulator.calls("getUpdates")) > polls or None, timeout=60
+            lambda: len(self.emulator.calls(self.ready_call)) > calls or None, timeout=60
         )
 
     async def kill(self) -> None:
@@ -98,6 +111,25 @@ class BotSubprocess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
+
+
+async def deliver_to_webhook(emulator: TelegramEmulator, url: str) -> None:
+    """Play Telegram's side of a webhook: POST each pending update, one at a time, and
+    forget it only when the bot answers 200; otherwise try again."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}
+    async with aiohttp.ClientSession() as http:
+        while True:
+            await emulator.wait_until(lambda: emulator.pending_updates or None, timeout=3600)
+            update = emulator.pending_updates[0]
+            try:
+                async with http.post(url, json=update, headers=headers) as response:
+                    status = response.status
+            except aiohttp.ClientError:
+                status = 0
+            if status == 200:
+                emulator.state.updates.confirm(update["update_id"] + 1)
+            else:
+                await asyncio.sleep(0.2)
 
 
 async def tap(user: ScriptedUser, label: str) -> Message:
@@ -137,9 +169,13 @@ async def draft_photos(uow_factory: UnitOfWorkFactory, user_id: int) -> int:
 # ------------------------------------------------------------ kill -9
 
 
-@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
+@pytest.mark.parametrize(
+    ("framework", "mode"),
+    [("aiogram", "polling"), ("ptb", "polling"), ("aiogram", "webhook"), ("ptb", "webhook")],
+)
 async def test_a_photo_acknowledged_just_before_kill_9_is_handled_once_after_restart(
     framework: str,
+    mode: str,
     emulator: TelegramEmulator,
     uow_factory: UnitOfWorkFactory,
     clock: FakeClock,
@@ -155,8 +191,13 @@ async def test_a_photo_acknowledged_just_before_kill_9_is_handled_once_after_res
         items=(("Ceramic mug", 1, "12.50"),),
         events=(("Delivered", "Left at front door"),),
     )
-    bot = BotSubprocess(emulator, database_url, tmp_path, framework)
+    port = free_port() if mode == "webhook" else None
+    bot = BotSubprocess(emulator, database_url, tmp_path, framework, webhook_port=port)
     await bot.start()
+    telegram = None
+    if port is not None:
+        url = f"http://127.0.0.1:{port}/tg-hook"
+        telegram = asyncio.create_task(deliver_to_webhook(emulator, url))
     try:
         alex = emulator.user(1001, "Alex")
         await to_the_photo_step(alex)
@@ -164,7 +205,7 @@ async def test_a_photo_acknowledged_just_before_kill_9_is_handled_once_after_res
         held = emulator.faults.add(method="getFile", kind="slow", delay=120)
         await alex.send_photo(sample_jpeg(seed="kill-9"))
         # Wait until the bot acknowledged the update to Telegram (its next getUpdates
-        # offset confirmed it) while the handler is still waiting for the file.
+        # offset, or the webhook's 200) while the handler still waits for the file.
         await emulator.wait_until(
             lambda: (held.fired and not emulator.pending_updates) or None, timeout=SLOW
         )
@@ -184,6 +225,8 @@ async def test_a_photo_acknowledged_just_before_kill_9_is_handled_once_after_res
             handled = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
         assert stored == handled  # every stored update handled
     finally:
+        if telegram is not None:
+            telegram.cancel()
         await bot.stop()
 
 
