@@ -281,12 +281,6 @@ class TelegramChannel(ABC):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def handle_raw(self, update: dict[str, Any]) -> None:
-        """Handle one update now, unrecorded (for callers that store nothing)."""
-        inbound = inbound_from_update(update, self.bot_username)
-        if inbound is not None:
-            await self.handle_inbound(inbound)
-
     async def handle_inbound(self, inbound: Inbound) -> None:
         # Under a backlog every update takes long, and a "typing…" per update would only
         # add a call each (measured: a third fewer relayed messages/s); shed it then.
