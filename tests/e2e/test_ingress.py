@@ -308,12 +308,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def post(url: str, update: dict[str, Any], secret: str | None) -> int:
+async def post(url: str, update: dict[str, Any] | bytes, secret: str | None) -> int:
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    body: dict[str, Any] = {"data": update} if isinstance(update, bytes) else {"json": update}
     async with aiohttp.ClientSession() as http:
         for _ in range(100):  # the server may need a moment to bind
             try:
-                async with http.post(url, json=update, headers=headers) as response:
+                async with http.post(url, headers=headers, **body) as response:
                     return response.status
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.1)
@@ -364,6 +365,9 @@ async def test_webhook_without_a_configured_secret_refuses_forged_updates(
             403,
         )
         assert await post(url, update, "") in (401, 403)
+        # the secret is checked before the body is read: garbage is refused the same way
+        assert await post(url, b"\x00 not json", "wrong") in (401, 403)
+        assert await post(url, b"\x00 not json", secret) == 400
         await asyncio.sleep(0.3)
         assert await people(uow_factory) == before == (0, 0, 0)  # nothing recorded
         assert alex.messages == []
