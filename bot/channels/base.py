@@ -183,11 +183,18 @@ class TelegramChannel(ABC):
 
     def _webhook_handler(self, secret: str) -> Any:
         expected = secret.encode()
+        refused = 0
 
         async def handle(request: web.Request) -> web.Response:
+            nonlocal refused
             given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
             if not hmac.compare_digest(given, expected):
-                log.warning("webhook request without the right secret refused")
+                refused += 1
+                if refused & (refused - 1) == 0:  # 1st, 2nd, 4th, 8th…: no log flood
+                    log.warning(
+                        "webhook requests without the right secret refused",
+                        extra={"refused": refused},
+                    )
                 return web.Response(status=401)
             try:
                 update = await request.json()
