@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import WebhookConfig
+from bot.channels.telegram import CHANNEL
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services.answers import AnswerService
@@ -25,6 +27,7 @@ from bot.services.container import Services
 from bot.services.deadlines import DeadlineJob
 from bot.services.desk import StaffDirectory
 from bot.services.gateways import GatewayRouter, HttpGateway, PaymentGateway, RecordOnlyGateway
+from bot.services.inbox import UpdateInbox
 from bot.services.knowledge import KnowledgeBase, knowledge_root, load_or_index
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _LINK_KEY = "link_secret"
+_WEBHOOK_KEY = "webhook_secret"
 
 
 @dataclass
@@ -89,6 +93,31 @@ class App:
                 uow.key_values.set(_LINK_KEY, stored)
                 await uow.commit()
         return bytes.fromhex(stored)
+
+    async def webhook_secret(self) -> str:
+        """WEBHOOK_SECRET, else a random one generated once and kept in the database, so
+        that every worker (and every restart) gives Telegram and checks the same.  A
+        webhook never runs without one."""
+        if self.settings.webhook_secret:
+            return self.settings.webhook_secret.get_secret_value()
+        for _ in range(2):
+            async with self.uow() as uow:
+                stored = await uow.key_values.get(_WEBHOOK_KEY)
+                if stored is not None:
+                    return stored
+                # token_urlsafe: A-Z a-z 0-9 _ - only, as Telegram requires; 43 chars
+                stored = secrets.token_urlsafe(32)
+                uow.key_values.set(_WEBHOOK_KEY, stored)
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    continue  # another worker stored one first: use theirs
+            log.info("webhook secret generated and stored in the database")
+            return stored
+        raise RuntimeError("could not store a webhook secret")
+
+    def inbox(self) -> UpdateInbox:
+        return UpdateInbox(self.uow, self.clock, CHANNEL)
 
     async def knowledge(self) -> KnowledgeBase:
         """The policy index: the stored one if the files did not change, else rebuilt."""
@@ -207,6 +236,7 @@ class BotRunner:
         self.worker = app.outbox_worker(channel.deliver)
         self.deadlines = DeadlineJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
+        self.inbox = channel.inbox or app.inbox()
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -216,15 +246,20 @@ class BotRunner:
         services = await app.services()
         core = app.chat_core(services)
         username = app.settings.bot_username
+        inbox = app.inbox()  # every update is stored before Telegram is told it arrived
         channel: TelegramChannel
         if (framework or app.settings.bot_framework) == "ptb":
             from bot.channels.ptb_channel import PtbChannel, make_application
 
-            channel = PtbChannel(make_application(token, api_url), core, bot_username=username)
+            channel = PtbChannel(
+                make_application(token, api_url), core, bot_username=username, inbox=inbox
+            )
         else:
             from bot.channels.aiogram_channel import AiogramChannel, make_bot
 
-            channel = AiogramChannel(make_bot(token, api_url), core, bot_username=username)
+            channel = AiogramChannel(
+                make_bot(token, api_url), core, bot_username=username, inbox=inbox
+            )
         return cls(app, channel, services.staff)
 
     async def start(self) -> None:
@@ -233,9 +268,11 @@ class BotRunner:
         self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())
         settings = self.app.settings
         if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             hook = WebhookConfig(
-                settings.webhook_url, secret, settings.webhook_host, settings.webhook_port
+                settings.webhook_url,
+                await self.app.webhook_secret(),
+                settings.webhook_host,
+                settings.webhook_port,
             )
             receiving = self.channel.run_webhook(hook)
         else:
@@ -245,6 +282,7 @@ class BotRunner:
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),
+            asyncio.create_task(self.inbox.run_forever(), name="inbox-pruning"),
             asyncio.create_task(receiving, name="updates"),
         ]
         log.info("bot started", extra={"username": self.channel.bot_username})
@@ -257,6 +295,11 @@ class BotRunner:
             await self.stop()
 
     async def stop(self) -> None:
+        # Stop receiving first, then let updates being handled finish (the channel
+        # waits a moment), then the background jobs.
+        for task in self._tasks:
+            if task.get_name() == "updates":
+                task.cancel()
         await self.channel.stop()
         for task in self._tasks:
             task.cancel()

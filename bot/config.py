@@ -7,11 +7,14 @@ read settings themselves; they get plain values.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -63,9 +66,15 @@ class Settings(BaseSettings):
     # Webhook (polling is used when webhook_url is unset)
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL for updates.")
     webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+        default=None,
+        description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token; unset = "
+        "generated once and kept in the database (every worker uses the same).",
     )
-    webhook_host: str = Field(default="0.0.0.0", description="Address the webhook server binds.")
+    webhook_host: str = Field(
+        default="127.0.0.1",
+        description="Address the webhook server binds: local only, behind a reverse proxy "
+        "that ends TLS; 0.0.0.0 (all interfaces) only when chosen.",
+    )
     webhook_port: int = Field(default=8080, description="Port the webhook server binds.")
 
     # Security and operations
@@ -76,6 +85,19 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Logging level.")
     log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() == "":
+            return None  # `WEBHOOK_SECRET=` as in .env.example: unset
+        # Telegram's own rule for secret_token; refused here rather than by setWebhook.
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                "(or leave it unset to have one generated)"
+            )
+        return value
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -18,14 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.app import App, BotRunner
 from bot.channels.telegram import CHANNEL
 from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator, sample_jpeg
 from bot.services.demo import has_orders, load_demo_data
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
-from storage.models import ProcessedUpdate, Ticket
+from storage.models import InboxUpdate, ProcessedUpdate, Ticket
 
 DEMO_TOKEN = "1000000001:offline-demo-token-not-valid-on-telegram"
 SELLER_ID = 3001
@@ -442,8 +442,14 @@ async def start_afresh(app: App) -> int:
         last = await uow.session.scalar(
             select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.channel == CHANNEL)
         )
+        # Updates the previous run stored but did not handle came from that run's
+        # Telegram, which is gone: the new one would refuse their chats' message ids.
+        stored = await uow.session.scalar(
+            select(func.max(InboxUpdate.update_id)).where(InboxUpdate.channel == CHANNEL)
+        )
+        await uow.session.execute(delete(InboxUpdate).where(InboxUpdate.channel == CHANNEL))
         await uow.commit()
-    return (last or 0) + 1
+    return max(last or 0, stored or 0) + 1
 
 
 async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = print) -> int:

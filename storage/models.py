@@ -522,6 +522,21 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class InboxUpdate(Base):
+    """An update exactly as Telegram sent it, stored before Telegram is told it arrived
+    (the next getUpdates offset, or the webhook's HTTP 200).  One with no
+    `processed_updates` row was received but not handled (a crash, a kill -9): the next
+    start handles it.  The key makes a redelivered update a no-op; rows are pruned after
+    a few days (see `bot.services.inbox`)."""
+
+    __tablename__ = "inbox_updates"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON (ASCII-escaped)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

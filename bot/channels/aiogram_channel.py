@@ -1,16 +1,16 @@
-"""The aiogram channel: aiogram's polling loop in, aiogram's session out.
+"""The aiogram channel: aiogram's session in and out.
 
-An aiogram update is dumped back to the JSON Telegram sent and handed to the shared
-translation in `bot.channels.base`; calls go out as aiogram method objects.
+getUpdates goes through aiogram's Bot (the receiving loop itself is shared, in
+`bot.channels.base`: aiogram's Dispatcher acknowledges an update before handling it);
+each update is dumped back to the JSON Telegram sent.  Calls go out as aiogram method
+objects.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router, methods
+from aiogram import Bot, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -23,20 +23,12 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import Response
-from aiogram.types import (
-    BotCommand,
-    BotCommandScopeAllPrivateChats,
-    BufferedInputFile,
-    CallbackQuery,
-    Message,
-    Update,
-)
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BufferedInputFile
 
-from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
+from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.domain.errors import FileUnavailable
+from bot.services.inbox import UpdateInbox
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
 
@@ -85,22 +77,26 @@ def make_bot(token: str, api_url: str | None) -> Bot:
 
 
 class AiogramChannel(TelegramChannel):
-    def __init__(self, bot: Bot, core: ChatCore, *, bot_username: str | None = None) -> None:
-        super().__init__(core, bot_username=bot_username)
+    def __init__(
+        self,
+        bot: Bot,
+        core: ChatCore,
+        *,
+        bot_username: str | None = None,
+        inbox: UpdateInbox | None = None,
+    ) -> None:
+        super().__init__(core, bot_username=bot_username, inbox=inbox)
         _keep_response_types()
         self.bot = bot
-        self.dispatcher = Dispatcher()
-        router = Router(name="chat-core")
-        router.message.register(self._on_event)
-        router.callback_query.register(self._on_event)
-        self.dispatcher.include_router(router)
 
-    async def _on_event(self, event: Message | CallbackQuery, event_update: Update) -> None:
+    async def fetch_updates(self, offset: int | None, wait: int) -> list[dict[str, Any]]:
+        method = methods.GetUpdates(offset=offset, timeout=wait, allowed_updates=ALLOWED_UPDATES)
+        updates = await self.bot(method, request_timeout=int(self.bot.session.timeout + wait))
         # exclude_unset: only what Telegram sent, without aiogram's default markers
-        raw = event_update.model_dump(
-            mode="json", by_alias=True, exclude_none=True, exclude_unset=True
-        )
-        await self.handle_raw(raw)
+        return [
+            update.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+            for update in updates
+        ]
 
     async def call(self, call: ApiCall) -> Any:
         try:
@@ -138,36 +134,6 @@ class AiogramChannel(TelegramChannel):
             [BotCommand(command=c, description=d) for c, d in BUYER_COMMANDS.items()],
             scope=BotCommandScopeAllPrivateChats(),
         )
-
-    async def run_polling(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(
-            self.bot,
-            handle_signals=False,
-            close_bot_session=False,
-            allowed_updates=ALLOWED_UPDATES,
-            polling_timeout=10,
-        )
-
-    async def run_webhook(self, hook: WebhookConfig) -> None:
-        app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret).register(
-            app, path=hook.path
-        )
-        runner = web.AppRunner(app, access_log=None)  # access logs would carry chat data
-        await runner.setup()
-        await web.TCPSite(runner, hook.host, hook.port).start()
-        try:
-            await self.bot.set_webhook(
-                hook.url, secret_token=hook.secret, allowed_updates=ALLOWED_UPDATES
-            )
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-
-    async def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):  # not polling
-            await self.dispatcher.stop_polling()
 
     async def close(self) -> None:
         await self.bot.session.close()

@@ -1,40 +1,58 @@
 """What every Telegram channel does, whatever library moves the bytes.
 
-A channel subclass supplies two things: `call` (make one Bot API call, raising
-`TransientSendError` / `PermanentSendError`) and its own update loop, which hands each
-update to `handle_raw` as the JSON dict Telegram sent.
+A channel subclass supplies `call` (make one Bot API call, raising
+`TransientSendError` / `PermanentSendError`) and `fetch_updates` (one getUpdates call,
+giving the JSON dicts Telegram sent).  Receiving is shared, for both libraries and both
+modes: the polling loop and the webhook server below store each batch in the update
+inbox before Telegram is told it arrived (the next offset, the HTTP 200), then handle
+it; a restart first handles what a crash left stored but unhandled.  The libraries'
+own dispatchers are not used: they acknowledge before handling.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
+
 from bot.channels.desk import TelegramDesk
 from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
 from bot.services.desk import DeskError, StaffDirectory
+from bot.services.inbox import UpdateInbox
 from bot.services.outbox import Notification, PermanentSendError, TransientSendError
 from handlers.catalog import Catalog
 from handlers.core import ChatCore
 from handlers.notifications import render
-from handlers.types import ChatAction, Outbound, SendText, SetCommands
+from handlers.types import ChatAction, Inbound, Outbound, SendText, SetCommands
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
+MAX_HANDLING = 256  # updates handled at once; beyond it receiving waits (backpressure)
+DRAIN_SECONDS = 5.0  # on stop, how long updates being handled may finish
+RETRY_MAX = 30.0  # longest pause between failed getUpdates / inbox attempts
 
 
 @dataclass(frozen=True)
 class WebhookConfig:
     url: str  # public HTTPS URL Telegram posts to
-    secret: str | None  # checked against X-Telegram-Bot-Api-Secret-Token
+    secret: str  # required: checked against X-Telegram-Bot-Api-Secret-Token
     host: str
     port: int
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise ValueError("a webhook needs a secret token")
 
     @property
     def path(self) -> str:
@@ -64,11 +82,23 @@ STAFF_COMMANDS = {
 
 
 class TelegramChannel(ABC):
-    def __init__(self, core: ChatCore, *, bot_username: str | None = None) -> None:
+    def __init__(
+        self,
+        core: ChatCore,
+        *,
+        bot_username: str | None = None,
+        inbox: UpdateInbox | None = None,
+    ) -> None:
         self.core = core
         self.bot_username = bot_username
         self.desk = TelegramDesk(self)
+        # None only where nothing must survive a crash (then updates are handled as
+        # they come, acknowledged at once).
+        self.inbox = inbox
         self._in_flight = 0
+        self._handling: dict[int, asyncio.Task[None]] = {}  # update id → its handling
+        self._slots = asyncio.Semaphore(MAX_HANDLING)
+        self._accepting = True
 
     @abstractmethod
     async def call(self, call: ApiCall) -> Any:
@@ -84,16 +114,9 @@ class TelegramChannel(ABC):
         """Connect, learn the bot's username, register the command menus."""
 
     @abstractmethod
-    async def run_polling(self) -> None:
-        """Receive updates until stopped or cancelled."""
-
-    @abstractmethod
-    async def run_webhook(self, hook: WebhookConfig) -> None:
-        """Register the webhook with Telegram and serve it until cancelled."""
-
-    @abstractmethod
-    async def stop(self) -> None:
-        """Stop receiving updates (idempotent)."""
+    async def fetch_updates(self, offset: int | None, wait: int) -> list[dict[str, Any]]:
+        """One getUpdates call (offset acknowledges every update before it): the updates
+        as the JSON dicts Telegram sent.  Raises whatever the library raises."""
 
     @abstractmethod
     async def close(self) -> None:
@@ -101,10 +124,171 @@ class TelegramChannel(ABC):
 
     # ------------------------------------------------------------------- in
 
-    async def handle_raw(self, update: dict[str, Any]) -> None:
-        inbound = inbound_from_update(update, self.bot_username)
-        if inbound is None:
+    async def run_polling(self) -> None:
+        """Long-poll until cancelled.  A batch is acknowledged (by the next call's
+        offset) only once it is stored; if storing fails, the same batch is asked for
+        again after a pause."""
+        await self.call(ApiCall("deleteWebhook", {"drop_pending_updates": False}))
+        await self.replay_pending()
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                batch = await self.fetch_updates(offset, POLL_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                pause = min(RETRY_MAX, 0.5 * 2**failures)
+                log.warning(
+                    "getUpdates failed", extra={"error": type(exc).__name__, "retry_in": pause}
+                )
+                await asyncio.sleep(pause)
+                continue
+            if not batch:
+                failures = 0
+                continue
+            if not await self.receive(batch):
+                failures += 1
+                await asyncio.sleep(min(RETRY_MAX, 0.5 * 2**failures))
+                continue
+            failures = 0
+            offset = max(int(update["update_id"]) for update in batch) + 1
+
+    async def run_webhook(self, hook: WebhookConfig) -> None:
+        """Serve Telegram's POSTs until cancelled.  Every request must carry the secret
+        token (compared in constant time, before the body is read); an update is
+        answered 200 only once it is stored, so Telegram retries it otherwise."""
+        await self.replay_pending()
+        server = web.Application()
+        server.router.add_post(hook.path, self._webhook_handler(hook.secret))
+        runner = web.AppRunner(server, access_log=None)  # access logs would carry chat data
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, hook.host, hook.port).start()
+            log.info("webhook server listening", extra={"host": hook.host, "port": hook.port})
+            await self.call(
+                ApiCall(
+                    "setWebhook",
+                    {
+                        "url": hook.url,
+                        "secret_token": hook.secret,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                )
+            )
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    def _webhook_handler(self, secret: str) -> Any:
+        expected = secret.encode()
+        refused = 0
+
+        async def handle(request: web.Request) -> web.Response:
+            nonlocal refused
+            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, expected):
+                refused += 1
+                if refused & (refused - 1) == 0:  # 1st, 2nd, 4th, 8th…: no log flood
+                    log.warning(
+                        "webhook requests without the right secret refused",
+                        extra={"refused": refused},
+                    )
+                return web.Response(status=401)
+            try:
+                update = await request.json()
+                int(update["update_id"])
+            except (ValueError, KeyError, TypeError):
+                return web.Response(status=400)
+            if not await self.receive([update]):
+                return web.Response(status=503)  # not stored: Telegram sends it again
+            return web.Response()
+
+        return handle
+
+    async def receive(self, batch: list[dict[str, Any]]) -> bool:
+        """Store a batch and start handling it; True once it is stored (so Telegram may
+        be told).  Handling starts at once, next to the insert: the inbox only has to
+        be durable before the acknowledgement, not before the handler runs."""
+        if not self._accepting:
+            return False
+        wanted: list[tuple[int, dict[str, Any], Inbound]] = []
+        for update in batch:
+            inbound = self._parse(update)
+            if inbound is not None:
+                wanted.append((inbound.update_id, update, inbound))
+        stored = None
+        if wanted and self.inbox is not None:
+            pairs = [(update_id, update) for update_id, update, _ in wanted]
+            stored = asyncio.create_task(self.inbox.record(pairs))
+        for update_id, _, inbound in wanted:
+            await self._schedule(update_id, inbound)
+        if stored is not None:
+            try:
+                await stored
+            except Exception as exc:
+                log.error(
+                    "updates not stored, so not acknowledged",
+                    extra={"error": type(exc).__name__, "updates": len(wanted)},
+                )
+                return False
+        return True
+
+    async def replay_pending(self) -> None:
+        """Handle what the last run stored but did not handle (a crash, a kill -9),
+        before anything new: in update order, so a conversation keeps its order."""
+        if self.inbox is None:
             return
+        pending = await self.inbox.pending()
+        if pending:
+            log.info("handling updates left over from the last run", extra={"count": len(pending)})
+        for update in pending:
+            inbound = self._parse(update)
+            if inbound is not None:
+                await self._schedule(inbound.update_id, inbound)
+
+    def _parse(self, update: dict[str, Any]) -> Inbound | None:
+        try:
+            return inbound_from_update(update, self.bot_username)
+        except (KeyError, TypeError, ValueError):
+            log.warning("malformed update ignored", extra={"update_id": update.get("update_id")})
+            return None
+
+    async def _schedule(self, update_id: int, inbound: Inbound) -> None:
+        """Start handling one update unless it is already being handled (a batch sent
+        again).  Tasks start in update order and take the conversation's lock before
+        their first pause, so one chat's updates (an album) are handled in order."""
+        if update_id in self._handling:
+            return
+        await self._slots.acquire()
+        task = asyncio.create_task(self._handle_one(update_id, inbound), name=f"update-{update_id}")
+        self._handling[update_id] = task
+
+    async def _handle_one(self, update_id: int, inbound: Inbound) -> None:
+        try:
+            await self.handle_inbound(inbound)
+        except Exception:
+            log.exception("update handling failed", extra={"update_id": update_id})
+        finally:
+            self._slots.release()
+            self._handling.pop(update_id, None)
+
+    async def stop(self) -> None:
+        """Stop taking updates and let those being handled finish for a moment; what is
+        cut short stays in the inbox and is handled on the next start."""
+        self._accepting = False
+        running = list(self._handling.values())
+        if not running:
+            return
+        _done, late = await asyncio.wait(running, timeout=DRAIN_SECONDS)
+        for task in late:
+            task.cancel()
+        for task in late:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def handle_inbound(self, inbound: Inbound) -> None:
         # Under a backlog every update takes long, and a "typing…" per update would only
         # add a call each (measured: a third fewer relayed messages/s); shed it then.
         typing = None

@@ -1,16 +1,17 @@
-"""The python-telegram-bot channel (BOT_FRAMEWORK=ptb): PTB's updater in, PTB's
-`do_api_request` out.  Everything else is shared with aiogram in `bot.channels.base`."""
+"""The python-telegram-bot channel (BOT_FRAMEWORK=ptb): PTB's `do_api_request` in and
+out.  Receiving (the polling loop, the webhook server, the inbox) is shared with aiogram
+in `bot.channels.base`; PTB's own Updater acknowledges an update before it is handled,
+so it is not used."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -19,12 +20,13 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
+from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.domain.errors import FileUnavailable
+from bot.services.inbox import UpdateInbox
 from bot.services.outbox import PermanentSendError, TransientSendError
 from handlers.core import ChatCore
 
@@ -35,8 +37,8 @@ def make_application(token: str, api_url: str | None) -> Application:
     builder = Application.builder().token(token)
     if api_url:
         builder = builder.base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
-    # Updates of one chat must be handled in order; ChatCore serialises per chat too.
-    return builder.concurrent_updates(True).build()
+    # No Updater: updates are fetched by the shared loop in bot.channels.base.
+    return builder.updater(None).build()
 
 
 class PtbChannel(TelegramChannel):
@@ -46,16 +48,23 @@ class PtbChannel(TelegramChannel):
         core: ChatCore,
         *,
         bot_username: str | None = None,
+        inbox: UpdateInbox | None = None,
     ) -> None:
-        super().__init__(core, bot_username=bot_username)
+        super().__init__(core, bot_username=bot_username, inbox=inbox)
         # We call methods by name on purpose (one translation for both libraries); PTB
         # would otherwise warn on every call that a typed method exists.
         warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
         self.application = application
-        application.add_handler(TypeHandler(Update, self._on_update))
 
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.handle_raw(update.to_dict())
+    async def fetch_updates(self, offset: int | None, wait: int) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"timeout": wait, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            params["offset"] = offset
+        # No return type: the JSON Telegram sent, as stored and handled.
+        result = await self.application.bot.do_api_request(
+            "getUpdates", api_kwargs=params, read_timeout=wait + 10
+        )
+        return list(result)
 
     async def call(self, call: ApiCall) -> Any:
         params = dict(call.params)
@@ -116,41 +125,6 @@ class PtbChannel(TelegramChannel):
             [BotCommand(c, d) for c, d in BUYER_COMMANDS.items()],
             scope=BotCommandScopeAllPrivateChats(),
         )
-
-    async def run_polling(self) -> None:
-        """Poll until cancelled."""
-        app = self.application
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=["message", "callback_query"], timeout=10)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    async def run_webhook(self, hook: WebhookConfig) -> None:
-        app = self.application
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen=hook.host,
-            port=hook.port,
-            url_path=hook.path.lstrip("/"),
-            webhook_url=hook.url,
-            secret_token=hook.secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await self.stop()
-
-    async def stop(self) -> None:
-        app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
 
     async def close(self) -> None:
         with contextlib.suppress(RuntimeError):

@@ -91,3 +91,22 @@ def test_money_written_plainly_is_read_exactly() -> None:
 
     assert parse_amount(" 19.99 ", "USD") == Decimal("19.99")
     assert parse_amount("1200", "JPY") == Decimal("1200")
+
+
+def test_webhook_listens_on_this_machine_only_unless_told(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WEBHOOK_HOST", raising=False)
+    assert Settings().webhook_host == "127.0.0.1"
+    monkeypatch.setenv("WEBHOOK_HOST", "0.0.0.0")
+    assert Settings().webhook_host == "0.0.0.0"
+
+
+@pytest.mark.parametrize("secret", ["has space", "semi;colon", "ключ", "x" * 257])
+def test_a_webhook_secret_telegram_would_refuse_is_refused_at_start(secret: str) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET must be 1 to 256 characters"):
+        Settings(_env_file=None, webhook_secret=secret)  # type: ignore[call-arg]
+    assert Settings(_env_file=None, webhook_secret="Ab-9_" * 51).webhook_secret  # type: ignore[call-arg]
+    # `WEBHOOK_SECRET=` (as in .env.example) means unset: one is generated
+    assert Settings(_env_file=None, webhook_secret="").webhook_secret is None  # type: ignore[call-arg]

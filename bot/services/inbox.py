@@ -1,0 +1,114 @@
+"""The update inbox: what makes receiving at-least-once.
+
+Telegram forgets an update once the bot acknowledges it (the next getUpdates offset, or
+the webhook's HTTP 200).  A library that acknowledges before the update is handled
+loses it when the process dies in between (a buyer's photo sent just before a kill -9).
+So every update is stored here first, in one short transaction per batch, and only
+then acknowledged.  It is done when `ChatCore` records it in `processed_updates`, in
+the same transaction as the conversation state; a stored update without that record
+was received but not handled, and the next start handles it.  A redelivered update is
+a no-op here (the key), and the processed record keeps it from being acted on twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.clock import Clock
+from storage.models import InboxUpdate, ProcessedUpdate
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Telegram keeps an unacknowledged update for 24 hours, so a redelivery can only come
+# within a day; three days of records leave room for a long outage.
+KEEP = timedelta(days=3)
+PRUNE_EVERY = 3600.0  # seconds
+
+
+class UpdateInbox:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, channel: str) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.channel = channel
+
+    async def record(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Store (update_id, update) pairs in one transaction: one INSERT whatever the
+        batch size; ids already stored are left alone."""
+        if not updates:
+            return
+        now = self._clock.now()
+        rows = [
+            {
+                "channel": self.channel,
+                "update_id": update_id,
+                "payload": json.dumps(update, separators=(",", ":")),  # ASCII: no raw NUL
+                "received_at": now,
+            }
+            for update_id, update in updates
+        ]
+        async with self._uow() as uow:
+            dialect = uow.session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(InboxUpdate).on_conflict_do_nothing(
+                index_elements=["channel", "update_id"]
+            )
+            await uow.session.execute(statement, rows)
+            await uow.commit()
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """Stored updates never handled (oldest first): what a crash left behind."""
+        handled = exists().where(
+            ProcessedUpdate.channel == InboxUpdate.channel,
+            ProcessedUpdate.update_id == InboxUpdate.update_id,
+        )
+        async with self._uow(readonly=True) as uow:
+            payloads = await uow.session.scalars(
+                select(InboxUpdate.payload)
+                .where(InboxUpdate.channel == self.channel, ~handled)
+                .order_by(InboxUpdate.update_id)
+            )
+            return [json.loads(payload) for payload in payloads]
+
+    async def prune(self) -> int:
+        """Forget updates (and their processed records) older than KEEP; returns how
+        many inbox rows went.  An update still unhandled by then is given up, loudly."""
+        cutoff = self._clock.now() - KEEP
+        handled = exists().where(
+            ProcessedUpdate.channel == InboxUpdate.channel,
+            ProcessedUpdate.update_id == InboxUpdate.update_id,
+        )
+        async with self._uow() as uow:
+            stale = await uow.session.scalar(
+                select(InboxUpdate.update_id)
+                .where(InboxUpdate.received_at < cutoff, ~handled)
+                .limit(1)
+            )
+            if stale is not None:
+                log.warning("unhandled update given up after days", extra={"update_id": stale})
+            gone = await uow.session.execute(
+                delete(InboxUpdate).where(InboxUpdate.received_at < cutoff)
+            )
+            await uow.session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+            )
+            await uow.commit()
+        return int(getattr(gone, "rowcount", 0) or 0)
+
+    async def run_forever(self, every: float = PRUNE_EVERY) -> None:
+        while True:
+            try:
+                pruned = await self.prune()
+                if pruned:
+                    log.info("inbox pruned", extra={"rows": pruned})
+            except Exception:
+                log.exception("inbox pruning failed; trying again later")
+            await asyncio.sleep(every)
