@@ -157,12 +157,9 @@ def _decode(image: Image.Image, kind: str, declared: tuple[int, int]) -> Evidenc
         # less memory and time for large camera photos, same result.
         image.draft(None, target)
     try:
-        orientation = int(image.getexif().get(0x0112, 1))
-    except Exception:  # a malformed EXIF block: the pixels may still be fine
-        orientation = 1
-    icc = image.info.get("icc_profile")
-    try:
         image.load()  # the whole file: truncated or corrupt data raises here
+        orientation = _orientation(image)
+        icc = image.info.get("icc_profile")
         picture = _to_working_mode(image)
         if picture.size != target:
             picture = picture.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
@@ -177,6 +174,15 @@ def _decode(image: Image.Image, kind: str, declared: tuple[int, int]) -> Evidenc
     jpeg = _encode(picture)
     assert telegram_accepts(*picture.size)
     return Evidence(jpeg, picture.width, picture.height, _MIME[kind], declared)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1 = upright); read after loading, since a PNG may carry its
+    EXIF after the image data."""
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:  # a malformed EXIF block: the pixels may still be fine
+        return 1
 
 
 def _target_size(width: int, height: int) -> tuple[int, int]:

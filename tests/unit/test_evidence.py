@@ -227,8 +227,9 @@ async def test_palette_and_16_bit_pngs_keep_their_colours(
     assert near(picture.getpixel((50, 50)), (128, 128, 128))
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 async def test_exif_orientation_is_applied_and_metadata_dropped(
-    service: ReturnService, media: MediaStore
+    service: ReturnService, media: MediaStore, fmt: str
 ) -> None:
     # Stored 200x100 with a red left end; orientation 6 means "turn 90 degrees clockwise
     # to view": the buyer saw it upright, 100x200, red at the top.
@@ -238,7 +239,8 @@ async def test_exif_orientation_is_applied_and_metadata_dropped(
     exif[0x0112] = 6
     exif[0x010F] = "PhoneMaker"
     exif[0x8825] = {2: (52.0, 22.0, 1.0), 4: (4.0, 53.0, 30.0)}  # GPS position
-    data = encoded(image, "JPEG", exif=exif, quality=95)
+    data = encoded(image, fmt, exif=exif, quality=95)
+    assert b"PhoneMaker" in data
     _, picture = stored_photo(media, await accept(service, data))  # no EXIF left
     assert picture.size == (100, 200)
     assert near(picture.getpixel((50, 10)), (255, 0, 0), 30)
