@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from bot.clock import FakeClock
 from bot.domain.images import telegram_accepts
@@ -282,3 +282,17 @@ async def test_decoding_runs_off_the_event_loop(
     monkeypatch.setattr(returns, "decode_evidence", recording)
     await accept(service, sample_jpeg(seed="thread"))
     assert threads and threads[0] != threading.get_ident()
+
+
+@pytest.mark.parametrize("profile", ["srgb", "garbage"])
+async def test_a_colour_profile_is_applied_or_ignored_never_fatal(
+    service: ReturnService, media: MediaStore, profile: str
+) -> None:
+    icc = (
+        ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        if profile == "srgb"
+        else b"not a colour profile at all"
+    )
+    data = encoded(Image.new("RGB", (120, 80), (30, 160, 90)), "PNG", icc_profile=icc)
+    _, picture = stored_photo(media, await accept(service, data))  # no profile stored
+    assert near(picture.getpixel((60, 40)), (30, 160, 90))
