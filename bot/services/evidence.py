@@ -22,6 +22,7 @@ Refusal reasons are catalog key suffixes (`returns.photo_<reason>`).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ class Evidence:
     height: int
     source_format: str  # what the buyer sent: "image/png", ...
     source_size: tuple[int, int]  # its dimensions
+    source_sha256: str  # of the bytes sent (hashed here, off the event loop)
 
 
 def decode_evidence(data: bytes) -> Evidence:
@@ -130,7 +132,7 @@ def decode_evidence(data: bytes) -> Evidence:
         log.info("photo refused: unreadable", extra={"format": kind, "error": type(exc).__name__})
         raise ImageRefused("broken") from None
     try:
-        return _decode(image, kind, declared)
+        return _decode(image, kind, declared, data)
     finally:
         image.close()
 
@@ -144,7 +146,7 @@ def _check_dimensions(width: int, height: int) -> None:
         raise ImageRefused("too_small")
 
 
-def _decode(image: Image.Image, kind: str, declared: tuple[int, int]) -> Evidence:
+def _decode(image: Image.Image, kind: str, declared: tuple[int, int], data: bytes) -> Evidence:
     if getattr(image, "is_animated", False):
         raise ImageRefused("animated")
     if image.size != declared:
@@ -173,7 +175,8 @@ def _decode(image: Image.Image, kind: str, declared: tuple[int, int]) -> Evidenc
         raise ImageRefused("broken") from None
     jpeg = _encode(picture)
     assert telegram_accepts(*picture.size)
-    return Evidence(jpeg, picture.width, picture.height, _MIME[kind], declared)
+    digest = hashlib.sha256(data).hexdigest()
+    return Evidence(jpeg, picture.width, picture.height, _MIME[kind], declared, digest)
 
 
 def _orientation(image: Image.Image) -> int:

@@ -8,7 +8,6 @@ transaction; the draft a buyer built in the chat is only a proposal.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -222,6 +221,7 @@ class ReturnService:
             try:
                 evidence = await asyncio.to_thread(decode_evidence, data)
             except ImageRefused as exc:
+                log.info("photo refused", extra={"reason": exc.reason, "size": len(data)})
                 raise BadPhoto(exc.reason) from None
         stored = await self._media.put(evidence.jpeg, ".jpg")
         log.info(
@@ -236,7 +236,7 @@ class ReturnService:
             },
         )
         return PhotoDraft(
-            hashlib.sha256(data).hexdigest(),
+            evidence.source_sha256,
             file_id,
             file_unique_id,
             "image/jpeg",
