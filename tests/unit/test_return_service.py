@@ -441,6 +441,30 @@ async def test_reused_photo_on_another_buyers_claim_is_flagged(
     assert not alex_again.reused_evidence  # the first to use it is not accused
 
 
+async def test_a_photo_stored_before_re_encoding_still_counts_for_reused_evidence(
+    service: ReturnService, media: MediaStore, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Claims filed before photos were re-encoded kept the buyer's own bytes under their
+    hash; the same bytes sent now are still recognised, and the old file still serves."""
+    alex = await bought(uow_factory, clock)
+    mallory = await bought(uow_factory, clock, external_id=1002, number="578000000000000002")
+    shared = sample_png(seed="stored-as-sent")
+    old_file = await media.put(shared, ".png")  # how photos were stored until now
+    before = PhotoDraft(
+        old_file.sha256, "f-old", "u-old", "image/png", old_file.size, old_file.path
+    )
+    original = await service.submit(
+        alex.user_id, draft(alex, reason=ClaimReason.DAMAGED, photos=(before,))
+    )
+    now = await photo(service, shared)
+    assert now.sha256 == before.sha256 and now.path != before.path
+    copied = await service.submit(
+        mallory.user_id, draft(mallory, reason=ClaimReason.DAMAGED, photos=(now,))
+    )
+    assert copied.reused_evidence and not original.reused_evidence
+    assert media.absolute(before.path).read_bytes() == shared
+
+
 async def test_same_buyer_reusing_a_photo_on_the_same_order_is_not_flagged(
     service: ReturnService, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
