@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.emulator.errors import bad_request, forbidden
 from bot.emulator.files import MAX_PHOTO_SIZE, TDLIB_TYPE_NAMES, FileKind, StoredFile
-from bot.emulator.images import image_size, sample_png
+from bot.emulator.images import image_complete, image_size, sample_png
 from bot.emulator.keyboards import check_reply_markup
 from bot.emulator.models import IN_CHAT_STATUSES, Chat, StoredMessage
 from bot.emulator.params import Upload
@@ -239,7 +239,7 @@ class ApiBase:
                     f"the maximum size is {MAX_PHOTO_SIZE} bytes"
                 )
             size = image_size(data)
-            if size is None:
+            if size is None or not image_complete(data):
                 raise bad_request("IMAGE_PROCESS_FAILED")
             width, height = size
             if width + height > 10000 or max(width, height) > 20 * min(width, height):

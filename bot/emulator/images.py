@@ -117,6 +117,70 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def image_complete(data: bytes) -> bool:
+    """Whether the file's structure holds a whole image, as far as it can be told without
+    decoding: Telegram decodes every photo it is sent and answers IMAGE_PROCESS_FAILED
+    when that fails, so the emulator refuses what is visibly cut short or broken.
+
+    JPEG: a frame header, a scan, and an end-of-image marker after the scan (bytes after
+    it, such as an appended PDF, are ignored as decoders do).  PNG: chunks that add up,
+    with valid CRCs, IHDR, image data and IEND.  WebP: the RIFF length fits the file.
+    """
+    try:
+        kind = image_format(data)
+        if image_size(data) is None:
+            return False
+        if kind == "jpeg":
+            return _jpeg_complete(data)
+        if kind == "png":
+            return _png_complete(data)
+        if kind == "webp":
+            return struct.unpack("<I", data[4:8])[0] + 8 <= len(data)
+        return kind is not None
+    except (struct.error, IndexError):
+        return False
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    position = 2
+    frame = False
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            position += 2
+            continue
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        frame = frame or marker in _SOF_MARKERS
+        if marker == 0xDA:  # the first scan: the image must end after it
+            return frame and data.find(b"\xff\xd9", position + 2 + length) != -1
+        position += 2 + length
+    return False
+
+
+def _png_complete(data: bytes) -> bool:
+    position = len(_PNG_SIGNATURE)
+    seen: set[bytes] = set()
+    while position + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        end = position + 8 + length
+        if end + 4 > len(data):
+            return False
+        (crc,) = struct.unpack(">I", data[end : end + 4])
+        if zlib.crc32(data[position + 4 : end]) & 0xFFFFFFFF != crc:
+            return False
+        if kind == b"IEND":
+            return b"IHDR" in seen and b"IDAT" in seen
+        seen.add(kind)
+        position = end + 4
+    return False
+
+
 def _webp_size(data: bytes) -> tuple[int, int] | None:
     chunk = data[12:16]
     if chunk == b"VP8 ":

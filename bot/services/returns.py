@@ -7,6 +7,7 @@ transaction; the draft a buyer built in the chat is only a proposal.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,6 @@ from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
-from bot.domain.images import EXTENSIONS, sniff_image
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
     MAX_PHOTO_BYTES,
@@ -38,6 +38,7 @@ from bot.domain.returns import (
     refund_amount,
 )
 from bot.services.claim_state import move
+from bot.services.evidence import ImageRefused, decode_evidence
 from bot.services.outbox import Notification, enqueue
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
@@ -68,12 +69,12 @@ class DraftInvalid(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class PhotoDraft:
-    sha256: str
+    sha256: str  # of the bytes the person sent: the reused-evidence check compares these
     file_id: str
     file_unique_id: str | None
     mime_type: str
-    size: int
-    path: str
+    size: int  # of the stored file
+    path: str  # the stored photo, relative to the media root
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,6 +160,9 @@ class ReturnService:
         self._uow = uow
         self._clock = clock
         self._media = media
+        # One picture decoded at a time: a large one may take a few hundred MB for a
+        # moment, and small ones take milliseconds, so queueing costs nothing noticeable.
+        self._decoding = asyncio.Semaphore(1)
 
     # ------------------------------------------------------------- starting
 
@@ -204,14 +208,41 @@ class ReturnService:
     async def accept_photo(
         self, data: bytes, *, file_id: str, file_unique_id: str | None
     ) -> PhotoDraft:
-        """Check that the bytes are an image we take and store them durably."""
+        """Decode the picture a person sent and store the photo made from it durably.
+
+        What is stored (and later sent to sellers and staff) is the re-encoded JPEG of
+        `bot.services.evidence`, which Telegram accepts as a photo.  The draft's `sha256`
+        stays the hash of the bytes the person sent, so the reused-evidence check compares
+        what buyers uploaded, as it always did; the stored file is named by its own hash.
+        """
         if len(data) > MAX_PHOTO_BYTES:
             raise BadPhoto("too_big")
-        mime = sniff_image(data)
-        if mime is None:
-            raise BadPhoto("not_image")
-        stored = await self._media.put(data, EXTENSIONS[mime])
-        return PhotoDraft(stored.sha256, file_id, file_unique_id, mime, stored.size, stored.path)
+        async with self._decoding:
+            try:
+                evidence = await asyncio.to_thread(decode_evidence, data)
+            except ImageRefused as exc:
+                log.info("photo refused", extra={"reason": exc.reason, "size": len(data)})
+                raise BadPhoto(exc.reason) from None
+        stored = await self._media.put(evidence.jpeg, ".jpg")
+        log.info(
+            "photo accepted",
+            extra={
+                "source_format": evidence.source_format,
+                "source_width": evidence.source_size[0],
+                "source_height": evidence.source_size[1],
+                "width": evidence.width,
+                "height": evidence.height,
+                "size": stored.size,
+            },
+        )
+        return PhotoDraft(
+            evidence.source_sha256,
+            file_id,
+            file_unique_id,
+            "image/jpeg",
+            stored.size,
+            stored.path,
+        )
 
     # ---------------------------------------------------------------- submit
 

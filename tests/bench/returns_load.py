@@ -20,8 +20,8 @@ the previous one:
 
 Every button is pressed by its label on the bot message that shows it; a press the bot
 answers with an alert (e.g. "button expired") or a reply other than the expected step
-fails that buyer's flow.  The photos are distinct JPEGs (a per-buyer JPEG comment), so
-none is flagged as reused evidence.  The flow latency of a claim is the time from
+fails that buyer's flow.  The photos are distinct JPEGs (a few pixels set per buyer and
+photo), so none is flagged as reused evidence.  The flow latency of a claim is the time from
 "/orders" to the "is filed" message; throughput is claims divided by the time from the
 start of the run to the last claim filed (a broken flow waits 60 s for its reply before
 it counts as broken; that wait is left out).
@@ -79,6 +79,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from pydantic import SecretStr
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -398,14 +399,27 @@ async def reach_photos(flow: Flow) -> dict[str, Any]:
     return await flow.press("reason", "step 4 of 5", label=LABEL["damaged"], on=reasons)
 
 
+def distinct_jpeg(user_id: int, k: int) -> bytes:
+    """The sample photo with a few pixels set from (user_id, k): a picture of its own,
+    the size and weight of a small phone photo thumbnail."""
+    image = Image.open(io.BytesIO(sample_jpeg()))
+    for bit in range(32):
+        if (user_id * 8 + k) >> bit & 1:
+            image.paste((255, 0, 255), (bit * 8, 0, bit * 8 + 8, 8))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 async def file_claim(flow: Flow) -> None:
     """The whole flow, from /orders to "is filed"."""
     buyer = flow.buyer
     began = time.perf_counter()
     await reach_photos(flow)
     for k in range(1, PHOTOS + 1):
-        # Distinct bytes per buyer and photo: no photo counts as reused evidence.
-        data = sample_jpeg(seed=f"returns-load-{buyer.user_id}-{k}")
+        # Distinct pictures per buyer and photo: no photo counts as reused evidence, and
+        # each is stored as its own file (evidence is stored as decoded pixels).
+        data = distinct_jpeg(buyer.user_id, k)
         last = await flow.photo(data, f"Got it: {k} photo(s)")
     note = await flow.press("done", "step 5 of 5", label=LABEL["done"], on=last)
     summary = await flow.press("note", "Please check your request", label=LABEL["skip"], on=note)

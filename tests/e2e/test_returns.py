@@ -31,6 +31,14 @@ from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
 from tests.factories import make_order
+from tests.pictures import (
+    blank_png,
+    jpeg_pdf_polyglot,
+    panorama_png,
+    pdf_in_jpeg_shell,
+    photo_jpeg,
+    same_picture,
+)
 
 Message = dict[str, Any]
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 shipping
@@ -186,16 +194,21 @@ def assert_stored(
     photos: Sequence[ClaimPhoto],
     sent: Sequence[bytes],
 ) -> None:
-    """The claim's photos are the bytes the buyer sent, on disk and at Telegram."""
+    """The claim's photos are the pictures the buyer sent: known by the hash of the bytes
+    sent (what the reused-evidence check compares), stored as the JPEG made from them."""
     by_hash = {hashlib.sha256(data).hexdigest(): data for data in sent}
     assert sorted(p.sha256 for p in photos) == sorted(by_hash)
     for photo in photos:
         data = by_hash[photo.sha256]
-        on_disk = Path(settings.media_dir) / photo.path
-        assert on_disk.read_bytes() == data
-        assert hashlib.sha256(on_disk.read_bytes()).hexdigest() == photo.sha256
-        assert emulator.file_bytes(photo.file_id) == data
-        assert photo.size == len(data)
+        assert emulator.file_bytes(photo.file_id) == data  # the buyer's own upload
+        on_disk = (Path(settings.media_dir) / photo.path).read_bytes()
+        assert photo.path.endswith(hashlib.sha256(on_disk).hexdigest() + ".jpg")
+        assert photo.mime_type == "image/jpeg" and photo.size == len(on_disk)
+        assert same_picture(on_disk, data)
+
+
+def stored_bytes(settings: Settings, photos: Sequence[ClaimPhoto]) -> list[bytes]:
+    return [(Path(settings.media_dir) / p.path).read_bytes() for p in photos]
 
 
 def files_under(root: Path) -> list[Path]:
@@ -203,7 +216,7 @@ def files_under(root: Path) -> list[Path]:
 
 
 def jpegs(tag: str, n: int) -> list[bytes]:
-    return [sample_jpeg(seed=f"{tag}-{i}") for i in range(n)]
+    return [photo_jpeg(f"{tag}-{i}") for i in range(n)]
 
 
 # ------------------------------------------------------------------ filing
@@ -304,8 +317,8 @@ async def test_replacement_with_an_image_sent_as_a_file_for_one_of_two_orders(
     await tap(alex, "✅ Confirm")
     [claim] = await claims(uow_factory)
     assert (claim.type, claim.requested_amount) == ("REPLACEMENT", 0)
-    assert [p.mime_type for p in claim.photos] == ["image/png"]
-    assert claim.photos[0].path.endswith(".png")
+    assert [p.mime_type for p in claim.photos] == ["image/jpeg"]  # re-encoded as a photo
+    assert claim.photos[0].path.endswith(".jpg")
     assert_stored(emulator, settings, claim.photos, [png])
 
 
@@ -605,6 +618,7 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     emulator: TelegramEmulator,
     uow_factory: UnitOfWorkFactory,
     clock: FakeClock,
+    settings: Settings,
 ) -> None:
     await delivered_order(uow_factory, clock)
     await delivered_order(uow_factory, clock, "578000000000000002", email="mallory@example.com")
@@ -612,7 +626,7 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     alex, mallory = emulator.user(1001, "Alex"), emulator.user(1002, "Mallory")
     alex_card = await link(alex)
     mallory_card = await link(mallory, "578000000000000002", "mallory@example.com")
-    crack, box = sample_jpeg(seed="crack"), sample_jpeg(seed="box")
+    crack, box = photo_jpeg("crack"), photo_jpeg("box")
 
     first = await tap(alex, "↩ Return or refund", alex_card)
     await file_claim(alex, first, Return(photos=[crack, box], album=True, note="Handle off"))
@@ -622,7 +636,8 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     [original] = await claims(uow_factory)
     assert album[0]["caption"] == f"Photos for return request {original.claim_number}"
     sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
-    assert sent_back == [crack, box]  # the buyer's own pictures, in order
+    assert sent_back == stored_bytes(settings, original.photos)  # the stored photos
+    assert all(map(same_picture, sent_back, [crack, box]))  # the buyer's pictures, in order
     assert f"Return request {original.claim_number} for order {NUMBER}" in summary["text"]
     assert "Request: Return and refund · Arrived damaged" in summary["text"]
     assert "• 1 × Ceramic mug" in summary["text"] and "Refund requested: $12.50" in summary["text"]
@@ -635,7 +650,7 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     await file_claim(mallory, first, Return(photos=[crack]))
     await bot.flush_outbox()
     photo = await seller.wait_message()
-    assert emulator.file_bytes(photo["photo"][-1]["file_id"]) == crack
+    assert same_picture(emulator.file_bytes(photo["photo"][-1]["file_id"]), crack)
     warned = await seller.wait_message()
     assert "Photos: 1" in warned["text"]
     assert "⚠️ Reused evidence: a photo was already used in another claim." in warned["text"]
@@ -685,6 +700,56 @@ async def test_seller_gets_evidence_that_was_sent_as_an_image_file(
     assert not refused, refused[0].description
     await seller.wait_message(timeout=1)  # the picture
     assert "Return request" in (await seller.wait_message(timeout=1))["text"]
+
+
+async def test_pictures_telegram_refuses_are_caught_while_the_buyer_is_here(
+    bot: BotProcess,
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
+    """A 20000x20000 PNG and a PDF in a JPEG shell used to be taken as evidence, and the
+    seller's album (and with it the whole new-claim message) then failed at Telegram
+    (PHOTO_INVALID_DIMENSIONS, IMAGE_PROCESS_FAILED) while the response clock ran.  Now
+    the buyer is told at once, and what is taken reaches the seller as photos."""
+    await delivered_order(uow_factory, clock)
+    seller = await add_seller(uow_factory, emulator)
+    alex = emulator.user(1001, "Alex")
+    await walk_to(alex, await link(alex), "photos")
+
+    async def send_file(data: bytes, name: str, mime: str) -> str:
+        await alex.send_document(data, file_name=name, mime_type=mime)
+        return str((await alex.wait_message())["text"])
+
+    huge = await send_file(blank_png(20000, 20000), "scan.png", "image/png")
+    assert "too large" in huge and "normal photo or a screenshot" in huge
+    assert "Your 0 photo(s) so far are kept" in huge
+    shell = await send_file(pdf_in_jpeg_shell(), "receipt.jpg", "image/jpeg")
+    assert "couldn't open that picture" in shell
+    panorama, polyglot = panorama_png(12000, 700), jpeg_pdf_polyglot()
+    assert "Got it: 1 photo(s)" in await send_file(panorama, "shelf.png", "image/png")
+    assert "Got it: 2 photo(s)" in await send_file(polyglot, "box.jpg", "image/jpeg")
+    await tap(alex, "Done ›")
+    assert "Photos: 2" in (await tap(alex, "Skip ›"))["text"]
+    await tap(alex, "✅ Confirm")
+    [claim] = await claims(uow_factory)
+    hashes = [hashlib.sha256(data).hexdigest() for data in (panorama, polyglot)]
+    assert [p.sha256 for p in claim.photos] == hashes  # what the buyer sent, for reuse checks
+    assert len(files_under(settings.media_dir)) == 2  # nothing refused was kept
+
+    await bot.flush_outbox()
+    album = [await seller.wait_message(), await seller.wait_message()]
+    summary = await seller.wait_message()
+    assert album[0]["caption"] == f"Photos for return request {claim.claim_number}"
+    sizes = [(m["photo"][-1]["width"], m["photo"][-1]["height"]) for m in album]
+    assert sizes == [(2560, 150), (320, 240)]  # the panorama scaled down, keeping its shape
+    sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
+    assert sent_back == stored_bytes(settings, claim.photos)
+    assert same_picture(sent_back[1], polyglot) and b"%PDF" not in sent_back[1]
+    assert f"Return request {claim.claim_number} for order {NUMBER}" in summary["text"]
+    assert "Photos: 2" in summary["text"] and "Please answer by" in summary["text"]
+    assert await outbox_statuses(uow_factory) == ["sent"]
 
 
 # ------------------------------------------------------------ following up
@@ -811,7 +876,7 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     prompt = await tap(alex, "Answer the seller", shown)
     assert f"about {claim.claim_number}" in prompt["text"]
     assert "add a photo first" in (await refused_tap(alex, "Send answer") or "")
-    label = sample_jpeg(seed="serial-label")
+    label = photo_jpeg("serial-label")
     await alex.send_photo(label)
     got = await alex.wait_message()
     assert "Got it: 1 photo(s)" in got["text"] and buttons(got) == ["Send answer"]
@@ -831,7 +896,8 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     assert_stored(emulator, settings, after.photos, [label, *album])
     await bot.flush_outbox()
     pictures = [await seller.wait_message() for _ in range(3)]
-    assert [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in pictures] == [label, *album]
+    sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in pictures]
+    assert all(map(same_picture, sent_back, [label, *album]))
     told = await seller.wait_message()
     assert f"The buyer answered on return request {claim.claim_number}" in told["text"]
     assert "Label and box\nThe serial number is on the label" in told["text"]
@@ -939,7 +1005,7 @@ async def test_restart_mid_flow_continues_with_the_draft(
     sent = jpegs("restart", 2)
     await send_photos(alex, sent, album=False)
     await bot.restart()
-    third = sample_jpeg(seed="after-restart")
+    third = photo_jpeg("after-restart")
     await alex.send_photo(third)
     assert "Got it: 3 photo(s)" in (await alex.wait_message())["text"]
     await tap(alex, "Done ›")

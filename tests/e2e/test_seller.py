@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.emulator import ScriptedUser, TelegramEmulator, image_size, sample_jpeg, sample_png
 from bot.services.links import LinkSigner
-from bot.services.returns import ClaimDraft, ClaimView, ReturnService, new_token
+from bot.services.returns import BadPhoto, ClaimDraft, ClaimView, ReturnService, new_token
 from bot.services.sellers import SellerService
 from storage.media import MediaStore
 from storage.models import ChatUser, Claim, ConversationState, OutboxMessage, Refund
@@ -28,6 +28,14 @@ from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BOT_USERNAME, BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
 from tests.factories import make_order
+from tests.pictures import (
+    blank_png,
+    jpeg_pdf_polyglot,
+    panorama_png,
+    pdf_in_jpeg_shell,
+    photo_jpeg,
+    same_picture,
+)
 
 Message = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
@@ -288,7 +296,7 @@ async def test_invite_link_makes_a_seller_with_the_seller_menu(
 
 
 async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
-    crack, box = sample_jpeg(seed="crack"), sample_jpeg(seed="box")
+    crack, box = photo_jpeg("crack"), photo_jpeg("box")
     claim = await shop.claim(
         {"Ceramic mug": 1},
         reason=ClaimReason.DAMAGED,
@@ -304,7 +312,8 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     await shop.seller.press(buttons(queue)[0])
     await shop.seller.wait_callback_answer()
     album = [await shop.seller.wait_message(), await shop.seller.wait_message()]
-    assert [shop.emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album] == [crack, box]
+    shown = [shop.emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
+    assert all(map(same_picture, shown, [crack, box]))  # the stored photos, in order
     assert album[0].get("media_group_id") and album[0]["media_group_id"] == album[1].get(
         "media_group_id"
     )
@@ -646,7 +655,7 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     # The new-claim message uploads the stored file (fixed there), so the seller has it.
     await shop.bot.flush_outbox()
     told = await shop.seller.wait_message()
-    assert shop.emulator.file_bytes(told["photo"][-1]["file_id"]) == png
+    assert same_picture(shop.emulator.file_bytes(told["photo"][-1]["file_id"]), png)
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
     await shop.seller.send("/claims")
     queue = await shop.seller.wait_message()
@@ -656,8 +665,30 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     shop.emulator.rejections.clear()  # reported by this test, not by the fixture's teardown
     assert not refused, refused[0].description
     picture = await shop.seller.wait_message(timeout=1)
-    assert shop.emulator.file_bytes((picture.get("photo") or [{}])[-1].get("file_id", "")) == png
+    assert same_picture(
+        shop.emulator.file_bytes((picture.get("photo") or [{}])[-1].get("file_id", "")), png
+    )
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
+
+
+async def test_card_shows_evidence_made_from_files_telegram_refuses_as_photos(
+    shop: Shop,
+) -> None:
+    """A panorama wider than Telegram takes and a JPEG carrying a PDF: the seller gets the
+    album and summary when the claim is filed, and the card with its photos and buttons."""
+    panorama, polyglot = panorama_png(12000, 700), jpeg_pdf_polyglot()
+    for refused in (blank_png(20000, 20000), pdf_in_jpeg_shell()):
+        with pytest.raises(BadPhoto):
+            await shop.returns.accept_photo(refused, file_id="f", file_unique_id="u")
+    claim = await shop.claim(  # asserts that the album and the summary arrive
+        {"Ceramic mug": 1}, reason=ClaimReason.DAMAGED, photos=[panorama, polyglot]
+    )
+    card = await open_card(shop.seller, claim, photos=2)
+    assert "Photos: 2" in card["text"]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
+    async with shop.uow_factory(readonly=True) as uow:
+        statuses = list(await uow.session.scalars(select(OutboxMessage.status)))
+    assert statuses == ["sent"]  # the new-claim message went out whole
 
 
 async def test_a_removed_seller_is_told_and_gets_the_buyer_menu_back(

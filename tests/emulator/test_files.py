@@ -9,6 +9,7 @@ import aiohttp
 
 from bot.emulator import TelegramEmulator, image_size, sample_jpeg, sample_png, sample_sticker
 from tests.emulator.conftest import TOKEN, RawBot
+from tests.pictures import blank_png
 
 
 async def download(raw_bot: RawBot, file_path: str) -> bytes:
@@ -134,6 +135,37 @@ async def test_refused_uploads(raw_bot: RawBot, emulator: TelegramEmulator) -> N
     assert await raw_bot.refused("sendPhoto", chat_id=1001) == (
         "Bad Request: there is no photo in the request"
     )
+
+
+async def upload_photo(raw_bot: RawBot, data: bytes) -> str | None:
+    """sendPhoto with an uploaded file: None when accepted, else the error description."""
+    form = aiohttp.FormData()
+    form.add_field("chat_id", "1001")
+    form.add_field("photo", data, filename="photo.jpg")
+    async with raw_bot.session.post(raw_bot.url("sendPhoto"), data=form) as response:
+        body = await response.json()
+    return None if body["ok"] else str(body["description"])
+
+
+async def test_photos_telegram_cannot_process_or_show_are_refused(
+    raw_bot: RawBot, emulator: TelegramEmulator
+) -> None:
+    await emulator.user(1001).send("hi")
+    jpeg, png = sample_jpeg(seed="whole"), sample_png(300, 200, seed="whole")
+    assert await upload_photo(raw_bot, jpeg) is None
+    assert await upload_photo(raw_bot, jpeg + b"%PDF-1.4 appended\n%%EOF\n") is None
+    assert await upload_photo(raw_bot, png) is None
+    failed = "Bad Request: IMAGE_PROCESS_FAILED"
+    assert await upload_photo(raw_bot, jpeg[: len(jpeg) // 2]) == failed  # cut short
+    assert await upload_photo(raw_bot, png[:-30]) == failed  # IEND missing
+    broken_crc = png[:-20] + bytes([png[-20] ^ 0xFF]) + png[-19:]
+    assert await upload_photo(raw_bot, broken_crc) == failed
+    shell = b"\xff\xd8\xff\xfe\x00\x12%PDF-1.4 %%EOF\n\xff\xd9"  # a PDF in JPEG markers
+    assert await upload_photo(raw_bot, shell) == failed
+    dimensions = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    assert await upload_photo(raw_bot, blank_png(9000, 1001)) == dimensions  # sum > 10000
+    assert await upload_photo(raw_bot, blank_png(2100, 100)) == dimensions  # ratio 21
+    assert await upload_photo(raw_bot, blank_png(2000, 100)) is None  # ratio 20 is fine
 
 
 async def test_files_over_20_mb_cannot_be_downloaded(

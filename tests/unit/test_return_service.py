@@ -168,10 +168,13 @@ async def test_accepted_photo_is_stored_by_content_hash(
 ) -> None:
     data = sample_png(seed="evidence")
     stored = await photo(service, data)
-    digest = hashlib.sha256(data).hexdigest()
-    assert stored.sha256 == digest and stored.mime_type == "image/png"
-    assert stored.path == f"{digest[:2]}/{digest[2:4]}/{digest}.png"
-    assert media.absolute(stored.path).read_bytes() == data
+    # The draft keeps the hash of what the buyer sent (the reused-evidence check); the
+    # file is the photo re-encoded as JPEG, named by its own hash.
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.mime_type == "image/jpeg"
+    jpeg = media.absolute(stored.path).read_bytes()
+    digest = hashlib.sha256(jpeg).hexdigest()
+    assert stored.path == f"{digest[:2]}/{digest[2:4]}/{digest}.jpg"
+    assert jpeg.startswith(b"\xff\xd8\xff") and stored.size == len(jpeg)
     assert (await photo(service, data)).path == stored.path  # same bytes, one file
 
 
@@ -179,7 +182,7 @@ async def test_accepted_photo_is_stored_by_content_hash(
     ("data", "reason"),
     [
         (b"%PDF-1.4\n% not a photo at all\n%%EOF\n", "not_image"),
-        (sample_jpeg(seed="cut")[:200], "not_image"),  # truncated: starts like a JPEG
+        (sample_jpeg(seed="cut")[:200], "broken"),  # truncated: starts like a JPEG
         (b"\xff\xd8\xff" + bytes(MAX_PHOTO_BYTES), "too_big"),
     ],
 )
@@ -436,6 +439,30 @@ async def test_reused_photo_on_another_buyers_claim_is_flagged(
     }
     alex_again = await service.claim(alex.user_id, original.id)
     assert not alex_again.reused_evidence  # the first to use it is not accused
+
+
+async def test_a_photo_stored_before_re_encoding_still_counts_for_reused_evidence(
+    service: ReturnService, media: MediaStore, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Claims filed before photos were re-encoded kept the buyer's own bytes under their
+    hash; the same bytes sent now are still recognised, and the old file still serves."""
+    alex = await bought(uow_factory, clock)
+    mallory = await bought(uow_factory, clock, external_id=1002, number="578000000000000002")
+    shared = sample_png(seed="stored-as-sent")
+    old_file = await media.put(shared, ".png")  # how photos were stored until now
+    before = PhotoDraft(
+        old_file.sha256, "f-old", "u-old", "image/png", old_file.size, old_file.path
+    )
+    original = await service.submit(
+        alex.user_id, draft(alex, reason=ClaimReason.DAMAGED, photos=(before,))
+    )
+    now = await photo(service, shared)
+    assert now.sha256 == before.sha256 and now.path != before.path
+    copied = await service.submit(
+        mallory.user_id, draft(mallory, reason=ClaimReason.DAMAGED, photos=(now,))
+    )
+    assert copied.reused_evidence and not original.reused_evidence
+    assert media.absolute(before.path).read_bytes() == shared
 
 
 async def test_same_buyer_reusing_a_photo_on_the_same_order_is_not_flagged(
