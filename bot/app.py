@@ -205,6 +205,7 @@ class BotRunner:
         self.channel = channel
         self.staff = staff
         self.worker = app.outbox_worker(channel.deliver)
+        channel.outbox = self.worker  # replies are stored, then sent at once through it
         self.deadlines = DeadlineJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self._tasks: list[asyncio.Task[None]] = []

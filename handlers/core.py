@@ -21,14 +21,17 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
+from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
 from bot.services.desk import Desk
 from bot.services.orders import Identity
+from bot.services.outbox import LEASE
 from handlers.catalog import Catalog
 from handlers.types import (
     AnswerButton,
@@ -37,8 +40,10 @@ from handlers.types import (
     Keyboard,
     Outbound,
     SendText,
+    action_to_json,
+    is_ephemeral,
 )
-from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate
+from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate, ReplyOutbox
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -306,8 +311,9 @@ class ChatCore:
     async def _save(
         self, inbound: Inbound, state: State, *, changed: bool, said: list[Outbound]
     ) -> bool:
-        """Record the update as handled, store the state and log the exchange; False if
-        another worker already recorded it (then its replies, not ours, go out)."""
+        """Record the update as handled, store the state and the replies and log the
+        exchange; False if another worker already recorded it (then its replies, not
+        ours, go out)."""
         now = self._clock.now()
         async with self._uow() as uow:
             uow.session.add(
@@ -315,6 +321,7 @@ class ChatCore:
                     channel=inbound.channel, update_id=inbound.update_id, processed_at=now
                 )
             )
+            _store_replies(uow.session, inbound, said, now)
             if inbound.is_private:
                 # Kept a few days so a person taking over sees what was already said.
                 for direction, text in _exchange(inbound, said):
@@ -341,6 +348,28 @@ class ChatCore:
                 log.info("update handled concurrently", extra={"update_id": inbound.update_id})
                 return False
         return True
+
+
+def _store_replies(session: Any, inbound: Inbound, said: list[Outbound], now: datetime) -> None:
+    """The replies commit with the state they answer, so a crash right after the commit
+    cannot lose them: the channel sends them from this row at once, and the outbox
+    worker sends what is left after a crash.  Its lease keeps the worker away while
+    this process is still sending."""
+    durable = [action_to_json(a) for a in said if not is_ephemeral(a)]
+    if durable:
+        session.add(
+            ReplyOutbox(
+                channel=inbound.channel,
+                update_id=inbound.update_id,
+                chat_id=inbound.chat_id,
+                payload={"actions": durable},
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                parts_done=0,
+                next_attempt_at=now + LEASE,
+                created_at=now,
+            )
+        )
 
 
 _TAGS = re.compile(r"<[^>]+>")
