@@ -77,7 +77,7 @@ def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
 
 @renderer("claim_new")
 def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
-    """To sellers: the photos as an album (if any), then the summary."""
+    """To sellers: the summary, then the photos as an album (if any)."""
     p = n.params
     items = "\n".join(
         catalog.t("returns.summary_item", quantity=qty, name=name) for name, qty in p["items"]
@@ -96,7 +96,9 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         reused=Safe(catalog.t("seller_notify.reused") if p.get("reused") else ""),
         deadline=format_date(deadline) if deadline else "—",
     )
-    actions: list[Outbound] = []
+    # The summary first: it is what the seller must see and decide on; the photos
+    # follow (an album Telegram refuses must not take the summary with it).
+    actions: list[Outbound] = [SendText(n.chat_id, text)]
     if p["photos"]:
         actions.append(
             SendPhotos(
@@ -105,7 +107,6 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
                 caption=catalog.t("seller_notify.claim_photos", claim=p["claim_number"]),
             )
         )
-    actions.append(SendText(n.chat_id, text))
     return actions
 
 
@@ -115,11 +116,10 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
     text = catalog.t(
         "seller_notify.claim_info", claim=p["claim_number"], text=p.get("text") or "📷"
     )
-    actions: list[Outbound] = []
+    actions: list[Outbound] = [SendText(n.chat_id, text)]  # the words first, as above
     if p.get("photos"):
         photos = tuple(PhotoRef(path=path) for path in p["photos"])
         actions.append(SendPhotos(n.chat_id, photos))
-    actions.append(SendText(n.chat_id, text))
     return actions
 
 
@@ -241,10 +241,11 @@ def claim_appeal_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
 
 @renderer("seller_removed")
 def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
-    actions: list[Outbound] = []
+    actions: list[Outbound] = [
+        SendText(n.chat_id, catalog.t("seller.removed", shop=n.params["shop"]))
+    ]
     if not n.params.get("still_seller"):
         actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
-    actions.append(SendText(n.chat_id, catalog.t("seller.removed", shop=n.params["shop"])))
     return actions
 
 

@@ -32,7 +32,7 @@ from aiogram.types import (
     Update,
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
+from aiohttp import ClientConnectorError, web
 
 from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel, WebhookConfig
 from bot.channels.telegram import ApiCall
@@ -107,8 +107,12 @@ class AiogramChannel(TelegramChannel):
             return await self.bot(_aiogram_method(call))
         except TelegramRetryAfter as exc:
             raise TransientSendError(exc.message, retry_after=exc.retry_after) from exc
-        except (TelegramServerError, TelegramNetworkError) as exc:
+        except TelegramServerError as exc:  # an answer: the call was not carried out
             raise TransientSendError(str(exc)) from exc
+        except TelegramNetworkError as exc:
+            # No answer.  Only a connection never made is sure not to have sent anything.
+            sent = not isinstance(exc.__cause__, ClientConnectorError)
+            raise TransientSendError(str(exc), ambiguous=sent) from exc
         except TelegramForbiddenError as exc:
             raise PermanentSendError(exc.message, unreachable=True) from exc
         except (

@@ -617,8 +617,8 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     first = await tap(alex, "↩ Return or refund", alex_card)
     await file_claim(alex, first, Return(photos=[crack, box], album=True, note="Handle off"))
     await bot.flush_outbox()  # (the bot's own outbox loop may have sent it already)
+    summary = await seller.wait_message()  # the summary first, then the album
     album = [await seller.wait_message(), await seller.wait_message()]
-    summary = await seller.wait_message()
     [original] = await claims(uow_factory)
     assert album[0]["caption"] == f"Photos for return request {original.claim_number}"
     sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
@@ -634,9 +634,9 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     first = await tap(mallory, "↩ Return or refund", mallory_card)
     await file_claim(mallory, first, Return(photos=[crack]))
     await bot.flush_outbox()
+    warned = await seller.wait_message()
     photo = await seller.wait_message()
     assert emulator.file_bytes(photo["photo"][-1]["file_id"]) == crack
-    warned = await seller.wait_message()
     assert "Photos: 1" in warned["text"]
     assert "⚠️ Reused evidence: a photo was already used in another claim." in warned["text"]
     first_claim, copied = await claims(uow_factory)
@@ -830,9 +830,9 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     assert after.history[-1].note == "Label and box\nThe serial number is on the label"
     assert_stored(emulator, settings, after.photos, [label, *album])
     await bot.flush_outbox()
+    told = await seller.wait_message()
     pictures = [await seller.wait_message() for _ in range(3)]
     assert [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in pictures] == [label, *album]
-    told = await seller.wait_message()
     assert f"The buyer answered on return request {claim.claim_number}" in told["text"]
     assert "Label and box\nThe serial number is on the label" in told["text"]
     # The question is answered: the old button no longer starts an answer.
@@ -972,8 +972,8 @@ async def test_double_confirm_files_one_claim(
         await alex.wait_message(timeout=0.5)
     assert await claim_count(uow_factory) == 1
     await bot.flush_outbox()
-    await seller.wait_message()  # the photo
     await seller.wait_message()  # the summary
+    await seller.wait_message()  # the photo
     with pytest.raises(TimeoutError):
         await seller.wait_message(timeout=0.3)
 

@@ -152,12 +152,12 @@ class Shop:
                 token=new_token(),
             ),
         )
-        # The seller is told at once: the album (if any), then the summary.
+        # The seller is told at once: the summary, then the album (if any).
         await self.bot.flush_outbox()
-        for _ in photos or []:
-            assert "photo" in await self.seller.wait_message()
         told = await self.seller.wait_message()
         assert f"Return request {claim.number} for order {NUMBER}" in told["text"]
+        for _ in photos or []:
+            assert "photo" in await self.seller.wait_message()
         return claim
 
 
