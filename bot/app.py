@@ -265,4 +265,5 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self.worker.drain()
         await self.channel.close()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -321,7 +322,6 @@ class ChatCore:
                     channel=inbound.channel, update_id=inbound.update_id, processed_at=now
                 )
             )
-            _store_replies(uow.session, inbound, said, now)
             if inbound.is_private:
                 # Kept a few days so a person taking over sees what was already said.
                 for direction, text in _exchange(inbound, said):
@@ -343,6 +343,7 @@ class ChatCore:
                     uow.conversations.add(row)
                 row.step, row.data, row.updated_at = state.step, state.data, now
             try:
+                await _store_replies(uow.session, inbound, said, now)
                 await uow.commit()
             except IntegrityError:
                 log.info("update handled concurrently", extra={"update_id": inbound.update_id})
@@ -350,15 +351,17 @@ class ChatCore:
         return True
 
 
-def _store_replies(session: Any, inbound: Inbound, said: list[Outbound], now: datetime) -> None:
+async def _store_replies(
+    session: Any, inbound: Inbound, said: list[Outbound], now: datetime
+) -> None:
     """The replies commit with the state they answer, so a crash right after the commit
     cannot lose them: the channel sends them from this row at once, and the outbox
     worker sends what is left after a crash.  Its lease keeps the worker away while
     this process is still sending."""
     durable = [action_to_json(a) for a in said if not is_ephemeral(a)]
-    if durable:
-        session.add(
-            ReplyOutbox(
+    if durable:  # a plain INSERT: the ORM's flush bookkeeping costs more, on every update
+        await session.execute(
+            insert(ReplyOutbox).values(
                 channel=inbound.channel,
                 update_id=inbound.update_id,
                 chat_id=inbound.chat_id,
