@@ -683,8 +683,8 @@ async def test_seller_gets_evidence_that_was_sent_as_an_image_file(
     refused = list(emulator.rejections)
     emulator.rejections.clear()  # reported by this test, not by the fixture's teardown
     assert not refused, refused[0].description
-    await seller.wait_message(timeout=1)  # the picture
     assert "Return request" in (await seller.wait_message(timeout=1))["text"]
+    await seller.wait_message(timeout=1)  # the picture, after the summary
 
 
 # ------------------------------------------------------------ following up
@@ -848,8 +848,8 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     [after] = await claims(uow_factory)
     assert after.status == "REQUESTED" and len(after.photos) == 4
     await bot.flush_outbox()
+    assert "📷" in (await seller.wait_message())["text"]  # the words, then the picture
     await seller.wait_message()
-    assert "📷" in (await seller.wait_message())["text"]
 
 
 async def test_return_tracking_number_is_checked_then_recorded(

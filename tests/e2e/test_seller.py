@@ -610,9 +610,9 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     )
     # The new-claim message uploads the stored file (fixed there), so the seller has it.
     await shop.bot.flush_outbox()
-    told = await shop.seller.wait_message()
-    assert shop.emulator.file_bytes(told["photo"][-1]["file_id"]) == png
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
+    told = await shop.seller.wait_message()  # the summary first, then the picture
+    assert shop.emulator.file_bytes(told["photo"][-1]["file_id"]) == png
     await shop.seller.send("/claims")
     queue = await shop.seller.wait_message()
     await shop.seller.press(buttons(queue)[0], message=queue)
