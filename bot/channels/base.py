@@ -199,7 +199,11 @@ class TelegramChannel(ABC):
                     await self.send_parts(calls, parts)
 
                 await self.outbox.send_reply_now(
-                    inbound.channel, inbound.update_id, inbound.chat_id, send
+                    inbound.channel,
+                    inbound.update_id,
+                    inbound.chat_id,
+                    send,
+                    thread_id=inbound.thread_id,
                 )
             elif durable:
                 await self.send_all(durable)

@@ -174,6 +174,7 @@ REPLY_KIND = "reply"
 
 Row = OutboxMessage | ReplyOutbox
 RowKey = int | tuple[str, int]  # outbox id, or a reply's (channel, update_id)
+ChatKey = tuple[int, int | None]  # (chat, forum topic)
 
 
 def _where(model: type[Row], key: RowKey) -> Any:
@@ -206,37 +207,46 @@ class OutboxWorker:
         self._finished: list[tuple[str, int]] = []  # sent; their rows not yet deleted
         self._reaping: asyncio.Task[None] | None = None
         # One person's replies go out one at a time, in the order they were decided.
-        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+        # Keyed by (chat, topic): a staff member's replies in different topics of the
+        # staff group do not wait for each other.
+        self._chat_locks: weakref.WeakValueDictionary[ChatKey, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
         # Chats whose earlier reply waits for the worker, and when it is due: a later
         # reply to them waits too, so it cannot overtake.
-        self._behind: dict[int, datetime] = {}
+        self._behind: dict[ChatKey, datetime] = {}
 
     def wake(self) -> None:
         """Ask the loop to look now (after a use case enqueued something)."""
         self._wake.set()
 
-    def _chat_lock(self, chat_id: int) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
+    def _chat_lock(self, chat: ChatKey) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat)
         if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
+            lock = self._chat_locks[chat] = asyncio.Lock()
         return lock
 
     # ------------------------------------------------------------- replies, at once
 
     async def send_reply_now(
-        self, channel: str, update_id: int, chat_id: int, send: SendParts
+        self,
+        channel: str,
+        update_id: int,
+        chat_id: int,
+        send: SendParts,
+        *,
+        thread_id: int | None = None,
     ) -> bool:
         """Send the replies to one update right after their row committed (`send` sends
         the parts from `parts.done` on).  Faults are retried here for
         REPLY_RETRY_SECONDS; then the row is left to the worker.  True when all went."""
+        chat: ChatKey = (chat_id, thread_id)
         key: tuple[str, int] | None = (channel, update_id)
         assert key is not None
         self._in_flight.add(key)
         try:
-            async with self._chat_lock(chat_id):
-                due = self._behind.get(chat_id)
+            async with self._chat_lock(chat):
+                due = self._behind.get(chat)
                 if due is not None:
                     await self._leave_reply(key, Parts(), due, "waits for an earlier reply", 0)
                     self.wake()
@@ -259,7 +269,7 @@ class OutboxWorker:
                             await asyncio.sleep(delay)
                             continue
                         due = self._clock.now() + timedelta(seconds=delay)
-                        self._behind[chat_id] = due
+                        self._behind[chat] = due
                         await self._leave_reply(key, parts, due, str(exc), tries)
                         log.warning(
                             "reply left to the outbox worker",
@@ -406,18 +416,18 @@ class OutboxWorker:
                     )
                     await uow.commit()
                 continue
-            async with self._chat_lock(chat_id):
+            async with self._chat_lock((chat_id, None)):
                 ok, next_at = await self._send(model, item)
             sent += ok
             if model is ReplyOutbox and next_at is not None:
                 waiting[chat_id] = next_at
-        if model is ReplyOutbox:
-            for item in claimed:
-                chat_id = item.notification.chat_id
-                if chat_id in waiting:
-                    self._behind[chat_id] = waiting[chat_id]
-                else:
-                    self._behind.pop(chat_id, None)
+        if model is ReplyOutbox:  # what later replies of these chats wait for now
+            done = {item.notification.chat_id for item in claimed}
+            for chat in list(self._behind):
+                if chat[0] in waiting:
+                    self._behind[chat] = waiting[chat[0]]
+                elif chat[0] in done:
+                    del self._behind[chat]
         return sent
 
     async def _send(self, model: type[Row], item: _Claimed) -> tuple[int, datetime | None]:
