@@ -241,8 +241,8 @@ class OutboxWorker:
         the parts from `parts.done` on).  Faults are retried here for
         REPLY_RETRY_SECONDS; then the row is left to the worker.  True when all went."""
         chat: ChatKey = (chat_id, thread_id)
-        key: tuple[str, int] | None = (channel, update_id)
-        assert key is not None
+        key = (channel, update_id)
+        handed_over = False  # to the reaper, which keeps it in flight until it is deleted
         self._in_flight.add(key)
         try:
             async with self._chat_lock(chat):
@@ -291,11 +291,11 @@ class OutboxWorker:
                     log.warning(
                         "reply part refused", extra={"update_id": update_id, "error": error}
                     )
-                self._reap_later(key)  # stays in flight until its row is gone
-                key = None
+                self._reap_later(key)
+                handed_over = True
                 return True
         finally:
-            if key is not None:
+            if not handed_over:
                 self._in_flight.discard(key)
 
     def _reap_later(self, key: tuple[str, int]) -> None:
