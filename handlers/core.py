@@ -316,6 +316,7 @@ class ChatCore:
         exchange; False if another worker already recorded it (then its replies, not
         ours, go out)."""
         now = self._clock.now()
+        replies = _stored_replies(inbound, said, now)  # built before taking the write lock
         async with self._uow() as uow:
             uow.session.add(
                 ProcessedUpdate(
@@ -343,7 +344,8 @@ class ChatCore:
                     uow.conversations.add(row)
                 row.step, row.data, row.updated_at = state.step, state.data, now
             try:
-                await _store_replies(uow.session, inbound, said, now)
+                if replies is not None:  # a plain INSERT: cheaper than the ORM's flush
+                    await uow.session.execute(insert(ReplyOutbox).values(**replies))
                 await uow.commit()
             except IntegrityError:
                 log.info("update handled concurrently", extra={"update_id": inbound.update_id})
@@ -351,28 +353,25 @@ class ChatCore:
         return True
 
 
-async def _store_replies(
-    session: Any, inbound: Inbound, said: list[Outbound], now: datetime
-) -> None:
-    """The replies commit with the state they answer, so a crash right after the commit
-    cannot lose them: the channel sends them from this row at once, and the outbox
-    worker sends what is left after a crash.  Its lease keeps the worker away while
-    this process is still sending."""
+def _stored_replies(inbound: Inbound, said: list[Outbound], now: datetime) -> dict[str, Any] | None:
+    """The row that commits the replies with the state they answer, so a crash right
+    after the commit cannot lose them: the channel sends them from it at once, and the
+    outbox worker sends what is left after a crash (its lease keeps the worker away
+    while this process is still sending).  None when there is nothing worth storing."""
     durable = [action_to_json(a) for a in said if not is_ephemeral(a)]
-    if durable:  # a plain INSERT: the ORM's flush bookkeeping costs more, on every update
-        await session.execute(
-            insert(ReplyOutbox).values(
-                channel=inbound.channel,
-                update_id=inbound.update_id,
-                chat_id=inbound.chat_id,
-                payload={"actions": durable},
-                status=OutboxStatus.PENDING,
-                attempts=0,
-                parts_done=0,
-                next_attempt_at=now + LEASE,
-                created_at=now,
-            )
-        )
+    if not durable:
+        return None
+    return {
+        "channel": inbound.channel,
+        "update_id": inbound.update_id,
+        "chat_id": inbound.chat_id,
+        "payload": {"actions": durable},
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "parts_done": 0,
+        "next_attempt_at": now + LEASE,
+        "created_at": now,
+    }
 
 
 _TAGS = re.compile(r"<[^>]+>")

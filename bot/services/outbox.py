@@ -46,6 +46,7 @@ LEASE = timedelta(minutes=2)
 # worker never picks up a reply that is still being sent.
 REPLY_RETRY_SECONDS = 30.0
 REPLY_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+REAP_AFTER = 0.2  # seconds a sent reply's row waits to be deleted with others
 
 
 class TransientSendError(Exception):
@@ -308,6 +309,7 @@ class OutboxWorker:
 
     async def _reap(self) -> None:
         while self._finished:
+            await asyncio.sleep(REAP_AFTER)  # let more finish: one write for all of them
             batch, self._finished = self._finished, []
             by_channel: dict[str, list[int]] = {}
             for channel, update_id in batch:
