@@ -234,6 +234,7 @@ class BotRunner:
         self.channel = channel
         self.staff = staff
         self.worker = app.outbox_worker(channel.deliver)
+        channel.outbox = self.worker  # replies are stored, then sent at once through it
         self.deadlines = DeadlineJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
@@ -307,4 +308,5 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self.worker.drain()
         await self.channel.close()

@@ -22,15 +22,19 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
+from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
 from bot.domain.text import clean_line, clean_text
 from bot.services.desk import Desk
 from bot.services.orders import Identity
+from bot.services.outbox import LEASE
 from handlers.buttons import button_args, int_arg
 from handlers.catalog import Catalog
 from handlers.fit import CALLBACK, cut
@@ -41,8 +45,10 @@ from handlers.types import (
     Keyboard,
     Outbound,
     SendText,
+    action_to_json,
+    is_ephemeral,
 )
-from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate
+from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate, ReplyOutbox
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -303,9 +309,11 @@ class ChatCore:
     async def _save(
         self, inbound: Inbound, state: State, *, changed: bool, said: list[Outbound]
     ) -> bool:
-        """Record the update as handled, store the state and log the exchange; False if
-        another worker already recorded it (then its replies, not ours, go out)."""
+        """Record the update as handled, store the state and the replies and log the
+        exchange; False if another worker already recorded it (then its replies, not
+        ours, go out)."""
         now = self._clock.now()
+        replies = _stored_replies(inbound, said, now)  # built before taking the write lock
         async with self._uow() as uow:
             uow.session.add(
                 ProcessedUpdate(
@@ -333,11 +341,34 @@ class ChatCore:
                     uow.conversations.add(row)
                 row.step, row.data, row.updated_at = state.step, state.data, now
             try:
+                if replies is not None:  # a plain INSERT: cheaper than the ORM's flush
+                    await uow.session.execute(insert(ReplyOutbox).values(**replies))
                 await uow.commit()
             except IntegrityError:
                 log.info("update handled concurrently", extra={"update_id": inbound.update_id})
                 return False
         return True
+
+
+def _stored_replies(inbound: Inbound, said: list[Outbound], now: datetime) -> dict[str, Any] | None:
+    """The row that commits the replies with the state they answer, so a crash right
+    after the commit cannot lose them: the channel sends them from it at once, and the
+    outbox worker sends what is left after a crash (its lease keeps the worker away
+    while this process is still sending).  None when there is nothing worth storing."""
+    durable = [action_to_json(a) for a in said if not is_ephemeral(a)]
+    if not durable:
+        return None
+    return {
+        "channel": inbound.channel,
+        "update_id": inbound.update_id,
+        "chat_id": inbound.chat_id,
+        "payload": {"actions": durable},
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "parts_done": 0,
+        "next_attempt_at": now + LEASE,
+        "created_at": now,
+    }
 
 
 _TAGS = re.compile(r"<[^>]+>")

@@ -86,7 +86,7 @@ def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
 
 @renderer("claim_new")
 def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
-    """To sellers: the photos as an album (if any), then the summary."""
+    """To sellers: the summary, then the photos as an album (if any)."""
     p = n.params
     items = [
         line(catalog, "returns.summary_item", quantity=qty, name=Field(name))
@@ -110,7 +110,9 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    actions: list[Outbound] = []
+    # The summary first: it is what the seller must see and decide on; the photos
+    # follow (an album Telegram refuses must not take the summary with it).
+    actions: list[Outbound] = [SendText(n.chat_id, text)]
     if p["photos"]:
         actions.append(
             SendPhotos(
@@ -122,7 +124,6 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
                 ),
             )
         )
-    actions.append(SendText(n.chat_id, text))
     return actions
 
 
@@ -138,11 +139,10 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    actions: list[Outbound] = []
+    actions: list[Outbound] = [SendText(n.chat_id, text)]  # the words first, as above
     if p.get("photos"):
         photos = tuple(PhotoRef(path=path) for path in p["photos"])
         actions.append(SendPhotos(n.chat_id, photos))
-    actions.append(SendText(n.chat_id, text))
     return actions
 
 
@@ -279,11 +279,10 @@ def claim_appeal_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
 
 @renderer("seller_removed")
 def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
-    actions: list[Outbound] = []
+    text = fit(line(catalog, "seller.removed", shop=Field(n.params["shop"])))
+    actions: list[Outbound] = [SendText(n.chat_id, text)]
     if not n.params.get("still_seller"):
         actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
-    text = fit(line(catalog, "seller.removed", shop=Field(n.params["shop"])))
-    actions.append(SendText(n.chat_id, text))
     return actions
 
 

@@ -7,8 +7,9 @@ and the emulator sandbox are thin translators of these types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+import base64
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 # ------------------------------------------------------------------------- inbound
 
@@ -197,3 +198,71 @@ class Reply:
     """What a handler produced for one inbound: actions to carry out, in order."""
 
     actions: list[Outbound] = field(default_factory=list)
+
+
+# --------------------------------------------------------------- serialisation
+#
+# Replies are stored (in the transaction that saves the conversation) before they are
+# sent, so that a crash or a long Telegram outage cannot lose them.  The stored form is
+# plain JSON: {"type": "SendText", field: value, ...}, with a keyboard as rows of
+# [text, data, url], photos as {"file_id", "path"} and document bytes as base64.
+
+_ACTION_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        SendText,
+        EditText,
+        EditKeyboard,
+        RenameTopic,
+        AnswerButton,
+        SendPhotos,
+        SendDocument,
+        ChatAction,
+        SetCommands,
+    )
+}
+
+
+def action_to_json(action: Outbound) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": type(action).__name__}
+    for f in fields(action):
+        value = getattr(action, f.name)
+        if isinstance(value, Keyboard):
+            value = [[[b.text, b.data, b.url] for b in row] for row in value.rows]
+        elif f.name == "photos":
+            value = [{"file_id": p.file_id, "path": p.path} for p in value]
+        elif isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        elif f.name == "commands":
+            value = [list(pair) for pair in value]
+        out[f.name] = value
+    return out
+
+
+def action_from_json(data: dict[str, Any]) -> Outbound:
+    """The inverse of `action_to_json`; ValueError for what it never produced."""
+    values = dict(data)
+    try:
+        cls = _ACTION_TYPES[values.pop("type")]
+    except KeyError:
+        raise ValueError(f"not a stored action: {data.get('type')!r}") from None
+    if values.get("keyboard") is not None:
+        values["keyboard"] = Keyboard(
+            tuple(tuple(Button(t, d, u) for t, d, u in row) for row in values["keyboard"])
+        )
+    if "photos" in values:
+        values["photos"] = tuple(
+            PhotoRef(p.get("file_id"), p.get("path")) for p in values["photos"]
+        )
+    if cls is SendDocument:
+        values["content"] = base64.b64decode(values["content"])
+    if "commands" in values:
+        values["commands"] = tuple((c, d) for c, d in values["commands"])
+    action: Outbound = cls(**values)
+    return action
+
+
+def is_ephemeral(action: Outbound) -> bool:
+    """Not worth storing: a callback answer is useless after ~15 s (Telegram refuses it
+    then) and "typing…" is cosmetic.  Everything else a person must eventually see."""
+    return isinstance(action, AnswerButton | ChatAction)

@@ -510,6 +510,40 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A notification may take several Bot API calls (album + summary).  Parts are sent
+    # in order and this many are finished (accepted, or refused for good), so a retry
+    # resumes at the first unsent one instead of sending the album again.
+    parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The part whose call got no answer (timeout, dropped connection) once already: it
+    # may have arrived, so it is retried only once more.
+    unsure_part: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReplyOutbox(Base):
+    """The replies to one update, stored in the transaction that saved the conversation
+    state and recorded the update as handled, and sent right after it commits.  The row
+    is deleted once every part went out; what a crash or a long outage left behind is
+    sent by the outbox worker.  Kept apart from `outbox` (notifications) because these
+    rows live for milliseconds and are many."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_reply_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column()  # {"actions": [...]}, handlers/types.py
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    parts_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unsure_part: Mapped[int | None] = mapped_column(Integer)
 
 
 class ProcessedUpdate(Base):

@@ -24,6 +24,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BufferedInputFile
+from aiohttp import ClientConnectorError
 
 from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
@@ -103,8 +104,12 @@ class AiogramChannel(TelegramChannel):
             return await self.bot(_aiogram_method(call))
         except TelegramRetryAfter as exc:
             raise TransientSendError(exc.message, retry_after=exc.retry_after) from exc
-        except (TelegramServerError, TelegramNetworkError) as exc:
+        except TelegramServerError as exc:  # an answer: the call was not carried out
             raise TransientSendError(str(exc)) from exc
+        except TelegramNetworkError as exc:
+            # No answer.  Only a connection never made is sure not to have sent anything.
+            sent = not isinstance(exc.__cause__, ClientConnectorError)
+            raise TransientSendError(str(exc), ambiguous=sent) from exc
         except TelegramForbiddenError as exc:
             raise PermanentSendError(exc.message, unreachable=True) from exc
         except (

@@ -26,11 +26,28 @@ from bot.channels.desk import TelegramDesk
 from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
 from bot.services.desk import DeskError, StaffDirectory
 from bot.services.inbox import UpdateInbox
-from bot.services.outbox import Notification, PermanentSendError, TransientSendError
+from bot.services.outbox import (
+    REPLY_KIND,
+    Notification,
+    OutboxWorker,
+    Parts,
+    PermanentSendError,
+    TransientSendError,
+    reply_delay,
+)
 from handlers.catalog import Catalog
 from handlers.core import ChatCore
 from handlers.notifications import render
-from handlers.types import ChatAction, Inbound, Outbound, SendText, SetCommands
+from handlers.types import (
+    AnswerButton,
+    ChatAction,
+    Inbound,
+    Outbound,
+    SendText,
+    SetCommands,
+    action_from_json,
+    is_ephemeral,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +80,12 @@ class WebhookConfig:
 # never need it (under load, a short timer doubles the API calls: see the benchmark).
 TYPING_AFTER = 2.0
 TYPING_MAX_IN_FLIGHT = 10  # updates being handled at once beyond which no "typing…"
-MAX_INLINE_RETRY_AFTER = 5  # a reply waits this long for a rate limit, then gives up
+MAX_INLINE_RETRY_AFTER = 5  # a desk call waits this long for a rate limit, then gives up
+# A callback query must be answered within ~15 s of the press or Telegram refuses it;
+# retries of the answer stop well before.
+ANSWER_WITHIN = 10.0
+# Telegram's answer to an edit that changes nothing: the message already shows it.
+_NOT_MODIFIED = "message is not modified"
 
 BUYER_COMMANDS = {
     "start": "Main menu",
@@ -99,6 +121,9 @@ class TelegramChannel(ABC):
         self._handling: dict[int, asyncio.Task[None]] = {}  # update id → its handling
         self._slots = asyncio.Semaphore(MAX_HANDLING)
         self._accepting = True
+        # The outbox worker that stores-then-sends replies (BotRunner attaches it);
+        # without one, replies are sent directly (best effort).
+        self.outbox: OutboxWorker | None = None
 
     @abstractmethod
     async def call(self, call: ApiCall) -> Any:
@@ -301,7 +326,7 @@ class TelegramChannel(ABC):
             self._in_flight -= 1
             if typing is not None:
                 typing.cancel()
-        await self.send_all(actions)
+        await self.send_replies(inbound, actions)
 
     async def _typing_later(self, chat_id: int, thread_id: int | None) -> None:
         await asyncio.sleep(TYPING_AFTER)
@@ -342,14 +367,100 @@ class TelegramChannel(ABC):
 
     # ------------------------------------------------------------------ out
 
+    async def send_replies(self, inbound: Inbound, actions: list[Outbound]) -> None:
+        """Carry out a handler's replies.  The chat core stored the durable ones with the
+        conversation state (one row per update); they are sent now, by this task, with
+        retries, and the row is the record of which parts went out.  Button answers and
+        "typing…" are not stored: they go at once, alongside."""
+        quick = [a for a in actions if is_ephemeral(a)]
+        durable = [a for a in actions if not is_ephemeral(a)]
+        answering = asyncio.create_task(self._send_quick(quick)) if quick else None
+        try:
+            if durable and self.outbox is not None:
+                calls = _calls(durable)
+
+                async def send(parts: Parts) -> None:
+                    await self.send_parts(calls, parts)
+
+                await self.outbox.send_reply_now(
+                    inbound.channel,
+                    inbound.update_id,
+                    inbound.chat_id,
+                    send,
+                    thread_id=inbound.thread_id,
+                )
+            elif durable:
+                await self.send_all(durable)
+        finally:
+            if answering is not None:
+                await answering
+
+    async def _send_quick(self, actions: list[Outbound]) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for action in actions:
+            tries = 0
+            while True:
+                try:
+                    await self.perform(action)
+                    break
+                except TransientSendError as exc:
+                    delay = reply_delay(exc, tries)
+                    tries += 1
+                    if isinstance(action, AnswerButton) and (
+                        loop.time() + delay - started <= ANSWER_WITHIN
+                    ):
+                        await asyncio.sleep(delay)
+                        continue
+                    log.warning("button answer not delivered", extra={"error": str(exc)})
+                    break
+                except PermanentSendError as exc:
+                    log.warning("button answer not delivered", extra={"error": str(exc)})
+                    break
+
     async def send_all(self, actions: list[Outbound]) -> None:
-        """Carry out replies in order.  A refused reply is logged, never raised into the
-        library's update loop (that would only print a traceback and lose the rest)."""
+        """Carry out actions in order without storing them.  A refused action is logged,
+        never raised into the library's update loop (that would only print a traceback
+        and lose the rest)."""
         for action in actions:
             try:
                 await self.perform(action, wait_rate_limit=True)
             except (TransientSendError, PermanentSendError) as exc:
                 log.warning("reply not delivered", extra={"error": str(exc)})
+
+    async def send_parts(self, calls: list[ApiCall], parts: Parts) -> None:
+        """Make `calls[parts.done:]` in order, recording each accepted one in `parts`.
+
+        A part Telegram refuses for good (a photo it cannot process, a message gone) is
+        logged and skipped: the parts after it still go out.  A transient failure
+        stops here (raised; the caller retries from `parts.done`), as does a chat that
+        blocked the bot.  A call that got no answer may have arrived: it is retried
+        once, and counted as gone out if that retry gets no answer either."""
+        total = len(calls)
+        while parts.done < total:
+            index = parts.done
+            call = calls[index]
+            try:
+                await self.call(call)
+            except TransientSendError as exc:
+                if exc.ambiguous:
+                    retry = await parts.unanswered(index, total)
+                    log.warning(
+                        "no answer to a send: it may have arrived",
+                        extra={"method": call.method, "part": index, "retry": retry},
+                    )
+                    if not retry:
+                        continue
+                raise
+            except PermanentSendError as exc:
+                if exc.unreachable:
+                    raise
+                if _NOT_MODIFIED in str(exc):  # already shows what we wanted
+                    await parts.accepted(index, total)
+                    continue
+                await parts.refused_for_good(index, total, f"{call.method}: {exc}")
+                continue
+            await parts.accepted(index, total)
 
     async def perform(self, action: Outbound, *, wait_rate_limit: bool = False) -> list[Any]:
         results = []
@@ -364,8 +475,16 @@ class TelegramChannel(ABC):
                 results.append(await self.call(call))
         return results
 
-    async def deliver(self, notification: Notification) -> None:
-        """Outbox delivery: render through the catalog, then send.  Errors propagate so
-        the outbox retries (transient) or gives up (permanent)."""
-        for action in render(notification):
-            await self.perform(action)
+    async def deliver(self, notification: Notification, parts: Parts | None = None) -> None:
+        """Outbox delivery: render through the catalog (or, for stored replies, read the
+        actions back), then send the parts not yet sent.  Errors propagate so the
+        outbox retries (transient) or gives up (permanent)."""
+        if notification.kind == REPLY_KIND:
+            actions = [action_from_json(a) for a in notification.params["actions"]]
+        else:
+            actions = render(notification)
+        await self.send_parts(_calls(actions), parts if parts is not None else Parts())
+
+
+def _calls(actions: list[Outbound]) -> list[ApiCall]:
+    return [call for action in actions for call in api_calls(action)]

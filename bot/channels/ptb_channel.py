@@ -11,6 +11,7 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto
 from telegram.error import (
     BadRequest,
@@ -104,7 +105,13 @@ class PtbChannel(TelegramChannel):
         except (BadRequest, InvalidToken) as exc:
             raise PermanentSendError(exc.message) from exc
         except NetworkError as exc:  # includes TimedOut
-            raise TransientSendError(str(exc)) from exc
+            # From the transport (no answer: the message may have arrived), unless the
+            # connection was never made; without a transport cause it was an answer (5xx).
+            cause = exc.__cause__
+            unanswered = isinstance(cause, httpx.TransportError) and not isinstance(
+                cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+            )
+            raise TransientSendError(str(exc), ambiguous=unanswered) from exc
         except TelegramError as exc:
             raise PermanentSendError(exc.message) from exc
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["429", "500", "slow", "network"]
-_KINDS: frozenset[str] = frozenset({"429", "500", "slow", "network"})
+FaultKind = Literal["429", "500", "400", "slow", "network"]
+_KINDS: frozenset[str] = frozenset({"429", "500", "400", "slow", "network"})
 
 
 @dataclass
@@ -20,10 +20,13 @@ class Fault:
     """One planned failure.
 
     kind:  "429" (Too Many Requests with retry_after), "500" (Internal Server Error),
-           "slow" (answer normally after `delay` seconds), "network" (drop the connection).
+           "400" (a refusal for good, with `description`, e.g. a photo Telegram cannot
+           process), "slow" (answer normally after `delay` seconds), "network" (drop the
+           connection).
     after: for "500"/"network", execute the call first and lose the answer: the message is
            sent although the bot sees a failure (the duplicate-send trap).
     times: how many matching calls fail; None means every one.
+    every: fail only every n-th matching call (n=5: 20% of the calls), deterministically.
     """
 
     kind: FaultKind
@@ -33,7 +36,10 @@ class Fault:
     retry_after: int = 1
     delay: float = 1.0
     after: bool = False
+    description: str = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    every: int | None = None
     fired: int = 0
+    seen: int = 0
 
     @property
     def exhausted(self) -> bool:
@@ -48,6 +54,9 @@ class Fault:
             chat_id = params.get("chat_id")
             if chat_id is None or str(chat_id) != str(self.chat):
                 return False
+        if self.every is not None:
+            self.seen += 1
+            return self.seen % self.every == 0
         return True
 
 
@@ -67,6 +76,8 @@ class FaultPlan:
         retry_after: int = 1,
         delay: float = 1.0,
         after: bool = False,
+        description: str = "Bad Request: PHOTO_INVALID_DIMENSIONS",
+        every: int | None = None,
     ) -> Fault:
         """Plan a fault; returns it so a test can check `fault.fired` afterwards."""
         if kind not in _KINDS:
@@ -75,7 +86,9 @@ class FaultPlan:
             raise ValueError("after=True only makes sense for '500' and 'network' faults")
         if times is not None and times < 1:
             raise ValueError("times must be positive (or None for 'always')")
-        fault = Fault(kind, method, chat, times, retry_after, delay, after)
+        if every is not None and every < 1:
+            raise ValueError("every must be positive")
+        fault = Fault(kind, method, chat, times, retry_after, delay, after, description, every)
         self._faults.append(fault)
         return fault
 

@@ -181,6 +181,10 @@ class ApiServer:
             error = ApiError(500, "Internal Server Error")
             self._fail(call, error)
             return _error_response(error)
+        if fault.kind == "400":
+            error = ApiError(400, fault.description)
+            self._fail(call, error)
+            return _error_response(error)
         return self._drop(call, request)
 
     def _fault_after(self, fault: Fault, call: ApiCall, request: web.Request) -> web.StreamResponse:

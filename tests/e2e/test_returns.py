@@ -631,8 +631,8 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     first = await tap(alex, "↩ Return or refund", alex_card)
     await file_claim(alex, first, Return(photos=[crack, box], album=True, note="Handle off"))
     await bot.flush_outbox()  # (the bot's own outbox loop may have sent it already)
+    summary = await seller.wait_message()  # the summary first, then the album
     album = [await seller.wait_message(), await seller.wait_message()]
-    summary = await seller.wait_message()
     [original] = await claims(uow_factory)
     assert album[0]["caption"] == f"Photos for return request {original.claim_number}"
     sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
@@ -649,9 +649,9 @@ async def test_seller_gets_the_album_and_summary_and_reused_evidence_is_flagged(
     first = await tap(mallory, "↩ Return or refund", mallory_card)
     await file_claim(mallory, first, Return(photos=[crack]))
     await bot.flush_outbox()
+    warned = await seller.wait_message()
     photo = await seller.wait_message()
     assert same_picture(emulator.file_bytes(photo["photo"][-1]["file_id"]), crack)
-    warned = await seller.wait_message()
     assert "Photos: 1" in warned["text"]
     assert "⚠️ Reused evidence: a photo was already used in another claim." in warned["text"]
     first_claim, copied = await claims(uow_factory)
@@ -698,8 +698,8 @@ async def test_seller_gets_evidence_that_was_sent_as_an_image_file(
     refused = list(emulator.rejections)
     emulator.rejections.clear()  # reported by this test, not by the fixture's teardown
     assert not refused, refused[0].description
-    await seller.wait_message(timeout=1)  # the picture
     assert "Return request" in (await seller.wait_message(timeout=1))["text"]
+    await seller.wait_message(timeout=1)  # the picture, after the summary
 
 
 async def test_pictures_telegram_refuses_are_caught_while_the_buyer_is_here(
@@ -739,8 +739,8 @@ async def test_pictures_telegram_refuses_are_caught_while_the_buyer_is_here(
     assert len(files_under(settings.media_dir)) == 2  # nothing refused was kept
 
     await bot.flush_outbox()
+    summary = await seller.wait_message()  # the summary first, then the album
     album = [await seller.wait_message(), await seller.wait_message()]
-    summary = await seller.wait_message()
     assert album[0]["caption"] == f"Photos for return request {claim.claim_number}"
     sizes = [(m["photo"][-1]["width"], m["photo"][-1]["height"]) for m in album]
     assert sizes == [(2560, 150), (320, 240)]  # the panorama scaled down, keeping its shape
@@ -895,10 +895,10 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     assert after.history[-1].note == "Label and box\nThe serial number is on the label"
     assert_stored(emulator, settings, after.photos, [label, *album])
     await bot.flush_outbox()
+    told = await seller.wait_message()
     pictures = [await seller.wait_message() for _ in range(3)]
     sent_back = [emulator.file_bytes(m["photo"][-1]["file_id"]) for m in pictures]
     assert all(map(same_picture, sent_back, [label, *album]))
-    told = await seller.wait_message()
     assert f"The buyer answered on return request {claim.claim_number}" in told["text"]
     assert "Label and box\nThe serial number is on the label" in told["text"]
     # The question is answered: the old button no longer starts an answer.
@@ -914,8 +914,8 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     [after] = await claims(uow_factory)
     assert after.status == "REQUESTED" and len(after.photos) == 4
     await bot.flush_outbox()
+    assert "📷" in (await seller.wait_message())["text"]  # the words, then the picture
     await seller.wait_message()
-    assert "📷" in (await seller.wait_message())["text"]
 
 
 async def test_return_tracking_number_is_checked_then_recorded(
@@ -1038,8 +1038,8 @@ async def test_double_confirm_files_one_claim(
         await alex.wait_message(timeout=0.5)
     assert await claim_count(uow_factory) == 1
     await bot.flush_outbox()
-    await seller.wait_message()  # the photo
     await seller.wait_message()  # the summary
+    await seller.wait_message()  # the photo
     with pytest.raises(TimeoutError):
         await seller.wait_message(timeout=0.3)
 

@@ -168,12 +168,12 @@ class Shop:
                 token=new_token(),
             ),
         )
-        # The seller is told at once: the album (if any), then the summary.
+        # The seller is told at once: the summary, then the album (if any).
         await self.bot.flush_outbox()
-        for _ in photos or []:
-            assert "photo" in await self.seller.wait_message()
         told = await self.seller.wait_message()
         assert f"Return request {claim.number} for order {NUMBER}" in told["text"]
+        for _ in photos or []:
+            assert "photo" in await self.seller.wait_message()
         return claim
 
 
@@ -654,9 +654,9 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     )
     # The new-claim message uploads the stored file (fixed there), so the seller has it.
     await shop.bot.flush_outbox()
-    told = await shop.seller.wait_message()
-    assert same_picture(shop.emulator.file_bytes(told["photo"][-1]["file_id"]), png)
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
+    told = await shop.seller.wait_message()  # the summary first, then the picture
+    assert same_picture(shop.emulator.file_bytes(told["photo"][-1]["file_id"]), png)
     await shop.seller.send("/claims")
     queue = await shop.seller.wait_message()
     await shop.seller.press(buttons(queue)[0], message=queue)

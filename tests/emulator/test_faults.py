@@ -85,3 +85,23 @@ def test_fault_plan_validates_its_input(emulator: TelegramEmulator) -> None:
         emulator.faults.add(kind="timeout")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="after=True"):
         emulator.faults.add(kind="429", after=True)
+
+
+async def test_refusal_for_good_names_telegrams_reason(
+    raw_bot: RawBot, emulator: TelegramEmulator, alice_chat: int
+) -> None:
+    emulator.faults.add(method="sendMessage", kind="400")
+    status, body = await raw_bot.call("sendMessage", chat_id=alice_chat, text="x")
+    assert (status, body["description"]) == (400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    assert emulator.rejections == [] and emulator.user(alice_chat).messages == []
+
+
+async def test_every_nth_call_fails(
+    raw_bot: RawBot, emulator: TelegramEmulator, alice_chat: int
+) -> None:
+    fault = emulator.faults.add(method="sendMessage", kind="429", every=3, times=None)
+    statuses = [
+        (await raw_bot.call("sendMessage", chat_id=alice_chat, text="x"))[0] for _ in range(7)
+    ]
+    assert statuses == [200, 200, 429, 200, 200, 429, 200] and fault.fired == 2
+    assert len(emulator.user(alice_chat).messages) == 5

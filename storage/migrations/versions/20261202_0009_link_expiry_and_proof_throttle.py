@@ -6,7 +6,7 @@ are also counted per order number (proof_attempts.order_key). The upgrade time i
 keep working for 30 days from then.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 06:32:24.246706
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import storage.types
 
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
