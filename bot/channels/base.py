@@ -84,6 +84,8 @@ MAX_INLINE_RETRY_AFTER = 5  # a desk call waits this long for a rate limit, then
 # A callback query must be answered within ~15 s of the press or Telegram refuses it;
 # retries of the answer stop well before.
 ANSWER_WITHIN = 10.0
+# A button's answer waits this long at most for the replies to go out first.
+ANSWER_AFTER = 1.0
 # Telegram's answer to an edit that changes nothing: the message already shows it.
 _NOT_MODIFIED = "message is not modified"
 
@@ -374,26 +376,31 @@ class TelegramChannel(ABC):
         "typing…" are not stored: they go at once, alongside."""
         quick = [a for a in actions if is_ephemeral(a)]
         durable = [a for a in actions if not is_ephemeral(a)]
-        answering = asyncio.create_task(self._send_quick(quick)) if quick else None
+        sending = asyncio.create_task(self._send_durable(inbound, durable)) if durable else None
         try:
-            if durable and self.outbox is not None:
-                calls = _calls(durable)
-
-                async def send(parts: Parts) -> None:
-                    await self.send_parts(calls, parts)
-
-                await self.outbox.send_reply_now(
-                    inbound.channel,
-                    inbound.update_id,
-                    inbound.chat_id,
-                    send,
-                    thread_id=inbound.thread_id,
-                )
-            elif durable:
-                await self.send_all(durable)
+            if quick:
+                # The button's answer goes once the replies are out, as a person expects
+                # (the spinner stops when the card has changed), but never waits on
+                # retries: after ANSWER_AFTER it goes anyway.
+                if sending is not None:
+                    await asyncio.wait({sending}, timeout=ANSWER_AFTER)
+                await self._send_quick(quick)
         finally:
-            if answering is not None:
-                await answering
+            if sending is not None:
+                await sending
+
+    async def _send_durable(self, inbound: Inbound, durable: list[Outbound]) -> None:
+        if self.outbox is None:
+            await self.send_all(durable)
+            return
+        calls = _calls(durable)
+
+        async def send(parts: Parts) -> None:
+            await self.send_parts(calls, parts)
+
+        await self.outbox.send_reply_now(
+            inbound.channel, inbound.update_id, inbound.chat_id, send, thread_id=inbound.thread_id
+        )
 
     async def _send_quick(self, actions: list[Outbound]) -> None:
         loop = asyncio.get_running_loop()

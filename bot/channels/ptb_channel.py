@@ -22,7 +22,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application
-from telegram.warnings import PTBUserWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
 from bot.channels.telegram import ApiCall
@@ -97,7 +97,9 @@ class PtbChannel(TelegramChannel):
         try:
             return await self.application.bot.do_api_request(call.method, api_kwargs=params)
         except RetryAfter as exc:
-            wait = exc.retry_after
+            with warnings.catch_warnings():  # an int today, a timedelta in PTB 23: both read
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             raise TransientSendError(str(exc), retry_after=seconds) from exc
         except Forbidden as exc:

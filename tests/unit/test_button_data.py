@@ -143,9 +143,15 @@ class FakeDesk:
 
 
 async def snapshot(uow_factory: UnitOfWorkFactory) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row the bot keeps, except its own bookkeeping of updates and chat lines
-    (and the conversation state, restored after each press: see below)."""
-    skip = {"processed_updates", "chat_log", "conversation_states", "alembic_version"}
+    """Every row the bot keeps, except its own bookkeeping of updates, replies and chat
+    lines (and the conversation state, restored after each press: see below)."""
+    skip = {
+        "processed_updates",
+        "reply_outbox",  # the replies themselves, checked by what was said
+        "chat_log",
+        "conversation_states",
+        "alembic_version",
+    }
     rows: dict[str, list[tuple[Any, ...]]] = {}
     async with uow_factory(readonly=True) as uow:
         for table in Base.metadata.sorted_tables:

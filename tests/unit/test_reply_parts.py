@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.base import TelegramChannel, WebhookConfig
+from bot.channels.base import TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.services.outbox import Parts, PermanentSendError, TransientSendError
 from handlers.types import (
@@ -53,9 +53,9 @@ class ScriptedChannel(TelegramChannel):
         raise NotImplementedError
 
     async def setup(self) -> None: ...
-    async def run_polling(self) -> None: ...
-    async def run_webhook(self, hook: WebhookConfig) -> None: ...
-    async def stop(self) -> None: ...
+    async def fetch_updates(self, offset: int | None, wait: int) -> list[dict[str, Any]]:
+        return []
+
     async def close(self) -> None: ...
 
 
