@@ -117,7 +117,23 @@ def test_an_unwritable_cache_still_gives_a_working_model(tmp_path: Path) -> None
     assert understanding.classify("where is my parcel").intent == "track_order"
 
 
-@pytest.mark.parametrize("text", ["because", "although", "price", "5.00", "asdfgh", "2", "1,000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "because",
+        "although",
+        "price",
+        "5.00",
+        "asdfgh",
+        "2",
+        "1,000",
+        "",
+        # Off-topic, in words the shop's corpus never uses.
+        "how do i bake bread",
+        "lorem ipsum dolor sit amet",
+        "the quick brown fox jumps over the lazy dog",
+    ],
+)
 def test_messages_without_a_request_are_never_sure(
     trained: tuple[Understanding, Path], text: str
 ) -> None:
@@ -145,6 +161,13 @@ def test_clear_requests_are_read_with_confidence(
     reading = trained[0].classify(text)
     assert reading.intent == intent and reading.sure, reading
     assert reading.probability + sum(p for _, p in reading.alternatives) <= 1.0 + 1e-9
+
+
+def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding, Path]) -> None:
+    text = "please cancel my order 578123456789012345 " + "blah " * 2000
+    reading = trained[0].classify(text)
+    assert reading.intent == "cancel_order"
+    assert reading.slots.order_number == "578123456789012345"
 
 
 @pytest.mark.parametrize(
