@@ -313,6 +313,28 @@ FLOWS = {
 }
 
 
+def _read(text: str, settings: Settings) -> Any:
+    """The trained model's reading (imported here: other commands never load it). The
+    weights are cached next to the policy index."""
+    from bot.understanding.model import Understanding
+
+    cache = settings.knowledge_index.parent / "understanding-model.json"
+    return Understanding.load(cache).classify(text)
+
+
+def _print_reading(understood: dict[str, Any]) -> None:
+    """The model's reading, for `ask` (the chat still routes with the intent above)."""
+    alternatives = ", ".join(
+        f"{a['intent']} {a['probability']:.2f}" for a in understood["alternatives"]
+    )
+    print(
+        f"model:      {understood['intent']} (probability {understood['probability']:.2f}, "
+        f"{understood['sureness']}; then {alternatives})"
+    )
+    slots = ", ".join(f"{k}={v}" for k, v in understood["slots"].items()) or "none"
+    print(f"slots:      {slots}")
+
+
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -330,6 +352,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             user_id = user.id
         routed = services.answers.route(args.question)
+        reading = await asyncio.to_thread(_read, args.question, settings)
         flow = FLOWS.get(routed.intent.value)
         answer = (
             None
@@ -338,16 +361,25 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         await app.close()
+    understood = reading.as_dict()
     if answer is None:  # the chat starts a flow instead of answering from the policies
         result_flow = {"intent": routed.intent.value, "order_number": routed.order_number}
         if args.json:
-            print(json.dumps({**result_flow, "flow": flow}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {**result_flow, "flow": flow, "understanding": understood},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             print(f"intent:     {routed.intent.value}")
+            _print_reading(understood)
             print(f"flow:       {flow}")
         return 0
     result = {
         "intent": routed.intent.value,
+        "understanding": understood,
         "order_number": routed.order_number,
         "answer": answer.text,
         "sources": [{"id": s.id, "title": s.title} for s in answer.sources],
@@ -360,6 +392,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     print(f"intent:     {result['intent']}")
+    _print_reading(understood)
     print(f"engine:     {answer.engine} ({answer.sureness}, confidence {result['confidence']})")
     for source in answer.sources:
         print(f"source:     {source.title} [{source.id}]")

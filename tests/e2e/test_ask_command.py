@@ -73,3 +73,46 @@ async def test_reindex_then_ask_answers_from_the_shops_own_policies(
     # A buyer the bot has never seen is refused clearly, not with a traceback.
     code, out, err = await run(tmp_path, database_url, "ask", "hi", "--buyer", "987654")
     assert code == 1 and "no chat user with Telegram id 987654" in err
+
+
+async def test_ask_prints_the_models_intent_probability_and_slots(
+    tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "kb" / "default").mkdir(parents=True)
+    (tmp_path / "kb" / "default" / "deliveries.md").write_text(POLICY)
+    question = "I expect a reimbursement of $350 for order 00004587345"
+
+    # --json: stdout is only the JSON document, even with INFO logs (they go to stderr).
+    done = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run_bot.py"),
+        "ask",
+        question,
+        "--json",
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "KNOWLEDGE_DIR": str(tmp_path / "kb"),
+            "KNOWLEDGE_INDEX": str(tmp_path / "index.json"),
+            "LOG_LEVEL": "INFO",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(done.communicate(), timeout=120)
+    assert done.returncode == 0, err
+    understood = json.loads(out.decode())["understanding"]
+    assert understood["slots"] == {
+        "order_number": "00004587345",
+        "amount": "350",
+        "currency": "USD",
+    }
+    assert 0 < understood["probability"] <= 1 and len(understood["alternatives"]) == 2
+    assert b"intent model trained" in err  # first use: trained from the corpus, logged
+    assert (tmp_path / "understanding-model.json").is_file()  # cached next to the index
+
+    # A word with no request in it is not answered as sure by the model.
+    code, out_text, err_text = await run(tmp_path, database_url, "ask", "because")
+    assert code == 0, err_text
+    assert "model:" in out_text and "unsure" in out_text and "slots:      none" in out_text

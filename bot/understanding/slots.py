@@ -1,0 +1,210 @@
+"""Entities in a buyer's message, by rules: order numbers, tracking numbers, amounts
+with their currency, carriers.
+
+Rules, not the model, because these are exact strings the bot must act on: a tracking
+number is only taken when the carrier's check digit matches (`bot/domain/carriers.py`),
+so an order number is not mistaken for one by its length alone; an amount needs a
+currency sign or word next to it ("$350", "350 dollars", "12.50 USD"), so "5 stars" or
+"3 months" are not money.
+
+Values are strings, as typed (the slot definitions are in
+`tests/data/understanding/README.md`): order numbers without "#", tracking numbers
+without spaces, amounts with "." for decimals and no thousands separator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain.carriers import DHL, KNOWN_CARRIERS, is_valid_tracking
+from bot.domain.money import currency_marker
+
+# ------------------------------------------------------------------- tracking numbers
+
+# Shapes a tracking number can have: UPS 1Z..., UPU S10 (LZ123456785US), long digit runs
+# (possibly typed in groups: "9400 1118 9922 3197 4284 90").
+TRACKING_SHAPE = re.compile(
+    r"(?<![\w])(?:1Z[0-9A-Z]{16}|[A-Z]{2}\d{9}US|\d{10,22}|\d{4}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?)"
+    r"(?![\w])",
+    re.ASCII | re.IGNORECASE,
+)
+# Words just before a number that make it an order number ("order no. 5913...", "#5913").
+_ORDER_CUE = re.compile(
+    r"(?:#|\b(?:order|ordr|orer|oder|ordder|odrer|ord|purchase)s?\b\.?\s*(?:no\b\.?|nr\b\.?|"
+    r"number\b|num\b|id\b|is\b)?\s*[:#]?)\s*$",
+    re.IGNORECASE,
+)
+_TRACKING_CUE = re.compile(r"track|trak|waybill|\bawb\b|\bdhl\b", re.IGNORECASE)
+
+
+def _carrier_of(number: str) -> str | None:
+    for carrier in KNOWN_CARRIERS:
+        if is_valid_tracking(carrier, number):
+            return carrier
+    return None
+
+
+def _tracking_at(text: str, match: re.Match[str]) -> str | None:
+    """The tracking number this match is, or None when it is not one (or an order's)."""
+    number = re.sub(r"[ -]", "", match.group(0)).upper()
+    carrier = _carrier_of(number)
+    if carrier is None:
+        return None
+    lettered = not number.isdigit()
+    if not lettered and _ORDER_CUE.search(text[: match.start()]):
+        return None  # "order 5136747593": the buyer says it is an order number
+    if carrier == DHL and not _TRACKING_CUE.search(text):
+        # One in seven 10-digit order numbers passes DHL's check digit by chance: a
+        # bare 10-digit number is only a waybill when the message says so.
+        return None
+    return number
+
+
+def tracking_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, number) of every tracking number in the text."""
+    found = []
+    for match in TRACKING_SHAPE.finditer(text):
+        number = _tracking_at(text, match)
+        if number is not None:
+            found.append((match.start(), match.end(), number))
+    return found
+
+
+# --------------------------------------------------------------------------- amounts
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_PRE = r"(?:us\$|c\$|ca\$|a\$|au\$|\$|€|£|usd|eur|gbp|cad|aud)"
+_POST = r"(?:\$|€|£|usd|eur|gbp|cad|aud|dollars?|bucks?|euros?|pounds?|quid)"
+MONEY = re.compile(
+    rf"(?:(?<![\w$€£]){_PRE}\s?(?P<a>{_NUM})(?![\d,.]?\d)|(?<![\w.,])(?P<b>{_NUM})\s?(?P<post>{_POST})(?![\w]))",
+    re.IGNORECASE,
+)
+_PRE_MARKER = re.compile(_PRE, re.IGNORECASE)
+_CURRENCY_WORDS = {"$": "USD", "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD"}
+
+
+def _amount_value(number: str) -> str:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
+        return number.replace(",", "")
+    return number.replace(",", ".")
+
+
+def _currency(marker: str) -> str | None:
+    key = marker.strip().lower()
+    if key in _CURRENCY_WORDS:
+        return _CURRENCY_WORDS[key]
+    named = currency_marker(key)
+    if not named:
+        return None
+    if len(named) == 1:
+        return next(iter(named))
+    return "USD" if "USD" in named else None
+
+
+def amounts(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, amount, currency) of every sum of money with a currency."""
+    found = []
+    for match in MONEY.finditer(text):
+        if match.group("a") is not None:
+            number = match.group("a")
+            prefix = _PRE_MARKER.match(match.group(0))
+            marker = prefix.group(0) if prefix else "$"
+        else:
+            number, marker = match.group("b"), match.group("post")
+        found.append((match.start(), match.end(), _amount_value(number), _currency(marker)))
+    return found
+
+
+# ---------------------------------------------------------------------------- carriers
+
+_CARRIERS: tuple[tuple[str, str], ...] = (
+    ("USPS", r"usps|u\.s\.p\.s\.?|us\s+postal\s+service|united\s+states\s+postal\s+service"),
+    ("UPS", r"ups|u\.p\.s\.?"),
+    ("FedEx", r"fed\s?-?ex|federal\s+express"),
+    ("DHL", r"dhl"),
+    ("Royal Mail", r"royal\s?mail"),
+    ("DPD", r"dpd"),
+    ("Evri", r"evri|hermes"),
+    ("Canada Post", r"canada\s?post|postes?\s+canada"),
+    ("Australia Post", r"australia\s?post|auspost"),
+    ("Parcelforce", r"parcel\s?force"),
+    ("Yodel", r"yodel"),
+    ("GLS", r"gls"),
+    ("Purolator", r"purolator"),
+    ("OnTrac", r"on\s?trac"),
+    ("PostNL", r"post\s?nl"),
+    ("Deutsche Post", r"deutsche\s+post"),
+)
+_CARRIER = re.compile(
+    "|".join(f"(?P<c{i}>\\b(?:{pattern})(?![\\w]))" for i, (_, pattern) in enumerate(_CARRIERS)),
+    re.IGNORECASE,
+)
+# "ups and downs" is not a carrier.
+_NOT_CARRIER = re.compile(r"\bups\s+and\s+downs\b", re.IGNORECASE)
+
+
+def carrier(text: str) -> str | None:
+    """The first carrier named in the text, canonical spelling."""
+    for match in _CARRIER.finditer(_NOT_CARRIER.sub(" ", text)):
+        index = int(next(k for k, v in match.groupdict().items() if v)[1:])
+        return _CARRIERS[index][0]
+    return None
+
+
+# ------------------------------------------------------------------------ order numbers
+
+_ORDER_AFTER_CUE = re.compile(
+    r"(?:#\s?|\b(?:order|ordr|orer|oder|ordder|odrer|ord|purchase)s?\b\.?\s*(?:no\b\.?|nr\b\.?|"
+    r"number\b|num\b|id\b|is\b)?\s*[:#]?\s*)(?P<n>\d{4,})(?![\d.,]?\d)",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """What the message names; None for what it does not."""
+
+    order_number: str | None = None
+    tracking_number: str | None = None
+    amount: str | None = None
+    currency: str | None = None
+    carrier: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """Only the slots present, the way the evaluation data writes them."""
+        return {
+            key: value
+            for key in ("order_number", "tracking_number", "amount", "currency", "carrier")
+            if (value := getattr(self, key)) is not None
+        }
+
+
+def extract(text: str) -> Slots:
+    """Every slot the message gives (the first of each kind)."""
+    text = text or ""
+    tracking = tracking_spans(text)
+    money = amounts(text)
+    taken = [(s, e) for s, e, _ in tracking] + [(s, e) for s, e, _, _ in money]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    order = None
+    for match in _ORDER_AFTER_CUE.finditer(text):
+        if free(match.start("n"), match.end("n")):
+            order = match.group("n")
+            break
+    if order is None:
+        for match in _BARE_NUMBER.finditer(text):
+            if free(match.start(), match.end()):
+                order = match.group(0)
+                break
+    return Slots(
+        order_number=order,
+        tracking_number=tracking[0][2] if tracking else None,
+        amount=money[0][2] if money else None,
+        currency=money[0][3] if money else None,
+        carrier=carrier(text),
+    )

@@ -1,0 +1,184 @@
+"""Benchmark: the intent model and the slot rules on the held-out evaluation split (not
+collected by pytest).
+
+    python tests/bench/understanding.py                  # held-out split, model + regex router
+    python tests/bench/understanding.py --split dev      # the dev split (calibration data)
+
+Printed, for the trained model (`bot.understanding`) and for today's regex router
+(`bot.services.intents.route`, its intents mapped onto the new names; the intents it
+does not know count as misses): accuracy per intent, the confusion matrix, macro-F1,
+expected calibration error (10 equal-width bins; the router has no probability), slot
+accuracy per slot (a message counts for a slot when the gold data or the extraction
+has it; right when the values are equal) and latency: load time (from the cached
+weights, and training from the corpus when asked with --train) and p50/p99 of one
+classification. No figure is asserted.
+
+The held-out split (tests/data/understanding/intents_eval.jsonl) is never used to
+train, tune or calibrate anything: run it to report, not to choose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.services.intents import route  # noqa: E402
+from bot.understanding.model import CORPUS_DIR, Understanding  # noqa: E402
+from bot.understanding.slots import extract  # noqa: E402
+
+SPLITS = {
+    "eval": ROOT / "tests/data/understanding/intents_eval.jsonl",
+    "dev": CORPUS_DIR / "intents_dev.jsonl",
+}
+SLOTS = ("order_number", "tracking_number", "amount", "currency", "carrier")
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _report(name: str, gold: list[str], pred: list[str], probs: list[float] | None) -> None:
+    labels = sorted(set(gold) | set(pred))
+    print(
+        f"\n== {name}: {sum(g == p for g, p in zip(gold, pred, strict=True))}/{len(gold)}"
+        f" = {_acc(gold, pred):.1%} accuracy"
+    )
+    f1s = []
+    print(f"{'intent':18} {'n':>4} {'acc':>6} {'prec':>6} {'F1':>6}")
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        n_gold, n_pred = gold.count(label), pred.count(label)
+        recall = tp / n_gold if n_gold else 0.0
+        precision = tp / n_pred if n_pred else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if n_gold:
+            f1s.append(f1)
+        print(f"{label:18} {n_gold:4} {recall:6.1%} {precision:6.1%} {f1:6.3f}")
+    print(f"macro-F1: {statistics.mean(f1s):.3f}")
+    if probs is not None:
+        print(f"expected calibration error (10 bins): {_ece(gold, pred, probs):.3f}")
+        for cut in (0.45, 0.75, 0.9):
+            kept = [(g, p) for g, p, c in zip(gold, pred, probs, strict=True) if c >= cut]
+            if kept:
+                print(
+                    f"  probability >= {cut}: {len(kept) / len(gold):.0%} of messages, "
+                    f"{_acc(*zip(*kept, strict=False)):.1%} right"
+                )
+    short = {label: label[:6] for label in labels}
+    print("confusion (rows gold, columns predicted):")
+    print(" " * 18 + " ".join(f"{short[c]:>6}" for c in labels))
+    pairs = Counter(zip(gold, pred, strict=True))
+    for row in labels:
+        print(f"{row:18}" + " ".join(f"{pairs[(row, c)] or '.':>6}" for c in labels))
+
+
+def _acc(gold, pred) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+
+
+def _ece(gold: list[str], pred: list[str], probs: list[float]) -> float:
+    bins: list[list[tuple[bool, float]]] = [[] for _ in range(10)]
+    for g, p, c in zip(gold, pred, probs, strict=True):
+        bins[min(int(c * 10), 9)].append((g == p, c))
+    return sum(
+        len(b) / len(gold) * abs(sum(ok for ok, _ in b) / len(b) - statistics.mean(c for _, c in b))
+        for b in bins
+        if b
+    )
+
+
+def _latency(label: str, fn: Callable[[str], object], texts: list[str]) -> None:
+    """Wall time and CPU time of the thread per call: on a busy machine wall >> CPU."""
+    for text in texts[:50]:
+        fn(text)
+    wall, cpu = [], []
+    for _ in range(5):
+        for text in texts:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            fn(text)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+    for name, times in (("wall", wall), ("CPU", cpu)):
+        times.sort()
+        print(
+            f"{label}, {name}: p50 {times[len(times) // 2]:.3f} ms, "
+            f"p99 {times[int(len(times) * 0.99)]:.3f} ms ({len(times)} calls)"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=sorted(SPLITS), default="eval")
+    parser.add_argument("--train", action="store_true", help="also time training from the corpus")
+    args = parser.parse_args()
+    rows = _rows(SPLITS[args.split])
+    texts = [r["text"] for r in rows]
+    gold = [r["intent"] for r in rows]
+    print(f"split: {SPLITS[args.split].relative_to(ROOT)} ({len(rows)} messages)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "model.json"
+        start = time.perf_counter()
+        Understanding.load(cache)
+        trained = time.perf_counter() - start
+        start = time.perf_counter()
+        understanding = Understanding.load(cache)
+        loaded = time.perf_counter() - start
+        size = cache.stat().st_size
+    print(f"training from the corpus (no cache): {trained:.2f} s")
+    print(f"load from the cached JSON weights ({size / 1e6:.1f} MB): {loaded * 1000:.0f} ms")
+
+    readings = [understanding.classify(t) for t in texts]
+    _report("trained model", gold, [r.intent for r in readings], [r.probability for r in readings])
+
+    router = [route(t).intent.value for t in texts]
+    _report("regex router (today)", gold, router, None)
+    old = {
+        "track_order",
+        "cancel_order",
+        "return_request",
+        "refund_status",
+        "change_address",
+        "talk_to_person",
+        "question",
+        "chitchat",
+    }
+    subset = [i for i, g in enumerate(gold) if g in old]
+    print(
+        f"\non the {len(subset)} messages whose intent the router knows: "
+        f"model {_acc([gold[i] for i in subset], [readings[i].intent for i in subset]):.1%}, "
+        f"router {_acc([gold[i] for i in subset], [router[i] for i in subset]):.1%}"
+    )
+
+    print("\n== slots (rules)")
+    for slot in SLOTS:
+        n = right = 0
+        for r in rows:
+            want = r["slots"].get(slot)
+            got = extract(r["text"]).as_dict().get(slot)
+            if want is None and got is None:
+                continue
+            n += 1
+            right += want == got
+        print(f"{slot:16} {right}/{n} = {right / n:.1%}" if n else f"{slot:16} -")
+    exact = sum(extract(r["text"]).as_dict() == r["slots"] for r in rows)
+    print(f"messages with every slot right: {exact}/{len(rows)} = {exact / len(rows):.1%}")
+
+    print("\n== latency")
+    _latency("model classify (intent + probabilities + slots)", understanding.classify, texts)
+    _latency("regex router route()", route, texts)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,223 @@
+"""The trained intent model and the slot rules (bot/understanding)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.understanding import model as model_module
+from bot.understanding.model import CORPUS_DIR, Understanding
+from bot.understanding.slots import extract
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Understanding, Path]:
+    """The model trained from the repository's corpus with the network unplugged."""
+    cache = tmp_path_factory.mktemp("model") / "understanding-model.json"
+    real_socket = socket.socket
+
+    def no_network(*args: object, **kwargs: object) -> socket.socket:
+        raise AssertionError("the model must not touch the network")
+
+    socket.socket = no_network  # type: ignore[assignment,misc]
+    try:
+        understanding = Understanding.load(cache)
+    finally:
+        socket.socket = real_socket  # type: ignore[misc]
+    return understanding, cache
+
+
+def test_the_model_trains_from_the_corpus_offline_and_caches_plain_json(
+    trained: tuple[Understanding, Path],
+) -> None:
+    understanding, cache = trained
+    reading = understanding.classify("order 00004587345 status")
+    assert reading.intent == "track_order" and reading.sure
+    assert reading.slots.order_number == "00004587345"
+    # The cache is JSON numbers a later library version (or none) can read: no pickle.
+    assert cache.read_bytes()[:1] == b"{"
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    assert data["key"] == model_module.corpus_digest()
+    assert sorted(data["labels"]) == sorted(understanding.labels)
+    assert len(understanding.labels) == 15
+
+
+def test_no_pickled_model_ships_with_the_code() -> None:
+    shipped = [
+        p
+        for folder in ("bot", "handlers", "storage", "prompts")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in {".pkl", ".pickle", ".joblib", ".npy", ".npz"}
+    ]
+    assert shipped == []
+
+
+def test_loading_cached_weights_needs_neither_scikit_learn_nor_training(
+    trained: tuple[Understanding, Path],
+) -> None:
+    _, cache = trained
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from bot.understanding.model import Understanding\n"
+        f"u = Understanding.load(Path({str(cache)!r}))\n"
+        "print(u.classify('cancel my order please').intent)\n"
+        "print(any(m.split('.')[0] in ('sklearn', 'scipy', 'numpy') for m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["cancel_order", "False"]
+
+
+def test_a_changed_corpus_retrains_and_an_unchanged_one_reuses_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("intents.jsonl", "intents_dev.jsonl"):
+        lines = (CORPUS_DIR / name).read_text(encoding="utf-8").splitlines()
+        (corpus / name).write_text("\n".join(lines[::10]) + "\n", encoding="utf-8")
+    cache = tmp_path / "model.json"
+    first = Understanding.load(cache, corpus)
+    key = first.model.key
+
+    calls = []
+    real_train = model_module.train
+    monkeypatch.setattr(
+        model_module, "train", lambda *a, **k: calls.append(1) or real_train(*a, **k)
+    )
+    assert Understanding.load(cache, corpus).model.key == key
+    assert calls == []  # the cached weights match: no training
+
+    with (corpus / "intents.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"text": "yo where my stuff", "intent": "track_order"}) + "\n")
+    again = Understanding.load(cache, corpus)
+    assert calls == [1] and again.model.key != key
+    assert json.loads(cache.read_text(encoding="utf-8"))["key"] == again.model.key
+
+
+def test_an_unwritable_cache_still_gives_a_working_model(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus)
+    for name in ("intents.jsonl", "intents_dev.jsonl"):
+        lines = (corpus / name).read_text(encoding="utf-8").splitlines()
+        (corpus / name).write_text("\n".join(lines[::10]) + "\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    understanding = Understanding.load(blocker / "model.json", corpus)
+    assert understanding.classify("where is my parcel").intent == "track_order"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "because",
+        "although",
+        "price",
+        "5.00",
+        "asdfgh",
+        "2",
+        "1,000",
+        "",
+        # Off-topic, in words the shop's corpus never uses.
+        "how do i bake bread",
+        "lorem ipsum dolor sit amet",
+        "the quick brown fox jumps over the lazy dog",
+    ],
+)
+def test_messages_without_a_request_are_never_sure(
+    trained: tuple[Understanding, Path], text: str
+) -> None:
+    reading = trained[0].classify(text)
+    assert reading.unsure and not reading.sure, reading
+    assert len(reading.alternatives) == 2  # what a clarifying question would offer
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("see order 00123842 status", "track_order"),
+        ("i want to cancel order 578123456789012345", "cancel_order"),
+        ("the mug arrived cracked, i want my money back", "return_request"),
+        ("you approved my return 2 weeks ago and still no money", "refund_status"),
+        ("can you send me an invoice for my last order", "invoice"),
+        ("let me talk to a real person", "talk_to_person"),
+        ("do you take paypal", "payment_methods"),
+        ("my headphones stopped working after 4 months", "warranty"),
+    ],
+)
+def test_clear_requests_are_read_with_confidence(
+    trained: tuple[Understanding, Path], text: str, intent: str
+) -> None:
+    reading = trained[0].classify(text)
+    assert reading.intent == intent and reading.sure, reading
+    assert reading.probability + sum(p for _, p in reading.alternatives) <= 1.0 + 1e-9
+
+
+def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding, Path]) -> None:
+    text = "please cancel my order 578123456789012345 " + "blah " * 2000
+    reading = trained[0].classify(text)
+    assert reading.intent == "cancel_order"
+    assert reading.slots.order_number == "578123456789012345"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("order 00004587345 status", {"order_number": "00004587345"}),
+        ("pls cancel, my order is #578528954718661119", {"order_number": "578528954718661119"}),
+        ("order no. 5781209 where is it", {"order_number": "5781209"}),
+        (
+            "I expect a reimbursement of $350",
+            {"amount": "350", "currency": "USD"},
+        ),
+        ("i was charged twice 1,200 dollars", {"amount": "1200", "currency": "USD"}),
+        ("refund 12.50 USD please", {"amount": "12.50", "currency": "USD"}),
+        ("i paid €19.99 for this", {"amount": "19.99", "currency": "EUR"}),
+        ("still owed 20 quid", {"amount": "20", "currency": "GBP"}),
+        (
+            "ups says 1Z999AA10123456784 is on hold",
+            {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
+        ),
+        ("tracking 9400 1112 0108 0805 4830 16", {"tracking_number": "9400111201080805483016"}),
+        (
+            "fedex 986578788855 shows delivered",
+            {"carrier": "FedEx", "tracking_number": "986578788855"},
+        ),
+        (
+            "my dhl tracking number is 3318810025",
+            {"carrier": "DHL", "tracking_number": "3318810025"},
+        ),
+        # A 10-digit order number that happens to pass DHL's check digit stays an order.
+        ("warranty please my order is order 1410778843", {"order_number": "1410778843"}),
+        ("can hermes deliver on saturday", {"carrier": "Evri"}),
+        ("how long with royal mail to germany", {"carrier": "Royal Mail"}),
+        # No money or order without the signs of one.
+        ("5 stars! and it lasted 3 months", {}),
+        ("it has its ups and downs", {}),
+    ],
+)
+def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:
+    assert extract(text).as_dict() == slots
+
+
+def test_the_ask_command_does_not_load_the_model_for_other_commands() -> None:
+    code = "import sys, bot.cli; print('bot.understanding.model' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ},
+    )
+    assert done.stdout.strip() == "False"
