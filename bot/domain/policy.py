@@ -1,6 +1,6 @@
 """After-sales windows and what a buyer may do in each order status.
 
-Defaults follow TikTok Shop's published rules (DESIGN.md, "Windows"); a shop overrides
+Defaults follow TikTok Shop's published rules (README, "Shop settings"); a shop overrides
 any of them in `Shop.settings`.
 """
 

@@ -6,7 +6,7 @@ of sleeping.  Every claim is handled in its own transaction that re-checks the s
 and is protected by the claim's version column, so two bot processes running the job
 at once cannot both act on one claim.
 
-Due work (windows per shop, DESIGN.md "Windows"):
+Due work (windows per shop: README, "Shop settings"):
 * REQUESTED past its response deadline → approved for the buyer (system);
 * REQUESTED refund-only under the shop's auto-approve amount → approved at once;
 * AWAITING_BUYER_SHIPMENT past ship-by → closed (the buyer did not send it back);

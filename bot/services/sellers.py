@@ -1,6 +1,6 @@
 """Who the sellers are: one-time invite links, registration, listing and removal.
 
-A seller is a chat user registered for a shop (DESIGN.md, "Roles").  Every seller use
+A seller is a chat user registered for a shop (README, "What a seller can do").  Every seller use
 case asks `is_seller` with the shop of the thing being changed, never with anything a
 button carried.
 """

@@ -1,4 +1,4 @@
-"""The framework-free core must stay framework-free (DESIGN.md, "Layers")."""
+"""The framework-free core must stay framework-free (README, "Architecture")."""
 
 from __future__ import annotations
 
