@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import itertools
 import json
 import logging
 import math
@@ -90,10 +91,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"cash on delivery|\bcod\b|pay on delivery", "cashondelivery"),
     (r"pay (in )?(instal+ments?|parts)|pay later|buy now|split (the |my )?payments?", "instalment"),
     (
-        r"send(ing)? (it |them |this |that |the \w+ )?back|ship(ping)? (it |them )?back"
-        r"|mail(ing)? (it |them )?back|post(ing)? (it |them )?back|bring (it |them )?back"
-        r"|take (it |them )?back",
-        "return",
+        r"(send|sent|sending|ship|shipped|shipping|mail|mailed|mailing|post|posted|posting"
+        r"|bring|brought|take|took)((?: [a-z]+){0,2}) back",
+        r"return \2",  # the words in between stay: "sent the lamp back"
     ),
     (
         r"where('?s| is| are) (my|the|our) (order|parcel|package|stuff|delivery|shipment|item)s?"
@@ -110,7 +110,14 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"put (it |them )?together|flat[- ]?pack(ed)?|set (it )?up", "assembly"),
     (r"look(ing)? after", "care"),
     (r"pick(ed|ing)? (it |them )?up|collect(ion)? (in|from) (the )?(store|shop)", "pickup"),
-    (r"in person|physical (store|shop)|bricks and mortar", "showroom"),
+    (
+        r"in person|(physical|retail|local) (store|shop)s?|bricks and mortar"
+        r"|visit (a|your|the) (store|shop)",
+        "showroom",
+    ),
+    (r"business days?|working days?|week ?days?", "businessday"),
+    (r"too (small|big|large|tight|loose)", "size"),
+    (r"(got|get|gets|getting) here", "arrive"),
     (r"customer (service|support|care)|support team", "contact"),
     (r"real (person|human|people)|human being|live (agent|person|chat)", "person"),
     (r"phone number|telephone|hotline", "phone"),
@@ -143,6 +150,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
         "faileddelivery",
     ),
 )
+_APOSTROPHE_S = re.compile(r"['\u2019]s\b")
 _PHRASES = [(re.compile(rf"\b(?:{pattern})\b"), f" {word} ") for pattern, word in PHRASES]
 
 # Everyday words buyers use for the terms policies use: each group's words count as its
@@ -250,8 +258,35 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("assembly", "assemble", "assembled", "instructions", "build"),
     ("care", "clean", "cleaning", "wash", "washing", "washable", "maintain", "maintenance"),
     ("pickup", "collect", "collection"),
-    ("showroom", "store", "stores", "outlet", "branch"),
-    ("colour", "color", "colours", "colors"),
+    ("showroom", "showrooms", "branch"),
+    ("size", "sizes", "sizing", "fit", "fits", "bigger", "smaller", "larger"),
+    ("hygiene", "underwear", "lingerie", "swimwear", "earrings", "cosmetics", "makeup"),
+    ("sale", "sales", "clearance", "markdown", "outlet"),
+    ("secure", "safe", "safely", "security", "fraud", "scam", "encrypted", "encryption"),
+    ("holiday", "holidays", "christmas", "thanksgiving"),
+    ("declined", "decline", "declining"),
+    (
+        "colour",
+        "color",
+        "colours",
+        "colors",
+        "black",
+        "white",
+        "red",
+        "blue",
+        "green",
+        "grey",
+        "gray",
+        "pink",
+        "brown",
+        "beige",
+        "navy",
+        "yellow",
+        "orange",
+        "purple",
+        "silver",
+        "gold",
+    ),
     ("unsubscribe", "newsletter", "newsletters", "marketing", "spam"),
     ("privacy", "data", "gdpr"),
     ("late", "delayed", "delay", "overdue", "stuck"),
@@ -302,7 +337,9 @@ CONTRACTIONS = frozenset(["whats", "thats", "theres", "wheres", "hows", "whos", 
 def tokenize(text: str) -> list[str]:
     """The words of a text that say what it is about: phrases joined, stopwords dropped,
     stemmed, synonyms mapped to one word."""
-    text = text.lower().replace("'", "").replace("\u2019", "")
+    # "nobody's", "seller's", "it's": the 's goes (a possessive or "is"), then the
+    # apostrophes of the other contractions ("doesn't" → "doesnt").
+    text = _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
     for pattern, word in _PHRASES:
         text = pattern.sub(word, text)
     words = [
@@ -409,19 +446,22 @@ class Hit:
 # Field weights of BM25F: a word of the section's heading says more about what the
 # section is about than one of its body; the document's title (shared by all its
 # sections) a little; the author's hidden search lines as much as the body.
-HEADING_WEIGHT = 4.0
+HEADING_WEIGHT = 3.0
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 1.0
-SEARCH_WEIGHT = 3.0
-K1 = 4.0
+SEARCH_WEIGHT = 5.0
+K1 = 5.0
 RERANK = 20  # sections re-ranked by coverage
 COORDINATION = 0.0  # how much coverage counts in the re-ranking (none: it did not help)
 # Confidence: a hit as far ahead of the next as MARGIN_FULL keeps its coverage; one
 # tied with the next keeps MARGIN_FLOOR of it.  One-word questions stay below "sure".
-MARGIN_FULL = 0.25
-MARGIN_FLOOR = 0.6
+MARGIN_FULL = 0.4
+MARGIN_FLOOR = 0.4
 ONE_WORD_CAP = 0.5
 SEARCH_B = 0.5
+PAIR_WEIGHT = 1.0  # score per (idf-weighted) question word pair found side by side
+SHORT_PRIOR = 0.3  # sections shorter than SHORT_LENGTH terms score a little less
+SHORT_LENGTH = 20
 BODY_B = 0.5  # length normalisation of the body (headings are short: none)
 
 
@@ -507,6 +547,20 @@ def _fields(chunk: Chunk) -> list[tuple[list[str], float, float]]:
     ]
 
 
+def _pairs_found(pairs: dict[frozenset[str], float], fields: list[list[str]]) -> float:
+    """The weight of the question's word pairs that stand next to each other (or one
+    word apart) in the section: "return shipping" says more than "return" and
+    "shipping" far apart."""
+    found: dict[frozenset[str], float] = {}
+    for terms in fields:
+        for i, term in enumerate(terms):
+            for other in terms[i + 1 : i + 3]:
+                pair = frozenset((term, other))
+                if pair in pairs:
+                    found[pair] = pairs[pair]
+    return sum(found.values())
+
+
 def confidence(coverage: float, margin: float, words: int) -> float:
     """How sure a hit is, 0..1.
 
@@ -529,14 +583,17 @@ class KnowledgeBase:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
-        self._by_shop: dict[str, tuple[list[Chunk], list[set[str]], Bm25]] = {}
+        self._by_shop: dict[
+            str, tuple[list[Chunk], list[set[str]], Bm25, list[list[list[str]]]]
+        ] = {}
         grouped: dict[str, list[Chunk]] = defaultdict(list)
         for chunk in chunks:
             grouped[chunk.shop].append(chunk)
         for shop, items in grouped.items():
             docs = [_fields(c) for c in items]
             term_sets = [{t for terms, _, _ in d for t in terms} for d in docs]
-            self._by_shop[shop] = (items, term_sets, Bm25(docs, K1))
+            sequences = [[terms for terms, _, _ in d if terms] for d in docs]
+            self._by_shop[shop] = (items, term_sets, Bm25(docs, K1), sequences)
 
     @property
     def shops(self) -> list[str]:
@@ -546,25 +603,38 @@ class KnowledgeBase:
         key = shop if shop in self._by_shop else DEFAULT_SHOP
         if key not in self._by_shop:
             return []
-        items, term_sets, bm25 = self._by_shop[key]
+        items, term_sets, bm25, sequences = self._by_shop[key]
         query = tokenize(question)
         if not any(not t.isdigit() for t in query):
             return []  # nothing but stopwords and numbers ("because", "5.00"): no topic
         scores = bm25.scores(query)
-        unique = dict.fromkeys(query)  # ordered: the same sums in every process
+        # The question's topic words, in order (the same sums in every process); numbers
+        # (an order number, "3 weeks") are details, not what the question is about.
+        unique = dict.fromkeys(t for t in query if not t.isdigit())
         weights = {t: bm25.weight(t) for t in unique}
         total = sum(weights.values())
         # The best few by BM25F, re-ranked by how much of the question each covers: a
         # section that speaks of every idea in the question beats one that repeats one.
         # (= sorted(..., reverse=True)[:n], ties in the same order, without sorting all)
         pool = heapq.nlargest(max(k, RERANK), scores.items(), key=itemgetter(1))
+        pairs = {
+            frozenset((a, b)): (weights[a] + weights[b]) / 2
+            for a, b in itertools.pairwise(query)
+            if a != b and a in weights and b in weights
+        }
         ranked = []
         for index, score in pool:
             covered = sum(w for t, w in weights.items() if t in term_sets[index])
             coverage = covered / total if total else 0.0
-            ranked.append((score * (1 - COORDINATION + COORDINATION * coverage), coverage, index))
+            score *= 1 - COORDINATION + COORDINATION * coverage
+            if pairs and PAIR_WEIGHT:
+                score += PAIR_WEIGHT * _pairs_found(pairs, sequences[index])
+            if SHORT_PRIOR:
+                length = bm25.lengths[index]
+                score *= min(1.0, length / SHORT_LENGTH) ** SHORT_PRIOR
+            ranked.append((score, coverage, index))
         ranked.sort(key=itemgetter(0), reverse=True)  # stable: ties keep BM25F's order
-        words = sum(1 for t in unique if not t.isdigit())
+        words = len(unique)
         hits = []
         for position, (score, coverage, index) in enumerate(ranked[:k]):
             rival = ranked[1][0] if position == 0 and len(ranked) > 1 else ranked[0][0]
