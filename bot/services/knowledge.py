@@ -7,11 +7,17 @@
   "Document › Section", so an answer can name where it comes from.
 * The index (chunks + a digest of the files they came from) is a JSON file: rebuilt
   by `python run_bot.py kb reindex`, and on start when the files changed.
-* Search is BM25 over an inverted index (only the documents sharing a term with the
+* Search is BM25F over an inverted index (only the documents sharing a term with the
   question are scored, so thousands of chunks stay fast), exposed to LangChain as a
-  retriever.  Each hit carries a confidence: how much of the question's weight (idf)
-  the section covers, so "do you sell gift cards" scores low even when some chunk
-  matches "do" and "sell".
+  retriever.  It must work on a shop's own files, which have no hidden search lines:
+  the heading counts more than the body, buyers' phrases and e-commerce synonyms are
+  mapped to one word on both sides ("money back" = "refund", "courier" = "carrier"),
+  stopwords and question words are dropped, question words side by side in a section
+  add to its score, and very short sections score a little less.
+* Each hit carries a confidence: how much of the question's weight (idf) the section
+  covers, times how far it is ahead of the next section; a one-word question is never
+  more than fairly sure and text with no topic word ("because", "5.00") finds nothing,
+  so "do you sell gift cards" or "price" never come back as a sure answer.
 """
 
 from __future__ import annotations
