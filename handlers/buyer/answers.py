@@ -139,15 +139,41 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
                 f"answers.offline_{result.sureness}",
                 title=Field(result.sources[0].title),
                 quote=Field(plain_quote(result.text)),
+                percent=round(result.confidence * 100),
             ),
             notice=ctx.t("fit.notice_plain"),
         )
     ctx.reply(text, person if offer_person or result.sureness != "sure" else None)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+
+
+def reflow(text: str) -> str:
+    """Hard-wrapped Markdown as phone text: the lines of a paragraph (or of one list
+    item) joined into one, so a narrow screen wraps them itself instead of showing the
+    source file's ragged breaks; blank lines between paragraphs and each list item on
+    its own line are kept."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        items: list[str] = []
+        for raw in block.splitlines():
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            if _LIST_ITEM.match(raw) or not items:
+                items.append(stripped)
+            else:  # a wrapped line continues the paragraph or list item above it
+                items[-1] = f"{items[-1]} {stripped}"
+        if items:
+            paragraphs.append("\n".join(items))
+    return "\n\n".join(paragraphs)
+
+
 def plain_quote(markdown: str, limit: int = 900) -> str:
-    """A policy section as chat text: Markdown emphasis and list markers dropped."""
+    """A policy section as chat text: Markdown emphasis and list markers dropped,
+    hard line breaks inside paragraphs joined (see `reflow`)."""
     text = re.sub(r"[*_`]{1,2}([^*_`]+)[*_`]{1,2}", r"\1", markdown)
+    text = reflow(text)
     text = re.sub(r"^\s*[-*+]\s+", "• ", text, flags=re.M)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return cut(text, limit)

@@ -1,0 +1,165 @@
+"""Benchmark: how often the offline engine finds the right policy section, and whether it
+says "sure" when it should not (not collected by pytest).
+
+    python tests/bench/policies.py              # the tuning sets only
+    python tests/bench/policies.py --heldout    # + the held-out evaluation folder
+    python tests/bench/policies.py --misses     # + every miss of the tuning sets
+
+Sets:
+
+* sample, stripped: the bundled sample (prompts/knowledge/default) with its hidden
+  `<!-- search: ... -->` lines removed, and tests/data/answers/questions.toml: how the
+  engine does on a shop's own files, which have no such lines;
+* sample, as shipped: the same with the search lines (what the bundled demo answers);
+* tuning: tests/data/answers/tuning/ (a homeware shop, no search lines);
+* held-out (`--heldout` only): tests/data/understanding/policies/ and
+  policy_questions.jsonl, an outdoor-gear shop written for evaluation.  Never tune on
+  it: run it to measure, rarely, and never read its misses to choose features (this
+  script prints only its figures).
+
+Printed per set: top-1 and top-3 section accuracy, the share of right answers given
+as "sure", and for the questions the policies do not answer the share answered as
+"sure" (should be 0) and as at least "fairly sure".
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.services.answers import sureness
+from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, Chunk, KnowledgeBase, chunk_markdown
+
+TESTS = Path(__file__).resolve().parents[1]
+ANSWERS = TESTS / "data" / "answers"
+HELD_OUT = TESTS / "data" / "understanding"
+
+
+@dataclass
+class PolicySet:
+    name: str
+    chunks: list[Chunk]
+    questions: list[tuple[str, str]]  # (text, section id)
+    unanswerable: list[str]
+
+
+@dataclass
+class Figures:
+    top1: float
+    top3: float
+    right_and_sure: float  # of the questions, answered with the right section as "sure"
+    false_sure: float  # of the unanswerable, answered as "sure"
+    false_fairly: float  # of the unanswerable, answered as "sure" or "fairly sure"
+    misses: list[str]
+
+
+def folder_chunks(folder: Path, strip: bool) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for path in sorted(folder.glob("*.md")):
+        chunks += chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
+    if strip:
+        chunks = [dataclasses.replace(c, search_terms="") for c in chunks]
+    return chunks
+
+
+def toml_set(name: str, folder: Path, questions: Path, strip: bool) -> PolicySet:
+    with questions.open("rb") as fh:
+        data = tomllib.load(fh)
+    return PolicySet(
+        name,
+        folder_chunks(folder, strip),
+        [(q["text"], q["section"]) for q in data.get("question", [])],
+        [q["text"] for q in data.get("unanswerable", [])],
+    )
+
+
+def tuning_sets() -> list[PolicySet]:
+    sample, questions = BUNDLED / DEFAULT_SHOP, ANSWERS / "questions.toml"
+    return [
+        toml_set("sample, stripped", sample, questions, strip=True),
+        toml_set("sample, as shipped", sample, questions, strip=False),
+        toml_set(
+            "tuning (homeware)",
+            ANSWERS / "tuning" / "policies",
+            ANSWERS / "tuning" / "questions.toml",
+            strip=True,
+        ),
+    ]
+
+
+def held_out_set() -> PolicySet:
+    questions: list[tuple[str, str]] = []
+    unanswerable: list[str] = []
+    for line in (HELD_OUT / "policy_questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row["section"] is None:
+                unanswerable.append(row["question"])
+            else:
+                questions.append((row["question"], row["section"]))
+    return PolicySet(
+        "held-out (outdoor gear)",
+        folder_chunks(HELD_OUT / "policies", strip=True),
+        questions,
+        unanswerable,
+    )
+
+
+def measure(policy_set: PolicySet) -> Figures:
+    kb = KnowledgeBase(policy_set.chunks)
+    top1 = top3 = sure_right = 0
+    misses = []
+    for text, section in policy_set.questions:
+        hits = kb.search(text, None, k=3)
+        ids = [h.chunk.id for h in hits]
+        top3 += section in ids
+        if ids[:1] == [section]:
+            top1 += 1
+            sure_right += sureness(hits[0].confidence) == "sure"
+        else:
+            got = f"{ids[0]} ({hits[0].confidence:.2f})" if ids else "nothing"
+            misses.append(f"{text!r}: got {got}, want {section}")
+    sure = fairly = 0
+    for text in policy_set.unanswerable:
+        hits = kb.search(text, None, k=1)
+        level = sureness(hits[0].confidence) if hits else "unsure"
+        sure += level == "sure"
+        fairly += level != "unsure"
+        if level != "unsure":
+            misses.append(f"unanswerable {text!r}: {level} ({hits[0].chunk.id})")
+    n, u = len(policy_set.questions) or 1, len(policy_set.unanswerable) or 1
+    return Figures(top1 / n, top3 / n, sure_right / n, sure / u, fairly / u, misses)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--heldout", action="store_true", help="also the evaluation folder")
+    parser.add_argument("--misses", action="store_true", help="print the tuning sets' misses")
+    args = parser.parse_args()
+    sets = tuning_sets() + ([held_out_set()] if args.heldout else [])
+    print(
+        f"{'set':26} {'sections':>8} {'questions':>9} {'top-1':>6} {'top-3':>6}"
+        f" {'right+sure':>10} {'unanswerable':>12} {'sure':>5} {'>=fairly':>8}"
+    )
+    for policy_set in sets:
+        f = measure(policy_set)
+        print(
+            f"{policy_set.name:26} {len(policy_set.chunks):>8} {len(policy_set.questions):>9}"
+            f" {f.top1:>6.1%} {f.top3:>6.1%} {f.right_and_sure:>10.1%}"
+            f" {len(policy_set.unanswerable):>12} {f.false_sure:>5.0%} {f.false_fairly:>8.0%}"
+        )
+        if args.misses and not policy_set.name.startswith("held-out"):
+            for miss in f.misses:
+                print("   ", miss)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
