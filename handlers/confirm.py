@@ -32,12 +32,20 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.money import format_money, quantize
+from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args
 from handlers.types import Button, EditKeyboard, EditText, Keyboard
 
 log = logging.getLogger(__name__)
 
 STEP = "confirm.pending"
+
+
+def who_gets_it(catalog: Catalog, name: str | None) -> str:
+    """The recipient line of every money question: "the buyer, Alex" or "the buyer"."""
+    return (
+        catalog.plain("confirm.buyer_named", name=name) if name else catalog.plain("confirm.buyer")
+    )
 
 
 @dataclass(frozen=True, slots=True)

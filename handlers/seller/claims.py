@@ -246,12 +246,6 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
         ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
 
 
-def who_gets_it(catalog: Catalog, name: str | None) -> str:
-    return (
-        catalog.plain("confirm.buyer_named", name=name) if name else catalog.plain("confirm.buyer")
-    )
-
-
 def _ask_decision(ctx: Context, kind: str, preview: Decision) -> None:
     """Show what the decision will pay and wait for the Confirm tap."""
     amount = preview.refunded or Decimal(0)
@@ -259,7 +253,7 @@ def _ask_decision(ctx: Context, kind: str, preview: Decision) -> None:
         f"confirm.{kind}",
         claim=preview.number,
         amount=format_money(amount, preview.currency),
-        buyer=who_gets_it(ctx.catalog, preview.buyer_name),
+        buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
         number=preview.order_number,
         remaining=format_money(preview.remaining or Decimal(0), preview.currency),
     )

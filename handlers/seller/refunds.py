@@ -23,7 +23,6 @@ from handlers import confirm
 from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import who_gets_it
 from handlers.types import EditText
 
 router = Router()
@@ -63,7 +62,7 @@ async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> No
                 "confirm.cancel_order",
                 number=preview.order_number,
                 amount=format_money(preview.refunded, preview.currency),
-                buyer=who_gets_it(ctx.catalog, preview.buyer_name),
+                buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
                 remaining=format_money(preview.remaining or Decimal(0), preview.currency),
             )
             confirm.ask(
@@ -137,7 +136,7 @@ def _goodwill_prompt(
     params = {
         "number": outcome.order_number,
         "amount": format_money(outcome.refunded, outcome.currency),
-        "buyer": who_gets_it(ctx.catalog, outcome.buyer_name),
+        "buyer": confirm.who_gets_it(ctx.catalog, outcome.buyer_name),
         "reason": reason,
         "remaining": format_money(outcome.remaining or Decimal(0), outcome.currency),
     }

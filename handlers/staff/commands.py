@@ -199,11 +199,7 @@ async def _offer_refund(ctx: Context, claim_id: int, origin: int | None) -> None
         "confirm.appeal",
         claim=preview.claim_number,
         amount=format_money(preview.refunded, preview.currency),
-        buyer=(
-            ctx.catalog.plain("confirm.buyer_named", name=preview.buyer_name)
-            if preview.buyer_name
-            else ctx.catalog.plain("confirm.buyer")
-        ),
+        buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
         number=preview.order_number,
         remaining=format_money(preview.remaining or Decimal(0), preview.currency),
     )
