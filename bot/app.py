@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
@@ -38,6 +39,7 @@ from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
 from bot.services.tickets import SlaWatch, TicketService
+from bot.services.understanding import UnderstandingService
 from handlers.core import ChatCore, Context
 from handlers.routing import build_router
 from handlers.staff import on_staff_chat
@@ -116,6 +118,11 @@ class App:
             return stored
         raise RuntimeError("could not store a webhook secret")
 
+    @property
+    def understanding_cache(self) -> Path:
+        """The intent model's weights, next to the policy index."""
+        return self.settings.knowledge_index.parent / "understanding-model.json"
+
     def inbox(self) -> UpdateInbox:
         return UpdateInbox(self.uow, self.clock, CHANNEL)
 
@@ -160,6 +167,7 @@ class App:
             stats=StatsService(self.uow, self.clock),
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
+            understanding=await UnderstandingService.create(self.understanding_cache),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

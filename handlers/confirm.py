@@ -199,7 +199,7 @@ router = Router()
 router.include(buttons)
 
 
-@router.step(STEP)
+@router.step(STEP, numbers=True)
 async def still_pending(ctx: Context) -> None:
     """Typed text (or a photo) while a confirmation waits: the question again, not the
     answer engine; nothing is paid without the tap."""

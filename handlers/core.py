@@ -3,7 +3,12 @@
 Routing order (first match wins):
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
-3. the conversation's current step (waiting for an order number, a proof, ...);
+3. inside a flow (the conversation has a step), typed text is read first for the
+   escapes that work from any step ("cancel", "talk to a person", "help", an order
+   number that asks to switch; see `handlers.escapes`), then goes to the step's own
+   handler.  A step with no text handler, or text the step cannot use, gets the step's
+   prompt again with one line on what it expects: nothing typed inside a flow ever
+   reaches the answer engine or staff;
 4. by content: a shared contact, a photo or document, plain text.
 
 Conversation state (step + draft) is loaded before the handler and saved after it, in
@@ -89,8 +94,11 @@ class Context:
         catalog: Catalog,
         fetch_file: FetchFile | None = None,
         desk: Desk | None = None,
+        router: Router | None = None,
     ) -> None:
         self.inbound = inbound
+        # The router, for re-showing a step's prompt (see `Router.prompts`).
+        self.router = router
         # Downloads a file the person sent (channel-specific; None where unsupported).
         self.fetch_file = fetch_file
         # Live calls for handing over to staff (topics, copies); None where unsupported.
@@ -142,6 +150,15 @@ class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     buttons: dict[str, Handler] = field(default_factory=dict)
     steps: dict[str, Handler] = field(default_factory=dict)
+    # Per step: shows the step's question again, with its buttons (for "help", for
+    # text the step cannot use, and after "keep going" when asked to switch orders).
+    prompts: dict[str, Handler] = field(default_factory=dict)
+    # Steps whose answer may itself contain a long number (an order, tracking or phone
+    # number, an amount): there a number is the answer, not a wish to switch orders.
+    number_steps: set[str] = field(default_factory=set)
+    # Inside a flow: the escapes, and text at a step without a text handler.
+    on_escape: Handler | None = None
+    on_step_text: Handler | None = None
     on_contact: Handler | None = None
     on_text: Handler | None = None
     on_other: Handler | None = None
@@ -162,10 +179,25 @@ class Router:
 
         return register
 
-    def step(self, *names: str) -> Callable[[Handler], Handler]:
+    def step(self, *names: str, numbers: bool = False) -> Callable[[Handler], Handler]:
+        """The handler for what a person sends at these steps (text, photos, ...).
+        `numbers=True`: the step's answer may be a long number (see `number_steps`)."""
+
         def register(handler: Handler) -> Handler:
             for name in names:
                 self._put(self.steps, name, handler)
+                if numbers:
+                    self.number_steps.add(name)
+            return handler
+
+        return register
+
+    def prompt(self, *names: str) -> Callable[[Handler], Handler]:
+        """The function that asks these steps' question again, with their buttons."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self._put(self.prompts, name, handler)
             return handler
 
         return register
@@ -175,9 +207,13 @@ class Router:
             (self.commands, other.commands),
             (self.buttons, other.buttons),
             (self.steps, other.steps),
+            (self.prompts, other.prompts),
         ):
             for key, handler in theirs.items():
                 self._put(mine, key, handler)
+        self.number_steps |= other.number_steps
+        self.on_escape = other.on_escape or self.on_escape
+        self.on_step_text = other.on_step_text or self.on_step_text
         self.on_contact = other.on_contact or self.on_contact
         self.on_text = other.on_text or self.on_text
         self.on_other = other.on_other or self.on_other
@@ -193,8 +229,14 @@ class Router:
             return self.commands.get(inbound.command) or self.commands.get("*")
         if inbound.button is not None:
             return self.buttons.get(inbound.button.split(":", 1)[0]) or self.buttons.get("*")
-        if state.step is not None and state.step in self.steps:
-            return self.steps[state.step]
+        if state.step is not None:
+            if inbound.text is not None and self.on_escape is not None:
+                return self.on_escape  # it hands over to the step when no escape is meant
+            handler = self.steps.get(state.step) or self.on_step_text
+            if handler is not None:
+                return handler
+            # A router without steps of its own (the staff chat's: its confirmation
+            # waits for a tap while staff keep talking to the buyer): by content.
         if inbound.contact is not None and self.on_contact:
             return self.on_contact
         if inbound.text is not None:
@@ -267,7 +309,7 @@ class ChatCore:
             inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale
         )
         catalog = Catalog(_language(inbound.locale))
-        ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk)
+        ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk, self._router)
         try:
             await self._route(ctx)
         except DomainError as exc:

@@ -2,7 +2,7 @@
 
 The staff chat has its own router (`handlers.staff`), reached only from that chat."""
 
-from handlers import buyer, seller, support
+from handlers import buyer, escapes, seller, support
 from handlers.core import Router
 
 
@@ -11,6 +11,7 @@ def build_router() -> Router:
     router.include(buyer.build_router())
     router.include(seller.build_router())
     router.include(support.router)
+    router.include(escapes.router)
     # With a ticket open, what the person sends outside a flow goes to staff.
     router.on_text = support.relay_first(router.on_text)
     router.on_other = support.relay_first(router.on_other)

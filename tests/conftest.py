@@ -22,11 +22,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import App
 from bot.clock import FakeClock
+from bot.config import Settings
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.uow import UnitOfWorkFactory, make_uow_factory
+from tests.harness import STAFF_CHAT, Harness
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -121,3 +124,24 @@ def uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+async def harness(
+    database_url: str,
+    engine: AsyncEngine,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> AsyncIterator[Harness]:
+    """The chat core in process (see tests/harness.py), with a staff chat configured."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        knowledge_index=tmp_path / "knowledge-index.json",
+        link_secret="harness-link-secret-0123456789abcdef",
+        staff_chat_id=STAFF_CHAT,
+    )
+    app = App(settings=settings, engine=engine, uow=uow_factory, clock=clock)
+    yield await Harness.create(app)

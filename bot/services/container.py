@@ -14,6 +14,7 @@ from bot.services.seller_claims import SellerClaimService
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
 from bot.services.tickets import TicketService
+from bot.services.understanding import UnderstandingService
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,4 @@ class Services:
     stats: StatsService
     tickets: TicketService
     staff: StaffDirectory
+    understanding: UnderstandingService

@@ -301,7 +301,7 @@ async def pick_carrier(ctx: Context) -> None:
     ctx.reply(ctx.t("claims.ship_tracking", carrier=carrier))
 
 
-@router.step(TRACKING)
+@router.step(TRACKING, numbers=True)
 async def tracking_step(ctx: Context) -> None:
     carrier = ctx.state.data.get("carrier")
     if carrier is None:

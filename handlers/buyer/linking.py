@@ -32,7 +32,7 @@ async def ask_number(ctx: Context) -> None:
     ctx.reply(ctx.t("link.ask_number"))
 
 
-@router.step(ASK_NUMBER)
+@router.step(ASK_NUMBER, numbers=True)
 async def number_step(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
     if not looks_like_order_number(text):
@@ -62,7 +62,7 @@ async def received_number(ctx: Context, number: str) -> None:
     )
 
 
-@router.step(ASK_PROOF)
+@router.step(ASK_PROOF, numbers=True)
 async def proof_step(ctx: Context) -> None:
     number = str(ctx.state.data.get("order_number", ""))
     contact = ctx.inbound.contact

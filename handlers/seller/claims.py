@@ -424,7 +424,7 @@ async def partial_prompt(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.partial_prompt", claim=card.number, remaining=remaining))
 
 
-@router.step(AMOUNT)
+@router.step(AMOUNT, numbers=True)
 async def partial_amount(ctx: Context) -> None:
     claim_id = int(ctx.state.data["claim_id"])
     try:
@@ -496,7 +496,7 @@ async def replacement_pick(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
 
 
-@router.step(REPLACEMENT)
+@router.step(REPLACEMENT, numbers=True)
 async def replacement_tracking(ctx: Context) -> None:
     data = ctx.state.data
     carrier = str(data["carrier"])

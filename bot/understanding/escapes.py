@@ -1,0 +1,92 @@
+"""The few things a person can say from any step of any flow, and be understood.
+
+Inside a flow the bot reads typed text for the step's own answer (a quantity, a
+reason, an amount). A short set of escapes is read first, the same at every step:
+
+* **cancel**: "cancel", "stop", "never mind", "forget it", "start over";
+* **person**: "talk to a person", "human", "agent please", "customer service";
+* **help**: "help", "?", "what do I do", "I don't understand".
+
+Only short messages that are nothing but the escape count ("stop" is an escape, "the
+strap stopped working" is a return reason; "cancel" is, "cancel the second item only"
+is not): a step never loses a real answer to a keyword inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Escape(StrEnum):
+    CANCEL = "cancel"
+    PERSON = "person"
+    HELP = "help"
+
+
+# Words of politeness and filler around an escape: "ok cancel please", "pls stop".
+_FILLER = (
+    r"(?:please|pls|plz|ok(?:ay)?|just|now|then|so|oh|hmm+|um+|uh+|actually|sorry|thanks|"
+    r"thank\s+you|i\s+said|i\s+want\s+to|i\s+wanna|i'?d\s+like\s+to|can\s+i|let\s+me|"
+    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi)"
+)
+
+_CANCEL = (
+    r"(?:cancel|stop|quit|exit|abort|end|halt|no\s+thanks|never\s*mind|nvm|forget\s+(?:it|this|that)|"
+    r"start\s+(?:over|again)|go\s+back\s+to\s+(?:the\s+)?(?:start|menu)|main\s+menu|menu|"
+    r"i\s+changed\s+my\s+mind|changed\s+my\s+mind|not\s+anymore|don'?t\s+want\s+to\s+anymore)"
+    r"(?:\s+(?:it|this|that|everything|all|the\s+(?:return|request|claim)|this\s+(?:return|request)))?"
+)
+
+_PERSON = (
+    r"(?:(?:talk|speak|chat|connect\s+me)\s+(?:to|with)\s+)?"
+    r"(?:a\s+|an\s+|the\s+|some\s*one\s+|somebody\s+)?"
+    r"(?:real\s+|live\s+|actual\s+)?"
+    r"(?:human(?:\s+being)?|person|people|agent|operator|representative|rep|staff|"
+    r"customer\s+(?:service|support|care)|support\s+(?:team|agent|staff)|manager|someone|somebody)"
+)
+# A bare "person"/"someone" is only an escape after a verb of talking.
+_PERSON_BARE = re.compile(r"^(?:a\s+|the\s+)?(?:person|people|someone|somebody|staff|rep)$")
+
+_HELP = (
+    r"(?:help(?:\s+me)?|\?+|what\??|huh\??|what\s+now|what\s+do\s+i\s+(?:do|type|say|send)|"
+    r"what\s+should\s+i\s+(?:do|type|say|send)|how\s+does\s+this\s+work|i'?m\s+(?:confused|lost|stuck)|"
+    r"i\s+(?:don'?t|do\s+not)\s+(?:understand|get\s+it)|options|what\s+are\s+my\s+options)"
+)
+
+
+def _whole(core: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:{_FILLER}\s+)*(?:{core})(?:\s+{_FILLER})*$")
+
+
+_PATTERNS = (
+    (Escape.CANCEL, _whole(_CANCEL)),
+    (Escape.PERSON, _whole(_PERSON)),
+    (Escape.HELP, _whole(_HELP)),
+)
+MAX_WORDS = 8
+
+
+def normalize(text: str) -> str:
+    """Lower case, curly quotes straightened, punctuation and emoji around words gone."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"[^\w\s'?]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<=\w)\s+\?", "?", text)
+
+
+def read_escape(text: str | None) -> Escape | None:
+    """The escape this message is, if it is nothing else."""
+    if not text:
+        return None
+    said = normalize(text)
+    if not said or len(said.split()) > MAX_WORDS:
+        return None
+    if text.strip() and set(text.strip()) <= {"?"}:
+        return Escape.HELP
+    for escape, pattern in _PATTERNS:
+        if pattern.match(said):
+            if escape is Escape.PERSON and _PERSON_BARE.match(said):
+                return None
+            return escape
+    return None

@@ -1,0 +1,123 @@
+"""What works from any step of any flow: cancel, a person, help, and switching orders.
+
+`ChatCore` sends typed text inside a flow here first (`Router.on_escape`). When the
+text is none of the escapes it goes on to the step's own handler; text a step cannot
+use comes back to `not_understood`, which asks the step's question again with one line
+on what the step expects. So nothing typed inside a flow falls through to the answer
+engine or to staff, and the person always hears what happened.
+"""
+
+from __future__ import annotations
+
+from bot.domain.enums import EscalationReason
+from bot.understanding.escapes import Escape, read_escape
+from bot.understanding.slots import extract
+from handlers.core import Context, Router
+from handlers.types import Button, Keyboard
+
+router = Router()
+SWITCH = "switch_to"  # the draft key holding the text that named another order
+
+
+def family(step: str) -> str:
+    """The flow a step belongs to: `ret.qty` → `ret`."""
+    return step.split(".", 1)[0]
+
+
+def expects(ctx: Context) -> str:
+    """One line on what the current step takes."""
+    step = ctx.state.step or ""
+    for key in (f"steps.expects.{step}", f"steps.expects.{family(step)}"):
+        if ctx.catalog.has(key):
+            return ctx.t(key)
+    return ctx.t("steps.expects.default")
+
+
+async def reprompt(ctx: Context) -> None:
+    """The current step's question again, with its buttons."""
+    step = ctx.state.step
+    prompt = ctx.router.prompts.get(step) if ctx.router is not None and step else None
+    if prompt is not None:
+        await prompt(ctx)
+
+
+async def not_understood(ctx: Context) -> None:
+    """Text (or a file) this step cannot use: say what it expects and ask again."""
+    ctx.reply(expects(ctx))
+    await reprompt(ctx)
+
+
+async def on_escape(ctx: Context) -> None:
+    text = ctx.inbound.text or ""
+    step = ctx.state.step or ""
+    escape = read_escape(text) if ctx.inbound.photo is None else None
+    if escape is Escape.CANCEL:
+        await cancel_flow(ctx)
+        return
+    if escape is Escape.PERSON:
+        from handlers.support import escalate  # support imports the buyer handlers
+
+        ctx.state.clear()
+        await escalate(ctx, EscalationReason.REQUESTED)
+        return
+    if escape is Escape.HELP:
+        ctx.reply(ctx.t("steps.help", expects=expects(ctx)))
+        await reprompt(ctx)
+        return
+    assert ctx.router is not None
+    if step not in ctx.router.number_steps and ctx.inbound.photo is None:
+        number = extract(text).order_number
+        if number is not None and number != ctx.state.data.get("order_number"):
+            ask_to_switch(ctx, number, text)
+            return
+    handler = ctx.router.steps.get(step) or not_understood
+    await handler(ctx)
+
+
+async def cancel_flow(ctx: Context) -> None:
+    """Leave the flow; say which one was left and that nothing was saved."""
+    step = ctx.state.step
+    ctx.state.clear()
+    key = f"steps.cancelled.{family(step)}" if step else "common.nothing_to_cancel"
+    if step and not ctx.catalog.has(key):
+        key = "common.cancelled"
+    ctx.reply(ctx.t(key), remove_reply_keyboard=step is not None)
+
+
+def ask_to_switch(ctx: Context, number: str, text: str) -> None:
+    """An order number typed mid-flow: ask before leaving the flow for it."""
+    ctx.state.data[SWITCH] = text
+    p = ctx.catalog.plain
+    ctx.reply(
+        ctx.t("steps.switch", number=number),
+        Keyboard.of(
+            [Button(p("steps.switch_yes"), "swy")],
+            [Button(p("steps.switch_no"), "swn")],
+        ),
+    )
+
+
+@router.button("swy")
+async def switch(ctx: Context) -> None:
+    text = ctx.state.data.get(SWITCH)
+    if not isinstance(text, str) or ctx.state.step is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    ctx.state.clear()
+    from handlers.buyer.answers import free_text  # the buyer package imports this one
+
+    await free_text(ctx, text)
+
+
+@router.button("swn")
+async def keep_going(ctx: Context) -> None:
+    if ctx.state.data.pop(SWITCH, None) is None or ctx.state.step is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    await reprompt(ctx)
+
+
+router.on_escape = on_escape
+router.on_step_text = not_understood
