@@ -105,7 +105,10 @@ async def start_button(ctx: Context) -> None:
     await start(ctx, order_id)
 
 
-async def start(ctx: Context, order_id: int) -> None:
+async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:
+    """Open the return flow for this order.  `said`: the buyer's own words that asked
+    for the return ("return the mug, it arrived cracked"), so the flow can take what
+    they already said and ask only for the rest."""
     try:
         options = await ctx.services.returns.options(ctx.user.id, order_id)
     except OrderNotFound:
