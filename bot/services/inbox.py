@@ -23,7 +23,8 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
-from storage.models import InboxUpdate, ProcessedUpdate
+from bot.domain.enums import OutboxStatus
+from storage.models import InboxUpdate, ProcessedUpdate, ReplyOutbox
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ class UpdateInbox:
 
     async def prune(self) -> int:
         """Forget updates (and their processed records) older than KEEP; returns how
-        many inbox rows went.  An update still unhandled by then is given up, loudly."""
+        many inbox rows went.  An update still unhandled by then is given up, loudly.
+        Replies Telegram refused for good are dropped then too: nobody will send them,
+        and their rows only grow the table (sent ones are deleted as they go)."""
         cutoff = self._clock.now() - KEEP
         handled = exists().where(
             ProcessedUpdate.channel == InboxUpdate.channel,
@@ -99,6 +102,11 @@ class UpdateInbox:
             )
             await uow.session.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+            )
+            await uow.session.execute(
+                delete(ReplyOutbox).where(
+                    ReplyOutbox.status == OutboxStatus.FAILED, ReplyOutbox.created_at < cutoff
+                )
             )
             await uow.commit()
         return int(getattr(gone, "rowcount", 0) or 0)

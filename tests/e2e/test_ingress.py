@@ -24,9 +24,16 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.clock import FakeClock
+from bot.domain.enums import OutboxStatus
 from bot.emulator import ScriptedUser, TelegramEmulator, sample_jpeg
 from bot.services.inbox import UpdateInbox
-from storage.models import ChatUser, ConversationState, InboxUpdate, ProcessedUpdate
+from storage.models import (
+    ChatUser,
+    ConversationState,
+    InboxUpdate,
+    ProcessedUpdate,
+    ReplyOutbox,
+)
 from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, ROOT
@@ -287,6 +294,19 @@ async def test_old_inbox_rows_and_processed_records_are_pruned(
     await inbox.record([(1, {"update_id": 1}), (2, {"update_id": 2})])
     async with uow_factory() as uow:
         uow.session.add(ProcessedUpdate(channel="telegram", update_id=1, processed_at=clock.now()))
+        for update_id, status in ((1, OutboxStatus.FAILED), (2, OutboxStatus.PENDING)):
+            uow.session.add(
+                ReplyOutbox(
+                    channel="telegram",
+                    update_id=update_id,
+                    chat_id=7,
+                    payload={"actions": []},
+                    status=status,
+                    attempts=1,
+                    next_attempt_at=clock.now(),
+                    created_at=clock.now(),
+                )
+            )
         await uow.commit()
     assert [u["update_id"] for u in await inbox.pending()] == [2]
     await inbox.record([(2, {"update_id": 2, "again": True})])  # redelivered: ignored
@@ -297,6 +317,9 @@ async def test_old_inbox_rows_and_processed_records_are_pruned(
     assert await inbox.prune() == 2
     async with uow_factory(readonly=True) as uow:
         assert await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+        # A reply refused for good goes with them; one still due is kept.
+        left = await uow.session.scalars(select(ReplyOutbox.status))
+        assert list(left) == [OutboxStatus.PENDING]
 
 
 # ------------------------------------------------------------- webhook secret
