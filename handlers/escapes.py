@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.domain.enums import EscalationReason
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.slots import extract
+from handlers.catalog import Safe
 from handlers.core import Context, Router
 from handlers.types import Button, Keyboard
 
@@ -61,7 +62,7 @@ async def on_escape(ctx: Context) -> None:
         await escalate(ctx, EscalationReason.REQUESTED)
         return
     if escape is Escape.HELP:
-        ctx.reply(ctx.t("steps.help", expects=expects(ctx)))
+        ctx.reply(ctx.t("steps.help", expects=Safe(expects(ctx))))
         await reprompt(ctx)
         return
     assert ctx.router is not None

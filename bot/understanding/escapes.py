@@ -7,7 +7,9 @@ reason, an amount). A short set of escapes is read first, the same at every step
 * **person**: "talk to a person", "human", "agent please", "customer service";
 * **help**: "help", "?", "what do I do", "I don't understand".
 
-Only short messages that are nothing but the escape count ("stop" is an escape, "the
+Words that answer a step are not escapes, even when they end a flow elsewhere: "I
+changed my mind" is a return reason, "no thanks" skips a note. Only short messages
+that are nothing but the escape count ("stop" is an escape, "the
 strap stopped working" is a return reason; "cancel" is, "cancel the second item only"
 is not): a step never loses a real answer to a keyword inside it.
 """
@@ -32,9 +34,8 @@ _FILLER = (
 )
 
 _CANCEL = (
-    r"(?:cancel|stop|quit|exit|abort|end|halt|no\s+thanks|never\s*mind|nvm|forget\s+(?:it|this|that)|"
-    r"start\s+(?:over|again)|go\s+back\s+to\s+(?:the\s+)?(?:start|menu)|main\s+menu|menu|"
-    r"i\s+changed\s+my\s+mind|changed\s+my\s+mind|not\s+anymore|don'?t\s+want\s+to\s+anymore)"
+    r"(?:cancel|stop|quit|exit|abort|end|halt|never\s*mind|nvm|forget\s+(?:it|this|that)|"
+    r"start\s+(?:over|again)|go\s+back\s+to\s+(?:the\s+)?(?:start|menu)|main\s+menu|menu)"
     r"(?:\s+(?:it|this|that|everything|all|the\s+(?:return|request|claim)|this\s+(?:return|request)))?"
 )
 

@@ -31,3 +31,14 @@ async def test_cancel_typed_mid_flow_leaves_it(
     await buyer.say("never mind")
     assert "stopped" in buyer.last_text.lower()
     assert await buyer.step() is None
+
+
+async def test_help_mid_flow_repeats_what_the_step_takes_in_plain_words(
+    harness: Harness,
+) -> None:
+    buyer = harness.buyer()
+    await buyer.press("link")
+    await buyer.say("help")
+    assert "<b>" not in buyer.last_text and "&lt;" not in buyer.last_text
+    assert "cancel" in buyer.last_text
+    assert await buyer.step() == "link.number"
