@@ -228,11 +228,56 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     ),
 )
 _REASON_WORDS = frozenset(
-    "broken broke cracked smashed shattered crushed dented scratched damaged snapped "
-    "defective faulty working switch turn charge missing included wrong different "
-    "colour color model ordered described description pictures photos picture photo "
-    "quality changed mistake accident needed arrived received delivered never package "
-    "parcel lost cheaper listing advertised counterfeit chipped leaking".split()
+    [
+        "broken",
+        "broke",
+        "cracked",
+        "smashed",
+        "shattered",
+        "crushed",
+        "dented",
+        "scratched",
+        "damaged",
+        "snapped",
+        "defective",
+        "faulty",
+        "working",
+        "switch",
+        "turn",
+        "charge",
+        "missing",
+        "included",
+        "wrong",
+        "different",
+        "colour",
+        "color",
+        "model",
+        "ordered",
+        "described",
+        "description",
+        "pictures",
+        "photos",
+        "picture",
+        "photo",
+        "quality",
+        "changed",
+        "mistake",
+        "accident",
+        "needed",
+        "arrived",
+        "received",
+        "delivered",
+        "never",
+        "package",
+        "parcel",
+        "lost",
+        "cheaper",
+        "listing",
+        "advertised",
+        "counterfeit",
+        "chipped",
+        "leaking",
+    ]
 )
 
 
@@ -266,8 +311,21 @@ _SEND_BACK = (
 )
 _MONEY = r"refund\w*|money|reimburse\w*|cash|credit"
 _TYPE_WORDS = frozenset(
-    "replace replacement exchange swap refund return returning money keep send back "
-    "another instead".split()
+    [
+        "replace",
+        "replacement",
+        "exchange",
+        "swap",
+        "refund",
+        "return",
+        "returning",
+        "money",
+        "keep",
+        "send",
+        "back",
+        "another",
+        "instead",
+    ]
 )
 
 
@@ -310,8 +368,43 @@ _ORDINALS = {
     "5th": 4,
 }
 _FILLER = frozenset(
-    "the a an one ones please pls plz i id like want wanna to return send back it this that "
-    "my item items of them just only and for with is was are product thing".split()
+    [
+        "the",
+        "a",
+        "an",
+        "one",
+        "ones",
+        "please",
+        "pls",
+        "plz",
+        "i",
+        "id",
+        "like",
+        "want",
+        "wanna",
+        "to",
+        "return",
+        "send",
+        "back",
+        "it",
+        "this",
+        "that",
+        "my",
+        "item",
+        "items",
+        "of",
+        "them",
+        "just",
+        "only",
+        "and",
+        "for",
+        "with",
+        "is",
+        "was",
+        "are",
+        "product",
+        "thing",
+    ]
 )
 
 
@@ -406,10 +499,10 @@ def _only(text: str, pattern: str) -> bool:
 
 
 def is_done(text: str) -> bool:
-    """"done", "that's all", "continue": the buyer has finished this step."""
+    """ "done", "that's all", "continue": the buyer has finished this step."""
     return _only(text, _DONE)
 
 
 def is_skip(text: str) -> bool:
-    """"skip", "no", "no photos", "nothing to add": the buyer leaves an optional step out."""
+    """ "skip", "no", "no photos", "nothing to add": the buyer leaves an optional step out."""
     return _only(text, _SKIP)

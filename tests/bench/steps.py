@@ -60,13 +60,15 @@ def measure(path: Path, show_misses: bool) -> None:
         if got == row["value"]:
             right[row["step"]] += 1
         else:
-            misses.append(f"  {row['step']:<14} {row['text']!r}: {got!r}, expected {row['value']!r}")
+            misses.append(
+                f"  {row['step']:<14} {row['text']!r}: {got!r}, expected {row['value']!r}"
+            )
     for kind in READERS:
         if total[kind]:
             share = 100 * right[kind] / total[kind]
             print(f"  {kind:<14} {right[kind]:>3}/{total[kind]:<3} {share:5.1f}%")
-    overall = sum(total.values())
-    print(f"  {'all':<14} {sum(right.values()):>3}/{overall:<3} {100 * sum(right.values()) / overall:5.1f}%")
+    overall, correct = sum(total.values()), sum(right.values())
+    print(f"  {'all':<14} {correct:>3}/{overall:<3} {100 * correct / overall:5.1f}%")
     if show_misses and misses:
         print("  misses:")
         print("\n".join(misses))
