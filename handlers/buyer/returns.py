@@ -591,7 +591,11 @@ async def typed_items(ctx: Context) -> None:
     names = [item.name for item in candidates]
     index = read.item_choice(text, names)
     if index is None:
-        if read.read_quantity(text) == read.ALL and not read.mentioned_items(text, names):
+        several = read.mentioned_items(text, names)
+        if len(several) > 1:  # "the mug and the bottle": each, as its button would
+            await _choose_several(ctx, options, [candidates[i] for i in several])
+            return
+        if read.read_quantity(text) == read.ALL and not several:
             # "all of them", "everything": every item, every unit that may be returned
             ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
             show_items(ctx, options)
@@ -612,6 +616,23 @@ async def typed_items(ctx: Context) -> None:
         show_items(ctx, options)
         return
     ask_quantity(ctx, options, item.id)
+
+
+async def _choose_several(ctx: Context, options: ReturnOptions, items: list[Any]) -> None:
+    """Items named together: those with one unit are chosen, and the first with
+    several units is asked how many (the others then show in the list)."""
+    chosen = dict(ctx.state.data["items"])
+    ask = None
+    for item in items:
+        if options.claimable[item.id] == 1:
+            chosen[str(item.id)] = 1
+        elif ask is None:
+            ask = item.id
+    ctx.state.data["items"] = chosen
+    if ask is not None:
+        ask_quantity(ctx, options, ask)
+    else:
+        show_items(ctx, options)
 
 
 @router.prompt(ITEMS)
@@ -747,6 +768,10 @@ async def back(ctx: Context) -> None:
         if step == ITEMS:  # back from the first step leaves the flow
             await cancel(ctx)
             return
+        # Back to the list: from there Continue goes on, not the next quantity.
+        ctx.state.data["preset"] = {
+            k: v for k, v in (ctx.state.data.get("preset") or {}).items() if k != "next"
+        }
         show_items(ctx, options)
     elif step == TYPE:
         show_items(ctx, options)

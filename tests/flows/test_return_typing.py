@@ -137,6 +137,18 @@ async def test_items_by_name_position_and_done(
     assert step == "ret.type" and sorted(data["items"].values()) == [1, 2]
 
 
+async def test_items_several_named_together(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("the bottle and the mugs")
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.say("2")
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+
+
 async def test_items_all_of_them(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
