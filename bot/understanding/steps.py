@@ -499,10 +499,10 @@ def _only(text: str, pattern: str) -> bool:
 
 
 def is_done(text: str) -> bool:
-    """ "done", "that's all", "continue": the buyer has finished this step."""
+    """The buyer has finished this step: "done", "that's all", "continue"."""
     return _only(text, _DONE)
 
 
 def is_skip(text: str) -> bool:
-    """ "skip", "no", "no photos", "nothing to add": the buyer leaves an optional step out."""
+    """The buyer leaves an optional step out: "skip", "no", "no photos", "nothing to add"."""
     return _only(text, _SKIP)

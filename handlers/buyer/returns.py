@@ -578,8 +578,8 @@ async def confirm(ctx: Context) -> None:
 
 @router.step(ITEMS)
 async def typed_items(ctx: Context) -> None:
-    """ "the mug", "mug please", "the blue one", "2", "second", "2 mugs", "all of
-    them", "done"."""
+    """An item by name or place ("the mug", "mug please", "the blue one", "2",
+    "second"), with a count ("2 mugs"), "all of them", or "done"."""
     text = ctx.inbound.text or ""
     options = await _options(ctx)
     if options is None:
@@ -644,7 +644,7 @@ async def prompt_items(ctx: Context) -> None:
 
 @router.step(QUANTITY)
 async def typed_quantity(ctx: Context) -> None:
-    """ "2", "two", "both", "all of them", "just one", "none"."""
+    """How many: "2", "two", "both", "all of them", "just one", "none"."""
     options = await _options(ctx)
     if options is None:
         return
@@ -679,7 +679,7 @@ def _nth_button(text: str, values: list[str]) -> str | None:
 
 @router.step(TYPE)
 async def typed_type(ctx: Context) -> None:
-    """ "just the money", "send it back for a refund", "exchange", or a button's place."""
+    """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
     options = await _options(ctx)
     if options is None:
         return
@@ -703,7 +703,7 @@ async def prompt_type(ctx: Context) -> None:
 
 @router.step(REASON)
 async def typed_reason(ctx: Context) -> None:
-    """ "broken", "it came cracked", "wrong size", "never arrived", or a button's place."""
+    """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
     options = await _options(ctx)
     if options is None:
         return
@@ -737,7 +737,7 @@ async def prompt_note(ctx: Context) -> None:
 
 @router.step(CONFIRM)
 async def typed_confirm(ctx: Context) -> None:
-    """ "yes", "send it", "confirm" files the request; "no" discards it."""
+    """Yes ("yes", "send it", "confirm") files the request; no ("nope") discards it."""
     answer = read.yes_no(ctx.inbound.text or "")
     if answer is None:
         await escapes.not_understood(ctx)
