@@ -514,3 +514,19 @@ async def test_whole_return_typed(
         claim = await uow.claims.get(claim_id)
     assert claim is not None
     assert claim.type == "RETURN_AND_REFUND" and claim.reason == "NO_LONGER_NEEDED"
+
+
+async def test_back_from_the_asked_quantity_returns_to_the_list_for_good(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "the mugs are broken")
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("the mug")
+    await buyer.say("1")  # chosen from the list now: back to the list, as a tap would
+    assert ITEMS_PROMPT in buyer.last_text and "Ceramic mug — 1 of 2" in labels(buyer)
+    await buyer.say("done")  # the reason said first is still taken
+    await buyer.say("replacement")
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["reason"] == "DAMAGED"
