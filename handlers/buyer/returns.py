@@ -3,10 +3,19 @@
 The draft lives in the conversation state (so a restart continues where the buyer
 was); every step has Back and Cancel; nothing is written until Confirm, and the
 service re-checks the whole draft then.
+
+Every step also understands typed text (`@router.step`): "the mug", "2", "both",
+"just the money", "it came cracked", "done", "yes". A typed answer does what the
+matching button does (same draft change, same next message); text a step cannot use
+gets `escapes.not_understood`: one line on what the step takes and its question again
+with its buttons. Nothing typed here reaches the answer engine or staff. The words the
+buyer started the return with (`start(..., said=...)`) choose what they already named
+(the item, the reason, the kind of request) and the flow asks only for the rest.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimType
@@ -20,8 +29,11 @@ from bot.services.returns import (
     ReturnOptions,
     new_token,
 )
+from bot.understanding import steps as read
+from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import format_date
+from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo
@@ -55,6 +67,15 @@ def _nav(ctx: Context, *extra: list[Button]) -> Keyboard:
 
 def _expired(ctx: Context) -> None:
     ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+
+
+async def _refuse(ctx: Context, key: str) -> None:
+    """Not yet: as an alert on a tapped button; typed, as a line and the question again."""
+    if ctx.inbound.callback_id:
+        ctx.answer(ctx.catalog.plain(key), alert=True)
+        return
+    ctx.reply(ctx.t(key))
+    await escapes.reprompt(ctx)
 
 
 def _in_flow(ctx: Context, *steps: str) -> bool:
@@ -118,8 +139,112 @@ async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None
         order = await ctx.services.orders.order(ctx.user.id, order_id)
         ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
         return
-    ctx.state.go(ITEMS, order_id=order_id, token=new_token(), items={}, photos=[])
+    ctx.state.go(
+        ITEMS,
+        order_id=order_id,
+        # Typing this order's own number mid-flow is not a wish to switch orders.
+        order_number=options.order.order_number,
+        token=new_token(),
+        items={},
+        photos=[],
+    )
+    if said and await _take_what_was_said(ctx, options, said):
+        return
     show_items(ctx, options)
+
+
+def _claimable_items(options: ReturnOptions) -> list[Any]:
+    """The order's items that can still be returned, in the order of their buttons."""
+    return [item for item in options.order.items if options.claimable.get(item.id, 0) > 0]
+
+
+async def _take_what_was_said(ctx: Context, options: ReturnOptions, said: str) -> bool:
+    """Fill the draft from the buyer's first words, tell them what was taken and go to
+    the first step still missing.  False when the words name nothing of the return
+    (then the flow starts at its first step as usual)."""
+    candidates = _claimable_items(options)
+    found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+    reason = read.return_reason(said)
+    kind = read.claim_type(said, strict=True)
+    preset: dict[str, str] = {}
+    if kind is not None and kind in options.eligibility.types:
+        preset["type"] = kind.value
+    if reason is not None and reason in options.eligibility.reasons:
+        preset["reason"] = reason.value
+    if not found and not preset:
+        return False
+    chosen: dict[str, int] = {}
+    ask: int | None = None  # an item of which several units may be returned: how many?
+    # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
+    count = read.read_quantity(re.sub(r"\d{4,}", " ", said)) if len(found) == 1 else None
+    for item in found:
+        left = options.claimable[item.id]
+        if left == 1:
+            chosen[str(item.id)] = 1
+        elif count == read.ALL or (isinstance(count, int) and 0 < count <= left):
+            chosen[str(item.id)] = left if count == read.ALL else int(count)
+        elif ask is None:
+            ask = item.id
+    ctx.state.data["items"] = chosen
+    ctx.state.data["preset"] = preset
+    _tell_taken(ctx, options, chosen, [] if ask is None else [ask], preset)
+    if ask is not None:
+        # After the quantity, go on to the next missing step rather than the list.
+        ctx.state.data["preset"] = {**preset, "next": "1"}
+        ask_quantity(ctx, options, ask)
+    elif chosen:
+        await _after_items(ctx, options)
+    else:
+        show_items(ctx, options)
+    return True
+
+
+def _tell_taken(
+    ctx: Context,
+    options: ReturnOptions,
+    chosen: dict[str, int],
+    asking: list[int],
+    preset: dict[str, str],
+) -> None:
+    """One line on what was taken from the buyer's words, so nothing is chosen silently."""
+    names = {item.id: cut(item.name, ITEM_LABEL) for item in options.order.items}
+    pieces = [
+        ctx.t("returns.typed.taken_item", name=names[int(i)], quantity=q) for i, q in chosen.items()
+    ]
+    pieces += [ctx.t("returns.typed.taken_item_open", name=names[i]) for i in asking]
+    if "type" in preset:
+        type_label = ctx.catalog.plain(f"claim_type.{preset['type']}")
+        pieces.append(ctx.t("returns.typed.taken_type", type=type_label))
+    if "reason" in preset:
+        reason_label = ctx.catalog.plain(f"claim_reason.{preset['reason']}")
+        pieces.append(ctx.t("returns.typed.taken_reason", reason=reason_label))
+    what = Safe(ctx.catalog.raw("returns.typed.separator").join(pieces))
+    ctx.reply(ctx.t("returns.typed.taken", what=what))
+
+
+async def _after_items(ctx: Context, options: ReturnOptions) -> None:
+    """The items are chosen: the kind of request next, unless the buyer already said it."""
+    preset = dict(ctx.state.data.get("preset") or {})
+    kind = preset.pop("type", None)
+    preset.pop("next", None)
+    ctx.state.data["preset"] = preset
+    if kind in {t.value for t in options.eligibility.types}:
+        ctx.state.data["type"] = kind
+        await _after_type(ctx, options)
+        return
+    show_types(ctx, options)
+
+
+async def _after_type(ctx: Context, options: ReturnOptions) -> None:
+    """The kind is chosen: the reason next, unless the buyer already said it."""
+    preset = dict(ctx.state.data.get("preset") or {})
+    reason = preset.pop("reason", None)
+    ctx.state.data["preset"] = preset
+    if reason in {r.value for r in options.eligibility.reasons}:
+        ctx.state.data["reason"] = reason
+        show_photos(ctx)
+        return
+    show_reasons(ctx, options)
 
 
 def show_items(ctx: Context, options: ReturnOptions) -> None:
@@ -164,16 +289,22 @@ async def pick_item(ctx: Context) -> None:
     if item_id is None or item_id not in options.claimable:
         _expired(ctx)
         return
-    left = options.claimable[item_id]
-    item = next(i for i in options.order.items if i.id == item_id)
-    if left == 1:  # nothing to ask: toggle
+    if options.claimable[item_id] == 1:  # nothing to ask: toggle
         chosen = ctx.state.data["items"]
         # A new dict, not an in-place change: the core saves the state only when it
         # compares unequal to a shallow copy taken before the handler ran.
         ctx.state.data["items"] = {**chosen, str(item_id): 0 if chosen.get(str(item_id)) else 1}
         show_items(ctx, options)
         return
+    ask_quantity(ctx, options, item_id)
+
+
+def ask_quantity(ctx: Context, options: ReturnOptions, item_id: int) -> None:
+    """How many of this item (one with several units that may be returned)."""
+    left = options.claimable[item_id]
+    item = next(i for i in options.order.items if i.id == item_id)
     ctx.state.step = QUANTITY
+    ctx.state.data["asking"] = item_id  # for a typed answer and for asking again
     numbers = [
         Button(str(n), QUANTITY_BUTTON.pack(item=item_id, quantity=n))
         for n in range(1, min(left, 8) + 1)
@@ -197,8 +328,15 @@ async def pick_quantity(ctx: Context) -> None:
     if pressed is None or pressed["quantity"] > options.claimable.get(pressed["item"], 0):
         _expired(ctx)  # forged or stale: a quantity above what may be claimed
         return
-    item_id, quantity = pressed["item"], pressed["quantity"]
+    await _set_quantity(ctx, options, pressed["item"], pressed["quantity"])
+
+
+async def _set_quantity(ctx: Context, options: ReturnOptions, item_id: int, quantity: int) -> None:
     ctx.state.data["items"] = {**ctx.state.data["items"], str(item_id): quantity}
+    ctx.state.data.pop("asking", None)
+    if quantity > 0 and (ctx.state.data.get("preset") or {}).get("next"):
+        await _after_items(ctx, options)  # the item came from the buyer's first words
+        return
     show_items(ctx, options)
 
 
@@ -207,11 +345,11 @@ async def items_done(ctx: Context) -> None:
     if not _in_flow(ctx, ITEMS):
         return
     if not any(ctx.state.data["items"].values()):
-        ctx.answer(ctx.catalog.plain("returns.pick_something"), alert=True)
+        await _refuse(ctx, "returns.pick_something")
         return
     options = await _options(ctx)
     if options is not None:
-        show_types(ctx, options)
+        await _after_items(ctx, options)
 
 
 # ------------------------------------------------------------- type, reason
@@ -238,7 +376,7 @@ async def pick_type(ctx: Context) -> None:
         _expired(ctx)
         return
     ctx.state.data["type"] = value
-    show_reasons(ctx, options)
+    await _after_type(ctx, options)
 
 
 def show_reasons(ctx: Context, options: ReturnOptions) -> None:
@@ -270,12 +408,17 @@ async def pick_reason(ctx: Context) -> None:
 
 def show_photos(ctx: Context) -> None:
     ctx.state.step = PHOTOS
+    required = photos_required(ClaimReason(ctx.state.data["reason"]))
+    key = "returns.photos_required" if required else "returns.photos_optional"
+    ctx.reply(ctx.t(key, max=MAX_PHOTOS), _photo_keyboard(ctx))
+
+
+def _photo_keyboard(ctx: Context) -> Keyboard:
     p = ctx.catalog.plain
     required = photos_required(ClaimReason(ctx.state.data["reason"]))
     have = len(ctx.state.data.get("photos", []))
     label = p("returns.done") if required or have else p("returns.skip")
-    key = "returns.photos_required" if required else "returns.photos_optional"
-    ctx.reply(ctx.t(key, max=MAX_PHOTOS), _nav(ctx, [Button(label, "rd")]))
+    return _nav(ctx, [Button(label, "rd")])
 
 
 @router.step(PHOTOS)
@@ -283,10 +426,13 @@ async def photo_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     inbound = ctx.inbound
     if inbound.photo is None and inbound.document is None and inbound.other is None:
-        ctx.reply(
-            ctx.t("returns.send_photos_hint"),
-            _nav(ctx, [Button(ctx.catalog.plain("returns.done"), "rd")]),
-        )
+        text = inbound.text or ""
+        if read.is_done(text) or read.is_skip(text):
+            await photos_done(ctx)
+            return
+        # One message, not a line and then the question: photos come in bursts, and
+        # the buyer is in the middle of sending them.
+        ctx.reply(escapes.expects(ctx), _photo_keyboard(ctx))
         return
     if len(photos) >= MAX_PHOTOS:
         ctx.reply(ctx.t("returns.photo_too_many", max=MAX_PHOTOS))
@@ -312,7 +458,7 @@ async def photos_done(ctx: Context) -> None:
         return
     reason = ClaimReason(ctx.state.data["reason"])
     if photos_required(reason) and not ctx.state.data.get("photos"):
-        ctx.answer(ctx.catalog.plain("returns.photo_needed"), alert=True)
+        await _refuse(ctx, "returns.photo_needed")
         return
     show_note(ctx)
 
@@ -325,11 +471,16 @@ def show_note(ctx: Context) -> None:
     ctx.reply(ctx.t("returns.note"), _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")]))
 
 
-@router.step(NOTE)
+# A note may carry a number (another parcel's tracking, a phone number): an answer
+# there, not a wish to switch orders.
+@router.step(NOTE, numbers=True)
 async def note_step(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
     if not text:
-        show_note(ctx)
+        await escapes.not_understood(ctx)  # a photo or a sticker: the note is typed
+        return
+    if read.is_skip(text):  # "skip", "no", "nothing to add": as the Skip button
+        await skip_note(ctx)
         return
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
@@ -418,6 +569,189 @@ async def confirm(ctx: Context) -> None:
     )
 
 
+# ------------------------------------------------------------- typed answers
+#
+# Each step's text handler does what the matching button does, or says what the step
+# takes and asks again (`escapes.not_understood`).  The prompts ask a step's question
+# again with its buttons (for "help", for text a step cannot use, after "keep going").
+
+
+@router.step(ITEMS)
+async def typed_items(ctx: Context) -> None:
+    """An item by name or place ("the mug", "mug please", "the blue one", "2",
+    "second"), with a count ("2 mugs"), "all of them", or "done"."""
+    text = ctx.inbound.text or ""
+    options = await _options(ctx)
+    if options is None:
+        return
+    if read.is_done(text):
+        await items_done(ctx)
+        return
+    candidates = _claimable_items(options)
+    names = [item.name for item in candidates]
+    index = read.item_choice(text, names)
+    if index is None:
+        several = read.mentioned_items(text, names)
+        if len(several) > 1:  # "the mug and the bottle": each, as its button would
+            await _choose_several(ctx, options, [candidates[i] for i in several])
+            return
+        if read.read_quantity(text) == read.ALL and not several:
+            # "all of them", "everything": every item, every unit that may be returned
+            ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
+            show_items(ctx, options)
+            return
+        await escapes.not_understood(ctx)
+        return
+    item = candidates[index]
+    left = options.claimable[item.id]
+    # A count with the name ("2 mugs", "both mugs"); a position ("2") is no count.
+    named = read.position(text, len(candidates)) is None
+    count = read.read_quantity(text) if named else None
+    if count == read.ALL:
+        count = left
+    if left == 1 or (isinstance(count, int) and 0 < count <= left):
+        # Typing an item chooses it (a second "the mug" keeps it; the button toggles).
+        quantity = 1 if left == 1 else int(count or 0)
+        ctx.state.data["items"] = {**ctx.state.data["items"], str(item.id): quantity}
+        show_items(ctx, options)
+        return
+    ask_quantity(ctx, options, item.id)
+
+
+async def _choose_several(ctx: Context, options: ReturnOptions, items: list[Any]) -> None:
+    """Items named together: those with one unit are chosen, and the first with
+    several units is asked how many (the others then show in the list)."""
+    chosen = dict(ctx.state.data["items"])
+    ask = None
+    for item in items:
+        if options.claimable[item.id] == 1:
+            chosen[str(item.id)] = 1
+        elif ask is None:
+            ask = item.id
+    ctx.state.data["items"] = chosen
+    if ask is not None:
+        ask_quantity(ctx, options, ask)
+    else:
+        show_items(ctx, options)
+
+
+@router.prompt(ITEMS)
+async def prompt_items(ctx: Context) -> None:
+    options = await _options(ctx)
+    if options is not None:
+        show_items(ctx, options)
+
+
+@router.step(QUANTITY)
+async def typed_quantity(ctx: Context) -> None:
+    """How many: "2", "two", "both", "all of them", "just one", "none"."""
+    options = await _options(ctx)
+    if options is None:
+        return
+    item_id = ctx.state.data.get("asking")
+    if not isinstance(item_id, int) or item_id not in options.claimable:
+        show_items(ctx, options)  # a draft from before the flow remembered the item
+        return
+    quantity = read.quantity(ctx.inbound.text or "", options.claimable[item_id])
+    if quantity is None:
+        await escapes.not_understood(ctx)
+        return
+    await _set_quantity(ctx, options, item_id, quantity)
+
+
+@router.prompt(QUANTITY)
+async def prompt_quantity(ctx: Context) -> None:
+    options = await _options(ctx)
+    if options is None:
+        return
+    item_id = ctx.state.data.get("asking")
+    if isinstance(item_id, int) and item_id in options.claimable:
+        ask_quantity(ctx, options, item_id)
+    else:
+        show_items(ctx, options)
+
+
+def _nth_button(text: str, values: list[str]) -> str | None:
+    """A button chosen by its place ("1", "the second one")."""
+    index = read.position(text, len(values))
+    return values[index] if index is not None else None
+
+
+@router.step(TYPE)
+async def typed_type(ctx: Context) -> None:
+    """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
+    options = await _options(ctx)
+    if options is None:
+        return
+    text = ctx.inbound.text or ""
+    offered = [t.value for t in options.eligibility.types]
+    kind = read.claim_type(text)
+    value = kind.value if kind is not None else _nth_button(text, offered)
+    if value not in offered:
+        await escapes.not_understood(ctx)
+        return
+    ctx.state.data["type"] = value
+    await _after_type(ctx, options)
+
+
+@router.prompt(TYPE)
+async def prompt_type(ctx: Context) -> None:
+    options = await _options(ctx)
+    if options is not None:
+        show_types(ctx, options)
+
+
+@router.step(REASON)
+async def typed_reason(ctx: Context) -> None:
+    """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
+    options = await _options(ctx)
+    if options is None:
+        return
+    text = ctx.inbound.text or ""
+    offered = [r.value for r in options.eligibility.reasons]
+    reason = read.return_reason(text)
+    value = reason.value if reason is not None else _nth_button(text, offered)
+    if value not in offered:
+        await escapes.not_understood(ctx)
+        return
+    ctx.state.data["reason"] = value
+    show_photos(ctx)
+
+
+@router.prompt(REASON)
+async def prompt_reason(ctx: Context) -> None:
+    options = await _options(ctx)
+    if options is not None:
+        show_reasons(ctx, options)
+
+
+@router.prompt(PHOTOS)
+async def prompt_photos(ctx: Context) -> None:
+    show_photos(ctx)
+
+
+@router.prompt(NOTE)
+async def prompt_note(ctx: Context) -> None:
+    show_note(ctx)
+
+
+@router.step(CONFIRM)
+async def typed_confirm(ctx: Context) -> None:
+    """Yes ("yes", "send it", "confirm") files the request; no ("nope") discards it."""
+    answer = read.yes_no(ctx.inbound.text or "")
+    if answer is None:
+        await escapes.not_understood(ctx)
+    elif answer:
+        await confirm(ctx)
+    else:
+        await cancel(ctx)
+
+
+@router.prompt(CONFIRM)
+async def prompt_confirm(ctx: Context) -> None:
+    await show_summary(ctx)
+
+
 # -------------------------------------------------------------- back, cancel
 
 
@@ -434,6 +768,10 @@ async def back(ctx: Context) -> None:
         if step == ITEMS:  # back from the first step leaves the flow
             await cancel(ctx)
             return
+        # Back to the list: from there Continue goes on, not the next quantity.
+        ctx.state.data["preset"] = {
+            k: v for k, v in (ctx.state.data.get("preset") or {}).items() if k != "next"
+        }
         show_items(ctx, options)
     elif step == TYPE:
         show_items(ctx, options)

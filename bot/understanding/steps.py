@@ -1,0 +1,508 @@
+"""What a typed answer at one step of a flow means, or None when the step cannot use it.
+
+Buyers type far more than they tap: "both", "just the one", "it came cracked", "just
+the money", "the blue one". Each function here reads one kind of answer and returns the
+value the matching button would carry, or None; a None never becomes a guess, the step
+asks again with its buttons. The functions are framework-free and pure, so the flows,
+the benchmark (`tests/bench/steps.py`) and an LLM fallback can share them.
+
+Typos are forgiven word by word: a word that is not in a step's vocabulary but is
+within a small edit of one of its words ("brokn", "retrun", "twoo") reads as that word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
+from functools import cache
+from typing import Literal
+
+from bot.domain.enums import ClaimReason, ClaimType
+
+Quantity = int | Literal["all"]
+ALL: Literal["all"] = "all"
+
+# ---------------------------------------------------------------- words
+
+
+_KEYCAP = re.compile(r"([0-9])\ufe0f?\u20e3")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words: apostrophes dropped ("don't" → "dont"), digits split from
+    letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone; keycap emoji
+    digits ("3️⃣") read as digits."""
+    text = _KEYCAP.sub(r" \1 ", text)
+    text = text.lower().replace("’", "").replace("‘", "").replace("'", "")
+    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
+    return re.findall(r"[a-z]+|\d+", text)
+
+
+def _close(a: str, b: str) -> bool:
+    """One typo apart: a word of 4+ letters within about one edit of a known word."""
+    if len(a) < 4 or len(b) < 3 or a[0] != b[0]:
+        return False
+    if abs(len(a) - len(b)) > (2 if min(len(a), len(b)) >= 7 else 1):
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+@cache
+def _vocabulary(known: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(known))
+
+
+def corrected(tokens: Iterable[str], known: frozenset[str]) -> list[str]:
+    """The words with typos of `known` words replaced by them."""
+    out: list[str] = []
+    vocab = _vocabulary(known)
+    for token in tokens:
+        if token in known or token.isdigit():
+            out.append(token)
+            continue
+        best = max(
+            (w for w in vocab if _close(token, w)),
+            key=lambda w: SequenceMatcher(None, token, w).ratio(),
+            default=None,
+        )
+        out.append(best or token)
+    return out
+
+
+def _has(said: str, pattern: str) -> bool:
+    return re.search(rf"\b(?:{pattern})\b", said) is not None
+
+
+# ------------------------------------------------------------- quantities
+
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "couple": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "dozen": 12,
+}
+_ALL_WORDS = {"all", "both", "everything", "every", "each", "whole", "entire", "pair", "lot"}
+_NONE_WORDS = {"none", "nothing", "nope"}
+_QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS})
+MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
+
+
+def read_quantity(text: str) -> Quantity | None:
+    """How many: an integer (0 = none), "all" for every unit ("both", "all of them"),
+    or None. Two different numbers ("1 of 2") are not one answer."""
+    tokens = corrected(words(text), _QUANTITY_WORDS)
+    said = " ".join(tokens)
+    if _has(said, r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single"):
+        return 0
+    numbers: set[int] = set()
+    for token in tokens:
+        if token.isdigit():
+            if len(token) > 3:
+                return None
+            numbers.add(int(token))
+        elif token in _NUMBER_WORDS:
+            numbers.add(_NUMBER_WORDS[token])
+    if len(numbers) == 1:
+        return numbers.pop()
+    if numbers:
+        return None
+    if any(t in _NONE_WORDS for t in tokens):
+        return 0
+    if any(t in _ALL_WORDS for t in tokens):
+        return ALL
+    return None
+
+
+def quantity(text: str, most: int) -> int | None:
+    """How many of an item of which `most` may be claimed: "all"/"both" is `most`,
+    more than `most` is not an answer (the step says the range)."""
+    read = read_quantity(text)
+    if read == ALL:
+        return most
+    if read is None or read > most:
+        return None
+    return read
+
+
+# ------------------------------------------------------------------ yes/no
+
+_YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
+_NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
+_NO = (
+    r"n+o+|n+a+h+|nope|n|nay|negative|not|dont|do\s+not|never|wrong|incorrect|"
+    r"rather\s+not|no\s+way|cancel|stop|discard"
+)
+_YES = (
+    r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
+    r"absolutely|definitely|certainly|of\s+course|please\s+do|do\s+it|go\s+ahead|go|"
+    r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
+    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye"
+)
+
+
+def yes_no(text: str) -> bool | None:
+    """Yes or no: "yeah go ahead", "👍", "nope not yet", "I'd rather not"."""
+    raw = text.strip()
+    if raw and any(e in raw for e in _NO_EMOJI):
+        return False
+    tokens = words(text)
+    if not tokens:
+        return True if any(e in raw for e in _YES_EMOJI) else None
+    said = " ".join(tokens)
+    if _has(said, r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt"):
+        return True
+    if _has(said, _NO):
+        return False
+    if _has(said, _YES) or any(e in raw for e in _YES_EMOJI):
+        return True
+    return None
+
+
+# ----------------------------------------------------------- return reason
+
+# In order: the first that matches wins, so the specific comes before the general
+# ("wrong size" before "wrong", "never arrived" before "arrived broken").
+_REASONS: tuple[tuple[ClaimReason, str], ...] = (
+    (
+        ClaimReason.NOT_RECEIVED,
+        r"never\s+(?:arrived|came|got|received|showed|turned|delivered|reached)|"
+        r"(?:not|didnt|did\s+not|havent|have\s+not|hasnt|has\s+not|wasnt|was\s+not|dont|do\s+not)"
+        r"\s+(?:yet\s+)?(?:received?|arrived?|come|came|get|got|delivered)(?!\s+(?:the\s+)?(?:right|correct))|"
+        r"(?:parcel|package|order|it)\s+(?:is\s+|was\s+|got\s+)?lost|lost\s+(?:in\s+)?(?:the\s+)?(?:post|mail|transit)|"
+        r"not\s+here|nowhere|no\s+sign\s+of|never\s+got|not\s+delivered|didnt\s+arrive|not\s+arrived",
+    ),
+    (
+        ClaimReason.MISSING_ITEM,
+        r"missing|(?:wasnt|was\s+not|isnt|is\s+not|werent|not)\s+in\s+the\s+(?:box|parcel|package)|"
+        r"not\s+included|only\s+(?:got|received|came\s+with)\s+\d+\s+(?:of|out\s+of)|"
+        r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)",
+    ),
+    (
+        ClaimReason.WRONG_ITEM,
+        r"(?:sent|got|received|gave)\s+(?:me\s+)?(?:a\s+|the\s+)?(?:size|colou?r|model)\s+\w+|"
+        r"ordered\s+\w+(?:\s+\w+)?\s+(?:and|but)\s+(?:got|received)|"
+        r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?:\s+than)?|"
+        r"wrong\s+(?:item|one|colou?r|model|product|thing|version|parcel|order)|"
+        r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong",
+    ),
+    (
+        ClaimReason.NOT_AS_DESCRIBED,
+        r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|too\s+(?:small|big|large|tight|"
+        r"loose|short|long|narrow|wide)|photos?|pictures?|pics?|images?|description|described|"
+        r"listing|advertised|fake|counterfeit|knock\s*off|(?:poor|bad|low|cheap)\s+(?:quality|material)|"
+        r"quality|cheap|flimsy|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)",
+    ),
+    (
+        ClaimReason.DEFECTIVE,
+        r"(?:doesnt|does\s+not|dont|didnt|wont|will\s+not|cant|isnt|not|stopped|stops|no\s+longer)\s+"
+        r"(?:work|working|turn\s+on|switch\s+on|power\s+on|start|charge|charging|load|connect|"
+        r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
+        r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
+        r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud",
+    ),
+    (
+        ClaimReason.DAMAGED,
+        r"broken?|break|broke|cracked|cracks?|smashed|shattered|crushed|dented|dents?|scratch\w*|"
+        r"damaged?|snapped|torn|ripped|chipped|bent|leak\w*|squashed|stained|dirty|burst|"
+        r"in\s+pieces|split",
+    ),
+    (
+        ClaimReason.NO_LONGER_NEEDED,
+        r"changed?\s+(?:my\s+)?mind|(?:dont|do\s+not|no\s+longer)\s+(?:need|want|like|love)|"
+        r"not\s+needed|(?:by|in)\s+(?:mistake|accident|error)|mistakenly|accidentally|"
+        r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
+        r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike",
+    ),
+)
+_REASON_WORDS = frozenset(
+    [
+        "broken",
+        "broke",
+        "cracked",
+        "smashed",
+        "shattered",
+        "crushed",
+        "dented",
+        "scratched",
+        "damaged",
+        "snapped",
+        "defective",
+        "faulty",
+        "working",
+        "switch",
+        "turn",
+        "charge",
+        "missing",
+        "included",
+        "wrong",
+        "different",
+        "colour",
+        "color",
+        "model",
+        "ordered",
+        "described",
+        "description",
+        "pictures",
+        "photos",
+        "picture",
+        "photo",
+        "quality",
+        "changed",
+        "mistake",
+        "accident",
+        "needed",
+        "arrived",
+        "received",
+        "delivered",
+        "never",
+        "package",
+        "parcel",
+        "lost",
+        "cheaper",
+        "listing",
+        "advertised",
+        "counterfeit",
+        "chipped",
+        "leaking",
+    ]
+)
+
+
+def return_reason(text: str) -> ClaimReason | None:
+    """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
+    different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
+    said = " ".join(corrected(words(text), _REASON_WORDS))
+    if not said:
+        return None
+    for reason, pattern in _REASONS:
+        if _has(said, pattern):
+            return reason
+    return None
+
+
+# ------------------------------------------------------------- claim type
+
+_REPLACE_EXPLICIT = r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one"
+_REPLACE = (
+    _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
+    r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)"
+)
+_KEEP = (
+    r"keep(?:ing)?|(?:dont|do\s+not|not|wont|without|no)\s+(?:want\s+to\s+|have\s+to\s+|need\s+to\s+)?"
+    r"(?:send|post|ship|mail|return|give)\w*|no\s+return|refund\s+only|only\s+(?:the\s+)?(?:refund|money)|"
+    r"(?:just|only)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)|money\s+only"
+)
+_SEND_BACK = (
+    r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop)\s+(?:it\s+|them\s+|the\s+\w+\s+)?back|"
+    r"return\w*|back\s+to\s+you"
+)
+_MONEY = r"refund\w*|money|reimburse\w*|cash|credit"
+_TYPE_WORDS = frozenset(
+    [
+        "replace",
+        "replacement",
+        "exchange",
+        "swap",
+        "refund",
+        "return",
+        "returning",
+        "money",
+        "keep",
+        "send",
+        "back",
+        "another",
+        "instead",
+    ]
+)
+
+
+def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
+    """What the buyer wants: "just the money" → REFUND (they keep the item), "send it
+    back for a refund" → RETURN_AND_REFUND, "exchange"/"replace" → REPLACEMENT.
+
+    `strict`: the text is the buyer's first message ("I want to return the mug"), where
+    "return" names the request, not a choice; only an explicit choice counts there."""
+    said = " ".join(corrected(words(text), _TYPE_WORDS))
+    if not said:
+        return None
+    replace = _REPLACE_EXPLICIT if strict else _REPLACE
+    if _has(said, replace) and not _has(said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"):
+        return ClaimType.REPLACEMENT
+    money = _has(said, _MONEY)
+    if _has(said, _KEEP) and (money or not strict):
+        return ClaimType.REFUND
+    if _has(said, _SEND_BACK):
+        if not strict or money:
+            return ClaimType.RETURN_AND_REFUND
+        return None
+    if money and not strict:
+        return ClaimType.REFUND
+    return None
+
+
+# ------------------------------------------------------------ item choice
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+}
+_FILLER = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "one",
+        "ones",
+        "please",
+        "pls",
+        "plz",
+        "i",
+        "id",
+        "like",
+        "want",
+        "wanna",
+        "to",
+        "return",
+        "send",
+        "back",
+        "it",
+        "this",
+        "that",
+        "my",
+        "item",
+        "items",
+        "of",
+        "them",
+        "just",
+        "only",
+        "and",
+        "for",
+        "with",
+        "is",
+        "was",
+        "are",
+        "product",
+        "thing",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _name_words(name: str) -> set[str]:
+    return {_stem(w) for w in words(name) if w not in _FILLER and not w.isdigit()}
+
+
+def _matches(token: str, name_words: set[str]) -> bool:
+    token = _stem(token)
+    return token in name_words or any(_close(token, w) for w in name_words)
+
+
+def position(text: str, count: int) -> int | None:
+    """An item named by its place in the list: "1", "the second one", "last"."""
+    tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
+    tokens = [t for t in tokens if t not in {"one", "item", "no", "number"}]
+    joined = " ".join(tokens)
+    joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
+    if len(joined.split()) != 1:
+        return None
+    word = joined
+    if word.isdigit():
+        index = int(word) - 1
+    elif word in _ORDINALS:
+        index = _ORDINALS[word]
+    elif word == "last":
+        index = count - 1
+    else:
+        return None
+    return index if 0 <= index < count else None
+
+
+def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
+    """The items (indexes into `names`) whose name the text mentions, best first: a
+    name counts when a word of the text matches one of its own words ("the mug",
+    "mugs", "the blue one" for "Blue water bottle"). Words shared by several names
+    ("the black one" for two black items) decide nothing on their own."""
+    tokens = [t for t in words(text) if t not in _FILLER and not t.isdigit() and len(t) > 1]
+    if not tokens:
+        return []
+    vocab = [_name_words(n) for n in names]
+    scores: list[tuple[float, int]] = []
+    for index, name_words in enumerate(vocab):
+        hits = [t for t in tokens if _matches(t, name_words)]
+        if not hits:
+            continue
+        # A word naming only this item counts fully; one shared with others, a little.
+        score = 0.0
+        for hit in hits:
+            sharing = sum(1 for other in vocab if _matches(hit, other))
+            score += 1.0 if sharing == 1 else 0.1
+        scores.append((score, index))
+    scores.sort(key=lambda s: (-s[0], s[1]))
+    return [index for score, index in scores if score >= 1.0] or (
+        [scores[0][1]] if len(scores) == 1 else []
+    )
+
+
+def item_choice(text: str, names: Sequence[str]) -> int | None:
+    """The one item (index into `names`) a typed answer picks: by its position
+    ("1", "second") or by its name ("the mug", "mug please", "the blue one"); None
+    when it names none or several equally."""
+    at = position(text, len(names))
+    if at is not None:
+        return at
+    found = mentioned_items(text, names)
+    return found[0] if len(found) == 1 else None
+
+
+# ------------------------------------------------------------- moving on
+
+_DONE = (
+    r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
+    r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more"
+)
+_SKIP = (
+    r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"
+    r"n\s?a|no\s+(?:photos?|pictures?|pics?|images?|note|comment)|"
+    r"(?:i\s+)?(?:dont|do\s+not|cant)\s+have\s+(?:any|one|a\s+(?:photo|picture|camera))|"
+    r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need"
+)
+
+
+def _only(text: str, pattern: str) -> bool:
+    said = " ".join(words(text))
+    filler = r"(?:please|pls|thanks?|thank\s+you|ok(?:ay)?|just|so|i\s+think|im|its|for\s+now|now)"
+    return re.fullmatch(rf"(?:{filler}\s+)*(?:{pattern})(?:\s+{filler})*", said) is not None
+
+
+def is_done(text: str) -> bool:
+    """The buyer has finished this step: "done", "that's all", "continue"."""
+    return _only(text, _DONE)
+
+
+def is_skip(text: str) -> bool:
+    """The buyer leaves an optional step out: "skip", "no", "no photos", "nothing to add"."""
+    return _only(text, _SKIP)

@@ -1,0 +1,90 @@
+"""Benchmark: the typed-answer interpreters of the return flow (not collected by pytest).
+
+    python tests/bench/steps.py            # both files
+    python tests/bench/steps.py --misses   # also list what was read wrong
+    python tests/bench/steps.py --tuning-only --misses   # while developing
+
+Prints accuracy per step kind (quantity, yes_no, return_reason, claim_type) on
+`bot/understanding/corpus/steps.jsonl` (the examples the interpreters were developed
+on) and on `tests/data/understanding/steps_eval.jsonl` (held out: written before the
+interpreters and never used to tune them). A None ("the step cannot use this") counts
+as a miss. No figure is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.understanding import steps  # noqa: E402
+
+FILES = {
+    "tuning (corpus/steps.jsonl)": ROOT / "bot/understanding/corpus/steps.jsonl",
+    "held-out (steps_eval.jsonl)": ROOT / "tests/data/understanding/steps_eval.jsonl",
+}
+
+
+def _value(read: Any) -> Any:
+    return read.value if hasattr(read, "value") else read
+
+
+READERS: dict[str, Callable[[str], Any]] = {
+    "quantity": steps.read_quantity,
+    "yes_no": steps.yes_no,
+    "return_reason": steps.return_reason,
+    "claim_type": steps.claim_type,
+}
+
+
+def measure(path: Path, show_misses: bool) -> None:
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    misses: list[str] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        row = json.loads(raw)
+        reader = READERS.get(row["step"])
+        if reader is None:
+            continue  # a step kind the return flow does not read (carrier, rating, ...)
+        total[row["step"]] += 1
+        got = _value(reader(row["text"]))
+        if got == row["value"]:
+            right[row["step"]] += 1
+        else:
+            misses.append(
+                f"  {row['step']:<14} {row['text']!r}: {got!r}, expected {row['value']!r}"
+            )
+    for kind in READERS:
+        if total[kind]:
+            share = 100 * right[kind] / total[kind]
+            print(f"  {kind:<14} {right[kind]:>3}/{total[kind]:<3} {share:5.1f}%")
+    overall, correct = sum(total.values()), sum(right.values())
+    print(f"  {'all':<14} {correct:>3}/{overall:<3} {100 * correct / overall:5.1f}%")
+    if show_misses and misses:
+        print("  misses:")
+        print("\n".join(misses))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list the answers read wrong")
+    parser.add_argument(
+        "--tuning-only", action="store_true", help="only the tuning file (while developing)"
+    )
+    args = parser.parse_args()
+    for title, path in list(FILES.items())[: 1 if args.tuning_only else None]:
+        print(title)
+        measure(path, args.misses)
+
+
+if __name__ == "__main__":
+    main()

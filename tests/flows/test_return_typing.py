@@ -1,0 +1,532 @@
+"""The return flow, typed: at every step a typed answer does what its button does, text
+the step cannot use asks again (with the buttons), and the escapes work. Nothing typed
+in the flow reaches the answer engine or staff, even with a ticket open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from handlers.buyer import returns
+from handlers.core import ChatCore, Context
+from handlers.routing import build_router
+from storage.models import Claim
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import CHANNEL, Harness, Person
+from tests.pictures import photo_jpeg
+
+NUMBER = "578000000000000001"
+ITEMS = (("Ceramic mug", 2, "12.50"), ("Blue water bottle", 1, "8.00"))
+ITEMS_PROMPT = "step 1 of 5"
+TYPE_PROMPT = "step 2 of 5"
+REASON_PROMPT = "step 3 of 5"
+PHOTOS_PROMPT = "step 4 of 5"
+NOTE_PROMPT = "step 5 of 5"
+SUMMARY = "Please check your request"
+
+
+async def delivered(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> int:
+    return await make_order(
+        uow_factory,
+        clock,
+        number=NUMBER,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+        events=(("Delivered", "Left at front door"),),
+        items=ITEMS,
+    )
+
+
+async def linked(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Person:
+    """A buyer with the delivered order linked."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said, buyer.said
+    return buyer
+
+
+async def draft(buyer: Person) -> tuple[str | None, dict[str, Any]]:
+    """The conversation's step and draft, as stored."""
+    async with buyer.h.app.uow(readonly=True) as uow:
+        row = await uow.conversations.get(CHANNEL, buyer.chat_id, buyer.user_id)
+    return (row.step, dict(row.data)) if row is not None else (None, {})
+
+
+async def item_id(buyer: Person, name: str) -> str:
+    return next(b.data for b in buyer.buttons() if b.text.startswith(name) and b.data).split(":")[1]
+
+
+async def claim_count(uow_factory: UnitOfWorkFactory) -> int:
+    async with uow_factory(readonly=True) as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(Claim)) or 0)
+
+
+def labels(buyer: Person) -> list[str]:
+    return [b.text for b in buyer.buttons()]
+
+
+async def refused(buyer: Person, text: str, expects: str, prompt: str) -> None:
+    """Text the step cannot use: the line on what it takes, then its question with its
+    buttons; the draft is unchanged."""
+    before = await draft(buyer)
+    await buyer.say(text)
+    assert expects in buyer.texts[0], buyer.texts
+    assert prompt in buyer.last_text, buyer.texts
+    assert buyer.last[-1].keyboard is not None  # type: ignore[union-attr]
+    assert "‹ Back" in labels(buyer) and "✖ Cancel" in labels(buyer)
+    assert await draft(buyer) == before
+
+
+async def to_type(buyer: Person) -> None:
+    await buyer.say("/return")
+    await buyer.say("the blue one")
+    await buyer.say("done")
+    assert TYPE_PROMPT in buyer.last_text
+
+
+async def to_reason(buyer: Person) -> None:
+    await to_type(buyer)
+    await buyer.say("return and refund")
+    assert REASON_PROMPT in buyer.last_text
+
+
+async def to_photos(buyer: Person, reason: str = "it arrived cracked") -> None:
+    await to_reason(buyer)
+    await buyer.say(reason)
+    assert PHOTOS_PROMPT in buyer.last_text
+
+
+async def to_note(buyer: Person) -> None:
+    await to_photos(buyer, "don't need it anymore")
+    await buyer.say("skip")
+    assert NOTE_PROMPT in buyer.last_text
+
+
+# ------------------------------------------------------------------ items
+
+
+async def test_items_by_name_position_and_done(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("the blue one")  # one unit: chosen, the list again
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+    assert await buyer.step() == "ret.items"
+    await buyer.say("the blue one")  # typed again: still chosen (a tap would toggle)
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+    await buyer.say("mug please")  # two units: how many?
+    assert "How many of Ceramic mug" in buyer.last_text
+    assert await buyer.step() == "ret.qty"
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("1")  # by its place in the list: the mug again
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("both mugs")  # a name with a count
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    await buyer.say("that's all")
+    assert TYPE_PROMPT in buyer.last_text
+    step, data = await draft(buyer)
+    assert step == "ret.type" and sorted(data["items"].values()) == [1, 2]
+
+
+async def test_items_several_named_together(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("the bottle and the mugs")
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.say("2")
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+
+
+async def test_items_all_of_them(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("all of them")
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+
+
+async def test_items_refused_text_and_done_too_early(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await refused(buyer, "the banana", "Type the item's name", ITEMS_PROMPT)
+    await refused(buyer, "done", "Choose at least one item first", ITEMS_PROMPT)
+    await refused(buyer, "7", "Type the item's name", ITEMS_PROMPT)  # no 7th item
+
+
+async def test_items_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("help")
+    assert "Type the item's name" in buyer.texts[0] and "cancel" in buyer.texts[0]
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("cancel")
+    assert "stopped the return" in buyer.last_text
+    assert await buyer.step() is None
+
+
+# --------------------------------------------------------------- quantity
+
+
+async def test_quantity_typed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    mug = await item_id(buyer, "Ceramic mug")
+    for said, quantity in (("both", 2), ("just one", 1), ("two", 2), ("none", 0)):
+        await buyer.say("the mug")
+        assert await buyer.step() == "ret.qty"
+        await buyer.say(said)
+        step, data = await draft(buyer)
+        assert step == "ret.items" and data["items"].get(mug) == quantity, (said, data)
+        assert ITEMS_PROMPT in buyer.last_text
+
+
+async def test_quantity_refused_and_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("the mug")
+    await refused(buyer, "3", "Type how many", "How many of Ceramic mug")  # only 2 bought
+    await refused(buyer, "some of them", "Type how many", "How many of Ceramic mug")
+    assert [b.text for b in buyer.buttons()][:2] == ["1", "2"]
+    await buyer.say("578000000000000999")  # another order's number: switch?
+    assert "Leave it and go to order" in buyer.last_text
+    await buyer.tap("No, keep going")
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.say(NUMBER)  # this order's own number is no wish to switch
+    assert "Leave it" not in buyer.said
+    assert await buyer.step() == "ret.qty"
+    await buyer.say("stop")
+    assert "stopped the return" in buyer.last_text and await buyer.step() is None
+
+
+async def test_typed_quantity_is_not_stolen_by_an_open_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("talk to a person")  # outside any flow: a ticket opens
+    assert "passed our conversation to a person" in buyer.said, buyer.said
+    copies, sent = len(harness.desk.copies), len(harness.desk.sent)
+    await buyer.say("/return")
+    await buyer.say("the mug")
+    assert await buyer.step() == "ret.qty"
+    await buyer.say("2")
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    await buyer.say("what")  # help, answered by the bot
+    await buyer.say("blah blah")  # not understood, answered by the bot
+    assert "Type the item's name" in buyer.texts[0]
+    assert (len(harness.desk.copies), len(harness.desk.sent)) == (copies, sent)
+
+
+# ------------------------------------------------------------------- type
+
+
+async def test_type_typed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await buyer.say("just the money")
+    step, data = await draft(buyer)
+    assert step == "ret.reason" and data["type"] == "REFUND"
+    assert REASON_PROMPT in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("exchange it please")
+    assert (await draft(buyer))[1]["type"] == "REPLACEMENT"
+
+
+async def test_type_refused_and_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await refused(buyer, "purple", "Type what you'd like", TYPE_PROMPT)
+    assert "Replacement" in labels(buyer)
+    await buyer.say("talk to a person")
+    assert "passed our conversation to a person" in buyer.said
+    assert await buyer.step() is None
+
+
+# ----------------------------------------------------------------- reason
+
+
+async def test_reason_typed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await buyer.say("it came cracked")
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["reason"] == "DAMAGED"
+    assert "Please send 1 to 9 photos" in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("wrong size")
+    assert (await draft(buyer))[1]["reason"] == "NOT_AS_DESCRIBED"
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("never arrived")
+    assert (await draft(buyer))[1]["reason"] == "NOT_RECEIVED"
+
+
+async def test_reason_refused_and_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await refused(buyer, "hmm let me think", "Type what's wrong", REASON_PROMPT)
+    assert "Arrived damaged" in labels(buyer)
+    await buyer.say("578000000000000999")
+    assert "Leave it and go to order" in buyer.last_text
+    await buyer.tap("No, keep going")
+    assert REASON_PROMPT in buyer.last_text
+    await buyer.say("never mind")
+    assert "stopped the return" in buyer.last_text
+
+
+# ----------------------------------------------------------------- photos
+
+
+async def test_photos_typed_done(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)  # damaged: a photo is required
+    await buyer.say("done")
+    assert "send at least one photo" in buyer.texts[0]
+    assert await buyer.step() == "ret.photos"
+    await buyer.photo(photo_jpeg("crack"))
+    assert "Got it: 1 photo" in buyer.last_text
+    await buyer.say("that's all")
+    assert NOTE_PROMPT in buyer.last_text
+
+
+async def test_photos_optional_typed_skip(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer, "ordered it by mistake")
+    await buyer.say("no photos")
+    assert NOTE_PROMPT in buyer.last_text
+
+
+async def test_photos_refused_and_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)
+    before = await draft(buyer)
+    await buyer.say("here you go")
+    assert "Please send photos now" in buyer.last_text
+    assert "Done ›" in labels(buyer) and "‹ Back" in labels(buyer)
+    assert await draft(buyer) == before
+    await buyer.say("help")
+    assert "Please send photos now" in buyer.texts[0]
+    assert "Please send 1 to 9 photos" in buyer.last_text
+    await buyer.say("cancel")
+    assert "stopped the return" in buyer.last_text
+
+
+# ------------------------------------------------------------------- note
+
+
+async def test_note_typed_and_skipped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("It was a gift, the box is unopened.")
+    assert SUMMARY in buyer.last_text
+    assert "Note: It was a gift, the box is unopened." in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text and "Note: —" in buyer.last_text
+
+
+async def test_note_refused_and_escapes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    before = await draft(buyer)
+    await buyer.photo(photo_jpeg("late"))  # the note is typed
+    assert "type your note" in buyer.texts[0] and NOTE_PROMPT in buyer.last_text
+    assert await draft(buyer) == before
+    await buyer.say("the tracking of the other parcel is 1Z999AA10123456784")  # a number: a note
+    assert SUMMARY in buyer.last_text and "1Z999AA10123456784" in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("help")
+    assert "type your note" in buyer.texts[0] and NOTE_PROMPT in buyer.last_text
+
+
+# ---------------------------------------------------------------- confirm
+
+
+async def test_confirm_typed_yes_files_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("no note")
+    assert SUMMARY in buyer.last_text
+    await refused(buyer, "maybe tomorrow", "to send the request", SUMMARY)
+    assert await claim_count(uow_factory) == 0
+    await buyer.say("yes send it")
+    assert "is filed" in buyer.last_text
+    assert await claim_count(uow_factory) == 1 and await buyer.step() is None
+
+
+async def test_confirm_typed_no_discards(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("skip")
+    await buyer.say("help")
+    assert "to send the request" in buyer.texts[0] and SUMMARY in buyer.last_text
+    await buyer.say("nope")
+    assert "discarded" in buyer.last_text
+    assert await claim_count(uow_factory) == 0 and await buyer.step() is None
+
+
+# -------------------------------------------- the first message fills slots
+
+
+def said_router(order_id: int) -> Any:
+    """The app's router and a test command that opens the return the way free-text
+    routing does: `returns.start(ctx, order.id, said=text)`."""
+    router = build_router()
+
+    @router.command("said")
+    async def said(ctx: Context) -> None:
+        await returns.start(ctx, order_id, said=ctx.inbound.args)
+
+    return router
+
+
+async def saying(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, text: str
+) -> Person:
+    buyer = await linked(harness, uow_factory, clock)
+    async with uow_factory(readonly=True) as uow:
+        [order] = await uow.orders.find_by_number(NUMBER)
+    app = harness.app
+    harness.core = ChatCore(app.uow, app.clock, said_router(order.id), harness.services)
+    await buyer.say(f"/said {text}")
+    return buyer
+
+
+async def test_first_message_names_item_and_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(
+        harness, uow_factory, clock, "I want to return the blue bottle, it arrived cracked"
+    )
+    assert "Return: Blue water bottle ×1, reason: Arrived damaged" in buyer.texts[0]
+    step, data = await draft(buyer)
+    assert step == "ret.type" and TYPE_PROMPT in buyer.last_text
+    await buyer.say("refund only")  # the reason is known: straight to photos
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["type"] == "REFUND" and data["reason"] == "DAMAGED"
+    assert "Please send 1 to 9 photos" in buyer.last_text
+
+
+async def test_first_message_item_with_several_units_asks_how_many_then_goes_on(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(
+        harness, uow_factory, clock, "the mugs arrived smashed, send a replacement"
+    )
+    assert "Return: Ceramic mug, request: Replacement, reason: Arrived damaged" in buyer.texts[0]
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.say("both")
+    step, data = await draft(buyer)
+    assert step == "ret.photos", step  # type and reason were said: photos next
+    assert list(data["items"].values()) == [2] and data["type"] == "REPLACEMENT"
+
+
+async def test_first_message_with_count_and_reason_only(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "2 mugs don't work")
+    assert "Return: Ceramic mug ×2, reason: Doesn't work / defective" in buyer.texts[0]
+    assert await buyer.step() == "ret.type"
+
+
+async def test_first_message_reason_only_starts_at_items(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "my order never arrived")
+    assert "reason: Parcel not received" in buyer.texts[0]
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("the bottle")
+    await buyer.say("next")
+    await buyer.say("refund only")
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["reason"] == "NOT_RECEIVED"
+
+
+async def test_first_message_naming_nothing_starts_as_usual(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "I want to return something")
+    assert len(buyer.texts) == 1 and ITEMS_PROMPT in buyer.last_text
+    step, data = await draft(buyer)
+    assert step == "ret.items" and data["items"] == {} and "type" not in data
+
+
+async def test_whole_return_typed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for text in (
+        "/return",
+        "second",
+        "continue",
+        "send it back for a refund",
+        "dont need it anymore",
+        "skip",
+        "no",
+        "yes",
+    ):
+        await buyer.say(text)
+    assert "is filed" in buyer.last_text, buyer.texts
+    async with uow_factory(readonly=True) as uow:
+        [claim_id] = list(await uow.session.scalars(select(Claim.id)))
+        claim = await uow.claims.get(claim_id)
+    assert claim is not None
+    assert claim.type == "RETURN_AND_REFUND" and claim.reason == "NO_LONGER_NEEDED"
+
+
+async def test_back_from_the_asked_quantity_returns_to_the_list_for_good(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "the mugs are broken")
+    assert "How many of Ceramic mug" in buyer.last_text
+    await buyer.press(buyer.button("‹ Back"))
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("the mug")
+    await buyer.say("1")  # chosen from the list now: back to the list, as a tap would
+    assert ITEMS_PROMPT in buyer.last_text and "Ceramic mug — 1 of 2" in labels(buyer)
+    await buyer.say("done")  # the reason said first is still taken
+    await buyer.say("replacement")
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["reason"] == "DAMAGED"
