@@ -81,6 +81,22 @@ class TicketStillOpen(DomainError):
     """Rating a ticket that is not closed."""
 
 
+class TicketAlreadyOpen(DomainError):
+    """Reopening a ticket that is open."""
+
+
+class OtherTicketOpen(DomainError):
+    """Reopening a ticket whose requester has another one open (`ticket_id`)."""
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__(f"ticket {ticket_id} is open")
+        self.ticket_id = ticket_id
+
+
+class StaffAlreadyAnswered(DomainError):
+    """Starting fresh after staff answered the reopened ticket."""
+
+
 # ------------------------------------------------------------------------ policy
 
 
@@ -383,15 +399,28 @@ class TicketService:
 
     async def for_message(self, requester_id: int) -> tuple[TicketView, bool] | None:
         """Where a requester's message goes: their open ticket, or (reopening it) one
-        closed less than 24 hours ago.  Returns (ticket, reopened)."""
+        closed less than 24 hours ago.  Returns (ticket, reopened).
+
+        The chat handlers first read a message to a recently closed ticket (a typed
+        rating, a new request the bot handles) and call `recently_closed` and `reopen`
+        themselves; this is the plain rule, for messages nothing else claims."""
         open_now = await self.current(requester_id)
         if open_now is not None:
             return open_now, False
+        recent = await self.recently_closed(requester_id)
+        if recent is None:
+            return None
+        return await self.reopen(recent.id), True
+
+    async def recently_closed(self, requester_id: int) -> TicketView | None:
+        """The requester's ticket closed less than 24 hours ago, which their next
+        message may reopen; None when there is none, or when they chose to start
+        fresh after it was last closed (then it stays closed)."""
         now = self._clock.now()
         async with self._uow(readonly=True) as uow:
-            recent = (
+            ticket = (
                 await uow.session.execute(
-                    select(Ticket.id)
+                    select(Ticket)
                     .where(
                         Ticket.buyer_id == requester_id,
                         Ticket.status == TicketStatus.CLOSED,
@@ -401,11 +430,13 @@ class TicketService:
                     .limit(1)
                 )
             ).scalar_one_or_none()
-        if recent is None:
-            return None
-        return await self.reopen(recent), True
+            if ticket is None or await _started_fresh(uow, ticket):
+                return None
+            return await _view(uow, ticket)
 
-    async def reopen(self, ticket_id: int) -> TicketView:
+    async def reopen(self, ticket_id: int, *, staff_name: str | None = None) -> TicketView:
+        """Open a closed ticket again: the requester wrote within 24 hours, or staff
+        (`staff_name`) reopened it.  A ticket that is open already stays as it is."""
         now = self._clock.now()
         async with self._uow() as uow:
             ticket = await self._ticket(uow, ticket_id)
@@ -420,8 +451,47 @@ class TicketService:
                 ticket.sla_due_at = policy.hours.add_business_minutes(
                     now, policy.first_response_minutes
                 )
-                uow.session.add(_event(ticket.id, "reopened", None, now))
+                uow.session.add(_event(ticket.id, "reopened", staff_name, now))
                 await uow.commit()
+        return await self.get(ticket_id)
+
+    async def reopen_by_staff(self, ticket_id: int, *, staff_name: str) -> TicketView:
+        """Staff reopen a closed ticket (`/reopen N`), at any time after it closed.
+
+        Refused, changing nothing: no such ticket (TicketNotFound), it is open already
+        (TicketAlreadyOpen), or its requester has another ticket open (OtherTicketOpen:
+        one conversation with staff at a time, or their messages would go to one of
+        the two only)."""
+        async with self._uow(readonly=True) as uow:
+            ticket = await self._ticket(uow, ticket_id)
+            if ticket.status == TicketStatus.OPEN:
+                raise TicketAlreadyOpen(str(ticket_id))
+            other = await self._open_ticket_of(uow, ticket.buyer_id)
+            if other is not None:
+                raise OtherTicketOpen(other.id)
+        return await self.reopen(ticket_id, staff_name=staff_name)
+
+    async def start_fresh(self, requester_id: int, ticket_id: int) -> TicketView:
+        """The requester's message reopened their ticket, but they meant something new
+        ("Start fresh"): the ticket closes again and their next messages reach the bot.
+
+        Only the requester's own ticket, only while it is open, and only while staff
+        have not answered since it was reopened (then the conversation has resumed:
+        StaffAlreadyAnswered).  Pressed twice: TicketClosed."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            ticket = await self._own(uow, requester_id, ticket_id)
+            if ticket.status != TicketStatus.OPEN:
+                raise TicketClosed(str(ticket_id))
+            if await _staff_answered_since_reopen(uow, ticket):
+                raise StaffAlreadyAnswered(str(ticket_id))
+            ticket.status = TicketStatus.CLOSED
+            ticket.closed_at = now
+            ticket.sla_due_at = None
+            ticket.waiting_since = None
+            uow.session.add(_event(ticket.id, "fresh_start", None, now))
+            await uow.commit()
+        log.info("requester started fresh", extra={"ticket_id": ticket_id})
         return await self.get(ticket_id)
 
     async def by_topic(self, chat_id: int, thread_id: int) -> TicketView | None:
@@ -996,6 +1066,39 @@ def _appeal_decided_by(claim: Claim) -> int | None:
         if event.from_status == ClaimStatus.APPEALED:
             return event.actor_id or 0
     return None
+
+
+async def _events(uow: UnitOfWork, ticket_id: int) -> list[TicketMessage]:
+    return list(
+        (
+            await uow.session.execute(
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket_id)
+                .order_by(TicketMessage.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def _started_fresh(uow: UnitOfWork, ticket: Ticket) -> bool:
+    """The requester chose "Start fresh" after the ticket last closed."""
+    for message in reversed(await _events(uow, ticket.id)):
+        if message.direction == "event" and message.text == "fresh_start":
+            return True
+        if message.direction == "event" and message.text == "closed":
+            return False
+    return False
+
+
+async def _staff_answered_since_reopen(uow: UnitOfWork, ticket: Ticket) -> bool:
+    for message in reversed(await _events(uow, ticket.id)):
+        if message.direction == "staff":
+            return True
+        if message.direction == "event" and message.text == "reopened":
+            return False
+    return False
 
 
 def _event(ticket_id: int, what: str, author: str | None, now: datetime) -> TicketMessage:

@@ -96,7 +96,7 @@ FILLER = frozenset(
     honestly tbh lol thanks thank thx ty cheers much
     service help support experience job work staff response answer
     and all in of for with from
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads better as words)
 )
 NEGATIONS = frozenset({"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly"})
 
@@ -117,11 +117,10 @@ def read_rating(text: str) -> int | None:
         return None
     glyphs = sum(text.count(g) for g in STAR_GLYPHS)
     if glyphs:
-        rest = text
+        around = text
         for glyph in STAR_GLYPHS:
-            rest = rest.replace(glyph, " ")
-        words = _WORD.findall(rest)
-        if not words or all(w in FILLER for w in words):
+            around = around.replace(glyph, " ")
+        if all(w in FILLER for w in _WORD.findall(around)):
             return min(glyphs, 5)
         # "5 ⭐" / "5⭐": a number and one glyph mean the number.
         text = re.sub(f"[{STAR_GLYPHS}]+", " stars ", text)
