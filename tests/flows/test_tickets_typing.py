@@ -163,6 +163,35 @@ async def test_open_ticket_text_inside_a_flow_goes_to_the_step_not_staff(
     assert await buyer.step() is None and copied_from(harness, buyer) == 0
 
 
+async def test_open_ticket_typed_answers_in_a_return_go_to_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The bug of issue 12: "2" at the quantity step was copied to staff, unanswered."""
+    order_id = await make_order(
+        uow_factory,
+        clock,
+        number=NUMBER,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+    )
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await open_ticket(harness, buyer)
+    await buyer.press(f"rs:{order_id}")
+    step = await buyer.step()
+    assert step is not None
+    for typed in ("2", "the mug please", "it arrived cracked"):
+        await buyer.say(typed)
+        assert buyer.texts, typed  # the return answered
+        assert await buyer.step() is not None
+    assert copied_from(harness, buyer) == 0
+    await buyer.say("stop")
+    assert await buyer.step() is None and copied_from(harness, buyer) == 0
+    await buyer.say("Back to you: the box was wet too")
+    assert copied_from(harness, buyer) == 1
+
+
 # ------------------------------------------------------------------ typed ratings
 
 
