@@ -12,7 +12,10 @@ def build_router() -> Router:
     router.include(seller.build_router())
     router.include(support.router)
     router.include(escapes.router)
-    # With a ticket open, what the person sends outside a flow goes to staff.
+    # Outside a flow, with a ticket open (or closed less than a day ago), what the
+    # person sends is read by `support.relay_first` (staff, a typed rating, or the bot).
+    # Only the content handlers are wrapped: commands, buttons and anything sent inside
+    # a flow (the core gives it to the escapes, then the step) never reach staff.
     router.on_text = support.relay_first(router.on_text)
     router.on_other = support.relay_first(router.on_other)
     return router

@@ -1,9 +1,15 @@
 """The requester's side of a hand-over: asking for a person, appeals, seller help,
 relaying while a ticket is open, and rating it afterwards.
 
-While a ticket is open (or was closed less than 24 hours ago, which reopens it), what
-the requester writes outside any flow goes to staff; commands, buttons and flows keep
-working as usual.
+While a ticket is open, what the requester writes outside any flow goes to staff;
+commands, buttons and flows keep working as usual (the core sends text inside a flow to
+its step, never here), and an order number typed on its own starts linking it, since
+the order card and the link step are the bot's, not staff's.
+
+After a close, a message within 24 hours is read before it reopens anything: a typed
+rating ("5 stars!", "great") rates the ticket; a new request the bot handles itself (an
+order question, a return, a policy question) goes to the bot; anything else reopens
+the ticket, with a "Start fresh" button for a buyer who meant something new.
 """
 
 from __future__ import annotations
@@ -14,19 +20,41 @@ import logging
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError, NotFound
 from bot.services.desk import DeskError
-from bot.services.tickets import Opened, TicketView
+from bot.services.orders import looks_like_order_number
+from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
+from bot.understanding.ratings import read_rating
 from handlers.buyer.views import format_date
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
-from handlers.staff.views import RATE
+from handlers.staff.views import FRESH, RATE, fresh_keyboard
 from handlers.types import Button, EditText, Keyboard
 
 log = logging.getLogger(__name__)
 router = Router()
 
 COMMENT = "ticket_comment"
-STAFF_COMMANDS = ("tickets", "note", "close", "transcript")
+STAFF_COMMANDS = ("tickets", "note", "close", "transcript", "reopen")
+# What the bot answers itself after a ticket closed (read as `sure`): these do not
+# reopen the ticket.  A person asked for, a complaint, a change to an order and small
+# talk do: they are for the people who just helped.
+BOT_HANDLES = frozenset(
+    {
+        "track_order",
+        "cancel_order",
+        "return_request",
+        "refund_status",
+        "question",
+        "delivery_time",
+        "payment_methods",
+        "invoice",
+        "product_question",
+        "warranty",
+    }
+)
+# The draft keys holding the message that reopened a ticket, for "Start fresh".
+FRESH_TEXT = "fresh_text"
+FRESH_TICKET = "fresh_ticket"
 
 
 def support_available(ctx: Context) -> bool:
@@ -162,10 +190,28 @@ async def rate(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer(ctx.catalog.plain("support.rated_short"))
+    await _rated(ctx, ticket, stars)
+
+
+async def _rated(ctx: Context, ticket: TicketView, stars: int) -> None:
+    """Thank them, ask for a comment, tell staff (a tap edits the closing message; a
+    typed rating gets its own reply)."""
     skip = Keyboard.of([Button(ctx.catalog.plain("support.no_comment"), f"trx:{ticket.id}")])
     ctx.edit_or_reply(ctx.t("support.rated", stars="⭐" * stars), skip)
-    ctx.state.go(COMMENT, ticket=ticket.id, message=ctx.inbound.message_id)
+    message = ctx.inbound.message_id if ctx.inbound.button is not None else None
+    ctx.state.go(COMMENT, ticket=ticket.id, message=message)
     await tell_staff(ctx, ticket, ctx.t("staff.rated", stars="⭐" * stars, n=stars))
+
+
+async def typed_rating(ctx: Context, ticket: TicketView, stars: int) -> bool:
+    """A rating typed after the close ("5 stars!"): rates the ticket, never reopens it.
+    False if the ticket cannot be rated (it is not this requester's, or not closed)."""
+    try:
+        ticket = await ctx.services.tickets.rate(ctx.user.id, ticket.id, stars)
+    except DomainError:
+        return False
+    await _rated(ctx, ticket, stars)
+    return True
 
 
 @router.button("trx")
@@ -181,6 +227,11 @@ async def comment(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
     if not text:
         ctx.reply(ctx.t("support.comment_text_only"))
+        return
+    if await bot_handles(ctx, text):
+        # Not a comment but a new request ("where is my refund"): the bot's to answer.
+        ctx.state.clear()
+        await _to_the_bot(ctx, text)
         return
     ctx.state.clear()
     try:
@@ -201,22 +252,72 @@ async def comment(ctx: Context) -> None:
 
 
 def relay_first(fallback: Handler | None) -> Handler:
-    """Wrap the requester's free-text / content handler: with a ticket open, what they
-    send goes to staff; otherwise the bot answers as usual."""
+    """Wrap the requester's free-text / content handler (outside any flow): with a
+    ticket open, what they send goes to staff; after a close, it is read first (see
+    the module's docstring); otherwise the bot answers as usual."""
 
     async def handler(ctx: Context) -> None:
-        if support_available(ctx) and content_kind(ctx.inbound) is not None:
-            found = await ctx.services.tickets.for_message(ctx.user.id)
-            if found is not None:
-                ticket, reopened = found
-                if reopened:
-                    await _reopened(ctx, ticket)
-                await to_staff(ctx, ticket)
-                return
+        relayable = support_available(ctx) and content_kind(ctx.inbound) is not None
+        if relayable and await _for_staff(ctx):
+            return
         if fallback is not None:
             await fallback(ctx)
 
     return handler
+
+
+async def _for_staff(ctx: Context) -> bool:
+    """Send the message to a ticket, or claim it for the ticket (a typed rating);
+    False when it is the bot's to handle."""
+    tickets = ctx.services.tickets
+    text = _typed(ctx)
+    ticket = await tickets.current(ctx.user.id)
+    if ticket is not None:
+        if text is not None and looks_like_order_number(text):
+            return False  # linking stays the bot's: the link step never reaches staff
+        await to_staff(ctx, ticket)
+        return True
+    closed = await tickets.recently_closed(ctx.user.id)
+    if closed is None:
+        return False
+    if text is not None:
+        stars = read_rating(text)
+        if stars is not None and await typed_rating(ctx, closed, stars):
+            return True
+        if await bot_handles(ctx, text):
+            return False
+    ticket = await tickets.reopen(closed.id)
+    await _reopened(ctx, ticket)
+    await to_staff(ctx, ticket)
+    return True
+
+
+def _typed(ctx: Context) -> str | None:
+    """The message's text when it is a plain typed message (no photo or file)."""
+    if content_kind(ctx.inbound) != "text":
+        return None
+    return (ctx.inbound.text or "").strip() or None
+
+
+async def bot_handles(ctx: Context, text: str) -> bool:
+    """A request the bot answers itself, read with confidence: an order number, an
+    order question, a return, a policy question."""
+    if looks_like_order_number(text):
+        return True
+    reading = await ctx.services.understanding.read(text)
+    return reading.sure and reading.intent in BOT_HANDLES
+
+
+async def _to_the_bot(ctx: Context, text: str) -> None:
+    """What the bot does with typed text outside a flow (the buyer handlers'; imported
+    here because they import this module)."""
+    from handlers.buyer import linking
+    from handlers.buyer.answers import free_text
+
+    if looks_like_order_number(text):
+        await linking.received_number(ctx, text)
+    else:
+        await free_text(ctx, text)
 
 
 async def _reopened(ctx: Context, ticket: TicketView) -> None:
@@ -226,4 +327,38 @@ async def _reopened(ctx: Context, ticket: TicketView) -> None:
             await ctx.desk.reopen_topic(ticket.staff_chat_id, ticket.topic_id)
     await rename(ctx, ticket)
     await tell_staff(ctx, ticket, ctx.t("staff.reopened", name=ticket.requester_name))
-    ctx.reply(ctx.t("support.reopened", id=ticket.id))
+    ctx.reply(ctx.t("support.reopened", id=ticket.id), fresh_keyboard(ctx.catalog, ticket.id))
+    # Kept for "Start fresh": the message then goes to the bot after all.
+    ctx.state.go(None, **{FRESH_TICKET: ticket.id, FRESH_TEXT: _typed(ctx)})
+
+
+@router.button(FRESH.prefix)
+async def start_fresh(ctx: Context) -> None:
+    """The buyer meant something new: the ticket closes again (staff are told), and
+    the message that reopened it goes to the bot."""
+    if (pressed := FRESH.unpack(ctx.inbound.button)) is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    try:
+        ticket = await ctx.services.tickets.start_fresh(ctx.user.id, pressed["ticket"])
+    except StaffAlreadyAnswered:
+        ctx.answer()
+        ctx.reply(ctx.t("ticket_typing.fresh_too_late", id=pressed["ticket"]))
+        return
+    except DomainError:  # not theirs, or closed already (pressed twice)
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    saved = ctx.state.data.get(FRESH_TEXT)
+    text = saved if ctx.state.data.get(FRESH_TICKET) == ticket.id and saved else None
+    ctx.state.clear()
+    ctx.edit_or_reply(ctx.t("ticket_typing.fresh_done", id=ticket.id))
+    await tell_staff(ctx, ticket, ctx.t("ticket_typing.staff_fresh", name=ticket.requester_name))
+    await rename(ctx, ticket)
+    if ctx.desk is not None and ticket.staff_chat_id is not None and ticket.topic_id is not None:
+        with contextlib.suppress(DeskError):
+            await ctx.desk.close_topic(ticket.staff_chat_id, ticket.topic_id)
+    if isinstance(text, str):
+        await _to_the_bot(ctx, text)
+    else:
+        ctx.reply(ctx.t("ticket_typing.fresh_ask"))

@@ -14,6 +14,7 @@ from bot.services.tickets import AppealDecided, TicketClosed, TicketView
 from handlers import confirm
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.staff.relay import rename, to_requester
+from handlers.staff.reopen import reopen
 from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
 from handlers.types import EditKeyboard, SendDocument, SendText
 
@@ -91,6 +92,13 @@ async def close_command(ctx: Context) -> None:
     ticket = await _ticket_or_hint(ctx)
     if ticket is not None:
         await close(ctx, ticket)
+
+
+@router.command("reopen")
+async def reopen_command(ctx: Context) -> None:
+    """`/reopen N` (or `/reopen` in the ticket's topic): open a closed ticket again,
+    its topic too, and tell the requester.  Staff membership was checked at the door."""
+    await reopen(ctx, ticket_here)
 
 
 @router.command("*")

@@ -64,6 +64,24 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     return Keyboard.of(*rows)
 
 
+# Under "I've reopened your ticket": the requester meant something new, not the old
+# ticket: `tfr:<ticket id>` closes it again and hands their message to the bot.
+FRESH = ButtonData("tfr", Id("ticket"))
+
+
+def fresh_keyboard(catalog: Catalog, ticket_id: int) -> Keyboard:
+    label = catalog.plain("ticket_typing.fresh_button")
+    return Keyboard.of([Button(label, FRESH.pack(ticket=ticket_id))])
+
+
+def event_label(catalog: Catalog, what: str) -> str:
+    """A transcript event's name (the older events' names live under `staff.event`)."""
+    for key in (f"staff.event.{what}", f"ticket_typing.event.{what}"):
+        if catalog.has(key):
+            return catalog.plain(key)
+    return what
+
+
 def rating_keyboard(ticket_id: int) -> Keyboard:
     def star(n: int) -> Button:
         return Button("⭐" * n, RATE.pack(ticket=ticket_id, stars=n))
@@ -227,8 +245,7 @@ def transcript_text(
         stamp = line.at.strftime("%Y-%m-%d %H:%M UTC")
         if line.direction == "event":
             what, _, detail = (line.text or "").partition(":")
-            key = f"staff.event.{what}"
-            label = p(key) if catalog.has(key) else what
+            label = event_label(catalog, what)
             extra = f" ({detail})" if detail else ""
             by = f" — {line.author}" if line.author else ""
             out.append(f"[{stamp}] * {label}{extra}{by}")

@@ -1,0 +1,312 @@
+"""What a ticket is to the rest of the code: its view, the summary and transcript
+lines staff read, the refusals of its use cases, a shop's support promises, and the
+rows its history is made of.  Shared by the ticket services (`bot.services.tickets`,
+`ticket_appeals`, `ticket_sla`); `bot.services.tickets` re-exports the public names.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
+from bot.domain.errors import DomainError, InvalidTransition, NotFound
+from bot.domain.hours import BusinessHours
+from storage.media import MediaStore
+from storage.models import ChatUser, Claim, Order, Shop, Ticket, TicketMessage
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIRST_RESPONSE_MINUTES = 15
+
+
+class TicketNotFound(NotFound):
+    pass
+
+
+class TicketClosed(DomainError):
+    """The ticket is closed already (someone else closed it a moment ago)."""
+
+
+class AppealDecided(InvalidTransition):
+    """Someone already decided this appeal; `by` is their first name (None if unknown)."""
+
+    def __init__(self, by: str | None) -> None:
+        super().__init__(f"already decided by {by}")
+        self.by = by
+
+
+class TicketStillOpen(DomainError):
+    """Rating a ticket that is not closed."""
+
+
+class TicketAlreadyOpen(DomainError):
+    """Reopening a ticket that is open."""
+
+
+class OtherTicketOpen(DomainError):
+    """Reopening a ticket whose requester has another one open (`ticket_id`)."""
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__(f"ticket {ticket_id} is open")
+        self.ticket_id = ticket_id
+
+
+class StaffAlreadyAnswered(DomainError):
+    """Starting fresh after staff answered the reopened ticket."""
+
+
+# ------------------------------------------------------------------------ policy
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPolicy:
+    """A shop's support promises: when people answer and how fast, and whose name
+    signs staff replies ("staff": the staff member's own, "shop": the shop's)."""
+
+    hours: BusinessHours
+    first_response_minutes: int = DEFAULT_FIRST_RESPONSE_MINUTES
+    signature: Literal["staff", "shop"] = "staff"
+
+    @classmethod
+    def for_shop(cls, shop: Shop | None) -> DeskPolicy:
+        tz = shop.timezone if shop is not None and shop.timezone else "UTC"
+        settings: dict[str, Any] = (shop.settings if shop is not None else None) or {}
+        try:
+            hours = (
+                BusinessHours.parse(str(settings["business_hours"]), tz)
+                if settings.get("business_hours")
+                else BusinessHours.always(tz)
+            )
+        except ValueError:
+            # Validated when set; a bad stored value must not stop tickets from opening.
+            log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
+            hours = BusinessHours.always("UTC")
+        try:
+            raw = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
+            minutes = max(1, int(raw))
+        except (TypeError, ValueError):
+            minutes = DEFAULT_FIRST_RESPONSE_MINUTES  # only a hand-edited database gets here
+        signature: Literal["staff", "shop"] = (
+            "shop" if settings.get("staff_signature") == "shop" else "staff"
+        )
+        return cls(hours, minutes, signature)
+
+
+# -------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    id: int
+    status: TicketStatus
+    reason: EscalationReason
+    requester_id: int  # ChatUser.id
+    requester_chat: int  # where to relay staff replies (the private chat)
+    requester_name: str
+    requester_username: str | None
+    requester_unreachable: bool
+    order_id: int | None
+    order_number: str | None
+    claim_id: int | None
+    claim_number: str | None
+    claim_status: ClaimStatus | None
+    claim_type: ClaimType | None
+    shop_name: str | None
+    staff_chat_id: int | None
+    topic_id: int | None
+    summary_message_id: int | None
+    assignee_id: int | None
+    assignee_name: str | None
+    rating: int | None
+    sla_breached: bool
+    waiting_since: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+    signature: str | None  # the shop's name when replies are signed by the shop
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    ticket: TicketView
+    created: bool  # False: the requester already had this ticket open
+    answer_from: datetime | None  # outside business hours: when people are back
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    number: str
+    status: ClaimStatus
+    type: str
+    reason: str
+    amount: Decimal
+    currency: str
+    note: str | None
+    photos: tuple[str, ...]  # stored file paths (absolute, ready to send, given a MediaStore)
+    order_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    ticket: TicketView
+    role: Literal["buyer", "seller"]
+    orders: tuple[tuple[str, str, str], ...]  # number, status, shop name
+    claim: ClaimFacts | None
+    recent: tuple[tuple[str, str, datetime], ...]  # direction (in/out), text, at
+    answer_from: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One transcript line."""
+
+    at: datetime
+    direction: str  # buyer | staff | note | event
+    author: str | None
+    kind: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffReplied:
+    ticket: TicketView
+    first: bool  # the first staff reply of this wait
+    was_breached: bool  # the topic title carries the breach mark and should lose it
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDecision:
+    claim_id: int
+    claim_number: str
+    status: ClaimStatus
+    refunded: Decimal | None
+    currency: str
+    tickets: tuple[TicketView, ...]
+    # What a confirmation shows: the order, who gets the money, what stays refundable.
+    order_number: str = ""
+    buyer_name: str | None = None
+    remaining: Decimal | None = None
+
+
+def title_parts(ticket: TicketView) -> dict[str, Any]:
+    """What a topic title is made of (rendered by the handlers)."""
+    return {
+        "id": ticket.id,
+        "name": ticket.requester_name,
+        "order": ticket.order_number,
+        "closed": ticket.status == TicketStatus.CLOSED,
+        "breached": ticket.sla_breached and ticket.status == TicketStatus.OPEN,
+    }
+
+
+async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:
+    requester = await uow.session.get(ChatUser, ticket.buyer_id)
+    assert requester is not None
+    order = await uow.orders.get(ticket.order_id, full=False) if ticket.order_id else None
+    claim = await uow.session.get(Claim, ticket.claim_id) if ticket.claim_id else None
+    shop = await uow.shops.get(ticket.shop_id) if ticket.shop_id else None
+    policy = DeskPolicy.for_shop(shop)
+    return TicketView(
+        id=ticket.id,
+        status=TicketStatus(ticket.status),
+        reason=EscalationReason(ticket.reason),
+        requester_id=requester.id,
+        requester_chat=requester.external_id,
+        requester_name=requester.first_name or (requester.username or str(requester.external_id)),
+        requester_username=requester.username,
+        requester_unreachable=requester.unreachable,
+        order_id=ticket.order_id,
+        order_number=order.order_number if order else None,
+        claim_id=ticket.claim_id,
+        claim_number=claim.claim_number if claim else None,
+        claim_status=ClaimStatus(claim.status) if claim else None,
+        claim_type=ClaimType(claim.type) if claim else None,
+        shop_name=shop.name if shop else None,
+        staff_chat_id=ticket.staff_chat_id,
+        topic_id=ticket.topic_id,
+        summary_message_id=ticket.summary_message_id,
+        assignee_id=ticket.assignee_id,
+        assignee_name=ticket.assignee_name,
+        rating=ticket.rating,
+        sla_breached=ticket.sla_breached,
+        waiting_since=ticket.waiting_since,
+        opened_at=ticket.opened_at,
+        closed_at=ticket.closed_at,
+        signature=shop.name if shop and policy.signature == "shop" else None,
+    )
+
+
+async def claim_facts(
+    uow: UnitOfWork, claim_id: int | None, media: MediaStore | None = None
+) -> ClaimFacts | None:
+    if claim_id is None:
+        return None
+    claim = (
+        await uow.session.execute(
+            select(Claim).where(Claim.id == claim_id).options(selectinload(Claim.photos))
+        )
+    ).scalar_one_or_none()
+    if claim is None:
+        return None
+    order = await uow.session.get(Order, claim.order_id)
+    return ClaimFacts(
+        number=claim.claim_number,
+        status=ClaimStatus(claim.status),
+        type=claim.type,
+        reason=claim.reason,
+        amount=claim.requested_amount,
+        currency=claim.currency,
+        note=claim.buyer_note,
+        photos=tuple(str(media.absolute(p.path)) if media else p.path for p in claim.photos),
+        order_number=order.order_number if order else "",
+    )
+
+
+async def events_of(uow: UnitOfWork, ticket_id: int) -> list[TicketMessage]:
+    return list(
+        (
+            await uow.session.execute(
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket_id)
+                .order_by(TicketMessage.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def event_row(ticket_id: int, what: str, author: str | None, now: datetime) -> TicketMessage:
+    return TicketMessage(
+        ticket_id=ticket_id, direction="event", author_name=author, kind="event", text=what, at=now
+    )
+
+
+def message_row(
+    ticket: Ticket,
+    direction: str,
+    author_id: int | None,
+    author_name: str,
+    kind: str,
+    text: str | None,
+    copy: tuple[int, int] | None,
+    now: datetime,
+) -> TicketMessage:
+    return TicketMessage(
+        ticket_id=ticket.id,
+        direction=direction,
+        author_id=author_id,
+        author_name=author_name,
+        kind=kind,
+        text=text,
+        copy_chat_id=copy[0] if copy else None,
+        copy_message_id=copy[1] if copy else None,
+        at=now,
+    )

@@ -1,0 +1,197 @@
+"""A rating typed instead of tapped: "5", "5 stars!", "⭐⭐⭐⭐", "4/5", "great", "terrible".
+
+After staff close a ticket the buyer is asked "How did we do?" with star buttons; many
+type the answer instead.  `read_rating` turns such a message into 1–5 stars, and into
+nothing at all when the message is something else: a rating read into "I ordered 5 mugs
+and got 4" or "the lamp is great but the cable is missing" would swallow a new request,
+so a message counts only when every word in it belongs to a rating.
+
+Words map to stars as the corpus README says: terrible/awful 1, bad/not great 2,
+ok/meh/fine 3, good 4, great/excellent/perfect 5.  Developed on the `rating` lines of
+`bot/understanding/corpus/steps.jsonl`; measured on `tests/data/understanding/
+steps_eval_rating.jsonl`, which it was never tuned on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+STAR_GLYPHS = "⭐★🌟✩☆✭✮"
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+# A word (or two) that is a whole verdict, and its stars.
+VERDICTS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "terrible",
+            "awful",
+            "horrible",
+            "useless",
+            "worst",
+            "dreadful",
+            "atrocious",
+            "pathetic",
+            "abysmal",
+            "appalling",
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        ("bad", "poor", "disappointing", "disappointed", "mediocre", "unhelpful", "slow"), 2
+    ),
+    **dict.fromkeys(
+        (
+            "ok",
+            "okay",
+            "meh",
+            "fine",
+            "average",
+            "alright",
+            "so-so",
+            "decent",
+            "acceptable",
+            "fair",
+        ),
+        3,
+    ),
+    **dict.fromkeys(("good", "nice", "solid", "quick", "fast"), 4),
+    **dict.fromkeys(
+        (
+            "great",
+            "excellent",
+            "amazing",
+            "perfect",
+            "awesome",
+            "fantastic",
+            "superb",
+            "brilliant",
+            "outstanding",
+            "wonderful",
+            "helpful",
+            "best",
+            "exceptional",
+            "stellar",
+            "flawless",
+            "incredible",
+            "lovely",
+            "fab",
+            "top",
+        ),
+        5,
+    ),
+}
+
+# "not X": what the negation of a verdict is worth.
+NEGATED: dict[int, int] = {1: 3, 2: 3, 3: 2, 4: 2, 5: 2}
+
+# Words that may surround a rating without changing it ("it was really great service,
+# thank you"); anything else in the message means it is not (only) a rating.
+FILLER = frozenset(
+    """
+    a an the it its it's this that was is were are been be you your u ur guys team
+    i i'd id i'm im would say give gave rate rating rated my our me we
+    really very so pretty quite super truly extremely just absolutely totally overall
+    honestly tbh lol thanks thank thx ty cheers much
+    service help support experience job work staff response answer
+    and all in of for with from
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+NEGATIONS = frozenset({"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly"})
+
+_NUMBER = r"(10|[0-9]|one|two|three|four|five)"
+# "4/5", "3 out of 5", "10/10", "4 of 5".
+_SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of)\s*(5|10)\b")
+# "5 stars", "one star", "5 ⭐" (the star glyphs are turned into the word first).
+_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?)\b")
+# The number alone: "5", "5!", "five".
+_BARE = re.compile(rf"^{_NUMBER}$")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z]+)*|/")
+
+
+def read_rating(text: str) -> int | None:
+    """1–5 stars when the message is a rating and nothing else, else None."""
+    text = _normalise(text)
+    if not text:
+        return None
+    glyphs = sum(text.count(g) for g in STAR_GLYPHS)
+    if glyphs:
+        around = text
+        for glyph in STAR_GLYPHS:
+            around = around.replace(glyph, " ")
+        if all(w in FILLER for w in _WORD.findall(around)):
+            return min(glyphs, 5)
+        # "5 ⭐" / "5⭐": a number and one glyph mean the number.
+        text = re.sub(f"[{STAR_GLYPHS}]+", " stars ", text)
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    rest = _strip_lead(words)
+    joined = " ".join(rest)
+    if (scale := _SCALE.match(joined)) is not None:
+        stars = _scaled(_value(scale.group(1)), int(scale.group(2)))
+        return stars if _only_filler(joined[scale.end() :]) else None
+    if (counted := _STARS.match(joined)) is not None:
+        value = _value(counted.group(1))
+        # "1 star, nobody helped": the word "star" makes the number a rating, and a
+        # short reason may follow it.
+        if 1 <= value <= 5 and len(joined[counted.end() :].split()) <= 4:
+            return value
+        return None
+    if _BARE.match(joined):
+        value = _value(joined)
+        return value if 1 <= value <= 5 else None
+    return _verdict(rest)
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes
+    return text.strip()
+
+
+def _strip_lead(words: list[str]) -> list[str]:
+    """Drop the words that introduce a rating: "I'd give it a 4", "rating: 3"."""
+    lead = {"i'd", "id", "i", "would", "give", "it", "you", "u", "a", "an", "rating", "rate"}
+    lead |= {"gave", "say", "solid", "like", "maybe", "about", "the"}
+    i = 0
+    while i < len(words) - 1 and words[i] in lead:
+        i += 1
+    return words[i:] if i < len(words) and re.fullmatch(_NUMBER, words[i]) else words
+
+
+def _value(word: str) -> int:
+    return NUMBER_WORDS.get(word) or int(word)
+
+
+def _scaled(value: int, out_of: int) -> int | None:
+    if value > out_of:
+        return None
+    stars = round(value * 5 / out_of) if out_of != 5 else value
+    return max(1, min(5, stars))
+
+
+def _only_filler(tail: str) -> bool:
+    return all(w in FILLER for w in _WORD.findall(tail))
+
+
+def _verdict(words: list[str]) -> int | None:
+    """Stars for a message of verdict words and filler only ("not great", "it was
+    okay", "amazing service, thanks"); None if any other word is in it, or none
+    of the words is a verdict."""
+    stars: int | None = None
+    negated = False
+    for word in words:
+        if word in NEGATIONS:
+            negated = True
+            continue
+        if word in VERDICTS:
+            value = NEGATED[VERDICTS[word]] if negated else VERDICTS[word]
+            if stars is not None and value != stars:
+                return None  # "good but slow": two verdicts that disagree
+            stars, negated = value, False
+            continue
+        if word not in FILLER:
+            return None
+    return stars
