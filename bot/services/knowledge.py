@@ -44,6 +44,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.domain.words import SEARCH_STOPWORDS
+
 log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts" / "knowledge"
@@ -54,38 +56,9 @@ _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words that carry no meaning for finding a policy section: function words, question
-# words, greetings and fillers.  A question made only of these has nothing to search
-# for, so it is never answered ("because", "although", "ok so").
-_STOPWORD_TEXT = """
-    a about above across after afterwards again against all almost along already also
-    although always am among an and another any anybody anyhow anyone anything anyway
-    anyways anywhere are around as at be became because become been before beforehand
-    being below beside besides between beyond both but by can cannot could did do does
-    doing done down during each either else elsewhere enough etc even ever every
-    everyone everything everywhere except few for from further had has have having he
-    hence her here hers herself him himself his how however i ie if in indeed instead
-    into is it its itself just least less me meanwhile might mine more moreover most
-    mostly much must my myself namely neither never nevertheless no nobody none nor not
-    nothing now nowhere of off often on once only onto or other others otherwise our
-    ours ourselves out over own per perhaps quite rather same she should since so some
-    somehow something sometime sometimes somewhat somewhere such than that the their
-    theirs them themselves then thence there thereafter thereby therefore therein these
-    they this those though through throughout thru thus to together too toward towards
-    under unless unlike upon up us very via was we well were what whatever whence
-    whenever where whereas whereby wherever whether which while whither who whoever
-    whole whom whose why will with within without would yet you your yours yourself
-    yourselves
-    hi hello hey hiya yo dear sir madam please pls plz thanks thank thx ty cheers ok
-    okay k yes yeah yep nope sure alright fine cool great good lol haha hmm um uh
-    u ur im ive id ill youve youll dont doesnt didnt cant wont isnt arent wasnt
-    get gets getting got gotten want wants wanted wanting wanna gonna gotta need needs
-    needed know knew tell let lets like still really actually basically maybe probably
-    possibly possible able way thing things stuff guys guy someone one ones much many
-    lot lots bit kind sort say said says anyone question questions ask asking asked
-    wondering wonder wondered help hope think thought mean means meant go going goes
-    went gone come comes came make makes made take takes took see seen look looking
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# words, greetings and fillers (bot/domain/words.py).  A question made only of these has
+# nothing to search for, so it is never answered ("because", "although", "ok so").
+STOPWORDS = SEARCH_STOPWORDS
 
 # Multi-word phrases buyers use for one idea, turned into one word before the words are
 # split (so "money back" counts as "refund", not as "money" and "back").  General
