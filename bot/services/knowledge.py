@@ -45,6 +45,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.domain.words import SEARCH_STOPWORDS
+from bot.services.retrieval.cues import mark
+from bot.services.retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
         r"|where('?s| is| are) (it|they)",
         "track",
     ),
+    (r"restock(ing)? (fee|charge)s?", "restockfee"),
     (r"out of stock|sold out|back in stock|in stock|restock(ed|ing)?", "stock"),
+    (r"p ?& ?p|postage and packing|shipping and handling|s ?& ?h", "delivery cost"),
+    (r"open[- ]box", "refurbished"),
     (
         r"never (arrived|came|showed up|got here|got (it|my \w+)|received)|not (arrived|received)"
         r"|(hasnt|havent|didnt|did not|has not|have not) (arrived|come|received|got)",
@@ -187,7 +192,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "chipped",
     ),
     ("defective", "defect", "faulty", "fault", "malfunction", "malfunctioning", "died", "dead"),
-    ("replace", "replacement", "exchange", "exchanging", "swap", "swapping"),
+    ("replace", "replacement", "exchange", "exchanging", "swap", "swapping", "switch", "trade"),
     ("discount", "coupon", "voucher", "promotion", "promo", "code"),
     ("invoice", "receipt", "vat", "proof"),
     (
@@ -214,7 +219,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "rep",
         "operator",
     ),
-    ("contact", "reach", "speak", "talk", "phone", "call"),
+    ("contact", "reach", "speak", "talk", "phone", "call", "chat", "ring"),
     (
         "cost",
         "fee",
@@ -241,8 +246,38 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("reject", "rejected", "refuse", "refused", "denied", "deny"),
     ("repair", "fix", "fixed", "mend", "mended"),
     ("described", "description", "listing", "advertised", "pictured"),
-    ("instalment", "installment", "installments"),
-    ("stock", "restock", "available", "availability", "unavailable", "preorder"),
+    (
+        "instalment",
+        "installment",
+        "installments",
+        "financing",
+        "finance",
+        "klarna",
+        "afterpay",
+        "clearpay",
+        "affirm",
+        "monthly",
+    ),
+    (
+        "stock",
+        "restock",
+        "available",
+        "availability",
+        "unavailable",
+        "preorder",
+        "backorder",
+        "backordered",
+    ),
+    ("signature", "sign", "signed", "signing"),
+    ("label", "labels", "slip", "prepaid"),
+    ("refurbished", "refurb", "renewed", "reconditioned"),
+    ("gift", "gifts", "present", "presents", "gifted"),
+    ("store", "shop", "stores", "shops", "boutique"),
+    ("water", "wet", "liquid", "spill", "spilled", "spilt"),
+    ("hold", "held", "pending"),
+    ("bulk", "wholesale", "quantity", "quantities", "b2b", "business", "company", "corporate"),
+    ("password", "reset", "forgot", "forgotten"),
+    ("recycle", "recycling", "disposal", "dispose", "haul", "recycled"),
     ("address", "house", "flat", "apartment"),
     ("account", "login", "profile", "register", "registration", "guest"),
     ("hours", "hour"),
@@ -319,6 +354,9 @@ def _synonyms() -> dict[str, str]:
 
 
 SYNONYMS = _synonyms()
+# Words never "corrected" into a policy word: they mean something as they are.
+_PROTECTED = frozenset(SEARCH_STOPWORDS | {w for group in SYNONYM_GROUPS for w in group})
+SPELLING = True
 
 # Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
 # so they are stopwords of their own; else "whats" weighs as a rare, telling word.
@@ -326,12 +364,26 @@ SYNONYMS = _synonyms()
 CONTRACTIONS = frozenset(["whats", "thats", "theres", "wheres", "hows", "whos", "youre", "theyre"])
 
 
-def tokenize(text: str) -> list[str]:
-    """The words of a text that say what it is about: phrases joined, stopwords dropped,
-    stemmed, synonyms mapped to one word."""
-    # "nobody's", "seller's", "it's": the 's goes (a possessive or "is"), then the
-    # apostrophes of the other contractions ("doesn't" → "doesnt").
-    text = _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
+def _plain(text: str) -> str:
+    """Lower case without apostrophes: "nobody's", "seller's", "it's" lose the 's (a
+    possessive or "is"), the other contractions their apostrophe ("doesn't" →
+    "doesnt")."""
+    return _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
+
+
+def words_of(text: str) -> list[str]:
+    """The plain words of a text, as the spelling fixer sees them."""
+    return _WORD.findall(_plain(text))
+
+
+def tokenize(text: str, speller: Speller | None = None) -> list[str]:
+    """The words of a text that say what it is about: typos fixed (questions, against the
+    shop's words), amounts, durations and places marked with what they are, phrases
+    joined, stopwords dropped, stemmed, synonyms mapped to one word."""
+    text = _plain(text)
+    if speller is not None:
+        text = _WORD.sub(lambda m: speller.fix(m.group(0)), text)
+    text = mark(text)
     text = _PHRASE.sub(_phrase_word, text)
     words = [
         w
@@ -437,23 +489,30 @@ class Hit:
 # Field weights of BM25F: a word of the section's heading says more about what the
 # section is about than one of its body; the document's title (shared by all its
 # sections) a little; the author's hidden search lines as much as the body.
-HEADING_WEIGHT = 3.0
-TITLE_WEIGHT = 1.0
+HEADING_WEIGHT = 2.0
+TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 SEARCH_WEIGHT = 5.0
-K1 = 5.0
+K1 = 8.0
 RERANK = 20  # sections re-ranked by coverage
-COORDINATION = 0.0  # how much coverage counts in the re-ranking (none: it did not help)
+# How much coverage counts in the re-ranking (none: the best passage's share does better).
+COORDINATION = 0.0
 # Confidence: a hit as far ahead of the next as MARGIN_FULL keeps its coverage; one
 # tied with the next keeps MARGIN_FLOOR of it.  One-word questions stay below "sure".
 MARGIN_FULL = 0.4
 MARGIN_FLOOR = 0.4
 ONE_WORD_CAP = 0.5
+# A word weighing less than this share of the question's strongest is not a topic of its own.
+TELLING_SHARE = 0.3
 SEARCH_B = 0.5
-PAIR_WEIGHT = 1.0  # score per (idf-weighted) question word pair found side by side
+PAIR_WEIGHT = 0.0  # score per (idf-weighted) question word pair found side by side
 SHORT_PRIOR = 0.3  # sections shorter than SHORT_LENGTH terms score a little less
 SHORT_LENGTH = 20
-BODY_B = 0.5  # length normalisation of the body (headings are short: none)
+# How much the best single passage's share of the question counts in the re-ranking: a
+# section that answers the question in one paragraph beats one whose words are
+# scattered over unrelated paragraphs.
+PASSAGE = 0.3
+BODY_B = 0.3  # length normalisation of the body (headings are short: none)
 
 
 class Bm25:
@@ -579,22 +638,65 @@ def confidence(coverage: float, margin: float, words: int) -> float:
     return round(value, 4)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+def _passages(text: str) -> list[str]:
+    """A section's paragraphs, each list item on its own: the places where one idea is
+    said."""
+    passages: list[str] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if not line.strip() or _LIST_ITEM.match(line):
+            if current:
+                passages.append(" ".join(current))
+            current = [line] if line.strip() else []
+        else:
+            current.append(line)
+    return passages
+
+
+@dataclass(slots=True)
+class _ShopIndex:
+    """One shop's searchable sections: per section (same order as `chunks`) its terms,
+    its fields' term sequences, and its passages' terms (each with the heading's)."""
+
+    chunks: list[Chunk]
+    term_sets: list[set[str]]
+    bm25: Bm25
+    sequences: list[list[list[str]]]
+    passages: list[list[set[str]]]
+    speller: Speller
+
+
 class KnowledgeBase:
     """All shops' chunks, searchable per shop (falling back to `default/`)."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
-        self._by_shop: dict[
-            str, tuple[list[Chunk], list[set[str]], Bm25, list[list[list[str]]]]
-        ] = {}
+        self._by_shop: dict[str, _ShopIndex] = {}
         grouped: dict[str, list[Chunk]] = defaultdict(list)
         for chunk in chunks:
             grouped[chunk.shop].append(chunk)
         for shop, items in grouped.items():
             docs = [_fields(c) for c in items]
-            term_sets = [{t for terms, _, _ in d for t in terms} for d in docs]
-            sequences = [[terms for terms, _, _ in d if terms] for d in docs]
-            self._by_shop[shop] = (items, term_sets, Bm25(docs, K1), sequences)
+            # What every passage of a section shares: its headings and search lines.
+            headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
+            self._by_shop[shop] = _ShopIndex(
+                chunks=items,
+                term_sets=[{t for terms, _, _ in d for t in terms} for d in docs],
+                bm25=Bm25(docs, K1),
+                sequences=[[terms for terms, _, _ in d if terms] for d in docs],
+                passages=[
+                    [heading | set(tokenize(p)) for p in _passages(c.text)] or [heading]
+                    for c, heading in zip(items, headings, strict=True)
+                ],
+                speller=Speller(
+                    (w for c in items for w in words_of(f"{c.title} {c.text} {c.search_terms}")),
+                    protected=_PROTECTED,
+                    stem=_stem,
+                ),
+            )
 
     @property
     def shops(self) -> list[str]:
@@ -604,8 +706,14 @@ class KnowledgeBase:
         key = shop if shop in self._by_shop else DEFAULT_SHOP
         if key not in self._by_shop:
             return []
-        items, term_sets, bm25, sequences = self._by_shop[key]
-        query = tokenize(question)
+        index_ = self._by_shop[key]
+        items, term_sets, bm25, sequences = (
+            index_.chunks,
+            index_.term_sets,
+            index_.bm25,
+            index_.sequences,
+        )
+        query = tokenize(question, index_.speller if SPELLING else None)
         if not any(not t.isdigit() for t in query):
             return []  # nothing but stopwords and numbers ("because", "5.00"): no topic
         scores = bm25.scores(query)
@@ -628,6 +736,12 @@ class KnowledgeBase:
             covered = sum(w for t, w in weights.items() if t in term_sets[index])
             coverage = covered / total if total else 0.0
             score *= 1 - COORDINATION + COORDINATION * coverage
+            if PASSAGE and total:
+                best = max(
+                    sum(w for t, w in weights.items() if t in passage)
+                    for passage in index_.passages[index]
+                )
+                score *= 1 - PASSAGE + PASSAGE * best / total
             if pairs and PAIR_WEIGHT:
                 score += PAIR_WEIGHT * _pairs_found(pairs, sequences[index], term_sets[index])
             if SHORT_PRIOR:
@@ -635,7 +749,10 @@ class KnowledgeBase:
                 score *= min(1.0, length / SHORT_LENGTH) ** SHORT_PRIOR
             ranked.append((score, coverage, index))
         ranked.sort(key=itemgetter(0), reverse=True)  # stable: ties keep BM25F's order
-        words = len(unique)
+        # Words that tell sections apart: a word most sections use ("order", "item")
+        # adds little, so "order over the phone" is a one-topic question.
+        strongest = max(weights.values(), default=0.0)
+        words = sum(1 for w in weights.values() if w >= TELLING_SHARE * strongest)
         hits = []
         for position, (score, coverage, index) in enumerate(ranked[:k]):
             rival = ranked[1][0] if position == 0 and len(ranked) > 1 else ranked[0][0]
