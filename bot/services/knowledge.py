@@ -115,6 +115,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"next[- ]day|same[- ]day|overnight", "express"),
     (r"how much|what does it cost|what do you charge", "cost"),
     (r"how long|how many (days|weeks)|how soon|how quickly|how fast|lead time", "time"),
+    # Question-type cues: the kind of fact the answer holds (retrieval/cues.py marks it).
+    (r"by when|until when", "time"),
+    (
+        r"(which|what) (countries|country|places|regions|states)"
+        r"|where (do|can|will) you (ship|deliver|send|post)",
+        "international",
+    ),
     (r"charged twice|double charged|charged two times|two charges", "doublecharge"),
     (
         r"price (match(es|ing)?|drops?|reductions?|(went|goes|has gone|dropped) down)|cheaper now"
