@@ -12,11 +12,16 @@
   retriever.  It must work on a shop's own files, which have no hidden search lines:
   the heading counts more than the body, buyers' phrases and e-commerce synonyms are
   mapped to one word on both sides ("money back" = "refund", "courier" = "carrier"),
-  stopwords and question words are dropped, question words side by side in a section
-  add to its score, and very short sections score a little less.
+  stopwords and question words are dropped, and very short sections score a little less.
+  What a question asks for is matched to the kind of fact a section holds (amounts of
+  money, durations and place names are marked "cost", "time" and "international":
+  retrieval/cues.py), typos are fixed against the shop's own words
+  (retrieval/spelling.py), and a section whose one paragraph or list item holds the
+  question's words beats one where they are scattered.
 * Each hit carries a confidence: how much of the question's weight (idf) the section
-  covers, times how far it is ahead of the next section; a one-word question is never
-  more than fairly sure and text with no topic word ("because", "5.00") finds nothing,
+  covers, times how far it is ahead of the next section; a question with one telling
+  word (a word most sections use, such as "order", does not count) is never more than
+  fairly sure and text with no topic word ("because", "5.00") finds nothing,
   so "do you sell gift cards" or "price" never come back as a sure answer.
 """
 
@@ -596,6 +601,7 @@ def _document(chunk: Chunk) -> str:
 
 
 def _fields(chunk: Chunk) -> list[tuple[list[str], float, float]]:
+    """The section's fields as (terms, weight, b)."""
     return [
         (tokenize(_heading(chunk)), HEADING_WEIGHT, 0.0),
         (tokenize(_document(chunk)), TITLE_WEIGHT, 0.0),
@@ -687,6 +693,9 @@ class KnowledgeBase:
             grouped[chunk.shop].append(chunk)
         for shop, items in grouped.items():
             docs = [_fields(c) for c in items]
+            # Each paragraph or list item on its own (the body's terms are not their sum:
+            # the body keeps its hard line breaks, which phrases do not cross).
+            parts = [[tokenize(p) for p in _passages(c.text)] for c in items]
             # What every passage of a section shares: its headings and search lines.
             headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
             self._by_shop[shop] = _ShopIndex(
@@ -695,8 +704,8 @@ class KnowledgeBase:
                 bm25=Bm25(docs, K1),
                 sequences=[[terms for terms, _, _ in d if terms] for d in docs],
                 passages=[
-                    [heading | set(tokenize(p)) for p in _passages(c.text)] or [heading]
-                    for c, heading in zip(items, headings, strict=True)
+                    [heading | set(part) for part in ps] or [heading]
+                    for ps, heading in zip(parts, headings, strict=True)
                 ],
                 speller=Speller(
                     (w for c in items for w in words_of(f"{c.title} {c.text} {c.search_terms}")),
