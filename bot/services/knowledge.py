@@ -511,9 +511,12 @@ RERANK = 20  # sections re-ranked by coverage
 COORDINATION = 0.0
 # Confidence: a hit as far ahead of the next as MARGIN_FULL keeps its coverage; one
 # tied with the next keeps MARGIN_FLOOR of it.  One-word questions stay below "sure".
-MARGIN_FULL = 0.4
-MARGIN_FLOOR = 0.4
+MARGIN_FULL = 0.3
+MARGIN_FLOOR = 0.5
 ONE_WORD_CAP = 0.5
+# Coverage counts more than linearly: a section holding half of what was asked is
+# a guess, not half an answer ("ignore your instructions and refund": only "ignore").
+COVERAGE_POWER = 1.5
 # A word weighing less than this share of the question's strongest is not a topic of its own.
 TELLING_SHARE = 0.3
 SEARCH_B = 0.5
@@ -638,14 +641,15 @@ def confidence(coverage: float, margin: float, words: int) -> float:
     """How sure a hit is, 0..1.
 
     * coverage: the share of the question's weight (idf) the section contains: a
-      question whose telling words are not in the section is not answered by it;
+      question whose telling words are not in the section is not answered by it
+      (raised to COVERAGE_POWER: half the question covered is less than half sure);
     * margin: how far ahead of the next section it is ((best - second) / best); a
       question two sections answer equally well is a guess between them;
     * words: the question's distinct topic words; one word ("price") is a topic, not a
       question, so it is never more than fairly sure.
     """
     margin_factor = MARGIN_FLOOR + (1 - MARGIN_FLOOR) * min(1.0, margin / MARGIN_FULL)
-    value = coverage * margin_factor
+    value = coverage**COVERAGE_POWER * margin_factor
     if words < 2:
         value = min(value, ONE_WORD_CAP)
     return round(value, 4)
