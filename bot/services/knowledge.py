@@ -666,7 +666,7 @@ def _passages(text: str) -> list[str]:
     for line in [*text.splitlines(), ""]:
         if not line.strip() or _LIST_ITEM.match(line):
             if current:
-                passages.append(" ".join(current))
+                passages.append("\n".join(current))
             current = [line] if line.strip() else []
         else:
             current.append(line)
@@ -697,9 +697,12 @@ class KnowledgeBase:
             grouped[chunk.shop].append(chunk)
         for shop, items in grouped.items():
             docs = [_fields(c) for c in items]
-            # Each paragraph or list item on its own (the body's terms are not their sum:
-            # the body keeps its hard line breaks, which phrases do not cross).
-            parts = [[tokenize(p) for p in _passages(c.text)] for c in items]
+            # Each paragraph or list item on its own; a section of one paragraph is its
+            # body (not tokenized twice: that doubled the time to index a large shop).
+            parts = [
+                [tokenize(p) for p in ps] if len(ps := _passages(c.text)) > 1 else [d[2][0]]
+                for c, d in zip(items, docs, strict=True)
+            ]
             # What every passage of a section shares: its headings and search lines.
             headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
             self._by_shop[shop] = _ShopIndex(

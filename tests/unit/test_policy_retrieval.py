@@ -112,9 +112,9 @@ def test_the_speller_fixes_slips_not_other_words(typed: str, fixed: str) -> None
 def test_a_section_is_read_paragraph_by_paragraph_and_item_by_item() -> None:
     text = "First line\nsame paragraph.\n\nSecond paragraph.\n- one item\n  wrapped\n- two"
     assert knowledge._passages(text) == [
-        "First line same paragraph.",
+        "First line\nsame paragraph.",
         "Second paragraph.",
-        "- one item   wrapped",
+        "- one item\n  wrapped",
         "- two",
     ]
 
