@@ -705,14 +705,16 @@ class KnowledgeBase:
             ]
             # What every passage of a section shares: its headings and search lines.
             headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
+            term_sets = [{t for terms, _, _ in d for t in terms} for d in docs]
             self._by_shop[shop] = _ShopIndex(
                 chunks=items,
-                term_sets=[{t for terms, _, _ in d for t in terms} for d in docs],
+                term_sets=term_sets,
                 bm25=Bm25(docs, K1),
                 sequences=[[terms for terms, _, _ in d if terms] for d in docs],
+                # One passage: the section's own term set (the same words), not a copy.
                 passages=[
-                    [heading | set(part) for part in ps] or [heading]
-                    for ps, heading in zip(parts, headings, strict=True)
+                    [heading | set(part) for part in ps] if len(ps) > 1 else [terms]
+                    for ps, heading, terms in zip(parts, headings, term_sets, strict=True)
                 ],
                 speller=Speller(
                     (w for c in items for w in words_of(f"{c.title} {c.text} {c.search_terms}")),
