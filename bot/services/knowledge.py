@@ -12,11 +12,16 @@
   retriever.  It must work on a shop's own files, which have no hidden search lines:
   the heading counts more than the body, buyers' phrases and e-commerce synonyms are
   mapped to one word on both sides ("money back" = "refund", "courier" = "carrier"),
-  stopwords and question words are dropped, question words side by side in a section
-  add to its score, and very short sections score a little less.
+  stopwords and question words are dropped, and very short sections score a little less.
+  What a question asks for is matched to the kind of fact a section holds (amounts of
+  money, durations and place names are marked "cost", "time" and "international":
+  retrieval/cues.py), typos are fixed against the shop's own words
+  (retrieval/spelling.py), and a section whose one paragraph or list item holds the
+  question's words beats one where they are scattered.
 * Each hit carries a confidence: how much of the question's weight (idf) the section
-  covers, times how far it is ahead of the next section; a one-word question is never
-  more than fairly sure and text with no topic word ("because", "5.00") finds nothing,
+  covers, times how far it is ahead of the next section; a question with one telling
+  word (a word most sections use, such as "order", does not count) is never more than
+  fairly sure and text with no topic word ("because", "5.00") finds nothing,
   so "do you sell gift cards" or "price" never come back as a sure answer.
 """
 
@@ -44,6 +49,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.domain.words import SEARCH_STOPWORDS
+from bot.services.retrieval.cues import mark
+from bot.services.retrieval.spelling import Speller
+
 log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts" / "knowledge"
@@ -54,38 +63,9 @@ _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words that carry no meaning for finding a policy section: function words, question
-# words, greetings and fillers.  A question made only of these has nothing to search
-# for, so it is never answered ("because", "although", "ok so").
-_STOPWORD_TEXT = """
-    a about above across after afterwards again against all almost along already also
-    although always am among an and another any anybody anyhow anyone anything anyway
-    anyways anywhere are around as at be became because become been before beforehand
-    being below beside besides between beyond both but by can cannot could did do does
-    doing done down during each either else elsewhere enough etc even ever every
-    everyone everything everywhere except few for from further had has have having he
-    hence her here hers herself him himself his how however i ie if in indeed instead
-    into is it its itself just least less me meanwhile might mine more moreover most
-    mostly much must my myself namely neither never nevertheless no nobody none nor not
-    nothing now nowhere of off often on once only onto or other others otherwise our
-    ours ourselves out over own per perhaps quite rather same she should since so some
-    somehow something sometime sometimes somewhat somewhere such than that the their
-    theirs them themselves then thence there thereafter thereby therefore therein these
-    they this those though through throughout thru thus to together too toward towards
-    under unless unlike upon up us very via was we well were what whatever whence
-    whenever where whereas whereby wherever whether which while whither who whoever
-    whole whom whose why will with within without would yet you your yours yourself
-    yourselves
-    hi hello hey hiya yo dear sir madam please pls plz thanks thank thx ty cheers ok
-    okay k yes yeah yep nope sure alright fine cool great good lol haha hmm um uh
-    u ur im ive id ill youve youll dont doesnt didnt cant wont isnt arent wasnt
-    get gets getting got gotten want wants wanted wanting wanna gonna gotta need needs
-    needed know knew tell let lets like still really actually basically maybe probably
-    possibly possible able way thing things stuff guys guy someone one ones much many
-    lot lots bit kind sort say said says anyone question questions ask asking asked
-    wondering wonder wondered help hope think thought mean means meant go going goes
-    went gone come comes came make makes made take takes took see seen look looking
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# words, greetings and fillers (bot/domain/words.py).  A question made only of these has
+# nothing to search for, so it is never answered ("because", "although", "ok so").
+STOPWORDS = SEARCH_STOPWORDS
 
 # Multi-word phrases buyers use for one idea, turned into one word before the words are
 # split (so "money back" counts as "refund", not as "money" and "back").  General
@@ -106,7 +86,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
         r"|where('?s| is| are) (it|they)",
         "track",
     ),
+    (r"restock(ing)? (fee|charge)s?", "restockfee"),
     (r"out of stock|sold out|back in stock|in stock|restock(ed|ing)?", "stock"),
+    (r"p ?& ?p|postage and packing|shipping and handling|s ?& ?h", "delivery cost"),
+    (r"open[- ]box", "refurbished"),
     (
         r"never (arrived|came|showed up|got here|got (it|my \w+)|received)|not (arrived|received)"
         r"|(hasnt|havent|didnt|did not|has not|have not) (arrived|come|received|got)",
@@ -137,6 +120,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"next[- ]day|same[- ]day|overnight", "express"),
     (r"how much|what does it cost|what do you charge", "cost"),
     (r"how long|how many (days|weeks)|how soon|how quickly|how fast|lead time", "time"),
+    # Question-type cues: the kind of fact the answer holds (retrieval/cues.py marks it).
+    (r"by when|until when", "time"),
+    (
+        r"(which|what) (countries|country|places|regions|states)"
+        r"|where (do|can|will) you (ship|deliver|send|post)",
+        "international",
+    ),
     (r"charged twice|double charged|charged two times|two charges", "doublecharge"),
     (
         r"price (match(es|ing)?|drops?|reductions?|(went|goes|has gone|dropped) down)|cheaper now"
@@ -214,7 +204,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "chipped",
     ),
     ("defective", "defect", "faulty", "fault", "malfunction", "malfunctioning", "died", "dead"),
-    ("replace", "replacement", "exchange", "exchanging", "swap", "swapping"),
+    ("replace", "replacement", "exchange", "exchanging", "swap", "swapping", "switch", "trade"),
     ("discount", "coupon", "voucher", "promotion", "promo", "code"),
     ("invoice", "receipt", "vat", "proof"),
     (
@@ -241,7 +231,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
         "rep",
         "operator",
     ),
-    ("contact", "reach", "speak", "talk", "phone", "call"),
+    ("contact", "reach", "speak", "talk", "phone", "call", "chat", "ring"),
     (
         "cost",
         "fee",
@@ -268,8 +258,38 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("reject", "rejected", "refuse", "refused", "denied", "deny"),
     ("repair", "fix", "fixed", "mend", "mended"),
     ("described", "description", "listing", "advertised", "pictured"),
-    ("instalment", "installment", "installments"),
-    ("stock", "restock", "available", "availability", "unavailable", "preorder"),
+    (
+        "instalment",
+        "installment",
+        "installments",
+        "financing",
+        "finance",
+        "klarna",
+        "afterpay",
+        "clearpay",
+        "affirm",
+        "monthly",
+    ),
+    (
+        "stock",
+        "restock",
+        "available",
+        "availability",
+        "unavailable",
+        "preorder",
+        "backorder",
+        "backordered",
+    ),
+    ("signature", "sign", "signed", "signing"),
+    ("label", "labels", "slip", "prepaid"),
+    ("refurbished", "refurb", "renewed", "reconditioned"),
+    ("gift", "gifts", "present", "presents", "gifted"),
+    ("store", "shop", "stores", "shops", "boutique"),
+    ("water", "wet", "liquid", "spill", "spilled", "spilt"),
+    ("hold", "held", "pending"),
+    ("bulk", "wholesale", "quantity", "quantities", "b2b", "business", "company", "corporate"),
+    ("password", "reset", "forgot", "forgotten"),
+    ("recycle", "recycling", "disposal", "dispose", "haul", "recycled"),
     ("address", "house", "flat", "apartment"),
     ("account", "login", "profile", "register", "registration", "guest"),
     ("hours", "hour"),
@@ -346,6 +366,9 @@ def _synonyms() -> dict[str, str]:
 
 
 SYNONYMS = _synonyms()
+# Words never "corrected" into a policy word: they mean something as they are.
+_PROTECTED = frozenset(SEARCH_STOPWORDS | {w for group in SYNONYM_GROUPS for w in group})
+SPELLING = True
 
 # Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
 # so they are stopwords of their own; else "whats" weighs as a rare, telling word.
@@ -353,12 +376,26 @@ SYNONYMS = _synonyms()
 CONTRACTIONS = frozenset(["whats", "thats", "theres", "wheres", "hows", "whos", "youre", "theyre"])
 
 
-def tokenize(text: str) -> list[str]:
-    """The words of a text that say what it is about: phrases joined, stopwords dropped,
-    stemmed, synonyms mapped to one word."""
-    # "nobody's", "seller's", "it's": the 's goes (a possessive or "is"), then the
-    # apostrophes of the other contractions ("doesn't" → "doesnt").
-    text = _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
+def _plain(text: str) -> str:
+    """Lower case without apostrophes: "nobody's", "seller's", "it's" lose the 's (a
+    possessive or "is"), the other contractions their apostrophe ("doesn't" →
+    "doesnt")."""
+    return _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
+
+
+def words_of(text: str) -> list[str]:
+    """The plain words of a text, as the spelling fixer sees them."""
+    return _WORD.findall(_plain(text))
+
+
+def tokenize(text: str, speller: Speller | None = None) -> list[str]:
+    """The words of a text that say what it is about: typos fixed (questions, against the
+    shop's words), amounts, durations and places marked with what they are, phrases
+    joined, stopwords dropped, stemmed, synonyms mapped to one word."""
+    text = _plain(text)
+    if speller is not None:
+        text = _WORD.sub(lambda m: speller.fix(m.group(0)), text)
+    text = mark(text)
     text = _PHRASE.sub(_phrase_word, text)
     words = [
         w
@@ -464,23 +501,33 @@ class Hit:
 # Field weights of BM25F: a word of the section's heading says more about what the
 # section is about than one of its body; the document's title (shared by all its
 # sections) a little; the author's hidden search lines as much as the body.
-HEADING_WEIGHT = 3.0
-TITLE_WEIGHT = 1.0
+HEADING_WEIGHT = 2.0
+TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 SEARCH_WEIGHT = 5.0
-K1 = 5.0
+K1 = 8.0
 RERANK = 20  # sections re-ranked by coverage
-COORDINATION = 0.0  # how much coverage counts in the re-ranking (none: it did not help)
+# How much coverage counts in the re-ranking (none: the best passage's share does better).
+COORDINATION = 0.0
 # Confidence: a hit as far ahead of the next as MARGIN_FULL keeps its coverage; one
 # tied with the next keeps MARGIN_FLOOR of it.  One-word questions stay below "sure".
-MARGIN_FULL = 0.4
-MARGIN_FLOOR = 0.4
+MARGIN_FULL = 0.3
+MARGIN_FLOOR = 0.5
 ONE_WORD_CAP = 0.5
+# Coverage counts more than linearly: a section holding half of what was asked is
+# a guess, not half an answer ("ignore your instructions and refund": only "ignore").
+COVERAGE_POWER = 1.5
+# A word weighing less than this share of the question's strongest is not a topic of its own.
+TELLING_SHARE = 0.3
 SEARCH_B = 0.5
-PAIR_WEIGHT = 1.0  # score per (idf-weighted) question word pair found side by side
+PAIR_WEIGHT = 0.0  # score per (idf-weighted) question word pair found side by side
 SHORT_PRIOR = 0.3  # sections shorter than SHORT_LENGTH terms score a little less
 SHORT_LENGTH = 20
-BODY_B = 0.5  # length normalisation of the body (headings are short: none)
+# How much the best single passage's share of the question counts in the re-ranking: a
+# section that answers the question in one paragraph beats one whose words are
+# scattered over unrelated paragraphs.
+PASSAGE = 0.3
+BODY_B = 0.3  # length normalisation of the body (headings are short: none)
 
 
 class Bm25:
@@ -557,6 +604,7 @@ def _document(chunk: Chunk) -> str:
 
 
 def _fields(chunk: Chunk) -> list[tuple[list[str], float, float]]:
+    """The section's fields as (terms, weight, b)."""
     return [
         (tokenize(_heading(chunk)), HEADING_WEIGHT, 0.0),
         (tokenize(_document(chunk)), TITLE_WEIGHT, 0.0),
@@ -593,17 +641,49 @@ def confidence(coverage: float, margin: float, words: int) -> float:
     """How sure a hit is, 0..1.
 
     * coverage: the share of the question's weight (idf) the section contains: a
-      question whose telling words are not in the section is not answered by it;
+      question whose telling words are not in the section is not answered by it
+      (raised to COVERAGE_POWER: half the question covered is less than half sure);
     * margin: how far ahead of the next section it is ((best - second) / best); a
       question two sections answer equally well is a guess between them;
     * words: the question's distinct topic words; one word ("price") is a topic, not a
       question, so it is never more than fairly sure.
     """
     margin_factor = MARGIN_FLOOR + (1 - MARGIN_FLOOR) * min(1.0, margin / MARGIN_FULL)
-    value = coverage * margin_factor
+    value = coverage**COVERAGE_POWER * margin_factor
     if words < 2:
         value = min(value, ONE_WORD_CAP)
     return round(value, 4)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+def _passages(text: str) -> list[str]:
+    """A section's paragraphs, each list item on its own: the places where one idea is
+    said."""
+    passages: list[str] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if not line.strip() or _LIST_ITEM.match(line):
+            if current:
+                passages.append("\n".join(current))
+            current = [line] if line.strip() else []
+        else:
+            current.append(line)
+    return passages
+
+
+@dataclass(slots=True)
+class _ShopIndex:
+    """One shop's searchable sections: per section (same order as `chunks`) its terms,
+    its fields' term sequences, and its passages' terms (each with the heading's)."""
+
+    chunks: list[Chunk]
+    term_sets: list[set[str]]
+    bm25: Bm25
+    sequences: list[list[list[str]]]
+    passages: list[list[set[str]]]
+    speller: Speller
 
 
 class KnowledgeBase:
@@ -611,17 +691,37 @@ class KnowledgeBase:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
-        self._by_shop: dict[
-            str, tuple[list[Chunk], list[set[str]], Bm25, list[list[list[str]]]]
-        ] = {}
+        self._by_shop: dict[str, _ShopIndex] = {}
         grouped: dict[str, list[Chunk]] = defaultdict(list)
         for chunk in chunks:
             grouped[chunk.shop].append(chunk)
         for shop, items in grouped.items():
             docs = [_fields(c) for c in items]
+            # Each paragraph or list item on its own; a section of one paragraph is its
+            # body (not tokenized twice: that doubled the time to index a large shop).
+            parts = [
+                [tokenize(p) for p in ps] if len(ps := _passages(c.text)) > 1 else [d[2][0]]
+                for c, d in zip(items, docs, strict=True)
+            ]
+            # What every passage of a section shares: its headings and search lines.
+            headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
             term_sets = [{t for terms, _, _ in d for t in terms} for d in docs]
-            sequences = [[terms for terms, _, _ in d if terms] for d in docs]
-            self._by_shop[shop] = (items, term_sets, Bm25(docs, K1), sequences)
+            self._by_shop[shop] = _ShopIndex(
+                chunks=items,
+                term_sets=term_sets,
+                bm25=Bm25(docs, K1),
+                sequences=[[terms for terms, _, _ in d if terms] for d in docs],
+                # One passage: the section's own term set (the same words), not a copy.
+                passages=[
+                    [heading | set(part) for part in ps] if len(ps) > 1 else [terms]
+                    for ps, heading, terms in zip(parts, headings, term_sets, strict=True)
+                ],
+                speller=Speller(
+                    (w for c in items for w in words_of(f"{c.title} {c.text} {c.search_terms}")),
+                    protected=_PROTECTED,
+                    stem=_stem,
+                ),
+            )
 
     @property
     def shops(self) -> list[str]:
@@ -631,8 +731,14 @@ class KnowledgeBase:
         key = shop if shop in self._by_shop else DEFAULT_SHOP
         if key not in self._by_shop:
             return []
-        items, term_sets, bm25, sequences = self._by_shop[key]
-        query = tokenize(question)
+        index_ = self._by_shop[key]
+        items, term_sets, bm25, sequences = (
+            index_.chunks,
+            index_.term_sets,
+            index_.bm25,
+            index_.sequences,
+        )
+        query = tokenize(question, index_.speller if SPELLING else None)
         if not any(not t.isdigit() for t in query):
             return []  # nothing but stopwords and numbers ("because", "5.00"): no topic
         scores = bm25.scores(query)
@@ -655,6 +761,12 @@ class KnowledgeBase:
             covered = sum(w for t, w in weights.items() if t in term_sets[index])
             coverage = covered / total if total else 0.0
             score *= 1 - COORDINATION + COORDINATION * coverage
+            if PASSAGE and total:
+                best = max(
+                    sum(w for t, w in weights.items() if t in passage)
+                    for passage in index_.passages[index]
+                )
+                score *= 1 - PASSAGE + PASSAGE * best / total
             if pairs and PAIR_WEIGHT:
                 score += PAIR_WEIGHT * _pairs_found(pairs, sequences[index], term_sets[index])
             if SHORT_PRIOR:
@@ -662,7 +774,10 @@ class KnowledgeBase:
                 score *= min(1.0, length / SHORT_LENGTH) ** SHORT_PRIOR
             ranked.append((score, coverage, index))
         ranked.sort(key=itemgetter(0), reverse=True)  # stable: ties keep BM25F's order
-        words = len(unique)
+        # Words that tell sections apart: a word most sections use ("order", "item")
+        # adds little, so "order over the phone" is a one-topic question.
+        strongest = max(weights.values(), default=0.0)
+        words = sum(1 for w in weights.values() if w >= TELLING_SHARE * strongest)
         hits = []
         for position, (score, coverage, index) in enumerate(ranked[:k]):
             rival = ranked[1][0] if position == 0 and len(ranked) > 1 else ranked[0][0]

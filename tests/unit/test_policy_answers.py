@@ -25,15 +25,19 @@ from bot.services.knowledge import (
 from handlers.buyer.answers import plain_quote, reflow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-# Measured with tests/bench/policies.py --heldout (its third run on the folder): top-1
-# 53.2%, top-3 73.2% of 190 questions.  Three points of margin, so only a real
-# regression fails.
-HELD_OUT_TOP1_FLOOR = 0.50
-HELD_OUT_TOP3_FLOOR = 0.70
+# Measured with tests/bench/policies.py --heldout (after the cues, spelling and passage
+# changes of issue 12): top-1 56.3%, top-3 78.4% of 190 questions (53.2% and 73.2%
+# before).  Three points of margin, so only a real regression fails.
+HELD_OUT_TOP1_FLOOR = 0.53
+HELD_OUT_TOP3_FLOOR = 0.75
 # The tuning sets, without search lines (tests/data/answers/tuning and the bundled
-# sample stripped of its `<!-- search: -->` lines): measured 84.7% and 57.0%.
-TUNING_TOP1_BAR = 0.80
-STRIPPED_SAMPLE_TOP1_BAR = 0.53
+# sample stripped of its `<!-- search: -->` lines): measured 86.3% and 59.2%; the shops
+# in tuning/<shop>/ (hearth, voltbay): 80.0% and 79.2%.
+TUNING_TOP1_BAR = 0.83
+STRIPPED_SAMPLE_TOP1_BAR = 0.56
+SHOP_TOP1_BAR = 0.76
+TUNING = DATA / "answers" / "tuning"
+SHOPS = ("hearth", "voltbay")
 
 
 def folder_kb(folder: Path) -> KnowledgeBase:
@@ -143,10 +147,20 @@ def test_a_plain_question_the_policies_answer_is_sure(sample: KnowledgeBase) -> 
     assert sureness(hit.confidence) == "sure"
 
 
-def test_the_tuning_sets_unanswerable_questions_are_never_sure() -> None:
-    with (DATA / "answers" / "tuning" / "questions.toml").open("rb") as fh:
+@pytest.mark.parametrize(
+    ("questions", "policies"),
+    [
+        (TUNING / "questions.toml", TUNING / "policies"),
+        *((TUNING / shop / "questions.toml", TUNING / shop / "policies") for shop in SHOPS),
+    ],
+)
+def test_the_tuning_sets_unanswerable_questions_are_never_sure(
+    questions: Path, policies: Path
+) -> None:
+    with questions.open("rb") as fh:
         unanswerable = [q["text"] for q in tomllib.load(fh)["unanswerable"]]
-    kb = folder_kb(DATA / "answers" / "tuning" / "policies")
+    assert len(unanswerable) >= 10
+    kb = folder_kb(policies)
     sure = [t for t in unanswerable if (h := kb.search(t, None, 1)) and h[0].confidence >= SURE]
     assert sure == []
 
@@ -163,6 +177,18 @@ def test_policies_without_search_lines_tuning_sets() -> None:
         questions = [(q["text"], q["section"]) for q in tomllib.load(fh)["question"]]
     top1, _ = top_k(folder_kb(BUNDLED / DEFAULT_SHOP), questions)
     assert top1 >= STRIPPED_SAMPLE_TOP1_BAR, top1
+
+
+@pytest.mark.parametrize("shop", SHOPS)
+def test_more_tuning_shops_in_other_styles(shop: str) -> None:
+    """UK prose with an FAQ of one heading per question; US terse bullet lists."""
+    with (TUNING / shop / "questions.toml").open("rb") as fh:
+        questions = [(q["text"], q["section"]) for q in tomllib.load(fh)["question"]]
+    assert len(questions) >= 60
+    kb = folder_kb(TUNING / shop / "policies")
+    assert {s for _, s in questions} <= {c.id for c in kb.chunks}
+    top1, top3 = top_k(kb, questions)
+    assert top1 >= SHOP_TOP1_BAR, (top1, top3)
 
 
 def test_held_out_policies_meet_the_measured_floor() -> None:
