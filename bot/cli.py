@@ -336,7 +336,7 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             user_id = user.id
         reading, engine = await services.understanding.read_traced(args.question)
-        planned = plan(reading)
+        planned = plan(reading, args.question)
         answer = (
             await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
             if planned.action is Action.ANSWER

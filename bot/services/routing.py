@@ -18,6 +18,7 @@ both, so what `ask` prints is what the chat does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -102,9 +103,18 @@ class Plan:
     choices: tuple[str, ...] = ()
 
 
-def plan(reading: Reading) -> Plan:
-    """What to do with a message read this way."""
+# Shops whose order numbers start with letters ("AB1234567"): the slot rules take digit
+# runs only, so a lettered number is taken here (a tracking number the rules found is
+# never one: "LZ123456785US" ends in letters, UPS's "1Z…" starts with a digit).
+_LETTERED_ORDER = re.compile(r"(?<![\w])[A-Za-z]{1,4}\d{6,}(?![\w])")
+
+
+def plan(reading: Reading, text: str = "") -> Plan:
+    """What to do with a message read this way (`text`: the message, for a lettered
+    order number the slot rules do not take)."""
     number = reading.slots.order_number
+    if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
+        number = lettered.group(0)
     if reading.sure:
         return Plan(reading.intent, action_of(reading.intent), number)
     choices = likely_choices(reading)

@@ -21,7 +21,6 @@ from bot.services.answers import Answer
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
-from bot.understanding.slots import extract
 from handlers.buttons import ButtonData, Word
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.views import render_card
@@ -48,7 +47,7 @@ async def free_text(ctx: Context, text: str) -> None:
         await linking.received_number(ctx, text)
         return
     reading = await ctx.services.understanding.read(text)
-    await follow(ctx, text, plan(reading))
+    await follow(ctx, text, plan(reading, text))
 
 
 async def follow(ctx: Context, text: str, planned: Plan) -> None:
@@ -138,7 +137,8 @@ async def chosen(ctx: Context) -> None:
     # The miss stays counted: an answer the bot is still not sure of is the second.
     ctx.state.go(None, **{MISSES: int(ctx.state.data.get(MISSES, 0))})
     intent = pressed["intent"]
-    await follow(ctx, text, Plan(intent, action_of(intent), extract(text).order_number))
+    number = plan(ctx.services.understanding.read_now(text), text).order_number
+    await follow(ctx, text, Plan(intent, action_of(intent), number))
 
 
 # -- the buyer's orders -------------------------------------------------------------

@@ -102,7 +102,7 @@ async def test_a_model_cannot_make_a_word_with_no_request_sure(cache: Path, text
 
 
 @pytest.mark.parametrize(
-    ("chat", "timeout"),
+    ("chat", "wait"),
     [
         (ScriptedReader(fail=True), 5.0),
         (ScriptedReader(delay=2.0, reading={"intent": "chitchat", "confidence": 1}), 0.05),
@@ -113,11 +113,11 @@ async def test_a_model_cannot_make_a_word_with_no_request_sure(cache: Path, text
     ids=["error", "timeout", "unknown-intent", "missing-intent", "bad-confidence"],
 )
 async def test_the_offline_reading_stands_in_when_the_model_cannot_be_used(
-    cache: Path, chat: ScriptedReader, timeout: float
+    cache: Path, chat: ScriptedReader, wait: float
 ) -> None:
     text = "do you take paypal"
     offline = load_model(cache).classify(text)
-    reading, engine = await service(cache, chat, timeout).read_traced(text)
+    reading, engine = await service(cache, chat, wait).read_traced(text)
     assert engine == "offline"
     assert reading == offline and reading.intent == "payment_methods"
 
