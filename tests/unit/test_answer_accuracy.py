@@ -15,9 +15,9 @@ import pytest
 
 from bot.services.answers import FAIRLY_SURE
 from bot.services.intents import RULE_INTENTS, route
+from bot.services.knowledge import BUNDLED, KnowledgeBase, build_chunks
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
-from bot.services.knowledge import BUNDLED, KnowledgeBase, build_chunks
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "answers"
 SECTION_BAR = 0.85
