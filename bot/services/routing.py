@@ -11,7 +11,8 @@ both, so what `ask` prints is what the chat does.
 * **Topic intents are answered from the shop's policies** when a section fits; when none
   does the bot says so and offers a person (the question reaches staff with the ticket).
 * **Below `SURE` the bot does not guess**: it asks which of the two or three likely
-  intents the buyer means, with buttons.  A message with nothing the model learned from
+  intents the buyer means, with buttons (unless they all lead to the same action: then
+  there is nothing to ask).  A message with nothing the model learned from
   ("because", "5.00") gets no guessed choices: the buyer is asked to put it another way.
   Either counts as a miss for the two-misses-then-a-person rule.
 """
@@ -24,6 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.services.intents import Intent
+from bot.understanding.model import SURE
 
 if TYPE_CHECKING:
     from bot.understanding.model import Reading
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 # a button for something the buyer almost surely did not mean is noise.
 CHOICE_FLOOR = 0.05
 MAX_CHOICES = 3
+# Intents that agree on the action count together only for a message with at least this
+# many words the model learned from: one word is never enough to act without asking.
+AGREEING_EVIDENCE = 2
 # A class a model may have for messages the shop cannot help with at all ("tell me a
 # joke"): answered with what the bot can do, never with a policy quote.
 OUT_OF_SCOPE = "out_of_scope"
@@ -115,12 +120,24 @@ def plan(reading: Reading, text: str = "") -> Plan:
     number = reading.slots.order_number
     if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
         number = lettered.group(0)
+    action = action_of(reading.intent)
     if reading.sure:
-        return Plan(reading.intent, action_of(reading.intent), number)
+        return Plan(reading.intent, action, number)
     choices = likely_choices(reading)
     if reading.evidence == 0 or not choices:
         return Plan(reading.intent, Action.REPHRASE, number)
+    if reading.evidence >= AGREEING_EVIDENCE and agreeing(reading, action) >= SURE:
+        # Unsure between intents that all lead to the same place ("how long do refunds
+        # take?": a general question or delivery time, both answered from the
+        # policies): asking which would not change what happens.
+        return Plan(reading.intent, action, number)
     return Plan(reading.intent, Action.CLARIFY, number, choices)
+
+
+def agreeing(reading: Reading, action: Action) -> float:
+    """The probability of the likely intents that lead to `action`."""
+    ranked = [(reading.intent, reading.probability), *reading.alternatives]
+    return sum(p for intent, p in ranked if action_of(intent) is action)
 
 
 def likely_choices(reading: Reading) -> tuple[str, ...]:
