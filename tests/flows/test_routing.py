@@ -5,16 +5,19 @@ the bot asks instead of guessing."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.services.routing import Action, plan
+from bot.services.understanding import UnderstandingService
 from handlers.buyer.answers import CHOICE
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.harness import Harness, Person
+from tests.unit.test_understanding_llm import ScriptedReader
 
 A1, A2 = "578000000000000001", "578000000000000002"
 
@@ -286,3 +289,41 @@ async def test_link_steps_understand_sentences_and_reprompt_on_anything_else(
     assert "email address" in buyer.said
     await buyer.say("it's +1 555 0100001")
     assert "now linked" in buyer.said
+
+
+# -- with a chat model (LLM_MODEL) ----------------------------------------------------
+
+
+def with_chat_model(harness: Harness, chat: ScriptedReader) -> None:
+    """The harness's chat, reading with this chat model (the offline model as fallback)."""
+    offline = harness.services.understanding
+    reader = UnderstandingService(offline._model, chat, timeout=0.5)
+    harness.services = dataclasses.replace(harness.services, understanding=reader)
+    harness.core = harness.app.chat_core(harness.services)
+
+
+async def test_a_chat_models_reading_routes_the_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    chat = ScriptedReader(reading={"intent": "cancel_order", "confidence": 0.9})
+    with_chat_model(harness, chat)
+    # Offline, this message is not sure enough to act on (the bot would ask which of
+    # cancel / change items / a person); the chat model's reading is used instead.
+    await buyer.say("actually I no longer need the stuff I bought, stop it please")
+    assert chat.seen == ["actually I no longer need the stuff I bought, stop it please"]
+    assert "Tap Cancel order" in buyer.said
+
+
+async def test_a_failing_chat_model_falls_back_to_the_offline_reading(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    with_chat_model(harness, ScriptedReader(fail=True))
+    await buyer.say(f"cancel {A1}")
+    assert "Tap Cancel order" in buyer.said
+    assert "went wrong" not in buyer.said
