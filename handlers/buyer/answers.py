@@ -80,7 +80,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
 
 
 def person_button(ctx: Context) -> Keyboard | None:
-    """ "Talk to a person", where one can take over."""
+    """A "Talk to a person" button, where a person can take over."""
     if not support_available(ctx):
         return None
     return Keyboard.of([Button(ctx.catalog.plain("support.human_button"), "hp")])
