@@ -85,6 +85,7 @@ class UnderstandingService:
         self._chat_model = chat_model
         self._timeout = timeout
         self._structured: Any = None
+        self._prompt = ""
 
     @classmethod
     async def create(
@@ -123,18 +124,16 @@ class UnderstandingService:
     # -- the chat model ---------------------------------------------------------------
 
     async def _ask_model(self, text: str) -> MessageReading:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         from bot.understanding.model import MAX_CHARS
 
         if self._structured is None:
             assert self._chat_model is not None
             self._structured = self._chat_model.with_structured_output(MessageReading)
-        from langchain_core.messages import HumanMessage, SystemMessage
-
+            self._prompt = PROMPT.read_text(encoding="utf-8")
         result = await self._structured.ainvoke(
-            [
-                SystemMessage(PROMPT.read_text(encoding="utf-8")),
-                HumanMessage(text[:MAX_CHARS]),
-            ]
+            [SystemMessage(self._prompt), HumanMessage(text[:MAX_CHARS])]
         )
         if isinstance(result, dict):  # a model given a dict schema, or a provider quirk
             result = MessageReading.model_validate(result)
