@@ -153,8 +153,9 @@ class App:
         media = MediaStore(self.settings.media_dir)
         orders = OrderService(self.uow, self.clock, signer)
         returns = ReturnService(self.uow, self.clock, media)
+        chat_model = self.chat_model()
         answers = AnswerService(
-            self.uow, self.clock, await self.knowledge(), orders, returns, self.chat_model()
+            self.uow, self.clock, await self.knowledge(), orders, returns, chat_model
         )
         return Services(
             clock=self.clock,
@@ -167,7 +168,7 @@ class App:
             stats=StatsService(self.uow, self.clock),
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
-            understanding=await UnderstandingService.create(self.understanding_cache),
+            understanding=await UnderstandingService.create(self.understanding_cache, chat_model),
         )
 
     def chat_core(self, services: Services) -> ChatCore:

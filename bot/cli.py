@@ -302,43 +302,27 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# What the chat does for intents that start a flow rather than get an answer.
-FLOWS = {
-    "track_order": "opens the buyer's order card (asks which order when several)",
-    "cancel_order": "shows the order card with its cancel button, or why it can't be cancelled",
-    "return_request": "starts the return flow for the buyer's order",
-    "refund_status": "lists the buyer's return and refund requests",
-    "talk_to_person": "hands the conversation to a person (staff ticket)",
-    "chitchat": "answers with a short friendly reply",
-}
-
-
-def _read(text: str, settings: Settings) -> Any:
-    """The trained model's reading (imported here: other commands never load it). The
-    weights are cached next to the policy index."""
-    from bot.understanding.model import Understanding
-
-    cache = settings.knowledge_index.parent / "understanding-model.json"
-    return Understanding.load(cache).classify(text)
-
-
-def _print_reading(understood: dict[str, Any]) -> None:
-    """The model's reading, for `ask` (the chat still routes with the intent above)."""
+def _print_reading(understood: dict[str, Any], engine: str) -> None:
     alternatives = ", ".join(
         f"{a['intent']} {a['probability']:.2f}" for a in understood["alternatives"]
     )
+    print(f"intent:     {understood['intent']}")
     print(
         f"model:      {understood['intent']} (probability {understood['probability']:.2f}, "
-        f"{understood['sureness']}; then {alternatives})"
+        f"{understood['sureness']}; then {alternatives}; read {engine})"
     )
     slots = ", ".join(f"{k}={v}" for k, v in understood["slots"].items()) or "none"
     print(f"slots:      {slots}")
 
 
 async def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    """What the chat would do with a buyer's message: the reading (intent, probability,
+    slots) and the action `bot.services.routing.plan` chooses for it, the same as the
+    chat's; for a question, the answer from the policies (or the model)."""
     import json
 
     from bot.channels.telegram import CHANNEL
+    from bot.services.routing import DESCRIPTIONS, Action, plan
 
     app = await App.create(settings)
     try:
@@ -351,36 +335,39 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"error: no chat user with Telegram id {args.buyer}", file=sys.stderr)
                 return 1
             user_id = user.id
-        routed = services.answers.route(args.question)
-        reading = await asyncio.to_thread(_read, args.question, settings)
-        flow = FLOWS.get(routed.intent.value)
+        reading, engine = await services.understanding.read_traced(args.question)
+        planned = plan(reading, args.question)
         answer = (
-            None
-            if flow
-            else await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
+            await services.answers.answer(args.question, user_id=user_id, shop=args.shop)
+            if planned.action is Action.ANSWER
+            else None
         )
     finally:
         await app.close()
     understood = reading.as_dict()
-    if answer is None:  # the chat starts a flow instead of answering from the policies
-        result_flow = {"intent": routed.intent.value, "order_number": routed.order_number}
-        if args.json:
-            print(
-                json.dumps(
-                    {**result_flow, "flow": flow, "understanding": understood},
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
-        else:
-            print(f"intent:     {routed.intent.value}")
-            _print_reading(understood)
-            print(f"flow:       {flow}")
-        return 0
-    result = {
-        "intent": routed.intent.value,
+    result: dict[str, Any] = {
+        "intent": reading.intent,
+        "probability": understood["probability"],
+        "sure": reading.sure,
+        "slots": understood["slots"],
+        "read_by": engine,
+        "action": planned.action.value,
+        "order_number": planned.order_number,
         "understanding": understood,
-        "order_number": routed.order_number,
+    }
+    if planned.choices:
+        result["choices"] = list(planned.choices)
+    if answer is None:  # the chat starts a flow, asks, or replies without a policy
+        result["flow"] = DESCRIPTIONS[planned.action]
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0
+        _print_reading(understood, engine)
+        print(f"action:     {planned.action.value}: {result['flow']}")
+        if planned.choices:
+            print(f"choices:    {', '.join(planned.choices)}")
+        return 0
+    result |= {
         "answer": answer.text,
         "sources": [{"id": s.id, "title": s.title} for s in answer.sources],
         "confidence": round(answer.confidence, 3),
@@ -391,8 +378,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"intent:     {result['intent']}")
-    _print_reading(understood)
+    _print_reading(understood, engine)
+    print("action:     answer: from the shop's policies")
     print(f"engine:     {answer.engine} ({answer.sureness}, confidence {result['confidence']})")
     for source in answer.sources:
         print(f"source:     {source.title} [{source.id}]")

@@ -25,7 +25,6 @@ from langchain_core.prompts import PromptTemplate
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.services.intents import Intent, Routed, route
 from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, PolicyRetriever
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
@@ -106,9 +105,6 @@ class AnswerService:
         self._model = model
         self._timeout = timeout
         self._agent: Any = None
-
-    def route(self, text: str) -> Routed:
-        return route(text)
 
     async def shop_of(self, user_id: int | None) -> str | None:
         """The shop whose policies apply to this buyer: the shop of their linked orders,
@@ -288,4 +284,4 @@ def load_prompt(name: str) -> PromptTemplate:
     return PromptTemplate.from_file(PROMPTS / f"{name}.md", encoding="utf-8")
 
 
-__all__ = ["DEFAULT_SHOP", "Answer", "AnswerService", "BuyerContext", "Intent", "Source"]
+__all__ = ["DEFAULT_SHOP", "Answer", "AnswerService", "BuyerContext", "Source"]

@@ -1,4 +1,13 @@
-"""What a free-text message wants, offline (no model download, well under a millisecond).
+"""The intents a buyer's message can have, and the hand-written rules that routed them
+before the trained model (`bot/understanding`) did.
+
+The chat no longer routes with `route()`: free text is read by the model
+(`services.understanding.read`) and `bot/services/routing.py` decides what to do with
+the reading.  The rules stay as the baseline the benchmarks compare the model with
+(`tests/bench/understanding.py`, `tests/bench/answers.py`); they know eight of the
+fifteen intents.
+
+What the rules did (offline, well under a millisecond):
 
 The rule that separates flows from questions: a message about the buyer's own order,
 parcel or refund ("where is my package", "I want to send this back") starts the
@@ -30,14 +39,38 @@ from enum import StrEnum
 
 
 class Intent(StrEnum):
+    """The intents of tests/data/understanding/README.md (the model's labels)."""
+
     TRACK_ORDER = "track_order"
+    DELIVERY_TIME = "delivery_time"
     CANCEL_ORDER = "cancel_order"
     RETURN_REQUEST = "return_request"
     REFUND_STATUS = "refund_status"
     CHANGE_ADDRESS = "change_address"
+    CHANGE_ITEMS = "change_items"
+    PAYMENT_METHODS = "payment_methods"
+    INVOICE = "invoice"
+    COMPLAINT = "complaint"
+    PRODUCT_QUESTION = "product_question"
+    WARRANTY = "warranty"
     TALK_TO_PERSON = "talk_to_person"
     QUESTION = "question"
     CHITCHAT = "chitchat"
+
+
+# The eight intents the rules below can return.
+RULE_INTENTS = frozenset(
+    {
+        Intent.TRACK_ORDER,
+        Intent.CANCEL_ORDER,
+        Intent.RETURN_REQUEST,
+        Intent.REFUND_STATUS,
+        Intent.CHANGE_ADDRESS,
+        Intent.TALK_TO_PERSON,
+        Intent.QUESTION,
+        Intent.CHITCHAT,
+    }
+)
 
 
 FLOW_INTENTS = frozenset(
@@ -310,7 +343,8 @@ def _only_chitchat(text: str) -> bool:
 
 
 def route(text: str) -> Routed:
-    """The intent of a free-text message (see the module docstring for the order)."""
+    """The rules' intent for a message (see the module docstring for the order).  Not
+    used for routing any more: the benchmarks' baseline."""
     cleaned = " ".join(text.replace("’", "'").split())
     number_match = ORDER_NUMBER.search(cleaned)  # before lowercasing: keeps the number as sent
     cleaned = cleaned.lower()

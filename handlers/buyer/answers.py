@@ -1,9 +1,14 @@
-"""Free text outside any flow: route it to the right flow, or answer it.
+"""Free text outside any flow: read it, then start the right flow or answer it.
 
-"where's my package" opens the order card, "cancel my order" the cancel step, "I want
-to send it back" the return flow (asking which order when there are several); a
-question is answered from the shop's policies (or by the model, when one is set).
-Two answers in a row that the bot is not sure of hand the conversation to a person.
+The trained intent model reads the message (`services.understanding.read`) and
+`bot.services.routing.plan` says what to do with the reading: "where's my package"
+opens the order card, "cancel 5781…" that order's cancel step, "I want to send it back"
+the return flow with what the buyer said (asking which order when there are several; an
+order number the chat has not linked yet is proved first, and what was asked continues
+after the proof); a question is answered from the shop's policies (or by the model,
+when one is set).  Below the model's "sure" the bot asks which of the likely intents
+the buyer means instead of guessing.  Two misses in a row (an answer the bot is not
+sure of, or a clarifying question) hand the conversation to a person.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import Answer
-from bot.services.intents import Intent, Routed
+from bot.services.orders import looks_like_order_number
+from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
+from handlers.buttons import ButtonData, Word
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.views import render_card
 from handlers.catalog import Safe
@@ -25,73 +32,196 @@ from handlers.types import Button, Keyboard
 
 MISSES = "answer_misses"  # unsure answers in a row, kept in the conversation's draft
 MAX_MISSES = 2
+# The message a clarifying question is about, kept in the draft until a choice is made.
+ASKED = "asked"
+# A choice pressed under a clarifying question: "ic:return_request".
+CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
+# Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
+# to cancel, whichever applies).
+WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
+_GREETING = re.compile(r"\W*(hi|hey|hello|hiya|yo|good|howdy)\b", re.I)
 
 
 async def free_text(ctx: Context, text: str) -> None:
-    routed = ctx.services.answers.route(text)
-    intent = routed.intent
-    if intent == Intent.TALK_TO_PERSON:
+    if looks_like_order_number(text):  # a bare number (also from "switch to that order")
+        await linking.received_number(ctx, text)
+        return
+    reading = await ctx.services.understanding.read(text)
+    await follow(ctx, text, plan(reading, text))
+
+
+async def follow(ctx: Context, text: str, planned: Plan) -> None:
+    """Carry out what the reading (or the buyer's choice) asks for."""
+    action = planned.action
+    if action is Action.CLARIFY:
+        await clarify(ctx, text, planned.choices)
+    elif action is Action.REPHRASE:
+        await rephrase(ctx)
+    elif action is Action.PERSON:
         ctx.state.clear()
         await escalate(ctx, EscalationReason.REQUESTED)
-    elif intent in (Intent.TRACK_ORDER, Intent.CANCEL_ORDER, Intent.RETURN_REQUEST):
-        await for_order(ctx, routed)
-    elif intent == Intent.REFUND_STATUS:
+    elif action in ORDER_ACTIONS:
+        await for_order(ctx, planned, text)
+    elif action is Action.CLAIMS:
         ctx.state.clear()
         await claims.list_claims(ctx)
-    elif intent == Intent.CHITCHAT:
-        greeting = re.match(r"\W*(hi|hey|hello|hiya|yo|good|howdy)\b", text, re.I)
-        ctx.reply(ctx.t("answers.hello" if greeting else "answers.you_are_welcome"))
-    else:  # a question, or an address change (policy answer plus a person)
-        await answer(ctx, text, offer_person=intent == Intent.CHANGE_ADDRESS)
+    elif action is Action.COMPLAINT:
+        ctx.state.clear()
+        key = "routing.complaint" if support_available(ctx) else "routing.complaint_alone"
+        ctx.reply(ctx.t(key), person_button(ctx))
+    elif action is Action.CHITCHAT:
+        ctx.state.clear()
+        ctx.reply(ctx.t("answers.hello" if _GREETING.match(text) else "answers.you_are_welcome"))
+    elif action is Action.OFF_TOPIC:
+        ctx.state.clear()
+        ctx.reply(ctx.t("routing.off_topic"))
+    else:  # a question on a topic the policies may cover
+        await answer(ctx, text)
 
 
-async def for_order(ctx: Context, routed: Routed) -> None:
-    """Start the flow the intent names for the buyer's matching order."""
+def person_button(ctx: Context) -> Keyboard | None:
+    """A "Talk to a person" button, where a person can take over."""
+    if not support_available(ctx):
+        return None
+    return Keyboard.of([Button(ctx.catalog.plain("support.human_button"), "hp")])
+
+
+# -- not sure ----------------------------------------------------------------------
+
+
+async def _missed(ctx: Context) -> int | None:
+    """Count a miss; the second in a row hands over to a person (returns None then)."""
+    misses = int(ctx.state.data.get(MISSES, 0)) + 1
+    if misses >= MAX_MISSES:
+        ctx.state.clear()
+        ctx.reply(ctx.t("answers.unsure_again"))
+        await escalate(ctx, EscalationReason.ANSWER_FAILED)
+        return None
+    return misses
+
+
+async def clarify(ctx: Context, text: str, choices: tuple[str, ...]) -> None:
+    """Ask which of the likely intents the buyer means; the message waits in the draft."""
+    misses = await _missed(ctx)
+    if misses is None:
+        return
+    ctx.state.go(None, **{MISSES: misses, ASKED: text})
+    p = ctx.catalog.plain
+    rows = [
+        [Button(p(f"routing.choice.{intent}"), CHOICE.pack(intent=intent))] for intent in choices
+    ]
+    if support_available(ctx):
+        rows.append([Button(p("support.human_button"), "hp")])
+    ctx.reply(ctx.t("routing.clarify"), Keyboard.of(*rows))
+
+
+async def rephrase(ctx: Context) -> None:
+    """Nothing in the message to go on: ask for it in other words (a miss)."""
+    misses = await _missed(ctx)
+    if misses is None:
+        return
+    ctx.state.go(None, **{MISSES: misses})
+    person = person_button(ctx)
+    ctx.reply(ctx.t("answers.unsure" if person else "answers.unsure_alone"), person)
+
+
+async def chosen(ctx: Context) -> None:
+    """A choice under a clarifying question: go on as if the model had been sure of it,
+    with the message that was asked about."""
+    pressed = CHOICE.unpack(ctx.inbound.button)
+    text = ctx.state.data.get(ASKED)
+    if pressed is None or not isinstance(text, str) or ctx.state.step is not None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    # The miss stays counted: an answer the bot is still not sure of is the second.
+    ctx.state.go(None, **{MISSES: int(ctx.state.data.get(MISSES, 0))})
+    intent = pressed["intent"]
+    number = plan(ctx.services.understanding.read_now(text), text).order_number
+    await follow(ctx, text, Plan(intent, action_of(intent), number))
+
+
+# -- the buyer's orders -------------------------------------------------------------
+
+
+async def for_order(ctx: Context, planned: Plan, text: str) -> None:
+    """Start what the intent names for the buyer's matching order."""
     ctx.state.clear()
     orders = await ctx.services.orders.all_linked(ctx.user.id)
-    if routed.order_number is not None:
-        match = [o for o in orders if o.order_number == routed.order_number]
+    if planned.order_number is not None:
+        match = [o for o in orders if o.order_number == planned.order_number]
         if not match:
-            # Not linked yet: prove it first (the same step as sending the number).
-            await linking.received_number(ctx, routed.order_number)
+            # Not linked yet: prove it first; what was asked continues after the proof.
+            await linking.received_number(ctx, planned.order_number, then=planned.intent, said=text)
             return
         orders = match
+    if planned.action is Action.CHANGE:
+        await change(ctx, orders[0] if len(orders) == 1 else None)
+        return
     if not orders:
+        # Kept for the number the buyer sends next: linking continues with it.
+        ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
         return
     if len(orders) > 1:
-        # Cancel opens the card: it carries Cancel or Ask to cancel, whichever applies.
-        prefix = {Intent.TRACK_ORDER: "o", Intent.CANCEL_ORDER: "o", Intent.RETURN_REQUEST: "rs"}
+        prefix = WHICH_ORDER[planned.action]
         rows = [
             [
                 Button(
                     f"{cut(o.order_number, BUTTON)} · "
                     + ctx.catalog.plain(f"status.{o.status.value}.label"),
-                    f"{prefix[routed.intent]}:{o.id}",
+                    f"{prefix}:{o.id}",
                 )
             ]
             for o in orders[:10]
         ]
-        ctx.reply(ctx.t(f"answers.which_order.{routed.intent.value}"), Keyboard.of(*rows))
+        ctx.reply(ctx.t(f"answers.which_order.{planned.intent}"), Keyboard.of(*rows))
         return
-    await act_on(ctx, routed.intent, orders[0])
+    await act_on(ctx, planned.action, orders[0], text)
 
 
-async def act_on(ctx: Context, intent: Intent, order: OrderView) -> None:
-    if intent == Intent.RETURN_REQUEST:
-        await returns.start(ctx, order.id)
+async def continue_after_link(ctx: Context, intent: str, said: str, order: OrderView) -> None:
+    """The order was just proved: carry on with what the buyer asked before the proof
+    ("I want to return something from order 5781…")."""
+    action = action_of(intent)
+    if action in ORDER_ACTIONS:
+        await act_on(ctx, action, order, said)
+    else:
+        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+
+
+async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "") -> None:
+    if action is Action.RETURN:
+        await returns.start(ctx, order.id, said=said or None)
         return
-    if intent == Intent.CANCEL_ORDER and order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
+    if action is Action.CHANGE:
+        await change(ctx, order)
+        return
+    if action is Action.CANCEL and order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
         key = f"cancel.refused.{order.status.value}"
         if ctx.catalog.has(key):
             ctx.reply(ctx.t(key, number=order.order_number))
             return
-    if intent == Intent.CANCEL_ORDER:
+    if action is Action.CANCEL:
         ctx.reply(ctx.t("answers.cancel_hint", number=order.order_number))
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
 
 
-async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> None:
+async def change(ctx: Context, order: OrderView | None) -> None:
+    """A change to an order (address, items) is made by a person: the card, then a
+    ticket, whose summary shows staff the buyer's own words and the order."""
+    ctx.state.clear()
+    if order is not None:
+        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    if support_available(ctx):
+        ctx.reply(ctx.t("routing.change_passed_on"))
+    await escalate(ctx, EscalationReason.REQUESTED, order_id=order.id if order else None)
+
+
+# -- answers from the policies ------------------------------------------------------
+
+
+async def answer(ctx: Context, question: str) -> None:
     result: Answer = await ctx.services.answers.answer(question, user_id=ctx.user.id)
     # A model may ask for both in one turn (tools run concurrently, in no fixed
     # order): a person wins, being the safer of the two.
@@ -108,17 +238,10 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
             await escalate(ctx, EscalationReason.REQUESTED)
             return
     # A person is offered only where one can take over.
-    person = (
-        Keyboard.of([Button(ctx.catalog.plain("support.human_button"), "hp")])
-        if support_available(ctx)
-        else None
-    )
+    person = person_button(ctx)
     if result.missed:
-        misses = int(ctx.state.data.get(MISSES, 0)) + 1
-        if misses >= MAX_MISSES:
-            ctx.state.clear()
-            ctx.reply(ctx.t("answers.unsure_again"))
-            await escalate(ctx, EscalationReason.ANSWER_FAILED)
+        misses = await _missed(ctx)
+        if misses is None:
             return
         ctx.state.go(None, **{MISSES: misses})
         ctx.reply(ctx.t("answers.unsure" if person else "answers.unsure_alone"), person)
@@ -143,7 +266,7 @@ async def answer(ctx: Context, question: str, *, offer_person: bool = False) -> 
             ),
             notice=ctx.t("fit.notice_plain"),
         )
-    ctx.reply(text, person if offer_person or result.sureness != "sure" else None)
+    ctx.reply(text, person if result.sureness != "sure" else None)
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")

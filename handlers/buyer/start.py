@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from bot.services.orders import (
-    LinkAlreadyUsed,
-    LinkExpired,
-    ProofRefused,
-    looks_like_order_number,
-)
+from bot.services.orders import LinkAlreadyUsed, LinkExpired, ProofRefused
 from bot.services.sellers import SELLER_INVITE_KIND
-from handlers.buyer import linking
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.seller.onboarding import accept_invite
@@ -85,17 +79,24 @@ async def unknown_button(ctx: Context) -> None:
 
 
 async def on_text(ctx: Context) -> None:
+    """Typed text outside any flow: an order number links it; anything else is read
+    by the intent model and routed (`handlers.buyer.answers`)."""
     text = (ctx.inbound.text or "").strip()
     if not text:
         ctx.reply(ctx.t("common.empty"))
-        return
-    if looks_like_order_number(text):
-        await linking.received_number(ctx, text)
         return
     # Imported here: the answers module starts flows of this package.
     from handlers.buyer.answers import free_text
 
     await free_text(ctx, text)
+
+
+@router.button("ic")
+async def intent_chosen(ctx: Context) -> None:
+    """A choice under "did you mean…?" (see `handlers.buyer.answers.clarify`)."""
+    from handlers.buyer.answers import chosen
+
+    await chosen(ctx)
 
 
 async def on_other(ctx: Context) -> None:

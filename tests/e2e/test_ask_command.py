@@ -59,7 +59,8 @@ async def test_reindex_then_ask_answers_from_the_shops_own_policies(
     )
     assert code == 0, err
     result = json.loads(out)
-    assert result["intent"] == "question"
+    assert result["intent"] == "delivery_time" and result["action"] == "answer"
+    assert result["sure"] is True and 0.75 <= result["probability"] <= 1
     assert result["sources"] == [
         {"id": "deliveries.md#pigeon-post", "title": "Deliveries › Pigeon post"}
     ]
@@ -69,6 +70,15 @@ async def test_reindex_then_ask_answers_from_the_shops_own_policies(
     code, out, err = await run(tmp_path, database_url, "ask", "where is my parcel?")
     assert code == 0, err
     assert "intent:     track_order" in out and "order card" in out
+    assert "action:     order_card" in out
+
+    # An order number in the message is the slot the flow uses.
+    code, out, err = await run(tmp_path, database_url, "ask", "cancel 578000000000000001", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["intent"], result["action"]) == ("cancel_order", "cancel")
+    assert result["slots"] == {"order_number": "578000000000000001"}
+    assert result["order_number"] == "578000000000000001" and "answer" not in result
 
     # A buyer the bot has never seen is refused clearly, not with a traceback.
     code, out, err = await run(tmp_path, database_url, "ask", "hi", "--buyer", "987654")
@@ -116,3 +126,9 @@ async def test_ask_prints_the_models_intent_probability_and_slots(
     code, out_text, err_text = await run(tmp_path, database_url, "ask", "because")
     assert code == 0, err_text
     assert "model:" in out_text and "unsure" in out_text and "slots:      none" in out_text
+    assert "action:     rephrase" in out_text and "engine:" not in out_text  # no policy quoted
+    for word in ("although", "price"):
+        code, out, err = await run(tmp_path, database_url, "ask", word, "--json")
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["sure"] is False and result["action"] in ("clarify", "rephrase")

@@ -541,8 +541,13 @@ async def test_the_model_gets_the_system_prompt_file_first(world: World) -> None
 async def chat_with_model(
     app: Any, emulator: TelegramEmulator, model: ScriptedModel, question: str, replies: int
 ) -> list[dict[str, Any]]:
-    """Link Alex's order over the emulator, ask `question`, return the bot's replies."""
-    app.chat_model = lambda: model  # the App builds its AnswerService with this model
+    """Link Alex's order over the emulator, ask `question`, return the bot's replies.
+
+    The same model first reads the question for routing (structured output: a general
+    question, sure), then answers it as the agent."""
+    app.chat_model = lambda: model  # the App builds its services with this model
+    reading = call("MessageReading", intent="question", confidence=0.9)
+    model.messages = itertools.chain([calls(reading)], model.messages)
     process = BotProcess(app, emulator)
     await process.start()
     try:

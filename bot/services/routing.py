@@ -1,0 +1,152 @@
+"""Where a buyer's free text goes, from how it was read (`services.understanding.read`).
+
+The trained model says what the message wants and how sure it is; this module turns that
+into one of a few actions the chat (and `run_bot.py ask`) carries out.  One table for
+both, so what `ask` prints is what the chat does.
+
+* **Own-order intents start flows**: tracking opens the order card, cancelling the
+  order's cancel step, a return the return flow, a refund question the list of claims.
+  An order number in the message picks that order (linking it first).
+* **Changes to an order need a person**: the card, and a ticket with the buyer's words.
+* **Topic intents are answered from the shop's policies** when a section fits; when none
+  does the bot says so and offers a person (the question reaches staff with the ticket).
+* **Below `SURE` the bot does not guess**: it asks which of the two or three likely
+  intents the buyer means, with buttons (unless they all lead to the same action: then
+  there is nothing to ask).  A message with nothing the model learned from
+  ("because", "5.00") gets no guessed choices: the buyer is asked to put it another way.
+  Either counts as a miss for the two-misses-then-a-person rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.services.intents import Intent
+from bot.understanding.model import SURE
+
+if TYPE_CHECKING:
+    from bot.understanding.model import Reading
+
+# An intent below this probability is not offered as a choice in a clarifying question:
+# a button for something the buyer almost surely did not mean is noise.
+CHOICE_FLOOR = 0.05
+MAX_CHOICES = 3
+# Intents that agree on the action count together only for a message with at least this
+# many words the model learned from: one word is never enough to act without asking.
+AGREEING_EVIDENCE = 2
+# A class a model may have for messages the shop cannot help with at all ("tell me a
+# joke"): answered with what the bot can do, never with a policy quote.
+OUT_OF_SCOPE = "out_of_scope"
+
+
+class Action(StrEnum):
+    ORDER_CARD = "order_card"
+    CANCEL = "cancel"
+    RETURN = "return"
+    CLAIMS = "claims"
+    CHANGE = "change"  # the order card and a person, with what was asked
+    ANSWER = "answer"  # from the policies; a person offered when no section fits
+    COMPLAINT = "complaint"
+    PERSON = "person"
+    CHITCHAT = "chitchat"
+    OFF_TOPIC = "off_topic"
+    CLARIFY = "clarify"  # unsure: which of the likely intents?
+    REPHRASE = "rephrase"  # nothing to go on: please put it another way
+
+
+ACTIONS: dict[str, Action] = {
+    Intent.TRACK_ORDER: Action.ORDER_CARD,
+    Intent.CANCEL_ORDER: Action.CANCEL,
+    Intent.RETURN_REQUEST: Action.RETURN,
+    Intent.REFUND_STATUS: Action.CLAIMS,
+    Intent.CHANGE_ADDRESS: Action.CHANGE,
+    Intent.CHANGE_ITEMS: Action.CHANGE,
+    Intent.DELIVERY_TIME: Action.ANSWER,
+    Intent.PAYMENT_METHODS: Action.ANSWER,
+    Intent.INVOICE: Action.ANSWER,
+    Intent.WARRANTY: Action.ANSWER,
+    Intent.PRODUCT_QUESTION: Action.ANSWER,
+    Intent.QUESTION: Action.ANSWER,
+    Intent.COMPLAINT: Action.COMPLAINT,
+    Intent.TALK_TO_PERSON: Action.PERSON,
+    Intent.CHITCHAT: Action.CHITCHAT,
+    OUT_OF_SCOPE: Action.OFF_TOPIC,
+}
+# Actions about one of the buyer's orders: an order number in the message picks it.
+ORDER_ACTIONS = frozenset({Action.ORDER_CARD, Action.CANCEL, Action.RETURN, Action.CHANGE})
+# What `run_bot.py ask` says the chat does, for actions that are not a policy answer.
+DESCRIPTIONS: dict[Action, str] = {
+    Action.ORDER_CARD: "opens the buyer's order card (asks which order when several)",
+    Action.CANCEL: "opens the order's cancel step, or says why it can't be cancelled",
+    Action.RETURN: "starts the return flow for the buyer's order, with what they said",
+    Action.CLAIMS: "lists the buyer's return and refund requests",
+    Action.CHANGE: "shows the order card and hands the request to a person",
+    Action.COMPLAINT: "acknowledges the complaint and offers a person",
+    Action.PERSON: "hands the conversation to a person (staff ticket)",
+    Action.CHITCHAT: "answers with a short friendly reply",
+    Action.OFF_TOPIC: "says what the bot can help with",
+    Action.CLARIFY: "asks which of the likely intents the buyer means (buttons)",
+    Action.REPHRASE: "asks the buyer to put it another way (nothing to go on)",
+}
+
+
+def action_of(intent: str) -> Action:
+    """The action for an intent the buyer is sure of (read or chosen).  An intent this
+    table does not know (a newer model's class) is treated as a general question."""
+    return ACTIONS.get(intent, Action.ANSWER)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    intent: str
+    action: Action
+    order_number: str | None = None
+    # For CLARIFY: the intents offered, most likely first.
+    choices: tuple[str, ...] = ()
+
+
+# Shops whose order numbers start with letters ("AB1234567"): the slot rules take digit
+# runs only, so a lettered number is taken here (a tracking number the rules found is
+# never one: "LZ123456785US" ends in letters, UPS's "1Z…" starts with a digit).
+_LETTERED_ORDER = re.compile(r"(?<![\w])[A-Za-z]{1,4}\d{6,}(?![\w])")
+
+
+def plan(reading: Reading, text: str = "") -> Plan:
+    """What to do with a message read this way (`text`: the message, for a lettered
+    order number the slot rules do not take)."""
+    number = reading.slots.order_number
+    if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
+        number = lettered.group(0)
+    action = action_of(reading.intent)
+    if reading.sure:
+        return Plan(reading.intent, action, number)
+    choices = likely_choices(reading)
+    if reading.evidence == 0 or not choices:
+        return Plan(reading.intent, Action.REPHRASE, number)
+    if reading.evidence >= AGREEING_EVIDENCE and agreeing(reading, action) >= SURE:
+        # Unsure between intents that all lead to the same place ("how long do refunds
+        # take?": a general question or delivery time, both answered from the
+        # policies): asking which would not change what happens.
+        return Plan(reading.intent, action, number)
+    return Plan(reading.intent, Action.CLARIFY, number, choices)
+
+
+def agreeing(reading: Reading, action: Action) -> float:
+    """The probability of the likely intents that lead to `action`."""
+    ranked = [(reading.intent, reading.probability), *reading.alternatives]
+    return sum(p for intent, p in ranked if action_of(intent) is action)
+
+
+def likely_choices(reading: Reading) -> tuple[str, ...]:
+    """The two or three intents worth offering as buttons: known ones, likely enough."""
+    ranked = [(reading.intent, reading.probability), *reading.alternatives]
+    choices: list[str] = []
+    for intent, probability in ranked:
+        if probability < CHOICE_FLOOR or intent not in ACTIONS or intent == OUT_OF_SCOPE:
+            continue
+        if intent not in choices:
+            choices.append(intent)
+    return tuple(choices[:MAX_CHOICES])

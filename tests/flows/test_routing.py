@@ -1,0 +1,329 @@
+"""Free text outside any flow, routed by the trained intent model (issue 12, points 1, 3,
+4 and 6): each intent reaches its flow or answer, an order number in the message picks
+that order (proving it first, then carrying on with what was asked), and below "sure"
+the bot asks instead of guessing."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.services.routing import Action, plan
+from bot.services.understanding import UnderstandingService
+from handlers.buyer.answers import CHOICE
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import Harness, Person
+from tests.unit.test_understanding_llm import ScriptedReader
+
+A1, A2 = "578000000000000001", "578000000000000002"
+
+
+async def linked(buyer: Person, number: str = A1) -> None:
+    await buyer.say(number)
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said, buyer.said
+
+
+async def delivered(uow_factory: UnitOfWorkFactory, clock: FakeClock, number: str = A1) -> None:
+    await make_order(
+        uow_factory,
+        clock,
+        number=number,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+        events=(("Delivered", "Left at front door"),),
+    )
+
+
+# -- own-order intents ---------------------------------------------------------------
+
+
+async def test_an_order_number_with_status_opens_that_orders_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    await make_order(uow_factory, clock, number="00004587345")
+    buyer = harness.buyer()
+    await linked(buyer, A1)
+    await linked(buyer, "00004587345")
+    await buyer.say("order 00004587345 status")
+    assert "Order 00004587345" in buyer.said and A1 not in buyer.said
+    assert await buyer.step() is None
+
+
+async def test_cancel_with_an_unlinked_number_proves_it_then_goes_to_its_cancel_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await buyer.say(f"cancel {A1}")
+    assert await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said
+    assert "Tap Cancel order" in buyer.said  # the cancel hint, not only the card
+    assert any("Cancel" in b.text for b in buyer.buttons())
+
+
+async def test_cancel_an_order_on_its_way_says_why_not(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="IN_TRANSIT")
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(f"please cancel order {A1}")
+    assert "Tap Cancel order" not in buyer.said and A1 in buyer.said
+
+
+async def test_a_return_asked_before_the_proof_continues_after_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(f"I want to return something from order {A1}")
+    assert await buyer.step() == "link.proof"
+    await buyer.say("my email is buyer@example.com")  # the email inside a sentence
+    assert "now linked" in buyer.said
+    assert (await buyer.step() or "").startswith("ret.")  # the return flow, not a card
+
+
+async def test_a_return_asked_before_any_order_continues_after_the_number_and_proof(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("I want to send back the mug I got")
+    assert "order number" in buyer.said  # no order linked yet: asks for it
+    await buyer.say(A1)
+    await buyer.say("buyer@example.com")
+    assert (await buyer.step() or "").startswith("ret.")
+
+
+async def test_where_is_my_parcel_with_one_order_opens_its_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("hey where is my parcel?? its been ages")
+    assert f"Order {A1}" in buyer.said
+
+
+async def test_where_is_my_order_with_two_orders_asks_which(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    await make_order(uow_factory, clock, number=A2)
+    buyer = harness.buyer()
+    await linked(buyer, A1)
+    await linked(buyer, A2)
+    await buyer.say("where is my order")
+    assert "Which order" in buyer.said
+    labels = [b.text for b in buyer.buttons()]
+    assert len(labels) == 2 and any(A1 in x for x in labels) and any(A2 in x for x in labels)
+    assert all((b.data or "").startswith("o:") for b in buyer.buttons())
+
+
+async def test_where_is_my_refund_lists_the_claims(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("when do I get my refund? you approved my return last week")
+    assert "You have no return requests" in buyer.said
+    assert "policy" not in buyer.said.lower()
+
+
+async def test_an_address_change_shows_the_card_and_passes_the_words_to_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    words = "please change the delivery address on my order to 12 Elm Street"
+    await buyer.say(words)
+    assert f"Order {A1}" in buyer.said
+    assert "passing on what you asked" in buyer.said and "ticket" in buyer.said.lower()
+    summaries = [a.text for a in harness.desk.sent if hasattr(a, "text")]
+    assert any("12 Elm Street" in s for s in summaries)  # staff see what was asked
+    assert any(A1 in s for s in summaries)
+
+
+async def test_adding_an_item_goes_to_a_person_too(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("can I add another mug to my order")
+    assert "passing on what you asked" in buyer.said
+
+
+# -- answers, people and small talk ----------------------------------------------------
+
+
+async def test_a_payment_question_is_answered_from_the_policies(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("do you take paypal")
+    assert "PayPal" in buyer.said or "paypal" in buyer.said.lower()
+    assert "policy" in buyer.said.lower()
+
+
+async def test_a_complaint_is_acknowledged_and_a_person_offered(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("your service is terrible, nobody ever answers my emails")
+    assert "sorry to hear" in buyer.said.lower()
+    assert buyer.button("Talk to a person") == "hp"
+    assert not harness.desk.sent  # offered, not opened
+
+
+async def test_asking_for_a_human_opens_a_ticket(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("I want to talk to a human")
+    assert "ticket" in buyer.said.lower()
+
+
+async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("thank you so much!")
+    assert "welcome" in buyer.said.lower()
+
+
+# -- not sure: ask, don't guess -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["because", "although", "price", "5.00"])
+async def test_stopword_one_word_and_number_messages_are_never_acted_on_as_sure(
+    harness: Harness, text: str
+) -> None:
+    reading = await harness.services.understanding.read(text)
+    assert not reading.sure, (text, reading)
+    assert plan(reading).action in (Action.CLARIFY, Action.REPHRASE)
+    buyer = harness.buyer()
+    await buyer.say(text)
+    assert "policy" not in buyer.said.lower()  # no policy quoted for it
+    assert "sure" in buyer.said.lower()
+
+
+async def test_an_unsure_message_offers_the_likely_intents_and_a_choice_continues(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer()
+    await linked(buyer)
+    text = "I expect a reimbursement of $350"
+    reading = await harness.services.understanding.read(text)
+    planned = plan(reading)
+    assert planned.action is Action.CLARIFY and 2 <= len(planned.choices) <= 3
+    await buyer.say(text)
+    assert "Which of these" in buyer.said
+    offered = {CHOICE.unpack(b.data)["intent"] for b in buyer.buttons() if CHOICE.unpack(b.data)}
+    assert offered == set(planned.choices)
+    assert "refund_status" in offered
+    await buyer.press(CHOICE.pack(intent="refund_status"))
+    assert "You have no return requests" in buyer.said
+    # The choice was used once: pressing it again does nothing.
+    await buyer.press(CHOICE.pack(intent="refund_status"))
+    assert buyer.alerts and not buyer.texts
+
+
+async def test_a_chosen_intent_uses_the_order_number_of_the_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    await make_order(uow_factory, clock, number=A2)
+    buyer = harness.buyer()
+    await linked(buyer, A1)
+    await linked(buyer, A2)
+    # A message the model is not sure of, naming an order (the first of these that it
+    # reads as unsure with tracking among the choices: a newer model may be surer).
+    candidates = [f"I paid for {A2}", f"order {A2} money", f"{A2} hmm", f"re {A2}"]
+    for text in candidates:
+        planned = plan(await harness.services.understanding.read(text))
+        if planned.action is Action.CLARIFY and "track_order" in planned.choices:
+            break
+    else:
+        raise AssertionError("every candidate was read as sure")
+    await buyer.say(text)
+    await buyer.press(CHOICE.pack(intent="track_order"))
+    assert f"Order {A2}" in buyer.said and f"Order {A1}" not in buyer.said
+
+
+async def test_a_clarifying_question_counts_as_a_miss(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("price")
+    assert "Which of these" in buyer.said or "put it another way" in buyer.said
+    assert not harness.desk.sent
+    await buyer.say("although")
+    assert "passing you to a person" in buyer.said
+    assert "ticket" in buyer.said.lower()
+
+
+async def test_a_forged_choice_is_refused(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.press("ic:hack_the_bot")
+    assert buyer.alerts and not buyer.texts
+    await buyer.press(CHOICE.pack(intent="track_order"))  # nothing was asked
+    assert buyer.alerts and not buyer.texts
+
+
+# -- the link steps ------------------------------------------------------------------
+
+
+async def test_link_steps_understand_sentences_and_reprompt_on_anything_else(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer()
+    await buyer.press("link")
+    await buyer.say("hmm where do I find it")
+    assert "order number" in buyer.said and await buyer.step() == "link.number"
+    await buyer.say(f"my order number is {A1}")
+    assert await buyer.step() == "link.proof"
+    await buyer.say("I don't know")
+    assert "email address" in buyer.said and await buyer.step() == "link.proof"
+    assert "attempt" not in buyer.said  # no guess was spent on it
+    await buyer.say("help")
+    assert "email address" in buyer.said
+    await buyer.say("it's +1 555 0100001")
+    assert "now linked" in buyer.said
+
+
+# -- with a chat model (LLM_MODEL) ----------------------------------------------------
+
+
+def with_chat_model(harness: Harness, chat: ScriptedReader) -> None:
+    """The harness's chat, reading with this chat model (the offline model as fallback)."""
+    offline = harness.services.understanding
+    reader = UnderstandingService(offline._model, chat, timeout=0.5)
+    harness.services = dataclasses.replace(harness.services, understanding=reader)
+    harness.core = harness.app.chat_core(harness.services)
+
+
+async def test_a_chat_models_reading_routes_the_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    chat = ScriptedReader(reading={"intent": "cancel_order", "confidence": 0.9})
+    with_chat_model(harness, chat)
+    # Offline, this message is not sure enough to act on (the bot would ask which of
+    # cancel / change items / a person); the chat model's reading is used instead.
+    await buyer.say("actually I no longer need the stuff I bought, stop it please")
+    assert chat.seen == ["actually I no longer need the stuff I bought, stop it please"]
+    assert "Tap Cancel order" in buyer.said
+
+
+async def test_a_failing_chat_model_falls_back_to_the_offline_reading(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await linked(buyer)
+    with_chat_model(harness, ScriptedReader(fail=True))
+    await buyer.say(f"cancel {A1}")
+    assert "Tap Cancel order" in buyer.said
+    assert "went wrong" not in buyer.said
