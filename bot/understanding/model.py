@@ -44,6 +44,9 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 TRAINING_FILE = "intents.jsonl"
 DEV_FILE = "intents_dev.jsonl"
 DEFAULT_CACHE = Path("data/understanding-model.json")
+# The training class for messages the shop does not serve (jokes, weather, trivia,
+# keyboard mashes): learned like an intent, never returned as one (see `classify`).
+OUT_OF_SCOPE = "out_of_scope"
 
 # Hyper-parameters, chosen on the dev split (see tests/bench/understanding.py).
 C = 20.0
@@ -60,6 +63,9 @@ UNSURE = 0.45
 MAX_CHARS = 1000
 # Pseudo-count of the uniform prior for a one-word message's word distribution.
 ONE_WORD_PRIOR = 2.0
+# A message of at most this many words, one of them the only one the model knows, is
+# read as that word alone (see `IntentModel.probabilities`).
+SHORT_MESSAGE = 2
 
 # Words that carry no request on their own: a message made only of these (or of words
 # the model never saw) is read with no evidence.
@@ -239,6 +245,10 @@ class Reading:
     slots: Slots = field(default_factory=Slots)
     # How many of the message's words the model learned anything from.
     evidence: int = 0
+    # The probability that the message asks nothing the shop serves ("tell me a joke"):
+    # the `out_of_scope` class's share, which is why `probability` plus the
+    # alternatives can fall well short of 1 for such a message.
+    off_topic: float = 0.0
 
     @property
     def sure(self) -> bool:
@@ -255,6 +265,7 @@ class Reading:
             "intent": self.intent,
             "probability": round(self.probability, 3),
             "sureness": "sure" if self.sure else "unsure" if self.unsure else "likely",
+            "off_topic": round(self.off_topic, 3),
             "alternatives": [
                 {"intent": intent, "probability": round(p, 3)} for intent, p in self.alternatives
             ],
@@ -285,6 +296,15 @@ def _softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:
     exps = [math.exp((x - top) / temperature) for x in logits]
     total = sum(exps)
     return [e / total for e in exps]
+
+
+def word_count(text: str) -> int:
+    """Words and placeholders of a message, not punctuation or emoji ("refund??" is 1)."""
+    return sum(
+        1
+        for w in features.tokens(features.normalise(text))
+        if w != "<emoji>" and (w.startswith("<") or any(c.isalnum() for c in w))
+    )
 
 
 class IntentModel:
@@ -347,11 +367,18 @@ class IntentModel:
             # Nothing in the message says what is wanted: pull towards uniform.
             w = self.no_evidence_weight
             probs = [w * p + (1 - w) / k for p in probs]
-        elif len(evidence) == 1 and not evidence[0].startswith("<"):
-            # One word: the model's confidence in it is only as good as what that word
-            # alone meant in training ("paypal?" payments, "hi" chit-chat); a word never
-            # seen alone ("price", "because of") is no request at all. Half of the
-            # probability is that word's smoothed label distribution.
+        elif (
+            len(evidence) == 1
+            and not evidence[0].startswith("<")
+            and word_count(text) <= SHORT_MESSAGE
+        ):
+            # One word (maybe with a stopword: "the price", "refund??"): the model's
+            # confidence in it is only as good as what that word meant when a buyer
+            # said little else in training ("paypal?" payments, "hi" chit-chat); a word
+            # never seen that way ("price") is no request at all. Half of the
+            # probability is that word's smoothed label distribution. A longer message
+            # ("where my stuff") says more than its one content word: the stopwords
+            # around it carry the request, and the model reads them.
             counts = self.word_labels.get(evidence[0])
             if counts is None:
                 w = self.no_evidence_weight
@@ -391,18 +418,33 @@ class Understanding:
 
     @property
     def labels(self) -> list[str]:
-        return list(self.model.labels)
+        """The intents a reading can have (the 15 the bot serves, not `out_of_scope`)."""
+        return [label for label in self.model.labels if label != OUT_OF_SCOPE]
 
     def classify(self, text: str) -> Reading:
-        """The most likely intent, its calibrated probability, the next two, the slots."""
+        """The most likely intent, its calibrated probability, the next two, the slots.
+
+        `out_of_scope` is never the reading's intent: its probability is held back (as
+        `off_topic`), so an off-topic message comes out as a served intent with a low
+        probability, i.e. not understood, and the alternatives still give the likely
+        choices for a clarifying question."""
         probs, evidence = self.model.probabilities(text[:MAX_CHARS])
-        ranked = sorted(zip(self.model.labels, probs, strict=True), key=lambda x: -x[1])
+        pairs = zip(self.model.labels, probs, strict=True)
+        off_topic = 0.0
+        served = []
+        for label, p in pairs:
+            if label == OUT_OF_SCOPE:
+                off_topic = p
+            else:
+                served.append((label, p))
+        ranked = sorted(served, key=lambda x: -x[1])
         return Reading(
             intent=ranked[0][0],
             probability=ranked[0][1],
             alternatives=tuple(ranked[1:3]),
             slots=extract(text),
             evidence=evidence,
+            off_topic=off_topic,
         )
 
 
@@ -489,10 +531,12 @@ def train(corpus_dir: Path = CORPUS_DIR, key: str | None = None) -> dict[str, An
                 continue
             blocks[name][feat] = [round(float(vec.idf_[col]), 5), *weights]
     label_index = {label: i for i, label in enumerate(labels)}
-    # What each word meant when a training message said nothing else ("paypal?",
-    # "hi", "refund??"): the evidence behind a one-word message.
+    # What each word meant when a short training message said nothing else ("paypal?",
+    # "hi", "refund me"): the evidence behind a one-word message.
     word_labels: dict[str, Counter[str]] = {}
     for r in rows:
+        if word_count(r["text"]) > SHORT_MESSAGE:
+            continue
         words = {
             w
             for w in features.tokens(features.normalise(r["text"]))
