@@ -56,7 +56,7 @@ def normalise(text: str) -> str:
 
 
 def _cued_order(match: re.Match[str]) -> str:
-    """"order 4587": a short number the buyer calls an order number is one."""
+    """ "order 4587": a short number the buyer calls an order number is one."""
     start, end = match.span("n")
     whole = match.group(0)
     offset = match.start()
