@@ -28,7 +28,7 @@ import unicodedata
 from bot.understanding.slots import MONEY, ORDER_AFTER_CUE, tracking_spans
 
 # Bump when normalisation or feature extraction changes: cached weights are keyed on it.
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -76,6 +76,17 @@ def tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text) if t.strip() and t not in ".,!?;:'\"()-"]
 
 
+_VOWELS = re.compile(r"[aeiouy]")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+def _skeleton(word: str) -> str:
+    """A word's consonants, doubles collapsed, when it is long enough to be misspelt."""
+    if len(word) < 4 or word.startswith("<") or not word.isalpha():
+        return ""
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", word))
+
+
 def analyze(text: str) -> list[str]:
     """Every feature of a message: word uni- and bigrams (with a start marker, so the
     first word counts on its own: "how ..." asks, "cancel ..." tells), punctuation
@@ -89,6 +100,11 @@ def analyze(text: str) -> list[str]:
         feats.append("q:?")
     if not words:
         feats.append("e:empty")
+    # Consonant skeletons: "cancle"/"cancel", "adress"/"address", "recieve"/"receive"
+    # spell the same word, and a bigram of skeletons carries the phrase through a typo.
+    skeletons = [_skeleton(w) for w in words]
+    feats += [f"k:{k}" for k in skeletons if k]
+    feats += [f"k:{a} {b}" for a, b in itertools.pairwise(skeletons) if a and b]
     for word in words:
         if word.startswith("<"):
             continue

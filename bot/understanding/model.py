@@ -329,7 +329,7 @@ class IntentModel:
         out = list(self.bias)
         n = len(out)
         for prefixes, table in (
-            (("w", "b", "q", "e"), self.blocks["word"]),
+            (("w", "b", "q", "e", "k"), self.blocks["word"]),
             (("c",), self.blocks["char"]),
         ):
             active = []
@@ -513,7 +513,7 @@ def train(corpus_dir: Path = CORPUS_DIR, key: str | None = None) -> dict[str, An
     rows = _read_jsonl(corpus_dir / TRAINING_FILE)
     dev = _read_jsonl(corpus_dir / DEV_FILE)
     texts = [tuple(analyze(r["text"])) for r in rows]
-    word = TfidfVectorizer(analyzer=_only("wbqe"), sublinear_tf=True, lowercase=False)
+    word = TfidfVectorizer(analyzer=_only("wbqek"), sublinear_tf=True, lowercase=False)
     char = TfidfVectorizer(
         analyzer=_only("c"), sublinear_tf=True, min_df=CHAR_MIN_DF, lowercase=False
     )
