@@ -9,13 +9,15 @@ Why this shape:
   is trained again from `corpus/intents.jsonl` (a few seconds, once) and the file is
   written next to the policy index.
 * **Inference is pure Python.** Features are a dictionary look-up and a dot product
-  with 15 weights each: loading takes a fraction of a second and a message is classified
+  with 16 weights each (15 intents and `out_of_scope`): loading takes a fraction of a second and a message is classified
   well under a millisecond, without importing scikit-learn or NumPy.
 * **A probability the bot can act on.** The logits are divided by a temperature fitted
   on the dev split (never trained on), so that "0.9" is right about nine times in ten.
   A message with no word the model has learned from ("because", "asdfgh", "5.00") gets
   the same probabilities pulled towards uniform: nothing in it says what the buyer
-  wants, so the bot must not be sure.
+  wants, so the bot must not be sure. A message that asks for something the shop does
+  not do ("tell me a joke", "what's the weather") is learned as `out_of_scope` (see
+  `corpus/README.md`), whose probability no intent gets.
 """
 
 from __future__ import annotations
