@@ -57,7 +57,7 @@ FORMAT = 1
 
 # Below SURE the bot should not act on the intent without asking; below UNSURE it has
 # no real idea. Probabilities are calibrated, so these read as rates of being right.
-# On the dev split, 84% of messages reach SURE and 97% of those are right.
+# On the dev split, 91% of messages reach SURE and 97.8% of those are right.
 SURE = 0.75
 UNSURE = 0.45
 # The model reads the first this many characters: what a buyer asks is said by then, and
