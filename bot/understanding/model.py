@@ -9,8 +9,9 @@ Why this shape:
   is trained again from `corpus/intents.jsonl` (a few seconds, once) and the file is
   written next to the policy index.
 * **Inference is pure Python.** Features are a dictionary look-up and a dot product
-  with 16 weights each (15 intents and `out_of_scope`): loading takes a fraction of a second and a message is classified
-  well under a millisecond, without importing scikit-learn or NumPy.
+  with 16 weights each (15 intents and `out_of_scope`): loading takes a fraction of a
+  second and a message is classified well under a millisecond, without importing
+  scikit-learn or NumPy.
 * **A probability the bot can act on.** The logits are divided by a temperature fitted
   on the dev split (never trained on), so that "0.9" is right about nine times in ten.
   A message with no word the model has learned from ("because", "asdfgh", "5.00") gets
