@@ -6,8 +6,11 @@ so the two can never drift apart. What normalisation buys on real buyer text:
 
 * case and apostrophes ("DONT", "don't", "don’t") read the same;
 * numbers become placeholders: an 18-digit order number teaches nothing about its
-  digits, only that an order number was given (`<order>`); an amount with its currency
-  is `<money>`, any other number `<num>`;
+  digits, only that an order number was given (`<order>`), and "00004587345",
+  "#5781339" and "order 4587" give the same token; a tracking number (check digit
+  verified, by the slot rules) is `<track>`; an amount with its currency is `<money>`,
+  any other number `<num>`. So the model reads an order number the way the slot rules
+  do, whatever its length or leading zeros;
 * emoji become a token of their own (`<emoji>`, plus the emoji itself), so "😡" and
   "🙏" carry their tone without breaking the character n-grams;
 * letters repeated for emphasis collapse ("pleeeease" → "pleease", "sooo" → "soo").
@@ -22,10 +25,10 @@ import itertools
 import re
 import unicodedata
 
-from bot.understanding.slots import MONEY, TRACKING_SHAPE
+from bot.understanding.slots import MONEY, ORDER_AFTER_CUE, tracking_spans
 
 # Bump when normalisation or feature extraction changes: cached weights are keyed on it.
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "3"
 
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -40,14 +43,25 @@ def _is_emoji(char: str) -> bool:
 def normalise(text: str) -> str:
     """The message as the model reads it (lower case, placeholders, emoji tokens)."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = TRACKING_SHAPE.sub(" <track> ", text)
+    for start, end, _ in reversed(tracking_spans(text)):
+        text = f"{text[:start]} <track> {text[end:]}"
     text = MONEY.sub(" <money> ", text)
+    text = ORDER_AFTER_CUE.sub(_cued_order, text)
     text = text.lower()
     text = _APOSTROPHES.sub("", text)
     text = _NUMBER.sub(_number_token, text)
     text = "".join(f" {c} <emoji> " if _is_emoji(c) else c for c in text)
     text = _REPEATS.sub(r"\1\1", text)
     return " ".join(text.split())
+
+
+def _cued_order(match: re.Match[str]) -> str:
+    """ "order 4587": a short number the buyer calls an order number is one."""
+    start, end = match.span("n")
+    whole = match.group(0)
+    offset = match.start()
+    cue = re.sub(r"[#:\s]+$", "", whole[: start - offset])  # "#" is part of the number
+    return f"{cue} <order> {whole[end - offset :]}"
 
 
 def _number_token(match: re.Match[str]) -> str:
@@ -60,6 +74,17 @@ def _number_token(match: re.Match[str]) -> str:
 def tokens(text: str) -> list[str]:
     """Word tokens of a normalised message (placeholders kept whole)."""
     return [t for t in _TOKEN.findall(text) if t.strip() and t not in ".,!?;:'\"()-"]
+
+
+_VOWELS = re.compile(r"[aeiouy]")
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+def _skeleton(word: str) -> str:
+    """A word's consonants, doubles collapsed, when it is long enough to be misspelt."""
+    if len(word) < 4 or word.startswith("<") or not word.isalpha():
+        return ""
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", word))
 
 
 def analyze(text: str) -> list[str]:
@@ -75,6 +100,11 @@ def analyze(text: str) -> list[str]:
         feats.append("q:?")
     if not words:
         feats.append("e:empty")
+    # Consonant skeletons: "cancle"/"cancel", "adress"/"address", "recieve"/"receive"
+    # spell the same word, and a bigram of skeletons carries the phrase through a typo.
+    skeletons = [_skeleton(w) for w in words]
+    feats += [f"k:{k}" for k in skeletons if k]
+    feats += [f"k:{a} {b}" for a, b in itertools.pairwise(skeletons) if a and b]
     for word in words:
         if word.startswith("<"):
             continue

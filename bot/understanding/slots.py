@@ -154,7 +154,7 @@ def carrier(text: str) -> str | None:
 
 # ------------------------------------------------------------------------ order numbers
 
-_ORDER_AFTER_CUE = re.compile(
+ORDER_AFTER_CUE = re.compile(
     r"(?:#\s?|\b(?:order|ordr|orer|oder|ordder|odrer|ord|purchase)s?\b\.?\s*(?:no\b\.?|nr\b\.?|"
     r"number\b|num\b|id\b|is\b)?\s*[:#]?\s*)(?P<n>\d{4,})(?![\d.,]?\d)",
     re.IGNORECASE,
@@ -192,7 +192,7 @@ def extract(text: str) -> Slots:
         return all(end <= s or start >= e for s, e in taken)
 
     order = None
-    for match in _ORDER_AFTER_CUE.finditer(text):
+    for match in ORDER_AFTER_CUE.finditer(text):
         if free(match.start("n"), match.end("n")):
             order = match.group("n")
             break

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.understanding import model as model_module
-from bot.understanding.model import CORPUS_DIR, Understanding
+from bot.understanding.features import normalise
+from bot.understanding.model import CORPUS_DIR, Understanding, word_count
 from bot.understanding.slots import extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,8 @@ def test_the_model_trains_from_the_corpus_offline_and_caches_plain_json(
     assert cache.read_bytes()[:1] == b"{"
     data = json.loads(cache.read_text(encoding="utf-8"))
     assert data["key"] == model_module.corpus_digest()
-    assert sorted(data["labels"]) == sorted(understanding.labels)
+    # Trained with an `out_of_scope` class that is never a reading's intent.
+    assert sorted(data["labels"]) == sorted([*understanding.labels, "out_of_scope"])
     assert len(understanding.labels) == 15
 
 
@@ -132,6 +134,11 @@ def test_an_unwritable_cache_still_gives_a_working_model(tmp_path: Path) -> None
         "how do i bake bread",
         "lorem ipsum dolor sit amet",
         "the quick brown fox jumps over the lazy dog",
+        # Off-topic requests named in issue 12.
+        "tell me a joke",
+        "what's the weather",
+        "who won the game",
+        "write me a poem",
     ],
 )
 def test_messages_without_a_request_are_never_sure(
@@ -161,6 +168,66 @@ def test_clear_requests_are_read_with_confidence(
     reading = trained[0].classify(text)
     assert reading.intent == intent and reading.sure, reading
     assert reading.probability + sum(p for _, p in reading.alternatives) <= 1.0 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # Real buyer wording the old router sent to policy answers (issue 12).
+        ("order 00004587345 status", "track_order"),
+        ("see order 00123842 status", "track_order"),
+        ("I expect a reimbursement of $350", "refund_status"),
+        # Terse, misspelt, non-native.
+        ("where my stuff", "track_order"),
+        ("order 4587 status", "track_order"),
+        ("wrong item", "return_request"),
+        ("cancel pls", "cancel_order"),
+        ("i want know when arrive my order", "track_order"),
+        ("pls cancle the ordr", "cancel_order"),
+        ("REFUND STILL NOT HERE", "refund_status"),
+    ],
+)
+def test_real_buyer_wording_routes_right_and_sure(
+    trained: tuple[Understanding, Path], text: str, intent: str
+) -> None:
+    reading = trained[0].classify(text)
+    assert (reading.intent, reading.sure) == (intent, True), reading
+
+
+def test_off_topic_is_held_back_never_an_intent(trained: tuple[Understanding, Path]) -> None:
+    """The `out_of_scope` class takes the probability of a joke request instead of some
+    intent taking it, and is never handed to the routing code as an intent."""
+    understanding = trained[0]
+    joke = understanding.classify("tell me a joke")
+    assert joke.intent in understanding.labels and "out_of_scope" not in understanding.labels
+    assert joke.off_topic > 0.5 and joke.unsure
+    assert all(intent != "out_of_scope" for intent, _ in joke.alternatives)
+    served = understanding.classify("where is my parcel")
+    assert served.off_topic < 0.05 and served.sure
+    assert understanding.classify("write me a poem").as_dict()["sureness"] == "unsure"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 00004587345 status",
+        "order 4587 status",
+        "ORDER #00123842 STATUS",
+        "order no. 578123456789012345 status",
+        "order 5781209 status",
+    ],
+)
+def test_an_order_number_reads_the_same_whatever_its_length(text: str) -> None:
+    assert (
+        normalise(text) == "order <order> status" or normalise(text) == "order no. <order> status"
+    )
+
+
+def test_numbers_become_what_the_slot_rules_say_they_are() -> None:
+    assert normalise("ups 1Z999AA10123456784 stuck") == "ups <track> stuck"
+    assert normalise("I expect a reimbursement of $350") == "i expect a reimbursement of <money>"
+    assert normalise("5 stars") == "<num> stars"
+    assert word_count("refund??") == 1 and word_count("where my stuff 😡") == 3
 
 
 def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding, Path]) -> None:
