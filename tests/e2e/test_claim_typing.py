@@ -41,10 +41,20 @@ async def channel(
 
 
 async def filed(
-    uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path, *, approved: bool
-) -> tuple[int, str]:
-    """A claim of buyer 1001: approved for a return (waiting for the parcel), or with a
-    question from the seller."""
+    channel: BotProcess,
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    tmp_path: Path,
+    *,
+    approved: bool,
+) -> tuple[ScriptedUser, int, str]:
+    """Buyer 1001 with a claim approved for a return (waiting for the parcel), or with a
+    question from the seller; the bot's notification about it has arrived."""
+    alex, sam = emulator.user(1001, "Alex"), emulator.user(SELLER_EXT, "Sam")
+    for user in (alex, sam):  # Telegram only lets the bot write after /start
+        await user.send("/start")
+        await user.wait_message()
     media = MediaStore(tmp_path / "claim-media")
     seller = await make_seller(uow_factory, clock, SELLER_EXT)
     b = await bought(uow_factory, clock)
@@ -55,7 +65,11 @@ async def filed(
         await sellers.approve(seller, claim.id)
     else:
         await sellers.ask_info(seller, claim.id, "Which colour is it?")
-    return claim.id, claim.number
+    # Delivered now, so the notification does not arrive in the middle of the steps.
+    await channel.flush_outbox()
+    told = (await alex.wait_message())["text"]
+    assert claim.number in told
+    return alex, claim.id, claim.number
 
 
 async def texts(user: ScriptedUser, count: int) -> list[str]:
@@ -69,8 +83,9 @@ async def test_typing_the_return_carrier_and_tracking_number(
     clock: FakeClock,
     tmp_path: Path,
 ) -> None:
-    claim_id, number = await filed(uow_factory, clock, tmp_path, approved=True)
-    alex = emulator.user(1001, "Alex")
+    alex, claim_id, number = await filed(
+        channel, emulator, uow_factory, clock, tmp_path, approved=True
+    )
     shown = await open_card(alex, number)
     await tap(alex, "Enter return tracking", shown)
 
@@ -108,8 +123,9 @@ async def test_typing_at_the_answer_step(
     clock: FakeClock,
     tmp_path: Path,
 ) -> None:
-    claim_id, number = await filed(uow_factory, clock, tmp_path, approved=False)
-    alex = emulator.user(1001, "Alex")
+    alex, claim_id, number = await filed(
+        channel, emulator, uow_factory, clock, tmp_path, approved=False
+    )
     shown = await open_card(alex, number)
     await tap(alex, "Answer the seller", shown)
 
