@@ -104,7 +104,7 @@ async def test_typing_the_return_carrier_and_tracking_number(
     assert "check digit does not match" in refused
 
     await alex.send("stop")
-    assert "Nothing was sent to the seller" in (await alex.wait_message())["text"]
+    assert "Nothing was saved or sent to the seller" in (await alex.wait_message())["text"]
     assert (await load_claim(uow_factory, claim_id)).status == "AWAITING_BUYER_SHIPMENT"
 
     shown = await open_card(alex, number)
@@ -136,7 +136,7 @@ async def test_typing_at_the_answer_step(
     assert buttons(alex.messages[-1]) == ["Send answer", "✖ Cancel"]
 
     await alex.send("cancel")
-    assert "Nothing was sent to the seller" in (await alex.wait_message())["text"]
+    assert "Nothing was saved or sent to the seller" in (await alex.wait_message())["text"]
     assert (await load_claim(uow_factory, claim_id)).status == "NEEDS_INFO"
 
     shown = await open_card(alex, number)

@@ -208,7 +208,7 @@ async def test_cancel_typed_at_the_tracking_step_says_what_stopped(
     buyer, claim_id = await returning(harness, uow_factory, clock)
     await buyer.say("ups")
     await buyer.say("never mind")
-    assert "Nothing was sent to the seller" in buyer.last_text
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
     assert await buyer.step() is None
     assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
     nothing_to_staff(harness)
@@ -219,7 +219,7 @@ async def test_the_cancel_button_says_the_same(
 ) -> None:
     buyer, _ = await returning(harness, uow_factory, clock)
     await buyer.tap("Cancel")
-    assert "Nothing was sent to the seller" in buyer.last_text
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
     assert await buyer.step() is None
 
 
@@ -285,7 +285,7 @@ async def test_cancel_typed_at_the_answer_step_says_what_stopped(
 ) -> None:
     buyer, claim_id = await asked(harness, uow_factory, clock)
     await buyer.say("cancel")
-    assert "Nothing was sent to the seller" in buyer.last_text
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
     assert await buyer.step() is None
     assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
     nothing_to_staff(harness)
