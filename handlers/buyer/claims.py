@@ -3,6 +3,7 @@ answering the seller's question, and entering the return parcel's tracking numbe
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
@@ -11,8 +12,10 @@ from bot.domain.errors import ClaimNotFound, InvalidTransition
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE
 from bot.services.returns import ClaimView, DraftInvalid, PhotoDraft
+from bot.understanding.carrier_names import Problem, TrackingAnswer, read_tracking_answer
+from handlers import escapes
 from handlers.buyer.views import format_date
-from handlers.catalog import Catalog
+from handlers.catalog import Catalog, Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo
@@ -167,6 +170,19 @@ async def withdraw(ctx: Context) -> None:
 
 # ------------------------------------------------------------------ answer
 
+# Words that are about the step, not an answer for the seller: with photos added they
+# send the photos; without, there is nothing to send (and a question cannot be skipped).
+_SKIP = re.compile(r"(?:skip|skip (?:it|this|that)|pass|no answer)", re.IGNORECASE)
+_SEND = re.compile(
+    r"(?:send|send it|send (?:them|the photos?)|done|that'?s (?:it|all)|finished|submit)",
+    re.IGNORECASE,
+)
+
+
+def _answer_keyboard(ctx: Context) -> Keyboard:
+    p = ctx.catalog.plain
+    return Keyboard.of([Button(p("claims.answer_send"), "cas"), Button(p("common.cancel"), "cax")])
+
 
 @router.button("ca")
 async def start_answer(ctx: Context) -> None:
@@ -176,19 +192,24 @@ async def start_answer(ctx: Context) -> None:
     if claim.status != ClaimStatus.NEEDS_INFO:
         ctx.reply(ctx.t("claims.not_waiting", claim=claim.number))
         return
-    ctx.state.go(ANSWER, claim_id=claim.id, photos=[])
-    ctx.reply(
-        ctx.t("claims.answer_prompt", claim=claim.number),
-        Keyboard.of(
-            [
-                Button(ctx.catalog.plain("claims.answer_send"), "cas"),
-                Button(ctx.catalog.plain("common.cancel"), "cax"),
-            ]
-        ),
-    )
+    ctx.state.go(ANSWER, claim_id=claim.id, number=claim.number, photos=[])
+    ctx.reply(ctx.t("claims.answer_prompt", claim=claim.number), _answer_keyboard(ctx))
 
 
-@router.step(ANSWER)
+@router.prompt(ANSWER)
+async def answer_prompt(ctx: Context) -> None:
+    """The question again (after help or a file the step can't take), with the photos
+    already added counted, so the buyer knows they are not lost."""
+    number = ctx.state.data.get("number") or await _number(ctx, int(ctx.state.data["claim_id"]))
+    ctx.reply(ctx.t("claims.answer_prompt", claim=number), _answer_keyboard(ctx))
+    photos = len(ctx.state.data.get("photos", []))
+    if photos:
+        ctx.reply(ctx.t("claim_typing.answer_photos_kept", count=photos))
+
+
+# A free-text answer for the seller may well be a long number (a serial number, the
+# order number the seller asked for), so a number here is an answer, not a switch.
+@router.step(ANSWER, numbers=True)
 async def answer_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     if ctx.inbound.photo or ctx.inbound.document or ctx.inbound.other:
@@ -217,11 +238,21 @@ async def answer_step(ctx: Context) -> None:
             )
         return
     text = (ctx.inbound.text or "").strip()
-    if not text:
+    # Step words: "send"/"done" after photos sends them; "skip" cannot skip a question.
+    bare = re.sub(r"[\s.!]+$", "", text)
+    if _SEND.fullmatch(bare) or _SKIP.fullmatch(bare):
+        if photos or ctx.state.data.get("caption"):
+            await _send_answer(ctx, None)
+            return
+        key = "claim_typing.answer_cannot_skip" if _SKIP.fullmatch(bare) else "claims.answer_empty"
+        ctx.reply(ctx.t(key))
+        await answer_prompt(ctx)
+        return
+    if not re.search(r"\w", text):  # nothing but spaces, dots or emoji
         ctx.reply(ctx.t("claims.answer_empty"))
         return
     if len(text) > MAX_ANSWER:
-        ctx.reply(ctx.t("returns.note_too_long", limit=MAX_ANSWER))
+        ctx.reply(ctx.t("claim_typing.answer_too_long", length=len(text), limit=MAX_ANSWER))
         return
     await _send_answer(ctx, text)
 
@@ -241,6 +272,8 @@ async def send_answer_button(ctx: Context) -> None:
 async def cancel_answer(ctx: Context) -> None:
     if ctx.state.step in (ANSWER, TRACKING):  # the Cancel button of both flows
         ctx.state.clear()
+        ctx.reply(ctx.t("steps.cancelled.claim"))
+        return
     ctx.reply(ctx.t("common.cancelled"))
 
 
@@ -275,6 +308,18 @@ async def _send_answer(ctx: Context, text: str | None) -> None:
 # --------------------------------------------------------------- ship back
 
 
+def _expected(ctx: Context, carrier: str) -> Safe:
+    """What the carrier's tracking numbers look like (a catalog line, already HTML)."""
+    return Safe(ctx.t(f"claim_typing.format.{carrier}"))
+
+
+def _carrier_rows(ctx: Context) -> list[list[Button]]:
+    return [
+        [Button(c, f"cc:{c}") for c in KNOWN_CARRIERS],
+        [Button(ctx.catalog.plain("common.cancel"), "cax")],
+    ]
+
+
 @router.button("cs")
 async def start_ship(ctx: Context) -> None:
     claim = await _claim(ctx)
@@ -284,10 +329,24 @@ async def start_ship(ctx: Context) -> None:
         ctx.reply(ctx.t("claims.not_awaiting_shipment", claim=claim.number))
         return
     ctx.state.go(TRACKING, claim_id=claim.id)
-    rows = [[Button(c, f"cc:{c}") for c in KNOWN_CARRIERS]]
+    ctx.reply(ctx.t("claims.ship_carrier"), Keyboard.of(*_carrier_rows(ctx)))
+
+
+@router.prompt(TRACKING)
+async def tracking_prompt(ctx: Context) -> None:
+    """Which carrier (with its buttons), or, once the carrier is known, its number with
+    what that carrier's numbers look like."""
+    carrier = ctx.state.data.get("carrier")
+    if carrier is None:
+        ctx.reply(ctx.t("claims.ship_carrier"), Keyboard.of(*_carrier_rows(ctx)))
+        return
     ctx.reply(
-        ctx.t("claims.ship_carrier"),
-        Keyboard.of(*rows, [Button(ctx.catalog.plain("common.cancel"), "cax")]),
+        ctx.t(
+            "claim_typing.ship_tracking_again",
+            carrier=carrier,
+            expected=_expected(ctx, carrier),
+        ),
+        Keyboard.of(*_carrier_rows(ctx)),
     )
 
 
@@ -303,18 +362,81 @@ async def pick_carrier(ctx: Context) -> None:
 
 @router.step(TRACKING, numbers=True)
 async def tracking_step(ctx: Context) -> None:
-    carrier = ctx.state.data.get("carrier")
-    if carrier is None:
-        ctx.reply(ctx.t("claims.ship_carrier"))
+    """A typed carrier, number, or both: record a number that passes its carrier's
+    check, keep a carrier named alone, and say exactly what is wrong otherwise."""
+    text = (ctx.inbound.text or "").strip()
+    if not text:  # a photo of the label, a sticker: the step needs the number typed
+        await escapes.not_understood(ctx)
         return
-    number = (ctx.inbound.text or "").strip()
+    known = ctx.state.data.get("carrier")
+    reading = read_tracking_answer(text, known)
+    if reading.carrier is not None and not reading.checkable:
+        _cannot_check(ctx, reading.carrier)
+        return
+    if reading.carrier is not None and reading.named:
+        ctx.state.data["carrier"] = reading.carrier
+    if reading.carrier is not None and reading.number is not None:
+        await _ship(ctx, reading.carrier, reading.number)
+        return
+    if reading.typed is not None:
+        _refuse_number(ctx, reading)
+        return
+    if reading.named:  # a carrier alone: now the number
+        assert reading.carrier is not None
+        ctx.reply(ctx.t("claims.ship_tracking", carrier=reading.carrier))
+        return
+    if known is not None:  # words with no number in them, the carrier already given
+        ctx.reply(
+            ctx.t(
+                "claim_typing.no_number",
+                carrier=known,
+                expected=_expected(ctx, known),
+            )
+        )
+        return
+    await escapes.not_understood(ctx)
+
+
+def _cannot_check(ctx: Context, carrier: str) -> None:
+    """A carrier whose numbers the bot cannot check: return parcels are recorded only
+    with a number that is checked, so a person takes this one over if the buyer wants."""
+    from handlers.support import support_available  # support imports the buyer handlers
+
+    rows = _carrier_rows(ctx)
+    key = "claim_typing.cannot_check_alone"
+    if support_available(ctx):
+        rows.insert(1, [Button(ctx.catalog.plain("support.human_button"), "hp")])
+        key = "claim_typing.cannot_check"
+    ctx.reply(ctx.t(key, carrier=carrier), Keyboard.of(*rows))
+
+
+def _refuse_number(ctx: Context, reading: TrackingAnswer) -> None:
+    carrier = reading.carrier
+    if carrier is None:  # no carrier's shape, none named: ask which one
+        ctx.reply(
+            ctx.t("claim_typing.unknown_number", number=reading.typed),
+            Keyboard.of(*_carrier_rows(ctx)),
+        )
+        return
+    if reading.problem is Problem.CHECK_DIGIT:
+        ctx.reply(ctx.t("claim_typing.check_digit", number=reading.typed, carrier=carrier))
+        return
+    ctx.reply(
+        ctx.t(
+            "claim_typing.wrong_format",
+            number=reading.typed,
+            carrier=carrier,
+            expected=_expected(ctx, carrier),
+        )
+    )
+
+
+async def _ship(ctx: Context, carrier: str, number: str) -> None:
     claim_id = int(ctx.state.data["claim_id"])
     try:
         claim = await ctx.services.returns.ship_back(ctx.user.id, claim_id, carrier, number)
-    except TrackingNumberError as exc:
-        # The problem quotes what was typed, which may be of any length.
-        problem = Field(str(exc))
-        ctx.reply(fit(line(ctx.catalog, "claims.ship_bad", carrier=carrier, problem=problem)))
+    except TrackingNumberError:  # read_tracking_answer checked it; the service agrees
+        ctx.reply(ctx.t("claim_typing.check_digit", number=number, carrier=carrier))
         return
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()

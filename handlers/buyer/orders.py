@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.enums import OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
+from handlers import escapes
 from handlers.buyer.views import card_fingerprint, orders_list, render_card
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.types import Button, Keyboard
 
 router = Router()
+
+# The cancel question, while it waits for its answer: typed "yes"/"no" answer it.
+CANCEL = "order.cancel"
+# Typed answers to "Cancel order X?": only plain agreement or refusal counts, a word
+# or a few ("yeah go ahead", "no, leave it"); anything else gets the question again.
+# A typed "cancel" is the escape that leaves the question and keeps the order
+# (handlers/escapes.py), the safe reading of an ambiguous word.
+_YES_WORDS = (
+    r"y|yes|yeah|yea|yep|yup|ya|yess+|sure|ok|okay|fine|confirm(?:ed)?|correct|right|"
+    r"absolutely|definitely|of course|go ahead|do it|please do|that'?s (?:right|fine|ok)|"
+    r"cancel it|please cancel(?: it)?|ask(?: the seller)?|👍"
+)
+_NO_WORDS = (
+    r"n|no|nope|nah|no way|negative|not really|not now|don'?t|dont do it|don'?t do it|"
+    r"do not|keep(?: it| the order)?|leave it|i'?m good|im good|don'?t cancel(?: it)?|"
+    r"do not cancel(?: it)?|👎"
+)
+_FILL = r"please|pls|then|um+|uh+|hmm+|oh|well|so"
+_YES = re.compile(rf"(?:(?:{_FILL}) )*(?:{_YES_WORDS})(?: (?:{_YES_WORDS}|{_FILL}))*")
+_NO = re.compile(rf"(?:(?:{_FILL}) )*(?:{_NO_WORDS})(?: (?:{_NO_WORDS}|{_FILL}))*")
+
+
+def read_yes_no(text: str) -> bool | None:
+    """True for a typed yes, False for a no, None for anything else."""
+    bare = re.sub(r"[^\w\s'👍👎]+", " ", text.lower().replace("’", "'"))
+    bare = re.sub(r"\s+", " ", bare).strip()
+    if _YES.fullmatch(bare):
+        return True
+    if _NO.fullmatch(bare):
+        return False
+    return None
 
 
 @router.command("orders")
@@ -88,6 +122,11 @@ async def ask_cancel(ctx: Context) -> None:
     if order.status not in CANCEL_AT_ONCE:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
+    ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="now")
+    _ask_cancel(ctx, order)
+
+
+def _ask_cancel(ctx: Context, order: OrderView) -> None:
     money = (
         ctx.t("cancel.confirm_paid", total=format_money(order.total_paid, order.currency))
         if order.paid_at is not None and order.total_paid > 0
@@ -110,6 +149,11 @@ async def ask_cancel_request(ctx: Context) -> None:
     if order.status not in CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
+    ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="request")
+    _ask_cancel_request(ctx, order)
+
+
+def _ask_cancel_request(ctx: Context, order: OrderView) -> None:
     p = ctx.catalog.plain
     ctx.reply(
         ctx.t("cancel_request.ask", number=order.order_number),
@@ -122,11 +166,63 @@ async def ask_cancel_request(ctx: Context) -> None:
     )
 
 
+def _leave_question(ctx: Context) -> None:
+    """A tap answered the cancel question: typed text is no longer its answer."""
+    if ctx.state.step == CANCEL:
+        ctx.state.clear()
+
+
+async def _asked_order(ctx: Context) -> OrderView | None:
+    """The order the pending cancel question is about, if the buyer still has it."""
+    try:
+        return await ctx.services.orders.order(ctx.user.id, int(ctx.state.data["order_id"]))
+    except (OrderNotFound, KeyError, ValueError):
+        return None
+
+
+@router.prompt(CANCEL)
+async def cancel_prompt(ctx: Context) -> None:
+    order = await _asked_order(ctx)
+    if order is None:
+        ctx.state.clear()
+        ctx.reply(ctx.t("orders.gone"))
+        return
+    if ctx.state.data.get("ask") == "request":
+        _ask_cancel_request(ctx, order)
+    else:
+        _ask_cancel(ctx, order)
+
+
+@router.step(CANCEL)
+async def cancel_typed(ctx: Context) -> None:
+    """ "yes" or "no" typed to the cancel question: the same as its buttons."""
+    answer = read_yes_no(ctx.inbound.text or "")
+    if answer is None:
+        await escapes.not_understood(ctx)
+        return
+    order = await _asked_order(ctx)
+    ask = ctx.state.data.get("ask")
+    ctx.state.clear()
+    if order is None:
+        ctx.reply(ctx.t("orders.gone"))
+    elif not answer:
+        ctx.reply(ctx.t("cancel.kept"))
+    elif ask == "request":
+        await _send_cancel_request(ctx, order)
+    else:
+        await _cancel(ctx, order)
+
+
 @router.button("oky")
 async def send_cancel_request(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is None:
         return
+    _leave_question(ctx)
+    await _send_cancel_request(ctx, order)
+
+
+async def _send_cancel_request(ctx: Context, order: OrderView) -> None:
     try:
         outcome = await ctx.services.cancellations.request(ctx.user.id, order.id)
     except AlreadyRequested:
@@ -147,6 +243,7 @@ async def send_cancel_request(ctx: Context) -> None:
 
 @router.button("ocn")
 async def keep_order(ctx: Context) -> None:
+    _leave_question(ctx)
     ctx.edit_or_reply(ctx.t("cancel.kept"))
 
 
@@ -155,13 +252,22 @@ async def confirm_cancel(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is None:
         return
+    _leave_question(ctx)
+    await _cancel(ctx, order)
+
+
+async def _cancel(ctx: Context, order: OrderView) -> None:
     try:
         result = await ctx.services.orders.cancel(ctx.user.id, order.id)
     except InvalidTransition:
         # It moved on (shipped, or cancelled by a double tap) since the question.
         fresh = await ctx.services.orders.order(ctx.user.id, order.id)
-        if fresh.status == OrderStatus.CANCELLED:  # a second tap: keep the first answer
+        if fresh.status == OrderStatus.CANCELLED and ctx.inbound.button is not None:
+            # A second tap: keep the first answer on screen.
             ctx.answer(ctx.catalog.plain("cancel.already", number=fresh.order_number))
+            return
+        if fresh.status == OrderStatus.CANCELLED:
+            ctx.reply(ctx.t("cancel.already", number=fresh.order_number))
             return
         ctx.edit_or_reply(ctx.t(f"cancel.refused.{fresh.status.value}", number=fresh.order_number))
         return

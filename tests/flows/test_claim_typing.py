@@ -1,0 +1,301 @@
+"""Typing at the buyer's steps after a return request is filed: answering the seller's
+question (`claim.answer`) and sending the return parcel's tracking (`claim.tracking`).
+
+Each step gets a valid typed answer, text it cannot use and an escape; nothing typed
+inside these steps may reach the answer engine or the staff chat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus, ClaimType
+from bot.emulator import sample_jpeg
+from storage.uow import UnitOfWorkFactory
+from tests.harness import Harness, Person
+from tests.unit.test_seller_claims import (
+    SELLER_EXT,
+    bought,
+    file_claim,
+    load_claim,
+    make_seller,
+)
+
+UPS_OK = "1Z999AA10123456784"
+FEDEX_OK = "618599876287"  # 12-digit FedEx Express, check digit included
+USPS_OK = "9505570683934271799432"
+
+
+@pytest.fixture(autouse=True)
+def no_answer_engine(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text typed at these steps must never be answered from the policies."""
+
+    async def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"the answer engine was asked {args!r}")
+
+    monkeypatch.setattr(harness.services.answers, "answer", refuse)
+
+
+def nothing_to_staff(harness: Harness) -> None:
+    assert harness.desk.copies == [] and harness.desk.sent == [] and harness.desk.topics == {}
+
+
+async def returning(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> tuple[Person, int]:
+    """A buyer whose return was approved: the claim waits for the return parcel, and the
+    buyer has tapped "Enter return tracking" (the carrier question is showing)."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
+    await harness.services.seller_claims.approve(seller, claim.id)
+    buyer = harness.buyer()
+    await buyer.press(f"cs:{claim.id}")
+    assert "Which carrier" in buyer.last_text
+    assert await buyer.step() == "claim.tracking"
+    return buyer, claim.id
+
+
+async def asked(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> tuple[Person, int]:
+    """A buyer whose seller asked a question, at the answer step."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b)
+    await harness.services.seller_claims.ask_info(seller, claim.id, "Which colour is it?")
+    buyer = harness.buyer()
+    await buyer.press(f"ca:{claim.id}")
+    assert "Type your answer" in buyer.last_text
+    assert await buyer.step() == "claim.answer"
+    return buyer, claim.id
+
+
+async def status(uow_factory: UnitOfWorkFactory, claim_id: int) -> ClaimStatus:
+    return ClaimStatus((await load_claim(uow_factory, claim_id)).status)
+
+
+# ------------------------------------------------------------------ tracking
+
+
+@pytest.mark.parametrize(
+    ("typed", "carrier", "number"),
+    [
+        (f"UPS {UPS_OK}", "UPS", UPS_OK),
+        (f"it's fedex, number {FEDEX_OK}", "FedEx", FEDEX_OK),
+        ("1z999aa1 0123 456784", "UPS", UPS_OK),  # no carrier: the number's own
+        ("9505 5706 8393 4271 7994 32", "USPS", USPS_OK),
+    ],
+)
+async def test_carrier_and_number_typed_in_one_message_records_the_parcel(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    typed: str,
+    carrier: str,
+    number: str,
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert f"Tracking: {carrier} {number}" in buyer.last_text
+    assert await buyer.step() is None
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == "BUYER_SHIPPED"
+    assert (claim.return_carrier, claim.return_tracking_number) == (carrier, number)
+    nothing_to_staff(harness)
+
+
+async def test_a_carrier_alone_is_kept_while_the_number_is_asked(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("Fed Ex")
+    assert "type the FedEx tracking number" in buyer.last_text
+    assert await buyer.step() == "claim.tracking"
+    await buyer.say("hmm where do I find it")  # no number: what FedEx numbers look like
+    assert "I don't see a FedEx tracking number" in buyer.last_text
+    assert "12, 15 or 22 digits" in buyer.last_text
+    await buyer.say(FEDEX_OK)
+    assert f"Tracking: FedEx {FEDEX_OK}" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.BUYER_SHIPPED
+
+
+async def test_the_post_office_is_usps(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _ = await returning(harness, uow_factory, clock)
+    await buyer.say("I took it to the post office")
+    assert "type the USPS tracking number" in buyer.last_text
+
+
+async def test_a_wrong_check_digit_says_so_and_changes_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("ups 1Z999AA10123456785")  # one digit off
+    assert buyer.last_text.startswith("1Z999AA10123456785 is not a valid UPS tracking number")
+    assert "check digit does not match" in buyer.last_text
+    assert await buyer.step() == "claim.tracking"
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+    # The carrier named with the bad number is kept: the number alone now does.
+    await buyer.say(UPS_OK)
+    assert f"Tracking: UPS {UPS_OK}" in buyer.last_text
+
+
+async def test_a_number_of_the_wrong_shape_says_what_the_carrier_uses(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.tap("FedEx")
+    await buyer.say("3318810026")  # ten digits: no FedEx number is that long
+    assert "3318810026 doesn't look like a FedEx tracking number" in buyer.last_text
+    assert "12, 15 or 22 digits" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+
+
+async def test_a_number_of_no_known_shape_asks_for_the_carrier(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("12345678901")
+    assert "doesn't look like a FedEx, UPS, USPS or DHL tracking number" in buyer.last_text
+    assert [b.text for b in buyer.buttons()][:4] == ["FedEx", "UPS", "USPS", "DHL"]
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+
+
+async def test_a_carrier_the_bot_cannot_check_is_named_and_a_person_offered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("Royal Mail, tracking number AB123456789GB")
+    assert "I can't check Royal Mail tracking numbers" in buyer.last_text
+    labels = [b.text for b in buyer.buttons()]
+    assert "🙋 Talk to a person" in labels and "UPS" in labels
+    assert await buyer.step() == "claim.tracking"
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+    nothing_to_staff(harness)
+
+
+async def test_text_that_is_no_carrier_gets_the_step_again_with_its_buttons(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _ = await returning(harness, uow_factory, clock)
+    await buyer.say("the blue van came and took it")
+    assert "Please tap the carrier you sent the return with" in buyer.texts[0]
+    assert "Which carrier" in buyer.last_text
+    assert [b.text for b in buyer.buttons()] == ["FedEx", "UPS", "USPS", "DHL", "✖ Cancel"]
+    assert await buyer.step() == "claim.tracking"
+    nothing_to_staff(harness)
+
+
+async def test_help_at_the_tracking_step_shows_the_number_format_of_the_carrier(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _ = await returning(harness, uow_factory, clock)
+    await buyer.tap("UPS")
+    await buyer.say("help")
+    assert "type cancel to stop" in buyer.texts[0]
+    assert "start with 1Z and are 18 letters and digits" in buyer.last_text
+    assert await buyer.step() == "claim.tracking"
+
+
+async def test_cancel_typed_at_the_tracking_step_says_what_stopped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("ups")
+    await buyer.say("never mind")
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
+    assert await buyer.step() is None
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+    nothing_to_staff(harness)
+
+
+async def test_the_cancel_button_says_the_same(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _ = await returning(harness, uow_factory, clock)
+    await buyer.tap("Cancel")
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
+    assert await buyer.step() is None
+
+
+# ------------------------------------------------------------------ answer
+
+
+async def test_a_typed_answer_goes_to_the_seller(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.say("It's the blue one, serial 578000000000000001")  # a number is an answer
+    assert "Your answer is with the seller" in buyer.last_text
+    assert await buyer.step() is None
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == "REQUESTED"
+    assert claim.history[-1].note == "It's the blue one, serial 578000000000000001"
+    nothing_to_staff(harness)
+
+
+async def test_skip_cannot_skip_a_question_without_photos(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.say("skip")
+    assert "can't be skipped" in buyer.texts[0]
+    assert "Type your answer" in buyer.last_text
+    assert await buyer.step() == "claim.answer"
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+    await buyer.say("done")
+    assert "type an answer or add a photo first" in buyer.texts[0]
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+
+
+async def test_send_typed_after_a_photo_sends_the_photo(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.photo(sample_jpeg(seed="base"))
+    assert "Got it: 1 photo(s)" in buyer.last_text
+    await buyer.say("help")  # the prompt again says the photo is kept
+    assert "photo(s) you added are kept" in buyer.last_text
+    await buyer.say("send it")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == "REQUESTED" and len(claim.photos) == 1
+    assert not claim.history[-1].note  # "send it" was not the answer
+
+
+async def test_an_answer_too_long_is_refused_with_its_length(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.say("x" * 2500)
+    assert "That's 2500 characters" in buyer.last_text and "under 2000" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+    await buyer.say("🙂🙂")
+    assert "type an answer or add a photo" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+
+
+async def test_cancel_typed_at_the_answer_step_says_what_stopped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.say("cancel")
+    assert "Nothing was saved or sent to the seller" in buyer.last_text
+    assert await buyer.step() is None
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+    nothing_to_staff(harness)
+
+
+async def test_talk_to_a_person_from_the_answer_step_leaves_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await asked(harness, uow_factory, clock)
+    await buyer.say("talk to a person")
+    assert await buyer.step() is None
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+    assert harness.desk.topics  # a ticket was opened for a person, as asked
