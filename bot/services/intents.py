@@ -140,7 +140,7 @@ _ABOUT_SUPPORT = _any(
 _CHAT_PHRASES = _any(
     # greetings and farewells
     r"\b(?:hi+|hey+|hello+|hiya|howdy|yo|greetings|(?:good\s+)?(?:morning|afternoon|evening)|"
-    r"good\s+(?:day|night))\b",
+    r"good\s+(?:day|night))(?:\s+there)?\b",
     r"\b(?:bye|goodbye|good\s*bye|see\s+(?:you|ya)(?:\s+later)?|take\s+care|later|"
     r"have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|evening|weekend|night))\b",
     # thanks
@@ -333,8 +333,9 @@ class Routed:
     order_number: str | None  # an order number the message mentions, if any
 
 
-def _only_chitchat(text: str) -> bool:
-    """True when everything in the message is a greeting, thanks, praise or an emoji."""
+def only_chitchat(text: str) -> bool:
+    """True when everything in the message is a greeting, thanks, praise or an emoji
+    (lower-cased text).  Precise enough to override the model: nothing is left to ask."""
     if not re.search(r"\w", text):
         # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not.
         return any(ord(c) > 0x2000 for c in text)
@@ -352,7 +353,7 @@ def route(text: str) -> Routed:
 
     if _PERSON.search(cleaned) and not _ABOUT_SUPPORT.search(cleaned):
         return Routed(Intent.TALK_TO_PERSON, number)
-    if _only_chitchat(cleaned):
+    if only_chitchat(cleaned):
         return Routed(Intent.CHITCHAT, number)
 
     needs_own = False

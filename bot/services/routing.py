@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.services.intents import Intent
+from bot.services.intents import Intent, only_chitchat
 from bot.understanding.model import SURE
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ AGREEING_EVIDENCE = 2
 # A class a model may have for messages the shop cannot help with at all ("tell me a
 # joke"): answered with what the bot can do, never with a policy quote.
 OUT_OF_SCOPE = "out_of_scope"
+# The model's share for that class (held back from the served intents) above which an
+# unsure message is taken as off-topic.
+OFF_TOPIC_SHARE = 0.5
 
 
 class Action(StrEnum):
@@ -75,6 +78,9 @@ ACTIONS: dict[str, Action] = {
     Intent.CHITCHAT: Action.CHITCHAT,
     OUT_OF_SCOPE: Action.OFF_TOPIC,
 }
+# Actions so cheap to get wrong that "likely" (not sure) is enough: a friendly hello
+# back to "hello again" asks nothing of the buyer, while a menu of choices would.
+CHEAP_ACTIONS = frozenset({Action.CHITCHAT})
 # Actions about one of the buyer's orders: an order number in the message picks it.
 ORDER_ACTIONS = frozenset({Action.ORDER_CARD, Action.CANCEL, Action.RETURN, Action.CHANGE})
 # What `run_bot.py ask` says the chat does, for actions that are not a policy answer.
@@ -120,8 +126,16 @@ def plan(reading: Reading, text: str = "") -> Plan:
     number = reading.slots.order_number
     if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
         number = lettered.group(0)
+    if not reading.sure and number is None and only_chitchat(" ".join(text.lower().split())):
+        # "hey there", "ok 👍": the model is unsure of short greetings by design (one
+        # or two words are never enough for it), and the rules are exact here.
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
+        # "tell me a joke", "what's the weather": say what the bot can do instead of
+        # offering choices the buyer never meant.
+        return Plan(OUT_OF_SCOPE, Action.OFF_TOPIC, number)
     action = action_of(reading.intent)
-    if reading.sure:
+    if reading.sure or (action in CHEAP_ACTIONS and not reading.unsure and number is None):
         return Plan(reading.intent, action, number)
     choices = likely_choices(reading)
     if reading.evidence == 0 or not choices:

@@ -39,6 +39,6 @@ async def test_help_mid_flow_repeats_what_the_step_takes_in_plain_words(
     buyer = harness.buyer()
     await buyer.press("link")
     await buyer.say("help")
-    assert "<b>" not in buyer.last_text and "&lt;" not in buyer.last_text
-    assert "cancel" in buyer.last_text
+    assert "<b>" not in buyer.said and "&lt;" not in buyer.said
+    assert "cancel" in buyer.said
     assert await buyer.step() == "link.number"

@@ -213,9 +213,10 @@ async def test_an_unsure_message_offers_the_likely_intents_and_a_choice_continue
     await make_order(uow_factory, clock, number=A1)
     buyer = harness.buyer()
     await linked(buyer)
-    text = "I expect a reimbursement of $350"
+    # Money back for an item (a return) or money already owed (refund status)?
+    text = "refund??"
     reading = await harness.services.understanding.read(text)
-    planned = plan(reading)
+    planned = plan(reading, text)
     assert planned.action is Action.CLARIFY and 2 <= len(planned.choices) <= 3
     await buyer.say(text)
     assert "Which of these" in buyer.said
@@ -327,3 +328,29 @@ async def test_a_failing_chat_model_falls_back_to_the_offline_reading(
     await buyer.say(f"cancel {A1}")
     assert "Tap Cancel order" in buyer.said
     assert "went wrong" not in buyer.said
+
+
+async def test_short_greetings_get_a_hello_not_a_menu(harness: Harness) -> None:
+    buyer = harness.buyer()
+    for text in ("hello again", "hey there", "ok 👍"):
+        await buyer.say(text)
+        assert "Which of these" not in buyer.said
+        assert len(buyer.texts) == 1  # answered, one friendly line
+    await buyer.say("hello again")
+    assert buyer.said == harness_text(harness, "answers.hello")
+
+
+async def test_off_topic_says_what_the_bot_can_do_and_is_never_answered_from_policies(
+    harness: Harness,
+) -> None:
+    buyer = harness.buyer()
+    for text in ("tell me a joke", "what is the weather", "write me a poem"):
+        await buyer.say(text)
+        assert buyer.said == harness_text(harness, "routing.off_topic")
+
+
+def harness_text(harness: Harness, key: str) -> str:
+    from handlers.catalog import Catalog
+    from tests.harness import plain
+
+    return plain(Catalog("en").t(key))

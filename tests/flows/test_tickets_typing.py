@@ -256,7 +256,7 @@ async def test_anything_else_within_a_day_reopens_with_a_start_fresh_button(
 ) -> None:
     buyer, staff, thread = await closed_ticket(harness, uow_factory, clock)
     clock.advance(timedelta(hours=23))
-    await buyer.say("It broke again")
+    await buyer.say("About my earlier conversation")
     assert "I've reopened ticket #1" in buyer.said
     assert buyer.button("Start fresh") == "tfr:1"
     assert (await ticket_row(uow_factory)).status == "open"
@@ -309,7 +309,7 @@ async def test_start_fresh_after_staff_answered_keeps_the_ticket_open(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer, staff, _thread = await closed_ticket(harness, uow_factory, clock)
-    await buyer.say("It broke again")
+    await buyer.say("About my earlier conversation")
     await staff.say("On it!")
     await buyer.tap("Start fresh")
     assert "already answered in ticket #1, so it stays open" in buyer.said
@@ -320,7 +320,7 @@ async def test_someone_elses_start_fresh_changes_nothing(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer, _staff, _thread = await closed_ticket(harness, uow_factory, clock)
-    await buyer.say("It broke again")
+    await buyer.say("About my earlier conversation")
     other = harness.buyer(user_id=1002, name="Max")
     await other.press("tfr:1")
     assert other.alerts and "no longer works" in other.alerts[0]
