@@ -203,12 +203,17 @@ def read_carrier(text: str) -> str | None:
 
 
 def read_tracking(text: str) -> str | None:
-    """The first thing shaped like a tracking number (letters and digits, 8 or more,
-    spaces removed), valid or not: the carrier's own check says whether it is one."""
+    """What the seller typed as the tracking number, valid or not (the carrier's own
+    check says whether it is one): something shaped like a tracking number (spaces
+    removed), else the longest word with four or more digits in it ("12345")."""
     for match in TRACKING_SHAPE.finditer(text):
         return re.sub(r"[ -]", "", match.group(0)).upper()
     loose = re.search(r"(?<![\w])(?=[A-Z0-9]*\d)[A-Z0-9]{8,35}(?![\w])", text, re.IGNORECASE)
-    return loose.group(0).upper() if loose else None
+    if loose:
+        return loose.group(0).upper()
+    words = [w.strip(".,;:!?()#") for w in text.split()]
+    numbers = [w for w in words if sum(c.isdigit() for c in w) >= 4]
+    return max(numbers, key=len).upper() if numbers else None
 
 
 def is_supported(carrier: str) -> bool:
