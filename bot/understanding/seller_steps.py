@@ -91,7 +91,38 @@ _TENS = {
     "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 # A number as sellers type one: digits with "," or "." or spaces inside, or a plain run.
-_NUMBER = re.compile(r"(?<![\w.,])[+\-\u2212]?\d[\d.,]*(?:\s\d{3}(?![\d]))*(?![\w])")
+_NUMBER = re.compile(
+    r"(?<![\w.,])[+\-\u2212]?[0-9][0-9.,]*(?:\s[0-9]{3}(?![0-9]))*(?![\w])", re.ASCII
+)
+# Words that may follow the amount ("15 please", "20 for the scratch"); any other word
+# right after the number ("5 apples", "3 items") means it is not an amount of money.
+_AFTER = frozenset(
+    [
+        "please",
+        "pls",
+        "plz",
+        "only",
+        "total",
+        "back",
+        "for",
+        "refund",
+        "refunded",
+        "max",
+        "maximum",
+        "is",
+        "then",
+        "and",
+        "as",
+        "because",
+        "since",
+        "cause",
+        "due",
+        "off",
+        "thanks",
+        "thx",
+        "ok",
+    ]
+)
 _MARKER = re.compile(
     r"us\$|c\$|ca\$|a\$|au\$|\$|€|£|¥|\b(?:usd|eur|gbp|cad|aud|jpy|dollars?|bucks?|euros?|"
     r"pounds?|quid)\b",
@@ -168,6 +199,9 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     if len(found) != 1:
         return None
     raw = found[0].group(0)
+    after = _MARKER.sub(" ", text[found[0].end() :]).split()
+    if after and after[0].lower().strip(".,!;:") not in _AFTER:
+        return None
     if raw[0] in "+-\u2212" or text[: found[0].start()].rstrip().endswith(("-", "\u2212")):
         return None
     number = plain_number(raw.rstrip(".,"), places)

@@ -510,7 +510,7 @@ async def partial_amount(ctx: Context) -> None:
     if (card := await _step_card(ctx)) is None:
         return
     typed = seller_steps.read_typed_amount(text, minor_units(card.currency))
-    if typed is None and not any(c in "0123456789" for c in text):
+    if typed is None and not any(c.isdigit() for c in text):
         await escapes.not_understood(ctx)  # "because", "a lot": no amount at all
         return
     # Digits we could not read as one amount ("-5", "5.555", "12 or 15"): the money
