@@ -14,9 +14,19 @@ carries the id and the amount (`cf:<id>:<amount>`), Cancel the id (`cx:<id>`).
   second one pay nothing.
 * The use case checks permission and amounts again when it runs; if the amount it
   would pay is no longer the one shown, it pays nothing and the person is asked again.
-* In a private chat, anything typed while a confirmation waits gets the question again
-  (commands and other buttons still work; /cancel drops it).  In the staff chat, typed
-  text stays a message to the requester: the pending action waits for its buttons.
+* In a private chat (sellers), a typed answer works like the buttons: "yes" or
+  "confirm" confirms, "no" cancels (as do "cancel" and /cancel, from any step).  A
+  careful shop accepts it because it is exactly as safe as the tap: it confirms only
+  the question this person was last asked, in this chat, and runs through the same
+  executor with the amount shown, so the use case checks permission and the amount
+  again and pays nothing if either changed.  What is not accepted is anything less
+  than a clear yes: "ok", "sure" or "thanks" acknowledge a message rather than decide
+  about money, so they (and anything else) get one line on what the step expects and
+  the question again with its buttons.  Nothing typed here reaches the answer engine.
+* In the staff chat, typed text stays a message to the requester and the pending
+  action waits for its buttons; only a bare "yes"/"no" is held back and the question
+  shown again (`held_in_staff_chat`), since staff typing "yes" under the question
+  means the refund, not a word to the buyer.
 
 The state belongs to one person in one chat, so only the person who was asked can
 confirm (a colleague in the staff group pressing it is told it is not theirs).
@@ -32,6 +42,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.money import format_money, quantize
+from bot.understanding.seller_steps import read_yes_no
+from handlers import escapes
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args
 from handlers.types import Button, EditKeyboard, EditText, Keyboard
@@ -171,13 +183,22 @@ async def confirm(ctx: Context) -> None:
     pending = _matching(ctx, with_amount=True)
     if pending is None:
         return
+    await _run(ctx, pending, ctx.inbound.message_id)
+
+
+async def _run(ctx: Context, pending: Pending, question: int | None) -> None:
+    """Run a confirmed pending action once: the state is cleared first, so a second tap
+    or a second "yes" finds nothing to confirm."""
     run = _EXECUTORS.get(pending.kind)
     ctx.state.clear()  # before running: a second tap finds nothing to confirm
     if run is None:  # stored by another version of the bot
-        ctx.answer(ctx.catalog.plain("confirm.stale"), alert=True)
+        if ctx.inbound.callback_id:
+            ctx.answer(ctx.catalog.plain("confirm.stale"), alert=True)
+        else:
+            ctx.reply(ctx.t("confirm.stale"))
         return
-    if ctx.inbound.message_id is not None:
-        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, None))
+    if question is not None:  # the question's buttons go
+        ctx.add(EditKeyboard(ctx.chat_id, question, None))
     log.info("money action confirmed", extra={"kind": pending.kind, "pending": pending.id})
     await run(ctx, pending)
 
@@ -195,18 +216,48 @@ async def cancel(ctx: Context) -> None:
         ctx.reply(text)
 
 
+def held_in_staff_chat(ctx: Context) -> bool:
+    """Staff typed a bare yes or no while their own refund question waits: say so and
+    show the question again instead of passing the word on to the requester.  True
+    when the text was held back."""
+    pending = current(ctx)
+    if pending is None or read_yes_no(ctx.inbound.text or "") is None:
+        return False
+    ctx.reply(ctx.t("staff_typing.held", text=(ctx.inbound.text or "").strip()))
+    ctx.reply(pending.prompt, keyboard(ctx, pending))
+    return True
+
+
 router = Router()
 router.include(buttons)
 
 
-@router.step(STEP, numbers=True)
-async def still_pending(ctx: Context) -> None:
-    """Typed text (or a photo) while a confirmation waits: the question again, not the
-    answer engine; nothing is paid without the tap."""
+@router.prompt(STEP)
+async def ask_again(ctx: Context) -> None:
+    """The question again, with its Confirm and Cancel buttons."""
     pending = current(ctx)
     if pending is None:
         ctx.state.clear()
         ctx.reply(ctx.t("confirm.stale"))
         return
-    ctx.reply(ctx.t("confirm.waiting"))
     ctx.reply(pending.prompt, keyboard(ctx, pending))
+
+
+@router.step(STEP, numbers=True)
+async def still_pending(ctx: Context) -> None:
+    """Typed text (or a photo) while a confirmation waits: a clear yes confirms and a
+    no cancels, exactly as the buttons do; anything else gets the question again (see
+    the module's docstring for why typing may decide).  Nothing is paid otherwise."""
+    pending = current(ctx)
+    if pending is None:
+        ctx.state.clear()
+        ctx.reply(ctx.t("confirm.stale"))
+        return
+    answer = read_yes_no(ctx.inbound.text or "") if ctx.inbound.photo is None else None
+    if answer is True:
+        await _run(ctx, pending, None)
+    elif answer is False:
+        ctx.state.clear()
+        ctx.reply(ctx.t("confirm.cancelled"))
+    else:
+        await escapes.not_understood(ctx)

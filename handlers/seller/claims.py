@@ -12,7 +12,7 @@ from decimal import Decimal
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, NotAllowed
-from bot.domain.money import format_money
+from bot.domain.money import format_money, minor_units
 from bot.services.seller_claims import (
     MAX_NOTE,
     REJECT_REASONS,
@@ -21,7 +21,8 @@ from bot.services.seller_claims import (
     Decision,
     SellerCard,
 )
-from handlers import confirm
+from bot.understanding import seller_steps
+from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
@@ -31,10 +32,16 @@ from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
 
-REJECT_NOTE, QUESTION, AMOUNT, REPLACEMENT = (
+# The seller's steps.  Every one takes typed text (and is registered with
+# `numbers=True`: a long number a seller types there is a tracking number, an amount or
+# part of a note, never a wish to switch to a buyer's order).  Text a step cannot use
+# gets `escapes.not_understood`: the `steps.expects.<step>` line and the step's prompt.
+REJECT_REASON, REJECT_NOTE, QUESTION, AMOUNT, REPLACE_CARRIER, REPLACEMENT = (
+    "seller.reject_reason",
     "seller.reject_note",
     "seller.question",
     "seller.amount",
+    "seller.replace_carrier",
     "seller.replacement",
 )
 
@@ -335,10 +342,45 @@ confirm.executor("received")(_confirmed)
 async def reject_reason(ctx: Context) -> None:
     if (card := await _card(ctx)) is None:
         return
-    claim_id = card.claim_id
+    ctx.state.go(REJECT_REASON, claim_id=card.claim_id)
+    _reason_buttons(ctx, card)
+
+
+def _reason_buttons(ctx: Context, card: SellerCard) -> None:
     p = ctx.catalog.plain
-    rows = [[Button(p(f"reject_reason.{r}"), f"qrr:{claim_id}:{r}")] for r in REJECT_REASONS]
+    rows = [[Button(p(f"reject_reason.{r}"), f"qrr:{card.claim_id}:{r}")] for r in REJECT_REASONS]
     ctx.reply(ctx.t("seller_claims.reject_reason", claim=card.number), Keyboard.of(*rows))
+
+
+async def _step_card(ctx: Context) -> SellerCard | None:
+    """The card of the claim the current step is about, if this seller may still act
+    on it; otherwise the refusal is said, the step left and None returned."""
+    try:
+        return await ctx.services.seller_claims.card(ctx.user.id, int(ctx.state.data["claim_id"]))
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return None
+
+
+@router.prompt(REJECT_REASON)
+async def reject_reason_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        _reason_buttons(ctx, card)
+
+
+@router.step(REJECT_REASON, numbers=True)
+async def reject_reason_typed(ctx: Context) -> None:
+    """A reason typed instead of tapped ("item was used", "outside the window")."""
+    reason = seller_steps.read_reject_reason(ctx.inbound.text or "")
+    if reason is None:
+        await escapes.not_understood(ctx)
+        return
+    if (card := await _step_card(ctx)) is None:
+        return
+    ctx.reply(
+        ctx.t("seller_typing.reason_taken", reason=ctx.catalog.plain(f"reject_reason.{reason}"))
+    )
+    _ask_note(ctx, card, reason)
 
 
 @router.button("qrr")
@@ -353,21 +395,40 @@ async def reject_pick(ctx: Context) -> None:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    ctx.state.go(REJECT_NOTE, claim_id=claim_id, reason=reason)
+    _ask_note(ctx, card, reason)
+
+
+def _ask_note(ctx: Context, card: SellerCard, reason: str) -> None:
+    ctx.state.go(REJECT_NOTE, claim_id=card.claim_id, reason=reason)
     ctx.reply(ctx.t("seller_claims.reject_note", claim=card.number))
 
 
-def _typed(ctx: Context) -> str | None:
+@router.prompt(REJECT_NOTE)
+async def reject_note_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        ctx.reply(ctx.t("seller_claims.reject_note", claim=card.number))
+
+
+async def _typed(ctx: Context) -> str | None:
+    """The note or question typed at this step, if it is one worth sending the buyer;
+    a photo, "ok" or a bare number get the step's expectation and prompt instead."""
     text = (ctx.inbound.text or "").strip()
-    if not text or len(text) > MAX_NOTE:
+    if (
+        ctx.inbound.photo is not None
+        or ctx.inbound.document is not None
+        or not seller_steps.is_note(text)
+    ):
+        await escapes.not_understood(ctx)
+        return None
+    if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("seller_claims.text_needed", limit=MAX_NOTE))
         return None
     return text
 
 
-@router.step(REJECT_NOTE)
+@router.step(REJECT_NOTE, numbers=True)
 async def reject_note(ctx: Context) -> None:
-    if (note := _typed(ctx)) is None:
+    if (note := await _typed(ctx)) is None:
         return
     data = ctx.state.data
     try:
@@ -396,9 +457,15 @@ async def ask_prompt(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
 
 
-@router.step(QUESTION)
+@router.prompt(QUESTION)
+async def ask_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
+
+
+@router.step(QUESTION, numbers=True)
 async def ask_question(ctx: Context) -> None:
-    if (question := _typed(ctx)) is None:
+    if (question := await _typed(ctx)) is None:
         return
     try:
         decision = await ctx.services.seller_claims.ask_info(
@@ -418,24 +485,45 @@ async def ask_question(ctx: Context) -> None:
 async def partial_prompt(ctx: Context) -> None:
     if (card := await _card(ctx)) is None:
         return
-    claim_id = card.claim_id
-    ctx.state.go(AMOUNT, claim_id=claim_id)
+    ctx.state.go(AMOUNT, claim_id=card.claim_id)
+    _ask_amount(ctx, card)
+
+
+def _ask_amount(ctx: Context, card: SellerCard) -> None:
     remaining = format_money(card.remaining_refundable, card.currency)
     ctx.reply(ctx.t("seller_claims.partial_prompt", claim=card.number, remaining=remaining))
 
 
+@router.prompt(AMOUNT)
+async def partial_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        _ask_amount(ctx, card)
+
+
 @router.step(AMOUNT, numbers=True)
 async def partial_amount(ctx: Context) -> None:
-    claim_id = int(ctx.state.data["claim_id"])
+    """The amount as sellers type it: "15", "$15.50", "15,50", "1,000", "refund 12",
+    "fifteen".  It is written plainly for the service, which checks the currency, the
+    decimals and what remains refundable under the order's payment lock; the Confirm
+    question then shows the amount as read, so a misreading cannot pay."""
+    text = ctx.inbound.text or ""
+    if (card := await _step_card(ctx)) is None:
+        return
+    typed = seller_steps.read_typed_amount(text, minor_units(card.currency))
+    if typed is None and not any(c.isdigit() for c in text):
+        await escapes.not_understood(ctx)  # "because", "a lot": no amount at all
+        return
+    # Digits we could not read as one amount ("-5", "5.555", "12 or 15"): the money
+    # rules name what is wrong with the format.
+    amount_text = typed.text if typed is not None else text
     try:
         preview = await ctx.services.seller_claims.partial_refund(
-            ctx.user.id, claim_id, ctx.inbound.text or "", dry_run=True
+            ctx.user.id, card.claim_id, amount_text, dry_run=True
         )
     except BadAmount as exc:
         if exc.problem is not None:  # not written as an amount: say the format
             ctx.reply(amount_problem(ctx.catalog, exc.problem))
             return
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
         remaining = format_money(exc.remaining, card.currency)
         ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
         return
@@ -475,9 +563,43 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
 async def replacement_carrier(ctx: Context) -> None:
     if (card := await _card(ctx)) is None:
         return
-    claim_id = card.claim_id
-    rows = [[Button(c, f"qmc:{claim_id}:{c}") for c in KNOWN_CARRIERS]]
+    ctx.state.go(REPLACE_CARRIER, claim_id=card.claim_id)
+    _carrier_buttons(ctx, card)
+
+
+def _carrier_buttons(ctx: Context, card: SellerCard) -> None:
+    rows = [[Button(c, f"qmc:{card.claim_id}:{c}") for c in KNOWN_CARRIERS]]
     ctx.reply(ctx.t("seller_claims.replace_carrier", claim=card.number), Keyboard.of(*rows))
+
+
+@router.prompt(REPLACE_CARRIER)
+async def replacement_carrier_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        _carrier_buttons(ctx, card)
+
+
+@router.step(REPLACE_CARRIER, numbers=True)
+async def replacement_carrier_typed(ctx: Context) -> None:
+    """The carrier typed by name ("fedex"), or with the tracking number at once ("UPS
+    1Z…", or a number whose format and check digit only one carrier has).  A carrier
+    the bot cannot check is named as such; "12345" or "tomorrow" get what the step
+    expects and the carrier buttons again."""
+    text = ctx.inbound.text or ""
+    carrier = seller_steps.read_carrier(text)
+    if carrier is None:
+        await escapes.not_understood(ctx)
+        return
+    if not seller_steps.is_supported(carrier):
+        ctx.reply(ctx.t("seller_typing.carrier_unsupported", carrier=carrier))
+        await escapes.reprompt(ctx)
+        return
+    if (card := await _step_card(ctx)) is None:
+        return
+    if seller_steps.read_tracking(text) is not None:
+        await _mark_replaced(ctx, card.claim_id, carrier, text)
+        return
+    ctx.state.go(REPLACEMENT, claim_id=card.claim_id, carrier=carrier)
+    ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
 
 
 @router.button("qmc")
@@ -496,15 +618,36 @@ async def replacement_pick(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
 
 
+@router.prompt(REPLACEMENT)
+async def replacement_tracking_again(ctx: Context) -> None:
+    carrier = str(ctx.state.data.get("carrier", ""))
+    ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
+
+
 @router.step(REPLACEMENT, numbers=True)
 async def replacement_tracking(ctx: Context) -> None:
-    data = ctx.state.data
-    carrier = str(data["carrier"])
+    """The tracking number ("1Z999AA10123456784", "UPS 1Z…"; a named supported carrier
+    overrides the tapped one).  Text with no number in it ("tomorrow", a photo) gets
+    what the step expects; a number that is not the carrier's ("12345") is told what
+    that carrier's numbers look like."""
+    text = ctx.inbound.text or ""
+    if not any(c.isdigit() for c in text):
+        await escapes.not_understood(ctx)
+        return
+    carrier = str(ctx.state.data["carrier"])
+    named = seller_steps.read_carrier(text)
+    if named is not None and seller_steps.is_supported(named):
+        carrier = named
+    await _mark_replaced(ctx, int(ctx.state.data["claim_id"]), carrier, text)
+
+
+async def _mark_replaced(ctx: Context, claim_id: int, carrier: str, text: str) -> None:
+    tracking = seller_steps.read_tracking(text) or text
     try:
-        await ctx.services.seller_claims.mark_replaced(
-            ctx.user.id, int(data["claim_id"]), carrier, ctx.inbound.text or ""
-        )
+        await ctx.services.seller_claims.mark_replaced(ctx.user.id, claim_id, carrier, tracking)
     except TrackingNumberError as exc:
+        # Stay (or move) at the tracking step for this carrier: the next try is a number.
+        ctx.state.go(REPLACEMENT, claim_id=claim_id, carrier=carrier)
         # The problem quotes what was typed, which may be of any length.
         problem = Field(str(exc))
         ctx.reply(
@@ -515,5 +658,4 @@ async def replacement_tracking(ctx: Context) -> None:
         await _refuse(ctx, exc)
         return
     ctx.state.clear()
-    tracking = (ctx.inbound.text or "").strip()
-    ctx.reply(ctx.t("seller_claims.replaced_done", carrier=carrier, tracking=tracking))
+    ctx.reply(ctx.t("seller_claims.replaced_done", carrier=carrier, tracking=tracking.upper()))

@@ -19,13 +19,19 @@ from bot.services.cancellations import (
     GoodwillRefused,
     RequestDecided,
 )
-from handlers import confirm
+from bot.understanding.seller_steps import plain_number
+from bot.understanding.slots import extract
+from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, fit, line
 from handlers.types import EditText
 
 router = Router()
+
+# `/refund` without all of ORDER AMOUNT REASON: the seller may type them next, in one
+# message ("578… 5.00 late delivery"; the order number is kept if the command had it).
+REFUND = "seller.refund"
 
 
 async def _refused(ctx: Context, exc: Exception) -> bool:
@@ -192,7 +198,10 @@ async def goodwill(ctx: Context) -> None:
     if len(words) < 2:
         # The usage is for sellers; anyone else hears the command is not theirs.
         if await ctx.services.sellers.shops_of(ctx.user.id):
+            number = words[0] if len(words) == 1 and extract(words[0]).order_number else None
+            ctx.state.go(REFUND, **({"order_number": number} if number else {}))
             ctx.reply(ctx.t("goodwill.usage"))
+            ctx.reply(ctx.t("seller_typing.refund_ask"))
         else:
             ctx.reply(ctx.t("seller.only_sellers"))
         return
@@ -200,6 +209,38 @@ async def goodwill(ctx: Context) -> None:
     amount_text, rest = take_amount(words[1:])  # "5", "$5", "5 dollars", "USD 5"
     reason = " ".join(rest)
     await _offer_goodwill(ctx, number, amount_text, reason)
+
+
+@router.prompt(REFUND)
+async def goodwill_again(ctx: Context) -> None:
+    ctx.reply(ctx.t("seller_typing.refund_ask"))
+
+
+@router.step(REFUND, numbers=True)
+async def goodwill_typed(ctx: Context) -> None:
+    """ORDER AMOUNT REASON typed after a bare /refund, the way sellers write it:
+    "578… $5 late delivery", "order 578… 5,50 box dented", or just "5 late" when the
+    command named the order.  Text with no amount in it gets what the step expects; an
+    order or amount the service refuses is said, and the seller can type again."""
+    text = ctx.inbound.text or ""
+    stored = ctx.state.data.get("order_number")
+    number = extract(text).order_number
+    if number is not None:
+        text = text.replace(number, " ", 1)
+    number = number or (str(stored) if stored else None)
+    words = [w for w in text.split() if w.lower().strip("#:.,") not in _CUES]
+    start = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w)), None)
+    if number is None or start is None:
+        await escapes.not_understood(ctx)
+        return
+    amount_text, rest = take_amount(words[start:])
+    amount_text = " ".join(plain_number(w) or w for w in amount_text.split())
+    reason = " ".join(words[:start] + rest)
+    await _offer_goodwill(ctx, number, amount_text, reason)
+
+
+# Words around the order number and the amount that are not part of the reason.
+_CUES = frozenset({"order", "order:", "no", "number", "refund", "amount", "#", "of", "on"})
 
 
 @confirm.executor("goodwill")

@@ -12,7 +12,7 @@ from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
 from bot.services.tickets import AppealDecided, TicketClosed, TicketView
 from handlers import confirm
-from handlers.core import Context, Router, button_args, int_arg
+from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.staff.relay import rename, to_requester
 from handlers.staff.reopen import reopen
 from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
@@ -282,6 +282,28 @@ async def _verdict(
         ctx.add(EditKeyboard(ctx.chat_id, origin, keyboard))
 
 
+@router.command("cancel")
+async def cancel_pending(ctx: Context) -> None:
+    """/cancel drops this staff member's own refund question (an appeal granted but not
+    yet confirmed); nothing is paid.  The staff chat has no other steps to leave."""
+    if confirm.current(ctx) is None:
+        ctx.reply(ctx.t("staff_typing.nothing_to_cancel"))
+        return
+    ctx.state.clear()
+    ctx.reply(ctx.t("staff_typing.cancelled"))
+
+
+def held_or(then: Handler) -> Handler:
+    """Text typed in the staff chat goes on to `then` (the requester), except a bare
+    "yes"/"no" while the writer's refund question waits (see `confirm.held_in_staff_chat`)."""
+
+    async def handle(ctx: Context) -> None:
+        if not confirm.held_in_staff_chat(ctx):
+            await then(ctx)
+
+    return handle
+
+
 async def relay(ctx: Context) -> None:
     ticket = await ticket_here(ctx)
     if ticket is None:
@@ -289,6 +311,6 @@ async def relay(ctx: Context) -> None:
     await to_requester(ctx, ticket)
 
 
-router.on_text = relay
+router.on_text = held_or(relay)
 router.on_other = relay
 router.on_contact = relay

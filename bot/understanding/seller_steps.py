@@ -1,0 +1,290 @@
+"""What a seller types at their own steps, read by rules: a reject reason, an amount, a
+carrier and tracking number, a yes or no to a money question, a note worth sending.
+
+Rules, not the intent model, because each of these steps takes a small closed set of
+answers the bot acts on (a reason code, a sum of money, a carrier it can check), and a
+wrong guess costs money or tells a buyer something false.  So every reader here returns
+None when it is not sure, and the step then says what it expects and asks again; it
+never sends the text anywhere else.
+
+Tuned on `bot/understanding/corpus/steps.jsonl` only; measured on the held-out
+`tests/data/understanding/steps_eval_seller.jsonl` (never tuned on).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain.carriers import KNOWN_CARRIERS, is_valid_tracking
+from bot.understanding.escapes import normalize
+from bot.understanding.slots import TRACKING_SHAPE
+from bot.understanding.slots import carrier as named_carrier
+
+# ------------------------------------------------------------------ reject reasons
+
+# One pattern per reason code (the `[reject_reason]` keys of the catalog), tried in
+# this order: "used" and "outside the policy" are the most specific; "other" only when
+# the seller says so in as many words (or names a case none of the others covers).
+_REASONS: tuple[tuple[str, str], ...] = (
+    (
+        "used_by_buyer",
+        r"\bused\b|\bworn\b|\bwore\b|\bwashed\b|\bdropped\b|tags?\s+(?:removed|off|cut)|"
+        r"(?:caused|damaged|broke|broken|ruined|scratched)\s+(?:it\s+|them\s+)?"
+        r"(?:by|themselves|himself|herself)|"
+        r"(?:customer|buyer|they|he|she)\s+(?:has\s+|have\s+)?(?:damaged|broke|ruined|"
+        r"scratched|dropped|misused|used|wore)|misuse|\bdirty\b|\bstained\b|wear\s+and\s+tear|"
+        r"signs?\s+of\s+use",
+    ),
+    (
+        "outside_policy",
+        r"polic(?:y|ies)|window|expired|too\s+late|\blate\b|past\s+(?:the\s+)?(?:\d+|return|deadline)|"
+        r"after\s+\d+\s+days|outside\s+(?:of\s+)?(?:the\s+)?(?:\d+|return|period|window|policy|time)|"
+        r"over\s+\d+\s+days|\d+\s+days?\s+(?:passed|ago|limit)|final\s+sale|clearance|"
+        r"non[\s-]?(?:returnable|refundable)|not\s+(?:returnable|refundable)|no\s+returns|"
+        r"hygiene|personali[sz]ed|custom[\s-]?made|return\s+period|deadline",
+    ),
+    (
+        "evidence_insufficient",
+        r"photos?|pics?|pictures?|images?|proof|evidence|blurry|can'?t\s+see|cannot\s+see|"
+        r"not\s+visible|no\s+visible|doesn'?t\s+show|don'?t\s+show|dont\s+show",
+    ),
+    (
+        "not_as_claimed",
+        r"as\s+described|as\s+advertised|as\s+listed|like\s+the\s+description|matches|"
+        r"match(?:es)?\s+the|per\s+the\s+listing|nothing\s+wrong|no\s+(?:defect|fault|damage)s?|"
+        r"works?\s+(?:fine|well|perfectly|ok)|it\s+works|tested|checked|correct\s+(?:size|colou?r|item)|"
+        r"right\s+(?:size|colou?r|item)|not\s+(?:defective|broken|faulty|damaged)|"
+        r"as\s+(?:pictured|shown)|exactly\s+as",
+    ),
+    (
+        "other",
+        r"^(?:an?\s+)?(?:other|others|something\s+else|another\s+reason|different\s+reason|"
+        r"other\s+reason|none\s+of\s+(?:these|those|them|the\s+above))$|duplicate|"
+        r"already\s+(?:refunded|replaced|got|received|had)|refund\s+from|chargeback|dispute|fraud",
+    ),
+)
+_REASON_PATTERNS = tuple((code, re.compile(p)) for code, p in _REASONS)
+
+
+def read_reject_reason(text: str) -> str | None:
+    """The reject reason code the seller's words name, or None ("because", "hmm")."""
+    said = normalize(text)
+    if not re.search(r"[a-z]{2}", said):
+        return None
+    for code, pattern in _REASON_PATTERNS:
+        if pattern.search(said):
+            return code
+    return None
+
+
+# ------------------------------------------------------------------------ amounts
+
+_SMALL = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+# A number as sellers type one: digits with "," or "." or spaces inside, or a plain run.
+_NUMBER = re.compile(
+    r"(?<![\w.,])[+\-\u2212]?[0-9][0-9.,]*(?:\s[0-9]{3}(?![0-9]))*(?![\w])", re.ASCII
+)
+# Words that may follow the amount ("15 please", "20 for the scratch"); any other word
+# right after the number ("5 apples", "3 items") means it is not an amount of money.
+_AFTER = frozenset(
+    [
+        "please",
+        "pls",
+        "plz",
+        "only",
+        "total",
+        "back",
+        "for",
+        "refund",
+        "refunded",
+        "max",
+        "maximum",
+        "is",
+        "then",
+        "and",
+        "as",
+        "because",
+        "since",
+        "cause",
+        "due",
+        "off",
+        "thanks",
+        "thx",
+        "ok",
+    ]
+)
+_MARKER = re.compile(
+    r"us\$|c\$|ca\$|a\$|au\$|\$|€|£|¥|\b(?:usd|eur|gbp|cad|aud|jpy|dollars?|bucks?|euros?|"
+    r"pounds?|quid)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TypedAmount:
+    """An amount found in what a seller typed: the number written plainly ("1000",
+    "15.50") and the currency sign or word next to it, if any ("$", "euros")."""
+
+    number: str
+    marker: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The amount the way `bot.domain.money.read_amount` reads it (it still checks
+        the currency, the decimals and the range)."""
+        return f"{self.number} {self.marker}" if self.marker else self.number
+
+
+def plain_number(number: str, places: int = 2) -> str | None:
+    """A number typed with separators, written plainly; None when it is ambiguous.
+
+    "1,000" and "2,500.00" are thousands: a comma before exactly three digits cannot be
+    a decimal comma in a currency with fewer than three decimals.  "15,50" and "6,40"
+    are decimal commas (one or two digits after the comma), "1.000,50" is a European
+    thousand.  In a currency with three decimals "1,000" could be either: None, and the
+    amount step asks for the plain form."""
+    number = number.replace(" ", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", number):
+        return number
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
+        return None if places >= 3 and "." not in number else number.replace(",", "")
+    if re.fullmatch(r"\d+,\d{1,2}", number):
+        return number.replace(",", ".")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d{1,2}", number):
+        return number.replace(".", "").replace(",", ".")
+    return None
+
+
+def _number_words(said: str) -> int | None:
+    """ "five" → 5, "twenty five" → 25, "a hundred" → 100 (what sellers spell out)."""
+    words = [w for w in re.split(r"[\s-]+", said) if w in _SMALL or w in _TENS or w == "hundred"]
+    if not words:
+        return None
+    total, current = 0, 0
+    for word in words:
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word in _TENS:
+            current += _TENS[word]
+        else:
+            current += _SMALL[word]
+    total += current
+    return total or None
+
+
+def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
+    """The one amount in what the seller typed ("15", "$15.50", "15,50", "1,000",
+    "refund 12", "fifteen dollars"), or None when there is none or more than one, or it
+    is negative or a percentage (then the amount step says what it expects)."""
+    found = [
+        m for m in _NUMBER.finditer(text) if not text[m.end() : m.end() + 2].strip().startswith("%")
+    ]
+    markers = _MARKER.findall(text)
+    marker = markers[0] if markers else None
+    if not found:
+        if re.search(r"\d", text):
+            return None
+        spelled = _number_words(normalize(text))
+        return TypedAmount(str(spelled), marker) if spelled is not None else None
+    if len(found) != 1:
+        return None
+    raw = found[0].group(0)
+    after = _MARKER.sub(" ", text[found[0].end() :]).split()
+    if after and after[0].lower().strip(".,!;:") not in _AFTER:
+        return None
+    if raw[0] in "+-\u2212" or text[: found[0].start()].rstrip().endswith(("-", "\u2212")):
+        return None
+    number = plain_number(raw.rstrip(".,"), places)
+    return TypedAmount(number, marker) if number is not None else None
+
+
+# ----------------------------------------------------------------------- carriers
+
+# Names sellers use that the buyer-side slot rules leave out.
+_MORE_CARRIERS = (
+    ("USPS", re.compile(r"\bpostal\s+service\b|\bpost\s+office\b|\bus\s+mail\b")),
+    ("UPS", re.compile(r"\bunited\s+parcel\s+service\b")),
+    ("FedEx", re.compile(r"\bfedx\b|\bfeddex\b|\bfed\s+x\b")),
+)
+
+
+def read_carrier(text: str) -> str | None:
+    """The carrier the seller names (canonical spelling; also carriers the bot cannot
+    check, so the step can say so), or the one a typed tracking number belongs to."""
+    named = named_carrier(text)
+    if named is not None:
+        return named
+    said = normalize(text)
+    for name, pattern in _MORE_CARRIERS:
+        if pattern.search(said):
+            return name
+    number = read_tracking(text)
+    if number is not None:
+        matching = [c for c in KNOWN_CARRIERS if is_valid_tracking(c, number)]
+        if len(matching) == 1:
+            return matching[0]
+    return None
+
+
+def read_tracking(text: str) -> str | None:
+    """What the seller typed as the tracking number, valid or not (the carrier's own
+    check says whether it is one): something shaped like a tracking number (spaces
+    removed), else the longest word with four or more digits in it ("12345")."""
+    for match in TRACKING_SHAPE.finditer(text):
+        return re.sub(r"[ -]", "", match.group(0)).upper()
+    loose = re.search(r"(?<![\w])(?=[A-Z0-9]*\d)[A-Z0-9]{8,35}(?![\w])", text, re.IGNORECASE)
+    if loose:
+        return loose.group(0).upper()
+    words = [w.strip(".,;:!?()#") for w in text.split()]
+    numbers = [w for w in words if sum(c.isdigit() for c in w) >= 4]
+    return max(numbers, key=len).upper() if numbers else None
+
+
+def is_supported(carrier: str) -> bool:
+    return carrier in KNOWN_CARRIERS
+
+
+# --------------------------------------------------------------- yes / no, notes
+
+_YES = re.compile(
+    r"^(?:yes|y|yep|yeah|yup|yess+|confirm(?:ed)?|i\s+confirm|approve|go\s+ahead|do\s+it|"
+    r"proceed|send\s+it|pay(?:\s+it)?|refund\s+(?:it|them)|yes\s+(?:please|confirm|go\s+ahead|"
+    r"do\s+it|refund(?:\s+(?:it|them))?|send\s+it|pay(?:\s+it)?))(?:\s+please)?$"
+)
+_NO = re.compile(
+    r"^(?:no|n|nope|nah|don'?t|do\s+not|no\s+(?:don'?t|wait|stop)|wait|hold\s+on|not\s+now|"
+    r"don'?t\s+(?:pay|refund|send)(?:\s+(?:it|them))?)$"
+)
+# Acknowledgements: they say the message was read, not what to do about money.
+_ACK = re.compile(r"^(?:ok(?:ay)?|k|kk|sure|fine|alright|right|hmm+|thanks|thank\s+you|cool)$")
+
+
+def read_yes_no(text: str) -> bool | None:
+    """True for an unmistakable yes to a money question, False for a no; None for
+    anything else, including "ok" and "sure" (they acknowledge, they do not decide)."""
+    said = normalize(text).rstrip("?")
+    if _YES.match(said):
+        return True
+    if _NO.match(said):
+        return False
+    return None
+
+
+def is_note(text: str) -> bool:
+    """Worth sending a buyer as a reason or a question: some words, not just "ok",
+    "yes" or a number."""
+    said = normalize(text)
+    letters = sum(c.isalpha() for c in said)
+    if letters < 3:
+        return False
+    return not (_ACK.match(said) or _YES.match(said) or _NO.match(said))
