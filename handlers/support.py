@@ -214,6 +214,13 @@ async def typed_rating(ctx: Context, ticket: TicketView, stars: int) -> bool:
     return True
 
 
+@router.prompt(COMMENT)
+async def ask_comment_again(ctx: Context) -> None:
+    ticket_id = int(ctx.state.data.get("ticket", 0))
+    skip = Keyboard.of([Button(ctx.catalog.plain("support.no_comment"), f"trx:{ticket_id}")])
+    ctx.reply(ctx.t("ticket_typing.comment_prompt"), skip)
+
+
 @router.button("trx")
 async def no_comment(ctx: Context) -> None:
     ctx.state.clear()

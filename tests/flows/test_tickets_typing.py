@@ -405,3 +405,15 @@ async def test_staff_reopen_refuses_while_the_requester_has_another_ticket_open(
     async with uow_factory(readonly=True) as u:
         statuses = (await u.session.execute(select(Ticket.status).order_by(Ticket.id))).all()
     assert [s for (s,) in statuses] == ["closed", "open"]
+
+
+async def test_help_at_the_comment_step_asks_for_the_comment_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _staff, _thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say("5 stars")
+    assert await buyer.step() == "ticket_comment"
+    await buyer.say("help")
+    assert "Type a comment" in buyer.said
+    assert any(b.data and b.data.startswith("trx:") for b in buyer.buttons())
+    assert await buyer.step() == "ticket_comment"
