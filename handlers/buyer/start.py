@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.services.orders import LinkAlreadyUsed, LinkExpired, ProofRefused
 from bot.services.sellers import SELLER_INVITE_KIND
+from bot.understanding.escapes import Escape, read_escape
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.seller.onboarding import accept_invite
@@ -84,6 +85,15 @@ async def on_text(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
     if not text:
         ctx.reply(ctx.t("common.empty"))
+        return
+    # The words that work inside any flow mean the same outside one: "help" is the
+    # menu (not a question the bot may be unsure of), "cancel" has nothing to cancel.
+    escape = read_escape(text)
+    if escape is Escape.HELP:
+        await help_(ctx)
+        return
+    if escape is Escape.CANCEL:
+        await cancel(ctx)
         return
     # Imported here: the answers module starts flows of this package.
     from handlers.buyer.answers import free_text

@@ -166,6 +166,29 @@ def _summary(name: str, understanding: Understanding) -> None:
     )
 
 
+def _routing(name: str, understanding: Understanding) -> None:
+    """What the chat does with each message (`bot/services/routing.py`): the labelled
+    intent's action at once, a clarifying question (a tap for the buyer, counted as a
+    miss), or a wrong action without asking (the costly kind)."""
+    from bot.services.routing import Action, action_of, plan
+
+    rows = [r for r in _rows(SPLITS[name]) if r["intent"] != OUT_OF_SCOPE]
+    right = asked = wrong = 0
+    for row in rows:
+        planned = plan(understanding.classify(row["text"]), row["text"])
+        if planned.action is action_of(row["intent"]):
+            right += 1
+        elif planned.action in (Action.CLARIFY, Action.REPHRASE):
+            asked += 1
+        else:
+            wrong += 1
+    n = len(rows)
+    print(
+        f"{name:6} chat routing: right action at once {right / n:.1%}, asked which "
+        f"{asked / n:.1%}, wrong action without asking {wrong / n:.1%}"
+    )
+
+
 def _macro_f1(gold: list[str], pred: list[str]) -> float:
     f1s = []
     for label in set(gold):
@@ -203,6 +226,9 @@ def main() -> int:
     print()
     for name in ("dev", *HELD_OUT):
         _summary(name, understanding)
+    print()
+    for name in ("dev", *HELD_OUT):
+        _routing(name, understanding)
     _off_topic(understanding)
     for name in [args.split] if args.split else HELD_OUT:
         _full(name, understanding, router=not args.no_router)

@@ -42,3 +42,16 @@ async def test_help_mid_flow_repeats_what_the_step_takes_in_plain_words(
     assert "<b>" not in buyer.said and "&lt;" not in buyer.said
     assert "cancel" in buyer.said
     assert await buyer.step() == "link.number"
+
+
+async def test_help_and_cancel_typed_outside_a_flow_are_the_menu_and_nothing_to_cancel(
+    harness: Harness,
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("asdfgh")  # a first miss
+    await buyer.say("help")  # not a second miss: the menu, no hand-over
+    assert "ticket" not in buyer.said.lower()
+    assert any(b.data == "link" for b in buyer.buttons())
+    await buyer.say("cancel")
+    assert "nothing to cancel" in buyer.said.lower()
+    assert harness.desk.topics == {}
