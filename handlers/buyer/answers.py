@@ -23,6 +23,7 @@ from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Word
 from handlers.buyer import claims, linking, returns
+from handlers.buyer.orders import ask_to_cancel
 from handlers.buyer.views import render_card
 from handlers.catalog import Safe
 from handlers.core import Context
@@ -197,13 +198,15 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
     if action is Action.CHANGE:
         await change(ctx, order)
         return
-    if action is Action.CANCEL and order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
+    if action is Action.CANCEL:
+        if order.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
+            # "cancel 5780…": straight to that order's cancel question.
+            ask_to_cancel(ctx, order)
+            return
         key = f"cancel.refused.{order.status.value}"
         if ctx.catalog.has(key):
             ctx.reply(ctx.t(key, number=order.order_number))
             return
-    if action is Action.CANCEL:
-        ctx.reply(ctx.t("answers.cancel_hint", number=order.order_number))
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
 
 

@@ -122,8 +122,18 @@ async def ask_cancel(ctx: Context) -> None:
     if order.status not in CANCEL_AT_ONCE:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
-    ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="now")
-    _ask_cancel(ctx, order)
+    ask_to_cancel(ctx, order)
+
+
+def ask_to_cancel(ctx: Context, order: OrderView) -> None:
+    """The cancel question for an order that can be cancelled at once or on request
+    (the caller checked which): what the Cancel button and a typed "cancel 5780…" ask."""
+    if order.status in CANCEL_AT_ONCE:
+        ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="now")
+        _ask_cancel(ctx, order)
+    else:
+        ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="request")
+        _ask_cancel_request(ctx, order)
 
 
 def _ask_cancel(ctx: Context, order: OrderView) -> None:
@@ -149,8 +159,7 @@ async def ask_cancel_request(ctx: Context) -> None:
     if order.status not in CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
-    ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="request")
-    _ask_cancel_request(ctx, order)
+    ask_to_cancel(ctx, order)
 
 
 def _ask_cancel_request(ctx: Context, order: OrderView) -> None:

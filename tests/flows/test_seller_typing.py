@@ -76,7 +76,6 @@ async def world(
     router = harness.core._router
     monkeypatch.setattr(router, "on_text", trap("buyer text handlers"))
     monkeypatch.setattr(router, "on_other", trap("buyer content handlers"))
-    monkeypatch.setattr(harness.services.answers, "route", trap("answer routing"))
     monkeypatch.setattr(harness.services.answers, "answer", trap("the answer engine"))
     monkeypatch.setattr(harness.services.understanding, "read", trap("the intent model"))
     return World(harness, uow_factory, harness.seller(), seller_id, b, leaked)
