@@ -66,23 +66,55 @@ class Catalog:
         self._fallback = load_messages(DEFAULT_LANGUAGE)
 
     def has(self, key: str) -> bool:
-        return key in self._messages or key in self._fallback
+        return any(
+            k in self._messages or k in self._fallback for k in (key, f"{key}.other")
+        )
 
-    def raw(self, key: str) -> str:
-        try:
-            return self._messages.get(key) or self._fallback[key]
-        except KeyError:
-            raise KeyError(f"message catalog has no key {key!r}") from None
+    def raw(self, key: str, count: Any = None) -> str:
+        """The template of `key`; for a plural key, the form that fits `count`.
+
+        A plural key is a table of CLDR plural categories in the TOML file
+        (`photos = { one = "{count} photo", other = "{count} photos" }`); the category
+        comes from Babel's plural rules for the catalog's language, so a language with
+        more forms (`few`, `many`) only adds entries.
+        """
+        for messages in (self._messages, self._fallback):
+            if key in messages:
+                return messages[key]
+            if f"{key}.other" in messages:
+                if count is None:
+                    raise KeyError(f"plural message {key!r} needs a count parameter")
+                category = _plural_category(self.language, count)
+                return messages.get(f"{key}.{category}") or messages[f"{key}.other"]
+        raise KeyError(f"message catalog has no key {key!r}")
 
     def t(self, key: str, **params: Any) -> str:
         """Render `key` with every parameter HTML-escaped (unless it is `Safe`)."""
-        template = self.raw(key)
+        template = self.raw(key, params.get("count"))
         escaped = {name: _escape(value) for name, value in params.items()}
         return template.format_map(escaped)
 
     def plain(self, key: str, **params: Any) -> str:
         """Render for places that take no HTML (button labels, callback answers)."""
-        return self.raw(key).format_map({k: str(v) for k, v in params.items()})
+        template = self.raw(key, params.get("count"))
+        return template.format_map({k: str(v) for k, v in params.items()})
+
+
+@cache
+def _plural_rule(language: str) -> Any:
+    from babel import Locale  # imported on first plural, not at start
+
+    return Locale.parse(language).plural_form
+
+
+def _plural_category(language: str, count: Any) -> str:
+    """CLDR category (`one`, `few`, `other`, …) of `count` in `language`."""
+    try:
+        number = abs(float(str(count).replace(",", "")))
+    except ValueError:
+        return "other"
+    value: int | float = int(number) if number.is_integer() else number
+    return str(_plural_rule(language)(value))
 
 
 def template_fields(template: str) -> set[str]:

@@ -183,7 +183,7 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
             except TooManyAttempts as exc:
                 ctx.reply(ctx.t("link.throttled", wait=format_wait(exc.retry_after)))
             return
-        ctx.reply(ctx.t("link.refused", left=left))
+        ctx.reply(ctx.t("link.refused", count=left))
         return
     then, said = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
     ctx.state.clear()

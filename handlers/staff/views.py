@@ -143,7 +143,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
                 type=catalog.plain(f"claim_type.{claim.type}"),
                 reason=catalog.plain(f"claim_reason.{claim.reason}"),
                 amount=format_money(claim.amount, claim.currency),
-                photos=len(claim.photos),
+                count=len(claim.photos),
             ),
         ]
         if claim.note:

@@ -420,7 +420,7 @@ async def file_claim(flow: Flow) -> None:
         # Distinct pictures per buyer and photo: no photo counts as reused evidence, and
         # each is stored as its own file (evidence is stored as decoded pixels).
         data = distinct_jpeg(buyer.user_id, k)
-        last = await flow.photo(data, f"Got it: {k} photo(s)")
+        last = await flow.photo(data, f"Got it: {k} photo{'s' if k > 1 else ''}")
     note = await flow.press("done", "step 5 of 5", label=LABEL["done"], on=last)
     summary = await flow.press("note", "Please check your request", label=LABEL["skip"], on=note)
     flow.expect(summary, f"Photos: {PHOTOS}")

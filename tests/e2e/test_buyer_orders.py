@@ -175,7 +175,8 @@ async def test_five_failures_lock_the_buyer_out_and_say_for_how_long(
         await alex.send(f"guess{attempt}@example.com")
         reply = (await alex.wait_message())["text"]
         if attempt < 5:
-            assert f"{5 - attempt} attempt(s) left" in reply
+            left = 5 - attempt
+            assert f"{left} attempt{'s' if left > 1 else ''} left" in reply
     assert "wait 60 minutes" in (await alex.wait_message())["text"]
     # Even the right proof is refused now.
     await alex.send(NUMBER)

@@ -41,7 +41,7 @@ from tests.factories import make_order
 
 Message = dict[str, Any]
 SLOW = 30.0  # a subprocess on a busy machine may take a while for a reply
-PHOTO_ACK = "Got it: 1 photo(s)"
+PHOTO_ACK = "Got it: 1 photo"
 HOOK_SECRET = "kill-9-hook-secret"
 
 

@@ -163,7 +163,7 @@ async def test_an_order_of_100_items_with_300_character_names_still_shows_its_ca
     assert f"Order {NUMBER}" in text and "On its way" in text
     assert "• 1 × Item000 Stoneware mug & saucer" in text and "Total paid: $104.99" in text
     shown = text.count("• 1 × Item")
-    assert 10 < shown < 100 and f"…and {100 - shown} more item(s)" in text
+    assert 10 < shown < 100 and f"…and {100 - shown} more items" in text
     assert "UPS 1Z999AA10123456784" in text  # the parcel is still there
     assert text.endswith(
         "…(shortened to fit one message; your order confirmation lists every item)"

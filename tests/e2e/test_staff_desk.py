@@ -331,7 +331,7 @@ async def test_appeal_opens_a_ticket_with_the_claim_and_its_photos(
     assert "Ticket #1" in text and "Buyer: Alex" in text
     assert "Why: appeal of a rejected claim" in text
     assert f"Claim {claim.number} on order {NUMBER}: Under review by our support team" in text
-    assert "Refund only (keep the item)" in text and "$25.00, 2 photo(s)" in text
+    assert "Refund only (keep the item)" in text and "$25.00, 2 photos" in text
     assert "The buyer appeals the seller's rejection" in text
     assert buttons(summary) == [UPHOLD, REFUND, ASSIGN, CLOSE]
     # The claim's photos follow the summary in the topic, the pictures the buyer sent.

@@ -257,7 +257,7 @@ async def test_appeal_summary_is_followed_by_the_claim_photos(
     thread = summary["message_thread_id"]
     text = summary["text"]
     assert "Why: appeal of a rejected claim" in text
-    assert f"Claim {claim.claim_number} on order {NUMBER}" in text and "2 photo(s)" in text
+    assert f"Claim {claim.claim_number} on order {NUMBER}" in text and "2 photos" in text
     assert "Buyer's note: Cracked on arrival" in text
     assert staff_buttons(summary)[:2] == ["⚖️ Uphold seller", "💸 Refund buyer"]
     album = [await in_topic(forum, thread), await in_topic(forum, thread)]
@@ -702,7 +702,7 @@ async def test_buyer_in_the_middle_of_a_flow_is_not_relayed(
     assert "Photos" in asked["text"]
     await buyer.send_photo(sample_jpeg(seed="flow-photo"))
     got = await buyer.wait_message()
-    assert "Got it: 1 photo(s)" in got["text"]
+    assert "Got it: 1 photo" in got["text"]
     await buyer.send("the handle is cracked")
     assert "Please send photos now" in (await buyer.wait_message())["text"]
     assert len(forum.group.messages(opened.thread_id)) == posted

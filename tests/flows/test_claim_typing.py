@@ -258,9 +258,9 @@ async def test_send_typed_after_a_photo_sends_the_photo(
 ) -> None:
     buyer, claim_id = await asked(harness, uow_factory, clock)
     await buyer.photo(sample_jpeg(seed="base"))
-    assert "Got it: 1 photo(s)" in buyer.last_text
+    assert "Got it: 1 photo" in buyer.last_text
     await buyer.say("help")  # the prompt again says the photo is kept
-    assert "photo(s) you added are kept" in buyer.last_text
+    assert "photo you added is kept" in buyer.last_text
     await buyer.say("send it")
     assert "Your answer is with the seller" in buyer.last_text
     claim = await load_claim(uow_factory, claim_id)

@@ -61,3 +61,23 @@ def test_unknown_language_falls_back_to_english() -> None:
 def test_missing_key_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match="no key"):
         Catalog().t("no.such.key")
+
+
+def test_plural_messages_follow_the_count() -> None:
+    catalog = Catalog("en")
+    one = catalog.t("returns.photo_received", count=1)
+    many = catalog.t("returns.photo_received", count=9)
+    assert "(s)" not in one + many
+    assert "1 photo." in one and "9 photos." in many
+
+
+def test_no_message_fakes_a_plural() -> None:
+    for key, text in load_messages("en").items():
+        assert "(s)" not in text, key
+
+
+def test_a_plural_message_without_a_count_is_a_programming_error() -> None:
+    import pytest
+
+    with pytest.raises(KeyError, match="needs a count"):
+        Catalog("en").t("returns.photo_received")

@@ -53,7 +53,7 @@ async def refusal(service: ReturnService, media: MediaStore, data: bytes) -> str
         await accept(service, data)
     assert not media.root.exists() or not any(media.root.rglob("*.*")), "nothing stored"
     text = Catalog().t(f"returns.photo_{refused.value.reason}", count=2)
-    assert "Your 2 photo(s) so far are kept." in text
+    assert "Your 2 photos so far are kept." in text
     return text
 
 

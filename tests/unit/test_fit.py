@@ -161,10 +161,10 @@ def test_fit_drops_list_entries_when_shortening_is_not_enough() -> None:
     )
     visible = telegram_accepts(out)
     assert visible.startswith("Items\n• 1 × Item 0 ")
-    assert "more item(s)" in visible and "Total paid: $1000.00" in visible
+    assert "more items" in visible and "Total paid: $1000.00" in visible
     shown = visible.count("• 1 × ")
     assert 20 < shown < 1000
-    assert f"…and {1000 - shown} more item(s)" in visible
+    assert f"…and {1000 - shown} more items" in visible
 
 
 def test_fit_keep_tail_drops_the_oldest() -> None:
