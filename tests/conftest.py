@@ -31,6 +31,12 @@ from storage.models import Base
 from storage.uow import UnitOfWorkFactory, make_uow_factory
 from tests.harness import STAFF_CHAT, Harness
 
+# Policy search by words alone in the suite (and in the bots it starts as subprocesses):
+# encoding every test's policies with the sentence model would add minutes.  The
+# embeddings have their own tests (tests/unit/test_semantic_search.py), which load the
+# model explicitly, and the answers benchmark measures them.
+os.environ.setdefault("POLICY_EMBEDDINGS", "off")
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 

@@ -43,6 +43,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import snowballstemmer
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -51,13 +52,20 @@ from pydantic import ConfigDict
 
 from bot.domain.words import SEARCH_STOPWORDS
 from bot.services.retrieval.cues import mark
+from bot.services.retrieval.semantic import (
+    Encoder,
+    encode_cached,
+    load_encoder,
+    remember,
+    remembered,
+)
 from bot.services.retrieval.spelling import Speller
 
 log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts" / "knowledge"
 DEFAULT_SHOP = "default"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -673,10 +681,57 @@ def _passages(text: str) -> list[str]:
     return passages
 
 
+# Sentence embeddings (retrieval/semantic.py) next to the words: a section's score is
+# the similarity of its closest paragraph (or list item) to the question, plus half that
+# of its heading, plus LEXICAL_SHARE times its word score (scaled so the best section's
+# is 1).  Chosen on the tuning shops (tests/bench/policies.py): the words alone found
+# 76% of their sections, the embeddings alone 80%, both 84%.  (The whole section as one
+# more vector did no better and doubled the time to index.)
+LEXICAL_SHARE = 0.3
+TITLE_SHARE = 0.5
+LEXICAL_POOL = 50  # sections whose word score is computed in full when embeddings rank
+# How similar (cosine, 0..1) the closest paragraph must be to count as covering the
+# question fully, and below which it counts for nothing; and the gap between the first
+# two sections' scores that counts as a clear lead.
+SIMILAR_LOW = 0.35
+SIMILAR_HIGH = 0.75
+SEMANTIC_MARGIN_FULL = 0.2
+
+
+@dataclass(slots=True)
+class _Vectors:
+    """A shop's sections as unit vectors: each heading, and each paragraph or list item
+    with its heading (`owner` names the section of each)."""
+
+    headings: np.ndarray
+    passages: np.ndarray
+    owner: np.ndarray
+
+    @classmethod
+    def build(cls, encoder: Encoder, chunks: list[Chunk]) -> _Vectors:
+        headings = [c.title for c in chunks]
+        passages: list[str] = []
+        owner: list[int] = []
+        for index, chunk in enumerate(chunks):
+            for passage in _passages(chunk.text) or [chunk.text]:
+                passages.append(f"{chunk.title}: {passage}")
+                owner.append(index)
+        vectors = encode_cached(encoder, [*headings, *passages])
+        n = len(chunks)
+        return cls(vectors[:n], vectors[n:], np.array(owner, dtype=np.int64))
+
+    def similarities(self, question: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per section: the combined similarity score, and the closest paragraph's."""
+        closest = np.full(len(self.headings), -1.0, dtype=np.float32)
+        np.maximum.at(closest, self.owner, self.passages @ question)
+        return closest + TITLE_SHARE * (self.headings @ question), closest
+
+
 @dataclass(slots=True)
 class _ShopIndex:
     """One shop's searchable sections: per section (same order as `chunks`) its terms,
-    its fields' term sequences, and its passages' terms (each with the heading's)."""
+    its fields' term sequences, and its passages' terms (each with the heading's); and
+    their sentence vectors when an encoder is available."""
 
     chunks: list[Chunk]
     term_sets: list[set[str]]
@@ -684,13 +739,19 @@ class _ShopIndex:
     sequences: list[list[list[str]]]
     passages: list[list[set[str]]]
     speller: Speller
+    vectors: _Vectors | None = None
 
 
 class KnowledgeBase:
-    """All shops' chunks, searchable per shop (falling back to `default/`)."""
+    """All shops' chunks, searchable per shop (falling back to `default/`).
 
-    def __init__(self, chunks: list[Chunk]) -> None:
+    `semantic=False` (or no model installed) searches by words alone."""
+
+    def __init__(
+        self, chunks: list[Chunk], *, semantic: bool = True, encoder: Encoder | None = None
+    ) -> None:
         self.chunks = chunks
+        self.encoder = encoder or (load_encoder() if semantic else None)
         self._by_shop: dict[str, _ShopIndex] = {}
         grouped: dict[str, list[Chunk]] = defaultdict(list)
         for chunk in chunks:
@@ -721,6 +782,7 @@ class KnowledgeBase:
                     protected=_PROTECTED,
                     stem=_stem,
                 ),
+                vectors=_Vectors.build(self.encoder, items) if self.encoder else None,
             )
 
     @property
@@ -750,7 +812,8 @@ class KnowledgeBase:
         # The best few by BM25F, re-ranked by how much of the question each covers: a
         # section that speaks of every idea in the question beats one that repeats one.
         # (= sorted(..., reverse=True)[:n], ties in the same order, without sorting all)
-        pool = heapq.nlargest(max(k, RERANK), scores.items(), key=itemgetter(1))
+        size = max(k, LEXICAL_POOL if index_.vectors is not None else RERANK)
+        pool = heapq.nlargest(size, scores.items(), key=itemgetter(1))
         pairs = {
             frozenset((a, b)): (weights[a] + weights[b]) / 2
             for a, b in itertools.pairwise(query)
@@ -778,11 +841,46 @@ class KnowledgeBase:
         # adds little, so "order over the phone" is a one-topic question.
         strongest = max(weights.values(), default=0.0)
         words = sum(1 for w in weights.values() if w >= TELLING_SHARE * strongest)
+        if index_.vectors is not None and self.encoder is not None:
+            return self._blend(index_, question, ranked, weights, words, k)
         hits = []
         for position, (score, coverage, index) in enumerate(ranked[:k]):
             rival = ranked[1][0] if position == 0 and len(ranked) > 1 else ranked[0][0]
             margin = max(0.0, (score - rival) / score) if position == 0 and score else 0.0
             hits.append(Hit(items[index], score, confidence(coverage, margin, words)))
+        return hits
+
+    def _blend(
+        self,
+        index_: _ShopIndex,
+        question: str,
+        ranked: list[tuple[float, float, int]],
+        weights: dict[str, float],
+        words: int,
+        k: int,
+    ) -> list[Hit]:
+        """Rank by sentence similarity plus the word score; say how sure from whichever
+        covers the question better: its words in the section, or a paragraph that says
+        the same thing in other words."""
+        assert index_.vectors is not None and self.encoder is not None
+        semantic, closest = index_.vectors.similarities(self.encoder.encode([question])[0])
+        combined = semantic.astype(np.float64)
+        best_words = ranked[0][0] if ranked and ranked[0][0] > 0 else 1.0
+        for score, _, index in ranked:
+            combined[index] += LEXICAL_SHARE * score / best_words
+        order = [int(i) for i in np.argsort(-combined, kind="stable")]
+        total = sum(weights.values())
+        hits = []
+        for position, index in enumerate(order[:k]):
+            covered = sum(w for t, w in weights.items() if t in index_.term_sets[index])
+            coverage = covered / total if total else 0.0
+            similar = (float(closest[index]) - SIMILAR_LOW) / (SIMILAR_HIGH - SIMILAR_LOW)
+            margin = 0.0
+            if position == 0:
+                gap = combined[index] - combined[order[1]] if len(order) > 1 else math.inf
+                margin = MARGIN_FULL * min(1.0, float(gap) / SEMANTIC_MARGIN_FULL)
+            sure = confidence(max(coverage, min(1.0, max(0.0, similar))), margin, words)
+            hits.append(Hit(index_.chunks[index], float(combined[index]), sure))
         return hits
 
     # -- persistence -------------------------------------------------------------
@@ -793,6 +891,9 @@ class KnowledgeBase:
             "version": INDEX_VERSION,
             "digest": source_digest,
             "chunks": [asdict(c) for c in self.chunks],
+            # The sections' sentence vectors, so a restart does not encode them again
+            # (a few seconds a shop); kept only for the model that made them.
+            "vectors": remembered(self.encoder) if self.encoder else None,
         }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -806,6 +907,9 @@ class KnowledgeBase:
             return None
         if data.get("version") != INDEX_VERSION:
             return None
+        encoder = load_encoder()
+        if encoder is not None and isinstance(data.get("vectors"), dict):
+            remember(encoder, data["vectors"])
         return cls([Chunk(**c) for c in data["chunks"]]), str(data["digest"])
 
 

