@@ -66,9 +66,7 @@ class Catalog:
         self._fallback = load_messages(DEFAULT_LANGUAGE)
 
     def has(self, key: str) -> bool:
-        return any(
-            k in self._messages or k in self._fallback for k in (key, f"{key}.other")
-        )
+        return any(k in self._messages or k in self._fallback for k in (key, f"{key}.other"))
 
     def raw(self, key: str, count: Any = None) -> str:
         """The template of `key`; for a plural key, the form that fits `count`.
