@@ -23,7 +23,7 @@ from bot.services.desk import DeskError
 from bot.services.orders import looks_like_order_number
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
 from bot.understanding.ratings import read_rating
-from handlers.buyer.views import format_date
+from handlers.formatting import format_when
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
@@ -86,7 +86,11 @@ async def _placed_and_told(ctx: Context, opened: Opened) -> None:
         await tell_staff(ctx, ticket, ctx.t("staff.asked_again", name=ticket.requester_name))
     elif opened.answer_from is not None:
         ctx.reply(
-            ctx.t("support.opened_after_hours", id=ticket.id, at=format_date(opened.answer_from))
+            ctx.t(
+                "support.opened_after_hours",
+                id=ticket.id,
+                at=format_when(opened.answer_from, ticket.timezone, show_zone=True),
+            )
         )
     else:
         ctx.reply(ctx.t("support.opened", id=ticket.id))

@@ -25,6 +25,7 @@ from bot.understanding import seller_steps
 from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
+from handlers.formatting import duration
 from handlers.catalog import Catalog, Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Line, Piece, fit, line, lines
@@ -49,10 +50,9 @@ REJECT_REASON, REJECT_NOTE, QUESTION, AMOUNT, REPLACE_CARRIER, REPLACEMENT = (
 def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str:
     if deadline is None:
         return catalog.plain("seller_claims.no_deadline")
-    hours = int((deadline - now).total_seconds() // 3600)
     if deadline <= now:
         return catalog.plain("seller_claims.overdue")
-    return catalog.plain("seller_claims.left", hours=hours)
+    return catalog.plain("seller_claims.left", left=duration(catalog, deadline - now))
 
 
 def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
