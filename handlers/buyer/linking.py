@@ -25,6 +25,7 @@ from bot.services.views import OrderView
 from bot.understanding.slots import extract
 from handlers import escapes
 from handlers.buyer.views import render_card
+from handlers.catalog import Catalog
 from handlers.core import Context, Router
 from handlers.formatting import duration
 

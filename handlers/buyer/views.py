@@ -32,6 +32,15 @@ def status_label(catalog: Catalog, status: OrderStatus) -> str:
     return catalog.plain(f"status.{status.value}.label")
 
 
+def next_step(catalog: Catalog, order: OrderView) -> str:
+    """What happens next; for a cancelled order, what is true of its money (nothing was
+    charged, or the refund is on its way), not "if you paid"."""
+    if order.status == OrderStatus.CANCELLED:
+        paid = order.paid_at is not None and order.total_paid > 0
+        return catalog.t("cards2.cancelled_paid" if paid else "cards2.cancelled_unpaid")
+    return catalog.t(f"status.{order.status.value}.next", days=order.policy.return_window_days)
+
+
 def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
     """The order card, within Telegram's limit however many items (with names of up to
     300 characters) and parcels the order has: long names are shortened first, then
@@ -57,10 +66,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             label=status_label(catalog, status),
             meaning=Safe(t(f"status.{status.value}.meaning")),
         ),
-        t(
-            "card.next",
-            next=Safe(t(f"status.{status.value}.next", days=order.policy.return_window_days)),
-        ),
+        t("card.next", next=Safe(next_step(catalog, order))),
         "",
         t("card.items_title"),
         lines(items, catalog, "fit.more_items"),
