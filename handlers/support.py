@@ -23,9 +23,9 @@ from bot.services.desk import DeskError
 from bot.services.orders import looks_like_order_number
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
 from bot.understanding.ratings import read_rating
-from handlers.formatting import format_when
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
+from handlers.formatting import format_when
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
 from handlers.staff.views import FRESH, RATE, fresh_keyboard
 from handlers.types import Button, EditText, Keyboard

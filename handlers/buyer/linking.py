@@ -172,7 +172,8 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
             return
         ctx.state.clear()
         ctx.reply(
-            ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)), remove_reply_keyboard=True
+            ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)),
+            remove_reply_keyboard=True,
         )
         return
     except ProofRefused:

@@ -13,8 +13,8 @@ from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, may_request_ret
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
-from handlers.formatting import format_when, line_price, zone_name
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
+from handlers.formatting import format_when, line_price, zone_name
 from handlers.types import Button, Keyboard
 
 TIMELINE_EVENTS = 4
@@ -146,9 +146,7 @@ def money_rows(catalog: Catalog, order: OrderView) -> list[str]:
     ]
     explained = subtotal + order.shipping - order.discount + order.tax
     rows.append(("cards2.adjustment", order.total_paid - explained))
-    shown = [
-        t(key, amount=format_money(amount, cur)) for key, amount in rows if amount != 0
-    ]
+    shown = [t(key, amount=format_money(amount, cur)) for key, amount in rows if amount != 0]
     if not shown:
         return [total]
     return [t("cards2.subtotal", amount=format_money(subtotal, cur)), *shown, total]

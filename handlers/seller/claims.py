@@ -25,10 +25,11 @@ from bot.understanding import seller_steps
 from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
-from handlers.formatting import duration
 from handlers.catalog import Catalog, Safe
+from handlers.claim_history import Entry, history_lines
 from handlers.core import Context, Router, button_args, int_arg
-from handlers.fit import Field, Line, Piece, fit, line, lines
+from handlers.fit import Field, Piece, fit, line, lines
+from handlers.formatting import duration, line_price
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -60,9 +61,12 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     answers of its history are (shortened before escaping, newest history kept)."""
     t, p = catalog.t, catalog.plain
     items = [
-        Line(
-            lambda price, **v: t("returns.summary_item", **v) + f" ({price})",
-            {"quantity": q, "name": Field(n), "price": format_money(price, card.currency)},
+        line(
+            catalog,
+            "card.item",
+            quantity=q,
+            name=Field(n),
+            price=line_price(catalog, q, price, card.currency),
         )
         for n, q, price in card.items
     ]
@@ -83,7 +87,10 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             remaining=format_money(card.remaining_refundable, card.currency),
             note=Field(card.note or p("returns.no_note")),
             photos=len(card.photos),
-            reused=Safe(t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""),
+            # The catalog trims a template's edge newlines: the line break goes here.
+            reused=Safe(
+                "\n" + t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""
+            ),
         )
     ]
     if card.deadline:
@@ -91,21 +98,12 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             t(
                 "seller_claims.time_left",
                 left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline),
+                deadline=format_date(card.deadline, zone=card.timezone),
             )
         )
     pieces += ["", t("seller_claims.history_title")]
-    history = [
-        line(
-            catalog,
-            "claims.history_entry",
-            date=format_date(at),
-            status=p(f"claim_status.{status}"),
-            actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
-            note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
-        )
-        for at, status, actor, note in card.history
-    ]
+    entries = [Entry(at, status, actor, note) for at, status, actor, note in card.history]
+    history = history_lines(catalog, entries, "seller", zone=card.timezone, currency=card.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
 

@@ -23,11 +23,11 @@ from bot.services.sellers import ShopRef
 from bot.services.stats import PERIODS, ChooseShop, ShopStats
 from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
-from handlers.formatting import duration as human_duration
-from handlers.formatting import format_when
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, int_arg
 from handlers.fit import BUTTON, Field, Piece, cut, fit, line
+from handlers.formatting import duration as human_duration
+from handlers.formatting import format_when
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()

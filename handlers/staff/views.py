@@ -10,9 +10,9 @@ from bot.domain.money import format_money
 from bot.services.tickets import Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
-from handlers.formatting import duration, format_when
 from handlers.catalog import Catalog, Safe
 from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
+from handlers.formatting import duration, format_when
 from handlers.types import Button, Keyboard
 
 # The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.

@@ -574,7 +574,9 @@ async def test_close_button_then_no_thanks(
         lambda: buyer.messages,
         closed["message_id"],
         # No comment was given: nothing about reading comments.
-        lambda m: m["text"] == "Okay, thanks again for your rating. If you need us, just write here.",
+        lambda m: (
+            m["text"] == "Okay, thanks again for your rating. If you need us, just write here."
+        ),
     )
     assert (await in_topic(forum, opened.thread_id))["text"] == "Rating: ⭐⭐⭐⭐⭐ (5/5)"
     # The comment step is over: the next sentence goes to staff again, not into the rating.
