@@ -108,7 +108,7 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             photos=len(p["photos"]),
             # The catalog trims a template's edge newlines: the line break goes here.
             reused=Safe("\n" + catalog.t("seller_notify.reused") if p.get("reused") else ""),
-            deadline=format_date(deadline) if deadline else "—",
+            deadline=format_date(deadline, zone=p.get("timezone")) if deadline else "—",
         ),
         notice=catalog.t("fit.notice_seller"),
     )
@@ -170,7 +170,11 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     status = p["status"]
     deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
-    deadline = format_date(datetime.fromisoformat(deadline_iso)) if deadline_iso else "—"
+    deadline = (
+        format_date(datetime.fromisoformat(deadline_iso), zone=p.get("timezone"))
+        if deadline_iso
+        else "—"
+    )
     note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
     text = fit(
@@ -247,7 +251,7 @@ def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
         "seller_reminder.text",
         claim=p["claim_number"],
         hours=p["hours"],
-        deadline=format_date(datetime.fromisoformat(p["deadline"])),
+        deadline=format_date(datetime.fromisoformat(p["deadline"]), zone=p.get("timezone")),
     )
     keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
     return [SendText(n.chat_id, text, keyboard)]

@@ -288,6 +288,7 @@ class DeadlineJob:
                     "claim_number": claim.claim_number,
                     "hours": hours,
                     "deadline": deadline.isoformat(),
+                    "timezone": order.shop.timezone or "UTC",  # shown in the shop's time
                 }
                 sent += await enqueue(
                     uow,

@@ -294,7 +294,7 @@ async def _send_answer(ctx: Context, text: str | None) -> None:
         ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
         return
     ctx.state.clear()
-    deadline = format_date(claim.respond_by) if claim.respond_by else "—"
+    deadline = format_date(claim.respond_by, zone=claim.timezone) if claim.respond_by else "—"
     ctx.reply(ctx.t("claims.answered", deadline=deadline))
 
 

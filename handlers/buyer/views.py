@@ -21,11 +21,19 @@ TIMELINE_EVENTS = 4
 
 
 def format_date(
-    moment: datetime, *, with_time: bool = True, zone: tzinfo | str | None = None
+    moment: datetime,
+    *,
+    with_time: bool = True,
+    zone: tzinfo | str | None = None,
+    show_zone: bool | None = None,
 ) -> str:
     """A moment in the one date style ("Dec 7, 14:05"), in the shop's timezone `zone`.
-    Without one the reader cannot know which zone is meant, so the time says "UTC"."""
-    return format_when(moment, zone, with_time=with_time, show_zone=zone is None and with_time)
+    A single time (a deadline) names its zone ("Dec 7, 14:05 CET"), so nobody must
+    guess it; a list of times (history, tracking) passes `show_zone=False` and names
+    the zone once, in its title."""
+    if show_zone is None:
+        show_zone = with_time
+    return format_when(moment, zone, with_time=with_time, show_zone=show_zone)
 
 
 def status_label(catalog: Catalog, status: OrderStatus) -> str:
@@ -117,7 +125,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
                     line(
                         catalog,
                         "card.event",
-                        date=format_date(event.at, zone=zone),
+                        date=format_date(event.at, zone=zone, show_zone=False),
                         tag=catalog.plain(f"tag.{event.tag.value}"),
                         place=place,
                     )

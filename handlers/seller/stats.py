@@ -72,7 +72,7 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
             "stats.summary",
             shop=Field(stats.shop.name),
             days=stats.days,
-            start=format_date(stats.start, zone=stats.shop.timezone),
+            start=format_date(stats.start, zone=stats.shop.timezone, show_zone=False),
             end=format_when(stats.end, stats.shop.timezone, show_zone=True),
             orders=stats.orders_placed,
             delivered=stats.orders_delivered,

@@ -327,8 +327,8 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     assert "Refund requested: $12.50 (still refundable on the order: $37.99)" in text
     assert "Buyer's note: Handle <b>off</b>" in text  # shown literally
     assert "Photos: 2" in text and "Reused evidence" not in text
-    assert "42h left to respond (by Jan 17, 12:00 UTC)" in text
-    assert "Waiting for the seller (buyer)" in text  # history
+    assert "1 day 18 hours left to respond (by Jan 17, 12:00 UTC)" in text
+    assert "Waiting for your decision (buyer)" in text  # history
     assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
 
 

@@ -500,7 +500,7 @@ async def test_assign_to_me(
     await forum.agent.send("/tickets", chat=forum.group)
     listing = await forum.group.wait_message()
     assert "Open tickets (1)" in listing["text"]
-    assert "#1 · Alex: waiting 0 min, Anna" in listing["text"]
+    assert "#1 · Alex: waiting less than a minute, Anna" in listing["text"]
     [ticket] = await ticket_rows(uow_factory)
     assert ticket.assignee_name == "Anna"
 
