@@ -84,14 +84,20 @@ def history_lines(
     status_table = "claim_status" if reader == "buyer" else "cards2.seller_status"
     actor_table = "claims.actor" if reader == "buyer" else "cards2.seller_actor"
     out: list[Line] = []
-    for entry in merged(entries):
+    for index, entry in enumerate(merged(entries)):
         note = note_text(catalog, entry.note, entry.status, reader, currency)
+        status = catalog.plain(f"{status_table}.{entry.status}")
+        if reader == "seller" and entry.status == "REQUESTED" and entry.actor == "buyer":
+            # What the buyer did, not what the seller now has to do.
+            status = catalog.plain(
+                "cards2.seller_filed" if index == 0 else "cards2.seller_answered"
+            )
         out.append(
             line(
                 catalog,
                 "claims.history_entry",
                 date=format_when(entry.at, zone, language=catalog.language),
-                status=catalog.plain(f"{status_table}.{entry.status}"),
+                status=status,
                 actor=catalog.plain(f"{actor_table}.{entry.actor}"),
                 note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
             )

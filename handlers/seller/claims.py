@@ -79,7 +79,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             shop=Field(card.shop_name),
             number=card.order_number,
             buyer=Field(card.buyer_name or "—"),
-            status=p(f"claim_status.{card.status.value}"),
+            status=p(f"cards2.seller_status.{card.status.value}"),
             type=p(f"claim_type.{card.type.value}"),
             reason=p(f"claim_reason.{card.reason}"),
             items=lines(items, catalog, "fit.more_items"),
@@ -161,7 +161,7 @@ async def _refuse(ctx: Context, exc: Exception) -> None:
             card = await ctx.services.seller_claims.card(ctx.user.id, int(claim_id))
         except (NotAllowed, ClaimNotFound):
             return
-        status = ctx.catalog.plain(f"claim_status.{card.status.value}")
+        status = ctx.catalog.plain(f"cards2.seller_status.{card.status.value}")
         ctx.reply(ctx.t("seller_claims.already", claim=card.number, status=status))
 
 
@@ -185,7 +185,7 @@ async def queue(ctx: Context) -> None:
                 p(
                     "seller_claims.button",
                     claim=e.number,
-                    status=p(f"claim_status.{e.status.value}"),
+                    status=p(f"cards2.seller_status.{e.status.value}"),
                     left=time_left(ctx.catalog, e.deadline, now),
                 ),
                 f"q:{e.claim_id}",

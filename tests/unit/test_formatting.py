@@ -265,11 +265,14 @@ def test_the_seller_reads_the_history_in_the_sellers_voice() -> None:
     history = (
         (NOW, "REQUESTED", "buyer", None),
         (NOW + timedelta(hours=1), "NEEDS_INFO", "seller", "Which knife?"),
+        (NOW + timedelta(minutes=90), "REQUESTED", "buyer", "The big one"),
         (later, "APPROVED", "seller", None),
         (later, "AWAITING_BUYER_SHIPMENT", "seller", None),
     )
     text = plain(seller_card_text(CATALOG, seller_card(history), NOW))
+    assert "Dec 7, 08:05 — Return requested (buyer)" in text
     assert "Dec 7, 09:05 — You asked the buyer a question (you): Which knife?" in text
+    assert "Dec 7, 09:35 — The buyer answered (buyer): The big one" in text
     assert "The seller asked you a question" not in text
     assert "(seller)" not in text
     assert text.count("Approved") == 2  # the status line and one history line
