@@ -680,8 +680,8 @@ async def test_tickets_lists_open_tickets_with_waiting_times_and_assignees(
     listed = (await desk.wait_message())["text"].splitlines()
     assert listed == [
         "Open tickets (2)",
-        "• #1 · Alex: waiting 12 min, Anna",
-        "• #2 · Bea: waiting 9 min, unassigned",
+        "• #1 · Alex: waiting 12 minutes, Anna",
+        "• #2 · Bea: waiting 9 minutes, unassigned",
     ]
 
     await anna.send("On it, Alex.", chat=desk, thread_id=first["message_thread_id"])
