@@ -16,6 +16,7 @@ from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.claim_history import note_text
 from handlers.fit import CAPTION, Field, fit, line, lines
 from handlers.staff.views import topic_title
 from handlers.types import (
@@ -105,8 +106,9 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             amount=format_money(Decimal(p["amount"]), p["currency"]),
             note=Field(p.get("note") or catalog.plain("returns.no_note")),
             photos=len(p["photos"]),
-            reused=Safe(catalog.t("seller_notify.reused") if p.get("reused") else ""),
-            deadline=format_date(deadline) if deadline else "—",
+            # The catalog trims a template's edge newlines: the line break goes here.
+            reused=Safe("\n" + catalog.t("seller_notify.reused") if p.get("reused") else ""),
+            deadline=format_date(deadline, zone=p.get("timezone")) if deadline else "—",
         ),
         notice=catalog.t("fit.notice_seller"),
     )
@@ -168,12 +170,12 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     status = p["status"]
     deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
-    deadline = format_date(datetime.fromisoformat(deadline_iso)) if deadline_iso else "—"
-    note = p.get("note") or ""
-    if status == "REJECTED" and ": " in note:
-        code, _, text = note.partition(": ")
-        if catalog.has(f"reject_reason.{code}"):
-            note = f"{catalog.plain(f'reject_reason.{code}')}. {text}"
+    deadline = (
+        format_date(datetime.fromisoformat(deadline_iso), zone=p.get("timezone"))
+        if deadline_iso
+        else "—"
+    )
+    note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
     text = fit(
         line(
@@ -249,7 +251,7 @@ def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
         "seller_reminder.text",
         claim=p["claim_number"],
         hours=p["hours"],
-        deadline=format_date(datetime.fromisoformat(p["deadline"])),
+        deadline=format_date(datetime.fromisoformat(p["deadline"]), zone=p.get("timezone")),
     )
     keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
     return [SendText(n.chat_id, text, keyboard)]

@@ -23,9 +23,9 @@ from bot.services.desk import DeskError
 from bot.services.orders import looks_like_order_number
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
 from bot.understanding.ratings import read_rating
-from handlers.buyer.views import format_date
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
+from handlers.formatting import format_when
 from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
 from handlers.staff.views import FRESH, RATE, fresh_keyboard
 from handlers.types import Button, EditText, Keyboard
@@ -86,7 +86,11 @@ async def _placed_and_told(ctx: Context, opened: Opened) -> None:
         await tell_staff(ctx, ticket, ctx.t("staff.asked_again", name=ticket.requester_name))
     elif opened.answer_from is not None:
         ctx.reply(
-            ctx.t("support.opened_after_hours", id=ticket.id, at=format_date(opened.answer_from))
+            ctx.t(
+                "support.opened_after_hours",
+                id=ticket.id,
+                at=format_when(opened.answer_from, ticket.timezone, show_zone=True),
+            )
         )
     else:
         ctx.reply(ctx.t("support.opened", id=ticket.id))
@@ -193,11 +197,21 @@ async def rate(ctx: Context) -> None:
     await _rated(ctx, ticket, stars)
 
 
+def rating_thanks(ctx: Context, stars: int) -> str:
+    """Thanks that fit the rating: a low one is an apology and asks what went wrong,
+    not "thank you for rating us ⭐!"."""
+    if stars <= 2:
+        return ctx.t("cards2.rated_low")
+    if stars == 3:
+        return ctx.t("cards2.rated_mid")
+    return ctx.t("support.rated", stars="⭐" * stars)
+
+
 async def _rated(ctx: Context, ticket: TicketView, stars: int) -> None:
     """Thank them, ask for a comment, tell staff (a tap edits the closing message; a
     typed rating gets its own reply)."""
     skip = Keyboard.of([Button(ctx.catalog.plain("support.no_comment"), f"trx:{ticket.id}")])
-    ctx.edit_or_reply(ctx.t("support.rated", stars="⭐" * stars), skip)
+    ctx.edit_or_reply(rating_thanks(ctx, stars), skip)
     message = ctx.inbound.message_id if ctx.inbound.button is not None else None
     ctx.state.go(COMMENT, ticket=ticket.id, message=message)
     await tell_staff(ctx, ticket, ctx.t("staff.rated", stars="⭐" * stars, n=stars))
@@ -225,7 +239,7 @@ async def ask_comment_again(ctx: Context) -> None:
 async def no_comment(ctx: Context) -> None:
     ctx.state.clear()
     ctx.answer()
-    ctx.edit_or_reply(ctx.t("support.thanks"))
+    ctx.edit_or_reply(ctx.t("cards2.thanks_no_comment"))
 
 
 @router.step(COMMENT)

@@ -92,6 +92,8 @@ _NOT_MODIFIED = "message is not modified"
 BUYER_COMMANDS = {
     "start": "Main menu",
     "orders": "My orders and where they are",
+    "return": "Return or refund an item",
+    "returns": "My return requests",
     "help": "What I can do",
     "cancel": "Stop what we're doing",
     "human": "Talk to a person",

@@ -56,6 +56,8 @@ async def tell_buyer(
     if buyer is None or buyer.unreachable:
         return
     last = claim.history[-1]
+    order = await uow.orders.get(claim.order_id, full=False)
+    shop = await uow.shops.get(order.shop_id) if order is not None else None
     params = {
         "claim_id": claim.id,
         "claim_number": claim.claim_number,
@@ -66,6 +68,7 @@ async def tell_buyer(
         "note": last.note,
         "ship_by": claim.ship_by.isoformat() if claim.ship_by else None,
         "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
+        "timezone": (shop.timezone if shop is not None else None) or "UTC",
     }
     await enqueue(
         uow,

@@ -31,6 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import InvalidTransition
+from bot.domain.history import coded
 from bot.domain.policy import ShopPolicy
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
@@ -117,11 +118,7 @@ class DeadlineJob:
                     and row.requested_amount < policy.auto_approve_refund_below
                 )
                 if small or (row.respond_by is not None and row.respond_by <= now):
-                    note = (
-                        "under the shop's auto-approve amount"
-                        if small
-                        else "seller did not answer in time"
-                    )
+                    note = coded("auto_amount" if small else "seller_late")
                     await self._act(row.id, self._approve(note), report, "auto_approved")
                 elif row.respond_by is not None:
                     await self._remind(row.id, row.respond_by, now, report)
@@ -224,7 +221,7 @@ class DeadlineJob:
             ClaimStatus.CLOSED,
             actor=SYSTEM,
             actor_id=None,
-            note="the item was not sent back in time",
+            note=coded("not_sent_back"),
             now=now,
             allowed={ClaimStatus.AWAITING_BUYER_SHIPMENT},
         )
@@ -238,7 +235,7 @@ class DeadlineJob:
             ClaimStatus.RECEIVED,
             actor=SYSTEM,
             actor_id=None,
-            note="receipt confirmed automatically",
+            note=coded("auto_received"),
             now=now,
             allowed={ClaimStatus.BUYER_SHIPPED},
         )
@@ -261,7 +258,7 @@ class DeadlineJob:
             ClaimStatus.CLOSED,
             actor=SYSTEM,
             actor_id=None,
-            note="the appeal window ended",
+            note=coded("appeal_ended"),
             now=now,
             allowed={ClaimStatus.REJECTED},
         )
@@ -291,6 +288,7 @@ class DeadlineJob:
                     "claim_number": claim.claim_number,
                     "hours": hours,
                     "deadline": deadline.isoformat(),
+                    "timezone": order.shop.timezone or "UTC",  # shown in the shop's time
                 }
                 sent += await enqueue(
                     uow,

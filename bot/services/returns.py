@@ -149,6 +149,7 @@ class ClaimView:
     return_tracking: str | None
     created_at: datetime
     history: tuple[HistoryEntry, ...] = field(default=())
+    timezone: str = "UTC"  # the shop's: times are shown in it
 
 
 def new_token() -> str:
@@ -608,6 +609,7 @@ class ReturnService:
                 )
                 for e in claim.history
             ),
+            timezone=order.shop.timezone or "UTC",
         )
 
 

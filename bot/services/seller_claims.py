@@ -101,6 +101,7 @@ class SellerCard:
     deadline: datetime | None
     remaining_refundable: Decimal
     history: tuple[tuple[datetime, str, str, str | None], ...]  # at, status, actor, note
+    timezone: str = "UTC"  # the shop's: times are shown in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,7 @@ class SellerClaimService:
                 deadline=current_deadline(claim),
                 remaining_refundable=await remaining_refundable(uow, order.id),
                 history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
+                timezone=order.shop.timezone or "UTC",
             )
 
     # -------------------------------------------------------------- decisions

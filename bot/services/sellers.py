@@ -49,6 +49,7 @@ class ShopRef:
     id: int
     code: str
     name: str
+    timezone: str = "UTC"  # the shop's, for showing times in it
 
 
 class SellerService:
@@ -106,7 +107,7 @@ class SellerService:
                 raise InviteInvalid()
             if invite.used_at is not None:
                 if invite.used_by == user_id:  # opened twice by the same person: fine
-                    return ShopRef(shop.id, shop.code, shop.name)
+                    return ShopRef(shop.id, shop.code, shop.name, shop.timezone)
                 raise InviteInvalid()
             until = await valid_until(uow, link)
             if until is None or now >= until:
@@ -131,7 +132,7 @@ class SellerService:
                 entity_id=shop.id,
             )
             await uow.commit()
-            return ShopRef(shop.id, shop.code, shop.name)
+            return ShopRef(shop.id, shop.code, shop.name, shop.timezone)
 
     async def sellers(self, shop_code: str) -> list[SellerEntry]:
         async with self._uow(readonly=True) as uow:
@@ -189,4 +190,4 @@ class SellerService:
                 .where(Seller.chat_user_id == user_id)
                 .order_by(Shop.id)
             )
-            return [ShopRef(s.id, s.code, s.name) for s in rows]
+            return [ShopRef(s.id, s.code, s.name, s.timezone) for s in rows]

@@ -167,12 +167,15 @@ class StatsService:
     @staticmethod
     async def _shops_of(uow: UnitOfWork, user_id: int) -> list[tuple[ShopRef, str]]:
         rows = await uow.session.execute(
-            select(Shop.id, Shop.code, Shop.name, Shop.currency)
+            select(Shop.id, Shop.code, Shop.name, Shop.currency, Shop.timezone)
             .join(Seller, Seller.shop_id == Shop.id)
             .where(Seller.chat_user_id == user_id)
             .order_by(Shop.name, Shop.id)
         )
-        return [(ShopRef(i, code, name), currency) for i, code, name, currency in rows.all()]
+        return [
+            (ShopRef(i, code, name, tz or "UTC"), currency)
+            for i, code, name, currency, tz in rows.all()
+        ]
 
     async def _figures(
         self,

@@ -131,6 +131,7 @@ class TicketView:
     opened_at: datetime
     closed_at: datetime | None
     signature: str | None  # the shop's name when replies are signed by the shop
+    timezone: str = "UTC"  # the shop's: times shown to staff are in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,7 @@ async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:
         opened_at=ticket.opened_at,
         closed_at=ticket.closed_at,
         signature=shop.name if shop and policy.signature == "shop" else None,
+        timezone=policy.hours.tz.key,
     )
 
 

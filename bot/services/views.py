@@ -53,6 +53,13 @@ class OrderView:
     items: tuple[ItemView, ...]
     shipments: tuple[ShipmentView, ...]
     policy: ShopPolicy
+    # The payment's breakdown (total = subtotal + shipping - discount + tax, checked on
+    # import) and the shop's timezone, so a card can show both as people expect.
+    subtotal: Decimal = Decimal(0)
+    shipping: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)
+    tax: Decimal = Decimal(0)
+    timezone: str = "UTC"
 
     @property
     def estimated_delivery(self) -> datetime | None:
@@ -95,4 +102,9 @@ def order_view(order: Order) -> OrderView:
             for s in order.shipments
         ),
         policy=ShopPolicy.from_settings(order.shop.settings),
+        subtotal=payment.subtotal if payment else Decimal(0),
+        shipping=payment.shipping_fee if payment else Decimal(0),
+        discount=payment.discount if payment else Decimal(0),
+        tax=payment.tax if payment else Decimal(0),
+        timezone=order.shop.timezone or "UTC",
     )

@@ -16,6 +16,7 @@ from bot.understanding.carrier_names import Problem, TrackingAnswer, read_tracki
 from handlers import escapes
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.claim_history import Entry, history_lines
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo
@@ -50,25 +51,17 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
         )
     ]
     if claim.status == ClaimStatus.REQUESTED and claim.respond_by:
-        pieces.append(t("claims.respond_by", deadline=format_date(claim.respond_by)))
+        deadline = format_date(claim.respond_by, zone=claim.timezone)
+        pieces.append(t("claims.respond_by", deadline=deadline))
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT and claim.ship_by:
-        pieces.append(t("claims.ship_by", deadline=format_date(claim.ship_by)))
+        pieces.append(t("claims.ship_by", deadline=format_date(claim.ship_by, zone=claim.timezone)))
     if claim.return_tracking:
         pieces.append(
             t("claims.return_parcel", carrier=claim.return_carrier, tracking=claim.return_tracking)
         )
     pieces += ["", t("claims.history_title")]
-    history = [
-        line(
-            catalog,
-            "claims.history_entry",
-            date=format_date(entry.at),
-            status=catalog.plain(f"claim_status.{entry.to_status.value}"),
-            actor=catalog.plain(f"claims.actor.{entry.actor.value}"),
-            note=line(catalog, "claims.history_note", note=Field(entry.note)) if entry.note else "",
-        )
-        for entry in claim.history
-    ]
+    entries = [Entry(e.at, e.to_status.value, e.actor.value, e.note) for e in claim.history]
+    history = history_lines(catalog, entries, "buyer", zone=claim.timezone, currency=claim.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_buyer_card"))
 
@@ -301,7 +294,7 @@ async def _send_answer(ctx: Context, text: str | None) -> None:
         ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
         return
     ctx.state.clear()
-    deadline = format_date(claim.respond_by) if claim.respond_by else "—"
+    deadline = format_date(claim.respond_by, zone=claim.timezone) if claim.respond_by else "—"
     ctx.reply(ctx.t("claims.answered", deadline=deadline))
 
 

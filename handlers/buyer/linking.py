@@ -25,7 +25,9 @@ from bot.services.views import OrderView
 from bot.understanding.slots import extract
 from handlers import escapes
 from handlers.buyer.views import render_card
+from handlers.catalog import Catalog
 from handlers.core import Context, Router
+from handlers.formatting import duration
 
 router = Router()
 
@@ -40,9 +42,9 @@ _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}"
 _PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
 
 
-def format_wait(delta: timedelta) -> str:
-    minutes = max(1, -(-int(delta.total_seconds()) // 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+def format_wait(catalog: Catalog, delta: timedelta) -> str:
+    """How long to wait, rounded up ("1 hour", never "60 minutes" or too short)."""
+    return duration(catalog, max(delta, timedelta(minutes=1)), round_up=True)
 
 
 @router.button("link")
@@ -94,7 +96,7 @@ async def received_number(
         await orders.check_can_try(ctx.user.id)
     except TooManyAttempts as exc:
         ctx.state.clear()
-        ctx.reply(ctx.t("link.throttled", wait=format_wait(exc.retry_after)))
+        ctx.reply(ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
         return
     pending = {THEN: then, SAID: said} if then is not None and said is not None else {}
     ctx.state.go(ASK_PROOF, order_number=number, **pending)
@@ -166,11 +168,12 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
         if exc.scope == THROTTLE_ORDER:
             # Too many guesses at this number, from anyone: said the same whether or not
             # the order exists.  The step stays open for the buyer's own contact.
-            ctx.reply(ctx.t("link.order_throttled", wait=format_wait(exc.retry_after)))
+            ctx.reply(ctx.t("link.order_throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
             return
         ctx.state.clear()
         ctx.reply(
-            ctx.t("link.throttled", wait=format_wait(exc.retry_after)), remove_reply_keyboard=True
+            ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)),
+            remove_reply_keyboard=True,
         )
         return
     except ProofRefused:
@@ -181,7 +184,7 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
             try:
                 await orders.check_can_try(ctx.user.id)
             except TooManyAttempts as exc:
-                ctx.reply(ctx.t("link.throttled", wait=format_wait(exc.retry_after)))
+                ctx.reply(ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
             return
         ctx.reply(ctx.t("link.refused", count=left))
         return

@@ -119,9 +119,11 @@ async def ask_cancel(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is None:
         return
-    if order.status not in CANCEL_AT_ONCE:
+    if order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
+    # A card from before the order moved on: ask the question that fits it now (the
+    # seller's agreement) instead of pointing at a button this card doesn't have.
     ask_to_cancel(ctx, order)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, tzinfo
+from decimal import Decimal
 
 from bot.domain.carriers import tracking_url
 from bot.domain.enums import DeliveryOption, OrderStatus
@@ -13,17 +14,39 @@ from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
+from handlers.formatting import format_when, line_price, zone_name
 from handlers.types import Button, Keyboard
 
 TIMELINE_EVENTS = 4
 
 
-def format_date(moment: datetime, *, with_time: bool = True) -> str:
-    return moment.strftime("%b %d, %H:%M UTC" if with_time else "%b %d, %Y")
+def format_date(
+    moment: datetime,
+    *,
+    with_time: bool = True,
+    zone: tzinfo | str | None = None,
+    show_zone: bool | None = None,
+) -> str:
+    """A moment in the one date style ("Dec 7, 14:05"), in the shop's timezone `zone`.
+    A single time (a deadline) names its zone ("Dec 7, 14:05 CET"), so nobody must
+    guess it; a list of times (history, tracking) passes `show_zone=False` and names
+    the zone once, in its title."""
+    if show_zone is None:
+        show_zone = with_time
+    return format_when(moment, zone, with_time=with_time, show_zone=show_zone)
 
 
 def status_label(catalog: Catalog, status: OrderStatus) -> str:
     return catalog.plain(f"status.{status.value}.label")
+
+
+def next_step(catalog: Catalog, order: OrderView) -> str:
+    """What happens next; for a cancelled order, what is true of its money (nothing was
+    charged, or the refund is on its way), not "if you paid"."""
+    if order.status == OrderStatus.CANCELLED:
+        paid = order.paid_at is not None and order.total_paid > 0
+        return catalog.t("cards2.cancelled_paid" if paid else "cards2.cancelled_unpaid")
+    return catalog.t(f"status.{order.status.value}.next", days=order.policy.return_window_days)
 
 
 def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
@@ -38,11 +61,11 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             "card.item",
             quantity=item.quantity,
             name=Field(item.name),
-            price=format_money(item.unit_price * item.quantity, order.currency),
+            price=line_price(catalog, item.quantity, item.unit_price, order.currency),
         )
         for item in order.items
     ]
-    total = format_money(order.total_paid, order.currency)
+    zone = order.timezone
     pieces: list[Piece] = [
         line(catalog, "card.title", number=Field(order.order_number), shop=Field(order.shop_name)),
         "",
@@ -51,14 +74,11 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             label=status_label(catalog, status),
             meaning=Safe(t(f"status.{status.value}.meaning")),
         ),
-        t(
-            "card.next",
-            next=Safe(t(f"status.{status.value}.next", days=order.policy.return_window_days)),
-        ),
+        t("card.next", next=Safe(next_step(catalog, order))),
         "",
         t("card.items_title"),
         lines(items, catalog, "fit.more_items"),
-        t("card.unpaid_total" if status == OrderStatus.UNPAID else "card.total", total=total),
+        *money_rows(catalog, order),
     ]
     parcels: list[Piece] = []
     for shipment in order.shipments:
@@ -80,7 +100,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             ),
         ]
         if status == OrderStatus.DELIVERED and order.delivered_at:
-            parcel.append(t("card.delivered_on", date=format_date(order.delivered_at)))
+            parcel.append(t("card.delivered_on", date=format_date(order.delivered_at, zone=zone)))
         elif shipment.estimated_delivery and status not in (
             OrderStatus.COMPLETED,
             OrderStatus.CANCELLED,
@@ -89,11 +109,12 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             parcel.append(
                 t(
                     "card.eta_late" if late else "card.eta",
-                    date=format_date(shipment.estimated_delivery, with_time=False),
+                    date=format_date(shipment.estimated_delivery, with_time=False, zone=zone),
                 )
             )
         if shipment.events:
-            parcel.append(t("card.timeline_title"))
+            latest = shipment.events[-1].at
+            parcel.append(t("cards2.timeline_title", zone=zone_name(latest, zone)))
             for event in list(reversed(shipment.events))[:TIMELINE_EVENTS]:
                 place = (
                     line(catalog, "card.event_place", location=Field(event.location))
@@ -104,7 +125,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
                     line(
                         catalog,
                         "card.event",
-                        date=format_date(event.at),
+                        date=format_date(event.at, zone=zone, show_zone=False),
                         tag=catalog.plain(f"tag.{event.tag.value}"),
                         place=place,
                     )
@@ -113,6 +134,30 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
     if parcels:
         pieces.append(lines(parcels, catalog, "fit.more_parcels"))
     return fit(*pieces, notice=t("fit.notice_order"))
+
+
+def money_rows(catalog: Catalog, order: OrderView) -> list[str]:
+    """What the order cost, row by row: items, shipping, discount, tax, then what was
+    paid (or is due).  Only non-zero rows; with no extra row the total alone says it.
+    The rows always add up to the total shown: anything the breakdown does not explain
+    (a total imported without its parts) is its own row, not silently lost."""
+    t, cur = catalog.t, order.currency
+    total_key = "card.unpaid_total" if order.status == OrderStatus.UNPAID else "card.total"
+    total = t(total_key, total=format_money(order.total_paid, cur))
+    if not (order.subtotal or order.shipping or order.discount or order.tax):
+        return [total]  # no breakdown on record (no payment yet): nothing to add up
+    subtotal = order.subtotal
+    rows: list[tuple[str, Decimal]] = [
+        ("cards2.shipping", order.shipping),
+        ("cards2.discount", order.discount),
+        ("cards2.tax", order.tax),
+    ]
+    explained = subtotal + order.shipping - order.discount + order.tax
+    rows.append(("cards2.adjustment", order.total_paid - explained))
+    shown = [t(key, amount=format_money(amount, cur)) for key, amount in rows if amount != 0]
+    if not shown:
+        return [total]
+    return [t("cards2.subtotal", amount=format_money(subtotal, cur)), *shown, total]
 
 
 def _safe_tracking_url(carrier: str, number: str) -> str | None:

@@ -26,8 +26,10 @@ from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
+from handlers.claim_history import Entry, history_lines
 from handlers.core import Context, Router, button_args, int_arg
-from handlers.fit import Field, Line, Piece, fit, line, lines
+from handlers.fit import Field, Piece, fit, line, lines
+from handlers.formatting import duration, line_price
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -49,10 +51,9 @@ REJECT_REASON, REJECT_NOTE, QUESTION, AMOUNT, REPLACE_CARRIER, REPLACEMENT = (
 def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str:
     if deadline is None:
         return catalog.plain("seller_claims.no_deadline")
-    hours = int((deadline - now).total_seconds() // 3600)
     if deadline <= now:
         return catalog.plain("seller_claims.overdue")
-    return catalog.plain("seller_claims.left", hours=hours)
+    return catalog.plain("seller_claims.left", left=duration(catalog, deadline - now))
 
 
 def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
@@ -60,9 +61,12 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     answers of its history are (shortened before escaping, newest history kept)."""
     t, p = catalog.t, catalog.plain
     items = [
-        Line(
-            lambda price, **v: t("returns.summary_item", **v) + f" ({price})",
-            {"quantity": q, "name": Field(n), "price": format_money(price, card.currency)},
+        line(
+            catalog,
+            "card.item",
+            quantity=q,
+            name=Field(n),
+            price=line_price(catalog, q, price, card.currency),
         )
         for n, q, price in card.items
     ]
@@ -75,7 +79,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             shop=Field(card.shop_name),
             number=card.order_number,
             buyer=Field(card.buyer_name or "—"),
-            status=p(f"claim_status.{card.status.value}"),
+            status=p(f"cards2.seller_status.{card.status.value}"),
             type=p(f"claim_type.{card.type.value}"),
             reason=p(f"claim_reason.{card.reason}"),
             items=lines(items, catalog, "fit.more_items"),
@@ -83,7 +87,10 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             remaining=format_money(card.remaining_refundable, card.currency),
             note=Field(card.note or p("returns.no_note")),
             photos=len(card.photos),
-            reused=Safe(t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""),
+            # The catalog trims a template's edge newlines: the line break goes here.
+            reused=Safe(
+                "\n" + t("seller_notify.reused") + f" ({reused_count})" if reused_count else ""
+            ),
         )
     ]
     if card.deadline:
@@ -91,21 +98,12 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             t(
                 "seller_claims.time_left",
                 left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline),
+                deadline=format_date(card.deadline, zone=card.timezone),
             )
         )
     pieces += ["", t("seller_claims.history_title")]
-    history = [
-        line(
-            catalog,
-            "claims.history_entry",
-            date=format_date(at),
-            status=p(f"claim_status.{status}"),
-            actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
-            note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
-        )
-        for at, status, actor, note in card.history
-    ]
+    entries = [Entry(at, status, actor, note) for at, status, actor, note in card.history]
+    history = history_lines(catalog, entries, "seller", zone=card.timezone, currency=card.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
 
@@ -163,7 +161,7 @@ async def _refuse(ctx: Context, exc: Exception) -> None:
             card = await ctx.services.seller_claims.card(ctx.user.id, int(claim_id))
         except (NotAllowed, ClaimNotFound):
             return
-        status = ctx.catalog.plain(f"claim_status.{card.status.value}")
+        status = ctx.catalog.plain(f"cards2.seller_status.{card.status.value}")
         ctx.reply(ctx.t("seller_claims.already", claim=card.number, status=status))
 
 
@@ -187,7 +185,7 @@ async def queue(ctx: Context) -> None:
                 p(
                     "seller_claims.button",
                     claim=e.number,
-                    status=p(f"claim_status.{e.status.value}"),
+                    status=p(f"cards2.seller_status.{e.status.value}"),
                     left=time_left(ctx.catalog, e.deadline, now),
                 ),
                 f"q:{e.claim_id}",

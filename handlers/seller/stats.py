@@ -26,6 +26,8 @@ from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, int_arg
 from handlers.fit import BUTTON, Field, Piece, cut, fit, line
+from handlers.formatting import duration as human_duration
+from handlers.formatting import format_when
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -43,21 +45,11 @@ CHART_TTL_SECONDS = 24 * 3600
 
 
 def duration(catalog: Catalog, value: timedelta | None) -> str:
-    """A median wait in words, to the minute at most ("3 h 20 min"): seconds would be
-    false precision for a figure that moves with every claim."""
-    p = catalog.plain
+    """A median wait in words, to the minute at most ("3 hours 20 minutes"): seconds
+    would be false precision for a figure that moves with every claim."""
     if value is None:
-        return p("stats.no_value")
-    minutes = int(value.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return p("stats.duration.days", days=days, hours=hours)
-    if hours:
-        return p("stats.duration.hours", hours=hours, minutes=minutes)
-    if minutes:
-        return p("stats.duration.minutes", minutes=minutes)
-    return p("stats.duration.under_minute")
+        return catalog.plain("stats.no_value")
+    return human_duration(catalog, value)
 
 
 def percent(fraction: Decimal) -> str:
@@ -80,8 +72,8 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
             "stats.summary",
             shop=Field(stats.shop.name),
             days=stats.days,
-            start=format_date(stats.start),
-            end=format_date(stats.end),
+            start=format_date(stats.start, zone=stats.shop.timezone, show_zone=False),
+            end=format_when(stats.end, stats.shop.timezone, show_zone=True),
             orders=stats.orders_placed,
             delivered=stats.orders_delivered,
             claims=stats.claims_created,

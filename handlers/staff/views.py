@@ -10,9 +10,9 @@ from bot.domain.money import format_money
 from bot.services.tickets import Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
-from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
+from handlers.formatting import duration, format_when
 from handlers.types import Button, Keyboard
 
 # The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.
@@ -114,7 +114,8 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
     if ticket.requester_unreachable:
         pieces.append(t("staff.summary_unreachable"))
     if summary.answer_from is not None:
-        pieces.append(t("staff.summary_after_hours", at=format_date(summary.answer_from)))
+        at = format_when(summary.answer_from, summary.ticket.timezone, show_zone=True)
+        pieces.append(t("staff.summary_after_hours", at=at))
     if summary.orders:
         orders = [
             fitting.line(
@@ -155,7 +156,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             fitting.line(
                 catalog,
                 "staff.summary_line",
-                at=at.strftime("%H:%M"),
+                at=format_when(at, summary.ticket.timezone),
                 who=catalog.plain("staff.said_in" if direction == "in" else "staff.said_out"),
                 text=Field(cut(" ".join(text.split()), RECENT_PREVIEW)),
             )
@@ -177,8 +178,7 @@ def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> 
     entries: list[Piece] = []
     for ticket in tickets:
         if ticket.waiting_since is not None:
-            minutes = int((now - ticket.waiting_since).total_seconds() // 60)
-            waiting = t("staff.waiting", time=_duration(minutes))
+            waiting = t("staff.waiting", time=duration(catalog, now - ticket.waiting_since))
         else:
             waiting = t("staff.answered")
         entries.append(
@@ -195,15 +195,6 @@ def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> 
     return fit(t("staff.tickets_title", count=len(tickets)), listed)
 
 
-def _duration(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min"
-    return f"{hours // 24} d {hours % 24} h"
-
-
 def transcript_text(
     catalog: Catalog, ticket: TicketView, lines: list[Line], summary: Summary | None = None
 ) -> str:
@@ -211,6 +202,11 @@ def transcript_text(
     the summary, its head also has, whole, what the summary may have shortened to fit
     one message (the claim's note, the last messages before the ticket)."""
     p = catalog.plain
+
+    def stamp(at: datetime) -> str:
+        # A file read later and elsewhere: every line names its zone.
+        return format_when(at, ticket.timezone, show_zone=True, language=catalog.language)
+
     out = [
         # plain() fills the template itself: a bare plain(key) would fail on {id}.
         p(
@@ -239,16 +235,16 @@ def transcript_text(
         for direction, text, at in summary.recent:
             who = p("staff.said_in" if direction == "in" else "staff.said_out")
             flat = " ".join(text.split())  # one line each, as the summary shows them
-            out.append(f"[{at.strftime('%Y-%m-%d %H:%M UTC')}] {who}: {flat}")
+            out.append(f"[{stamp(at)}] {who}: {flat}")
         out.append("")
     for line in lines:
-        stamp = line.at.strftime("%Y-%m-%d %H:%M UTC")
+        when = stamp(line.at)
         if line.direction == "event":
             what, _, detail = (line.text or "").partition(":")
             label = event_label(catalog, what)
             extra = f" ({detail})" if detail else ""
             by = f" — {line.author}" if line.author else ""
-            out.append(f"[{stamp}] * {label}{extra}{by}")
+            out.append(f"[{when}] * {label}{extra}{by}")
             continue
         role = {
             "buyer": "staff.role_requester",
@@ -259,5 +255,5 @@ def transcript_text(
         body = line.text or ""
         if line.kind != "text":
             body = f"[{line.kind}] {body}".strip()
-        out.append(f"[{stamp}] {who}: {body}")
+        out.append(f"[{when}] {who}: {body}")
     return "\n".join(out) + "\n"

@@ -109,7 +109,8 @@ async def test_seller_is_reminded_then_the_claim_is_approved_for_the_buyer(shop:
     assert await shop.seller.wait_callback_answer() is None
     card = await shop.seller.wait_message()
     assert f"Return request {claim.number} · Acme Store" in card["text"]
-    assert "23h left to respond (by Jan 17, 12:00 UTC)" in card["text"]
+    assert "⏳ 23 hours" in card["text"]  # in words, not "23h"
+    assert "left to respond (by Jan 17, 12:00 UTC)" in card["text"]
     assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, "🆘 Ask platform support"]
 
     # Another run (or a second worker) reminds nobody again.

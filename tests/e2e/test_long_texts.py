@@ -95,7 +95,7 @@ async def test_cards_after_an_ask_for_info_round_with_the_longest_texts_keep_the
     assert "Buyer's note: NOTE <&><&><&>😀" in text
     for said in ("QUESTION <&><&>", "ANSWER <&><&>"):
         assert said in text
-    assert "Waiting for the seller (buyer)" in text  # the history is there
+    assert "Return requested (buyer)" in text  # the history is there
     assert text.endswith(CARD_NOTICE)
 
     # The buyer's /returns card too.

@@ -799,7 +799,7 @@ async def test_returns_lists_claims_and_the_card_shows_the_history(
     assert "Request: Return and refund · Arrived damaged" in text
     assert "• 1 × Ceramic mug" in text and "Refund requested: $12.50" in text
     assert "Photos: 1" in text and "The seller answers by Jan 17, 14:00 UTC" in text
-    assert "History" in text and "Jan 15, 14:00 UTC — Waiting for the seller (you): Dented" in text
+    assert "History" in text and "Jan 15, 14:00 — Waiting for the seller (you): Dented" in text
     assert buttons(shown) == ["Withdraw request"]
 
 
@@ -842,7 +842,8 @@ async def test_withdraw_a_claim(
     shown = await open_card(alex, claim.claim_number)
     assert (
         "Status: Withdrawn" in shown["text"]
-        and "Withdrawn (you): withdrawn by the buyer" in shown["text"]
+        and "Withdrawn (you)" in shown["text"]
+        and "withdrawn by the buyer" not in shown["text"]
     )
     assert buttons(shown) == []
     # The items can be claimed again.

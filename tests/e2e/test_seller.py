@@ -307,7 +307,8 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     await shop.seller.send("/claims")
     queue = await shop.seller.wait_message()
     assert "Open return requests (1)" in queue["text"]
-    assert buttons(queue) == [f"{claim.number} · Waiting for the seller · 42h left"]
+    # In the seller's voice, and the time left in words ("42h left" before).
+    assert buttons(queue) == [f"{claim.number} · Waiting for your decision · 1 day 18 hours left"]
 
     await shop.seller.press(buttons(queue)[0])
     await shop.seller.wait_callback_answer()
@@ -321,14 +322,14 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     text = card["text"]
     assert f"Return request {claim.number} · Acme Store" in text
     assert f"Order: {NUMBER} · Buyer: Alex" in text
-    assert "Status: Waiting for the seller" in text
+    assert "Status: Waiting for your decision" in text
     assert "Request: Refund only (keep the item) · Arrived damaged" in text
-    assert "1 × Ceramic mug ($12.50)" in text
+    assert "1 × Ceramic mug — $12.50" in text
     assert "Refund requested: $12.50 (still refundable on the order: $37.99)" in text
     assert "Buyer's note: Handle <b>off</b>" in text  # shown literally
     assert "Photos: 2" in text and "Reused evidence" not in text
-    assert "42h left to respond (by Jan 17, 12:00 UTC)" in text
-    assert "Waiting for the seller (buyer)" in text  # history
+    assert "1 day 18 hours left to respond (by Jan 17, 12:00 UTC)" in text
+    assert "Return requested (buyer)" in text  # history
     assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
 
 
@@ -499,7 +500,7 @@ async def test_return_approved_shipped_back_and_confirmed_received(shop: Shop) -
     assert f"The buyer shipped the return for {claim.number}: UPS {UPS}" in shipped["text"]
 
     card = await open_card(shop.seller, claim)
-    assert "Status: On its way back to the seller" in card["text"]
+    assert "Status: Sent back by the buyer" in card["text"]
     assert buttons(card) == ["📦 Confirm received", PARTIAL, HELP]
     asked = await tap(shop.seller, "📦 Confirm received", card)
     assert f"Mark {claim.number} received and refund $8.00" in asked["text"]

@@ -680,8 +680,8 @@ async def test_tickets_lists_open_tickets_with_waiting_times_and_assignees(
     listed = (await desk.wait_message())["text"].splitlines()
     assert listed == [
         "Open tickets (2)",
-        "• #1 · Alex: waiting 12 min, Anna",
-        "• #2 · Bea: waiting 9 min, unassigned",
+        "• #1 · Alex: waiting 12 minutes, Anna",
+        "• #2 · Bea: waiting 9 minutes, unassigned",
     ]
 
     await anna.send("On it, Alex.", chat=desk, thread_id=first["message_thread_id"])
@@ -728,18 +728,18 @@ async def test_transcript_is_a_text_file_of_everything_in_order(
     # First what the summary showed (whole, one line each), then the ticket itself.
     before = lines.index("Last messages with the bot before the ticket:")
     after = lines.index("", before)
-    assert lines[before + 1] == "[2026-01-15 12:00 UTC] them: /start"
-    assert lines[after - 2] == "[2026-01-15 12:00 UTC] them: /human"
+    assert lines[before + 1] == "[Jan 15, 12:00 UTC] them: /start"
+    assert lines[after - 2] == "[Jan 15, 12:00 UTC] them: /human"
     assert lines[:before] + lines[after + 1 :] == [
         "Ticket #1: Alex, order —",
         "",
-        "[2026-01-15 12:00 UTC] * Ticket opened (requested)",
-        "[2026-01-15 12:01 UTC] * Assigned — Anna",
-        "[2026-01-15 12:01 UTC] Requester Alex: My mug arrived broken",
-        "[2026-01-15 12:01 UTC] Requester Alex: [photo] see the handle",
-        "[2026-01-15 12:03 UTC] Staff Anna: Sorry! A new one ships today.",
-        "[2026-01-15 12:03 UTC] Internal note by Anna: check stock before promising",
-        "[2026-01-15 12:03 UTC] Requester Alex: Thanks!",
+        "[Jan 15, 12:00 UTC] * Ticket opened (requested)",
+        "[Jan 15, 12:01 UTC] * Assigned — Anna",
+        "[Jan 15, 12:01 UTC] Requester Alex: My mug arrived broken",
+        "[Jan 15, 12:01 UTC] Requester Alex: [photo] see the handle",
+        "[Jan 15, 12:03 UTC] Staff Anna: Sorry! A new one ships today.",
+        "[Jan 15, 12:03 UTC] Internal note by Anna: check stock before promising",
+        "[Jan 15, 12:03 UTC] Requester Alex: Thanks!",
     ]
     assert not any("check stock" in (m.get("text") or "") for m in buyer.messages)
 

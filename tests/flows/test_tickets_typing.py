@@ -205,7 +205,13 @@ async def test_a_typed_rating_rates_the_closed_ticket(
     buyer, _staff, thread = await closed_ticket(harness, uow_factory, clock)
     copies = len(harness.desk.copies)
     await buyer.say(typed)
-    assert f"Thank you for rating us {'⭐' * stars}!" in buyer.said
+    if stars >= 4:
+        assert f"Thank you for rating us {'⭐' * stars}!" in buyer.said
+    elif stars == 3:
+        assert "What could we have done better?" in buyer.said
+    else:  # a low rating is not thanked with its stars: an apology, and what went wrong
+        assert "we're sorry we let you down. What went wrong?" in buyer.said
+        assert "Thank you for rating us" not in buyer.said
     assert "reopened" not in buyer.said
     ticket = await ticket_row(uow_factory)
     assert (ticket.status, ticket.rating) == ("closed", stars)
@@ -224,6 +230,7 @@ async def test_a_rating_typed_after_the_window_rates_nothing(
     clock.advance(timedelta(hours=25))
     await buyer.say("5 stars")
     assert "Thank you for rating us" not in buyer.said
+    assert "sorry we let you down" not in buyer.said
     assert (await ticket_row(uow_factory)).rating is None
 
 
@@ -417,3 +424,15 @@ async def test_help_at_the_comment_step_asks_for_the_comment_again(
     assert "Type a comment" in buyer.said
     assert any(b.data and b.data.startswith("trx:") for b in buyer.buttons())
     assert await buyer.step() == "ticket_comment"
+
+
+async def test_no_thanks_after_a_rating_is_not_thanked_for_a_comment(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _staff, _thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say("1")
+    assert "we're sorry we let you down" in buyer.said
+    await buyer.tap("No, thanks")
+    assert "thanks again for your rating" in buyer.said
+    assert "We read every comment" not in buyer.said
+    assert await buyer.step() is None

@@ -73,7 +73,7 @@ def test_seller_card_after_fifty_rounds_keeps_the_newest_history() -> None:
     )
     visible = accepted(card_text(Catalog(), card, NOW))
     assert "Q49 <&>" in visible and "A49 <&>" in visible  # the latest round
-    assert "Q0 <&>" not in visible and "earlier entr(y/ies) not shown" in visible
+    assert "Q0 <&>" not in visible and "earlier entries not shown" in visible
     assert "more items" in visible and "Buyer's note: NOTE" in visible
     assert visible.endswith("reached this chat in full when it was sent)")
 

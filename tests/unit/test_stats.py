@@ -565,10 +565,11 @@ def test_parse_days(args: str, days: int | None) -> None:
 def test_durations_are_coarse_and_worded_by_the_catalog() -> None:
     catalog = Catalog()
     assert duration(catalog, None) == "—"
-    assert duration(catalog, timedelta(seconds=59)) == "under 1 min"
-    assert duration(catalog, timedelta(minutes=12, seconds=40)) == "12 min"
-    assert duration(catalog, timedelta(hours=3, minutes=20)) == "3 h 20 min"
-    assert duration(catalog, timedelta(days=2, hours=4, minutes=5)) == "2 d 4 h"
+    assert duration(catalog, timedelta(seconds=59)) == "less than a minute"
+    assert duration(catalog, timedelta(minutes=12, seconds=40)) == "12 minutes"
+    assert duration(catalog, timedelta(hours=3, minutes=20)) == "3 hours 20 minutes"
+    assert duration(catalog, timedelta(hours=1, minutes=1)) == "1 hour 1 minute"
+    assert duration(catalog, timedelta(days=2, hours=4, minutes=5)) == "2 days 4 hours"
 
 
 async def test_summary_text_escapes_the_shop_name(service: StatsService, world: World) -> None:
@@ -577,8 +578,9 @@ async def test_summary_text_escapes_the_shop_name(service: StatsService, world: 
     text = summary_text(Catalog(), evil)
     assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in text
     assert "Return rate: <b>50.0%</b>" in text and "Refunded: <b>$33.00</b>" in text
-    assert "Median first response: <b>2 h 0 min</b> (3 answered)" in text
-    assert "1. Towel — 5 pcs" in text and "• Refunded: 2" in text
+    assert "Median first response: <b>2 hours</b> (3 answered)" in text
+    assert "1. Towel — 5 returned" in text and "• Refunded: 2" in text
+    assert "3. Lamp — 1 returned" in text and "pcs" not in text
     assert "• Arrived damaged: 2" in text
 
 

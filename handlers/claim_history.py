@@ -1,0 +1,105 @@
+"""A claim's history told to its reader: the buyer reads it in the buyer's voice
+("The seller asked you a question (seller)"), the seller in theirs ("Question sent to
+the buyer (you)"), and notes the bot wrote (codes, see `bot.domain.history`) become
+sentences from the catalog; a rejection's reason code becomes its label."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from bot.domain.history import read_note
+from bot.domain.money import format_money
+from handlers.catalog import Catalog
+from handlers.fit import Field, Line, line
+from handlers.formatting import format_when
+
+Reader = Literal["buyer", "seller"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: datetime
+    status: str  # ClaimStatus value the claim moved to
+    actor: str  # ActorKind value
+    note: str | None
+
+
+def merged(entries: Iterable[Entry]) -> list[Entry]:
+    """An approval followed at the same moment by what it led to (refunded, waiting for
+    the item back) is one event to people: keep the second, with the first's note."""
+    out: list[Entry] = []
+    for entry in entries:
+        if (
+            out
+            and out[-1].status == "APPROVED"
+            and out[-1].at == entry.at
+            and out[-1].actor == entry.actor
+        ):
+            entry = Entry(entry.at, entry.status, entry.actor, entry.note or out[-1].note)
+            out.pop()
+        out.append(entry)
+    return out
+
+
+def note_text(
+    catalog: Catalog, note: str | None, status: str, reader: Reader, currency: str | None
+) -> str | None:
+    """A stored note as `reader` should read it; None when it says nothing the line
+    doesn't (or there is none)."""
+    read = read_note(note, status)
+    if read is None:
+        return None
+    if read.code is None:
+        return read.text
+    params = dict(read.params)
+    if read.code == "rejected":
+        key = f"reject_reason.{params['reason']}"
+        if not catalog.has(key):
+            return note
+        return catalog.plain("cards2.note.rejected", reason=catalog.plain(key), text=params["text"])
+    if "amount" in params and currency:
+        with contextlib.suppress(InvalidOperation, ValueError):
+            params["amount"] = format_money(Decimal(params["amount"]), currency)
+    for key in (f"cards2.note.{reader}.{read.code}", f"cards2.note.{read.code}"):
+        if catalog.has(key):
+            text = catalog.plain(key, **params)
+            return text or None
+    return note
+
+
+def history_lines(
+    catalog: Catalog,
+    entries: Iterable[Entry],
+    reader: Reader,
+    *,
+    zone: tzinfo | str | None = None,
+    currency: str | None = None,
+) -> list[Line]:
+    """The history entries as lines for `reader` (shortened as `fit` needs)."""
+    status_table = "claim_status" if reader == "buyer" else "cards2.seller_status"
+    actor_table = "claims.actor" if reader == "buyer" else "cards2.seller_actor"
+    out: list[Line] = []
+    for index, entry in enumerate(merged(entries)):
+        note = note_text(catalog, entry.note, entry.status, reader, currency)
+        status = catalog.plain(f"{status_table}.{entry.status}")
+        if reader == "seller" and entry.status == "REQUESTED" and entry.actor == "buyer":
+            # What the buyer did, not what the seller now has to do.
+            status = catalog.plain(
+                "cards2.seller_filed" if index == 0 else "cards2.seller_answered"
+            )
+        out.append(
+            line(
+                catalog,
+                "claims.history_entry",
+                date=format_when(entry.at, zone, language=catalog.language),
+                status=status,
+                actor=catalog.plain(f"{actor_table}.{entry.actor}"),
+                note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
+            )
+        )
+    return out
