@@ -24,6 +24,7 @@ from bot.app import App, BotRunner
 from bot.channels.telegram import CHANNEL
 from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator, sample_jpeg
 from bot.services.demo import has_orders, load_demo_data
+from handlers.catalog import Catalog
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
 from storage.models import InboxUpdate, ProcessedUpdate, Ticket
 
@@ -488,5 +489,6 @@ async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = p
             await runner.stop()
         rejected = emulator.rejections
         if rejected:  # the emulator refused something Telegram would refuse: say so
-            print(f"warning: {len(rejected)} bot call(s) were rejected", file=sys.stderr)
+            calls = Catalog().plain("cli2.rejected_calls", count=len(rejected))
+            print(f"warning: {calls}", file=sys.stderr)
     return 0
