@@ -98,6 +98,28 @@ def test_database_commands_do_not_load_the_chat(
     )
     assert "sqlalchemy" in loaded  # it did reach the database
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    if argv[0] != "db":  # the schema is current: Alembic is not even imported
+        assert "alembic" not in loaded
+
+
+async def test_the_quick_schema_check_agrees_with_alembic(
+    database_url: str, tmp_path: Path
+) -> None:
+    from bot.app import declared_head, schema_is_current
+    from storage.db import create_engine
+    from storage.migrate import head_revision, upgrade
+
+    assert declared_head() == head_revision()
+    current = create_engine(database_url)
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert await schema_is_current(current)
+        assert not await schema_is_current(empty)  # no version table: Alembic runs
+        await upgrade(empty, "0001")
+        assert not await schema_is_current(empty)  # behind
+    finally:
+        await current.dispose()
+        await empty.dispose()
 
 
 # ------------------------------------------------------------------ shop settings
