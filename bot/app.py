@@ -9,47 +9,36 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channels.base import WebhookConfig
-from bot.channels.telegram import CHANNEL
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.services.answers import AnswerService
-from bot.services.cancellations import CancellationService
-from bot.services.container import Services
-from bot.services.deadlines import DeadlineJob
-from bot.services.desk import StaffDirectory
-from bot.services.gateways import GatewayRouter, HttpGateway, PaymentGateway, RecordOnlyGateway
-from bot.services.inbox import UpdateInbox
-from bot.services.knowledge import KnowledgeBase, knowledge_root, load_or_index
-from bot.services.links import LinkSigner
-from bot.services.orders import OrderService
-from bot.services.outbox import Deliver, OutboxWorker
-from bot.services.refunds import RefundService
-from bot.services.returns import ReturnService
-from bot.services.seller_claims import SellerClaimService
-from bot.services.sellers import SellerService
-from bot.services.stats import StatsService
-from bot.services.tickets import SlaWatch, TicketService
-from bot.services.understanding import UnderstandingService
-from handlers.core import ChatCore, Context
-from handlers.routing import build_router
-from handlers.staff import on_staff_chat
 from storage.db import create_engine, session_factory
-from storage.media import MediaStore
-from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory, make_uow_factory
 
 if TYPE_CHECKING:
+    # Only for annotations: a command imports what it uses when it uses it, so that
+    # `run_bot.py shop show` does not pay for LangChain, the channels or the index.
+    from langchain_core.language_models import BaseChatModel
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from bot.channels.base import TelegramChannel
+    from bot.services.container import Services
+    from bot.services.desk import StaffDirectory
+    from bot.services.gateways import PaymentGateway
+    from bot.services.inbox import UpdateInbox
+    from bot.services.knowledge import KnowledgeBase
+    from bot.services.links import LinkSigner
+    from bot.services.orders import OrderService
+    from bot.services.outbox import Deliver, OutboxWorker
+    from bot.services.sellers import SellerService
+    from handlers.core import ChatCore, Context
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +58,9 @@ class App:
         cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True
     ) -> App:
         engine = create_engine(settings.database_url)
-        if migrate:
+        if migrate and not await schema_is_current(engine):
+            from storage.migrate import upgrade
+
             # The bot upgrades its schema on start so a new version never runs on an
             # old database; Alembic's version table makes this a no-op when current.
             await upgrade(engine)
@@ -124,10 +115,15 @@ class App:
         return self.settings.knowledge_index.parent / "understanding-model.json"
 
     def inbox(self) -> UpdateInbox:
+        from bot.channels.telegram import CHANNEL
+        from bot.services.inbox import UpdateInbox
+
         return UpdateInbox(self.uow, self.clock, CHANNEL)
 
     async def knowledge(self) -> KnowledgeBase:
         """The policy index: the stored one if the files did not change, else rebuilt."""
+        from bot.services.knowledge import knowledge_root, load_or_index
+
         root = knowledge_root(self.settings.knowledge_dir)
         return await asyncio.to_thread(load_or_index, root, self.settings.knowledge_index)
 
@@ -148,8 +144,40 @@ class App:
             )
             return None
 
+    async def link_signer(self) -> LinkSigner:
+        from bot.services.links import LinkSigner
+
+        return LinkSigner(await self.link_secret())
+
+    async def orders(self) -> OrderService:
+        """The order service alone, for commands that need nothing else (`order-link`)."""
+        from bot.services.orders import OrderService
+
+        return OrderService(self.uow, self.clock, await self.link_signer())
+
+    async def sellers(self) -> SellerService:
+        """The seller service alone, for `seller invite|list|remove`."""
+        from bot.services.sellers import SellerService
+
+        return SellerService(self.uow, self.clock, await self.link_signer())
+
     async def services(self) -> Services:
-        signer = LinkSigner(await self.link_secret())
+        """Everything the chat needs: the policy index, the understanding model and,
+        when LLM_MODEL is set, the chat model.  Only `run`, `demo` and `ask` build it."""
+        from bot.services.answers import AnswerService
+        from bot.services.cancellations import CancellationService
+        from bot.services.container import Services
+        from bot.services.desk import StaffDirectory
+        from bot.services.orders import OrderService
+        from bot.services.returns import ReturnService
+        from bot.services.seller_claims import SellerClaimService
+        from bot.services.sellers import SellerService
+        from bot.services.stats import StatsService
+        from bot.services.tickets import TicketService
+        from bot.services.understanding import UnderstandingService
+        from storage.media import MediaStore
+
+        signer = await self.link_signer()
         media = MediaStore(self.settings.media_dir)
         orders = OrderService(self.uow, self.clock, signer)
         returns = ReturnService(self.uow, self.clock, media)
@@ -172,6 +200,10 @@ class App:
         )
 
     def chat_core(self, services: Services) -> ChatCore:
+        from handlers.core import ChatCore
+        from handlers.routing import build_router
+        from handlers.staff import on_staff_chat
+
         return ChatCore(
             self.uow,
             self.clock,
@@ -185,6 +217,8 @@ class App:
     async def refund_gateway(self) -> PaymentGateway:
         """Per shop: an HTTP gateway when the shop set `refund_webhook_url` (and its
         `refund_webhook_secret`) in its settings, else record-only (the shop pays out)."""
+        from bot.services.gateways import GatewayRouter, HttpGateway, RecordOnlyGateway
+
         async with self.uow(readonly=True) as uow:
             shops = await uow.shops.all()
         by_shop: dict[str, PaymentGateway] = {}
@@ -198,10 +232,53 @@ class App:
         return GatewayRouter(by_shop, RecordOnlyGateway())
 
     def outbox_worker(self, deliver: Deliver) -> OutboxWorker:
+        from bot.services.outbox import OutboxWorker
+
         return OutboxWorker(self.uow, self.clock, deliver)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+_REVISION = re.compile(r"""^(down_)?revision\b[^=]*=\s*(?:['"]([^'"]+)['"]|None)""", re.M)
+
+
+def declared_head() -> str | None:
+    """The newest migration's revision, read from the migration files' text: the one
+    revision no other migration names as its `down_revision`.  None when that is not
+    one clear answer (a branch, a file written another way): then Alembic decides."""
+    import storage
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (Path(storage.__file__).parent / "migrations" / "versions").glob("*.py"):
+        found = dict.fromkeys(("", "down_"), "")
+        for match in _REVISION.finditer(path.read_text(encoding="utf-8")):
+            found[match[1] or ""] = match[2] or ""
+        if found[""]:
+            revisions.add(found[""])
+            parents.add(found["down_"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the database is at the newest migration, checked without loading
+    Alembic (a third of a one-shot command's start): one query and a look at the
+    migration files.  Anything unclear (no version table yet, an older or a newer
+    revision) says False, and Alembic's upgrade runs and decides."""
+    from sqlalchemy import text
+
+    head = declared_head()
+    if head is None:
+        return False
+    try:
+        async with engine.connect() as connection:
+            query = text("SELECT version_num FROM alembic_version")
+            stored = (await connection.execute(query)).all()
+    except Exception:  # no such table: a new database
+        return False
+    return [row[0] for row in stored] == [head]
 
 
 async def _wrong_chat(ctx: Context) -> None:
@@ -239,6 +316,9 @@ class BotRunner:
     """A channel's polling loop plus the outbox worker, started and stopped together."""
 
     def __init__(self, app: App, channel: TelegramChannel, staff: StaffDirectory) -> None:
+        from bot.services.deadlines import DeadlineJob
+        from bot.services.tickets import SlaWatch
+
         self.app = app
         self.channel = channel
         self.staff = staff
@@ -273,6 +353,9 @@ class BotRunner:
         return cls(app, channel, services.staff)
 
     async def start(self) -> None:
+        from bot.channels.base import WebhookConfig
+        from bot.services.refunds import RefundService
+
         await self.channel.setup()
         await self.channel.check_staff_chat(self.staff)
         self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())

@@ -9,27 +9,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-
-from bot.app import App
-from bot.config import Settings
-from bot.logging import setup_logging
-from bot.services.links import IssuedLink
-from storage.importers.writer import OrderChange
-from storage.migrate import current_revision, head_revision
-from storage.uow import UnitOfWork
+if TYPE_CHECKING:
+    # Each command imports what it uses, when it runs: `--help` and the database
+    # commands start without SQLAlchemy's models, LangChain, the index or the channels.
+    from bot.app import App
+    from bot.config import Settings
+    from bot.services.links import IssuedLink
+    from storage.importers.writer import OrderChange
+    from storage.uow import UnitOfWork
 
 log = logging.getLogger("bot.cli")
 
-Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+Command = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import-orders", help="import orders from a CSV or JSON file")
     imp.add_argument("file", type=Path, help="orders file (.csv, .json or .jsonl)")
-    imp.add_argument("--shop", default="default", help="shop code (created if missing)")
+    imp.add_argument(
+        "--shop",
+        default=None,
+        help="shop code (created if missing); may be left out while there is at most one "
+        "shop (none yet: a shop called 'default' is created)",
+    )
 
     sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
     sub.add_parser("demo", help="chat with the real bot offline, in this terminal")
@@ -90,8 +93,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def plural(count: int, key: str) -> str:
+    """`count` with the noun of the catalog's plural table `cli2.<key>`."""
+    from handlers.catalog import Catalog
+
+    return Catalog().plain(f"cli2.{key}", count=count)
+
+
+async def _open_app(settings: Settings, *, migrate: bool = True) -> App:
+    from bot.app import App
+
+    return await App.create(settings, migrate=migrate)
+
+
+async def _shop_codes(app: App) -> list[str]:
+    async with app.uow(readonly=True) as uow:
+        return sorted(shop.code for shop in await uow.shops.all())
+
+
+def _no_shop(code: str, codes: list[str]) -> str:
+    known = ", ".join(codes) if codes else "none yet (import-orders or demo-data creates one)"
+    return f"error: no shop with code {code}; shops: {known}"
+
+
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    app = await App.create(settings, migrate=args.db_command == "upgrade")
+    from storage.migrate import current_revision, head_revision
+
+    app = await _open_app(settings, migrate=args.db_command == "upgrade")
     try:
         revision = await current_revision(app.engine)
         head = head_revision()
@@ -110,11 +138,23 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
         _print_escaped(f"error: no such file: {args.file}", sys.stderr)
         return 1
     try:
-        app = await App.create(settings)
+        app = await _open_app(settings)
+        codes = await _shop_codes(app)
     except Exception as exc:  # e.g. the database is unreachable: say so, no traceback
         problem = unexpected_problem(exc, "opening the database")
         _print_escaped(f"Refused {args.file.name}: {problem.message}", sys.stderr)
         return 1
+    shop = args.shop
+    if shop is None:
+        if len(codes) > 1:  # guessing would put the orders into the wrong shop
+            await app.close()
+            _print_escaped(
+                f"error: say which shop the orders belong to with --shop; shops: "
+                f"{', '.join(codes)}",
+                sys.stderr,
+            )
+            return 2
+        shop = codes[0] if codes else "default"
 
     async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
         # Stored in the import's transaction; the running bot's outbox sends them.
@@ -122,7 +162,7 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         report = await import_orders_file(
-            app.uow, args.file, args.shop, app.clock, on_change=tell_buyers
+            app.uow, args.file, shop, app.clock, on_change=tell_buyers
         )
     except Exception as exc:
         # The service turns its own failures into problems; this is the last line:
@@ -134,6 +174,12 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await app.close()
     _print_escaped(str(report), sys.stdout if report.ok else sys.stderr)
+    if report.ok and report.shop_code not in codes:
+        _print_escaped(
+            f"created shop {report.shop_code!r}: see its settings with "
+            f"python run_bot.py shop show {report.shop_code}",
+            sys.stdout,
+        )
     return 0 if report.ok else 1
 
 
@@ -148,7 +194,7 @@ def _print_escaped(text: str, stream: TextIO) -> None:
 async def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.demo import load_demo_data
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
         summary = await load_demo_data(app.uow, app.clock, seed=args.seed, count=args.orders)
     finally:
@@ -167,7 +213,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
         await run_bot(app)
     finally:
@@ -191,10 +237,13 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import resolve_bot_username
     from bot.services.links import deep_link
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
-        services = await app.services()
-        orders = await services.orders.find_for_link(args.order, args.shop)
+        if args.shop is not None and args.shop not in (codes := await _shop_codes(app)):
+            print(_no_shop(args.shop, codes), file=sys.stderr)
+            return 1
+        service = await app.orders()
+        orders = await service.find_for_link(args.order, args.shop)
         if len(orders) != 1:
             problem = "no order" if not orders else "several orders (use --shop)"
             print(f"error: {problem} with number {args.order}", file=sys.stderr)
@@ -203,7 +252,7 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
         if username is None:
             print("error: set BOT_USERNAME (or BOT_TOKEN) to build the link", file=sys.stderr)
             return 2
-        link = await services.orders.order_link(orders[0])
+        link = await service.order_link(orders[0])
         print(deep_link(username, link.token))
         who = (
             "the first Telegram account that opens it"
@@ -219,11 +268,12 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
+    from bot.logging import setup_logging
 
-    if "LOG_LEVEL" not in os.environ:  # keep the console chat readable
+    if "log_level" not in settings.model_fields_set:  # keep the console chat readable
         setup_logging("WARNING", "text")
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
         return await run_demo(app)
     finally:
@@ -235,9 +285,13 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.errors import ShopNotFound
     from bot.services.links import deep_link
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
-        sellers = (await app.services()).sellers
+        codes = await _shop_codes(app)
+        if args.shop not in codes:  # before anything else: a typo is the likeliest problem
+            print(_no_shop(args.shop, codes), file=sys.stderr)
+            return 1
+        sellers = await app.sellers()
         if args.seller_command == "invite":
             username = await resolve_bot_username(settings)
             if username is None:
@@ -259,8 +313,8 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         else:
             print(f"removed {args.user} from {args.shop}")
-    except ShopNotFound:
-        print(f"error: no shop with code {args.shop}", file=sys.stderr)
+    except ShopNotFound:  # removed meanwhile
+        print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
         return 1
     finally:
         await app.close()
@@ -271,7 +325,7 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.errors import ShopNotFound
     from bot.services.shops import BadSetting, ShopAdmin
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     admin = ShopAdmin(app.uow)
     try:
         if args.shop_command == "set":
@@ -279,7 +333,7 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in (await admin.show(args.shop)).items():
             print(f"{key} = {value}")
     except ShopNotFound:
-        print(f"error: no shop with code {args.shop}", file=sys.stderr)
+        print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
         return 1
     except BadSetting as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -297,7 +351,8 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no knowledge folder at {root}", file=sys.stderr)
         return 1
     kb = await asyncio.to_thread(reindex, root, settings.knowledge_index)
-    print(f"indexed {len(kb.chunks)} sections of {len(kb.shops)} shop folder(s) from {root}")
+    sections = plural(len(kb.chunks), "sections")
+    print(f"indexed {sections} of {plural(len(kb.shops), 'shop_folders')} from {root}")
     print(f"index: {settings.knowledge_index}")
     return 0
 
@@ -324,8 +379,18 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.telegram import CHANNEL
     from bot.services.routing import DESCRIPTIONS, Action, plan
 
-    app = await App.create(settings)
+    app = await _open_app(settings)
     try:
+        if args.shop is not None:
+            # A shop of the database, or a policy folder not (yet) tied to one.
+            from bot.services.knowledge import knowledge_root
+
+            root = knowledge_root(settings.knowledge_dir)
+            folders = {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
+            codes = sorted(set(await _shop_codes(app)) | folders)
+            if args.shop not in codes:
+                print(_no_shop(args.shop, codes), file=sys.stderr)
+                return 1
         services = await app.services()
         user_id = None
         if args.buyer is not None:
@@ -402,18 +467,32 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def cli_log_level(command: str, settings: Settings) -> str:
+    """The bot (`run`) logs at LOG_LEVEL; a one-shot command only says what went wrong
+    (warnings and errors, on stderr), so its own output is not broken up by log lines,
+    unless LOG_LEVEL (environment or .env) asks for more."""
+    if command == "run" or "log_level" in settings.model_fields_set:
+        return settings.log_level
+    return "WARNING"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from bot.logging import setup_logging
+
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(cli_log_level(args.command, settings), settings.log_format)
     try:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except KeyboardInterrupt:

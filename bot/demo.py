@@ -10,7 +10,6 @@ printed with their buttons numbered.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import re
 import sys
@@ -22,8 +21,9 @@ from sqlalchemy import delete, func, select, update
 
 from bot.app import App, BotRunner
 from bot.channels.telegram import CHANNEL
-from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator, sample_jpeg
+from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator
 from bot.services.demo import has_orders, load_demo_data
+from handlers.catalog import Catalog
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
 from storage.models import InboxUpdate, ProcessedUpdate, Ticket
 
@@ -67,7 +67,8 @@ HELP = """Type a message and press Enter to send it to the bot (/start, /orders,
 /returns, /human, /help; as the seller: /claims, /refund, /stats).
   :N          press button number N of the last message with buttons
   :contact    press "Share my contact" (sends your own phone number)
-  :photo      send a sample photo
+  :photo      send a sample photo (a new one each time)
+  :photo PATH send an image file from your disk
   :as NAME    talk as someone else ({names})
 As Riley (support staff) you are in the staff group, where every ticket is a topic: what
 you type goes into the current topic (the last one a message came from) and reaches the
@@ -77,19 +78,80 @@ buyer; /note TEXT stays internal, /close closes the ticket.
   :help       this help      :quit  leave the demo"""
 
 
-def html_to_console(text: str) -> str:
-    """Telegram HTML → terminal text: links keep their target, tags go, entities decode."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m[2]} ({html.unescape(m[1])})", text)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+# How formatting shows in the terminal: (opening, closing) marks per entity type.  Plain
+# marks when the output is not a terminal (a pipe, a test); ANSI styles when it is.
+PLAIN_MARKS: dict[str, tuple[str, str]] = {
+    "bold": ("*", "*"),
+    "italic": ("_", "_"),
+    "underline": ("", ""),
+    "strikethrough": ("~", "~"),
+    "code": ("`", "`"),
+    "pre": ("", ""),
+    "spoiler": ("", ""),
+}
+ANSI_MARKS: dict[str, tuple[str, str]] = {
+    "bold": ("\x1b[1m", "\x1b[22m"),
+    "italic": ("\x1b[3m", "\x1b[23m"),
+    "underline": ("\x1b[4m", "\x1b[24m"),
+    "strikethrough": ("\x1b[9m", "\x1b[29m"),
+    "code": ("\x1b[2m", "\x1b[22m"),
+    "pre": ("", ""),
+    "spoiler": ("\x1b[7m", "\x1b[27m"),
+}
 
 
-def message_body(message: Message) -> str:
-    body = message.get("text") or message.get("caption") or ""
+def render_entities(
+    text: str, entities: list[dict[str, Any]], marks: dict[str, tuple[str, str]] = PLAIN_MARKS
+) -> str:
+    """A message as Telegram shows it: `text` is what the person reads (the bot's HTML
+    already parsed, its entities decoded; a plain-text message is shown verbatim), and
+    `entities` say which parts are bold, italic, code or a link.  Links keep their target
+    in brackets, since a terminal cannot hide it behind the words."""
+    if not entities:
+        return text
+    # Entity offsets count UTF-16 code units (an emoji is two): map them to indexes.
+    index: dict[int, int] = {}
+    units = 0
+    for i, char in enumerate(text):
+        index[units] = i
+        units += 2 if ord(char) > 0xFFFF else 1
+    index[units] = len(text)
+    opening: dict[int, list[str]] = {}
+    closing: dict[int, list[str]] = {}
+    for entity in sorted(entities, key=lambda e: (e["offset"], -e["length"])):
+        start = index.get(entity["offset"])
+        end = index.get(entity["offset"] + entity["length"])
+        if start is None or end is None:
+            continue  # not on a character boundary: Telegram would not store it
+        kind = entity["type"]
+        if kind == "text_link":
+            before, after = "", f" ({entity['url']})"
+        elif kind == "text_mention":
+            before, after = "", f" (user {entity.get('user', {}).get('id', '?')})"
+        else:
+            before, after = marks.get(kind, ("", ""))
+        opening.setdefault(start, []).append(before)
+        closing.setdefault(end, []).insert(0, after)  # the innermost closes first
+    out = []
+    for i in range(len(text) + 1):
+        out += closing.get(i, [])
+        out += opening.get(i, [])
+        if i < len(text):
+            out.append(text[i])
+    return "".join(out)
+
+
+def message_body(message: Message, marks: dict[str, tuple[str, str]] = PLAIN_MARKS) -> str:
+    if "text" in message:
+        body = render_entities(message["text"], message.get("entities", []), marks)
+    else:
+        caption = message.get("caption") or ""
+        body = render_entities(caption, message.get("caption_entities", []), marks)
     if "photo" in message:
         body = "[photo] " + body
     if "document" in message:
         body = f"[file {message['document'].get('file_name', '')}] " + body
-    return html_to_console(body)
+    return body
 
 
 def _looks(message: Message) -> tuple[str, str]:
@@ -97,14 +159,56 @@ def _looks(message: Message) -> tuple[str, str]:
     return message_body(message), json.dumps(message.get("reply_markup"), sort_keys=True)
 
 
+def sample_photo(number: int) -> bytes:
+    """The `number`-th sample photo: a JPEG drawn for it (a parcel on a background of
+    its own colour, with its number), so no two look alike or hash alike and the bot's
+    reused-evidence check only fires for a photo really sent twice."""
+    import colorsys
+    import io
+
+    from PIL import Image, ImageDraw
+
+    hue = (number * 0.618033988749895) % 1.0  # golden-ratio steps: far-apart colours
+    sky = tuple(round(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.35, 0.95))
+    image = Image.new("RGB", (320, 240), sky)
+    draw = ImageDraw.Draw(image)
+    shift = (number * 37) % 60
+    draw.rectangle(
+        (90 + shift, 80, 230 + shift // 2, 190), fill=(176, 128, 80), outline=(90, 60, 30)
+    )
+    draw.line((90 + shift, 120, 230 + shift // 2, 120), fill=(220, 200, 150), width=6)
+    draw.text((12, 12), f"sample photo #{number}", fill=(20, 20, 20))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def photo_from(path: str) -> bytes:
+    """The bytes of an image file the person chose, or a ValueError saying why not."""
+    from pathlib import Path
+
+    from bot.emulator.images import image_size
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise ValueError(f"no such file: {file}")
+    data = file.read_bytes()
+    if image_size(data) is None:
+        raise ValueError(f"{file.name} is not an image (send a JPEG, PNG, GIF or WebP)")
+    return data
+
+
 class ChatView:
     """What one persona sees of one chat: the bot's messages, printed once each (and
     again when the bot edits them), and the buttons of the last one that had any,
     numbered for `:N`."""
 
-    def __init__(self, user: ScriptedUser, write: Write) -> None:
+    def __init__(
+        self, user: ScriptedUser, write: Write, marks: dict[str, tuple[str, str]] = PLAIN_MARKS
+    ) -> None:
         self.user = user
         self.write = write
+        self.marks = marks
         self.buttons: list[tuple[int, str]] = []  # (message id, button text) by number
         self._shown: dict[int, tuple[str, str]] = {}  # message id → how it looked
 
@@ -119,7 +223,7 @@ class ChatView:
     async def send(self, text: str) -> None:
         raise NotImplementedError
 
-    async def send_photo(self) -> None:
+    async def send_photo(self, data: bytes) -> None:
         raise NotImplementedError
 
     async def share_contact(self) -> None:
@@ -151,11 +255,12 @@ class ChatView:
 
     def show(self, message: Message, *, edited: bool = False) -> None:
         mid = message["message_id"]
-        body, _ = looks = _looks(message)
+        looks = _looks(message)
+        body = message_body(message, self.marks)
         prefix = self.label(message) + (" (edited)" if edited else "")
         markup = message.get("reply_markup") or {}
         rows = markup.get("inline_keyboard")
-        if edited and body == self._shown[mid][0]:  # only the buttons changed
+        if edited and looks[0] == self._shown[mid][0]:  # only the buttons changed
             first_line = body.split("\n", 1)[0][:60]
             changed = "changed" if rows else "removed"
             self.write(f"{prefix}: buttons {changed} on “{first_line}”")
@@ -169,8 +274,13 @@ class ChatView:
             for row in rows:
                 labels = []
                 for button in row:
-                    self.buttons.append((mid, button["text"]))
-                    labels.append(f"[:{len(self.buttons)}] {button['text']}")
+                    if "url" in button:  # opens a page, as in Telegram: shown, not pressed
+                        labels.append(f"[{button['text']} → {button['url']}]")
+                    elif "callback_data" in button:
+                        self.buttons.append((mid, button["text"]))
+                        labels.append(f"[:{len(self.buttons)}] {button['text']}")
+                    else:  # a web app, a login or an inline-query button: not in the demo
+                        labels.append(f"[{button['text']}]")
                 self.write("     " + "   ".join(labels))
         if markup.get("keyboard"):
             labels = [b["text"] for row in markup["keyboard"] for b in row]
@@ -186,8 +296,8 @@ class PrivateChat(ChatView):
     async def send(self, text: str) -> None:
         await self.user.send(text)
 
-    async def send_photo(self) -> None:
-        await self.user.send_photo(sample_jpeg())
+    async def send_photo(self, data: bytes) -> None:
+        await self.user.send_photo(data)
 
     async def share_contact(self) -> None:
         await self.user.share_contact()
@@ -201,8 +311,14 @@ class StaffGroup(ChatView):
     the topic's name; what they type goes into the current topic (the last ticket topic
     a message came from, or the one chosen with `:topic N`; None is General)."""
 
-    def __init__(self, user: ScriptedUser, group: Supergroup, write: Write) -> None:
-        super().__init__(user, write)
+    def __init__(
+        self,
+        user: ScriptedUser,
+        group: Supergroup,
+        write: Write,
+        marks: dict[str, tuple[str, str]] = PLAIN_MARKS,
+    ) -> None:
+        super().__init__(user, write, marks)
         self.group = group
         self.topic: int | None = None
 
@@ -229,8 +345,8 @@ class StaffGroup(ChatView):
     async def send(self, text: str) -> None:
         await self.user.send(text, chat=self.group, thread_id=self.topic)
 
-    async def send_photo(self) -> None:
-        await self.user.send_photo(sample_jpeg(), chat=self.group, thread_id=self.topic)
+    async def send_photo(self, data: bytes) -> None:
+        await self.user.send_photo(data, chat=self.group, thread_id=self.topic)
 
     async def press(self, message_id: int, label: str) -> None:
         await self.user.press(label, message=message_id, chat=self.group)
@@ -272,15 +388,24 @@ class Console:
     tests can drive it."""
 
     def __init__(
-        self, emulator: TelegramEmulator, staff_group: Supergroup, write: Write = print
+        self,
+        emulator: TelegramEmulator,
+        staff_group: Supergroup,
+        write: Write = print,
+        marks: dict[str, tuple[str, str]] = PLAIN_MARKS,
     ) -> None:
         self.emulator = emulator
         self.write = write
         self.people = personas()
         self.views: dict[str, ChatView] = {}
+        self.photos_sent = 0
         for p in self.people.values():
             user = emulator.user(p.user_id, p.first_name, phone=p.phone, username=p.key)
-            view = StaffGroup(user, staff_group, write) if p.staff else PrivateChat(user, write)
+            view: ChatView = (
+                StaffGroup(user, staff_group, write, marks)
+                if p.staff
+                else PrivateChat(user, write, marks)
+            )
             view.skip_news()  # what happened before the console opened is not news
             self.views[p.key] = view
         self.persona = self.people["alex"]
@@ -350,8 +475,14 @@ class Console:
         elif line == ":contact":
             await view.share_contact()
             return "reply"
-        elif line == ":photo":
-            await view.send_photo()
+        elif line == ":photo" or line.startswith(":photo "):
+            path = line[len(":photo") :].strip()
+            if path:
+                data = photo_from(path)
+            else:
+                self.photos_sent += 1
+                data = await asyncio.to_thread(sample_photo, self.photos_sent)
+            await view.send_photo(data)
             return "reply"
         elif line[0] == ":" and line[1:].isdigit():
             number = int(line[1:])
@@ -482,11 +613,14 @@ async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = p
             seller = emulator.user(SELLER_ID, "Sam", username="sam")
             await seller.send("/start")
             await seller.wait_message()
-            console = Console(emulator, staff_group, write)
+            # Styles only for a real terminal; a pipe or a test gets *bold* and _italic_.
+            tty = write is print and sys.stdout.isatty()
+            console = Console(emulator, staff_group, write, ANSI_MARKS if tty else PLAIN_MARKS)
             await console.run(read_line or _stdin_line)
         finally:
             await runner.stop()
         rejected = emulator.rejections
         if rejected:  # the emulator refused something Telegram would refuse: say so
-            print(f"warning: {len(rejected)} bot call(s) were rejected", file=sys.stderr)
+            calls = Catalog().plain("cli2.rejected_calls", count=len(rejected))
+            print(f"warning: {calls}", file=sys.stderr)
     return 0

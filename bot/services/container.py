@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.clock import Clock
-from bot.services.answers import AnswerService
-from bot.services.cancellations import CancellationService
-from bot.services.desk import StaffDirectory
-from bot.services.orders import OrderService
-from bot.services.returns import ReturnService
-from bot.services.seller_claims import SellerClaimService
-from bot.services.sellers import SellerService
-from bot.services.stats import StatsService
-from bot.services.tickets import TicketService
-from bot.services.understanding import UnderstandingService
+if TYPE_CHECKING:  # annotations only: importing the container costs nothing
+    from bot.clock import Clock
+    from bot.services.answers import AnswerService
+    from bot.services.cancellations import CancellationService
+    from bot.services.desk import StaffDirectory
+    from bot.services.orders import OrderService
+    from bot.services.returns import ReturnService
+    from bot.services.seller_claims import SellerClaimService
+    from bot.services.sellers import SellerService
+    from bot.services.stats import StatsService
+    from bot.services.tickets import TicketService
+    from bot.services.understanding import UnderstandingService
 
 
 @dataclass(frozen=True)

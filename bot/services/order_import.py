@@ -89,20 +89,25 @@ class ImportReport:
             self.problems_omitted += 1
 
     def __str__(self) -> str:
+        from handlers.catalog import Catalog
+
+        def count(key: str, n: int) -> str:
+            return Catalog().plain(f"cli2.{key}", count=n)
+
         if not self.ok:
             lines = [
-                f"Refused {self.path.name}: {self.problem_count} problem(s);"
+                f"Refused {self.path.name}: {count('problems', self.problem_count)};"
                 " nothing was imported. Fix these and import the file again:"
             ]
             lines += [f"  {problem}" for problem in self.problems]
             if self.problems_omitted:
-                lines.append(f"  ... and {self.problems_omitted} more problem(s)")
+                lines.append(f"  ... and {count('more_problems', self.problems_omitted)}")
             return "\n".join(lines)
         c = self.counts
         return "\n".join(
             [
                 f"Imported {self.path.name} into shop {self.shop_code!r}:"
-                f" {self.orders_read} order(s) in {self.seconds:.1f} s",
+                f" {count('orders', self.orders_read)} in {self.seconds:.1f} s",
                 f"  orders: {c.orders_created} created, {c.orders_updated} updated,"
                 f" {c.orders_unchanged} unchanged",
                 f"  items: {c.items_written} written, {c.items_removed} removed;"

@@ -15,6 +15,7 @@ from bot.domain.errors import DomainError, ShopNotFound
 from bot.domain.hours import BusinessHours
 from bot.domain.money import MAX_AMOUNT
 from bot.domain.policy import ShopPolicy
+from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
 
 POLICY_KEYS = {f.name for f in fields(ShopPolicy)}
@@ -25,6 +26,17 @@ OTHER_KEYS = {
     "first_response_minutes",
     "staff_signature",
 }
+
+# Columns of the shop itself that `shop set` changes too.
+SHOP_COLUMNS = ("timezone", "seller_chat_ids")
+
+
+def setting_keys() -> list[str]:
+    """Every key `shop set` takes, in the order `shop show` lists them: the policy's
+    fields, the other settings, the shop's own columns.  Both commands derive from
+    these sets, so a new setting shows up in both without being listed again."""
+    return [f.name for f in fields(ShopPolicy)] + sorted(OTHER_KEYS) + list(SHOP_COLUMNS)
+
 
 # Settings whose 0 would mean nothing useful (a link dead on arrival), with a ceiling.
 RANGES = {
@@ -72,7 +84,7 @@ def parse_setting(key: str, value: str) -> Any:
             raise BadSetting(f"{key} must be a whole number from {low} to {high}")
         return int(value)
     if key not in POLICY_KEYS:
-        known = ", ".join(sorted(POLICY_KEYS | OTHER_KEYS))
+        known = ", ".join(setting_keys())
         raise BadSetting(f"unknown setting {key!r}; known: {known}")
     if isinstance(getattr(ShopPolicy(), key), Decimal):
         try:
@@ -96,14 +108,7 @@ class ShopAdmin:
             shop = await uow.shops.get_by_code(code)
             if shop is None:
                 raise ShopNotFound(code)
-            policy = ShopPolicy.from_settings(shop.settings)
-            shown: dict[str, Any] = {f.name: getattr(policy, f.name) for f in fields(policy)}
-            for key in OTHER_KEYS:
-                if key in (shop.settings or {}):
-                    shown[key] = "(set)" if "secret" in key else shop.settings[key]
-            shown["seller_chat_ids"] = list(shop.seller_chat_ids or [])
-            shown["timezone"] = shop.timezone
-            return {"name": shop.name, "currency": shop.currency, **shown}
+            return {"name": shop.name, "currency": shop.currency, **_effective(shop)}
 
     async def set(self, code: str, key: str, value: str) -> None:
         async with self._uow() as uow:
@@ -129,3 +134,29 @@ class ShopAdmin:
                     settings[key] = parsed
                 shop.settings = settings  # a new dict, so the JSON column is written
             await uow.commit()
+
+
+def _effective(shop: Shop) -> dict[str, Any]:
+    """Every setting's value as the bot applies it: the shop's own, else the default
+    (a setting with no default reads "(unset)"; secrets only say whether they are set)."""
+    from bot.services.ticket_records import DeskPolicy
+
+    stored = shop.settings or {}
+    policy = ShopPolicy.from_settings(stored)
+    desk = DeskPolicy.for_shop(shop)
+    defaults: dict[str, Any] = {
+        "business_hours": desk.hours.describe(with_tz=False),
+        "first_response_minutes": desk.first_response_minutes,
+        "staff_signature": desk.signature,
+        "timezone": shop.timezone,
+        "seller_chat_ids": list(shop.seller_chat_ids or []),
+    }
+    shown: dict[str, Any] = {}
+    for key in setting_keys():
+        if key in POLICY_KEYS:
+            shown[key] = getattr(policy, key)
+        elif key in stored and key not in SHOP_COLUMNS:
+            shown[key] = "(set)" if "secret" in key else stored[key]
+        else:
+            shown[key] = defaults.get(key, "(unset)")
+    return shown

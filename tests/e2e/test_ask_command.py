@@ -51,7 +51,7 @@ async def test_reindex_then_ask_answers_from_the_shops_own_policies(
 
     code, out, err = await run(tmp_path, database_url, "kb", "reindex")
     assert code == 0, err
-    assert "indexed 2 sections of 1 shop folder(s)" in out
+    assert "indexed 2 sections of 1 shop folder from" in out
     assert (tmp_path / "index.json").is_file()
 
     code, out, err = await run(

@@ -68,28 +68,29 @@ async def test_hand_over_from_the_console(
     )
     assert await run_demo(app, typist.read, typist.write) == 0
 
-    assert "passed our conversation to a person (ticket #1)" in typist.after("/human")
+    # Bold as *bold*: the console shows what Telegram would, not the HTML it was sent as.
+    assert "passed our conversation to a person (ticket *#1*)" in typist.after("/human")
     relayed = typist.after("hello")
     assert "bot:" not in relayed  # it went to staff, quietly
     assert "(Riley has 2 new messages: :as riley)" in relayed
 
     # Riley sees what arrived meanwhile, in the new ticket's topic: summary, then "hello".
     riley_sees = typist.after(":as riley")
-    summary = riley_sees.index("[#1 · Alex] bot: 🎫 Ticket #1")
+    summary = riley_sees.index("[#1 · Alex] bot: 🎫 *Ticket #1*")
     assert "Why: asked for a person" in riley_sees
     assert "[:1] 🙋 Assign to me   [:2] ✅ Close" in riley_sees
     assert riley_sees.index("[#1 · Alex] bot: hello") > summary
     assert typist.prompt_of(answer) == "riley [#1 · Alex]> "  # answering in that topic
     assert "(Alex has 1 new message: :as alex)" in typist.after(answer)
 
-    assert f"bot: Riley:\n     {answer}" in typist.after(":as alex")
+    assert f"bot: *Riley*:\n     {answer}" in typist.after(":as alex")
 
     closed = typist.after(":2")
     assert "[✅ #1 · Alex] bot: ✅ Closed by Riley" in closed
-    assert "buttons removed on “🎫 Ticket #1”" in closed  # no more Assign / Close
+    assert "buttons removed on “🎫 *Ticket #1*”" in closed  # no more Assign / Close
 
     asked = typist.after(":as alex", occurrence=2)
-    assert "Our team closed ticket #1. How did we do?" in asked
+    assert "Our team closed ticket *#1*. How did we do?" in asked
     assert "[:5] ⭐⭐⭐⭐⭐" in asked
     assert "Thank you for rating us ⭐⭐⭐⭐⭐!" in typist.after(":5")
 
@@ -106,13 +107,31 @@ async def test_a_second_run_on_the_same_database_starts_afresh(app: App) -> None
     second run made for someone else."""
     first = Typist("/human", "hello", ":quit")
     await run_demo(app, first.read, first.write)
-    assert "ticket #1" in first.after("/human")
+    assert "ticket *#1*" in first.after("/human")
 
     second = Typist(":as jordan", "/human", ":as alex", "anyone there?", ":as riley", ":quit")
     await run_demo(app, second.read, second.write)
-    assert "passed our conversation to a person (ticket #2)" in second.after("/human")
+    assert "passed our conversation to a person (ticket *#2*)" in second.after("/human")
     riley_sees = second.after(":as riley")
-    assert "[#2 · Jordan] bot: 🎫 Ticket #2" in riley_sees
-    assert "[#1 · Alex] bot: 🎫 Ticket #1" in riley_sees  # a new topic for the old ticket
+    assert "[#2 · Jordan] bot: 🎫 *Ticket #2*" in riley_sees
+    assert "[#1 · Alex] bot: 🎫 *Ticket #1*" in riley_sees  # a new topic for the old ticket
     assert "[#1 · Alex] bot: anyone there?" in riley_sees
     assert "[#2 · Jordan] bot: anyone there?" not in riley_sees
+
+
+async def test_the_order_card_shows_its_formatting_and_tracking_link(app: App) -> None:
+    typist = Typist(
+        ":as jordan",
+        "576100000000000002",
+        "jordan.lee@example.org",
+        ":photo /no/such/photo.jpg",
+        ":quit",
+    )
+    await run_demo(app, typist.read, typist.write)
+    card = typist.after("jordan.lee@example.org")
+    assert "📦 *Order 576100000000000002* · Harbor & Home" in card
+    assert "Status: *On its way*" in card and "_Next:_ Follow it with the tracking link" in card
+    # The link behind the tracking number, which Telegram shows as a tap-able link.
+    assert "UPS 1Z8VET114209542531 (https://www.ups.com/track?tracknum=1Z8VET114209542531)" in card
+    assert "<b>" not in card and "&amp;" not in card
+    assert typist.after(":photo /no/such/photo.jpg") == "  ! no such file: /no/such/photo.jpg"

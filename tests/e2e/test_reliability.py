@@ -151,7 +151,7 @@ async def test_demo_runs_offline_from_a_fresh_directory(tmp_path: Path) -> None:
     text = out.decode()
     assert process.returncode == 0, err.decode()[-2000:]
     assert "Hi Alex" in text
-    assert "Order 576100000000000004 is now linked" in text
+    assert "Order *576100000000000004* is now linked" in text  # bold, as *bold*
     assert "Awaiting payment" in text
     assert "is cancelled. Nothing was charged" in text
     assert "576100000000000004 · Cancelled" in text

@@ -373,7 +373,7 @@ async def test_problem_list_is_capped_but_counted(
     report = await import_orders_file(uow_factory, path, "acme", clock)
     assert len(report.problems) == order_import.MAX_PROBLEMS
     assert report.problems_omitted == 200 and report.problem_count == 1_200
-    assert str(report).endswith("... and 200 more problem(s)")
+    assert str(report).endswith("... and 200 more problems")
     assert report.problems[-1].where == f"line {order_import.MAX_PROBLEMS + 1}"
 
 

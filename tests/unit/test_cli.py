@@ -1,0 +1,238 @@
+"""`python run_bot.py …` as a shop owner types it: `main` in this process (its output
+captured), on the test database; the start-up imports in a process of their own."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.services.shops import setting_keys
+
+ROOT = Path(__file__).resolve().parents[2]
+ORDERS = ROOT / "examples" / "orders.csv"
+HEAVY = ("langchain", "langchain_core", "sklearn", "PIL", "aiogram", "telegram")
+
+
+@pytest.fixture
+def cli(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[pytest.MonkeyPatch]:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("KNOWLEDGE_INDEX", str(tmp_path / "index.json"))
+    for name in ("LOG_LEVEL", "BOT_USERNAME", "BOT_TOKEN", "LLM_MODEL", "KNOWLEDGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield monkeypatch
+    root.handlers[:], root.level = handlers, level  # main() set up its own logging
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ------------------------------------------------------------------ start-up
+
+
+def _modules_after(code: str, database_url: str, tmp_path: Path) -> set[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("LLM_MODEL", None)
+    script = (
+        "import sys, json, contextlib, io\n"
+        f"{code}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_importing_the_cli_and_help_load_nothing_heavy(database_url: str, tmp_path: Path) -> None:
+    loaded = _modules_after(
+        "import bot.cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    bot.cli.main(['--help'])",
+        database_url,
+        tmp_path,
+    )
+    assert not loaded & {*HEAVY, "sqlalchemy", "alembic"}, loaded & {*HEAVY, "sqlalchemy"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["shop", "show", "nosuch"],
+        ["seller", "list", "nosuch"],
+        ["order-link", "1"],
+        ["db", "current"],
+    ],
+)
+def test_database_commands_do_not_load_the_chat(
+    argv: list[str], database_url: str, tmp_path: Path
+) -> None:
+    loaded = _modules_after(
+        "import bot.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()),"
+        " contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    bot.cli.main({argv!r})",
+        database_url,
+        tmp_path,
+    )
+    assert "sqlalchemy" in loaded  # it did reach the database
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    if argv[0] != "db":  # the schema is current: Alembic is not even imported
+        assert "alembic" not in loaded
+
+
+async def test_the_quick_schema_check_agrees_with_alembic(
+    database_url: str, tmp_path: Path
+) -> None:
+    from bot.app import declared_head, schema_is_current
+    from storage.db import create_engine
+    from storage.migrate import head_revision, upgrade
+
+    assert declared_head() == head_revision()
+    current = create_engine(database_url)
+    empty = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert await schema_is_current(current)
+        assert not await schema_is_current(empty)  # no version table: Alembic runs
+        await upgrade(empty, "0001")
+        assert not await schema_is_current(empty)  # behind
+    finally:
+        await current.dispose()
+        await empty.dispose()
+
+
+# ------------------------------------------------------------------ shop settings
+
+
+def test_shop_show_lists_every_setting_and_the_error_names_them_all(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    assert code == 0, err
+
+    code, out, err = run(capsys, "shop", "show", "acme")
+    assert code == 0, err
+    shown = dict(line.split(" = ", 1) for line in out.splitlines())
+    for key in setting_keys():
+        assert key in shown, key
+    for key in ("business_hours", "first_response_minutes", "staff_signature", "timezone"):
+        assert key in setting_keys()
+    assert shown["business_hours"] == "24/7" and shown["staff_signature"] == "staff"
+    assert shown["refund_webhook_url"] == "(unset)"
+
+    code, out, err = run(capsys, "shop", "set", "acme", "refund_webhook_secret", "s" * 20)
+    assert code == 0, err
+    assert "refund_webhook_secret = (set)" in out and "s" * 20 not in out
+
+    code, out, err = run(capsys, "shop", "set", "acme", "no_such_key", "1")
+    assert code == 1
+    for key in setting_keys():
+        assert key in err, key
+    assert "seller_chat_ids" in err and "timezone" in err
+
+
+# ------------------------------------------------------------------ shops named on the command line
+
+
+def test_seller_invite_for_an_unknown_shop_says_so_before_the_username(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    code, out, err = run(capsys, "seller", "invite", "nosuch")
+    assert code == 1
+    assert "no shop with code nosuch; shops: acme" in err and "BOT_USERNAME" not in err
+
+    code, out, err = run(capsys, "seller", "invite", "acme")
+    assert code == 2 and "BOT_USERNAME" in err  # the shop is fine: now the username
+
+    cli.setenv("BOT_USERNAME", "acme_help_bot")
+    code, out, err = run(capsys, "seller", "invite", "acme")
+    assert code == 0, err
+    assert out.startswith("https://t.me/acme_help_bot?start=")
+
+    code, out, err = run(capsys, "order-link", "MP-10231", "--shop", "nosuch")
+    assert code == 1 and "no shop with code nosuch; shops: acme" in err
+
+
+def test_import_without_shop_says_which_shop_and_refuses_to_guess(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "import-orders", str(ORDERS))
+    assert code == 0, err
+    assert "into shop 'default'" in out and "created shop 'default'" in out
+
+    code, out, err = run(capsys, "import-orders", str(ORDERS))  # the only shop: used again
+    assert code == 0, err
+    assert "into shop 'default'" in out and "created shop" not in out
+
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    assert code == 0 and "created shop 'acme'" in out
+
+    code, out, err = run(capsys, "import-orders", str(ORDERS))
+    assert code == 2
+    assert "--shop" in err and "acme, default" in err
+
+
+def test_import_counts_read_as_english(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    assert code == 0, err
+    assert ": 9 orders in" in out and "(s)" not in out
+    # Half an order (one of its two items): refused, with one problem.
+    half = tmp_path / "half.csv"
+    half.write_text("\n".join(ORDERS.read_text().splitlines()[:2]) + "\n")
+    code, out, err = run(capsys, "import-orders", str(half), "--shop", "acme")
+    assert code == 1
+    assert err.startswith("Refused half.csv: 1 problem; nothing was imported.")
+
+
+def test_ask_refuses_an_unknown_shop(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    code, out, err = run(capsys, "ask", "how long does delivery take?", "--shop", "nosuchshop")
+    assert code == 1 and out == ""
+    assert "no shop with code nosuchshop; shops: acme" in err
+
+
+# ------------------------------------------------------------------ logging
+
+
+def test_one_shot_commands_print_no_log_lines_unless_asked(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "kb" / "acme").mkdir(parents=True)
+    (tmp_path / "kb" / "acme" / "hours.md").write_text("# Hours\n## Loft\nOpen 7 to 9.\n")
+    cli.setenv("KNOWLEDGE_DIR", str(tmp_path / "kb"))
+
+    code, out, err = run(capsys, "kb", "reindex")
+    assert code == 0, err
+    assert out.startswith("indexed 1 section of 1 shop folder from")
+    assert err == ""  # the index's INFO line is not shown
+
+    cli.setenv("LOG_LEVEL", "INFO")
+    code, out, err = run(capsys, "kb", "reindex")
+    assert code == 0
+    assert '"event": "knowledge base indexed"' in err and '"event"' not in out
