@@ -249,6 +249,8 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         deadline = format_date(decision.ship_by) if decision.ship_by else "—"
         ctx.reply(t("seller_claims.approved_return", claim=decision.number, deadline=deadline))
+        if not decision.return_address_set:  # the buyer was told the seller sends it
+            ctx.reply(t("journey.no_return_address_seller"))
     elif decision.status == ClaimStatus.APPROVED:
         ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
 
