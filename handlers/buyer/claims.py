@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import ClaimNotFound, InvalidTransition
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
@@ -40,6 +40,14 @@ TRACKING = "claim.tracking"
 MAX_ANSWER = 2000
 
 
+def type_label(catalog: Catalog, kind: ClaimType, reason: ClaimReason | None) -> str:
+    """The kind of request as the buyer reads it: a refund for a parcel that never
+    arrived keeps no item, so it does not say "keep the item"."""
+    if kind == ClaimType.REFUND and reason == ClaimReason.NOT_RECEIVED:
+        return catalog.plain("journey.type_refund_not_received")
+    return catalog.plain(f"claim_type.{kind.value}")
+
+
 def claim_text(catalog: Catalog, claim: ClaimView) -> str:
     """The request with its full history, within Telegram's limit however long the
     seller's questions and the buyer's answers are (shortened before escaping)."""
@@ -54,7 +62,7 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
             claim=claim.number,
             number=claim.order_number,
             status=catalog.plain(f"claim_status.{claim.status.value}"),
-            type=catalog.plain(f"claim_type.{claim.type.value}"),
+            type=type_label(catalog, claim.type, claim.reason),
             reason=catalog.plain(f"claim_reason.{claim.reason.value}"),
             items=lines(items, catalog, "fit.more_items"),
             money=Safe(
@@ -502,11 +510,15 @@ async def _other_number(ctx: Context, carrier: str, text: str) -> None:
     number = other_tracking_number(text)
     if number is None:
         typed = numbers_in(text)
-        if not typed:  # words, no number: ask for the number again
-            ctx.reply(ctx.t("journey.other_tracking", carrier=carrier))
+        if typed:  # a number in words ("it's AB1234…"): that number alone
+            number = other_tracking_number(typed[0])
+        if number is None and not any(c.isdigit() for c in text):
+            ctx.reply(ctx.t("journey.other_tracking", carrier=carrier))  # words: ask again
             return
-        ctx.reply(ctx.t("journey.other_tracking_bad", number=_as_typed(text, typed[0])))
-        return
+        if number is None:
+            quoted = _as_typed(text, typed[0]) if typed else cut(text, MAX_QUOTE)
+            ctx.reply(ctx.t("journey.other_tracking_bad", number=quoted))
+            return
     await _ship(ctx, carrier, number)
 
 

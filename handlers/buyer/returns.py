@@ -40,6 +40,7 @@ from bot.services.returns import (
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
+from handlers.buyer.claims import type_label
 from handlers.buyer.views import format_date, status_label
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
@@ -443,9 +444,7 @@ def _type_label(
     never_came = reason == ClaimReason.NOT_RECEIVED or options.eligibility.reasons == (
         ClaimReason.NOT_RECEIVED,
     )
-    if kind == ClaimType.REFUND and never_came:
-        return ctx.catalog.plain("journey.type_refund_not_received")
-    return ctx.catalog.plain(f"claim_type.{kind.value}")
+    return type_label(ctx.catalog, kind, ClaimReason.NOT_RECEIVED if never_came else reason)
 
 
 def show_types(ctx: Context, options: ReturnOptions) -> None:
@@ -471,6 +470,10 @@ async def pick_type(ctx: Context) -> None:
         return
     ctx.state.data["type"] = value
     await _after_type(ctx, options)
+
+
+def _reason_label(ctx: Context, reason: ClaimReason) -> str:
+    return ctx.catalog.plain(f"claim_reason.{reason.value}")
 
 
 def show_reasons(ctx: Context, options: ReturnOptions) -> None:
@@ -818,6 +821,11 @@ async def typed_reason(ctx: Context) -> None:
     offered = [r.value for r in _reasons(ctx, options)]
     reason = read.return_reason(text)
     value = reason.value if reason is not None else _nth_button(text, offered)
+    if reason is not None and value not in offered and reason in options.eligibility.reasons:
+        # "never arrived" after "return and refund": say why it isn't offered here.
+        ctx.reply(ctx.t("journey.reason_not_with_type", reason=_reason_label(ctx, reason)))
+        show_reasons(ctx, options)
+        return
     if value not in offered:
         await escapes.not_understood(ctx)
         return
