@@ -353,3 +353,29 @@ def test_every_kind_and_reason_reads_right_on_the_request_card(
         assert "Refund requested: $12.50" in text
     if reason == ClaimReason.NOT_RECEIVED:
         assert "keep the item" not in text
+
+
+# ------------------------------------------------- answering with photos
+
+
+async def test_answer_photos_count_those_already_on_the_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b, reason=ClaimReason.DAMAGED, photos=7)
+    await harness.services.seller_claims.ask_info(seller, claim.id, "Is the box damaged too?")
+    buyer = harness.buyer(BUYER_EXT)
+    await buyer.press(f"ca:{claim.id}")
+    picture = photo_jpeg("box")
+    await buyer.photo(picture)
+    assert "Got it: 1 photo. Send more" in buyer.last_text
+    await buyer.photo(picture)  # the same again: not counted
+    assert "You already sent this photo, so it isn't counted twice" in buyer.last_text
+    await buyer.photo(photo_jpeg("box-2"))
+    assert "Got it: 2 photos, as many as the request can hold" in buyer.last_text
+    await buyer.photo(photo_jpeg("box-3"))
+    assert "This answer can add only 2 photos (a request holds 9 at most)" in buyer.last_text
+    await buyer.tap("Send answer")
+    assert "Your answer is with the seller" in buyer.last_text
+    assert (await harness.services.returns.claim(b.buyer, claim.id)).photo_count == 9
