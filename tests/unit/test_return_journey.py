@@ -224,3 +224,28 @@ async def test_a_known_carrier_still_has_its_number_checked(
     buyer, claim_id = await awaiting_parcel(uow_factory, clock, tmp_path, returns)
     with pytest.raises(TrackingNumberError):
         await returns.ship_back(buyer, claim_id, "ups", "AB12345678GB")
+
+
+def test_the_return_address_in_the_approval_is_escaped() -> None:
+    from bot.services.outbox import Notification
+    from handlers.notifications import render
+    from handlers.types import SendText
+
+    [message] = render(
+        Notification(
+            1001,
+            "claim_update",
+            {
+                "claim_id": 1,
+                "claim_number": "R1",
+                "status": "AWAITING_BUYER_SHIPMENT",
+                "amount": "1.00",
+                "currency": "USD",
+                "ship_by": NOW.isoformat(),
+                "return_address": "Acme <b>Returns</b> & Co\n1 Road",
+            },
+        )
+    )
+    assert isinstance(message, SendText)
+    assert "Acme &lt;b&gt;Returns&lt;/b&gt; &amp; Co\n1 Road" in message.text
+    assert "Enter return tracking" in [b.text for row in message.keyboard.rows for b in row]  # type: ignore[union-attr]
