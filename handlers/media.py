@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.domain.errors import FileUnavailable
 from bot.domain.returns import MAX_PHOTO_BYTES
 from bot.services.returns import BadPhoto, PhotoDraft
@@ -18,13 +20,24 @@ class PhotoRefused(Exception):
         self.reason = reason
 
 
-async def receive_photo(ctx: Context) -> PhotoDraft:
+def refusal_key(reason: str) -> str:
+    """The catalog key that explains a refusal (it takes `count`: photos kept so far)."""
+    return "journey.photo_duplicate" if reason == "duplicate" else f"returns.photo_{reason}"
+
+
+async def receive_photo(ctx: Context, have: Sequence[PhotoDraft] = ()) -> PhotoDraft:
+    """The photo (or image file) of this message, checked and stored; `have` are the
+    photos already collected, so the same picture sent again is refused ("duplicate")."""
     inbound = ctx.inbound
     if inbound.other in VIDEO_KINDS:
         raise PhotoRefused("video")
     source = inbound.photo or inbound.document
     if source is None:
         raise PhotoRefused("not_image")
+    if source.file_unique_id is not None and any(
+        p.file_unique_id == source.file_unique_id for p in have
+    ):
+        raise PhotoRefused("duplicate")  # known without downloading it again
     # Refuse what is announced as too large before spending time downloading it.
     if source.file_size is not None and source.file_size > MAX_PHOTO_BYTES:
         raise PhotoRefused("too_big")
@@ -36,7 +49,7 @@ async def receive_photo(ctx: Context) -> PhotoDraft:
         raise PhotoRefused("too_big" if exc.too_big else "unavailable") from None
     try:
         return await ctx.services.returns.accept_photo(
-            data, file_id=source.file_id, file_unique_id=source.file_unique_id
+            data, file_id=source.file_id, file_unique_id=source.file_unique_id, have=have
         )
     except BadPhoto as exc:
         raise PhotoRefused(exc.reason) from None

@@ -17,7 +17,7 @@ from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import note_text
-from handlers.fit import CAPTION, Field, fit, line, lines
+from handlers.fit import CAPTION, Field, Piece, fit, line, lines
 from handlers.staff.views import topic_title
 from handlers.types import (
     Button,
@@ -177,7 +177,7 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     )
     note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
-    text = fit(
+    pieces: list[Piece] = [
         line(
             catalog,
             f"claim_update.{status}",
@@ -185,9 +185,21 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
             amount=amount,
             note=Field(note),
             deadline=deadline,
-        ),
-        notice=catalog.t("fit.notice_buyer"),
-    )
+        )
+    ]
+    if status == "AWAITING_BUYER_SHIPMENT":  # where to send it, and how
+        address = p.get("return_address")
+        pieces.append(
+            line(
+                catalog,
+                "journey.return_address",
+                address=Field(address),
+                claim=p["claim_number"],
+            )
+            if address
+            else catalog.t("journey.return_address_pending")
+        )
+    text = fit(*pieces, notice=catalog.t("fit.notice_buyer"), sep="\n\n")
     buttons = {
         "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p['claim_id']}"),
         "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),

@@ -77,12 +77,14 @@ def may_request_return(
     estimated_delivery: datetime | None,
     policy: ShopPolicy,
 ) -> bool:
-    """Whether the order card offers a Return button (the returns flow re-checks)."""
-    if status == OrderStatus.DELIVERED:
-        deadline = return_deadline(delivered_at, policy)
-        return deadline is None or now <= deadline
-    if status == OrderStatus.IN_TRANSIT and estimated_delivery is not None:
-        # A late parcel may be claimed as not received, counted from the promised date.
-        late_until = estimated_delivery + timedelta(days=policy.not_received_window_days)
-        return estimated_delivery < now <= late_until
-    return False
+    """Whether the order card offers a Return button: the rule of `bot.domain.returns`
+    (the one the /return list and the flow use), so the three never disagree."""
+    from bot.domain import returns  # it imports this module: imported when first asked
+
+    return returns.may_request_return(
+        status,
+        now=now,
+        delivered_at=delivered_at,
+        estimated_delivery=estimated_delivery,
+        policy=policy,
+    )

@@ -155,3 +155,78 @@ def refund_amount(
 
 def photos_required(reason: ClaimReason) -> bool:
     return reason in PHOTO_REQUIRED
+
+
+def may_request_return(
+    status: OrderStatus,
+    *,
+    now: datetime,
+    delivered_at: datetime | None,
+    estimated_delivery: datetime | None,
+    policy: ShopPolicy,
+) -> bool:
+    """Whether a return can be asked for on this order now, by the one rule above (the
+    order card's button and the /return list must never disagree with the flow)."""
+    try:
+        eligibility(
+            status,
+            now=now,
+            delivered_at=delivered_at,
+            estimated_delivery=estimated_delivery,
+            policy=policy,
+        )
+    except NotEligible:
+        return False
+    return True
+
+
+# Why an order is left out of the /return list, as the buyer would put it: the many
+# NotEligible reasons fold into a few groups (catalog `journey.hidden.<group>`).
+HIDDEN_GROUPS = {
+    "in_transit": "not_delivered",
+    "status_unpaid": "not_delivered",
+    "status_on_hold": "not_delivered",
+    "status_awaiting_shipment": "not_delivered",
+    "status_partially_shipping": "not_delivered",
+    "status_awaiting_collection": "not_delivered",
+    "status_cancelled": "cancelled",
+    "window_closed": "window_closed",
+    "status_completed": "window_closed",
+    "all_claimed": "all_claimed",
+}
+HIDDEN_ORDER = ("not_delivered", "cancelled", "window_closed", "all_claimed")
+
+
+def hidden_group(reason: str) -> str:
+    """The group of a NotEligible reason (an unknown one counts as not delivered yet)."""
+    return HIDDEN_GROUPS.get(reason, "not_delivered")
+
+
+def summary_kind(claim_type: ClaimType, reason: ClaimReason) -> str:
+    """Which wording a request's summary and prompts use (catalog suffixes): a parcel
+    that never came has no item to keep or photograph; a replacement asks for no money."""
+    if claim_type == ClaimType.REPLACEMENT:
+        return "replacement"
+    if reason == ClaimReason.NOT_RECEIVED:
+        return "not_received"
+    return "refund"
+
+
+def reasons_for(
+    claim_type: ClaimType | None, offered: Iterable[ClaimReason]
+) -> tuple[ClaimReason, ...]:
+    """The reasons that make sense with this kind of request: a parcel that never
+    arrived cannot be sent back, so "return and refund" is not for it."""
+    offered = tuple(offered)
+    if claim_type == ClaimType.RETURN_AND_REFUND:
+        return tuple(r for r in offered if r != ClaimReason.NOT_RECEIVED)
+    return offered
+
+
+def types_for(reason: ClaimReason | None, offered: Iterable[ClaimType]) -> tuple[ClaimType, ...]:
+    """The kinds of request that make sense with this reason: for a parcel that never
+    arrived, there is no item to keep ("refund only, keep the item") or send back."""
+    offered = tuple(offered)
+    if reason == ClaimReason.NOT_RECEIVED:
+        return tuple(t for t in offered if t != ClaimType.RETURN_AND_REFUND)
+    return offered

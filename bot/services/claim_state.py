@@ -14,6 +14,7 @@ from bot.domain.enums import ActorKind, ClaimStatus
 from bot.domain.errors import InvalidTransition
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import record_refund, remaining_refundable
+from bot.services.shops import return_address_of
 from storage.models import ChatUser, Claim, ClaimEvent
 from storage.uow import UnitOfWork
 
@@ -70,6 +71,10 @@ async def tell_buyer(
         "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
         "timezone": (shop.timezone if shop is not None else None) or "UTC",
     }
+    if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
+        # Where to send it, as the shop has it now (None: the seller will tell them).
+        order = await uow.orders.get(claim.order_id)
+        params["return_address"] = return_address_of(order.shop.settings) if order else None
     await enqueue(
         uow,
         Notification(buyer.external_id, "claim_update", params),

@@ -8,9 +8,11 @@ transaction; the draft a buyer built in the chat is only a proposal.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,7 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.domain.carriers import normalise_carrier, validate_tracking
+from bot.domain.carriers import (
+    KNOWN_CARRIERS,
+    TrackingNumberError,
+    normalise_carrier,
+    validate_tracking,
+)
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
 from bot.domain.policy import ShopPolicy
@@ -34,12 +41,15 @@ from bot.domain.returns import (
     NotEligible,
     claimable,
     eligibility,
+    hidden_group,
     photos_required,
+    reasons_for,
     refund_amount,
 )
 from bot.services.claim_state import move
 from bot.services.evidence import ImageRefused, decode_evidence
 from bot.services.outbox import Notification, enqueue
+from bot.services.shops import return_address_of
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
 from storage.models import ChatUser, Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund, Seller
@@ -118,6 +128,17 @@ class ReturnOptions:
     claimable: dict[int, int]  # item id -> units that may still be claimed
 
 
+@dataclass(frozen=True)
+class ReturnChoices:
+    """The buyer's orders a return can be filed for now, and how many others there are,
+    by why they are left out (`bot.domain.returns.HIDDEN_GROUPS`)."""
+
+    orders: tuple[OrderView, ...]
+    hidden: dict[str, int]
+    # With a single linked order, its own NotEligible reason (the most precise answer).
+    only_reason: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     at: datetime
@@ -150,6 +171,31 @@ class ClaimView:
     created_at: datetime
     history: tuple[HistoryEntry, ...] = field(default=())
     timezone: str = "UTC"  # the shop's: times are shown in it
+    return_address: str | None = None  # the shop's, for a return approved and not yet sent
+
+
+# A carrier the bot cannot check ("Royal Mail", "Hermes"): its name as typed, and a
+# number that is at least a plausible tracking number (letters and digits).
+MAX_CARRIER_NAME = 32  # the column's size
+_OTHER_NUMBER = re.compile(r"[A-Z0-9]{5,40}")
+_SEPARATORS = re.compile(r"[\s\-./]+")
+
+
+def other_carrier_name(text: str) -> str | None:
+    """A carrier name typed by the buyer, tidied, or None if it cannot be one."""
+    name = " ".join((text or "").split()).strip(" .,;:!?")
+    if not name or len(name) > MAX_CARRIER_NAME or not any(c.isalpha() for c in name):
+        return None
+    return name
+
+
+def other_tracking_number(text: str) -> str | None:
+    """A tracking number for a carrier the bot cannot check: 5 to 40 letters and digits
+    (spaces, dashes and dots between groups are dropped), with at least one digit."""
+    cleaned = _SEPARATORS.sub("", text or "").upper()
+    if not _OTHER_NUMBER.fullmatch(cleaned) or not any(c.isdigit() for c in cleaned):
+        return None
+    return cleaned
 
 
 def new_token() -> str:
@@ -194,6 +240,27 @@ class ReturnService:
             policy=view.policy,
         )
 
+    async def choices(self, user_id: int) -> ReturnChoices:
+        """The linked orders a return can be filed for now (by the same rules as
+        `options`), and the others counted by why they are not listed."""
+        async with self._uow(readonly=True) as uow:
+            listed: list[OrderView] = []
+            hidden: dict[str, int] = {}
+            reasons: list[str] = []
+            for order in await uow.orders.linked_to(user_id):
+                try:
+                    self._eligibility(order)
+                    if not claimable(_lines(order), await self._held(uow, order.id)):
+                        raise NotEligible("all_claimed")
+                except NotEligible as exc:
+                    group = hidden_group(exc.reason)
+                    hidden[group] = hidden.get(group, 0) + 1
+                    reasons.append(exc.reason)
+                    continue
+                listed.append(order_view(order))
+            only = reasons[0] if len(reasons) == 1 and not listed else None
+            return ReturnChoices(tuple(listed), hidden, only)
+
     async def options(self, user_id: int, order_id: int) -> ReturnOptions:
         """What this buyer may claim on this order now; NotEligible says why not."""
         async with self._uow(readonly=True) as uow:
@@ -207,23 +274,41 @@ class ReturnService:
     # ---------------------------------------------------------------- photos
 
     async def accept_photo(
-        self, data: bytes, *, file_id: str, file_unique_id: str | None
+        self,
+        data: bytes,
+        *,
+        file_id: str,
+        file_unique_id: str | None,
+        have: Sequence[PhotoDraft] = (),
     ) -> PhotoDraft:
         """Decode the picture a person sent and store the photo made from it durably.
+
+        `have`: the photos already in this draft.  The same picture again (the same
+        Telegram file, the same bytes, or bytes that decode to the same stored photo)
+        is refused as "duplicate" and not stored twice: one photo counted twice would
+        show the seller less than the buyer thinks.
 
         What is stored (and later sent to sellers and staff) is the re-encoded JPEG of
         `bot.services.evidence`, which Telegram accepts as a photo.  The draft's `sha256`
         stays the hash of the bytes the person sent, so the reused-evidence check compares
         what buyers uploaded, as it always did; the stored file is named by its own hash.
         """
+        if file_unique_id is not None and file_unique_id in {p.file_unique_id for p in have}:
+            raise BadPhoto("duplicate")
         if len(data) > MAX_PHOTO_BYTES:
             raise BadPhoto("too_big")
+        if have and hashlib.sha256(data).hexdigest() in {p.sha256 for p in have}:
+            raise BadPhoto("duplicate")
         async with self._decoding:
             try:
                 evidence = await asyncio.to_thread(decode_evidence, data)
             except ImageRefused as exc:
                 log.info("photo refused", extra={"reason": exc.reason, "size": len(data)})
                 raise BadPhoto(exc.reason) from None
+        if have:
+            path = self._media.relative_path(hashlib.sha256(evidence.jpeg).hexdigest(), ".jpg")
+            if path in {p.path for p in have}:
+                raise BadPhoto("duplicate")
         stored = await self._media.put(evidence.jpeg, ".jpg")
         log.info(
             "photo accepted",
@@ -284,7 +369,9 @@ class ReturnService:
             rules = self._eligibility(order)
         except NotEligible as exc:
             raise DraftInvalid(exc.reason) from None
-        if draft.type not in rules.types or draft.reason not in rules.reasons:
+        if draft.type not in rules.types or draft.reason not in reasons_for(
+            draft.type, rules.reasons
+        ):
             raise DraftInvalid("type_or_reason")
         held = await self._held(uow, order.id)
         left = claimable(_lines(order), held)
@@ -537,10 +624,23 @@ class ReturnService:
         self, user_id: int, claim_id: int, carrier: str, tracking_number: str
     ) -> ClaimView:
         """Record the return parcel; raises TrackingNumberError for a number that is not
-        in the carrier's format (check digit included)."""
+        in the carrier's format (check digit included).  A carrier the bot cannot check
+        ("Royal Mail") is recorded by its name as typed, with any plausible number."""
         now = self._clock.now()
-        carrier = normalise_carrier(carrier)
-        number = validate_tracking(carrier, tracking_number)
+        try:
+            carrier = normalise_carrier(carrier)
+        except TrackingNumberError:
+            named = other_carrier_name(carrier)
+            if named is None:
+                raise
+            carrier = named
+        if carrier in KNOWN_CARRIERS:
+            number = validate_tracking(carrier, tracking_number)
+        else:
+            checked = other_tracking_number(tracking_number)
+            if checked is None:
+                raise TrackingNumberError("not a tracking number", carrier=carrier)
+            number = checked
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
             move(
@@ -599,6 +699,7 @@ class ReturnService:
             return_carrier=claim.return_carrier,
             return_tracking=claim.return_tracking_number,
             created_at=claim.created_at,
+            return_address=return_address_of(order.shop.settings),
             history=tuple(
                 HistoryEntry(
                     e.at,

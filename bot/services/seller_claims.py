@@ -34,6 +34,7 @@ from bot.domain.policy import ShopPolicy
 from bot.domain.returns import OPEN
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
+from bot.services.shops import return_address_of
 from storage.media import MediaStore
 from storage.models import Claim, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -117,6 +118,8 @@ class Decision:
     order_number: str = ""
     buyer_name: str | None = None
     remaining: Decimal | None = None
+    # Whether the shop has a return address the buyer was given (else the seller sends it).
+    return_address_set: bool = True
 
 
 async def _remaining_locked(uow: UnitOfWork, order_id: int) -> Decimal:
@@ -279,6 +282,7 @@ class SellerClaimService:
                     order_number=order.order_number,
                     buyer_name=buyer.first_name if buyer else None,
                     remaining=await remaining_refundable(uow, order.id),
+                    return_address_set=return_address_of(order.shop.settings) is not None,
                 )
                 if not dry_run:  # a dry run leaves the block without commit: rolled back
                     await uow.commit()

@@ -25,7 +25,12 @@ OTHER_KEYS = {
     "business_hours",
     "first_response_minutes",
     "staff_signature",
+    "return_address",
 }
+# Where buyers send approved returns: a postal address of a few lines.
+RETURN_ADDRESS_LINES = 8
+RETURN_ADDRESS_LINE = 100  # characters per line
+RETURN_ADDRESS_TOTAL = 500
 
 # Columns of the shop itself that `shop set` changes too.
 SHOP_COLUMNS = ("timezone", "seller_chat_ids")
@@ -50,10 +55,42 @@ class BadSetting(DomainError):
     pass
 
 
+def return_address_of(settings: dict[str, Any] | None) -> str | None:
+    """The shop's return address (lines joined by newlines), or None when it is unset."""
+    value = (settings or {}).get("return_address")
+    return str(value) if value else None
+
+
+def _parse_return_address(value: str) -> str:
+    """Several lines, typed with real line breaks or with "\\n" (as a shell makes it
+    easy to write); blank lines and spaces at the ends are dropped."""
+    text = value.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\r\n", "\n")
+    rows = [" ".join(row.split()) for row in text.split("\n")]
+    rows = [row for row in rows if row]
+    if not rows:
+        return ""
+    if any(not ch.isprintable() for row in rows for ch in row):
+        raise BadSetting("return_address may not contain control characters")
+    if len(rows) > RETURN_ADDRESS_LINES:
+        raise BadSetting(f"return_address has at most {RETURN_ADDRESS_LINES} lines")
+    if any(len(row) > RETURN_ADDRESS_LINE for row in rows):
+        raise BadSetting(
+            f"each line of return_address has at most {RETURN_ADDRESS_LINE} characters"
+        )
+    joined = "\n".join(rows)
+    if len(joined) > RETURN_ADDRESS_TOTAL:
+        raise BadSetting(f"return_address has at most {RETURN_ADDRESS_TOTAL} characters")
+    if not any(ch.isalpha() for ch in joined):
+        raise BadSetting("return_address must be a postal address (name, street, town)")
+    return joined
+
+
 def parse_setting(key: str, value: str) -> Any:
     """Validate one setting; returns the value to store (None deletes the key)."""
     if value == "":
         return None
+    if key == "return_address":
+        return _parse_return_address(value) or None
     if key == "refund_webhook_url":
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.netloc:

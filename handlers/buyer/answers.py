@@ -164,6 +164,9 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
         return
+    if len(orders) > 1 and planned.action is Action.RETURN:
+        await returns.choose_order(ctx)  # only the orders a return can be filed for
+        return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]
         rows = [

@@ -7,19 +7,31 @@ import re
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import ClaimNotFound, InvalidTransition
 from bot.domain.money import format_money
-from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE
-from bot.services.returns import ClaimView, DraftInvalid, PhotoDraft
-from bot.understanding.carrier_names import Problem, TrackingAnswer, read_tracking_answer
+from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
+from bot.services.returns import (
+    ClaimView,
+    DraftInvalid,
+    PhotoDraft,
+    other_carrier_name,
+    other_tracking_number,
+)
+from bot.understanding.carrier_names import (
+    Problem,
+    TrackingAnswer,
+    carrier_name,
+    numbers_in,
+    read_tracking_answer,
+)
 from handlers import escapes
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
 from handlers.core import Context, Router, button_args, int_arg
-from handlers.fit import Field, Piece, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo
+from handlers.fit import Field, Piece, cut, fit, line, lines
+from handlers.media import PhotoRefused, receive_photo, refusal_key
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -27,6 +39,14 @@ router = Router()
 ANSWER = "claim.answer"
 TRACKING = "claim.tracking"
 MAX_ANSWER = 2000
+
+
+def type_label(catalog: Catalog, kind: ClaimType, reason: ClaimReason | None) -> str:
+    """The kind of request as the buyer reads it: a refund for a parcel that never
+    arrived keeps no item, so it does not say "keep the item"."""
+    if kind == ClaimType.REFUND and reason == ClaimReason.NOT_RECEIVED:
+        return catalog.plain("journey.type_refund_not_received")
+    return catalog.plain(f"claim_type.{kind.value}")
 
 
 def claim_text(catalog: Catalog, claim: ClaimView) -> str:
@@ -43,10 +63,15 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
             claim=claim.number,
             number=claim.order_number,
             status=catalog.plain(f"claim_status.{claim.status.value}"),
-            type=catalog.plain(f"claim_type.{claim.type.value}"),
+            type=type_label(catalog, claim.type, claim.reason),
             reason=catalog.plain(f"claim_reason.{claim.reason.value}"),
             items=lines(items, catalog, "fit.more_items"),
-            amount=format_money(claim.amount, claim.currency),
+            money=Safe(
+                t(
+                    f"journey.card_money.{summary_kind(claim.type, claim.reason)}",
+                    amount=format_money(claim.amount, claim.currency),
+                )
+            ),
             photos=claim.photo_count,
         )
     ]
@@ -55,6 +80,12 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
         pieces.append(t("claims.respond_by", deadline=deadline))
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT and claim.ship_by:
         pieces.append(t("claims.ship_by", deadline=format_date(claim.ship_by, zone=claim.timezone)))
+        if claim.return_address:
+            pieces.append(
+                line(catalog, "journey.card_return_address", address=Field(claim.return_address))
+            )
+        else:
+            pieces.append(t("journey.card_return_address_pending"))
     if claim.return_tracking:
         pieces.append(
             t("claims.return_parcel", carrier=claim.return_carrier, tracking=claim.return_tracking)
@@ -185,7 +216,9 @@ async def start_answer(ctx: Context) -> None:
     if claim.status != ClaimStatus.NEEDS_INFO:
         ctx.reply(ctx.t("claims.not_waiting", claim=claim.number))
         return
-    ctx.state.go(ANSWER, claim_id=claim.id, number=claim.number, photos=[])
+    # Photos already on the request count toward the maximum: the answer may add the rest.
+    room = max(0, MAX_PHOTOS - claim.photo_count)
+    ctx.state.go(ANSWER, claim_id=claim.id, number=claim.number, photos=[], room=room)
     ctx.reply(ctx.t("claims.answer_prompt", claim=claim.number), _answer_keyboard(ctx))
 
 
@@ -206,13 +239,15 @@ async def answer_prompt(ctx: Context) -> None:
 async def answer_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     if ctx.inbound.photo or ctx.inbound.document or ctx.inbound.other:
-        if len(photos) >= MAX_PHOTOS:
-            ctx.reply(ctx.t("returns.photo_too_many", max=MAX_PHOTOS))
+        room = int(ctx.state.data.get("room", MAX_PHOTOS))
+        if len(photos) >= room:
+            key = "journey.answer_photo_over" if room else "journey.answer_photo_full"
+            ctx.reply(ctx.t(key, max=MAX_PHOTOS, count=room))
             return
         try:
-            photo = await receive_photo(ctx)
+            photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
         except PhotoRefused as exc:
-            ctx.reply(ctx.t(f"returns.photo_{exc.reason}", count=len(photos)))
+            ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
             return
         # A new list, not append(): the core saves the state only when it compares
         # unequal to a shallow copy taken before the handler ran.
@@ -223,12 +258,13 @@ async def answer_step(ctx: Context) -> None:
             return
         if ctx.inbound.text:  # an album's caption: the rest of the album is still coming
             ctx.state.data["caption"] = ctx.inbound.text
-        if group is None or ctx.state.data.get("album") != group:
+        send = Keyboard.of([Button(ctx.catalog.plain("claims.answer_send"), "cas")])
+        if len(photos) >= room:  # the last one there is room for: say so, not "send more"
             ctx.state.data["album"] = group
-            ctx.reply(
-                ctx.t("claims.answer_photo_received", count=len(photos)),
-                Keyboard.of([Button(ctx.catalog.plain("claims.answer_send"), "cas")]),
-            )
+            ctx.reply(ctx.t("journey.answer_photo_received_max", count=len(photos)), send)
+        elif group is None or ctx.state.data.get("album") != group:
+            ctx.state.data["album"] = group
+            ctx.reply(ctx.t("claims.answer_photo_received", count=len(photos)), send)
         return
     text = (ctx.inbound.text or "").strip()
     # Step words: "send"/"done" after photos sends them; "skip" cannot skip a question.
@@ -306,11 +342,34 @@ def _expected(ctx: Context, carrier: str) -> Safe:
     return Safe(ctx.t(f"claim_typing.format.{carrier}"))
 
 
+OTHER = "other"  # the "Other carrier" button: its name is typed next
+
+
 def _carrier_rows(ctx: Context) -> list[list[Button]]:
+    p = ctx.catalog.plain
     return [
         [Button(c, f"cc:{c}") for c in KNOWN_CARRIERS],
-        [Button(ctx.catalog.plain("common.cancel"), "cax")],
+        [Button(p("journey.other_carrier"), f"cc:{OTHER}")],
+        [Button(p("common.cancel"), "cax")],
     ]
+
+
+def _fragment(text: str, number: str) -> str | None:
+    """Where in the text the buyer typed this (cleaned) number, as they typed it."""
+    if not number:
+        return None
+    pattern = r"[\s\-]*".join(re.escape(c) for c in number)
+    found = re.search(pattern, text, re.IGNORECASE)
+    return found.group(0) if found else None
+
+
+def _as_typed(text: str, number: str) -> str:
+    """The number as the buyer typed it (their case, their spaces), not as cleaned for
+    checking ("hello123" is not shouted back as "HELLO123"), shortened for quoting."""
+    return cut(_fragment(text, number) or number, MAX_QUOTE)
+
+
+MAX_QUOTE = 30  # characters of a typed number repeated back
 
 
 @router.button("cs")
@@ -331,7 +390,15 @@ async def tracking_prompt(ctx: Context) -> None:
     what that carrier's numbers look like."""
     carrier = ctx.state.data.get("carrier")
     if carrier is None:
+        if ctx.state.data.get(OTHER):
+            ctx.reply(ctx.t("journey.other_carrier_ask"), Keyboard.of(*_carrier_rows(ctx)))
+            return
         ctx.reply(ctx.t("claims.ship_carrier"), Keyboard.of(*_carrier_rows(ctx)))
+        return
+    if carrier not in KNOWN_CARRIERS:
+        ctx.reply(
+            ctx.t("journey.other_tracking", carrier=carrier), Keyboard.of(*_carrier_rows(ctx))
+        )
         return
     ctx.reply(
         ctx.t(
@@ -346,9 +413,15 @@ async def tracking_prompt(ctx: Context) -> None:
 @router.button("cc")
 async def pick_carrier(ctx: Context) -> None:
     carrier = (button_args(ctx.inbound.button or "") or [""])[0]
-    if ctx.state.step != TRACKING or carrier not in KNOWN_CARRIERS:
+    if ctx.state.step != TRACKING or carrier not in (*KNOWN_CARRIERS, OTHER):
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
+    if carrier == OTHER:  # its name comes typed
+        ctx.state.data.pop("carrier", None)
+        ctx.state.data[OTHER] = True
+        ctx.reply(ctx.t("journey.other_carrier_ask"))
+        return
+    ctx.state.data.pop(OTHER, None)
     ctx.state.data["carrier"] = carrier
     ctx.reply(ctx.t("claims.ship_tracking", carrier=carrier))
 
@@ -356,23 +429,35 @@ async def pick_carrier(ctx: Context) -> None:
 @router.step(TRACKING, numbers=True)
 async def tracking_step(ctx: Context) -> None:
     """A typed carrier, number, or both: record a number that passes its carrier's
-    check, keep a carrier named alone, and say exactly what is wrong otherwise."""
+    check, keep a carrier named alone, and say exactly what is wrong otherwise.  A
+    carrier the bot cannot check ("Royal Mail", or any name after "Other carrier") is
+    kept by its name, and its number needs only a plausible shape."""
     text = (ctx.inbound.text or "").strip()
     if not text:  # a photo of the label, a sticker: the step needs the number typed
         await escapes.not_understood(ctx)
         return
     known = ctx.state.data.get("carrier")
+    if known is not None and known not in KNOWN_CARRIERS:
+        await _other_number(ctx, known, text)
+        return
     reading = read_tracking_answer(text, known)
     if reading.carrier is not None and not reading.checkable:
-        _cannot_check(ctx, reading.carrier)
+        await _other_named(ctx, reading.carrier, reading.typed)
+        return
+    if ctx.state.data.get(OTHER) and reading.carrier is None:
+        # After "Other carrier": the name, perhaps with the number after it.
+        fragment = _fragment(text, reading.typed) if reading.typed else None
+        name = text.replace(fragment, " ") if fragment else text
+        await _other_named(ctx, name, reading.typed)
         return
     if reading.carrier is not None and reading.named:
+        ctx.state.data.pop(OTHER, None)
         ctx.state.data["carrier"] = reading.carrier
     if reading.carrier is not None and reading.number is not None:
         await _ship(ctx, reading.carrier, reading.number)
         return
     if reading.typed is not None:
-        _refuse_number(ctx, reading)
+        _refuse_number(ctx, reading, text)
         return
     if reading.named:  # a carrier alone: now the number
         assert reading.carrier is not None
@@ -390,34 +475,62 @@ async def tracking_step(ctx: Context) -> None:
     await escapes.not_understood(ctx)
 
 
-def _cannot_check(ctx: Context, carrier: str) -> None:
-    """A carrier whose numbers the bot cannot check: return parcels are recorded only
-    with a number that is checked, so a person takes this one over if the buyer wants."""
-    from handlers.support import support_available  # support imports the buyer handlers
+async def _other_named(ctx: Context, name: str, number: str | None) -> None:
+    """A carrier the bot has no check for: keep its name; record at once when the
+    number came with it, else ask for the number."""
+    carrier = other_carrier_name(name)
+    if carrier is None:
+        ctx.state.data[OTHER] = True
+        ctx.reply(ctx.t("journey.other_carrier_bad"), Keyboard.of(*_carrier_rows(ctx)))
+        return
+    ctx.state.data.pop(OTHER, None)
+    ctx.state.data["carrier"] = carrier
+    if number is not None:
+        await _other_number(ctx, carrier, number)
+        return
+    ctx.reply(ctx.t("journey.other_tracking", carrier=carrier))
 
-    rows = _carrier_rows(ctx)
-    key = "claim_typing.cannot_check_alone"
-    if support_available(ctx):
-        rows.insert(1, [Button(ctx.catalog.plain("support.human_button"), "hp")])
-        key = "claim_typing.cannot_check"
-    ctx.reply(ctx.t(key, carrier=carrier), Keyboard.of(*rows))
+
+async def _other_number(ctx: Context, carrier: str, text: str) -> None:
+    """The number for a carrier the bot cannot check: any run of letters and digits of
+    a tracking number's length.  A known carrier named now replaces the other one."""
+    named = carrier_name(text)
+    if named in KNOWN_CARRIERS:
+        ctx.state.data.pop("carrier", None)
+        ctx.state.data.pop(OTHER, None)
+        await tracking_step(ctx)
+        return
+    number = other_tracking_number(text)
+    if number is None:
+        typed = numbers_in(text)
+        if typed:  # a number in words ("it's AB1234…"): that number alone
+            number = other_tracking_number(typed[0])
+        if number is None and not any(c.isdigit() for c in text):
+            ctx.reply(ctx.t("journey.other_tracking", carrier=carrier))  # words: ask again
+            return
+        if number is None:
+            quoted = _as_typed(text, typed[0]) if typed else cut(text, MAX_QUOTE)
+            ctx.reply(ctx.t("journey.other_tracking_bad", number=quoted))
+            return
+    await _ship(ctx, carrier, number)
 
 
-def _refuse_number(ctx: Context, reading: TrackingAnswer) -> None:
+def _refuse_number(ctx: Context, reading: TrackingAnswer, text: str) -> None:
     carrier = reading.carrier
+    typed = _as_typed(text, reading.typed or "")
     if carrier is None:  # no carrier's shape, none named: ask which one
         ctx.reply(
-            ctx.t("claim_typing.unknown_number", number=reading.typed),
+            ctx.t("claim_typing.unknown_number", number=typed),
             Keyboard.of(*_carrier_rows(ctx)),
         )
         return
     if reading.problem is Problem.CHECK_DIGIT:
-        ctx.reply(ctx.t("claim_typing.check_digit", number=reading.typed, carrier=carrier))
+        ctx.reply(ctx.t("claim_typing.check_digit", number=typed, carrier=carrier))
         return
     ctx.reply(
         ctx.t(
             "claim_typing.wrong_format",
-            number=reading.typed,
+            number=typed,
             carrier=carrier,
             expected=_expected(ctx, carrier),
         )
@@ -429,7 +542,11 @@ async def _ship(ctx: Context, carrier: str, number: str) -> None:
     try:
         claim = await ctx.services.returns.ship_back(ctx.user.id, claim_id, carrier, number)
     except TrackingNumberError:  # read_tracking_answer checked it; the service agrees
-        ctx.reply(ctx.t("claim_typing.check_digit", number=number, carrier=carrier))
+        typed = cut(number, MAX_QUOTE)
+        if carrier in KNOWN_CARRIERS:
+            ctx.reply(ctx.t("claim_typing.check_digit", number=typed, carrier=carrier))
+        else:
+            ctx.reply(ctx.t("journey.other_tracking_bad", number=typed))
         return
     except (InvalidTransition, ClaimNotFound):
         ctx.state.clear()

@@ -21,7 +21,15 @@ from typing import Any
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.domain.errors import OrderNotFound
 from bot.domain.money import format_money
-from bot.domain.returns import MAX_PHOTOS, NotEligible, photos_required
+from bot.domain.returns import (
+    HIDDEN_ORDER,
+    MAX_PHOTOS,
+    NotEligible,
+    photos_required,
+    reasons_for,
+    summary_kind,
+    types_for,
+)
 from bot.services.returns import (
     ClaimDraft,
     DraftInvalid,
@@ -32,11 +40,12 @@ from bot.services.returns import (
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
-from handlers.buyer.views import format_date
+from handlers.buyer.claims import type_label
+from handlers.buyer.views import format_date, status_label
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo
+from handlers.media import PhotoRefused, receive_photo, refusal_key
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -106,15 +115,63 @@ async def _options(ctx: Context) -> ReturnOptions | None:
 
 @router.command("return")
 async def return_command(ctx: Context) -> None:
-    everything = await ctx.services.orders.all_linked(ctx.user.id)
-    if not everything:
+    await choose_order(ctx)
+
+
+async def choose_order(ctx: Context) -> None:
+    """The orders a return can be filed for, each with its status, and a line on why
+    the others are not listed (the domain's rule decides, as in the flow itself)."""
+    choices = await ctx.services.returns.choices(ctx.user.id)
+    hidden = sum(choices.hidden.values())
+    if not choices.orders and not hidden:
         ctx.reply(ctx.t("returns.no_orders"))
         return
-    if len(everything) == 1:
-        await start(ctx, everything[0].id)
+    if choices.only_reason is not None:  # one order, and it can't be returned: why exactly
+        everything = await ctx.services.orders.all_linked(ctx.user.id)
+        ctx.reply(
+            ctx.t(
+                f"returns.not_eligible.{choices.only_reason}",
+                number=everything[0].order_number,
+            )
+        )
         return
-    rows = [[Button(cut(o.order_number, BUTTON), f"rs:{o.id}")] for o in everything[:20]]
-    ctx.reply(ctx.t("returns.choose_order"), Keyboard.of(*rows))
+    why = _hidden_why(ctx, choices.hidden)
+    if not choices.orders:
+        ctx.reply(ctx.t("journey.return_none", count=hidden, why=why))
+        return
+    if len(choices.orders) == 1 and not hidden:
+        await start(ctx, choices.orders[0].id)
+        return
+    p = ctx.catalog.plain
+    rows = [
+        [
+            Button(
+                p(
+                    "journey.return_order_button",
+                    number=cut(o.order_number, BUTTON),
+                    status=status_label(ctx.catalog, o.status),
+                ),
+                f"rs:{o.id}",
+            )
+        ]
+        for o in choices.orders[:20]
+    ]
+    text = ctx.t("returns.choose_order")
+    if hidden:
+        text += "\n" + ctx.t("journey.return_hidden", count=hidden, why=why)
+    ctx.reply(text, Keyboard.of(*rows))
+
+
+def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:
+    """ "not delivered yet", or "not delivered yet (2), cancelled (1)" for several groups."""
+    groups = [g for g in HIDDEN_ORDER if hidden.get(g)]
+    if len(groups) == 1:
+        return Safe(ctx.t(f"journey.hidden.{groups[0]}"))
+    parts = [
+        ctx.t("journey.hidden_counted", why=Safe(ctx.t(f"journey.hidden.{g}")), count=hidden[g])
+        for g in groups
+    ]
+    return Safe(ctx.catalog.raw("returns.typed.separator").join(parts))
 
 
 @router.button("rs")
@@ -167,9 +224,9 @@ async def _take_what_was_said(ctx: Context, options: ReturnOptions, said: str) -
     reason = read.return_reason(said)
     kind = read.claim_type(said, strict=True)
     preset: dict[str, str] = {}
-    if kind is not None and kind in options.eligibility.types:
+    if kind is not None and kind in types_for(reason, options.eligibility.types):
         preset["type"] = kind.value
-    if reason is not None and reason in options.eligibility.reasons:
+    if reason is not None and reason in reasons_for(kind, options.eligibility.reasons):
         preset["reason"] = reason.value
     if not found and not preset:
         return False
@@ -213,7 +270,8 @@ def _tell_taken(
     ]
     pieces += [ctx.t("returns.typed.taken_item_open", name=names[i]) for i in asking]
     if "type" in preset:
-        type_label = ctx.catalog.plain(f"claim_type.{preset['type']}")
+        said_reason = ClaimReason(preset["reason"]) if "reason" in preset else None
+        type_label = _type_label(ctx, ClaimType(preset["type"]), said_reason, options)
         pieces.append(ctx.t("returns.typed.taken_type", type=type_label))
     if "reason" in preset:
         reason_label = ctx.catalog.plain(f"claim_reason.{preset['reason']}")
@@ -228,7 +286,7 @@ async def _after_items(ctx: Context, options: ReturnOptions) -> None:
     kind = preset.pop("type", None)
     preset.pop("next", None)
     ctx.state.data["preset"] = preset
-    if kind in {t.value for t in options.eligibility.types}:
+    if kind in {t.value for t in _types(ctx, options)}:
         ctx.state.data["type"] = kind
         await _after_type(ctx, options)
         return
@@ -240,14 +298,16 @@ async def _after_type(ctx: Context, options: ReturnOptions) -> None:
     preset = dict(ctx.state.data.get("preset") or {})
     reason = preset.pop("reason", None)
     ctx.state.data["preset"] = preset
-    if reason in {r.value for r in options.eligibility.reasons}:
+    if reason in {r.value for r in _reasons(ctx, options)}:
         ctx.state.data["reason"] = reason
         show_photos(ctx)
         return
     show_reasons(ctx, options)
 
 
-def show_items(ctx: Context, options: ReturnOptions) -> None:
+def show_items(ctx: Context, options: ReturnOptions, *, edit: bool = False) -> None:
+    """Step 1, the list of items.  `edit`: a tap within step 1 (an item, a quantity,
+    Back from how many) changes this one message rather than sending the step again."""
     chosen: dict[str, int] = ctx.state.data.get("items", {})
     p = ctx.catalog.plain
     rows: list[list[Button]] = []
@@ -265,7 +325,8 @@ def show_items(ctx: Context, options: ReturnOptions) -> None:
     if any(chosen.values()):
         rows.append([Button(p("returns.continue"), "rn")])
     ctx.state.step = ITEMS
-    ctx.reply(
+    send = ctx.edit_or_reply if edit else ctx.reply
+    send(
         ctx.t(
             "returns.items",
             number=options.order.order_number,
@@ -294,13 +355,14 @@ async def pick_item(ctx: Context) -> None:
         # A new dict, not an in-place change: the core saves the state only when it
         # compares unequal to a shallow copy taken before the handler ran.
         ctx.state.data["items"] = {**chosen, str(item_id): 0 if chosen.get(str(item_id)) else 1}
-        show_items(ctx, options)
+        show_items(ctx, options, edit=True)
         return
-    ask_quantity(ctx, options, item_id)
+    ask_quantity(ctx, options, item_id, edit=True)
 
 
-def ask_quantity(ctx: Context, options: ReturnOptions, item_id: int) -> None:
-    """How many of this item (one with several units that may be returned)."""
+def ask_quantity(ctx: Context, options: ReturnOptions, item_id: int, *, edit: bool = False) -> None:
+    """How many of this item (one with several units that may be returned); `edit`: in
+    place of the list whose item was tapped."""
     left = options.claimable[item_id]
     item = next(i for i in options.order.items if i.id == item_id)
     ctx.state.step = QUANTITY
@@ -312,7 +374,8 @@ def ask_quantity(ctx: Context, options: ReturnOptions, item_id: int) -> None:
     rows = [numbers[i : i + 4] for i in range(0, len(numbers), 4)]
     none = QUANTITY_BUTTON.pack(item=item_id, quantity=0)
     rows.append([Button(ctx.catalog.plain("returns.none"), none)])
-    ctx.reply(
+    send = ctx.edit_or_reply if edit else ctx.reply
+    send(
         ctx.t("returns.how_many", name=item.name, bought=item.quantity, max=left), _nav(ctx, *rows)
     )
 
@@ -328,16 +391,18 @@ async def pick_quantity(ctx: Context) -> None:
     if pressed is None or pressed["quantity"] > options.claimable.get(pressed["item"], 0):
         _expired(ctx)  # forged or stale: a quantity above what may be claimed
         return
-    await _set_quantity(ctx, options, pressed["item"], pressed["quantity"])
+    await _set_quantity(ctx, options, pressed["item"], pressed["quantity"], edit=True)
 
 
-async def _set_quantity(ctx: Context, options: ReturnOptions, item_id: int, quantity: int) -> None:
+async def _set_quantity(
+    ctx: Context, options: ReturnOptions, item_id: int, quantity: int, *, edit: bool = False
+) -> None:
     ctx.state.data["items"] = {**ctx.state.data["items"], str(item_id): quantity}
     ctx.state.data.pop("asking", None)
     if quantity > 0 and (ctx.state.data.get("preset") or {}).get("next"):
         await _after_items(ctx, options)  # the item came from the buyer's first words
         return
-    show_items(ctx, options)
+    show_items(ctx, options, edit=edit)
 
 
 @router.button("rn")
@@ -355,11 +420,39 @@ async def items_done(ctx: Context) -> None:
 # ------------------------------------------------------------- type, reason
 
 
+def _said_reason(ctx: Context) -> ClaimReason | None:
+    """The reason the buyer gave in their first words, before the type step."""
+    value = (ctx.state.data.get("preset") or {}).get("reason")
+    return ClaimReason(value) if value else None
+
+
+def _types(ctx: Context, options: ReturnOptions) -> tuple[ClaimType, ...]:
+    """The kinds of request offered: those the order allows that fit the reason given."""
+    return types_for(_said_reason(ctx), options.eligibility.types)
+
+
+def _reasons(ctx: Context, options: ReturnOptions) -> tuple[ClaimReason, ...]:
+    """The reasons offered: those the order allows that fit the kind of request."""
+    kind = ctx.state.data.get("type")
+    return reasons_for(ClaimType(kind) if kind else None, options.eligibility.reasons)
+
+
+def _type_label(
+    ctx: Context, kind: ClaimType, reason: ClaimReason | None, options: ReturnOptions
+) -> str:
+    """A refund for a parcel that never arrived keeps no item: it says so."""
+    never_came = reason == ClaimReason.NOT_RECEIVED or options.eligibility.reasons == (
+        ClaimReason.NOT_RECEIVED,
+    )
+    return type_label(ctx.catalog, kind, ClaimReason.NOT_RECEIVED if never_came else reason)
+
+
 def show_types(ctx: Context, options: ReturnOptions) -> None:
     ctx.state.step = TYPE
-    p = ctx.catalog.plain
+    reason = _said_reason(ctx)
     rows = [
-        [Button(p(f"claim_type.{t.value}"), f"rt:{t.value}")] for t in options.eligibility.types
+        [Button(_type_label(ctx, t, reason, options), f"rt:{t.value}")]
+        for t in _types(ctx, options)
     ]
     ctx.reply(ctx.t("returns.type"), _nav(ctx, *rows))
 
@@ -372,19 +465,21 @@ async def pick_type(ctx: Context) -> None:
     if options is None:
         return
     value = (button_args(ctx.inbound.button or "") or [""])[0]
-    if value not in {t.value for t in options.eligibility.types}:
+    if value not in {t.value for t in _types(ctx, options)}:
         _expired(ctx)
         return
     ctx.state.data["type"] = value
     await _after_type(ctx, options)
 
 
+def _reason_label(ctx: Context, reason: ClaimReason) -> str:
+    return ctx.catalog.plain(f"claim_reason.{reason.value}")
+
+
 def show_reasons(ctx: Context, options: ReturnOptions) -> None:
     ctx.state.step = REASON
     p = ctx.catalog.plain
-    rows = [
-        [Button(p(f"claim_reason.{r.value}"), f"rr:{r.value}")] for r in options.eligibility.reasons
-    ]
+    rows = [[Button(p(f"claim_reason.{r.value}"), f"rr:{r.value}")] for r in _reasons(ctx, options)]
     ctx.reply(ctx.t("returns.reason"), _nav(ctx, *rows))
 
 
@@ -396,7 +491,7 @@ async def pick_reason(ctx: Context) -> None:
     if options is None:
         return
     value = (button_args(ctx.inbound.button or "") or [""])[0]
-    if value not in {r.value for r in options.eligibility.reasons}:
+    if value not in {r.value for r in _reasons(ctx, options)}:
         _expired(ctx)
         return
     ctx.state.data["reason"] = value
@@ -408,8 +503,12 @@ async def pick_reason(ctx: Context) -> None:
 
 def show_photos(ctx: Context) -> None:
     ctx.state.step = PHOTOS
-    required = photos_required(ClaimReason(ctx.state.data["reason"]))
-    key = "returns.photos_required" if required else "returns.photos_optional"
+    reason = ClaimReason(ctx.state.data["reason"])
+    key = "returns.photos_required" if photos_required(reason) else "returns.photos_optional"
+    # What helps depends on the reason: a tracking screenshot for a parcel that never
+    # came, the packing slip for a missing item.
+    if ctx.catalog.has(f"journey.photos_hint.{reason.value}"):
+        key = f"journey.photos_hint.{reason.value}"
     ctx.reply(ctx.t(key, max=MAX_PHOTOS), _photo_keyboard(ctx))
 
 
@@ -434,18 +533,24 @@ async def photo_step(ctx: Context) -> None:
         # the buyer is in the middle of sending them.
         ctx.reply(escapes.expects(ctx), _photo_keyboard(ctx))
         return
-    if len(photos) >= MAX_PHOTOS:
-        ctx.reply(ctx.t("returns.photo_too_many", max=MAX_PHOTOS))
-        return
-    try:
-        photo = await receive_photo(ctx)
-    except PhotoRefused as exc:
-        ctx.reply(ctx.t(f"returns.photo_{exc.reason}", count=len(photos)))
-        return
-    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
     group = inbound.media_group_id
     done = Keyboard.of([Button(ctx.catalog.plain("returns.done"), "rd")])
-    if group is None:
+    if len(photos) >= MAX_PHOTOS:
+        # Once per album: the rest of an album that went over arrives picture by picture.
+        if group is None or ctx.state.data.get("over") != group:
+            ctx.state.data["over"] = group
+            ctx.reply(ctx.t("journey.photo_over_max", max=MAX_PHOTOS), done)
+        return
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused as exc:
+        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)), done if photos else None)
+        return
+    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
+    if len(photos) >= MAX_PHOTOS:  # the acknowledgement says it: no "send more"
+        ctx.state.data["over"] = group
+        ctx.reply(ctx.t("journey.photo_received_max", count=len(photos)), done)
+    elif group is None:
         ctx.reply(ctx.t("returns.photo_received", count=len(photos)), done)
     elif ctx.state.data.get("album") != group:  # one answer per album, not per picture
         ctx.state.data["album"] = group
@@ -528,11 +633,16 @@ async def show_summary(ctx: Context) -> None:
                 "returns.summary",
                 number=options.order.order_number,
                 items=lines(items, ctx.catalog, "fit.more_items"),
-                type=ctx.catalog.plain(f"claim_type.{draft.type.value}"),
+                type=_type_label(ctx, draft.type, draft.reason, options),
                 reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
                 photos=len(draft.photos),
                 note=Field(draft.note or ctx.catalog.plain("returns.no_note")),
-                amount=format_money(preview, options.order.currency),
+                money=Safe(
+                    ctx.t(
+                        f"journey.summary_money.{summary_kind(draft.type, draft.reason)}",
+                        amount=format_money(preview, options.order.currency),
+                    )
+                ),
             ),
             notice=ctx.t("fit.notice_plain"),
         ),
@@ -684,7 +794,7 @@ async def typed_type(ctx: Context) -> None:
     if options is None:
         return
     text = ctx.inbound.text or ""
-    offered = [t.value for t in options.eligibility.types]
+    offered = [t.value for t in _types(ctx, options)]
     kind = read.claim_type(text)
     value = kind.value if kind is not None else _nth_button(text, offered)
     if value not in offered:
@@ -708,9 +818,14 @@ async def typed_reason(ctx: Context) -> None:
     if options is None:
         return
     text = ctx.inbound.text or ""
-    offered = [r.value for r in options.eligibility.reasons]
+    offered = [r.value for r in _reasons(ctx, options)]
     reason = read.return_reason(text)
     value = reason.value if reason is not None else _nth_button(text, offered)
+    if reason is not None and value not in offered and reason in options.eligibility.reasons:
+        # "never arrived" after "return and refund": say why it isn't offered here.
+        ctx.reply(ctx.t("journey.reason_not_with_type", reason=_reason_label(ctx, reason)))
+        show_reasons(ctx, options)
+        return
     if value not in offered:
         await escapes.not_understood(ctx)
         return
@@ -772,7 +887,7 @@ async def back(ctx: Context) -> None:
         ctx.state.data["preset"] = {
             k: v for k, v in (ctx.state.data.get("preset") or {}).items() if k != "next"
         }
-        show_items(ctx, options)
+        show_items(ctx, options, edit=True)
     elif step == TYPE:
         show_items(ctx, options)
     elif step == REASON:

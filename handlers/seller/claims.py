@@ -246,7 +246,10 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
         ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         deadline = format_date(decision.ship_by) if decision.ship_by else "—"
-        ctx.reply(t("seller_claims.approved_return", claim=decision.number, deadline=deadline))
+        text = t("seller_claims.approved_return", claim=decision.number, deadline=deadline)
+        if not decision.return_address_set:  # the buyer was told the seller sends it
+            text += "\n\n" + t("journey.no_return_address_seller")
+        ctx.reply(text)
     elif decision.status == ClaimStatus.APPROVED:
         ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
 

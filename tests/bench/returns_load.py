@@ -364,6 +364,27 @@ class Flow:
         self.run.steps[step].append(time.perf_counter() - began)
         return self.expect(reply, fragment)
 
+    async def press_in_place(
+        self, step: str, fragment: str, *, data: str, on: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Tap a button whose answer edits `on` itself (the items step); wait for the
+        edit rather than a new message."""
+        self.step = step
+        began = time.perf_counter()
+        before = (on.get("text"), on.get("reply_markup"))
+        await self.user.press(callback_data=data, message=on)
+        alert = await self.user.wait_callback_answer(WAIT_SECONDS)
+        if alert is not None:
+            raise FlowBroken(f"step {step}: the bot answered the tap with {alert!r}")
+        deadline = time.perf_counter() + WAIT_SECONDS
+        while time.perf_counter() < deadline:
+            now = next(m for m in self.user.messages if m["message_id"] == on["message_id"])
+            if (now.get("text"), now.get("reply_markup")) != before:
+                self.run.steps[step].append(time.perf_counter() - began)
+                return self.expect(now, fragment)
+            await asyncio.sleep(0.005)
+        raise FlowBroken(f"step {step}: the message was not changed within {WAIT_SECONDS}s")
+
 
 def button_data(message: dict[str, Any], prefix: str) -> str:
     for row in (message.get("reply_markup") or {}).get("inline_keyboard") or []:
@@ -388,10 +409,12 @@ async def reach_photos(flow: Flow) -> dict[str, Any]:
     buyer = flow.buyer
     items = await open_return(flow)
     if buyer.quantity == 1:  # a line of one: the tap chooses it
-        items = await flow.press("item", "step 1 of 5", data=f"ri:{buyer.item_id}", on=items)
-    else:
-        ask = await flow.press("item", "How many", data=f"ri:{buyer.item_id}", on=items)
-        items = await flow.press(
+        items = await flow.press_in_place(
+            "item", "step 1 of 5", data=f"ri:{buyer.item_id}", on=items
+        )
+    else:  # the items step changes its own message: the question, then the list again
+        ask = await flow.press_in_place("item", "How many", data=f"ri:{buyer.item_id}", on=items)
+        items = await flow.press_in_place(
             "quantity", "step 1 of 5", data=f"rq:{buyer.item_id}:{buyer.quantity}", on=ask
         )
     types = await flow.press("continue", "step 2 of 5", label=LABEL["continue"], on=items)

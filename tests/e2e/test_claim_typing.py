@@ -94,14 +94,14 @@ async def test_typing_the_return_carrier_and_tracking_number(
     assert "Please tap the carrier you sent the return with" in expects
     assert "Which carrier" in again
     prompt = alex.messages[-1]
-    assert buttons(prompt) == ["FedEx", "UPS", "USPS", "DHL", "✖ Cancel"]
+    assert buttons(prompt) == ["FedEx", "UPS", "USPS", "DHL", "Other carrier", "✖ Cancel"]
 
     await alex.send("Fed Ex")
     assert "type the FedEx tracking number" in (await alex.wait_message())["text"]
     await alex.send("771234567891")  # a FedEx shape, one digit off
     refused = (await alex.wait_message())["text"]
-    assert "771234567891 is not a valid FedEx tracking number" in refused
-    assert "check digit does not match" in refused
+    assert "“771234567891” isn't a valid FedEx tracking number" in refused
+    assert "one digit seems mistyped" in refused
 
     await alex.send("stop")
     assert "Nothing was saved or sent to the seller" in (await alex.wait_message())["text"]

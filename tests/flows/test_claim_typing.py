@@ -136,8 +136,9 @@ async def test_a_wrong_check_digit_says_so_and_changes_nothing(
 ) -> None:
     buyer, claim_id = await returning(harness, uow_factory, clock)
     await buyer.say("ups 1Z999AA10123456785")  # one digit off
-    assert buyer.last_text.startswith("1Z999AA10123456785 is not a valid UPS tracking number")
-    assert "check digit does not match" in buyer.last_text
+    assert buyer.last_text.startswith("“1Z999AA10123456785” isn't a valid UPS tracking number")
+    assert "one digit seems mistyped" in buyer.last_text
+    assert buyer.last_text.count("again") <= 1  # said once, not "copy it again … type it again"
     assert await buyer.step() == "claim.tracking"
     assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
     # The carrier named with the bad number is kept: the number alone now does.
@@ -151,7 +152,7 @@ async def test_a_number_of_the_wrong_shape_says_what_the_carrier_uses(
     buyer, claim_id = await returning(harness, uow_factory, clock)
     await buyer.tap("FedEx")
     await buyer.say("3318810026")  # ten digits: no FedEx number is that long
-    assert "3318810026 doesn't look like a FedEx tracking number" in buyer.last_text
+    assert "“3318810026” doesn't look like a FedEx tracking number" in buyer.last_text
     assert "12, 15 or 22 digits" in buyer.last_text
     assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
 
@@ -166,17 +167,56 @@ async def test_a_number_of_no_known_shape_asks_for_the_carrier(
     assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
 
 
-async def test_a_carrier_the_bot_cannot_check_is_named_and_a_person_offered(
+async def test_a_carrier_the_bot_cannot_check_is_recorded_by_its_name(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer, claim_id = await returning(harness, uow_factory, clock)
     await buyer.say("Royal Mail, tracking number AB123456789GB")
-    assert "I can't check Royal Mail tracking numbers" in buyer.last_text
-    labels = [b.text for b in buyer.buttons()]
-    assert "🙋 Talk to a person" in labels and "UPS" in labels
-    assert await buyer.step() == "claim.tracking"
-    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+    assert "Tracking: Royal Mail AB123456789GB" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.BUYER_SHIPPED
     nothing_to_staff(harness)
+
+
+async def test_royal_mail_named_alone_asks_for_its_number_without_a_format_check(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say("Royal Mail")
+    assert "type the Royal Mail tracking number" in buyer.last_text
+    await buyer.say("hi")  # no number in it: asked again, nothing recorded
+    assert "Royal Mail tracking number" in buyer.last_text
+    await buyer.say("ab 1234 5678 gb")
+    assert "Tracking: Royal Mail AB12345678GB" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.BUYER_SHIPPED
+
+
+async def test_other_carrier_button_takes_any_typed_name_then_the_number(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.tap("Other carrier")
+    assert "Type its name" in buyer.last_text
+    await buyer.say("Speedy Parcels Ltd")
+    assert "type the Speedy Parcels Ltd tracking number" in buyer.last_text
+    await buyer.say("x1")  # too short to be a tracking number: quoted as typed
+    assert "“x1” doesn't look like a tracking number" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.AWAITING_BUYER_SHIPMENT
+    await buyer.say("SP-0042-7781")
+    assert "Tracking: Speedy Parcels Ltd SP00427781" in buyer.last_text
+    assert await status(uow_factory, claim_id) == ClaimStatus.BUYER_SHIPPED
+    nothing_to_staff(harness)
+
+
+async def test_a_refused_number_is_quoted_as_typed_not_in_capitals(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, _ = await returning(harness, uow_factory, clock)
+    await buyer.tap("UPS")
+    await buyer.say("hello12345")
+    assert "“hello12345” doesn't look like a UPS tracking number" in buyer.last_text
+    assert "HELLO" not in buyer.last_text
+    await buyer.say("my number is " + "7" * 60)  # a very long run is shortened
+    assert "7" * 41 not in buyer.last_text and "…" in buyer.last_text
 
 
 async def test_text_that_is_no_carrier_gets_the_step_again_with_its_buttons(
@@ -186,7 +226,14 @@ async def test_text_that_is_no_carrier_gets_the_step_again_with_its_buttons(
     await buyer.say("the blue van came and took it")
     assert "Please tap the carrier you sent the return with" in buyer.texts[0]
     assert "Which carrier" in buyer.last_text
-    assert [b.text for b in buyer.buttons()] == ["FedEx", "UPS", "USPS", "DHL", "✖ Cancel"]
+    assert [b.text for b in buyer.buttons()] == [
+        "FedEx",
+        "UPS",
+        "USPS",
+        "DHL",
+        "Other carrier",
+        "✖ Cancel",
+    ]
     assert await buyer.step() == "claim.tracking"
     nothing_to_staff(harness)
 

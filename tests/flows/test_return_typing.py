@@ -283,8 +283,11 @@ async def test_reason_typed(
     await buyer.say("wrong size")
     assert (await draft(buyer))[1]["reason"] == "NOT_AS_DESCRIBED"
     await buyer.press(buyer.button("‹ Back"))
-    await buyer.say("never arrived")
-    assert (await draft(buyer))[1]["reason"] == "NOT_RECEIVED"
+    await buyer.say("never arrived")  # no parcel to send back: not offered, and said why
+    assert "there's no parcel to send back" in buyer.texts[0]
+    assert REASON_PROMPT in buyer.last_text
+    assert "Parcel not received" not in labels(buyer)
+    assert (await draft(buyer))[0] == "ret.reason"
 
 
 async def test_reason_refused_and_escapes(
