@@ -218,11 +218,19 @@ def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
     key = (
         "cancel_request.buyer_approved"
         if p["status"] == "approved"
-        else "cancel_request.buyer_rejected"
+        else _cancel_rejected_key(catalog, p.get("order_status"))
     )
     amount = format_money(Decimal(p["refunded"]), p["currency"])
     text = catalog.t(key, number=p["order_number"], amount=amount)
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
+
+
+def _cancel_rejected_key(catalog: Catalog, order_status: str | None) -> str:
+    """A turned-down cancellation says what is true of the order: being prepared,
+    ready for the carrier, partly shipped, on its way or delivered (older
+    notifications without the status get the words that fit every status)."""
+    key = f"seller2.cancel_rejected.{order_status}"
+    return key if order_status and catalog.has(key) else "cancel_request.buyer_rejected"
 
 
 @renderer("goodwill_refund")
