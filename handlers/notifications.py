@@ -110,9 +110,18 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    # The summary first: it is what the seller must see and decide on; the photos
-    # follow (an album Telegram refuses must not take the summary with it).
-    actions: list[Outbound] = [SendText(n.chat_id, text)]
+    # The summary first: it is what the seller must see and decide on, right there
+    # (the claim card's own buttons: Approve still asks to confirm a refund); the
+    # photos follow (an album Telegram refuses must not take the summary with it).
+    claim_id = p["claim_id"]
+    keyboard = Keyboard.of(
+        [
+            Button(catalog.plain("seller2.open"), f"q:{claim_id}"),
+            Button(catalog.plain("seller_claims.approve"), f"qa:{claim_id}"),
+            Button(catalog.plain("seller_claims.reject"), f"qr:{claim_id}"),
+        ]
+    )
+    actions: list[Outbound] = [SendText(n.chat_id, text, keyboard)]
     if p["photos"]:
         actions.append(
             SendPhotos(
@@ -139,7 +148,8 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    actions: list[Outbound] = [SendText(n.chat_id, text)]  # the words first, as above
+    # The words first, as above, with the way back to the claim.
+    actions: list[Outbound] = [SendText(n.chat_id, text, _open_claim(catalog, p))]
     if p.get("photos"):
         photos = tuple(PhotoRef(path=path) for path in p["photos"])
         actions.append(SendPhotos(n.chat_id, photos))
@@ -159,7 +169,12 @@ def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    return [SendText(n.chat_id, text)]
+    return [SendText(n.chat_id, text, _open_claim(catalog, p))]
+
+
+def _open_claim(catalog: Catalog, params: dict[str, Any]) -> Keyboard:
+    """Under a seller's news about a claim: its card, where the decisions are."""
+    return Keyboard.of([Button(catalog.plain("seller2.open"), f"q:{params['claim_id']}")])
 
 
 @renderer("claim_update")

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
-from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, OutboxStatus
 from bot.domain.errors import (
     AmountChanged,
     ClaimNotFound,
@@ -35,7 +36,7 @@ from bot.domain.returns import OPEN
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
 from storage.media import MediaStore
-from storage.models import Claim, Order
+from storage.models import Claim, ClaimPhotoView, Order, OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -229,6 +230,35 @@ class SellerClaimService:
                 remaining_refundable=await remaining_refundable(uow, order.id),
                 history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
             )
+
+    async def photos_first_time(self, user_id: int, claim_id: int, chat_id: int) -> bool:
+        """Whether the claim's photos go with its card to this chat: only the first
+        time (the new request's album counts), remembered from then on; afterwards the
+        card offers them on request.  Raises like `card` for someone who may not see it."""
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                await self._authorised(uow, user_id, claim_id, for_update=False)
+                seen = await uow.session.scalar(
+                    select(ClaimPhotoView.id).where(
+                        ClaimPhotoView.claim_id == claim_id, ClaimPhotoView.chat_id == chat_id
+                    )
+                )
+                if seen is not None:
+                    return False
+                # The new request's notification sent this chat the album already
+                # (or will: it is queued); a failed one did not.
+                album = await uow.session.scalar(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.dedupe_key == f"claim:{claim_id}:new:chat:{chat_id}",
+                        OutboxMessage.status != OutboxStatus.FAILED,
+                    )
+                )
+                uow.session.add(ClaimPhotoView(claim_id=claim_id, chat_id=chat_id, shown_at=now))
+                await uow.commit()
+                return album is None
+        except IntegrityError:  # two taps at once: the other one sends them
+            return False
 
     # -------------------------------------------------------------- decisions
 

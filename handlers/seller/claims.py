@@ -140,6 +140,8 @@ def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
         )
     elif card.status == ClaimStatus.APPROVED and card.type == ClaimType.REPLACEMENT:
         rows.append([Button(p("seller_claims.replaced"), f"qm:{cid}")])
+    if card.photos:  # sent with the card once; again whenever the seller asks
+        rows.append([Button(p("seller2.show_photos", count=len(card.photos)), f"qph:{cid}")])
     if card.status not in FINISHED:  # help on a live claim; finished ones stay as they are
         rows.append([Button(p("seller_claims.ask_support"), f"sh:{cid}")])
     return Keyboard.of(*rows) if rows else None
@@ -198,12 +200,29 @@ async def queue(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.title", count=len(entries)), Keyboard.of(*rows))
 
 
-async def show_card(ctx: Context, claim_id: int, *, with_photos: bool = True) -> None:
+async def show_card(ctx: Context, claim_id: int) -> None:
+    """The card; its photos only the first time this chat sees the claim (the new
+    request's album counts), then through its Show photos button."""
     card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    if with_photos and card.photos:
-        ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(path=path) for path, _ in card.photos)))
+    if card.photos and await ctx.services.seller_claims.photos_first_time(
+        ctx.user.id, claim_id, ctx.chat_id
+    ):
+        _send_photos(ctx, card)
     now = ctx.services.clock.now()
     ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
+
+
+def _send_photos(ctx: Context, card: SellerCard) -> None:
+    ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(path=path) for path, _ in card.photos)))
+
+
+@router.button("qph")
+async def show_photos(ctx: Context) -> None:
+    """The claim's photos again, on request (only for the claim's shop's sellers)."""
+    if (card := await _card(ctx)) is None:
+        return
+    if card.photos:
+        _send_photos(ctx, card)
 
 
 def _claim_id(ctx: Context) -> int | None:

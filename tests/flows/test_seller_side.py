@@ -1,0 +1,148 @@
+"""The seller's and staff's side of a claim, in process (issue 13): a new request's
+message carries the card's buttons, the card sends its photos once per chat, a partial
+refund carries its reason and can be appealed, and an appeal's summary tells staff what
+they decide on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus, OutboxStatus
+from bot.services.outbox import Notification
+from handlers.notifications import render
+from handlers.types import SendPhotos, SendText
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
+from tests.harness import Harness, Person
+from tests.unit.test_seller_claims import (
+    Bought,
+    bought,
+    file_claim,
+    load_claim,
+    make_seller,
+    refunds,
+)
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+NUMBER = "578000000000000001"
+
+
+@pytest.fixture
+async def b(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Bought:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    return await bought(uow_factory, clock, number=NUMBER)
+
+
+async def seller_news(uow_factory: UnitOfWorkFactory, kind: str) -> list[Any]:
+    async with uow_factory(readonly=True) as uow:
+        rows = await uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == SELLER_EXT)
+        )
+        return [r for r in rows if r.payload["kind"] == kind]
+
+
+def albums(person: Person) -> int:
+    return sum(1 for a in person.last if isinstance(a, SendPhotos))
+
+
+# ------------------------------------------------------- new request: buttons
+
+
+async def test_a_new_request_message_has_open_approve_and_reject(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b, photos=2)
+    [row] = await seller_news(uow_factory, "claim_new")
+    text, album = render(Notification(SELLER_EXT, "claim_new", row.payload["params"]))
+    assert isinstance(text, SendText) and isinstance(album, SendPhotos)
+    assert text.keyboard is not None
+    labels = {b.text: b.data for r in text.keyboard.rows for b in r}
+    assert labels == {
+        "📋 Open": f"q:{claim.id}",
+        "✅ Approve": f"qa:{claim.id}",
+        "✖ Reject": f"qr:{claim.id}",
+    }
+    # Approve from the message still asks before any money moves.
+    seller = harness.seller()
+    await seller.press(f"qa:{claim.id}")
+    assert "Nothing is paid until you confirm" in seller.said
+    assert await refunds(uow_factory) == []
+    await seller.tap("Confirm")
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
+    assert len(await refunds(uow_factory)) == 1
+
+
+async def test_the_buyers_answer_and_return_parcel_come_with_an_open_button(
+    harness: Harness, b: Bought
+) -> None:
+    for kind, extra in (
+        ("claim_info", {"text": "Here it is", "photos": []}),
+        ("claim_shipped", {"carrier": "UPS", "tracking": "1Z999AA10123456784"}),
+    ):
+        params = {"claim_id": 7, "claim_number": "C-7", **extra}
+        [message] = render(Notification(SELLER_EXT, kind, params))
+        assert isinstance(message, SendText) and message.keyboard is not None
+        assert [(b.text, b.data) for r in message.keyboard.rows for b in r] == [
+            ("📋 Open", "q:7")
+        ]
+
+
+# ------------------------------------------------------- photos once per chat
+
+
+async def test_the_card_sends_the_photos_once_then_on_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b, photos=3)
+    async with uow_factory() as uow:  # the new request's album never reached this chat
+        await uow.session.execute(update(OutboxMessage).values(status=OutboxStatus.FAILED))
+        await uow.commit()
+    seller = harness.seller()
+    await seller.press(f"q:{claim.id}")
+    assert albums(seller) == 1
+    assert f"Return request {claim.number}" in seller.said
+    await seller.press(f"q:{claim.id}")
+    assert albums(seller) == 0 and f"Return request {claim.number}" in seller.said
+    await seller.say("/claims")
+    await seller.press(f"q:{claim.id}")
+    assert albums(seller) == 0
+    await seller.tap("Show 3 photos")
+    [album] = [a for a in seller.last if isinstance(a, SendPhotos)]
+    assert len(album.photos) == 3
+    await seller.tap("Show 3 photos")  # as often as asked
+    assert albums(seller) == 1
+
+
+async def test_a_chat_that_got_the_new_request_album_is_not_sent_it_again(
+    harness: Harness, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b, photos=1)
+    seller = harness.seller()
+    await seller.press(f"q:{claim.id}")
+    assert albums(seller) == 0
+    await seller.tap("Show the photo")
+    assert albums(seller) == 1
+
+
+async def test_show_photos_is_only_for_the_shops_sellers(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b, photos=1)
+    stranger = harness.seller(3999, "Eve")
+    await stranger.press(f"qph:{claim.id}")
+    assert albums(stranger) == 0
+    assert stranger.alerts and "sellers only" in stranger.alerts[0]
+
+
+async def test_a_card_without_photos_has_no_photo_button(
+    harness: Harness, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    seller = harness.seller()
+    await seller.press(f"q:{claim.id}")
+    assert not any("photo" in x.text.lower() for x in seller.buttons())
+    assert albums(seller) == 0
