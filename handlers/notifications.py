@@ -190,10 +190,16 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         if catalog.has(f"reject_reason.{code}"):
             note = f"{catalog.plain(f'reject_reason.{code}')}. {text}"
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
+    key = f"claim_update.{status}"
+    if _partly_refunded(p):  # less than asked, with the seller's reason: appealable
+        key = "seller2.partial_refunded"
+        if catalog.has(f"reject_reason.{note}"):
+            note = catalog.plain(f"reject_reason.{note}")
     text = fit(
         line(
             catalog,
-            f"claim_update.{status}",
+            key,
+            requested=format_money(Decimal(p["amount"]), p["currency"]),
             claim=p["claim_number"],
             amount=amount,
             note=Field(note),
@@ -206,8 +212,20 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),
         "REJECTED": ("claims.appeal", f"ap:{p['claim_id']}"),
     }
+    if _partly_refunded(p):
+        buttons["REFUNDED"] = ("claims.appeal", f"ap:{p['claim_id']}")
     label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
     return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
+
+
+def _partly_refunded(p: dict[str, Any]) -> bool:
+    """A partial refund: less than the claim asked, with an appeal window."""
+    return (
+        p["status"] == "REFUNDED"
+        and bool(p.get("appeal_by"))
+        and p.get("refunded") is not None
+        and Decimal(p["refunded"]) < Decimal(p["amount"])
+    )
 
 
 @renderer("cancel_requested")

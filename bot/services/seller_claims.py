@@ -51,6 +51,9 @@ REJECT_REASONS = (
     "other",
 )
 MAX_NOTE = 1000
+# The rejection reasons that also explain a refund of less than was asked (the seller
+# may type any other reason instead).
+PARTIAL_REASONS = ("used_by_buyer", "not_as_claimed", "evidence_insufficient")
 
 
 class AlreadyDecided(DomainError):
@@ -418,8 +421,23 @@ class SellerClaimService:
         return await self._decide(user_id, claim_id, apply)
 
     async def partial_refund(
-        self, user_id: int, claim_id: int, amount_text: str, *, dry_run: bool = False
+        self,
+        user_id: int,
+        claim_id: int,
+        amount_text: str,
+        *,
+        reason: str | None = None,
+        dry_run: bool = False,
     ) -> Decision:
+        """Refund part of the claim (or all of what it asked, at most what remains).
+        Less than was asked needs the seller's reason (a `PARTIAL_REASONS` code or their
+        own words, at most MAX_NOTE): the buyer is told it and may appeal within the
+        shop's appeal window, as after a rejection.  A dry run checks the amount only
+        (the reason is asked after it)."""
+        reason = (reason or "").strip()
+        if len(reason) > MAX_NOTE:
+            raise InvalidTransition("the reason is too long")
+
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
         ) -> Decimal | None:
@@ -430,6 +448,9 @@ class SellerClaimService:
                 raise BadAmount(str(exc), remaining, exc) from None
             if amount > remaining:
                 raise BadAmount("out of range", remaining)
+            partial = amount < claim.requested_amount
+            if partial and not reason and not dry_run:
+                raise InvalidTransition("a partial refund needs a reason")
             # Instead of a full refund now (REQUESTED), or when the returned goods
             # arrive (BUYER_SHIPPED), e.g. worn or incomplete.
             step = (
@@ -447,7 +468,7 @@ class SellerClaimService:
                 allowed={ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED},
             )
             claim.respond_by = None
-            return await refund_claim(
+            refunded = await refund_claim(
                 uow,
                 claim,
                 amount,
@@ -456,7 +477,12 @@ class SellerClaimService:
                 reason="partial refund",
                 now=now,
                 key_suffix=f"partial:{amount}",
+                note=reason if partial else None,
             )
+            if partial:  # the buyer may disagree, as with a rejection
+                policy = ShopPolicy.from_settings(order.shop.settings)
+                claim.appeal_by = now + timedelta(hours=policy.appeal_hours)
+            return refunded
 
         return await self._decide(user_id, claim_id, apply, dry_run=dry_run)
 

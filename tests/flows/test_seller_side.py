@@ -5,6 +5,8 @@ they decide on."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,14 +19,16 @@ from handlers.notifications import render
 from handlers.types import SendPhotos, SendText
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, plain
 from tests.unit.test_seller_claims import (
     Bought,
     bought,
+    buyer_updates,
     file_claim,
     load_claim,
     make_seller,
     refunds,
+    rendered,
 )
 
 SELLER_EXT = 3001  # harness.seller()'s user id
@@ -146,3 +150,95 @@ async def test_a_card_without_photos_has_no_photo_button(
     await seller.press(f"q:{claim.id}")
     assert not any("photo" in x.text.lower() for x in seller.buttons())
     assert albums(seller) == 0
+
+
+# ------------------------------------------------- partial refund: reason, appeal
+
+
+async def partial_by_button(
+    harness: Harness, claim_id: int, amount: str = "5"
+) -> Person:
+    seller = harness.seller()
+    await seller.press(f"qp:{claim_id}")
+    await seller.say(amount)
+    assert "Why refund $5.00 instead of the $12.50 asked for" in seller.said
+    assert await seller.step() == "seller.partial.reason"
+    return seller
+
+
+async def test_a_partial_refund_asks_why_and_the_buyer_can_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)  # one mug: $12.50
+    seller = await partial_by_button(harness, claim.id)
+    await seller.tap("Item used or damaged by the buyer")
+    assert "Reason the buyer reads: Item used or damaged by the buyer" in seller.said
+    assert await refunds(uow_factory) == []  # nothing before Confirm
+    await seller.tap("Confirm")
+    assert "$5.00 refunded for" in seller.said and "may appeal" in seller.said
+
+    [update] = await buyer_updates(uow_factory)
+    told = rendered(update)
+    said = plain(told.text)
+    assert "refunded $5.00 of the $12.50 you asked for" in said
+    assert "Reason: Item used or damaged by the buyer" in said
+    assert "appeal to our support team until" in said
+    assert told.keyboard is not None
+    assert [(x.text, x.data) for r in told.keyboard.rows for x in r] == [
+        ("⚖️ Appeal to support", f"ap:{claim.id}")
+    ]
+
+    # The buyer appeals; staff's "Refund buyer" pays what remains of the claim.
+    buyer = harness.buyer(1001)
+    await buyer.press(f"ap:{claim.id}")
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.APPEALED
+    kim = harness.staff(thread_id=next(iter(harness.desk.topics)))
+    await kim.press(f"av:r:{claim.id}")
+    assert f"Grant the appeal on {claim.number} and refund $7.50" in kim.said
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+    await kim.tap("Confirm")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00"), Decimal("7.50")]
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
+
+
+async def test_a_typed_reason_reaches_the_buyer_in_the_sellers_words(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    seller = await partial_by_button(harness, claim.id)
+    await seller.say("ok")  # not a reason: the step asks again, with its buttons
+    assert "why you refund less than was asked" in seller.said
+    assert await seller.step() == "seller.partial.reason"
+    await seller.say("The lid was missing from the box")
+    await seller.tap("Confirm")
+    [update] = await buyer_updates(uow_factory)
+    assert "Reason: The lid was missing from the box" in plain(rendered(update).text)
+
+
+async def test_the_whole_amount_through_partial_needs_no_reason_nor_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    seller = harness.seller()
+    await seller.press(f"qp:{claim.id}")
+    await seller.say("12.50")
+    assert "Why refund" not in seller.said
+    await seller.tap("Confirm")
+    [update] = await buyer_updates(uow_factory)
+    told = rendered(update)
+    assert "Good news" in plain(told.text)
+    assert told.keyboard is not None and "ap:" not in str(told.keyboard)
+
+
+async def test_a_partial_refund_cannot_be_appealed_after_the_window(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    seller = await partial_by_button(harness, claim.id)
+    await seller.tap("Item is as described")
+    await seller.tap("Confirm")
+    clock.advance(timedelta(hours=49))
+    buyer = harness.buyer(1001)
+    await buyer.press(f"ap:{claim.id}")
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
+    assert harness.desk.topics == {}
