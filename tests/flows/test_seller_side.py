@@ -242,3 +242,76 @@ async def test_a_partial_refund_cannot_be_appealed_after_the_window(
     await buyer.press(f"ap:{claim.id}")
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
     assert harness.desk.topics == {}
+
+
+# ------------------------------------------------------- the appeal's summary
+
+
+async def seller_id(uow_factory: UnitOfWorkFactory) -> int:
+    async with uow_factory(readonly=True) as uow:
+        user = await uow.chat_users.get_by_external("telegram", SELLER_EXT)
+        assert user is not None
+        return user.id
+
+
+def summary_in(harness: Harness) -> str:
+    """The last ticket summary posted in the staff chat, as staff read it."""
+    posted = [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and "Ticket #" in a.text
+    ]
+    assert posted, "no summary was posted"
+    return posted[-1]
+
+
+async def test_an_appeal_summary_shows_the_rejection_the_messages_and_the_timeline(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    services = harness.services
+    claim = await file_claim(services.returns, b)
+    sam = await seller_id(uow_factory)
+    await services.seller_claims.ask_info(sam, claim.id, "Is the crack on the handle?")
+    await services.returns.answer_info(b.buyer, claim.id, "Yes, right at the handle", [])
+    await services.seller_claims.reject(sam, claim.id, "used_by_buyer", "Coffee stains inside")
+    buyer = harness.buyer(1001)
+    await buyer.press(f"ap:{claim.id}")
+
+    said = summary_in(harness)
+    assert "Why: appeal of a rejected claim" in said
+    assert "Seller's rejection: Item used or damaged by the buyer" in said
+    assert "Seller's note: Coffee stains inside" in said
+    assert "seller asked: Is the crack on the handle?" in said
+    assert "buyer answered: Yes, right at the handle" in said
+    assert "Claim timeline" in said
+    timeline = said.split("Claim timeline")[1]
+    for event in (
+        "Waiting for the seller (buyer)",
+        "Seller asked the buyer a question (seller)",
+        "Rejected by the seller (seller)",
+        "Appealed to support (buyer)",
+    ):
+        assert event in timeline
+
+
+async def test_an_appeal_joining_an_open_ticket_says_why_is_the_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    services = harness.services
+    claim = await file_claim(services.returns, b)
+    seller = harness.seller()
+    await seller.press(f"qp:{claim.id}")
+    await seller.say("5")
+    await seller.say("The lid was missing from the box")
+    await seller.tap("Confirm")
+    buyer = harness.buyer(1001)
+    await buyer.say("/human")  # a ticket for something else first
+    assert "Why: asked for a person" in summary_in(harness)
+    await buyer.press(f"ap:{claim.id}")
+
+    said = summary_in(harness)
+    why = "Why: appeal of a partial refund (the ticket was opened earlier: asked for a person)"
+    assert why in said
+    assert "Seller's partial refund: $5.00 of $12.50" in said
+    assert "Seller's reason: The lid was missing from the box" in said
+    assert "Refund buyer pays the remaining $7.50" in said
