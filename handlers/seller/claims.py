@@ -105,12 +105,25 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             date=format_date(at),
             status=p(f"claim_status.{status}"),
             actor=p(f"seller_claims.actor.{actor}"),  # the buyer is not "you" here
-            note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
+            note=(
+                line(catalog, "claims.history_note", note=Field(said(catalog, note)))
+                if note
+                else ""
+            ),
         )
         for at, status, actor, note in card.history
     ]
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
+
+
+def said(catalog: Catalog, note: str) -> str:
+    """A history note in words: a rejection's "reason_code: note" and a partial
+    refund's tapped reason code read as the reason's words."""
+    code, sep, text = note.partition(": ")
+    if sep and code in REJECT_REASONS:
+        return f"{catalog.plain(f'reject_reason.{code}')}. {text}"
+    return catalog.plain(f"reject_reason.{note}") if note in PARTIAL_REASONS else note
 
 
 FINISHED = frozenset(

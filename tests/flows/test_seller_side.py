@@ -176,6 +176,9 @@ async def test_a_partial_refund_asks_why_and_the_buyer_can_appeal(
     assert await refunds(uow_factory) == []  # nothing before Confirm
     await seller.tap("Confirm")
     assert "$5.00 refunded for" in seller.said and "may appeal" in seller.said
+    await seller.press(f"q:{claim.id}")  # the card's history gives the reason in words
+    assert "Item used or damaged by the buyer" in seller.said
+    assert "used_by_buyer" not in seller.said
 
     [update] = await buyer_updates(uow_factory)
     told = rendered(update)
