@@ -90,9 +90,7 @@ async def test_the_buyers_answer_and_return_parcel_come_with_an_open_button(
         params = {"claim_id": 7, "claim_number": "C-7", **extra}
         [message] = render(Notification(SELLER_EXT, kind, params))
         assert isinstance(message, SendText) and message.keyboard is not None
-        assert [(b.text, b.data) for r in message.keyboard.rows for b in r] == [
-            ("📋 Open", "q:7")
-        ]
+        assert [(b.text, b.data) for r in message.keyboard.rows for b in r] == [("📋 Open", "q:7")]
 
 
 # ------------------------------------------------------- photos once per chat
@@ -142,9 +140,7 @@ async def test_show_photos_is_only_for_the_shops_sellers(
     assert stranger.alerts and "sellers only" in stranger.alerts[0]
 
 
-async def test_a_card_without_photos_has_no_photo_button(
-    harness: Harness, b: Bought
-) -> None:
+async def test_a_card_without_photos_has_no_photo_button(harness: Harness, b: Bought) -> None:
     claim = await file_claim(harness.services.returns, b)
     seller = harness.seller()
     await seller.press(f"q:{claim.id}")
@@ -155,9 +151,7 @@ async def test_a_card_without_photos_has_no_photo_button(
 # ------------------------------------------------- partial refund: reason, appeal
 
 
-async def partial_by_button(
-    harness: Harness, claim_id: int, amount: str = "5"
-) -> Person:
+async def partial_by_button(harness: Harness, claim_id: int, amount: str = "5") -> Person:
     seller = harness.seller()
     await seller.press(f"qp:{claim_id}")
     await seller.say(amount)
@@ -260,9 +254,7 @@ async def seller_id(uow_factory: UnitOfWorkFactory) -> int:
 def summary_in(harness: Harness) -> str:
     """The last ticket summary posted in the staff chat, as staff read it."""
     posted = [
-        plain(a.text)
-        for a in harness.desk.sent
-        if isinstance(a, SendText) and "Ticket #" in a.text
+        plain(a.text) for a in harness.desk.sent if isinstance(a, SendText) and "Ticket #" in a.text
     ]
     assert posted, "no summary was posted"
     return posted[-1]

@@ -201,7 +201,7 @@ def test_notifications_with_the_longest_texts_fit() -> None:
         },
     )
     answer = Notification(
-        9001, "claim_info", {"claim_number": "R1", "text": hostile("ANSWER", 2000)}
+        9001, "claim_info", {"claim_id": 1, "claim_number": "R1", "text": hostile("ANSWER", 2000)}
     )
     update = Notification(
         1001,
