@@ -310,3 +310,21 @@ async def test_an_appeal_joining_an_open_ticket_says_why_is_the_appeal(
     assert "Seller's partial refund: $5.00 of $12.50" in said
     assert "Seller's reason: The lid was missing from the box" in said
     assert "Refund buyer pays the remaining $7.50" in said
+
+
+async def test_upholding_a_partial_refund_keeps_it_and_pays_nothing_more(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    seller = await partial_by_button(harness, claim.id)
+    await seller.tap("Item is as described")
+    await seller.tap("Confirm")
+    buyer = harness.buyer(1001)
+    await buyer.press(f"ap:{claim.id}")
+    kim = harness.staff(thread_id=next(iter(harness.desk.topics)))
+    await kim.press(f"av:u:{claim.id}")
+    assert f"upheld the seller's decision on {claim.number}" in kim.said
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.CLOSED
+    await buyer.press(f"ap:{claim.id}")  # decided: no second appeal
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.CLOSED
