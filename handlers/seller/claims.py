@@ -118,8 +118,9 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
 
 
 def said(catalog: Catalog, note: str) -> str:
-    """A history note in words: a rejection's "reason_code: note" and a partial
-    refund's tapped reason code read as the reason's words."""
+    """A history note or a partial refund's reason in words: a rejection's
+    "reason_code: note" and a tapped reason's code read as the reason's words; what
+    the seller typed stays as typed."""
     code, sep, text = note.partition(": ")
     if sep and code in REJECT_REASONS:
         return f"{catalog.plain(f'reject_reason.{code}')}. {text}"
@@ -304,7 +305,7 @@ def _ask_decision(ctx: Context, kind: str, preview: Decision, reason: str | None
             line(
                 ctx.catalog,
                 "seller2.confirm_partial",
-                reason=Field(reason_text(ctx.catalog, reason)),
+                reason=Field(said(ctx.catalog, reason)),
                 **params,
             )
         )
@@ -318,13 +319,6 @@ def _ask_decision(ctx: Context, kind: str, preview: Decision, reason: str | None
         prompt=prompt,
         params={"claim_id": preview.claim_id, **({"reason": reason} if reason else {})},
     )
-
-
-def reason_text(catalog: Catalog, reason: str) -> str:
-    """A partial refund's reason as people read it: a tapped reason's words, or what
-    the seller typed."""
-    key = f"reject_reason.{reason}"
-    return catalog.plain(key) if reason in PARTIAL_REASONS else reason
 
 
 async def _offer(ctx: Context, kind: str, claim_id: int) -> None:
