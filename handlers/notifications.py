@@ -112,9 +112,18 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    # The summary first: it is what the seller must see and decide on; the photos
-    # follow (an album Telegram refuses must not take the summary with it).
-    actions: list[Outbound] = [SendText(n.chat_id, text)]
+    # The summary first: it is what the seller must see and decide on, right there
+    # (the claim card's own buttons: Approve still asks to confirm a refund); the
+    # photos follow (an album Telegram refuses must not take the summary with it).
+    claim_id = p["claim_id"]
+    keyboard = Keyboard.of(
+        [
+            Button(catalog.plain("seller2.open"), f"q:{claim_id}"),
+            Button(catalog.plain("seller_claims.approve"), f"qa:{claim_id}"),
+            Button(catalog.plain("seller_claims.reject"), f"qr:{claim_id}"),
+        ]
+    )
+    actions: list[Outbound] = [SendText(n.chat_id, text, keyboard)]
     if p["photos"]:
         actions.append(
             SendPhotos(
@@ -141,7 +150,8 @@ def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    actions: list[Outbound] = [SendText(n.chat_id, text)]  # the words first, as above
+    # The words first, as above, with the way back to the claim.
+    actions: list[Outbound] = [SendText(n.chat_id, text, _open_claim(catalog, p))]
     if p.get("photos"):
         photos = tuple(PhotoRef(path=path) for path in p["photos"])
         actions.append(SendPhotos(n.chat_id, photos))
@@ -161,7 +171,12 @@ def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    return [SendText(n.chat_id, text)]
+    return [SendText(n.chat_id, text, _open_claim(catalog, p))]
+
+
+def _open_claim(catalog: Catalog, params: dict[str, Any]) -> Keyboard:
+    """Under a seller's news about a claim: its card, where the decisions are."""
+    return Keyboard.of([Button(catalog.plain("seller2.open"), f"q:{params['claim_id']}")])
 
 
 @renderer("claim_update")
@@ -177,10 +192,16 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     )
     note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
+    key = f"claim_update.{status}"
+    if _partly_refunded(p):  # less than asked, with the seller's reason: appealable
+        key = "seller2.partial_refunded"
+        if catalog.has(f"reject_reason.{note}"):
+            note = catalog.plain(f"reject_reason.{note}")
     pieces: list[Piece] = [
         line(
             catalog,
-            f"claim_update.{status}",
+            key,
+            requested=format_money(Decimal(p["amount"]), p["currency"]),
             claim=p["claim_number"],
             amount=amount,
             note=Field(note),
@@ -205,8 +226,20 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),
         "REJECTED": ("claims.appeal", f"ap:{p['claim_id']}"),
     }
+    if _partly_refunded(p):
+        buttons["REFUNDED"] = ("claims.appeal", f"ap:{p['claim_id']}")
     label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
     return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
+
+
+def _partly_refunded(p: dict[str, Any]) -> bool:
+    """A partial refund: less than the claim asked, with an appeal window."""
+    return (
+        p["status"] == "REFUNDED"
+        and bool(p.get("appeal_by"))
+        and p.get("refunded") is not None
+        and Decimal(p["refunded"]) < Decimal(p["amount"])
+    )
 
 
 @renderer("cancel_requested")
@@ -232,11 +265,19 @@ def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
     key = (
         "cancel_request.buyer_approved"
         if p["status"] == "approved"
-        else "cancel_request.buyer_rejected"
+        else _cancel_rejected_key(catalog, p.get("order_status"))
     )
     amount = format_money(Decimal(p["refunded"]), p["currency"])
     text = catalog.t(key, number=p["order_number"], amount=amount)
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
+
+
+def _cancel_rejected_key(catalog: Catalog, order_status: str | None) -> str:
+    """A turned-down cancellation says what is true of the order: being prepared,
+    ready for the carrier, partly shipped, on its way or delivered (older
+    notifications without the status get the words that fit every status)."""
+    key = f"seller2.cancel_rejected.{order_status}"
+    return key if order_status and catalog.has(key) else "cancel_request.buyer_rejected"
 
 
 @renderer("goodwill_refund")

@@ -26,7 +26,17 @@ from bot.understanding.ratings import read_rating
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.formatting import format_when
-from handlers.staff.relay import content_kind, place, post_summary, rename, tell_staff, to_staff
+from handlers.staff.relay import (
+    content_kind,
+    place,
+    post_summary,
+    rename,
+    reopened_view,
+    summary_buttons,
+    sync_summary,
+    tell_staff,
+    to_staff,
+)
 from handlers.staff.views import FRESH, RATE, fresh_keyboard
 from handlers.types import Button, EditText, Keyboard
 
@@ -347,6 +357,7 @@ async def _reopened(ctx: Context, ticket: TicketView) -> None:
         with contextlib.suppress(DeskError):
             await ctx.desk.reopen_topic(ticket.staff_chat_id, ticket.topic_id)
     await rename(ctx, ticket)
+    sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
     await tell_staff(ctx, ticket, ctx.t("staff.reopened", name=ticket.requester_name))
     ctx.reply(ctx.t("support.reopened", id=ticket.id), fresh_keyboard(ctx.catalog, ticket.id))
     # Kept for "Start fresh": the message then goes to the bot after all.
@@ -376,6 +387,7 @@ async def start_fresh(ctx: Context) -> None:
     ctx.edit_or_reply(ctx.t("ticket_typing.fresh_done", id=ticket.id))
     await tell_staff(ctx, ticket, ctx.t("ticket_typing.staff_fresh", name=ticket.requester_name))
     await rename(ctx, ticket)
+    sync_summary(ctx, ticket, summary_buttons(ctx, reopened_view(ticket)))  # closed again
     if ctx.desk is not None and ticket.staff_chat_id is not None and ticket.topic_id is not None:
         with contextlib.suppress(DeskError):
             await ctx.desk.close_topic(ticket.staff_chat_id, ticket.topic_id)

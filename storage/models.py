@@ -352,6 +352,19 @@ class ClaimEvent(Base):
     claim: Mapped[Claim] = relationship(back_populates="history")
 
 
+class ClaimPhotoView(Base):
+    """A chat that was sent a claim's photos (a seller opening its card, or the new
+    request's album): the card sends them once per chat, then on request only."""
+
+    __tablename__ = "claim_photo_views"
+    __table_args__ = (UniqueConstraint("claim_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    shown_at: Mapped[datetime]
+
+
 class CancelRequest(Base):
     """A buyer's request to cancel an order that is already with the seller
     (AWAITING_SHIPMENT): the seller approves (full refund) or rejects."""

@@ -269,6 +269,9 @@ class CancellationService:
             "refunded": str(refunded),
             "currency": currency,
             "note": request.note,
+            # What is true of the order when the answer is given: a rejected request
+            # tells the buyer why in the words of where the order is.
+            "order_status": order.status,
         }
         await enqueue(
             uow,

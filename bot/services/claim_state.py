@@ -94,6 +94,7 @@ async def refund_claim(
     now: datetime,
     key_suffix: str = "full",
     allowed: Collection[ClaimStatus] = (ClaimStatus.APPROVED, ClaimStatus.RECEIVED),
+    note: str | None = None,
 ) -> Decimal:
     """Refund a claim (capped to what remains on the order) and mark it REFUNDED.
 
@@ -119,7 +120,7 @@ async def refund_claim(
         ClaimStatus.REFUNDED,
         actor=actor,
         actor_id=actor_id,
-        note=None,
+        note=note,  # why (a partial refund's reason: the buyer reads it)
         now=now,
         allowed=allowed,
     )

@@ -286,6 +286,17 @@ async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
     return _floor_to_currency(payment.total_paid - refunded, payment.currency)
 
 
+async def claim_refunded(uow: UnitOfWork, claim_id: int) -> Decimal:
+    """What the ledger already refunds on one claim (failed refunds do not count): a
+    partial refund appealed and granted pays the rest of the claim, not all of it."""
+    amounts = await uow.session.scalars(
+        select(Refund.amount).where(
+            Refund.claim_id == claim_id, Refund.status != RefundStatus.FAILED
+        )
+    )
+    return sum(amounts, Decimal(0))
+
+
 async def refund_views(uow: UnitOfWork, order_id: int) -> list[RefundView]:
     """The order's ledger, oldest first, for use inside another service's unit of work."""
     return [refund_view(r) for r in await uow.refunds.for_order(order_id)]

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
-from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, OutboxStatus
 from bot.domain.errors import (
     AmountChanged,
     ClaimNotFound,
@@ -36,7 +37,7 @@ from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
 from bot.services.shops import return_address_of
 from storage.media import MediaStore
-from storage.models import Claim, Order
+from storage.models import Claim, ClaimPhotoView, Order, OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -51,6 +52,9 @@ REJECT_REASONS = (
     "other",
 )
 MAX_NOTE = 1000
+# The rejection reasons that also explain a refund of less than was asked (the seller
+# may type any other reason instead).
+PARTIAL_REASONS = ("used_by_buyer", "not_as_claimed", "evidence_insufficient")
 
 
 class AlreadyDecided(DomainError):
@@ -235,6 +239,35 @@ class SellerClaimService:
                 timezone=order.shop.timezone or "UTC",
             )
 
+    async def photos_first_time(self, user_id: int, claim_id: int, chat_id: int) -> bool:
+        """Whether the claim's photos go with its card to this chat: only the first
+        time (the new request's album counts), remembered from then on; afterwards the
+        card offers them on request.  Raises like `card` for someone who may not see it."""
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                await self._authorised(uow, user_id, claim_id, for_update=False)
+                seen = await uow.session.scalar(
+                    select(ClaimPhotoView.id).where(
+                        ClaimPhotoView.claim_id == claim_id, ClaimPhotoView.chat_id == chat_id
+                    )
+                )
+                if seen is not None:
+                    return False
+                # The new request's notification sent this chat the album already
+                # (or will: it is queued); a failed one did not.
+                album = await uow.session.scalar(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.dedupe_key == f"claim:{claim_id}:new:chat:{chat_id}",
+                        OutboxMessage.status != OutboxStatus.FAILED,
+                    )
+                )
+                uow.session.add(ClaimPhotoView(claim_id=claim_id, chat_id=chat_id, shown_at=now))
+                await uow.commit()
+                return album is None
+        except IntegrityError:  # two taps at once: the other one sends them
+            return False
+
     # -------------------------------------------------------------- decisions
 
     async def _decide(
@@ -394,8 +427,23 @@ class SellerClaimService:
         return await self._decide(user_id, claim_id, apply)
 
     async def partial_refund(
-        self, user_id: int, claim_id: int, amount_text: str, *, dry_run: bool = False
+        self,
+        user_id: int,
+        claim_id: int,
+        amount_text: str,
+        *,
+        reason: str | None = None,
+        dry_run: bool = False,
     ) -> Decision:
+        """Refund part of the claim (or all of what it asked, at most what remains).
+        Less than was asked needs the seller's reason (a `PARTIAL_REASONS` code or their
+        own words, at most MAX_NOTE): the buyer is told it and may appeal within the
+        shop's appeal window, as after a rejection.  A dry run checks the amount only
+        (the reason is asked after it)."""
+        reason = (reason or "").strip()
+        if len(reason) > MAX_NOTE:
+            raise InvalidTransition("the reason is too long")
+
         async def apply(
             uow: UnitOfWork, claim: Claim, order: Order, now: datetime
         ) -> Decimal | None:
@@ -406,6 +454,9 @@ class SellerClaimService:
                 raise BadAmount(str(exc), remaining, exc) from None
             if amount > remaining:
                 raise BadAmount("out of range", remaining)
+            partial = amount < claim.requested_amount
+            if partial and not reason and not dry_run:
+                raise InvalidTransition("a partial refund needs a reason")
             # Instead of a full refund now (REQUESTED), or when the returned goods
             # arrive (BUYER_SHIPPED), e.g. worn or incomplete.
             step = (
@@ -423,7 +474,7 @@ class SellerClaimService:
                 allowed={ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED},
             )
             claim.respond_by = None
-            return await refund_claim(
+            refunded = await refund_claim(
                 uow,
                 claim,
                 amount,
@@ -432,7 +483,12 @@ class SellerClaimService:
                 reason="partial refund",
                 now=now,
                 key_suffix=f"partial:{amount}",
+                note=reason if partial else None,
             )
+            if partial:  # the buyer may disagree, as with a rejection
+                policy = ShopPolicy.from_settings(order.shop.settings)
+                claim.appeal_by = now + timedelta(hours=policy.appeal_hours)
+            return refunded
 
         return await self._decide(user_id, claim_id, apply, dry_run=dry_run)
 

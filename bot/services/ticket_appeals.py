@@ -19,7 +19,7 @@ from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
-from bot.services.refunds import remaining_refundable
+from bot.services.refunds import claim_refunded, remaining_refundable
 from bot.services.returns import seller_chat_ids
 from bot.services.ticket_records import AppealDecided, AppealDecision, TicketView, event_row
 from storage.models import Claim, Ticket
@@ -76,14 +76,18 @@ class AppealDecisions:
                         allowed={ClaimStatus.APPEALED},
                     )
                 elif refund:
+                    # What the claim asked minus what it was refunded already (an
+                    # appealed partial refund): the rest, never the whole again.
+                    already = await claim_refunded(uow, claim.id)
                     refunded = await refund_claim(
                         uow,
                         claim,
-                        claim.requested_amount,
+                        max(claim.requested_amount - already, Decimal(0)),
                         actor=ActorKind.STAFF,
                         actor_id=staff_id,
                         reason="appeal granted by support",
                         now=now,
+                        key_suffix="full" if already == 0 else "appeal",
                         allowed={ClaimStatus.APPEALED},
                     )
                 else:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
 from bot.domain.hours import BusinessHours
+from bot.services.refunds import claim_refunded
 from storage.media import MediaStore
 from storage.models import ChatUser, Claim, Order, Shop, Ticket, TicketMessage
 from storage.uow import UnitOfWork
@@ -152,6 +153,12 @@ class ClaimFacts:
     note: str | None
     photos: tuple[str, ...]  # stored file paths (absolute, ready to send, given a MediaStore)
     order_number: str
+    # The claim's timeline: at, to status, actor kind, note (a seller's question, the
+    # buyer's answer, a rejection's "reason: note", a partial refund's reason).
+    history: tuple[tuple[datetime, str, str, str | None], ...] = ()
+    refunded: Decimal = Decimal(0)  # what the ledger refunds on this claim so far
+    # What an appeal is against (REJECTED or REFUNDED: a partial refund), if appealed.
+    appealed_from: ClaimStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +259,22 @@ async def claim_facts(
         return None
     claim = (
         await uow.session.execute(
-            select(Claim).where(Claim.id == claim_id).options(selectinload(Claim.photos))
+            select(Claim)
+            .where(Claim.id == claim_id)
+            .options(selectinload(Claim.photos), selectinload(Claim.history))
         )
     ).scalar_one_or_none()
     if claim is None:
         return None
     order = await uow.session.get(Order, claim.order_id)
+    appealed_from = next(
+        (
+            ClaimStatus(e.from_status)
+            for e in reversed(claim.history)
+            if e.to_status == ClaimStatus.APPEALED and e.from_status
+        ),
+        None,
+    )
     return ClaimFacts(
         number=claim.claim_number,
         status=ClaimStatus(claim.status),
@@ -268,6 +285,9 @@ async def claim_facts(
         note=claim.buyer_note,
         photos=tuple(str(media.absolute(p.path)) if media else p.path for p in claim.photos),
         order_number=order.order_number if order else "",
+        history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
+        refunded=await claim_refunded(uow, claim.id),
+        appealed_from=appealed_from,
     )
 
 

@@ -131,13 +131,16 @@ class TicketService(AppealDecisions):
         return await self._opened(opened)
 
     async def appeal(self, buyer_id: int, claim_id: int) -> Opened:
-        """The buyer disagrees with a rejection: the claim goes to staff arbitration."""
+        """The buyer disagrees with a rejection, or with a partial refund (less than
+        they asked, which sets an appeal window too): the claim goes to staff
+        arbitration."""
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await uow.claims.get(claim_id)
             if claim is None or claim.buyer_id != buyer_id:
                 raise ClaimNotFound(str(claim_id))
-            if claim.status != ClaimStatus.REJECTED or claim.appeal_by is None:
+            appealable = (ClaimStatus.REJECTED, ClaimStatus.REFUNDED)
+            if claim.status not in appealable or claim.appeal_by is None:
                 raise InvalidTransition(f"claim is {claim.status}")
             if now > claim.appeal_by:
                 raise InvalidTransition("the appeal window has ended")
@@ -148,7 +151,7 @@ class TicketService(AppealDecisions):
                 actor_id=buyer_id,
                 note=None,
                 now=now,
-                allowed={ClaimStatus.REJECTED},
+                allowed=set(appealable),
             )
             claim.appeal_by = None
             opened = await self._open_in(

@@ -15,6 +15,7 @@ from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, N
 from bot.domain.money import format_money, minor_units
 from bot.services.seller_claims import (
     MAX_NOTE,
+    PARTIAL_REASONS,
     REJECT_REASONS,
     AlreadyDecided,
     BadAmount,
@@ -46,6 +47,8 @@ REJECT_REASON, REJECT_NOTE, QUESTION, AMOUNT, REPLACE_CARRIER, REPLACEMENT = (
     "seller.replace_carrier",
     "seller.replacement",
 )
+# Why a partial refund pays less than was asked (the buyer reads it and may appeal).
+PARTIAL_REASON = "seller.partial.reason"
 
 
 def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str:
@@ -108,6 +111,16 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     return fit(*pieces, notice=t("fit.notice_seller_card"))
 
 
+def said(catalog: Catalog, note: str) -> str:
+    """A history note or a partial refund's reason in words: a rejection's
+    "reason_code: note" and a tapped reason's code read as the reason's words; what
+    the seller typed stays as typed."""
+    code, sep, text = note.partition(": ")
+    if sep and code in REJECT_REASONS:
+        return f"{catalog.plain(f'reject_reason.{code}')}. {text}"
+    return catalog.plain(f"reject_reason.{note}") if note in PARTIAL_REASONS else note
+
+
 FINISHED = frozenset(
     {ClaimStatus.REFUNDED, ClaimStatus.REPLACED, ClaimStatus.CLOSED, ClaimStatus.CANCELLED}
 )
@@ -138,6 +151,8 @@ def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
         )
     elif card.status == ClaimStatus.APPROVED and card.type == ClaimType.REPLACEMENT:
         rows.append([Button(p("seller_claims.replaced"), f"qm:{cid}")])
+    if card.photos:  # sent with the card once; again whenever the seller asks
+        rows.append([Button(p("seller2.show_photos", count=len(card.photos)), f"qph:{cid}")])
     if card.status not in FINISHED:  # help on a live claim; finished ones stay as they are
         rows.append([Button(p("seller_claims.ask_support"), f"sh:{cid}")])
     return Keyboard.of(*rows) if rows else None
@@ -196,12 +211,29 @@ async def queue(ctx: Context) -> None:
     ctx.reply(ctx.t("seller_claims.title", count=len(entries)), Keyboard.of(*rows))
 
 
-async def show_card(ctx: Context, claim_id: int, *, with_photos: bool = True) -> None:
+async def show_card(ctx: Context, claim_id: int) -> None:
+    """The card; its photos only the first time this chat sees the claim (the new
+    request's album counts), then through its Show photos button."""
     card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-    if with_photos and card.photos:
-        ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(path=path) for path, _ in card.photos)))
+    if card.photos and await ctx.services.seller_claims.photos_first_time(
+        ctx.user.id, claim_id, ctx.chat_id
+    ):
+        _send_photos(ctx, card)
     now = ctx.services.clock.now()
     ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
+
+
+def _send_photos(ctx: Context, card: SellerCard) -> None:
+    ctx.add(SendPhotos(ctx.chat_id, tuple(PhotoRef(path=path) for path, _ in card.photos)))
+
+
+@router.button("qph")
+async def show_photos(ctx: Context) -> None:
+    """The claim's photos again, on request (only for the claim's shop's sellers)."""
+    if (card := await _card(ctx)) is None:
+        return
+    if card.photos:
+        _send_photos(ctx, card)
 
 
 def _claim_id(ctx: Context) -> int | None:
@@ -254,24 +286,35 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
         ctx.reply(t("seller_claims.approved_replacement", claim=decision.number))
 
 
-def _ask_decision(ctx: Context, kind: str, preview: Decision) -> None:
-    """Show what the decision will pay and wait for the Confirm tap."""
+def _ask_decision(ctx: Context, kind: str, preview: Decision, reason: str | None = None) -> None:
+    """Show what the decision will pay (and, for a partial refund, the reason the
+    buyer will read) and wait for the Confirm tap."""
     amount = preview.refunded or Decimal(0)
-    prompt = ctx.t(
-        f"confirm.{kind}",
-        claim=preview.number,
-        amount=format_money(amount, preview.currency),
-        buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
-        number=preview.order_number,
-        remaining=format_money(preview.remaining or Decimal(0), preview.currency),
-    )
+    params = {
+        "claim": preview.number,
+        "amount": format_money(amount, preview.currency),
+        "buyer": confirm.who_gets_it(ctx.catalog, preview.buyer_name),
+        "number": preview.order_number,
+        "remaining": format_money(preview.remaining or Decimal(0), preview.currency),
+    }
+    if reason:
+        prompt = fit(
+            line(
+                ctx.catalog,
+                "seller2.confirm_partial",
+                reason=Field(said(ctx.catalog, reason)),
+                **params,
+            )
+        )
+    else:
+        prompt = ctx.t(f"confirm.{kind}", **params)
     confirm.ask(
         ctx,
         kind,
         amount=amount,
         currency=preview.currency,
         prompt=prompt,
-        params={"claim_id": preview.claim_id},
+        params={"claim_id": preview.claim_id, **({"reason": reason} if reason else {})},
     )
 
 
@@ -531,7 +574,75 @@ async def partial_amount(ctx: Context) -> None:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    _ask_decision(ctx, "partial", preview)
+    amount = preview.refunded or Decimal(0)
+    if amount >= card.amount:  # all that was asked: nothing to explain or appeal
+        _ask_decision(ctx, "partial", preview)
+        return
+    ctx.state.go(PARTIAL_REASON, claim_id=card.claim_id, amount=str(amount))
+    _ask_partial_reason(ctx, card, amount)
+
+
+def _ask_partial_reason(ctx: Context, card: SellerCard, amount: Decimal) -> None:
+    p, cid = ctx.catalog.plain, card.claim_id
+    rows = [[Button(p(f"reject_reason.{r}"), f"qpr:{cid}:{r}")] for r in PARTIAL_REASONS]
+    text = ctx.t(
+        "seller2.partial_reason",
+        claim=card.number,
+        amount=format_money(amount, card.currency),
+        requested=format_money(card.amount, card.currency),
+    )
+    ctx.reply(text, Keyboard.of(*rows))
+
+
+@router.prompt(PARTIAL_REASON)
+async def partial_reason_again(ctx: Context) -> None:
+    if (card := await _step_card(ctx)) is not None:
+        _ask_partial_reason(ctx, card, Decimal(str(ctx.state.data["amount"])))
+
+
+@router.step(PARTIAL_REASON, numbers=True)
+async def partial_reason_typed(ctx: Context) -> None:
+    """The reason in the seller's words ("the box was opened and one cup is missing");
+    "ok", a bare number or a photo get what the step expects and the buttons again."""
+    if (reason := await _typed(ctx)) is None:
+        return
+    await _offer_partial(ctx, int(ctx.state.data["claim_id"]), reason)
+
+
+@router.button("qpr")
+async def partial_reason_pick(ctx: Context) -> None:
+    claim_id = _claim_id(ctx)
+    reason = (button_args(ctx.inbound.button or "")[1:2] or [""])[0]
+    data = ctx.state.data
+    if (
+        claim_id is None
+        or reason not in PARTIAL_REASONS
+        or ctx.state.step != PARTIAL_REASON
+        or data.get("claim_id") != claim_id
+    ):  # the amount lives in the step: a button from an earlier one is stale
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _offer_partial(ctx, claim_id, reason)
+
+
+async def _offer_partial(ctx: Context, claim_id: int, reason: str) -> None:
+    """The amount and the reason: a dry run again (what remains may have changed), then
+    the Confirm question naming both."""
+    amount = str(ctx.state.data["amount"])
+    try:
+        preview = await ctx.services.seller_claims.partial_refund(
+            ctx.user.id, claim_id, amount, reason=reason, dry_run=True
+        )
+    except BadAmount as exc:  # less remains now: ask for another amount
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        ctx.state.go(AMOUNT, claim_id=claim_id)
+        remaining = format_money(exc.remaining, card.currency)
+        ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
+        return
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    _ask_decision(ctx, "partial", preview, reason)
 
 
 @confirm.executor("partial")
@@ -540,8 +651,9 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
     try:
         # The amount shown, written plainly; the service checks it against what
         # remains now, under the order's payment lock.
+        reason = pending.params.get("reason")
         decision = await ctx.services.seller_claims.partial_refund(
-            ctx.user.id, claim_id, str(pending.amount)
+            ctx.user.id, claim_id, str(pending.amount), reason=str(reason) if reason else None
         )
     except BadAmount as exc:  # less remains than when they typed it: ask for another
         card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
@@ -554,7 +666,13 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         await _refuse(ctx, exc)
         return
     amount = format_money(decision.refunded or Decimal(0), decision.currency)
-    ctx.reply(ctx.t("seller_claims.partial_done", amount=amount, claim=decision.number))
+    if decision.appeal_by is not None:  # less than asked: the buyer may appeal
+        until = format_date(decision.appeal_by)
+        ctx.reply(
+            ctx.t("seller2.partial_done", amount=amount, claim=decision.number, deadline=until)
+        )
+    else:
+        ctx.reply(ctx.t("seller_claims.partial_done", amount=amount, claim=decision.number))
 
 
 # ---------------------------------------------------------- mark replaced

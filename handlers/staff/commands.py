@@ -13,7 +13,7 @@ from bot.services.desk import DeskError, Unreachable
 from bot.services.tickets import AppealDecided, TicketClosed, TicketView
 from handlers import confirm
 from handlers.core import Context, Handler, Router, button_args, int_arg
-from handlers.staff.relay import rename, to_requester
+from handlers.staff.relay import rename, summary_buttons, sync_summary, to_requester
 from handlers.staff.reopen import reopen
 from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
 from handlers.types import EditKeyboard, SendDocument, SendText
@@ -126,7 +126,7 @@ async def ticket_button(ctx: Context) -> None:
 
 
 async def assign(ctx: Context, ticket: TicketView) -> None:
-    name = ctx.inbound.user_name
+    before, name = ticket, ctx.inbound.user_name
     try:
         ticket = await ctx.services.tickets.assign(
             ticket.id, staff_id=ctx.inbound.user_id, staff_name=name
@@ -136,12 +136,17 @@ async def assign(ctx: Context, ticket: TicketView) -> None:
         return
     ctx.answer(ctx.catalog.plain("staff.assigned_short"))
     if ctx.inbound.message_id is not None:
+        # Assign again (another staff member, or the same one twice): the summary
+        # already shows just Close, and an identical edit is refused by Telegram.
+        shown = summary_keyboard(ctx.catalog, before)
         keyboard = summary_keyboard(ctx.catalog, ticket)
-        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
+        if keyboard != shown:
+            ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
     ctx.reply(ctx.t("staff.assigned", name=name))
 
 
 async def close(ctx: Context, ticket: TicketView) -> None:
+    before = ticket
     try:
         ticket = await ctx.services.tickets.close(ticket.id, staff_name=ctx.inbound.user_name)
     except TicketClosed:
@@ -149,8 +154,8 @@ async def close(ctx: Context, ticket: TicketView) -> None:
         return
     told = await _tell_requester_closed(ctx, ticket)
     ctx.reply(ctx.t("staff.closed" if told else "staff.closed_untold", name=ctx.inbound.user_name))
-    if ticket.summary_message_id is not None and ticket.staff_chat_id is not None:
-        ctx.add(EditKeyboard(ticket.staff_chat_id, ticket.summary_message_id, None))
+    # An open ticket's summary shows its buttons (a reopen puts them back); they go.
+    sync_summary(ctx, ticket, summary_buttons(ctx, before))
     await rename(ctx, ticket)
     if ctx.desk is not None and ticket.topic_id is not None and ticket.staff_chat_id is not None:
         # The bot manages topics, so it may still post in the closed topic (our

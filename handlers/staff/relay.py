@@ -22,7 +22,7 @@ from bot.services.tickets import TicketView
 from handlers.core import Context
 from handlers.fit import BUTTON, CAPTION, TEXT, cut, fits
 from handlers.staff.views import summary_keyboard, summary_text, title_of
-from handlers.types import Inbound, PhotoRef, SendPhotos, SendText
+from handlers.types import EditKeyboard, Inbound, Keyboard, PhotoRef, SendPhotos, SendText
 
 log = logging.getLogger(__name__)
 
@@ -246,3 +246,26 @@ async def tell_staff(ctx: Context, ticket: TicketView, text: str) -> None:
         log.warning(
             "staff chat line not delivered", extra={"ticket_id": ticket.id, "error": str(exc)}
         )
+
+
+def summary_buttons(ctx: Context, ticket: TicketView) -> Keyboard | None:
+    """The buttons the ticket's summary shows in this state: Assign / Close (and the
+    verdicts) while it is open, none once it is closed."""
+    return summary_keyboard(ctx.catalog, ticket) if ticket.status == TicketStatus.OPEN else None
+
+
+def sync_summary(ctx: Context, ticket: TicketView, shown: Keyboard | None) -> None:
+    """Bring the summary's buttons in line with the ticket, given the buttons it shows
+    now.  An edit to what the message already shows is refused by Telegram ("message
+    is not modified"), so none is sent when nothing changes (a second Assign, a close
+    of a summary whose buttons are gone)."""
+    if ticket.summary_message_id is None or ticket.staff_chat_id is None:
+        return
+    wanted = summary_buttons(ctx, ticket)
+    if wanted != shown:
+        ctx.add(EditKeyboard(ticket.staff_chat_id, ticket.summary_message_id, wanted))
+
+
+def reopened_view(ticket: TicketView) -> TicketView:
+    """The ticket as it was while open (what its summary showed before a close)."""
+    return dataclasses.replace(ticket, status=TicketStatus.OPEN)

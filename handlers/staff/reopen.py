@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable
 from bot.services.desk import DeskError, Unreachable
 from bot.services.tickets import OtherTicketOpen, TicketAlreadyOpen, TicketNotFound, TicketView
 from handlers.core import Context
-from handlers.staff.relay import place, rename, tell_staff
-from handlers.staff.views import summary_keyboard
-from handlers.types import EditKeyboard, SendText
+from handlers.staff.relay import place, rename, sync_summary, tell_staff
+from handlers.types import SendText
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 
@@ -75,9 +74,7 @@ async def _reopen_topic(ctx: Context, ticket: TicketView) -> None:
         await rename(ctx, ticket)
     elif not ticket.summary_message_id:
         await place(ctx, ticket)
-    if ticket.summary_message_id is not None:
-        keyboard = summary_keyboard(ctx.catalog, ticket)  # Assign / Close again
-        ctx.add(EditKeyboard(ticket.staff_chat_id, ticket.summary_message_id, keyboard))
+    sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
 
 
 async def _tell_requester(ctx: Context, ticket: TicketView) -> bool:

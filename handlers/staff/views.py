@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from bot.domain.enums import ClaimStatus, ClaimType, TicketStatus
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.money import format_money
-from bot.services.tickets import Line, Summary, TicketView, title_parts
+from bot.services.tickets import ClaimFacts, Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog, Safe
@@ -104,7 +105,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             username=Field(f"@{ticket.requester_username}" if ticket.requester_username else "—"),
             user_id=ticket.requester_chat,
         ),
-        t("staff.summary_reason", reason=catalog.plain(f"staff.reason.{ticket.reason.value}")),
+        t("staff.summary_reason", reason=_why(catalog, summary)),
     ]
     if ticket.order_number is not None:
         # Which order they asked about (an order card's button): the list below has them all.
@@ -149,8 +150,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
         ]
         if claim.note:
             pieces.append(fitting.line(catalog, "staff.summary_claim_note", note=Field(claim.note)))
-        if claim.status == ClaimStatus.APPEALED:
-            pieces.append(t("staff.summary_appeal"))
+        pieces += _claim_sections(catalog, claim, summary.ticket.timezone)
     if summary.recent:
         recent = [
             fitting.line(
@@ -169,6 +169,117 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
         ]
     pieces += ["", t("staff.summary_help")]
     return fit(*pieces, notice=t("fit.notice_staff"))
+
+
+def _why(catalog: Catalog, summary: Summary) -> str:
+    """Why staff have the ticket: an appeal of its claim is what they decide now, even
+    when the ticket was first opened for something else (said in brackets)."""
+    ticket, claim = summary.ticket, summary.claim
+    first = catalog.plain(f"staff.reason.{ticket.reason.value}")
+    if claim is None or claim.appealed_from is None:
+        return first
+    partial = claim.appealed_from == ClaimStatus.REFUNDED
+    appeal = catalog.plain("seller2.reason_appeal_partial" if partial else "staff.reason.appeal")
+    if ticket.reason == EscalationReason.APPEAL:
+        return appeal
+    return catalog.plain("seller2.reason_joined", appeal=appeal, first=first)
+
+
+def _decision_note(catalog: Catalog, note: str | None) -> tuple[str, str]:
+    """A seller's reason and note as people read them: a rejection is stored as
+    "reason_code: note", a tapped partial-refund reason as its code."""
+    said = note or ""
+    code, sep, text = said.partition(": ")
+    if sep and catalog.has(f"reject_reason.{code}"):
+        return catalog.plain(f"reject_reason.{code}"), text
+    if catalog.has(f"reject_reason.{said}"):
+        return catalog.plain(f"reject_reason.{said}"), ""
+    return said, ""
+
+
+def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> list[Piece]:
+    """Under the claim: the seller's decision (a rejection's reason and note, or a
+    partial refund and its reason), what to decide on an appeal, the questions and
+    answers about the claim, and its timeline."""
+    t = catalog.t
+    pieces: list[Piece] = []
+    history = claim.history
+    rejected = next((h for h in reversed(history) if h[1] == ClaimStatus.REJECTED), None)
+    partial = claim.refunded > 0 and claim.refunded < claim.amount
+    refunded_note = next(
+        (h[3] for h in reversed(history) if h[1] == ClaimStatus.REFUNDED and h[3]), None
+    )
+    if claim.appealed_from == ClaimStatus.REFUNDED or (partial and refunded_note):
+        reason, _ = _decision_note(catalog, refunded_note)
+        pieces.append(
+            fitting.line(
+                catalog,
+                "seller2.summary_partial",
+                refunded=format_money(claim.refunded, claim.currency),
+                amount=format_money(claim.amount, claim.currency),
+                reason=Field(reason or "—"),
+            )
+        )
+    elif rejected is not None:
+        reason, note = _decision_note(catalog, rejected[3])
+        pieces.append(
+            fitting.line(
+                catalog,
+                "seller2.summary_rejected",
+                reason=Field(reason or "—"),
+                note=Field(note or "—"),
+            )
+        )
+    if claim.status == ClaimStatus.APPEALED:
+        if claim.appealed_from == ClaimStatus.REFUNDED:
+            rest = max(claim.amount - claim.refunded, Decimal(0))
+            pieces.append(
+                t(
+                    "seller2.summary_appeal_partial",
+                    refunded=format_money(claim.refunded, claim.currency),
+                    amount=format_money(claim.amount, claim.currency),
+                    rest=format_money(rest, claim.currency),
+                )
+            )
+        else:
+            pieces.append(t("staff.summary_appeal"))
+    messages: list[Piece] = []
+    for at, status, actor, said in history:
+        asked = status == ClaimStatus.NEEDS_INFO and actor == ActorKind.SELLER
+        answered = status == ClaimStatus.REQUESTED and actor == ActorKind.BUYER
+        if said and (asked or answered):
+            messages.append(
+                fitting.line(
+                    catalog,
+                    "seller2.summary_message",
+                    at=format_when(at, zone),
+                    who=catalog.plain("seller2.who_asked" if asked else "seller2.who_answered"),
+                    text=Field(cut(" ".join(said.split()), RECENT_PREVIEW)),
+                )
+            )
+    if messages:
+        pieces += [
+            "",
+            t("seller2.summary_messages"),
+            lines(messages, catalog, "fit.more_earlier", keep="tail"),
+        ]
+    if history:
+        timeline = [
+            fitting.line(
+                catalog,
+                "seller2.summary_event",
+                at=format_when(at, zone),
+                status=catalog.plain(f"seller2.status.{status}"),
+                actor=catalog.plain(f"seller_claims.actor.{actor}"),
+            )
+            for at, status, actor, _note in history
+        ]
+        pieces += [
+            "",
+            t("seller2.summary_timeline"),
+            lines(timeline, catalog, "fit.more_earlier", keep="tail"),
+        ]
+    return pieces
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:

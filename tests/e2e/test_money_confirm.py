@@ -125,6 +125,8 @@ async def test_partial_refund_asks_with_the_typed_amount_and_pays_it_once(shop: 
     card = await open_card(shop.seller, claim)
     await tap(shop.seller, PARTIAL, card)
     await shop.seller.send("12.50")
+    assert "Why refund $12.50" in (await shop.seller.wait_message())["text"]
+    await shop.seller.send("The towel was used")
     asked = await shop.seller.wait_message()
     assert f"Refund $12.50 for {claim.number} to the buyer, Alex?" in asked["text"]
     assert "Still refundable on the order after this: $25.49" in asked["text"]
@@ -135,6 +137,8 @@ async def test_partial_refund_asks_with_the_typed_amount_and_pays_it_once(shop: 
 
     await tap(shop.seller, PARTIAL, card)
     await shop.seller.send("12.50")
+    assert "Why refund $12.50" in (await shop.seller.wait_message())["text"]
+    await shop.seller.send("The towel was used")
     asked = await shop.seller.wait_message()
     data = confirm_data(asked)
     done = await tap(shop.seller, confirm_label("$12.50"), asked)

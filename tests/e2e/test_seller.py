@@ -236,15 +236,14 @@ async def tap(user: ScriptedUser, label: str, message: Message | None = None) ->
     return await user.wait_message()
 
 
-async def open_card(seller: ScriptedUser, claim: ClaimView, photos: int = 0) -> Message:
-    """/claims, then the claim's button: the photos (if any), then the card."""
+async def open_card(seller: ScriptedUser, claim: ClaimView) -> Message:
+    """/claims, then the claim's button: the card (its photos came with the new
+    request's message; the card offers them again on request)."""
     await seller.send("/claims")
     queue = await seller.wait_message()
     label = next(b for b in buttons(queue) if b.startswith(claim.number))
     await seller.press(label, message=queue)
     await seller.wait_callback_answer()
-    for _ in range(photos):
-        assert "photo" in await seller.wait_message()
     card = await seller.wait_message()
     assert f"Return request {claim.number}" in card["text"]
     return card
@@ -312,13 +311,9 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
 
     await shop.seller.press(buttons(queue)[0])
     await shop.seller.wait_callback_answer()
-    album = [await shop.seller.wait_message(), await shop.seller.wait_message()]
-    shown = [shop.emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
-    assert all(map(same_picture, shown, [crack, box]))  # the stored photos, in order
-    assert album[0].get("media_group_id") and album[0]["media_group_id"] == album[1].get(
-        "media_group_id"
-    )
+    # The photos came with the new request: the card comes alone, offering them.
     card = await shop.seller.wait_message()
+    assert "🖼 Show 2 photos" in buttons(card)
     text = card["text"]
     assert f"Return request {claim.number} · Acme Store" in text
     assert f"Order: {NUMBER} · Buyer: Alex" in text
@@ -330,7 +325,16 @@ async def test_queue_and_card_with_the_buyers_photos(shop: Shop) -> None:
     assert "Photos: 2" in text and "Reused evidence" not in text
     assert "1 day 18 hours left to respond (by Jan 17, 12:00 UTC)" in text
     assert "Return requested (buyer)" in text  # history
-    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, "🖼 Show 2 photos", HELP]
+    # On request, the stored photos, in order, as one album (as often as asked).
+    await shop.seller.press("🖼 Show 2 photos", message=card)
+    await shop.seller.wait_callback_answer()
+    album = [await shop.seller.wait_message(), await shop.seller.wait_message()]
+    shown = [shop.emulator.file_bytes(m["photo"][-1]["file_id"]) for m in album]
+    assert all(map(same_picture, shown, [crack, box]))
+    assert album[0].get("media_group_id") and album[0]["media_group_id"] == album[1].get(
+        "media_group_id"
+    )
 
 
 # ------------------------------------------------------------------ decisions
@@ -470,13 +474,20 @@ async def test_partial_refund_refuses_too_much_then_refunds_what_was_typed(shop:
     assert (await claim_row(shop.uow_factory, claim.id)).status == "REQUESTED"
 
     await shop.seller.send("15.50 dollars")
+    why = await shop.seller.wait_message()  # less than asked: the seller says why
+    assert "Why refund $15.50 instead of the $37.99 asked for" in why["text"]
+    assert "Item used or damaged by the buyer" in buttons(why)
+    await shop.seller.send("One mug came back chipped")
     asked = await shop.seller.wait_message()
     assert f"Refund $15.50 for {claim.number} to the buyer, Alex?" in asked["text"]
+    assert "Reason the buyer reads: One mug came back chipped" in asked["text"]
     assert await ledger(shop.uow_factory) == []
     done = await tap(shop.seller, confirm_label("$15.50"), asked)
     assert f"$15.50 refunded for {claim.number}" in done["text"]
     told = await buyer_is_told(shop)
-    assert f"{claim.number} is resolved with a refund of $15.50" in told["text"]
+    assert "refunded $15.50 of the $37.99 you asked for" in told["text"]
+    assert "Reason: One mug came back chipped" in told["text"]
+    assert buttons(told) == ["⚖️ Appeal to support"]
     assert await ledger(shop.uow_factory) == [(claim.id, Decimal("15.50"))]
     assert (await claim_row(shop.uow_factory, claim.id)).status == "REFUNDED"
     assert await step_of(shop.uow_factory, SELLER_ID) is None
@@ -519,15 +530,15 @@ async def test_replacement_approved_then_marked_replaced(shop: Shop) -> None:
         reason=ClaimReason.DEFECTIVE,
         photos=[sample_jpeg(seed="defect")],
     )
-    card = await open_card(shop.seller, claim, photos=1)
+    card = await open_card(shop.seller, claim)
     assert "Refund requested: $0.00" in card["text"]
     done = await tap(shop.seller, APPROVE, card)
     assert f"Tap Mark replaced on {claim.number}" in done["text"]
     told = await buyer_is_told(shop)
     assert f"replacement request {claim.number} is approved" in told["text"]
 
-    card = await open_card(shop.seller, claim, photos=1)
-    assert buttons(card) == ["🔁 Mark replaced", HELP]
+    card = await open_card(shop.seller, claim)
+    assert buttons(card) == ["🔁 Mark replaced", "🖼 Show the photo", HELP]
     carriers = await tap(shop.seller, "🔁 Mark replaced", card)
     assert buttons(carriers) == ["FedEx", "UPS", "USPS", "DHL"]
     asked = await tap(shop.seller, "UPS", carriers)
@@ -663,9 +674,10 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
     told = await shop.seller.wait_message()  # the summary first, then the picture
     assert same_picture(shop.emulator.file_bytes(told["photo"][-1]["file_id"]), png)
-    await shop.seller.send("/claims")
-    queue = await shop.seller.wait_message()
-    await shop.seller.press(buttons(queue)[0], message=queue)
+    # The card comes alone (the picture came with the new request); on request the
+    # stored picture is sent again, as a photo Telegram takes.
+    card = await open_card(shop.seller, claim)
+    await shop.seller.press("🖼 Show the photo", message=card)
     await shop.seller.wait_callback_answer()
     refused = list(shop.emulator.rejections)
     shop.emulator.rejections.clear()  # reported by this test, not by the fixture's teardown
@@ -674,7 +686,6 @@ async def test_card_shows_evidence_that_was_sent_as_an_image_file(shop: Shop) ->
     assert same_picture(
         shop.emulator.file_bytes((picture.get("photo") or [{}])[-1].get("file_id", "")), png
     )
-    assert f"Return request {claim.number}" in (await shop.seller.wait_message())["text"]
 
 
 async def test_card_shows_evidence_made_from_files_telegram_refuses_as_photos(
@@ -689,9 +700,9 @@ async def test_card_shows_evidence_made_from_files_telegram_refuses_as_photos(
     claim = await shop.claim(  # asserts that the album and the summary arrive
         {"Ceramic mug": 1}, reason=ClaimReason.DAMAGED, photos=[panorama, polyglot]
     )
-    card = await open_card(shop.seller, claim, photos=2)
+    card = await open_card(shop.seller, claim)
     assert "Photos: 2" in card["text"]
-    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, HELP]
+    assert buttons(card) == [APPROVE, REJECT, ASK, PARTIAL, "🖼 Show 2 photos", HELP]
     async with shop.uow_factory(readonly=True) as uow:
         statuses = list(await uow.session.scalars(select(OutboxMessage.status)))
     assert statuses == ["sent"]  # the new-claim message went out whole

@@ -98,6 +98,11 @@ async def test_typed_reject_reason_and_typed_amount_with_yes(shop: Shop) -> None
     await seller.send("1,000")
     assert "at most $" in (await seller.wait_message())["text"]  # a thousand: out of range
     await seller.send("6,50")
+    assert "Why refund $6.50 instead of the $8.00" in (await seller.wait_message())["text"]
+    await seller.send("ok")  # not a reason: what the step expects, and the question again
+    assert "why you refund less than was asked" in (await seller.wait_message())["text"]
+    assert "Why refund $6.50" in (await seller.wait_message())["text"]
+    await seller.send("it was washed and worn")
     asked = await seller.wait_message()
     assert f"Refund $6.50 for {second.number}" in asked["text"]
     await seller.send("ok")

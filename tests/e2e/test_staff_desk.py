@@ -255,7 +255,7 @@ class Appeals:
         rejection notification."""
         shots = [photo_jpeg(f"mug-{n}") for n in range(photos)]
         claim = await self.shop.claim({"Ceramic mug": 2}, photos=shots)
-        card = await open_card(self.shop.seller, claim, photos=photos)
+        card = await open_card(self.shop.seller, claim)
         reasons = await tap(self.shop.seller, REJECT, card)
         await tap(self.shop.seller, "Item is as described", reasons)
         await self.shop.seller.send("The mugs in the photos are intact.")

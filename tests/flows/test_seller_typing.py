@@ -229,6 +229,9 @@ async def test_typed_amounts_are_read_and_asked_to_confirm(
     s = world.seller
     await s.press(f"qp:{claim.id}")
     await s.say(typed)
+    if Decimal(shown[1:]) < claim.amount:  # less than asked: the reason first
+        assert f"Why refund {shown} instead of the" in s.last_text
+        await s.say("One side is scratched")
     assert f"Refund {shown} for {claim.number}" in s.last_text
     assert f"✅ Confirm: refund {shown}" in labels(s)
     assert await s.step() == "confirm.pending"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.understanding.ratings import read_rating
-from handlers.types import SendText
+from handlers.types import EditKeyboard, Keyboard, Outbound, SendText
 from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
@@ -436,3 +436,87 @@ async def test_no_thanks_after_a_rating_is_not_thanked_for_a_comment(
     assert "thanks again for your rating" in buyer.said
     assert "We read every comment" not in buyer.said
     assert await buyer.step() is None
+
+
+# ------------------------------------------------- the summary's buttons, no no-op edits
+
+
+def summary_edits(
+    shown: dict[int, Keyboard | None], actions: list[Outbound]
+) -> list[Keyboard | None]:
+    """Apply the keyboard edits of one step to what each staff message shows, failing
+    on an edit that changes nothing (Telegram: "message is not modified")."""
+    edits = []
+    for action in actions:
+        if isinstance(action, EditKeyboard) and action.chat_id == STAFF_CHAT:
+            assert shown.get(action.message_id) != action.keyboard, "a no-op edit"
+            shown[action.message_id] = action.keyboard
+            edits.append(action.keyboard)
+    return edits
+
+
+def labels_of(keyboard: Keyboard | None) -> list[str]:
+    return [b.text for row in keyboard.rows for b in row] if keyboard else []
+
+
+async def test_closing_a_reopened_ticket_removes_the_buttons_it_got_back(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    thread = await open_ticket(harness, buyer)
+    summary_id = (await ticket_row(uow_factory)).summary_message_id
+    assert summary_id is not None
+    [posted] = [a for a in harness.desk.sent if isinstance(a, SendText) and a.keyboard]
+    shown: dict[int, Keyboard | None] = {summary_id: posted.keyboard}
+    staff = harness.staff(thread_id=thread)
+
+    await staff.say("/close")
+    assert summary_edits(shown, staff.last) == [None]
+    await buyer.say("About my earlier conversation")  # reopens within the day
+    assert "I've reopened ticket #1" in buyer.said
+    [back] = summary_edits(shown, buyer.last)
+    assert labels_of(back) == ["🙋 Assign to me", "✅ Close"]
+    await staff.say("/close")  # was "reply not delivered: message is not modified"
+    assert "Closed by Kim" in staff.said
+    assert summary_edits(shown, staff.last) == [None]
+
+    await staff.say("/reopen")
+    assert summary_edits(shown, staff.last) != []
+    await staff.press("tk:c:1")  # the Close button under the summary this time
+    assert "Closed by Kim" in staff.said
+    assert summary_edits(shown, staff.last) == [None]
+
+
+async def test_start_fresh_takes_the_buttons_and_a_staff_reopen_puts_them_back(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, staff, _thread = await closed_ticket(harness, uow_factory, clock)
+    summary_id = (await ticket_row(uow_factory)).summary_message_id
+    assert summary_id is not None
+    shown: dict[int, Keyboard | None] = {summary_id: None}
+    await buyer.say("hello again")
+    assert summary_edits(shown, buyer.last) != []
+    await buyer.tap("Start fresh")
+    assert summary_edits(shown, buyer.last) == [None]
+    await staff.say("/reopen 1")
+    assert [labels_of(k) for k in summary_edits(shown, staff.last)] == [
+        ["🙋 Assign to me", "✅ Close"]
+    ]
+
+
+async def test_a_second_assign_edits_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    thread = await open_ticket(harness, buyer)
+    summary_id = (await ticket_row(uow_factory)).summary_message_id
+    assert summary_id is not None
+    [posted] = [a for a in harness.desk.sent if isinstance(a, SendText) and a.keyboard]
+    shown: dict[int, Keyboard | None] = {summary_id: posted.keyboard}
+    kim, ana = harness.staff(thread_id=thread), harness.staff(4002, "Ana", thread_id=thread)
+    await kim.press("tk:a:1")
+    assert [labels_of(k) for k in summary_edits(shown, kim.last)] == [["✅ Close"]]
+    await ana.press("tk:a:1")
+    assert "Ana took this ticket" in ana.said
+    assert summary_edits(shown, ana.last) == []
+    assert (await ticket_row(uow_factory)).assignee_name == "Ana"

@@ -19,7 +19,10 @@ from bot.services.cancellations import (
     GoodwillRefused,
     RequestDecided,
 )
+from bot.services.outbox import Notification
 from bot.services.shops import ShopAdmin
+from handlers.notifications import render
+from handlers.types import SendText
 from storage.models import (
     AuditEntry,
     CancelRequest,
@@ -278,6 +281,31 @@ async def test_reject_keeps_the_order_and_tells_the_buyer(world: World) -> None:
     kind, params = told[0]
     assert (kind, params["status"], params["refunded"]) == ("cancel_decided", "rejected", "0")
     assert params["note"] == "already packed"
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "not_said"),
+    [
+        ("AWAITING_SHIPMENT", "it is being prepared and will ship as planned", "on its way"),
+        ("AWAITING_COLLECTION", "packed and waiting for the carrier", "on its way"),
+        ("IN_TRANSIT", "it is already on its way to you", "being prepared"),
+    ],
+)
+async def test_a_rejection_tells_the_buyer_what_is_true_of_the_order(
+    world: World, status: str, said: str, not_said: str
+) -> None:
+    """The buyer is not told "it's on its way out" about an order still being prepared:
+    the words follow where the order is when the seller says no."""
+    request_id = await requested(world)
+    await world.set_order(status=status)  # the warehouse moved on (or not) meanwhile
+
+    await world.service.decide(world.seller, request_id, approve=False)
+
+    [(chat, kind, params)] = [row for row in await world.outbox() if row[0] == BUYER]
+    [message] = render(Notification(chat, kind, params))
+    assert isinstance(message, SendText)
+    assert said in message.text and not_said not in message.text
+    assert NUMBER in message.text
 
 
 async def test_a_buyer_who_blocked_the_bot_is_not_queued_a_message(world: World) -> None:

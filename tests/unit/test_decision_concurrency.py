@@ -101,7 +101,7 @@ async def test_concurrent_different_decisions_on_one_claim_leave_one_outcome(
         lambda: service.approve(sam, claim.id),
         lambda: service.reject(kim, claim.id, "other", "No."),
         lambda: service.ask_info(sam, claim.id, "Which one?"),
-        lambda: service.partial_refund(kim, claim.id, "3.00"),
+        lambda: service.partial_refund(kim, claim.id, "3.00", reason="worn"),
     ] * 10
 
     async def run(n: int) -> Decision | Exception:
@@ -140,7 +140,9 @@ async def test_fifty_partial_refunds_on_one_order_never_exceed_what_was_paid(
 
     async def refund(n: int) -> Decision | Exception:
         try:
-            return await service.partial_refund(sam if n % 2 else kim, claims[n].id, "3.00")
+            return await service.partial_refund(
+                sam if n % 2 else kim, claims[n].id, "3.00", reason="worn"
+            )
         except BadAmount as exc:
             return exc
 
@@ -180,7 +182,7 @@ async def test_concurrent_full_approvals_share_out_what_remains(
     async def decide(n: int) -> Decision | Exception:
         try:
             if n == 0:
-                return await service.partial_refund(sam, claims[0].id, "15.00")
+                return await service.partial_refund(sam, claims[0].id, "15.00", reason="worn")
             return await service.approve(sam, claims[n].id)
         except (BadAmount, RefundExceedsPaid) as exc:
             return exc

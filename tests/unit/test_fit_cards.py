@@ -169,6 +169,45 @@ def test_staff_summary_with_hostile_names_note_and_last_messages() -> None:
     assert visible.endswith("…(shortened, full text in /transcript)")
 
 
+def test_appeal_summary_with_long_decision_messages_and_timeline_fits() -> None:
+    """An appealed claim with a long rejection note, many questions and answers and a
+    long timeline: the summary still fits, naming the decision, the newest messages
+    and the newest events."""
+    history = [(NOW, "REQUESTED", "buyer", None)]
+    for n in range(20):
+        history.append((NOW, "NEEDS_INFO", "seller", hostile(f"ask{n}", 300)))
+        history.append((NOW, "REQUESTED", "buyer", hostile(f"reply{n}", 300)))
+    history.append((NOW, "REJECTED", "seller", "used_by_buyer: " + hostile("WHY", 1000)))
+    history.append((NOW, "APPEALED", "buyer", None))
+    summary = Summary(
+        ticket=ticket(reason=EscalationReason.REQUESTED),
+        role="buyer",
+        orders=(),
+        claim=ClaimFacts(
+            number="R260115-ABCDE",
+            status=ClaimStatus.APPEALED,
+            type="REFUND",
+            reason="DAMAGED",
+            amount=Decimal("25.00"),
+            currency="USD",
+            note=hostile("NOTE", 1000),
+            photos=(),
+            order_number="578000000000000001",
+            history=tuple(history),
+            appealed_from=ClaimStatus.REJECTED,
+        ),
+        recent=(),
+        answer_from=None,
+    )
+    visible = accepted(summary_text(Catalog(), summary))
+    assert "Why: appeal of a rejected claim (the ticket was opened earlier" in visible
+    assert "Seller's rejection: Item used or damaged by the buyer" in visible
+    assert "Seller's note: WHY <&>" in visible
+    assert "buyer answered: reply19 <&>" in visible  # the newest kept
+    assert "Appealed to support (buyer)" in visible
+    assert "The buyer appeals the seller's rejection" in visible
+
+
 def test_tickets_list_of_three_hundred_says_how_many_more() -> None:
     visible = accepted(tickets_list(Catalog(), [ticket(id=n) for n in range(300)], NOW))
     listed = visible.count("• ")
@@ -201,7 +240,7 @@ def test_notifications_with_the_longest_texts_fit() -> None:
         },
     )
     answer = Notification(
-        9001, "claim_info", {"claim_number": "R1", "text": hostile("ANSWER", 2000)}
+        9001, "claim_info", {"claim_id": 1, "claim_number": "R1", "text": hostile("ANSWER", 2000)}
     )
     update = Notification(
         1001,

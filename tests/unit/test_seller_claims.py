@@ -479,7 +479,7 @@ async def test_reject_needs_a_known_reason_and_a_note(
         with pytest.raises(InvalidTransition):
             await late(seller, claim.id)
     with pytest.raises(InvalidTransition):
-        await sellers.partial_refund(seller, claim.id, "1.00")
+        await sellers.partial_refund(seller, claim.id, "1.00", reason="worn")
 
 
 async def test_a_note_of_exactly_the_limit_is_accepted(
@@ -584,7 +584,7 @@ async def test_partial_refund_refuses_bad_amounts_and_says_what_remains(
     claim = await file_claim(returns, b)
     before = await snapshot(uow_factory)
     with pytest.raises(BadAmount) as refused:
-        await sellers.partial_refund(seller, claim.id, typed)
+        await sellers.partial_refund(seller, claim.id, typed, reason="worn")
     assert refused.value.remaining == TOTAL_PAID
     assert await snapshot(uow_factory) == before
 
@@ -602,13 +602,13 @@ async def test_partial_refund_up_to_what_remains_on_the_order(
 
     before = await snapshot(uow_factory)
     with pytest.raises(BadAmount) as refused:
-        await sellers.partial_refund(seller, second.id, "41.50")
+        await sellers.partial_refund(seller, second.id, "41.50", reason="worn")
     assert refused.value.remaining == Decimal("41.49")
     assert await snapshot(uow_factory) == before
     card = await sellers.card(seller, second.id)
     assert card.remaining_refundable == Decimal("41.49")
 
-    decision = await sellers.partial_refund(seller, second.id, "$41.49")
+    decision = await sellers.partial_refund(seller, second.id, "$41.49", reason="worn")
 
     assert (decision.status, decision.refunded) == (ClaimStatus.REFUNDED, Decimal("41.49"))
     assert [(r.claim_id, r.amount) for r in await refunds(uow_factory)] == [
@@ -632,10 +632,10 @@ async def test_partial_refund_when_the_return_arrives(
     claim = await file_claim(returns, b, {b.items[1]: 2}, type=ClaimType.RETURN_AND_REFUND)
     await sellers.approve(seller, claim.id)
     with pytest.raises(InvalidTransition):  # not while the buyer still has the goods
-        await sellers.partial_refund(seller, claim.id, "5.00")
+        await sellers.partial_refund(seller, claim.id, "5.00", reason="worn")
     await returns.ship_back(b.buyer, claim.id, "FedEx", "123456789012")
 
-    decision = await sellers.partial_refund(seller, claim.id, "5")
+    decision = await sellers.partial_refund(seller, claim.id, "5", reason="worn")
 
     assert (decision.status, decision.refunded) == (ClaimStatus.REFUNDED, Decimal("5.00"))
     stored = await load_claim(uow_factory, claim.id)
@@ -777,9 +777,11 @@ async def test_only_the_shops_sellers_may_see_or_decide(
         lambda: sellers.approve(actor, claims.requested),
         lambda: sellers.reject(actor, claims.requested, "other", "No."),
         lambda: sellers.ask_info(actor, claims.requested, "Why?"),
-        lambda: sellers.partial_refund(actor, claims.requested, "1.00"),
-        lambda: sellers.partial_refund(actor, claims.requested, "999"),  # no amount hints
-        lambda: sellers.partial_refund(actor, claims.shipped, "1.00"),
+        lambda: sellers.partial_refund(actor, claims.requested, "1.00", reason="worn"),
+        lambda: sellers.partial_refund(
+            actor, claims.requested, "999", reason="worn"
+        ),  # no amount hints
+        lambda: sellers.partial_refund(actor, claims.shipped, "1.00", reason="worn"),
         lambda: sellers.confirm_received(actor, claims.shipped),
         lambda: sellers.mark_replaced(actor, claims.replacement, "UPS", UPS),
     ]
@@ -846,3 +848,27 @@ async def test_shop_chat_ids_alone_grant_no_decisions(
     with pytest.raises(NotAllowed):
         await sellers.approve(notified, claim.id)
     assert await snapshot(uow_factory) == before
+
+
+async def test_a_partial_refund_needs_a_reason_and_opens_an_appeal_window(
+    sellers: SellerClaimService,
+    returns: ReturnService,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    seller: int,
+    b: Bought,
+) -> None:
+    claim = await file_claim(returns, b)  # one mug: 12.50
+    with pytest.raises(InvalidTransition):  # less than asked, and no word why
+        await sellers.partial_refund(seller, claim.id, "5")
+    assert await refunds(uow_factory) == []
+
+    decision = await sellers.partial_refund(seller, claim.id, "5", reason="used_by_buyer")
+
+    assert decision.appeal_by == clock.now() + timedelta(hours=48)
+    stored = await load_claim(uow_factory, claim.id)
+    assert (stored.status, stored.history[-1].note) == ("REFUNDED", "used_by_buyer")
+    # All that was asked, through the same button: nothing to explain or appeal.
+    whole = await file_claim(returns, b, {b.items[1]: 1})  # one towel: 8.00
+    decision = await sellers.partial_refund(seller, whole.id, "8")
+    assert decision.appeal_by is None
