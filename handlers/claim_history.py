@@ -55,6 +55,9 @@ def note_text(
     if read is None:
         return None
     if read.code is None:
+        # A reason tapped for a partial refund is stored as its code ("used_by_buyer").
+        if read.text and catalog.has(f"reject_reason.{read.text}"):
+            return catalog.plain(f"reject_reason.{read.text}")
         return read.text
     params = dict(read.params)
     if read.code == "rejected":

@@ -7,17 +7,19 @@ words, through the catalog, at send time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.enums import OrderStatus
+from bot.domain.enums import ClaimReason, ClaimType, OrderStatus
 from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import note_text
+from handlers.claim_labels import seller_money, type_label
 from handlers.fit import CAPTION, Field, Piece, fit, line, lines
+from handlers.formatting import duration
 from handlers.staff.views import topic_title
 from handlers.types import (
     Button,
@@ -100,10 +102,16 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             "seller_notify.claim_new",
             claim=p["claim_number"],
             number=p["order_number"],
-            type=catalog.plain(f"claim_type.{p['type']}"),
+            type=type_label(catalog, ClaimType(p["type"]), ClaimReason(p["reason"])),
             reason=catalog.plain(f"claim_reason.{p['reason']}"),
             items=lines(items, catalog, "fit.more_items"),
-            amount=format_money(Decimal(p["amount"]), p["currency"]),
+            money=seller_money(
+                catalog,
+                ClaimType(p["type"]),
+                ClaimReason(p["reason"]),
+                Decimal(p["amount"]),
+                p["currency"],
+            ),
             note=Field(p.get("note") or catalog.plain("returns.no_note")),
             photos=len(p["photos"]),
             # The catalog trims a template's edge newlines: the line break goes here.
@@ -350,7 +358,7 @@ def ticket_sla(catalog: Catalog, n: Notification) -> list[Outbound]:
         line(
             catalog,
             "staff.sla_reminder",
-            minutes=p["waited_minutes"],
+            waited=duration(catalog, timedelta(minutes=int(p["waited_minutes"]))),
             assignee=Field(p.get("assignee") or catalog.plain("staff.unassigned")),
         )
     )

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
+from bot.domain.enums import ClaimStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
@@ -29,6 +29,7 @@ from handlers import escapes
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
+from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, cut, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo, refusal_key
@@ -39,14 +40,6 @@ router = Router()
 ANSWER = "claim.answer"
 TRACKING = "claim.tracking"
 MAX_ANSWER = 2000
-
-
-def type_label(catalog: Catalog, kind: ClaimType, reason: ClaimReason | None) -> str:
-    """The kind of request as the buyer reads it: a refund for a parcel that never
-    arrived keeps no item, so it does not say "keep the item"."""
-    if kind == ClaimType.REFUND and reason == ClaimReason.NOT_RECEIVED:
-        return catalog.plain("journey.type_refund_not_received")
-    return catalog.plain(f"claim_type.{kind.value}")
 
 
 def claim_text(catalog: Catalog, claim: ClaimView) -> str:

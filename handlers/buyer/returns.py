@@ -40,9 +40,9 @@ from bot.services.returns import (
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
-from handlers.buyer.claims import type_label
 from handlers.buyer.views import format_date, status_label
 from handlers.catalog import Safe
+from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import PhotoRefused, receive_photo, refusal_key

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimStatus, ClaimType
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, NotAllowed
 from bot.domain.money import format_money, minor_units
 from bot.services.seller_claims import (
@@ -28,6 +28,7 @@ from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
+from handlers.claim_labels import seller_money, type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, fit, line, lines
 from handlers.formatting import duration, line_price
@@ -83,11 +84,17 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             number=card.order_number,
             buyer=Field(card.buyer_name or "—"),
             status=p(f"cards2.seller_status.{card.status.value}"),
-            type=p(f"claim_type.{card.type.value}"),
+            type=type_label(catalog, card.type, ClaimReason(card.reason)),
             reason=p(f"claim_reason.{card.reason}"),
             items=lines(items, catalog, "fit.more_items"),
-            amount=format_money(card.amount, card.currency),
-            remaining=format_money(card.remaining_refundable, card.currency),
+            money=seller_money(
+                catalog,
+                card.type,
+                ClaimReason(card.reason),
+                card.amount,
+                card.currency,
+                card.remaining_refundable,
+            ),
             note=Field(card.note or p("returns.no_note")),
             photos=len(card.photos),
             # The catalog trims a template's edge newlines: the line break goes here.

@@ -25,6 +25,7 @@ from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, fit, line
+from handlers.formatting import format_when
 from handlers.types import EditText
 
 router = Router()
@@ -148,7 +149,8 @@ def _goodwill_prompt(
     }
     if earlier is None:
         return ctx.t("confirm.goodwill", **params)
-    return ctx.t("confirm.goodwill_again", time=f"{earlier.at:%H:%M} UTC", **params)
+    at = format_when(earlier.at, show_zone=True, language=ctx.catalog.language)
+    return ctx.t("confirm.goodwill_again", time=at, **params)
 
 
 def _goodwill_refused(ctx: Context, exc: GoodwillRefused, number: str) -> None:

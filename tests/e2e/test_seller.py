@@ -531,7 +531,8 @@ async def test_replacement_approved_then_marked_replaced(shop: Shop) -> None:
         photos=[sample_jpeg(seed="defect")],
     )
     card = await open_card(shop.seller, claim)
-    assert "Refund requested: $0.00" in card["text"]
+    assert "Replacement requested: send a new one, no refund asked" in card["text"]
+    assert "$0.00" not in card["text"] and "Refund requested" not in card["text"]
     done = await tap(shop.seller, APPROVE, card)
     assert f"Tap Mark replaced on {claim.number}" in done["text"]
     told = await buyer_is_told(shop)

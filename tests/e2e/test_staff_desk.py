@@ -598,7 +598,7 @@ async def test_first_response_reminder_once_then_the_mark_goes_with_a_reply(
     assert await bot.runner.sla.run_once() == 1
     await bot.flush_outbox()
     reminder = await desk.wait_message(thread_id=thread)
-    assert f"{SLA}: waiting 16 min. Assigned: unassigned." in reminder["text"]
+    assert f"{SLA}: waiting 16 minutes. Assigned: unassigned." in reminder["text"]
     await emulator.wait_until(lambda: title(desk, thread) == "⏰ #1 · Alex")
 
     # Once per wait: running again sends nothing new.

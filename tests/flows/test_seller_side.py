@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.clock import FakeClock
-from bot.domain.enums import ClaimStatus, OutboxStatus
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OutboxStatus
 from bot.services.outbox import Notification
 from handlers.notifications import render
 from handlers.types import SendPhotos, SendText
@@ -78,6 +78,32 @@ async def test_a_new_request_message_has_open_approve_and_reject(
     await seller.tap("Confirm")
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
     assert len(await refunds(uow_factory)) == 1
+
+
+async def test_a_replacement_or_a_parcel_that_never_came_reads_right_for_the_seller(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(
+        harness.services.returns,
+        b,
+        type=ClaimType.REPLACEMENT,
+        reason=ClaimReason.DEFECTIVE,
+        photos=1,
+    )
+    [row] = await seller_news(uow_factory, "claim_new")
+    text = render(Notification(SELLER_EXT, "claim_new", row.payload["params"]))[0]
+    assert isinstance(text, SendText)
+    assert "Replacement requested: send a new one, no refund asked" in plain(text.text)
+    assert "$0.00" not in text.text and "Refund requested" not in text.text
+    seller = harness.seller()
+    await seller.press(f"q:{claim.id}")
+    assert "Replacement requested" in seller.said and "$0.00" not in seller.said
+
+    never_came = {**row.payload["params"], "type": "REFUND", "reason": "NOT_RECEIVED"}
+    text = render(Notification(SELLER_EXT, "claim_new", never_came))[0]
+    assert isinstance(text, SendText)
+    assert "Refund (the parcel never arrived)" in plain(text.text)
+    assert "keep the item" not in text.text and "nothing comes back" in text.text
 
 
 async def test_the_buyers_answer_and_return_parcel_come_with_an_open_button(

@@ -86,7 +86,10 @@ async def test_business_hours_are_stored_in_canonical_form(
     await admin.set("acme", "business_hours", "daily")
     assert (await admin.show("acme"))["business_hours"] == "24/7"
     await admin.set("acme", "business_hours", "")  # back to the default: always open
-    assert "business_hours" not in await admin.show("acme")
+    assert (await admin.show("acme"))["business_hours"] == "24/7"
+    async with uow_factory(readonly=True) as uow:
+        shop = await uow.shops.get_by_code("acme")
+        assert shop is not None and "business_hours" not in shop.settings
 
 
 async def test_desk_settings_are_stored_and_shown(

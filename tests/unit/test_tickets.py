@@ -1050,7 +1050,7 @@ async def test_sla_watch_reminds_once_per_overdue_placed_ticket(
     send, rename = render(Notification(reminder.chat_id, "ticket_sla", params))
     assert isinstance(send, SendText) and isinstance(rename, RenameTopic)
     assert (send.chat_id, send.thread_id) == (STAFF_CHAT, 10)
-    assert "waiting 16 min" in send.text and "Assigned: Alex" in send.text
+    assert "waiting 16 minutes" in send.text and "Assigned: Alex" in send.text
     assert rename.name.startswith("⏰") and f"#{due.id}" in rename.name
     flags = {t.id: (await stored(uow_factory, t.id)).sla_breached for t in views}
     assert flags == {
