@@ -14,6 +14,7 @@ from typing import Any
 from bot.domain.enums import ActorKind
 from bot.emulator import ScriptedUser
 from bot.services.refunds import issue_refund
+from handlers.formatting import format_when
 from tests.e2e.test_buyer_orders import NUMBER, buttons
 from tests.e2e.test_cancellations import (
     World,
