@@ -124,6 +124,7 @@ class Decision:
     remaining: Decimal | None = None
     # Whether the shop has a return address the buyer was given (else the seller sends it).
     return_address_set: bool = True
+    timezone: str = "UTC"  # the shop's: the deadlines are shown in it
 
 
 async def _remaining_locked(uow: UnitOfWork, order_id: int) -> Decimal:
@@ -316,6 +317,7 @@ class SellerClaimService:
                     buyer_name=buyer.first_name if buyer else None,
                     remaining=await remaining_refundable(uow, order.id),
                     return_address_set=return_address_of(order.shop.settings) is not None,
+                    timezone=order.shop.timezone or "UTC",
                 )
                 if not dry_run:  # a dry run leaves the block without commit: rolled back
                     await uow.commit()

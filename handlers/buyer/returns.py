@@ -330,7 +330,7 @@ def show_items(ctx: Context, options: ReturnOptions, *, edit: bool = False) -> N
         ctx.t(
             "returns.items",
             number=options.order.order_number,
-            deadline=format_date(options.eligibility.deadline),
+            deadline=format_date(options.eligibility.deadline, zone=options.order.timezone),
         ),
         _nav(ctx, *rows),
     )
@@ -674,7 +674,9 @@ async def confirm(ctx: Context) -> None:
         ctx.t(
             "returns.filed",
             claim=claim.number,
-            deadline=format_date(claim.respond_by) if claim.respond_by else "—",
+            deadline=format_date(claim.respond_by, zone=claim.timezone)
+            if claim.respond_by
+            else "—",
         )
     )
 

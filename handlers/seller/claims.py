@@ -284,7 +284,9 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
     elif decision.status == ClaimStatus.REFUNDED:
         ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
-        deadline = format_date(decision.ship_by) if decision.ship_by else "—"
+        deadline = (
+            format_date(decision.ship_by, zone=decision.timezone) if decision.ship_by else "—"
+        )
         text = t("seller_claims.approved_return", claim=decision.number, deadline=deadline)
         if not decision.return_address_set:  # the buyer was told the seller sends it
             text += "\n\n" + t("journey.no_return_address_seller")
@@ -674,7 +676,7 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         return
     amount = format_money(decision.refunded or Decimal(0), decision.currency)
     if decision.appeal_by is not None:  # less than asked: the buyer may appeal
-        until = format_date(decision.appeal_by)
+        until = format_date(decision.appeal_by, zone=decision.timezone)
         ctx.reply(
             ctx.t("seller2.partial_done", amount=amount, claim=decision.number, deadline=until)
         )
