@@ -517,6 +517,7 @@ class ReturnService:
             "photos": [str(self._media.absolute(p.path)) for p in claim.photos],
             "reused": claim.reused_evidence,
             "respond_by": claim.respond_by.isoformat() if claim.respond_by else None,
+            "timezone": order.shop.timezone or "UTC",  # the deadline is shown in it
         }
         for chat_id in chat_ids:
             await enqueue(

@@ -59,9 +59,16 @@ def albums(person: Person) -> int:
 async def test_a_new_request_message_has_open_approve_and_reject(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
 ) -> None:
+    async with uow_factory() as uow:  # deadlines read in the shop's own time
+        shop = await uow.shops.get_by_code("acme")
+        assert shop is not None
+        shop.timezone = "America/New_York"
+        await uow.commit()
     claim = await file_claim(harness.services.returns, b, photos=2)
     [row] = await seller_news(uow_factory, "claim_new")
+    assert row.payload["params"]["timezone"] == "America/New_York"  # the shop's
     text, album = render(Notification(SELLER_EXT, "claim_new", row.payload["params"]))
+    assert isinstance(text, SendText) and "Please answer by <b>Jan 17, 07:00 EST</b>" in text.text
     assert isinstance(text, SendText) and isinstance(album, SendPhotos)
     assert text.keyboard is not None
     labels = {b.text: b.data for r in text.keyboard.rows for b in r}
