@@ -172,6 +172,8 @@ class ClaimView:
     history: tuple[HistoryEntry, ...] = field(default=())
     timezone: str = "UTC"  # the shop's: times are shown in it
     return_address: str | None = None  # the shop's, for a return approved and not yet sent
+    # Until when a rejection or a partial refund (less than asked) may be appealed.
+    appeal_by: datetime | None = None
 
 
 # A carrier the bot cannot check ("Royal Mail", "Hermes"): its name as typed, and a
@@ -701,6 +703,7 @@ class ReturnService:
             return_tracking=claim.return_tracking_number,
             created_at=claim.created_at,
             return_address=return_address_of(order.shop.settings),
+            appeal_by=claim.appeal_by,
             history=tuple(
                 HistoryEntry(
                     e.at,

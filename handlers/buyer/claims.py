@@ -99,7 +99,10 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
         rows.append([Button(p("claims.ship"), f"cs:{claim.id}")])
     if claim.status in WITHDRAWABLE:
         rows.append([Button(p("claims.withdraw"), f"cw:{claim.id}")])
-    if claim.status == ClaimStatus.REJECTED:  # the service checks the appeal window
+    # A rejection, or a refund of less than was asked (it keeps an appeal deadline);
+    # the service checks the window.
+    partly = claim.status == ClaimStatus.REFUNDED and claim.appeal_by is not None
+    if claim.status == ClaimStatus.REJECTED or partly:
         rows.append([Button(p("claims.appeal"), f"ap:{claim.id}")])
     return Keyboard.of(*rows) if rows else None
 

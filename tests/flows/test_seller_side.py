@@ -218,8 +218,11 @@ async def test_a_partial_refund_asks_why_and_the_buyer_can_appeal(
         ("⚖️ Appeal to support", f"ap:{claim.id}")
     ]
 
-    # The buyer appeals; staff's "Refund buyer" pays what remains of the claim.
+    # The buyer's request card offers the appeal too, not only the message.
     buyer = harness.buyer(1001)
+    await buyer.press(f"cl:{claim.id}")
+    assert "⚖️ Appeal to support" in [x.text for x in buyer.buttons()]
+    # The buyer appeals; staff's "Refund buyer" pays what remains of the claim.
     await buyer.press(f"ap:{claim.id}")
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.APPEALED
     kim = harness.staff(thread_id=next(iter(harness.desk.topics)))
