@@ -67,24 +67,3 @@ def return_deadline(delivered_at: datetime | None, policy: ShopPolicy) -> dateti
     if delivered_at is None:
         return None
     return delivered_at + timedelta(days=policy.return_window_days)
-
-
-def may_request_return(
-    status: OrderStatus,
-    *,
-    now: datetime,
-    delivered_at: datetime | None,
-    estimated_delivery: datetime | None,
-    policy: ShopPolicy,
-) -> bool:
-    """Whether the order card offers a Return button: the rule of `bot.domain.returns`
-    (the one the /return list and the flow use), so the three never disagree."""
-    from bot.domain import returns  # it imports this module: imported when first asked
-
-    return returns.may_request_return(
-        status,
-        now=now,
-        delivered_at=delivered_at,
-        estimated_delivery=estimated_delivery,
-        policy=policy,
-    )

@@ -9,7 +9,8 @@ from decimal import Decimal
 from bot.domain.carriers import tracking_url
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, may_request_return
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.domain.returns import may_request_return
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe

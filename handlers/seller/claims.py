@@ -643,15 +643,20 @@ async def _offer_partial(ctx: Context, claim_id: int, reason: str) -> None:
             ctx.user.id, claim_id, amount, reason=reason, dry_run=True
         )
     except BadAmount as exc:  # less remains now: ask for another amount
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-        ctx.state.go(AMOUNT, claim_id=claim_id)
-        remaining = format_money(exc.remaining, card.currency)
-        ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
+        await _ask_amount_again(ctx, claim_id, exc)
         return
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
     _ask_decision(ctx, "partial", preview, reason)
+
+
+async def _ask_amount_again(ctx: Context, claim_id: int, exc: BadAmount) -> None:
+    """Less remains refundable than the amount asked (now, or since it was typed)."""
+    card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    ctx.state.go(AMOUNT, claim_id=claim_id)
+    remaining = format_money(exc.remaining, card.currency)
+    ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
 
 
 @confirm.executor("partial")
@@ -665,10 +670,7 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
             ctx.user.id, claim_id, str(pending.amount), reason=str(reason) if reason else None
         )
     except BadAmount as exc:  # less remains than when they typed it: ask for another
-        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
-        ctx.state.go(AMOUNT, claim_id=claim_id)
-        remaining = format_money(exc.remaining, card.currency)
-        ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
+        await _ask_amount_again(ctx, claim_id, exc)
         return
     except REFUSALS as exc:
         ctx.state.data["claim_id"] = claim_id

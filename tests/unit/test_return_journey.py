@@ -13,7 +13,6 @@ from bot.clock import FakeClock
 from bot.domain.carriers import TrackingNumberError
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.policy import ShopPolicy
-from bot.domain.policy import may_request_return as card_offers_return
 from bot.domain.returns import (
     NotEligible,
     eligibility,
@@ -22,6 +21,7 @@ from bot.domain.returns import (
     summary_kind,
     types_for,
 )
+from bot.domain.returns import may_request_return as card_offers_return
 from bot.emulator import sample_jpeg
 from bot.services.returns import BadPhoto, ReturnService
 from bot.services.seller_claims import SellerClaimService
