@@ -37,6 +37,7 @@ from storage.models import (
 from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, ROOT
+from tests.e2e.test_returns import tap as tap_and_see
 from tests.factories import make_order
 
 Message = dict[str, Any]
@@ -140,8 +141,8 @@ async def deliver_to_webhook(emulator: TelegramEmulator, url: str) -> None:
 
 
 async def tap(user: ScriptedUser, label: str) -> Message:
-    await user.press(label)
-    return await user.wait_message(timeout=SLOW)
+    """A new message, or the one with the button changed in place (the items step)."""
+    return await tap_and_see(user, label, wait=SLOW)
 
 
 async def say(user: ScriptedUser, text: str) -> Message:

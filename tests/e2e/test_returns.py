@@ -61,19 +61,21 @@ async def delivered_order(
     )
 
 
-async def tap(user: ScriptedUser, label: str, message: Message | None = None) -> Message:
+async def tap(
+    user: ScriptedUser, label: str, message: Message | None = None, *, wait: float = 5.0
+) -> Message:
     """Press a button; return what it shows: a new message, or the message that bore the
     button changed in place (taps within the items step edit their own message)."""
     target = message or next(m for m in reversed(user.messages) if label in buttons(m))
     before = (target.get("text"), buttons(target))
     newest = max(m["message_id"] for m in user.messages)
     await user.press(label, message=target)
-    await user.wait_callback_answer()
+    await user.wait_callback_answer(wait)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
+    deadline = loop.time() + wait
     while loop.time() < deadline:
         if any(m["message_id"] > newest for m in user.messages):
-            return await user.wait_message()
+            return await user.wait_message(timeout=wait)
         same = next(m for m in user.messages if m["message_id"] == target["message_id"])
         if (same.get("text"), buttons(same)) != before:
             return same
