@@ -125,7 +125,12 @@ class App:
         from bot.services.knowledge import knowledge_root, load_or_index
 
         root = knowledge_root(self.settings.knowledge_dir)
-        return await asyncio.to_thread(load_or_index, root, self.settings.knowledge_index)
+        return await asyncio.to_thread(
+            load_or_index,
+            root,
+            self.settings.knowledge_index,
+            semantic=self.settings.policy_embeddings,
+        )
 
     def chat_model(self) -> BaseChatModel | None:
         """LLM_MODEL through LangChain's init_chat_model; None (offline answers) when

@@ -350,7 +350,9 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     if not root.is_dir():
         print(f"error: no knowledge folder at {root}", file=sys.stderr)
         return 1
-    kb = await asyncio.to_thread(reindex, root, settings.knowledge_index)
+    kb = await asyncio.to_thread(
+        reindex, root, settings.knowledge_index, semantic=settings.policy_embeddings
+    )
     sections = plural(len(kb.chunks), "sections")
     print(f"indexed {sections} of {plural(len(kb.shops), 'shop_folders')} from {root}")
     print(f"index: {settings.knowledge_index}")

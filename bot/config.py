@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of shop policy Markdown files; unset = the bundled sample policies.",
     )
+    policy_embeddings: bool = Field(
+        default=True,
+        description="Search the policies by meaning too (a small offline sentence model); "
+        "off = by words alone.",
+    )
     knowledge_index: Path = Field(
         default=Path("data/knowledge-index.json"),
         description="Where the policy search index is kept (rebuilt when the files change).",

@@ -900,38 +900,39 @@ class KnowledgeBase:
         tmp.replace(path)  # a reader never sees half an index
 
     @classmethod
-    def load(cls, path: Path) -> tuple[KnowledgeBase, str] | None:
+    def load(cls, path: Path, *, semantic: bool = True) -> tuple[KnowledgeBase, str] | None:
         try:
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if data.get("version") != INDEX_VERSION:
             return None
-        encoder = load_encoder()
+        encoder = load_encoder() if semantic else None
         if encoder is not None and isinstance(data.get("vectors"), dict):
             remember(encoder, data["vectors"])
-        return cls([Chunk(**c) for c in data["chunks"]]), str(data["digest"])
+        chunks = [Chunk(**c) for c in data["chunks"]]
+        return cls(chunks, semantic=semantic, encoder=encoder), str(data["digest"])
 
 
 def knowledge_root(configured: Path | None) -> Path:
     return configured if configured is not None else BUNDLED
 
 
-def reindex(root: Path, index_path: Path) -> KnowledgeBase:
+def reindex(root: Path, index_path: Path, *, semantic: bool = True) -> KnowledgeBase:
     """Rebuild the index from the Markdown files and store it."""
-    kb = KnowledgeBase(build_chunks(root))
+    kb = KnowledgeBase(build_chunks(root), semantic=semantic)
     kb.save(index_path, digest(root))
     log.info("knowledge base indexed", extra={"chunks": len(kb.chunks), "shops": len(kb.shops)})
     return kb
 
 
-def load_or_index(root: Path, index_path: Path) -> KnowledgeBase:
+def load_or_index(root: Path, index_path: Path, *, semantic: bool = True) -> KnowledgeBase:
     """The stored index if it matches the files, else a fresh one (on start)."""
     current = digest(root)
-    stored = KnowledgeBase.load(index_path)
+    stored = KnowledgeBase.load(index_path, semantic=semantic)
     if stored is not None and stored[1] == current:
         return stored[0]
-    return reindex(root, index_path)
+    return reindex(root, index_path, semantic=semantic)
 
 
 class PolicyRetriever(BaseRetriever):
