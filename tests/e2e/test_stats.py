@@ -108,10 +108,10 @@ async def test_seller_gets_figures_and_chart_and_switches_period(
     assert "Acme Store · last 7 days" in body
     assert "Orders placed: 1 · delivered: 1" in body  # placed 3 days ago by the factory
     assert "Return requests: 1" in body and "Return rate: 100.0%" in body
-    assert "Median first response: 3 h 0 min (1 answered)" in body
+    assert "Median first response: 3 hours (1 answered)" in body
     assert "Refunded: $0.00 (0 refunds" in body
     assert "• Approved: 1" in body and "• Arrived damaged: 1" in body
-    assert "1. Ceramic mug — 1 pcs" in body
+    assert "1. Ceramic mug — 1 returned" in body
     assert buttons(text) == ["• 7 days •", "30 days"]  # one shop: no shop switch
 
     await sam.press("30 days")
