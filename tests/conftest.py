@@ -111,13 +111,18 @@ def database_url(migrated_template: Path | None, pg_scratch_url: str | None, tmp
     return f"sqlite+aiosqlite:///{target}"
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+async def empty_tables(engine: AsyncEngine) -> None:
+    """PostgreSQL's scratch database is shared by the session's tests: each starts empty."""
     if _is_pg():
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await empty_tables(engine)
     yield engine
     await engine.dispose()
 

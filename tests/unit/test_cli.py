@@ -3,6 +3,7 @@ captured), on the test database; the start-up imports in a process of their own.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -15,6 +16,8 @@ import pytest
 
 from bot.cli import main
 from bot.services.shops import setting_keys
+from storage.db import create_engine
+from tests.conftest import empty_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDERS = ROOT / "examples" / "orders.csv"
@@ -26,6 +29,7 @@ def cli(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[pytest.MonkeyPatch]:
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    asyncio.run(_empty(database_url))  # main() runs its own event loop: a sync fixture
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("KNOWLEDGE_INDEX", str(tmp_path / "index.json"))
     for name in ("LOG_LEVEL", "BOT_USERNAME", "BOT_TOKEN", "LLM_MODEL", "KNOWLEDGE_DIR"):
@@ -34,6 +38,12 @@ def cli(
     handlers, level = root.handlers[:], root.level
     yield monkeypatch
     root.handlers[:], root.level = handlers, level  # main() set up its own logging
+
+
+async def _empty(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await empty_tables(engine)
+    await engine.dispose()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
