@@ -202,9 +202,7 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
     key = f"claim_update.{status}"
     if _partly_refunded(p):  # less than asked, with the seller's reason: appealable
-        key = "seller2.partial_refunded"
-        if catalog.has(f"reject_reason.{note}"):
-            note = catalog.plain(f"reject_reason.{note}")
+        key = "seller2.partial_refunded"  # note_text reads a tapped reason as words
     pieces: list[Piece] = [
         line(
             catalog,

@@ -27,7 +27,7 @@ from handlers import confirm, escapes
 from handlers.amounts import amount_problem
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
-from handlers.claim_history import Entry, history_lines
+from handlers.claim_history import Entry, history_lines, note_text
 from handlers.claim_labels import seller_money, type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, fit, line, lines
@@ -116,16 +116,6 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     history = history_lines(catalog, entries, "seller", zone=card.timezone, currency=card.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
-
-
-def said(catalog: Catalog, note: str) -> str:
-    """A history note or a partial refund's reason in words: a rejection's
-    "reason_code: note" and a tapped reason's code read as the reason's words; what
-    the seller typed stays as typed."""
-    code, sep, text = note.partition(": ")
-    if sep and code in REJECT_REASONS:
-        return f"{catalog.plain(f'reject_reason.{code}')}. {text}"
-    return catalog.plain(f"reject_reason.{note}") if note in PARTIAL_REASONS else note
 
 
 FINISHED = frozenset(
@@ -311,7 +301,8 @@ def _ask_decision(ctx: Context, kind: str, preview: Decision, reason: str | None
             line(
                 ctx.catalog,
                 "seller2.confirm_partial",
-                reason=Field(said(ctx.catalog, reason)),
+                # A tapped reason's code in words, typed words as typed.
+                reason=Field(note_text(ctx.catalog, reason, "REFUNDED", "seller", None) or reason),
                 **params,
             )
         )
