@@ -203,6 +203,10 @@ class OutboxWorker:
         self._deliver = deliver
         self._batch = batch
         self._wake = asyncio.Event()
+        # One pass at a time in this process (the loop, a wake, a test's flush): a pass
+        # that started while another was sending would see its leased rows as merely
+        # pending.  Other processes are kept apart by the lease instead.
+        self._pass = asyncio.Lock()
         # Replies this process is sending right now (the worker leaves them alone).
         self._in_flight: set[tuple[str, int]] = set()
         self._finished: list[tuple[str, int]] = []  # sent; their rows not yet deleted
@@ -363,7 +367,8 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Send what is due.  Returns how many rows were sent."""
-        return await self._run(OutboxMessage) + await self._run(ReplyOutbox)
+        async with self._pass:
+            return await self._run(OutboxMessage) + await self._run(ReplyOutbox)
 
     async def _run(self, model: type[Row]) -> int:
         now = self._clock.now()
