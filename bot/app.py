@@ -267,23 +267,27 @@ def declared_head() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-async def schema_is_current(engine: AsyncEngine) -> bool:
-    """True when the database is at the newest migration, checked without loading
-    Alembic (a third of a one-shot command's start): one query and a look at the
-    migration files.  Anything unclear (no version table yet, an older or a newer
-    revision) says False, and Alembic's upgrade runs and decides."""
+async def stored_revision(engine: AsyncEngine) -> str | None:
+    """The revision recorded in Alembic's version table, read with one query (no
+    Alembic import).  None for a new database (no table yet) or an empty table."""
     from sqlalchemy import text
 
-    head = declared_head()
-    if head is None:
-        return False
     try:
         async with engine.connect() as connection:
             query = text("SELECT version_num FROM alembic_version")
             stored = (await connection.execute(query)).all()
     except Exception:  # no such table: a new database
-        return False
-    return [row[0] for row in stored] == [head]
+        return None
+    return stored[0][0] if len(stored) == 1 else None
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the database is at the newest migration, checked without loading
+    Alembic (a third of a one-shot command's start): one query and a look at the
+    migration files.  Anything unclear (no version table yet, an older or a newer
+    revision) says False, and Alembic's upgrade runs and decides."""
+    head = declared_head()
+    return head is not None and await stored_revision(engine) == head
 
 
 async def _wrong_chat(ctx: Context) -> None:

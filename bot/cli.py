@@ -117,12 +117,16 @@ def _no_shop(code: str, codes: list[str]) -> str:
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.migrate import current_revision, head_revision
+    from bot.app import declared_head, stored_revision
 
     app = await _open_app(settings, migrate=args.db_command == "upgrade")
     try:
-        revision = await current_revision(app.engine)
-        head = head_revision()
+        revision = await stored_revision(app.engine)
+        head = declared_head()
+        if head is None:  # the migration files do not name one head: ask Alembic
+            from storage.migrate import head_revision
+
+            head = head_revision()
         state = "up to date" if revision == head else f"behind (head is {head})"
         print(f"database schema: {revision or 'empty'} ({state})")
     finally:

@@ -6,12 +6,18 @@ any of them in `Shop.settings`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from bot.domain.enums import OrderStatus
+from bot.domain.hours import BusinessHours
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FIRST_RESPONSE_MINUTES = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,51 @@ class ShopPolicy:
             default = getattr(policy, name)
             changes[name] = Decimal(str(value)) if isinstance(default, Decimal) else int(value)
         return replace(policy, **changes)
+
+
+class ShopSettings(Protocol):
+    """What the policies read from a shop (the stored `Shop` row has these)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def settings(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPolicy:
+    """A shop's support promises: when people answer and how fast, and whose name
+    signs staff replies ("staff": the staff member's own, "shop": the shop's)."""
+
+    hours: BusinessHours
+    first_response_minutes: int = DEFAULT_FIRST_RESPONSE_MINUTES
+    signature: Literal["staff", "shop"] = "staff"
+
+    @classmethod
+    def for_shop(cls, shop: ShopSettings | None) -> DeskPolicy:
+        tz = shop.timezone if shop is not None and shop.timezone else "UTC"
+        settings: dict[str, Any] = (shop.settings if shop is not None else None) or {}
+        try:
+            hours = (
+                BusinessHours.parse(str(settings["business_hours"]), tz)
+                if settings.get("business_hours")
+                else BusinessHours.always(tz)
+            )
+        except ValueError:
+            # Validated when set; a bad stored value must not stop tickets from opening.
+            log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
+            hours = BusinessHours.always("UTC")
+        try:
+            raw = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
+            minutes = max(1, int(raw))
+        except (TypeError, ValueError):
+            minutes = DEFAULT_FIRST_RESPONSE_MINUTES  # only a hand-edited database gets here
+        signature: Literal["staff", "shop"] = (
+            "shop" if settings.get("staff_signature") == "shop" else "staff"
+        )
+        return cls(hours, minutes, signature)
 
 
 # Statuses in which the buyer cancels alone, at once (not yet handed to fulfilment).

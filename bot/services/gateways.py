@@ -24,10 +24,8 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Protocol
-
-import aiohttp
-from yarl import URL
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 from bot.clock import Clock, SystemClock
 from bot.domain.money import quantize
@@ -127,7 +125,10 @@ def verify_signature(
 # -------------------------------------------------------------------- HTTP
 
 
-SessionFactory = Callable[[], aiohttp.ClientSession]
+if TYPE_CHECKING:  # aiohttp is imported when a gateway calls out, not by every command
+    import aiohttp
+
+    SessionFactory = Callable[[], aiohttp.ClientSession]
 
 
 class HttpGateway:
@@ -170,10 +171,10 @@ class HttpGateway:
         self._backoff = backoff
         # One session per refund call (it is closed afterwards): refunds are rare, and a
         # long-lived session would need an owner to close it.
-        self._session_factory = session_factory or aiohttp.ClientSession
+        self._session_factory = session_factory
         self._clock = clock or SystemClock()
         # For logs: the host only; a URL's path or query may carry a token.
-        self._host = URL(url).host or "?"
+        self._host = urlsplit(url).hostname or "?"
 
     def __repr__(self) -> str:  # never show the secret, even in a debugger or traceback
         return f"HttpGateway(host={self._host!r})"
@@ -193,9 +194,11 @@ class HttpGateway:
         return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
     async def refund(self, request: RefundRequest) -> GatewayResult:
+        import aiohttp
+
         body = self.body(request)
         last = GatewayResult("unknown", None, "not attempted")
-        async with self._session_factory() as session:
+        async with (self._session_factory or aiohttp.ClientSession)() as session:
             for attempt in range(1, self._attempts + 1):
                 if attempt > 1:
                     await asyncio.sleep(self._backoff * 2 ** (attempt - 2))
@@ -217,6 +220,8 @@ class HttpGateway:
         self, session: aiohttp.ClientSession, request: RefundRequest, body: bytes
     ) -> tuple[GatewayResult, bool]:
         """One HTTP attempt.  Returns the result and whether another try may help."""
+        import aiohttp
+
         # A fresh timestamp (and signature) per try: the shop may refuse stale ones.
         timestamp = str(int(self._clock.now().timestamp()))
         headers = {

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from bot.domain.errors import DomainError, ShopNotFound
 from bot.domain.hours import BusinessHours
 from bot.domain.money import MAX_AMOUNT
-from bot.domain.policy import ShopPolicy
+from bot.domain.policy import DeskPolicy, ShopPolicy
 from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
 
@@ -176,8 +176,6 @@ class ShopAdmin:
 def _effective(shop: Shop) -> dict[str, Any]:
     """Every setting's value as the bot applies it: the shop's own, else the default
     (a setting with no default reads "(unset)"; secrets only say whether they are set)."""
-    from bot.services.ticket_records import DeskPolicy
-
     stored = shop.settings or {}
     policy = ShopPolicy.from_settings(stored)
     desk = DeskPolicy.for_shop(shop)

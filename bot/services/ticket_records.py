@@ -1,6 +1,7 @@
 """What a ticket is to the rest of the code: its view, the summary and transcript
-lines staff read, the refusals of its use cases, a shop's support promises, and the
-rows its history is made of.  Shared by the ticket services (`bot.services.tickets`,
+lines staff read, the refusals of its use cases, and the rows its history is made of
+(a shop's support promises, `DeskPolicy`, live with its other settings in
+`bot.domain.policy`).  Shared by the ticket services (`bot.services.tickets`,
 `ticket_appeals`, `ticket_sla`); `bot.services.tickets` re-exports the public names.
 """
 
@@ -17,15 +18,13 @@ from sqlalchemy.orm import selectinload
 
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
-from bot.domain.hours import BusinessHours
+from bot.domain.policy import DeskPolicy
 from bot.services.refunds import claim_refunded
 from storage.media import MediaStore
-from storage.models import ChatUser, Claim, Order, Shop, Ticket, TicketMessage
+from storage.models import ChatUser, Claim, Order, Ticket, TicketMessage
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-DEFAULT_FIRST_RESPONSE_MINUTES = 15
 
 
 class TicketNotFound(NotFound):
@@ -62,43 +61,6 @@ class OtherTicketOpen(DomainError):
 
 class StaffAlreadyAnswered(DomainError):
     """Starting fresh after staff answered the reopened ticket."""
-
-
-# ------------------------------------------------------------------------ policy
-
-
-@dataclass(frozen=True, slots=True)
-class DeskPolicy:
-    """A shop's support promises: when people answer and how fast, and whose name
-    signs staff replies ("staff": the staff member's own, "shop": the shop's)."""
-
-    hours: BusinessHours
-    first_response_minutes: int = DEFAULT_FIRST_RESPONSE_MINUTES
-    signature: Literal["staff", "shop"] = "staff"
-
-    @classmethod
-    def for_shop(cls, shop: Shop | None) -> DeskPolicy:
-        tz = shop.timezone if shop is not None and shop.timezone else "UTC"
-        settings: dict[str, Any] = (shop.settings if shop is not None else None) or {}
-        try:
-            hours = (
-                BusinessHours.parse(str(settings["business_hours"]), tz)
-                if settings.get("business_hours")
-                else BusinessHours.always(tz)
-            )
-        except ValueError:
-            # Validated when set; a bad stored value must not stop tickets from opening.
-            log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
-            hours = BusinessHours.always("UTC")
-        try:
-            raw = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
-            minutes = max(1, int(raw))
-        except (TypeError, ValueError):
-            minutes = DEFAULT_FIRST_RESPONSE_MINUTES  # only a hand-edited database gets here
-        signature: Literal["staff", "shop"] = (
-            "shop" if settings.get("staff_signature") == "shop" else "staff"
-        )
-        return cls(hours, minutes, signature)
 
 
 # -------------------------------------------------------------------------- views

@@ -26,14 +26,13 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, EscalationReason, TicketStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.policy import DEFAULT_FIRST_RESPONSE_MINUTES, DeskPolicy
 from bot.services.claim_state import move
 from bot.services.ticket_appeals import AppealDecisions
 from bot.services.ticket_records import (
-    DEFAULT_FIRST_RESPONSE_MINUTES,
     AppealDecided,
     AppealDecision,
     ClaimFacts,
-    DeskPolicy,
     Line,
     Opened,
     OtherTicketOpen,
