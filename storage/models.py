@@ -69,6 +69,35 @@ class Shop(Base):
     orders: Mapped[list[Order]] = relationship(back_populates="shop")
 
 
+class MarketplaceConnection(Base):
+    """A shop's authorisation on a marketplace (TikTok Shop): the marketplace's shop id
+    and cipher, and the tokens the bot calls its API with.  One per shop and
+    marketplace.  `status`: pending (authorisation URL handed out, `auth_state` is
+    its nonce), active, revoked (the seller deauthorised the app), expired."""
+
+    __tablename__ = "marketplace_connections"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "marketplace"),
+        UniqueConstraint("marketplace", "external_shop_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    marketplace: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    auth_state: Mapped[str | None] = mapped_column(String(64), unique=True)
+    external_shop_id: Mapped[str | None] = mapped_column(String(64))
+    shop_cipher: Mapped[str | None] = mapped_column(String(256))
+    access_token: Mapped[str | None] = mapped_column(Text)
+    access_expires_at: Mapped[datetime | None]
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    refresh_expires_at: Mapped[datetime | None]
+    # Orders and returns updated up to here are known (the next sync starts here).
+    synced_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class ChatUser(Base):
     """A person as seen by one chat channel (Telegram user id and profile)."""
 
@@ -170,6 +199,15 @@ class Order(Base):
     buyer_email: Mapped[str | None] = mapped_column(String(254))
     buyer_phone: Mapped[str | None] = mapped_column(String(32))
     shipping_address: Mapped[str | None] = mapped_column(Text)
+    # The delivery postcode, normalised (upper-case, no spaces): what a buyer of a
+    # marketplace order proves it with, since the marketplace hides their contact.
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    # The marketplace masked buyer_email/buyer_phone (relay addresses, hidden digits):
+    # they are shown to staff as given, never accepted as proof.
+    contact_masked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the order lives: None for the shop's own (imported, pushed) orders,
+    # "tiktok" for orders synced from TikTok Shop (the marketplace owns windows and money).
+    marketplace: Mapped[str | None] = mapped_column(String(16))
     placed_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
@@ -262,11 +300,14 @@ class Claim(Base):
     """A return / refund / replacement request ("claim") on some lines of an order."""
 
     __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("marketplace", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_number: Mapped[str] = mapped_column(String(32), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"))
+    # None for a claim the buyer filed on a marketplace and who has not linked the
+    # order in the chat (the claim is still the seller's to decide).
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("chat_users.id"))
     type: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
@@ -287,6 +328,13 @@ class Claim(Base):
     replacement_tracking_number: Mapped[str | None] = mapped_column(String(64))
     # Idempotency of "Confirm" presses: the draft's token, unique per claim.
     draft_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A claim filed on a marketplace: which one, its id there, its status there (as
+    # last reported) and the seller's deadline there.  The marketplace owns windows
+    # and money for these; our deadline job and refund rules leave them alone.
+    marketplace: Mapped[str | None] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_status: Mapped[str | None] = mapped_column(String(64))
+    external_deadline: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Optimistic lock: concurrent decisions on one claim cannot both win.
@@ -370,11 +418,15 @@ class CancelRequest(Base):
     (AWAITING_SHIPMENT): the seller approves (full refund) or rejects."""
 
     __tablename__ = "cancel_requests"
+    __table_args__ = (UniqueConstraint("marketplace", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id"))
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("chat_users.id"))  # as Claim
     status: Mapped[str] = mapped_column(String(16))  # requested | approved | rejected
+    marketplace: Mapped[str | None] = mapped_column(String(16))  # as Claim
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_deadline: Mapped[datetime | None]
     decided_by_kind: Mapped[str | None] = mapped_column(String(16))
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(Text)

@@ -70,8 +70,10 @@ class ShopRepository(_Repository):
 
 
 class ChatUserRepository(_Repository):
-    async def get(self, user_id: int) -> ChatUser | None:
-        return await self.session.get(ChatUser, user_id)
+    async def get(self, user_id: int | None) -> ChatUser | None:
+        """The user, or None (also for no id: a marketplace claim's buyer may not
+        have linked the order in the chat)."""
+        return await self.session.get(ChatUser, user_id) if user_id is not None else None
 
     async def get_by_external(self, channel: str, external_id: int) -> ChatUser | None:
         return await self.session.scalar(

@@ -55,6 +55,10 @@ class OrderRecord:
     buyer_email: str | None = None  # normalised: stripped, lower-case
     buyer_phone: str | None = None  # normalised: digits only, with country code
     shipping_address: str | None = None
+    postal_code: str | None = None  # normalised: upper-case, no spaces (`postal_code`)
+    # The marketplace masked the buyer's email/phone: never used as proof.
+    contact_masked: bool = False
+    marketplace: str | None = None  # None: the shop's own order; "tiktok": TikTok Shop's
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     shipments: tuple[ShipmentRecord, ...] = ()
@@ -72,3 +76,9 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.field}: {self.message}"
+
+
+def postal_code(raw: str) -> str:
+    """A postcode as stored and compared: upper-case, without spaces or dashes
+    ("sw1a 1aa" → "SW1A1AA", "94105-1234" → "941051234")."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
