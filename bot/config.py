@@ -91,6 +91,30 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level.")
     log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
 
+    # TikTok Shop (unset app key/secret: no TikTok connector)
+    tiktok_app_key: str | None = Field(default=None, description="TikTok Shop app key.")
+    tiktok_app_secret: SecretStr | None = Field(
+        default=None, description="TikTok Shop app secret (signs API calls, checks webhooks)."
+    )
+    tiktok_api_url: str = Field(
+        default="https://open-api.tiktokglobalshop.com",
+        description="TikTok Shop Open API base URL.",
+    )
+    tiktok_auth_url: str = Field(
+        default="https://auth.tiktok-shops.com",
+        description="TikTok Shop token host (token get/refresh; not signed with `sign`).",
+    )
+    tiktok_authorize_url: str = Field(
+        default="https://services.tiktokshop.com/open/authorize",
+        description="The page where a seller authorises the app.",
+    )
+    tiktok_service_id: str | None = Field(
+        default=None, description="The app's service id on TikTok Shop's authorisation page."
+    )
+    tiktok_sync_minutes: int = Field(
+        default=15, ge=1, description="Minutes between TikTok syncs (missed webhooks, tokens)."
+    )
+
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -1,0 +1,1 @@
+"""Marketplace adapters: each implements the port in `bot.services.marketplace`."""

@@ -1,0 +1,94 @@
+"""Reading and writing a shop's TikTok connection, and telling its sellers about it.
+
+Kept apart from the connector so the queries a connection needs live in one place;
+every function works inside the caller's unit of work and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.services.marketplace import TIKTOK
+from bot.services.outbox import Notification, enqueue
+from storage.models import ChatUser, MarketplaceConnection, Seller, Shop
+from storage.uow import UnitOfWork
+
+NOTICE_KIND = "tiktok_connection"
+
+
+async def by_shop(uow: UnitOfWork, shop_id: int) -> MarketplaceConnection | None:
+    return await uow.session.scalar(
+        select(MarketplaceConnection).where(
+            MarketplaceConnection.shop_id == shop_id, MarketplaceConnection.marketplace == TIKTOK
+        )
+    )
+
+
+async def by_state(uow: UnitOfWork, state: str) -> MarketplaceConnection | None:
+    return await uow.session.scalar(
+        select(MarketplaceConnection).where(
+            MarketplaceConnection.auth_state == state, MarketplaceConnection.marketplace == TIKTOK
+        )
+    )
+
+
+async def by_external_shop(uow: UnitOfWork, external_id: str) -> MarketplaceConnection | None:
+    return await uow.session.scalar(
+        select(MarketplaceConnection).where(
+            MarketplaceConnection.external_shop_id == external_id,
+            MarketplaceConnection.marketplace == TIKTOK,
+        )
+    )
+
+
+async def active(uow: UnitOfWork) -> Sequence[MarketplaceConnection]:
+    rows = await uow.session.scalars(
+        select(MarketplaceConnection)
+        .where(
+            MarketplaceConnection.marketplace == TIKTOK, MarketplaceConnection.status == "active"
+        )
+        .order_by(MarketplaceConnection.id)
+    )
+    return rows.all()
+
+
+async def seller_chats(uow: UnitOfWork, shop: Shop) -> list[int]:
+    """Registered sellers of the shop plus the chat ids on the shop record (as the
+    return notices reach them)."""
+    chat_ids = {int(c) for c in shop.seller_chat_ids or []}
+    chat_ids.update(
+        await uow.session.scalars(
+            select(ChatUser.external_id)
+            .join(Seller, Seller.chat_user_id == ChatUser.id)
+            .where(Seller.shop_id == shop.id)
+        )
+    )
+    return sorted(chat_ids)
+
+
+async def tell_sellers(
+    uow: UnitOfWork,
+    shop_id: int,
+    event: str,
+    *,
+    now: datetime,
+    key: str,
+    at: datetime | None = None,
+) -> int:
+    """Queue a connection notice (`event`: connected, deauthorized, expiring, expired)
+    to every seller of the shop, once per `key`.  Returns how many were queued."""
+    shop = await uow.session.get(Shop, shop_id)
+    if shop is None:
+        return 0
+    params: dict[str, object] = {"event": event, "shop": shop.name}
+    if at is not None:
+        params["at"] = at.isoformat()
+    queued = 0
+    for chat_id in await seller_chats(uow, shop):
+        notice = Notification(chat_id=chat_id, kind=NOTICE_KIND, params=params)
+        if await enqueue(uow, notice, now=now, dedupe_key=f"tiktok:{shop_id}:{key}:{chat_id}"):
+            queued += 1
+    return queued
