@@ -28,6 +28,7 @@ from bot.marketplace.tiktok import store
 from bot.marketplace.tiktok.client import (
     ACCESS_TOKEN_EXPIRED,
     ACCESS_TOKEN_INVALID,
+    AUTH_CODE_INVALID,
     REFRESH_TOKEN_INVALID,
     TikTokApiError,
     TikTokClient,
@@ -154,7 +155,12 @@ class TikTokAuth:
                         "this authorisation link is unknown or was already used; start again"
                     )
                 shop_id = conn.shop_id
-        tokens = await self.client.get_token(code)
+        try:
+            tokens = await self.client.get_token(code)
+        except TikTokApiError as exc:
+            if exc.code == AUTH_CODE_INVALID:
+                raise ConnectRefused(exc.message) from None
+            raise
         data = await self.client.call(
             "GET", "/authorization/202309/shops", access_token=tokens.access_token
         )
@@ -213,8 +219,10 @@ class TikTokAuth:
             return await self.refresh(shop_id)
         return Access(conn.access_token, conn.shop_cipher or "")
 
-    async def refresh(self, shop_id: int) -> Access:
-        """Refresh the shop's tokens now (one refresh at a time per shop)."""
+    async def refresh(self, shop_id: int, *, stale: str | None = None) -> Access:
+        """Refresh the shop's tokens (one refresh at a time per shop): when they expire
+        within the margin, or, given the `stale` token TikTok just refused, unless
+        another task replaced it meanwhile."""
         lock = self._refreshing.setdefault(shop_id, asyncio.Lock())
         async with lock:
             async with self._uow(readonly=True) as uow:
@@ -222,8 +230,14 @@ class TikTokAuth:
             if conn is None or conn.status != "active" or not conn.refresh_token:
                 raise NotConnected(_not_connected_words(conn))
             now = self._clock.now()
-            if conn.access_expires_at is not None and conn.access_expires_at > now + REFRESH_MARGIN:
-                return Access(conn.access_token or "", conn.shop_cipher or "")  # done meanwhile
+            fresh = (
+                conn.access_token != stale
+                if stale is not None
+                else conn.access_expires_at is not None
+                and conn.access_expires_at > now + REFRESH_MARGIN
+            )
+            if fresh:
+                return Access(conn.access_token or "", conn.shop_cipher or "")
             try:
                 tokens = await self.client.refresh_token(conn.refresh_token)
             except TikTokApiError as exc:
@@ -307,7 +321,7 @@ class TikTokAuth:
             )
         except TikTokApiError as exc:
             if exc.code == ACCESS_TOKEN_EXPIRED:
-                access = await self.refresh(shop_id)
+                access = await self.refresh(shop_id, stale=access.access_token)
                 return await self.client.call(
                     method,
                     path,

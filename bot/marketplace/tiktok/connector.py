@@ -256,7 +256,8 @@ class TikTokConnector:
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         report = SyncReport(since=since, until=now)
-        window = {"update_time_ge": _ts(since), "update_time_lt": _ts(now)}
+        # `lt` one second on: what changed in this very second is included now.
+        window = {"update_time_ge": _ts(since), "update_time_lt": _ts(now) + 1}
         done = 0
         async for page, total in self._pages(shop_id, f"{ORDERS_PATH}/search", window, "orders"):
             report.orders.add(await self.write_orders(shop_id, page))
