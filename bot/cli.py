@@ -90,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
+
+    tiktok = sub.add_parser("tiktok", help="connect a shop to TikTok Shop and sync it")
+    tiktok_sub = tiktok.add_subparsers(dest="tiktok_command", metavar="ACTION", required=True)
+    connect = tiktok_sub.add_parser("connect", help="print the authorisation URL, or use a code")
+    connect.add_argument("shop", help="shop code")
+    connect.add_argument(
+        "--code", default=None, help="the code TikTok returned, or the whole redirect URL"
+    )
+    tiktok_sync = tiktok_sub.add_parser("sync", help="fetch orders and returns updated since")
+    tiktok_sync.add_argument("shop", help="shop code")
+    tiktok_sync.add_argument("--since", default=None, help="date (default: the last sync)")
+    tiktok_status = tiktok_sub.add_parser("status", help="show the shop's TikTok connection")
+    tiktok_status.add_argument("shop", help="shop code")
     return parser
 
 
@@ -459,6 +472,20 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _tiktok(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.marketplace.tiktok.cli import run
+
+    app = await _open_app(settings)
+    try:
+        result = await run(args, app)
+        if result == -1:
+            print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
+            return 1
+        return result
+    finally:
+        await app.close()
+
+
 COMMANDS: dict[str, Command] = {
     "kb": _kb,
     "ask": _ask,
@@ -470,6 +497,7 @@ COMMANDS: dict[str, Command] = {
     "db": _db,
     "import-orders": _import_orders,
     "demo-data": _demo_data,
+    "tiktok": _tiktok,
 }
 
 

@@ -365,3 +365,16 @@ def ticket_sla(catalog: Catalog, n: Notification) -> list[Outbound]:
     if thread_id:
         actions.append(RenameTopic(n.chat_id, thread_id, topic_title(p["title"])))
     return actions
+
+
+@renderer("tiktok_connection")
+def tiktok_connection(catalog: Catalog, n: Notification) -> list[Outbound]:
+    """To sellers: their shop's TikTok Shop connection started, is about to end, ended."""
+    p = n.params
+    params: dict[str, Any] = {"shop": Field(p["shop"])}
+    if p["event"] != "connected":
+        params["code"] = Field(p.get("code", ""))
+    if p.get("at"):
+        params["date"] = format_date(datetime.fromisoformat(p["at"]), zone=p.get("timezone"))
+    text = fit(line(catalog, f"tiktok_notice.{p['event']}", **params))
+    return [SendText(n.chat_id, text)]

@@ -33,7 +33,9 @@ async def test_connect_with_a_code_stores_shop_cipher_and_tokens_and_tells_selle
     assert conn.refresh_token == grant.refresh_token
     assert conn.access_expires_at is not None and conn.auth_state is None
     notices = await outbox(uow_factory, "tiktok_connection")
-    assert notices == [(SELLER_CHAT, {"event": "connected", "shop": "Acme Store"})]
+    assert [(chat, p["event"], p["shop"]) for chat, p in notices] == [
+        (SELLER_CHAT, "connected", "Acme Store")
+    ]
 
 
 async def test_connect_with_the_pasted_redirect_url(

@@ -205,6 +205,10 @@ class TikTokAuth:
         conn.refresh_expires_at = tokens.refresh_expires_at
         conn.updated_at = now
 
+    async def connection(self, shop_id: int) -> MarketplaceConnection | None:
+        async with self._uow(readonly=True) as uow:
+            return await store.by_shop(uow, shop_id)
+
     # ------------------------------------------------------------ keeping access
 
     async def access(self, shop_id: int) -> Access:

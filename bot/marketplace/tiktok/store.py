@@ -83,7 +83,12 @@ async def tell_sellers(
     shop = await uow.session.get(Shop, shop_id)
     if shop is None:
         return 0
-    params: dict[str, object] = {"event": event, "shop": shop.name}
+    params: dict[str, object] = {
+        "event": event,
+        "shop": shop.name,
+        "code": shop.code,
+        "timezone": shop.timezone,
+    }
     if at is not None:
         params["at"] = at.isoformat()
     queued = 0
