@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from bot.channels.base import TelegramChannel
+    from bot.marketplace.tiktok.setup import TikTokService
     from bot.services.container import Services
     from bot.services.desk import StaffDirectory
     from bot.services.gateways import PaymentGateway
@@ -337,6 +338,7 @@ class BotRunner:
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
         self._tasks: list[asyncio.Task[None]] = []
+        self.tiktok: TikTokService | None = None
 
     @classmethod
     async def create(
@@ -363,6 +365,7 @@ class BotRunner:
 
     async def start(self) -> None:
         from bot.channels.base import WebhookConfig
+        from bot.marketplace.tiktok.setup import tiktok_service
         from bot.services.refunds import RefundService
 
         await self.channel.setup()
@@ -387,6 +390,9 @@ class BotRunner:
             asyncio.create_task(self.inbox.run_forever(), name="inbox-pruning"),
             asyncio.create_task(receiving, name="updates"),
         ]
+        # TikTok Shop (only with TIKTOK_APP_KEY/SECRET): token refresh and sync.
+        self.tiktok = tiktok_service(self.app)
+        self._tasks += self.tiktok.tasks() if self.tiktok else []
         log.info("bot started", extra={"username": self.channel.bot_username})
 
     async def run(self) -> None:
@@ -410,4 +416,6 @@ class BotRunner:
                 await task
         self._tasks = []
         await self.worker.drain()
+        if self.tiktok is not None:
+            await self.tiktok.close()
         await self.channel.close()

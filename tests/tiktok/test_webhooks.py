@@ -198,3 +198,41 @@ async def test_return_and_cancellation_events_hand_records_to_the_core(world: Wo
     assert ret.order_number == NUMBER and str(ret.requested_amount) == "12.50"
     [(_, cancel)] = world.inbox.cancellations
     assert (cancel.external_id, cancel.status) == ("9001", "requested")
+
+
+async def test_an_oversized_body_is_413_before_anything_else(world: World) -> None:
+    body = b"{" + b" " * (300 * 1024) + b"}"
+    assert await world.tiktok.post_webhook(world.hook_url, body) == 413
+
+
+async def test_an_event_for_a_shop_that_is_not_connected_is_acknowledged_and_ignored(
+    world: World, uow_factory: UnitOfWorkFactory
+) -> None:
+    world.tiktok.state.put_order(world.em_shop.id, tiktok_order(NUMBER))
+    status = await world.tiktok.send_webhook(
+        world.hook_url, "ORDER_STATUS_CHANGE", world.em_shop.id, {"order_id": NUMBER}
+    )
+    assert status == 200  # TikTok need not send it again: nothing here can use it
+    assert await order(uow_factory, NUMBER) is None
+
+
+async def test_an_address_update_rewrites_the_order_without_a_buyer_message(
+    world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await world.connect()
+    world.tiktok.state.put_order(world.em_shop.id, tiktok_order(NUMBER, postal_code="94105"))
+    await world.tiktok.send_webhook(
+        world.hook_url, "ORDER_STATUS_CHANGE", world.em_shop.id, {"order_id": NUMBER}
+    )
+    stored = await order(uow_factory, NUMBER)
+    assert stored is not None
+    await link_buyer(uow_factory, clock, stored.id, BUYER_CHAT)
+    world.tiktok.state.put_order(world.em_shop.id, tiktok_order(NUMBER, postal_code="10001"))
+    status = await world.tiktok.send_webhook(
+        world.hook_url, "RECIPIENT_ADDRESS_UPDATE", world.em_shop.id, {"order_id": NUMBER}
+    )
+    assert status == 200
+    stored = await order(uow_factory, NUMBER)
+    assert stored is not None and stored.postal_code == "10001"
+    assert stored.shipping_address is not None and "10001" in stored.shipping_address
+    assert await outbox(uow_factory, "order_changed") == []

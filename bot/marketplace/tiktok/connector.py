@@ -352,12 +352,20 @@ class TikTokConnector:
         return found
 
     async def _hand_returns(self, shop_id: int, records: list[ReturnRecord]) -> None:
-        if records and self.after_sales is not None:
-            await self.after_sales.returns_changed(shop_id, records)
+        if not records:
+            return
+        if self.after_sales is None:
+            log.warning("tiktok returns not handed on: no after-sales inbox wired")
+            return
+        await self.after_sales.returns_changed(shop_id, records)
 
     async def _hand_cancellations(self, shop_id: int, records: list[CancellationRecord]) -> None:
-        if records and self.after_sales is not None:
-            await self.after_sales.cancellations_changed(shop_id, records)
+        if not records:
+            return
+        if self.after_sales is None:
+            log.warning("tiktok cancellations not handed on: no after-sales inbox wired")
+            return
+        await self.after_sales.cancellations_changed(shop_id, records)
 
     # --------------------------------------------------------- AfterSales port
 

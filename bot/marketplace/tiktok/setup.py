@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -12,6 +14,11 @@ from bot.marketplace.tiktok.client import TikTokClient
 from bot.marketplace.tiktok.connector import AfterSalesInbox, TikTokConnector
 from bot.services.marketplace import MarketplaceError
 from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +78,38 @@ class TikTokSyncTask:
             except Exception:
                 log.exception("tiktok sync pass failed")
             await asyncio.sleep(self.interval)
+
+
+@dataclass
+class TikTokService:
+    """What the running bot holds for TikTok Shop: the connector, its periodic task,
+    and the routes the shared HTTP server mounts."""
+
+    connector: TikTokConnector
+    task: TikTokSyncTask
+    app_key: str
+    app_secret: str
+
+    def routes(self) -> list[web.RouteDef]:
+        from bot.marketplace.tiktok.hooks import routes
+
+        return routes(self.connector, app_key=self.app_key, app_secret=self.app_secret)
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [asyncio.create_task(self.task.run_forever(), name="tiktok-sync")]
+
+    async def close(self) -> None:
+        await self.connector.auth.client.close()
+
+
+def tiktok_service(app: App, *, after_sales: AfterSalesInbox | None = None) -> TikTokService | None:
+    """The bot's TikTok Shop side, or None when TIKTOK_APP_KEY / TIKTOK_APP_SECRET are
+    unset (the bot then runs without it)."""
+    settings = app.settings
+    if not settings.tiktok_app_key or settings.tiktok_app_secret is None:
+        return None
+    connector = build_connector(settings, app.uow, app.clock, after_sales=after_sales)
+    task = TikTokSyncTask(connector, interval=settings.tiktok_sync_minutes * 60.0)
+    return TikTokService(
+        connector, task, settings.tiktok_app_key, settings.tiktok_app_secret.get_secret_value()
+    )
