@@ -79,6 +79,7 @@ class TikTokServer:
     def __init__(self, state: TikTokState) -> None:
         self.state = state
         self.redirect_url: str | None = None  # the app's OAuth callback
+        self.extra_routes: list[web.RouteDef] = []  # the command line's controls
 
     # ----------------------------------------------------------------- plumbing
 
@@ -107,6 +108,7 @@ class TikTokServer:
                 ),
             ]
         )
+        app.add_routes(self.extra_routes)
         return app
 
     async def _fault(self, path: str) -> web.Response | None:
