@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
 
+    @field_validator("tiktok_app_key", "tiktok_app_secret", "tiktok_service_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # `TIKTOK_APP_KEY=` as in .env.example
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
