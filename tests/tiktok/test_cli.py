@@ -104,3 +104,23 @@ def test_without_app_credentials_it_says_what_to_set(
     cli.delenv("TIKTOK_APP_KEY", raising=False)
     code, _, err = run(capsys, "tiktok", "connect", "acme")
     assert code == 2 and "TIKTOK_APP_KEY and TIKTOK_APP_SECRET" in err
+
+
+def test_tiktok_status_loads_neither_the_chat_nor_aiohttp(
+    database_url: str, tmp_path: Path
+) -> None:
+    from tests.unit.test_cli import HEAVY, _modules_after
+
+    asyncio.run(_shop(database_url))
+    loaded = _modules_after(
+        "import os\n"
+        "os.environ.update(TIKTOK_APP_KEY='k', TIKTOK_APP_SECRET='s')\n"
+        "import bot.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()),"
+        " contextlib.redirect_stderr(io.StringIO()):\n"
+        "    assert bot.cli.main(['tiktok', 'status', 'acme']) == 0\n",
+        database_url,
+        tmp_path,
+    )
+    assert "sqlalchemy" in loaded  # it did reach the database
+    assert not loaded & {*HEAVY, "aiohttp"}, loaded & {*HEAVY, "aiohttp"}

@@ -187,8 +187,8 @@ class TikTokConnector:
         """Apply one verified webhook event; returns what was done (for the log)."""
         kind = event.get("type")
         name = EVENT_TYPES.get(kind) if isinstance(kind, int) else kind
-        data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        assert isinstance(data, dict)
+        raw_data = event.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         external_shop = str(event.get("shop_id") or "")
         async with self._uow(readonly=True) as uow:
             conn = await store.by_external_shop(uow, external_shop) if external_shop else None
