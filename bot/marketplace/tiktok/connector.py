@@ -126,6 +126,16 @@ def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def _unix(raw: object) -> datetime | None:
+    """TikTok's Unix seconds (a number or a string of one), or None."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 class TikTokConnector:
     marketplace = TIKTOK
 
@@ -201,12 +211,7 @@ class TikTokConnector:
         if conn.status != "active":
             return f"ignored: connection {conn.status}"
         if name == "UPCOMING_AUTHORIZATION_EXPIRATION":
-            raw = data.get("expiration_time")
-            at = (
-                datetime.fromtimestamp(int(raw), tz=UTC)
-                if isinstance(raw, int | str) and str(raw).isdigit()
-                else conn.refresh_expires_at or self._clock.now()
-            )
+            at = _unix(data.get("expiration_time")) or conn.refresh_expires_at or self._clock.now()
             await self.auth.warn_expiring(shop_id, at)
             return "sellers warned"
         if name in ORDER_EVENTS:

@@ -69,6 +69,9 @@ def routes(connector: TikTokConnector, *, app_key: str, app_secret: str) -> list
         except MarketplaceError as exc:
             log.warning("tiktok webhook failed", extra={"why": exc.message})
             return web.json_response({"error": exc.message}, status=503)
+        except Exception:  # a bug or the database: TikTok sends the event again later
+            log.exception("tiktok webhook failed unexpectedly")
+            return web.json_response({"error": "not processed; send it again"}, status=500)
         log.info("tiktok webhook", extra={"type": event.get("type"), "done": done})
         return web.json_response({"code": 0, "message": "success"})
 
