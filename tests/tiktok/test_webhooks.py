@@ -236,3 +236,28 @@ async def test_an_address_update_rewrites_the_order_without_a_buyer_message(
     assert stored is not None and stored.postal_code == "10001"
     assert stored.shipping_address is not None and "10001" in stored.shipping_address
     assert await outbox(uow_factory, "order_changed") == []
+
+
+async def test_two_events_for_a_new_order_at_once_store_it_once(
+    world: World, uow_factory: UnitOfWorkFactory
+) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import Order
+
+    await world.connect()
+    world.tiktok.state.put_order(world.em_shop.id, tiktok_order(NUMBER))
+    statuses = await asyncio.gather(
+        *(
+            world.tiktok.send_webhook(world.hook_url, kind, world.em_shop.id, {"order_id": NUMBER})
+            for kind in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE", "RECIPIENT_ADDRESS_UPDATE")
+        )
+    )
+    assert statuses == [200, 200, 200]
+    async with uow_factory(readonly=True) as uow:
+        count = await uow.session.scalar(
+            select(func.count()).select_from(Order).where(Order.order_number == NUMBER)
+        )
+    assert count == 1

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.clock import Clock
 from bot.domain.enums import ClaimStatus, ClaimType
 from bot.marketplace.tiktok import store
@@ -170,6 +172,21 @@ class TikTokConnector:
                 records.append(record)
         if not records:
             return result
+        try:
+            writer = await self._write(shop_id, records, result)
+        except IntegrityError:
+            # Two events for the same new order at once (PostgreSQL): the other one
+            # inserted it first; written again, it is an update like any other.
+            result.notified = 0
+            writer = await self._write(shop_id, records, result)
+        result.created = writer.counts.orders_created
+        result.updated = writer.counts.orders_updated
+        result.unchanged = writer.counts.orders_unchanged
+        return result
+
+    async def _write(
+        self, shop_id: int, records: list[OrderRecord], result: WriteResult
+    ) -> OrderWriter:
         now = self._clock.now()
         async with self._uow() as uow:
             writer = OrderWriter(
@@ -179,10 +196,7 @@ class TikTokConnector:
             for change in outcome.changes:
                 result.notified += await notify_order_change(uow, change, now)
             await uow.commit()
-        result.created = writer.counts.orders_created
-        result.updated = writer.counts.orders_updated
-        result.unchanged = writer.counts.orders_unchanged
-        return result
+        return writer
 
     async def fetch_orders(self, shop_id: int, order_ids: Sequence[str]) -> list[dict[str, Any]]:
         data = await self.auth.call(shop_id, "GET", ORDERS_PATH, query={"ids": ",".join(order_ids)})
