@@ -97,7 +97,8 @@ def parse_update(body: bytes) -> TrackingUpdate | str | None:
     tag = reader.tracking_tag("tag", msg.get("tag")) if msg.get("tag") is not None else None
     if number is None or reader.problems:
         return "; ".join(f"msg.{p.field}: {p.message}" for p in reader.problems)
-    raw = msg.get("checkpoints") or []
+    raw = msg.get("checkpoints")
+    raw = [] if raw is None else raw
     if not isinstance(raw, list) or len(raw) > MAX_CHECKPOINTS:
         return f"msg.checkpoints must be a list of at most {MAX_CHECKPOINTS} objects"
     events: list[TrackingEventRecord] = []
