@@ -5,6 +5,7 @@ Over real HTTP on 127.0.0.1; runs on SQLite and, with TEST_DATABASE_URL, Postgre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -312,3 +313,51 @@ async def test_the_inbound_event_record_is_generic_and_transactional(
         await uow.commit()
     async with uow_factory() as uow:
         assert not await uow.inbound_events.first_time("tiktok", "push-1", now + timedelta(1))
+
+
+async def test_the_same_event_delivered_twice_at_once_is_applied_once(
+    hooks: Hooks, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await in_transit_order(uow_factory, clock)
+    before = len(events_of(await order_now(uow_factory, order_id)))
+    answers = await asyncio.gather(
+        *(hooks.aftership(webhook(DELIVERED, tag="Delivered")) for _ in range(4))
+    )
+    assert {a.status for a in answers} == {200}
+    assert sorted(a.body.get("replayed", False) for a in answers) == [False, True, True, True]
+    assert len(events_of(await order_now(uow_factory, order_id))) == before + 2
+    assert len(await notifications(uow_factory)) == 1
+
+
+async def test_a_second_worker_recording_the_same_event_meanwhile_sees_a_replay(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Two workers get one event at once: the second waits for the first's commit (the
+    unique key on PostgreSQL, the write lock on SQLite) and is told it is a replay,
+    with its own transaction still usable."""
+    now = clock.now()
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> bool:
+        async with uow_factory() as uow:
+            recorded = await uow.inbound_events.first_time("aftership", "1:evt-9", now)
+            first_in.set()
+            await release.wait()
+            await uow.commit()
+            return recorded
+
+    async def second() -> tuple[bool, bool]:
+        await first_in.wait()
+        async with uow_factory() as uow:
+            recorded = await uow.inbound_events.first_time("aftership", "1:evt-9", now)
+            other = await uow.inbound_events.first_time("aftership", "1:evt-10", now)
+            await uow.commit()
+            return recorded, other
+
+    task_one, task_two = asyncio.create_task(first()), asyncio.create_task(second())
+    await first_in.wait()
+    await asyncio.sleep(0.3)  # the second is now waiting on the first
+    release.set()
+    assert await task_one is True
+    assert await task_two == (False, True)
