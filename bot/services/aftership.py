@@ -179,7 +179,7 @@ class AfterShipService:
             extra={
                 "shop": shop.code,
                 "event_id": parsed.event_id,
-                "orders": result.orders,
+                "order_number": result.orders,  # a plain field: numbers stay readable
                 "events": result.events_added,
                 "skipped": result.skipped,
             },

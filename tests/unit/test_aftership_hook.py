@@ -6,12 +6,15 @@ Over real HTTP on 127.0.0.1; runs on SQLite and, with TEST_DATABASE_URL, Postgre
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.clock import FakeClock
+from bot.logging import JsonFormatter
 from bot.web.server import BODY_LIMIT
 from storage.models import Order
 from storage.uow import UnitOfWorkFactory
@@ -361,3 +364,15 @@ async def test_a_second_worker_recording_the_same_event_meanwhile_sees_a_replay(
     release.set()
     assert await task_one is True
     assert await task_two == (False, True)
+
+
+async def test_the_log_names_the_orders_and_event_but_no_buyer_data(
+    hooks: Hooks, uow_factory: UnitOfWorkFactory, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await in_transit_order(uow_factory, clock)
+    with caplog.at_level(logging.INFO, logger="bot.services.aftership"):
+        assert (await hooks.aftership(webhook(DELIVERED, tag="Delivered"))).status == 200
+    [record] = [r for r in caplog.records if r.name == "bot.services.aftership"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["order_number"] == [NUMBER] and line["event_id"] == "evt-0001"
+    assert "buyer@example.com" not in json.dumps(line)
