@@ -16,7 +16,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.logging import JsonFormatter
 from bot.web.server import BODY_LIMIT
-from storage.models import Order
+from storage.models import Order, Shipment
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order, make_shop
 from tests.hook_client import (
@@ -376,3 +376,27 @@ async def test_the_log_names_the_orders_and_event_but_no_buyer_data(
     line = json.loads(JsonFormatter().format(record))
     assert line["order_number"] == [NUMBER] and line["event_id"] == "evt-0001"
     assert "buyer@example.com" not in json.dumps(line)
+
+
+async def test_an_order_of_two_parcels_is_delivered_when_both_are(
+    hooks: Hooks, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await in_transit_order(uow_factory, clock)
+    async with uow_factory() as uow:
+        uow.session.add(Shipment(order_id=order_id, carrier="UPS", tracking_number="1ZSECOND"))
+        await uow.commit()
+    first = await hooks.aftership(webhook(DELIVERED, tag="Delivered"))
+    assert first.status == 200 and first.body["events_added"] == 2
+    assert (await order_now(uow_factory, order_id)).status == "IN_TRANSIT"  # one still out
+    second = await hooks.aftership(
+        webhook(DELIVERED, tag="Delivered", tracking="1ZSECOND", event_id="evt-0002")
+    )
+    assert second.status == 200
+    order = await order_now(uow_factory, order_id)
+    assert order.status == "DELIVERED"
+    # The first parcel's arrival was told as tracking news, the order's as a status.
+    told = [
+        (n["params"]["status"], n["params"]["status_changed"])
+        for n in await notifications(uow_factory)
+    ]
+    assert told == [("IN_TRANSIT", False), ("DELIVERED", True)]

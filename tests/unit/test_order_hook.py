@@ -266,3 +266,15 @@ async def test_hook_secrets_are_shop_settings_of_at_least_16_characters(
         assert (await admin.show("acme"))[key] == "(unset)"
         await admin.set("acme", key, "0123456789abcdef")
         assert (await admin.show("acme"))[key] == "(set)"
+
+
+async def test_more_than_a_thousand_orders_in_one_request_are_refused_whole(
+    hooks: Hooks, uow_factory: UnitOfWorkFactory
+) -> None:
+    template = example_orders()[3]
+    docs = [dict(template, order_number=f"BULK-{n}") for n in range(1001)]
+    answer = await hooks.orders(docs)
+    assert answer.status == 413 and "at most 1000 orders" in answer.body["error"]
+    assert await order_numbers(uow_factory) == set()
+    answer = await hooks.orders(docs[:1000])
+    assert answer.status == 200 and len(answer.body["accepted"]) == 1000
