@@ -3,8 +3,8 @@
 Events applied by the signed inbound hooks (AfterShip event ids, marketplace pushes):
 one row per (source, key), so a replayed event changes nothing.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 23:15:00.000000
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 import storage.types
 
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
