@@ -25,6 +25,7 @@ from storage.uow import UnitOfWorkFactory, make_uow_factory
 if TYPE_CHECKING:
     # Only for annotations: a command imports what it uses when it uses it, so that
     # `run_bot.py shop show` does not pay for LangChain, the channels or the index.
+    from aiohttp.web import RouteDef
     from langchain_core.language_models import BaseChatModel
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from bot.services.orders import OrderService
     from bot.services.outbox import Deliver, OutboxWorker
     from bot.services.sellers import SellerService
+    from bot.web.server import HttpServer
+    from bot.web.telegram import WebhookConfig
     from handlers.core import ChatCore, Context
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class App:
     engine: AsyncEngine
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
+    _tiktok: TikTokService | None = field(default=None, init=False, repr=False)
+    _tiktok_built: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     async def create(
@@ -242,6 +247,30 @@ class App:
 
         return OutboxWorker(self.uow, self.clock, deliver)
 
+    def connector_routes(self) -> list[RouteDef]:
+        """Routes a marketplace connector serves on the bot's HTTP server (its push
+        hook, an OAuth callback); the server runs, even while polling, when there are
+        any: TikTok Shop's `POST /hooks/tiktok` and `GET /tiktok/callback` when it is
+        configured."""
+        service = self.tiktok()
+        return service.routes() if service is not None else []
+
+    def tiktok(self) -> TikTokService | None:
+        """The TikTok Shop side (connector, periodic task, routes), built once; None
+        without TIKTOK_APP_KEY / TIKTOK_APP_SECRET."""
+        if not self._tiktok_built:
+            from bot.marketplace.tiktok.setup import tiktok_service
+
+            self._tiktok = tiktok_service(self)
+            self._tiktok_built = True
+        return self._tiktok
+
+    async def database_up(self) -> bool:
+        """For `GET /health`: whether the database answers a trivial query."""
+        from storage.db import ping
+
+        return await ping(self.engine)
+
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -337,6 +366,7 @@ class BotRunner:
         self.deadlines = DeadlineJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
+        self.http: HttpServer | None = None  # when something is served over HTTP
         self._tasks: list[asyncio.Task[None]] = []
         self.tiktok: TikTokService | None = None
 
@@ -364,36 +394,63 @@ class BotRunner:
         return cls(app, channel, services.staff)
 
     async def start(self) -> None:
-        from bot.channels.base import WebhookConfig
-        from bot.marketplace.tiktok.setup import tiktok_service
         from bot.services.refunds import RefundService
 
         await self.channel.setup()
         await self.channel.check_staff_chat(self.staff)
         self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())
-        settings = self.app.settings
-        if settings.webhook_url:
-            hook = WebhookConfig(
-                settings.webhook_url,
-                await self.app.webhook_secret(),
-                settings.webhook_host,
-                settings.webhook_port,
-            )
-            receiving = self.channel.run_webhook(hook)
-        else:
-            receiving = self.channel.run_polling()
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),
             asyncio.create_task(self.inbox.run_forever(), name="inbox-pruning"),
-            asyncio.create_task(receiving, name="updates"),
+            *await self._receiving(),
         ]
-        # TikTok Shop (only with TIKTOK_APP_KEY/SECRET): token refresh and sync.
-        self.tiktok = tiktok_service(self.app)
+        # TikTok Shop (only with TIKTOK_APP_KEY/SECRET): token refresh and sync; its
+        # routes are served through `App.connector_routes`.
+        self.tiktok = self.app.tiktok()
         self._tasks += self.tiktok.tasks() if self.tiktok else []
         log.info("bot started", extra={"username": self.channel.bot_username})
+
+    async def _receiving(self) -> list[asyncio.Task[None]]:
+        """Webhook mode: the HTTP server, with Telegram's route.  Polling: the polling
+        loop, plus the HTTP server when a shop set a hook secret or a connector
+        brings routes (otherwise nothing listens)."""
+        from bot.services.hook_auth import any_hook_secret
+        from bot.web.hooks import hook_routes
+        from bot.web.server import HttpServer
+        from bot.web.telegram import WebhookConfig, telegram_route
+
+        settings = self.app.settings
+        hook = None
+        if settings.webhook_url:
+            hook = WebhookConfig(settings.webhook_url, await self.app.webhook_secret())
+        extra = self.app.connector_routes()
+        if hook is None and not extra and not await any_hook_secret(self.app.uow):
+            return [asyncio.create_task(self.channel.run_polling(), name="updates")]
+        self.http = HttpServer(settings.http_host, settings.http_port, health=self.app.database_up)
+        self.http.add_routes([*hook_routes(self.app.uow, self.app.clock), *extra])
+        if hook is None:
+            return [
+                asyncio.create_task(self.channel.run_polling(), name="updates"),
+                asyncio.create_task(self._serve(self.http, None), name="http"),
+            ]
+        self.http.add_routes([telegram_route(hook, self.channel.receive)])
+        return [asyncio.create_task(self._serve(self.http, hook), name="updates")]
+
+    async def _serve(self, http: HttpServer, hook: WebhookConfig | None) -> None:
+        """Serve until cancelled; in webhook mode, first handle what the last run left
+        stored, then listen, then tell Telegram where to POST."""
+        if hook is not None:
+            await self.channel.replay_pending()
+        await http.start()
+        try:
+            if hook is not None:
+                await self.channel.set_webhook(hook.url, hook.secret)
+            await asyncio.Event().wait()
+        finally:
+            await http.stop()
 
     async def run(self) -> None:
         await self.start()
@@ -406,7 +463,7 @@ class BotRunner:
         # Stop receiving first, then let updates being handled finish (the channel
         # waits a moment), then the background jobs.
         for task in self._tasks:
-            if task.get_name() == "updates":
+            if task.get_name() in ("updates", "http"):
                 task.cancel()
         await self.channel.stop()
         for task in self._tasks:

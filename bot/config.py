@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -75,12 +75,19 @@ class Settings(BaseSettings):
         description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token; unset = "
         "generated once and kept in the database (every worker uses the same).",
     )
-    webhook_host: str = Field(
+    # The one HTTP server: Telegram's webhook, the shops' signed hooks, /health.
+    http_host: str = Field(
         default="127.0.0.1",
-        description="Address the webhook server binds: local only, behind a reverse proxy "
-        "that ends TLS; 0.0.0.0 (all interfaces) only when chosen.",
+        validation_alias=AliasChoices("http_host", "webhook_host"),
+        description="Address the HTTP server binds (HTTP_HOST, or the older WEBHOOK_HOST): "
+        "local only, behind a reverse proxy that ends TLS; 0.0.0.0 (all interfaces) only "
+        "when chosen.",
     )
-    webhook_port: int = Field(default=8080, description="Port the webhook server binds.")
+    http_port: int = Field(
+        default=8080,
+        validation_alias=AliasChoices("http_port", "webhook_port"),
+        description="Port the HTTP server binds (HTTP_PORT, or the older WEBHOOK_PORT).",
+    )
 
     # Security and operations
     link_secret: SecretStr | None = Field(

@@ -64,3 +64,15 @@ def _sqlite_begin(conn: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """Whether the database answers `SELECT 1` (the health check; raises nothing)."""
+    from sqlalchemy import text
+
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

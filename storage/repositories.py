@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from storage.models import (
     ChatUser,
     Claim,
     ConversationState,
+    InboundEvent,
     KeyValue,
     Order,
     OrderLink,
@@ -324,3 +326,26 @@ class KeyValueRepository(_Repository):
 
     def set(self, key: str, value: str) -> None:
         self.session.add(KeyValue(key=key, value=value))
+
+
+class InboundEventRepository(_Repository):
+    """Which inbound hook events were already applied (see `InboundEvent`)."""
+
+    async def first_time(self, source: str, key: str, now: datetime) -> bool:
+        """True, and the event recorded in this transaction, if `source`/`key` was
+        never applied; False for a replay.  Two deliveries of one event at once
+        (PostgreSQL): the second waits for the first's commit, then meets the unique
+        key inside a savepoint and answers False, leaving its transaction usable."""
+        found = await self.session.scalar(
+            select(InboundEvent.id).where(
+                InboundEvent.source == source, InboundEvent.event_key == key
+            )
+        )
+        if found is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(InboundEvent(source=source, event_key=key, received_at=now))
+        except IntegrityError:
+            return False
+        return True

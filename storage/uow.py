@@ -23,6 +23,7 @@ from storage.repositories import (
     ChatUserRepository,
     ClaimRepository,
     ConversationRepository,
+    InboundEventRepository,
     KeyValueRepository,
     OrderRepository,
     OutboxRepository,
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.updates = UpdateRepository(s)
         self.audit = AuditRepository(s)
         self.key_values = KeyValueRepository(s)
+        self.inbound_events = InboundEventRepository(s)
         return self
 
     async def __aexit__(

@@ -3,24 +3,20 @@
 A channel subclass supplies `call` (make one Bot API call, raising
 `TransientSendError` / `PermanentSendError`) and `fetch_updates` (one getUpdates call,
 giving the JSON dicts Telegram sent).  Receiving is shared, for both libraries and both
-modes: the polling loop and the webhook server below store each batch in the update
-inbox before Telegram is told it arrived (the next offset, the HTTP 200), then handle
-it; a restart first handles what a crash left stored but unhandled.  The libraries'
-own dispatchers are not used: they acknowledge before handling.
+modes: the polling loop below, and the webhook route of the HTTP server
+(`bot.web.telegram`) through `receive`, store each batch in the update inbox before
+Telegram is told it arrived (the next offset, the HTTP 200), then handle it; a restart
+first handles what a crash left stored but unhandled.  The libraries' own dispatchers
+are not used: they acknowledge before handling.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
-
-from aiohttp import web
 
 from bot.channels.desk import TelegramDesk
 from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
@@ -52,28 +48,11 @@ from handlers.types import (
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
 MAX_HANDLING = 256  # updates handled at once; beyond it receiving waits (backpressure)
 DRAIN_SECONDS = 5.0  # on stop, how long updates being handled may finish
 RETRY_MAX = 30.0  # longest pause between failed getUpdates / inbox attempts
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    url: str  # public HTTPS URL Telegram posts to
-    secret: str  # required: checked against X-Telegram-Bot-Api-Secret-Token
-    host: str
-    port: int
-
-    def __post_init__(self) -> None:
-        if not self.secret:
-            raise ValueError("a webhook needs a secret token")
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path or "/"
 
 
 # Seconds of work before the chat shows "typing…".  Long enough that ordinary replies
@@ -184,57 +163,15 @@ class TelegramChannel(ABC):
             failures = 0
             offset = max(int(update["update_id"]) for update in batch) + 1
 
-    async def run_webhook(self, hook: WebhookConfig) -> None:
-        """Serve Telegram's POSTs until cancelled.  Every request must carry the secret
-        token (compared in constant time, before the body is read); an update is
-        answered 200 only once it is stored, so Telegram retries it otherwise."""
-        await self.replay_pending()
-        server = web.Application()
-        server.router.add_post(hook.path, self._webhook_handler(hook.secret))
-        runner = web.AppRunner(server, access_log=None)  # access logs would carry chat data
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, hook.host, hook.port).start()
-            log.info("webhook server listening", extra={"host": hook.host, "port": hook.port})
-            await self.call(
-                ApiCall(
-                    "setWebhook",
-                    {
-                        "url": hook.url,
-                        "secret_token": hook.secret,
-                        "allowed_updates": ALLOWED_UPDATES,
-                    },
-                )
+    async def set_webhook(self, url: str, secret: str) -> None:
+        """Tell Telegram where to POST updates (the HTTP server, `bot.web`, serves
+        them and hands verified ones to `receive`)."""
+        await self.call(
+            ApiCall(
+                "setWebhook",
+                {"url": url, "secret_token": secret, "allowed_updates": ALLOWED_UPDATES},
             )
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-
-    def _webhook_handler(self, secret: str) -> Any:
-        expected = secret.encode()
-        refused = 0
-
-        async def handle(request: web.Request) -> web.Response:
-            nonlocal refused
-            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
-            if not hmac.compare_digest(given, expected):
-                refused += 1
-                if refused & (refused - 1) == 0:  # 1st, 2nd, 4th, 8th…: no log flood
-                    log.warning(
-                        "webhook requests without the right secret refused",
-                        extra={"refused": refused},
-                    )
-                return web.Response(status=401)
-            try:
-                update = await request.json()
-                int(update["update_id"])
-            except (ValueError, KeyError, TypeError):
-                return web.Response(status=400)
-            if not await self.receive([update]):
-                return web.Response(status=503)  # not stored: Telegram sends it again
-            return web.Response()
-
-        return handle
+        )
 
     async def receive(self, batch: list[dict[str, Any]]) -> bool:
         """Store a batch and start handling it; True once it is stored (so Telegram may

@@ -26,7 +26,12 @@ OTHER_KEYS = {
     "first_response_minutes",
     "staff_signature",
     "return_address",
+    "order_webhook_secret",
+    "aftership_secret",
 }
+# Keys of inbound hooks' signing secrets (see bot.services.hook_auth).
+HOOK_SECRET_KEYS = ("order_webhook_secret", "aftership_secret")
+MIN_SECRET_LENGTH = 16
 # Where buyers send approved returns: a postal address of a few lines.
 RETURN_ADDRESS_LINES = 8
 RETURN_ADDRESS_LINE = 100  # characters per line
@@ -96,9 +101,9 @@ def parse_setting(key: str, value: str) -> Any:
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise BadSetting("refund_webhook_url must be an http(s) URL")
         return value
-    if key == "refund_webhook_secret":
-        if len(value) < 16:
-            raise BadSetting("refund_webhook_secret must be at least 16 characters")
+    if key == "refund_webhook_secret" or key in HOOK_SECRET_KEYS:
+        if len(value) < MIN_SECRET_LENGTH:
+            raise BadSetting(f"{key} must be at least {MIN_SECRET_LENGTH} characters")
         return value
     if key == "business_hours":
         try:

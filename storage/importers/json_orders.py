@@ -110,6 +110,24 @@ def _undecodable(exc: Exception) -> str:
     return f"has a number with more than {_MAX_INT_DIGITS:,} digits"
 
 
+def decode_document(data: bytes) -> Any:
+    """One whole JSON document (an HTTP body), decoded as the import decodes a record:
+    a key given twice is kept for `order_from_json` to refuse.  Raises ValueError,
+    with words a sender can act on, for anything that is not UTF-8 JSON."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"byte {exc.start} of the body is not UTF-8") from None
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except (RecursionError, ValueError) as exc:
+        raise ValueError(f"the body {_undecodable(exc)}") from None
+
+
 # --------------------------------------------------------------------- one record
 
 

@@ -367,8 +367,8 @@ async def test_webhook_without_a_configured_secret_refuses_forged_updates(
     url = f"http://127.0.0.1:{port}/tg-hook"
     app.settings.webhook_url = "https://bot.shop.example/tg-hook"
     app.settings.webhook_secret = None  # nothing configured: one is generated
-    app.settings.webhook_port = port
-    assert app.settings.webhook_host == "127.0.0.1"  # the default: behind a proxy
+    app.settings.http_port = port
+    assert app.settings.http_host == "127.0.0.1"  # the default: behind a proxy
     process = BotProcess(app, emulator, framework=framework)
     await process.start()
     try:

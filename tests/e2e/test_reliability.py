@@ -172,7 +172,7 @@ async def test_webhook_mode_receives_updates_and_checks_the_secret(
     url = f"http://127.0.0.1:{port}/tg-hook"
     app.settings.webhook_url = public
     app.settings.webhook_secret = SecretStr("hook-secret-123")
-    app.settings.webhook_host, app.settings.webhook_port = "127.0.0.1", port
+    app.settings.http_host, app.settings.http_port = "127.0.0.1", port
     process = BotProcess(app, emulator, framework=framework)
     await process.start()
     try:

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import web
 
 from bot.clock import FakeClock
 from bot.emulator.tiktok import TikTokEmulator
@@ -17,6 +16,7 @@ from bot.marketplace.tiktok.client import TikTokClient
 from bot.marketplace.tiktok.connector import TikTokConnector
 from bot.marketplace.tiktok.hooks import routes
 from bot.services.marketplace import CancellationRecord, ReturnRecord
+from bot.web.server import HttpServer
 from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_shop
@@ -90,17 +90,19 @@ async def world(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> AsyncIterat
     )
     inbox = RecordingInbox()
     connector = TikTokConnector(uow_factory, clock, auth, after_sales=inbox)
-    app = web.Application()
-    app.add_routes(routes(connector, app_key=APP_KEY, app_secret=APP_SECRET))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    bot_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    # The bot's one HTTP server, as the running bot mounts the connector's routes.
+    async def up() -> bool:
+        return True
+
+    http = HttpServer("127.0.0.1", 0, health=up)
+    http.add_routes(routes(connector, app_key=APP_KEY, app_secret=APP_SECRET))
+    await http.start()
+    bot_url = f"http://127.0.0.1:{http.port}"
     tiktok.server.redirect_url = bot_url + "/tiktok/callback"
     yield World(
         tiktok, connector, inbox, shop_id, em_shop, bot_url + "/hooks/tiktok", bot_url, sleeps
     )
-    await runner.cleanup()
+    await http.stop()
     await client.close()
     await tiktok.stop()

@@ -93,14 +93,30 @@ def test_money_written_plainly_is_read_exactly() -> None:
     assert parse_amount("1200", "JPY") == Decimal("1200")
 
 
-def test_webhook_listens_on_this_machine_only_unless_told(
+def test_the_http_server_listens_on_this_machine_only_unless_told(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("WEBHOOK_HOST", raising=False)
-    assert Settings().webhook_host == "127.0.0.1"
+    for name in ("HTTP_HOST", "HTTP_PORT", "WEBHOOK_HOST", "WEBHOOK_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert (Settings().http_host, Settings().http_port) == ("127.0.0.1", 8080)
+    monkeypatch.setenv("HTTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("HTTP_PORT", "9090")
+    assert (Settings().http_host, Settings().http_port) == ("0.0.0.0", 9090)
+
+
+def test_the_old_webhook_host_and_port_names_still_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("HTTP_HOST", "HTTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WEBHOOK_HOST", "0.0.0.0")
-    assert Settings().webhook_host == "0.0.0.0"
+    monkeypatch.setenv("WEBHOOK_PORT", "8443")
+    assert (Settings().http_host, Settings().http_port) == ("0.0.0.0", 8443)
+    (tmp_path / ".env").write_text("WEBHOOK_PORT=8444\n")
+    monkeypatch.delenv("WEBHOOK_PORT")
+    assert Settings().http_port == 8444
 
 
 @pytest.mark.parametrize("secret", ["has space", "semi;colon", "ключ", "x" * 257])
