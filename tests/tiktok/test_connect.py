@@ -101,3 +101,18 @@ async def test_the_callback_with_an_unknown_state_changes_nothing(
         assert r.status == 400
         assert "unknown" in await r.text()
     assert world.tiktok.state.grants == []
+
+
+async def test_an_authorisation_link_expires_after_a_day(
+    world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    from datetime import timedelta
+
+    url = await world.connector.auth.authorization_url("acme")
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    clock.advance(timedelta(days=1, minutes=1))
+    code = world.tiktok.state.authorize(world.em_shop.id)
+    with pytest.raises(ConnectRefused, match="expired"):
+        await world.connector.auth.connect(code, state=state)
+    assert (await connection(uow_factory)).status == "pending"
+    assert world.tiktok.state.grants == []

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(hours=24)
 # Warn the sellers this long before the authorisation itself (the refresh token) ends.
 EXPIRY_WARNING = timedelta(days=7)
+# An authorisation link (its `state`) is good for this long after it was handed out.
+STATE_TTL = timedelta(days=1)
 
 
 class ConnectRefused(MarketplaceError):
@@ -155,6 +157,11 @@ class TikTokAuth:
                         "this authorisation link is unknown or was already used; start again"
                     )
                 shop_id = conn.shop_id
+            stale = conn is not None and conn.updated_at < self._clock.now() - STATE_TTL
+            if state is not None and stale:
+                raise ConnectRefused(
+                    "this authorisation link has expired; run `tiktok connect` again"
+                )
         try:
             tokens = await self.client.get_token(code)
         except TikTokApiError as exc:

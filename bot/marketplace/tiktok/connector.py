@@ -482,5 +482,7 @@ class TikTokConnector:
         )
 
     async def photo(self, shop_id: int, url: str) -> bytes:
+        if not url.startswith(("https://", "http://")):
+            raise MarketplaceError("the photo's address is not a web address")
         await self.auth.access(shop_id)  # NotConnected for a shop without access
         return await self.auth.client.download(url)
