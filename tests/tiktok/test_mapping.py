@@ -109,6 +109,8 @@ def test_return_maps_to_a_return_record() -> None:
 def test_a_return_with_an_unknown_status_is_refused() -> None:
     with pytest.raises(MappingError, match="return_status"):
         return_from_tiktok({**RETURN, "return_status": "SOMETHING_NEW"})
+    with pytest.raises(MappingError, match="create_time"):
+        return_from_tiktok({**RETURN, "create_time": "yesterday"})
 
 
 def test_cancellation_maps_to_ours() -> None:

@@ -225,18 +225,23 @@ def order_from_tiktok(order: JsonObject) -> tuple[OrderRecord | None, list[Probl
 # -------------------------------------------------------------- after-sales
 
 
-def _moment(obj: JsonObject, key: str, *, required: bool = True) -> datetime | None:
+def _moment(obj: JsonObject, key: str) -> datetime | None:
     value = obj.get(key)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**37:
         return datetime.fromtimestamp(value, tz=UTC)
-    if required:
-        raise MappingError(f"{key} is not a Unix time: {value!r}")
     return None
+
+
+def _required_moment(obj: JsonObject, key: str) -> datetime:
+    moment = _moment(obj, key)
+    if moment is None:
+        raise MappingError(f"{key} is not a Unix time: {obj.get(key)!r}")
+    return moment
 
 
 def _deadline(obj: JsonObject) -> datetime | None:
     deadlines = [
-        _moment(action, "deadline", required=False)
+        _moment(action, "deadline")
         for action in obj.get("seller_next_action_response") or []
         if isinstance(action, Mapping)
     ]
@@ -293,8 +298,8 @@ def return_from_tiktok(obj: JsonObject) -> ReturnRecord:
         currency=_text(amount.get("currency")),
         buyer_note=_text(obj.get("return_reason_text")) or None,
         photo_urls=photos,
-        created_at=_moment(obj, "create_time") or datetime.min,
-        updated_at=_moment(obj, "update_time") or datetime.min,
+        created_at=_required_moment(obj, "create_time"),
+        updated_at=_required_moment(obj, "update_time"),
         seller_deadline=_deadline(obj),
     )
 
@@ -316,6 +321,6 @@ def cancellation_from_tiktok(obj: JsonObject) -> CancellationRecord:
         status=status,
         external_status=status_word,
         reason_text=_text(obj.get("cancel_reason_text")) or None,
-        created_at=_moment(obj, "create_time") or datetime.min,
+        created_at=_required_moment(obj, "create_time"),
         seller_deadline=_deadline(obj),
     )
