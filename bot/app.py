@@ -257,7 +257,9 @@ class App:
 
     def tiktok(self) -> TikTokService | None:
         """The TikTok Shop side (connector, periodic task, routes), built once; None
-        without TIKTOK_APP_KEY / TIKTOK_APP_SECRET."""
+        without TIKTOK_APP_KEY / TIKTOK_APP_SECRET.  Its connector is the `AfterSales`
+        port for TikTok claims; `tiktok_service(self, claims=...)` hands TikTok's
+        returns and cancellations to the core's marketplace-claims service."""
         if not self._tiktok_built:
             from bot.marketplace.tiktok.setup import tiktok_service
 

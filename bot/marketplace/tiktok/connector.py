@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -47,6 +48,7 @@ from bot.services.marketplace import (
 from bot.services.notifications import notify_order_change
 from storage.importers.records import OrderRecord
 from storage.importers.writer import OrderWriter
+from storage.models import Order
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -370,12 +372,29 @@ class TikTokConnector:
                 progress("cancellations", len(found), total)
         return found
 
+    async def _ensure_orders(self, shop_id: int, numbers: set[str]) -> None:
+        """Fetch the orders of returns or cancellations that the store does not have
+        yet (older than the sync window, or their event came first): a claim needs its
+        order."""
+        async with self._uow(readonly=True) as uow:
+            known = set(
+                await uow.session.scalars(
+                    select(Order.order_number).where(
+                        Order.shop_id == shop_id, Order.order_number.in_(numbers)
+                    )
+                )
+            )
+        missing = sorted(numbers - known)
+        for start in range(0, len(missing), 50):  # TikTok's limit per order query
+            await self.refresh_orders(shop_id, missing[start : start + 50])
+
     async def _hand_returns(self, shop_id: int, records: list[ReturnRecord]) -> None:
         if not records:
             return
         if self.after_sales is None:
             log.warning("tiktok returns not handed on: no after-sales inbox wired")
             return
+        await self._ensure_orders(shop_id, {r.order_number for r in records})
         await self.after_sales.returns_changed(shop_id, records)
 
     async def _hand_cancellations(self, shop_id: int, records: list[CancellationRecord]) -> None:
@@ -384,6 +403,7 @@ class TikTokConnector:
         if self.after_sales is None:
             log.warning("tiktok cancellations not handed on: no after-sales inbox wired")
             return
+        await self._ensure_orders(shop_id, {r.order_number for r in records})
         await self.after_sales.cancellations_changed(shop_id, records)
 
     # --------------------------------------------------------- AfterSales port

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.marketplace.tiktok.auth import TikTokAuth
 from bot.marketplace.tiktok.client import TikTokClient
 from bot.marketplace.tiktok.connector import AfterSalesInbox, TikTokConnector
+from bot.marketplace.tiktok.inbox import ClaimsInbox, MarketplaceClaimsPort
 from bot.services.marketplace import MarketplaceError
 from storage.uow import UnitOfWorkFactory
 
@@ -102,13 +103,18 @@ class TikTokService:
         await self.connector.auth.client.close()
 
 
-def tiktok_service(app: App, *, after_sales: AfterSalesInbox | None = None) -> TikTokService | None:
+def tiktok_service(
+    app: App, *, claims: MarketplaceClaimsPort | None = None
+) -> TikTokService | None:
     """The bot's TikTok Shop side, or None when TIKTOK_APP_KEY / TIKTOK_APP_SECRET are
-    unset (the bot then runs without it)."""
+    unset (the bot then runs without it).  `claims` is the core's marketplace-claims
+    service that TikTok's returns and cancellations are handed to."""
     settings = app.settings
     if not settings.tiktok_app_key or settings.tiktok_app_secret is None:
         return None
-    connector = build_connector(settings, app.uow, app.clock, after_sales=after_sales)
+    connector = build_connector(settings, app.uow, app.clock)
+    if claims is not None:
+        connector.after_sales = ClaimsInbox(claims, connector, app.uow)
     task = TikTokSyncTask(connector, interval=settings.tiktok_sync_minutes * 60.0)
     return TikTokService(
         connector, task, settings.tiktok_app_key, settings.tiktok_app_secret.get_secret_value()
