@@ -15,7 +15,7 @@ from bot.domain.errors import InvalidTransition
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.shops import return_address_of
-from storage.models import ChatUser, Claim, ClaimEvent
+from storage.models import Claim, ClaimEvent
 from storage.uow import UnitOfWork
 
 
@@ -53,7 +53,7 @@ async def tell_buyer(
 ) -> None:
     """Queue the buyer's notification of the claim's latest transition (once per
     transition, whoever runs it)."""
-    buyer = await uow.session.get(ChatUser, claim.buyer_id)
+    buyer = await uow.chat_users.get(claim.buyer_id)
     if buyer is None or buyer.unreachable:
         return
     last = claim.history[-1]

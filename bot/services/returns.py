@@ -476,12 +476,7 @@ class ReturnService:
             return await self._amount(uow, order, draft, await self._held(uow, order.id))
 
     async def _new_number(self, uow: UnitOfWork, now: datetime) -> str:
-        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-        while True:
-            number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
-            taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
-            if taken is None:
-                return number
+        return await new_claim_number(uow, now)
 
     async def _reused_hashes(
         self, uow: UnitOfWork, hashes: list[str], user_id: int, order_id: int
@@ -734,3 +729,14 @@ async def seller_chat_ids(uow: UnitOfWork, order: Order) -> list[int]:
         )
     )
     return sorted(chat_ids)
+
+
+async def new_claim_number(uow: UnitOfWork, now: datetime) -> str:
+    """A claim number no claim has yet ("R261202-K7M2Q"), for chat and marketplace
+    claims alike."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    while True:
+        number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
+        taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
+        if taken is None:
+            return number

@@ -11,6 +11,7 @@ import shlex
 from decimal import Decimal
 
 from bot.domain.errors import AmountChanged, InvalidTransition, NotAllowed
+from bot.domain.marketplace import MarketplaceOwned
 from bot.domain.money import format_money, take_amount
 from bot.services.cancellations import (
     CancelOutcome,
@@ -173,6 +174,9 @@ async def _offer_goodwill(ctx: Context, number: str, amount_text: str, reason: s
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
+    except MarketplaceOwned:  # a marketplace's order: the marketplace pays refunds
+        ctx.reply(ctx.t("marketplace_claims.goodwill_refused", number=number))
+        return
     except GoodwillRefused as exc:
         _goodwill_refused(ctx, exc, number)
         return
@@ -261,6 +265,9 @@ async def goodwill_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         )
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    except MarketplaceOwned:  # a marketplace's order: the marketplace pays refunds
+        ctx.reply(ctx.t("marketplace_claims.goodwill_refused", number=number))
         return
     except GoodwillRefused as exc:
         _goodwill_refused(ctx, exc, number)
