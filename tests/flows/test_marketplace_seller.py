@@ -1,0 +1,160 @@
+"""A seller deciding a TikTok Shop return in the chat (issue 14), with an in-memory
+marketplace: the decision goes to the marketplace first, the claim moves only when it
+accepts, a refusal brings the claim to the marketplace's status and an unreachable
+marketplace changes nothing; the card offers only the marketplace's decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
+from bot.services.marketplace_claims import MarketplaceClaims
+from storage.media import MediaStore
+from storage.uow import UnitOfWorkFactory
+from tests.harness import Harness, Person
+from tests.marketplace_fakes import REASONS, FakeAfterSales, return_record, tiktok_order
+from tests.unit.test_seller_claims import load_claim, make_seller
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+
+
+@pytest.fixture
+async def claim_id(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) -> int:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await tiktok_order(uow_factory, clock)
+    sync = MarketplaceClaims(uow_factory, clock, MediaStore(tmp_path / "media"))
+
+    async def no_photos(url: str) -> bytes:
+        raise AssertionError("no photos in this return")
+
+    return (await sync.upsert_return("acme", return_record(clock), no_photos)).id
+
+
+def connect(harness: Harness, port: FakeAfterSales) -> FakeAfterSales:
+    harness.services.after_sales["tiktok"] = port
+    return port
+
+
+async def test_the_card_shows_the_marketplace_and_only_its_decisions(
+    harness: Harness, claim_id: int
+) -> None:
+    seller = harness.seller()
+    await seller.press(f"q:{claim_id}")
+    assert "buyer on TikTok Shop" in seller.said
+    assert "Filed on TikTok Shop" in seller.said
+    assert "to respond on TikTok Shop" in seller.said  # its deadline, not ours
+    assert [b.data for b in seller.buttons()] == [
+        f"mqa:{claim_id}",
+        f"mqr:{claim_id}",
+        f"sh:{claim_id}",
+    ]
+
+
+async def test_approve_goes_to_the_marketplace_then_moves_the_claim(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mqa:{claim_id}")
+    assert "TikTok Shop accepted your decision" in seller.said
+    assert [c[0] for c in port.calls] == ["approve"]
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPROVED
+
+
+async def test_reject_takes_one_of_the_marketplace_reasons_and_a_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mqr:{claim_id}")
+    assert [b.text for b in seller.buttons()] == [r.label for r in REASONS]
+    await seller.tap("has been used")
+    assert "Send without a note" in [b.text for b in seller.buttons()]
+    await seller.say("Both mugs show use marks in the photos")
+
+    assert port.calls[-1] == (
+        "reject",
+        port.calls[-1][1],
+        "4035000000000001",
+        "seller_reject_apply_product_used",
+        "Both mugs show use marks in the photos",
+    )
+    assert "accepted your decision" in seller.said
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.REJECTED
+    assert claim.appeal_by is None  # appeals are the marketplace's too
+    assert await seller.step() is None
+
+
+async def test_reject_without_a_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mqr:{claim_id}")
+    await seller.tap("No evidence")
+    await seller.tap("Send without a note")
+    assert port.calls[-1][3:] == ("seller_reject_apply_no_evidence", None)
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+
+
+async def test_a_refusal_tells_the_seller_and_the_claim_follows_the_marketplace(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    connect(harness, FakeAfterSales("refuse", refused_status=ClaimStatus.CANCELLED))
+    seller = harness.seller()
+    await seller.press(f"mqa:{claim_id}")
+    assert "did not accept your decision" in seller.said
+    assert "already decided on TikTok Shop" in seller.said
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.CANCELLED
+
+
+async def test_an_unreachable_marketplace_changes_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    connect(harness, FakeAfterSales("error"))
+    seller = harness.seller()
+    await seller.press(f"mqa:{claim_id}")
+    assert "couldn't get your decision to the marketplace" in seller.said
+    await seller.press(f"mqr:{claim_id}")
+    await seller.tap("has been used")
+    await seller.say("used")
+    assert "Nothing was changed" in seller.said
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.REQUESTED and len(claim.history) == 1
+
+
+async def test_without_a_connector_the_buttons_say_the_shop_is_not_connected(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    seller = harness.seller()
+    await seller.press(f"mqa:{claim_id}")
+    assert "not connected to the marketplace" in seller.said
+    await seller.press(f"mqr:{claim_id}")
+    assert "not connected to the marketplace" in seller.said
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
+
+
+async def test_our_own_buttons_on_a_marketplace_claim_change_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    connect(harness, FakeAfterSales("accept"))
+    seller: Person = harness.seller()
+    await seller.press(f"qa:{claim_id}")  # an old or forged chat-claim button
+    assert "decided with the buttons on its card" in seller.said
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
+
+
+async def test_a_forged_reason_index_is_not_sent(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mqrr:{claim_id}:39")  # past the marketplace's list
+    assert all(c[0] != "reject" for c in port.calls)
+    await seller.press(f"mqrr:{claim_id}:x")
+    assert seller.alerts
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
