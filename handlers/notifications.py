@@ -206,6 +206,17 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     """To the buyer: what the seller (or the deadline job) decided, and what's next."""
     p = n.params
     status = p["status"]
+    if p.get("marketplace"):  # filed on a marketplace: what happened there
+        key = f"marketplace_buyer.{status}"
+        text = catalog.t(
+            key if catalog.has(key) else "marketplace_buyer.other",
+            claim=p["claim_number"],
+            marketplace=p["marketplace"],
+            status=catalog.plain(f"claim_status.{status}"),
+            note=note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or "—",
+        )
+        button = Button(catalog.plain("claim_update.open_card"), f"cl:{p['claim_id']}")
+        return [SendText(n.chat_id, text, Keyboard.of([button]))]
     deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
     deadline = (
         format_date(datetime.fromisoformat(deadline_iso), zone=p.get("timezone"))

@@ -30,6 +30,7 @@ from bot.domain.carriers import (
 )
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
+from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
     MAX_PHOTO_BYTES,
@@ -555,6 +556,7 @@ class ReturnService:
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             move(
                 claim,
                 ClaimStatus.CANCELLED,
@@ -576,6 +578,7 @@ class ReturnService:
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             if len(claim.photos) + len(photos) > MAX_PHOTOS:
                 raise DraftInvalid("too_many_photos")
             reused = await self._reused_hashes(
@@ -641,6 +644,7 @@ class ReturnService:
             number = checked
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             move(
                 claim,
                 ClaimStatus.BUYER_SHIPPED,

@@ -349,3 +349,28 @@ async def test_a_refusal_with_a_status_reconciles_the_claim_and_an_error_changes
     [reconciled] = await claims(uow_factory)
     assert reconciled.status == ClaimStatus.CLOSED
     assert reconciled.history[-1].actor_kind == "system"
+
+
+async def test_the_linked_buyer_hears_the_marketplace_words_and_cannot_act_here(
+    sync: MarketplaceClaims,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    media: MediaStore,
+    seller: int,
+) -> None:
+    from bot.services.returns import ReturnService
+
+    buyer = await link_buyer(uow_factory, clock)
+    await sync.upsert_return("acme", return_record(clock), Photos({}))
+    rejected = return_record(clock, status=ClaimStatus.REJECTED, external_status="REJECTED")
+    await sync.upsert_return("acme", rejected, Photos({}))
+    [row] = await outbox(uow_factory, "claim_update", BUYER_EXT)
+    text = first_text(row).text
+    assert "on TikTok Shop" in text and "appeal in the TikTok Shop app" in text
+    assert "our support team" not in text
+
+    [claim] = await claims(uow_factory)
+    with pytest.raises(MarketplaceOwned):  # appeals are the marketplace's
+        await TicketService(uow_factory, clock, media).appeal(buyer, claim.id)
+    with pytest.raises(MarketplaceOwned):
+        await ReturnService(uow_factory, clock, media).withdraw(buyer, claim.id)
