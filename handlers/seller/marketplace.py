@@ -327,7 +327,9 @@ async def _decide_cancellation(
 
 
 async def _cancel_failed(ctx: Context, exc: Exception) -> None:
-    if isinstance(exc, MarketplaceError):
+    if isinstance(exc, DecisionRefused):  # the next sync brings the marketplace's answer
+        ctx.reply(ctx.t("marketplace_claims.cancel_refused", reason=exc.message))
+    elif isinstance(exc, MarketplaceError):
         await _failed(ctx, exc)
     elif isinstance(exc, NotAllowed):
         ctx.reply(ctx.t("seller.only_sellers"))

@@ -42,6 +42,8 @@ async def _refused(ctx: Context, exc: Exception) -> bool:
         ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
     elif isinstance(exc, RequestDecided):
         ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+    elif isinstance(exc, MarketplaceOwned):  # filed on a marketplace: its own buttons
+        ctx.answer(ctx.catalog.plain("marketplace_claims.cancel_decided_there"), alert=True)
     elif isinstance(exc, InvalidTransition):  # it shipped meanwhile: only Reject is left
         ctx.answer(ctx.catalog.plain("cancel_request.shipped"), alert=True)
     else:

@@ -13,9 +13,16 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus
 from bot.services.marketplace_claims import MarketplaceClaims
 from storage.media import MediaStore
+from storage.models import CancelRequest
 from storage.uow import UnitOfWorkFactory
 from tests.harness import Harness, Person
-from tests.marketplace_fakes import REASONS, FakeAfterSales, return_record, tiktok_order
+from tests.marketplace_fakes import (
+    REASONS,
+    FakeAfterSales,
+    cancellation_record,
+    return_record,
+    tiktok_order,
+)
 from tests.unit.test_seller_claims import load_claim, make_seller
 
 SELLER_EXT = 3001  # harness.seller()'s user id
@@ -158,3 +165,59 @@ async def test_a_forged_reason_index_is_not_sent(
     await seller.press(f"mqrr:{claim_id}:x")
     assert seller.alerts
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
+
+
+# ------------------------------------------------------------ cancellations
+
+
+@pytest.fixture
+async def request_id(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path) -> int:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await tiktok_order(uow_factory, clock, status="AWAITING_SHIPMENT")
+    sync = MarketplaceClaims(uow_factory, clock, MediaStore(tmp_path / "media"))
+    return (await sync.upsert_cancellation("acme", cancellation_record(clock))).id
+
+
+async def cancel_status(uow_factory: UnitOfWorkFactory, request_id: int) -> str:
+    async with uow_factory(readonly=True) as uow:
+        request = await uow.session.get(CancelRequest, request_id)
+        assert request is not None
+        return request.status
+
+
+async def test_a_marketplace_cancellation_is_approved_there_first(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mka:{request_id}")
+    assert [c[0] for c in port.calls] == ["approve_cancel"]
+    assert "is cancelled there" in seller.said
+    assert await cancel_status(uow_factory, request_id) == "approved"
+
+
+async def test_a_marketplace_cancellation_is_rejected_with_its_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mkr:{request_id}")
+    await seller.tap("No evidence")
+    assert port.calls[-1][0] == "reject_cancel"
+    assert port.calls[-1][3] == "seller_reject_apply_no_evidence"
+    assert await cancel_status(uow_factory, request_id) == "rejected"
+
+
+async def test_a_refused_or_unreachable_cancellation_decision_changes_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    connect(harness, FakeAfterSales("refuse"))
+    seller = harness.seller()
+    await seller.press(f"mka:{request_id}")
+    assert "did not accept your decision" in seller.said
+    connect(harness, FakeAfterSales("error"))
+    await seller.press(f"mka:{request_id}")
+    assert "Nothing was changed" in seller.said
+    await seller.press(f"ka:{request_id}")  # our own button: refused, no refund
+    assert any("requested on the marketplace" in a for a in seller.alerts)
+    assert await cancel_status(uow_factory, request_id) == "requested"
