@@ -214,7 +214,7 @@ async def test_a_refused_or_unreachable_cancellation_decision_changes_nothing(
     connect(harness, FakeAfterSales("refuse"))
     seller = harness.seller()
     await seller.press(f"mka:{request_id}")
-    assert "did not accept your decision" in seller.said
+    assert "did not accept your answer" in seller.said
     connect(harness, FakeAfterSales("error"))
     await seller.press(f"mka:{request_id}")
     assert "Nothing was changed" in seller.said
