@@ -124,7 +124,9 @@ class MarketplaceClaims:
             try:
                 data = await fetch(url)
             except Exception as exc:  # the marketplace's file server: try again next sync
-                log.warning("marketplace photo not fetched", extra={**where, "error": str(exc)})
+                # The error's type only: its text may carry the URL and its signature.
+                error = type(exc).__name__
+                log.warning("marketplace photo not fetched", extra={**where, "error": error})
                 continue
             try:
                 drafts.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus
@@ -221,3 +222,16 @@ async def test_a_refused_or_unreachable_cancellation_decision_changes_nothing(
     await seller.press(f"ka:{request_id}")  # our own button: refused, no refund
     assert any("requested on the marketplace" in a for a in seller.alerts)
     assert await cancel_status(uow_factory, request_id) == "requested"
+
+
+async def test_a_goodwill_refund_on_a_marketplace_order_is_refused_in_words(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    from storage.models import Refund
+
+    seller = harness.seller()
+    await seller.say("/refund")
+    await seller.say("576900000000000001 5 sorry for the wait")
+    assert "refunds for it are paid by the marketplace" in seller.said
+    async with uow_factory(readonly=True) as uow:
+        assert list(await uow.session.scalars(select(Refund))) == []
