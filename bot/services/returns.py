@@ -175,6 +175,8 @@ class ClaimView:
     return_address: str | None = None  # the shop's, for a return approved and not yet sent
     # Until when a rejection or a partial refund (less than asked) may be appealed.
     appeal_by: datetime | None = None
+    # Filed on a marketplace ("tiktok"): followed and acted on there.
+    marketplace: str | None = None
 
 
 # A carrier the bot cannot check ("Royal Mail", "Hermes"): its name as typed, and a
@@ -714,6 +716,7 @@ class ReturnService:
                 for e in claim.history
             ),
             timezone=order.shop.timezone or "UTC",
+            marketplace=claim.marketplace,
         )
 
 

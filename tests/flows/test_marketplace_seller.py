@@ -235,3 +235,31 @@ async def test_a_goodwill_refund_on_a_marketplace_order_is_refused_in_words(
     assert "refunds for it are paid by the marketplace" in seller.said
     async with uow_factory(readonly=True) as uow:
         assert list(await uow.session.scalars(select(Refund))) == []
+
+
+async def test_the_linked_buyer_sees_the_claim_with_no_buttons_of_ours(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    from storage.models import OrderLink
+    from tests.unit.test_seller_claims import chat_user
+
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    order_id = await tiktok_order(uow_factory, clock)
+    buyer_id = await chat_user(uow_factory, clock, 1001)
+    async with uow_factory() as uow:
+        uow.session.add(
+            OrderLink(
+                chat_user_id=buyer_id, order_id=order_id, method="postcode", created_at=clock.now()
+            )
+        )
+        await uow.commit()
+    sync = MarketplaceClaims(uow_factory, clock, MediaStore(tmp_path / "media"))
+
+    async def no_photos(url: str) -> bytes:
+        raise AssertionError("no photos in this return")
+
+    claim_id = (await sync.upsert_return("acme", return_record(clock), no_photos)).id
+    buyer = harness.buyer()
+    await buyer.press(f"cl:{claim_id}")
+    assert "Filed on TikTok Shop" in buyer.said
+    assert not any(b.data == f"cw:{claim_id}" for b in buyer.buttons())
