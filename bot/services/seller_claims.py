@@ -86,6 +86,7 @@ class QueueEntry:
     amount: Decimal
     currency: str
     deadline: datetime | None
+    marketplace: str | None = None  # filed there ("tiktok")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ class SellerClaimService:
                     claim.requested_amount,
                     claim.currency,
                     current_deadline(claim),
+                    claim.marketplace,
                 )
                 for claim, order in rows.all()
             ]

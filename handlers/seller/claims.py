@@ -221,7 +221,9 @@ async def queue(ctx: Context) -> None:
     rows = [
         [
             Button(
-                p(
+                # A marketplace's claim is marked: decided there, by its deadline.
+                ("🛍 " if e.marketplace else "")
+                + p(
                     "seller_claims.button",
                     claim=e.number,
                     status=p(f"cards2.seller_status.{e.status.value}"),

@@ -61,6 +61,16 @@ async def test_the_card_shows_the_marketplace_and_only_its_decisions(
     ]
 
 
+async def test_the_queue_lists_it_marked_with_the_marketplace_deadline(
+    harness: Harness, claim_id: int
+) -> None:
+    seller = harness.seller()
+    await seller.say("/claims")
+    [button] = seller.buttons()
+    assert button.data == f"q:{claim_id}"
+    assert button.text.startswith("🛍 ") and "left" in button.text  # TikTok's 2 days
+
+
 async def test_approve_goes_to_the_marketplace_then_moves_the_claim(
     harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
 ) -> None:
