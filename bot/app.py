@@ -193,6 +193,10 @@ class App:
         answers = AnswerService(
             self.uow, self.clock, await self.knowledge(), orders, returns, chat_model
         )
+        from bot.services.marketplace import AfterSales
+        from bot.services.marketplace_decisions import MarketplaceDecisions
+
+        after_sales: dict[str, AfterSales] = {}  # marketplace connectors, when configured
         return Services(
             clock=self.clock,
             orders=orders,
@@ -205,6 +209,8 @@ class App:
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
             understanding=await UnderstandingService.create(self.understanding_cache, chat_model),
+            marketplace=MarketplaceDecisions(self.uow, self.clock, after_sales),
+            after_sales=after_sales,
         )
 
     def chat_core(self, services: Services) -> ChatCore:
