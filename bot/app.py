@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from bot.services.inbox import UpdateInbox
     from bot.services.knowledge import KnowledgeBase
     from bot.services.links import LinkSigner
+    from bot.services.marketplace_claims import MarketplaceClaims
     from bot.services.orders import OrderService
     from bot.services.outbox import Deliver, OutboxWorker
     from bot.services.sellers import SellerService
@@ -196,6 +197,13 @@ class App:
         answers = AnswerService(
             self.uow, self.clock, await self.knowledge(), orders, returns, chat_model
         )
+        from bot.services.marketplace import AfterSales
+        from bot.services.marketplace_decisions import MarketplaceDecisions
+
+        after_sales: dict[str, AfterSales] = {}  # marketplace connectors, when configured
+        tiktok = self.tiktok()
+        if tiktok is not None:
+            after_sales[tiktok.connector.marketplace] = tiktok.connector
         return Services(
             clock=self.clock,
             orders=orders,
@@ -208,6 +216,8 @@ class App:
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
             understanding=await UnderstandingService.create(self.understanding_cache, chat_model),
+            marketplace=MarketplaceDecisions(self.uow, self.clock, after_sales),
+            after_sales=after_sales,
         )
 
     def chat_core(self, services: Services) -> ChatCore:
@@ -258,14 +268,20 @@ class App:
     def tiktok(self) -> TikTokService | None:
         """The TikTok Shop side (connector, periodic task, routes), built once; None
         without TIKTOK_APP_KEY / TIKTOK_APP_SECRET.  Its connector is the `AfterSales`
-        port for TikTok claims; `tiktok_service(self, claims=...)` hands TikTok's
-        returns and cancellations to the core's marketplace-claims service."""
+        port for TikTok claims (in `services().after_sales`), and TikTok's returns and
+        cancellations go to the core's marketplace claims."""
         if not self._tiktok_built:
             from bot.marketplace.tiktok.setup import tiktok_service
 
-            self._tiktok = tiktok_service(self)
+            self._tiktok = tiktok_service(self, claims=self._marketplace_claims)
             self._tiktok_built = True
         return self._tiktok
+
+    def _marketplace_claims(self) -> MarketplaceClaims:
+        from bot.services.marketplace_claims import MarketplaceClaims
+        from storage.media import MediaStore
+
+        return MarketplaceClaims(self.uow, self.clock, MediaStore(self.settings.media_dir))
 
     async def database_up(self) -> bool:
         """For `GET /health`: whether the database answers a trivial query."""

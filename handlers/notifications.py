@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.enums import ClaimReason, ClaimType, OrderStatus
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.money import format_money
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
@@ -20,6 +20,7 @@ from handlers.claim_history import note_text
 from handlers.claim_labels import seller_money, type_label
 from handlers.fit import CAPTION, Field, Piece, fit, line, lines
 from handlers.formatting import duration
+from handlers.seller.marketplace_buttons import APPROVE_CANCEL, REJECT_CANCEL, decision_row
 from handlers.staff.views import topic_title
 from handlers.types import (
     Button,
@@ -131,6 +132,19 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             Button(catalog.plain("seller_claims.reject"), f"qr:{claim_id}"),
         ]
     )
+    if p.get("marketplace"):  # filed there: its deadline, its name, its decisions
+        name = p.get("marketplace_name") or p["marketplace"]
+        text = fit(
+            catalog.t("marketplace_claims.new_marker", marketplace=name),
+            text,
+            notice=catalog.t("fit.notice_seller"),
+        )
+        keyboard = Keyboard.of(
+            [
+                Button(catalog.plain("seller2.open"), f"q:{claim_id}"),
+                *decision_row(catalog, int(claim_id), ClaimStatus.REQUESTED),
+            ]
+        )
     actions: list[Outbound] = [SendText(n.chat_id, text, keyboard)]
     if p["photos"]:
         actions.append(
@@ -192,6 +206,17 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
     """To the buyer: what the seller (or the deadline job) decided, and what's next."""
     p = n.params
     status = p["status"]
+    if p.get("marketplace"):  # filed on a marketplace: what happened there
+        key = f"marketplace_buyer.{status}"
+        text = catalog.t(
+            key if catalog.has(key) else "marketplace_buyer.other",
+            claim=p["claim_number"],
+            marketplace=p["marketplace"],
+            status=catalog.plain(f"claim_status.{status}"),
+            note=note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or "—",
+        )
+        button = Button(catalog.plain("claim_update.open_card"), f"cl:{p['claim_id']}")
+        return [SendText(n.chat_id, text, Keyboard.of([button]))]
     deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
     deadline = (
         format_date(datetime.fromisoformat(deadline_iso), zone=p.get("timezone"))
@@ -255,6 +280,8 @@ def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
         amount = format_money(Decimal(p["refunded"]), p["currency"])
         text = catalog.t("cancel_request.auto_to_seller", number=p["order_number"], amount=amount)
         return [SendText(n.chat_id, text)]
+    if p.get("marketplace"):  # filed there: decided there, by its deadline
+        return [SendText(n.chat_id, *_marketplace_cancel(catalog, p))]
     keyboard = Keyboard.of(
         [
             Button(catalog.plain("cancel_request.approve"), f"ka:{p['request_id']}"),
@@ -265,9 +292,33 @@ def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
     return [SendText(n.chat_id, text, keyboard)]
 
 
+def _marketplace_cancel(catalog: Catalog, p: dict[str, Any]) -> tuple[str, Keyboard]:
+    request_id = int(p["request_id"])
+    deadline = datetime.fromisoformat(p["deadline"]) if p.get("deadline") else None
+    text = catalog.t(
+        "marketplace_claims.cancel_to_seller",
+        number=p["order_number"],
+        marketplace=p.get("marketplace_name") or p["marketplace"],
+        deadline=format_date(deadline, zone=p.get("timezone")) if deadline else "—",
+    )
+    keyboard = Keyboard.of(
+        [
+            Button(
+                catalog.plain("cancel_request.approve"), APPROVE_CANCEL.pack(request=request_id)
+            ),
+            Button(catalog.plain("cancel_request.reject"), REJECT_CANCEL.pack(request=request_id)),
+        ]
+    )
+    return text, keyboard
+
+
 @renderer("cancel_decided")
 def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
+    if p.get("marketplace"):  # decided on the marketplace, which refunds the buyer
+        key = f"marketplace_claims.buyer_cancel_{p['status']}"
+        text = catalog.t(key, number=p["order_number"], marketplace=p["marketplace"])
+        return [SendText(n.chat_id, text, _open_order(catalog, p))]
     key = (
         "cancel_request.buyer_approved"
         if p["status"] == "approved"

@@ -24,12 +24,13 @@ from bot.domain.errors import (
     NotAllowed,
     OrderNotFound,
 )
+from bot.domain.marketplace import ensure_ours, owned
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import RefundExceedsRemaining, record_refund, remaining_refundable
 from bot.services.returns import seller_chat_ids
-from storage.models import CancelRequest, ChatUser, Order
+from storage.models import CancelRequest, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_REASON = 500
@@ -133,7 +134,12 @@ class CancellationService:
                 "request_id": request.id,
                 "order_number": order.order_number,
             }
-            if policy.auto_cancel_minutes and order.paid_at and now - order.paid_at <= window:
+            if (
+                policy.auto_cancel_minutes
+                and not owned(order.marketplace)  # the marketplace decides its orders
+                and order.paid_at
+                and now - order.paid_at <= window
+            ):
                 # The buyer sees the answer in their chat at once; the sellers, who hold
                 # the parcel, must hear that it is cancelled (and not ship it).
                 refunded = await self._approve(
@@ -180,6 +186,8 @@ class CancellationService:
                     raise NotAllowed("not a seller of this shop")
                 if request.status != "requested":
                     raise RequestDecided()
+                # Filed on a marketplace: decided there (marketplace_decisions).
+                ensure_ours(request.marketplace, "cancellation decision")
                 if approve:
                     refunded = await self._approve(
                         uow, request, order, ActorKind.SELLER, user_id, now
@@ -200,7 +208,7 @@ class CancellationService:
                     entity="order",
                     entity_id=order.id,
                 )
-                buyer = await uow.session.get(ChatUser, request.buyer_id)
+                buyer = await uow.chat_users.get(request.buyer_id)
                 outcome = _outcome(
                     request,
                     order,
@@ -258,7 +266,7 @@ class CancellationService:
         now: datetime,
         refunded: Decimal,
     ) -> None:
-        buyer = await uow.session.get(ChatUser, request.buyer_id)
+        buyer = await uow.chat_users.get(request.buyer_id)
         if buyer is None or buyer.unreachable:  # blocked the bot: nothing is queued for them
             return
         currency = _currency(order)
@@ -316,6 +324,7 @@ class CancellationService:
             if len(candidates) != 1:
                 raise GoodwillRefused("not_found")
             order = candidates[0]
+            ensure_ours(order.marketplace, "goodwill refund")  # the marketplace's money
             currency = order.payment.currency if order.payment else order.shop.currency
             remaining = await remaining_refundable(uow, order.id)
             try:

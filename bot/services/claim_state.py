@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from bot.domain.enums import ActorKind, ClaimStatus
 from bot.domain.errors import InvalidTransition
+from bot.domain.marketplace import display_name
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.shops import return_address_of
-from storage.models import ChatUser, Claim, ClaimEvent
+from storage.models import Claim, ClaimEvent
 from storage.uow import UnitOfWork
 
 
@@ -53,7 +54,7 @@ async def tell_buyer(
 ) -> None:
     """Queue the buyer's notification of the claim's latest transition (once per
     transition, whoever runs it)."""
-    buyer = await uow.session.get(ChatUser, claim.buyer_id)
+    buyer = await uow.chat_users.get(claim.buyer_id)
     if buyer is None or buyer.unreachable:
         return
     last = claim.history[-1]
@@ -71,6 +72,8 @@ async def tell_buyer(
         "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
         "timezone": (shop.timezone if shop is not None else None) or "UTC",
     }
+    if claim.marketplace is not None:  # decided there: its words, no actions of ours
+        params["marketplace"] = display_name(claim.marketplace)
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         # Where to send it, as the shop has it now (None: the seller will tell them).
         order = await uow.orders.get(claim.order_id)

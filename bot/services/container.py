@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing the container costs nothing
@@ -10,6 +11,8 @@ if TYPE_CHECKING:  # annotations only: importing the container costs nothing
     from bot.services.answers import AnswerService
     from bot.services.cancellations import CancellationService
     from bot.services.desk import StaffDirectory
+    from bot.services.marketplace import AfterSales
+    from bot.services.marketplace_decisions import MarketplaceDecisions
     from bot.services.orders import OrderService
     from bot.services.returns import ReturnService
     from bot.services.seller_claims import SellerClaimService
@@ -32,3 +35,8 @@ class Services:
     tickets: TicketService
     staff: StaffDirectory
     understanding: UnderstandingService
+    # Marketplace connectors by name ("tiktok"), and the seller's decisions on
+    # marketplace claims (sent through them).  No entry for a marketplace: its claims'
+    # decision buttons say the shop is not connected.
+    marketplace: MarketplaceDecisions | None = None
+    after_sales: MutableMapping[str, AfterSales] = field(default_factory=dict)

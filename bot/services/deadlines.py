@@ -93,6 +93,8 @@ class DeadlineJob:
                     )
                     .join(Order, Order.id == Claim.order_id)
                     .where(
+                        # The marketplace owns its claims' windows (bot.domain.marketplace).
+                        Claim.marketplace.is_(None),
                         Claim.status.in_(
                             [
                                 ClaimStatus.REQUESTED.value,
@@ -100,7 +102,7 @@ class DeadlineJob:
                                 ClaimStatus.BUYER_SHIPPED.value,
                                 ClaimStatus.REJECTED.value,
                             ]
-                        )
+                        ),
                     )
                     .order_by(Claim.id)
                 )

@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
 from bot.domain.policy import CANCEL_AT_ONCE, ShopPolicy
+from bot.domain.postcodes import postcode_in, postcodes_match
 from bot.domain.text import clean_line
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.refunds import record_refund, remaining_refundable
@@ -214,6 +215,16 @@ class OrderService:
             )
         return max(0, MAX_FAILED_PROOFS - int(failed or 0))
 
+    async def postcode_proofs(self) -> bool:
+        """Whether some orders are proved by their delivery postcode (a marketplace
+        masked their contact).  The proof question then names the postcode for every
+        order number, so how it is asked says nothing about one order."""
+        async with self._uow(readonly=True) as uow:
+            found = await uow.session.scalar(
+                select(Order.id).where(Order.contact_masked.is_(True)).limit(1)
+            )
+        return found is not None
+
     async def check_can_try(self, user_id: int) -> None:
         """Raise TooManyAttempts before even asking for proof, if the buyer must wait."""
         async with self._uow(readonly=True) as uow:
@@ -262,7 +273,13 @@ class OrderService:
                 await uow.commit()
                 log.info("order proof refused", extra={"user_id": user_id})
                 raise ProofRefused()
-            method = "contact" if via_contact else ("email" if "@" in proof else "phone")
+            method = (
+                "contact"
+                if via_contact
+                else "postcode"
+                if matched.contact_masked
+                else ("email" if "@" in proof else "phone")
+            )
             await self._link(uow, user_id, matched, method, now)
             await uow.commit()
             return order_view(matched)
@@ -446,6 +463,14 @@ class OrderService:
 
 
 def _proof_matches(order: Order, proof: str, *, phone_only: bool) -> bool:
+    if order.contact_masked:
+        # The marketplace hid the buyer's email and phone: what is stored is a relay
+        # address or a phone with hidden digits, never proof.  The delivery postcode
+        # is (typed: a Telegram contact is a phone, so it cannot prove such an order).
+        if phone_only or not order.postal_code:
+            return False
+        given = postcode_in(proof)
+        return given is not None and postcodes_match(given, order.postal_code)
     if not phone_only and "@" in proof:
         return bool(order.buyer_email) and normalise_email(proof) == order.buyer_email
     return phones_match(proof, order.buyer_phone)

@@ -30,6 +30,7 @@ from bot.domain.carriers import (
 )
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
+from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
     MAX_PHOTO_BYTES,
@@ -174,6 +175,8 @@ class ClaimView:
     return_address: str | None = None  # the shop's, for a return approved and not yet sent
     # Until when a rejection or a partial refund (less than asked) may be appealed.
     appeal_by: datetime | None = None
+    # Filed on a marketplace ("tiktok"): followed and acted on there.
+    marketplace: str | None = None
 
 
 # A carrier the bot cannot check ("Royal Mail", "Hermes"): its name as typed, and a
@@ -476,12 +479,7 @@ class ReturnService:
             return await self._amount(uow, order, draft, await self._held(uow, order.id))
 
     async def _new_number(self, uow: UnitOfWork, now: datetime) -> str:
-        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-        while True:
-            number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
-            taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
-            if taken is None:
-                return number
+        return await new_claim_number(uow, now)
 
     async def _reused_hashes(
         self, uow: UnitOfWork, hashes: list[str], user_id: int, order_id: int
@@ -560,6 +558,7 @@ class ReturnService:
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             move(
                 claim,
                 ClaimStatus.CANCELLED,
@@ -581,6 +580,7 @@ class ReturnService:
         now = self._clock.now()
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             if len(claim.photos) + len(photos) > MAX_PHOTOS:
                 raise DraftInvalid("too_many_photos")
             reused = await self._reused_hashes(
@@ -646,6 +646,7 @@ class ReturnService:
             number = checked
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
             move(
                 claim,
                 ClaimStatus.BUYER_SHIPPED,
@@ -715,6 +716,7 @@ class ReturnService:
                 for e in claim.history
             ),
             timezone=order.shop.timezone or "UTC",
+            marketplace=claim.marketplace,
         )
 
 
@@ -734,3 +736,14 @@ async def seller_chat_ids(uow: UnitOfWork, order: Order) -> list[int]:
         )
     )
     return sorted(chat_ids)
+
+
+async def new_claim_number(uow: UnitOfWork, now: datetime) -> str:
+    """A claim number no claim has yet ("R261202-K7M2Q"), for chat and marketplace
+    claims alike."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    while True:
+        number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
+        taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
+        if taken is None:
+            return number

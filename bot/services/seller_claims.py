@@ -30,6 +30,7 @@ from bot.domain.errors import (
     InvalidTransition,
     NotAllowed,
 )
+from bot.domain.marketplace import ensure_ours, seller_actions
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import OPEN
@@ -85,6 +86,7 @@ class QueueEntry:
     amount: Decimal
     currency: str
     deadline: datetime | None
+    marketplace: str | None = None  # filed there ("tiktok")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class SellerCard:
     remaining_refundable: Decimal
     history: tuple[tuple[datetime, str, str, str | None], ...]  # at, status, actor, note
     timezone: str = "UTC"  # the shop's: times are shown in it
+    # A claim filed on a marketplace ("tiktok"): only its decisions are offered.
+    marketplace: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,8 @@ async def _remaining_locked(uow: UnitOfWork, order_id: int) -> Decimal:
 def current_deadline(claim: Claim) -> datetime | None:
     """The deadline that matters for the claim's status (what the queue sorts by)."""
     status = ClaimStatus(claim.status)
+    if claim.marketplace is not None:  # the marketplace's deadline, while it is the seller's turn
+        return claim.external_deadline if seller_actions(status) else None
     if status == ClaimStatus.REQUESTED:
         return claim.respond_by
     if status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
@@ -199,6 +205,7 @@ class SellerClaimService:
                     claim.requested_amount,
                     claim.currency,
                     current_deadline(claim),
+                    claim.marketplace,
                 )
                 for claim, order in rows.all()
             ]
@@ -238,6 +245,7 @@ class SellerClaimService:
                 remaining_refundable=await remaining_refundable(uow, order.id),
                 history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
                 timezone=order.shop.timezone or "UTC",
+                marketplace=claim.marketplace,
             )
 
     async def photos_first_time(self, user_id: int, claim_id: int, chat_id: int) -> bool:
@@ -290,6 +298,8 @@ class SellerClaimService:
         try:
             async with self._uow() as uow:
                 claim, order = await self._authorised(uow, user_id, claim_id)
+                # The marketplace's claims are decided there (marketplace_decisions).
+                ensure_ours(claim.marketplace, "seller decision")
                 refunded = await apply(uow, claim, order, now)
                 if expect is not None and (refunded or Decimal(0)) != expect:
                     raise AmountChanged(refunded or Decimal(0), claim.currency)

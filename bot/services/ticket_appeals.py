@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition
+from bot.domain.marketplace import ensure_ours
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import claim_refunded, remaining_refundable
@@ -58,6 +59,7 @@ class AppealDecisions:
                 claim = await uow.claims.get(claim_id, for_update=True)
                 if claim is None:
                     raise ClaimNotFound(str(claim_id))
+                ensure_ours(claim.marketplace, "staff verdict")  # the marketplace's money
                 if claim.status != ClaimStatus.APPEALED:
                     by = _appeal_decided_by(claim)
                     if by is None:

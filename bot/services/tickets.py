@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, EscalationReason, TicketStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import DEFAULT_FIRST_RESPONSE_MINUTES, DeskPolicy
 from bot.services.claim_state import move
 from bot.services.ticket_appeals import AppealDecisions
@@ -138,6 +139,7 @@ class TicketService(AppealDecisions):
             claim = await uow.claims.get(claim_id)
             if claim is None or claim.buyer_id != buyer_id:
                 raise ClaimNotFound(str(claim_id))
+            ensure_ours(claim.marketplace, "appeal")  # appealed on the marketplace
             appealable = (ClaimStatus.REJECTED, ClaimStatus.REFUNDED)
             if claim.status not in appealable or claim.appeal_by is None:
                 raise InvalidTransition(f"claim is {claim.status}")

@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition
+from bot.domain.marketplace import display_name
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
 from bot.services.returns import (
@@ -68,6 +69,9 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
             photos=claim.photo_count,
         )
     ]
+    if claim.marketplace is not None:  # its actions and refund are the marketplace's
+        name = display_name(claim.marketplace)
+        pieces.append(t("marketplace_buyer.card_marker", marketplace=name))
     if claim.status == ClaimStatus.REQUESTED and claim.respond_by:
         deadline = format_date(claim.respond_by, zone=claim.timezone)
         pieces.append(t("claims.respond_by", deadline=deadline))
@@ -93,6 +97,8 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
 def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
     p = catalog.plain
     rows: list[list[Button]] = []
+    if claim.marketplace is not None:  # withdrawn, shipped back, appealed there
+        return None
     if claim.status == ClaimStatus.NEEDS_INFO:
         rows.append([Button(p("claims.answer"), f"ca:{claim.id}")])
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:

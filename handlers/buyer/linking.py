@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.domain.postcodes import postcode_in
 from bot.services.orders import (
     MAX_FAILED_PROOFS,
     THROTTLE_ORDER,
@@ -106,8 +107,11 @@ async def received_number(
 @router.prompt(ASK_PROOF)
 async def prompt_proof(ctx: Context) -> None:
     number = str(ctx.state.data.get("order_number", ""))
+    # Asked the same for every number once any order is proved by its postcode: the
+    # question must not tell a stranger which orders exist or where they come from.
+    key = "link_postcode.ask_proof" if await ctx.services.orders.postcode_proofs() else None
     ctx.reply(
-        ctx.t("link.ask_proof", number=number),
+        ctx.t(key or "link.ask_proof", number=number),
         ask_contact=ctx.catalog.plain("link.share_contact"),
     )
 
@@ -126,6 +130,12 @@ async def proof_step(ctx: Context) -> None:
     if not text:
         await escapes.not_understood(ctx)
         return
+    postcodes = await ctx.services.orders.postcode_proofs()
+    if postcodes and (code := postcode_in(text)) is not None and proof_in(text) is None:
+        # "SW1A 1AA", "94105", "my zip is 94105": the delivery postcode (it looks like
+        # an order number too, so it is read before the check below).
+        await _try(ctx, number, code, via_contact=False)
+        return
     if looks_like_order_number(text) and "@" not in text and not _phone_like(text):
         # They sent another order number instead of a proof: start over with it.
         await received_number(ctx, text)
@@ -134,6 +144,10 @@ async def proof_step(ctx: Context) -> None:
     if proof is None:
         # No email or phone in it ("I don't know", "why?"): nothing to check, and no
         # attempt spent on it.
+        if postcodes:  # say the postcode too, then ask again
+            ctx.reply(ctx.t("link_postcode.expects"))
+            await escapes.reprompt(ctx)
+            return
         await escapes.not_understood(ctx)
         return
     await _try(ctx, number, proof, via_contact=False)

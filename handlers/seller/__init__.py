@@ -2,7 +2,7 @@
 
 from handlers import confirm
 from handlers.core import Router
-from handlers.seller import claims, refunds, stats
+from handlers.seller import claims, marketplace, refunds, stats
 
 
 def build_router() -> Router:
@@ -10,5 +10,6 @@ def build_router() -> Router:
     router.include(claims.router)
     router.include(refunds.router)
     router.include(stats.router)
+    router.include(marketplace.router)  # decisions on marketplace claims
     router.include(confirm.router)  # money actions wait here for their Confirm tap
     return router

@@ -12,6 +12,7 @@ from decimal import Decimal
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.marketplace import MarketplaceOwned, display_name
 from bot.domain.money import format_money, minor_units
 from bot.services.seller_claims import (
     MAX_NOTE,
@@ -32,6 +33,7 @@ from handlers.claim_labels import seller_money, type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, fit, line, lines
 from handlers.formatting import duration, line_price
+from handlers.seller.marketplace_buttons import marketplace_rows
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -82,7 +84,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             claim=card.number,
             shop=Field(card.shop_name),
             number=card.order_number,
-            buyer=Field(card.buyer_name or "—"),
+            buyer=Field(card.buyer_name or _no_chat_buyer(catalog, card.marketplace)),
             status=p(f"cards2.seller_status.{card.status.value}"),
             type=type_label(catalog, card.type, ClaimReason(card.reason)),
             reason=p(f"claim_reason.{card.reason}"),
@@ -103,7 +105,19 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             ),
         )
     ]
-    if card.deadline:
+    if card.marketplace is not None:  # its deadline and decisions are the marketplace's
+        name = display_name(card.marketplace)
+        pieces.append(t("marketplace_claims.card_marker", marketplace=name))
+    if card.deadline and card.marketplace is not None:
+        pieces.append(
+            t(
+                "marketplace_claims.time_left",
+                marketplace=display_name(card.marketplace),
+                left=time_left(catalog, card.deadline, now),
+                deadline=format_date(card.deadline, zone=card.timezone),
+            )
+        )
+    elif card.deadline:
         pieces.append(
             t(
                 "seller_claims.time_left",
@@ -123,10 +137,20 @@ FINISHED = frozenset(
 )
 
 
+def _no_chat_buyer(catalog: Catalog, marketplace: str | None) -> str:
+    """Who the buyer is when nobody in the chat filed the claim."""
+    if marketplace is None:
+        return "—"
+    return catalog.plain("marketplace_claims.buyer_there", marketplace=display_name(marketplace))
+
+
 def card_keyboard(catalog: Catalog, card: SellerCard) -> Keyboard | None:
     p, cid = catalog.plain, card.claim_id
     rows: list[list[Button]] = []
-    if card.status == ClaimStatus.REQUESTED:
+    if card.marketplace is not None:
+        # Only what the marketplace's API takes (bot.domain.marketplace).
+        rows.extend(marketplace_rows(catalog, card))
+    elif card.status == ClaimStatus.REQUESTED:
         rows.append(
             [
                 Button(p("seller_claims.approve"), f"qa:{cid}"),
@@ -164,6 +188,9 @@ async def _refuse(ctx: Context, exc: Exception) -> None:
             ctx.answer(ctx.catalog.plain(key), alert=True)
         else:  # typed in a step (e.g. removed as a seller meanwhile): no button to answer
             ctx.reply(ctx.t(key))
+    elif isinstance(exc, MarketplaceOwned):  # an old button on a marketplace claim
+        ctx.state.clear()
+        ctx.reply(ctx.t("marketplace_claims.decided_there"))
     else:  # AlreadyDecided, InvalidTransition: show where the claim is now
         claim_id = ctx.state.data.get("claim_id") or int_arg(ctx.inbound.button or "")
         ctx.state.clear()
@@ -194,7 +221,9 @@ async def queue(ctx: Context) -> None:
     rows = [
         [
             Button(
-                p(
+                # A marketplace's claim is marked: decided there, by its deadline.
+                ("🛍 " if e.marketplace else "")
+                + p(
                     "seller_claims.button",
                     claim=e.number,
                     status=p(f"cards2.seller_status.{e.status.value}"),

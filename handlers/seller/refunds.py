@@ -11,6 +11,7 @@ import shlex
 from decimal import Decimal
 
 from bot.domain.errors import AmountChanged, InvalidTransition, NotAllowed
+from bot.domain.marketplace import MarketplaceOwned
 from bot.domain.money import format_money, take_amount
 from bot.services.cancellations import (
     CancelOutcome,
@@ -41,6 +42,8 @@ async def _refused(ctx: Context, exc: Exception) -> bool:
         ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
     elif isinstance(exc, RequestDecided):
         ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+    elif isinstance(exc, MarketplaceOwned):  # filed on a marketplace: its own buttons
+        ctx.answer(ctx.catalog.plain("marketplace_claims.cancel_decided_there"), alert=True)
     elif isinstance(exc, InvalidTransition):  # it shipped meanwhile: only Reject is left
         ctx.answer(ctx.catalog.plain("cancel_request.shipped"), alert=True)
     else:
@@ -173,6 +176,9 @@ async def _offer_goodwill(ctx: Context, number: str, amount_text: str, reason: s
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
+    except MarketplaceOwned:  # a marketplace's order: the marketplace pays refunds
+        ctx.reply(ctx.t("marketplace_claims.goodwill_refused", number=number))
+        return
     except GoodwillRefused as exc:
         _goodwill_refused(ctx, exc, number)
         return
@@ -261,6 +267,9 @@ async def goodwill_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         )
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    except MarketplaceOwned:  # a marketplace's order: the marketplace pays refunds
+        ctx.reply(ctx.t("marketplace_claims.goodwill_refused", number=number))
         return
     except GoodwillRefused as exc:
         _goodwill_refused(ctx, exc, number)

@@ -26,6 +26,7 @@ from storage.importers.records import (
     Problem,
     ShipmentRecord,
     TrackingEventRecord,
+    postal_code,
 )
 from storage.models import Order, OrderItem, Shipment, TrackingEvent
 
@@ -79,7 +80,9 @@ _CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_IN_ADDRESS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _FREE_TEXT = frozenset({"buyer_name", "product_name", "message", "location"})
 # Fields whose values are personal data: a problem names the field, never the value.
-PERSONAL_FIELDS = frozenset({"buyer_name", "buyer_email", "buyer_phone", "shipping_address"})
+PERSONAL_FIELDS = frozenset(
+    {"buyer_name", "buyer_email", "buyer_phone", "shipping_address", "postal_code"}
+)
 
 _STATUSES = {s.value: s for s in OrderStatus}
 _DELIVERY_OPTIONS = {o.value.lower(): o for o in DeliveryOption}
@@ -463,6 +466,41 @@ class FieldReader:
             return None
         return digits
 
+    def postcode(self, field: str, raw: object) -> str | None:
+        """A delivery postcode, normalised ("sw1a 1aa" -> "SW1A1AA"): 2 to 10 ASCII
+        letters and digits once spaces and dashes are dropped."""
+        text = self._present(field, raw, False)
+        if text is None:
+            return None
+        code = postal_code(text)
+        if not (code.isascii() and 2 <= len(code) <= 10) or len(text) > 16:
+            self.add(field, "is not a postcode (2 to 10 letters and digits)")
+            return None
+        return code
+
+    def flag(self, field: str, raw: object) -> bool:
+        """A yes/no value: true/false, yes/no, 1/0 (blank or absent: no)."""
+        if raw is None or isinstance(raw, bool):
+            return bool(raw)
+        if isinstance(raw, str):
+            word = raw.strip().lower()
+            if word in ("", "false", "no", "0"):
+                return False
+            if word in ("true", "yes", "1"):
+                return True
+        self.add(field, "must be true or false")
+        return False
+
+    def masked_phone(self, field: str, raw: object) -> str | None:
+        """A phone as the marketplace masked it: kept as given (digits, *, +, spaces)."""
+        text = self._present(field, raw, False)
+        if text is None:
+            return None
+        if len(text) > 32 or not all(c.isdigit() or c in "*+-() ." for c in text):
+            self.add(field, "is not a masked phone number (digits, *, +, -, () only)")
+            return None
+        return text
+
     # ------------------------------------------------------------------ groups
     # Each takes a mapping of raw values by field name: a CSV row as a dict, or the
     # JSON object itself.
@@ -470,6 +508,7 @@ class FieldReader:
     def order_fields(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The order-level fields that CSV and JSON name alike (no money, no items)."""
         get = raw.get
+        masked = self.flag("contact_masked", get("contact_masked"))
         return {
             "order_number": self.text("order_number", get("order_number"), True),
             "status": self.status("status", get("status")),
@@ -478,8 +517,16 @@ class FieldReader:
             "delivered_at": self.moment("delivered_at", get("delivered_at")),
             "buyer_name": self.text("buyer_name", get("buyer_name")),
             "buyer_email": self.email("buyer_email", get("buyer_email")),
-            "buyer_phone": self.phone("buyer_phone", get("buyer_phone")),
+            # A marketplace's masked phone ("+44 77*****123") is kept as given: shown
+            # to staff, never used as proof.
+            "buyer_phone": (
+                self.masked_phone("buyer_phone", get("buyer_phone"))
+                if masked
+                else self.phone("buyer_phone", get("buyer_phone"))
+            ),
             "shipping_address": self.address("shipping_address", get("shipping_address")),
+            "postal_code": self.postcode("postal_code", get("postal_code")),
+            "contact_masked": masked,
         }
 
     def payment_fields(self, raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,8 @@ ORDER_KEYS = frozenset(
         "buyer_email",
         "buyer_phone",
         "shipping_address",
+        "postal_code",
+        "contact_masked",
         "payment",
         "items",
         "shipments",
@@ -478,6 +480,8 @@ def record_to_json(record: OrderRecord) -> dict[str, Any]:
         "buyer_email": record.buyer_email,
         "buyer_phone": record.buyer_phone,
         "shipping_address": record.shipping_address,
+        "postal_code": record.postal_code,
+        "contact_masked": record.contact_masked,
         "payment": {
             "currency": record.currency,
             "subtotal": _text(record.subtotal),

@@ -51,7 +51,7 @@ async def test_a_return_event_stores_its_order_then_hands_the_return_with_photos
 ) -> None:
     await world.connect()
     claims = FakeClaims(refuse={"4035999"})
-    world.connector.after_sales = ClaimsInbox(claims, world.connector, uow_factory)
+    world.connector.after_sales = ClaimsInbox(lambda: claims, world.connector, uow_factory)
     state = world.tiktok.state
     state.images["crack.jpg"] = b"\xff\xd8\xffcrack"
     state.put_order(world.em_shop.id, tiktok_order(NUMBER, status="DELIVERED"))
@@ -79,7 +79,7 @@ async def test_the_order_of_a_return_is_fetched_when_the_store_lacks_it(
 ) -> None:
     await world.connect()
     claims = FakeClaims()
-    world.connector.after_sales = ClaimsInbox(claims, world.connector, uow_factory)
+    world.connector.after_sales = ClaimsInbox(lambda: claims, world.connector, uow_factory)
     world.tiktok.state.put_order(world.em_shop.id, tiktok_order(NUMBER, status="DELIVERED"))
     world.tiktok.state.put_return(world.em_shop.id, _return("4035802"))
     status = await world.tiktok.send_webhook(

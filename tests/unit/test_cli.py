@@ -247,3 +247,16 @@ def test_one_shot_commands_print_no_log_lines_unless_asked(
     code, out, err = run(capsys, "kb", "reindex")
     assert code == 0
     assert '"event": "knowledge base indexed"' in err and '"event"' not in out
+
+
+def test_order_link_gives_a_message_to_paste_into_the_marketplace_chat(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    cli.setenv("BOT_USERNAME", "acme_help_bot")
+    code, out, err = run(capsys, "order-link", "MP-10231")
+    assert code == 0, err
+    url = out.strip()
+    assert url.startswith("https://t.me/acme_help_bot?start=")  # stdout: the link alone
+    assert "paste it into the marketplace's chat" in err
+    assert "order MP-10231" in err and url in err and "delivery postcode" in err

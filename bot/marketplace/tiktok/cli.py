@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.marketplace.tiktok.connector import TikTokConnector
-from bot.marketplace.tiktok.setup import build_connector
 from bot.services.marketplace import MarketplaceError
 
 if TYPE_CHECKING:
@@ -32,11 +31,14 @@ def progress_bar(what: str, done: int, total: int) -> None:
 
 
 async def run(args: argparse.Namespace, app: App) -> int:
-    try:
-        connector = build_connector(app.settings, app.uow, app.clock)
-    except MarketplaceError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+    service = app.tiktok()  # returns and cancellations go to the claims, as in the bot
+    if service is None:
+        print(
+            "error: TikTok Shop is not configured: set TIKTOK_APP_KEY and TIKTOK_APP_SECRET",
+            file=sys.stderr,
+        )
         return 2
+    connector = service.connector
     try:
         async with app.uow(readonly=True) as uow:
             shop = await uow.shops.get_by_code(args.shop)

@@ -40,11 +40,23 @@ class ClaimsInbox:
     """An `AfterSalesInbox` over the core's marketplace-claims service."""
 
     def __init__(
-        self, claims: MarketplaceClaimsPort, photos: PhotoSource, uow_factory: UnitOfWorkFactory
+        self,
+        claims: Callable[[], MarketplaceClaimsPort],
+        photos: PhotoSource,
+        uow_factory: UnitOfWorkFactory,
     ) -> None:
-        self._claims = claims
+        # Built at the first record: the claims service loads the photo checks
+        # (Pillow), which commands that never see a return should not pay for.
+        self._make_claims = claims
+        self._built: MarketplaceClaimsPort | None = None
         self._photos = photos
         self._uow = uow_factory
+
+    @property
+    def _claims(self) -> MarketplaceClaimsPort:
+        if self._built is None:
+            self._built = self._make_claims()
+        return self._built
 
     async def _shop_code(self, shop_id: int) -> str | None:
         async with self._uow(readonly=True) as uow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,11 +105,11 @@ class TikTokService:
 
 
 def tiktok_service(
-    app: App, *, claims: MarketplaceClaimsPort | None = None
+    app: App, *, claims: Callable[[], MarketplaceClaimsPort] | None = None
 ) -> TikTokService | None:
     """The bot's TikTok Shop side, or None when TIKTOK_APP_KEY / TIKTOK_APP_SECRET are
-    unset (the bot then runs without it).  `claims` is the core's marketplace-claims
-    service that TikTok's returns and cancellations are handed to."""
+    unset (the bot then runs without it).  `claims` builds the core's marketplace-
+    claims service that TikTok's returns and cancellations are handed to."""
     settings = app.settings
     if not settings.tiktok_app_key or settings.tiktok_app_secret is None:
         return None

@@ -1,0 +1,337 @@
+"""The seller's decisions on claims and cancellations filed on a marketplace.
+
+Every decision goes to the marketplace first (`MarketplaceDecisions`); the seller is
+told what the marketplace answered: accepted (the claim moved), refused (the claim now
+shows the marketplace's status), or not reachable / not connected (nothing changed).
+A rejection takes one of the marketplace's own reasons, tapped from its list, and an
+optional note.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from bot.domain.errors import InvalidTransition, NotAllowed
+from bot.domain.marketplace import display_name
+from bot.services.marketplace import (
+    DecisionRefused,
+    MarketplaceError,
+    NotConnected,
+    RejectReason,
+)
+from bot.services.marketplace_decisions import MarketplaceDecisions
+from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision
+from handlers import escapes
+from handlers.buttons import ButtonData
+from handlers.core import Context, Router
+from handlers.seller.claims import REFUSALS, _refuse, show_card
+from handlers.seller.marketplace_buttons import (
+    APPROVE_CANCEL,
+    APPROVE_CLAIM,
+    MAX_REASONS,
+    REJECT_CANCEL,
+    REJECT_CANCEL_REASON,
+    REJECT_CLAIM,
+    REJECT_CLAIM_REASON,
+    REJECT_CLAIM_SEND,
+)
+from handlers.types import Button, Keyboard
+
+router = Router()
+
+REASON_STEP = "mp.reject_reason"
+NOTE_STEP = "mp.reject_note"
+
+
+def _decisions(ctx: Context) -> MarketplaceDecisions | None:
+    if ctx.services.marketplace is None:
+        _not_connected(ctx)
+    return ctx.services.marketplace
+
+
+def _not_connected(ctx: Context) -> None:
+    ctx.state.clear()
+    ctx.reply(ctx.t("marketplace_claims.not_connected"))
+
+
+def _arg(ctx: Context, data: ButtonData, name: str) -> int | None:
+    values = data.unpack(ctx.inbound.button)
+    if values is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return None
+    return int(values[name])
+
+
+async def _failed(ctx: Context, exc: Exception, claim_id: int | None = None) -> None:
+    """The marketplace's answer when it was not "yes", in words; or a refusal of ours."""
+    if isinstance(exc, NotConnected):
+        _not_connected(ctx)
+    elif isinstance(exc, DecisionRefused):
+        ctx.state.clear()
+        ctx.reply(ctx.t("marketplace_claims.refused", reason=exc.message))
+        if claim_id is not None:  # the card as the marketplace has it now
+            with contextlib.suppress(*REFUSALS):
+                await show_card(ctx, claim_id)
+    elif isinstance(exc, MarketplaceError):
+        ctx.state.clear()
+        ctx.reply(ctx.t("marketplace_claims.unreachable", reason=exc.message))
+    elif isinstance(exc, REFUSALS):
+        if claim_id is not None:
+            ctx.state.data["claim_id"] = claim_id  # for "already decided: it is now …"
+        await _refuse(ctx, exc)
+    else:
+        raise exc
+
+
+def _done(ctx: Context, decision: Decision, marketplace: str) -> None:
+    status = ctx.catalog.plain(f"cards2.seller_status.{decision.status.value}")
+    ctx.reply(
+        ctx.t(
+            "marketplace_claims.accepted",
+            claim=decision.number,
+            status=status,
+            marketplace=display_name(marketplace),
+        )
+    )
+
+
+async def _marketplace_of(ctx: Context, claim_id: int) -> str | None:
+    card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    return card.marketplace
+
+
+# ------------------------------------------------------------------ approve
+
+
+@router.button(APPROVE_CLAIM.prefix)
+async def approve(ctx: Context) -> None:
+    if (claim_id := _arg(ctx, APPROVE_CLAIM, "claim")) is None:
+        return
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        marketplace = await _marketplace_of(ctx, claim_id)
+        decision = await decisions.approve(ctx.user.id, claim_id)
+    except (MarketplaceError, *REFUSALS) as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    _done(ctx, decision, marketplace or "")
+
+
+# ------------------------------------------------------------------- reject
+
+
+def _reason_keyboard(
+    reasons: list[RejectReason], data: ButtonData, name: str, id_: int
+) -> Keyboard:
+    return Keyboard.of(
+        *[
+            [Button(r.label[:60], data.pack(**{name: id_, "reason": i}))]
+            for i, r in enumerate(reasons[:MAX_REASONS])
+        ]
+    )
+
+
+async def _ask_reason(ctx: Context, claim_id: int) -> None:
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        reasons = await decisions.reject_reasons(ctx.user.id, claim_id)
+    except (MarketplaceError, *REFUSALS) as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    if not reasons:
+        ctx.state.clear()
+        ctx.reply(ctx.t("marketplace_claims.no_reasons"))
+        return
+    ctx.state.go(REASON_STEP, claim_id=claim_id)
+    ctx.reply(
+        ctx.t(
+            "marketplace_claims.pick_reason",
+            claim=card.number,
+            marketplace=display_name(card.marketplace or ""),
+        ),
+        _reason_keyboard(reasons, REJECT_CLAIM_REASON, "claim", claim_id),
+    )
+
+
+@router.button(REJECT_CLAIM.prefix)
+async def reject(ctx: Context) -> None:
+    if (claim_id := _arg(ctx, REJECT_CLAIM, "claim")) is None:
+        return
+    await _ask_reason(ctx, claim_id)
+
+
+@router.prompt(REASON_STEP)
+async def reason_again(ctx: Context) -> None:
+    await _ask_reason(ctx, int(ctx.state.data["claim_id"]))
+
+
+@router.step(REASON_STEP, numbers=True)
+async def reason_typed(ctx: Context) -> None:
+    """The marketplace takes only its own reasons: they are tapped, not typed."""
+    await escapes.not_understood(ctx)
+
+
+@router.button(REJECT_CLAIM_REASON.prefix)
+async def reason_picked(ctx: Context) -> None:
+    values = REJECT_CLAIM_REASON.unpack(ctx.inbound.button)
+    if values is None or (decisions := _decisions(ctx)) is None:
+        if values is None:
+            ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    claim_id, index = int(values["claim"]), int(values["reason"])
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        reasons = await decisions.reject_reasons(ctx.user.id, claim_id)
+    except (MarketplaceError, *REFUSALS) as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    if index >= len(reasons):  # the marketplace's list changed since: show it again
+        await _ask_reason(ctx, claim_id)
+        return
+    picked = reasons[index]
+    ctx.state.go(NOTE_STEP, claim_id=claim_id, reason=picked.code, label=picked.label)
+    _ask_note(ctx, card.number, picked.label, claim_id)
+
+
+def _ask_note(ctx: Context, number: str, label: str, claim_id: int) -> None:
+    ctx.reply(
+        ctx.t("marketplace_claims.note_prompt", claim=number, reason=label),
+        Keyboard.of(
+            [
+                Button(
+                    ctx.catalog.plain("marketplace_claims.send_without_note"),
+                    REJECT_CLAIM_SEND.pack(claim=claim_id),
+                )
+            ]
+        ),
+    )
+
+
+@router.prompt(NOTE_STEP)
+async def note_again(ctx: Context) -> None:
+    data = ctx.state.data
+    claim_id = int(data["claim_id"])
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    _ask_note(ctx, card.number, str(data.get("label", "")), claim_id)
+
+
+@router.step(NOTE_STEP, numbers=True)
+async def note_typed(ctx: Context) -> None:
+    text = (ctx.inbound.text or "").strip()
+    if not text or ctx.inbound.photo is not None or ctx.inbound.document is not None:
+        await escapes.not_understood(ctx)
+        return
+    if len(text) > MAX_NOTE:
+        ctx.reply(ctx.t("seller_claims.text_needed", limit=MAX_NOTE))
+        return
+    await _send_rejection(ctx, text)
+
+
+@router.button(REJECT_CLAIM_SEND.prefix)
+async def send_without_note(ctx: Context) -> None:
+    claim_id = _arg(ctx, REJECT_CLAIM_SEND, "claim")
+    if claim_id is None:
+        return
+    if ctx.state.step != NOTE_STEP or ctx.state.data.get("claim_id") != claim_id:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _send_rejection(ctx, None)
+
+
+async def _send_rejection(ctx: Context, note: str | None) -> None:
+    if (decisions := _decisions(ctx)) is None:
+        return
+    data = ctx.state.data
+    claim_id = int(data["claim_id"])
+    try:
+        marketplace = await _marketplace_of(ctx, claim_id)
+        decision = await decisions.reject(ctx.user.id, claim_id, str(data["reason"]), note)
+    except (MarketplaceError, *REFUSALS) as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    ctx.state.clear()
+    _done(ctx, decision, marketplace or "")
+
+
+# ------------------------------------------------------------ cancellations
+
+
+@router.button(APPROVE_CANCEL.prefix)
+async def approve_cancellation(ctx: Context) -> None:
+    if (request_id := _arg(ctx, APPROVE_CANCEL, "request")) is None:
+        return
+    await _decide_cancellation(ctx, request_id, approve=True)
+
+
+@router.button(REJECT_CANCEL.prefix)
+async def reject_cancellation(ctx: Context) -> None:
+    if (request_id := _arg(ctx, REJECT_CANCEL, "request")) is None:
+        return
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
+    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
+        await _cancel_failed(ctx, exc)
+        return
+    if not reasons:
+        ctx.reply(ctx.t("marketplace_claims.no_reasons"))
+        return
+    ctx.reply(
+        ctx.t("marketplace_claims.pick_cancel_reason"),
+        _reason_keyboard(reasons, REJECT_CANCEL_REASON, "request", request_id),
+    )
+
+
+@router.button(REJECT_CANCEL_REASON.prefix)
+async def cancellation_reason_picked(ctx: Context) -> None:
+    values = REJECT_CANCEL_REASON.unpack(ctx.inbound.button)
+    if values is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    if (decisions := _decisions(ctx)) is None:
+        return
+    request_id, index = int(values["request"]), int(values["reason"])
+    try:
+        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
+    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
+        await _cancel_failed(ctx, exc)
+        return
+    if index >= len(reasons):
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _decide_cancellation(ctx, request_id, approve=False, reason=reasons[index].code)
+
+
+async def _decide_cancellation(
+    ctx: Context, request_id: int, *, approve: bool, reason: str | None = None
+) -> None:
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        decided = await decisions.decide_cancellation(
+            ctx.user.id, request_id, approve=approve, reason=reason
+        )
+    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
+        await _cancel_failed(ctx, exc)
+        return
+    key = "cancel_approved" if decided.status == "approved" else "cancel_rejected"
+    ctx.reply(ctx.t(f"marketplace_claims.{key}", number=decided.order_number))
+
+
+async def _cancel_failed(ctx: Context, exc: Exception) -> None:
+    if isinstance(exc, DecisionRefused):  # the next sync brings the marketplace's answer
+        ctx.reply(ctx.t("marketplace_claims.cancel_refused", reason=exc.message))
+    elif isinstance(exc, MarketplaceError):
+        await _failed(ctx, exc)
+    elif isinstance(exc, NotAllowed):
+        ctx.reply(ctx.t("seller.only_sellers"))
+    else:  # decided already (here or on the marketplace)
+        ctx.reply(ctx.t("marketplace_claims.cancel_decided_already"))
