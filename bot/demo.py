@@ -10,12 +10,13 @@ printed with their buttons numbered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, func, select, update
 
@@ -26,6 +27,9 @@ from bot.services.demo import has_orders, load_demo_data
 from handlers.catalog import Catalog
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
 from storage.models import InboxUpdate, ProcessedUpdate, Ticket
+
+if TYPE_CHECKING:
+    from bot.demo_tiktok import DemoTikTok
 
 DEMO_TOKEN = "1000000001:offline-demo-token-not-valid-on-telegram"
 SELLER_ID = 3001
@@ -57,7 +61,7 @@ def personas() -> dict[str, Persona]:
         Persona("alex", 1001, "Alex", "+" + DEMO_TRY_ME[0]["phone"], "buyer"),
         Persona("jordan", 1002, "Jordan", "+" + DEMO_TRY_ME[1]["phone"], "buyer"),
         Persona("guest", 1003, "Guest", "+15555550199", "buyer with no orders"),
-        Persona("sam", SELLER_ID, "Sam", None, f"seller of {DEMO_SHOPS[0].name}"),
+        Persona("sam", SELLER_ID, "Sam", None, f"seller of {DEMO_SHOPS[0].name}, also on TikTok"),
         Persona("riley", STAFF_ID, "Riley", None, "support staff", staff=True),
     ]
     return {p.key: p for p in people}
@@ -75,6 +79,7 @@ you type goes into the current topic (the last one a message came from) and reac
 buyer; /note TEXT stays internal, /close closes the ticket.
   :topics     list the tickets' topics      :topic N   write in ticket #N's topic
   :topic 0    the group's General thread (send /tickets there)
+  :tiktok     TikTok Shop: ship, deliver or return an order there (:tiktok lists how)
   :help       this help      :quit  leave the demo"""
 
 
@@ -393,8 +398,10 @@ class Console:
         staff_group: Supergroup,
         write: Write = print,
         marks: dict[str, tuple[str, str]] = PLAIN_MARKS,
+        tiktok: DemoTikTok | None = None,
     ) -> None:
         self.emulator = emulator
+        self.tiktok = tiktok  # the demo's TikTok Shop, for `:tiktok`
         self.write = write
         self.people = personas()
         self.views: dict[str, ChatView] = {}
@@ -422,6 +429,8 @@ class Console:
                 f"  {order['order_number']}  {order['status']:<18} "
                 f"{order['email']}  +{order['phone']}"
             )
+        if self.tiktok is not None:
+            self.tiktok.intro()
         self.write(HELP.format(names=", ".join(self.people)))
         who = ", ".join(f"{p.key} ({p.role})" for p in self.people.values())
         self.write(f"People: {who}.")
@@ -449,6 +458,8 @@ class Console:
             return
         if wait != "none":
             await self.show_replies(wait)
+            for recorded in self.tiktok.recorded() if self.tiktok else []:
+                self.write(recorded)  # what the bot told "TikTok Shop" meanwhile
             self._tell_news_elsewhere(before)
 
     async def _do(self, line: str) -> Wait:
@@ -472,6 +483,10 @@ class Console:
                 view.choose(int(line[6:]))
             else:
                 raise ValueError("which ticket? e.g. :topic 1 (:topics lists them)")
+        elif line == ":tiktok" or line.startswith(":tiktok "):
+            if self.tiktok is None:
+                raise ValueError("this demo runs without TikTok Shop")
+            return await self.tiktok.command(line[len(":tiktok") :])
         elif line == ":contact":
             await view.share_contact()
             return "reply"
@@ -584,14 +599,32 @@ async def start_afresh(app: App) -> int:
 
 
 async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = print) -> int:
+    from bot.demo_tiktok import DemoTikTok
+
     if not await has_orders(app.uow):
         summary = await load_demo_data(app.uow, app.clock)
         write(str(summary))
     await register_demo_seller(app)
+    # TikTok Shop is a local emulator too; its shop joins the demo before the bot starts.
+    tiktok = await DemoTikTok.start(app, write)
+    try:
+        await tiktok.prepare(SELLER_ID)
+        return await _run_console(app, tiktok, read_line, write)
+    finally:
+        await tiktok.stop()
+
+
+async def _run_console(
+    app: App, tiktok: DemoTikTok, read_line: ReadLine | None, write: Write
+) -> int:
     # The staff group lives in the emulator, so it is always the demo's own (a real
-    # STAFF_CHAT_ID names a group on Telegram, which the demo never reaches).
+    # STAFF_CHAT_ID names a group on Telegram, which the demo never reaches); so does
+    # TikTok Shop, whatever TIKTOK_* say.
+    from bot.demo_tiktok import demo_settings
+
     staff_chat = DEMO_STAFF_CHAT
-    app = replace(app, settings=app.settings.model_copy(update={"staff_chat_id": staff_chat}))
+    settings = app.settings.model_copy(update={"staff_chat_id": staff_chat})
+    app = replace(app, settings=demo_settings(settings, tiktok.url))
     first_update = await start_afresh(app)
     async with TelegramEmulator(
         token=DEMO_TOKEN, bot_username=DEMO_BOT, first_update_id=first_update
@@ -613,9 +646,16 @@ async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = p
             seller = emulator.user(SELLER_ID, "Sam", username="sam")
             await seller.send("/start")
             await seller.wait_message()
+            # The seller connects the TikTok shop (and is told so in chat: not news).
+            seen = len(seller.messages)
+            page = await tiktok.connect(runner)
+            write(f"The seller authorised the bot on TikTok Shop; the bot answered:\n  {page}")
+            with contextlib.suppress(TimeoutError):
+                await emulator.wait_until(lambda: len(seller.messages) > seen, timeout=3.0)
             # Styles only for a real terminal; a pipe or a test gets *bold* and _italic_.
             tty = write is print and sys.stdout.isatty()
-            console = Console(emulator, staff_group, write, ANSI_MARKS if tty else PLAIN_MARKS)
+            marks = ANSI_MARKS if tty else PLAIN_MARKS
+            console = Console(emulator, staff_group, write, marks, tiktok=tiktok)
             await console.run(read_line or _stdin_line)
         finally:
             await runner.stop()

@@ -1,0 +1,138 @@
+"""The offline demo's TikTok Shop, typed at as a newcomer would: the demo shop is
+connected to the local TikTok emulator at start; an order shipped and delivered on
+"TikTok Shop" reaches the buyer who linked it in chat; a return filed there reaches
+the seller as a claim, and the seller's approval reaches "TikTok Shop"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.demo import run_demo
+from storage.models import Claim, MarketplaceConnection
+from storage.uow import UnitOfWorkFactory
+from tests.e2e.test_demo import Typist
+
+Line = str | Callable[["Console"], str]
+
+
+class Console(Typist):
+    """A Typist whose lines may depend on what the console printed so far (the TikTok
+    order numbers are new each run)."""
+
+    def __init__(self, *lines: Line) -> None:
+        super().__init__()
+        self._script = list(lines)
+
+    async def read(self, prompt: str) -> str | None:
+        if not self._script:
+            return None
+        line = self._script.pop(0)
+        self._lines.append(line if isinstance(line, str) else line(self))
+        return await super().read(prompt)
+
+    def before_first_line(self) -> str:
+        return "\n".join(self._printed[0])
+
+    def printed(self) -> str:
+        return "\n".join(text for chunk in self._printed for text in chunk)
+
+    def tiktok_order(self, status: str) -> str:
+        found = re.search(rf"^  (5769\d{{14}})  {status} ", self.printed(), re.M)
+        assert found, f"no TikTok order {status} in the intro"
+        return found[1]
+
+    def button(self, label: str) -> str:
+        """`:N` for the button whose label contains `label`, in the last keyboard."""
+        rows = [t for chunk in self._printed for text in chunk for t in text.splitlines()]
+        for row in reversed(rows):
+            numbers = re.findall(r"\[:(\d+)\] ([^\[]+)", row)
+            for number, text in numbers:
+                if label in text:
+                    return f":{number}"
+        raise AssertionError(f"no button {label!r}")
+
+
+def alex_s(console: Console) -> str:
+    return console.tiktok_order("AWAITING_SHIPMENT")
+
+
+async def test_an_order_change_on_tiktok_reaches_the_buyer_in_chat(
+    app: App, uow_factory: UnitOfWorkFactory
+) -> None:
+    console = Console(
+        alex_s,  # Alex links the order: its number, then the delivery postcode
+        "94105",
+        lambda c: f":tiktok ship {alex_s(c)}",
+        lambda c: f":tiktok deliver {alex_s(c)[-4:]}",  # the last digits are enough
+        lambda c: f":tiktok deliver {alex_s(c)}",  # delivered already: refused
+        ":tiktok ship 999999",
+        ":quit",
+    )
+    assert await run_demo(app, console.read, console.write) == 0
+    number = alex_s(console)
+    intro = console.before_first_line()
+    assert "Connected TikTok shop Harbor & Home on TikTok to tiktok." in intro
+    assert "Recent orders loaded: orders: 3 new" in intro
+    async with uow_factory(readonly=True) as uow:
+        conn = await uow.session.scalar(select(MarketplaceConnection))
+    assert conn is not None and conn.status == "active"
+
+    linked = console.after("94105")
+    assert f"Order {number}" in linked and "Harbor & Home on TikTok" in linked
+
+    shipped = console.after(f":tiktok ship {number}")
+    assert f"TikTok Shop: order {number} shipped with USPS 9400" in shipped
+    assert "webhook to the bot: HTTP 200" in shipped
+    assert "bot: " in shipped and "On its way" in shipped  # Alex is told, in chat
+
+    delivered = console.after(f":tiktok deliver {number[-4:]}")
+    assert f"TikTok Shop: order {number} delivered" in delivered
+    assert "bot: " in delivered and "Delivered" in delivered
+
+    again = console.after(f":tiktok deliver {number}")
+    assert again == f"  ! order {number} is DELIVERED: ship it first"
+    assert console.after(":tiktok ship 999999") == (
+        "  ! TikTok Shop has no order 999999; :tiktok lists them"
+    )
+
+
+async def test_a_return_on_tiktok_reaches_the_seller_whose_approval_reaches_tiktok(
+    app: App, uow_factory: UnitOfWorkFactory
+) -> None:
+    def delivered(c: Console) -> str:
+        return c.tiktok_order("DELIVERED")
+
+    console = Console(
+        ":tiktok",
+        lambda c: f":tiktok return {delivered(c)}",
+        ":as sam",
+        lambda c: c.button("Approve"),
+        ":quit",
+    )
+    assert await run_demo(app, console.read, console.write) == 0
+    number = delivered(console)
+    listed = console.after(":tiktok")
+    assert ":tiktok return ORDER" in listed and f"{number}  DELIVERED" in listed
+
+    filed = console.after(f":tiktok return {number}")
+    assert f"asked for a refund of 24.00 USD on order {number}" in filed
+    claim_number = re.search(r"the bot opened claim (\S+) for the seller", filed)
+    assert claim_number, filed
+    assert "(Sam has 2 new messages: :as sam)" in filed  # the photo, then the card
+
+    sam_sees = console.after(":as sam")
+    assert claim_number[1] in sam_sees and "[photo]" in sam_sees and "TikTok" in sam_sees
+
+    approve = console.typed[-2][1]
+    approved = console.after(approve)
+    return_id = re.search(r"\(return (\d+), one photo\)", filed)
+    assert return_id
+    assert f"TikTok Shop: return {return_id[1]} approved (APPROVE_REFUND)" in approved
+
+    async with uow_factory(readonly=True) as uow:
+        claim = await uow.session.scalar(select(Claim).where(Claim.external_id == return_id[1]))
+    assert claim is not None and claim.status != "REQUESTED"
