@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.emulator.tiktok import TikTokEmulator, tiktok_order
 from bot.emulator.tiktok.state import RETURN_PENDING, EmShop
@@ -114,21 +114,26 @@ class DemoTikTok:
     async def start(cls, app: App, write: Write) -> DemoTikTok:
         """The emulator on a free local port, with the shop and its orders.  Order
         numbers are new each run (a new TikTok each time), so a run never meets the
-        previous run's orders in a state this TikTok does not know."""
+        previous run's orders in a state this TikTok does not know (the time they start
+        with, then a count past the orders earlier runs left)."""
         now = app.clock.now()
+        run = int(now.timestamp()) % 10**10
+        async with app.uow(readonly=True) as uow:  # earlier runs' orders: numbered on
+            earlier = await uow.session.scalar(
+                select(func.count(Order.id)).join(Shop).where(Shop.code == SHOP_CODE)
+            )
         emulator = TikTokEmulator(app_key=APP_KEY, app_secret=APP_SECRET, now=app.clock.now)
         await emulator.start()
         shop = emulator.state.add_shop(SHOP_NAME, shop_id=EXTERNAL_SHOP_ID)
-        run = int(now.timestamp()) % 10**10
         for n, (status, buyer, postcode, items) in enumerate(SEED, start=1):
-            number = f"5769{run:010d}{n:04d}"
+            number = f"5769{run:010d}{(earlier or 0) + n:04d}"
             order = tiktok_order(
                 number,
                 status=status,
                 items=items,
                 buyer_name=buyer,
                 postal_code=postcode,
-                tracking_number=f"9400{number[-14:]}" if status != "AWAITING_SHIPMENT" else None,
+                tracking_number=f"9400{number}" if status != "AWAITING_SHIPMENT" else None,
                 created=int((now - timedelta(days=4 - n)).timestamp()),
             )
             if status == "DELIVERED":
@@ -257,7 +262,7 @@ class DemoTikTok:
         if action == "ship":
             if order["status"] != "AWAITING_SHIPMENT":
                 raise ValueError(f"order {order['id']} is {order['status']}, not awaiting shipment")
-            tracking = f"9400{order['id'][-14:]}"
+            tracking = f"9400{order['id']}"  # USPS's 22 digits
             order.update(
                 status="IN_TRANSIT",
                 tracking_number=tracking,

@@ -136,3 +136,24 @@ async def test_a_return_on_tiktok_reaches_the_seller_whose_approval_reaches_tikt
     async with uow_factory(readonly=True) as uow:
         claim = await uow.session.scalar(select(Claim).where(Claim.external_id == return_id[1]))
     assert claim is not None and claim.status != "REQUESTED"
+
+
+async def test_a_second_run_connects_its_new_tiktok_shop(
+    app: App, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Each run is a new TikTok Shop (new tokens, new order numbers): the connection
+    the first run left must give way, and the new shop's returns still become claims."""
+    first = Console(":quit")
+    await run_demo(app, first.read, first.write)
+    second = Console(
+        lambda c: f":tiktok return {c.tiktok_order('DELIVERED')}",
+        ":quit",
+    )
+    await run_demo(app, second.read, second.write)
+    assert "Recent orders loaded: orders: 3 new" in second.before_first_line()
+    assert first.tiktok_order("DELIVERED") != second.tiktok_order("DELIVERED")
+    filed = second.typed[0][1]
+    assert "the bot opened claim" in second.after(filed)
+    async with uow_factory(readonly=True) as uow:
+        (conn,) = (await uow.session.scalars(select(MarketplaceConnection))).all()
+    assert conn.status == "active"
