@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.demo import run_demo
+from bot.demo import Write, run_demo
+from bot.demo_tiktok import DemoTikTok
 from storage.models import Claim, MarketplaceConnection
 from storage.uow import UnitOfWorkFactory
 from tests.e2e.test_demo import Typist
@@ -157,3 +159,27 @@ async def test_a_second_run_connects_its_new_tiktok_shop(
     async with uow_factory(readonly=True) as uow:
         (conn,) = (await uow.session.scalars(select(MarketplaceConnection))).all()
     assert conn.status == "active"
+
+
+async def test_when_tiktok_refuses_the_connection_the_demo_says_so_and_goes_on(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "TikTok Shop" refuses the app's credentials at the code exchange: the console
+    says the shop is not connected, `:tiktok` says the demo runs without it, and the
+    chat with the bot works as before."""
+    start = DemoTikTok.start
+
+    async def misconfigured(app: App, write: Write) -> DemoTikTok:
+        demo = await start(app, write)
+        demo.emulator.state.app_secret = "not-the-demo-app-secret"
+        return demo
+
+    monkeypatch.setattr(DemoTikTok, "start", misconfigured)
+    console = Console(":tiktok", "/start", ":quit")
+    assert await run_demo(app, console.read, console.write) == 0
+    intro = console.before_first_line()
+    assert "TikTok Shop could not be connected (Not connected:" in intro
+    assert "the demo runs without it." in intro
+    assert "Connected TikTok shop" not in intro and "576917" not in intro
+    assert console.after(":tiktok") == "  ! this demo runs without TikTok Shop"
+    assert "bot: " in console.after("/start")
