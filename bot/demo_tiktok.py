@@ -252,6 +252,8 @@ class DemoTikTok:
                 line += f" ({decision.body['decision']}"
                 if decision.body.get("reject_reason"):
                     line += f", reason {decision.body['reject_reason']}"
+                if decision.body.get("comment"):
+                    line += f", note “{decision.body['comment']}”"
                 line += ")"
             lines.append(line)
         return lines
