@@ -236,9 +236,9 @@ class DemoTikTok:
         action, found = words[0], self._order(words[1])
         if action == "return":
             await self._file_return(found)
-        else:
-            await self._move(found, action)
-        return "reply"
+            return "reply"  # the seller's card
+        told = await self._move(found, action)
+        return "reply" if told else "none"  # no one to wait for
 
     def recorded(self) -> list[str]:
         """What "TikTok Shop" recorded from the bot since last asked (decisions)."""
@@ -266,7 +266,8 @@ class DemoTikTok:
             raise ValueError(f"several orders end in {text}: type more digits")
         return found[0]
 
-    async def _move(self, order: dict[str, Any], action: str) -> None:
+    async def _move(self, order: dict[str, Any], action: str) -> bool:
+        """Ship or deliver the order on "TikTok Shop"; whether a buyer in chat hears."""
         state = self.emulator.state
         now = int(state.now().timestamp())
         if action == "ship":
@@ -298,11 +299,13 @@ class DemoTikTok:
             self.hook_url, "ORDER_STATUS_CHANGE", self.shop.id, {"order_id": order["id"]}
         )
         self.write(f"TikTok Shop: order {order['id']} {what}; webhook to the bot: HTTP {answer}")
-        if not await self._linked(order["id"]):
-            self.write(
-                f"  (no one has linked this order in chat, so no one is told: as alex, send"
-                f" {order['id']}, then the postcode {_postcode(order)})"
-            )
+        if await self._linked(order["id"]):
+            return True
+        self.write(
+            f"  (no one has linked this order in chat, so no one is told: as alex, send"
+            f" {order['id']}, then the postcode {_postcode(order)})"
+        )
+        return False
 
     async def _file_return(self, order: dict[str, Any]) -> None:
         if order["status"] != "DELIVERED":

@@ -149,6 +149,7 @@ async def test_a_second_run_connects_its_new_tiktok_shop(
     await run_demo(app, first.read, first.write)
     second = Console(
         lambda c: f":tiktok return {c.tiktok_order('DELIVERED')}",
+        lambda c: f":tiktok deliver {c.tiktok_order('IN_TRANSIT')}",
         ":quit",
     )
     await run_demo(app, second.read, second.write)
@@ -156,6 +157,12 @@ async def test_a_second_run_connects_its_new_tiktok_shop(
     assert first.tiktok_order("DELIVERED") != second.tiktok_order("DELIVERED")
     filed = second.typed[0][1]
     assert "the bot opened claim" in second.after(filed)
+    # Nobody linked Casey's order in chat: the console says why no one hears of it.
+    in_transit = second.tiktok_order("IN_TRANSIT")
+    assert (
+        "  (no one has linked this order in chat, so no one is told: as alex, send"
+        f" {in_transit}, then the postcode 10001)"
+    ) in second.after(second.typed[1][1])
     async with uow_factory(readonly=True) as uow:
         (conn,) = (await uow.session.scalars(select(MarketplaceConnection))).all()
     assert conn.status == "active"
