@@ -33,9 +33,10 @@ the figures include both emulators' own work.  Three runs, one after the other:
    IN_TRANSIT, DELIVERED, ...): the order moves on in the emulator, its webhook is
    posted, and the latency is the time from the POST to the Telegram emulator storing
    the bot's message in that buyer's chat (the connector queues the notice in the
-   order's transaction; the outbox worker sends it).  At most K buyers (--in-flight)
-   are waiting for their message at a time; one watcher, woken by every change of
-   the Telegram emulator's state, stamps the messages as they appear.  p50/p99/max.
+   order's transaction; the outbox worker sends it).  Twice, each time with B other
+   buyers: one buyer at a time (the latency of a quiet bot), then at most K buyers
+   (--in-flight) waiting for their message at a time.  One watcher, woken by every
+   change of the Telegram emulator's state, stamps the messages as they appear.
 
 Setup, not measured: a fresh temporary SQLite database (or, with --database-url, a
 scratch PostgreSQL database created next to the one named, e.g.
@@ -303,6 +304,7 @@ async def run_sync(app: App, tiktok: TikTokEmulator, shop_id: int, name: str) ->
         report = await service.connector.sync(shop_id)
     o = report.orders
     run.count = o.created + o.updated + o.unchanged
+    print(f"{name}: {report}", flush=True)
     if o.refused:
         run.errors.append(f"{o.refused} orders refused")
     return run
@@ -321,7 +323,7 @@ async def run_webhooks(
     targets: list[str] = []
     for n in range(args.webhooks):
         if n < existing:  # stored by the sync, not linked to a buyer
-            order_id = number(args.buyers + n % max(1, args.orders - args.buyers))
+            order_id = number(2 * args.buyers + n % (args.orders - 2 * args.buyers))
             tiktok.state.put_order(em_shop.id, tiktok_order(order_id, status="AWAITING_COLLECTION"))
         else:
             order_id = number(args.orders + n)
@@ -406,16 +408,18 @@ async def run_notices(
     tiktok: TikTokEmulator,
     em_shop: EmShop,
     arrivals: Arrivals,
-    users: list[int],
-    args: argparse.Namespace,
+    users: dict[int, int],
+    rounds: int,
+    in_flight: int,
 ) -> Run:
-    """Each buyer's order moves on R times; from each webhook's POST to the message."""
-    run = Run("webhook → buyer", "messages")
-    gate = asyncio.Semaphore(args.in_flight)
+    """Each buyer's order (`users`: order index → Telegram id) moves on `rounds` times;
+    from each webhook's POST to the buyer's message.  `in_flight` buyers at a time."""
+    run = Run(f"to buyer, {in_flight} at once", "messages")
+    gate = asyncio.Semaphore(in_flight)
 
     async def buyer(n: int, user_id: int) -> None:
         order_id = number(n)
-        for status in ROUND_STATUSES[: args.rounds]:
+        for status in ROUND_STATUSES[:rounds]:
             async with gate:
                 tiktok.state.put_order(
                     em_shop.id, tiktok_order(order_id, status=status, tracking_number=f"1Z{n:08d}")
@@ -433,7 +437,7 @@ async def run_notices(
                     return
 
     with measured(run, tiktok):
-        await asyncio.gather(*(buyer(n, user_id) for n, user_id in enumerate(users)))
+        await asyncio.gather(*(buyer(n, user_id) for n, user_id in users.items()))
     run.count = len(run.latencies)
     return run
 
@@ -482,10 +486,13 @@ async def run_all(url: str, shop_id: int, args: argparse.Namespace, media: Path)
         runs.append(await run_sync(app, tiktok, shop_id, "sync, unchanged"))
         print(f"{runs[-1].name}: {runs[-1].count} orders in {runs[-1].seconds:.1f} s", flush=True)
 
-        users = await link_buyers(app.uow, [number(n) for n in range(args.buyers)])
+        # Two groups of buyers: one for each latency run (a status told once is not
+        # told again, so each order has its own changes).
+        ids = await link_buyers(app.uow, [number(n) for n in range(2 * args.buyers)])
+        users = dict(enumerate(ids))
         async with TelegramEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emu:
             arrivals = Arrivals(emu)
-            for user_id in users:
+            for user_id in ids:
                 # As if each buyer had written to the bot before (Telegram refuses a
                 # bot's first message otherwise).
                 arrivals.watch(emu.state.private_chat(emu.user(user_id, "Buyer").account))
@@ -512,9 +519,16 @@ async def run_all(url: str, shop_id: int, args: argparse.Namespace, media: Path)
                 runs.append(await run_webhooks(poster, tiktok, em_shop, app.uow, args))
                 run = runs[-1]
                 print(f"{run.name}: {run.count} in {run.seconds:.1f} s", flush=True)
-                runs.append(await run_notices(poster, tiktok, em_shop, arrivals, users, args))
-                run = runs[-1]
-                print(f"{run.name}: {run.count} in {run.seconds:.1f} s", flush=True)
+                for group, in_flight in enumerate((1, args.in_flight)):
+                    first = group * args.buyers
+                    some = {n: users[n] for n in range(first, first + args.buyers)}
+                    runs.append(
+                        await run_notices(
+                            poster, tiktok, em_shop, arrivals, some, args.rounds, in_flight
+                        )
+                    )
+                    run = runs[-1]
+                    print(f"{run.name}: {run.count} in {run.seconds:.1f} s", flush=True)
             finally:
                 await poster.close()
                 arrivals.close()
@@ -537,12 +551,12 @@ async def run_all(url: str, shop_id: int, args: argparse.Namespace, media: Path)
 def report(runs: list[Run], args: argparse.Namespace, backend: str) -> None:
     print()
     print(
-        f"{'run':17} {'items':>6} {'seconds':>7} {'per s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+        f"{'run':22} {'items':>6} {'seconds':>7} {'per s':>7} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'max ms':>7} {'CPU ms/item':>11} {'CPU %':>5} {'API/item':>8}"
     )
     for run in runs:
         print(
-            f"{run.name:17} {run.count:>6} {run.seconds:>7.2f} {run.rate:>7.1f}"
+            f"{run.name:22} {run.count:>6} {run.seconds:>7.2f} {run.rate:>7.1f}"
             f" {run.p(50):>7.1f} {run.p(99):>7.1f} {run.p(100):>7.1f}"
             f" {run.per_item(run.cpu_seconds) * 1000:>11.2f} {run.cpu_share:>5.0f}"
             f" {run.per_item(run.api_calls):>8.2f}"
@@ -550,7 +564,7 @@ def report(runs: list[Run], args: argparse.Namespace, backend: str) -> None:
     print()
     print(f"database = {backend}")
     for run in runs:
-        key = run.name.replace(", ", "_").replace(" → ", "_to_").replace(" ", "_")
+        key = run.name.replace(", ", "_").replace(" ", "_")
         print(f"{key}.{run.unit} = {run.count}")
         print(f"{key}.per_s = {run.rate:.1f}")
         if run.latencies:
@@ -560,10 +574,8 @@ def report(runs: list[Run], args: argparse.Namespace, backend: str) -> None:
         print(f"{key}.errors = {len(run.errors)}")
     print(f"cpus = {os.cpu_count()}")
     print(f"load_average = {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    by_name = {run.name: run for run in runs}
-    new, same = by_name.get("sync, all new"), by_name.get("sync, unchanged")
-    hooks, notices = by_name.get("webhooks"), by_name.get("webhook → buyer")
-    if new and same and hooks and notices:
+    if len(runs) == 5:
+        new, same, hooks, alone, busy = runs
         print()
         print(
             f"README: TikTok Shop on {backend} (real bot, TikTok and Telegram emulators over"
@@ -571,9 +583,10 @@ def report(runs: list[Run], args: argparse.Namespace, backend: str) -> None:
             f" {os.getloadavg()[0]:.1f}): sync of {new.count} orders {new.rate:.0f} orders/s"
             f" new, {same.rate:.0f} orders/s unchanged; {hooks.count} order webhooks,"
             f" {args.concurrency} at a time, {hooks.rate:.0f}/s (answer p50 {hooks.p(50):.0f}"
-            f" ms, p99 {hooks.p(99):.0f} ms); webhook → buyer's Telegram message p50"
-            f" {notices.p(50):.0f} ms, p99 {notices.p(99):.0f} ms ({notices.count} messages,"
-            f" {args.in_flight} in flight)."
+            f" ms, p99 {hooks.p(99):.0f} ms); webhook → buyer's Telegram message, one at a"
+            f" time: p50 {alone.p(50):.0f} ms, p99 {alone.p(99):.0f} ms; {args.in_flight} at a"
+            f" time: p50 {busy.p(50):.0f} ms, p99 {busy.p(99):.0f} ms ({busy.count} messages"
+            f" each)."
         )
 
 
@@ -626,8 +639,8 @@ def main() -> int:
         parser.error("counts must be at least 1")
     if not 1 <= args.rounds <= len(ROUND_STATUSES):
         parser.error(f"--rounds must be 1 to {len(ROUND_STATUSES)}")
-    if args.buyers >= args.orders:
-        parser.error("--buyers must be fewer than --orders (each buyer has a synced order)")
+    if 2 * args.buyers >= args.orders:
+        parser.error("--orders must be more than twice --buyers (each buyer has a synced order)")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(bench(args))
 
