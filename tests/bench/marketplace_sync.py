@@ -1,9 +1,9 @@
 """Benchmark: TikTok Shop webhooks, buyer notices and the sync, over real HTTP (not
 collected by pytest).
 
-    python tests/bench/marketplace_sync.py                     # SQLite, defaults below
-    python tests/bench/marketplace_sync.py --webhooks 2000 --concurrency 20 --orders 5000
-    python tests/bench/marketplace_sync.py --buyers 100 --rounds 3 --in-flight 20
+    python tests/bench/marketplace_sync.py          # SQLite: 5,000 orders, 2,000 webhooks...
+    python tests/bench/marketplace_sync.py --orders 20000 --webhooks 5000 --concurrency 20
+    python tests/bench/marketplace_sync.py --buyers 100 --rounds 4 --in-flight 20
     python tests/bench/marketplace_sync.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 What is measured
@@ -617,8 +617,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--orders", type=int, default=2000, help="orders synced (2000)")
-    parser.add_argument("--webhooks", type=int, default=1000, help="order webhooks (1000)")
+    parser.add_argument("--orders", type=int, default=5000, help="orders synced (5000)")
+    parser.add_argument("--webhooks", type=int, default=2000, help="order webhooks (2000)")
     parser.add_argument(
         "--concurrency", type=int, default=10, help="webhooks in flight at a time (10)"
     )
@@ -627,7 +627,7 @@ def main() -> int:
         "--rounds", type=int, default=3, help=f"status changes per buyer, 1-{len(ROUND_STATUSES)}"
     )
     parser.add_argument(
-        "--in-flight", type=int, default=5, help="buyers awaiting their message at a time (5)"
+        "--in-flight", type=int, default=10, help="buyers awaiting their message at a time (10)"
     )
     parser.add_argument(
         "--database-url",
