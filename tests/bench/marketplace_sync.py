@@ -104,8 +104,6 @@ FIRST_USER_ID = 930_000
 FIRST_ORDER = 577_000_000_000_000_000
 WAIT_SECONDS = 60.0  # a message or a pass later than this is a failure, not a slow figure
 ROUND_STATUSES = ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
-ORDERS_GET = "/order/202309/orders"
-ORDERS_SEARCH = "/order/202309/orders/search"
 CANCELS_SEARCH = "/return_refund/202309/cancellations/search"
 
 
