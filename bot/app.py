@@ -428,7 +428,9 @@ class BotRunner:
         # TikTok Shop (only with TIKTOK_APP_KEY/SECRET): token refresh and sync; its
         # routes are served through `App.connector_routes`.
         self.tiktok = self.app.tiktok()
-        self._tasks += self.tiktok.tasks() if self.tiktok else []
+        if self.tiktok is not None:
+            self.tiktok.connector.on_queued = self.worker.wake  # buyers' notices at once
+            self._tasks += self.tiktok.tasks()
         log.info("bot started", extra={"username": self.channel.bot_username})
 
     async def _receiving(self) -> list[asyncio.Task[None]]:

@@ -536,13 +536,16 @@ class OutboxWorker:
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         while True:
+            # Cleared before the pass, not after it: a wake-up that comes while a pass
+            # runs (something queued after its query) starts the next pass at once
+            # instead of being lost until the idle look.
+            self._wake.clear()
             try:
                 sent = await self.run_once()
             except Exception:
                 log.exception("outbox loop error")
                 sent = 0
             if sent == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
 

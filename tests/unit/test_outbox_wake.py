@@ -1,0 +1,51 @@
+"""A notice queued while the outbox worker is in the middle of a pass is sent at once,
+not at the worker's next idle look."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from bot.clock import FakeClock
+from bot.services.outbox import Notification, OutboxWorker, Parts, enqueue
+from storage.uow import UnitOfWorkFactory
+
+CHAT = 8
+
+
+async def test_a_wake_during_a_pass_is_not_lost(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    got: list[str] = []
+    sent = asyncio.Event()
+
+    async def deliver(notification: Notification, parts: Parts) -> None:
+        got.append(notification.params["text"])
+        sent.set()
+
+    worker = OutboxWorker(uow_factory, clock, deliver)
+    passes = 0
+    one_pass = worker.run_once
+
+    async def pass_while_news_arrives() -> int:
+        # The first pass finds nothing; as it ends, a webhook queues a notice and wakes
+        # the worker (the notice committed after the pass had looked).
+        nonlocal passes
+        sent = await one_pass()
+        passes += 1
+        if passes == 1:
+            async with uow_factory() as uow:
+                await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+                await uow.commit()
+            worker.wake()
+        return sent
+
+    worker.run_once = pass_while_news_arrives  # type: ignore[method-assign]
+    loop = asyncio.create_task(worker.run_forever(idle_seconds=3600))
+    try:
+        await asyncio.wait_for(sent.wait(), timeout=10)
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    assert got == ["shipped"]
