@@ -41,6 +41,13 @@ def ensure_ours(marketplace: str | None, action: str) -> None:
         raise MarketplaceOwned(f"{action}: owned by {marketplace}")
 
 
+def buyer_acts_here(marketplace: str | None) -> bool:
+    """Whether the buyer cancels or returns this order in the chat.  A marketplace
+    order is cancelled and returned on the marketplace (its money is paid there); the
+    chat then mirrors the request and tells the buyer how it goes."""
+    return not owned(marketplace)
+
+
 def seller_actions(status: ClaimStatus) -> tuple[str, ...]:
     """What the seller may do with a marketplace claim in `status`: the decisions the
     marketplace's API takes (a new request; a return sent back, to accept or refuse on

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus
+from bot.domain.marketplace import buyer_acts_here
 from bot.domain.money import quantize
 from bot.domain.policy import ShopPolicy
 
@@ -73,13 +74,18 @@ def eligibility(
     delivered_at: datetime | None,
     estimated_delivery: datetime | None,
     policy: ShopPolicy,
+    marketplace: str | None = None,
 ) -> Eligibility:
     """Raise NotEligible with a reason, or say which types and reasons apply.
+
+    A marketplace order: never here ("marketplace"), the buyer returns it there.
 
     DELIVERED: any type and reason within the return window after delivery.
     IN_TRANSIT past its estimated delivery: "not received", refund only, within the
     not-received window counted from the promised date.
     """
+    if not buyer_acts_here(marketplace):
+        raise NotEligible("marketplace")
     if status == OrderStatus.DELIVERED:
         delivered = delivered_at or now
         deadline = delivered + timedelta(days=policy.return_window_days)
@@ -164,6 +170,7 @@ def may_request_return(
     delivered_at: datetime | None,
     estimated_delivery: datetime | None,
     policy: ShopPolicy,
+    marketplace: str | None = None,
 ) -> bool:
     """Whether a return can be asked for on this order now, by the one rule above (the
     order card's button and the /return list must never disagree with the flow)."""
@@ -174,6 +181,7 @@ def may_request_return(
             delivered_at=delivered_at,
             estimated_delivery=estimated_delivery,
             policy=policy,
+            marketplace=marketplace,
         )
     except NotEligible:
         return False
@@ -193,8 +201,9 @@ HIDDEN_GROUPS = {
     "window_closed": "window_closed",
     "status_completed": "window_closed",
     "all_claimed": "all_claimed",
+    "marketplace": "marketplace",
 }
-HIDDEN_ORDER = ("not_delivered", "cancelled", "window_closed", "all_claimed")
+HIDDEN_ORDER = ("not_delivered", "cancelled", "window_closed", "all_claimed", "marketplace")
 
 
 def hidden_group(reason: str) -> str:

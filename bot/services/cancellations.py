@@ -114,6 +114,7 @@ class CancellationService:
             order = await uow.orders.get(order_id)
             if order is None or not await uow.orders.is_linked(user_id, order_id):
                 raise OrderNotFound(order_id)
+            ensure_ours(order.marketplace, "buyer cancellation")  # asked on the marketplace
             if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
                 raise InvalidTransition(f"order is {order.status}")
             pending = await uow.session.scalar(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
+from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import CANCEL_AT_ONCE, ShopPolicy
 from bot.domain.postcodes import postcode_in, postcodes_match
 from bot.domain.text import clean_line
@@ -429,6 +430,7 @@ class OrderService:
         now = self._clock.now()
         async with self._uow() as uow:
             order = await self._linked_order(uow, user_id, order_id)
+            ensure_ours(order.marketplace, "buyer cancellation")  # done on the marketplace
             status = OrderStatus(order.status)
             if status not in CANCEL_AT_ONCE:
                 raise InvalidTransition(f"cannot cancel an order in {status}")

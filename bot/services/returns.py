@@ -243,6 +243,7 @@ class ReturnService:
             delivered_at=order.delivered_at,
             estimated_delivery=view.estimated_delivery,
             policy=view.policy,
+            marketplace=order.marketplace,
         )
 
     async def choices(self, user_id: int) -> ReturnChoices:

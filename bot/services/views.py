@@ -60,6 +60,7 @@ class OrderView:
     discount: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
     timezone: str = "UTC"
+    marketplace: str | None = None  # "tiktok": cancelled and returned on TikTok Shop
 
     @property
     def estimated_delivery(self) -> datetime | None:
@@ -107,4 +108,5 @@ def order_view(order: Order) -> OrderView:
         discount=payment.discount if payment else Decimal(0),
         tax=payment.tax if payment else Decimal(0),
         timezone=order.shop.timezone or "UTC",
+        marketplace=order.marketplace,
     )

@@ -6,6 +6,7 @@ import re
 
 from bot.domain.enums import OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
+from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
@@ -117,7 +118,7 @@ async def refresh_card(ctx: Context) -> None:
 @router.button("oc")
 async def ask_cancel(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
-    if order is None:
+    if order is None or cancel_elsewhere(ctx, order):
         return
     if order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
@@ -127,9 +128,20 @@ async def ask_cancel(ctx: Context) -> None:
     ask_to_cancel(ctx, order)
 
 
+def cancel_elsewhere(ctx: Context, order: OrderView) -> bool:
+    """For a marketplace order, say where it is cancelled (its app) and return True."""
+    if order.marketplace is None or buyer_acts_here(order.marketplace):
+        return False
+    name = display_name(order.marketplace)
+    ctx.reply(ctx.t("marketplace_buyer.cancel_there", number=order.order_number, marketplace=name))
+    return True
+
+
 def ask_to_cancel(ctx: Context, order: OrderView) -> None:
     """The cancel question for an order that can be cancelled at once or on request
     (the caller checked which): what the Cancel button and a typed "cancel 5780…" ask."""
+    if cancel_elsewhere(ctx, order):
+        return
     if order.status in CANCEL_AT_ONCE:
         ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="now")
         _ask_cancel(ctx, order)
@@ -156,7 +168,7 @@ def _ask_cancel(ctx: Context, order: OrderView) -> None:
 @router.button("ok")
 async def ask_cancel_request(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
-    if order is None:
+    if order is None or cancel_elsewhere(ctx, order):
         return
     if order.status not in CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
@@ -239,6 +251,9 @@ async def _send_cancel_request(ctx: Context, order: OrderView) -> None:
     except AlreadyRequested:
         ctx.edit_or_reply(ctx.t("cancel_request.already", number=order.order_number))
         return
+    except MarketplaceOwned:
+        cancel_elsewhere(ctx, order)
+        return
     except InvalidTransition:
         fresh = await ctx.services.orders.order(ctx.user.id, order.id)
         ctx.edit_or_reply(ctx.t(f"cancel.refused.{fresh.status.value}", number=fresh.order_number))
@@ -270,6 +285,9 @@ async def confirm_cancel(ctx: Context) -> None:
 async def _cancel(ctx: Context, order: OrderView) -> None:
     try:
         result = await ctx.services.orders.cancel(ctx.user.id, order.id)
+    except MarketplaceOwned:
+        cancel_elsewhere(ctx, order)
+        return
     except InvalidTransition:
         # It moved on (shipped, or cancelled by a double tap) since the question.
         fresh = await ctx.services.orders.order(ctx.user.id, order.id)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bot.domain.carriers import tracking_url
 from bot.domain.enums import DeliveryOption, OrderStatus
+from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.domain.returns import may_request_return
@@ -50,6 +51,13 @@ def next_step(catalog: Catalog, order: OrderView) -> str:
     return catalog.t(f"status.{order.status.value}.next", days=order.policy.return_window_days)
 
 
+def marketplace_note(catalog: Catalog, order: OrderView) -> list[str]:
+    """For a marketplace order, where it is cancelled and returned (its app)."""
+    if order.marketplace is None or buyer_acts_here(order.marketplace):
+        return []
+    return [catalog.t("marketplace_buyer.order_note", marketplace=display_name(order.marketplace))]
+
+
 def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
     """The order card, within Telegram's limit however many items (with names of up to
     300 characters) and parcels the order has: long names are shortened first, then
@@ -76,6 +84,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             meaning=Safe(t(f"status.{status.value}.meaning")),
         ),
         t("card.next", next=Safe(next_step(catalog, order))),
+        *marketplace_note(catalog, order),
         "",
         t("card.items_title"),
         lines(items, catalog, "fit.more_items"),
@@ -178,7 +187,9 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
     """Only the buttons that apply to this order now."""
     p = catalog.plain
     row: list[Button] = [Button(p("card.refresh"), f"or:{order.id}:{card_fingerprint(text)}")]
-    if order.status in CANCEL_AT_ONCE:
+    if not buyer_acts_here(order.marketplace):
+        pass  # cancelled and returned on the marketplace (the card says so)
+    elif order.status in CANCEL_AT_ONCE:
         row.append(Button(p("card.cancel"), f"oc:{order.id}"))
     elif order.status in CANCEL_ON_REQUEST:
         row.append(Button(p("cancel_request.button"), f"ok:{order.id}"))
@@ -189,6 +200,7 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
         delivered_at=order.delivered_at,
         estimated_delivery=order.estimated_delivery,
         policy=order.policy,
+        marketplace=order.marketplace,
     ):
         extra.append(Button(p("returns.return_button"), f"rs:{order.id}"))
     extra.append(Button(p("support.human_button"), f"hp:{order.id}"))
