@@ -39,6 +39,7 @@ from bot.domain.marketplace import display_name
 from bot.domain.returns import MAX_PHOTOS, OPEN, Line, refund_amount
 from bot.services.claim_state import move, tell_buyer
 from bot.services.marketplace import CancellationRecord, ReturnRecord
+from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import IdempotencyKeyReused, record_refund, remaining_refundable
 from bot.services.returns import BadPhoto, PhotoDraft, ReturnService, new_claim_number
@@ -299,31 +300,8 @@ class MarketplaceClaims:
     ) -> None:
         """The `claim_new` notification of a chat claim, with the marketplace's deadline
         and name (the card offers only the marketplace's decisions)."""
-        names = {item.id: item.product_name for item in order.items}
-        params = {
-            "claim_id": claim.id,
-            "claim_number": claim.claim_number,
-            "order_number": order.order_number,
-            "type": claim.type,
-            "reason": claim.reason,
-            "amount": str(claim.requested_amount),
-            "currency": claim.currency,
-            "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
-            "note": claim.buyer_note,
-            "photos": [str(self._media.absolute(p.path)) for p in claim.photos],
-            "reused": False,
-            "respond_by": claim.external_deadline.isoformat() if claim.external_deadline else None,
-            "timezone": order.shop.timezone or "UTC",
-            "marketplace": claim.marketplace,
-            "marketplace_name": display_name(claim.marketplace or ""),
-        }
-        for chat_id in await _seller_chat_ids(uow, order):
-            await enqueue(
-                uow,
-                Notification(int(chat_id), "claim_new", params),
-                now=now,
-                dedupe_key=f"claim:{claim.id}:new:chat:{chat_id}",
-            )
+        chat_ids = await _seller_chat_ids(uow, order)
+        await notify_claim_new(uow, order, claim, self._media, chat_ids, now)
 
     # ----------------------------------------------------------- cancellations
 

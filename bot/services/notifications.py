@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.marketplace import display_name
 from bot.services.outbox import Notification, enqueue
 from storage.importers.writer import OrderChange
+from storage.media import MediaStore
+from storage.models import Claim, Order
 from storage.uow import UnitOfWork
 
 
@@ -40,3 +43,46 @@ async def notify_order_change(uow: UnitOfWork, change: OrderChange, now: datetim
         if await enqueue(uow, notification, now=now, dedupe_key=f"{key}:chat:{chat_id}"):
             queued += 1
     return queued
+
+
+async def notify_claim_new(
+    uow: UnitOfWork,
+    order: Order,
+    claim: Claim,
+    media: MediaStore,
+    chat_ids: list[int],
+    now: datetime,
+) -> None:
+    """Tell the sellers about a new claim (filed in the chat or on a marketplace), once
+    per chat.  A marketplace claim carries its marketplace's deadline and name; its card
+    then offers only the marketplace's decisions."""
+    names = {item.id: item.product_name for item in order.items}
+    deadline = claim.external_deadline if claim.marketplace else claim.respond_by
+    params: dict[str, object] = {
+        "claim_id": claim.id,
+        "claim_number": claim.claim_number,
+        "order_number": order.order_number,
+        "type": claim.type,
+        "reason": claim.reason,
+        "amount": str(claim.requested_amount),
+        "currency": claim.currency,
+        "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
+        "note": claim.buyer_note,
+        # Stored files, not Telegram file ids: evidence sent as an image *file* has a
+        # document id that Telegram refuses to send as a photo.
+        "photos": [str(media.absolute(p.path)) for p in claim.photos],
+        "reused": claim.reused_evidence,
+        "respond_by": deadline.isoformat() if deadline else None,
+        "timezone": order.shop.timezone or "UTC",  # the deadline is shown in it
+    }
+    if claim.marketplace:
+        params.update(
+            marketplace=claim.marketplace, marketplace_name=display_name(claim.marketplace)
+        )
+    for chat_id in chat_ids:
+        await enqueue(
+            uow,
+            Notification(int(chat_id), "claim_new", params),
+            now=now,
+            dedupe_key=f"claim:{claim.id}:new:chat:{chat_id}",
+        )

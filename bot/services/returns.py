@@ -49,6 +49,7 @@ from bot.domain.returns import (
 )
 from bot.services.claim_state import move
 from bot.services.evidence import ImageRefused, decode_evidence
+from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
 from bot.services.views import OrderView, order_view
@@ -502,31 +503,7 @@ class ReturnService:
         self, uow: UnitOfWork, order: Order, claim: Claim, now: datetime
     ) -> None:
         chat_ids = await seller_chat_ids(uow, order)
-        names = {item.id: item.product_name for item in order.items}
-        params = {
-            "claim_id": claim.id,
-            "claim_number": claim.claim_number,
-            "order_number": order.order_number,
-            "type": claim.type,
-            "reason": claim.reason,
-            "amount": str(claim.requested_amount),
-            "currency": claim.currency,
-            "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
-            "note": claim.buyer_note,
-            # Stored files, not Telegram file ids: evidence sent as an image *file*
-            # has a document id that Telegram refuses to send as a photo.
-            "photos": [str(self._media.absolute(p.path)) for p in claim.photos],
-            "reused": claim.reused_evidence,
-            "respond_by": claim.respond_by.isoformat() if claim.respond_by else None,
-            "timezone": order.shop.timezone or "UTC",  # the deadline is shown in it
-        }
-        for chat_id in chat_ids:
-            await enqueue(
-                uow,
-                Notification(int(chat_id), "claim_new", params),
-                now=now,
-                dedupe_key=f"claim:{claim.id}:new:chat:{chat_id}",
-            )
+        await notify_claim_new(uow, order, claim, self._media, chat_ids, now)
 
     # ------------------------------------------------------------- follow-up
 

@@ -309,12 +309,15 @@ async def test_auto_cancel_does_not_act_on_a_marketplace_order(
             )
         )
         await uow.commit()
-    outcome = await CancellationService(uow_factory, clock).request(buyer, order_id)
-    assert outcome.refunded == Decimal(0)
+    # The buyer asks on TikTok Shop, not here: the request is refused before anything,
+    # auto-cancel included, could act on it.
+    with pytest.raises(MarketplaceOwned):
+        await CancellationService(uow_factory, clock).request(buyer, order_id)
     async with uow_factory(readonly=True) as uow:
         order = await uow.orders.get(order_id)
         assert order is not None and order.status == "AWAITING_SHIPMENT"
         assert list(await uow.session.scalars(select(Refund))) == []
+        assert list(await uow.session.scalars(select(CancelRequest))) == []
 
 
 # ------------------------------------------------------ decisions (service)
