@@ -686,6 +686,12 @@ async def test_tickets_lists_open_tickets_with_waiting_times_and_assignees(
 
     await anna.send("On it, Alex.", chat=desk, thread_id=first["message_thread_id"])
     await alex.wait_message()
+    # The reply is recorded right after it reached Alex (delivery first): wait for that.
+    for _ in range(100):
+        async with uow_factory(readonly=True) as uow:
+            if await uow.session.scalar(select(Ticket.waiting_since).where(Ticket.id == 1)) is None:
+                break
+        await asyncio.sleep(0.05)
     await anna.send("/tickets", chat=desk)
     listed = (await desk.wait_message())["text"].splitlines()
     assert listed[1] == "• #1 · Alex: answered, Anna"
