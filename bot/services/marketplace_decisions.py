@@ -20,12 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
-from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.errors import InvalidTransition, NotAllowed
 from bot.domain.marketplace import APPROVE, REJECT, approved_status, seller_actions
 from bot.services.claim_state import move, tell_buyer
 from bot.services.marketplace import AfterSales, DecisionRefused, NotConnected, RejectReason
 from bot.services.marketplace_claims import tell_buyer_cancellation
-from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision
+from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision, authorised_claim
 from storage.models import CancelRequest, Claim, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -68,18 +68,7 @@ class MarketplaceDecisions:
     async def _claim(
         self, uow: UnitOfWork, user_id: int, claim_id: int, *, for_update: bool
     ) -> tuple[Claim, Order]:
-        claim = await uow.session.get(
-            Claim,
-            claim_id,
-            options=(selectinload(Claim.history), selectinload(Claim.items)),
-            with_for_update=for_update,
-        )
-        if claim is None:
-            raise ClaimNotFound(claim_id)
-        order = await uow.orders.get(claim.order_id)
-        assert order is not None
-        if not await uow.shops.is_seller(user_id, order.shop_id):
-            raise NotAllowed("not a seller of this shop")
+        claim, order = await authorised_claim(uow, user_id, claim_id, for_update=for_update)
         if claim.marketplace is None or claim.external_id is None:
             raise InvalidTransition("not a marketplace claim")
         return claim, order

@@ -153,6 +153,31 @@ def current_deadline(claim: Claim) -> datetime | None:
     return None
 
 
+async def authorised_claim(
+    uow: UnitOfWork, user_id: int, claim_id: int, *, for_update: bool = True
+) -> tuple[Claim, Order]:
+    """The claim (items, photos, history loaded; locked when `for_update`) and its
+    order, if `user_id` sells for the order's shop: checked server-side on every
+    seller action, chat or marketplace claim alike."""
+    claim = await uow.session.get(
+        Claim,
+        claim_id,
+        options=(
+            selectinload(Claim.items),
+            selectinload(Claim.photos),
+            selectinload(Claim.history),
+        ),
+        with_for_update=for_update,
+    )
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    order = await uow.orders.get(claim.order_id)
+    assert order is not None
+    if not await uow.shops.is_seller(user_id, order.shop_id):
+        raise NotAllowed("not a seller of this shop")
+    return claim, order
+
+
 class SellerClaimService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, media: MediaStore) -> None:
         self._uow = uow
@@ -164,23 +189,7 @@ class SellerClaimService:
     async def _authorised(
         self, uow: UnitOfWork, user_id: int, claim_id: int, *, for_update: bool = True
     ) -> tuple[Claim, Order]:
-        claim = await uow.session.get(
-            Claim,
-            claim_id,
-            options=(
-                selectinload(Claim.items),
-                selectinload(Claim.photos),
-                selectinload(Claim.history),
-            ),
-            with_for_update=for_update,
-        )
-        if claim is None:
-            raise ClaimNotFound(claim_id)
-        order = await uow.orders.get(claim.order_id)
-        assert order is not None
-        if not await uow.shops.is_seller(user_id, order.shop_id):
-            raise NotAllowed("not a seller of this shop")
-        return claim, order
+        return await authorised_claim(uow, user_id, claim_id, for_update=for_update)
 
     # ------------------------------------------------------------------ reads
 
