@@ -450,7 +450,8 @@ class BotRunner:
         if hook is None and not extra and not await any_hook_secret(self.app.uow):
             return [asyncio.create_task(self.channel.run_polling(), name="updates")]
         self.http = HttpServer(settings.http_host, settings.http_port, health=self.app.database_up)
-        self.http.add_routes([*hook_routes(self.app.uow, self.app.clock), *extra])
+        hooks = hook_routes(self.app.uow, self.app.clock, on_queued=self.worker.wake)
+        self.http.add_routes([*hooks, *extra])
         if hook is None:
             return [
                 asyncio.create_task(self.channel.run_polling(), name="updates"),

@@ -12,6 +12,8 @@ signature all get the same 401.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 from bot.clock import Clock
@@ -25,9 +27,18 @@ UNAUTHORIZED = {"error": "missing, wrong or expired signature"}
 PUSH_STATUS = {"malformed": 400, "too_many": 413, "conflict": 503}
 
 
-def hook_routes(uow: UnitOfWorkFactory, clock: Clock) -> list[web.RouteDef]:
+def hook_routes(
+    uow: UnitOfWorkFactory, clock: Clock, *, on_queued: Callable[[], None] | None = None
+) -> list[web.RouteDef]:
+    """The hooks' routes.  `on_queued` is called after a request queued buyers' notices
+    (the running bot wakes its outbox worker, which would otherwise find them only at
+    its next idle look, up to a second later)."""
     orders = OrderPushService(uow, clock)
     tracking = AfterShipService(uow, clock)
+
+    def queued(notified: int) -> None:
+        if notified and on_queued is not None:
+            on_queued()
 
     async def push_orders(request: web.Request) -> web.Response:
         body = await request.read()
@@ -41,7 +52,9 @@ def hook_routes(uow: UnitOfWorkFactory, clock: Clock) -> list[web.RouteDef]:
         )
         if shop is None:
             return web.json_response(UNAUTHORIZED, status=401)
-        return _push_response(await orders.push(shop, body))
+        pushed = await orders.push(shop, body)
+        queued(pushed.notified)
+        return _push_response(pushed)
 
     async def aftership(request: web.Request) -> web.Response:
         body = await request.read()
@@ -53,7 +66,9 @@ def hook_routes(uow: UnitOfWorkFactory, clock: Clock) -> list[web.RouteDef]:
         )
         if shop is None:
             return web.json_response(UNAUTHORIZED, status=401)
-        return _tracking_response(await tracking.receive(shop, body))
+        tracked = await tracking.receive(shop, body)
+        queued(tracked.notified)
+        return _tracking_response(tracked)
 
     return [
         web.post("/hooks/orders/{shop}", push_orders),

@@ -400,3 +400,20 @@ async def test_an_order_of_two_parcels_is_delivered_when_both_are(
         for n in await notifications(uow_factory)
     ]
     assert told == [("IN_TRANSIT", False), ("DELIVERED", True)]
+
+
+async def test_the_outbox_is_woken_when_a_buyer_notice_was_queued_and_only_then(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # The running bot passes its outbox worker's wake-up: the buyer's notice goes out
+    # at once instead of at the worker's next idle look.
+    await shop_with_secrets(uow_factory, clock)
+    wakes: list[int] = []
+    async with running_hooks(uow_factory, clock, on_queued=lambda: wakes.append(1)) as hooks:
+        await in_transit_order(uow_factory, clock)
+        assert (await hooks.aftership(webhook(DELIVERED[:1], tag="OutForDelivery"))).status == 200
+        assert wakes == [1]
+        await hooks.aftership(webhook(DELIVERED[:1], tag="OutForDelivery"))  # a replay
+        unknown = webhook(DELIVERED, tag="Delivered", event_id="evt-9", tracking="NOSUCH1")
+        assert (await hooks.aftership(unknown)).body["matched"] is False
+        assert wakes == [1]  # nothing new was queued
