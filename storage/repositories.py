@@ -58,6 +58,20 @@ class ShopRepository(_Repository):
         )
         return found is not None
 
+    async def seller_chat_ids(self, shop: Shop) -> list[int]:
+        """Who hears about the shop's claims and connections: registered sellers' chats,
+        plus the chat ids on the shop record (how a shop is set up before its sellers
+        register)."""
+        chat_ids = {int(c) for c in shop.seller_chat_ids or []}
+        chat_ids.update(
+            await self.session.scalars(
+                select(ChatUser.external_id)
+                .join(Seller, Seller.chat_user_id == ChatUser.id)
+                .where(Seller.shop_id == shop.id)
+            )
+        )
+        return sorted(chat_ids)
+
     async def seller_user_ids(self, shop_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(Seller.chat_user_id).where(Seller.shop_id == shop_id)

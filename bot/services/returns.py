@@ -54,7 +54,7 @@ from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
-from storage.models import ChatUser, Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund, Seller
+from storage.models import Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -703,17 +703,8 @@ def _lines(order: Order) -> list[Line]:
 
 
 async def seller_chat_ids(uow: UnitOfWork, order: Order) -> list[int]:
-    """Who hears about this shop's claims: registered sellers, plus the chat ids on the
-    shop record (how a shop is set up before its sellers register)."""
-    chat_ids = {int(c) for c in order.shop.seller_chat_ids or []}
-    chat_ids.update(
-        await uow.session.scalars(
-            select(ChatUser.external_id)
-            .join(Seller, Seller.chat_user_id == ChatUser.id)
-            .where(Seller.shop_id == order.shop_id)
-        )
-    )
-    return sorted(chat_ids)
+    """Who hears about this order's claims (`ShopRepository.seller_chat_ids`)."""
+    return await uow.shops.seller_chat_ids(order.shop)
 
 
 async def new_claim_number(uow: UnitOfWork, now: datetime) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.services.marketplace import TIKTOK
 from bot.services.outbox import Notification, enqueue
-from storage.models import ChatUser, MarketplaceConnection, Seller, Shop
+from storage.models import MarketplaceConnection, Shop
 from storage.uow import UnitOfWork
 
 NOTICE_KIND = "tiktok_connection"
@@ -55,20 +55,6 @@ async def active(uow: UnitOfWork) -> Sequence[MarketplaceConnection]:
     return rows.all()
 
 
-async def seller_chats(uow: UnitOfWork, shop: Shop) -> list[int]:
-    """Registered sellers of the shop plus the chat ids on the shop record (as the
-    return notices reach them)."""
-    chat_ids = {int(c) for c in shop.seller_chat_ids or []}
-    chat_ids.update(
-        await uow.session.scalars(
-            select(ChatUser.external_id)
-            .join(Seller, Seller.chat_user_id == ChatUser.id)
-            .where(Seller.shop_id == shop.id)
-        )
-    )
-    return sorted(chat_ids)
-
-
 async def tell_sellers(
     uow: UnitOfWork,
     shop_id: int,
@@ -92,7 +78,7 @@ async def tell_sellers(
     if at is not None:
         params["at"] = at.isoformat()
     queued = 0
-    for chat_id in await seller_chats(uow, shop):
+    for chat_id in await uow.shops.seller_chat_ids(shop):
         notice = Notification(chat_id=chat_id, kind=NOTICE_KIND, params=params)
         if await enqueue(uow, notice, now=now, dedupe_key=f"tiktok:{shop_id}:{key}:{chat_id}"):
             queued += 1
