@@ -37,6 +37,7 @@ from bot.domain.enums import ActorKind, ClaimStatus, RefundStatus
 from bot.domain.errors import OrderNotFound, ShopNotFound
 from bot.domain.marketplace import display_name
 from bot.domain.returns import MAX_PHOTOS, OPEN, Line, refund_amount
+from bot.services.cancellations import MAX_REASON
 from bot.services.claim_state import move, tell_buyer
 from bot.services.marketplace import CancellationRecord, ReturnRecord
 from bot.services.notifications import notify_claim_new
@@ -337,7 +338,7 @@ class MarketplaceClaims:
                     status="requested",
                     marketplace=record.marketplace,
                     external_id=record.external_id,
-                    note=(record.reason_text or None) and record.reason_text[:500],
+                    note=(record.reason_text or None) and record.reason_text[:MAX_REASON],
                     created_at=record.created_at,
                 )
                 uow.session.add(request)

@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import InvalidTransition, NotAllowed
 from bot.domain.marketplace import APPROVE, REJECT, approved_status, seller_actions
+from bot.services.cancellations import MAX_REASON
 from bot.services.claim_state import move, tell_buyer
 from bot.services.marketplace import AfterSales, DecisionRefused, NotConnected, RejectReason
 from bot.services.marketplace_claims import tell_buyer_cancellation
@@ -267,7 +268,7 @@ class MarketplaceDecisions:
                 request.status = "approved" if approve else "rejected"
                 request.decided_by_kind, request.decided_by = ActorKind.SELLER, user_id
                 request.decided_at = now
-                request.note = note[:500] if note else request.note
+                request.note = note[:MAX_REASON] if note else request.note
                 await tell_buyer_cancellation(uow, request, order, now)
                 uow.audit.record(
                     at=now,
