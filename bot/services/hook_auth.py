@@ -23,11 +23,9 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.gateways import verify_signature
-from bot.services.shops import HOOK_SECRET_KEYS
+from bot.services.shops import AFTERSHIP_SECRET_KEY, HOOK_SECRET_KEYS, ORDER_SECRET_KEY
 from storage.uow import UnitOfWorkFactory
 
-ORDER_SECRET = "order_webhook_secret"
-AFTERSHIP_SECRET = "aftership_secret"
 AFTERSHIP_HEADER = "aftership-hmac-sha256"
 TOLERANCE_SECONDS = 300.0
 _MAX_SHOP_CODE = 64
@@ -69,7 +67,7 @@ async def timestamped_shop(
 ) -> HookShop | None:
     """The shop whose `order_webhook_secret` signed `body` at `timestamp` (within 5
     minutes of now, either way), or None."""
-    keyed = await _keyed(uow_factory, code, ORDER_SECRET)
+    keyed = await _keyed(uow_factory, code, ORDER_SECRET_KEY)
     valid = verify_signature(
         keyed.secret,
         timestamp=timestamp,
@@ -91,7 +89,7 @@ async def aftership_shop(
 ) -> HookShop | None:
     """The shop whose `aftership_secret` signed `body`, or None.  Constant-time; a
     non-ASCII header is simply not valid."""
-    keyed = await _keyed(uow_factory, code, AFTERSHIP_SECRET)
+    keyed = await _keyed(uow_factory, code, AFTERSHIP_SECRET_KEY)
     expected = aftership_signature(keyed.secret, body).encode()
     given = signature.strip().encode("ascii", "replace")
     valid = hmac.compare_digest(expected, given) and signature.isascii()

@@ -19,6 +19,10 @@ from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
 
 POLICY_KEYS = {f.name for f in fields(ShopPolicy)}
+# Keys of inbound hooks' signing secrets (see bot.services.hook_auth).
+ORDER_SECRET_KEY = "order_webhook_secret"
+AFTERSHIP_SECRET_KEY = "aftership_secret"
+HOOK_SECRET_KEYS = (ORDER_SECRET_KEY, AFTERSHIP_SECRET_KEY)
 OTHER_KEYS = {
     "refund_webhook_url",
     "refund_webhook_secret",
@@ -26,11 +30,8 @@ OTHER_KEYS = {
     "first_response_minutes",
     "staff_signature",
     "return_address",
-    "order_webhook_secret",
-    "aftership_secret",
+    *HOOK_SECRET_KEYS,
 }
-# Keys of inbound hooks' signing secrets (see bot.services.hook_auth).
-HOOK_SECRET_KEYS = ("order_webhook_secret", "aftership_secret")
 MIN_SECRET_LENGTH = 16
 # Where buyers send approved returns: a postal address of a few lines.
 RETURN_ADDRESS_LINES = 8
