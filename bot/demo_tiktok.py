@@ -59,6 +59,7 @@ SEED = (
 USAGE = """TikTok Shop (a local emulator; the demo shop `tiktok` is connected to it):
   :tiktok               this list, and the orders on TikTok Shop
   :tiktok ship ORDER    the seller ships the order on TikTok Shop (a tracking number)
+  :tiktok scan ORDER    the carrier scans the parcel: out for delivery
   :tiktok deliver ORDER the carrier delivers it
   :tiktok return ORDER  the buyer asks TikTok Shop for a refund, with a photo
 ORDER is the order number or its last digits. Each change reaches the bot as TikTok's
@@ -221,7 +222,7 @@ class DemoTikTok:
         for order in self.orders():
             mine = "   ← Alex's: send it, then the postcode" if order.buyer == "Alex" else ""
             self.write(f"  {order.number}  {order.status:<18} postcode {order.postcode}{mine}")
-        self.write("  :tiktok lists what TikTok Shop can do (ship, deliver, return).")
+        self.write("  :tiktok lists what TikTok Shop can do (ship, scan, deliver, return).")
 
     async def command(self, args: str) -> Wait:
         """One `:tiktok ...` line; what the console waits for then."""
@@ -231,8 +232,11 @@ class DemoTikTok:
             for order in self.orders():
                 self.write(f"  {order.number}  {order.status:<18} {order.buyer}")
             return "none"
-        if len(words) != 2 or words[0] not in ("ship", "deliver", "return"):
-            raise ValueError("try :tiktok ship ORDER, :tiktok deliver ORDER, :tiktok return ORDER")
+        if len(words) != 2 or words[0] not in ("ship", "scan", "deliver", "return"):
+            raise ValueError(
+                "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER,"
+                " :tiktok return ORDER"
+            )
         action, found = words[0], self._order(words[1])
         if action == "return":
             await self._file_return(found)
@@ -267,9 +271,11 @@ class DemoTikTok:
         return found[0]
 
     async def _move(self, order: dict[str, Any], action: str) -> bool:
-        """Ship or deliver the order on "TikTok Shop"; whether a buyer in chat hears."""
+        """Ship, scan or deliver the order on "TikTok Shop"; whether a buyer in chat
+        hears.  Each move leaves a carrier checkpoint, as TikTok's tracking shows."""
         state = self.emulator.state
         now = int(state.now().timestamp())
+        event = "ORDER_STATUS_CHANGE"
         if action == "ship":
             if order["status"] != "AWAITING_SHIPMENT":
                 raise ValueError(f"order {order['id']} is {order['status']}, not awaiting shipment")
@@ -286,17 +292,24 @@ class DemoTikTok:
                     tracking_number=tracking,
                     shipping_provider_name="USPS",
                 )
+            state.add_checkpoint(self.shop.id, order["id"], "Picked up by the carrier")
             what = f"shipped with USPS {tracking}"
+        elif action == "scan":
+            if order["status"] != "IN_TRANSIT":
+                raise ValueError(f"order {order['id']} is {order['status']}: ship it first")
+            state.add_checkpoint(self.shop.id, order["id"], "Out for delivery")
+            event, what = "PACKAGE_UPDATE", "scanned: out for delivery"
         else:
             if order["status"] != "IN_TRANSIT":
                 raise ValueError(f"order {order['id']} is {order['status']}: ship it first")
             order.update(status="DELIVERED", delivery_time=now)
             for line in order["line_items"]:
                 line["display_status"] = "DELIVERED"
+            state.add_checkpoint(self.shop.id, order["id"], "Delivered, left at the front door")
             what = "delivered"
         state.stamp(order)
         answer = await self.emulator.send_webhook(
-            self.hook_url, "ORDER_STATUS_CHANGE", self.shop.id, {"order_id": order["id"]}
+            self.hook_url, event, self.shop.id, {"order_id": order["id"]}
         )
         self.write(f"TikTok Shop: order {order['id']} {what}; webhook to the bot: HTTP {answer}")
         if await self._linked(order["id"]):

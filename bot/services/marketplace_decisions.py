@@ -245,9 +245,9 @@ class MarketplaceDecisions:
         note: str | None = None,
     ) -> CancelDecision:
         """Approve or reject (with one of the marketplace's reasons) a cancellation
-        filed on the marketplace.  A refusal records the marketplace's answer when it
-        gave one ("approved"/"rejected" as `DecisionRefused.status` is a claim status,
-        a refused cancellation is left for the next sync to settle)."""
+        filed on the marketplace.  On a refusal the adapter has already written the
+        request as the marketplace has it (through its inbox, as a sync would), so
+        the `DecisionRefused` is only passed on for the seller to read."""
         target = await self._cancel_target(user_id, request_id)
         port = self.port(target.marketplace)
         if approve:

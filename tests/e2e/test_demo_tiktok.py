@@ -69,6 +69,7 @@ async def test_an_order_change_on_tiktok_reaches_the_buyer_in_chat(
         alex_s,  # Alex links the order: its number, then the delivery postcode
         "94105",
         lambda c: f":tiktok ship {alex_s(c)}",
+        lambda c: f":tiktok scan {alex_s(c)}",
         lambda c: f":tiktok deliver {alex_s(c)[-4:]}",  # the last digits are enough
         lambda c: f":tiktok deliver {alex_s(c)}",  # delivered already: refused
         ":tiktok ship 999999",
@@ -90,6 +91,10 @@ async def test_an_order_change_on_tiktok_reaches_the_buyer_in_chat(
     assert f"TikTok Shop: order {number} shipped with USPS 9400" in shipped
     assert "webhook to the bot: HTTP 200" in shipped
     assert "bot: " in shipped and "On its way" in shipped  # Alex is told, in chat
+
+    scanned = console.after(f":tiktok scan {number}")
+    assert f"TikTok Shop: order {number} scanned: out for delivery" in scanned
+    assert "bot: " in scanned and "Out for delivery" in scanned  # the carrier's scan
 
     delivered = console.after(f":tiktok deliver {number[-4:]}")
     assert f"TikTok Shop: order {number} delivered" in delivered

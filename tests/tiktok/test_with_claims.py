@@ -17,7 +17,7 @@ from bot.services.marketplace import DecisionRefused
 from bot.services.marketplace_claims import MarketplaceClaims
 from bot.services.marketplace_decisions import MarketplaceDecisions
 from storage.media import MediaStore
-from storage.models import Claim
+from storage.models import CancelRequest, Claim
 from storage.uow import UnitOfWorkFactory
 from tests.tiktok.conftest import SELLER_CHAT, World
 from tests.tiktok.helpers import outbox
@@ -111,3 +111,42 @@ async def test_tiktok_refusing_brings_the_claim_to_tiktok_s_status(
         await decisions.approve(seller, filed.id)
     assert world.tiktok.state.decisions == []
     assert (await _claim(uow_factory)).status == "REJECTED"
+
+
+async def test_tiktok_refusing_a_cancellation_decision_brings_the_request_to_tiktok_s_state(
+    world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock, filed: Claim
+) -> None:
+    state = world.tiktok.state
+    cancel_number = "576000000000000902"
+    state.put_order(world.em_shop.id, tiktok_order(cancel_number, status="AWAITING_SHIPMENT"))
+    state.put_cancellation(
+        world.em_shop.id,
+        {
+            "cancel_id": "9902",
+            "order_id": cancel_number,
+            "cancel_status": "CANCELLATION_REQUEST_PENDING",
+        },
+    )
+    await world.tiktok.send_webhook(
+        world.hook_url, "CANCELLATION_STATUS_CHANGE", world.em_shop.id, {"cancel_id": "9902"}
+    )
+    async with uow_factory(readonly=True) as uow:
+        request = await uow.session.scalar(
+            select(CancelRequest).where(CancelRequest.external_id == "9902")
+        )
+    assert request is not None and request.status == "requested"
+    # The seller approved it in TikTok's Seller Center; the event has not come yet.
+    state.shops[world.em_shop.id].cancellations["9902"]["cancel_status"] = (
+        "CANCELLATION_REQUEST_SUCCESS"
+    )
+    seller = await make_seller(uow_factory, clock, 777)
+    decisions = MarketplaceDecisions(uow_factory, clock, {"tiktok": world.connector})
+    reasons = await decisions.cancellation_reasons(seller, request.id)
+    with pytest.raises(DecisionRefused):
+        await decisions.decide_cancellation(
+            seller, request.id, approve=False, reason=reasons[0].code
+        )
+    assert state.decisions == []
+    async with uow_factory(readonly=True) as uow:
+        after = await uow.session.get(CancelRequest, request.id)
+    assert after is not None and after.status == "approved"  # TikTok's answer, at once

@@ -95,6 +95,7 @@ class TikTokServer:
                 web.get("/authorization/202309/shops", api(self._shops, cipher=False)),
                 web.post("/order/202309/orders/search", api(self._orders_search)),
                 web.get("/order/202309/orders", api(self._orders_get)),
+                web.get("/fulfillment/202309/orders/{id}/tracking", api(self._tracking_get)),
                 web.post("/return_refund/202309/returns/search", api(self._returns_search)),
                 web.post("/return_refund/202309/returns/{id}/approve", api(self._return_approve)),
                 web.post("/return_refund/202309/returns/{id}/reject", api(self._return_reject)),
@@ -328,6 +329,12 @@ class TikTokServer:
         if not 1 <= len(ids) <= 50:
             raise Refusal(INVALID_PARAMS, "ids must name 1 to 50 orders")
         return {"orders": [shop.orders[i] for i in ids if i in shop.orders]}
+
+    async def _tracking_get(self, request: web.Request, shop: EmShop | None, body: Json) -> Json:
+        assert shop is not None
+        order = self._found(shop.orders, request, "order")
+        # Newest first, as TikTok lists them.
+        return {"tracking": list(reversed(shop.tracking.get(str(order["id"]), [])))}
 
     async def _returns_search(self, request: web.Request, shop: EmShop | None, body: Json) -> Json:
         assert shop is not None

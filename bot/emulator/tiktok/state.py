@@ -36,6 +36,8 @@ class EmShop:
     orders: dict[str, Json] = field(default_factory=dict)
     returns: dict[str, Json] = field(default_factory=dict)
     cancellations: dict[str, Json] = field(default_factory=dict)
+    # Order id -> its checkpoints as GET .../tracking answers them, oldest first.
+    tracking: dict[str, list[Json]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +158,16 @@ class TikTokState:
     def put_cancellation(self, shop_id: str, cancel: Json) -> Json:
         self.shops[shop_id].cancellations[str(cancel["cancel_id"])] = self.stamp(cancel)
         return cancel
+
+    def add_checkpoint(self, shop_id: str, order_id: str, description: str) -> Json:
+        """A carrier scan of the order's parcel (TikTok does not change the order's
+        update time for one: a PACKAGE_UPDATE webhook is how apps hear of it)."""
+        checkpoint = {
+            "description": description,
+            "update_time_millis": int(self.now().timestamp() * 1000),
+        }
+        self.shops[shop_id].tracking.setdefault(order_id, []).append(checkpoint)
+        return checkpoint
 
 
 def tiktok_order(

@@ -36,17 +36,19 @@ from bot.marketplace.tiktok.mapping import (
     cancellation_from_tiktok,
     order_from_tiktok,
     return_from_tiktok,
+    tracking_events,
 )
 from bot.services.marketplace import (
     TIKTOK,
     CancellationRecord,
     DecisionRefused,
     MarketplaceError,
+    NotConnected,
     RejectReason,
     ReturnRecord,
 )
 from bot.services.notifications import notify_order_change
-from storage.importers.records import OrderRecord
+from storage.importers.records import OrderRecord, TrackingEventRecord
 from storage.importers.writer import OrderWriter
 from storage.models import Order
 from storage.uow import UnitOfWorkFactory
@@ -58,9 +60,15 @@ BACKFILL = timedelta(days=30)
 # A sync starts this much before the last one ended: TikTok's search index may lag a
 # little behind its updates, and writing an order twice changes nothing.
 SYNC_OVERLAP = timedelta(minutes=10)
+# Orders whose checkpoints are fetched with them: parcels on their way, and those
+# delivered within TRACKING_AFTER_DELIVERY (the last scan, "delivered to the porch").
+TRACKED_STATUSES = frozenset({"AWAITING_COLLECTION", "PARTIALLY_SHIPPING", "IN_TRANSIT"})
+DONE_STATUSES = frozenset({"DELIVERED", "COMPLETED"})
+TRACKING_AFTER_DELIVERY = timedelta(days=3)
 ORDERS_PATH = "/order/202309/orders"
 RETURNS_PATH = "/return_refund/202309/returns"
 CANCELLATIONS_PATH = "/return_refund/202309/cancellations"
+TRACKING_PATH = "/fulfillment/202309/orders/{order_id}/tracking"
 
 # TikTok's webhook `type` numbers.
 EVENT_TYPES = {
@@ -163,11 +171,12 @@ class TikTokConnector:
     # ------------------------------------------------------------------ writing
 
     async def write_orders(self, shop_id: int, orders: Sequence[dict[str, Any]]) -> WriteResult:
-        """Validate and write TikTok orders in one transaction, telling linked buyers."""
+        """Validate and write TikTok orders in one transaction, telling linked buyers
+        (of a new checkpoint too: parcels on their way have theirs fetched first)."""
         result = WriteResult()
         records: list[OrderRecord] = []
         for raw in orders:
-            record, problems = order_from_tiktok(raw)
+            record, problems = order_from_tiktok(raw, await self._tracking(shop_id, raw))
             if record is None:
                 result.refused += 1
                 log.warning(
@@ -205,6 +214,31 @@ class TikTokConnector:
                 result.notified += await notify_order_change(uow, change, now)
             await uow.commit()
         return writer
+
+    async def _tracking(self, shop_id: int, raw: dict[str, Any]) -> tuple[TrackingEventRecord, ...]:
+        """The checkpoints of an order whose parcel is on its way (or was delivered
+        lately): one call per such order, so a back-fill of old delivered orders costs
+        nothing extra.  When TikTok cannot say, the order is written without them (its
+        status still counts); a lost authorisation still stops the write."""
+        if not raw.get("tracking_number") and not any(
+            isinstance(line, dict) and line.get("tracking_number")
+            for line in raw.get("line_items") or []
+        ):
+            return ()
+        status = raw.get("status")
+        delivered = _unix(raw.get("delivery_time"))
+        recent = delivered is not None and self._clock.now() - delivered <= TRACKING_AFTER_DELIVERY
+        if status not in TRACKED_STATUSES and not (status in DONE_STATUSES and recent):
+            return ()
+        order_id = str(raw.get("id") or "")
+        try:
+            data = await self.auth.call(shop_id, "GET", TRACKING_PATH.format(order_id=order_id))
+        except NotConnected:
+            raise
+        except MarketplaceError as exc:
+            log.warning("tiktok tracking not fetched", extra={"order": order_id, "why": str(exc)})
+            return ()
+        return tracking_events(data.get("tracking"))
 
     async def fetch_orders(self, shop_id: int, order_ids: Sequence[str]) -> list[dict[str, Any]]:
         data = await self.auth.call(shop_id, "GET", ORDERS_PATH, query={"ids": ",".join(order_ids)})
@@ -484,7 +518,12 @@ class TikTokConnector:
         )
 
     async def _cancel_status(self, shop_id: int, external_id: str) -> None:
-        return None  # cancellations carry no claim status
+        """A refused cancellation decision: the request is brought to TikTok's state at
+        once, through the same inbox as a webhook or a sync (cancellations carry no
+        claim status for `DecisionRefused` to hold), so it matches TikTok by the time
+        the seller reads the refusal."""
+        found = await self._search_cancellations(shop_id, {"cancel_ids": [external_id]})
+        await self._hand_cancellations(shop_id, found)
 
     async def approve_cancellation(self, shop_id: int, external_id: str) -> None:
         await self._decide(

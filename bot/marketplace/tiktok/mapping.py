@@ -9,7 +9,9 @@ must never serve as proof of owning an order).
 
 TikTok sends one line item per unit; they are grouped back by SKU and price.  Money
 comes as decimal strings; times as Unix seconds.  Parcels are the line items'
-tracking numbers with the order's carrier.
+tracking numbers with the order's carrier; the order's tracking checkpoints (a
+separate call, `GET /fulfillment/202309/orders/{id}/tracking`) become the first
+parcel's tracking events, tagged by what their words say (`tracking_tag`).
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus, TrackingTag
 from bot.services.marketplace import (
     TIKTOK,
     CancellationRecord,
     ReturnLine,
     ReturnRecord,
 )
+from storage.importers.common import MAX_LENGTH, FieldReader, unique_events
 from storage.importers.json_orders import order_from_json
-from storage.importers.records import OrderRecord, Problem, postal_code
+from storage.importers.records import OrderRecord, Problem, TrackingEventRecord, postal_code
 
 JsonObject = Mapping[str, Any]
 
@@ -159,8 +162,72 @@ def _shipments(order: JsonObject) -> list[dict[str, object]]:
     return shipments
 
 
-def order_from_tiktok(order: JsonObject) -> tuple[OrderRecord | None, list[Problem]]:
-    """Validate one TikTok order (`GET /order/202309/orders` shape)."""
+# TikTok's checkpoints carry words, not AfterShip's tags: the first rule whose words
+# appear in the description gives the tag (order matters: "failed delivery" is an
+# attempt, not a delivery); anything else is a parcel on its way.
+_CHECKPOINT_WORDS: tuple[tuple[tuple[str, ...], TrackingTag], ...] = (
+    (("fail", "unsuccessful", "missed", "no one"), TrackingTag.ATTEMPT_FAIL),
+    (
+        ("exception", "delay", "damaged", "lost", "returned to sender", "return to sender"),
+        TrackingTag.EXCEPTION,
+    ),
+    (
+        ("out for delivery", "with courier for delivery", "on its way to you today"),
+        TrackingTag.OUT_FOR_DELIVERY,
+    ),
+    (
+        ("ready for pickup", "ready for collection", "pickup point", "pick-up point", "locker"),
+        TrackingTag.AVAILABLE_FOR_PICKUP,
+    ),
+    (("delivered",), TrackingTag.DELIVERED),
+    (
+        ("label", "created", "awaiting", "information received", "order placed", "packed"),
+        TrackingTag.INFO_RECEIVED,
+    ),
+)
+
+
+def tracking_tag(description: str) -> TrackingTag:
+    """The AfterShip-style tag for one of TikTok's checkpoint descriptions."""
+    words = description.lower()
+    for needles, tag in _CHECKPOINT_WORDS:
+        if any(needle in words for needle in needles):
+            return tag
+    return TrackingTag.IN_TRANSIT
+
+
+def tracking_events(raw: object) -> tuple[TrackingEventRecord, ...]:
+    """TikTok's `tracking` list as tracking events.  A checkpoint that cannot be read
+    (no time, no words) is dropped rather than refusing the order; long words are cut
+    to the column."""
+    events: list[TrackingEventRecord] = []
+    for checkpoint in raw if isinstance(raw, list) else []:
+        if not isinstance(checkpoint, Mapping):
+            continue
+        millis = checkpoint.get("update_time_millis")
+        description = _text(checkpoint.get("description"))[: MAX_LENGTH["message"]]
+        if not description or not isinstance(millis, int) or isinstance(millis, bool):
+            continue
+        if not 0 < millis < 2**47:
+            continue
+        reader = FieldReader("checkpoint")
+        event = reader.tracking_event(
+            {
+                "at": datetime.fromtimestamp(millis / 1000, tz=UTC).isoformat(),
+                "tag": tracking_tag(description).value,
+                "message": description,
+            }
+        )
+        if not reader.problems:
+            events.append(event)
+    return unique_events(sorted(events, key=lambda e: e.at))
+
+
+def order_from_tiktok(
+    order: JsonObject, tracking: tuple[TrackingEventRecord, ...] = ()
+) -> tuple[OrderRecord | None, list[Problem]]:
+    """Validate one TikTok order (`GET /order/202309/orders` shape); `tracking` are its
+    checkpoints (`tracking_events`), put on its first parcel."""
     where = f"TikTok order {_text(order.get('id')) or '?'}"
     payment: JsonObject = order.get("payment") or {}
     recipient: JsonObject = order.get("recipient_address") or {}
@@ -211,12 +278,17 @@ def order_from_tiktok(order: JsonObject) -> tuple[OrderRecord | None, list[Probl
     if record is None:
         return None, problems
     code = _text(recipient.get("postal_code"))
+    shipments = record.shipments
+    if tracking and shipments:
+        first = dataclasses.replace(shipments[0], events=tracking)
+        shipments = (first, *shipments[1:])
     return (
         dataclasses.replace(
             record,
             postal_code=postal_code(code) or None if code else None,
             contact_masked=True,
             marketplace=TIKTOK,
+            shipments=shipments,
         ),
         [],
     )
