@@ -35,14 +35,24 @@ async def _events(uow_factory: UnitOfWorkFactory) -> list[tuple[str, str]]:
         return [(e.tag, e.message) for s in stored.shipments for e in s.events]
 
 
+async def _shop_with_order(world: World, order: dict[str, object], scan: str) -> str:
+    """The connected shop on TikTok, holding `order` with one carrier scan."""
+    await world.connect()
+    shop = world.em_shop.id
+    world.tiktok.state.put_order(shop, order)
+    world.tiktok.state.add_checkpoint(shop, NUMBER, scan)
+    return shop
+
+
+def _moving() -> dict[str, object]:
+    return tiktok_order(NUMBER, status="IN_TRANSIT", tracking_number=TRACKING)
+
+
 async def test_a_package_update_brings_the_new_scan_to_the_buyer_once(
     world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    await world.connect()
+    shop = await _shop_with_order(world, _moving(), "Picked up by the carrier")
     state = world.tiktok.state
-    shop = world.em_shop.id
-    state.put_order(shop, tiktok_order(NUMBER, status="IN_TRANSIT", tracking_number=TRACKING))
-    state.add_checkpoint(shop, NUMBER, "Picked up by the carrier")
     assert (
         await world.tiktok.send_webhook(
             world.hook_url, "ORDER_STATUS_CHANGE", shop, {"order_id": NUMBER}
@@ -74,13 +84,10 @@ async def test_old_delivered_orders_cost_no_tracking_call(
     world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """A back-fill of orders delivered long ago asks TikTok for no checkpoints."""
-    await world.connect()
-    state = world.tiktok.state
-    shop = world.em_shop.id
     old = tiktok_order(NUMBER, status="DELIVERED", tracking_number=TRACKING)
     old["delivery_time"] = int((clock.now() - timedelta(days=20)).timestamp())
-    state.put_order(shop, old)
-    state.add_checkpoint(shop, NUMBER, "Delivered")
+    await _shop_with_order(world, old, "Delivered")
+    state = world.tiktok.state
     await world.connector.refresh_orders(world.shop_id, [NUMBER])
     assert TRACKING_PATH not in [path for path, _ in state.calls]
     assert await _events(uow_factory) == []
@@ -89,11 +96,8 @@ async def test_old_delivered_orders_cost_no_tracking_call(
 async def test_tiktok_failing_on_tracking_still_writes_the_order(
     world: World, uow_factory: UnitOfWorkFactory
 ) -> None:
-    await world.connect()
+    await _shop_with_order(world, _moving(), "Picked up by the carrier")
     state = world.tiktok.state
-    shop = world.em_shop.id
-    state.put_order(shop, tiktok_order(NUMBER, status="IN_TRANSIT", tracking_number=TRACKING))
-    state.add_checkpoint(shop, NUMBER, "Picked up by the carrier")
     state.faults.fail_next(503, count=20, path=TRACKING_PATH)
     await world.connector.refresh_orders(world.shop_id, [NUMBER])
     stored = await order(uow_factory, NUMBER)
