@@ -24,8 +24,14 @@ def demo(lines: list[str]) -> DemoTikTok:
 @pytest.mark.parametrize(
     ("line", "answer"),
     [
-        ("fly 01", "try :tiktok ship ORDER, :tiktok deliver ORDER, :tiktok return ORDER"),
-        ("ship", "try :tiktok ship ORDER, :tiktok deliver ORDER, :tiktok return ORDER"),
+        (
+            "fly 01",
+            "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER",
+        ),
+        (
+            "ship",
+            "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER",
+        ),
         ("ship 7", "TikTok Shop has no order 7; :tiktok lists them"),
         ("ship abc", "TikTok Shop has no order abc; :tiktok lists them"),
         ("ship 1", "several orders end in 1: type more digits"),
