@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -65,18 +65,19 @@ class UpdateInbox:
             await uow.session.execute(statement, rows)
             await uow.commit()
 
-    async def pending(self) -> list[dict[str, Any]]:
-        """Stored updates never handled (oldest first): what a crash left behind."""
+    async def pending(self, received_before: datetime | None = None) -> list[dict[str, Any]]:
+        """Stored updates never handled (oldest first): what a crash left behind; only
+        those stored before `received_before` when given (several workers: the ones
+        stored since are being handled by the worker that received them)."""
         handled = exists().where(
             ProcessedUpdate.channel == InboxUpdate.channel,
             ProcessedUpdate.update_id == InboxUpdate.update_id,
         )
+        query = select(InboxUpdate.payload).where(InboxUpdate.channel == self.channel, ~handled)
+        if received_before is not None:
+            query = query.where(InboxUpdate.received_at < received_before)
         async with self._uow(readonly=True) as uow:
-            payloads = await uow.session.scalars(
-                select(InboxUpdate.payload)
-                .where(InboxUpdate.channel == self.channel, ~handled)
-                .order_by(InboxUpdate.update_id)
-            )
+            payloads = await uow.session.scalars(query.order_by(InboxUpdate.update_id))
             return [json.loads(payload) for payload in payloads]
 
     async def prune(self) -> int:
