@@ -244,7 +244,8 @@ class RefundRepository(_Repository):
 
     async def due(self, now: datetime, limit: int) -> Sequence[Refund]:
         """Pending refunds whose next attempt is due (no time set counts as due: rows
-        written without a schedule must not be stranded)."""
+        written without a schedule must not be stranded), locked for the caller's claim;
+        on PostgreSQL those another worker is claiming are skipped, not waited for."""
         return (
             await self.session.scalars(
                 select(Refund)
@@ -254,6 +255,7 @@ class RefundRepository(_Repository):
                 )
                 .order_by(Refund.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
         ).all()
 

@@ -24,7 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
-from storage.models import InboxUpdate, ProcessedUpdate, ReplyOutbox
+from storage.models import (
+    InboundEvent,
+    InboxUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    ProofAttempt,
+    ReplyOutbox,
+)
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,15 @@ log = logging.getLogger(__name__)
 # Telegram keeps an unacknowledged update for 24 hours, so a redelivery can only come
 # within a day; three days of records leave room for a long outage.
 KEEP = timedelta(days=3)
+# Other bookkeeping, pruned by the same hourly pass (in every worker: deleting what
+# another worker already deleted deletes nothing).  Hook senders retry for days
+# (AfterShip, TikTok: up to 3), so applied events are remembered for a month.
+INBOUND_EVENTS_KEEP = timedelta(days=30)
+# Failed proofs count for an hour (bot.services.orders.PROOF_WINDOW); a day is plenty.
+PROOF_ATTEMPTS_KEEP = timedelta(days=1)
+# Notifications sent or given up: their dedupe keys stop the same notice twice, and
+# nothing decides one again months later, so a quarter of a year is kept.
+OUTBOX_KEEP = timedelta(days=90)
 PRUNE_EVERY = 3600.0  # seconds
 
 
@@ -84,7 +100,9 @@ class UpdateInbox:
         """Forget updates (and their processed records) older than KEEP; returns how
         many inbox rows went.  An update still unhandled by then is given up, loudly.
         Replies Telegram refused for good are dropped then too: nobody will send them,
-        and their rows only grow the table (sent ones are deleted as they go)."""
+        and their rows only grow the table (sent ones are deleted as they go).  So are
+        the other bookkeeping rows past their use: applied hook events, proof attempts,
+        notifications sent or given up (the chat log is pruned by the SLA watch)."""
         cutoff = self._clock.now() - KEEP
         handled = exists().where(
             ProcessedUpdate.channel == InboxUpdate.channel,
@@ -107,6 +125,19 @@ class UpdateInbox:
             await uow.session.execute(
                 delete(ReplyOutbox).where(
                     ReplyOutbox.status == OutboxStatus.FAILED, ReplyOutbox.created_at < cutoff
+                )
+            )
+            now = self._clock.now()
+            await uow.session.execute(
+                delete(InboundEvent).where(InboundEvent.received_at < now - INBOUND_EVENTS_KEEP)
+            )
+            await uow.session.execute(
+                delete(ProofAttempt).where(ProofAttempt.at < now - PROOF_ATTEMPTS_KEEP)
+            )
+            await uow.session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status != OutboxStatus.PENDING,
+                    OutboxMessage.created_at < now - OUTBOX_KEEP,
                 )
             )
             await uow.commit()
