@@ -49,6 +49,13 @@ class UnitOfWork:
         self._holding = False
 
     @property
+    def dialect(self) -> str:
+        """The database's dialect name ("sqlite", "postgresql"), known without
+        opening a connection."""
+        bind = self._sessions.kw.get("bind")
+        return str(bind.dialect.name) if bind is not None else ""
+
+    @property
     def session(self) -> AsyncSession:
         if self._session is None:
             raise RuntimeError("UnitOfWork used outside `async with`")
