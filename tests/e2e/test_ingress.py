@@ -52,6 +52,8 @@ HOOK_SECRET = "kill-9-hook-secret"
 class BotSubprocess:
     """`python run_bot.py run` against the emulator, on the test database."""
 
+    LINK_SECRET = "e2e-link-secret-0123456789abcdef"
+
     def __init__(
         self,
         emulator: TelegramEmulator,
@@ -72,7 +74,7 @@ class BotSubprocess:
             "DATABASE_URL": database_url,
             "MEDIA_DIR": str(tmp_path / "media"),
             "KNOWLEDGE_INDEX": str(tmp_path / "knowledge-index.json"),
-            "LINK_SECRET": "e2e-link-secret-0123456789abcdef",
+            "LINK_SECRET": self.LINK_SECRET,
             "LOG_FORMAT": "text",
             "LOG_LEVEL": "INFO",
         }
