@@ -180,9 +180,16 @@ async def _serve(settings: Settings, role: WorkerRole) -> None:
 
     main = asyncio.current_task()
     assert main is not None
-    # SIGTERM (from the parent, or a supervisor) stops this worker the way Ctrl-C does:
-    # receiving stops, updates being handled finish, sent replies are cleared.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+
+    def stop() -> None:
+        # SIGTERM (from the parent, or a supervisor) stops this worker the way Ctrl-C
+        # does: receiving stops, updates being handled finish, sent replies are cleared.
+        # Once only: Ctrl-C reaches every worker and the parent's SIGTERM follows, and a
+        # second cancel would cut that clean stop short.
+        if not main.cancelling():
+            main.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
     app = await App.create(settings)  # the parent migrated: a one-query check here
     try:
         with contextlib.suppress(asyncio.CancelledError):
