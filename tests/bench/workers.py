@@ -92,6 +92,7 @@ class Load:
     twice: int = 0
     claims_twice: int = 0
     photos: int = 0
+    driver_cpu: float = 0.0  # CPU seconds of this process (emulator, users, delivery)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -357,6 +358,7 @@ async def one_count(count: int, args: argparse.Namespace, folder: Path) -> Resul
                 seconds=run.seconds,
                 p50_ms=run.p(50),
                 p99_ms=run.p(99),
+                driver_cpu=run.cpu_seconds,
                 errors=run.errors,
             )
             middle = emu.state.updates.next_id
@@ -380,6 +382,7 @@ async def one_count(count: int, args: argparse.Namespace, folder: Path) -> Resul
                 twice=await extra_messages(emu, [b.user_id for b in return_buyers]),
                 claims_twice=twice,
                 photos=photos,
+                driver_cpu=claims_run.cpu_seconds,
                 errors=claims_run.errors,
             )
             if claims != args.claims:
@@ -422,9 +425,12 @@ def report(results: list[Result], args: argparse.Namespace) -> int:
         updates = r.status.updates + r.returns.updates
         shares = ", ".join(f"{c:.1f}" for c in r.cpu)
         per_update = sum(r.cpu) / updates * 1000 if updates else float("nan")
+        seconds = r.status.seconds + r.returns.seconds
+        driver = (r.status.driver_cpu + r.returns.driver_cpu) / seconds if seconds else 0.0
         print(
             f"workers={r.workers}: CPU s per worker during the loads: {shares} "
-            f"({per_update:.1f} ms of worker CPU per update)"
+            f"({per_update:.1f} ms of worker CPU per update); this process (emulator, "
+            f"users, delivery) used {driver:.0%} of a core"
         )
         for error in (r.status.errors + r.returns.errors)[:5]:
             print(f"  error: {error}")
