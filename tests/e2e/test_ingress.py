@@ -53,6 +53,7 @@ class BotSubprocess:
     """`python run_bot.py run` against the emulator, on the test database."""
 
     LINK_SECRET = "e2e-link-secret-0123456789abcdef"
+    ready_timeout = 60.0  # seconds until the first getUpdates / setWebhook
 
     def __init__(
         self,
@@ -99,7 +100,8 @@ class BotSubprocess:
                 stderr=log,
             )
         await self.emulator.wait_until(
-            lambda: len(self.emulator.calls(self.ready_call)) > calls or None, timeout=60
+            lambda: len(self.emulator.calls(self.ready_call)) > calls or None,
+            timeout=self.ready_timeout,
         )
 
     async def kill(self) -> None:

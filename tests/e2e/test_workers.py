@@ -152,6 +152,7 @@ async def test_three_workers_split_an_album_and_twenty_taps_yet_act_once(
     bot = BotSubprocess(emulator, database_url, tmp_path, "aiogram", webhook_port=base)
     bot.env["HTTP_WORKERS"] = str(WORKERS)
     bot.env["HTTP_PORT_PER_WORKER"] = "true"
+    bot.ready_timeout = 180.0  # three interpreters starting at once on a busy machine
     urls = [f"http://127.0.0.1:{base + i}/tg-hook" for i in range(WORKERS)]
     delivery = WebhookDelivery(emulator, urls, HOOK_SECRET, connections=2 * WORKERS)
     await bot.start()  # returns once worker 0 set the webhook: every worker listens
