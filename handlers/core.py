@@ -75,7 +75,7 @@ log = logging.getLogger(__name__)
 __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
-OPEN_UPDATES = 5  # updates in their own unit of work at once, per process (PostgreSQL)
+OPEN_UPDATES = 8  # updates in their own unit of work at once, per process (PostgreSQL)
 
 
 @dataclass
@@ -288,7 +288,7 @@ class ChatCore:
         )
         # PostgreSQL: an update holds its unit of work (one pooled connection) while
         # its handler runs on another; fewer updates at once than the pool has
-        # connections (5 + 10 overflow) leaves the handlers theirs.
+        # connections (storage.db.POOL_SIZE) leaves the handlers theirs.
         self._open_updates = asyncio.Semaphore(OPEN_UPDATES)
         self._saves = GroupCommit(uow)  # SQLite
 
