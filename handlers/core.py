@@ -67,7 +67,7 @@ from handlers.types import (
 )
 from storage.locks import lock_conversation
 from storage.repositories import Arrival, UpdateRecord
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory, lend_for_reads
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,8 @@ class ChatCore:
         held only by the lock and the reads until the save, and the handler's use cases
         run in their own transactions on other connections.  SQLite (one process, the
         in-process lock suffices): the read, the handler, then the save, which goes
-        out with the saves of other updates finished at the same moment."""
+        out with the saves of other updates finished at the same moment.  On PostgreSQL
+        the handler's reads run on the update's connection (`lend_for_reads`)."""
         if self._uow(readonly=True).dialect != "postgresql":
             async with self._uow(readonly=True) as uow:
                 arrival = await self._arrive(uow, inbound)
@@ -337,7 +338,8 @@ class ChatCore:
             arrival = await self._arrive(uow, inbound)
             if arrival is None:
                 return []
-            actions, record = await self._run(inbound, arrival, fetch_file, desk)
+            with lend_for_reads(await uow.session.connection()):
+                actions, record = await self._run(inbound, arrival, fetch_file, desk)
             try:
                 await uow.updates.record([record])
                 await uow.commit()
