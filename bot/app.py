@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import logging
 import re
@@ -436,6 +437,7 @@ class BotRunner:
         await self.channel.setup()
         await self.channel.check_staff_chat(self.staff)
         self.refunds = RefundService(self.app.uow, self.app.clock, await self.app.refund_gateway())
+        _freeze_startup_heap()
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
@@ -534,3 +536,16 @@ class BotRunner:
         if self.tiktok is not None:
             await self.tiktok.close()
         await self.channel.close()
+
+
+def _freeze_startup_heap() -> None:
+    """Move everything built so far (the intent model, the policy index, SQLAlchemy's
+    mappers, the libraries' modules) out of the garbage collector's sight.
+
+    They live as long as the process, yet every full collection walked all of them:
+    in the status-flow benchmark that was about a third of the CPU an update cost.
+    Objects created from here on are collected as usual.  Once per process (tests
+    start many runners)."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()

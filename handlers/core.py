@@ -67,7 +67,7 @@ from handlers.types import (
 )
 from storage.locks import lock_conversation
 from storage.repositories import Arrival, UpdateRecord
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory, lend_for_reads
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ log = logging.getLogger(__name__)
 __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
-OPEN_UPDATES = 5  # updates in their own unit of work at once, per process (PostgreSQL)
+OPEN_UPDATES = 8  # updates in their own unit of work at once, per process (PostgreSQL)
 
 
 @dataclass
@@ -288,7 +288,7 @@ class ChatCore:
         )
         # PostgreSQL: an update holds its unit of work (one pooled connection) while
         # its handler runs on another; fewer updates at once than the pool has
-        # connections (5 + 10 overflow) leaves the handlers theirs.
+        # connections (storage.db.POOL_SIZE) leaves the handlers theirs.
         self._open_updates = asyncio.Semaphore(OPEN_UPDATES)
         self._saves = GroupCommit(uow)  # SQLite
 
@@ -322,7 +322,8 @@ class ChatCore:
         held only by the lock and the reads until the save, and the handler's use cases
         run in their own transactions on other connections.  SQLite (one process, the
         in-process lock suffices): the read, the handler, then the save, which goes
-        out with the saves of other updates finished at the same moment."""
+        out with the saves of other updates finished at the same moment.  On PostgreSQL
+        the handler's reads run on the update's connection (`lend_for_reads`)."""
         if self._uow(readonly=True).dialect != "postgresql":
             async with self._uow(readonly=True) as uow:
                 arrival = await self._arrive(uow, inbound)
@@ -337,7 +338,8 @@ class ChatCore:
             arrival = await self._arrive(uow, inbound)
             if arrival is None:
                 return []
-            actions, record = await self._run(inbound, arrival, fetch_file, desk)
+            with lend_for_reads(await uow.session.connection()):
+                actions, record = await self._run(inbound, arrival, fetch_file, desk)
             try:
                 await uow.updates.record([record])
                 await uow.commit()
