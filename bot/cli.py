@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -51,7 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
         "shop (none yet: a shop called 'default' is created)",
     )
 
-    sub.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
+    run = sub.add_parser("run", help="run the bot (long polling or webhook; needs BOT_TOKEN)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (webhook mode on PostgreSQL; default HTTP_WORKERS, 1)",
+    )
+    run.add_argument(
+        "--port-per-worker",
+        action="store_true",
+        help="worker i listens on HTTP_PORT + i (for a proxy) instead of all sharing HTTP_PORT",
+    )
     sub.add_parser("demo", help="chat with the real bot offline, in this terminal")
 
     link = sub.add_parser("order-link", help="print a deep link that links an order at once")
@@ -222,6 +235,7 @@ async def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_bot
+    from bot.workers import refusal, run_workers
 
     if settings.bot_token is None:
         print(
@@ -230,12 +244,55 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    app = await _open_app(settings)
-    try:
-        await run_bot(app)
-    finally:
-        await app.close()
+    workers = args.workers if args.workers is not None else settings.http_workers
+    if workers < 1:
+        print("error: --workers takes a number of processes, 1 or more", file=sys.stderr)
+        return 2
+    problem = refusal(settings, workers)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    with _single_process(settings) as refused:
+        if refused is not None:
+            print(refused, file=sys.stderr)
+            return 1
+        app = await _open_app(settings)  # migrated once, before any worker starts
+        if workers > 1:
+            await app.close()
+            per_port = args.port_per_worker or settings.http_port_per_worker
+            return await run_workers(settings, workers, port_per_worker=per_port)
+        try:
+            await run_bot(app)
+        finally:
+            await app.close()
     return 0
+
+
+@contextlib.contextmanager
+def _single_process(settings: Settings) -> Iterator[str | None]:
+    """On SQLite, hold the database's process lock while the bot runs; yields why not
+    (another bot process holds it) or None."""
+    from storage.process_lock import AlreadyRunning, ProcessLock, sqlite_file
+
+    database = sqlite_file(settings.database_url)
+    if database is None:
+        yield None
+        return
+    try:
+        lock = ProcessLock.acquire(database)
+    except AlreadyRunning as exc:
+        who = f" (pid {exc.pid})" if exc.pid else ""
+        yield (
+            f"error: another bot process{who} is running on the SQLite database {database}. "
+            "SQLite serves one bot process: stop the other one first, or use PostgreSQL "
+            "(DATABASE_URL=postgresql+asyncpg://...) to run several workers."
+        )
+        return
+    try:
+        yield None
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def when(link: IssuedLink) -> str:
@@ -304,11 +361,15 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     if "log_level" not in settings.model_fields_set:  # keep the console chat readable
         setup_logging("WARNING", "text")
 
-    app = await _open_app(settings)
-    try:
-        return await run_demo(app)
-    finally:
-        await app.close()
+    with _single_process(settings) as refused:
+        if refused is not None:
+            print(refused, file=sys.stderr)
+            return 1
+        app = await _open_app(settings)
+        try:
+            return await run_demo(app)
+        finally:
+            await app.close()
 
 
 async def _seller(args: argparse.Namespace, settings: Settings) -> int:

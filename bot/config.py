@@ -88,6 +88,26 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("http_port", "webhook_port"),
         description="Port the HTTP server binds (HTTP_PORT, or the older WEBHOOK_PORT).",
     )
+    # Several processes (webhook mode on PostgreSQL only: bot.workers says why).
+    http_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes in webhook mode (`run --workers N` overrides); they "
+        "share HTTP_PORT (SO_REUSEPORT) unless HTTP_PORT_PER_WORKER is set.",
+    )
+    http_port_per_worker: bool = Field(
+        default=False,
+        description="Worker i listens on HTTP_PORT + i, for a reverse proxy that spreads "
+        "the requests itself, instead of every worker sharing HTTP_PORT.",
+    )
+    webhook_max_connections: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Telegram's max_connections for the webhook; unset = 40 per worker, at "
+        "most 100 (Telegram's own default is 40 for one server).",
+    )
 
     # Security and operations
     link_secret: SecretStr | None = Field(

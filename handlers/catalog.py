@@ -49,8 +49,11 @@ def load_messages(language: str) -> dict[str, str]:
     return messages
 
 
-def available_languages() -> list[str]:
-    return sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
+@cache
+def available_languages() -> tuple[str, ...]:
+    """The catalog's languages: its files ship with the code, so the folder is read
+    once (a catalog is built for every update)."""
+    return tuple(sorted(p.stem for p in LOCALES_DIR.glob("*.toml")))
 
 
 def _escape(value: Any) -> str:

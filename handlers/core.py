@@ -14,6 +14,19 @@ Routing order (first match wins):
 Conversation state (step + draft) is loaded before the handler and saved after it, in
 the database, keyed by (channel, chat, user): a restart or another worker process
 continues the same conversation.
+
+What one update costs (see `ChatCore._handle`):
+- one statement reads whether the update was handled already, the conversation's step
+  and draft, and the person's stored profile (`UpdateRepository.arrival`); on
+  PostgreSQL it is preceded by the conversation's lock (`storage.locks.
+  lock_conversation`), which holds other worker processes off this conversation
+  until the save commits;
+- the person's profile is written only when it changed (`OrderService.recognise`);
+- the handler's own reads (the orders list and an order card are one statement each);
+- one write records the update as handled, the chat log lines, the replies (the
+  `reply_outbox` row the channel sends from) and the state if it changed, in one
+  transaction (`UpdateRepository.record`: one statement on PostgreSQL; on SQLite one
+  per table, shared with the other updates saved at the same moment, `GroupCommit`).
 """
 
 from __future__ import annotations
@@ -30,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -53,8 +65,9 @@ from handlers.types import (
     action_to_json,
     is_ephemeral,
 )
-from storage.models import ChatLogEntry, ConversationState, ProcessedUpdate, ReplyOutbox
-from storage.uow import UnitOfWorkFactory
+from storage.locks import lock_conversation
+from storage.repositories import Arrival, UpdateRecord
+from storage.uow import UnitOfWork, UnitOfWorkFactory, lend_for_reads
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +75,7 @@ log = logging.getLogger(__name__)
 __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
+OPEN_UPDATES = 8  # updates in their own unit of work at once, per process (PostgreSQL)
 
 
 @dataclass
@@ -272,6 +286,11 @@ class ChatCore:
         self._locks: weakref.WeakValueDictionary[tuple[int, int, int | None], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # PostgreSQL: an update holds its unit of work (one pooled connection) while
+        # its handler runs on another; fewer updates at once than the pool has
+        # connections (storage.db.POOL_SIZE) leaves the handlers theirs.
+        self._open_updates = asyncio.Semaphore(OPEN_UPDATES)
+        self._saves = GroupCommit(uow)  # SQLite
 
     async def handle(
         self, inbound: Inbound, fetch_file: FetchFile | None = None, desk: Desk | None = None
@@ -296,17 +315,65 @@ class ChatCore:
     async def _handle(
         self, inbound: Inbound, fetch_file: FetchFile | None, desk: Desk | None
     ) -> list[Outbound]:
-        async with self._uow(readonly=True) as uow:
-            if await uow.updates.seen(inbound.channel, inbound.update_id):
-                log.info("duplicate update skipped", extra={"update_id": inbound.update_id})
+        """One update: read, handle, save (see the module's docstring for the order).
+
+        PostgreSQL (several worker processes may share it): one unit of work from the
+        conversation's lock to the save, so the lock spans the whole update; it is
+        held only by the lock and the reads until the save, and the handler's use cases
+        run in their own transactions on other connections.  SQLite (one process, the
+        in-process lock suffices): the read, the handler, then the save, which goes
+        out with the saves of other updates finished at the same moment.  On PostgreSQL
+        the handler's reads run on the update's connection (`lend_for_reads`)."""
+        if self._uow(readonly=True).dialect != "postgresql":
+            async with self._uow(readonly=True) as uow:
+                arrival = await self._arrive(uow, inbound)
+            if arrival is None:
                 return []
-            row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
-            state = State(row.step, dict(row.data)) if row else State()
+            actions, record = await self._run(inbound, arrival, fetch_file, desk)
+            return actions if await self._saves.save(record) else []
+        async with self._open_updates, self._uow() as uow:
+            await lock_conversation(
+                uow.session, inbound.channel, inbound.chat_id, inbound.user_id, inbound.thread_id
+            )
+            arrival = await self._arrive(uow, inbound)
+            if arrival is None:
+                return []
+            with lend_for_reads(await uow.session.connection()):
+                actions, record = await self._run(inbound, arrival, fetch_file, desk)
+            try:
+                await uow.updates.record([record])
+                await uow.commit()
+            except IntegrityError:
+                log.info("update handled concurrently", extra={"update_id": inbound.update_id})
+                return []
+            return actions
+
+    @staticmethod
+    async def _arrive(uow: UnitOfWork, inbound: Inbound) -> Arrival | None:
+        """The update's handled mark, conversation and person (one statement); None
+        for an update already handled."""
+        arrival = await uow.updates.arrival(
+            inbound.channel, inbound.update_id, inbound.chat_id, inbound.user_id
+        )
+        if arrival.seen:
+            log.info("duplicate update skipped", extra={"update_id": inbound.update_id})
+            return None
+        return arrival
+
+    async def _run(
+        self, inbound: Inbound, arrival: Arrival, fetch_file: FetchFile | None, desk: Desk | None
+    ) -> tuple[list[Outbound], UpdateRecord]:
+        """Identify the person, route to the handler, and say what to save."""
+        state = State(arrival.step, arrival.data or {})
         # A deep copy: handlers may change nested draft values in place.
         before = (state.step, copy.deepcopy(state.data))
-
-        user = await self._services.orders.identify(
-            inbound.channel, inbound.user_id, inbound.user_name, inbound.username, inbound.locale
+        user = await self._services.orders.recognise(
+            arrival.user,
+            inbound.channel,
+            inbound.user_id,
+            inbound.user_name,
+            inbound.username,
+            inbound.locale,
         )
         catalog = Catalog(_language(inbound.locale))
         ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk, self._router)
@@ -325,9 +392,19 @@ class ChatCore:
             state.step, state.data = before
         ctx.answer()  # every button press gets an answer, or the client spins
         changed = (state.step, state.data) != before
-        if not await self._save(inbound, state, changed=changed, said=ctx.actions):
-            return []
-        return ctx.actions
+        now = self._clock.now()
+        record = UpdateRecord(
+            channel=inbound.channel,
+            update_id=inbound.update_id,
+            chat_id=inbound.chat_id,
+            user_id=inbound.user_id,
+            at=now,
+            # Kept a few days so a person taking over sees what was already said.
+            log=_exchange(inbound, ctx.actions) if inbound.is_private else [],
+            replies=_stored_replies(inbound, ctx.actions, now),
+            state=(state.step, state.data) if changed else None,
+        )
+        return ctx.actions, record
 
     async def _route(self, ctx: Context) -> None:
         inbound = ctx.inbound
@@ -348,48 +425,62 @@ class ChatCore:
             return
         await handler(ctx)
 
-    async def _save(
-        self, inbound: Inbound, state: State, *, changed: bool, said: list[Outbound]
-    ) -> bool:
-        """Record the update as handled, store the state and the replies and log the
-        exchange; False if another worker already recorded it (then its replies, not
-        ours, go out)."""
-        now = self._clock.now()
-        replies = _stored_replies(inbound, said, now)  # built before taking the write lock
-        async with self._uow() as uow:
-            uow.session.add(
-                ProcessedUpdate(
-                    channel=inbound.channel, update_id=inbound.update_id, processed_at=now
-                )
-            )
-            if inbound.is_private:
-                # Kept a few days so a person taking over sees what was already said.
-                for direction, text in _exchange(inbound, said):
-                    uow.session.add(
-                        ChatLogEntry(
-                            channel=inbound.channel,
-                            chat_id=inbound.chat_id,
-                            direction=direction,
-                            text=text,
-                            at=now,
-                        )
-                    )
-            if changed:
-                row = await uow.conversations.get(inbound.channel, inbound.chat_id, inbound.user_id)
-                if row is None:
-                    row = ConversationState(
-                        channel=inbound.channel, chat_id=inbound.chat_id, user_id=inbound.user_id
-                    )
-                    uow.conversations.add(row)
-                row.step, row.data, row.updated_at = state.step, state.data, now
+
+class GroupCommit:
+    """SQLite: the saves of updates that finish at the same moment go to the database
+    together, in one transaction with one statement per table (SQLite has one writer
+    at a time anyway, so they would otherwise queue for it one by one).
+
+    Each save still commits its update's handled mark, chat log, replies and state
+    together, before its replies go out.  If the batch meets an update another
+    worker already recorded, the saves are written again one by one, so only that
+    one is refused.  The batch runs in its own task: a caller that gives up waiting
+    does not cancel the others' saves."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+        self._waiting: list[tuple[UpdateRecord, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def save(self, record: UpdateRecord) -> bool:
+        """True once the record is committed; False if the update was recorded
+        already (by another worker); raises what the store raised."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        # Read the outcome even when nobody waits any more (no "never retrieved").
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._waiting.append((record, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        return await asyncio.shield(done)
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
             try:
-                if replies is not None:  # a plain INSERT: cheaper than the ORM's flush
-                    await uow.session.execute(insert(ReplyOutbox).values(**replies))
-                await uow.commit()
-            except IntegrityError:
-                log.info("update handled concurrently", extra={"update_id": inbound.update_id})
-                return False
-        return True
+                outcomes = await self._write([record for record, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                if not done.done():
+                    done.set_result(outcome)
+
+    async def _write(self, records: list[UpdateRecord]) -> list[bool]:
+        try:
+            await self._commit(records)
+            return [True] * len(records)
+        except IntegrityError:
+            if len(records) == 1:
+                log.info("update handled concurrently", extra={"update_id": records[0].update_id})
+                return [False]
+        return [(await self._write([record]))[0] for record in records]
+
+    async def _commit(self, records: list[UpdateRecord]) -> None:
+        async with self._uow() as uow:
+            await uow.updates.record(records)
+            await uow.commit()
 
 
 def _stored_replies(inbound: Inbound, said: list[Outbound], now: datetime) -> dict[str, Any] | None:

@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL connections per process: kept open, and allowed beyond that at a peak.
+POOL_SIZE = 16
+POOL_OVERFLOW = 4
 # Execution option a read-only unit of work sets so SQLite starts a DEFERRED (shared)
 # transaction instead of taking the write lock.
 SQLITE_BEGIN_OPTION = "sqlite_begin_mode"
@@ -34,6 +37,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs["pool_pre_ping"] = True
+        # Connections kept open: the chat core holds one per update in flight (up to
+        # `handlers.core.OPEN_UPDATES`) while its handler uses another, and the outbox,
+        # inbox and deadline workers use theirs.  A pool smaller than that opens and
+        # closes overflow connections all the time (each a login and type set-up).
+        kwargs["pool_size"] = POOL_SIZE
+        kwargs["max_overflow"] = POOL_OVERFLOW
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

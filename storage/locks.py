@@ -32,3 +32,19 @@ async def lock_name(session: AsyncSession, *parts: str | int) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return  # SQLite: the IMMEDIATE write transaction already serialises writers
     await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id(*parts)})
+
+
+async def lock_conversation(
+    session: AsyncSession, channel: str, chat_id: int, user_id: int, thread_id: int | None
+) -> None:
+    """Hold one conversation (a person in a chat, and the forum topic if any: the key
+    of `ChatCore`'s in-process lock) until this transaction ends, across processes.
+
+    `ChatCore` takes it as the first statement of the unit of work that reads the
+    conversation's state and, after the handler, saves it: a second worker given
+    another update of the same conversation (an album split across workers, two quick
+    taps) waits here and then reads the state the first one saved, so no draft change
+    is lost.  The transaction holds nothing else until that save (no row locks), so
+    the handler's own use cases, on other connections, never wait for it.  PostgreSQL
+    only: SQLite serves one process (see `lock_name`)."""
+    await lock_name(session, "conversation", channel, chat_id, user_id, thread_id or 0)

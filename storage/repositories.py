@@ -4,18 +4,21 @@ work that owns the session does (see storage.uow)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, insert, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.domain.enums import RefundStatus
 from storage.models import (
     AuditEntry,
+    ChatLogEntry,
     ChatUser,
     Claim,
     ConversationState,
@@ -27,6 +30,7 @@ from storage.models import (
     Payment,
     ProcessedUpdate,
     Refund,
+    ReplyOutbox,
     Seller,
     Shipment,
     Shop,
@@ -97,6 +101,17 @@ class ChatUserRepository(_Repository):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """One order as the orders list shows it."""
+
+    id: int
+    order_number: str
+    status: str
+    total_paid: Decimal
+    currency: str
+
+
 def _order_loads() -> tuple[Any, ...]:
     return (
         selectinload(Order.items),
@@ -139,6 +154,47 @@ class OrderRepository(_Repository):
                 .options(*_order_loads())
             )
         ).all()
+
+    async def get_linked(self, chat_user_id: int, order_id: int) -> Order | None:
+        """The order with all a card shows, if this chat user proved it; one statement.
+
+        Shop and payment are one row each, and the items and the tracking events are
+        few (a handful of lines, a parcel's dozen checkpoints), so everything comes back
+        joined in one round trip rather than one query per relationship."""
+        found = await self.session.scalars(
+            select(Order)
+            .join(OrderLink, OrderLink.order_id == Order.id)
+            .where(Order.id == order_id, OrderLink.chat_user_id == chat_user_id)
+            .options(
+                joinedload(Order.shop),
+                joinedload(Order.payment),
+                joinedload(Order.items),
+                joinedload(Order.shipments).joinedload(Shipment.events),
+            )
+        )
+        return found.unique().one_or_none()
+
+    async def lines_linked_to(self, chat_user_id: int) -> Sequence[OrderLine]:
+        """What the orders list shows of each order this chat user proved, newest
+        first, in one statement: no items, parcels or policies are loaded for it."""
+        rows = await self.session.execute(
+            select(
+                Order.id,
+                Order.order_number,
+                Order.status,
+                Payment.total_paid,
+                func.coalesce(Payment.currency, Shop.currency),
+            )
+            .join(OrderLink, OrderLink.order_id == Order.id)
+            .join(Shop, Shop.id == Order.shop_id)
+            .outerjoin(Payment, Payment.order_id == Order.id)
+            .where(OrderLink.chat_user_id == chat_user_id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+        )
+        return [
+            OrderLine(id, number, status, total if total is not None else Decimal(0), currency)
+            for id, number, status, total, currency in rows
+        ]
 
     async def is_linked(self, chat_user_id: int, order_id: int) -> bool:
         found = await self.session.scalar(
@@ -244,7 +300,8 @@ class RefundRepository(_Repository):
 
     async def due(self, now: datetime, limit: int) -> Sequence[Refund]:
         """Pending refunds whose next attempt is due (no time set counts as due: rows
-        written without a schedule must not be stranded)."""
+        written without a schedule must not be stranded), locked for the caller's claim;
+        on PostgreSQL those another worker is claiming are skipped, not waited for."""
         return (
             await self.session.scalars(
                 select(Refund)
@@ -254,6 +311,7 @@ class RefundRepository(_Repository):
                 )
                 .order_by(Refund.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
         ).all()
 
@@ -303,9 +361,181 @@ class OutboxRepository(_Repository):
         ).all()
 
 
+@dataclass(frozen=True, slots=True)
+class KnownUser:
+    """A chat user's stored profile, as the update pipeline reads it."""
+
+    id: int
+    external_id: int
+    first_name: str | None
+    username: str | None
+    language: str | None
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What the chat core needs before a handler runs: whether the update was already
+    handled, the conversation's step and draft (None: no stored conversation) and the
+    person's stored profile (None: never seen)."""
+
+    seen: bool
+    step: str | None
+    data: dict[str, Any] | None
+    user: KnownUser | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRecord:
+    """What handling one update leaves behind: the handled mark, the chat log lines,
+    the replies to send (a `reply_outbox` row's values) and the new conversation state
+    (None: unchanged)."""
+
+    channel: str
+    update_id: int
+    chat_id: int
+    user_id: int
+    at: datetime
+    log: Sequence[tuple[str, str]]
+    replies: dict[str, Any] | None
+    state: tuple[str | None, dict[str, Any]] | None
+
+
 class UpdateRepository(_Repository):
     async def seen(self, channel: str, update_id: int) -> bool:
         return (await self.session.get(ProcessedUpdate, (channel, update_id))) is not None
+
+    async def arrival(self, channel: str, update_id: int, chat_id: int, user_id: int) -> Arrival:
+        """The handled mark, the conversation and the person, in one statement (two
+        outer joins on a one-row anchor), since every update needs all three."""
+        anchor = select(literal(1).label("one")).subquery()
+        done = exists().where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    done.label("seen"),
+                    ConversationState.id,
+                    ConversationState.step,
+                    ConversationState.data,
+                    ChatUser.id,
+                    ChatUser.first_name,
+                    ChatUser.username,
+                    ChatUser.language,
+                    ChatUser.unreachable,
+                )
+                .select_from(anchor)
+                .outerjoin(
+                    ConversationState,
+                    and_(
+                        ConversationState.channel == channel,
+                        ConversationState.chat_id == chat_id,
+                        ConversationState.user_id == user_id,
+                    ),
+                )
+                .outerjoin(
+                    ChatUser, and_(ChatUser.channel == channel, ChatUser.external_id == user_id)
+                )
+            )
+        ).one()
+        seen, state_id, step, data, uid, first_name, username, language, unreachable = row
+        user = (
+            None
+            if uid is None
+            else KnownUser(uid, user_id, first_name, username, language, bool(unreachable))
+        )
+        return Arrival(bool(seen), step, None if state_id is None else dict(data or {}), user)
+
+    async def record(self, records: Sequence[UpdateRecord]) -> None:
+        """Write what handling these updates left behind (see `UpdateRecord`).
+
+        PostgreSQL: one statement per update (the other inserts ride along as
+        data-modifying CTEs).  SQLite has no such CTEs: one statement per table for
+        all the records at once (the chat core hands over the saves of updates
+        handled at the same time together).  A record of an update already marked
+        handled raises IntegrityError."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            for record in records:
+                await self._record_in_one(record)
+            return
+        await self.session.execute(
+            insert(ProcessedUpdate),
+            [
+                {"channel": r.channel, "update_id": r.update_id, "processed_at": r.at}
+                for r in records
+            ],
+        )
+        lines = [line for r in records for line in _log_rows(r)]
+        if lines:
+            await self.session.execute(insert(ChatLogEntry), lines)
+        replies = [r.replies for r in records if r.replies is not None]
+        if replies:
+            await self.session.execute(insert(ReplyOutbox), replies)
+        states = [_state_row(r) for r in records if r.state is not None]
+        if states:
+            upsert = sqlite.insert(ConversationState)
+            await self.session.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["channel", "chat_id", "user_id"],
+                    set_={
+                        "step": upsert.excluded.step,
+                        "data": upsert.excluded.data,
+                        "updated_at": upsert.excluded.updated_at,
+                    },
+                ),
+                states,
+            )
+
+    async def _record_in_one(self, record: UpdateRecord) -> None:
+        statement = postgresql.insert(ProcessedUpdate).values(
+            channel=record.channel, update_id=record.update_id, processed_at=record.at
+        )
+        lines = _log_rows(record)
+        if lines:
+            statement = statement.add_cte(insert(ChatLogEntry).values(lines).cte("log"))
+        if record.replies is not None:
+            statement = statement.add_cte(
+                insert(ReplyOutbox).values(**record.replies).cte("replies")
+            )
+        if record.state is not None:
+            upsert = postgresql.insert(ConversationState).values(**_state_row(record))
+            upsert = upsert.on_conflict_do_update(
+                index_elements=["channel", "chat_id", "user_id"],
+                set_={
+                    "step": upsert.excluded.step,
+                    "data": upsert.excluded.data,
+                    "updated_at": upsert.excluded.updated_at,
+                },
+            )
+            statement = statement.add_cte(upsert.cte("state"))
+        await self.session.execute(statement)
+
+
+def _log_rows(record: UpdateRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "channel": record.channel,
+            "chat_id": record.chat_id,
+            "direction": direction,
+            "text": text,
+            "at": record.at,
+        }
+        for direction, text in record.log
+    ]
+
+
+def _state_row(record: UpdateRecord) -> dict[str, Any]:
+    assert record.state is not None
+    step, data = record.state
+    return {
+        "channel": record.channel,
+        "chat_id": record.chat_id,
+        "user_id": record.user_id,
+        "step": step,
+        "data": data,
+        "updated_at": record.at,
+    }
 
 
 class AuditRepository(_Repository):

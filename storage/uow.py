@@ -12,10 +12,12 @@ through a use case can never leave a half-written record.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from storage.db import SQLITE_BEGIN_OPTION
 from storage.repositories import (
@@ -47,6 +49,14 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._write_lock = None if readonly else write_lock
         self._holding = False
+        self._lent: LentConnection | None = None
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name ("sqlite", "postgresql"), known without
+        opening a connection."""
+        bind = self._sessions.kw.get("bind")
+        return str(bind.dialect.name) if bind is not None else ""
 
     @property
     def session(self) -> AsyncSession:
@@ -58,7 +68,14 @@ class UnitOfWork:
         if self._write_lock is not None:
             await self._write_lock.acquire_for(asyncio.current_task())
             self._holding = True
-        self._session = self._sessions()
+        lent = _lent.get() if self._readonly else None
+        if lent is not None and lent.take():
+            # Reads on the connection of the update being handled (see `lend_for_reads`):
+            # a session of its own (a fresh identity map), the transaction the update's.
+            self._lent = lent
+            self._session = self._sessions(bind=lent.connection)
+        else:
+            self._session = self._sessions()
         bind = self._session.get_bind()
         if self._readonly and bind.dialect.name == "sqlite":
             await self._session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
@@ -90,6 +107,9 @@ class UnitOfWork:
             await self._session.close()
         finally:
             self._session = None
+            if self._lent is not None:
+                self._lent.give_back()
+                self._lent = None
             if self._holding and self._write_lock is not None:
                 self._holding = False
                 self._write_lock.release_from(asyncio.current_task())
@@ -104,6 +124,49 @@ class UnitOfWork:
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
+
+
+class LentConnection:
+    """The connection of an update's own unit of work, lent to the read-only units of
+    work its handler opens (one at a time; a second one at the same moment, or one
+    after the update is saved, takes a pooled connection as usual)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self._busy = False
+        self._open = True
+
+    def take(self) -> bool:
+        if self._busy or not self._open:
+            return False
+        self._busy = True
+        return True
+
+    def give_back(self) -> None:
+        self._busy = False
+
+    def close(self) -> None:
+        self._open = False
+
+
+_lent: ContextVar[LentConnection | None] = ContextVar("lent_connection", default=None)
+
+
+@contextlib.contextmanager
+def lend_for_reads(connection: AsyncConnection) -> Iterator[None]:
+    """Inside the block, read-only units of work of this task run their statements on
+    `connection` (PostgreSQL: the update's own transaction, which already holds the
+    conversation's lock and nothing else) instead of checking out another pooled
+    connection: no second checkout, liveness ping, BEGIN and ROLLBACK per read.  Under
+    READ COMMITTED each statement still sees every commit made before it, including
+    the handler's own use cases' writes on their own connections."""
+    lent = LentConnection(connection)
+    token = _lent.set(lent)
+    try:
+        yield
+    finally:
+        lent.close()
+        _lent.reset(token)
 
 
 class NestedWriteError(RuntimeError):

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any
 
 from bot.channels.desk import TelegramDesk
@@ -163,15 +164,18 @@ class TelegramChannel(ABC):
             failures = 0
             offset = max(int(update["update_id"]) for update in batch) + 1
 
-    async def set_webhook(self, url: str, secret: str) -> None:
+    async def set_webhook(self, url: str, secret: str, max_connections: int | None = None) -> None:
         """Tell Telegram where to POST updates (the HTTP server, `bot.web`, serves
-        them and hands verified ones to `receive`)."""
-        await self.call(
-            ApiCall(
-                "setWebhook",
-                {"url": url, "secret_token": secret, "allowed_updates": ALLOWED_UPDATES},
-            )
-        )
+        them and hands verified ones to `receive`), over how many connections at once
+        (sized for the number of worker processes: `bot.workers`)."""
+        params: dict[str, Any] = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if max_connections is not None:
+            params["max_connections"] = max_connections
+        await self.call(ApiCall("setWebhook", params))
 
     async def receive(self, batch: list[dict[str, Any]]) -> bool:
         """Store a batch and start handling it; True once it is stored (so Telegram may
@@ -201,12 +205,14 @@ class TelegramChannel(ABC):
                 return False
         return True
 
-    async def replay_pending(self) -> None:
+    async def replay_pending(self, received_before: datetime | None = None) -> None:
         """Handle what the last run stored but did not handle (a crash, a kill -9),
-        before anything new: in update order, so a conversation keeps its order."""
+        before anything new: in update order, so a conversation keeps its order.  Of
+        several workers, worker 0 does it for updates stored before the group started
+        (`received_before`): later ones are being handled by whoever received them."""
         if self.inbox is None:
             return
-        pending = await self.inbox.pending()
+        pending = await self.inbox.pending(received_before)
         if pending:
             log.info("handling updates left over from the last run", extra={"count": len(pending)})
         for update in pending:

@@ -105,6 +105,16 @@ class UpdateQueue:
         elif offset < 0:
             self._updates = self._updates[offset:]
 
+    @property
+    def next_id(self) -> int:
+        """The id the next update will get (ids below it were queued before)."""
+        return self._next_id
+
+    def acknowledge(self, update_id: int) -> None:
+        """Forget one update: a webhook delivery is acknowledged update by update (each
+        POST's 200), in whatever order its connections finish."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+
     def peek(self, limit: int) -> list[dict[str, Any]]:
         return self._updates[:limit]
 

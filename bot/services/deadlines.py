@@ -4,7 +4,9 @@ Driven by the database, not by timers in memory: each run asks "what is due now?
 (the injected clock), so a restart loses nothing and tests move a fake clock instead
 of sleeping.  Every claim is handled in its own transaction that re-checks the status
 and is protected by the claim's version column, so two bot processes running the job
-at once cannot both act on one claim.
+at once cannot both act on one claim; on PostgreSQL the claim is read `FOR UPDATE SKIP
+LOCKED`, so a claim another worker (or a person) is acting on is left to the next run
+instead of waited for.
 
 Due work (windows per shop: README, "Shop settings"):
 * REQUESTED past its response deadline → approved for the buyer (system);
@@ -149,9 +151,11 @@ class DeadlineJob:
                     Claim,
                     claim_id,
                     options=(selectinload(Claim.history), selectinload(Claim.items)),
-                    with_for_update=True,
+                    with_for_update={"skip_locked": True},
                 )
-                assert claim is not None
+                if claim is None:  # another worker (or a person) holds it: next run
+                    report.skipped += 1
+                    return
                 order = await uow.orders.get(claim.order_id)
                 assert order is not None
                 await action(uow, claim, order, now)
@@ -278,7 +282,10 @@ class DeadlineJob:
         threshold = min(due)
         hours = int(threshold.total_seconds() // 3600)
         async with self._uow() as uow:
-            claim = await uow.claims.get(claim_id)
+            # Locked, skipping a claim another worker is reminding about right now: it
+            # commits the reminder first, and its dedupe key then makes ours a no-op
+            # (without the lock both would insert it, and one would fail).
+            claim = await uow.session.get(Claim, claim_id, with_for_update={"skip_locked": True})
             if claim is None or claim.status != ClaimStatus.REQUESTED:
                 return
             order = await uow.orders.get(claim.order_id)

@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -24,7 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
-from storage.models import InboxUpdate, ProcessedUpdate, ReplyOutbox
+from storage.models import (
+    InboundEvent,
+    InboxUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    ProofAttempt,
+    ReplyOutbox,
+)
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,15 @@ log = logging.getLogger(__name__)
 # Telegram keeps an unacknowledged update for 24 hours, so a redelivery can only come
 # within a day; three days of records leave room for a long outage.
 KEEP = timedelta(days=3)
+# Other bookkeeping, pruned by the same hourly pass (in every worker: deleting what
+# another worker already deleted deletes nothing).  Hook senders retry for days
+# (AfterShip, TikTok: up to 3), so applied events are remembered for a month.
+INBOUND_EVENTS_KEEP = timedelta(days=30)
+# Failed proofs count for an hour (bot.services.orders.PROOF_WINDOW); a day is plenty.
+PROOF_ATTEMPTS_KEEP = timedelta(days=1)
+# Notifications sent or given up: their dedupe keys stop the same notice twice, and
+# nothing decides one again months later, so a quarter of a year is kept.
+OUTBOX_KEEP = timedelta(days=90)
 PRUNE_EVERY = 3600.0  # seconds
 
 
@@ -65,25 +81,28 @@ class UpdateInbox:
             await uow.session.execute(statement, rows)
             await uow.commit()
 
-    async def pending(self) -> list[dict[str, Any]]:
-        """Stored updates never handled (oldest first): what a crash left behind."""
+    async def pending(self, received_before: datetime | None = None) -> list[dict[str, Any]]:
+        """Stored updates never handled (oldest first): what a crash left behind; only
+        those stored before `received_before` when given (several workers: the ones
+        stored since are being handled by the worker that received them)."""
         handled = exists().where(
             ProcessedUpdate.channel == InboxUpdate.channel,
             ProcessedUpdate.update_id == InboxUpdate.update_id,
         )
+        query = select(InboxUpdate.payload).where(InboxUpdate.channel == self.channel, ~handled)
+        if received_before is not None:
+            query = query.where(InboxUpdate.received_at < received_before)
         async with self._uow(readonly=True) as uow:
-            payloads = await uow.session.scalars(
-                select(InboxUpdate.payload)
-                .where(InboxUpdate.channel == self.channel, ~handled)
-                .order_by(InboxUpdate.update_id)
-            )
+            payloads = await uow.session.scalars(query.order_by(InboxUpdate.update_id))
             return [json.loads(payload) for payload in payloads]
 
     async def prune(self) -> int:
         """Forget updates (and their processed records) older than KEEP; returns how
         many inbox rows went.  An update still unhandled by then is given up, loudly.
         Replies Telegram refused for good are dropped then too: nobody will send them,
-        and their rows only grow the table (sent ones are deleted as they go)."""
+        and their rows only grow the table (sent ones are deleted as they go).  So are
+        the other bookkeeping rows past their use: applied hook events, proof attempts,
+        notifications sent or given up (the chat log is pruned by the SLA watch)."""
         cutoff = self._clock.now() - KEEP
         handled = exists().where(
             ProcessedUpdate.channel == InboxUpdate.channel,
@@ -106,6 +125,19 @@ class UpdateInbox:
             await uow.session.execute(
                 delete(ReplyOutbox).where(
                     ReplyOutbox.status == OutboxStatus.FAILED, ReplyOutbox.created_at < cutoff
+                )
+            )
+            now = self._clock.now()
+            await uow.session.execute(
+                delete(InboundEvent).where(InboundEvent.received_at < now - INBOUND_EVENTS_KEEP)
+            )
+            await uow.session.execute(
+                delete(ProofAttempt).where(ProofAttempt.at < now - PROOF_ATTEMPTS_KEEP)
+            )
+            await uow.session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status != OutboxStatus.PENDING,
+                    OutboxMessage.created_at < now - OUTBOX_KEEP,
                 )
             )
             await uow.commit()

@@ -25,9 +25,10 @@ from bot.domain.postcodes import postcode_in, postcodes_match
 from bot.domain.text import clean_line
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.refunds import record_refund, remaining_refundable
-from bot.services.views import OrderView, order_view
+from bot.services.views import OrderSummary, OrderView, order_view
 from storage.locks import lock_name
 from storage.models import ChatUser, Order, OrderLink, OrderLinkUse, ProofAttempt
+from storage.repositories import KnownUser
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class OrderPage:
-    orders: tuple[OrderView, ...]
+    orders: tuple[OrderSummary, ...]
     page: int
     pages: int
     total: int
@@ -137,19 +138,45 @@ class OrderService:
 
         Nearly every update is from someone known and unchanged: that costs one read,
         and only a new or changed profile opens a write transaction."""
+        async with self._uow(readonly=True) as uow:
+            user = await uow.chat_users.get_by_external(channel, external_id)
+            known = (
+                None
+                if user is None
+                else KnownUser(
+                    user.id,
+                    user.external_id,
+                    user.first_name,
+                    user.username,
+                    user.language,
+                    user.unreachable,
+                )
+            )
+        return await self.recognise(known, channel, external_id, first_name, username, language)
+
+    async def recognise(
+        self,
+        known: KnownUser | None,
+        channel: str,
+        external_id: int,
+        first_name: str | None = None,
+        username: str | None = None,
+        language: str | None = None,
+    ) -> Identity:
+        """`identify` for a caller that already read the stored profile (`known`, None
+        for nobody): no statement at all when it is unchanged, which is nearly always,
+        and a write only when the person is new or their profile changed."""
         # Cut to the columns and without what PostgreSQL refuses (NUL): a forged or odd
         # profile must not make every update of this person fail.
         first_name = clean_line(first_name, 200) if first_name is not None else None
         username = clean_line(username, 64) if username is not None else None
         language = clean_line(language, 16) if language is not None else None
         profile = (first_name, username, language, False)
-        async with self._uow(readonly=True) as uow:
-            user = await uow.chat_users.get_by_external(channel, external_id)
-            if (
-                user is not None
-                and (user.first_name, user.username, user.language, user.unreachable) == profile
-            ):
-                return Identity(user.id, user.external_id, user.first_name)
+        if (
+            known is not None
+            and (known.first_name, known.username, known.language, known.unreachable) == profile
+        ):
+            return Identity(known.id, known.external_id, known.first_name)
         async with self._uow() as uow:
             user = await uow.chat_users.get_by_external(channel, external_id)
             if user is None:
@@ -395,18 +422,28 @@ class OrderService:
         return order
 
     async def order(self, user_id: int, order_id: int) -> OrderView:
+        """The order's card, if this chat user proved it (one statement)."""
         async with self._uow(readonly=True) as uow:
-            return order_view(await self._linked_order(uow, user_id, order_id))
+            order = await uow.orders.get_linked(user_id, order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        return order_view(order)
 
     async def orders(self, user_id: int, page: int = 1) -> OrderPage:
+        """One page of the orders list (one statement: a buyer has a handful of orders,
+        so all their lines are read and the page cut here)."""
         async with self._uow(readonly=True) as uow:
-            everything = await uow.orders.linked_to(user_id)
-            total = len(everything)
-            pages = max(1, -(-total // self.page_size))
-            page = min(max(page, 1), pages)
-            start = (page - 1) * self.page_size
-            chosen = everything[start : start + self.page_size]
-            return OrderPage(tuple(order_view(o) for o in chosen), page, pages, total)
+            everything = await uow.orders.lines_linked_to(user_id)
+        total = len(everything)
+        pages = max(1, -(-total // self.page_size))
+        page = min(max(page, 1), pages)
+        start = (page - 1) * self.page_size
+        chosen = everything[start : start + self.page_size]
+        summaries = tuple(
+            OrderSummary(o.id, o.order_number, OrderStatus(o.status), o.total_paid, o.currency)
+            for o in chosen
+        )
+        return OrderPage(summaries, page, pages, total)
 
     async def all_linked(self, user_id: int) -> list[OrderView]:
         async with self._uow(readonly=True) as uow:

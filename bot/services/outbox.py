@@ -9,7 +9,9 @@
   bounded time, and what a crash or a long outage leaves behind the worker sends.
 * `OutboxWorker` sends due rows through a channel's `deliver` function, retrying
   transient failures with backoff.  A row is claimed with a conditional UPDATE before
-  sending, so two workers (or two processes) never send the same row.
+  sending, so two workers (or two processes) never send the same row; on PostgreSQL
+  the due rows are read `FOR UPDATE SKIP LOCKED`, so N workers claiming at once take
+  different rows instead of queueing behind each other's row locks.
 * A row may take several Bot API calls ("parts": an album, then a summary).  Parts go
   out in order and the row records how many are finished after each accepted one, so a
   retry resumes at the first unsent part and never repeats one Telegram accepted.
@@ -379,6 +381,9 @@ class OutboxWorker:
                     .where(model.status == OutboxStatus.PENDING, model.next_attempt_at <= now)
                     .order_by(model.id)
                     .limit(self._batch)
+                    # PostgreSQL: rows another worker is claiming right now are passed
+                    # over instead of waited for (SQLite has one writer: no clause).
+                    .with_for_update(skip_locked=True)
                 )
             ).all()
             claimed: list[_Claimed] = []

@@ -35,12 +35,16 @@ class SlaWatch:
             due = (
                 (
                     await uow.session.execute(
-                        select(Ticket).where(
+                        select(Ticket)
+                        .where(
                             Ticket.status == TicketStatus.OPEN,
                             Ticket.sla_due_at <= now,
                             Ticket.sla_breached.is_(False),
                             Ticket.staff_chat_id.is_not(None),
                         )
+                        # Several workers: each ticket is marked by one of them; the
+                        # others skip it (and then no longer see it as due).
+                        .with_for_update(skip_locked=True)
                     )
                 )
                 .scalars()

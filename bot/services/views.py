@@ -72,6 +72,17 @@ class OrderView:
         return any(s.delivery_option == DeliveryOption.EXPRESS for s in self.shipments)
 
 
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """One order as the orders list shows it (no items, parcels or policy)."""
+
+    id: int
+    order_number: str
+    status: OrderStatus
+    total_paid: Decimal
+    currency: str
+
+
 def order_view(order: Order) -> OrderView:
     """Build from an order loaded with items, payment, shipments+events and shop."""
     payment = order.payment

@@ -39,9 +39,13 @@ class HttpServer:
         *,
         health: Callable[[], Awaitable[bool]],
         body_limit: int = BODY_LIMIT,
+        reuse_port: bool = False,
     ) -> None:
         self.host = host
         self.port = port
+        # Several worker processes listening on one port (SO_REUSEPORT): the kernel
+        # spreads the connections among them (bot.workers).
+        self.reuse_port = reuse_port
         self.body_limit = body_limit
         self._health = health
         self.app = web.Application(client_max_size=body_limit, middlewares=[self._limit])
@@ -58,7 +62,7 @@ class HttpServer:
         # No access log: URLs and headers of hooks and updates may carry ids and tokens.
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_port=self.reuse_port or None)
         await site.start()
         if self.port == 0:  # a free port was asked for: say which one it got
             self.port = int(self._runner.addresses[0][1])

@@ -39,7 +39,8 @@ the measurement).
 Output: a table and one `name = value` line per figure for each bot, the ratios, and a
 line for the README.  "CPU ms/upd" is the process's CPU time (bot, emulator, users and
 database threads alike) per update, "SQL/upd" the statements the bot's engine executed
-(on SQLite including the BEGINs), "API/upd" the Bot API calls other than getUpdates.
+(transaction control left out: BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, PRAGMA;
+each kind is listed per update), "API/upd" the Bot API calls other than getUpdates.
 No figure is asserted; the exit status is 1 only if a flow broke (no reply in time, a
 wrong card) or the emulator saw a call Telegram would have refused.  --profile runs
 cProfile over our bot's measured run (slowing it down) and prints where the time went.
@@ -113,7 +114,8 @@ class Run:
     cpu_seconds: float = 0.0  # the whole process: bot, emulator, users, driver threads
     errors: list[str] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
-    statements: int = 0  # SQL statements the bot's engine executed during the run
+    statements: int = 0  # SQL statements the bot's engine executed (see `CONTROL`)
+    kinds: Counter[str] = field(default_factory=Counter)  # the same, by kind
     rejections: int = 0
 
     @property
@@ -236,15 +238,47 @@ async def drive(
     run.calls.update(call.method for call in emu.bot_calls[first_call:])
 
 
-def count_statements(engine: AsyncEngine) -> list[int]:
-    """A one-item list that counts every statement the engine sends to the database."""
-    counter = [0]
+# Transaction control is not work the bot asked for: SQLite's driver sends BEGIN as a
+# statement while asyncpg's does not, so counting it would make the backends incomparable.
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
-    def count(*_: Any) -> None:
-        counter[0] += 1
+
+@dataclass
+class Statements:
+    """Statements the engine sent, transaction control left out, by kind (the first
+    words of the SQL and its table) so the profile says which ones an update costs."""
+
+    count: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.kinds.clear()
+
+
+def statement_kind(sql: str) -> str:
+    words = sql.split()
+    verb = words[0].upper() if words else ""
+    upper = [w.upper() for w in words]
+    for keyword in ("FROM", "INTO", "UPDATE"):
+        if keyword in upper[:-1] and (keyword != "UPDATE" or verb == "UPDATE"):
+            table = words[upper.index(keyword) + 1].strip('"(')
+            return f"{verb} {table}"
+    return verb if verb != "SELECT" else " ".join(words[:3])
+
+
+def count_statements(engine: AsyncEngine) -> Statements:
+    """Counts the statements the engine sends to the database (see `CONTROL`)."""
+    seen = Statements()
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.lstrip().upper().startswith(CONTROL):
+            return
+        seen.count += 1
+        seen.kinds[statement_kind(sql)] += 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
-    return counter
+    return seen
 
 
 # ------------------------------------------------------------------------- our bot
@@ -274,9 +308,9 @@ async def run_ours(
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler is not None:
                     profiler.enable()
-                statements[0] = 0
+                statements.reset()
                 await drive(emu, buyers, run, args.rounds, args.concurrency)
-                run.statements = statements[0]
+                run.statements, run.kinds = statements.count, Counter(statements.kinds)
                 if profiler is not None:
                     profiler.disable()
                     profile_text = format_profile(profiler)
@@ -383,9 +417,9 @@ async def run_baseline(url: str, buyers: list[Buyer], args: argparse.Namespace) 
             )
             try:
                 await drive(emu, buyers[:WARMUP_BUYERS], Run("warm-up"), 1, args.concurrency)
-                statements[0] = 0
+                statements.reset()
                 await drive(emu, buyers, run, args.rounds, args.concurrency)
-                run.statements = statements[0]
+                run.statements, run.kinds = statements.count, Counter(statements.kinds)
             finally:
                 with contextlib.suppress(RuntimeError):  # polling never started
                     await dispatcher.stop_polling()
@@ -430,6 +464,8 @@ def report(ours: Run, base: Run, args: argparse.Namespace, backend: str) -> None
         print(f"{run.name}.card_p50_ms = {run.p(50, 'card'):.1f}")
         print(f"{run.name}.cpu_ms_per_update = {run.per_update(run.cpu_seconds) * 1000:.2f}")
         print(f"{run.name}.sql_per_update = {run.per_update(run.statements):.1f}")
+        for kind, n in run.kinds.most_common():
+            print(f"{run.name}.sql[{kind}] = {run.per_update(n):.2f} per update")
         print(f"{run.name}.api_calls = {dict(sorted(run.calls.items()))}")
         print(f"{run.name}.rejections = {run.rejections}")
         print(f"{run.name}.errors = {len(run.errors)}")
@@ -437,6 +473,8 @@ def report(ours: Run, base: Run, args: argparse.Namespace, backend: str) -> None
     p50_ratio = ours.p(50) / base.p(50)
     p99_ratio = ours.p(99) / base.p(99)
     print(f"ratio.throughput (ours/baseline) = {throughput_ratio:.2f}")
+    sql_ratio = ours.per_update(ours.statements) / base.per_update(base.statements)
+    print(f"ratio.sql_per_update (ours/baseline) = {sql_ratio:.1f}")
     print(f"ratio.p50_latency (ours/baseline) = {p50_ratio:.2f}")
     print(f"ratio.p99_latency (ours/baseline) = {p99_ratio:.2f}")
     print()
@@ -445,7 +483,8 @@ def report(ours: Run, base: Run, args: argparse.Namespace, backend: str) -> None
         f" of /orders + open card, {args.concurrency} at a time, real aiogram over HTTP to the"
         f" local emulator in the same process, {os.cpu_count()} CPUs): {ours.throughput:.0f}"
         f" updates/s, p50 {ours.p(50):.0f} ms, p99 {ours.p(99):.0f} ms,"
-        f" {ours.per_update(ours.cpu_seconds) * 1000:.0f} ms CPU per update; a minimal aiogram"
+        f" {ours.per_update(ours.cpu_seconds) * 1000:.0f} ms CPU and"
+        f" {ours.per_update(ours.statements):.1f} SQL statements per update; a minimal aiogram"
         f" bot doing one query per update under the same load: {base.throughput:.0f} updates/s,"
         f" p50 {base.p(50):.0f} ms, p99 {base.p(99):.0f} ms,"
         f" {base.per_update(base.cpu_seconds) * 1000:.1f} ms CPU per update (ours:"

@@ -52,6 +52,9 @@ HOOK_SECRET = "kill-9-hook-secret"
 class BotSubprocess:
     """`python run_bot.py run` against the emulator, on the test database."""
 
+    LINK_SECRET = "e2e-link-secret-0123456789abcdef"
+    ready_timeout = 60.0  # seconds until the first getUpdates / setWebhook
+
     def __init__(
         self,
         emulator: TelegramEmulator,
@@ -72,7 +75,7 @@ class BotSubprocess:
             "DATABASE_URL": database_url,
             "MEDIA_DIR": str(tmp_path / "media"),
             "KNOWLEDGE_INDEX": str(tmp_path / "knowledge-index.json"),
-            "LINK_SECRET": "e2e-link-secret-0123456789abcdef",
+            "LINK_SECRET": self.LINK_SECRET,
             "LOG_FORMAT": "text",
             "LOG_LEVEL": "INFO",
         }
@@ -97,7 +100,8 @@ class BotSubprocess:
                 stderr=log,
             )
         await self.emulator.wait_until(
-            lambda: len(self.emulator.calls(self.ready_call)) > calls or None, timeout=60
+            lambda: len(self.emulator.calls(self.ready_call)) > calls or None,
+            timeout=self.ready_timeout,
         )
 
     async def kill(self) -> None:
