@@ -429,7 +429,6 @@ class BotRunner:
         # routes are served through `App.connector_routes`.
         self.tiktok = self.app.tiktok()
         if self.tiktok is not None:
-            self.tiktok.connector.on_queued = self.worker.wake  # buyers' notices at once
             self._tasks += self.tiktok.tasks()
         log.info("bot started", extra={"username": self.channel.bot_username})
 
@@ -450,7 +449,7 @@ class BotRunner:
         if hook is None and not extra and not await any_hook_secret(self.app.uow):
             return [asyncio.create_task(self.channel.run_polling(), name="updates")]
         self.http = HttpServer(settings.http_host, settings.http_port, health=self.app.database_up)
-        hooks = hook_routes(self.app.uow, self.app.clock, on_queued=self.worker.wake)
+        hooks = hook_routes(self.app.uow, self.app.clock)
         self.http.add_routes([*hooks, *extra])
         if hook is None:
             return [
