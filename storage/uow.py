@@ -124,12 +124,12 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
+        session, self._session = self._session, None
         # close() rolls back whatever was not committed and detaches loaded objects
         # without expiring them, so read results stay usable after the block.
         try:
-            await self._session.close()
+            await _close_even_if_cancelled(session)
         finally:
-            self._session = None
             if self._holding and self._write_lock is not None:
                 self._holding = False
                 self._write_lock.release_from(asyncio.current_task())
@@ -149,6 +149,31 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+
+async def _close_even_if_cancelled(session: AsyncSession) -> None:
+    """End the transaction and give the connection back, whatever happens to the task.
+
+    A unit of work left because its task was cancelled (the bot stopping, a timeout
+    around a use case) still has its ROLLBACK to send and its connection to return.  A
+    cancellation that cut that short left SQLAlchemy with a connection invalidated in
+    the middle of its transaction (the pool's "Exception during reset"), and on SQLite
+    an orphaned connection still holding the database's write lock while the next
+    unit of work, let in by `WriteLock`, waited on it into "database is locked".  So the
+    close runs in a task of its own that a cancellation does not interrupt; the
+    cancellation is passed on once the connection is back."""
+    closing = asyncio.ensure_future(session.close())
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(closing)
+            break
+        except asyncio.CancelledError:
+            if closing.done():  # the close itself was cancelled: nothing left to wait for
+                raise
+            cancelled = True  # ours: wait for the close, then pass it on
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 class NestedWriteError(RuntimeError):
