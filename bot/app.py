@@ -450,7 +450,6 @@ class BotRunner:
         # routes are served through `App.connector_routes`.
         self.tiktok = self.app.tiktok()
         if self.tiktok is not None:
-            self.tiktok.connector.on_queued = self.worker.wake  # buyers' notices at once
             self._tasks += self.tiktok.tasks()
         log.info("bot started", extra={"username": self.channel.bot_username})
 
@@ -476,7 +475,7 @@ class BotRunner:
             health=self.app.database_up,
             reuse_port=self.role.reuse_port,
         )
-        hooks = hook_routes(self.app.uow, self.app.clock, on_queued=self.worker.wake)
+        hooks = hook_routes(self.app.uow, self.app.clock)
         self.http.add_routes([*hooks, *extra])
         if hook is None:
             return [

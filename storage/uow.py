@@ -7,13 +7,19 @@
 
 Leaving the block without `commit()` rolls everything back, so an exception half-way
 through a use case can never leave a half-written record.
+
+Work queued for a background worker (a notification in the outbox, a refund for the
+gateway) is marked with `uow.queued(topic)`; once the transaction commits, the workers
+listening on that topic (`UnitOfWorkFactory.after_commit`) are woken, so the message
+goes out at once instead of at the worker's next poll.  A rollback wakes nobody.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from types import TracebackType
 
@@ -35,6 +41,37 @@ from storage.repositories import (
     UpdateRepository,
 )
 
+log = logging.getLogger(__name__)
+
+
+class AfterCommit:
+    """Callbacks per topic, called after a transaction that queued work on that topic
+    committed.  In-process only: another process's worker still finds the row at its
+    next poll, which stays as the safety net."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
+
+    def subscribe(self, topic: str, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` after each commit that queued on `topic`; returns the
+        function that stops it (a worker listens only while its loop runs)."""
+        self._listeners.setdefault(topic, []).append(callback)
+
+        def unsubscribe() -> None:
+            listeners = self._listeners.get(topic, [])
+            if callback in listeners:
+                listeners.remove(callback)
+
+        return unsubscribe
+
+    def notify(self, topics: Iterable[str]) -> None:
+        for topic in topics:
+            for callback in list(self._listeners.get(topic, ())):
+                try:
+                    callback()
+                except Exception:  # the commit stands; the poll will find the work
+                    log.exception("after-commit callback failed", extra={"topic": topic})
+
 
 class UnitOfWork:
     def __init__(
@@ -43,9 +80,12 @@ class UnitOfWork:
         *,
         readonly: bool = False,
         write_lock: WriteLock | None = None,
+        after_commit: AfterCommit | None = None,
     ):
         self._sessions = sessions
         self._readonly = readonly
+        self._after_commit = after_commit
+        self._queued: set[str] = set()
         self._session: AsyncSession | None = None
         self._write_lock = None if readonly else write_lock
         self._holding = False
@@ -101,12 +141,12 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
+        session, self._session = self._session, None
         # close() rolls back whatever was not committed and detaches loaded objects
         # without expiring them, so read results stay usable after the block.
         try:
-            await self._session.close()
+            await _close_even_if_cancelled(session)
         finally:
-            self._session = None
             if self._lent is not None:
                 self._lent.give_back()
                 self._lent = None
@@ -114,16 +154,46 @@ class UnitOfWork:
                 self._holding = False
                 self._write_lock.release_from(asyncio.current_task())
 
+    def queued(self, topic: str) -> None:
+        """This transaction queued work for the worker listening on `topic`: wake it
+        once the work is committed (and so visible to it)."""
+        self._queued.add(topic)
+
     async def commit(self) -> None:
         if self._readonly:
             raise RuntimeError("read-only unit of work cannot commit")
         await self.session.commit()
+        topics, self._queued = self._queued, set()
+        if topics and self._after_commit is not None:
+            self._after_commit.notify(topics)
 
     async def flush(self) -> None:
         await self.session.flush()
 
 
-UnitOfWorkFactory = Callable[..., UnitOfWork]
+async def _close_even_if_cancelled(session: AsyncSession) -> None:
+    """End the transaction and give the connection back, whatever happens to the task.
+
+    A unit of work left because its task was cancelled (the bot stopping, a timeout
+    around a use case) still has its ROLLBACK to send and its connection to return.  A
+    cancellation that cut that short left SQLAlchemy with a connection invalidated in
+    the middle of its transaction (the pool's "Exception during reset"), and on SQLite
+    an orphaned connection still holding the database's write lock while the next
+    unit of work, let in by `WriteLock`, waited on it into "database is locked".  So the
+    close runs in a task of its own that a cancellation does not interrupt; the
+    cancellation is passed on once the connection is back."""
+    closing = asyncio.ensure_future(session.close())
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(closing)
+            break
+        except asyncio.CancelledError:
+            if closing.done():  # the close itself was cancelled: nothing left to wait for
+                raise
+            cancelled = True  # ours: wait for the close, then pass it on
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 class LentConnection:
@@ -193,6 +263,26 @@ class WriteLock:
         self._lock.release()
 
 
+class UnitOfWorkFactory:
+    """Units of work on one engine, sharing its write lock (SQLite) and the
+    after-commit listeners (`after_commit`) of everything that uses it."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], write_lock: WriteLock | None
+    ) -> None:
+        self._sessions = sessions
+        self._write_lock = write_lock
+        self.after_commit = AfterCommit()
+
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(
+            self._sessions,
+            readonly=readonly,
+            write_lock=self._write_lock,
+            after_commit=self.after_commit,
+        )
+
+
 def make_uow_factory(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFactory:
     """Units of work on one engine.
 
@@ -204,9 +294,4 @@ def make_uow_factory(sessions: async_sessionmaker[AsyncSession]) -> UnitOfWorkFa
     """
     bind = sessions.kw.get("bind")
     sqlite = bind is not None and bind.dialect.name == "sqlite"
-    write_lock = WriteLock() if sqlite else None
-
-    def factory(*, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(sessions, readonly=readonly, write_lock=write_lock)
-
-    return factory
+    return UnitOfWorkFactory(sessions, WriteLock() if sqlite else None)

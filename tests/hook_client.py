@@ -113,13 +113,12 @@ async def running_hooks(
     *,
     health: Callable[[], Awaitable[bool]] | None = None,
     body_limit: int = BODY_LIMIT,
-    on_queued: Callable[[], None] | None = None,
 ) -> AsyncIterator[Hooks]:
     async def always_up() -> bool:
         return True
 
     server = HttpServer("127.0.0.1", 0, health=health or always_up, body_limit=body_limit)
-    server.add_routes(hook_routes(uow_factory, clock, on_queued=on_queued))
+    server.add_routes(hook_routes(uow_factory, clock))
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:

@@ -2,7 +2,9 @@
 
 * `enqueue` adds a row in the caller's unit of work, so "order cancelled" and "tell
   the seller" commit together or not at all.  A `dedupe_key` makes the same
-  notification impossible to store twice.
+  notification impossible to store twice.  The commit wakes this process's worker
+  (`QUEUE`, see `storage.uow`), so the notification goes out at once; its poll only
+  catches what other processes queued and what is due for a retry.
 * Replies to an update are stored by the chat core in `reply_outbox`, in the
   transaction that saves the conversation, and sent at once by the task that handled
   the update (`OutboxWorker.send_reply_now`): a Telegram fault is retried there for a
@@ -49,6 +51,8 @@ LEASE = timedelta(minutes=2)
 REPLY_RETRY_SECONDS = 30.0
 REPLY_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 REAP_AFTER = 0.2  # seconds a sent reply's row waits to be deleted with others
+# The after-commit topic of the outbox: `enqueue` marks it, the worker's loop listens.
+QUEUE = "outbox"
 
 
 class TransientSendError(Exception):
@@ -109,6 +113,7 @@ async def enqueue(
             created_at=now,
         )
     )
+    uow.queued(QUEUE)
     return True
 
 
@@ -540,19 +545,26 @@ class OutboxWorker:
             await uow.commit()
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
-        while True:
-            # Cleared before the pass, not after it: a wake-up that comes while a pass
-            # runs (something queued after its query) starts the next pass at once
-            # instead of being lost until the idle look.
-            self._wake.clear()
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("outbox loop error")
-                sent = 0
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+        """Send until cancelled: at once when a unit of work of this process commits a
+        notification (`enqueue`), else every `idle_seconds` (what other processes
+        queued, retries that came due)."""
+        stop_listening = self._uow.after_commit.subscribe(QUEUE, self.wake)
+        try:
+            while True:
+                # Cleared before the pass, not after it: a wake-up that comes while a
+                # pass runs (something queued after its query) starts the next pass at
+                # once instead of being lost until the idle look.
+                self._wake.clear()
+                try:
+                    sent = await self.run_once()
+                except Exception:
+                    log.exception("outbox loop error")
+                    sent = 0
+                if sent == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+        finally:
+            stop_listening()
 
 
 def _notification(row: Row) -> Notification:

@@ -13,6 +13,8 @@
   ledger row committed (the outbox pattern: decide in the transaction, act after the
   commit, claim rows with a conditional UPDATE, retry with backoff).  An answer we did
   not get is never guessed: the row stays pending and is retried with the same key.
+  The commit that records a refund wakes this process's settling loop (`QUEUE`, see
+  `storage.uow`); its poll remains for other processes' refunds and retries.
 
 Authorisation (who may refund how much) belongs to the callers; this module keeps the
 ledger's own rules whoever calls it.
@@ -49,6 +51,9 @@ LEASE = timedelta(minutes=5)
 # attempts every retry is logged as an error so a person looks at it.
 ALERT_AFTER_ATTEMPTS = 10
 _CLAIM_CANDIDATES = 5
+# The after-commit topic of the ledger: `record_refund` marks it, the settling loop
+# listens.
+QUEUE = "refunds"
 
 
 class RefundExceedsRemaining(RefundExceedsPaid):
@@ -242,6 +247,7 @@ async def record_refund(
             "idempotency_key": idempotency_key,
         },
     )
+    uow.queued(QUEUE)
     return refund
 
 
@@ -444,13 +450,21 @@ class RefundService:
             log.warning("refund not paid", extra={**extra, "detail": result.detail})
 
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
-        while True:
-            try:
-                tried = await self.settle_due()
-            except Exception:
-                log.exception("refund loop error")
-                tried = 0
-            if tried == 0:
+        """Settle until cancelled: at once when a unit of work of this process commits
+        a refund (`record_refund`), else every `idle_seconds`."""
+        stop_listening = self._uow.after_commit.subscribe(QUEUE, self.wake)
+        try:
+            while True:
+                # Cleared before the pass: a refund committed while it runs (after its
+                # query) starts the next pass at once instead of waiting for the poll.
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+                try:
+                    tried = await self.settle_due()
+                except Exception:
+                    log.exception("refund loop error")
+                    tried = 0
+                if tried == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+        finally:
+            stop_listening()

@@ -12,8 +12,6 @@ signature all get the same 401.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiohttp import web
 
 from bot.clock import Clock
@@ -27,18 +25,11 @@ UNAUTHORIZED = {"error": "missing, wrong or expired signature"}
 PUSH_STATUS = {"malformed": 400, "too_many": 413, "conflict": 503}
 
 
-def hook_routes(
-    uow: UnitOfWorkFactory, clock: Clock, *, on_queued: Callable[[], None] | None = None
-) -> list[web.RouteDef]:
-    """The hooks' routes.  `on_queued` is called after a request queued buyers' notices
-    (the running bot wakes its outbox worker, which would otherwise find them only at
-    its next idle look, up to a second later)."""
+def hook_routes(uow: UnitOfWorkFactory, clock: Clock) -> list[web.RouteDef]:
+    """The hooks' routes.  The buyers' notices a request queues go out at once: their
+    commit wakes the outbox worker (see `storage.uow`)."""
     orders = OrderPushService(uow, clock)
     tracking = AfterShipService(uow, clock)
-
-    def queued(notified: int) -> None:
-        if notified and on_queued is not None:
-            on_queued()
 
     async def push_orders(request: web.Request) -> web.Response:
         body = await request.read()
@@ -53,7 +44,6 @@ def hook_routes(
         if shop is None:
             return web.json_response(UNAUTHORIZED, status=401)
         pushed = await orders.push(shop, body)
-        queued(pushed.notified)
         return _push_response(pushed)
 
     async def aftership(request: web.Request) -> web.Response:
@@ -67,7 +57,6 @@ def hook_routes(
         if shop is None:
             return web.json_response(UNAUTHORIZED, status=401)
         tracked = await tracking.receive(shop, body)
-        queued(tracked.notified)
         return _tracking_response(tracked)
 
     return [

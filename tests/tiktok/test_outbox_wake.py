@@ -1,5 +1,5 @@
 """A TikTok webhook's notice reaches the buyer at once, not at the outbox worker's next
-idle look: the running bot's connector wakes the worker after queueing it."""
+idle look: the commit that queued it wakes the running bot's worker."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.emulator import TelegramEmulator
 from bot.emulator.tiktok import TikTokEmulator, tiktok_order
+from bot.services.outbox import QUEUE as OUTBOX_QUEUE
 from bot.services.outbox import OutboxWorker
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_shop
@@ -123,13 +124,14 @@ async def test_a_webhook_s_notice_is_sent_without_waiting_for_the_worker_s_idle_
         await tiktok.stop()
 
 
-async def test_the_connector_calls_for_a_wake_only_when_it_queued_a_notice(
+async def test_the_connector_wakes_the_outbox_only_when_it_queued_a_notice(
     world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     await world.connect()
     state = world.tiktok.state
     woken: list[None] = []
-    world.connector.on_queued = lambda: woken.append(None)
+    # What the running outbox worker listens to: commits that queued a notification.
+    uow_factory.after_commit.subscribe(OUTBOX_QUEUE, lambda: woken.append(None))
     state.put_order(world.em_shop.id, tiktok_order(NUMBER))
     body = world.tiktok.webhook_body("ORDER_STATUS_CHANGE", world.em_shop.id, {"order_id": NUMBER})
     assert await world.tiktok.post_webhook(world.hook_url, body) == 200

@@ -15,6 +15,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.logging import JsonFormatter
+from bot.services.outbox import QUEUE as OUTBOX_QUEUE
 from bot.web.server import BODY_LIMIT
 from storage.models import Order, Shipment
 from storage.uow import UnitOfWorkFactory
@@ -405,11 +406,12 @@ async def test_an_order_of_two_parcels_is_delivered_when_both_are(
 async def test_the_outbox_is_woken_when_a_buyer_notice_was_queued_and_only_then(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    # The running bot passes its outbox worker's wake-up: the buyer's notice goes out
-    # at once instead of at the worker's next idle look.
+    # The commit that queues the buyer's notice wakes the running bot's outbox worker
+    # (listening as below): it goes out at once instead of at the worker's next look.
     await shop_with_secrets(uow_factory, clock)
     wakes: list[int] = []
-    async with running_hooks(uow_factory, clock, on_queued=lambda: wakes.append(1)) as hooks:
+    uow_factory.after_commit.subscribe(OUTBOX_QUEUE, lambda: wakes.append(1))
+    async with running_hooks(uow_factory, clock) as hooks:
         await in_transit_order(uow_factory, clock)
         assert (await hooks.aftership(webhook(DELIVERED[:1], tag="OutForDelivery"))).status == 200
         assert wakes == [1]

@@ -21,17 +21,16 @@ def demo(lines: list[str]) -> DemoTikTok:
     return DemoTikTok(cast(App, None), emulator, shop, lines.append)
 
 
+USAGE_LINE = (
+    "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER"
+)
+
+
 @pytest.mark.parametrize(
     ("line", "answer"),
     [
-        (
-            "fly 01",
-            "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER",
-        ),
-        (
-            "ship",
-            "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER",
-        ),
+        ("fly 01", USAGE_LINE),
+        ("ship", USAGE_LINE),
         ("ship 7", "TikTok Shop has no order 7; :tiktok lists them"),
         ("ship abc", "TikTok Shop has no order abc; :tiktok lists them"),
         ("ship 1", "several orders end in 1: type more digits"),

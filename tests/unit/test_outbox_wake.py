@@ -1,5 +1,6 @@
-"""A notice queued while the outbox worker is in the middle of a pass is sent at once,
-not at the worker's next idle look."""
+"""The outbox worker is woken by the commit that queued a notice (and only by a
+commit), and a notice queued while it is in the middle of a pass is sent at once, not
+at the worker's next idle look."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import contextlib
 
 from bot.clock import FakeClock
-from bot.services.outbox import Notification, OutboxWorker, Parts, enqueue
+from bot.services.outbox import QUEUE, Notification, OutboxWorker, Parts, enqueue
 from storage.uow import UnitOfWorkFactory
 
 CHAT = 8
@@ -49,3 +50,23 @@ async def test_a_wake_during_a_pass_is_not_lost(
         with contextlib.suppress(asyncio.CancelledError):
             await loop
     assert got == ["shipped"]
+
+
+async def test_the_commit_that_queued_a_notice_wakes_the_worker_and_a_rollback_does_not(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    woken: list[int] = []
+    uow_factory.after_commit.subscribe(QUEUE, lambda: woken.append(1))
+    async with uow_factory() as uow:
+        await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+        assert woken == []  # not before the commit: the worker would not see the row yet
+        # left without a commit: rolled back, nothing to send
+    assert woken == []
+    async with uow_factory() as uow:
+        await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+        await uow.commit()
+    assert woken == [1]
+    async with uow_factory() as uow:  # a transaction that queued nothing wakes nobody
+        uow.key_values.set("k", "v")
+        await uow.commit()
+    assert woken == [1]

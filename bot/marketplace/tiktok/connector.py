@@ -163,10 +163,6 @@ class TikTokConnector:
         self._clock = clock
         self.auth = auth
         self.after_sales = after_sales
-        # Called after a write queued buyers' notices: the running bot wakes its outbox
-        # worker, which would otherwise find them only at its next idle look (up to a
-        # second later, the largest part of a webhook's way to the buyer).
-        self.on_queued: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ writing
 
@@ -197,8 +193,6 @@ class TikTokConnector:
         result.created = writer.counts.orders_created
         result.updated = writer.counts.orders_updated
         result.unchanged = writer.counts.orders_unchanged
-        if result.notified and self.on_queued is not None:
-            self.on_queued()
         return result
 
     async def _write(
