@@ -27,15 +27,20 @@ from typing import Any
 from bot.app import App
 from bot.services.container import Services
 from bot.services.desk import StaffChatInfo
+from bot.services.outbox import REPLY_KIND, Notification, Parts
 from handlers.core import ChatCore
+from handlers.notifications import render
 from handlers.types import (
     AnswerButton,
     Button,
+    DocumentFile,
     EditText,
     Inbound,
     Outbound,
     PhotoFile,
     SendText,
+    SharedContact,
+    action_from_json,
 )
 
 CHANNEL = "telegram"
@@ -116,8 +121,11 @@ class Harness:
         self.core: ChatCore = app.chat_core(services)
         self.desk = FakeDesk()
         self.files: dict[str, bytes] = {}  # file_id → bytes, for photos people send
+        # What the outbox delivered (notifications, stored replies), by chat, in order.
+        self.delivered: dict[int, list[Outbound]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
+        self._albums = itertools.count(1)
 
     @classmethod
     async def create(cls, app: App) -> Harness:
@@ -144,6 +152,19 @@ class Harness:
 
     def next_update(self) -> int:
         return next(self._update_ids)
+
+    async def flush(self) -> int:
+        """Run one outbox pass, as the bot's worker does: what it sends (notifications
+        to other people) lands in `delivered` (and in each `Person.news`).  Returns how
+        many rows were sent."""
+        return await self.app.outbox_worker(self._deliver).run_once()
+
+    async def _deliver(self, notification: Notification, parts: Parts) -> None:
+        if notification.kind == REPLY_KIND:
+            actions = [action_from_json(a) for a in notification.params["actions"]]
+        else:
+            actions = render(notification)
+        self.delivered.setdefault(notification.chat_id, []).extend(actions)
 
     def next_message(self) -> int:
         return next(self._message_ids)
@@ -220,14 +241,49 @@ class Person:
         """Press the button whose label contains `label` on the latest keyboard."""
         return await self.press(self.button(label))
 
-    async def photo(self, data: bytes, *, caption: str | None = None) -> list[Outbound]:
+    async def photo(
+        self, data: bytes, *, caption: str | None = None, album: str | None = None
+    ) -> list[Outbound]:
         file_id = f"photo{len(self.h.files) + 1}"
         self.h.files[file_id] = data
         return await self._send(
             photo=PhotoFile(file_id, file_id + "u", 800, 600, len(data)),
             text=caption,
+            media_group_id=album,
             message_id=self.h.next_message(),
         )
+
+    async def album(self, photos: list[bytes]) -> list[Outbound]:
+        """Send several photos at once: one update each, sharing a media group id (as
+        Telegram delivers an album).  Returns everything the album produced."""
+        group = f"album{next(self.h._albums)}"
+        produced: list[Outbound] = []
+        for data in photos:
+            produced += await self.photo(data, album=group)
+        self.last = produced
+        return produced
+
+    async def document(
+        self, data: bytes, file_name: str, mime_type: str, *, caption: str | None = None
+    ) -> list[Outbound]:
+        file_id = f"doc{len(self.h.files) + 1}"
+        self.h.files[file_id] = data
+        return await self._send(
+            document=DocumentFile(file_id, file_id + "u", file_name, mime_type, len(data)),
+            text=caption,
+            message_id=self.h.next_message(),
+        )
+
+    async def share_contact(self, phone: str, *, user_id: int | None = None) -> list[Outbound]:
+        """Share a contact card: one's own unless `user_id` says whose it is."""
+        owner = self.user_id if user_id is None else user_id
+        return await self._send(
+            contact=SharedContact(phone, owner), message_id=self.h.next_message()
+        )
+
+    async def send_other(self, kind: str) -> list[Outbound]:
+        """Send something the bot only relays or declines (a sticker, a voice note...)."""
+        return await self._send(other=kind, message_id=self.h.next_message())
 
     # ------------------------------------------------------------ reading replies
 
@@ -245,6 +301,18 @@ class Person:
     def said(self) -> str:
         """Everything the last action produced, as one text (for `in` checks)."""
         return "\n".join(self.texts)
+
+    @property
+    def html(self) -> str:
+        """The HTML of the messages the last action produced, as one text."""
+        return "\n".join(a.text for a in self.last if isinstance(a, SendText | EditText))
+
+    @property
+    def news(self) -> list[str]:
+        """The plain text of what the outbox delivered to this chat, taken (each flush
+        adds what it sent; reading empties it)."""
+        delivered = self.h.delivered.pop(self.chat_id, [])
+        return [plain(a.text) for a in delivered if isinstance(a, SendText | EditText)]
 
     @property
     def alerts(self) -> list[str]:
