@@ -209,16 +209,19 @@ class Person:
             thread_id=self.thread_id,
             **fields,
         )
-        self.last = await self.h.handle(inbound)
-        self.actions.extend(self.last)
-        for action in self.last:
+        self._saw(await self.h.handle(inbound))
+        return self.last
+
+    def _saw(self, actions: list[Outbound]) -> None:
+        self.last = actions
+        self.actions.extend(actions)
+        for action in actions:
             if isinstance(action, SendText | EditText) and action.keyboard is not None:
                 message_id = getattr(action, "message_id", None) or self.h.next_message()
                 for row in action.keyboard.rows:
                     for button in row:
                         if button.data is not None:
                             self._button_message[button.data] = message_id
-        return self.last
 
     async def say(self, text: str) -> list[Outbound]:
         """Type a message (a leading slash makes it a command, as Telegram does)."""
@@ -309,10 +312,10 @@ class Person:
 
     @property
     def news(self) -> list[str]:
-        """The plain text of what the outbox delivered to this chat, taken (each flush
-        adds what it sent; reading empties it)."""
-        delivered = self.h.delivered.pop(self.chat_id, [])
-        return [plain(a.text) for a in delivered if isinstance(a, SendText | EditText)]
+        """What the outbox delivered to this chat since the last look, as plain texts.
+        Reading takes it: it becomes `last` (so `said`, `buttons` and `tap` see it)."""
+        self._saw(self.h.delivered.pop(self.chat_id, []))
+        return self.texts
 
     @property
     def alerts(self) -> list[str]:

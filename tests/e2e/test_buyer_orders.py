@@ -56,7 +56,10 @@ async def test_start_sets_the_menu_and_a_sticker_is_declined(
 
 
 async def test_link_by_own_contact_and_the_card_with_its_tracking_link(
-    any_bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    any_bot: BotProcess,
+    emulator: TelegramEmulator,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
 ) -> None:
     await make_order(uow_factory, clock, phone="15550100001", express=True)
     alex = emulator.user(1001, "Alex", phone="+15550100001")

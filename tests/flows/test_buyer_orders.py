@@ -19,9 +19,9 @@ from bot.clock import FakeClock
 from bot.domain.enums import OrderStatus
 from bot.services.notifications import notify_order_change
 from bot.services.order_import import import_orders_file
+from handlers.types import AnswerButton, EditText, SendText
 from storage.models import Order, Refund
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-from handlers.types import AnswerButton, EditText, SendText
 from tests.factories import make_order
 from tests.harness import Harness, Person
 
