@@ -194,6 +194,7 @@ class Person:
         self.actions: list[Outbound] = []  # everything, in order
         self.last: list[Outbound] = []  # what the last thing done produced
         self._button_message: dict[str, int] = {}  # callback data → message it is on
+        self.message_id: int | None = None
 
     # -------------------------------------------------------------- doing things
 
@@ -209,6 +210,7 @@ class Person:
             thread_id=self.thread_id,
             **fields,
         )
+        self.message_id = inbound.message_id  # of what was just sent (None: a press)
         self._saw(await self.h.handle(inbound))
         return self.last
 
