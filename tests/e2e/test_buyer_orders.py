@@ -6,6 +6,8 @@ every status, paging, cancelling) is tested in process: tests/flows/test_buyer_o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -16,6 +18,7 @@ from tests.e2e.conftest import BOT_USERNAME, BotProcess
 from tests.factories import make_order
 
 NUMBER = "578000000000000001"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def buttons(message: dict) -> list[str]:  # type: ignore[type-arg]
