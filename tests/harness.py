@@ -195,6 +195,7 @@ class Person:
         self.last: list[Outbound] = []  # what the last thing done produced
         self._button_message: dict[str, int] = {}  # callback data → message it is on
         self.message_id: int | None = None
+        self.username: str | None = None  # the @name, when a test gives one
 
     # -------------------------------------------------------------- doing things
 
@@ -206,6 +207,7 @@ class Person:
             chat_kind=self.kind,  # type: ignore[arg-type]
             user_id=self.user_id,
             user_name=self.name,
+            username=self.username,
             locale=self.locale,
             thread_id=self.thread_id,
             **fields,
