@@ -13,7 +13,10 @@ the Bot API emulator) covers what is channel-specific.
 
 The harness uses the real services, router and store (the test database); only the
 channel is replaced: `FakeDesk` plays the staff chat's live calls (topics, copies,
-membership) and records them.
+membership) and records them.  People send text, commands, button presses, photos (one
+by one or as an album), documents, shared contacts and stickers; what the bot tells
+someone else (a seller, a buyer) goes through the outbox, which `Harness.flush` runs
+once, and lands in that person's `news`.
 """
 
 from __future__ import annotations
