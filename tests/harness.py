@@ -13,7 +13,10 @@ the Bot API emulator) covers what is channel-specific.
 
 The harness uses the real services, router and store (the test database); only the
 channel is replaced: `FakeDesk` plays the staff chat's live calls (topics, copies,
-membership) and records them.
+membership) and records them.  People send text, commands, button presses, photos (one
+by one or as an album), documents, shared contacts and stickers; what the bot tells
+someone else (a seller, a buyer) goes through the outbox, which `Harness.flush` runs
+once, and lands in that person's `news`.
 """
 
 from __future__ import annotations
@@ -27,15 +30,20 @@ from typing import Any
 from bot.app import App
 from bot.services.container import Services
 from bot.services.desk import StaffChatInfo
+from bot.services.outbox import REPLY_KIND, Notification, Parts
 from handlers.core import ChatCore
+from handlers.notifications import render
 from handlers.types import (
     AnswerButton,
     Button,
+    DocumentFile,
     EditText,
     Inbound,
     Outbound,
     PhotoFile,
     SendText,
+    SharedContact,
+    action_from_json,
 )
 
 CHANNEL = "telegram"
@@ -116,8 +124,11 @@ class Harness:
         self.core: ChatCore = app.chat_core(services)
         self.desk = FakeDesk()
         self.files: dict[str, bytes] = {}  # file_id → bytes, for photos people send
+        # What the outbox delivered (notifications, stored replies), by chat, in order.
+        self.delivered: dict[int, list[Outbound]] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
+        self._albums = itertools.count(1)
 
     @classmethod
     async def create(cls, app: App) -> Harness:
@@ -144,6 +155,19 @@ class Harness:
 
     def next_update(self) -> int:
         return next(self._update_ids)
+
+    async def flush(self) -> int:
+        """Run one outbox pass, as the bot's worker does: what it sends (notifications
+        to other people) lands in `delivered` (and in each `Person.news`).  Returns how
+        many rows were sent."""
+        return await self.app.outbox_worker(self._deliver).run_once()
+
+    async def _deliver(self, notification: Notification, parts: Parts) -> None:
+        if notification.kind == REPLY_KIND:
+            actions = [action_from_json(a) for a in notification.params["actions"]]
+        else:
+            actions = render(notification)
+        self.delivered.setdefault(notification.chat_id, []).extend(actions)
 
     def next_message(self) -> int:
         return next(self._message_ids)
@@ -173,6 +197,8 @@ class Person:
         self.actions: list[Outbound] = []  # everything, in order
         self.last: list[Outbound] = []  # what the last thing done produced
         self._button_message: dict[str, int] = {}  # callback data → message it is on
+        self.message_id: int | None = None
+        self.username: str | None = None  # the @name, when a test gives one
 
     # -------------------------------------------------------------- doing things
 
@@ -184,20 +210,25 @@ class Person:
             chat_kind=self.kind,  # type: ignore[arg-type]
             user_id=self.user_id,
             user_name=self.name,
+            username=self.username,
             locale=self.locale,
             thread_id=self.thread_id,
             **fields,
         )
-        self.last = await self.h.handle(inbound)
-        self.actions.extend(self.last)
-        for action in self.last:
+        self.message_id = inbound.message_id  # of what was just sent (None: a press)
+        self._saw(await self.h.handle(inbound))
+        return self.last
+
+    def _saw(self, actions: list[Outbound]) -> None:
+        self.last = actions
+        self.actions.extend(actions)
+        for action in actions:
             if isinstance(action, SendText | EditText) and action.keyboard is not None:
                 message_id = getattr(action, "message_id", None) or self.h.next_message()
                 for row in action.keyboard.rows:
                     for button in row:
                         if button.data is not None:
                             self._button_message[button.data] = message_id
-        return self.last
 
     async def say(self, text: str) -> list[Outbound]:
         """Type a message (a leading slash makes it a command, as Telegram does)."""
@@ -220,14 +251,49 @@ class Person:
         """Press the button whose label contains `label` on the latest keyboard."""
         return await self.press(self.button(label))
 
-    async def photo(self, data: bytes, *, caption: str | None = None) -> list[Outbound]:
+    async def photo(
+        self, data: bytes, *, caption: str | None = None, album: str | None = None
+    ) -> list[Outbound]:
         file_id = f"photo{len(self.h.files) + 1}"
         self.h.files[file_id] = data
         return await self._send(
             photo=PhotoFile(file_id, file_id + "u", 800, 600, len(data)),
             text=caption,
+            media_group_id=album,
             message_id=self.h.next_message(),
         )
+
+    async def album(self, photos: list[bytes]) -> list[Outbound]:
+        """Send several photos at once: one update each, sharing a media group id (as
+        Telegram delivers an album).  Returns everything the album produced."""
+        group = f"album{next(self.h._albums)}"
+        produced: list[Outbound] = []
+        for data in photos:
+            produced += await self.photo(data, album=group)
+        self.last = produced
+        return produced
+
+    async def document(
+        self, data: bytes, file_name: str, mime_type: str, *, caption: str | None = None
+    ) -> list[Outbound]:
+        file_id = f"doc{len(self.h.files) + 1}"
+        self.h.files[file_id] = data
+        return await self._send(
+            document=DocumentFile(file_id, file_id + "u", file_name, mime_type, len(data)),
+            text=caption,
+            message_id=self.h.next_message(),
+        )
+
+    async def share_contact(self, phone: str, *, user_id: int | None = None) -> list[Outbound]:
+        """Share a contact card: one's own unless `user_id` says whose it is."""
+        owner = self.user_id if user_id is None else user_id
+        return await self._send(
+            contact=SharedContact(phone, owner), message_id=self.h.next_message()
+        )
+
+    async def send_other(self, kind: str) -> list[Outbound]:
+        """Send something the bot only relays or declines (a sticker, a voice note...)."""
+        return await self._send(other=kind, message_id=self.h.next_message())
 
     # ------------------------------------------------------------ reading replies
 
@@ -245,6 +311,18 @@ class Person:
     def said(self) -> str:
         """Everything the last action produced, as one text (for `in` checks)."""
         return "\n".join(self.texts)
+
+    @property
+    def html(self) -> str:
+        """The HTML of the messages the last action produced, as one text."""
+        return "\n".join(a.text for a in self.last if isinstance(a, SendText | EditText))
+
+    @property
+    def news(self) -> list[str]:
+        """What the outbox delivered to this chat since the last look, as plain texts.
+        Reading takes it: it becomes `last` (so `said`, `buttons` and `tap` see it)."""
+        self._saw(self.h.delivered.pop(self.chat_id, []))
+        return self.texts
 
     @property
     def alerts(self) -> list[str]:

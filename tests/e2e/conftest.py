@@ -82,3 +82,16 @@ async def bot(app: App, emulator: TelegramEmulator) -> AsyncIterator[BotProcess]
     await process.start()
     yield process
     await process.stop()
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def any_bot(
+    request: pytest.FixtureRequest, app: App, emulator: TelegramEmulator
+) -> AsyncIterator[BotProcess]:
+    """The bot on each framework in turn: for what each stack must translate itself
+    (updates into `Inbound`, actions into Bot API calls).  Flow logic is tested once, in
+    process (tests/flows)."""
+    process = BotProcess(app, emulator, framework=request.param)
+    await process.start()
+    yield process
+    await process.stop()

@@ -31,7 +31,7 @@ from tests.e2e.test_seller import (
     Shop,
     claim_row,
     confirm_label,
-    invite_link,
+    invite,
     join,
     ledger,
     open_card,
@@ -102,7 +102,7 @@ async def test_approve_asks_first_cancel_changes_nothing_confirm_pays_once(
     await stale(shop.seller, f"cf:{pending_id}", asked)
     await stale(shop.seller, f"cx:{pending_id}x", asked)
     kim = await join(
-        shop.emulator, await invite_link(database_url, tmp_path), OTHER_SELLER_ID, "Kim"
+        shop.emulator, await invite(shop.uow_factory, shop.clock), OTHER_SELLER_ID, "Kim"
     )
     await stale(kim, confirm_data(asked))
     assert await ledger(shop.uow_factory) == []

@@ -1,6 +1,9 @@
 """A buyer asks for a return, refund or replacement through real Telegram traffic
-(aiogram ↔ emulator): the claim flow with photos, following the claim afterwards, and
-what the seller is told."""
+(aiogram ↔ emulator): what needs the Bot API — photos, albums and image files
+downloaded and checked, refused files and their sizes, the seller's copies of the
+pictures, a restart mid-flow, two taps racing.  The flow's logic (what is offered, back
+and cancel at every step, crafted buttons, the list, the card, withdrawing, the return
+tracking) is tested in process: tests/flows/test_returns.py."""
 
 from __future__ import annotations
 
@@ -23,7 +26,6 @@ from storage.models import (
     Claim,
     ClaimPhoto,
     ConversationState,
-    Order,
     OrderItem,
     OutboxMessage,
     Shop,
@@ -337,75 +339,6 @@ async def test_replacement_with_an_image_sent_as_a_file_for_one_of_two_orders(
     assert_stored(emulator, settings, claim.photos, [png])
 
 
-async def test_late_parcel_can_only_be_refunded_as_not_received(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await make_order(uow_factory, clock, items=ITEMS, eta=clock.now() - timedelta(days=2))
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    first = await tap(alex, "↩ Return or refund", card)
-    assert "Return possible until Feb 12" in first["text"]  # 30 days after the promised date
-    types = await pick_items(alex, {"Ceramic mug": 2, "Tea towel": 1})
-    assert buttons(types) == ["Refund (the parcel never arrived)", "‹ Back", "✖ Cancel"]
-    reasons = await tap(alex, "Refund (the parcel never arrived)")
-    assert buttons(reasons) == ["Parcel not received", "‹ Back", "✖ Cancel"]
-    photos = await tap(alex, "Parcel not received")
-    assert "tap Skip" in photos["text"] and buttons(photos)[0] == "Skip ›"
-    await tap(alex, "Skip ›")
-    summary = await tap(alex, "Skip ›")
-    assert "Photos: 0" in summary["text"] and "$37.99" in summary["text"]
-    await tap(alex, "✅ Confirm")
-    [claim] = await claims(uow_factory)
-    assert (claim.type, claim.reason, len(claim.photos)) == ("REFUND", "NOT_RECEIVED", 0)
-
-
-@pytest.mark.parametrize(
-    ("status", "words"),
-    [
-        ("IN_TRANSIT", "still on its way and not late yet"),
-        ("ON_HOLD", "hasn't shipped yet"),
-        ("COMPLETED", "after-sales period has ended"),
-    ],
-)
-async def test_return_command_says_why_an_order_cannot_be_returned(
-    status: str,
-    words: str,
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await make_order(uow_factory, clock, status=status)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    assert "↩ Return or refund" not in buttons(card)
-    reply = await start_by_command(alex)
-    assert words in reply["text"] and NUMBER in reply["text"]
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]
-
-
-async def test_single_unit_items_toggle_on_and_off(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    await tap(alex, "↩ Return or refund", card)
-    on = await tap(alex, "Tea towel — up to 1")  # one unit: no quantity question
-    assert buttons(on)[:3] == ["Ceramic mug — up to 2", "Tea towel — 1 of 1", "Continue ›"]
-    off = await tap(alex, "Tea towel — 1 of 1")
-    assert buttons(off)[:2] == ["Ceramic mug — up to 2", "Tea towel — up to 1"]
-    assert "Continue ›" not in buttons(off)
-    await tap(alex, "Tea towel — up to 1")
-    await tap(alex, "Continue ›")
-    await tap(alex, "Return and refund")
-    await tap(alex, "No longer needed")
-    await tap(alex, "Skip ›")
-    summary = await tap(alex, "Skip ›")
-    assert "• 1 × Tea towel" in summary["text"] and "Ceramic mug" not in summary["text"]
-    assert "Refund requested: $8.00" in summary["text"]
-
-
 # ------------------------------------------------------------ bad evidence
 
 
@@ -463,22 +396,7 @@ async def test_bad_files_are_refused_without_losing_the_photos_so_far(
     assert len(files_under(settings.media_dir)) == 9  # nothing refused was kept
 
 
-async def test_photos_are_required_for_damage(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    await link(alex)
-    await start_by_command(alex)
-    await pick_items(alex, {"Ceramic mug": 1})
-    await tap(alex, "Return and refund")
-    asked = await tap(alex, "Arrived damaged")
-    assert "Please send 1 to 9 photos" in asked["text"]
-    assert "send at least one photo" in (await refused_tap(alex, "Done ›") or "")
-    assert (await conversation(uow_factory, alex.id)).step == "ret.photos"  # type: ignore[union-attr]
-
-
-# ------------------------------------------------------------- back, cancel
+# ------------------------------------------------------------- walking the flow
 
 STEP_WORDS = {
     "items": "step 1 of 5",
@@ -516,115 +434,6 @@ async def walk_to(user: ScriptedUser, card: Message, step: str) -> Message:
         if name == step:
             return shown
     raise AssertionError(step)
-
-
-async def test_back_goes_one_step_back_and_keeps_the_choices(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    await walk_to(alex, card, "confirm")
-    for expected in ("note", "photos", "reason", "type", "items"):
-        shown = await tap(alex, "‹ Back")
-        assert STEP_WORDS[expected] in shown["text"], (expected, shown["text"])
-    assert buttons(shown)[:3] == ["Ceramic mug — 2 of 2", "Tea towel — up to 1", "Continue ›"]
-    asked = await tap(alex, "Ceramic mug — 2 of 2")
-    assert STEP_WORDS["quantity"] in asked["text"]
-    assert STEP_WORDS["items"] in (await tap(alex, "‹ Back"))["text"]
-    # Forward again: the photo sent before is still in the draft.
-    await tap(alex, "Continue ›")
-    await tap(alex, "Replacement")
-    photos = await tap(alex, "Doesn't work / defective")
-    assert buttons(photos)[0] == "Done ›"
-    await tap(alex, "Done ›")
-    summary = await tap(alex, "Skip ›")
-    assert "Photos: 1" in summary["text"] and "• 2 × Ceramic mug" in summary["text"]
-    # Back on the first step leaves the flow.
-    for _ in range(5):
-        await tap(alex, "‹ Back")
-    left = await tap(alex, "‹ Back")
-    assert "return request is discarded" in left["text"]
-    assert await claim_count(uow_factory) == 0
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize("step", list(STEP_WORDS))
-async def test_cancel_at_any_step_files_nothing(
-    step: str,
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    await walk_to(alex, card, step)
-    done = await tap(alex, "✖ Cancel")
-    assert "return request is discarded. Nothing was sent" in done["text"]
-    assert await claim_count(uow_factory) == 0
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]
-    # The old flow's buttons do nothing now.
-    assert "no longer works" in (await refused_tap(alex, "‹ Back") or "")
-
-
-async def test_cancel_command_mid_flow_files_nothing(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    summary = await walk_to(alex, card, "confirm")
-    await alex.send("/cancel")
-    assert "Nothing was saved" in (await alex.wait_message())["text"]
-    await alex.press("✅ Confirm", message=summary)
-    assert "no longer works" in (await alex.wait_callback_answer() or "")
-    assert await claim_count(uow_factory) == 0
-
-
-# ---------------------------------------------------------- crafted buttons
-
-
-async def test_crafted_buttons_change_nothing(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    alex_order = await delivered_order(uow_factory, clock)
-    await delivered_order(uow_factory, clock, "578000000000000002", email="mallory@example.com")
-    ids = await item_ids(uow_factory, alex_order)
-    alex, mallory = emulator.user(1001, "Alex"), emulator.user(1002, "Mallory")
-    card = await link(alex)
-    await link(mallory, "578000000000000002", "mallory@example.com")
-
-    # Mallory starts a return on Alex's order: refused, no flow for her.
-    assert "can't find that order" in (await forged(mallory, f"rs:{alex_order}") or "")
-    assert (await conversation(uow_factory, mallory.id)).step is None  # type: ignore[union-attr]
-    # Confirm, quantity and type buttons outside a flow do nothing.
-    for data in ("rc", f"rq:{ids['Ceramic mug']}:1", "rt:REFUND", "rd", "rb", "rx", "rs:abc"):
-        assert "no longer works" in (await forged(mallory, data) or "")
-
-    # Alex asks for more mugs than he bought, and for an item of another order.
-    asked = await walk_to(alex, card, "quantity")
-    before = len(alex.messages)
-    for data in (
-        f"rq:{ids['Ceramic mug']}:3",
-        f"rq:{ids['Ceramic mug']}:99999999999999999999",
-        f"rq:{ids['Ceramic mug']}:-1",
-        f"rq:{ids['Ceramic mug'] + 2}:1",
-        "rc",  # confirm before the summary
-    ):
-        assert "no longer works" in (await forged(alex, data) or "")
-    assert len(alex.messages) == before
-    state = await conversation(uow_factory, alex.id)
-    assert state is not None and state.step == "ret.qty" and state.data["items"] == {}
-    shown = await tap(alex, "2", asked)
-    assert "Ceramic mug — 2 of 2" in buttons(shown)
-    types = await tap(alex, "Continue ›")
-    # A type the order doesn't offer (late-parcel style) or garbage is refused too.
-    assert "no longer works" in (await forged(alex, "rt:EXCHANGE") or "")
-    assert "step 3 of 5" in (await tap(alex, "Return and refund", types))["text"]
-    assert "no longer works" in (await forged(alex, "rr:NOT_A_REASON") or "")
-    assert await claim_count(uow_factory) == 0
 
 
 # ---------------------------------------------------------- the seller is told
@@ -787,87 +596,6 @@ async def open_card(user: ScriptedUser, number: str) -> Message:
     return await tap(user, label, listing)
 
 
-async def test_returns_lists_claims_and_the_card_shows_the_history(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    await alex.send("/returns")
-    assert "You have no return requests" in (await alex.wait_message())["text"]
-    card = await link(alex)
-    first = await filed_claim(
-        alex, card, uow_factory, Return(items={"Tea towel": 1}, reason="No longer needed")
-    )
-    clock.advance(timedelta(hours=2))
-    second = await filed_claim(
-        alex, card, uow_factory, Return(photos=[sample_jpeg(seed="dent")], note="Dented")
-    )
-    await alex.send("/returns")
-    listing = await alex.wait_message()
-    assert "Your return requests (2)" in listing["text"]
-    assert buttons(listing) == [
-        f"{second.claim_number} · Waiting for the seller",
-        f"{first.claim_number} · Waiting for the seller",
-    ]
-    shown = await tap(alex, buttons(listing)[0], listing)
-    text = shown["text"]
-    assert f"Return request {second.claim_number}" in text and f"Order: {NUMBER}" in text
-    assert "Status: Waiting for the seller" in text
-    assert "Request: Return and refund · Arrived damaged" in text
-    assert "• 1 × Ceramic mug" in text and "Refund requested: $12.50" in text
-    assert "Photos: 1" in text and "The seller answers by Jan 17, 14:00 UTC" in text
-    assert "History" in text and "Jan 15, 14:00 — Waiting for the seller (you): Dented" in text
-    assert buttons(shown) == ["Withdraw request"]
-
-
-async def test_withdraw_a_claim(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    claim = await filed_claim(
-        alex, card, uow_factory, Return(items={"Ceramic mug": 2}, reason="No longer needed")
-    )
-    shown = await open_card(alex, claim.claim_number)
-    asked = await tap(alex, "Withdraw request", shown)
-    assert f"Withdraw return request {claim.claim_number}?" in asked["text"]
-    kept = await refused_tap(alex, "No, keep it")
-    assert kept is None
-    assert (
-        "stays open"
-        in next(m for m in alex.messages if m["message_id"] == asked["message_id"])["text"]
-    )
-    asked = await tap(alex, "Withdraw request", shown)
-    await alex.press("Yes, withdraw it", message=asked)
-    await alex.press("Yes, withdraw it", message=asked)  # a double tap
-    assert (
-        await alex.wait_callback_answer() == f"Request {claim.claim_number} is already withdrawn."
-    )
-    await emulator.wait_until(
-        lambda: (
-            "is withdrawn"
-            in next(m for m in alex.messages if m["message_id"] == asked["message_id"])["text"]
-        )
-    )
-    [withdrawn] = await claims(uow_factory)
-    assert withdrawn.status == "CANCELLED"
-    assert [(e.from_status, e.to_status) for e in withdrawn.history] == [
-        (None, "REQUESTED"),
-        ("REQUESTED", "CANCELLED"),
-    ]
-    shown = await open_card(alex, claim.claim_number)
-    assert (
-        "Status: Withdrawn" in shown["text"]
-        and "Withdrawn (you)" in shown["text"]
-        and "withdrawn by the buyer" not in shown["text"]
-    )
-    assert buttons(shown) == []
-    # The items can be claimed again.
-    first = await tap(alex, "↩ Return or refund", card)
-    assert "Ceramic mug — up to 2" in buttons(first)
-
-
 async def test_answer_the_sellers_question_with_photos_and_text(
     bot: BotProcess,
     emulator: TelegramEmulator,
@@ -936,71 +664,6 @@ async def test_answer_the_sellers_question_with_photos_and_text(
     await seller.wait_message()
 
 
-async def test_return_tracking_number_is_checked_then_recorded(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    seller = await add_seller(uow_factory, emulator)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    claim = await filed_claim(alex, card, uow_factory)
-    await bot.flush_outbox()
-    await seller.wait_message()
-    await set_claim(
-        uow_factory,
-        claim.id,
-        status="AWAITING_BUYER_SHIPMENT",
-        ship_by=clock.now() + timedelta(days=5),
-    )
-    shown = await open_card(alex, claim.claim_number)
-    assert "Please send the item back by Jan 20" in shown["text"]
-    assert buttons(shown) == ["Enter return tracking", "Withdraw request"]
-    carriers = await tap(alex, "Enter return tracking", shown)
-    assert buttons(carriers) == ["FedEx", "UPS", "USPS", "DHL", "Other carrier", "✖ Cancel"]
-    asked = await tap(alex, "UPS", carriers)
-    assert "UPS tracking number" in asked["text"]
-    await alex.send("1Z999AA10123456785")  # one digit off
-    refused = (await alex.wait_message())["text"]
-    assert refused.startswith("“1Z999AA10123456785” isn't a valid UPS tracking number")
-    assert "one digit seems mistyped" in refused and refused.count("again") == 0
-    await alex.send("hello")
-    refused = (await alex.wait_message())["text"]
-    assert "start with 1Z and are 18 letters and digits" in refused
-    assert (await claims(uow_factory))[0].status == "AWAITING_BUYER_SHIPMENT"
-    await alex.send("1z999aa1 0123 456784")
-    done = (await alex.wait_message())["text"]
-    assert f"parcel for {claim.claim_number} arrives" in done
-    assert "Tracking: UPS 1Z999AA10123456784" in done
-    [after] = await claims(uow_factory)
-    assert after.status == "BUYER_SHIPPED"
-    assert (after.return_carrier, after.return_tracking_number) == ("UPS", "1Z999AA10123456784")
-    await bot.flush_outbox()
-    told = await seller.wait_message()
-    assert f"shipped the return for {claim.claim_number}: UPS 1Z999AA10123456784" in told["text"]
-    shown = await open_card(alex, claim.claim_number)
-    assert "Status: On its way back to the seller" in shown["text"]
-    assert "Return parcel: UPS 1Z999AA10123456784" in shown["text"]
-    assert buttons(shown) == []  # too late to withdraw
-
-
-async def test_cancel_while_entering_the_tracking_number(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    claim = await filed_claim(alex, card, uow_factory)
-    await set_claim(uow_factory, claim.id, status="AWAITING_BUYER_SHIPMENT")
-    shown = await open_card(alex, claim.claim_number)
-    await tap(alex, "Enter return tracking", shown)
-    stopped = await tap(alex, "✖ Cancel")
-    assert "Nothing was saved" in stopped["text"]
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]
-    await alex.send("1Z999AA10123456784")
-    assert "UPS" not in (await alex.wait_message())["text"]  # not taken as the tracking
-    assert (await claims(uow_factory))[0].status == "AWAITING_BUYER_SHIPMENT"
-
-
 # ------------------------------------------------------------- robustness
 
 
@@ -1060,35 +723,3 @@ async def test_double_confirm_files_one_claim(
     await seller.wait_message()  # the photo
     with pytest.raises(TimeoutError):
         await seller.wait_message(timeout=0.3)
-
-
-async def test_window_closing_mid_flow_is_explained(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    await delivered_order(uow_factory, clock)  # delivered 2 days ago: 13 days left
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    await walk_to(alex, card, "type")
-    clock.advance(timedelta(days=14))
-    reply = await tap(alex, "Return and refund")
-    assert "return window for order" in reply["text"] and "has closed" in reply["text"]
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]
-    assert await claim_count(uow_factory) == 0
-
-
-async def test_order_completed_before_confirm_is_explained(
-    bot: BotProcess, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    order_id = await delivered_order(uow_factory, clock)
-    alex = emulator.user(1001, "Alex")
-    card = await link(alex)
-    await walk_to(alex, card, "confirm")
-    async with uow_factory() as uow:  # the shop closes the order's after-sales meanwhile
-        await uow.session.execute(
-            update(Order).where(Order.id == order_id).values(status="COMPLETED")
-        )
-        await uow.commit()
-    reply = await tap(alex, "✅ Confirm")
-    assert "is completed and its after-sales period has ended" in reply["text"]
-    assert await claim_count(uow_factory) == 0
-    assert (await conversation(uow_factory, alex.id)).step is None  # type: ignore[union-attr]

@@ -39,6 +39,7 @@ from tests.pictures import (
 
 Message = dict[str, Any]
 ROOT = Path(__file__).resolve().parents[2]
+LINK_SECRET = b"e2e-link-secret-0123456789abcdef"  # the bot's, from the e2e settings
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 = 37.99
 UPS = "1Z999AA10123456784"
 SELLER_ID, OTHER_SELLER_ID, BUYER_ID, STRANGER_ID = 9001, 9002, 1001, 1003
@@ -84,6 +85,13 @@ async def invite_link(database_url: str, tmp_path: Path, shop: str = "acme") -> 
     token = url.split("start=")[1]
     assert len(token) <= 64
     return token
+
+
+async def invite(uow_factory: UnitOfWorkFactory, clock: FakeClock, shop: str = "acme") -> str:
+    """The same one-time link, made in this process: the tool itself is tested once
+    (`test_invite_link_makes_a_seller_with_the_seller_menu`); a process per test only
+    added its start-up time."""
+    return await SellerService(uow_factory, clock, LinkSigner(LINK_SECRET)).invite(shop)
 
 
 async def join(emulator: TelegramEmulator, token: str, user_id: int, name: str) -> ScriptedUser:
@@ -196,7 +204,7 @@ async def shop(
         order = await uow.orders.get(s.order_id)
         assert order is not None
         s.items = {i.product_name: i.id for i in order.items}
-    s.seller = await join(emulator, await invite_link(database_url, tmp_path), SELLER_ID, "Sam")
+    s.seller = await join(emulator, await invite(uow_factory, clock), SELLER_ID, "Sam")
     return s
 
 
@@ -581,7 +589,7 @@ async def test_crafted_buttons_from_anyone_but_the_shops_sellers_change_nothing(
 
     await delivered_order(shop.uow_factory, shop.clock, "578000000000000002", shop_code="other")
     eve = await join(
-        shop.emulator, await invite_link(database_url, tmp_path, "other"), OTHER_SELLER_ID, "Eve"
+        shop.emulator, await invite(shop.uow_factory, shop.clock, "other"), OTHER_SELLER_ID, "Eve"
     )
     mallory = shop.emulator.user(STRANGER_ID, "Mallory")
     await mallory.send("/start")
@@ -718,7 +726,7 @@ async def test_a_removed_seller_is_told_and_gets_the_buyer_menu_back(
     tmp_path: Path,
 ) -> None:
     await delivered_order(uow_factory, clock)
-    sam = await join(emulator, await invite_link(database_url, tmp_path), SELLER_ID, "Sam")
+    sam = await join(emulator, await invite(uow_factory, clock), SELLER_ID, "Sam")
     assert emulator.commands(scope={"type": "chat", "chat_id": SELLER_ID})
     sellers = SellerService(uow_factory, clock, LinkSigner(b"unused-secret-0123456789"))
     assert await sellers.remove("acme", SELLER_ID)

@@ -32,7 +32,7 @@ from tests.e2e.test_seller import (
     chat_user_id,
     claim_row,
     delivered_order,
-    invite_link,
+    invite,
     join,
     ledger,
     open_card,
@@ -65,7 +65,7 @@ async def shop(
         order = await uow.orders.get(s.order_id)
         assert order is not None
         s.items = {i.product_name: i.id for i in order.items}
-    s.seller = await join(emulator, await invite_link(database_url, tmp_path), SELLER_ID, "Sam")
+    s.seller = await join(emulator, await invite(uow_factory, clock), SELLER_ID, "Sam")
     yield s
     await bot.stop()
 

@@ -1,12 +1,15 @@
 """Handing a conversation to a person, end to end (aiogram ↔ emulator, staff forum):
-every way a ticket opens, the summary staff read, relaying each kind of message both
-ways, internal notes, assigning, closing and rating, reopening within 24 hours, the
-buyer's own commands during a ticket, business hours, and no staff chat at all."""
+what goes through the real forum — a ticket's own topic and its summary with buttons,
+relaying each kind of message both ways (text with its entities, photos, files,
+stickers, albums), internal notes and the transcript file, assigning, closing by the
+summary's button and rating.  How tickets open, the summary's content, closing by
+command, reopening within 24 hours, the buyer's commands and flows during a ticket,
+business hours and no staff chat are tested in process: tests/flows/test_staff_handover.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,13 +28,11 @@ from tests.e2e.staff_helpers import (
     StaffForum,
     chat_user_id,
     escalate_by_command,
-    set_shop_settings,
     staff_buttons,
     staff_forum,
     staff_settings,
     start_bot,
     texts_of,
-    ticket_count,
     ticket_rows,
     topic_of,
     wait_for_edit,
@@ -43,7 +44,6 @@ from tests.e2e.test_returns import (
     delivered_order,
     file_claim,
     open_card,
-    pick_items,
     set_claim,
     tap,
 )
@@ -122,45 +122,6 @@ async def test_human_command_opens_a_ticket_in_its_own_topic(
     )
 
 
-async def test_main_menu_button_opens_a_ticket(
-    bot: BotProcess, emulator: TelegramEmulator, forum: StaffForum, uow_factory: UnitOfWorkFactory
-) -> None:
-    buyer = emulator.user(STAFF_BUYER_ID, STAFF_BUYER_NAME)
-    await buyer.send("/start")
-    greeting = await buyer.wait_message()
-    await buyer.press("🙋 Talk to a person", message=greeting)
-    await buyer.wait_callback_answer()
-    told = await buyer.wait_message()
-    assert "passed our conversation to a person (ticket #1)" in told["text"]
-    summary = await forum.group.wait_message()
-    assert "Ticket #1" in summary["text"] and "Buyer: Alex" in summary["text"]
-    assert [t.name for t in forum.group.topics.values()] == ["#1 · Alex"]
-    assert await ticket_count(uow_factory) == 1
-
-
-async def test_order_card_button_opens_a_ticket_about_that_order(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, _first_card = await buyer_with_order(emulator, uow_factory, clock)
-    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT")
-    second_card = await link(buyer, SECOND)
-    await buyer.press("🙋 Talk to a person", message=second_card)
-    await buyer.wait_callback_answer()
-    told = await buyer.wait_message()
-    assert "passed our conversation to a person" in told["text"]
-    summary = await forum.group.wait_message()
-    # Staff see which of the two orders the buyer asked about.
-    assert [t.name for t in forum.group.topics.values()] == [f"#1 · Alex · {SECOND}"]
-    assert f"About order {SECOND}" in summary["text"]
-    assert f"About order {NUMBER}" not in summary["text"]
-    [ticket] = await ticket_rows(uow_factory)
-    assert ticket.order_id is not None
-
-
 async def test_answer_engine_escalation_relays_the_next_message_with_the_reason(
     bot: BotProcess,
     app: App,
@@ -185,49 +146,7 @@ async def test_answer_engine_escalation_relays_the_next_message_with_the_reason(
     assert not any("not sure what you mean" in t for t in texts_of(buyer.messages))
 
 
-async def test_asking_again_while_open_creates_no_second_topic(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, _card = await buyer_with_order(emulator, uow_factory, clock)
-    opened = await escalate_by_command(buyer, forum)
-    await buyer.send("/human")
-    again = await buyer.wait_message()
-    assert "already talking with our team (ticket #1)" in again["text"]
-    noted = await in_topic(forum, opened.thread_id)
-    assert noted["text"] == "Alex asked for a person again."
-    assert len(forum.group.topics) == 1
-    assert await ticket_count(uow_factory) == 1
-
-
 # ------------------------------------------------------------------ summary
-
-
-async def test_summary_names_the_buyer_orders_reason_and_last_messages(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, _card = await buyer_with_order(emulator, uow_factory, clock, username="alex_b")
-    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT")
-    await link(buyer, SECOND)
-    await buyer.send("My cat ate the parcel <i>label</i>")
-    await buyer.wait_message()  # the bot's fallback: not sure, it asks what is meant
-    opened = await escalate_by_command(buyer, forum)
-    text = opened.summary["text"]
-    assert f"Buyer: Alex (@alex_b, id {STAFF_BUYER_ID})" in text
-    assert "Why: asked for a person" in text
-    assert f"• {NUMBER}: On its way (Acme Store)" in text
-    assert f"• {SECOND}: Being prepared (Acme Store)" in text
-    assert "Last messages" in text
-    assert "12:00 them: My cat ate the parcel <i>label</i>" in text  # shown literally
-    # The bot's own reply to it is there too, as plain text.
-    assert "12:00 bot: " in text.split("12:00 them: My cat ate the parcel", 1)[1]
 
 
 async def test_appeal_summary_is_followed_by_the_claim_photos(
@@ -508,37 +427,6 @@ async def test_assign_to_me(
 # ------------------------------------------------------------------ closing
 
 
-async def test_close_command_then_four_stars_and_a_comment(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, thread = await staff_to_buyer(emulator, forum, uow_factory, clock)
-    await forum.agent.send("/close", chat=forum.group, thread_id=thread)
-    closed = await buyer.wait_message()
-    assert "Our team closed ticket #1. How did we do?" in closed["text"]
-    assert staff_buttons(closed) == ["⭐", "⭐⭐", "⭐⭐⭐", "⭐⭐⭐⭐", "⭐⭐⭐⭐⭐"]
-    said = await in_topic(forum, thread)
-    assert said["text"] == "✅ Closed by Anna. The requester was asked to rate the help."
-    topic = topic_of(forum, thread)
-    assert topic.closed and topic.name == "✅ #1 · Alex"
-    await buyer.press("⭐⭐⭐⭐", message=closed)
-    assert await buyer.wait_callback_answer() == "Thanks for your rating!"
-    asked = await wait_for_edit(
-        emulator, lambda: buyer.messages, closed["message_id"], lambda m: "rating us" in m["text"]
-    )
-    assert "Thank you for rating us ⭐⭐⭐⭐! Anything you'd like to add?" in asked["text"]
-    assert staff_buttons(asked) == ["No, thanks"]
-    assert (await in_topic(forum, thread))["text"] == "Rating: ⭐⭐⭐⭐ (4/5)"
-    await buyer.send("Quick and kind")
-    assert "Thank you! We read every comment." in (await buyer.wait_message())["text"]
-    assert (await in_topic(forum, thread))["text"] == "Comment: Quick and kind"
-    [ticket] = await ticket_rows(uow_factory)
-    assert (ticket.status, ticket.rating, ticket.rating_comment) == ("closed", 4, "Quick and kind")
-
-
 async def test_close_button_then_no_thanks(
     bot: BotProcess,
     emulator: TelegramEmulator,
@@ -584,176 +472,3 @@ async def test_close_button_then_no_thanks(
     assert "I've reopened ticket #1" in (await buyer.wait_message())["text"]
     [ticket] = await ticket_rows(uow_factory)
     assert (ticket.rating, ticket.rating_comment) == (5, None)
-
-
-async def test_closed_ticket_topic_refuses_relaying(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, thread = await staff_to_buyer(emulator, forum, uow_factory, clock)
-    await forum.agent.send("/close", chat=forum.group, thread_id=thread)
-    await buyer.wait_message()
-    await in_topic(forum, thread)
-    seen = len(buyer.messages)
-    # Anna is an administrator, so Telegram lets her write in the closed topic.
-    await forum.agent.send("One more thing I forgot", chat=forum.group, thread_id=thread)
-    hint = await in_topic(forum, thread)
-    assert "This ticket is closed; nothing was sent" in hint["text"]
-    assert len(buyer.messages) == seen
-    assert not any("forgot" in t for t in texts_of(buyer.messages))
-
-
-# ------------------------------------------------------------------ reopening
-
-
-async def closed_ticket(
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> tuple[ScriptedUser, int]:
-    buyer, thread = await staff_to_buyer(emulator, forum, uow_factory, clock)
-    await forum.agent.send("/close", chat=forum.group, thread_id=thread)
-    await buyer.wait_message()
-    await in_topic(forum, thread)
-    assert topic_of(forum, thread).closed
-    return buyer, thread
-
-
-async def test_writing_within_24_hours_reopens_the_same_ticket_and_topic(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, thread = await closed_ticket(emulator, forum, uow_factory, clock)
-    clock.advance(timedelta(hours=23))
-    await buyer.send("About my earlier conversation")
-    told = await buyer.wait_message()
-    assert "I've reopened ticket #1" in told["text"]
-    reopened = await in_topic(forum, thread)
-    assert reopened["text"] == "🔄 Alex wrote again within 24 hours: ticket reopened."
-    assert (await in_topic(forum, thread))["text"] == "About my earlier conversation"
-    topic = topic_of(forum, thread)
-    assert not topic.closed and topic.name == "#1 · Alex"
-    assert list(forum.group.topics) == [thread]
-    [ticket] = await ticket_rows(uow_factory)
-    assert ticket.status == "open" and ticket.topic_id == thread
-    await forum.agent.send("Sorry to hear that!", chat=forum.group, thread_id=thread)
-    assert (await buyer.wait_message())["text"] == "Anna:\nSorry to hear that!"
-
-
-async def test_writing_after_25_hours_gets_the_bot_and_reopens_nothing(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, thread = await closed_ticket(emulator, forum, uow_factory, clock)
-    posted = len(forum.group.messages(thread))
-    clock.advance(timedelta(hours=25))
-    await buyer.send("About my earlier conversation")
-    answer = await buyer.wait_message()
-    # The bot answers (here: the return flow for the order), not the closed ticket.
-    assert answer["text"] != "About my earlier conversation" and "ticket" not in answer["text"]
-    assert topic_of(forum, thread).closed
-    assert len(forum.group.messages(thread)) == posted
-    [ticket] = await ticket_rows(uow_factory)
-    assert ticket.status == "closed"
-
-
-# ------------------------------------------------------------------ the buyer's own commands
-
-
-async def test_buyer_commands_keep_working_and_are_not_relayed(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    buyer, thread = await staff_to_buyer(emulator, forum, uow_factory, clock)
-    posted = len(forum.group.messages(thread))
-    await buyer.send("/orders")
-    listing = await buyer.wait_message()
-    assert "Your orders" in listing["text"]
-    assert any(label.startswith(NUMBER) for label in staff_buttons(listing))
-    assert len(forum.group.messages(thread)) == posted
-
-
-async def test_buyer_in_the_middle_of_a_flow_is_not_relayed(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    await delivered_order(uow_factory, clock)
-    buyer = emulator.user(STAFF_BUYER_ID, STAFF_BUYER_NAME)
-    card = await link(buyer)
-    opened = await escalate_by_command(buyer, forum)
-    posted = len(forum.group.messages(opened.thread_id))
-    await tap(buyer, "↩ Return or refund", card)
-    await pick_items(buyer, {"Ceramic mug": 1})
-    await tap(buyer, "Return and refund")
-    asked = await tap(buyer, "Arrived damaged")
-    assert "Photos" in asked["text"]
-    await buyer.send_photo(sample_jpeg(seed="flow-photo"))
-    got = await buyer.wait_message()
-    assert "Got it: 1 photo" in got["text"]
-    await buyer.send("the handle is cracked")
-    assert "Please send photos now" in (await buyer.wait_message())["text"]
-    assert len(forum.group.messages(opened.thread_id)) == posted
-
-
-# ------------------------------------------------------------------ business hours
-
-
-async def test_outside_business_hours_the_buyer_is_told_when_the_team_answers(
-    bot: BotProcess,
-    emulator: TelegramEmulator,
-    forum: StaffForum,
-    uow_factory: UnitOfWorkFactory,
-    clock: FakeClock,
-) -> None:
-    clock.set(datetime(2026, 1, 17, 11, 30, tzinfo=UTC))  # a Saturday
-    buyer, _card = await buyer_with_order(emulator, uow_factory, clock)
-    await set_shop_settings(uow_factory, business_hours="Mon-Fri 09:00-18:00")
-    opened = await escalate_by_command(buyer, forum)
-    assert (
-        "Our team is away right now; they'll answer from Jan 19, 09:00 UTC" in opened.told["text"]
-    )
-    assert "Told the requester we answer from Jan 19, 09:00 UTC." in opened.summary["text"]
-
-
-# ------------------------------------------------------------------ no staff chat
-
-
-async def test_without_a_staff_chat_the_buyer_is_told_support_is_unavailable(
-    app: App, emulator: TelegramEmulator, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    unconfigured = App(
-        settings=app.settings.model_copy(update={"staff_chat_id": None}),
-        engine=app.engine,
-        uow=app.uow,
-        clock=app.clock,
-    )
-    process = await start_bot(unconfigured, emulator)
-    try:
-        buyer = emulator.user(STAFF_BUYER_ID, STAFF_BUYER_NAME)
-        await buyer.send("/start")
-        greeting = await buyer.wait_message()
-        await buyer.send("/human")
-        told = await buyer.wait_message()
-        assert "live support isn't available" in told["text"]
-        await buyer.press("🙋 Talk to a person", message=greeting)
-        await buyer.wait_callback_answer()
-        assert "live support isn't available" in (await buyer.wait_message())["text"]
-        assert await ticket_count(uow_factory) == 0
-    finally:
-        await process.stop()

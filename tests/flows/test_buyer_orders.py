@@ -1,0 +1,372 @@
+"""A buyer asks "where is my order?", in process: linking an order by email, phone or a
+signed link, what the card shows for every status, paging, cancelling, and what stays
+private.  The channel-specific parts (the command menu, the contact keyboard, the card's
+HTML through the Bot API, a restart of the polling bot) stay in tests/e2e."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.domain.enums import OrderStatus
+from bot.services.notifications import notify_order_change
+from bot.services.order_import import import_orders_file
+from handlers.types import AnswerButton, EditText, SendText
+from storage.models import Order, Refund
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import Harness, Person
+
+NUMBER = "578000000000000001"
+ROOT = Path(__file__).resolve().parents[2]
+BOT_USERNAME = "shop_support_test_bot"
+
+
+def labels(person: Person) -> list[str]:
+    return [b.text for b in person.buttons()]
+
+
+async def link(person: Person, number: str = NUMBER, proof: str = "buyer@example.com") -> str:
+    """Send the order number and the proof; return the order card that follows."""
+    await person.say(number)
+    assert "make sure order" in person.said, person.said
+    await person.say(proof)
+    *before, card = person.texts
+    assert any("now linked" in t for t in before), person.said
+    return card
+
+
+async def test_start_greets_and_offers_buttons(harness: Harness) -> None:
+    alex = harness.buyer(name="Alex")
+    await alex.say("/start")
+    assert "Hi Alex" in alex.last_text and "order number" in alex.last_text
+    assert labels(alex) == ["📦 My orders", "➕ Add an order", "❓ Help", "🙋 Talk to a person"]
+
+
+async def test_link_by_email_shows_the_order_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, express=True, tracking="1Z999AA10123456784")
+    alex = harness.buyer(name="Alex")
+    text = await link(alex, proof="  BUYER@example.com ")
+    assert f"Order {NUMBER}" in text and "On its way" in text
+    assert "2 × Ceramic mug — $25.00 ($12.50 each)" in text
+    # The rows add up to what was paid: items and shipping, then the total.
+    assert "Items: $25.00\nShipping: $4.99\nTotal paid: $29.99" in text
+    assert "⚡ Express" in text and "1Z999AA10123456784" in text
+    assert "Label created" in text and "Estimated delivery" in text
+    assert 'href="https://www.ups.com/track?tracknum=1Z999AA10123456784' in alex.html
+    assert labels(alex) == ["🔄 Refresh", "🙋 Talk to a person", "‹ My orders"]  # no cancel
+
+
+async def test_link_by_phone_in_national_format(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, phone="15550100001")
+    card = await link(harness.buyer(name="Alex"), proof="(555) 010-0001")
+    assert f"Order {NUMBER}" in card
+
+
+async def test_link_by_own_contact_but_not_someone_elses(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, phone="15550100001")
+    alex = harness.buyer(name="Alex")
+    await alex.say(NUMBER)
+    [asked] = [a for a in alex.last if getattr(a, "ask_contact", None)]
+    assert asked.ask_contact  # the "Share my contact" button is shown
+    # A forged contact card (the right phone, but another user's) proves nothing.
+    await alex.share_contact("+15550100001", user_id=999)
+    assert "your own" in alex.said
+    await alex.share_contact("+15550100001")
+    assert "now linked" in alex.texts[0]
+    assert any(getattr(a, "remove_reply_keyboard", False) for a in alex.last)  # gone again
+    assert f"Order {NUMBER}" in alex.last_text
+
+
+async def test_signed_deep_link_links_at_once(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    await make_order(uow_factory, clock)
+    # The shop's tool prints the link (run as the shop would, in its own process) ...
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LINK_SECRET": harness.app.settings.link_secret.get_secret_value(),
+        "BOT_USERNAME": BOT_USERNAME,
+    }
+    done = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run_bot.py"),
+        "order-link",
+        NUMBER,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await done.communicate()
+    assert done.returncode == 0, err.decode()
+    url = out.decode().strip()
+    # ... and the buyer opens it.
+    assert url.startswith(f"https://t.me/{BOT_USERNAME}?start=")
+    token = url.split("start=")[1]
+    assert len(token) <= 64
+
+    alex = harness.buyer(name="Alex")
+    await alex.say(f"/start {token}")
+    assert "now linked" in alex.texts[0]
+    assert f"Order {NUMBER}" in alex.last_text
+
+    # A tampered token links nothing and says so without details.
+    mallory = harness.buyer(1002, "Mallory")
+    await mallory.say(f"/start {token[:-3]}xyz")
+    assert "not valid" in mallory.said
+    await mallory.say("/orders")
+    assert "no linked orders" in mallory.said
+
+
+async def test_wrong_proof_does_not_reveal_whether_the_order_exists(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock)
+    alex = harness.buyer(name="Alex")
+    replies = []
+    for number in (NUMBER, "578999999999999999"):  # exists / does not exist
+        await alex.say(number)
+        await alex.say("someone@example.com")
+        replies.append(alex.last_text)
+        await alex.say("/cancel")
+    assert "couldn't match" in replies[0]
+    assert replies[0].split("(")[0] == replies[1].split("(")[0]
+
+
+async def test_five_failures_lock_the_buyer_out_and_say_for_how_long(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock)
+    alex = harness.buyer(name="Alex")
+    await alex.say(NUMBER)
+    for attempt in range(1, 6):
+        await alex.say(f"guess{attempt}@example.com")
+        if attempt < 5:
+            left = 5 - attempt
+            assert f"{left} attempt{'s' if left > 1 else ''} left" in alex.said
+    assert "wait 1 hour before" in alex.last_text  # not "60 minutes"
+    # Even the right proof is refused now.
+    await alex.say(NUMBER)
+    assert "Too many attempts" in alex.said
+    clock.advance(timedelta(minutes=61))
+    card = await link(alex)
+    assert f"Order {NUMBER}" in card
+
+
+async def test_orders_stay_private_by_number_and_by_crafted_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await make_order(uow_factory, clock, status="ON_HOLD", carrier=None)
+    alex, mallory = harness.buyer(name="Alex"), harness.buyer(1002, "Mallory")
+    await link(alex)
+    # Mallory knows the number, not the email: she gets the proof question, no data.
+    await mallory.say(NUMBER)
+    assert "Jane" not in mallory.said and "Ceramic" not in mallory.said
+    await mallory.say("/cancel")
+    await mallory.say("/start")
+    seen = len(mallory.actions)
+    # Crafted buttons: open Alex's order, cancel it, confirm the cancel.
+    for data in (f"o:{order_id}", f"or:{order_id}:0", f"oc:{order_id}", f"ocy:{order_id}"):
+        await mallory.press(data)
+        assert any("can't find that order" in a for a in mallory.alerts), mallory.last
+    for data in ("o:abc", "ocy:", "zz:1", "o:" + "9" * 40):
+        await mallory.press(data)
+        assert any("no longer works" in a for a in mallory.alerts), mallory.last
+    async with uow_factory(readonly=True) as uow:
+        order = await uow.session.get(Order, order_id)
+        assert order is not None and order.status == "ON_HOLD"
+    # Nothing but the alerts after the greeting.
+    assert all(isinstance(a, AnswerButton) for a in mallory.actions[seen:])
+
+
+async def test_orders_list_pages_with_buttons(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = harness.buyer(name="Alex")
+    for n in range(7):
+        number = f"57800000000000020{n}"
+        await make_order(uow_factory, clock, number=number)
+        clock.advance(timedelta(hours=1))
+        await link(alex, number)
+    await alex.say("/orders")
+    assert "page 1 of 2" in alex.last_text
+    first = labels(alex)
+    assert first[0].startswith("578000000000000206") and first[-1] == "Older ›"
+    assert len(first) == 6
+    await alex.tap("Older ›")
+    assert "page 2 of 2" in alex.last_text and labels(alex)[-1] == "‹ Newer"
+    assert any(isinstance(a, EditText) for a in alex.last)  # the list changes in place
+    await alex.press(alex.buttons()[0].data or "")  # open the oldest order
+    assert "Order 578000000000000201" in alex.said
+
+
+CARD_EXPECTATIONS = {
+    "UNPAID": ("Awaiting payment", "Amount due", True),
+    "ON_HOLD": ("Paid, on hold", "Total paid", True),
+    "AWAITING_SHIPMENT": ("Being prepared", "Total paid", False),
+    "PARTIALLY_SHIPPING": ("Partly shipped", "Total paid", False),
+    "AWAITING_COLLECTION": ("Ready for the carrier", "Total paid", False),
+    "IN_TRANSIT": ("On its way", "Total paid", False),
+    "DELIVERED": ("Delivered", "Total paid", False),
+    "COMPLETED": ("Completed", "Total paid", False),
+    "CANCELLED": ("Cancelled", "Total paid", False),
+}
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+async def test_order_card_for_every_status(
+    status: OrderStatus, harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    shipped = status not in ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT", "CANCELLED")
+    await make_order(
+        uow_factory,
+        clock,
+        status=status.value,
+        paid=status != "UNPAID",
+        carrier="FedEx" if shipped else None,
+        tracking="123456789012" if shipped else None,
+        delivered_at=clock.now() - timedelta(days=1) if status == "DELIVERED" else None,
+    )
+    label, money, cancellable = CARD_EXPECTATIONS[status.value]
+    alex = harness.buyer(name="Alex")
+    card = await link(alex)
+    assert f"Status: {label}" in card
+    assert money in card
+    assert ("✖ Cancel order" in labels(alex)) is cancellable
+    assert ("FedEx" in card) is shipped
+
+
+async def test_late_parcel_is_marked_late(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, eta=clock.now() - timedelta(days=2))
+    card = await link(harness.buyer(name="Alex"))
+    assert "late" in card
+
+
+async def test_cancel_on_hold_order_refunds_in_full(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await make_order(uow_factory, clock, status="ON_HOLD", carrier=None)
+    alex = harness.buyer(name="Alex")
+    await link(alex)
+    await alex.tap("✖ Cancel order")
+    assert "$29.99 will be refunded" in alex.said
+    yes = alex.button("Yes, cancel it")
+    await alex.press(yes)
+    assert "is cancelled" in alex.last_text and "$29.99" in alex.last_text
+    assert any(isinstance(a, EditText) for a in alex.last)  # the question, in place
+    await alex.press(yes)  # a double tap changes nothing more
+    assert "is cancelled" not in alex.said
+    async with uow_factory(readonly=True) as uow:
+        order = await uow.session.get(Order, order_id)
+        refunds = (await uow.session.scalars(select(Refund))).all()
+    assert order is not None and order.status == "CANCELLED"
+    assert [r.amount for r in refunds] == [Decimal("29.99")]
+
+
+async def test_cancel_refused_once_shipped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await make_order(uow_factory, clock, status="IN_TRANSIT")
+    alex = harness.buyer(name="Alex")
+    await link(alex)
+    await alex.press(f"oc:{order_id}")  # crafted: the card shows no cancel button
+    assert "already on its way" in alex.said
+    async with uow_factory(readonly=True) as uow:
+        order = await uow.session.get(Order, order_id)
+        assert order is not None and order.status == "IN_TRANSIT"
+
+
+async def test_status_change_on_reimport_notifies_linked_buyers_once(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    await make_order(uow_factory, clock, shop_code="acme")
+    alex = harness.buyer(name="Alex")
+    await link(alex)
+    path = tmp_path / "update.json"
+    path.write_text(
+        """[{"order_number": "578000000000000001", "status": "DELIVERED",
+        "placed_at": "2026-01-12T12:00:00Z", "paid_at": "2026-01-12T12:00:00Z",
+        "delivered_at": "2026-01-15T10:00:00Z",
+        "buyer_name": "Jane Buyer", "buyer_email": "buyer@example.com",
+        "buyer_phone": "15550100001",
+        "payment": {"currency": "USD", "subtotal": "25.00", "shipping_fee": "4.99",
+                    "discount": "0", "tax": "0", "total_paid": "29.99"},
+        "items": [{"sku": "SKU-1", "product_name": "Ceramic mug", "quantity": 2,
+                   "unit_price": "12.50"}],
+        "shipments": [{"carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+                       "delivery_option": "Standard",
+                       "tracking_events": [{"at": "2026-01-15T10:00:00Z", "tag": "Delivered",
+                                            "message": "Left at front door"}]}]}]"""
+    )
+
+    async def tell(uow: UnitOfWork, change) -> None:  # type: ignore[no-untyped-def]
+        await notify_order_change(uow, change, clock.now())
+
+    for _ in range(2):  # importing the same file twice tells the buyer once
+        report = await import_orders_file(uow_factory, path, "acme", clock, on_change=tell)
+        assert report.ok, str(report)
+        await harness.flush()
+    [sent] = harness.delivered[alex.chat_id]
+    assert isinstance(sent, SendText) and sent.keyboard is not None
+    assert [b.text for row in sent.keyboard.rows for b in row] == ["Open order"]
+    [note] = alex.news
+    assert "Update on order" in note and "Delivered" in note
+
+
+async def test_a_conversation_continues_in_a_new_core(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The step is stored, not held in memory: a new chat core (a restart, another
+    worker) carries on where the last one stopped."""
+    await make_order(uow_factory, clock)
+    alex = harness.buyer(name="Alex")
+    await alex.say(NUMBER)  # asked for proof
+    harness.core = harness.app.chat_core(await harness.app.services())
+    await alex.say("buyer@example.com")
+    assert "now linked" in alex.said
+    assert await alex.step() is None
+
+
+async def test_help_cancel_unknown_command_sticker_and_free_text(harness: Harness) -> None:
+    alex = harness.buyer(name="Alex")
+    await alex.say("/help")
+    assert "/orders" in alex.said
+    await alex.say("/cancel")
+    assert "nothing to cancel" in alex.said
+    await alex.say("/frobnicate")
+    assert "don't know the command /frobnicate" in alex.said
+    await alex.send_other("sticker")
+    assert "sticker" in alex.said
+    await alex.say("hello <b>there</b> & you")
+    assert "order number" in alex.said
+    await alex.say("x" * 4090)
+    assert "too long" in alex.said
+
+
+async def test_user_text_is_escaped_in_html_replies(harness: Harness) -> None:
+    alex = harness.buyer(name="<b>Al & ex</b>")
+    await alex.say("/start")
+    assert "<b>Al & ex</b>" in alex.said  # shown literally
+    assert "&lt;b&gt;Al &amp; ex&lt;/b&gt;" in alex.html
