@@ -37,6 +37,7 @@ from bot.marketplace.tiktok.mapping import (
     order_from_tiktok,
     return_from_tiktok,
     tracking_events,
+    tracking_numbers,
 )
 from bot.services.marketplace import (
     TIKTOK,
@@ -214,10 +215,7 @@ class TikTokConnector:
         lately): one call per such order, so a back-fill of old delivered orders costs
         nothing extra.  When TikTok cannot say, the order is written without them (its
         status still counts); a lost authorisation still stops the write."""
-        if not raw.get("tracking_number") and not any(
-            isinstance(line, dict) and line.get("tracking_number")
-            for line in raw.get("line_items") or []
-        ):
+        if not tracking_numbers(raw):
             return ()
         status = raw.get("status")
         delivered = _unix(raw.get("delivery_time"))

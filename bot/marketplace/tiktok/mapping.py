@@ -139,19 +139,24 @@ def _items(line_items: list[JsonObject]) -> list[dict[str, object]]:
     return list(grouped.values())
 
 
-def _shipments(order: JsonObject) -> list[dict[str, object]]:
-    carrier = _text(order.get("shipping_provider")) or "TikTok Shipping"
-    express = "express" in _text(order.get("delivery_option_name")).lower()
+def tracking_numbers(order: JsonObject) -> list[str]:
+    """The order's parcels: its own tracking number first, then its line items'."""
     numbers: list[str] = []
     for line in order.get("line_items") or []:
-        number = _text(line.get("tracking_number"))
+        number = _text(line.get("tracking_number")) if isinstance(line, Mapping) else ""
         if number and number not in numbers:
             numbers.append(number)
     main = _text(order.get("tracking_number"))
     if main and main not in numbers:
         numbers.insert(0, main)
+    return numbers
+
+
+def _shipments(order: JsonObject) -> list[dict[str, object]]:
+    carrier = _text(order.get("shipping_provider")) or "TikTok Shipping"
+    express = "express" in _text(order.get("delivery_option_name")).lower()
     shipments: list[dict[str, object]] = []
-    for number in numbers:
+    for number in tracking_numbers(order):
         shipment: dict[str, object] = {"carrier": carrier, "tracking_number": number}
         if express:
             shipment["delivery_option"] = "Express"
