@@ -38,6 +38,7 @@ from sqlalchemy import delete, select, update
 
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
+from bot.services.woken_loop import run_woken
 from storage.models import ChatUser, OutboxMessage, ReplyOutbox
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -548,23 +549,16 @@ class OutboxWorker:
         """Send until cancelled: at once when a unit of work of this process commits a
         notification (`enqueue`), else every `idle_seconds` (what other processes
         queued, retries that came due)."""
-        stop_listening = self._uow.after_commit.subscribe(QUEUE, self.wake)
-        try:
-            while True:
-                # Cleared before the pass, not after it: a wake-up that comes while a
-                # pass runs (something queued after its query) starts the next pass at
-                # once instead of being lost until the idle look.
-                self._wake.clear()
-                try:
-                    sent = await self.run_once()
-                except Exception:
-                    log.exception("outbox loop error")
-                    sent = 0
-                if sent == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
-        finally:
-            stop_listening()
+        await run_woken(
+            self._uow,
+            QUEUE,
+            self._wake,
+            self.wake,
+            self.run_once,
+            idle_seconds=idle_seconds,
+            log=log,
+            error="outbox loop error",
+        )
 
 
 def _notification(row: Row) -> Notification:

@@ -23,7 +23,6 @@ ledger's own rules whoever calls it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from bot.domain.enums import ActorKind, RefundStatus
 from bot.domain.errors import DomainError, OrderNotFound, RefundExceedsPaid
 from bot.domain.money import MoneyError, minor_units, parse_amount, quantize
 from bot.services.gateways import GatewayResult, PaymentGateway, RefundRequest
+from bot.services.woken_loop import run_woken
 from storage.models import Payment, Refund
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -452,19 +452,13 @@ class RefundService:
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
         """Settle until cancelled: at once when a unit of work of this process commits
         a refund (`record_refund`), else every `idle_seconds`."""
-        stop_listening = self._uow.after_commit.subscribe(QUEUE, self.wake)
-        try:
-            while True:
-                # Cleared before the pass: a refund committed while it runs (after its
-                # query) starts the next pass at once instead of waiting for the poll.
-                self._wake.clear()
-                try:
-                    tried = await self.settle_due()
-                except Exception:
-                    log.exception("refund loop error")
-                    tried = 0
-                if tried == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
-        finally:
-            stop_listening()
+        await run_woken(
+            self._uow,
+            QUEUE,
+            self._wake,
+            self.wake,
+            self.settle_due,
+            idle_seconds=idle_seconds,
+            log=log,
+            error="refund loop error",
+        )
