@@ -322,14 +322,16 @@ class ChatCore:
         held only by the lock and the reads until the save, and the handler's use cases
         run in their own transactions on other connections.  SQLite (one process, the
         in-process lock suffices): the read, the handler, then the save, which goes
-        out with the saves of other updates finished at the same moment.  On PostgreSQL
-        the handler's reads run on the update's connection (`lend_for_reads`)."""
+        out with the saves of other updates finished at the same moment.  On both, the
+        handler's reads run on the connection of the update's own read
+        (`lend_for_reads`): no second checkout, BEGIN and ROLLBACK per read."""
         if self._uow(readonly=True).dialect != "postgresql":
             async with self._uow(readonly=True) as uow:
                 arrival = await self._arrive(uow, inbound)
-            if arrival is None:
-                return []
-            actions, record = await self._run(inbound, arrival, fetch_file, desk)
+                if arrival is None:
+                    return []
+                with lend_for_reads(await uow.session.connection()):
+                    actions, record = await self._run(inbound, arrival, fetch_file, desk)
             return actions if await self._saves.save(record) else []
         async with self._open_updates, self._uow() as uow:
             await lock_conversation(

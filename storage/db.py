@@ -14,13 +14,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# PostgreSQL connections per process: kept open, and allowed beyond that at a peak.
+# Connections per process: kept open, and allowed beyond that at a peak.
 POOL_SIZE = 16
 POOL_OVERFLOW = 4
-# Execution option a read-only unit of work sets so SQLite starts a DEFERRED (shared)
-# transaction instead of taking the write lock.
+# Execution option that chooses how a SQLite unit of work begins: IMMEDIATE (the
+# default, takes the write lock), DEFERRED, or no BEGIN at all (read-only units of
+# work: see `storage.uow`).
 SQLITE_BEGIN_OPTION = "sqlite_begin_mode"
+SQLITE_NO_BEGIN = "NONE"
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -35,14 +39,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        # aiosqlite, one trip to its thread per statement (see `storage.sqlite_driver`).
+        kwargs["module"] = sqlite_driver.dbapi()
     else:
         kwargs["pool_pre_ping"] = True
-        # Connections kept open: the chat core holds one per update in flight (up to
-        # `handlers.core.OPEN_UPDATES`) while its handler uses another, and the outbox,
-        # inbox and deadline workers use theirs.  A pool smaller than that opens and
-        # closes overflow connections all the time (each a login and type set-up).
-        kwargs["pool_size"] = POOL_SIZE
-        kwargs["max_overflow"] = POOL_OVERFLOW
+    # Connections kept open: the chat core holds one per update in flight (up to
+    # `handlers.core.OPEN_UPDATES`) while its handler uses another, and the outbox,
+    # inbox and deadline workers use theirs.  A pool smaller than that opens and closes
+    # overflow connections all the time: on PostgreSQL each is a login and type set-up,
+    # on SQLite a new driver thread, the file opened and the pragmas run again.
+    kwargs["pool_size"] = POOL_SIZE
+    kwargs["max_overflow"] = POOL_OVERFLOW
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -50,7 +57,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # lets two transactions read the same row and both write.  We emit BEGIN
         # ourselves: IMMEDIATE (the default) takes the write lock up front, so a unit of
         # work that writes is serialisable, as it is on PostgreSQL with row locks;
-        # read-only units of work ask for DEFERRED and run side by side.
+        # read-only units of work ask for no BEGIN and run side by side.
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
@@ -68,7 +75,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    if mode != SQLITE_NO_BEGIN:
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

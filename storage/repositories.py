@@ -7,9 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,35 +175,14 @@ class OrderRepository(_Repository):
         few (a handful of lines, a parcel's dozen checkpoints), so everything comes back
         joined in one round trip rather than one query per relationship."""
         found = await self.session.scalars(
-            select(Order)
-            .join(OrderLink, OrderLink.order_id == Order.id)
-            .where(Order.id == order_id, OrderLink.chat_user_id == chat_user_id)
-            .options(
-                joinedload(Order.shop),
-                joinedload(Order.payment),
-                joinedload(Order.items),
-                joinedload(Order.shipments).joinedload(Shipment.events),
-            )
+            _linked_order(), {"order_id": order_id, "chat_user_id": chat_user_id}
         )
         return found.unique().one_or_none()
 
     async def lines_linked_to(self, chat_user_id: int) -> Sequence[OrderLine]:
         """What the orders list shows of each order this chat user proved, newest
         first, in one statement: no items, parcels or policies are loaded for it."""
-        rows = await self.session.execute(
-            select(
-                Order.id,
-                Order.order_number,
-                Order.status,
-                Payment.total_paid,
-                func.coalesce(Payment.currency, Shop.currency),
-            )
-            .join(OrderLink, OrderLink.order_id == Order.id)
-            .join(Shop, Shop.id == Order.shop_id)
-            .outerjoin(Payment, Payment.order_id == Order.id)
-            .where(OrderLink.chat_user_id == chat_user_id)
-            .order_by(Order.placed_at.desc(), Order.id.desc())
-        )
+        rows = await self.session.execute(_order_lines(), {"chat_user_id": chat_user_id})
         return [
             OrderLine(id, number, status, total if total is not None else Decimal(0), currency)
             for id, number, status, total, currency in rows
@@ -408,35 +400,15 @@ class UpdateRepository(_Repository):
     async def arrival(self, channel: str, update_id: int, chat_id: int, user_id: int) -> Arrival:
         """The handled mark, the conversation and the person, in one statement (two
         outer joins on a one-row anchor), since every update needs all three."""
-        anchor = select(literal(1).label("one")).subquery()
-        done = exists().where(
-            ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id
-        )
         row = (
             await self.session.execute(
-                select(
-                    done.label("seen"),
-                    ConversationState.id,
-                    ConversationState.step,
-                    ConversationState.data,
-                    ChatUser.id,
-                    ChatUser.first_name,
-                    ChatUser.username,
-                    ChatUser.language,
-                    ChatUser.unreachable,
-                )
-                .select_from(anchor)
-                .outerjoin(
-                    ConversationState,
-                    and_(
-                        ConversationState.channel == channel,
-                        ConversationState.chat_id == chat_id,
-                        ConversationState.user_id == user_id,
-                    ),
-                )
-                .outerjoin(
-                    ChatUser, and_(ChatUser.channel == channel, ChatUser.external_id == user_id)
-                )
+                _arrival(),
+                {
+                    "channel": channel,
+                    "update_id": update_id,
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                },
             )
         ).one()
         seen, state_id, step, data, uid, first_name, username, language, unreachable = row
@@ -491,9 +463,10 @@ class UpdateRepository(_Repository):
         statement = postgresql.insert(ProcessedUpdate).values(
             channel=record.channel, update_id=record.update_id, processed_at=record.at
         )
-        lines = _log_rows(record)
-        if lines:
-            statement = statement.add_cte(insert(ChatLogEntry).values(lines).cte("log"))
+        # One single-row INSERT per line: SQLAlchemy cannot cache a multi-row VALUES,
+        # and compiling this statement anew cost more than the whole round trip.
+        for number, line in enumerate(_log_rows(record)):
+            statement = statement.add_cte(insert(ChatLogEntry).values(**line).cte(f"log{number}"))
         if record.replies is not None:
             statement = statement.add_cte(
                 insert(ReplyOutbox).values(**record.replies).cte("replies")
@@ -593,3 +566,78 @@ class InboundEventRepository(_Repository):
         except IntegrityError:
             return False
         return True
+
+
+# The statements every update runs, built once: building one (joins, comparisons, the
+# options) cost more CPU than SQLAlchemy's compiled-statement cache saves.  Values are
+# bound per call.
+
+
+@cache
+def _arrival() -> Select[Any]:
+    """See `UpdateRepository.arrival`."""
+    channel, user_id = bindparam("channel", type_=String), bindparam("user_id", type_=BigInteger)
+    anchor = select(literal(1).label("one")).subquery()
+    done = exists().where(
+        ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == bindparam("update_id")
+    )
+    return (
+        select(
+            done.label("seen"),
+            ConversationState.id,
+            ConversationState.step,
+            ConversationState.data,
+            ChatUser.id,
+            ChatUser.first_name,
+            ChatUser.username,
+            ChatUser.language,
+            ChatUser.unreachable,
+        )
+        .select_from(anchor)
+        .outerjoin(
+            ConversationState,
+            and_(
+                ConversationState.channel == channel,
+                ConversationState.chat_id == bindparam("chat_id"),
+                ConversationState.user_id == user_id,
+            ),
+        )
+        .outerjoin(ChatUser, and_(ChatUser.channel == channel, ChatUser.external_id == user_id))
+    )
+
+
+@cache
+def _linked_order() -> Select[Order]:
+    """See `OrderRepository.get_linked`."""
+    return (
+        select(Order)
+        .join(OrderLink, OrderLink.order_id == Order.id)
+        .where(
+            Order.id == bindparam("order_id"), OrderLink.chat_user_id == bindparam("chat_user_id")
+        )
+        .options(
+            joinedload(Order.shop),
+            joinedload(Order.payment),
+            joinedload(Order.items),
+            joinedload(Order.shipments).joinedload(Shipment.events),
+        )
+    )
+
+
+@cache
+def _order_lines() -> Select[int, str, str, Decimal, str]:
+    """See `OrderRepository.lines_linked_to`."""
+    return (
+        select(
+            Order.id,
+            Order.order_number,
+            Order.status,
+            Payment.total_paid,
+            func.coalesce(Payment.currency, Shop.currency),
+        )
+        .join(OrderLink, OrderLink.order_id == Order.id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .outerjoin(Payment, Payment.order_id == Order.id)
+        .where(OrderLink.chat_user_id == bindparam("chat_user_id"))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+    )

@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from types import TracebackType
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from storage.db import SQLITE_BEGIN_OPTION
+from storage.db import SQLITE_BEGIN_OPTION, SQLITE_NO_BEGIN
 from storage.repositories import (
     AuditRepository,
     ChatUserRepository,
@@ -116,9 +118,17 @@ class UnitOfWork:
             self._session = self._sessions(bind=lent.connection)
         else:
             self._session = self._sessions()
-        bind = self._session.get_bind()
-        if self._readonly and bind.dialect.name == "sqlite":
-            await self._session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
+        if self._readonly:
+            # A read-only unit of work never writes: a flush of pending changes fails
+            # (on SQLite they would otherwise be written outside any transaction).
+            self._session.sync_session.info[_READONLY] = True
+            if self._lent is None and self._session.get_bind().dialect.name == "sqlite":
+                # No BEGIN: each statement is its own read, seeing every commit made
+                # before it, as under PostgreSQL's READ COMMITTED; and a BEGIN is one
+                # more round trip to the driver's thread per unit of work.
+                await self._session.connection(
+                    execution_options={SQLITE_BEGIN_OPTION: SQLITE_NO_BEGIN}
+                )
         s = self._session
         self.shops = ShopRepository(s)
         self.chat_users = ChatUserRepository(s)
@@ -196,6 +206,20 @@ async def _close_even_if_cancelled(session: AsyncSession) -> None:
         raise asyncio.CancelledError
 
 
+_READONLY = "readonly"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_readonly_flush(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(_READONLY):
+        raise ReadOnlyWriteError("a read-only unit of work tried to write")
+
+
+class ReadOnlyWriteError(RuntimeError):
+    """Changes flushed in a read-only unit of work: a bug in the use case, refused
+    before anything is written."""
+
+
 class LentConnection:
     """The connection of an update's own unit of work, lent to the read-only units of
     work its handler opens (one at a time; a second one at the same moment, or one
@@ -226,10 +250,12 @@ _lent: ContextVar[LentConnection | None] = ContextVar("lent_connection", default
 def lend_for_reads(connection: AsyncConnection) -> Iterator[None]:
     """Inside the block, read-only units of work of this task run their statements on
     `connection` (PostgreSQL: the update's own transaction, which already holds the
-    conversation's lock and nothing else) instead of checking out another pooled
-    connection: no second checkout, liveness ping, BEGIN and ROLLBACK per read.  Under
-    READ COMMITTED each statement still sees every commit made before it, including
-    the handler's own use cases' writes on their own connections."""
+    conversation's lock and nothing else; SQLite: the update's read, which holds no
+    transaction) instead of checking out another pooled connection: no second
+    checkout, liveness ping, BEGIN and ROLLBACK per read.  Under PostgreSQL's READ
+    COMMITTED, and SQLite's statements without BEGIN, each statement still sees every
+    commit made before it, including the handler's own use cases' writes on their own
+    connections."""
     lent = LentConnection(connection)
     token = _lent.set(lent)
     try:

@@ -314,6 +314,8 @@ async def run_ours(
                 if profiler is not None:
                     profiler.disable()
                     profile_text = format_profile(profiler)
+                    if args.profile_out:
+                        profiler.dump_stats(args.profile_out)
             finally:
                 await runner.stop()
             run.rejections = len(emu.rejections)
@@ -535,6 +537,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile our bot's measured run and print it"
+    )
+    parser.add_argument(
+        "--profile-out", metavar="FILE", help="with --profile: also write the raw pstats file"
     )
     args = parser.parse_args()
     if min(args.buyers, args.rounds, args.concurrency) < 1:
