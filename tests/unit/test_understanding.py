@@ -85,7 +85,7 @@ def test_a_changed_corpus_retrains_and_an_unchanged_one_reuses_the_cache(
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("intents.jsonl", "intents_dev.jsonl"):
+    for name in (*model_module.TRAINING_FILES, *model_module.DEV_FILES):
         lines = (CORPUS_DIR / name).read_text(encoding="utf-8").splitlines()
         (corpus / name).write_text("\n".join(lines[::10]) + "\n", encoding="utf-8")
     cache = tmp_path / "model.json"
