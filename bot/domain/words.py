@@ -1,6 +1,7 @@
 """Stopwords: words that say nothing about what a message asks for, in one home.
 
-Two readers use them (each list in English and Spanish, folded: no accents), and they need different lists, so there are two named lists here:
+Two readers use them, and they need different lists, so there are two named lists here
+(each in English and Spanish, the Spanish written folded: no accents):
 
 * `FUNCTION_WORDS` (the intent model, bot/understanding/model.py): function words only.
   The model learns from whole messages, and words such as "hi", "thanks", "yes", "help",
@@ -80,24 +81,137 @@ SEARCH_STOPWORDS = (_ENGLISH_FUNCTION_WORDS - {"ought", "until", "when"}) | froz
 # The Spanish search list: "cuando" and "hasta" stay, as "when" and "until" do in
 # English ("hasta cuando puedo devolver" asks about time), and "otro"/"otra" ("me
 # mandaron otra talla" is a wrong item); "si" and "no" go.
+_SPANISH_SEARCH_KEPT = {"cuando", "hasta", "cuanto", "otra", "otro"}
 SPANISH_SEARCH_STOPWORDS = (
-    frozenset(_SPANISH_FUNCTION_WORDS_TEXT.split()) - {"cuando", "hasta", "cuanto", "otra", "otro"}
-) | frozenset(_SPANISH_SEARCH_EXTRA_TEXT.split() + ["si", "no"])
+    frozenset(_SPANISH_FUNCTION_WORDS_TEXT.split()) - _SPANISH_SEARCH_KEPT
+) | frozenset([*_SPANISH_SEARCH_EXTRA_TEXT.split(), "si", "no"])
 
 # Words that tell the language of a message (bot/domain/languages.py): frequent in one
 # language, rare or absent in the other ("a", "no", "me" are in both and count for none).
 SPANISH_MARKERS = frozenset(
-    """
-    el la los las del al de que mi mis por para con pero esta estan donde cuando como
-    quiero puedo pedido paquete compra gracias hola llega llego devolver cancelar
-    reembolso dinero envio factura porfa favor tienen hay es un una ya todavia aun
-    cuanto tarda nunca vale necesito ayuda persona hablar direccion talla garantia
-    pago cobraron orden se lo le su sus y o muy""".split()
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "del",
+        "al",
+        "de",
+        "que",
+        "mi",
+        "mis",
+        "por",
+        "para",
+        "con",
+        "pero",
+        "esta",
+        "estan",
+        "donde",
+        "cuando",
+        "como",
+        "quiero",
+        "puedo",
+        "pedido",
+        "paquete",
+        "compra",
+        "gracias",
+        "hola",
+        "llega",
+        "llego",
+        "devolver",
+        "cancelar",
+        "reembolso",
+        "dinero",
+        "envio",
+        "factura",
+        "porfa",
+        "favor",
+        "tienen",
+        "hay",
+        "es",
+        "un",
+        "una",
+        "ya",
+        "todavia",
+        "aun",
+        "cuanto",
+        "tarda",
+        "nunca",
+        "vale",
+        "necesito",
+        "ayuda",
+        "persona",
+        "hablar",
+        "direccion",
+        "talla",
+        "garantia",
+        "pago",
+        "cobraron",
+        "orden",
+        "se",
+        "lo",
+        "le",
+        "su",
+        "sus",
+        "y",
+        "o",
+        "muy",
+    ]
 )
 ENGLISH_MARKERS = frozenset(
-    """
-    the my is are was where when how what can could would will do does did you your it
-    its and or to of for with this that have has i im order package parcel refund
-    return cancel please thanks hi hello want need money delivery shipping arrived
-    help person talk yet still""".split()
+    [
+        "the",
+        "my",
+        "is",
+        "are",
+        "was",
+        "where",
+        "when",
+        "how",
+        "what",
+        "can",
+        "could",
+        "would",
+        "will",
+        "do",
+        "does",
+        "did",
+        "you",
+        "your",
+        "it",
+        "its",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "with",
+        "this",
+        "that",
+        "have",
+        "has",
+        "i",
+        "im",
+        "order",
+        "package",
+        "parcel",
+        "refund",
+        "return",
+        "cancel",
+        "please",
+        "thanks",
+        "hi",
+        "hello",
+        "want",
+        "need",
+        "money",
+        "delivery",
+        "shipping",
+        "arrived",
+        "help",
+        "person",
+        "talk",
+        "yet",
+        "still",
+    ]
 )

@@ -473,9 +473,7 @@ def chunk_markdown(
             level, name = heading
             trail = [parents[lvl] for lvl in sorted(parents) if 2 <= lvl < level]
             title = " › ".join([doc_title, *trail, name])
-            chunks.append(
-                Chunk(f"{file_name}#{slug(name)}", shop, title, body, terms, language)
-            )
+            chunks.append(Chunk(f"{file_name}#{slug(name)}", shop, title, body, terms, language))
 
     for line in markdown.splitlines():
         match = _HEADING.match(line)

@@ -31,9 +31,7 @@ TRACKING_SHAPE = re.compile(
 )
 # Words just before a number that make it an order number ("order no. 5913...", "#5913").
 # Spanish: "pedido 4587", "orden nº 4587", "número de pedido 4587", "mi compra es la 4587".
-_CUE_WORDS = (
-    r"order|ordr|orer|oder|ordder|odrer|ord|purchase|pedido|pedio|peddo|orden|compra"
-)
+_CUE_WORDS = r"order|ordr|orer|oder|ordder|odrer|ord|purchase|pedido|pedio|peddo|orden|compra"
 _CUE_TAIL = (
     r"(?:no\b\.?|nr\b\.?|number\b|num\b|id\b|is\b|n[º°o]\.?|n[uú]m(?:ero)?\b\.?|"
     r"es\s+(?:el|la)\b|es\b)?"

@@ -24,8 +24,8 @@ Spanish beside English: `eval_es` (tests/data/understanding/intents_eval_es.json
 held-out shop (policies_es/) beside the English one (policies/).
 
 The held-out files (tests/data/understanding/intents_eval.jsonl, the project's split,
-intents_eval_terse.jsonl, terse real-buyer wording, and intents_eval_es.jsonl) are never used to train, tune or
-calibrate anything: run them to report, not to choose.
+intents_eval_terse.jsonl, terse real-buyer wording, and intents_eval_es.jsonl) are never
+used to train, tune or calibrate anything: run them to report, not to choose.
 """
 
 from __future__ import annotations

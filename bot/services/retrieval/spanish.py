@@ -29,28 +29,57 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 # Phrases buyers use for one idea, turned into one word before the words are split.
 PHRASES: tuple[tuple[str, str], ...] = (
-    (r"(mi |el |la )?dinero de vuelta|devolver(me)? (el|mi) dinero|devuelven (el|mi) dinero"
-     r"|me (lo )?devuelven|reembolsad[oa]s?|refund", "reembolso"),
+    (
+        r"(mi |el |la )?dinero de vuelta|devolver(me)? (el|mi) dinero|devuelven (el|mi) dinero"
+        r"|me (lo )?devuelven|reembolsad[oa]s?|refund",
+        "reembolso",
+    ),
     (r"tarjetas? (de )?regalo|gift ?cards?|cheques? regalo", "tarjetaregalo"),
     (r"codigos? (de )?descuento|codigos? promocional(es)?|cupon(es)?", "descuento"),
     (r"contra ?reembolso|contraentrega|pago (al|en la) entrega", "contrareembolso"),
-    (r"a plazos|en cuotas|a meses|(meses |pagos )?sin intereses|pagar en \w+ (veces|plazos)", "plazos"),
-    (r"donde (esta|estan|anda|va) (mi|el|mis|los) (pedido|paquete|envio|orden|compra)s?"
-     r"|por donde va|numero de seguimiento|codigo de seguimiento|tracking", "seguimiento"),
-    (r"no (me )?(ha |han )?(llegado|llego|llega)|nunca (llego|me llego)|no (lo )?recibi", "perdido"),
+    (
+        r"a plazos|en cuotas|a meses|(meses |pagos )?sin intereses|pagar en \w+ (veces|plazos)",
+        "plazos",
+    ),
+    (
+        r"donde (esta|estan|anda|va) (mi|el|mis|los) (pedido|paquete|envio|orden|compra)s?"
+        r"|por donde va|numero de seguimiento|codigo de seguimiento|tracking",
+        "seguimiento",
+    ),
+    (
+        r"no (me )?(ha |han )?(llegado|llego|llega)|nunca (llego|me llego)|no (lo )?recibi",
+        "perdido",
+    ),
     (r"no funciona|dejo de funcionar|ya no (enciende|carga|funciona|prende)", "defectuoso"),
-    (r"cuanto (cuesta|cuestan|sale|vale|cobran|es el)|que precio|cuanto me cobran"
-     r"|quien paga|(hay|tengo) que pagar", "coste"),
-    (r"cuanto (tarda|tardan|demora|demoran|tiempo)|en cuantos dias|cuantos dias"
-     r"|que tan rapido|hasta cuando|plazo de entrega", "tiempo"),
-    (r"(a )?que paises|(a )?donde (envian|enviais|mandan|llegan)|(envian|enviais|mandan|hacen"
-     r" envios) (a|al) (extranjero|otros paises)", "internacional"),
-    (r"(me )?(cobraron|cobrado|cobran) (dos veces|doble)|cobros? (doble|duplicado)s?"
-     r"|cargos? (doble|duplicado)s?", "cobroduplicado"),
-    (r"no estaba en casa|no (me )?encontr(o|aron)|aviso de (entrega|paso)|entrega fallida",
-     "entregafallida"),
-    (r"(dar(me)? de )?baja (del|de la|de los) (boletin|newsletter|correos)|darme de baja"
-     r"|no (quiero )?recibir mas (correos|publicidad)", "boletin"),
+    (
+        r"cuanto (cuesta|cuestan|sale|vale|cobran|es el)|que precio|cuanto me cobran"
+        r"|quien paga|(hay|tengo) que pagar",
+        "coste",
+    ),
+    (
+        r"cuanto (tarda|tardan|demora|demoran|tiempo)|en cuantos dias|cuantos dias"
+        r"|que tan rapido|hasta cuando|plazo de entrega",
+        "tiempo",
+    ),
+    (
+        r"(a )?que paises|(a )?donde (envian|enviais|mandan|llegan)|(envian|enviais|mandan|hacen"
+        r" envios) (a|al) (extranjero|otros paises)",
+        "internacional",
+    ),
+    (
+        r"(me )?(cobraron|cobrado|cobran) (dos veces|doble)|cobros? (doble|duplicado)s?"
+        r"|cargos? (doble|duplicado)s?",
+        "cobroduplicado",
+    ),
+    (
+        r"no estaba en casa|no (me )?encontr(o|aron)|aviso de (entrega|paso)|entrega fallida",
+        "entregafallida",
+    ),
+    (
+        r"(dar(me)? de )?baja (del|de la|de los) (boletin|newsletter|correos)|darme de baja"
+        r"|no (quiero )?recibir mas (correos|publicidad)",
+        "boletin",
+    ),
     (r"tienda fisica|local fisico|en persona", "tiendafisica"),
     (r"persona real|ser humano|un humano|atencion al cliente", "persona"),
     (r"guia de tallas|tabla de (tallas|medidas)|que talla", "talla"),
@@ -70,12 +99,46 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("paquete", "caja", "bulto", "paquetes"),
     ("articulo", "producto", "item", "articulos", "productos"),
     ("seguimiento", "rastrear", "rastreo", "localizar", "tracking", "rastreado"),
-    ("entrega", "entregar", "entregan", "llegar", "llega", "enviar",
-     "envian", "mandar", "mandan", "despachar", "shipping", "delivery"),
-    ("transportista", "paqueteria", "mensajero", "repartidor", "mensajeria", "courier",
-     "correos", "seur", "dhl"),
-    ("danado", "roto", "rota", "rotos", "romper", "rompio", "golpeado", "aplastado",
-     "rayado", "manchado", "estropeado", "danada", "quebrado"),
+    (
+        "entrega",
+        "entregar",
+        "entregan",
+        "llegar",
+        "llega",
+        "enviar",
+        "envian",
+        "mandar",
+        "mandan",
+        "despachar",
+        "shipping",
+        "delivery",
+    ),
+    (
+        "transportista",
+        "paqueteria",
+        "mensajero",
+        "repartidor",
+        "mensajeria",
+        "courier",
+        "correos",
+        "seur",
+        "dhl",
+    ),
+    (
+        "danado",
+        "roto",
+        "rota",
+        "rotos",
+        "romper",
+        "rompio",
+        "golpeado",
+        "aplastado",
+        "rayado",
+        "manchado",
+        "estropeado",
+        "danada",
+        "quebrado",
+    ),
     ("defectuoso", "defecto", "falla", "fallo", "averiado", "averia"),
     ("cambio", "cambiar", "cambiarlo", "sustituir", "reemplazo", "reemplazar", "canjear"),
     ("descuento", "promocion", "codigo", "cupon", "rebaja"),
@@ -84,15 +147,44 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("cancelar", "cancelacion", "anular", "anulacion", "cancelo", "anulo"),
     ("garantia", "garantias"),
     ("persona", "humano", "agente", "asesor", "operador", "alguien", "empleado"),
-    ("contacto", "contactar", "hablar", "llamar", "telefono", "escribir", "correo", "email",
-     "whatsapp"),
+    (
+        "contacto",
+        "contactar",
+        "hablar",
+        "llamar",
+        "telefono",
+        "escribir",
+        "correo",
+        "email",
+        "whatsapp",
+    ),
     ("coste", "costo", "precio", "cuesta", "gastos", "gratis", "tarifa", "cobran", "cobrar"),
     ("pago", "pagar", "pague", "pagos", "cobro", "cargo"),
-    ("forma", "metodo", "paypal", "bizum", "visa", "mastercard", "tarjeta", "oxxo",
-     "transferencia", "apple"),
+    (
+        "forma",
+        "metodo",
+        "paypal",
+        "bizum",
+        "visa",
+        "mastercard",
+        "tarjeta",
+        "oxxo",
+        "transferencia",
+        "apple",
+    ),
     ("plazos", "cuotas", "klarna", "financiacion", "financiar"),
-    ("talla", "tallas", "tallaje", "numero", "medida", "medidas", "queda", "grande",
-     "pequeno", "chico"),
+    (
+        "talla",
+        "tallas",
+        "tallaje",
+        "numero",
+        "medida",
+        "medidas",
+        "queda",
+        "grande",
+        "pequeno",
+        "chico",
+    ),
     ("direccion", "domicilio", "casa", "calle", "destinatario"),
     ("tiempo", "plazo", "dias", "demora", "tarda", "tardan", "rapido"),
     ("perdido", "perdio", "robado", "extraviado"),
@@ -145,19 +237,65 @@ _DURATION = re.compile(
     rf"\b{_NUMBER}(?:\s?(?:-|a|o)\s?{_NUMBER})?\s(?:dias?|semanas?|mes(?:es)?|anos?|horas?)\b"
 )
 _PLACES = frozenset(
-    """
-    espana peninsula baleares mallorca ibiza menorca canarias tenerife palmas ceuta melilla
-    portugal francia italia alemania europa mexico argentina chile colombia peru ecuador
-    venezuela uruguay paraguay bolivia guatemala honduras panama cuba estados unidos usa
-    eeuu madrid barcelona valencia sevilla zaragoza bilbao cdmx monterrey guadalajara
-    puebla bogota lima quito santiago""".split()
+    [
+        "espana",
+        "peninsula",
+        "baleares",
+        "mallorca",
+        "ibiza",
+        "menorca",
+        "canarias",
+        "tenerife",
+        "palmas",
+        "ceuta",
+        "melilla",
+        "portugal",
+        "francia",
+        "italia",
+        "alemania",
+        "europa",
+        "mexico",
+        "argentina",
+        "chile",
+        "colombia",
+        "peru",
+        "ecuador",
+        "venezuela",
+        "uruguay",
+        "paraguay",
+        "bolivia",
+        "guatemala",
+        "honduras",
+        "panama",
+        "cuba",
+        "estados",
+        "unidos",
+        "usa",
+        "eeuu",
+        "madrid",
+        "barcelona",
+        "valencia",
+        "sevilla",
+        "zaragoza",
+        "bilbao",
+        "cdmx",
+        "monterrey",
+        "guadalajara",
+        "puebla",
+        "bogota",
+        "lima",
+        "quito",
+        "santiago",
+    ]
 )
 
 
 def _mark(text: str) -> str:
     text = _MONEY.sub(lambda m: f"{m.group(0)} coste ", text)
     text = _DURATION.sub(lambda m: f"{m.group(0)} tiempo ", text)
-    return _WORD.sub(lambda m: f"{m.group(0)} internacional" if m.group(0) in _PLACES else m.group(0), text)
+    return _WORD.sub(
+        lambda m: f"{m.group(0)} internacional" if m.group(0) in _PLACES else m.group(0), text
+    )
 
 
 def _phrase_word(match: re.Match[str]) -> str:
@@ -177,7 +315,5 @@ def tokenize(text: str, speller: Speller | None = None) -> list[str]:
         text = _WORD.sub(lambda m: speller.fix(m.group(0)), text)
     text = _mark(text)
     text = _PHRASE.sub(_phrase_word, text)
-    words = [
-        w for w in _WORD.findall(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
-    ]
+    words = [w for w in _WORD.findall(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return [SYNONYMS.get(s, s) for s in (stem(w) for w in words)]
