@@ -20,8 +20,10 @@ SPANISH = "es"
 LANGUAGES = (ENGLISH, SPANISH)
 
 _WORD = re.compile(r"[^\W\d_]+")
-# Characters that only Spanish text has (inverted marks, ñ, accented vowels).
-_SPANISH_LETTERS = re.compile(r"[¿¡ñáéíóú]")
+# Characters that only Spanish text has (ñ, accented vowels), and the opening marks,
+# which no other language a buyer writes to the shop uses: one is enough to tell.
+_SPANISH_LETTERS = re.compile(r"[ñáéíóú]")
+_OPENING_MARKS = re.compile(r"[¿¡]")
 
 
 def fold(text: str) -> str:
@@ -34,12 +36,17 @@ def fold(text: str) -> str:
 def guess(text: str, default: str | None = None) -> str | None:
     """`es` or `en` when the text says so, else `default`.
 
-    A language wins with more of its marker words than the other (each Spanish-only
-    letter or mark counts as one), and at least two: "mi order no llega" is Spanish
-    ("mi", "no llega"... "no" is both), "ok gracias" is not enough to tell."""
+    A language wins with more of its marker words than the other (each accented letter
+    counts as one, an opening "¿" or "¡" as two), and at least two: "mi order no llega"
+    is Spanish ("mi", "llega"), "¿aceptan PayPal?" too, "ok gracias" is not enough to
+    tell."""
     lowered = text.lower()
     words = [fold(w) for w in _WORD.findall(lowered)]
-    spanish = sum(w in SPANISH_MARKERS for w in words) + len(_SPANISH_LETTERS.findall(lowered))
+    spanish = (
+        sum(w in SPANISH_MARKERS for w in words)
+        + len(_SPANISH_LETTERS.findall(lowered))
+        + 2 * len(_OPENING_MARKS.findall(lowered))
+    )
     english = sum(w in ENGLISH_MARKERS for w in words)
     if spanish >= 2 and spanish > english:
         return SPANISH

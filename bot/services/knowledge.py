@@ -860,7 +860,11 @@ class KnowledgeBase:
         found = self._index_for(shop, language)
         if found is None:
             return []
-        index_, language = found
+        index_, found_language = found
+        if language == SPANISH and found_language != SPANISH:
+            # No Spanish policies: the question's shop terms, in English.
+            question = spanish.in_english(question)
+        language = found_language
         items, term_sets, bm25, sequences = (
             index_.chunks,
             index_.term_sets,

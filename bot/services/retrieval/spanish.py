@@ -317,3 +317,72 @@ def tokenize(text: str, speller: Speller | None = None) -> list[str]:
     text = _PHRASE.sub(_phrase_word, text)
     words = [w for w in _WORD.findall(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return [SYNONYMS.get(s, s) for s in (stem(w) for w in words)]
+
+
+# A Spanish question searched in a shop's English policies (no translation): the shop
+# terms it names, in English, so the English search can find them. Keyed by the Spanish
+# word whose stem (after the synonyms above) the question has.
+_BRIDGE_WORDS: dict[str, str] = {
+    "reembolso": "refund",
+    "devolucion": "return",
+    "paquete": "parcel",
+    "articulo": "item",
+    "seguimiento": "track order",
+    "entrega": "delivery",
+    "transportista": "carrier",
+    "danado": "damaged",
+    "defectuoso": "defective",
+    "cambio": "exchange",
+    "descuento": "discount",
+    "tarjetaregalo": "giftcard",
+    "factura": "invoice",
+    "internacional": "international",
+    "cancelar": "cancel",
+    "garantia": "warranty",
+    "persona": "person",
+    "contacto": "contact",
+    "coste": "cost",
+    "pago": "payment",
+    "forma": "paymethod",
+    "plazos": "instalment",
+    "contrareembolso": "cashondelivery",
+    "talla": "size",
+    "direccion": "address",
+    "tiempo": "time",
+    "perdido": "missing",
+    "equivocado": "wrong",
+    "foto": "photo",
+    "aduana": "customs",
+    "anadir": "change items",
+    "datos": "privacy",
+    "boletin": "unsubscribe",
+    "horario": "hours",
+    "tiendafisica": "showroom",
+    "usado": "used",
+    "higiene": "hygiene",
+    "personalizado": "personalised",
+    "parcial": "partial",
+    "rechazado": "reject",
+    "cobroduplicado": "doublecharge",
+    "entregafallida": "faileddelivery",
+    "urgente": "express",
+    "diahabil": "businessday",
+    "cuenta": "account",
+    "correo": "email",
+    "telefono": "phone",
+    "pedido": "order",
+    "compra": "order",
+    "orden": "order",
+    "cancelacion": "cancel",
+}
+_BRIDGE = {SYNONYMS.get(stem(w), stem(w)): english for w, english in _BRIDGE_WORDS.items()}
+
+
+def in_english(text: str) -> str:
+    """The shop terms a Spanish question names, as English words ("¿cuánto cuesta el
+    envío?" → "cost delivery"); numbers kept. For a shop with no Spanish policies."""
+    out = [
+        _BRIDGE.get(term, term if term.isdigit() else "")
+        for term in tokenize(text)
+    ]
+    return " ".join(w for w in out if w)
