@@ -95,8 +95,16 @@ def test_spanish_quantities(text: str, value: object) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("sí", True), ("si", True), ("vale", True), ("claro", True), ("de acuerdo", True)]
-    + [("no", False), ("mejor no", False), ("para nada", False)],
+    [
+        ("sí", True),
+        ("si", True),
+        ("vale", True),
+        ("claro", True),
+        ("de acuerdo", True),
+        ("no", False),
+        ("mejor no", False),
+        ("para nada", False),
+    ],
 )
 def test_spanish_yes_and_no(text: str, value: bool) -> None:
     assert yes_no(text) is value

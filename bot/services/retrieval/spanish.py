@@ -381,8 +381,5 @@ _BRIDGE = {SYNONYMS.get(stem(w), stem(w)): english for w, english in _BRIDGE_WOR
 def in_english(text: str) -> str:
     """The shop terms a Spanish question names, as English words ("¿cuánto cuesta el
     envío?" → "cost delivery"); numbers kept. For a shop with no Spanish policies."""
-    out = [
-        _BRIDGE.get(term, term if term.isdigit() else "")
-        for term in tokenize(text)
-    ]
+    out = [_BRIDGE.get(term, term if term.isdigit() else "") for term in tokenize(text)]
     return " ".join(w for w in out if w)
