@@ -533,6 +533,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
         "sureness": answer.sureness,
         "engine": answer.engine,
         "handoffs": [list(h) for h in answer.handoffs],
+        "language": answer.asked,
+        "policy_language": answer.language,
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -540,6 +542,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     _print_reading(understood, engine)
     print("action:     answer: from the shop's policies")
     print(f"engine:     {answer.engine} ({answer.sureness}, confidence {result['confidence']})")
+    note = f", only available in {answer.only_in}" if answer.only_in else ""
+    print(f"language:   {answer.asked} (policy in {answer.language}{note})")
     for source in answer.sources:
         print(f"source:     {source.title} [{source.id}]")
     print()

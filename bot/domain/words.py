@@ -1,6 +1,7 @@
 """Stopwords: words that say nothing about what a message asks for, in one home.
 
-Two readers use them, and they need different lists, so there are two named lists here:
+Two readers use them, and they need different lists, so there are two named lists here
+(each in English and Spanish, the Spanish written folded: no accents):
 
 * `FUNCTION_WORDS` (the intent model, bot/understanding/model.py): function words only.
   The model learns from whole messages, and words such as "hi", "thanks", "yes", "help",
@@ -49,7 +50,168 @@ _SEARCH_EXTRA_TEXT = """
     whoever whole wonder wondered wondering wont yeah yep yes yo youll youve
 """
 
-FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
-SEARCH_STOPWORDS = (FUNCTION_WORDS - {"ought", "until", "when"}) | frozenset(
+# Spanish, written without accents: both readers fold accents first ("qué" is "que").
+# "si" (if / yes) and "no" are left out of the model's list, as "yes" is in English:
+# they answer a question.
+_SPANISH_FUNCTION_WORDS_TEXT = """
+    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun aunque cada
+    como con contra cual cuales cualquier cuando cuanto de del desde donde dos el ella
+    ellas ellos en entre era eran es esa esas ese eso esos esta estaba estan estar este
+    esto estos estoy fue fueron ha han has hasta hay he la las le les lo los me mi mia
+    mis mucho muy nada ni nos nosotros nuestra nuestro o os otra otro para pero poco por
+    porque pues que quien se sea ser sera sin sobre son su sus suya suyo tal tambien
+    tan te tengo ti tiene toda todas todo todos tu tus un una unas uno unos usted
+    ustedes vosotros y ya yo
+"""
+
+_SPANISH_SEARCH_EXTRA_TEXT = """
+    ahi alguien ayuda ayudar buenas buenos dia dias dime disculpa favor gracias hola
+    oye perdon porfa pregunta quiero quisiera queria saber saludos sabe sabes tardes
+    noches vale ok okay puedo puede pueden podria podrian hacer hago hace necesito
+    tienen tienes tener tenia hola xfa plis pls bueno mas menos estoy ustedes
+"""
+
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split()) | frozenset(
+    _SPANISH_FUNCTION_WORDS_TEXT.split()
+)
+_ENGLISH_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+SEARCH_STOPWORDS = (_ENGLISH_FUNCTION_WORDS - {"ought", "until", "when"}) | frozenset(
     _SEARCH_EXTRA_TEXT.split()
+)
+# The Spanish search list: "cuando" and "hasta" stay, as "when" and "until" do in
+# English ("hasta cuando puedo devolver" asks about time), and "otro"/"otra" ("me
+# mandaron otra talla" is a wrong item); "si" and "no" go.
+_SPANISH_SEARCH_KEPT = {"cuando", "hasta", "cuanto", "otra", "otro"}
+SPANISH_SEARCH_STOPWORDS = (
+    frozenset(_SPANISH_FUNCTION_WORDS_TEXT.split()) - _SPANISH_SEARCH_KEPT
+) | frozenset([*_SPANISH_SEARCH_EXTRA_TEXT.split(), "si", "no"])
+
+# Words that tell the language of a message (bot/domain/languages.py): frequent in one
+# language, rare or absent in the other ("a", "no", "me" are in both and count for none).
+SPANISH_MARKERS = frozenset(
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "del",
+        "al",
+        "de",
+        "que",
+        "mi",
+        "mis",
+        "por",
+        "para",
+        "con",
+        "pero",
+        "esta",
+        "estan",
+        "donde",
+        "cuando",
+        "como",
+        "quiero",
+        "puedo",
+        "pedido",
+        "paquete",
+        "compra",
+        "gracias",
+        "hola",
+        "llega",
+        "llego",
+        "devolver",
+        "cancelar",
+        "reembolso",
+        "dinero",
+        "envio",
+        "factura",
+        "porfa",
+        "favor",
+        "tienen",
+        "hay",
+        "es",
+        "un",
+        "una",
+        "ya",
+        "todavia",
+        "aun",
+        "cuanto",
+        "tarda",
+        "nunca",
+        "vale",
+        "necesito",
+        "ayuda",
+        "persona",
+        "hablar",
+        "direccion",
+        "talla",
+        "garantia",
+        "pago",
+        "cobraron",
+        "orden",
+        "se",
+        "lo",
+        "le",
+        "su",
+        "sus",
+        "y",
+        "o",
+        "muy",
+    ]
+)
+ENGLISH_MARKERS = frozenset(
+    [
+        "the",
+        "my",
+        "is",
+        "are",
+        "was",
+        "where",
+        "when",
+        "how",
+        "what",
+        "can",
+        "could",
+        "would",
+        "will",
+        "do",
+        "does",
+        "did",
+        "you",
+        "your",
+        "it",
+        "its",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "with",
+        "this",
+        "that",
+        "have",
+        "has",
+        "i",
+        "im",
+        "order",
+        "package",
+        "parcel",
+        "refund",
+        "return",
+        "cancel",
+        "please",
+        "thanks",
+        "hi",
+        "hello",
+        "want",
+        "need",
+        "money",
+        "delivery",
+        "shipping",
+        "arrived",
+        "help",
+        "person",
+        "talk",
+        "yet",
+        "still",
+    ]
 )

@@ -25,7 +25,8 @@ from langchain_core.prompts import PromptTemplate
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, PolicyRetriever
+from bot.domain.languages import guess
+from bot.services.knowledge import DEFAULT_LANGUAGE, DEFAULT_SHOP, KnowledgeBase, PolicyRetriever
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
 from storage.models import Order, OrderLink, Shop
@@ -62,10 +63,22 @@ class Answer:
     # What the buyer should be handed to: ("start_return", order id) or
     # ("talk_to_person", None).  The chat runs these through its own checked flows.
     handoffs: tuple[tuple[str, int | None], ...] = ()
+    # The language the question was asked in, and the one of the quoted policy: they
+    # differ when the shop has no policies in the buyer's language (only_in).
+    asked: str = DEFAULT_LANGUAGE
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def missed(self) -> bool:
         return self.sureness == "unsure"
+
+    @property
+    def only_in(self) -> str | None:
+        """The language of the quoted policy when it is not the question's (the shop
+        has no translation): the renderer says so ("only available in English")."""
+        if self.engine != "offline" or not self.sources or self.language == self.asked:
+            return None
+        return self.language
 
 
 def sureness(confidence: float) -> Sureness:
@@ -81,6 +94,8 @@ class BuyerContext:
 
     user_id: int | None
     shop: str | None
+    # The question's language: the policy search looks in that language's folder.
+    language: str = DEFAULT_LANGUAGE
     sources: list[Source] = field(default_factory=list)
     handoffs: list[tuple[str, int | None]] = field(default_factory=list)
 
@@ -128,25 +143,35 @@ class AnswerService:
         return codes[0] if len(codes) == 1 else None
 
     async def answer(
-        self, question: str, *, user_id: int | None, shop: str | None = None
+        self,
+        question: str,
+        *,
+        user_id: int | None,
+        shop: str | None = None,
+        language: str | None = None,
     ) -> Answer:
+        """`language`: the buyer's (their catalog's); the question's own words decide
+        when they say which language it is in ("¿dónde está mi pedido?")."""
         question = question.strip()[:MAX_QUESTION]
+        asked = guess(question, language or DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
         shop = shop or await self.shop_of(user_id)
         if self._model is not None:
             try:
                 return await asyncio.wait_for(
-                    self._ask_model(question, user_id, shop), timeout=self._timeout
+                    self._ask_model(question, user_id, shop, asked), timeout=self._timeout
                 )
             except Exception as exc:
                 log.warning(
                     "model answer failed; answering offline", extra={"error": type(exc).__name__}
                 )
-        return self.offline(question, shop)
+        return self.offline(question, shop, asked)
 
-    def offline(self, question: str, shop: str | None) -> Answer:
-        hits = self.kb.search(question, shop, k=1)
+    def offline(self, question: str, shop: str | None, language: str = DEFAULT_LANGUAGE) -> Answer:
+        """The best section of the shop's policies in `language` (or, without a
+        translation, of its English ones: see `Answer.only_in`)."""
+        hits = self.kb.search(question, shop, k=1, language=language)
         if not hits:
-            return Answer("", (), 0.0, "unsure", "offline")
+            return Answer("", (), 0.0, "unsure", "offline", asked=language, language=language)
         best = hits[0]
         return Answer(
             best.chunk.text,
@@ -154,6 +179,8 @@ class AnswerService:
             best.confidence,
             sureness(best.confidence),
             "offline",
+            asked=language,
+            language=best.chunk.language,
         )
 
     # -- the model ----------------------------------------------------------------
@@ -169,8 +196,10 @@ class AnswerService:
             )
         return self._agent
 
-    async def _ask_model(self, question: str, user_id: int | None, shop: str | None) -> Answer:
-        context = BuyerContext(user_id=user_id, shop=shop)
+    async def _ask_model(
+        self, question: str, user_id: int | None, shop: str | None, language: str
+    ) -> Answer:
+        context = BuyerContext(user_id=user_id, shop=shop, language=language)
         result = await self._agent_for().ainvoke(
             {"messages": [HumanMessage(question)]},
             {"recursion_limit": MAX_AGENT_STEPS},
@@ -186,7 +215,14 @@ class AnswerService:
         sources = tuple(dict.fromkeys(context.sources))  # in order, once each
         confidence = 1.0 if sources or context.handoffs else 0.5
         return Answer(
-            text.strip(), sources, confidence, sureness(confidence), "llm", tuple(context.handoffs)
+            text.strip(),
+            sources,
+            confidence,
+            sureness(confidence),
+            "llm",
+            tuple(context.handoffs),
+            asked=language,
+            language=language,
         )
 
     def _tools(self) -> list[Any]:
@@ -197,7 +233,9 @@ class AnswerService:
             """Search the shop's policies (shipping, returns, refunds, cancellations,
             payments, damaged or missing items, warranty, contact). Returns the best
             sections with their ids; cite the ids you use."""
-            retriever = PolicyRetriever(kb=kb, shop=runtime.context.shop, k=3)
+            retriever = PolicyRetriever(
+                kb=kb, shop=runtime.context.shop, k=3, language=runtime.context.language
+            )
             docs = retriever.invoke(query)
             for doc in docs:
                 runtime.context.sources.append(Source(doc.metadata["id"], doc.metadata["title"]))

@@ -37,6 +37,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.languages import fold
+
 
 class Intent(StrEnum):
     """The intents of tests/data/understanding/README.md (the model's labels)."""
@@ -160,6 +162,14 @@ _CHAT_PHRASES = _any(
     r"your\s+name)\b",
     # fillers that add nothing
     r"\b(?:there|bot|all|everyone|folks|mate|friend|lol|haha+|and|you|u|too|to\s+you)\b",
+    # Spanish (folded text: "adiós" is "adios"): greetings, thanks, praise, fillers
+    r"\b(?:hola+|ola|holi|buen(?:os|as)?\s+(?:dias?|tardes|noches)|buenas|"
+    r"saludos|que\s+tal|como\s+(?:estas|esta|va)|adios|chao|chau|hasta\s+(?:luego|pronto|manana)|"
+    r"nos\s+vemos|(?:muchas\s+|mil\s+)?gracias|grac?ias|grax|te\s+lo\s+agradezco|"
+    r"de\s+nada|vale|genial|perfecto|estupendo|super|listo|entendido|de\s+acuerdo|claro|"
+    r"muy\s+(?:bien|amable|amables)|que\s+amables?|eres\s+(?:un\s+)?(?:bot|robot|humano|"
+    r"una\s+persona|genial|(?:muy\s+)?util)|sos\s+(?:un\s+)?(?:bot|crack)|jaja+|jeje+|"
+    r"por\s+(?:la|tu|su)\s+ayuda|igualmente|todo\s+bien|bueno|dale|ok(?:ey)?|y|tu|usted)\b",
 )
 
 # ---------------------------------------------------------------- own reference
@@ -339,7 +349,7 @@ def only_chitchat(text: str) -> bool:
     if not re.search(r"\w", text):
         # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not.
         return any(ord(c) > 0x2000 for c in text)
-    rest = _CHAT_PHRASES.sub(" ", text)
+    rest = _CHAT_PHRASES.sub(" ", fold(text))
     return re.search(r"[^\W_]", rest) is None
 
 

@@ -2,7 +2,12 @@
 
 * Markdown files, one folder per shop code under the knowledge directory, plus
   `default/` for shops without their own (the bundled sample lives in
-  `prompts/knowledge/default`).
+  `prompts/knowledge/default`).  A shop's files are in English; its translations sit
+  in a folder per language inside it (`SHOP/es/…`).  A question is searched in its own
+  language's folder, else in the shop's English files (each hit's chunk says which
+  language it is in, so the answer can say it is only available in English), and
+  each language has its own index, stemmer, stopwords and synonyms
+  (`bot/services/retrieval/spanish.py` for Spanish).
 * Each `##` or `###` heading starts a chunk; its id is `file.md#heading-slug`, its title
   "Document › Section", so an answer can name where it comes from.
 * The index (chunks + a digest of the files they came from) is a JSON file: rebuilt
@@ -50,7 +55,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.domain.languages import ENGLISH, LANGUAGES, SPANISH, fold
 from bot.domain.words import SEARCH_STOPWORDS
+from bot.services.retrieval import spanish
 from bot.services.retrieval.cues import mark
 from bot.services.retrieval.semantic import (
     Encoder,
@@ -65,9 +72,12 @@ log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts" / "knowledge"
 DEFAULT_SHOP = "default"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
+# The language of a shop folder's own files; other languages are subfolders.
+DEFAULT_LANGUAGE = ENGLISH
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_TRANSLATIONS = frozenset(LANGUAGES) - {DEFAULT_LANGUAGE}
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words that carry no meaning for finding a policy section: function words, question
@@ -391,15 +401,24 @@ def _plain(text: str) -> str:
     return _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
 
 
+def _words_in(text: str, language: str) -> list[str]:
+    return spanish.words_of(text) if language == SPANISH else words_of(text)
+
+
 def words_of(text: str) -> list[str]:
     """The plain words of a text, as the spelling fixer sees them."""
     return _WORD.findall(_plain(text))
 
 
-def tokenize(text: str, speller: Speller | None = None) -> list[str]:
+def tokenize(
+    text: str, speller: Speller | None = None, language: str = DEFAULT_LANGUAGE
+) -> list[str]:
     """The words of a text that say what it is about: typos fixed (questions, against the
     shop's words), amounts, durations and places marked with what they are, phrases
-    joined, stopwords dropped, stemmed, synonyms mapped to one word."""
+    joined, stopwords dropped, stemmed, synonyms mapped to one word (each step in the
+    text's language)."""
+    if language == SPANISH:
+        return spanish.tokenize(text, speller)
     text = _plain(text)
     if speller is not None:
         text = _WORD.sub(lambda m: speller.fix(m.group(0)), text)
@@ -415,7 +434,9 @@ def tokenize(text: str, speller: Speller | None = None) -> list[str]:
 
 
 def slug(heading: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+    """The heading as an id: accents folded ("Envíos a Canarias" → "envios-a-canarias"),
+    anything else that is not a letter or digit a hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(heading)).strip("-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,12 +448,16 @@ class Chunk:
     # Words buyers use for this section, from `<!-- search: ... -->` lines the policy's
     # author wrote: searched, never shown.
     search_terms: str = ""
+    # The language the section is written in (its folder: `SHOP/es/` is Spanish).
+    language: str = DEFAULT_LANGUAGE
 
 
 _SEARCH = re.compile(r"<!--\s*search:(.*?)-->", re.S | re.I)
 
 
-def chunk_markdown(shop: str, file_name: str, markdown: str) -> list[Chunk]:
+def chunk_markdown(
+    shop: str, file_name: str, markdown: str, language: str = DEFAULT_LANGUAGE
+) -> list[Chunk]:
     """Split one policy file at its `##`/`###` headings."""
     doc_title = file_name.rsplit(".", 1)[0].replace("-", " ").capitalize()
     chunks: list[Chunk] = []
@@ -448,7 +473,7 @@ def chunk_markdown(shop: str, file_name: str, markdown: str) -> list[Chunk]:
             level, name = heading
             trail = [parents[lvl] for lvl in sorted(parents) if 2 <= lvl < level]
             title = " › ".join([doc_title, *trail, name])
-            chunks.append(Chunk(f"{file_name}#{slug(name)}", shop, title, body, terms))
+            chunks.append(Chunk(f"{file_name}#{slug(name)}", shop, title, body, terms, language))
 
     for line in markdown.splitlines():
         match = _HEADING.match(line)
@@ -467,32 +492,39 @@ def chunk_markdown(shop: str, file_name: str, markdown: str) -> list[Chunk]:
     return chunks
 
 
-def _files(root: Path) -> dict[str, list[Path]]:
-    """Markdown files by shop folder."""
-    found: dict[str, list[Path]] = {}
+def _files(root: Path) -> dict[tuple[str, str], list[Path]]:
+    """Markdown files by (shop folder, language): the folder's own files are
+    `DEFAULT_LANGUAGE`, a subfolder named after another language (`es/`) holds that
+    language's."""
+    found: dict[tuple[str, str], list[Path]] = {}
     if not root.is_dir():
         return found
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = sorted(folder.glob("*.md"))
-        if files:
-            found[folder.name] = files
+        places = [(DEFAULT_LANGUAGE, folder)] + [
+            (sub.name, sub) for sub in sorted(folder.iterdir()) if sub.name in _TRANSLATIONS
+        ]
+        for language, place in places:
+            files = sorted(place.glob("*.md")) if place.is_dir() else []
+            if files:
+                found[(folder.name, language)] = files
     return found
 
 
 def digest(root: Path) -> str:
     h = hashlib.sha256()
-    for shop, files in _files(root).items():
+    for (shop, language), files in _files(root).items():
         for path in files:
-            h.update(f"{shop}/{path.name}\0".encode())
+            h.update(f"{shop}/{language}/{path.name}\0".encode())
             h.update(path.read_bytes())
     return h.hexdigest()
 
 
 def build_chunks(root: Path) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for shop, files in _files(root).items():
+    for (shop, language), files in _files(root).items():
         for path in files:
-            chunks += chunk_markdown(shop, path.name, path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            chunks += chunk_markdown(shop, path.name, text, language)
     return chunks
 
 
@@ -613,11 +645,12 @@ def _document(chunk: Chunk) -> str:
 
 def _fields(chunk: Chunk) -> list[tuple[list[str], float, float]]:
     """The section's fields as (terms, weight, b)."""
+    language = chunk.language
     return [
-        (tokenize(_heading(chunk)), HEADING_WEIGHT, 0.0),
-        (tokenize(_document(chunk)), TITLE_WEIGHT, 0.0),
-        (tokenize(chunk.text), BODY_WEIGHT, BODY_B),
-        (tokenize(chunk.search_terms), SEARCH_WEIGHT, SEARCH_B),
+        (tokenize(_heading(chunk), language=language), HEADING_WEIGHT, 0.0),
+        (tokenize(_document(chunk), language=language), TITLE_WEIGHT, 0.0),
+        (tokenize(chunk.text, language=language), BODY_WEIGHT, BODY_B),
+        (tokenize(chunk.search_terms, language=language), SEARCH_WEIGHT, SEARCH_B),
     ]
 
 
@@ -689,6 +722,8 @@ def _passages(text: str) -> list[str]:
 # more vector did no better and doubled the time to index.)
 LEXICAL_SHARE = 0.3
 TITLE_SHARE = 0.5
+# Languages whose sections get sentence vectors: the encoder knows English only.
+SEMANTIC_LANGUAGES = frozenset({ENGLISH})
 LEXICAL_POOL = 50  # sections whose word score is computed in full when embeddings rank
 # How similar (cosine, 0..1) the closest paragraph must be to count as covering the
 # question fully, and below which it counts for nothing; and the gap between the first
@@ -743,31 +778,38 @@ class _ShopIndex:
 
 
 class KnowledgeBase:
-    """All shops' chunks, searchable per shop (falling back to `default/`).
+    """All shops' chunks, searchable per shop and language (falling back to the shop's
+    English files, then to `default/`): one index per shop and language.
 
-    `semantic=False` (or no model installed) searches by words alone."""
+    `semantic=False` (or no model installed) searches by words alone.  The sentence
+    encoder (all-MiniLM-L6-v2) was trained on English only; Spanish sections are
+    searched by words alone (SEMANTIC_LANGUAGES), which found more of the bundled
+    sample's Spanish sections than words and vectors together."""
 
     def __init__(
         self, chunks: list[Chunk], *, semantic: bool = True, encoder: Encoder | None = None
     ) -> None:
         self.chunks = chunks
         self.encoder = encoder or (load_encoder() if semantic else None)
-        self._by_shop: dict[str, _ShopIndex] = {}
-        grouped: dict[str, list[Chunk]] = defaultdict(list)
+        self._by_shop: dict[tuple[str, str], _ShopIndex] = {}
+        grouped: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
         for chunk in chunks:
-            grouped[chunk.shop].append(chunk)
-        for shop, items in grouped.items():
+            grouped[(chunk.shop, chunk.language)].append(chunk)
+        for (shop, language), items in grouped.items():
             docs = [_fields(c) for c in items]
             # Each paragraph or list item on its own; a section of one paragraph is its
             # body (not tokenized twice: that doubled the time to index a large shop).
             parts = [
-                [tokenize(p) for p in ps] if len(ps := _passages(c.text)) > 1 else [d[2][0]]
+                [tokenize(p, language=language) for p in ps]
+                if len(ps := _passages(c.text)) > 1
+                else [d[2][0]]
                 for c, d in zip(items, docs, strict=True)
             ]
             # What every passage of a section shares: its headings and search lines.
             headings = [set(d[0][0]) | set(d[1][0]) | set(d[3][0]) for d in docs]
             term_sets = [{t for terms, _, _ in d for t in terms} for d in docs]
-            self._by_shop[shop] = _ShopIndex(
+            encoder = self.encoder if language in SEMANTIC_LANGUAGES else None
+            self._by_shop[(shop, language)] = _ShopIndex(
                 chunks=items,
                 term_sets=term_sets,
                 bm25=Bm25(docs, K1),
@@ -778,29 +820,58 @@ class KnowledgeBase:
                     for ps, heading, terms in zip(parts, headings, term_sets, strict=True)
                 ],
                 speller=Speller(
-                    (w for c in items for w in words_of(f"{c.title} {c.text} {c.search_terms}")),
-                    protected=_PROTECTED,
-                    stem=_stem,
+                    (
+                        w
+                        for c in items
+                        for w in _words_in(f"{c.title} {c.text} {c.search_terms}", language)
+                    ),
+                    protected=spanish.PROTECTED if language == SPANISH else _PROTECTED,
+                    stem=spanish.stem if language == SPANISH else _stem,
                 ),
-                vectors=_Vectors.build(self.encoder, items) if self.encoder else None,
+                vectors=_Vectors.build(encoder, items) if encoder else None,
             )
 
     @property
     def shops(self) -> list[str]:
-        return sorted(self._by_shop)
+        return sorted({shop for shop, _ in self._by_shop})
 
-    def search(self, question: str, shop: str | None = None, k: int = 3) -> list[Hit]:
-        key = shop if shop in self._by_shop else DEFAULT_SHOP
-        if key not in self._by_shop:
+    def _index_for(self, shop: str | None, language: str) -> tuple[_ShopIndex, str] | None:
+        """The index to search and its language: the shop's own in the question's
+        language, else the shop's English files (its own rules before the sample's
+        translation), else `default/` in the language, else `default/` in English."""
+        places = []
+        if shop is not None and any(s == shop for s, _ in self._by_shop):
+            places += [(shop, language), (shop, DEFAULT_LANGUAGE)]
+        places += [(DEFAULT_SHOP, language), (DEFAULT_SHOP, DEFAULT_LANGUAGE)]
+        for place in places:
+            if place in self._by_shop:
+                return self._by_shop[place], place[1]
+        return None
+
+    def search(
+        self,
+        question: str,
+        shop: str | None = None,
+        k: int = 3,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> list[Hit]:
+        """The best `k` sections for the question (asked in `language`); a hit's
+        `chunk.language` differs from `language` when the shop has no policies in it."""
+        found = self._index_for(shop, language)
+        if found is None:
             return []
-        index_ = self._by_shop[key]
+        index_, found_language = found
+        if language == SPANISH and found_language != SPANISH:
+            # No Spanish policies: the question's shop terms, in English.
+            question = spanish.in_english(question)
+        language = found_language
         items, term_sets, bm25, sequences = (
             index_.chunks,
             index_.term_sets,
             index_.bm25,
             index_.sequences,
         )
-        query = tokenize(question, index_.speller if SPELLING else None)
+        query = tokenize(question, index_.speller if SPELLING else None, language)
         if not any(not t.isdigit() for t in query):
             return []  # nothing but stopwords and numbers ("because", "5.00"): no topic
         scores = bm25.scores(query)
@@ -944,6 +1015,7 @@ class PolicyRetriever(BaseRetriever):
     kb: KnowledgeBase
     shop: str | None = None
     k: int = 3
+    language: str = DEFAULT_LANGUAGE
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -956,7 +1028,8 @@ class PolicyRetriever(BaseRetriever):
                     "title": hit.chunk.title,
                     "score": hit.score,
                     "confidence": hit.confidence,
+                    "language": hit.chunk.language,
                 },
             )
-            for hit in self.kb.search(query, self.shop, self.k)
+            for hit in self.kb.search(query, self.shop, self.k, self.language)
         ]

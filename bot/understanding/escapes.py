@@ -7,6 +7,10 @@ reason, an amount). A short set of escapes is read first, the same at every step
 * **person**: "talk to a person", "human", "agent please", "customer service";
 * **help**: "help", "?", "what do I do", "I don't understand".
 
+And the same in Spanish (read on folded text, accents optional): "cancelar", "para",
+"olvídalo", "empezar de nuevo"; "hablar con una persona", "un humano", "agente por
+favor", "atención al cliente"; "ayuda", "qué hago", "no entiendo".
+
 Words that answer a step are not escapes, even when they end a flow elsewhere: "I
 changed my mind" is a return reason, "no thanks" skips a note. Only short messages
 that are nothing but the escape count ("stop" is an escape, "the
@@ -19,6 +23,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from bot.domain.languages import fold
+
 
 class Escape(StrEnum):
     CANCEL = "cancel"
@@ -30,13 +36,21 @@ class Escape(StrEnum):
 _FILLER = (
     r"(?:please|pls|plz|ok(?:ay)?|just|now|then|so|oh|hmm+|um+|uh+|actually|sorry|thanks|"
     r"thank\s+you|i\s+said|i\s+want\s+to|i\s+wanna|i'?d\s+like\s+to|can\s+i|let\s+me|"
-    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi)"
+    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi|"
+    # Spanish
+    r"por\s+favor|porfa|porfavor|xfa|vale|ya|bueno|pues|perdon|gracias|quiero|quisiera|"
+    r"necesito|puedo|me\s+puedes|me\s+pueden|puedes|pueden|oye|hola|mejor)"
 )
 
 _CANCEL = (
     r"(?:cancel|stop|quit|exit|abort|end|halt|never\s*mind|nvm|forget\s+(?:it|this|that)|"
     r"start\s+(?:over|again)|go\s+back\s+to\s+(?:the\s+)?(?:start|menu)|main\s+menu|menu)"
     r"(?:\s+(?:it|this|that|everything|all|the\s+(?:return|request|claim)|this\s+(?:return|request)))?"
+    # Spanish: "cancelar", "cancela", "para", "déjalo", "olvídalo", "salir", "empezar de nuevo"
+    r"|(?:cancelar|cancela|cancelalo|anular|anula|parar|para|detener|salir|sal|"
+    r"dejalo|olvidalo|olvida(?:lo)?|no\s+importa|da\s+igual|empezar\s+de\s+nuevo|"
+    r"volver\s+(?:a\s+empezar|al\s+(?:inicio|menu))|menu(?:\s+principal)?)"
+    r"(?:\s+(?:todo|esto|eso|la\s+(?:devolucion|solicitud)|esta\s+(?:devolucion|solicitud)))?"
 )
 
 _PERSON = (
@@ -45,14 +59,26 @@ _PERSON = (
     r"(?:real\s+|live\s+|actual\s+)?"
     r"(?:human(?:\s+being)?|person|people|agent|operator|representative|rep|staff|"
     r"customer\s+(?:service|support|care)|support\s+(?:team|agent|staff)|manager|someone|somebody)"
+    # Spanish: "hablar con una persona", "un humano", "pasame con un agente"
+    r"|(?:(?:hablar|habla|pasame|pasa(?:me)?|comunicame|ponme|conectame|"
+    r"quiero\s+hablar|atiendame|que\s+me\s+atienda)\s+(?:con\s+)?)?"
+    r"(?:un\s+|una\s+|el\s+|la\s+|alguien\s+)?"
+    r"(?:humano|persona(?:\s+real)?|ser\s+humano|agente|operador(?:a)?|asesor(?:a)?|"
+    r"encargado|atencion\s+al\s+cliente|soporte|alguien(?:\s+(?:real|de\s+verdad))?)"
 )
 # A bare "person"/"someone" is only an escape after a verb of talking.
-_PERSON_BARE = re.compile(r"^(?:a\s+|the\s+)?(?:person|people|someone|somebody|staff|rep)$")
+_PERSON_BARE = re.compile(
+    r"^(?:a\s+|the\s+|una\s+|la\s+)?(?:person|people|someone|somebody|staff|rep|persona|alguien)$"
+)
 
 _HELP = (
     r"(?:help(?:\s+me)?|\?+|what\??|huh\??|what\s+now|what\s+do\s+i\s+(?:do|type|say|send)|"
     r"what\s+should\s+i\s+(?:do|type|say|send)|how\s+does\s+this\s+work|i'?m\s+(?:confused|lost|stuck)|"
-    r"i\s+(?:don'?t|do\s+not)\s+(?:understand|get\s+it)|options|what\s+are\s+my\s+options)"
+    r"i\s+(?:don'?t|do\s+not)\s+(?:understand|get\s+it)|options|what\s+are\s+my\s+options|"
+    # Spanish: "ayuda", "qué hago", "no entiendo", "cómo funciona", "opciones"
+    r"ayuda(?:me)?|socorro|que\s+hago\??|que\s+tengo\s+que\s+(?:hacer|poner|escribir)\??|"
+    r"como\s+funciona(?:\s+esto)?|no\s+(?:entiendo|lo\s+entiendo|se\s+que\s+hacer)|"
+    r"estoy\s+(?:perdido|perdida|confundido|confundida)|opciones|que\??)"
 )
 
 
@@ -70,7 +96,7 @@ MAX_WORDS = 8
 
 def normalize(text: str) -> str:
     """Lower case, curly quotes straightened, punctuation and emoji around words gone."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = fold(text).replace("’", "'").replace("‘", "'").replace("¿", " ")
     text = re.sub(r"[^\w\s'?]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"(?<=\w)\s+\?", "?", text)

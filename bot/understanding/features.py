@@ -13,7 +13,10 @@ so the two can never drift apart. What normalisation buys on real buyer text:
   do, whatever its length or leading zeros;
 * emoji become a token of their own (`<emoji>`, plus the emoji itself), so "😡" and
   "🙏" carry their tone without breaking the character n-grams;
-* letters repeated for emphasis collapse ("pleeeease" → "pleease", "sooo" → "soo").
+* letters repeated for emphasis collapse ("pleeeease" → "pleease", "sooo" → "soo");
+* accents fold (`bot/domain/languages.fold`: "dónde está" reads as "donde esta", the
+  way most buyers type it), and Spanish opening marks are the closing ones ("¿" is
+  "?"), so one model reads English and Spanish with the same features.
 
 Character n-grams (2 to 5, inside word boundaries) make typos ("cancle", "reciept")
 share most of their features with the right spelling.
@@ -25,10 +28,11 @@ import itertools
 import re
 import unicodedata
 
+from bot.domain.languages import fold
 from bot.understanding.slots import MONEY, ORDER_AFTER_CUE, tracking_spans
 
 # Bump when normalisation or feature extraction changes: cached weights are keyed on it.
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -47,7 +51,7 @@ def normalise(text: str) -> str:
         text = f"{text[:start]} <track> {text[end:]}"
     text = MONEY.sub(" <money> ", text)
     text = ORDER_AFTER_CUE.sub(_cued_order, text)
-    text = text.lower()
+    text = fold(text).replace("¿", " ? ").replace("¡", " ! ")
     text = _APOSTROPHES.sub("", text)
     text = _NUMBER.sub(_number_token, text)
     text = "".join(f" {c} <emoji> " if _is_emoji(c) else c for c in text)

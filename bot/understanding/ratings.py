@@ -17,9 +17,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.domain.languages import fold
+
 STAR_GLYPHS = "⭐★🌟✩☆✭✮"
 
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    # Spanish ("5 estrellas", "cuatro de cinco")
+    "uno": 1,
+    "una": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+}
 
 # A word (or two) that is a whole verdict, and its stars.
 VERDICTS: dict[str, int] = {
@@ -35,11 +50,33 @@ VERDICTS: dict[str, int] = {
             "pathetic",
             "abysmal",
             "appalling",
+            # Spanish, folded: "pésimo", "fatal", "horrible" (above), "malísimo"
+            "pesimo",
+            "pesima",
+            "fatal",
+            "malisimo",
+            "malisima",
+            "penoso",
+            "lamentable",
         ),
         1,
     ),
     **dict.fromkeys(
-        ("bad", "poor", "disappointing", "disappointed", "mediocre", "unhelpful", "slow"), 2
+        (
+            "bad",
+            "poor",
+            "disappointing",
+            "disappointed",
+            "mediocre",
+            "unhelpful",
+            "slow",
+            "mal",
+            "malo",
+            "mala",
+            "lento",
+            "decepcionante",
+        ),
+        2,
     ),
     **dict.fromkeys(
         (
@@ -53,10 +90,18 @@ VERDICTS: dict[str, int] = {
             "decent",
             "acceptable",
             "fair",
+            "regular",
+            "normal",
+            "aceptable",
+            "pasable",
+            "vale",
         ),
         3,
     ),
-    **dict.fromkeys(("good", "nice", "solid", "quick", "fast"), 4),
+    **dict.fromkeys(
+        ("good", "nice", "solid", "quick", "fast", "bien", "bueno", "buena", "rapido", "rapida"),
+        4,
+    ),
     **dict.fromkeys(
         (
             "great",
@@ -78,6 +123,17 @@ VERDICTS: dict[str, int] = {
             "lovely",
             "fab",
             "top",
+            "excelente",
+            "genial",
+            "perfecto",
+            "perfecta",
+            "estupendo",
+            "increible",
+            "buenisimo",
+            "buenisima",
+            "maravilloso",
+            "fantastico",
+            "mejor",
         ),
         5,
     ),
@@ -96,15 +152,19 @@ FILLER = frozenset(
     honestly tbh lol thanks thank thx ty cheers much
     service help support experience job work staff response answer
     and all in of for with from
+    el la lo los las fue es ha sido muy super un una le les doy pongo te gracias
+    servicio atencion ayuda experiencia todo de con y mi
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
-NEGATIONS = frozenset({"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly"})
+NEGATIONS = frozenset(
+    {"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly", "nada", "tan"}
+)
 
-_NUMBER = r"(10|[0-9]|one|two|three|four|five)"
+_NUMBER = r"(10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
 # "4/5", "3 out of 5", "10/10", "4 of 5".
-_SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of)\s*(5|10)\b")
+_SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of|de)\s*(5|10|cinco|diez)\b")
 # "5 stars", "one star", "5 ⭐" (the star glyphs are turned into the word first).
-_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?)\b")
+_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrellas?)\b")
 # The number alone: "5", "5!", "five".
 _BARE = re.compile(rf"^{_NUMBER}$")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z]+)*|/")
@@ -130,7 +190,8 @@ def read_rating(text: str) -> int | None:
     rest = _strip_lead(words)
     joined = " ".join(rest)
     if (scale := _SCALE.match(joined)) is not None:
-        stars = _scaled(_value(scale.group(1)), int(scale.group(2)))
+        out_of = {"cinco": 5, "diez": 10}.get(scale.group(2)) or int(scale.group(2))
+        stars = _scaled(_value(scale.group(1)), out_of)
         return stars if _only_filler(joined[scale.end() :]) else None
     if (counted := _STARS.match(joined)) is not None:
         value = _value(counted.group(1))
@@ -146,7 +207,7 @@ def read_rating(text: str) -> int | None:
 
 
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(unicodedata.normalize("NFKC", text))
     text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes
     return text.strip()
 

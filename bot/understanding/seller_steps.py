@@ -34,7 +34,9 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"(?:by|themselves|himself|herself)|"
         r"(?:customer|buyer|they|he|she)\s+(?:has\s+|have\s+)?(?:damaged|broke|ruined|"
         r"scratched|dropped|misused|used|wore)|misuse|\bdirty\b|\bstained\b|wear\s+and\s+tear|"
-        r"signs?\s+of\s+use",
+        r"signs?\s+of\s+use|"
+        r"\busad[oa]s?\b|\bpuest[oa]\b|lavad[oa]|sin\s+etiquetas?|mal\s+uso|lo\s+(?:rompio|uso)|"
+        r"danad[oa]\s+por\s+(?:el\s+)?(?:cliente|comprador)|sucio|manchado|desgaste",
     ),
     (
         "outside_policy",
@@ -42,12 +44,15 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"after\s+\d+\s+days|outside\s+(?:of\s+)?(?:the\s+)?(?:\d+|return|period|window|policy|time)|"
         r"over\s+\d+\s+days|\d+\s+days?\s+(?:passed|ago|limit)|final\s+sale|clearance|"
         r"non[\s-]?(?:returnable|refundable)|not\s+(?:returnable|refundable)|no\s+returns|"
-        r"hygiene|personali[sz]ed|custom[\s-]?made|return\s+period|deadline",
+        r"hygiene|personali[sz]ed|custom[\s-]?made|return\s+period|deadline|"
+        r"fuera\s+de\s+(?:plazo|tiempo)|plazo|politica|demasiado\s+tarde|vencid[oa]|caducad[oa]|"
+        r"higiene|personalizad[oa]|no\s+(?:admite|tiene)\s+devolucion",
     ),
     (
         "evidence_insufficient",
         r"photos?|pics?|pictures?|images?|proof|evidence|blurry|can'?t\s+see|cannot\s+see|"
-        r"not\s+visible|no\s+visible|doesn'?t\s+show|don'?t\s+show|dont\s+show",
+        r"not\s+visible|no\s+visible|doesn'?t\s+show|don'?t\s+show|dont\s+show|"
+        r"\bfotos?\b|imagen(?:es)?|pruebas?|no\s+se\s+ve|borros[oa]",
     ),
     (
         "not_as_claimed",
@@ -55,13 +60,16 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"match(?:es)?\s+the|per\s+the\s+listing|nothing\s+wrong|no\s+(?:defect|fault|damage)s?|"
         r"works?\s+(?:fine|well|perfectly|ok)|it\s+works|tested|checked|correct\s+(?:size|colou?r|item)|"
         r"right\s+(?:size|colou?r|item)|not\s+(?:defective|broken|faulty|damaged)|"
-        r"as\s+(?:pictured|shown)|exactly\s+as",
+        r"as\s+(?:pictured|shown)|exactly\s+as|"
+        r"como\s+se\s+describe|como\s+(?:en\s+)?la\s+(?:descripcion|foto)|funciona\s+bien|"
+        r"no\s+(?:esta\s+)?(?:roto|defectuoso|danado)|sin\s+defectos?|talla\s+correcta",
     ),
     (
         "other",
         r"^(?:an?\s+)?(?:other|others|something\s+else|another\s+reason|different\s+reason|"
         r"other\s+reason|none\s+of\s+(?:these|those|them|the\s+above))$|duplicate|"
-        r"already\s+(?:refunded|replaced|got|received|had)|refund\s+from|chargeback|dispute|fraud",
+        r"already\s+(?:refunded|replaced|got|received|had)|refund\s+from|chargeback|dispute|fraud|"
+        r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
 _REASON_PATTERNS = tuple((code, re.compile(p)) for code, p in _REASONS)
@@ -121,11 +129,21 @@ _AFTER = frozenset(
         "thanks",
         "thx",
         "ok",
+        # Spanish: "15 por el golpe", "5,50 de reembolso"
+        "por",
+        "de",
+        "solo",
+        "porque",
+        "reembolso",
+        "maximo",
+        "gracias",
+        "vale",
+        "y",
     ]
 )
 _MARKER = re.compile(
-    r"us\$|c\$|ca\$|a\$|au\$|\$|€|£|¥|\b(?:usd|eur|gbp|cad|aud|jpy|dollars?|bucks?|euros?|"
-    r"pounds?|quid)\b",
+    r"us\$|c\$|ca\$|a\$|au\$|\$|€|£|¥|\b(?:usd|eur|gbp|cad|aud|jpy|mxn|dollars?|bucks?|euros?|"
+    r"pounds?|quid|pesos?|d[oó]lar(?:es)?)\b",
     re.IGNORECASE,
 )
 

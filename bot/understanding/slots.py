@@ -30,12 +30,19 @@ TRACKING_SHAPE = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 # Words just before a number that make it an order number ("order no. 5913...", "#5913").
+# Spanish: "pedido 4587", "orden nº 4587", "número de pedido 4587", "mi compra es la 4587".
+_CUE_WORDS = r"order|ordr|orer|oder|ordder|odrer|ord|purchase|pedido|pedio|peddo|orden|compra"
+_CUE_TAIL = (
+    r"(?:no\b\.?|nr\b\.?|number\b|num\b|id\b|is\b|n[º°o]\.?|n[uú]m(?:ero)?\b\.?|"
+    r"es\s+(?:el|la)\b|es\b)?"
+)
 _ORDER_CUE = re.compile(
-    r"(?:#|\b(?:order|ordr|orer|oder|ordder|odrer|ord|purchase)s?\b\.?\s*(?:no\b\.?|nr\b\.?|"
-    r"number\b|num\b|id\b|is\b)?\s*[:#]?)\s*$",
+    rf"(?:#|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#]?)\s*$",
     re.IGNORECASE,
 )
-_TRACKING_CUE = re.compile(r"track|trak|waybill|\bawb\b|\bdhl\b", re.IGNORECASE)
+_TRACKING_CUE = re.compile(
+    r"track|trak|waybill|\bawb\b|\bdhl\b|seguimiento|rastreo|\bgu[ií]a\b", re.IGNORECASE
+)
 
 
 def _carrier_of(number: str) -> str | None:
@@ -73,25 +80,47 @@ def tracking_spans(text: str) -> list[tuple[int, int, str]]:
 
 # --------------------------------------------------------------------------- amounts
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# "1,234.50" (English grouping), "1.234,50" (Spanish), "12.50", "12,50".
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{1,2}|\d+(?:[.,]\d{1,2})?"
 _PRE = r"(?:us\$|c\$|ca\$|a\$|au\$|\$|€|£|usd|eur|gbp|cad|aud)"
-_POST = r"(?:\$|€|£|usd|eur|gbp|cad|aud|dollars?|bucks?|euros?|pounds?|quid)"
+_POST = (
+    r"(?:\$|€|£|usd|eur|gbp|cad|aud|mxn|dollars?|bucks?|euros?|pounds?|quid"
+    r"|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos)"
+)
 MONEY = re.compile(
     rf"(?:(?<![\w$€£]){_PRE}\s?(?P<a>{_NUM})(?![\d,.]?\d)|(?<![\w.,])(?P<b>{_NUM})\s?(?P<post>{_POST})(?![\w]))",
     re.IGNORECASE,
 )
 _PRE_MARKER = re.compile(_PRE, re.IGNORECASE)
-_CURRENCY_WORDS = {"$": "USD", "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD"}
+_CURRENCY_WORDS = {
+    "$": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "buck": "USD",
+    "bucks": "USD",
+    # Spanish: "dólares", "pesos" (Mexican, the peso TikTok Shop sells in), "pavos"
+    # (Spain's slang for euros).
+    "dolar": "USD",
+    "dolares": "USD",
+    "dólar": "USD",
+    "dólares": "USD",
+    "peso": "MXN",
+    "pesos": "MXN",
+    "pesos mexicanos": "MXN",
+    "pavos": "EUR",
+}
 
 
 def _amount_value(number: str) -> str:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", number):  # "1.234,50"
+        return number.replace(".", "").replace(",", ".")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
         return number.replace(",", "")
     return number.replace(",", ".")
 
 
 def _currency(marker: str) -> str | None:
-    key = marker.strip().lower()
+    key = " ".join(marker.strip().lower().split())
     if key in _CURRENCY_WORDS:
         return _CURRENCY_WORDS[key]
     named = currency_marker(key)
@@ -155,8 +184,7 @@ def carrier(text: str) -> str | None:
 # ------------------------------------------------------------------------ order numbers
 
 ORDER_AFTER_CUE = re.compile(
-    r"(?:#\s?|\b(?:order|ordr|orer|oder|ordder|odrer|ord|purchase)s?\b\.?\s*(?:no\b\.?|nr\b\.?|"
-    r"number\b|num\b|id\b|is\b)?\s*[:#]?\s*)(?P<n>\d{4,})(?![\d.,]?\d)",
+    rf"(?:#\s?|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#]?\s*)(?P<n>\d{{4,}})(?![\d.,]?\d)",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")

@@ -8,6 +8,11 @@ the benchmark (`tests/bench/steps.py`) and an LLM fallback can share them.
 
 Typos are forgiven word by word: a word that is not in a step's vocabulary but is
 within a small edit of one of its words ("brokn", "retrun", "twoo") reads as that word.
+
+Spanish answers are read by the same functions (accents folded, so "sí" is "si" and
+"llegó dañado" is "llego danado"): "dos", "ambos", "todo"; "sí", "vale", "claro";
+"roto", "llegó dañado", "talla equivocada", "no llegó"; "solo el dinero", "cambiarlo";
+"listo", "omitir". Each pattern lists the Spanish after the English.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from functools import cache
 from typing import Literal
 
 from bot.domain.enums import ClaimReason, ClaimType
+from bot.domain.languages import fold
 
 Quantity = int | Literal["all"]
 ALL: Literal["all"] = "all"
@@ -34,7 +40,7 @@ def words(text: str) -> list[str]:
     letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone; keycap emoji
     digits ("3️⃣") read as digits."""
     text = _KEYCAP.sub(r" \1 ", text)
-    text = text.lower().replace("’", "").replace("‘", "").replace("'", "")
+    text = fold(text).replace("’", "").replace("‘", "").replace("'", "")
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
     return re.findall(r"[a-z]+|\d+", text)
 
@@ -93,9 +99,43 @@ _NUMBER_WORDS = {
     "eleven": 11,
     "twelve": 12,
     "dozen": 12,
+    # Spanish ("un" is left out: it is the article, "un par" is not one).
+    "cero": 0,
+    "uno": 1,
+    "una": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "docena": 12,
 }
-_ALL_WORDS = {"all", "both", "everything", "every", "each", "whole", "entire", "pair", "lot"}
-_NONE_WORDS = {"none", "nothing", "nope"}
+_ALL_WORDS = {
+    "all",
+    "both",
+    "everything",
+    "every",
+    "each",
+    "whole",
+    "entire",
+    "pair",
+    "lot",
+    # Spanish: "todo", "todos", "ambos", "el par"
+    "todo",
+    "todos",
+    "todas",
+    "ambos",
+    "ambas",
+    "par",
+    "completo",
+}
+_NONE_WORDS = {"none", "nothing", "nope", "ninguno", "ninguna", "nada"}
 _QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS})
 MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
 
@@ -143,14 +183,24 @@ _YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
 _NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 _NO = (
     r"n+o+|n+a+h+|nope|n|nay|negative|not|dont|do\s+not|never|wrong|incorrect|"
-    r"rather\s+not|no\s+way|cancel|stop|discard"
+    r"rather\s+not|no\s+way|cancel|stop|discard|"
+    # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
+    r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco"
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
     r"absolutely|definitely|certainly|of\s+course|please\s+do|do\s+it|go\s+ahead|go|"
     r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
-    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye"
+    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|"
+    # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
+    r"s+i+|sip|simon|claro(?:\s+que\s+si)?|vale|dale|va|sale|de\s+acuerdo|por\s+supuesto|"
+    r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
+    r"mandalo|hazlo|listo|exacto|eso\s+es"
 )
+
+
+# Yes although they hold a "no": "no problem", "why not", "¿por qué no?", "sin problema".
+_YES_PHRASES = r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
 
 
 def yes_no(text: str) -> bool | None:
@@ -162,7 +212,9 @@ def yes_no(text: str) -> bool | None:
     if not tokens:
         return True if any(e in raw for e in _YES_EMOJI) else None
     said = " ".join(tokens)
-    if _has(said, r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt"):
+    if _has(
+        said, r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
+    ):
         return True
     if _has(said, _NO):
         return False
@@ -182,13 +234,16 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:not|didnt|did\s+not|havent|have\s+not|hasnt|has\s+not|wasnt|was\s+not|dont|do\s+not)"
         r"\s+(?:yet\s+)?(?:received?|arrived?|come|came|get|got|delivered)(?!\s+(?:the\s+)?(?:right|correct))|"
         r"(?:parcel|package|order|it)\s+(?:is\s+|was\s+|got\s+)?lost|lost\s+(?:in\s+)?(?:the\s+)?(?:post|mail|transit)|"
-        r"not\s+here|nowhere|no\s+sign\s+of|never\s+got|not\s+delivered|didnt\s+arrive|not\s+arrived",
+        r"not\s+here|nowhere|no\s+sign\s+of|never\s+got|not\s+delivered|didnt\s+arrive|not\s+arrived|"
+        r"(?:nunca|no)\s+(?:me\s+)?(?:ha\s+|han\s+)?(?:llego|llegaron|llegado|recibi|recibido|entregaron)"
+        r"|(?:se\s+)?perdi(?:o|do)|extraviado|no\s+lo\s+(?:tengo|recibi)",
     ),
     (
         ClaimReason.MISSING_ITEM,
         r"missing|(?:wasnt|was\s+not|isnt|is\s+not|werent|not)\s+in\s+the\s+(?:box|parcel|package)|"
         r"not\s+included|only\s+(?:got|received|came\s+with)\s+\d+\s+(?:of|out\s+of)|"
-        r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)",
+        r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)|"
+        r"falta\w*|incomplet[oa]|caja\s+vacia|no\s+venia|no\s+(?:estaba|venia)\s+en\s+(?:la\s+)?caja",
     ),
     (
         ClaimReason.WRONG_ITEM,
@@ -196,14 +251,21 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"ordered\s+\w+(?:\s+\w+)?\s+(?:and|but)\s+(?:got|received)|"
         r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?:\s+than)?|"
         r"wrong\s+(?:item|one|colou?r|model|product|thing|version|parcel|order)|"
-        r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong",
+        r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong|"
+        r"(?:producto|articulo|modelo|color)\s+(?:equivocado|incorrecto|distinto|diferente)|"
+        r"(?:otro|otra)\s+(?:modelo|color|producto|articulo|cosa)|no\s+es\s+lo\s+que\s+pedi|"
+        r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+",
     ),
     (
         ClaimReason.NOT_AS_DESCRIBED,
         r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|too\s+(?:small|big|large|tight|"
         r"loose|short|long|narrow|wide)|photos?|pictures?|pics?|images?|description|described|"
         r"listing|advertised|fake|counterfeit|knock\s*off|(?:poor|bad|low|cheap)\s+(?:quality|material)|"
-        r"quality|cheap|flimsy|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)",
+        r"quality|cheap|flimsy|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)|"
+        r"talla\s+(?:equivocada|incorrecta)|no\s+me\s+(?:queda|quedan|sirve\s+la\s+talla)|"
+        r"(?:muy|demasiado)\s+(?:pequen[oa]|grande|chic[oa]|corto|larg[oa]|apretad[oa])|"
+        r"(?:me\s+)?queda\s+(?:pequen[oa]|grande|chic[oa])|foto|fotos|descripcion|falso|falsa|"
+        r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)",
     ),
     (
         ClaimReason.DEFECTIVE,
@@ -211,20 +273,27 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:work|working|turn\s+on|switch\s+on|power\s+on|start|charge|charging|load|connect|"
         r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
-        r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud",
+        r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
+        r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|(?:dejo|deja)\s+de\s+funcionar|"
+        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo",
     ),
     (
         ClaimReason.DAMAGED,
         r"broken?|break|broke|cracked|cracks?|smashed|shattered|crushed|dented|dents?|scratch\w*|"
         r"damaged?|snapped|torn|ripped|chipped|bent|leak\w*|squashed|stained|dirty|burst|"
-        r"in\s+pieces|split",
+        r"in\s+pieces|split|"
+        r"rot[oa]s?|danad[oa]s?|dano|rajad[oa]|rayad[oa]|golpead[oa]|aplastad[oa]|"
+        r"manchad[oa]|sucio|sucia|abollad[oa]|quebrad[oa]|hecho\s+pedazos|astillad[oa]|"
+        r"descosid[oa]|mojad[oa]|estropead[oa]",
     ),
     (
         ClaimReason.NO_LONGER_NEEDED,
         r"changed?\s+(?:my\s+)?mind|(?:dont|do\s+not|no\s+longer)\s+(?:need|want|like|love)|"
         r"not\s+needed|(?:by|in)\s+(?:mistake|accident|error)|mistakenly|accidentally|"
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
-        r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike",
+        r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
+        r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
+        r"no\s+me\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barato|no\s+lo\s+necesito",
     ),
 )
 _REASON_WORDS = frozenset(
@@ -277,6 +346,24 @@ _REASON_WORDS = frozenset(
         "counterfeit",
         "chipped",
         "leaking",
+        # Spanish
+        "roto",
+        "rota",
+        "danado",
+        "danada",
+        "rayado",
+        "defectuoso",
+        "equivocada",
+        "equivocado",
+        "incorrecto",
+        "llego",
+        "recibi",
+        "funciona",
+        "talla",
+        "falta",
+        "perdido",
+        "arrepenti",
+        "manchado",
     ]
 )
 
@@ -295,7 +382,10 @@ def return_reason(text: str) -> ClaimReason | None:
 
 # ------------------------------------------------------------- claim type
 
-_REPLACE_EXPLICIT = r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one"
+_REPLACE_EXPLICIT = (
+    r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one|"
+    r"cambi(?:o|arlo|arla|ar|en|ame)\b|reemplaz\w*|sustitu\w*|otr[oa]\s+(?:nuev[oa]|igual)|uno\s+nuevo"
+)
 _REPLACE = (
     _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
     r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)"
@@ -303,13 +393,16 @@ _REPLACE = (
 _KEEP = (
     r"keep(?:ing)?|(?:dont|do\s+not|not|wont|without|no)\s+(?:want\s+to\s+|have\s+to\s+|need\s+to\s+)?"
     r"(?:send|post|ship|mail|return|give)\w*|no\s+return|refund\s+only|only\s+(?:the\s+)?(?:refund|money)|"
-    r"(?:just|only)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)|money\s+only"
+    r"(?:just|only)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)|money\s+only|"
+    r"(?:me\s+lo\s+|me\s+la\s+)?quedo|quedarmelo|quedarmela|solo\s+(?:el\s+)?(?:reembolso|dinero)|"
+    r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*"
 )
 _SEND_BACK = (
     r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop)\s+(?:it\s+|them\s+|the\s+\w+\s+)?back|"
-    r"return\w*|back\s+to\s+you"
+    r"return\w*|back\s+to\s+you|"
+    r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta"
 )
-_MONEY = r"refund\w*|money|reimburse\w*|cash|credit"
+_MONEY = r"refund\w*|money|reimburse\w*|cash|credit|reembols\w*|dinero|plata|abono"
 _TYPE_WORDS = frozenset(
     [
         "replace",
@@ -325,6 +418,11 @@ _TYPE_WORDS = frozenset(
         "back",
         "another",
         "instead",
+        "reembolso",
+        "devolver",
+        "dinero",
+        "cambio",
+        "quedo",
     ]
 )
 
@@ -482,19 +580,26 @@ def item_choice(text: str, names: Sequence[str]) -> int | None:
 
 _DONE = (
     r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
-    r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more"
+    r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
+    r"listo|ya\s+(?:esta|estan)|eso\s+es\s+todo|es\s+todo|seguir|siguiente|continuar|"
+    r"termine|ya|nada\s+mas|vale"
 )
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"
     r"n\s?a|no\s+(?:photos?|pictures?|pics?|images?|note|comment)|"
     r"(?:i\s+)?(?:dont|do\s+not|cant)\s+have\s+(?:any|one|a\s+(?:photo|picture|camera))|"
-    r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need"
+    r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need|"
+    r"omitir|saltar|sin\s+(?:fotos?|nota|comentarios?)|no\s+tengo\s+(?:fotos?|nada)|nada|"
+    r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)"
 )
 
 
 def _only(text: str, pattern: str) -> bool:
     said = " ".join(words(text))
-    filler = r"(?:please|pls|thanks?|thank\s+you|ok(?:ay)?|just|so|i\s+think|im|its|for\s+now|now)"
+    filler = (
+        r"(?:please|pls|thanks?|thank\s+you|ok(?:ay)?|just|so|i\s+think|im|its|for\s+now|now|"
+        r"por\s+favor|porfa|gracias|vale|ya)"
+    )
     return re.fullmatch(rf"(?:{filler}\s+)*(?:{pattern})(?:\s+{filler})*", said) is not None
 
 

@@ -40,7 +40,9 @@ CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
 # to cancel, whichever applies).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
-_GREETING = re.compile(r"\W*(hi|hey|hello|hiya|yo|good|howdy)\b", re.I)
+_GREETING = re.compile(
+    r"\W*(hi|hey|hello|hiya|yo|good|howdy|hola|ola|holi|buenas|buenos|buen|saludos)\b", re.I
+)
 
 
 async def free_text(ctx: Context, text: str) -> None:
@@ -228,7 +230,9 @@ async def change(ctx: Context, order: OrderView | None) -> None:
 
 
 async def answer(ctx: Context, question: str) -> None:
-    result: Answer = await ctx.services.answers.answer(question, user_id=ctx.user.id)
+    result: Answer = await ctx.services.answers.answer(
+        question, user_id=ctx.user.id, language=ctx.catalog.language
+    )
     # A model may ask for both in one turn (tools run concurrently, in no fixed
     # order): a person wins, being the safer of the two.
     for kind, order_id in sorted(result.handoffs, key=lambda h: h[0] != "talk_to_person"):
@@ -262,6 +266,10 @@ async def answer(ctx: Context, question: str) -> None:
             notice=ctx.t("fit.notice_plain"),
         )
     else:
+        # A question answered from policies in another language (the shop has no
+        # translation in the question's) says so, on a line of its own.
+        note_key = f"answers_language.only_in.{result.only_in}"
+        notes = [ctx.t(note_key)] if result.only_in and ctx.catalog.has(note_key) else []
         text = fit(
             line(
                 ctx.catalog,
@@ -270,7 +278,9 @@ async def answer(ctx: Context, question: str) -> None:
                 quote=Field(plain_quote(result.text)),
                 percent=round(result.confidence * 100),
             ),
+            *notes,
             notice=ctx.t("fit.notice_plain"),
+            sep="\n\n",
         )
     ctx.reply(text, person if result.sureness != "sure" else None)
 

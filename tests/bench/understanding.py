@@ -2,7 +2,8 @@
 collected by pytest).
 
     python tests/bench/understanding.py                  # both held-out files + dev summary
-    python tests/bench/understanding.py --split terse    # one file in full (eval, terse, dev)
+    python tests/bench/understanding.py --split terse    # one file in full
+    python tests/bench/understanding.py --no-sections    # skip the policy section figures
 
 Printed, for the trained model (`bot.understanding`) and for today's regex router
 (`bot.services.intents.route`, its intents mapped onto the new names; the intents it
@@ -18,9 +19,13 @@ held-out files, the full report for each held-out file, and the off-topic check:
 messages labelled `out_of_scope` (and the issue's own examples, OFF_TOPIC below) are no
 request the bot serves, are kept out of the 15-intent figures, and must never be sure.
 
+Spanish beside English: `eval_es` (tests/data/understanding/intents_eval_es.jsonl) and
+`dev_es` are read by the same model, and the policy section figures put the Spanish
+held-out shop (policies_es/) beside the English one (policies/).
+
 The held-out files (tests/data/understanding/intents_eval.jsonl, the project's split,
-and intents_eval_terse.jsonl, terse real-buyer wording) are never used to train, tune or
-calibrate anything: run them to report, not to choose.
+intents_eval_terse.jsonl, terse real-buyer wording, and intents_eval_es.jsonl) are never
+used to train, tune or calibrate anything: run them to report, not to choose.
 """
 
 from __future__ import annotations
@@ -45,9 +50,12 @@ from bot.understanding.slots import extract  # noqa: E402
 SPLITS = {
     "eval": ROOT / "tests/data/understanding/intents_eval.jsonl",
     "terse": ROOT / "tests/data/understanding/intents_eval_terse.jsonl",
+    "eval_es": ROOT / "tests/data/understanding/intents_eval_es.jsonl",
     "dev": CORPUS_DIR / "intents_dev.jsonl",
+    "dev_es": CORPUS_DIR / "intents_dev_es.jsonl",
 }
-HELD_OUT = ("eval", "terse")
+HELD_OUT = ("eval", "terse", "eval_es")
+DEVS = ("dev", "dev_es")
 OUT_OF_SCOPE = "out_of_scope"
 # Off-topic messages named in issue 12 and its follow-up: never "sure".
 OFF_TOPIC = (
@@ -160,7 +168,7 @@ def _summary(name: str, understanding: Understanding) -> None:
     probs = [r.probability for r in readings]
     sure = [(g, p) for g, p, c in zip(gold, pred, probs, strict=True) if c >= SURE]
     print(
-        f"{name:6} {len(rows):4} messages: accuracy {_acc(gold, pred):.1%}, "
+        f"{name:7} {len(rows):4} messages: accuracy {_acc(gold, pred):.1%}, "
         f"macro-F1 {_macro_f1(gold, pred):.3f}, ECE {_ece(gold, pred, probs):.3f}, "
         f"sure {len(sure) / len(rows):.0%} of them, {_acc(*zip(*sure, strict=False)):.1%} right"
     )
@@ -184,7 +192,7 @@ def _routing(name: str, understanding: Understanding) -> None:
             wrong += 1
     n = len(rows)
     print(
-        f"{name:6} chat routing: right action at once {right / n:.1%}, asked which "
+        f"{name:7} chat routing: right action at once {right / n:.1%}, asked which "
         f"{asked / n:.1%}, wrong action without asking {wrong / n:.1%}"
     )
 
@@ -217,19 +225,41 @@ def _off_topic(understanding: Understanding) -> None:
         print(f"  SURE: {text!r}")
 
 
+def _sections() -> None:
+    """Section top-1 (top-3) on each language's held-out policies, words and sentence
+    vectors as the bot runs (tests/bench/policies.py measures; its held-out sets are
+    never tuned on)."""
+    sys.path.insert(0, str(ROOT / "tests" / "bench"))
+    from policies import held_out_set, held_out_set_es, measure
+
+    print("\n== policy sections (held-out policies, never tuned on)")
+    for policy_set in (held_out_set(), held_out_set_es()):
+        f = measure(policy_set)
+        print(
+            f"{policy_set.name:28} {len(policy_set.questions):4} questions: top-1 {f.top1:.1%}"
+            f" (top-3 {f.top3:.1%}); unanswerable answered as sure {f.false_sure_count}"
+            f" of {len(policy_set.unanswerable)}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=sorted(SPLITS))
     parser.add_argument("--no-router", action="store_true", help="skip the regex router")
+    parser.add_argument(
+        "--no-sections", action="store_true", help="skip the policy section figures"
+    )
     args = parser.parse_args()
     understanding = _load()
     print()
-    for name in ("dev", *HELD_OUT):
+    for name in (*DEVS, *HELD_OUT):
         _summary(name, understanding)
     print()
-    for name in ("dev", *HELD_OUT):
+    for name in (*DEVS, *HELD_OUT):
         _routing(name, understanding)
     _off_topic(understanding)
+    if not args.no_sections:
+        _sections()
     for name in [args.split] if args.split else HELD_OUT:
         _full(name, understanding, router=not args.no_router)
     return 0
@@ -244,12 +274,12 @@ def _full(split: str, understanding: Understanding, router: bool) -> None:
     readings = [understanding.classify(t) for t in texts]
     _report("trained model", gold, [r.intent for r in readings], [r.probability for r in readings])
     misses = [(t, g, r) for t, g, r in zip(texts, gold, readings, strict=True) if r.intent != g]
-    if split == "dev":  # held-out misses are not listed: nobody tunes on them
+    if split in DEVS:  # held-out misses are not listed: nobody tunes on them
         print("misses:")
         for text, g, r in misses:
             print(f"  {g:16} -> {r.intent:16} {r.probability:.2f}  {text[:70]!r}")
 
-    if router:
+    if router and not split.endswith("_es"):  # the regex router reads English only
         routed = [route(t).intent.value for t in texts]
         _report("regex router (today)", gold, routed, None)
         old = {
@@ -285,7 +315,7 @@ def _full(split: str, understanding: Understanding, router: bool) -> None:
 
     print("\n== latency")
     _latency("model classify (intent + probabilities + slots)", understanding.classify, texts)
-    if router:
+    if router and not split.endswith("_es"):
         _latency("regex router route()", route, texts)
 
 

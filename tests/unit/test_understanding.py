@@ -85,7 +85,7 @@ def test_a_changed_corpus_retrains_and_an_unchanged_one_reuses_the_cache(
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name in ("intents.jsonl", "intents_dev.jsonl"):
+    for name in (*model_module.TRAINING_FILES, *model_module.DEV_FILES):
         lines = (CORPUS_DIR / name).read_text(encoding="utf-8").splitlines()
         (corpus / name).write_text("\n".join(lines[::10]) + "\n", encoding="utf-8")
     cache = tmp_path / "model.json"
@@ -288,3 +288,33 @@ def test_the_ask_command_does_not_load_the_model_for_other_commands() -> None:
         env={**os.environ},
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("¿dónde está mi pedido?", "track_order"),
+        ("quiero cancelar mi pedido", "cancel_order"),
+        ("me llegó roto, quiero devolverlo", "return_request"),
+        ("¿cuándo me devuelven el dinero?", "refund_status"),
+        ("quiero hablar con una persona", "talk_to_person"),
+        ("¿aceptan PayPal?", "payment_methods"),
+        ("necesito la factura de mi compra", "invoice"),
+        ("mi order no llega", "track_order"),
+    ],
+)
+def test_clear_spanish_messages_are_read_by_the_same_model(
+    trained: tuple[Understanding, Path], text: str, intent: str
+) -> None:
+    """One model reads both languages (and the two mixed): no language guess first."""
+    reading = trained[0].classify(text)
+    assert reading.intent == intent, reading
+    assert reading.sure, reading
+
+
+def test_a_spanish_message_with_an_order_number_and_an_amount(
+    trained: tuple[Understanding, Path],
+) -> None:
+    reading = trained[0].classify("cancelé el pedido 5781234 y me cobraron 12,50 €, ¿y mi dinero?")
+    assert reading.slots.order_number == "5781234"
+    assert (reading.slots.amount, reading.slots.currency) == ("12.50", "EUR")
