@@ -85,8 +85,8 @@ def duration(catalog: Catalog, value: timedelta, *, round_up: bool = False) -> s
 def line_price(catalog: Catalog, quantity: int, unit_price: Decimal, currency: str) -> str:
     """The price of an order line, one convention for buyers and sellers: the line
     total, and the unit price when more than one ("$25.98 ($12.99 each)")."""
-    total = format_money(unit_price * quantity, currency)
+    total = format_money(unit_price * quantity, currency, catalog.language)
     if quantity == 1:
         return total
-    each = format_money(unit_price, currency)
+    each = format_money(unit_price, currency, catalog.language)
     return catalog.plain("cards2.price_each", total=total, each=each)
