@@ -107,7 +107,7 @@ def compare(language: str, theirs: dict[str, str], reference: dict[str, str]) ->
             detail = _difference(_params(a), _params(b))
             problems.append(Problem(language, "parameters", key, detail))
         if _tags(a) != _tags(b):
-            detail = _difference(set((_tags(a) - _tags(b))), set(_tags(b) - _tags(a)))
+            detail = _difference(set(_tags(a) - _tags(b)), set(_tags(b) - _tags(a)))
             problems.append(Problem(language, "tags", key, detail))
     return problems
 
