@@ -17,6 +17,7 @@ is not): a step never loses a real answer to a keyword inside it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 
@@ -30,7 +31,8 @@ class Escape(StrEnum):
 _FILLER = (
     r"(?:please|pls|plz|ok(?:ay)?|just|now|then|so|oh|hmm+|um+|uh+|actually|sorry|thanks|"
     r"thank\s+you|i\s+said|i\s+want\s+to|i\s+wanna|i'?d\s+like\s+to|can\s+i|let\s+me|"
-    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi)"
+    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi|"
+    r"por\s+favor|porfa|ya|solo|quiero|necesito|gracias|hola|oye)"  # Spanish
 )
 
 _CANCEL = (
@@ -47,7 +49,9 @@ _PERSON = (
     r"customer\s+(?:service|support|care)|support\s+(?:team|agent|staff)|manager|someone|somebody)"
 )
 # A bare "person"/"someone" is only an escape after a verb of talking.
-_PERSON_BARE = re.compile(r"^(?:a\s+|the\s+)?(?:person|people|someone|somebody|staff|rep)$")
+_PERSON_BARE = re.compile(
+    r"^(?:a\s+|the\s+)?(?:person|people|someone|somebody|staff|rep)$|^(?:una\s+)?persona$"
+)
 
 _HELP = (
     r"(?:help(?:\s+me)?|\?+|what\??|huh\??|what\s+now|what\s+do\s+i\s+(?:do|type|say|send)|"
@@ -56,20 +60,35 @@ _HELP = (
 )
 
 
+# Spanish, read with accents folded (see `normalize`).
+_CANCEL_ES = (
+    r"(?:cancelar|cancela|para|parar|basta|salir|olvidalo|deja(?:lo)?|"
+    r"empezar\s+de\s+nuevo|volver\s+a\s+empezar|menu(?:\s+principal)?)"
+)
+_PERSON_ES = (
+    r"(?:hablar\s+con\s+)?(?:una\s+|un\s+|alguien\s+de\s+)?"
+    r"(?:persona(?:\s+real)?|humano|agente|asesor|soporte|"
+    r"(?:atencion|servicio)\s+al\s+cliente)"
+)
+_HELP_ES = r"(?:ayuda|ayudame|no\s+entiendo|que\s+hago|que\s+tengo\s+que\s+hacer|opciones)"
+
+
 def _whole(core: str) -> re.Pattern[str]:
     return re.compile(rf"^(?:{_FILLER}\s+)*(?:{core})(?:\s+{_FILLER})*$")
 
 
 _PATTERNS = (
-    (Escape.CANCEL, _whole(_CANCEL)),
-    (Escape.PERSON, _whole(_PERSON)),
-    (Escape.HELP, _whole(_HELP)),
+    (Escape.CANCEL, _whole(f"{_CANCEL}|{_CANCEL_ES}")),
+    (Escape.PERSON, _whole(f"{_PERSON}|{_PERSON_ES}")),
+    (Escape.HELP, _whole(f"{_HELP}|{_HELP_ES}")),
 )
 MAX_WORDS = 8
 
 
 def normalize(text: str) -> str:
     """Lower case, curly quotes straightened, punctuation and emoji around words gone."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"[^\w\s'?]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()

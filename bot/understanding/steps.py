@@ -13,6 +13,7 @@ within a small edit of one of its words ("brokn", "retrun", "twoo") reads as tha
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from functools import cache
@@ -29,11 +30,19 @@ ALL: Literal["all"] = "all"
 _KEYCAP = re.compile(r"([0-9])\ufe0f?\u20e3")
 
 
+def fold_accents(text: str) -> str:
+    """ "sí" → "si", "ningún" → "ningun": Spanish answers are read without their
+    accents, which people often leave out anyway."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def words(text: str) -> list[str]:
     """Lower-case words: apostrophes dropped ("don't" → "dont"), digits split from
-    letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone; keycap emoji
-    digits ("3️⃣") read as digits."""
+    letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone, accents
+    folded ("sí" → "si"); keycap emoji digits ("3️⃣") read as digits."""
     text = _KEYCAP.sub(r" \1 ", text)
+    text = fold_accents(text)
     text = text.lower().replace("’", "").replace("‘", "").replace("'", "")
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
     return re.findall(r"[a-z]+|\d+", text)
@@ -95,7 +104,8 @@ _NUMBER_WORDS = {
     "dozen": 12,
 }
 _ALL_WORDS = {"all", "both", "everything", "every", "each", "whole", "entire", "pair", "lot"}
-_NONE_WORDS = {"none", "nothing", "nope"}
+_ALL_WORDS |= {"todos", "todas", "ambos", "ambas"}  # Spanish
+_NONE_WORDS = {"none", "nothing", "nope", "ninguno", "ninguna", "nada"}
 _QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS})
 MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
 
@@ -143,13 +153,16 @@ _YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
 _NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 _NO = (
     r"n+o+|n+a+h+|nope|n|nay|negative|not|dont|do\s+not|never|wrong|incorrect|"
-    r"rather\s+not|no\s+way|cancel|stop|discard"
+    r"rather\s+not|no\s+way|cancel|stop|discard|"
+    r"nunca|mejor\s+no|descartar(?:la|lo)?|cancelar"  # Spanish
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
     r"absolutely|definitely|certainly|of\s+course|please\s+do|do\s+it|go\s+ahead|go|"
     r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
-    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye"
+    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|"
+    r"si|claro|vale|dale|de\s+acuerdo|confirm(?:o|ar)|envi(?:a|ar)(?:la|lo)?|adelante|"
+    r"correcto|perfecto"  # Spanish, accents folded ("sí" is "si")
 )
 
 
@@ -482,13 +495,16 @@ def item_choice(text: str, names: Sequence[str]) -> int | None:
 
 _DONE = (
     r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
-    r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more"
+    r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
+    r"listo|lista|ya\s+esta|termine|continuar|seguir|siguiente|eso\s+es\s+todo|nada\s+mas"
 )
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"
     r"n\s?a|no\s+(?:photos?|pictures?|pics?|images?|note|comment)|"
     r"(?:i\s+)?(?:dont|do\s+not|cant)\s+have\s+(?:any|one|a\s+(?:photo|picture|camera))|"
-    r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need"
+    r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need|"
+    r"omitir|saltar|ninguna?|nada|no\s+gracias|sin\s+(?:fotos?|nota|comentarios?)|"
+    r"(?:no\s+tengo\s+)?nada\s+(?:que|mas\s+que)\s+agregar"
 )
 
 
