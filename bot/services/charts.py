@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.services.stats import ShopStats
@@ -82,9 +82,8 @@ def render_claims_chart(
     chat's catalog, so it is in the reader's language); without it the shop's name and
     the dates are shown.  Day and month names are in `language`."""
     if title is None:
-        span = f"{format_date(stats.start, 'MMM d', locale=language)} – " + format_date(
-            stats.end, "MMM d", locale=language
-        )
+        start, end = (format_skeleton("MMMd", d, locale=language) for d in (stats.start, stats.end))
+        span = f"{start} – {end}"
         title = f"{stats.shop.name}: {span}"
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)

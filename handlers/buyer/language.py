@@ -13,7 +13,7 @@ import unicodedata
 from functools import cache
 
 from handlers import escapes
-from handlers.catalog import Catalog
+from handlers.catalog import Catalog, available_languages
 from handlers.core import Context, Router
 from handlers.types import Button, Keyboard
 
@@ -25,12 +25,12 @@ ASK = "language.ask"  # the step: waiting for a language typed or tapped
 @cache
 def _names(language: str) -> frozenset[str]:
     """What a person may type for `language`: its code, its name in its own catalog,
-    and its name in every language Babel knows of the catalog's ("spanish", "espagnol")."""
+    and its name in each catalog language, from Babel ("spanish", "inglés")."""
     from babel import Locale
 
     own = Catalog(language).plain("language.name")
     names = {language, own}
-    for reader in ("en", language):
+    for reader in available_languages():
         try:
             names.add(Locale.parse(language).get_display_name(reader) or "")
         except (ValueError, LookupError):
