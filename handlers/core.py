@@ -17,7 +17,8 @@ continues the same conversation.
 
 What one update costs (see `ChatCore._handle`):
 - one statement reads whether the update was handled already, the conversation's step
-  and draft, and the person's stored profile (`UpdateRepository.arrival`); on
+  and draft, the person's stored profile and the language settings of their shop
+  (`UpdateRepository.arrival`); on
   PostgreSQL it is preceded by the conversation's lock (`storage.locks.
   lock_conversation`), which holds other worker processes off this conversation
   until the save commits;

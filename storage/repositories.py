@@ -452,7 +452,9 @@ class UpdateRepository(_Repository):
 
     async def arrival(self, channel: str, update_id: int, chat_id: int, user_id: int) -> Arrival:
         """The handled mark, the conversation and the person, in one statement (two
-        outer joins on a one-row anchor), since every update needs all three."""
+        outer joins on a one-row anchor), since every update needs all three; with
+        the settings of the person's shop (scalar subqueries), for the reply's
+        language."""
         anchor = select(literal(1).label("one")).subquery()
         done = exists().where(
             ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id
