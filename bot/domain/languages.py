@@ -84,6 +84,19 @@ def staff_language(settings: Mapping[str, Any] | None, available: Iterable[str])
     return ShopLanguages.from_settings(settings, available).staff
 
 
+def recipient_language(
+    stored: str | None,
+    chosen: bool,
+    settings: Mapping[str, Any] | None,
+    available: Iterable[str],
+) -> str:
+    """The language to write to someone outside a conversation (a notification, at send
+    time): their `ChatUser.language` (`chosen`: picked with /language, else
+    Telegram's), if their shop speaks it, else the shop's default."""
+    shop = ShopLanguages.from_settings(settings, available)
+    return shop.pick(chosen=stored if chosen else None, telegram=stored)
+
+
 class LanguageSettingError(ValueError):
     """A language setting `shop set` refuses; the message says why, in words."""
 

@@ -15,6 +15,7 @@ from bot.domain.languages import (
     LanguageSettingError,
     ShopLanguages,
     check_language_setting,
+    recipient_language,
     staff_language,
 )
 from bot.domain.money import format_money
@@ -110,6 +111,14 @@ def test_the_staff_language_is_its_own_setting_and_defaults_to_the_shops() -> No
     assert staff_language({"language": "es"}, BOTH) == "es"
     assert staff_language({"language": "es", "staff_language": "en"}, BOTH) == "en"
     assert staff_language(None, BOTH) == "en"
+
+
+def test_a_notifications_language_is_the_recipients_if_the_shop_speaks_it() -> None:
+    assert recipient_language("es-MX", False, {}, BOTH) == "es"
+    assert recipient_language("en", True, {"language": "es"}, BOTH) == "en"
+    assert recipient_language("de", False, {"language": "es"}, BOTH) == "es"
+    assert recipient_language(None, False, None, BOTH) == "en"
+    assert recipient_language("es", True, {"languages": ["en"]}, BOTH) == "en"
 
 
 def test_a_typed_language_is_read_in_any_of_its_names() -> None:
