@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     setting.add_argument("key", help="e.g. seller_response_hours, auto_approve_refund_below")
     setting.add_argument("value", help="the new value")
 
+    catalog = sub.add_parser("catalog", help="the message catalogs (handlers/locales)")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    catalog_sub.add_parser(
+        "check", help="compare every language with English: keys, parameters, tags, plurals"
+    )
+
     kb = sub.add_parser("kb", help="the shop policies' search index")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
     kb_sub.add_parser("reindex", help="rebuild the index from KNOWLEDGE_DIR's Markdown files")
@@ -435,6 +441,23 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _catalog(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 1 with one line per problem when a language's catalog differs from
+    English's (see handlers.catalog_check); 0 and a summary line when none does."""
+    from handlers.catalog import available_languages
+    from handlers.catalog_check import check
+
+    problems = check()
+    for problem in problems:
+        print(problem)
+    languages = ", ".join(available_languages())
+    if problems:
+        print(f"problems in the catalogs ({languages}): {len(problems)}", file=sys.stderr)
+        return 1
+    print(f"catalogs agree: {languages}")
+    return 0
+
+
 async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.knowledge import knowledge_root, reindex
 
@@ -567,6 +590,7 @@ async def _tiktok(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Command] = {
     "kb": _kb,
+    "catalog": _catalog,
     "ask": _ask,
     "shop": _shop,
     "seller": _seller,

@@ -67,7 +67,7 @@ def note_text(
         return catalog.plain("cards2.note.rejected", reason=catalog.plain(key), text=params["text"])
     if "amount" in params and currency:
         with contextlib.suppress(InvalidOperation, ValueError):
-            params["amount"] = format_money(Decimal(params["amount"]), currency)
+            params["amount"] = format_money(Decimal(params["amount"]), currency, catalog.language)
     for key in (f"cards2.note.{reader}.{read.code}", f"cards2.note.{read.code}"):
         if catalog.has(key):
             text = catalog.plain(key, **params)

@@ -31,9 +31,11 @@ def seller_money(
     """The money line of a request as the seller reads it: what is asked, or that a
     replacement asks for none; with what stays refundable on the order when known."""
     which = summary_kind(kind, reason)
-    text = catalog.t(f"seller_money.{which}", amount=format_money(amount, currency))
+    text = catalog.t(
+        f"seller_money.{which}", amount=format_money(amount, currency, catalog.language)
+    )
     if remaining is not None and which != "replacement":
         text += " " + catalog.t(
-            "seller_money.remaining", remaining=format_money(remaining, currency)
+            "seller_money.remaining", remaining=format_money(remaining, currency, catalog.language)
         )
     return Safe(text)

@@ -114,7 +114,7 @@ def executor(kind: str) -> Callable[[Executor], Executor]:
 
 
 def keyboard(ctx: Context, pending: Pending) -> Keyboard:
-    amount = format_money(pending.amount, pending.currency)
+    amount = format_money(pending.amount, pending.currency, ctx.catalog.language)
     return Keyboard.of(
         [
             Button(

@@ -17,7 +17,8 @@ continues the same conversation.
 
 What one update costs (see `ChatCore._handle`):
 - one statement reads whether the update was handled already, the conversation's step
-  and draft, and the person's stored profile (`UpdateRepository.arrival`); on
+  and draft, the person's stored profile and the language settings of their shop
+  (`UpdateRepository.arrival`); on
   PostgreSQL it is preceded by the conversation's lock (`storage.locks.
   lock_conversation`), which holds other worker processes off this conversation
   until the save commits;
@@ -48,12 +49,14 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
+from bot.domain.language_detect import detect_language
+from bot.domain.languages import ShopLanguages, base_language
 from bot.domain.text import clean_line, clean_text
 from bot.services.desk import Desk
 from bot.services.orders import Identity
 from bot.services.outbox import LEASE
 from handlers.buttons import button_args, int_arg
-from handlers.catalog import Catalog
+from handlers.catalog import Catalog, available_languages
 from handlers.fit import CALLBACK, cut
 from handlers.types import (
     AnswerButton,
@@ -123,6 +126,8 @@ class Context:
         self.catalog = catalog
         self.actions: list[Outbound] = []
         self.button_answered = False
+        # The languages the person's shop speaks (what /language offers).
+        self.languages: tuple[str, ...] = available_languages()
 
     def t(self, key: str, **params: Any) -> str:
         return self.catalog.t(key, **params)
@@ -377,8 +382,10 @@ class ChatCore:
             inbound.username,
             inbound.locale,
         )
-        catalog = Catalog(_language(inbound.locale))
+        shop = ShopLanguages.from_settings(arrival.shop_settings, available_languages())
+        catalog = Catalog(self._reply_language(inbound, arrival, shop))
         ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk, self._router)
+        ctx.languages = shop.supported
         try:
             await self._route(ctx)
         except DomainError as exc:
@@ -407,6 +414,22 @@ class ChatCore:
             state=(state.step, state.data) if changed else None,
         )
         return ctx.actions, record
+
+    def _reply_language(self, inbound: Inbound, arrival: Arrival, shop: ShopLanguages) -> str:
+        """The language of this update's replies (`bot.domain.languages`): the
+        person's choice, else the language of what they just typed when it can be
+        told, else Telegram's, else the shop's default; in the staff group, which
+        everyone shares, the shop's staff language."""
+        if inbound.chat_id == self._staff_chat_id:
+            return shop.staff
+        known = arrival.user
+        chosen = known.language if known is not None and known.language_chosen else None
+        typed = inbound.text if inbound.command is None and inbound.button is None else None
+        return shop.pick(
+            chosen=chosen,
+            detected=detect_language(typed, shop.supported) if chosen is None else None,
+            telegram=inbound.locale,
+        )
 
     async def _route(self, ctx: Context) -> None:
         inbound = ctx.inbound
@@ -549,7 +572,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
 
 
 def _language(locale: str | None) -> str:
-    return (locale or "en").split("-")[0].lower()
+    return base_language(locale) or "en"
 
 
 def _store_failure_reply(inbound: Inbound) -> list[Outbound]:

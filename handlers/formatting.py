@@ -15,13 +15,14 @@ from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.dates import format_skeleton, format_time
 
 from bot.domain.money import format_money
 from handlers.catalog import Catalog
 
-DATE_TIME = "MMM d, HH:mm"  # "Dec 7, 14:05"
-DATE_ONLY = "MMM d"  # "Dec 7"
+# CLDR skeletons: each language orders month and day its own way ("Dec 7", "7 dic").
+DATE_ONLY = "MMMd"
+TIME = "HH:mm"  # 24-hour everywhere: "14:05"
 _UNITS = (("day", 24 * 60), ("hour", 60), ("minute", 1))
 
 
@@ -51,13 +52,16 @@ def format_when(
     show_zone: bool = False,
     language: str = "en",
 ) -> str:
-    """`moment` (aware, UTC in storage) as the shop's local "Dec 7, 14:05" or "Dec 7";
-    with `show_zone`, the zone's abbreviation follows ("Dec 7, 14:05 CET")."""
+    """`moment` (aware, UTC in storage) as the shop's local "Dec 7, 14:05" or "Dec 7"
+    ("7 dic, 14:05" in Spanish); with `show_zone`, the zone's abbreviation follows
+    ("Dec 7, 14:05 CET")."""
     tz = shop_zone(zone) if zone is None or isinstance(zone, str) else zone
     if moment.tzinfo is None:  # naive values from storage are UTC
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(tz)
-    text = format_datetime(local, DATE_TIME if with_time else DATE_ONLY, locale=language)
+    text = format_skeleton(DATE_ONLY, local, locale=language)
+    if with_time:
+        text = f"{text}, {format_time(local, TIME, locale=language)}"
     return f"{text} {zone_name(moment, tz)}" if show_zone else text
 
 
@@ -85,8 +89,8 @@ def duration(catalog: Catalog, value: timedelta, *, round_up: bool = False) -> s
 def line_price(catalog: Catalog, quantity: int, unit_price: Decimal, currency: str) -> str:
     """The price of an order line, one convention for buyers and sellers: the line
     total, and the unit price when more than one ("$25.98 ($12.99 each)")."""
-    total = format_money(unit_price * quantity, currency)
+    total = format_money(unit_price * quantity, currency, catalog.language)
     if quantity == 1:
         return total
-    each = format_money(unit_price, currency)
+    each = format_money(unit_price, currency, catalog.language)
     return catalog.plain("cards2.price_each", total=total, each=each)

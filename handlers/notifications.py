@@ -117,7 +117,9 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             photos=len(p["photos"]),
             # The catalog trims a template's edge newlines: the line break goes here.
             reused=Safe("\n" + catalog.t("seller_notify.reused") if p.get("reused") else ""),
-            deadline=format_date(deadline, zone=p.get("timezone")) if deadline else "—",
+            deadline=format_date(deadline, zone=p.get("timezone"), language=catalog.language)
+            if deadline
+            else "—",
         ),
         notice=catalog.t("fit.notice_seller"),
     )
@@ -219,12 +221,16 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         return [SendText(n.chat_id, text, Keyboard.of([button]))]
     deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
     deadline = (
-        format_date(datetime.fromisoformat(deadline_iso), zone=p.get("timezone"))
+        format_date(
+            datetime.fromisoformat(deadline_iso), zone=p.get("timezone"), language=catalog.language
+        )
         if deadline_iso
         else "—"
     )
     note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
-    amount = format_money(Decimal(p.get("refunded") or p["amount"]), p["currency"])
+    amount = format_money(
+        Decimal(p.get("refunded") or p["amount"]), p["currency"], catalog.language
+    )
     key = f"claim_update.{status}"
     if _partly_refunded(p):  # less than asked, with the seller's reason: appealable
         key = "seller2.partial_refunded"  # note_text reads a tapped reason as words
@@ -232,7 +238,7 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         line(
             catalog,
             key,
-            requested=format_money(Decimal(p["amount"]), p["currency"]),
+            requested=format_money(Decimal(p["amount"]), p["currency"], catalog.language),
             claim=p["claim_number"],
             amount=amount,
             note=Field(note),
@@ -277,7 +283,7 @@ def _partly_refunded(p: dict[str, Any]) -> bool:
 def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     if p.get("auto_approved"):  # cancelled within the shop's window: nothing to decide
-        amount = format_money(Decimal(p["refunded"]), p["currency"])
+        amount = format_money(Decimal(p["refunded"]), p["currency"], catalog.language)
         text = catalog.t("cancel_request.auto_to_seller", number=p["order_number"], amount=amount)
         return [SendText(n.chat_id, text)]
     if p.get("marketplace"):  # filed there: decided there, by its deadline
@@ -299,7 +305,9 @@ def _marketplace_cancel(catalog: Catalog, p: dict[str, Any]) -> tuple[str, Keybo
         "marketplace_claims.cancel_to_seller",
         number=p["order_number"],
         marketplace=p.get("marketplace_name") or p["marketplace"],
-        deadline=format_date(deadline, zone=p.get("timezone")) if deadline else "—",
+        deadline=format_date(deadline, zone=p.get("timezone"), language=catalog.language)
+        if deadline
+        else "—",
     )
     keyboard = Keyboard.of(
         [
@@ -324,7 +332,7 @@ def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
         if p["status"] == "approved"
         else _cancel_rejected_key(catalog, p.get("order_status"))
     )
-    amount = format_money(Decimal(p["refunded"]), p["currency"])
+    amount = format_money(Decimal(p["refunded"]), p["currency"], catalog.language)
     text = catalog.t(key, number=p["order_number"], amount=amount)
     return [SendText(n.chat_id, text, _open_order(catalog, p))]
 
@@ -340,7 +348,7 @@ def _cancel_rejected_key(catalog: Catalog, order_status: str | None) -> str:
 @renderer("goodwill_refund")
 def goodwill_refund(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
-    amount = format_money(Decimal(p["amount"]), p["currency"])
+    amount = format_money(Decimal(p["amount"]), p["currency"], catalog.language)
     text = fit(
         line(
             catalog,
@@ -361,7 +369,9 @@ def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
         "seller_reminder.text",
         claim=p["claim_number"],
         hours=p["hours"],
-        deadline=format_date(datetime.fromisoformat(p["deadline"]), zone=p.get("timezone")),
+        deadline=format_date(
+            datetime.fromisoformat(p["deadline"]), zone=p.get("timezone"), language=catalog.language
+        ),
     )
     keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
     return [SendText(n.chat_id, text, keyboard)]
@@ -379,7 +389,7 @@ def claim_appeal_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
     p = n.params
     status = p["status"]
     if status == "REFUNDED":
-        amount = format_money(Decimal(p["refunded"] or 0), p["currency"])
+        amount = format_money(Decimal(p["refunded"] or 0), p["currency"], catalog.language)
         text = catalog.t("seller_notify.appeal_refunded", claim=p["claim_number"], amount=amount)
     elif status == "APPROVED":
         text = catalog.t("seller_notify.appeal_replacement", claim=p["claim_number"])
@@ -426,6 +436,8 @@ def tiktok_connection(catalog: Catalog, n: Notification) -> list[Outbound]:
     if p["event"] != "connected":
         params["code"] = Field(p.get("code", ""))
     if p.get("at"):
-        params["date"] = format_date(datetime.fromisoformat(p["at"]), zone=p.get("timezone"))
+        params["date"] = format_date(
+            datetime.fromisoformat(p["at"]), zone=p.get("timezone"), language=catalog.language
+        )
     text = fit(line(catalog, f"tiktok_notice.{p['event']}", **params))
     return [SendText(n.chat_id, text)]

@@ -99,7 +99,12 @@ async def _placed_and_told(ctx: Context, opened: Opened) -> None:
             ctx.t(
                 "support.opened_after_hours",
                 id=ticket.id,
-                at=format_when(opened.answer_from, ticket.timezone, show_zone=True),
+                at=format_when(
+                    opened.answer_from,
+                    ticket.timezone,
+                    show_zone=True,
+                    language=ctx.catalog.language,
+                ),
             )
         )
     else:

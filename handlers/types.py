@@ -174,10 +174,13 @@ class ChatAction:
 
 @dataclass(frozen=True, slots=True)
 class SetCommands:
-    """The command menu one chat sees (e.g. a seller's); empty = back to the default."""
+    """The command menu one chat sees (e.g. a seller's); empty = back to the default.
+    With `language_code`, only for the chat's members whose Telegram has that
+    language (each staff member sees the staff menu in theirs)."""
 
     chat_id: int
     commands: tuple[tuple[str, str], ...]
+    language_code: str = ""
 
 
 Outbound = (

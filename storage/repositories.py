@@ -3,6 +3,7 @@ work that owns the session does (see storage.uow)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Select,
     String,
+    Text,
     and_,
     bindparam,
     exists,
@@ -363,6 +366,8 @@ class KnownUser:
     username: str | None
     language: str | None
     unreachable: bool
+    # `language` is their /language choice, which Telegram's value never overwrites.
+    language_chosen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +380,9 @@ class Arrival:
     step: str | None
     data: dict[str, Any] | None
     user: KnownUser | None
+    # The settings of the shop whose languages apply to this person (see
+    # `UpdateRepository.arrival`); None when no shop is theirs and there are several.
+    shop_settings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,13 +401,54 @@ class UpdateRecord:
     state: tuple[str | None, dict[str, Any]] | None
 
 
+def _their_shop_settings(channel: Any, external_id: Any) -> ColumnElement[Any]:
+    """The settings of the shop whose languages apply to a person, as one scalar
+    subquery of the arrival statement (no round trip of its own): the shop of the order
+    they linked last, else the shop they sell for, else the only shop."""
+    person = (
+        select(ChatUser.id)
+        .where(ChatUser.channel == channel, ChatUser.external_id == external_id)
+        .scalar_subquery()
+    )
+    by_link = (
+        select(Shop.settings)
+        .join(Order, Order.shop_id == Shop.id)
+        .join(OrderLink, OrderLink.order_id == Order.id)
+        .where(OrderLink.chat_user_id == person)
+        .order_by(OrderLink.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    by_seller = (
+        select(Shop.settings)
+        .join(Seller, Seller.shop_id == Shop.id)
+        .where(Seller.chat_user_id == person)
+        .order_by(Seller.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    only = (
+        select(func.min(Shop.settings.cast(Text)))
+        .having(func.count(Shop.id) == 1)
+        .scalar_subquery()
+    )
+    return func.coalesce(by_link.cast(Text), by_seller.cast(Text), only).label("shop")
+
+
+def _settings_from_text(raw: str | None) -> dict[str, Any] | None:
+    value = json.loads(raw) if raw else None
+    return value if isinstance(value, dict) else None
+
+
 class UpdateRepository(_Repository):
     async def seen(self, channel: str, update_id: int) -> bool:
         return (await self.session.get(ProcessedUpdate, (channel, update_id))) is not None
 
     async def arrival(self, channel: str, update_id: int, chat_id: int, user_id: int) -> Arrival:
         """The handled mark, the conversation and the person, in one statement (two
-        outer joins on a one-row anchor), since every update needs all three."""
+        outer joins on a one-row anchor), since every update needs all three; with
+        the settings of the person's shop (scalar subqueries), for the reply's
+        language."""
         row = (
             await self.session.execute(
                 _arrival(),
@@ -411,13 +460,22 @@ class UpdateRepository(_Repository):
                 },
             )
         ).one()
-        seen, state_id, step, data, uid, first_name, username, language, unreachable = row
+        seen, state_id, step, data, uid, first_name, username, language, unreachable = row[:9]
+        chosen, shop_settings = row[9:]
         user = (
             None
             if uid is None
-            else KnownUser(uid, user_id, first_name, username, language, bool(unreachable))
+            else KnownUser(
+                uid, user_id, first_name, username, language, bool(unreachable), bool(chosen)
+            )
         )
-        return Arrival(bool(seen), step, None if state_id is None else dict(data or {}), user)
+        return Arrival(
+            bool(seen),
+            step,
+            None if state_id is None else dict(data or {}),
+            user,
+            _settings_from_text(shop_settings),
+        )
 
     async def record(self, records: Sequence[UpdateRecord]) -> None:
         """Write what handling these updates left behind (see `UpdateRecord`).
@@ -592,6 +650,8 @@ def _arrival() -> Select[Any]:
             ChatUser.username,
             ChatUser.language,
             ChatUser.unreachable,
+            ChatUser.language_chosen,
+            _their_shop_settings(channel, user_id),
         )
         .select_from(anchor)
         .outerjoin(

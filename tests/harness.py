@@ -137,8 +137,8 @@ class Harness:
     def buyer(self, user_id: int = 1001, name: str = "Jane", locale: str = "en") -> Person:
         return Person(self, user_id, name, locale, chat_id=user_id)
 
-    def seller(self, user_id: int = 3001, name: str = "Sam") -> Person:
-        return Person(self, user_id, name, "en", chat_id=user_id)
+    def seller(self, user_id: int = 3001, name: str = "Sam", locale: str = "en") -> Person:
+        return Person(self, user_id, name, locale, chat_id=user_id)
 
     def staff(self, user_id: int = 4001, name: str = "Kim", thread_id: int | None = None) -> Person:
         """A member of the staff chat, talking there (in `thread_id`'s topic, if given)."""

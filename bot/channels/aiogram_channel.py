@@ -23,10 +23,10 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import Response
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BufferedInputFile
+from aiogram.types import BufferedInputFile
 from aiohttp import ClientConnectorError
 
-from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
+from bot.channels.base import ALLOWED_UPDATES, TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.domain.errors import FileUnavailable
 from bot.services.inbox import UpdateInbox
@@ -135,10 +135,7 @@ class AiogramChannel(TelegramChannel):
     async def setup(self) -> None:
         me = await self.bot.get_me()
         self.bot_username = self.bot_username or me.username
-        await self.bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in BUYER_COMMANDS.items()],
-            scope=BotCommandScopeAllPrivateChats(),
-        )
+        await self.register_menus()
 
     async def close(self) -> None:
         await self.bot.session.close()

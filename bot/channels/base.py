@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.desk import TelegramDesk
-from bot.channels.telegram import ApiCall, api_calls, inbound_from_update
+from bot.channels.telegram import ApiCall, api_calls, inbound_from_update, menu_call
 from bot.services.desk import DeskError, StaffDirectory
 from bot.services.inbox import UpdateInbox
 from bot.services.outbox import (
@@ -34,6 +34,7 @@ from bot.services.outbox import (
 )
 from handlers.catalog import Catalog
 from handlers.core import ChatCore
+from handlers.menus import menus_by_language
 from handlers.notifications import render
 from handlers.types import (
     AnswerButton,
@@ -68,23 +69,6 @@ ANSWER_WITHIN = 10.0
 ANSWER_AFTER = 1.0
 # Telegram's answer to an edit that changes nothing: the message already shows it.
 _NOT_MODIFIED = "message is not modified"
-
-BUYER_COMMANDS = {
-    "start": "Main menu",
-    "orders": "My orders and where they are",
-    "return": "Return or refund an item",
-    "returns": "My return requests",
-    "help": "What I can do",
-    "cancel": "Stop what we're doing",
-    "human": "Talk to a person",
-}
-
-STAFF_COMMANDS = {
-    "tickets": "Open tickets, waiting times, assignees",
-    "note": "Internal note on this ticket (never sent)",
-    "transcript": "The whole conversation as a file",
-    "close": "Close this ticket and ask for a rating",
-}
 
 
 class TelegramChannel(ABC):
@@ -121,6 +105,14 @@ class TelegramChannel(ABC):
     @abstractmethod
     async def setup(self) -> None:
         """Connect, learn the bot's username, register the command menus."""
+
+    async def register_menus(self) -> None:
+        """The buyer's command menu in every private chat, once per catalog language
+        (Telegram shows each person the one of their app's language).  Both
+        frameworks' `setup` call this, so the menus are built in one place."""
+        scope = {"type": "all_private_chats"}
+        for language, commands in menus_by_language("buyer"):
+            await self.call(menu_call(scope, commands, language))
 
     @abstractmethod
     async def fetch_updates(self, offset: int | None, wait: int) -> list[dict[str, Any]]:
@@ -307,7 +299,8 @@ class TelegramChannel(ABC):
             )
             problem = catalog.t("staff.no_topic_rights")
         with contextlib.suppress(TransientSendError, PermanentSendError):
-            await self.perform(SetCommands(staff.chat_id, tuple(STAFF_COMMANDS.items())))
+            for language, commands in menus_by_language("staff"):
+                await self.perform(SetCommands(staff.chat_id, commands, language))
             if problem:
                 await self.perform(SendText(staff.chat_id, problem))
         log.info("staff chat ready", extra={"mode": info.mode})

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, InputFile, InputMediaPhoto
+from telegram import InputFile, InputMediaPhoto
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -24,7 +24,7 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
-from bot.channels.base import ALLOWED_UPDATES, BUYER_COMMANDS, TelegramChannel
+from bot.channels.base import ALLOWED_UPDATES, TelegramChannel
 from bot.channels.telegram import ApiCall
 from bot.domain.errors import FileUnavailable
 from bot.services.inbox import UpdateInbox
@@ -130,10 +130,7 @@ class PtbChannel(TelegramChannel):
         await self.application.initialize()
         me = self.application.bot.bot
         self.bot_username = self.bot_username or me.username
-        await self.application.bot.set_my_commands(
-            [BotCommand(c, d) for c, d in BUYER_COMMANDS.items()],
-            scope=BotCommandScopeAllPrivateChats(),
-        )
+        await self.register_menus()
 
     async def close(self) -> None:
         with contextlib.suppress(RuntimeError):

@@ -236,11 +236,8 @@ def api_calls(action: Outbound) -> list[ApiCall]:
     if isinstance(action, SendPhotos):
         return _photo_calls(action)
     if isinstance(action, SetCommands):
-        scope = {"type": "chat", "chat_id": action.chat_id}
-        if not action.commands:
-            return [ApiCall("deleteMyCommands", {"scope": scope})]
-        commands = [{"command": c, "description": d} for c, d in action.commands]
-        return [ApiCall("setMyCommands", {"commands": commands, "scope": scope})]
+        scope: dict[str, Any] = {"type": "chat", "chat_id": action.chat_id}
+        return [menu_call(scope, action.commands, action.language_code)]
     raise TypeError(f"no Telegram call for {type(action).__name__}")
 
 
@@ -283,3 +280,17 @@ def _photo_calls(action: SendPhotos) -> list[ApiCall]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def menu_call(
+    scope: dict[str, Any], commands: tuple[tuple[str, str], ...], language_code: str = ""
+) -> ApiCall:
+    """setMyCommands for one scope and language (deleteMyCommands for no commands):
+    the one place every channel's menus become a Bot API call."""
+    params: dict[str, Any] = {"scope": scope}
+    if language_code:
+        params["language_code"] = language_code
+    if not commands:
+        return ApiCall("deleteMyCommands", params)
+    params["commands"] = [{"command": c, "description": d} for c, d in commands]
+    return ApiCall("setMyCommands", params)

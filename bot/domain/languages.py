@@ -1,55 +1,149 @@
-"""Which language a buyer's text is in, and the accent folding both readers share.
+"""Which language a person is answered in, and which languages a shop speaks.
 
-The offline readers (the intent model, the policy search, the step interpreters) work
-on folded text: buyers type "donde esta" as often as "dónde está", so accents must not
-make two words of one.  The guess is deliberately simple (counts of each language's
-function words and a few letters only Spanish uses): it is only asked which policy
-folder and stemmer to use for one message, and a message too short to tell ("ok",
-"5781…") keeps the caller's language.
+A shop stores three settings (`shop set`): `language` (its default), `languages` (the
+ones it supports; unset = every language the catalog has) and `staff_language` (the
+staff group is shared, so it has one language; unset = the shop's default).
+
+A reply's language is the first of these that the shop supports:
+1. the person's explicit choice (`/language`), which always wins;
+2. the language of the message they just wrote, when it is long enough to tell
+   (`bot.domain.language_detect`);
+3. the language Telegram reports for them (`language_code`, stored on first contact);
+4. the shop's default;
+5. English.
+
+The catalog's languages are passed in (`available`), so this module needs no files.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from bot.domain.words import ENGLISH_MARKERS, SPANISH_MARKERS
-
-ENGLISH = "en"
-SPANISH = "es"
-LANGUAGES = (ENGLISH, SPANISH)
-
-_WORD = re.compile(r"[^\W\d_]+")
-# Characters that only Spanish text has (ñ, accented vowels), and the opening marks,
-# which no other language a buyer writes to the shop uses: one is enough to tell.
-_SPANISH_LETTERS = re.compile(r"[ñáéíóú]")
-_OPENING_MARKS = re.compile(r"[¿¡]")
+FALLBACK = "en"
+LANGUAGE_KEY = "language"
+LANGUAGES_KEY = "languages"
+STAFF_LANGUAGE_KEY = "staff_language"
+LANGUAGE_KEYS = (LANGUAGE_KEY, LANGUAGES_KEY, STAFF_LANGUAGE_KEY)
 
 
-def fold(text: str) -> str:
-    """Lower case without accents or tildes ("Dónde está" → "donde esta", "año" →
-    "ano"): NFKD, then the combining marks dropped."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def base_language(code: str | None) -> str | None:
+    """ "es" of "es-419", "pt" of "pt_BR", None of nothing: Telegram sends IETF tags,
+    the catalog is per language."""
+    if not code:
+        return None
+    head = code.replace("_", "-").split("-")[0].strip().lower()
+    return head if head.isascii() and head.isalpha() and 2 <= len(head) <= 3 else None
 
 
-def guess(text: str, default: str | None = None) -> str | None:
-    """`es` or `en` when the text says so, else `default`.
+@dataclass(frozen=True, slots=True)
+class ShopLanguages:
+    """A shop's language settings as the bot applies them (defaults filled in)."""
 
-    A language wins with more of its marker words than the other (each accented letter
-    counts as one, an opening "¿" or "¡" as two), and at least two: "mi order no llega"
-    is Spanish ("mi", "llega"), "¿aceptan PayPal?" too, "ok gracias" is not enough to
-    tell."""
-    lowered = text.lower()
-    words = [fold(w) for w in _WORD.findall(lowered)]
-    spanish = (
-        sum(w in SPANISH_MARKERS for w in words)
-        + len(_SPANISH_LETTERS.findall(lowered))
-        + 2 * len(_OPENING_MARKS.findall(lowered))
+    default: str
+    supported: tuple[str, ...]
+    staff: str
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any] | None, available: Iterable[str]
+    ) -> ShopLanguages:
+        """Read from `Shop.settings`; values the catalog no longer has are ignored (a
+        language file removed after it was set must not stop replies)."""
+        catalog = tuple(available)
+        stored = settings or {}
+        raw = stored.get(LANGUAGES_KEY)
+        listed = [c for c in raw if c in catalog] if isinstance(raw, list) else []
+        supported = tuple(dict.fromkeys(listed)) or catalog
+        default = stored.get(LANGUAGE_KEY)
+        if default not in supported:
+            default = FALLBACK if FALLBACK in supported else supported[0]
+        staff = stored.get(STAFF_LANGUAGE_KEY)
+        if staff not in catalog:
+            staff = default
+        return cls(str(default), supported, str(staff))
+
+    def pick(
+        self,
+        *,
+        chosen: str | None = None,
+        detected: str | None = None,
+        telegram: str | None = None,
+    ) -> str:
+        """The reply's language: the first candidate the shop supports (see module)."""
+        for candidate in (chosen, detected, base_language(telegram)):
+            if candidate and candidate in self.supported:
+                return candidate
+        return self.default
+
+
+def staff_language(settings: Mapping[str, Any] | None, available: Iterable[str]) -> str:
+    """The language of what the bot writes in the shared staff group for this shop
+    (`shop set SHOP staff_language es`; unset: the shop's default language)."""
+    return ShopLanguages.from_settings(settings, available).staff
+
+
+def recipient_language(
+    stored: str | None,
+    chosen: bool,
+    settings: Mapping[str, Any] | None,
+    available: Iterable[str],
+) -> str:
+    """The language to write to someone outside a conversation (a notification, at send
+    time): their `ChatUser.language` (`chosen`: picked with /language, else
+    Telegram's), if their shop speaks it, else the shop's default."""
+    shop = ShopLanguages.from_settings(settings, available)
+    return shop.pick(chosen=stored if chosen else None, telegram=stored)
+
+
+class LanguageSettingError(ValueError):
+    """A language setting `shop set` refuses; the message says why, in words."""
+
+
+def parse_codes(value: str, available: Iterable[str]) -> list[str]:
+    """ "es,en" or "es en" → ["es", "en"]; every code must be a catalog language."""
+    catalog = tuple(available)
+    codes = [c.strip().lower() for c in value.replace(",", " ").split() if c.strip()]
+    unknown = [c for c in codes if c not in catalog]
+    if unknown:
+        raise LanguageSettingError(
+            f"{', '.join(unknown)}: not a language the bot speaks; "
+            f"it has {', '.join(catalog)} (a new one needs its catalog file first)"
+        )
+    return list(dict.fromkeys(codes))
+
+
+def check_language_setting(
+    key: str, value: str, current: Mapping[str, Any] | None, available: Iterable[str]
+) -> str | list[str] | None:
+    """The value to store for one of LANGUAGE_KEYS (None: back to the default), checked
+    against the shop's other language settings: the default must stay supported."""
+    catalog = tuple(available)
+    settings = dict(current or {})
+    if value.strip() == "":
+        parsed: str | list[str] | None = None
+    elif key == LANGUAGES_KEY:
+        parsed = parse_codes(value, catalog)
+        if not parsed:
+            raise LanguageSettingError("languages is a list of codes such as es,en")
+    else:
+        codes = parse_codes(value, catalog)
+        if len(codes) != 1:
+            raise LanguageSettingError(f"{key} is one language code, such as es")
+        parsed = codes[0]
+    if key == STAFF_LANGUAGE_KEY:
+        return parsed  # staff may read any language the catalog has
+    after = (
+        {**settings, key: parsed}
+        if parsed is not None
+        else {k: v for k, v in settings.items() if k != key}
     )
-    english = sum(w in ENGLISH_MARKERS for w in words)
-    if spanish >= 2 and spanish > english:
-        return SPANISH
-    if english >= 2 and english > spanish:
-        return ENGLISH
-    return default
+    shop = ShopLanguages.from_settings(after, catalog)
+    wanted = after.get(LANGUAGE_KEY)
+    if wanted is not None and wanted not in shop.supported:
+        raise LanguageSettingError(
+            f"the default language {wanted} must be one of the shop's languages "
+            f"({', '.join(shop.supported)}); change languages or language first"
+        )
+    return parsed

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 
 # ISO 4217 active codes with their minor units (exponent).  Kept in code because the
 # set changes about once a decade and a lookup must not need the network.
@@ -315,15 +316,26 @@ class Money:
         return format_money(self.amount, self.currency)
 
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+def format_money(amount: Decimal, currency: str, language: str = "en") -> str:
+    """The amount as a reader of `language` expects it, with the currency's symbol and
+    decimals from CLDR (Babel): "$1,234.50", "€9.00", "¥1,200", "1.234,50 €".
 
+    The number follows the currency's home country when the language is spoken there
+    (USD in Spanish reads "$1,234.50" as in es_US, MXN in Spanish "$1,234.50" as in
+    es_MX), else the language's own convention ("1.234,50 GBP"): the reader sees the
+    price the way that currency is written for them, never a bare code where a symbol
+    is usual."""
+    from babel.numbers import format_currency  # imported on first use, not at start
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """`$1,234.50`, `€9.00`, `1,200 JPY`-style text for people."""
     value = quantize(amount, currency)
-    places = minor_units(currency)
-    text = f"{value:,.{places}f}"
-    symbol = _SYMBOLS.get(currency)
-    if symbol and currency != "JPY":
-        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-    return f"{text} {currency}"
+    return str(format_currency(value, currency, locale=money_locale(language, currency)))
+
+
+@cache
+def money_locale(language: str, currency: str) -> str:
+    """`es_US` for USD in Spanish, `en_GB` for GBP in English; the language alone when
+    Babel has no locale for it in the currency's country (EUR, or GBP in Spanish)."""
+    from babel.localedata import exists
+
+    home = f"{language}_{currency[:2]}"
+    return home if exists(home) else language

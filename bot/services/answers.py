@@ -25,7 +25,7 @@ from langchain_core.prompts import PromptTemplate
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.domain.languages import guess
+from bot.domain.language_detect import guess
 from bot.services.knowledge import DEFAULT_LANGUAGE, DEFAULT_SHOP, KnowledgeBase, PolicyRetriever
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService

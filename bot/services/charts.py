@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from babel.dates import format_date, format_skeleton
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.services.stats import ShopStats
@@ -59,24 +60,31 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: FontType, width: float) -> 
     return text.rstrip() + "…"
 
 
-def _day_labels(days: list[date]) -> tuple[list[str], list[str]]:
+def _day_labels(days: list[date], language: str = "en") -> tuple[list[str], list[str]]:
     """Per bar: the day label, and a month label where a month starts (or at the first
-    bar).  A week fits "Mon 12"; a month only fits the day number."""
+    bar).  A week fits "Mon 12" ("lun 12"); a month only fits the day number.  Names
+    of days and months come from Babel in the reader's language."""
     short = len(days) <= 10
-    top = [d.strftime("%a %d") if short else str(d.day) for d in days]
+    top = [format_date(d, "EEE dd", locale=language) if short else str(d.day) for d in days]
     bottom = [
-        d.strftime("%b") if (i == 0 or d.day == 1 or d.month != days[i - 1].month) else ""
+        format_date(d, "LLL", locale=language)
+        if (i == 0 or d.day == 1 or d.month != days[i - 1].month)
+        else ""
         for i, d in enumerate(days)
     ]
     return top, bottom
 
 
-def render_claims_chart(stats: ShopStats, *, title: str | None = None) -> bytes:
+def render_claims_chart(
+    stats: ShopStats, *, title: str | None = None, language: str = "en"
+) -> bytes:
     """Claims per day of `stats` as PNG bytes.  `title` comes from the caller (the
     chat's catalog, so it is in the reader's language); without it the shop's name and
-    the dates are shown."""
+    the dates are shown.  Day and month names are in `language`."""
     if title is None:
-        title = f"{stats.shop.name}: {stats.start:%b %d} – {stats.end:%b %d}"
+        start, end = (format_skeleton("MMMd", d, locale=language) for d in (stats.start, stats.end))
+        span = f"{start} – {end}"
+        title = f"{stats.shop.name}: {span}"
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
@@ -100,7 +108,7 @@ def render_claims_chart(stats: ShopStats, *, title: str | None = None) -> bytes:
     slots = max(len(counts), 1)
     slot = (RIGHT - LEFT) / slots
     bar_width = max(slot * 0.7, 2)
-    tops, months = _day_labels([d.day for d in stats.per_day])
+    tops, months = _day_labels([d.day for d in stats.per_day], language)
     for i, count in enumerate(counts):
         center = LEFT + slot * (i + 0.5)
         if count:

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 
 
 class Intent(StrEnum):

@@ -55,7 +55,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.domain.languages import ENGLISH, LANGUAGES, SPANISH, fold
+from bot.domain.language_detect import ENGLISH, LANGUAGES, SPANISH, fold
 from bot.domain.words import SEARCH_STOPWORDS
 from bot.services.retrieval import spanish
 from bot.services.retrieval.cues import mark

@@ -150,6 +150,7 @@ class OrderService:
                     user.username,
                     user.language,
                     user.unreachable,
+                    user.language_chosen,
                 )
             )
         return await self.recognise(known, channel, external_id, first_name, username, language)
@@ -171,6 +172,8 @@ class OrderService:
         first_name = clean_line(first_name, 200) if first_name is not None else None
         username = clean_line(username, 64) if username is not None else None
         language = clean_line(language, 16) if language is not None else None
+        if known is not None and known.language_chosen:
+            language = known.language  # their /language choice wins over Telegram's
         profile = (first_name, username, language, False)
         if (
             known is not None
@@ -190,7 +193,9 @@ class OrderService:
                 )
                 uow.chat_users.add(user)
             else:
-                user.first_name, user.username, user.language = first_name, username, language
+                user.first_name, user.username = first_name, username
+                if not user.language_chosen:
+                    user.language = language
                 user.unreachable = False  # they wrote to us, so they can be reached
             try:
                 await uow.commit()
@@ -198,6 +203,16 @@ class OrderService:
             except IntegrityError:
                 pass  # another worker registered them a moment ago: read theirs
         return await self.identify(channel, external_id, first_name, username, language)
+
+    async def choose_language(self, user_id: int, language: str) -> None:
+        """Store the language the person chose with /language: it is theirs from now
+        on, for replies and notifications, whatever Telegram reports."""
+        async with self._uow() as uow:
+            user = await uow.chat_users.get(user_id)
+            if user is None:
+                return
+            user.language, user.language_chosen = language, True
+            await uow.commit()
 
     # ------------------------------------------------------------ ownership
 

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from dataclasses import fields
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot.domain.errors import DomainError, ShopNotFound
 from bot.domain.hours import BusinessHours
+from bot.domain.languages import (
+    LANGUAGE_KEYS,
+    LanguageSettingError,
+    ShopLanguages,
+    check_language_setting,
+)
 from bot.domain.money import MAX_AMOUNT
 from bot.domain.policy import DeskPolicy, ShopPolicy
 from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# The catalog's languages; asked when needed, since services do not import handlers
+# (the container passes `handlers.catalog.available_languages`).
+Languages = tuple[str, ...]
 
 POLICY_KEYS = {f.name for f in fields(ShopPolicy)}
 # Keys of inbound hooks' signing secrets (see bot.services.hook_auth).
@@ -31,6 +44,7 @@ OTHER_KEYS = {
     "staff_signature",
     "return_address",
     *HOOK_SECRET_KEYS,
+    *LANGUAGE_KEYS,
 }
 MIN_SECRET_LENGTH = 16
 # Where buyers send approved returns: a postal address of a few lines.
@@ -143,15 +157,22 @@ def parse_setting(key: str, value: str) -> Any:
 
 
 class ShopAdmin:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, languages: Callable[[], Languages] | None = None
+    ) -> None:
         self._uow = uow
+        self._languages = languages or _catalog_languages
 
     async def show(self, code: str) -> dict[str, Any]:
         async with self._uow(readonly=True) as uow:
             shop = await uow.shops.get_by_code(code)
             if shop is None:
                 raise ShopNotFound(code)
-            return {"name": shop.name, "currency": shop.currency, **_effective(shop)}
+            return {
+                "name": shop.name,
+                "currency": shop.currency,
+                **_effective(shop, self._languages()),
+            }
 
     async def set(self, code: str, key: str, value: str) -> None:
         async with self._uow() as uow:
@@ -169,8 +190,14 @@ class ShopAdmin:
                     raise BadSetting("seller_chat_ids is a comma-separated list of chat ids")
                 shop.seller_chat_ids = [int(v) for v in ids]
             else:
-                parsed = parse_setting(key, value)
                 settings = dict(shop.settings or {})
+                if key in LANGUAGE_KEYS:
+                    try:
+                        parsed = check_language_setting(key, value, settings, self._languages())
+                    except LanguageSettingError as exc:
+                        raise BadSetting(f"{key}: {exc}") from None
+                else:
+                    parsed = parse_setting(key, value)
                 if parsed is None:
                     settings.pop(key, None)
                 else:
@@ -179,23 +206,35 @@ class ShopAdmin:
             await uow.commit()
 
 
-def _effective(shop: Shop) -> dict[str, Any]:
+def _catalog_languages() -> Languages:
+    from handlers.catalog import available_languages
+
+    return available_languages()
+
+
+def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
     """Every setting's value as the bot applies it: the shop's own, else the default
     (a setting with no default reads "(unset)"; secrets only say whether they are set)."""
     stored = shop.settings or {}
     policy = ShopPolicy.from_settings(stored)
     desk = DeskPolicy.for_shop(shop)
+    spoken = ShopLanguages.from_settings(stored, available)
     defaults: dict[str, Any] = {
         "business_hours": desk.hours.describe(with_tz=False),
         "first_response_minutes": desk.first_response_minutes,
         "staff_signature": desk.signature,
         "timezone": shop.timezone,
         "seller_chat_ids": list(shop.seller_chat_ids or []),
+        "language": spoken.default,
+        "languages": ",".join(spoken.supported),
+        "staff_language": spoken.staff,
     }
     shown: dict[str, Any] = {}
     for key in setting_keys():
         if key in POLICY_KEYS:
             shown[key] = getattr(policy, key)
+        elif key in LANGUAGE_KEYS:
+            shown[key] = defaults[key]  # as applied: a language no longer offered drops
         elif key in stored and key not in SHOP_COLUMNS:
             shown[key] = "(set)" if "secret" in key else stored[key]
         else:

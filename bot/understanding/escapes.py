@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 
 
 class Escape(StrEnum):
@@ -47,7 +47,7 @@ _CANCEL = (
     r"start\s+(?:over|again)|go\s+back\s+to\s+(?:the\s+)?(?:start|menu)|main\s+menu|menu)"
     r"(?:\s+(?:it|this|that|everything|all|the\s+(?:return|request|claim)|this\s+(?:return|request)))?"
     # Spanish: "cancelar", "cancela", "para", "déjalo", "olvídalo", "salir", "empezar de nuevo"
-    r"|(?:cancelar|cancela|cancelalo|anular|anula|parar|para|detener|salir|sal|"
+    r"|(?:cancelar|cancela|cancelalo|anular|anula|parar|para|basta|detener|salir|sal|deja|"
     r"dejalo|olvidalo|olvida(?:lo)?|no\s+importa|da\s+igual|empezar\s+de\s+nuevo|"
     r"volver\s+(?:a\s+empezar|al\s+(?:inicio|menu))|menu(?:\s+principal)?)"
     r"(?:\s+(?:todo|esto|eso|la\s+(?:devolucion|solicitud)|esta\s+(?:devolucion|solicitud)))?"
@@ -64,7 +64,7 @@ _PERSON = (
     r"quiero\s+hablar|atiendame|que\s+me\s+atienda)\s+(?:con\s+)?)?"
     r"(?:un\s+|una\s+|el\s+|la\s+|alguien\s+)?"
     r"(?:humano|persona(?:\s+real)?|ser\s+humano|agente|operador(?:a)?|asesor(?:a)?|"
-    r"encargado|atencion\s+al\s+cliente|soporte|alguien(?:\s+(?:real|de\s+verdad))?)"
+    r"encargado|(?:atencion|servicio)\s+al\s+cliente|soporte|alguien(?:\s+(?:real|de\s+verdad))?)"
 )
 # A bare "person"/"someone" is only an escape after a verb of talking.
 _PERSON_BARE = re.compile(

@@ -28,7 +28,7 @@ import itertools
 import re
 import unicodedata
 
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 from bot.understanding.slots import MONEY, ORDER_AFTER_CUE, tracking_spans
 
 # Bump when normalisation or feature extraction changes: cached weights are keyed on it.

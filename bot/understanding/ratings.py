@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 
 STAR_GLYPHS = "⭐★🌟✩☆✭✮"
 

@@ -24,7 +24,7 @@ from functools import cache
 from typing import Literal
 
 from bot.domain.enums import ClaimReason, ClaimType
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 
 Quantity = int | Literal["all"]
 ALL: Literal["all"] = "all"
@@ -37,8 +37,8 @@ _KEYCAP = re.compile(r"([0-9])\ufe0f?\u20e3")
 
 def words(text: str) -> list[str]:
     """Lower-case words: apostrophes dropped ("don't" → "dont"), digits split from
-    letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone; keycap emoji
-    digits ("3️⃣") read as digits."""
+    letters ("2x" → "2 x", "x2" → "x 2"), punctuation and emoji gone, accents
+    folded ("sí" → "si"); keycap emoji digits ("3️⃣") read as digits."""
     text = _KEYCAP.sub(r" \1 ", text)
     text = fold(text).replace("’", "").replace("‘", "").replace("'", "")
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
@@ -185,7 +185,8 @@ _NO = (
     r"n+o+|n+a+h+|nope|n|nay|negative|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
-    r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco"
+    r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
+    r"nunca|mejor\s+no|descartar(?:la|lo)?"
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
@@ -582,7 +583,7 @@ _DONE = (
     r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
     r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
     r"listo|ya\s+(?:esta|estan)|eso\s+es\s+todo|es\s+todo|seguir|siguiente|continuar|"
-    r"termine|ya|nada\s+mas|vale"
+    r"termine|ya|nada\s+mas|vale|lista"
 )
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"

@@ -63,7 +63,7 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
             money=Safe(
                 t(
                     f"journey.card_money.{summary_kind(claim.type, claim.reason)}",
-                    amount=format_money(claim.amount, claim.currency),
+                    amount=format_money(claim.amount, claim.currency, catalog.language),
                 )
             ),
             photos=claim.photo_count,
@@ -73,10 +73,15 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
         name = display_name(claim.marketplace)
         pieces.append(t("marketplace_buyer.card_marker", marketplace=name))
     if claim.status == ClaimStatus.REQUESTED and claim.respond_by:
-        deadline = format_date(claim.respond_by, zone=claim.timezone)
+        deadline = format_date(claim.respond_by, zone=claim.timezone, language=catalog.language)
         pieces.append(t("claims.respond_by", deadline=deadline))
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT and claim.ship_by:
-        pieces.append(t("claims.ship_by", deadline=format_date(claim.ship_by, zone=claim.timezone)))
+        pieces.append(
+            t(
+                "claims.ship_by",
+                deadline=format_date(claim.ship_by, zone=claim.timezone, language=catalog.language),
+            )
+        )
         if claim.return_address:
             pieces.append(
                 line(catalog, "journey.card_return_address", address=Field(claim.return_address))
@@ -332,7 +337,11 @@ async def _send_answer(ctx: Context, text: str | None) -> None:
         ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
         return
     ctx.state.clear()
-    deadline = format_date(claim.respond_by, zone=claim.timezone) if claim.respond_by else "—"
+    deadline = (
+        format_date(claim.respond_by, zone=claim.timezone, language=ctx.catalog.language)
+        if claim.respond_by
+        else "—"
+    )
     ctx.reply(ctx.t("claims.answered", deadline=deadline))
 
 

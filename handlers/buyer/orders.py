@@ -152,7 +152,10 @@ def ask_to_cancel(ctx: Context, order: OrderView) -> None:
 
 def _ask_cancel(ctx: Context, order: OrderView) -> None:
     money = (
-        ctx.t("cancel.confirm_paid", total=format_money(order.total_paid, order.currency))
+        ctx.t(
+            "cancel.confirm_paid",
+            total=format_money(order.total_paid, order.currency, ctx.catalog.language),
+        )
         if order.paid_at is not None and order.total_paid > 0
         else ctx.t("cancel.confirm_unpaid")
     )
@@ -259,7 +262,7 @@ async def _send_cancel_request(ctx: Context, order: OrderView) -> None:
         ctx.edit_or_reply(ctx.t(f"cancel.refused.{fresh.status.value}", number=fresh.order_number))
         return
     if outcome.status == "approved":
-        amount = format_money(outcome.refunded, outcome.currency)
+        amount = format_money(outcome.refunded, outcome.currency, ctx.catalog.language)
         ctx.edit_or_reply(
             ctx.t("cancel_request.auto_approved", number=order.order_number, amount=amount)
         )
@@ -304,7 +307,7 @@ async def _cancel(ctx: Context, order: OrderView) -> None:
         text = ctx.t(
             "cancel.done_paid",
             number=order.order_number,
-            total=format_money(result.refund_amount, order.currency),
+            total=format_money(result.refund_amount, order.currency, ctx.catalog.language),
         )
     else:
         text = ctx.t("cancel.done_unpaid", number=order.order_number)

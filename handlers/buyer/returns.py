@@ -330,7 +330,11 @@ def show_items(ctx: Context, options: ReturnOptions, *, edit: bool = False) -> N
         ctx.t(
             "returns.items",
             number=options.order.order_number,
-            deadline=format_date(options.eligibility.deadline, zone=options.order.timezone),
+            deadline=format_date(
+                options.eligibility.deadline,
+                zone=options.order.timezone,
+                language=ctx.catalog.language,
+            ),
         ),
         _nav(ctx, *rows),
     )
@@ -640,7 +644,7 @@ async def show_summary(ctx: Context) -> None:
                 money=Safe(
                     ctx.t(
                         f"journey.summary_money.{summary_kind(draft.type, draft.reason)}",
-                        amount=format_money(preview, options.order.currency),
+                        amount=format_money(preview, options.order.currency, ctx.catalog.language),
                     )
                 ),
             ),
@@ -674,7 +678,9 @@ async def confirm(ctx: Context) -> None:
         ctx.t(
             "returns.filed",
             claim=claim.number,
-            deadline=format_date(claim.respond_by, zone=claim.timezone)
+            deadline=format_date(
+                claim.respond_by, zone=claim.timezone, language=ctx.catalog.language
+            )
             if claim.respond_by
             else "—",
         )

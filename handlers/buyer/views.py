@@ -28,6 +28,7 @@ def format_date(
     with_time: bool = True,
     zone: tzinfo | str | None = None,
     show_zone: bool | None = None,
+    language: str = "en",
 ) -> str:
     """A moment in the one date style ("Dec 7, 14:05"), in the shop's timezone `zone`.
     A single time (a deadline) names its zone ("Dec 7, 14:05 CET"), so nobody must
@@ -35,7 +36,7 @@ def format_date(
     the zone once, in its title."""
     if show_zone is None:
         show_zone = with_time
-    return format_when(moment, zone, with_time=with_time, show_zone=show_zone)
+    return format_when(moment, zone, with_time=with_time, show_zone=show_zone, language=language)
 
 
 def status_label(catalog: Catalog, status: OrderStatus) -> str:
@@ -110,7 +111,12 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             ),
         ]
         if status == OrderStatus.DELIVERED and order.delivered_at:
-            parcel.append(t("card.delivered_on", date=format_date(order.delivered_at, zone=zone)))
+            parcel.append(
+                t(
+                    "card.delivered_on",
+                    date=format_date(order.delivered_at, zone=zone, language=catalog.language),
+                )
+            )
         elif shipment.estimated_delivery and status not in (
             OrderStatus.COMPLETED,
             OrderStatus.CANCELLED,
@@ -119,7 +125,12 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             parcel.append(
                 t(
                     "card.eta_late" if late else "card.eta",
-                    date=format_date(shipment.estimated_delivery, with_time=False, zone=zone),
+                    date=format_date(
+                        shipment.estimated_delivery,
+                        with_time=False,
+                        zone=zone,
+                        language=catalog.language,
+                    ),
                 )
             )
         if shipment.events:
@@ -135,7 +146,9 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
                     line(
                         catalog,
                         "card.event",
-                        date=format_date(event.at, zone=zone, show_zone=False),
+                        date=format_date(
+                            event.at, zone=zone, show_zone=False, language=catalog.language
+                        ),
                         tag=catalog.plain(f"tag.{event.tag.value}"),
                         place=place,
                     )
@@ -153,7 +166,7 @@ def money_rows(catalog: Catalog, order: OrderView) -> list[str]:
     (a total imported without its parts) is its own row, not silently lost."""
     t, cur = catalog.t, order.currency
     total_key = "card.unpaid_total" if order.status == OrderStatus.UNPAID else "card.total"
-    total = t(total_key, total=format_money(order.total_paid, cur))
+    total = t(total_key, total=format_money(order.total_paid, cur, catalog.language))
     if not (order.subtotal or order.shipping or order.discount or order.tax):
         return [total]  # no breakdown on record (no payment yet): nothing to add up
     subtotal = order.subtotal
@@ -164,10 +177,18 @@ def money_rows(catalog: Catalog, order: OrderView) -> list[str]:
     ]
     explained = subtotal + order.shipping - order.discount + order.tax
     rows.append(("cards2.adjustment", order.total_paid - explained))
-    shown = [t(key, amount=format_money(amount, cur)) for key, amount in rows if amount != 0]
+    shown = [
+        t(key, amount=format_money(amount, cur, catalog.language))
+        for key, amount in rows
+        if amount != 0
+    ]
     if not shown:
         return [total]
-    return [t("cards2.subtotal", amount=format_money(subtotal, cur)), *shown, total]
+    return [
+        t("cards2.subtotal", amount=format_money(subtotal, cur, catalog.language)),
+        *shown,
+        total,
+    ]
 
 
 def _safe_tracking_url(carrier: str, number: str) -> str | None:
@@ -221,7 +242,7 @@ def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:
                     "orders.list_button",
                     number=cut(order.order_number, BUTTON),
                     status=status_label(catalog, order.status),
-                    total=format_money(order.total_paid, order.currency),
+                    total=format_money(order.total_paid, order.currency, catalog.language),
                 ),
                 f"o:{order.id}",
             )

@@ -114,7 +114,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
                 "marketplace_claims.time_left",
                 marketplace=display_name(card.marketplace),
                 left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline, zone=card.timezone),
+                deadline=format_date(card.deadline, zone=card.timezone, language=catalog.language),
             )
         )
     elif card.deadline:
@@ -122,7 +122,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             t(
                 "seller_claims.time_left",
                 left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline, zone=card.timezone),
+                deadline=format_date(card.deadline, zone=card.timezone, language=catalog.language),
             )
         )
     pieces += ["", t("seller_claims.history_title")]
@@ -294,7 +294,7 @@ async def open_card(ctx: Context) -> None:
 def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
     t = ctx.t
     money = (
-        format_money(decision.refunded or Decimal(0), decision.currency)
+        format_money(decision.refunded or Decimal(0), decision.currency, ctx.catalog.language)
         if decision.currency
         else ""
     )
@@ -304,7 +304,9 @@ def _decided(ctx: Context, decision: Decision, kind: str = "approve") -> None:
         ctx.reply(t("seller_claims.approved_refund", amount=money, claim=decision.number))
     elif decision.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         deadline = (
-            format_date(decision.ship_by, zone=decision.timezone) if decision.ship_by else "—"
+            format_date(decision.ship_by, zone=decision.timezone, language=ctx.catalog.language)
+            if decision.ship_by
+            else "—"
         )
         text = t("seller_claims.approved_return", claim=decision.number, deadline=deadline)
         if not decision.return_address_set:  # the buyer was told the seller sends it
@@ -320,10 +322,12 @@ def _ask_decision(ctx: Context, kind: str, preview: Decision, reason: str | None
     amount = preview.refunded or Decimal(0)
     params = {
         "claim": preview.number,
-        "amount": format_money(amount, preview.currency),
+        "amount": format_money(amount, preview.currency, ctx.catalog.language),
         "buyer": confirm.who_gets_it(ctx.catalog, preview.buyer_name),
         "number": preview.order_number,
-        "remaining": format_money(preview.remaining or Decimal(0), preview.currency),
+        "remaining": format_money(
+            preview.remaining or Decimal(0), preview.currency, ctx.catalog.language
+        ),
     }
     if reason:
         prompt = fit(
@@ -563,7 +567,7 @@ async def partial_prompt(ctx: Context) -> None:
 
 
 def _ask_amount(ctx: Context, card: SellerCard) -> None:
-    remaining = format_money(card.remaining_refundable, card.currency)
+    remaining = format_money(card.remaining_refundable, card.currency, ctx.catalog.language)
     ctx.reply(ctx.t("seller_claims.partial_prompt", claim=card.number, remaining=remaining))
 
 
@@ -597,7 +601,7 @@ async def partial_amount(ctx: Context) -> None:
         if exc.problem is not None:  # not written as an amount: say the format
             ctx.reply(amount_problem(ctx.catalog, exc.problem))
             return
-        remaining = format_money(exc.remaining, card.currency)
+        remaining = format_money(exc.remaining, card.currency, ctx.catalog.language)
         ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
         return
     except REFUSALS as exc:
@@ -617,8 +621,8 @@ def _ask_partial_reason(ctx: Context, card: SellerCard, amount: Decimal) -> None
     text = ctx.t(
         "seller2.partial_reason",
         claim=card.number,
-        amount=format_money(amount, card.currency),
-        requested=format_money(card.amount, card.currency),
+        amount=format_money(amount, card.currency, ctx.catalog.language),
+        requested=format_money(card.amount, card.currency, ctx.catalog.language),
     )
     ctx.reply(text, Keyboard.of(*rows))
 
@@ -675,7 +679,7 @@ async def _ask_amount_again(ctx: Context, claim_id: int, exc: BadAmount) -> None
     """Less remains refundable than the amount asked (now, or since it was typed)."""
     card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
     ctx.state.go(AMOUNT, claim_id=claim_id)
-    remaining = format_money(exc.remaining, card.currency)
+    remaining = format_money(exc.remaining, card.currency, ctx.catalog.language)
     ctx.reply(ctx.t("seller_claims.partial_bad", remaining=remaining))
 
 
@@ -696,9 +700,11 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         ctx.state.data["claim_id"] = claim_id
         await _refuse(ctx, exc)
         return
-    amount = format_money(decision.refunded or Decimal(0), decision.currency)
+    amount = format_money(decision.refunded or Decimal(0), decision.currency, ctx.catalog.language)
     if decision.appeal_by is not None:  # less than asked: the buyer may appeal
-        until = format_date(decision.appeal_by, zone=decision.timezone)
+        until = format_date(
+            decision.appeal_by, zone=decision.timezone, language=ctx.catalog.language
+        )
         ctx.reply(
             ctx.t("seller2.partial_done", amount=amount, claim=decision.number, deadline=until)
         )

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from bot.services.sellers import InviteExpired, InviteInvalid
 from handlers.core import Context
+from handlers.menus import menu
 from handlers.types import SetCommands
-
-# Chat-scoped menus replace the private-chat default, so sellers keep the buyer commands.
-SELLER_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("claims", "Open return requests, most urgent first"),
-    ("refund", "Goodwill refund: /refund ORDER AMOUNT REASON"),
-    ("stats", "Returns and refunds, last 7 or 30 days"),
-    ("orders", "My orders and where they are"),
-    ("help", "What I can do"),
-    ("cancel", "Stop what we're doing"),
-)
 
 
 async def accept_invite(ctx: Context, token: str) -> None:
@@ -26,5 +17,6 @@ async def accept_invite(ctx: Context, token: str) -> None:
     except InviteInvalid:
         ctx.reply(ctx.t("seller.invite_invalid"))
         return
-    ctx.add(SetCommands(ctx.chat_id, SELLER_COMMANDS))
+    # In the seller's language: a chat-scoped menu is theirs alone.
+    ctx.add(SetCommands(ctx.chat_id, menu(ctx.catalog, "seller")))
     ctx.reply(ctx.t("seller.welcome", shop=shop.name))

@@ -53,7 +53,7 @@ async def _refused(ctx: Context, exc: Exception) -> bool:
 
 def _result(ctx: Context, outcome: CancelOutcome, approve: bool, message_id: int | None) -> None:
     """The request message becomes the answer (its buttons go with it)."""
-    amount = format_money(outcome.refunded, outcome.currency)
+    amount = format_money(outcome.refunded, outcome.currency, ctx.catalog.language)
     key = "cancel_request.approved_seller" if approve else "cancel_request.rejected_seller"
     text = ctx.t(key, number=outcome.order_number, amount=amount)
     if message_id is not None:
@@ -71,9 +71,11 @@ async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> No
             prompt = ctx.t(
                 "confirm.cancel_order",
                 number=preview.order_number,
-                amount=format_money(preview.refunded, preview.currency),
+                amount=format_money(preview.refunded, preview.currency, ctx.catalog.language),
                 buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
-                remaining=format_money(preview.remaining or Decimal(0), preview.currency),
+                remaining=format_money(
+                    preview.remaining or Decimal(0), preview.currency, ctx.catalog.language
+                ),
             )
             confirm.ask(
                 ctx,
@@ -145,10 +147,12 @@ def _goodwill_prompt(
 ) -> str:
     params = {
         "number": outcome.order_number,
-        "amount": format_money(outcome.refunded, outcome.currency),
+        "amount": format_money(outcome.refunded, outcome.currency, ctx.catalog.language),
         "buyer": confirm.who_gets_it(ctx.catalog, outcome.buyer_name),
         "reason": reason,
-        "remaining": format_money(outcome.remaining or Decimal(0), outcome.currency),
+        "remaining": format_money(
+            outcome.remaining or Decimal(0), outcome.currency, ctx.catalog.language
+        ),
     }
     if earlier is None:
         return ctx.t("confirm.goodwill", **params)
@@ -160,7 +164,11 @@ def _goodwill_refused(ctx: Context, exc: GoodwillRefused, number: str) -> None:
     if exc.problem is not None:  # not written as an amount: say the format
         ctx.reply(amount_problem(ctx.catalog, exc.problem))
         return
-    remaining = format_money(exc.remaining, exc.currency) if exc.remaining is not None else ""
+    remaining = (
+        format_money(exc.remaining, exc.currency, ctx.catalog.language)
+        if exc.remaining is not None
+        else ""
+    )
     # The number is as typed: it may be anything, of any length.
     key = f"goodwill.{exc.reason}"
     ctx.reply(fit(line(ctx.catalog, key, number=Field(number), remaining=remaining)))
@@ -278,5 +286,5 @@ async def goodwill_confirmed(ctx: Context, pending: confirm.Pending) -> None:
         # The same refund was just made (another tap, another seller): say so and ask.
         await _offer_goodwill(ctx, number, str(pending.amount), reason)
         return
-    amount = format_money(outcome.refunded, outcome.currency)
+    amount = format_money(outcome.refunded, outcome.currency, ctx.catalog.language)
     ctx.reply(ctx.t("goodwill.done", amount=amount, number=outcome.order_number))

@@ -62,9 +62,11 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
     t, p = catalog.t, catalog.plain
     rate = p("stats.no_value") if stats.return_rate is None else percent(stats.return_rate)
     refunds = (
-        ", ".join(format_money(total, currency) for currency, total in stats.refunds)
+        ", ".join(
+            format_money(total, currency, catalog.language) for currency, total in stats.refunds
+        )
         if stats.refunds
-        else format_money(Decimal(0), stats.currency)
+        else format_money(Decimal(0), stats.currency, catalog.language)
     )
     lines: list[Piece] = [
         line(
@@ -72,8 +74,12 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
             "stats.summary",
             shop=Field(stats.shop.name),
             days=stats.days,
-            start=format_date(stats.start, zone=stats.shop.timezone, show_zone=False),
-            end=format_when(stats.end, stats.shop.timezone, show_zone=True),
+            start=format_date(
+                stats.start, zone=stats.shop.timezone, show_zone=False, language=catalog.language
+            ),
+            end=format_when(
+                stats.end, stats.shop.timezone, show_zone=True, language=catalog.language
+            ),
             orders=stats.orders_placed,
             delivered=stats.orders_delivered,
             claims=stats.claims_created,
@@ -153,8 +159,8 @@ def write_chart(png: bytes) -> str:
     return str(path)
 
 
-def _chart_file(stats: ShopStats, title: str) -> str:
-    return write_chart(render_claims_chart(stats, title=title))
+def _chart_file(stats: ShopStats, title: str, language: str) -> str:
+    return write_chart(render_claims_chart(stats, title=title, language=language))
 
 
 # ------------------------------------------------------------------- handlers
@@ -175,7 +181,7 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
         return
     title = ctx.catalog.plain("stats.chart_title", shop=stats.shop.name, days=stats.days)
     # Drawing and writing the PNG is blocking work; keep it off the event loop.
-    path = await asyncio.to_thread(_chart_file, stats, title)
+    path = await asyncio.to_thread(_chart_file, stats, title, ctx.catalog.language)
     ctx.add(SendPhotos(ctx.chat_id, (PhotoRef(path=path),), thread_id=ctx.inbound.thread_id))
     ctx.reply(summary_text(ctx.catalog, stats), stats_keyboard(ctx.catalog, stats))
 

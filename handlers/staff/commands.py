@@ -211,10 +211,12 @@ async def _offer_refund(ctx: Context, claim_id: int, origin: int | None) -> None
     prompt = ctx.t(
         "confirm.appeal",
         claim=preview.claim_number,
-        amount=format_money(preview.refunded, preview.currency),
+        amount=format_money(preview.refunded, preview.currency, ctx.catalog.language),
         buyer=confirm.who_gets_it(ctx.catalog, preview.buyer_name),
         number=preview.order_number,
-        remaining=format_money(preview.remaining or Decimal(0), preview.currency),
+        remaining=format_money(
+            preview.remaining or Decimal(0), preview.currency, ctx.catalog.language
+        ),
     )
     confirm.ask(
         ctx,
@@ -271,7 +273,9 @@ async def _verdict(
             "staff.appeal_replaced", claim=decision.claim_number, name=ctx.inbound.user_name
         )
     elif refund:
-        amount = format_money(decision.refunded or Decimal(0), decision.currency)
+        amount = format_money(
+            decision.refunded or Decimal(0), decision.currency, ctx.catalog.language
+        )
         text = ctx.t(
             "staff.appeal_refunded",
             claim=decision.claim_number,

@@ -115,7 +115,9 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
     if ticket.requester_unreachable:
         pieces.append(t("staff.summary_unreachable"))
     if summary.answer_from is not None:
-        at = format_when(summary.answer_from, summary.ticket.timezone, show_zone=True)
+        at = format_when(
+            summary.answer_from, summary.ticket.timezone, show_zone=True, language=catalog.language
+        )
         pieces.append(t("staff.summary_after_hours", at=at))
     if summary.orders:
         orders = [
@@ -144,7 +146,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
                 status=catalog.plain(f"claim_status.{claim.status.value}"),
                 type=catalog.plain(f"claim_type.{claim.type}"),
                 reason=catalog.plain(f"claim_reason.{claim.reason}"),
-                amount=format_money(claim.amount, claim.currency),
+                amount=format_money(claim.amount, claim.currency, catalog.language),
                 count=len(claim.photos),
             ),
         ]
@@ -156,7 +158,7 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             fitting.line(
                 catalog,
                 "staff.summary_line",
-                at=format_when(at, summary.ticket.timezone),
+                at=format_when(at, summary.ticket.timezone, language=catalog.language),
                 who=catalog.plain("staff.said_in" if direction == "in" else "staff.said_out"),
                 text=Field(cut(" ".join(text.split()), RECENT_PREVIEW)),
             )
@@ -215,8 +217,8 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
             fitting.line(
                 catalog,
                 "seller2.summary_partial",
-                refunded=format_money(claim.refunded, claim.currency),
-                amount=format_money(claim.amount, claim.currency),
+                refunded=format_money(claim.refunded, claim.currency, catalog.language),
+                amount=format_money(claim.amount, claim.currency, catalog.language),
                 reason=Field(reason or "—"),
             )
         )
@@ -236,9 +238,9 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
             pieces.append(
                 t(
                     "seller2.summary_appeal_partial",
-                    refunded=format_money(claim.refunded, claim.currency),
-                    amount=format_money(claim.amount, claim.currency),
-                    rest=format_money(rest, claim.currency),
+                    refunded=format_money(claim.refunded, claim.currency, catalog.language),
+                    amount=format_money(claim.amount, claim.currency, catalog.language),
+                    rest=format_money(rest, claim.currency, catalog.language),
                 )
             )
         else:
@@ -252,7 +254,7 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
                 fitting.line(
                     catalog,
                     "seller2.summary_message",
-                    at=format_when(at, zone),
+                    at=format_when(at, zone, language=catalog.language),
                     who=catalog.plain("seller2.who_asked" if asked else "seller2.who_answered"),
                     text=Field(cut(" ".join(said.split()), RECENT_PREVIEW)),
                 )
@@ -268,7 +270,7 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
             fitting.line(
                 catalog,
                 "seller2.summary_event",
-                at=format_when(at, zone),
+                at=format_when(at, zone, language=catalog.language),
                 status=catalog.plain(f"seller2.status.{status}"),
                 actor=catalog.plain(f"seller_claims.actor.{actor}"),
             )

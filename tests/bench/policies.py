@@ -39,7 +39,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.languages import ENGLISH, SPANISH
+from bot.domain.language_detect import ENGLISH, SPANISH
 from bot.services.answers import sureness
 from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, Chunk, KnowledgeBase, chunk_markdown
 

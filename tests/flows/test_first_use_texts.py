@@ -3,9 +3,9 @@ text never points at a button its message doesn't have."""
 
 from __future__ import annotations
 
-from bot.channels.base import BUYER_COMMANDS
 from bot.clock import FakeClock
 from handlers import buyer, support
+from handlers.menus import COMMANDS
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.harness import Harness
@@ -26,7 +26,7 @@ async def test_help_lists_every_buyer_command(harness: Harness) -> None:
     for command in buyer_commands():
         assert f"/{command} —" in person.said, command
     # The menu Telegram shows next to the text field has them too.
-    assert buyer_commands() <= set(BUYER_COMMANDS)
+    assert buyer_commands() <= set(COMMANDS["buyer"])
 
 
 async def test_an_old_cancel_button_on_an_order_being_prepared_asks_the_seller(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.enums import ClaimReason, ClaimType
-from bot.domain.languages import ENGLISH, SPANISH, fold, guess
+from bot.domain.language_detect import ENGLISH, SPANISH, fold, guess
 from bot.services.answers import Answer, AnswerService
 from bot.services.knowledge import (
     BUNDLED,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import snowballstemmer
 
-from bot.domain.languages import fold
+from bot.domain.language_detect import fold
 from bot.domain.words import SPANISH_SEARCH_STOPWORDS
 
 if TYPE_CHECKING:

@@ -1,0 +1,101 @@
+"""/language: the person picks the language the bot writes to them in.
+
+One button per language the shop speaks, each labelled in its own language
+("English", "Español"), so anyone finds theirs; typing the language ("español",
+"spanish", "es") works too, at the prompt or as `/language es`.  The choice is stored
+and always wins over Telegram's language and over the language of what they type
+(`bot.domain.languages`); the confirmation is already in the new language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from handlers import escapes
+from handlers.catalog import Catalog, available_languages
+from handlers.core import Context, Router
+from handlers.types import Button, Keyboard
+
+router = Router()
+
+ASK = "language.ask"  # the step: waiting for a language typed or tapped
+
+
+@cache
+def _names(language: str) -> frozenset[str]:
+    """What a person may type for `language`: its code, its name in its own catalog,
+    and its name in each catalog language, from Babel ("spanish", "inglés")."""
+    from babel import Locale
+
+    own = Catalog(language).plain("language.name")
+    names = {language, own}
+    for reader in available_languages():
+        try:
+            names.add(Locale.parse(language).get_display_name(reader) or "")
+        except (ValueError, LookupError):
+            continue
+    return frozenset(_plain(name) for name in names if name)
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "Español" and "espanol" are the same answer."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def read_language(text: str, languages: tuple[str, ...]) -> str | None:
+    """The language among `languages` that `text` names, or None."""
+    typed = _plain(text).strip(".!¡¿? ")
+    return next((lang for lang in languages if typed in _names(lang)), None)
+
+
+def _keyboard(languages: tuple[str, ...]) -> Keyboard:
+    buttons = [Button(Catalog(lang).plain("language.name"), f"lang:{lang}") for lang in languages]
+    return Keyboard.of(*(buttons[i : i + 2] for i in range(0, len(buttons), 2)))
+
+
+@router.command("language")
+async def language_command(ctx: Context) -> None:
+    typed = ctx.inbound.args.strip()
+    if typed:
+        chosen = read_language(typed, ctx.languages)
+        if chosen is not None:
+            await _choose(ctx, chosen)
+            return
+        ctx.reply(ctx.t("language.unknown", typed=typed))
+    ctx.state.go(ASK)
+    await ask(ctx)
+
+
+@router.prompt(ASK)
+async def ask(ctx: Context) -> None:
+    ctx.reply(ctx.t("language.ask"), _keyboard(ctx.languages))
+
+
+@router.step(ASK)
+async def typed_language(ctx: Context) -> None:
+    chosen = read_language(ctx.inbound.text or "", ctx.languages)
+    if chosen is None:
+        await escapes.not_understood(ctx)
+        return
+    await _choose(ctx, chosen)
+
+
+@router.button("lang")
+async def tapped_language(ctx: Context) -> None:
+    code = (ctx.inbound.button or "").partition(":")[2]
+    if code not in ctx.languages:
+        # A keyboard from before the shop stopped offering this language.
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _choose(ctx, code)
+
+
+async def _choose(ctx: Context, language: str) -> None:
+    await ctx.services.orders.choose_language(ctx.user.id, language)
+    if ctx.state.step == ASK:
+        ctx.state.clear()
+    ctx.catalog = Catalog(language)  # the rest of this update is in the new language
+    ctx.answer()
+    ctx.edit_or_reply(ctx.t("language.chosen", name=ctx.catalog.plain("language.name")))

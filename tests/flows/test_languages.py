@@ -1,0 +1,166 @@
+"""People in their own language (issue 16), in process: Telegram's language on first
+contact, `/language` (buttons or typed) which always wins and persists, a buyer who
+types Spanish answered in Spanish, the shop's languages, and a seller with an English
+Telegram kept in English while the buyer of the same order reads Spanish."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.services.shops import ShopAdmin
+from handlers.types import SetCommands
+from storage.models import ChatUser
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import Harness, Person
+
+NUMBER = "578000000000000001"
+SPANISH_GREETING = "Soy el asistente de atención de nuestra tienda"
+ENGLISH_GREETING = "I'm the support assistant of our shop"
+
+
+async def stored_language(uow: UnitOfWorkFactory, user_id: int) -> tuple[str | None, bool]:
+    async with uow(readonly=True) as session:
+        user = await session.session.scalar(select(ChatUser).where(ChatUser.external_id == user_id))
+        assert user is not None
+        return user.language, user.language_chosen
+
+
+async def link(person: Person) -> None:
+    await person.say(NUMBER)
+    await person.say("buyer@example.com")
+
+
+async def test_a_buyer_whose_telegram_is_spanish_is_answered_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    ana = harness.buyer(name="Ana", locale="es")
+    await ana.say("/start")
+    assert f"¡Hola, Ana! {SPANISH_GREETING}" in ana.said
+    assert [b.text for b in ana.buttons()] == [
+        "📦 Mis pedidos",
+        "➕ Agregar un pedido",
+        "❓ Ayuda",
+        "🙋 Hablar con una persona",
+    ]
+    await ana.say("/help")
+    assert "/language — el idioma en que te escribo" in ana.said
+    # Telegram's language is stored on first contact, as hers but not chosen.
+    assert await stored_language(uow_factory, ana.user_id) == ("es", False)
+
+
+async def test_language_switches_with_buttons_and_persists(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    ana = harness.buyer(name="Ana", locale="es")
+    await ana.say("/language")
+    assert "¿En qué idioma quieres que te escriba?" in ana.said
+    # One button per language, each in its own name.
+    assert [b.text for b in ana.buttons()] == ["English", "Español"]
+    await ana.tap("English")
+    assert "Done: I'll write to you in English from now on." in ana.said
+    assert await stored_language(uow_factory, ana.user_id) == ("en", True)
+    # Her Telegram still says Spanish, and she writes Spanish: the choice wins.
+    await ana.say("/start")
+    assert ENGLISH_GREETING in ana.said
+    await ana.say("¿Dónde está mi pedido? Todavía no me llegó nada")
+    assert "¿" not in ana.said and "pedido" not in ana.said.replace(NUMBER, "")
+    # Telegram's value does not overwrite the choice.
+    assert await stored_language(uow_factory, ana.user_id) == ("en", True)
+    # Back to Spanish, typed after the prompt this time.
+    await ana.say("/language")
+    await ana.say("español")
+    assert "Listo: tu idioma ahora es Español" in ana.said
+    await ana.say("/start")
+    assert SPANISH_GREETING in ana.said
+
+
+async def test_language_typed_with_the_command_and_a_language_it_does_not_have(
+    harness: Harness,
+) -> None:
+    bo = harness.buyer(name="Bo", locale="en")
+    await bo.say("/language spanish")
+    assert "Listo: tu idioma ahora es Español" in bo.said
+    await bo.say("/language klingon")
+    assert 'Todavía no hablo "klingon".' in bo.said
+    assert [b.text for b in bo.buttons()] == ["English", "Español"]
+    await bo.say("something else")  # not a language: the step says what it takes
+    assert "Toca un idioma abajo, o escribe su nombre" in bo.said
+    await bo.say("cancelar")  # the escapes work in Spanish too
+    assert "De acuerdo, lo dejamos." in bo.said
+
+
+async def test_typing_spanish_without_a_choice_gets_spanish_replies(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER)
+    bo = harness.buyer(name="Bo", locale="en")
+    await bo.say("hola")  # too short to tell: Telegram's English
+    assert "¿" not in bo.said and bo.said
+    english = bo.said
+    await bo.say("Hola, quiero saber dónde está mi pedido, por favor")
+    # Whatever the answer engine makes of it, the reply is the Spanish catalog's.
+    assert bo.said and bo.said != english and ("¿" in bo.said or "Envía" in bo.said), bo.said
+    # The number alone can't be told, so Telegram's English answers it.
+    await bo.say(NUMBER)
+    assert f"To make sure order {NUMBER} is yours" in bo.said
+    # Nothing was chosen or stored from what he typed.
+    assert await stored_language(uow_factory, bo.user_id) == ("en", False)
+
+
+async def test_a_shop_that_speaks_only_english_answers_english(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER)
+    await ShopAdmin(uow_factory).set("acme", "languages", "en")
+    ana = harness.buyer(name="Ana", locale="es")
+    await ana.say("/start")
+    assert ENGLISH_GREETING in ana.said
+    await ana.say("/language")
+    assert [b.text for b in ana.buttons()] == ["English"]
+
+
+async def test_a_shop_whose_default_is_spanish_greets_unknown_languages_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER)
+    await ShopAdmin(uow_factory).set("acme", "language", "es")
+    kai = harness.buyer(name="Kai", locale="de")
+    await kai.say("/start")
+    assert SPANISH_GREETING in kai.said
+
+
+async def test_a_seller_with_english_telegram_stays_english_beside_a_spanish_buyer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER, status="AWAITING_SHIPMENT")
+    ana = harness.buyer(name="Ana", locale="es")
+    await link(ana)
+    assert f"El pedido {NUMBER} ya está vinculado a este chat." in ana.said
+    await ana.tap("Pedir cancelación")
+    assert "tiene que aceptar cancelarlo" in ana.said
+    await ana.tap("Sí, pedírselo al vendedor")
+    assert "Tu solicitud de cancelación" in ana.said
+
+    token = await harness.services.sellers.invite("acme")
+    sam = harness.seller(3001, "Sam", locale="en")
+    await sam.say(f"/start {token}")
+    assert "You're now a seller of" in sam.said
+    [menu] = [a for a in sam.last if isinstance(a, SetCommands)]
+    assert ("claims", "Open return requests, most urgent first") in menu.commands
+    assert ("language", "Change the language") in menu.commands
+    await sam.say("Hola, ¿qué tal? Quiero ver las solicitudes de la tienda por favor")
+    # A seller who chose nothing is read like anyone; /claims stays in his English.
+    await sam.say("/claims")
+    assert "No open return requests right now." in sam.said
+
+    # A Spanish-speaking seller gets the seller menu in Spanish.
+    token = await harness.services.sellers.invite("acme")
+    eva = harness.seller(3002, "Eva", locale="es")
+    await eva.say(f"/start {token}")
+    assert "Ahora eres vendedor de" in eva.said
+    [menu] = [a for a in eva.last if isinstance(a, SetCommands)]
+    assert ("claims", "Solicitudes de devolución abiertas, las más urgentes primero") in (
+        menu.commands
+    )
