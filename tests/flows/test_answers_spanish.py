@@ -16,7 +16,9 @@ from bot.config import Settings
 from storage.uow import UnitOfWorkFactory
 from tests.harness import STAFF_CHAT, Harness
 
-ONLY_IN_ENGLISH = "This policy is only available in English."
+# The buyer wrote Spanish, so the reply and its note are in Spanish (issue 16's
+# language detection); the English note is for a reader whose catalog is English.
+ONLY_IN_ENGLISH = "Esta política solo está disponible en inglés."
 QUESTION = "¿cuánto cuesta el envío?"
 
 
