@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,6 +49,7 @@ from bot.domain.returns import (
 )
 from bot.services.claim_state import move
 from bot.services.evidence import ImageRefused, decode_evidence
+from bot.services.notices import ClaimInfo, ClaimShipped, ClaimWithdrawn, Notice
 from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
@@ -546,7 +547,9 @@ class ReturnService:
                 now=now,
                 allowed=WITHDRAWABLE,
             )
-            await self._tell_sellers_update(uow, claim, "claim_withdrawn", now, {})
+            await self._tell_sellers_update(
+                uow, claim, ClaimWithdrawn(claim_id=claim.id, claim_number=claim.claim_number), now
+            )
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -591,13 +594,13 @@ class ReturnService:
             if paused is not None:  # 0 left is still a pause: the deadline is now
                 claim.respond_by = now + timedelta(seconds=paused)
             claim.respond_paused_seconds = None
-            await self._tell_sellers_update(
-                uow,
-                claim,
-                "claim_info",
-                now,
-                {"text": text, "photos": [str(self._media.absolute(p.path)) for p in photos]},
+            info = ClaimInfo(
+                claim_id=claim.id,
+                claim_number=claim.claim_number,
+                text=text,
+                photos=tuple(str(self._media.absolute(p.path)) for p in photos),
             )
+            await self._tell_sellers_update(uow, claim, info, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -639,21 +642,22 @@ class ReturnService:
             assert order is not None
             policy = ShopPolicy.from_settings(order.shop.settings)
             claim.receive_by = now + timedelta(days=policy.seller_receive_days)
-            await self._tell_sellers_update(
-                uow, claim, "claim_shipped", now, {"carrier": carrier, "tracking": number}
+            shipped = ClaimShipped(
+                claim_id=claim.id, claim_number=claim.claim_number, carrier=carrier, tracking=number
             )
+            await self._tell_sellers_update(uow, claim, shipped, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
     async def _tell_sellers_update(
-        self, uow: UnitOfWork, claim: Claim, kind: str, now: datetime, extra: dict[str, Any]
+        self, uow: UnitOfWork, claim: Claim, notice: Notice, now: datetime
     ) -> None:
         order = await uow.orders.get(claim.order_id)
         assert order is not None
         chat_ids = await seller_chat_ids(uow, order)
-        params = {"claim_id": claim.id, "claim_number": claim.claim_number, **extra}
+        notice = replace(notice, shop_id=order.shop_id)
         for chat_id in chat_ids:
-            await enqueue(uow, Notification(int(chat_id), kind, params), now=now)
+            await enqueue(uow, Notification(int(chat_id), notice), now=now)
 
     async def _view(self, uow: UnitOfWork, claim_id: int) -> ClaimView:
         claim = await uow.claims.get(claim_id)

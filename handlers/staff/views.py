@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.money import format_money
+from bot.services.notices import TopicTitle
 from bot.services.tickets import ClaimFacts, Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
@@ -21,15 +21,15 @@ RATE = ButtonData("tr", Id("ticket"), Int("stars", 1, 5))
 RECENT_PREVIEW = 200  # characters of each of the last messages shown in a summary
 
 
-def topic_title(parts: dict[str, Any]) -> str:
+def topic_title(parts: TopicTitle) -> str:
     """`#12 · Alex · 5781…` plus a mark: ✅ resolved, ⏰ first response overdue."""
-    name = cut(" ".join(str(parts["name"]).split()), 40) or "?"
-    title = f"#{parts['id']} · {name}"
-    if parts.get("order"):
-        title += f" · {parts['order']}"
-    if parts.get("closed"):
+    name = cut(" ".join(str(parts.name or "").split()), 40) or "?"
+    title = f"#{parts.id} · {name}"
+    if parts.order:
+        title += f" · {parts.order}"
+    if parts.closed:
         title = "✅ " + title
-    elif parts.get("breached"):
+    elif parts.breached:
         title = "⏰ " + title
     return cut(title, TOPIC)
 

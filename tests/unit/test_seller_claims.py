@@ -174,7 +174,7 @@ async def buyer_updates(uow_factory: UnitOfWorkFactory, chat_id: int = BUYER_EXT
 
 def rendered(row: OutboxMessage) -> SendText:
     """What the buyer will read: the outbox row rendered as the worker renders it."""
-    [message] = render(Notification(row.chat_id, row.payload["kind"], row.payload["params"]))
+    [message] = render(Notification.load(row.chat_id, row.payload["kind"], row.payload["params"]))
     assert isinstance(message, SendText)
     return message
 
