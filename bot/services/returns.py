@@ -30,6 +30,7 @@ from bot.domain.carriers import (
 )
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
+from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
@@ -543,7 +544,7 @@ class ReturnService:
                 ClaimStatus.CANCELLED,
                 actor=ActorKind.BUYER,
                 actor_id=user_id,
-                note="withdrawn by the buyer",
+                note=coded("withdrawn"),
                 now=now,
                 allowed=WITHDRAWABLE,
             )
@@ -633,7 +634,7 @@ class ReturnService:
                 ClaimStatus.BUYER_SHIPPED,
                 actor=ActorKind.BUYER,
                 actor_id=user_id,
-                note=f"{carrier} {number}",
+                note=coded("shipped", carrier=carrier, tracking=number),
                 now=now,
                 allowed={ClaimStatus.AWAITING_BUYER_SHIPMENT},
             )

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition
+from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours
 from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.notices import ClaimAppealDecided
@@ -74,7 +75,7 @@ class AppealDecisions:
                         ClaimStatus.APPROVED,
                         actor=ActorKind.STAFF,
                         actor_id=staff_id,
-                        note="support granted the replacement",
+                        note=coded("support_replaced"),
                         now=now,
                         allowed={ClaimStatus.APPEALED},
                     )
@@ -99,7 +100,7 @@ class AppealDecisions:
                         ClaimStatus.CLOSED,
                         actor=ActorKind.STAFF,
                         actor_id=staff_id,
-                        note="support upheld the seller's decision",
+                        note=coded("support_upheld"),
                         now=now,
                         allowed={ClaimStatus.APPEALED},
                     )

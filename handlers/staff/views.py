@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
+from bot.domain.history import read_note
 from bot.domain.money import format_money
 from bot.services.notices import TopicTitle
 from bot.services.tickets import ClaimFacts, Line, Summary, TicketView, title_parts
@@ -188,10 +189,12 @@ def _why(catalog: Catalog, summary: Summary) -> str:
 def _decision_note(catalog: Catalog, note: str | None) -> tuple[str, str]:
     """A seller's reason and note as people read them: a rejection is stored as
     "reason_code: note", a tapped partial-refund reason as its code."""
+    read = read_note(note, ClaimStatus.REJECTED)  # coded, or "reason_code: note" before
+    if read is not None and read.code == "rejected":
+        code, text = read.params.get("reason", ""), read.params.get("text", "")
+        if catalog.has(f"reject_reason.{code}"):
+            return catalog.plain(f"reject_reason.{code}"), text
     said = note or ""
-    code, sep, text = said.partition(": ")
-    if sep and catalog.has(f"reject_reason.{code}"):
-        return catalog.plain(f"reject_reason.{code}"), text
     if catalog.has(f"reject_reason.{said}"):
         return catalog.plain(f"reject_reason.{said}"), ""
     return said, ""
