@@ -624,7 +624,9 @@ class ReturnService:
         else:
             checked = other_tracking_number(tracking_number)
             if checked is None:
-                raise TrackingNumberError("not a tracking number", carrier=carrier)
+                raise TrackingNumberError(
+                    "not a tracking number", carrier=carrier, params={"number": tracking_number}
+                )
             number = checked
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
