@@ -68,7 +68,11 @@ def note_text(
     if "amount" in params and currency:
         with contextlib.suppress(InvalidOperation, ValueError):
             params["amount"] = format_money(Decimal(params["amount"]), currency, catalog.language)
-    for key in (f"cards2.note.{reader}.{read.code}", f"cards2.note.{read.code}"):
+    for key in (
+        f"cards2.note.{reader}.{read.code}",
+        f"cards2.note.{read.code}",
+        f"history_note.{read.code}",
+    ):
         if catalog.has(key):
             text = catalog.plain(key, **params)
             return text or None

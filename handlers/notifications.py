@@ -1,18 +1,37 @@
-"""Rendering of outbox notifications (neutral kind + params) into chat actions.
+"""Rendering of outbox notifications (typed notices) into chat actions.
 
-Services decide *that* someone is told and with which facts; this module decides the
-words, through the catalog, at send time.
+Services decide *that* someone is told and with which facts (`bot.services.notices`);
+this module decides the words, through the catalog of the recipient's language, at
+send time.  One renderer per notice class; `render` picks it by the notice's class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.money import format_money
+from bot.services.notices import (
+    CancelDecided,
+    CancelRequested,
+    ClaimAppealDecided,
+    ClaimInfo,
+    ClaimNew,
+    ClaimReminder,
+    ClaimShipped,
+    ClaimUpdate,
+    ClaimWithdrawn,
+    GoodwillRefund,
+    Notice,
+    OrderChanged,
+    SellerRemoved,
+    StoredReply,
+    TicketSla,
+    TiktokConnection,
+)
 from bot.services.outbox import Notification
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
@@ -31,94 +50,105 @@ from handlers.types import (
     SendPhotos,
     SendText,
     SetCommands,
+    action_from_json,
 )
 
-Renderer = Callable[[Catalog, Notification], list[Outbound]]
-RENDERERS: dict[str, Renderer] = {}
+N = TypeVar("N", bound=Notice)
+Renderer = Callable[[Catalog, int, Any], list[Outbound]]
+RENDERERS: dict[type[Notice], Renderer] = {}
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    def register(fn: Renderer) -> Renderer:
-        RENDERERS[kind] = fn
+def renderer(
+    cls: type[N],
+) -> Callable[
+    [Callable[[Catalog, int, N], list[Outbound]]], Callable[[Catalog, int, N], list[Outbound]]
+]:
+    """Register the renderer of one notice class (it receives that class: typed)."""
+
+    def register(
+        fn: Callable[[Catalog, int, N], list[Outbound]],
+    ) -> Callable[[Catalog, int, N], list[Outbound]]:
+        RENDERERS[cls] = fn
         return fn
 
     return register
 
 
 def render(notification: Notification, catalog: Catalog | None = None) -> list[Outbound]:
-    catalog = catalog or Catalog()
+    """The notice's actions, in `catalog` (default: the recipient's language)."""
+    catalog = catalog or Catalog(notification.language)
     try:
-        fn = RENDERERS[notification.kind]
+        fn = RENDERERS[type(notification.notice)]
     except KeyError:
         raise ValueError(f"no renderer for notification kind {notification.kind!r}") from None
-    return fn(catalog, notification)
+    return fn(catalog, notification.chat_id, notification.notice)
 
 
-def _open_order(catalog: Catalog, params: dict[str, Any]) -> Keyboard:
-    return Keyboard.of([Button(catalog.plain("notify.open_order"), f"o:{params['order_id']}")])
+def actions_of(notification: Notification) -> list[Outbound]:
+    """What delivering an outbox row sends: a stored reply's actions as they were
+    decided, or the notice rendered now (the one place channels and tests share)."""
+    if isinstance(notification.notice, StoredReply):
+        return [action_from_json(a) for a in notification.notice.actions]
+    return render(notification)
 
 
-@renderer("order_changed")
-def order_changed(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
-    if p.get("status_changed"):
-        status = OrderStatus(p["status"])
+def _open_order(catalog: Catalog, order_id: int) -> Keyboard:
+    return Keyboard.of([Button(catalog.plain("notify.open_order"), f"o:{order_id}")])
+
+
+@renderer(OrderChanged)
+def order_changed(catalog: Catalog, chat_id: int, p: OrderChanged) -> list[Outbound]:
+    if p.status_changed or p.event is None:
+        status = OrderStatus(p.status)
         text = fit(
             line(
                 catalog,
                 "notify.order_status",
-                number=Field(p["order_number"]),
+                number=Field(p.order_number),
                 label=catalog.plain(f"status.{status.value}.label"),
                 meaning=Safe(catalog.t(f"status.{status.value}.meaning")),
             ),
             notice=catalog.t("fit.notice_plain"),
         )
     else:
-        event = p["event"]
-        where = f", {event['location']}" if event.get("location") else ""
+        event = p.event
+        where = f", {event.location}" if event.location else ""
         text = fit(
             line(
                 catalog,
                 "notify.order_tracking",
-                number=Field(p["order_number"]),
-                event=Field(catalog.plain(f"tag.{event['tag']}") + where),
+                number=Field(p.order_number),
+                event=Field(catalog.plain(f"tag.{event.tag}") + where),
             ),
             notice=catalog.t("fit.notice_plain"),
         )
-    return [SendText(n.chat_id, text, _open_order(catalog, p))]
+    return [SendText(chat_id, text, _open_order(catalog, p.order_id))]
 
 
-@renderer("claim_new")
-def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
+@renderer(ClaimNew)
+def claim_new(catalog: Catalog, chat_id: int, p: ClaimNew) -> list[Outbound]:
     """To sellers: the summary, then the photos as an album (if any)."""
-    p = n.params
     items = [
         line(catalog, "returns.summary_item", quantity=qty, name=Field(name))
-        for name, qty in p["items"]
+        for name, qty in p.items
     ]
-    deadline = datetime.fromisoformat(p["respond_by"]) if p.get("respond_by") else None
+    kind, reason = ClaimType(p.type), ClaimReason(p.reason)
     text = fit(
         line(
             catalog,
             "seller_notify.claim_new",
-            claim=p["claim_number"],
-            number=p["order_number"],
-            type=type_label(catalog, ClaimType(p["type"]), ClaimReason(p["reason"])),
-            reason=catalog.plain(f"claim_reason.{p['reason']}"),
+            claim=p.claim_number,
+            number=p.order_number,
+            type=type_label(catalog, kind, reason),
+            reason=catalog.plain(f"claim_reason.{p.reason}"),
             items=lines(items, catalog, "fit.more_items"),
-            money=seller_money(
-                catalog,
-                ClaimType(p["type"]),
-                ClaimReason(p["reason"]),
-                Decimal(p["amount"]),
-                p["currency"],
-            ),
-            note=Field(p.get("note") or catalog.plain("returns.no_note")),
-            photos=len(p["photos"]),
+            money=seller_money(catalog, kind, reason, p.amount, p.currency),
+            note=Field(p.note or catalog.plain("returns.no_note")),
+            photos=len(p.photos),
             # The catalog trims a template's edge newlines: the line break goes here.
-            reused=Safe("\n" + catalog.t("seller_notify.reused") if p.get("reused") else ""),
-            deadline=format_date(deadline, zone=p.get("timezone"), language=catalog.language)
-            if deadline
+            reused=Safe("\n" + catalog.t("seller_notify.reused") if p.reused else ""),
+            deadline=format_date(p.respond_by, zone=p.timezone, language=catalog.language)
+            if p.respond_by
             else "—",
         ),
         notice=catalog.t("fit.notice_seller"),
@@ -126,7 +156,7 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
     # The summary first: it is what the seller must see and decide on, right there
     # (the claim card's own buttons: Approve still asks to confirm a refund); the
     # photos follow (an album Telegram refuses must not take the summary with it).
-    claim_id = p["claim_id"]
+    claim_id = p.claim_id
     keyboard = Keyboard.of(
         [
             Button(catalog.plain("seller2.open"), f"q:{claim_id}"),
@@ -134,8 +164,8 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
             Button(catalog.plain("seller_claims.reject"), f"qr:{claim_id}"),
         ]
     )
-    if p.get("marketplace"):  # filed there: its deadline, its name, its decisions
-        name = p.get("marketplace_name") or p["marketplace"]
+    if p.marketplace:  # filed there: its deadline, its name, its decisions
+        name = p.marketplace_name or p.marketplace
         text = fit(
             catalog.t("marketplace_claims.new_marker", marketplace=name),
             text,
@@ -144,17 +174,17 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
         keyboard = Keyboard.of(
             [
                 Button(catalog.plain("seller2.open"), f"q:{claim_id}"),
-                *decision_row(catalog, int(claim_id), ClaimStatus.REQUESTED),
+                *decision_row(catalog, claim_id, ClaimStatus.REQUESTED),
             ]
         )
-    actions: list[Outbound] = [SendText(n.chat_id, text, keyboard)]
-    if p["photos"]:
+    actions: list[Outbound] = [SendText(chat_id, text, keyboard)]
+    if p.photos:
         actions.append(
             SendPhotos(
-                n.chat_id,
-                tuple(PhotoRef(path=path) for path in p["photos"]),
+                chat_id,
+                tuple(PhotoRef(path=path) for path in p.photos),
                 caption=fit(
-                    line(catalog, "seller_notify.claim_photos", claim=Field(p["claim_number"])),
+                    line(catalog, "seller_notify.claim_photos", claim=Field(p.claim_number)),
                     limit=CAPTION,
                 ),
             )
@@ -162,74 +192,60 @@ def claim_new(catalog: Catalog, n: Notification) -> list[Outbound]:
     return actions
 
 
-@renderer("claim_info")
-def claim_info(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
+@renderer(ClaimInfo)
+def claim_info(catalog: Catalog, chat_id: int, p: ClaimInfo) -> list[Outbound]:
     text = fit(
-        line(
-            catalog,
-            "seller_notify.claim_info",
-            claim=p["claim_number"],
-            text=Field(p.get("text") or "📷"),
-        ),
+        line(catalog, "seller_notify.claim_info", claim=p.claim_number, text=Field(p.text or "📷")),
         notice=catalog.t("fit.notice_seller"),
     )
     # The words first, as above, with the way back to the claim.
-    actions: list[Outbound] = [SendText(n.chat_id, text, _open_claim(catalog, p))]
-    if p.get("photos"):
-        photos = tuple(PhotoRef(path=path) for path in p["photos"])
-        actions.append(SendPhotos(n.chat_id, photos))
+    actions: list[Outbound] = [SendText(chat_id, text, _open_claim(catalog, p.claim_id))]
+    if p.photos:
+        actions.append(SendPhotos(chat_id, tuple(PhotoRef(path=path) for path in p.photos)))
     return actions
 
 
-@renderer("claim_shipped")
-def claim_shipped(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
+@renderer(ClaimShipped)
+def claim_shipped(catalog: Catalog, chat_id: int, p: ClaimShipped) -> list[Outbound]:
     text = fit(
         line(
             catalog,
             "seller_notify.claim_shipped",
-            claim=p["claim_number"],
-            carrier=Field(p["carrier"]),
-            tracking=Field(p["tracking"]),
+            claim=p.claim_number,
+            carrier=Field(p.carrier),
+            tracking=Field(p.tracking),
         ),
         notice=catalog.t("fit.notice_seller"),
     )
-    return [SendText(n.chat_id, text, _open_claim(catalog, p))]
+    return [SendText(chat_id, text, _open_claim(catalog, p.claim_id))]
 
 
-def _open_claim(catalog: Catalog, params: dict[str, Any]) -> Keyboard:
+def _open_claim(catalog: Catalog, claim_id: int) -> Keyboard:
     """Under a seller's news about a claim: its card, where the decisions are."""
-    return Keyboard.of([Button(catalog.plain("seller2.open"), f"q:{params['claim_id']}")])
+    return Keyboard.of([Button(catalog.plain("seller2.open"), f"q:{claim_id}")])
 
 
-@renderer("claim_update")
-def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
+@renderer(ClaimUpdate)
+def claim_update(catalog: Catalog, chat_id: int, p: ClaimUpdate) -> list[Outbound]:
     """To the buyer: what the seller (or the deadline job) decided, and what's next."""
-    p = n.params
-    status = p["status"]
-    if p.get("marketplace"):  # filed on a marketplace: what happened there
+    status = p.status
+    currency = p.currency
+    if p.marketplace:  # filed on a marketplace: what happened there
         key = f"marketplace_buyer.{status}"
         text = catalog.t(
             key if catalog.has(key) else "marketplace_buyer.other",
-            claim=p["claim_number"],
-            marketplace=p["marketplace"],
+            claim=p.claim_number,
+            marketplace=p.marketplace,
             status=catalog.plain(f"claim_status.{status}"),
-            note=note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or "—",
+            note=note_text(catalog, p.note, status, "buyer", currency) or "—",
         )
-        button = Button(catalog.plain("claim_update.open_card"), f"cl:{p['claim_id']}")
-        return [SendText(n.chat_id, text, Keyboard.of([button]))]
-    deadline_iso = p.get("ship_by") if status == "AWAITING_BUYER_SHIPMENT" else p.get("appeal_by")
-    deadline = (
-        format_date(
-            datetime.fromisoformat(deadline_iso), zone=p.get("timezone"), language=catalog.language
-        )
-        if deadline_iso
-        else "—"
-    )
-    note = note_text(catalog, p.get("note"), status, "buyer", p.get("currency")) or ""
+        button = Button(catalog.plain("claim_update.open_card"), f"cl:{p.claim_id}")
+        return [SendText(chat_id, text, Keyboard.of([button]))]
+    when = p.ship_by if status == "AWAITING_BUYER_SHIPMENT" else p.appeal_by
+    deadline = format_date(when, zone=p.timezone, language=catalog.language) if when else "—"
+    note = note_text(catalog, p.note, status, "buyer", currency) or ""
     amount = format_money(
-        Decimal(p.get("refunded") or p["amount"]), p["currency"], catalog.language
+        p.refunded if p.refunded is not None else p.amount, currency, catalog.language
     )
     key = f"claim_update.{status}"
     if _partly_refunded(p):  # less than asked, with the seller's reason: appealable
@@ -238,75 +254,70 @@ def claim_update(catalog: Catalog, n: Notification) -> list[Outbound]:
         line(
             catalog,
             key,
-            requested=format_money(Decimal(p["amount"]), p["currency"], catalog.language),
-            claim=p["claim_number"],
+            requested=format_money(p.amount, currency, catalog.language),
+            claim=p.claim_number,
             amount=amount,
             note=Field(note),
             deadline=deadline,
         )
     ]
     if status == "AWAITING_BUYER_SHIPMENT":  # where to send it, and how
-        address = p.get("return_address")
+        address = p.return_address
         pieces.append(
-            line(
-                catalog,
-                "journey.return_address",
-                address=Field(address),
-                claim=p["claim_number"],
-            )
+            line(catalog, "journey.return_address", address=Field(address), claim=p.claim_number)
             if address
             else catalog.t("journey.return_address_pending")
         )
     text = fit(*pieces, notice=catalog.t("fit.notice_buyer"), sep="\n\n")
     buttons = {
-        "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p['claim_id']}"),
-        "NEEDS_INFO": ("claims.answer", f"ca:{p['claim_id']}"),
-        "REJECTED": ("claims.appeal", f"ap:{p['claim_id']}"),
+        "AWAITING_BUYER_SHIPMENT": ("claims.ship", f"cs:{p.claim_id}"),
+        "NEEDS_INFO": ("claims.answer", f"ca:{p.claim_id}"),
+        "REJECTED": ("claims.appeal", f"ap:{p.claim_id}"),
     }
     if _partly_refunded(p):
-        buttons["REFUNDED"] = ("claims.appeal", f"ap:{p['claim_id']}")
-    label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p['claim_id']}"))
-    return [SendText(n.chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
+        buttons["REFUNDED"] = ("claims.appeal", f"ap:{p.claim_id}")
+    label, data = buttons.get(status, ("claim_update.open_card", f"cl:{p.claim_id}"))
+    return [SendText(chat_id, text, Keyboard.of([Button(catalog.plain(label), data)]))]
 
 
-def _partly_refunded(p: dict[str, Any]) -> bool:
+def _partly_refunded(p: ClaimUpdate) -> bool:
     """A partial refund: less than the claim asked, with an appeal window."""
     return (
-        p["status"] == "REFUNDED"
-        and bool(p.get("appeal_by"))
-        and p.get("refunded") is not None
-        and Decimal(p["refunded"]) < Decimal(p["amount"])
+        p.status == "REFUNDED"
+        and p.appeal_by is not None
+        and p.refunded is not None
+        and p.refunded < p.amount
     )
 
 
-@renderer("cancel_requested")
-def cancel_requested(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
-    if p.get("auto_approved"):  # cancelled within the shop's window: nothing to decide
-        amount = format_money(Decimal(p["refunded"]), p["currency"], catalog.language)
-        text = catalog.t("cancel_request.auto_to_seller", number=p["order_number"], amount=amount)
-        return [SendText(n.chat_id, text)]
-    if p.get("marketplace"):  # filed there: decided there, by its deadline
-        return [SendText(n.chat_id, *_marketplace_cancel(catalog, p))]
+@renderer(CancelRequested)
+def cancel_requested(catalog: Catalog, chat_id: int, p: CancelRequested) -> list[Outbound]:
+    if p.auto_approved:  # cancelled within the shop's window: nothing to decide
+        amount = format_money(p.refunded or Decimal(0), p.currency or "USD", catalog.language)
+        text = catalog.t("cancel_request.auto_to_seller", number=p.order_number, amount=amount)
+        return [SendText(chat_id, text)]
+    if p.marketplace:  # filed there: decided there, by its deadline
+        return [SendText(chat_id, *_marketplace_cancel(catalog, p, p.marketplace))]
     keyboard = Keyboard.of(
         [
-            Button(catalog.plain("cancel_request.approve"), f"ka:{p['request_id']}"),
-            Button(catalog.plain("cancel_request.reject"), f"kr:{p['request_id']}"),
+            Button(catalog.plain("cancel_request.approve"), f"ka:{p.request_id}"),
+            Button(catalog.plain("cancel_request.reject"), f"kr:{p.request_id}"),
         ]
     )
-    text = catalog.t("cancel_request.to_seller", number=p["order_number"])
-    return [SendText(n.chat_id, text, keyboard)]
+    text = catalog.t("cancel_request.to_seller", number=p.order_number)
+    return [SendText(chat_id, text, keyboard)]
 
 
-def _marketplace_cancel(catalog: Catalog, p: dict[str, Any]) -> tuple[str, Keyboard]:
-    request_id = int(p["request_id"])
-    deadline = datetime.fromisoformat(p["deadline"]) if p.get("deadline") else None
+def _marketplace_cancel(
+    catalog: Catalog, p: CancelRequested, marketplace: str
+) -> tuple[str, Keyboard]:
+    request_id = p.request_id
     text = catalog.t(
         "marketplace_claims.cancel_to_seller",
-        number=p["order_number"],
-        marketplace=p.get("marketplace_name") or p["marketplace"],
-        deadline=format_date(deadline, zone=p.get("timezone"), language=catalog.language)
-        if deadline
+        number=p.order_number,
+        marketplace=p.marketplace_name or marketplace,
+        deadline=format_date(p.deadline, zone=p.timezone, language=catalog.language)
+        if p.deadline
         else "—",
     )
     keyboard = Keyboard.of(
@@ -320,21 +331,20 @@ def _marketplace_cancel(catalog: Catalog, p: dict[str, Any]) -> tuple[str, Keybo
     return text, keyboard
 
 
-@renderer("cancel_decided")
-def cancel_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
-    if p.get("marketplace"):  # decided on the marketplace, which refunds the buyer
-        key = f"marketplace_claims.buyer_cancel_{p['status']}"
-        text = catalog.t(key, number=p["order_number"], marketplace=p["marketplace"])
-        return [SendText(n.chat_id, text, _open_order(catalog, p))]
+@renderer(CancelDecided)
+def cancel_decided(catalog: Catalog, chat_id: int, p: CancelDecided) -> list[Outbound]:
+    if p.marketplace:  # decided on the marketplace, which refunds the buyer
+        key = f"marketplace_claims.buyer_cancel_{p.status}"
+        text = catalog.t(key, number=p.order_number, marketplace=p.marketplace)
+        return [SendText(chat_id, text, _open_order(catalog, p.order_id))]
     key = (
         "cancel_request.buyer_approved"
-        if p["status"] == "approved"
-        else _cancel_rejected_key(catalog, p.get("order_status"))
+        if p.status == "approved"
+        else _cancel_rejected_key(catalog, p.order_status)
     )
-    amount = format_money(Decimal(p["refunded"]), p["currency"], catalog.language)
-    text = catalog.t(key, number=p["order_number"], amount=amount)
-    return [SendText(n.chat_id, text, _open_order(catalog, p))]
+    amount = format_money(p.refunded, p.currency, catalog.language)
+    text = catalog.t(key, number=p.order_number, amount=amount)
+    return [SendText(chat_id, text, _open_order(catalog, p.order_id))]
 
 
 def _cancel_rejected_key(catalog: Catalog, order_status: str | None) -> str:
@@ -345,99 +355,88 @@ def _cancel_rejected_key(catalog: Catalog, order_status: str | None) -> str:
     return key if order_status and catalog.has(key) else "cancel_request.buyer_rejected"
 
 
-@renderer("goodwill_refund")
-def goodwill_refund(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
-    amount = format_money(Decimal(p["amount"]), p["currency"], catalog.language)
+@renderer(GoodwillRefund)
+def goodwill_refund(catalog: Catalog, chat_id: int, p: GoodwillRefund) -> list[Outbound]:
     text = fit(
         line(
             catalog,
             "goodwill.to_buyer",
-            amount=amount,
-            number=Field(p["order_number"]),
-            reason=Field(p["reason"]),
+            amount=format_money(p.amount, p.currency, catalog.language),
+            number=Field(p.order_number),
+            reason=Field(p.reason),
         ),
         notice=catalog.t("fit.notice_plain"),
     )
-    return [SendText(n.chat_id, text, _open_order(catalog, p))]
+    return [SendText(chat_id, text, _open_order(catalog, p.order_id))]
 
 
-@renderer("claim_reminder")
-def claim_reminder(catalog: Catalog, n: Notification) -> list[Outbound]:
-    p = n.params
+@renderer(ClaimReminder)
+def claim_reminder(catalog: Catalog, chat_id: int, p: ClaimReminder) -> list[Outbound]:
     text = catalog.t(
         "seller_reminder.text",
-        claim=p["claim_number"],
-        hours=p["hours"],
-        deadline=format_date(
-            datetime.fromisoformat(p["deadline"]), zone=p.get("timezone"), language=catalog.language
-        ),
+        claim=p.claim_number,
+        hours=p.hours,
+        deadline=format_date(p.deadline, zone=p.timezone, language=catalog.language),
     )
-    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
-    return [SendText(n.chat_id, text, keyboard)]
+    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p.claim_id}")])
+    return [SendText(chat_id, text, keyboard)]
 
 
-@renderer("claim_withdrawn")
-def claim_withdrawn(catalog: Catalog, n: Notification) -> list[Outbound]:
-    text = catalog.t("seller_notify.claim_withdrawn", claim=n.params["claim_number"])
-    return [SendText(n.chat_id, text)]
+@renderer(ClaimWithdrawn)
+def claim_withdrawn(catalog: Catalog, chat_id: int, p: ClaimWithdrawn) -> list[Outbound]:
+    text = catalog.t("seller_notify.claim_withdrawn", claim=p.claim_number)
+    return [SendText(chat_id, text)]
 
 
-@renderer("claim_appeal_decided")
-def claim_appeal_decided(catalog: Catalog, n: Notification) -> list[Outbound]:
+@renderer(ClaimAppealDecided)
+def claim_appeal_decided(catalog: Catalog, chat_id: int, p: ClaimAppealDecided) -> list[Outbound]:
     """To sellers: support decided the buyer's appeal of their rejection."""
-    p = n.params
-    status = p["status"]
-    if status == "REFUNDED":
-        amount = format_money(Decimal(p["refunded"] or 0), p["currency"], catalog.language)
-        text = catalog.t("seller_notify.appeal_refunded", claim=p["claim_number"], amount=amount)
-    elif status == "APPROVED":
-        text = catalog.t("seller_notify.appeal_replacement", claim=p["claim_number"])
+    if p.status == "REFUNDED":
+        amount = format_money(p.refunded or Decimal(0), p.currency, catalog.language)
+        text = catalog.t("seller_notify.appeal_refunded", claim=p.claim_number, amount=amount)
+    elif p.status == "APPROVED":
+        text = catalog.t("seller_notify.appeal_replacement", claim=p.claim_number)
     else:
-        text = catalog.t("seller_notify.appeal_upheld", claim=p["claim_number"])
-    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p['claim_id']}")])
-    return [SendText(n.chat_id, text, keyboard)]
+        text = catalog.t("seller_notify.appeal_upheld", claim=p.claim_number)
+    keyboard = Keyboard.of([Button(catalog.plain("seller_reminder.open"), f"q:{p.claim_id}")])
+    return [SendText(chat_id, text, keyboard)]
 
 
-@renderer("seller_removed")
-def seller_removed(catalog: Catalog, n: Notification) -> list[Outbound]:
-    text = fit(line(catalog, "seller.removed", shop=Field(n.params["shop"])))
-    actions: list[Outbound] = [SendText(n.chat_id, text)]
-    if not n.params.get("still_seller"):
-        actions.append(SetCommands(n.chat_id, ()))  # back to the buyer menu
+@renderer(SellerRemoved)
+def seller_removed(catalog: Catalog, chat_id: int, p: SellerRemoved) -> list[Outbound]:
+    text = fit(line(catalog, "seller.removed", shop=Field(p.shop)))
+    actions: list[Outbound] = [SendText(chat_id, text)]
+    if not p.still_seller:
+        actions.append(SetCommands(chat_id, ()))  # back to the buyer menu
     return actions
 
 
-@renderer("ticket_sla")
-def ticket_sla(catalog: Catalog, n: Notification) -> list[Outbound]:
+@renderer(TicketSla)
+def ticket_sla(catalog: Catalog, chat_id: int, p: TicketSla) -> list[Outbound]:
     """To the staff chat: a ticket's first-response target passed without a reply."""
-    p = n.params
-    thread_id = p.get("thread_id")
+    thread_id = p.thread_id
     text = fit(
         line(
             catalog,
             "staff.sla_reminder",
-            waited=duration(catalog, timedelta(minutes=int(p["waited_minutes"]))),
-            assignee=Field(p.get("assignee") or catalog.plain("staff.unassigned")),
+            waited=duration(catalog, timedelta(minutes=p.waited_minutes)),
+            assignee=Field(p.assignee or catalog.plain("staff.unassigned")),
         )
     )
-    reply_to = None if thread_id else p.get("summary_message_id")
-    actions: list[Outbound] = [SendText(n.chat_id, text, thread_id=thread_id, reply_to=reply_to)]
+    reply_to = None if thread_id else p.summary_message_id
+    actions: list[Outbound] = [SendText(chat_id, text, thread_id=thread_id, reply_to=reply_to)]
     if thread_id:
-        actions.append(RenameTopic(n.chat_id, thread_id, topic_title(p["title"])))
+        actions.append(RenameTopic(chat_id, thread_id, topic_title(p.title)))
     return actions
 
 
-@renderer("tiktok_connection")
-def tiktok_connection(catalog: Catalog, n: Notification) -> list[Outbound]:
+@renderer(TiktokConnection)
+def tiktok_connection(catalog: Catalog, chat_id: int, p: TiktokConnection) -> list[Outbound]:
     """To sellers: their shop's TikTok Shop connection started, is about to end, ended."""
-    p = n.params
-    params: dict[str, Any] = {"shop": Field(p["shop"])}
-    if p["event"] != "connected":
-        params["code"] = Field(p.get("code", ""))
-    if p.get("at"):
-        params["date"] = format_date(
-            datetime.fromisoformat(p["at"]), zone=p.get("timezone"), language=catalog.language
-        )
-    text = fit(line(catalog, f"tiktok_notice.{p['event']}", **params))
-    return [SendText(n.chat_id, text)]
+    params: dict[str, Any] = {"shop": Field(p.shop)}
+    if p.event != "connected":
+        params["code"] = Field(p.code)
+    if p.at is not None:
+        params["date"] = format_date(p.at, zone=p.timezone, language=catalog.language)
+    text = fit(line(catalog, f"tiktok_notice.{p.event}", **params))
+    return [SendText(chat_id, text)]

@@ -4,7 +4,7 @@ work that owns the session does (see storage.uow)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -63,6 +63,14 @@ class _Repository:
 
 
 class ShopRepository(_Repository):
+    async def settings_of(self, shop_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The settings of these shops, by id."""
+        ids = set(shop_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Shop.id, Shop.settings).where(Shop.id.in_(ids)))
+        return {int(shop_id): dict(values or {}) for shop_id, values in rows}
+
     async def get(self, shop_id: int) -> Shop | None:
         return await self.session.get(Shop, shop_id)
 
@@ -106,6 +114,19 @@ class ShopRepository(_Repository):
 
 
 class ChatUserRepository(_Repository):
+    async def languages(self, external_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
+        """Each known person's stored language and whether they chose it (/language);
+        people without one are left out."""
+        ids = set(external_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(ChatUser.external_id, ChatUser.language, ChatUser.language_chosen).where(
+                ChatUser.external_id.in_(ids), ChatUser.language.is_not(None)
+            )
+        )
+        return {int(chat): (str(language), bool(chosen)) for chat, language, chosen in rows}
+
     async def get(self, user_id: int | None) -> ChatUser | None:
         """The user, or None (also for no id: a marketplace claim's buyer may not
         have linked the order in the chat)."""

@@ -30,9 +30,9 @@ from typing import Any
 from bot.app import App
 from bot.services.container import Services
 from bot.services.desk import StaffChatInfo
-from bot.services.outbox import REPLY_KIND, Notification, Parts
+from bot.services.outbox import Notification, Parts
 from handlers.core import ChatCore
-from handlers.notifications import render
+from handlers.notifications import actions_of
 from handlers.types import (
     AnswerButton,
     Button,
@@ -43,7 +43,6 @@ from handlers.types import (
     PhotoFile,
     SendText,
     SharedContact,
-    action_from_json,
 )
 
 CHANNEL = "telegram"
@@ -163,10 +162,7 @@ class Harness:
         return await self.app.outbox_worker(self._deliver).run_once()
 
     async def _deliver(self, notification: Notification, parts: Parts) -> None:
-        if notification.kind == REPLY_KIND:
-            actions = [action_from_json(a) for a in notification.params["actions"]]
-        else:
-            actions = render(notification)
+        actions = actions_of(notification)
         self.delivered.setdefault(notification.chat_id, []).extend(actions)
 
     def next_message(self) -> int:

@@ -43,11 +43,10 @@ class FakeAfterSales:
 
     def _answer(self) -> None:
         if self.mode == "refuse":
-            raise DecisionRefused(
-                "the return was already decided on TikTok Shop", status=self.refused_status
-            )
+            said = "the return was already decided on TikTok Shop"  # the marketplace's words
+            raise DecisionRefused(said, status=self.refused_status, params={"detail": said})
         if self.mode == "error":
-            raise MarketplaceError("TikTok Shop did not answer", retryable=True)
+            raise MarketplaceError("TikTok Shop did not answer", retryable=True, key="unreachable")
 
     async def reject_reasons(self, shop_id: int, external_id: str) -> list[RejectReason]:
         self.calls.append(("reasons", shop_id, external_id))

@@ -24,7 +24,6 @@ from bot.channels.telegram import ApiCall, api_calls, inbound_from_update, menu_
 from bot.services.desk import DeskError, StaffDirectory
 from bot.services.inbox import UpdateInbox
 from bot.services.outbox import (
-    REPLY_KIND,
     Notification,
     OutboxWorker,
     Parts,
@@ -35,7 +34,7 @@ from bot.services.outbox import (
 from handlers.catalog import Catalog
 from handlers.core import ChatCore
 from handlers.menus import menus_by_language
-from handlers.notifications import render
+from handlers.notifications import actions_of
 from handlers.types import (
     AnswerButton,
     ChatAction,
@@ -43,7 +42,6 @@ from handlers.types import (
     Outbound,
     SendText,
     SetCommands,
-    action_from_json,
     is_ephemeral,
 )
 
@@ -424,10 +422,7 @@ class TelegramChannel(ABC):
         """Outbox delivery: render through the catalog (or, for stored replies, read the
         actions back), then send the parts not yet sent.  Errors propagate so the
         outbox retries (transient) or gives up (permanent)."""
-        if notification.kind == REPLY_KIND:
-            actions = [action_from_json(a) for a in notification.params["actions"]]
-        else:
-            actions = render(notification)
+        actions = actions_of(notification)
         await self.send_parts(_calls(actions), parts if parts is not None else Parts())
 
 

@@ -53,14 +53,25 @@ _ALIASES: dict[str, str] = {
 class TrackingNumberError(DomainError, ValueError):
     """A tracking number (or carrier) we cannot accept.
 
-    The message is written for the person who typed it: it says what the carrier's
-    numbers look like, so it can be shown to them as is.  It is a `ValueError` for
-    plain validation code and a `DomainError` so handlers treat it as a user mistake.
+    The message says what the carrier's numbers look like, for logs and scripts; the
+    person who typed it reads `key` with `params` from the catalog, in their language
+    (`tracking_error.<key>`, and `tracking_expected.<carrier>`).  It is a `ValueError`
+    for plain validation code and a `DomainError` so handlers treat it as a user
+    mistake.
     """
 
-    def __init__(self, message: str, *, carrier: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        carrier: str | None = None,
+        key: str = "bad_format",
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.carrier = carrier
+        self.key = key
+        self.params = params or {}
 
 
 def _carrier_key(name: str) -> str:
@@ -77,13 +88,16 @@ def normalise_carrier(name: str) -> str:
     typed = (name or "").strip()
     if not typed:
         raise TrackingNumberError(
-            f"Please say which carrier it is: {listed} or {KNOWN_CARRIERS[-1]}."
+            f"Please say which carrier it is: {listed} or {KNOWN_CARRIERS[-1]}.",
+            key="no_carrier",
         )
     supported = f"{listed} and {KNOWN_CARRIERS[-1]}"
     canonical = _ALIASES.get(_carrier_key(typed))
     if canonical is None:
         raise TrackingNumberError(
-            f"We can't check tracking numbers for {typed!r}. Supported carriers are {supported}."
+            f"We can't check tracking numbers for {typed!r}. Supported carriers are {supported}.",
+            key="unknown_carrier",
+            params={"typed": typed},
         )
     return canonical
 
@@ -329,7 +343,9 @@ def validate_tracking(carrier: str, number: str) -> str:
     cleaned = _clean(number or "")
     if not cleaned:
         raise TrackingNumberError(
-            f"Please send the tracking number. {_EXPECTED[canonical]}", carrier=canonical
+            f"Please send the tracking number. {_EXPECTED[canonical]}",
+            carrier=canonical,
+            key="empty",
         )
     for fmt in _FORMATS[canonical]:
         if not fmt.pattern.fullmatch(cleaned):
@@ -342,10 +358,14 @@ def validate_tracking(carrier: str, number: str) -> str:
             "not match, which usually means a typo. Please copy it again from the "
             "shipping email or label.",
             carrier=canonical,
+            key="check_digit",
+            params={"number": cleaned},
         )
     raise TrackingNumberError(
         f"{cleaned} doesn't look like a {canonical} tracking number. {_EXPECTED[canonical]}",
         carrier=canonical,
+        key="bad_format",
+        params={"number": cleaned},
     )
 
 

@@ -29,6 +29,9 @@ LEGACY: dict[str, str] = {
 }
 _PARTIAL = re.compile(r"^partial refund (?P<amount>-?\d+(?:\.\d+)?)$")
 _REJECTED = re.compile(r"^(?P<reason>[a-z_]+): (?P<text>.*)$", re.DOTALL)
+# A parcel sent back (BUYER_SHIPPED) or a replacement sent (REPLACED): "carrier number".
+_SHIPPED = re.compile(r"^(?P<carrier>[A-Za-z0-9_]+) (?P<tracking>[A-Z0-9]+)$")
+SHIPPING_STATUSES = frozenset({"BUYER_SHIPPED", "REPLACED"})
 
 
 def coded(code: str, **params: str) -> str:
@@ -63,4 +66,25 @@ def read_note(note: str | None, to_status: str) -> Note | None:
         return Note("partial_refund", {"amount": partial["amount"]})
     if to_status == "REJECTED" and (rejected := _REJECTED.match(note)) is not None:
         return Note("rejected", {"reason": rejected["reason"], "text": rejected["text"]})
+    if to_status in SHIPPING_STATUSES and (shipped := _SHIPPED.match(note)) is not None:
+        return Note("shipped", {"carrier": shipped["carrier"], "tracking": shipped["tracking"]})
     return Note(text=note)
+
+
+def sentence_of(note: Note) -> str | None:
+    """The sentence the bot stored for `note` before notes had codes (what a rollback
+    of the migration writes back, and what older code reads); None for a code that
+    never had one, or a note that is text."""
+    if note.code is None:
+        return note.text
+    p = note.params
+    if note.code == "partial_refund" and "amount" in p:
+        return f"partial refund {p['amount']}"
+    if note.code == "rejected" and {"reason", "text"} <= p.keys():
+        return f"{p['reason']}: {p['text']}"
+    if note.code == "shipped" and {"carrier", "tracking"} <= p.keys():
+        return f"{p['carrier']} {p['tracking']}"
+    return _SENTENCES.get(note.code)
+
+
+_SENTENCES = {code: sentence for sentence, code in LEGACY.items()}

@@ -8,7 +8,7 @@ auto-approves requests made soon after payment (`auto_cancel_minutes`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from bot.domain.errors import (
 from bot.domain.marketplace import ensure_ours, owned
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
+from bot.services.notices import CancelDecided, CancelRequested, GoodwillRefund
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import RefundExceedsRemaining, record_refund, remaining_refundable
 from bot.services.returns import seller_chat_ids
@@ -131,10 +132,9 @@ class CancellationService:
             await uow.flush()
             policy = ShopPolicy.from_settings(order.shop.settings)
             window = timedelta(minutes=policy.auto_cancel_minutes)
-            params: dict[str, object] = {
-                "request_id": request.id,
-                "order_number": order.order_number,
-            }
+            notice = CancelRequested(
+                shop_id=order.shop_id, request_id=request.id, order_number=order.order_number
+            )
             if (
                 policy.auto_cancel_minutes
                 and not owned(order.marketplace)  # the marketplace decides its orders
@@ -146,13 +146,15 @@ class CancellationService:
                 refunded = await self._approve(
                     uow, request, order, ActorKind.SYSTEM, None, now, tell_buyer=False
                 )
-                params.update(auto_approved=True, refunded=str(refunded), currency=_currency(order))
+                notice = replace(
+                    notice, auto_approved=True, refunded=refunded, currency=_currency(order)
+                )
             else:
                 refunded = Decimal(0)
             for chat_id in await seller_chat_ids(uow, order):
                 await enqueue(
                     uow,
-                    Notification(chat_id, "cancel_requested", params),
+                    Notification(chat_id, notice),
                     now=now,
                     dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
                 )
@@ -271,20 +273,21 @@ class CancellationService:
         if buyer is None or buyer.unreachable:  # blocked the bot: nothing is queued for them
             return
         currency = _currency(order)
-        params = {
-            "order_id": order.id,
-            "order_number": order.order_number,
-            "status": request.status,
-            "refunded": str(refunded),
-            "currency": currency,
-            "note": request.note,
+        notice = CancelDecided(
+            shop_id=order.shop_id,
+            order_id=order.id,
+            order_number=order.order_number,
+            status=request.status,
+            refunded=refunded,
+            currency=currency,
+            note=request.note,
             # What is true of the order when the answer is given: a rejected request
             # tells the buyer why in the words of where the order is.
-            "order_status": order.status,
-        }
+            order_status=order.status,
+        )
         await enqueue(
             uow,
-            Notification(buyer.external_id, "cancel_decided", params),
+            Notification(buyer.external_id, notice),
             now=now,
             dedupe_key=f"cancel:{request.id}:buyer",
         )
@@ -381,14 +384,14 @@ class CancellationService:
                     uow,
                     Notification(
                         chat_id,
-                        "goodwill_refund",
-                        {
-                            "order_id": order.id,
-                            "order_number": order.order_number,
-                            "amount": str(amount),
-                            "currency": currency,
-                            "reason": reason[:MAX_REASON],
-                        },
+                        GoodwillRefund(
+                            shop_id=order.shop_id,
+                            order_id=order.id,
+                            order_number=order.order_number,
+                            amount=amount,
+                            currency=currency,
+                            reason=reason[:MAX_REASON],
+                        ),
                     ),
                     now=now,
                     dedupe_key=f"goodwill:{request_key}:chat:{chat_id}",

@@ -13,6 +13,7 @@ from decimal import Decimal
 from bot.domain.enums import ActorKind, ClaimStatus
 from bot.domain.errors import InvalidTransition
 from bot.domain.marketplace import display_name
+from bot.services.notices import ClaimUpdate
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.shops import return_address_of
@@ -60,27 +61,30 @@ async def tell_buyer(
     last = claim.history[-1]
     order = await uow.orders.get(claim.order_id, full=False)
     shop = await uow.shops.get(order.shop_id) if order is not None else None
-    params = {
-        "claim_id": claim.id,
-        "claim_number": claim.claim_number,
-        "status": claim.status,
-        "amount": str(claim.requested_amount),
-        "refunded": str(refunded) if refunded is not None else None,
-        "currency": claim.currency,
-        "note": last.note,
-        "ship_by": claim.ship_by.isoformat() if claim.ship_by else None,
-        "appeal_by": claim.appeal_by.isoformat() if claim.appeal_by else None,
-        "timezone": (shop.timezone if shop is not None else None) or "UTC",
-    }
-    if claim.marketplace is not None:  # decided there: its words, no actions of ours
-        params["marketplace"] = display_name(claim.marketplace)
+    address: str | None = None
     if claim.status == ClaimStatus.AWAITING_BUYER_SHIPMENT:
         # Where to send it, as the shop has it now (None: the seller will tell them).
         order = await uow.orders.get(claim.order_id)
-        params["return_address"] = return_address_of(order.shop.settings) if order else None
+        address = return_address_of(order.shop.settings) if order else None
+    notice = ClaimUpdate(
+        shop_id=shop.id if shop is not None else None,
+        claim_id=claim.id,
+        claim_number=claim.claim_number,
+        status=claim.status,
+        amount=claim.requested_amount,
+        refunded=refunded,
+        currency=claim.currency,
+        note=last.note,
+        ship_by=claim.ship_by,
+        appeal_by=claim.appeal_by,
+        timezone=(shop.timezone if shop is not None else None) or "UTC",
+        # Decided on a marketplace: its words, no actions of ours.
+        marketplace=display_name(claim.marketplace) if claim.marketplace is not None else None,
+        return_address=address,
+    )
     await enqueue(
         uow,
-        Notification(buyer.external_id, "claim_update", params),
+        Notification(buyer.external_id, notice),
         now=now,
         dedupe_key=f"claim:{claim.id}:event:{len(claim.history)}",
     )

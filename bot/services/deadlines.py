@@ -36,6 +36,7 @@ from bot.domain.errors import InvalidTransition
 from bot.domain.history import coded
 from bot.domain.policy import ShopPolicy
 from bot.services.claim_state import move, refund_claim, tell_buyer
+from bot.services.notices import ClaimReminder
 from bot.services.outbox import Notification, enqueue
 from bot.services.returns import seller_chat_ids
 from storage.models import Claim, Order
@@ -292,16 +293,17 @@ class DeadlineJob:
             assert order is not None
             sent = 0
             for chat_id in await seller_chat_ids(uow, order):
-                params = {
-                    "claim_id": claim.id,
-                    "claim_number": claim.claim_number,
-                    "hours": hours,
-                    "deadline": deadline.isoformat(),
-                    "timezone": order.shop.timezone or "UTC",  # shown in the shop's time
-                }
+                notice = ClaimReminder(
+                    shop_id=order.shop_id,
+                    claim_id=claim.id,
+                    claim_number=claim.claim_number,
+                    hours=hours,
+                    deadline=deadline,
+                    timezone=order.shop.timezone or "UTC",  # shown in the shop's time
+                )
                 sent += await enqueue(
                     uow,
-                    Notification(chat_id, "claim_reminder", params),
+                    Notification(chat_id, notice),
                     now=now,
                     dedupe_key=f"claim:{claim.id}:remind:{hours}h:chat:{chat_id}",
                 )

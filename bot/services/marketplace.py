@@ -28,14 +28,25 @@ TIKTOK = "tiktok"
 
 
 class MarketplaceError(Exception):
-    """The marketplace could not be reached or said no.  `message` says why in words a
-    seller can act on (it is shown to them); `retryable` when trying later may help
-    (rate limit, server error, timeout) rather than a refusal."""
+    """The marketplace could not be reached or said no.  `message` says why for the
+    logs and the operator's command line; what a seller reads is `key` with `params`
+    (`marketplace_error.<key>` in the catalog, in the seller's language: the facts,
+    not a sentence).  `retryable` when trying later may help (rate limit, server
+    error, timeout) rather than a refusal."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        key: str = "failed",
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+        self.key = key
+        self.params = params or {}
 
 
 class DecisionRefused(MarketplaceError):
@@ -43,8 +54,15 @@ class DecisionRefused(MarketplaceError):
     not allowed in its current state).  `status` is the claim's status there now, when
     the marketplace said it, so the claim can be reconciled to it."""
 
-    def __init__(self, message: str, *, status: ClaimStatus | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: ClaimStatus | None = None,
+        key: str = "decision_refused",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, key=key, params=params)
         self.status = status
 
 

@@ -40,6 +40,7 @@ from bot.domain.returns import MAX_PHOTOS, OPEN, Line, refund_amount
 from bot.services.cancellations import MAX_REASON
 from bot.services.claim_state import move, tell_buyer
 from bot.services.marketplace import CancellationRecord, ReturnRecord
+from bot.services.notices import CancelDecided, CancelRequested
 from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import IdempotencyKeyReused, record_refund, remaining_refundable
@@ -352,20 +353,19 @@ class MarketplaceClaims:
                 request.decided_at = now
             await uow.flush()
             if created and record.status == "requested":
-                params: dict[str, object] = {
-                    "request_id": request.id,
-                    "order_number": order.order_number,
-                    "marketplace": record.marketplace,
-                    "marketplace_name": display_name(record.marketplace),
-                    "deadline": record.seller_deadline.isoformat()
-                    if record.seller_deadline
-                    else None,
-                    "timezone": order.shop.timezone or "UTC",
-                }
+                notice = CancelRequested(
+                    shop_id=order.shop_id,
+                    request_id=request.id,
+                    order_number=order.order_number,
+                    marketplace=record.marketplace,
+                    marketplace_name=display_name(record.marketplace),
+                    deadline=record.seller_deadline,
+                    timezone=order.shop.timezone or "UTC",
+                )
                 for chat_id in await _seller_chat_ids(uow, order):
                     await enqueue(
                         uow,
-                        Notification(chat_id, "cancel_requested", params),
+                        Notification(chat_id, notice),
                         now=now,
                         dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
                     )
@@ -387,17 +387,16 @@ async def tell_buyer_cancellation(
         uow,
         Notification(
             buyer.external_id,
-            "cancel_decided",
-            {
-                "order_id": order.id,
-                "order_number": order.order_number,
-                "status": request.status,
-                "refunded": "0",
-                "currency": order.payment.currency if order.payment else "USD",
-                "note": None,
-                "order_status": order.status,
-                "marketplace": display_name(request.marketplace or ""),
-            },
+            CancelDecided(
+                shop_id=order.shop_id,
+                order_id=order.id,
+                order_number=order.order_number,
+                status=request.status,
+                refunded=Decimal(0),
+                currency=order.payment.currency if order.payment else "USD",
+                order_status=order.status,
+                marketplace=display_name(request.marketplace or ""),
+            ),
         ),
         now=now,
         dedupe_key=f"cancel:{request.id}:buyer",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.marketplace import display_name
+from bot.services.notices import ClaimNew, OrderChanged, TrackingNews
 from bot.services.outbox import Notification, enqueue
 from storage.importers.writer import OrderChange
 from storage.media import MediaStore
@@ -25,21 +26,23 @@ async def notify_order_change(uow: UnitOfWork, change: OrderChange, now: datetim
     chat_ids = await uow.orders.linked_chat_ids(change.order_id)
     if not chat_ids:
         return 0
-    params: dict[str, object] = {
-        "order_id": change.order_id,
-        "order_number": change.order_number,
-        "status": change.new_status.value,
-        "status_changed": change.status_changed,
-    }
+    event: TrackingNews | None = None
     if change.status_changed:
         key = f"order:{change.order_id}:status:{change.new_status.value}"
     else:
         tag, at, message = change.new_events[-1]
-        params["event"] = {"tag": tag.value, "at": at.isoformat(), "message": message}
+        event = TrackingNews(tag=tag.value, at=at, message=message)
         key = f"order:{change.order_id}:event:{tag.value}:{at.isoformat()}"
+    notice = OrderChanged(
+        order_id=change.order_id,
+        order_number=change.order_number,
+        status=change.new_status.value,
+        status_changed=change.status_changed,
+        event=event,
+    )
     queued = 0
     for chat_id in chat_ids:
-        notification = Notification(chat_id=chat_id, kind="order_changed", params=params)
+        notification = Notification(chat_id, notice)
         if await enqueue(uow, notification, now=now, dedupe_key=f"{key}:chat:{chat_id}"):
             queued += 1
     return queued
@@ -58,31 +61,30 @@ async def notify_claim_new(
     then offers only the marketplace's decisions."""
     names = {item.id: item.product_name for item in order.items}
     deadline = claim.external_deadline if claim.marketplace else claim.respond_by
-    params: dict[str, object] = {
-        "claim_id": claim.id,
-        "claim_number": claim.claim_number,
-        "order_number": order.order_number,
-        "type": claim.type,
-        "reason": claim.reason,
-        "amount": str(claim.requested_amount),
-        "currency": claim.currency,
-        "items": [[names[i.order_item_id], i.quantity] for i in claim.items],
-        "note": claim.buyer_note,
+    notice = ClaimNew(
+        shop_id=order.shop_id,
+        claim_id=claim.id,
+        claim_number=claim.claim_number,
+        order_number=order.order_number,
+        type=claim.type,
+        reason=claim.reason,
+        amount=claim.requested_amount,
+        currency=claim.currency,
+        items=tuple((names[i.order_item_id], i.quantity) for i in claim.items),
+        note=claim.buyer_note,
         # Stored files, not Telegram file ids: evidence sent as an image *file* has a
         # document id that Telegram refuses to send as a photo.
-        "photos": [str(media.absolute(p.path)) for p in claim.photos],
-        "reused": claim.reused_evidence,
-        "respond_by": deadline.isoformat() if deadline else None,
-        "timezone": order.shop.timezone or "UTC",  # the deadline is shown in it
-    }
-    if claim.marketplace:
-        params.update(
-            marketplace=claim.marketplace, marketplace_name=display_name(claim.marketplace)
-        )
+        photos=tuple(str(media.absolute(p.path)) for p in claim.photos),
+        reused=claim.reused_evidence,
+        respond_by=deadline,
+        timezone=order.shop.timezone or "UTC",  # the deadline is shown in it
+        marketplace=claim.marketplace or None,
+        marketplace_name=display_name(claim.marketplace) if claim.marketplace else None,
+    )
     for chat_id in chat_ids:
         await enqueue(
             uow,
-            Notification(int(chat_id), "claim_new", params),
+            Notification(int(chat_id), notice),
             now=now,
             dedupe_key=f"claim:{claim.id}:new:chat:{chat_id}",
         )

@@ -18,8 +18,10 @@
   out in order and the row records how many are finished after each accepted one, so a
   retry resumes at the first unsent part and never repeats one Telegram accepted.
 
-Payloads are neutral: a notification kind and its parameters (or, for replies, the
-serialised `Outbound` actions).  The handlers layer renders them at send time.
+Payloads are neutral: a typed notice (`bot.services.notices`, stored as its kind and
+parameters) or, for replies, the serialised `Outbound` actions.  The handlers layer
+renders a notice at send time, in the recipient's language: the worker reads the
+recipients' languages for a whole batch in one query (`bot.services.recipients`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +40,8 @@ from sqlalchemy import delete, select, update
 
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
+from bot.services.notices import Notice, StoredReply, Unreadable, from_payload
+from bot.services.recipients import DEFAULT_LANGUAGE, languages_of
 from bot.services.woken_loop import run_woken
 from storage.models import ChatUser, OutboxMessage, ReplyOutbox
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -85,9 +89,21 @@ class PermanentSendError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Notification:
+    """A notice for one chat.  `language` is the recipient's, filled in by the worker
+    when the row is sent (not when it is queued: a person may change it meanwhile)."""
+
     chat_id: int
-    kind: str
-    params: dict[str, Any]
+    notice: Notice
+    language: str = DEFAULT_LANGUAGE
+
+    @property
+    def kind(self) -> str:
+        return self.notice.KIND
+
+    @classmethod
+    def load(cls, chat_id: int, kind: str, params: dict[str, Any]) -> Notification:
+        """A notification as an outbox row stores it (raises `Unreadable`)."""
+        return cls(chat_id, from_payload({"kind": kind, "params": params}))
 
 
 async def enqueue(
@@ -106,7 +122,7 @@ async def enqueue(
     uow.outbox.add(
         OutboxMessage(
             chat_id=notification.chat_id,
-            payload={"kind": notification.kind, "params": notification.params},
+            payload=notification.notice.to_payload(),
             dedupe_key=dedupe_key,
             status=OutboxStatus.PENDING,
             attempts=0,
@@ -178,7 +194,7 @@ def reply_delay(exc: TransientSendError, tries: int) -> float:
     return delay
 
 
-REPLY_KIND = "reply"
+REPLY_KIND = StoredReply.KIND
 
 
 Row = OutboxMessage | ReplyOutbox
@@ -399,6 +415,20 @@ class OutboxWorker:
                     key = (row.channel, row.update_id)
                     if key in self._in_flight:
                         continue
+                try:
+                    notification = _notification(row)
+                except Unreadable as exc:
+                    # Retrying would not make it readable: failed, once, with a line.
+                    log.warning(
+                        "outbox row unreadable", extra={"outbox_id": row.id, "error": str(exc)}
+                    )
+                    await uow.session.execute(
+                        update(model)
+                        .where(model.id == row.id, model.status == OutboxStatus.PENDING)
+                        .values(status=OutboxStatus.FAILED, last_error=f"unreadable: {exc}")
+                        .execution_options(synchronize_session=False)
+                    )
+                    continue
                 # Claim: push next_attempt_at past the lease only if nobody else did.
                 result = await uow.session.execute(
                     update(model)
@@ -413,13 +443,15 @@ class OutboxWorker:
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(
                         _Claimed(
-                            key,
-                            _notification(row),
-                            row.attempts + 1,
-                            row.parts_done,
-                            row.unsure_part,
+                            key, notification, row.attempts + 1, row.parts_done, row.unsure_part
                         )
                     )
+            if model is OutboxMessage and claimed:
+                # Rendered in each recipient's language as it is now: one query a batch.
+                recipients = [(c.notification.chat_id, c.notification.notice) for c in claimed]
+                languages = await languages_of(uow, recipients)
+                for item, language in zip(claimed, languages, strict=True):
+                    item.notification = replace(item.notification, language=language)
             await uow.commit()
         sent = 0
         waiting: dict[int, datetime] = {}  # chats whose earlier reply failed in this run
@@ -562,11 +594,12 @@ class OutboxWorker:
 
 
 def _notification(row: Row) -> Notification:
+    """The row's notice (raises `Unreadable` for a stored payload that cannot be one)."""
     if isinstance(row, ReplyOutbox):
-        params = {"actions": row.payload.get("actions", []), "update_id": row.update_id}
-        return Notification(row.chat_id, REPLY_KIND, params)
+        actions = tuple(row.payload.get("actions", []))
+        return Notification(row.chat_id, StoredReply(actions=actions, update_id=row.update_id))
     payload = row.payload
-    return Notification(row.chat_id, payload["kind"], payload.get("params", {}))
+    return Notification.load(row.chat_id, payload.get("kind", ""), payload.get("params") or {})
 
 
 def _ids(item: _Claimed) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from bot.domain.carriers import (
 )
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
 from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
+from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import ShopPolicy
 from bot.domain.returns import (
@@ -49,6 +50,7 @@ from bot.domain.returns import (
 )
 from bot.services.claim_state import move
 from bot.services.evidence import ImageRefused, decode_evidence
+from bot.services.notices import ClaimInfo, ClaimShipped, ClaimWithdrawn, Notice
 from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
@@ -542,11 +544,13 @@ class ReturnService:
                 ClaimStatus.CANCELLED,
                 actor=ActorKind.BUYER,
                 actor_id=user_id,
-                note="withdrawn by the buyer",
+                note=coded("withdrawn"),
                 now=now,
                 allowed=WITHDRAWABLE,
             )
-            await self._tell_sellers_update(uow, claim, "claim_withdrawn", now, {})
+            await self._tell_sellers_update(
+                uow, claim, ClaimWithdrawn(claim_id=claim.id, claim_number=claim.claim_number), now
+            )
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -591,13 +595,13 @@ class ReturnService:
             if paused is not None:  # 0 left is still a pause: the deadline is now
                 claim.respond_by = now + timedelta(seconds=paused)
             claim.respond_paused_seconds = None
-            await self._tell_sellers_update(
-                uow,
-                claim,
-                "claim_info",
-                now,
-                {"text": text, "photos": [str(self._media.absolute(p.path)) for p in photos]},
+            info = ClaimInfo(
+                claim_id=claim.id,
+                claim_number=claim.claim_number,
+                text=text,
+                photos=tuple(str(self._media.absolute(p.path)) for p in photos),
             )
+            await self._tell_sellers_update(uow, claim, info, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -620,7 +624,9 @@ class ReturnService:
         else:
             checked = other_tracking_number(tracking_number)
             if checked is None:
-                raise TrackingNumberError("not a tracking number", carrier=carrier)
+                raise TrackingNumberError(
+                    "not a tracking number", carrier=carrier, params={"number": tracking_number}
+                )
             number = checked
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
@@ -630,7 +636,7 @@ class ReturnService:
                 ClaimStatus.BUYER_SHIPPED,
                 actor=ActorKind.BUYER,
                 actor_id=user_id,
-                note=f"{carrier} {number}",
+                note=coded("shipped", carrier=carrier, tracking=number),
                 now=now,
                 allowed={ClaimStatus.AWAITING_BUYER_SHIPMENT},
             )
@@ -639,21 +645,22 @@ class ReturnService:
             assert order is not None
             policy = ShopPolicy.from_settings(order.shop.settings)
             claim.receive_by = now + timedelta(days=policy.seller_receive_days)
-            await self._tell_sellers_update(
-                uow, claim, "claim_shipped", now, {"carrier": carrier, "tracking": number}
+            shipped = ClaimShipped(
+                claim_id=claim.id, claim_number=claim.claim_number, carrier=carrier, tracking=number
             )
+            await self._tell_sellers_update(uow, claim, shipped, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
     async def _tell_sellers_update(
-        self, uow: UnitOfWork, claim: Claim, kind: str, now: datetime, extra: dict[str, Any]
+        self, uow: UnitOfWork, claim: Claim, notice: Notice, now: datetime
     ) -> None:
         order = await uow.orders.get(claim.order_id)
         assert order is not None
         chat_ids = await seller_chat_ids(uow, order)
-        params = {"claim_id": claim.id, "claim_number": claim.claim_number, **extra}
+        notice = replace(notice, shop_id=order.shop_id)
         for chat_id in chat_ids:
-            await enqueue(uow, Notification(int(chat_id), kind, params), now=now)
+            await enqueue(uow, Notification(int(chat_id), notice), now=now)
 
     async def _view(self, uow: UnitOfWork, claim_id: int) -> ClaimView:
         claim = await uow.claims.get(claim_id)

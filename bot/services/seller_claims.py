@@ -30,6 +30,7 @@ from bot.domain.errors import (
     InvalidTransition,
     NotAllowed,
 )
+from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours, seller_actions
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import ShopPolicy
@@ -412,7 +413,7 @@ class SellerClaimService:
                 ClaimStatus.REJECTED,
                 actor=ActorKind.SELLER,
                 actor_id=user_id,
-                note=f"{reason}: {note}",
+                note=coded("rejected", reason=reason, text=note),
                 now=now,
                 allowed={ClaimStatus.REQUESTED},
             )
@@ -490,7 +491,7 @@ class SellerClaimService:
                 step,
                 actor=ActorKind.SELLER,
                 actor_id=user_id,
-                note=f"partial refund {amount}",
+                note=coded("partial_refund", amount=str(amount)),
                 now=now,
                 allowed={ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED},
             )
@@ -561,7 +562,7 @@ class SellerClaimService:
                 ClaimStatus.REPLACED,
                 actor=ActorKind.SELLER,
                 actor_id=user_id,
-                note=f"{carrier} {number}",
+                note=coded("shipped", carrier=carrier, tracking=number),
                 now=now,
                 allowed={ClaimStatus.APPROVED},
             )

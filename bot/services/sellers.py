@@ -19,6 +19,7 @@ from bot.domain.enums import ActorKind
 from bot.domain.errors import DomainError, ShopNotFound
 from bot.domain.policy import ShopPolicy
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
+from bot.services.notices import SellerRemoved
 from bot.services.outbox import Notification, enqueue
 from storage.models import ChatUser, Seller, SellerInvite, Shop
 from storage.uow import UnitOfWorkFactory
@@ -175,10 +176,8 @@ class SellerService:
             await uow.flush()
             # Their seller menu goes back to the buyer one once no shop is left.
             remaining = await uow.shops.seller_shop_ids(seller.chat_user_id)
-            params = {"shop": shop.name, "still_seller": bool(remaining)}
-            await enqueue(
-                uow, Notification(external_id, "seller_removed", params), now=self._clock.now()
-            )
+            notice = SellerRemoved(shop_id=shop.id, shop=shop.name, still_seller=bool(remaining))
+            await enqueue(uow, Notification(external_id, notice), now=self._clock.now())
             await uow.commit()
             return True
 

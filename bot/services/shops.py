@@ -161,7 +161,7 @@ class ShopAdmin:
         self, uow: UnitOfWorkFactory, languages: Callable[[], Languages] | None = None
     ) -> None:
         self._uow = uow
-        self._languages = languages or _catalog_languages
+        self._languages = languages or catalog_languages
 
     async def show(self, code: str) -> dict[str, Any]:
         async with self._uow(readonly=True) as uow:
@@ -206,7 +206,9 @@ class ShopAdmin:
             await uow.commit()
 
 
-def _catalog_languages() -> Languages:
+def catalog_languages() -> Languages:
+    """The languages the message catalog has (read lazily: services do not import
+    handlers at import time)."""
     from handlers.catalog import available_languages
 
     return available_languages()

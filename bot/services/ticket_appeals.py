@@ -17,8 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition
+from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours
 from bot.services.claim_state import move, refund_claim, tell_buyer
+from bot.services.notices import ClaimAppealDecided
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import claim_refunded, remaining_refundable
 from bot.services.returns import seller_chat_ids
@@ -73,7 +75,7 @@ class AppealDecisions:
                         ClaimStatus.APPROVED,
                         actor=ActorKind.STAFF,
                         actor_id=staff_id,
-                        note="support granted the replacement",
+                        note=coded("support_replaced"),
                         now=now,
                         allowed={ClaimStatus.APPEALED},
                     )
@@ -98,7 +100,7 @@ class AppealDecisions:
                         ClaimStatus.CLOSED,
                         actor=ActorKind.STAFF,
                         actor_id=staff_id,
-                        note="support upheld the seller's decision",
+                        note=coded("support_upheld"),
                         now=now,
                         allowed={ClaimStatus.APPEALED},
                     )
@@ -174,17 +176,18 @@ async def _tell_sellers_verdict(
     replacement is theirs to ship)."""
     order = await uow.orders.get(claim.order_id)
     assert order is not None
-    params = {
-        "claim_id": claim.id,
-        "claim_number": claim.claim_number,
-        "status": claim.status,
-        "refunded": str(refunded) if refunded is not None else None,
-        "currency": claim.currency,
-    }
+    notice = ClaimAppealDecided(
+        shop_id=order.shop_id,
+        claim_id=claim.id,
+        claim_number=claim.claim_number,
+        status=claim.status,
+        refunded=refunded,
+        currency=claim.currency,
+    )
     for chat_id in await seller_chat_ids(uow, order):
         await enqueue(
             uow,
-            Notification(int(chat_id), "claim_appeal_decided", params),
+            Notification(int(chat_id), notice),
             now=now,
             dedupe_key=f"claim:{claim.id}:verdict:{chat_id}",
         )

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
 from bot.domain.policy import DeskPolicy
+from bot.services.notices import TopicTitle
 from bot.services.refunds import claim_refunded
 from storage.media import MediaStore
 from storage.models import ChatUser, Claim, Order, Ticket, TicketMessage
@@ -165,15 +166,15 @@ class AppealDecision:
     remaining: Decimal | None = None
 
 
-def title_parts(ticket: TicketView) -> dict[str, Any]:
+def title_parts(ticket: TicketView) -> TopicTitle:
     """What a topic title is made of (rendered by the handlers)."""
-    return {
-        "id": ticket.id,
-        "name": ticket.requester_name,
-        "order": ticket.order_number,
-        "closed": ticket.status == TicketStatus.CLOSED,
-        "breached": ticket.sla_breached and ticket.status == TicketStatus.OPEN,
-    }
+    return TopicTitle(
+        id=ticket.id,
+        name=ticket.requester_name,
+        order=ticket.order_number,
+        closed=ticket.status == TicketStatus.CLOSED,
+        breached=ticket.sla_breached and ticket.status == TicketStatus.OPEN,
+    )
 
 
 async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:

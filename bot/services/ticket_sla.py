@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from bot.clock import Clock
 from bot.domain.enums import TicketStatus
+from bot.services.notices import TicketSla
 from bot.services.outbox import Notification, enqueue
 from bot.services.ticket_records import event_row, title_parts, view_of
 from storage.models import ChatLogEntry, Ticket
@@ -59,15 +60,15 @@ class SlaWatch:
                     uow,
                     Notification(
                         ticket.staff_chat_id,
-                        "ticket_sla",
-                        {
-                            "ticket_id": ticket.id,
-                            "thread_id": ticket.topic_id,
-                            "summary_message_id": ticket.summary_message_id,
-                            "title": title_parts(view),
-                            "waited_minutes": waited // 60,
-                            "assignee": ticket.assignee_name,
-                        },
+                        TicketSla(
+                            shop_id=ticket.shop_id,
+                            ticket_id=ticket.id,
+                            thread_id=ticket.topic_id,
+                            summary_message_id=ticket.summary_message_id,
+                            title=title_parts(view),
+                            waited_minutes=waited // 60,
+                            assignee=ticket.assignee_name,
+                        ),
                     ),
                     now=now,
                     dedupe_key=f"ticket:{ticket.id}:sla:{ticket.sla_due_at.isoformat()}"

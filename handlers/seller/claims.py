@@ -797,6 +797,21 @@ async def replacement_tracking(ctx: Context) -> None:
     await _mark_replaced(ctx, int(ctx.state.data["claim_id"]), carrier, text)
 
 
+def tracking_problem(catalog: Catalog, exc: TrackingNumberError) -> str:
+    """What is wrong with a tracking number, in the reader's language: the error's key
+    and facts from the catalog, then what the carrier's numbers look like."""
+    carriers = ", ".join(KNOWN_CARRIERS)
+    key = f"tracking_error.{exc.key}"
+    if not catalog.has(key):
+        key = "tracking_error.bad_format"
+    params = {"number": "", "typed": "", **exc.params, "carriers": carriers}
+    said = catalog.plain(key, **params)
+    expected = f"tracking_expected.{exc.carrier}"
+    if exc.key in ("empty", "bad_format") and exc.carrier and catalog.has(expected):
+        said = f"{said} {catalog.plain(expected)}"
+    return said
+
+
 async def _mark_replaced(ctx: Context, claim_id: int, carrier: str, text: str) -> None:
     tracking = seller_steps.read_tracking(text) or text
     try:
@@ -805,7 +820,7 @@ async def _mark_replaced(ctx: Context, claim_id: int, carrier: str, text: str) -
         # Stay (or move) at the tracking step for this carrier: the next try is a number.
         ctx.state.go(REPLACEMENT, claim_id=claim_id, carrier=carrier)
         # The problem quotes what was typed, which may be of any length.
-        problem = Field(str(exc))
+        problem = Field(tracking_problem(ctx.catalog, exc))
         ctx.reply(
             fit(line(ctx.catalog, "seller_claims.replace_bad", carrier=carrier, problem=problem))
         )

@@ -23,6 +23,7 @@ from bot.services.marketplace_decisions import MarketplaceDecisions
 from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision
 from handlers import escapes
 from handlers.buttons import ButtonData
+from handlers.catalog import Catalog
 from handlers.core import Context, Router
 from handlers.seller.claims import REFUSALS, _refuse, show_card
 from handlers.seller.marketplace_buttons import (
@@ -49,6 +50,18 @@ def _decisions(ctx: Context) -> MarketplaceDecisions | None:
     return ctx.services.marketplace
 
 
+def why(catalog: Catalog, exc: MarketplaceError) -> str:
+    """Why a marketplace call failed, in the reader's language: the error's key and
+    facts from the catalog (its `message` is for the logs)."""
+    key = f"marketplace_error.{exc.key}"
+    if not catalog.has(key):
+        key = "marketplace_error.failed"
+    try:
+        return catalog.plain(key, **exc.params)
+    except KeyError:  # a parameter the template wants and this error lacks
+        return catalog.plain("marketplace_error.failed")
+
+
 def _not_connected(ctx: Context) -> None:
     ctx.state.clear()
     ctx.reply(ctx.t("marketplace_claims.not_connected"))
@@ -68,13 +81,13 @@ async def _failed(ctx: Context, exc: Exception, claim_id: int | None = None) -> 
         _not_connected(ctx)
     elif isinstance(exc, DecisionRefused):
         ctx.state.clear()
-        ctx.reply(ctx.t("marketplace_claims.refused", reason=exc.message))
+        ctx.reply(ctx.t("marketplace_claims.refused", reason=why(ctx.catalog, exc)))
         if claim_id is not None:  # the card as the marketplace has it now
             with contextlib.suppress(*REFUSALS):
                 await show_card(ctx, claim_id)
     elif isinstance(exc, MarketplaceError):
         ctx.state.clear()
-        ctx.reply(ctx.t("marketplace_claims.unreachable", reason=exc.message))
+        ctx.reply(ctx.t("marketplace_claims.unreachable", reason=why(ctx.catalog, exc)))
     elif isinstance(exc, REFUSALS):
         if claim_id is not None:
             ctx.state.data["claim_id"] = claim_id  # for "already decided: it is now …"
@@ -328,7 +341,7 @@ async def _decide_cancellation(
 
 async def _cancel_failed(ctx: Context, exc: Exception) -> None:
     if isinstance(exc, DecisionRefused):  # the next sync brings the marketplace's answer
-        ctx.reply(ctx.t("marketplace_claims.cancel_refused", reason=exc.message))
+        ctx.reply(ctx.t("marketplace_claims.cancel_refused", reason=why(ctx.catalog, exc)))
     elif isinstance(exc, MarketplaceError):
         await _failed(ctx, exc)
     elif isinstance(exc, NotAllowed):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
+from bot.domain.history import read_note
 from bot.domain.money import format_money
+from bot.services.notices import TopicTitle
 from bot.services.tickets import ClaimFacts, Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
@@ -21,15 +22,15 @@ RATE = ButtonData("tr", Id("ticket"), Int("stars", 1, 5))
 RECENT_PREVIEW = 200  # characters of each of the last messages shown in a summary
 
 
-def topic_title(parts: dict[str, Any]) -> str:
+def topic_title(parts: TopicTitle) -> str:
     """`#12 · Alex · 5781…` plus a mark: ✅ resolved, ⏰ first response overdue."""
-    name = cut(" ".join(str(parts["name"]).split()), 40) or "?"
-    title = f"#{parts['id']} · {name}"
-    if parts.get("order"):
-        title += f" · {parts['order']}"
-    if parts.get("closed"):
+    name = cut(" ".join(str(parts.name or "").split()), 40) or "?"
+    title = f"#{parts.id} · {name}"
+    if parts.order:
+        title += f" · {parts.order}"
+    if parts.closed:
         title = "✅ " + title
-    elif parts.get("breached"):
+    elif parts.breached:
         title = "⏰ " + title
     return cut(title, TOPIC)
 
@@ -190,10 +191,12 @@ def _why(catalog: Catalog, summary: Summary) -> str:
 def _decision_note(catalog: Catalog, note: str | None) -> tuple[str, str]:
     """A seller's reason and note as people read them: a rejection is stored as
     "reason_code: note", a tapped partial-refund reason as its code."""
+    read = read_note(note, ClaimStatus.REJECTED)  # coded, or "reason_code: note" before
+    if read is not None and read.code == "rejected":
+        code, text = read.params.get("reason", ""), read.params.get("text", "")
+        if catalog.has(f"reject_reason.{code}"):
+            return catalog.plain(f"reject_reason.{code}"), text
     said = note or ""
-    code, sep, text = said.partition(": ")
-    if sep and catalog.has(f"reject_reason.{code}"):
-        return catalog.plain(f"reject_reason.{code}"), text
     if catalog.has(f"reject_reason.{said}"):
         return catalog.plain(f"reject_reason.{said}"), ""
     return said, ""

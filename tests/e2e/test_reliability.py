@@ -35,7 +35,10 @@ async def _queue(uow_factory: UnitOfWorkFactory, clock: FakeClock, chat_id: int,
             "status_changed": True,
         }
         await enqueue(
-            uow, Notification(chat_id, "order_changed", params), now=clock.now(), dedupe_key=key
+            uow,
+            Notification.load(chat_id, "order_changed", params),
+            now=clock.now(),
+            dedupe_key=key,
         )
         await uow.commit()
 

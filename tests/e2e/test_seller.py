@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.enums import ClaimReason, ClaimType
+from bot.domain.history import coded
 from bot.emulator import ScriptedUser, TelegramEmulator, image_size, sample_jpeg, sample_png
 from bot.services.links import LinkSigner
 from bot.services.returns import BadPhoto, ClaimDraft, ClaimView, ReturnService, new_token
@@ -401,7 +402,9 @@ async def test_reject_with_a_reason_and_a_note(shop: Shop) -> None:
     assert "appeal to our support team until Jan 17, 12:00 UTC" in told["text"]
     stored = await claim_row(shop.uow_factory, claim.id)
     assert stored.status == "REJECTED"
-    assert stored.history[-1].note == ("not_as_claimed: The towel is <the> listed colour & size.")
+    assert stored.history[-1].note == coded(  # a fact: rendered when read
+        "rejected", reason="not_as_claimed", text="The towel is <the> listed colour & size."
+    )
     assert await ledger(shop.uow_factory) == []
     assert await step_of(shop.uow_factory, SELLER_ID) is None
 
@@ -553,7 +556,9 @@ async def test_replacement_approved_then_marked_replaced(shop: Shop) -> None:
     asked = await tap(shop.seller, "UPS", carriers)
     assert "Type the UPS tracking number" in asked["text"]
     await shop.seller.send(UPS[:-1] + "5")  # a typo: check digit wrong
-    assert "isn't a valid UPS tracking number" in (await shop.seller.wait_message())["text"]
+    said = (await shop.seller.wait_message())["text"]
+    assert "isn't a valid UPS tracking number" in said
+    assert "check digit that does not match" in said  # why, from the catalog
     assert (await claim_row(shop.uow_factory, claim.id)).status == "APPROVED"
     await shop.seller.send(UPS)
     assert f"Marked replaced: UPS {UPS}" in (await shop.seller.wait_message())["text"]

@@ -137,6 +137,7 @@ async def test_an_unreachable_marketplace_changes_nothing(
     seller = harness.seller()
     await seller.press(f"mqa:{claim_id}")
     assert "couldn't get your decision to the marketplace" in seller.said
+    assert "it could not be reached" in seller.said  # why, from the catalog
     await seller.press(f"mqr:{claim_id}")
     await seller.tap("has been used")
     await seller.say("used")

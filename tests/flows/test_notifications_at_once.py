@@ -13,6 +13,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, RefundStatus
 from bot.services.gateways import GatewayResult, RefundRequest
+from bot.services.notices import ClaimUpdate
 from bot.services.outbox import Notification, OutboxWorker, Parts
 from bot.services.refunds import RefundService
 from storage.uow import UnitOfWorkFactory
@@ -138,7 +139,7 @@ async def test_an_approval_reaches_the_buyer_and_the_gateway_while_the_workers_s
     [paid] = gateway.asked
     assert paid.amount == claim.amount
     [told] = telegram.to(BUYER_EXT)
-    assert told.kind == "claim_update" and told.params["status"] == ClaimStatus.REFUNDED
+    assert isinstance(told.notice, ClaimUpdate) and told.notice.status == ClaimStatus.REFUNDED
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
     [refund] = await refunds(uow_factory)
     assert refund.status == RefundStatus.SUCCEEDED  # the gateway's answer is stored

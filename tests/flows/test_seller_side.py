@@ -67,7 +67,7 @@ async def test_a_new_request_message_has_open_approve_and_reject(
     claim = await file_claim(harness.services.returns, b, photos=2)
     [row] = await seller_news(uow_factory, "claim_new")
     assert row.payload["params"]["timezone"] == "America/New_York"  # the shop's
-    text, album = render(Notification(SELLER_EXT, "claim_new", row.payload["params"]))
+    text, album = render(Notification.load(SELLER_EXT, "claim_new", row.payload["params"]))
     assert isinstance(text, SendText) and "Please answer by <b>Jan 17, 07:00 EST</b>" in text.text
     assert isinstance(text, SendText) and isinstance(album, SendPhotos)
     assert text.keyboard is not None
@@ -98,7 +98,7 @@ async def test_a_replacement_or_a_parcel_that_never_came_reads_right_for_the_sel
         photos=1,
     )
     [row] = await seller_news(uow_factory, "claim_new")
-    text = render(Notification(SELLER_EXT, "claim_new", row.payload["params"]))[0]
+    text = render(Notification.load(SELLER_EXT, "claim_new", row.payload["params"]))[0]
     assert isinstance(text, SendText)
     assert "Replacement requested: send a new one, no refund asked" in plain(text.text)
     assert "$0.00" not in text.text and "Refund requested" not in text.text
@@ -107,7 +107,7 @@ async def test_a_replacement_or_a_parcel_that_never_came_reads_right_for_the_sel
     assert "Replacement requested" in seller.said and "$0.00" not in seller.said
 
     never_came = {**row.payload["params"], "type": "REFUND", "reason": "NOT_RECEIVED"}
-    text = render(Notification(SELLER_EXT, "claim_new", never_came))[0]
+    text = render(Notification.load(SELLER_EXT, "claim_new", never_came))[0]
     assert isinstance(text, SendText)
     assert "Refund (the parcel never arrived)" in plain(text.text)
     assert "keep the item" not in text.text and "nothing comes back" in text.text
@@ -121,7 +121,7 @@ async def test_the_buyers_answer_and_return_parcel_come_with_an_open_button(
         ("claim_shipped", {"carrier": "UPS", "tracking": "1Z999AA10123456784"}),
     ):
         params = {"claim_id": 7, "claim_number": "C-7", **extra}
-        [message] = render(Notification(SELLER_EXT, kind, params))
+        [message] = render(Notification.load(SELLER_EXT, kind, params))
         assert isinstance(message, SendText) and message.keyboard is not None
         assert [(b.text, b.data) for r in message.keyboard.rows for b in r] == [("📋 Open", "q:7")]
 

@@ -9,7 +9,7 @@ from handlers.types import SendText
 
 def _text(event: str, **extra: str) -> str:
     params = {"event": event, "shop": "Acme <Store>", "code": "acme", "timezone": "UTC", **extra}
-    [action] = render(Notification(77, "tiktok_connection", params))
+    [action] = render(Notification.load(77, "tiktok_connection", params))
     assert isinstance(action, SendText) and action.chat_id == 77
     return action.text
 

@@ -59,6 +59,7 @@ class World:
         async with self.uow() as uow:
             acme = await uow.shops.get_by_code("acme")
             assert acme is not None
+            self.shop_id = acme.id
             for external, name in (
                 (BUYER, "Jane"),
                 (STRANGER, "Mallory"),
@@ -175,7 +176,18 @@ async def test_request_is_stored_and_the_shops_sellers_are_told(world: World) ->
         (
             SELLER,
             "cancel_requested",
-            {"request_id": outcome.request_id, "order_number": NUMBER},
+            {
+                "shop_id": world.shop_id,
+                "request_id": outcome.request_id,
+                "order_number": NUMBER,
+                "auto_approved": False,
+                "refunded": None,
+                "currency": None,
+                "marketplace": None,
+                "marketplace_name": None,
+                "deadline": None,
+                "timezone": "UTC",
+            },
         )
     ]
 
@@ -302,7 +314,7 @@ async def test_a_rejection_tells_the_buyer_what_is_true_of_the_order(
     await world.service.decide(world.seller, request_id, approve=False)
 
     [(chat, kind, params)] = [row for row in await world.outbox() if row[0] == BUYER]
-    [message] = render(Notification(chat, kind, params))
+    [message] = render(Notification.load(chat, kind, params))
     assert isinstance(message, SendText)
     assert said in message.text and not_said not in message.text
     assert NUMBER in message.text
@@ -416,11 +428,16 @@ async def test_inside_the_auto_cancel_window_the_request_is_approved_at_once(
             SELLER,
             "cancel_requested",
             {
+                "shop_id": world.shop_id,
                 "request_id": outcome.request_id,
                 "order_number": NUMBER,
                 "auto_approved": True,
                 "refunded": "37.99",
                 "currency": "USD",
+                "marketplace": None,
+                "marketplace_name": None,
+                "deadline": None,
+                "timezone": "UTC",
             },
         )
     ]
@@ -474,6 +491,7 @@ async def test_goodwill_refund_is_recorded_with_reason_and_issuer(world: World) 
             BUYER,
             "goodwill_refund",
             {
+                "shop_id": world.shop_id,
                 "order_id": world.order_id,
                 "order_number": NUMBER,
                 "amount": "5.25",

@@ -16,6 +16,7 @@ from bot.domain.enums import (
     TicketStatus,
 )
 from bot.emulator.text import format_text, utf16_len
+from bot.services.notices import TopicTitle
 from bot.services.outbox import Notification
 from bot.services.returns import ClaimView, HistoryEntry
 from bot.services.seller_claims import SellerCard
@@ -215,13 +216,13 @@ def test_tickets_list_of_three_hundred_says_how_many_more() -> None:
 
 
 def test_topic_title_is_at_most_128_utf16_units() -> None:
-    title = topic_title({"id": 12, "name": "😀" * 100, "order": "5" * 64, "breached": True})
+    title = topic_title(TopicTitle(id=12, name="😀" * 100, order="5" * 64, breached=True))
     assert utf16_len(title) <= 128 and title.startswith("⏰ #12 · 😀")
 
 
 def test_notifications_with_the_longest_texts_fit() -> None:
     catalog = Catalog()
-    claim_new = Notification(
+    claim_new = Notification.load(
         9001,
         "claim_new",
         {
@@ -239,10 +240,10 @@ def test_notifications_with_the_longest_texts_fit() -> None:
             "respond_by": NOW.isoformat(),
         },
     )
-    answer = Notification(
+    answer = Notification.load(
         9001, "claim_info", {"claim_id": 1, "claim_number": "R1", "text": hostile("ANSWER", 2000)}
     )
-    update = Notification(
+    update = Notification.load(
         1001,
         "claim_update",
         {
@@ -255,7 +256,7 @@ def test_notifications_with_the_longest_texts_fit() -> None:
             "appeal_by": NOW.isoformat(),
         },
     )
-    goodwill = Notification(
+    goodwill = Notification.load(
         1001,
         "goodwill_refund",
         {

@@ -312,7 +312,7 @@ def test_old_rows_written_as_sentences_still_read_well() -> None:
 
 
 def test_a_closing_notification_renders_the_coded_note() -> None:
-    n = Notification(
+    n = Notification.load(
         1,
         "claim_update",
         {

@@ -81,7 +81,7 @@ async def outbox(uow_factory: UnitOfWorkFactory, kind: str, chat_id: int) -> lis
 
 
 def first_text(row: OutboxMessage) -> SendText:
-    message = render(Notification(row.chat_id, row.payload["kind"], row.payload["params"]))[0]
+    message = render(Notification.load(row.chat_id, row.payload["kind"], row.payload["params"]))[0]
     assert isinstance(message, SendText)
     return message
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 
 from bot.clock import FakeClock
+from bot.services.notices import SellerRemoved
 from bot.services.outbox import QUEUE, Notification, OutboxWorker, Parts, enqueue
 from storage.uow import UnitOfWorkFactory
 
@@ -21,7 +22,8 @@ async def test_a_wake_during_a_pass_is_not_lost(
     sent = asyncio.Event()
 
     async def deliver(notification: Notification, parts: Parts) -> None:
-        got.append(notification.params["text"])
+        assert isinstance(notification.notice, SellerRemoved)
+        got.append(notification.notice.shop)
         sent.set()
 
     worker = OutboxWorker(uow_factory, clock, deliver)
@@ -36,7 +38,9 @@ async def test_a_wake_during_a_pass_is_not_lost(
         passes += 1
         if passes == 1:
             async with uow_factory() as uow:
-                await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+                await enqueue(
+                    uow, Notification(CHAT, SellerRemoved(shop="shipped")), now=clock.now()
+                )
                 await uow.commit()
             worker.wake()
         return sent
@@ -58,12 +62,12 @@ async def test_the_commit_that_queued_a_notice_wakes_the_worker_and_a_rollback_d
     woken: list[int] = []
     uow_factory.after_commit.subscribe(QUEUE, lambda: woken.append(1))
     async with uow_factory() as uow:
-        await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+        await enqueue(uow, Notification(CHAT, SellerRemoved(shop="shipped")), now=clock.now())
         assert woken == []  # not before the commit: the worker would not see the row yet
         # left without a commit: rolled back, nothing to send
     assert woken == []
     async with uow_factory() as uow:
-        await enqueue(uow, Notification(CHAT, "text", {"text": "shipped"}), now=clock.now())
+        await enqueue(uow, Notification(CHAT, SellerRemoved(shop="shipped")), now=clock.now())
         await uow.commit()
     assert woken == [1]
     async with uow_factory() as uow:  # a transaction that queued nothing wakes nobody

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.domain.enums import OutboxStatus
+from bot.services.notices import StoredReply
 from bot.services.outbox import (
     LEASE,
     REPLY_KIND,
@@ -56,9 +57,10 @@ class Telegram:
 
     async def deliver(self, notification: Notification, parts: Parts) -> None:
         assert notification.kind == REPLY_KIND
+        assert isinstance(notification.notice, StoredReply)
         if self.down:
             raise TransientSendError("Too Many Requests: retry after 60", retry_after=60)
-        self.got.extend(a["text"] for a in notification.params["actions"][parts.done :])
+        self.got.extend(a["text"] for a in notification.notice.actions[parts.done :])
 
     def sender(self, text: str):  # type: ignore[no-untyped-def]
         async def send(parts: Parts) -> None:

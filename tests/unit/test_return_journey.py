@@ -232,7 +232,7 @@ def test_the_return_address_in_the_approval_is_escaped() -> None:
     from handlers.types import SendText
 
     [message] = render(
-        Notification(
+        Notification.load(
             1001,
             "claim_update",
             {

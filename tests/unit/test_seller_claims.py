@@ -18,6 +18,7 @@ from bot.clock import FakeClock
 from bot.domain.carriers import TrackingNumberError
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, RefundStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
+from bot.domain.history import coded
 from bot.emulator import sample_jpeg
 from bot.services.outbox import Notification
 from bot.services.returns import ClaimDraft, ClaimView, ReturnService, new_token
@@ -174,7 +175,7 @@ async def buyer_updates(uow_factory: UnitOfWorkFactory, chat_id: int = BUYER_EXT
 
 def rendered(row: OutboxMessage) -> SendText:
     """What the buyer will read: the outbox row rendered as the worker renders it."""
-    [message] = render(Notification(row.chat_id, row.payload["kind"], row.payload["params"]))
+    [message] = render(Notification.load(row.chat_id, row.payload["kind"], row.payload["params"]))
     assert isinstance(message, SendText)
     return message
 
@@ -397,7 +398,11 @@ async def test_replacement_approved_then_marked_replaced_with_valid_tracking_onl
     assert replaced.status == ClaimStatus.REPLACED
     stored = await load_claim(uow_factory, claim.id)
     assert stored.replacement_tracking_number == f"UPS {UPS}"
-    assert (stored.history[-1].actor_kind, stored.history[-1].note) == ("seller", f"UPS {UPS}")
+    # A fact, not a sentence: the code and its parameters (rendered when read).
+    assert (stored.history[-1].actor_kind, stored.history[-1].note) == (
+        "seller",
+        coded("shipped", carrier="UPS", tracking=UPS),
+    )
     assert await refunds(uow_factory) == []
     text = rendered((await buyer_updates(uow_factory))[-1]).text
     assert "replacement" in text and f"UPS {UPS}" in text
@@ -462,7 +467,9 @@ async def test_reject_needs_a_known_reason_and_a_note(
         seller,
         clock.now(),
     )
-    assert last.note == "not_as_claimed: The mug in the photo is the one listed."
+    assert last.note == coded(
+        "rejected", reason="not_as_claimed", text="The mug in the photo is the one listed."
+    )
     [entry] = [a for a in await audit(uow_factory) if a.action == "claim.rejected"]
     assert (entry.actor_kind, entry.actor_id, entry.entity_id, entry.at) == (
         "seller",
@@ -618,7 +625,7 @@ async def test_partial_refund_up_to_what_remains_on_the_order(
     assert sum(r.amount for r in await refunds(uow_factory)) == TOTAL_PAID
     stored = await load_claim(uow_factory, second.id)
     assert [e.to_status for e in stored.history][-2:] == ["APPROVED", "REFUNDED"]
-    assert stored.history[-2].note == "partial refund 41.49"
+    assert stored.history[-2].note == coded("partial_refund", amount="41.49")
     assert "refund of <b>$41.49</b>" in rendered((await buyer_updates(uow_factory))[-1]).text
 
 

@@ -684,7 +684,7 @@ async def test_granting_an_appealed_replacement_approves_it_and_tells_the_seller
         )
     verdicts = [m.payload for m in told if m.payload["kind"] == "claim_appeal_decided"]
     assert len(verdicts) == 1
-    (action,) = render(Notification(SELLER_EXT, "claim_appeal_decided", verdicts[0]["params"]))
+    (action,) = render(Notification.load(SELLER_EXT, "claim_appeal_decided", verdicts[0]["params"]))
     assert isinstance(action, SendText) and "granted the replacement" in action.text
 
 
@@ -711,7 +711,7 @@ async def test_the_seller_learns_when_support_refunds_their_rejected_claim(
             .all()
         )
     verdicts = [m.payload for m in told if m.payload["kind"] == "claim_appeal_decided"]
-    (action,) = render(Notification(SELLER_EXT, "claim_appeal_decided", verdicts[0]["params"]))
+    (action,) = render(Notification.load(SELLER_EXT, "claim_appeal_decided", verdicts[0]["params"]))
     assert isinstance(action, SendText) and "refunded the buyer" in action.text
 
 
@@ -770,7 +770,7 @@ async def test_staff_reply_ends_the_wait_and_clears_the_overdue_mark(
     await tickets.place(ticket_id, staff_chat_id=STAFF_CHAT, topic_id=11, summary_message_id=12)
     clock.advance(timedelta(minutes=16))
     assert await watch.run_once() == 1
-    assert title_parts(await tickets.get(ticket_id))["breached"]
+    assert title_parts(await tickets.get(ticket_id)).breached
 
     clock.advance(timedelta(minutes=4))
     replied = await tickets.record_staff(
@@ -785,7 +785,7 @@ async def test_staff_reply_ends_the_wait_and_clears_the_overdue_mark(
         clock.now(),
     )
     # The topic is renamed from this view: the ⏰ goes once someone answered.
-    assert not title_parts(replied.ticket)["breached"]
+    assert not title_parts(replied.ticket).breached
     assert not topic_title(title_parts(replied.ticket)).startswith("⏰")
 
     again = await tickets.record_staff(
@@ -1047,7 +1047,7 @@ async def test_sla_watch_reminds_once_per_overdue_placed_ticket(
     assert (params["ticket_id"], params["thread_id"], params["waited_minutes"]) == (due.id, 10, 16)
     assert params["assignee"] == "Alex"
     # What staff see: a reminder in the ticket's topic, and the ⏰ on its title.
-    send, rename = render(Notification(reminder.chat_id, "ticket_sla", params))
+    send, rename = render(Notification.load(reminder.chat_id, "ticket_sla", params))
     assert isinstance(send, SendText) and isinstance(rename, RenameTopic)
     assert (send.chat_id, send.thread_id) == (STAFF_CHAT, 10)
     assert "waiting 16 minutes" in send.text and "Assigned: Alex" in send.text
@@ -1080,7 +1080,7 @@ async def test_sla_watch_reminds_once_per_overdue_placed_ticket(
         None,
         77,
     )
-    [plain] = render(Notification(STAFF_CHAT, "ticket_sla", last))
+    [plain] = render(Notification.load(STAFF_CHAT, "ticket_sla", last))
     assert isinstance(plain, SendText) and plain.reply_to == 77  # plain group: a reply
     assert await watch.run_once() == 0
 

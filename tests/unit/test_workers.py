@@ -25,6 +25,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.enums import OutboxStatus
 from bot.services.inbox import UpdateInbox
+from bot.services.notices import SellerRemoved
 from bot.services.outbox import Notification, OutboxWorker, Parts, enqueue
 from bot.web.server import HttpServer
 from bot.workers import max_connections
@@ -157,12 +158,13 @@ async def test_the_outbox_passes_over_a_row_another_worker_is_claiming(
 ) -> None:
     async with uow_factory() as uow:
         for text in ("first", "second"):
-            await enqueue(uow, Notification(7, "text", {"text": text}), now=clock.now())
+            await enqueue(uow, Notification(7, SellerRemoved(shop=text)), now=clock.now())
         await uow.commit()
     sent: list[str] = []
 
     async def deliver(notification: Notification, parts: Parts) -> None:
-        sent.append(notification.params["text"])
+        assert isinstance(notification.notice, SellerRemoved)
+        sent.append(notification.notice.shop)
 
     async with uow_factory() as other:  # another worker, mid-claim on the first row
         first = await other.session.scalar(
@@ -195,7 +197,9 @@ async def test_bookkeeping_is_pruned_once_past_its_use(
         assert await uow.inbound_events.first_time("aftership", "evt-1", clock.now())
         uow.session.add(ProofAttempt(chat_user_id=user.id, succeeded=False, at=clock.now()))
         for key in ("sent", "pending"):
-            await enqueue(uow, Notification(5, "text", {}), now=clock.now(), dedupe_key=key)
+            await enqueue(
+                uow, Notification(5, SellerRemoved(shop="")), now=clock.now(), dedupe_key=key
+            )
         await uow.commit()
         await uow.session.execute(
             OutboxMessage.__table__.update()  # type: ignore[attr-defined]

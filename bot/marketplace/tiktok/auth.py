@@ -35,6 +35,7 @@ from bot.marketplace.tiktok.client import (
     Tokens,
 )
 from bot.services.marketplace import TIKTOK, MarketplaceError, NotConnected
+from bot.services.notices import ConnectionEvent
 from storage.models import MarketplaceConnection
 from storage.uow import UnitOfWorkFactory
 
@@ -312,7 +313,7 @@ class TikTokAuth:
             conn.access_token = conn.refresh_token = None
             conn.access_expires_at = conn.refresh_expires_at = None
             conn.updated_at = now
-            event = "deauthorized" if status == "revoked" else "expired"
+            event: ConnectionEvent = "deauthorized" if status == "revoked" else "expired"
             await store.tell_sellers(uow, shop_id, event, now=now, key=f"{event}:{now.isoformat()}")
             await uow.commit()
         log.warning("tiktok connection ended", extra={"shop_id": shop_id, "status": status})

@@ -64,12 +64,30 @@ _WORDS = {
 }
 
 
+# What a seller reads for these codes (marketplace_error.<key>); others are "refused",
+# with TikTok's own words as the detail.
+_KEYS = {
+    INVALID_SIGNATURE: "misconfigured",
+    INVALID_APP_KEY: "misconfigured",
+    INVALID_TIMESTAMP: "misconfigured",
+    INVALID_SHOP_CIPHER: "connect_again",
+    ACCESS_TOKEN_INVALID: "connect_again",
+    ACCESS_TOKEN_EXPIRED: "connect_again",
+    REFRESH_TOKEN_INVALID: "connect_again",
+    AUTH_CODE_INVALID: "connect_again",
+}
+
+
 class TikTokApiError(MarketplaceError):
     """TikTok answered with a non-zero `code`."""
 
     def __init__(self, code: int, api_message: str, *, http_status: int) -> None:
         words = _WORDS.get(code) or f"TikTok Shop refused the request: {api_message}"
-        super().__init__(f"{words} (TikTok code {code})")
+        super().__init__(
+            f"{words} (TikTok code {code})",
+            key=_KEYS.get(code, "refused"),
+            params={"detail": api_message, "code": str(code)},
+        )
         self.code = code
         self.api_message = api_message
         self.http_status = http_status
@@ -86,7 +104,9 @@ class Tokens:
 
 def _moment(value: object) -> datetime:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise MarketplaceError("TikTok Shop sent a token without a valid expiry time")
+        raise MarketplaceError(
+            "TikTok Shop sent a token without a valid expiry time", key="bad_answer"
+        )
     return datetime.fromtimestamp(value, tz=UTC)
 
 
@@ -158,7 +178,9 @@ class TikTokClient:
                 seller_name=data.get("seller_name"),
             )
         except KeyError as exc:
-            raise MarketplaceError(f"TikTok Shop sent a token answer without {exc}") from None
+            raise MarketplaceError(
+                f"TikTok Shop sent a token answer without {exc}", key="bad_answer"
+            ) from None
 
     # ----------------------------------------------------------------- API calls
 
@@ -196,14 +218,17 @@ class TikTokClient:
                         return await response.read()
                     if response.status != 429 and response.status < 500:
                         raise MarketplaceError(
-                            f"TikTok Shop did not give the photo (HTTP {response.status})"
+                            f"TikTok Shop did not give the photo (HTTP {response.status})",
+                            key="photo_refused",
                         )
             except (TimeoutError, aiohttp.ClientError):
                 pass
             if attempt < self._attempts:
                 await self._sleep(self._backoff * 2 ** (attempt - 1))
         raise MarketplaceError(
-            "TikTok Shop did not send the photo; try again later", retryable=True
+            "TikTok Shop did not send the photo; try again later",
+            retryable=True,
+            key="photo_unreachable",
         )
 
     async def _send(
@@ -244,6 +269,7 @@ class TikTokClient:
             f"TikTok Shop could not be reached ({why} after {self._attempts} tries);"
             " try again later",
             retryable=True,
+            key="unreachable",
         )
 
     @staticmethod
@@ -254,7 +280,8 @@ class TikTokClient:
             envelope = None
         if not isinstance(envelope, dict) or not isinstance(envelope.get("code"), int):
             raise MarketplaceError(
-                f"TikTok Shop sent an answer the bot cannot read (HTTP {status})"
+                f"TikTok Shop sent an answer the bot cannot read (HTTP {status})",
+                key="bad_answer",
             )
         if envelope["code"] != 0:
             raise TikTokApiError(

@@ -456,7 +456,11 @@ class TikTokConnector:
     async def _return(self, shop_id: int, external_id: str) -> ReturnRecord:
         found = await self._search_returns(shop_id, {"return_ids": [external_id]})
         if not found:
-            raise DecisionRefused(f"TikTok Shop has no return {external_id}")
+            raise DecisionRefused(
+                f"TikTok Shop has no return {external_id}",
+                key="no_return",
+                params={"id": external_id},
+            )
         return found[0]
 
     async def _decide(
@@ -469,7 +473,9 @@ class TikTokConnector:
                 raise
             status = await current()
             raise DecisionRefused(
-                f"TikTok Shop did not accept the decision: {exc.api_message}", status=status
+                f"TikTok Shop did not accept the decision: {exc.api_message}",
+                status=status,
+                params={"detail": exc.api_message},
             ) from None
 
     async def _return_status(self, shop_id: int, external_id: str) -> ClaimStatus | None:
@@ -540,6 +546,8 @@ class TikTokConnector:
 
     async def photo(self, shop_id: int, url: str) -> bytes:
         if not url.startswith(("https://", "http://")):
-            raise MarketplaceError("the photo's address is not a web address")
+            raise MarketplaceError(
+                "the photo's address is not a web address", key="bad_photo_address"
+            )
         await self.auth.access(shop_id)  # NotConnected for a shop without access
         return await self.auth.client.download(url)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.services.marketplace import TIKTOK
+from bot.services.notices import ConnectionEvent, TiktokConnection
 from bot.services.outbox import Notification, enqueue
 from storage.models import MarketplaceConnection, Shop
 from storage.uow import UnitOfWork
@@ -58,7 +59,7 @@ async def active(uow: UnitOfWork) -> Sequence[MarketplaceConnection]:
 async def tell_sellers(
     uow: UnitOfWork,
     shop_id: int,
-    event: str,
+    event: ConnectionEvent,
     *,
     now: datetime,
     key: str,
@@ -69,17 +70,16 @@ async def tell_sellers(
     shop = await uow.session.get(Shop, shop_id)
     if shop is None:
         return 0
-    params: dict[str, object] = {
-        "event": event,
-        "shop": shop.name,
-        "code": shop.code,
-        "timezone": shop.timezone,
-    }
-    if at is not None:
-        params["at"] = at.isoformat()
+    notice = TiktokConnection(
+        shop_id=shop.id, event=event, shop=shop.name, code=shop.code, timezone=shop.timezone, at=at
+    )
     queued = 0
     for chat_id in await uow.shops.seller_chat_ids(shop):
-        notice = Notification(chat_id=chat_id, kind=NOTICE_KIND, params=params)
-        if await enqueue(uow, notice, now=now, dedupe_key=f"tiktok:{shop_id}:{key}:{chat_id}"):
+        if await enqueue(
+            uow,
+            Notification(chat_id, notice),
+            now=now,
+            dedupe_key=f"tiktok:{shop_id}:{key}:{chat_id}",
+        ):
             queued += 1
     return queued
