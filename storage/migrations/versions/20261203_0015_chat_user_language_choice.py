@@ -4,7 +4,7 @@
 Telegram's `language_code` no longer overwrites `chat_users.language`.
 
 Revision ID: 0015
-Revises: 0013 (re-pointed to 0014 when merged after it)
+Revises: 0014
 Create Date: 2026-12-03 07:00:00.000000
 """
 from collections.abc import Sequence
@@ -20,12 +20,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('chat_users') as batch_op:
-        batch_op.add_column(
-            sa.Column('language_chosen', sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ADD COLUMN, SQLite included: batch mode would copy and drop chat_users,
+    # which the foreign keys of every table pointing at it refuse once rows exist.
+    op.add_column(
+        'chat_users',
+        sa.Column('language_chosen', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('chat_users') as batch_op:
-        batch_op.drop_column('language_chosen')
+    # SQLite drops the column in place (3.35+): batch mode would copy and drop
+    # chat_users, which the foreign keys of every table pointing at it refuse.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE chat_users DROP COLUMN language_chosen')
+    else:
+        op.drop_column('chat_users', 'language_chosen')
