@@ -1,4 +1,4 @@
-"""A second catalog language for tests, before the real one ships: a temporary
+"""A small second catalog for tests, whatever the real es.toml holds: a temporary
 locales folder with the English catalog and a few Spanish keys, so rendering "in the
 recipient's language" and the per-key fallback to English can be seen."""
 
