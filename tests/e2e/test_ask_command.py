@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 POLICY = """# Deliveries
@@ -43,6 +45,8 @@ async def run(tmp_path: Path, database_url: str, *args: str) -> tuple[int, str, 
     return done.returncode, out.decode(), err.decode()
 
 
+# Trained weights in place: training at first use is this file's last test's business.
+@pytest.mark.usefixtures("model_in_tmp_path")
 async def test_reindex_then_ask_answers_from_the_shops_own_policies(
     tmp_path: Path, database_url: str
 ) -> None:
