@@ -17,12 +17,14 @@ import asyncio
 import fcntl
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import hypothesis
+import hypothesis.configuration
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -46,9 +48,14 @@ os.environ.setdefault("POLICY_EMBEDDINGS", "off")
 
 # No Hypothesis example database: it lives in the repository (.hypothesis/), which
 # the tests must not write to, least of all from several xdist workers at once; a
-# failing example is printed with the failure anyway.
+# failing example is printed with the failure anyway.  Its other caches (constants
+# read from the code at collection) go to the system's temp folder, set before any
+# test module is imported; it writes them atomically, so workers and runs can share.
 hypothesis.settings.register_profile("suite", database=None)
 hypothesis.settings.load_profile("suite")
+hypothesis.configuration.set_hypothesis_home_dir(
+    Path(tempfile.gettempdir()) / f"hypothesis-{os.getuid()}"
+)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 # pytest-xdist's worker name ("gw0", "gw1", ...); "master" in a plain run.
@@ -95,6 +102,12 @@ async def _migrate_sqlite(path: Path) -> None:
     await engine.dispose()
 
 
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temp folder: shared by its xdist workers (each has its own below it)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if WORKER != "master" else root
+
+
 @pytest.fixture(scope="session")
 def model_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The intent model's weights, trained from the corpus once per run.
@@ -105,9 +118,7 @@ def model_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root (under a file lock); the others read them.  This process then keeps the model
     in memory (`load_model`), and `seed_model` puts the file where a started process
     looks for it."""
-    root = tmp_path_factory.getbasetemp()
-    if WORKER != "master":
-        root = root.parent  # shared by the workers of this run, unlike basetemp
+    root = _run_root(tmp_path_factory)
     path = root / MODEL_FILE
     with (root / f"{MODEL_FILE}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
