@@ -344,3 +344,24 @@ class Person:
         async with self.h.app.uow(readonly=True) as uow:
             row = await uow.conversations.get(CHANNEL, self.chat_id, self.user_id)
         return row.step if row is not None else None
+
+
+def alert(person: Person) -> str | None:
+    """The answer on the button just pressed (None: answered without a word)."""
+    answers = [a for a in person.last if isinstance(a, AnswerButton)]
+    return answers[-1].text if answers else None
+
+
+def edited(person: Person) -> str:
+    """The text of the message the last press changed in place."""
+    edits = [a for a in person.last if isinstance(a, EditText)]
+    assert edits, person.last
+    return plain(edits[-1].text)
+
+
+def shown(person: Person) -> list[str]:
+    """The buttons under the latest message the last action showed (none: [])."""
+    messages = [a for a in person.last if isinstance(a, SendText | EditText)]
+    assert messages, person.last
+    keyboard = messages[-1].keyboard
+    return [b.text for row in keyboard.rows for b in row] if keyboard else []

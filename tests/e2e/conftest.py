@@ -40,7 +40,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(
-    settings: Settings, engine: AsyncEngine, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    settings: Settings,
+    engine: AsyncEngine,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    model_weights: Path,  # the run's trained intent model, loaded once in this process
 ) -> App:
     return App(settings=settings, engine=engine, uow=uow_factory, clock=clock)
 

@@ -1,5 +1,7 @@
 """`python run_bot.py ask` and `kb reindex`, run as a shop owner would: in a process of
-their own, on the test database, with a policy folder of the shop's own."""
+their own, on the test database, with a policy folder of the shop's own.  What `ask`
+says for other messages (a flow's action, slots, unsure words, an unknown buyer) is the
+same code in this process: tests/unit/test_cli.py."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +47,8 @@ async def run(tmp_path: Path, database_url: str, *args: str) -> tuple[int, str, 
     return done.returncode, out.decode(), err.decode()
 
 
+# Trained weights in place: training at first use is this file's last test's business.
+@pytest.mark.usefixtures("model_in_tmp_path")
 async def test_reindex_then_ask_answers_from_the_shops_own_policies(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -65,24 +71,6 @@ async def test_reindex_then_ask_answers_from_the_shops_own_policies(
         {"id": "deliveries.md#pigeon-post", "title": "Deliveries › Pigeon post"}
     ]
     assert "within 3 days" in result["answer"] and result["engine"] == "offline"
-
-    # A flow intent says what the chat would do instead of quoting a policy.
-    code, out, err = await run(tmp_path, database_url, "ask", "where is my parcel?")
-    assert code == 0, err
-    assert "intent:     track_order" in out and "order card" in out
-    assert "action:     order_card" in out
-
-    # An order number in the message is the slot the flow uses.
-    code, out, err = await run(tmp_path, database_url, "ask", "cancel 578000000000000001", "--json")
-    assert code == 0, err
-    result = json.loads(out)
-    assert (result["intent"], result["action"]) == ("cancel_order", "cancel")
-    assert result["slots"] == {"order_number": "578000000000000001"}
-    assert result["order_number"] == "578000000000000001" and "answer" not in result
-
-    # A buyer the bot has never seen is refused clearly, not with a traceback.
-    code, out, err = await run(tmp_path, database_url, "ask", "hi", "--buyer", "987654")
-    assert code == 1 and "no chat user with Telegram id 987654" in err
 
 
 async def test_ask_prints_the_models_intent_probability_and_slots(
@@ -122,13 +110,10 @@ async def test_ask_prints_the_models_intent_probability_and_slots(
     assert b"intent model trained" in err  # first use: trained from the corpus, logged
     assert (tmp_path / "understanding-model.json").is_file()  # cached next to the index
 
-    # A word with no request in it is not answered as sure by the model.
+    # The next process loads the cached weights instead of training (and writing) again.
+    cached = (tmp_path / "understanding-model.json").stat()
     code, out_text, err_text = await run(tmp_path, database_url, "ask", "because")
     assert code == 0, err_text
-    assert "model:" in out_text and "unsure" in out_text and "slots:      none" in out_text
-    assert "action:     rephrase" in out_text and "engine:" not in out_text  # no policy quoted
-    for word in ("although", "price"):
-        code, out, err = await run(tmp_path, database_url, "ask", word, "--json")
-        assert code == 0, err
-        result = json.loads(out)
-        assert result["sure"] is False and result["action"] in ("clarify", "rephrase")
+    assert "model:" in out_text and "unsure" in out_text
+    again = (tmp_path / "understanding-model.json").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (cached.st_ino, cached.st_mtime_ns)

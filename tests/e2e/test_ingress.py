@@ -185,6 +185,7 @@ async def draft_photos(uow_factory: UnitOfWorkFactory, user_id: int) -> int:
 # is the channels' shared code (the polling loop's offset, the webhook route's 200), so
 # the framework × mode product ran the same path twice, at a bot process start each.
 @pytest.mark.parametrize(("framework", "mode"), [("aiogram", "polling"), ("ptb", "webhook")])
+@pytest.mark.usefixtures("model_in_tmp_path")  # each start loads the weights, not trains
 async def test_a_photo_acknowledged_just_before_kill_9_is_handled_once_after_restart(
     framework: str,
     mode: str,

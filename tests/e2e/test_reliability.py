@@ -21,6 +21,7 @@ from bot.emulator import TelegramEmulator
 from bot.services.outbox import Notification, enqueue
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
+from tests.conftest import seed_model
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, ROOT, buttons, link
 from tests.factories import make_order
@@ -136,8 +137,14 @@ async def test_group_messages_get_a_pointer_to_the_private_chat(
     assert len(group.messages(from_bot=True)) == 1
 
 
-async def test_demo_runs_offline_from_a_fresh_directory(tmp_path: Path) -> None:
+async def test_demo_runs_offline_from_a_fresh_directory(
+    tmp_path: Path, model_weights: Path
+) -> None:
     """`python run_bot.py demo` as a newcomer runs it: no token, no .env, no network."""
+    # The intent model's weights where the demo keeps them (data/, next to its policy
+    # index), so it loads them rather than training: training offline from the corpus
+    # is tested in tests/unit/test_understanding.py.
+    seed_model(model_weights, tmp_path / "data")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "BOT_"))}
     script = "/start\n576100000000000004\ncasey.morgan@example.com\n:2\n:1\n/orders\n:quit\n"
     process = await asyncio.create_subprocess_exec(

@@ -24,7 +24,15 @@ from bot.services.links import LinkSigner
 from bot.services.refunds import issue_refund
 from bot.services.returns import ClaimView
 from bot.services.sellers import SellerService
-from storage.models import ChatUser, OutboxMessage, Refund, Ticket, TicketMessage
+from storage.models import (
+    ChatUser,
+    InboxUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    Refund,
+    Ticket,
+    TicketMessage,
+)
 from storage.uow import UnitOfWorkFactory
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_buyer_orders import NUMBER, buttons, link
@@ -226,6 +234,20 @@ async def outbox_settled(uow_factory: UnitOfWorkFactory) -> None:
             return
         await asyncio.sleep(0.02)
     raise TimeoutError("notifications still pending")
+
+
+async def updates_handled(uow_factory: UnitOfWorkFactory) -> None:
+    """Wait until every update the bot stored is handled (committed): a relayed copy
+    shows in the topic a moment before the handler's transaction commits, and moving
+    the clock in between would date what it writes (the wait's start) too late."""
+    for _ in range(250):
+        async with uow_factory(readonly=True) as uow:
+            stored = await uow.session.scalar(select(func.count()).select_from(InboxUpdate))
+            handled = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        if stored == handled:
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("stored updates still unhandled")
 
 
 def expect_rejections(emulator: TelegramEmulator, *descriptions: str) -> None:
@@ -590,6 +612,7 @@ async def test_first_response_reminder_once_then_the_mark_goes_with_a_reply(
     assert title(desk, thread) == "#1 · Alex"
     await buyer.send("Hello? My parcel is late.")
     await desk.wait_message(thread_id=thread)
+    await updates_handled(uow_factory)
 
     clock.advance(timedelta(minutes=14))
     assert bot.runner is not None

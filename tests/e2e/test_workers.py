@@ -101,12 +101,11 @@ async def join_as_seller(
 
 
 async def build_caches(tmp_path: Path) -> None:
-    """The intent model and the policy index, built once here: three workers building
-    them at once on a small machine would take most of a minute."""
+    """The policy index, built once here (the intent model's weights are put in place by
+    the `model_in_tmp_path` fixture): three workers building them at once on a small
+    machine would take most of a minute."""
     from bot.services.knowledge import knowledge_root, load_or_index
-    from bot.services.understanding import UnderstandingService
 
-    await UnderstandingService.create(tmp_path / "understanding-model.json")
     await asyncio.to_thread(
         load_or_index, knowledge_root(None), tmp_path / "knowledge-index.json", semantic=False
     )
@@ -136,8 +135,9 @@ async def test_three_workers_split_an_album_and_twenty_taps_yet_act_once(
     uow_factory: UnitOfWorkFactory,
     clock: FakeClock,
     database_url: str,
-    tmp_path: Path,
+    model_in_tmp_path: Path,
 ) -> None:
+    tmp_path = model_in_tmp_path
     clock.set(datetime.now(UTC))  # the workers run on the real clock
     await make_order(
         uow_factory,

@@ -20,8 +20,7 @@ from storage.models import CancelRequest, Claim, Order, Refund, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
-from tests.flows.test_cancellations import shown
-from tests.harness import STAFF_CHAT, Harness, Person, plain
+from tests.harness import STAFF_CHAT, Harness, Person, plain, shown
 
 SECOND = "578000000000000002"
 UNLINKED = "578000000000000009"

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.services.shops import ShopAdmin
-from handlers.types import AnswerButton, EditText, SendText
+from handlers.types import AnswerButton
 from storage.models import CancelRequest, Order, OutboxMessage, Refund
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
-from tests.harness import Harness, Person, plain
+from tests.harness import Harness, Person, alert, edited, shown
 
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 = 37.99
 SELLER_ID, SECOND_SELLER_ID, OTHER_SELLER_ID, BUYER_ID, STRANGER_ID = 9001, 9003, 9002, 1001, 1003
@@ -32,27 +32,6 @@ ONLY_SELLERS = "That's for the shop's sellers only."
 def confirm_label(amount: str) -> str:
     """The Confirm button under a money action's question, naming the amount."""
     return f"✅ Confirm: refund {amount}"
-
-
-def alert(person: Person) -> str | None:
-    """The answer on the button just pressed (None: answered without a word)."""
-    answers = [a for a in person.last if isinstance(a, AnswerButton)]
-    return answers[-1].text if answers else None
-
-
-def edited(person: Person) -> str:
-    """The text of the message the last press changed in place."""
-    edits = [a for a in person.last if isinstance(a, EditText)]
-    assert edits, person.last
-    return plain(edits[-1].text)
-
-
-def shown(person: Person) -> list[str]:
-    """The buttons under the latest message the last action showed (none: [])."""
-    messages = [a for a in person.last if isinstance(a, SendText | EditText)]
-    assert messages, person.last
-    keyboard = messages[-1].keyboard
-    return [b.text for row in keyboard.rows for b in row] if keyboard else []
 
 
 async def join(harness: Harness, shop: str, user_id: int, name: str) -> Person:

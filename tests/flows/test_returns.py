@@ -19,8 +19,7 @@ from storage.models import Claim, ConversationState, Order, OrderItem, Shop
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
-from tests.flows.test_cancellations import alert, shown
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, alert, shown
 from tests.pictures import photo_jpeg
 
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 shipping

@@ -18,9 +18,8 @@ from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
-from tests.flows.test_cancellations import alert, shown
 from tests.flows.test_returns import delivered_order
-from tests.harness import STAFF_CHAT, Harness, Person, plain
+from tests.harness import STAFF_CHAT, Harness, Person, alert, plain, shown
 from tests.pictures import photo_jpeg
 
 SECOND = "578000000000000002"

@@ -71,6 +71,7 @@ async def test_a_webhook_s_notice_is_sent_without_waiting_for_the_worker_s_idle_
         _env_file=None,  # type: ignore[call-arg]
         database_url="sqlite+aiosqlite://",  # unused: the app below gets the test's engine
         media_dir=tmp_path / "media",
+        knowledge_index=tmp_path / "knowledge-index.json",  # not the repository's data/
         link_secret=SecretStr("wake-test-link-secret-0123456789"),
         http_port=port,
         tiktok_app_key=APP_KEY,

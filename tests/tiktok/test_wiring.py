@@ -14,7 +14,12 @@ from storage.uow import UnitOfWorkFactory
 
 
 def _app(engine: AsyncEngine, uow: UnitOfWorkFactory, tmp_path: Path, **extra: object) -> App:
-    settings = Settings(_env_file=None, media_dir=tmp_path, **extra)  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        media_dir=tmp_path,
+        knowledge_index=tmp_path / "knowledge-index.json",  # not the repository's data/
+        **extra,
+    )
     return App(settings=settings, engine=engine, uow=uow, clock=FakeClock())
 
 

@@ -19,6 +19,9 @@ from bot.services.knowledge import BUNDLED, KnowledgeBase, build_chunks
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
 
+# The run's trained intent model (tests/conftest.py), loaded rather than trained here.
+pytestmark = pytest.mark.usefixtures("model_weights")
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "answers"
 SECTION_BAR = 0.85
 INTENT_BAR = 0.90

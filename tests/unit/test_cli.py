@@ -228,6 +228,41 @@ def test_ask_refuses_an_unknown_shop(
     assert "no shop with code nosuchshop; shops: acme" in err
 
 
+def test_ask_says_what_the_chat_would_do_with_a_message(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model_weights: Path
+) -> None:
+    """`ask` for messages a policy does not answer (its process of its own, and policy
+    answers, are tests/e2e/test_ask_command.py)."""
+    # A flow intent says what the chat would do instead of quoting a policy.
+    code, out, err = run(capsys, "ask", "where is my parcel?")
+    assert code == 0, err
+    assert "intent:     track_order" in out and "order card" in out
+    assert "action:     order_card" in out
+
+    # An order number in the message is the slot the flow uses.
+    code, out, err = run(capsys, "ask", "cancel 578000000000000001", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["intent"], result["action"]) == ("cancel_order", "cancel")
+    assert result["slots"] == {"order_number": "578000000000000001"}
+    assert result["order_number"] == "578000000000000001" and "answer" not in result
+
+    # A buyer the bot has never seen is refused clearly, not with a traceback.
+    code, out, err = run(capsys, "ask", "hi", "--buyer", "987654")
+    assert code == 1 and "no chat user with Telegram id 987654" in err
+
+    # A word with no request in it is not answered as sure by the model.
+    code, out, err = run(capsys, "ask", "because")
+    assert code == 0, err
+    assert "model:" in out and "unsure" in out and "slots:      none" in out
+    assert "action:     rephrase" in out and "engine:" not in out  # no policy quoted
+    for word in ("although", "price"):
+        code, out, err = run(capsys, "ask", word, "--json")
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["sure"] is False and result["action"] in ("clarify", "rephrase")
+
+
 # ------------------------------------------------------------------ logging
 
 

@@ -39,6 +39,11 @@ MODEL_DIFFERS = {
 }
 
 
+# The run's trained model (tests/conftest.py) is in memory before any test here asks
+# for it, so `load_model` hands it over without training or writing a file.
+pytestmark = pytest.mark.usefixtures("model_weights")
+
+
 @cache
 def model() -> Understanding:
     return load_model(Path(tempfile.gettempdir()) / "test-intents-model.json")

@@ -23,6 +23,9 @@ from pydantic import Field
 from bot.services.routing import Action, plan
 from bot.services.understanding import UnderstandingService, load_model
 
+# The run's trained intent model (tests/conftest.py), loaded rather than trained here.
+pytestmark = pytest.mark.usefixtures("model_weights")
+
 A1 = "578000000000000001"
 
 
