@@ -254,7 +254,7 @@ async def test_a_return_with_an_album_in_spanish_reaches_an_english_seller_in_en
     assert "(by Jan 17, 12:00 UTC)" in seller_card
     assert "Jan 15, 12:00 — Return requested (buyer): el asa se rompió" in seller_card
 
-    # /returns: her list and the claim's card, in Spanish.
+    # /returns while the seller decides: her list and the claim's card, in Spanish.
     await ana.send("/returns")
     listing = await ana.wait_message()
     assert "Tus solicitudes de devolución (1)" in listing["text"]
@@ -265,6 +265,17 @@ async def test_a_return_with_an_album_in_spanish_reaches_an_english_seller_in_en
     assert "El vendedor responde a más tardar el 17 ene, 12:00 UTC." in shown
     assert "15 ene, 12:00 — Esperando al vendedor (tú): el asa se rompió" in shown
     assert buttons(ana.messages[-1]) == ["Retirar solicitud"]
+
+    # The seller approves in English; she is told in Spanish.
+    approved = text_of(await tap(sam, "✅ Approve"))
+    assert f"Approved. The buyer has until Jan 20, 12:00 UTC to send {claim.claim_number}" in (
+        approved
+    )
+    await bot.flush_outbox()
+    told = await ana.wait_message()
+    assert f"✅ Tu solicitud de devolución {claim.claim_number} fue aprobada." in told["text"]
+    assert "a más tardar el 20 ene, 12:00 UTC" in told["text"]
+    assert buttons(told) == ["Ingresar seguimiento de la devolución"]
     assert_all_spanish(ana)
 
 
