@@ -37,7 +37,7 @@ from handlers.staff.relay import (
     tell_staff,
     to_staff,
 )
-from handlers.staff.views import FRESH, RATE, fresh_keyboard
+from handlers.staff.views import FRESH, RATE, fresh_keyboard, staff_catalog
 from handlers.types import Button, EditText, Keyboard
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,8 @@ async def _placed_and_told(ctx: Context, opened: Opened) -> None:
     ticket = await place(ctx, opened.ticket, opening=True)
     if not opened.created:
         ctx.reply(ctx.t("support.already_open", id=ticket.id))
-        await tell_staff(ctx, ticket, ctx.t("staff.asked_again", name=ticket.requester_name))
+        asked = staff_catalog(ticket).t("staff.asked_again", name=ticket.requester_name)
+        await tell_staff(ctx, ticket, asked)
     elif opened.answer_from is not None:
         ctx.reply(
             ctx.t(
@@ -229,7 +230,9 @@ async def _rated(ctx: Context, ticket: TicketView, stars: int) -> None:
     ctx.edit_or_reply(rating_thanks(ctx, stars), skip)
     message = ctx.inbound.message_id if ctx.inbound.button is not None else None
     ctx.state.go(COMMENT, ticket=ticket.id, message=message)
-    await tell_staff(ctx, ticket, ctx.t("staff.rated", stars="⭐" * stars, n=stars))
+    await tell_staff(
+        ctx, ticket, staff_catalog(ticket).t("staff.rated", stars="⭐" * stars, n=stars)
+    )
 
 
 async def typed_rating(ctx: Context, ticket: TicketView, stars: int) -> bool:
@@ -278,8 +281,9 @@ async def comment(ctx: Context) -> None:
     if isinstance(message_id, int):
         ctx.add(EditText(ctx.chat_id, message_id, ctx.t("support.rated_done")))
     ctx.reply(ctx.t("support.thanks"))
+    staff = staff_catalog(ticket)
     comment = fit(
-        line(ctx.catalog, "staff.commented", text=Field(text)), notice=ctx.t("fit.notice_plain")
+        line(staff, "staff.commented", text=Field(text)), notice=staff.t("fit.notice_plain")
     )
     await tell_staff(ctx, ticket, comment)
 
@@ -363,7 +367,9 @@ async def _reopened(ctx: Context, ticket: TicketView) -> None:
             await ctx.desk.reopen_topic(ticket.staff_chat_id, ticket.topic_id)
     await rename(ctx, ticket)
     sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
-    await tell_staff(ctx, ticket, ctx.t("staff.reopened", name=ticket.requester_name))
+    await tell_staff(
+        ctx, ticket, staff_catalog(ticket).t("staff.reopened", name=ticket.requester_name)
+    )
     ctx.reply(ctx.t("support.reopened", id=ticket.id), fresh_keyboard(ctx.catalog, ticket.id))
     # Kept for "Start fresh": the message then goes to the bot after all.
     ctx.state.go(None, **{FRESH_TICKET: ticket.id, FRESH_TEXT: _typed(ctx)})
@@ -390,7 +396,8 @@ async def start_fresh(ctx: Context) -> None:
     text = saved if ctx.state.data.get(FRESH_TICKET) == ticket.id and saved else None
     ctx.state.clear()
     ctx.edit_or_reply(ctx.t("ticket_typing.fresh_done", id=ticket.id))
-    await tell_staff(ctx, ticket, ctx.t("ticket_typing.staff_fresh", name=ticket.requester_name))
+    told = staff_catalog(ticket).t("ticket_typing.staff_fresh", name=ticket.requester_name)
+    await tell_staff(ctx, ticket, told)
     await rename(ctx, ticket)
     sync_summary(ctx, ticket, summary_buttons(ctx, reopened_view(ticket)))  # closed again
     if ctx.desk is not None and ticket.staff_chat_id is not None and ticket.topic_id is not None:

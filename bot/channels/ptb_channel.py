@@ -70,18 +70,25 @@ class PtbChannel(TelegramChannel):
     async def call(self, call: ApiCall) -> Any:
         params = dict(call.params)
         for name, upload in call.files.items():
-            file = InputFile(upload.read(), filename=upload.file_name)
             if "media" in params and name not in ("photo", "document"):
+                # An album of uploads: the bytes go to InputMediaPhoto, which makes each
+                # its own `attach://` part (an InputFile made here would have none, and
+                # Telegram finds no media); one upload at a time, so items already
+                # converted stay as they are.
+                data = upload.read()
                 params["media"] = [
                     InputMediaPhoto(
-                        media=file, caption=item.get("caption"), parse_mode=item.get("parse_mode")
+                        media=data,
+                        filename=upload.file_name,
+                        caption=item.get("caption"),
+                        parse_mode=item.get("parse_mode"),
                     )
-                    if item.get("media") == f"attach://{name}"
+                    if isinstance(item, dict) and item.get("media") == f"attach://{name}"
                     else item
                     for item in params["media"]
                 ]
             else:
-                params[name] = file
+                params[name] = InputFile(upload.read(), filename=upload.file_name)
         if "media" in params:
             # Albums of file ids: PTB serialises InputMedia objects, not plain dicts.
             params["media"] = [

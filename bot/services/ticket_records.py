@@ -8,16 +8,18 @@ lines staff read, the refusals of its use cases, and the rows its history is mad
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
+from bot.domain.languages import LANGUAGE_KEYS
 from bot.domain.policy import DeskPolicy
 from bot.services.notices import TopicTitle
 from bot.services.refunds import claim_refunded
@@ -96,6 +98,12 @@ class TicketView:
     closed_at: datetime | None
     signature: str | None  # the shop's name when replies are signed by the shop
     timezone: str = "UTC"  # the shop's: times shown to staff are in it
+    # What the handlers need to write to each side in its own language (the staff
+    # group reads the shop's staff language; the requester theirs): the requester's
+    # stored language and whether they chose it, and the shop's language settings.
+    requester_language: str | None = None
+    requester_language_chosen: bool = False
+    language_settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +220,13 @@ async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:
         closed_at=ticket.closed_at,
         signature=shop.name if shop and policy.signature == "shop" else None,
         timezone=policy.hours.tz.key,
+        requester_language=requester.language,
+        requester_language_chosen=requester.language_chosen,
+        language_settings={
+            key: value
+            for key, value in ((shop.settings or {}) if shop else {}).items()
+            if key in LANGUAGE_KEYS
+        },
     )
 
 

@@ -15,7 +15,13 @@ from handlers import confirm
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.staff.relay import rename, summary_buttons, sync_summary, to_requester
 from handlers.staff.reopen import reopen
-from handlers.staff.views import rating_keyboard, summary_keyboard, tickets_list, transcript_text
+from handlers.staff.views import (
+    rating_keyboard,
+    requester_catalog,
+    summary_keyboard,
+    tickets_list,
+    transcript_text,
+)
 from handlers.types import EditKeyboard, SendDocument, SendText
 
 router = Router()
@@ -167,7 +173,7 @@ async def close(ctx: Context, ticket: TicketView) -> None:
 async def _tell_requester_closed(ctx: Context, ticket: TicketView) -> bool:
     if ctx.desk is None:
         return False
-    text = ctx.t("support.closed", id=ticket.id)
+    text = requester_catalog(ticket).t("support.closed", id=ticket.id)
     try:
         await ctx.desk.send(SendText(ticket.requester_chat, text, rating_keyboard(ticket.id)))
     except Unreachable:

@@ -21,7 +21,13 @@ from bot.services.desk import DeskError, NoTopicRights, ThreadGone, Unreachable
 from bot.services.tickets import TicketView
 from handlers.core import Context
 from handlers.fit import BUTTON, CAPTION, TEXT, cut, fits
-from handlers.staff.views import summary_keyboard, summary_text, title_of
+from handlers.staff.views import (
+    requester_catalog,
+    staff_catalog,
+    summary_keyboard,
+    summary_text,
+    title_of,
+)
 from handlers.types import EditKeyboard, Inbound, Keyboard, PhotoRef, SendPhotos, SendText
 
 log = logging.getLogger(__name__)
@@ -96,8 +102,9 @@ async def post_summary(
         now = ctx.services.clock.now()
         recent = (*summary.recent, ("in", inbound.text, now))
         summary = dataclasses.replace(summary, recent=recent)
-    keyboard = summary_keyboard(ctx.catalog, ticket)
-    text = summary_text(ctx.catalog, summary)
+    staff = staff_catalog(ticket)
+    keyboard = summary_keyboard(staff, ticket)
+    text = summary_text(staff, summary)
     summary_id = await ctx.desk.send(
         SendText(chat, text, keyboard, thread_id=topic_id, reply_to=reply_to)
     )
@@ -165,20 +172,21 @@ async def to_requester(ctx: Context, ticket: TicketView) -> None:
         return
     # A shop's name may be long; the words relayed never are shortened: a message that
     # does not fit with its name goes as it is, after a line that says who wrote it.
-    name = cut(ticket.signature or inbound.user_name or ctx.catalog.plain("staff.someone"), BUTTON)
+    told = requester_catalog(ticket)
+    name = cut(ticket.signature or inbound.user_name or told.plain("staff.someone"), BUTTON)
     to = ticket.requester_chat
     try:
         if kind == "text":
-            text = ctx.t("support.staff_says", name=name, text=inbound.text or "")
+            text = told.t("support.staff_says", name=name, text=inbound.text or "")
             if fits(text, TEXT):
                 copied = await desk.send(SendText(to, text))
             else:  # too long to prefix: introduce it, then copy it as it is
-                await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+                await desk.send(SendText(to, told.t("support.staff_sent", name=name)))
                 copied = await desk.copy(
                     to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
                 )
         elif kind in CAPTIONED:
-            caption = ctx.t("support.staff_caption", name=name, text=inbound.text or "").strip()
+            caption = told.t("support.staff_caption", name=name, text=inbound.text or "").strip()
             if fits(caption, CAPTION):
                 copied = await desk.copy(
                     to_chat=to,
@@ -187,12 +195,12 @@ async def to_requester(ctx: Context, ticket: TicketView) -> None:
                     caption=caption,
                 )
             else:
-                await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+                await desk.send(SendText(to, told.t("support.staff_sent", name=name)))
                 copied = await desk.copy(
                     to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
                 )
         else:  # stickers, video notes, locations carry no caption
-            await desk.send(SendText(to, ctx.t("support.staff_sent", name=name)))
+            await desk.send(SendText(to, told.t("support.staff_sent", name=name)))
             copied = await desk.copy(
                 to_chat=to, from_chat=inbound.chat_id, message_id=inbound.message_id
             )
@@ -251,7 +259,9 @@ async def tell_staff(ctx: Context, ticket: TicketView, text: str) -> None:
 def summary_buttons(ctx: Context, ticket: TicketView) -> Keyboard | None:
     """The buttons the ticket's summary shows in this state: Assign / Close (and the
     verdicts) while it is open, none once it is closed."""
-    return summary_keyboard(ctx.catalog, ticket) if ticket.status == TicketStatus.OPEN else None
+    if ticket.status != TicketStatus.OPEN:
+        return None
+    return summary_keyboard(staff_catalog(ticket), ticket)
 
 
 def sync_summary(ctx: Context, ticket: TicketView, shown: Keyboard | None) -> None:

@@ -18,6 +18,7 @@ from bot.services.desk import DeskError, Unreachable
 from bot.services.tickets import OtherTicketOpen, TicketAlreadyOpen, TicketNotFound, TicketView
 from handlers.core import Context
 from handlers.staff.relay import place, rename, sync_summary, tell_staff
+from handlers.staff.views import requester_catalog
 from handlers.types import SendText
 
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
@@ -80,7 +81,7 @@ async def _reopen_topic(ctx: Context, ticket: TicketView) -> None:
 async def _tell_requester(ctx: Context, ticket: TicketView) -> bool:
     if ctx.desk is None:
         return False
-    text = ctx.t("ticket_typing.reopened_by_staff", id=ticket.id)
+    text = requester_catalog(ticket).t("ticket_typing.reopened_by_staff", id=ticket.id)
     try:
         await ctx.desk.send(SendText(ticket.requester_chat, text))
     except Unreachable:

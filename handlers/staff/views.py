@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, EscalationReason, TicketStatus
 from bot.domain.history import read_note
+from bot.domain.languages import recipient_language, staff_language
 from bot.domain.money import format_money
 from bot.services.notices import TopicTitle
 from bot.services.tickets import ClaimFacts, Line, Summary, TicketView, title_parts
 from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
-from handlers.catalog import Catalog, Safe
+from handlers.catalog import Catalog, Safe, available_languages
 from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
 from handlers.formatting import duration, format_when
 from handlers.types import Button, Keyboard
@@ -37,6 +38,24 @@ def topic_title(parts: TopicTitle) -> str:
 
 def title_of(ticket: TicketView) -> str:
     return topic_title(title_parts(ticket))
+
+
+def staff_catalog(ticket: TicketView) -> Catalog:
+    """What the bot writes in the ticket's place, whoever's update it is: the staff
+    group is shared, so it reads the shop's staff language, not the requester's."""
+    return Catalog(staff_language(ticket.language_settings, available_languages()))
+
+
+def requester_catalog(ticket: TicketView) -> Catalog:
+    """What the bot writes to the requester from a staff member's update: in the
+    requester's language, not the staff group's."""
+    language = recipient_language(
+        ticket.requester_language,
+        ticket.requester_language_chosen,
+        ticket.language_settings,
+        available_languages(),
+    )
+    return Catalog(language)
 
 
 def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:

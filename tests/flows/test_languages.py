@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.services.shops import ShopAdmin
-from handlers.types import SetCommands
+from handlers.types import SendText, SetCommands
 from storage.models import ChatUser
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
-from tests.harness import Harness, Person
+from tests.flows.test_staff_handover import to_buyer, topic_lines
+from tests.harness import Harness, Person, plain
 
 NUMBER = "578000000000000001"
 SPANISH_GREETING = "Soy el asistente de atención de nuestra tienda"
@@ -164,3 +165,43 @@ async def test_a_seller_with_english_telegram_stays_english_beside_a_spanish_buy
     assert ("claims", "Solicitudes de devolución abiertas, las más urgentes primero") in (
         menu.commands
     )
+
+
+async def test_a_spanish_buyers_ticket_reads_english_to_staff_and_spanish_to_her(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The staff group is shared: what the bot posts there is in the shop's staff
+    language even when the Spanish buyer's update posts it; what a staff member's
+    update sends her (a reply's signature line, the closing, a reopening) is Spanish."""
+    await make_order(uow_factory, clock)
+    ana = harness.buyer(1001, "Ana", locale="es")
+    await ana.say("/start")
+    await link(ana)
+    await ana.say("hablar con una persona")
+    assert "Pasé nuestra conversación a una persona (ticket #1)" in ana.said
+    [thread] = list(harness.desk.topics)
+    summary = topic_lines(harness, thread)[0]
+    assert "Why: asked for a person" in summary and "Motivo" not in summary
+    await ana.say("/human")
+    assert "Ya estás hablando con nuestro equipo" in ana.said
+    assert topic_lines(harness, thread)[-1] == "Ana asked for a person again."
+
+    anna = harness.staff(4001, "Anna", thread_id=thread)
+    await anna.say("/close")
+    assert anna.said == "✅ Closed by Anna. The requester was asked to rate the help."
+    [closed] = [a for a in harness.desk.sent if isinstance(a, SendText) and a.chat_id == 1001]
+    assert "Nuestro equipo cerró el ticket #1. ¿Cómo lo hicimos?" in plain(closed.text)
+    assert closed.keyboard is not None
+    four = next(b.data for row in closed.keyboard.rows for b in row if b.text == "⭐⭐⭐⭐")
+    assert four is not None
+    await ana.press(four)
+    assert "¡Gracias por calificarnos con ⭐⭐⭐⭐!" in ana.last_text
+    assert topic_lines(harness, thread)[-1] == "Rating: ⭐⭐⭐⭐ (4/5)"
+    await ana.say("Rápidos y amables")
+    assert "¡Gracias! Leemos cada comentario." in ana.said
+    assert topic_lines(harness, thread)[-1] == "Comment: Rápidos y amables"
+
+    await harness.staff(4001, "Anna").say("/reopen 1")
+    assert to_buyer(harness, ana)[-1].startswith("🔄 Nuestro equipo reabrió el ticket #1.")
+    await anna.say("Hola Ana, una pregunta más")
+    assert to_buyer(harness, ana)[-1] == "Anna:\nHola Ana, una pregunta más"
