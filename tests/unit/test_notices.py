@@ -19,7 +19,6 @@ from bot.domain.enums import OutboxStatus
 from bot.services import notices as n
 from bot.services.outbox import Notification, OutboxWorker, Parts, enqueue
 from bot.services.recipients import languages_of
-from handlers.catalog import Catalog
 from handlers.notifications import RENDERERS, render
 from handlers.types import SendText
 from storage.models import ChatUser, OutboxMessage, Shop
