@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -41,8 +43,6 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         # aiosqlite, one trip to its thread per statement (see `storage.sqlite_driver`).
         kwargs["module"] = sqlite_driver.dbapi()
-    else:
-        kwargs["pool_pre_ping"] = True
     # Connections kept open: the chat core holds one per update in flight (up to
     # `handlers.core.OPEN_UPDATES`) while its handler uses another, and the outbox,
     # inbox and deadline workers use theirs.  A pool smaller than that opens and closes
@@ -51,6 +51,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs["pool_size"] = POOL_SIZE
     kwargs["max_overflow"] = POOL_OVERFLOW
     engine = create_async_engine(url, **kwargs)
+    if parsed.get_backend_name() != "sqlite":
+        event.listen(engine.sync_engine, "connect", _idle_from_now)  # just opened: alive
+        event.listen(engine.sync_engine, "checkin", _idle_from_now)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write, which
@@ -60,6 +64,32 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # read-only units of work ask for no BEGIN and run side by side.
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+# A pooled PostgreSQL connection is checked before use only when it sat idle at least
+# this long (seconds).  SQLAlchemy's `pool_pre_ping` checks every checkout, and with
+# asyncpg a check is three round trips (BEGIN, an empty query, ROLLBACK): the largest
+# cost per update after the update's own statements.  A connection given back less than
+# a second ago was working then; one that sat idle (a database restart, a proxy's idle
+# timeout) is checked and replaced if dead.  What slips through (the server going away
+# within that second) fails one use, and SQLAlchemy drops every pooled connection of
+# that server at once (a disconnect invalidates the pool).
+PING_WHEN_IDLE_FOR = 1.0
+
+
+def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    since = record.info.get("idle_since")
+    if since is not None and time.monotonic() - since < PING_WHEN_IDLE_FOR:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        # The pool throws this connection away and tries another (or a new one).
+        raise DisconnectionError("pooled connection is dead") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

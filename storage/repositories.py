@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Select,
     String,
     Text,
@@ -539,29 +540,27 @@ class UpdateRepository(_Repository):
             )
 
     async def _record_in_one(self, record: UpdateRecord) -> None:
-        statement = postgresql.insert(ProcessedUpdate).values(
-            channel=record.channel, update_id=record.update_id, processed_at=record.at
-        )
-        # One single-row INSERT per line: SQLAlchemy cannot cache a multi-row VALUES,
-        # and compiling this statement anew cost more than the whole round trip.
-        for number, line in enumerate(_log_rows(record)):
-            statement = statement.add_cte(insert(ChatLogEntry).values(**line).cte(f"log{number}"))
-        if record.replies is not None:
-            statement = statement.add_cte(
-                insert(ReplyOutbox).values(**record.replies).cte("replies")
-            )
+        lines = list(record.log)
+        replies = record.replies
+        params: dict[str, Any] = {
+            "channel": record.channel,
+            "update_id": record.update_id,
+            "chat_id": record.chat_id,
+            "user_id": record.user_id,
+            "at": record.at,
+        }
+        for number, (direction, text) in enumerate(lines):
+            params[f"direction{number}"], params[f"text{number}"] = direction, text
+        if replies is not None:
+            params.update({f"reply_{key}": value for key, value in replies.items()})
         if record.state is not None:
-            upsert = postgresql.insert(ConversationState).values(**_state_row(record))
-            upsert = upsert.on_conflict_do_update(
-                index_elements=["channel", "chat_id", "user_id"],
-                set_={
-                    "step": upsert.excluded.step,
-                    "data": upsert.excluded.data,
-                    "updated_at": upsert.excluded.updated_at,
-                },
-            )
-            statement = statement.add_cte(upsert.cte("state"))
-        await self.session.execute(statement)
+            params["step"], params["data"] = record.state
+        statement = _record_statement(
+            len(lines),
+            tuple(sorted(replies)) if replies is not None else None,
+            record.state is not None,
+        )
+        await self.session.execute(statement, params)
 
 
 def _log_rows(record: UpdateRecord) -> list[dict[str, Any]]:
@@ -722,3 +721,49 @@ def _order_lines() -> Select[int, str, str, Decimal, str]:
         .where(OrderLink.chat_user_id == bindparam("chat_user_id"))
         .order_by(Order.placed_at.desc(), Order.id.desc())
     )
+
+
+@cache
+def _record_statement(
+    lines: int, reply_keys: tuple[str, ...] | None, state: bool
+) -> postgresql.Insert:
+    """`UpdateRepository._record_in_one`'s statement for one shape of record (how many
+    log lines, whether replies and state are written), built once: building it per
+    update (four INSERTs as CTEs) cost more CPU than the round trip it saves.  Values
+    are bound per call (see the parameter names used there)."""
+    channel = bindparam("channel", type_=String)
+    at = bindparam("at", type_=DateTime(timezone=True))
+    statement = postgresql.insert(ProcessedUpdate).values(
+        channel=channel, update_id=bindparam("update_id"), processed_at=at
+    )
+    for number in range(lines):
+        line = insert(ChatLogEntry).values(
+            channel=channel,
+            chat_id=bindparam("chat_id"),
+            direction=bindparam(f"direction{number}"),
+            text=bindparam(f"text{number}"),
+            at=at,
+        )
+        statement = statement.add_cte(line.cte(f"log{number}"))
+    if reply_keys is not None:
+        replies = insert(ReplyOutbox).values({key: bindparam(f"reply_{key}") for key in reply_keys})
+        statement = statement.add_cte(replies.cte("replies"))
+    if state:
+        upsert = postgresql.insert(ConversationState).values(
+            channel=channel,
+            chat_id=bindparam("chat_id"),
+            user_id=bindparam("user_id"),
+            step=bindparam("step"),
+            data=bindparam("data"),
+            updated_at=at,
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["channel", "chat_id", "user_id"],
+            set_={
+                "step": upsert.excluded.step,
+                "data": upsert.excluded.data,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+        statement = statement.add_cte(upsert.cte("state"))
+    return statement
