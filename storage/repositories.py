@@ -549,14 +549,15 @@ class UpdateRepository(_Repository):
             "user_id": record.user_id,
             "at": record.at,
         }
-        for number, (direction, text) in enumerate(lines):
-            params[f"direction{number}"], params[f"text{number}"] = direction, text
+        if lines:
+            params["directions"] = [direction for direction, _ in lines]
+            params["texts"] = [text for _, text in lines]
         if replies is not None:
             params.update({f"reply_{key}": value for key, value in replies.items()})
         if record.state is not None:
             params["step"], params["data"] = record.state
         statement = _record_statement(
-            len(lines),
+            bool(lines),
             tuple(sorted(replies)) if replies is not None else None,
             record.state is not None,
         )
@@ -725,7 +726,7 @@ def _order_lines() -> Select[int, str, str, Decimal, str]:
 
 @cache
 def _record_statement(
-    lines: int, reply_keys: tuple[str, ...] | None, state: bool
+    lines: bool, reply_keys: tuple[str, ...] | None, state: bool
 ) -> postgresql.Insert:
     """`UpdateRepository._record_in_one`'s statement for one shape of record (how many
     log lines, whether replies and state are written), built once: building it per
@@ -736,15 +737,25 @@ def _record_statement(
     statement = postgresql.insert(ProcessedUpdate).values(
         channel=channel, update_id=bindparam("update_id"), processed_at=at
     )
-    for number in range(lines):
-        line = insert(ChatLogEntry).values(
-            channel=channel,
-            chat_id=bindparam("chat_id"),
-            direction=bindparam(f"direction{number}"),
-            text=bindparam(f"text{number}"),
-            at=at,
+    if lines:
+        # The lines as two arrays, unnested in their order: one INSERT whose ids follow
+        # the conversation (separate INSERTs as CTEs run in no set order, and a
+        # multi-row VALUES is compiled anew every time).
+        given = (
+            func.unnest(
+                bindparam("directions", type_=postgresql.ARRAY(String)),
+                bindparam("texts", type_=postgresql.ARRAY(Text)),
+            )
+            .table_valued("direction", "text", with_ordinality="n")
+            .render_derived()
         )
-        statement = statement.add_cte(line.cte(f"log{number}"))
+        rows = select(
+            channel, bindparam("chat_id", type_=BigInteger), given.c.direction, given.c.text, at
+        ).order_by(given.c.n)
+        log = insert(ChatLogEntry).from_select(
+            ["channel", "chat_id", "direction", "text", "at"], rows
+        )
+        statement = statement.add_cte(log.cte("log"))
     if reply_keys is not None:
         replies = insert(ReplyOutbox).values({key: bindparam(f"reply_{key}") for key in reply_keys})
         statement = statement.add_cte(replies.cte("replies"))
