@@ -124,43 +124,29 @@ def tuning_sets() -> list[PolicySet]:
     ]
 
 
-def held_out_set() -> PolicySet:
+def _held_out(name: str, policies: str, questions_file: str, language: str = ENGLISH) -> PolicySet:
+    """A held-out shop: its policies without search lines and its labelled questions
+    (a null section: a question the policies do not answer). Never tune on it."""
     questions: list[tuple[str, str]] = []
     unanswerable: list[str] = []
-    for line in (HELD_OUT / "policy_questions.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (HELD_OUT / questions_file).read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             if row["section"] is None:
                 unanswerable.append(row["question"])
             else:
                 questions.append((row["question"], row["section"]))
-    return PolicySet(
-        "held-out (outdoor gear)",
-        folder_chunks(HELD_OUT / "policies", strip=True),
-        questions,
-        unanswerable,
-    )
+    chunks = folder_chunks(HELD_OUT / policies, strip=True, language=language)
+    return PolicySet(name, chunks, questions, unanswerable, language)
+
+
+def held_out_set() -> PolicySet:
+    return _held_out("held-out (outdoor gear)", "policies", "policy_questions.jsonl")
 
 
 def held_out_set_es() -> PolicySet:
-    """The Spanish held-out shop (policies_es/, policy_questions_es.jsonl): searched as
-    a Spanish shop's `es/` folder is. Never tune on it either."""
-    questions: list[tuple[str, str]] = []
-    unanswerable: list[str] = []
-    for line in (HELD_OUT / "policy_questions_es.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["section"] is None:
-                unanswerable.append(row["question"])
-            else:
-                questions.append((row["question"], row["section"]))
-    return PolicySet(
-        "held-out es (fashion)",
-        folder_chunks(HELD_OUT / "policies_es", strip=True, language=SPANISH),
-        questions,
-        unanswerable,
-        SPANISH,
-    )
+    """The Spanish held-out shop, searched as a Spanish shop's `es/` folder is."""
+    return _held_out("held-out es (fashion)", "policies_es", "policy_questions_es.jsonl", SPANISH)
 
 
 def measure(policy_set: PolicySet) -> Figures:
