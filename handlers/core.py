@@ -296,6 +296,8 @@ class ChatCore:
         # connections (storage.db.POOL_SIZE) leaves the handlers theirs.
         self._open_updates = asyncio.Semaphore(OPEN_UPDATES)
         self._saves = GroupCommit(uow)  # SQLite
+        # Known from the engine without a connection; asked once, not per update.
+        self._one_process_store = uow(readonly=True).dialect != "postgresql"
 
     async def handle(
         self, inbound: Inbound, fetch_file: FetchFile | None = None, desk: Desk | None = None
@@ -330,7 +332,7 @@ class ChatCore:
         out with the saves of other updates finished at the same moment.  On both, the
         handler's reads run on the connection of the update's own read
         (`lend_for_reads`): no second checkout, BEGIN and ROLLBACK per read."""
-        if self._uow(readonly=True).dialect != "postgresql":
+        if self._one_process_store:
             async with self._uow(readonly=True) as uow:
                 arrival = await self._arrive(uow, inbound)
                 if arrival is None:
