@@ -78,7 +78,7 @@ log = logging.getLogger(__name__)
 __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
-OPEN_UPDATES = 8  # updates in their own unit of work at once, per process (PostgreSQL)
+OPEN_UPDATES = 8  # updates holding their own connection at once, per process
 
 
 @dataclass
@@ -291,9 +291,11 @@ class ChatCore:
         self._locks: weakref.WeakValueDictionary[tuple[int, int, int | None], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        # PostgreSQL: an update holds its unit of work (one pooled connection) while
-        # its handler runs on another; fewer updates at once than the pool has
-        # connections (storage.db.POOL_SIZE) leaves the handlers theirs.
+        # An update holds its own connection (PostgreSQL: its unit of work; SQLite: its
+        # read) while its handler's use cases take others; fewer updates at once than
+        # the pool has connections (storage.db.POOL_SIZE) leaves the handlers theirs.
+        # Without this, as many updates as connections could each hold one and wait
+        # for a second one forever (the relay bench, 20 tickets at once, did on SQLite).
         self._open_updates = asyncio.Semaphore(OPEN_UPDATES)
         self._saves = GroupCommit(uow)  # SQLite
         # Known from the engine without a connection; asked once, not per update.
@@ -333,7 +335,7 @@ class ChatCore:
         handler's reads run on the connection of the update's own read
         (`lend_for_reads`): no second checkout, BEGIN and ROLLBACK per read."""
         if self._one_process_store:
-            async with self._uow(readonly=True) as uow:
+            async with self._open_updates, self._uow(readonly=True) as uow:
                 arrival = await self._arrive(uow, inbound)
                 if arrival is None:
                     return []
