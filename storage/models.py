@@ -66,6 +66,10 @@ class Shop(Base):
     # Chat ids told about new claims before sellers register through invites.
     seller_chat_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+    # When an import, a tracking hook or a marketplace connector last brought this
+    # shop's orders or tracking up to date: proactive delivery care acts only on fresh
+    # data (a parcel with no news is not "stuck" when nobody has looked).
+    tracking_updated_at: Mapped[datetime | None]
 
     orders: Mapped[list[Order]] = relationship(back_populates="shop")
 
@@ -116,6 +120,9 @@ class ChatUser(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)  # blocked the bot
+    # The person turned off messages the bot sends on its own (delivery care, rating
+    # requests) with /settings; status and claim notices still reach them.
+    proactive_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -675,3 +682,24 @@ class InboundEvent(Base):
     source: Mapped[str] = mapped_column(String(32))
     event_key: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OrderRating(Base):
+    """How a buyer rated an order after delivery (1-5 stars), and what went wrong when
+    they said.  One per order and buyer: rating again replaces the stars.  Products'
+    ratings are the ratings of the orders they were in (`order_items`)."""
+
+    __tablename__ = "order_ratings"
+    __table_args__ = (
+        UniqueConstraint("order_id", "buyer_id"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("chat_users.id", ondelete="CASCADE"))
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.domain.care import CARE_KEYS, CarePolicy, CareSettingError, parse_care_setting
 from bot.domain.errors import DomainError, ShopNotFound
 from bot.domain.hours import BusinessHours
 from bot.domain.languages import (
@@ -45,6 +46,7 @@ OTHER_KEYS = {
     "return_address",
     *HOOK_SECRET_KEYS,
     *LANGUAGE_KEYS,
+    *CARE_KEYS,
 }
 MIN_SECRET_LENGTH = 16
 # Where buyers send approved returns: a postal address of a few lines.
@@ -109,6 +111,11 @@ def parse_setting(key: str, value: str) -> Any:
     """Validate one setting; returns the value to store (None deletes the key)."""
     if value == "":
         return None
+    if key in CARE_KEYS:
+        try:
+            return parse_care_setting(key, value)
+        except CareSettingError as exc:
+            raise BadSetting(str(exc)) from None
     if key == "return_address":
         return _parse_return_address(value) or None
     if key == "refund_webhook_url":
@@ -221,6 +228,7 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
     policy = ShopPolicy.from_settings(stored)
     desk = DeskPolicy.for_shop(shop)
     spoken = ShopLanguages.from_settings(stored, available)
+    care = CarePolicy.from_settings(stored)
     defaults: dict[str, Any] = {
         "business_hours": desk.hours.describe(with_tz=False),
         "first_response_minutes": desk.first_response_minutes,
@@ -237,6 +245,11 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
             shown[key] = getattr(policy, key)
         elif key in LANGUAGE_KEYS:
             shown[key] = defaults[key]  # as applied: a language no longer offered drops
+        elif key in CARE_KEYS:
+            value = getattr(care, key)
+            shown[key] = ("on" if value else "off") if isinstance(value, bool) else value
+            if value is None:
+                shown[key] = "(unset)"
         elif key in stored and key not in SHOP_COLUMNS:
             shown[key] = "(set)" if "secret" in key else stored[key]
         else:
