@@ -201,6 +201,7 @@ class App:
         )
         from bot.services.marketplace import AfterSales
         from bot.services.marketplace_decisions import MarketplaceDecisions
+        from bot.services.order_ratings import OrderRatingService
 
         after_sales: dict[str, AfterSales] = {}  # marketplace connectors, when configured
         tiktok = self.tiktok()
@@ -215,6 +216,7 @@ class App:
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
+            ratings=OrderRatingService(self.uow, self.clock),
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
             understanding=await UnderstandingService.create(self.understanding_cache, chat_model),
@@ -386,6 +388,7 @@ class BotRunner:
         role: WorkerRole | None = None,
     ) -> None:
         from bot.services.deadlines import DeadlineJob
+        from bot.services.order_ratings import RatingAskJob
         from bot.services.tickets import SlaWatch
         from bot.workers import SINGLE
 
@@ -396,6 +399,7 @@ class BotRunner:
         self.worker = app.outbox_worker(channel.deliver)
         channel.outbox = self.worker  # replies are stored, then sent at once through it
         self.deadlines = DeadlineJob(app.uow, app.clock)
+        self.rating_asks = RatingAskJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
         self.http: HttpServer | None = None  # when something is served over HTTP
@@ -441,6 +445,7 @@ class BotRunner:
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
+            asyncio.create_task(self.rating_asks.run_forever(), name="rating-asks"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),
             asyncio.create_task(self.inbox.run_forever(), name="inbox-pruning"),

@@ -175,6 +175,10 @@ class Router:
     # Steps whose answer may itself contain a long number (an order, tracking or phone
     # number, an amount): there a number is the answer, not a wish to switch orders.
     number_steps: set[str] = field(default_factory=set)
+    # Steps whose own answers include words the escapes would take ("stop" at /settings
+    # means "stop messaging me", not "leave"): text the predicate accepts goes to the
+    # step's handler before the escapes are read; anything else ("cancel") as usual.
+    step_words: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     # Inside a flow: the escapes, and text at a step without a text handler.
     on_escape: Handler | None = None
     on_step_text: Handler | None = None
@@ -231,6 +235,7 @@ class Router:
             for key, handler in theirs.items():
                 self._put(mine, key, handler)
         self.number_steps |= other.number_steps
+        self.step_words.update(other.step_words)
         self.on_escape = other.on_escape or self.on_escape
         self.on_step_text = other.on_step_text or self.on_step_text
         self.on_contact = other.on_contact or self.on_contact

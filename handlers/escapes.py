@@ -51,6 +51,11 @@ async def not_understood(ctx: Context) -> None:
 async def on_escape(ctx: Context) -> None:
     text = ctx.inbound.text or ""
     step = ctx.state.step or ""
+    assert ctx.router is not None
+    own_words = ctx.router.step_words.get(step)
+    if own_words is not None and step in ctx.router.steps and own_words(text):
+        await ctx.router.steps[step](ctx)  # the step's answer, though an escape's word
+        return
     escape = read_escape(text) if ctx.inbound.photo is None else None
     if escape is Escape.CANCEL:
         await cancel_flow(ctx)
@@ -65,7 +70,6 @@ async def on_escape(ctx: Context) -> None:
         ctx.reply(ctx.t("steps.help", expects=Safe(expects(ctx))))
         await reprompt(ctx)
         return
-    assert ctx.router is not None
     if step not in ctx.router.number_steps and ctx.inbound.photo is None:
         number = extract(text).order_number
         if number is not None and number != ctx.state.data.get("order_number"):

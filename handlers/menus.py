@@ -16,7 +16,17 @@ from handlers.catalog import Catalog, available_languages
 MenuKind = Literal["buyer", "seller", "staff"]
 
 COMMANDS: dict[MenuKind, tuple[str, ...]] = {
-    "buyer": ("start", "orders", "return", "returns", "language", "help", "cancel", "human"),
+    "buyer": (
+        "start",
+        "orders",
+        "return",
+        "returns",
+        "language",
+        "settings",
+        "help",
+        "cancel",
+        "human",
+    ),
     # Chat-scoped menus replace the private-chat default, so sellers keep the buyer's
     # everyday commands too.
     "seller": ("claims", "refund", "stats", "orders", "language", "help", "cancel"),

@@ -440,3 +440,6 @@ def tiktok_connection(catalog: Catalog, chat_id: int, p: TiktokConnection) -> li
         params["date"] = format_date(p.at, zone=p.timezone, language=catalog.language)
     text = fit(line(catalog, f"tiktok_notice.{p.event}", **params))
     return [SendText(chat_id, text)]
+
+
+from handlers.buyer import rating_notices  # noqa: E402, F401  (registers its renderer)

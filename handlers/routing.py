@@ -3,6 +3,7 @@
 The staff chat has its own router (`handlers.staff`), reached only from that chat."""
 
 from handlers import buyer, escapes, seller, support
+from handlers.buyer import ratings
 from handlers.core import Router
 
 
@@ -16,6 +17,8 @@ def build_router() -> Router:
     # person sends is read by `support.relay_first` (staff, a typed rating, or the bot).
     # Only the content handlers are wrapped: commands, buttons and anything sent inside
     # a flow (the core gives it to the escapes, then the step) never reach staff.
-    router.on_text = support.relay_first(router.on_text)
+    # A typed answer to a pending rating request ("5 stars") is read before that
+    # (`buyer.ratings.typed_first`; the newest request wins over a ticket's rating).
+    router.on_text = ratings.typed_first(support.relay_first(router.on_text))
     router.on_other = support.relay_first(router.on_other)
     return router

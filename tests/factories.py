@@ -97,3 +97,21 @@ async def make_order(
         uow.orders.add(order)
         await uow.commit()
         return order.id
+
+
+async def set_shop_settings(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock, code: str = "acme", **settings: object
+) -> None:
+    """Set some of a shop's settings (as `shop set` stores them; None removes a key)."""
+    await make_shop(uow_factory, clock, code)
+    async with uow_factory() as uow:
+        shop = await uow.shops.get_by_code(code)
+        assert shop is not None
+        merged = dict(shop.settings or {})
+        for key, value in settings.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        shop.settings = merged
+        await uow.commit()

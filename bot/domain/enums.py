@@ -85,6 +85,7 @@ class EscalationReason(StrEnum):
     ANSWER_FAILED = "answer_failed"  # the answer engine missed twice in a row
     APPEAL = "appeal"  # a buyer appeals a rejected claim
     SELLER_HELP = "seller_help"  # a seller asks the platform about a claim
+    LOW_RATING = "low_rating"  # a 1-3 star rating after delivery (shop setting)
 
 
 class ActorKind(StrEnum):

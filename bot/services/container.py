@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # annotations only: importing the container costs nothing
     from bot.services.desk import StaffDirectory
     from bot.services.marketplace import AfterSales
     from bot.services.marketplace_decisions import MarketplaceDecisions
+    from bot.services.order_ratings import OrderRatingService
     from bot.services.orders import OrderService
     from bot.services.returns import ReturnService
     from bot.services.seller_claims import SellerClaimService
@@ -35,6 +36,8 @@ class Services:
     tickets: TicketService
     staff: StaffDirectory
     understanding: UnderstandingService
+    # Rating after delivery and the buyer's /settings (bot.services.order_ratings).
+    ratings: OrderRatingService
     # Marketplace connectors by name ("tiktok"), and the seller's decisions on
     # marketplace claims (sent through them).  No entry for a marketplace: its claims'
     # decision buttons say the shop is not connected.

@@ -389,3 +389,19 @@ def _load(tp: Any, value: Any) -> Any:
             raise TypeError(f"{value!r} is not an object")
         return _load_class(tp, value)
     return value  # Any, dict[str, Any]: JSON as stored
+
+
+# ------------------------------------------------------- rating after delivery
+
+
+@notice
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatingAsk(Notice):
+    """To a linked buyer, some days after delivery: how was the order? (1-5 stars).
+    Sent on the bot's own initiative: only when the shop turned ratings on and the
+    buyer did not turn such messages off (`bot.services.order_ratings`)."""
+
+    KIND: ClassVar[str] = "rating_ask"
+    order_id: int
+    order_number: str
+    products: tuple[str, ...] = ()  # what was in it, so the buyer knows which order

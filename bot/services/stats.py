@@ -13,7 +13,7 @@ the seller's own shops on every call, like every other seller use case.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from bot.domain.enums import ActorKind, ClaimStatus, RefundStatus
 from bot.domain.errors import DomainError, NotAllowed
 from bot.services.sellers import ShopRef
 from storage.models import Claim, ClaimEvent, ClaimItem, Order, OrderItem, Refund, Seller, Shop
+from storage.ratings import OrderRatingRepository, ProductRating, RatingFigure
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 PERIODS = (7, 30)
@@ -99,6 +100,10 @@ class ShopStats:
     refund_count: int
     top_products: tuple[ProductReturns, ...]
     per_day: tuple[DayCount, ...]  # `days` slices of 24 hours, oldest first
+    # Ratings after delivery first given in the window, and per product (the products
+    # of the rated orders), lowest average first.
+    ratings: RatingFigure = field(default_factory=lambda: RatingFigure(0, None))
+    product_ratings: tuple[ProductRating, ...] = ()
 
 
 def median(values: Sequence[timedelta]) -> timedelta | None:
@@ -272,6 +277,14 @@ class StatsService:
             .limit(TOP_PRODUCTS)
         )
 
+        ratings = OrderRatingRepository(s)
+        rating_figure = await ratings.shop_figure(shop.id, start, end)
+        product_ratings = (
+            await ratings.by_product(shop.id, start, end, TOP_PRODUCTS)
+            if rating_figure.count
+            else ()
+        )
+
         return ShopStats(
             shop=shop,
             currency=currency,
@@ -294,6 +307,8 @@ class StatsService:
                 for sku, name, qty, n in product_rows.all()
             ),
             per_day=day_slices(start, days, created),
+            ratings=rating_figure,
+            product_ratings=tuple(product_ratings),
         )
 
 

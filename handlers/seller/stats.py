@@ -110,7 +110,33 @@ def summary_text(catalog: Catalog, stats: ShopStats) -> str:
         ]
     if not stats.claims_created:
         lines += ["", t("stats.no_claims")]
+    lines += ["", *rating_lines(catalog, stats)]
     return fit(*lines, notice=t("fit.notice_plain"))
+
+
+def rating_lines(catalog: Catalog, stats: ShopStats) -> list[Piece]:
+    """Ratings after delivery in the period: how many, their average, and per product
+    (lowest average first: what to look at)."""
+    figure = stats.ratings
+    if not figure.count or figure.average is None:
+        return [catalog.t("rating_stats.none")]
+    pieces: list[Piece] = [
+        catalog.t("rating_stats.summary", count=figure.count, average=figure.average)
+    ]
+    if stats.product_ratings:
+        pieces.append(catalog.t("rating_stats.by_product"))
+        pieces += [
+            line(
+                catalog,
+                "rating_stats.product",
+                rank=rank,
+                name=Field(item.name),
+                average=item.average,
+                count=item.count,
+            )
+            for rank, item in enumerate(stats.product_ratings, start=1)
+        ]
+    return pieces
 
 
 def _reason(catalog: Catalog, reason: str) -> str:

@@ -1,0 +1,142 @@
+"""/settings: whether the bot may message the buyer on its own.
+
+"On its own" is delivery care (a parcel that looks late or stuck) and the rating
+request after delivery; the choice is `ChatUser.proactive_off`, read by those jobs.
+Order status changes and answers about claims are not affected: the buyer's order
+changed, so they always go, and the message says so.
+
+A toggle button (`bs:on` / `bs:off`), or typed: "off", "stop", "on" (and Spanish "no",
+"sí", "desactivar"…) at the step, or `/settings off` at once.  "stop" at this step
+means "stop messaging me", not "leave", so the step reads its own words before the
+escapes (`Router.step_words`); "cancel" still leaves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.language_detect import fold
+from handlers import escapes
+from handlers.buttons import ButtonData, Word
+from handlers.core import Context, Router
+from handlers.types import Button, Keyboard
+
+router = Router()
+
+ASK = "settings.proactive"  # the step: waiting for on or off
+TOGGLE = ButtonData("bs", Word("to", ("on", "off")))
+
+OFF_WORDS = frozenset(
+    {
+        "off",
+        "stop",
+        "no",
+        "disable",
+        "unsubscribe",
+        "turn off",
+        "turn it off",
+        "turn them off",
+        "stop messaging me",
+        "stop it",
+        "desactivar",
+        "desactiva",
+        "desactivalos",
+        "desactivarlos",
+        "apagar",
+        "apagalos",
+        "no gracias",
+    }
+)
+ON_WORDS = frozenset(
+    {
+        "on",
+        "yes",
+        "enable",
+        "start",
+        "turn on",
+        "turn it on",
+        "turn them on",
+        "si",
+        "activar",
+        "activa",
+        "activalos",
+        "activarlos",
+        "encender",
+    }
+)
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def read_toggle(text: str) -> bool | None:
+    """True for "turn them on", False for "off", None for anything else."""
+    words = " ".join(_PUNCTUATION.sub(" ", fold(text.strip().lower())).split())
+    words = words.removeprefix("please ").removesuffix(" please")
+    if words in OFF_WORDS:
+        return False
+    if words in ON_WORDS:
+        return True
+    return None
+
+
+router.step_words[ASK] = lambda text: read_toggle(text) is not None
+
+
+def settings_view(ctx: Context, off: bool) -> tuple[str, Keyboard]:
+    t = ctx.t
+    text = "\n\n".join(
+        (
+            t("buyer_settings.title"),
+            t("buyer_settings.state_off" if off else "buyer_settings.state_on"),
+            t("buyer_settings.always"),
+            t("buyer_settings.how_off" if off else "buyer_settings.how_on"),
+        )
+    )
+    label = "buyer_settings.button_on" if off else "buyer_settings.button_off"
+    to = "on" if off else "off"
+    return text, Keyboard.of([Button(ctx.catalog.plain(label), TOGGLE.pack(to=to))])
+
+
+@router.command("settings")
+async def settings_command(ctx: Context) -> None:
+    typed = ctx.inbound.args.strip()
+    if typed:
+        on = read_toggle(typed)
+        if on is not None:
+            await _set(ctx, on)
+            return
+        ctx.reply(ctx.t("buyer_settings.unknown", typed=typed[:50]))
+    ctx.state.go(ASK)
+    await show(ctx)
+
+
+@router.prompt(ASK)
+async def show(ctx: Context) -> None:
+    off = await ctx.services.ratings.proactive_off(ctx.user.id)
+    ctx.reply(*settings_view(ctx, off))
+
+
+@router.step(ASK)
+async def typed_choice(ctx: Context) -> None:
+    on = read_toggle(ctx.inbound.text or "")
+    if on is None:
+        await escapes.not_understood(ctx)
+        return
+    await _set(ctx, on)
+
+
+@router.button(TOGGLE.prefix)
+async def toggle(ctx: Context) -> None:
+    pressed = TOGGLE.unpack(ctx.inbound.button)
+    if pressed is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    await _set(ctx, pressed["to"] == "on")
+
+
+async def _set(ctx: Context, on: bool) -> None:
+    """Store the choice (for this person: `ctx.user`, whatever a button carries)."""
+    await ctx.services.ratings.set_proactive_off(ctx.user.id, not on)
+    if ctx.state.step == ASK:
+        ctx.state.clear()
+    ctx.reply(ctx.t("buyer_settings.turned_on" if on else "buyer_settings.turned_off"))
