@@ -104,6 +104,7 @@ SAMPLES: list[n.Notice] = [
         assignee="Kim",
     ),
     n.TiktokConnection(event="expiring", shop="Acme", code="acme", timezone="UTC", at=AT),
+    n.RatingAsk(shop_id=1, order_id=7, order_number="5781", products=("Mug", "Towel")),
 ]
 
 
