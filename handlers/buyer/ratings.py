@@ -48,17 +48,28 @@ def star_keyboard(order_id: int) -> Keyboard:
     return Keyboard.of([star(1), star(2), star(3)], [star(4), star(5)])
 
 
-def thanks_text(catalog: Catalog, rated: Rated) -> str:
-    """The thank-you: for any stars; a low rating also says sorry, asks what went wrong
-    and points at the buttons; the review line whenever the shop has a link."""
+def thanks_text(
+    catalog: Catalog, rated: Rated, *, ticket_id: int | None = None, person: bool = True
+) -> str:
+    """The thank-you: for any stars; a low rating also says sorry, says a ticket
+    opened (if one did), asks what went wrong and names the buttons below; the review
+    line whenever the shop has a link."""
     stars = "⭐" * rated.stars
     pieces: list[Piece] = []
     if rated.low:
-        pieces += [
-            line(catalog, "rating.thanks_low", number=Field(rated.order_number), stars=stars),
-            catalog.t("rating.ask_what"),
-            catalog.t("rating.next_steps"),
-        ]
+        pieces.append(
+            line(catalog, "rating.thanks_low", number=Field(rated.order_number), stars=stars)
+        )
+        if ticket_id is not None:
+            pieces.append(catalog.t("rating.ticket_opened", id=ticket_id))
+        pieces.append(catalog.t("rating.ask_what"))
+        steps = {
+            (True, True): "rating.next_steps",
+            (True, False): "rating.next_steps_return",
+            (False, True): "rating.next_steps_person",
+        }.get((rated.may_return, person))
+        if steps is not None:
+            pieces.append(catalog.t(steps))
     else:
         pieces.append(
             line(catalog, "rating.thanks_high", number=Field(rated.order_number), stars=stars)
@@ -151,10 +162,11 @@ async def rated_reply(ctx: Context, rated: Rated) -> None:
     ticket_id: int | None = None
     if rated.low and rated.low_rating_ticket:
         ticket_id = await _low_rating_ticket(ctx, rated)
-    keyboard = thanks_keyboard(ctx.catalog, rated, person=ticket_id is None)
-    ctx.reply(thanks_text(ctx.catalog, rated), keyboard)
-    if ticket_id is not None:
-        ctx.reply(ctx.t("rating.ticket_opened", id=ticket_id))
+    person = ticket_id is None  # a ticket is a person already
+    ctx.reply(
+        thanks_text(ctx.catalog, rated, ticket_id=ticket_id, person=person),
+        thanks_keyboard(ctx.catalog, rated, person=person),
+    )
     if rated.low:
         ctx.state.go(COMMENT, order=rated.order_id, number=rated.order_number, ticket=ticket_id)
     elif ctx.state.step == COMMENT:

@@ -343,7 +343,7 @@ async def test_low_rating_ticket_tells_staff_the_stars_and_the_comment(
     await w.tick()
     await w.asked()
     await w.buyer.press(w.star(1))
-    assert "passed this to our support team (ticket #1)" in w.buyer.said
+    assert "passed this to our support team too (ticket #1)" in w.buyer.said
     assert "🙋 Talk to a person" not in labels(w.buyer)  # a person has it already
     [thread] = list(harness.desk.topics)
     posted = [
