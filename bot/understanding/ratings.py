@@ -206,6 +206,23 @@ def read_rating(text: str) -> int | None:
     return _verdict(rest)
 
 
+def read_counted_rating(text: str) -> int | None:
+    """Like `read_rating`, but only a rating that names its number or stars ("5",
+    "five", "4/5", "⭐⭐⭐", "2 stars, broken"), not a verdict word alone ("ok",
+    "great").  For a request that may be days old: "ok thanks" typed in answer to
+    something else must not become three stars."""
+    stars = read_rating(text)
+    if stars is None:
+        return None
+    folded = _normalise(text)
+    counted = (
+        any(glyph in folded for glyph in STAR_GLYPHS)
+        or any(ch.isdigit() for ch in folded)
+        or any(word in NUMBER_WORDS for word in _WORD.findall(folded))
+    )
+    return stars if counted else None
+
+
 def _normalise(text: str) -> str:
     text = fold(unicodedata.normalize("NFKC", text))
     text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes

@@ -2,9 +2,11 @@
 its own (`bot.services.order_ratings`, rendered by `handlers.buyer.rating_notices`).
 
 * A star button (`ra:<order id>:<stars>`) or a typed rating ("5", "5 stars", "⭐⭐⭐⭐",
-  "five", read by `bot.understanding.ratings.read_rating`, the reader ticket ratings
-  use) while a request is pending.  The service checks that the order is linked to
-  this buyer and that this chat was asked about it: forged data changes nothing.
+  "five", read by `bot.understanding.ratings`, the reader ticket ratings use) while a
+  request is pending.  Only a rating that names its number or stars: the request may
+  be days old, and "ok thanks" or "great" typed about something else is no rating.
+  The service checks that the order is linked to this buyer and that this chat was
+  asked about it: forged data changes nothing.
 * Every rating is thanked, and the shop's review link (if set) is offered whatever the
   stars: asking only happy buyers for public reviews is review gating.
 * 1-3 stars: sorry, what went wrong (the next typed message is stored as the comment;
@@ -24,7 +26,7 @@ import logging
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError
 from bot.services.order_ratings import Rated
-from bot.understanding.ratings import read_rating
+from bot.understanding.ratings import read_counted_rating
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router
@@ -123,7 +125,7 @@ async def typed_rating(ctx: Context) -> bool:
     text = (ctx.inbound.text or "").strip()
     if not text or ctx.inbound.photo is not None or ctx.inbound.document is not None:
         return False
-    stars = read_rating(text)
+    stars = read_counted_rating(text)
     if stars is None:
         return False
     pending = await ctx.services.ratings.pending(ctx.user.id, ctx.chat_id)

@@ -289,6 +289,8 @@ async def test_a_typed_five_without_a_request_is_not_a_rating(world: World) -> N
     assert await w.ratings() == 0
     await w.tick()
     await w.asked()
+    await w.buyer.say("ok thanks")  # a verdict word alone: not for a request days old
+    assert await w.ratings() == 0
     await w.buyer.say("5")
     assert await w.rating() == (5, None)
     await w.buyer.say("4")  # answered already: no longer pending

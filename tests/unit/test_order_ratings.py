@@ -12,6 +12,7 @@ from bot.domain.care import CarePolicy
 from bot.services.notices import RatingAsk
 from bot.services.order_ratings import ASK_WINDOW, Rated, due_window, is_low
 from bot.services.outbox import Notification
+from bot.understanding.ratings import read_counted_rating
 from handlers.buyer.ratings import RATE, star_keyboard, thanks_keyboard, thanks_text
 from handlers.buyer.settings import read_toggle
 from handlers.catalog import Catalog
@@ -124,3 +125,24 @@ def test_the_request_reads_well_in_spanish() -> None:
 )
 def test_settings_typed_words(typed: str, on: bool | None) -> None:
     assert read_toggle(typed) is on
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [
+        ("5", 5),
+        ("5 stars", 5),
+        ("⭐⭐⭐⭐", 4),
+        ("five", 5),
+        ("cinco estrellas", 5),
+        ("4/5", 4),
+        ("2 stars, it broke", 2),
+        ("ok", None),
+        ("ok thanks", None),
+        ("great", None),
+        ("terrible", None),
+        ("I ordered 5 mugs", None),
+    ],
+)
+def test_typed_order_ratings_name_their_number(typed: str, stars: int | None) -> None:
+    assert read_counted_rating(typed) == stars
