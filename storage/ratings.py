@@ -131,6 +131,15 @@ class OrderRatingRepository(_Repository):
         )
         return [DueAsk(*row) for row in rows.all()]
 
+    async def lock_order(self, order_id: int) -> bool:
+        """Lock the order row until the transaction ends, skipping it when another
+        worker holds it (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's write
+        transaction serialises writers already).  False: skipped, or no such order."""
+        found = await self.session.scalar(
+            select(Order.id).where(Order.id == order_id).with_for_update(skip_locked=True)
+        )
+        return found is not None
+
     async def still_due(self, order_id: int, buyer_id: int) -> bool:
         """Re-checked inside the transaction that enqueues the request (the order row
         locked): nothing changed since `due` read it (a claim, a ticket, an opt-out)."""

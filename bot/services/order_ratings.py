@@ -35,8 +35,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.clock import Clock
 from bot.domain.care import CarePolicy
 from bot.domain.enums import OrderStatus
@@ -135,12 +133,9 @@ class RatingAskJob:
             # Locked, skipping an order another worker is asking about right now: it
             # commits its request first, and the dedupe key makes ours a no-op on the
             # next run (without the lock both would insert it, and one would fail).
-            locked = await uow.session.scalar(
-                select(Order.id).where(Order.id == ask.order_id).with_for_update(skip_locked=True)
-            )
-            if locked is None:
-                return False
             ratings = OrderRatingRepository(uow.session)
+            if not await ratings.lock_order(ask.order_id):
+                return False
             if not await ratings.still_due(ask.order_id, ask.buyer_id):
                 return False
             full = await uow.orders.get(ask.order_id)
