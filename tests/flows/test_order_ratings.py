@@ -508,3 +508,43 @@ async def test_stats_without_ratings_say_so(
     seller = harness.seller(SELLER_EXT)
     await seller.say("/stats")
     assert "⭐ Ratings: none in this period" in seller.said
+
+
+# ------------------------------------------------------------------ more than one, Spanish
+
+
+async def test_two_pending_requests_a_typed_rating_answers_the_newest_first(
+    world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    w = world
+    await w.tick()  # the first order's request
+    await w.asked()
+    second = await bought(uow_factory, clock, number="578000000000000002")
+    await w.tick(timedelta(days=3))  # delivered 2 days before that: now due
+    [text] = w.buyer.news
+    assert "578000000000000002" in text
+    await w.buyer.say("4")
+    assert "order 578000000000000002 ⭐⭐⭐⭐" in w.buyer.said
+    await w.buyer.say("5 stars")  # the older request is still waiting
+    assert f"order {NUMBER} ⭐⭐⭐⭐⭐" in w.buyer.said
+    async with uow_factory(readonly=True) as uow:
+        rows = (await uow.session.execute(select(OrderRating.order_id, OrderRating.stars))).all()
+    assert sorted(rows) == sorted([(w.b.order_id, 5), (second.order_id, 4)])
+
+
+async def test_a_spanish_buyer_reads_the_request_and_the_thanks_in_spanish(world: World) -> None:
+    w = world
+    w.buyer.locale = "es"
+    await w.settings(review_link=LINK)
+    await w.buyer.say("/start")  # Telegram tells the bot the buyer's language
+    await w.tick()
+    text = await w.asked()
+    assert f"¿Qué tal tu pedido {NUMBER}?" in text
+    assert "Toca las estrellas" in text
+    await w.buyer.say("cinco estrellas")
+    assert f"¡Gracias por valorar el pedido {NUMBER} con ⭐⭐⭐⭐⭐!" in w.buyer.said
+    assert labels(w.buyer) == ["✍️ Dejar una reseña"]
+    await w.buyer.say("/settings")
+    assert "Mensajes que envío por mi cuenta" in w.buyer.said
+    await w.buyer.say("no")
+    assert w.buyer.said.startswith("Hecho: ya no te escribiré por mi cuenta.")
