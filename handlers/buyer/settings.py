@@ -45,6 +45,9 @@ OFF_WORDS = frozenset(
         "apagar",
         "apagalos",
         "no gracias",
+        "para",
+        "parar",
+        "basta",
     }
 )
 ON_WORDS = frozenset(

@@ -112,6 +112,7 @@ def test_the_request_reads_well_in_spanish() -> None:
         ("stop", False),
         ("Turn them off please", False),
         ("Desactivar", False),
+        ("para", False),
         ("no", False),
         ("on", True),
         ("ON!", True),
