@@ -182,6 +182,7 @@ class App:
         from bot.services.cancellations import CancellationService
         from bot.services.container import Services
         from bot.services.desk import StaffDirectory
+        from bot.services.insights import InsightService
         from bot.services.orders import OrderService
         from bot.services.returns import ReturnService
         from bot.services.seller_claims import SellerClaimService
@@ -215,6 +216,7 @@ class App:
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
+            insights=InsightService(self.uow, self.clock),
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
             understanding=await UnderstandingService.create(self.understanding_cache, chat_model),

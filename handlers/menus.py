@@ -19,7 +19,7 @@ COMMANDS: dict[MenuKind, tuple[str, ...]] = {
     "buyer": ("start", "orders", "return", "returns", "language", "help", "cancel", "human"),
     # Chat-scoped menus replace the private-chat default, so sellers keep the buyer's
     # everyday commands too.
-    "seller": ("claims", "refund", "stats", "orders", "language", "help", "cancel"),
+    "seller": ("claims", "refund", "stats", "insights", "orders", "language", "help", "cancel"),
     "staff": ("tickets", "note", "transcript", "close"),
 }
 
