@@ -94,9 +94,12 @@ class Forecast:
         return float(sum(self.values[:days]))
 
     def peaks(self, days: int = max(HORIZONS), count: int = PEAK_DAYS) -> tuple[date, ...]:
-        """The `count` days with the highest forecast within `days` (earliest first on
-        ties, then in date order); none when nothing is expected."""
-        ranked = sorted(range(min(days, len(self.values))), key=lambda i: (-self.values[i], i))
+        """The `count` days with the highest forecast within `days`, in date order;
+        none when nothing is expected.  Values are compared to 0.01 order, so days the
+        model sees as equal (two weekend days) tie, and the earlier one wins."""
+        ranked = sorted(
+            range(min(days, len(self.values))), key=lambda i: (-round(self.values[i], 2), i)
+        )
         chosen = sorted(i for i in ranked[:count] if self.values[i] > 0)
         return tuple(self.first_day + timedelta(days=i) for i in chosen)
 

@@ -161,7 +161,7 @@ def demand_pieces(catalog: Catalog, ins: ShopInsights) -> list[Piece]:
     ]
     peaks = fc.peaks()
     if peaks:
-        pieces.append(t("insights.peaks", days=", ".join(day_label(day, lang) for day in peaks)))
+        pieces.append(t("insights.peaks", days=" · ".join(day_label(day, lang) for day in peaks)))
     elif fc.method is not Method.NONE:
         pieces.append(t("insights.no_peaks"))
     pieces.append(t(f"insights.method.{fc.method.value}", history=fc.history_days))
