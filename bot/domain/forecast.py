@@ -219,10 +219,13 @@ def _holt(values: np.ndarray, factors: np.ndarray) -> tuple[float, float, float]
     """Level and trend at the end of the history, and the damping, of the series with
     its weekly profile taken out; the weights that forecast it best one day ahead."""
     best: tuple[float, float, float, float] | None = None
+    # Plain floats: the loop below is scalar arithmetic, several times faster than on
+    # numpy scalars.
+    series, weights = values.tolist(), factors.tolist()
     for alpha in ALPHAS:
         for beta in BETAS:
             for phi in PHIS:
-                level, trend, sse = _smooth(values, factors, alpha, beta, phi)
+                level, trend, sse = _smooth(series, weights, alpha, beta, phi)
                 if best is None or sse < best[0]:
                     best = (sse, level, trend, phi)
     assert best is not None
@@ -230,10 +233,10 @@ def _holt(values: np.ndarray, factors: np.ndarray) -> tuple[float, float, float]
 
 
 def _smooth(
-    values: np.ndarray, factors: np.ndarray, alpha: float, beta: float, phi: float
+    values: list[float], factors: list[float], alpha: float, beta: float, phi: float
 ) -> tuple[float, float, float]:
     first_week = [v / f for v, f in zip(values[:WEEK], factors[:WEEK], strict=True) if f > 0]
-    level = float(np.mean(first_week)) if first_week else 0.0
+    level = sum(first_week) / len(first_week) if first_week else 0.0
     trend = 0.0
     sse = 0.0
     for value, factor in zip(values, factors, strict=True):

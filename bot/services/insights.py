@@ -29,6 +29,7 @@ Only a seller of the shop may see it, checked on every call as `/stats` does.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -326,17 +327,20 @@ class InsightService:
         history_since = day_start(first_day, zone)
         placed = await q.order_times(shop.id, history_since, midnight)
         yesterday = today - timedelta(days=1)
-        demand = _demand(None, None, first_day, yesterday, (local_day(t, zone) for t in placed))
+        series: list[_Series] = [(None, None, first_day, [local_day(t, zone) for t in placed])]
 
         top = await q.top_products(shop.id, since, now, TOP_DEMAND_PRODUCTS)
         keys = [key for key, _ in top]
         by_product: dict[ProductKey, list[date]] = defaultdict(list)
         for key, at in await q.product_order_times(shop.id, history_since, midnight, keys):
             by_product[key].append(local_day(at, zone))
-        products = tuple(
-            _demand(key[0], key[1], min(by_product[key], default=today), yesterday, by_product[key])
-            for key in keys
-        )
+        series += [
+            (key[0], key[1], min(by_product[key], default=today), by_product[key]) for key in keys
+        ]
+        # Fitting is CPU work (tens of milliseconds a series on a year of days): off the
+        # event loop, so other chats are not held up meanwhile.
+        demand, *fitted = await asyncio.to_thread(_fit_all, series, yesterday)
+        products = tuple(fitted)
 
         period_orders = len(await q.order_times(shop.id, since, now))
         period_claims = sum(1 for t in claim_times if t >= since)
@@ -477,11 +481,16 @@ class InsightService:
         )
 
 
-def _demand(
-    sku: str | None, name: str | None, first: date, last: date, days: Iterable[date]
-) -> Demand:
-    history = daily_counts(days, first, last)
-    return Demand(sku, name, first, history, forecast(history, first))
+_Series = tuple[str | None, str | None, date, list[date]]  # sku, name, first day, order days
+
+
+def _fit_all(series: Sequence[_Series], last: date) -> list[Demand]:
+    """Count each series into days up to `last` and forecast it."""
+    fitted = []
+    for sku, name, first, days in series:
+        history = daily_counts(days, first, last)
+        fitted.append(Demand(sku, name, first, history, forecast(history, first)))
+    return fitted
 
 
 def as_json(ins: ShopInsights) -> dict[str, Any]:
