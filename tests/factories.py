@@ -160,7 +160,7 @@ async def make_sale(
     placed: datetime,
     delivered: datetime | None = None,
 ) -> Sale:
-    """An order of one unit of each product (SKU: the name upper-cased)."""
+    """An order of one unit of each product (SKU: the name upper-cased, cut to 64)."""
     async with uow_factory() as uow:
         order = Order(
             shop_id=shop_id,
@@ -175,7 +175,7 @@ async def make_sale(
             order.items.append(
                 OrderItem(
                     line_no=line,
-                    sku=name.upper().replace(" ", "-"),
+                    sku=name.upper().replace(" ", "-")[:64],
                     product_name=name,
                     quantity=1,
                     unit_price=Decimal("10.00"),

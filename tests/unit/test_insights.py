@@ -356,7 +356,7 @@ async def test_the_text_fits_one_message_with_hundreds_of_long_product_names(
 ) -> None:
     for n in range(120):
         sale = await make_sale(
-            uow_factory, world.shop, (f"{'Very long name ' * 20}{n}",), at(9), at(10)
+            uow_factory, world.shop, (f"{n} {'Very long name ' * 19}".strip(),), at(9), at(10)
         )
         await make_rating(uow_factory, world.shop, sale, world.buyer, 1 + n % 5, at(12))
     ins = await service.for_seller(world.seller, None, 90)
