@@ -46,6 +46,7 @@ SHOW = ButtonData("ins", Id("shop"), Int("days", min(PERIODS), max(PERIODS)))
 PICK_SHOP = ButtonData("insp", Int("days", min(PERIODS), max(PERIODS)))
 MAX_SHOP_BUTTONS = 20
 SHOWN_RETURNS = 5  # products listed under returns (flagged ones always come first)
+SHOWN_RATINGS = 8  # products listed under ratings, the most rated first
 CHART_PAST_DAYS = 90  # the chart shows at most this much history before the forecast
 
 
@@ -260,13 +261,10 @@ def insight_text(catalog: Catalog, ins: ShopInsights, *, limit: int = TEXT) -> s
 
     pieces += ["", t("insights.ratings_title", days=ins.days)]
     if ins.ratings:
-        pieces.append(
-            lines(
-                [rating_line(catalog, r, lang) for r in ins.ratings],
-                catalog,
-                "insights.more_products",
-            )
-        )
+        rated = [rating_line(catalog, r, lang) for r in ins.ratings[:SHOWN_RATINGS]]
+        pieces.append(lines(rated, catalog, "insights.more_products"))
+        if len(ins.ratings) > SHOWN_RATINGS:
+            pieces.append(t("insights.more_products", count=len(ins.ratings) - SHOWN_RATINGS))
     else:
         pieces.append(t("insights.no_ratings"))
 
