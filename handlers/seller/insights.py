@@ -86,16 +86,16 @@ def flag_line(catalog: Catalog, product: ProductReturns) -> Line:
     """ "Stoneware Mug: 4 of 31 orders returned this week, 3 “Arrived damaged”: check
     packaging." """
     reason, reason_count = product.top_reason or ("", 0)
-    return line(
-        catalog,
-        "insights.flag",
-        name=Field(product.name),
-        claims=product.this_week.claims,
-        count=product.this_week.delivered,
-        reason=_reason(catalog, reason),
-        reason_count=reason_count,
-        advice=_advice(catalog, reason),
-    )
+    facts = {
+        "name": Field(product.name),
+        "claims": product.this_week.claims,
+        "reason": _reason(catalog, reason),
+        "reason_count": reason_count,
+        "advice": _advice(catalog, reason),
+    }
+    if not product.this_week.delivered:  # "3 of 0 orders" would read as a bug
+        return line(catalog, "insights.flag_undelivered", **facts)
+    return line(catalog, "insights.flag", count=product.this_week.delivered, **facts)
 
 
 def returns_line(catalog: Catalog, product: ProductReturns) -> Line:

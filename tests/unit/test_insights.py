@@ -28,8 +28,8 @@ from bot.services.insights import (
     weeks_ending,
 )
 from handlers.catalog import Catalog
-from handlers.fit import utf16_len
-from handlers.seller.insights import chart_png, insight_text, parse_days
+from handlers.fit import fit, utf16_len
+from handlers.seller.insights import chart_png, flag_line, insight_text, parse_days
 from storage.models import Shop
 from storage.uow import UnitOfWorkFactory
 from tests.factories import (
@@ -378,3 +378,19 @@ def test_periods_are_read_like_stats() -> None:
     assert parse_days("") == 30
     assert [parse_days(x) for x in ("7", "30d", "90 days")] == [7, 30, 90]
     assert [parse_days(x) for x in ("12", "abc", "-7", "٧")] == [None] * 4
+
+
+def test_a_flag_without_deliveries_this_week_says_so() -> None:
+    product = ProductReturns(
+        sku="MUG",
+        name="Mug",
+        weeks=(ProductWeek(1, 4), ProductWeek(3, 0)),
+        reasons=(("WRONG_ITEM", 2), ("DAMAGED", 1)),
+        period_reasons=(("WRONG_ITEM", 2), ("DAMAGED", 2)),
+        flagged=True,
+    )
+    text = fit(flag_line(Catalog(), product))
+    assert text == (
+        "⚠️ <b>Mug</b>: 3 return requests this week, none of its orders delivered this "
+        "week, 2 “Wrong item sent”: check picking and labels."
+    )
