@@ -256,6 +256,8 @@ async def _write(
                     Problem("file", "file", "the file changed during the import; run it again")
                 )
             if report.ok:
+                # The shop's tracking is as fresh as this file (delivery care relies on it).
+                await uow.shops.mark_tracking_updated(shop.id, clock.now())
                 await uow.commit()
                 report.counts = writer.counts
                 report.notified = notified

@@ -92,6 +92,7 @@ class OrderPushService:
                     raise RuntimeError("the writer refused orders the checks accepted")
                 for change in outcome.changes:
                     notified += await notify_order_change(uow, change, now)
+            await uow.shops.mark_tracking_updated(shop.shop_id, now)
             await uow.commit()
         return notified
 
