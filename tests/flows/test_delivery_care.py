@@ -158,8 +158,8 @@ async def test_late_is_shown_in_the_shop_timezone_and_in_spanish(
     await world.run()
     [message] = world.buyer.news
     assert f"Tu pedido {NUMBER} va con retraso: se esperaba para el 14 ene" in message
-    assert "Última novedad: Etiqueta creada" in message or "Última novedad:" in message
-    assert "No lo he recibido" in [b.text for b in world.buyer.buttons()][1]
+    assert "Última novedad: Etiqueta creada, Memphis, TN, 13 ene, 06:00 CST" in message
+    assert shown(world.buyer)[:2] == ["⏳ Esperaré", "📭 No lo he recibido"]
 
 
 # ---------------------------------------------------------------- buttons
@@ -214,6 +214,9 @@ async def test_forged_and_foreign_wait_buttons_change_nothing(
     for forged in ("cwt:abc", "cwt:", f"cwt:{world.order_id}:1", "cwt:99999999999"):
         await stranger.press(forged)
         assert "no longer works" in (alert(stranger) or ""), forged
+    await stranger.press(f"rs:{world.order_id}")  # "Report not received" on her chat
+    assert "can't find that order" in (alert(stranger) or "")
+    assert await stranger.step() is None
     await world.buyer.press("cwt:999999")  # no such order: the same words
     assert "can't find that order" in (alert(world.buyer) or "")
     assert await world.care_rows() == rows
