@@ -410,3 +410,19 @@ async def test_advice_in_spanish(world: World, harness: Harness, tmp_path: Path)
     await reimport(world, tmp_path, "IN_TRANSIT", [LABEL, event("AttemptFail", "Nadie en casa")])
     [note] = world.buyer.news
     assert "Qué hacer: UPS suele intentarlo de nuevo" in note, note
+
+
+async def test_an_import_without_tracking_events_does_not_make_silence_news(
+    world: World, tmp_path: Path
+) -> None:
+    """Orders exported without their checkpoints say nothing about a quiet parcel: the
+    shop's tracking stays as stale as it was, and no stuck message follows."""
+    await world.setup(eta=world.clock.now() + timedelta(days=9))
+    world.clock.advance(timedelta(days=5))
+    await reimport(world, tmp_path, "IN_TRANSIT", [])
+    async with world.uow(readonly=True) as uow:
+        shop = await uow.shops.get_by_code("acme")
+        assert shop is not None and shop.tracking_updated_at is None
+    assert (await world.run()).total == 0
+    await reimport(world, tmp_path, "IN_TRANSIT", [LABEL])  # with its tracking: fresh
+    assert (await world.run()).stuck == 1
