@@ -7,7 +7,7 @@ repository, never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,11 +116,6 @@ def _parcel(row: Any) -> Parcel:
 class CareRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def shops_with_care(self) -> Sequence[Shop]:
-        """Every shop (few); the caller keeps those whose `CarePolicy` is on (settings
-        are JSON, read by one typed model rather than by SQL)."""
-        return (await self.session.scalars(select(Shop).order_by(Shop.id))).all()
 
     async def parcels(
         self, shop_id: int, now: datetime, *, stuck_after: timedelta | None

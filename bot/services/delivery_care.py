@@ -72,7 +72,6 @@ class _Due:
     parcel: Parcel
     kind: Concern
     policy: CarePolicy
-    shop_id: int
 
 
 class DeliveryCareJob:
@@ -97,7 +96,7 @@ class DeliveryCareJob:
         found: list[_Due] = []
         async with self._uow(readonly=True) as uow:
             care = CareRepository(uow.session)
-            for shop in await care.shops_with_care():
+            for shop in await uow.shops.all():
                 policy = CarePolicy.from_settings(shop.settings)
                 if not policy.delivery_care:
                     continue
@@ -105,7 +104,7 @@ class DeliveryCareJob:
                 stuck_after = timedelta(days=policy.stuck_after_days) if fresh else None
                 parcels = await care.parcels(shop.id, now, stuck_after=stuck_after)
                 dues = [
-                    _Due(parcel, kind, policy, shop.id)
+                    _Due(parcel, kind, policy)
                     for parcel in parcels
                     if (kind := _concern(parcel, policy, shop, now)) is not None
                 ]
@@ -115,13 +114,13 @@ class DeliveryCareJob:
                 claimed = await care.orders_with_open_claims(orders)
                 buyers = await care.buyer_chats(orders)
                 sellers = await uow.shops.seller_chat_ids(shop)
-                wanted = {
-                    id(d): _keys(d, buyers.get(d.parcel.order_id, []), sellers)
+                wanted = [
+                    (d, _keys(d, buyers.get(d.parcel.order_id, []), sellers))
                     for d in dues
                     if d.parcel.order_id not in claimed
-                }
-                sent = await care.existing_keys(k for keys in wanted.values() for k in keys)
-                found += [d for d in dues if id(d) in wanted and set(wanted[id(d)]) - sent]
+                ]
+                sent = await care.existing_keys(k for _, keys in wanted for k in keys)
+                found += [d for d, keys in wanted if set(keys) - sent]
         return found
 
     async def _act(self, due: _Due, report: CareReport) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.carriers import normalise_carrier
 from bot.services.notices import DeliveryAdvice
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
@@ -21,7 +22,11 @@ from handlers.fit import Field, Piece, line
 def advice_pieces(catalog: Catalog, advice: DeliveryAdvice) -> list[Piece]:
     """What to do next, in the carrier's own terms when the catalog has them
     (`care.by_carrier.<kind>.<carrier>`), else in general ones, then where to track it."""
-    specific = f"care.by_carrier.{advice.kind}.{advice.carrier}"
+    try:
+        carrier = normalise_carrier(advice.carrier)  # "ups", "U.P.S." → "UPS"
+    except ValueError:
+        carrier = advice.carrier  # a carrier with no wording of its own
+    specific = f"care.by_carrier.{advice.kind}.{carrier}"
     key = specific if catalog.has(specific) else f"care.advice.{advice.kind}"
     params: dict[str, object] = {"carrier": Field(advice.carrier)}
     if advice.kind == "pickup":

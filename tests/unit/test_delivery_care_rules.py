@@ -134,6 +134,8 @@ def test_carrier_specific_advice_where_it_helps_and_generic_otherwise() -> None:
     assert "Change My Delivery" in text and "Parcel: UPS 1Z999AA10123456784" in text
     assert '<a href="https://www.ups.com/track?tracknum=1Z999AA10123456784">' in html
     assert labels == ["Open order", "🙋 Talk to a person"]
+    typed = DeliveryAdvice(kind="attempt_fail", carrier="u.p.s.", tracking_number="1Z9")
+    assert "Change My Delivery" in rendered(tracking_notice(typed))[0]  # as shops type it
     usps = DeliveryAdvice(kind="attempt_fail", carrier="USPS", tracking_number="9400")
     assert "usps.com/redelivery" in rendered(tracking_notice(usps))[0]
     other = DeliveryAdvice(kind="attempt_fail", carrier="OnTrac", tracking_number="C1")
