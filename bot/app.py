@@ -388,6 +388,7 @@ class BotRunner:
         role: WorkerRole | None = None,
     ) -> None:
         from bot.services.deadlines import DeadlineJob
+        from bot.services.delivery_care import DeliveryCareJob
         from bot.services.tickets import SlaWatch
         from bot.workers import SINGLE
 
@@ -398,6 +399,7 @@ class BotRunner:
         self.worker = app.outbox_worker(channel.deliver)
         channel.outbox = self.worker  # replies are stored, then sent at once through it
         self.deadlines = DeadlineJob(app.uow, app.clock)
+        self.delivery_care = DeliveryCareJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
         self.http: HttpServer | None = None  # when something is served over HTTP
@@ -443,6 +445,7 @@ class BotRunner:
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
+            asyncio.create_task(self.delivery_care.run_forever(), name="delivery-care"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),
             asyncio.create_task(self.inbox.run_forever(), name="inbox-pruning"),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -100,6 +101,20 @@ class ShopRepository(_Repository):
             )
         )
         return sorted(chat_ids)
+
+    async def mark_tracking_updated(self, shop_id: int, now: datetime) -> None:
+        """The shop's orders and tracking were just brought up to date (an import, a
+        tracking hook, a marketplace sync): delivery care trusts silence on a parcel
+        only while this is recent.  Never moved backwards (two writers at once)."""
+        await self.session.execute(
+            update(Shop)
+            .where(
+                Shop.id == shop_id,
+                or_(Shop.tracking_updated_at.is_(None), Shop.tracking_updated_at < now),
+            )
+            .values(tracking_updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def seller_user_ids(self, shop_id: int) -> list[int]:
         rows = await self.session.scalars(

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from bot.clock import FakeClock
 from storage.models import (
@@ -15,6 +16,7 @@ from storage.models import (
     ClaimItem,
     Order,
     OrderItem,
+    OrderLink,
     OrderRating,
     Payment,
     Seller,
@@ -270,3 +272,49 @@ async def make_cancel_request(
             CancelRequest(order_id=sale.order_id, status="requested", created_at=created)
         )
         await uow.commit()
+
+
+async def link_buyer(
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    order_id: int,
+    external_id: int = 1001,
+    name: str = "Jane",
+    language: str | None = None,
+) -> int:
+    """A Telegram user who proved the order (as linking by email does); their chat user id."""
+    async with uow_factory() as uow:
+        user = await uow.chat_users.get_by_external("telegram", external_id)
+        if user is None:
+            user = ChatUser(
+                external_id=external_id, first_name=name, language=language, created_at=clock.now()
+            )
+            uow.chat_users.add(user)
+            await uow.flush()
+        uow.session.add(
+            OrderLink(
+                chat_user_id=user.id, order_id=order_id, method="email", created_at=clock.now()
+            )
+        )
+        await uow.commit()
+        return user.id
+
+
+async def shop_settings(
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    code: str = "acme",
+    *,
+    timezone: str | None = None,
+    **settings: Any,
+) -> int:
+    """Set some of a shop's settings (as `shop set` stores them); the shop's id."""
+    shop_id = await make_shop(uow_factory, clock, code)
+    async with uow_factory() as uow:
+        shop = await uow.shops.get(shop_id)
+        assert shop is not None
+        shop.settings = {**(shop.settings or {}), **settings}
+        if timezone is not None:
+            shop.timezone = timezone
+        await uow.commit()
+    return shop_id

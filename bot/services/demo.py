@@ -60,6 +60,7 @@ async def load_demo_data(
                 outcome = await writer.write(records[start : start + BATCH])
                 if outcome.problems:  # generated data is valid; this is a bug, not input
                     raise RuntimeError(f"demo data refused: {outcome.problems[0]}")
+            await uow.shops.mark_tracking_updated(shop.id, clock.now())
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(writer.counts, name))
         await uow.commit()

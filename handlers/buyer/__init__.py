@@ -1,11 +1,11 @@
 """The buyer's side of the chat: start, linking orders, order cards, cancelling."""
 
-from handlers.buyer import claims, language, linking, orders, returns, start
+from handlers.buyer import care, claims, language, linking, orders, returns, start
 from handlers.core import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (start, linking, orders, returns, claims, language):
+    for module in (start, linking, orders, returns, claims, language, care):
         router.include(module.router)
     return router
