@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import random
-import string
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -458,9 +457,7 @@ class _History:
     def _order_number(self) -> str:
         taken = self.gen.order_numbers
         while True:
-            number = self.rng.choice(("57", "58")) + "".join(
-                self.rng.choice(string.digits) for _ in range(16)
-            )
+            number = f"{self.rng.choice(('57', '58'))}{self.rng.randrange(10**16):016d}"
             if number not in taken and not number.startswith("5761000000"):
                 taken.add(number)
                 return number
