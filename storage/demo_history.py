@@ -8,7 +8,7 @@ a seed and `now`, with every time counted backwards from `now`.  What each part 
 
 * **Demand**: orders per shop-local day follow a weekly rhythm (`WEEKLY_RHYTHM`:
   Harbor & Home sells most at the weekend, Lumen Audio on Friday and Saturday) and a
-  promotion peak `PROMO_DAYS_AGO` days back (`PROMO_LIFT`, about 2.5x for a few days).
+  promotion peak `PROMO_DAYS_AGO` days back (`PROMO_LIFT`, about 3x for four days).
   The last days before `now` are topped up to the same rhythm around the current orders,
   so the series has no hole where history meets them; a forecast should learn the
   weekday pattern and beat "same as last week".
@@ -87,7 +87,7 @@ WEEKLY_RHYTHM = {
 }
 # A promotion this many days before today (the first day first) and its lift per day.
 PROMO_DAYS_AGO = 38
-PROMO_LIFT = (2.2, 2.8, 2.6, 2.0)
+PROMO_LIFT = (2.6, 3.2, 3.0, 2.4)
 
 # Bestsellers: a product's weight when drawing items (the rest weigh 1).
 POPULAR = {
@@ -413,7 +413,8 @@ class _History:
             TrackingEventRecord(
                 shipped, TrackingTag.IN_TRANSIT, f"Picked up by {carrier}", profile.origin
             ),
-            *self.gen._hops(rng, profile.hubs[carrier], buyer, shipped, out_at),
+            # The first sort facility and the local one: history needs no more scans.
+            *self.gen._hops(rng, profile.hubs[carrier][:1], buyer, shipped, out_at),
             TrackingEventRecord(
                 out_at, TrackingTag.OUT_FOR_DELIVERY, "Out for delivery", buyer.city
             ),
