@@ -285,6 +285,9 @@ class _Sale:
 
 
 class _History:
+    """Draws the history with its own random stream (the current orders' stay as they
+    were), in order: the orders, then the returns, ratings and tickets on them."""
+
     def __init__(
         self, generator: _DemoGenerator, seed: int, current: Sequence[tuple[str, OrderRecord]]
     ) -> None:
@@ -398,10 +401,10 @@ class _History:
             label, pickup, out, delivered = (
                 max(1, round(m * scale)) for m in (label, pickup, out, delivered)
             )
-        paid_minutes = [label, pickup, out, delivered]
+        offsets = [label, pickup, out, delivered]
         for i in range(1, 4):  # strictly increasing after rounding
-            paid_minutes[i] = max(paid_minutes[i], paid_minutes[i - 1] + 2)
-        label_at, shipped, out_at, delivered_at = (paid + m * minute for m in paid_minutes)
+            offsets[i] = max(offsets[i], offsets[i - 1] + 2)
+        label_at, shipped, out_at, delivered_at = (paid + m * minute for m in offsets)
         carrier = rng.choices(profile.carriers, weights=profile.carrier_weights)[0]
         events = [
             TrackingEventRecord(
