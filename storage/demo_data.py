@@ -14,6 +14,8 @@ fiction by the North American Numbering Plan), and European buyers use Ofcom's
 are well-formed for their carrier but made up.
 
 `DEMO_TRY_ME` lists a few fixed orders a new user can look up straight away.
+`storage/demo_history.py` adds months of finished orders and their after-sales before
+these (`DEMO_HISTORY_DAYS`), for seller insight.
 """
 
 from __future__ import annotations
