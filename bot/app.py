@@ -182,6 +182,7 @@ class App:
         from bot.services.cancellations import CancellationService
         from bot.services.container import Services
         from bot.services.desk import StaffDirectory
+        from bot.services.insights import InsightService
         from bot.services.orders import OrderService
         from bot.services.returns import ReturnService
         from bot.services.seller_claims import SellerClaimService
@@ -216,6 +217,7 @@ class App:
             seller_claims=SellerClaimService(self.uow, self.clock, media),
             cancellations=CancellationService(self.uow, self.clock),
             stats=StatsService(self.uow, self.clock),
+            insights=InsightService(self.uow, self.clock),
             ratings=OrderRatingService(self.uow, self.clock),
             tickets=TicketService(self.uow, self.clock, media),
             staff=StaffDirectory(self.settings.staff_chat_id, self.clock),
@@ -388,6 +390,7 @@ class BotRunner:
         role: WorkerRole | None = None,
     ) -> None:
         from bot.services.deadlines import DeadlineJob
+        from bot.services.delivery_care import DeliveryCareJob
         from bot.services.order_ratings import RatingAskJob
         from bot.services.tickets import SlaWatch
         from bot.workers import SINGLE
@@ -399,6 +402,7 @@ class BotRunner:
         self.worker = app.outbox_worker(channel.deliver)
         channel.outbox = self.worker  # replies are stored, then sent at once through it
         self.deadlines = DeadlineJob(app.uow, app.clock)
+        self.delivery_care = DeliveryCareJob(app.uow, app.clock)
         self.rating_asks = RatingAskJob(app.uow, app.clock)
         self.sla = SlaWatch(app.uow, app.clock)
         self.inbox = channel.inbox or app.inbox()
@@ -445,6 +449,7 @@ class BotRunner:
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="outbox"),
             asyncio.create_task(self.deadlines.run_forever(), name="deadlines"),
+            asyncio.create_task(self.delivery_care.run_forever(), name="delivery-care"),
             asyncio.create_task(self.rating_asks.run_forever(), name="rating-asks"),
             asyncio.create_task(self.refunds.run_forever(), name="refunds"),
             asyncio.create_task(self.sla.run_forever(), name="ticket-sla"),

@@ -106,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--buyer", type=int, default=None, help="Telegram user id of a buyer")
     ask.add_argument("--json", action="store_true", help="print JSON")
 
+    insights = sub.add_parser(
+        "insights", help="a shop's returns, ratings, support load and demand forecast"
+    )
+    insights.add_argument("shop", help="shop code")
+    insights.add_argument("--days", type=int, default=30, help="period: 7, 30 or 90 (default 30)")
+    insights.add_argument("--json", action="store_true", help="print JSON only")
+
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
@@ -588,7 +595,40 @@ async def _tiktok(args: argparse.Namespace, settings: Settings) -> int:
         await app.close()
 
 
+async def _insights(args: argparse.Namespace, settings: Settings) -> int:
+    """What `/insights` shows a seller, for the shop's owner: the same text without its
+    HTML, or (`--json`) the figures as JSON alone on stdout."""
+    import html
+    import json
+    import re
+
+    from bot.domain.errors import ShopNotFound
+    from bot.services.insights import PERIODS, InsightService, as_json
+    from handlers.catalog import Catalog
+    from handlers.seller.insights import insight_text
+
+    if args.days not in PERIODS:
+        periods = ", ".join(str(d) for d in PERIODS)
+        print(f"error: --days must be one of {periods}", file=sys.stderr)
+        return 2
+    app = await _open_app(settings)
+    try:
+        insights = await InsightService(app.uow, app.clock).for_shop(args.shop, args.days)
+    except ShopNotFound:
+        print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    if args.json:
+        print(json.dumps(as_json(insights), ensure_ascii=False, indent=2))
+    else:
+        text = insight_text(Catalog(), insights, limit=10**9)  # a terminal has no limit
+        print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
+    "insights": _insights,
     "kb": _kb,
     "catalog": _catalog,
     "ask": _ask,

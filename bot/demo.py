@@ -427,8 +427,13 @@ class Console:
         for order in DEMO_TRY_ME:
             self.write(
                 f"  {order['order_number']}  {order['status']:<18} "
-                f"{order['email']}  +{order['phone']}"
+                f"{order['email']}  +{order['phone']}\n      {order['note']}"
             )
+        self.write(
+            "The shops have five months of history: as the seller (:as sam) try /stats and"
+            " /insights. Prove a late or delivered order and the bot writes on its own"
+            " (delivery care, a rating request)."
+        )
         if self.tiktok is not None:
             self.tiktok.intro()
         self.write(HELP.format(names=", ".join(self.people)))

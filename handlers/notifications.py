@@ -33,6 +33,7 @@ from bot.services.notices import (
     TiktokConnection,
 )
 from bot.services.outbox import Notification
+from handlers.buyer.care_text import advice_pieces
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import note_text
@@ -100,29 +101,32 @@ def _open_order(catalog: Catalog, order_id: int) -> Keyboard:
 def order_changed(catalog: Catalog, chat_id: int, p: OrderChanged) -> list[Outbound]:
     if p.status_changed or p.event is None:
         status = OrderStatus(p.status)
-        text = fit(
-            line(
-                catalog,
-                "notify.order_status",
-                number=Field(p.order_number),
-                label=catalog.plain(f"status.{status.value}.label"),
-                meaning=Safe(catalog.t(f"status.{status.value}.meaning")),
-            ),
-            notice=catalog.t("fit.notice_plain"),
+        news = line(
+            catalog,
+            "notify.order_status",
+            number=Field(p.order_number),
+            label=catalog.plain(f"status.{status.value}.label"),
+            meaning=Safe(catalog.t(f"status.{status.value}.meaning")),
         )
     else:
         event = p.event
         where = f", {event.location}" if event.location else ""
-        text = fit(
-            line(
-                catalog,
-                "notify.order_tracking",
-                number=Field(p.order_number),
-                event=Field(catalog.plain(f"tag.{event.tag}") + where),
-            ),
-            notice=catalog.t("fit.notice_plain"),
+        news = line(
+            catalog,
+            "notify.order_tracking",
+            number=Field(p.order_number),
+            event=Field(catalog.plain(f"tag.{event.tag}") + where),
         )
-    return [SendText(chat_id, text, _open_order(catalog, p.order_id))]
+    # Delivery care: what to do next goes in this same message, not a second one.
+    advice = advice_pieces(catalog, p.advice) if p.advice is not None else []
+    text = fit(news, *advice, notice=catalog.t("fit.notice_plain"))
+    keyboard = _open_order(catalog, p.order_id)
+    if p.advice is not None:
+        keyboard = Keyboard.of(
+            [Button(catalog.plain("notify.open_order"), f"o:{p.order_id}")],
+            [Button(catalog.plain("support.human_button"), f"hp:{p.order_id}")],
+        )
+    return [SendText(chat_id, text, keyboard)]
 
 
 @renderer(ClaimNew)
@@ -442,4 +446,5 @@ def tiktok_connection(catalog: Catalog, chat_id: int, p: TiktokConnection) -> li
     return [SendText(chat_id, text)]
 
 
+import handlers.buyer.care_notices  # noqa: E402, F401  (delivery care's renderers register)
 from handlers.buyer import rating_notices  # noqa: E402, F401  (registers its renderer)

@@ -14,6 +14,8 @@ fiction by the North American Numbering Plan), and European buyers use Ofcom's
 are well-formed for their carrier but made up.
 
 `DEMO_TRY_ME` lists a few fixed orders a new user can look up straight away.
+`storage/demo_history.py` adds months of finished orders and their after-sales before
+these (`DEMO_HISTORY_DAYS`), for seller insight.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ DEMO_SHOPS: tuple[DemoShop, ...] = (
 # Days after delivery during which a buyer may ask for a return (TikTok Shop's default).
 # Used only to place demo deliveries clearly inside or outside the window.
 RETURN_WINDOW_DAYS = 15
+
+# How far back the demo's order history goes (storage/demo_history.py says what is in
+# it): about five months, enough weeks for a weekly pattern and a promotion peak.
+DEMO_HISTORY_DAYS = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +342,13 @@ def _us_buyer(name: str, email: str, phone: str, street: str, city_index: int) -
     )
 
 
+# Buyers of the try-me orders that show delivery care and ratings (555-0105..0109).
+_TAYLOR = _us_buyer("Taylor Brooks", "taylor.brooks@example.com", "15205550105", "8 Birch Way", 7)
+_MORGAN = _us_buyer("Morgan Diaz", "morgan.diaz@example.org", "12085550106", "61 Willow Dr", 8)
+_JAMIE = _us_buyer("Jamie Foster", "jamie.foster@example.net", "18045550107", "3 Orchard Ct", 9)
+_DREW = _us_buyer("Drew Nguyen", "drew.nguyen@example.com", "18025550108", "27 Elm St", 10)
+_ROBIN = _us_buyer("Robin Park", "robin.park@example.org", "15185550109", "140 Pine Rd", 11)
+
 # Fixed orders in the first shop, the same for every seed, for the README and the demo
 # banner.  Their numbers use a block (5761000000000000xx) the random ones never take.
 _TRY_ME: tuple[_TryMe, ...] = (
@@ -393,6 +406,85 @@ _TRY_ME: tuple[_TryMe, ...] = (
         carriers.FEDEX,
         DeliveryOption.STANDARD,
         25.0,
+    ),
+    # What the bot does on its own (delivery care, rating requests; the demo shops have
+    # both on): prove one of these and the care job writes within a minute.
+    _TryMe(
+        "576100000000000006",
+        OrderStatus.IN_TRANSIT,
+        "late",
+        "in transit, past its estimated delivery: the bot says so before you ask",
+        _TAYLOR,
+        ("HH-LAMP-DESK-BRS",),
+        carriers.USPS,
+        DeliveryOption.STANDARD,
+        0.0,
+    ),
+    _TryMe(
+        "576100000000000007",
+        OrderStatus.IN_TRANSIT,
+        "stuck",
+        "in transit, no tracking news for 5 days: stuck",
+        _MORGAN,
+        ("HH-BOARD-WAL-L", "HH-APRON-CNV-NVY"),
+        carriers.FEDEX,
+        DeliveryOption.STANDARD,
+        0.0,
+    ),
+    _TryMe(
+        "576100000000000008",
+        OrderStatus.IN_TRANSIT,
+        "late",
+        "Express and late: the buyer and the sellers hear about it",
+        _JAMIE,
+        ("HH-SHEET-Q-PERC",),
+        carriers.UPS,
+        DeliveryOption.EXPRESS,
+        0.0,
+    ),
+    _TryMe(
+        "576100000000000009",
+        OrderStatus.IN_TRANSIT,
+        "attempt_fail",
+        "delivery attempted, nobody home: what to do next",
+        _DREW,
+        ("HH-SKILLET-CI-10", "HH-JAR-GLS-SET4"),
+        carriers.FEDEX,
+        DeliveryOption.STANDARD,
+        0.0,
+    ),
+    _TryMe(
+        "576100000000000010",
+        OrderStatus.IN_TRANSIT,
+        "pickup",
+        "waiting at the post office for pickup",
+        _ROBIN,
+        ("HH-DIFF-USB-WHT",),
+        carriers.USPS,
+        DeliveryOption.STANDARD,
+        0.0,
+    ),
+    _TryMe(
+        "576100000000000011",
+        OrderStatus.DELIVERED,
+        "in_window",
+        "delivered 4 days ago: asked for a rating",
+        _TAYLOR,
+        ("HH-MUG-12-SAND", "HH-CNDL-CEDAR-8"),
+        carriers.UPS,
+        DeliveryOption.STANDARD,
+        4.0,
+    ),
+    _TryMe(
+        "576100000000000012",
+        OrderStatus.DELIVERED,
+        "in_window",
+        "delivered 3 days ago: asked for a rating",
+        _ROBIN,
+        ("HH-TWL-HAND-SLT",),
+        carriers.USPS,
+        DeliveryOption.STANDARD,
+        3.5,
     ),
 )
 
@@ -463,6 +555,7 @@ _ATTEMPTS = (
     "Delivery attempted: recipient not available",
     "Delivery attempted: no safe place to leave the parcel",
 )
+_PICKUP = "Available for pickup at the Post Office; held for 15 days"
 _DELIVERED_MESSAGES = (
     "Delivered, left at front door",
     "Delivered, handed to resident",
@@ -768,6 +861,11 @@ class _DemoGenerator:
             # The estimate has passed and the parcel has not moved for a day or more.
             last = self.anchor - timedelta(minutes=round(rng.uniform(1.0, 3.0) * 1440))
             shipped = self.anchor - promise - timedelta(minutes=round(rng.uniform(1.5, 5) * 1440))
+        elif variant == "stuck":
+            # Picked up, one scan, then silence for more than five days; the estimate
+            # has not passed yet, so only the silence says something is wrong.
+            last = self.anchor - timedelta(minutes=round(rng.uniform(5.2, 5.6) * 1440))
+            shipped = last - rng.randint(240, 600) * minutes
         else:
             shipped = last - timedelta(minutes=round(rng.uniform(0.9, 1.2) * promise / minutes))
         events = list(self._departure(rng, profile, carrier, shipped))
@@ -789,6 +887,11 @@ class _DemoGenerator:
                     last, TrackingTag.ATTEMPT_FAIL, rng.choice(_ATTEMPTS), buyer.city
                 ),
             ]
+        elif variant == "pickup":
+            events += self._hops(rng, hubs, buyer, shipped, last)
+            events.append(
+                TrackingEventRecord(last, TrackingTag.AVAILABLE_FOR_PICKUP, _PICKUP, buyer.city)
+            )
         elif variant == "exception":
             hops = self._hops(rng, hubs, buyer, shipped, last, progress=rng.uniform(0.3, 0.8))
             where = hops[-1].location if hops else profile.origin

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +62,10 @@ class _Repository:
 
     def add(self, obj: Any) -> None:
         self.session.add(obj)
+
+
+# How stale `Shop.tracking_updated_at` may get before a write refreshes it.
+FRESHNESS_STEP = timedelta(minutes=1)
 
 
 class ShopRepository(_Repository):
@@ -100,6 +105,28 @@ class ShopRepository(_Repository):
             )
         )
         return sorted(chat_ids)
+
+    async def mark_tracking_updated(self, shop_id: int, now: datetime) -> None:
+        """The shop's orders and tracking were just brought up to date (an import, a
+        tracking hook, a marketplace sync): delivery care trusts silence on a parcel
+        only while this is recent.  Never moved backwards (two writers at once).
+
+        Written at most once a minute (`FRESHNESS_STEP`): freshness is measured in hours,
+        and an UPDATE that matches the row holds its lock until commit, so every hook
+        of a busy shop writing it would queue each transaction behind the last one's.
+        An UPDATE whose condition is false on the row takes no lock."""
+        await self.session.execute(
+            update(Shop)
+            .where(
+                Shop.id == shop_id,
+                or_(
+                    Shop.tracking_updated_at.is_(None),
+                    Shop.tracking_updated_at < now - FRESHNESS_STEP,
+                ),
+            )
+            .values(tracking_updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def seller_user_ids(self, shop_id: int) -> list[int]:
         rows = await self.session.scalars(

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from sqlalchemy.orm import Session
 
 from storage.db import SQLITE_BEGIN_OPTION, SQLITE_NO_BEGIN
+from storage.insight_queries import InsightRepository
 from storage.repositories import (
     AuditRepository,
     ChatUserRepository,
@@ -142,6 +143,7 @@ class UnitOfWork:
         self.audit = AuditRepository(s)
         self.key_values = KeyValueRepository(s)
         self.inbound_events = InboundEventRepository(s)
+        self.insights = InsightRepository(s)
         return self
 
     async def __aexit__(

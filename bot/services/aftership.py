@@ -173,6 +173,8 @@ class AfterShipService:
                 result.orders.append(order.order_number)
                 result.events_added += len(change.new_events)
                 result.notified += await notify_order_change(uow, change, now)
+            # The shop's tracking feed is alive, even when this update changed nothing.
+            await uow.shops.mark_tracking_updated(shop.shop_id, now)
             await uow.commit()
         log.info(
             "AfterShip update applied",

@@ -1,4 +1,5 @@
-"""The `/stats` chart: claims per day as a PNG bar chart, drawn with Pillow.
+"""The `/stats` chart (claims per day) and the `/insights` chart (orders per day and their
+forecast) as PNG bar charts, drawn with Pillow.
 
 Drawn for a phone screen (800×400, large type, one colour) and headless: it needs no
 display and no font files, only Pillow's bundled default font (scalable since Pillow
@@ -9,7 +10,8 @@ so a chart can be cached or compared by its hash.
 from __future__ import annotations
 
 import io
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from babel.dates import format_date, format_skeleton
 from PIL import Image, ImageDraw, ImageFont
@@ -120,6 +122,88 @@ def render_claims_chart(
         _centered(draw, center, BOTTOM + 8, tops[i], label_font, INK)
         if months[i]:
             _centered(draw, center, BOTTOM + 8 + LABEL_SIZE + 6, months[i], label_font, MUTED)
+
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+FORECAST_BAR = (246, 164, 186)  # the accent, lighter: what is expected, not what happened
+
+
+def _week_labels(days: list[date], language: str) -> tuple[list[str], list[str]]:
+    """For a long run of days: the day number on Mondays only, and the month's name
+    where a month starts (or at the first bar)."""
+    top = [str(d.day) if d.weekday() == 0 else "" for d in days]
+    bottom = [
+        format_date(d, "LLL", locale=language) if (i == 0 or d.month != days[i - 1].month) else ""
+        for i, d in enumerate(days)
+    ]
+    return top, bottom
+
+
+def render_demand_chart(
+    *,
+    first_day: date,
+    history: Sequence[int],
+    forecast: Sequence[float],
+    title: str,
+    legend: tuple[str, str],
+    language: str = "en",
+) -> bytes:
+    """Orders per day as bars from `first_day`, then the forecast's days in a lighter
+    colour behind a dashed line at today.  `legend` is (orders, forecast) in the
+    reader's language.  Same figures, same bytes."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    title_font, label_font = _font(TITLE_SIZE), _font(LABEL_SIZE)
+    draw.text((LEFT, 18), _fit(draw, title, title_font, RIGHT - LEFT), font=title_font, fill=INK)
+
+    # Legend under the title: a swatch and its word, for each colour.
+    x = float(LEFT)
+    for colour, word in zip((BAR, FORECAST_BAR), legend, strict=True):
+        draw.rectangle([(x, 56), (x + 14, 70)], fill=colour)
+        draw.text((x + 20, 63), word, font=label_font, fill=INK, anchor="lm")
+        x += 20 + draw.textlength(word, font=label_font) + 24
+
+    values = [float(v) for v in history] + [float(v) for v in forecast]
+    peak = max(values, default=0.0)
+    step = _nice_step(max(int(-(-peak // 1)), 1))
+    top_value = max(step, -(-max(int(-(-peak // 1)), 1) // step) * step)
+    plot_height = BOTTOM - TOP
+
+    def y_of(value: float) -> float:
+        return BOTTOM - plot_height * value / top_value
+
+    for mark in range(0, top_value + 1, step):
+        y = y_of(mark)
+        draw.line([(LEFT, y), (RIGHT, y)], fill=GRID if mark else MUTED, width=1)
+        draw.text((LEFT - 8, y), str(mark), font=label_font, fill=MUTED, anchor="rm")
+
+    slots = max(len(values), 1)
+    slot = (RIGHT - LEFT) / slots
+    bar_width = max(slot * 0.7, 1)
+    days = [first_day + timedelta(days=i) for i in range(len(values))]
+    tops, months = _week_labels(days, language)
+    for i, value in enumerate(values):
+        center = LEFT + slot * (i + 0.5)
+        if value > 0:
+            colour = BAR if i < len(history) else FORECAST_BAR
+            draw.rectangle(
+                [(center - bar_width / 2, y_of(value)), (center + bar_width / 2, BOTTOM - 1)],
+                fill=colour,
+            )
+        if tops[i]:
+            _centered(draw, center, BOTTOM + 8, tops[i], label_font, INK)
+        if months[i]:
+            _centered(draw, center, BOTTOM + 8 + LABEL_SIZE + 6, months[i], label_font, MUTED)
+
+    # Today: a dashed line between the last day counted and the first forecast day.
+    today_x = LEFT + slot * len(history)
+    dash = float(TOP)
+    while dash < BOTTOM:
+        draw.line([(today_x, dash), (today_x, min(dash + 6, BOTTOM))], fill=MUTED, width=2)
+        dash += 12
 
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # annotations only: importing the container costs nothing
     from bot.services.answers import AnswerService
     from bot.services.cancellations import CancellationService
     from bot.services.desk import StaffDirectory
+    from bot.services.insights import InsightService
     from bot.services.marketplace import AfterSales
     from bot.services.marketplace_decisions import MarketplaceDecisions
     from bot.services.order_ratings import OrderRatingService
@@ -33,6 +34,7 @@ class Services:
     seller_claims: SellerClaimService
     cancellations: CancellationService
     stats: StatsService
+    insights: InsightService
     tickets: TicketService
     staff: StaffDirectory
     understanding: UnderstandingService

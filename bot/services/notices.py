@@ -102,6 +102,9 @@ class OrderChanged(Notice):
     status: str
     status_changed: bool = False
     event: TrackingNews | None = None
+    # What to do next after a failed attempt, a parcel at a pickup point or a carrier
+    # problem (shops with delivery care on), in this same message; see the end of file.
+    advice: DeliveryAdvice | None = None
 
 
 @notice
@@ -389,6 +392,66 @@ def _load(tp: Any, value: Any) -> Any:
             raise TypeError(f"{value!r} is not an object")
         return _load_class(tp, value)
     return value  # Any, dict[str, Any]: JSON as stored
+
+
+# ------------------------------------------------------- delivery care (issue 17)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryAdvice:
+    """What to do next about a tracking event (`bot.domain.delivery_care.ADVICE`):
+    `kind` is "attempt_fail", "pickup" or "exception"; the carrier's name picks its
+    own wording when the catalog has one, and its tracking page is linked."""
+
+    kind: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    location: str | None = None  # the event's place: where to pick the parcel up
+    message: str = ""  # the carrier's own words about the event
+
+
+@notice
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryCare(Notice):
+    """To a linked buyer, unasked: a parcel is late (`concern` "late") or has had no
+    tracking news for days ("stuck"), with what the bot knows and what they can do.
+    `can_report`: a not-received claim was allowed when this was decided (the button
+    starts the return flow, which checks again)."""
+
+    KIND: ClassVar[str] = "delivery_care"
+    concern: str
+    order_id: int
+    order_number: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    estimated_delivery: datetime | None = None
+    last_tag: str | None = None
+    last_at: datetime | None = None
+    last_location: str | None = None
+    quiet_days: int = 0
+    express: bool = False
+    can_report: bool = False
+    timezone: str = "UTC"
+
+
+@notice
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpressLate(Notice):
+    """To the shop's sellers: an Express parcel is past its estimated delivery (the
+    buyer paid for speed; the seller may want to chase the carrier)."""
+
+    KIND: ClassVar[str] = "care_express_late"
+    order_id: int
+    order_number: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    estimated_delivery: datetime | None = None
+    last_tag: str | None = None
+    last_at: datetime | None = None
+    timezone: str = "UTC"
 
 
 # ------------------------------------------------------- rating after delivery

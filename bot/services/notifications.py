@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.care import CarePolicy
+from bot.domain.carriers import tracking_url
+from bot.domain.delivery_care import advice_for
 from bot.domain.marketplace import display_name
-from bot.services.notices import ClaimNew, OrderChanged, TrackingNews
+from bot.services.notices import ClaimNew, DeliveryAdvice, OrderChanged, TrackingNews
 from bot.services.outbox import Notification, enqueue
+from storage.care_repository import CareRepository
 from storage.importers.writer import OrderChange
 from storage.media import MediaStore
 from storage.models import Claim, Order
@@ -39,6 +43,7 @@ async def notify_order_change(uow: UnitOfWork, change: OrderChange, now: datetim
         status=change.new_status.value,
         status_changed=change.status_changed,
         event=event,
+        advice=await delivery_advice(uow, change),
     )
     queued = 0
     for chat_id in chat_ids:
@@ -46,6 +51,35 @@ async def notify_order_change(uow: UnitOfWork, change: OrderChange, now: datetim
         if await enqueue(uow, notification, now=now, dedupe_key=f"{key}:chat:{chat_id}"):
             queued += 1
     return queued
+
+
+async def delivery_advice(uow: UnitOfWork, change: OrderChange) -> DeliveryAdvice | None:
+    """What to do next, when the newest tracking event of this change is a failed
+    attempt, a parcel waiting at a pickup point or a carrier problem, and the shop has
+    delivery care on.  Looked at whether or not the status changed too: an import
+    that moves an order to IN_TRANSIT with an `Exception` checkpoint sends one message
+    (the status) and it must still carry the advice."""
+    if not change.new_events:
+        return None
+    tag, at, message = change.new_events[-1]
+    kind = advice_for(tag)
+    if kind is None:
+        return None
+    facts = await CareRepository(uow.session).event_facts(change.order_id, tag.value, at)
+    if facts is None or not CarePolicy.from_settings(facts.settings).delivery_care:
+        return None
+    try:
+        url: str | None = tracking_url(facts.carrier, facts.tracking_number)
+    except ValueError:
+        url = None  # a carrier we have no link for: the advice names it only
+    return DeliveryAdvice(
+        kind=kind,
+        carrier=facts.carrier,
+        tracking_number=facts.tracking_number,
+        tracking_url=url,
+        location=facts.location,
+        message=message,
+    )
 
 
 async def notify_claim_new(

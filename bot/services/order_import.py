@@ -233,6 +233,7 @@ async def _write(
                 uow.session, shop_id=shop.id, run_id=str(uuid.uuid4()), clock=clock
             )
             notified = 0
+            tracked = False  # the file carries tracking events (see below)
             while True:
                 try:
                     batch, problems = _next_batch(records)
@@ -242,6 +243,7 @@ async def _write(
                 if not batch and not problems:
                     break
                 outcome = await writer.write(batch)
+                tracked = tracked or carries_tracking(batch)
                 for problem in [*problems, *outcome.problems]:
                     report.add_problem(problem)
                 # Once the file is known to be refused, stop telling anyone anything;
@@ -256,6 +258,8 @@ async def _write(
                     Problem("file", "file", "the file changed during the import; run it again")
                 )
             if report.ok:
+                if tracked:  # the shop's tracking is as fresh as this file (delivery care)
+                    await uow.shops.mark_tracking_updated(shop.id, clock.now())
                 await uow.commit()
                 report.counts = writer.counts
                 report.notified = notified
@@ -269,6 +273,13 @@ async def _write(
         )
     finally:
         records.close()
+
+
+def carries_tracking(records: list[OrderRecord]) -> bool:
+    """Whether these orders bring tracking with them.  Only then does writing them bring
+    the shop's tracking up to date (`Shop.tracking_updated_at`): an export of orders
+    without their checkpoints says nothing about whether a parcel went quiet."""
+    return any(shipment.events for record in records for shipment in record.shipments)
 
 
 def _next_batch(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.services.hook_auth import HookShop
 from bot.services.notifications import notify_order_change
-from bot.services.order_import import BATCH_SIZE
+from bot.services.order_import import BATCH_SIZE, carries_tracking
 from storage.importers.json_orders import decode_document, order_from_json
 from storage.importers.records import OrderRecord, Problem
 from storage.importers.writer import OrderWriter
@@ -92,6 +92,8 @@ class OrderPushService:
                     raise RuntimeError("the writer refused orders the checks accepted")
                 for change in outcome.changes:
                     notified += await notify_order_change(uow, change, now)
+            if carries_tracking(records):
+                await uow.shops.mark_tracking_updated(shop.shop_id, now)
             await uow.commit()
         return notified
 

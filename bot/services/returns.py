@@ -228,15 +228,7 @@ class ReturnService:
         return order
 
     async def _held(self, uow: UnitOfWork, order_id: int) -> dict[int, int]:
-        """Units per order item held by claims that still count (not withdrawn or
-        rejected)."""
-        rows = await uow.session.execute(
-            select(ClaimItem.order_item_id, func.sum(ClaimItem.quantity))
-            .join(Claim, Claim.id == ClaimItem.claim_id)
-            .where(Claim.order_id == order_id, Claim.status.not_in([s.value for s in RELEASED]))
-            .group_by(ClaimItem.order_item_id)
-        )
-        return {int(item): int(qty) for item, qty in rows.all()}
+        return await _held_units(uow, order_id)
 
     def _eligibility(self, order: Order) -> Eligibility:
         view = order_view(order)
@@ -707,6 +699,24 @@ class ReturnService:
 
 def _lines(order: Order) -> list[Line]:
     return [Line(item.id, item.quantity, item.unit_price) for item in order.items]
+
+
+async def _held_units(uow: UnitOfWork, order_id: int) -> dict[int, int]:
+    """Units per order item held by claims that still count (not withdrawn or
+    rejected)."""
+    rows = await uow.session.execute(
+        select(ClaimItem.order_item_id, func.sum(ClaimItem.quantity))
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .where(Claim.order_id == order_id, Claim.status.not_in([s.value for s in RELEASED]))
+        .group_by(ClaimItem.order_item_id)
+    )
+    return {int(item): int(qty) for item, qty in rows.all()}
+
+
+async def claimable_units(uow: UnitOfWork, order: Order) -> dict[int, int]:
+    """Per item, how many units may still be claimed on this order (what the flow's
+    first step offers), for callers outside the flow (delivery care's buttons)."""
+    return claimable(_lines(order), await _held_units(uow, order.id))
 
 
 async def seller_chat_ids(uow: UnitOfWork, order: Order) -> list[int]:

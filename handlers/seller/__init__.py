@@ -2,7 +2,7 @@
 
 from handlers import confirm
 from handlers.core import Router
-from handlers.seller import claims, marketplace, refunds, stats
+from handlers.seller import claims, insights, marketplace, refunds, stats
 
 
 def build_router() -> Router:
@@ -10,6 +10,7 @@ def build_router() -> Router:
     router.include(claims.router)
     router.include(refunds.router)
     router.include(stats.router)
+    router.include(insights.router)
     router.include(marketplace.router)  # decisions on marketplace claims
     router.include(confirm.router)  # money actions wait here for their Confirm tap
     return router

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App
 from bot.demo import DEMO_STAFF_CHAT, run_demo
+from bot.services.demo import load_demo_data
 from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
 
@@ -45,6 +46,14 @@ class Typist:
         return next(prompt for prompt, typed in self.typed if typed == line)
 
 
+async def first_new_ticket(app: App) -> int:
+    """Load the demo data as the console would, and return the number the console's
+    first ticket gets: the demo's history has closed tickets of its own."""
+    await load_demo_data(app.uow, app.clock)
+    async with app.uow(readonly=True) as uow:
+        return (await uow.session.scalar(select(func.max(Ticket.id))) or 0) + 1
+
+
 @pytest.mark.parametrize("staff_chat_id", [None, CONFIGURED_STAFF_CHAT])
 async def test_hand_over_from_the_console(
     app: App,
@@ -66,36 +75,37 @@ async def test_hand_over_from_the_console(
         ":5",  # five stars
         ":quit",
     )
+    n = await first_new_ticket(app)
     assert await run_demo(app, typist.read, typist.write) == 0
 
     # Bold as *bold*: the console shows what Telegram would, not the HTML it was sent as.
-    assert "passed our conversation to a person (ticket *#1*)" in typist.after("/human")
+    assert f"passed our conversation to a person (ticket *#{n}*)" in typist.after("/human")
     relayed = typist.after("hello")
     assert "bot:" not in relayed  # it went to staff, quietly
     assert "(Riley has 2 new messages: :as riley)" in relayed
 
     # Riley sees what arrived meanwhile, in the new ticket's topic: summary, then "hello".
     riley_sees = typist.after(":as riley")
-    summary = riley_sees.index("[#1 · Alex] bot: 🎫 *Ticket #1*")
+    summary = riley_sees.index(f"[#{n} · Alex] bot: 🎫 *Ticket #{n}*")
     assert "Why: asked for a person" in riley_sees
     assert "[:1] 🙋 Assign to me   [:2] ✅ Close" in riley_sees
-    assert riley_sees.index("[#1 · Alex] bot: hello") > summary
-    assert typist.prompt_of(answer) == "riley [#1 · Alex]> "  # answering in that topic
+    assert riley_sees.index(f"[#{n} · Alex] bot: hello") > summary
+    assert typist.prompt_of(answer) == f"riley [#{n} · Alex]> "  # answering in that topic
     assert "(Alex has 1 new message: :as alex)" in typist.after(answer)
 
     assert f"bot: *Riley*:\n     {answer}" in typist.after(":as alex")
 
     closed = typist.after(":2")
-    assert "[✅ #1 · Alex] bot: ✅ Closed by Riley" in closed
-    assert "buttons removed on “🎫 *Ticket #1*”" in closed  # no more Assign / Close
+    assert f"[✅ #{n} · Alex] bot: ✅ Closed by Riley" in closed
+    assert f"buttons removed on “🎫 *Ticket #{n}*”" in closed  # no more Assign / Close
 
     asked = typist.after(":as alex", occurrence=2)
-    assert "Our team closed ticket *#1*. How did we do?" in asked
+    assert f"Our team closed ticket *#{n}*. How did we do?" in asked
     assert "[:5] ⭐⭐⭐⭐⭐" in asked
     assert "Thank you for rating us ⭐⭐⭐⭐⭐!" in typist.after(":5")
 
     async with uow_factory(readonly=True) as uow:
-        (ticket,) = (await uow.session.scalars(select(Ticket))).all()
+        (ticket,) = (await uow.session.scalars(select(Ticket).where(Ticket.id >= n))).all()
     assert ticket.rating == 5
     assert ticket.staff_chat_id == DEMO_STAFF_CHAT  # the emulated group, whatever is set
     assert "rejected" not in capsys.readouterr().err  # the bot made no call Telegram refuses
@@ -105,18 +115,19 @@ async def test_a_second_run_on_the_same_database_starts_afresh(app: App) -> None
     """Each run is a new emulator, numbering updates and topics from 1 again: the bot
     must still answer, and a ticket from the first run must not land in a topic the
     second run made for someone else."""
+    n = await first_new_ticket(app)
     first = Typist("/human", "hello", ":quit")
     await run_demo(app, first.read, first.write)
-    assert "ticket *#1*" in first.after("/human")
+    assert f"ticket *#{n}*" in first.after("/human")
 
     second = Typist(":as jordan", "/human", ":as alex", "anyone there?", ":as riley", ":quit")
     await run_demo(app, second.read, second.write)
-    assert "passed our conversation to a person (ticket *#2*)" in second.after("/human")
+    assert f"passed our conversation to a person (ticket *#{n + 1}*)" in second.after("/human")
     riley_sees = second.after(":as riley")
-    assert "[#2 · Jordan] bot: 🎫 *Ticket #2*" in riley_sees
-    assert "[#1 · Alex] bot: 🎫 *Ticket #1*" in riley_sees  # a new topic for the old ticket
-    assert "[#1 · Alex] bot: anyone there?" in riley_sees
-    assert "[#2 · Jordan] bot: anyone there?" not in riley_sees
+    assert f"[#{n + 1} · Jordan] bot: 🎫 *Ticket #{n + 1}*" in riley_sees
+    assert f"[#{n} · Alex] bot: 🎫 *Ticket #{n}*" in riley_sees  # a new topic for the old ticket
+    assert f"[#{n} · Alex] bot: anyone there?" in riley_sees
+    assert f"[#{n + 1} · Jordan] bot: anyone there?" not in riley_sees
 
 
 async def test_the_order_card_shows_its_formatting_and_tracking_link(app: App) -> None:

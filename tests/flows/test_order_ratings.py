@@ -16,7 +16,7 @@ from bot.services.order_ratings import RatingAskJob
 from handlers.types import SendText
 from storage.models import ChatUser, OrderRating, OutboxMessage, ReplyOutbox, Ticket
 from storage.uow import UnitOfWorkFactory
-from tests.factories import set_shop_settings
+from tests.factories import shop_settings
 from tests.harness import STAFF_CHAT, Harness, Person, alert, plain
 from tests.unit.test_seller_claims import Bought, bought, file_claim, make_seller
 
@@ -39,7 +39,7 @@ class World:
         self.job = RatingAskJob(harness.app.uow, clock)
 
     async def settings(self, **values: object) -> None:
-        await set_shop_settings(self.uow, self.clock, "acme", **values)
+        await shop_settings(self.uow, self.clock, "acme", **values)
 
     async def tick(self, by: timedelta = timedelta(days=1)) -> int:
         """Move the clock, run the job, send what it queued; how many it asked.  The

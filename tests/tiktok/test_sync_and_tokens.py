@@ -57,6 +57,9 @@ async def test_sync_repairs_missed_webhooks_page_by_page(
     told = await outbox(uow_factory, "order_changed")
     assert [(chat, p["status"]) for chat, p in told] == [(5151, "IN_TRANSIT")]
     assert (await connection(uow_factory)).synced_until == clock.now()
+    async with uow_factory(readonly=True) as uow:  # delivery care may trust its silence
+        shop = await uow.shops.get(world.shop_id)
+        assert shop is not None and shop.tracking_updated_at == clock.now()
 
     # The next sync starts where this one ended (less a small overlap, whose orders
     # are written again unchanged, telling nobody).

@@ -16,6 +16,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.logging import JsonFormatter
 from bot.services.outbox import QUEUE as OUTBOX_QUEUE
+from bot.services.shops import ShopAdmin
 from bot.web.server import BODY_LIMIT
 from storage.models import Order, Shipment
 from storage.uow import UnitOfWorkFactory
@@ -419,3 +420,32 @@ async def test_the_outbox_is_woken_when_a_buyer_notice_was_queued_and_only_then(
         unknown = webhook(DELIVERED, tag="Delivered", event_id="evt-9", tracking="NOSUCH1")
         assert (await hooks.aftership(unknown)).body["matched"] is False
         assert wakes == [1]  # nothing new was queued
+
+
+async def test_a_parcel_at_a_pickup_point_says_where_in_the_same_notice(
+    hooks: Hooks, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Delivery care on: the tracking notice carries what to do (pick it up, where),
+    and the hook brought the shop's tracking up to date, even for a replayed event."""
+    await ShopAdmin(uow_factory).set("acme", "delivery_care", "on")
+    await in_transit_order(uow_factory, clock)
+    pickup = checkpoint(
+        "2026-01-15T09:00:00Z",
+        "AvailableForPickup",
+        "Held at UPS Access Point",
+        location="The UPS Store #1234, Austin, TX",
+    )
+    answer = await hooks.aftership(webhook([pickup], tag="AvailableForPickup"))
+    assert answer.status == 200 and answer.body["events_added"] == 1
+    [told] = await notifications(uow_factory)
+    assert told["params"]["advice"] == {
+        "kind": "pickup",
+        "carrier": "UPS",
+        "tracking_number": TRACKING,
+        "tracking_url": f"https://www.ups.com/track?tracknum={TRACKING}",
+        "location": "The UPS Store #1234, Austin, TX",
+        "message": "Held at UPS Access Point",
+    }
+    async with uow_factory(readonly=True) as uow:
+        shop = await uow.shops.get_by_code("acme")
+        assert shop is not None and shop.tracking_updated_at == clock.now()

@@ -295,3 +295,43 @@ def test_order_link_gives_a_message_to_paste_into_the_marketplace_chat(
     assert url.startswith("https://t.me/acme_help_bot?start=")  # stdout: the link alone
     assert "paste it into the marketplace's chat" in err
     assert "order MP-10231" in err and url in err and "delivery postcode" in err
+
+
+# ------------------------------------------------------------------ insights (issue 17)
+
+
+def test_insights_prints_the_sellers_text_or_json_only(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "demo-data")
+    assert code == 0, err
+
+    code, out, err = run(capsys, "insights", "harbor-home", "--days", "7")
+    assert code == 0, err
+    assert out.startswith("🔎 Harbor & Home · insight, last 7 days\n")  # no HTML left
+    assert "<b>" not in out and "&amp;" not in out
+    for heading in ("Returns by product", "Ratings by product", "Support per week", "Demand"):
+        assert heading in out
+    assert "Forecast: ~" in out and "Busiest days ahead:" in out
+
+    code, out, err = run(capsys, "insights", "harbor-home", "--json")
+    assert code == 0, err
+    data = json.loads(out)  # stdout is the JSON and nothing else
+    assert data["shop"] == "harbor-home" and data["days"] == 30
+    demand = data["demand"]
+    assert len(demand["forecast"]) == 28 and demand["history_days"] == len(demand["history"])
+    assert demand["backtest"]["naive"] == "same as last week"
+    assert {"mae", "wape", "naive_mae", "naive_wape"} <= set(demand["backtest"])
+    assert [e["days"] for e in data["expected"]] == [14, 28]
+
+
+def test_insights_refuses_an_unknown_shop_and_a_bad_period(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    code, out, err = run(capsys, "insights", "nosuch")
+    assert code == 1 and out == ""
+    assert "no shop with code nosuch; shops: acme" in err
+    code, out, err = run(capsys, "insights", "acme", "--days", "12")
+    assert code == 2 and out == ""
+    assert "7, 30, 90" in err

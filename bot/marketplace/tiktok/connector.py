@@ -108,6 +108,9 @@ class WriteResult:
     unchanged: int = 0
     refused: int = 0  # failed the import's validation (logged)
     notified: int = 0
+    # Orders whose parcel's checkpoints TikTok could not give this time: the write
+    # then does not count as bringing the shop's tracking up to date.
+    tracking_missed: int = 0
 
     def add(self, other: WriteResult) -> None:
         self.created += other.created
@@ -115,6 +118,7 @@ class WriteResult:
         self.unchanged += other.unchanged
         self.refused += other.refused
         self.notified += other.notified
+        self.tracking_missed += other.tracking_missed
 
 
 @dataclass
@@ -173,7 +177,10 @@ class TikTokConnector:
         result = WriteResult()
         records: list[OrderRecord] = []
         for raw in orders:
-            record, problems = order_from_tiktok(raw, await self._tracking(shop_id, raw))
+            events = await self._tracking(shop_id, raw)
+            if events is None:
+                result.tracking_missed += 1
+            record, problems = order_from_tiktok(raw, events or ())
             if record is None:
                 result.refused += 1
                 log.warning(
@@ -207,14 +214,18 @@ class TikTokConnector:
             outcome = await writer.write(records)
             for change in outcome.changes:
                 result.notified += await notify_order_change(uow, change, now)
+            if not result.tracking_missed:
+                await uow.shops.mark_tracking_updated(shop_id, now)
             await uow.commit()
         return writer
 
-    async def _tracking(self, shop_id: int, raw: dict[str, Any]) -> tuple[TrackingEventRecord, ...]:
+    async def _tracking(
+        self, shop_id: int, raw: dict[str, Any]
+    ) -> tuple[TrackingEventRecord, ...] | None:
         """The checkpoints of an order whose parcel is on its way (or was delivered
         lately): one call per such order, so a back-fill of old delivered orders costs
-        nothing extra.  When TikTok cannot say, the order is written without them (its
-        status still counts); a lost authorisation still stops the write."""
+        nothing extra.  When TikTok cannot say (None), the order is written without them
+        (its status still counts); a lost authorisation still stops the write."""
         if not tracking_numbers(raw):
             return ()
         status = raw.get("status")
@@ -229,7 +240,7 @@ class TikTokConnector:
             raise
         except MarketplaceError as exc:
             log.warning("tiktok tracking not fetched", extra={"order": order_id, "why": str(exc)})
-            return ()
+            return None
         return tracking_events(data.get("tracking"))
 
     async def fetch_orders(self, shop_id: int, order_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -328,7 +339,11 @@ class TikTokConnector:
             if conn is not None and (conn.synced_until is None or conn.synced_until < now):
                 conn.synced_until = now
                 conn.updated_at = now
-                await uow.commit()
+            if not report.orders.tracking_missed:
+                # Everything TikTok changed until `now` is written, even if nothing did:
+                # the shop's tracking is fresh (delivery care's silence is news again).
+                await uow.shops.mark_tracking_updated(shop_id, now)
+            await uow.commit()
         log.info(
             "tiktok sync done",
             extra={
