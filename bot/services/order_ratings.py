@@ -160,7 +160,7 @@ class RatingAskJob:
             await uow.commit()
         return sent
 
-    async def run_forever(self, every_seconds: float = 60.0) -> None:
+    async def run_forever(self, every_seconds: float = 30.0) -> None:
         while True:
             try:
                 await self.run_once()
