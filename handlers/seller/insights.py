@@ -32,12 +32,12 @@ from bot.services.insights import (
     ShopInsights,
 )
 from bot.services.sellers import ShopRef
-from handlers.buttons import ButtonData, Id, Int, parse_int
+from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog
 from handlers.core import Context, Router
 from handlers.fit import BUTTON, TEXT, Field, Line, Piece, cut, fit, line, lines
 from handlers.formatting import duration
-from handlers.seller.stats import percent, write_chart
+from handlers.seller.stats import parse_period, percent, write_chart
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -365,15 +365,7 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
 
 
 def parse_days(args: str) -> int | None:
-    """None → the default period; "7" / "30" / "90" (also "7d", "30 days") → that;
-    anything else → None, and the chat shows the usage."""
-    text = args.strip().lower()
-    if not text:
-        return DEFAULT_PERIOD
-    for suffix in (" days", "days", "d"):
-        text = text.removesuffix(suffix).strip()
-    days = parse_int(text, high=max(PERIODS))
-    return days if days in PERIODS else None
+    return parse_period(args, PERIODS, DEFAULT_PERIOD)
 
 
 @router.command("insights")

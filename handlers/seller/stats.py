@@ -212,16 +212,21 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
     ctx.reply(summary_text(ctx.catalog, stats), stats_keyboard(ctx.catalog, stats))
 
 
-def parse_days(args: str) -> int | None:
-    """The period asked for: none → the default; "7" / "30" (also "7d", "30 days") →
-    that; anything else → None, and the chat shows the usage."""
+def parse_period(args: str, periods: tuple[int, ...], default: int) -> int | None:
+    """The period a seller asked for (`/stats`, `/insights`): none → `default`; one of
+    `periods` (also "7d", "30 days") → that; anything else → None, and the chat shows
+    the usage."""
     text = args.strip().lower()
     if not text:
-        return DEFAULT_DAYS
+        return default
     for suffix in (" days", "days", "d"):
         text = text.removesuffix(suffix).strip()
-    days = parse_int(text, high=max(PERIODS))
-    return days if days in PERIODS else None
+    days = parse_int(text, high=max(periods))
+    return days if days in periods else None
+
+
+def parse_days(args: str) -> int | None:
+    return parse_period(args, PERIODS, DEFAULT_DAYS)
 
 
 @router.command("stats")

@@ -129,7 +129,9 @@ async def test_a_return_on_tiktok_reaches_the_seller_whose_approval_reaches_tikt
     assert f"asked for a refund of 24.00 USD on order {number}" in filed
     claim_number = re.search(r"the bot opened claim (\S+) for the seller", filed)
     assert claim_number, filed
-    assert "(Sam has 2 new messages: :as sam)" in filed  # the photo, then the card
+    # The photo, then the card; and maybe the demo's late Express order, which the
+    # delivery care job flags to the shop's sellers when the demo starts.
+    assert re.search(r"\(Sam has [2-9] new messages: :as sam\)", filed), filed
 
     sam_sees = console.after(":as sam")
     assert claim_number[1] in sam_sees and "[photo]" in sam_sees and "TikTok" in sam_sees

@@ -28,7 +28,6 @@ from handlers.types import SendText
 from storage.media import MediaStore
 from storage.models import (
     AuditEntry,
-    ChatUser,
     Claim,
     ClaimEvent,
     OrderLink,
@@ -38,7 +37,7 @@ from storage.models import (
     Shop,
 )
 from storage.uow import UnitOfWorkFactory
-from tests.factories import make_order, make_shop
+from tests.factories import make_order, make_person, make_shop_seller
 
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 3, "8.00"))  # 49.00 + 4.99 = 53.99
 TOTAL_PAID = Decimal("53.99")
@@ -52,25 +51,11 @@ SELLER_EXT, OTHER_SELLER_EXT, BUYER_EXT, STRANGER_EXT = 9001, 9002, 1001, 1002
 async def chat_user(
     uow_factory: UnitOfWorkFactory, clock: FakeClock, external_id: int, name: str = "Jane"
 ) -> int:
-    async with uow_factory() as uow:
-        user = await uow.chat_users.get_by_external("telegram", external_id)
-        if user is None:
-            user = ChatUser(external_id=external_id, first_name=name, created_at=clock.now())
-            uow.chat_users.add(user)
-            await uow.commit()
-        return user.id
+    return await make_person(uow_factory, clock, external_id, name)
 
 
-async def make_seller(
-    uow_factory: UnitOfWorkFactory, clock: FakeClock, external_id: int, shop_code: str = "acme"
-) -> int:
-    """A chat user registered as a seller of the shop (what an accepted invite does)."""
-    shop_id = await make_shop(uow_factory, clock, shop_code)
-    user_id = await chat_user(uow_factory, clock, external_id, "Sam")
-    async with uow_factory() as uow:
-        uow.session.add(Seller(shop_id=shop_id, chat_user_id=user_id, created_at=clock.now()))
-        await uow.commit()
-    return user_id
+# A chat user registered as a seller of the shop (what an accepted invite does).
+make_seller = make_shop_seller
 
 
 @dataclass
