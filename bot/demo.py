@@ -68,7 +68,7 @@ def personas() -> dict[str, Persona]:
 
 
 HELP = """Type a message and press Enter to send it to the bot (/start, /orders, /return,
-/returns, /human, /help; as the seller: /claims, /refund, /stats).
+/returns, /settings, /human, /help; as the seller: /claims, /refund, /stats, /insights).
   :N          press button number N of the last message with buttons
   :contact    press "Share my contact" (sends your own phone number)
   :photo      send a sample photo (a new one each time)

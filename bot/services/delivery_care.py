@@ -43,7 +43,9 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-EVERY_SECONDS = 300.0  # a parcel is late by days, not seconds
+# A few queries per shop when nothing is due; a buyer who just linked a late order
+# hears within a minute.
+EVERY_SECONDS = 60.0
 
 
 def buyer_key(kind: Concern, shipment_id: int, chat_id: int) -> str:
