@@ -37,7 +37,7 @@ from handlers.catalog import Catalog
 from handlers.core import Context, Router
 from handlers.fit import BUTTON, TEXT, Field, Line, Piece, cut, fit, line, lines
 from handlers.formatting import duration
-from handlers.seller.stats import parse_period, percent, write_chart
+from handlers.seller.stats import parse_period, percent, refuse_non_seller, write_chart
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
@@ -350,10 +350,7 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
     try:
         ins = await ctx.services.insights.for_seller(ctx.user.id, shop_id, days)
     except NotAllowed:
-        if ctx.inbound.button is not None:
-            ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
-        else:
-            ctx.reply(ctx.t("seller.only_sellers"))
+        refuse_non_seller(ctx)
         return
     except ChooseShop as exc:
         ctx.reply(ctx.t("insights.choose_shop"), shops_keyboard(exc.shops, days))

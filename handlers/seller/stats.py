@@ -192,15 +192,21 @@ def _chart_file(stats: ShopStats, title: str, language: str) -> str:
 # ------------------------------------------------------------------- handlers
 
 
+def refuse_non_seller(ctx: Context) -> None:
+    """What someone who is not a seller of the shop gets for `/stats`, `/insights` or
+    their buttons (a pressed button: an alert, nothing else changes)."""
+    if ctx.inbound.button is not None:
+        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+    else:
+        ctx.reply(ctx.t("seller.only_sellers"))
+
+
 async def show(ctx: Context, shop_id: int | None, days: int) -> None:
     """Send the chart, then the figures with the period/shop buttons under them."""
     try:
         stats = await ctx.services.stats.shop_stats(ctx.user.id, shop_id, days)
     except NotAllowed:
-        if ctx.inbound.button is not None:
-            ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
-        else:
-            ctx.reply(ctx.t("seller.only_sellers"))
+        refuse_non_seller(ctx)
         return
     except ChooseShop as exc:
         ctx.reply(ctx.t("stats.choose_shop"), shops_keyboard(exc.shops, days))
