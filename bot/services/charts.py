@@ -10,7 +10,8 @@ so a chart can be cached or compared by its hash.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from babel.dates import format_date, format_skeleton
@@ -77,6 +78,29 @@ def _day_labels(days: list[date], language: str = "en") -> tuple[list[str], list
     return top, bottom
 
 
+def _value_axis(draw: ImageDraw.ImageDraw, peak: int, font: FontType) -> Callable[[float], float]:
+    """Draw the value axis (grid lines at a round step, up to the first one at or above
+    `peak`, labelled on the left) and return the y of a value on it."""
+    step = _nice_step(max(peak, 1))
+    top_value = max(step, -(-max(peak, 1) // step) * step)  # the grid line above the peak
+    plot_height = BOTTOM - TOP
+
+    def y_of(value: float) -> float:
+        return BOTTOM - plot_height * value / top_value
+
+    for mark in range(0, top_value + 1, step):
+        y = y_of(mark)
+        draw.line([(LEFT, y), (RIGHT, y)], fill=GRID if mark else MUTED, width=1)
+        draw.text((LEFT - 8, y), str(mark), font=font, fill=MUTED, anchor="rm")
+    return y_of
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def render_claims_chart(
     stats: ShopStats, *, title: str | None = None, language: str = "en"
 ) -> bytes:
@@ -94,18 +118,7 @@ def render_claims_chart(
     draw.text((LEFT, 18), _fit(draw, title, title_font, RIGHT - LEFT), font=title_font, fill=INK)
 
     counts = [d.count for d in stats.per_day]
-    peak = max(counts, default=0)
-    step = _nice_step(max(peak, 1))
-    top_value = max(step, -(-max(peak, 1) // step) * step)  # the grid line above the peak
-    plot_height = BOTTOM - TOP
-
-    def y_of(value: int) -> float:
-        return BOTTOM - plot_height * value / top_value
-
-    for value in range(0, top_value + 1, step):
-        y = y_of(value)
-        draw.line([(LEFT, y), (RIGHT, y)], fill=GRID if value else MUTED, width=1)
-        draw.text((LEFT - 8, y), str(value), font=label_font, fill=MUTED, anchor="rm")
+    y_of = _value_axis(draw, max(counts, default=0), label_font)
 
     slots = max(len(counts), 1)
     slot = (RIGHT - LEFT) / slots
@@ -123,9 +136,7 @@ def render_claims_chart(
         if months[i]:
             _centered(draw, center, BOTTOM + 8 + LABEL_SIZE + 6, months[i], label_font, MUTED)
 
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return _png(image)
 
 
 FORECAST_BAR = (246, 164, 186)  # the accent, lighter: what is expected, not what happened
@@ -167,18 +178,7 @@ def render_demand_chart(
         x += 20 + draw.textlength(word, font=label_font) + 24
 
     values = [float(v) for v in history] + [float(v) for v in forecast]
-    peak = max(values, default=0.0)
-    step = _nice_step(max(int(-(-peak // 1)), 1))
-    top_value = max(step, -(-max(int(-(-peak // 1)), 1) // step) * step)
-    plot_height = BOTTOM - TOP
-
-    def y_of(value: float) -> float:
-        return BOTTOM - plot_height * value / top_value
-
-    for mark in range(0, top_value + 1, step):
-        y = y_of(mark)
-        draw.line([(LEFT, y), (RIGHT, y)], fill=GRID if mark else MUTED, width=1)
-        draw.text((LEFT - 8, y), str(mark), font=label_font, fill=MUTED, anchor="rm")
+    y_of = _value_axis(draw, math.ceil(max(values, default=0.0)), label_font)
 
     slots = max(len(values), 1)
     slot = (RIGHT - LEFT) / slots
@@ -205,6 +205,4 @@ def render_demand_chart(
         draw.line([(today_x, dash), (today_x, min(dash + 6, BOTTOM))], fill=MUTED, width=2)
         dash += 12
 
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return _png(image)
