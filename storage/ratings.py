@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy import String, cast, exists, func, literal, select
 
 from bot.domain.enums import ClaimStatus, OrderStatus, OutboxStatus, TicketStatus
 from storage.models import (
@@ -207,17 +207,6 @@ class OrderRatingRepository(_Repository):
                 OrderRating.order_id == order_id, OrderRating.buyer_id == buyer_id
             )
         )
-
-    async def set_proactive_off(self, buyer_id: int, off: bool) -> None:
-        await self.session.execute(
-            update(ChatUser).where(ChatUser.id == buyer_id).values(proactive_off=off)
-        )
-
-    async def proactive_off(self, buyer_id: int) -> bool:
-        value = await self.session.scalar(
-            select(ChatUser.proactive_off).where(ChatUser.id == buyer_id)
-        )
-        return bool(value)
 
     # ---------------------------------------------------------------- /stats
 

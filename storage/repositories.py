@@ -142,6 +142,19 @@ class ShopRepository(_Repository):
 
 
 class ChatUserRepository(_Repository):
+    async def set_proactive_off(self, user_id: int, off: bool) -> None:
+        """The person's /settings choice: no messages the bot sends on its own (delivery
+        care, rating requests) while off; both jobs read the column."""
+        await self.session.execute(
+            update(ChatUser).where(ChatUser.id == user_id).values(proactive_off=off)
+        )
+
+    async def proactive_off(self, user_id: int) -> bool:
+        value = await self.session.scalar(
+            select(ChatUser.proactive_off).where(ChatUser.id == user_id)
+        )
+        return bool(value)
+
     async def languages(self, external_ids: Iterable[int]) -> dict[int, tuple[str, bool]]:
         """Each known person's stored language and whether they chose it (/language);
         people without one are left out."""

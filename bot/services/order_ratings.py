@@ -227,13 +227,13 @@ class OrderRatingService:
 
     async def proactive_off(self, buyer_id: int) -> bool:
         async with self._uow(readonly=True) as uow:
-            return await OrderRatingRepository(uow.session).proactive_off(buyer_id)
+            return await uow.chat_users.proactive_off(buyer_id)
 
     async def set_proactive_off(self, buyer_id: int, off: bool) -> None:
         """The buyer's choice from /settings: no delivery care and no rating requests
         while off (status and claim notices still go)."""
         async with self._uow() as uow:
-            await OrderRatingRepository(uow.session).set_proactive_off(buyer_id, off)
+            await uow.chat_users.set_proactive_off(buyer_id, off)
             await uow.commit()
         log.info("proactive messages set", extra={"buyer_id": buyer_id, "off": off})
 
