@@ -13,8 +13,8 @@ import pytest
 
 from bot.services.answers import sureness
 from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, chunk_markdown
-from bot.services.retrieval import semantic
-from bot.services.retrieval.semantic import VOCAB, MiniLm, WordPiece
+from bot.services.retrieval import late, semantic
+from bot.services.retrieval.semantic import VOCAB, MiniLm, Pieces, WordPiece
 
 POLICIES = {
     "shipping.md": """# Shipping
@@ -59,10 +59,18 @@ class Counting:
         self.inner = inner
         self.fingerprint = inner.fingerprint
         self.encoded: list[str] = []
+        self.pieces: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded += texts
         return self.inner.encode(texts)
+
+    def tokens(self, texts: Sequence[str]) -> list[Pieces]:
+        self.pieces += texts
+        return self.inner.tokens(texts)
+
+    def read(self, text: str) -> tuple[np.ndarray, Pieces]:
+        return self.inner.read(text)
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +159,45 @@ def test_without_the_model_the_search_uses_words(monkeypatch: pytest.MonkeyPatch
         assert kb.search("what are your shipping fees")[0].chunk.id == ("shipping.md#shipping-fees")
     finally:
         semantic.load_encoder.cache_clear()
+
+
+TUNING_SHOP = Path(__file__).resolve().parents[1] / "data" / "answers" / "tuning" / "policies"
+
+
+def test_the_best_sections_are_reranked_piece_by_piece(
+    encoder: Counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One vector per paragraph puts "Booking a delivery slot for furniture" behind the
+    returns section for this question (both speak of sofas); matching the question's
+    pieces ("choose the day") to the paragraph's finds the booking section."""
+    shop = [
+        chunk
+        for path in sorted(TUNING_SHOP.glob("*.md"))
+        for chunk in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
+    ]
+    kb = KnowledgeBase(shop, encoder=encoder)
+    question = "can I choose the day my sofa comes"
+    want = "delivery.md#booking-a-delivery-slot-for-furniture"
+    assert kb.search(question, k=1)[0].chunk.id == want
+    monkeypatch.setattr(late, "LATE_POOL", 0)  # a pool of one: the paragraph vectors' order
+    assert kb.search(question, k=1)[0].chunk.id != want
+
+
+def test_a_paragraphs_pieces_are_computed_once(encoder: Counting) -> None:
+    late.MEMO.clear()
+    kb = KnowledgeBase(chunks(), encoder=encoder)
+    kb.search("how long does express delivery take")
+    first = list(encoder.pieces)
+    assert first, "the pool's paragraphs were read piece by piece"
+    kb.search("how long does express take")  # the same sections in the pool
+    assert encoder.pieces == first, "nothing read again"
+
+
+def test_one_run_gives_the_questions_vector_and_pieces(model: MiniLm) -> None:
+    vector, pieces = model.read("can I pay with my phone")
+    assert np.allclose(vector, model.encode(["can I pay with my phone"])[0], atol=1e-5)
+    alone = model.tokens(["can I pay with my phone"])[0]
+    assert (
+        pieces.ids == alone.ids == tuple(WordPiece(VOCAB).encode("can I pay with my phone")[1:-1])
+    )
+    assert np.allclose(np.linalg.norm(pieces.vectors, axis=1), 1.0, atol=1e-5)

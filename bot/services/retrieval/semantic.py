@@ -23,7 +23,8 @@ import logging
 import os
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,11 +43,29 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 
 
 class Encoder(Protocol):
-    """Text → unit vectors (one row per text); `fingerprint` names the model."""
+    """Text → unit vectors (one row per text); `fingerprint` names the model.
+
+    `tokens` gives, per text, its word-piece ids and the model's vector of each piece
+    (unit length, without the [CLS] and [SEP] markers): what the late-interaction
+    re-ranking (retrieval/late.py) matches piece by piece."""
 
     fingerprint: str
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def tokens(self, texts: Sequence[str]) -> list[Pieces]: ...
+
+    def read(self, text: str) -> tuple[np.ndarray, Pieces]:
+        """A question's vector and pieces, from one run of the model."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """One text's word pieces: their vocabulary ids and unit vectors (a row each)."""
+
+    ids: tuple[int, ...]
+    vectors: np.ndarray
 
 
 class WordPiece:
@@ -133,8 +152,10 @@ class MiniLm:
         self._tokens = WordPiece(vocab)
         self.fingerprint = f"minilm-l6-int8:{_sha256(model)[:16]}"
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        rows: list[np.ndarray] = []
+    def _run(
+        self, texts: Sequence[str]
+    ) -> Iterator[tuple[list[list[int]], np.ndarray, np.ndarray]]:
+        """Per batch of texts: their piece ids, the last layer and the padding mask."""
         for start in range(0, len(texts), BATCH):
             batch = [self._tokens.encode(text) for text in texts[start : start + BATCH]]
             width = max(len(ids) for ids in batch)
@@ -147,12 +168,40 @@ class MiniLm:
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )[0]
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            mean = summed / mask.sum(axis=1, keepdims=True)
-            rows.append(mean / np.linalg.norm(mean, axis=1, keepdims=True).clip(1e-12))
+            yield batch, hidden, mask
+
+    def tokens(self, texts: Sequence[str]) -> list[Pieces]:
+        return [
+            _pieces(ids, hidden[row])
+            for batch, hidden, _ in self._run(texts)
+            for row, ids in enumerate(batch)
+        ]
+
+    def read(self, text: str) -> tuple[np.ndarray, Pieces]:
+        for batch, hidden, mask in self._run([text]):
+            return _pooled(hidden, mask)[0], _pieces(batch[0], hidden[0])
+        raise AssertionError("one text gives one batch")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [_pooled(hidden, mask) for _, hidden, mask in self._run(texts)]
         if not rows:
             return np.zeros((0, 384), dtype=np.float32)
         return np.vstack(rows).astype(np.float32)
+
+
+def _pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The sentence vectors of a batch: the mean over its real tokens, at unit length."""
+    summed = (hidden * mask[..., None]).sum(axis=1)
+    mean = summed / mask.sum(axis=1, keepdims=True)
+    return np.asarray(mean / np.linalg.norm(mean, axis=1, keepdims=True).clip(1e-12))
+
+
+def _pieces(ids: list[int], hidden: np.ndarray) -> Pieces:
+    """A text's word pieces and their unit vectors, without [CLS] and [SEP]."""
+    inner = hidden[1 : len(ids) - 1] if len(ids) > 2 else hidden[: len(ids)]
+    norms = np.linalg.norm(inner, axis=1, keepdims=True).clip(1e-12)
+    core = tuple(ids[1:-1]) if len(ids) > 2 else tuple(ids)
+    return Pieces(core, (inner / norms).astype(np.float32))
 
 
 # Vectors of policy texts already encoded, per model: an index built again for the same
