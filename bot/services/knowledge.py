@@ -532,10 +532,33 @@ def build_chunks(root: Path) -> list[Chunk]:
 
 
 @dataclass(frozen=True, slots=True)
+class Signals:
+    """What a re-ranked section's score is made of (each 0..1 or so): its closest
+    paragraph's and its heading's similarity to the question, its word score (the best
+    section's is 1), and its best paragraph's piece-by-piece match, plain and weighted
+    by rarity.  tests/bench/policy_weights.py fits the weights from these."""
+
+    closest: float
+    heading: float
+    lexical: float
+    plain: float
+    rare: float
+
+    def score(self) -> float:
+        return (
+            self.closest
+            + LATE_TITLE * self.heading
+            + LATE_LEXICAL * self.lexical
+            + LATE_SHARE * (self.plain + self.rare)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     chunk: Chunk
     score: float
     confidence: float  # 0..1: share of the question's weight this section covers
+    signals: Signals | None = None  # for a section re-ranked piece by piece
 
 
 # Field weights of BM25F: a word of the section's heading says more about what the
@@ -725,8 +748,9 @@ TITLE_SHARE = 0.5
 # The best LATE_POOL sections are then re-ranked with the question matched piece by
 # piece (retrieval/late.py): closest paragraph + LATE_TITLE × heading + LATE_LEXICAL ×
 # word score + LATE_SHARE × (plain + rarity-weighted piece match).  The weights were
-# fitted on the tuning shops (a linear ranking model, each shop left out in turn: they
-# moved by at most 0.1) and rounded.
+# fitted on the tuning shops by tests/bench/policy_weights.py (a linear ranking model;
+# with each shop left out in turn they stayed within 0.1, the heading's within 0.2) and
+# rounded.
 LATE_TITLE = 0.45
 LATE_LEXICAL = 0.45
 LATE_SHARE = 1.1
@@ -968,16 +992,19 @@ class KnowledgeBase:
         pool = order[: max(k, late.LATE_POOL)]
         final = {i: float(combined[i]) for i in order[len(pool) :]}
         rarity = index_.piece_rarity()
+        signals: dict[int, Signals] = {}
         for index in pool:
             found = late.matches(
                 asked, late.MEMO.get(self.encoder, index_.late_texts[index]), rarity
             )
-            final[index] = (
-                float(closest[index])
-                + LATE_TITLE * float(heading[index])
-                + LATE_LEXICAL * float(lexical[index])
-                + LATE_SHARE * (max(m.plain for m in found) + max(m.rare for m in found))
+            signals[index] = Signals(
+                float(closest[index]),
+                float(heading[index]),
+                float(lexical[index]),
+                max(m.plain for m in found),
+                max(m.rare for m in found),
             )
+            final[index] = signals[index].score()
         pool.sort(key=lambda i: -final[i])  # stable: ties keep the vectors' order
         order = pool + order[len(pool) :]
         total = sum(weights.values())
@@ -991,7 +1018,7 @@ class KnowledgeBase:
                 gap = final[index] - final[order[1]] if len(order) > 1 else math.inf
                 margin = MARGIN_FULL * min(1.0, float(gap) / SEMANTIC_MARGIN_FULL)
             sure = confidence(max(coverage, min(1.0, max(0.0, similar))), margin, words)
-            hits.append(Hit(index_.chunks[index], final[index], sure))
+            hits.append(Hit(index_.chunks[index], final[index], sure, signals.get(index)))
         return hits
 
     # -- persistence -------------------------------------------------------------
