@@ -58,6 +58,7 @@ from pydantic import ConfigDict
 from bot.domain.language_detect import ENGLISH, LANGUAGES, SPANISH, fold
 from bot.domain.words import SEARCH_STOPWORDS
 from bot.services.retrieval import late, spanish
+from bot.services.retrieval.bridge import NOTHING, LeaveOut, bank_for
 from bot.services.retrieval.cues import mark
 from bot.services.retrieval.semantic import (
     Encoder,
@@ -536,13 +537,15 @@ class Signals:
     """What a re-ranked section's score is made of (each 0..1 or so): its closest
     paragraph's and its heading's similarity to the question, its word score (the best
     section's is 1), and its best paragraph's piece-by-piece match, plain and weighted
-    by rarity.  tests/bench/policy_weights.py fits the weights from these."""
+    by rarity; and the question bank's vote.  tests/bench/policy_weights.py fits the
+    weights from these."""
 
     closest: float
     heading: float
     lexical: float
     plain: float
     rare: float
+    bridge: float  # closeness to the answers of other shops' like questions (bridge.py)
 
     def score(self) -> float:
         return (
@@ -550,6 +553,7 @@ class Signals:
             + LATE_TITLE * self.heading
             + LATE_LEXICAL * self.lexical
             + LATE_SHARE * (self.plain + self.rare)
+            + BRIDGE_SHARE * self.bridge
         )
 
 
@@ -737,6 +741,11 @@ def _passages(text: str) -> list[str]:
     return passages
 
 
+def passages_of(chunk: Chunk) -> list[str]:
+    """A section's paragraphs and list items (its whole text when it has none)."""
+    return _passages(chunk.text) or [chunk.text]
+
+
 # Sentence embeddings (retrieval/semantic.py) next to the words: a section's score is
 # the similarity of its closest paragraph (or list item) to the question, plus half that
 # of its heading, plus LEXICAL_SHARE times its word score (scaled so the best section's
@@ -747,13 +756,17 @@ LEXICAL_SHARE = 0.3
 TITLE_SHARE = 0.5
 # The best LATE_POOL sections are then re-ranked with the question matched piece by
 # piece (retrieval/late.py): closest paragraph + LATE_TITLE × heading + LATE_LEXICAL ×
-# word score + LATE_SHARE × (plain + rarity-weighted piece match).  The weights were
-# fitted on the tuning shops by tests/bench/policy_weights.py (a linear ranking model;
-# with each shop left out in turn they stayed within 0.1, the heading's within 0.2) and
-# rounded.
-LATE_TITLE = 0.45
-LATE_LEXICAL = 0.45
-LATE_SHARE = 1.1
+# word score + LATE_SHARE × (plain + rarity-weighted piece match) + BRIDGE_SHARE × the
+# question bank's vote (retrieval/bridge.py).  The weights were fitted on the four
+# tuning shops by tests/bench/policy_weights.py (a linear ranking model) and rounded;
+# fitted with each shop left out in turn they ranged over heading 0.0–0.26, word score
+# 0.46–0.52, piece match 1.1–1.5 and vote 0.96–1.47, and scored that shop as well as
+# these do.  The heading counts little here because the vote and the piece match (each
+# paragraph read with its heading) already carry it.
+LATE_TITLE = 0.15
+LATE_LEXICAL = 0.5
+LATE_SHARE = 1.3
+BRIDGE_SHARE = 1.1
 # Languages whose sections get sentence vectors: the encoder knows English only.
 SEMANTIC_LANGUAGES = frozenset({ENGLISH})
 LEXICAL_POOL = 50  # sections whose word score is computed in full when embeddings rank
@@ -780,7 +793,7 @@ class _Vectors:
         passages: list[str] = []
         owner: list[int] = []
         for index, chunk in enumerate(chunks):
-            for passage in _passages(chunk.text) or [chunk.text]:
+            for passage in passages_of(chunk):
                 passages.append(f"{chunk.title}: {passage}")
                 owner.append(index)
         vectors = encode_cached(encoder, [*headings, *passages])
@@ -828,10 +841,18 @@ class KnowledgeBase:
     sample's Spanish sections than words and vectors together."""
 
     def __init__(
-        self, chunks: list[Chunk], *, semantic: bool = True, encoder: Encoder | None = None
+        self,
+        chunks: list[Chunk],
+        *,
+        semantic: bool = True,
+        encoder: Encoder | None = None,
+        bank_leave_out: LeaveOut = NOTHING,
     ) -> None:
+        """`bank_leave_out`: questions kept out of the question bank, to measure on a
+        shop whose questions it would otherwise hold (retrieval/bridge.py)."""
         self.chunks = chunks
         self.encoder = encoder or (load_encoder() if semantic else None)
+        self.bank = bank_for(self.encoder, bank_leave_out) if self.encoder else None
         self._by_shop: dict[tuple[str, str], _ShopIndex] = {}
         grouped: dict[tuple[str, str], list[Chunk]] = defaultdict(list)
         for chunk in chunks:
@@ -870,9 +891,7 @@ class KnowledgeBase:
                     stem=spanish.stem if language == SPANISH else _stem,
                 ),
                 vectors=_Vectors.build(encoder, items) if encoder else None,
-                late_texts=[
-                    [f"{_heading(c)}: {p}" for p in _passages(c.text) or [c.text]] for c in items
-                ]
+                late_texts=[[f"{_heading(c)}: {p}" for p in passages_of(c)] for c in items]
                 if encoder
                 else [],
             )
@@ -992,6 +1011,12 @@ class KnowledgeBase:
         pool = order[: max(k, late.LATE_POOL)]
         final = {i: float(combined[i]) for i in order[len(pool) :]}
         rarity = index_.piece_rarity()
+        vectors = index_.vectors
+        votes = (
+            self.bank.votes(vector, vectors.passages, vectors.owner, vectors.headings)
+            if self.bank is not None
+            else np.zeros(len(index_.chunks))
+        )
         signals: dict[int, Signals] = {}
         for index in pool:
             found = late.matches(
@@ -1003,6 +1028,7 @@ class KnowledgeBase:
                 float(lexical[index]),
                 max(m.plain for m in found),
                 max(m.rare for m in found),
+                float(votes[index]),
             )
             final[index] = signals[index].score()
         pool.sort(key=lambda i: -final[i])  # stable: ties keep the vectors' order

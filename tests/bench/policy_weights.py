@@ -26,14 +26,14 @@ from policies import PolicySet, tuning_sets
 from bot.services import knowledge
 from bot.services.retrieval import late
 
-NAMES = ("closest", "heading", "lexical", "plain", "rare")
+NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge")
 L2 = 0.01
 STEPS = 250
 
 
 def signals(policy_set: PolicySet) -> list[tuple[np.ndarray, int]]:
     """Per question, its sections' signals (a row each) and the right section's row."""
-    kb = knowledge.KnowledgeBase(policy_set.chunks)
+    kb = knowledge.KnowledgeBase(policy_set.chunks, bank_leave_out=policy_set.leave_out())
     ids = [c.id for c in policy_set.chunks]
     late.LATE_POOL = len(ids)  # every section re-ranked: every section's signals
     out = []
@@ -83,9 +83,10 @@ def main() -> int:
             knowledge.LATE_LEXICAL,
             knowledge.LATE_SHARE,
             knowledge.LATE_SHARE,
+            knowledge.BRIDGE_SHARE,
         ]
     )
-    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0])
+    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0, 0.0])
     print(f"{'left out':26} {'before':>7} {'fitted':>7} {'shipped':>7}   weights fitted without it")
     scores = []
     for name, questions in shops.items():

@@ -14,6 +14,7 @@ import pytest
 from bot.services.answers import sureness
 from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, chunk_markdown
 from bot.services.retrieval import late, semantic
+from bot.services.retrieval.bridge import LeaveOut
 from bot.services.retrieval.semantic import VOCAB, MiniLm, Pieces, WordPiece
 
 POLICIES = {
@@ -201,3 +202,21 @@ def test_one_run_gives_the_questions_vector_and_pieces(model: MiniLm) -> None:
         pieces.ids == alone.ids == tuple(WordPiece(VOCAB).encode("can I pay with my phone")[1:-1])
     )
     assert np.allclose(np.linalg.norm(pieces.vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_other_shops_questions_vote_for_the_section_that_answers(
+    encoder: Counting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The homeware shop's own questions are kept out of the bank: what votes is how
+    the sample and the other tuning shops' buyers asked about tracking, and the
+    sections that answered them."""
+    shop = [
+        chunk
+        for path in sorted(TUNING_SHOP.glob("*.md"))
+        for chunk in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
+    ]
+    kb = KnowledgeBase(shop, encoder=encoder, bank_leave_out=LeaveOut("homeware"))
+    question = "can I see where the van is"
+    assert kb.search(question, k=1)[0].chunk.id == "delivery.md#following-your-parcel"
+    monkeypatch.setattr("bot.services.knowledge.BRIDGE_SHARE", 0.0)
+    assert kb.search(question, k=1)[0].chunk.id != "delivery.md#following-your-parcel"

@@ -1,0 +1,40 @@
+"""Write the policy search's question bank from the tuning shops (not collected by pytest).
+
+    python tests/bench/question_bank.py
+
+The bank (`bot/services/retrieval/question_bank.json`) is every labelled question of
+the four English tuning shops (tests/bench/policies.py: the bundled sample without its
+search lines, homeware, UK kitchenware, US electronics) with the section that answers
+it, as its heading and paragraphs: what retrieval/bridge.py compares a new shop's
+sections with.  The held-out folder is never read here.  Run it again when a tuning
+shop's questions or policies change; tests/unit/test_question_bank.py fails until then.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from policies import tuning_sets
+
+from bot.services.retrieval.bridge import BANK, bank_from
+
+# The four English tuning shops, each under its bank name (the sample once: stripped).
+NAMES = (
+    "sample, stripped",
+    "tuning (homeware)",
+    "tuning (kitchenware, UK)",
+    "tuning (electronics, US)",
+)
+
+
+def main() -> int:
+    sets = [s for s in tuning_sets() if s.name in NAMES]
+    bank = bank_from([(str(s.bank_name), s.chunks, s.questions) for s in sets])
+    BANK.write_text(json.dumps(bank, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{BANK}: {len(bank['questions'])} questions, {len(bank['sections'])} sections")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
