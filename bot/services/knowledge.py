@@ -73,7 +73,7 @@ log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts" / "knowledge"
 DEFAULT_SHOP = "default"
-INDEX_VERSION = 4
+INDEX_VERSION = 5  # 5: the question bank's vectors are kept with the sections'
 # The language of a shop folder's own files; other languages are subfolders.
 DEFAULT_LANGUAGE = ENGLISH
 
