@@ -52,6 +52,10 @@ HELD_OUT = TESTS / "data" / "understanding"
 SHOPS = {
     "kitchenware, UK": ANSWERS / "tuning" / "hearth",
     "electronics, US": ANSWERS / "tuning" / "voltbay",
+    # Written later, after the piece matching and the question bank were designed:
+    # Australian beauty and skincare, Canadian toys and baby products.
+    "beauty, AU": ANSWERS / "tuning" / "glow",
+    "toys, CA": ANSWERS / "tuning" / "maple",
 }
 
 

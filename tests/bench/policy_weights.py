@@ -4,13 +4,14 @@ pytest).
 
     python tests/bench/policy_weights.py
 
-For every question of the four English tuning shops (the bundled sample without its
-search lines, homeware, UK kitchenware, US electronics: tests/bench/policies.py), every
+For every question of the six English tuning shops (the bundled sample without its
+search lines, homeware, UK kitchenware, US electronics, Australian beauty, Canadian
+toys: tests/bench/policies.py), every
 section's signals are read as the search reads them (`knowledge.Signals`: closest
 paragraph, heading, word score, plain and rare-weighted piece match), and a linear
 ranking model (a softmax over the shop's sections, L2-regularised) is fitted to put the
 right section first.  Each shop is then scored with the weights fitted on the other
-three, and the weights fitted on all four are printed relative to the closest
+others, and the weights fitted on all of them are printed relative to the closest
 paragraph's, which is how knowledge.py writes them (LATE_TITLE, LATE_LEXICAL,
 LATE_SHARE; the two piece matches share one weight there, rounded).  The held-out
 folder is never read here.
@@ -102,7 +103,7 @@ def main() -> int:
     print(f"{'mean':26} {mean[0]:>7.1%} {mean[1]:>7.1%} {mean[2]:>7.1%}")
     w = fit([q for qs in shops.values() for q in qs])
     print(
-        "fitted on all four:",
+        f"fitted on all {len(shops)}:",
         " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(NAMES, w, strict=True)),
     )
     return 0

@@ -3,11 +3,12 @@
     python tests/bench/question_bank.py
 
 The bank (`bot/services/retrieval/question_bank.json`) is every labelled question of
-the four English tuning shops (tests/bench/policies.py: the bundled sample without its
-search lines, homeware, UK kitchenware, US electronics) with the section that answers
-it, as its heading and paragraphs: what retrieval/bridge.py compares a new shop's
-sections with.  The held-out folder is never read here.  Run it again when a tuning
-shop's questions or policies change; tests/unit/test_question_bank.py fails until then.
+the six English tuning shops (tests/bench/policies.py: the bundled sample without its
+search lines, homeware, UK kitchenware, US electronics, Australian beauty, Canadian
+toys) with the section that answers it, as its heading and paragraphs: what
+retrieval/bridge.py compares a new shop's sections with.  The held-out folder is never
+read here.  Run it again when a tuning shop's questions or policies change;
+tests/unit/test_question_bank.py fails until then.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from policies import tuning_sets
 
 from bot.services.retrieval.bridge import BANK, bank_from
 
-# The four English tuning shops, each under its bank name (the sample once: stripped).
+# The English tuning shops, each under its bank name (the sample once: stripped).
 NAMES = (
     "sample, stripped",
     "tuning (homeware)",
     "tuning (kitchenware, UK)",
     "tuning (electronics, US)",
+    "tuning (beauty, AU)",
+    "tuning (toys, CA)",
 )
 
 

@@ -24,6 +24,14 @@ SHOPS = {
         ANSWERS / "tuning" / "voltbay" / "policies",
         ANSWERS / "tuning" / "voltbay" / "questions.toml",
     ),
+    "beauty": (
+        ANSWERS / "tuning" / "glow" / "policies",
+        ANSWERS / "tuning" / "glow" / "questions.toml",
+    ),
+    "toys": (
+        ANSWERS / "tuning" / "maple" / "policies",
+        ANSWERS / "tuning" / "maple" / "questions.toml",
+    ),
 }
 
 
