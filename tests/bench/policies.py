@@ -56,6 +56,13 @@ SHOPS = {
     # Australian beauty and skincare, Canadian toys and baby products.
     "beauty, AU": ANSWERS / "tuning" / "glow",
     "toys, CA": ANSWERS / "tuning" / "maple",
+    # Then four more, to grow the question bank: New Zealand pet supplies (every heading
+    # a question), UK books (long prose), Irish jewellery (lists and paragraphs), US
+    # coffee (terse, with ### sub-sections).
+    "pets, NZ": ANSWERS / "tuning" / "kiwipet",
+    "books, UK": ANSWERS / "tuning" / "inkwell",
+    "jewellery, IE": ANSWERS / "tuning" / "claddagh",
+    "coffee, US": ANSWERS / "tuning" / "roastery",
 }
 
 

@@ -4,9 +4,7 @@ pytest).
 
     python tests/bench/policy_weights.py
 
-For every question of the six English tuning shops (the bundled sample without its
-search lines, homeware, UK kitchenware, US electronics, Australian beauty, Canadian
-toys: tests/bench/policies.py), every
+For every question of the English tuning shops (tests/bench/policies.py), every
 section's signals are read as the search reads them (`knowledge.Signals`: closest
 paragraph, heading, word score, plain and rare-weighted piece match), and a linear
 ranking model (a softmax over the shop's sections, L2-regularised) is fitted to put the

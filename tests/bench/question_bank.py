@@ -3,12 +3,13 @@
     python tests/bench/question_bank.py
 
 The bank (`bot/services/retrieval/question_bank.json`) is every labelled question of
-the six English tuning shops (tests/bench/policies.py: the bundled sample without its
+the ten English tuning shops (tests/bench/policies.py: the bundled sample without its
 search lines, homeware, UK kitchenware, US electronics, Australian beauty, Canadian
-toys) with the section that answers it, as its heading and paragraphs: what
-retrieval/bridge.py compares a new shop's sections with.  The held-out folder is never
-read here.  Run it again when a tuning shop's questions or policies change;
-tests/unit/test_question_bank.py fails until then.
+toys, New Zealand pets, UK books, Irish jewellery, US coffee) with the section that
+answers it, as its heading and paragraphs: what retrieval/bridge.py compares a new
+shop's sections with.  The held-out folder is never read here.  Run it again when a
+tuning shop's questions or policies change; tests/unit/test_question_bank.py fails
+until then.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ NAMES = (
     "tuning (electronics, US)",
     "tuning (beauty, AU)",
     "tuning (toys, CA)",
+    "tuning (pets, NZ)",
+    "tuning (books, UK)",
+    "tuning (jewellery, IE)",
+    "tuning (coffee, US)",
 )
 
 

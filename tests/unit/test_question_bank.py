@@ -32,6 +32,18 @@ SHOPS = {
         ANSWERS / "tuning" / "maple" / "policies",
         ANSWERS / "tuning" / "maple" / "questions.toml",
     ),
+    **{
+        name: (
+            ANSWERS / "tuning" / folder / "policies",
+            ANSWERS / "tuning" / folder / "questions.toml",
+        )
+        for name, folder in [
+            ("pets", "kiwipet"),
+            ("books", "inkwell"),
+            ("jewellery", "claddagh"),
+            ("coffee", "roastery"),
+        ]
+    },
 }
 
 
