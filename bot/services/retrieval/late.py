@@ -18,7 +18,7 @@ without its search lines, the one most like a shop's own files, from 72.5% to 76
 (and to 88.2% and 78.2% with the question bank's vote, retrieval/bridge.py).
 
 Only the best LATE_POOL sections by the paragraph vectors are re-ranked (the right one
-is among them for 475 of the 477 tuning questions), so a question costs a few hundred
+is among them for 1,236 of the 1,244 tuning questions), so a question costs a few hundred
 vector products whatever the shop's size.  A paragraph's piece vectors are computed the
 first time it is in a pool and kept (float16, at most MEMO_SIZE paragraphs a process).
 """
