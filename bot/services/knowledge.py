@@ -1083,8 +1083,18 @@ def knowledge_root(configured: Path | None) -> Path:
 
 
 def reindex(root: Path, index_path: Path, *, semantic: bool = True) -> KnowledgeBase:
-    """Rebuild the index from the Markdown files and store it."""
-    kb = KnowledgeBase(build_chunks(root), semantic=semantic)
+    """Rebuild the index from the Markdown files and store it.  The vectors the old
+    index holds are reused: only texts that changed are encoded again (the question
+    bank's alone take about 25 s of CPU)."""
+    encoder = load_encoder() if semantic else None
+    if encoder is not None:
+        try:
+            stored = json.loads(index_path.read_text(encoding="utf-8")).get("vectors")
+        except (OSError, ValueError, AttributeError):
+            stored = None
+        if isinstance(stored, dict):
+            remember(encoder, stored)
+    kb = KnowledgeBase(build_chunks(root), semantic=semantic, encoder=encoder)
     kb.save(index_path, digest(root))
     log.info("knowledge base indexed", extra={"chunks": len(kb.chunks), "shops": len(kb.shops)})
     return kb

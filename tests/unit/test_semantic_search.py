@@ -220,3 +220,28 @@ def test_other_shops_questions_vote_for_the_section_that_answers(
     assert kb.search(question, k=1)[0].chunk.id == "delivery.md#following-your-parcel"
     monkeypatch.setattr("bot.services.knowledge.BRIDGE_SHARE", 0.0)
     assert kb.search(question, k=1)[0].chunk.id != "delivery.md#following-your-parcel"
+
+
+def test_a_reindex_encodes_only_what_changed(
+    encoder: Counting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kb reindex` in a new process reuses the old index's vectors: a policy edited
+    costs its own paragraphs, not the whole shop and the question bank again."""
+    from bot.services.knowledge import reindex
+
+    monkeypatch.setattr("bot.services.knowledge.load_encoder", lambda: encoder)
+    root = tmp_path / "knowledge" / DEFAULT_SHOP
+    root.mkdir(parents=True)
+    for name, text in POLICIES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    index = tmp_path / "index.json"
+    reindex(tmp_path / "knowledge", index)
+    assert encoder.encoded
+
+    semantic._MEMO.clear()  # a new process
+    encoder.encoded.clear()
+    payments = root / "payments.md"
+    payments.write_text(POLICIES["payments.md"] + "\nWe also take Klarna.\n", encoding="utf-8")
+    kb = reindex(tmp_path / "knowledge", index)
+    assert encoder.encoded == ["Payments › Ways to pay: We also take Klarna."]
+    assert kb.search("do you take klarna")[0].chunk.id == "payments.md#ways-to-pay"
