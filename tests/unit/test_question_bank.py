@@ -13,31 +13,18 @@ from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, chunk_markdown, passag
 from bot.services.retrieval.bridge import BANK, LeaveOut, bank_data
 
 ANSWERS = Path(__file__).resolve().parents[1] / "data" / "answers"
+TUNING = ANSWERS / "tuning"
+# Each tuning shop under its bank name: its policies and its labelled questions.
 SHOPS = {
     "sample": (BUNDLED / DEFAULT_SHOP, ANSWERS / "questions.toml"),
-    "homeware": (ANSWERS / "tuning" / "policies", ANSWERS / "tuning" / "questions.toml"),
-    "kitchenware": (
-        ANSWERS / "tuning" / "hearth" / "policies",
-        ANSWERS / "tuning" / "hearth" / "questions.toml",
-    ),
-    "electronics": (
-        ANSWERS / "tuning" / "voltbay" / "policies",
-        ANSWERS / "tuning" / "voltbay" / "questions.toml",
-    ),
-    "beauty": (
-        ANSWERS / "tuning" / "glow" / "policies",
-        ANSWERS / "tuning" / "glow" / "questions.toml",
-    ),
-    "toys": (
-        ANSWERS / "tuning" / "maple" / "policies",
-        ANSWERS / "tuning" / "maple" / "questions.toml",
-    ),
+    "homeware": (TUNING / "policies", TUNING / "questions.toml"),
     **{
-        name: (
-            ANSWERS / "tuning" / folder / "policies",
-            ANSWERS / "tuning" / folder / "questions.toml",
-        )
+        name: (TUNING / folder / "policies", TUNING / folder / "questions.toml")
         for name, folder in [
+            ("kitchenware", "hearth"),
+            ("electronics", "voltbay"),
+            ("beauty", "glow"),
+            ("toys", "maple"),
             ("pets", "kiwipet"),
             ("books", "inkwell"),
             ("jewellery", "claddagh"),
