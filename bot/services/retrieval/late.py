@@ -90,27 +90,21 @@ class _Memo:
     def get(self, encoder: Encoder, texts: Sequence[str]) -> list[Pieces]:
         keys = [(encoder.fingerprint, t) for t in texts]
         with self._lock:
-            missing = list(
-                dict.fromkeys(t for k, t in zip(keys, texts, strict=True) if k not in self._items)
-            )
+            have = {k: self._items[k] for k in keys if k in self._items}
+            for key in have:
+                self._items.move_to_end(key)
+        missing = list(dict.fromkeys(t for k, t in zip(keys, texts, strict=True) if k not in have))
         if missing:
-            fresh = encoder.tokens(missing)
+            fresh = {
+                (encoder.fingerprint, text): Pieces(found.ids, found.vectors.astype(np.float16))
+                for text, found in zip(missing, encoder.tokens(missing), strict=True)
+            }
             with self._lock:
-                for text, found in zip(missing, fresh, strict=True):
-                    small = Pieces(found.ids, found.vectors.astype(np.float16))
-                    self._items[(encoder.fingerprint, text)] = small
-        out: list[Pieces] = []
-        with self._lock:
-            for key in keys:
-                item = self._items.get(key)
-                if item is None:  # dropped by another thread's additions meanwhile
-                    item = encoder.tokens([key[1]])[0]
-                else:
-                    self._items.move_to_end(key)
-                out.append(item)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return out
+                self._items.update(fresh)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            have.update(fresh)
+        return [have[key] for key in keys]
 
 
 MEMO = _Memo(MEMO_SIZE)
