@@ -1012,10 +1012,14 @@ class KnowledgeBase:
         final = {i: float(combined[i]) for i in order[len(pool) :]}
         rarity = index_.piece_rarity()
         vectors = index_.vectors
-        votes = (
-            self.bank.votes(vector, vectors.passages, vectors.owner, vectors.headings)
-            if self.bank is not None
-            else np.zeros(len(index_.chunks))
+        votes = dict(
+            zip(
+                pool,
+                self.bank.votes(vector, vectors.passages, vectors.owner, vectors.headings, pool)
+                if self.bank is not None
+                else np.zeros(len(pool)),
+                strict=True,
+            )
         )
         signals: dict[int, Signals] = {}
         for index in pool:

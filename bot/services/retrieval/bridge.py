@@ -101,22 +101,32 @@ class Bank:
         )
 
     def votes(
-        self, question: np.ndarray, passages: np.ndarray, owner: np.ndarray, headings: np.ndarray
+        self,
+        question: np.ndarray,
+        passages: np.ndarray,
+        owner: np.ndarray,
+        headings: np.ndarray,
+        sections: Sequence[int],
     ) -> np.ndarray:
-        """Per section of a shop: how close it is to the answers of the bank questions
-        most like `question` (each weighted by how alike)."""
-        n = len(headings)
+        """For each of a shop's `sections` (the few being re-ranked, not all: the cost
+        stays the same whatever the shop's size): how close it is to the answers of the
+        bank questions most like `question`, each weighted by how alike.  `passages`
+        and `owner` are the shop's paragraph vectors and the section of each."""
         if not len(self.questions):
-            return np.zeros(n)
+            return np.zeros(len(sections))
         alike = self.questions @ question
         nearest = np.argsort(-alike)[:NEAREST]
         weights = np.exp((alike[nearest] - alike[nearest].max()) / TEMPERATURE)
         weights /= weights.sum()
         answers = self.answers[nearest]
-        closest = np.full((len(nearest), n), -1.0)
-        for row, similarities in enumerate(answers @ passages.T):
-            np.maximum.at(closest[row], owner, similarities)
-        return np.asarray(weights @ (closest + HEADING_SHARE * (answers @ headings.T)))
+        place = {section: i for i, section in enumerate(sections)}
+        keep = np.isin(owner, list(place))
+        column = np.array([place[int(o)] for o in owner[keep]], dtype=np.int64)
+        closest = np.full((len(nearest), len(sections)), -1.0)
+        rows = np.arange(len(nearest))[:, None]
+        np.maximum.at(closest, (rows, column[None, :]), answers @ passages[keep].T)
+        heading = answers @ headings[list(sections)].T
+        return np.asarray(weights @ (closest + HEADING_SHARE * heading))
 
 
 _BUILT: dict[tuple[str, LeaveOut], Bank] = {}
