@@ -157,6 +157,12 @@ def tuning_sets() -> list[PolicySet]:
     ]
 
 
+def bank_shops() -> list[PolicySet]:
+    """The English tuning shops, once each (the sample stripped of its search lines):
+    the question bank's shops, and what tests/bench/policy_weights.py fits on."""
+    return [s for s in tuning_sets() if s.language == ENGLISH and s.name != "sample, as shipped"]
+
+
 def _held_out(name: str, policies: str, questions_file: str, language: str = ENGLISH) -> PolicySet:
     """A held-out shop: its policies without search lines and its labelled questions
     (a null section: a question the policies do not answer). Never tune on it."""

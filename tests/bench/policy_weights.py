@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from policies import PolicySet, tuning_sets
+from policies import PolicySet, bank_shops
 
 from bot.services import knowledge
 from bot.services.retrieval import late
@@ -70,11 +70,7 @@ def top1(questions: list[tuple[np.ndarray, int]], weights: np.ndarray) -> float:
 
 
 def main() -> int:
-    shops = {
-        s.name: signals(s)
-        for s in tuning_sets()
-        if s.language == "en" and s.name != "sample, as shipped"
-    }
+    shops = {s.name: signals(s) for s in bank_shops()}
     shipped = np.array(
         [
             1.0,

@@ -17,28 +17,13 @@ from __future__ import annotations
 import json
 import sys
 
-from policies import tuning_sets
+from policies import bank_shops
 
 from bot.services.retrieval.bridge import BANK, bank_from
 
-# The English tuning shops, each under its bank name (the sample once: stripped).
-NAMES = (
-    "sample, stripped",
-    "tuning (homeware)",
-    "tuning (kitchenware, UK)",
-    "tuning (electronics, US)",
-    "tuning (beauty, AU)",
-    "tuning (toys, CA)",
-    "tuning (pets, NZ)",
-    "tuning (books, UK)",
-    "tuning (jewellery, IE)",
-    "tuning (coffee, US)",
-)
-
 
 def main() -> int:
-    sets = [s for s in tuning_sets() if s.name in NAMES]
-    bank = bank_from([(str(s.bank_name), s.chunks, s.questions) for s in sets])
+    bank = bank_from([(str(s.bank_name), s.chunks, s.questions) for s in bank_shops()])
     BANK.write_text(json.dumps(bank, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{BANK}: {len(bank['questions'])} questions, {len(bank['sections'])} sections")
     return 0

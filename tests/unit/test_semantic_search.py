@@ -165,18 +165,22 @@ def test_without_the_model_the_search_uses_words(monkeypatch: pytest.MonkeyPatch
 TUNING_SHOP = Path(__file__).resolve().parents[1] / "data" / "answers" / "tuning" / "policies"
 
 
+def homeware_shop() -> list:
+    """The homeware tuning shop's sections (tests/data/answers/tuning/policies)."""
+    return [
+        chunk
+        for path in sorted(TUNING_SHOP.glob("*.md"))
+        for chunk in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
+    ]
+
+
 def test_the_best_sections_are_reranked_piece_by_piece(
     encoder: Counting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One vector per paragraph puts "Booking a delivery slot for furniture" behind the
     returns section for this question (both speak of sofas); matching the question's
     pieces ("choose the day") to the paragraph's finds the booking section."""
-    shop = [
-        chunk
-        for path in sorted(TUNING_SHOP.glob("*.md"))
-        for chunk in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
-    ]
-    kb = KnowledgeBase(shop, encoder=encoder)
+    kb = KnowledgeBase(homeware_shop(), encoder=encoder)
     question = "can I choose the day my sofa comes"
     want = "delivery.md#booking-a-delivery-slot-for-furniture"
     assert kb.search(question, k=1)[0].chunk.id == want
@@ -210,12 +214,7 @@ def test_other_shops_questions_vote_for_the_section_that_answers(
     """The homeware shop's own questions are kept out of the bank: what votes is how
     the sample and the other tuning shops' buyers asked about tracking, and the
     sections that answered them."""
-    shop = [
-        chunk
-        for path in sorted(TUNING_SHOP.glob("*.md"))
-        for chunk in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
-    ]
-    kb = KnowledgeBase(shop, encoder=encoder, bank_leave_out=LeaveOut("homeware"))
+    kb = KnowledgeBase(homeware_shop(), encoder=encoder, bank_leave_out=LeaveOut("homeware"))
     question = "can I see where the van is"
     assert kb.search(question, k=1)[0].chunk.id == "delivery.md#following-your-parcel"
     monkeypatch.setattr("bot.services.knowledge.BRIDGE_SHARE", 0.0)
