@@ -6,15 +6,13 @@ pytest).
 
 For every question of the English tuning shops (tests/bench/policies.py), every
 section's signals are read as the search reads them (`knowledge.Signals`: closest
-paragraph plain and adapted, heading, word score, plain and rare-weighted piece match,
-the question bank's vote), and a linear ranking model (a softmax over the shop's
-sections, L2-regularised) is fitted to put the right section first.  Each shop is then
-scored with the weights fitted on the others (its own signals come from a question bank
-and an adapter without its questions; the others' adapters did see it, a small leak the
-weights' six numbers can hardly use), and the weights fitted on all of them are printed
-relative to the adapted closest paragraph's, which is how knowledge.py writes them
-(LATE_TITLE, LATE_LEXICAL, LATE_SHARE, BRIDGE_SHARE; the two piece matches share one
-weight there, rounded).  The held-out folder is never read here.
+paragraph, heading, word score, plain and rare-weighted piece match), and a linear
+ranking model (a softmax over the shop's sections, L2-regularised) is fitted to put the
+right section first.  Each shop is then scored with the weights fitted on the other
+others, and the weights fitted on all of them are printed relative to the closest
+paragraph's, which is how knowledge.py writes them (LATE_TITLE, LATE_LEXICAL,
+LATE_SHARE; the two piece matches share one weight there, rounded).  The held-out
+folder is never read here.
 """
 
 from __future__ import annotations
@@ -27,10 +25,7 @@ from policies import PolicySet, bank_shops
 from bot.services import knowledge
 from bot.services.retrieval import late
 
-NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge", "adapted")
-# The signals the shipped score weighs: the adapted closest paragraph took the plain
-# one's place (with both, the left-out shops scored no better).
-FITTED = ("adapted", "heading", "lexical", "plain", "rare", "bridge")
+NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge")
 L2 = 0.01
 STEPS = 250
 
@@ -51,13 +46,12 @@ def signals(policy_set: PolicySet) -> list[tuple[np.ndarray, int]]:
 
 
 def fit(questions: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """Weights (one per column, in the signals' own units) that put the right section
+    """Weights (one per signal, in the signals' own units) that put the right section
     first: softmax cross-entropy over each question's sections, Adam, full batch."""
     stacked = np.concatenate([x for x, _ in questions])
     mean, spread = stacked.mean(0), stacked.std(0) + 1e-9
     scaled = [((x - mean) / spread, y) for x, y in questions]
-    size = stacked.shape[1]
-    w, m, v = np.zeros(size), np.zeros(size), np.zeros(size)
+    w, m, v = np.zeros(len(NAMES)), np.zeros(len(NAMES)), np.zeros(len(NAMES))
     for step in range(1, STEPS + 1):
         grad = L2 * w
         for x, y in scaled:
@@ -75,48 +69,36 @@ def top1(questions: list[tuple[np.ndarray, int]], weights: np.ndarray) -> float:
     return sum(int(np.argmax(x @ weights)) == y for x, y in questions) / len(questions)
 
 
-def columns(
-    questions: list[tuple[np.ndarray, int]], names: tuple[str, ...]
-) -> list[tuple[np.ndarray, int]]:
-    keep = [NAMES.index(n) for n in names]
-    return [(x[:, keep], y) for x, y in questions]
-
-
 def main() -> int:
     shops = {s.name: signals(s) for s in bank_shops()}
     shipped = np.array(
         [
-            0.0,
+            1.0,
             knowledge.LATE_TITLE,
             knowledge.LATE_LEXICAL,
             knowledge.LATE_SHARE,
             knowledge.LATE_SHARE,
             knowledge.BRIDGE_SHARE,
-            1.0,
         ]
     )
-    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0, 0, 0, 0])
+    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0, 0.0])
     print(f"{'left out':26} {'before':>7} {'fitted':>7} {'shipped':>7}   weights fitted without it")
     scores = []
     for name, questions in shops.items():
         others = [q for other, qs in shops.items() if other != name for q in qs]
-        w = fit(columns(others, FITTED))
-        row = (
-            top1(questions, before),
-            top1(columns(questions, FITTED), w),
-            top1(questions, shipped),
-        )
+        w = fit(others)
+        row = (top1(questions, before), top1(questions, w), top1(questions, shipped))
         scores.append(row)
         print(
             f"{name:26} {row[0]:>7.1%} {row[1]:>7.1%} {row[2]:>7.1%}  ",
-            " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(FITTED, w, strict=True)),
+            " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(NAMES, w, strict=True)),
         )
     mean = np.mean(scores, axis=0)
     print(f"{'mean':26} {mean[0]:>7.1%} {mean[1]:>7.1%} {mean[2]:>7.1%}")
-    w = fit(columns([q for qs in shops.values() for q in qs], FITTED))
+    w = fit([q for qs in shops.values() for q in qs])
     print(
         f"fitted on all {len(shops)}:",
-        " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(FITTED, w, strict=True)),
+        " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(NAMES, w, strict=True)),
     )
     return 0
 

@@ -16,9 +16,8 @@ on the other three (tests/bench/policy_weights.py), it lifted top-1 from 87.3% (
 piece match alone) to 88.2%, and on the bundled sample without its search lines from
 76.1% to 78.2%; a broader bank helped most on a shop unlike the tuning ones (README).
 Each question costs one product with the bank's vectors and ten with the shop's
-paragraphs.  The bank's vectors are encoded once (about 25 s of CPU on first start) and
-kept in the index file with the sections'.  The same labelled questions also fit the
-question adapter (adapter.py) when the bank is built.
+paragraphs.  The bank's vectors are encoded once (a few seconds on first start) and
+kept in the index file with the sections'.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.services.retrieval import adapter
 from bot.services.retrieval.semantic import Encoder, encode_cached
 
 BANK = Path(__file__).with_name("question_bank.json")
@@ -78,54 +76,29 @@ NOTHING = LeaveOut()
 
 @dataclass(frozen=True, slots=True)
 class Bank:
-    """The bank's questions as vectors, per question the vector of its answer (its
-    section's paragraphs' mean plus its heading, at unit length), and the question
-    adapter fitted on them (adapter.py)."""
+    """The bank's questions as vectors, and per question the vector of its answer (its
+    section's paragraphs' mean plus its heading, at unit length)."""
 
     questions: np.ndarray
     answers: np.ndarray
-    adapter: np.ndarray
 
     @classmethod
     def build(cls, encoder: Encoder, data: dict[str, Any], leave_out: LeaveOut = NOTHING) -> Bank:
         rows = [q for q in data["questions"] if leave_out.keeps(q)]
-        shops = list(dict.fromkeys(q["shop"] for q in rows))
+        keys = list(dict.fromkeys(q["section"] for q in rows))
         answer: dict[str, np.ndarray] = {}
-        paragraphs: dict[str, np.ndarray] = {}
-        # Every section of a shop that keeps a question: the adapter's fit sets each
-        # question's own section against all the others of its shop.
-        for key, section in data["sections"].items():
-            if key.split("/", 1)[0] not in shops:
-                continue
+        for key in keys:
+            section = data["sections"][key]
             texts = [section["title"], *(f"{section['title']}: {p}" for p in section["passages"])]
             vectors = encode_cached(encoder, texts)
-            paragraphs[key] = vectors[1:]
             mean = vectors[1:].sum(axis=0)
             mean /= max(1e-12, float(np.linalg.norm(mean)))
             both = mean + vectors[0]
             answer[key] = both / max(1e-12, float(np.linalg.norm(both)))
-        questions = encode_cached(encoder, [q["text"] for q in rows])
-        fitted = []
-        for shop in shops:
-            keys = [k for k in paragraphs if k.split("/", 1)[0] == shop]
-            mine = [i for i, q in enumerate(rows) if q["shop"] == shop]
-            fitted.append(
-                adapter.shop_of(
-                    questions[mine],
-                    [keys.index(rows[i]["section"]) for i in mine],
-                    [paragraphs[k] for k in keys],
-                )
-            )
         return cls(
-            questions,
+            encode_cached(encoder, [q["text"] for q in rows]),
             np.vstack([answer[q["section"]] for q in rows]) if rows else np.zeros((0, 384)),
-            adapter.fit(fitted, questions.shape[1]),
         )
-
-    def adapt(self, question: np.ndarray) -> np.ndarray:
-        """The question's vector moved toward the wording of the paragraphs that
-        answer questions like it (adapter.py; not of unit length)."""
-        return np.asarray(self.adapter @ question, dtype=np.float32)
 
     def votes(
         self,
