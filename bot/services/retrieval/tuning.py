@@ -107,14 +107,19 @@ def _fields(buf: memoryview, start: int, end: int) -> Iterator[_Field]:
             raise ValueError(f"unsupported protobuf wire type {wire}")
 
 
-def _tensor(buf: memoryview, message: _Field) -> tuple[str, np.ndarray | None]:
-    """An initializer's name and value (None unless raw data of a type read here)."""
-    name, dtype, raw = "", 0, None
-    dims: list[int] = []
+def _name(buf: memoryview, message: _Field) -> str:
     for field in _fields(buf, message.start, message.end):
         if field.number == _NAME:
-            name = bytes(buf[field.start : field.end]).decode("utf-8")
-        elif field.number == _DATA_TYPE:
+            return bytes(buf[field.start : field.end]).decode("utf-8")
+    return ""
+
+
+def _tensor(buf: memoryview, message: _Field) -> np.ndarray | None:
+    """An initializer's value (None unless raw data of a type read here)."""
+    dtype, raw = 0, None
+    dims: list[int] = []
+    for field in _fields(buf, message.start, message.end):
+        if field.number == _DATA_TYPE:
             dtype = field.value
         elif field.number == _DIMS and field.wire == _LENGTH:  # packed
             j = field.start
@@ -126,16 +131,9 @@ def _tensor(buf: memoryview, message: _Field) -> tuple[str, np.ndarray | None]:
         elif field.number == _RAW:
             raw = field
     if raw is None or dtype not in _DTYPES:
-        return name, None
+        return None
     value = np.frombuffer(bytes(buf[raw.start : raw.end]), dtype=_DTYPES[dtype])
-    return name, value.reshape(dims)
-
-
-def _name(buf: memoryview, message: _Field) -> str:
-    for field in _fields(buf, message.start, message.end):
-        if field.number == _NAME:
-            return bytes(buf[field.start : field.end]).decode("utf-8")
-    return ""
+    return value.reshape(dims)
 
 
 def _float_tensor(name: str, value: np.ndarray) -> bytes:
@@ -153,15 +151,19 @@ def _graph(buf: memoryview) -> _Field:
     raise ValueError("no graph in the model file")
 
 
-def initializers(model: bytes) -> dict[str, np.ndarray]:
-    """An ONNX model file's initializers stored as raw data.  A reader of the few
-    protobuf fields needed, so that neither `onnx` nor generated code is a dependency."""
+def initializers(model: bytes, wanted: set[str] | None = None) -> dict[str, np.ndarray]:
+    """An ONNX model file's initializers stored as raw data (only the `wanted` ones,
+    when given: the rest is not copied).  A reader of the few protobuf fields needed, so
+    that neither `onnx` nor generated code is a dependency."""
     buf = memoryview(model)
     graph = _graph(buf)
     out: dict[str, np.ndarray] = {}
     for field in _fields(buf, graph.start, graph.end):
-        if field.number == _INITIALIZER:
-            name, value = _tensor(buf, field)
+        if field.number != _INITIALIZER:
+            continue
+        name = _name(buf, field)
+        if wanted is None or name in wanted:
+            value = _tensor(buf, field)
             if value is not None:
                 out[name] = value
     return out
@@ -169,11 +171,13 @@ def initializers(model: bytes) -> dict[str, np.ndarray]:
 
 def tuned_values(model: bytes, tuning: Path) -> dict[str, np.ndarray]:
     """The initializers the tuning changes, with their new (float) values."""
-    stock = initializers(model)
     with np.load(tuning, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files if key != "model_sha256"}
+    matrices = sorted(key[:-2] for key in arrays if key.endswith(".u"))
+    wanted = {f"{m}_{part}" for m in matrices for part in ("q", "scale")}
+    stock = initializers(model, wanted | {k for k in arrays if k[-2:] not in (".u", ".v")})
     out: dict[str, np.ndarray] = {}
-    for m in sorted(key[:-2] for key in arrays if key.endswith(".u")):
+    for m in matrices:
         q, scale = stock.get(f"{m}_q"), stock.get(f"{m}_scale")
         if q is None or scale is None:
             raise ValueError(f"the model file has no int8 matrix {m!r}")
