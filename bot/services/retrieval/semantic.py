@@ -290,7 +290,7 @@ def model_file() -> Path | None:
 
 @cache
 def load_encoder() -> Encoder | None:
-    """The process's encoder (loaded once, ~0.3 s), or None: words-only search.
+    """The process's encoder (loaded once, ~0.7 s with its tuning), or None: words only.
 
     `POLICY_EMBEDDINGS=off` turns it off (to compare, or on a machine too small)."""
     if os.environ.get("POLICY_EMBEDDINGS", "").lower() in {"off", "0", "false", "no"}:
