@@ -248,7 +248,7 @@ def main() -> int:
         stock = np.abs(got - MiniLm(path).encode(texts)).max()
         print(f"stock: largest difference from onnxruntime {stock:.2e}")
         if TUNING.is_file():
-            tuned_weights = _applied(weights, source, TUNING)
+            tuned_weights = _applied(weights, source, data, TUNING)
             with torch.no_grad():
                 got = embed(Bert(tuned_weights), texts).numpy()
             difference = np.abs(got - MiniLm(path, tuning=TUNING).encode(texts)).max()
@@ -272,11 +272,11 @@ def main() -> int:
     return 0
 
 
-def _applied(weights: dict[str, Any], source: dict[str, str], tuning: Path) -> dict[str, Any]:
-    """The float weights onnxruntime runs with the tuning file (quantized as it is)."""
-    path = model_file()
-    assert path is not None
-    changed = tuned_values(path.read_bytes(), tuning)
+def _applied(
+    weights: dict[str, Any], source: dict[str, str], model: bytes, tuning: Path
+) -> dict[str, Any]:
+    """The float weights onnxruntime runs with the tuning file written into `model`."""
+    changed = tuned_values(model, tuning)
     out = {k: dict(v) if isinstance(v, dict) else v for k, v in weights.items()}
     for name, init in source.items():
         layer, _, short = name.partition(".")[2].partition(".")

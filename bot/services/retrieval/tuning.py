@@ -169,10 +169,18 @@ def initializers(model: bytes, wanted: set[str] | None = None) -> dict[str, np.n
     return out
 
 
+def _read(tuning: Path) -> dict[str, np.ndarray]:
+    with np.load(tuning, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
 def tuned_values(model: bytes, tuning: Path) -> dict[str, np.ndarray]:
     """The initializers the tuning changes, with their new (float) values."""
-    with np.load(tuning, allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files if key != "model_sha256"}
+    return _values(model, _read(tuning))
+
+
+def _values(model: bytes, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    arrays = {key: value for key, value in arrays.items() if key != "model_sha256"}
     matrices = sorted(key[:-2] for key in arrays if key.endswith(".u"))
     wanted = {f"{m}_{part}" for m in matrices for part in ("q", "scale")}
     stock = initializers(model, wanted | {k for k in arrays if k[-2:] not in (".u", ".v")})
@@ -194,10 +202,10 @@ def tuned_values(model: bytes, tuning: Path) -> dict[str, np.ndarray]:
 def tuned_model(model: bytes, model_sha256: str, tuning: Path) -> bytes | None:
     """The model file's bytes with the tuning written in, or None when the tuning was
     fitted on another model file."""
-    with np.load(tuning, allow_pickle=False) as data:
-        if str(data["model_sha256"]) != model_sha256:
-            return None
-    values = tuned_values(model, tuning)
+    arrays = _read(tuning)
+    if str(arrays["model_sha256"]) != model_sha256:
+        return None
+    values = _values(model, arrays)
     buf = memoryview(model)
     graph = _graph(buf)
     parts: list[bytes] = []
