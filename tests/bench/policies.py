@@ -64,6 +64,13 @@ SHOPS = {
     "books, UK": ANSWERS / "tuning" / "inkwell",
     "jewellery, IE": ANSWERS / "tuning" / "claddagh",
     "coffee, US": ANSWERS / "tuning" / "roastery",
+    # And three more, with four more questions a section for every shop above, to give
+    # the encoder's tuning more and more varied wording: US clothing and shoes (friendly
+    # prose), a UK garden centre (chatty prose, numbered steps), Canadian personalised
+    # gifts and prints (terse lists, ### sub-sections).
+    "clothing, US": ANSWERS / "tuning" / "threadline",
+    "garden, UK": ANSWERS / "tuning" / "greenhouse",
+    "gifts, CA": ANSWERS / "tuning" / "printnest",
 }
 
 
