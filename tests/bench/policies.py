@@ -13,9 +13,9 @@ Sets:
 * sample, as shipped: the same with the search lines (what the bundled demo answers);
 * sample es: the sample's Spanish translation (prompts/knowledge/default/es, no search
   lines) and tests/data/answers/questions_es.toml: the Spanish tuning set;
-* tuning: tests/data/answers/tuning/ (a homeware shop, no search lines), and the shops
-  in its subfolders (hearth/: UK kitchenware, voltbay/: US electronics), each with
-  policies/ and questions.toml;
+* tuning: tests/data/answers/tuning/ (a homeware shop, no search lines), and the twelve
+  shops in its subfolders (SHOPS below: UK kitchenware, US electronics, ... Canadian
+  gifts), each with policies/ and questions.toml;
 * held-out (`--heldout` only): tests/data/understanding/policies/ and
   policy_questions.jsonl, an outdoor-gear shop written for evaluation; and
   policies_es/ with policy_questions_es.jsonl, a Spanish fashion shop.  Never tune on
