@@ -13,7 +13,7 @@ Sets:
 * sample, as shipped: the same with the search lines (what the bundled demo answers);
 * sample es: the sample's Spanish translation (prompts/knowledge/default/es, no search
   lines) and tests/data/answers/questions_es.toml: the Spanish tuning set;
-* tuning: tests/data/answers/tuning/ (a homeware shop, no search lines), and the twelve
+* tuning: tests/data/answers/tuning/ (a homeware shop, no search lines), and the eleven
   shops in its subfolders (SHOPS below: UK kitchenware, US electronics, ... Canadian
   gifts), each with policies/ and questions.toml;
 * held-out (`--heldout` only): tests/data/understanding/policies/ and
