@@ -8,8 +8,9 @@ says "sure" when it should not (not collected by pytest).
 Sets:
 
 * sample, stripped: the bundled sample (prompts/knowledge/default) with its hidden
-  `<!-- search: ... -->` lines removed, and tests/data/answers/questions.toml: how the
-  engine does on a shop's own files, which have no such lines;
+  `<!-- search: ... -->` lines removed, and tests/data/answers/questions.toml with
+  questions_more.toml: how the engine does on a shop's own files, which have no such
+  lines;
 * sample, as shipped: the same with the search lines (what the bundled demo answers);
 * sample es: the sample's Spanish translation (prompts/knowledge/default/es, no search
   lines) and tests/data/answers/questions_es.toml: the Spanish tuning set;
@@ -116,25 +117,31 @@ def folder_chunks(folder: Path, strip: bool, language: str = ENGLISH) -> list[Ch
 def toml_set(
     name: str,
     folder: Path,
-    questions: Path,
+    questions: Path | list[Path],
     strip: bool,
     language: str = ENGLISH,
     bank_name: str | None = None,
 ) -> PolicySet:
-    with questions.open("rb") as fh:
-        data = tomllib.load(fh)
+    """A set from its policies folder and its questions file (or files, read in turn)."""
+    data: dict[str, list[dict[str, str]]] = {"question": [], "unanswerable": []}
+    for path in questions if isinstance(questions, list) else [questions]:
+        with path.open("rb") as fh:
+            part = tomllib.load(fh)
+        for kind, rows in data.items():
+            rows += part.get(kind, [])
     return PolicySet(
         name,
         folder_chunks(folder, strip, language),
-        [(q["text"], q["section"]) for q in data.get("question", [])],
-        [q["text"] for q in data.get("unanswerable", [])],
+        [(q["text"], q["section"]) for q in data["question"]],
+        [q["text"] for q in data["unanswerable"]],
         language,
         bank_name,
     )
 
 
 def tuning_sets() -> list[PolicySet]:
-    sample, questions = BUNDLED / DEFAULT_SHOP, ANSWERS / "questions.toml"
+    sample = BUNDLED / DEFAULT_SHOP
+    questions = [ANSWERS / "questions.toml", ANSWERS / "questions_more.toml"]
     return [
         toml_set("sample, stripped", sample, questions, strip=True, bank_name="sample"),
         toml_set("sample, as shipped", sample, questions, strip=False, bank_name="sample"),

@@ -31,12 +31,13 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 HELD_OUT_TOP1_FLOOR = 0.53
 HELD_OUT_TOP3_FLOOR = 0.75
 # The tuning sets, without search lines (tests/data/answers/tuning and the bundled
-# sample stripped of its `<!-- search: -->` lines), searched by words alone as the suite
-# does: measured 80.4% and 52.8%; the shops in tuning/<shop>/ (hearth, voltbay): 70.1%
-# and 74.2%.  (86.3%, 59.2%, 80.0% and 79.2% before each section gained four questions
-# worded away from its text, for the encoder's tuning.)  Three points of margin.
+# sample stripped of its `<!-- search: -->` lines, on questions.toml), searched by words
+# alone as the suite does: measured 80.4% and 59.2%; the shops in tuning/<shop>/
+# (hearth, voltbay): 70.1% and 74.2%.  (The homeware shop and the two others were 86.3%,
+# 80.0% and 79.2% before each section gained four questions worded away from its text,
+# for the encoder's tuning.)  Three points of margin.
 TUNING_TOP1_BAR = 0.77
-STRIPPED_SAMPLE_TOP1_BAR = 0.50
+STRIPPED_SAMPLE_TOP1_BAR = 0.56
 SHOP_TOP1_BAR = 0.67
 TUNING = DATA / "answers" / "tuning"
 SHOPS = ("hearth", "voltbay")

@@ -16,10 +16,13 @@ ANSWERS = Path(__file__).resolve().parents[1] / "data" / "answers"
 TUNING = ANSWERS / "tuning"
 # Each tuning shop under its bank name: its policies and its labelled questions.
 SHOPS = {
-    "sample": (BUNDLED / DEFAULT_SHOP, ANSWERS / "questions.toml"),
-    "homeware": (TUNING / "policies", TUNING / "questions.toml"),
+    "sample": (
+        BUNDLED / DEFAULT_SHOP,
+        [ANSWERS / "questions.toml", ANSWERS / "questions_more.toml"],
+    ),
+    "homeware": (TUNING / "policies", [TUNING / "questions.toml"]),
     **{
-        name: (TUNING / folder / "policies", TUNING / folder / "questions.toml")
+        name: (TUNING / folder / "policies", [TUNING / folder / "questions.toml"])
         for name, folder in [
             ("kitchenware", "hearth"),
             ("electronics", "voltbay"),
@@ -47,15 +50,16 @@ def test_the_bank_is_the_tuning_shops_questions_and_sections() -> None:
             for path in sorted(folder.glob("*.md"))
             for c in chunk_markdown(DEFAULT_SHOP, path.name, path.read_text(encoding="utf-8"))
         }
-        with questions.open("rb") as fh:
-            for q in tomllib.load(fh)["question"]:
-                key = f"{shop}/{q['section']}"
-                expected.append({"shop": shop, "text": q["text"], "section": key})
-                section = chunks[q["section"]]
-                assert bank["sections"][key] == {
-                    "title": section.title,
-                    "passages": passages_of(section),
-                }, key
+        for path in questions:
+            with path.open("rb") as fh:
+                for q in tomllib.load(fh)["question"]:
+                    key = f"{shop}/{q['section']}"
+                    expected.append({"shop": shop, "text": q["text"], "section": key})
+                    section = chunks[q["section"]]
+                    assert bank["sections"][key] == {
+                        "title": section.title,
+                        "passages": passages_of(section),
+                    }, key
     assert bank["questions"] == expected
 
 
