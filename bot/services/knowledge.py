@@ -546,7 +546,6 @@ class Signals:
     plain: float
     rare: float
     bridge: float  # closeness to the answers of other shops' like questions (bridge.py)
-    kernels: tuple[float, ...] = ()
 
     def score(self) -> float:
         return (
@@ -1022,25 +1021,6 @@ class KnowledgeBase:
                 strict=True,
             )
         )
-        votes1 = dict(
-            zip(
-                pool,
-                self.bank.votes(vector, vectors.passages, vectors.owner, vectors.headings, pool, 1)
-                if self.bank is not None
-                else np.zeros(len(pool)),
-                strict=True,
-            )
-        )
-        total_w = sum(weights.values())
-        docs = [c.id.split("#")[0] for c in index_.chunks]
-        doc_closest: dict[str, float] = {}
-        doc_lexical: dict[str, float] = {}
-        doc_vote: dict[str, float] = {}
-        for i, d in enumerate(docs):
-            doc_closest[d] = max(doc_closest.get(d, -1.0), float(closest[i]))
-            doc_lexical[d] = max(doc_lexical.get(d, 0.0), float(lexical[i]))
-        for i in pool:
-            doc_vote[docs[i]] = max(doc_vote.get(docs[i], -1.0), float(votes[i]))
         signals: dict[int, Signals] = {}
         for index in pool:
             found = late.matches(
@@ -1053,17 +1033,6 @@ class KnowledgeBase:
                 max(m.plain for m in found),
                 max(m.rare for m in found),
                 float(votes[index]),
-                (
-                    *(max(col) for col in zip(*(m.kernels for m in found), strict=True)),
-                    float(votes1[index]),
-                    math.log1p(len(found)),
-                    sum(w for t, w in weights.items() if t in index_.term_sets[index]) / total_w
-                    if total_w
-                    else 0.0,
-                    doc_closest[docs[index]],
-                    doc_lexical[docs[index]],
-                    doc_vote[docs[index]],
-                ),
             )
             final[index] = signals[index].score()
         pool.sort(key=lambda i: -final[i])  # stable: ties keep the vectors' order

@@ -31,8 +31,7 @@ from policies import PolicySet, bank_shops, fold_file
 from bot.services import knowledge
 from bot.services.retrieval import late, semantic
 
-BASE = ("closest", "heading", "lexical", "plain", "rare", "bridge")
-NAMES = BASE + tuple(f"k{m}" for m in late.KERNELS) + ("bridge1", "size", "coverage", "doc_closest", "doc_lexical", "doc_vote")
+NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge")
 L2 = 0.01
 STEPS = 250
 
@@ -47,10 +46,7 @@ def signals(policy_set: PolicySet) -> list[tuple[np.ndarray, int]]:
         rows = np.zeros((len(ids), len(NAMES)))
         for hit in kb.search(text, None, k=len(ids)):
             assert hit.signals is not None
-            rows[ids.index(hit.chunk.id)] = [
-                *(getattr(hit.signals, n) for n in BASE),
-                *hit.signals.kernels,
-            ]
+            rows[ids.index(hit.chunk.id)] = [getattr(hit.signals, n) for n in NAMES]
         out.append((rows, ids.index(section)))
     return out
 
@@ -61,8 +57,7 @@ def fit(questions: list[tuple[np.ndarray, int]]) -> np.ndarray:
     stacked = np.concatenate([x for x, _ in questions])
     mean, spread = stacked.mean(0), stacked.std(0) + 1e-9
     scaled = [((x - mean) / spread, y) for x, y in questions]
-    d = questions[0][0].shape[1]
-    w, m, v = np.zeros(d), np.zeros(d), np.zeros(d)
+    w, m, v = np.zeros(len(NAMES)), np.zeros(len(NAMES)), np.zeros(len(NAMES))
     for step in range(1, STEPS + 1):
         grad = L2 * w
         for x, y in scaled:
@@ -90,37 +85,16 @@ def main() -> int:
         help="a folder of the encoder's tunings each fitted without one shop"
         " (encoder_tuning.py --fold): each shop's signals come from its own",
     )
-    parser.add_argument("--only", action="append")
     args = parser.parse_args()
     shops = {}
     for policy_set in bank_shops():
-        if (Path("/tmp/sig") / f"{fold_file(Path('.'), policy_set.name).stem}.npz").is_file():
-            pass
-        elif args.folds:
+        if args.folds:
             semantic.TUNING = fold_file(args.folds, policy_set.name)
             if not semantic.TUNING.is_file():
                 print(f"left out (no tuning without it): {policy_set.name}")
                 continue
             semantic.load_encoder.cache_clear()
-        cache = Path("/tmp/sig") / f"{fold_file(Path('.'), policy_set.name).stem}.npz"
-        if cache.is_file():
-            data = np.load(cache)
-            shops[policy_set.name] = [
-                (data[f"x{i}"], int(data[f"y{i}"])) for i in range(len(data.files) // 2)
-            ]
-            continue
-        if args.only and policy_set.name not in args.only:
-            continue
         shops[policy_set.name] = signals(policy_set)
-        cache.parent.mkdir(exist_ok=True)
-        np.savez(
-            cache,
-            **{f"x{i}": x for i, (x, _) in enumerate(shops[policy_set.name])},
-            **{f"y{i}": np.array(y) for i, (_, y) in enumerate(shops[policy_set.name])},
-        )
-    import os
-    use = [NAMES.index(n) for n in BASE] + [NAMES.index(n) for n in os.environ.get("FEATS", "").split(",") if n]
-    shops = {k: [(x[:, use], y) for x, y in v] for k, v in shops.items()}
     shipped = np.array(
         [
             1.0,
@@ -129,30 +103,26 @@ def main() -> int:
             knowledge.LATE_SHARE,
             knowledge.LATE_SHARE,
             knowledge.BRIDGE_SHARE,
-            *[0.0] * (len(use) - 6),
         ]
     )
-    before = shipped.copy()
-    print(f"{'left out':26} {'base':>7} {'fitted':>7} {'shipped':>7}   weights fitted without it")
+    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0, 0.0])
+    print(f"{'left out':26} {'before':>7} {'fitted':>7} {'shipped':>7}   weights fitted without it")
     scores = []
     for name, questions in shops.items():
         others = [q for other, qs in shops.items() if other != name for q in qs]
         w = fit(others)
-        base = len(BASE)
-        wb = fit([(x[:, :base], y) for x, y in others])
-        wb = np.concatenate([wb, np.zeros(len(use) - base)])
-        row = (top1(questions, wb), top1(questions, w), top1(questions, shipped))
+        row = (top1(questions, before), top1(questions, w), top1(questions, shipped))
         scores.append(row)
         print(
             f"{name:26} {row[0]:>7.1%} {row[1]:>7.1%} {row[2]:>7.1%}  ",
-            " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip([NAMES[i] for i in use], w, strict=True)),
+            " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(NAMES, w, strict=True)),
         )
     mean = np.mean(scores, axis=0)
     print(f"{'mean':26} {mean[0]:>7.1%} {mean[1]:>7.1%} {mean[2]:>7.1%}")
     w = fit([q for qs in shops.values() for q in qs])
     print(
         f"fitted on all {len(shops)}:",
-        " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip([NAMES[i] for i in use], w, strict=True)),
+        " ".join(f"{n}={x / w[0]:.2f}" for n, x in zip(NAMES, w, strict=True)),
     )
     return 0
 

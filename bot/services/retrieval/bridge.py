@@ -107,7 +107,6 @@ class Bank:
         owner: np.ndarray,
         headings: np.ndarray,
         sections: Sequence[int],
-        nearest_n: int = NEAREST,
     ) -> np.ndarray:
         """For each of a shop's `sections` (the few being re-ranked, not all: the cost
         stays the same whatever the shop's size): how close it is to the answers of the
@@ -116,7 +115,7 @@ class Bank:
         if not len(self.questions):
             return np.zeros(len(sections))
         alike = self.questions @ question
-        nearest = np.argsort(-alike)[:nearest_n]
+        nearest = np.argsort(-alike)[:NEAREST]
         weights = np.exp((alike[nearest] - alike[nearest].max()) / TEMPERATURE)
         weights /= weights.sum()
         answers = self.answers[nearest]

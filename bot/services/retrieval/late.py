@@ -47,13 +47,6 @@ class Match:
 
     plain: float
     rare: float
-    kernels: tuple[float, ...] = ()
-
-
-# Kernel pooling (K-NRM): how many of the paragraph's pieces each question piece matches
-# at each level of similarity, soft-counted, log-scaled and weighted by rarity.
-KERNELS = (0.95, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35)
-SIGMA = 0.05
 
 
 @cache
@@ -120,18 +113,14 @@ MEMO = _Memo(MEMO_SIZE)
 def matches(question: Pieces, paragraphs: Sequence[Pieces], rarity: Rarity) -> list[Match]:
     """Each paragraph's match with the question (its pieces against the paragraph's)."""
     if not question.ids or not paragraphs:
-        return [Match(0.0, 0.0, (0.0,) * len(KERNELS)) for _ in paragraphs]
+        return [Match(0.0, 0.0) for _ in paragraphs]
     weights = rarity.weights(question.ids)
     query = question.vectors.astype(np.float32)
     out = []
     for paragraph in paragraphs:
         if not paragraph.ids:
-            out.append(Match(0.0, 0.0, (0.0,) * len(KERNELS)))
+            out.append(Match(0.0, 0.0))
             continue
-        sims = query @ paragraph.vectors.astype(np.float32).T
-        best = sims.max(axis=1)
-        mu = np.array(KERNELS, dtype=np.float32)
-        soft = np.exp(-((sims[:, :, None] - mu) ** 2) / (2 * SIGMA**2)).sum(axis=1)
-        pooled = np.log1p(soft).T @ weights
-        out.append(Match(float(best.mean()), float(best @ weights), tuple(float(x) for x in pooled)))
+        best = (query @ paragraph.vectors.astype(np.float32).T).max(axis=1)
+        out.append(Match(float(best.mean()), float(best @ weights)))
     return out
