@@ -19,6 +19,10 @@ softmax (temperature 0.05), AdamW 2e-5, batch 16, two epochs; the embeddings sta
 they are (they would be 12 MB to ship).  Each matrix's change is kept at rank 32
 (float16) and the biases and LayerNorm weights as they are: 2.6 MB compressed.
 
+`--negatives N` pushes away the closest paragraphs of the N closest other sections
+instead of one (siblings such as *Pausing* and *Skipping a delivery* are most of what
+the search confuses).
+
 `--fold` leaves a shop out of training (repeat it to leave out several: one run then
 measures them all) and prints its top-1 by the closest paragraph alone, stock and
 tuned, measured through the bot's own loader from the file written; `policies.py
@@ -176,7 +180,9 @@ def top1(encoder: MiniLm, shop: dict[str, Any]) -> float:
     return float(np.mean(best.argmax(axis=1) == shop["labels"]))
 
 
-def tuned(weights: dict[str, Any], shops: list[dict[str, Any]], epochs: int = EPOCHS) -> Bert:
+def tuned(
+    weights: dict[str, Any], shops: list[dict[str, Any]], epochs: int = EPOCHS, negatives: int = 1
+) -> Bert:
     model = Bert(weights)
     for frozen in (model.word, model.position, model.segment):
         frozen.requires_grad_(False)
@@ -190,8 +196,14 @@ def tuned(weights: dict[str, Any], shops: list[dict[str, Any]], epochs: int = EP
             ):
                 sims, mine = p @ q[row], shop["owner"] == label
                 positive = int(np.argmax(np.where(mine, sims, -9)))
-                negative = int(np.argmax(np.where(mine, -9, sims)))
-                examples.append((text, shop["passages"][positive], shop["passages"][negative]))
+                best = np.full(shop["sections"], -9.0)
+                np.maximum.at(best, shop["owner"], sims)
+                best[label] = -9.0
+                others = np.argsort(-best)[:negatives]
+                chosen = [int(np.argmax(np.where(shop["owner"] == o, sims, -9))) for o in others]
+                examples.append(
+                    (text, shop["passages"][positive], [shop["passages"][c] for c in chosen])
+                )
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=LEARNING_RATE, weight_decay=0.01)
     for _ in range(epochs):
@@ -199,7 +211,7 @@ def tuned(weights: dict[str, Any], shops: list[dict[str, Any]], epochs: int = EP
         for start in range(0, len(examples), BATCH):
             part = examples[start : start + BATCH]
             questions = embed(model, [e[0] for e in part])
-            documents = embed(model, [e[1] for e in part] + [e[2] for e in part])
+            documents = embed(model, [e[1] for e in part] + [n for e in part for n in e[2]])
             logits = questions @ documents.T / TEMPERATURE
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(part)))
             optimizer.zero_grad()
@@ -238,6 +250,13 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, help="where --fold writes (/tmp/fold_<shop>.npz)")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"(default {EPOCHS})")
+    parser.add_argument(
+        "--negatives",
+        type=int,
+        default=1,
+        help="hard negatives per question: the closest paragraphs of that many other"
+        " sections of its shop (default 1)",
+    )
     parser.add_argument("--write", action="store_true", help="train on all, write the bot's file")
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -266,7 +285,9 @@ def main() -> int:
     if unknown := set(left_out) - set(shops):
         raise SystemExit(f"no such tuning shop: {unknown}; the shops are {sorted(shops)}")
     started = time.perf_counter()
-    model = tuned(weights, [s for n, s in shops.items() if n not in left_out], args.epochs)
+    model = tuned(
+        weights, [s for n, s in shops.items() if n not in left_out], args.epochs, args.negatives
+    )
     out = TUNING if args.write else args.out or fold_file(Path("/tmp"), "".join(left_out))
     write(model, weights, source, hashlib.sha256(data).hexdigest(), out)
     print(f"trained in {time.perf_counter() - started:.0f} s; wrote {out}")
