@@ -174,10 +174,16 @@ def shop_data() -> dict[str, dict[str, Any]]:
 def top1(encoder: MiniLm, shop: dict[str, Any]) -> float:
     """The share of a shop's questions whose closest paragraph is in the right section."""
     sims = encoder.encode(shop["questions"]) @ encoder.encode(shop["passages"]).T
-    best = np.full((len(sims), shop["sections"]), -9.0)
-    for j in range(shop["sections"]):
-        best[:, j] = sims[:, shop["owner"] == j].max(axis=1)
+    best = section_best(sims, shop["owner"], shop["sections"])
     return float(np.mean(best.argmax(axis=1) == shop["labels"]))
+
+
+def section_best(sims: np.ndarray, owner: np.ndarray, sections: int) -> np.ndarray:
+    """Per section, the similarity of its closest paragraph (the last axis of `sims`
+    runs over paragraphs, `owner` gives each paragraph's section)."""
+    best = np.full((sections, *sims.shape[:-1]), -9.0)
+    np.maximum.at(best, owner, np.moveaxis(sims, -1, 0))
+    return np.moveaxis(best, 0, -1)
 
 
 def tuned(
@@ -196,8 +202,7 @@ def tuned(
             ):
                 sims, mine = p @ q[row], shop["owner"] == label
                 positive = int(np.argmax(np.where(mine, sims, -9)))
-                best = np.full(shop["sections"], -9.0)
-                np.maximum.at(best, shop["owner"], sims)
+                best = section_best(sims, shop["owner"], shop["sections"])
                 best[label] = -9.0
                 others = np.argsort(-best)[:negatives]
                 chosen = [int(np.argmax(np.where(shop["owner"] == o, sims, -9))) for o in others]
