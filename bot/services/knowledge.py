@@ -66,6 +66,7 @@ from bot.services.retrieval.semantic import (
     load_encoder,
     remember,
     remembered,
+    whole_words,
 )
 from bot.services.retrieval.spelling import Speller
 
@@ -388,6 +389,10 @@ SYNONYMS = _synonyms()
 # Words never "corrected" into a policy word: they mean something as they are.
 _PROTECTED = frozenset(SEARCH_STOPWORDS | {w for group in SYNONYM_GROUPS for w in group})
 SPELLING = True
+# The sentence encoder reads the question with the same typos fixed: WordPiece cuts
+# "refnud" into pieces that mean nothing, so one slip moves the question's vector.
+ENCODER_SPELLING = True
+_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 
 # Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
 # so they are stopwords of their own; else "whats" weighs as a rare, telling word.
@@ -432,6 +437,21 @@ def tokenize(
     ]
     stems = [_stem(w) for w in words]
     return [SYNONYMS.get(stem, stem) for stem in stems]
+
+
+def spelled(question: str, speller: Speller) -> str:
+    """The question with each slip the speller fixes replaced by its fix (lower case),
+    the rest as typed: what the sentence encoder reads."""
+
+    def fixed(match: re.Match[str]) -> str:
+        typed = match.group(0)
+        word = typed.lower()
+        if not word.isalpha():
+            return typed  # "doesn't": the speller sees words without apostrophes
+        fix = speller.fix(word)
+        return typed if fix == word else fix
+
+    return _RAW_WORD.sub(fixed, question)
 
 
 def slug(heading: str) -> str:
@@ -889,6 +909,8 @@ class KnowledgeBase:
                     ),
                     protected=spanish.PROTECTED if language == SPANISH else _PROTECTED,
                     stem=spanish.stem if language == SPANISH else _stem,
+                    # The model's vocabulary is English: real words, never "fixed".
+                    real=None if language == SPANISH else whole_words(),
                 ),
                 vectors=_Vectors.build(encoder, items) if encoder else None,
                 late_texts=[[f"{_heading(c)}: {p}" for p in passages_of(c)] for c in items]
@@ -1000,6 +1022,8 @@ class KnowledgeBase:
         better: its words in the section, or a paragraph that says the same thing in
         other words."""
         assert index_.vectors is not None and self.encoder is not None
+        if ENCODER_SPELLING and SPELLING:
+            question = spelled(question, index_.speller)
         vector, asked = self.encoder.read(question)
         closest, heading = index_.vectors.similarities(vector)
         lexical = np.zeros(len(index_.chunks), dtype=np.float64)

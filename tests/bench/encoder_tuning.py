@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import torch  # type: ignore[import-not-found]
+from buyer_noise import rough
 from policies import bank_shops, fold_file
 
 from bot.services.knowledge import passages_of
@@ -187,7 +188,11 @@ def section_best(sims: np.ndarray, owner: np.ndarray, sections: int) -> np.ndarr
 
 
 def tuned(
-    weights: dict[str, Any], shops: list[dict[str, Any]], epochs: int = EPOCHS, negatives: int = 1
+    weights: dict[str, Any],
+    shops: list[dict[str, Any]],
+    epochs: int = EPOCHS,
+    negatives: int = 1,
+    roughened: float = 0.0,
 ) -> Bert:
     model = Bert(weights)
     for frozen in (model.word, model.position, model.segment):
@@ -211,11 +216,13 @@ def tuned(
                 )
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=LEARNING_RATE, weight_decay=0.01)
+    noise = random.Random(1)  # its own draws: the shuffles stay those of the recipe shipped
     for _ in range(epochs):
         random.shuffle(examples)
         for start in range(0, len(examples), BATCH):
             part = examples[start : start + BATCH]
-            questions = embed(model, [e[0] for e in part])
+            asked = [rough(e[0], noise) if noise.random() < roughened else e[0] for e in part]
+            questions = embed(model, asked)
             documents = embed(model, [e[1] for e in part] + [n for e in part for n in e[2]])
             logits = questions @ documents.T / TEMPERATURE
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(part)))
@@ -262,6 +269,13 @@ def main() -> int:
         help="hard negatives per question: the closest paragraphs of that many other"
         " sections of its shop (default 1)",
     )
+    parser.add_argument(
+        "--rough",
+        type=float,
+        default=0.0,
+        help="the share of questions, drawn anew each epoch, asked as a hurried buyer"
+        " types them (buyer_noise.py; default 0)",
+    )
     parser.add_argument("--write", action="store_true", help="train on all, write the bot's file")
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -291,7 +305,11 @@ def main() -> int:
         raise SystemExit(f"no such tuning shop: {unknown}; the shops are {sorted(shops)}")
     started = time.perf_counter()
     model = tuned(
-        weights, [s for n, s in shops.items() if n not in left_out], args.epochs, args.negatives
+        weights,
+        [s for n, s in shops.items() if n not in left_out],
+        args.epochs,
+        args.negatives,
+        args.rough,
     )
     out = TUNING if args.write else args.out or fold_file(Path("/tmp"), "".join(left_out))
     write(model, weights, source, hashlib.sha256(data).hexdigest(), out)

@@ -4,6 +4,7 @@ says "sure" when it should not (not collected by pytest).
     python tests/bench/policies.py              # the tuning sets only
     python tests/bench/policies.py --heldout    # + the held-out evaluation folder
     python tests/bench/policies.py --misses     # + every miss of the tuning sets
+    python tests/bench/policies.py --rough      # every question as a hurried buyer types it
 
 Sets:
 
@@ -37,8 +38,11 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from buyer_noise import rough
 
 from bot.domain.language_detect import ENGLISH, SPANISH
 from bot.services.answers import sureness
@@ -222,7 +226,8 @@ def use_tuning(tuning: str | None) -> None:
         semantic.TUNING = None if tuning == "none" else Path(tuning)
 
 
-def measure(policy_set: PolicySet) -> Figures:
+def measure(policy_set: PolicySet, asked: Callable[[str], str] = str) -> Figures:
+    """The set's figures, each question put to the search as `asked(question)`."""
     kb = KnowledgeBase(policy_set.chunks, bank_leave_out=policy_set.leave_out())
     known = {c.id for c in policy_set.chunks}
     wrong = [s for _, s in policy_set.questions if s not in known]
@@ -232,7 +237,7 @@ def measure(policy_set: PolicySet) -> Figures:
     misses = []
     started = time.perf_counter()
     for text, section in policy_set.questions:
-        hits = kb.search(text, None, k=3, language=policy_set.language)
+        hits = kb.search(asked(text), None, k=3, language=policy_set.language)
         ids = [h.chunk.id for h in hits]
         top3 += section in ids
         if ids[:1] == [section]:
@@ -244,7 +249,7 @@ def measure(policy_set: PolicySet) -> Figures:
     elapsed = time.perf_counter() - started
     sure = fairly = 0
     for text in policy_set.unanswerable:
-        hits = kb.search(text, None, k=1, language=policy_set.language)
+        hits = kb.search(asked(text), None, k=1, language=policy_set.language)
         level = sureness(hits[0].confidence) if hits else "unsure"
         sure += level == "sure"
         fairly += level != "unsure"
@@ -262,6 +267,12 @@ def main() -> int:
     parser.add_argument("--heldout", action="store_true", help="also the evaluation folder")
     parser.add_argument("--misses", action="store_true", help="print the tuning sets' misses")
     parser.add_argument("--only", action="append", help="only this set (may repeat)")
+    parser.add_argument(
+        "--rough",
+        action="store_true",
+        help="ask every question as a hurried buyer types it (buyer_noise.py: typos,"
+        " shorthand, lower case)",
+    )
     add_tuning_option(parser)
     args = parser.parse_args()
     use_tuning(args.tuning)
@@ -273,7 +284,7 @@ def main() -> int:
         f" {'right+sure':>10} {'unanswerable':>12} {'sure':>5} {'>=fairly':>8} {'ms/q':>5}"
     )
     for policy_set in sets:
-        f = measure(policy_set)
+        f = measure(policy_set, rough if args.rough else str)
         print(
             f"{policy_set.name:26} {len(policy_set.chunks):>8} {len(policy_set.questions):>9}"
             f" {f.top1:>6.1%} {f.top3:>6.1%} {f.right_and_sure:>10.1%}"

@@ -109,6 +109,32 @@ def test_the_speller_fixes_slips_not_other_words(typed: str, fixed: str) -> None
     assert speller.fix(typed) == fixed
 
 
+def test_a_real_word_is_never_fixed_into_a_shop_word() -> None:
+    """The policies say "there", "spilt" and "country"; a buyer who writes "three",
+    "split" or "county" means those (a split payment is not spilt water)."""
+    words = ["there", "spilt", "country", "shipping"]
+    real = frozenset({"three", "split", "county", "shipping"})
+    without = Speller(words, stem=knowledge._stem)
+    assert [without.fix(w) for w in ("three", "split", "county")] == ["there", "spilt", "country"]
+    speller = Speller(words, stem=knowledge._stem, real=real)
+    typed = ("three", "split", "county", "shiping")
+    assert [speller.fix(w) for w in typed] == ["three", "split", "county", "shipping"]
+
+
+def test_a_split_payment_is_searched_as_one() -> None:
+    kb = KnowledgeBase(
+        chunk_markdown(
+            "default",
+            "policies.md",
+            "# Help\n\n## Instalments\nPay in four with Klarna.\n\n"
+            "## Spills and stains\nWipe spilt coffee at once.\n",
+        )
+    )
+    assert kb.search("can i split the payment", None, k=1)[0].chunk.id == (
+        "policies.md#instalments"
+    )
+
+
 def test_a_section_is_read_paragraph_by_paragraph_and_item_by_item() -> None:
     text = "First line\nsame paragraph.\n\nSecond paragraph.\n- one item\n  wrapped\n- two"
     assert knowledge._passages(text) == [

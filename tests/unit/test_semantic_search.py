@@ -61,6 +61,7 @@ class Counting:
         self.fingerprint = inner.fingerprint
         self.encoded: list[str] = []
         self.pieces: list[str] = []
+        self.read_texts: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded += texts
@@ -71,6 +72,7 @@ class Counting:
         return self.inner.tokens(texts)
 
     def read(self, text: str) -> tuple[np.ndarray, Pieces]:
+        self.read_texts.append(text)
         return self.inner.read(text)
 
 
@@ -141,6 +143,16 @@ def test_nothing_to_search_and_off_topic_are_never_sure(encoder: Counting) -> No
     right = kb.search("how long does express delivery take")[0]
     assert right.chunk.id == "shipping.md#delivery-speeds"
     assert sureness(right.confidence) in {"sure", "fairly_sure"}
+
+
+def test_the_model_reads_the_question_with_its_slips_fixed(encoder: Counting) -> None:
+    """WordPiece cuts a slip ("Expres", "warehose") into pieces that mean something
+    else; the model reads the words the speller fixed against the shop's own, the rest
+    as typed."""
+    kb = KnowledgeBase(chunks(), encoder=encoder)
+    hits = kb.search("How fast is Expres? Hasn't it left the warehose?")
+    assert encoder.read_texts == ["How fast is express? Hasn't it left the warehouse?"]
+    assert hits[0].chunk.id == "shipping.md#delivery-speeds"
 
 
 def test_the_index_file_keeps_the_vectors_for_the_next_start(

@@ -52,6 +52,16 @@ BATCH = 32
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 
+@cache
+def whole_words(vocab: Path = VOCAB) -> frozenset[str]:
+    """The words the model's vocabulary holds whole ("three", "split", "county"): real
+    words it reads as they are, which a spelling fixer must not "correct" into a
+    neighbour ("there", "spilt", "country")."""
+    return frozenset(
+        w for w in vocab.read_text(encoding="utf-8").splitlines() if w.isalpha() and w.islower()
+    )
+
+
 class Encoder(Protocol):
     """Text → unit vectors (one row per text); `fingerprint` names the model.
 

@@ -8,8 +8,13 @@ by a known word one slip away: a letter dropped ("shiping"), doubled or added
 Not a changed letter: one changed letter turns real words into other real words ("plate"
 → "place", "night" → "right", "trade" → "trace"), and a question about a plate is not
 about a place.  Short words (under 5 letters), words whose stem the policies know
-("laptop" where they say "laptops") and slips in the first letter (rare in typing;
-"iphone" is not "phone") are left alone.
+("laptop" where they say "laptops"), slips in the first letter (rare in typing;
+"iphone" is not "phone") and, given a dictionary (`real`: the sentence model's
+vocabulary), the words it holds are left alone: "three" is not "there", "split" not
+"spilt", "county" not "country", though only the second of each is in the policies.
+(A dictionary does not make a changed letter safe: the model's vocabulary lacks many
+real forms, "mins", "dads", "snipped", "shrank", which are one letter from "mind",
+"days", "shipped", "shrink".)
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ class Speller:
         words: Iterable[str],
         protected: Iterable[str] = (),
         stem: Callable[[str], str] = str,
+        real: frozenset[str] | None = None,
     ) -> None:
         """`words`: every word of the policies (with repeats: frequency breaks ties);
         `protected`: words never corrected (stopwords, synonym words); `stem`: the
-        search's stemmer."""
+        search's stemmer; `real`: a dictionary, if the language has one."""
         protected = set(protected)
+        self.real = real
         # The protected words (synonyms buyers use) are targets too, as rare words.
         counts = Counter(w for w in words if w.isalpha())
         counts.update(w for w in protected if w.isalpha() and w not in counts)
@@ -59,6 +66,8 @@ class Speller:
         """`word`, or the known word it most likely misspells."""
         if word in self.known or len(word) < MIN_LENGTH or not word.isalpha():
             return word
+        if self.real is not None and word in self.real:
+            return word  # a real word, though not the shop's
         cached = self._cache.get(word)
         if cached is not None:
             return cached
