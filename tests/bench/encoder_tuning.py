@@ -21,7 +21,9 @@ they are (they would be 12 MB to ship).  Each matrix's change is kept at rank 32
 
 `--negatives N` pushes away the closest paragraphs of the N closest other sections
 instead of one (siblings such as *Pausing* and *Skipping a delivery* are most of what
-the search confuses).
+the search confuses).  `--rough P` asks that share of each batch's questions as a
+hurried buyer types them (buyer_noise.py), drawn anew each epoch (tried at 0.5: the
+closest paragraph gains a point, the whole search does not; not the recipe shipped).
 
 `--fold` leaves a shop out of training (repeat it to leave out several: one run then
 measures them all) and prints its top-1 by the closest paragraph alone, stock and
