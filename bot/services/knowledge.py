@@ -389,9 +389,6 @@ SYNONYMS = _synonyms()
 # Words never "corrected" into a policy word: they mean something as they are.
 _PROTECTED = frozenset(SEARCH_STOPWORDS | {w for group in SYNONYM_GROUPS for w in group})
 SPELLING = True
-# The sentence encoder reads the question with the same typos fixed: WordPiece cuts
-# "refnud" into pieces that mean nothing, so one slip moves the question's vector.
-ENCODER_SPELLING = True
 _RAW_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
 
 # Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
@@ -1022,7 +1019,9 @@ class KnowledgeBase:
         better: its words in the section, or a paragraph that says the same thing in
         other words."""
         assert index_.vectors is not None and self.encoder is not None
-        if ENCODER_SPELLING and SPELLING:
+        if SPELLING:
+            # The same typos fixed: WordPiece cuts "adress" into pieces that mean
+            # something else, so one slip moves the question's vector.
             question = spelled(question, index_.speller)
         vector, asked = self.encoder.read(question)
         closest, heading = index_.vectors.similarities(vector)
