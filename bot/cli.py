@@ -559,6 +559,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     result |= {
         "answer": answer.text,
         "sources": [{"id": s.id, "title": s.title} for s in answer.sources],
+        # The sections the chat offers as buttons under an answer it is not sure of.
+        "offered": [{"id": s.id, "title": s.title} for s in answer.offered],
         "confidence": round(answer.confidence, 3),
         "sureness": answer.sureness,
         "engine": answer.engine,
@@ -576,6 +578,8 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     print(f"language:   {answer.asked} (policy in {answer.language}{note})")
     for source in answer.sources:
         print(f"source:     {source.title} [{source.id}]")
+    for source in answer.offered:
+        print(f"offered:    {source.title} [{source.id}] (a button)")
     print()
     print(answer.text or "(no answer: the bot would say it is not sure and offer a person)")
     return 0

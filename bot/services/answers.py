@@ -43,6 +43,8 @@ MAX_QUESTION = 1000
 # of 10,000 would let a model that keeps calling tools run up paid calls and database
 # reads until the time-out; a real answer needs a few searches and look-ups.
 MAX_AGENT_STEPS = 16
+# Sections offered beside an offline answer the bot is not sure of.
+OTHERS = 2
 
 Sureness = Literal["sure", "fairly_sure", "unsure"]
 
@@ -67,10 +69,21 @@ class Answer:
     # differ when the shop has no policies in the buyer's language (only_in).
     asked: str = DEFAULT_LANGUAGE
     language: str = DEFAULT_LANGUAGE
+    # The offline engine's runners-up, from the same shop's policies (`shop`): the
+    # right section is among the first three far more often than it is first, so an
+    # answer the bot is not sure of offers them.
+    others: tuple[Source, ...] = ()
+    shop: str = ""
 
     @property
     def missed(self) -> bool:
         return self.sureness == "unsure"
+
+    @property
+    def offered(self) -> tuple[Source, ...]:
+        """The runners-up the chat offers as buttons: only under an answer the bot is
+        fairly, not fully, sure of (a sure one needs none; an unsure one is not given)."""
+        return self.others if self.sureness == "fairly_sure" else ()
 
     @property
     def only_in(self) -> str | None:
@@ -169,7 +182,7 @@ class AnswerService:
     def offline(self, question: str, shop: str | None, language: str = DEFAULT_LANGUAGE) -> Answer:
         """The best section of the shop's policies in `language` (or, without a
         translation, of its English ones: see `Answer.only_in`)."""
-        hits = self.kb.search(question, shop, k=1, language=language)
+        hits = self.kb.search(question, shop, k=1 + OTHERS, language=language)
         if not hits:
             return Answer("", (), 0.0, "unsure", "offline", asked=language, language=language)
         best = hits[0]
@@ -181,6 +194,25 @@ class AnswerService:
             "offline",
             asked=language,
             language=best.chunk.language,
+            others=tuple(Source(h.chunk.id, h.chunk.title) for h in hits[1:]),
+            shop=best.chunk.shop,
+        )
+
+    def section(self, shop: str, language: str, section_id: str) -> Answer | None:
+        """A section the buyer chose among an answer's `others`, as an answer of its own
+        (None when the policies changed since and it is gone)."""
+        chunk = self.kb.section(shop, language, section_id)
+        if chunk is None:
+            return None
+        return Answer(
+            chunk.text,
+            (Source(chunk.id, chunk.title),),
+            1.0,
+            "sure",
+            "offline",
+            asked=language,
+            language=language,
+            shop=shop,
         )
 
     # -- the model ----------------------------------------------------------------

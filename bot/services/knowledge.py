@@ -915,6 +915,13 @@ class KnowledgeBase:
                 else [],
             )
 
+    def section(self, shop: str, language: str, section_id: str) -> Chunk | None:
+        """One section of a shop's policies in a language (as a hit names it)."""
+        index_ = self._by_shop.get((shop, language))
+        if index_ is None:
+            return None
+        return next((c for c in index_.chunks if c.id == section_id), None)
+
     @property
     def shops(self) -> list[str]:
         return sorted({shop for shop, _ in self._by_shop})

@@ -17,11 +17,12 @@ import re
 
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.services.answers import OTHERS as MAX_OTHERS
 from bot.services.answers import Answer
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
-from handlers.buttons import ButtonData, Word
+from handlers.buttons import ButtonData, Int, Word
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel
 from handlers.buyer.views import render_card
@@ -37,6 +38,10 @@ MAX_MISSES = 2
 ASKED = "asked"
 # A choice pressed under a clarifying question: "ic:return_request".
 CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
+# The sections offered under an answer the bot is not sure of, kept in the draft
+# ({"shop", "language", "ids"}) until the next message; "pa:1" shows the second.
+OTHERS = "other_sections"
+OTHER = ButtonData("pa", Int("n", 0, MAX_OTHERS - 1))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
 # to cancel, whichever applies).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
@@ -258,6 +263,9 @@ async def answer(ctx: Context, question: str) -> None:
         return
     ctx.state.clear()
     sources = ", ".join(source.title for source in result.sources)
+    # Not sure of the section: the runners-up, a tap away (the right one is among the
+    # first three far more often than it is first).
+    others = result.offered
     if result.engine == "llm":
         cite = "\n\n" + ctx.t("answers.sources", sources=sources) if sources else ""
         # A model's answer has no length of its own: it is fitted like people's text.
@@ -270,10 +278,11 @@ async def answer(ctx: Context, question: str) -> None:
         # translation in the question's) says so, on a line of its own.
         note_key = f"answers_language.only_in.{result.only_in}"
         notes = [ctx.t(note_key)] if result.only_in and ctx.catalog.has(note_key) else []
+        key = f"answers.offline_{result.sureness}" + ("_others" if others else "")
         text = fit(
             line(
                 ctx.catalog,
-                f"answers.offline_{result.sureness}",
+                key,
                 title=Field(result.sources[0].title),
                 quote=Field(plain_quote(result.text)),
                 percent=round(result.confidence * 100),
@@ -282,7 +291,47 @@ async def answer(ctx: Context, question: str) -> None:
             notice=ctx.t("fit.notice_plain"),
             sep="\n\n",
         )
-    ctx.reply(text, person if result.sureness != "sure" else None)
+    if not others:
+        ctx.reply(text, person if result.sureness != "sure" else None)
+        return
+    ids = [source.id for source in others]
+    ctx.state.go(None, **{OTHERS: {"shop": result.shop, "language": result.language, "ids": ids}})
+    rows = [
+        [Button(cut(f"📖 {source.title}", BUTTON), OTHER.pack(n=n))]
+        for n, source in enumerate(others)
+    ]
+    ctx.reply(text, Keyboard.of(*rows, *(person.rows if person else [])))
+
+
+async def other_section(ctx: Context) -> None:
+    """A section tapped under an answer the bot was not sure of: quoted as the answer."""
+    pressed = OTHER.unpack(ctx.inbound.button)
+    offered = ctx.state.data.get(OTHERS)
+    if (
+        pressed is None
+        or ctx.state.step is not None
+        or not isinstance(offered, dict)
+        or pressed["n"] >= len(offered.get("ids", ()))
+    ):
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    chosen = ctx.services.answers.section(
+        str(offered["shop"]), str(offered["language"]), str(offered["ids"][pressed["n"]])
+    )
+    if chosen is None:  # the policies changed since
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    text = fit(
+        line(
+            ctx.catalog,
+            "answers.offline_chosen",
+            title=Field(chosen.sources[0].title),
+            quote=Field(plain_quote(chosen.text)),
+        ),
+        notice=ctx.t("fit.notice_plain"),
+    )
+    ctx.reply(text, person_button(ctx))
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")

@@ -109,6 +109,15 @@ async def intent_chosen(ctx: Context) -> None:
     await chosen(ctx)
 
 
+@router.button("pa")
+async def other_section_chosen(ctx: Context) -> None:
+    """A section tapped under an answer the bot was not sure of (see
+    `handlers.buyer.answers.answer`)."""
+    from handlers.buyer.answers import other_section
+
+    await other_section(ctx)
+
+
 async def on_other(ctx: Context) -> None:
     if ctx.inbound.other == "sticker":
         ctx.reply(ctx.t("fallback.sticker"))

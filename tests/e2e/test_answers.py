@@ -147,3 +147,22 @@ async def test_html_looking_questions_are_answered_and_shown_to_staff_literally(
     assert f"them: {hiring}" in text_of(summary)
     assert not any(e["type"] == "italic" for e in summary.get("entities") or [])
     emulator.assert_no_rejections()
+
+
+async def test_the_next_sections_under_an_answer_not_sure_of_open_on_a_tap(
+    forum: StaffForum, any_bot: BotProcess, emulator: TelegramEmulator
+) -> None:
+    """On each framework: the runners-up's buttons (their titles cut to fit, their data
+    a few bytes) are accepted by the Bot API, and a tap quotes that section."""
+    buyer = await started(emulator)
+    answer = await ask(buyer, "do you ship abroad")
+    assert "one of the parts below" in text_of(answer)
+    offered = [label for label in staff_buttons(answer) if label.startswith("📖 ")]
+    assert len(offered) == 2 and staff_buttons(answer)[-1] == PERSON
+
+    await buyer.press(offered[1], message=answer)
+    await buyer.wait_callback_answer()
+    quoted = await buyer.wait_message()
+    assert bold(quoted) == [offered[1].removeprefix("📖 ")]
+    assert staff_buttons(quoted) == [PERSON]
+    emulator.assert_no_rejections()

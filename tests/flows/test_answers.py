@@ -20,7 +20,7 @@ from storage.models import CancelRequest, Claim, Order, Refund, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
-from tests.harness import STAFF_CHAT, Harness, Person, plain, shown
+from tests.harness import STAFF_CHAT, Harness, Person, alert, plain, shown
 
 SECOND = "578000000000000002"
 UNLINKED = "578000000000000009"
@@ -28,6 +28,7 @@ PERSON = "🙋 Talk to a person"
 NOT_SURE = "I'm not sure I understood"
 # The intent model is not sure what the buyer wants: it asks (a miss, like NOT_SURE).
 CLARIFY = "Which of these do you mean?"
+EXPIRED = "This button no longer works. Send /start to begin again."
 # Questions the sample policies do not cover (the offline engine must not guess).
 GIFT_CARDS = "do you sell gift cards?"
 HIRING = "are you hiring?"
@@ -450,3 +451,44 @@ async def test_html_looking_questions_are_answered_and_shown_to_staff_literally(
     assert f"them: {gift}" in plain(summary)
     assert f"them: {hiring}" in plain(summary)
     assert "<i>" not in summary
+
+
+# ------------------------------------------------------------------ the next sections
+
+
+async def test_an_answer_the_bot_is_not_sure_of_offers_the_next_sections(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The right section is among the search's first three far more often than it is
+    first: an answer the bot is not sure of offers the other two, a tap away."""
+    buyer = await started(harness)
+    text = await ask(buyer, "do you ship abroad")
+    assert "I'm not certain" in text and "one of the parts below" in text
+    offered = shown(buyer)
+    assert offered[-1] == PERSON and len(offered) == 3
+    assert all(label.startswith("📖 ") for label in offered[:2])
+    assert bold(buyer)[0] not in [label[2:] for label in offered]
+
+    second = buyer.button(offered[1])
+    await buyer.tap(offered[0])
+    chosen = offered[0].removeprefix("📖 ")
+    assert bold(buyer) == [chosen]
+    assert buyer.last_text.startswith("📖 From our") and "% sure" not in buyer.last_text
+    assert shown(buyer) == [PERSON]
+    # The other one is still a tap away; nothing was counted as a miss or passed on.
+    await buyer.press(second)
+    assert bold(buyer) == [offered[1].removeprefix("📖 ")]
+    assert await count(uow_factory, Ticket) == 0
+
+
+async def test_a_section_button_from_an_earlier_answer_or_forged_changes_nothing(
+    harness: Harness,
+) -> None:
+    buyer = await started(harness)
+    await ask(buyer, "do you ship abroad")
+    stale = buyer.button("📖")
+    await ask(buyer, APPLE_PAY)  # a new question: the offer is gone
+    for data in (stale, "pa:9", "pa:x", "pa:1:2"):
+        await buyer.press(data)
+        assert alert(buyer) == EXPIRED, data
+        assert buyer.texts == [], data
