@@ -43,8 +43,10 @@ MAX_QUESTION = 1000
 # of 10,000 would let a model that keeps calling tools run up paid calls and database
 # reads until the time-out; a real answer needs a few searches and look-ups.
 MAX_AGENT_STEPS = 16
-# Sections offered beside an offline answer the bot is not sure of.
+# Sections offered beside an offline answer the bot is not sure of (`Answer.offered`):
+# the runners-up, and with them the first when it is not sure enough to answer.
 OTHERS = 2
+MOST_OFFERED = 1 + OTHERS
 
 Sureness = Literal["sure", "fairly_sure", "unsure"]
 
@@ -81,9 +83,14 @@ class Answer:
 
     @property
     def offered(self) -> tuple[Source, ...]:
-        """The runners-up the chat offers as buttons: only under an answer the bot is
-        fairly, not fully, sure of (a sure one needs none; an unsure one is not given)."""
-        return self.others if self.sureness == "fairly_sure" else ()
+        """The sections the chat offers as buttons: under an answer the bot is fairly,
+        not fully, sure of, the runners-up; when it is not sure enough to answer at all,
+        the first three to choose from (a sure answer needs none)."""
+        if self.sureness == "fairly_sure":
+            return self.others
+        if self.sureness == "unsure" and self.engine == "offline":
+            return self.sources + self.others
+        return ()
 
     @property
     def only_in(self) -> str | None:

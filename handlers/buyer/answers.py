@@ -17,8 +17,7 @@ import re
 
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
-from bot.services.answers import OTHERS as MAX_OTHERS
-from bot.services.answers import Answer
+from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
@@ -41,7 +40,7 @@ CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
 # The sections offered under an answer the bot is not sure of, kept in the draft
 # ({"shop", "language", "ids"}) until the next message; "pa:1" shows the second.
 OTHERS = "other_sections"
-OTHER = ButtonData("pa", Int("n", 0, MAX_OTHERS - 1))
+OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
 # to cancel, whichever applies).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
@@ -254,18 +253,22 @@ async def answer(ctx: Context, question: str) -> None:
             return
     # A person is offered only where one can take over.
     person = person_button(ctx)
+    # Not sure of the section: the likely ones, a tap away (the right one is among the
+    # first three far more often than it is first).
+    others = result.offered
     if result.missed:
         misses = await _missed(ctx)
         if misses is None:
             return
-        ctx.state.go(None, **{MISSES: misses})
-        ctx.reply(ctx.t("answers.unsure" if person else "answers.unsure_alone"), person)
+        if not others:
+            ctx.state.go(None, **{MISSES: misses})
+            ctx.reply(ctx.t("answers.unsure" if person else "answers.unsure_alone"), person)
+            return
+        _offer(ctx, result, others, {MISSES: misses})
+        ctx.reply(ctx.t("answers.unsure_sections"), _offer_keyboard(ctx, others, person))
         return
     ctx.state.clear()
     sources = ", ".join(source.title for source in result.sources)
-    # Not sure of the section: the runners-up, a tap away (the right one is among the
-    # first three far more often than it is first).
-    others = result.offered
     if result.engine == "llm":
         cite = "\n\n" + ctx.t("answers.sources", sources=sources) if sources else ""
         # A model's answer has no length of its own: it is fitted like people's text.
@@ -294,13 +297,25 @@ async def answer(ctx: Context, question: str) -> None:
     if not others:
         ctx.reply(text, person if result.sureness != "sure" else None)
         return
+    _offer(ctx, result, others)
+    ctx.reply(text, _offer_keyboard(ctx, others, person))
+
+
+def _offer(
+    ctx: Context, result: Answer, others: tuple[Source, ...], draft: dict[str, int] | None = None
+) -> None:
+    """Keep the offered sections in the draft, for the tap."""
     ids = [source.id for source in others]
-    ctx.state.go(None, **{OTHERS: {"shop": result.shop, "language": result.language, "ids": ids}})
+    offer = {"shop": result.shop, "language": result.language, "ids": ids}
+    ctx.state.go(None, **(draft or {}), **{OTHERS: offer})
+
+
+def _offer_keyboard(ctx: Context, others: tuple[Source, ...], person: Keyboard | None) -> Keyboard:
     rows = [
         [Button(cut(f"📖 {source.title}", BUTTON), OTHER.pack(n=n))]
         for n, source in enumerate(others)
     ]
-    ctx.reply(text, Keyboard.of(*rows, *(person.rows if person else [])))
+    return Keyboard.of(*rows, *(person.rows if person else []))
 
 
 async def other_section(ctx: Context) -> None:
@@ -322,6 +337,8 @@ async def other_section(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
+    # The buyer found what they asked: no miss counted; the other sections stay offered.
+    ctx.state.go(None, **{OTHERS: offered})
     text = fit(
         line(
             ctx.catalog,

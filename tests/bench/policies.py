@@ -25,8 +25,9 @@ Sets:
   script prints only its figures).
 
 Printed per set: top-1 and top-3 section accuracy, the share of right answers given
-as "sure", the share a buyer reaches with at most one tap (right first, or among the
-two sections offered under an answer the bot is fairly sure of), and for the questions
+as "sure", the share a buyer reaches with at most one tap (answered with the right
+section, or offered it: `Answer.offered`, the next two under an answer the bot is fairly
+sure of, the first three when it is not sure enough to answer), and for the questions
 the policies do not answer the share answered as "sure" (a count: should be 0) and as
 at least "fairly sure", and the mean time of one search in milliseconds.
 """
@@ -102,8 +103,8 @@ class Figures:
     top1: float
     top3: float
     right_and_sure: float  # of the questions, answered with the right section as "sure"
-    # ... with the right section first, or offered as a button under an answer the bot
-    # is fairly sure of (`Answer.offered`): what the buyer reaches with at most one tap.
+    # ... answered with the right section, or offered it as a button (under an answer
+    # the bot is fairly sure of, or instead of one it is not): at most one tap away.
     tap: float
     false_sure: float  # of the unanswerable, answered as "sure"
     false_fairly: float  # of the unanswerable, answered as "sure" or "fairly sure"
@@ -244,8 +245,10 @@ def measure(policy_set: PolicySet, asked: Callable[[str], str] = str) -> Figures
         hits = kb.search(asked(text), None, k=3, language=policy_set.language)
         ids = [h.chunk.id for h in hits]
         top3 += section in ids
-        offered = bool(hits) and sureness(hits[0].confidence) == "fairly_sure"
-        tap += ids[:1] == [section] or (offered and section in ids)
+        # Answered (fairly or fully sure) with it, or offered it among the sections
+        # the chat shows when not fully sure (`Answer.offered`).
+        level = sureness(hits[0].confidence) if hits else "unsure"
+        tap += (ids[:1] == [section] and level != "unsure") or (level != "sure" and section in ids)
         if ids[:1] == [section]:
             top1 += 1
             sure_right += sureness(hits[0].confidence) == "sure"

@@ -492,3 +492,33 @@ async def test_a_section_button_from_an_earlier_answer_or_forged_changes_nothing
         await buyer.press(data)
         assert alert(buyer) == EXPIRED, data
         assert buyer.texts == [], data
+
+
+async def test_a_question_not_answered_surely_offers_the_likely_sections(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Too unsure to quote anything: the first three sections to choose from instead
+    (a miss, as a clarifying question is); a tap quotes one and the misses start over."""
+    buyer = await started(harness)
+    text = await ask(buyer, "is the warranty transferable")
+    assert NOT_SURE in text and "Is it about one of these?" in text
+    assert "📖" not in text  # nothing quoted as the answer
+    offered = shown(buyer)
+    assert len(offered) == 4 and offered[-1] == PERSON
+    assert all(label.startswith("📖 ") for label in offered[:3])
+
+    await buyer.tap(offered[1])
+    assert bold(buyer) == [offered[1].removeprefix("📖 ")]
+    # Found by a tap: the next question not answered is a first miss, not a hand-over.
+    assert NOT_SURE in await ask(buyer, GIFT_CARDS)
+    assert await count(uow_factory, Ticket) == 0
+
+
+async def test_two_questions_not_answered_in_a_row_still_hand_over(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    buyer = await started(harness)
+    assert "Is it about one of these?" in await ask(buyer, "is the warranty transferable")
+    await buyer.say(GIFT_CARDS)
+    assert "I'm passing you to a person" in buyer.texts[0]
+    assert len(await tickets(uow_factory)) == 1
