@@ -21,7 +21,7 @@ from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
-from handlers.buttons import ButtonData, Int, Word
+from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel
 from handlers.buyer.views import render_card
@@ -50,6 +50,12 @@ _GREETING = re.compile(
 
 
 async def free_text(ctx: Context, text: str) -> None:
+    # "2" typed under offered sections: the second, as if tapped.
+    number = parse_int(text.strip().rstrip(".)"), low=1, high=MOST_OFFERED)
+    chosen = _offered(ctx, number - 1) if number is not None else None
+    if chosen is not None:
+        _quote_chosen(ctx, chosen)
+        return
     if looks_like_order_number(text):  # a bare number (also from "switch to that order")
         await linking.received_number(ctx, text)
         return
@@ -321,24 +327,27 @@ def _offer_keyboard(ctx: Context, others: tuple[Source, ...], person: Keyboard |
 async def other_section(ctx: Context) -> None:
     """A section tapped under an answer the bot was not sure of: quoted as the answer."""
     pressed = OTHER.unpack(ctx.inbound.button)
-    offered = ctx.state.data.get(OTHERS)
-    if (
-        pressed is None
-        or ctx.state.step is not None
-        or not isinstance(offered, dict)
-        or pressed["n"] >= len(offered.get("ids", ()))
-    ):
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
-        return
-    chosen = ctx.services.answers.section(
-        str(offered["shop"]), str(offered["language"]), str(offered["ids"][pressed["n"]])
-    )
-    if chosen is None:  # the policies changed since
+    chosen = None if pressed is None or ctx.state.step is not None else _offered(ctx, pressed["n"])
+    if chosen is None:  # an old or forged button, or the policies changed since
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
+    _quote_chosen(ctx, chosen)
+
+
+def _offered(ctx: Context, n: int) -> Answer | None:
+    """The `n`-th section offered in the draft, if there is one."""
+    offered = ctx.state.data.get(OTHERS)
+    if not isinstance(offered, dict) or not 0 <= n < len(offered.get("ids", ())):
+        return None
+    return ctx.services.answers.section(
+        str(offered["shop"]), str(offered["language"]), str(offered["ids"][n])
+    )
+
+
+def _quote_chosen(ctx: Context, chosen: Answer) -> None:
     # The buyer found what they asked: no miss counted; the other sections stay offered.
-    ctx.state.go(None, **{OTHERS: offered})
+    ctx.state.go(None, **{OTHERS: ctx.state.data[OTHERS]})
     text = fit(
         line(
             ctx.catalog,

@@ -522,3 +522,16 @@ async def test_two_questions_not_answered_in_a_row_still_hand_over(
     await buyer.say(GIFT_CARDS)
     assert "I'm passing you to a person" in buyer.texts[0]
     assert len(await tickets(uow_factory)) == 1
+
+
+async def test_the_number_of_an_offered_section_can_be_typed(harness: Harness) -> None:
+    buyer = await started(harness)
+    await ask(buyer, "is the warranty transferable")
+    offered = shown(buyer)
+    await buyer.say("2")
+    assert bold(buyer) == [offered[1].removeprefix("📖 ")]
+    await buyer.say("3.")
+    assert bold(buyer) == [offered[2].removeprefix("📖 ")]
+    # A number past the offer is not a choice: read as any message is.
+    await buyer.say("7")
+    assert "📖" not in buyer.last_text
