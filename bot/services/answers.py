@@ -26,7 +26,14 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.domain.language_detect import guess
-from bot.services.knowledge import DEFAULT_LANGUAGE, DEFAULT_SHOP, KnowledgeBase, PolicyRetriever
+from bot.services.knowledge import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_SHOP,
+    Chunk,
+    Hit,
+    KnowledgeBase,
+    PolicyRetriever,
+)
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
 from storage.models import Order, OrderLink, Shop
@@ -105,6 +112,31 @@ def sureness(confidence: float) -> Sureness:
     if confidence >= SURE:
         return "sure"
     return "fairly_sure" if confidence >= FAIRLY_SURE else "unsure"
+
+
+def from_hits(hits: list[Hit], language: str) -> Answer:
+    """The offline engine's answer to a question asked in `language`, from the search's
+    hits (best first): the first quoted, the rest its runners-up."""
+    if not hits:
+        return Answer("", (), 0.0, "unsure", "offline", asked=language, language=language)
+    others = tuple(Source(h.chunk.id, h.chunk.title) for h in hits[1:])
+    return _quoting(hits[0].chunk, hits[0].confidence, language, others)
+
+
+def _quoting(
+    chunk: Chunk, confidence: float, asked: str, others: tuple[Source, ...] = ()
+) -> Answer:
+    return Answer(
+        chunk.text,
+        (Source(chunk.id, chunk.title),),
+        confidence,
+        sureness(confidence),
+        "offline",
+        asked=asked,
+        language=chunk.language,
+        others=others,
+        shop=chunk.shop,
+    )
 
 
 @dataclass
@@ -190,37 +222,13 @@ class AnswerService:
         """The best section of the shop's policies in `language` (or, without a
         translation, of its English ones: see `Answer.only_in`)."""
         hits = self.kb.search(question, shop, k=1 + OTHERS, language=language)
-        if not hits:
-            return Answer("", (), 0.0, "unsure", "offline", asked=language, language=language)
-        best = hits[0]
-        return Answer(
-            best.chunk.text,
-            (Source(best.chunk.id, best.chunk.title),),
-            best.confidence,
-            sureness(best.confidence),
-            "offline",
-            asked=language,
-            language=best.chunk.language,
-            others=tuple(Source(h.chunk.id, h.chunk.title) for h in hits[1:]),
-            shop=best.chunk.shop,
-        )
+        return from_hits(hits, language)
 
     def section(self, shop: str, language: str, section_id: str) -> Answer | None:
         """A section the buyer chose among an answer's `others`, as an answer of its own
         (None when the policies changed since and it is gone)."""
         chunk = self.kb.section(shop, language, section_id)
-        if chunk is None:
-            return None
-        return Answer(
-            chunk.text,
-            (Source(chunk.id, chunk.title),),
-            1.0,
-            "sure",
-            "offline",
-            asked=language,
-            language=language,
-            shop=shop,
-        )
+        return None if chunk is None else _quoting(chunk, 1.0, language)
 
     # -- the model ----------------------------------------------------------------
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from buyer_noise import rough
 
 from bot.domain.language_detect import ENGLISH, SPANISH
-from bot.services.answers import sureness
+from bot.services.answers import from_hits, sureness
 from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, Chunk, KnowledgeBase, chunk_markdown
 from bot.services.retrieval import semantic
 from bot.services.retrieval.bridge import LeaveOut
@@ -245,10 +245,10 @@ def measure(policy_set: PolicySet, asked: Callable[[str], str] = str) -> Figures
         hits = kb.search(asked(text), None, k=3, language=policy_set.language)
         ids = [h.chunk.id for h in hits]
         top3 += section in ids
-        # Answered (fairly or fully sure) with it, or offered it among the sections
-        # the chat shows when not fully sure (`Answer.offered`).
-        level = sureness(hits[0].confidence) if hits else "unsure"
-        tap += (ids[:1] == [section] and level != "unsure") or (level != "sure" and section in ids)
+        # Answered with it, or offered it: what the chat does with these hits.
+        answer = from_hits(hits, policy_set.language)
+        quoted = not answer.missed and answer.sources[0].id == section
+        tap += quoted or section in {s.id for s in answer.offered}
         if ids[:1] == [section]:
             top1 += 1
             sure_right += sureness(hits[0].confidence) == "sure"
