@@ -78,6 +78,20 @@ SHOPS = {
     "clothing, US": ANSWERS / "tuning" / "threadline",
     "garden, UK": ANSWERS / "tuning" / "greenhouse",
     "gifts, CA": ANSWERS / "tuning" / "printnest",
+    # And eight more in new trades, each written by another hand (a helper that saw
+    # only a brief: the trade, the style, and that buyers word things their own way):
+    # US furniture and mattresses (FAQ prose), UK yarn (long chatty prose), Australian
+    # supplements (terse lists), US phone cases (every heading a question), Canadian
+    # auto parts (numbered clauses, tables), US candles (short FAQ under ### headings),
+    # UK food hampers (formal numbered terms), Irish games (mixed, playful).
+    "furniture, US": ANSWERS / "tuning" / "sofahaus",
+    "yarn, UK": ANSWERS / "tuning" / "woolly",
+    "supplements, AU": ANSWERS / "tuning" / "vitaleaf",
+    "cases, US": ANSWERS / "tuning" / "casecraft",
+    "autoparts, CA": ANSWERS / "tuning" / "gearbox",
+    "candles, US": ANSWERS / "tuning" / "emberwick",
+    "hampers, UK": ANSWERS / "tuning" / "larder",
+    "games, IE": ANSWERS / "tuning" / "meeple",
 }
 
 
