@@ -3,11 +3,12 @@
     python tests/bench/question_bank.py
 
 The bank (`bot/services/retrieval/question_bank.json`) is every labelled question of
-the thirteen English tuning shops (tests/bench/policies.py: the bundled sample without
+the twenty-one English tuning shops (tests/bench/policies.py: the bundled sample without
 its search lines, homeware, UK kitchenware, US electronics, Australian beauty, Canadian
 toys, New Zealand pets, UK books, Irish jewellery, US coffee, US clothing, a UK garden
-centre, Canadian personalised gifts) with the section that
-answers it, as its heading and paragraphs: what retrieval/bridge.py compares a new
+centre, Canadian personalised gifts; US furniture, UK yarn, Australian supplements, US
+phone cases, Canadian auto parts, US candles, UK food hampers, Irish games) with the
+section that answers it, as its heading and paragraphs: what retrieval/bridge.py compares a new
 shop's sections with.  The held-out folder is never read here.  Run it again when a
 tuning shop's questions or policies change; tests/unit/test_question_bank.py fails
 until then.

@@ -35,6 +35,14 @@ SHOPS = {
             ("clothing", "threadline"),
             ("garden", "greenhouse"),
             ("gifts", "printnest"),
+            ("furniture", "sofahaus"),
+            ("yarn", "woolly"),
+            ("supplements", "vitaleaf"),
+            ("cases", "casecraft"),
+            ("autoparts", "gearbox"),
+            ("candles", "emberwick"),
+            ("hampers", "larder"),
+            ("games", "meeple"),
         ]
     },
 }
