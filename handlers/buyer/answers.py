@@ -283,10 +283,7 @@ async def answer(ctx: Context, question: str) -> None:
             notice=ctx.t("fit.notice_plain"),
         )
     else:
-        # A question answered from policies in another language (the shop has no
-        # translation in the question's) says so, on a line of its own.
-        note_key = f"answers_language.only_in.{result.only_in}"
-        notes = [ctx.t(note_key)] if result.only_in and ctx.catalog.has(note_key) else []
+        notes = _language_notes(ctx, result)
         key = f"answers.offline_{result.sureness}" + ("_others" if others else "")
         text = fit(
             line(
@@ -312,7 +309,7 @@ def _offer(
 ) -> None:
     """Keep the offered sections in the draft, for the tap."""
     ids = [source.id for source in others]
-    offer = {"shop": result.shop, "language": result.language, "ids": ids}
+    offer = {"shop": result.shop, "language": result.language, "asked": result.asked, "ids": ids}
     ctx.state.go(None, **(draft or {}), **{OTHERS: offer})
 
 
@@ -341,7 +338,10 @@ def _offered(ctx: Context, n: int) -> Answer | None:
     if not isinstance(offered, dict) or not 0 <= n < len(offered.get("ids", ())):
         return None
     return ctx.services.answers.section(
-        str(offered["shop"]), str(offered["language"]), str(offered["ids"][n])
+        str(offered["shop"]),
+        str(offered["language"]),
+        str(offered["ids"][n]),
+        str(offered.get("asked", offered["language"])),
     )
 
 
@@ -355,9 +355,17 @@ def _quote_chosen(ctx: Context, chosen: Answer) -> None:
             title=Field(chosen.sources[0].title),
             quote=Field(plain_quote(chosen.text)),
         ),
+        *_language_notes(ctx, chosen),
         notice=ctx.t("fit.notice_plain"),
     )
     ctx.reply(text, person_button(ctx))
+
+
+def _language_notes(ctx: Context, answer: Answer) -> list[str]:
+    """A section quoted from policies in another language than the question's (the shop
+    has no translation in it) says so, on a line of its own."""
+    key = f"answers_language.only_in.{answer.only_in}"
+    return [ctx.t(key)] if answer.only_in and ctx.catalog.has(key) else []
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")

@@ -43,6 +43,22 @@ Standard shipping costs $4.99 per order and is free over $50. Express costs $12.
 """
 
 
+MORE_ENGLISH = """# Returns
+
+## Return window
+
+Unused items can be sent back within 30 days of delivery.
+
+## Refund timing
+
+Refunds reach your card within 5 to 10 business days after we receive the item.
+
+## Warranty
+
+Appliances carry a two-year warranty against manufacturing faults.
+"""
+
+
 @pytest.fixture
 async def english_only(
     database_url: str,
@@ -50,11 +66,15 @@ async def english_only(
     uow_factory: UnitOfWorkFactory,
     clock: FakeClock,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Harness]:
-    """The harness with a knowledge folder whose policies are in English only."""
+    """The harness with a knowledge folder whose policies are in English only (the
+    shipping file, and the returns file too when the test asks for "more")."""
     root = tmp_path / "knowledge"
     (root / "default").mkdir(parents=True)
     (root / "default" / "shipping.md").write_text(ENGLISH_ONLY, encoding="utf-8")
+    if getattr(request, "param", None) == "more":
+        (root / "default" / "returns.md").write_text(MORE_ENGLISH, encoding="utf-8")
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
@@ -81,3 +101,21 @@ async def test_without_spanish_policies_the_english_section_comes_with_a_note(
     # An English question to the same shop has no note.
     await buyer.say("how much is shipping?")
     assert ONLY_IN_ENGLISH not in buyer.last_text
+
+
+@pytest.mark.parametrize("english_only", ["more"], indirect=True)
+async def test_a_tapped_english_section_also_says_it_is_only_in_english(
+    english_only: Harness,
+) -> None:
+    """A Spanish question the bot is not sure of offers sections; the one tapped is
+    quoted from the English policies, with the same note as an answer.  (A tap has no
+    text to tell the language by: the reply is in her Telegram language, Spanish.)"""
+    buyer = english_only.buyer(5103, "Lucía", locale="es")
+    await buyer.say("/start")
+    await buyer.say("¿la garantía cubre una devolución?")
+    offered = [b.text for b in buyer.buttons() if b.text.startswith("📖 ")]
+    assert offered, buyer.last_text
+    await buyer.tap(offered[-1])
+    text = buyer.last_text
+    assert offered[-1].removeprefix("📖 ") in text, text
+    assert text.rstrip().endswith(ONLY_IN_ENGLISH), text
