@@ -224,14 +224,12 @@ class AnswerService:
         hits = self.kb.search(question, shop, k=1 + OTHERS, language=language)
         return from_hits(hits, language)
 
-    def section(
-        self, shop: str, language: str, section_id: str, asked: str | None = None
-    ) -> Answer | None:
+    def section(self, shop: str, language: str, section_id: str, asked: str) -> Answer | None:
         """A section (of the shop's policies in `language`) the buyer chose among an
         answer's `others`, as an answer of its own to a question asked in `asked` (None
         when the policies changed since and it is gone)."""
         chunk = self.kb.section(shop, language, section_id)
-        return None if chunk is None else _quoting(chunk, 1.0, asked or language)
+        return None if chunk is None else _quoting(chunk, 1.0, asked)
 
     # -- the model ----------------------------------------------------------------
 

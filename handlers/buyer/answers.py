@@ -38,7 +38,8 @@ ASKED = "asked"
 # A choice pressed under a clarifying question: "ic:return_request".
 CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
 # The sections offered under an answer the bot is not sure of, kept in the draft
-# ({"shop", "language", "ids"}) until the next message; "pa:1" shows the second.
+# ({"shop", "language" of its policies, "asked": the question's, "ids"}) until the
+# next message; "pa:1" shows the second.
 OTHERS = "other_sections"
 OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
@@ -341,6 +342,7 @@ def _offered(ctx: Context, n: int) -> Answer | None:
         str(offered["shop"]),
         str(offered["language"]),
         str(offered["ids"][n]),
+        # An offer kept before the question's language was: quoted as it was then.
         str(offered.get("asked", offered["language"])),
     )
 
