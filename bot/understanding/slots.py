@@ -4,8 +4,8 @@ with their currency, carriers.
 Rules, not the model, because these are exact strings the bot must act on: a tracking
 number is only taken when the carrier's check digit matches (`bot/domain/carriers.py`),
 so an order number is not mistaken for one by its length alone; an amount needs a
-currency sign or word next to it ("$350", "350 dollars", "12.50 USD"), so "5 stars" or
-"3 months" are not money.
+currency sign or word next to it ("$350", "350 dollars", "12.50 USD"), or cents ("it
+should be 245.00", its currency then unknown), so "5 stars" or "3 months" are not money.
 
 Values are strings, as typed (the slot definitions are in
 `tests/data/understanding/README.md`): order numbers without "#", tracking numbers
@@ -81,11 +81,23 @@ def tracking_spans(text: str) -> list[tuple[int, int, str]]:
 # --------------------------------------------------------------------------- amounts
 
 # "1,234.50" (English grouping), "1.234,50" (Spanish), "12.50", "12,50".
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{1,2}|\d+(?:[.,]\d{1,2})?"
-_PRE = r"(?:us\$|c\$|ca\$|a\$|au\$|\$|€|£|usd|eur|gbp|cad|aud)"
+# "1.200.000" (dots grouping thousands, no decimals: two groups or more, since "1.200"
+# could be 1.2).
+_NUM = (
+    r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{1,2}|\d{1,3}(?:\.\d{3}){2,}(?![.,]?\d)"
+    r"|\d+(?:[.,]\d{1,2})?"
+)
+# ISO codes buyers type beside a sum; not those that are also English words ("try",
+# "all", "top", "pen").
+_CODES = (
+    r"usd|eur|gbp|cad|aud|nzd|mxn|inr|php|ngn|brl|vnd|jpy|cny|krw|chf|sek|nok|dkk|pln"
+    r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp"
+)
+_SIGNS = r"us\$|nz\$|hk\$|mx\$|ca\$|au\$|c\$|a\$|s\$|r\$|\$|€|£|¥|₹|₩|₽|₺|₪|₫|₱|฿|₴|₦"
+_PRE = rf"(?:{_SIGNS}|{_CODES})"
 _POST = (
-    r"(?:\$|€|£|usd|eur|gbp|cad|aud|mxn|dollars?|bucks?|euros?|pounds?|quid"
-    r"|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos)"
+    rf"(?:{_SIGNS}|{_CODES}|dollars?|bucks?|euros?|pounds?|quid|rupees?|naira|lira|dong|yen"
+    r"|yuan|rmb|reais|zł|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos)"
 )
 MONEY = re.compile(
     rf"(?:(?<![\w$€£]){_PRE}\s?(?P<a>{_NUM})(?![\d,.]?\d)|(?<![\w.,])(?P<b>{_NUM})\s?(?P<post>{_POST})(?![\w]))",
@@ -108,10 +120,23 @@ _CURRENCY_WORDS = {
     "pesos": "MXN",
     "pesos mexicanos": "MXN",
     "pavos": "EUR",
+    "lira": "TRY",
+    "naira": "NGN",
+    "dong": "VND",
+    "reais": "BRL",
 }
+# A sum with no currency still reads as money when it has cents ("it should be 245.00",
+# "charged 59.99 twice"), unless a unit follows ("4.50 stars", "2.50 kg").
+_BARE_SUM = re.compile(
+    r"(?<![\w.,$€£:/-])\d+\.\d{2}(?![\w.,%:/]|\s*(?:stars?|kg|lbs?|cm|mm|m|ml|l|g|oz|inch(?:es)?"
+    r"|in|ft|am|pm|h|hrs?|hours?|mins?|minutes?|days?|weeks?|months?|years?|x)\b)",
+    re.IGNORECASE,
+)
 
 
 def _amount_value(number: str) -> str:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", number):  # "1.200.000"
+        return number.replace(".", "")
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", number):  # "1.234,50"
         return number.replace(".", "").replace(",", ".")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
@@ -132,7 +157,8 @@ def _currency(marker: str) -> str | None:
 
 
 def amounts(text: str) -> list[tuple[int, int, str, str | None]]:
-    """(start, end, amount, currency) of every sum of money with a currency."""
+    """(start, end, amount, currency) of every sum of money with a currency; failing
+    that, of every sum with cents (currency None)."""
     found = []
     for match in MONEY.finditer(text):
         if match.group("a") is not None:
@@ -142,6 +168,8 @@ def amounts(text: str) -> list[tuple[int, int, str, str | None]]:
         else:
             number, marker = match.group("b"), match.group("post")
         found.append((match.start(), match.end(), _amount_value(number), _currency(marker)))
+    if not found:
+        found = [(m.start(), m.end(), m.group(0), None) for m in _BARE_SUM.finditer(text)]
     return found
 
 
@@ -184,7 +212,8 @@ def carrier(text: str) -> str | None:
 # ------------------------------------------------------------------------ order numbers
 
 ORDER_AFTER_CUE = re.compile(
-    rf"(?:#\s?|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#]?\s*)(?P<n>\d{{4,}})(?![\d.,]?\d)",
+    rf"(?:#\s?|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#,]?\s*|\b(?:{_CUE_WORDS})(?=\d))"
+    r"(?P<n>\d{4,})(?![\d.,]?\d)",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")

@@ -273,6 +273,17 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("warranty please my order is order 1410778843", {"order_number": "1410778843"}),
         ("can hermes deliver on saturday", {"carrier": "Evri"}),
         ("how long with royal mail to germany", {"carrier": "Royal Mail"}),
+        # Glued to its cue, as hurried buyers type it.
+        ("order00004587902 box was missing the charger", {"order_number": "00004587902"}),
+        ("need to cancel ord00458812", {"order_number": "00458812"}),
+        # Other currencies' signs and words; dots grouping thousands.
+        ("you owe me NZ$64.50 from the claim", {"amount": "64.50", "currency": "NZD"}),
+        ("I get back 250 lira for the lamp?", {"amount": "250", "currency": "TRY"}),
+        ("and the 1.200.000 dong, when I receive?", {"amount": "1200000", "currency": "VND"}),
+        ("you charged my card ₦45,000", {"amount": "45000", "currency": "NGN"}),
+        # A sum with cents is money even with no currency; with a unit it is not.
+        ("the invoice should say 245.00", {"amount": "245.00"}),
+        ("rated it 4.50 stars at 10.30 am", {}),
         # No money or order without the signs of one.
         ("5 stars! and it lasted 3 months", {}),
         ("it has its ups and downs", {}),
