@@ -4,12 +4,16 @@ After staff close a ticket the buyer is asked "How did we do?" with star buttons
 type the answer instead.  `read_rating` turns such a message into 1–5 stars, and into
 nothing at all when the message is something else: a rating read into "I ordered 5 mugs
 and got 4" or "the lamp is great but the cable is missing" would swallow a new request,
-so a message counts only when every word in it belongs to a rating.
+so a message counts only when every word in it belongs to a rating, or when a rating
+("2/5", "not great", "5 stars") comes with a short reason that asks for nothing ("2/5
+took forever", "awful, nobody answered"; no question mark, none of the `_REQUEST`
+words).
 
 Words map to stars as the corpus README says: terrible/awful 1, bad/not great 2,
 ok/meh/fine 3, good 4, great/excellent/perfect 5.  Developed on the `rating` lines of
-`bot/understanding/corpus/steps.jsonl`; measured on `tests/data/understanding/
-steps_eval_rating.jsonl`, which it was never tuned on.
+`bot/understanding/corpus/steps.jsonl` and `steps_others.jsonl`; measured on
+`tests/data/understanding/steps_eval_rating.jsonl` and `steps_eval_others.jsonl`, which
+it was never tuned on.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 import unicodedata
 
 from bot.domain.language_detect import fold
+from bot.understanding.steps import corrected
 
 STAR_GLYPHS = "⭐★🌟✩☆✭✮"
 
@@ -149,7 +154,8 @@ FILLER = frozenset(
     a an the it its it's this that was is were are been be you your u ur guys team
     i i'd id i'm im would say give gave rate rating rated my our me we
     really very so pretty quite super truly extremely just absolutely totally overall
-    honestly tbh lol thanks thank thx ty cheers much
+    honestly tbh ngl lol haha thanks thank thx ty cheers much bloody kinda guess suppose
+    stuff mate bro bot chat arigatou danke merci obrigado grazie
     service help support experience job work staff response answer
     and all in of for with from
     el la lo los las fue es ha sido muy super un una le les doy pongo te gracias
@@ -192,7 +198,9 @@ def read_rating(text: str) -> int | None:
     if (scale := _SCALE.match(joined)) is not None:
         out_of = {"cinco": 5, "diez": 10}.get(scale.group(2)) or int(scale.group(2))
         stars = _scaled(_value(scale.group(1)), out_of)
-        return stars if _only_filler(joined[scale.end() :]) else None
+        tail = joined[scale.end() :]
+        # "2/5 took forever": the scale makes it a rating; a short reason may follow.
+        return stars if _only_filler(tail) or ("?" not in text and _a_reason(tail)) else None
     if (counted := _STARS.match(joined)) is not None:
         value = _value(counted.group(1))
         # "1 star, nobody helped": the word "star" makes the number a rating, and a
@@ -200,10 +208,17 @@ def read_rating(text: str) -> int | None:
         if 1 <= value <= 5 and len(joined[counted.end() :].split()) <= 4:
             return value
         return None
+    if (late := _STARS_LAST.search(joined)) is not None and _a_reason(joined[: late.start()]):
+        value = _value(late.group(1))  # "legend, 5 stars"
+        return value if 1 <= value <= 5 else None
     if _BARE.match(joined):
         value = _value(joined)
         return value if 1 <= value <= 5 else None
-    return _verdict(rest)
+    rest = corrected(rest, _RATING_WORDS)  # "terible", "amazin"
+    stars = _verdict(rest)
+    if stars is None and "?" not in text:
+        stars = _verdict_then_reason(rest)
+    return stars
 
 
 def read_counted_rating(text: str) -> int | None:
@@ -252,6 +267,47 @@ def _scaled(value: int, out_of: int) -> int | None:
 
 def _only_filler(tail: str) -> bool:
     return all(w in FILLER for w in _WORD.findall(tail))
+
+
+# Words that make a message a request, not a rating with its reason ("great, now where is
+# my refund").
+_REQUEST = frozenset(
+    """
+    where when why how what which refund order return cancel parcel package delivery
+    deliver delivered arrive arrived send sent ship shipped need want can could please pls
+    help track tracking money item still address change exchange replace
+    donde cuando como pedido reembolso devolver cancelar quiero necesito puedes
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+_STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrellas?)$")
+_RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
+
+
+def _a_reason(words_text: str) -> bool:
+    """A few words that can follow (or lead) a rating as its reason: at most six, none
+    of them a request."""
+    found = _WORD.findall(words_text)
+    return len(found) <= 6 and not any(w in _REQUEST for w in found)
+
+
+def _verdict_then_reason(words: list[str]) -> int | None:
+    """ "not great, took too long", "awful, nobody answered": a verdict first, then a
+    short reason that asks for nothing (see `_a_reason`)."""
+    head = 0
+    while head < len(words) and (words[head] in FILLER or words[head] in NEGATIONS):
+        head += 1
+    end = head
+    while end < len(words) and (words[end] in VERDICTS or words[end] in FILLER):
+        end += 1
+    if end == head or words[head] not in VERDICTS:
+        return None
+    stars = _verdict(words[:end])
+    tail = words[end:]
+    if stars is None or not _a_reason(" ".join(tail)):
+        return None
+    if any(w in VERDICTS and VERDICTS[w] != stars for w in tail):
+        return None  # "good but slow": two verdicts that disagree
+    return stars
 
 
 def _verdict(words: list[str]) -> int | None:

@@ -25,6 +25,7 @@ from typing import Literal
 
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.domain.language_detect import fold
+from bot.domain.words import FUNCTION_WORDS
 
 Quantity = int | Literal["all"]
 ALL: Literal["all"] = "all"
@@ -60,11 +61,12 @@ def _vocabulary(known: frozenset[str]) -> tuple[str, ...]:
 
 
 def corrected(tokens: Iterable[str], known: frozenset[str]) -> list[str]:
-    """The words with typos of `known` words replaced by them."""
+    """The words with typos of `known` words replaced by them. A function word is
+    never a typo ("does" is not Spanish "dos", two)."""
     out: list[str] = []
     vocab = _vocabulary(known)
     for token in tokens:
-        if token in known or token.isdigit():
+        if token in known or token.isdigit() or token in FUNCTION_WORDS:
             out.append(token)
             continue
         best = max(
@@ -136,19 +138,27 @@ _ALL_WORDS = {
     "completo",
 }
 _NONE_WORDS = {"none", "nothing", "nope", "ninguno", "ninguna", "nada"}
-_QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS})
+# Words that look like a number word but are none ("the blue ones").
+_NOT_NUMBERS = {"ones"}
+# A number after these is not the answer: "the other two are fine", "every last one".
+_NOT_THE_COUNT = {"other", "every", "each", "last"}
+_QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS, *_NOT_NUMBERS})
 MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
 
 
 def read_quantity(text: str) -> Quantity | None:
     """How many: an integer (0 = none), "all" for every unit ("both", "all of them"),
-    or None. Two different numbers ("1 of 2") are not one answer."""
+    or None. Two different numbers ("1 of 2") are not one answer; a number after
+    "other" names what is kept ("one only, the other two are fine" is 1), and "every
+    (last) one" is all of them."""
     tokens = corrected(words(text), _QUANTITY_WORDS)
     said = " ".join(tokens)
     if _has(said, r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single"):
         return 0
     numbers: set[int] = set()
-    for token in tokens:
+    for before, token in zip(["", *tokens], tokens, strict=False):
+        if before in _NOT_THE_COUNT:
+            continue
         if token.isdigit():
             if len(token) > 3:
                 return None
@@ -182,7 +192,7 @@ def quantity(text: str, most: int) -> int | None:
 _YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
 _NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 _NO = (
-    r"n+o+|n+a+h+|nope|n|nay|negative|not|dont|do\s+not|never|wrong|incorrect|"
+    r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
     r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
@@ -190,7 +200,7 @@ _NO = (
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
-    r"absolutely|definitely|certainly|of\s+course|please\s+do|do\s+it|go\s+ahead|go|"
+    r"absolutely|definitely|certainly|of\s+course|course|obviously|righto|defo|ja|oui|evet|please\s+do|do\s+it|go\s+ahead|go|"
     r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
     r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|"
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
@@ -204,6 +214,9 @@ _YES = (
 _YES_PHRASES = r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
 
 
+_QUESTION_WORDS = {"what", "whats", "how", "why", "when", "where", "which", "who", "que", "como"}
+
+
 def yes_no(text: str) -> bool | None:
     """Yes or no: "yeah go ahead", "👍", "nope not yet", "I'd rather not"."""
     raw = text.strip()
@@ -213,10 +226,10 @@ def yes_no(text: str) -> bool | None:
     if not tokens:
         return True if any(e in raw for e in _YES_EMOJI) else None
     said = " ".join(tokens)
-    if _has(
-        said, r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
-    ):
+    if _has(said, _YES_PHRASES):
         return True
+    if "?" in raw and set(tokens[:3]) & _QUESTION_WORDS:
+        return None  # "what happens if I press yes?" asks, it does not answer
     if _has(said, _NO):
         return False
     if _has(said, _YES) or any(e in raw for e in _YES_EMOJI):
@@ -270,7 +283,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     ),
     (
         ClaimReason.DEFECTIVE,
-        r"(?:doesnt|does\s+not|dont|didnt|wont|will\s+not|cant|isnt|not|stopped|stops|no\s+longer)\s+"
+        r"(?:doesnt|does\s+not|dont|didnt|wont|will\s+not|cant|isnt|not|stopped|stops|stop|no\s+longer)\s+"
         r"(?:work|working|turn\s+on|switch\s+on|power\s+on|start|charge|charging|load|connect|"
         r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
@@ -281,7 +294,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.DAMAGED,
         r"broken?|break|broke|cracked|cracks?|smashed|shattered|crushed|dented|dents?|scratch\w*|"
-        r"damaged?|snapped|torn|ripped|chipped|bent|leak\w*|squashed|stained|dirty|burst|"
+        r"damaged?|snapped|torn|ripped|chipped|chips?|bent|leak\w*|squashed|stained|dirty|burst|"
         r"in\s+pieces|split|"
         r"rot[oa]s?|danad[oa]s?|dano|rajad[oa]|rayad[oa]|golpead[oa]|aplastad[oa]|"
         r"manchad[oa]|sucio|sucia|abollad[oa]|quebrad[oa]|hecho\s+pedazos|astillad[oa]|"
@@ -289,7 +302,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     ),
     (
         ClaimReason.NO_LONGER_NEEDED,
-        r"changed?\s+(?:my\s+)?mind|(?:dont|do\s+not|no\s+longer)\s+(?:need|want|like|love)|"
+        r"changed?\s+(?:my\s+|me\s+)?mind|(?:dont|do\s+not|no\s+longer)\s+(?:need|want|like|love)|"
         r"not\s+needed|(?:by|in)\s+(?:mistake|accident|error)|mistakenly|accidentally|"
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
@@ -369,13 +382,47 @@ _REASON_WORDS = frozenset(
 )
 
 
+# Read only when no pattern above matches: the shape of a story rather than its words
+# ("ordered a blue one, got pink", "only 2 in the box, paid for 3", "paket lost i
+# think"), which a message that names a reason outright must not be taken for.
+_STORIES: tuple[tuple[ClaimReason, str], ...] = (
+    (
+        ClaimReason.MISSING_ITEM,
+        r"only\s+(?:\d+|one|two|three|four|five)\s+(?:\w+\s+)?(?:in|came|arrived|inside)|"
+        r"paid\s+for\s+(?:\d+|two|three|four|five)|where\s+is\s+(?:the\s+)?(?:other|rest|third|second|last)|"
+        r"(?:one|two|\d+)\s+(?:short|less)",
+    ),
+    (
+        ClaimReason.WRONG_ITEM,
+        r"(?:ordered|order|bought|asked\s+for|paid\s+for)\b.*\b(?:got|received|sent|send|came|gave)|"
+        r"(?:got|received|sent|send|came|gave)\b.*\b(?:ordered|order|bought|asked\s+for)|"
+        r"not\s+my\s+(?:item|product|thing|stuff)|not\s+mine|(?:other|another)\s+(?:product|thing|item)",
+    ),
+    (
+        ClaimReason.NOT_RECEIVED,
+        r"lost|nothing\s+(?:came|arrived|has\s+(?:come|arrived))|still\s+waiting|never\s+showed",
+    ),
+    (
+        ClaimReason.DEFECTIVE,
+        r"(?:wont|doesnt|does\s+not|will\s+not|isnt|is\s+not|cant|not)\s+(?:even\s+)?"
+        r"(?:heat|cool|play|spin|light|run|open|close|lock|pair|print|blend|cook|hold|read|respond)\w*",
+    ),
+)
+# A question about the choices, not a choice: "what is the difference between damaged and
+# defective?", "who pays the postage if I send it back?".
+_ASKING = (
+    r"difference|differen\w*\s+between|how\s+much|who\s+pays|do\s+i\s+(?:have\s+to\s+|need\s+to\s+)?pay|"
+    r"what\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+mean|which\s+(?:one\s+)?should\s+i"
+)
+
+
 def return_reason(text: str) -> ClaimReason | None:
     """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
     different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
     said = " ".join(corrected(words(text), _REASON_WORDS))
-    if not said:
+    if not said or _has(said, _ASKING):
         return None
-    for reason, pattern in _REASONS:
+    for reason, pattern in (*_REASONS, *_STORIES):
         if _has(said, pattern):
             return reason
     return None
@@ -389,7 +436,8 @@ _REPLACE_EXPLICIT = (
 )
 _REPLACE = (
     _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
-    r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)"
+    r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)|"
+    r"one\s+that\s+(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)"
 )
 _KEEP = (
     r"keep(?:ing)?|(?:dont|do\s+not|not|wont|without|no)\s+(?:want\s+to\s+|have\s+to\s+|need\s+to\s+)?"
@@ -399,7 +447,8 @@ _KEEP = (
     r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*"
 )
 _SEND_BACK = (
-    r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop)\s+(?:it\s+|them\s+|the\s+\w+\s+)?back|"
+    r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking)\s+"
+    r"(?:it\s+|them\s+|the\s+(?:\w+\s+){1,2})?back|have\s+(?:it|them)\s+back|"
     r"return\w*|back\s+to\s+you|"
     r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta"
 )
@@ -435,7 +484,7 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     `strict`: the text is the buyer's first message ("I want to return the mug"), where
     "return" names the request, not a choice; only an explicit choice counts there."""
     said = " ".join(corrected(words(text), _TYPE_WORDS))
-    if not said:
+    if not said or _has(said, _ASKING):
         return None
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
     if _has(said, replace) and not _has(said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"):

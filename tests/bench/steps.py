@@ -1,14 +1,16 @@
 """Benchmark: the typed-answer interpreters of the return flow (not collected by pytest).
 
-    python tests/bench/steps.py            # both files
-    python tests/bench/steps.py --misses   # also list what was read wrong
+    python tests/bench/steps.py            # every file
+    python tests/bench/steps.py --misses   # also list what the tuning files read wrong
     python tests/bench/steps.py --tuning-only --misses   # while developing
 
-Prints accuracy per step kind (quantity, yes_no, return_reason, claim_type) on
-`bot/understanding/corpus/steps.jsonl` (the examples the interpreters were developed
-on) and on `tests/data/understanding/steps_eval.jsonl` (held out: written before the
-interpreters and never used to tune them). A None ("the step cannot use this") counts
-as a miss. No figure is asserted.
+Prints accuracy per step kind (quantity, yes_no, return_reason, claim_type, rating) on
+the examples the interpreters were developed on (`bot/understanding/corpus/steps.jsonl`,
+and `steps_others.jsonl` by two other writers) and on the held-out files
+(`tests/data/understanding/steps_eval.jsonl`, written before the interpreters, and
+`steps_eval_others.jsonl`, by two more writers; never used to tune them, so their misses
+are never listed). A value of null is a message the step cannot use: reading None is
+right for it, and None for any other value is a miss. No figure is asserted.
 """
 
 from __future__ import annotations
@@ -25,10 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.understanding import steps  # noqa: E402
+from bot.understanding.ratings import read_rating  # noqa: E402
 
 FILES = {
     "tuning (corpus/steps.jsonl)": ROOT / "bot/understanding/corpus/steps.jsonl",
+    "tuning, other hands (corpus/steps_others.jsonl)": ROOT
+    / "bot/understanding/corpus/steps_others.jsonl",
     "held-out (steps_eval.jsonl)": ROOT / "tests/data/understanding/steps_eval.jsonl",
+    "held-out, other hands (steps_eval_others.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_others.jsonl",
 }
 
 
@@ -41,6 +48,7 @@ READERS: dict[str, Callable[[str], Any]] = {
     "yes_no": steps.yes_no,
     "return_reason": steps.return_reason,
     "claim_type": steps.claim_type,
+    "rating": read_rating,
 }
 
 
@@ -81,9 +89,9 @@ def main() -> None:
         "--tuning-only", action="store_true", help="only the tuning file (while developing)"
     )
     args = parser.parse_args()
-    for title, path in list(FILES.items())[: 1 if args.tuning_only else None]:
+    for title, path in list(FILES.items())[: 2 if args.tuning_only else None]:
         print(title)
-        measure(path, args.misses)
+        measure(path, args.misses and title.startswith("tuning"))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import pytest
 
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.understanding import steps
+from bot.understanding.ratings import read_rating
+from bot.understanding.steps import ALL
 
 NAMES = ["Ceramic mug", "Blue water bottle", "Black tea towel", "Black apron"]
 
@@ -90,3 +92,77 @@ def test_skip(typed: str) -> None:
 @pytest.mark.parametrize("typed", ["the mug is cracked", "done with the mug, it broke", "no idea"])
 def test_not_done_nor_skip(typed: str) -> None:
     assert not steps.is_done(typed) and not steps.is_skip(typed)
+
+
+# Shapes other writers' answers showed (bot/understanding/corpus/steps_others.jsonl).
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("One only. Other two are okay.", 1),  # the other two are what is kept
+        ("every last one", ALL),
+        ("the blue ones", None),  # "ones" is no number
+        ("why does it matter, just sort it", None),  # "does" is not Spanish "dos"
+    ],
+)
+def test_quantity_in_a_sentence(typed: str, value: object) -> None:
+    assert steps.read_quantity(typed) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("naw changed me mind", False),
+        ("righto", True),
+        ("why not?", True),
+        ("what happens if i press yes?", None),  # asks, does not answer
+    ],
+)
+def test_yes_no_in_other_words(typed: str, value: bool | None) -> None:
+    assert steps.yes_no(typed) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("ordered a blue one, got pink", ClaimReason.WRONG_ITEM),
+        ("only 2 in the box, paid for 3", ClaimReason.MISSING_ITEM),
+        ("paket lost i think, 3 weeks and nothing came", ClaimReason.NOT_RECEIVED),
+        ("It stop working after one day.", ClaimReason.DEFECTIVE),
+        ("changed me mind", ClaimReason.NO_LONGER_NEEDED),
+        ("I ordered it and it came smashed", ClaimReason.DAMAGED),  # words before stories
+        ("what is the difference between damaged and defective?", None),
+    ],
+)
+def test_reason_told_as_a_story(typed: str, reason: ClaimReason | None) -> None:
+    assert steps.return_reason(typed) == reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("take the bloody thing back and refund me", ClaimType.RETURN_AND_REFUND),
+        ("you can have it back, just want the money", ClaimType.RETURN_AND_REFUND),
+        ("gimme one that isn't broken", ClaimType.REPLACEMENT),
+        ("do I pay the shipping if I send it back?", None),
+    ],
+)
+def test_claim_type_in_other_words(typed: str, kind: ClaimType | None) -> None:
+    assert steps.claim_type(typed) == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [
+        ("2/5 took forever", 2),
+        ("not great, took too long", 2),
+        ("pretty bad ngl", 2),
+        ("terible service", 1),
+        ("legend, 5 stars", 5),
+        ("great, now where is my refund", None),  # a request, not a rating
+        ("ok so when will the label be emailed?", None),
+        ("I waited 5 days for this answer", None),
+        ("good but slow", None),
+    ],
+)
+def test_a_rating_with_its_reason(typed: str, stars: int | None) -> None:
+    assert read_rating(typed) == stars
