@@ -24,6 +24,8 @@ instead of one (siblings such as *Pausing* and *Skipping a delivery* are most of
 the search confuses).  `--rough P` asks that share of each batch's questions as a
 hurried buyer types them (buyer_noise.py), drawn anew each epoch (tried at 0.5: the
 closest paragraph gains a point, the whole search does not; not the recipe shipped).
+`--same-shop` draws each batch from one shop, so in-batch negatives are sibling sections
+(tried: no gain on the whole search, README; not the recipe shipped).
 
 `--fold` leaves a shop out of training (repeat it to leave out several: one run then
 measures them all) and prints its top-1 by the closest paragraph alone, stock and
@@ -195,6 +197,7 @@ def tuned(
     epochs: int = EPOCHS,
     negatives: int = 1,
     roughened: float = 0.0,
+    same_shop: bool = False,
 ) -> Bert:
     model = Bert(weights)
     for frozen in (model.word, model.position, model.segment):
@@ -214,24 +217,52 @@ def tuned(
                 others = np.argsort(-best)[:negatives]
                 chosen = [int(np.argmax(np.where(shop["owner"] == o, sims, -9))) for o in others]
                 examples.append(
-                    (text, shop["passages"][positive], [shop["passages"][c] for c in chosen])
+                    (
+                        text,
+                        shop["passages"][positive],
+                        [shop["passages"][c] for c in chosen],
+                        (id(shop), int(label)),
+                        [(id(shop), int(shop["owner"][c])) for c in chosen],
+                    )
                 )
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=LEARNING_RATE, weight_decay=0.01)
     noise = random.Random(1)  # its own draws: the shuffles stay those of the recipe shipped
     for _ in range(epochs):
-        random.shuffle(examples)
-        for start in range(0, len(examples), BATCH):
-            part = examples[start : start + BATCH]
+        for part in _batches(examples, same_shop):
             asked = [rough(e[0], noise) if noise.random() < roughened else e[0] for e in part]
             questions = embed(model, asked)
             documents = embed(model, [e[1] for e in part] + [n for e in part for n in e[2]])
             logits = questions @ documents.T / TEMPERATURE
+            if same_shop:  # another question's paragraph of the same section is no negative
+                owners = [e[3] for e in part] + [o for e in part for o in e[4]]
+                clash = torch.tensor(
+                    [
+                        [e[3] == o and i != j for j, o in enumerate(owners)]
+                        for i, e in enumerate(part)
+                    ]
+                )
+                logits = logits.masked_fill(clash, -1e4)
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(part)))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     return model
+
+
+def _batches(examples: list[Any], same_shop: bool) -> list[list[Any]]:
+    """The epoch's batches: shuffled, and with `same_shop` each drawn from one shop, so
+    the other questions' paragraphs are siblings of the same policies (hard negatives)
+    rather than another trade's."""
+    random.shuffle(examples)
+    if not same_shop:
+        return [examples[s : s + BATCH] for s in range(0, len(examples), BATCH)]
+    by_shop: dict[int, list[Any]] = {}
+    for e in examples:
+        by_shop.setdefault(e[3][0], []).append(e)
+    batches = [g[s : s + BATCH] for g in by_shop.values() for s in range(0, len(g), BATCH)]
+    random.shuffle(batches)
+    return batches
 
 
 def write(
@@ -278,6 +309,11 @@ def main() -> int:
         help="the share of questions, drawn anew each epoch, asked as a hurried buyer"
         " types them (buyer_noise.py; default 0)",
     )
+    parser.add_argument(
+        "--same-shop",
+        action="store_true",
+        help="draw each batch from one shop, so in-batch negatives are sibling sections",
+    )
     parser.add_argument("--write", action="store_true", help="train on all, write the bot's file")
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -312,6 +348,7 @@ def main() -> int:
         args.epochs,
         args.negatives,
         args.rough,
+        args.same_shop,
     )
     out = TUNING if args.write else args.out or fold_file(Path("/tmp"), "".join(left_out))
     write(model, weights, source, hashlib.sha256(data).hexdigest(), out)
