@@ -75,7 +75,9 @@ def test_own_order_starts_a_flow_and_the_same_topic_asked_in_general_is_a_questi
             ("can orders be cancelled once shipped?", QUESTION),
             ("can I return the headphones I ordered?", RETURN),
             ("can I return an item without the receipt", QUESTION),
-            ("can I swap this for a different colour", RETURN),
+            # "swap this" alone may be an order not yet delivered (change_items) or an
+            # item received (a replacement): the received one is the rule's case.
+            ("the jumper came yesterday, can I swap it for a different colour", RETURN),
             ("can I exchange an item bought on sale?", QUESTION),
             ("how long until my refund arrives?", REFUND),
             ("how long does a refund take to show on a card", QUESTION),
