@@ -55,7 +55,12 @@ log = logging.getLogger(__name__)
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 # Each language's part of the corpus: trained on together (see the module docstring).
-TRAINING_FILES = ("intents.jsonl", "intents_others.jsonl", "intents_es.jsonl")
+TRAINING_FILES = (
+    "intents.jsonl",
+    "intents_others.jsonl",
+    "intents_es.jsonl",
+    "intents_es_others.jsonl",
+)
 DEV_FILES = ("intents_dev.jsonl", "intents_dev_es.jsonl")
 DEFAULT_CACHE = Path("data/understanding-model.json")
 # The training class for messages the shop does not serve (jokes, weather, trivia,

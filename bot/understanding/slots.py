@@ -192,6 +192,19 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     ("OnTrac", r"on\s?trac"),
     ("PostNL", r"post\s?nl"),
     ("Deutsche Post", r"deutsche\s+post"),
+    # Spain and Latin America, where the Spanish-speaking buyers are.
+    ("Correos Express", r"correos\s+express"),
+    ("Correos", r"correos(?:\s+de\s+(?:espana|mexico|chile))?"),
+    ("SEUR", r"seur"),
+    ("MRW", r"mrw"),
+    ("Nacex", r"nacex"),
+    ("Estafeta", r"estafeta"),
+    ("Redpack", r"redpack"),
+    ("Paquetexpress", r"paquetexpress"),
+    ("Andreani", r"andreani"),
+    ("Servientrega", r"servientrega"),
+    ("Coordinadora", r"coordinadora"),
+    ("Chilexpress", r"chilexpress"),
 )
 _CARRIER = re.compile(
     "|".join(f"(?P<c{i}>\\b(?:{pattern})(?![\\w]))" for i, (_, pattern) in enumerate(_CARRIERS)),

@@ -284,6 +284,10 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         # A sum with cents is money even with no currency; with a unit it is not.
         ("the invoice should say 245.00", {"amount": "245.00"}),
         ("rated it 4.50 stars at 10.30 am", {}),
+        # Spanish-market carriers by name; a generic "paquete express" is none.
+        ("ni aviso de correos ni nada", {"carrier": "Correos"}),
+        ("lo mando por SEUR", {"carrier": "SEUR"}),
+        ("quiero un paquete express", {}),
         # No money or order without the signs of one.
         ("5 stars! and it lasted 3 months", {}),
         ("it has its ups and downs", {}),
