@@ -284,10 +284,10 @@ _RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
 
 
 def _a_reason(words_text: str) -> bool:
-    """A few words that can follow (or lead) a rating as its reason: at most six, none
-    of them a request."""
+    """A few words that can follow (or lead) a rating as its reason: at most twelve,
+    none of them a request."""
     found = _WORD.findall(words_text)
-    return len(found) <= 6 and not any(w in _REQUEST for w in found)
+    return len(found) <= 12 and not any(w in _REQUEST for w in found)
 
 
 def _verdict_then_reason(words: list[str]) -> int | None:

@@ -120,6 +120,7 @@ _NUMBER_WORDS = {
 }
 _ALL_WORDS = {
     "all",
+    "full",
     "both",
     "everything",
     "every",
@@ -138,23 +139,37 @@ _ALL_WORDS = {
     "completo",
 }
 _NONE_WORDS = {"none", "nothing", "nope", "ninguno", "ninguna", "nada"}
+_NUMBER_ALTERNATION = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 # Words that look like a number word but are none ("the blue ones").
 _NOT_NUMBERS = {"ones"}
 # A number after these is not the answer: "the other two are fine", "every last one".
-_NOT_THE_COUNT = {"other", "every", "each", "last"}
+_NOT_THE_COUNT = {"other", "every", "each", "last", "first", "second", "third", "keeping", "keep"}
 _QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS, *_NOT_NUMBERS})
 MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
 
 
 def read_quantity(text: str) -> Quantity | None:
     """How many: an integer (0 = none), "all" for every unit ("both", "all of them"),
-    or None. Two different numbers ("1 of 2") are not one answer; a number after
-    "other" names what is kept ("one only, the other two are fine" is 1), and "every
+    or None. Two different numbers ("1 or 2") are not one answer, except "N (out) of
+    M" ("2 out of 3", "two of the three mugs": N); a number after "other" or
+    "keeping" names what is kept ("one only, the other two are fine" is 1), and "every
     (last) one" is all of them."""
     tokens = corrected(words(text), _QUANTITY_WORDS)
     said = " ".join(tokens)
-    if _has(said, r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single"):
+    if _has(
+        said,
+        r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single|no\s+need\s+to\s+\w+\s+any",
+    ):
         return 0
+    said = re.sub(r"\bthanks?\s+for\s+nothing\b", " ", said)  # an idiom, not "none"
+    tokens = said.split()
+    part = re.search(
+        rf"\b(\d+|{_NUMBER_ALTERNATION})\s+(?:out\s+)?of\s+(?:the\s+|them\s+)?(?:\d+|{_NUMBER_ALTERNATION})\b",
+        said,
+    )
+    if part:  # "2 out of 3", "two of the three mugs": the first is the answer
+        first = part.group(1)
+        return int(first) if first.isdigit() else _NUMBER_WORDS[first]
     numbers: set[int] = set()
     for before, token in zip(["", *tokens], tokens, strict=False):
         if before in _NOT_THE_COUNT:
@@ -192,7 +207,7 @@ def quantity(text: str, most: int) -> int | None:
 _YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
 _NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 _NO = (
-    r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|not|dont|do\s+not|never|wrong|incorrect|"
+    r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|go\s+back|keep\s+it|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
     r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
@@ -200,7 +215,7 @@ _NO = (
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
-    r"absolutely|definitely|certainly|of\s+course|course|obviously|righto|defo|ja|oui|evet|please\s+do|do\s+it|go\s+ahead|go|"
+    r"absolutely|definitely|certainly|of\s+course|course|obviously|righto|defo|ja|oui|evet|affirmative|please\s+do|do\s+it|go\s+ahead|go|"
     r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
     r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|"
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
@@ -215,6 +230,23 @@ _YES_PHRASES = r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s
 
 
 _QUESTION_WORDS = {"what", "whats", "how", "why", "when", "where", "which", "who", "que", "como"}
+_QUESTION_WORDS |= {
+    "if",
+    "could",
+    "would",
+    "should",
+    "will",
+    "after",
+    "before",
+    "does",
+    "is",
+    "are",
+}
+_UNDECIDED = (
+    r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
+    r"no\s+se|no\s+estoy\s+segur[oa]"
+)
+_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|claro|vale"
 
 
 def yes_no(text: str) -> bool | None:
@@ -228,8 +260,14 @@ def yes_no(text: str) -> bool | None:
     said = " ".join(tokens)
     if _has(said, _YES_PHRASES):
         return True
-    if "?" in raw and set(tokens[:3]) & _QUESTION_WORDS:
-        return None  # "what happens if I press yes?" asks, it does not answer
+    if ("?" in raw and set(tokens[:3]) & _QUESTION_WORDS) or _has(said, _UNDECIDED):
+        return None  # "what happens if I press yes?" asks, "not sure" does not answer
+    if _has(said, r"y+e+a+h*\s+n+a+h+"):
+        return False  # "yeah nah": no, in Australia and New Zealand
+    if _has(tokens[0], _YES_FIRST):
+        return True  # "yes cancel it": the answer comes first, what follows repeats it
+    if _has(tokens[0], r"n+o+|nope|n+a+h+|naw"):
+        return False
     if _has(said, _NO):
         return False
     if _has(said, _YES) or any(e in raw for e in _YES_EMOJI):
@@ -248,6 +286,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:not|didnt|did\s+not|havent|have\s+not|hasnt|has\s+not|wasnt|was\s+not|dont|do\s+not)"
         r"\s+(?:yet\s+)?(?:received?|arrived?|come|came|get|got|delivered)(?!\s+(?:the\s+)?(?:right|correct))|"
         r"(?:parcel|package|order|it)\s+(?:is\s+|was\s+|got\s+)?lost|lost\s+(?:in\s+)?(?:the\s+)?(?:post|mail|transit)|"
+        r"not\s+(?:yet\s+)?reached|(?:didnt|did\s+not|hasnt|has\s+not)\s+reach\w*|"
         r"not\s+here|nowhere|no\s+sign\s+of|never\s+got|not\s+delivered|didnt\s+arrive|not\s+arrived|"
         r"(?:nunca|no)\s+(?:me\s+)?(?:ha\s+|han\s+)?(?:llego|llegaron|llegado|recibi|recibido|entregaron)"
         r"|(?:se\s+)?perdi(?:o|do)|extraviado|no\s+lo\s+(?:tengo|recibi)",
@@ -272,7 +311,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     ),
     (
         ClaimReason.NOT_AS_DESCRIBED,
-        r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|too\s+(?:small|big|large|tight|"
+        r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|not\s+fitting|too\s+(?:small|big|large|tight|"
         r"loose|short|long|narrow|wide)|photos?|pictures?|pics?|images?|description|described|"
         r"listing|advertised|fake|counterfeit|knock\s*off|(?:poor|bad|low|cheap)\s+(?:quality|material)|"
         r"quality|cheap|flimsy|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)|"
@@ -284,7 +323,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.DEFECTIVE,
         r"(?:doesnt|does\s+not|dont|didnt|wont|will\s+not|cant|isnt|not|stopped|stops|stop|no\s+longer)\s+"
-        r"(?:work|working|turn\s+on|switch\s+on|power\s+on|start|charge|charging|load|connect|"
+        r"(?:work|working|turn\s+on|turning\s+on|switch\s+on|switching\s+on|power\s+on|powering\s+on|"
+        r"start|charge|charging|load|connect|"
         r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
@@ -303,7 +343,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.NO_LONGER_NEEDED,
         r"changed?\s+(?:my\s+|me\s+)?mind|(?:dont|do\s+not|no\s+longer)\s+(?:need|want|like|love)|"
-        r"not\s+needed|(?:by|in)\s+(?:mistake|accident|error)|mistakenly|accidentally|"
+        r"not\s+needed|no\s+(?:more|longer)\s+(?:required|needed|wanted)|not\s+required|"
+        r"(?:by|in)\s+(?:mistake|accident|error)|mistakenly|accidentally|"
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
@@ -389,6 +430,7 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.MISSING_ITEM,
         r"only\s+(?:\d+|one|two|three|four|five)\s+(?:\w+\s+)?(?:in|came|arrived|inside)|"
+        r"only\s+(?:\d+|one|two|three|four)\s+(?:out\s+)?of\s+(?:the\s+)?(?:\d+|two|three|four|five)|"
         r"paid\s+for\s+(?:\d+|two|three|four|five)|where\s+is\s+(?:the\s+)?(?:other|rest|third|second|last)|"
         r"(?:one|two|\d+)\s+(?:short|less)",
     ),
@@ -437,7 +479,8 @@ _REPLACE_EXPLICIT = (
 _REPLACE = (
     _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
     r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)|"
-    r"one\s+that\s+(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)"
+    r"one\s+that\s+(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)|change\s+(?:it|the\s+\w+)$|"
+    r"same\s+(?:item|product|thing)"
 )
 _KEEP = (
     r"keep(?:ing)?|(?:dont|do\s+not|not|wont|without|no)\s+(?:want\s+to\s+|have\s+to\s+|need\s+to\s+)?"
@@ -447,7 +490,8 @@ _KEEP = (
     r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*"
 )
 _SEND_BACK = (
-    r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking)\s+"
+    r"pick\s*up|collect\s+(?:it|them|the\s+\w+)|"
+    r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking|courier)\s+"
     r"(?:it\s+|them\s+|the\s+(?:\w+\s+){1,2})?back|have\s+(?:it|them)\s+back|"
     r"return\w*|back\s+to\s+you|"
     r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta"

@@ -55,7 +55,8 @@ def test_items_mentioned_in_a_longer_message() -> None:
         ("none", 2, 0),
         ("3", 2, None),  # more than may be claimed
         ("578000000000000001", 2, None),  # an order number is no count
-        ("1 of 2", 2, None),
+        ("1 of 2", 2, 1),  # one of the two: the first number is the answer
+        ("1 or 2", 2, None),  # two numbers, no answer
         ("some of them", 2, None),
     ],
 )
@@ -166,3 +167,31 @@ def test_claim_type_in_other_words(typed: str, kind: ClaimType | None) -> None:
 )
 def test_a_rating_with_its_reason(typed: str, stars: int | None) -> None:
     assert read_rating(typed) == stars
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("2 out of 3", 2),
+        ("I should like to return two of the three mugs", 2),
+        ("Every last one of them. Thanks for nothing.", ALL),  # an idiom, not "none"
+        ("no need to return any", 0),
+        ("full quantity", ALL),
+    ],
+)
+def test_quantity_said_at_length(typed: str, value: object) -> None:
+    assert steps.read_quantity(typed) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("yes cancel it, do the needful", True),  # the answer first, then what it does
+        ("yeah nah", False),
+        ("go back pls", False),
+        ("I'm not sure, to be honest", None),
+        ("If I say yes do I still get my money back?", None),
+    ],
+)
+def test_yes_no_said_at_length(typed: str, value: bool | None) -> None:
+    assert steps.yes_no(typed) == value
