@@ -26,7 +26,7 @@ from bot.emulator import ScriptedUser, Supergroup, TelegramEmulator
 from bot.services.demo import has_orders, load_demo_data
 from handlers.catalog import Catalog
 from storage.demo_data import DEMO_SHOPS, DEMO_TRY_ME
-from storage.models import InboxUpdate, ProcessedUpdate, Ticket
+from storage.models import ChatUser, InboxUpdate, ProcessedUpdate, Ticket
 
 if TYPE_CHECKING:
     from bot.demo_tiktok import DemoTikTok
@@ -407,7 +407,7 @@ class Console:
         self.views: dict[str, ChatView] = {}
         self.photos_sent = 0
         for p in self.people.values():
-            user = emulator.user(p.user_id, p.first_name, phone=p.phone, username=p.key)
+            user = person_user(emulator, p)
             view: ChatView = (
                 StaffGroup(user, staff_group, write, marks)
                 if p.staff
@@ -577,6 +577,26 @@ async def register_demo_seller(app: App) -> None:
         await services.sellers.accept(seller.id, await services.sellers.invite(DEMO_SHOPS[0].code))
 
 
+def person_user(emulator: TelegramEmulator, person: Persona) -> ScriptedUser:
+    """The persona's Telegram account in the emulator (the same one on every call)."""
+    return emulator.user(person.user_id, person.first_name, phone=person.phone, username=person.key)
+
+
+async def _known_people(app: App) -> list[Persona]:
+    """The personas the bot already knows (they wrote to it in an earlier run)."""
+    people = personas()
+    ids = [p.user_id for p in people.values()]
+    async with app.uow(readonly=True) as uow:
+        known = set(
+            await uow.session.scalars(
+                select(ChatUser.external_id).where(
+                    ChatUser.channel == CHANNEL, ChatUser.external_id.in_(ids)
+                )
+            )
+        )
+    return [p for p in people.values() if p.user_id in known]
+
+
 async def start_afresh(app: App) -> int:
     """Each run starts a new emulator: a new Telegram, which numbers the staff group's
     topics from 1 again.  Tickets that lived in the demo's previous group forget their
@@ -641,6 +661,11 @@ async def _run_console(
             members={STAFF_ID: "member"},
             bot_can_manage_topics=True,
         )
+        # The demo's people who wrote to the bot in an earlier run have a chat with it
+        # still (the database remembers them; this emulator is new): a rating request
+        # or notice due at start reaches them instead of "chat not found".
+        for person in await _known_people(app):
+            person_user(emulator, person).wrote_before()
         runner = await BotRunner.create(
             app, token=DEMO_TOKEN, api_url=emulator.base_url, framework="aiogram"
         )

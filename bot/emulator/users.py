@@ -72,6 +72,11 @@ class ScriptedUser:
         """The private chat with the bot; None until the user first writes."""
         return self._state.chats.get(self.id)
 
+    def wrote_before(self) -> None:
+        """The user wrote to the bot before this emulator started (in an earlier run of
+        the demo): their private chat exists, so the bot may message them first."""
+        self._state.private_chat(self.account)
+
     @property
     def messages(self) -> list[dict[str, Any]]:
         """Every live bot message in the private chat, oldest first, as the user sees it.

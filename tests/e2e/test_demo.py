@@ -146,3 +146,19 @@ async def test_the_order_card_shows_its_formatting_and_tracking_link(app: App) -
     assert "UPS 1Z8VET114209542531 (https://www.ups.com/track?tracknum=1Z8VET114209542531)" in card
     assert "<b>" not in card and "&amp;" not in card
     assert typist.after(":photo /no/such/photo.jpg") == "  ! no such file: /no/such/photo.jpg"
+
+
+async def test_a_second_run_reaches_who_wrote_in_the_first(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The database remembers who wrote to the bot, the new emulator does not: what
+    the bot sends them first in the second run (a rating request for the order proved
+    in the first) must reach them, not meet Telegram's "chat not found"."""
+    first = Typist("576100000000000001", "alex.rivera@example.com", ":quit")
+    await run_demo(app, first.read, first.write)
+    assert "is now linked" in first.after("alex.rivera@example.com")
+    capsys.readouterr()
+    second = Typist("/start", ":quit")
+    await run_demo(app, second.read, second.write)
+    assert "Welcome back, Alex" in second.after("/start")
+    assert "rejected" not in capsys.readouterr().err
