@@ -198,6 +198,10 @@ _MARKERS: dict[str, frozenset[str]] = {
     "fr": frozenset({"CHF"}),
     "franc": frozenset({"CHF"}),
     "francs": frozenset({"CHF"}),
+    "lira": frozenset({"TRY"}),
+    "naira": frozenset({"NGN"}),
+    "dong": frozenset({"VND"}),
+    "reais": frozenset({"BRL"}),
 }
 _MINUS = "\\-\u2212\u2013\u2014"  # for a character class: hyphen-minus, minus sign, en and em dash
 # [sign] [currency] [sign] number [currency]; the number part is checked on its own.
@@ -212,6 +216,12 @@ _AMOUNT = re.compile(
 )
 _GROUPING = re.compile(r"['’_\s]")
 _MAX_INTEGER_DIGITS = len(str(int(MAX_AMOUNT))) - 1
+
+
+def currency_signs() -> list[str]:
+    """The currency markers that are signs rather than words ("$", "NZ$", "€", "₦"),
+    longest first (so "NZ$" is read before "$")."""
+    return sorted((m for m in _MARKERS if not m.isalpha()), key=len, reverse=True)
 
 
 def currency_marker(word: str) -> frozenset[str] | None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.carriers import DHL, KNOWN_CARRIERS, is_valid_tracking
-from bot.domain.money import currency_marker
+from bot.domain.money import currency_marker, currency_signs
 
 # ------------------------------------------------------------------- tracking numbers
 
@@ -93,7 +93,7 @@ _CODES = (
     r"usd|eur|gbp|cad|aud|nzd|mxn|inr|php|ngn|brl|vnd|jpy|cny|krw|chf|sek|nok|dkk|pln"
     r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp"
 )
-_SIGNS = r"us\$|nz\$|hk\$|mx\$|ca\$|au\$|c\$|a\$|s\$|r\$|\$|€|£|¥|₹|₩|₽|₺|₪|₫|₱|฿|₴|₦"
+_SIGNS = "|".join(re.escape(sign) for sign in currency_signs())
 _PRE = rf"(?:{_SIGNS}|{_CODES})"
 _POST = (
     rf"(?:{_SIGNS}|{_CODES}|dollars?|bucks?|euros?|pounds?|quid|rupees?|naira|lira|dong|yen"
@@ -120,10 +120,6 @@ _CURRENCY_WORDS = {
     "pesos": "MXN",
     "pesos mexicanos": "MXN",
     "pavos": "EUR",
-    "lira": "TRY",
-    "naira": "NGN",
-    "dong": "VND",
-    "reais": "BRL",
 }
 # A sum with no currency still reads as money when it has cents ("it should be 245.00",
 # "charged 59.99 twice"), unless a unit follows ("4.50 stars", "2.50 kg").
