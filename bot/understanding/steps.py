@@ -229,19 +229,31 @@ _YES = (
 _YES_PHRASES = r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
 
 
-_QUESTION_WORDS = {"what", "whats", "how", "why", "when", "where", "which", "who", "que", "como"}
-_QUESTION_WORDS |= {
-    "if",
-    "could",
-    "would",
-    "should",
-    "will",
-    "after",
-    "before",
-    "does",
-    "is",
-    "are",
-}
+# A message with "?" that starts with one of these asks rather than answers.
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "whats",
+        "how",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "que",
+        "como",
+        "if",
+        "could",
+        "would",
+        "should",
+        "will",
+        "after",
+        "before",
+        "does",
+        "is",
+        "are",
+    ]
+)
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
