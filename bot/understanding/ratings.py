@@ -57,6 +57,7 @@ VERDICTS: dict[str, int] = {
             "appalling",
             # Spanish, folded: "pésimo", "fatal", "horrible" (above), "malísimo"
             "pesimo",
+            "desastre",
             "pesima",
             "fatal",
             "malisimo",
@@ -99,6 +100,7 @@ VERDICTS: dict[str, int] = {
             "normal",
             "aceptable",
             "pasable",
+            "maso",
             "vale",
         ),
         3,
@@ -129,6 +131,7 @@ VERDICTS: dict[str, int] = {
             "fab",
             "top",
             "excelente",
+            "bacan",
             "genial",
             "perfecto",
             "perfecta",
@@ -159,7 +162,7 @@ FILLER = frozenset(
     service help support experience job work staff response answer
     and all in of for with from
     el la lo los las fue es ha sido muy super un una le les doy pongo te gracias
-    servicio atencion ayuda experiencia todo de con y mi
+    servicio atencion ayuda experiencia todo de con y mi estuvo verdad
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
 NEGATIONS = frozenset(
@@ -240,6 +243,7 @@ def read_counted_rating(text: str) -> int | None:
 
 def _normalise(text: str) -> str:
     text = fold(unicodedata.normalize("NFKC", text))
+    text = re.sub(r"\bm[aá]s\s+o\s+menos\b", "maso", text, flags=re.IGNORECASE)  # "so-so"
     text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes
     return text.strip()
 

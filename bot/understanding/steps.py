@@ -161,10 +161,15 @@ def read_quantity(text: str) -> Quantity | None:
         r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single|no\s+need\s+to\s+\w+\s+any",
     ):
         return 0
+    if "?" in text and set(tokens[:3]) & _WH_WORDS:
+        return None  # "what is the price of each?" asks, it does not answer
+    if _has(said, r"un\s+par"):
+        return 2  # Spanish "a couple"; "el par", the pair, is all of it
     said = re.sub(r"\bthanks?\s+for\s+nothing\b", " ", said)  # an idiom, not "none"
     tokens = said.split()
     part = re.search(
-        rf"\b(\d+|{_NUMBER_ALTERNATION})\s+(?:out\s+)?of\s+(?:the\s+|them\s+)?(?:\d+|{_NUMBER_ALTERNATION})\b",
+        rf"\b(\d+|{_NUMBER_ALTERNATION})\s+(?:(?:out\s+)?of|de)\s+(?:the\s+|them\s+|las\s+|los\s+)?"
+        rf"(?:\d+|{_NUMBER_ALTERNATION})\b",
         said,
     )
     if part:  # "2 out of 3", "two of the three mugs": the first is the answer
@@ -184,10 +189,12 @@ def read_quantity(text: str) -> Quantity | None:
         return numbers.pop()
     if numbers:
         return None
-    if any(t in _NONE_WORDS for t in tokens):
-        return 0
-    if any(t in _ALL_WORDS for t in tokens):
-        return ALL
+    # "all of them, none works": the first of the two is the answer.
+    for token in tokens:
+        if token in _NONE_WORDS:
+            return 0
+        if token in _ALL_WORDS:
+            return ALL
     return None
 
 
@@ -210,7 +217,7 @@ _NO = (
     r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|go\s+back|keep\s+it|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
-    r"nel|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
+    r"nel|na|nones|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
     r"nunca|mejor\s+no|descartar(?:la|lo)?"
 )
 _YES = (
@@ -221,7 +228,7 @@ _YES = (
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
     r"s+i+|sip|simon|claro(?:\s+que\s+si)?|vale|dale|va|sale|de\s+acuerdo|por\s+supuesto|"
     r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
-    r"mandalo|hazlo|listo|exacto|eso\s+es"
+    r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una"
 )
 
 
@@ -229,8 +236,33 @@ _YES = (
 _YES_PHRASES = r"no\s+problem|not\s+a\s+problem|why\s+not|no\s+doubt|por\s+que\s+no|sin\s+problema"
 
 
-# A message with "?" that starts with one of these asks rather than answers.
-_QUESTION_WORDS = frozenset(
+# A message with "?" that starts with one of these asks rather than answers ("what is
+# the price of each?", "¿cuánto tarda?"); "could I exchange it?" is a request, so the
+# steps that take requests (quantity, claim type) look only at these.
+_WH_WORDS = frozenset(
+    [
+        "what",
+        "whats",
+        "how",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "q",
+        "que",
+        "cual",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+        "donde",
+        "cuando",
+    ]
+)
+# For a yes/no question, "could", "if", "does"... ask too ("if I say yes do I still get
+# my money back?").
+_QUESTION_WORDS = _WH_WORDS | frozenset(
     [
         "what",
         "whats",
@@ -252,6 +284,14 @@ _QUESTION_WORDS = frozenset(
         "does",
         "is",
         "are",
+        "q",
+        "cual",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+        "donde",
+        "cuando",
     ]
 )
 _UNDECIDED = (
@@ -272,7 +312,8 @@ def yes_no(text: str) -> bool | None:
     said = " ".join(tokens)
     if _has(said, _YES_PHRASES):
         return True
-    if ("?" in raw and set(tokens[:3]) & _QUESTION_WORDS) or _has(said, _UNDECIDED):
+    asks = "?" in raw and (set(tokens[:3]) & _QUESTION_WORDS or _has(said, r"^y\s+si"))
+    if asks or _has(said, _UNDECIDED):
         return None  # "what happens if I press yes?" asks, "not sure" does not answer
     if _has(said, r"y+e+a+h*\s+n+a+h+"):
         return False  # "yeah nah": no, in Australia and New Zealand
@@ -341,7 +382,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
         r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|(?:dejo|deja)\s+de\s+funcionar|"
-        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo",
+        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)",
     ),
     (
         ClaimReason.DAMAGED,
@@ -360,11 +401,12 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
-        r"no\s+me\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barato|no\s+lo\s+necesito",
+        r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo",
     ),
 )
 _REASON_WORDS = frozenset(
     [
+        "pedido",  # a word of the shop, not a typo of "perdido" (lost)
         "broken",
         "broke",
         "cracked",
@@ -444,13 +486,15 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
         r"only\s+(?:\d+|one|two|three|four|five)\s+(?:\w+\s+)?(?:in|came|arrived|inside)|"
         r"only\s+(?:\d+|one|two|three|four)\s+(?:out\s+)?of\s+(?:the\s+)?(?:\d+|two|three|four|five)|"
         r"paid\s+for\s+(?:\d+|two|three|four|five)|where\s+is\s+(?:the\s+)?(?:other|rest|third|second|last)|"
-        r"(?:one|two|\d+)\s+(?:short|less)",
+        r"(?:one|two|\d+)\s+(?:short|less)|(?:solo\s+)?(?:vinieron|venian|llegaron)\s+(?:solo\s+)?\d+|"
+        r"\d+\s+de\s+(?:las\s+|los\s+)?\d+",
     ),
     (
         ClaimReason.WRONG_ITEM,
         r"(?:ordered|order|bought|asked\s+for|paid\s+for)\b.*\b(?:got|received|sent|send|came|gave)|"
         r"(?:got|received|sent|send|came|gave)\b.*\b(?:ordered|order|bought|asked\s+for)|"
-        r"not\s+my\s+(?:item|product|thing|stuff)|not\s+mine|(?:other|another)\s+(?:product|thing|item)",
+        r"not\s+my\s+(?:item|product|thing|stuff)|not\s+mine|(?:other|another)\s+(?:product|thing|item)|"
+        r"pedi\b.*\b(?:llego|llegaron|mandaron|enviaron|vino)",
     ),
     (
         ClaimReason.NOT_RECEIVED,
@@ -466,7 +510,8 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
 # defective?", "who pays the postage if I send it back?".
 _ASKING = (
     r"difference|differen\w*\s+between|how\s+much|who\s+pays|do\s+i\s+(?:have\s+to\s+|need\s+to\s+)?pay|"
-    r"what\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+mean|which\s+(?:one\s+)?should\s+i"
+    r"what\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+mean|which\s+(?:one\s+)?should\s+i|"
+    r"cuanto\s+(?:sale|cuesta|tarda)|quien\s+paga|diferencia"
 )
 
 
@@ -486,29 +531,35 @@ def return_reason(text: str) -> ClaimReason | None:
 
 _REPLACE_EXPLICIT = (
     r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one|"
-    r"cambi(?:o|arlo|arla|ar|en|ame)\b|reemplaz\w*|sustitu\w*|otr[oa]\s+(?:nuev[oa]|igual)|uno\s+nuevo"
+    r"cambi(?:o|arlo|arla|ar|en|ame|amelo|amela)\b|reemplaz\w*|sustitu\w*|otr[oa]\s+(?:nuev[oa]|igual)|uno\s+nuevo|"
+    r"reposicion"
 )
 _REPLACE = (
     _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
     r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)|"
     r"one\s+that\s+(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)|change\s+(?:it|the\s+\w+)$|"
-    r"same\s+(?:item|product|thing)"
+    r"same\s+(?:item|product|thing)|otr[oa](?!\s+vez)|nuev[oa]|(?:uno|una)\s+que\s+(?:funcione|sirva|este\s+bien)"
 )
 _KEEP = (
     r"keep(?:ing)?|(?:dont|do\s+not|not|wont|without|no)\s+(?:want\s+to\s+|have\s+to\s+|need\s+to\s+)?"
     r"(?:send|post|ship|mail|return|give)\w*|no\s+return|refund\s+only|only\s+(?:the\s+)?(?:refund|money)|"
     r"(?:just|only)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)|money\s+only|"
     r"(?:me\s+lo\s+|me\s+la\s+)?quedo|quedarmelo|quedarmela|solo\s+(?:el\s+)?(?:reembolso|dinero)|"
-    r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*"
+    r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*|quedarme|lo\s+tiro|la\s+tiro|"
+    r"no\s+vale\s+la\s+pena\s+(?:mandar|enviar|devolver)\w*"
 )
 _SEND_BACK = (
     r"pick\s*up|collect\s+(?:it|them|the\s+\w+)|"
     r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking|courier)\s+"
     r"(?:it\s+|them\s+|the\s+(?:\w+\s+){1,2})?back|have\s+(?:it|them)\s+back|"
     r"return\w*|back\s+to\s+you|"
-    r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta"
+    r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta|"
+    r"(?:se\s+)?(?:lo|la|los|las)\s+(?:mando|envio|regreso)|de\s+regreso"
 )
-_MONEY = r"refund\w*|money|reimburse\w*|cash|credit|reembols\w*|dinero|plata|abono"
+_MONEY = (
+    r"refund\w*|money|reimburse\w*|cash|credit|"
+    r"reembols\w*|reintegr\w*|dinero|plata|guita|lana|abono"
+)
 _TYPE_WORDS = frozenset(
     [
         "replace",
@@ -539,9 +590,10 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
 
     `strict`: the text is the buyer's first message ("I want to return the mug"), where
     "return" names the request, not a choice; only an explicit choice counts there."""
-    said = " ".join(corrected(words(text), _TYPE_WORDS))
-    if not said or _has(said, _ASKING):
-        return None
+    tokens = corrected(words(text), _TYPE_WORDS)
+    said = " ".join(tokens)
+    if not said or _has(said, _ASKING) or ("?" in text and set(tokens[:3]) & _WH_WORDS):
+        return None  # a question about the choices is no choice
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
     if _has(said, replace) and not _has(said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"):
         return ClaimType.REPLACEMENT

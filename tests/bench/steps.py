@@ -36,6 +36,8 @@ FILES = {
     "held-out (steps_eval.jsonl)": ROOT / "tests/data/understanding/steps_eval.jsonl",
     "held-out, other hands (steps_eval_others.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_others.jsonl",
+    "held-out, Spanish by other hands (steps_eval_es_others.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_es_others.jsonl",
 }
 
 

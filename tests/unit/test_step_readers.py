@@ -3,6 +3,8 @@ flows rely on beyond the corpus figures of tests/bench/steps.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.domain.enums import ClaimReason, ClaimType
@@ -195,3 +197,33 @@ def test_quantity_said_at_length(typed: str, value: object) -> None:
 )
 def test_yes_no_said_at_length(typed: str, value: bool | None) -> None:
     assert steps.yes_no(typed) == value
+
+
+# Spanish answers by other writers (bot/understanding/corpus/steps_others.jsonl).
+@pytest.mark.parametrize(
+    ("reader", "typed", "value"),
+    [
+        (steps.read_quantity, "un par", 2),
+        (steps.read_quantity, "2 de las 3", 2),
+        (steps.read_quantity, "todas, ninguna sirve", ALL),  # the first of the two
+        (steps.read_quantity, "cual es el precio de cada una?", None),
+        (steps.yes_no, "ni en pedo", False),
+        (steps.yes_no, "de una", True),
+        (steps.yes_no, "y si cancelo me devuelven la plata?", None),
+        (steps.return_reason, "pedi talle M y me llego L", ClaimReason.WRONG_ITEM),
+        (steps.return_reason, "dejo de funcionar al dia siguiente", ClaimReason.DEFECTIVE),
+        (steps.return_reason, "es por el pedido 5781", None),  # "pedido" is no "perdido"
+        (steps.claim_type, "quiero mi plata de vuelta, se los mando", ClaimType.RETURN_AND_REFUND),
+        (steps.claim_type, "la taza se rompio otra vez", None),  # "otra vez" is "again"
+        (
+            steps.claim_type,
+            "Could I exchange it for the correct size, please?",
+            ClaimType.REPLACEMENT,
+        ),
+        (read_rating, "mas o menos", 3),
+    ],
+)
+def test_spanish_answers_in_other_words(
+    reader: Callable[[str], object], typed: str, value: object
+) -> None:
+    assert reader(typed) == value
