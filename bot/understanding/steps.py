@@ -263,36 +263,7 @@ _WH_WORDS = frozenset(
 # For a yes/no question, "could", "if", "does"... ask too ("if I say yes do I still get
 # my money back?").
 _QUESTION_WORDS = _WH_WORDS | frozenset(
-    [
-        "what",
-        "whats",
-        "how",
-        "why",
-        "when",
-        "where",
-        "which",
-        "who",
-        "que",
-        "como",
-        "if",
-        "could",
-        "would",
-        "should",
-        "will",
-        "after",
-        "before",
-        "does",
-        "is",
-        "are",
-        "q",
-        "cual",
-        "cuanto",
-        "cuanta",
-        "cuantos",
-        "cuantas",
-        "donde",
-        "cuando",
-    ]
+    ["como", "if", "could", "would", "should", "will", "after", "before", "does", "is", "are"]
 )
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
