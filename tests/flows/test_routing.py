@@ -244,6 +244,7 @@ async def test_a_chosen_intent_uses_the_order_number_of_the_message(
     # A message the model is not sure of, naming an order (the first of these that it
     # reads as unsure with tracking among the choices: a newer model may be surer).
     candidates = [f"I paid for {A2}", f"order {A2} money", f"{A2} hmm", f"re {A2}"]
+    candidates += [f"{A2} status money", f"{A2} what now", f"{A2} help"]
     for text in candidates:
         planned = plan(await harness.services.understanding.read(text))
         if planned.action is Action.CLARIFY and "track_order" in planned.choices:
