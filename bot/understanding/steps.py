@@ -161,7 +161,7 @@ def read_quantity(text: str) -> Quantity | None:
         r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single|no\s+need\s+to\s+\w+\s+any",
     ):
         return 0
-    if "?" in text and set(tokens[:3]) & _WH_WORDS:
+    if _asks(text, tokens, _WH_WORDS):
         return None  # "what is the price of each?" asks, it does not answer
     if _has(said, r"un\s+par"):
         return 2  # Spanish "a couple"; "el par", the pair, is all of it
@@ -265,6 +265,14 @@ _WH_WORDS = frozenset(
 _QUESTION_WORDS = _WH_WORDS | frozenset(
     ["como", "if", "could", "would", "should", "will", "after", "before", "does", "is", "are"]
 )
+
+
+def _asks(text: str, tokens: list[str], question_words: frozenset[str]) -> bool:
+    """A question, not an answer: a "?" and one of `question_words` among the first
+    three words ("what is the price of each?", "y cuanto tarda?")."""
+    return "?" in text and bool(set(tokens[:3]) & question_words)
+
+
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
@@ -283,15 +291,13 @@ def yes_no(text: str) -> bool | None:
     said = " ".join(tokens)
     if _has(said, _YES_PHRASES):
         return True
-    asks = "?" in raw and (set(tokens[:3]) & _QUESTION_WORDS or _has(said, r"^y\s+si"))
+    asks = _asks(raw, tokens, _QUESTION_WORDS) or ("?" in raw and _has(said, r"^y\s+si"))
     if asks or _has(said, _UNDECIDED):
         return None  # "what happens if I press yes?" asks, "not sure" does not answer
     if _has(said, r"y+e+a+h*\s+n+a+h+"):
         return False  # "yeah nah": no, in Australia and New Zealand
     if _has(tokens[0], _YES_FIRST):
         return True  # "yes cancel it": the answer comes first, what follows repeats it
-    if _has(tokens[0], r"n+o+|nope|n+a+h+|naw"):
-        return False
     if _has(said, _NO):
         return False
     if _has(said, _YES) or any(e in raw for e in _YES_EMOJI):
@@ -352,7 +358,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
-        r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|(?:dejo|deja)\s+de\s+funcionar|"
+        r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|"
         r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)",
     ),
     (
@@ -563,7 +569,7 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     "return" names the request, not a choice; only an explicit choice counts there."""
     tokens = corrected(words(text), _TYPE_WORDS)
     said = " ".join(tokens)
-    if not said or _has(said, _ASKING) or ("?" in text and set(tokens[:3]) & _WH_WORDS):
+    if not said or _has(said, _ASKING) or _asks(text, tokens, _WH_WORDS):
         return None  # a question about the choices is no choice
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
     if _has(said, replace) and not _has(said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"):
