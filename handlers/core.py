@@ -179,6 +179,9 @@ class Router:
     # means "stop messaging me", not "leave"): text the predicate accepts goes to the
     # step's handler before the escapes are read; anything else ("cancel") as usual.
     step_words: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    # Per flow (a step's prefix, "ret" for "ret.qty"): what its Back button does, so
+    # that a typed "back" or "go back" does the same.
+    backs: dict[str, Handler] = field(default_factory=dict)
     # Inside a flow: the escapes, and text at a step without a text handler.
     on_escape: Handler | None = None
     on_step_text: Handler | None = None
@@ -225,12 +228,23 @@ class Router:
 
         return register
 
+    def back(self, *flows: str) -> Callable[[Handler], Handler]:
+        """The handler of these flows' Back button, for a typed "back" as well."""
+
+        def register(handler: Handler) -> Handler:
+            for flow in flows:
+                self._put(self.backs, flow, handler)
+            return handler
+
+        return register
+
     def include(self, other: Router) -> None:
         for mine, theirs in (
             (self.commands, other.commands),
             (self.buttons, other.buttons),
             (self.steps, other.steps),
             (self.prompts, other.prompts),
+            (self.backs, other.backs),
         ):
             for key, handler in theirs.items():
                 self._put(mine, key, handler)

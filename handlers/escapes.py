@@ -1,4 +1,5 @@
-"""What works from any step of any flow: cancel, a person, help, and switching orders.
+"""What works from any step of any flow: cancel, a person, help, back (in a flow with a
+Back button), and switching orders.
 
 `ChatCore` sends typed text inside a flow here first (`Router.on_escape`). When the
 text is none of the escapes it goes on to the step's own handler; text a step cannot
@@ -69,6 +70,10 @@ async def on_escape(ctx: Context) -> None:
     if escape is Escape.HELP:
         ctx.reply(ctx.t("steps.help", expects=Safe(expects(ctx))))
         await reprompt(ctx)
+        return
+    back = ctx.router.backs.get(family(step)) if escape is Escape.BACK else None
+    if back is not None:
+        await back(ctx)  # as the flow's Back button
         return
     if step not in ctx.router.number_steps and ctx.inbound.photo is None:
         number = extract(text).order_number

@@ -5,11 +5,14 @@ reason, an amount). A short set of escapes is read first, the same at every step
 
 * **cancel**: "cancel", "stop", "never mind", "forget it", "start over";
 * **person**: "talk to a person", "human", "agent please", "customer service";
-* **help**: "help", "?", "what do I do", "I don't understand".
+* **help**: "help", "?", "what do I do", "I don't understand";
+* **back**: "back", "go back", "previous step", "undo" (in a flow with a Back button,
+  it does what the button does; elsewhere it is no escape and goes to the step).
 
 And the same in Spanish (read on folded text, accents optional): "cancelar", "para",
 "olvídalo", "empezar de nuevo"; "hablar con una persona", "un humano", "agente por
-favor", "atención al cliente"; "ayuda", "qué hago", "no entiendo".
+favor", "atención al cliente"; "ayuda", "qué hago", "no entiendo"; "atrás", "volver",
+"paso anterior".
 
 Words that answer a step are not escapes, even when they end a flow elsewhere: "I
 changed my mind" is a return reason, "no thanks" skips a note. Only short messages
@@ -30,6 +33,7 @@ class Escape(StrEnum):
     CANCEL = "cancel"
     PERSON = "person"
     HELP = "help"
+    BACK = "back"
 
 
 # Words of politeness and filler around an escape: "ok cancel please", "pls stop".
@@ -81,6 +85,14 @@ _HELP = (
     r"estoy\s+(?:perdido|perdida|confundido|confundida)|opciones|que\??)"
 )
 
+_BACK = (
+    r"(?:go\s+|step\s+|one\s+step\s+|a\s+step\s+)?back(?:\s+(?:a\s+step|one\s+step|one|up))?|"
+    r"(?:go\s+to\s+(?:the\s+)?)?previous(?:\s+(?:step|question|page|screen|one))?|undo|"
+    # Spanish: "atrás", "volver", "volver atrás", "paso anterior", "regresar"
+    r"(?:ir\s+|volver\s+|vuelve\s+|regresar\s+)?(?:para\s+)?atras|volver|vuelve|regresar|regresa|"
+    r"(?:al\s+)?paso\s+anterior|anterior"
+)
+
 
 def _whole(core: str) -> re.Pattern[str]:
     return re.compile(rf"^(?:{_FILLER}\s+)*(?:{core})(?:\s+{_FILLER})*$")
@@ -90,6 +102,7 @@ _PATTERNS = (
     (Escape.CANCEL, _whole(_CANCEL)),
     (Escape.PERSON, _whole(_PERSON)),
     (Escape.HELP, _whole(_HELP)),
+    (Escape.BACK, _whole(_BACK)),
 )
 MAX_WORDS = 8
 

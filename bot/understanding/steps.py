@@ -496,8 +496,8 @@ def return_reason(text: str) -> ClaimReason | None:
     """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
     different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
     said = " ".join(corrected(words(text), _REASON_WORDS))
-    if not said or _has(said, _ASKING):
-        return None
+    if not said or _has(said, _ASKING) or is_skip(text):
+        return None  # "no photo" says what the buyer lacks, not what is wrong
     for reason, pattern in (*_REASONS, *_STORIES):
         if _has(said, pattern):
             return reason
@@ -722,7 +722,9 @@ _DONE = (
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"
     r"n\s?a|no\s+(?:photos?|pictures?|pics?|images?|note|comment)|"
-    r"(?:i\s+)?(?:dont|do\s+not|cant)\s+have\s+(?:any|one|a\s+(?:photo|picture|camera))|"
+    r"(?:i\s+)?(?:dont|do\s+not|cant|didnt|did\s+not)\s+(?:have|take|got)\s+"
+    r"(?:any(?:\s+(?:photos?|pictures?|pics?|images?))?|one|photos?|pictures?|pics?|images?|"
+    r"a\s+(?:photo|picture|pic|camera))|"
     r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need|"
     r"omitir|saltar|sin\s+(?:fotos?|nota|comentarios?)|no\s+tengo\s+(?:fotos?|nada)|nada|"
     r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)"
@@ -746,3 +748,65 @@ def is_done(text: str) -> bool:
 def is_skip(text: str) -> bool:
     """The buyer leaves an optional step out: "skip", "no", "no photos", "nothing to add"."""
     return _only(text, _SKIP)
+
+
+# ------------------------------------------------- the summary before sending
+#
+# At the last check of a request ("Send it?") a "no" throws the draft away, photos and
+# all, so only a plain "no" may do that.  A buyer who says what is wrong with the
+# summary ("wrong reason", "no wait, I want a replacement instead", "change the
+# photos") wants to change that part, and one who is not ready ("not yet", "hold on")
+# wants the draft kept.
+
+_NOT_YET = (
+    r"not\s+yet|wait|hold\s+on|hang\s+on|one\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
+    r"just\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|give\s+me\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
+    r"later|not\s+(?:ready|now)|let\s+me\s+(?:think|check)|"
+    r"espera|esperate|todavia\s+no|aun\s+no|un\s+momento|un\s+segundo|mas\s+tarde|luego|"
+    r"dejame\s+(?:pensar|ver|revisar)"
+)
+_CHANGE_CUE = (
+    r"change|edit|fix|update|modify|redo|different|instead|wrong|mistake|"
+    r"not\s+(?:right|correct)|isnt\s+right|is\s+not\s+right|meant|back\s+to|"
+    r"cambia\w*|corregi\w*|corrige|editar|edita|modifica\w*|en\s+(?:vez|lugar)|equivocad[oa]|"
+    r"no\s+es\s+(?:correcto|correcta|asi)|mal"
+)
+# Each part of the summary, by the words a buyer names it with; the first that matches
+# wins ("wrong reason" names the reason even though "wrong" could start an item).
+_PARTS: tuple[tuple[str, str], ...] = (
+    ("reason", r"reason|why|motivo|razon|problema"),
+    ("photos", r"photos?|pictures?|pics?|images?|fotos?|imagen\w*"),
+    ("note", r"note|comment|message|nota|comentario|mensaje"),
+    (
+        "type",
+        r"type|kind|refund\w*|replace\w*|exchange\w*|money|return\s+and\s+refund|"
+        r"reembolso|reemplaz\w*|sustitu\w*|dinero|tipo",
+    ),
+    (
+        "items",
+        r"items?|products?|things?|quantity|qty|how\s+many|amount\s+of|number\s+of|"
+        r"articulos?|productos?|cantidad|cuantos|cuantas",
+    ),
+)
+
+
+def not_yet(text: str) -> bool:
+    """The buyer is not ready to answer: "not yet", "hold on", "wait", "un momento"."""
+    return _only(text, _NOT_YET)
+
+
+def part_to_change(text: str) -> str | None:
+    """The part of a request's summary the buyer wants changed ("wrong reason" →
+    "reason", "no wait, I want a replacement instead" → "type", "change the photos" →
+    "photos"), "" for a change of something unnamed ("that's not right", "no wait"),
+    or None when the message asks for no change ("yes", "no", "send it")."""
+    said = " ".join(words(text))
+    if not said:
+        return None
+    cue = _has(said, _CHANGE_CUE) or _has(said, r"^(?:no|nope|nah)\s+(?:wait|hold)")
+    if not cue:
+        return None
+    for part, pattern in _PARTS:
+        if _has(said, pattern):
+            return part
+    return ""

@@ -713,8 +713,10 @@ async def typed_items(ctx: Context) -> None:
         if len(several) > 1:  # "the mug and the bottle": each, as its button would
             await _choose_several(ctx, options, [candidates[i] for i in several])
             return
-        if read.read_quantity(text) == read.ALL and not several:
-            # "all of them", "everything": every item, every unit that may be returned
+        count = read.read_quantity(text)
+        if (count == read.ALL or count == len(candidates) > 1) and not several:
+            # "all of them", "everything", "the two things" of two: every item, every
+            # unit that may be returned
             ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
             show_items(ctx, options)
             return
@@ -860,14 +862,68 @@ async def prompt_note(ctx: Context) -> None:
 
 @router.step(CONFIRM)
 async def typed_confirm(ctx: Context) -> None:
-    """Yes ("yes", "send it", "confirm") files the request; no ("nope") discards it."""
-    answer = read.yes_no(ctx.inbound.text or "")
+    """Yes ("yes", "send it", "confirm") files the request; a plain no ("no", "nope",
+    "discard it") discards it.  Discarding loses the photos too, so anything more than
+    a plain no keeps the draft: "wrong reason" or "no wait, I want a replacement
+    instead" goes to that part, "not yet" leaves the summary where it is."""
+    text = ctx.inbound.text or ""
+    if read.not_yet(text):
+        ctx.reply(ctx.t("returns.kept"))
+        return
+    part = read.part_to_change(text)
+    if part is not None:
+        await _change(ctx, part, text)
+        return
+    answer = read.yes_no(text)
     if answer is None:
         await escapes.not_understood(ctx)
     elif answer:
         await confirm(ctx)
     else:
         await cancel(ctx)
+
+
+async def _change(ctx: Context, part: str, text: str) -> None:
+    """Back to the part of the request the buyer named.  A new kind or reason said in
+    the same breath ("I want a replacement instead") is taken at once, and the summary
+    comes back; the other parts are kept as they were."""
+    options = await _options(ctx)
+    if options is None:
+        return
+    if part == "type":
+        kind = read.claim_type(text)
+        if kind is not None and kind in _types(ctx, options):
+            ctx.state.data["type"] = kind.value
+            if ClaimReason(ctx.state.data["reason"]) in _reasons(ctx, options):
+                await _after_reason(ctx)
+            else:  # the reason given does not go with the new kind
+                show_reasons(ctx, options)
+            return
+        show_types(ctx, options)
+    elif part == "reason":
+        reason = read.return_reason(text)
+        if reason is not None and reason in _reasons(ctx, options):
+            ctx.state.data["reason"] = reason.value
+            await _after_reason(ctx)
+            return
+        show_reasons(ctx, options)
+    elif part == "items":
+        show_items(ctx, options)
+    elif part == "photos":
+        show_photos(ctx)
+    elif part == "note":
+        show_note(ctx)
+    else:
+        ctx.reply(ctx.t("returns.change_what"))
+
+
+async def _after_reason(ctx: Context) -> None:
+    """A changed kind or reason: the summary again, or the photos first when the new
+    reason needs them and there are none."""
+    if photos_required(ClaimReason(ctx.state.data["reason"])) and not ctx.state.data.get("photos"):
+        show_photos(ctx)
+    else:
+        await show_summary(ctx)
 
 
 @router.prompt(CONFIRM)
@@ -879,6 +935,7 @@ async def prompt_confirm(ctx: Context) -> None:
 
 
 @router.button("rb")
+@router.back("ret")
 async def back(ctx: Context) -> None:
     step = ctx.state.step
     if step not in (QUANTITY, *ORDER_OF_STEPS):

@@ -410,6 +410,80 @@ async def test_confirm_typed_no_discards(
     assert await claim_count(uow_factory) == 0 and await buyer.step() is None
 
 
+async def test_confirm_keeps_the_draft_for_anything_but_a_plain_no(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Discarding loses the photos too: "not yet" keeps the summary, and naming a part
+    ("wrong reason", "no wait, I want a replacement instead") goes to that part."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text and "Return and refund" in buyer.last_text
+    before = await draft(buyer)
+    await buyer.say("not yet")
+    assert "your request is kept" in buyer.last_text
+    assert await draft(buyer) == before
+    await buyer.say("no wait, i want a replacement instead")
+    assert SUMMARY in buyer.last_text and "Replacement" in buyer.last_text
+    assert (await draft(buyer))[1]["type"] == "REPLACEMENT"
+    await buyer.say("wrong reason")
+    assert REASON_PROMPT in buyer.last_text
+    await buyer.say("doesn't work")
+    assert await buyer.step() == "ret.photos"  # a broken item needs a photo
+    await buyer.photo(photo_jpeg("dead"))
+    await buyer.say("done")
+    await buyer.say("skip")
+    await buyer.say("that's not right")
+    assert "What would you like to change" in buyer.last_text
+    assert await buyer.step() == "ret.confirm" and await claim_count(uow_factory) == 0
+    await buyer.say("yes")
+    assert "is filed" in buyer.last_text and await claim_count(uow_factory) == 1
+
+
+async def test_typed_back_does_what_the_back_button_does(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("go back")
+    assert PHOTOS_PROMPT in buyer.last_text  # not kept as the note
+    assert (await draft(buyer))[1].get("note") is None
+    await buyer.say("back")
+    assert REASON_PROMPT in buyer.last_text
+    await buyer.say("atrás")
+    assert TYPE_PROMPT in buyer.last_text
+    await buyer.say("previous step")
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("back")  # from the first step: the flow is left, as by the button
+    assert "Nothing was sent" in buyer.last_text and await buyer.step() is None
+
+
+async def test_no_photo_is_no_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "no photo" at "What's wrong?" says what the buyer lacks: the question again,
+    not "Not as described" sent to the seller."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await refused(buyer, "no photo", "Type what's wrong", REASON_PROMPT)
+    await buyer.say("it arrived cracked")
+    await buyer.say("i dont have photos")  # required for a damaged item
+    assert "send at least one photo" in buyer.texts[0]
+    assert await buyer.step() == "ret.photos"
+
+
+async def test_the_two_things_of_two_chooses_both(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("las dos cosas")
+    assert (await draft(buyer))[1]["items"] == {
+        await item_id(buyer, "Ceramic mug"): 2,
+        await item_id(buyer, "Blue water bottle"): 1,
+    }
+
+
 # -------------------------------------------- the first message fills slots
 
 
