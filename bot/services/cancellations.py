@@ -67,7 +67,8 @@ class DuplicateGoodwill(DomainError):
 
 
 class GoodwillRefused(DomainError):
-    """`reason` is a catalog key suffix: bad_amount, too_much, no_reason, not_found."""
+    """`reason` is a catalog key suffix: bad_amount, too_much, no_reason, not_found,
+    unpaid, fully_refunded."""
 
     def __init__(
         self,
@@ -330,6 +331,8 @@ class CancellationService:
             order = candidates[0]
             ensure_ours(order.marketplace, "goodwill refund")  # the marketplace's money
             currency = order.payment.currency if order.payment else order.shop.currency
+            if OrderStatus(order.status) is OrderStatus.UNPAID:
+                raise GoodwillRefused("unpaid")  # nothing paid, nothing to give back
             remaining = await remaining_refundable(uow, order.id)
             try:
                 amount = read_amount(amount_text, currency)
@@ -341,6 +344,8 @@ class CancellationService:
             await uow.refunds.lock_payment(order.id)
             earlier = None
             repeat = await uow.refunds.by_idempotency_key(key) is not None  # of this one
+            if not repeat and await remaining_refundable(uow, order.id) <= 0:
+                raise GoodwillRefused("fully_refunded")  # not "more than the $0.00 left"
             # Only a refund that could be paid is asked about again; one that cannot is
             # refused as too much below, whatever came before it.
             if not repeat and amount <= await remaining_refundable(uow, order.id):

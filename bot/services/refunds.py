@@ -33,7 +33,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.domain.enums import ActorKind, RefundStatus
+from bot.domain.enums import ActorKind, OrderStatus, RefundStatus
 from bot.domain.errors import DomainError, OrderNotFound, RefundExceedsPaid
 from bot.domain.money import MoneyError, minor_units, parse_amount, quantize
 from bot.services.gateways import GatewayResult, PaymentGateway, RefundRequest
@@ -196,7 +196,9 @@ async def record_refund(
     if existing is not None:
         return _same_refund(existing, order_id, value)
 
-    remaining = payment.total_paid - await uow.refunds.refunded_total(order_id)
+    order = await uow.orders.get(order_id, full=False)
+    paid = paid_on(OrderStatus(order.status), payment.total_paid) if order else Decimal(0)
+    remaining = paid - await uow.refunds.refunded_total(order_id)
     if value > remaining:
         raise RefundExceedsRemaining(
             requested=value, remaining=_floor_to_currency(remaining, currency), currency=currency
@@ -281,15 +283,24 @@ async def issue_refund(
         return refund
 
 
+def paid_on(status: OrderStatus, total: Decimal) -> Decimal:
+    """What the buyer has paid on an order whose payment record says `total`.  An order
+    awaiting payment carries its total too (what is due, shown on its card), but
+    nothing of it was paid, so nothing of it can be refunded."""
+    return Decimal(0) if status is OrderStatus.UNPAID else total
+
+
 async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
-    """What can still be refunded on the order (0 without a payment), in the currency's
-    minor unit.  A read: a refund decided on it goes through `record_refund`, which
-    checks again under the lock."""
+    """What can still be refunded on the order (0 without a payment, or before it is
+    paid), in the currency's minor unit.  A read: a refund decided on it goes through
+    `record_refund`, which checks again under the lock."""
     payment = await uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
-    if payment is None:
+    order = await uow.orders.get(order_id, full=False)
+    if payment is None or order is None:
         return Decimal(0)
     refunded = await uow.refunds.refunded_total(order_id)
-    return _floor_to_currency(payment.total_paid - refunded, payment.currency)
+    paid = paid_on(OrderStatus(order.status), payment.total_paid)
+    return _floor_to_currency(paid - refunded, payment.currency)
 
 
 async def claim_refunded(uow: UnitOfWork, claim_id: int) -> Decimal:

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.clock import FakeClock
-from bot.domain.errors import InvalidTransition, NotAllowed, OrderNotFound
+from bot.domain.enums import ActorKind
+from bot.domain.errors import InvalidTransition, NotAllowed, OrderNotFound, RefundExceedsPaid
 from bot.services.cancellations import (
     AlreadyRequested,
     CancellationService,
@@ -20,6 +21,7 @@ from bot.services.cancellations import (
     RequestDecided,
 )
 from bot.services.outbox import Notification
+from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.shops import ShopAdmin
 from handlers.notifications import render
 from handlers.types import SendText
@@ -151,6 +153,13 @@ class World:
 async def world(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> World:
     w = World(uow_factory, clock)
     await w.setup()
+    return w
+
+
+@pytest.fixture
+async def world_unpaid(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> World:
+    w = World(uow_factory, clock)
+    await w.setup("UNPAID")
     return w
 
 
@@ -512,7 +521,30 @@ async def test_goodwill_refund_of_everything_that_is_left(world: World) -> None:
     assert sum(await world.amounts()) == TOTAL
     with pytest.raises(GoodwillRefused) as refused:
         await world.service.goodwill_refund(world.seller, NUMBER, "0.01", "c", request_key="k3")
-    assert (refused.value.reason, refused.value.remaining) == ("too_much", Decimal("0.00"))
+    assert refused.value.reason == "fully_refunded"  # said as such, not "more than $0.00"
+
+
+async def test_goodwill_on_an_unpaid_order_is_refused(world_unpaid: World) -> None:
+    """An order awaiting payment carries its total (what is due), but nothing was paid:
+    a refund would tell the buyer they got money back that they never paid."""
+    world = world_unpaid
+    with pytest.raises(GoodwillRefused) as refused:
+        await world.service.goodwill_refund(world.seller, NUMBER, "5", "goodwill", request_key="k")
+    assert refused.value.reason == "unpaid"
+    assert await world.amounts() == [] and await world.outbox() == []
+    async with world.uow() as uow:  # the ledger refuses it too, whoever asks
+        with pytest.raises(RefundExceedsPaid):
+            await record_refund(
+                uow,
+                order_id=world.order_id,
+                amount=Decimal("5.00"),
+                issuer_kind=ActorKind.SELLER,
+                issuer_id=world.seller,
+                reason="goodwill",
+                idempotency_key="direct",
+                now=world.clock.now(),
+            )
+        assert await remaining_refundable(uow, world.order_id) == Decimal(0)
 
 
 @pytest.mark.parametrize(
@@ -651,7 +683,8 @@ async def test_a_goodwill_refund_racing_an_approval_never_overpays(world: World)
     assert approval.status == "approved"
     assert await world.order_status() == "CANCELLED"
     if isinstance(goodwill, BaseException):  # the approval refunded everything first
-        assert isinstance(goodwill, GoodwillRefused) and goodwill.reason == "too_much"
+        assert isinstance(goodwill, GoodwillRefused)
+        assert goodwill.reason in {"too_much", "fully_refunded"}
         assert await world.amounts() == [TOTAL]
     else:
         assert approval.refunded == Decimal("17.99")
