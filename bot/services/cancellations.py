@@ -96,6 +96,7 @@ class CancelOutcome:
     buyer_name: str | None = None
     remaining: Decimal | None = None
     earlier: EarlierRefund | None = None  # goodwill: the same refund a moment ago
+    timezone: str = "UTC"  # the shop's: times shown to its seller
 
 
 class CancellationService:
@@ -381,6 +382,7 @@ class CancellationService:
                 buyer_name=order.buyer_name,
                 remaining=await remaining_refundable(uow, order.id),
                 earlier=earlier,
+                timezone=order.shop.timezone or "UTC",
             )
             if dry_run:  # leaves the block without commit: rolled back
                 return outcome

@@ -156,7 +156,7 @@ def _goodwill_prompt(
     }
     if earlier is None:
         return ctx.t("confirm.goodwill", **params)
-    at = format_when(earlier.at, show_zone=True, language=ctx.catalog.language)
+    at = format_when(earlier.at, outcome.timezone, show_zone=True, language=ctx.catalog.language)
     return ctx.t("confirm.goodwill_again", time=at, **params)
 
 

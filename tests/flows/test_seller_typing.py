@@ -21,8 +21,10 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, ClaimType
 from bot.understanding.seller_steps import read_carrier, read_reject_reason, read_typed_amount
+from handlers.formatting import format_when
 from storage.models import ClaimEvent
 from storage.uow import UnitOfWorkFactory
+from tests.factories import shop_settings
 from tests.harness import Harness, Person
 from tests.unit.test_seller_claims import (
     Bought,
@@ -397,6 +399,21 @@ async def test_refund_step_keeps_the_order_of_the_command(world: World) -> None:
     await s.say("yes")
     assert f"Refunded $2.00 on order {NUMBER}" in s.last_text
     assert [r.amount for r in await refunds(world.uow_factory)] == [Decimal("2.00")]
+    nothing_leaked(world)
+
+
+async def test_the_same_refund_again_is_asked_about_in_the_shops_time(world: World) -> None:
+    """ "You already refunded … at 07:00 EST", as every other time the seller sees,
+    not the UTC the ledger stores."""
+    await shop_settings(world.uow_factory, world.harness.app.clock, timezone="America/New_York")
+    s = world.seller
+    await s.say(f"/refund {NUMBER} 2 late delivery")
+    await s.say("yes")
+    assert f"Refunded $2.00 on order {NUMBER}" in s.last_text
+    await s.say(f"/refund {NUMBER} 2 late delivery")
+    at = format_when(world.harness.app.clock.now(), "America/New_York", show_zone=True)
+    assert f"You already refunded $2.00 on order {NUMBER} at {at}" in s.last_text
+    assert "UTC" not in s.last_text
     nothing_leaked(world)
 
 
