@@ -808,6 +808,17 @@ async def typed_type(ctx: Context) -> None:
     kind = read.claim_type(text)
     value = kind.value if kind is not None else _nth_button(text, offered)
     if value not in offered:
+        reason = read.return_reason(text)
+        if kind is None and reason is not None and reason in options.eligibility.reasons:
+            # "it came smashed": what is wrong, a step early.  Kept for the reason step
+            # (which then is skipped), and the kinds that fit it are offered again.
+            ctx.state.data["preset"] = {
+                **(ctx.state.data.get("preset") or {}),
+                "reason": reason.value,
+            }
+            ctx.reply(ctx.t("returns.reason_noted", reason=_reason_label(ctx, reason)))
+            show_types(ctx, options)
+            return
         await escapes.not_understood(ctx)
         return
     ctx.state.data["type"] = value

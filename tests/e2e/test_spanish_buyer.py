@@ -207,7 +207,7 @@ async def test_a_return_with_an_album_in_spanish_reaches_an_english_seller_in_en
     # Typed: the item and the reason are taken from her sentence.
     await ana.send("quiero devolver la taza, llegó rota")
     taken = await ana.wait_message()
-    assert "📝 Devolución: Taza de cerámica, motivo: Llegó dañado" in taken["text"]
+    assert "📝 Devolución: Taza de cerámica; motivo: Llegó dañado" in taken["text"]
     how_many = await ana.wait_message()
     assert "¿Cuántos de Taza de cerámica?" in how_many["text"]
     assert buttons(how_many) == ["1", "2", "Ninguno", "‹ Atrás", "✖ Cancelar"]

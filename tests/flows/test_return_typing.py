@@ -440,6 +440,20 @@ async def test_confirm_keeps_the_draft_for_anything_but_a_plain_no(
     assert "is filed" in buyer.last_text and await claim_count(uow_factory) == 1
 
 
+async def test_a_reason_said_at_the_type_step_is_kept(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "it came smashed" when asked refund or replacement: noted, the kinds asked again,
+    and the reason step is not asked a second time."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await buyer.say("it came smashed")
+    assert "Noted: Arrived damaged" in buyer.texts[0] and TYPE_PROMPT in buyer.last_text
+    await buyer.say("refund only")
+    assert await buyer.step() == "ret.photos"
+    assert (await draft(buyer))[1]["reason"] == "DAMAGED"
+
+
 async def test_typed_back_does_what_the_back_button_does(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -517,7 +531,7 @@ async def test_first_message_names_item_and_reason(
     buyer = await saying(
         harness, uow_factory, clock, "I want to return the blue bottle, it arrived cracked"
     )
-    assert "Return: Blue water bottle ×1, reason: Arrived damaged" in buyer.texts[0]
+    assert "Return: Blue water bottle ×1; reason: Arrived damaged" in buyer.texts[0]
     step, data = await draft(buyer)
     assert step == "ret.type" and TYPE_PROMPT in buyer.last_text
     await buyer.say("refund only")  # the reason is known: straight to photos
@@ -532,7 +546,7 @@ async def test_first_message_item_with_several_units_asks_how_many_then_goes_on(
     buyer = await saying(
         harness, uow_factory, clock, "the mugs arrived smashed, send a replacement"
     )
-    assert "Return: Ceramic mug, request: Replacement, reason: Arrived damaged" in buyer.texts[0]
+    assert "Return: Ceramic mug; request: Replacement; reason: Arrived damaged" in buyer.texts[0]
     assert "How many of Ceramic mug" in buyer.last_text
     await buyer.say("both")
     step, data = await draft(buyer)
@@ -544,7 +558,7 @@ async def test_first_message_with_count_and_reason_only(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer = await saying(harness, uow_factory, clock, "2 mugs don't work")
-    assert "Return: Ceramic mug ×2, reason: Doesn't work / defective" in buyer.texts[0]
+    assert "Return: Ceramic mug ×2; reason: Doesn't work / defective" in buyer.texts[0]
     assert await buyer.step() == "ret.type"
 
 
