@@ -49,7 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
-from bot.domain.language_detect import detect_language
+from bot.domain.language_detect import detect_language, guess
 from bot.domain.languages import ShopLanguages, base_language
 from bot.domain.text import clean_line, clean_text
 from bot.services.desk import Desk
@@ -79,6 +79,9 @@ __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
 OPEN_UPDATES = 8  # updates holding their own connection at once, per process
+# A flow's data key: the language its person wrote in, when told from their text and
+# not the one their replies would have anyway (`ChatCore._reply_language`).
+WROTE_IN = "wrote_in"
 
 
 @dataclass
@@ -406,7 +409,8 @@ class ChatCore:
             inbound.locale,
         )
         shop = ShopLanguages.from_settings(arrival.shop_settings, available_languages())
-        catalog = Catalog(self._reply_language(inbound, arrival, shop))
+        language, told = self._reply_language(inbound, arrival, shop, state)
+        catalog = Catalog(language)
         ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk, self._router)
         ctx.languages = shop.supported
         try:
@@ -423,6 +427,7 @@ class ChatCore:
             ctx.reply(ctx.t("common.generic_error"))
             state.step, state.data = before
         ctx.answer()  # every button press gets an answer, or the client spins
+        self.remember_language(state, told)
         changed = (state.step, state.data) != before
         now = self._clock.now()
         record = UpdateRecord(
@@ -438,21 +443,49 @@ class ChatCore:
         )
         return ctx.actions, record
 
-    def _reply_language(self, inbound: Inbound, arrival: Arrival, shop: ShopLanguages) -> str:
+    def _reply_language(
+        self, inbound: Inbound, arrival: Arrival, shop: ShopLanguages, state: State
+    ) -> tuple[str, str | None]:
         """The language of this update's replies (`bot.domain.languages`): the
         person's choice, else the language of what they just typed when it can be
         told, else Telegram's, else the shop's default; in the staff group, which
-        everyone shares, the shop's staff language."""
+        everyone shares, the shop's staff language.  Also the language told from the
+        text when it is not the one the reply would have without it (else None): the
+        flow keeps it (`remember_language`).
+
+        Inside a flow, a language told from an earlier message of the flow stands for
+        what cannot be told (an email, "2", a tap): a buyer who asked in Spanish and
+        is then asked for their email hears "linked" and their order in Spanish too,
+        not in Telegram's language."""
         if inbound.chat_id == self._staff_chat_id:
-            return shop.staff
+            return shop.staff, None
         known = arrival.user
-        chosen = known.language if known is not None and known.language_chosen else None
+        if known is not None and known.language_chosen:
+            return shop.pick(chosen=known.language), None
         typed = inbound.text if inbound.command is None and inbound.button is None else None
-        return shop.pick(
-            chosen=chosen,
-            detected=detect_language(typed, shop.supported) if chosen is None else None,
-            telegram=inbound.locale,
-        )
+        detected = detect_language(typed, shop.supported)
+        if detected is None and typed:
+            # "cuanto tardan las devoluciones": too few words for the strict reader,
+            # enough for the answer engine's, which then quotes the Spanish policies.
+            loose = guess(typed)
+            detected = loose if loose in shop.supported else None
+        otherwise = shop.pick(telegram=inbound.locale)
+        if detected is None and state.step is not None:
+            remembered = state.data.get(WROTE_IN)
+            detected = remembered if isinstance(remembered, str) else None
+        language = shop.pick(detected=detected, telegram=inbound.locale)
+        return language, (language if language != otherwise else None)
+
+    @staticmethod
+    def remember_language(state: State, told: str | None) -> None:
+        """Keep a language told from the text in the flow (started or going on), so
+        its later steps answer in it; nothing outside a flow."""
+        if state.step is None:
+            return
+        if told is not None:
+            state.data[WROTE_IN] = told
+        elif WROTE_IN in state.data:
+            del state.data[WROTE_IN]
 
     async def _route(self, ctx: Context) -> None:
         inbound = ctx.inbound

@@ -110,6 +110,29 @@ async def test_typing_spanish_without_a_choice_gets_spanish_replies(
     assert await stored_language(uow_factory, bo.user_id) == ("en", False)
 
 
+async def test_a_flow_begun_in_spanish_goes_on_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The email that proves the order can't be told, but the flow began in Spanish:
+    "linked" and the order card stay Spanish, not Telegram's English.  A short
+    Spanish question outside any flow is answered with a Spanish frame too, not a
+    Spanish policy inside English sentences."""
+    await make_order(uow_factory, clock, number=NUMBER)
+    bo = harness.buyer(name="Bo", locale="en")
+    await bo.say(f"hola donde esta mi pedido {NUMBER}")
+    assert f"Para comprobar que el pedido {NUMBER}" in plain(bo.said) or "correo" in bo.said, (
+        bo.said
+    )
+    await bo.say("buyer@example.com")
+    assert f"El pedido {NUMBER} ya está vinculado" in plain(bo.said), bo.said
+    assert "is now linked" not in bo.said
+    await bo.say("thanks, where is my parcel right now?")  # English again: English replies
+    assert "¿" not in bo.said and "pedido" not in bo.said, bo.said
+    await bo.say("cuanto tardan las devoluciones")
+    assert "I think" not in bo.said and "I'm not" not in bo.said, bo.said
+    assert await stored_language(uow_factory, bo.user_id) == ("en", False)
+
+
 async def test_a_shop_that_speaks_only_english_answers_english(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
