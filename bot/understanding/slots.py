@@ -8,8 +8,9 @@ currency sign or word next to it ("$350", "350 dollars", "12.50 USD"), or cents 
 should be 245.00", its currency then unknown), so "5 stars" or "3 months" are not money.
 
 Values are strings, as typed (the slot definitions are in
-`tests/data/understanding/README.md`): order numbers without "#", tracking numbers
-without spaces, amounts with "." for decimals and no thousands separator.
+`tests/data/understanding/README.md`): order numbers without "#" (and, when typed in
+digit groups, "5761-0000-0000-0000-02", as their digits), tracking numbers without
+spaces, amounts with "." for decimals and no thousands separator.
 """
 
 from __future__ import annotations
@@ -227,6 +228,45 @@ ORDER_AFTER_CUE = re.compile(
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")
 
+# The most digits a phone number has (E.164).  A longer run of digits is never one: an
+# order number a buyer types in groups ("5761 0000 0000 0000 02") is read as one number
+# only past this length, so "555 010 0199" or "07700 900123" stay phone numbers.
+LONGEST_PHONE = 15
+# Digits typed in groups of up to six, each group joined to the next by one space or
+# dash: "5761-0000-0000-0000-02", "576 100 000 000 000 002".  Not after "+" (a phone's
+# country code), and from the first group of a run only.
+_GROUPED = re.compile(
+    r"(?<![\w+.,$€£-])(?<!\d\s)\d{2,6}(?:[ -]\d{2,6})*[ -]\d{1,6}(?![\w]|[.,]\d|[ -]\d)"
+)
+# Grouped digits that are a date ("2024-05-12", "12-05-2024"), never an order number.
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
+# After an order cue, a run of this many digits, deliberately grouped (three groups or
+# more, or dashes), is the order number too: "order no. 5761-0000-02".
+_CUED_GROUPED_MIN = 8
+# "tracking number: 9400 1112 …" right before a run: a tracking number (one whose check
+# digit failed, or the rules would have taken it), not an order number.
+_AFTER_TRACKING_CUE = re.compile(
+    rf"(?:{_TRACKING_CUE.pattern})\w*\.?(?:\s*(?:no\b\.?|nr\b\.?|number|num|id|is|#))*\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _deliberate(run: str) -> bool:
+    """Digits grouped on purpose (an order's or a date's), not "order 12345 20 days"."""
+    return "-" in run or len(re.split(r"[ -]", run)) >= 3
+
+
+def _grouped_order(run: str, *, cued: bool) -> str | None:
+    """The order number a run of digit groups is, joined; None when it is not one."""
+    digits = re.sub(r"[ -]", "", run)
+    if _DATE.fullmatch(run):
+        return None
+    if len(digits) > LONGEST_PHONE:
+        return digits
+    if cued and _deliberate(run) and len(digits) >= _CUED_GROUPED_MIN:
+        return digits
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class Slots:
@@ -252,25 +292,60 @@ def extract(text: str) -> Slots:
     text = text or ""
     tracking = tracking_spans(text)
     money = amounts(text)
-    taken = [(s, e) for s, e, _ in tracking] + [(s, e) for s, e, _, _ in money]
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
-
-    order = None
-    for match in ORDER_AFTER_CUE.finditer(text):
-        if free(match.start("n"), match.end("n")):
-            order = match.group("n")
-            break
-    if order is None:
-        for match in _BARE_NUMBER.finditer(text):
-            if free(match.start(), match.end()):
-                order = match.group(0)
-                break
+    found = _order_number(text, tracking, money)
     return Slots(
-        order_number=order,
+        order_number=found[0] if found else None,
         tracking_number=tracking[0][2] if tracking else None,
         amount=money[0][2] if money else None,
         currency=money[0][3] if money else None,
         carrier=carrier(text),
     )
+
+
+def _order_number(
+    text: str, tracking: list[tuple[int, int, str]], money: list[tuple[int, int, str, str | None]]
+) -> tuple[str, bool] | None:
+    """The order number in the text and whether the buyer said it is one (a word such
+    as "order" before it; "#" alone is no such word: "phone # 5125550101"): a number
+    after a cue first, else the first long number; never digits read as a tracking
+    number or an amount."""
+    taken = [(s, e) for s, e, _ in tracking] + [(s, e) for s, e, _, _ in money]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in ORDER_AFTER_CUE.finditer(text):
+        said = not match.group(0).startswith("#")
+        run = _GROUPED.match(text, match.start("n"))
+        if run is not None:
+            joined = _grouped_order(run.group(0), cued=True)
+            if joined is not None and free(run.start(), run.end()):
+                return joined, said
+            if _deliberate(run.group(0)):
+                continue  # "order 2024-05-12": no first group cut from the rest
+        if free(match.start("n"), match.end("n")):
+            return match.group("n"), said
+    bare = [(m.start(), m.group(0)) for m in _BARE_NUMBER.finditer(text) if free(*m.span())]
+    for run in _GROUPED.finditer(text):
+        joined = _grouped_order(run.group(0), cued=False)
+        if (
+            joined is not None
+            and free(*run.span())
+            and not _AFTER_TRACKING_CUE.search(text[: run.start()])
+        ):
+            bare.append((run.start(), joined))
+    return (min(bare)[1], False) if bare else None
+
+
+def named_order_number(text: str) -> str | None:
+    """The order number in the text when it cannot be a phone number: the buyer says it
+    is an order's ("order 5781…"), or it has more digits than any phone number.
+
+    Where the bot waits for an email or phone, that is a different order named, while
+    "5125550101" is the phone number asked for."""
+    text = text or ""
+    found = _order_number(text, tracking_spans(text), amounts(text))
+    if found is None:
+        return None
+    number, cued = found
+    return number if cued or len(number) > LONGEST_PHONE else None

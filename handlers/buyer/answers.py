@@ -6,9 +6,14 @@ opens the order card, "cancel 5781…" that order's cancel step, "I want to send
 the return flow with what the buyer said (asking which order when there are several; an
 order number the chat has not linked yet is proved first, and what was asked continues
 after the proof); a question is answered from the shop's policies (or by the model,
-when one is set).  Below the model's "sure" the bot asks which of the likely intents
-the buyer means instead of guessing.  Two misses in a row (an answer the bot is not
-sure of, or a clarifying question) hand the conversation to a person.
+when one is set).  A question that names an order the chat has not linked ("its order
+5781… and he needs it by friday, is it going to arrive on time?") proves that order
+first too: the buyer named it because the question is about it, so after the proof
+they see its card and then the answer.  An email or phone sent on its own, before any
+order number, gets a pointer to send the number first.  Below the model's "sure" the
+bot asks which of the likely intents the buyer means instead of guessing.  Two misses in
+a row (an answer the bot is not sure of, or a clarifying question) hand the conversation
+to a person.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.orders import looks_like_order_number
 from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -57,8 +61,12 @@ async def free_text(ctx: Context, text: str) -> None:
     if chosen is not None:
         _quote_chosen(ctx, chosen)
         return
-    if looks_like_order_number(text):  # a bare number (also from "switch to that order")
-        await linking.received_number(ctx, text)
+    # A bare number (also from "switch to that order"), maybe typed in groups.
+    if (typed := linking.typed_number(text)) is not None:
+        await linking.received_number(ctx, typed)
+        return
+    if linking.only_proof(text) is not None:  # "jordan@example.org": no order named yet
+        await linking.proof_before_number(ctx)
         return
     reading = await ctx.services.understanding.read(text)
     await follow(ctx, text, plan(reading, text))
@@ -67,6 +75,17 @@ async def free_text(ctx: Context, text: str) -> None:
 async def follow(ctx: Context, text: str, planned: Plan) -> None:
     """Carry out what the reading (or the buyer's choice) asks for."""
     action = planned.action
+    number = planned.order_number
+    if (
+        number is not None
+        and action not in ORDER_ACTIONS  # those prove it themselves (`for_order`)
+        and action is not Action.PERSON  # a person was asked for: they take it from here
+        and await ctx.services.orders.find_linked(ctx.user.id, number) is None
+    ):
+        # An order named with a question, a complaint or in a long message the model is
+        # unsure of: prove it first, then go on with what was asked.
+        await linking.received_number(ctx, number, then=after_proof(planned), said=text)
+        return
     if action is Action.CLARIFY:
         await clarify(ctx, text, planned.choices)
     elif action is Action.REPHRASE:
@@ -197,14 +216,55 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     await act_on(ctx, planned.action, orders[0], text)
 
 
+# Carried through a proof in place of an intent: the model was unsure of the message,
+# so it is read again once the order is proved (and the choices are asked then).
+REREAD = "reread"
+# What a message sent while the proof is asked for may ask of its own, replacing what
+# was carried from before: a request to act on the order, not a question about it.
+_OWN_REQUESTS = frozenset({Action.CANCEL, Action.RETURN, Action.CHANGE})
+
+
+def after_proof(planned: Plan) -> str | None:
+    """What to carry on with once the order named in the message is proved (None: its
+    card is the answer: nothing more was asked, or a greeting, or off-topic)."""
+    if planned.action in ORDER_ACTIONS or planned.action in (
+        Action.ANSWER,
+        Action.CLAIMS,
+        Action.COMPLAINT,
+    ):
+        return planned.intent
+    return REREAD if planned.action is Action.CLARIFY else None
+
+
+async def carried(ctx: Context, text: str, *, instead_of: str | None) -> str | None:
+    """What to carry on with after proving the order `text` names, sent while another
+    order's proof was asked for.  `instead_of`, what the buyer asked with that order, is
+    kept unless this message asks to cancel, return or change."""
+    planned = plan(await ctx.services.understanding.read(text), text)
+    if instead_of is not None and planned.action not in _OWN_REQUESTS:
+        return instead_of
+    return after_proof(planned) or instead_of
+
+
 async def continue_after_link(ctx: Context, intent: str, said: str, order: OrderView) -> None:
     """The order was just proved: carry on with what the buyer asked before the proof
-    ("I want to return something from order 5781…")."""
+    ("I want to return something from order 5781…", or a question about it: the card,
+    then the answer)."""
+    if intent == REREAD:
+        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+        again = plan(await ctx.services.understanding.read(said), said)
+        if again.action is not Action.ORDER_CARD:  # that card was just shown
+            await follow(ctx, said, again)
+        return
     action = action_of(intent)
     if action in ORDER_ACTIONS:
         await act_on(ctx, action, order, said)
-    else:
-        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+        return
+    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    if action is Action.ANSWER:
+        await answer(ctx, said, after_card=True)
+    elif action in (Action.CLAIMS, Action.COMPLAINT):
+        await follow(ctx, said, Plan(intent, action, order.order_number))
 
 
 async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "") -> None:
@@ -240,7 +300,10 @@ async def change(ctx: Context, order: OrderView | None) -> None:
 # -- answers from the policies ------------------------------------------------------
 
 
-async def answer(ctx: Context, question: str) -> None:
+async def answer(ctx: Context, question: str, *, after_card: bool = False) -> None:
+    """Answer from the policies.  `after_card`: the question came with an order just
+    proved, whose card was shown: when no section is sure, the likely ones are offered
+    as further reading, with no "not sure" and no miss (the card answered the order)."""
     result: Answer = await ctx.services.answers.answer(
         question, user_id=ctx.user.id, language=ctx.catalog.language
     )
@@ -263,6 +326,11 @@ async def answer(ctx: Context, question: str) -> None:
     # Not sure of the section: the likely ones, a tap away (the right one is among the
     # first three far more often than it is first).
     others = result.offered
+    if result.missed and after_card:
+        if others:
+            _offer(ctx, result, others)
+            ctx.reply(ctx.t("answers.after_card_sections"), _offer_keyboard(ctx, others, person))
+        return
     if result.missed:
         misses = await _missed(ctx)
         if misses is None:

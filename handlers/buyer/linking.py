@@ -4,9 +4,13 @@ or the buyer's own Telegram contact).
 What the buyer asked for with the number ("cancel 5781…", "I want to return something
 from order 5781…") waits in the proof step's draft and goes on after the proof, so a
 buyer who has to prove an order first still gets what they asked for, not only its card.
-Both steps read what is typed generously: "my order number is 5781…", "my email is
-a@b.com" and "it's +1 555 0100" give the number or the proof; text with neither gets the
-step's question again.
+Both steps read what is typed generously: "my order number is 5781…" (or "5781-0000-…"
+in groups), "my email is a@b.com" and "it's +1 555 0100" give the number or the proof;
+text with neither gets the step's question again.  Another order number named while the
+proof is asked for ("no wait, it's 5781…", "my order #5781… hasn't moved") moves the
+proof to that order: it is no wrong proof, so it costs none of the limited attempts.
+An email or phone sent before any order number is not checked: the buyer is told
+to send the number first (or, when the attempts are used up, how long the check waits).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from bot.services.orders import (
     looks_like_order_number,
 )
 from bot.services.views import OrderView
-from bot.understanding.slots import extract
+from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import render_card
 from handlers.catalog import Catalog
@@ -62,14 +66,27 @@ async def prompt_number(ctx: Context) -> None:
 @router.step(ASK_NUMBER, numbers=True)
 async def number_step(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
-    if looks_like_order_number(text):
-        await received_number(ctx, text)
+    if (number := typed_number(text)) is not None:
+        await received_number(ctx, number)
         return
     number = extract(text).order_number  # "my order number is 5781…"
     if number is not None and looks_like_order_number(number):
         await received_number(ctx, number)
         return
+    if only_proof(text) is not None:  # the email before the number
+        await proof_before_number(ctx)
+        return
     await escapes.not_understood(ctx)
+
+
+def typed_number(text: str) -> str | None:
+    """The order number when the whole message is one: as typed ("5781…", "AB-1234"),
+    or its digits when typed in groups ("5781-0000-0000-0000-02", "5781 0000 …")."""
+    text = text.strip()
+    number = extract(text).order_number
+    if number is not None and re.sub(r"[ -]", "", text) == number:
+        return number
+    return text if looks_like_order_number(text) else None
 
 
 async def received_number(
@@ -136,11 +153,16 @@ async def proof_step(ctx: Context) -> None:
         # an order number too, so it is read before the check below).
         await _try(ctx, number, code, via_contact=False)
         return
-    if looks_like_order_number(text) and "@" not in text and not _phone_like(text):
-        # They sent another order number instead of a proof: start over with it.
-        await received_number(ctx, text)
+    other = named_order_number(text)  # "576…02", "my order #576…02 hasn't moved"
+    if other is None and looks_like_order_number(text) and "@" not in text:
+        other = None if _phone_like(text) else text  # "AB1234567" alone
+    if other is not None and other != number:
+        # Another order named instead of a proof: no wrong proof, no attempt spent.
+        await _switch(ctx, other, text)
         return
-    proof = proof_in(text)
+    if other is not None:
+        text = _without(text, other)  # "576…02 jordan@…": the proof is what is left
+    proof = proof_in(text) if text else None
     if proof is None:
         # No email or phone in it ("I don't know", "why?"): nothing to check, and no
         # attempt spent on it.
@@ -151,6 +173,61 @@ async def proof_step(ctx: Context) -> None:
         await escapes.not_understood(ctx)
         return
     await _try(ctx, number, proof, via_contact=False)
+
+
+async def _switch(ctx: Context, number: str, text: str) -> None:
+    """Ask for the proof of `number` instead of the order the proof was asked for.  What
+    the buyer asked for with the first number goes on after this proof, unless this
+    message asks for something of its own ("cancel 5781… instead")."""
+    from handlers.buyer.answers import carried  # the answers module imports this one
+
+    then, said = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
+    if not isinstance(then, str) or not isinstance(said, str):
+        then = said = None
+    if typed_number(text) is None:  # more than the number: what does it ask?
+        own = await carried(ctx, text, instead_of=then)
+        if own is not None and own != then:
+            then, said = own, text
+    ctx.state.clear()
+    await received_number(ctx, number, then=then, said=said)
+
+
+async def proof_before_number(ctx: Context) -> None:
+    """An email or phone sent when no order's proof is asked for: the number comes
+    first.  While the attempts are used up, say so, and for how long."""
+    try:
+        await ctx.services.orders.check_can_try(ctx.user.id)
+    except TooManyAttempts as exc:
+        ctx.reply(ctx.t("link.locked", wait=format_wait(ctx.catalog, exc.retry_after)))
+        return
+    ctx.reply(ctx.t("link.number_first"))
+
+
+def _without(text: str, number: str) -> str:
+    """The text with the order number taken out (as typed: maybe in groups)."""
+    digits = r"[ -]?".join(re.escape(c) for c in number)
+    return " ".join(re.sub(rf"#?\s?{digits}", " ", text, count=1).split())
+
+
+def only_proof(text: str) -> str | None:
+    """The email or phone when that is all the message says ("jordan@x.org", "my email
+    is jordan@x.org", "it's +1 512 555 0101"), with no order number in it."""
+    if extract(text).order_number is not None or typed_number(text) is not None:
+        return None
+    proof = proof_in(text)
+    if proof is None:
+        return None
+    rest = re.sub(r"[^\w'’]+", " ", text.replace(proof, " ")).lower().split()
+    return proof if all(_AROUND_A_PROOF.fullmatch(word) for word in rest) else None
+
+
+# The words people put around an email or phone they send on its own.
+_AROUND_A_PROOF = re.compile(
+    r"my|the|is|it|it'?s|it’s|this|here|here'?s|e|email|mail|address|phone|number|mobile"
+    r"|cell|tel|telephone|no|on|order|used|for|and|or|hi|hello|hey|ok|okay|thanks|please"
+    r"|pls|i|am|i'?m|use|mi|es|el|la|del|correo|electr[oó]nico|tel[eé]fono|n[uú]mero"
+    r"|celular|m[oó]vil|aqu[ií]|hola|gracias|pedido"
+)
 
 
 def proof_in(text: str) -> str | None:

@@ -291,6 +291,18 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         # No money or order without the signs of one.
         ("5 stars! and it lasted 3 months", {}),
         ("it has its ups and downs", {}),
+        # An order number typed in digit groups is one number; a phone number, a date
+        # or a grouped tracking number is not an order's, and no first group is.
+        ("order no. 5761-0000-0000-0000-02", {"order_number": "576100000000000002"}),
+        ("5761 0000 0000 0000 02 where is it", {"order_number": "576100000000000002"}),
+        ("is 576 100 000 000 000 002 shipped", {"order_number": "576100000000000002"}),
+        ("order 5781-2090-55 late", {"order_number": "5781209055"}),
+        ("order no. 5761-02", {}),
+        ("order 2024-05-12 never came", {}),
+        ("order 4587 3 days late", {"order_number": "4587"}),
+        ("call me on 555-010-0199 or +1 512 555 0101", {}),
+        ("my number is 07700 900123", {}),
+        ("tracking 9400 1112 0108 0805 4830 17", {}),
     ],
 )
 def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:

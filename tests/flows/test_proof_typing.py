@@ -1,0 +1,182 @@
+"""What a buyer types around the proof of an order (the email or phone on it), as a
+tester found it: another order number at the proof step moves the proof to that order
+and costs no attempt; an email or phone with no order asked about gets a pointer to the
+number (or, while the attempts are used up, how long the check waits); an order number
+typed in groups is one number; a long message naming an unlinked order proves it first
+and goes on with the question."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.services.orders import MAX_FAILED_PROOFS
+from storage.models import OrderLink
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import Harness
+
+A1 = "578000000000000001"
+MISSING = "578000000000000099"  # no such order
+
+
+@pytest.fixture
+async def order(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> None:
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+
+
+async def links(uow_factory: UnitOfWorkFactory) -> int:
+    async with uow_factory(readonly=True) as uow:
+        return len(list(await uow.session.scalars(select(OrderLink.id))))
+
+
+# -- another order number at the proof step ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        A1,
+        f"my order #{A1} hasnt moved in days wtf",
+        "5780-0000-0000-0000-01",
+        "its order 5780 0000 0000 0000 01 sorry",
+    ],
+)
+async def test_another_order_number_moves_the_proof_to_it_and_costs_no_attempt(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(MISSING)
+    assert await buyer.step() == "link.proof"
+    await buyer.say(typed)
+    assert f"order {A1} is yours" in buyer.said
+    assert "couldn't match" not in buyer.said
+    assert await buyer.step() == "link.proof"
+    await buyer.say("wrong@example.com")  # the first wrong proof leaves all but one
+    assert f"{MAX_FAILED_PROOFS - 1} attempts left" in buyer.said
+    await buyer.say("buyer@example.com")  # checked against the new order
+    assert f"Order {A1} is now linked" in buyer.said
+    assert await links(uow_factory) == 1
+
+
+async def test_what_was_asked_with_the_first_number_goes_on_with_the_second(
+    harness: Harness, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(f"cancel {MISSING}")
+    assert await buyer.step() == "link.proof"
+    await buyer.say(A1)  # the number corrected
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said
+    assert f"Cancel order {A1}?" in buyer.said
+    assert await buyer.step() == "order.cancel"
+
+
+async def test_the_same_number_again_is_no_proof_and_a_phone_still_is(
+    harness: Harness, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    await buyer.say(A1)
+    assert "couldn't match" not in buyer.said and "email address" in buyer.said
+    await buyer.say("wrong@example.com")
+    assert f"{MAX_FAILED_PROOFS - 1} attempts left" in buyer.said
+    # An 11-digit phone number is the proof asked for, not another order ("#" too).
+    await buyer.say("my phone # 15550100001")
+    assert f"Order {A1} is now linked" in buyer.said
+
+
+# -- an email or phone when no proof is asked for ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["jordan.lee@example.org", "+1 512 555 0101", "my email is jordan.lee@example.org"]
+)
+async def test_an_email_or_phone_first_asks_for_the_order_number(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("/start")
+    await buyer.say(typed)
+    assert "order number first" in buyer.said
+    assert "only help with" not in buyer.said and "not sure" not in buyer.said
+    assert await buyer.step() is None
+    await buyer.say(A1)  # then the proof goes as usual, no attempt spent before
+    await buyer.say("wrong@example.com")
+    assert f"{MAX_FAILED_PROOFS - 1} attempts left" in buyer.said
+
+
+async def test_an_email_at_the_order_number_step_asks_for_the_number(
+    harness: Harness, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.press("link")
+    await buyer.say("buyer@example.com")
+    assert "order number first" in buyer.said
+    assert await buyer.step() == "link.number"
+
+
+async def test_an_email_while_locked_out_says_how_long_the_check_waits(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    for _ in range(MAX_FAILED_PROOFS):
+        await buyer.say("wrong@example.com")
+    assert "Too many attempts" in buyer.said and await buyer.step() is None
+    clock.advance(timedelta(minutes=20))
+    await buyer.say("buyer@example.com")
+    assert "locked" in buyer.said and "40 minutes" in buyer.said
+    assert "only help with" not in buyer.said
+    assert await links(uow_factory) == 0
+
+
+# -- order numbers typed in groups ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "order no. 5780-0000-0000-0000-01",
+        "5780 0000 0000 0000 01 where is it",
+        "5780-0000-0000-0000-01",
+        "578 000 000 000 000 001",
+    ],
+)
+async def test_an_order_number_in_groups_starts_the_proof_of_that_order(
+    harness: Harness, order: None, typed: str
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"order {A1} is yours" in buyer.said
+    await buyer.say("buyer@example.com")
+    assert f"Order {A1} is now linked" in buyer.said
+
+
+async def test_the_first_group_alone_is_no_order_number(harness: Harness, order: None) -> None:
+    buyer = harness.buyer()
+    await buyer.say("order no. 5780-01")  # too short to be the whole number
+    assert "5780" not in buyer.said
+    assert await buyer.step() != "link.proof"
+
+
+# -- an order named in a long message --------------------------------------------------
+
+
+async def test_a_long_question_naming_an_unlinked_order_proves_it_first(
+    harness: Harness, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(
+        f"hi so i ordered a knife for my dads birthday its order {A1} and he needs it by "
+        "friday, is it going to arrive on time??? i paid for express"
+    )
+    assert f"order {A1} is yours" in buyer.said
+    assert await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert f"Order {A1} is now linked" in buyer.said
+    assert f"Order {A1} · " in buyer.said  # its card: status and delivery estimate
+    assert "not sure" not in buyer.said  # the card answered; no miss counted
