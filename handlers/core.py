@@ -191,6 +191,9 @@ class Router:
     on_contact: Handler | None = None
     on_text: Handler | None = None
     on_other: Handler | None = None
+    # After a command, given the step the conversation was at before it: says so when
+    # the command ended that flow (`/start` mid-return drops the draft).
+    on_flow_left: Callable[[Context, str], None] | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -258,6 +261,7 @@ class Router:
         self.on_contact = other.on_contact or self.on_contact
         self.on_text = other.on_text or self.on_text
         self.on_other = other.on_other or self.on_other
+        self.on_flow_left = other.on_flow_left or self.on_flow_left
 
     @staticmethod
     def _put(table: dict[str, Handler], key: str, handler: Handler) -> None:
@@ -504,7 +508,12 @@ class ChatCore:
             if inbound.button is not None:
                 ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
             return
+        # A command may end the flow the person was in (`/start`, `/human`, another
+        # flow's command): the router's hook says so, not each command.
+        was_at = ctx.state.step if inbound.command is not None else None
         await handler(ctx)
+        if was_at is not None and self._router.on_flow_left is not None:
+            self._router.on_flow_left(ctx, was_at)
 
 
 class GroupCommit:

@@ -35,6 +35,14 @@ def expects(ctx: Context) -> str:
     return ctx.t("steps.expects.default")
 
 
+def help_key(ctx: Context) -> str:
+    """The help line for the current step: the usual one offers "cancel" to stop,
+    except where "cancel" is an answer (at "Cancel order X?" it means yes, cancel the
+    order: that step has its own line, `steps.help_at.<step>`)."""
+    own = f"steps.help_at.{ctx.state.step}"
+    return own if ctx.catalog.has(own) else "steps.help"
+
+
 async def reprompt(ctx: Context) -> None:
     """The current step's question again, with its buttons."""
     step = ctx.state.step
@@ -68,7 +76,7 @@ async def on_escape(ctx: Context) -> None:
         await escalate(ctx, EscalationReason.REQUESTED)
         return
     if escape is Escape.HELP:
-        ctx.reply(ctx.t("steps.help", expects=Safe(expects(ctx))))
+        ctx.reply(ctx.t(help_key(ctx), expects=Safe(expects(ctx))))
         await reprompt(ctx)
         return
     back = ctx.router.backs.get(family(step)) if escape is Escape.BACK else None
@@ -92,6 +100,28 @@ async def cancel_flow(ctx: Context) -> None:
     if step and not ctx.catalog.has(key):
         key = "common.cancelled"
     ctx.reply(ctx.t(key), remove_reply_keyboard=step is not None)
+
+
+# Questions with nothing of the person's in them yet (a language, a setting): a
+# command that leaves them loses nothing, so it says nothing about them.
+_NOTHING_TO_LOSE = frozenset({"language", "settings"})
+
+
+def flow_left(ctx: Context, step: str) -> None:
+    """After a command, given the step the person was at: if the command ended that
+    flow (the step is gone, or another flow began), one line before the command's own
+    replies says what was stopped and that nothing was sent, so `/start` never drops a
+    half-filled return silently.  `/cancel` says so itself."""
+    now = ctx.state.step
+    if ctx.inbound.command == "cancel" or (now is not None and family(now) == family(step)):
+        return
+    if family(step) in _NOTHING_TO_LOSE:
+        return
+    key = f"steps.left.{family(step)}"
+    if not ctx.catalog.has(key):
+        key = "steps.left.default"
+    ctx.reply(ctx.t(key), remove_reply_keyboard=True)
+    ctx.actions.insert(0, ctx.actions.pop())
 
 
 def ask_to_switch(ctx: Context, number: str, text: str) -> None:
@@ -130,4 +160,5 @@ async def keep_going(ctx: Context) -> None:
 
 
 router.on_escape = on_escape
+router.on_flow_left = flow_left
 router.on_step_text = not_understood

@@ -27,7 +27,7 @@ from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
-from handlers.buyer.orders import ask_to_cancel
+from handlers.buyer.orders import ask_to_cancel, refuse_cancel
 from handlers.buyer.views import render_card
 from handlers.catalog import Safe
 from handlers.core import Context
@@ -278,11 +278,9 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         if order.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
             # "cancel 5780…": straight to that order's cancel question.
             ask_to_cancel(ctx, order)
-            return
-        key = f"cancel.refused.{order.status.value}"
-        if ctx.catalog.has(key):
-            ctx.reply(ctx.t(key, number=order.order_number))
-            return
+        else:
+            await refuse_cancel(ctx, order)
+        return
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
 
 

@@ -162,8 +162,43 @@ async def open_claim(ctx: Context) -> None:
 @router.button("cw")
 async def ask_withdraw(ctx: Context) -> None:
     claim = await _claim(ctx)
-    if claim is None:
-        return
+    if claim is not None:
+        _ask_withdraw(ctx, claim)
+
+
+async def withdraw_typed(ctx: Context) -> None:
+    """ "i changed my mind, cancel my return" typed outside a flow
+    (`bot.understanding.cancelling.withdraws_request`): the withdraw question for the
+    buyer's request that can still be withdrawn, asking which when several; when none
+    can, where to see them (/returns), and when there are none, so."""
+    claims = await ctx.services.returns.claims(ctx.user.id)
+    # A marketplace's request is withdrawn in its app (its card says so).
+    open_ = [c for c in claims if c.status in WITHDRAWABLE and c.marketplace is None]
+    if len(open_) == 1:
+        _ask_withdraw(ctx, open_[0])
+    elif open_:
+        p = ctx.catalog.plain
+        rows = [
+            [
+                Button(
+                    p(
+                        "claims.list_button",
+                        claim=c.number,
+                        status=p(f"claim_status.{c.status.value}"),
+                    ),
+                    f"cw:{c.id}",
+                )
+            ]
+            for c in open_[:20]
+        ]
+        ctx.reply(ctx.t("claims.which_withdraw"), Keyboard.of(*rows))
+    elif claims:
+        ctx.reply(ctx.t("claims.none_withdrawable"))
+    else:
+        ctx.reply(ctx.t("claims.none_to_withdraw"))
+
+
+def _ask_withdraw(ctx: Context, claim: ClaimView) -> None:
     p = ctx.catalog.plain
     ctx.reply(
         ctx.t("claims.withdraw_confirm", claim=claim.number),

@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
-import re
-
-from bot.domain.enums import OrderStatus
+from bot.domain.enums import ClaimStatus, OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
+from bot.understanding.cancelling import cancel_answer, cancels_it
 from handlers import escapes
 from handlers.buyer.views import card_fingerprint, orders_list, render_card
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
+from handlers.fit import BUTTON, cut
 from handlers.types import Button, Keyboard
 
 router = Router()
 
-# The cancel question, while it waits for its answer: typed "yes"/"no" answer it.
+# The cancel question, while it waits for its answer: typed answers are read by
+# `bot.understanding.cancelling.cancel_answer` (the shared yes/no reader, so "sí",
+# "yes, cancel my order" and "👍" count as at every other confirmation).  There
+# "cancel" and "cancel it" answer yes, in the question's own words: they reach the step
+# before the escapes would read them as "leave"; "stop" still leaves, keeping the order.
 CANCEL = "order.cancel"
-# Typed answers to "Cancel order X?": only plain agreement or refusal counts, a word
-# or a few ("yeah go ahead", "no, leave it"); anything else gets the question again.
-# A typed "cancel" is the escape that leaves the question and keeps the order
-# (handlers/escapes.py), the safe reading of an ambiguous word.
-_YES_WORDS = (
-    r"y|yes|yeah|yea|yep|yup|ya|yess+|sure|ok|okay|fine|confirm(?:ed)?|correct|right|"
-    r"absolutely|definitely|of course|go ahead|do it|please do|that'?s (?:right|fine|ok)|"
-    r"cancel it|please cancel(?: it)?|ask(?: the seller)?|👍"
-)
-_NO_WORDS = (
-    r"n|no|nope|nah|no way|negative|not really|not now|don'?t|dont do it|don'?t do it|"
-    r"do not|keep(?: it| the order)?|leave it|i'?m good|im good|don'?t cancel(?: it)?|"
-    r"do not cancel(?: it)?|👎"
-)
-_FILL = r"please|pls|then|um+|uh+|hmm+|oh|well|so"
-_YES = re.compile(rf"(?:(?:{_FILL}) )*(?:{_YES_WORDS})(?: (?:{_YES_WORDS}|{_FILL}))*")
-_NO = re.compile(rf"(?:(?:{_FILL}) )*(?:{_NO_WORDS})(?: (?:{_NO_WORDS}|{_FILL}))*")
-
-
-def read_yes_no(text: str) -> bool | None:
-    """True for a typed yes, False for a no, None for anything else."""
-    bare = re.sub(r"[^\w\s'👍👎]+", " ", text.lower().replace("’", "'"))
-    bare = re.sub(r"\s+", " ", bare).strip()
-    if _YES.fullmatch(bare):
-        return True
-    if _NO.fullmatch(bare):
-        return False
-    return None
+router.step_words[CANCEL] = cancels_it
 
 
 @router.command("orders")
@@ -126,6 +103,56 @@ async def ask_cancel(ctx: Context) -> None:
     # A card from before the order moved on: ask the question that fits it now (the
     # seller's agreement) instead of pointing at a button this card doesn't have.
     ask_to_cancel(ctx, order)
+
+
+async def cancel_outside_flow(ctx: Context) -> None:
+    """ "cancel", "plz cancel", "can i cancel this" typed outside any flow: there is no
+    flow to leave, so the buyer means an order.  The one order that can still be
+    cancelled gets the cancel question; with several the buyer picks one (the same
+    question as "cancel my order"); with none, why not."""
+    orders = await ctx.services.orders.all_linked(ctx.user.id)
+    cancellable = [o for o in orders if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
+    if len(cancellable) == 1:
+        ask_to_cancel(ctx, cancellable[0])
+    elif cancellable:
+        rows = [
+            [
+                Button(
+                    f"{cut(o.order_number, BUTTON)} · "
+                    + ctx.catalog.plain(f"status.{o.status.value}.label"),
+                    f"oc:{o.id}",
+                )
+            ]
+            for o in cancellable[:10]
+        ]
+        ctx.reply(ctx.t("answers.which_order.cancel_order"), Keyboard.of(*rows))
+    elif len(orders) == 1:
+        await refuse_cancel(ctx, orders[0])
+    elif orders:
+        ctx.reply(ctx.t("cancel.none_cancellable"))
+    else:
+        ctx.reply(ctx.t("common.nothing_to_cancel"))
+
+
+async def refuse_cancel(ctx: Context, order: OrderView) -> None:
+    """Why this order can't be cancelled (the caller checked it can't).  A delivered
+    order is returned instead, unless a return or refund request for it exists
+    already: then that request is where things stand (never "ask for a return" twice)."""
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        claims = await ctx.services.returns.claims(ctx.user.id)
+        filed = [c for c in claims if c.order_id == order.id and c.status != ClaimStatus.CANCELLED]
+        if filed:
+            ctx.reply(
+                ctx.t(
+                    "cancel.refused_with_request", number=order.order_number, claim=filed[0].number
+                )
+            )
+            return
+    key = f"cancel.refused.{order.status.value}"
+    if ctx.catalog.has(key):
+        ctx.reply(ctx.t(key, number=order.order_number))
+    else:  # a status with no sentence of its own: the card says where the order is
+        ctx.reply(*_render(ctx, order))
 
 
 def cancel_elsewhere(ctx: Context, order: OrderView) -> bool:
@@ -222,7 +249,7 @@ async def cancel_prompt(ctx: Context) -> None:
 @router.step(CANCEL)
 async def cancel_typed(ctx: Context) -> None:
     """ "yes" or "no" typed to the cancel question: the same as its buttons."""
-    answer = read_yes_no(ctx.inbound.text or "")
+    answer = cancel_answer(ctx.inbound.text or "")
     if answer is None:
         await escapes.not_understood(ctx)
         return

@@ -162,6 +162,48 @@ async def choose_order(ctx: Context) -> None:
     ctx.reply(text, Keyboard.of(*rows))
 
 
+# The album a photo sent outside any flow belonged to: its other photos arrive as
+# updates of their own, and one answer covers them all.
+PHOTO_ALBUM = "photo_album"
+
+
+async def photo_outside_flow(ctx: Context) -> None:
+    """A photo sent when nothing was asked: photos go with a return request, so a
+    buyer with an order that can be returned is offered to start one (the same
+    buttons as /return); anyone else is told what photos are for here."""
+    album = ctx.inbound.media_group_id
+    if album is not None and ctx.state.data.get(PHOTO_ALBUM) == album:
+        return  # the rest of an album already answered
+    if album is not None:
+        ctx.state.data[PHOTO_ALBUM] = album
+    choices = await ctx.services.returns.choices(ctx.user.id)
+    if not choices.orders:
+        ctx.reply(ctx.t("returns.photo_outside.nothing_to_return"))
+        return
+    if len(choices.orders) == 1:
+        order = choices.orders[0]
+        ctx.reply(
+            ctx.t("returns.photo_outside.one", number=order.order_number),
+            Keyboard.of([Button(ctx.catalog.plain("returns.return_button"), f"rs:{order.id}")]),
+        )
+        return
+    p = ctx.catalog.plain
+    rows = [
+        [
+            Button(
+                p(
+                    "journey.return_order_button",
+                    number=cut(o.order_number, BUTTON),
+                    status=status_label(ctx.catalog, o.status),
+                ),
+                f"rs:{o.id}",
+            )
+        ]
+        for o in choices.orders[:20]
+    ]
+    ctx.reply(ctx.t("returns.photo_outside.several"), Keyboard.of(*rows))
+
+
 def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:
     """ "not delivered yet", or "not delivered yet (2), cancelled (1)" for several groups."""
     groups = [g for g in HIDDEN_ORDER if hidden.get(g)]

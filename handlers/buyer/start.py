@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.services.orders import LinkAlreadyUsed, LinkExpired, ProofRefused
 from bot.services.sellers import SELLER_INVITE_KIND
+from bot.understanding.cancelling import cancels, withdraws_request
 from bot.understanding.escapes import Escape, read_escape
+from handlers.buyer import claims, orders, returns
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.seller.onboarding import accept_invite
@@ -86,11 +88,21 @@ async def on_text(ctx: Context) -> None:
     if not text:
         ctx.reply(ctx.t("common.empty"))
         return
+    # "cancel my return": the buyer's return or refund request (the intent model hears
+    # "cancel" and means the order, which was delivered long ago).
+    if withdraws_request(text):
+        await claims.withdraw_typed(ctx)
+        return
     # The words that work inside any flow mean the same outside one: "help" is the
-    # menu (not a question the bot may be unsure of), "cancel" has nothing to cancel.
+    # menu (not a question the bot may be unsure of).  "cancel" has no flow to leave
+    # here, so it means the order ("plz cancel" under a card with Cancel order);
+    # "stop" or "never mind" has nothing to cancel.
     escape = read_escape(text)
     if escape is Escape.HELP:
         await help_(ctx)
+        return
+    if cancels(text):
+        await orders.cancel_outside_flow(ctx)
         return
     if escape is Escape.CANCEL:
         await cancel(ctx)
@@ -119,8 +131,12 @@ async def other_section_chosen(ctx: Context) -> None:
 
 
 async def on_other(ctx: Context) -> None:
+    """Anything but text outside any flow (inside one, the step gets it): nothing was
+    asked, so nothing here asks for an answer."""
     if ctx.inbound.other == "sticker":
         ctx.reply(ctx.t("fallback.sticker"))
+    elif ctx.inbound.photo is not None:
+        await returns.photo_outside_flow(ctx)
     else:
         ctx.reply(ctx.t("common.unsupported_content"))
 

@@ -1,6 +1,7 @@
 """Typing an answer to "Cancel order X?" (and "Ask the seller to cancel?"): yes and no
-work like the buttons, anything else gets the question again, and "cancel" leaves the
-question with the order kept."""
+work like the buttons (read by the shared yes/no reader, in English and Spanish), and
+"cancel" there means yes; anything else gets the question again, and "stop" leaves the
+question with the order kept.  Outside any flow, "cancel" means the buyer's order."""
 
 from __future__ import annotations
 
@@ -45,7 +46,21 @@ async def order_status(uow_factory: UnitOfWorkFactory, order_id: int) -> str:
         return str(order.status)
 
 
-@pytest.mark.parametrize("typed", ["yes please", "Yeah go ahead", "👍"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "yes please",
+        "Yeah go ahead",
+        "👍",
+        "yes, cancel my order",
+        "yes cancel it",
+        "yes cancel the order",
+        # "cancel" at a cancel question repeats what was asked: yes, not "leave".
+        "cancel",
+        "Cancel it",
+        "please cancel the order",
+    ],
+)
 async def test_a_typed_yes_cancels_like_the_button(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
@@ -56,7 +71,7 @@ async def test_a_typed_yes_cancels_like_the_button(
     assert await buyer.step() is None
 
 
-@pytest.mark.parametrize("typed", ["no", "no, leave it", "nah im good"])
+@pytest.mark.parametrize("typed", ["no", "no, leave it", "nah im good", "keep it", "don't cancel"])
 async def test_a_typed_no_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
@@ -71,7 +86,7 @@ async def test_other_text_gets_the_question_again_with_its_buttons(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer, order_id = await asked(harness, uow_factory, clock)
-    await buyer.say("ok thanks")  # not a clear yes: an order is not cancelled on a guess
+    await buyer.say("maybe later")  # not a clear yes: an order is not cancelled on a guess
     assert "type yes or no" in buyer.texts[0]
     assert f"Cancel order {NUMBER}?" in buyer.last_text
     assert [b.text for b in buyer.buttons()] == ["Yes, cancel it", "No, keep it"]
@@ -82,14 +97,138 @@ async def test_other_text_gets_the_question_again_with_its_buttons(
     assert await buyer.step() is None
 
 
-async def test_cancel_typed_leaves_the_question_and_keeps_the_order(
+async def test_stop_typed_leaves_the_question_and_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer, order_id = await asked(harness, uow_factory, clock)
-    await buyer.say("cancel")
+    await buyer.say("stop")
     assert "nothing was cancelled" in buyer.last_text
     assert await order_status(uow_factory, order_id) == "ON_HOLD"
     assert await buyer.step() is None
+
+
+async def test_help_at_the_question_offers_words_that_keep_the_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer, order_id = await asked(harness, uow_factory, clock)
+    await buyer.say("help")
+    hint = buyer.texts[0]
+    assert "To keep your order, type no, keep it or stop" in hint
+    assert "cancel to stop" not in hint  # there "cancel" cancels the order
+    assert f"Cancel order {NUMBER}?" in buyer.last_text
+    assert await buyer.step() == "order.cancel"
+    await buyer.say("keep it")  # what the hint offers does keep it
+    assert "your order stays as it is" in buyer.last_text
+    assert await order_status(uow_factory, order_id) == "ON_HOLD"
+
+
+@pytest.mark.parametrize("typed", ["sí", "si", "Sí, cancélalo", "cancélalo"])
+async def test_a_spanish_yes_cancels(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    order_id = await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
+    buyer = harness.buyer(locale="es")
+    await buyer.say("/language es")
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.press(f"oc:{order_id}")
+    assert f"¿Cancelar el pedido {NUMBER}?" in buyer.last_text
+    await buyer.say("help")
+    assert "escribe no, me lo quedo o para" in buyer.texts[0]  # the hint's own words
+    await buyer.say(typed)
+    assert await order_status(uow_factory, order_id) == "CANCELLED"
+    assert await buyer.step() is None
+
+
+@pytest.mark.parametrize("typed", ["no", "me lo quedo"])
+async def test_a_spanish_no_keeps_the_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    order_id = await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
+    buyer = harness.buyer(locale="es")
+    await buyer.say("/language es")
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.press(f"oc:{order_id}")
+    await buyer.say(typed)
+    assert "tu pedido sigue igual" in buyer.last_text
+    assert await order_status(uow_factory, order_id) == "ON_HOLD"
+
+
+# ------------------------------------------------------- "cancel" outside a flow
+
+
+@pytest.mark.parametrize("typed", ["cancel", "plz cancel", "can i cancel this", "cancelar"])
+async def test_cancel_typed_under_a_card_asks_the_cancel_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    order_id = await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    assert "Cancel order" in [b.text for b in buyer.buttons()][1]  # the card offers it
+    await buyer.say(typed)
+    assert "nothing to cancel" not in buyer.said
+    assert await buyer.step() == "order.cancel"
+    await buyer.say("yeah go ahead")  # answers the question just asked
+    assert f"Order {NUMBER} is cancelled" in buyer.last_text
+    assert await order_status(uow_factory, order_id) == "CANCELLED"
+
+
+async def test_cancel_typed_with_an_order_being_prepared_asks_to_ask_the_seller(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER, status="AWAITING_SHIPMENT")
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("plz cancel")
+    assert [b.text for b in buyer.buttons()] == ["Yes, ask the seller", "No, keep the order"]
+    assert await buyer.step() == "order.cancel"
+
+
+async def test_cancel_typed_with_several_orders_asks_which(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    second = "578000000000000002"
+    await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
+    second_id = await make_order(uow_factory, clock, number=second, status="ON_HOLD")
+    await make_order(uow_factory, clock, number="578000000000000003", status="DELIVERED")
+    buyer = harness.buyer()
+    for number in (NUMBER, second, "578000000000000003"):
+        await buyer.say(number)
+        await buyer.say("buyer@example.com")
+    await buyer.say("cancel")
+    assert "Which order would you like to cancel?" in buyer.last_text
+    # Only the orders that can still be cancelled are offered.
+    offered = [b.text.split(" · ")[0] for b in buyer.buttons()]
+    assert sorted(offered) == [NUMBER, second]
+    assert await buyer.step() is None
+    await buyer.tap(second)
+    assert f"Cancel order {second}?" in buyer.last_text
+    await buyer.say("yes")
+    assert await order_status(uow_factory, second_id) == "CANCELLED"
+
+
+async def test_cancel_typed_when_nothing_can_be_cancelled_says_why(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("cancel")  # no orders at all
+    assert "There is nothing to cancel right now" in buyer.last_text
+    await make_order(uow_factory, clock, number=NUMBER, status="IN_TRANSIT")
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("plz cancel")
+    assert f"Order {NUMBER} is already on its way, so it can't be cancelled" in buyer.last_text
+    assert await buyer.step() is None
+    await make_order(uow_factory, clock, number="578000000000000002", status="DELIVERED")
+    await buyer.say("578000000000000002")
+    await buyer.say("buyer@example.com")
+    await buyer.say("cancel")
+    assert "None of your orders can be cancelled now" in buyer.last_text
+    await buyer.say("stop")  # cancels nothing: there is no flow and no order meant
+    assert "There is nothing to cancel right now" in buyer.last_text
 
 
 async def test_a_typed_yes_sends_a_cancel_request_for_an_order_being_prepared(

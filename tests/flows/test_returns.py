@@ -552,3 +552,126 @@ async def test_order_completed_before_confirm_is_explained(
     assert "is completed and its after-sales period has ended" in alex.said
     assert await claim_count(uow_factory) == 0
     assert await alex.step() is None
+
+
+# ------------------------------------------------------- typed, outside the flow
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["i changed my mind, cancel my return", "withdraw the refund request", "cancel my request"],
+)
+async def test_cancel_my_return_typed_asks_to_withdraw_it(
+    typed: str, harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    claim = await filed_claim(alex, start, uow_factory)
+    await alex.say(typed)
+    assert "ask for a return instead" not in alex.said
+    assert f"Withdraw return request {claim.claim_number}?" in alex.last_text
+    await alex.tap("Yes, withdraw it")
+    assert f"Your return request {claim.claim_number} is withdrawn" in alex.last_text
+    [withdrawn] = await claims(uow_factory)
+    assert withdrawn.status == "CANCELLED"
+    # Nothing is left to withdraw: /returns is where the request can still be seen.
+    await alex.say(typed)
+    assert "None of your return requests can be withdrawn any more" in alex.last_text
+    assert "/returns" in alex.last_text
+
+
+async def test_cancel_my_return_with_several_requests_asks_which(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    first = await filed_claim(alex, start, uow_factory, Return(items={"Ceramic mug": 1}))
+    second = await filed_claim(alex, start, uow_factory, Return(items={"Tea towel": 1}))
+    await alex.say("cancel my return")
+    assert "Which return request would you like to withdraw?" in alex.last_text
+    assert len(shown(alex)) == 2
+    await alex.tap(second.claim_number)
+    assert f"Withdraw return request {second.claim_number}?" in alex.last_text
+    await alex.tap("Yes, withdraw it")
+    statuses = {c.claim_number: c.status for c in await claims(uow_factory)}
+    assert statuses == {first.claim_number: "REQUESTED", second.claim_number: "CANCELLED"}
+
+
+async def test_cancel_my_return_without_any_request_says_so(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.say("cancel my return")
+    assert "You have no return or refund requests to withdraw" in alex.last_text
+    assert await claim_count(uow_factory) == 0
+
+
+async def test_cancel_typed_for_a_delivered_order_with_a_request_points_to_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await alex.say("cancel")  # no request yet: a return is the way
+    assert "You can ask for a return instead" in alex.last_text
+    claim = await filed_claim(alex, start, uow_factory)
+    await alex.say("cancel")
+    assert "You can ask for a return instead" not in alex.last_text
+    assert f"Your return request {claim.claim_number} for it is already filed" in alex.last_text
+    assert await alex.step() is None
+
+
+@pytest.mark.parametrize("command", ["/start", "/human", "/language"])
+async def test_a_command_that_ends_a_return_says_it_was_stopped(
+    command: str, harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "reason")
+    await alex.say(command)
+    first, *rest = alex.texts
+    assert first == "I stopped the return you hadn't finished. Nothing was sent."
+    assert rest  # then what the command itself says
+    assert await alex.step() != "ret.reason"
+    assert await claim_count(uow_factory) == 0
+
+
+async def test_a_command_that_keeps_the_return_going_says_nothing_of_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "reason")
+    await alex.say("/orders")  # a look at the orders; the return is still open
+    assert "stopped" not in alex.said
+    assert await alex.step() == "ret.reason"
+    await alex.say("/cancel")  # says it itself, once
+    assert alex.texts == ["Okay, stopped. Nothing was saved."]
+
+
+async def test_a_photo_outside_a_flow_offers_a_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = harness.buyer(1001, "Alex")
+    await alex.photo(photo_jpeg("nothing-asked"))  # no orders yet
+    assert "type your answer" not in alex.said.lower()
+    assert "I use photos only in a return request" in alex.last_text
+    await delivered_order(uow_factory, clock)
+    await link(alex)
+    await alex.photo(photo_jpeg("after-link"))
+    assert "type your answer" not in alex.said.lower()
+    assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
+    assert shown(alex) == ["↩ Return or refund"]
+    assert await alex.step() is None
+    await alex.tap("↩ Return or refund")
+    assert "step 1 of 5" in alex.last_text
+    assert await alex.step() == "ret.items"
+
+
+async def test_an_album_outside_a_flow_is_answered_once(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.album([photo_jpeg("a1"), photo_jpeg("a2"), photo_jpeg("a3")])
+    assert len(alex.texts) == 1 and "Photos go with a return request" in alex.texts[0]

@@ -1,0 +1,96 @@
+"""What a buyer means by "cancel": the order, a return request, or the question asked.
+
+"Cancel" is the most overloaded word buyers type. Three readings, one home each:
+
+* `cancels(text)`: the message is nothing but a wish to cancel ("cancel", "plz cancel",
+  "can i cancel this", "cancelar"). Inside a flow that is the escape that leaves it
+  (`bot.understanding.escapes`); outside one there is no flow to leave, so the buyer
+  means their order. "stop", "never mind" and "menu" are escapes too, but they cancel
+  nothing: only the words of cancelling count here.
+* `withdraws_request(text)`: cancelling a return or refund request ("i changed my
+  mind, cancel my return", "withdraw the refund request", "anular la devolución").
+  Read before the intent model, which hears "cancel" and means the order: a delivered
+  order would get "it can't be cancelled, ask for a return instead" although the
+  return already exists.
+* `cancel_answer(text)`: a typed answer to "Cancel order X?". There "cancel" and
+  "cancel it" answer yes (the buyer repeats what was asked), so `cancels_it` is read
+  before the escapes at that question; everything else is the shared yes/no reader
+  (`steps.yes_no`), so every answer the return flow's confirm takes ("sí", "yes,
+  cancel my order", "👍") works here too. "stop" stays the escape that keeps the order.
+
+Pure functions, no framework: the handlers and the tests share them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.escapes import Escape, normalize, read_escape
+from bot.understanding.steps import words, yes_no
+
+# The verbs of cancelling, English and Spanish (accents folded: "cancélalo" → "cancelalo").
+_CANCEL_VERB = r"cancel\w*|anul\w*"
+
+# Politeness and filler around "cancel it" at the cancel question: "please cancel",
+# "ok cancel it then", "go ahead and cancel", "quiero cancelarlo", "por favor anúlalo".
+_AROUND = (
+    r"please|pls|plz|ok|okay|just|then|now|yes|yeah|yep|sure|go\s+ahead\s+and|"
+    r"i\s+want\s+to|i\s+wanna|id\s+like\s+to|"
+    r"por\s+favor|porfa|si|vale|quiero|mejor|ya"
+)
+_CANCEL_IT = re.compile(
+    rf"(?:(?:{_AROUND})\s+)*"
+    r"(?:cancel|cancel+ar|cancela|anular|anula)(?:l[oa])?"
+    r"(?:\s+(?:it|that|this|(?:the|my|this|that)\s+(?:order|one)|"
+    r"(?:el|mi|este)\s+pedido))?"
+    rf"(?:\s+(?:{_AROUND}))*"
+)
+
+# The requests a buyer files after delivery: a return, a refund, a claim.  A bare
+# "request" needs "my"/"the" before it: "send a cancel request" is about the order.
+_REQUEST = (
+    r"(?:return|refund|claim|exchange|replacement)s?(?:\s+(?:request|claim))?"
+    r"|(?:my|the|this|that|our)\s+request"
+    # Spanish
+    r"|devolucion(?:es)?|reembolso|reclamo|reclamacion|(?:mi|la|esta|esa)\s+solicitud"
+)
+_DETERMINER = r"my|the|this|that|a|an|our|last|new|mi|la|el|esta|este|esa|ese"
+_WITHDRAW_VERB = (
+    rf"{_CANCEL_VERB}|withdraw\w*|retract\w*|revoke|undo|call\s+off|take\s+back|drop|"
+    r"retir\w*|quit\w*|deshacer"
+)
+# "cancel my return", "withdraw the refund request", "anular la devolución", and the
+# other way round, when the cancelling ends the message: "my return, cancel it", "la
+# devolución, cancélala" (not "a refund, cancel the order": that is the order).
+_WITHDRAW = re.compile(
+    rf"\b(?:{_WITHDRAW_VERB})\s+(?:(?:{_DETERMINER})\s+){{0,2}}(?:{_REQUEST})\b"
+    rf"|\b(?:{_REQUEST})\s+(?:(?:please|pls|por\s+favor)\s+)?(?:{_CANCEL_VERB})"
+    r"(?:\s+(?:it|that|please|pls))?$"
+)
+
+
+def withdraws_request(text: str) -> bool:
+    """A wish to cancel (withdraw) a return or refund request, not the order."""
+    return _WITHDRAW.search(normalize(text)) is not None
+
+
+def cancels(text: str) -> bool:
+    """Nothing but a wish to cancel: "cancel", "plz cancel", "can i cancel this"
+    (not "stop", which cancels nothing, nor "cancel my return": `withdraws_request`)."""
+    if read_escape(text) is not Escape.CANCEL or withdraws_request(text):
+        return False
+    return re.search(rf"\b(?:{_CANCEL_VERB})", normalize(text)) is not None
+
+
+def cancels_it(text: str) -> bool:
+    """ "cancel", "cancel it", "please cancel the order", "cancélalo": at the cancel
+    question, a yes in the question's own words."""
+    return _CANCEL_IT.fullmatch(" ".join(words(text))) is not None
+
+
+def cancel_answer(text: str) -> bool | None:
+    """The answer to "Cancel order X?": True to cancel, False to keep it, None for
+    anything else (the question is asked again)."""
+    if cancels_it(text):
+        return True
+    return yes_no(text)

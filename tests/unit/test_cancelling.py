@@ -1,0 +1,68 @@
+"""What "cancel" means: the order, a return request, or a yes to "Cancel order X?"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.cancelling import cancel_answer, cancels, withdraws_request
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("i changed my mind, cancel my return", True),
+        ("withdraw the refund request", True),
+        ("cancel my request", True),
+        ("my return, cancel it", True),
+        ("anular la devolución", True),
+        ("cancela mi solicitud", True),
+        # The order, not a request: these go to the order's cancel question.
+        ("cancel my order", False),
+        ("cancel my order and refund me", False),
+        ("I want a refund, cancel the order", False),
+        ("send a cancel request", False),
+        ("return and refund", False),
+    ],
+)
+def test_a_request_is_withdrawn_only_when_named(text: str, meant: bool) -> None:
+    assert withdraws_request(text) is meant
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("cancel", True),
+        ("plz cancel", True),
+        ("can i cancel this", True),
+        ("cancelar", True),
+        # Escapes that cancel nothing, and a request rather than the order.
+        ("stop", False),
+        ("never mind", False),
+        ("menu", False),
+        ("cancel the return", False),
+    ],
+)
+def test_cancel_alone_means_an_order(text: str, meant: bool) -> None:
+    assert cancels(text) is meant
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("cancel", True),
+        ("cancel it", True),
+        ("yes, cancel my order", True),
+        ("sí", True),
+        ("quiero cancelarlo", True),
+        ("no", False),
+        ("keep it", False),
+        ("don't cancel", False),
+        ("no, cancel nothing", False),
+        ("stop", False),
+        ("me lo quedo", False),
+        ("maybe later", None),
+        ("what happens to my money if I say yes?", None),
+    ],
+)
+def test_the_cancel_question_reads_cancel_as_yes(text: str, answer: bool | None) -> None:
+    assert cancel_answer(text) is answer
