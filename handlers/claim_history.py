@@ -64,7 +64,10 @@ def note_text(
         key = f"reject_reason.{params['reason']}"
         if not catalog.has(key):
             return note
-        return catalog.plain("cards2.note.rejected", reason=catalog.plain(key), text=params["text"])
+        # Glued after the reason ("Item used. There are stains"): a sentence of its own.
+        text = str(params["text"]).strip()
+        text = text[:1].upper() + text[1:]
+        return catalog.plain("cards2.note.rejected", reason=catalog.plain(key), text=text)
     if "amount" in params and currency:
         with contextlib.suppress(InvalidOperation, ValueError):
             params["amount"] = format_money(Decimal(params["amount"]), currency, catalog.language)

@@ -24,9 +24,11 @@ carries the id and the amount (`cf:<id>:<amount>`), Cancel the id (`cx:<id>`).
   about money, so they (and anything else) get one line on what the step expects and
   the question again with its buttons.  Nothing typed here reaches the answer engine.
 * In the staff chat, typed text stays a message to the requester and the pending
-  action waits for its buttons; only a bare "yes"/"no" is held back and the question
-  shown again (`held_in_staff_chat`), since staff typing "yes" under the question
-  means the refund, not a word to the buyer.
+  action waits for its buttons; only a short yes-like word ("yes", "ok", "sure",
+  "go ahead", "vale") or a bare "no" is held back and the question shown again
+  (`held_in_staff_chat`): "ok" typed under the question answers the question, and
+  "Riley: ok" reaching the buyer would tell them nothing or, worse, promise a refund
+  that has not been paid.  Typed words never confirm there: only the button does.
 
 The state belongs to one person in one chat, so only the person who was asked can
 confirm (a colleague in the staff group pressing it is told it is not theirs).
@@ -42,7 +44,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.money import format_money, quantize
-from bot.understanding.seller_steps import read_yes_no
+from bot.understanding.seller_steps import is_assent, read_yes_no
 from handlers import escapes
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args
@@ -217,11 +219,11 @@ async def cancel(ctx: Context) -> None:
 
 
 def held_in_staff_chat(ctx: Context) -> bool:
-    """Staff typed a bare yes or no while their own refund question waits: say so and
-    show the question again instead of passing the word on to the requester.  True
-    when the text was held back."""
+    """Staff typed a short yes-like word or a bare no while their own refund question
+    waits: say so and show the question again instead of passing the word on to the
+    requester.  True when the text was held back."""
     pending = current(ctx)
-    if pending is None or read_yes_no(ctx.inbound.text or "") is None:
+    if pending is None or not is_assent(ctx.inbound.text or ""):
         return False
     ctx.reply(ctx.t("staff_typing.held", text=(ctx.inbound.text or "").strip()))
     ctx.reply(pending.prompt, keyboard(ctx, pending))

@@ -5,6 +5,7 @@ The staff chat has its own router (`handlers.staff`), reached only from that cha
 from handlers import buyer, escapes, seller, support
 from handlers.buyer import ratings
 from handlers.core import Router
+from handlers.seller import free_text
 
 
 def build_router() -> Router:
@@ -19,6 +20,8 @@ def build_router() -> Router:
     # a flow (the core gives it to the escapes, then the step) never reach staff.
     # A typed answer to a pending rating request ("5 stars") is read before that
     # (`buyer.ratings.typed_first`; the newest request wins over a ticket's rating).
-    router.on_text = ratings.typed_first(support.relay_first(router.on_text))
+    # A seller's words ("approve", a claim number) are read before the buyer's reading
+    # of free text, for people who only sell here (`handlers.seller.free_text`).
+    router.on_text = ratings.typed_first(support.relay_first(free_text.words_first(router.on_text)))
     router.on_other = support.relay_first(router.on_other)
     return router

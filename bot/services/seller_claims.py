@@ -39,7 +39,7 @@ from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
 from bot.services.shops import return_address_of
 from storage.media import MediaStore
-from storage.models import Claim, ClaimPhotoView, Order, OutboxMessage
+from storage.models import Claim, ClaimPhotoView, Order, OrderLink, OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -221,6 +221,32 @@ class SellerClaimService:
             ]
         far = datetime.max.replace(tzinfo=self._clock.now().tzinfo)
         return sorted(entries, key=lambda e: (e.deadline or far, e.claim_id))
+
+    async def only_a_seller(self, user_id: int) -> bool:
+        """Whether this chat user sells for a shop and has no order of their own linked
+        here: then "approve" or "refund" typed outside a flow is about their shop's
+        claims, not a buyer's request."""
+        async with self._uow(readonly=True) as uow:
+            seller = await uow.shops.seller_shop_ids(user_id)
+            if not seller:
+                return False
+            linked = await uow.session.scalar(
+                select(OrderLink.id).where(OrderLink.chat_user_id == user_id).limit(1)
+            )
+            return linked is None
+
+    async def find(self, user_id: int, number: str) -> int | None:
+        """The id of claim `number` ("R261204-MXB2S") if it is a claim of a shop this
+        chat user sells for; None otherwise (someone else's claim is not found either)."""
+        async with self._uow(readonly=True) as uow:
+            shop_ids = await uow.shops.seller_shop_ids(user_id)
+            if not shop_ids:
+                return None
+            return await uow.session.scalar(
+                select(Claim.id)
+                .join(Order, Order.id == Claim.order_id)
+                .where(Claim.claim_number == number.upper(), Order.shop_id.in_(shop_ids))
+            )
 
     async def card(self, user_id: int, claim_id: int) -> SellerCard:
         async with self._uow(readonly=True) as uow:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.carriers import KNOWN_CARRIERS, is_valid_tracking
+from bot.domain.language_detect import fold
 from bot.understanding.escapes import normalize
 from bot.understanding.slots import TRACKING_SHAPE
 from bot.understanding.slots import carrier as named_carrier
@@ -306,3 +307,117 @@ def is_note(text: str) -> bool:
     if letters < 3:
         return False
     return not (_ACK.match(said) or _YES.match(said) or _NO.match(said))
+
+
+# Yes-like words staff type under their own refund question.  In the staff chat a
+# typed yes does not confirm (the buttons do); the point is only that such a word is
+# meant for the question, not for the buyer, so it is held back rather than relayed.
+_ASSENT_WORD = (
+    r"(?:ok(?:ay|ey)?|k|kk|sure(?:\s+thing)?|fine|alright|all\s+right|right|yes|y|yep|yeah|"
+    r"yup|ya|confirm(?:ed)?|i\s+confirm|approved?|agreed?|correct|absolutely|of\s+course|"
+    r"go\s+ahead|go\s+for\s+it|do\s+it|let'?s\s+do\s+it|proceed|sounds\s+good|send\s+it|"
+    r"pay(?:\s+it)?|refund\s+(?:it|them)|please|"
+    # Spanish
+    r"si|vale|claro|dale|de\s+acuerdo|adelante|hazlo|confirmo|confirmar|listo|bueno)"
+)
+_ASSENT = re.compile(rf"^{_ASSENT_WORD}(?:\s+{_ASSENT_WORD}){{0,3}}$")
+
+
+def is_assent(text: str) -> bool:
+    """A short yes-like answer ("ok", "sure", "yep", "go ahead", "ok do it", "vale"),
+    or an unmistakable yes or no (`read_yes_no`): under a money question, a word about
+    the question.  "thanks", "ok thanks, I'll check" and longer sentences are not."""
+    said = normalize(text).rstrip("?")
+    return bool(_ASSENT.match(said)) or read_yes_no(text) is not None
+
+
+# --------------------------------------------------------------- taking it back
+
+# At the rejection note the seller may change their mind ("wait, don't reject it",
+# "actually approve it instead"): such a message is not a note to the buyer, and
+# sending it would reject the claim with it as the reason.  A note may well start with
+# "Wait" ("Wait time was over 30 days") or say "instead" ("we offer store credit
+# instead"), so the first word counts only on its own or before a pause, and the
+# phrases name the claim or the decision.
+_STOP_WORD = re.compile(
+    r"^(?:no\s+|oh\s+|sorry\s+|um+\s+)?(?:wait|hold\s+on|hang\s+on|stop|undo|cancel|"
+    r"never\s*mind|scratch\s+that|not\s+yet|espera|esperate|un\s+momento|deshacer|"
+    r"olvidalo|olvidelo|todavia\s+no|aun\s+no)(?:\s+(?:a\s+)?(?:sec|second|minute|moment|bit))?"
+    r"\s*(?:$|[,.!;:\-\u2013\u2014])"
+)
+_TAKE_BACK = re.compile(
+    r"\b(?:don'?t|do\s+not|dont|no\s+need\s+to|not\s+going\s+to)\s+reject\b|"
+    r"\bactually\s+(?:just\s+|please\s+|let'?s\s+|i'?ll\s+|i\s+will\s+)?"
+    r"(?:approve|accept|refund)\b|"
+    r"\b(?:approve|accept|refund)\s+(?:it|this|them|the\s+(?:claim|return|request))?\s*instead\b|"
+    r"\bi\s+changed\s+my\s+mind\b|\b(?:pressed|tapped|clicked)\s+(?:reject\s+)?by\s+mistake\b|"
+    r"\bwrong\s+button\b|^undo\b|"
+    # Spanish
+    r"\bno\s+(?:lo\s+|la\s+)?rechaces\b|\bno\s+(?:lo\s+|la\s+)?rechazar\b|"
+    r"\b(?:mejor|en\s+realidad)\s+(?:lo\s+|la\s+)?(?:apruebo|aprueba|aprobar|acepto|acepta|"
+    r"aceptar|reembolsa|reembolsar)|"
+    r"\b(?:aprobar|aceptar|apruebalo|aceptalo|apruebala|aceptala)\s+en\s+su\s+lugar\b|"
+    r"\bcambie\s+de\s+opinion\b|\bme\s+equivoque\s+de\s+boton\b"
+)
+
+
+def takes_back(text: str) -> bool:
+    """Whether text typed at the rejection note takes the decision back ("wait",
+    "hold on!", "don't reject it", "actually approve it instead", "undo", "espera, no
+    lo rechaces") rather than explaining it to the buyer."""
+    folded = fold(text).replace("\u2019", "'").strip()
+    return bool(_STOP_WORD.match(folded) or _TAKE_BACK.search(normalize(text)))
+
+
+# ------------------------------------------------------ seller words outside a flow
+
+# A claim number as the bot writes them ("R261204-MXB2S"; see returns.new_claim_number),
+# hyphen optional, any case.
+CLAIM_NUMBER = re.compile(r"(?<![\w-])R\d{6}-?[A-HJ-NP-Z2-9]{5}(?![\w-])", re.IGNORECASE)
+# What a seller types about their claims: the decisions and the queue.
+_SELLER_WORD = re.compile(
+    r"^(?:approve[ds]?|accept(?:ed)?|reject(?:ed)?|decline[d]?|deny|refund(?:ed|s)?|"
+    r"partial(?:\s+refund)?|replacement|replace|claims?|requests?|returns?|queue|"
+    # Spanish
+    r"aprobar|aprueba|apruebo|aceptar|acepto|rechazar|rechaza|rechazo|reembolso|reembolsar|"
+    r"reembolsa|parcial|reemplazo|reclamos?|reclamaciones|solicitud(?:es)?|"
+    r"devoluci(?:on|ones))$"
+)
+# Words that may go with them ("approve it please", "show my claims", "reject this one").
+_FILLER = frozenset(
+    {
+        "it", "this", "that", "one", "the", "a", "my", "all", "open", "show", "list", "see",
+        "pending", "please", "pls", "now", "claim", "request", "return", "them",
+        # Spanish
+        "el", "la", "lo", "los", "las", "mis", "ver", "por", "favor", "esta", "este", "una",
+    }
+)  # fmt: skip
+# A claim number typed short ("R2", "#12"): the seller means one, the help says where.
+_SHORT_REF = re.compile(r"^#?r?\d[\w-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class SellerWords:
+    """A seller's words about their claims: the claim number in them, if any."""
+
+    claim: str | None
+
+
+def read_seller_words(text: str) -> SellerWords | None:
+    """ "approve", "approve R2", "reject it", "partial refund", "my claims", a claim
+    number alone ("R261204-MXB2S"), "aprobar": words about the seller's claims, short
+    and nothing else in them.  None for anything else ("can I get a refund for my mug?"
+    is a buyer's question, and stays one)."""
+    claim = None
+    if (found := CLAIM_NUMBER.search(text)) is not None:
+        plain = found.group(0).upper().replace("-", "")
+        claim = f"{plain[:7]}-{plain[7:]}"
+        text = f"{text[: found.start()]} {text[found.end() :]}"
+    words = normalize(text).rstrip("?").split()
+    if len(words) > 6:
+        return None
+    if any(not (_SELLER_WORD.match(w) or w in _FILLER or _SHORT_REF.match(w)) for w in words):
+        return None
+    if claim is not None or any(_SELLER_WORD.match(w) for w in words):
+        return SellerWords(claim)
+    return None

@@ -207,6 +207,19 @@ async def _refuse(ctx: Context, exc: Exception) -> None:
 REFUSALS = (NotAllowed, ClaimNotFound, AlreadyDecided, InvalidTransition)
 
 
+def _still(ctx: Context, card: SellerCard, *statuses: ClaimStatus) -> bool:
+    """Whether the claim is still where a step's button expects it.  An old button (a
+    reject reason, a carrier, Reject itself) pressed after the claim was decided would
+    otherwise start the step again and only say "already decided" once the seller has
+    typed a note or a tracking number; this says it at the tap and starts nothing."""
+    if card.status in statuses:
+        return True
+    ctx.state.clear()
+    status = ctx.catalog.plain(f"cards2.seller_status.{card.status.value}")
+    ctx.reply(ctx.t("seller_claims.already", claim=card.number, status=status))
+    return False
+
+
 @router.command("claims")
 async def queue(ctx: Context) -> None:
     try:
@@ -417,7 +430,7 @@ confirm.executor("received")(_confirmed)
 
 @router.button("qr")
 async def reject_reason(ctx: Context) -> None:
-    if (card := await _card(ctx)) is None:
+    if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
     ctx.state.go(REJECT_REASON, claim_id=card.claim_id)
     _reason_buttons(ctx, card)
@@ -448,6 +461,8 @@ async def reject_reason_again(ctx: Context) -> None:
 @router.step(REJECT_REASON, numbers=True)
 async def reject_reason_typed(ctx: Context) -> None:
     """A reason typed instead of tapped ("item was used", "outside the window")."""
+    if await _taken_back(ctx):
+        return
     reason = seller_steps.read_reject_reason(ctx.inbound.text or "")
     if reason is None:
         await escapes.not_understood(ctx)
@@ -472,7 +487,8 @@ async def reject_pick(ctx: Context) -> None:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    _ask_note(ctx, card, reason)
+    if _still(ctx, card, ClaimStatus.REQUESTED):
+        _ask_note(ctx, card, reason)
 
 
 def _ask_note(ctx: Context, card: SellerCard, reason: str) -> None:
@@ -503,9 +519,29 @@ async def _typed(ctx: Context) -> str | None:
     return text
 
 
+async def _taken_back(ctx: Context) -> bool:
+    """The seller changed their mind mid-rejection ("wait, don't reject it", "actually
+    approve it instead"): that is no reason to give the buyer, so nothing is rejected;
+    the step is left and the claim's card shown again with its decision buttons, so
+    approving is one tap away.  True when the text was read so."""
+    if not seller_steps.takes_back(ctx.inbound.text or ""):
+        return False
+    claim_id = int(ctx.state.data["claim_id"])
+    ctx.state.clear()
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return True
+    if _still(ctx, card, ClaimStatus.REQUESTED):  # else: decided meanwhile, and said so
+        ctx.reply(ctx.t("seller_typing.not_rejected", claim=card.number))
+        await show_card(ctx, claim_id)
+    return True
+
+
 @router.step(REJECT_NOTE, numbers=True)
 async def reject_note(ctx: Context) -> None:
-    if (note := await _typed(ctx)) is None:
+    if await _taken_back(ctx) or (note := await _typed(ctx)) is None:
         return
     data = ctx.state.data
     try:
@@ -527,7 +563,7 @@ async def reject_note(ctx: Context) -> None:
 
 @router.button("qi")
 async def ask_prompt(ctx: Context) -> None:
-    if (card := await _card(ctx)) is None:
+    if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
     claim_id = card.claim_id
     ctx.state.go(QUESTION, claim_id=claim_id)
@@ -560,7 +596,8 @@ async def ask_question(ctx: Context) -> None:
 
 @router.button("qp")
 async def partial_prompt(ctx: Context) -> None:
-    if (card := await _card(ctx)) is None:
+    card = await _card(ctx)
+    if card is None or not _still(ctx, card, ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED):
         return
     ctx.state.go(AMOUNT, claim_id=card.claim_id)
     _ask_amount(ctx, card)
@@ -717,7 +754,7 @@ async def partial_confirmed(ctx: Context, pending: confirm.Pending) -> None:
 
 @router.button("qm")
 async def replacement_carrier(ctx: Context) -> None:
-    if (card := await _card(ctx)) is None:
+    if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.APPROVED):
         return
     ctx.state.go(REPLACE_CARRIER, claim_id=card.claim_id)
     _carrier_buttons(ctx, card)
@@ -766,9 +803,11 @@ async def replacement_pick(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     try:  # button data proves nothing: only the shop's sellers get the prompt
-        await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
     except REFUSALS as exc:
         await _refuse(ctx, exc)
+        return
+    if not _still(ctx, card, ClaimStatus.APPROVED):
         return
     ctx.state.go(REPLACEMENT, claim_id=claim_id, carrier=carrier)
     ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))

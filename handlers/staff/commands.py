@@ -309,8 +309,9 @@ async def cancel_pending(ctx: Context) -> None:
 
 
 def held_or(then: Handler) -> Handler:
-    """Text typed in the staff chat goes on to `then` (the requester), except a bare
-    "yes"/"no" while the writer's refund question waits (see `confirm.held_in_staff_chat`)."""
+    """Text typed in the staff chat goes on to `then` (the requester), except a short
+    yes-like word ("yes", "ok", "sure") or a bare "no" while the writer's refund
+    question waits (see `confirm.held_in_staff_chat`)."""
 
     async def handle(ctx: Context) -> None:
         if not confirm.held_in_staff_chat(ctx):

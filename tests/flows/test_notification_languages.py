@@ -47,7 +47,7 @@ async def test_buyer_and_seller_each_read_the_claims_news_in_their_own_language(
         assert f"Tu solicitud de devolución {claim.number} no fue aceptada" in told
         # The reason code is read in Spanish too; the seller's own words stay as typed.
         assert "Motivo: Artículo usado o dañado por el comprador" in told
-        assert "scratched" in told
+        assert "Scratched" in told  # the note, a sentence after the reason
         assert "not accepted" not in told
 
         # The language is read when a row is sent, not when it was queued: the

@@ -16,17 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, ClaimType
-from bot.understanding.seller_steps import read_carrier, read_reject_reason, read_typed_amount
+from bot.understanding.seller_steps import (
+    SellerWords,
+    read_carrier,
+    read_reject_reason,
+    read_seller_words,
+    read_typed_amount,
+)
 from handlers.formatting import format_when
-from storage.models import ClaimEvent
+from handlers.types import SendText
+from storage.models import ClaimEvent, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import shop_settings
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, plain
 from tests.unit.test_seller_claims import (
+    BUYER_EXT,
     Bought,
     bought,
     file_claim,
@@ -468,6 +476,219 @@ async def test_staff_confirm_button_still_pays_after_typing(world: World) -> Non
     await kim.tap("Confirm")
     assert f"{claim.number}" in kim.said
     assert [r.amount for r in await refunds(world.uow_factory)] == [Decimal("12.50")]
+
+
+async def appealed_in_a_topic(w: World) -> tuple[Any, Person, Person]:
+    """A rejected claim the buyer appealed by its button: the ticket has a topic, and
+    what staff write there reaches the buyer."""
+    claim = await w.claim()
+    await w.harness.services.seller_claims.reject(
+        w.seller_id, claim.id, "used_by_buyer", "stains inside"
+    )
+    buyer = w.harness.buyer(BUYER_EXT)
+    await buyer.press(f"ap:{claim.id}")
+    [thread] = w.harness.desk.topics
+    return claim, buyer, w.harness.staff(thread_id=thread)
+
+
+def relayed_to(w: World, buyer: Person) -> list[str]:
+    return [
+        plain(a.text)
+        for a in w.harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == buyer.chat_id
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ok", "okay", "sure", "yep", "go ahead", "do it", "Ok, go ahead!", "sure thing", "vale"],
+)
+async def test_staff_yes_like_words_under_a_refund_question_stay_in_the_topic(
+    world: World, typed: str
+) -> None:
+    """The tester's "ok" and "sure": held back like "yes", never "Riley: ok" to the
+    buyer, and nothing paid until the button."""
+    claim, buyer, riley = await appealed_in_a_topic(world)
+    await riley.press(f"av:r:{claim.id}")
+    await riley.say(typed)
+    assert f"“{typed}” was not sent to the buyer" in riley.texts[0]
+    assert f"Grant the appeal on {claim.number}" in riley.last_text
+    assert relayed_to(world, buyer) == []
+    assert await refunds(world.uow_factory) == []
+    # Words for the buyer still reach them while the question waits.
+    await riley.say("Thanks for waiting, I'm looking at the photos now")
+    assert "was not sent" not in riley.said
+    assert any("Thanks for waiting" in line for line in relayed_to(world, buyer))
+    await riley.tap("Confirm")
+    assert [r.amount for r in await refunds(world.uow_factory)] == [Decimal("12.50")]
+
+
+# ----------------------------------------------- taking a rejection back (note)
+
+
+async def at_reject_note(w: World) -> Any:
+    claim = await w.claim()
+    await w.seller.press(f"qr:{claim.id}")
+    await w.seller.tap("Item used")
+    assert await w.seller.step() == "seller.reject_note"
+    return claim
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "wait, don't reject it",
+        "hold on!",
+        "actually approve it instead",
+        "approve it instead",
+        "do not reject",
+        "undo",
+        "sorry, wrong button",
+        "espera, no lo rechaces",
+        "mejor apruébalo",
+    ],
+)
+async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
+    world: World, typed: str
+) -> None:
+    claim = await at_reject_note(world)
+    s = world.seller
+    await s.say(typed)
+    assert f"nothing was rejected: {claim.number} is still waiting" in s.said
+    assert f"Return request {claim.number}" in s.last_text  # its card, to decide again
+    assert "✅ Approve" in labels(s) and "✖ Reject" in labels(s)
+    assert await s.step() is None
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+    nothing_leaked(world)
+
+
+async def test_taking_it_back_at_the_reason_step_too(world: World) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qr:{claim.id}")
+    await s.say("wait, don't reject it")
+    assert f"nothing was rejected: {claim.number}" in s.said
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "wait time was over 30 days, outside our policy",
+        "we offer store credit instead of refunds for used items",
+        "the buyer changed the parts, so it was used",
+    ],
+)
+async def test_a_note_that_only_sounds_like_taking_it_back_still_rejects(
+    world: World, note: str
+) -> None:
+    claim = await at_reject_note(world)
+    await world.seller.say(note)
+    assert f"Rejected {claim.number}" in world.seller.last_text
+    assert await world.status(claim.id) == ClaimStatus.REJECTED
+
+
+async def test_the_note_reads_as_a_sentence_after_the_reason(world: World) -> None:
+    claim = await at_reject_note(world)
+    s = world.seller
+    await s.say("there are coffee stains inside")
+    await s.press(f"q:{claim.id}")
+    assert "Item used or damaged by the buyer. There are coffee stains inside" in s.said
+
+
+# -------------------------------------------- old step buttons on a decided claim
+
+
+async def test_an_old_reject_reason_button_after_the_rejection_says_already_decided(
+    world: World,
+) -> None:
+    """The tester pressed the old reason button again: no second note asked for."""
+    claim = await at_reject_note(world)
+    s = world.seller
+    await s.say("item is fine, outside policy")
+    assert f"Rejected {claim.number}" in s.last_text
+    for old in (f"qrr:{claim.id}:used_by_buyer", f"qr:{claim.id}", f"qi:{claim.id}"):
+        await s.press(old)
+        assert s.last_text == f"Already decided: {claim.number} is now “Rejected”.", old
+        assert "short note" not in s.said
+        assert await s.step() is None
+    assert await world.status(claim.id) == ClaimStatus.REJECTED
+
+
+async def test_an_old_carrier_button_after_marking_replaced_says_already_decided(
+    world: World,
+) -> None:
+    claim = await approved_replacement(world)
+    s = world.seller
+    await s.press(f"qm:{claim.id}")
+    await s.say(f"ups {UPS}")
+    assert "Marked replaced" in s.last_text
+    for old in (f"qmc:{claim.id}:FedEx", f"qm:{claim.id}"):
+        await s.press(old)
+        assert s.last_text.startswith(f"Already decided: {claim.number} is now"), old
+        assert "tracking number" not in s.last_text
+        assert await s.step() is None
+    assert await world.status(claim.id) == ClaimStatus.REPLACED
+
+
+# ------------------------------------------------ a seller's words outside a flow
+
+
+@pytest.mark.parametrize("typed", ["approve", "approve R2", "reject", "refund", "claims"])
+async def test_a_sellers_words_outside_a_flow_point_at_claims(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """The tester's "approve" as Sam: no buyer menu, and never a buyer's ticket."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    for _ in range(3):  # a buyer's two misses would open a ticket
+        await sam.say(typed)
+        assert "send /claims" in sam.last_text, sam.said
+        assert "Cancel my order" not in sam.said
+    assert harness.desk.topics == {} and harness.desk.sent == []
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+async def test_a_claim_number_typed_by_its_seller_opens_its_card_not_linking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number=NUMBER)
+    )
+    s = harness.seller()
+    await s.say(claim.number.lower())
+    assert f"Return request {claim.number}" in s.last_text
+    assert "✅ Approve" in labels(s)
+    await s.say(f"approve {claim.number}")
+    assert f"Return request {claim.number}" in s.last_text
+    await s.say("R261204-MXB2S")  # no such claim in their shop
+    assert "I can't find a return request R261204-MXB2S in your shop" in s.last_text
+    assert "To check that order" not in s.said
+    assert await s.step() is None
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
+async def test_a_buyer_typing_refund_still_gets_the_buyers_answers(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Buyers, and sellers who have orders of their own here, are not told about /claims."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await bought(uow_factory, clock, number=NUMBER, buyer_ext=SELLER_EXT)
+    for person in (harness.buyer(1001), harness.seller()):
+        await person.say("refund")
+        assert "/claims" not in person.said
+        assert person.said.strip()
+
+
+def test_what_reads_as_a_sellers_words() -> None:
+    assert read_seller_words("approve") == SellerWords(None)
+    assert read_seller_words("Reject R261204-MXB2S please") == SellerWords("R261204-MXB2S")
+    assert read_seller_words("r261204mxb2s") == SellerWords("R261204-MXB2S")
+    assert read_seller_words("partial refund") == SellerWords(None)
+    for buyer_words in ("can I get a refund for my mug?", "hello", "R2", "refund my order"):
+        assert read_seller_words(buyer_words) is None, buyer_words
 
 
 # --------------------------------------------------- held-out evaluation (measure)

@@ -69,8 +69,9 @@ def test_a_coded_note_reads_in_the_readers_language(
     with spanish_catalog(monkeypatch, tmp_path / "locales"):
         es = note_text(Catalog("es"), note, "REJECTED", "buyer", "USD")
         en = note_text(Catalog("en"), note, "REJECTED", "buyer", "USD")
-    assert es == "Artículo usado o dañado por el comprador. scratched"
-    assert en == "Item used or damaged by the buyer. scratched"
+    # The seller's note is a sentence of its own after the reason: capitalised.
+    assert es == "Artículo usado o dañado por el comprador. Scratched"
+    assert en == "Item used or damaged by the buyer. Scratched"
 
 
 async def _alembic(engine: AsyncEngine, how: str, revision: str) -> None:

@@ -185,7 +185,7 @@ def test_rows_stored_before_the_types_still_load_and_render() -> None:
     assert (notice.timezone, notice.marketplace, notice.amount) == ("UTC", None, Decimal("10"))
     [message] = render(Notification(1, notice))
     assert isinstance(message, SendText)
-    assert "scratched" in message.text and "R9" in message.text
+    assert "Scratched" in message.text and "R9" in message.text
     # The old `ticket_sla` title was a dict; `order_changed` without a status change.
     sla = n.from_payload(
         {

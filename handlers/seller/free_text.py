@@ -1,0 +1,51 @@
+"""A seller's words typed outside any flow ("approve", "reject R2", a claim number).
+
+The buyer handlers read free text as a buyer's request: "refund" gets the buyer's
+menu, a claim number looks like an order number to link, and two misses in a row hand
+the person to support as a buyer.  For someone who sells for a shop and has no order
+of their own linked in this chat, those words are about their shop's claims, so they
+get the claim's card (a claim number of their shop) or a line on where the decisions
+are (/claims).  Who is a seller is checked server-side (`SellerClaimService`), the
+same check /claims makes; anyone else, and any other text, goes on to the buyer
+handlers unchanged.
+"""
+
+from __future__ import annotations
+
+from bot.domain.errors import ClaimNotFound, NotAllowed
+from bot.understanding.seller_steps import read_seller_words
+from handlers.core import Context, Handler
+from handlers.seller.claims import show_card
+
+
+def words_first(then: Handler | None) -> Handler:
+    """Wrap the free-text handler (outside a flow): a seller's words are answered
+    here, everything else goes to `then`."""
+
+    async def handler(ctx: Context) -> None:
+        if not await _answered(ctx) and then is not None:
+            await then(ctx)
+
+    return handler
+
+
+async def _answered(ctx: Context) -> bool:
+    inbound = ctx.inbound
+    if inbound.text is None or inbound.photo is not None or inbound.document is not None:
+        return False
+    words = read_seller_words(inbound.text)
+    claims = ctx.services.seller_claims
+    if words is None or not await claims.only_a_seller(ctx.user.id):
+        return False
+    if words.claim is not None:
+        claim_id = await claims.find(ctx.user.id, words.claim)
+        if claim_id is not None:
+            try:
+                await show_card(ctx, claim_id)
+                return True
+            except (NotAllowed, ClaimNotFound):  # gone or no longer theirs since
+                pass
+        ctx.reply(ctx.t("seller_typing.no_such_claim", claim=words.claim))
+        return True
+    ctx.reply(ctx.t("seller_typing.seller_help"))
+    return True
