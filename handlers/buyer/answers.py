@@ -28,7 +28,7 @@ from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel, refuse_cancel
-from handlers.buyer.views import render_card
+from handlers.buyer.views import render_card, which_order_keyboard
 from handlers.catalog import Safe
 from handlers.core import Context
 from handlers.fit import BUTTON, Field, cut, fit, line
@@ -201,17 +201,10 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]
-        rows = [
-            [
-                Button(
-                    f"{cut(o.order_number, BUTTON)} · "
-                    + ctx.catalog.plain(f"status.{o.status.value}.label"),
-                    f"{prefix}:{o.id}",
-                )
-            ]
-            for o in orders[:10]
-        ]
-        ctx.reply(ctx.t(f"answers.which_order.{planned.intent}"), Keyboard.of(*rows))
+        ctx.reply(
+            ctx.t(f"answers.which_order.{planned.intent}"),
+            which_order_keyboard(ctx.catalog, orders, prefix),
+        )
         return
     await act_on(ctx, planned.action, orders[0], text)
 

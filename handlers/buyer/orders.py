@@ -11,10 +11,14 @@ from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
 from bot.understanding.cancelling import cancel_answer, cancels_it
 from handlers import escapes
-from handlers.buyer.views import card_fingerprint, orders_list, render_card
+from handlers.buyer.views import (
+    card_fingerprint,
+    orders_list,
+    render_card,
+    which_order_keyboard,
+)
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
-from handlers.fit import BUTTON, cut
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -115,17 +119,10 @@ async def cancel_outside_flow(ctx: Context) -> None:
     if len(cancellable) == 1:
         ask_to_cancel(ctx, cancellable[0])
     elif cancellable:
-        rows = [
-            [
-                Button(
-                    f"{cut(o.order_number, BUTTON)} · "
-                    + ctx.catalog.plain(f"status.{o.status.value}.label"),
-                    f"oc:{o.id}",
-                )
-            ]
-            for o in cancellable[:10]
-        ]
-        ctx.reply(ctx.t("answers.which_order.cancel_order"), Keyboard.of(*rows))
+        ctx.reply(
+            ctx.t("answers.which_order.cancel_order"),
+            which_order_keyboard(ctx.catalog, cancellable, "oc"),
+        )
     elif len(orders) == 1:
         await refuse_cancel(ctx, orders[0])
     elif orders:

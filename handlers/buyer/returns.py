@@ -16,6 +16,7 @@ buyer started the return with (`start(..., said=...)`) choose what they already 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimType
@@ -142,11 +143,20 @@ async def choose_order(ctx: Context) -> None:
     if len(choices.orders) == 1 and not hidden:
         await start(ctx, choices.orders[0].id)
         return
-    p = ctx.catalog.plain
-    rows = [
+    rows = _order_rows(ctx, choices.orders)
+    text = ctx.t("returns.choose_order")
+    if hidden:
+        text += "\n" + ctx.t("journey.return_hidden", count=hidden, why=why)
+    ctx.reply(text, Keyboard.of(*rows))
+
+
+def _order_rows(ctx: Context, orders: Sequence[Any]) -> list[list[Button]]:
+    """One button a returnable order (number and status), each starting its return."""
+    label = ctx.catalog.plain
+    return [
         [
             Button(
-                p(
+                label(
                     "journey.return_order_button",
                     number=cut(o.order_number, BUTTON),
                     status=status_label(ctx.catalog, o.status),
@@ -154,12 +164,8 @@ async def choose_order(ctx: Context) -> None:
                 f"rs:{o.id}",
             )
         ]
-        for o in choices.orders[:20]
+        for o in orders[:20]
     ]
-    text = ctx.t("returns.choose_order")
-    if hidden:
-        text += "\n" + ctx.t("journey.return_hidden", count=hidden, why=why)
-    ctx.reply(text, Keyboard.of(*rows))
 
 
 # The album a photo sent outside any flow belonged to: its other photos arrive as
@@ -187,20 +193,7 @@ async def photo_outside_flow(ctx: Context) -> None:
             Keyboard.of([Button(ctx.catalog.plain("returns.return_button"), f"rs:{order.id}")]),
         )
         return
-    p = ctx.catalog.plain
-    rows = [
-        [
-            Button(
-                p(
-                    "journey.return_order_button",
-                    number=cut(o.order_number, BUTTON),
-                    status=status_label(ctx.catalog, o.status),
-                ),
-                f"rs:{o.id}",
-            )
-        ]
-        for o in choices.orders[:20]
-    ]
+    rows = _order_rows(ctx, choices.orders)
     ctx.reply(ctx.t("returns.photo_outside.several"), Keyboard.of(*rows))
 
 

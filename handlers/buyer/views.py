@@ -256,3 +256,20 @@ def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:
         nav.append(Button(catalog.plain("orders.next"), f"ol:{page.page + 1}"))
     rows.append(nav)
     return text, Keyboard.of(*rows)
+
+
+def which_order_keyboard(catalog: Catalog, orders: list[OrderView], prefix: str) -> Keyboard:
+    """ "Which order do you mean?": a button an order (number · status), each pressing
+    `prefix:ID`; the first ten (a buyer with more picks from /orders)."""
+    return Keyboard.of(
+        *(
+            [
+                Button(
+                    f"{cut(o.order_number, BUTTON)} · "
+                    + catalog.plain(f"status.{o.status.value}.label"),
+                    f"{prefix}:{o.id}",
+                )
+            ]
+            for o in orders[:10]
+        )
+    )
