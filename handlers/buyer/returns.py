@@ -206,7 +206,7 @@ def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:
         ctx.t("journey.hidden_counted", why=Safe(ctx.t(f"journey.hidden.{g}")), count=hidden[g])
         for g in groups
     ]
-    return Safe(ctx.catalog.raw("returns.typed.separator").join(parts))
+    return Safe(ctx.catalog.raw("journey.hidden_separator").join(parts))
 
 
 @router.button("rs")
