@@ -122,16 +122,24 @@ async def test_help_at_the_question_offers_words_that_keep_the_order(
     assert await order_status(uow_factory, order_id) == "ON_HOLD"
 
 
-@pytest.mark.parametrize("typed", ["sí", "si", "Sí, cancélalo", "cancélalo"])
-async def test_a_spanish_yes_cancels(
-    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
-) -> None:
+async def asked_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> tuple[Person, int]:
+    """A buyer who chose Spanish, at "¿Cancelar el pedido …?" for an ON_HOLD order."""
     order_id = await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
     buyer = harness.buyer(locale="es")
     await buyer.say("/language es")
     await buyer.say(NUMBER)
     await buyer.say("buyer@example.com")
     await buyer.press(f"oc:{order_id}")
+    return buyer, order_id
+
+
+@pytest.mark.parametrize("typed", ["sí", "si", "Sí, cancélalo", "cancélalo"])
+async def test_a_spanish_yes_cancels(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    buyer, order_id = await asked_in_spanish(harness, uow_factory, clock)
     assert f"¿Cancelar el pedido {NUMBER}?" in buyer.last_text
     await buyer.say("help")
     assert "escribe no, me lo quedo o para" in buyer.texts[0]  # the hint's own words
@@ -144,12 +152,7 @@ async def test_a_spanish_yes_cancels(
 async def test_a_spanish_no_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
-    order_id = await make_order(uow_factory, clock, number=NUMBER, status="ON_HOLD")
-    buyer = harness.buyer(locale="es")
-    await buyer.say("/language es")
-    await buyer.say(NUMBER)
-    await buyer.say("buyer@example.com")
-    await buyer.press(f"oc:{order_id}")
+    buyer, order_id = await asked_in_spanish(harness, uow_factory, clock)
     await buyer.say(typed)
     assert "tu pedido sigue igual" in buyer.last_text
     assert await order_status(uow_factory, order_id) == "ON_HOLD"
