@@ -22,8 +22,6 @@ from storage.models import (
     Order,
     OrderItem,
     OrderRating,
-    Seller,
-    Shop,
     Ticket,
 )
 from storage.repositories import _Repository
@@ -36,16 +34,6 @@ def _within(column: Any, since: datetime, until: datetime) -> ColumnElement[bool
 
 
 class InsightRepository(_Repository):
-    async def seller_shops(self, user_id: int) -> list[tuple[int, str, str, str]]:
-        """(id, code, name, timezone) of the shops this chat user sells for, by name."""
-        rows = await self.session.execute(
-            select(Shop.id, Shop.code, Shop.name, Shop.timezone)
-            .join(Seller, Seller.shop_id == Shop.id)
-            .where(Seller.chat_user_id == user_id)
-            .order_by(Shop.name, Shop.id)
-        )
-        return [(i, code, name, tz or "UTC") for i, code, name, tz in rows.all()]
-
     async def first_order_at(self, shop_id: int, until: datetime) -> datetime | None:
         result = await self.session.scalar(
             select(func.min(Order.placed_at)).where(

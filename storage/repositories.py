@@ -134,6 +134,17 @@ class ShopRepository(_Repository):
         )
         return list(rows)
 
+    async def sold_by(self, chat_user_id: int) -> Sequence[Shop]:
+        """The shops this chat user sells for, by name: what a seller's /stats,
+        /insights and shop pickers list."""
+        rows = await self.session.scalars(
+            select(Shop)
+            .join(Seller, Seller.shop_id == Shop.id)
+            .where(Seller.chat_user_id == chat_user_id)
+            .order_by(Shop.name, Shop.id)
+        )
+        return rows.all()
+
     async def seller_shop_ids(self, chat_user_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(Seller.shop_id).where(Seller.chat_user_id == chat_user_id)

@@ -43,6 +43,7 @@ from storage.repositories import (
     TicketRepository,
     UpdateRepository,
 )
+from storage.stats_queries import StatsRepository
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class UnitOfWork:
         self.key_values = KeyValueRepository(s)
         self.inbound_events = InboundEventRepository(s)
         self.insights = InsightRepository(s)
+        self.stats = StatsRepository(s)
         return self
 
     async def __aexit__(

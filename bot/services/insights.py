@@ -39,10 +39,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.domain.errors import NotAllowed, ShopNotFound
+from bot.domain.errors import ShopNotFound
 from bot.domain.forecast import HORIZONS, Forecast, forecast
-from bot.services.sellers import ShopRef
-from bot.services.stats import RATE_PLACES, ChooseShop, InvalidPeriod, median
+from bot.services.sellers import ChooseShop, ShopRef, seller_shop
+from bot.services.stats import RATE_PLACES, InvalidPeriod, median
 from storage.insight_queries import ProductKey
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -266,17 +266,9 @@ class InsightService:
         if days not in PERIODS:
             raise InvalidPeriod(str(days))
         async with self._uow(readonly=True) as uow:
-            shops = [ShopRef(*row) for row in await uow.insights.seller_shops(user_id)]
-            if not shops:
-                raise NotAllowed("not a seller")
-            if shop_id is None:
-                if len(shops) > 1:
-                    raise ChooseShop(shops)
-                shop_id = shops[0].id
-            mine = [shop for shop in shops if shop.id == shop_id]
-            if not mine:
-                raise NotAllowed("not a seller of this shop")
-            return await self._insights(uow, mine[0], days, len(shops))
+            sold = await uow.shops.sold_by(user_id)
+            shop = seller_shop(sold, shop_id)
+            return await self._insights(uow, ShopRef.of(shop), days, len(sold))
 
     async def for_shop(self, code: str, days: int) -> ShopInsights:
         """The same figures for the shop's owner at the command line (no seller check:
@@ -287,7 +279,7 @@ class InsightService:
             shop = await uow.shops.get_by_code(code)
             if shop is None:
                 raise ShopNotFound(code)
-            ref = ShopRef(shop.id, shop.code, shop.name, shop.timezone or "UTC")
+            ref = ShopRef.of(shop)
             return await self._insights(uow, ref, days, 1)
 
     async def _insights(

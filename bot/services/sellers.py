@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind
-from bot.domain.errors import DomainError, ShopNotFound
+from bot.domain.errors import DomainError, NotAllowed, ShopNotFound
 from bot.domain.policy import ShopPolicy
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.notices import SellerRemoved
@@ -51,6 +52,37 @@ class ShopRef:
     code: str
     name: str
     timezone: str = "UTC"  # the shop's, for showing times in it
+
+    @classmethod
+    def of(cls, shop: Shop) -> ShopRef:
+        return cls(shop.id, shop.code, shop.name, shop.timezone or "UTC")
+
+
+class ChooseShop(DomainError):
+    """The seller sells for several shops and did not say which; `shops` lists them so
+    the chat can ask."""
+
+    def __init__(self, shops: Sequence[ShopRef]) -> None:
+        super().__init__("several shops")
+        self.shops = tuple(shops)
+
+
+def seller_shop(sold: Sequence[Shop], shop_id: int | None) -> Shop:
+    """Which of the shops a seller sells for (`sold`) a request is about: `shop_id`
+    (from a button, so possibly forged: it must be one of theirs), or their only shop.
+
+    Raises NotAllowed if they sell for none or not for this one, ChooseShop if
+    `shop_id` is None and they sell for several.  One rule for /stats and /insights."""
+    if not sold:
+        raise NotAllowed("not a seller")
+    if shop_id is None:
+        if len(sold) > 1:
+            raise ChooseShop([ShopRef.of(shop) for shop in sold])
+        return sold[0]
+    for shop in sold:
+        if shop.id == shop_id:
+            return shop
+    raise NotAllowed("not a seller of this shop")
 
 
 class SellerService:
@@ -108,7 +140,7 @@ class SellerService:
                 raise InviteInvalid()
             if invite.used_at is not None:
                 if invite.used_by == user_id:  # opened twice by the same person: fine
-                    return ShopRef(shop.id, shop.code, shop.name, shop.timezone)
+                    return ShopRef.of(shop)
                 raise InviteInvalid()
             until = await valid_until(uow, link)
             if until is None or now >= until:
@@ -133,7 +165,7 @@ class SellerService:
                 entity_id=shop.id,
             )
             await uow.commit()
-            return ShopRef(shop.id, shop.code, shop.name, shop.timezone)
+            return ShopRef.of(shop)
 
     async def sellers(self, shop_code: str) -> list[SellerEntry]:
         async with self._uow(readonly=True) as uow:
@@ -183,10 +215,4 @@ class SellerService:
 
     async def shops_of(self, user_id: int) -> list[ShopRef]:
         async with self._uow(readonly=True) as uow:
-            rows = await uow.session.scalars(
-                select(Shop)
-                .join(Seller, Seller.shop_id == Shop.id)
-                .where(Seller.chat_user_id == user_id)
-                .order_by(Shop.id)
-            )
-            return [ShopRef(s.id, s.code, s.name, s.timezone) for s in rows]
+            return [ShopRef.of(shop) for shop in await uow.shops.sold_by(user_id)]

@@ -18,15 +18,15 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
-
 from bot.clock import Clock
-from bot.domain.enums import ActorKind, ClaimStatus, RefundStatus
-from bot.domain.errors import DomainError, NotAllowed
-from bot.services.sellers import ShopRef
-from storage.models import Claim, ClaimEvent, ClaimItem, Order, OrderItem, Refund, Seller, Shop
+from bot.domain.enums import ActorKind, ClaimStatus
+from bot.domain.errors import DomainError
+from bot.services.sellers import ChooseShop, ShopRef, seller_shop
+from storage.models import Claim, Shop
 from storage.ratings import OrderRatingRepository, ProductRating, RatingFigure
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["PERIODS", "ChooseShop", "InvalidPeriod", "ShopStats", "StatsService"]
 
 PERIODS = (7, 30)
 TOP_PRODUCTS = 5
@@ -39,15 +39,6 @@ RESPONDERS = (ActorKind.SELLER.value, ActorKind.SYSTEM.value)
 
 class InvalidPeriod(DomainError):
     """Only the periods in `PERIODS` are offered (a forged button may carry others)."""
-
-
-class ChooseShop(DomainError):
-    """The seller sells for several shops and did not say which; `shops` lists them so
-    the chat can ask."""
-
-    def __init__(self, shops: Sequence[ShopRef]) -> None:
-        super().__init__("several shops")
-        self.shops = tuple(shops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,157 +147,57 @@ class StatsService:
         end = self._clock.now()
         start = end - timedelta(days=days)
         async with self._uow(readonly=True) as uow:
-            shops = await self._shops_of(uow, user_id)
-            if not shops:
-                raise NotAllowed("not a seller")
-            if shop_id is None:
-                if len(shops) > 1:
-                    raise ChooseShop([ref for ref, _ in shops])
-                shop_id = shops[0][0].id
-            mine = [(ref, currency) for ref, currency in shops if ref.id == shop_id]
-            if not mine:
-                raise NotAllowed("not a seller of this shop")
-            shop, currency = mine[0]
-            return await self._figures(uow, shop, currency, len(shops), days, start, end)
+            sold = await uow.shops.sold_by(user_id)
+            shop = seller_shop(sold, shop_id)
+            return await self._figures(uow, shop, len(sold), days, start, end)
 
     @staticmethod
-    async def _shops_of(uow: UnitOfWork, user_id: int) -> list[tuple[ShopRef, str]]:
-        rows = await uow.session.execute(
-            select(Shop.id, Shop.code, Shop.name, Shop.currency, Shop.timezone)
-            .join(Seller, Seller.shop_id == Shop.id)
-            .where(Seller.chat_user_id == user_id)
-            .order_by(Shop.name, Shop.id)
-        )
-        return [
-            (ShopRef(i, code, name, tz or "UTC"), currency)
-            for i, code, name, currency, tz in rows.all()
-        ]
-
     async def _figures(
-        self,
-        uow: UnitOfWork,
-        shop: ShopRef,
-        currency: str,
-        shop_count: int,
-        days: int,
-        start: datetime,
-        end: datetime,
+        uow: UnitOfWork, shop: Shop, shop_count: int, days: int, start: datetime, end: datetime
     ) -> ShopStats:
-        s = uow.session
-
-        def within(column: Any) -> ColumnElement[bool]:
-            return and_(column >= start, column < end)
-
-        # Claims of this shop created in the window: what every claim figure is over.
-        shop_claims = (Order.shop_id == shop.id, within(Claim.created_at))
-
-        placed = await s.scalar(
-            select(func.count(Order.id)).where(Order.shop_id == shop.id, within(Order.placed_at))
-        )
-        delivered = await s.scalar(
-            select(func.count(Order.id)).where(Order.shop_id == shop.id, within(Order.delivered_at))
-        )
-
-        claim_count = func.count(Claim.id).label("n")
-        status_rows = await s.execute(
-            select(Claim.status, claim_count)
-            .join(Order, Order.id == Claim.order_id)
-            .where(*shop_claims)
-            .group_by(Claim.status)
-        )
-        reason_rows = await s.execute(
-            select(Claim.reason, claim_count)
-            .join(Order, Order.id == Claim.order_id)
-            .where(*shop_claims)
-            .group_by(Claim.reason)
-        )
+        q = uow.stats
+        window = (shop.id, start, end)
         by_status = tuple(
-            sorted(((ClaimStatus(st), int(n)) for st, n in status_rows.all()), key=_most_first)
+            sorted(
+                ((ClaimStatus(st), n) for st, n in await q.claims_by(Claim.status, *window)),
+                key=_most_first,
+            )
         )
-        by_reason = tuple(sorted(((str(r), int(n)) for r, n in reason_rows.all()), key=_most_first))
+        by_reason = tuple(sorted(await q.claims_by(Claim.reason, *window), key=_most_first))
         created_count = sum(n for _, n in by_status)
-
-        created = (
-            await s.scalars(
-                select(Claim.created_at).join(Order, Order.id == Claim.order_id).where(*shop_claims)
-            )
-        ).all()
-
-        # First answer per claim: the earliest seller/system event leaving REQUESTED.
-        answered = await s.execute(
-            select(Claim.created_at, func.min(ClaimEvent.at))
-            .join(Order, Order.id == Claim.order_id)
-            .join(ClaimEvent, ClaimEvent.claim_id == Claim.id)
-            .where(
-                *shop_claims,
-                ClaimEvent.from_status == ClaimStatus.REQUESTED.value,
-                ClaimEvent.actor_kind.in_(RESPONDERS),
-                ClaimEvent.at < end,
-            )
-            .group_by(Claim.id, Claim.created_at)
-        )
-        waits = [max(at - created_at, timedelta(0)) for created_at, at in answered.all()]
-
-        refund_rows = (
-            await s.execute(
-                select(Refund.currency, func.sum(Refund.amount), func.count(Refund.id))
-                .join(Order, Order.id == Refund.order_id)
-                .where(
-                    Order.shop_id == shop.id,
-                    Refund.status != RefundStatus.FAILED.value,
-                    within(Refund.created_at),
-                )
-                .group_by(Refund.currency)
-                .order_by(Refund.currency)
-            )
-        ).all()
-
-        quantity = func.sum(ClaimItem.quantity).label("quantity")
-        claims_with = func.count(distinct(Claim.id)).label("claims")
-        product_rows = await s.execute(
-            select(OrderItem.sku, OrderItem.product_name, quantity, claims_with)
-            .select_from(ClaimItem)
-            .join(Claim, Claim.id == ClaimItem.claim_id)
-            .join(OrderItem, OrderItem.id == ClaimItem.order_item_id)
-            .join(Order, Order.id == Claim.order_id)
-            .where(*shop_claims)
-            # (sku, name) is what the buyer saw; shops re-using a SKU code for
-            # different products (or test data numbering lines) stay apart.
-            .group_by(OrderItem.sku, OrderItem.product_name)
-            .order_by(quantity.desc(), claims_with.desc(), OrderItem.product_name, OrderItem.sku)
-            .limit(TOP_PRODUCTS)
-        )
-
-        ratings = OrderRatingRepository(s)
+        delivered = await q.orders_delivered(*window)
+        # Who ends the seller's wait: the first move out of REQUESTED by them or the job.
+        waits = await q.first_answers(*window, leaving=ClaimStatus.REQUESTED.value, by=RESPONDERS)
+        refunds = await q.refunds(*window)
+        ratings = OrderRatingRepository(uow.session)
         rating_figure = await ratings.shop_figure(shop.id, start, end)
         product_ratings = (
             await ratings.by_product(shop.id, start, end, TOP_PRODUCTS)
             if rating_figure.count
             else ()
         )
-
         return ShopStats(
-            shop=shop,
-            currency=currency,
+            shop=ShopRef.of(shop),
+            currency=shop.currency,
             days=days,
             start=start,
             end=end,
             shop_count=shop_count,
-            orders_placed=int(placed or 0),
-            orders_delivered=int(delivered or 0),
+            orders_placed=await q.orders_placed(*window),
+            orders_delivered=delivered,
             claims_created=created_count,
             by_status=by_status,
             by_reason=by_reason,
-            return_rate=return_rate(created_count, int(delivered or 0)),
+            return_rate=return_rate(created_count, delivered),
             median_response=median(waits),
             responses=len(waits),
-            refunds=tuple((str(cur), Decimal(total)) for cur, total, _ in refund_rows),
-            refund_count=sum(int(n) for _, _, n in refund_rows),
+            refunds=tuple((cur, total) for cur, total, _ in refunds),
+            refund_count=sum(n for _, _, n in refunds),
             top_products=tuple(
-                ProductReturns(str(sku), str(name), int(qty), int(n))
-                for sku, name, qty, n in product_rows.all()
+                ProductReturns(sku, name, qty, n)
+                for sku, name, qty, n in await q.most_returned(*window, TOP_PRODUCTS)
             ),
-            per_day=day_slices(start, days, created),
+            per_day=day_slices(start, days, await q.claim_times(*window)),
             ratings=rating_figure,
             product_ratings=tuple(product_ratings),
         )
