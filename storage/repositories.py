@@ -272,6 +272,38 @@ class OrderRepository(_Repository):
         )
         return found is not None
 
+    async def shop_codes_linked_to(self, chat_user_id: int) -> list[str]:
+        """The codes of the shops whose orders this chat user proved."""
+        rows = await self.session.scalars(
+            select(Shop.code)
+            .join(Order, Order.shop_id == Shop.id)
+            .join(OrderLink, OrderLink.order_id == Order.id)
+            .where(OrderLink.chat_user_id == chat_user_id)
+            .distinct()
+        )
+        return list(rows)
+
+    async def shipments_tracked(self, shop_id: int, wanted: str) -> Sequence[Shipment]:
+        """The shop's shipments with this tracking number (normalised: upper case, no
+        spaces; several orders may share a parcel), with their orders and every shipment
+        of those orders loaded."""
+        base = (
+            select(Shipment)
+            .join(Order, Order.id == Shipment.order_id)
+            .where(Order.shop_id == shop_id)
+            .options(
+                selectinload(Shipment.order)
+                .selectinload(Order.shipments)
+                .selectinload(Shipment.events)
+            )
+        )
+        exact = (await self.session.scalars(base.where(Shipment.tracking_number == wanted))).all()
+        if exact:
+            return exact
+        # Stored as the shop typed it: compare without spaces and case (no index: rare).
+        stored = func.upper(func.replace(Shipment.tracking_number, " ", ""))
+        return (await self.session.scalars(base.where(stored == wanted))).all()
+
     async def linked_chat_ids(self, order_id: int) -> list[int]:
         """External chat ids of everyone who proved this order (for notifications)."""
         rows = await self.session.scalars(
@@ -300,6 +332,27 @@ class ClaimRepository(_Repository):
             with_for_update=for_update,
             populate_existing=for_update,
         )
+
+    async def open_with_deadlines(self, statuses: Sequence[str]) -> Sequence[Any]:
+        """The bot's own claims (not a marketplace's, which owns its windows) in these
+        statuses, with their deadlines and shop: what the deadline job checks."""
+        rows = await self.session.execute(
+            select(
+                Claim.id,
+                Claim.status,
+                Claim.type,
+                Claim.requested_amount,
+                Claim.respond_by,
+                Claim.ship_by,
+                Claim.receive_by,
+                Claim.appeal_by,
+                Order.shop_id,
+            )
+            .join(Order, Order.id == Claim.order_id)
+            .where(Claim.marketplace.is_(None), Claim.status.in_(list(statuses)))
+            .order_by(Claim.id)
+        )
+        return rows.all()
 
     async def for_order(self, order_id: int) -> Sequence[Claim]:
         return (

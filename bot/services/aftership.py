@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-
 from bot.clock import Clock
 from bot.domain.enums import OrderStatus, TrackingTag
 from bot.services.hook_auth import HookShop
@@ -192,21 +189,7 @@ class AfterShipService:
 async def _shipments(uow: UnitOfWork, shop_id: int, number: str) -> Sequence[Shipment]:
     """The shop's shipments with this tracking number (several orders may share a
     parcel), with their orders and every shipment of those orders loaded."""
-    wanted = normal_tracking(number)
-    base = (
-        select(Shipment)
-        .join(Order, Order.id == Shipment.order_id)
-        .where(Order.shop_id == shop_id)
-        .options(
-            selectinload(Shipment.order).selectinload(Order.shipments).selectinload(Shipment.events)
-        )
-    )
-    exact = (await uow.session.scalars(base.where(Shipment.tracking_number == wanted))).all()
-    if exact:
-        return exact
-    # Stored as the shop typed it: compare without spaces and case (no index: rare).
-    stored = func.upper(func.replace(Shipment.tracking_number, " ", ""))
-    return (await uow.session.scalars(base.where(stored == wanted))).all()
+    return await uow.orders.shipments_tracked(shop_id, normal_tracking(number))
 
 
 def _apply(

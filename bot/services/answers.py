@@ -22,7 +22,6 @@ from langchain.tools import ToolRuntime, tool
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.prompts import PromptTemplate
-from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.domain.language_detect import guess
@@ -36,7 +35,6 @@ from bot.services.knowledge import (
 )
 from bot.services.orders import OrderService
 from bot.services.returns import ReturnService
-from storage.models import Order, OrderLink, Shop
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -179,19 +177,7 @@ class AnswerService:
         if user_id is None:
             return None
         async with self._uow(readonly=True) as uow:
-            codes = (
-                (
-                    await uow.session.execute(
-                        select(Shop.code)
-                        .join(Order, Order.shop_id == Shop.id)
-                        .join(OrderLink, OrderLink.order_id == Order.id)
-                        .where(OrderLink.chat_user_id == user_id)
-                        .distinct()
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            codes = await uow.orders.shop_codes_linked_to(user_id)
         return codes[0] if len(codes) == 1 else None
 
     async def answer(

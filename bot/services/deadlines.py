@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -81,35 +80,14 @@ class DeadlineJob:
         now = self._clock.now()
         report = DeadlineReport()
         async with self._uow(readonly=True) as uow:
-            open_claims = (
-                await uow.session.execute(
-                    select(
-                        Claim.id,
-                        Claim.status,
-                        Claim.type,
-                        Claim.requested_amount,
-                        Claim.respond_by,
-                        Claim.ship_by,
-                        Claim.receive_by,
-                        Claim.appeal_by,
-                        Order.shop_id,
-                    )
-                    .join(Order, Order.id == Claim.order_id)
-                    .where(
-                        # The marketplace owns its claims' windows (bot.domain.marketplace).
-                        Claim.marketplace.is_(None),
-                        Claim.status.in_(
-                            [
-                                ClaimStatus.REQUESTED.value,
-                                ClaimStatus.AWAITING_BUYER_SHIPMENT.value,
-                                ClaimStatus.BUYER_SHIPPED.value,
-                                ClaimStatus.REJECTED.value,
-                            ]
-                        ),
-                    )
-                    .order_by(Claim.id)
-                )
-            ).all()
+            open_claims = await uow.claims.open_with_deadlines(
+                [
+                    ClaimStatus.REQUESTED.value,
+                    ClaimStatus.AWAITING_BUYER_SHIPMENT.value,
+                    ClaimStatus.BUYER_SHIPPED.value,
+                    ClaimStatus.REJECTED.value,
+                ]
+            )
             policies = {
                 shop.id: ShopPolicy.from_settings(shop.settings) for shop in await uow.shops.all()
             }
