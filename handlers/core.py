@@ -52,6 +52,7 @@ from bot.domain.errors import DomainError
 from bot.domain.language_detect import detect_language, guess
 from bot.domain.languages import ShopLanguages, base_language
 from bot.domain.text import clean_line, clean_text
+from bot.services.container import Services
 from bot.services.desk import Desk
 from bot.services.orders import Identity
 from bot.services.outbox import LEASE
@@ -110,7 +111,7 @@ class Context:
         inbound: Inbound,
         user: Identity,
         state: State,
-        services: Any,
+        services: Services,
         catalog: Catalog,
         fetch_file: FetchFile | None = None,
         desk: Desk | None = None,
@@ -297,7 +298,7 @@ class ChatCore:
         uow: UnitOfWorkFactory,
         clock: Clock,
         router: Router,
-        services: Any,
+        services: Services,
         *,
         on_wrong_chat: Handler | None = None,
         staff_chat_id: int | None = None,
