@@ -353,6 +353,20 @@ def only_chitchat(text: str) -> bool:
     return re.search(r"[^\W_]", rest) is None
 
 
+# "where is it", "where are they", "dónde está": a where-question with nothing else in
+# it.  Said to a shop's bot, it asks where the buyer's order is (the order card answers
+# it, and asks which order when there are several); "where are you" is about the bot.
+_WHERE = re.compile(r"\b(?:where|wheres|whereabouts|where's|donde)\b")
+_TO_THE_BOT = re.compile(r"\b(?:you|u|ya|your|ur|usted|tu|estas)\b")
+
+
+def asks_where(text: str) -> bool:
+    """True when a message with no other request in it (the caller checks that the
+    model found no word it knows) asks *where*: "where is it", "where are they now?"."""
+    folded = fold(text.lower())
+    return _WHERE.search(folded) is not None and _TO_THE_BOT.search(folded) is None
+
+
 def route(text: str) -> Routed:
     """The rules' intent for a message (see the module docstring for the order).  Not
     used for routing any more: the benchmarks' baseline."""

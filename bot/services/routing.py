@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.services.intents import Intent, only_chitchat
+from bot.services.intents import Intent, asks_where, only_chitchat
 from bot.understanding.model import SURE
 
 if TYPE_CHECKING:
@@ -137,6 +137,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
     action = action_of(reading.intent)
     if reading.sure or (action in CHEAP_ACTIONS and not reading.unsure and number is None):
         return Plan(reading.intent, action, number)
+    if reading.evidence == 0 and asks_where(text):
+        # No word the model knows, so it is never sure; but "where is it" to a shop is
+        # about the buyer's order, and its card is a harmless answer to act on.
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
     choices = likely_choices(reading)
     if reading.evidence == 0 or not choices:
         return Plan(reading.intent, Action.REPHRASE, number)

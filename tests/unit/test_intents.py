@@ -220,3 +220,17 @@ def test_an_order_number_makes_a_question_about_that_order() -> None:
     assert (routed.intent, routed.order_number) == (TRACK, "578000000000000111")
     planned = plan(model().classify("is order 578000000000000111 dispatched?"))
     assert (planned.action, planned.order_number) == (Action.ORDER_CARD, "578000000000000111")
+
+
+@pytest.mark.parametrize("text", ["where is it", "where is it?", "Where are they now", "dónde está"])
+def test_a_bare_where_question_opens_the_order_card(text: str) -> None:
+    # Nothing in it the model knows, so the model is unsure; asking the buyer to put
+    # "where is it" another way, or handing them to a person, is what a shop's bot
+    # must not do.
+    planned = plan(model().classify(text), text)
+    assert (planned.intent, planned.action) == (TRACK, Action.ORDER_CARD)
+
+
+@pytest.mark.parametrize("text", ["because", "is it", "where are you", "can i"])
+def test_function_words_that_do_not_ask_where_still_ask_to_rephrase(text: str) -> None:
+    assert plan(model().classify(text), text).action is Action.REPHRASE
