@@ -115,6 +115,35 @@ async def test_where_is_my_parcel_with_one_order_opens_its_card(
     assert f"Order {A1}" in buyer.said
 
 
+async def test_a_bare_where_is_it_opens_the_card_and_is_no_miss(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("price")  # a miss: the bot asks
+    await buyer.say("where is it")
+    assert f"Order {A1}" in buyer.said
+    assert "passing you to a person" not in buyer.said and not harness.desk.sent
+
+
+async def test_an_unsure_message_with_an_order_number_ends_at_the_card_after_the_proof(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer()
+    text = f"hi i bought something on tiktok, order {A1}"
+    planned = plan(await harness.services.understanding.read(text), text)
+    assert planned.action is Action.CLARIFY and planned.intent == "track_order"
+    await buyer.say(text)
+    await buyer.say("buyer@example.com")
+    # The card answers "where is my order", the likeliest reading: no "which of these
+    # do you mean?" after it, and no miss counted towards a hand-over.
+    assert f"Order {A1}" in buyer.said and "Which of these" not in buyer.said
+    await buyer.say("where is it")
+    assert f"Order {A1}" in buyer.said and not harness.desk.sent
+
+
 async def test_where_is_my_order_with_two_orders_asks_which(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
