@@ -144,10 +144,10 @@ async def proof_step(ctx: Context) -> None:
         await _try(ctx, number, contact.phone, via_contact=True)
         return
     text = (ctx.inbound.text or "").strip()
-    if not text:
-        await escapes.not_understood(ctx)
-        return
     postcodes = await ctx.services.orders.postcode_proofs()
+    if not text:  # a photo, a sticker: nothing to check
+        await _no_proof(ctx, postcodes)
+        return
     if postcodes and (code := postcode_in(text)) is not None and proof_in(text) is None:
         # "SW1A 1AA", "94105", "my zip is 94105": the delivery postcode (it looks like
         # an order number too, so it is read before the check below).
@@ -166,13 +166,19 @@ async def proof_step(ctx: Context) -> None:
     if proof is None:
         # No email or phone in it ("I don't know", "why?"): nothing to check, and no
         # attempt spent on it.
-        if postcodes:  # say the postcode too, then ask again
-            ctx.reply(ctx.t("link_postcode.expects"))
-            await escapes.reprompt(ctx)
-            return
-        await escapes.not_understood(ctx)
+        await _no_proof(ctx, postcodes)
         return
     await _try(ctx, number, proof, via_contact=False)
+
+
+async def _no_proof(ctx: Context, postcodes: bool) -> None:
+    """Say what the proof step takes (the postcode too, where orders are proved by it),
+    then ask again."""
+    if postcodes:
+        ctx.reply(ctx.t("link_postcode.expects"))
+        await escapes.reprompt(ctx)
+        return
+    await escapes.not_understood(ctx)
 
 
 async def _switch(ctx: Context, number: str, text: str) -> None:
@@ -269,15 +275,17 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
         return
     except ProofRefused:
         left = await orders.attempts_left(ctx.user.id)
+        # Where orders are proved by postcode too, the refusal names it as well.
+        keys = "link_postcode" if await orders.postcode_proofs() else "link"
         if left <= 0:
             ctx.state.clear()
-            ctx.reply(ctx.t("link.refused_last"), remove_reply_keyboard=True)
+            ctx.reply(ctx.t(f"{keys}.refused_last"), remove_reply_keyboard=True)
             try:
                 await orders.check_can_try(ctx.user.id)
             except TooManyAttempts as exc:
                 ctx.reply(ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
             return
-        ctx.reply(ctx.t("link.refused", count=left))
+        ctx.reply(ctx.t(f"{keys}.refused", count=left))
         return
     then, said = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
     ctx.state.clear()

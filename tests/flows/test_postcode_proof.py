@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.emulator import sample_jpeg
 from bot.services.orders import MAX_FAILED_PROOFS
 from storage.models import OrderLink
 from storage.uow import UnitOfWorkFactory
@@ -96,5 +97,18 @@ async def test_text_without_a_proof_names_the_postcode(harness: Harness, orders:
     buyer = harness.buyer()
     await buyer.say(TIKTOK_NUMBER)
     await buyer.say("I don't know")
+    assert "delivery postcode" in buyer.said
+    assert await buyer.step() == "link.proof"
+
+
+async def test_a_wrong_postcode_and_a_photo_are_answered_naming_the_postcode(
+    harness: Harness, orders: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(TIKTOK_NUMBER)
+    await buyer.say("E1 6AN")
+    # The refusal names what the buyer may have sent: the postcode too.
+    assert "email, phone or postcode" in buyer.last_text
+    await buyer.photo(sample_jpeg(seed="proof"))
     assert "delivery postcode" in buyer.said
     assert await buyer.step() == "link.proof"
