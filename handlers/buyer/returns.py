@@ -128,13 +128,7 @@ async def choose_order(ctx: Context) -> None:
         ctx.reply(ctx.t("returns.no_orders"))
         return
     if choices.only_reason is not None:  # one order, and it can't be returned: why exactly
-        everything = await ctx.services.orders.all_linked(ctx.user.id)
-        ctx.reply(
-            ctx.t(
-                f"returns.not_eligible.{choices.only_reason}",
-                number=everything[0].order_number,
-            )
-        )
+        await _only_order_not_eligible(ctx, choices.only_reason)
         return
     why = _hidden_why(ctx, choices.hidden)
     if not choices.orders:
@@ -148,6 +142,12 @@ async def choose_order(ctx: Context) -> None:
     if hidden:
         text += "\n" + ctx.t("journey.return_hidden", count=hidden, why=why)
     ctx.reply(text, Keyboard.of(*rows))
+
+
+async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
+    """The buyer's one order can't be returned here: say why, naming it."""
+    everything = await ctx.services.orders.all_linked(ctx.user.id)
+    ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=everything[0].order_number))
 
 
 def _order_rows(ctx: Context, orders: Sequence[Any]) -> list[list[Button]]:
@@ -184,6 +184,11 @@ async def photo_outside_flow(ctx: Context) -> None:
         ctx.state.data[PHOTO_ALBUM] = album
     choices = await ctx.services.returns.choices(ctx.user.id)
     if not choices.orders:
+        if choices.only_reason is not None:
+            # One order, and it can't be returned here: why exactly, as /return says
+            # (bought on TikTok Shop: its return is asked for in the app).
+            await _only_order_not_eligible(ctx, choices.only_reason)
+            return
         ctx.reply(ctx.t("returns.photo_outside.nothing_to_return"))
         return
     if len(choices.orders) == 1:

@@ -112,3 +112,15 @@ async def test_a_wrong_postcode_and_a_photo_are_answered_naming_the_postcode(
     await buyer.photo(sample_jpeg(seed="proof"))
     assert "delivery postcode" in buyer.said
     assert await buyer.step() == "link.proof"
+
+
+async def test_a_photo_for_a_marketplace_order_says_its_return_is_asked_for_in_the_app(
+    harness: Harness, orders: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(TIKTOK_NUMBER)
+    await buyer.say("SW1A 1AA")
+    await buyer.photo(sample_jpeg(seed="broken"))
+    # Not "I don't see an order of yours": the one order is theirs, returned elsewhere.
+    assert "in the marketplace's app" in buyer.last_text and TIKTOK_NUMBER in buyer.last_text
+    assert await buyer.step() is None

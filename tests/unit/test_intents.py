@@ -222,7 +222,9 @@ def test_an_order_number_makes_a_question_about_that_order() -> None:
     assert (planned.action, planned.order_number) == (Action.ORDER_CARD, "578000000000000111")
 
 
-@pytest.mark.parametrize("text", ["where is it", "where is it?", "Where are they now", "dónde está"])
+@pytest.mark.parametrize(
+    "text", ["where is it", "where is it?", "Where are they now", "dónde está"]
+)
 def test_a_bare_where_question_opens_the_order_card(text: str) -> None:
     # Nothing in it the model knows, so the model is unsure; asking the buyer to put
     # "where is it" another way, or handing them to a person, is what a shop's bot
