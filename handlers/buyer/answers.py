@@ -53,6 +53,32 @@ WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
 _GREETING = re.compile(
     r"\W*(hi|hey|hello|hiya|yo|good|howdy|hola|ola|holi|buenas|buenos|buen|saludos)\b", re.I
 )
+# What else small talk is, for a reply that fits it: "ok" and "yes" are not thanks, and
+# "are you a bot" deserves a straight answer.
+_THANKS = re.compile(
+    r"\b(thanks?|thx|thnx|ty|tysm|cheers|appreciate\w*|grateful|gracias|merci|great|"
+    r"awesome|perfect|brilliant|lovely|amazing|excellent|helpful|genial|perfecto|"
+    r"good job|well done|nice one|nice|love it)\b",
+    re.I,
+)
+_BOT = re.compile(
+    r"\b(bot|robot|ai|human|real person|machine|eres (un|una) (bot|robot|persona))\b", re.I
+)
+_BYE = re.compile(r"\b(bye|goodbye|good night|see ya|see you|adios|adiós|chao|chau)\b", re.I)
+
+
+def chitchat_reply(text: str) -> str:
+    """The catalog key of the reply to small talk: a hello, you're welcome, a straight
+    answer to "are you a bot", a goodbye, or a short acknowledgement."""
+    if _BOT.search(text):
+        return "answers.i_am_a_bot"
+    if _THANKS.search(text):
+        return "answers.you_are_welcome"
+    if _BYE.search(text):
+        return "answers.goodbye"
+    if _GREETING.match(text):
+        return "answers.hello"
+    return "answers.acknowledged"
 
 
 async def free_text(ctx: Context, text: str) -> None:
@@ -105,7 +131,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         ctx.reply(ctx.t(key), person_button(ctx))
     elif action is Action.CHITCHAT:
         ctx.state.clear()
-        ctx.reply(ctx.t("answers.hello" if _GREETING.match(text) else "answers.you_are_welcome"))
+        ctx.reply(ctx.t(chitchat_reply(text)))
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()
         ctx.reply(ctx.t("routing.off_topic"))

@@ -223,6 +223,26 @@ async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
     assert "welcome" in buyer.said.lower()
 
 
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("yes", "answers.acknowledged"),
+        ("ok 👍", "answers.acknowledged"),
+        ("good job", "answers.you_are_welcome"),
+        ("are you a bot?", "answers.i_am_a_bot"),
+        ("bye", "answers.goodbye"),
+        ("good morning", "answers.hello"),
+    ],
+)
+async def test_small_talk_gets_the_reply_that_fits_it(
+    harness: Harness, text: str, reply: str
+) -> None:
+    # "You're welcome!" to "yes" reads as if the bot misheard.
+    buyer = harness.buyer()
+    await buyer.say(text)
+    assert buyer.said == harness_text(harness, reply)
+
+
 # -- not sure: ask, don't guess -------------------------------------------------------
 
 
