@@ -81,6 +81,9 @@ ACTIONS: dict[str, Action] = {
 # Actions so cheap to get wrong that "likely" (not sure) is enough: a friendly hello
 # back to "hello again" asks nothing of the buyer, while a menu of choices would.
 CHEAP_ACTIONS = frozenset({Action.CHITCHAT})
+# Actions that only show the buyer what is theirs (an order's card, their requests):
+# taken without asking when they are the one likely choice.
+SHOW_ACTIONS = frozenset({Action.ORDER_CARD, Action.CLAIMS})
 # Actions about one of the buyer's orders: an order number in the message picks it.
 ORDER_ACTIONS = frozenset({Action.ORDER_CARD, Action.CANCEL, Action.RETURN, Action.CHANGE})
 # What `run_bot.py ask` says the chat does, for actions that are not a policy answer.
@@ -144,6 +147,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
     choices = likely_choices(reading)
     if reading.evidence == 0 or not choices:
         return Plan(reading.intent, Action.REPHRASE, number)
+    if len(choices) == 1 and action_of(choices[0]) in SHOW_ACTIONS:
+        # "any update?", "still nothing", "eta?": too short for the model to be sure,
+        # yet nothing else is likely; asking "which of these?" with one choice would only
+        # delay a card the buyer can read and leave.
+        return Plan(choices[0], action_of(choices[0]), number)
     if reading.evidence >= AGREEING_EVIDENCE and agreeing(reading, action) >= SURE:
         # Unsure between intents that all lead to the same place ("how long do refunds
         # take?": a general question or delivery time, both answered from the

@@ -236,3 +236,13 @@ def test_a_bare_where_question_opens_the_order_card(text: str) -> None:
 @pytest.mark.parametrize("text", ["because", "is it", "where are you", "can i"])
 def test_function_words_that_do_not_ask_where_still_ask_to_rephrase(text: str) -> None:
     assert plan(model().classify(text), text).action is Action.REPHRASE
+
+
+@pytest.mark.parametrize("text", ["any update?", "eta?", "still nothing"])
+def test_the_one_likely_reading_that_only_shows_the_order_is_acted_on(text: str) -> None:
+    # Too short to be sure, but nothing else is likely: the card, not "which of these?"
+    # with a single button.
+    reading = model().classify(text)
+    assert not reading.sure
+    planned = plan(reading, text)
+    assert (planned.intent, planned.action) == (TRACK, Action.ORDER_CARD)
