@@ -58,6 +58,7 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 TRAINING_FILES = (
     "intents.jsonl",
     "intents_others.jsonl",
+    "intents_short.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )

@@ -18,7 +18,6 @@ to a person.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from bot.domain.enums import EscalationReason
@@ -273,16 +272,13 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
     if intent == REREAD:
         ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
         again = plan(await ctx.services.understanding.read(said), said)
-        if again.action is Action.CLARIFY:
-            # The card just shown answers the likeliest reading when that is "where is
-            # my order" ("hi I bought something on TikTok, order 5769…"): asking which
-            # was meant would be a question, and a miss, after the answer.
-            if action_of(again.intent) is Action.ORDER_CARD:
-                return
-            others = tuple(c for c in again.choices if action_of(c) is not Action.ORDER_CARD)
-            if not others:
-                return
-            again = dataclasses.replace(again, choices=others)
+        if again.action is Action.CLARIFY and any(
+            action_of(choice) is Action.ORDER_CARD for choice in again.choices
+        ):
+            # The card just shown answers one of the likely readings, "where is my
+            # order" ("hi I bought something on TikTok, order 5769…"): asking which was
+            # meant would be a question, and a miss, after an answer.
+            return
         if again.action is not Action.ORDER_CARD:  # that card was just shown
             await follow(ctx, said, again)
         return

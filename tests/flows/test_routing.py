@@ -134,11 +134,11 @@ async def test_an_unsure_message_with_an_order_number_ends_at_the_card_after_the
     buyer = harness.buyer()
     text = f"hi i bought something on tiktok, order {A1}"
     planned = plan(await harness.services.understanding.read(text), text)
-    assert planned.action is Action.CLARIFY and planned.intent == "track_order"
+    assert planned.action is Action.CLARIFY and "track_order" in planned.choices
     await buyer.say(text)
     await buyer.say("buyer@example.com")
-    # The card answers "where is my order", the likeliest reading: no "which of these
-    # do you mean?" after it, and no miss counted towards a hand-over.
+    # The card answers "where is my order", one of the likely readings: no "which of
+    # these do you mean?" after it, and no miss counted towards a hand-over.
     assert f"Order {A1}" in buyer.said and "Which of these" not in buyer.said
     await buyer.say("where is it")
     assert f"Order {A1}" in buyer.said and not harness.desk.sent
