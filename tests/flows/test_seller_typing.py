@@ -733,7 +733,7 @@ async def test_anything_else_a_seller_types_gets_a_sellers_answer_never_a_ticket
         assert "As a seller you can" in sam.last_text, sam.said
         assert "/claims" in sam.last_text and "/human" in sam.last_text
         assert "🆘 Ask platform support" in sam.last_text
-        assert "ask your shop's admin" in sam.last_text
+        assert "ask your shop's admin" in sam.last_text and "/returnaddress" in sam.last_text
         assert "Talk to a person" not in [b.text for b in sam.buttons()]
     assert harness.desk.topics == {} and harness.desk.sent == []
     async with uow_factory(readonly=True) as uow:
