@@ -318,8 +318,9 @@ async def _decided_everywhere(
         before = dataclasses.replace(
             ticket, claim_status=ClaimStatus.APPEALED, appeal_ticket_id=decision.appeal_ticket_id
         )
-        sync_summary(ctx, ticket, summary_buttons(ctx, before))
-        if ticket.summary_message_id is not None:
+        shown = summary_buttons(ctx, before)
+        sync_summary(ctx, ticket, shown)
+        if ticket.summary_message_id is not None and shown != summary_buttons(ctx, ticket):
             edited.add(ticket.summary_message_id)
         if here is None or ticket.id != here.id:
             catalog = staff_catalog(ticket)
@@ -328,7 +329,9 @@ async def _decided_everywhere(
             await tell_staff(
                 ctx, ticket, catalog.t("staff.appeal_decided_in", decision=done, id=where)
             )
-    if origin is not None and origin not in edited:  # a summary posted before, tapped
+    # The message the verdict was tapped on showed verdicts, whatever its ticket now
+    # says it showed (an older summary, or one posted before a single set was kept).
+    if origin is not None and origin not in edited:
         ctx.add(EditKeyboard(ctx.chat_id, origin, summary_buttons(ctx, here) if here else None))
 
 

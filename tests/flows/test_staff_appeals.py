@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus
 from handlers.types import EditKeyboard, SendText
 from storage.uow import UnitOfWorkFactory
-from tests.harness import Harness, Person, plain
+from tests.harness import STAFF_CHAT, Harness, Person, plain
 from tests.unit.test_seller_claims import (
     Bought,
     bought,
@@ -214,3 +214,31 @@ async def test_a_summary_after_the_appeal_paid_the_rest_shows_each_refund(
     assert "Refunded by our support team on appeal: $7.50" in summary
     assert "Refunded on this claim in all: $12.50" in summary
     assert "$12.50 of $12.50" not in summary
+
+
+async def test_a_verdict_tapped_in_another_ticket_still_updates_the_appeals_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """A verdict button from a summary posted before one set was kept (in the seller's
+    ticket): the decision there clears that message and the appeal's own summary, and
+    the appeal's topic is told where it was decided."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    await sam.press(f"sh:{claim.id}")
+    [seller_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+    seller_ticket = await harness.services.tickets.by_topic(STAFF_CHAT, seller_thread)
+    appeal_ticket = await harness.services.tickets.current(b.buyer)
+    assert seller_ticket is not None and appeal_ticket is not None
+
+    kim = harness.staff(thread_id=seller_thread)
+    kim._button_message[f"av:u:{claim.id}"] = 777  # the old summary's button
+    await kim.press(f"av:u:{claim.id}")
+    assert f"upheld the seller's decision on {claim.number}" in kim.said
+    edited = {a.message_id: a.keyboard for a in kim.last if isinstance(a, EditKeyboard)}
+    assert 777 in edited and "av:" not in str(edited[777])
+    assert appeal_ticket.summary_message_id in edited
+    assert "av:" not in str(edited[appeal_ticket.summary_message_id])
+    told = posted_in(harness, appeal_thread)[-1]
+    assert f"decided in ticket #{seller_ticket.id}" in told
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
