@@ -29,7 +29,17 @@ COMMANDS: dict[MenuKind, tuple[str, ...]] = {
     ),
     # Chat-scoped menus replace the private-chat default, so sellers keep the buyer's
     # everyday commands too.
-    "seller": ("claims", "refund", "stats", "insights", "orders", "language", "help", "cancel"),
+    "seller": (
+        "claims",
+        "refund",
+        "stats",
+        "insights",
+        "returnaddress",
+        "orders",
+        "language",
+        "help",
+        "cancel",
+    ),
     "staff": ("tickets", "note", "transcript", "close"),
 }
 

@@ -37,8 +37,8 @@ from handlers.staff.relay import (
     tell_staff,
     to_staff,
 )
-from handlers.staff.views import FRESH, RATE, fresh_keyboard, staff_catalog
-from handlers.types import Button, EditText, Keyboard
+from handlers.staff.views import FRESH, RATE, claim_pieces, fresh_keyboard, staff_catalog
+from handlers.types import Button, EditKeyboard, EditText, Keyboard
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -91,7 +91,14 @@ async def escalate(
 
 async def _placed_and_told(ctx: Context, opened: Opened) -> None:
     ticket = await place(ctx, opened.ticket, opening=True)
-    if not opened.created:
+    joined = opened.joined_claim
+    if not opened.created and joined is not None:
+        # About another claim than the ticket's: staff see which, and its facts.
+        ctx.reply(ctx.t("support.already_open_claim", id=ticket.id, claim=joined.number))
+        staff = staff_catalog(ticket)
+        asked = staff.t("staff.asked_about_claim", name=ticket.requester_name)
+        await tell_staff(ctx, ticket, fit(asked, "", *claim_pieces(staff, joined, ticket)))
+    elif not opened.created:
         ctx.reply(ctx.t("support.already_open", id=ticket.id))
         asked = staff_catalog(ticket).t("staff.asked_again", name=ticket.requester_name)
         await tell_staff(ctx, ticket, asked)
@@ -167,9 +174,17 @@ async def _appeal_joined(ctx: Context, ticket: TicketView) -> None:
         return
     reply_to = None if ticket.topic_id else ticket.summary_message_id
     try:
-        await post_summary(ctx, ticket, ticket.staff_chat_id, ticket.topic_id, reply_to)
+        posted = await post_summary(ctx, ticket, ticket.staff_chat_id, ticket.topic_id, reply_to)
     except DeskError as exc:
         log.warning("appeal not shown to staff", extra={"ticket_id": ticket.id, "error": str(exc)})
+        return
+    if posted is None:
+        return
+    # The new post carries the verdicts and is the summary from now on; the old one's
+    # Assign / Close go, so one set of buttons stays live for this ticket.
+    if ticket.summary_message_id is not None:
+        ctx.add(EditKeyboard(ticket.staff_chat_id, ticket.summary_message_id, None))
+    await ctx.services.tickets.move_summary(ticket.id, posted)
 
 
 @router.button("sh")

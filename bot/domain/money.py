@@ -120,8 +120,9 @@ class AmountInputError(MoneyError):
 
     @property
     def example(self) -> str:
-        """An amount written the way we read it: "5.00" (USD), "500" (JPY), "5.000"."""
-        return "500" if self.places == 0 else "5." + "0" * self.places
+        """An amount written the way we read it, with cents where the currency has
+        them: "12.50" (USD), "1250" (JPY), "12.500" (KWD)."""
+        return "1250" if self.places == 0 else "12." + ("50" + "0" * self.places)[: self.places]
 
 
 # Currencies written with a dollar sign; "$5" or "5 dollars" fits any of them.

@@ -22,8 +22,9 @@ from bot.domain.policy import ShopPolicy
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.notices import SellerRemoved
 from bot.services.outbox import Notification, enqueue
+from bot.services.shops import BadReturnAddress, parse_return_address, return_address_of
 from storage.models import ChatUser, Seller, SellerInvite, Shop
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,40 @@ class SellerService:
             await enqueue(uow, Notification(external_id, notice), now=self._clock.now())
             await uow.commit()
             return True
+
+    # -- the shop's return address, set by its sellers in the chat ------------------
+
+    async def return_address(self, user_id: int, shop_id: int) -> str | None:
+        """The shop's return address, for one of its sellers (NotAllowed otherwise)."""
+        async with self._uow(readonly=True) as uow:
+            shop = await self._sellers_shop(uow, user_id, shop_id)
+            return return_address_of(shop.settings)
+
+    async def set_return_address(
+        self, user_id: int, shop_id: int, text: str, *, dry_run: bool = False
+    ) -> str:
+        """Store the return address a seller of the shop typed and confirmed; returns it
+        as stored (lines trimmed).  Refused: not a seller of that shop (NotAllowed), or
+        no address that can be stored (BadReturnAddress, nothing changed).  `dry_run`
+        checks both and stores nothing (what the confirmation shows)."""
+        address = parse_return_address(text)
+        if not address:
+            raise BadReturnAddress("empty return address", "not_address")
+        async with self._uow() as uow:
+            shop = await self._sellers_shop(uow, user_id, shop_id)
+            if dry_run:
+                return address
+            shop.settings = {**(shop.settings or {}), "return_address": address}
+            await uow.commit()
+        log.info("return address set by a seller", extra={"shop_id": shop_id})
+        return address
+
+    @staticmethod
+    async def _sellers_shop(uow: UnitOfWork, user_id: int, shop_id: int) -> Shop:
+        shop = await uow.shops.get(shop_id)
+        if shop is None or not await uow.shops.is_seller(user_id, shop_id):
+            raise NotAllowed("not a seller of this shop")
+        return shop
 
     async def shops_of(self, user_id: int) -> list[ShopRef]:
         async with self._uow(readonly=True) as uow:

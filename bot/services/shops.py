@@ -77,13 +77,23 @@ class BadSetting(DomainError):
     pass
 
 
+class BadReturnAddress(BadSetting):
+    """A return address that can't be stored; `problem` (control, lines, line, total,
+    not_address) and `limit` let the chat say what to change, in the reader's words."""
+
+    def __init__(self, message: str, problem: str, limit: int = 0) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.limit = limit
+
+
 def return_address_of(settings: dict[str, Any] | None) -> str | None:
     """The shop's return address (lines joined by newlines), or None when it is unset."""
     value = (settings or {}).get("return_address")
     return str(value) if value else None
 
 
-def _parse_return_address(value: str) -> str:
+def parse_return_address(value: str) -> str:
     """Several lines, typed with real line breaks or with "\\n" (as a shell makes it
     easy to write); blank lines and spaces at the ends are dropped."""
     text = value.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\r\n", "\n")
@@ -92,18 +102,30 @@ def _parse_return_address(value: str) -> str:
     if not rows:
         return ""
     if any(not ch.isprintable() for row in rows for ch in row):
-        raise BadSetting("return_address may not contain control characters")
+        raise BadReturnAddress("return_address may not contain control characters", "control")
     if len(rows) > RETURN_ADDRESS_LINES:
-        raise BadSetting(f"return_address has at most {RETURN_ADDRESS_LINES} lines")
+        raise BadReturnAddress(
+            f"return_address has at most {RETURN_ADDRESS_LINES} lines",
+            "lines",
+            RETURN_ADDRESS_LINES,
+        )
     if any(len(row) > RETURN_ADDRESS_LINE for row in rows):
-        raise BadSetting(
-            f"each line of return_address has at most {RETURN_ADDRESS_LINE} characters"
+        raise BadReturnAddress(
+            f"each line of return_address has at most {RETURN_ADDRESS_LINE} characters",
+            "line",
+            RETURN_ADDRESS_LINE,
         )
     joined = "\n".join(rows)
     if len(joined) > RETURN_ADDRESS_TOTAL:
-        raise BadSetting(f"return_address has at most {RETURN_ADDRESS_TOTAL} characters")
+        raise BadReturnAddress(
+            f"return_address has at most {RETURN_ADDRESS_TOTAL} characters",
+            "total",
+            RETURN_ADDRESS_TOTAL,
+        )
     if not any(ch.isalpha() for ch in joined):
-        raise BadSetting("return_address must be a postal address (name, street, town)")
+        raise BadReturnAddress(
+            "return_address must be a postal address (name, street, town)", "not_address"
+        )
     return joined
 
 
@@ -117,7 +139,7 @@ def parse_setting(key: str, value: str) -> Any:
         except CareSettingError as exc:
             raise BadSetting(str(exc)) from None
     if key == "return_address":
-        return _parse_return_address(value) or None
+        return parse_return_address(value) or None
     if key == "refund_webhook_url":
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.netloc:

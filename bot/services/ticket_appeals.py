@@ -24,7 +24,13 @@ from bot.services.notices import ClaimAppealDecided
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import claim_refunded, remaining_refundable
 from bot.services.returns import seller_chat_ids
-from bot.services.ticket_records import AppealDecided, AppealDecision, TicketView, event_row
+from bot.services.ticket_records import (
+    AppealDecided,
+    AppealDecision,
+    TicketView,
+    appeal_ticket_id,
+    event_row,
+)
 from storage.models import Claim, Ticket
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -68,6 +74,7 @@ class AppealDecisions:
                         raise InvalidTransition(f"claim is {claim.status}")
                     decider = await uow.chat_users.get(by) if by else None
                     raise AppealDecided(decider.first_name if decider else None)
+                holder = await appeal_ticket_id(uow, claim)  # before it leaves APPEALED
                 refunded: Decimal | None = None
                 if refund and claim.type == ClaimType.REPLACEMENT:
                     move(
@@ -159,6 +166,7 @@ class AppealDecisions:
             order_number,
             buyer_name,
             remaining,
+            holder,
         )
 
     async def _decider_name(self, claim_id: int) -> str | None:

@@ -17,14 +17,21 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason, TicketStatus
+from bot.domain.enums import (
+    ActorKind,
+    ClaimStatus,
+    ClaimType,
+    EscalationReason,
+    RefundStatus,
+    TicketStatus,
+)
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
 from bot.domain.languages import LANGUAGE_KEYS
 from bot.domain.policy import DeskPolicy
 from bot.services.notices import TopicTitle
 from bot.services.refunds import claim_refunded
 from storage.media import MediaStore
-from storage.models import ChatUser, Claim, Order, Ticket, TicketMessage
+from storage.models import ChatUser, Claim, Order, Refund, Ticket, TicketMessage
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -98,6 +105,10 @@ class TicketView:
     closed_at: datetime | None
     signature: str | None  # the shop's name when replies are signed by the shop
     timezone: str = "UTC"  # the shop's: times shown to staff are in it
+    # While the claim is appealed: the one ticket where staff decide the appeal (the
+    # buyer's latest ticket about the claim).  A seller's ticket about the same claim
+    # points there instead of showing a second set of verdict buttons.
+    appeal_ticket_id: int | None = None
     # What the handlers need to write to each side in its own language (the staff
     # group reads the shop's staff language; the requester theirs): the requester's
     # stored language and whether they chose it, and the shop's language settings.
@@ -111,6 +122,9 @@ class Opened:
     ticket: TicketView
     created: bool  # False: the requester already had this ticket open
     answer_from: datetime | None  # outside business hours: when people are back
+    # The request joined an open ticket about another claim (a seller's "Ask platform
+    # support" on a second claim): that claim, which staff must be shown by name.
+    joined_claim: ClaimFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +144,13 @@ class ClaimFacts:
     refunded: Decimal = Decimal(0)  # what the ledger refunds on this claim so far
     # What an appeal is against (REJECTED or REFUNDED: a partial refund), if appealed.
     appealed_from: ClaimStatus | None = None
+    # Each refund of the claim, oldest first: when, how much and who issued it (the
+    # seller's partial refund, then what support paid on appeal), so a summary says
+    # what was refunded and when, not the total as the seller's.
+    refunds: tuple[tuple[datetime, Decimal, ActorKind], ...] = ()
+
+    def refunded_by(self, issuer: ActorKind) -> Decimal:
+        return sum((amount for _, amount, kind in self.refunds if kind == issuer), Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +193,8 @@ class AppealDecision:
     order_number: str = ""
     buyer_name: str | None = None
     remaining: Decimal | None = None
+    # The ticket that held the appeal and its verdict buttons (see `appeal_ticket_id`).
+    appeal_ticket_id: int | None = None
 
 
 def title_parts(ticket: TicketView) -> TopicTitle:
@@ -220,6 +243,7 @@ async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:
         closed_at=ticket.closed_at,
         signature=shop.name if shop and policy.signature == "shop" else None,
         timezone=policy.hours.tz.key,
+        appeal_ticket_id=await appeal_ticket_id(uow, claim) if claim else None,
         requester_language=requester.language,
         requester_language_chosen=requester.language_chosen,
         language_settings={
@@ -228,6 +252,20 @@ async def view_of(uow: UnitOfWork, ticket: Ticket) -> TicketView:
             if key in LANGUAGE_KEYS
         },
     )
+
+
+async def appeal_ticket_id(uow: UnitOfWork, claim: Claim) -> int | None:
+    """Where the claim's appeal is decided while it waits: the buyer's latest ticket
+    about it (the appeal opened it, or joined it and made it about the claim)."""
+    if claim.status != ClaimStatus.APPEALED:
+        return None
+    found: int | None = await uow.session.scalar(
+        select(Ticket.id)
+        .where(Ticket.claim_id == claim.id, Ticket.buyer_id == claim.buyer_id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    return found
 
 
 async def claim_facts(
@@ -266,6 +304,14 @@ async def claim_facts(
         history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
         refunded=await claim_refunded(uow, claim.id),
         appealed_from=appealed_from,
+        refunds=tuple(
+            (r.created_at, r.amount, ActorKind(r.issuer_kind))
+            for r in await uow.session.scalars(
+                select(Refund)
+                .where(Refund.claim_id == claim.id, Refund.status != RefundStatus.FAILED)
+                .order_by(Refund.id)
+            )
+        ),
     )
 
 

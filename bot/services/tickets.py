@@ -85,6 +85,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# What opening a ticket did: the ticket, whether it is new, when people are back
+# (outside business hours), and the claim of a request that joined it about another one.
+Joined = tuple[int, bool, datetime | None, int | None]
+
 REOPEN_WINDOW = timedelta(hours=24)  # a requester writing within this reopens the ticket
 RECENT_LINES = 10  # lines of the bot conversation shown in a ticket's summary
 MAX_COMMENT = 1000
@@ -183,20 +187,30 @@ class TicketService(AppealDecisions):
         reason: EscalationReason,
         order_id: int | None,
         claim_id: int | None,
-    ) -> tuple[int, bool, datetime | None]:
+    ) -> Joined:
         now = self._clock.now()
         ticket = await self._open_ticket_of(uow, requester_id)
         if ticket is not None:
             # One conversation with staff at a time: a second reason joins the first.
             ticket.order_id = ticket.order_id or order_id
+            joined: int | None = None
             if reason == EscalationReason.APPEAL:
                 # The appeal is what staff must decide now: the ticket's claim becomes
                 # the appealed one (its summary is posted again with the verdicts).
                 ticket.claim_id = claim_id
+            elif claim_id is not None and ticket.claim_id not in (None, claim_id):
+                # About another claim than the ticket's (a seller's second "Ask
+                # platform support"): the ticket keeps its claim, and this one is
+                # named to staff and in the transcript, or they could not tell.
+                joined = claim_id
             else:
                 ticket.claim_id = ticket.claim_id or claim_id
-            uow.session.add(event_row(ticket.id, "also:" + reason.value, None, now))
-            return ticket.id, False, None
+            what = "also:" + reason.value
+            if joined is not None:
+                claim = await uow.claims.get(joined)
+                what += f" {claim.claim_number}" if claim else ""
+            uow.session.add(event_row(ticket.id, what, None, now))
+            return ticket.id, False, None, joined
         if claim_id is not None and order_id is None:
             claim = await uow.claims.get(claim_id)
             order_id = claim.order_id if claim else None
@@ -218,11 +232,15 @@ class TicketService(AppealDecisions):
         uow.session.add(event_row(ticket.id, "opened:" + reason.value, None, now))
         answer_from = None if policy.hours.is_open(now) else policy.hours.next_open(now)
         log.info("ticket opened", extra={"ticket_id": ticket.id, "reason": reason.value})
-        return ticket.id, True, answer_from
+        return ticket.id, True, answer_from, None
 
-    async def _opened(self, opened: tuple[int, bool, datetime | None]) -> Opened:
-        ticket_id, created, answer_from = opened
-        return Opened(await self.get(ticket_id), created, answer_from)
+    async def _opened(self, opened: Joined) -> Opened:
+        ticket_id, created, answer_from, joined = opened
+        facts = None
+        if joined is not None:
+            async with self._uow(readonly=True) as uow:
+                facts = await claim_facts(uow, joined, self._media)
+        return Opened(await self.get(ticket_id), created, answer_from, facts)
 
     async def _shop_for(
         self, uow: UnitOfWork, requester_id: int, order_id: int | None
@@ -427,7 +445,11 @@ class TicketService(AppealDecisions):
                 .scalars()
                 .all()
             )
-            is_seller = ticket.reason == EscalationReason.SELLER_HELP
+            # A seller's ticket: asked about a claim, or opened by someone who only sells
+            # here (no order of their own linked), who is no buyer to staff.
+            is_seller = ticket.reason == EscalationReason.SELLER_HELP or (
+                not orders and bool(await uow.shops.seller_shop_ids(ticket.buyer_id))
+            )
             policy = DeskPolicy.for_shop(
                 await uow.shops.get(ticket.shop_id) if ticket.shop_id else None
             )
@@ -488,6 +510,23 @@ class TicketService(AppealDecisions):
             ticket.staff_chat_id = staff_chat_id
             ticket.topic_id = topic_id
             ticket.summary_message_id = summary_message_id
+            await uow.commit()
+        return await self.get(ticket_id)
+
+    async def move_summary(self, ticket_id: int, message_id: int) -> TicketView:
+        """The summary was posted again (an appeal joined the ticket): the new post is
+        the one whose buttons are kept in line with the ticket, so one set stays live.
+        The old post stays a way in: staff replying to it in a plain group still reach
+        the ticket (recorded like a relayed copy)."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            ticket = await self._ticket(uow, ticket_id)
+            old = ticket.summary_message_id
+            if old is not None and ticket.staff_chat_id is not None:
+                row = event_row(ticket.id, "summary_again", None, now)
+                row.copy_chat_id, row.copy_message_id = ticket.staff_chat_id, old
+                uow.session.add(row)
+            ticket.summary_message_id = message_id
             await uow.commit()
         return await self.get(ticket_id)
 

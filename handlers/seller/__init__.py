@@ -2,13 +2,14 @@
 
 from handlers import confirm
 from handlers.core import Router
-from handlers.seller import claims, insights, marketplace, refunds, stats
+from handlers.seller import claims, insights, marketplace, refunds, return_address, stats
 
 
 def build_router() -> Router:
     router = Router()
     router.include(claims.router)
     router.include(refunds.router)
+    router.include(return_address.router)
     router.include(stats.router)
     router.include(insights.router)
     router.include(marketplace.router)  # decisions on marketplace claims

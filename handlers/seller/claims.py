@@ -25,7 +25,7 @@ from bot.services.seller_claims import (
 )
 from bot.understanding import seller_steps
 from handlers import confirm, escapes
-from handlers.amounts import amount_problem
+from handlers.amounts import amount_problem, unreadable
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines, note_text
@@ -625,7 +625,9 @@ async def partial_amount(ctx: Context) -> None:
         return
     typed = seller_steps.read_typed_amount(text, minor_units(card.currency))
     if typed is None and not any(c.isdigit() for c in text):
-        await escapes.not_understood(ctx)  # "because", "a lot": no amount at all
+        # "because", "a lot": no amount at all, said as every unreadable amount is.
+        ctx.reply(unreadable(ctx.catalog, card.currency))
+        await escapes.reprompt(ctx)
         return
     # Digits we could not read as one amount ("-5", "5.555", "12 or 15"): the money
     # rules name what is wrong with the format.

@@ -5,14 +5,17 @@ menu, a claim number looks like an order number to link, and two misses in a row
 the person to support as a buyer.  For someone who sells for a shop and has no order
 of their own linked in this chat, those words are about their shop's claims, so they
 get the claim's card (a claim number of their shop) or a line on where the decisions
-are (/claims).  Who is a seller is checked server-side (`SellerClaimService`), the
-same check /claims makes; anyone else, and any other text, goes on to the buyer
-handlers unchanged.
+are (/claims); anything else they type gets what a seller can do here and how to reach
+support, never the buyer's answers (whose two misses would open a buyer's ticket in
+their name).  Who is a seller is checked server-side (`SellerClaimService`), the same
+check /claims makes; anyone else, and an order number typed on its own (linking it),
+goes on to the buyer handlers unchanged.
 """
 
 from __future__ import annotations
 
 from bot.domain.errors import ClaimNotFound, NotAllowed
+from bot.services.orders import looks_like_order_number
 from bot.understanding.seller_steps import read_seller_words
 from handlers.core import Context, Handler
 from handlers.seller.claims import show_card
@@ -35,8 +38,16 @@ async def _answered(ctx: Context) -> bool:
         return False
     words = read_seller_words(inbound.text)
     claims = ctx.services.seller_claims
-    if words is None or not await claims.only_a_seller(ctx.user.id):
+    if words is None and looks_like_order_number(inbound.text):
+        return False  # an order number: linking it (with its proof) stays the buyer's
+    if not await claims.only_a_seller(ctx.user.id):
         return False
+    if words is None:
+        # Nothing a seller's step or word: the buyer's answers (and, after two misses,
+        # a buyer's ticket in their name) are not for them; say what they can do.
+        button = ctx.catalog.plain("seller_claims.ask_support")
+        ctx.reply(ctx.t("seller_typing.not_understood", button=button))
+        return True
     if words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)
         if claim_id is not None:

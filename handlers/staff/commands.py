@@ -4,20 +4,29 @@ notes, fetch transcripts, decide appeals, and talk to the requester."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from decimal import Decimal
 
-from bot.domain.enums import ClaimStatus, TicketStatus
+from bot.domain.enums import ClaimStatus
 from bot.domain.errors import AmountChanged, DomainError, InvalidTransition, NotFound
 from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
-from bot.services.tickets import AppealDecided, TicketClosed, TicketView
+from bot.services.tickets import AppealDecided, AppealDecision, TicketClosed, TicketView
 from handlers import confirm
+from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router, button_args, int_arg
-from handlers.staff.relay import rename, summary_buttons, sync_summary, to_requester
+from handlers.staff.relay import (
+    rename,
+    summary_buttons,
+    sync_summary,
+    tell_staff,
+    to_requester,
+)
 from handlers.staff.reopen import reopen
 from handlers.staff.views import (
     rating_keyboard,
     requester_catalog,
+    staff_catalog,
     summary_keyboard,
     tickets_list,
     transcript_text,
@@ -209,7 +218,7 @@ async def _offer_refund(ctx: Context, claim_id: int, origin: int | None) -> None
             dry_run=True,
         )
     except DomainError as exc:
-        _appeal_refused(ctx, exc)
+        await _appeal_refused(ctx, exc)
         return
     if not preview.refunded:
         await _verdict(ctx, claim_id, refund=True, origin=origin, expect=Decimal(0))
@@ -241,13 +250,20 @@ async def refund_confirmed(ctx: Context, pending: confirm.Pending) -> None:
     await _verdict(ctx, claim_id, refund=True, origin=pending.origin, expect=pending.amount)
 
 
-def _appeal_refused(ctx: Context, exc: DomainError) -> None:
+async def _appeal_refused(ctx: Context, exc: DomainError) -> None:
     if isinstance(exc, AppealDecided) and exc.by:
         ctx.answer(ctx.catalog.plain("staff.appeal_decided_by", name=exc.by), alert=True)
     elif isinstance(exc, InvalidTransition):
         ctx.answer(ctx.catalog.plain("staff.appeal_decided_already"), alert=True)
     else:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    # An old verdict button tapped after the decision: it goes from the message tapped.
+    button = ctx.inbound.button or ""
+    if button.startswith("av:") and ctx.inbound.message_id is not None:
+        here = await ticket_here(ctx)
+        keyboard = summary_buttons(ctx, here) if here is not None else None
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
 
 
 async def _verdict(
@@ -271,30 +287,52 @@ async def _verdict(
         await _offer_refund(ctx, claim_id, origin)
         return
     except DomainError as exc:
-        _appeal_refused(ctx, exc)
+        await _appeal_refused(ctx, exc)
         return
     ctx.answer(ctx.catalog.plain("staff.appeal_done_short"))
+    ctx.reply(_verdict_text(ctx.catalog, decision, refund, ctx.inbound.user_name))
+    await _decided_everywhere(ctx, decision, refund, origin)
+
+
+def _verdict_text(catalog: Catalog, decision: AppealDecision, refund: bool, name: str) -> str:
     if refund and decision.status == ClaimStatus.APPROVED:  # a replacement granted
-        text = ctx.t(
-            "staff.appeal_replaced", claim=decision.claim_number, name=ctx.inbound.user_name
+        return catalog.t("staff.appeal_replaced", claim=decision.claim_number, name=name)
+    if refund:
+        amount = format_money(decision.refunded or Decimal(0), decision.currency, catalog.language)
+        return catalog.t(
+            "staff.appeal_refunded", claim=decision.claim_number, amount=amount, name=name
         )
-    elif refund:
-        amount = format_money(
-            decision.refunded or Decimal(0), decision.currency, ctx.catalog.language
+    return catalog.t("staff.appeal_upheld", claim=decision.claim_number, name=name)
+
+
+async def _decided_everywhere(
+    ctx: Context, decision: AppealDecision, refund: bool, origin: int | None
+) -> None:
+    """Every ticket about the claim shows the appeal decided: its summary loses the
+    verdict buttons, and a ticket other than this one is told the verdict and where it
+    was taken, so no place still offers to pay."""
+    here = await ticket_here(ctx)
+    edited: set[int] = set()
+    for ticket in decision.tickets:
+        # What its summary showed while the appeal waited (the verdicts, if it held it).
+        before = dataclasses.replace(
+            ticket, claim_status=ClaimStatus.APPEALED, appeal_ticket_id=decision.appeal_ticket_id
         )
-        text = ctx.t(
-            "staff.appeal_refunded",
-            claim=decision.claim_number,
-            amount=amount,
-            name=ctx.inbound.user_name,
-        )
-    else:
-        text = ctx.t("staff.appeal_upheld", claim=decision.claim_number, name=ctx.inbound.user_name)
-    ctx.reply(text)
-    if origin is not None:  # the summary: its verdict buttons go
-        here = next((t for t in decision.tickets if t.status == TicketStatus.OPEN), None)
-        keyboard = summary_keyboard(ctx.catalog, here) if here else None
-        ctx.add(EditKeyboard(ctx.chat_id, origin, keyboard))
+        shown = summary_buttons(ctx, before)
+        sync_summary(ctx, ticket, shown)
+        if ticket.summary_message_id is not None and shown != summary_buttons(ctx, ticket):
+            edited.add(ticket.summary_message_id)
+        if here is None or ticket.id != here.id:
+            catalog = staff_catalog(ticket)
+            done = _verdict_text(catalog, decision, refund, ctx.inbound.user_name)
+            where = here.id if here is not None else ticket.id
+            await tell_staff(
+                ctx, ticket, catalog.t("staff.appeal_decided_in", decision=done, id=where)
+            )
+    # The message the verdict was tapped on showed verdicts, whatever its ticket now
+    # says it showed (an older summary, or one posted before a single set was kept).
+    if origin is not None and origin not in edited:
+        ctx.add(EditKeyboard(ctx.chat_id, origin, summary_buttons(ctx, here) if here else None))
 
 
 @router.command("cancel")

@@ -62,7 +62,8 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     """Under the summary: appeal verdicts (while the appeal waits), Assign, Close."""
     p = catalog.plain
     rows: list[list[Button]] = []
-    if ticket.claim_status == ClaimStatus.APPEALED and ticket.claim_id is not None:
+    if ticket.appeal_ticket_id == ticket.id and ticket.claim_id is not None:
+        # Only the ticket holding the appeal: one live set of verdicts per appeal.
         replacement = ticket.claim_type == ClaimType.REPLACEMENT
         grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
         rows.append(
@@ -155,24 +156,8 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             for number, status, shop in summary.orders
         ]
         pieces += ["", t("staff.summary_orders"), lines(orders, catalog, "fit.more_lines")]
-    claim = summary.claim
-    if claim is not None:
-        pieces += [
-            "",
-            t(
-                "staff.summary_claim",
-                claim=claim.number,
-                order=claim.order_number,
-                status=catalog.plain(f"claim_status.{claim.status.value}"),
-                type=catalog.plain(f"claim_type.{claim.type}"),
-                reason=catalog.plain(f"claim_reason.{claim.reason}"),
-                amount=format_money(claim.amount, claim.currency, catalog.language),
-                count=len(claim.photos),
-            ),
-        ]
-        if claim.note:
-            pieces.append(fitting.line(catalog, "staff.summary_claim_note", note=Field(claim.note)))
-        pieces += _claim_sections(catalog, claim, summary.ticket.timezone)
+    if summary.claim is not None:
+        pieces += ["", *claim_pieces(catalog, summary.claim, ticket)]
     if summary.recent:
         recent = [
             fitting.line(
@@ -193,13 +178,33 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
     return fit(*pieces, notice=t("fit.notice_staff"))
 
 
+def claim_pieces(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> list[Piece]:
+    """A claim as staff read it in `ticket`'s place: the summary's claim part, and the
+    claim a later request joined the ticket about (named on its own)."""
+    pieces: list[Piece] = [
+        catalog.t(
+            "staff.summary_claim",
+            claim=claim.number,
+            order=claim.order_number,
+            status=catalog.plain(f"claim_status.{claim.status.value}"),
+            type=catalog.plain(f"claim_type.{claim.type}"),
+            reason=catalog.plain(f"claim_reason.{claim.reason}"),
+            amount=format_money(claim.amount, claim.currency, catalog.language),
+            count=len(claim.photos),
+        )
+    ]
+    if claim.note:
+        pieces.append(fitting.line(catalog, "staff.summary_claim_note", note=Field(claim.note)))
+    return pieces + _claim_sections(catalog, claim, ticket)
+
+
 def _why(catalog: Catalog, summary: Summary) -> str:
     """Why staff have the ticket: an appeal of its claim is what they decide now, even
     when the ticket was first opened for something else (said in brackets)."""
     ticket, claim = summary.ticket, summary.claim
     first = catalog.plain(f"staff.reason.{ticket.reason.value}")
-    if claim is None or claim.appealed_from is None:
-        return first
+    if claim is None or claim.appealed_from is None or summary.role == "seller":
+        return first  # a seller's ticket is never the appeal (the buyer's ticket is)
     partial = claim.appealed_from == ClaimStatus.REFUNDED
     appeal = catalog.plain("seller2.reason_appeal_partial" if partial else "staff.reason.appeal")
     if ticket.reason == EscalationReason.APPEAL:
@@ -221,15 +226,19 @@ def _decision_note(catalog: Catalog, note: str | None) -> tuple[str, str]:
     return said, ""
 
 
-def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> list[Piece]:
+def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> list[Piece]:
     """Under the claim: the seller's decision (a rejection's reason and note, or a
-    partial refund and its reason), what to decide on an appeal, the questions and
-    answers about the claim, and its timeline."""
-    t = catalog.t
+    partial refund, when and why), what support refunded on appeal, what to decide on
+    an appeal (or which ticket decides it), the questions and answers about the
+    claim, and its timeline."""
+    t, zone = catalog.t, ticket.timezone
     pieces: list[Piece] = []
     history = claim.history
     rejected = next((h for h in reversed(history) if h[1] == ClaimStatus.REJECTED), None)
-    partial = claim.refunded > 0 and claim.refunded < claim.amount
+    # The seller's own refunds: after an appeal paid the rest, the claim's total is no
+    # longer what the seller refunded.
+    by_seller = claim.refunded_by(ActorKind.SELLER)
+    partial = by_seller > 0 and by_seller < claim.amount
     refunded_note = next(
         (h[3] for h in reversed(history) if h[1] == ClaimStatus.REFUNDED and h[3]), None
     )
@@ -239,8 +248,9 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
             fitting.line(
                 catalog,
                 "seller2.summary_partial",
-                refunded=format_money(claim.refunded, claim.currency, catalog.language),
+                refunded=format_money(by_seller, claim.currency, catalog.language),
                 amount=format_money(claim.amount, claim.currency, catalog.language),
+                at=_refunded_at(catalog, claim, ActorKind.SELLER, zone),
                 reason=Field(reason or "—"),
             )
         )
@@ -254,7 +264,21 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
                 note=Field(note or "—"),
             )
         )
-    if claim.status == ClaimStatus.APPEALED:
+    by_staff = claim.refunded_by(ActorKind.STAFF)
+    if by_staff > 0:
+        pieces.append(
+            t(
+                "seller2.summary_support_refund",
+                refunded=format_money(by_staff, claim.currency, catalog.language),
+                at=_refunded_at(catalog, claim, ActorKind.STAFF, zone),
+                total=format_money(claim.refunded, claim.currency, catalog.language),
+            )
+        )
+    if claim.status == ClaimStatus.APPEALED and ticket.appeal_ticket_id != ticket.id:
+        # Another ticket holds the appeal and its buttons: say where, decide nothing here.
+        if ticket.appeal_ticket_id is not None:
+            pieces.append(t("staff.summary_appeal_elsewhere", id=ticket.appeal_ticket_id))
+    elif claim.status == ClaimStatus.APPEALED:
         if claim.appealed_from == ClaimStatus.REFUNDED:
             rest = max(claim.amount - claim.refunded, Decimal(0))
             pieces.append(
@@ -304,6 +328,12 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, zone: str | None) -> li
             lines(timeline, catalog, "fit.more_earlier", keep="tail"),
         ]
     return pieces
+
+
+def _refunded_at(catalog: Catalog, claim: ClaimFacts, issuer: ActorKind, zone: str | None) -> str:
+    """When `issuer` last refunded on the claim, in the shop's time ("—" if never)."""
+    times = [at for at, _, kind in claim.refunds if kind == issuer]
+    return format_when(times[-1], zone, language=catalog.language) if times else "—"
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:

@@ -27,6 +27,7 @@ APPROVE, REJECT = "✅ Approve (full refund)", "✖ Reject"
 CANCEL = "✖ Cancel"
 ANSWERED = "This request was already answered."
 ONLY_SELLERS = "That's for the shop's sellers only."
+UNREADABLE = "I can't read that as an amount. Please type it in digits, like 12.50."
 
 
 def confirm_label(amount: str) -> str:
@@ -352,10 +353,10 @@ async def test_goodwill_refund_by_command(world: World) -> None:
             "more than what can still be refunded on this order ($37.99)",
         ),
         (f"/refund {NUMBER} 1000000 late", "more than what can still be refunded"),
-        (f"/refund {NUMBER} abc late", "write the amount in digits, like 5.00"),
-        (f"/refund {NUMBER} ten dollars late", "write the amount in digits, like 5.00"),
-        (f"/refund {NUMBER} ١٢ late", "with the digits 0–9, like 5.00"),
-        (f"/refund {NUMBER} １２ late", "with the digits 0–9, like 5.00"),
+        (f"/refund {NUMBER} abc late", UNREADABLE),
+        (f"/refund {NUMBER} ten dollars late", UNREADABLE),
+        (f"/refund {NUMBER} ١٢ late", UNREADABLE),
+        (f"/refund {NUMBER} １２ late", UNREADABLE),
         (f"/refund {NUMBER} 0 late", "must be more than 0"),
         (f"/refund {NUMBER} -5 late", "without a minus sign"),
         (f"/refund {NUMBER} 1.005 late", "USD amounts have at most 2 decimals"),

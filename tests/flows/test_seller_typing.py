@@ -46,6 +46,8 @@ from tests.unit.test_seller_claims import (
 SELLER_EXT = 3001  # harness.seller()'s user id
 NUMBER = "578000000000000001"
 UPS = "1Z999AA10123456784"
+# The one sentence for an amount that can't be read, at every step that takes one.
+UNREADABLE = "I can't read that as an amount. Please type it in digits, like 12.50."
 EVAL = Path(__file__).resolve().parents[1] / "data" / "understanding" / "steps_eval_seller.jsonl"
 
 
@@ -274,7 +276,7 @@ async def test_words_at_the_amount_step_ask_again(world: World) -> None:
     await s.press(f"qp:{claim.id}")
     for typed in ("because", "payments", "a lot"):
         await s.say(typed)
-        assert "type the amount to refund in digits" in s.texts[0], typed
+        assert s.texts[0] == UNREADABLE, typed
         assert f"How much do you want to refund for {claim.number}? Up to $53.99" in s.last_text
     await s.say("cancel")
     assert "Nothing was changed" in s.last_text
@@ -715,3 +717,45 @@ def test_seller_step_readers_on_held_out_examples() -> None:
         print(f"{step}: {right[step]}/{total[step]}")
         assert total[step] >= 20
         assert right[step] / total[step] >= 0.9, step
+
+
+@pytest.mark.parametrize("typed", ["hello", "what can I do here", "hmm", "wheres my money"])
+async def test_anything_else_a_seller_types_gets_a_sellers_answer_never_a_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """The tester's "what can I do here" and "hmm" as Sam: the buyer's "I'm not sure I
+    understood" twice opened a buyer's ticket in his name.  Now every time: what a
+    seller can do and how to reach support, and no ticket."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    for _ in range(3):  # a buyer's two misses would open a ticket
+        await sam.say(typed)
+        assert "As a seller you can" in sam.last_text, sam.said
+        assert "/claims" in sam.last_text and "/human" in sam.last_text
+        assert "🆘 Ask platform support" in sam.last_text
+        assert "ask your shop's admin" in sam.last_text and "/returnaddress" in sam.last_text
+        assert "Talk to a person" not in [b.text for b in sam.buttons()]
+    assert harness.desk.topics == {} and harness.desk.sent == []
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+async def test_an_order_number_typed_by_a_seller_still_starts_linking_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await bought(uow_factory, clock, number=NUMBER)
+    sam = harness.seller()
+    await sam.say(NUMBER)
+    assert "As a seller you can" not in sam.said
+    assert "email address" in sam.said
+
+
+async def test_a_seller_asking_for_a_person_is_shown_to_staff_as_the_seller(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("/human")
+    [summary] = [plain(a.text) for a in harness.desk.sent if isinstance(a, SendText)]
+    assert "Seller: Sam" in summary and "Buyer:" not in summary

@@ -117,18 +117,20 @@ def test_each_problem_names_the_format_expected_not_the_range() -> None:
             read_amount(typed, currency)
         return amount_problem(catalog, refused.value)
 
-    assert said("ten dollars") == "Please write the amount in digits, like 5.00, not in words."
-    assert said("١٢") == "Please type the amount with the digits 0–9, like 5.00."
-    assert said("5.555") == "USD amounts have at most 2 decimals. Type an amount like 5.00."
-    assert said("5.5", "JPY") == "JPY amounts have no decimals. Type a whole number, like 500."
-    assert "like 1000 or 5.00" in said("1,000")
-    assert said("-5") == "Please type the amount without a minus sign, like 5.00."
-    assert said("0") == "The amount must be more than 0. Type an amount like 5.00."
-    assert said("€5") == ("This order is paid in USD, not EUR. Type the amount in USD, like 5.00.")
-    assert "5.00 USD" in said("5 apples")
-    every = [said(t) for t in ("", "x", "١", "5 x", "1,0", "5.555", "-1", "0", "€1", "9" * 20)]
+    # Whatever holds no amount (empty, words, other digits, "5 apples"): one sentence.
+    unreadable = "I can't read that as an amount. Please type it in digits, like 12.50."
+    for typed in ("", "ten dollars", "١٢", "5 apples", "x"):
+        assert said(typed) == unreadable, typed
+    assert said("ten", "JPY") == unreadable.replace("12.50", "1250")
+    assert said("5.555") == "USD amounts have at most 2 decimals. Type an amount like 12.50."
+    assert said("5.5", "JPY") == "JPY amounts have no decimals. Type a whole number, like 1250."
+    assert "like 1000 or 12.50" in said("1,000")
+    assert said("-5") == "Please type the amount without a minus sign, like 12.50."
+    assert said("0") == "The amount must be more than 0. Type an amount like 12.50."
+    assert said("€5") == ("This order is paid in USD, not EUR. Type the amount in USD, like 12.50.")
+    every = [said(t) for t in ("x", "1,0", "5.555", "-1", "0", "€1", "9" * 20)]
     assert all("at most $" not in text for text in every)
-    assert len(set(every)) == len(every)  # each problem its own words
+    assert len(set(every)) == len(every)  # each other problem its own words
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,143 @@
+"""`/returnaddress`: a seller sets their shop's return address in the chat.
+
+Without one, buyers of approved returns are told the seller will send it, and the
+seller is reminded on each approval; the reminder points here, since a seller in a chat
+cannot run the server's `shop set`.  The address typed is checked (lines, length, that
+it is an address) and shown back with **Save** / **Cancel**: nothing is stored before
+Save, and the service checks again, server-side, that the person sells for that shop.
+"""
+
+from __future__ import annotations
+
+from bot.domain.errors import NotAllowed
+from bot.services.sellers import ShopRef
+from bot.services.shops import RETURN_ADDRESS_LINES, BadReturnAddress
+from handlers import escapes
+from handlers.core import Context, Router, int_arg
+from handlers.fit import Field, fit, line
+from handlers.types import Button, EditKeyboard, Keyboard
+
+router = Router()
+
+ADDRESS = "seller.return_address"  # the address is typed here
+CONFIRM = "seller.return_address_ok"  # Save / Cancel, the address in the step's data
+
+
+@router.command("returnaddress", "return_address", "address")
+async def return_address(ctx: Context) -> None:
+    ctx.state.clear()
+    shops = await ctx.services.sellers.shops_of(ctx.user.id)
+    if not shops:
+        ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    if len(shops) == 1:
+        await _ask(ctx, shops[0])
+        return
+    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in shops]
+    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+
+
+@router.button("rsa")
+async def shop_picked(ctx: Context) -> None:
+    shop_id = int_arg(ctx.inbound.button or "")
+    shop = next(
+        (s for s in await ctx.services.sellers.shops_of(ctx.user.id) if s.id == shop_id), None
+    )
+    if shop is None:  # forged, or no longer their shop
+        ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
+        return
+    ctx.answer()
+    await _ask(ctx, shop)
+
+
+async def _ask(ctx: Context, shop: ShopRef) -> None:
+    current = await ctx.services.sellers.return_address(ctx.user.id, shop.id)
+    ctx.state.go(ADDRESS, shop_id=shop.id, shop=shop.name)
+    now = (
+        line(ctx.catalog, "return_address.current", address=Field(current))
+        if current
+        else ctx.t("return_address.none")
+    )
+    ctx.reply(
+        fit(
+            line(ctx.catalog, "return_address.title", shop=Field(shop.name)),
+            now,
+            "",
+            ctx.t("return_address.ask", lines=RETURN_ADDRESS_LINES),
+        )
+    )
+
+
+@router.prompt(ADDRESS)
+async def ask_again(ctx: Context) -> None:
+    ctx.reply(ctx.t("return_address.ask", lines=RETURN_ADDRESS_LINES))
+
+
+@router.step(ADDRESS, numbers=True)
+async def typed(ctx: Context) -> None:
+    """The address as typed, one line per line; checked before it is shown to save."""
+    data = ctx.state.data
+    shop_id, shop = int(data["shop_id"]), str(data["shop"])
+    try:
+        address = await ctx.services.sellers.set_return_address(
+            ctx.user.id, shop_id, ctx.inbound.text or "", dry_run=True
+        )
+    except BadReturnAddress as exc:
+        ctx.reply(ctx.t(f"return_address.bad.{exc.problem}", limit=exc.limit))
+        await escapes.reprompt(ctx)
+        return
+    except NotAllowed:
+        ctx.state.clear()
+        ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    ctx.state.go(CONFIRM, shop_id=shop_id, shop=shop, address=address)
+    _ask_confirm(ctx)
+
+
+def _ask_confirm(ctx: Context) -> None:
+    data = ctx.state.data
+    p = ctx.catalog.plain
+    keyboard = Keyboard.of(
+        [Button(p("return_address.save"), "rsy"), Button(p("return_address.cancel"), "rsn")]
+    )
+    text = line(
+        ctx.catalog,
+        "return_address.confirm",
+        shop=Field(str(data["shop"])),
+        address=Field(str(data["address"])),
+    )
+    ctx.reply(fit(text), keyboard)
+
+
+@router.prompt(CONFIRM)
+async def confirm_again(ctx: Context) -> None:
+    _ask_confirm(ctx)
+
+
+@router.step(CONFIRM, numbers=True)
+async def typed_at_confirm(ctx: Context) -> None:
+    await escapes.not_understood(ctx)  # Save is a tap: the address is stored as shown
+
+
+@router.button("rsy", "rsn")
+async def decided(ctx: Context) -> None:
+    save = (ctx.inbound.button or "") == "rsy"
+    if ctx.state.step != CONFIRM:  # an old Save / Cancel: its address is gone
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    data = dict(ctx.state.data)
+    ctx.state.clear()
+    ctx.answer()
+    if ctx.inbound.message_id is not None:
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, None))
+    if not save:
+        ctx.reply(ctx.t("return_address.cancelled"))
+        return
+    try:
+        await ctx.services.sellers.set_return_address(
+            ctx.user.id, int(data["shop_id"]), str(data["address"])
+        )
+    except NotAllowed:
+        ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    ctx.reply(fit(line(ctx.catalog, "return_address.saved", shop=Field(str(data["shop"])))))

@@ -1,0 +1,244 @@
+"""Appeals and the tickets about them, as staff and the seller see them: a seller's
+"Ask platform support" on a second claim names that claim in the ticket it joins, one
+appeal has one live set of verdict buttons, once decided every ticket about the claim
+says so (an old button pays nothing), and summaries show what was really refunded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
+from handlers.types import EditKeyboard, SendText
+from storage.uow import UnitOfWorkFactory
+from tests.harness import STAFF_CHAT, Harness, Person, plain
+from tests.unit.test_seller_claims import (
+    Bought,
+    bought,
+    file_claim,
+    load_claim,
+    make_seller,
+    refunds,
+)
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+NUMBER = "578000000000000001"
+
+
+@pytest.fixture
+async def b(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Bought:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    return await bought(uow_factory, clock, number=NUMBER)
+
+
+def thread_of(harness: Harness, ticket_id: int) -> int:
+    [thread] = [t for t, title in harness.desk.topics.items() if f"#{ticket_id} " in title]
+    return thread
+
+
+def posted_in(harness: Harness, thread: int) -> list[str]:
+    """What the bot wrote in a ticket's topic, oldest first, as staff read it."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.thread_id == thread
+    ]
+
+
+def summary_buttons(harness: Harness, thread: int) -> list[str]:
+    """The callback data under the topic's last summary when it was posted."""
+    [*_, summary] = [
+        a
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.thread_id == thread and "Ticket #" in a.text
+    ]
+    assert summary.keyboard is not None
+    return [x.data or "" for row in summary.keyboard.rows for x in row]
+
+
+async def partial_then_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int, buyer: Person | None = None
+) -> Person:
+    """The seller refunds $5.00 of the $12.50 asked, with a reason; the buyer appeals."""
+    sam = harness.seller()
+    await sam.press(f"qp:{claim_id}")
+    await sam.say("5")
+    await sam.say("The lid was missing from the box")
+    await sam.tap("Confirm")
+    await (buyer or harness.buyer(1001)).press(f"ap:{claim_id}")
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
+    return sam
+
+
+# ---------------------------------------------- a seller's second "Ask platform support"
+
+
+async def test_asking_support_about_a_second_claim_names_it_in_the_open_ticket(
+    harness: Harness, b: Bought
+) -> None:
+    first = await file_claim(harness.services.returns, b)
+    second = await file_claim(harness.services.returns, b, {b.items[1]: 1})
+    sam = harness.seller()
+    await sam.press(f"sh:{first.id}")
+    [thread] = harness.desk.topics
+    assert f"Claim {first.number}" in posted_in(harness, thread)[0]
+
+    await sam.press(f"sh:{second.id}")
+    assert f"now also asking about {second.number}" in sam.said
+    told = posted_in(harness, thread)[-1]
+    assert "now also about another claim" in told
+    assert f"Claim {second.number} on order {NUMBER}" in told
+    assert list(harness.desk.topics) == [thread]  # still one ticket
+
+    kim = harness.staff(thread_id=thread)
+    await kim.say("/transcript")
+    [document] = [a for a in kim.last if hasattr(a, "content")]
+    assert second.number in document.content.decode()  # type: ignore[attr-defined]
+
+
+async def test_asking_again_about_the_same_claim_just_says_asked_again(
+    harness: Harness, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    sam = harness.seller()
+    await sam.press(f"sh:{claim.id}")
+    await sam.press(f"sh:{claim.id}")
+    assert "You're already talking with our team" in sam.said
+    assert "also asking about" not in sam.said
+    [thread] = harness.desk.topics
+    assert posted_in(harness, thread)[-1] == "Sam asked for a person again."
+
+
+# ------------------------------------------------ one appeal, one set of verdicts
+
+
+async def test_a_sellers_ticket_about_an_appealed_claim_points_at_the_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    sam = await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    appeal_id = int(harness.desk.topics[appeal_thread].split(" ")[0].lstrip("#"))
+    assert f"av:r:{claim.id}" in summary_buttons(harness, appeal_thread)
+
+    await sam.press(f"sh:{claim.id}")
+    [seller_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+    summary = posted_in(harness, seller_thread)[0]
+    assert "Why: the seller asks for help with a claim" in summary
+    assert f"the appeal is decided in ticket #{appeal_id}" in summary
+    assert "Decide with the buttons below" not in summary
+    assert not any(d.startswith("av:") for d in summary_buttons(harness, seller_thread))
+
+
+async def test_once_decided_every_ticket_about_the_claim_says_so_and_old_buttons_pay_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    sam = await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    await sam.press(f"sh:{claim.id}")
+    [seller_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+    appeal_id = int(harness.desk.topics[appeal_thread].split(" ")[0].lstrip("#"))
+
+    kim = harness.staff(thread_id=appeal_thread)
+    await kim.press(f"av:r:{claim.id}")
+    await kim.tap("Confirm")
+    assert f"Kim refunded $7.50 on {claim.number}" in kim.said
+    # The appeal's summary loses its verdicts (Assign / Close stay).
+    edits = [a for a in kim.last if isinstance(a, EditKeyboard)]
+    assert edits and all("av:" not in str(e.keyboard) for e in edits), edits
+    # The seller's ticket about the same claim is told, naming where it was decided.
+    told = posted_in(harness, seller_thread)[-1]
+    assert f"Kim refunded $7.50 on {claim.number}" in told
+    assert f"decided in ticket #{appeal_id}" in told
+
+    # An old verdict button (here, or a copy anywhere) answers "already decided",
+    # takes its buttons away, and pays nothing.
+    anna = harness.staff(user_id=4002, name="Anna", thread_id=appeal_thread)
+    await anna.press(f"av:r:{claim.id}")
+    assert anna.alerts == ["This appeal was already decided by Kim."]
+    assert [a for a in anna.last if isinstance(a, EditKeyboard)]
+    await anna.press(f"av:u:{claim.id}")
+    assert anna.alerts == ["This appeal was already decided by Kim."]
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00"), Decimal("7.50")]
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REFUNDED
+
+
+async def test_an_appeal_joining_a_ticket_keeps_one_live_summary(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The summary posted again with the verdicts is the ticket's summary from then on:
+    the first one's buttons go, and a decision clears the new one's verdicts."""
+    claim = await file_claim(harness.services.returns, b)
+    buyer = harness.buyer(1001)
+    await buyer.say("/human")
+    [thread] = harness.desk.topics
+    await partial_then_appeal(harness, uow_factory, claim.id, buyer)
+    assert f"av:r:{claim.id}" in summary_buttons(harness, thread)
+    # The first summary's Assign / Close were taken off (in the buyer's update).
+    assert [a for a in buyer.last if isinstance(a, EditKeyboard) and a.keyboard is None]
+
+    kim = harness.staff(thread_id=thread)
+    await kim.press(f"av:u:{claim.id}")
+    assert f"upheld the seller's decision on {claim.number}" in kim.said
+    ticket = await harness.services.tickets.current(b.buyer)
+    assert ticket is not None and ticket.summary_message_id is not None
+    [edit] = [
+        a
+        for a in kim.last
+        if isinstance(a, EditKeyboard) and a.message_id == ticket.summary_message_id
+    ]
+    assert edit.keyboard is not None and "av:" not in str(edit.keyboard)
+    assert "tk:c:" in str(edit.keyboard)
+
+
+# ------------------------------------------------------- what was really refunded
+
+
+async def test_a_summary_after_the_appeal_paid_the_rest_shows_each_refund(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    claim = await file_claim(harness.services.returns, b)
+    sam = await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    kim = harness.staff(thread_id=appeal_thread)
+    await kim.press(f"av:r:{claim.id}")
+    await kim.tap("Confirm")
+
+    await sam.press(f"sh:{claim.id}")  # the card's old button: a summary made now
+    [seller_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+    summary = posted_in(harness, seller_thread)[0]
+    assert "Seller's partial refund: $5.00 of $12.50" in summary
+    assert "Refunded by our support team on appeal: $7.50" in summary
+    assert "Refunded on this claim in all: $12.50" in summary
+    assert "$12.50 of $12.50" not in summary
+
+
+async def test_a_verdict_tapped_in_another_ticket_still_updates_the_appeals_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """A verdict button from a summary posted before one set was kept (in the seller's
+    ticket): the decision there clears that message and the appeal's own summary, and
+    the appeal's topic is told where it was decided."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    await sam.press(f"sh:{claim.id}")
+    [seller_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+    seller_ticket = await harness.services.tickets.by_topic(STAFF_CHAT, seller_thread)
+    appeal_ticket = await harness.services.tickets.current(b.buyer)
+    assert seller_ticket is not None and appeal_ticket is not None
+
+    kim = harness.staff(thread_id=seller_thread)
+    kim._button_message[f"av:u:{claim.id}"] = 777  # the old summary's button
+    await kim.press(f"av:u:{claim.id}")
+    assert f"upheld the seller's decision on {claim.number}" in kim.said
+    edited = {a.message_id: a.keyboard for a in kim.last if isinstance(a, EditKeyboard)}
+    assert 777 in edited and "av:" not in str(edited[777])
+    assert appeal_ticket.summary_message_id in edited
+    assert "av:" not in str(edited[appeal_ticket.summary_message_id])
+    told = posted_in(harness, appeal_thread)[-1]
+    assert f"decided in ticket #{seller_ticket.id}" in told
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
