@@ -58,5 +58,15 @@ async def _answered(ctx: Context) -> bool:
                 pass
         ctx.reply(ctx.t("seller_typing.no_such_claim", claim=words.claim))
         return True
+    open_claims = await claims.queue(ctx.user.id)
+    if len(open_claims) == 1:
+        # "approve it" with one request open: "it" can only be that one.  Its card
+        # has the buttons; nothing is decided before the seller taps and confirms.
+        ctx.reply(ctx.t("seller_typing.the_one_open", claim=open_claims[0].number))
+        try:
+            await show_card(ctx, open_claims[0].claim_id)
+            return True
+        except (NotAllowed, ClaimNotFound):  # decided or gone since
+            pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
     return True

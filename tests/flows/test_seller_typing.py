@@ -672,6 +672,22 @@ async def test_a_claim_number_typed_by_its_seller_opens_its_card_not_linking(
     assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
 
 
+async def test_approve_it_with_one_open_request_opens_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester's "approve it" right after a new request's card: "it" is the one."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number=NUMBER)
+    )
+    s = harness.seller()
+    await s.say("approve it")
+    assert f"your one open return request, {claim.number}" in s.said
+    assert f"Return request {claim.number}" in s.last_text and "✅ Approve" in labels(s)
+    # Nothing is decided by typing: the card's button, then its confirmation.
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
 async def test_a_buyer_typing_refund_still_gets_the_buyers_answers(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
