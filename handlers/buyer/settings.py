@@ -26,58 +26,40 @@ router = Router()
 ASK = "settings.proactive"  # the step: waiting for on or off
 TOGGLE = ButtonData("bs", Word("to", ("on", "off")))
 
-OFF_WORDS = frozenset(
-    {
-        "off",
-        "stop",
-        "no",
-        "disable",
-        "unsubscribe",
-        "turn off",
-        "turn it off",
-        "turn them off",
-        "stop messaging me",
-        "stop it",
-        "desactivar",
-        "desactiva",
-        "desactivalos",
-        "desactivarlos",
-        "apagar",
-        "apagalos",
-        "no gracias",
-        "para",
-        "parar",
-        "basta",
-    }
-)
-ON_WORDS = frozenset(
-    {
-        "on",
-        "yes",
-        "enable",
-        "start",
-        "turn on",
-        "turn it on",
-        "turn them on",
-        "si",
-        "activar",
-        "activa",
-        "activalos",
-        "activarlos",
-        "encender",
-    }
-)
-_PUNCTUATION = re.compile(r"[^\w\s]+")
+# Words that say which way on their own ("turn off notifications", "desactívalos"),
+# then words that only lean ("stop", "yes"): a message with both ways of the first
+# kind, or a "don't" beside them, is not read ("don't turn them off").
+_OFF = re.compile(r"^(off|disable\w*|unsubscribe\w*|mute\w*|desactiv\w*|apag\w*)$")
+_ON = re.compile(r"^(on|enable\w*|subscribe\w*|unmute\w*|activ\w*|encend\w*|prend\w*)$")
+_LEANS_OFF = frozenset({"stop", "no", "nope", "basta", "para", "parar", "never", "nunca"})
+_LEANS_ON = frozenset({"yes", "yeah", "yep", "si", "start"})
+_NEGATION = frozenset({"dont", "don't", "do not", "not", "never", "nunca"})
+# Longer than this, a message is about something else ("stop sending me the wrong
+# size", typed at this step, is no answer to "on or off?").
+_MOST_WORDS = 8
+_PUNCTUATION = re.compile(r"[^\w\s']+")
 
 
 def read_toggle(text: str) -> bool | None:
-    """True for "turn them on", False for "off", None for anything else."""
-    words = " ".join(_PUNCTUATION.sub(" ", fold(text.strip().lower())).split())
-    words = words.removeprefix("please ").removesuffix(" please")
-    if words in OFF_WORDS:
-        return False
-    if words in ON_WORDS:
-        return True
+    """True for "turn them on", False for "off" or "turn off notifications", None for
+    anything else."""
+    words = _PUNCTUATION.sub(" ", fold(text.strip().lower())).split()
+    if not words or len(words) > _MOST_WORDS:
+        return None
+    off = any(_OFF.match(w) for w in words)
+    on = any(_ON.match(w) for w in words)
+    if off != on:
+        negated = any(w in _NEGATION for w in words) and "no" not in words[:1]
+        return None if negated else on
+    if off and on:
+        return None
+    # "I don't want messages", "no quiero mensajes": wanting none of them.
+    leans_off = any(w in _LEANS_OFF for w in words) or (
+        any(w in _NEGATION for w in words) and bool({"want", "need", "quiero"} & set(words))
+    )
+    leans_on = any(w in _LEANS_ON for w in words)
+    if leans_off != leans_on:
+        return leans_on
     return None
 
 

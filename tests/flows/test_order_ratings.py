@@ -450,6 +450,36 @@ async def test_settings_typed_at_once_and_cancel_still_leaves(world: World) -> N
     assert (alert(w.buyer) or "").startswith("This button no longer works.")
 
 
+@pytest.mark.parametrize(
+    ("typed", "off"),
+    [
+        ("turn off notifications", True),
+        ("I don't want messages", True),
+        ("disable them please", True),
+        ("turn on notifications", False),
+    ],
+)
+async def test_settings_read_what_people_type(world: World, typed: str, off: bool) -> None:
+    """The tester's "turn off notifications" got "Please tap the button, or type on or
+    off"."""
+    w = world
+    if not off:
+        await w.buyer.say("/settings off")
+    await w.buyer.say("/settings")
+    await w.buyer.say(typed)
+    done = "Done: I won't message you" if off else "Done: I may message you on my own again"
+    assert w.buyer.said.startswith(done), w.buyer.said
+    assert await w.buyer.step() is None
+
+
+async def test_settings_leave_what_says_both_ways_unread(world: World) -> None:
+    w = world
+    await w.buyer.say("/settings")
+    await w.buyer.say("don't turn them off")
+    assert "Please tap the button" in w.buyer.said
+    assert await w.buyer.step() == "settings.proactive"
+
+
 async def test_status_notices_still_come_when_proactive_messages_are_off(
     world: World, uow_factory: UnitOfWorkFactory
 ) -> None:
