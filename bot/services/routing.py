@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot.services.intents import Intent, asks_where, only_chitchat
 from bot.understanding.model import SURE
+from bot.understanding.ratings import read_rating
 
 if TYPE_CHECKING:
     from bot.understanding.model import Reading
@@ -81,6 +82,8 @@ ACTIONS: dict[str, Action] = {
 # Actions so cheap to get wrong that "likely" (not sure) is enough: a friendly hello
 # back to "hello again" asks nothing of the buyer, while a menu of choices would.
 CHEAP_ACTIONS = frozenset({Action.CHITCHAT})
+# A typed rating of this many stars or fewer, with nothing asked, is a complaint.
+LOW_STARS = 2
 # Actions that only show the buyer what is theirs (an order's card, their requests):
 # taken without asking when they are the one likely choice.
 SHOW_ACTIONS = frozenset({Action.ORDER_CARD, Action.CLAIMS})
@@ -133,6 +136,12 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one
         # or two words are never enough for it), and the rules are exact here.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if not reading.sure and number is None and (stars := rating_alone(text)) is not None:
+        # "5 stars", "⭐⭐", "2/5" with no rating asked for (a pending request reads it
+        # first): praise gets a thank-you, a low mark is a complaint; neither is a miss.
+        if stars <= LOW_STARS:
+            return Plan(Intent.COMPLAINT, Action.COMPLAINT)
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.
@@ -158,6 +167,18 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # policies): asking which would not change what happens.
         return Plan(reading.intent, action, number)
     return Plan(reading.intent, Action.CLARIFY, number, choices)
+
+
+_STARS_SAID = re.compile(r"\d|stars?\b|estrellas?\b|[⭐★🌟]{2,}", re.I)
+
+
+def rating_alone(text: str) -> int | None:
+    """The stars of a message that is only a rating and says so in stars or a mark
+    ("5 stars", "⭐⭐⭐", "4/5"); with nothing asked, a bare "5" could be anything, and
+    "good" or one ⭐ is small talk."""
+    if not _STARS_SAID.search(text) or text.strip().isdigit():
+        return None
+    return read_rating(text)
 
 
 def agreeing(reading: Reading, action: Action) -> float:

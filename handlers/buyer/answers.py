@@ -23,7 +23,15 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
+from bot.services.routing import (
+    ACTIONS,
+    ORDER_ACTIONS,
+    Action,
+    Plan,
+    action_of,
+    plan,
+    rating_alone,
+)
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
@@ -69,6 +77,8 @@ _BYE = re.compile(r"\b(bye|goodbye|good night|see ya|see you|adios|adiós|chao|c
 def chitchat_reply(text: str) -> str:
     """The catalog key of the reply to small talk: a hello, you're welcome, a straight
     answer to "are you a bot", a goodbye, or a short acknowledgement."""
+    if rating_alone(text) is not None:  # "5 stars" with no rating asked for
+        return "answers.thanks_for_stars"
     if _BOT.search(text):
         return "answers.i_am_a_bot"
     if _THANKS.search(text):

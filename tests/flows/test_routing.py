@@ -407,3 +407,20 @@ def harness_text(harness: Harness, key: str) -> str:
     from tests.harness import plain
 
     return plain(Catalog("en").t(key))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("5 stars", "thanks"), ("⭐⭐⭐⭐", "thanks"), ("1 star", "sorry"), ("2/5", "sorry")],
+)
+async def test_a_rating_typed_with_nothing_asked_is_thanked_or_heard_never_a_miss(
+    harness: Harness, text: str, kind: str
+) -> None:
+    buyer = harness.buyer()
+    for _ in range(2):  # two misses in a row would hand the buyer to a person
+        await buyer.say(text)
+        if kind == "thanks":
+            assert buyer.said == harness_text(harness, "answers.thanks_for_stars")
+        else:
+            assert "sorry" in buyer.said.lower() and "Which of these" not in buyer.said
+    assert "passing you to a person" not in buyer.said and not harness.desk.sent
