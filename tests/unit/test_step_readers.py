@@ -41,6 +41,20 @@ def test_item_choice(typed: str, index: int | None) -> None:
     assert steps.item_choice(typed, NAMES) == index
 
 
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [
+        ("la taza", 0),  # a Spanish buyer names an English product in Spanish
+        ("las tazas por favor", 0),
+        ("la azul", 1),
+        ("el trapo de cocina", None),  # a word not in the glossary: ask again
+        ("la negra", None),  # two black items
+    ],
+)
+def test_item_choice_in_spanish(typed: str, index: int | None) -> None:
+    assert steps.item_choice(typed, NAMES) == index
+
+
 def test_items_mentioned_in_a_longer_message() -> None:
     said = "I want to return the mug and the bottle, both arrived cracked"
     assert sorted(steps.mentioned_items(said, NAMES)) == [0, 1]
