@@ -321,7 +321,7 @@ async def test_cancel_with_two_orders_asks_which_one(
     assert NUMBER in buyer.last_text and "✖ Cancel order" in shown(buyer)
     await buyer.tap("✖ Cancel order")
     assert f"Cancel order {NUMBER}?" in buyer.last_text
-    assert shown(buyer) == ["Yes, cancel it", "No, keep it"]
+    assert shown(buyer) == ["Yes, cancel the order", "No, keep the order"]
     assert (await order_statuses(uow_factory))[NUMBER] == "ON_HOLD"
 
 
