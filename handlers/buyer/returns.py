@@ -62,6 +62,13 @@ ITEMS, QUANTITY, TYPE, REASON, PHOTOS, NOTE, CONFIRM = (
     "ret.note",
     "ret.confirm",
 )
+# "Add this as your note to the seller?", asked when what was typed at the note step
+# reads as a question to the shop (see `note_step`).
+NOTE_CHECK = "ret.note_check"
+# In the draft: the text the note check is about, and a question the buyer said was
+# for the shop, answered once the request is filed.
+NOTE_ASKED = "note_asked"
+QUESTION = "question"
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
 MAX_NOTE = 1000
 ITEM_LABEL = 40  # characters of a product's name on its button
@@ -629,8 +636,70 @@ async def note_step(ctx: Context) -> None:
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
         return
+    if read.asks_something(text) and await _not_about_the_return(ctx, text):
+        # "how long does the refund take?": likely a question to the shop, which would
+        # go to the seller as the note without a word.  One tap keeps it a note ("can
+        # you send it in blue?" is one).
+        ctx.state.data[NOTE_ASKED] = text
+        show_note_check(ctx)
+        return
     ctx.state.data["note"] = text
     await show_summary(ctx)
+
+
+async def _not_about_the_return(ctx: Context, text: str) -> bool:
+    """The intent model reads the message as something other than a return request."""
+    reading = await ctx.services.understanding.read(text)
+    return reading.intent != "return_request"
+
+
+def show_note_check(ctx: Context) -> None:
+    ctx.state.step = NOTE_CHECK
+    p = ctx.catalog.plain
+    ctx.reply(
+        ctx.t("returns.note_check", note=str(ctx.state.data.get(NOTE_ASKED, ""))),
+        _nav(
+            ctx,
+            [Button(p("returns.note_check_yes"), "rny")],
+            [Button(p("returns.note_check_no"), "rnn")],
+        ),
+    )
+
+
+@router.button("rny")
+async def note_was_a_note(ctx: Context) -> None:
+    if not _in_flow(ctx, NOTE_CHECK):
+        return
+    ctx.state.data["note"] = ctx.state.data.pop(NOTE_ASKED, None)
+    await show_summary(ctx)
+
+
+@router.button("rnn")
+async def note_was_a_question(ctx: Context) -> None:
+    """Not a note: the question is kept and answered once the request is filed; the
+    note step is asked again."""
+    if not _in_flow(ctx, NOTE_CHECK):
+        return
+    ctx.state.data[QUESTION] = ctx.state.data.pop(NOTE_ASKED, None)
+    ctx.reply(ctx.t("returns.question_kept"))
+    show_note(ctx)
+
+
+@router.step(NOTE_CHECK)
+async def typed_note_check(ctx: Context) -> None:
+    """ "yes" adds it as the note, "no" keeps it as a question, as the buttons do."""
+    answer = read.yes_no(ctx.inbound.text or "")
+    if answer is None:
+        await escapes.not_understood(ctx)
+    elif answer:
+        await note_was_a_note(ctx)
+    else:
+        await note_was_a_question(ctx)
+
+
+@router.prompt(NOTE_CHECK)
+async def prompt_note_check(ctx: Context) -> None:
+    show_note_check(ctx)
 
 
 @router.button("rk")
@@ -708,6 +777,7 @@ async def confirm(ctx: Context) -> None:
         else:
             ctx.state.clear()
         return
+    question = ctx.state.data.get(QUESTION)
     ctx.state.clear()
     ctx.reply(
         ctx.t(
@@ -720,6 +790,12 @@ async def confirm(ctx: Context) -> None:
             else "—",
         )
     )
+    if isinstance(question, str) and question:
+        # Imported here: the answers module starts this flow, so it imports this one.
+        from handlers.buyer.answers import answer
+
+        ctx.reply(ctx.t("returns.question_answer", question=question))
+        await answer(ctx, question)
 
 
 # ------------------------------------------------------------- typed answers
@@ -984,7 +1060,7 @@ async def prompt_confirm(ctx: Context) -> None:
 @router.back("ret")
 async def back(ctx: Context) -> None:
     step = ctx.state.step
-    if step not in (QUANTITY, *ORDER_OF_STEPS):
+    if step not in (QUANTITY, NOTE_CHECK, *ORDER_OF_STEPS):
         _expired(ctx)
         return
     options = await _options(ctx)
@@ -1007,6 +1083,9 @@ async def back(ctx: Context) -> None:
         show_reasons(ctx, options)
     elif step == NOTE:
         show_photos(ctx)
+    elif step == NOTE_CHECK:
+        ctx.state.data.pop(NOTE_ASKED, None)
+        show_note(ctx)
     elif step == CONFIRM:
         show_note(ctx)
 
