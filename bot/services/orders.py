@@ -29,7 +29,7 @@ from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.views import OrderSummary, OrderView, order_view
 from storage.locks import lock_name
 from storage.models import ChatUser, Order, OrderLink, OrderLinkUse, ProofAttempt
-from storage.repositories import KnownUser
+from storage.repositories import ORDER_CANCELLED, KnownUser
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -517,7 +517,7 @@ class OrderService:
                 at=now,
                 actor_kind=ActorKind.BUYER,
                 actor_id=user_id,
-                action="order.cancelled",
+                action=ORDER_CANCELLED,
                 entity="order",
                 entity_id=order.id,
                 details={"from": status.value, "refund": str(refund)},
