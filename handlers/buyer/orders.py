@@ -110,10 +110,10 @@ async def ask_cancel(ctx: Context) -> None:
 
 
 async def cancel_outside_flow(ctx: Context) -> None:
-    """ "cancel", "plz cancel", "can i cancel this" typed outside any flow: there is no
-    flow to leave, so the buyer means an order.  The one order that can still be
-    cancelled gets the cancel question; with several the buyer picks one (the same
-    question as "cancel my order"); with none, why not."""
+    """ "cancel", "plz cancel", "can i cancel this" typed outside any flow (there is no
+    flow to leave, so the buyer means an order), and "cancel my order" naming none.
+    The one order that can still be cancelled gets the cancel question; with several
+    the buyer picks one of those; with none, why not."""
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     cancellable = [o for o in orders if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
     if len(cancellable) == 1:

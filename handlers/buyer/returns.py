@@ -69,6 +69,9 @@ NOTE_CHECK = "ret.note_check"
 # for the shop, answered once the request is filed.
 NOTE_ASKED = "note_asked"
 QUESTION = "question"
+# Outside a flow: the words that asked for a return, kept for the order picked from
+# the list they got ({"said", "orders": the ids offered}; see `choose_order`).
+PICKED_SAID = "return_said"
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
 MAX_NOTE = 1000
 ITEM_LABEL = 40  # characters of a product's name on its button
@@ -126,9 +129,15 @@ async def return_command(ctx: Context) -> None:
     await choose_order(ctx)
 
 
-async def choose_order(ctx: Context) -> None:
+async def choose_order(ctx: Context, *, said: str | None = None) -> None:
     """The orders a return can be filed for, each with its status, and a line on why
-    the others are not listed (the domain's rule decides, as in the flow itself)."""
+    the others are not listed (the domain's rule decides, as in the flow itself).
+
+    `said`: the buyer's words that asked for the return ("I want to return the
+    towel").  With one order that can be returned, its return starts at once with
+    them; with several, they are kept for the order the buyer picks (`PICKED_SAID`),
+    so the flow still takes what was already said."""
+    ctx.state.data.pop(PICKED_SAID, None)
     choices = await ctx.services.returns.choices(ctx.user.id)
     hidden = sum(choices.hidden.values())
     if not choices.orders and not hidden:
@@ -147,9 +156,18 @@ async def choose_order(ctx: Context) -> None:
     if not choices.orders:
         ctx.reply(ctx.t("journey.return_none", count=hidden, why=why))
         return
-    if len(choices.orders) == 1 and not hidden:
-        await start(ctx, choices.orders[0].id)
+    if len(choices.orders) == 1 and (not hidden or said):
+        only = choices.orders[0]
+        if hidden:  # the buyer did not pick it: say which order, and why only this one
+            ctx.reply(
+                ctx.t("journey.return_only_one", number=only.order_number, count=hidden, why=why)
+            )
+        await start(ctx, only.id, said=said)
         return
+    if said:
+        ctx.state.go(
+            None, **{PICKED_SAID: {"said": said, "orders": [o.id for o in choices.orders]}}
+        )
     rows = _order_rows(ctx, choices.orders)
     text = ctx.t("returns.choose_order")
     if hidden:
@@ -222,7 +240,11 @@ async def start_button(ctx: Context) -> None:
     if order_id is None:
         _expired(ctx)
         return
-    await start(ctx, order_id)
+    picked = ctx.state.data.get(PICKED_SAID) if ctx.state.step is None else None
+    said = None
+    if isinstance(picked, dict) and order_id in picked.get("orders", []):
+        said = picked.get("said") if isinstance(picked.get("said"), str) else None
+    await start(ctx, order_id, said=said)
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:
