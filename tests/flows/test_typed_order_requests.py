@@ -73,3 +73,18 @@ async def test_return_the_towel_keeps_the_words_for_the_order_picked(
     await buyer.tap(next(b.text for b in buyer.buttons() if b.text.startswith(FIRST)))
     assert f"Return for order {FIRST}" in buyer.said, buyer.said
     assert await buyer.step() == "ret.items"
+
+
+async def test_no_under_which_order_to_cancel_cancels_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await with_orders(harness, uow_factory, clock, "ON_HOLD", "AWAITING_SHIPMENT")
+    for typed in ("keep the order", "no"):
+        await buyer.say("cancel my order")
+        assert "Which order would you like to cancel?" in buyer.last_text
+        await buyer.say(typed)
+        assert "Okay, nothing was cancelled" in buyer.said, buyer.said
+        assert "passed our conversation to a person" not in buyer.said
+    # Only right after the pick: a later "no" is read as usual.
+    await buyer.say("no")
+    assert "nothing was cancelled" not in buyer.said
