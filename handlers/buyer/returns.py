@@ -577,7 +577,10 @@ def show_photos(ctx: Context) -> None:
     # came, the packing slip for a missing item.
     if ctx.catalog.has(f"journey.photos_hint.{reason.value}"):
         key = f"journey.photos_hint.{reason.value}"
-    ctx.reply(ctx.t(key, max=MAX_PHOTOS), _photo_keyboard(ctx))
+    text = ctx.t(key, max=MAX_PHOTOS)
+    if have := len(ctx.state.data.get("photos", [])):  # sent earlier in the flow
+        text += "\n" + ctx.t("journey.photos_already", count=have)
+    ctx.reply(text, _photo_keyboard(ctx))
 
 
 def _photo_keyboard(ctx: Context) -> Keyboard:
@@ -634,6 +637,38 @@ async def photos_done(ctx: Context) -> None:
         await _refuse(ctx, "returns.photo_needed")
         return
     show_note(ctx)
+
+
+async def early_photo(ctx: Context) -> bool:
+    """A photo (or image file) sent before the photos step, at the items, quantity,
+    kind or reason step: kept for the request (checked as at the photos step), the
+    buyer told so, and the step's question asked again; True when the message was one.
+    Without it the picture was dropped with "type the item's name", and the buyer had
+    to send it again at step 4."""
+    inbound = ctx.inbound
+    if inbound.photo is None and inbound.document is None:
+        return False
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
+    group = inbound.media_group_id
+    answered = group is not None and ctx.state.data.get("album") == group
+    if len(photos) >= MAX_PHOTOS:
+        if not answered:
+            ctx.state.data["album"] = group
+            ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
+            await escapes.reprompt(ctx)
+        return True
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused as exc:
+        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
+        await escapes.reprompt(ctx)
+        return True
+    ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
+    if not answered:  # one answer per album, not per picture
+        ctx.state.data["album"] = group
+        ctx.reply(ctx.t("journey.photo_early"))
+        await escapes.reprompt(ctx)
+    return True
 
 
 # ------------------------------------------------------------ note, summary
@@ -831,6 +866,8 @@ async def confirm(ctx: Context) -> None:
 async def typed_items(ctx: Context) -> None:
     """An item by name or place ("the mug", "mug please", "the blue one", "2",
     "second"), with a count ("2 mugs"), "all of them", or "done"."""
+    if await early_photo(ctx):
+        return
     text = ctx.inbound.text or ""
     options = await _options(ctx)
     if options is None:
@@ -898,6 +935,8 @@ async def prompt_items(ctx: Context) -> None:
 @router.step(QUANTITY)
 async def typed_quantity(ctx: Context) -> None:
     """How many: "2", "two", "both", "all of them", "just one", "none"."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
@@ -933,6 +972,8 @@ def _nth_button(text: str, values: list[str]) -> str | None:
 @router.step(TYPE)
 async def typed_type(ctx: Context) -> None:
     """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
@@ -968,6 +1009,8 @@ async def prompt_type(ctx: Context) -> None:
 @router.step(REASON)
 async def typed_reason(ctx: Context) -> None:
     """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
