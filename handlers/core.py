@@ -1,6 +1,9 @@
 """Chat core: route one `Inbound` to a handler and return the `Outbound` actions.
 
 Routing order (first match wins):
+0. in a private chat, typed text (not a command) goes through the screen first
+   (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number is refused
+   there and nothing below sees it;
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
 3. inside a flow (the conversation has a step), typed text is read first for the
