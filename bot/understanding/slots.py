@@ -1,5 +1,6 @@
 """Entities in a buyer's message, by rules: order numbers, tracking numbers, amounts
-with their currency, carriers.
+with their currency, carriers; and payment card numbers, read only so that they are
+never taken for an order or tracking number (`card_numbers`).
 
 Rules, not the model, because these are exact strings the bot must act on: a tracking
 number is only taken when the carrier's check digit matches (`bot/domain/carriers.py`),
