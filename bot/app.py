@@ -227,6 +227,7 @@ class App:
         )
 
     def chat_core(self, services: Services) -> ChatCore:
+        from handlers.cards import screen
         from handlers.core import ChatCore
         from handlers.routing import build_router
         from handlers.staff import on_staff_chat
@@ -239,6 +240,7 @@ class App:
             on_wrong_chat=_wrong_chat,
             staff_chat_id=self.settings.staff_chat_id,
             on_staff_chat=on_staff_chat,
+            screen=screen,
         )
 
     async def refund_gateway(self) -> PaymentGateway:

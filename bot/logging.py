@@ -1,4 +1,4 @@
-"""Structured logs that never carry emails, phone numbers or tokens.
+"""Structured logs that never carry emails, phone numbers, payment card numbers or tokens.
 
 Every record goes through `Redactor`, which masks anything that looks like a secret
 even when a library (aiohttp, aiogram) logs a URL with the bot token in it.
@@ -12,6 +12,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from bot.domain.cards import mask_cards
 
 # Credentials in URLs (database, webhooks): scheme://user:PASSWORD@host, whatever the
 # host is (a name or an IP), and password-like query parameters.
@@ -55,9 +57,11 @@ def _redact_secrets(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Mask credentials, tokens, emails and phone numbers in free text (a message, an
-    error, a traceback), keeping order numbers, dates, times and addresses readable."""
-    return _NUMBERS.sub(_number, _redact_secrets(text))
+    """Mask credentials, tokens, emails, payment card numbers (`bot.domain.cards`:
+    an 18-digit order number is no card there) and phone numbers in free text (a
+    message, an error, a traceback), keeping order numbers, dates, times and addresses
+    readable."""
+    return _NUMBERS.sub(_number, mask_cards(_redact_secrets(text), "<card>"))
 
 
 # Structured fields whose values are identifiers, times or counts: a phone-shaped

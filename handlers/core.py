@@ -1,6 +1,9 @@
 """Chat core: route one `Inbound` to a handler and return the `Outbound` actions.
 
 Routing order (first match wins):
+0. in a private chat, typed text (not a command) goes through the screen first
+   (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number is refused
+   there and nothing below sees it;
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
 3. inside a flow (the conversation has a step), typed text is read first for the
@@ -164,6 +167,10 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[None]]
+# Runs before routing in private chats; True when it handled the message itself
+# (nothing else sees it then).  It may replace `ctx.inbound` with a copy whose text
+# leaves out what must not be stored: the chat log is written from `ctx.inbound`.
+Screen = Callable[[Context], Awaitable[bool]]
 
 
 @dataclass
@@ -303,6 +310,7 @@ class ChatCore:
         on_wrong_chat: Handler | None = None,
         staff_chat_id: int | None = None,
         on_staff_chat: Handler | None = None,
+        screen: Screen | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -313,6 +321,9 @@ class ChatCore:
         # membership first); other groups get the wrong-chat answer.
         self._staff_chat_id = staff_chat_id
         self._on_staff_chat = on_staff_chat
+        # Reads what a person types in a private chat before anything else does (see
+        # `Screen`): card numbers are refused there, inside a flow or out of one.
+        self._screen = screen
         # One conversation is handled one update at a time (an album arrives as several
         # updates at once; they must not race over the same draft).
         self._locks: weakref.WeakValueDictionary[tuple[int, int, int | None], asyncio.Lock] = (
@@ -442,7 +453,8 @@ class ChatCore:
             user_id=inbound.user_id,
             at=now,
             # Kept a few days so a person taking over sees what was already said.
-            log=_exchange(inbound, ctx.actions) if inbound.is_private else [],
+            # `ctx.inbound`: the screen may have masked what must not be kept.
+            log=_exchange(ctx.inbound, ctx.actions) if inbound.is_private else [],
             replies=_stored_replies(inbound, ctx.actions, now),
             state=(state.step, state.data) if changed else None,
         )
@@ -503,6 +515,8 @@ class ChatCore:
         text = inbound.text
         if text is not None and inbound.command is None and len(text) > MAX_TEXT:
             ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))
+            return
+        if self._screen is not None and await self._screen(ctx):
             return
         handler = self._router.resolve(inbound, ctx.state)
         if handler is None:

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.domain.enums import RefundStatus
+from bot.domain.enums import OrderStatus, RefundStatus
 from storage.models import (
     AuditEntry,
     ChatLogEntry,
@@ -694,7 +694,25 @@ def _state_row(record: UpdateRecord) -> dict[str, Any]:
     }
 
 
+# The audit action of an order's cancellation; its details' "from" is the status it
+# was cancelled from (what tells an order cancelled before it was paid, see
+# `bot.services.refunds.never_paid`).
+ORDER_CANCELLED = "order.cancelled"
+
+
 class AuditRepository(_Repository):
+    async def cancelled_while_unpaid(self, order_id: int) -> bool:
+        """The order was cancelled straight from UNPAID (by its buyer in the chat, or
+        by an import that saw it go from UNPAID to CANCELLED)."""
+        rows = await self.session.scalars(
+            select(AuditEntry.details).where(
+                AuditEntry.action == ORDER_CANCELLED,
+                AuditEntry.entity == "order",
+                AuditEntry.entity_id == str(order_id),
+            )
+        )
+        return any((details or {}).get("from") == OrderStatus.UNPAID.value for details in rows)
+
     def record(
         self,
         *,

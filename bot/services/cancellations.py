@@ -29,7 +29,12 @@ from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.notices import CancelDecided, CancelRequested, GoodwillRefund
 from bot.services.outbox import Notification, enqueue
-from bot.services.refunds import RefundExceedsRemaining, record_refund, remaining_refundable
+from bot.services.refunds import (
+    RefundExceedsRemaining,
+    never_paid,
+    record_refund,
+    remaining_refundable,
+)
 from bot.services.returns import seller_chat_ids
 from storage.models import CancelRequest, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -68,7 +73,7 @@ class DuplicateGoodwill(DomainError):
 
 class GoodwillRefused(DomainError):
     """`reason` is a catalog key suffix: bad_amount, too_much, no_reason, not_found,
-    unpaid, fully_refunded."""
+    unpaid, never_paid (cancelled before it was paid), fully_refunded."""
 
     def __init__(
         self,
@@ -332,8 +337,9 @@ class CancellationService:
             order = candidates[0]
             ensure_ours(order.marketplace, "goodwill refund")  # the marketplace's money
             currency = order.payment.currency if order.payment else order.shop.currency
-            if OrderStatus(order.status) is OrderStatus.UNPAID:
-                raise GoodwillRefused("unpaid")  # nothing paid, nothing to give back
+            if await never_paid(uow, order):  # nothing paid, nothing to give back
+                cancelled = OrderStatus(order.status) is OrderStatus.CANCELLED
+                raise GoodwillRefused("never_paid" if cancelled else "unpaid")
             remaining = await remaining_refundable(uow, order.id)
             try:
                 amount = read_amount(amount_text, currency)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from bot.services.refunds import record_refund, remaining_refundable
 from bot.services.views import OrderSummary, OrderView, order_view
 from storage.locks import lock_name
 from storage.models import ChatUser, Order, OrderLink, OrderLinkUse, ProofAttempt
-from storage.repositories import KnownUser
+from storage.repositories import ORDER_CANCELLED, KnownUser
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -385,6 +386,15 @@ class OrderService:
             await uow.commit()
             return order_view(order)
 
+    async def numbers_known(self, numbers: Sequence[str]) -> set[str]:
+        """Which of these numbers are orders of a shop the bot serves: a number shaped
+        like a payment card is still an order number when an order has it
+        (`handlers/cards.py`).  Only asked about card-shaped numbers (one in ten random
+        ones passes the card check), so it tells nobody much about which orders exist,
+        and such an order still has to be proved."""
+        async with self._uow(readonly=True) as uow:
+            return {n for n in numbers if await uow.orders.find_by_number(n)}
+
     async def find_for_link(self, order_number: str, shop_code: str | None = None) -> list[int]:
         """Ids of orders with this number (in one shop, if given): for shop tools."""
         async with self._uow(readonly=True) as uow:
@@ -507,7 +517,7 @@ class OrderService:
                 at=now,
                 actor_kind=ActorKind.BUYER,
                 actor_id=user_id,
-                action="order.cancelled",
+                action=ORDER_CANCELLED,
                 entity="order",
                 entity_id=order.id,
                 details={"from": status.value, "refund": str(refund)},

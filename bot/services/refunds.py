@@ -38,7 +38,7 @@ from bot.domain.errors import DomainError, OrderNotFound, RefundExceedsPaid
 from bot.domain.money import MoneyError, minor_units, parse_amount, quantize
 from bot.services.gateways import GatewayResult, PaymentGateway, RefundRequest
 from bot.services.woken_loop import run_woken
-from storage.models import Payment, Refund
+from storage.models import Order, Payment, Refund
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ async def record_refund(
         return _same_refund(existing, order_id, value)
 
     order = await uow.orders.get(order_id, full=False)
-    paid = paid_on(OrderStatus(order.status), payment.total_paid) if order else Decimal(0)
+    paid = await paid_on(uow, order, payment.total_paid) if order else Decimal(0)
     remaining = paid - await uow.refunds.refunded_total(order_id)
     if value > remaining:
         raise RefundExceedsRemaining(
@@ -283,11 +283,30 @@ async def issue_refund(
         return refund
 
 
-def paid_on(status: OrderStatus, total: Decimal) -> Decimal:
-    """What the buyer has paid on an order whose payment record says `total`.  An order
-    awaiting payment carries its total too (what is due, shown on its card), but
-    nothing of it was paid, so nothing of it can be refunded."""
-    return Decimal(0) if status is OrderStatus.UNPAID else total
+async def never_paid(uow: UnitOfWork, order: Order) -> bool:
+    """The order was never paid, though its payment record carries a total (what is
+    due, shown on its card): it awaits payment, or it was cancelled straight from
+    awaiting payment.
+
+    A cancelled order's status no longer says whether it was paid, so the signals
+    are: a paid time (TikTok Shop's `paid_time`, an import's `paid_at`) says it was;
+    else the audit of its cancellation from UNPAID (written by the buyer's cancel in
+    the chat, and by an import or sync that saw it go from UNPAID to CANCELLED) says it
+    was not.  An order that first arrives already cancelled, with no paid time, keeps
+    its total refundable: nothing says it was not paid, and a paid order's refund
+    must never be refused."""
+    status = OrderStatus(order.status)
+    if status is OrderStatus.UNPAID:
+        return True
+    if status is not OrderStatus.CANCELLED or order.paid_at is not None:
+        return False
+    return await uow.audit.cancelled_while_unpaid(order.id)
+
+
+async def paid_on(uow: UnitOfWork, order: Order, total: Decimal) -> Decimal:
+    """What the buyer has paid on an order whose payment record says `total`: nothing
+    on an order never paid (`never_paid`)."""
+    return Decimal(0) if await never_paid(uow, order) else total
 
 
 async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
@@ -299,7 +318,7 @@ async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
     if payment is None or order is None:
         return Decimal(0)
     refunded = await uow.refunds.refunded_total(order_id)
-    paid = paid_on(OrderStatus(order.status), payment.total_paid)
+    paid = await paid_on(uow, order, payment.total_paid)
     return _floor_to_currency(paid - refunded, payment.currency)
 
 

@@ -14,7 +14,9 @@
   return already exists.
 * `cancel_answer(text)`: a typed answer to "Cancel order X?". There "cancel" and
   "cancel it" answer yes (the buyer repeats what was asked), so `cancels_it` is read
-  before the escapes at that question; everything else is the shared yes/no reader
+  before the escapes at that question; "keep it", "keep the order", "conservarlo"
+  (the No button's own words, `keeps_it`) answer no; everything else is the shared
+  yes/no reader
   (`steps.yes_no`), so every answer the return flow's confirm takes ("sí", "yes,
   cancel my order", "👍") works here too. "stop" stays the escape that keeps the order.
 
@@ -44,6 +46,15 @@ _CANCEL_IT = re.compile(
     r"(?:\s+(?:it|that|this|(?:the|my|this|that)\s+(?:order|one)|"
     r"(?:el|mi|este)\s+pedido))?"
     rf"(?:\s+(?:{_AROUND}))*"
+)
+
+# "keep", "no, keep the order", "I'll keep it", "conservar el pedido", "me lo quedo".
+_KEEP_IT = re.compile(
+    rf"(?:(?:no|nope|nah|please|pls|ok|okay|i|ill|i\s+will|id\s+rather|{_AROUND})\s+)*"
+    r"(?:keep|conservar|conservarlo|conservala|conservarla|mantener|mantenerlo|quedarmelo"
+    r"|me\s+lo\s+quedo|lo\s+conservo|lo\s+mantengo)"
+    r"(?:\s+(?:it|that|this|(?:the|my|this|that)\s+(?:order|one)|(?:el|mi|este)\s+pedido))?"
+    r"(?:\s+(?:please|pls|thanks|por\s+favor|gracias))?"
 )
 
 # The requests a buyer files after delivery: a return, a refund, a claim.  A bare
@@ -88,9 +99,17 @@ def cancels_it(text: str) -> bool:
     return _CANCEL_IT.fullmatch(" ".join(words(text))) is not None
 
 
+def keeps_it(text: str) -> bool:
+    """ "keep it", "no, keep the order", "conservar el pedido": at the cancel question,
+    a no in the No button's own words."""
+    return _KEEP_IT.fullmatch(" ".join(words(text))) is not None
+
+
 def cancel_answer(text: str) -> bool | None:
     """The answer to "Cancel order X?": True to cancel, False to keep it, None for
     anything else (the question is asked again)."""
     if cancels_it(text):
         return True
+    if keeps_it(text):
+        return False
     return yes_no(text)

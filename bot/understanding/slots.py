@@ -1,5 +1,6 @@
 """Entities in a buyer's message, by rules: order numbers, tracking numbers, amounts
-with their currency, carriers.
+with their currency, carriers; and payment card numbers, read only so that they are
+never taken for an order or tracking number (`card_numbers`).
 
 Rules, not the model, because these are exact strings the bot must act on: a tracking
 number is only taken when the carrier's check digit matches (`bot/domain/carriers.py`),
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.cards import card_spans, said_card
 from bot.domain.carriers import DHL, KNOWN_CARRIERS, is_valid_tracking
 from bot.domain.money import currency_marker, currency_signs
 
@@ -268,15 +270,42 @@ def _grouped_order(run: str, *, cued: bool) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------------ card numbers
+
+
+def card_numbers(
+    text: str, tracking: list[tuple[int, int, str]] | None = None
+) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of every payment card number in the text
+    (`bot.domain.cards`), never to be read as an order or tracking number.
+
+    Two readings the shape alone cannot make win over it, unless the message says it
+    is a card: a number right after an order word ("order 4111111111111111": the buyer
+    says what it is) and a tracking number whose carrier's check digit matches."""
+    if tracking is None:
+        tracking = tracking_spans(text)
+    return [
+        (start, end, digits)
+        for start, end, digits in card_spans(text)
+        if said_card(text, start, end)
+        or (
+            not _ORDER_CUE.search(text[:start])
+            and not any(s <= start and end <= e for s, e, _ in tracking)
+        )
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Slots:
-    """What the message names; None for what it does not."""
+    """What the message names; None for what it does not.  `card_number` is never
+    written to the evaluation data (`as_dict`): it is read only to be refused."""
 
     order_number: str | None = None
     tracking_number: str | None = None
     amount: str | None = None
     currency: str | None = None
     carrier: str | None = None
+    card_number: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         """Only the slots present, the way the evaluation data writes them."""
@@ -291,25 +320,32 @@ def extract(text: str) -> Slots:
     """Every slot the message gives (the first of each kind)."""
     text = text or ""
     tracking = tracking_spans(text)
+    cards = card_numbers(text, tracking)
+    tracking = [t for t in tracking if not any(t[0] < e and s < t[1] for s, e, _ in cards)]
     money = amounts(text)
-    found = _order_number(text, tracking, money)
+    found = _order_number(text, tracking, money, cards)
     return Slots(
         order_number=found[0] if found else None,
         tracking_number=tracking[0][2] if tracking else None,
         amount=money[0][2] if money else None,
         currency=money[0][3] if money else None,
         carrier=carrier(text),
+        card_number=cards[0][2] if cards else None,
     )
 
 
 def _order_number(
-    text: str, tracking: list[tuple[int, int, str]], money: list[tuple[int, int, str, str | None]]
+    text: str,
+    tracking: list[tuple[int, int, str]],
+    money: list[tuple[int, int, str, str | None]],
+    cards: list[tuple[int, int, str]],
 ) -> tuple[str, bool] | None:
     """The order number in the text and whether the buyer said it is one (a word such
     as "order" before it; "#" alone is no such word: "phone # 5125550101"): a number
     after a cue first, else the first long number; never digits read as a tracking
-    number or an amount."""
+    number, an amount or a card number."""
     taken = [(s, e) for s, e, _ in tracking] + [(s, e) for s, e, _, _ in money]
+    taken += [(s, e) for s, e, _ in cards]
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
@@ -344,7 +380,8 @@ def named_order_number(text: str) -> str | None:
     Where the bot waits for an email or phone, that is a different order named, while
     "5125550101" is the phone number asked for."""
     text = text or ""
-    found = _order_number(text, tracking_spans(text), amounts(text))
+    tracking = tracking_spans(text)
+    found = _order_number(text, tracking, amounts(text), card_numbers(text, tracking))
     if found is None:
         return None
     number, cued = found

@@ -871,6 +871,40 @@ def is_skip(text: str) -> bool:
     return _only(text, _SKIP)
 
 
+# The words a question to the shop starts with ("how long does the refund take", "do
+# you ship to Canada", "¿puedo cambiarlo?"), after an opening "and"/"so"/"y".
+_ASKING_START = _QUESTION_WORDS | frozenset(
+    [
+        "do",
+        "did",
+        "can",
+        "may",
+        "am",
+        "was",
+        "were",
+        "has",
+        "have",
+        "puedo",
+        "puede",
+        "pueden",
+        "tienen",
+    ]
+)
+_OPENERS = frozenset(["and", "so", "also", "but", "ok", "okay", "oh", "y", "pero", "entonces"])
+
+
+def asks_something(text: str) -> bool:
+    """The message is put as a question: it ends with "?", or its first word (after
+    an opening "and", "so", "y") is a question word.  At a free-text step (a return's
+    note) that is a reason to check whether it was meant for the step at all."""
+    if text.strip().rstrip(" )!.").endswith(("?", "？")):
+        return True
+    tokens = words(text)
+    while tokens and tokens[0] in _OPENERS:
+        tokens = tokens[1:]
+    return bool(tokens) and tokens[0] in _ASKING_START
+
+
 # ------------------------------------------------- the summary before sending
 #
 # At the last check of a request ("Send it?") a "no" throws the draft away, photos and

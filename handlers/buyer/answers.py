@@ -35,7 +35,7 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
-from handlers.buyer.orders import ask_to_cancel, refuse_cancel
+from handlers.buyer.orders import ask_to_cancel, cancel_outside_flow, refuse_cancel
 from handlers.buyer.views import render_card, which_order_keyboard
 from handlers.catalog import Safe
 from handlers.core import Context
@@ -54,9 +54,9 @@ CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
 # next message; "pa:1" shows the second.
 OTHERS = "other_sections"
 OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
-# Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
-# to cancel, whichever applies).
-WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
+# Which-order buttons per action (cancelling picks among the cancellable orders only:
+# `cancel_outside_flow`).
+WHICH_ORDER = {Action.ORDER_CARD: "o", Action.RETURN: "rs"}
 _GREETING = re.compile(
     r"\W*(hi|hey|hello|hiya|yo|good|howdy|hola|ola|holi|buenas|buenos|buen|saludos)\b", re.I
 )
@@ -232,8 +232,15 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
         return
+    if planned.action is Action.CANCEL and len(orders) > 1:
+        # "cancel my order": only the orders that can still be cancelled are offered
+        # (one is asked about at once), or why none can be; never a pick that ends on
+        # a card with nothing to cancel.
+        await cancel_outside_flow(ctx)
+        return
     if len(orders) > 1 and planned.action is Action.RETURN:
-        await returns.choose_order(ctx)  # only the orders a return can be filed for
+        # Only the orders a return can be filed for; what was said goes with the pick.
+        await returns.choose_order(ctx, said=text)
         return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]

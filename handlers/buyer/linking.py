@@ -81,9 +81,13 @@ async def number_step(ctx: Context) -> None:
 
 def typed_number(text: str) -> str | None:
     """The order number when the whole message is one: as typed ("5781…", "AB-1234"),
-    or its digits when typed in groups ("5781-0000-0000-0000-02", "5781 0000 …")."""
+    or its digits when typed in groups ("5781-0000-0000-0000-02", "5781 0000 …").
+
+    A number shaped like a payment card gets here only when it is an order of the
+    shop (`handlers/cards.py` refuses the others first), so it is taken too."""
     text = text.strip()
-    number = extract(text).order_number
+    slots = extract(text)
+    number = slots.order_number or slots.card_number
     if number is not None and re.sub(r"[ -]", "", text) == number:
         return number
     return text if looks_like_order_number(text) else None

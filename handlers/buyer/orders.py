@@ -29,6 +29,8 @@ router = Router()
 # "cancel" and "cancel it" answer yes, in the question's own words: they reach the step
 # before the escapes would read them as "leave"; "stop" still leaves, keeping the order.
 CANCEL = "order.cancel"
+# In the draft outside any flow: "Which order would you like to cancel?" was just asked.
+CANCEL_PICK = "cancel_pick"
 router.step_words[CANCEL] = cancels_it
 
 
@@ -110,15 +112,18 @@ async def ask_cancel(ctx: Context) -> None:
 
 
 async def cancel_outside_flow(ctx: Context) -> None:
-    """ "cancel", "plz cancel", "can i cancel this" typed outside any flow: there is no
-    flow to leave, so the buyer means an order.  The one order that can still be
-    cancelled gets the cancel question; with several the buyer picks one (the same
-    question as "cancel my order"); with none, why not."""
+    """ "cancel", "plz cancel", "can i cancel this" typed outside any flow (there is no
+    flow to leave, so the buyer means an order), and "cancel my order" naming none.
+    The one order that can still be cancelled gets the cancel question; with several
+    the buyer picks one of those; with none, why not."""
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     cancellable = [o for o in orders if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
     if len(cancellable) == 1:
         ask_to_cancel(ctx, cancellable[0])
     elif cancellable:
+        # Remembered until the next message: "no", "keep it" typed under the pick
+        # answers it (`kept_under_pick`), instead of reaching the intent model.
+        ctx.state.go(None, **{CANCEL_PICK: True})
         ctx.reply(
             ctx.t("answers.which_order.cancel_order"),
             which_order_keyboard(ctx.catalog, cancellable, "oc"),
@@ -129,6 +134,19 @@ async def cancel_outside_flow(ctx: Context) -> None:
         ctx.reply(ctx.t("cancel.none_cancellable"))
     else:
         ctx.reply(ctx.t("common.nothing_to_cancel"))
+
+
+def kept_under_pick(ctx: Context, text: str) -> bool:
+    """ "no", "keep it", "keep the order" typed right after "Which order would you
+    like to cancel?": nothing is cancelled (said so); True when that was the answer.
+    Read before the intent model, which takes "keep the order" for a change to it."""
+    if ctx.state.step is not None or not ctx.state.data.pop(CANCEL_PICK, None):
+        return False  # (the pick is answered by the next message, whatever it is)
+    if cancel_answer(text) is not False:
+        return False
+    ctx.state.clear()
+    ctx.reply(ctx.t("cancel.kept_all"))
+    return True
 
 
 async def refuse_cancel(ctx: Context, order: OrderView) -> None:

@@ -62,6 +62,16 @@ ITEMS, QUANTITY, TYPE, REASON, PHOTOS, NOTE, CONFIRM = (
     "ret.note",
     "ret.confirm",
 )
+# "Add this as your note to the seller?", asked when what was typed at the note step
+# reads as a question to the shop (see `note_step`).
+NOTE_CHECK = "ret.note_check"
+# In the draft: the text the note check is about, and a question the buyer said was
+# for the shop, answered once the request is filed.
+NOTE_ASKED = "note_asked"
+QUESTION = "question"
+# Outside a flow: the words that asked for a return, kept for the order picked from
+# the list they got ({"said", "orders": the ids offered}; see `choose_order`).
+PICKED_SAID = "return_said"
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
 MAX_NOTE = 1000
 ITEM_LABEL = 40  # characters of a product's name on its button
@@ -119,9 +129,15 @@ async def return_command(ctx: Context) -> None:
     await choose_order(ctx)
 
 
-async def choose_order(ctx: Context) -> None:
+async def choose_order(ctx: Context, *, said: str | None = None) -> None:
     """The orders a return can be filed for, each with its status, and a line on why
-    the others are not listed (the domain's rule decides, as in the flow itself)."""
+    the others are not listed (the domain's rule decides, as in the flow itself).
+
+    `said`: the buyer's words that asked for the return ("I want to return the
+    towel").  With one order that can be returned, its return starts at once with
+    them; with several, they are kept for the order the buyer picks (`PICKED_SAID`),
+    so the flow still takes what was already said."""
+    ctx.state.data.pop(PICKED_SAID, None)
     choices = await ctx.services.returns.choices(ctx.user.id)
     hidden = sum(choices.hidden.values())
     if not choices.orders and not hidden:
@@ -134,9 +150,18 @@ async def choose_order(ctx: Context) -> None:
     if not choices.orders:
         ctx.reply(ctx.t("journey.return_none", count=hidden, why=why))
         return
-    if len(choices.orders) == 1 and not hidden:
-        await start(ctx, choices.orders[0].id)
+    if len(choices.orders) == 1 and (not hidden or said):
+        only = choices.orders[0]
+        if hidden:  # the buyer did not pick it: say which order, and why only this one
+            ctx.reply(
+                ctx.t("journey.return_only_one", number=only.order_number, count=hidden, why=why)
+            )
+        await start(ctx, only.id, said=said)
         return
+    if said:
+        ctx.state.go(
+            None, **{PICKED_SAID: {"said": said, "orders": [o.id for o in choices.orders]}}
+        )
     rows = _order_rows(ctx, choices.orders)
     text = ctx.t("returns.choose_order")
     if hidden:
@@ -220,7 +245,11 @@ async def start_button(ctx: Context) -> None:
     if order_id is None:
         _expired(ctx)
         return
-    await start(ctx, order_id)
+    picked = ctx.state.data.get(PICKED_SAID) if ctx.state.step is None else None
+    said = None
+    if isinstance(picked, dict) and order_id in picked.get("orders", []):
+        said = picked.get("said") if isinstance(picked.get("said"), str) else None
+    await start(ctx, order_id, said=said)
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:
@@ -553,7 +582,10 @@ def show_photos(ctx: Context) -> None:
     # came, the packing slip for a missing item.
     if ctx.catalog.has(f"journey.photos_hint.{reason.value}"):
         key = f"journey.photos_hint.{reason.value}"
-    ctx.reply(ctx.t(key, max=MAX_PHOTOS), _photo_keyboard(ctx))
+    text = ctx.t(key, max=MAX_PHOTOS)
+    if have := len(ctx.state.data.get("photos", [])):  # sent earlier in the flow
+        text += "\n" + ctx.t("journey.photos_already", count=have)
+    ctx.reply(text, _photo_keyboard(ctx))
 
 
 def _photo_keyboard(ctx: Context) -> Keyboard:
@@ -612,6 +644,38 @@ async def photos_done(ctx: Context) -> None:
     show_note(ctx)
 
 
+async def early_photo(ctx: Context) -> bool:
+    """A photo (or image file) sent before the photos step, at the items, quantity,
+    kind or reason step: kept for the request (checked as at the photos step), the
+    buyer told so, and the step's question asked again; True when the message was one.
+    Without it the picture was dropped with "type the item's name", and the buyer had
+    to send it again at step 4."""
+    inbound = ctx.inbound
+    if inbound.photo is None and inbound.document is None:
+        return False
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
+    group = inbound.media_group_id
+    answered = group is not None and ctx.state.data.get("album") == group
+    if len(photos) >= MAX_PHOTOS:
+        if not answered:
+            ctx.state.data["album"] = group
+            ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
+            await escapes.reprompt(ctx)
+        return True
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused as exc:
+        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
+        await escapes.reprompt(ctx)
+        return True
+    ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
+    if not answered:  # one answer per album, not per picture
+        ctx.state.data["album"] = group
+        ctx.reply(ctx.t("journey.photo_early"))
+        await escapes.reprompt(ctx)
+    return True
+
+
 # ------------------------------------------------------------ note, summary
 
 
@@ -634,8 +698,70 @@ async def note_step(ctx: Context) -> None:
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
         return
+    if read.asks_something(text) and await _not_about_the_return(ctx, text):
+        # "how long does the refund take?": likely a question to the shop, which would
+        # go to the seller as the note without a word.  One tap keeps it a note ("can
+        # you send it in blue?" is one).
+        ctx.state.data[NOTE_ASKED] = text
+        show_note_check(ctx)
+        return
     ctx.state.data["note"] = text
     await show_summary(ctx)
+
+
+async def _not_about_the_return(ctx: Context, text: str) -> bool:
+    """The intent model reads the message as something other than a return request."""
+    reading = await ctx.services.understanding.read(text)
+    return reading.intent != "return_request"
+
+
+def show_note_check(ctx: Context) -> None:
+    ctx.state.step = NOTE_CHECK
+    p = ctx.catalog.plain
+    ctx.reply(
+        ctx.t("returns.note_check", note=str(ctx.state.data.get(NOTE_ASKED, ""))),
+        _nav(
+            ctx,
+            [Button(p("returns.note_check_yes"), "rny")],
+            [Button(p("returns.note_check_no"), "rnn")],
+        ),
+    )
+
+
+@router.button("rny")
+async def note_was_a_note(ctx: Context) -> None:
+    if not _in_flow(ctx, NOTE_CHECK):
+        return
+    ctx.state.data["note"] = ctx.state.data.pop(NOTE_ASKED, None)
+    await show_summary(ctx)
+
+
+@router.button("rnn")
+async def note_was_a_question(ctx: Context) -> None:
+    """Not a note: the question is kept and answered once the request is filed; the
+    note step is asked again."""
+    if not _in_flow(ctx, NOTE_CHECK):
+        return
+    ctx.state.data[QUESTION] = ctx.state.data.pop(NOTE_ASKED, None)
+    ctx.reply(ctx.t("returns.question_kept"))
+    show_note(ctx)
+
+
+@router.step(NOTE_CHECK)
+async def typed_note_check(ctx: Context) -> None:
+    """ "yes" adds it as the note, "no" keeps it as a question, as the buttons do."""
+    answer = read.yes_no(ctx.inbound.text or "")
+    if answer is None:
+        await escapes.not_understood(ctx)
+    elif answer:
+        await note_was_a_note(ctx)
+    else:
+        await note_was_a_question(ctx)
+
+
+@router.prompt(NOTE_CHECK)
+async def prompt_note_check(ctx: Context) -> None:
+    show_note_check(ctx)
 
 
 @router.button("rk")
@@ -713,6 +839,7 @@ async def confirm(ctx: Context) -> None:
         else:
             ctx.state.clear()
         return
+    question = ctx.state.data.get(QUESTION)
     ctx.state.clear()
     ctx.reply(
         ctx.t(
@@ -725,6 +852,12 @@ async def confirm(ctx: Context) -> None:
             else "—",
         )
     )
+    if isinstance(question, str) and question:
+        # Imported here: the answers module starts this flow, so it imports this one.
+        from handlers.buyer.answers import answer
+
+        ctx.reply(ctx.t("returns.question_answer", question=question))
+        await answer(ctx, question)
 
 
 # ------------------------------------------------------------- typed answers
@@ -738,6 +871,8 @@ async def confirm(ctx: Context) -> None:
 async def typed_items(ctx: Context) -> None:
     """An item by name or place ("the mug", "mug please", "the blue one", "2",
     "second"), with a count ("2 mugs"), "all of them", or "done"."""
+    if await early_photo(ctx):
+        return
     text = ctx.inbound.text or ""
     options = await _options(ctx)
     if options is None:
@@ -805,6 +940,8 @@ async def prompt_items(ctx: Context) -> None:
 @router.step(QUANTITY)
 async def typed_quantity(ctx: Context) -> None:
     """How many: "2", "two", "both", "all of them", "just one", "none"."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
@@ -840,6 +977,8 @@ def _nth_button(text: str, values: list[str]) -> str | None:
 @router.step(TYPE)
 async def typed_type(ctx: Context) -> None:
     """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
@@ -875,6 +1014,8 @@ async def prompt_type(ctx: Context) -> None:
 @router.step(REASON)
 async def typed_reason(ctx: Context) -> None:
     """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
+    if await early_photo(ctx):
+        return
     options = await _options(ctx)
     if options is None:
         return
@@ -989,7 +1130,7 @@ async def prompt_confirm(ctx: Context) -> None:
 @router.back("ret")
 async def back(ctx: Context) -> None:
     step = ctx.state.step
-    if step not in (QUANTITY, *ORDER_OF_STEPS):
+    if step not in (QUANTITY, NOTE_CHECK, *ORDER_OF_STEPS):
         _expired(ctx)
         return
     options = await _options(ctx)
@@ -1012,6 +1153,9 @@ async def back(ctx: Context) -> None:
         show_reasons(ctx, options)
     elif step == NOTE:
         show_photos(ctx)
+    elif step == NOTE_CHECK:
+        ctx.state.data.pop(NOTE_ASKED, None)
+        show_note(ctx)
     elif step == CONFIRM:
         show_note(ctx)
 

@@ -93,6 +93,8 @@ async def on_text(ctx: Context) -> None:
     if withdraws_request(text):
         await claims.withdraw_typed(ctx)
         return
+    if orders.kept_under_pick(ctx, text):  # "no" under "Which order … to cancel?"
+        return
     # The words that work inside any flow mean the same outside one: "help" is the
     # menu (not a question the bot may be unsure of).  "cancel" has no flow to leave
     # here, so it means the order ("plz cancel" under a card with Cancel order);

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import BindParameter
 
 from bot.clock import Clock
-from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
+from bot.domain.enums import ActorKind, DeliveryOption, OrderStatus, TrackingTag
 from storage.importers.records import (
     ItemRecord,
     OrderRecord,
@@ -43,7 +43,16 @@ from storage.importers.records import (
     ShipmentRecord,
     TrackingEventRecord,
 )
-from storage.models import ClaimItem, Order, OrderItem, Payment, Shipment, TrackingEvent
+from storage.models import (
+    AuditEntry,
+    ClaimItem,
+    Order,
+    OrderItem,
+    Payment,
+    Shipment,
+    TrackingEvent,
+)
+from storage.repositories import ORDER_CANCELLED
 
 _orders = cast(Table, Order.__table__)
 _items = cast(Table, OrderItem.__table__)
@@ -388,6 +397,7 @@ class OrderWriter:
             shipments_changed, new_events = self._plan_shipments(pending, current, row.id, record)
             if changed or shipments_changed or new_events:
                 pending.order_updates.append(values)
+                self._note_cancelled_unpaid(row, record, now)
                 changes.append(
                     OrderChange(
                         order_id=row.id,
@@ -404,6 +414,28 @@ class OrderWriter:
         self.counts.orders_unchanged += len(pending.stamps)
         await self._apply(pending)
         return changes
+
+    def _note_cancelled_unpaid(self, row: Row[Any], record: OrderRecord, now: datetime) -> None:
+        """An order seen awaiting payment and now cancelled, with no paid time: it was
+        cancelled before it was paid, which its status no longer says.  Recorded as
+        the buyer's own cancel in the chat is, so nothing of it is ever refundable
+        (`bot.services.refunds.never_paid`)."""
+        if (
+            row.status == OrderStatus.UNPAID
+            and record.status is OrderStatus.CANCELLED
+            and record.paid_at is None
+        ):
+            self._session.add(
+                AuditEntry(
+                    at=now,
+                    actor_kind=ActorKind.SYSTEM,
+                    actor_id=None,
+                    action=ORDER_CANCELLED,
+                    entity="order",
+                    entity_id=str(row.id),
+                    details={"from": OrderStatus.UNPAID.value, "source": "import"},
+                )
+            )
 
     def _plan_payment(
         self, pending: _Pending, current: _Current, order_id: int, record: OrderRecord

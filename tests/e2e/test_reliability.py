@@ -114,7 +114,7 @@ async def test_python_telegram_bot_channel_runs_the_same_flow(
         await alex.press("✖ Cancel order")
         await alex.wait_callback_answer()
         assert "Nothing has been charged" in (await alex.wait_message())["text"]
-        await alex.press("Yes, cancel it")
+        await alex.press("Yes, cancel the order")
         await alex.wait_callback_answer()
         assert any("is cancelled" in (m.get("text") or "") for m in alex.messages)
         await alex.send("/orders")

@@ -171,14 +171,14 @@ async def test_link_the_order_card_and_cancelling_in_spanish(
     asked = await ana.wait_message()
     assert f"¿Cancelar el pedido {NUMBER}?" in asked["text"]
     assert "Se te reembolsará completo tu pago de $37.99." in asked["text"]
-    assert buttons(asked) == ["Sí, cancelarlo", "No, conservarlo"]
-    kept = await tap(ana, "No, conservarlo", asked)
+    assert buttons(asked) == ["Sí, cancelar el pedido", "No, conservar el pedido"]
+    kept = await tap(ana, "No, conservar el pedido", asked)
     assert "De acuerdo, tu pedido sigue igual." in kept["text"]
     assert await order_status(uow_factory) == "ON_HOLD"
 
     confirm = await tap(ana, "✖ Cancelar pedido", card)
     assert f"¿Cancelar el pedido {NUMBER}?" in confirm["text"]
-    done = await tap(ana, "Sí, cancelarlo", confirm)
+    done = await tap(ana, "Sí, cancelar el pedido", confirm)
     assert f"✅ El pedido {NUMBER} está cancelado." in done["text"]
     assert "Tu pago de $37.99 se reembolsará" in done["text"]
     assert await order_status(uow_factory) == "CANCELLED"

@@ -272,7 +272,7 @@ async def test_cancel_on_hold_order_refunds_in_full(
     await link(alex)
     await alex.tap("✖ Cancel order")
     assert "$29.99 will be refunded" in alex.said
-    yes = alex.button("Yes, cancel it")
+    yes = alex.button("Yes, cancel the order")
     await alex.press(yes)
     assert "is cancelled" in alex.last_text and "$29.99" in alex.last_text
     assert any(isinstance(a, EditText) for a in alex.last)  # the question, in place

@@ -51,7 +51,7 @@ async def test_a_cancelled_unpaid_order_says_nothing_was_charged(
     await person.say(NUMBER)
     await person.say("buyer@example.com")
     await person.press(f"oc:{order_id}")
-    await person.tap("Yes, cancel it")
+    await person.tap("Yes, cancel the order")
     assert "Nothing was charged" in person.said
     await person.press(f"o:{order_id}")
     assert "Cancelled" in person.said and "Nothing was charged" in person.said

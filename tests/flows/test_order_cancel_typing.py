@@ -59,6 +59,7 @@ async def order_status(uow_factory: UnitOfWorkFactory, order_id: int) -> str:
         "cancel",
         "Cancel it",
         "please cancel the order",
+        "Yes, cancel the order",  # the Yes button's words, typed
     ],
 )
 async def test_a_typed_yes_cancels_like_the_button(
@@ -71,7 +72,21 @@ async def test_a_typed_yes_cancels_like_the_button(
     assert await buyer.step() is None
 
 
-@pytest.mark.parametrize("typed", ["no", "no, leave it", "nah im good", "keep it", "don't cancel"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "no",
+        "no, leave it",
+        "nah im good",
+        "keep it",
+        "don't cancel",
+        # The No button's own words, and what people say instead of it.
+        "No, keep the order",
+        "keep the order",
+        "keep",
+        "I'll keep it",
+    ],
+)
 async def test_a_typed_no_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
@@ -89,10 +104,10 @@ async def test_other_text_gets_the_question_again_with_its_buttons(
     await buyer.say("maybe later")  # not a clear yes: an order is not cancelled on a guess
     assert "type yes or no" in buyer.texts[0]
     assert f"Cancel order {NUMBER}?" in buyer.last_text
-    assert [b.text for b in buyer.buttons()] == ["Yes, cancel it", "No, keep it"]
+    assert [b.text for b in buyer.buttons()] == ["Yes, cancel the order", "No, keep the order"]
     assert await order_status(uow_factory, order_id) == "ON_HOLD"
     assert await buyer.step() == "order.cancel"
-    await buyer.tap("Yes, cancel it")  # the buttons still work, and end the question
+    await buyer.tap("Yes, cancel the order")  # the buttons still work, and end the question
     assert await order_status(uow_factory, order_id) == "CANCELLED"
     assert await buyer.step() is None
 
@@ -135,12 +150,19 @@ async def asked_in_spanish(
     return buyer, order_id
 
 
-@pytest.mark.parametrize("typed", ["sí", "si", "Sí, cancélalo", "cancélalo"])
+@pytest.mark.parametrize(
+    "typed", ["sí", "si", "Sí, cancélalo", "cancélalo", "Sí, cancelar el pedido"]
+)
 async def test_a_spanish_yes_cancels(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
     buyer, order_id = await asked_in_spanish(harness, uow_factory, clock)
     assert f"¿Cancelar el pedido {NUMBER}?" in buyer.last_text
+    # Each button says what happens to the order, not a bare "Cancel".
+    assert [b.text for b in buyer.buttons()] == [
+        "Sí, cancelar el pedido",
+        "No, conservar el pedido",
+    ]
     await buyer.say("help")
     assert "escribe no, me lo quedo o para" in buyer.texts[0]  # the hint's own words
     await buyer.say(typed)
@@ -148,7 +170,7 @@ async def test_a_spanish_yes_cancels(
     assert await buyer.step() is None
 
 
-@pytest.mark.parametrize("typed", ["no", "me lo quedo"])
+@pytest.mark.parametrize("typed", ["no", "me lo quedo", "No, conservar el pedido", "conservarlo"])
 async def test_a_spanish_no_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:

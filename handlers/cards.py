@@ -1,0 +1,56 @@
+"""Payment card numbers typed in a private chat: refused before anything reads them.
+
+The shop never needs a card number in the chat, and every reader downstream would do
+something unwanted with one: the order-number reader would start an order proof with
+it, a flow would keep it in its draft (a return's note goes to the seller), an open
+ticket would copy it to staff.  So the core runs this screen first (`ChatCore`'s
+`screen`), inside a flow or out of one: a message with a card number gets a kind line
+saying not to send card details, and nothing else happens; the flow stays where it
+was (its question is asked again).  The chat log keeps the message with the number
+masked; an open ticket gets one line saying a message was withheld, never the number.
+
+Which numbers are cards is `bot.understanding.slots.card_numbers`' rule; a number of
+that shape that is an order of the shop is let through (an order always wins), so a
+shop whose order numbers happen to look like cards keeps working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.domain.cards import MASK
+from bot.understanding.slots import card_numbers
+from handlers import escapes
+from handlers.core import Context
+from handlers.staff.relay import tell_staff
+from handlers.staff.views import staff_catalog
+from handlers.support import support_available
+
+
+async def screen(ctx: Context) -> bool:
+    """True when the message carried a card number and was answered here."""
+    inbound = ctx.inbound
+    text = inbound.text
+    if not text or inbound.command is not None or inbound.button is not None:
+        return False
+    found = card_numbers(text)
+    if not found:
+        return False
+    orders = await ctx.services.orders.numbers_known([digits for _, _, digits in found])
+    cards = [(start, end) for start, end, digits in found if digits not in orders]
+    if not cards:
+        return False
+    masked = text
+    for start, end in reversed(cards):
+        masked = masked[:start] + MASK + masked[end:]
+    ctx.inbound = dataclasses.replace(inbound, text=masked)
+    ticket = await ctx.services.tickets.current(ctx.user.id) if support_available(ctx) else None
+    if ticket is not None:
+        staff = staff_catalog(ticket)
+        await tell_staff(ctx, ticket, staff.t("cards.staff_withheld", name=ticket.requester_name))
+        ctx.reply(ctx.t("cards.withheld_from_team"))
+    else:
+        ctx.reply(ctx.t("cards.not_here"))
+    if ctx.state.step is not None:
+        await escapes.reprompt(ctx)
+    return True

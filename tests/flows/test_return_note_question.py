@@ -1,0 +1,117 @@
+"""A question typed at a return's note step ("how long does the refund take?") is not
+silently sent to the seller as the note: the bot asks whether to add it as the note.
+"No, it was a question" keeps the buyer at the note step and answers the question right
+after the request is filed; "Yes, add it" (or typed yes) makes it the note, so a real
+note that asks the seller something is one tap away.  Plain notes go straight on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FakeClock
+from storage.uow import UnitOfWorkFactory
+from tests.flows.test_returns import claims, delivered_order, linked, walk_to
+from tests.harness import Harness, Person
+
+QUESTION = "how long does the refund take?"
+CHECK = "Add this as your note to the seller?"
+SUMMARY = "Please check your request"
+
+
+async def at_note(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Person:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "note")
+    return alex
+
+
+async def test_a_question_at_the_note_step_is_checked_then_answered_after_filing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    assert CHECK in alex.last_text, alex.said
+    assert QUESTION in alex.last_text
+    assert [b.text for b in alex.buttons()][:2] == ["Yes, add it", "No, it was a question"]
+    assert await alex.step() == "ret.note_check"
+    await alex.tap("No, it was a question")
+    assert "I'll answer your question right after your request is sent" in alex.said
+    assert "step 5 of 5" in alex.last_text  # the note's question again
+    assert await alex.step() == "ret.note"
+    await alex.tap("Skip ›")
+    assert SUMMARY in alex.said and QUESTION not in alex.last_text
+    await alex.tap("✅ Confirm")
+    filed, *after = alex.texts
+    assert "is filed" in filed
+    assert f"Now your question: {QUESTION}" in after[0]
+    assert len(after) >= 2  # and the answer follows
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note is None  # the seller never got the question as the note
+    assert await alex.step() is None
+
+
+@pytest.mark.parametrize("typed", ["yes", "yes please", "sure"])
+async def test_a_typed_yes_adds_it_as_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    assert CHECK in alex.last_text
+    await alex.say(typed)
+    assert SUMMARY in alex.last_text and QUESTION in alex.last_text
+    await alex.tap("✅ Confirm")
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note == QUESTION
+    assert "Now your question" not in alex.said
+
+
+async def test_a_typed_no_keeps_it_as_a_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    await alex.say("no")
+    assert await alex.step() == "ret.note"
+    await alex.say("the box was also dented")  # the real note, typed next
+    assert SUMMARY in alex.last_text
+    await alex.tap("✅ Confirm")
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note == "the box was also dented"
+    assert f"Now your question: {QUESTION}" in alex.said
+
+
+async def test_other_text_at_the_check_asks_again_and_back_returns_to_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    await alex.say("hmm")
+    assert "type yes to add it as your note or no if it was a question" in alex.said
+    assert CHECK in alex.last_text
+    await alex.tap("‹ Back")
+    assert "step 5 of 5" in alex.last_text
+    assert await alex.step() == "ret.note"
+
+
+async def test_a_note_that_asks_the_seller_something_is_one_tap_away(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    note = "can you send a replacement in blue?"
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(note)
+    if CHECK in alex.last_text:
+        await alex.tap("Yes, add it")
+    assert SUMMARY in alex.last_text and note in alex.last_text
+    await alex.tap("✅ Confirm")
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note == note
+
+
+@pytest.mark.parametrize("note", ["the handle is cracked", "It arrived broken, sorry."])
+async def test_a_plain_note_goes_straight_to_the_summary(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, note: str
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(note)
+    assert CHECK not in alex.said
+    assert SUMMARY in alex.last_text and note in alex.last_text
