@@ -297,7 +297,11 @@ def relay_first(fallback: Handler | None) -> Handler:
     the module's docstring); otherwise the bot answers as usual."""
 
     async def handler(ctx: Context) -> None:
-        relayable = support_available(ctx) and content_kind(ctx.inbound) is not None
+        kind = content_kind(ctx.inbound)
+        # A message that shows nothing (only spaces or zero-width characters) is not
+        # worth a person's attention: the bot says it arrived empty.
+        empty = kind == "text" and not (ctx.inbound.text or "").strip()
+        relayable = support_available(ctx) and kind is not None and not empty
         if relayable and await _for_staff(ctx):
             return
         if fallback is not None:

@@ -1,0 +1,116 @@
+"""A new buyer's first hour, typed: what impatient, non-native and bilingual buyers send
+(messages that look empty, stretched greetings, angry emojis, broken grammar, several
+orders) gets an answer that fits, and nothing leaks to staff or is lost on the way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FakeClock
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order
+from tests.harness import Harness, Person
+
+NUMBER = "578000000000000001"
+OTHER = "578000000000000002"
+EMPTY = "I got an empty message"
+WELCOME = "You're welcome"
+
+
+async def delivered(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> None:
+    await make_order(
+        uow_factory,
+        clock,
+        number=NUMBER,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+        items=(("Ceramic mug", 2, "12.50"), ("Blue water bottle", 1, "8.00")),
+    )
+
+
+async def linked(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Person:
+    """A buyer with the delivered order linked."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said, buyer.said
+    return buyer
+
+
+def copied(harness: Harness, buyer: Person) -> list[int]:
+    """The buyer's messages copied into the staff chat."""
+    return [c["message_id"] for c in harness.desk.copies if c["from_chat"] == buyer.chat_id]
+
+
+# -- messages that look empty ------------------------------------------------------
+
+
+async def test_a_message_of_zero_width_characters_is_empty_not_thanks(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for invisible in ("\u200b\u200b", "\u200d", "\ufeff \u2060", "\u3164"):
+        await buyer.say(invisible)
+        assert EMPTY in buyer.said, (invisible, buyer.said)
+        assert WELCOME not in buyer.said
+    # Not a miss either: a real question after them is answered, not handed over.
+    await buyer.say("where is my order")
+    assert f"Order {NUMBER}" in buyer.said and "passed our conversation" not in buyer.said
+
+
+async def test_an_empty_looking_message_is_not_relayed_to_staff(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/human")
+    assert "passed our conversation" in buyer.said
+    for invisible in ("\u200b", "   ", "\u200b \u200c"):
+        await buyer.say(invisible)
+        assert EMPTY in buyer.said, buyer.said
+        assert buyer.message_id not in copied(harness, buyer)
+    await buyer.say("hello are you there")
+    assert copied(harness, buyer) == [buyer.message_id]  # real words still reach staff
+
+
+async def test_an_empty_looking_note_is_not_kept_as_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug, i changed my mind")
+    await buyer.tap("Return and refund")
+    await buyer.say("no photos")
+    assert "step 5 of 5" in buyer.said, buyer.said
+    await buyer.say("\u200b")
+    assert "Please check your request" not in buyer.said
+    assert await buyer.step() == "ret.note"
+
+
+# -- small talk: greetings stretched, emojis of every mood ---------------------------
+
+
+async def test_a_stretched_greeting_gets_hello_not_you_are_welcome(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for hello in ("helloooo", "heyyy", "hiii", "hii", "👋"):
+        await buyer.say(hello)
+        assert buyer.said.startswith("Hi! 👋"), (hello, buyer.said)
+        assert WELCOME not in buyer.said
+    await buyer.say("thank u so much")  # thanks still get the thanks-reply
+    assert WELCOME in buyer.said
+
+
+async def test_angry_or_crying_emojis_get_an_apology_and_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for upset in ("🤬🤬", "😭😭😭", "👎", "😡!!"):
+        await buyer.say(upset)
+        assert "I'm sorry to hear that" in buyer.said, (upset, buyer.said)
+        assert WELCOME not in buyer.said
+        assert "Talk to a person" in [b.text for b in buyer.buttons()][-1]
+    # Not a miss: nothing was misunderstood, so no hand-over came of them.
+    assert "passed our conversation" not in buyer.said
+    await buyer.say("👍")  # a friendly reaction is still one
+    assert WELCOME in buyer.said
