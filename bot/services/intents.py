@@ -343,12 +343,24 @@ class Routed:
     order_number: str | None  # an order number the message mentions, if any
 
 
+# Emojis of anger, sadness or disappointment: a message of emojis with one of these is
+# unhappy, not a friendly reaction ("🤬🤬" must not get "You're welcome!").
+_UPSET_EMOJI = frozenset("😡🤬😠😤😭😢😞😔😟🙁☹😩😫😣😖😾👎💔🖕")
+
+
+def only_upset_emoji(text: str) -> bool:
+    """True when the message is only emojis (and spaces or punctuation) and one of them
+    is angry, sad or a thumbs down: an unhappy buyer, to be met like a complaint."""
+    return not re.search(r"\w", text) and any(c in _UPSET_EMOJI for c in text)
+
+
 def only_chitchat(text: str) -> bool:
     """True when everything in the message is a greeting, thanks, praise or an emoji
     (lower-cased text).  Precise enough to override the model: nothing is left to ask."""
     if not re.search(r"\w", text):
-        # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not.
-        return any(ord(c) > 0x2000 for c in text)
+        # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not, and
+        # nor is an unhappy one ("🤬").
+        return any(ord(c) > 0x2000 for c in text) and not only_upset_emoji(text)
     rest = _CHAT_PHRASES.sub(" ", fold(text))
     return re.search(r"[^\W_]", rest) is None
 

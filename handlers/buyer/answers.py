@@ -49,8 +49,12 @@ OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
 # to cancel, whichever applies).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
+# A greeting, stretched as people type it when they wait ("helloooo", "heyyy", "hiii",
+# "holaaa"): answered with hello, not with the thanks-reply of other small talk.
 _GREETING = re.compile(
-    r"\W*(hi|hey|hello|hiya|yo|good|howdy|hola|ola|holi|buenas|buenos|buen|saludos)\b", re.I
+    r"\W*(?:(?:h+i+|he+y+|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
+    r"saludos)\b|👋)",
+    re.I,
 )
 
 
@@ -197,7 +201,8 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         ctx.reply(ctx.t("answers.no_orders"))
         return
     if len(orders) > 1 and planned.action is Action.RETURN:
-        await returns.choose_order(ctx)  # only the orders a return can be filed for
+        # Only the orders a return can be filed for, keeping what the buyer said.
+        await returns.choose_order(ctx, said=text)
         return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]
