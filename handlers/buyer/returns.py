@@ -119,9 +119,16 @@ async def return_command(ctx: Context) -> None:
     await choose_order(ctx)
 
 
-async def choose_order(ctx: Context) -> None:
+# Outside any flow: the words a typed return request came with ("return the mug, it
+# came broken") while the buyer picks its order, and the orders offered for them.
+SAID = "return_said"
+
+
+async def choose_order(ctx: Context, *, said: str | None = None) -> None:
     """The orders a return can be filed for, each with its status, and a line on why
-    the others are not listed (the domain's rule decides, as in the flow itself)."""
+    the others are not listed (the domain's rule decides, as in the flow itself).
+    `said`: the buyer typed what they want returned; with only one order it can be,
+    that return starts at once, and a tapped order starts with those words."""
     choices = await ctx.services.returns.choices(ctx.user.id)
     hidden = sum(choices.hidden.values())
     if not choices.orders and not hidden:
@@ -140,9 +147,11 @@ async def choose_order(ctx: Context) -> None:
     if not choices.orders:
         ctx.reply(ctx.t("journey.return_none", count=hidden, why=why))
         return
-    if len(choices.orders) == 1 and not hidden:
-        await start(ctx, choices.orders[0].id)
+    if len(choices.orders) == 1 and (said is not None or not hidden):
+        await start(ctx, choices.orders[0].id, said=said)
         return
+    if said is not None:
+        ctx.state.go(None, **{SAID: {"text": said, "orders": [o.id for o in choices.orders]}})
     rows = _order_rows(ctx, choices.orders)
     text = ctx.t("returns.choose_order")
     if hidden:
@@ -215,7 +224,16 @@ async def start_button(ctx: Context) -> None:
     if order_id is None:
         _expired(ctx)
         return
-    await start(ctx, order_id)
+    await start(ctx, order_id, said=_said_for(ctx, order_id))
+
+
+def _said_for(ctx: Context, order_id: int) -> str | None:
+    """The words of the typed return request this order was offered for, if any."""
+    kept = ctx.state.data.get(SAID) if ctx.state.step is None else None
+    if isinstance(kept, dict) and order_id in kept.get("orders", ()):
+        text = kept.get("text")
+        return text if isinstance(text, str) else None
+    return None
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:

@@ -114,3 +114,46 @@ async def test_angry_or_crying_emojis_get_an_apology_and_a_person(
     assert "passed our conversation" not in buyer.said
     await buyer.say("👍")  # a friendly reaction is still one
     assert WELCOME in buyer.said
+
+
+# -- a typed return with several orders ----------------------------------------------
+
+
+async def test_a_typed_return_goes_to_the_only_returnable_order_with_its_words(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await make_order(uow_factory, clock, number=OTHER, status="AWAITING_SHIPMENT")
+    await buyer.say(OTHER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("i want return the mug it come broken")
+    # No list of one order to tap through: the delivered order's return, with the mug
+    # and the reason already taken from the words.
+    assert "Which order" not in buyer.said
+    assert "Return: Ceramic mug; reason: Arrived damaged" in buyer.said, buyer.said
+    assert await buyer.step() == "ret.qty"
+
+
+async def test_a_typed_return_keeps_its_words_through_the_order_choice(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await make_order(
+        uow_factory,
+        clock,
+        number=OTHER,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=1),
+        items=(("Linen towel", 1, "20.00"),),
+    )
+    await buyer.say(OTHER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("i want return the mug it come broken")
+    assert "Which order is the return for?" in buyer.said, buyer.said
+    await buyer.tap(NUMBER)
+    assert "Return: Ceramic mug; reason: Arrived damaged" in buyer.said, buyer.said
+    # An order card's own Return button later starts afresh, without those words.
+    await buyer.say("/cancel")
+    await buyer.say(NUMBER)
+    await buyer.tap("Return or refund")
+    assert "Arrived damaged" not in buyer.said and "step 1 of 5" in buyer.said, buyer.said
