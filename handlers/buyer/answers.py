@@ -101,7 +101,10 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
         ctx.state.clear()
-        await claims.list_claims(ctx)
+        if not await claims.show_claims(ctx):
+            # None filed, so "how many days for a refund" asks how refunds work: the
+            # policies answer that, after the line that there are no requests.
+            await answer(ctx, text, after="answers.after_claims_sections")
     elif action is Action.COMPLAINT:
         ctx.state.clear()
         key = "routing.complaint" if support_available(ctx) else "routing.complaint_alone"
@@ -260,7 +263,7 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
         return
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
     if action is Action.ANSWER:
-        await answer(ctx, said, after_card=True)
+        await answer(ctx, said, after="answers.after_card_sections")
     elif action in (Action.CLAIMS, Action.COMPLAINT):
         await follow(ctx, said, Plan(intent, action, order.order_number))
 
@@ -296,10 +299,11 @@ async def change(ctx: Context, order: OrderView | None) -> None:
 # -- answers from the policies ------------------------------------------------------
 
 
-async def answer(ctx: Context, question: str, *, after_card: bool = False) -> None:
-    """Answer from the policies.  `after_card`: the question came with an order just
-    proved, whose card was shown: when no section is sure, the likely ones are offered
-    as further reading, with no "not sure" and no miss (the card answered the order)."""
+async def answer(ctx: Context, question: str, *, after: str | None = None) -> None:
+    """Answer from the policies.  `after`: something already answered the buyer (the
+    card of an order just proved, or "you have no return requests"): when no section
+    is sure, the likely ones are offered as further reading with this line, with no
+    "not sure" and no miss."""
     result: Answer = await ctx.services.answers.answer(
         question, user_id=ctx.user.id, language=ctx.catalog.language
     )
@@ -322,10 +326,10 @@ async def answer(ctx: Context, question: str, *, after_card: bool = False) -> No
     # Not sure of the section: the likely ones, a tap away (the right one is among the
     # first three far more often than it is first).
     others = result.offered
-    if result.missed and after_card:
+    if result.missed and after is not None:
         if others:
             _offer(ctx, result, others)
-            ctx.reply(ctx.t("answers.after_card_sections"), _offer_keyboard(ctx, others, person))
+            ctx.reply(ctx.t(after), _offer_keyboard(ctx, others, person))
         return
     if result.missed:
         misses = await _missed(ctx)

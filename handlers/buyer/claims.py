@@ -120,10 +120,16 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
 
 @router.command("returns")
 async def list_claims(ctx: Context) -> None:
+    await show_claims(ctx)
+
+
+async def show_claims(ctx: Context) -> bool:
+    """The buyer's return and refund requests, as buttons; False when there are none
+    (and the buyer was told so)."""
     claims = await ctx.services.returns.claims(ctx.user.id)
     if not claims:
         ctx.reply(ctx.t("claims.none"))
-        return
+        return False
     p = ctx.catalog.plain
     rows = [
         [
@@ -135,6 +141,7 @@ async def list_claims(ctx: Context) -> None:
         for c in claims[:20]
     ]
     ctx.reply(ctx.t("claims.list_title", count=len(claims)), Keyboard.of(*rows))
+    return True
 
 
 async def _claim(ctx: Context) -> ClaimView | None:

@@ -157,3 +157,31 @@ async def test_a_typed_return_keeps_its_words_through_the_order_choice(
     await buyer.say(NUMBER)
     await buyer.tap("Return or refund")
     assert "Arrived damaged" not in buyer.said and "step 1 of 5" in buyer.said, buyer.said
+
+
+# -- "when is my refund" with nothing filed -----------------------------------------
+
+
+async def test_how_long_a_refund_takes_is_answered_when_nothing_was_filed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("how many day for refund")
+    assert "You have no return requests" in buyer.said, buyer.said
+    # ...and how refunds work, from the shop's policies: the question was answered.
+    assert "Refunds" in buyer.said and "business days" in buyer.said, buyer.said
+    assert "passed our conversation" not in buyer.said
+
+
+async def test_a_refund_question_with_a_request_filed_lists_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug, i changed my mind")
+    await buyer.tap("Return and refund")
+    await buyer.say("no photos")
+    await buyer.say("skip")
+    await buyer.tap("Confirm")
+    await buyer.say("how many day for refund")
+    assert "Your return requests (1)" in buyer.said, buyer.said
+    assert "Refunds ›" not in buyer.said
