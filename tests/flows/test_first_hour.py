@@ -185,3 +185,43 @@ async def test_a_refund_question_with_a_request_filed_lists_it(
     await buyer.say("how many day for refund")
     assert "Your return requests (1)" in buyer.said, buyer.said
     assert "Refunds ›" not in buyer.said
+
+
+# -- the escapes in the English many buyers write ------------------------------------
+
+
+async def test_broken_english_asks_for_a_person_from_inside_a_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.tap("Return or refund")
+    assert await buyer.step() == "ret.items"
+    await buyer.say("i want talk with human")
+    assert "passed our conversation to a person" in buyer.said, buyer.said
+    assert await buyer.step() is None
+
+
+async def test_broken_english_leaves_a_return_and_asks_for_help(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.tap("Return or refund")
+    await buyer.say("i need help")
+    assert "cancel to stop" in buyer.said and "step 1 of 5" in buyer.said, buyer.said
+    await buyer.say("i want cancel")
+    assert "Nothing was sent" in buyer.said or "Nothing was saved" in buyer.said, buyer.said
+    assert await buyer.step() is None
+
+
+async def test_i_want_cancel_at_the_cancel_question_cancels_the_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=OTHER, status="UNPAID", paid=False)
+    buyer = harness.buyer()
+    await buyer.say(OTHER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("cancel it")
+    assert f"Cancel order {OTHER}?" in buyer.said, buyer.said
+    # The question's own words with "i want": a yes, not the escape that keeps it.
+    await buyer.say("i want cancel")
+    assert "is cancelled" in buyer.said, buyer.said
