@@ -20,6 +20,7 @@ both, so what `ask` prints is what the chat does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -167,3 +168,45 @@ def likely_choices(reading: Reading) -> tuple[str, ...]:
         if intent not in choices:
             choices.append(intent)
     return tuple(choices[:MAX_CHOICES])
+
+
+# -- several requests in one message ------------------------------------------------
+
+# Where one message moves on to another request: a sentence's end, a joining word
+# ("also", "plus", "btw", "y también"), or "and" before a new question or wish ("…, and
+# when is my refund", "… and i want to change my email").
+_NEXT_REQUEST = re.compile(
+    r"[.!?;]+\s+|\s*,?\s*\b(?:and\s+also|also|plus|btw|by\s+the\s+way|another\s+thing|"
+    r"y\s+tambi[eé]n|tambi[eé]n|adem[aá]s)\b[\s,:]*|,?\s+and\s+(?=(?:when|where|how|what|why|"
+    r"can|could|is|are|do|does|will|i\s+(?:want|need|would|wanna))\b)",
+    re.I,
+)
+# A part shorter than this is no request of its own ("thanks", "cracked").
+REQUEST_WORDS = 3
+# What other parts of a message are worth naming: what the bot would act on or answer
+# (not small talk, nor a complaint: "…, this is ridiculous" is how the buyer feels).
+_REQUESTS = frozenset(ACTIONS.values()) - {Action.CHITCHAT, Action.OFF_TOPIC, Action.COMPLAINT}
+
+
+def request_parts(text: str) -> list[str]:
+    """The parts of a message that could each be a request of their own."""
+    parts = (part.strip(" ,") for part in _NEXT_REQUEST.split(text))
+    return [part for part in parts if len(part.split()) >= REQUEST_WORDS]
+
+
+def other_requests(text: str, planned: Plan, read: Callable[[str], Reading]) -> list[str]:
+    """The parts of a message that ask for something else than what the bot is doing
+    with it ("my mug came cracked, also i want to change my email, and when is my
+    refund for the other thing": a return, and two more).  The bot does one thing at a
+    time; these are named back to the buyer so that nothing they asked is lost in
+    silence.  Only parts read as sure, leading somewhere else."""
+    parts = request_parts(text)
+    if len(parts) < 2:
+        return []
+    others = []
+    for part in parts:
+        reading = read(part)
+        action = action_of(reading.intent)
+        if reading.sure and action in _REQUESTS and action is not planned.action:
+            others.append(part)
+    return others

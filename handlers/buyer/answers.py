@@ -23,7 +23,15 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.routing import ACTIONS, ORDER_ACTIONS, Action, Plan, action_of, plan
+from bot.services.routing import (
+    ACTIONS,
+    ORDER_ACTIONS,
+    Action,
+    Plan,
+    action_of,
+    other_requests,
+    plan,
+)
 from bot.services.views import OrderView
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
@@ -73,7 +81,30 @@ async def free_text(ctx: Context, text: str) -> None:
         await linking.proof_before_number(ctx)
         return
     reading = await ctx.services.understanding.read(text)
-    await follow(ctx, text, plan(reading, text))
+    planned = plan(reading, text)
+    before = len(ctx.actions)
+    await follow(ctx, text, planned)
+    if planned.action in _ONE_AT_A_TIME:
+        _name_the_rest(ctx, other_requests(text, planned, ctx.services.understanding.read_now))
+        if len(ctx.actions) > before + 1:  # the line goes first, above what was started
+            ctx.actions.insert(before, ctx.actions.pop())
+
+
+# What the bot does with a message of several requests while the others wait (a person
+# who takes over reads the whole message; an unsure reading asks about it first).
+_ONE_AT_A_TIME = ORDER_ACTIONS - {Action.CHANGE} | {Action.CLAIMS, Action.ANSWER}
+QUOTED = 80  # characters of each other request named back
+
+
+def _name_the_rest(ctx: Context, others: list[str]) -> None:
+    """One line naming what else the message asked, in the buyer's own words, so that
+    the bot taking the first request does not drop the others in silence."""
+    if not others:
+        return
+    quoted = ctx.catalog.raw("answers.several_separator").join(
+        ctx.t("answers.several_quote", text=cut(part, QUOTED)) for part in others
+    )
+    ctx.reply(ctx.t("answers.several", others=Safe(quoted)))
 
 
 async def follow(ctx: Context, text: str, planned: Plan) -> None:

@@ -225,3 +225,54 @@ async def test_i_want_cancel_at_the_cancel_question_cancels_the_order(
     # The question's own words with "i want": a yes, not the escape that keeps it.
     await buyer.say("i want cancel")
     assert "is cancelled" in buyer.said, buyer.said
+
+
+# -- several requests in one message -------------------------------------------------
+
+SEVERAL = (
+    f"hi my order {NUMBER} came with a cracked mug and also i want to change my email, "
+    "and when is my refund for the other thing"
+)
+
+
+async def test_one_message_with_three_requests_starts_one_and_names_the_others(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say(SEVERAL)
+    # The return starts with what was said of it...
+    assert "Return: Ceramic mug; reason: Arrived damaged" in buyer.said, buyer.said
+    assert await buyer.step() == "ret.qty"
+    # ...and the two other requests are named back first, in the buyer's words.
+    first = buyer.texts[0]
+    assert "one at a time" in first, buyer.texts
+    assert "“i want to change my email”" in first
+    assert "“when is my refund for the other thing”" in first
+    # The flow's question with its buttons stays the last message.
+    assert "How many of Ceramic mug?" in buyer.last_text
+
+
+async def test_one_request_in_several_sentences_names_nothing_more(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("hi, where is my order? thanks")
+    assert f"Order {NUMBER}" in buyer.said and "one at a time" not in buyer.said
+    await buyer.say("/cancel")
+    await buyer.say("the mug came cracked. i want to return it, i want my money back")
+    assert "one at a time" not in buyer.said, buyer.said
+    await buyer.say("/cancel")
+    await buyer.say("where is my order? it's been ages, this is ridiculous")
+    assert "one at a time" not in buyer.said, buyer.said
+
+
+async def test_a_spanish_message_with_two_requests_names_the_other_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say(
+        "quiero devolver el mug porque llegó roto y también cuándo llega mi otro pedido"
+    )
+    assert "una por una" in buyer.texts[0], buyer.texts
+    assert "“cuándo llega mi otro pedido”" in buyer.texts[0]
+    assert "motivo: Llegó dañado" in buyer.said
