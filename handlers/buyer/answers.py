@@ -25,6 +25,7 @@ from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.routing import (
     ACTIONS,
+    BOT_AGAIN,
     ORDER_ACTIONS,
     Action,
     Plan,
@@ -84,10 +85,12 @@ async def free_text(ctx: Context, text: str) -> None:
     planned = plan(reading, text)
     before = len(ctx.actions)
     await follow(ctx, text, planned)
-    if planned.action in _ONE_AT_A_TIME:
-        _name_the_rest(ctx, other_requests(text, planned, ctx.services.understanding.read_now))
-        if len(ctx.actions) > before + 1:  # the line goes first, above what was started
-            ctx.actions.insert(before, ctx.actions.pop())
+    if planned.action not in _ONE_AT_A_TIME:
+        return
+    others = other_requests(text, planned, ctx.services.understanding.read_now)
+    if others and len(ctx.actions) > before:
+        _name_the_rest(ctx, others)
+        ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
 
 
 # What the bot does with a message of several requests while the others wait (a person
@@ -99,8 +102,6 @@ QUOTED = 80  # characters of each other request named back
 def _name_the_rest(ctx: Context, others: list[str]) -> None:
     """One line naming what else the message asked, in the buyer's own words, so that
     the bot taking the first request does not drop the others in silence."""
-    if not others:
-        return
     quoted = ctx.catalog.raw("answers.several_separator").join(
         ctx.t("answers.several_quote", text=cut(part, QUOTED)) for part in others
     )
@@ -142,7 +143,8 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         ctx.reply(ctx.t(key), person_button(ctx))
     elif action is Action.CHITCHAT:
         ctx.state.clear()
-        ctx.reply(ctx.t("answers.hello" if _GREETING.match(text) else "answers.you_are_welcome"))
+        hello = planned.intent == BOT_AGAIN or _GREETING.match(text)
+        ctx.reply(ctx.t("answers.hello" if hello else "answers.you_are_welcome"))
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()
         ctx.reply(ctx.t("routing.off_topic"))
