@@ -121,12 +121,51 @@ class Plan:
 _LETTERED_ORDER = re.compile(r"(?<![\w])[A-Za-z]{1,4}\d{6,}(?![\w])")
 
 
+# Words for a person, English and Spanish: a message with one of them may well ask for
+# a person ("a person, not a bot").
+_A_PERSON = re.compile(
+    r"\b(?:human|person|people|agent|someone|somebody|staff|operator|rep|representative|"
+    r"manager|real|humano|persona|agente|alguien|operador|asesor)\b",
+    re.I,
+)
+_NO_PERSON = re.compile(
+    r"\b(?:no|not|don'?t|do\s+not|dont|without|sin|ya\s+no|no\s+necesito|no\s+quiero)\s+"
+    r"(?:need\s+|want\s+|an?\s+|the\s+|any\s+|un\s+|una\s+)*(?:a\s+|an\s+)?"
+    r"(?:human|person|people|agent|staff|humano|persona|agente)\b",
+    re.I,
+)
+_BOT = re.compile(r"\bbot\b", re.I)
+# "not the bot", "i don't want to talk to a bot", "no quiero hablar con un bot".
+_NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,25}\bbot\b", re.I)
+# The plan's intent for a message that asks for the bot instead of a person: small talk
+# answered with the hello (what the bot can do), not with the thanks-reply.
+BOT_AGAIN = "bot_again"
+
+
+def wants_the_bot(reading: Reading, text: str) -> bool:
+    """Read as asking for a person, but it asks for the opposite: the bot again ("back
+    to bot", "i want talk to bot again", "volver al bot") or no person ("no human
+    please", "i don't need a person anymore").  The model learned the words of the
+    hand-over, not which way they point; opening (or reopening) a ticket here is the
+    one thing the buyer did not want."""
+    if reading.intent != Intent.TALK_TO_PERSON:
+        return False
+    if _NO_PERSON.search(text):
+        return True
+    if _NO_BOT.search(text):
+        return False
+    return _BOT.search(text) is not None and _A_PERSON.search(text) is None
+
+
 def plan(reading: Reading, text: str = "") -> Plan:
     """What to do with a message read this way (`text`: the message, for a lettered
     order number the slot rules do not take)."""
     number = reading.slots.order_number
     if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
         number = lettered.group(0)
+    if wants_the_bot(reading, text):
+        # Here it is: the hello that says what it can do.
+        return Plan(BOT_AGAIN, Action.CHITCHAT, number)
     if number is None and only_upset_emoji(text):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.clock import FakeClock
+from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.harness import Harness, Person
@@ -276,3 +279,43 @@ async def test_a_spanish_message_with_two_requests_names_the_other_in_spanish(
     assert "una por una" in buyer.texts[0], buyer.texts
     assert "“cuándo llega mi otro pedido”" in buyer.texts[0]
     assert "motivo: Llegó dañado" in buyer.said
+
+
+# -- back to the bot -----------------------------------------------------------------
+
+
+async def tickets_of(uow_factory: UnitOfWorkFactory) -> list[tuple[str, int]]:
+    async with uow_factory(readonly=True) as uow:
+        rows = await uow.session.scalars(select(Ticket))
+        return [(t.status, t.id) for t in rows]
+
+
+async def test_asking_for_the_bot_or_for_no_person_opens_no_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for text in ("back to bot", "no human please", "i dont need a person anymore"):
+        await buyer.say(text)
+        assert buyer.said.startswith("Hi! 👋"), (text, buyer.said)
+        assert await tickets_of(uow_factory) == []
+    # Asking for a person instead of the bot still hands over.
+    await buyer.say("i don't want to talk to a bot")
+    assert "passed our conversation to a person" in buyer.said, buyer.said
+    assert len(await tickets_of(uow_factory)) == 1
+
+
+async def test_back_to_bot_after_a_close_does_not_reopen_the_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/human")
+    [thread] = list(harness.desk.topics)
+    staff = harness.staff(thread_id=thread)
+    await staff.say("All sorted, Jane.")
+    await staff.say("/close")
+    assert thread in harness.desk.closed
+    relayed = len(copied(harness, buyer))
+    await buyer.say("back to the bot please")
+    assert buyer.said.startswith("Hi! 👋"), buyer.said
+    assert await tickets_of(uow_factory) == [("closed", 1)]
+    assert thread in harness.desk.closed and len(copied(harness, buyer)) == relayed
