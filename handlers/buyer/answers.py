@@ -311,7 +311,7 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
     if action is Action.CANCEL:
         if order.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
             # "cancel 5780…": straight to that order's cancel question.
-            ask_to_cancel(ctx, order)
+            await ask_to_cancel(ctx, order)
         else:
             await refuse_cancel(ctx, order)
         return

@@ -319,3 +319,26 @@ async def test_back_to_bot_after_a_close_does_not_reopen_the_ticket(
     assert buyer.said.startswith("Hi! 👋"), buyer.said
     assert await tickets_of(uow_factory) == [("closed", 1)]
     assert thread in harness.desk.closed and len(copied(harness, buyer)) == relayed
+
+
+# -- asking to cancel twice ----------------------------------------------------------
+
+
+async def test_cancel_again_while_the_seller_decides_says_it_was_asked(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await make_order(uow_factory, clock, number=OTHER, status="AWAITING_SHIPMENT")
+    buyer = harness.buyer()
+    await buyer.say(OTHER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("cancel it pls")
+    await buyer.say("yes")
+    assert "cancellation request for order" in buyer.said, buyer.said
+    # Typed again, or the card's old button: where it stands, not the question again.
+    for again in ("cancel", "i want cancel my order"):
+        await buyer.say(again)
+        assert f"You already asked to cancel order {OTHER}" in buyer.said, (again, buyer.said)
+        assert "Send them a cancellation request?" not in buyer.said
+        assert await buyer.step() is None
+    await buyer.press(f"ok:{order_id}")
+    assert f"You already asked to cancel order {OTHER}" in buyer.said, buyer.said
