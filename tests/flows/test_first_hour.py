@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from storage.models import Ticket
+from storage.models import Claim, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.harness import Harness, Person
@@ -342,3 +342,51 @@ async def test_cancel_again_while_the_seller_decides_says_it_was_asked(
         assert await buyer.step() is None
     await buyer.press(f"ok:{order_id}")
     assert f"You already asked to cancel order {OTHER}" in buyer.said, buyer.said
+
+
+# -- an old Confirm --------------------------------------------------------------------
+
+
+async def claims_filed(uow_factory: UnitOfWorkFactory) -> list[str]:
+    async with uow_factory(readonly=True) as uow:
+        return list(await uow.session.scalars(select(Claim.type)))
+
+
+async def test_confirm_under_an_older_summary_does_not_file_the_changed_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug, i changed my mind")
+    await buyer.tap("Return and refund")
+    await buyer.say("no photos")
+    await buyer.say("skip")
+    assert "Request: Return and refund" in buyer.said, buyer.said
+    old_confirm = buyer.button("Confirm")
+    # The buyer changes the request; a new summary comes with its own Confirm.
+    await buyer.say("no wait, refund only instead")
+    assert "Request: Refund only" in buyer.said, buyer.said
+    new_confirm = buyer.button("Confirm")
+    assert new_confirm != old_confirm
+    # The old summary's Confirm files nothing: the request as it is now is shown again.
+    await buyer.press(old_confirm)
+    assert "changed since that summary" in buyer.said, buyer.said
+    assert "Request: Refund only" in buyer.said
+    assert await claims_filed(uow_factory) == []
+    await buyer.press(new_confirm)
+    assert "is filed" in buyer.said, buyer.said
+    assert await claims_filed(uow_factory) == ["REFUND"]
+
+
+async def test_the_same_summary_shown_again_keeps_its_confirm_working(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug, i changed my mind")
+    await buyer.tap("Return and refund")
+    await buyer.say("no photos")
+    await buyer.say("skip")
+    first = buyer.button("Confirm")
+    await buyer.say("help")  # the summary again, unchanged
+    assert buyer.button("Confirm") == first
+    await buyer.press(first)
+    assert "is filed" in buyer.said, buyer.said
