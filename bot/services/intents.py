@@ -365,6 +365,41 @@ def only_chitchat(text: str) -> bool:
     return re.search(r"[^\W_]", rest) is None
 
 
+# A greeting, stretched as people type it when they wait ("helloooo", "heyyy", "hiii",
+# "holaaa"): answered with hello, not with the thanks-reply of other small talk.
+_GREETING = re.compile(
+    r"\W*(?:(?:h+i+|he+y+|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
+    r"saludos)\b|👋)",
+    re.I,
+)
+# A buyer waiting for an answer: "are you there?", "anyone there", "reply pls", "...",
+# "!!!", "¿hay alguien?".  Nothing to understand and no miss: the bot says hello.
+_NUDGE = re.compile(
+    r"^[\W_]*(?:(?:hello+\s+|hi+\s+|hey+\s+)?(?:(?:are\s+)?(?:you|u)\s+(?:still\s+)?there|"
+    r"(?:is\s+)?(?:any\s*one|any\s*body|some\s*one|some\s*body)\s+(?:there|here|home)|"
+    r"(?:pls\s+|please\s+)?(?:reply|respond|answer)(?:\s+me)?(?:\s+(?:pls|please|plz|now))?|"
+    r"wake\s+up|(?:hola\s+)?(?:estas|esta|estan)\s+ahi|hay\s+alguien(?:\s+ahi)?|"
+    r"responde(?:me|n)?))?[\W_]*$",
+    re.I,
+)
+
+
+def nudge(text: str) -> bool:
+    """A message that only asks whether anyone is there (or is only dots and marks)."""
+    stripped = fold(text).strip()
+    return bool(stripped) and _NUDGE.match(stripped) is not None and not _emoji_only(stripped)
+
+
+def _emoji_only(text: str) -> bool:
+    return not re.search(r"\w", text) and any(ord(c) > 0x2000 and c != "…" for c in text)
+
+
+def says_hello(text: str) -> bool:
+    """Small talk that the hello answers (what the bot can do): a greeting, or a nudge
+    from a buyer waiting; thanks and praise get the thanks-reply instead."""
+    return _GREETING.match(text) is not None or nudge(text)
+
+
 def route(text: str) -> Routed:
     """The rules' intent for a message (see the module docstring for the order).  Not
     used for routing any more: the benchmarks' baseline."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.services.intents import Intent, only_chitchat, only_upset_emoji
+from bot.services.intents import Intent, nudge, only_chitchat, only_upset_emoji
 from bot.understanding.model import SURE
 
 if TYPE_CHECKING:
@@ -169,6 +169,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if number is None and only_upset_emoji(text):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
+    if number is None and nudge(text):
+        # "are you there?", "...": a buyer waiting, not a question to understand.
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     if not reading.sure and number is None and only_chitchat(" ".join(text.lower().split())):
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one
         # or two words are never enough for it), and the rules are exact here.

@@ -23,6 +23,7 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
+from bot.services.intents import says_hello
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
@@ -58,13 +59,6 @@ OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling opens the card: it carries Cancel or Ask
 # to cancel, whichever applies).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.CANCEL: "o", Action.RETURN: "rs"}
-# A greeting, stretched as people type it when they wait ("helloooo", "heyyy", "hiii",
-# "holaaa"): answered with hello, not with the thanks-reply of other small talk.
-_GREETING = re.compile(
-    r"\W*(?:(?:h+i+|he+y+|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
-    r"saludos)\b|👋)",
-    re.I,
-)
 
 
 async def free_text(ctx: Context, text: str) -> None:
@@ -143,7 +137,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         ctx.reply(ctx.t(key), person_button(ctx))
     elif action is Action.CHITCHAT:
         ctx.state.clear()
-        hello = planned.intent == BOT_AGAIN or _GREETING.match(text)
+        hello = planned.intent == BOT_AGAIN or says_hello(text)
         ctx.reply(ctx.t("answers.hello" if hello else "answers.you_are_welcome"))
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()

@@ -390,3 +390,18 @@ async def test_the_same_summary_shown_again_keeps_its_confirm_working(
     assert buyer.button("Confirm") == first
     await buyer.press(first)
     assert "is filed" in buyer.said, buyer.said
+
+
+# -- a buyer waiting -------------------------------------------------------------------
+
+
+async def test_are_you_there_and_dots_get_hello_and_never_a_hand_over(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    for waiting in ("...", "are you there", "anyone there?", "!!!", "reply pls", "hola estas ahi"):
+        await buyer.say(waiting)
+        assert "not sure I understood" not in buyer.said, (waiting, buyer.said)
+        assert "passed our conversation" not in buyer.said, (waiting, buyer.said)
+        assert buyer.said.startswith(("Hi! 👋", "¡Hola! 👋")), (waiting, buyer.said)
+    assert await tickets_of(uow_factory) == []
