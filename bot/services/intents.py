@@ -385,9 +385,12 @@ _NUDGE = re.compile(
 
 
 def nudge(text: str) -> bool:
-    """A message that only asks whether anyone is there (or is only dots and marks)."""
+    """A message that only asks whether anyone is there (or is only dots and marks;
+    only question marks, "??", ask for help: the chat's escapes read them first)."""
     stripped = fold(text).strip()
-    return bool(stripped) and _NUDGE.match(stripped) is not None and not _emoji_only(stripped)
+    if not stripped or set(stripped) <= {"?"} or _emoji_only(stripped):
+        return False
+    return _NUDGE.match(stripped) is not None
 
 
 def _emoji_only(text: str) -> bool:
