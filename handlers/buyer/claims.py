@@ -33,7 +33,7 @@ from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_key
+from handlers.media import PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -296,7 +296,7 @@ async def answer_step(ctx: Context) -> None:
         try:
             photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
         except PhotoRefused as exc:
-            ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
+            ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
             return
         # A new list, not append(): the core saves the state only when it compares
         # unequal to a shallow copy taken before the handler ran.

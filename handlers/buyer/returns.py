@@ -46,7 +46,7 @@ from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_key
+from handlers.media import PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -603,7 +603,7 @@ async def photo_step(ctx: Context) -> None:
     try:
         photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
     except PhotoRefused as exc:
-        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)), done if photos else None)
+        ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)), done if photos else None)
         return
     photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
     if len(photos) >= MAX_PHOTOS:  # the acknowledgement says it: no "send more"

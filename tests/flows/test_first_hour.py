@@ -13,6 +13,7 @@ from storage.models import Claim, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.harness import Harness, Person
+from tests.pictures import photo_jpeg
 
 NUMBER = "578000000000000001"
 OTHER = "578000000000000002"
@@ -405,3 +406,25 @@ async def test_are_you_there_and_dots_get_hello_and_never_a_hand_over(
         assert "passed our conversation" not in buyer.said, (waiting, buyer.said)
         assert buyer.said.startswith(("Hi! 👋", "¡Hola! 👋")), (waiting, buyer.said)
     assert await tickets_of(uow_factory) == []
+
+
+# -- what the photos step says of what it can't take ---------------------------------
+
+
+async def test_a_voice_note_at_the_photos_step_says_what_to_do_without_zero_photos(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug it come broken")
+    await buyer.tap("Refund only")
+    assert "step 4 of 5" in buyer.said, buyer.said
+    await buyer.send_other("voice")
+    assert "Voice messages can't be added here" in buyer.said, buyer.said
+    assert "0 photos" not in buyer.said and "so far" not in buyer.said
+    await buyer.send_other("video")
+    assert "Videos can't be added here" in buyer.said and "so far" not in buyer.said
+    await buyer.photo(photo_jpeg("mug"))
+    await buyer.send_other("voice")
+    # One photo sent: kept, said in the singular.
+    assert "Your photo so far is kept." in buyer.said, buyer.said
+    assert await buyer.step() == "ret.photos"
