@@ -428,3 +428,19 @@ async def test_a_voice_note_at_the_photos_step_says_what_to_do_without_zero_phot
     # One photo sent: kept, said in the singular.
     assert "Your photo so far is kept." in buyer.said, buyer.said
     assert await buyer.step() == "ret.photos"
+
+
+async def test_ok_with_another_question_after_a_close_is_no_rating(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/human")
+    [thread] = list(harness.desk.topics)
+    staff = harness.staff(thread_id=thread)
+    await staff.say("All sorted, Jane.")
+    await staff.say("/close")
+    for text in ("ok i have another question", "ok back to bot"):
+        await buyer.say(text)
+        assert "Thanks for your rating" not in buyer.said, (text, buyer.said)
+        async with uow_factory(readonly=True) as uow:
+            assert await uow.session.scalar(select(Ticket.rating)) is None
