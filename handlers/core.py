@@ -54,7 +54,7 @@ from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
 from bot.domain.language_detect import detect_language, guess
 from bot.domain.languages import ShopLanguages, base_language
-from bot.domain.text import clean_line, clean_text
+from bot.domain.text import blank, clean_line, clean_text
 from bot.services.container import Services
 from bot.services.desk import Desk
 from bot.services.orders import Identity
@@ -644,11 +644,20 @@ def clean_inbound(inbound: Inbound) -> Inbound:
         user_name=clean_line(inbound.user_name),
         username=clean_line(inbound.username) if inbound.username is not None else None,
         locale=clean_line(inbound.locale) if inbound.locale is not None else None,
-        text=clean_text(inbound.text) if inbound.text is not None else None,
+        text=_text_of(inbound.text),
         args=clean_text(inbound.args),
         document=document,
         contact=contact,
     )
+
+
+def _text_of(text: str | None) -> str | None:
+    """What a person wrote, cleaned; a message that shows nothing (only zero-width or
+    other invisible characters) is the empty message it looks like, for every handler:
+    not a word the answer engine reads, a note, or something to relay to staff."""
+    if text is None:
+        return None
+    return "" if blank(text) else clean_text(text)
 
 
 def _language(locale: str | None) -> str:

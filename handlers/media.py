@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from bot.domain.errors import FileUnavailable
 from bot.domain.returns import MAX_PHOTO_BYTES
 from bot.services.returns import BadPhoto, PhotoDraft
+from handlers.catalog import Catalog
 from handlers.core import Context
 
 VIDEO_KINDS = frozenset({"video", "video_note", "animation"})
+# Voice notes and audio: a buyer telling what happened, which a photo step can't take.
+VOICE_KINDS = frozenset({"voice", "audio"})
 
 
 class PhotoRefused(Exception):
@@ -20,9 +23,13 @@ class PhotoRefused(Exception):
         self.reason = reason
 
 
-def refusal_key(reason: str) -> str:
-    """The catalog key that explains a refusal (it takes `count`: photos kept so far)."""
-    return "journey.photo_duplicate" if reason == "duplicate" else f"returns.photo_{reason}"
+def refusal_text(catalog: Catalog, reason: str, kept: int) -> str:
+    """Why a file was refused and, when some were sent before it, that those photos are
+    kept (never "your 0 photos so far are kept")."""
+    if reason == "duplicate":  # there is one already: this one was it
+        return catalog.t("journey.photo_duplicate", count=kept)
+    refused = catalog.t(f"returns.photo_{reason}")
+    return f"{refused} {catalog.t('returns.photos_kept', count=kept)}" if kept else refused
 
 
 async def receive_photo(ctx: Context, have: Sequence[PhotoDraft] = ()) -> PhotoDraft:
@@ -31,6 +38,8 @@ async def receive_photo(ctx: Context, have: Sequence[PhotoDraft] = ()) -> PhotoD
     inbound = ctx.inbound
     if inbound.other in VIDEO_KINDS:
         raise PhotoRefused("video")
+    if inbound.other in VOICE_KINDS:
+        raise PhotoRefused("voice")
     source = inbound.photo or inbound.document
     if source is None:
         raise PhotoRefused("not_image")

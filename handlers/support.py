@@ -21,6 +21,7 @@ from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError, NotFound
 from bot.services.desk import DeskError
 from bot.services.orders import looks_like_order_number
+from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
 from bot.understanding.ratings import read_rating
 from handlers.core import Context, Handler, Router, button_args, int_arg
@@ -312,7 +313,11 @@ def relay_first(fallback: Handler | None) -> Handler:
     the module's docstring); otherwise the bot answers as usual."""
 
     async def handler(ctx: Context) -> None:
-        relayable = support_available(ctx) and content_kind(ctx.inbound) is not None
+        kind = content_kind(ctx.inbound)
+        # A message that shows nothing (only spaces or zero-width characters) is not
+        # worth a person's attention: the bot says it arrived empty.
+        empty = kind == "text" and not (ctx.inbound.text or "").strip()
+        relayable = support_available(ctx) and kind is not None and not empty
         if relayable and await _for_staff(ctx):
             return
         if fallback is not None:
@@ -360,7 +365,8 @@ async def bot_handles(ctx: Context, text: str) -> bool:
     if looks_like_order_number(text):
         return True
     reading = await ctx.services.understanding.read(text)
-    return reading.sure and reading.intent in BOT_HANDLES
+    # "back to bot", "no human please": not for the people who just helped either.
+    return (reading.sure and reading.intent in BOT_HANDLES) or wants_the_bot(reading, text)
 
 
 async def _to_the_bot(ctx: Context, text: str) -> None:

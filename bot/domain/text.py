@@ -29,6 +29,20 @@ def clean_text(text: str) -> str:
     return "".join(c for c in text if c in _KEPT_IN_TEXT or not _drop(c))
 
 
+# Characters that show nothing although they are not spaces: a message made of them
+# ("\u200b", a Hangul filler) looks empty in the chat, so it is read as empty, not as a
+# word (or an emoji) the bot would answer.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def blank(text: str | None) -> bool:
+    """True when the text shows nothing: only spaces, line breaks, format characters
+    (zero-width spaces and joiners, the byte-order mark) and blank fillers."""
+    return not text or all(
+        c.isspace() or c in _INVISIBLE or unicodedata.category(c) == "Cf" for c in text
+    )
+
+
 def clean_line(text: str, limit: int | None = None) -> str:
     """A name, username or other one-line value: control characters and surrogates
     removed, spaces trimmed, at most `limit` characters (the column's size)."""

@@ -111,6 +111,19 @@ class CancellationService:
 
     # ------------------------------------------------------------ buyer side
 
+    async def waiting(self, user_id: int, order_id: int) -> bool:
+        """Whether a cancellation request for this buyer's order waits for the seller
+        (so asking "send them a cancellation request?" again would lead nowhere)."""
+        async with self._uow(readonly=True) as uow:
+            if not await uow.orders.is_linked(user_id, order_id):
+                return False
+            pending = await uow.session.scalar(
+                select(CancelRequest.id)
+                .where(CancelRequest.order_id == order_id, CancelRequest.status == "requested")
+                .limit(1)
+            )
+            return pending is not None
+
     async def request(self, user_id: int, order_id: int) -> CancelOutcome:
         now = self._clock.now()
         async with self._uow() as uow:

@@ -343,12 +343,24 @@ class Routed:
     order_number: str | None  # an order number the message mentions, if any
 
 
+# Emojis of anger, sadness or disappointment: a message of emojis with one of these is
+# unhappy, not a friendly reaction ("🤬🤬" must not get "You're welcome!").
+_UPSET_EMOJI = frozenset("😡🤬😠😤😭😢😞😔😟🙁☹😩😫😣😖😾👎💔🖕")
+
+
+def only_upset_emoji(text: str) -> bool:
+    """True when the message is only emojis (and spaces or punctuation) and one of them
+    is angry, sad or a thumbs down: an unhappy buyer, to be met like a complaint."""
+    return not re.search(r"\w", text) and any(c in _UPSET_EMOJI for c in text)
+
+
 def only_chitchat(text: str) -> bool:
     """True when everything in the message is a greeting, thanks, praise or an emoji
     (lower-cased text).  Precise enough to override the model: nothing is left to ask."""
     if not re.search(r"\w", text):
-        # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not.
-        return any(ord(c) > 0x2000 for c in text)
+        # A lone emoji ("👍", "🙏") is a reaction; lone punctuation ("??") is not, and
+        # nor is an unhappy one ("🤬").
+        return any(ord(c) > 0x2000 for c in text) and not only_upset_emoji(text)
     rest = _CHAT_PHRASES.sub(" ", fold(text))
     return re.search(r"[^\W_]", rest) is None
 
@@ -365,6 +377,44 @@ def asks_where(text: str) -> bool:
     model found no word it knows) asks *where*: "where is it", "where are they now?"."""
     folded = fold(text.lower())
     return _WHERE.search(folded) is not None and _TO_THE_BOT.search(folded) is None
+
+
+# A greeting, stretched as people type it when they wait ("helloooo", "heyyy", "hiii",
+# "holaaa"): answered with hello, not with the thanks-reply of other small talk.
+_GREETING = re.compile(
+    r"\W*(?:(?:h+i+|he+y+|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
+    r"saludos)\b|👋)",
+    re.I,
+)
+# A buyer waiting for an answer: "are you there?", "anyone there", "reply pls", "...",
+# "!!!", "¿hay alguien?".  Nothing to understand and no miss: the bot says hello.
+_NUDGE = re.compile(
+    r"^[\W_]*(?:(?:hello+\s+|hi+\s+|hey+\s+)?(?:(?:are\s+)?(?:you|u)\s+(?:still\s+)?there|"
+    r"(?:is\s+)?(?:any\s*one|any\s*body|some\s*one|some\s*body)\s+(?:there|here|home)|"
+    r"(?:pls\s+|please\s+)?(?:reply|respond|answer)(?:\s+me)?(?:\s+(?:pls|please|plz|now))?|"
+    r"wake\s+up|(?:hola\s+)?(?:estas|esta|estan)\s+ahi|hay\s+alguien(?:\s+ahi)?|"
+    r"responde(?:me|n)?))?[\W_]*$",
+    re.I,
+)
+
+
+def nudge(text: str) -> bool:
+    """A message that only asks whether anyone is there (or is only dots and marks;
+    only question marks, "??", ask for help: the chat's escapes read them first)."""
+    stripped = fold(text).strip()
+    if not stripped or set(stripped) <= {"?"} or _emoji_only(stripped):
+        return False
+    return _NUDGE.match(stripped) is not None
+
+
+def _emoji_only(text: str) -> bool:
+    return not re.search(r"\w", text) and any(ord(c) > 0x2000 and c != "…" for c in text)
+
+
+def says_hello(text: str) -> bool:
+    """Small talk that the hello answers (what the bot can do): a greeting, or a nudge
+    from a buyer waiting; thanks and praise get the thanks-reply instead."""
+    return _GREETING.match(text) is not None or nudge(text)
 
 
 def route(text: str) -> Routed:

@@ -20,11 +20,12 @@ both, so what `ask` prints is what the chat does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.services.intents import Intent, asks_where, only_chitchat
+from bot.services.intents import Intent, asks_where, nudge, only_chitchat, only_upset_emoji
 from bot.understanding.model import SURE
 from bot.understanding.ratings import read_rating
 
@@ -126,12 +127,57 @@ class Plan:
 _LETTERED_ORDER = re.compile(r"(?<![\w])[A-Za-z]{1,4}\d{6,}(?![\w])")
 
 
+# Words for a person, English and Spanish: a message with one of them may well ask for
+# a person ("a person, not a bot").
+_A_PERSON = re.compile(
+    r"\b(?:human|person|people|agent|someone|somebody|staff|operator|rep|representative|"
+    r"manager|real|humano|persona|agente|alguien|operador|asesor)\b",
+    re.I,
+)
+_NO_PERSON = re.compile(
+    r"\b(?:no|not|don'?t|do\s+not|dont|without|sin|ya\s+no|no\s+necesito|no\s+quiero)\s+"
+    r"(?:need\s+|want\s+|an?\s+|the\s+|any\s+|un\s+|una\s+)*(?:a\s+|an\s+)?"
+    r"(?:human|person|people|agent|staff|humano|persona|agente)\b",
+    re.I,
+)
+_BOT = re.compile(r"\bbot\b", re.I)
+# "not the bot", "i don't want to talk to a bot", "no quiero hablar con un bot".
+_NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,25}\bbot\b", re.I)
+# The plan's intent for a message that asks for the bot instead of a person: small talk
+# answered with the hello (what the bot can do), not with the thanks-reply.
+BOT_AGAIN = "bot_again"
+
+
+def wants_the_bot(reading: Reading, text: str) -> bool:
+    """Read as asking for a person, but it asks for the opposite: the bot again ("back
+    to bot", "i want talk to bot again", "volver al bot") or no person ("no human
+    please", "i don't need a person anymore").  The model learned the words of the
+    hand-over, not which way they point; opening (or reopening) a ticket here is the
+    one thing the buyer did not want."""
+    if reading.intent != Intent.TALK_TO_PERSON:
+        return False
+    if _NO_PERSON.search(text):
+        return True
+    if _NO_BOT.search(text):
+        return False
+    return _BOT.search(text) is not None and _A_PERSON.search(text) is None
+
+
 def plan(reading: Reading, text: str = "") -> Plan:
     """What to do with a message read this way (`text`: the message, for a lettered
     order number the slot rules do not take)."""
     number = reading.slots.order_number
     if number is None and (lettered := _LETTERED_ORDER.search(text)) is not None:
         number = lettered.group(0)
+    if wants_the_bot(reading, text):
+        # Here it is: the hello that says what it can do.
+        return Plan(BOT_AGAIN, Action.CHITCHAT, number)
+    if number is None and only_upset_emoji(text):
+        # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
+        return Plan(Intent.COMPLAINT, Action.COMPLAINT)
+    if number is None and nudge(text):
+        # "are you there?", "...": a buyer waiting, not a question to understand.
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     if not reading.sure and number is None and only_chitchat(" ".join(text.lower().split())):
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one
         # or two words are never enough for it), and the rules are exact here.
@@ -197,3 +243,45 @@ def likely_choices(reading: Reading) -> tuple[str, ...]:
         if intent not in choices:
             choices.append(intent)
     return tuple(choices[:MAX_CHOICES])
+
+
+# -- several requests in one message ------------------------------------------------
+
+# Where one message moves on to another request: a sentence's end, a joining word
+# ("also", "plus", "btw", "y también"), or "and" before a new question or wish ("…, and
+# when is my refund", "… and i want to change my email").
+_NEXT_REQUEST = re.compile(
+    r"[.!?;]+\s+|\s*,?\s*\b(?:and\s+also|also|plus|btw|by\s+the\s+way|another\s+thing|"
+    r"y\s+tambi[eé]n|tambi[eé]n|adem[aá]s)\b[\s,:]*|,?\s+and\s+(?=(?:when|where|how|what|why|"
+    r"can|could|is|are|do|does|will|i\s+(?:want|need|would|wanna))\b)",
+    re.I,
+)
+# A part shorter than this is no request of its own ("thanks", "cracked").
+REQUEST_WORDS = 3
+# What other parts of a message are worth naming: what the bot would act on or answer
+# (not small talk, nor a complaint: "…, this is ridiculous" is how the buyer feels).
+_REQUESTS = frozenset(ACTIONS.values()) - {Action.CHITCHAT, Action.OFF_TOPIC, Action.COMPLAINT}
+
+
+def request_parts(text: str) -> list[str]:
+    """The parts of a message that could each be a request of their own."""
+    parts = (part.strip(" ,") for part in _NEXT_REQUEST.split(text))
+    return [part for part in parts if len(part.split()) >= REQUEST_WORDS]
+
+
+def other_requests(text: str, planned: Plan, read: Callable[[str], Reading]) -> list[str]:
+    """The parts of a message that ask for something else than what the bot is doing
+    with it ("my mug came cracked, also i want to change my email, and when is my
+    refund for the other thing": a return, and two more).  The bot does one thing at a
+    time; these are named back to the buyer so that nothing they asked is lost in
+    silence.  Only parts read as sure, leading somewhere else."""
+    parts = request_parts(text)
+    if len(parts) < 2:
+        return []
+    others = []
+    for part in parts:
+        reading = read(part)
+        action = action_of(reading.intent)
+        if reading.sure and action in _REQUESTS and action is not planned.action:
+            others.append(part)
+    return others

@@ -37,7 +37,7 @@ _CANCEL_VERB = r"cancel\w*|anul\w*"
 # "ok cancel it then", "go ahead and cancel", "quiero cancelarlo", "por favor anúlalo".
 _AROUND = (
     r"please|pls|plz|ok|okay|just|then|now|yes|yeah|yep|sure|go\s+ahead\s+and|"
-    r"i\s+want\s+to|i\s+wanna|id\s+like\s+to|"
+    r"i\s+want(?:\s+to)?|i\s+wanna|(?:i\s+)?need(?:\s+to)?|id\s+like\s+to|"
     r"por\s+favor|porfa|si|vale|quiero|mejor|ya"
 )
 _CANCEL_IT = re.compile(

@@ -39,8 +39,11 @@ class Escape(StrEnum):
 # Words of politeness and filler around an escape: "ok cancel please", "pls stop".
 _FILLER = (
     r"(?:please|pls|plz|ok(?:ay)?|just|now|then|so|oh|hmm+|um+|uh+|actually|sorry|thanks|"
-    r"thank\s+you|i\s+said|i\s+want\s+to|i\s+wanna|i'?d\s+like\s+to|can\s+i|let\s+me|"
-    r"could\s+i|can\s+you|could\s+you|(?:i\s+)?need\s+(?:to)?|lol|ugh|hey|hi|"
+    # "i want" / "i need" with or without "to": "i want talk with human", "i need human"
+    # (English as many buyers write it).
+    r"thank\s+you|i\s+said|(?:i\s+)?want(?:\s+to)?|i\s+wanna|i'?d\s+like\s+to|can\s+i|"
+    r"let\s+me|could\s+i|can\s+you|could\s+you|(?:i\s+)?need(?:\s+to)?|give\s+me|lol|ugh|"
+    r"hey|hi|"
     # Spanish
     r"por\s+favor|porfa|porfavor|xfa|vale|ya|bueno|pues|perdon|gracias|quiero|quisiera|"
     r"necesito|puedo|me\s+puedes|me\s+pueden|puedes|pueden|oye|hola|mejor)"
@@ -58,7 +61,7 @@ _CANCEL = (
 )
 
 _PERSON = (
-    r"(?:(?:talk|speak|chat|connect\s+me)\s+(?:to|with)\s+)?"
+    r"(?:(?:talk|speak|chat|connect\s+me)\s+(?:(?:to|with)\s+)?)?"
     r"(?:a\s+|an\s+|the\s+|some\s*one\s+|somebody\s+)?"
     r"(?:real\s+|live\s+|actual\s+)?"
     r"(?:human(?:\s+being)?|person|people|agent|operator|representative|rep|staff|"

@@ -280,7 +280,8 @@ _REQUEST = frozenset(
     where when why how what which refund order return cancel parcel package delivery
     deliver delivered arrive arrived send sent ship shipped need want can could please pls
     help track tracking money item still address change exchange replace
-    donde cuando como pedido reembolso devolver cancelar quiero necesito puedes
+    question questions bot
+    donde cuando como pedido reembolso devolver cancelar quiero necesito puedes pregunta
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
 _STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrellas?)$")

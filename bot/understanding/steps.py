@@ -572,9 +572,16 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     if not said or _has(said, _ASKING) or _asks(text, tokens, _WH_WORDS):
         return None  # a question about the choices is no choice
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
-    if _has(said, replace) and not _has(said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"):
-        return ClaimType.REPLACEMENT
     money = _has(said, _MONEY)
+    # "instead" says the choice changes, not to what: "refund only instead" is a refund.
+    if money or _has(said, _KEEP) or _has(said, _SEND_BACK):
+        said_of_replacing = re.sub(r"\binstead\b", " ", said)
+    else:
+        said_of_replacing = said
+    if _has(said_of_replacing, replace) and not _has(
+        said, r"(?:no|not\s+a|dont\s+want\s+a)\s+replace\w*"
+    ):
+        return ClaimType.REPLACEMENT
     if _has(said, _KEEP) and (money or not strict):
         return ClaimType.REFUND
     if _has(said, _SEND_BACK):

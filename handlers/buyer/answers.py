@@ -23,12 +23,15 @@ import re
 from bot.domain.enums import EscalationReason
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.answers import MOST_OFFERED, Answer, Source
+from bot.services.intents import says_hello
 from bot.services.routing import (
     ACTIONS,
+    BOT_AGAIN,
     ORDER_ACTIONS,
     Action,
     Plan,
     action_of,
+    other_requests,
     plan,
     rating_alone,
 )
@@ -57,9 +60,6 @@ OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling picks among the cancellable orders only:
 # `cancel_outside_flow`).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.RETURN: "rs"}
-_GREETING = re.compile(
-    r"\W*(hi|hey|hello|hiya|yo|good|howdy|hola|ola|holi|buenas|buenos|buen|saludos)\b", re.I
-)
 # What else small talk is, for a reply that fits it: "ok" and "yes" are not thanks, and
 # "are you a bot" deserves a straight answer.
 _THANKS = re.compile(
@@ -85,7 +85,7 @@ def chitchat_reply(text: str) -> str:
         return "answers.you_are_welcome"
     if _BYE.search(text):
         return "answers.goodbye"
-    if _GREETING.match(text):
+    if says_hello(text):  # a greeting, or "are you there?"
         return "answers.hello"
     return "answers.acknowledged"
 
@@ -105,7 +105,30 @@ async def free_text(ctx: Context, text: str) -> None:
         await linking.proof_before_number(ctx)
         return
     reading = await ctx.services.understanding.read(text)
-    await follow(ctx, text, plan(reading, text))
+    planned = plan(reading, text)
+    before = len(ctx.actions)
+    await follow(ctx, text, planned)
+    if planned.action not in _ONE_AT_A_TIME:
+        return
+    others = other_requests(text, planned, ctx.services.understanding.read_now)
+    if others and len(ctx.actions) > before:
+        _name_the_rest(ctx, others)
+        ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
+
+
+# What the bot does with a message of several requests while the others wait (a person
+# who takes over reads the whole message; an unsure reading asks about it first).
+_ONE_AT_A_TIME = ORDER_ACTIONS - {Action.CHANGE} | {Action.CLAIMS, Action.ANSWER}
+QUOTED = 80  # characters of each other request named back
+
+
+def _name_the_rest(ctx: Context, others: list[str]) -> None:
+    """One line naming what else the message asked, in the buyer's own words, so that
+    the bot taking the first request does not drop the others in silence."""
+    quoted = ctx.catalog.raw("answers.several_separator").join(
+        ctx.t("answers.several_quote", text=cut(part, QUOTED)) for part in others
+    )
+    ctx.reply(ctx.t("answers.several", others=Safe(quoted)))
 
 
 async def follow(ctx: Context, text: str, planned: Plan) -> None:
@@ -133,14 +156,18 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
         ctx.state.clear()
-        await claims.list_claims(ctx)
+        if not await claims.show_claims(ctx):
+            # None filed, so "how many days for a refund" asks how refunds work: the
+            # policies answer that, after the line that there are no requests.
+            await answer(ctx, text, after="answers.after_claims_sections")
     elif action is Action.COMPLAINT:
         ctx.state.clear()
         key = "routing.complaint" if support_available(ctx) else "routing.complaint_alone"
         ctx.reply(ctx.t(key), person_button(ctx))
     elif action is Action.CHITCHAT:
         ctx.state.clear()
-        ctx.reply(ctx.t(chitchat_reply(text)))
+        hello = planned.intent == BOT_AGAIN
+        ctx.reply(ctx.t("answers.hello" if hello else chitchat_reply(text)))
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()
         ctx.reply(ctx.t("routing.off_topic"))
@@ -305,7 +332,7 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
         return
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
     if action is Action.ANSWER:
-        await answer(ctx, said, after_card=True)
+        await answer(ctx, said, after="answers.after_card_sections")
     elif action in (Action.CLAIMS, Action.COMPLAINT):
         await follow(ctx, said, Plan(intent, action, order.order_number))
 
@@ -320,7 +347,7 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
     if action is Action.CANCEL:
         if order.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
             # "cancel 5780…": straight to that order's cancel question.
-            ask_to_cancel(ctx, order)
+            await ask_to_cancel(ctx, order)
         else:
             await refuse_cancel(ctx, order)
         return
@@ -341,10 +368,11 @@ async def change(ctx: Context, order: OrderView | None) -> None:
 # -- answers from the policies ------------------------------------------------------
 
 
-async def answer(ctx: Context, question: str, *, after_card: bool = False) -> None:
-    """Answer from the policies.  `after_card`: the question came with an order just
-    proved, whose card was shown: when no section is sure, the likely ones are offered
-    as further reading, with no "not sure" and no miss (the card answered the order)."""
+async def answer(ctx: Context, question: str, *, after: str | None = None) -> None:
+    """Answer from the policies.  `after`: something already answered the buyer (the
+    card of an order just proved, or "you have no return requests"): when no section
+    is sure, the likely ones are offered as further reading with this line, with no
+    "not sure" and no miss."""
     result: Answer = await ctx.services.answers.answer(
         question, user_id=ctx.user.id, language=ctx.catalog.language
     )
@@ -367,10 +395,10 @@ async def answer(ctx: Context, question: str, *, after_card: bool = False) -> No
     # Not sure of the section: the likely ones, a tap away (the right one is among the
     # first three far more often than it is first).
     others = result.offered
-    if result.missed and after_card:
+    if result.missed and after is not None:
         if others:
             _offer(ctx, result, others)
-            ctx.reply(ctx.t("answers.after_card_sections"), _offer_keyboard(ctx, others, person))
+            ctx.reply(ctx.t(after), _offer_keyboard(ctx, others, person))
         return
     if result.missed:
         misses = await _missed(ctx)

@@ -33,7 +33,7 @@ from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_key
+from handlers.media import PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -120,10 +120,16 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
 
 @router.command("returns")
 async def list_claims(ctx: Context) -> None:
+    await show_claims(ctx)
+
+
+async def show_claims(ctx: Context) -> bool:
+    """The buyer's return and refund requests, as buttons; False when there are none
+    (and the buyer was told so)."""
     claims = await ctx.services.returns.claims(ctx.user.id)
     if not claims:
         ctx.reply(ctx.t("claims.none"))
-        return
+        return False
     p = ctx.catalog.plain
     rows = [
         [
@@ -135,6 +141,7 @@ async def list_claims(ctx: Context) -> None:
         for c in claims[:20]
     ]
     ctx.reply(ctx.t("claims.list_title", count=len(claims)), Keyboard.of(*rows))
+    return True
 
 
 async def _claim(ctx: Context) -> ClaimView | None:
@@ -289,7 +296,7 @@ async def answer_step(ctx: Context) -> None:
         try:
             photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
         except PhotoRefused as exc:
-            ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
+            ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
             return
         # A new list, not append(): the core saves the state only when it compares
         # unequal to a shallow copy taken before the handler ran.

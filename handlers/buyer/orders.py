@@ -108,7 +108,7 @@ async def ask_cancel(ctx: Context) -> None:
         return
     # A card from before the order moved on: ask the question that fits it now (the
     # seller's agreement) instead of pointing at a button this card doesn't have.
-    ask_to_cancel(ctx, order)
+    await ask_to_cancel(ctx, order)
 
 
 async def cancel_outside_flow(ctx: Context) -> None:
@@ -119,7 +119,7 @@ async def cancel_outside_flow(ctx: Context) -> None:
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     cancellable = [o for o in orders if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
     if len(cancellable) == 1:
-        ask_to_cancel(ctx, cancellable[0])
+        await ask_to_cancel(ctx, cancellable[0])
     elif cancellable:
         # Remembered until the next message: "no", "keep it" typed under the pick
         # answers it (`kept_under_pick`), instead of reaching the intent model.
@@ -179,14 +179,18 @@ def cancel_elsewhere(ctx: Context, order: OrderView) -> bool:
     return True
 
 
-def ask_to_cancel(ctx: Context, order: OrderView) -> None:
+async def ask_to_cancel(ctx: Context, order: OrderView) -> None:
     """The cancel question for an order that can be cancelled at once or on request
-    (the caller checked which): what the Cancel button and a typed "cancel 5780…" ask."""
+    (the caller checked which): what the Cancel button and a typed "cancel 5780…" ask.
+    An order whose cancellation request already waits for the seller gets that said,
+    not the question again."""
     if cancel_elsewhere(ctx, order):
         return
     if order.status in CANCEL_AT_ONCE:
         ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="now")
         _ask_cancel(ctx, order)
+    elif await ctx.services.cancellations.waiting(ctx.user.id, order.id):
+        ctx.reply(ctx.t("cancel_request.already", number=order.order_number))
     else:
         ctx.state.go(CANCEL, order_id=order.id, order_number=order.order_number, ask="request")
         _ask_cancel_request(ctx, order)
@@ -218,7 +222,7 @@ async def ask_cancel_request(ctx: Context) -> None:
     if order.status not in CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
-    ask_to_cancel(ctx, order)
+    await ask_to_cancel(ctx, order)
 
 
 def _ask_cancel_request(ctx: Context, order: OrderView) -> None:

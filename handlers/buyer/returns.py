@@ -41,12 +41,12 @@ from bot.services.returns import (
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
-from handlers.buyer.views import format_date, status_label
+from handlers.buyer.views import card_fingerprint, format_date, status_label
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_key
+from handlers.media import PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -74,6 +74,8 @@ QUESTION = "question"
 PICKED_SAID = "return_said"
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
 MAX_NOTE = 1000
+# The draft key of what the latest summary said (its fingerprint, also on its Confirm).
+SUMMARY_SHOWN = "summary_shown"
 ITEM_LABEL = 40  # characters of a product's name on its button
 
 
@@ -620,7 +622,7 @@ async def photo_step(ctx: Context) -> None:
     try:
         photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
     except PhotoRefused as exc:
-        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)), done if photos else None)
+        ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)), done if photos else None)
         return
     photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
     if len(photos) >= MAX_PHOTOS:  # the acknowledgement says it: no "send more"
@@ -665,7 +667,7 @@ async def early_photo(ctx: Context) -> bool:
     try:
         photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
     except PhotoRefused as exc:
-        ctx.reply(ctx.t(refusal_key(exc.reason), count=len(photos)))
+        ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
         await escapes.reprompt(ctx)
         return True
     ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
@@ -796,34 +798,41 @@ async def show_summary(ctx: Context) -> None:
         for item_id, qty in draft.items.items()
     ]
     ctx.state.step = CONFIRM
-    ctx.reply(
-        fit(
-            line(
-                ctx.catalog,
-                "returns.summary",
-                number=options.order.order_number,
-                items=lines(items, ctx.catalog, "fit.more_items"),
-                type=_type_label(ctx, draft.type, draft.reason, options),
-                reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
-                photos=len(draft.photos),
-                note=Field(draft.note or ctx.catalog.plain("returns.no_note")),
-                money=Safe(
-                    ctx.t(
-                        f"journey.summary_money.{summary_kind(draft.type, draft.reason)}",
-                        amount=format_money(preview, options.order.currency, ctx.catalog.language),
-                    )
-                ),
+    text = fit(
+        line(
+            ctx.catalog,
+            "returns.summary",
+            number=options.order.order_number,
+            items=lines(items, ctx.catalog, "fit.more_items"),
+            type=_type_label(ctx, draft.type, draft.reason, options),
+            reason=ctx.catalog.plain(f"claim_reason.{draft.reason.value}"),
+            photos=len(draft.photos),
+            note=Field(draft.note or ctx.catalog.plain("returns.no_note")),
+            money=Safe(
+                ctx.t(
+                    f"journey.summary_money.{summary_kind(draft.type, draft.reason)}",
+                    amount=format_money(preview, options.order.currency, ctx.catalog.language),
+                )
             ),
-            notice=ctx.t("fit.notice_plain"),
         ),
-        _nav(ctx, [Button(ctx.catalog.plain("returns.confirm"), "rc")]),
+        notice=ctx.t("fit.notice_plain"),
     )
+    # The Confirm button carries what its summary said: one under an older summary of
+    # a request changed since ("no wait, a replacement instead") must not file it.
+    shown = card_fingerprint(text)
+    ctx.state.data[SUMMARY_SHOWN] = shown
+    ctx.reply(text, _nav(ctx, [Button(ctx.catalog.plain("returns.confirm"), f"rc:{shown}")]))
 
 
 @router.button("rc")
 async def confirm(ctx: Context) -> None:
     # A second tap after success finds no flow: the token makes it harmless anyway.
     if not _in_flow(ctx, CONFIRM):
+        return
+    if ctx.inbound.button is not None and not _latest_summary(ctx, ctx.inbound.button):
+        ctx.answer()
+        ctx.reply(ctx.t("returns.summary_changed"))
+        await show_summary(ctx)
         return
     draft = draft_of(ctx.state.data)
     try:
@@ -1050,6 +1059,13 @@ async def prompt_photos(ctx: Context) -> None:
 @router.prompt(NOTE)
 async def prompt_note(ctx: Context) -> None:
     show_note(ctx)
+
+
+def _latest_summary(ctx: Context, data: str) -> bool:
+    """Whether a Confirm button is the one under the summary of the request as it is
+    now (a draft from before summaries were marked takes their plain Confirm)."""
+    shown = ctx.state.data.get(SUMMARY_SHOWN)
+    return button_args(data) == ([] if shown is None else [shown])
 
 
 @router.step(CONFIRM)

@@ -20,6 +20,7 @@ from bot.services import evidence, returns
 from bot.services.evidence import MAX_SIDE, REASONS, decode_evidence
 from bot.services.returns import BadPhoto, PhotoDraft, ReturnService
 from handlers.catalog import Catalog
+from handlers.media import refusal_text
 from storage.media import MediaStore
 from storage.uow import UnitOfWorkFactory
 from tests.pictures import (
@@ -52,7 +53,7 @@ async def refusal(service: ReturnService, media: MediaStore, data: bytes) -> str
     with pytest.raises(BadPhoto) as refused:
         await accept(service, data)
     assert not media.root.exists() or not any(media.root.rglob("*.*")), "nothing stored"
-    text = Catalog().t(f"returns.photo_{refused.value.reason}", count=2)
+    text = refusal_text(Catalog(), refused.value.reason, 2)
     assert "Your 2 photos so far are kept." in text
     return text
 

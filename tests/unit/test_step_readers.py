@@ -90,6 +90,21 @@ def test_first_message_names_a_type_only_explicitly() -> None:
     assert steps.claim_type("return the mug instead of the plate", strict=True) is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("no wait, refund only instead", ClaimType.REFUND),
+        ("just the money instead", ClaimType.REFUND),
+        ("return it for a refund instead", ClaimType.RETURN_AND_REFUND),
+        ("a replacement instead", ClaimType.REPLACEMENT),
+        ("send me the right one instead", ClaimType.REPLACEMENT),
+    ],
+)
+def test_instead_changes_the_choice_to_what_is_named(typed: str, kind: ClaimType) -> None:
+    """ "instead" alone asks for another one; with a kind named, that kind is meant."""
+    assert steps.claim_type(typed) is kind
+
+
 def test_reason_inside_a_first_message() -> None:
     said = "I want to return the mug, it arrived cracked"
     assert steps.return_reason(said) is ClaimReason.DAMAGED
