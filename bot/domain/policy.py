@@ -113,6 +113,17 @@ SHIPPED = frozenset(
     }
 )
 
+# Statuses of an order still coming to the buyer: paid, and not delivered yet.
+ON_ITS_WAY = frozenset(
+    {
+        OrderStatus.ON_HOLD,
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.PARTIALLY_SHIPPING,
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+    }
+)
+
 
 def return_deadline(delivered_at: datetime | None, policy: ShopPolicy) -> datetime | None:
     if delivered_at is None:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 
 from bot.domain.enums import EscalationReason
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.intents import says_hello
+from bot.services.intents import Intent, says_hello
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
@@ -60,6 +60,8 @@ OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling picks among the cancellable orders only:
 # `cancel_outside_flow`).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.RETURN: "rs"}
+# The two readings of "when will it arrive?" that the buyer's orders can tell apart.
+_WHEN_IT_COMES = {Intent.TRACK_ORDER.value, Intent.DELIVERY_TIME.value}
 # What else small talk is, for a reply that fits it: "ok" and "yes" are not thanks, and
 # "are you a bot" deserves a straight answer.
 _THANKS = re.compile(
@@ -145,6 +147,18 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         # unsure of: prove it first, then go on with what was asked.
         await linking.received_number(ctx, number, then=after_proof(planned), said=text)
         return
+    if action is Action.CLARIFY and set(planned.choices[:2]) == _WHEN_IT_COMES:
+        # "when will it arrive?": their own order or delivery in general?  The
+        # buyer's orders tell: one on its way is what they mean (its card shows the
+        # estimate); with none, how long delivery takes.
+        orders = await ctx.services.orders.all_linked(ctx.user.id)
+        intent = (
+            Intent.TRACK_ORDER
+            if any(o.status in ON_ITS_WAY for o in orders)
+            else Intent.DELIVERY_TIME
+        )
+        planned = Plan(intent, action_of(intent), number)
+        action = planned.action
     if action is Action.CLARIFY:
         await clarify(ctx, text, planned.choices)
     elif action is Action.REPHRASE:

@@ -424,3 +424,25 @@ async def test_a_rating_typed_with_nothing_asked_is_thanked_or_heard_never_a_mis
         else:
             assert "sorry" in buyer.said.lower() and "Which of these" not in buyer.said
     assert "passing you to a person" not in buyer.said and not harness.desk.sent
+
+
+async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    text = "when will it arrive?"
+    planned = plan(await harness.services.understanding.read(text), text)
+    assert planned.action is Action.CLARIFY
+    assert set(planned.choices[:2]) == {"track_order", "delivery_time"}
+    # An order on its way: that order's card (it shows the estimate), no question.
+    await make_order(uow_factory, clock, number=A1, status="IN_TRANSIT")
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(text)
+    assert f"Order {A1}" in buyer.said and "Which of these" not in buyer.said
+    # Nothing on its way (only a delivered order): how long delivery takes.
+    await delivered(uow_factory, clock, number=A2)
+    other = harness.buyer(1002)
+    await linked(other, A2)
+    await other.say(text)
+    assert f"Order {A2}" not in other.said and "Which of these" not in other.said
+    assert "📖" in other.said
