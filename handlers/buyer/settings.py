@@ -34,6 +34,63 @@ _ON = re.compile(r"^(on|enable\w*|subscribe\w*|unmute\w*|activ\w*|encend\w*|pren
 _LEANS_OFF = frozenset({"stop", "no", "nope", "basta", "para", "parar", "never", "nunca"})
 _LEANS_ON = frozenset({"yes", "yeah", "yep", "si", "start"})
 _NEGATION = frozenset({"dont", "don't", "do not", "not", "never", "nunca"})
+# The other words an answer to "may I message you?" is made of; any other word means
+# the message is about something else.
+_ABOUT_MESSAGES = (
+    _LEANS_OFF
+    | _LEANS_ON
+    | _NEGATION
+    | frozenset(
+        {
+            "turn",
+            "them",
+            "it",
+            "all",
+            "the",
+            "my",
+            "any",
+            "more",
+            "please",
+            "pls",
+            "notifications",
+            "notification",
+            "messages",
+            "message",
+            "messaging",
+            "msgs",
+            "alerts",
+            "updates",
+            "texts",
+            "sending",
+            "send",
+            "writing",
+            "write",
+            "me",
+            "i",
+            "want",
+            "need",
+            "thanks",
+            "thank",
+            "you",
+            "do",
+            "dont",
+            "don't",
+            "por",
+            "favor",
+            "los",
+            "las",
+            "quiero",
+            "mensajes",
+            "notificaciones",
+            "gracias",
+            "ya",
+            "mas",
+            "manden",
+            "envies",
+            "escribas",
+        }
+    )
+)
 # Longer than this, a message is about something else ("stop sending me the wrong
 # size", typed at this step, is no answer to "on or off?").
 _MOST_WORDS = 8
@@ -46,6 +103,8 @@ def read_toggle(text: str) -> bool | None:
     words = _PUNCTUATION.sub(" ", fold(text.strip().lower())).split()
     if not words or len(words) > _MOST_WORDS:
         return None
+    if any(w not in _ABOUT_MESSAGES and not (_OFF.match(w) or _ON.match(w)) for w in words):
+        return None  # "stop sending me the mug": about something else
     off = any(_OFF.match(w) for w in words)
     on = any(_ON.match(w) for w in words)
     if off != on:

@@ -138,6 +138,7 @@ def ticket(**changes: object) -> TicketView:
         opened_at=NOW,
         closed_at=None,
         signature=None,
+        appeal_ticket_id=7,  # this ticket holds the appeal and its buttons
     )
     values.update(changes)
     return TicketView(**values)  # type: ignore[arg-type]
