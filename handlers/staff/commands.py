@@ -259,9 +259,13 @@ async def _appeal_refused(ctx: Context, exc: DomainError) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     # An old verdict button tapped after the decision: it goes from the message tapped.
+    # The ticket's own summary lost them when the appeal was decided: editing it to
+    # the same buttons again is refused by Telegram ("message is not modified").
     button = ctx.inbound.button or ""
     if button.startswith("av:") and ctx.inbound.message_id is not None:
         here = await ticket_here(ctx)
+        if here is not None and here.summary_message_id == ctx.inbound.message_id:
+            return
         keyboard = summary_buttons(ctx, here) if here is not None else None
         ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, keyboard))
 
