@@ -1,0 +1,84 @@
+"""Support staff typing in the staff chat as a new staff member does: commands with
+wrong or missing arguments, two tickets at once, typing in General and in a closed
+ticket's topic.  A command never acts on another ticket than the one it names, and
+every mistake gets a plain line that changes nothing."""
+
+from __future__ import annotations
+
+from bot.domain.enums import TicketStatus
+from handlers.types import SendText
+from tests.harness import STAFF_CHAT, Harness, Person, plain
+
+
+def topic_lines(harness: Harness, thread: int) -> list[str]:
+    """What the bot posted in a ticket's topic (through the desk), oldest first."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == STAFF_CHAT and a.thread_id == thread
+    ]
+
+
+def reached(harness: Harness, person: Person) -> list[str]:
+    """What reached a requester through the desk (staff replies, closing)."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == person.chat_id
+    ]
+
+
+async def status(harness: Harness, ticket_id: int) -> TicketStatus:
+    return TicketStatus((await harness.services.tickets.get(ticket_id)).status)
+
+
+async def two_tickets(harness: Harness) -> tuple[Person, Person, int, int]:
+    """Two buyers ask for a person in their own words; returns them and their topics."""
+    alex, jordan = harness.buyer(1001, "Alex"), harness.buyer(1002, "Jordan")
+    await alex.say("/human")
+    await jordan.say("/human")
+    [first, second] = list(harness.desk.topics)
+    return alex, jordan, first, second
+
+
+# ------------------------------------------------------------------- /close N
+
+
+async def test_close_with_a_number_of_no_ticket_closes_nothing(harness: Harness) -> None:
+    """The tester's "/close 99" typed in ticket #2's topic closed ticket #2."""
+    _alex, jordan, _first, second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=second)
+    await riley.say("/close 99")
+    assert "There is no ticket #99" in riley.said
+    await riley.say("/close abc")
+    assert "Which ticket?" in riley.said and "Nothing was closed" in riley.said
+    assert harness.desk.closed == set()
+    assert await status(harness, 2) == TicketStatus.OPEN
+    assert not any("closed ticket" in line for line in reached(harness, jordan))
+
+
+async def test_close_with_a_number_closes_that_ticket_and_says_so_in_both_places(
+    harness: Harness,
+) -> None:
+    alex, _jordan, first, second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=second)
+    await riley.say("/close 1")
+    assert "Ticket #1 closed by Riley. Alex was asked to rate the help." in riley.said
+    assert harness.desk.closed == {first}
+    assert "Ticket #1 closed by Riley" in topic_lines(harness, first)[-1]
+    assert await status(harness, 1) != TicketStatus.OPEN
+    assert await status(harness, 2) == TicketStatus.OPEN
+    assert any("closed ticket #1" in line for line in reached(harness, alex))
+    # From General too, and a second /close of it says it is closed already.
+    general = harness.staff(name="Riley")
+    await general.say("/close #1")
+    assert "Ticket #1 is already closed. /reopen 1 opens it again." in general.said
+
+
+async def test_close_typed_in_a_closed_ticket_topic_says_it_is_closed(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/close")
+    assert "Closed by Riley" in riley.said
+    await riley.say("/close")
+    assert "Ticket #1 is already closed" in riley.said
