@@ -775,3 +775,37 @@ async def test_a_seller_asking_for_a_person_is_shown_to_staff_as_the_seller(
     await sam.say("/human")
     [summary] = [plain(a.text) for a in harness.desk.sent if isinstance(a, SendText)]
     assert "Seller: Sam" in summary and "Buyer:" not in summary
+
+
+@pytest.mark.parametrize("typed", ["abc", "asdf", "xyz", "aaaa"])
+async def test_a_partial_refund_reason_must_be_words(world: World, typed: str) -> None:
+    """The tester's "abc" at the partial refund's reason step was taken as the reason
+    the buyer reads.  A key test or a mash asks for the reason again, politely, with
+    the reason buttons; words are taken; cancel pays nothing."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say(typed)
+    assert "Refund $5.00" not in s.said
+    assert "a reason" in s.texts[0].lower(), s.texts
+    assert "Why refund $5.00 instead of the" in s.last_text
+    assert "Item used" in " ".join(labels(s))
+    assert await s.step() == "seller.partial.reason"
+    await s.say("cancel")
+    assert "Nothing was changed" in s.last_text
+    assert await s.step() is None
+    assert await refunds(world.uow_factory) == []
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+    nothing_leaked(world)
+
+
+async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say("box was opened")
+    assert f"Refund $5.00 for {claim.number}" in s.last_text
+    assert "box was opened" in s.last_text
+    nothing_leaked(world)
