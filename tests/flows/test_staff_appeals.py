@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimStatus, EscalationReason
 from handlers.types import EditKeyboard, SendText
 from storage.uow import UnitOfWorkFactory
 from tests.harness import STAFF_CHAT, Harness, Person, plain
@@ -242,3 +242,22 @@ async def test_a_verdict_tapped_in_another_ticket_still_updates_the_appeals_tick
     told = posted_in(harness, appeal_thread)[-1]
     assert f"decided in ticket #{seller_ticket.id}" in told
     assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+
+
+async def test_an_appeal_joining_a_ticket_with_no_place_yet_posts_one_summary(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The buyer's ticket opened while the staff chat could not be reached (no topic
+    yet); the appeal gives it its topic, and the summary with the verdicts is posted
+    there once, not twice."""
+    claim = await file_claim(harness.services.returns, b)
+    await harness.services.tickets.open(b.buyer, EscalationReason.REQUESTED)
+    assert harness.desk.topics == {}
+    buyer = harness.buyer(1001)
+    await partial_then_appeal(harness, uow_factory, claim.id, buyer)
+    assert "appeal" in buyer.said.lower()
+    [thread] = harness.desk.topics
+    summaries = [t for t in posted_in(harness, thread) if "Ticket #" in t]
+    assert len(summaries) == 1, summaries
+    assert f"av:r:{claim.id}" in summary_buttons(harness, thread)
+    assert not [a for a in buyer.last if isinstance(a, EditKeyboard)]
