@@ -809,3 +809,21 @@ async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
     assert f"Refund $5.00 for {claim.number}" in s.last_text
     assert "box was opened" in s.last_text
     nothing_leaked(world)
+
+
+async def test_a_short_number_typed_by_a_seller_is_not_led_into_linking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester's "12345" as Sam (who only sells) got the buyer's "please send the
+    email address on the order".  Now: no such order in his shop, where a seller's
+    work is, and a button that links it if he bought it after all."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("12345")
+    assert "I can't find an order 12345 in your shop" in sam.last_text
+    assert "/claims" in sam.last_text
+    assert "email address" not in sam.said
+    assert await sam.step() is None
+    await sam.tap("Add it as an order I bought")
+    assert "email address" in sam.last_text
+    assert await sam.step() == "link.proof"
