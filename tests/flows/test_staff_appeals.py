@@ -261,3 +261,61 @@ async def test_an_appeal_joining_a_ticket_with_no_place_yet_posts_one_summary(
     assert len(summaries) == 1, summaries
     assert f"av:r:{claim.id}" in summary_buttons(harness, thread)
     assert not [a for a in buyer.last if isinstance(a, EditKeyboard)]
+
+
+# ------------------------------------------------------------- an appeal in words
+
+
+async def rejected(harness: Harness, b: Bought) -> int:
+    """A claim the seller rejected (the buyer may appeal for 48 hours); its id."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = harness.seller()
+    await sam.press(f"qr:{claim.id}")
+    await sam.tap("Item used")
+    await sam.say("The handle shows clear drop marks")
+    assert f"Rejected {claim.number}" in sam.said
+    return claim.id
+
+
+async def test_a_buyer_asking_in_words_to_appeal_gets_the_appeal_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The tester's Alex typed "I want to appeal the rejection": it went to the answer
+    engine (or, with a ticket, to staff with no verdict to give).  Now the bot offers
+    the appeal of the one request that can be appealed; the tap appeals it."""
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("I want to appeal the rejection")
+    assert "To appeal R" in alex.last_text and "tap below" in alex.last_text
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"]
+    assert harness.desk.topics == {}  # nothing opened by the words alone
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+    await alex.tap("Appeal to support")
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
+    [thread] = harness.desk.topics
+    assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+
+
+async def test_with_a_ticket_open_the_words_reach_staff_and_the_buyer_gets_the_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("/human")
+    [thread] = harness.desk.topics
+    await alex.say("I disagree with the seller, it arrived broken")
+    assert harness.desk.copies[-1]["thread_id"] == thread  # staff read the words
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"]
+    await alex.tap("Appeal to support")
+    assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+    assert list(harness.desk.topics) == [thread]
+
+
+async def test_appeal_words_without_anything_to_appeal_go_on_as_before(
+    harness: Harness, b: Bought
+) -> None:
+    alex = harness.buyer(1001)
+    await alex.say("/human")
+    await alex.say("I want to appeal")
+    assert "ap:" not in str(alex.buttons())
+    assert len(harness.desk.copies) == 1  # relayed, as any message with a ticket open
