@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 from decimal import Decimal
 
 from bot.domain.enums import ClaimStatus
@@ -141,7 +142,19 @@ async def reopen_command(ctx: Context) -> None:
 
 @router.command("*")
 async def unknown(ctx: Context) -> None:
-    ctx.reply(ctx.t("staff.unknown_command", command=ctx.inbound.command or ""))
+    """A command staff do not have.  `/refund` (a seller's command) says where a refund
+    is decided here; a slip of a staff command ("/clsoe") names the command meant.
+    Neither runs anything: a guessed command could close or reopen the wrong thing."""
+    command = ctx.inbound.command or ""
+    if command.lower() == "refund":
+        ctx.reply(ctx.t("staff_typing.refund_here"))
+        return
+    known = [name for name in router.commands if name != "*"]
+    meant = difflib.get_close_matches(command.lower(), known, n=1, cutoff=0.7)
+    if meant:
+        ctx.reply(ctx.t("staff_typing.did_you_mean", command=command, meant=meant[0]))
+        return
+    ctx.reply(ctx.t("staff.unknown_command", command=command))
 
 
 @router.button("tk")
@@ -374,8 +387,9 @@ async def _decided_everywhere(
 @router.command("cancel")
 async def cancel_pending(ctx: Context) -> None:
     """/cancel drops this staff member's own refund question (an appeal granted but not
-    yet confirmed); nothing is paid.  The staff chat has no other steps to leave."""
-    if confirm.current(ctx) is None:
+    yet confirmed); nothing is paid.  The staff chat has no other steps to leave.  Only
+    in the topic it was asked in: elsewhere /cancel is about another ticket."""
+    if confirm.pending_here(ctx) is None:
         ctx.reply(ctx.t("staff_typing.nothing_to_cancel"))
         return
     ctx.state.clear()

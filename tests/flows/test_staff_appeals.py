@@ -319,3 +319,38 @@ async def test_appeal_words_without_anything_to_appeal_go_on_as_before(
     await alex.say("I want to appeal")
     assert "ap:" not in str(alex.buttons())
     assert len(harness.desk.copies) == 1  # relayed, as any message with a ticket open
+
+
+# ------------------------------------------- a refund question and another ticket
+
+
+async def test_ok_typed_in_another_tickets_topic_reaches_that_requester(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    """The tester's Riley tapped Refund buyer in Alex's appeal, went to Jordan's topic
+    and typed "ok" to Jordan: it was held as an answer to Alex's refund question, which
+    was shown again in Jordan's topic, and /cancel there cancelled it."""
+    claim = await file_claim(harness.services.returns, b)
+    await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    jordan = harness.buyer(1002, "Jordan")
+    await jordan.say("/human")
+    [jordan_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+
+    riley = harness.staff(name="Riley", thread_id=appeal_thread)
+    await riley.press(f"av:r:{claim.id}")
+    assert "Grant the appeal" in riley.said
+    riley.thread_id = jordan_thread
+    await riley.say("ok")
+    assert "was not sent" not in riley.said.split("Grant the appeal")[-1]
+    assert [a for a in harness.desk.sent if isinstance(a, SendText) and a.chat_id == 1002][
+        -1
+    ].text.endswith("ok")
+    await riley.say("/cancel")
+    assert "nothing of yours waiting to be confirmed here" in riley.last_text
+
+    riley.thread_id = appeal_thread  # where it was asked, "ok" is about the question
+    await riley.say("ok")
+    assert "“ok” was not sent to the buyer" in riley.said
+    await riley.tap("Confirm")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00"), Decimal("7.50")]

@@ -82,3 +82,28 @@ async def test_close_typed_in_a_closed_ticket_topic_says_it_is_closed(harness: H
     assert "Closed by Riley" in riley.said
     await riley.say("/close")
     assert "Ticket #1 is already closed" in riley.said
+
+
+# ---------------------------------------------------------- commands staff lack
+
+
+async def test_refund_typed_by_staff_says_where_refunds_are_decided(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/refund")
+    assert "Refund buyer" in riley.last_text and "seller" in riley.last_text
+    assert "There's no staff command" not in riley.said
+
+
+async def test_a_slip_of_a_staff_command_names_it_and_does_nothing(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/clsoe")
+    assert (
+        riley.last_text == "There's no staff command /clsoe. Did you mean /close? Nothing was done."
+    )
+    assert harness.desk.closed == set()
+    await riley.say("/tickest")
+    assert "Did you mean /tickets?" in riley.last_text
+    await riley.say("/frobnicate")
+    assert "There's no staff command /frobnicate. Send /help" in plain(riley.last_text)
