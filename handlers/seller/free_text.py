@@ -15,13 +15,16 @@ gets a seller's answer with a button that links it, should it be an order they b
 
 from __future__ import annotations
 
+from bot.domain.enums import EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
+from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import read_seller_words
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.core import Context, Handler
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import show_card
+from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
 
@@ -46,6 +49,11 @@ async def _answered(ctx: Context) -> bool:
         return False
     if words is None and looks_like_order_number(inbound.text):
         return await _number(ctx, inbound.text.strip())
+    if words is None and await _asks_for_person(ctx, inbound.text):
+        # "I need to talk to someone at support": what /human does, in their words
+        # (the ticket shows them as the seller), not "I can't do anything with that".
+        await escalate(ctx, EscalationReason.REQUESTED)
+        return True
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
@@ -92,3 +100,12 @@ async def _number(ctx: Context, number: str) -> bool:
     text = fit(line(ctx.catalog, "seller_typing.not_an_order", number=Field(number)))
     ctx.reply(text, Keyboard.of([button]))
     return True
+
+
+async def _asks_for_person(ctx: Context, text: str) -> bool:
+    """A request for a person: the escape's words ("human", "talk to support"), or
+    read so with confidence ("I need to talk to someone at support about a buyer")."""
+    if read_escape(text) is Escape.PERSON:
+        return True
+    reading = await ctx.services.understanding.read(text)
+    return reading.sure and reading.intent == "talk_to_person"

@@ -827,3 +827,21 @@ async def test_a_short_number_typed_by_a_seller_is_not_led_into_linking(
     await sam.tap("Add it as an order I bought")
     assert "email address" in sam.last_text
     assert await sam.step() == "link.proof"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["I need to talk to someone at support about a buyer", "can I speak to a human", "agent"],
+)
+async def test_a_seller_asking_for_a_person_in_words_gets_one(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """The tester's Sam typed "I need to talk to someone at support about a buyer" and
+    was told "I can't do anything with that here"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say(typed)
+    assert "I can't do anything with that" not in sam.said
+    assert "passed our conversation to a person" in sam.said
+    [summary] = [plain(a.text) for a in harness.desk.sent if isinstance(a, SendText)]
+    assert "Seller: Sam" in summary
