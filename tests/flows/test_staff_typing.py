@@ -5,7 +5,10 @@ every mistake gets a plain line that changes nothing."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.domain.enums import TicketStatus
+from bot.understanding.model import Reading
 from handlers.types import SendText
 from tests.harness import STAFF_CHAT, Harness, Person, plain
 
@@ -107,3 +110,36 @@ async def test_a_slip_of_a_staff_command_names_it_and_does_nothing(harness: Harn
     assert "Did you mean /tickets?" in riley.last_text
     await riley.say("/frobnicate")
     assert "There's no staff command /frobnicate. Send /help" in plain(riley.last_text)
+
+
+# ------------------------------------------ buyers asking for a person in words
+
+
+@pytest.mark.parametrize("typed", ["agent", "human please", "can I talk to a real human please"])
+async def test_a_buyer_asking_for_a_person_in_a_few_words_gets_one(
+    harness: Harness, typed: str
+) -> None:
+    """The tester's guest typed "agent" and was asked "Which of these do you mean?"
+    with two identical "Talk to a person" buttons."""
+    guest = harness.buyer(1003, "Guest")
+    await guest.say(typed)
+    assert "passed our conversation to a person" in guest.said
+    assert "Which of these" not in guest.said
+    [thread] = harness.desk.topics
+    assert "Guest" in harness.desk.topics[thread]
+
+
+async def test_a_clarifying_question_offers_a_person_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsure = Reading("talk_to_person", 0.5, (("complaint", 0.35),), evidence=2)
+
+    async def read(text: str) -> Reading:
+        return unsure
+
+    monkeypatch.setattr(harness.services.understanding, "read", read)
+    guest = harness.buyer(1003, "Guest")
+    await guest.say("the thing with the stuff")
+    assert "Which of these do you mean?" in guest.said
+    labels = [b.text for b in guest.buttons()]
+    assert labels.count("🙋 Talk to a person") == 1, labels
