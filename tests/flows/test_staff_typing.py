@@ -5,11 +5,16 @@ every mistake gets a plain line that changes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain.enums import TicketStatus
+from bot.services.ticket_sla import SlaWatch
 from bot.understanding.model import Reading
 from handlers.types import SendText
+from storage.uow import UnitOfWorkFactory
 from tests.harness import STAFF_CHAT, Harness, Person, plain
 
 
@@ -143,3 +148,32 @@ async def test_a_clarifying_question_offers_a_person_once(
     assert "Which of these do you mean?" in guest.said
     labels = [b.text for b in guest.buttons()]
     assert labels.count("🙋 Talk to a person") == 1, labels
+
+
+# ------------------------------------------------------------- a staff reopen
+
+
+async def test_a_ticket_staff_reopened_is_not_overdue_until_the_requester_writes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester's Riley reopened Guest's ticket (/reopen 57, Guest was told); twenty
+    minutes later the topic got "⏰ First-response target missed" and /tickets said
+    Guest was waiting, though Guest had written nothing since."""
+    alex, _jordan, first, second = await two_tickets(harness)
+    await harness.staff(name="Riley", thread_id=second).say("Hello Jordan")
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("Hello Alex")
+    await riley.say("/close")
+    await riley.say("/reopen")
+    assert "Ticket #1 reopened by Riley" in riley.said
+    clock.advance(timedelta(minutes=20))
+    assert await SlaWatch(uow_factory, clock).run_once() == 0
+    general = harness.staff(name="Riley")
+    await general.say("/tickets")
+    [line] = [x for x in general.last_text.splitlines() if "#1 · Alex" in x]
+    assert "answered" in line and "⏰" not in line
+    # When Alex writes, the ticket shows him waiting again.
+    await alex.say("thanks, one more thing")
+    await general.say("/tickets")
+    [line] = [x for x in general.last_text.splitlines() if "#1 · Alex" in x]
+    assert "waiting" in line
