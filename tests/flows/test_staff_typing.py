@@ -177,3 +177,18 @@ async def test_a_ticket_staff_reopened_is_not_overdue_until_the_requester_writes
     await general.say("/tickets")
     [line] = [x for x in general.last_text.splitlines() if "#1 · Alex" in x]
     assert "waiting" in line
+
+
+async def test_writing_in_a_closed_tickets_topic_sends_nothing_and_says_how_to_reopen(
+    harness: Harness,
+) -> None:
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/close")
+    before = len(reached(harness, alex))
+    await riley.say("One more thing, Alex")
+    assert "nothing was sent" in riley.last_text and "/reopen" in riley.last_text
+    assert len(reached(harness, alex)) == before
+    await riley.say("/reopen")
+    await riley.say("One more thing, Alex")
+    assert reached(harness, alex)[-1].endswith("One more thing, Alex")
