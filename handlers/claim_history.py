@@ -27,11 +27,14 @@ class Entry:
     status: str  # ClaimStatus value the claim moved to
     actor: str  # ActorKind value
     note: str | None
+    # The note of the approval merged into this entry (see `merged`), told first.
+    approval_note: str | None = None
 
 
 def merged(entries: Iterable[Entry]) -> list[Entry]:
     """An approval followed at the same moment by what it led to (refunded, waiting for
-    the item back) is one event to people: keep the second, with the first's note."""
+    the item back) is one event to people: keep the second, with both notes (a partial
+    refund's approval says how much, its refund the seller's reason)."""
     out: list[Entry] = []
     for entry in entries:
         if (
@@ -40,7 +43,7 @@ def merged(entries: Iterable[Entry]) -> list[Entry]:
             and out[-1].at == entry.at
             and out[-1].actor == entry.actor
         ):
-            entry = Entry(entry.at, entry.status, entry.actor, entry.note or out[-1].note)
+            entry = Entry(entry.at, entry.status, entry.actor, entry.note, out[-1].note)
             out.pop()
         out.append(entry)
     return out
@@ -95,7 +98,19 @@ def history_lines(
     actor_table = "claims.actor" if reader == "buyer" else "cards2.seller_actor"
     out: list[Line] = []
     for index, entry in enumerate(merged(entries)):
-        note = note_text(catalog, entry.note, entry.status, reader, currency)
+        said = [
+            text
+            for text in (
+                note_text(catalog, entry.approval_note, "APPROVED", reader, currency),
+                note_text(catalog, entry.note, entry.status, reader, currency),
+            )
+            if text
+        ]
+        note = (
+            catalog.plain("claims.history_notes", first=said[0], second=said[1])
+            if len(said) == 2 and said[0] != said[1]
+            else (said[0] if said else None)
+        )
         status = catalog.plain(f"{status_table}.{entry.status}")
         if reader == "seller" and entry.status == "REQUESTED" and entry.actor == "buyer":
             # What the buyer did, not what the seller now has to do.

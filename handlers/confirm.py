@@ -71,6 +71,9 @@ class Pending:
     params: dict[str, Any]
     prompt: str  # the question as shown (HTML), shown again when they type instead
     origin: int | None  # the message whose button started it (e.g. a request, a summary)
+    # The staff chat topic the question was asked in: words typed in another ticket's
+    # topic are for that ticket's requester, not answers to it.
+    thread: int | None = None
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class Pending:
             "params": self.params,
             "prompt": self.prompt,
             "origin": self.origin,
+            "thread": self.thread,
         }
 
     @classmethod
@@ -94,6 +98,7 @@ class Pending:
                 params=dict(data["params"]),
                 prompt=str(data["prompt"]),
                 origin=int(data["origin"]) if data.get("origin") is not None else None,
+                thread=int(data["thread"]) if data.get("thread") is not None else None,
             )
         except (KeyError, TypeError, ValueError, ArithmeticError):
             return None
@@ -148,6 +153,7 @@ def ask(
         params=params,
         prompt=prompt,
         origin=origin,
+        thread=ctx.inbound.thread_id,
     )
     ctx.state.go(STEP, pending=pending.as_data())
     ctx.reply(prompt, keyboard(ctx, pending))
@@ -218,11 +224,20 @@ async def cancel(ctx: Context) -> None:
         ctx.reply(text)
 
 
+def pending_here(ctx: Context) -> Pending | None:
+    """This staff member's refund question, if it was asked where they write now (the
+    same topic): in another ticket's topic they talk to another requester."""
+    pending = current(ctx)
+    if pending is None or pending.thread != ctx.inbound.thread_id:
+        return None
+    return pending
+
+
 def held_in_staff_chat(ctx: Context) -> bool:
     """Staff typed a short yes-like word or a bare no while their own refund question
-    waits: say so and show the question again instead of passing the word on to the
-    requester.  True when the text was held back."""
-    pending = current(ctx)
+    waits in this topic: say so and show the question again instead of passing the
+    word on to the requester.  True when the text was held back."""
+    pending = pending_here(ctx)
     if pending is None or not is_assent(ctx.inbound.text or ""):
         return False
     ctx.reply(ctx.t("staff_typing.held", text=(ctx.inbound.text or "").strip()))

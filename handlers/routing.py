@@ -4,6 +4,7 @@ The staff chat has its own router (`handlers.staff`), reached only from that cha
 
 from handlers import buyer, escapes, seller, support
 from handlers.buyer import ratings
+from handlers.buyer.typed_appeal import typed_appeal_first
 from handlers.core import Router
 from handlers.seller import free_text
 
@@ -22,6 +23,10 @@ def build_router() -> Router:
     # (`buyer.ratings.typed_first`; the newest request wins over a ticket's rating).
     # A seller's words ("approve", a claim number) are read before the buyer's reading
     # of free text, for people who only sell here (`handlers.seller.free_text`).
-    router.on_text = ratings.typed_first(support.relay_first(free_text.words_first(router.on_text)))
+    # A buyer asking in words to appeal is offered the appeal button first
+    # (`handlers.buyer.typed_appeal`; with a ticket open the words reach staff too).
+    router.on_text = ratings.typed_first(
+        typed_appeal_first(support.relay_first(free_text.words_first(router.on_text)))
+    )
     router.on_other = support.relay_first(router.on_other)
     return router

@@ -160,9 +160,18 @@ async def appeal(ctx: Context) -> None:
         return
     ctx.answer()
     ticket = await place(ctx, opened.ticket)
-    if not opened.created:
+    if not opened.created and not _placed_now(opened.ticket, ticket):
+        # Posted before the appeal: staff need the summary again, with the verdicts.
+        # A ticket placed just now got its summary with them (once is enough).
         await _appeal_joined(ctx, ticket)
     ctx.reply(ctx.t("support.appeal_sent", claim=ticket.claim_number or "", id=ticket.id))
+
+
+def _placed_now(before: TicketView, after: TicketView) -> bool:
+    """Whether `place` gave the ticket a new place (and posted its summary there):
+    it had none, or none in the staff chat of now."""
+    where = (after.staff_chat_id, after.topic_id, after.summary_message_id)
+    return where != (before.staff_chat_id, before.topic_id, before.summary_message_id)
 
 
 async def _appeal_joined(ctx: Context, ticket: TicketView) -> None:

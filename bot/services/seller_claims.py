@@ -235,6 +235,20 @@ class SellerClaimService:
             )
             return linked is None
 
+    async def sells_order(self, user_id: int, number: str) -> bool:
+        """Whether order `number` is an order of a shop this chat user sells for (an
+        order of any other shop is not told apart from no order at all)."""
+        async with self._uow(readonly=True) as uow:
+            shop_ids = await uow.shops.seller_shop_ids(user_id)
+            if not shop_ids:
+                return False
+            found = await uow.session.scalar(
+                select(Order.id)
+                .where(Order.order_number == number.strip(), Order.shop_id.in_(shop_ids))
+                .limit(1)
+            )
+            return found is not None
+
     async def find(self, user_id: int, number: str) -> int | None:
         """The id of claim `number` ("R261204-MXB2S") if it is a claim of a shop this
         chat user sells for; None otherwise (someone else's claim is not found either)."""

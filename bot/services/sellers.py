@@ -18,12 +18,13 @@ from sqlalchemy import select
 from bot.clock import Clock
 from bot.domain.enums import ActorKind
 from bot.domain.errors import DomainError, NotAllowed, ShopNotFound
+from bot.domain.marketplace import MarketplaceOwned
 from bot.domain.policy import ShopPolicy
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.notices import SellerRemoved
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import BadReturnAddress, parse_return_address, return_address_of
-from storage.models import ChatUser, Seller, SellerInvite, Shop
+from storage.models import ChatUser, MarketplaceConnection, Seller, SellerInvite, Shop
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,21 @@ class InviteInvalid(DomainError):
 
 class InviteExpired(InviteInvalid):
     """A genuine, unused invite past its expiry."""
+
+
+async def _marketplaces(uow: UnitOfWork, shop_ids: Sequence[int]) -> dict[int, str]:
+    """The marketplace each of these shops is connected to (or was: a revoked
+    connection's orders and returns are still the marketplace's); an authorisation
+    only started (pending) does not count."""
+    if not shop_ids:
+        return {}
+    rows = await uow.session.execute(
+        select(MarketplaceConnection.shop_id, MarketplaceConnection.marketplace).where(
+            MarketplaceConnection.shop_id.in_(shop_ids),
+            MarketplaceConnection.status != "pending",
+        )
+    )
+    return {shop_id: marketplace for shop_id, marketplace in rows.all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +69,13 @@ class ShopRef:
     code: str
     name: str
     timezone: str = "UTC"  # the shop's, for showing times in it
+    # The marketplace the shop sells on ("tiktok"), which owns its returns (the buyer
+    # gets the return address there); None for a shop the bot serves itself.
+    marketplace: str | None = None
 
     @classmethod
-    def of(cls, shop: Shop) -> ShopRef:
-        return cls(shop.id, shop.code, shop.name, shop.timezone or "UTC")
+    def of(cls, shop: Shop, marketplace: str | None = None) -> ShopRef:
+        return cls(shop.id, shop.code, shop.name, shop.timezone or "UTC", marketplace)
 
 
 class ChooseShop(DomainError):
@@ -226,14 +245,18 @@ class SellerService:
         self, user_id: int, shop_id: int, text: str, *, dry_run: bool = False
     ) -> str:
         """Store the return address a seller of the shop typed and confirmed; returns it
-        as stored (lines trimmed).  Refused: not a seller of that shop (NotAllowed), or
-        no address that can be stored (BadReturnAddress, nothing changed).  `dry_run`
+        as stored (lines trimmed).  Refused: not a seller of that shop (NotAllowed), a
+        shop whose returns a marketplace handles (MarketplaceOwned), or no address that
+        can be stored (BadReturnAddress, nothing changed).  `dry_run`
         checks both and stores nothing (what the confirmation shows)."""
         address = parse_return_address(text)
         if not address:
             raise BadReturnAddress("empty return address", "not_address")
         async with self._uow() as uow:
             shop = await self._sellers_shop(uow, user_id, shop_id)
+            marketplace = (await _marketplaces(uow, [shop_id])).get(shop_id)
+            if marketplace is not None:  # its buyers get the marketplace's address
+                raise MarketplaceOwned(f"return address: owned by {marketplace}")
             if dry_run:
                 return address
             shop.settings = {**(shop.settings or {}), "return_address": address}
@@ -250,4 +273,6 @@ class SellerService:
 
     async def shops_of(self, user_id: int) -> list[ShopRef]:
         async with self._uow(readonly=True) as uow:
-            return [ShopRef.of(shop) for shop in await uow.shops.sold_by(user_id)]
+            shops = await uow.shops.sold_by(user_id)
+            on = await _marketplaces(uow, [shop.id for shop in shops])
+            return [ShopRef.of(shop, on.get(shop.id)) for shop in shops]

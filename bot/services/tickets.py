@@ -329,11 +329,15 @@ class TicketService(AppealDecisions):
                 )
                 ticket.status = TicketStatus.OPEN
                 ticket.closed_at = None
-                ticket.waiting_since = now
                 ticket.sla_breached = False
-                ticket.sla_due_at = policy.hours.add_business_minutes(
-                    now, policy.first_response_minutes
-                )
+                if staff_name is None:  # the requester wrote: they wait for an answer
+                    ticket.waiting_since = now
+                    ticket.sla_due_at = policy.hours.add_business_minutes(
+                        now, policy.first_response_minutes
+                    )
+                else:  # staff reopened it and told them: nobody waits for staff yet
+                    ticket.waiting_since = None
+                    ticket.sla_due_at = None
                 uow.session.add(event_row(ticket.id, "reopened", staff_name, now))
                 await uow.commit()
         return await self.get(ticket_id)

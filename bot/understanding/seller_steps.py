@@ -299,12 +299,43 @@ def read_yes_no(text: str) -> bool | None:
     return None
 
 
+# Letters typed in a run along the alphabet or a keyboard row ("abc", "asdf",
+# "qwerty", "zxcv"): a key test or a mash, not a word, however many letters it has.
+_RUNS = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+)
+_VOWELS = frozenset("aeiouy")
+
+
+def _is_mash(word: str) -> bool:
+    """A letter run that is no word: along the alphabet or a keyboard row (either
+    way), one letter over and over ("aaaa"), or four letters and more without a vowel
+    ("sdfg", "hjkl")."""
+    if len(word) >= 3 and any(word in run or word in run[::-1] for run in _RUNS):
+        return True
+    if len(word) >= 3 and len(set(word)) == 1:
+        return True
+    return len(word) >= 4 and not _VOWELS & set(word)
+
+
+def reads_as_words(text: str) -> bool:
+    """Some words a person could read, not a key test: two words or more of two
+    letters and up that are no mash ("box opened", "no lid"), or one word of four
+    letters and up ("damaged", "usado").  "abc", "asdf", "xyz" and "aaa" are not."""
+    words = [w for w in re.findall(r"[^\W\d_]+", fold(text).lower()) if not _is_mash(w)]
+    real = [w for w in words if len(w) >= 2]
+    return len(real) >= 2 or any(len(w) >= 4 for w in real)
+
+
 def is_note(text: str) -> bool:
-    """Worth sending a buyer as a reason or a question: some words, not just "ok",
-    "yes" or a number."""
+    """Worth sending a buyer as a reason or a question: some words (`reads_as_words`),
+    not just "ok", "yes", a number or a key test such as "abc"."""
     said = normalize(text)
     letters = sum(c.isalpha() for c in said)
-    if letters < 3:
+    if letters < 3 or not reads_as_words(said):
         return False
     return not (_ACK.match(said) or _YES.match(said) or _NO.match(said))
 

@@ -36,6 +36,7 @@ from bot.services.routing import (
     rating_alone,
 )
 from bot.services.views import OrderView
+from bot.understanding.escapes import Escape, read_escape
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel, cancel_outside_flow, refuse_cancel
@@ -105,6 +106,12 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     if linking.only_proof(text) is not None:  # "jordan@example.org": no order named yet
         await linking.proof_before_number(ctx)
+        return
+    if read_escape(text) is Escape.PERSON:
+        # "agent", "human please": the words every step takes for a person.  Read by
+        # the model, one word is never sure, and the buyer was asked which they meant.
+        ctx.state.clear()
+        await escalate(ctx, EscalationReason.REQUESTED)
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)
@@ -220,7 +227,7 @@ async def clarify(ctx: Context, text: str, choices: tuple[str, ...]) -> None:
     rows = [
         [Button(p(f"routing.choice.{intent}"), CHOICE.pack(intent=intent))] for intent in choices
     ]
-    if support_available(ctx):
+    if support_available(ctx) and "talk_to_person" not in choices:  # once is enough
         rows.append([Button(p("support.human_button"), "hp")])
     ctx.reply(ctx.t("routing.clarify"), Keyboard.of(*rows))
 

@@ -31,7 +31,7 @@ from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import render_card
 from handlers.catalog import Catalog
-from handlers.core import Context, Router
+from handlers.core import Context, Router, button_args
 from handlers.formatting import duration
 
 router = Router()
@@ -54,6 +54,13 @@ def format_wait(catalog: Catalog, delta: timedelta) -> str:
 
 @router.button("link")
 async def ask_number(ctx: Context) -> None:
+    """ "link" asks for the number; "link:NUMBER" (offered to a seller who typed a
+    number that is no order of their shop) goes on to the proof of that number."""
+    args = button_args(ctx.inbound.button or "")
+    if len(args) == 1 and looks_like_order_number(args[0]):
+        ctx.state.clear()
+        await received_number(ctx, args[0])
+        return
     ctx.state.go(ASK_NUMBER)
     await prompt_number(ctx)
 

@@ -8,17 +8,24 @@ get the claim's card (a claim number of their shop) or a line on where the decis
 are (/claims); anything else they type gets what a seller can do here and how to reach
 support, never the buyer's answers (whose two misses would open a buyer's ticket in
 their name).  Who is a seller is checked server-side (`SellerClaimService`), the same
-check /claims makes; anyone else, and an order number typed on its own (linking it),
-goes on to the buyer handlers unchanged.
+check /claims makes; anyone else, and an order number of the seller's shop typed on its
+own (linking it), goes on to the buyer handlers unchanged.  Any other number ("12345")
+gets a seller's answer with a button that links it, should it be an order they bought.
 """
 
 from __future__ import annotations
 
+from bot.domain.enums import EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
+from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import read_seller_words
+from handlers.buttons import MAX_DATA_BYTES
 from handlers.core import Context, Handler
+from handlers.fit import Field, fit, line
 from handlers.seller.claims import show_card
+from handlers.support import escalate
+from handlers.types import Button, Keyboard
 
 
 def words_first(then: Handler | None) -> Handler:
@@ -38,10 +45,15 @@ async def _answered(ctx: Context) -> bool:
         return False
     words = read_seller_words(inbound.text)
     claims = ctx.services.seller_claims
-    if words is None and looks_like_order_number(inbound.text):
-        return False  # an order number: linking it (with its proof) stays the buyer's
     if not await claims.only_a_seller(ctx.user.id):
         return False
+    if words is None and looks_like_order_number(inbound.text):
+        return await _number(ctx, inbound.text.strip())
+    if words is None and await _asks_for_person(ctx, inbound.text):
+        # "I need to talk to someone at support": what /human does, in their words
+        # (the ticket shows them as the seller), not "I can't do anything with that".
+        await escalate(ctx, EscalationReason.REQUESTED)
+        return True
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
@@ -70,3 +82,30 @@ async def _answered(ctx: Context) -> bool:
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
     return True
+
+
+async def _number(ctx: Context, number: str) -> bool:
+    """A number typed by someone who only sells here.  An order of their shop goes on
+    to linking, as for anyone (they may have bought it); any other number ("12345")
+    is most likely no order they bought, so they are not led into the buyer's proof
+    questions: they get where a seller's work is, and a button to link it if it is
+    an order they bought after all.  Other shops' orders are not told apart from no
+    order at all."""
+    if await ctx.services.seller_claims.sells_order(ctx.user.id, number):
+        return False
+    data = f"link:{number}"  # the linking starts at the proof, the number given
+    if len(data.encode()) > MAX_DATA_BYTES:
+        data = "link"  # asks for the number again
+    button = Button(ctx.catalog.plain("seller_typing.link_bought"), data)
+    text = fit(line(ctx.catalog, "seller_typing.not_an_order", number=Field(number)))
+    ctx.reply(text, Keyboard.of([button]))
+    return True
+
+
+async def _asks_for_person(ctx: Context, text: str) -> bool:
+    """A request for a person: the escape's words ("human", "talk to support"), or
+    read so with confidence ("I need to talk to someone at support about a buyer")."""
+    if read_escape(text) is Escape.PERSON:
+        return True
+    reading = await ctx.services.understanding.read(text)
+    return reading.sure and reading.intent == "talk_to_person"

@@ -10,11 +10,12 @@ Save, and the service checks again, server-side, that the person sells for that 
 from __future__ import annotations
 
 from bot.domain.errors import NotAllowed
+from bot.domain.marketplace import MarketplaceOwned, display_name
 from bot.services.sellers import ShopRef
 from bot.services.shops import RETURN_ADDRESS_LINES, BadReturnAddress
 from handlers import escapes
 from handlers.core import Context, Router, int_arg
-from handlers.fit import Field, fit, line
+from handlers.fit import Field, Line, fit, line
 from handlers.types import Button, EditKeyboard, Keyboard
 
 router = Router()
@@ -25,16 +26,32 @@ CONFIRM = "seller.return_address_ok"  # Save / Cancel, the address in the step's
 
 @router.command("returnaddress", "return_address", "address")
 async def return_address(ctx: Context) -> None:
+    """A marketplace shop (TikTok Shop) is left out of the choice: the marketplace
+    handles its returns and gives its buyers the address, so the seller is told that
+    instead of being asked for an address no buyer would get."""
     ctx.state.clear()
     shops = await ctx.services.sellers.shops_of(ctx.user.id)
     if not shops:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
-    if len(shops) == 1:
-        await _ask(ctx, shops[0])
-        return
-    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in shops]
-    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+    ours = [shop for shop in shops if shop.marketplace is None]
+    elsewhere = [_handled_there(ctx, shop) for shop in shops if shop.marketplace is not None]
+    if elsewhere:
+        ctx.reply(fit(*elsewhere))
+    if len(ours) == 1:
+        await _ask(ctx, ours[0])
+    elif ours:
+        rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
+        ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+
+
+def _handled_there(ctx: Context, shop: ShopRef) -> Line:
+    return line(
+        ctx.catalog,
+        "return_address.marketplace",
+        shop=Field(shop.name),
+        marketplace=display_name(shop.marketplace or ""),
+    )
 
 
 @router.button("rsa")
@@ -47,6 +64,10 @@ async def shop_picked(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
         return
     ctx.answer()
+    if shop.marketplace is not None:  # a choice from before it was connected
+        ctx.state.clear()  # an address typed next is for no shop
+        ctx.reply(fit(_handled_there(ctx, shop)))
+        return
     await _ask(ctx, shop)
 
 
@@ -90,8 +111,16 @@ async def typed(ctx: Context) -> None:
         ctx.state.clear()
         ctx.reply(ctx.t("seller.only_sellers"))
         return
+    except MarketplaceOwned:  # connected to a marketplace since the step began
+        ctx.state.clear()
+        ctx.reply(_marketplace_now(ctx, shop))
+        return
     ctx.state.go(CONFIRM, shop_id=shop_id, shop=shop, address=address)
     _ask_confirm(ctx)
+
+
+def _marketplace_now(ctx: Context, shop: str) -> str:
+    return fit(line(ctx.catalog, "return_address.marketplace_now", shop=Field(shop)))
 
 
 def _ask_confirm(ctx: Context) -> None:
@@ -139,5 +168,8 @@ async def decided(ctx: Context) -> None:
         )
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
+        return
+    except MarketplaceOwned:
+        ctx.reply(_marketplace_now(ctx, str(data["shop"])))
         return
     ctx.reply(fit(line(ctx.catalog, "return_address.saved", shop=Field(str(data["shop"])))))

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 from decimal import Decimal
 
 from bot.domain.enums import ClaimStatus
 from bot.domain.errors import AmountChanged, DomainError, InvalidTransition, NotFound
 from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
-from bot.services.tickets import AppealDecided, AppealDecision, TicketClosed, TicketView
+from bot.services.tickets import (
+    AppealDecided,
+    AppealDecision,
+    TicketClosed,
+    TicketNotFound,
+    TicketView,
+)
 from handlers import confirm
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router, button_args, int_arg
@@ -22,7 +29,7 @@ from handlers.staff.relay import (
     tell_staff,
     to_requester,
 )
-from handlers.staff.reopen import reopen
+from handlers.staff.reopen import reopen, ticket_number
 from handlers.staff.views import (
     rating_keyboard,
     requester_catalog,
@@ -104,9 +111,26 @@ async def transcript(ctx: Context) -> None:
 
 @router.command("close")
 async def close_command(ctx: Context) -> None:
-    ticket = await _ticket_or_hint(ctx)
-    if ticket is not None:
-        await close(ctx, ticket)
+    """`/close` in the ticket's topic (or replying to its message), `/close N` anywhere
+    in the staff chat.  A number names the ticket to close: one that names no ticket,
+    or words ("/close 99", "/close abc"), close nothing, never the ticket of the topic
+    it was typed in instead."""
+    args = ctx.inbound.args.strip()
+    if not args:
+        ticket = await _ticket_or_hint(ctx)
+        if ticket is not None:
+            await close(ctx, ticket)
+        return
+    ticket_id = ticket_number(args)
+    if ticket_id is None:
+        ctx.reply(ctx.t("ticket_typing.close_usage"))
+        return
+    try:
+        ticket = await ctx.services.tickets.get(ticket_id)
+    except TicketNotFound:
+        ctx.reply(ctx.t("ticket_typing.reopen_unknown", id=ticket_id))
+        return
+    await close(ctx, ticket)
 
 
 @router.command("reopen")
@@ -118,7 +142,19 @@ async def reopen_command(ctx: Context) -> None:
 
 @router.command("*")
 async def unknown(ctx: Context) -> None:
-    ctx.reply(ctx.t("staff.unknown_command", command=ctx.inbound.command or ""))
+    """A command staff do not have.  `/refund` (a seller's command) says where a refund
+    is decided here; a slip of a staff command ("/clsoe") names the command meant.
+    Neither runs anything: a guessed command could close or reopen the wrong thing."""
+    command = ctx.inbound.command or ""
+    if command.lower() == "refund":
+        ctx.reply(ctx.t("staff_typing.refund_here"))
+        return
+    known = [name for name in router.commands if name != "*"]
+    meant = difflib.get_close_matches(command.lower(), known, n=1, cutoff=0.7)
+    if meant:
+        ctx.reply(ctx.t("staff_typing.did_you_mean", command=command, meant=meant[0]))
+        return
+    ctx.reply(ctx.t("staff.unknown_command", command=command))
 
 
 @router.button("tk")
@@ -165,10 +201,23 @@ async def close(ctx: Context, ticket: TicketView) -> None:
     try:
         ticket = await ctx.services.tickets.close(ticket.id, staff_name=ctx.inbound.user_name)
     except TicketClosed:
-        ctx.answer(ctx.catalog.plain("staff.already_closed"), alert=True)
+        if ctx.inbound.button is not None:
+            ctx.answer(ctx.catalog.plain("staff.already_closed"), alert=True)
+        else:  # a typed /close has no button to answer: say it in the chat
+            ctx.reply(ctx.t("ticket_typing.close_already_closed", id=ticket.id))
         return
     told = await _tell_requester_closed(ctx, ticket)
-    ctx.reply(ctx.t("staff.closed" if told else "staff.closed_untold", name=ctx.inbound.user_name))
+    name = ctx.inbound.user_name
+    here = await ticket_here(ctx)
+    if here is not None and here.id == ticket.id:
+        ctx.reply(ctx.t("staff.closed" if told else "staff.closed_untold", name=name))
+    else:
+        # `/close N` typed in General or in another ticket's topic: the line names the
+        # ticket, and the ticket's own place says it too (before its topic closes).
+        key = "ticket_typing.close_done" if told else "ticket_typing.close_done_untold"
+        done = ctx.t(key, id=ticket.id, name=name, requester=ticket.requester_name)
+        ctx.reply(done)
+        await tell_staff(ctx, ticket, done)
     # An open ticket's summary shows its buttons (a reopen puts them back); they go.
     sync_summary(ctx, ticket, summary_buttons(ctx, before))
     await rename(ctx, ticket)
@@ -342,8 +391,9 @@ async def _decided_everywhere(
 @router.command("cancel")
 async def cancel_pending(ctx: Context) -> None:
     """/cancel drops this staff member's own refund question (an appeal granted but not
-    yet confirmed); nothing is paid.  The staff chat has no other steps to leave."""
-    if confirm.current(ctx) is None:
+    yet confirmed); nothing is paid.  The staff chat has no other steps to leave.  Only
+    in the topic it was asked in: elsewhere /cancel is about another ticket."""
+    if confirm.pending_here(ctx) is None:
         ctx.reply(ctx.t("staff_typing.nothing_to_cancel"))
         return
     ctx.state.clear()

@@ -24,14 +24,20 @@ from handlers.types import SendText
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
 
 
+def ticket_number(args: str) -> int | None:
+    """The ticket a staff command names ("12", "#12"); None for anything else ("abc",
+    "12 34"), which the command answers with its usage rather than guessing."""
+    matched = _NUMBER.match(args.strip())
+    return int(matched.group(1)) if matched else None
+
+
 async def reopen(
     ctx: Context, ticket_here: Callable[[Context], Awaitable[TicketView | None]]
 ) -> None:
     args = ctx.inbound.args.strip()
     ticket_id: int | None = None
     if args:
-        matched = _NUMBER.match(args)
-        ticket_id = int(matched.group(1)) if matched else None
+        ticket_id = ticket_number(args)
     else:
         here = await ticket_here(ctx)
         ticket_id = here.id if here is not None else None

@@ -10,7 +10,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimType
 from bot.domain.errors import NotAllowed
+from bot.domain.marketplace import MarketplaceOwned
 from bot.services.shops import return_address_of
+from storage.models import MarketplaceConnection
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_shop
 from tests.harness import Harness, Person
@@ -114,3 +116,54 @@ async def test_only_a_shops_seller_sets_its_address(
     with pytest.raises(NotAllowed):
         await harness.services.sellers.set_return_address(other, acme_id, TYPED)
     assert await stored(uow_factory) is None
+
+
+async def on_tiktok(uow_factory: UnitOfWorkFactory, clock: FakeClock, code: str) -> int:
+    """A shop of the seller's connected to TikTok Shop, which handles its returns."""
+    shop_id = await make_shop(uow_factory, clock, code)
+    async with uow_factory() as uow:
+        uow.session.add(
+            MarketplaceConnection(
+                shop_id=shop_id,
+                marketplace="tiktok",
+                status="active",
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+        await uow.commit()
+    return shop_id
+
+
+async def test_a_tiktok_shop_is_not_offered_and_its_address_is_not_stored(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, sam: Person
+) -> None:
+    """The tester's Sam (Harbor & Home, also on TikTok): /returnaddress offered the
+    TikTok shop, whose buyers get the return address from TikTok Shop.  Now it says
+    so, and asks straight for the one shop the bot serves itself."""
+    tiktok_id = await on_tiktok(uow_factory, clock, "tiktok")
+    await make_seller(uow_factory, clock, SELLER_EXT, shop_code="tiktok")
+    await sam.say("/returnaddress")
+    assert "Returns of Tiktok Store are handled on TikTok Shop" in sam.said
+    assert "Return address of Acme Store" in sam.last_text
+    assert "rsa:" not in str(sam.buttons())
+    await sam.press(f"rsa:{tiktok_id}")  # a choice shown before it was connected
+    assert "Returns of Tiktok Store are handled on TikTok Shop" in sam.last_text
+    assert await sam.step() is None
+    user_id = await make_seller(uow_factory, clock, OTHER_SELLER_EXT, shop_code="tiktok")
+    with pytest.raises(MarketplaceOwned):
+        await harness.services.sellers.set_return_address(user_id, tiktok_id, TYPED)
+
+
+async def test_a_seller_of_only_a_tiktok_shop_is_told_there_is_nothing_to_set(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await on_tiktok(uow_factory, clock, "tiktok")
+    await make_seller(uow_factory, clock, OTHER_SELLER_EXT, shop_code="tiktok")
+    kim = harness.seller(OTHER_SELLER_EXT)
+    await kim.say("/returnaddress")
+    assert kim.texts == [
+        "Returns of Tiktok Store are handled on TikTok Shop, which gives its buyers the"
+        " return address, so there's nothing to set here for it."
+    ]
+    assert await kim.step() is None

@@ -248,6 +248,21 @@ async def test_a_typed_reason_reaches_the_buyer_in_the_sellers_words(
     assert "Reason: The lid was missing from the box" in plain(rendered(update).text)
 
 
+async def test_the_history_of_a_partial_refund_shows_the_amount_and_the_reason(
+    harness: Harness, b: Bought
+) -> None:
+    """The tester's card read "Refunded (you): box was opened", the amount lost."""
+    claim = await file_claim(harness.services.returns, b)
+    seller = await partial_by_button(harness, claim.id)
+    await seller.say("box was opened")
+    await seller.tap("Confirm")
+    await seller.press(f"q:{claim.id}")
+    assert "Refunded (you): partial refund of $5.00 — box was opened" in seller.said
+    buyer = harness.buyer(1001)
+    await buyer.press(f"cl:{claim.id}")
+    assert "partial refund of $5.00 — box was opened" in buyer.said
+
+
 async def test_the_whole_amount_through_partial_needs_no_reason_nor_appeal(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
 ) -> None:

@@ -775,3 +775,73 @@ async def test_a_seller_asking_for_a_person_is_shown_to_staff_as_the_seller(
     await sam.say("/human")
     [summary] = [plain(a.text) for a in harness.desk.sent if isinstance(a, SendText)]
     assert "Seller: Sam" in summary and "Buyer:" not in summary
+
+
+@pytest.mark.parametrize("typed", ["abc", "asdf", "xyz", "aaaa"])
+async def test_a_partial_refund_reason_must_be_words(world: World, typed: str) -> None:
+    """The tester's "abc" at the partial refund's reason step was taken as the reason
+    the buyer reads.  A key test or a mash asks for the reason again, politely, with
+    the reason buttons; words are taken; cancel pays nothing."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say(typed)
+    assert "Refund $5.00" not in s.said
+    assert "a reason" in s.texts[0].lower(), s.texts
+    assert "Why refund $5.00 instead of the" in s.last_text
+    assert "Item used" in " ".join(labels(s))
+    assert await s.step() == "seller.partial.reason"
+    await s.say("cancel")
+    assert "Nothing was changed" in s.last_text
+    assert await s.step() is None
+    assert await refunds(world.uow_factory) == []
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+    nothing_leaked(world)
+
+
+async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say("box was opened")
+    assert f"Refund $5.00 for {claim.number}" in s.last_text
+    assert "box was opened" in s.last_text
+    nothing_leaked(world)
+
+
+async def test_a_short_number_typed_by_a_seller_is_not_led_into_linking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester's "12345" as Sam (who only sells) got the buyer's "please send the
+    email address on the order".  Now: no such order in his shop, where a seller's
+    work is, and a button that links it if he bought it after all."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("12345")
+    assert "I can't find an order 12345 in your shop" in sam.last_text
+    assert "/claims" in sam.last_text
+    assert "email address" not in sam.said
+    assert await sam.step() is None
+    await sam.tap("Add it as an order I bought")
+    assert "email address" in sam.last_text
+    assert await sam.step() == "link.proof"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["I need to talk to someone at support about a buyer", "can I speak to a human", "agent"],
+)
+async def test_a_seller_asking_for_a_person_in_words_gets_one(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """The tester's Sam typed "I need to talk to someone at support about a buyer" and
+    was told "I can't do anything with that here"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say(typed)
+    assert "I can't do anything with that" not in sam.said
+    assert "passed our conversation to a person" in sam.said
+    [summary] = [plain(a.text) for a in harness.desk.sent if isinstance(a, SendText)]
+    assert "Seller: Sam" in summary

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimStatus, EscalationReason
 from handlers.types import EditKeyboard, SendText
 from storage.uow import UnitOfWorkFactory
 from tests.harness import STAFF_CHAT, Harness, Person, plain
@@ -242,3 +242,115 @@ async def test_a_verdict_tapped_in_another_ticket_still_updates_the_appeals_tick
     told = posted_in(harness, appeal_thread)[-1]
     assert f"decided in ticket #{seller_ticket.id}" in told
     assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+
+
+async def test_an_appeal_joining_a_ticket_with_no_place_yet_posts_one_summary(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The buyer's ticket opened while the staff chat could not be reached (no topic
+    yet); the appeal gives it its topic, and the summary with the verdicts is posted
+    there once, not twice."""
+    claim = await file_claim(harness.services.returns, b)
+    await harness.services.tickets.open(b.buyer, EscalationReason.REQUESTED)
+    assert harness.desk.topics == {}
+    buyer = harness.buyer(1001)
+    await partial_then_appeal(harness, uow_factory, claim.id, buyer)
+    assert "appeal" in buyer.said.lower()
+    [thread] = harness.desk.topics
+    summaries = [t for t in posted_in(harness, thread) if "Ticket #" in t]
+    assert len(summaries) == 1, summaries
+    assert f"av:r:{claim.id}" in summary_buttons(harness, thread)
+    assert not [a for a in buyer.last if isinstance(a, EditKeyboard)]
+
+
+# ------------------------------------------------------------- an appeal in words
+
+
+async def rejected(harness: Harness, b: Bought) -> int:
+    """A claim the seller rejected (the buyer may appeal for 48 hours); its id."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = harness.seller()
+    await sam.press(f"qr:{claim.id}")
+    await sam.tap("Item used")
+    await sam.say("The handle shows clear drop marks")
+    assert f"Rejected {claim.number}" in sam.said
+    return claim.id
+
+
+async def test_a_buyer_asking_in_words_to_appeal_gets_the_appeal_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The tester's Alex typed "I want to appeal the rejection": it went to the answer
+    engine (or, with a ticket, to staff with no verdict to give).  Now the bot offers
+    the appeal of the one request that can be appealed; the tap appeals it."""
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("I want to appeal the rejection")
+    assert "To appeal R" in alex.last_text and "tap below" in alex.last_text
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"]
+    assert harness.desk.topics == {}  # nothing opened by the words alone
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+    await alex.tap("Appeal to support")
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
+    [thread] = harness.desk.topics
+    assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+
+
+async def test_with_a_ticket_open_the_words_reach_staff_and_the_buyer_gets_the_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("/human")
+    [thread] = harness.desk.topics
+    await alex.say("I disagree with the seller, it arrived broken")
+    assert harness.desk.copies[-1]["thread_id"] == thread  # staff read the words
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"]
+    await alex.tap("Appeal to support")
+    assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+    assert list(harness.desk.topics) == [thread]
+
+
+async def test_appeal_words_without_anything_to_appeal_go_on_as_before(
+    harness: Harness, b: Bought
+) -> None:
+    alex = harness.buyer(1001)
+    await alex.say("/human")
+    await alex.say("I want to appeal")
+    assert "ap:" not in str(alex.buttons())
+    assert len(harness.desk.copies) == 1  # relayed, as any message with a ticket open
+
+
+# ------------------------------------------- a refund question and another ticket
+
+
+async def test_ok_typed_in_another_tickets_topic_reaches_that_requester(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    """The tester's Riley tapped Refund buyer in Alex's appeal, went to Jordan's topic
+    and typed "ok" to Jordan: it was held as an answer to Alex's refund question, which
+    was shown again in Jordan's topic, and /cancel there cancelled it."""
+    claim = await file_claim(harness.services.returns, b)
+    await partial_then_appeal(harness, uow_factory, claim.id)
+    [appeal_thread] = harness.desk.topics
+    jordan = harness.buyer(1002, "Jordan")
+    await jordan.say("/human")
+    [jordan_thread] = [t for t in harness.desk.topics if t != appeal_thread]
+
+    riley = harness.staff(name="Riley", thread_id=appeal_thread)
+    await riley.press(f"av:r:{claim.id}")
+    assert "Grant the appeal" in riley.said
+    riley.thread_id = jordan_thread
+    await riley.say("ok")
+    assert "was not sent" not in riley.said.split("Grant the appeal")[-1]
+    assert [a for a in harness.desk.sent if isinstance(a, SendText) and a.chat_id == 1002][
+        -1
+    ].text.endswith("ok")
+    await riley.say("/cancel")
+    assert "nothing of yours waiting to be confirmed here" in riley.last_text
+
+    riley.thread_id = appeal_thread  # where it was asked, "ok" is about the question
+    await riley.say("ok")
+    assert "“ok” was not sent to the buyer" in riley.said
+    await riley.tap("Confirm")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00"), Decimal("7.50")]

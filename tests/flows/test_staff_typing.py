@@ -1,0 +1,194 @@
+"""Support staff typing in the staff chat as a new staff member does: commands with
+wrong or missing arguments, two tickets at once, typing in General and in a closed
+ticket's topic.  A command never acts on another ticket than the one it names, and
+every mistake gets a plain line that changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.enums import TicketStatus
+from bot.services.ticket_sla import SlaWatch
+from bot.understanding.model import Reading
+from handlers.types import SendText
+from storage.uow import UnitOfWorkFactory
+from tests.harness import STAFF_CHAT, Harness, Person, plain
+
+
+def topic_lines(harness: Harness, thread: int) -> list[str]:
+    """What the bot posted in a ticket's topic (through the desk), oldest first."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == STAFF_CHAT and a.thread_id == thread
+    ]
+
+
+def reached(harness: Harness, person: Person) -> list[str]:
+    """What reached a requester through the desk (staff replies, closing)."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == person.chat_id
+    ]
+
+
+async def status(harness: Harness, ticket_id: int) -> TicketStatus:
+    return TicketStatus((await harness.services.tickets.get(ticket_id)).status)
+
+
+async def two_tickets(harness: Harness) -> tuple[Person, Person, int, int]:
+    """Two buyers ask for a person in their own words; returns them and their topics."""
+    alex, jordan = harness.buyer(1001, "Alex"), harness.buyer(1002, "Jordan")
+    await alex.say("/human")
+    await jordan.say("/human")
+    [first, second] = list(harness.desk.topics)
+    return alex, jordan, first, second
+
+
+# ------------------------------------------------------------------- /close N
+
+
+async def test_close_with_a_number_of_no_ticket_closes_nothing(harness: Harness) -> None:
+    """The tester's "/close 99" typed in ticket #2's topic closed ticket #2."""
+    _alex, jordan, _first, second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=second)
+    await riley.say("/close 99")
+    assert "There is no ticket #99" in riley.said
+    await riley.say("/close abc")
+    assert "Which ticket?" in riley.said and "Nothing was closed" in riley.said
+    assert harness.desk.closed == set()
+    assert await status(harness, 2) == TicketStatus.OPEN
+    assert not any("closed ticket" in line for line in reached(harness, jordan))
+
+
+async def test_close_with_a_number_closes_that_ticket_and_says_so_in_both_places(
+    harness: Harness,
+) -> None:
+    alex, _jordan, first, second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=second)
+    await riley.say("/close 1")
+    assert "Ticket #1 closed by Riley. Alex was asked to rate the help." in riley.said
+    assert harness.desk.closed == {first}
+    assert "Ticket #1 closed by Riley" in topic_lines(harness, first)[-1]
+    assert await status(harness, 1) != TicketStatus.OPEN
+    assert await status(harness, 2) == TicketStatus.OPEN
+    assert any("closed ticket #1" in line for line in reached(harness, alex))
+    # From General too, and a second /close of it says it is closed already.
+    general = harness.staff(name="Riley")
+    await general.say("/close #1")
+    assert "Ticket #1 is already closed. /reopen 1 opens it again." in general.said
+
+
+async def test_close_typed_in_a_closed_ticket_topic_says_it_is_closed(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/close")
+    assert "Closed by Riley" in riley.said
+    await riley.say("/close")
+    assert "Ticket #1 is already closed" in riley.said
+
+
+# ---------------------------------------------------------- commands staff lack
+
+
+async def test_refund_typed_by_staff_says_where_refunds_are_decided(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/refund")
+    assert "Refund buyer" in riley.last_text and "seller" in riley.last_text
+    assert "There's no staff command" not in riley.said
+
+
+async def test_a_slip_of_a_staff_command_names_it_and_does_nothing(harness: Harness) -> None:
+    _alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/clsoe")
+    assert (
+        riley.last_text == "There's no staff command /clsoe. Did you mean /close? Nothing was done."
+    )
+    assert harness.desk.closed == set()
+    await riley.say("/tickest")
+    assert "Did you mean /tickets?" in riley.last_text
+    await riley.say("/frobnicate")
+    assert "There's no staff command /frobnicate. Send /help" in plain(riley.last_text)
+
+
+# ------------------------------------------ buyers asking for a person in words
+
+
+@pytest.mark.parametrize("typed", ["agent", "human please", "can I talk to a real human please"])
+async def test_a_buyer_asking_for_a_person_in_a_few_words_gets_one(
+    harness: Harness, typed: str
+) -> None:
+    """The tester's guest typed "agent" and was asked "Which of these do you mean?"
+    with two identical "Talk to a person" buttons."""
+    guest = harness.buyer(1003, "Guest")
+    await guest.say(typed)
+    assert "passed our conversation to a person" in guest.said
+    assert "Which of these" not in guest.said
+    [thread] = harness.desk.topics
+    assert "Guest" in harness.desk.topics[thread]
+
+
+async def test_a_clarifying_question_offers_a_person_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsure = Reading("talk_to_person", 0.5, (("complaint", 0.35),), evidence=2)
+
+    async def read(text: str) -> Reading:
+        return unsure
+
+    monkeypatch.setattr(harness.services.understanding, "read", read)
+    guest = harness.buyer(1003, "Guest")
+    await guest.say("the thing with the stuff")
+    assert "Which of these do you mean?" in guest.said
+    labels = [b.text for b in guest.buttons()]
+    assert labels.count("🙋 Talk to a person") == 1, labels
+
+
+# ------------------------------------------------------------- a staff reopen
+
+
+async def test_a_ticket_staff_reopened_is_not_overdue_until_the_requester_writes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester's Riley reopened Guest's ticket (/reopen 57, Guest was told); twenty
+    minutes later the topic got "⏰ First-response target missed" and /tickets said
+    Guest was waiting, though Guest had written nothing since."""
+    alex, _jordan, first, second = await two_tickets(harness)
+    await harness.staff(name="Riley", thread_id=second).say("Hello Jordan")
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("Hello Alex")
+    await riley.say("/close")
+    await riley.say("/reopen")
+    assert "Ticket #1 reopened by Riley" in riley.said
+    clock.advance(timedelta(minutes=20))
+    assert await SlaWatch(uow_factory, clock).run_once() == 0
+    general = harness.staff(name="Riley")
+    await general.say("/tickets")
+    [line] = [x for x in general.last_text.splitlines() if "#1 · Alex" in x]
+    assert "answered" in line and "⏰" not in line
+    # When Alex writes, the ticket shows him waiting again.
+    await alex.say("thanks, one more thing")
+    await general.say("/tickets")
+    [line] = [x for x in general.last_text.splitlines() if "#1 · Alex" in x]
+    assert "waiting" in line
+
+
+async def test_writing_in_a_closed_tickets_topic_sends_nothing_and_says_how_to_reopen(
+    harness: Harness,
+) -> None:
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    await riley.say("/close")
+    before = len(reached(harness, alex))
+    await riley.say("One more thing, Alex")
+    assert "nothing was sent" in riley.last_text and "/reopen" in riley.last_text
+    assert len(reached(harness, alex)) == before
+    await riley.say("/reopen")
+    await riley.say("One more thing, Alex")
+    assert reached(harness, alex)[-1].endswith("One more thing, Alex")
