@@ -652,13 +652,21 @@ async def test_a_sellers_words_outside_a_flow_point_at_claims(
         assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
 
 
+async def a_sellers_claim(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> Any:
+    """A return request on the seller's shop, filed by its buyer; the seller is
+    harness.seller() and has no order of their own."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    return await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number=NUMBER)
+    )
+
+
 async def test_a_claim_number_typed_by_its_seller_opens_its_card_not_linking(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    await make_seller(uow_factory, clock, SELLER_EXT)
-    claim = await file_claim(
-        harness.services.returns, await bought(uow_factory, clock, number=NUMBER)
-    )
+    claim = await a_sellers_claim(harness, uow_factory, clock)
     s = harness.seller()
     await s.say(claim.number.lower())
     assert f"Return request {claim.number}" in s.last_text
@@ -676,10 +684,7 @@ async def test_approve_it_with_one_open_request_opens_that_request(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """The tester's "approve it" right after a new request's card: "it" is the one."""
-    await make_seller(uow_factory, clock, SELLER_EXT)
-    claim = await file_claim(
-        harness.services.returns, await bought(uow_factory, clock, number=NUMBER)
-    )
+    claim = await a_sellers_claim(harness, uow_factory, clock)
     s = harness.seller()
     await s.say("approve it")
     assert f"your one open return request, {claim.number}" in s.said
