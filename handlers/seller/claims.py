@@ -506,15 +506,15 @@ async def _typed(ctx: Context) -> str | None:
     """The note or question typed at this step, if it is one worth sending the buyer;
     a photo, "ok" or a bare number get the step's expectation and prompt instead."""
     text = (ctx.inbound.text or "").strip()
+    if len(text) > MAX_NOTE:  # said first: whatever it holds, it has to be shorter
+        ctx.reply(ctx.t("seller_claims.text_needed", limit=MAX_NOTE))
+        return None
     if (
         ctx.inbound.photo is not None
         or ctx.inbound.document is not None
         or not seller_steps.is_note(text)
     ):
         await escapes.not_understood(ctx)
-        return None
-    if len(text) > MAX_NOTE:
-        ctx.reply(ctx.t("seller_claims.text_needed", limit=MAX_NOTE))
         return None
     return text
 
