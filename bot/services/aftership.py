@@ -15,7 +15,7 @@ back the others.  The caller authenticated the body first (`hook_auth`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -28,7 +28,7 @@ from storage.importers.common import MAX_LENGTH, FieldReader, unique_events
 from storage.importers.json_orders import decode_document
 from storage.importers.records import TrackingEventRecord
 from storage.importers.writer import OrderChange
-from storage.models import Order, Shipment, TrackingEvent
+from storage.models import Order, TrackingEvent
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,10 @@ class AfterShipService:
             return TrackingResult("ignored", "only tracking_update events are read")
         now = self._clock.now()
         async with self._uow() as uow:
-            shipments = await _shipments(uow, shop.shop_id, parsed.tracking_number)
+            # Several orders may share a parcel: each of their shipments with this number.
+            shipments = await uow.orders.shipments_tracked(
+                shop.shop_id, normal_tracking(parsed.tracking_number)
+            )
             if not shipments:
                 log.warning(
                     "AfterShip update for an unknown tracking number",
@@ -184,12 +187,6 @@ class AfterShipService:
             },
         )
         return result
-
-
-async def _shipments(uow: UnitOfWork, shop_id: int, number: str) -> Sequence[Shipment]:
-    """The shop's shipments with this tracking number (several orders may share a
-    parcel), with their orders and every shipment of those orders loaded."""
-    return await uow.orders.shipments_tracked(shop_id, normal_tracking(number))
 
 
 def _apply(
