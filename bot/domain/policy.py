@@ -113,6 +113,13 @@ SHIPPED = frozenset(
     }
 )
 
+# Statuses in which nothing about an order can change any more (its address, its items):
+# it has arrived, or it never will.  A request to change one is answered, not passed to
+# a person who could do nothing either; a delivered order's way forward is a return.
+TOO_LATE_TO_CHANGE = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
+)
+
 # Statuses of an order still coming to the buyer: paid, and not delivered yet.
 ON_ITS_WAY = frozenset(
     {

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.enums import EscalationReason
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
+from bot.domain.enums import EscalationReason, OrderStatus
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import Intent, says_hello
 from bot.services.routing import (
@@ -377,10 +377,16 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
 
 async def change(ctx: Context, order: OrderView | None) -> None:
     """A change to an order (address, items) is made by a person: the card, then a
-    ticket, whose summary shows staff the buyer's own words and the order."""
+    ticket, whose summary shows staff the buyer's own words and the order.  An order
+    that has arrived or was cancelled can't change at all: the card and why, with no
+    ticket (its card offers what is left: a return, a person)."""
     ctx.state.clear()
     if order is not None:
         ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+        if order.status in TOO_LATE_TO_CHANGE:
+            why = "cancelled" if order.status is OrderStatus.CANCELLED else "delivered"
+            ctx.reply(ctx.t(f"routing.change_too_late_{why}", number=order.order_number))
+            return
     if support_available(ctx):
         ctx.reply(ctx.t("routing.change_passed_on"))
     await escalate(ctx, EscalationReason.REQUESTED, order_id=order.id if order else None)

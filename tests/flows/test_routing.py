@@ -193,6 +193,25 @@ async def test_adding_an_item_goes_to_a_person_too(
     assert "passing on what you asked" in buyer.said
 
 
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [("DELIVERED", "already been delivered"), ("CANCELLED", "was cancelled")],
+)
+async def test_a_change_to_an_order_that_can_no_longer_change_is_answered_without_a_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, status: str, why: str
+) -> None:
+    # Nobody can change an order that has arrived or was cancelled: passing it to a
+    # person would only make the buyer wait for the same answer.
+    await make_order(uow_factory, clock, number=A1, status=status)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("can i change where it gets delivered to")
+    assert f"Order {A1}" in buyer.said and why in buyer.said
+    assert "passing on what you asked" not in buyer.said
+    assert "ticket" not in buyer.said.lower()
+    assert not [a for a in harness.desk.sent if hasattr(a, "text")]  # staff see nothing
+
+
 # -- answers, people and small talk ----------------------------------------------------
 
 
