@@ -34,6 +34,11 @@ async def start(ctx: Context) -> None:
     name = ctx.inbound.user_name or ctx.t("start.my_orders")
     key = "start.greeting_known" if linked else "start.greeting"
     ctx.reply(ctx.t(key, name=name, count=linked), main_menu(ctx))
+    ticket = await ctx.services.tickets.current(ctx.user.id)
+    if ticket is not None:
+        # /start looks like a fresh start with the bot, but what the buyer types next
+        # still goes to the person handling their ticket: say so before they type.
+        ctx.reply(ctx.t("support.already_open", id=ticket.id))
 
 
 async def _start_with_token(ctx: Context, token: str) -> None:

@@ -14,8 +14,10 @@ has it; right when the values are equal) and latency: load time (from the cached
 weights, and training from the corpus) and p50/p99 of one
 classification. No figure is asserted.
 
-Without --split it prints a summary line for the dev split (calibration data) and both
-held-out files, the full report for each held-out file, and the off-topic check:
+With a dev split (`--split dev`, `--split dev_es`) it reads the dev splits alone,
+nothing held out: that is the run for tuning.  Without --split it prints a summary
+line for the dev split (calibration data) and both held-out files, the full report for
+each held-out file, and the off-topic check:
 messages labelled `out_of_scope` (and the issue's own examples, OFF_TOPIC below) are no
 request the bot serves, are kept out of the 15-intent figures, and must never be sure.
 
@@ -212,17 +214,18 @@ def _macro_f1(gold: list[str], pred: list[str]) -> float:
     return statistics.mean(f1s)
 
 
-def _off_topic(understanding: Understanding) -> None:
+def _off_topic(understanding: Understanding, splits: tuple[str, ...]) -> None:
     texts = list(OFF_TOPIC)
-    for name in HELD_OUT:
+    for name in splits:
         texts += [r["text"] for r in _rows(SPLITS[name]) if r["intent"] == OUT_OF_SCOPE]
     readings = [(t, understanding.classify(t)) for t in texts]
     sure = [t for t, r in readings if r.sure]
     likely = [t for t, r in readings if not r.unsure]
     top = max(readings, key=lambda x: x[1].probability)
     print(
-        f"\n== off-topic ({len(texts)} messages: the issue's {len(OFF_TOPIC)} and the held-out "
-        f"`{OUT_OF_SCOPE}` lines): sure {len(sure)}, likely {len(likely) - len(sure)}, "
+        f"\n== off-topic ({len(texts)} messages: the issue's {len(OFF_TOPIC)} and the "
+        f"`{OUT_OF_SCOPE}` lines of {', '.join(splits)}): sure {len(sure)}, "
+        f"likely {len(likely) - len(sure)}, "
         f"highest probability {top[1].probability:.2f} ({top[0]!r} as {top[1].intent})"
     )
     for text in sure:
@@ -255,14 +258,17 @@ def main() -> int:
     )
     args = parser.parse_args()
     understanding = _load()
+    # A dev run (while tuning) reads the dev splits alone: not even a held-out summary
+    # line, which would be a look at the held-out figures mid-tuning.
+    splits = DEVS if args.split in DEVS else (*DEVS, *HELD_OUT)
     print()
-    for name in (*DEVS, *HELD_OUT):
+    for name in splits:
         _summary(name, understanding)
     print()
-    for name in (*DEVS, *HELD_OUT):
+    for name in splits:
         _routing(name, understanding)
-    _off_topic(understanding)
-    if not args.no_sections:
+    _off_topic(understanding, splits)
+    if not args.no_sections and args.split not in DEVS:
         _sections()
     for name in [args.split] if args.split else HELD_OUT:
         _full(name, understanding, router=not args.no_router)

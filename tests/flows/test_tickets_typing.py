@@ -150,6 +150,20 @@ async def test_open_ticket_relays_text_but_commands_and_linking_stay_the_bots(
     assert copied_from(harness, buyer) == 2
 
 
+async def test_start_with_a_ticket_open_says_where_typing_goes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # /start looks like a fresh start; the buyer must know their next words still go
+    # to a person (and, with no ticket, nothing about one is said).
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    await buyer.say("/start")
+    assert "Welcome back" in buyer.said and "ticket" not in buyer.said.lower()
+    await open_ticket(harness, buyer)
+    await buyer.say("/start")
+    assert "Welcome back" in buyer.said
+    assert "already talking with our team (ticket #1)" in buyer.said
+
+
 async def test_open_ticket_text_inside_a_flow_goes_to_the_step_not_staff(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
