@@ -136,9 +136,9 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
     the others are not listed (the domain's rule decides, as in the flow itself).
 
     `said`: the buyer's words that asked for the return ("I want to return the
-    towel").  With one order that can be returned, its return starts at once with
-    them; with several, they are kept for the order the buyer picks (`PICKED_SAID`),
-    so the flow still takes what was already said."""
+    towel").  With one order that can be returned, or one whose items the words name,
+    its return starts at once with them; with several, they are kept for the order
+    the buyer picks (`PICKED_SAID`), so the flow still takes what was already said."""
     ctx.state.data.pop(PICKED_SAID, None)
     choices = await ctx.services.returns.choices(ctx.user.id)
     hidden = sum(choices.hidden.values())
@@ -161,6 +161,13 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
         await start(ctx, only.id, said=said)
         return
     if said:
+        named = [o for o in choices.orders if read.mentioned_items(said, [i.name for i in o.items])]
+        if len(named) == 1:
+            # "the candle arrived smashed": only one of the orders holds a candle, so
+            # that is the order; asking which would make the buyer look it up.
+            ctx.reply(ctx.t("journey.return_named_order", number=named[0].order_number))
+            await start(ctx, named[0].id, said=said)
+            return
         ctx.state.go(
             None, **{PICKED_SAID: {"said": said, "orders": [o.id for o in choices.orders]}}
         )

@@ -88,3 +88,32 @@ async def test_no_under_which_order_to_cancel_cancels_nothing(
     # Only right after the pick: a later "no" is read as usual.
     await buyer.say("no")
     assert "nothing was cancelled" not in buyer.said
+
+
+async def test_a_return_naming_an_item_of_one_order_starts_that_orders_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # Only the second order holds a candle: the buyer is not asked to look up which.
+    buyer = harness.buyer()
+    delivered = clock.now() - timedelta(days=2)
+    for number, items in (
+        (FIRST, (("Brass desk lamp", 1, "89.00"),)),
+        (SECOND, (("Soy candle 8 oz", 1, "24.99"), ("Tea towel", 1, "8.00"))),
+    ):
+        await make_order(
+            uow_factory,
+            clock,
+            number=number,
+            status="DELIVERED",
+            items=items,
+            delivered_at=delivered,
+        )
+        await buyer.say(number)
+        await buyer.say("buyer@example.com")
+    await buyer.say("the candle arrived smashed")
+    assert "Which order is the return for?" not in buyer.said, buyer.said
+    assert f"order {SECOND}" in buyer.said and "Soy candle 8 oz ×1" in buyer.said, buyer.said
+    # A word no order's items hold still asks which order.
+    await buyer.say("/cancel")
+    await buyer.say("the blender arrived smashed")
+    assert "Which order is the return for?" in buyer.last_text, buyer.said
