@@ -59,6 +59,9 @@ TRAINING_FILES = (
     "intents.jsonl",
     "intents_others.jsonl",
     "intents_short.jsonl",
+    "intents_by_ear.jsonl",
+    "intents_mixed.jsonl",
+    "intents_late.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )

@@ -148,7 +148,8 @@ async def test_a_typed_return_keeps_its_words_through_the_order_choice(
         number=OTHER,
         status="DELIVERED",
         delivered_at=clock.now() - timedelta(days=1),
-        items=(("Linen towel", 1, "20.00"),),
+        # A mug in both orders: the words can't tell which order is meant.
+        items=(("Linen towel", 1, "20.00"), ("Ceramic mug", 1, "12.50")),
     )
     await buyer.say(OTHER)
     await buyer.say("buyer@example.com")

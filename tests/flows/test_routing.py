@@ -132,7 +132,7 @@ async def test_an_unsure_message_with_an_order_number_ends_at_the_card_after_the
 ) -> None:
     await make_order(uow_factory, clock, number=A1)
     buyer = harness.buyer()
-    text = f"hi i bought something on tiktok, order {A1}"
+    text = f"i ordered from you, {A1}"  # context, no request: unsure, the card likely
     planned = plan(await harness.services.understanding.read(text), text)
     assert planned.action is Action.CLARIFY and "track_order" in planned.choices
     await buyer.say(text)

@@ -238,7 +238,7 @@ def test_function_words_that_do_not_ask_where_still_ask_to_rephrase(text: str) -
     assert plan(model().classify(text), text).action is Action.REPHRASE
 
 
-@pytest.mark.parametrize("text", ["any update?", "eta?", "still nothing"])
+@pytest.mark.parametrize("text", ["any update?", "eta?", "still waiting"])
 def test_the_one_likely_reading_that_only_shows_the_order_is_acted_on(text: str) -> None:
     # Too short to be sure, but nothing else is likely: the card, not "which of these?"
     # with a single button.
