@@ -216,20 +216,29 @@ def _macro_f1(gold: list[str], pred: list[str]) -> float:
 
 def _off_topic(understanding: Understanding, splits: tuple[str, ...]) -> None:
     texts = list(OFF_TOPIC)
+    held_out: set[str] = set()
     for name in splits:
-        texts += [r["text"] for r in _rows(SPLITS[name]) if r["intent"] == OUT_OF_SCOPE]
+        lines = [r["text"] for r in _rows(SPLITS[name]) if r["intent"] == OUT_OF_SCOPE]
+        texts += lines
+        if name in HELD_OUT:
+            held_out.update(lines)
     readings = [(t, understanding.classify(t)) for t in texts]
     sure = [t for t, r in readings if r.sure]
     likely = [t for t, r in readings if not r.unsure]
     top = max(readings, key=lambda x: x[1].probability)
+
+    def shown(text: str) -> str:
+        # A held-out line is counted, never printed: nobody reads held-out misses.
+        return "(a held-out line)" if text in held_out else repr(text)
+
     print(
         f"\n== off-topic ({len(texts)} messages: the issue's {len(OFF_TOPIC)} and the "
         f"`{OUT_OF_SCOPE}` lines of {', '.join(splits)}): sure {len(sure)}, "
         f"likely {len(likely) - len(sure)}, "
-        f"highest probability {top[1].probability:.2f} ({top[0]!r} as {top[1].intent})"
+        f"highest probability {top[1].probability:.2f} ({shown(top[0])} as {top[1].intent})"
     )
     for text in sure:
-        print(f"  SURE: {text!r}")
+        print(f"  SURE: {shown(text)}")
 
 
 def _sections() -> None:
