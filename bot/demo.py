@@ -667,7 +667,10 @@ async def _run_console(
         for person in await _known_people(app):
             person_user(emulator, person).wrote_before()
         runner = await BotRunner.create(
-            app, token=DEMO_TOKEN, api_url=emulator.base_url, framework="aiogram"
+            app,
+            token=DEMO_TOKEN,
+            api_url=emulator.base_url,
+            framework=app.settings.bot_framework,  # BOT_FRAMEWORK=ptb: the second channel
         )
         await runner.start()
         try:

@@ -137,10 +137,12 @@ async def test_group_messages_get_a_pointer_to_the_private_chat(
     assert len(group.messages(from_bot=True)) == 1
 
 
+@pytest.mark.parametrize("framework", ["aiogram", "ptb"])
 async def test_demo_runs_offline_from_a_fresh_directory(
-    tmp_path: Path, model_weights: Path
+    tmp_path: Path, model_weights: Path, framework: str
 ) -> None:
-    """`python run_bot.py demo` as a newcomer runs it: no token, no .env, no network."""
+    """`python run_bot.py demo` as a newcomer runs it: no token, no .env, no network;
+    `BOT_FRAMEWORK=ptb` runs it on python-telegram-bot."""
     # The intent model's weights where the demo keeps them (data/, next to its policy
     # index), so it loads them rather than training: training offline from the corpus
     # is tested in tests/unit/test_understanding.py.
@@ -152,7 +154,7 @@ async def test_demo_runs_offline_from_a_fresh_directory(
         str(ROOT / "run_bot.py"),
         "demo",
         cwd=tmp_path,
-        env={**env, "LOG_LEVEL": "WARNING"},
+        env={**env, "LOG_LEVEL": "WARNING", "BOT_FRAMEWORK": framework},
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
