@@ -166,6 +166,11 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         )
         planned = Plan(intent, action_of(intent), number)
         action = planned.action
+    if action is Action.CLARIFY and number is None:
+        general = await _general_for_no_orders(ctx, planned.choices)
+        if general is not None:
+            planned = Plan(general, Action.ANSWER, None)
+            action = planned.action
     if action is Action.CLARIFY:
         await clarify(ctx, text, planned.choices)
     elif action is Action.REPHRASE:
@@ -215,6 +220,22 @@ async def _missed(ctx: Context) -> int | None:
         await escalate(ctx, EscalationReason.ANSWER_FAILED)
         return None
     return misses
+
+
+async def _general_for_no_orders(ctx: Context, choices: tuple[str, ...]) -> str | None:
+    """ "What if my parcel gets lost?" from a buyer with no orders linked: their own
+    parcel, or the shop's policy?  With no order, the own-order reading can only ask
+    for an order number, so the one policy reading among the likely ones is answered
+    (the answer offers a person, and an order number sent later still links).  None
+    unless the choices are own-order readings and exactly one policy reading, and the
+    buyer has no orders."""
+    general = [c for c in choices if action_of(c) is Action.ANSWER]
+    own = [c for c in choices if action_of(c) in ORDER_ACTIONS | {Action.CLAIMS}]
+    if len(general) != 1 or len(general) + len(own) != len(choices):
+        return None
+    if await ctx.services.orders.all_linked(ctx.user.id):
+        return None
+    return general[0]
 
 
 async def clarify(ctx: Context, text: str, choices: tuple[str, ...]) -> None:

@@ -465,3 +465,24 @@ async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
     await other.say(text)
     assert f"Order {A2}" not in other.said and "Which of these" not in other.said
     assert "📖" in other.said
+
+
+async def test_an_unsure_own_order_or_policy_question_from_a_buyer_with_no_orders_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    text = "what if my parcel gets lost"
+    planned = plan(await harness.services.understanding.read(text), text)
+    assert planned.action is Action.CLARIFY
+    assert set(planned.choices) == {"track_order", "question"}
+    # No order linked: "where my order is" could only ask for its number, so the
+    # policy is answered (no question, no miss towards a hand-over).
+    guest = harness.buyer()
+    await guest.say(text)
+    assert "📖" in guest.said and "Which of these" not in guest.said
+    assert await guest.step() is None
+    # With an order linked, which one is meant is still asked.
+    await make_order(uow_factory, clock, number=A1)
+    buyer = harness.buyer(1002)
+    await linked(buyer)
+    await buyer.say(text)
+    assert "Which of these" in buyer.said
