@@ -63,7 +63,11 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
     if sender.get("is_bot"):
         return None
     text = message.get("text")
-    command, args = _command(message, bot_username)
+    command, args, elsewhere = _command(message, bot_username)
+    if elsewhere and message["chat"].get("type", "private") != "private":
+        # "/close@OtherBot" in the staff group is another bot's business: not a
+        # command of ours, and not words to relay to a buyer either.
+        return None
     photo = None
     if message.get("photo"):
         largest = max(message["photo"], key=lambda p: p.get("width", 0) * p.get("height", 0))
@@ -112,17 +116,19 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
     )
 
 
-def _command(message: dict[str, Any], bot_username: str | None) -> tuple[str | None, str]:
+def _command(message: dict[str, Any], bot_username: str | None) -> tuple[str | None, str, bool]:
+    """The command the message starts with, its arguments, and whether it names
+    another bot ("/start@OtherBot").  In a private chat this bot is the only one there,
+    so such a command is still read as this bot's (the caller drops it in groups)."""
     text = message.get("text") or ""
     entities = message.get("entities") or []
     first = entities[0] if entities else None
     if not (first and first.get("type") == "bot_command" and first.get("offset") == 0):
-        return None, ""
+        return None, "", False
     word = text[: first["length"]]
     name, _, addressee = word[1:].partition("@")
-    if addressee and bot_username and addressee.lower() != bot_username.lower():
-        return None, ""  # a command meant for another bot in a group
-    return name.lower(), text[first["length"] :].strip()
+    elsewhere = bool(addressee and bot_username and addressee.lower() != bot_username.lower())
+    return name.lower(), text[first["length"] :].strip(), elsewhere
 
 
 # ------------------------------------------------------------------ outbound

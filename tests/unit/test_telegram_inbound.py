@@ -1,0 +1,49 @@
+"""Reading a Telegram update into the neutral `Inbound` (bot/channels/telegram.py):
+commands addressed to a bot by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.telegram import inbound_from_update
+
+BOT = "shop_support_bot"
+
+
+def update(text: str, chat_type: str = "private", chat_id: int = 1001) -> dict[str, Any]:
+    command = text.split()[0]
+    return {
+        "update_id": 7,
+        "message": {
+            "message_id": 3,
+            "date": 0,
+            "chat": {"id": chat_id, "type": chat_type},
+            "from": {"id": 1001, "is_bot": False, "first_name": "Alex"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        },
+    }
+
+
+def test_a_command_naming_this_bot_is_read_in_a_group() -> None:
+    inbound = inbound_from_update(update(f"/close@{BOT} now", "supergroup", -100), BOT)
+    assert inbound is not None and (inbound.command, inbound.args) == ("close", "now")
+
+
+def test_a_command_for_another_bot_in_a_group_is_not_ours_at_all() -> None:
+    # Neither a command nor text: in a ticket's topic it would otherwise be relayed to
+    # the buyer as staff's words.
+    assert inbound_from_update(update("/close@OtherBot", "supergroup", -100), BOT) is None
+
+
+def test_a_command_naming_another_bot_in_a_private_chat_is_still_ours() -> None:
+    # Only this bot is in the chat: "/start@OtherBot" is a slip, read as /start (not
+    # as an email address sent before an order number).
+    inbound = inbound_from_update(update("/start@OtherBot"), BOT)
+    assert inbound is not None and inbound.command == "start"
+
+
+def test_a_plain_command_is_read_everywhere() -> None:
+    for chat_type, chat_id in (("private", 1001), ("supergroup", -100)):
+        inbound = inbound_from_update(update("/help", chat_type, chat_id), BOT)
+        assert inbound is not None and inbound.command == "help"
