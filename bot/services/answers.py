@@ -28,12 +28,12 @@ from bot.domain.language_detect import guess
 from bot.services.knowledge import (
     DEFAULT_LANGUAGE,
     DEFAULT_SHOP,
-    Chunk,
     Hit,
     KnowledgeBase,
     PolicyRetriever,
 )
 from bot.services.orders import OrderService
+from bot.services.retrieval.chunks import Chunk
 from bot.services.returns import ReturnService
 from storage.uow import UnitOfWorkFactory
 

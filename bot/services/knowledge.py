@@ -8,16 +8,18 @@
   language it is in, so the answer can say it is only available in English), and
   each language has its own index, stemmer, stopwords and synonyms
   (`bot/services/retrieval/spanish.py` for Spanish).
-* Each `##` or `###` heading starts a chunk; its id is `file.md#heading-slug`, its title
-  "Document › Section", so an answer can name where it comes from.
+* Each `##` or `###` heading starts a chunk (`retrieval/chunks.py`); its id is
+  `file.md#heading-slug`, its title "Document › Section", so an answer can name where
+  it comes from.
 * The index (chunks + a digest of the files they came from) is a JSON file: rebuilt
   by `python run_bot.py kb reindex`, and on start when the files changed.
 * Search is BM25F over an inverted index (only the documents sharing a term with the
   question are scored, so thousands of chunks stay fast), exposed to LangChain as a
   retriever.  It must work on a shop's own files, which have no hidden search lines:
   the heading counts more than the body, buyers' phrases and e-commerce synonyms are
-  mapped to one word on both sides ("money back" = "refund", "courier" = "carrier"),
-  stopwords and question words are dropped, and very short sections score a little less.
+  mapped to one word on both sides ("money back" = "refund", "courier" = "carrier";
+  `retrieval/words.py`), stopwords and question words are dropped, and very short
+  sections score a little less.
   What a question asks for is matched to the kind of fact a section holds (amounts of
   money, durations and place names are marked "cost", "time" and "international":
   retrieval/cues.py), typos are fixed against the shop's own words
@@ -32,15 +34,11 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import heapq
 import itertools
 import json
 import logging
 import math
-import re
-import threading
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -49,17 +47,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import snowballstemmer
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.domain.language_detect import ENGLISH, LANGUAGES, SPANISH, fold
-from bot.domain.words import SEARCH_STOPWORDS
+from bot.domain.language_detect import ENGLISH, SPANISH
 from bot.services.retrieval import late, spanish
 from bot.services.retrieval.bridge import NOTHING, LeaveOut, bank_for
-from bot.services.retrieval.cues import mark
+from bot.services.retrieval.chunks import (
+    Chunk,
+    build_chunks,
+    digest,
+    passages_of,
+    split_passages,
+)
 from bot.services.retrieval.semantic import (
     Encoder,
     encode_cached,
@@ -69,6 +71,7 @@ from bot.services.retrieval.semantic import (
     whole_words,
 )
 from bot.services.retrieval.spelling import Speller
+from bot.services.retrieval.words import PROTECTED, spelled, stem, tokenize, words_in
 
 log = logging.getLogger(__name__)
 
@@ -78,472 +81,8 @@ INDEX_VERSION = 5  # 5: the question bank's vectors are kept with the sections'
 # The language of a shop folder's own files; other languages are subfolders.
 DEFAULT_LANGUAGE = ENGLISH
 
-_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
-_TRANSLATIONS = frozenset(LANGUAGES) - {DEFAULT_LANGUAGE}
-_WORD = re.compile(r"[a-z0-9]+")
 
-# Words that carry no meaning for finding a policy section: function words, question
-# words, greetings and fillers (bot/domain/words.py).  A question made only of these has
-# nothing to search for, so it is never answered ("because", "although", "ok so").
-STOPWORDS = SEARCH_STOPWORDS
-
-# Multi-word phrases buyers use for one idea, turned into one word before the words are
-# split (so "money back" counts as "refund", not as "money" and "back").  General
-# e-commerce wording, written from how buyers talk, not from any one shop's files.
-PHRASES: tuple[tuple[str, str], ...] = (
-    (r"money back|my money|pay me back|paid back|refunded", "refund"),
-    (r"gift ?cards?|gift ?vouchers?|gift ?certificates?|e-?gift|giftcards?", "giftcard"),
-    (r"(promo|promotional|discount|coupon|voucher|offer) codes?|promo", "discount"),
-    (r"cash on delivery|\bcod\b|pay on delivery", "cashondelivery"),
-    (r"pay (in )?(instal+ments?|parts)|pay later|buy now|split (the |my )?payments?", "instalment"),
-    (
-        r"(send|sent|sending|ship|shipped|shipping|mail|mailed|mailing|post|posted|posting"
-        r"|bring|brought|take|took)(?P<between>(?: [a-z]+){0,2}) back",
-        "return",  # the words in between stay: "sent the lamp back"
-    ),
-    (
-        r"where('?s| is| are) (my|the|our) (order|parcel|package|stuff|delivery|shipment|item)s?"
-        r"|where('?s| is| are) (it|they)",
-        "track",
-    ),
-    (r"restock(ing)? (fee|charge)s?", "restockfee"),
-    (r"out of stock|sold out|back in stock|in stock|restock(ed|ing)?", "stock"),
-    (r"p ?& ?p|postage and packing|shipping and handling|s ?& ?h", "delivery cost"),
-    (r"open[- ]box", "refurbished"),
-    (
-        r"never (arrived|came|showed up|got here|got (it|my \w+)|received)|not (arrived|received)"
-        r"|(hasnt|havent|didnt|did not|has not|have not) (arrived|come|received|got)",
-        "missing",
-    ),
-    (r"(doesnt|does not|dont|do not|isnt|not|stopped|stop|quit) work(ing|s)?", "defective"),
-    (r"put (it |them )?together|flat[- ]?pack(ed)?|set (it )?up", "assembly"),
-    (r"look(ing)? after", "care"),
-    (r"pick(ed|ing)? (it |them )?up|collect(ion)? (in|from) (the )?(store|shop)", "pickup"),
-    (
-        r"in person|(physical|retail|local) (store|shop)s?|bricks and mortar"
-        r"|visit (a|your|the) (store|shop)",
-        "showroom",
-    ),
-    (r"business days?|working days?|week ?days?", "businessday"),
-    (r"too (small|big|large|tight|loose)", "size"),
-    (r"(got|get|gets|getting) here", "arrive"),
-    (r"customer (service|support|care)|support team", "contact"),
-    (r"real (person|human|people)|human being|live (agent|person|chat)", "person"),
-    (r"phone number|telephone|hotline", "phone"),
-    (
-        r"open(ing)? hours|business hours|(are|do) you open|you (guys )?open"
-        r"|what time .{0,20}\bopen",
-        "hours",
-    ),
-    (r"sign ?in|log ?in|sign ?up", "account"),
-    (r"personal (data|details|information|info)", "privacy"),
-    (r"next[- ]day|same[- ]day|overnight", "express"),
-    (r"how much|what does it cost|what do you charge", "cost"),
-    (r"how long|how many (days|weeks)|how soon|how quickly|how fast|lead time", "time"),
-    # Question-type cues: the kind of fact the answer holds (retrieval/cues.py marks it).
-    (r"by when|until when", "time"),
-    (
-        r"(which|what) (countries|country|places|regions|states)"
-        r"|where (do|can|will) you (ship|deliver|send|post)",
-        "international",
-    ),
-    (r"charged twice|double charged|charged two times|two charges", "doublecharge"),
-    (
-        r"price (match(es|ing)?|drops?|reductions?|(went|goes|has gone|dropped) down)|cheaper now"
-        r"|price protection|price guarantee|prices? (fall|fell|dropped|lowered)",
-        "pricedrop",
-    ),
-    (r"call (it )?off", "cancel"),
-    (
-        r"(wont|doesnt|does not|will not|cant|cannot|wouldnt|stopped) (turn on|switch on"
-        r"|charge|start|power on|boot|connect)",
-        "defective",
-    ),
-    (r"(payment|paying) (methods?|options?)|ways to pay|pay with", "paymethod"),
-    (
-        r"missed (the |my )?(delivery|courier|driver|parcel)|(was|wasnt|not|nobody) (at )?home"
-        r"|(failed|unsuccessful) (delivery|attempt)",
-        "faileddelivery",
-    ),
-)
-_APOSTROPHE_S = re.compile(r"['\u2019]s\b")
-# All phrases as one pattern (one pass over a text, not one per phrase: indexing 5,000
-# sections took twice as long with separate ones); each alternative is a named group.
-_PHRASE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(PHRASES)) + r")\b"
-)
-_PHRASE_WORDS = {f"p{i}": word for i, (_, word) in enumerate(PHRASES)}
-
-
-def _phrase_word(match: re.Match[str]) -> str:
-    groups = match.groupdict()
-    name = next(k for k, v in groups.items() if v is not None and k in _PHRASE_WORDS)
-    between = groups.get("between") if _PHRASE_WORDS[name] == "return" else None
-    return f" {_PHRASE_WORDS[name]} {between or ''} "
-
-
-# Everyday words buyers use for the terms policies use: each group's words count as its
-# first word (applied to questions and policies alike, after stemming, so either wording
-# finds the other).
-SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("refund", "reimburse", "reimbursement", "repay", "repayment", "money", "moneyback"),
-    ("parcel", "package", "packages", "shipment", "box", "boxes"),
-    (
-        "deliver",
-        "delivery",
-        "deliveries",
-        "arrive",
-        "arrival",
-        "ship",
-        "shipping",
-        "shipped",
-        "dispatch",
-        "dispatched",
-        "mail",
-        "transit",
-    ),
-    ("carrier", "courier", "couriers", "driver", "postman", "mailman"),
-    (
-        "damaged",
-        "damage",
-        "broken",
-        "broke",
-        "break",
-        "crack",
-        "cracked",
-        "smashed",
-        "shattered",
-        "dented",
-        "dent",
-        "scratched",
-        "scratch",
-        "torn",
-        "ripped",
-        "crushed",
-        "snapped",
-        "chipped",
-    ),
-    ("defective", "defect", "faulty", "fault", "malfunction", "malfunctioning", "died", "dead"),
-    ("replace", "replacement", "exchange", "exchanging", "swap", "swapping", "switch", "trade"),
-    ("discount", "coupon", "voucher", "promotion", "promo", "code"),
-    ("invoice", "receipt", "vat", "proof"),
-    (
-        "international",
-        "internationally",
-        "abroad",
-        "overseas",
-        "worldwide",
-        "foreign",
-        "country",
-        "countries",
-    ),
-    ("track", "tracking", "trace", "locate", "follow", "following"),
-    ("cancel", "cancellation", "cancelled", "canceled", "cancelling"),
-    ("warranty", "guarantee", "guaranteed"),
-    (
-        "person",
-        "human",
-        "agent",
-        "someone",
-        "somebody",
-        "staff",
-        "representative",
-        "rep",
-        "operator",
-    ),
-    ("contact", "reach", "speak", "talk", "phone", "call", "chat", "ring"),
-    (
-        "cost",
-        "fee",
-        "fees",
-        "price",
-        "prices",
-        "pricing",
-        "postage",
-        "expensive",
-        "cheap",
-        "charge",
-        "charges",
-        "free",
-        "cheaper",
-        "cheapest",
-        "costs",
-    ),
-    ("pay", "payment", "paid", "paying"),
-    ("paymethod", "method", "methods", "paypal", "visa", "mastercard", "amex"),
-    ("faileddelivery", "redelivery", "undeliverable", "undelivered"),
-    ("slot", "appointment", "book", "booking", "schedule", "scheduled", "timeslot"),
-    ("partial", "part", "partly", "portion"),
-    ("appeal", "dispute", "disagree", "contest", "unfair"),
-    ("reject", "rejected", "refuse", "refused", "denied", "deny"),
-    ("repair", "fix", "fixed", "mend", "mended"),
-    ("described", "description", "listing", "advertised", "pictured"),
-    (
-        "instalment",
-        "installment",
-        "installments",
-        "financing",
-        "finance",
-        "klarna",
-        "afterpay",
-        "clearpay",
-        "affirm",
-        "monthly",
-    ),
-    (
-        "stock",
-        "restock",
-        "available",
-        "availability",
-        "unavailable",
-        "preorder",
-        "backorder",
-        "backordered",
-    ),
-    ("signature", "sign", "signed", "signing"),
-    ("label", "labels", "slip", "prepaid"),
-    ("refurbished", "refurb", "renewed", "reconditioned"),
-    ("gift", "gifts", "present", "presents", "gifted"),
-    ("store", "shop", "stores", "shops", "boutique"),
-    ("water", "wet", "liquid", "spill", "spilled", "spilt"),
-    ("hold", "held", "pending"),
-    ("bulk", "wholesale", "quantity", "quantities", "b2b", "business", "company", "corporate"),
-    ("password", "reset", "forgot", "forgotten"),
-    ("recycle", "recycling", "disposal", "dispose", "haul", "recycled"),
-    ("address", "house", "flat", "apartment"),
-    ("account", "login", "profile", "register", "registration", "guest"),
-    ("hours", "hour"),
-    ("time", "window", "deadline", "period", "limit"),
-    ("assembly", "assemble", "assembled", "instructions", "build"),
-    ("care", "clean", "cleaning", "wash", "washing", "washable", "maintain", "maintenance"),
-    ("pickup", "collect", "collection"),
-    ("showroom", "showrooms", "branch"),
-    ("size", "sizes", "sizing", "fit", "fits", "bigger", "smaller", "larger"),
-    ("hygiene", "underwear", "lingerie", "swimwear", "earrings", "cosmetics", "makeup"),
-    ("sale", "sales", "clearance", "markdown", "outlet"),
-    ("secure", "safe", "safely", "security", "fraud", "scam", "encrypted", "encryption"),
-    ("holiday", "holidays", "christmas", "thanksgiving"),
-    ("declined", "decline", "declining"),
-    (
-        "colour",
-        "color",
-        "colours",
-        "colors",
-        "black",
-        "white",
-        "red",
-        "blue",
-        "green",
-        "grey",
-        "gray",
-        "pink",
-        "brown",
-        "beige",
-        "navy",
-        "yellow",
-        "orange",
-        "purple",
-        "silver",
-        "gold",
-    ),
-    ("unsubscribe", "newsletter", "newsletters", "marketing", "spam"),
-    ("privacy", "data", "gdpr"),
-    ("late", "delayed", "delay", "overdue", "stuck"),
-    ("missing", "lost", "stolen", "stole", "steal", "theft"),
-    ("wrong", "incorrect", "mistake"),
-    ("photo", "photos", "picture", "pictures", "pic", "pics", "image", "images"),
-    ("tax", "taxes", "duties", "duty", "customs"),
-    ("change", "modify", "edit", "amend", "update", "alter"),
-    ("weekend", "weekends", "saturday", "sunday"),
-    ("order", "purchase", "purchased", "bought"),
-    ("use", "used", "worn", "wore", "wear", "tried"),
-    ("item", "product", "products", "items"),
-    ("express", "fast", "faster", "quick", "quicker", "rush", "expedited", "priority"),
-)
-
-_STEMMER = snowballstemmer.stemmer("english")
-_STEMMER_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    """The Snowball stem of one word, remembered: the pure-Python stemmer costs ~40 µs a
-    word, which made indexing 5,000 sections take 17 s instead of 1 s.  The stemmer
-    object keeps its state between calls and breaks (wrong stems, IndexError) when two
-    threads use it at once, as the agent's search tool (run in a worker thread) and an
-    offline answer can: one thread at a time."""
-    with _STEMMER_LOCK:
-        return str(_STEMMER.stemWord(word))
-
-
-def _synonyms() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for group in SYNONYM_GROUPS:
-        canonical = _stem(group[0])
-        for word in group:
-            table.setdefault(_stem(word), canonical)  # a word's first group wins
-    return table
-
-
-SYNONYMS = _synonyms()
-# Words never "corrected" into a policy word: they mean something as they are.
-_PROTECTED = frozenset(SEARCH_STOPWORDS | {w for group in SYNONYM_GROUPS for w in group})
-SPELLING = True
-_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*")
-
-# Contractions lose their apostrophe before the stopword check ("what's" → "whats"),
-# so they are stopwords of their own; else "whats" weighs as a rare, telling word.
-# (Negations such as "doesn't" stay: "doesn't work" and "hasn't arrived" mean something.)
-CONTRACTIONS = frozenset(["whats", "thats", "theres", "wheres", "hows", "whos", "youre", "theyre"])
-
-
-def _plain(text: str) -> str:
-    """Lower case without apostrophes: "nobody's", "seller's", "it's" lose the 's (a
-    possessive or "is"), the other contractions their apostrophe ("doesn't" →
-    "doesnt")."""
-    return _APOSTROPHE_S.sub("", text.lower()).replace("'", "").replace("\u2019", "")
-
-
-def _words_in(text: str, language: str) -> list[str]:
-    return spanish.words_of(text) if language == SPANISH else words_of(text)
-
-
-def words_of(text: str) -> list[str]:
-    """The plain words of a text, as the spelling fixer sees them."""
-    return _WORD.findall(_plain(text))
-
-
-def tokenize(
-    text: str, speller: Speller | None = None, language: str = DEFAULT_LANGUAGE
-) -> list[str]:
-    """The words of a text that say what it is about: typos fixed (questions, against the
-    shop's words), amounts, durations and places marked with what they are, phrases
-    joined, stopwords dropped, stemmed, synonyms mapped to one word (each step in the
-    text's language)."""
-    if language == SPANISH:
-        return spanish.tokenize(text, speller)
-    text = _plain(text)
-    if speller is not None:
-        text = _WORD.sub(lambda m: speller.fix(m.group(0)), text)
-    text = mark(text)
-    text = _PHRASE.sub(_phrase_word, text)
-    words = [
-        w
-        for w in _WORD.findall(text)
-        if w not in STOPWORDS and w not in CONTRACTIONS and (len(w) > 1 or w.isdigit())
-    ]
-    stems = [_stem(w) for w in words]
-    return [SYNONYMS.get(stem, stem) for stem in stems]
-
-
-def spelled(question: str, speller: Speller) -> str:
-    """The question with each slip the speller fixes replaced by its fix (lower case),
-    the rest as typed: what the sentence encoder reads."""
-
-    def fixed(match: re.Match[str]) -> str:
-        typed = match.group(0)
-        word = typed.lower()
-        if not word.isalpha():
-            return typed  # "doesn't": the speller sees words without apostrophes
-        fix = speller.fix(word)
-        return typed if fix == word else fix
-
-    return _RAW_WORD.sub(fixed, question)
-
-
-def slug(heading: str) -> str:
-    """The heading as an id: accents folded ("Envíos a Canarias" → "envios-a-canarias"),
-    anything else that is not a letter or digit a hyphen."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(heading)).strip("-")
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    id: str  # file.md#section-slug
-    shop: str
-    title: str  # "Returns › Return window"
-    text: str
-    # Words buyers use for this section, from `<!-- search: ... -->` lines the policy's
-    # author wrote: searched, never shown.
-    search_terms: str = ""
-    # The language the section is written in (its folder: `SHOP/es/` is Spanish).
-    language: str = DEFAULT_LANGUAGE
-
-
-_SEARCH = re.compile(r"<!--\s*search:(.*?)-->", re.S | re.I)
-
-
-def chunk_markdown(
-    shop: str, file_name: str, markdown: str, language: str = DEFAULT_LANGUAGE
-) -> list[Chunk]:
-    """Split one policy file at its `##`/`###` headings."""
-    doc_title = file_name.rsplit(".", 1)[0].replace("-", " ").capitalize()
-    chunks: list[Chunk] = []
-    parents: dict[int, str] = {}
-    heading: tuple[int, str] | None = None
-    lines: list[str] = []
-
-    def flush() -> None:
-        raw = "\n".join(lines)
-        terms = " ".join(" ".join(m.split()) for m in _SEARCH.findall(raw))
-        body = _SEARCH.sub("", raw).strip()
-        if heading is not None and body:
-            level, name = heading
-            trail = [parents[lvl] for lvl in sorted(parents) if 2 <= lvl < level]
-            title = " › ".join([doc_title, *trail, name])
-            chunks.append(Chunk(f"{file_name}#{slug(name)}", shop, title, body, terms, language))
-
-    for line in markdown.splitlines():
-        match = _HEADING.match(line)
-        if match is None:
-            lines.append(line)
-            continue
-        level, name = len(match.group(1)), match.group(2).strip()
-        if level == 1:
-            doc_title = name
-            continue
-        flush()
-        parents = {k: v for k, v in parents.items() if k < level}
-        parents[level] = name
-        heading, lines = (level, name), []
-    flush()
-    return chunks
-
-
-def _files(root: Path) -> dict[tuple[str, str], list[Path]]:
-    """Markdown files by (shop folder, language): the folder's own files are
-    `DEFAULT_LANGUAGE`, a subfolder named after another language (`es/`) holds that
-    language's."""
-    found: dict[tuple[str, str], list[Path]] = {}
-    if not root.is_dir():
-        return found
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        places = [(DEFAULT_LANGUAGE, folder)] + [
-            (sub.name, sub) for sub in sorted(folder.iterdir()) if sub.name in _TRANSLATIONS
-        ]
-        for language, place in places:
-            files = sorted(place.glob("*.md")) if place.is_dir() else []
-            if files:
-                found[(folder.name, language)] = files
-    return found
-
-
-def digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for (shop, language), files in _files(root).items():
-        for path in files:
-            h.update(f"{shop}/{language}/{path.name}\0".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def build_chunks(root: Path) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    for (shop, language), files in _files(root).items():
-        for path in files:
-            text = path.read_text(encoding="utf-8")
-            chunks += chunk_markdown(shop, path.name, text, language)
-    return chunks
+SPELLING = True  # typos in questions are fixed against the shop's words
 
 
 # ---------------------------------------------------------------------- the index
@@ -740,29 +279,6 @@ def confidence(coverage: float, margin: float, words: int) -> float:
     return round(value, 4)
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
-
-
-def _passages(text: str) -> list[str]:
-    """A section's paragraphs, each list item on its own: the places where one idea is
-    said."""
-    passages: list[str] = []
-    current: list[str] = []
-    for line in [*text.splitlines(), ""]:
-        if not line.strip() or _LIST_ITEM.match(line):
-            if current:
-                passages.append("\n".join(current))
-            current = [line] if line.strip() else []
-        else:
-            current.append(line)
-    return passages
-
-
-def passages_of(chunk: Chunk) -> list[str]:
-    """A section's paragraphs and list items (its whole text when it has none)."""
-    return _passages(chunk.text) or [chunk.text]
-
-
 # Sentence embeddings (retrieval/semantic.py) next to the words: a section's score is
 # the similarity of its closest paragraph (or list item) to the question, plus half that
 # of its heading, plus LEXICAL_SHARE times its word score (scaled so the best section's
@@ -880,7 +396,7 @@ class KnowledgeBase:
             # body (not tokenized twice: that doubled the time to index a large shop).
             parts = [
                 [tokenize(p, language=language) for p in ps]
-                if len(ps := _passages(c.text)) > 1
+                if len(ps := split_passages(c.text)) > 1
                 else [d[2][0]]
                 for c, d in zip(items, docs, strict=True)
             ]
@@ -902,10 +418,10 @@ class KnowledgeBase:
                     (
                         w
                         for c in items
-                        for w in _words_in(f"{c.title} {c.text} {c.search_terms}", language)
+                        for w in words_in(f"{c.title} {c.text} {c.search_terms}", language)
                     ),
-                    protected=spanish.PROTECTED if language == SPANISH else _PROTECTED,
-                    stem=spanish.stem if language == SPANISH else _stem,
+                    protected=spanish.PROTECTED if language == SPANISH else PROTECTED,
+                    stem=spanish.stem if language == SPANISH else stem,
                     # The model's vocabulary is English: real words, never "fixed".
                     real=None if language == SPANISH else whole_words(),
                 ),

@@ -77,17 +77,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FakeClock
 from bot.services.answers import AnswerService
 from bot.services.intents import route
-from bot.services.knowledge import (
-    BUNDLED,
-    DEFAULT_SHOP,
-    KnowledgeBase,
-    build_chunks,
-    load_or_index,
-    reindex,
-    tokenize,
-)
+from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, KnowledgeBase, load_or_index, reindex
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
+from bot.services.retrieval.chunks import build_chunks
+from bot.services.retrieval.words import tokenize
 from bot.services.returns import ReturnService
 from storage.db import create_engine, session_factory
 from storage.media import MediaStore

@@ -50,7 +50,7 @@ import torch  # type: ignore[import-not-found]
 from buyer_noise import rough
 from policies import bank_shops, fold_file
 
-from bot.services.knowledge import passages_of
+from bot.services.retrieval.chunks import passages_of
 from bot.services.retrieval.semantic import MiniLm, WordPiece, model_file
 from bot.services.retrieval.tuning import TUNING, initializers, tuned_values
 

@@ -48,9 +48,10 @@ from buyer_noise import rough
 
 from bot.domain.language_detect import ENGLISH, SPANISH
 from bot.services.answers import from_hits, sureness
-from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, Chunk, KnowledgeBase, chunk_markdown
+from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, KnowledgeBase
 from bot.services.retrieval import semantic
 from bot.services.retrieval.bridge import LeaveOut
+from bot.services.retrieval.chunks import Chunk, chunk_markdown
 
 TESTS = Path(__file__).resolve().parents[1]
 ANSWERS = TESTS / "data" / "answers"

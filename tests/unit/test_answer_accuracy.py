@@ -15,7 +15,8 @@ import pytest
 
 from bot.services.answers import FAIRLY_SURE
 from bot.services.intents import RULE_INTENTS, route
-from bot.services.knowledge import BUNDLED, KnowledgeBase, build_chunks
+from bot.services.knowledge import BUNDLED, KnowledgeBase
+from bot.services.retrieval.chunks import build_chunks
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
 

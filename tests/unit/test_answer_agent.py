@@ -30,9 +30,10 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.emulator import TelegramEmulator
 from bot.services.answers import MAX_AGENT_STEPS, Answer, AnswerService, Source
-from bot.services.knowledge import KnowledgeBase, chunk_markdown
+from bot.services.knowledge import KnowledgeBase
 from bot.services.links import LinkSigner
 from bot.services.orders import OrderService
+from bot.services.retrieval.chunks import chunk_markdown
 from bot.services.returns import ClaimDraft, ReturnService, new_token
 from storage.media import MediaStore
 from storage.models import Base, Claim, Order, Refund

@@ -15,13 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.services.answers import SURE, sureness
-from bot.services.knowledge import (
-    BUNDLED,
-    DEFAULT_SHOP,
-    KnowledgeBase,
-    build_chunks,
-    chunk_markdown,
-)
+from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, KnowledgeBase
+from bot.services.retrieval.chunks import build_chunks, chunk_markdown
 from handlers.buyer.answers import plain_quote, reflow
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,9 +8,11 @@ import pytest
 
 from bot.domain.words import FUNCTION_WORDS, SEARCH_STOPWORDS
 from bot.services import knowledge
-from bot.services.knowledge import KnowledgeBase, chunk_markdown, tokenize
+from bot.services.knowledge import KnowledgeBase
+from bot.services.retrieval.chunks import chunk_markdown, split_passages
 from bot.services.retrieval.cues import mark
 from bot.services.retrieval.spelling import Speller
+from bot.services.retrieval.words import STOPWORDS, stem, tokenize
 from bot.understanding import model
 
 # A terse shop, in the style the search must handle: headings of one word, facts
@@ -105,7 +107,7 @@ def test_a_typo_is_fixed_against_the_shops_words(terse: KnowledgeBase) -> None:
 )
 def test_the_speller_fixes_slips_not_other_words(typed: str, fixed: str) -> None:
     words = ["shipping", "refund", "received", "place", "phone", "laptops", "pays"]
-    speller = Speller(words, stem=knowledge._stem)
+    speller = Speller(words, stem=stem)
     assert speller.fix(typed) == fixed
 
 
@@ -114,9 +116,9 @@ def test_a_real_word_is_never_fixed_into_a_shop_word() -> None:
     "split" or "county" means those (a split payment is not spilt water)."""
     words = ["there", "spilt", "country", "shipping"]
     real = frozenset({"three", "split", "county", "shipping"})
-    without = Speller(words, stem=knowledge._stem)
+    without = Speller(words, stem=stem)
     assert [without.fix(w) for w in ("three", "split", "county")] == ["there", "spilt", "country"]
-    speller = Speller(words, stem=knowledge._stem, real=real)
+    speller = Speller(words, stem=stem, real=real)
     typed = ("three", "split", "county", "shiping")
     assert [speller.fix(w) for w in typed] == ["three", "split", "county", "shipping"]
 
@@ -137,7 +139,7 @@ def test_a_split_payment_is_searched_as_one() -> None:
 
 def test_a_section_is_read_paragraph_by_paragraph_and_item_by_item() -> None:
     text = "First line\nsame paragraph.\n\nSecond paragraph.\n- one item\n  wrapped\n- two"
-    assert knowledge._passages(text) == [
+    assert split_passages(text) == [
         "First line\nsame paragraph.",
         "Second paragraph.",
         "- one item\n  wrapped",
@@ -179,7 +181,7 @@ def test_one_home_for_stopwords_with_two_named_lists() -> None:
     """The intent model keeps its function words (its behaviour unchanged); the search
     drops greetings and fillers too, but not "when" (it asks about time)."""
     assert model.STOPWORDS is FUNCTION_WORDS
-    assert knowledge.STOPWORDS is SEARCH_STOPWORDS
+    assert STOPWORDS is SEARCH_STOPWORDS
     assert {"hi", "thanks", "yes", "help", "want"} <= SEARCH_STOPWORDS - FUNCTION_WORDS
     assert "when" in FUNCTION_WORDS and "when" not in SEARCH_STOPWORDS
     assert tokenize("when") == ["when"]

@@ -9,8 +9,9 @@ import json
 import tomllib
 from pathlib import Path
 
-from bot.services.knowledge import BUNDLED, DEFAULT_SHOP, chunk_markdown, passages_of
+from bot.services.knowledge import BUNDLED, DEFAULT_SHOP
 from bot.services.retrieval.bridge import BANK, LeaveOut, bank_data
+from bot.services.retrieval.chunks import chunk_markdown, passages_of
 
 ANSWERS = Path(__file__).resolve().parents[1] / "data" / "answers"
 TUNING = ANSWERS / "tuning"

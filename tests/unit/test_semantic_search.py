@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from bot.services.answers import sureness
-from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase, chunk_markdown
+from bot.services.knowledge import DEFAULT_SHOP, KnowledgeBase
 from bot.services.retrieval import late, semantic
 from bot.services.retrieval.bridge import LeaveOut
+from bot.services.retrieval.chunks import chunk_markdown
 from bot.services.retrieval.semantic import VOCAB, MiniLm, Pieces, WordPiece
 
 POLICIES = {

@@ -12,15 +12,9 @@ import pytest
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.domain.language_detect import ENGLISH, SPANISH, fold, guess
 from bot.services.answers import Answer, AnswerService
-from bot.services.knowledge import (
-    BUNDLED,
-    KnowledgeBase,
-    build_chunks,
-    chunk_markdown,
-    digest,
-    slug,
-    tokenize,
-)
+from bot.services.knowledge import BUNDLED, KnowledgeBase
+from bot.services.retrieval.chunks import build_chunks, chunk_markdown, digest, slug
+from bot.services.retrieval.words import tokenize
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.ratings import read_rating
 from bot.understanding.seller_steps import read_reject_reason, read_typed_amount

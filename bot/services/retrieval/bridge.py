@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.services.retrieval.chunks import passages_of  # the search's own paragraphs
 from bot.services.retrieval.semantic import Encoder, encode_cached
 
 BANK = Path(__file__).with_name("question_bank.json")
@@ -44,8 +45,6 @@ def bank_from(
     shops: Iterable[tuple[str, Sequence[Any], Sequence[tuple[str, str]]]],
 ) -> dict[str, Any]:
     """The bank's JSON from (shop name, its chunks, its (question, section id) pairs)."""
-    from bot.services.knowledge import passages_of  # the search's own paragraphs
-
     sections: dict[str, Any] = {}
     questions = []
     for shop, chunks, asked in shops:
