@@ -1,9 +1,9 @@
 """Chat core: route one `Inbound` to a handler and return the `Outbound` actions.
 
 Routing order (first match wins):
-0. in a private chat, typed text (not a command) goes through the screen first
-   (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number is refused
-   there and nothing below sees it;
+0. in a private chat, typed text, a caption or a command's arguments go through the
+   screen first (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number
+   is refused there and nothing below sees it;
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
 3. inside a flow (the conversation has a step), typed text is read first for the
@@ -512,11 +512,13 @@ class ChatCore:
         if not inbound.is_private and self._on_wrong_chat is not None:
             await self._on_wrong_chat(ctx)
             return
+        # The screen before the length check: a message refused for its length is
+        # still kept in the chat log, and must not keep a card number there.
+        if self._screen is not None and await self._screen(ctx):
+            return
         text = inbound.text
         if text is not None and inbound.command is None and len(text) > MAX_TEXT:
             ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))
-            return
-        if self._screen is not None and await self._screen(ctx):
             return
         handler = self._router.resolve(inbound, ctx.state)
         if handler is None:
