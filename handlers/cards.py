@@ -7,7 +7,9 @@ ticket would copy it to staff.  So the core runs this screen first (`ChatCore`'s
 `screen`), inside a flow or out of one: a message with a card number gets a kind line
 saying not to send card details, and nothing else happens; the flow stays where it
 was (its question is asked again).  The chat log keeps the message with the number
-masked; an open ticket gets one line saying a message was withheld, never the number.
+masked as a receipt prints it (the last four digits); an open ticket gets one line
+saying a message was withheld, never the number.  The raw update stored for a replay
+is masked the same way before it is written (`bot.services.inbox`).
 
 Which numbers are cards is `bot.understanding.slots.card_numbers`' rule; a number of
 that shape that is an order of the shop is let through (an order always wins), so a
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.domain.cards import MASK
+from bot.domain.cards import mask_spans, masked_card_spans
 from bot.understanding.slots import card_numbers
 from handlers import escapes
 from handlers.core import Context
@@ -28,22 +30,23 @@ from handlers.support import support_available
 
 
 async def screen(ctx: Context) -> bool:
-    """True when the message carried a card number and was answered here."""
+    """True when the message carried a card number and was answered here.
+
+    A command's arguments are read too ("/start 4111 1111 1111 1111" would otherwise
+    keep the number in the chat log), and so is a caption (a photo with a card number
+    under it is refused whole, never copied to staff).  A number already masked (an
+    update stored with its card masked, handled after a crash) is refused the same."""
     inbound = ctx.inbound
     text = inbound.text
-    if not text or inbound.command is not None or inbound.button is not None:
+    if not text or inbound.button is not None:
         return False
     found = card_numbers(text)
-    if not found:
-        return False
-    orders = await ctx.services.orders.numbers_known([digits for _, _, digits in found])
+    orders = await ctx.services.orders.numbers_known([d for _, _, d in found]) if found else set()
     cards = [(start, end) for start, end, digits in found if digits not in orders]
-    if not cards:
+    if not cards and not masked_card_spans(text):
         return False
-    masked = text
-    for start, end in reversed(cards):
-        masked = masked[:start] + MASK + masked[end:]
-    ctx.inbound = dataclasses.replace(inbound, text=masked)
+    masked = mask_spans(text, cards)
+    ctx.inbound = dataclasses.replace(inbound, text=masked, args=masked_args(inbound.args, orders))
     ticket = await ctx.services.tickets.current(ctx.user.id) if support_available(ctx) else None
     if ticket is not None:
         staff = staff_catalog(ticket)
@@ -54,3 +57,8 @@ async def screen(ctx: Context) -> bool:
     if ctx.state.step is not None:
         await escapes.reprompt(ctx)
     return True
+
+
+def masked_args(args: str, orders: set[str]) -> str:
+    """A command's arguments with the same cards masked as its text."""
+    return mask_spans(args, [(s, e) for s, e, digits in card_numbers(args) if digits not in orders])

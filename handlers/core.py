@@ -1,9 +1,9 @@
 """Chat core: route one `Inbound` to a handler and return the `Outbound` actions.
 
 Routing order (first match wins):
-0. in a private chat, typed text (not a command) goes through the screen first
-   (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number is refused
-   there and nothing below sees it;
+0. in a private chat, typed text, a caption or a command's arguments go through the
+   screen first (`ChatCore`'s `screen`, `handlers/cards.py`): a payment card number
+   is refused there and nothing below sees it;
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
 3. inside a flow (the conversation has a step), typed text is read first for the
@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.enums import OutboxStatus
 from bot.domain.errors import DomainError
-from bot.domain.language_detect import detect_language, guess
+from bot.domain.language_detect import told_language
 from bot.domain.languages import ShopLanguages, base_language
 from bot.domain.text import blank, clean_line, clean_text
 from bot.services.container import Services
@@ -83,8 +83,9 @@ __all__ = ["button_args", "int_arg"]
 
 MAX_TEXT = 4000  # what we accept from a person; Telegram's own cap is 4096
 OPEN_UPDATES = 8  # updates holding their own connection at once, per process
-# A flow's data key: the language its person wrote in, when told from their text and
-# not the one their replies would have anyway (`ChatCore._reply_language`).
+# A conversation's data key: the language its person last wrote in, when told from
+# their text and not the one their replies would have anyway
+# (`ChatCore._reply_language`).
 WROTE_IN = "wrote_in"
 
 
@@ -465,29 +466,29 @@ class ChatCore:
     ) -> tuple[str, str | None]:
         """The language of this update's replies (`bot.domain.languages`): the
         person's choice, else the language of what they just typed when it can be
-        told, else Telegram's, else the shop's default; in the staff group, which
-        everyone shares, the shop's staff language.  Also the language told from the
-        text when it is not the one the reply would have without it (else None): the
-        flow keeps it (`remember_language`).
+        told (`told_language`: a sentence, a short question, or small talk only one
+        language says, "gracias!!"), else the one they last wrote in, else
+        Telegram's, else the shop's default; in the staff group, which everyone
+        shares, the shop's staff language.  Also the language told from the text (or
+        remembered) when it is not the one the reply would have without it (else
+        None): the conversation keeps it (`remember_language`).
 
-        Inside a flow, a language told from an earlier message of the flow stands for
-        what cannot be told (an email, "2", a tap): a buyer who asked in Spanish and
-        is then asked for their email hears "linked" and their order in Spanish too,
-        not in Telegram's language."""
+        It sticks for the conversation, in a flow or out of one, until they write
+        clearly in another language or choose one: a buyer who wrote "hola" and then
+        types "ok", "no", an order number or an email, or taps a button or sends
+        /orders, wrote nothing in any language, and expects the Spanish they were
+        just answered in, not Telegram's setting (often only the phone's language)
+        back in between.  Kept in the conversation, not on the person: notifications
+        and a chosen language are not touched by it."""
         if inbound.chat_id == self._staff_chat_id:
             return shop.staff, None
         known = arrival.user
         if known is not None and known.language_chosen:
             return shop.pick(chosen=known.language), None
         typed = inbound.text if inbound.command is None and inbound.button is None else None
-        detected = detect_language(typed, shop.supported)
-        if detected is None and typed:
-            # "cuanto tardan las devoluciones": too few words for the strict reader,
-            # enough for the answer engine's, which then quotes the Spanish policies.
-            loose = guess(typed)
-            detected = loose if loose in shop.supported else None
+        detected = told_language(typed, shop.supported)
         otherwise = shop.pick(telegram=inbound.locale)
-        if detected is None and state.step is not None:
+        if detected is None:
             remembered = state.data.get(WROTE_IN)
             detected = remembered if isinstance(remembered, str) else None
         language = shop.pick(detected=detected, telegram=inbound.locale)
@@ -495,10 +496,9 @@ class ChatCore:
 
     @staticmethod
     def remember_language(state: State, told: str | None) -> None:
-        """Keep a language told from the text in the flow (started or going on), so
-        its later steps answer in it; nothing outside a flow."""
-        if state.step is None:
-            return
+        """Keep a language told from the text in the conversation (whatever the
+        handler did to the draft), so the next replies answer in it; forget it once
+        the replies would be in it anyway."""
         if told is not None:
             state.data[WROTE_IN] = told
         elif WROTE_IN in state.data:
@@ -512,11 +512,13 @@ class ChatCore:
         if not inbound.is_private and self._on_wrong_chat is not None:
             await self._on_wrong_chat(ctx)
             return
+        # The screen before the length check: a message refused for its length is
+        # still kept in the chat log, and must not keep a card number there.
+        if self._screen is not None and await self._screen(ctx):
+            return
         text = inbound.text
         if text is not None and inbound.command is None and len(text) > MAX_TEXT:
             ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))
-            return
-        if self._screen is not None and await self._screen(ctx):
             return
         handler = self._router.resolve(inbound, ctx.state)
         if handler is None:

@@ -29,9 +29,14 @@ from __future__ import annotations
 import re
 
 CARD_LENGTHS = range(13, 20)
-# What a card number is replaced with where text is kept (the chat log, logs): no
-# digit of it, and no words, so it reads the same in every language.
+# What a card number is replaced with in logs: no digit of it, and no words, so it
+# reads the same in every language.
 MASK = "•••• •••• •••• ••••"
+# Where a buyer's message is kept (the stored raw update, the chat log), a card number
+# keeps its last four digits, as a receipt prints it: staff can still tell which card
+# the buyer meant, and nothing left identifies the card.
+HIDDEN = "•"
+KEPT_DIGITS = 4
 # Words that say a number is a card's: "my card is", "card number", "cc", "visa ending",
 # "tarjeta", "número de tarjeta".
 CARD_CUE = re.compile(
@@ -109,6 +114,46 @@ def card_spans(text: str) -> list[tuple[int, int, str]]:
                     taken_until = groups[last][1]
                     break
     return found
+
+
+def receipt_mask(number: str) -> str:
+    """The number as a receipt prints it: every digit but the last four hidden, the
+    spaces and dashes kept ("4111 1111 1111 1111" → "•••• •••• •••• 1111").  One
+    character for one, so the text keeps its length and Telegram's entity offsets in
+    a stored update still point where they did."""
+    digits = sum(char.isdigit() for char in number)
+    hidden = 0
+    out = []
+    for char in number:
+        if char.isdigit() and hidden < digits - KEPT_DIGITS:
+            out.append(HIDDEN)
+            hidden += 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each (start, end) stretch receipt-masked."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + receipt_mask(text[start:end]) + text[end:]
+    return text
+
+
+# A card number already masked this way (`receipt_mask`, or `MASK`): a stored update
+# read back after a crash still says a card was sent there.
+_MASKED = re.compile(r"(?<![\w•])•[•\- ]*(?:\d{1,4})?(?![\w•])")
+_MIN_HIDDEN = min(CARD_LENGTHS) - KEPT_DIGITS
+
+
+def masked_card_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every masked card number in the text (at least nine hidden
+    digits: the shortest card but its last four)."""
+    return [
+        (m.start(), m.end())
+        for m in _MASKED.finditer(text)
+        if m.group(0).count(HIDDEN) >= _MIN_HIDDEN
+    ]
 
 
 def mask_cards(text: str, mask: str = MASK) -> str:

@@ -16,6 +16,11 @@ this is deliberately small and explainable:
 Order numbers, "hi", "ok", or a mix of both languages give None, and the caller keeps
 the language it had.  A new language adds its list here (see README, "Languages").
 
+What the chat asks is `told_language`: the strict reader, then the looser `guess`
+below, then small talk (`small_talk_language`): "gracias!!", "hola", "buenas tardes"
+are too short for the other two, and yet no English speaker writes them, so they are
+Spanish; "ok", "no", "sí", "hi", "bye", "super" are said in both and tell nothing.
+
 The answer engine asks a looser question (`guess`): which policy folder and stemmer
 suit one question.  There a wrong guess costs little (the search falls back across
 languages) and a short "¿aceptan PayPal?" must still count as Spanish, so two marker
@@ -138,3 +143,52 @@ def guess(text: str, default: str | None = None) -> str | None:
     if english >= 2 and english > spanish:
         return ENGLISH
     return default
+
+
+# Small talk that only one language says ("gracias", "buenas tardes", "thank you"),
+# written folded; a stretched word counts ("holaaa", "graciasss").  Words borrowed
+# across the two languages are in neither list ("ok", "no", "si", "hi", "bye",
+# "sorry", "super", "cool", "lol"), so a one-word answer never tells a language.
+_SMALL_TALK: dict[str, re.Pattern[str]] = {
+    SPANISH: re.compile(
+        r"(?:hola+|holi+s?|gracias+|grax|buenas+|buenos|buen|dias|tardes|noches|adios|chao|"
+        r"chau|saludos|perdon|disculpas?|disculpe|porfa|vale|genial|perfecto|listo|claro|"
+        r"entendido|igualmente|muchas|muchisimas|jaja+|jeje+)"
+    ),
+    ENGLISH: re.compile(
+        r"(?:thanks+|thank|thx|hello+|goodbye|morning|afternoon|evening|cheers|appreciated?|"
+        r"please|great|awesome|perfect|haha+)"
+    ),
+}
+_MARKERS = {SPANISH: SPANISH_MARKERS, ENGLISH: ENGLISH_MARKERS}
+
+
+def small_talk_language(text: str) -> str | None:
+    """`es` or `en` for small talk only one of them says, else None: at least one of
+    its small-talk words, and no word of the other's (small talk or marker), so "ok
+    gracias" is Spanish and "hola, where is it" is neither."""
+    words = [fold(w) for w in _WORD.findall(text.lower())]
+
+    def says(language: str) -> bool:
+        return any(_SMALL_TALK[language].fullmatch(w) for w in words)
+
+    told = [language for language in _SMALL_TALK if says(language)]
+    if len(told) != 1:
+        return None
+    others = [language for language in _SMALL_TALK if language != told[0]]
+    if any(w in _MARKERS[other] for other in others for w in words):
+        return None
+    return told[0]
+
+
+def told_language(text: str | None, languages: tuple[str, ...]) -> str | None:
+    """The language a typed message is clearly written in, among `languages`, or None
+    when it cannot be told (a number, an email, "ok", a mix): the strict reader for
+    sentences, then `guess` for short questions ("¿aceptan PayPal?"), then small talk
+    ("gracias!!").  The one rule the chat core applies to every channel's updates."""
+    if not text:
+        return None
+    told = detect_language(text, languages)
+    if told is None:
+        told = guess(text) or small_talk_language(text)
+    return told if told in languages else None

@@ -6,8 +6,9 @@ staff group is shared, so it has one language; unset = the shop's default).
 
 A reply's language is the first of these that the shop supports:
 1. the person's explicit choice (`/language`), which always wins;
-2. the language of the message they just wrote, when it is long enough to tell
-   (`bot.domain.language_detect`);
+2. the language of the message they just wrote, when it can be told
+   (`bot.domain.language_detect.told_language`), else the one they last wrote in
+   (kept with the conversation by the chat core);
 3. the language Telegram reports for them (`language_code`, stored on first contact);
 4. the shop's default;
 5. English.

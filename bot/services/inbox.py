@@ -8,6 +8,12 @@ then acknowledged.  It is done when `ChatCore` records it in `processed_updates`
 the same transaction as the conversation state; a stored update without that record
 was received but not handled, and the next start handles it.  A redelivered update is
 a no-op here (the key), and the processed record keeps it from being acted on twice.
+
+An update is stored as Telegram sent it but for one thing: a payment card number a
+person typed (in a message, a caption, a message they replied to) is masked before the
+write, as a receipt prints it ("•••• •••• •••• 1111"), by the rule the chat's screen
+refuses it with (`handlers/cards.py`), so no card number sits in the table for its
+three days.  Handled again after a crash, the masked update is refused the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +30,9 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
+from bot.domain.cards import mask_spans
 from bot.domain.enums import OutboxStatus
+from bot.understanding.slots import card_numbers
 from storage.models import (
     InboundEvent,
     InboxUpdate,
@@ -32,7 +41,7 @@ from storage.models import (
     ProofAttempt,
     ReplyOutbox,
 )
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +72,17 @@ class UpdateInbox:
         if not updates:
             return
         now = self._clock.now()
-        rows = [
-            {
-                "channel": self.channel,
-                "update_id": update_id,
-                "payload": json.dumps(update, separators=(",", ":")),  # ASCII: no raw NUL
-                "received_at": now,
-            }
-            for update_id, update in updates
-        ]
         async with self._uow() as uow:
+            rows = [
+                {
+                    "channel": self.channel,
+                    "update_id": update_id,
+                    # ASCII: no raw NUL
+                    "payload": json.dumps(await without_cards(uow, update), separators=(",", ":")),
+                    "received_at": now,
+                }
+                for update_id, update in updates
+            ]
             dialect = uow.session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             statement = insert(InboxUpdate).on_conflict_do_nothing(
@@ -152,3 +162,51 @@ class UpdateInbox:
             except Exception:
                 log.exception("inbox pruning failed; trying again later")
             await asyncio.sleep(every)
+
+
+# Fewer digits than the shortest card number cannot hold one: most strings of an
+# update (names, ids, file ids) are passed over on this alone.
+_ENOUGH_DIGITS = re.compile(r"(?:\d[ -]?){13}")
+
+
+async def without_cards(uow: UnitOfWork, update: dict[str, Any]) -> dict[str, Any]:
+    """The update with every card number in its strings masked (the update itself when
+    it has none).  A number of that shape that is one of the shops' orders is the
+    order, as in the chat (`handlers/cards.py`): it stays, so a replayed update still
+    links it."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for text in _strings(update):
+        if text not in found and _ENOUGH_DIGITS.search(text):
+            cards = card_numbers(text)
+            if cards:
+                found[text] = cards
+    if not found:
+        return update
+    numbers = {digits for cards in found.values() for _, _, digits in cards}
+    orders = {n for n in numbers if await uow.orders.find_by_number(n)}
+    masked = {
+        text: mask_spans(text, [(s, e) for s, e, digits in cards if digits not in orders])
+        for text, cards in found.items()
+    }
+    return _replaced(update, masked)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _replaced(value: Any, masked: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return masked.get(value, value)
+    if isinstance(value, dict):
+        return {key: _replaced(item, masked) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replaced(item, masked) for item in value]
+    return value

@@ -10,6 +10,10 @@ both, so what `ask` prints is what the chat does.
 * **Changes to an order need a person**: the card, and a ticket with the buyer's words.
 * **Topic intents are answered from the shop's policies** when a section fits; when none
   does the bot says so and offers a person (the question reaches staff with the ticket).
+  So is a return request that asks whether a used item can go back at all ("can I
+  return a candle I already burned"): the returns policy first, with a button to start
+  the return (`RETURN_IF_USED`); "I want to return the mug, it arrived cracked" starts
+  the return at once.
 * **Below `SURE` the bot does not guess**: it asks which of the two or three likely
   intents the buyer means, with buttons (unless they all lead to the same action: then
   there is nothing to ask).  A message with nothing the model learned from
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 from bot.services.intents import Intent, asks_where, nudge, only_chitchat, only_upset_emoji
 from bot.understanding.model import SURE
 from bot.understanding.ratings import read_rating
+from bot.understanding.returnable import asks_if_used_returnable
 
 if TYPE_CHECKING:
     from bot.understanding.model import Reading
@@ -146,6 +151,12 @@ _NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,2
 # The plan's intent for a message that asks for the bot instead of a person: small talk
 # answered with the hello (what the bot can do), not with the thanks-reply.
 BOT_AGAIN = "bot_again"
+# The plan's intent for a return request that first asks whether an item the buyer
+# used can go back at all ("can I return a candle I already burned"): answered from
+# the returns policy, with a button to start the return (`bot/understanding/
+# returnable.py`).  Read as either: the model learned both for such messages.
+RETURN_IF_USED = "return_if_used"
+_RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
 
 
 def wants_the_bot(reading: Reading, text: str) -> bool:
@@ -192,6 +203,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.
         return Plan(OUT_OF_SCOPE, Action.OFF_TOPIC, number)
+    if reading.intent in _RETURN_OR_POLICY and asks_if_used_returnable(text):
+        # The policy's answer is what was asked first; the return is a tap away.
+        return Plan(RETURN_IF_USED, Action.ANSWER, number)
     action = action_of(reading.intent)
     if reading.sure or (action in CHEAP_ACTIONS and not reading.unsure and number is None):
         return Plan(reading.intent, action, number)

@@ -28,6 +28,7 @@ from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
     ORDER_ACTIONS,
+    RETURN_IF_USED,
     Action,
     Plan,
     action_of,
@@ -37,6 +38,7 @@ from bot.services.routing import (
 )
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
+from bot.understanding.returnable import CONDITION_QUESTION
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel, cancel_outside_flow, refuse_cancel
@@ -197,6 +199,8 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()
         ctx.reply(ctx.t("routing.off_topic"))
+    elif planned.intent == RETURN_IF_USED:
+        await policy_before_return(ctx, text, number)
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
 
@@ -373,7 +377,9 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
         await act_on(ctx, action, order, said)
         return
     ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
-    if action is Action.ANSWER:
+    if intent == RETURN_IF_USED:
+        await policy_before_return(ctx, said, order.order_number)
+    elif action is Action.ANSWER:
         await answer(ctx, said, after="answers.after_card_sections")
     elif action in (Action.CLAIMS, Action.COMPLAINT):
         await follow(ctx, said, Plan(intent, action, order.order_number))
@@ -416,11 +422,12 @@ async def change(ctx: Context, order: OrderView | None) -> None:
 # -- answers from the policies ------------------------------------------------------
 
 
-async def answer(ctx: Context, question: str, *, after: str | None = None) -> None:
+async def answer(ctx: Context, question: str, *, after: str | None = None) -> bool:
     """Answer from the policies.  `after`: something already answered the buyer (the
-    card of an order just proved, or "you have no return requests"): when no section
-    is sure, the likely ones are offered as further reading with this line, with no
-    "not sure" and no miss."""
+    card of an order just proved, or "you have no return requests"), or comes next:
+    when no section is sure, the likely ones are offered as further reading with this
+    line, with no "not sure" and no miss.  True when a model handed the conversation
+    on instead (to a person, or to the return flow)."""
     result: Answer = await ctx.services.answers.answer(
         question, user_id=ctx.user.id, language=ctx.catalog.language
     )
@@ -433,11 +440,11 @@ async def answer(ctx: Context, question: str, *, after: str | None = None) -> No
                 answer = line(ctx.catalog, "answers.llm", text=Field(result.text), sources="")
                 ctx.reply(fit(answer, notice=ctx.t("fit.notice_plain")))
             await returns.start(ctx, order_id)
-            return
+            return True
         if kind == "talk_to_person":
             ctx.state.clear()
             await escalate(ctx, EscalationReason.REQUESTED)
-            return
+            return True
     # A person is offered only where one can take over.
     person = person_button(ctx)
     # Not sure of the section: the likely ones, a tap away (the right one is among the
@@ -447,18 +454,18 @@ async def answer(ctx: Context, question: str, *, after: str | None = None) -> No
         if others:
             _offer(ctx, result, others)
             ctx.reply(ctx.t(after), _offer_keyboard(ctx, others, person))
-        return
+        return False
     if result.missed:
         misses = await _missed(ctx)
         if misses is None:
-            return
+            return False
         if not others:
             ctx.state.go(None, **{MISSES: misses})
             ctx.reply(ctx.t("answers.unsure" if person else "answers.unsure_alone"), person)
-            return
+            return False
         _offer(ctx, result, others, {MISSES: misses})
         ctx.reply(ctx.t("answers.unsure_sections"), _offer_keyboard(ctx, others, person))
-        return
+        return False
     ctx.state.clear()
     sources = ", ".join(source.title for source in result.sources)
     if result.engine == "llm":
@@ -485,9 +492,51 @@ async def answer(ctx: Context, question: str, *, after: str | None = None) -> No
         )
     if not others:
         ctx.reply(text, person if result.sureness != "sure" else None)
-        return
+        return False
     _offer(ctx, result, others)
     ctx.reply(text, _offer_keyboard(ctx, others, person))
+    return False
+
+
+# The words of a buyer who asked whether an item they used can be returned, kept with
+# the offer to start the return anyway (the "ru" button) until their next message.
+USED_ASKED = "used_return"
+START_ASKED = "ru"
+
+
+async def policy_before_return(ctx: Context, text: str, number: str | None) -> None:
+    """ "can I return a candle I already burned": what the returns policy says of an
+    item's condition first (searched with the buyer's words and the question they
+    stand for, `CONDITION_QUESTION`: their words alone name a candle, which the policy
+    may not), then a button that starts the return with what they said, for a buyer
+    who still wants to ask: the seller decides on the item's condition, not the bot.
+    Never a miss: the question was understood."""
+    hint = CONDITION_QUESTION.get(ctx.catalog.language, CONDITION_QUESTION["en"])
+    if await answer(ctx, f"{text} ({hint})", after="answers.used_return_sections"):
+        return  # a model handed the conversation on (a person, or the return itself)
+    ctx.state.data[USED_ASKED] = {"said": text, "number": number}
+    button = Button(ctx.catalog.plain("answers.used_return_button"), START_ASKED)
+    ctx.reply(ctx.t("answers.used_return_offer"), Keyboard.of([button]))
+
+
+async def start_asked_return(ctx: Context) -> None:
+    """The offer's button: the return flow, taking what the buyer said (the item, a
+    reason), as if they had asked for the return.  An offer older than their last
+    message starts a return all the same, with the order to pick; tapped inside a
+    flow (a return already under way), it changes nothing."""
+    if ctx.inbound.button != START_ASKED or ctx.state.step is not None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    asked = ctx.state.data.get(USED_ASKED)
+    ctx.answer()
+    said = asked.get("said") if isinstance(asked, dict) else None
+    number = asked.get("number") if isinstance(asked, dict) else None
+    if not isinstance(said, str):
+        ctx.state.clear()
+        await returns.choose_order(ctx)
+        return
+    number = number if isinstance(number, str) else None
+    await for_order(ctx, Plan(Intent.RETURN_REQUEST, Action.RETURN, number), said)
 
 
 def _offer(

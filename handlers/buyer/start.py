@@ -137,6 +137,15 @@ async def other_section_chosen(ctx: Context) -> None:
     await other_section(ctx)
 
 
+@router.button("ru")
+async def asked_return_started(ctx: Context) -> None:
+    """Start a return under the answer to "can I return … I already used" (see
+    `handlers.buyer.answers.policy_before_return`)."""
+    from handlers.buyer.answers import start_asked_return
+
+    await start_asked_return(ctx)
+
+
 async def on_other(ctx: Context) -> None:
     """Anything but text outside any flow (inside one, the step gets it): nothing was
     asked, so nothing here asks for an answer."""

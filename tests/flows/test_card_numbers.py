@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
-from bot.domain.cards import MASK
+from bot.domain.cards import card_spans, receipt_mask
 from storage.models import ChatLogEntry, ConversationState, TicketMessage
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
@@ -71,7 +71,10 @@ async def test_a_card_number_is_refused_and_never_starts_a_proof(
     digits = "".join(c for c in typed if c.isdigit())
     for kept in [*await logged_in(uow_factory, buyer.chat_id), await draft_of(uow_factory, 1001)]:
         assert "1111 1111" not in kept and digits[:12] not in kept.replace(" ", "")
-    assert MASK in (await logged_in(uow_factory, buyer.chat_id))[-1]
+    # Kept as a receipt prints it: hidden but for the last four digits.
+    kept_line = (await logged_in(uow_factory, buyer.chat_id))[-1]
+    start, end, card = card_spans(typed)[0]
+    assert receipt_mask(typed[start:end]) in kept_line and card[-4:] in kept_line, kept_line
 
 
 async def test_order_numbers_still_link_even_when_they_pass_the_card_check(
@@ -134,3 +137,21 @@ async def test_an_open_ticket_never_gets_the_card_number(
     # The ticket still relays what comes next.
     await buyer.say("sorry, the refund is for the mug")
     assert len(copied_from(harness, buyer)) == copies + 1
+
+
+async def test_a_card_number_after_a_command_or_in_an_overlong_message_is_not_kept(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    """The chat log keeps commands with their arguments and overlong messages (refused
+    for their length) too: neither keeps a card number."""
+    buyer = harness.buyer()
+    await buyer.say(f"/start {CARD}")
+    assert NOT_HERE in buyer.said, buyer.said
+    await buyer.say(f"my card {CARD} " + "and more words " * 300)
+    assert NOT_HERE in buyer.said, buyer.said
+    kept = await logged_in(uow_factory, buyer.chat_id)
+    assert len(kept) == 2 and kept[0].startswith("/start ••••"), kept
+    assert not any(CARD[:12] in line for line in kept), kept
+    # An order link's token after /start still works as before (not a card).
+    await buyer.say("/start")
+    assert NOT_HERE not in buyer.said

@@ -5,6 +5,7 @@ Telegram kept in English while the buyer of the same order reads Spanish."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -97,17 +98,64 @@ async def test_typing_spanish_without_a_choice_gets_spanish_replies(
 ) -> None:
     await make_order(uow_factory, clock, number=NUMBER)
     bo = harness.buyer(name="Bo", locale="en")
-    await bo.say("hola")  # too short to tell: Telegram's English
-    assert "¿" not in bo.said and bo.said
-    english = bo.said
+    await bo.say("ok")  # says nothing of a language: Telegram's English
+    assert "Anything else?" in bo.said, bo.said
     await bo.say("Hola, quiero saber dónde está mi pedido, por favor")
     # Whatever the answer engine makes of it, the reply is the Spanish catalog's.
-    assert bo.said and bo.said != english and ("¿" in bo.said or "Envía" in bo.said), bo.said
-    # The number alone can't be told, so Telegram's English answers it.
+    assert bo.said and ("¿" in bo.said or "Envía" in bo.said), bo.said
+    # The number alone can't be told: the Spanish he was just answered in goes on.
     await bo.say(NUMBER)
-    assert f"To make sure order {NUMBER} is yours" in bo.said
-    # Nothing was chosen or stored from what he typed.
+    assert f"Para confirmar que el pedido {NUMBER}" in plain(bo.said), bo.said
+    # Nothing was chosen or stored on him from what he typed.
     assert await stored_language(uow_factory, bo.user_id) == ("en", False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reply"),
+    [
+        ("gracias!!", "¡De nada!"),
+        ("hola", "¡Hola!"),
+        ("vale, gracias", "¡De nada!"),
+        ("Muchas gracias 🙏", "¡De nada!"),
+        ("buenas tardes", "¡Hola!"),
+    ],
+)
+async def test_small_talk_only_spanish_says_is_answered_in_spanish(
+    harness: Harness, typed: str, reply: str
+) -> None:
+    bo = harness.buyer(name="Bo", locale="en")
+    await bo.say(typed)
+    assert reply in bo.said, bo.said
+    assert "Anything else" not in bo.said and "Hi!" not in bo.said
+
+
+async def test_a_one_word_answer_never_flips_the_language(harness: Harness) -> None:
+    """ "ok", "no" and a tap say nothing of a language: the conversation keeps the one
+    it is in, whichever that is; written clearly in the other, it switches."""
+    bo = harness.buyer(name="Bo", locale="en")
+    await bo.say("hola")
+    assert "¡Hola!" in bo.said
+    await bo.say("ok")
+    assert "¿Algo más?" in bo.said, bo.said
+    await bo.say("no")
+    assert "prefiero no adivinar" in bo.said, bo.said
+    await bo.say("/start")
+    assert SPANISH_GREETING in bo.said
+    await bo.say("thanks!")  # clearly English: English from here on
+    assert "You're welcome" in bo.said, bo.said
+    await bo.say("ok")
+    assert "Anything else?" in bo.said, bo.said
+    # Telegram's Spanish stays Spanish through "ok", "no" and "hi" too.
+    ana = harness.buyer(1002, name="Ana", locale="es")
+    for typed in ("ok", "no", "hi", "super"):
+        await ana.say(typed)
+        assert ("¿" in ana.said or "¡" in ana.said) and "Any" not in ana.said, (typed, ana.said)
+    # And a buyer who never wrote Spanish is not answered in it for "ok" or "no".
+    cy = harness.buyer(1003, name="Cy", locale="en")
+    await cy.say("ok")
+    assert "Anything else?" in cy.said
+    await cy.say("no")
+    assert "I'd rather not guess" in cy.said, cy.said
 
 
 async def test_a_flow_begun_in_spanish_goes_on_in_spanish(
@@ -175,9 +223,15 @@ async def test_a_seller_with_english_telegram_stays_english_beside_a_spanish_buy
     assert ("claims", "Open return requests, most urgent first") in menu.commands
     assert ("language", "Change the language") in menu.commands
     await sam.say("Hola, ¿qué tal? Quiero ver las solicitudes de la tienda por favor")
-    # A seller who chose nothing is read like anyone; /claims stays in his English.
+    # A seller who chose nothing is read like anyone: having just written Spanish, the
+    # command that follows (no words of its own) is answered in it too...
+    await sam.say("/claims")
+    assert "No hay solicitudes de devolución abiertas" in sam.said, sam.said
+    # ...until he writes English again; his own choice and notices were never touched.
+    await sam.say("thanks")
     await sam.say("/claims")
     assert "No open return requests right now." in sam.said
+    assert await stored_language(uow_factory, sam.user_id) == ("en", False)
 
     # A Spanish-speaking seller gets the seller menu in Spanish.
     token = await harness.services.sellers.invite("acme")

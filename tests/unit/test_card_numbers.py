@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.cards import card_spans, luhn_ok
+from bot.domain.cards import card_spans, luhn_ok, masked_card_spans, receipt_mask
 from bot.logging import redact
 from bot.understanding.slots import extract, named_order_number
 
@@ -71,3 +71,19 @@ def test_logs_mask_cards_and_keep_order_numbers() -> None:
     line = f"buyer wrote: card {CARD} for order 576100000000000008"
     assert redact(line) == "buyer wrote: card <card> for order 576100000000000008"
     assert "1111" not in redact("paid with 4111-1111-1111-1111")
+
+
+def test_a_receipt_mask_keeps_the_last_four_and_the_length() -> None:
+    assert receipt_mask("4111 1111 1111 1111") == "•••• •••• •••• 1111"
+    assert receipt_mask("4111-1111-1111-1111") == "••••-••••-••••-1111"
+    assert receipt_mask("378282246310005") == "•••••••••••0005"
+    assert len(receipt_mask("3782 822463 10005")) == len("3782 822463 10005")
+
+
+def test_a_masked_card_is_still_seen_as_a_card_and_nothing_shorter_is() -> None:
+    text = f"card {receipt_mask('4111 1111 1111 1111')} and {receipt_mask('4222222222222')}"
+    assert [text[s:e] for s, e in masked_card_spans(text)] == [
+        "•••• •••• •••• 1111",
+        "•••••••••2222",
+    ]
+    assert masked_card_spans("rated •••• stars, code ••••••1234") == []

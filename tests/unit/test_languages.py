@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.language_detect import detect_language
+from bot.domain.language_detect import detect_language, told_language
 from bot.domain.languages import (
     LanguageSettingError,
     ShopLanguages,
@@ -73,6 +73,39 @@ def test_a_long_enough_english_message_is_told_english(text: str) -> None:
 )
 def test_short_or_mixed_messages_are_not_told(text: str) -> None:
     assert detect_language(text, BOTH) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("gracias!!", "es"),
+        ("hola", "es"),
+        ("holaaa", "es"),
+        ("vale, gracias", "es"),
+        ("ok gracias", "es"),
+        ("buenas tardes", "es"),
+        ("thanks!", "en"),
+        ("thank you so much", "en"),
+        ("ok thanks", "en"),
+        ("¿Dónde está mi pedido? Todavía no llegó", "es"),
+        ("cuanto tardan las devoluciones", "es"),
+        ("ok", None),
+        ("no", None),
+        ("sí", None),
+        ("hi", None),
+        ("bye", None),
+        ("super", None),
+        ("hola hello", None),  # one of each
+        ("578123456789012345", None),
+        ("buyer@example.com", None),
+    ],
+)
+def test_what_a_message_tells_of_its_language(text: str, language: str | None) -> None:
+    assert told_language(text, BOTH) == language
+
+
+def test_small_talk_of_a_language_the_shop_lacks_tells_nothing() -> None:
+    assert told_language("gracias!!", ("en",)) is None
 
 
 def test_with_one_language_there_is_nothing_to_tell_apart() -> None:
