@@ -85,10 +85,23 @@ CONDITION_QUESTION = {
 }
 
 
+# A negation just before the used-word: "I never used it", "haven't even opened it",
+# "not worn", "sin usar", "no lo he abierto" say the item is as new.
+_NOT = re.compile(
+    r"\b(?:not|never|no|didnt|did\s+not|havent|have\s+not|hasnt|has\s+not|wasnt|werent|"
+    r"dont|do\s+not|doesnt|nunca|sin|ni)\b(?:\s+\w+){0,3}\s*$"
+)
+
+
+def _used(said: str) -> bool:
+    """A used-word that is not negated."""
+    return any(not _NOT.search(said[: m.start()]) for m in _USED.finditer(said))
+
+
 def asks_if_used_returnable(text: str) -> bool:
     """True when the message asks whether an item the buyer used can be returned, and
     names no fault (see the module's docstring)."""
     said = " ".join(words(text))
-    if not _MAY_RETURN.search(said) or not _USED.search(said) or _EMPTY.search(said):
+    if not _MAY_RETURN.search(said) or not _used(said) or _EMPTY.search(said):
         return False
     return return_reason(text) not in _FAULTS

@@ -39,6 +39,10 @@ def test_asking_whether_a_used_item_can_go_back(text: str) -> None:
         "I opened the box and it was empty, can I return it",
         "I used the return label, can I return it now?",  # used the label, not the item
         "I opened the parcel, can I still return it?",
+        "can i return this, i never used it",  # as new: the return itself is asked
+        "can I return it? haven't even opened it",
+        "can i return it? not used",
+        "¿puedo devolver la camisa? no la he usado",
         "quiero devolver la taza, llegó rota",
         "¿puedo devolver la taza usada? llegó rota",
         "how do I return an item",
