@@ -15,7 +15,7 @@ from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog, Safe, available_languages
 from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
-from handlers.formatting import duration, format_when
+from handlers.formatting import duration, format_when, zone_name
 from handlers.types import Button, Keyboard
 
 # The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.
@@ -169,9 +169,10 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             )
             for direction, text, at in summary.recent
         ]
+        latest = summary.recent[-1][2]
         pieces += [
             "",
-            t("staff.summary_recent"),
+            t("staff.summary_recent", zone=zone_name(latest, summary.ticket.timezone)),
             lines(recent, catalog, "fit.more_earlier", keep="tail"),
         ]
     pieces += ["", t("staff.summary_help")]
@@ -292,10 +293,12 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
         else:
             pieces.append(t("staff.summary_appeal"))
     messages: list[Piece] = []
+    said_at: list[datetime] = []
     for at, status, actor, said in history:
         asked = status == ClaimStatus.NEEDS_INFO and actor == ActorKind.SELLER
         answered = status == ClaimStatus.REQUESTED and actor == ActorKind.BUYER
         if said and (asked or answered):
+            said_at.append(at)
             messages.append(
                 fitting.line(
                     catalog,
@@ -308,7 +311,7 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
     if messages:
         pieces += [
             "",
-            t("seller2.summary_messages"),
+            t("seller2.summary_messages", zone=zone_name(said_at[-1], zone)),
             lines(messages, catalog, "fit.more_earlier", keep="tail"),
         ]
     if history:
@@ -324,16 +327,19 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
         ]
         pieces += [
             "",
-            t("seller2.summary_timeline"),
+            t("seller2.summary_timeline", zone=zone_name(history[-1][0], zone)),
             lines(timeline, catalog, "fit.more_earlier", keep="tail"),
         ]
     return pieces
 
 
 def _refunded_at(catalog: Catalog, claim: ClaimFacts, issuer: ActorKind, zone: str | None) -> str:
-    """When `issuer` last refunded on the claim, in the shop's time ("—" if never)."""
+    """When `issuer` last refunded on the claim, in the shop's time ("—" if never): a
+    time on its own, so it names its zone."""
     times = [at for at, _, kind in claim.refunds if kind == issuer]
-    return format_when(times[-1], zone, language=catalog.language) if times else "—"
+    if not times:
+        return "—"
+    return format_when(times[-1], zone, show_zone=True, language=catalog.language)
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:

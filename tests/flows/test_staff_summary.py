@@ -1,0 +1,101 @@
+"""What staff read about their tickets: every time on a ticket's summary in the shop's
+timezone, the zone named once per list (a time on its own names it itself); `/tickets`
+marking the appeals that wait for a verdict, first; and a reopened ticket's summary
+with the last messages exchanged with staff before the close."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
+from handlers.types import SendText
+from storage.uow import UnitOfWorkFactory
+from tests.factories import make_order, shop_settings
+from tests.flows.test_buyer_orders import link
+from tests.harness import STAFF_CHAT, Harness, plain
+from tests.unit.test_seller_claims import Bought, bought, file_claim, load_claim, make_seller
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+
+
+def summaries(harness: Harness) -> list[str]:
+    """Every ticket summary posted in the staff chat, oldest first, as staff read it."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == STAFF_CHAT and "Ticket #" in a.text
+    ]
+
+
+@pytest.fixture
+async def b(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Bought:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    return await bought(uow_factory, clock)
+
+
+async def appealed_partial_refund(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> str:
+    """The seller refunds $5.00 of $12.50; the buyer appeals. Returns the claim's number."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = harness.seller()
+    await sam.press(f"qp:{claim.id}")
+    await sam.say("5")
+    await sam.say("The lid was missing from the box")
+    await sam.tap("Confirm")
+    await harness.buyer(1001).press(f"ap:{claim.id}")
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.APPEALED
+    return claim.number
+
+
+# ------------------------------------------------------------ times in the shop's zone
+
+
+async def test_the_claim_timeline_is_in_the_shops_time_and_names_its_zone(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    """The clock reads 12:00 UTC: 07:00 in New York (EST in January)."""
+    await shop_settings(uow_factory, clock, timezone="America/New_York")
+    await appealed_partial_refund(harness, uow_factory, b)
+    [summary] = summaries(harness)
+    assert "Claim timeline (times in EST)" in summary
+    timeline = summary.split("Claim timeline (times in EST)", 1)[1]
+    assert "Jan 15, 07:00 Appealed to support (buyer)" in timeline
+    assert "Jan 15, 07:00 EST" not in timeline  # named once, in the heading
+    assert "Messages about this claim (times in EST)" in summary
+    # A time on its own names its zone.
+    assert "Seller's partial refund: $5.00 of $12.50 (Jan 15, 07:00 EST)" in summary
+    assert "12:00" not in summary
+
+
+async def test_a_shop_with_broken_business_hours_still_shows_its_own_time(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    """Hours that no longer read (a hand-edited database) leave the desk open all day,
+    not the shop in UTC: staff still read New York's time."""
+    await shop_settings(
+        uow_factory, clock, timezone="America/New_York", business_hours="Funday 25:00-26:00"
+    )
+    await appealed_partial_refund(harness, uow_factory, b)
+    [summary] = summaries(harness)
+    assert "Claim timeline (times in EST)" in summary
+    assert "Jan 15, 07:00 Appealed to support (buyer)" in summary
+    assert "12:00" not in summary
+
+
+async def test_the_last_messages_are_in_the_shops_time_and_name_its_zone(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """12:00 UTC is 13:00 in Berlin (CET in January)."""
+    await make_order(uow_factory, clock)
+    await shop_settings(uow_factory, clock, timezone="Europe/Berlin")
+    buyer = harness.buyer(5001, "Alex")
+    await buyer.say("/start")
+    await link(buyer)
+    await buyer.say("My cat ate the parcel label")
+    await buyer.say("/human")
+    [summary] = summaries(harness)
+    assert "Last messages (times in CET)" in summary
+    assert "13:00 them: My cat ate the parcel label" in summary
+    assert "12:00" not in summary
