@@ -116,6 +116,11 @@ class TicketView:
     requester_language_chosen: bool = False
     language_settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def holds_appeal(self) -> bool:
+        """An appeal waits for staff's verdict in this ticket (its buttons are here)."""
+        return self.appeal_ticket_id == self.id and self.claim_id is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Opened:

@@ -62,7 +62,7 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     """Under the summary: appeal verdicts (while the appeal waits), Assign, Close."""
     p = catalog.plain
     rows: list[list[Button]] = []
-    if ticket.appeal_ticket_id == ticket.id and ticket.claim_id is not None:
+    if ticket.holds_appeal:
         # Only the ticket holding the appeal: one live set of verdicts per appeal.
         replacement = ticket.claim_type == ClaimType.REPLACEMENT
         grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
@@ -343,27 +343,39 @@ def _refunded_at(catalog: Catalog, claim: ClaimFacts, issuer: ActorKind, zone: s
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:
+    """The open tickets, with how long each requester has waited and who has it; the
+    appeals waiting for a verdict are marked and come first (a closed ticket still
+    holding one is listed too, with how to reopen it), then the rest, oldest first."""
     t = catalog.t
     if not tickets:
         return t("staff.no_tickets")
+    # Stable: oldest first within each group.
+    ordered = sorted(tickets, key=lambda ticket: not ticket.holds_appeal)
     entries: list[Piece] = []
-    for ticket in tickets:
-        if ticket.waiting_since is not None:
+    for ticket in ordered:
+        if ticket.status != TicketStatus.OPEN:
+            waiting = t("staff.tickets_closed", id=ticket.id)
+        elif ticket.waiting_since is not None:
             waiting = t("staff.waiting", time=duration(catalog, now - ticket.waiting_since))
         else:
             waiting = t("staff.answered")
         entries.append(
             fitting.line(
                 catalog,
-                "staff.tickets_line",
+                "staff.tickets_line_appeal" if ticket.holds_appeal else "staff.tickets_line",
                 title=Field(title_of(ticket)),
                 waiting=Safe(waiting),
                 assignee=Field(ticket.assignee_name or catalog.plain("staff.unassigned")),
             )
         )
-    # As many as fit in one message, oldest first, then how many more.
+    opened = sum(1 for ticket in tickets if ticket.status == TicketStatus.OPEN)
+    head: list[Piece] = [t("staff.tickets_title", count=opened)]
+    appeals = sum(1 for ticket in tickets if ticket.holds_appeal)
+    if appeals:
+        head.append(t("staff.tickets_appeals", count=appeals))
+    # As many as fit in one message, then how many more.
     listed = lines(entries, catalog, "staff.tickets_more")
-    return fit(t("staff.tickets_title", count=len(tickets)), listed)
+    return fit(*head, listed)
 
 
 def transcript_text(

@@ -5,6 +5,8 @@ with the last messages exchanged with staff before the close."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.clock import FakeClock
@@ -17,6 +19,7 @@ from tests.harness import STAFF_CHAT, Harness, plain
 from tests.unit.test_seller_claims import Bought, bought, file_claim, load_claim, make_seller
 
 SELLER_EXT = 3001  # harness.seller()'s user id
+NUMBER = "578000000000000001"  # bought()'s order
 
 
 def summaries(harness: Harness) -> list[str]:
@@ -36,8 +39,8 @@ async def b(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Bought:
 
 async def appealed_partial_refund(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
-) -> str:
-    """The seller refunds $5.00 of $12.50; the buyer appeals. Returns the claim's number."""
+) -> int:
+    """The seller refunds $5.00 of $12.50; the buyer appeals. Returns the claim's id."""
     claim = await file_claim(harness.services.returns, b)
     sam = harness.seller()
     await sam.press(f"qp:{claim.id}")
@@ -46,7 +49,7 @@ async def appealed_partial_refund(
     await sam.tap("Confirm")
     await harness.buyer(1001).press(f"ap:{claim.id}")
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.APPEALED
-    return claim.number
+    return claim.id
 
 
 # ------------------------------------------------------------ times in the shop's zone
@@ -99,3 +102,59 @@ async def test_the_last_messages_are_in_the_shops_time_and_name_its_zone(
     assert "Last messages (times in CET)" in summary
     assert "13:00 them: My cat ate the parcel label" in summary
     assert "12:00" not in summary
+
+
+# ------------------------------------------------------------ /tickets and appeals
+
+
+async def test_tickets_marks_the_appeals_waiting_for_a_verdict_and_lists_them_first(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, b: Bought
+) -> None:
+    guest = harness.buyer(5001, "Guest")
+    await guest.say("/start")
+    await guest.say("/human")  # ticket #1, the oldest
+    clock.advance(timedelta(minutes=10))
+    claim_id = await appealed_partial_refund(harness, uow_factory, b)  # ticket #2
+    clock.advance(timedelta(minutes=2))
+
+    general = harness.staff(4001, "Kim")
+    await general.say("/tickets")
+    assert general.last_text.splitlines() == [
+        "Open tickets (2)",
+        "⚖️ 1 appeal waits for your verdict: listed first.",
+        f"• ⚖️ #2 · Jane · {NUMBER}: appeal to decide, waiting 2 minutes, unassigned",
+        "• #1 · Guest: waiting 12 minutes, unassigned",
+    ]
+    assert "<b>appeal to decide</b>" in general.html
+
+    # Decided: an ordinary open ticket again, in its place by age.
+    [thread] = [t for t, title in harness.desk.topics.items() if title.startswith("#2 ")]
+    await harness.staff(4001, "Kim", thread_id=thread).press(f"av:u:{claim_id}")
+    await general.say("/tickets")
+    assert general.last_text.splitlines() == [
+        "Open tickets (2)",
+        "• #1 · Guest: waiting 12 minutes, unassigned",
+        f"• #2 · Jane · {NUMBER}: waiting 2 minutes, unassigned",
+    ]
+
+
+async def test_a_closed_ticket_whose_appeal_waits_stays_on_the_list(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """Closed before anyone decided: the appeal still needs a verdict, so /tickets
+    keeps it (saying how to reopen it), until it is decided."""
+    claim_id = await appealed_partial_refund(harness, uow_factory, b)
+    general = harness.staff(4001, "Kim")
+    await general.say("/close 1")
+    await general.say("/tickets")
+    assert general.last_text.splitlines() == [
+        "Open tickets (0)",
+        "⚖️ 1 appeal waits for your verdict: listed first.",
+        f"• ⚖️ ✅ #1 · Jane · {NUMBER}: appeal to decide, ticket closed (/reopen 1 to"
+        " decide), unassigned",
+    ]
+    await general.say("/reopen 1")
+    await general.press(f"av:u:{claim_id}")
+    await general.say("/close 1")
+    await general.say("/tickets")
+    assert general.last_text == "No open tickets. 🎉"
