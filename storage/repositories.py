@@ -53,6 +53,7 @@ from storage.models import (
     Shipment,
     Shop,
     Ticket,
+    TicketMessage,
 )
 
 
@@ -467,6 +468,20 @@ class TicketRepository(_Repository):
             .order_by(Ticket.opened_at)
         )
         return list(rows)
+
+    async def last_exchanged(self, ticket_id: int, limit: int) -> list[TicketMessage]:
+        """The ticket's last `limit` messages between the requester and staff (no notes
+        or events), oldest first."""
+        rows = await self.session.scalars(
+            select(TicketMessage)
+            .where(
+                TicketMessage.ticket_id == ticket_id,
+                TicketMessage.direction.in_(("buyer", "staff")),
+            )
+            .order_by(TicketMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(list(rows)))
 
 
 class ConversationRepository(_Repository):

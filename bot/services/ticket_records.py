@@ -166,6 +166,10 @@ class Summary:
     claim: ClaimFacts | None
     recent: tuple[tuple[str, str, datetime], ...]  # direction (in/out), text, at
     answer_from: datetime | None
+    # The last messages between the requester and staff, oldest first: a summary posted
+    # again (a reopened ticket whose topic was deleted, an appeal joining the ticket)
+    # has the conversation so far, which the new topic does not show.
+    conversation: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

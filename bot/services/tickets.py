@@ -465,6 +465,10 @@ class TicketService(AppealDecisions):
                 claim=claim,
                 recent=tuple((r.direction, r.text, r.at) for r in reversed(recent)),
                 answer_from=None if policy.hours.is_open(now) else policy.hours.next_open(now),
+                conversation=tuple(
+                    Line(m.at, m.direction, m.author_name, m.kind, m.text)
+                    for m in await uow.tickets.last_exchanged(ticket.id, RECENT_LINES)
+                ),
             )
 
     async def open_tickets(self) -> list[TicketView]:

@@ -175,8 +175,40 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             t("staff.summary_recent", zone=zone_name(latest, summary.ticket.timezone)),
             lines(recent, catalog, "fit.more_earlier", keep="tail"),
         ]
+    if summary.conversation:
+        pieces += ["", *_conversation(catalog, summary)]
     pieces += ["", t("staff.summary_help")]
     return fit(*pieces, notice=t("fit.notice_staff"))
+
+
+def _conversation(catalog: Catalog, summary: Summary) -> list[Piece]:
+    """The last messages between the requester and staff, newest kept when space runs
+    short: a summary posted again (a reopened ticket's new topic, an appeal joining
+    the ticket) is all staff see of them there."""
+    zone = summary.ticket.timezone
+    said = []
+    for message in summary.conversation:
+        text = message.text or ""
+        if message.kind != "text":
+            text = f"[{message.kind}] {text}".strip()
+        if message.direction == "staff":
+            who: Field | str = Field(message.author or catalog.plain("staff.someone"))
+        else:
+            who = catalog.plain("staff.said_in")
+        said.append(
+            fitting.line(
+                catalog,
+                "staff.summary_line",
+                at=format_when(message.at, zone, language=catalog.language),
+                who=who,
+                text=Field(cut(" ".join(text.split()), RECENT_PREVIEW)),
+            )
+        )
+    latest = summary.conversation[-1].at
+    return [
+        catalog.t("staff.summary_conversation", zone=zone_name(latest, zone)),
+        lines(said, catalog, "fit.more_earlier", keep="tail"),
+    ]
 
 
 def claim_pieces(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> list[Piece]:

@@ -15,7 +15,7 @@ from handlers.types import SendText
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order, shop_settings
 from tests.flows.test_buyer_orders import link
-from tests.harness import STAFF_CHAT, Harness, plain
+from tests.harness import STAFF_CHAT, Harness, Person, plain
 from tests.unit.test_seller_claims import Bought, bought, file_claim, load_claim, make_seller
 
 SELLER_EXT = 3001  # harness.seller()'s user id
@@ -99,7 +99,7 @@ async def test_the_last_messages_are_in_the_shops_time_and_name_its_zone(
     await buyer.say("My cat ate the parcel label")
     await buyer.say("/human")
     [summary] = summaries(harness)
-    assert "Last messages (times in CET)" in summary
+    assert "Last messages with the bot (times in CET)" in summary
     assert "13:00 them: My cat ate the parcel label" in summary
     assert "12:00" not in summary
 
@@ -158,3 +158,79 @@ async def test_a_closed_ticket_whose_appeal_waits_stays_on_the_list(
     await general.say("/close 1")
     await general.say("/tickets")
     assert general.last_text == "No open tickets. 🎉"
+
+
+# ------------------------------------------------ a reopened ticket's conversation
+
+
+def in_topic(harness: Harness, thread: int) -> list[str]:
+    """What the bot posted in a topic, oldest first, as staff read it."""
+    return [
+        plain(a.text)
+        for a in harness.desk.sent
+        if isinstance(a, SendText) and a.chat_id == STAFF_CHAT and a.thread_id == thread
+    ]
+
+
+async def talked_and_closed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> tuple[Person, Person, int]:
+    """Alex (with a linked order) asks for a person and talks with Anna, who closes the
+    ticket; then someone deletes its topic, as staff tidy up closed ones."""
+    await make_order(uow_factory, clock)
+    alex = harness.buyer(5001, "Alex")
+    await alex.say("/start")
+    await link(alex)
+    await alex.say("/human")
+    [thread] = harness.desk.topics
+    anna = harness.staff(4001, "Anna", thread_id=thread)
+    clock.advance(timedelta(minutes=3))
+    await alex.say("The box came without the lid")
+    clock.advance(timedelta(minutes=2))
+    await anna.say("Sorry! I'm asking the warehouse now.")
+    await alex.photo(b"not-really-a-jpeg", caption="Here it is")
+    await anna.say("/close")
+    harness.desk.delete_topic(thread)
+    return alex, anna, thread
+
+
+async def test_a_buyer_reopening_a_ticket_whose_topic_was_deleted_shows_staff_the_talk(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex, _anna, old = await talked_and_closed(harness, uow_factory, clock)
+    clock.advance(timedelta(hours=2))
+    await alex.say("About my earlier conversation")
+    assert "I've reopened ticket #1" in alex.said
+    [thread] = harness.desk.topics
+    assert thread != old
+    summary, *after = in_topic(harness, thread)
+    assert "Ticket #1" in summary
+    talk = summary.split("Last messages with staff (times in UTC)", 1)[1]
+    assert "12:03 them: The box came without the lid" in talk
+    assert "12:05 Anna: Sorry! I'm asking the warehouse now." in talk
+    assert "12:05 them: [photo] Here it is" in talk
+    assert "About my earlier conversation" not in summary  # relayed right after it
+    assert after == ["🔄 Alex wrote again within 24 hours: ticket reopened."]
+    assert harness.desk.copies[-1]["thread_id"] == thread
+    assert harness.desk.copies[-1]["message_id"] == alex.message_id
+
+
+async def test_staff_reopening_a_ticket_whose_topic_was_deleted_get_a_topic_with_the_talk(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex, _anna, _old = await talked_and_closed(harness, uow_factory, clock)
+    clock.advance(timedelta(days=3))  # long past the 24 hours: only staff reopen it
+    general = harness.staff(4001, "Anna")
+    await general.say("/reopen 1")
+    assert general.said == "🔄 Ticket #1 reopened by Anna. Alex was told."
+    [thread] = harness.desk.topics
+    summary, *after = in_topic(harness, thread)
+    assert "Last messages with staff" in summary
+    assert "Jan 15, 12:05 Anna: Sorry! I'm asking the warehouse now." in summary
+    assert after == ["🔄 Ticket #1 reopened by Anna. Alex was told."]
+    # Staff write in the new topic and it reaches Alex.
+    await harness.staff(4001, "Anna", thread_id=thread).say("Back on it")
+    assert any(
+        isinstance(a, SendText) and a.chat_id == alex.chat_id and "Back on it" in a.text
+        for a in harness.desk.sent
+    )
