@@ -402,6 +402,11 @@ async def _reopened(ctx: Context, ticket: TicketView) -> TicketView:
             placed = True
         except DeskError:
             pass  # unreachable for now: the relay right after tries again
+    elif not (ticket.topic_id or ticket.summary_message_id):
+        # No place any more (a new staff chat): made now, so staff read the summary,
+        # then that it was reopened, then the message.
+        ticket = await place(ctx, ticket)
+        placed = True
     if not placed:
         await rename(ctx, ticket)
         sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again

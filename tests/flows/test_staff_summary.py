@@ -234,3 +234,18 @@ async def test_staff_reopening_a_ticket_whose_topic_was_deleted_get_a_topic_with
         isinstance(a, SendText) and a.chat_id == alex.chat_id and "Back on it" in a.text
         for a in harness.desk.sent
     )
+
+
+async def test_a_reopened_ticket_without_a_place_gets_one_before_its_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """A ticket that lost its place (the staff chat changed, as each demo run does):
+    the buyer's message makes a new topic: the summary, the reopening, the message."""
+    alex, _anna, _old = await talked_and_closed(harness, uow_factory, clock)
+    await harness.services.tickets.forget_place(1)
+    await alex.say("About my earlier conversation")
+    [thread] = harness.desk.topics
+    summary, *after = in_topic(harness, thread)
+    assert "Last messages with staff" in summary and "them: The box came without" in summary
+    assert after == ["🔄 Alex wrote again within 24 hours: ticket reopened."]
+    assert harness.desk.copies[-1]["thread_id"] == thread
