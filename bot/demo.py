@@ -69,7 +69,8 @@ def personas() -> dict[str, Persona]:
 
 HELP = """Type a message and press Enter to send it to the bot (/start, /orders, /return,
 /returns, /settings, /human, /help; as the seller: /claims, /refund, /stats, /insights).
-  :N          press button number N of the last message with buttons
+  :N          press button number N of the last message with buttons (as Riley: in
+              the current topic)
   :contact    press "Share my contact" (sends your own phone number)
   :photo      send a sample photo (a new one each time)
   :photo PATH send an image file from your disk
@@ -206,7 +207,8 @@ def photo_from(path: str) -> bytes:
 class ChatView:
     """What one persona sees of one chat: the bot's messages, printed once each (and
     again when the bot edits them), and the buttons of the last one that had any,
-    numbered for `:N`."""
+    numbered for `:N` (in a forum, the last one in the topic the persona is in: a
+    keyboard in another ticket's topic is not the one on screen)."""
 
     def __init__(
         self, user: ScriptedUser, write: Write, marks: dict[str, tuple[str, str]] = PLAIN_MARKS
@@ -214,7 +216,9 @@ class ChatView:
         self.user = user
         self.write = write
         self.marks = marks
-        self.buttons: list[tuple[int, str]] = []  # (message id, button text) by number
+        # (message id, button text) by number, per place (a forum topic; None: the
+        # chat itself, or a forum's General thread).
+        self._keyboards: dict[int | None, list[tuple[int, str]]] = {}
         self._shown: dict[int, tuple[str, str]] = {}  # message id → how it looked
 
     # -- the chat (subclasses) ---------------------------------------------------------
@@ -239,6 +243,28 @@ class ChatView:
 
     def label(self, message: Message) -> str:
         return "bot"
+
+    def place_of(self, message: Message) -> int | None:
+        """Where a message sits in the chat (a private chat has one place)."""
+        return None
+
+    def here(self) -> int | None:
+        """Where the persona is now: whose keyboard `:N` presses."""
+        return None
+
+    # -- buttons -----------------------------------------------------------------------
+
+    @property
+    def buttons(self) -> list[tuple[int, str]]:
+        """The numbered buttons `:N` presses: the last keyboard where the persona is."""
+        return self._keyboards.get(self.here(), [])
+
+    def button(self, number: int) -> tuple[int, str]:
+        """Button `number` (from 1) of the keyboard on screen: (message id, its text)."""
+        buttons = self.buttons
+        if not 1 <= number <= len(buttons):
+            raise ValueError(f"there is no button {number}")
+        return buttons[number - 1]
 
     # -- news --------------------------------------------------------------------------
 
@@ -272,18 +298,21 @@ class ChatView:
         else:
             self.write(f"{prefix}: " + body.replace("\n", "\n     "))
         self._shown[mid] = looks
+        place = self.place_of(message)
         if edited and not rows:  # the edit took the buttons away
-            self.buttons = [b for b in self.buttons if b[0] != mid]
+            kept = [b for b in self._keyboards.get(place, []) if b[0] != mid]
+            self._keyboards[place] = kept
         if rows:
-            self.buttons = []
+            numbered: list[tuple[int, str]] = []
+            self._keyboards[place] = numbered
             for row in rows:
                 labels = []
                 for button in row:
                     if "url" in button:  # opens a page, as in Telegram: shown, not pressed
                         labels.append(f"[{button['text']} → {button['url']}]")
                     elif "callback_data" in button:
-                        self.buttons.append((mid, button["text"]))
-                        labels.append(f"[:{len(self.buttons)}] {button['text']}")
+                        numbered.append((mid, button["text"]))
+                        labels.append(f"[:{len(numbered)}] {button['text']}")
                     else:  # a web app, a login or an inline-query button: not in the demo
                         labels.append(f"[{button['text']}]")
                 self.write("     " + "   ".join(labels))
@@ -341,6 +370,12 @@ class StaffGroup(ChatView):
 
     def label(self, message: Message) -> str:
         return f"[{self.where(_thread(message))}] bot"
+
+    def place_of(self, message: Message) -> int | None:
+        return _thread(message)
+
+    def here(self) -> int | None:
+        return self.topic
 
     def show(self, message: Message, *, edited: bool = False) -> None:
         super().show(message, edited=edited)
@@ -505,10 +540,7 @@ class Console:
             await view.send_photo(data)
             return "reply"
         elif line[0] == ":" and line[1:].isdigit():
-            number = int(line[1:])
-            if not 1 <= number <= len(view.buttons):
-                raise ValueError(f"there is no button {number}")
-            message_id, text = view.buttons[number - 1]
+            message_id, text = view.button(int(line[1:]))
             await view.press(message_id, text)
             return "answer"
         else:

@@ -41,6 +41,8 @@ def shop_zone(name: str | None) -> tzinfo:
 def zone_name(moment: datetime, zone: tzinfo | str | None) -> str:
     """The zone's abbreviation at that moment ("CET", "EST", "UTC")."""
     tz = shop_zone(zone) if zone is None or isinstance(zone, str) else zone
+    if moment.tzinfo is None:  # naive values from storage are UTC
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz).tzname() or "UTC"
 
 

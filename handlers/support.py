@@ -19,7 +19,7 @@ import logging
 
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError, NotFound
-from bot.services.desk import DeskError
+from bot.services.desk import DeskError, ThreadGone
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
@@ -355,8 +355,7 @@ async def _for_staff(ctx: Context) -> bool:
             return True
         if await bot_handles(ctx, text):
             return False
-    ticket = await tickets.reopen(closed.id)
-    await _reopened(ctx, ticket)
+    ticket = await _reopened(ctx, await tickets.reopen(closed.id))
     await to_staff(ctx, ticket)
     return True
 
@@ -390,19 +389,34 @@ async def _to_the_bot(ctx: Context, text: str) -> None:
         await free_text(ctx, text)
 
 
-async def _reopened(ctx: Context, ticket: TicketView) -> None:
+async def _reopened(ctx: Context, ticket: TicketView) -> TicketView:
+    """Staff told the ticket is open again, in its topic (a new one, whose summary
+    shows the last messages with staff, when the old one was deleted after the close);
+    returns the ticket with its place."""
+    placed = False
     if ctx.desk is not None and ticket.staff_chat_id is not None and ticket.topic_id is not None:
-        # A deleted topic is recreated by the relay right after; nothing to do here.
-        with contextlib.suppress(DeskError):
+        try:
             await ctx.desk.reopen_topic(ticket.staff_chat_id, ticket.topic_id)
-    await rename(ctx, ticket)
-    sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
+        except ThreadGone:
+            ticket = await place(ctx, await ctx.services.tickets.forget_place(ticket.id))
+            placed = True
+        except DeskError:
+            pass  # unreachable for now: the relay right after tries again
+    elif not (ticket.topic_id or ticket.summary_message_id):
+        # No place any more (a new staff chat): made now, so staff read the summary,
+        # then that it was reopened, then the message.
+        ticket = await place(ctx, ticket)
+        placed = True
+    if not placed:
+        await rename(ctx, ticket)
+        sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
     await tell_staff(
         ctx, ticket, staff_catalog(ticket).t("staff.reopened", name=ticket.requester_name)
     )
     ctx.reply(ctx.t("support.reopened", id=ticket.id), fresh_keyboard(ctx.catalog, ticket.id))
     # Kept for "Start fresh": the message then goes to the bot after all.
     ctx.state.go(None, **{FRESH_TICKET: ticket.id, FRESH_TEXT: _typed(ctx)})
+    return ticket
 
 
 @router.button(FRESH.prefix)

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.domain.enums import OrderStatus, RefundStatus
+from bot.domain.enums import ClaimStatus, OrderStatus, RefundStatus, TicketStatus
 from storage.models import (
     AuditEntry,
     ChatLogEntry,
@@ -53,6 +53,7 @@ from storage.models import (
     Shipment,
     Shop,
     Ticket,
+    TicketMessage,
 )
 
 
@@ -452,6 +453,35 @@ class RefundRepository(_Repository):
 class TicketRepository(_Repository):
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
+
+    async def closed_about_appealed_claims(self) -> list[Ticket]:
+        """Closed tickets of a claim's buyer about that claim while it waits for an
+        appeal's verdict, oldest first (the caller keeps the one holding the appeal)."""
+        rows = await self.session.scalars(
+            select(Ticket)
+            .join(Claim, Claim.id == Ticket.claim_id)
+            .where(
+                Ticket.status == TicketStatus.CLOSED,
+                Claim.status == ClaimStatus.APPEALED,
+                Ticket.buyer_id == Claim.buyer_id,
+            )
+            .order_by(Ticket.opened_at)
+        )
+        return list(rows)
+
+    async def last_exchanged(self, ticket_id: int, limit: int) -> list[TicketMessage]:
+        """The ticket's last `limit` messages between the requester and staff (no notes
+        or events), oldest first."""
+        rows = await self.session.scalars(
+            select(TicketMessage)
+            .where(
+                TicketMessage.ticket_id == ticket_id,
+                TicketMessage.direction.in_(("buyer", "staff")),
+            )
+            .order_by(TicketMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(list(rows)))
 
 
 class ConversationRepository(_Repository):

@@ -29,7 +29,7 @@ from typing import Any
 
 from bot.app import App
 from bot.services.container import Services
-from bot.services.desk import StaffChatInfo
+from bot.services.desk import StaffChatInfo, ThreadGone
 from bot.services.outbox import Notification, Parts
 from handlers.core import ChatCore
 from handlers.notifications import actions_of
@@ -62,6 +62,7 @@ class FakeDesk:
     members: set[int] = field(default_factory=set)
     topics: dict[int, str] = field(default_factory=dict)
     closed: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)  # topics staff deleted
     copies: list[dict[str, Any]] = field(default_factory=list)
     sent: list[Outbound] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
@@ -77,13 +78,26 @@ class FakeDesk:
         self.topics[thread] = name
         return thread
 
+    def delete_topic(self, thread_id: int) -> None:
+        """A staff member deletes a topic: from then on Telegram refuses anything sent
+        to it or done with it ("message thread not found")."""
+        self.topics.pop(thread_id, None)
+        self.deleted.add(thread_id)
+
+    def _exists(self, thread_id: int | None) -> None:
+        if thread_id is not None and thread_id in self.deleted:
+            raise ThreadGone(f"message thread {thread_id} not found")
+
     async def rename_topic(self, chat_id: int, thread_id: int, name: str) -> None:
+        self._exists(thread_id)
         self.topics[thread_id] = name
 
     async def close_topic(self, chat_id: int, thread_id: int) -> None:
+        self._exists(thread_id)
         self.closed.add(thread_id)
 
     async def reopen_topic(self, chat_id: int, thread_id: int) -> None:
+        self._exists(thread_id)
         self.closed.discard(thread_id)
 
     async def copy(
@@ -96,6 +110,7 @@ class FakeDesk:
         reply_to: int | None = None,
         caption: str | None = None,
     ) -> int:
+        self._exists(thread_id)
         new_id = next(self._ids)
         self.copies.append(
             {
@@ -110,6 +125,7 @@ class FakeDesk:
         return new_id
 
     async def send(self, action: Outbound) -> int | None:
+        self._exists(getattr(action, "thread_id", None))
         self.sent.append(action)
         return next(self._ids)
 

@@ -88,7 +88,10 @@ class DeskPolicy:
         except ValueError:
             # Validated when set; a bad stored value must not stop tickets from opening.
             log.warning("bad business_hours ignored", extra={"shop_id": shop and shop.id})
-            hours = BusinessHours.always("UTC")
+            try:  # open all day, still in the shop's zone (its times are shown in it)
+                hours = BusinessHours.always(tz)
+            except ValueError:  # the zone itself is what was bad
+                hours = BusinessHours.always("UTC")
         try:
             raw = settings.get("first_response_minutes", DEFAULT_FIRST_RESPONSE_MINUTES)
             minutes = max(1, int(raw))

@@ -116,6 +116,11 @@ class TicketView:
     requester_language_chosen: bool = False
     language_settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def holds_appeal(self) -> bool:
+        """An appeal waits for staff's verdict in this ticket (its buttons are here)."""
+        return self.appeal_ticket_id == self.id and self.claim_id is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Opened:
@@ -161,6 +166,10 @@ class Summary:
     claim: ClaimFacts | None
     recent: tuple[tuple[str, str, datetime], ...]  # direction (in/out), text, at
     answer_from: datetime | None
+    # The last messages between the requester and staff, oldest first: a summary posted
+    # again (a reopened ticket whose topic was deleted, an appeal joining the ticket)
+    # has the conversation so far, which the new topic does not show.
+    conversation: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

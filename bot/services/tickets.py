@@ -465,9 +465,16 @@ class TicketService(AppealDecisions):
                 claim=claim,
                 recent=tuple((r.direction, r.text, r.at) for r in reversed(recent)),
                 answer_from=None if policy.hours.is_open(now) else policy.hours.next_open(now),
+                conversation=tuple(
+                    Line(m.at, m.direction, m.author_name, m.kind, m.text)
+                    for m in await uow.tickets.last_exchanged(ticket.id, RECENT_LINES)
+                ),
             )
 
     async def open_tickets(self) -> list[TicketView]:
+        """What `/tickets` lists, oldest first: every open ticket, and a closed one that
+        still holds an appeal waiting for a verdict (closed before anyone decided: it
+        is staff's to decide all the same)."""
         async with self._uow(readonly=True) as uow:
             rows = (
                 (
@@ -480,7 +487,12 @@ class TicketService(AppealDecisions):
                 .scalars()
                 .all()
             )
-            return [await view_of(uow, t) for t in rows]
+            views = [await view_of(uow, t) for t in rows]
+            for closed in await uow.tickets.closed_about_appealed_claims():
+                view = await view_of(uow, closed)
+                if view.holds_appeal:
+                    views.append(view)
+            return sorted(views, key=lambda v: v.opened_at)
 
     async def transcript(self, ticket_id: int) -> tuple[TicketView, list[Line]]:
         async with self._uow(readonly=True) as uow:

@@ -10,11 +10,10 @@ to staff again.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Awaitable, Callable
 
-from bot.services.desk import DeskError, Unreachable
+from bot.services.desk import DeskError, ThreadGone, Unreachable
 from bot.services.tickets import OtherTicketOpen, TicketAlreadyOpen, TicketNotFound, TicketView
 from handlers.core import Context
 from handlers.staff.relay import place, rename, sync_summary, tell_staff
@@ -57,7 +56,7 @@ async def reopen(
         requester = (await ctx.services.tickets.get(ticket_id)).requester_name
         ctx.reply(ctx.t("ticket_typing.reopen_other_open", name=requester, other=exc.ticket_id))
         return
-    await _reopen_topic(ctx, ticket)
+    ticket = await _reopen_topic(ctx, ticket)
     told = await _tell_requester(ctx, ticket)
     done = ctx.t(
         "ticket_typing.reopen_done" if told else "ticket_typing.reopen_done_untold",
@@ -70,18 +69,26 @@ async def reopen(
         await tell_staff(ctx, ticket, done)  # and where the ticket lives
 
 
-async def _reopen_topic(ctx: Context, ticket: TicketView) -> None:
+async def _reopen_topic(ctx: Context, ticket: TicketView) -> TicketView:
+    """The ticket's place open again; returns the ticket with its place (a new one when
+    the topic was deleted after the close)."""
     desk = ctx.desk
     if desk is None or ticket.staff_chat_id is None:
-        return
+        return ticket
     if ticket.topic_id is not None:
-        # A deleted topic: the requester's next message makes a new place for it.
-        with contextlib.suppress(DeskError):
+        try:
             await desk.reopen_topic(ticket.staff_chat_id, ticket.topic_id)
+        except ThreadGone:
+            # Deleted after the close: a new topic, whose summary shows the last
+            # messages with staff (the old topic held them).
+            return await place(ctx, await ctx.services.tickets.forget_place(ticket.id))
+        except DeskError:
+            pass  # unreachable for now: the relay tries again with the next message
         await rename(ctx, ticket)
     elif not ticket.summary_message_id:
-        await place(ctx, ticket)
+        return await place(ctx, ticket)
     sync_summary(ctx, ticket, None)  # the close took its buttons: Assign / Close again
+    return ticket
 
 
 async def _tell_requester(ctx: Context, ticket: TicketView) -> bool:

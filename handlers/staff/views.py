@@ -15,7 +15,7 @@ from handlers import fit as fitting
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog, Safe, available_languages
 from handlers.fit import TOPIC, Field, Piece, cut, fit, lines
-from handlers.formatting import duration, format_when
+from handlers.formatting import duration, format_when, zone_name
 from handlers.types import Button, Keyboard
 
 # The requester's rating buttons under a closed ticket: `tr:<ticket id>:<1..5 stars>`.
@@ -62,7 +62,7 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     """Under the summary: appeal verdicts (while the appeal waits), Assign, Close."""
     p = catalog.plain
     rows: list[list[Button]] = []
-    if ticket.appeal_ticket_id == ticket.id and ticket.claim_id is not None:
+    if ticket.holds_appeal:
         # Only the ticket holding the appeal: one live set of verdicts per appeal.
         replacement = ticket.claim_type == ClaimType.REPLACEMENT
         grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
@@ -169,13 +169,46 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             )
             for direction, text, at in summary.recent
         ]
+        latest = summary.recent[-1][2]
         pieces += [
             "",
-            t("staff.summary_recent"),
+            t("staff.summary_recent", zone=zone_name(latest, summary.ticket.timezone)),
             lines(recent, catalog, "fit.more_earlier", keep="tail"),
         ]
+    if summary.conversation:
+        pieces += ["", *_conversation(catalog, summary)]
     pieces += ["", t("staff.summary_help")]
     return fit(*pieces, notice=t("fit.notice_staff"))
+
+
+def _conversation(catalog: Catalog, summary: Summary) -> list[Piece]:
+    """The last messages between the requester and staff, newest kept when space runs
+    short: a summary posted again (a reopened ticket's new topic, an appeal joining
+    the ticket) is all staff see of them there."""
+    zone = summary.ticket.timezone
+    said = []
+    for message in summary.conversation:
+        text = message.text or ""
+        if message.kind != "text":
+            text = f"[{message.kind}] {text}".strip()
+        if message.direction == "staff":
+            who: Field | str = Field(message.author or catalog.plain("staff.someone"))
+        else:
+            who = catalog.plain("staff.said_in")
+        said.append(
+            fitting.line(
+                catalog,
+                "staff.summary_line",
+                at=format_when(message.at, zone, language=catalog.language),
+                who=who,
+                text=Field(cut(" ".join(text.split()), RECENT_PREVIEW)),
+            )
+        )
+    latest = summary.conversation[-1].at
+    return [
+        catalog.t("staff.summary_conversation", zone=zone_name(latest, zone)),
+        lines(said, catalog, "fit.more_earlier", keep="tail"),
+    ]
 
 
 def claim_pieces(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> list[Piece]:
@@ -292,10 +325,12 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
         else:
             pieces.append(t("staff.summary_appeal"))
     messages: list[Piece] = []
+    said_at: list[datetime] = []
     for at, status, actor, said in history:
         asked = status == ClaimStatus.NEEDS_INFO and actor == ActorKind.SELLER
         answered = status == ClaimStatus.REQUESTED and actor == ActorKind.BUYER
         if said and (asked or answered):
+            said_at.append(at)
             messages.append(
                 fitting.line(
                     catalog,
@@ -308,7 +343,7 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
     if messages:
         pieces += [
             "",
-            t("seller2.summary_messages"),
+            t("seller2.summary_messages", zone=zone_name(said_at[-1], zone)),
             lines(messages, catalog, "fit.more_earlier", keep="tail"),
         ]
     if history:
@@ -324,40 +359,55 @@ def _claim_sections(catalog: Catalog, claim: ClaimFacts, ticket: TicketView) -> 
         ]
         pieces += [
             "",
-            t("seller2.summary_timeline"),
+            t("seller2.summary_timeline", zone=zone_name(history[-1][0], zone)),
             lines(timeline, catalog, "fit.more_earlier", keep="tail"),
         ]
     return pieces
 
 
 def _refunded_at(catalog: Catalog, claim: ClaimFacts, issuer: ActorKind, zone: str | None) -> str:
-    """When `issuer` last refunded on the claim, in the shop's time ("—" if never)."""
+    """When `issuer` last refunded on the claim, in the shop's time ("—" if never): a
+    time on its own, so it names its zone."""
     times = [at for at, _, kind in claim.refunds if kind == issuer]
-    return format_when(times[-1], zone, language=catalog.language) if times else "—"
+    if not times:
+        return "—"
+    return format_when(times[-1], zone, show_zone=True, language=catalog.language)
 
 
 def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> str:
+    """The open tickets, with how long each requester has waited and who has it; the
+    appeals waiting for a verdict are marked and come first (a closed ticket still
+    holding one is listed too, with how to reopen it), then the rest, oldest first."""
     t = catalog.t
     if not tickets:
         return t("staff.no_tickets")
+    # Stable: oldest first within each group.
+    ordered = sorted(tickets, key=lambda ticket: not ticket.holds_appeal)
     entries: list[Piece] = []
-    for ticket in tickets:
-        if ticket.waiting_since is not None:
+    for ticket in ordered:
+        if ticket.status != TicketStatus.OPEN:
+            waiting = t("staff.tickets_closed", id=ticket.id)
+        elif ticket.waiting_since is not None:
             waiting = t("staff.waiting", time=duration(catalog, now - ticket.waiting_since))
         else:
             waiting = t("staff.answered")
         entries.append(
             fitting.line(
                 catalog,
-                "staff.tickets_line",
+                "staff.tickets_line_appeal" if ticket.holds_appeal else "staff.tickets_line",
                 title=Field(title_of(ticket)),
                 waiting=Safe(waiting),
                 assignee=Field(ticket.assignee_name or catalog.plain("staff.unassigned")),
             )
         )
-    # As many as fit in one message, oldest first, then how many more.
+    opened = sum(1 for ticket in tickets if ticket.status == TicketStatus.OPEN)
+    head: list[Piece] = [t("staff.tickets_title", count=opened)]
+    appeals = sum(1 for ticket in tickets if ticket.holds_appeal)
+    if appeals:
+        head.append(t("staff.tickets_appeals", count=appeals))
+    # As many as fit in one message, then how many more.
     listed = lines(entries, catalog, "staff.tickets_more")
-    return fit(t("staff.tickets_title", count=len(tickets)), listed)
+    return fit(*head, listed)
 
 
 def transcript_text(

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from PIL import Image
 
-from bot.demo import ANSI_MARKS, PrivateChat, message_body, photo_from, sample_photo
-from bot.emulator import ScriptedUser
+from bot.demo import (
+    ANSI_MARKS,
+    PrivateChat,
+    StaffGroup,
+    message_body,
+    photo_from,
+    sample_photo,
+)
+from bot.emulator import ScriptedUser, Supergroup
 from bot.emulator.text import format_text
 
 
@@ -97,3 +105,48 @@ def test_photo_from_a_file(tmp_path: Path) -> None:
     notes.write_text("not a picture")
     with pytest.raises(ValueError, match=r"notes.txt is not an image \(send a JPEG, PNG"):
         photo_from(str(notes))
+
+
+@dataclass
+class _Topic:
+    name: str
+
+
+@dataclass
+class _Forum:
+    """What `StaffGroup` reads of the staff forum when it prints a message."""
+
+    topics: dict[int, _Topic] = field(default_factory=dict)
+
+
+def _in_topic(message_id: int, thread: int | None, label: str, data: str) -> dict[str, Any]:
+    """A bot message with one button, in a forum topic (None: the General thread)."""
+    message = sent(f"Ticket {message_id}", None, message_id=message_id)
+    message["reply_markup"] = {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
+    if thread is not None:
+        message |= {"message_thread_id": thread, "is_topic_message": True}
+    return message
+
+
+def test_staff_press_the_last_keyboard_of_the_topic_they_are_in() -> None:
+    """Riley is in ticket #1's topic when ticket #2's summary arrives in its own topic
+    and Riley goes back with `:topic 1`: `:1` presses #1's button, not #2's."""
+    lines: list[str] = []
+    forum = _Forum({11: _Topic("#1 · Alex"), 12: _Topic("#2 · Jordan")})
+    riley = StaffGroup(cast(ScriptedUser, _Nobody()), cast(Supergroup, forum), lines.append)
+    riley.show(_in_topic(1, None, "Tickets list", "g:1"))
+    riley.show(_in_topic(2, 11, "Close #1", "tk:c:1"))
+    riley.show(_in_topic(3, 12, "Close #2", "tk:c:2"))
+    assert riley.button(1) == (3, "Close #2")  # the new topic is the current one
+
+    riley.choose(1)
+    assert riley.button(1) == (2, "Close #1")
+    riley.choose(0)
+    assert riley.button(1) == (1, "Tickets list")
+
+    riley.topic = 12  # a topic whose last keyboard was taken away has none to press
+    riley.show(_in_topic(3, 12, "Close #2", "tk:c:2") | {"reply_markup": {}}, edited=True)
+    with pytest.raises(ValueError, match="there is no button 1"):
+        riley.button(1)
+    riley.choose(1)
+    assert riley.button(1) == (2, "Close #1")

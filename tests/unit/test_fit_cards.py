@@ -20,7 +20,7 @@ from bot.services.notices import TopicTitle
 from bot.services.outbox import Notification
 from bot.services.returns import ClaimView, HistoryEntry
 from bot.services.seller_claims import SellerCard
-from bot.services.tickets import ClaimFacts, Summary, TicketView
+from bot.services.tickets import ClaimFacts, Line, Summary, TicketView
 from handlers.buyer.claims import claim_text
 from handlers.catalog import Catalog
 from handlers.notifications import render
@@ -168,6 +168,35 @@ def test_staff_summary_with_hostile_names_note_and_last_messages() -> None:
     visible = accepted(summary_text(Catalog(), summary))
     assert "Buyer's note: NOTE <&>" in visible and "said9 <&>" in visible
     assert "The buyer appeals the seller's rejection" in visible
+    assert visible.endswith("…(shortened, full text in /transcript)")
+
+
+def test_staff_summary_with_a_long_conversation_with_staff_keeps_the_newest() -> None:
+    """A reopened ticket's summary: the last messages with the bot and with staff, each
+    long and hostile, and a staff member's hostile name; it fits and keeps the newest."""
+    conversation = tuple(
+        Line(
+            NOW + timedelta(minutes=n),
+            "staff" if n % 2 else "buyer",
+            hostile("Staff", 200) if n % 2 else "Alex",
+            "text" if n % 3 else "photo",
+            hostile(f"talk{n}", 4000),
+        )
+        for n in range(10)
+    )
+    summary = Summary(
+        ticket=ticket(),
+        role="buyer",
+        orders=(),
+        claim=None,
+        recent=tuple(("in", hostile(f"said{n}", 4000), NOW) for n in range(10)),
+        answer_from=None,
+        conversation=conversation,
+    )
+    visible = accepted(summary_text(Catalog(), summary))
+    assert "Last messages with staff (times in UTC)" in visible
+    assert "Staff <&>" in visible and "talk9 <&>" in visible  # the newest, by its author
+    assert "[photo] talk6 <&>" in visible
     assert visible.endswith("…(shortened, full text in /transcript)")
 
 

@@ -218,11 +218,13 @@ def test_a_corrupt_stored_business_hours_falls_back_to_always_open(hours: Any) -
     policy = DeskPolicy.for_shop(shop)
     assert policy.hours.is_always
     assert policy.first_response_minutes == 15
+    assert policy.hours.tz.key == "Europe/Berlin"  # staff still read the shop's times
 
 
 def test_a_corrupt_stored_timezone_falls_back_to_always_open() -> None:
     shop = Shop(code="x", name="X", timezone="Mars/Base", settings={"business_hours": OFFICE})
-    assert DeskPolicy.for_shop(shop).hours.is_always
+    policy = DeskPolicy.for_shop(shop)
+    assert policy.hours.is_always and policy.hours.tz.key == "UTC"
 
 
 # ------------------------------------------------------------------ opening
