@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     # Each command imports what it uses, when it runs: `--help` and the database
     # commands start without SQLAlchemy's models, LangChain, the index or the channels.
     from bot.app import App
@@ -657,6 +659,18 @@ def cli_log_level(command: str, settings: Settings) -> str:
     return "WARNING"
 
 
+def configuration_errors(exc: ValidationError) -> str:
+    """One line per wrong setting, by the name the owner wrote (`STAFF_CHAT_ID`), not
+    pydantic's report: that names the field in lower case, links to pydantic's docs
+    and repeats the value, which may be a token or a secret."""
+    lines = ["configuration error (environment or .env):"]
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {name}: {message}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -671,7 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"configuration error:\n{exc}", file=sys.stderr)
+        print(configuration_errors(exc), file=sys.stderr)
         return 2
     setup_logging(cli_log_level(args.command, settings), settings.log_format)
     try:

@@ -335,3 +335,18 @@ def test_insights_refuses_an_unknown_shop_and_a_bad_period(
     code, out, err = run(capsys, "insights", "acme", "--days", "12")
     assert code == 2 and out == ""
     assert "7, 30, 90" in err
+
+
+def test_a_wrong_setting_is_named_as_the_owner_wrote_it_without_its_value(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.setenv("STAFF_CHAT_ID", "my-staff-group")
+    cli.setenv("WEBHOOK_SECRET", "has spaces and a secret word")
+    code, out, err = run(capsys, "shop", "show", "acme")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "configuration error (environment or .env):"
+    assert lines[1].startswith("  STAFF_CHAT_ID: Input should be a valid integer")
+    assert lines[2].startswith("  WEBHOOK_SECRET: WEBHOOK_SECRET must be 1 to 256 characters")
+    assert len(lines) == 3
+    assert "secret word" not in err and "my-staff-group" not in err and "pydantic" not in err
