@@ -370,7 +370,7 @@ def _buyer_message(number: str, url: str, until: str) -> str:
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.demo import not_a_demo_database, run_demo
     from bot.logging import setup_logging
 
     if "log_level" not in settings.model_fields_set:  # keep the console chat readable
@@ -382,6 +382,10 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         app = await _open_app(settings)
         try:
+            refusal = await not_a_demo_database(app)
+            if refusal is not None:
+                print(refusal, file=sys.stderr)
+                return 1
             return await run_demo(app)
         finally:
             await app.close()

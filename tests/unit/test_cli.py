@@ -350,3 +350,20 @@ def test_a_wrong_setting_is_named_as_the_owner_wrote_it_without_its_value(
     assert lines[2].startswith("  WEBHOOK_SECRET: WEBHOOK_SECRET must be 1 to 256 characters")
     assert len(lines) == 3
     assert "secret word" not in err and "my-staff-group" not in err and "pydantic" not in err
+
+
+def test_the_demo_on_a_shops_own_orders_says_to_use_a_database_of_its_own(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shop owner imports their orders first, then tries `demo` on the same
+    database: it used to stop with a traceback (the demo's seller joined a demo shop
+    that was never loaded).  Now it says what to do and adds nothing."""
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    assert code == 0, err
+    code, out, err = run(capsys, "demo")
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert "holds the orders of other shops (maple-pine), not the demo's" in err
+    assert "DATABASE_URL=sqlite+aiosqlite:///data/demo.db python run_bot.py demo" in err
+    code, out, err = run(capsys, "shop", "show", "harbor-home")
+    assert code == 1 and "shops: maple-pine" in err  # no demo shop was added
