@@ -16,12 +16,14 @@ from bot.services.shops import RETURN_ADDRESS_LINES, BadReturnAddress
 from handlers import escapes
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, Line, fit, line
+from handlers.seller import shop_choice
 from handlers.types import Button, EditKeyboard, Keyboard
 
 router = Router()
 
 ADDRESS = "seller.return_address"  # the address is typed here
 CONFIRM = "seller.return_address_ok"  # Save / Cancel, the address in the step's data
+PICK = "pick.return_address"  # "Which shop's return address?": a shop typed
 
 
 @router.command("returnaddress", "return_address", "address")
@@ -41,8 +43,29 @@ async def return_address(ctx: Context) -> None:
     if len(ours) == 1:
         await _ask(ctx, ours[0])
     elif ours:
+        shop_choice.offer(ctx, PICK, ours)
         rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
         ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+
+
+@router.step(PICK)
+async def shop_typed(ctx: Context) -> None:
+    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
+    shops = await ctx.services.sellers.shops_of(ctx.user.id)
+    shop = next((s for s in shops if s.id == shop_id and s.marketplace is None), None)
+    if shop is None:  # named none of them (or one no longer theirs, or now a marketplace's)
+        await escapes.not_understood(ctx)
+        return
+    await _ask(ctx, shop)
+
+
+@router.prompt(PICK)
+async def ask_shop_again(ctx: Context) -> None:
+    shops = await ctx.services.sellers.shops_of(ctx.user.id)
+    ours = [shop for shop in shops if shop.marketplace is None]
+    shop_choice.offer(ctx, PICK, ours)
+    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
+    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
 
 
 def _handled_there(ctx: Context, shop: ShopRef) -> Line:
