@@ -13,6 +13,7 @@ from bot.domain.errors import NotAllowed
 from bot.domain.marketplace import MarketplaceOwned, display_name
 from bot.services.sellers import ShopRef
 from bot.services.shops import RETURN_ADDRESS_LINES, BadReturnAddress
+from bot.understanding import steps as read
 from handlers import escapes
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, Line, fit, line
@@ -120,11 +121,15 @@ async def ask_again(ctx: Context) -> None:
 @router.step(ADDRESS, numbers=True)
 async def typed(ctx: Context) -> None:
     """The address as typed, one line per line; checked before it is shown to save."""
+    await _check(ctx, ctx.inbound.text or "")
+
+
+async def _check(ctx: Context, text: str) -> None:
     data = ctx.state.data
     shop_id, shop = int(data["shop_id"]), str(data["shop"])
     try:
         address = await ctx.services.sellers.set_return_address(
-            ctx.user.id, shop_id, ctx.inbound.text or "", dry_run=True
+            ctx.user.id, shop_id, text, dry_run=True
         )
     except BadReturnAddress as exc:
         ctx.reply(ctx.t(f"return_address.bad.{exc.problem}", limit=exc.limit))
@@ -168,7 +173,28 @@ async def confirm_again(ctx: Context) -> None:
 
 @router.step(CONFIRM, numbers=True)
 async def typed_at_confirm(ctx: Context) -> None:
-    await escapes.not_understood(ctx)  # Save is a tap: the address is stored as shown
+    """Save is a tap: the address is stored as shown.  Text that answers nothing here
+    is the address's next line: where Enter sends (a computer's keyboard), an address
+    arrives one message per line, and the first line alone was shown to save."""
+    text = ctx.inbound.text or ""
+    if not text.strip() or _answers_the_question(text):
+        await escapes.not_understood(ctx)
+        return
+    await _check(ctx, f"{ctx.state.data['address']}\n{text}")
+
+
+def _answers_the_question(text: str) -> bool:
+    """Words meant for "Save this?" (yes, save, done, a question), not an address line."""
+    said = read.words(text)
+    return (
+        read.yes_no(text) is not None
+        or read.is_done(text)
+        or read.asks_something(text)
+        or bool(set(said) & _SAVE_WORDS)
+    )
+
+
+_SAVE_WORDS = frozenset({"save", "saved", "store", "guardar", "guarda", "guardala", "guardalo"})
 
 
 @router.button("rsy", "rsn")
