@@ -331,7 +331,10 @@ class FieldReader:
         try:
             return _amount(raw, currency)
         except MoneyError as exc:
-            self.add(field, mask_personal(str(exc)))
+            message = mask_personal(str(exc))
+            if isinstance(raw, str) and "," in raw:  # "19,99", "1,019.99": a spreadsheet's
+                message += ': use a dot for decimals and no thousands separators, like "1019.99"'
+            self.add(field, message)
             return None
 
     def quantity(self, field: str, raw: object) -> int | None:
