@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import UTC
@@ -222,7 +223,9 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     if report.ok and report.shop_code not in codes:
         _print_escaped(
             f"created shop {report.shop_code!r}: see its settings with "
-            f"python run_bot.py shop show {report.shop_code}",
+            f"python run_bot.py shop show {report.shop_code}; buyers see its name,"
+            f" {report.shop_code!r} for now: python run_bot.py shop set"
+            f' {report.shop_code} name "Your Shop Name"',
             sys.stdout,
         )
     return 0 if report.ok else 1
@@ -696,3 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `shop show acme | head -3`: the reader closed early, which is no error worth
+        # a traceback; stdout is pointed at nothing so closing it cannot raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

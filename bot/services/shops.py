@@ -55,7 +55,11 @@ RETURN_ADDRESS_LINE = 100  # characters per line
 RETURN_ADDRESS_TOTAL = 500
 
 # Columns of the shop itself that `shop set` changes too.
-SHOP_COLUMNS = ("timezone", "seller_chat_ids")
+SHOP_COLUMNS = ("timezone", "seller_chat_ids", "name")
+# The shop's name as buyers read it (the order card's title, a staff reply signed by
+# the shop) and sellers (their welcome, /stats): an import names a new shop after its
+# code ("default" without --shop), so the owner gives it its real one.
+SHOP_NAME_LENGTH = 100
 
 
 def setting_keys() -> list[str]:
@@ -127,6 +131,16 @@ def parse_return_address(value: str) -> str:
             "return_address must be a postal address (name, street, town)", "not_address"
         )
     return joined
+
+
+def parse_shop_name(value: str) -> str:
+    """One line of readable text; "" restores the default (the shop's code)."""
+    name = " ".join(value.replace("\\n", " ").split())
+    if any(not ch.isprintable() for ch in name):
+        raise BadSetting("name may not contain control characters")
+    if len(name) > SHOP_NAME_LENGTH:
+        raise BadSetting(f"name has at most {SHOP_NAME_LENGTH} characters")
+    return name
 
 
 def parse_setting(key: str, value: str) -> Any:
@@ -213,6 +227,8 @@ class ShopAdmin:
                     shop.timezone = BusinessHours.always(value or "UTC").tz.key
                 except ValueError as exc:
                     raise BadSetting(f"timezone: {exc}") from None
+            elif key == "name":
+                shop.name = parse_shop_name(value) or shop.code
             elif key == "seller_chat_ids":
                 ids = [v.strip() for v in value.split(",") if v.strip()]
                 if not all(v.lstrip("-").isdecimal() for v in ids):
@@ -257,6 +273,7 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
         "staff_signature": desk.signature,
         "timezone": shop.timezone,
         "seller_chat_ids": list(shop.seller_chat_ids or []),
+        "name": shop.name,
         "language": spoken.default,
         "languages": ",".join(spoken.supported),
         "staff_language": spoken.staff,

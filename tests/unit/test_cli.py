@@ -367,3 +367,24 @@ def test_the_demo_on_a_shops_own_orders_says_to_use_a_database_of_its_own(
     assert "DATABASE_URL=sqlite+aiosqlite:///data/demo.db python run_bot.py demo" in err
     code, out, err = run(capsys, "shop", "show", "harbor-home")
     assert code == 1 and "shops: maple-pine" in err  # no demo shop was added
+
+
+def test_output_read_only_in_part_ends_quietly(database_url: str, tmp_path: Path) -> None:
+    """`run_bot.py shop show acme | head -1`: the reader closing the pipe early is no
+    traceback."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    for name in ("LOG_LEVEL", "LLM_MODEL", "KNOWLEDGE_DIR"):
+        env.pop(name, None)
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads: the first write fails with EPIPE
+    with os.fdopen(writer, "wb") as closed:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run_bot.py"), "catalog", "check"],
+            cwd=tmp_path,
+            env=env,
+            stdout=closed,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert done.returncode == 141, done.stderr
+    assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr
