@@ -354,21 +354,28 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
         # On stderr, so that a script taking the link from stdout gets the link alone.
         print(f"valid until {when(link)}; it links the order for {who}", file=sys.stderr)
         print(
-            _buyer_message(args.order, deep_link(username, link.token), when(link)), file=sys.stderr
+            _buyer_message(args.order, deep_link(username, link.token), when(link), link.proof),
+            file=sys.stderr,
         )
     finally:
         await app.close()
     return 0
 
 
-def _buyer_message(number: str, url: str, until: str) -> str:
-    """A message the seller pastes into the marketplace's chat with the buyer (TikTok
-    Shop hides the buyer's contact, so the link is how they reach the bot)."""
+def _buyer_message(number: str, url: str, until: str, proof: str) -> str:
+    """A message the seller pastes into their message to the buyer (the marketplace's
+    chat, where TikTok Shop hides the buyer's contact and the link is how they reach
+    the bot).  What it offers once the link no longer works is what proves this order
+    in the chat: the postcode only where the marketplace hid the contact."""
+    otherwise = {
+        "postcode": "send our bot the order number and your delivery postcode.",
+        "contact": "send our bot the order number and the email or phone number you ordered with.",
+    }.get(proof, "ask us for a new one.")
     return (
-        "\nMessage for the buyer (paste it into the marketplace's chat, e.g. TikTok Shop's):\n"
+        "\nMessage for the buyer (paste it into your message to them, e.g. TikTok Shop's"
+        " chat):\n"
         f"Hi! To follow order {number}, ask about it or request a return in Telegram, open"
-        f" this link: {url} (it works until {until}). If it no longer works, send our bot"
-        " the order number and your delivery postcode."
+        f" this link: {url} (it works until {until}). If it no longer works, {otherwise}"
     )
 
 

@@ -293,8 +293,37 @@ def test_order_link_gives_a_message_to_paste_into_the_marketplace_chat(
     assert code == 0, err
     url = out.strip()
     assert url.startswith("https://t.me/acme_help_bot?start=")  # stdout: the link alone
-    assert "paste it into the marketplace's chat" in err
-    assert "order MP-10231" in err and url in err and "delivery postcode" in err
+    assert "paste it into your message to them, e.g. TikTok Shop's chat" in err
+    assert "order MP-10231" in err and url in err
+    # The order has the buyer's email: that proves it, not a postcode it does not have.
+    assert "the email or phone number you ordered with" in err and "postcode" not in err
+
+
+def test_order_link_offers_the_postcode_only_where_it_proves_the_order(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    header, *rows = ORDERS.read_text().splitlines()
+    (one_item,) = [row for row in rows if row.startswith("MP-10234,")]
+    masked = tmp_path / "masked.csv"
+    masked.write_text(
+        "\n".join(
+            [
+                header + ",postal_code,contact_masked",
+                one_item.replace("MP-10234", "TT-1") + ",98101,true",
+                one_item.replace("MP-10234", "TT-2") + ",,true",
+            ]
+        )
+        + "\n"
+    )
+    code, _, err = run(capsys, "import-orders", str(masked), "--shop", "acme")
+    assert code == 0, err
+    cli.setenv("BOT_USERNAME", "acme_help_bot")
+    code, _, err = run(capsys, "order-link", "TT-1")
+    assert code == 0, err
+    assert "send our bot the order number and your delivery postcode." in err
+    code, _, err = run(capsys, "order-link", "TT-2")  # masked, no postcode: none
+    assert code == 0, err
+    assert "If it no longer works, ask us for a new one." in err and "postcode" not in err
 
 
 # ------------------------------------------------------------------ insights (issue 17)
