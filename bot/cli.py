@@ -482,7 +482,7 @@ async def _catalog(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _kb(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.knowledge import knowledge_root, reindex
+    from bot.services.knowledge import knowledge_root, knowledge_warnings, reindex
 
     root = knowledge_root(settings.knowledge_dir)
     if not root.is_dir():
@@ -494,6 +494,13 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     sections = plural(len(kb.chunks), "sections")
     print(f"indexed {sections} of {plural(len(kb.shops), 'shop_folders')} from {root}")
     print(f"index: {settings.knowledge_index}")
+    app = await _open_app(settings)
+    try:
+        codes = await _shop_codes(app)
+    finally:
+        await app.close()
+    for warning in await asyncio.to_thread(knowledge_warnings, root, codes):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

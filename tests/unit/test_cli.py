@@ -417,3 +417,33 @@ def test_output_read_only_in_part_ends_quietly(database_url: str, tmp_path: Path
         )
     assert done.returncode == 141, done.stderr
     assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr
+
+
+def test_kb_reindex_warns_of_policies_no_buyer_would_read(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A shop owner's own policy folder: files beside the shop folders, a file without
+    `##` sections and a folder named after no shop are each said once; the folder
+    that is right is indexed without a word."""
+    run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    kb = tmp_path / "kb"
+    (kb / "maple-pine").mkdir(parents=True)
+    (kb / "maple-pine" / "policies.md").write_text("# Ours\n\n## Returns\n\nWithin 30 days.\n")
+    (kb / "maple-pine" / "notes.md").write_text("# Notes\n\nJust text, no sections.\n")
+    (kb / "maple_pine").mkdir()
+    (kb / "maple_pine" / "shipping.md").write_text("## Shipping\n\nTwo days.\n")
+    (kb / "faq.md").write_text("## Gift wrap\n\nYes.\n")
+    (kb / "README.md").write_text("What this folder is.\n")
+    cli.setenv("KNOWLEDGE_DIR", str(kb))
+    cli.setenv("POLICY_EMBEDDINGS", "off")
+    code, out, err = run(capsys, "kb", "reindex")
+    assert code == 0, err
+    assert out.startswith("indexed 2 sections of 2 shop folders")
+    assert err.splitlines() == [
+        f"warning: faq.md in {kb} itself is not read: a shop's policies go in a folder named"
+        f" after its code ({kb}/SHOP/), those for every other shop in {kb}/default/",
+        "warning: maple-pine/notes.md has no ## section with text, so nothing in it is"
+        " searched: each ## heading starts a section, its text below it",
+        "warning: folder maple_pine/ is named after no shop in the database (shops:"
+        " maple-pine), so no buyer reads it; name it after the shop's code",
+    ]
