@@ -269,6 +269,7 @@ def test_ask_says_what_the_chat_would_do_with_a_message(
 def test_one_shot_commands_print_no_log_lines_unless_asked(
     cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")  # the folder's shop
     (tmp_path / "kb" / "acme").mkdir(parents=True)
     (tmp_path / "kb" / "acme" / "hours.md").write_text("# Hours\n## Loft\nOpen 7 to 9.\n")
     cli.setenv("KNOWLEDGE_DIR", str(tmp_path / "kb"))
