@@ -1,15 +1,20 @@
-"""A seller of several shops answers "Which shop?" (`/stats`, `/insights`,
-`/returnaddress`) by typing, as every other question of the chat takes typed answers:
-the shop's name, its place in the list or a word only its name has.  Text that names
-no single shop says what the question takes and asks again, with the buttons."""
+"""A seller picks from a list by typing, as every other question of the chat takes
+typed answers: "Which shop?" (`/stats`, `/insights`, `/returnaddress`, for a seller of
+several) by the shop's name, its place in the list or a word only its name has; the
+`/claims` list by a request's place in it.  Text that names no single shop says what
+the question takes and asks again, with the buttons."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
 from handlers.types import SendPhotos
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_shop_seller
 from tests.harness import Harness, Person
+from tests.unit.test_seller_claims import bought, file_claim, load_claim, make_seller
 
 SELLER = 3001  # harness.seller()'s user id
 NOT_UNDERSTOOD = (
@@ -98,3 +103,31 @@ async def test_the_return_address_question_takes_a_typed_shop(
     assert "Return address of Acme Store on TikTok" in sam.said
     await sam.say("Acme Returns\n12 Harbour Road\nBristol BS1 4DJ")
     assert "Save this as the return address of Acme Store on TikTok?" in sam.said
+
+
+async def test_a_place_in_the_claims_list_typed_opens_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """After /claims, "1" or "the second one" opens that request's card, as its button
+    in the list does; a place the list does not have says what a seller can do."""
+    await make_seller(uow_factory, clock, SELLER)
+    first = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    clock.advance(timedelta(hours=1))
+    second = await file_claim(
+        harness.services.returns,
+        await bought(uow_factory, clock, number="578000000000000002", buyer_ext=2002),
+    )
+    sam = harness.seller()
+    await sam.say("/claims")
+    listed = [b.text.split(" · ")[0] for b in sam.buttons()]
+    assert sorted(listed) == sorted([first.number, second.number])
+    await sam.say("the second one")
+    assert f"Return request {listed[1]}" in sam.last_text
+    assert "✅ Approve" in [b.text for b in sam.buttons()]
+    await sam.say("1")
+    assert f"Return request {listed[0]}" in sam.last_text
+    await sam.say("3")
+    assert "Return request" not in sam.said and "/claims" in sam.said
+    for claim in (first, second):  # opening decides nothing
+        status = (await load_claim(uow_factory, claim.id)).status
+        assert ClaimStatus(status) == ClaimStatus.REQUESTED
