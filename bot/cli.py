@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply all migrations (the bot also does this on start)")
     db_sub.add_parser("current", help="show the schema revision of the database")
 
-    imp = sub.add_parser("import-orders", help="import orders from a CSV or JSON file")
+    imp = sub.add_parser("import-orders", help="import orders from a CSV, JSON or JSON Lines file")
     imp.add_argument("file", type=Path, help="orders file (.csv, .json or .jsonl)")
     imp.add_argument(
         "--shop",
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
+    demo_data.add_argument("--orders", type=int, default=240, help="how many current orders (default 240)")
 
     tiktok = sub.add_parser("tiktok", help="connect a shop to TikTok Shop and sync it")
     tiktok_sub = tiktok.add_subparsers(dest="tiktok_command", metavar="ACTION", required=True)
