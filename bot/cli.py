@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    demo_data.add_argument("--orders", type=int, default=240, help="how many current orders (default 240)")
+    demo_data.add_argument(
+        "--orders", type=int, default=240, help="how many current orders (default 240)"
+    )
 
     tiktok = sub.add_parser("tiktok", help="connect a shop to TikTok Shop and sync it")
     tiktok_sub = tiktok.add_subparsers(dest="tiktok_command", metavar="ACTION", required=True)
@@ -201,6 +203,14 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         shop = codes[0] if codes else "default"
+    elif shop not in codes:
+        from bot.services.shops import new_shop_code_problem
+
+        problem = new_shop_code_problem(shop)
+        if problem is not None:  # a typo or a display name: nothing is created
+            await app.close()
+            _print_escaped(f"error: {problem}", sys.stderr)
+            return 2
 
     async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
         # Stored in the import's transaction; the running bot's outbox sends them.

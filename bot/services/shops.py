@@ -6,6 +6,7 @@ bot.domain.policy.ShopPolicy), so only what the shop changed is stored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,24 @@ SHOP_COLUMNS = ("timezone", "seller_chat_ids", "name")
 # the shop) and sellers (their welcome, /stats): an import names a new shop after its
 # code ("default" without --shop), so the owner gives it its real one.
 SHOP_NAME_LENGTH = 100
+
+
+# A new shop's code names it in commands, hook URLs (/hooks/orders/SHOP) and its policy
+# folder (KNOWLEDGE_DIR/SHOP): lower-case, no spaces, nothing a shell or URL changes.
+SHOP_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def new_shop_code_problem(code: str) -> str | None:
+    """Why `code` cannot name a new shop, or None.  Shops that exist keep theirs."""
+    if SHOP_CODE.fullmatch(code):
+        return None
+    suggestion = re.sub(r"[^a-z0-9_-]+", "-", code.strip().lower()).strip("-_")[:64]
+    example = suggestion if suggestion and SHOP_CODE.fullmatch(suggestion) else "maple-pine"
+    return (
+        f"{code!r} can't be a new shop's code: use lower-case letters, digits, '-' and '_'"
+        f" (e.g. {example}); the code names the shop in commands, in its hook URLs and"
+        " its policy folder (its name, shown to buyers, is set apart: shop set SHOP name)"
+    )
 
 
 def setting_keys() -> list[str]:

@@ -448,3 +448,20 @@ def test_kb_reindex_warns_of_policies_no_buyer_would_read(
         "warning: folder maple_pine/ is named after no shop in the database (shops:"
         " maple-pine), so no buyer reads it; name it after the shop's code",
     ]
+
+
+def test_a_new_shops_code_must_fit_commands_urls_and_folders(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--shop "Maple & Pine"` (the shop's name, not a code) used to create a shop whose
+    code needs quoting in every command and breaks its hook URL and policy folder."""
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "Maple & Pine")
+    assert code == 2 and out == ""
+    assert "'Maple & Pine' can't be a new shop's code" in err
+    assert "(e.g. maple-pine)" in err and "shop set SHOP name" in err
+    code, out, err = run(capsys, "shop", "show", "Maple & Pine")
+    assert code == 1 and "shops: none yet" in err  # nothing was created
+
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    assert code == 0 and "created shop 'maple-pine'" in out
+    assert 'shop set maple-pine name "Your Shop Name"' in out
