@@ -206,10 +206,10 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     elif shop not in codes:
         from bot.services.shops import new_shop_code_problem
 
-        problem = new_shop_code_problem(shop)
-        if problem is not None:  # a typo or a display name: nothing is created
+        refused = new_shop_code_problem(shop)
+        if refused is not None:  # a typo or a display name: nothing is created
             await app.close()
-            _print_escaped(f"error: {problem}", sys.stderr)
+            _print_escaped(f"error: {refused}", sys.stderr)
             return 2
 
     async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
