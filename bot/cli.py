@@ -623,6 +623,23 @@ async def _tiktok(args: argparse.Namespace, settings: Settings) -> int:
 
     app = await _open_app(settings)
     try:
+        codes = await _shop_codes(app)
+        if args.tiktok_command == "connect" and args.shop not in codes and app.tiktok():
+            # A shop that sells on TikTok only has no orders to import first: connecting
+            # creates it, as an import does.
+            from bot.services.shops import ShopAdmin, new_shop_code_problem
+
+            refused = new_shop_code_problem(args.shop)
+            if refused is not None:
+                print(f"error: {refused}", file=sys.stderr)
+                return 2
+            await ShopAdmin(app.uow).create(args.shop, app.clock.now())
+            print(
+                f"created shop {args.shop!r}: see its settings with python run_bot.py shop"
+                f" show {args.shop}; buyers see its name, {args.shop!r} for now: python"
+                f' run_bot.py shop set {args.shop} name "Your Shop Name"',
+                file=sys.stderr,
+            )
         result = await run(args, app)
         if result == -1:
             print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)

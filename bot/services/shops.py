@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -235,6 +236,16 @@ class ShopAdmin:
                 "currency": shop.currency,
                 **_effective(shop, self._languages()),
             }
+
+    async def create(self, code: str, now: datetime) -> bool:
+        """A new shop named after its code, for one whose orders all come from a
+        marketplace (`tiktok connect` before any import); False when it exists."""
+        async with self._uow() as uow:
+            if await uow.shops.get_by_code(code) is not None:
+                return False
+            uow.shops.add(Shop(code=code, name=code, created_at=now))
+            await uow.commit()
+            return True
 
     async def set(self, code: str, key: str, value: str) -> None:
         async with self._uow() as uow:
