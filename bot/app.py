@@ -244,21 +244,13 @@ class App:
         )
 
     async def refund_gateway(self) -> PaymentGateway:
-        """Per shop: an HTTP gateway when the shop set `refund_webhook_url` (and its
-        `refund_webhook_secret`) in its settings, else record-only (the shop pays out)."""
-        from bot.services.gateways import GatewayRouter, HttpGateway, RecordOnlyGateway
+        """Per shop and per refund: an HTTP gateway while the shop has
+        `refund_webhook_url` and `refund_webhook_secret` in its settings, else
+        record-only (the shop pays out); read when each refund is paid, so `shop set`
+        applies without a restart."""
+        from bot.services.gateways import RecordOnlyGateway, ShopGateways
 
-        async with self.uow(readonly=True) as uow:
-            shops = await uow.shops.all()
-        by_shop: dict[str, PaymentGateway] = {}
-        for shop in shops:
-            url = (shop.settings or {}).get("refund_webhook_url")
-            secret = (shop.settings or {}).get("refund_webhook_secret")
-            if url and secret:
-                by_shop[shop.code] = HttpGateway(str(url), str(secret).encode())
-            elif url:
-                log.warning("refund webhook without a secret ignored", extra={"shop": shop.code})
-        return GatewayRouter(by_shop, RecordOnlyGateway())
+        return ShopGateways(self.uow, RecordOnlyGateway())
 
     def outbox_worker(self, deliver: Deliver) -> OutboxWorker:
         from bot.services.outbox import OutboxWorker

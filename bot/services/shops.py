@@ -323,4 +323,10 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
             shown[key] = "(set)" if "secret" in key else stored[key]
         else:
             shown[key] = defaults.get(key, "(unset)")
+    if stored.get("refund_webhook_url") and not stored.get("refund_webhook_secret"):
+        # Refunds are signed: without the secret the URL is not called (record-only).
+        shown["refund_webhook_url"] = (
+            f"{stored['refund_webhook_url']} (not used until refund_webhook_secret is set:"
+            " refunds are recorded for the shop to pay out)"
+        )
     return shown
