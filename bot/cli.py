@@ -454,7 +454,7 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _shop(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.errors import ShopNotFound
-    from bot.services.shops import BadSetting, ShopAdmin
+    from bot.services.shops import HOOK_SECRET_KEYS, BadSetting, ShopAdmin
 
     app = await _open_app(settings)
     admin = ShopAdmin(app.uow)
@@ -463,6 +463,15 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
             await admin.set(args.shop, args.key, args.value)
         for key, value in (await admin.show(args.shop)).items():
             print(f"{key} = {value}")
+        if args.shop_command == "set" and args.key in HOOK_SECRET_KEYS and args.value:
+            # Read per request, but whether the HTTP server runs at all while polling
+            # is decided when the bot starts (bot.app BotRunner._receiving).
+            print(
+                "note: a bot started in long-polling mode before any shop set a hook secret"
+                " has no HTTP server for the hooks: restart it once (webhook mode, or a"
+                " shop's hook secret set before it started, needs nothing)",
+                file=sys.stderr,
+            )
     except ShopNotFound:
         print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
         return 1

@@ -465,3 +465,14 @@ def test_a_new_shops_code_must_fit_commands_urls_and_folders(
     code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
     assert code == 0 and "created shop 'maple-pine'" in out
     assert 'shop set maple-pine name "Your Shop Name"' in out
+
+
+def test_setting_a_hook_secret_says_when_the_bot_must_restart(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    code, out, err = run(capsys, "shop", "set", "acme", "order_webhook_secret", "s" * 32)
+    assert code == 0 and "order_webhook_secret = (set)" in out
+    assert err.startswith("note: a bot started in long-polling mode before any shop set")
+    code, out, err = run(capsys, "shop", "set", "acme", "timezone", "Europe/Berlin")
+    assert code == 0 and err == ""
