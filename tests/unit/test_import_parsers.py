@@ -521,3 +521,17 @@ def test_payment_fields_written_in_the_order_say_where_they_go() -> None:
     assert messages["currency"] == 'belongs inside "payment", not in the order itself'
     assert messages["carrier"] == 'belongs inside each of "shipments", not in the order itself'
     assert "payment" in messages  # and the payment is still missing
+
+
+@pytest.mark.parametrize("typed", ["1/5/2026 2:30 PM", "05.01.2026 14:30", "12/31/2026"])
+def test_a_spreadsheets_date_is_quoted_as_written_not_masked_as_a_phone(typed: str) -> None:
+    problem = only_problem(parse_csv(csv_of(csv_row(placed_at=typed))))
+    assert problem.field == "placed_at"
+    assert problem.message.startswith(f"'{typed}' is not an ISO 8601 date-time")
+
+
+@pytest.mark.parametrize("phone", ["01.23.45.67.89", "+1 (212) 555-0147", "030/1234567"])
+def test_a_phone_in_a_date_column_is_still_masked(phone: str) -> None:
+    problem = only_problem(parse_csv(csv_of(csv_row(placed_at=phone))))
+    assert problem.field == "placed_at" and "<phone>" in problem.message
+    assert phone not in problem.message
