@@ -513,6 +513,8 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     sections = plural(len(kb.chunks), "sections")
     print(f"indexed {sections} of {plural(len(kb.shops), 'shop_folders')} from {root}")
     print(f"index: {settings.knowledge_index}")
+    # The bot reads the index when it starts (bot.app App.knowledge), not while it runs.
+    print("a running bot answers from the policies it started with: restart it to use these")
     app = await _open_app(settings)
     try:
         codes = await _shop_codes(app)

@@ -440,6 +440,7 @@ def test_kb_reindex_warns_of_policies_no_buyer_would_read(
     code, out, err = run(capsys, "kb", "reindex")
     assert code == 0, err
     assert out.startswith("indexed 2 sections of 2 shop folders")
+    assert "a running bot answers from the policies it started with: restart it" in out
     assert err.splitlines() == [
         f"warning: faq.md in {kb} itself is not read: a shop's policies go in a folder named"
         f" after its code ({kb}/SHOP/), those for every other shop in {kb}/default/",
