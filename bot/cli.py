@@ -547,6 +547,12 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.telegram import CHANNEL
     from bot.services.routing import DESCRIPTIONS, Action, plan
 
+    if not args.question.strip():  # the chat never gets an empty message to read
+        print(
+            'error: give the buyer\'s message, e.g. ask "how long does delivery take?"',
+            file=sys.stderr,
+        )
+        return 2
     app = await _open_app(settings)
     try:
         if args.shop is not None:

@@ -219,6 +219,13 @@ def test_import_counts_read_as_english(
     assert err.startswith("Refused half.csv: 1 problem; nothing was imported.")
 
 
+def test_ask_refuses_an_empty_message(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "ask", "  ")
+    assert code == 2 and out == "" and "give the buyer's message" in err
+
+
 def test_ask_refuses_an_unknown_shop(
     cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
