@@ -237,7 +237,11 @@ class App:
             self.clock,
             build_router(),
             services,
-            on_wrong_chat=_wrong_chat,
+            on_wrong_chat=(
+                _wrong_chat
+                if self.settings.staff_chat_id is not None
+                else _wrong_chat_while_no_staff_group
+            ),
             staff_chat_id=self.settings.staff_chat_id,
             on_staff_chat=on_staff_chat,
             screen=screen,
@@ -342,6 +346,15 @@ async def _wrong_chat(ctx: Context) -> None:
     # In groups we only answer people who address the bot with a command.
     if ctx.inbound.command is not None:
         ctx.reply(ctx.t("common.not_private"))
+
+
+async def _wrong_chat_while_no_staff_group(ctx: Context) -> None:
+    """Before STAFF_CHAT_ID is set, a command in a supergroup is most likely the shop
+    owner setting up the staff group: they are told the group's id to set (Telegram
+    shows it nowhere in its apps), with what the group needs."""
+    await _wrong_chat(ctx)
+    if ctx.inbound.command is not None and ctx.inbound.chat_kind == "supergroup":
+        ctx.reply(ctx.t("common.staff_group_id", chat_id=ctx.chat_id))
 
 
 async def resolve_bot_username(settings: Settings) -> str | None:
