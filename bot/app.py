@@ -349,12 +349,14 @@ async def _wrong_chat(ctx: Context) -> None:
 
 
 async def _wrong_chat_while_no_staff_group(ctx: Context) -> None:
-    """Before STAFF_CHAT_ID is set, a command in a supergroup is most likely the shop
-    owner setting up the staff group: they are told the group's id to set (Telegram
-    shows it nowhere in its apps), with what the group needs."""
-    await _wrong_chat(ctx)
-    if ctx.inbound.command is not None and ctx.inbound.chat_kind == "supergroup":
+    """Before STAFF_CHAT_ID is set, `/chatid` in a supergroup is the shop owner setting
+    up the staff group (README, "What support staff can do"): they are told the group's
+    id to set, which Telegram's apps show nowhere, and what the group needs.  Any other
+    command (a buyer in a fans' group) gets the usual line alone."""
+    if ctx.inbound.command == "chatid" and ctx.inbound.chat_kind == "supergroup":
         ctx.reply(ctx.t("common.staff_group_id", chat_id=ctx.chat_id))
+        return
+    await _wrong_chat(ctx)
 
 
 async def resolve_bot_username(settings: Settings) -> str | None:

@@ -63,9 +63,9 @@ async def test_a_cancelled_unpaid_order_says_nothing_was_charged(
 async def test_before_a_staff_group_is_set_a_groups_command_tells_its_id(
     harness: Harness,
 ) -> None:
-    """The shop owner adds the bot to the group meant for staff and sends a command
-    there: Telegram's apps show no group id, so the bot says what to set.  Once
-    STAFF_CHAT_ID is set, other groups only get the usual line."""
+    """The shop owner adds the bot to the group meant for staff and sends /chatid
+    there: Telegram's apps show no group id, so the bot says what to set.  Other
+    commands, and any once STAFF_CHAT_ID is set, get the usual line alone."""
     from dataclasses import replace
 
     from tests.harness import Harness as ChatHarness
@@ -77,18 +77,20 @@ async def test_before_a_staff_group_is_set_a_groups_command_tells_its_id(
     unset = ChatHarness(app, harness.services)
     unset._update_ids = itertools.count(10_000)  # one Telegram: update ids never repeat
     owner = Person(unset, 5005, "Olive", "en", chat_id=-1001234567890, kind="supergroup")
-    await owner.say("/start")
+    await owner.say("/chatid")
     assert owner.texts == [
-        "Please write to me in a private chat: open my profile and press Start.",
         "To make this group the support staff group, set STAFF_CHAT_ID=-1001234567890 in the"
         " bot's settings (.env) and restart the bot. The group needs topics turned on, and me"
-        " as an admin with the Manage topics right.",
+        " as an admin with the Manage topics right."
     ]
+    await owner.say("/orders")  # any other command: a buyer in a group, pointed away
+    assert owner.texts == [NOT_HERE]
     await owner.say("hello everyone")  # not a command: the bot stays quiet in groups
     assert owner.texts == []
 
     elsewhere = Person(harness, 5005, "Olive", "en", chat_id=-1009999, kind="supergroup")
-    await elsewhere.say("/start")  # STAFF_CHAT_ID is set (the harness's)
-    assert elsewhere.texts == [
-        "Please write to me in a private chat: open my profile and press Start."
-    ]
+    await elsewhere.say("/chatid")  # STAFF_CHAT_ID is set (the harness's): nothing to tell
+    assert elsewhere.texts == [NOT_HERE]
+
+
+NOT_HERE = "Please write to me in a private chat: open my profile and press Start."
