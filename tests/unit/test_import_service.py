@@ -394,6 +394,7 @@ async def test_unusable_paths_and_shop_codes_are_reported(
     shutil.copy(EXAMPLES / "orders.csv", wrong_type)
     report = await import_orders_file(uow_factory, wrong_type, "acme", clock)
     assert not report.ok and "unsupported file type '.xlsx'" in str(report)
+    assert "Save As or Download as CSV UTF-8" in str(report)
 
     report = await import_orders_file(uow_factory, tmp_path / "gone.csv", "acme", clock)
     assert not report.ok and "cannot read it" in str(report)
