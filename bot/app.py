@@ -237,28 +237,24 @@ class App:
             self.clock,
             build_router(),
             services,
-            on_wrong_chat=_wrong_chat,
+            on_wrong_chat=(
+                _wrong_chat
+                if self.settings.staff_chat_id is not None
+                else _wrong_chat_while_no_staff_group
+            ),
             staff_chat_id=self.settings.staff_chat_id,
             on_staff_chat=on_staff_chat,
             screen=screen,
         )
 
     async def refund_gateway(self) -> PaymentGateway:
-        """Per shop: an HTTP gateway when the shop set `refund_webhook_url` (and its
-        `refund_webhook_secret`) in its settings, else record-only (the shop pays out)."""
-        from bot.services.gateways import GatewayRouter, HttpGateway, RecordOnlyGateway
+        """Per shop and per refund: an HTTP gateway while the shop has
+        `refund_webhook_url` and `refund_webhook_secret` in its settings, else
+        record-only (the shop pays out); read when each refund is paid, so `shop set`
+        applies without a restart."""
+        from bot.services.gateways import RecordOnlyGateway, ShopGateways
 
-        async with self.uow(readonly=True) as uow:
-            shops = await uow.shops.all()
-        by_shop: dict[str, PaymentGateway] = {}
-        for shop in shops:
-            url = (shop.settings or {}).get("refund_webhook_url")
-            secret = (shop.settings or {}).get("refund_webhook_secret")
-            if url and secret:
-                by_shop[shop.code] = HttpGateway(str(url), str(secret).encode())
-            elif url:
-                log.warning("refund webhook without a secret ignored", extra={"shop": shop.code})
-        return GatewayRouter(by_shop, RecordOnlyGateway())
+        return ShopGateways(self.uow, RecordOnlyGateway())
 
     def outbox_worker(self, deliver: Deliver) -> OutboxWorker:
         from bot.services.outbox import OutboxWorker
@@ -350,6 +346,17 @@ async def _wrong_chat(ctx: Context) -> None:
     # In groups we only answer people who address the bot with a command.
     if ctx.inbound.command is not None:
         ctx.reply(ctx.t("common.not_private"))
+
+
+async def _wrong_chat_while_no_staff_group(ctx: Context) -> None:
+    """Before STAFF_CHAT_ID is set, `/chatid` in a supergroup is the shop owner setting
+    up the staff group (README, "What support staff can do"): they are told the group's
+    id to set, which Telegram's apps show nowhere, and what the group needs.  Any other
+    command (a buyer in a fans' group) gets the usual line alone."""
+    if ctx.inbound.command == "chatid" and ctx.inbound.chat_kind == "supergroup":
+        ctx.reply(ctx.t("common.staff_group_id", chat_id=ctx.chat_id))
+        return
+    await _wrong_chat(ctx)
 
 
 async def resolve_bot_username(settings: Settings) -> str | None:

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from datetime import UTC
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     # Each command imports what it uses, when it runs: `--help` and the database
     # commands start without SQLAlchemy's models, LangChain, the index or the channels.
     from bot.app import App
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply all migrations (the bot also does this on start)")
     db_sub.add_parser("current", help="show the schema revision of the database")
 
-    imp = sub.add_parser("import-orders", help="import orders from a CSV or JSON file")
+    imp = sub.add_parser("import-orders", help="import orders from a CSV, JSON or JSON Lines file")
     imp.add_argument("file", type=Path, help="orders file (.csv, .json or .jsonl)")
     imp.add_argument(
         "--shop",
@@ -115,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_data = sub.add_parser("demo-data", help="fill the database with demo shops and orders")
     demo_data.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    demo_data.add_argument("--orders", type=int, default=240, help="how many orders")
+    demo_data.add_argument(
+        "--orders", type=int, default=240, help="how many current orders (default 240)"
+    )
 
     tiktok = sub.add_parser("tiktok", help="connect a shop to TikTok Shop and sync it")
     tiktok_sub = tiktok.add_subparsers(dest="tiktok_command", metavar="ACTION", required=True)
@@ -198,6 +203,14 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         shop = codes[0] if codes else "default"
+    elif shop not in codes:
+        from bot.services.shops import new_shop_code_problem
+
+        refused = new_shop_code_problem(shop)
+        if refused is not None:  # a typo or a display name: nothing is created
+            await app.close()
+            _print_escaped(f"error: {refused}", sys.stderr)
+            return 2
 
     async def tell_buyers(uow: UnitOfWork, change: OrderChange) -> None:
         # Stored in the import's transaction; the running bot's outbox sends them.
@@ -220,7 +233,9 @@ async def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     if report.ok and report.shop_code not in codes:
         _print_escaped(
             f"created shop {report.shop_code!r}: see its settings with "
-            f"python run_bot.py shop show {report.shop_code}",
+            f"python run_bot.py shop show {report.shop_code}; buyers see its name,"
+            f" {report.shop_code!r} for now: python run_bot.py shop set"
+            f' {report.shop_code} name "Your Shop Name"',
             sys.stdout,
         )
     return 0 if report.ok else 1
@@ -349,26 +364,33 @@ async def _order_link(args: argparse.Namespace, settings: Settings) -> int:
         # On stderr, so that a script taking the link from stdout gets the link alone.
         print(f"valid until {when(link)}; it links the order for {who}", file=sys.stderr)
         print(
-            _buyer_message(args.order, deep_link(username, link.token), when(link)), file=sys.stderr
+            _buyer_message(args.order, deep_link(username, link.token), when(link), link.proof),
+            file=sys.stderr,
         )
     finally:
         await app.close()
     return 0
 
 
-def _buyer_message(number: str, url: str, until: str) -> str:
-    """A message the seller pastes into the marketplace's chat with the buyer (TikTok
-    Shop hides the buyer's contact, so the link is how they reach the bot)."""
+def _buyer_message(number: str, url: str, until: str, proof: str) -> str:
+    """A message the seller pastes into their message to the buyer (the marketplace's
+    chat, where TikTok Shop hides the buyer's contact and the link is how they reach
+    the bot).  What it offers once the link no longer works is what proves this order
+    in the chat: the postcode only where the marketplace hid the contact."""
+    otherwise = {
+        "postcode": "send our bot the order number and your delivery postcode.",
+        "contact": "send our bot the order number and the email or phone number you ordered with.",
+    }.get(proof, "ask us for a new one.")
     return (
-        "\nMessage for the buyer (paste it into the marketplace's chat, e.g. TikTok Shop's):\n"
+        "\nMessage for the buyer (paste it into your message to them, e.g. TikTok Shop's"
+        " chat):\n"
         f"Hi! To follow order {number}, ask about it or request a return in Telegram, open"
-        f" this link: {url} (it works until {until}). If it no longer works, send our bot"
-        " the order number and your delivery postcode."
+        f" this link: {url} (it works until {until}). If it no longer works, {otherwise}"
     )
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.demo import run_demo
+    from bot.demo import not_a_demo_database, run_demo
     from bot.logging import setup_logging
 
     if "log_level" not in settings.model_fields_set:  # keep the console chat readable
@@ -380,6 +402,10 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         app = await _open_app(settings)
         try:
+            refusal = await not_a_demo_database(app)
+            if refusal is not None:
+                print(refusal, file=sys.stderr)
+                return 1
             return await run_demo(app)
         finally:
             await app.close()
@@ -428,7 +454,7 @@ async def _seller(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _shop(args: argparse.Namespace, settings: Settings) -> int:
     from bot.domain.errors import ShopNotFound
-    from bot.services.shops import BadSetting, ShopAdmin
+    from bot.services.shops import HOOK_SECRET_KEYS, BadSetting, ShopAdmin
 
     app = await _open_app(settings)
     admin = ShopAdmin(app.uow)
@@ -437,6 +463,15 @@ async def _shop(args: argparse.Namespace, settings: Settings) -> int:
             await admin.set(args.shop, args.key, args.value)
         for key, value in (await admin.show(args.shop)).items():
             print(f"{key} = {value}")
+        if args.shop_command == "set" and args.key in HOOK_SECRET_KEYS and args.value:
+            # Read per request, but whether the HTTP server runs at all while polling
+            # is decided when the bot starts (bot.app BotRunner._receiving).
+            print(
+                "note: a bot started in long-polling mode before any shop set a hook secret"
+                " has no HTTP server for the hooks: restart it once (webhook mode, or a"
+                " shop's hook secret set before it started, needs nothing)",
+                file=sys.stderr,
+            )
     except ShopNotFound:
         print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
         return 1
@@ -466,7 +501,7 @@ async def _catalog(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _kb(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.knowledge import knowledge_root, reindex
+    from bot.services.knowledge import knowledge_root, knowledge_warnings, reindex
 
     root = knowledge_root(settings.knowledge_dir)
     if not root.is_dir():
@@ -478,6 +513,15 @@ async def _kb(args: argparse.Namespace, settings: Settings) -> int:
     sections = plural(len(kb.chunks), "sections")
     print(f"indexed {sections} of {plural(len(kb.shops), 'shop_folders')} from {root}")
     print(f"index: {settings.knowledge_index}")
+    # The bot reads the index when it starts (bot.app App.knowledge), not while it runs.
+    print("a running bot answers from the policies it started with: restart it to use these")
+    app = await _open_app(settings)
+    try:
+        codes = await _shop_codes(app)
+    finally:
+        await app.close()
+    for warning in await asyncio.to_thread(knowledge_warnings, root, codes):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -503,6 +547,12 @@ async def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.telegram import CHANNEL
     from bot.services.routing import DESCRIPTIONS, Action, plan
 
+    if not args.question.strip():  # the chat never gets an empty message to read
+        print(
+            'error: give the buyer\'s message, e.g. ask "how long does delivery take?"',
+            file=sys.stderr,
+        )
+        return 2
     app = await _open_app(settings)
     try:
         if args.shop is not None:
@@ -590,6 +640,23 @@ async def _tiktok(args: argparse.Namespace, settings: Settings) -> int:
 
     app = await _open_app(settings)
     try:
+        codes = await _shop_codes(app)
+        if args.tiktok_command == "connect" and args.shop not in codes and app.tiktok():
+            # A shop that sells on TikTok only has no orders to import first: connecting
+            # creates it, as an import does.
+            from bot.services.shops import ShopAdmin, new_shop_code_problem
+
+            refused = new_shop_code_problem(args.shop)
+            if refused is not None:
+                print(f"error: {refused}", file=sys.stderr)
+                return 2
+            await ShopAdmin(app.uow).create(args.shop, app.clock.now())
+            print(
+                f"created shop {args.shop!r}: see its settings with python run_bot.py shop"
+                f" show {args.shop}; buyers see its name, {args.shop!r} for now: python"
+                f' run_bot.py shop set {args.shop} name "Your Shop Name"',
+                file=sys.stderr,
+            )
         result = await run(args, app)
         if result == -1:
             print(_no_shop(args.shop, await _shop_codes(app)), file=sys.stderr)
@@ -657,6 +724,18 @@ def cli_log_level(command: str, settings: Settings) -> str:
     return "WARNING"
 
 
+def configuration_errors(exc: ValidationError) -> str:
+    """One line per wrong setting, by the name the owner wrote (`STAFF_CHAT_ID`), not
+    pydantic's report: that names the field in lower case, links to pydantic's docs
+    and repeats the value, which may be a token or a secret."""
+    lines = ["configuration error (environment or .env):"]
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {name}: {message}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -671,10 +750,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"configuration error:\n{exc}", file=sys.stderr)
+        print(configuration_errors(exc), file=sys.stderr)
         return 2
     setup_logging(cli_log_level(args.command, settings), settings.log_format)
     try:
         return asyncio.run(COMMANDS[args.command](args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `shop show acme | head -3`: the reader closed early, which is no error worth
+        # a traceback; stdout is pointed at nothing so closing it cannot raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

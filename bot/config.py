@@ -18,8 +18,15 @@ _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
+    # env_ignore_empty: `STAFF_CHAT_ID=` (as in .env.example, copied as it is) means
+    # unset, not a value: an empty id would be refused and an empty KNOWLEDGE_DIR would
+    # read as the current folder.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # Telegram

@@ -655,6 +655,26 @@ async def start_afresh(app: App) -> int:
     return max(last or 0, stored or 0) + 1
 
 
+async def not_a_demo_database(app: App) -> str | None:
+    """Why the demo cannot run on this database, or None.  The demo adds its shops only
+    to a database without orders: one holding a shop's own orders (imported before
+    trying the demo) lacks the demo's shops, its seller and its orders to try, and
+    filling it with made-up shops and buyers would mix them into the shop's real ones."""
+    if not await has_orders(app.uow):
+        return None
+    async with app.uow(readonly=True) as uow:
+        codes = sorted(shop.code for shop in await uow.shops.all())
+    if DEMO_SHOPS[0].code in codes:
+        return None
+    return (
+        f"error: this database (DATABASE_URL) holds the orders of other shops"
+        f" ({', '.join(codes)}), not the demo's; the demo fills only a database without"
+        " orders, so that made-up buyers never mix with real ones. Try the demo on a"
+        " database of its own:\n"
+        "  DATABASE_URL=sqlite+aiosqlite:///data/demo.db python run_bot.py demo"
+    )
+
+
 async def run_demo(app: App, read_line: ReadLine | None = None, write: Write = print) -> int:
     from bot.demo_tiktok import DemoTikTok
 

@@ -104,7 +104,7 @@ async def cancel_flow(ctx: Context) -> None:
 
 # Questions with nothing of the person's in them yet (a language, a setting): a
 # command that leaves them loses nothing, so it says nothing about them.
-_NOTHING_TO_LOSE = frozenset({"language", "settings"})
+_NOTHING_TO_LOSE = frozenset({"language", "settings", "pick"})
 
 
 def flow_left(ctx: Context, step: str) -> None:

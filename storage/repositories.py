@@ -78,6 +78,11 @@ class ShopRepository(_Repository):
         rows = await self.session.execute(select(Shop.id, Shop.settings).where(Shop.id.in_(ids)))
         return {int(shop_id): dict(values or {}) for shop_id, values in rows}
 
+    async def settings_by_code(self, code: str) -> dict[str, Any]:
+        """The settings of the shop with this code (empty when there is none)."""
+        values = await self.session.scalar(select(Shop.settings).where(Shop.code == code))
+        return dict(values or {})
+
     async def get(self, shop_id: int) -> Shop | None:
         return await self.session.get(Shop, shop_id)
 

@@ -109,11 +109,15 @@ class Forecast:
     def peaks(self, days: int = max(HORIZONS), count: int = PEAK_DAYS) -> tuple[date, ...]:
         """The `count` days with the highest forecast within `days`, in date order;
         none when nothing is expected.  Values are compared to 0.01 order, so days the
-        model sees as equal (two weekend days) tie, and the earlier one wins."""
+        model sees as equal (two weekend days) tie, and the earlier one wins.  A shop
+        whose last orders are months old is forecast a trace of an order a day: below
+        0.01 a day, or 0.1 in all (shown as "~0 orders"), no day is busier than another."""
+        if round(self.total(days), 1) <= 0:
+            return ()
         ranked = sorted(
             range(min(days, len(self.values))), key=lambda i: (-round(self.values[i], 2), i)
         )
-        chosen = sorted(i for i in ranked[:count] if self.values[i] > 0)
+        chosen = sorted(i for i in ranked[:count] if round(self.values[i], 2) > 0)
         return tuple(self.first_day + timedelta(days=i) for i in chosen)
 
 

@@ -14,11 +14,12 @@ Pure code: no I/O, no clock; callers pass "now" in.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -261,9 +262,24 @@ def _zone(tz: str | ZoneInfo) -> ZoneInfo:
     # ZoneInfoNotFoundError is a KeyError; malformed keys raise ValueError and directory
     # names raise OSError.  Callers get one exception type for "bad input".
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(
-            f"Unknown timezone {tz!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'."
-        ) from None
+        pass
+    # As a person types it: "europe/amsterdam", "America/New York" are that zone.
+    typed = "_".join(tz.split()).lower()
+    zones = _zones()
+    if typed in zones:
+        return ZoneInfo(zones[typed])
+    # A city alone ("Amsterdam"): the zone named after it, to say which to write.
+    cities = sorted(name for key, name in zones.items() if key.rsplit("/", 1)[-1] == typed)
+    hint = f" (did you mean {' or '.join(repr(c) for c in cities[:3])}?)" if cities else "."
+    raise ValueError(
+        f"Unknown timezone {tz!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'{hint}"
+    )
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """The system's IANA zone names, by their lower-case spelling."""
+    return {name.lower(): name for name in available_timezones()}
 
 
 def _parse_days(days_text: str, original: str) -> frozenset[int]:

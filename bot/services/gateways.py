@@ -87,6 +87,36 @@ class GatewayRouter:
         return await gateway.refund(request)
 
 
+class ShopGateways:
+    """Each refund goes where its shop's settings say when it is paid: `shop set SHOP
+    refund_webhook_url` (and `refund_webhook_secret`) while the bot runs applies to the
+    next refund, as every other shop setting does (the gateways were read once, at
+    start, so a shop that set its webhook was still "recorded for the shop to pay out"
+    until a restart).  Without both settings, `default` (record-only)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        default: PaymentGateway | None = None,
+        http: Callable[[str, bytes], PaymentGateway] = lambda url, secret: HttpGateway(url, secret),
+    ) -> None:
+        self._uow = uow
+        self._default = default or RecordOnlyGateway()
+        self._http = http
+
+    async def refund(self, request: RefundRequest) -> GatewayResult:
+        async with self._uow(readonly=True) as uow:
+            settings = await uow.shops.settings_by_code(request.shop_code)
+        url, secret = settings.get("refund_webhook_url"), settings.get("refund_webhook_secret")
+        if url and secret:
+            return await self._http(str(url), str(secret).encode()).refund(request)
+        if url:  # `shop show` says so too
+            log.warning(
+                "refund webhook without a secret ignored", extra={"shop": request.shop_code}
+            )
+        return await self._default.refund(request)
+
+
 # ------------------------------------------------------------------ signing
 
 
@@ -127,6 +157,8 @@ def verify_signature(
 
 if TYPE_CHECKING:  # aiohttp is imported when a gateway calls out, not by every command
     import aiohttp
+
+    from storage.uow import UnitOfWorkFactory
 
     SessionFactory = Callable[[], aiohttp.ClientSession]
 

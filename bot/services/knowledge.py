@@ -41,6 +41,7 @@ import logging
 import math
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -58,8 +59,10 @@ from bot.services.retrieval.bridge import NOTHING, LeaveOut, bank_for
 from bot.services.retrieval.chunks import (
     Chunk,
     build_chunks,
+    chunk_markdown,
     digest,
     passages_of,
+    policy_files,
     split_passages,
 )
 from bot.services.retrieval.semantic import (
@@ -626,6 +629,38 @@ class KnowledgeBase:
             remember(encoder, data["vectors"])
         chunks = [Chunk(**c) for c in data["chunks"]]
         return cls(chunks, semantic=semantic, encoder=encoder), str(data["digest"])
+
+
+def knowledge_warnings(root: Path, shop_codes: Collection[str]) -> list[str]:
+    """What in the policy folder a shop owner likely meant to be read and is not (for
+    `kb reindex`): Markdown files beside the shop folders instead of in one, a file
+    with no `##` section holding text (only sections are searched), and a folder named
+    after no shop of the database (a typo of the shop's code: its buyers would get the
+    `default/` policies, or none)."""
+    warnings: list[str] = []
+    loose = sorted(p.name for p in root.glob("*.md") if p.name.lower() != "readme.md")
+    if loose:
+        warnings.append(
+            f"{', '.join(loose)} in {root} itself {'is' if len(loose) == 1 else 'are'} not"
+            f" read: a shop's policies go in a folder named after its code ({root}/SHOP/),"
+            f" those for every other shop in {root}/{DEFAULT_SHOP}/"
+        )
+    for (shop, language), files in policy_files(root).items():
+        place = shop if language == DEFAULT_LANGUAGE else f"{shop}/{language}"
+        if language == DEFAULT_LANGUAGE and shop != DEFAULT_SHOP and shop not in shop_codes:
+            known = ", ".join(sorted(shop_codes)) or "none yet"
+            warnings.append(
+                f"folder {shop}/ is named after no shop in the database (shops: {known}),"
+                " so no buyer reads it; name it after the shop's code"
+            )
+        for path in files:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if not chunk_markdown(shop, path.name, text, language):
+                warnings.append(
+                    f"{place}/{path.name} has no ## section with text, so nothing in it is"
+                    " searched: each ## heading starts a section, its text below it"
+                )
+    return warnings
 
 
 def knowledge_root(configured: Path | None) -> Path:

@@ -53,6 +53,10 @@ class IssuedLink:
     expires_at: datetime
     uses: int  # how many Telegram accounts may open it
     timezone: str  # the shop's, to print the expiry in local time as well
+    # How else the buyer can prove the order once the link no longer works: "postcode"
+    # (a marketplace hid the contact; the delivery postcode proves it), "contact" (the
+    # email or phone on the order), "" (nothing on the order proves it: a new link).
+    proof: str = ""
 
 
 def _b64(data: bytes) -> str:

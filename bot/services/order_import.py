@@ -121,6 +121,10 @@ def reader_for(path: Path) -> Reader | None:
     return READERS.get(path.suffix.lower())
 
 
+# A spreadsheet's own file: it is saved as CSV to be imported.
+SPREADSHEETS = frozenset({".xlsx", ".xls", ".xlsm", ".ods", ".numbers", ".tsv"})
+
+
 async def import_orders_file(
     uow_factory: UnitOfWorkFactory,
     path: Path,
@@ -143,11 +147,10 @@ async def import_orders_file(
     report = ImportReport(path=path, shop_code=shop_code)
     read = reader_for(path)
     if read is None:
-        report.add_problem(
-            Problem(
-                "file", "name", f"unsupported file type {path.suffix!r}; use {', '.join(READERS)}"
-            )
-        )
+        message = f"unsupported file type {path.suffix!r}; use {', '.join(READERS)}"
+        if path.suffix.lower() in SPREADSHEETS:  # the workbook itself, not an export
+            message += " (in the spreadsheet: Save As or Download as CSV UTF-8, comma-separated)"
+        report.add_problem(Problem("file", "name", message))
     if not shop_code or len(shop_code) > MAX_SHOP_CODE_LENGTH or not shop_code.isprintable():
         report.add_problem(
             Problem(

@@ -413,12 +413,16 @@ class OrderService:
                 raise OrderNotFound(order_id)
             policy = ShopPolicy.from_settings(order.shop.settings)
             timezone = order.shop.timezone
+            if order.contact_masked:  # as _proof_matches takes it
+                proof = "postcode" if order.postal_code else ""
+            else:
+                proof = "contact" if order.buyer_email or order.buyer_phone else ""
         expires_at = now + timedelta(days=policy.order_link_days)
         # Each link is its own (order, nonce): a new link for the same order is not
         # bound to whoever opened an earlier one.  Nonce 0 is the links from before.
         nonce = secrets.randbelow(2**32 - 1) + 1
         token = self._signer.sign(ORDER_LINK_KIND, order_id, nonce, expires_at=expires_at)
-        return IssuedLink(token, expires_at, policy.order_link_uses, timezone)
+        return IssuedLink(token, expires_at, policy.order_link_uses, timezone, proof)
 
     async def _link(
         self, uow: UnitOfWork, user_id: int, order: Order, method: str, now: datetime

@@ -6,7 +6,9 @@ bot.domain.policy.ShopPolicy), so only what the shop changed is stored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -55,7 +57,29 @@ RETURN_ADDRESS_LINE = 100  # characters per line
 RETURN_ADDRESS_TOTAL = 500
 
 # Columns of the shop itself that `shop set` changes too.
-SHOP_COLUMNS = ("timezone", "seller_chat_ids")
+SHOP_COLUMNS = ("timezone", "seller_chat_ids", "name")
+# The shop's name as buyers read it (the order card's title, a staff reply signed by
+# the shop) and sellers (their welcome, /stats): an import names a new shop after its
+# code ("default" without --shop), so the owner gives it its real one.
+SHOP_NAME_LENGTH = 100
+
+
+# A new shop's code names it in commands, hook URLs (/hooks/orders/SHOP) and its policy
+# folder (KNOWLEDGE_DIR/SHOP): lower-case, no spaces, nothing a shell or URL changes.
+SHOP_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def new_shop_code_problem(code: str) -> str | None:
+    """Why `code` cannot name a new shop, or None.  Shops that exist keep theirs."""
+    if SHOP_CODE.fullmatch(code):
+        return None
+    suggestion = re.sub(r"[^a-z0-9_-]+", "-", code.strip().lower()).strip("-_")[:64]
+    example = suggestion if suggestion and SHOP_CODE.fullmatch(suggestion) else "maple-pine"
+    return (
+        f"{code!r} can't be a new shop's code: use lower-case letters, digits, '-' and '_'"
+        f" (e.g. {example}); the code names the shop in commands, in its hook URLs and"
+        " its policy folder (its name, shown to buyers, is set apart: shop set SHOP name)"
+    )
 
 
 def setting_keys() -> list[str]:
@@ -127,6 +151,16 @@ def parse_return_address(value: str) -> str:
             "return_address must be a postal address (name, street, town)", "not_address"
         )
     return joined
+
+
+def parse_shop_name(value: str) -> str:
+    """One line of readable text; "" restores the default (the shop's code)."""
+    name = " ".join(value.replace("\\n", " ").split())
+    if any(not ch.isprintable() for ch in name):
+        raise BadSetting("name may not contain control characters")
+    if len(name) > SHOP_NAME_LENGTH:
+        raise BadSetting(f"name has at most {SHOP_NAME_LENGTH} characters")
+    return name
 
 
 def parse_setting(key: str, value: str) -> Any:
@@ -203,6 +237,16 @@ class ShopAdmin:
                 **_effective(shop, self._languages()),
             }
 
+    async def create(self, code: str, now: datetime) -> bool:
+        """A new shop named after its code, for one whose orders all come from a
+        marketplace (`tiktok connect` before any import); False when it exists."""
+        async with self._uow() as uow:
+            if await uow.shops.get_by_code(code) is not None:
+                return False
+            uow.shops.add(Shop(code=code, name=code, created_at=now))
+            await uow.commit()
+            return True
+
     async def set(self, code: str, key: str, value: str) -> None:
         async with self._uow() as uow:
             shop = await uow.shops.get_by_code(code)
@@ -213,6 +257,8 @@ class ShopAdmin:
                     shop.timezone = BusinessHours.always(value or "UTC").tz.key
                 except ValueError as exc:
                     raise BadSetting(f"timezone: {exc}") from None
+            elif key == "name":
+                shop.name = parse_shop_name(value) or shop.code
             elif key == "seller_chat_ids":
                 ids = [v.strip() for v in value.split(",") if v.strip()]
                 if not all(v.lstrip("-").isdecimal() for v in ids):
@@ -257,6 +303,7 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
         "staff_signature": desk.signature,
         "timezone": shop.timezone,
         "seller_chat_ids": list(shop.seller_chat_ids or []),
+        "name": shop.name,
         "language": spoken.default,
         "languages": ",".join(spoken.supported),
         "staff_language": spoken.staff,
@@ -276,4 +323,10 @@ def _effective(shop: Shop, available: Languages) -> dict[str, Any]:
             shown[key] = "(set)" if "secret" in key else stored[key]
         else:
             shown[key] = defaults.get(key, "(unset)")
+    if stored.get("refund_webhook_url") and not stored.get("refund_webhook_secret"):
+        # Refunds are signed: without the secret the URL is not called (record-only).
+        shown["refund_webhook_url"] = (
+            f"{stored['refund_webhook_url']} (not used until refund_webhook_secret is set:"
+            " refunds are recorded for the shop to pay out)"
+        )
     return shown

@@ -220,6 +220,9 @@ def _still(ctx: Context, card: SellerCard, *statuses: ClaimStatus) -> bool:
     return False
 
 
+CLAIMS_LISTED = 30  # buttons in the /claims list (a typed "2" picks from these too)
+
+
 @router.command("claims")
 async def queue(ctx: Context) -> None:
     try:
@@ -245,7 +248,7 @@ async def queue(ctx: Context) -> None:
                 f"q:{e.claim_id}",
             )
         ]
-        for e in entries[:30]
+        for e in entries[:CLAIMS_LISTED]
     ]
     ctx.reply(ctx.t("seller_claims.title", count=len(entries)), Keyboard.of(*rows))
 

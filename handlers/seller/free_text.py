@@ -18,12 +18,13 @@ from __future__ import annotations
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
+from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import read_seller_words
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.core import Context, Handler
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import show_card
+from handlers.seller.claims import CLAIMS_LISTED, show_card
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
@@ -54,6 +55,8 @@ async def _answered(ctx: Context) -> bool:
         # (the ticket shows them as the seller), not "I can't do anything with that".
         await escalate(ctx, EscalationReason.REQUESTED)
         return True
+    if words is None and await _picked_from_the_list(ctx, inbound.text):
+        return True
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
@@ -81,6 +84,24 @@ async def _answered(ctx: Context) -> bool:
         except (NotAllowed, ClaimNotFound):  # decided or gone since
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
+    return True
+
+
+async def _picked_from_the_list(ctx: Context, text: str) -> bool:
+    """ "2", "the first one" after /claims: that request's card, as its button in the
+    list opens it.  The list is the open requests, most urgent first, so a place in it
+    names the same request unless one was decided since; the card names the request
+    and decides nothing until a tap."""
+    if read.position(text, CLAIMS_LISTED) is None:
+        return False
+    entries = (await ctx.services.seller_claims.queue(ctx.user.id))[:CLAIMS_LISTED]
+    at = read.position(text, len(entries))
+    if at is None:
+        return False
+    try:
+        await show_card(ctx, entries[at].claim_id)
+    except (NotAllowed, ClaimNotFound):  # decided or gone since
+        return False
     return True
 
 

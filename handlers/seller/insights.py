@@ -32,11 +32,13 @@ from bot.services.insights import (
     ShopInsights,
 )
 from bot.services.sellers import ShopRef
+from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog
 from handlers.core import Context, Router
 from handlers.fit import BUTTON, TEXT, Field, Line, Piece, cut, fit, line, lines
 from handlers.formatting import duration
+from handlers.seller import shop_choice
 from handlers.seller.stats import parse_period, percent, refuse_non_seller, write_chart
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
@@ -45,6 +47,7 @@ router = Router()
 SHOW = ButtonData("ins", Id("shop"), Int("days", min(PERIODS), max(PERIODS)))
 PICK_SHOP = ButtonData("insp", Int("days", min(PERIODS), max(PERIODS)))
 MAX_SHOP_BUTTONS = 20
+PICK = "pick.insights"  # "Which shop's insight?": a shop typed (see shop_choice)
 SHOWN_RETURNS = 5  # products listed under returns (flagged ones always come first)
 SHOWN_RATINGS = 8  # products listed under ratings, the most rated first
 CHART_PAST_DAYS = 90  # the chart shows at most this much history before the forecast
@@ -353,8 +356,10 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
         refuse_non_seller(ctx)
         return
     except ChooseShop as exc:
+        shop_choice.offer(ctx, PICK, exc.shops[:MAX_SHOP_BUTTONS], days=days)
         ctx.reply(ctx.t("insights.choose_shop"), shops_keyboard(exc.shops, days))
         return
+    shop_choice.answered(ctx)
     # Fitting happened in the service; drawing and writing the PNG is blocking work.
     path = await asyncio.to_thread(_chart_file, ctx.catalog, ins)
     ctx.add(SendPhotos(ctx.chat_id, (PhotoRef(path=path),), thread_id=ctx.inbound.thread_id))
@@ -390,3 +395,17 @@ async def pick_shop(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     await show(ctx, None, data["days"])
+
+
+@router.step(PICK)
+async def shop_typed(ctx: Context) -> None:
+    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
+    if shop_id is None:
+        await escapes.not_understood(ctx)
+        return
+    await show(ctx, shop_id, int(ctx.state.data.get("days", DEFAULT_PERIOD)))
+
+
+@router.prompt(PICK)
+async def ask_shop_again(ctx: Context) -> None:
+    await show(ctx, None, int(ctx.state.data.get("days", DEFAULT_PERIOD)))

@@ -13,15 +13,18 @@ from bot.domain.errors import NotAllowed
 from bot.domain.marketplace import MarketplaceOwned, display_name
 from bot.services.sellers import ShopRef
 from bot.services.shops import RETURN_ADDRESS_LINES, BadReturnAddress
+from bot.understanding import steps as read
 from handlers import escapes
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, Line, fit, line
+from handlers.seller import shop_choice
 from handlers.types import Button, EditKeyboard, Keyboard
 
 router = Router()
 
 ADDRESS = "seller.return_address"  # the address is typed here
 CONFIRM = "seller.return_address_ok"  # Save / Cancel, the address in the step's data
+PICK = "pick.return_address"  # "Which shop's return address?": a shop typed
 
 
 @router.command("returnaddress", "return_address", "address")
@@ -41,8 +44,29 @@ async def return_address(ctx: Context) -> None:
     if len(ours) == 1:
         await _ask(ctx, ours[0])
     elif ours:
+        shop_choice.offer(ctx, PICK, ours)
         rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
         ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+
+
+@router.step(PICK)
+async def shop_typed(ctx: Context) -> None:
+    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
+    shops = await ctx.services.sellers.shops_of(ctx.user.id)
+    shop = next((s for s in shops if s.id == shop_id and s.marketplace is None), None)
+    if shop is None:  # named none of them (or one no longer theirs, or now a marketplace's)
+        await escapes.not_understood(ctx)
+        return
+    await _ask(ctx, shop)
+
+
+@router.prompt(PICK)
+async def ask_shop_again(ctx: Context) -> None:
+    shops = await ctx.services.sellers.shops_of(ctx.user.id)
+    ours = [shop for shop in shops if shop.marketplace is None]
+    shop_choice.offer(ctx, PICK, ours)
+    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
+    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
 
 
 def _handled_there(ctx: Context, shop: ShopRef) -> Line:
@@ -97,11 +121,15 @@ async def ask_again(ctx: Context) -> None:
 @router.step(ADDRESS, numbers=True)
 async def typed(ctx: Context) -> None:
     """The address as typed, one line per line; checked before it is shown to save."""
+    await _check(ctx, ctx.inbound.text or "")
+
+
+async def _check(ctx: Context, text: str) -> None:
     data = ctx.state.data
     shop_id, shop = int(data["shop_id"]), str(data["shop"])
     try:
         address = await ctx.services.sellers.set_return_address(
-            ctx.user.id, shop_id, ctx.inbound.text or "", dry_run=True
+            ctx.user.id, shop_id, text, dry_run=True
         )
     except BadReturnAddress as exc:
         ctx.reply(ctx.t(f"return_address.bad.{exc.problem}", limit=exc.limit))
@@ -145,7 +173,28 @@ async def confirm_again(ctx: Context) -> None:
 
 @router.step(CONFIRM, numbers=True)
 async def typed_at_confirm(ctx: Context) -> None:
-    await escapes.not_understood(ctx)  # Save is a tap: the address is stored as shown
+    """Save is a tap: the address is stored as shown.  Text that answers nothing here
+    is the address's next line: where Enter sends (a computer's keyboard), an address
+    arrives one message per line, and the first line alone was shown to save."""
+    text = ctx.inbound.text or ""
+    if not text.strip() or _answers_the_question(text):
+        await escapes.not_understood(ctx)
+        return
+    await _check(ctx, f"{ctx.state.data['address']}\n{text}")
+
+
+def _answers_the_question(text: str) -> bool:
+    """Words meant for "Save this?" (yes, save, done, a question), not an address line."""
+    said = read.words(text)
+    return (
+        read.yes_no(text) is not None
+        or read.is_done(text)
+        or read.asks_something(text)
+        or bool(set(said) & _SAVE_WORDS)
+    )
+
+
+_SAVE_WORDS = frozenset({"save", "saved", "store", "guardar", "guarda", "guardala", "guardalo"})
 
 
 @router.button("rsy", "rsn")

@@ -21,6 +21,7 @@ from bot.domain.money import format_money
 from bot.services.charts import render_claims_chart
 from bot.services.sellers import ShopRef
 from bot.services.stats import PERIODS, ChooseShop, ShopStats
+from handlers import escapes
 from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
@@ -28,11 +29,13 @@ from handlers.core import Context, Router, int_arg
 from handlers.fit import BUTTON, Field, Piece, cut, fit, line
 from handlers.formatting import duration as human_duration
 from handlers.formatting import format_when
+from handlers.seller import shop_choice
 from handlers.types import Button, Keyboard, PhotoRef, SendPhotos
 
 router = Router()
 
 DEFAULT_DAYS = PERIODS[0]
+PICK = "pick.stats"  # "Which shop's figures?": a shop typed (see shop_choice)
 MAX_SHOP_BUTTONS = 20
 # PhotoRef sends stored files by path, so a chart is written to disk first.  Files are
 # named by content hash (the same chart is written once) and swept after a day: long
@@ -209,8 +212,10 @@ async def show(ctx: Context, shop_id: int | None, days: int) -> None:
         refuse_non_seller(ctx)
         return
     except ChooseShop as exc:
+        shop_choice.offer(ctx, PICK, exc.shops[:MAX_SHOP_BUTTONS], days=days)
         ctx.reply(ctx.t("stats.choose_shop"), shops_keyboard(exc.shops, days))
         return
+    shop_choice.answered(ctx)
     title = ctx.catalog.plain("stats.chart_title", shop=stats.shop.name, days=stats.days)
     # Drawing and writing the PNG is blocking work; keep it off the event loop.
     path = await asyncio.to_thread(_chart_file, stats, title, ctx.catalog.language)
@@ -260,3 +265,17 @@ async def pick_shop(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     await show(ctx, None, days)
+
+
+@router.step(PICK)
+async def shop_typed(ctx: Context) -> None:
+    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
+    if shop_id is None:
+        await escapes.not_understood(ctx)
+        return
+    await show(ctx, shop_id, int(ctx.state.data.get("days", DEFAULT_DAYS)))
+
+
+@router.prompt(PICK)
+async def ask_shop_again(ctx: Context) -> None:
+    await show(ctx, None, int(ctx.state.data.get("days", DEFAULT_DAYS)))

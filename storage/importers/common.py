@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
@@ -122,7 +122,22 @@ def describe_type(value: object) -> str:
 # What a value echoed in a problem must not show: anything around an "@" (an email,
 # even cut short), and runs of 7+ digits with phone separators that are not a date.
 _EMAIL_LIKE = re.compile(r"[^\s'\"]*@[^\s'\"]*")
-_PHONE_LIKE = re.compile(r"(?<!\d)(?!\d{4}-\d\d-\d\d)\+?\d(?:[\s()./-]*\d){6,}")
+# A spreadsheet's date ("1/5/2026 2:30 PM", "05.01.2026") is no phone either: told as
+# "<phone>:30 PM" it hid what was wrong with it.  "01.23.45.67.89" still is one.
+_PHONE_LIKE = re.compile(
+    r"(?<!\d)(?<!\d[/.])(?!\d{4}-\d\d-\d\d)(?!(?:[012]?\d|3[01])([/.])(?:[012]?\d|3[01])\1\d{4}(?![./-]?\d))"
+    r"\+?\d(?:[\s()./-]*\d){6,}"
+)
+
+
+def _is_iso_date(text: str) -> bool:
+    """ "2026-01-05" (a date that lacks its time), not "12/31/2026" or "soon" (which
+    are no ISO 8601 at all, and are told so)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def mask_personal(text: str) -> str:
@@ -331,7 +346,10 @@ class FieldReader:
         try:
             return _amount(raw, currency)
         except MoneyError as exc:
-            self.add(field, mask_personal(str(exc)))
+            message = mask_personal(str(exc))
+            if isinstance(raw, str) and "," in raw:  # "19,99", "1,019.99": a spreadsheet's
+                message += ': use a dot for decimals and no thousands separators, like "1019.99"'
+            self.add(field, message)
             return None
 
     def quantity(self, field: str, raw: object) -> int | None:
@@ -387,7 +405,7 @@ class FieldReader:
         text = self._present(field, raw, required)
         if text is None:
             return None
-        if len(text) <= _MAX_DATE_ONLY_LENGTH and not date_only_ok:
+        if len(text) <= _MAX_DATE_ONLY_LENGTH and not date_only_ok and _is_iso_date(text):
             self.add(field, f"{shown(text)} has no time of day; expected e.g. 2026-01-05T14:30:00Z")
             return None
         try:

@@ -4,13 +4,15 @@ The rows of one order are adjacent; a new order number starts a new order.  The 
 is read one physical line at a time, so memory depends on the largest order, never on
 the size of the file.  Problems name the physical line ("line 1" is the header), which
 is what a spreadsheet or `sed -n 12p` shows.  The format is described for shops in
-docs/import-formats.md.
+README.md, "Importing orders".
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import difflib
+import re
 from collections.abc import Generator, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -138,7 +140,16 @@ def parse_csv_orders(lines: Iterable[bytes]) -> Iterator[OrderRecord | Problem]:
         yield Problem("line 1", "header", f"malformed CSV: {exc}")
         return
     yield from text.drain()
-    names = [name.strip().lower() for name in header]
+    separator = _other_separator(header)
+    if separator is not None:
+        yield Problem(
+            "line 1",
+            "header",
+            f"the columns are separated by {separator}, not by commas; save the file as"
+            " comma-separated CSV (in a spreadsheet: CSV UTF-8, comma delimited)",
+        )
+        return
+    names = [column_name(name) for name in header]
     header_problems = _check_header(names)
     if header_problems:
         yield from header_problems
@@ -208,10 +219,34 @@ def _csv_error(exc: csv.Error) -> str:
     return f"malformed CSV: {exc}"
 
 
+_SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "bars (|)"}
+
+
+def _other_separator(header: list[str]) -> str | None:
+    """How the columns are separated, in words, when a header read as one column holds
+    several names joined by another separator (a spreadsheet set to a language whose
+    decimal mark is a comma saves "CSV" with semicolons)."""
+    if len(header) != 1:
+        return None
+    for mark, words in _SEPARATORS.items():
+        parts = [column_name(part) for part in header[0].split(mark)]
+        if len(parts) > 1 and sum(part in COLUMNS for part in parts) >= 2:
+            return words
+    return None
+
+
+def column_name(name: str) -> str:
+    """A header cell as the column it names: case, spaces at the ends and spaces or
+    dashes between words do not matter ("Order Number", "order-number" are
+    `order_number`), as a spreadsheet's own headers are written."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
 def _check_header(names: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     known = set(COLUMNS)
     seen: set[str] = set()
+    listed = False  # the known columns are listed once, at the first unknown one
     for name in names:
         if name in seen:
             problems.append(Problem("line 1", field_name(name) or "header", "column appears twice"))
@@ -219,13 +254,15 @@ def _check_header(names: list[str]) -> list[Problem]:
         if name not in known:
             # Refused rather than ignored: a misspelt optional column ("buyer_emial")
             # would otherwise drop its data without a word.
-            problems.append(
-                Problem(
-                    "line 1",
-                    field_name(name) or "header",
-                    f"unknown column; known: {', '.join(COLUMNS)}",
-                )
-            )
+            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.75)
+            if close and close[0] not in names:
+                message = f"unknown column; did you mean {close[0]}?"
+            elif not listed:
+                message = f"unknown column; known: {', '.join(COLUMNS)}"
+                listed = True
+            else:
+                message = "unknown column (the known ones are listed above)"
+            problems.append(Problem("line 1", field_name(name) or "header", message))
     for name in COLUMNS:
         if name in REQUIRED_COLUMNS and name not in seen:
             problems.append(Problem("line 1", name, "required column is missing from the header"))

@@ -197,7 +197,8 @@ def _objects(
         return []
     if not isinstance(value, list) or (required and not value):
         wanted = "a non-empty list" if required else "a list"
-        r.add(field, f"must be {wanted} of objects, got {describe_type(value)}")
+        got = "an empty list" if value == [] else describe_type(value)
+        r.add(field, f"must be {wanted} of objects, got {got}")
         return []
     good: list[dict[str, Any]] = []
     for i, element in enumerate(value):
@@ -221,7 +222,20 @@ def _unknown_keys(r: FieldReader, obj: dict[str, Any], known: frozenset[str]) ->
     if obj.keys() <= known:
         return
     for key in sorted(obj.keys() - known):
-        r.add(field_name(key), f"unknown field; expected one of {', '.join(sorted(known))}")
+        home = _HOMES.get(key) if known is ORDER_KEYS else None
+        if home is not None:
+            r.add(field_name(key), f"belongs inside {home}, not in the order itself")
+        else:
+            r.add(field_name(key), f"unknown field; expected one of {', '.join(sorted(known))}")
+
+
+# Keys of an order's parts written at the order's own level (a flat export): where
+# each one goes, rather than a list of the order's keys that does not have it.
+_HOMES: dict[str, str] = {
+    **{key: '"payment"' for key in PAYMENT_KEYS},
+    **{key: 'each of "items"' for key in ITEM_KEYS},
+    **{key: 'each of "shipments"' for key in SHIPMENT_KEYS},
+}
 
 
 # ------------------------------------------------------------------------ a file

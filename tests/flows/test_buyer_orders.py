@@ -370,3 +370,27 @@ async def test_user_text_is_escaped_in_html_replies(harness: Harness) -> None:
     await alex.say("/start")
     assert "<b>Al & ex</b>" in alex.said  # shown literally
     assert "&lt;b&gt;Al &amp; ex&lt;/b&gt;" in alex.html
+
+
+async def test_the_shop_name_an_owner_sets_is_the_one_buyers_read(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """An import names a new shop after its code ("default" without --shop), and the
+    order card's title shows it: `shop set SHOP name` gives it the shop's real name."""
+    from bot.services.shops import BadSetting, ShopAdmin
+
+    await make_order(uow_factory, clock)
+    admin = ShopAdmin(uow_factory)
+    await admin.set("acme", "name", "  Maple &  Pine ")
+    assert (await admin.show("acme"))["name"] == "Maple & Pine"
+    alex = harness.buyer(name="Alex")
+    card = await link(alex)
+    assert f"Order {NUMBER} · Maple & Pine" in card
+    assert "Maple &amp; Pine" in alex.html  # escaped for HTML like any stored text
+
+    for bad in ("x" * 101, "Maple\x00Pine"):
+        with pytest.raises(BadSetting):
+            await admin.set("acme", "name", bad)
+    assert (await admin.show("acme"))["name"] == "Maple & Pine"
+    await admin.set("acme", "name", "")  # the default: the shop's code
+    assert (await admin.show("acme"))["name"] == "acme"

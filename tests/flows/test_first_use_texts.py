@@ -3,6 +3,8 @@ text never points at a button its message doesn't have."""
 
 from __future__ import annotations
 
+import itertools
+
 from bot.clock import FakeClock
 from handlers import buyer, support
 from handlers.menus import COMMANDS
@@ -56,3 +58,39 @@ async def test_a_cancelled_unpaid_order_says_nothing_was_charged(
     await person.press(f"o:{order_id}")
     assert "Cancelled" in person.said and "Nothing was charged" in person.said
     assert "If you paid" not in person.said and "refunded" not in person.said
+
+
+async def test_before_a_staff_group_is_set_a_groups_command_tells_its_id(
+    harness: Harness,
+) -> None:
+    """The shop owner adds the bot to the group meant for staff and sends /chatid
+    there: Telegram's apps show no group id, so the bot says what to set.  Other
+    commands, and any once STAFF_CHAT_ID is set, get the usual line alone."""
+    from dataclasses import replace
+
+    from tests.harness import Harness as ChatHarness
+    from tests.harness import Person
+
+    app = replace(
+        harness.app, settings=harness.app.settings.model_copy(update={"staff_chat_id": None})
+    )
+    unset = ChatHarness(app, harness.services)
+    unset._update_ids = itertools.count(10_000)  # one Telegram: update ids never repeat
+    owner = Person(unset, 5005, "Olive", "en", chat_id=-1001234567890, kind="supergroup")
+    await owner.say("/chatid")
+    assert owner.texts == [
+        "To make this group the support staff group, set STAFF_CHAT_ID=-1001234567890 in the"
+        " bot's settings (.env) and restart the bot. The group needs topics turned on, and me"
+        " as an admin with the Manage topics right."
+    ]
+    await owner.say("/orders")  # any other command: a buyer in a group, pointed away
+    assert owner.texts == [NOT_HERE]
+    await owner.say("hello everyone")  # not a command: the bot stays quiet in groups
+    assert owner.texts == []
+
+    elsewhere = Person(harness, 5005, "Olive", "en", chat_id=-1009999, kind="supergroup")
+    await elsewhere.say("/chatid")  # STAFF_CHAT_ID is set (the harness's): nothing to tell
+    assert elsewhere.texts == [NOT_HERE]
+
+
+NOT_HERE = "Please write to me in a private chat: open my profile and press Start."

@@ -167,3 +167,23 @@ async def test_a_seller_of_only_a_tiktok_shop_is_told_there_is_nothing_to_set(
         " return address, so there's nothing to set here for it."
     ]
     assert await kim.step() is None
+
+
+async def test_an_address_sent_line_by_line_is_shown_whole_before_save(
+    uow_factory: UnitOfWorkFactory, sam: Person
+) -> None:
+    """Where Enter sends, a seller types the address one message per line: each next
+    line is added to what is shown to save; words for the question are not."""
+    await sam.say("/returnaddress")
+    await sam.say("Acme Returns")
+    assert "Acme Returns\n\nA line missing? Type it and I'll add it." in sam.said
+    await sam.say("12 Harbour Road")
+    await sam.say("Bristol BS1 4DJ")
+    assert "Acme Returns\n12 Harbour Road\nBristol BS1 4DJ\n" in sam.said
+    for answer in ("yes", "save it", "done", "is that all?"):
+        await sam.say(answer)
+        assert sam.texts[0] == "Please tap Save address or Cancel below (or type cancel)."
+        assert "Acme Returns\n12 Harbour Road\nBristol BS1 4DJ\n" in sam.said
+    await sam.press(sam.button("Save address"))
+    assert "Saved" in sam.said
+    assert await stored(uow_factory) == "Acme Returns\n12 Harbour Road\nBristol BS1 4DJ"

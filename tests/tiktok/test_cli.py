@@ -124,3 +124,36 @@ def test_tiktok_status_loads_neither_the_chat_nor_aiohttp(
     )
     assert "sqlalchemy" in loaded  # it did reach the database
     assert not loaded & {*HEAVY, "aiohttp"}, loaded & {*HEAVY, "aiohttp"}
+
+
+def test_connecting_a_shop_that_sells_on_tiktok_only_creates_it(
+    cli: pytest.MonkeyPatch,
+    emulator: TikTokEmulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A shop with no orders to import first used to be refused ("no shop with code");
+    connecting creates it, as an import does, under the same rule for new codes."""
+    cli.delenv("TIKTOK_APP_KEY", raising=False)
+    code, _, err = run(capsys, "tiktok", "connect", "tt-only")  # not configured
+    assert code == 2 and "TIKTOK_APP_KEY" in err
+    code, _, err = run(capsys, "shop", "show", "tt-only")
+    assert code == 1  # nothing was created
+
+    for name, value in {
+        "TIKTOK_APP_KEY": APP_KEY,
+        "TIKTOK_APP_SECRET": APP_SECRET,
+        "TIKTOK_API_URL": emulator.url,
+        "TIKTOK_AUTH_URL": emulator.url,
+        "TIKTOK_AUTHORIZE_URL": emulator.url + "/open/authorize",
+    }.items():
+        cli.setenv(name, value)
+    code, out, err = run(capsys, "tiktok", "connect", "TT Only")
+    assert code == 2 and "'TT Only' can't be a new shop's code" in err and out == ""
+
+    code, out, err = run(capsys, "tiktok", "connect", "tt-only")
+    assert code == 0 and out.startswith(emulator.url + "/open/authorize?state=")
+    assert "created shop 'tt-only'" in err and 'shop set tt-only name "Your Shop Name"' in err
+    code, out, err = run(capsys, "tiktok", "status", "tt-only")
+    assert code == 0 and "tt-only: pending" in out
+    code, out, err = run(capsys, "tiktok", "connect", "tt-only")  # again: no second shop
+    assert code == 0 and "created shop" not in err

@@ -219,6 +219,13 @@ def test_import_counts_read_as_english(
     assert err.startswith("Refused half.csv: 1 problem; nothing was imported.")
 
 
+def test_ask_refuses_an_empty_message(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "ask", "  ")
+    assert code == 2 and out == "" and "give the buyer's message" in err
+
+
 def test_ask_refuses_an_unknown_shop(
     cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -269,6 +276,7 @@ def test_ask_says_what_the_chat_would_do_with_a_message(
 def test_one_shot_commands_print_no_log_lines_unless_asked(
     cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")  # the folder's shop
     (tmp_path / "kb" / "acme").mkdir(parents=True)
     (tmp_path / "kb" / "acme" / "hours.md").write_text("# Hours\n## Loft\nOpen 7 to 9.\n")
     cli.setenv("KNOWLEDGE_DIR", str(tmp_path / "kb"))
@@ -293,8 +301,37 @@ def test_order_link_gives_a_message_to_paste_into_the_marketplace_chat(
     assert code == 0, err
     url = out.strip()
     assert url.startswith("https://t.me/acme_help_bot?start=")  # stdout: the link alone
-    assert "paste it into the marketplace's chat" in err
-    assert "order MP-10231" in err and url in err and "delivery postcode" in err
+    assert "paste it into your message to them, e.g. TikTok Shop's chat" in err
+    assert "order MP-10231" in err and url in err
+    # The order has the buyer's email: that proves it, not a postcode it does not have.
+    assert "the email or phone number you ordered with" in err and "postcode" not in err
+
+
+def test_order_link_offers_the_postcode_only_where_it_proves_the_order(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    header, *rows = ORDERS.read_text().splitlines()
+    (one_item,) = [row for row in rows if row.startswith("MP-10234,")]
+    masked = tmp_path / "masked.csv"
+    masked.write_text(
+        "\n".join(
+            [
+                header + ",postal_code,contact_masked",
+                one_item.replace("MP-10234", "TT-1") + ",98101,true",
+                one_item.replace("MP-10234", "TT-2") + ",,true",
+            ]
+        )
+        + "\n"
+    )
+    code, _, err = run(capsys, "import-orders", str(masked), "--shop", "acme")
+    assert code == 0, err
+    cli.setenv("BOT_USERNAME", "acme_help_bot")
+    code, _, err = run(capsys, "order-link", "TT-1")
+    assert code == 0, err
+    assert "send our bot the order number and your delivery postcode." in err
+    code, _, err = run(capsys, "order-link", "TT-2")  # masked, no postcode: none
+    assert code == 0, err
+    assert "If it no longer works, ask us for a new one." in err and "postcode" not in err
 
 
 # ------------------------------------------------------------------ insights (issue 17)
@@ -335,3 +372,115 @@ def test_insights_refuses_an_unknown_shop_and_a_bad_period(
     code, out, err = run(capsys, "insights", "acme", "--days", "12")
     assert code == 2 and out == ""
     assert "7, 30, 90" in err
+
+
+def test_a_wrong_setting_is_named_as_the_owner_wrote_it_without_its_value(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.setenv("STAFF_CHAT_ID", "my-staff-group")
+    cli.setenv("WEBHOOK_SECRET", "has spaces and a secret word")
+    code, out, err = run(capsys, "shop", "show", "acme")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "configuration error (environment or .env):"
+    assert lines[1].startswith("  STAFF_CHAT_ID: Input should be a valid integer")
+    assert lines[2].startswith("  WEBHOOK_SECRET: WEBHOOK_SECRET must be 1 to 256 characters")
+    assert len(lines) == 3
+    assert "secret word" not in err and "my-staff-group" not in err and "pydantic" not in err
+
+
+def test_the_demo_on_a_shops_own_orders_says_to_use_a_database_of_its_own(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shop owner imports their orders first, then tries `demo` on the same
+    database: it used to stop with a traceback (the demo's seller joined a demo shop
+    that was never loaded).  Now it says what to do and adds nothing."""
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    assert code == 0, err
+    code, out, err = run(capsys, "demo")
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert "holds the orders of other shops (maple-pine), not the demo's" in err
+    assert "DATABASE_URL=sqlite+aiosqlite:///data/demo.db python run_bot.py demo" in err
+    code, out, err = run(capsys, "shop", "show", "harbor-home")
+    assert code == 1 and "shops: maple-pine" in err  # no demo shop was added
+
+
+def test_output_read_only_in_part_ends_quietly(database_url: str, tmp_path: Path) -> None:
+    """`run_bot.py shop show acme | head -1`: the reader closing the pipe early is no
+    traceback."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    for name in ("LOG_LEVEL", "LLM_MODEL", "KNOWLEDGE_DIR"):
+        env.pop(name, None)
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads: the first write fails with EPIPE
+    with os.fdopen(writer, "wb") as closed:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run_bot.py"), "catalog", "check"],
+            cwd=tmp_path,
+            env=env,
+            stdout=closed,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert done.returncode == 141, done.stderr
+    assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr
+
+
+def test_kb_reindex_warns_of_policies_no_buyer_would_read(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A shop owner's own policy folder: files beside the shop folders, a file without
+    `##` sections and a folder named after no shop are each said once; the folder
+    that is right is indexed without a word."""
+    run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    kb = tmp_path / "kb"
+    (kb / "maple-pine").mkdir(parents=True)
+    (kb / "maple-pine" / "policies.md").write_text("# Ours\n\n## Returns\n\nWithin 30 days.\n")
+    (kb / "maple-pine" / "notes.md").write_text("# Notes\n\nJust text, no sections.\n")
+    (kb / "maple_pine").mkdir()
+    (kb / "maple_pine" / "shipping.md").write_text("## Shipping\n\nTwo days.\n")
+    (kb / "faq.md").write_text("## Gift wrap\n\nYes.\n")
+    (kb / "README.md").write_text("What this folder is.\n")
+    cli.setenv("KNOWLEDGE_DIR", str(kb))
+    cli.setenv("POLICY_EMBEDDINGS", "off")
+    code, out, err = run(capsys, "kb", "reindex")
+    assert code == 0, err
+    assert out.startswith("indexed 2 sections of 2 shop folders")
+    assert "a running bot answers from the policies it started with: restart it" in out
+    assert err.splitlines() == [
+        f"warning: faq.md in {kb} itself is not read: a shop's policies go in a folder named"
+        f" after its code ({kb}/SHOP/), those for every other shop in {kb}/default/",
+        "warning: maple-pine/notes.md has no ## section with text, so nothing in it is"
+        " searched: each ## heading starts a section, its text below it",
+        "warning: folder maple_pine/ is named after no shop in the database (shops:"
+        " maple-pine), so no buyer reads it; name it after the shop's code",
+    ]
+
+
+def test_a_new_shops_code_must_fit_commands_urls_and_folders(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--shop "Maple & Pine"` (the shop's name, not a code) used to create a shop whose
+    code needs quoting in every command and breaks its hook URL and policy folder."""
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "Maple & Pine")
+    assert code == 2 and out == ""
+    assert "'Maple & Pine' can't be a new shop's code" in err
+    assert "(e.g. maple-pine)" in err and "shop set SHOP name" in err
+    code, out, err = run(capsys, "shop", "show", "Maple & Pine")
+    assert code == 1 and "shops: none yet" in err  # nothing was created
+
+    code, out, err = run(capsys, "import-orders", str(ORDERS), "--shop", "maple-pine")
+    assert code == 0 and "created shop 'maple-pine'" in out
+    assert 'shop set maple-pine name "Your Shop Name"' in out
+
+
+def test_setting_a_hook_secret_says_when_the_bot_must_restart(
+    cli: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import-orders", str(ORDERS), "--shop", "acme")
+    code, out, err = run(capsys, "shop", "set", "acme", "order_webhook_secret", "s" * 32)
+    assert code == 0 and "order_webhook_secret = (set)" in out
+    assert err.startswith("note: a bot started in long-polling mode before any shop set")
+    code, out, err = run(capsys, "shop", "set", "acme", "timezone", "Europe/Berlin")
+    assert code == 0 and err == ""

@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.forecast import (
     BACKTEST_DAYS,
+    Forecast,
     Method,
     backtest,
     forecast,
@@ -136,3 +137,18 @@ def test_the_backtest_holds_out_the_last_14_days_and_naive_repeats_the_week_befo
     assert test.naive_mae == 3.0
     assert test.naive_wape == pytest.approx(3 / 5)
     assert list(same_as_last_week(np.arange(10.0), 9)) == [3, 4, 5, 6, 7, 8, 9, 3, 4]
+
+
+def test_a_trace_of_an_order_a_day_has_no_busiest_days() -> None:
+    """A shop whose orders are months old is forecast a trace of an order a day:
+    "~0 orders in the next 28 days" is then not followed by three "busiest" days."""
+
+    def expecting(per_day: tuple[float, ...]) -> Forecast:
+        return Forecast(MONDAY, per_day * 4, Method.SEASONAL, 336, None, None)
+
+    trace = (0.0004, 0.0003, 0.0002, 0.0001, 0.0003, 0.0009, 0.0008)
+    assert expecting(trace).peaks() == ()
+    under_a_hundredth = (0.004, 0.004, 0.004, 0.004, 0.004, 0.004, 0.002)  # 0.104 in all
+    assert expecting(under_a_hundredth).peaks() == ()
+    weekend = (0.1, 0.1, 0.1, 0.1, 0.1, 0.6, 0.5)
+    assert [day.weekday() for day in expecting(weekend).peaks(days=7, count=2)] == [5, 6]

@@ -329,3 +329,39 @@ async def test_a_shop_that_never_answers_leaves_the_refund_pending_until_it_does
     assert await row() == (RefundStatus.SUCCEEDED, 3, "pay-1")
     assert set(keys(shop)) == {refund.idempotency_key}
     assert shop.payouts == 1
+
+
+async def test_a_webhook_set_while_the_bot_runs_takes_the_next_refund(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """`shop set acme refund_webhook_url/secret` with the bot running: the next refund
+    goes to the shop's endpoint (the gateways were read once at start, so refunds were
+    still only recorded until a restart); without the secret, nothing is called and
+    `shop show` says why."""
+    from bot.services.gateways import ShopGateways
+    from bot.services.shops import ShopAdmin
+
+    await make_order(uow_factory, clock)  # shop "acme"
+    called: list[tuple[str, bytes]] = []
+
+    class Endpoint:
+        def __init__(self, url: str, secret: bytes) -> None:
+            called.append((url, secret))
+
+        async def refund(self, request: RefundRequest) -> GatewayResult:
+            return GatewayResult("succeeded", "shop-ref-1")
+
+    gateways = ShopGateways(uow_factory, RecordOnlyGateway(), Endpoint)
+    request = REQUEST  # of shop "acme"
+    assert (await gateways.refund(request)).reference == "manual"
+
+    admin = ShopAdmin(uow_factory)
+    await admin.set("acme", "refund_webhook_url", "https://shop.example/refunds")
+    assert (await gateways.refund(request)).reference == "manual" and called == []
+    shown = (await admin.show("acme"))["refund_webhook_url"]
+    assert shown.startswith("https://shop.example/refunds (not used until refund_webhook_secret")
+
+    await admin.set("acme", "refund_webhook_secret", SECRET.decode())
+    assert (await gateways.refund(request)).reference == "shop-ref-1"
+    assert called == [("https://shop.example/refunds", SECRET)]
+    assert (await admin.show("acme"))["refund_webhook_url"] == "https://shop.example/refunds"

@@ -108,6 +108,19 @@ def test_parse_rejects_bad_input_with_a_readable_message(text: str, tz: str, mes
         BusinessHours.parse(text, tz)
 
 
+def test_a_timezone_typed_in_lower_case_or_with_spaces_is_that_zone() -> None:
+    assert BusinessHours.always("europe/amsterdam").tz.key == "Europe/Amsterdam"
+    assert BusinessHours.always(" America/New York ").tz.key == "America/New_York"
+    assert BusinessHours.parse("Mon-Fri 09:00-18:00", "asia/tokyo").tz.key == "Asia/Tokyo"
+
+
+def test_a_city_alone_is_told_its_zone() -> None:
+    with pytest.raises(ValueError, match=re.escape("did you mean 'Europe/Amsterdam'?")):
+        BusinessHours.always("Amsterdam")
+    with pytest.raises(ValueError, match=re.escape("did you mean 'America/New_York'?")):
+        BusinessHours.always("new york")
+
+
 def test_unknown_timezone_is_a_plain_value_error() -> None:
     # ZoneInfoNotFoundError is a KeyError; callers catching ValueError must still catch it.
     with pytest.raises(ValueError) as caught:

@@ -325,7 +325,7 @@ def test_json_chunk_boundaries_never_change_the_result(
     ("changes", "field", "words"),
     [
         ({"status": "SHIPPED"}, "status", "unknown status"),
-        ({"unit_price": "12,50"}, "unit_price", "not an amount"),
+        ({"unit_price": "12,50"}, "unit_price", "use a dot for decimals and no thousands"),
         ({"unit_price": "10.005"}, "unit_price", "more than 2 decimals"),
         ({"tax": "-1.00"}, "tax", "negative"),
         ({"placed_at": "05/01/2026 10:00"}, "placed_at", "ISO 8601"),
@@ -418,7 +418,7 @@ def test_malformed_csv_is_refused(data: bytes, where: str, field: str, words: st
             "items[0].quantity",
             "whole number",
         ),
-        ({"items": []}, "items", "non-empty list"),
+        ({"items": []}, "items", "non-empty list of objects, got an empty list"),
         ({"payment": None}, "payment", "must be an object"),
         ({"buyer_name": 42}, "buyer_name", "must be text"),
         ({"buyer_emial": "x@example.com"}, "buyer_emial", "unknown field"),
@@ -479,3 +479,59 @@ def test_non_utc_offsets_survive_a_round_trip() -> None:
         parse_json([json_order(placed_at=datetime(2026, 1, 5, 5, tzinfo=tz).isoformat())])
     )
     assert order.placed_at == datetime(2026, 1, 5, 10, tzinfo=UTC)
+
+
+# ------------------------------------------------------------ a spreadsheet's own style
+
+
+@pytest.mark.parametrize(("mark", "words"), [(";", "semicolons (;)"), ("\t", "tabs")])
+def test_a_header_separated_otherwise_is_one_problem_that_says_so(mark: str, words: str) -> None:
+    """A spreadsheet set to a language with a decimal comma saves "CSV" with
+    semicolons: one problem that says so, not every column unknown and missing."""
+    data = csv_of(csv_row()).decode().replace(",", mark).encode()
+    problem = only_problem(parse_csv(data))
+    assert (problem.where, problem.field) == ("line 1", "header")
+    assert f"separated by {words}, not by commas" in problem.message
+
+
+def test_header_names_written_as_a_spreadsheet_writes_them_are_read() -> None:
+    header = [name.replace("_", " ").title() for name in COLUMNS]  # "Order Number"
+    header[COLUMNS.index("placed_at")] = " placed-at "
+    data = csv_of(csv_row()).split(b"\n", 1)[1]
+    (order,) = records(parse_csv(",".join(header).encode() + b"\n" + data))
+    assert order.order_number == "A-1" and order.total_paid == Decimal("25.59")
+
+
+def test_unknown_columns_suggest_the_close_one_and_list_the_known_once() -> None:
+    data = csv_of(csv_row(), header=[*COLUMNS[:-1], "unit_prise", "colour", "size"])
+    found = problems(parse_csv(data))
+    messages = {p.field: p.message for p in found}
+    assert messages["unit_prise"] == "unknown column; did you mean unit_price?"
+    assert messages["colour"].startswith("unknown column; known: order_number, status,")
+    assert messages["size"] == "unknown column (the known ones are listed above)"
+    assert messages["unit_price"] == "required column is missing from the header"
+
+
+def test_payment_fields_written_in_the_order_say_where_they_go() -> None:
+    order = json_order()
+    payment = order.pop("payment")
+    flat = {**order, "currency": payment["currency"], "carrier": "UPS"}
+    found = problems(parse_json([flat]))
+    messages = {p.field: p.message for p in found}
+    assert messages["currency"] == 'belongs inside "payment", not in the order itself'
+    assert messages["carrier"] == 'belongs inside each of "shipments", not in the order itself'
+    assert "payment" in messages  # and the payment is still missing
+
+
+@pytest.mark.parametrize("typed", ["1/5/2026 2:30 PM", "05.01.2026 14:30", "12/31/2026"])
+def test_a_spreadsheets_date_is_quoted_as_written_not_masked_as_a_phone(typed: str) -> None:
+    problem = only_problem(parse_csv(csv_of(csv_row(placed_at=typed))))
+    assert problem.field == "placed_at"
+    assert problem.message.startswith(f"'{typed}' is not an ISO 8601 date-time")
+
+
+@pytest.mark.parametrize("phone", ["01.23.45.67.89", "+1 (212) 555-0147", "030/1234567"])
+def test_a_phone_in_a_date_column_is_still_masked(phone: str) -> None:
+    problem = only_problem(parse_csv(csv_of(csv_row(placed_at=phone))))
+    assert problem.field == "placed_at" and "<phone>" in problem.message
+    assert phone not in problem.message

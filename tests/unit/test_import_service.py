@@ -283,6 +283,16 @@ BAD_FILES: dict[str, list[tuple[str, str, str]]] = {
     "duplicate_key.json": [("record 1", "status", "appears more than once")],
     "date_out_of_range.json": [("record 2", "placed_at", "outside 1970-2100")],
     "huge_number.json": [("record 1", "file", "more than 4,300 digits")],
+    "semicolons.csv": [("line 1", "header", "separated by semicolons (;), not by commas")],
+    "payment_outside.json": [
+        ("record 1", "currency", 'belongs inside "payment"'),
+        ("record 1", "discount", 'belongs inside "payment"'),
+        ("record 1", "shipping_fee", 'belongs inside "payment"'),
+        ("record 1", "subtotal", 'belongs inside "payment"'),
+        ("record 1", "tax", 'belongs inside "payment"'),
+        ("record 1", "total_paid", 'belongs inside "payment"'),
+        ("record 1", "payment", "must be an object"),
+    ],
 }
 
 
@@ -384,6 +394,7 @@ async def test_unusable_paths_and_shop_codes_are_reported(
     shutil.copy(EXAMPLES / "orders.csv", wrong_type)
     report = await import_orders_file(uow_factory, wrong_type, "acme", clock)
     assert not report.ok and "unsupported file type '.xlsx'" in str(report)
+    assert "Save As or Download as CSV UTF-8" in str(report)
 
     report = await import_orders_file(uow_factory, tmp_path / "gone.csv", "acme", clock)
     assert not report.ok and "cannot read it" in str(report)

@@ -126,3 +126,23 @@ def test_a_webhook_secret_telegram_would_refuse_is_refused_at_start(secret: str)
     assert Settings(_env_file=None, webhook_secret="Ab-9_" * 51).webhook_secret  # type: ignore[call-arg]
     # `WEBHOOK_SECRET=` (as in .env.example) means unset: one is generated
     assert Settings(_env_file=None, webhook_secret="").webhook_secret is None  # type: ignore[call-arg]
+
+
+def test_the_example_env_copied_as_it_is_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """README: "copy .env.example". Its empty lines (`STAFF_CHAT_ID=`,
+    `KNOWLEDGE_DIR=`) mean unset: no refused id, no policies read from the current
+    folder."""
+    monkeypatch.chdir(tmp_path)
+    for field in Settings.model_fields:
+        monkeypatch.delenv(field.upper(), raising=False)
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    monkeypatch.setenv("LLM_MODEL", "")  # an empty variable in the environment too
+    settings = Settings()
+    assert settings.staff_chat_id is None
+    assert settings.knowledge_dir is None
+    assert settings.bot_token is None and settings.bot_username is None
+    assert settings.llm_model is None and settings.webhook_url is None
+    assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"

@@ -80,7 +80,7 @@ def chunk_markdown(
     return chunks
 
 
-def _files(root: Path) -> dict[tuple[str, str], list[Path]]:
+def policy_files(root: Path) -> dict[tuple[str, str], list[Path]]:
     """Markdown files by (shop folder, language): the folder's own files are
     `DEFAULT_LANGUAGE`, a subfolder named after another language (`es/`) holds that
     language's."""
@@ -100,7 +100,7 @@ def _files(root: Path) -> dict[tuple[str, str], list[Path]]:
 
 def digest(root: Path) -> str:
     h = hashlib.sha256()
-    for (shop, language), files in _files(root).items():
+    for (shop, language), files in policy_files(root).items():
         for path in files:
             h.update(f"{shop}/{language}/{path.name}\0".encode())
             h.update(path.read_bytes())
@@ -109,7 +109,7 @@ def digest(root: Path) -> str:
 
 def build_chunks(root: Path) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for (shop, language), files in _files(root).items():
+    for (shop, language), files in policy_files(root).items():
         for path in files:
             text = path.read_text(encoding="utf-8")
             chunks += chunk_markdown(shop, path.name, text, language)
