@@ -32,7 +32,6 @@ from bot.services.insights import (
     ShopInsights,
 )
 from bot.services.sellers import ShopRef
-from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog
 from handlers.core import Context, Router
@@ -399,11 +398,8 @@ async def pick_shop(ctx: Context) -> None:
 
 @router.step(PICK)
 async def shop_typed(ctx: Context) -> None:
-    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
-    if shop_id is None:
-        await escapes.not_understood(ctx)
-        return
-    await show(ctx, shop_id, int(ctx.state.data.get("days", DEFAULT_PERIOD)))
+    days = int(ctx.state.data.get("days", DEFAULT_PERIOD))
+    await shop_choice.on_typed(ctx, lambda shop_id: show(ctx, shop_id, days))
 
 
 @router.prompt(PICK)

@@ -10,11 +10,12 @@ again that the person sells for the shop picked, as it does for a button.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.services.sellers import ShopRef
 from bot.understanding import steps as read
+from handlers import escapes
 from handlers.core import Context
 
 FAMILY = "pick"  # a shop question has nothing of the seller's to lose when left
@@ -48,3 +49,14 @@ def answered(ctx: Context) -> None:
     question is over, so what is typed next is not read as a shop."""
     if (ctx.state.step or "").startswith(f"{FAMILY}."):
         ctx.state.clear()
+
+
+async def on_typed(ctx: Context, show: Callable[[int], Awaitable[None]]) -> None:
+    """A typed answer to "Which shop?" (/stats, /insights): `show` the shop it names,
+    or the step's prompt again with what it expects (the shop's own check of the
+    seller is `show`'s service's)."""
+    shop_id = typed_shop(ctx.inbound.text or "", offered(ctx))
+    if shop_id is None:
+        await escapes.not_understood(ctx)
+        return
+    await show(shop_id)

@@ -21,7 +21,6 @@ from bot.domain.money import format_money
 from bot.services.charts import render_claims_chart
 from bot.services.sellers import ShopRef
 from bot.services.stats import PERIODS, ChooseShop, ShopStats
-from handlers import escapes
 from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
@@ -269,11 +268,8 @@ async def pick_shop(ctx: Context) -> None:
 
 @router.step(PICK)
 async def shop_typed(ctx: Context) -> None:
-    shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
-    if shop_id is None:
-        await escapes.not_understood(ctx)
-        return
-    await show(ctx, shop_id, int(ctx.state.data.get("days", DEFAULT_DAYS)))
+    days = int(ctx.state.data.get("days", DEFAULT_DAYS))
+    await shop_choice.on_typed(ctx, lambda shop_id: show(ctx, shop_id, days))
 
 
 @router.prompt(PICK)
