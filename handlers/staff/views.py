@@ -401,7 +401,9 @@ def tickets_list(catalog: Catalog, tickets: list[TicketView], now: datetime) -> 
             )
         )
     opened = sum(1 for ticket in tickets if ticket.status == TicketStatus.OPEN)
-    head: list[Piece] = [t("staff.tickets_title", count=opened)]
+    # Only closed tickets holding an appeal: "Open tickets (0)" above them misreads.
+    title = t("staff.tickets_title", count=opened) if opened else t("staff.tickets_none_open")
+    head: list[Piece] = [title]
     appeals = sum(1 for ticket in tickets if ticket.holds_appeal)
     if appeals:
         head.append(t("staff.tickets_appeals", count=appeals))

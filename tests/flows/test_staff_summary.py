@@ -148,7 +148,7 @@ async def test_a_closed_ticket_whose_appeal_waits_stays_on_the_list(
     await general.say("/close 1")
     await general.say("/tickets")
     assert general.last_text.splitlines() == [
-        "Open tickets (0)",
+        "No open tickets",
         "⚖️ 1 appeal waits for your verdict: listed first.",
         f"• ⚖️ ✅ #1 · Jane · {NUMBER}: appeal to decide, ticket closed (/reopen 1 to"
         " decide), unassigned",
