@@ -8,7 +8,7 @@ import dataclasses
 import difflib
 from decimal import Decimal
 
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimStatus, TicketStatus
 from bot.domain.errors import AmountChanged, DomainError, InvalidTransition, NotFound
 from bot.domain.money import format_money
 from bot.services.desk import DeskError, Unreachable
@@ -198,6 +198,15 @@ async def assign(ctx: Context, ticket: TicketView) -> None:
 
 async def close(ctx: Context, ticket: TicketView) -> None:
     before = ticket
+    if ticket.holds_appeal and ticket.status == TicketStatus.OPEN:
+        # Closing would take the verdict buttons away and leave the buyer's appeal
+        # with no answer: the verdict comes first (then the ticket closes as usual).
+        if ctx.inbound.button is not None:
+            ctx.answer(ctx.catalog.plain("ticket_typing.close_appeal_waits_short"), alert=True)
+        else:
+            claim = ticket.claim_number or ""
+            ctx.reply(ctx.t("ticket_typing.close_appeal_waits", id=ticket.id, claim=claim))
+        return
     try:
         ticket = await ctx.services.tickets.close(ticket.id, staff_name=ctx.inbound.user_name)
     except TicketClosed:
