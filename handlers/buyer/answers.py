@@ -102,6 +102,8 @@ async def free_text(ctx: Context, text: str) -> None:
     if chosen is not None:
         _quote_chosen(ctx, chosen)
         return
+    if await linking.received_numbers(ctx, text):  # "5781…01 5781…04": one at a time
+        return
     # A bare number (also from "switch to that order"), maybe typed in groups.
     if (typed := linking.typed_number(text)) is not None:
         await linking.received_number(ctx, typed)

@@ -73,6 +73,8 @@ async def prompt_number(ctx: Context) -> None:
 @router.step(ASK_NUMBER, numbers=True)
 async def number_step(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
+    if await received_numbers(ctx, text):
+        return
     if (number := typed_number(text)) is not None:
         await received_number(ctx, number)
         return
@@ -98,6 +100,35 @@ def typed_number(text: str) -> str | None:
     if number is not None and re.sub(r"[ -]", "", text) == number:
         return number
     return text if looks_like_order_number(text) else None
+
+
+# Between order numbers sent together: commas, slashes, "&", "and", "y" (Spanish).
+_BETWEEN_NUMBERS = re.compile(r"\s*(?:[,;/&+]|\band\b|\by\b)\s*|\s+", re.IGNORECASE)
+
+
+def typed_numbers(text: str) -> list[str]:
+    """The order numbers when the message is only several of them ("5781…01 5781…04",
+    "5781…01, 5781…04 and 5781…09"), distinct, in the order typed; [] for anything
+    else, one number typed in groups included ("5781 0000 0000 0000 02")."""
+    if typed_number(text) is not None:
+        return []
+    parts = [p for p in _BETWEEN_NUMBERS.split(text.strip()) if p]
+    if len(parts) < 2 or not all(looks_like_order_number(p) and p.isdigit() for p in parts):
+        return []
+    return list(dict.fromkeys(parts)) if len(set(parts)) > 1 else []
+
+
+async def received_numbers(ctx: Context, text: str) -> bool:
+    """Several order numbers in one message: the proof is asked for the first, and the
+    others are named back to send once it is linked (each order has its own proof, so
+    they go one at a time).  False when the message is not several numbers."""
+    numbers = typed_numbers(text)
+    if not numbers:
+        return False
+    first, rest = numbers[0], numbers[1:]
+    ctx.reply(ctx.t("link.one_at_a_time", count=len(numbers), first=first, rest=", ".join(rest)))
+    await received_number(ctx, first)
+    return True
 
 
 async def received_number(

@@ -117,3 +117,29 @@ async def test_a_return_naming_an_item_of_one_order_starts_that_orders_return(
     await buyer.say("/cancel")
     await buyer.say("the blender arrived smashed")
     assert "Which order is the return for?" in buyer.last_text, buyer.said
+
+
+async def test_several_order_numbers_in_one_message_are_taken_one_at_a_time(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    for number in (FIRST, SECOND):
+        await make_order(uow_factory, clock, number=number)
+    buyer = harness.buyer()
+    await buyer.say(f"{FIRST}, {SECOND}")
+    # The first is proved; the second is named back, not dropped in silence.
+    assert f"You sent 2 order numbers: let's check {FIRST} first" in buyer.said, buyer.said
+    assert SECOND in buyer.said and await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert f"Order {FIRST}" in buyer.said
+    await buyer.say(SECOND)
+    await buyer.say("buyer@example.com")
+    assert f"Order {SECOND}" in buyer.said
+    # The same at the step that asks for an order number; one number typed in groups
+    # is still one number.
+    other = harness.buyer(1002)
+    await other.press("link")
+    await other.say(f"{FIRST} and {SECOND}")
+    assert "You sent 2 order numbers" in other.said
+    third = harness.buyer(1003)
+    await third.say("5780 0000 0000 0000 01")
+    assert "You sent" not in third.said and await third.step() == "link.proof"
