@@ -44,9 +44,14 @@ async def return_address(ctx: Context) -> None:
     if len(ours) == 1:
         await _ask(ctx, ours[0])
     elif ours:
-        shop_choice.offer(ctx, PICK, ours)
-        rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
-        ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+        _choose(ctx, ours)
+
+
+def _choose(ctx: Context, ours: list[ShopRef]) -> None:
+    """Which of the seller's own shops: a button each, or its name typed."""
+    shop_choice.offer(ctx, PICK, ours)
+    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
+    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
 
 
 @router.step(PICK)
@@ -63,10 +68,7 @@ async def shop_typed(ctx: Context) -> None:
 @router.prompt(PICK)
 async def ask_shop_again(ctx: Context) -> None:
     shops = await ctx.services.sellers.shops_of(ctx.user.id)
-    ours = [shop for shop in shops if shop.marketplace is None]
-    shop_choice.offer(ctx, PICK, ours)
-    rows = [[Button(shop.name, f"rsa:{shop.id}")] for shop in ours]
-    ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
+    _choose(ctx, [shop for shop in shops if shop.marketplace is None])
 
 
 def _handled_there(ctx: Context, shop: ShopRef) -> Line:
