@@ -36,17 +36,21 @@ from sqlalchemy.orm import joinedload, selectinload
 from bot.domain.enums import ClaimStatus, OrderStatus, RefundStatus, TicketStatus
 from storage.models import (
     AuditEntry,
+    CancelRequest,
     ChatLogEntry,
     ChatUser,
     Claim,
+    ClaimPhoto,
     ConversationState,
     InboundEvent,
     KeyValue,
     Order,
     OrderLink,
+    OrderLinkUse,
     OutboxMessage,
     Payment,
     ProcessedUpdate,
+    ProofAttempt,
     Refund,
     ReplyOutbox,
     Seller,
@@ -239,6 +243,67 @@ class OrderRepository(_Repository):
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(Order)) or 0)
 
+    async def lock(self, order_id: int) -> None:
+        """Hold the order's row until the transaction ends (PostgreSQL; SQLite's write
+        transaction already serialises): two chats acting on one order wait in turn."""
+        await self.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+
+    async def any_contact_masked(self) -> bool:
+        """Whether some order is proved by its postcode (a marketplace masked its contact)."""
+        found = await self.session.scalar(
+            select(Order.id).where(Order.contact_masked.is_(True)).limit(1)
+        )
+        return found is not None
+
+    async def first_linked_buyer(self, order_id: int) -> int | None:
+        """The chat user who linked the order first (None: nobody did)."""
+        return await self.session.scalar(
+            select(OrderLink.chat_user_id)
+            .join(ChatUser, ChatUser.id == OrderLink.chat_user_id)
+            .where(OrderLink.order_id == order_id)
+            .order_by(OrderLink.created_at, OrderLink.id)
+            .limit(1)
+        )
+
+    async def link_openers(self, order_id: int, nonce: int) -> set[int]:
+        """The chat users who opened the order's link with this nonce."""
+        return set(
+            await self.session.scalars(
+                select(OrderLinkUse.chat_user_id).where(
+                    OrderLinkUse.order_id == order_id, OrderLinkUse.nonce == nonce
+                )
+            )
+        )
+
+    async def failed_proofs_since(self, user_id: int, since: datetime) -> int:
+        """How many of the chat user's proofs failed after `since`."""
+        failed = await self.session.scalar(
+            select(func.count()).where(
+                ProofAttempt.chat_user_id == user_id,
+                ProofAttempt.succeeded.is_(False),
+                ProofAttempt.at > since,
+            )
+        )
+        return int(failed or 0)
+
+    async def nth_latest_failed_proof(
+        self, since: datetime, n: int, *, user_id: int | None = None, order_key: str | None = None
+    ) -> datetime | None:
+        """When the `n`-th latest failed proof after `since` was made, of a chat user or
+        of an order number as typed (None: fewer than `n`)."""
+        scope = (
+            ProofAttempt.chat_user_id == user_id
+            if order_key is None
+            else ProofAttempt.order_key == order_key
+        )
+        return await self.session.scalar(
+            select(ProofAttempt.at)
+            .where(scope, ProofAttempt.succeeded.is_(False), ProofAttempt.at > since)
+            .order_by(ProofAttempt.at.desc())
+            .offset(n - 1)
+            .limit(1)
+        )
+
     async def linked_to(self, chat_user_id: int) -> Sequence[Order]:
         return (
             await self.session.scalars(
@@ -370,6 +435,59 @@ class ClaimRepository(_Repository):
             )
         ).all()
 
+    async def by_external(self, marketplace: str, external_id: str) -> Claim | None:
+        """A marketplace's return by its id there, with its items, photos and history,
+        locked for the caller."""
+        return await self.session.scalar(
+            select(Claim)
+            .where(Claim.marketplace == marketplace, Claim.external_id == external_id)
+            .options(
+                selectinload(Claim.items), selectinload(Claim.photos), selectinload(Claim.history)
+            )
+            .with_for_update()
+        )
+
+    async def external_photo_ids(self, marketplace: str, external_id: str) -> set[str]:
+        """The photos already kept for a marketplace's return (by their stable ids)."""
+        return set(
+            await self.session.scalars(
+                select(ClaimPhoto.file_unique_id)
+                .join(Claim, Claim.id == ClaimPhoto.claim_id)
+                .where(Claim.marketplace == marketplace, Claim.external_id == external_id)
+            )
+        )
+
+    async def with_photos_and_history(self, claim_id: int) -> Claim | None:
+        return await self.session.scalar(
+            select(Claim)
+            .where(Claim.id == claim_id)
+            .options(selectinload(Claim.photos), selectinload(Claim.history))
+        )
+
+
+class CancelRequestRepository(_Repository):
+    async def get(self, request_id: int, *, for_update: bool = False) -> CancelRequest | None:
+        return await self.session.get(CancelRequest, request_id, with_for_update=for_update)
+
+    async def waiting_for(self, order_id: int) -> bool:
+        """Whether a buyer's cancellation request for the order waits for the seller."""
+        found = await self.session.scalar(
+            select(CancelRequest.id)
+            .where(CancelRequest.order_id == order_id, CancelRequest.status == "requested")
+            .limit(1)
+        )
+        return found is not None
+
+    async def by_external(self, marketplace: str, external_id: str) -> CancelRequest | None:
+        """A marketplace's cancellation request by its id there, locked for the caller."""
+        return await self.session.scalar(
+            select(CancelRequest)
+            .where(
+                CancelRequest.marketplace == marketplace, CancelRequest.external_id == external_id
+            )
+            .with_for_update()
+        )
+
 
 class RefundRepository(_Repository):
     async def for_order(self, order_id: int) -> Sequence[Refund]:
@@ -454,6 +572,16 @@ class RefundRepository(_Repository):
         ).one()
         return row[0], row[1]
 
+    async def of_claim(self, claim_id: int) -> Sequence[Refund]:
+        """The claim's refunds that were not refused, oldest first."""
+        return (
+            await self.session.scalars(
+                select(Refund)
+                .where(Refund.claim_id == claim_id, Refund.status != RefundStatus.FAILED)
+                .order_by(Refund.id)
+            )
+        ).all()
+
 
 class TicketRepository(_Repository):
     async def get(self, ticket_id: int) -> Ticket | None:
@@ -487,6 +615,42 @@ class TicketRepository(_Repository):
             .limit(limit)
         )
         return list(reversed(list(rows)))
+
+    async def past_first_response(self, now: datetime) -> Sequence[Ticket]:
+        """Open tickets in a staff topic past their first-response target and not yet
+        flagged, locked; several workers: each ticket goes to one of them, the others
+        skip it (and then no longer see it as due)."""
+        return (
+            await self.session.scalars(
+                select(Ticket)
+                .where(
+                    Ticket.status == TicketStatus.OPEN,
+                    Ticket.sla_due_at <= now,
+                    Ticket.sla_breached.is_(False),
+                    Ticket.staff_chat_id.is_not(None),
+                )
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+
+    async def latest_about_claim(self, claim_id: int, buyer_id: int | None) -> int | None:
+        """The buyer's latest ticket about the claim."""
+        return await self.session.scalar(
+            select(Ticket.id)
+            .where(Ticket.claim_id == claim_id, Ticket.buyer_id == buyer_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+
+    async def events(self, ticket_id: int) -> list[TicketMessage]:
+        """Everything said and done in the ticket, oldest first."""
+        return list(
+            await self.session.scalars(
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket_id)
+                .order_by(TicketMessage.id)
+            )
+        )
 
 
 class ConversationRepository(_Repository):

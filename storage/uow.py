@@ -31,6 +31,7 @@ from storage.db import SQLITE_BEGIN_OPTION, SQLITE_NO_BEGIN
 from storage.insight_queries import InsightRepository
 from storage.repositories import (
     AuditRepository,
+    CancelRequestRepository,
     ChatUserRepository,
     ClaimRepository,
     ConversationRepository,
@@ -137,6 +138,7 @@ class UnitOfWork:
         self.orders = OrderRepository(s)
         self.claims = ClaimRepository(s)
         self.refunds = RefundRepository(s)
+        self.cancel_requests = CancelRequestRepository(s)
         self.tickets = TicketRepository(s)
         self.conversations = ConversationRepository(s)
         self.outbox = OutboxRepository(s)

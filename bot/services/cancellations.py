@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
@@ -117,33 +116,21 @@ class CancellationService:
         async with self._uow(readonly=True) as uow:
             if not await uow.orders.is_linked(user_id, order_id):
                 return False
-            pending = await uow.session.scalar(
-                select(CancelRequest.id)
-                .where(CancelRequest.order_id == order_id, CancelRequest.status == "requested")
-                .limit(1)
-            )
-            return pending is not None
+            return await uow.cancel_requests.waiting_for(order_id)
 
     async def request(self, user_id: int, order_id: int) -> CancelOutcome:
         now = self._clock.now()
         async with self._uow() as uow:
             # Locked (PostgreSQL; SQLite's write transaction already serialises): two
             # chats linked to the order asking at once must not open two requests.
-            await uow.session.execute(
-                select(Order.id).where(Order.id == order_id).with_for_update()
-            )
+            await uow.orders.lock(order_id)
             order = await uow.orders.get(order_id)
             if order is None or not await uow.orders.is_linked(user_id, order_id):
                 raise OrderNotFound(order_id)
             ensure_ours(order.marketplace, "buyer cancellation")  # asked on the marketplace
             if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
                 raise InvalidTransition(f"order is {order.status}")
-            pending = await uow.session.scalar(
-                select(CancelRequest.id).where(
-                    CancelRequest.order_id == order.id, CancelRequest.status == "requested"
-                )
-            )
-            if pending is not None:
+            if await uow.cancel_requests.waiting_for(order.id):
                 raise AlreadyRequested()
             request = CancelRequest(
                 order_id=order.id, buyer_id=user_id, status="requested", created_at=now
@@ -200,7 +187,7 @@ class CancellationService:
         now = self._clock.now()
         try:
             async with self._uow() as uow:
-                request = await uow.session.get(CancelRequest, request_id, with_for_update=True)
+                request = await uow.cancel_requests.get(request_id, for_update=True)
                 if request is None:
                     raise NotAllowed("no such request")
                 order = await uow.orders.get(request.order_id)

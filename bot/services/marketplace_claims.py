@@ -28,9 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, RefundStatus
@@ -49,13 +47,11 @@ from bot.services.returns import seller_chat_ids as _seller_chat_ids
 from storage.media import MediaStore
 from storage.models import (
     CancelRequest,
-    ChatUser,
     Claim,
     ClaimEvent,
     ClaimItem,
     ClaimPhoto,
     Order,
-    OrderLink,
 )
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -96,16 +92,7 @@ class MarketplaceClaims:
     ) -> Upserted:
         """Create or update the claim the marketplace reports (see the module)."""
         async with self._uow(readonly=True) as uow:
-            known = set(
-                await uow.session.scalars(
-                    select(ClaimPhoto.file_unique_id)
-                    .join(Claim, Claim.id == ClaimPhoto.claim_id)
-                    .where(
-                        Claim.marketplace == record.marketplace,
-                        Claim.external_id == record.external_id,
-                    )
-                )
-            )
+            known = await uow.claims.external_photo_ids(record.marketplace, record.external_id)
         fetched = await self._fetch_photos(record, photos, known)
         try:
             return await self._write_return(shop_code, record, fetched)
@@ -147,20 +134,8 @@ class MarketplaceClaims:
         now = self._clock.now()
         async with self._uow() as uow:
             order = await _order(uow, shop_code, record.order_number)
-            claim = await uow.session.scalar(
-                select(Claim)
-                .where(
-                    Claim.marketplace == record.marketplace,
-                    Claim.external_id == record.external_id,
-                )
-                .options(
-                    selectinload(Claim.items),
-                    selectinload(Claim.photos),
-                    selectinload(Claim.history),
-                )
-                .with_for_update()
-            )
-            buyer_id = await _linked_buyer(uow, order.id)
+            claim = await uow.claims.by_external(record.marketplace, record.external_id)
+            buyer_id = await uow.orders.first_linked_buyer(order.id)
             created = claim is None
             if claim is None:
                 claim = await self._new_claim(uow, order, record, buyer_id, now)
@@ -322,15 +297,8 @@ class MarketplaceClaims:
         now = self._clock.now()
         async with self._uow() as uow:
             order = await _order(uow, shop_code, record.order_number)
-            request = await uow.session.scalar(
-                select(CancelRequest)
-                .where(
-                    CancelRequest.marketplace == record.marketplace,
-                    CancelRequest.external_id == record.external_id,
-                )
-                .with_for_update()
-            )
-            buyer_id = await _linked_buyer(uow, order.id)
+            request = await uow.cancel_requests.by_external(record.marketplace, record.external_id)
+            buyer_id = await uow.orders.first_linked_buyer(order.id)
             created = request is None
             if request is None:
                 request = CancelRequest(
@@ -411,17 +379,6 @@ async def _order(uow: UnitOfWork, shop_code: str, number: str) -> Order:
     if order is None:  # the adapter syncs orders first; this one is not here yet
         raise OrderNotFound(number)
     return order
-
-
-async def _linked_buyer(uow: UnitOfWork, order_id: int) -> int | None:
-    """The chat user who linked the order first (None: nobody did)."""
-    return await uow.session.scalar(
-        select(OrderLink.chat_user_id)
-        .join(ChatUser, ChatUser.id == OrderLink.chat_user_id)
-        .where(OrderLink.order_id == order_id)
-        .order_by(OrderLink.created_at, OrderLink.id)
-        .limit(1)
-    )
 
 
 async def _record_marketplace_refund(

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -218,31 +217,32 @@ class OrderService:
     # ------------------------------------------------------------ ownership
 
     async def _throttled_until(
-        self, uow: UnitOfWork, scope: ColumnElement[bool], limit: int, now: datetime
+        self,
+        uow: UnitOfWork,
+        limit: int,
+        now: datetime,
+        *,
+        user_id: int | None = None,
+        order_key: str | None = None,
     ) -> datetime | None:
-        """When the wait ends if `limit` proofs within `scope` failed in the last window.
+        """When the wait ends if `limit` proofs of the account (or of the order number)
+        failed in the last window.
 
         The limit-th most recent failure is the one whose leaving the window brings the
         count under the limit, so that is when trying again is allowed."""
-        latest = await uow.session.scalar(
-            select(ProofAttempt.at)
-            .where(scope, ProofAttempt.succeeded.is_(False), ProofAttempt.at > now - PROOF_WINDOW)
-            .order_by(ProofAttempt.at.desc())
-            .offset(limit - 1)
-            .limit(1)
+        latest = await uow.orders.nth_latest_failed_proof(
+            now - PROOF_WINDOW, limit, user_id=user_id, order_key=order_key
         )
         return None if latest is None else latest + PROOF_WINDOW
 
     async def _check_throttle(self, uow: UnitOfWork, user_id: int, now: datetime) -> None:
-        until = await self._throttled_until(
-            uow, ProofAttempt.chat_user_id == user_id, MAX_FAILED_PROOFS, now
-        )
+        until = await self._throttled_until(uow, MAX_FAILED_PROOFS, now, user_id=user_id)
         if until is not None:
             raise TooManyAttempts(until - now, scope=THROTTLE_ACCOUNT)
 
     async def _check_order_throttle(self, uow: UnitOfWork, order_key: str, now: datetime) -> None:
         until = await self._throttled_until(
-            uow, ProofAttempt.order_key == order_key, MAX_FAILED_PROOFS_PER_ORDER, now
+            uow, MAX_FAILED_PROOFS_PER_ORDER, now, order_key=order_key
         )
         if until is not None:
             raise TooManyAttempts(until - now, scope=THROTTLE_ORDER)
@@ -250,24 +250,15 @@ class OrderService:
     async def attempts_left(self, user_id: int) -> int:
         now = self._clock.now()
         async with self._uow(readonly=True) as uow:
-            failed = await uow.session.scalar(
-                select(func.count()).where(
-                    ProofAttempt.chat_user_id == user_id,
-                    ProofAttempt.succeeded.is_(False),
-                    ProofAttempt.at > now - PROOF_WINDOW,
-                )
-            )
-        return max(0, MAX_FAILED_PROOFS - int(failed or 0))
+            failed = await uow.orders.failed_proofs_since(user_id, now - PROOF_WINDOW)
+        return max(0, MAX_FAILED_PROOFS - failed)
 
     async def postcode_proofs(self) -> bool:
         """Whether some orders are proved by their delivery postcode (a marketplace
         masked their contact).  The proof question then names the postcode for every
         order number, so how it is asked says nothing about one order."""
         async with self._uow(readonly=True) as uow:
-            found = await uow.session.scalar(
-                select(Order.id).where(Order.contact_masked.is_(True)).limit(1)
-            )
-        return found is not None
+            return await uow.orders.any_contact_masked()
 
     async def check_can_try(self, user_id: int) -> None:
         """Raise TooManyAttempts before even asking for proof, if the buyer must wait."""
@@ -349,13 +340,7 @@ class OrderService:
                 raise ProofRefused()
             # Two accounts opening a single-use link at once: one of them wins.
             await lock_name(uow.session, "order-link", order.id, link.nonce)
-            openers = set(
-                await uow.session.scalars(
-                    select(OrderLinkUse.chat_user_id).where(
-                        OrderLinkUse.order_id == order.id, OrderLinkUse.nonce == link.nonce
-                    )
-                )
-            )
+            openers = await uow.orders.link_openers(order.id, link.nonce)
             if user_id not in openers:
                 until = await valid_until(uow, link)
                 uses = ShopPolicy.from_settings(order.shop.settings).order_link_uses

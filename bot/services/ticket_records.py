@@ -14,15 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from bot.domain.enums import (
     ActorKind,
     ClaimStatus,
     ClaimType,
     EscalationReason,
-    RefundStatus,
     TicketStatus,
 )
 from bot.domain.errors import DomainError, InvalidTransition, NotFound
@@ -31,7 +27,7 @@ from bot.domain.policy import DeskPolicy
 from bot.services.notices import TopicTitle
 from bot.services.refunds import claim_refunded
 from storage.media import MediaStore
-from storage.models import ChatUser, Claim, Order, Refund, Ticket, TicketMessage
+from storage.models import ChatUser, Claim, Order, Ticket, TicketMessage
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -268,13 +264,7 @@ async def appeal_ticket_id(uow: UnitOfWork, claim: Claim) -> int | None:
     about it (the appeal opened it, or joined it and made it about the claim)."""
     if claim.status != ClaimStatus.APPEALED:
         return None
-    found: int | None = await uow.session.scalar(
-        select(Ticket.id)
-        .where(Ticket.claim_id == claim.id, Ticket.buyer_id == claim.buyer_id)
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
-    return found
+    return await uow.tickets.latest_about_claim(claim.id, claim.buyer_id)
 
 
 async def claim_facts(
@@ -282,13 +272,7 @@ async def claim_facts(
 ) -> ClaimFacts | None:
     if claim_id is None:
         return None
-    claim = (
-        await uow.session.execute(
-            select(Claim)
-            .where(Claim.id == claim_id)
-            .options(selectinload(Claim.photos), selectinload(Claim.history))
-        )
-    ).scalar_one_or_none()
+    claim = await uow.claims.with_photos_and_history(claim_id)
     if claim is None:
         return None
     order = await uow.session.get(Order, claim.order_id)
@@ -315,26 +299,8 @@ async def claim_facts(
         appealed_from=appealed_from,
         refunds=tuple(
             (r.created_at, r.amount, ActorKind(r.issuer_kind))
-            for r in await uow.session.scalars(
-                select(Refund)
-                .where(Refund.claim_id == claim.id, Refund.status != RefundStatus.FAILED)
-                .order_by(Refund.id)
-            )
+            for r in await uow.refunds.of_claim(claim.id)
         ),
-    )
-
-
-async def events_of(uow: UnitOfWork, ticket_id: int) -> list[TicketMessage]:
-    return list(
-        (
-            await uow.session.execute(
-                select(TicketMessage)
-                .where(TicketMessage.ticket_id == ticket_id)
-                .order_by(TicketMessage.id)
-            )
-        )
-        .scalars()
-        .all()
     )
 
 

@@ -7,14 +7,13 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from bot.clock import Clock
-from bot.domain.enums import TicketStatus
 from bot.services.notices import TicketSla
 from bot.services.outbox import Notification, enqueue
 from bot.services.ticket_records import event_row, title_parts, view_of
-from storage.models import ChatLogEntry, Ticket
+from storage.models import ChatLogEntry
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -33,24 +32,7 @@ class SlaWatch:
     async def run_once(self) -> int:
         now = self._clock.now()
         async with self._uow() as uow:
-            due = (
-                (
-                    await uow.session.execute(
-                        select(Ticket)
-                        .where(
-                            Ticket.status == TicketStatus.OPEN,
-                            Ticket.sla_due_at <= now,
-                            Ticket.sla_breached.is_(False),
-                            Ticket.staff_chat_id.is_not(None),
-                        )
-                        # Several workers: each ticket is marked by one of them; the
-                        # others skip it (and then no longer see it as due).
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            due = await uow.tickets.past_first_response(now)
             for ticket in due:
                 ticket.sla_breached = True
                 view = await view_of(uow, ticket)

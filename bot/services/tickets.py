@@ -47,7 +47,6 @@ from bot.services.ticket_records import (
     TicketView,
     claim_facts,
     event_row,
-    events_of,
     message_row,
     title_parts,
     view_of,
@@ -692,7 +691,7 @@ class TicketService(AppealDecisions):
 
 async def _started_fresh(uow: UnitOfWork, ticket: Ticket) -> bool:
     """The requester chose "Start fresh" after the ticket last closed."""
-    for message in reversed(await events_of(uow, ticket.id)):
+    for message in reversed(await uow.tickets.events(ticket.id)):
         if message.direction == "event" and message.text == "fresh_start":
             return True
         if message.direction == "event" and message.text == "closed":
@@ -701,7 +700,7 @@ async def _started_fresh(uow: UnitOfWork, ticket: Ticket) -> bool:
 
 
 async def _staff_answered_since_reopen(uow: UnitOfWork, ticket: Ticket) -> bool:
-    for message in reversed(await events_of(uow, ticket.id)):
+    for message in reversed(await uow.tickets.events(ticket.id)):
         if message.direction == "staff":
             return True
         if message.direction == "event" and message.text == "reopened":
