@@ -513,6 +513,19 @@ class RefundRepository(_Repository):
             .execution_options(populate_existing=True)
         )
 
+    async def payment_of(self, order_id: int) -> Payment | None:
+        """The order's payment row, read without a lock."""
+        return await self.session.scalar(select(Payment).where(Payment.order_id == order_id))
+
+    async def claim_total(self, claim_id: int) -> Decimal:
+        """What the ledger refunds on one claim (failed refunds do not count)."""
+        amounts = await self.session.scalars(
+            select(Refund.amount).where(
+                Refund.claim_id == claim_id, Refund.status != RefundStatus.FAILED
+            )
+        )
+        return sum(amounts, Decimal(0))
+
     async def refunded_total(self, order_id: int) -> Decimal:
         """Sum of the order's refunds that are not failed (pending ones count: their
         money may already be on its way)."""
@@ -650,6 +663,12 @@ class TicketRepository(_Repository):
                 .where(TicketMessage.ticket_id == ticket_id)
                 .order_by(TicketMessage.id)
             )
+        )
+
+    async def ids_about_claim(self, claim_id: int) -> list[int]:
+        """Every ticket about the claim, whoever opened it."""
+        return list(
+            await self.session.scalars(select(Ticket.id).where(Ticket.claim_id == claim_id))
         )
 
 

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -38,7 +38,7 @@ from bot.domain.errors import DomainError, OrderNotFound, RefundExceedsPaid
 from bot.domain.money import MoneyError, minor_units, parse_amount, quantize
 from bot.services.gateways import GatewayResult, PaymentGateway, RefundRequest
 from bot.services.woken_loop import run_woken
-from storage.models import Order, Payment, Refund
+from storage.models import Order, Refund
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -313,7 +313,7 @@ async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
     """What can still be refunded on the order (0 without a payment, or before it is
     paid), in the currency's minor unit.  A read: a refund decided on it goes through
     `record_refund`, which checks again under the lock."""
-    payment = await uow.session.scalar(select(Payment).where(Payment.order_id == order_id))
+    payment = await uow.refunds.payment_of(order_id)
     order = await uow.orders.get(order_id, full=False)
     if payment is None or order is None:
         return Decimal(0)
@@ -325,12 +325,7 @@ async def remaining_refundable(uow: UnitOfWork, order_id: int) -> Decimal:
 async def claim_refunded(uow: UnitOfWork, claim_id: int) -> Decimal:
     """What the ledger already refunds on one claim (failed refunds do not count): a
     partial refund appealed and granted pays the rest of the claim, not all of it."""
-    amounts = await uow.session.scalars(
-        select(Refund.amount).where(
-            Refund.claim_id == claim_id, Refund.status != RefundStatus.FAILED
-        )
-    )
-    return sum(amounts, Decimal(0))
+    return await uow.refunds.claim_total(claim_id)
 
 
 async def refund_views(uow: UnitOfWork, order_id: int) -> list[RefundView]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
@@ -31,7 +30,7 @@ from bot.services.ticket_records import (
     appeal_ticket_id,
     event_row,
 )
-from storage.models import Claim, Ticket
+from storage.models import Claim
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -135,15 +134,7 @@ class AppealDecisions:
                     )
                 await tell_buyer(uow, claim, now, refunded)
                 await _tell_sellers_verdict(uow, claim, refunded, now)
-                ticket_ids = (
-                    (
-                        await uow.session.execute(
-                            select(Ticket.id).where(Ticket.claim_id == claim.id)
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
+                ticket_ids = await uow.tickets.ids_about_claim(claim.id)
                 verdict = "appeal_upheld"
                 if refund:
                     replaced = claim.type == ClaimType.REPLACEMENT
