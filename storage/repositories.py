@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.domain.enums import ClaimStatus, OrderStatus, RefundStatus, TicketStatus
+from bot.domain.enums import ClaimStatus, OrderStatus, OutboxStatus, RefundStatus, TicketStatus
 from storage.models import (
     AuditEntry,
     CancelRequest,
@@ -41,9 +41,11 @@ from storage.models import (
     ChatUser,
     Claim,
     ClaimPhoto,
+    ClaimPhotoView,
     ConversationState,
     InboundEvent,
     KeyValue,
+    MarketplaceConnection,
     Order,
     OrderLink,
     OrderLinkUse,
@@ -54,6 +56,7 @@ from storage.models import (
     Refund,
     ReplyOutbox,
     Seller,
+    SellerInvite,
     Shipment,
     Shop,
     Ticket,
@@ -160,6 +163,51 @@ class ShopRepository(_Repository):
             select(Seller.shop_id).where(Seller.chat_user_id == chat_user_id)
         )
         return list(rows)
+
+    async def marketplaces_of(self, shop_ids: Sequence[int]) -> dict[int, str]:
+        """The marketplace each of these shops is connected to (or was: a revoked
+        connection's orders and returns are still the marketplace's); an authorisation
+        only started (pending) does not count."""
+        if not shop_ids:
+            return {}
+        rows = await self.session.execute(
+            select(MarketplaceConnection.shop_id, MarketplaceConnection.marketplace).where(
+                MarketplaceConnection.shop_id.in_(shop_ids),
+                MarketplaceConnection.status != "pending",
+            )
+        )
+        return {shop_id: marketplace for shop_id, marketplace in rows.all()}
+
+    async def invite_nonce_taken(self, nonce: int) -> bool:
+        found = await self.session.scalar(
+            select(SellerInvite.id).where(SellerInvite.nonce == nonce)
+        )
+        return found is not None
+
+    async def invite(self, shop_id: int, nonce: int) -> SellerInvite | None:
+        """A seller invite, locked: two people opening one link at once wait in turn."""
+        return await self.session.scalar(
+            select(SellerInvite)
+            .where(SellerInvite.nonce == nonce, SellerInvite.shop_id == shop_id)
+            .with_for_update()
+        )
+
+    async def sellers_since(self, shop_id: int) -> list[tuple[ChatUser, datetime]]:
+        """The shop's sellers and when each joined, first joined first."""
+        rows = await self.session.execute(
+            select(ChatUser, Seller.created_at)
+            .join(Seller, Seller.chat_user_id == ChatUser.id)
+            .where(Seller.shop_id == shop_id)
+            .order_by(Seller.created_at)
+        )
+        return [(user, since) for user, since in rows.all()]
+
+    async def seller_by_external(self, shop_id: int, external_id: int) -> Seller | None:
+        return await self.session.scalar(
+            select(Seller)
+            .join(ChatUser, ChatUser.id == Seller.chat_user_id)
+            .where(Seller.shop_id == shop_id, ChatUser.external_id == external_id)
+        )
 
 
 class ChatUserRepository(_Repository):
@@ -385,6 +433,22 @@ class OrderRepository(_Repository):
         )
         return list(rows)
 
+    async def any_linked(self, chat_user_id: int) -> bool:
+        """Whether the chat user has linked any order."""
+        found = await self.session.scalar(
+            select(OrderLink.id).where(OrderLink.chat_user_id == chat_user_id).limit(1)
+        )
+        return found is not None
+
+    async def in_shops(self, number: str, shop_ids: Sequence[int]) -> bool:
+        """Whether order `number` is an order of one of these shops."""
+        found = await self.session.scalar(
+            select(Order.id)
+            .where(Order.order_number == number, Order.shop_id.in_(shop_ids))
+            .limit(1)
+        )
+        return found is not None
+
 
 class ClaimRepository(_Repository):
     async def get(self, claim_id: int, *, for_update: bool = False) -> Claim | None:
@@ -463,6 +527,35 @@ class ClaimRepository(_Repository):
             .where(Claim.id == claim_id)
             .options(selectinload(Claim.photos), selectinload(Claim.history))
         )
+
+    async def open_in_shops(
+        self, shop_ids: Sequence[int], statuses: Iterable[str]
+    ) -> list[tuple[Claim, Order]]:
+        """The shops' claims in these statuses, each with its order (and the order's shop)."""
+        rows = await self.session.execute(
+            select(Claim, Order)
+            .join(Order, Order.id == Claim.order_id)
+            .where(Order.shop_id.in_(shop_ids), Claim.status.in_(list(statuses)))
+            .options(selectinload(Order.shop))
+        )
+        return [(claim, order) for claim, order in rows.all()]
+
+    async def id_in_shops(self, number: str, shop_ids: Sequence[int]) -> int | None:
+        """The id of claim `number` if it belongs to one of these shops."""
+        return await self.session.scalar(
+            select(Claim.id)
+            .join(Order, Order.id == Claim.order_id)
+            .where(Claim.claim_number == number, Order.shop_id.in_(shop_ids))
+        )
+
+    async def photos_shown(self, claim_id: int, chat_id: int) -> bool:
+        """Whether the claim's photos were shown in this chat with its card."""
+        seen = await self.session.scalar(
+            select(ClaimPhotoView.id).where(
+                ClaimPhotoView.claim_id == claim_id, ClaimPhotoView.chat_id == chat_id
+            )
+        )
+        return seen is not None
 
 
 class CancelRequestRepository(_Repository):
@@ -698,6 +791,16 @@ class OutboxRepository(_Repository):
                 .limit(limit)
             )
         ).all()
+
+    async def queued_or_sent(self, dedupe_key: str) -> bool:
+        """Whether a message with this key is queued or was sent (a failed one was not)."""
+        found = await self.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.dedupe_key == dedupe_key,
+                OutboxMessage.status != OutboxStatus.FAILED,
+            )
+        )
+        return found is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.domain.carriers import normalise_carrier, validate_tracking
-from bot.domain.enums import ActorKind, ClaimStatus, ClaimType, OutboxStatus
+from bot.domain.enums import ActorKind, ClaimStatus, ClaimType
 from bot.domain.errors import (
     AmountChanged,
     ClaimNotFound,
@@ -39,7 +38,7 @@ from bot.services.claim_state import move, refund_claim, tell_buyer
 from bot.services.refunds import remaining_refundable
 from bot.services.shops import return_address_of
 from storage.media import MediaStore
-from storage.models import Claim, ClaimPhotoView, Order, OrderLink, OutboxMessage
+from storage.models import Claim, ClaimPhotoView, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # A decision: changes the claim (and maybe money) inside the unit of work; returns the
@@ -199,12 +198,7 @@ class SellerClaimService:
             shop_ids = await uow.shops.seller_shop_ids(user_id)
             if not shop_ids:
                 raise NotAllowed("not a seller")
-            rows = await uow.session.execute(
-                select(Claim, Order)
-                .join(Order, Order.id == Claim.order_id)
-                .where(Order.shop_id.in_(shop_ids), Claim.status.in_([s.value for s in OPEN]))
-                .options(selectinload(Order.shop))
-            )
+            rows = await uow.claims.open_in_shops(shop_ids, [s.value for s in OPEN])
             entries = [
                 QueueEntry(
                     claim.id,
@@ -217,7 +211,7 @@ class SellerClaimService:
                     current_deadline(claim),
                     claim.marketplace,
                 )
-                for claim, order in rows.all()
+                for claim, order in rows
             ]
         far = datetime.max.replace(tzinfo=self._clock.now().tzinfo)
         return sorted(entries, key=lambda e: (e.deadline or far, e.claim_id))
@@ -230,10 +224,7 @@ class SellerClaimService:
             seller = await uow.shops.seller_shop_ids(user_id)
             if not seller:
                 return False
-            linked = await uow.session.scalar(
-                select(OrderLink.id).where(OrderLink.chat_user_id == user_id).limit(1)
-            )
-            return linked is None
+            return not await uow.orders.any_linked(user_id)
 
     async def sells_order(self, user_id: int, number: str) -> bool:
         """Whether order `number` is an order of a shop this chat user sells for (an
@@ -242,12 +233,7 @@ class SellerClaimService:
             shop_ids = await uow.shops.seller_shop_ids(user_id)
             if not shop_ids:
                 return False
-            found = await uow.session.scalar(
-                select(Order.id)
-                .where(Order.order_number == number.strip(), Order.shop_id.in_(shop_ids))
-                .limit(1)
-            )
-            return found is not None
+            return await uow.orders.in_shops(number.strip(), shop_ids)
 
     async def find(self, user_id: int, number: str) -> int | None:
         """The id of claim `number` ("R261204-MXB2S") if it is a claim of a shop this
@@ -256,11 +242,7 @@ class SellerClaimService:
             shop_ids = await uow.shops.seller_shop_ids(user_id)
             if not shop_ids:
                 return None
-            return await uow.session.scalar(
-                select(Claim.id)
-                .join(Order, Order.id == Claim.order_id)
-                .where(Claim.claim_number == number.upper(), Order.shop_id.in_(shop_ids))
-            )
+            return await uow.claims.id_in_shops(number.upper(), shop_ids)
 
     async def card(self, user_id: int, claim_id: int) -> SellerCard:
         async with self._uow(readonly=True) as uow:
@@ -306,24 +288,14 @@ class SellerClaimService:
         try:
             async with self._uow() as uow:
                 await self._authorised(uow, user_id, claim_id, for_update=False)
-                seen = await uow.session.scalar(
-                    select(ClaimPhotoView.id).where(
-                        ClaimPhotoView.claim_id == claim_id, ClaimPhotoView.chat_id == chat_id
-                    )
-                )
-                if seen is not None:
+                if await uow.claims.photos_shown(claim_id, chat_id):
                     return False
                 # The new request's notification sent this chat the album already
                 # (or will: it is queued); a failed one did not.
-                album = await uow.session.scalar(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.dedupe_key == f"claim:{claim_id}:new:chat:{chat_id}",
-                        OutboxMessage.status != OutboxStatus.FAILED,
-                    )
-                )
+                album = await uow.outbox.queued_or_sent(f"claim:{claim_id}:new:chat:{chat_id}")
                 uow.session.add(ClaimPhotoView(claim_id=claim_id, chat_id=chat_id, shown_at=now))
                 await uow.commit()
-                return album is None
+                return not album
         except IntegrityError:  # two taps at once: the other one sends them
             return False
 

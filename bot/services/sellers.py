@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.clock import Clock
 from bot.domain.enums import ActorKind
 from bot.domain.errors import DomainError, NotAllowed, ShopNotFound
@@ -24,7 +22,7 @@ from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
 from bot.services.notices import SellerRemoved
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import BadReturnAddress, parse_return_address, return_address_of
-from storage.models import ChatUser, MarketplaceConnection, Seller, SellerInvite, Shop
+from storage.models import Seller, SellerInvite, Shop
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -38,21 +36,6 @@ class InviteInvalid(DomainError):
 
 class InviteExpired(InviteInvalid):
     """A genuine, unused invite past its expiry."""
-
-
-async def _marketplaces(uow: UnitOfWork, shop_ids: Sequence[int]) -> dict[int, str]:
-    """The marketplace each of these shops is connected to (or was: a revoked
-    connection's orders and returns are still the marketplace's); an authorisation
-    only started (pending) does not count."""
-    if not shop_ids:
-        return {}
-    rows = await uow.session.execute(
-        select(MarketplaceConnection.shop_id, MarketplaceConnection.marketplace).where(
-            MarketplaceConnection.shop_id.in_(shop_ids),
-            MarketplaceConnection.status != "pending",
-        )
-    )
-    return {shop_id: marketplace for shop_id, marketplace in rows.all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +109,7 @@ class SellerService:
             expires_at = now + timedelta(days=ShopPolicy.from_settings(shop.settings).invite_days)
             while True:
                 nonce = secrets.randbits(32)
-                taken = await uow.session.scalar(
-                    select(SellerInvite.id).where(SellerInvite.nonce == nonce)
-                )
-                if taken is None:
+                if not await uow.shops.invite_nonce_taken(nonce):
                     break
             uow.session.add(SellerInvite(shop_id=shop.id, nonce=nonce, created_at=now))
             await uow.commit()
@@ -150,11 +130,7 @@ class SellerService:
         async with self._uow() as uow:
             # Locked (PostgreSQL; SQLite's write transaction already serialises): two
             # people opening the same link at once must not both become sellers.
-            invite = await uow.session.scalar(
-                select(SellerInvite)
-                .where(SellerInvite.nonce == nonce, SellerInvite.shop_id == shop_id)
-                .with_for_update()
-            )
+            invite = await uow.shops.invite(shop_id, nonce)
             shop = await uow.shops.get(shop_id)
             if invite is None or shop is None:
                 raise InviteInvalid()
@@ -192,15 +168,9 @@ class SellerService:
             shop = await uow.shops.get_by_code(shop_code)
             if shop is None:
                 raise ShopNotFound(shop_code)
-            rows = await uow.session.execute(
-                select(ChatUser, Seller.created_at)
-                .join(Seller, Seller.chat_user_id == ChatUser.id)
-                .where(Seller.shop_id == shop.id)
-                .order_by(Seller.created_at)
-            )
             return [
                 SellerEntry(user.external_id, user.first_name, user.username, since)
-                for user, since in rows.all()
+                for user, since in await uow.shops.sellers_since(shop.id)
             ]
 
     async def remove(self, shop_code: str, external_id: int) -> bool:
@@ -208,11 +178,7 @@ class SellerService:
             shop = await uow.shops.get_by_code(shop_code)
             if shop is None:
                 raise ShopNotFound(shop_code)
-            seller = await uow.session.scalar(
-                select(Seller)
-                .join(ChatUser, ChatUser.id == Seller.chat_user_id)
-                .where(Seller.shop_id == shop.id, ChatUser.external_id == external_id)
-            )
+            seller = await uow.shops.seller_by_external(shop.id, external_id)
             if seller is None:
                 return False
             await uow.session.delete(seller)
@@ -254,7 +220,7 @@ class SellerService:
             raise BadReturnAddress("empty return address", "not_address")
         async with self._uow() as uow:
             shop = await self._sellers_shop(uow, user_id, shop_id)
-            marketplace = (await _marketplaces(uow, [shop_id])).get(shop_id)
+            marketplace = (await uow.shops.marketplaces_of([shop_id])).get(shop_id)
             if marketplace is not None:  # its buyers get the marketplace's address
                 raise MarketplaceOwned(f"return address: owned by {marketplace}")
             if dry_run:
@@ -274,5 +240,5 @@ class SellerService:
     async def shops_of(self, user_id: int) -> list[ShopRef]:
         async with self._uow(readonly=True) as uow:
             shops = await uow.shops.sold_by(user_id)
-            on = await _marketplaces(uow, [shop.id for shop in shops])
+            on = await uow.shops.marketplaces_of([shop.id for shop in shops])
             return [ShopRef.of(shop, on.get(shop.id)) for shop in shops]
