@@ -40,6 +40,7 @@ from storage.models import (
     ChatLogEntry,
     ChatUser,
     Claim,
+    ClaimItem,
     ClaimPhoto,
     ClaimPhotoView,
     ConversationState,
@@ -556,6 +557,51 @@ class ClaimRepository(_Repository):
             )
         )
         return seen is not None
+
+    async def id_by_draft(self, token: str) -> int | None:
+        """The claim a return draft was filed as (None: not filed yet)."""
+        return await self.session.scalar(select(Claim.id).where(Claim.draft_token == token))
+
+    async def number_taken(self, number: str) -> bool:
+        found = await self.session.scalar(select(Claim.id).where(Claim.claim_number == number))
+        return found is not None
+
+    async def ids_of_buyer(self, buyer_id: int) -> list[int]:
+        """The buyer's claims, newest first."""
+        return list(
+            await self.session.scalars(
+                select(Claim.id)
+                .where(Claim.buyer_id == buyer_id)
+                .order_by(Claim.created_at.desc(), Claim.id.desc())
+            )
+        )
+
+    async def held_units(self, order_id: int, released: Iterable[str]) -> dict[int, int]:
+        """Units per order item held by the order's claims whose status is not one of
+        `released`."""
+        rows = await self.session.execute(
+            select(ClaimItem.order_item_id, func.sum(ClaimItem.quantity))
+            .join(Claim, Claim.id == ClaimItem.claim_id)
+            .where(Claim.order_id == order_id, Claim.status.not_in(list(released)))
+            .group_by(ClaimItem.order_item_id)
+        )
+        return {int(item): int(qty) for item, qty in rows.all()}
+
+    async def photos_used_elsewhere(
+        self, hashes: Iterable[str], buyer_id: int, order_id: int
+    ) -> set[str]:
+        """Which of these photos (by SHA-256) are evidence on a claim of another buyer
+        or of another order."""
+        return set(
+            await self.session.scalars(
+                select(ClaimPhoto.sha256)
+                .join(Claim, Claim.id == ClaimPhoto.claim_id)
+                .where(
+                    ClaimPhoto.sha256.in_(list(hashes)),
+                    (Claim.buyer_id != buyer_id) | (Claim.order_id != order_id),
+                )
+            )
+        )
 
 
 class CancelRequestRepository(_Repository):

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -56,7 +55,7 @@ from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
 from bot.services.views import OrderView, order_view
 from storage.media import MediaStore
-from storage.models import Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order, Refund
+from storage.models import Claim, ClaimEvent, ClaimItem, ClaimPhoto, Order
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -342,9 +341,7 @@ class ReturnService:
                 # One submit at a time per order: two drafts for the same units racing on
                 # PostgreSQL would otherwise both see them free (SQLite serialises writers).
                 await uow.refunds.lock_payment(draft.order_id)
-                existing = await uow.session.scalar(
-                    select(Claim.id).where(Claim.draft_token == draft.token)
-                )
+                existing = await uow.claims.id_by_draft(draft.token)
                 if existing is not None:
                     return await self._view(uow, existing)
                 claim = await self._create(uow, user_id, draft, now)
@@ -353,9 +350,7 @@ class ReturnService:
         except IntegrityError:
             # The same token committed in another transaction a moment ago.
             async with self._uow(readonly=True) as uow:
-                existing = await uow.session.scalar(
-                    select(Claim.id).where(Claim.draft_token == draft.token)
-                )
+                existing = await uow.claims.id_by_draft(draft.token)
                 if existing is None:
                     raise
                 return await self._view(uow, existing)
@@ -450,12 +445,7 @@ class ReturnService:
     ) -> Decimal:
         payment = order.payment
         assert payment is not None, "imported orders always have a payment"
-        # SUM over an Amount column comes back as Decimal (None when no rows).
-        refunded = await uow.session.scalar(
-            select(func.sum(Refund.amount)).where(
-                Refund.order_id == order.id, Refund.status != "failed"
-            )
-        )
+        refunded = await uow.refunds.refunded_total(order.id)
         return refund_amount(
             lines=_lines(order),
             claimed=draft.items,
@@ -463,7 +453,7 @@ class ReturnService:
             subtotal=payment.subtotal,
             shipping_fee=payment.shipping_fee,
             total_paid=payment.total_paid,
-            already_refunded=refunded or Decimal(0),
+            already_refunded=refunded,
             currency=payment.currency,
             claim_type=draft.type,
         )
@@ -483,15 +473,7 @@ class ReturnService:
         """Photos already used as evidence by another buyer or on another order."""
         if not hashes:
             return set()
-        rows = await uow.session.scalars(
-            select(ClaimPhoto.sha256)
-            .join(Claim, Claim.id == ClaimPhoto.claim_id)
-            .where(
-                ClaimPhoto.sha256.in_(hashes),
-                (Claim.buyer_id != user_id) | (Claim.order_id != order_id),
-            )
-        )
-        return set(rows)
+        return await uow.claims.photos_used_elsewhere(hashes, user_id, order_id)
 
     async def _tell_sellers(
         self, uow: UnitOfWork, order: Order, claim: Claim, now: datetime
@@ -514,11 +496,7 @@ class ReturnService:
 
     async def claims(self, user_id: int) -> list[ClaimView]:
         async with self._uow(readonly=True) as uow:
-            ids = await uow.session.scalars(
-                select(Claim.id)
-                .where(Claim.buyer_id == user_id)
-                .order_by(Claim.created_at.desc(), Claim.id.desc())
-            )
+            ids = await uow.claims.ids_of_buyer(user_id)
             return [await self._view(uow, claim_id) for claim_id in ids]
 
     async def claim(self, user_id: int, claim_id: int) -> ClaimView:
@@ -704,13 +682,7 @@ def _lines(order: Order) -> list[Line]:
 async def _held_units(uow: UnitOfWork, order_id: int) -> dict[int, int]:
     """Units per order item held by claims that still count (not withdrawn or
     rejected)."""
-    rows = await uow.session.execute(
-        select(ClaimItem.order_item_id, func.sum(ClaimItem.quantity))
-        .join(Claim, Claim.id == ClaimItem.claim_id)
-        .where(Claim.order_id == order_id, Claim.status.not_in([s.value for s in RELEASED]))
-        .group_by(ClaimItem.order_item_id)
-    )
-    return {int(item): int(qty) for item, qty in rows.all()}
+    return await uow.claims.held_units(order_id, [s.value for s in RELEASED])
 
 
 async def claimable_units(uow: UnitOfWork, order: Order) -> dict[int, int]:
@@ -730,6 +702,5 @@ async def new_claim_number(uow: UnitOfWork, now: datetime) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
     while True:
         number = f"R{now:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(5))
-        taken = await uow.session.scalar(select(Claim.id).where(Claim.claim_number == number))
-        if taken is None:
+        if not await uow.claims.number_taken(number):
             return number
