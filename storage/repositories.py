@@ -810,6 +810,82 @@ class TicketRepository(_Repository):
             await self.session.scalars(select(Ticket.id).where(Ticket.claim_id == claim_id))
         )
 
+    async def open_of(self, requester_id: int) -> Ticket | None:
+        """The requester's open ticket (the latest, should there be two)."""
+        return await self.session.scalar(
+            select(Ticket)
+            .where(Ticket.buyer_id == requester_id, Ticket.status == TicketStatus.OPEN)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+
+    async def closed_since(self, requester_id: int, since: datetime) -> Ticket | None:
+        """The requester's ticket closed last, if it closed after `since`."""
+        return await self.session.scalar(
+            select(Ticket)
+            .where(
+                Ticket.buyer_id == requester_id,
+                Ticket.status == TicketStatus.CLOSED,
+                Ticket.closed_at > since,
+            )
+            .order_by(Ticket.closed_at.desc())
+            .limit(1)
+        )
+
+    async def in_topic(self, chat_id: int, thread_id: int) -> Ticket | None:
+        """The ticket whose staff topic this is (the latest, if a topic was reused)."""
+        return await self.session.scalar(
+            select(Ticket)
+            .where(Ticket.staff_chat_id == chat_id, Ticket.topic_id == thread_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        )
+
+    async def of_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
+        """The ticket a message in the staff chat belongs to: its summary, or a message
+        relayed into the chat for it."""
+        ticket = await self.session.scalar(
+            select(Ticket).where(
+                Ticket.staff_chat_id == chat_id, Ticket.summary_message_id == message_id
+            )
+        )
+        if ticket is not None:
+            return ticket
+        ticket_id = await self.session.scalar(
+            select(TicketMessage.ticket_id)
+            .where(
+                TicketMessage.copy_chat_id == chat_id,
+                TicketMessage.copy_message_id == message_id,
+            )
+            .limit(1)
+        )
+        return await self.session.get(Ticket, ticket_id) if ticket_id else None
+
+    async def all_open(self) -> Sequence[Ticket]:
+        """Every open ticket, opened first first."""
+        return (
+            await self.session.scalars(
+                select(Ticket).where(Ticket.status == TicketStatus.OPEN).order_by(Ticket.opened_at)
+            )
+        ).all()
+
+    async def chat_before(
+        self, channel: str, chat_id: int, until: datetime, limit: int
+    ) -> list[ChatLogEntry]:
+        """The last `limit` lines of the person's chat with the bot up to `until`,
+        oldest first."""
+        rows = await self.session.scalars(
+            select(ChatLogEntry)
+            .where(
+                ChatLogEntry.channel == channel,
+                ChatLogEntry.chat_id == chat_id,
+                ChatLogEntry.at <= until,
+            )
+            .order_by(ChatLogEntry.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(rows.all()))
+
 
 class ConversationRepository(_Repository):
     async def get(self, channel: str, chat_id: int, user_id: int) -> ConversationState | None:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.clock import Clock
 from bot.domain.enums import ActorKind, ClaimStatus, EscalationReason, TicketStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition, NotAllowed
@@ -53,7 +51,7 @@ from bot.services.ticket_records import (
 )
 from bot.services.ticket_sla import CHAT_LOG_KEEP, SlaWatch
 from storage.media import MediaStore
-from storage.models import ChatLogEntry, ChatUser, Shop, Ticket, TicketMessage
+from storage.models import ChatUser, Shop, Ticket
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # The ticket's parts live in their own modules; these names are the ones callers use.
@@ -255,14 +253,7 @@ class TicketService(AppealDecisions):
 
     @staticmethod
     async def _open_ticket_of(uow: UnitOfWork, requester_id: int) -> Ticket | None:
-        return (
-            await uow.session.execute(
-                select(Ticket)
-                .where(Ticket.buyer_id == requester_id, Ticket.status == TicketStatus.OPEN)
-                .order_by(Ticket.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        return await uow.tickets.open_of(requester_id)
 
     # -- finding -----------------------------------------------------------------
 
@@ -300,18 +291,7 @@ class TicketService(AppealDecisions):
         fresh after it was last closed (then it stays closed)."""
         now = self._clock.now()
         async with self._uow(readonly=True) as uow:
-            ticket = (
-                await uow.session.execute(
-                    select(Ticket)
-                    .where(
-                        Ticket.buyer_id == requester_id,
-                        Ticket.status == TicketStatus.CLOSED,
-                        Ticket.closed_at > now - REOPEN_WINDOW,
-                    )
-                    .order_by(Ticket.closed_at.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            ticket = await uow.tickets.closed_since(requester_id, now - REOPEN_WINDOW)
             if ticket is None or await _started_fresh(uow, ticket):
                 return None
             return await view_of(uow, ticket)
@@ -382,39 +362,14 @@ class TicketService(AppealDecisions):
 
     async def by_topic(self, chat_id: int, thread_id: int) -> TicketView | None:
         async with self._uow(readonly=True) as uow:
-            ticket = (
-                await uow.session.execute(
-                    select(Ticket)
-                    .where(Ticket.staff_chat_id == chat_id, Ticket.topic_id == thread_id)
-                    .order_by(Ticket.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
+            ticket = await uow.tickets.in_topic(chat_id, thread_id)
             return await view_of(uow, ticket) if ticket else None
 
     async def by_message(self, chat_id: int, message_id: int) -> TicketView | None:
         """The ticket a staff message replies to (plain-group relaying): its summary or
         any message relayed into the group for it."""
         async with self._uow(readonly=True) as uow:
-            ticket = (
-                await uow.session.execute(
-                    select(Ticket).where(
-                        Ticket.staff_chat_id == chat_id, Ticket.summary_message_id == message_id
-                    )
-                )
-            ).scalar_one_or_none()
-            if ticket is None:
-                ticket_id = (
-                    await uow.session.execute(
-                        select(TicketMessage.ticket_id)
-                        .where(
-                            TicketMessage.copy_chat_id == chat_id,
-                            TicketMessage.copy_message_id == message_id,
-                        )
-                        .limit(1)
-                    )
-                ).scalar_one_or_none()
-                ticket = await uow.session.get(Ticket, ticket_id) if ticket_id else None
+            ticket = await uow.tickets.of_staff_message(chat_id, message_id)
             return await view_of(uow, ticket) if ticket else None
 
     async def summary(self, ticket_id: int) -> Summary:
@@ -432,21 +387,8 @@ class TicketService(AppealDecisions):
                     shop = await uow.shops.get(order.shop_id)
                     listed.insert(0, (order.order_number, order.status, shop.name if shop else ""))
             claim = await claim_facts(uow, ticket.claim_id, self._media)
-            recent = (
-                (
-                    await uow.session.execute(
-                        select(ChatLogEntry)
-                        .where(
-                            ChatLogEntry.channel == requester.channel,
-                            ChatLogEntry.chat_id == requester.external_id,
-                            ChatLogEntry.at <= ticket.opened_at,
-                        )
-                        .order_by(ChatLogEntry.id.desc())
-                        .limit(RECENT_LINES)
-                    )
-                )
-                .scalars()
-                .all()
+            recent = await uow.tickets.chat_before(
+                requester.channel, requester.external_id, ticket.opened_at, RECENT_LINES
             )
             # A seller's ticket: asked about a claim, or opened by someone who only sells
             # here (no order of their own linked), who is no buyer to staff.
@@ -462,7 +404,7 @@ class TicketService(AppealDecisions):
                 role="seller" if is_seller else "buyer",
                 orders=tuple(listed),
                 claim=claim,
-                recent=tuple((r.direction, r.text, r.at) for r in reversed(recent)),
+                recent=tuple((r.direction, r.text, r.at) for r in recent),
                 answer_from=None if policy.hours.is_open(now) else policy.hours.next_open(now),
                 conversation=tuple(
                     Line(m.at, m.direction, m.author_name, m.kind, m.text)
@@ -475,18 +417,7 @@ class TicketService(AppealDecisions):
         still holds an appeal waiting for a verdict (closed before anyone decided: it
         is staff's to decide all the same)."""
         async with self._uow(readonly=True) as uow:
-            rows = (
-                (
-                    await uow.session.execute(
-                        select(Ticket)
-                        .where(Ticket.status == TicketStatus.OPEN)
-                        .order_by(Ticket.opened_at)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            views = [await view_of(uow, t) for t in rows]
+            views = [await view_of(uow, t) for t in await uow.tickets.all_open()]
             for closed in await uow.tickets.closed_about_appealed_claims():
                 view = await view_of(uow, closed)
                 if view.holds_appeal:
@@ -496,18 +427,10 @@ class TicketService(AppealDecisions):
     async def transcript(self, ticket_id: int) -> tuple[TicketView, list[Line]]:
         async with self._uow(readonly=True) as uow:
             ticket = await self._ticket(uow, ticket_id)
-            rows = (
-                (
-                    await uow.session.execute(
-                        select(TicketMessage)
-                        .where(TicketMessage.ticket_id == ticket_id)
-                        .order_by(TicketMessage.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            lines = [Line(r.at, r.direction, r.author_name, r.kind, r.text) for r in rows]
+            lines = [
+                Line(r.at, r.direction, r.author_name, r.kind, r.text)
+                for r in await uow.tickets.events(ticket_id)
+            ]
             return await view_of(uow, ticket), lines
 
     # -- where the ticket lives ----------------------------------------------------
