@@ -653,35 +653,56 @@ async def photos_done(ctx: Context) -> None:
     show_note(ctx)
 
 
-async def early_photo(ctx: Context) -> bool:
-    """A photo (or image file) sent before the photos step, at the items, quantity,
-    kind or reason step: kept for the request (checked as at the photos step), the
-    buyer told so, and the step's question asked again; True when the message was one.
-    Without it the picture was dropped with "type the item's name", and the buyer had
-    to send it again at step 4."""
+async def photo_at_other_step(ctx: Context) -> bool:
+    """A photo (or image file) sent at a step other than the photos step (items,
+    quantity, kind, reason, note, summary): kept for the request (checked as at the
+    photos step) and the buyer told so; True when the message is fully dealt with.
+    Without it the picture was dropped: with "type the item's name" before step 4, and
+    without a word at the note and the summary, where a buyer remembers one more.
+
+    A caption is the step's answer ("arrived cracked" on the picture at the reason
+    step, the note at the note step): False then, and the step reads it.  Not at the
+    summary: the request just changed, so the summary comes again to be confirmed as
+    it is now (a "yes" under a photo never files what the buyer has not seen)."""
     inbound = ctx.inbound
     if inbound.photo is None and inbound.document is None:
         return False
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     group = inbound.media_group_id
     answered = group is not None and ctx.state.data.get("album") == group
+    caption = bool((inbound.text or "").strip()) and ctx.state.step != CONFIRM
     if len(photos) >= MAX_PHOTOS:
-        if not answered:
-            ctx.state.data["album"] = group
-            ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
-            await escapes.reprompt(ctx)
-        return True
+        if answered:
+            return True
+        ctx.state.data["album"] = group
+        ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
+        return await _caption_or_again(ctx, caption)
     try:
         photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
     except PhotoRefused as exc:
         ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
-        await escapes.reprompt(ctx)
+        return await _caption_or_again(ctx, caption)
+    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
+    if answered:  # one answer per album, not per picture
+        # A summary shown for the album's first picture no longer says what would be
+        # filed: its Confirm shows the summary again (see `confirm`).
+        ctx.state.data.pop(SUMMARY_SHOWN, None)
         return True
-    ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
-    if not answered:  # one answer per album, not per picture
-        ctx.state.data["album"] = group
+    ctx.state.data["album"] = group
+    before_photos = ctx.state.step in (ITEMS, QUANTITY, TYPE, REASON)
+    if before_photos and not caption:
         ctx.reply(ctx.t("journey.photo_early"))
-        await escapes.reprompt(ctx)
+    else:
+        ctx.reply(ctx.t("journey.photo_added", count=len(photos)))
+    return await _caption_or_again(ctx, caption)
+
+
+async def _caption_or_again(ctx: Context, caption: bool) -> bool:
+    """After a picture sent at another step: the caption goes on to the step (False),
+    or the step's question comes again (True)."""
+    if caption:
+        return False
+    await escapes.reprompt(ctx)
     return True
 
 
@@ -697,9 +718,11 @@ def show_note(ctx: Context) -> None:
 # there, not a wish to switch orders.
 @router.step(NOTE, numbers=True)
 async def note_step(ctx: Context) -> None:
+    if await photo_at_other_step(ctx):
+        return
     text = (ctx.inbound.text or "").strip()
     if not text:
-        await escapes.not_understood(ctx)  # a photo or a sticker: the note is typed
+        await escapes.not_understood(ctx)  # a sticker, a voice note: the note is typed
         return
     if read.is_skip(text):  # "skip", "no", "nothing to add": as the Skip button
         await skip_note(ctx)
@@ -887,7 +910,7 @@ async def confirm(ctx: Context) -> None:
 async def typed_items(ctx: Context) -> None:
     """An item by name or place ("the mug", "mug please", "the blue one", "2",
     "second"), with a count ("2 mugs"), "all of them", or "done"."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     text = ctx.inbound.text or ""
     options = await _options(ctx)
@@ -956,7 +979,7 @@ async def prompt_items(ctx: Context) -> None:
 @router.step(QUANTITY)
 async def typed_quantity(ctx: Context) -> None:
     """How many: "2", "two", "both", "all of them", "just one", "none"."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -993,7 +1016,7 @@ def _nth_button(text: str, values: list[str]) -> str | None:
 @router.step(TYPE)
 async def typed_type(ctx: Context) -> None:
     """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -1030,7 +1053,7 @@ async def prompt_type(ctx: Context) -> None:
 @router.step(REASON)
 async def typed_reason(ctx: Context) -> None:
     """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -1080,7 +1103,10 @@ async def typed_confirm(ctx: Context) -> None:
     """Yes ("yes", "send it", "confirm") files the request; a plain no ("no", "nope",
     "discard it") discards it.  Discarding loses the photos too, so anything more than
     a plain no keeps the draft: "wrong reason" or "no wait, I want a replacement
-    instead" goes to that part, "not yet" leaves the summary where it is."""
+    instead" goes to that part, "not yet" leaves the summary where it is.  A photo is
+    added to the request (`photo_at_other_step`), and the summary comes again."""
+    if await photo_at_other_step(ctx):
+        return
     text = ctx.inbound.text or ""
     if read.not_yet(text):
         ctx.reply(ctx.t("returns.kept"))
