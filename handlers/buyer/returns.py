@@ -605,7 +605,7 @@ def _photo_keyboard(ctx: Context) -> Keyboard:
     return _nav(ctx, [Button(label, "rd")])
 
 
-@router.step(PHOTOS)
+@router.step(PHOTOS, photos=True)
 async def photo_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     inbound = ctx.inbound
@@ -716,7 +716,7 @@ def show_note(ctx: Context) -> None:
 
 # A note may carry a number (another parcel's tracking, a phone number): an answer
 # there, not a wish to switch orders.
-@router.step(NOTE, numbers=True)
+@router.step(NOTE, numbers=True, photos=True)
 async def note_step(ctx: Context) -> None:
     if await photo_at_other_step(ctx):
         return
@@ -906,7 +906,7 @@ async def confirm(ctx: Context) -> None:
 # again with its buttons (for "help", for text a step cannot use, after "keep going").
 
 
-@router.step(ITEMS)
+@router.step(ITEMS, photos=True)
 async def typed_items(ctx: Context) -> None:
     """An item by name or place ("the mug", "mug please", "the blue one", "2",
     "second"), with a count ("2 mugs"), "all of them", or "done"."""
@@ -976,7 +976,7 @@ async def prompt_items(ctx: Context) -> None:
         show_items(ctx, options)
 
 
-@router.step(QUANTITY)
+@router.step(QUANTITY, photos=True)
 async def typed_quantity(ctx: Context) -> None:
     """How many: "2", "two", "both", "all of them", "just one", "none"."""
     if await photo_at_other_step(ctx):
@@ -1013,7 +1013,7 @@ def _nth_button(text: str, values: list[str]) -> str | None:
     return values[index] if index is not None else None
 
 
-@router.step(TYPE)
+@router.step(TYPE, photos=True)
 async def typed_type(ctx: Context) -> None:
     """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
     if await photo_at_other_step(ctx):
@@ -1050,7 +1050,7 @@ async def prompt_type(ctx: Context) -> None:
         show_types(ctx, options)
 
 
-@router.step(REASON)
+@router.step(REASON, photos=True)
 async def typed_reason(ctx: Context) -> None:
     """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
     if await photo_at_other_step(ctx):
@@ -1098,7 +1098,7 @@ def _latest_summary(ctx: Context, data: str) -> bool:
     return button_args(data) == ([] if shown is None else [shown])
 
 
-@router.step(CONFIRM)
+@router.step(CONFIRM, photos=True)
 async def typed_confirm(ctx: Context) -> None:
     """Yes ("yes", "send it", "confirm") files the request; a plain no ("no", "nope",
     "discard it") discards it.  Discarding loses the photos too, so anything more than
