@@ -542,6 +542,12 @@ class ChatCore:
         # still kept in the chat log, and must not keep a card number there.
         if self._screen is not None and await self._screen(ctx):
             return
+        if inbound.edited:
+            # An edit changes a message the bot has answered already: acting on it now
+            # would answer a step long gone (or repeat one), so the person is told
+            # to send it again, and nothing changes.  Before, nothing at all was said.
+            ctx.reply(ctx.t("common.edited"))
+            return
         text = inbound.text
         if text is not None and inbound.command is None and len(text) > MAX_TEXT:
             ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))

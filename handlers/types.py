@@ -66,6 +66,9 @@ class Inbound:
     media_group_id: str | None = None
     other: str | None = None  # sticker, voice, video, location, ... (kinds we only relay)
     reply_to_message_id: int | None = None
+    # A message sent earlier and changed since (its new text or caption in `text`):
+    # acted on by no step and relayed to no one (see `ChatCore._route`).
+    edited: bool = False
 
     @property
     def is_private(self) -> bool:

@@ -57,13 +57,19 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
             callback_id=str(query["id"]),
         )
     message = update.get("message")
+    edited = message is None and "edited_message" in update
+    if edited:
+        message = update["edited_message"]
+        if message.get("text") is None and message.get("caption") is None:
+            return None  # a live location moving, a photo swapped: nothing was said
     if message is None or "from" not in message:
-        return None  # channel posts, edits, service updates: nothing to answer
+        return None  # channel posts, service updates: nothing to answer
     sender = message["from"]
     if sender.get("is_bot"):
         return None
     text = message.get("text")
-    command, args, elsewhere = _command(message, bot_username)
+    # An edited command is no new command: the edit is answered as an edit.
+    command, args, elsewhere = (None, "", False) if edited else _command(message, bot_username)
     if elsewhere and message["chat"].get("type", "private") != "private":
         # "/close@OtherBot" in the staff group is another bot's business: not a
         # command of ours, and not words to relay to a buyer either.
@@ -113,6 +119,7 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
         media_group_id=message.get("media_group_id"),
         other=other,
         reply_to_message_id=(message.get("reply_to_message") or {}).get("message_id"),
+        edited=edited,
     )
 
 

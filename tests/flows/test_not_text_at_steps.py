@@ -1,5 +1,6 @@
 """What people send besides text at a step that asks for words or a tap (a photo, an
-album, a sticker): the step says what it wants, once, and nothing changes."""
+album, a sticker), and edits of messages sent before: the bot says what it wants,
+once, and nothing changes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_order_cancel_typing import NUMBER, asked, order_status
+from tests.flows.test_tickets_typing import copied_from, linked_buyer, open_ticket, to_buyer
 from tests.harness import Harness
 from tests.pictures import photo_jpeg
 
@@ -35,3 +37,43 @@ async def test_an_album_at_the_proof_step_is_answered_once(
     assert await buyer.step() == "link.proof"
     await buyer.say("buyer@example.com")
     assert "now linked" in buyer.said
+
+
+# ------------------------------------------------------------------ edits
+
+
+async def test_an_edited_email_is_not_taken_and_the_buyer_is_told_to_send_it_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER)
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@exmaple.com")
+    assert "now linked" not in buyer.said
+    await buyer.edit("buyer@example.com")  # the typo fixed by editing
+    assert "send the corrected text as a new message" in buyer.said, buyer.said
+    assert "now linked" not in buyer.said
+    assert await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said
+
+
+async def test_an_edit_with_a_ticket_open_reaches_no_one(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    thread = await open_ticket(harness, buyer)
+    await buyer.say("my parcel is late")
+    copies = copied_from(harness, buyer)
+    await buyer.edit("my parcel is very late")
+    assert "send the corrected text as a new message" in buyer.said
+    assert copied_from(harness, buyer) == copies
+    staff = harness.staff(thread_id=thread)
+    await staff.say("Looking into it, Jane.")
+    to_jane = len(to_buyer(harness, buyer))
+    await staff.edit("Looking into it now, Jane.")
+    assert "Edits are not passed on" in staff.said, staff.said
+    assert len(to_buyer(harness, buyer)) == to_jane
+    elsewhere = harness.staff()  # the group's General thread: staff among themselves
+    await elsewhere.edit("lunch at 1?")
+    assert elsewhere.last == []
