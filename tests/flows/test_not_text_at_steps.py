@@ -8,6 +8,7 @@ from bot.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_order_cancel_typing import NUMBER, asked, order_status
+from tests.flows.test_return_early_photos import at_reason
 from tests.flows.test_tickets_typing import copied_from, linked_buyer, open_ticket, to_buyer
 from tests.harness import Harness
 from tests.pictures import photo_jpeg
@@ -37,6 +38,21 @@ async def test_an_album_at_the_proof_step_is_answered_once(
     assert await buyer.step() == "link.proof"
     await buyer.say("buyer@example.com")
     assert "now linked" in buyer.said
+
+
+async def test_a_sticker_or_a_location_at_the_photos_step_is_named_as_such(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await at_reason(harness, uow_factory, clock)
+    await buyer.tap("Arrived damaged")
+    await buyer.photo(photo_jpeg("one"))
+    for kind in ("sticker", "location"):
+        await buyer.send_other(kind)
+        assert "Stickers and locations can't be added here" in buyer.said, buyer.said
+        assert "isn't a JPEG" not in buyer.said and "Your photo so far is kept" in buyer.said
+    assert await buyer.step() == "ret.photos"
+    await buyer.tap("Done ›")
+    assert "step 5 of 5" in buyer.last_text
 
 
 # ------------------------------------------------------------------ edits
