@@ -697,6 +697,33 @@ async def photo_at_other_step(ctx: Context) -> bool:
     return await _caption_or_again(ctx, caption)
 
 
+async def photo_of_the_asking(ctx: Context) -> None:
+    """The photo a return was asked for with, outside any flow ("my mug arrived
+    cracked, I want a refund" under the picture): kept for the request the words just
+    started, and said first.  Without it the photos step asked for the picture the
+    buyer had sent with the request itself."""
+    inbound = ctx.inbound
+    if (inbound.photo is None and inbound.document is None) or ctx.state.step not in (
+        ITEMS,
+        QUANTITY,
+        TYPE,
+        REASON,
+        PHOTOS,
+    ):
+        return
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused as exc:
+        ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
+    else:
+        photos = ctx.state.data["photos"] = [*photos, photo.to_json()]
+        ctx.reply(ctx.t("journey.photo_added", count=len(photos)))
+    # The rest of its album arrives at the step the words led to: taken there, silently.
+    ctx.state.data["album"] = inbound.media_group_id
+    ctx.actions.insert(0, ctx.actions.pop())  # before the request's first question
+
+
 async def _caption_or_again(ctx: Context, caption: bool) -> bool:
     """After a picture sent at another step: the caption goes on to the step (False),
     or the step's question comes again (True)."""

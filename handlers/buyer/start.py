@@ -118,6 +118,7 @@ async def on_text(ctx: Context) -> None:
     from handlers.buyer.answers import free_text
 
     await free_text(ctx, text)
+    await returns.photo_of_the_asking(ctx)  # a caption that started a return
 
 
 @router.button("ic")

@@ -117,3 +117,19 @@ async def test_a_photo_at_the_summary_is_added_and_files_nothing_until_confirmed
     await alex.tap("✅ Confirm")
     [claim] = await claims(uow_factory)
     assert len(claim.photos) == 5
+
+
+async def test_the_photo_a_return_was_asked_with_is_kept(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    asking = "my mug arrived cracked, I want a refund"
+    await alex.photo(photo_jpeg("asked-1"), caption=asking, album="broken")
+    assert alex.texts[0] == "📷 Added to your request: 1 photo so far.", alex.texts
+    assert "How many of Ceramic mug?" in alex.last_text
+    await alex.photo(photo_jpeg("asked-2"), album="broken")  # the rest of its album
+    assert alex.texts == []
+    await alex.tap("2")
+    await alex.tap("Return and refund")
+    assert "You've already sent 2 photos" in alex.last_text, alex.last_text
