@@ -675,3 +675,17 @@ async def test_an_album_outside_a_flow_is_answered_once(
     alex, _ = await linked(harness)
     await alex.album([photo_jpeg("a1"), photo_jpeg("a2"), photo_jpeg("a3")])
     assert len(alex.texts) == 1 and "Photos go with a return request" in alex.texts[0]
+
+
+@pytest.mark.parametrize("caption", ["look at this", "this is what I got", "wtf"])
+async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, caption: str
+) -> None:
+    """Not "which of these do you mean?" about the words alone: the picture is the
+    message, and gets the return offer a photo gets."""
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.photo(photo_jpeg("see"), caption=caption)
+    assert "Which of these do you mean" not in alex.said
+    assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
+    assert shown(alex) == ["↩ Return or refund"]
