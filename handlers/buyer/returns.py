@@ -207,16 +207,28 @@ def _order_rows(ctx: Context, orders: Sequence[Any]) -> list[list[Button]]:
 PHOTO_ALBUM = "photo_album"
 
 
+# The photos sent when nothing was asked, kept for the return they were offered with:
+# {"orders": [the offered orders' ids], "photos": [PhotoDraft JSON, ...]}.
+PHOTOS_SENT = "photos_sent"
+
+
 async def photo_outside_flow(ctx: Context) -> None:
     """A photo sent when nothing was asked: photos go with a return request, so a
     buyer with an order that can be returned is offered to start one (the same
-    buttons as /return); anyone else is told what photos are for here."""
+    buttons as /return), and the photo (with the rest of its album) is kept for it;
+    anyone else is told what photos are for here.  Before, the buyer was asked to send
+    the photo again once the request asked for it."""
     album = ctx.inbound.media_group_id
     if album is not None and ctx.state.data.get(PHOTO_ALBUM) == album:
-        return  # the rest of an album already answered
+        await _keep_sent_photo(ctx)  # the rest of an album already answered
+        return
     if album is not None:
         ctx.state.data[PHOTO_ALBUM] = album
     choices = await ctx.services.returns.choices(ctx.user.id)
+    ctx.state.data[PHOTOS_SENT] = {"orders": [o.id for o in choices.orders], "photos": []}
+    kept = bool(choices.orders) and await _keep_sent_photo(ctx)
+    if not kept:
+        ctx.state.data.pop(PHOTOS_SENT, None)
     if not choices.orders:
         if choices.only_reason is not None:
             # One order, and it can't be returned here: why exactly, as /return says
@@ -225,15 +237,36 @@ async def photo_outside_flow(ctx: Context) -> None:
             return
         ctx.reply(ctx.t("returns.photo_outside.nothing_to_return"))
         return
+    # "Tap the button: this photo goes with it", or (a picture refused) "send a photo
+    # again when I ask for it".
+    kind = "kept" if kept else "again"
     if len(choices.orders) == 1:
         order = choices.orders[0]
         ctx.reply(
-            ctx.t("returns.photo_outside.one", number=order.order_number),
+            ctx.t(f"returns.photo_outside.one_{kind}", number=order.order_number),
             Keyboard.of([Button(ctx.catalog.plain("returns.return_button"), f"rs:{order.id}")]),
         )
         return
     rows = _order_rows(ctx, choices.orders)
-    ctx.reply(ctx.t("returns.photo_outside.several"), Keyboard.of(*rows))
+    ctx.reply(ctx.t(f"returns.photo_outside.several_{kind}"), Keyboard.of(*rows))
+
+
+async def _keep_sent_photo(ctx: Context) -> bool:
+    """Check and store the photo of this message for the return offered with it
+    (`PHOTOS_SENT`); False when there is no such offer or the picture is refused."""
+    sent = ctx.state.data.get(PHOTOS_SENT)
+    if not isinstance(sent, dict) or not isinstance(sent.get("photos"), list):
+        return False
+    photos: list[dict[str, Any]] = sent["photos"]
+    if len(photos) >= MAX_PHOTOS:
+        return False
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused:
+        return False
+    # New containers, not changes in place: see pick_item.
+    ctx.state.data[PHOTOS_SENT] = {**sent, "photos": [*photos, photo.to_json()]}
+    return True
 
 
 def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:
@@ -258,7 +291,21 @@ async def start_button(ctx: Context) -> None:
     said = None
     if isinstance(picked, dict) and order_id in picked.get("orders", []):
         said = picked.get("said") if isinstance(picked.get("said"), str) else None
+    sent = ctx.state.data.get(PHOTOS_SENT) if ctx.state.step is None else None
+    before = len(ctx.actions)
     await start(ctx, order_id, said=said)
+    if (
+        isinstance(sent, dict)
+        and order_id in sent.get("orders", [])
+        and sent.get("photos")
+        and ctx.state.step is not None
+        and ctx.state.data.get("order_id") == order_id
+    ):
+        # The photos sent before the offer: the request's first, said before its
+        # first question.
+        ctx.state.data["photos"] = list(sent["photos"])
+        ctx.reply(ctx.t("journey.photo_added", count=len(sent["photos"])))
+        ctx.actions.insert(before, ctx.actions.pop())
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:

@@ -689,3 +689,23 @@ async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
     assert "Which of these do you mean" not in alex.said
     assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
     assert shown(alex) == ["↩ Return or refund"]
+
+
+async def test_photos_sent_before_the_return_go_with_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Not "send the photo again when I ask for it": the album sent when nothing was
+    asked is the request's first photos once its Return button is tapped."""
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.album([photo_jpeg("b1"), photo_jpeg("b2"), photo_jpeg("b3")])
+    assert "your photo goes with it" in alex.said and "send the photo again" not in alex.said
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request: 3 photos so far" in alex.texts[0], alex.texts
+    assert "step 1 of 5" in alex.last_text
+    await alex.tap("Ceramic mug — up to 2")
+    await alex.tap("2")
+    await alex.tap("Continue ›")
+    await alex.tap("Return and refund")
+    await alex.tap("Arrived damaged")
+    assert "You've already sent 3 photos" in alex.last_text, alex.last_text
