@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimType
@@ -208,8 +209,10 @@ PHOTO_ALBUM = "photo_album"
 
 
 # The photos sent when nothing was asked, kept for the return they were offered with:
-# {"orders": [the offered orders' ids], "photos": [PhotoDraft JSON, ...]}.
+# {"orders": [the offered orders' ids], "photos": [PhotoDraft JSON, ...], "at": ISO
+# time}.  For an hour: a picture sent days before is not added to a later return.
 PHOTOS_SENT = "photos_sent"
+PHOTOS_SENT_FOR = timedelta(hours=1)
 
 
 async def photo_outside_flow(ctx: Context) -> None:
@@ -225,7 +228,11 @@ async def photo_outside_flow(ctx: Context) -> None:
     if album is not None:
         ctx.state.data[PHOTO_ALBUM] = album
     choices = await ctx.services.returns.choices(ctx.user.id)
-    ctx.state.data[PHOTOS_SENT] = {"orders": [o.id for o in choices.orders], "photos": []}
+    ctx.state.data[PHOTOS_SENT] = {
+        "orders": [o.id for o in choices.orders],
+        "photos": [],
+        "at": ctx.services.clock.now().isoformat(),
+    }
     kept = bool(choices.orders) and await _keep_sent_photo(ctx)
     if not kept:
         ctx.state.data.pop(PHOTOS_SENT, None)
@@ -298,6 +305,7 @@ async def start_button(ctx: Context) -> None:
         isinstance(sent, dict)
         and order_id in sent.get("orders", [])
         and sent.get("photos")
+        and _recent(ctx, sent.get("at"))
         and ctx.state.step is not None
         and ctx.state.data.get("order_id") == order_id
     ):
@@ -306,6 +314,17 @@ async def start_button(ctx: Context) -> None:
         ctx.state.data["photos"] = list(sent["photos"])
         ctx.reply(ctx.t("journey.photo_added", count=len(sent["photos"])))
         ctx.actions.insert(before, ctx.actions.pop())
+
+
+def _recent(ctx: Context, at: object) -> bool:
+    """Whether photos sent at `at` (ISO time) are recent enough to join a return."""
+    if not isinstance(at, str):
+        return False
+    try:
+        sent = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return ctx.services.clock.now() - sent <= PHOTOS_SENT_FOR
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:

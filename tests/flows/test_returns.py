@@ -709,3 +709,15 @@ async def test_photos_sent_before_the_return_go_with_it(
     await alex.tap("Return and refund")
     await alex.tap("Arrived damaged")
     assert "You've already sent 3 photos" in alex.last_text, alex.last_text
+
+
+async def test_a_photo_sent_long_before_does_not_join_a_later_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.photo(photo_jpeg("old"))
+    clock.advance(timedelta(hours=2))
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request" not in alex.said, alex.said
+    assert "step 1 of 5" in alex.last_text
