@@ -32,7 +32,19 @@ from handlers.types import (
 )
 
 CHANNEL = "telegram"
-_RELAYED_KINDS = ("sticker", "voice", "video", "video_note", "audio", "animation", "location")
+# Kinds with no text the bot reads, named so that a step can say what it wants instead
+# and a ticket can relay them (a poll or a dice unnamed was dropped without a word).
+_RELAYED_KINDS = (
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "animation",
+    "location",
+    "poll",
+    "dice",
+)
 
 
 def inbound_from_update(update: dict[str, Any], bot_username: str | None = None) -> Inbound | None:

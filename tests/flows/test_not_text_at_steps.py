@@ -40,15 +40,15 @@ async def test_an_album_at_the_proof_step_is_answered_once(
     assert "now linked" in buyer.said
 
 
-async def test_a_sticker_or_a_location_at_the_photos_step_is_named_as_such(
+async def test_a_sticker_a_location_or_a_poll_at_the_photos_step_is_named_as_such(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer = await at_reason(harness, uow_factory, clock)
     await buyer.tap("Arrived damaged")
     await buyer.photo(photo_jpeg("one"))
-    for kind in ("sticker", "location"):
+    for kind in ("sticker", "location", "poll", "dice"):
         await buyer.send_other(kind)
-        assert "Stickers and locations can't be added here" in buyer.said, buyer.said
+        assert "Only photos can be added here" in buyer.said, buyer.said
         assert "isn't a JPEG" not in buyer.said and "Your photo so far is kept" in buyer.said
     assert await buyer.step() == "ret.photos"
     await buyer.tap("Done ›")

@@ -63,3 +63,13 @@ def test_a_live_location_moving_is_no_edit_to_answer() -> None:
     del message["text"], message["entities"]
     edit["edited_message"] = {**message, "location": {"latitude": 1.0, "longitude": 2.0}}
     assert inbound_from_update(edit, BOT) is None
+
+
+def test_a_poll_or_a_dice_is_named() -> None:
+    for kind, content in (("dice", {"emoji": "🎲", "value": 3}), ("poll", {"id": "1"})):
+        sent = update("x")
+        message = sent["message"]
+        del message["text"], message["entities"]
+        message[kind] = content
+        inbound = inbound_from_update(sent, BOT)
+        assert inbound is not None and inbound.other == kind and inbound.text is None
