@@ -671,6 +671,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
     surrogates) in what people wrote: names, text, arguments, file names.  Every
     channel's updates pass here first, so no handler or service sees them."""
     document, contact = inbound.document, inbound.contact
+    forwarded = inbound.forwarded_from
     if document is not None and document.file_name is not None:
         document = dataclasses.replace(document, file_name=clean_line(document.file_name))
     if contact is not None:
@@ -684,6 +685,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
         args=clean_text(inbound.args),
         document=document,
         contact=contact,
+        forwarded_from=clean_line(forwarded) if forwarded is not None else None,
     )
 
 

@@ -132,7 +132,24 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
         other=other,
         reply_to_message_id=(message.get("reply_to_message") or {}).get("message_id"),
         edited=edited,
+        forwarded_from=_forward_origin(message),
     )
+
+
+def _forward_origin(message: dict[str, Any]) -> str | None:
+    """Who wrote a forwarded message (a person's name, a chat's title; "" when hidden
+    or unknown); None for a message the sender wrote themselves."""
+    origin = message.get("forward_origin")
+    if not isinstance(origin, dict):
+        return None
+    person = origin.get("sender_user") or {}
+    chat = origin.get("sender_chat") or origin.get("chat") or {}
+    name = (
+        " ".join(filter(None, (person.get("first_name"), person.get("last_name"))))
+        or origin.get("sender_user_name")
+        or chat.get("title")
+    )
+    return str(name or "")
 
 
 def _command(message: dict[str, Any], bot_username: str | None) -> tuple[str | None, str, bool]:

@@ -9,7 +9,13 @@ from storage.uow import UnitOfWorkFactory
 from tests.factories import make_order
 from tests.flows.test_order_cancel_typing import NUMBER, asked, order_status
 from tests.flows.test_return_early_photos import at_reason
-from tests.flows.test_tickets_typing import copied_from, linked_buyer, open_ticket, to_buyer
+from tests.flows.test_tickets_typing import (
+    copied_from,
+    linked_buyer,
+    open_ticket,
+    staff_lines,
+    to_buyer,
+)
 from tests.harness import Harness
 from tests.pictures import photo_jpeg
 
@@ -93,3 +99,22 @@ async def test_an_edit_with_a_ticket_open_reaches_no_one(
     elsewhere = harness.staff()  # the group's General thread: staff among themselves
     await elsewhere.edit("lunch at 1?")
     assert elsewhere.last == []
+
+
+# ------------------------------------------------------------------ forwards
+
+
+async def test_staff_are_told_a_forwarded_message_is_not_the_buyers_own_words(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    thread = await open_ticket(harness, buyer)
+    await buyer.say("this is what the courier sent me")
+    assert not any("forwarded" in line for line in staff_lines(harness, thread))
+    await buyer.forward("Your parcel was left with a neighbour at no. 12.", "UPS <Alerts>")
+    assert buyer.said == ""  # it went to staff
+    assert copied_from(harness, buyer) == 2
+    notes = [line for line in staff_lines(harness, thread) if "forwarded" in line]
+    assert notes == ["↪️ Jane forwarded this message from UPS <Alerts>: not their own words."]
+    await buyer.forward("psst", "")  # a sender who hides their name
+    assert "forwarded this message from someone else" in staff_lines(harness, thread)[-1]

@@ -73,3 +73,22 @@ def test_a_poll_or_a_dice_is_named() -> None:
         message[kind] = content
         inbound = inbound_from_update(sent, BOT)
         assert inbound is not None and inbound.other == kind and inbound.text is None
+
+
+def test_a_forwarded_message_names_who_wrote_it() -> None:
+    origins = (
+        (
+            {"type": "user", "sender_user": {"id": 5, "first_name": "Ann", "last_name": "Lee"}},
+            "Ann Lee",
+        ),
+        ({"type": "hidden_user", "sender_user_name": "Bo"}, "Bo"),
+        ({"type": "channel", "chat": {"id": -1, "title": "UPS Alerts"}}, "UPS Alerts"),
+        ({"type": "chat"}, ""),
+    )
+    for origin, name in origins:
+        sent = update("x")
+        sent["message"]["forward_origin"] = {"date": 0, **origin}
+        inbound = inbound_from_update(sent, BOT)
+        assert inbound is not None and inbound.forwarded_from == name
+    plain = inbound_from_update(update("x"), BOT)
+    assert plain is not None and plain.forwarded_from is None
