@@ -6,7 +6,7 @@ from bot.services.orders import LinkAlreadyUsed, LinkExpired, ProofRefused
 from bot.services.sellers import SELLER_INVITE_KIND
 from bot.understanding.cancelling import cancels, withdraws_request
 from bot.understanding.escapes import Escape, read_escape
-from handlers.buyer import claims, orders, returns
+from handlers.buyer import claims, linking, orders, returns
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.seller.onboarding import accept_invite
@@ -150,8 +150,13 @@ async def asked_return_started(ctx: Context) -> None:
 async def on_other(ctx: Context) -> None:
     """Anything but text outside any flow (inside one, the step gets it): nothing was
     asked, so nothing here asks for an answer."""
+    contact = ctx.inbound.contact
     if ctx.inbound.other == "sticker":
         ctx.reply(ctx.t("fallback.sticker"))
+    elif contact is not None and contact.user_id == ctx.inbound.user_id:
+        # Their own phone, shared before any order was named: a proof, as a typed
+        # phone would be, that needs the order number first (not "I can't read that").
+        await linking.proof_before_number(ctx)
     elif ctx.inbound.photo is not None:
         await returns.photo_outside_flow(ctx)
     else:

@@ -118,3 +118,21 @@ async def test_staff_are_told_a_forwarded_message_is_not_the_buyers_own_words(
     assert notes == ["↪️ Jane forwarded this message from UPS <Alerts>: not their own words."]
     await buyer.forward("psst", "")  # a sender who hides their name
     assert "forwarded this message from someone else" in staff_lines(harness, thread)[-1]
+
+
+# ------------------------------------------------------------------ contacts
+
+
+async def test_ones_own_contact_before_any_order_asks_for_the_number_first(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, number=NUMBER, phone="15550100001")
+    buyer = harness.buyer()
+    await buyer.share_contact("+15550100001")
+    assert "Please send me the order number first" in buyer.said, buyer.said
+    assert "I can't read that kind of message" not in buyer.said
+    await buyer.share_contact("+15550109999", user_id=424242)  # someone else's card
+    assert "order number first" not in buyer.said
+    await buyer.say(NUMBER)
+    await buyer.share_contact("+15550100001")
+    assert "now linked" in buyer.said
