@@ -47,7 +47,7 @@ from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_text
+from handlers.media import VIDEO_KINDS, PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -245,8 +245,8 @@ async def photo_outside_flow(ctx: Context) -> None:
         ctx.reply(ctx.t("returns.photo_outside.nothing_to_return"))
         return
     # "Tap the button: this photo goes with it", or (a picture refused) "send a photo
-    # again when I ask for it".
-    kind = "kept" if kept else "again"
+    # again when I ask for it", or (a video of the fault) "send photos when I ask".
+    kind = "kept" if kept else "video" if ctx.inbound.other in VIDEO_KINDS else "again"
     if len(choices.orders) == 1:
         order = choices.orders[0]
         ctx.reply(

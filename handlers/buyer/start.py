@@ -9,10 +9,13 @@ from bot.understanding.escapes import Escape, read_escape
 from handlers.buyer import claims, linking, orders, returns
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
+from handlers.media import VIDEO_KINDS
 from handlers.seller.onboarding import accept_invite
 from handlers.types import Button, Keyboard
 
 router = Router()
+# A video or a round video note, maybe of what arrived broken (a GIF is a reaction).
+FILMED = VIDEO_KINDS - {"animation"}
 
 
 def main_menu(ctx: Context) -> Keyboard:
@@ -157,7 +160,10 @@ async def on_other(ctx: Context) -> None:
         # Their own phone, shared before any order was named: a proof, as a typed
         # phone would be, that needs the order number first (not "I can't read that").
         await linking.proof_before_number(ctx)
-    elif ctx.inbound.photo is not None:
+    elif ctx.inbound.photo is not None or ctx.inbound.other in FILMED:
+        # A video of what arrived broken is meant as a photo is: the return it could
+        # go with is offered (asking for photos), not "I can't read that".  Not a GIF:
+        # that is a reaction, not evidence.
         await returns.photo_outside_flow(ctx)
     else:
         ctx.reply(ctx.t("common.unsupported_content"))

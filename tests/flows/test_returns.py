@@ -721,3 +721,16 @@ async def test_a_photo_sent_long_before_does_not_join_a_later_return(
     await alex.tap("↩ Return or refund")
     assert "Added to your request" not in alex.said, alex.said
     assert "step 1 of 5" in alex.last_text
+
+
+async def test_a_video_of_the_fault_is_offered_the_return_and_asked_for_photos(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.send_other("video")
+    assert "I can't read that kind of message" not in alex.said
+    assert "Videos can't go with a return request, but photos can" in alex.last_text
+    assert shown(alex) == ["↩ Return or refund"]
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request" not in alex.said and "step 1 of 5" in alex.last_text
