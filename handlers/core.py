@@ -6,12 +6,13 @@ Routing order (first match wins):
    is refused there and nothing below sees it;
 1. a command (`/cancel` must work in the middle of any flow);
 2. a pressed button, by the prefix of its data (`o:42` → handler for `o`);
-3. inside a flow (the conversation has a step), typed text is read first for the
-   escapes that work from any step ("cancel", "talk to a person", "help", an order
-   number that asks to switch; see `handlers.escapes`), then goes to the step's own
-   handler.  A step with no text handler, or text the step cannot use, gets the step's
-   prompt again with one line on what it expects: nothing typed inside a flow ever
-   reaches the answer engine or staff;
+3. inside a flow (the conversation has a step), an album at a step that takes no
+   photos is answered once, at its first picture (`Router.rest_of_album`); typed
+   text is read first for the escapes that work from any step ("cancel", "talk to a
+   person", "help", an order number that asks to switch; see `handlers.escapes`),
+   then goes to the step's own handler.  A step with no text handler, or text the
+   step cannot use, gets the step's prompt again with one line on what it expects:
+   nothing typed inside a flow ever reaches the answer engine or staff;
 4. by content: a shared contact, a photo or document, plain text.
 
 Conversation state (step + draft) is loaded before the handler and saved after it, in
@@ -87,6 +88,8 @@ OPEN_UPDATES = 8  # updates holding their own connection at once, per process
 # their text and not the one their replies would have anyway
 # (`ChatCore._reply_language`).
 WROTE_IN = "wrote_in"
+# A conversation's data key: the album whose first picture the step answered.
+ALBUM_ANSWERED = "album_answered"
 
 
 @dataclass
@@ -191,6 +194,10 @@ class Router:
     # means "stop messaging me", not "leave"): text the predicate accepts goes to the
     # step's handler before the escapes are read; anything else ("cancel") as usual.
     step_words: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    # Steps whose handlers take photos, each picture of an album as it comes (the
+    # return's steps, an answer to the seller).  At any other step an album gets one
+    # answer, to its first picture (`Router.rest_of_album`).
+    photo_steps: set[str] = field(default_factory=set)
     # Per flow (a step's prefix, "ret" for "ret.qty"): what its Back button does, so
     # that a typed "back" or "go back" does the same.
     backs: dict[str, Handler] = field(default_factory=dict)
@@ -220,15 +227,20 @@ class Router:
 
         return register
 
-    def step(self, *names: str, numbers: bool = False) -> Callable[[Handler], Handler]:
+    def step(
+        self, *names: str, numbers: bool = False, photos: bool = False
+    ) -> Callable[[Handler], Handler]:
         """The handler for what a person sends at these steps (text, photos, ...).
-        `numbers=True`: the step's answer may be a long number (see `number_steps`)."""
+        `numbers=True`: the step's answer may be a long number (see `number_steps`).
+        `photos=True`: the handler takes every picture of an album (`photo_steps`)."""
 
         def register(handler: Handler) -> Handler:
             for name in names:
                 self._put(self.steps, name, handler)
                 if numbers:
                     self.number_steps.add(name)
+                if photos:
+                    self.photo_steps.add(name)
             return handler
 
         return register
@@ -264,6 +276,7 @@ class Router:
             for key, handler in theirs.items():
                 self._put(mine, key, handler)
         self.number_steps |= other.number_steps
+        self.photo_steps |= other.photo_steps
         self.step_words.update(other.step_words)
         self.on_escape = other.on_escape or self.on_escape
         self.on_step_text = other.on_step_text or self.on_step_text
@@ -277,6 +290,19 @@ class Router:
         if key in table:
             raise ValueError(f"{key!r} is registered twice")
         table[key] = handler
+
+    def rest_of_album(self, inbound: Inbound, state: State) -> bool:
+        """Whether this is the second or a later picture of an album sent at a step
+        that takes no photos: Telegram delivers an album as one update per picture, and
+        the first one's answer (what the step wants, its question again) was for all
+        of them; five pictures at "Cancel order X?" asked it five times."""
+        group = inbound.media_group_id
+        if state.step is None or group is None or state.step in self.photo_steps:
+            return False
+        if state.data.get(ALBUM_ANSWERED) == group:
+            return True
+        state.data[ALBUM_ANSWERED] = group
+        return False
 
     def resolve(self, inbound: Inbound, state: State) -> Handler | None:
         if inbound.command is not None:
@@ -516,9 +542,17 @@ class ChatCore:
         # still kept in the chat log, and must not keep a card number there.
         if self._screen is not None and await self._screen(ctx):
             return
+        if inbound.edited:
+            # An edit changes a message the bot has answered already: acting on it now
+            # would answer a step long gone (or repeat one), so the person is told
+            # to send it again, and nothing changes.  Before, nothing at all was said.
+            ctx.reply(ctx.t("common.edited"))
+            return
         text = inbound.text
         if text is not None and inbound.command is None and len(text) > MAX_TEXT:
             ctx.reply(ctx.t("common.too_long", length=len(text), limit=MAX_TEXT))
+            return
+        if self._router.rest_of_album(inbound, ctx.state):
             return
         handler = self._router.resolve(inbound, ctx.state)
         if handler is None:
@@ -637,6 +671,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
     surrogates) in what people wrote: names, text, arguments, file names.  Every
     channel's updates pass here first, so no handler or service sees them."""
     document, contact = inbound.document, inbound.contact
+    forwarded = inbound.forwarded_from
     if document is not None and document.file_name is not None:
         document = dataclasses.replace(document, file_name=clean_line(document.file_name))
     if contact is not None:
@@ -650,6 +685,7 @@ def clean_inbound(inbound: Inbound) -> Inbound:
         args=clean_text(inbound.args),
         document=document,
         contact=contact,
+        forwarded_from=clean_line(forwarded) if forwarded is not None else None,
     )
 
 

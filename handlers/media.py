@@ -42,7 +42,9 @@ async def receive_photo(ctx: Context, have: Sequence[PhotoDraft] = ()) -> PhotoD
         raise PhotoRefused("voice")
     source = inbound.photo or inbound.document
     if source is None:
-        raise PhotoRefused("not_image")
+        # A sticker or a location is no file the buyer chose: "that file isn't a JPEG"
+        # read as nonsense to them.
+        raise PhotoRefused("not_photo" if inbound.other is not None else "not_image")
     if source.file_unique_id is not None and any(
         p.file_unique_id == source.file_unique_id for p in have
     ):

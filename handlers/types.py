@@ -66,6 +66,11 @@ class Inbound:
     media_group_id: str | None = None
     other: str | None = None  # sticker, voice, video, location, ... (kinds we only relay)
     reply_to_message_id: int | None = None
+    # A message sent earlier and changed since (its new text or caption in `text`):
+    # acted on by no step and relayed to no one (see `ChatCore._route`).
+    edited: bool = False
+    # Forwarded from someone else: whom, as Telegram names them ("" when it hides it).
+    forwarded_from: str | None = None
 
     @property
     def is_private(self) -> bool:

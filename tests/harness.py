@@ -14,9 +14,9 @@ the Bot API emulator) covers what is channel-specific.
 The harness uses the real services, router and store (the test database); only the
 channel is replaced: `FakeDesk` plays the staff chat's live calls (topics, copies,
 membership) and records them.  People send text, commands, button presses, photos (one
-by one or as an album), documents, shared contacts and stickers; what the bot tells
-someone else (a seller, a buyer) goes through the outbox, which `Harness.flush` runs
-once, and lands in that person's `news`.
+by one or as an album), documents, shared contacts and stickers, and edit and forward
+messages; what the bot tells someone else (a seller, a buyer) goes through the outbox,
+which `Harness.flush` runs once, and lands in that person's `news`.
 """
 
 from __future__ import annotations
@@ -250,6 +250,15 @@ class Person:
                 text=text, command=command.lower(), args=args, message_id=self.h.next_message()
             )
         return await self._send(text=text, message_id=self.h.next_message())
+
+    async def forward(self, text: str, origin: str) -> list[Outbound]:
+        """Forward a text message someone else (`origin`, as Telegram names them) wrote."""
+        return await self._send(text=text, forwarded_from=origin, message_id=self.h.next_message())
+
+    async def edit(self, text: str) -> list[Outbound]:
+        """Edit a message sent earlier so that it reads `text` (Telegram sends the whole
+        message again, marked as an edit)."""
+        return await self._send(text=text, edited=True, message_id=self.h.next_message())
 
     async def press(self, data: str) -> list[Outbound]:
         """Press the inline button with this callback data."""

@@ -47,7 +47,9 @@ from handlers.types import (
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# Edits too: a person who corrects a typo by editing is told to send it again, instead
+# of hearing nothing (`ChatCore._route`).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
 MAX_HANDLING = 256  # updates handled at once; beyond it receiving waits (backpressure)

@@ -32,7 +32,19 @@ from handlers.types import (
 )
 
 CHANNEL = "telegram"
-_RELAYED_KINDS = ("sticker", "voice", "video", "video_note", "audio", "animation", "location")
+# Kinds with no text the bot reads, named so that a step can say what it wants instead
+# and a ticket can relay them (a poll or a dice unnamed was dropped without a word).
+_RELAYED_KINDS = (
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "animation",
+    "location",
+    "poll",
+    "dice",
+)
 
 
 def inbound_from_update(update: dict[str, Any], bot_username: str | None = None) -> Inbound | None:
@@ -57,13 +69,19 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
             callback_id=str(query["id"]),
         )
     message = update.get("message")
+    edited = message is None and "edited_message" in update
+    if edited:
+        message = update["edited_message"]
+        if message.get("text") is None and message.get("caption") is None:
+            return None  # a live location moving, a photo swapped: nothing was said
     if message is None or "from" not in message:
-        return None  # channel posts, edits, service updates: nothing to answer
+        return None  # channel posts, service updates: nothing to answer
     sender = message["from"]
     if sender.get("is_bot"):
         return None
     text = message.get("text")
-    command, args, elsewhere = _command(message, bot_username)
+    # An edited command is no new command: the edit is answered as an edit.
+    command, args, elsewhere = (None, "", False) if edited else _command(message, bot_username)
     if elsewhere and message["chat"].get("type", "private") != "private":
         # "/close@OtherBot" in the staff group is another bot's business: not a
         # command of ours, and not words to relay to a buyer either.
@@ -113,7 +131,25 @@ def inbound_from_update(update: dict[str, Any], bot_username: str | None = None)
         media_group_id=message.get("media_group_id"),
         other=other,
         reply_to_message_id=(message.get("reply_to_message") or {}).get("message_id"),
+        edited=edited,
+        forwarded_from=_forward_origin(message),
     )
+
+
+def _forward_origin(message: dict[str, Any]) -> str | None:
+    """Who wrote a forwarded message (a person's name, a chat's title; "" when hidden
+    or unknown); None for a message the sender wrote themselves."""
+    origin = message.get("forward_origin")
+    if not isinstance(origin, dict):
+        return None
+    person = origin.get("sender_user") or {}
+    chat = origin.get("sender_chat") or origin.get("chat") or {}
+    name = (
+        " ".join(filter(None, (person.get("first_name"), person.get("last_name"))))
+        or origin.get("sender_user_name")
+        or chat.get("title")
+    )
+    return str(name or "")
 
 
 def _command(message: dict[str, Any], bot_username: str | None) -> tuple[str | None, str, bool]:

@@ -119,6 +119,12 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)
+    if ctx.inbound.photo is not None and planned.action in _ASKS_NOTHING:
+        # "look at this", "this is what came" under a picture: the picture is the
+        # message, and it gets what a photo gets (a return offered for the order it may
+        # go with), not "which of these do you mean?" about the words alone.
+        await returns.photo_outside_flow(ctx)
+        return
     before = len(ctx.actions)
     await follow(ctx, text, planned)
     if planned.action not in _ONE_AT_A_TIME:
@@ -128,6 +134,9 @@ async def free_text(ctx: Context, text: str) -> None:
         _name_the_rest(ctx, others)
         ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
 
+
+# Readings of a caption that ask the bot for nothing it could do with the words alone.
+_ASKS_NOTHING = frozenset({Action.CLARIFY, Action.REPHRASE, Action.CHITCHAT, Action.OFF_TOPIC})
 
 # What the bot does with a message of several requests while the others wait (a person
 # who takes over reads the whole message; an unsure reading asks about it first).

@@ -284,7 +284,7 @@ async def answer_prompt(ctx: Context) -> None:
 
 # A free-text answer for the seller may well be a long number (a serial number, the
 # order number the seller asked for), so a number here is an answer, not a switch.
-@router.step(ANSWER, numbers=True)
+@router.step(ANSWER, numbers=True, photos=True)
 async def answer_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     if ctx.inbound.photo or ctx.inbound.document or ctx.inbound.other:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimType
@@ -46,7 +47,7 @@ from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_text
+from handlers.media import VIDEO_KINDS, PhotoRefused, receive_photo, refusal_text
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -207,16 +208,34 @@ def _order_rows(ctx: Context, orders: Sequence[Any]) -> list[list[Button]]:
 PHOTO_ALBUM = "photo_album"
 
 
+# The photos sent when nothing was asked, kept for the return they were offered with:
+# {"orders": [the offered orders' ids], "photos": [PhotoDraft JSON, ...], "at": ISO
+# time}.  For an hour: a picture sent days before is not added to a later return.
+PHOTOS_SENT = "photos_sent"
+PHOTOS_SENT_FOR = timedelta(hours=1)
+
+
 async def photo_outside_flow(ctx: Context) -> None:
     """A photo sent when nothing was asked: photos go with a return request, so a
     buyer with an order that can be returned is offered to start one (the same
-    buttons as /return); anyone else is told what photos are for here."""
+    buttons as /return), and the photo (with the rest of its album) is kept for it;
+    anyone else is told what photos are for here.  Before, the buyer was asked to send
+    the photo again once the request asked for it."""
     album = ctx.inbound.media_group_id
     if album is not None and ctx.state.data.get(PHOTO_ALBUM) == album:
-        return  # the rest of an album already answered
+        await _keep_sent_photo(ctx)  # the rest of an album already answered
+        return
     if album is not None:
         ctx.state.data[PHOTO_ALBUM] = album
     choices = await ctx.services.returns.choices(ctx.user.id)
+    ctx.state.data[PHOTOS_SENT] = {
+        "orders": [o.id for o in choices.orders],
+        "photos": [],
+        "at": ctx.services.clock.now().isoformat(),
+    }
+    kept = bool(choices.orders) and await _keep_sent_photo(ctx)
+    if not kept:
+        ctx.state.data.pop(PHOTOS_SENT, None)
     if not choices.orders:
         if choices.only_reason is not None:
             # One order, and it can't be returned here: why exactly, as /return says
@@ -225,15 +244,36 @@ async def photo_outside_flow(ctx: Context) -> None:
             return
         ctx.reply(ctx.t("returns.photo_outside.nothing_to_return"))
         return
+    # "Tap the button: this photo goes with it", or (a picture refused) "send a photo
+    # again when I ask for it", or (a video of the fault) "send photos when I ask".
+    kind = "kept" if kept else "video" if ctx.inbound.other in VIDEO_KINDS else "again"
     if len(choices.orders) == 1:
         order = choices.orders[0]
         ctx.reply(
-            ctx.t("returns.photo_outside.one", number=order.order_number),
+            ctx.t(f"returns.photo_outside.one_{kind}", number=order.order_number),
             Keyboard.of([Button(ctx.catalog.plain("returns.return_button"), f"rs:{order.id}")]),
         )
         return
     rows = _order_rows(ctx, choices.orders)
-    ctx.reply(ctx.t("returns.photo_outside.several"), Keyboard.of(*rows))
+    ctx.reply(ctx.t(f"returns.photo_outside.several_{kind}"), Keyboard.of(*rows))
+
+
+async def _keep_sent_photo(ctx: Context) -> bool:
+    """Check and store the photo of this message for the return offered with it
+    (`PHOTOS_SENT`); False when there is no such offer or the picture is refused."""
+    sent = ctx.state.data.get(PHOTOS_SENT)
+    if not isinstance(sent, dict) or not isinstance(sent.get("photos"), list):
+        return False
+    photos: list[dict[str, Any]] = sent["photos"]
+    if len(photos) >= MAX_PHOTOS:
+        return False
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused:
+        return False
+    # New containers, not changes in place: see pick_item.
+    ctx.state.data[PHOTOS_SENT] = {**sent, "photos": [*photos, photo.to_json()]}
+    return True
 
 
 def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:
@@ -258,7 +298,33 @@ async def start_button(ctx: Context) -> None:
     said = None
     if isinstance(picked, dict) and order_id in picked.get("orders", []):
         said = picked.get("said") if isinstance(picked.get("said"), str) else None
+    sent = ctx.state.data.get(PHOTOS_SENT) if ctx.state.step is None else None
+    before = len(ctx.actions)
     await start(ctx, order_id, said=said)
+    if (
+        isinstance(sent, dict)
+        and order_id in sent.get("orders", [])
+        and sent.get("photos")
+        and _recent(ctx, sent.get("at"))
+        and ctx.state.step is not None
+        and ctx.state.data.get("order_id") == order_id
+    ):
+        # The photos sent before the offer: the request's first, said before its
+        # first question.
+        ctx.state.data["photos"] = list(sent["photos"])
+        ctx.reply(ctx.t("journey.photo_added", count=len(sent["photos"])))
+        ctx.actions.insert(before, ctx.actions.pop())
+
+
+def _recent(ctx: Context, at: object) -> bool:
+    """Whether photos sent at `at` (ISO time) are recent enough to join a return."""
+    if not isinstance(at, str):
+        return False
+    try:
+        sent = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return ctx.services.clock.now() - sent <= PHOTOS_SENT_FOR
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:
@@ -605,7 +671,7 @@ def _photo_keyboard(ctx: Context) -> Keyboard:
     return _nav(ctx, [Button(label, "rd")])
 
 
-@router.step(PHOTOS)
+@router.step(PHOTOS, photos=True)
 async def photo_step(ctx: Context) -> None:
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     inbound = ctx.inbound
@@ -653,35 +719,83 @@ async def photos_done(ctx: Context) -> None:
     show_note(ctx)
 
 
-async def early_photo(ctx: Context) -> bool:
-    """A photo (or image file) sent before the photos step, at the items, quantity,
-    kind or reason step: kept for the request (checked as at the photos step), the
-    buyer told so, and the step's question asked again; True when the message was one.
-    Without it the picture was dropped with "type the item's name", and the buyer had
-    to send it again at step 4."""
+async def photo_at_other_step(ctx: Context) -> bool:
+    """A photo (or image file) sent at a step other than the photos step (items,
+    quantity, kind, reason, note, summary): kept for the request (checked as at the
+    photos step) and the buyer told so; True when the message is fully dealt with.
+    Without it the picture was dropped: with "type the item's name" before step 4, and
+    without a word at the note and the summary, where a buyer remembers one more.
+
+    A caption is the step's answer ("arrived cracked" on the picture at the reason
+    step, the note at the note step): False then, and the step reads it.  Not at the
+    summary: the request just changed, so the summary comes again to be confirmed as
+    it is now (a "yes" under a photo never files what the buyer has not seen)."""
     inbound = ctx.inbound
     if inbound.photo is None and inbound.document is None:
         return False
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     group = inbound.media_group_id
     answered = group is not None and ctx.state.data.get("album") == group
+    caption = bool((inbound.text or "").strip()) and ctx.state.step != CONFIRM
     if len(photos) >= MAX_PHOTOS:
-        if not answered:
-            ctx.state.data["album"] = group
-            ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
-            await escapes.reprompt(ctx)
-        return True
+        if answered:
+            return True
+        ctx.state.data["album"] = group
+        ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
+        return await _caption_or_again(ctx, caption)
     try:
         photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
     except PhotoRefused as exc:
         ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
-        await escapes.reprompt(ctx)
+        return await _caption_or_again(ctx, caption)
+    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
+    if answered:  # one answer per album, not per picture
+        # A summary shown for the album's first picture no longer says what would be
+        # filed: its Confirm shows the summary again (see `confirm`).
+        ctx.state.data.pop(SUMMARY_SHOWN, None)
         return True
-    ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
-    if not answered:  # one answer per album, not per picture
-        ctx.state.data["album"] = group
+    ctx.state.data["album"] = group
+    before_photos = ctx.state.step in (ITEMS, QUANTITY, TYPE, REASON)
+    if before_photos and not caption:
         ctx.reply(ctx.t("journey.photo_early"))
-        await escapes.reprompt(ctx)
+    else:
+        ctx.reply(ctx.t("journey.photo_added", count=len(photos)))
+    return await _caption_or_again(ctx, caption)
+
+
+async def photo_of_the_asking(ctx: Context) -> None:
+    """The photo a return was asked for with, outside any flow ("my mug arrived
+    cracked, I want a refund" under the picture): kept for the request the words just
+    started, and said first.  Without it the photos step asked for the picture the
+    buyer had sent with the request itself."""
+    inbound = ctx.inbound
+    if (inbound.photo is None and inbound.document is None) or ctx.state.step not in (
+        ITEMS,
+        QUANTITY,
+        TYPE,
+        REASON,
+        PHOTOS,
+    ):
+        return
+    photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
+    try:
+        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+    except PhotoRefused as exc:
+        ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
+    else:
+        photos = ctx.state.data["photos"] = [*photos, photo.to_json()]
+        ctx.reply(ctx.t("journey.photo_added", count=len(photos)))
+    # The rest of its album arrives at the step the words led to: taken there, silently.
+    ctx.state.data["album"] = inbound.media_group_id
+    ctx.actions.insert(0, ctx.actions.pop())  # before the request's first question
+
+
+async def _caption_or_again(ctx: Context, caption: bool) -> bool:
+    """After a picture sent at another step: the caption goes on to the step (False),
+    or the step's question comes again (True)."""
+    if caption:
+        return False
+    await escapes.reprompt(ctx)
     return True
 
 
@@ -695,11 +809,13 @@ def show_note(ctx: Context) -> None:
 
 # A note may carry a number (another parcel's tracking, a phone number): an answer
 # there, not a wish to switch orders.
-@router.step(NOTE, numbers=True)
+@router.step(NOTE, numbers=True, photos=True)
 async def note_step(ctx: Context) -> None:
+    if await photo_at_other_step(ctx):
+        return
     text = (ctx.inbound.text or "").strip()
     if not text:
-        await escapes.not_understood(ctx)  # a photo or a sticker: the note is typed
+        await escapes.not_understood(ctx)  # a sticker, a voice note: the note is typed
         return
     if read.is_skip(text):  # "skip", "no", "nothing to add": as the Skip button
         await skip_note(ctx)
@@ -883,11 +999,11 @@ async def confirm(ctx: Context) -> None:
 # again with its buttons (for "help", for text a step cannot use, after "keep going").
 
 
-@router.step(ITEMS)
+@router.step(ITEMS, photos=True)
 async def typed_items(ctx: Context) -> None:
     """An item by name or place ("the mug", "mug please", "the blue one", "2",
     "second"), with a count ("2 mugs"), "all of them", or "done"."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     text = ctx.inbound.text or ""
     options = await _options(ctx)
@@ -953,10 +1069,10 @@ async def prompt_items(ctx: Context) -> None:
         show_items(ctx, options)
 
 
-@router.step(QUANTITY)
+@router.step(QUANTITY, photos=True)
 async def typed_quantity(ctx: Context) -> None:
     """How many: "2", "two", "both", "all of them", "just one", "none"."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -990,10 +1106,10 @@ def _nth_button(text: str, values: list[str]) -> str | None:
     return values[index] if index is not None else None
 
 
-@router.step(TYPE)
+@router.step(TYPE, photos=True)
 async def typed_type(ctx: Context) -> None:
     """The kind: "just the money", "send it back for a refund", "exchange", or a place."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -1027,10 +1143,10 @@ async def prompt_type(ctx: Context) -> None:
         show_types(ctx, options)
 
 
-@router.step(REASON)
+@router.step(REASON, photos=True)
 async def typed_reason(ctx: Context) -> None:
     """Why: "broken", "it came cracked", "wrong size", "never arrived", or a place."""
-    if await early_photo(ctx):
+    if await photo_at_other_step(ctx):
         return
     options = await _options(ctx)
     if options is None:
@@ -1075,12 +1191,15 @@ def _latest_summary(ctx: Context, data: str) -> bool:
     return button_args(data) == ([] if shown is None else [shown])
 
 
-@router.step(CONFIRM)
+@router.step(CONFIRM, photos=True)
 async def typed_confirm(ctx: Context) -> None:
     """Yes ("yes", "send it", "confirm") files the request; a plain no ("no", "nope",
     "discard it") discards it.  Discarding loses the photos too, so anything more than
     a plain no keeps the draft: "wrong reason" or "no wait, I want a replacement
-    instead" goes to that part, "not yet" leaves the summary where it is."""
+    instead" goes to that part, "not yet" leaves the summary where it is.  A photo is
+    added to the request (`photo_at_other_step`), and the summary comes again."""
+    if await photo_at_other_step(ctx):
+        return
     text = ctx.inbound.text or ""
     if read.not_yet(text):
         ctx.reply(ctx.t("returns.kept"))

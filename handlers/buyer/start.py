@@ -6,13 +6,16 @@ from bot.services.orders import LinkAlreadyUsed, LinkExpired, ProofRefused
 from bot.services.sellers import SELLER_INVITE_KIND
 from bot.understanding.cancelling import cancels, withdraws_request
 from bot.understanding.escapes import Escape, read_escape
-from handlers.buyer import claims, orders, returns
+from handlers.buyer import claims, linking, orders, returns
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
+from handlers.media import VIDEO_KINDS
 from handlers.seller.onboarding import accept_invite
 from handlers.types import Button, Keyboard
 
 router = Router()
+# A video or a round video note, maybe of what arrived broken (a GIF is a reaction).
+FILMED = VIDEO_KINDS - {"animation"}
 
 
 def main_menu(ctx: Context) -> Keyboard:
@@ -118,6 +121,7 @@ async def on_text(ctx: Context) -> None:
     from handlers.buyer.answers import free_text
 
     await free_text(ctx, text)
+    await returns.photo_of_the_asking(ctx)  # a caption that started a return
 
 
 @router.button("ic")
@@ -149,9 +153,17 @@ async def asked_return_started(ctx: Context) -> None:
 async def on_other(ctx: Context) -> None:
     """Anything but text outside any flow (inside one, the step gets it): nothing was
     asked, so nothing here asks for an answer."""
+    contact = ctx.inbound.contact
     if ctx.inbound.other == "sticker":
         ctx.reply(ctx.t("fallback.sticker"))
-    elif ctx.inbound.photo is not None:
+    elif contact is not None and contact.user_id == ctx.inbound.user_id:
+        # Their own phone, shared before any order was named: a proof, as a typed
+        # phone would be, that needs the order number first (not "I can't read that").
+        await linking.proof_before_number(ctx)
+    elif ctx.inbound.photo is not None or ctx.inbound.other in FILMED:
+        # A video of what arrived broken is meant as a photo is: the return it could
+        # go with is offered (asking for photos), not "I can't read that".  Not a GIF:
+        # that is a reaction, not evidence.
         await returns.photo_outside_flow(ctx)
     else:
         ctx.reply(ctx.t("common.unsupported_content"))

@@ -28,6 +28,11 @@ async def on_staff_chat(ctx: Context) -> None:
         elif inbound.command is not None:
             ctx.reply(ctx.t("staff.not_staff"))
         return
+    if inbound.edited:
+        # The requester already has the first version: copies are not edited.
+        if await commands.ticket_here(ctx) is not None:
+            ctx.reply(ctx.t("staff.edit_not_relayed"))
+        return
     handler = router.resolve(inbound, ctx.state)
     if handler is not None:
         await handler(ctx)

@@ -147,6 +147,8 @@ async def to_staff(ctx: Context, ticket: TicketView) -> bool:
         ctx.reply(ctx.t("support.not_delivered"))
         return False
     assert ticket.staff_chat_id is not None
+    if inbound.forwarded_from is not None:
+        await _say_forwarded(ctx, ticket, copied)
     await ctx.services.tickets.record_requester(
         ticket.id,
         author_name=inbound.user_name,
@@ -155,6 +157,21 @@ async def to_staff(ctx: Context, ticket: TicketView) -> bool:
         copy=(ticket.staff_chat_id, copied),
     )
     return True
+
+
+async def _say_forwarded(ctx: Context, ticket: TicketView, copied: int) -> None:
+    """A copy drops Telegram's "Forwarded from" line: without this note staff read a
+    courier's or a friend's words as the requester's own."""
+    assert ctx.desk is not None and ticket.staff_chat_id is not None
+    told = staff_catalog(ticket)
+    origin = ctx.inbound.forwarded_from or told.plain("staff.forwarded_unknown")
+    note = told.t("staff.forwarded", name=ticket.requester_name, origin=origin)
+    try:
+        await ctx.desk.send(
+            SendText(ticket.staff_chat_id, note, thread_id=ticket.topic_id, reply_to=copied)
+        )
+    except DeskError as exc:  # the message itself arrived: the note is a courtesy
+        log.warning("forwarded note failed", extra={"ticket_id": ticket.id, "error": str(exc)})
 
 
 async def to_requester(ctx: Context, ticket: TicketView) -> None:

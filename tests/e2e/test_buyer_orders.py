@@ -58,6 +58,19 @@ async def test_start_sets_the_menu_and_a_sticker_is_declined(
     assert "don't know the command /frobnicate" in (await alex.wait_message())["text"]
 
 
+async def test_an_edited_message_is_answered_on_both_frameworks(
+    any_bot: BotProcess, emulator: TelegramEmulator
+) -> None:
+    """Edits come as updates of their own (`edited_message`), asked for and translated
+    by each channel: the person hears that the bot acts on new messages only."""
+    alex = emulator.user(1001, "Alex")
+    sent = await alex.send("/start")
+    await alex.wait_message()
+    await alex.edit(sent, "/help")
+    answer = (await alex.wait_message())["text"]
+    assert "send the corrected text as a new message" in answer, answer
+
+
 async def test_link_by_own_contact_and_the_card_with_its_tracking_link(
     any_bot: BotProcess,
     emulator: TelegramEmulator,

@@ -370,7 +370,8 @@ async def test_note_refused_and_escapes(
     buyer = await linked(harness, uow_factory, clock)
     await to_note(buyer)
     before = await draft(buyer)
-    await buyer.photo(photo_jpeg("late"))  # the note is typed
+    await buyer.send_other("sticker")  # the note is typed (a photo is added,
+    # tests/flows/test_return_early_photos.py)
     assert "type your note" in buyer.texts[0] and NOTE_PROMPT in buyer.last_text
     assert await draft(buyer) == before
     await buyer.say("the tracking of the other parcel is 1Z999AA10123456784")  # a number: a note

@@ -675,3 +675,62 @@ async def test_an_album_outside_a_flow_is_answered_once(
     alex, _ = await linked(harness)
     await alex.album([photo_jpeg("a1"), photo_jpeg("a2"), photo_jpeg("a3")])
     assert len(alex.texts) == 1 and "Photos go with a return request" in alex.texts[0]
+
+
+@pytest.mark.parametrize("caption", ["look at this", "this is what I got", "wtf"])
+async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, caption: str
+) -> None:
+    """Not "which of these do you mean?" about the words alone: the picture is the
+    message, and gets the return offer a photo gets."""
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.photo(photo_jpeg("see"), caption=caption)
+    assert "Which of these do you mean" not in alex.said
+    assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
+    assert shown(alex) == ["↩ Return or refund"]
+
+
+async def test_photos_sent_before_the_return_go_with_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Not "send the photo again when I ask for it": the album sent when nothing was
+    asked is the request's first photos once its Return button is tapped."""
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.album([photo_jpeg("b1"), photo_jpeg("b2"), photo_jpeg("b3")])
+    assert "your photo goes with it" in alex.said and "send the photo again" not in alex.said
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request: 3 photos so far" in alex.texts[0], alex.texts
+    assert "step 1 of 5" in alex.last_text
+    await alex.tap("Ceramic mug — up to 2")
+    await alex.tap("2")
+    await alex.tap("Continue ›")
+    await alex.tap("Return and refund")
+    await alex.tap("Arrived damaged")
+    assert "You've already sent 3 photos" in alex.last_text, alex.last_text
+
+
+async def test_a_photo_sent_long_before_does_not_join_a_later_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.photo(photo_jpeg("old"))
+    clock.advance(timedelta(hours=2))
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request" not in alex.said, alex.said
+    assert "step 1 of 5" in alex.last_text
+
+
+async def test_a_video_of_the_fault_is_offered_the_return_and_asked_for_photos(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.send_other("video")
+    assert "I can't read that kind of message" not in alex.said
+    assert "Videos can't go with a return request, but photos can" in alex.last_text
+    assert shown(alex) == ["↩ Return or refund"]
+    await alex.tap("↩ Return or refund")
+    assert "Added to your request" not in alex.said and "step 1 of 5" in alex.last_text
