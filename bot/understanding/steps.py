@@ -855,7 +855,12 @@ _SKIP = (
     r"a\s+(?:photo|picture|pic|camera))|"
     r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need|"
     r"omitir|saltar|sin\s+(?:fotos?|nota|comentarios?)|no\s+tengo\s+(?:fotos?|nada)|nada|"
-    r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)"
+    r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)|"
+    # "no hay nada que agregar", "nada más que decir", "no tengo nada más que añadir":
+    # the Spanish "nothing to add", which was sent to the seller as the note itself.
+    r"(?:no\s+(?:hay|tengo)\s+)?nada\s+(?:mas\s+)?(?:que|para)\s+(?:anadir|agregar|decir|comentar)|"
+    r"nada\s+mas|nop|paso|no\s+tengo|ningun[oa]\s+(?:fotos?|nota|comentarios?)|"
+    r"no\s+(?:tengo|tome|saque|hice)\s+(?:ninguna\s+)?(?:fotos?|nada)|todo\s+(?:bien|claro)"
 )
 
 

@@ -701,7 +701,9 @@ async def note_step(ctx: Context) -> None:
     if not text:
         await escapes.not_understood(ctx)  # a photo or a sticker: the note is typed
         return
-    if read.is_skip(text):  # "skip", "no", "nothing to add": as the Skip button
+    if read.is_skip(text) or read.is_done(text):
+        # "skip", "no", "nothing to add", "that's all", "listo": as the Skip button (a
+        # note of "eso es todo" told the seller nothing).
         await skip_note(ctx)
         return
     if len(text) > MAX_NOTE:
