@@ -337,7 +337,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong|"
         r"(?:producto|articulo|modelo|color)\s+(?:equivocado|incorrecto|distinto|diferente)|"
         r"(?:otro|otra)\s+(?:modelo|color|producto|articulo|cosa)|no\s+es\s+lo\s+que\s+pedi|"
-        r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+",
+        r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+|"
+        # "me llegó mal la talla": the wrong size sent, not a damaged parcel
+        r"(?:llego|llegaron|vino|vinieron|mandaron|enviaron)\s+mal\s+(?:la\s+talla|el\s+(?:color|modelo|tamano))",
     ),
     (
         ClaimReason.NOT_AS_DESCRIBED,
@@ -348,7 +350,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"talla\s+(?:equivocada|incorrecta)|no\s+me\s+(?:queda|quedan|sirve\s+la\s+talla)|"
         r"(?:muy|demasiado)\s+(?:pequen[oa]|grande|chic[oa]|corto|larg[oa]|apretad[oa])|"
         r"(?:me\s+)?queda\s+(?:pequen[oa]|grande|chic[oa])|foto|fotos|descripcion|falso|falsa|"
-        r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)",
+        r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)|"
+        r"no\s+(?:es|era)\s+(?:lo\s+que\s+esperaba|como\s+(?:esperaba|se\s+ve\w*|aparec\w*|sale|salia))",
     ),
     (
         ClaimReason.DEFECTIVE,
@@ -359,7 +362,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
         r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|"
-        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)",
+        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)|"
+        # "no sirve" (it is useless), not "no me sirve" (it does not suit me)
+        r"(?<!me\s)no\s+(?:sirve|anda)",
     ),
     (
         ClaimReason.DAMAGED,
@@ -368,7 +373,10 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"in\s+pieces|split|"
         r"rot[oa]s?|danad[oa]s?|dano|rajad[oa]|rayad[oa]|golpead[oa]|aplastad[oa]|"
         r"manchad[oa]|sucio|sucia|abollad[oa]|quebrad[oa]|hecho\s+pedazos|astillad[oa]|"
-        r"descosid[oa]|mojad[oa]|estropead[oa]",
+        r"descosid[oa]|mojad[oa]|estropead[oa]|"
+        # "me llegó mal", "llegó en mal estado", "se rompió", "vino partida", "tiene una grieta"
+        r"(?:llego|llegaron|vino|vinieron)\s+(?:todo\s+|toda\s+|muy\s+)?mal|en\s+mal\s+estado|"
+        r"(?:se\s+(?:me\s+|le\s+)?)?(?:rompio|rompieron|quebro|partio|rajo)|partid[oa]s?|grietas?|rajadura",
     ),
     (
         ClaimReason.NO_LONGER_NEEDED,
@@ -378,7 +386,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
-        r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo",
+        r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo|"
+        r"me\s+equivoque",
     ),
 )
 _REASON_WORDS = frozenset(
@@ -450,6 +459,9 @@ _REASON_WORDS = frozenset(
         "perdido",
         "arrepenti",
         "manchado",
+        "rompio",
+        "estado",
+        "sirve",
     ]
 )
 

@@ -10,6 +10,7 @@ from bot.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_return_typing import NUMBER, delivered, draft
 from tests.harness import Harness, Person
+from tests.pictures import photo_jpeg
 
 ITEMS = "paso 1 de 5"
 KIND = "paso 2 de 5"
@@ -79,3 +80,31 @@ async def test_no_photos_in_spanish_skips_the_photos(
         await buyer.say(text)
     await buyer.say(typed)
     assert NOTE in buyer.last_text, buyer.said
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("me llegó mal", "Llegó dañado"),
+        ("llegó en mal estado", "Llegó dañado"),
+        ("se me rompió al abrirla", "Llegó dañado"),
+        ("tiene una grieta", "Llegó dañado"),
+        ("no sirve", "No funciona / defectuoso"),
+        ("me llegó mal la talla", "Enviaron el artículo equivocado"),
+        ("no era lo que esperaba", "No es como se describía"),
+    ],
+)
+async def test_what_went_wrong_said_the_spanish_way(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, reason: str
+) -> None:
+    """ "me llegó mal" at "¿Qué pasó?" was asked again, with a line on what to type."""
+    buyer = await linked(harness, uow_factory, clock)
+    for text in ("/return", "la botella azul", "listo", "solo reembolso"):
+        await buyer.say(text)
+    assert REASON in buyer.last_text, buyer.said
+    await buyer.say(typed)
+    assert PHOTOS in buyer.last_text, buyer.said
+    await buyer.photo(photo_jpeg("crack"))
+    await buyer.say("listo")
+    await buyer.say("omitir")
+    assert f"Motivo: {reason}" in buyer.last_text, buyer.last_text
