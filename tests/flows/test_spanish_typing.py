@@ -108,3 +108,62 @@ async def test_what_went_wrong_said_the_spanish_way(
     await buyer.say("listo")
     await buyer.say("omitir")
     assert f"Motivo: {reason}" in buyer.last_text, buyer.last_text
+
+
+async def test_an_item_and_what_is_wrong_with_it_at_the_first_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "la botella azul llegó rota" at "¿Qué artículos?" chose the bottle and dropped
+    the reason (asked again two steps later); now both are taken, said in one line, and
+    the flow goes on to the kind of request."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("la botella azul llegó rota")
+    assert "Devolución: Blue water bottle ×1; motivo: Llegó dañado" in buyer.texts[0]
+    assert KIND in buyer.last_text, buyer.said
+    await buyer.say("solo reembolso")
+    assert PHOTOS in buyer.last_text, buyer.said  # the reason is not asked again
+    _step, data = await draft(buyer)
+    assert data["reason"] == "DAMAGED" and data["type"] == "REFUND"
+
+
+async def test_the_kind_said_once_an_item_is_chosen(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "quiero solo el dinero" after choosing the bottle: "Escribe el nombre del
+    artículo…" and the list again; now the items are done and the kind is taken."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("la botella azul")
+    assert await buyer.step() == "ret.items"
+    await buyer.say("quiero solo el dinero")
+    assert "Blue water bottle ×1; solicitud: Solo reembolso" in buyer.texts[0], buyer.said
+    assert REASON in buyer.last_text, buyer.said
+    await buyer.say("me llegó mal")
+    assert PHOTOS in buyer.last_text
+
+
+async def test_what_is_wrong_said_before_any_item_is_kept_for_later(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("llegó rota")
+    assert "motivo: Llegó dañado" in buyer.texts[0] and ITEMS in buyer.last_text
+    await buyer.say("la botella")
+    await buyer.say("listo")
+    await buyer.say("reemplazo")
+    assert PHOTOS in buyer.last_text, buyer.said  # "¿Qué pasó?" is not asked
+
+
+async def test_english_too_the_item_and_its_fault_at_the_first_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.say("/return")
+    await buyer.say("the bottle, it came cracked")
+    assert "Return: Blue water bottle ×1; reason: Arrived damaged" in buyer.texts[0]
+    assert "step 2 of 5" in buyer.last_text
