@@ -173,7 +173,7 @@ _NUMBER = r"(10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
 # "4/5", "3 out of 5", "10/10", "4 of 5".
 _SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of|de)\s*(5|10|cinco|diez)\b")
 # "5 stars", "one star", "5 ⭐" (the star glyphs are turned into the word first).
-_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrellas?)\b")
+_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)\b")
 # The number alone: "5", "5!", "five".
 _BARE = re.compile(rf"^{_NUMBER}$")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z]+)*|/")
@@ -252,6 +252,8 @@ def _strip_lead(words: list[str]) -> list[str]:
     """Drop the words that introduce a rating: "I'd give it a 4", "rating: 3"."""
     lead = {"i'd", "id", "i", "would", "give", "it", "you", "u", "a", "an", "rating", "rate"}
     lead |= {"gave", "say", "solid", "like", "maybe", "about", "the"}
+    # Spanish: "le doy un 5", "te pongo un cuatro", "les damos 5 estrellas"
+    lead |= {"le", "les", "te", "doy", "damos", "pongo", "ponemos", "un", "calificacion", "nota"}
     i = 0
     while i < len(words) - 1 and words[i] in lead:
         i += 1
@@ -284,7 +286,7 @@ _REQUEST = frozenset(
     donde cuando como pedido reembolso devolver cancelar quiero necesito puedes pregunta
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
-_STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrellas?)$")
+_STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
 _RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
 
 

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_return_typing import NUMBER, delivered, draft
+from tests.flows.test_tickets_typing import closed_ticket, ticket_row
 from tests.harness import Harness, Person
 from tests.pictures import photo_jpeg
 
@@ -167,3 +168,19 @@ async def test_english_too_the_item_and_its_fault_at_the_first_step(
     await buyer.say("the bottle, it came cracked")
     assert "Return: Blue water bottle ×1; reason: Arrived damaged" in buyer.texts[0]
     assert "step 2 of 5" in buyer.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [("le doy un 5", 5), ("un cuatro", 4), ("3 estrellitas", 3), ("les pongo un 2", 2)],
+)
+async def test_a_rating_typed_the_spanish_way_rates_the_closed_ticket(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, stars: int
+) -> None:
+    """ "le doy un 5" after "¿Cómo lo hicimos?" reopened the ticket for staff instead of
+    rating it."""
+    buyer, _staff, _thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert "reopened" not in buyer.said and "reabr" not in buyer.said.lower(), buyer.said
+    ticket = await ticket_row(uow_factory)
+    assert (ticket.status, ticket.rating) == ("closed", stars)
