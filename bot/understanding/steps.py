@@ -217,7 +217,7 @@ _NO = (
     r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|go\s+back|keep\s+it|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
-    r"nel|na|nones|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
+    r"nel|na|nones|nop|nopo|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
     r"nunca|mejor\s+no|descartar(?:la|lo)?"
 )
 _YES = (
@@ -228,7 +228,9 @@ _YES = (
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
     r"s+i+|sip|simon|claro(?:\s+que\s+si)?|vale|dale|va|sale|de\s+acuerdo|por\s+supuesto|"
     r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
-    r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una"
+    r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una|"
+    # Mexico and around: "órale", "ándale", "hágale", "obvio", "sisi"
+    r"orale|andale|hagale|obvio|afirmativo|(?:si){2,}"
 )
 
 
@@ -277,7 +279,7 @@ _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
 )
-_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|claro|vale"
+_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|claro|vale"
 
 
 def yes_no(text: str) -> bool | None:
@@ -857,7 +859,10 @@ _DONE = (
     r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
     r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
     r"listo|ya\s+(?:esta|estan)|eso\s+es\s+todo|es\s+todo|seguir|siguiente|continuar|"
-    r"termine|ya|nada\s+mas|vale|lista"
+    r"termine|ya|nada\s+mas|vale|lista|"
+    # "ya son todas", "con eso es todo", "ya elegí", "sigamos", "solo esa"
+    r"ya\s+(?:son|estan|esta)\s+(?:tod[oa]s?)|con\s+eso(?:\s+es\s+todo)?|ya\s+elegi|sigue|sigamos|"
+    r"eso\s+(?:nomas|seria\s+todo)|seria\s+todo|solo\s+(?:esa|ese|eso|esos|esas)"
 )
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"

@@ -184,3 +184,15 @@ async def test_a_rating_typed_the_spanish_way_rates_the_closed_ticket(
     assert "reopened" not in buyer.said and "reabr" not in buyer.said.lower(), buyer.said
     ticket = await ticket_row(uow_factory)
     assert (ticket.status, ticket.rating) == ("closed", stars)
+
+
+@pytest.mark.parametrize("typed", ["ya son todas", "con eso es todo", "ya elegí", "sigamos"])
+async def test_done_choosing_said_the_spanish_way(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "ya son todas" once the items were chosen got "Escribe el nombre del artículo…"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("la botella azul")
+    await buyer.say(typed)
+    assert KIND in buyer.last_text, buyer.said
