@@ -397,3 +397,31 @@ async def test_a_tracking_number_with_no_return_waiting_for_it_is_no_tracking(
     assert "The seller will confirm" not in buyer.said
     assert "El vendedor confirmará" not in buyer.said
     assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    ("typed", "number", "recorded"),
+    [
+        ("lo mandé por Correos", "PK123456789ES", "Correos"),
+        ("por Estafeta", "1234567890123456789012", "Estafeta"),
+        ("correos de méxico", "EE123456789MX", "Correos de México"),
+        ("el correo de EE. UU.", USPS_OK, "USPS"),
+    ],
+)
+async def test_carriers_named_in_spanish(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    typed: str,
+    number: str,
+    recorded: str,
+) -> None:
+    """ "lo mandé por Correos" at "Which carrier?" got "type the carrier's name": the
+    Spanish-speaking world's carriers (and "el correo de EE. UU.") were not names."""
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert recorded in buyer.last_text, buyer.said
+    await buyer.say(number)
+    claim = await load_claim(uow_factory, claim_id)
+    assert (claim.return_carrier, claim.return_tracking_number) == (recorded, number), buyer.said
+    assert claim.status == ClaimStatus.BUYER_SHIPPED
