@@ -789,11 +789,25 @@ def _name_words(name: str) -> set[str]:
     return {_stem(w) for w in words(name) if w not in _FILLER and not w.isdigit()}
 
 
+def _as_heard(word: str) -> str:
+    """A Spanish word as it sounds in most of Latin America, where "z" and a soft "c"
+    are "s", "ll" is "y" and "v" is "b": buyers spell by ear ("la tasa" for "la taza",
+    "toaya" for "toalla"), and a one-letter typo allowance is too tight for 4 letters."""
+    word = re.sub(r"c(?=[ei])", "s", word).replace("z", "s").replace("ll", "y")
+    return word.replace("v", "b")
+
+
+@cache
+def _spanish_by_ear() -> dict[str, tuple[str, ...]]:
+    return {_as_heard(spanish): english for spanish, english in _SPANISH_NAMES.items()}
+
+
 def _matches(token: str, name_words: set[str]) -> bool:
     token = _stem(token)
     if token in name_words or any(_close(token, w) for w in name_words):
         return True
-    return any(english in name_words for english in _SPANISH_NAMES.get(token, ()))
+    english = _SPANISH_NAMES.get(token) or _spanish_by_ear().get(_as_heard(token), ())
+    return any(word in name_words for word in english)
 
 
 def position(text: str, count: int) -> int | None:

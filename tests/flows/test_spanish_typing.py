@@ -196,3 +196,17 @@ async def test_done_choosing_said_the_spanish_way(
     await buyer.say("la botella azul")
     await buyer.say(typed)
     assert KIND in buyer.last_text, buyer.said
+
+
+@pytest.mark.parametrize(("typed", "count"), [("ambas", 2), ("dos", 2), ("solo una", 1)])
+async def test_an_item_spelled_by_ear(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, count: int
+) -> None:
+    """ "la tasa" (for "la taza", as most of Latin America says it) was "Escribe el
+    nombre del artículo…"; now it is the mug, and how many is asked."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("la tasa")
+    assert await buyer.step() == "ret.qty", buyer.said
+    await buyer.say(typed)
+    assert f"Ceramic mug — {count} de 2" in [b.text for b in buyer.buttons()], buyer.said
