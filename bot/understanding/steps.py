@@ -620,7 +620,21 @@ _ORDINALS = {
     "4th": 3,
     "fifth": 4,
     "5th": 4,
+    # Spanish, either gender, in words or as "1ro", "2da", "3er"
+    "primero": 0,
+    "primera": 0,
+    "primer": 0,
+    "segundo": 1,
+    "segunda": 1,
+    "tercero": 2,
+    "tercera": 2,
+    "tercer": 2,
+    "cuarto": 3,
+    "cuarta": 3,
+    "quinto": 4,
+    "quinta": 4,
 }
+_LAST = frozenset({"last", "ultimo", "ultima"})
 _FILLER = frozenset(
     [
         "the",
@@ -813,9 +827,11 @@ def _matches(token: str, name_words: set[str]) -> bool:
 def position(text: str, count: int) -> int | None:
     """An item named by its place in the list: "1", "the second one", "last"."""
     tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
-    tokens = [t for t in tokens if t not in {"one", "item", "no", "number"}]
+    tokens = [t for t in tokens if t not in {"one", "item", "no", "number", "numero", "opcion"}]
     joined = " ".join(tokens)
     joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
+    # Spanish "1ro", "2da", "3er", "4to" (`words` split them "2 da"): the digit's place.
+    joined = re.sub(r"\b(\d)\s+(?:ro|ra|do|da|er|ero|era|to|ta|o)\b", r"\1", joined)
     if len(joined.split()) != 1:
         return None
     word = joined
@@ -823,7 +839,7 @@ def position(text: str, count: int) -> int | None:
         index = int(word) - 1
     elif word in _ORDINALS:
         index = _ORDINALS[word]
-    elif word == "last":
+    elif word in _LAST:
         index = count - 1
     else:
         return None

@@ -210,3 +210,20 @@ async def test_an_item_spelled_by_ear(
     assert await buyer.step() == "ret.qty", buyer.said
     await buyer.say(typed)
     assert f"Ceramic mug — {count} de 2" in [b.text for b in buyer.buttons()], buyer.said
+
+
+async def test_places_in_the_list_said_in_spanish(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "la segunda" at "¿Qué artículos?" and "la primera" at "¿Qué te gustaría?" got
+    "Escribe…" again: only English ordinals were places."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("la segunda")  # the bottle, second in the list
+    assert "Blue water bottle — 1 de 1" in [b.text for b in buyer.buttons()], buyer.said
+    await buyer.say("listo")
+    await buyer.say("la primera")  # Solo reembolso, the first button
+    assert REASON in buyer.last_text, buyer.said
+    assert (await draft(buyer))[1]["type"] == "REFUND"
+    await buyer.say("el último")
+    assert (await draft(buyer))[1]["reason"] == "NOT_RECEIVED", buyer.said
