@@ -977,13 +977,16 @@ _NOT_YET = (
     r"just\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|give\s+me\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
     r"later|not\s+(?:ready|now)|let\s+me\s+(?:think|check)|"
     r"espera|esperate|todavia\s+no|aun\s+no|un\s+momento|un\s+segundo|mas\s+tarde|luego|"
-    r"dejame\s+(?:pensar|ver|revisar)"
+    r"dejame\s+(?:pensar|ver|revisar)|ahorita\s+no|ahora\s+no|aguanta|aguarda|al\s+rato|despues"
 )
 _CHANGE_CUE = (
     r"change|edit|fix|update|modify|redo|different|instead|wrong|mistake|"
     r"not\s+(?:right|correct)|isnt\s+right|is\s+not\s+right|meant|back\s+to|"
     r"cambia\w*|corregi\w*|corrige|editar|edita|modifica\w*|en\s+(?:vez|lugar)|equivocad[oa]|"
-    r"no\s+es\s+(?:correcto|correcta|asi)|mal"
+    r"no\s+es\s+(?:correcto|correcta|asi)|mal|me\s+equivoque|"
+    # "mejor un reemplazo", "no, mejor solo el reembolso": rather that (but "mejor no"
+    # is a plain no)
+    r"mejor\s+(?!(?:no|si)\b)\w+"
 )
 # Each part of the summary, by the words a buyer names it with; the first that matches
 # wins ("wrong reason" names the reason even though "wrong" could start an item).
@@ -1017,7 +1020,9 @@ def part_to_change(text: str) -> str | None:
     said = " ".join(words(text))
     if not said:
         return None
-    cue = _has(said, _CHANGE_CUE) or _has(said, r"^(?:no|nope|nah)\s+(?:wait|hold)")
+    cue = _has(said, _CHANGE_CUE) or _has(
+        said, r"^(?:no|nope|nah|nop|nel)\s+(?:wait|hold|espera|esperate|aguanta|un\s+momento)"
+    )
     if not cue:
         return None
     for part, pattern in _PARTS:

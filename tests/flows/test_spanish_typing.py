@@ -227,3 +227,47 @@ async def test_places_in_the_list_said_in_spanish(
     assert (await draft(buyer))[1]["type"] == "REFUND"
     await buyer.say("el último")
     assert (await draft(buyer))[1]["reason"] == "NOT_RECEIVED", buyer.said
+
+
+async def at_summary(buyer: Person) -> None:
+    await at_note(buyer)
+    await buyer.say("omitir")
+    assert SUMMARY in buyer.last_text, buyer.said
+
+
+@pytest.mark.parametrize(
+    ("typed", "step", "kind"),
+    [
+        ("no espera, mejor un reemplazo", "ret.confirm", "REPLACEMENT"),
+        ("no, mejor solo el reembolso", "ret.confirm", "REFUND"),
+        ("me equivoqué de artículo", "ret.items", "RETURN_AND_REFUND"),
+        ("ahorita no", "ret.confirm", "RETURN_AND_REFUND"),
+    ],
+)
+async def test_a_spanish_change_of_mind_at_the_summary_keeps_the_request(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    typed: str,
+    step: str,
+    kind: str,
+) -> None:
+    """ "no espera, mejor un reemplazo" at "Revisa tu solicitud" read as a plain "no"
+    and threw the whole request away; as in English ("no wait, a replacement
+    instead"), it changes that part and keeps the rest."""
+    buyer = await linked(harness, uow_factory, clock)
+    await at_summary(buyer)
+    await buyer.say(typed)
+    assert "paré la devolución" not in buyer.said, buyer.said
+    current, data = await draft(buyer)
+    assert (current, data.get("type")) == (step, kind), buyer.said
+    assert data["items"]
+
+
+async def test_mejor_no_at_the_summary_is_still_a_plain_no(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await at_summary(buyer)
+    await buyer.say("mejor no")
+    assert await buyer.step() is None
