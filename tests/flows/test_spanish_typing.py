@@ -271,3 +271,16 @@ async def test_mejor_no_at_the_summary_is_still_a_plain_no(
     await at_summary(buyer)
     await buyer.say("mejor no")
     assert await buyer.step() is None
+
+
+@pytest.mark.parametrize("typed", ["con un humano", "con una persona por favor", "con alguien"])
+async def test_a_person_asked_for_with_con_alone(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "con una persona por favor" ("with a person, please": the verb left out) in the
+    middle of a return got "Escribe el nombre del artículo…"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say(typed)
+    assert "Pasé nuestra conversación a una persona" in buyer.said, buyer.said
+    assert harness.desk.topics
