@@ -172,7 +172,13 @@ async def test_english_too_the_item_and_its_fault_at_the_first_step(
 
 @pytest.mark.parametrize(
     ("typed", "stars"),
-    [("le doy un 5", 5), ("un cuatro", 4), ("3 estrellitas", 3), ("les pongo un 2", 2)],
+    [
+        ("le doy un 5", 5),
+        ("un cuatro", 4),
+        ("3 estrellitas", 3),
+        ("les pongo un 2", 2),
+        ("le doy un 10", 5),
+    ],
 )
 async def test_a_rating_typed_the_spanish_way_rates_the_closed_ticket(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, stars: int
