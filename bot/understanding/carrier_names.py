@@ -34,7 +34,10 @@ _NAMES: tuple[tuple[str, str], ...] = (
         USPS,
         r"usps|u\.?s\.?p\.?s\.?|(?:the\s+)?(?:us|u\.s\.?|united\s+states)\s+(?:postal\s+service|"
         r"post(?:al)?\s+office|post|mail)|(?:the\s+)?postal\s+service|(?:the\s+)?post\s+office|"
-        r"priority\s+mail|first[\s-]class\s+mail|certified\s+mail",
+        r"priority\s+mail|first[\s-]class\s+mail|certified\s+mail|"
+        # Spanish: "el correo de EE. UU.", "el servicio postal de Estados Unidos"
+        r"(?:el\s+)?(?:correo|servicio\s+postal)\s+(?:de\s+)?(?:los\s+)?"
+        r"(?:ee\.?\s?uu\.?|eeuu|estados\s+unidos|usa)",
     ),
     (UPS, r"ups|u\.p\.s\.?|united\s+parcel(?:\s+service)?"),
     (FEDEX, r"fed\s?-?\s?ex|federal\s+express|fed\s+x"),
@@ -52,6 +55,19 @@ _NAMES: tuple[tuple[str, str], ...] = (
     ("PostNL", r"post\s?nl"),
     ("Deutsche Post", r"deutsche\s+post"),
     ("Amazon Logistics", r"amazon\s+(?:logistics|shipping)"),
+    # Where Spanish-speaking buyers post from: named so the step says it cannot check
+    # them, rather than that it did not understand ("lo mandé por Correos").
+    ("Correos de México", r"correos\s+de\s+m[eé]xico|sepomex|mexpost"),
+    ("Correo Argentino", r"correo\s+argentino"),
+    ("Correos", r"correos(?:\s+de\s+espa[ñn]a)?"),
+    ("Estafeta", r"estafeta"),
+    ("Redpack", r"redpack"),
+    ("Paquetexpress", r"paquete\s?express"),
+    ("SEUR", r"seur"),
+    ("MRW", r"mrw"),
+    ("Servientrega", r"servientrega"),
+    ("Andreani", r"andreani"),
+    ("Chilexpress", r"chilexpress"),
 )
 _NAME = re.compile(
     "|".join(f"(?P<c{i}>(?<![\\w])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(_NAMES)),

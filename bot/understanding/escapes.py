@@ -11,8 +11,8 @@ reason, an amount). A short set of escapes is read first, the same at every step
 
 And the same in Spanish (read on folded text, accents optional): "cancelar", "para",
 "olvídalo", "empezar de nuevo"; "hablar con una persona", "un humano", "agente por
-favor", "atención al cliente"; "ayuda", "qué hago", "no entiendo"; "atrás", "volver",
-"paso anterior".
+favor", "con una persona" (the verb left out), "atención al cliente"; "ayuda", "qué
+hago", "no entiendo"; "atrás", "volver", "paso anterior".
 
 Words that answer a step are not escapes, even when they end a flow elsewhere: "I
 changed my mind" is a return reason, "no thanks" skips a note. Only short messages
@@ -68,7 +68,7 @@ _PERSON = (
     r"customer\s+(?:service|support|care)|support\s+(?:team|agent|staff)|manager|someone|somebody)"
     # Spanish: "hablar con una persona", "un humano", "pasame con un agente"
     r"|(?:(?:hablar|habla|pasame|pasa(?:me)?|comunicame|ponme|conectame|"
-    r"quiero\s+hablar|atiendame|que\s+me\s+atienda)\s+(?:con\s+)?)?"
+    r"quiero\s+hablar|atiendame|que\s+me\s+atienda)\s+(?:con\s+)?|con\s+)?"
     r"(?:un\s+|una\s+|el\s+|la\s+|alguien\s+)?"
     r"(?:humano|persona(?:\s+real)?|ser\s+humano|agente|operador(?:a)?|asesor(?:a)?|"
     r"encargado|(?:atencion|servicio)\s+al\s+cliente|soporte|alguien(?:\s+(?:real|de\s+verdad))?)"

@@ -39,6 +39,7 @@ NUMBER_WORDS = {
     "tres": 3,
     "cuatro": 4,
     "cinco": 5,
+    "diez": 10,  # only in "un diez" (`_FULL_MARKS`): no scale goes past five
 }
 
 # A word (or two) that is a whole verdict, and its stars.
@@ -173,7 +174,11 @@ _NUMBER = r"(10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
 # "4/5", "3 out of 5", "10/10", "4 of 5".
 _SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of|de)\s*(5|10|cinco|diez)\b")
 # "5 stars", "one star", "5 ⭐" (the star glyphs are turned into the word first).
-_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrellas?)\b")
+_STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)\b")
+# "un 10", "le doy un diez": a school's full marks.
+_FULL_MARKS = re.compile(
+    r"^(?:(?:le|les|te)\s+)?(?:(?:doy|damos|pongo|ponemos)\s+)?un\s+(?:10|diez)$"
+)
 # The number alone: "5", "5!", "five".
 _BARE = re.compile(rf"^{_NUMBER}$")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z]+)*|/")
@@ -198,6 +203,8 @@ def read_rating(text: str) -> int | None:
         return None
     rest = _strip_lead(words)
     joined = " ".join(rest)
+    if _FULL_MARKS.match(" ".join(words)):
+        return 5  # "le doy un 10": full marks, as Spanish speakers grade (out of 10)
     if (scale := _SCALE.match(joined)) is not None:
         out_of = {"cinco": 5, "diez": 10}.get(scale.group(2)) or int(scale.group(2))
         stars = _scaled(_value(scale.group(1)), out_of)
@@ -252,6 +259,8 @@ def _strip_lead(words: list[str]) -> list[str]:
     """Drop the words that introduce a rating: "I'd give it a 4", "rating: 3"."""
     lead = {"i'd", "id", "i", "would", "give", "it", "you", "u", "a", "an", "rating", "rate"}
     lead |= {"gave", "say", "solid", "like", "maybe", "about", "the"}
+    # Spanish: "le doy un 5", "te pongo un cuatro", "les damos 5 estrellas"
+    lead |= {"le", "les", "te", "doy", "damos", "pongo", "ponemos", "un", "calificacion", "nota"}
     i = 0
     while i < len(words) - 1 and words[i] in lead:
         i += 1
@@ -284,7 +293,7 @@ _REQUEST = frozenset(
     donde cuando como pedido reembolso devolver cancelar quiero necesito puedes pregunta
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
-_STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrellas?)$")
+_STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
 _RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
 
 

@@ -217,7 +217,7 @@ _NO = (
     r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|go\s+back|keep\s+it|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
-    r"nel|na|nones|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
+    r"nel|na|nones|nop|nopo|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
     r"nunca|mejor\s+no|descartar(?:la|lo)?"
 )
 _YES = (
@@ -228,7 +228,9 @@ _YES = (
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
     r"s+i+|sip|simon|claro(?:\s+que\s+si)?|vale|dale|va|sale|de\s+acuerdo|por\s+supuesto|"
     r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
-    r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una"
+    r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una|"
+    # Mexico and around: "órale", "ándale", "hágale", "obvio", "sisi"
+    r"orale|andale|hagale|obvio|afirmativo|(?:si){2,}"
 )
 
 
@@ -277,7 +279,7 @@ _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
 )
-_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|claro|vale"
+_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|claro|vale"
 
 
 def yes_no(text: str) -> bool | None:
@@ -337,7 +339,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong|"
         r"(?:producto|articulo|modelo|color)\s+(?:equivocado|incorrecto|distinto|diferente)|"
         r"(?:otro|otra)\s+(?:modelo|color|producto|articulo|cosa)|no\s+es\s+lo\s+que\s+pedi|"
-        r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+",
+        r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+|"
+        # "me llegó mal la talla": the wrong size sent, not a damaged parcel
+        r"(?:llego|llegaron|vino|vinieron|mandaron|enviaron)\s+mal\s+(?:la\s+talla|el\s+(?:color|modelo|tamano))",
     ),
     (
         ClaimReason.NOT_AS_DESCRIBED,
@@ -348,7 +352,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"talla\s+(?:equivocada|incorrecta)|no\s+me\s+(?:queda|quedan|sirve\s+la\s+talla)|"
         r"(?:muy|demasiado)\s+(?:pequen[oa]|grande|chic[oa]|corto|larg[oa]|apretad[oa])|"
         r"(?:me\s+)?queda\s+(?:pequen[oa]|grande|chic[oa])|foto|fotos|descripcion|falso|falsa|"
-        r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)",
+        r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)|"
+        r"no\s+(?:es|era)\s+(?:lo\s+que\s+esperaba|como\s+(?:esperaba|se\s+ve\w*|aparec\w*|sale|salia))",
     ),
     (
         ClaimReason.DEFECTIVE,
@@ -359,7 +364,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
         r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|"
-        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)",
+        r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)|"
+        # "no sirve" (it is useless), not "no me sirve" (it does not suit me)
+        r"(?<!me\s)no\s+(?:sirve|anda)",
     ),
     (
         ClaimReason.DAMAGED,
@@ -368,7 +375,10 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"in\s+pieces|split|"
         r"rot[oa]s?|danad[oa]s?|dano|rajad[oa]|rayad[oa]|golpead[oa]|aplastad[oa]|"
         r"manchad[oa]|sucio|sucia|abollad[oa]|quebrad[oa]|hecho\s+pedazos|astillad[oa]|"
-        r"descosid[oa]|mojad[oa]|estropead[oa]",
+        r"descosid[oa]|mojad[oa]|estropead[oa]|"
+        # "me llegó mal", "llegó en mal estado", "se rompió", "vino partida", "tiene una grieta"
+        r"(?:llego|llegaron|vino|vinieron)\s+(?:todo\s+|toda\s+|muy\s+)?mal|en\s+mal\s+estado|"
+        r"(?:se\s+(?:me\s+|le\s+)?)?(?:rompio|rompieron|quebro|partio|rajo)|partid[oa]s?|grietas?|rajadura",
     ),
     (
         ClaimReason.NO_LONGER_NEEDED,
@@ -378,7 +388,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"cheaper|better\s+(?:price|deal)|unwanted|not\s+for\s+me|didnt\s+like|dont\s+like|"
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
-        r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo",
+        r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo|"
+        r"me\s+equivoque",
     ),
 )
 _REASON_WORDS = frozenset(
@@ -450,6 +461,9 @@ _REASON_WORDS = frozenset(
         "perdido",
         "arrepenti",
         "manchado",
+        "rompio",
+        "estado",
+        "sirve",
     ]
 )
 
@@ -606,7 +620,21 @@ _ORDINALS = {
     "4th": 3,
     "fifth": 4,
     "5th": 4,
+    # Spanish, either gender, in words or as "1ro", "2da", "3er"
+    "primero": 0,
+    "primera": 0,
+    "primer": 0,
+    "segundo": 1,
+    "segunda": 1,
+    "tercero": 2,
+    "tercera": 2,
+    "tercer": 2,
+    "cuarto": 3,
+    "cuarta": 3,
+    "quinto": 4,
+    "quinta": 4,
 }
+_LAST = frozenset({"last", "ultimo", "ultima"})
 _FILLER = frozenset(
     [
         "the",
@@ -775,19 +803,35 @@ def _name_words(name: str) -> set[str]:
     return {_stem(w) for w in words(name) if w not in _FILLER and not w.isdigit()}
 
 
+def _as_heard(word: str) -> str:
+    """A Spanish word as it sounds in most of Latin America, where "z" and a soft "c"
+    are "s", "ll" is "y" and "v" is "b": buyers spell by ear ("la tasa" for "la taza",
+    "toaya" for "toalla"), and a one-letter typo allowance is too tight for 4 letters."""
+    word = re.sub(r"c(?=[ei])", "s", word).replace("z", "s").replace("ll", "y")
+    return word.replace("v", "b")
+
+
+@cache
+def _spanish_by_ear() -> dict[str, tuple[str, ...]]:
+    return {_as_heard(spanish): english for spanish, english in _SPANISH_NAMES.items()}
+
+
 def _matches(token: str, name_words: set[str]) -> bool:
     token = _stem(token)
     if token in name_words or any(_close(token, w) for w in name_words):
         return True
-    return any(english in name_words for english in _SPANISH_NAMES.get(token, ()))
+    english = _SPANISH_NAMES.get(token) or _spanish_by_ear().get(_as_heard(token), ())
+    return any(word in name_words for word in english)
 
 
 def position(text: str, count: int) -> int | None:
     """An item named by its place in the list: "1", "the second one", "last"."""
     tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
-    tokens = [t for t in tokens if t not in {"one", "item", "no", "number"}]
+    tokens = [t for t in tokens if t not in {"one", "item", "no", "number", "numero", "opcion"}]
     joined = " ".join(tokens)
     joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
+    # Spanish "1ro", "2da", "3er", "4to" (`words` split them "2 da"): the digit's place.
+    joined = re.sub(r"\b(\d)\s+(?:ro|ra|do|da|er|ero|era|to|ta|o)\b", r"\1", joined)
     if len(joined.split()) != 1:
         return None
     word = joined
@@ -795,7 +839,7 @@ def position(text: str, count: int) -> int | None:
         index = int(word) - 1
     elif word in _ORDINALS:
         index = _ORDINALS[word]
-    elif word == "last":
+    elif word in _LAST:
         index = count - 1
     else:
         return None
@@ -845,7 +889,10 @@ _DONE = (
     r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
     r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
     r"listo|ya\s+(?:esta|estan)|eso\s+es\s+todo|es\s+todo|seguir|siguiente|continuar|"
-    r"termine|ya|nada\s+mas|vale|lista"
+    r"termine|ya|nada\s+mas|vale|lista|"
+    # "ya son todas", "con eso es todo", "ya elegí", "sigamos", "solo esa"
+    r"ya\s+(?:son|estan|esta)\s+(?:tod[oa]s?)|con\s+eso(?:\s+es\s+todo)?|ya\s+elegi|sigue|sigamos|"
+    r"eso\s+(?:nomas|seria\s+todo)|seria\s+todo|solo\s+(?:esa|ese|eso|esos|esas)"
 )
 _SKIP = (
     r"skip(?:\s+(?:it|this|that|photos?|pictures?))?|no|nope|nah|none|nothing|no\s+thanks?|"
@@ -855,7 +902,12 @@ _SKIP = (
     r"a\s+(?:photo|picture|pic|camera))|"
     r"(?:i\s+)?(?:have\s+)?nothing\s+to\s+add|not\s+(?:needed|necessary)|no\s+need|"
     r"omitir|saltar|sin\s+(?:fotos?|nota|comentarios?)|no\s+tengo\s+(?:fotos?|nada)|nada|"
-    r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)"
+    r"no\s+gracias|ninguna|no\s+hace\s+falta|nada\s+que\s+(?:anadir|agregar)|"
+    # "no hay nada que agregar", "nada más que decir", "no tengo nada más que añadir":
+    # the Spanish "nothing to add", which was sent to the seller as the note itself.
+    r"(?:no\s+(?:hay|tengo)\s+)?nada\s+(?:mas\s+)?(?:que|para)\s+(?:anadir|agregar|decir|comentar)|"
+    r"nada\s+mas|nop|paso|no\s+tengo|ningun[oa]\s+(?:fotos?|nota|comentarios?)|"
+    r"no\s+(?:tengo|tome|saque|hice)\s+(?:ninguna\s+)?(?:fotos?|nada)|todo\s+(?:bien|claro)"
 )
 
 
@@ -925,13 +977,16 @@ _NOT_YET = (
     r"just\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|give\s+me\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
     r"later|not\s+(?:ready|now)|let\s+me\s+(?:think|check)|"
     r"espera|esperate|todavia\s+no|aun\s+no|un\s+momento|un\s+segundo|mas\s+tarde|luego|"
-    r"dejame\s+(?:pensar|ver|revisar)"
+    r"dejame\s+(?:pensar|ver|revisar)|ahorita\s+no|ahora\s+no|aguanta|aguarda|al\s+rato|despues"
 )
 _CHANGE_CUE = (
     r"change|edit|fix|update|modify|redo|different|instead|wrong|mistake|"
     r"not\s+(?:right|correct)|isnt\s+right|is\s+not\s+right|meant|back\s+to|"
     r"cambia\w*|corregi\w*|corrige|editar|edita|modifica\w*|en\s+(?:vez|lugar)|equivocad[oa]|"
-    r"no\s+es\s+(?:correcto|correcta|asi)|mal"
+    r"no\s+es\s+(?:correcto|correcta|asi)|mal|me\s+equivoque|"
+    # "mejor un reemplazo", "no, mejor solo el reembolso": rather that (but "mejor no"
+    # is a plain no)
+    r"mejor\s+(?!(?:no|si)\b)\w+"
 )
 # Each part of the summary, by the words a buyer names it with; the first that matches
 # wins ("wrong reason" names the reason even though "wrong" could start an item).
@@ -965,7 +1020,9 @@ def part_to_change(text: str) -> str | None:
     said = " ".join(words(text))
     if not said:
         return None
-    cue = _has(said, _CHANGE_CUE) or _has(said, r"^(?:no|nope|nah)\s+(?:wait|hold)")
+    cue = _has(said, _CHANGE_CUE) or _has(
+        said, r"^(?:no|nope|nah|nop|nel)\s+(?:wait|hold|espera|esperate|aguanta|un\s+momento)"
+    )
     if not cue:
         return None
     for part, pattern in _PARTS:

@@ -104,6 +104,8 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     if await linking.received_numbers(ctx, text):  # "5781…01 5781…04": one at a time
         return
+    if await claims.tracking_typed(ctx, text):  # "UPS 1Z…" for the approved return
+        return
     # A bare number (also from "switch to that order"), maybe typed in groups.
     if (typed := linking.typed_number(text)) is not None:
         await linking.received_number(ctx, typed)

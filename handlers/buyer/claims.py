@@ -528,6 +528,29 @@ async def tracking_step(ctx: Context) -> None:
     await escapes.not_understood(ctx)
 
 
+async def tracking_typed(ctx: Context, text: str) -> bool:
+    """A return parcel's tracking number typed outside the step ("el número de
+    seguimiento es 1Z…", "sent it UPS 1Z…") while exactly one of the buyer's requests
+    waits for it: taken as if its *Enter return tracking* button had been tapped
+    first.  The approval says "tap below", and many type the number instead; read as a
+    question, it opened the order card and the parcel went unrecorded.  False when the
+    message holds no number that passes a carrier's check, or when no request (or
+    several: the card's button says which) waits for one, and for digits alone, which
+    are an order number first (as they always were)."""
+    if text.strip().isdigit():
+        return False
+    reading = read_tracking_answer(text)
+    if reading.number is None or reading.carrier is None:
+        return False
+    claims = await ctx.services.returns.claims(ctx.user.id)
+    waiting = [c for c in claims if c.status == ClaimStatus.AWAITING_BUYER_SHIPMENT]
+    if len(waiting) != 1:
+        return False
+    ctx.state.go(TRACKING, claim_id=waiting[0].id)
+    await tracking_step(ctx)
+    return True
+
+
 async def _other_named(ctx: Context, name: str, number: str | None) -> None:
     """A carrier the bot has no check for: keep its name; record at once when the
     number came with it, else ask for the number."""

@@ -359,12 +359,10 @@ def _claimable_items(options: ReturnOptions) -> list[Any]:
     return [item for item in options.order.items if options.claimable.get(item.id, 0) > 0]
 
 
-async def _take_what_was_said(ctx: Context, options: ReturnOptions, said: str) -> bool:
-    """Fill the draft from the buyer's first words, tell them what was taken and go to
-    the first step still missing.  False when the words name nothing of the return
-    (then the flow starts at its first step as usual)."""
-    candidates = _claimable_items(options)
-    found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+def _said_kind_and_reason(options: ReturnOptions, said: str) -> dict[str, str]:
+    """The kind of request and the reason the words say, where the order allows them
+    ("the mug arrived cracked" → the reason; "quiero solo el dinero" → the kind).  Only
+    an explicit kind counts: "return" in "I want to return the mug" names the request."""
     reason = read.return_reason(said)
     kind = read.claim_type(said, strict=True)
     preset: dict[str, str] = {}
@@ -372,9 +370,23 @@ async def _take_what_was_said(ctx: Context, options: ReturnOptions, said: str) -
         preset["type"] = kind.value
     if reason is not None and reason in reasons_for(kind, options.eligibility.reasons):
         preset["reason"] = reason.value
+    return preset
+
+
+async def _take_what_was_said(
+    ctx: Context, options: ReturnOptions, said: str, chosen: dict[str, int] | None = None
+) -> bool:
+    """Fill the draft from the buyer's words (the first message, or one typed at the
+    items step that says more than an item), tell them what was taken and go to the
+    first step still missing.  `chosen`: the items already chosen, kept.  False when
+    the words name nothing of the return (then the flow starts at its first step as
+    usual)."""
+    candidates = _claimable_items(options)
+    found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+    preset = {**(ctx.state.data.get("preset") or {}), **_said_kind_and_reason(options, said)}
     if not found and not preset:
         return False
-    chosen: dict[str, int] = {}
+    chosen = dict(chosen or {})
     ask: int | None = None  # an item of which several units may be returned: how many?
     # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
     count = read.read_quantity(re.sub(r"\d{4,}", " ", said)) if len(found) == 1 else None
@@ -817,7 +829,9 @@ async def note_step(ctx: Context) -> None:
     if not text:
         await escapes.not_understood(ctx)  # a sticker, a voice note: the note is typed
         return
-    if read.is_skip(text):  # "skip", "no", "nothing to add": as the Skip button
+    if read.is_skip(text) or read.is_done(text):
+        # "skip", "no", "nothing to add", "that's all", "listo": as the Skip button (a
+        # note of "eso es todo" told the seller nothing).
         await skip_note(ctx)
         return
     if len(text) > MAX_NOTE:
@@ -1011,6 +1025,12 @@ async def typed_items(ctx: Context) -> None:
         return
     if read.is_done(text):
         await items_done(ctx)
+        return
+    if _said_kind_and_reason(options, text):
+        # "la taza llegó rota", "the mug came cracked", or "just the money" once an
+        # item is chosen: the item and what else was said are taken (told in one line),
+        # and the flow goes on to what is still missing, as from a first message.
+        await _take_what_was_said(ctx, options, text, ctx.state.data.get("items"))
         return
     candidates = _claimable_items(options)
     names = [item.name for item in candidates]

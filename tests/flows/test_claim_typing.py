@@ -346,3 +346,82 @@ async def test_talk_to_a_person_from_the_answer_step_leaves_it(
     assert await buyer.step() is None
     assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
     assert harness.desk.topics  # a ticket was opened for a person, as asked
+
+
+# ------------------------------------------- tracking typed without the button
+
+
+async def approved(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> int:
+    """A return approved and waiting for its parcel; the buyer has tapped nothing."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
+    await harness.services.seller_claims.approve(seller, claim.id)
+    return claim.id
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"el número de seguimiento es {UPS_OK}",
+        f"UPS {UPS_OK}",
+        UPS_OK,
+        f"ya lo mandé por fedex, guía {FEDEX_OK}",
+    ],
+)
+async def test_a_tracking_number_typed_without_the_button_is_recorded(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """The approval says "tap below to enter the return tracking"; a buyer who typed
+    the number instead got the order card (read as "where is my order") and the
+    parcel was never recorded."""
+    claim_id = await approved(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.BUYER_SHIPPED, buyer.said
+    assert claim.return_tracking_number in (UPS_OK, FEDEX_OK)
+    assert f"{claim.return_carrier} {claim.return_tracking_number}." in buyer.last_text
+    assert await buyer.step() is None
+    nothing_to_staff(harness)
+
+
+async def test_a_tracking_number_with_no_return_waiting_for_it_is_no_tracking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    b = await bought(uow_factory, clock)
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
+    buyer = harness.buyer()
+    await buyer.say(f"UPS {UPS_OK}")
+    assert "The seller will confirm" not in buyer.said
+    assert "El vendedor confirmará" not in buyer.said
+    assert (await load_claim(uow_factory, claim.id)).status == ClaimStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    ("typed", "number", "recorded"),
+    [
+        ("lo mandé por Correos", "PK123456789ES", "Correos"),
+        ("por Estafeta", "1234567890123456789012", "Estafeta"),
+        ("correos de méxico", "EE123456789MX", "Correos de México"),
+        ("el correo de EE. UU.", USPS_OK, "USPS"),
+    ],
+)
+async def test_carriers_named_in_spanish(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    typed: str,
+    number: str,
+    recorded: str,
+) -> None:
+    """ "lo mandé por Correos" at "Which carrier?" got "type the carrier's name": the
+    Spanish-speaking world's carriers (and "el correo de EE. UU.") were not names."""
+    buyer, claim_id = await returning(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert recorded in buyer.last_text, buyer.said
+    await buyer.say(number)
+    claim = await load_claim(uow_factory, claim_id)
+    assert (claim.return_carrier, claim.return_tracking_number) == (recorded, number), buyer.said
+    assert claim.status == ClaimStatus.BUYER_SHIPPED

@@ -151,7 +151,8 @@ async def asked_in_spanish(
 
 
 @pytest.mark.parametrize(
-    "typed", ["sí", "si", "Sí, cancélalo", "cancélalo", "Sí, cancelar el pedido"]
+    "typed",
+    ["sí", "si", "Sí, cancélalo", "cancélalo", "Sí, cancelar el pedido", "órale", "ándale", "sisi"],
 )
 async def test_a_spanish_yes_cancels(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
@@ -170,7 +171,9 @@ async def test_a_spanish_yes_cancels(
     assert await buyer.step() is None
 
 
-@pytest.mark.parametrize("typed", ["no", "me lo quedo", "No, conservar el pedido", "conservarlo"])
+@pytest.mark.parametrize(
+    "typed", ["no", "me lo quedo", "No, conservar el pedido", "conservarlo", "nop"]
+)
 async def test_a_spanish_no_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:

@@ -501,9 +501,13 @@ async def test_cancel_while_entering_the_tracking_number(
     await alex.tap("✖ Cancel")
     assert "Nothing was saved" in alex.said
     assert await alex.step() is None
-    await alex.say("1Z999AA10123456784")
-    assert "UPS" not in alex.said  # not taken as the tracking
+    await alex.say("fedex")
+    assert "FedEx tracking number" not in alex.said  # the step is left: no number asked
     assert (await claims(uow_factory))[0].status == "AWAITING_BUYER_SHIPMENT"
+    # A whole tracking number typed later is the parcel's, as from the approval
+    # (`claims.tracking_typed`): the request waits for it.
+    await alex.say("UPS 1Z999AA10123456784")
+    assert (await claims(uow_factory))[0].status == "BUYER_SHIPPED"
 
 
 # ------------------------------------------------------------- robustness
