@@ -452,3 +452,58 @@ def read_seller_words(text: str) -> SellerWords | None:
     if claim is not None or any(_SELLER_WORD.match(w) for w in words):
         return SellerWords(claim)
     return None
+
+
+# ------------------------------------------------ a decision typed under a card
+
+# The decisions a claim card's buttons take, as a seller types them right under it.
+# "refund" alone is none of them: on a refund-only request it may mean the whole
+# refund (Approve) or part of it, and a wrong guess costs money; with an amount in it
+# ("refund 12.50") it is a partial refund of that amount, confirmed before it pays.
+_CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (decision, re.compile(rf"^(?:{pattern})$"))
+    for decision, pattern in (
+        (
+            "approve",
+            r"approve[ds]?|accept(?:ed)?|aprobar|aprueba(?:lo|la)?|apruebo|aceptar|acepto|"
+            r"acepta(?:lo|la)?",
+        ),
+        ("reject", r"reject(?:ed)?|decline[d]?|deny|rechazar|rechaza(?:lo|la)?|rechazo"),
+        ("partial", r"partial(?:\s+refund)?|refund\s+partial|(?:reembolso\s+)?parcial"),
+        (
+            "ask",
+            r"ask(?:\s+(?:the\s+)?(?:buyer|customer|them))?(?:\s+for)?(?:\s+more)?"
+            r"(?:\s+info(?:rmation)?|\s+details)?|more\s+info(?:rmation)?|"
+            r"preguntar(?:le)?(?:\s+al\s+comprador)?|pedir\s+(?:mas\s+)?info(?:rmacion)?",
+        ),
+    )
+)
+_CARD_FILLER = _FILLER | {"ok", "okay", "then", "just", "i", "will", "i'll", "let's", "lets"}
+_REFUND_WORD = re.compile(r"\b(?:refund|partial|reembols[oa]r?|parcial|devolver)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class CardDecision:
+    """What a seller typed under a claim's card: the button it means ("approve",
+    "reject", "partial", "ask") and, for a partial refund, whether an amount came with
+    it (the amount step then reads it from the same text)."""
+
+    decision: str
+    with_amount: bool = False
+
+
+def read_card_decision(text: str) -> CardDecision | None:
+    """ "approve", "approve it please", "reject", "partial refund", "refund 12.50",
+    "$5 partial refund", "ask for info", "rechazar": the card's decision it names.
+    None for anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
+    said = normalize(text).rstrip("?")
+    if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
+        return CardDecision("partial", with_amount=True)
+    words = [w for w in said.split() if w not in _CARD_FILLER]
+    if not words or len(words) > 5:
+        return None
+    plain = " ".join(words)
+    for decision, pattern in _CARD_DECISIONS:
+        if pattern.match(plain):
+            return CardDecision(decision)
+    return None

@@ -221,10 +221,14 @@ def _still(ctx: Context, card: SellerCard, *statuses: ClaimStatus) -> bool:
 
 
 CLAIMS_LISTED = 30  # buttons in the /claims list (a typed "2" picks from these too)
+# The conversation's data key for the claim whose card was shown last, outside a step:
+# "approve" or "reject" typed next means that card's button (`decide_typed`).
+SHOWN = "seller_card"
 
 
 @router.command("claims")
 async def queue(ctx: Context) -> None:
+    ctx.state.data.pop(SHOWN, None)  # the list names several: "approve" names none
     try:
         entries = await ctx.services.seller_claims.queue(ctx.user.id)
     except NotAllowed:
@@ -263,6 +267,38 @@ async def show_card(ctx: Context, claim_id: int) -> None:
         _send_photos(ctx, card)
     now = ctx.services.clock.now()
     ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
+    if ctx.state.step is None:
+        ctx.state.data[SHOWN] = claim_id
+
+
+async def decide_typed(ctx: Context, claim_id: int, typed: seller_steps.CardDecision) -> None:
+    """A decision typed right under the claim's card ("approve", "reject", "partial
+    refund 12.50", "ask for info"): what the card's button does, with the same checks
+    and the same confirmation before money moves.  A seller who just opened the card
+    and typed "approve" was told to open it with /claims; the card is what they mean."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    if card.marketplace is not None:  # decided there, with its card's own buttons
+        ctx.reply(ctx.t("marketplace_claims.decided_there"))
+        return
+    if typed.decision == "approve":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            await _offer(ctx, "approve", claim_id)
+    elif typed.decision == "reject":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            _start_reject(ctx, card)
+    elif typed.decision == "ask":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            _start_question(ctx, card)
+    elif _still(ctx, card, ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED):
+        ctx.state.go(AMOUNT, claim_id=claim_id)
+        if typed.with_amount:  # "refund 12.50": the amount step reads the same text
+            await partial_amount(ctx)
+        else:
+            _ask_amount(ctx, card)
 
 
 def _send_photos(ctx: Context, card: SellerCard) -> None:
@@ -435,6 +471,10 @@ confirm.executor("received")(_confirmed)
 async def reject_reason(ctx: Context) -> None:
     if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
+    _start_reject(ctx, card)
+
+
+def _start_reject(ctx: Context, card: SellerCard) -> None:
     ctx.state.go(REJECT_REASON, claim_id=card.claim_id)
     _reason_buttons(ctx, card)
 
@@ -568,8 +608,11 @@ async def reject_note(ctx: Context) -> None:
 async def ask_prompt(ctx: Context) -> None:
     if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
-    claim_id = card.claim_id
-    ctx.state.go(QUESTION, claim_id=claim_id)
+    _start_question(ctx, card)
+
+
+def _start_question(ctx: Context, card: SellerCard) -> None:
+    ctx.state.go(QUESTION, claim_id=card.claim_id)
     ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
 
 

@@ -11,6 +11,8 @@ their name).  Who is a seller is checked server-side (`SellerClaimService`), the
 check /claims makes; anyone else, and an order number of the seller's shop typed on its
 own (linking it), goes on to the buyer handlers unchanged.  Any other number ("12345")
 gets a seller's answer with a button that links it, should it be an order they bought.
+Right under a claim's card, the decisions its buttons take can be typed ("approve",
+"reject", "refund 12.50"): they act on that claim as the buttons do.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
 from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
-from bot.understanding.seller_steps import read_seller_words
+from bot.understanding.seller_steps import SellerWords, read_card_decision, read_seller_words
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.core import Context, Handler
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import CLAIMS_LISTED, show_card
+from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
@@ -44,10 +46,15 @@ async def _answered(ctx: Context) -> bool:
     inbound = ctx.inbound
     if inbound.text is None or inbound.photo is not None or inbound.document is not None:
         return False
+    # The card shown last counts for the next message only: what comes after that
+    # ("2", a question, another command's answer) has moved on from it.
+    shown = ctx.state.data.pop(SHOWN, None)
     words = read_seller_words(inbound.text)
     claims = ctx.services.seller_claims
     if not await claims.only_a_seller(ctx.user.id):
         return False
+    if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
+        return True
     if words is None and looks_like_order_number(inbound.text):
         return await _number(ctx, inbound.text.strip())
     if words is None and await _asks_for_person(ctx, inbound.text):
@@ -84,6 +91,27 @@ async def _answered(ctx: Context) -> bool:
         except (NotAllowed, ClaimNotFound):  # decided or gone since
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
+    return True
+
+
+async def _under_the_card(
+    ctx: Context, claim_id: int, text: str, words: SellerWords | None
+) -> bool:
+    """Text typed right under a claim's card: a decision its buttons take ("approve",
+    "reject", "refund 12.50") is taken on that claim, as the button would; another of a
+    seller's words naming no claim ("refund", "claims") is told what the card takes,
+    not sent to /claims for the card it is already looking at."""
+    typed = read_card_decision(text)
+    if typed is not None:
+        await decide_typed(ctx, claim_id, typed)
+        return True
+    if words is None or words.claim is not None:
+        return False
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except (NotAllowed, ClaimNotFound):  # gone or no longer theirs since
+        return False
+    ctx.reply(ctx.t("seller_typing.on_card", claim=card.number))
     return True
 
 

@@ -1,0 +1,130 @@
+"""A seller types a decision right under a claim's card ("approve", "reject",
+"refund 12.50", "ask for info"): it is that card's button, with the same steps and the
+same confirmation before any money moves.  Before, the seller who had just opened the
+card was told to "send /claims and open it"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
+from storage.models import Ticket
+from storage.uow import UnitOfWorkFactory
+from tests.harness import Harness, Person
+from tests.unit.test_seller_claims import bought, file_claim, load_claim, make_seller, refunds
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+
+
+async def two_claims(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Any:
+    """Two open requests of the seller's shop (so "approve" alone names neither), and
+    the seller with the first one's card open, picked from /claims by typing "1"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    first = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    await file_claim(
+        harness.services.returns,
+        await bought(uow_factory, clock, number="578000000000000002", buyer_ext=1002),
+    )
+    s = harness.seller()
+    await s.say("/claims")
+    assert "Open return requests (2)" in s.last_text
+    await s.say("1")
+    assert f"Return request {first.number}" in s.last_text  # same deadline: filed first
+    assert "✅ Approve" in [b.text for b in s.buttons()]
+    return first
+
+
+async def status(uow_factory: UnitOfWorkFactory, claim_id: int) -> ClaimStatus:
+    return ClaimStatus((await load_claim(uow_factory, claim_id)).status)
+
+
+async def test_approve_typed_under_the_card_asks_to_confirm_then_pays(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s: Person = harness.seller()
+    await s.say("approve it")
+    assert "send /claims" not in s.said
+    assert f"Approve {claim.number} and refund" in s.last_text
+    assert "Nothing is paid until you confirm" in s.last_text
+    assert await refunds(uow_factory) == []  # nothing paid before the confirmation
+    await s.say("yes")
+    assert f"Approved. $12.50 refunded to the buyer for {claim.number}" in s.last_text
+    assert [r.amount for r in await refunds(uow_factory)] == [claim.amount]
+    assert await status(uow_factory, claim.id) == ClaimStatus.REFUNDED
+
+
+async def test_reject_typed_under_the_card_asks_the_reason_then_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("reject")
+    assert f"Why are you rejecting {claim.number}?" in s.last_text
+    await s.say("nah it's clearly used")
+    assert "Item used or damaged by the buyer" in s.said
+    await s.say("because the photos show no damage")
+    assert f"Rejected {claim.number}" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REJECTED
+
+
+async def test_refund_with_an_amount_under_the_card_is_a_partial_refund_to_confirm(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund $5,50")
+    assert f"Why refund $5.50 instead of the $12.50 asked for {claim.number}" in s.last_text
+    await s.say("one cup is fine, only the other is chipped")
+    assert f"Refund $5.50 for {claim.number}" in s.last_text
+    assert await refunds(uow_factory) == []
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.50")]
+
+
+async def test_ask_for_info_typed_under_the_card_asks_the_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("ask for more info")
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    await s.say("can you send a photo of the box please")
+    assert f"Your question about {claim.number} is with the buyer" in s.last_text
+
+
+async def test_refund_alone_under_the_card_says_what_the_card_takes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Whole or part is not guessed: money is not moved on "refund" alone."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund")
+    assert f"Tap a button on the card of {claim.number} above" in s.last_text
+    assert "send /claims" not in s.said
+    assert await s.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+async def test_only_the_message_right_after_the_card_counts(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """After the list, or after something else typed, "approve" names no claim."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("hmm let me think")
+    await s.say("approve")
+    assert "send /claims" in s.last_text
+    await s.say("/claims")
+    await s.say("approve")
+    assert "send /claims" in s.last_text
+    assert await s.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
