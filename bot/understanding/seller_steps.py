@@ -227,6 +227,29 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     return TypedAmount(number, marker) if number is not None else None
 
 
+# Words that may go with an amount typed to change it ("make it 15", "actually $12.50",
+# "no, 10 instead"): with only these around the number, the message is an amount.
+_WITH_AMOUNT = frozenset(
+    {
+        "make", "it", "actually", "instead", "no", "sorry", "wait", "oops", "i", "mean",
+        "meant", "refund", "only", "please", "pls", "just", "then", "ok", "okay", "change",
+        "to", "the", "amount", "is", "should", "be", "let's", "lets", "do",
+        # Spanish
+        "mejor", "perdon", "quiero", "decir", "reembolso", "reembolsa", "solo", "que", "sea",
+    }
+)  # fmt: skip
+
+
+def is_only_an_amount(text: str, places: int = 2) -> bool:
+    """An amount in digits and nothing a reason would say: "$12,50", "12 dollars",
+    "make it 15", "12.50 USD".  "one side is scratched" (a number word),
+    "2 of the 3 cups are fine" and "refund 5 for the scratch" are not."""
+    if not re.search(r"\d", text) or read_typed_amount(text, places) is None:
+        return False
+    rest = normalize(_MARKER.sub(" ", _NUMBER.sub(" ", text))).split()
+    return all(w in _WITH_AMOUNT for w in rest)
+
+
 # ----------------------------------------------------------------------- carriers
 
 # Names sellers use that the buyer-side slot rules leave out.

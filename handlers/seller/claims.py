@@ -721,7 +721,17 @@ async def partial_reason_again(ctx: Context) -> None:
 @router.step(PARTIAL_REASON, numbers=True)
 async def partial_reason_typed(ctx: Context) -> None:
     """The reason in the seller's words ("the box was opened and one cup is missing");
-    "ok", a bare number or a photo get what the step expects and the buttons again."""
+    "ok" or a photo get what the step expects and the buttons again.  An amount alone
+    ("$12,50", "12 dollars", "make it 15") is the seller changing the amount, not a
+    reason for the buyer to read ("12 dollars" would have been sent as one): the amount
+    step reads it, and asks the reason for the new amount (or confirms it, if it is all
+    that was asked)."""
+    if (card := await _step_card(ctx)) is None:
+        return
+    if seller_steps.is_only_an_amount(ctx.inbound.text or "", minor_units(card.currency)):
+        ctx.state.go(AMOUNT, claim_id=card.claim_id)
+        await partial_amount(ctx)
+        return
     if (reason := await _typed(ctx)) is None:
         return
     await _offer_partial(ctx, int(ctx.state.data["claim_id"]), reason)

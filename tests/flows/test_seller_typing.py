@@ -816,6 +816,43 @@ async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
     nothing_leaked(world)
 
 
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("12 dollars", "$12.00"), ("$7,50", "$7.50"), ("make it 6", "$6.00")]
+)
+async def test_an_amount_at_the_partial_refund_reason_changes_the_amount(
+    world: World, typed: str, shown: str
+) -> None:
+    """Sam typed "12 dollars" where the reason was asked, meaning another amount: it
+    was taken as the reason the buyer reads ("$12,50" was refused and the first amount
+    kept).  Now it is the new amount, whose reason is asked; nothing is paid."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    assert "Why refund $5.00 instead of the" in s.last_text
+    await s.say(typed)
+    assert f"Why refund {shown} instead of the $12.50 asked for {claim.number}" in s.last_text
+    assert await s.step() == "seller.partial.reason"
+    await s.say("one side is scratched")
+    assert f"Refund {shown} for {claim.number}" in s.last_text
+    assert "Reason the buyer reads: one side is scratched" in s.last_text
+    assert await refunds(world.uow_factory) == []
+    nothing_leaked(world)
+
+
+async def test_the_whole_amount_at_the_partial_refund_reason_needs_no_reason(
+    world: World,
+) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say("12.50")
+    assert f"Refund $12.50 for {claim.number}" in s.last_text
+    assert "Reason the buyer reads" not in s.last_text
+    assert await refunds(world.uow_factory) == []
+
+
 async def test_a_short_number_typed_by_a_seller_is_not_led_into_linking(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
