@@ -24,7 +24,9 @@ from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import SellerWords, read_card_decision, read_seller_words
 from handlers.buttons import MAX_DATA_BYTES
+from handlers.catalog import Safe
 from handlers.core import Context, Handler
+from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
 from handlers.support import escalate
@@ -40,6 +42,26 @@ def words_first(then: Handler | None) -> Handler:
             await then(ctx)
 
     return handler
+
+
+def help_first(then: Handler) -> Handler:
+    """Wrap /help: someone who only sells here gets what a seller can do (the buyer's
+    help offers adding an order and their returns, none of which is theirs); in a step,
+    its question comes again after it, as "help" typed there does.  Anyone else gets
+    `then`."""
+
+    async def handler(ctx: Context) -> None:
+        if not await ctx.services.seller_claims.only_a_seller(ctx.user.id):
+            await then(ctx)
+            return
+        ctx.reply(_help(ctx))
+        await reprompt(ctx)
+
+    return handler
+
+
+def _help(ctx: Context) -> str:
+    return ctx.t("seller_typing.help", button=ctx.catalog.plain("seller_claims.ask_support"))
 
 
 async def _answered(ctx: Context) -> bool:
@@ -67,8 +89,10 @@ async def _answered(ctx: Context) -> bool:
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
-        button = ctx.catalog.plain("seller_claims.ask_support")
-        ctx.reply(ctx.t("seller_typing.not_understood", button=button))
+        if read_escape(inbound.text) is Escape.HELP:  # "help": what /help says
+            ctx.reply(_help(ctx))
+        else:
+            ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(_help(ctx))))
         return True
     if words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)

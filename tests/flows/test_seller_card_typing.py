@@ -128,3 +128,32 @@ async def test_only_the_message_right_after_the_card_counts(
     assert "send /claims" in s.last_text
     assert await s.step() is None
     assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+async def test_help_for_a_seller_is_what_a_seller_can_do_and_keeps_the_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's /help, even in the middle of asking the buyer a question, listed the
+    buyer's commands (/orders, /return, "To add an order, just send its number")."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("/help")
+    assert "As a seller you can:" in s.last_text and "/claims" in s.last_text
+    assert "/orders" not in s.said and "To add an order" not in s.said
+    await s.press(f"qi:{claim.id}")
+    await s.say("/help")
+    assert "As a seller you can:" in s.texts[0]
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    assert await s.step() == "seller.question"
+    await s.say("/cancel")
+    await s.say("help")  # typed outside a flow, too: no "I can't do anything with that"
+    assert s.last_text.startswith("As a seller you can:")
+
+
+async def test_help_for_a_buyer_is_still_the_buyers(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await bought(uow_factory, clock, number="578000000000000001")
+    buyer = harness.buyer(1001)
+    await buyer.say("/help")
+    assert "/orders" in buyer.said and "As a seller" not in buyer.said
