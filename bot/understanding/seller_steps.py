@@ -311,14 +311,23 @@ _NO = re.compile(
 _ACK = re.compile(r"^(?:ok(?:ay)?|k|kk|sure|fine|alright|right|hmm+|thanks|thank\s+you|cool)$")
 
 
+# An acknowledgement before or after the answer ("sure go ahead", "ok yes", "yes
+# sure", "ok no"): the answer is what decides.
+_ACK_AROUND = re.compile(
+    r"^(?:(?:ok(?:ay)?|k|sure|fine|alright|right|cool)\s+)+|(?:\s+(?:ok(?:ay)?|sure))+$"
+)
+
+
 def read_yes_no(text: str) -> bool | None:
     """True for an unmistakable yes to a money question, False for a no; None for
-    anything else, including "ok" and "sure" (they acknowledge, they do not decide)."""
+    anything else, including "ok" and "sure" alone (they acknowledge, they do not
+    decide; "sure go ahead" says go ahead)."""
     said = normalize(text).rstrip("?")
-    if _YES.match(said):
-        return True
-    if _NO.match(said):
-        return False
+    for answer in (said, _ACK_AROUND.sub("", said)):
+        if _YES.match(answer):
+            return True
+        if _NO.match(answer):
+            return False
     return None
 
 

@@ -304,6 +304,33 @@ async def test_typed_yes_confirms_once_with_the_amount_shown(world: World) -> No
     nothing_leaked(world)
 
 
+@pytest.mark.parametrize("typed", ["sure go ahead", "Sure, go ahead!", "ok yes", "yes sure"])
+async def test_a_yes_said_with_sure_or_ok_confirms(world: World, typed: str) -> None:
+    """Sam's "sure go ahead" at the refund question was asked again as if it said
+    nothing ("sure" alone still is: it acknowledges, it does not decide)."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("12.50")
+    await s.say("sure")
+    assert "type yes to confirm or no to cancel" in s.texts[0]
+    assert await refunds(world.uow_factory) == []
+    await s.say(typed)
+    assert f"$12.50 refunded for {claim.number}" in s.last_text
+    assert [r.amount for r in await refunds(world.uow_factory)] == [Decimal("12.50")]
+    nothing_leaked(world)
+
+
+async def test_ok_no_at_the_refund_question_pays_nothing(world: World) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("12.50")
+    await s.say("ok no wait")
+    assert "Cancelled. Nothing was paid." in s.last_text
+    assert await refunds(world.uow_factory) == []
+
+
 @pytest.mark.parametrize(
     ("typed", "said"), [("no", "Cancelled. Nothing was paid."), ("cancel", "Nothing was paid.")]
 )
