@@ -228,12 +228,18 @@ SHOWN = "seller_card"
 
 @router.command("claims")
 async def queue(ctx: Context) -> None:
-    ctx.state.data.pop(SHOWN, None)  # the list names several: "approve" names none
+    """The open requests.  It ends a step the seller was at (a reject note, an amount,
+    a confirmation; the core says it was stopped and nothing was sent): the list
+    invites "2" for its second request, which the old step would have read as its
+    own answer ("I didn't catch the reason" for another request)."""
     try:
         entries = await ctx.services.seller_claims.queue(ctx.user.id)
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
+    if ctx.state.step is not None:
+        ctx.state.clear()
+    ctx.state.data.pop(SHOWN, None)  # the list names several: "approve" names none
     if not entries:
         ctx.reply(ctx.t("seller_claims.none"))
         return

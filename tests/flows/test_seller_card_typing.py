@@ -157,3 +157,37 @@ async def test_help_for_a_buyer_is_still_the_buyers(
     buyer = harness.buyer(1001)
     await buyer.say("/help")
     assert "/orders" in buyer.said and "As a seller" not in buyer.said
+
+
+async def test_claims_mid_step_ends_it_so_a_typed_pick_opens_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam sent /claims while the reject reason was asked, then typed "2" from the
+    list: "I didn't catch the reason" about the first request.  Now /claims says the
+    rejection was stopped, and "2" opens the second request."""
+    first = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.press(f"qr:{first.id}")
+    assert await s.step() == "seller.reject_reason"
+    await s.say("/claims")
+    assert "I stopped what you were in the middle of" in s.texts[0]
+    assert "Open return requests (2)" in s.last_text
+    assert await s.step() is None
+    await s.say("2")
+    assert "Return request R" in s.last_text and first.number not in s.last_text
+    assert "didn't catch the reason" not in s.said
+    assert await status(uow_factory, first.id) == ClaimStatus.REQUESTED
+
+
+async def test_claims_from_a_buyer_mid_return_keeps_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Only a seller's /claims ends the step: a buyer is told it is for sellers."""
+    await bought(uow_factory, clock, number="578000000000000001")
+    buyer = harness.buyer(1005)  # not yet linked: asked for the email on the order
+    await buyer.say("578000000000000001")
+    step = await buyer.step()
+    assert step is not None
+    await buyer.say("/claims")
+    assert "sellers only" in buyer.last_text
+    assert await buyer.step() == step
