@@ -415,6 +415,10 @@ _TAKE_BACK = re.compile(
     r"\b(?:approve|accept|refund)\s+(?:it|this|them|the\s+(?:claim|return|request))?\s*instead\b|"
     r"\bi\s+changed\s+my\s+mind\b|\b(?:pressed|tapped|clicked)\s+(?:reject\s+)?by\s+mistake\b|"
     r"\bwrong\s+button\b|^undo\b|"
+    # The other decision named alone ("approve", "accept it please"): no reason to
+    # reject, and no note either
+    r"^(?:no\s+|oh\s+|um+\s+)?(?:approve|accept)(?:\s+(?:it|this|them|this\s+one))?"
+    r"(?:\s+please)?$|"
     # Spanish
     r"\bno\s+(?:lo\s+|la\s+)?rechaces\b|\bno\s+(?:lo\s+|la\s+)?rechazar\b|"
     r"\b(?:mejor|en\s+realidad)\s+(?:lo\s+|la\s+)?(?:apruebo|aprueba|aprobar|acepto|acepta|"

@@ -575,6 +575,9 @@ async def at_reject_note(w: World) -> Any:
         "sorry, wrong button",
         "espera, no lo rechaces",
         "mejor apruébalo",
+        "approve",  # the other decision alone: was "please type a short note"
+        "Approve it please",
+        "accept",
     ],
 )
 async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
@@ -591,11 +594,13 @@ async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
     nothing_leaked(world)
 
 
-async def test_taking_it_back_at_the_reason_step_too(world: World) -> None:
+@pytest.mark.parametrize("typed", ["wait, don't reject it", "approve"])
+async def test_taking_it_back_at_the_reason_step_too(world: World, typed: str) -> None:
+    """Sam's "approve" at the reason question got "I didn't catch the reason"."""
     claim = await world.claim()
     s = world.seller
     await s.press(f"qr:{claim.id}")
-    await s.say("wait, don't reject it")
+    await s.say(typed)
     assert f"nothing was rejected: {claim.number}" in s.said
     assert await world.status(claim.id) == ClaimStatus.REQUESTED
 
