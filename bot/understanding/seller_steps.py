@@ -240,11 +240,12 @@ _WITH_AMOUNT = frozenset(
 )  # fmt: skip
 
 
-def is_only_an_amount(text: str, places: int = 2) -> bool:
+def is_only_an_amount(text: str) -> bool:
     """An amount in digits and nothing a reason would say: "$12,50", "12 dollars",
-    "make it 15", "12.50 USD".  "one side is scratched" (a number word),
+    "make it 15", "12.50 USD", and amounts the amount step refuses ("refund -5",
+    "1000000", "5.555": it says why).  "one side is scratched" (a number word),
     "2 of the 3 cups are fine" and "refund 5 for the scratch" are not."""
-    if not re.search(r"\d", text) or read_typed_amount(text, places) is None:
+    if not re.search(r"\d", text):
         return False
     rest = normalize(_MARKER.sub(" ", _NUMBER.sub(" ", text))).split()
     return all(w in _WITH_AMOUNT for w in rest)

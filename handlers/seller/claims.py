@@ -728,13 +728,13 @@ async def partial_reason_again(ctx: Context) -> None:
 async def partial_reason_typed(ctx: Context) -> None:
     """The reason in the seller's words ("the box was opened and one cup is missing");
     "ok" or a photo get what the step expects and the buttons again.  An amount alone
-    ("$12,50", "12 dollars", "make it 15") is the seller changing the amount, not a
-    reason for the buyer to read ("12 dollars" would have been sent as one): the amount
-    step reads it, and asks the reason for the new amount (or confirms it, if it is all
-    that was asked)."""
+    ("$12,50", "12 dollars", "make it 15", "refund -5") is the seller changing the
+    amount, not a reason for the buyer to read ("12 dollars" would have been sent as
+    one): the amount step reads it, and asks the reason for the new amount (or confirms
+    it, if it is all that was asked), or says what is wrong with it and asks again."""
     if (card := await _step_card(ctx)) is None:
         return
-    if seller_steps.is_only_an_amount(ctx.inbound.text or "", minor_units(card.currency)):
+    if seller_steps.is_only_an_amount(ctx.inbound.text or ""):
         ctx.state.go(AMOUNT, claim_id=card.claim_id)
         await partial_amount(ctx)
         return

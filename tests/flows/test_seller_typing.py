@@ -872,6 +872,28 @@ async def test_an_amount_at_the_partial_refund_reason_changes_the_amount(
     nothing_leaked(world)
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("refund -5", "without a minus sign"), ("1000000", "at most $53.99"), ("0", "more than 0")],
+)
+async def test_a_bad_amount_at_the_partial_refund_reason_is_refused_as_an_amount(
+    world: World, typed: str, said: str
+) -> None:
+    """Sam's "refund -5" at the reason question became the reason the buyer reads."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say(typed)
+    assert said in s.last_text
+    assert "Reason the buyer reads" not in s.said
+    assert await s.step() == "seller.amount"
+    await s.say("4")
+    assert f"Why refund $4.00 instead of the $12.50 asked for {claim.number}" in s.last_text
+    assert await refunds(world.uow_factory) == []
+    nothing_leaked(world)
+
+
 async def test_the_whole_amount_at_the_partial_refund_reason_needs_no_reason(
     world: World,
 ) -> None:
