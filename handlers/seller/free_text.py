@@ -29,6 +29,7 @@ from handlers.core import Context, Handler
 from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
+from handlers.seller.onboarding import seller_help
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
@@ -54,14 +55,10 @@ def help_first(then: Handler) -> Handler:
         if not await ctx.services.seller_claims.only_a_seller(ctx.user.id):
             await then(ctx)
             return
-        ctx.reply(_help(ctx))
+        ctx.reply(seller_help(ctx))
         await reprompt(ctx)
 
     return handler
-
-
-def _help(ctx: Context) -> str:
-    return ctx.t("seller_typing.help", button=ctx.catalog.plain("seller_claims.ask_support"))
 
 
 async def _answered(ctx: Context) -> bool:
@@ -90,9 +87,9 @@ async def _answered(ctx: Context) -> bool:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
         if read_escape(inbound.text) is Escape.HELP:  # "help": what /help says
-            ctx.reply(_help(ctx))
+            ctx.reply(seller_help(ctx))
         else:
-            ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(_help(ctx))))
+            ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
         return True
     if words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)

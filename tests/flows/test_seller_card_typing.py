@@ -191,3 +191,19 @@ async def test_claims_from_a_buyer_mid_return_keeps_the_return(
     await buyer.say("/claims")
     assert "sellers only" in buyer.last_text
     assert await buyer.step() == step
+
+
+async def test_start_for_a_seller_says_what_a_seller_can_do(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's /start said "To begin, send me your order number" with My orders / Add an
+    order buttons, as to a buyer; a seller who also bought here still gets that."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    s = harness.seller()
+    await s.say("/start")
+    assert s.last_text.startswith("Hi Sam! As a seller you can:")
+    assert "/claims" in s.last_text and "order number" not in s.said
+    assert s.buttons() == []
+    await bought(uow_factory, clock, number="578000000000000001", buyer_ext=SELLER_EXT)
+    await s.say("/start")
+    assert "As a seller" not in s.said and "📦 My orders" in [b.text for b in s.buttons()]
