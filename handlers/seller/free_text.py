@@ -17,7 +17,7 @@ Right under a claim's card, the decisions its buttons take can be typed ("approv
 
 from __future__ import annotations
 
-from bot.domain.enums import EscalationReason
+from bot.domain.enums import ClaimStatus, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
 from bot.understanding import steps as read
@@ -88,6 +88,8 @@ async def _answered(ctx: Context) -> bool:
         # a buyer's ticket in their name) are not for them; say what they can do.
         if read_escape(inbound.text) is Escape.HELP:  # "help": what /help says
             ctx.reply(seller_help(ctx))
+        elif shown is not None and await _card_hint(ctx, int(shown)):
+            pass  # under the card: what it takes, not "open one with /claims"
         else:
             ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
         return True
@@ -128,9 +130,17 @@ async def _under_the_card(
         return True
     if words is None or words.claim is not None:
         return False
+    return await _card_hint(ctx, claim_id)
+
+
+async def _card_hint(ctx: Context, claim_id: int) -> bool:
+    """What the card just shown takes, typed or tapped, while it still waits for a
+    decision; False (the usual answer) for a card decided or gone since."""
     try:
         card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
     except (NotAllowed, ClaimNotFound):  # gone or no longer theirs since
+        return False
+    if card.status != ClaimStatus.REQUESTED or card.marketplace is not None:
         return False
     ctx.reply(ctx.t("seller_typing.on_card", claim=card.number))
     return True

@@ -114,6 +114,22 @@ async def test_refund_alone_under_the_card_says_what_the_card_takes(
         assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
 
 
+async def test_anything_else_under_the_card_says_what_the_card_takes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's "nah it's clearly used" or "👍" right under the card got "I can't do
+    anything with that here ... /claims: open one to approve it": the card was open."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    for typed in ("nah it's clearly used", "👍"):
+        await s.say(typed)
+        assert f"Tap a button on the card of {claim.number} above" in s.last_text
+        assert "I can't do anything with that here" not in s.said
+        await s.say("/claims")
+        await s.say("1")
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
 async def test_only_the_message_right_after_the_card_counts(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
