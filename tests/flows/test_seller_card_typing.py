@@ -223,3 +223,22 @@ async def test_start_for_a_seller_says_what_a_seller_can_do(
     await bought(uow_factory, clock, number="578000000000000001", buyer_ext=SELLER_EXT)
     await s.say("/start")
     assert "As a seller" not in s.said and "📦 My orders" in [b.text for b in s.buttons()]
+
+
+async def test_a_spanish_seller_types_the_decision_under_the_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    s = harness.seller(locale="es")
+    await s.say("/claims")
+    await s.say("1")
+    await s.say("rechazar")
+    assert f"¿Por qué rechazas {claim.number}?" in s.last_text
+    assert await s.step() == "seller.reject_reason"
+    await s.say("/claims")
+    await s.say("1")
+    await s.say("reembolso")  # whole or part: not guessed
+    assert f"Toca un botón de la ficha de {claim.number}" in s.last_text
