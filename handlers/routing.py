@@ -29,4 +29,7 @@ def build_router() -> Router:
         typed_appeal_first(support.relay_first(free_text.words_first(router.on_text)))
     )
     router.on_other = support.relay_first(router.on_other)
+    # /help for someone who only sells here is what a seller can do, not the buyer's.
+    router.commands["help"] = free_text.help_first(router.commands["help"])
+    router.buttons["help"] = free_text.help_first(router.buttons["help"])
     return router

@@ -227,6 +227,30 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     return TypedAmount(number, marker) if number is not None else None
 
 
+# Words that may go with an amount typed to change it ("make it 15", "actually $12.50",
+# "no, 10 instead"): with only these around the number, the message is an amount.
+_WITH_AMOUNT = frozenset(
+    {
+        "make", "it", "actually", "instead", "no", "sorry", "wait", "oops", "i", "mean",
+        "meant", "refund", "only", "please", "pls", "just", "then", "ok", "okay", "change",
+        "to", "the", "amount", "is", "should", "be", "let's", "lets", "do",
+        # Spanish
+        "mejor", "perdon", "quiero", "decir", "reembolso", "reembolsa", "solo", "que", "sea",
+    }
+)  # fmt: skip
+
+
+def is_only_an_amount(text: str) -> bool:
+    """An amount in digits and nothing a reason would say: "$12,50", "12 dollars",
+    "make it 15", "12.50 USD", and amounts the amount step refuses ("refund -5",
+    "1000000", "5.555": it says why).  "one side is scratched" (a number word),
+    "2 of the 3 cups are fine" and "refund 5 for the scratch" are not."""
+    if not re.search(r"\d", text):
+        return False
+    rest = normalize(_MARKER.sub(" ", _NUMBER.sub(" ", text))).split()
+    return all(w in _WITH_AMOUNT for w in rest)
+
+
 # ----------------------------------------------------------------------- carriers
 
 # Names sellers use that the buyer-side slot rules leave out.
@@ -288,14 +312,23 @@ _NO = re.compile(
 _ACK = re.compile(r"^(?:ok(?:ay)?|k|kk|sure|fine|alright|right|hmm+|thanks|thank\s+you|cool)$")
 
 
+# An acknowledgement before or after the answer ("sure go ahead", "ok yes", "yes
+# sure", "ok no"): the answer is what decides.
+_ACK_AROUND = re.compile(
+    r"^(?:(?:ok(?:ay)?|k|sure|fine|alright|right|cool)\s+)+|(?:\s+(?:ok(?:ay)?|sure))+$"
+)
+
+
 def read_yes_no(text: str) -> bool | None:
     """True for an unmistakable yes to a money question, False for a no; None for
-    anything else, including "ok" and "sure" (they acknowledge, they do not decide)."""
+    anything else, including "ok" and "sure" alone (they acknowledge, they do not
+    decide; "sure go ahead" says go ahead)."""
     said = normalize(text).rstrip("?")
-    if _YES.match(said):
-        return True
-    if _NO.match(said):
-        return False
+    for answer in (said, _ACK_AROUND.sub("", said)):
+        if _YES.match(answer):
+            return True
+        if _NO.match(answer):
+            return False
     return None
 
 
@@ -383,6 +416,10 @@ _TAKE_BACK = re.compile(
     r"\b(?:approve|accept|refund)\s+(?:it|this|them|the\s+(?:claim|return|request))?\s*instead\b|"
     r"\bi\s+changed\s+my\s+mind\b|\b(?:pressed|tapped|clicked)\s+(?:reject\s+)?by\s+mistake\b|"
     r"\bwrong\s+button\b|^undo\b|"
+    # The other decision named alone ("approve", "accept it please"): no reason to
+    # reject, and no note either
+    r"^(?:no\s+|oh\s+|um+\s+)?(?:approve|accept)(?:\s+(?:it|this|them|this\s+one))?"
+    r"(?:\s+please)?$|"
     # Spanish
     r"\bno\s+(?:lo\s+|la\s+)?rechaces\b|\bno\s+(?:lo\s+|la\s+)?rechazar\b|"
     r"\b(?:mejor|en\s+realidad)\s+(?:lo\s+|la\s+)?(?:apruebo|aprueba|aprobar|acepto|acepta|"
@@ -451,4 +488,59 @@ def read_seller_words(text: str) -> SellerWords | None:
         return None
     if claim is not None or any(_SELLER_WORD.match(w) for w in words):
         return SellerWords(claim)
+    return None
+
+
+# ------------------------------------------------ a decision typed under a card
+
+# The decisions a claim card's buttons take, as a seller types them right under it.
+# "refund" alone is none of them: on a refund-only request it may mean the whole
+# refund (Approve) or part of it, and a wrong guess costs money; with an amount in it
+# ("refund 12.50") it is a partial refund of that amount, confirmed before it pays.
+_CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (decision, re.compile(rf"^(?:{pattern})$"))
+    for decision, pattern in (
+        (
+            "approve",
+            r"approve[ds]?|accept(?:ed)?|aprobar|aprueba(?:lo|la)?|apruebo|aceptar|acepto|"
+            r"acepta(?:lo|la)?",
+        ),
+        ("reject", r"reject(?:ed)?|decline[d]?|deny|rechazar|rechaza(?:lo|la)?|rechazo"),
+        ("partial", r"partial(?:\s+refund)?|refund\s+partial|(?:reembolso\s+)?parcial"),
+        (
+            "ask",
+            r"ask(?:\s+(?:the\s+)?(?:buyer|customer|them))?(?:\s+for)?(?:\s+more)?"
+            r"(?:\s+info(?:rmation)?|\s+details)?|more\s+info(?:rmation)?|"
+            r"preguntar(?:le)?(?:\s+al\s+comprador)?|pedir\s+(?:mas\s+)?info(?:rmacion)?",
+        ),
+    )
+)
+_CARD_FILLER = _FILLER | {"ok", "okay", "then", "just", "i", "will", "i'll", "let's", "lets"}
+_REFUND_WORD = re.compile(r"\b(?:refund|partial|reembols[oa]r?|parcial|devolver)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class CardDecision:
+    """What a seller typed under a claim's card: the button it means ("approve",
+    "reject", "partial", "ask") and, for a partial refund, whether an amount came with
+    it (the amount step then reads it from the same text)."""
+
+    decision: str
+    with_amount: bool = False
+
+
+def read_card_decision(text: str) -> CardDecision | None:
+    """ "approve", "approve it please", "reject", "partial refund", "refund 12.50",
+    "$5 partial refund", "ask for info", "rechazar": the card's decision it names.
+    None for anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
+    said = normalize(text).rstrip("?")
+    if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
+        return CardDecision("partial", with_amount=True)
+    words = [w for w in said.split() if w not in _CARD_FILLER]
+    if not words or len(words) > 5:
+        return None
+    plain = " ".join(words)
+    for decision, pattern in _CARD_DECISIONS:
+        if pattern.match(plain):
+            return CardDecision(decision)
     return None

@@ -10,7 +10,7 @@ from handlers.buyer import claims, linking, orders, returns
 from handlers.buyer.views import render_card
 from handlers.core import Context, Router
 from handlers.media import VIDEO_KINDS
-from handlers.seller.onboarding import accept_invite
+from handlers.seller.onboarding import accept_invite, seller_greeting
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -35,8 +35,11 @@ async def start(ctx: Context) -> None:
         return
     linked = (await ctx.services.orders.orders(ctx.user.id)).total
     name = ctx.inbound.user_name or ctx.t("start.my_orders")
-    key = "start.greeting_known" if linked else "start.greeting"
-    ctx.reply(ctx.t(key, name=name, count=linked), main_menu(ctx))
+    if not linked and await ctx.services.seller_claims.only_a_seller(ctx.user.id):
+        ctx.reply(seller_greeting(ctx, name))
+    else:
+        key = "start.greeting_known" if linked else "start.greeting"
+        ctx.reply(ctx.t(key, name=name, count=linked), main_menu(ctx))
     ticket = await ctx.services.tickets.current(ctx.user.id)
     if ticket is not None:
         # /start looks like a fresh start with the bot, but what the buyer types next

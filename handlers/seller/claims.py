@@ -221,15 +221,25 @@ def _still(ctx: Context, card: SellerCard, *statuses: ClaimStatus) -> bool:
 
 
 CLAIMS_LISTED = 30  # buttons in the /claims list (a typed "2" picks from these too)
+# The conversation's data key for the claim whose card was shown last, outside a step:
+# "approve" or "reject" typed next means that card's button (`decide_typed`).
+SHOWN = "seller_card"
 
 
 @router.command("claims")
 async def queue(ctx: Context) -> None:
+    """The open requests.  It ends a step the seller was at (a reject note, an amount,
+    a confirmation; the core says it was stopped and nothing was sent): the list
+    invites "2" for its second request, which the old step would have read as its
+    own answer ("I didn't catch the reason" for another request)."""
     try:
         entries = await ctx.services.seller_claims.queue(ctx.user.id)
     except NotAllowed:
         ctx.reply(ctx.t("seller.only_sellers"))
         return
+    if ctx.state.step is not None:
+        ctx.state.clear()
+    ctx.state.data.pop(SHOWN, None)  # the list names several: "approve" names none
     if not entries:
         ctx.reply(ctx.t("seller_claims.none"))
         return
@@ -263,6 +273,38 @@ async def show_card(ctx: Context, claim_id: int) -> None:
         _send_photos(ctx, card)
     now = ctx.services.clock.now()
     ctx.reply(card_text(ctx.catalog, card, now), card_keyboard(ctx.catalog, card))
+    if ctx.state.step is None:
+        ctx.state.data[SHOWN] = claim_id
+
+
+async def decide_typed(ctx: Context, claim_id: int, typed: seller_steps.CardDecision) -> None:
+    """A decision typed right under the claim's card ("approve", "reject", "partial
+    refund 12.50", "ask for info"): what the card's button does, with the same checks
+    and the same confirmation before money moves.  A seller who just opened the card
+    and typed "approve" was told to open it with /claims; the card is what they mean."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    if card.marketplace is not None:  # decided there, with its card's own buttons
+        ctx.reply(ctx.t("marketplace_claims.decided_there"))
+        return
+    if typed.decision == "approve":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            await _offer(ctx, "approve", claim_id)
+    elif typed.decision == "reject":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            _start_reject(ctx, card)
+    elif typed.decision == "ask":
+        if _still(ctx, card, ClaimStatus.REQUESTED):
+            _start_question(ctx, card)
+    elif _still(ctx, card, ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED):
+        ctx.state.go(AMOUNT, claim_id=claim_id)
+        if typed.with_amount:  # "refund 12.50": the amount step reads the same text
+            await partial_amount(ctx)
+        else:
+            _ask_amount(ctx, card)
 
 
 def _send_photos(ctx: Context, card: SellerCard) -> None:
@@ -435,6 +477,10 @@ confirm.executor("received")(_confirmed)
 async def reject_reason(ctx: Context) -> None:
     if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
+    _start_reject(ctx, card)
+
+
+def _start_reject(ctx: Context, card: SellerCard) -> None:
     ctx.state.go(REJECT_REASON, claim_id=card.claim_id)
     _reason_buttons(ctx, card)
 
@@ -568,8 +614,11 @@ async def reject_note(ctx: Context) -> None:
 async def ask_prompt(ctx: Context) -> None:
     if (card := await _card(ctx)) is None or not _still(ctx, card, ClaimStatus.REQUESTED):
         return
-    claim_id = card.claim_id
-    ctx.state.go(QUESTION, claim_id=claim_id)
+    _start_question(ctx, card)
+
+
+def _start_question(ctx: Context, card: SellerCard) -> None:
+    ctx.state.go(QUESTION, claim_id=card.claim_id)
     ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
 
 
@@ -678,7 +727,17 @@ async def partial_reason_again(ctx: Context) -> None:
 @router.step(PARTIAL_REASON, numbers=True)
 async def partial_reason_typed(ctx: Context) -> None:
     """The reason in the seller's words ("the box was opened and one cup is missing");
-    "ok", a bare number or a photo get what the step expects and the buttons again."""
+    "ok" or a photo get what the step expects and the buttons again.  An amount alone
+    ("$12,50", "12 dollars", "make it 15", "refund -5") is the seller changing the
+    amount, not a reason for the buyer to read ("12 dollars" would have been sent as
+    one): the amount step reads it, and asks the reason for the new amount (or confirms
+    it, if it is all that was asked), or says what is wrong with it and asks again."""
+    if (card := await _step_card(ctx)) is None:
+        return
+    if seller_steps.is_only_an_amount(ctx.inbound.text or ""):
+        ctx.state.go(AMOUNT, claim_id=card.claim_id)
+        await partial_amount(ctx)
+        return
     if (reason := await _typed(ctx)) is None:
         return
     await _offer_partial(ctx, int(ctx.state.data["claim_id"]), reason)

@@ -11,20 +11,25 @@ their name).  Who is a seller is checked server-side (`SellerClaimService`), the
 check /claims makes; anyone else, and an order number of the seller's shop typed on its
 own (linking it), goes on to the buyer handlers unchanged.  Any other number ("12345")
 gets a seller's answer with a button that links it, should it be an order they bought.
+Right under a claim's card, the decisions its buttons take can be typed ("approve",
+"reject", "refund 12.50"): they act on that claim as the buttons do.
 """
 
 from __future__ import annotations
 
-from bot.domain.enums import EscalationReason
+from bot.domain.enums import ClaimStatus, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
 from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
-from bot.understanding.seller_steps import read_seller_words
+from bot.understanding.seller_steps import SellerWords, read_card_decision, read_seller_words
 from handlers.buttons import MAX_DATA_BYTES
+from handlers.catalog import Safe
 from handlers.core import Context, Handler
+from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import CLAIMS_LISTED, show_card
+from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
+from handlers.seller.onboarding import seller_help
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
@@ -40,14 +45,35 @@ def words_first(then: Handler | None) -> Handler:
     return handler
 
 
+def help_first(then: Handler) -> Handler:
+    """Wrap /help: someone who only sells here gets what a seller can do (the buyer's
+    help offers adding an order and their returns, none of which is theirs); in a step,
+    its question comes again after it, as "help" typed there does.  Anyone else gets
+    `then`."""
+
+    async def handler(ctx: Context) -> None:
+        if not await ctx.services.seller_claims.only_a_seller(ctx.user.id):
+            await then(ctx)
+            return
+        ctx.reply(seller_help(ctx))
+        await reprompt(ctx)
+
+    return handler
+
+
 async def _answered(ctx: Context) -> bool:
     inbound = ctx.inbound
     if inbound.text is None or inbound.photo is not None or inbound.document is not None:
         return False
+    # The card shown last counts for the next message only: what comes after that
+    # ("2", a question, another command's answer) has moved on from it.
+    shown = ctx.state.data.pop(SHOWN, None)
     words = read_seller_words(inbound.text)
     claims = ctx.services.seller_claims
     if not await claims.only_a_seller(ctx.user.id):
         return False
+    if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
+        return True
     if words is None and looks_like_order_number(inbound.text):
         return await _number(ctx, inbound.text.strip())
     if words is None and await _asks_for_person(ctx, inbound.text):
@@ -60,8 +86,12 @@ async def _answered(ctx: Context) -> bool:
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
-        button = ctx.catalog.plain("seller_claims.ask_support")
-        ctx.reply(ctx.t("seller_typing.not_understood", button=button))
+        if read_escape(inbound.text) is Escape.HELP:  # "help": what /help says
+            ctx.reply(seller_help(ctx))
+        elif shown is not None and await _card_hint(ctx, int(shown)):
+            pass  # under the card: what it takes, not "open one with /claims"
+        else:
+            ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
         return True
     if words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)
@@ -84,6 +114,35 @@ async def _answered(ctx: Context) -> bool:
         except (NotAllowed, ClaimNotFound):  # decided or gone since
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
+    return True
+
+
+async def _under_the_card(
+    ctx: Context, claim_id: int, text: str, words: SellerWords | None
+) -> bool:
+    """Text typed right under a claim's card: a decision its buttons take ("approve",
+    "reject", "refund 12.50") is taken on that claim, as the button would; another of a
+    seller's words naming no claim ("refund", "claims") is told what the card takes,
+    not sent to /claims for the card it is already looking at."""
+    typed = read_card_decision(text)
+    if typed is not None:
+        await decide_typed(ctx, claim_id, typed)
+        return True
+    if words is None or words.claim is not None:
+        return False
+    return await _card_hint(ctx, claim_id)
+
+
+async def _card_hint(ctx: Context, claim_id: int) -> bool:
+    """What the card just shown takes, typed or tapped, while it still waits for a
+    decision; False (the usual answer) for a card decided or gone since."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except (NotAllowed, ClaimNotFound):  # gone or no longer theirs since
+        return False
+    if card.status != ClaimStatus.REQUESTED or card.marketplace is not None:
+        return False
+    ctx.reply(ctx.t("seller_typing.on_card", claim=card.number))
     return True
 
 

@@ -304,6 +304,33 @@ async def test_typed_yes_confirms_once_with_the_amount_shown(world: World) -> No
     nothing_leaked(world)
 
 
+@pytest.mark.parametrize("typed", ["sure go ahead", "Sure, go ahead!", "ok yes", "yes sure"])
+async def test_a_yes_said_with_sure_or_ok_confirms(world: World, typed: str) -> None:
+    """Sam's "sure go ahead" at the refund question was asked again as if it said
+    nothing ("sure" alone still is: it acknowledges, it does not decide)."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("12.50")
+    await s.say("sure")
+    assert "type yes to confirm or no to cancel" in s.texts[0]
+    assert await refunds(world.uow_factory) == []
+    await s.say(typed)
+    assert f"$12.50 refunded for {claim.number}" in s.last_text
+    assert [r.amount for r in await refunds(world.uow_factory)] == [Decimal("12.50")]
+    nothing_leaked(world)
+
+
+async def test_ok_no_at_the_refund_question_pays_nothing(world: World) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("12.50")
+    await s.say("ok no wait")
+    assert "Cancelled. Nothing was paid." in s.last_text
+    assert await refunds(world.uow_factory) == []
+
+
 @pytest.mark.parametrize(
     ("typed", "said"), [("no", "Cancelled. Nothing was paid."), ("cancel", "Nothing was paid.")]
 )
@@ -548,6 +575,9 @@ async def at_reject_note(w: World) -> Any:
         "sorry, wrong button",
         "espera, no lo rechaces",
         "mejor apruébalo",
+        "approve",  # the other decision alone: was "please type a short note"
+        "Approve it please",
+        "accept",
     ],
 )
 async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
@@ -564,11 +594,13 @@ async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
     nothing_leaked(world)
 
 
-async def test_taking_it_back_at_the_reason_step_too(world: World) -> None:
+@pytest.mark.parametrize("typed", ["wait, don't reject it", "approve"])
+async def test_taking_it_back_at_the_reason_step_too(world: World, typed: str) -> None:
+    """Sam's "approve" at the reason question got "I didn't catch the reason"."""
     claim = await world.claim()
     s = world.seller
     await s.press(f"qr:{claim.id}")
-    await s.say("wait, don't reject it")
+    await s.say(typed)
     assert f"nothing was rejected: {claim.number}" in s.said
     assert await world.status(claim.id) == ClaimStatus.REQUESTED
 
@@ -814,6 +846,65 @@ async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
     assert f"Refund $5.00 for {claim.number}" in s.last_text
     assert "box was opened" in s.last_text
     nothing_leaked(world)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("12 dollars", "$12.00"), ("$7,50", "$7.50"), ("make it 6", "$6.00")]
+)
+async def test_an_amount_at_the_partial_refund_reason_changes_the_amount(
+    world: World, typed: str, shown: str
+) -> None:
+    """Sam typed "12 dollars" where the reason was asked, meaning another amount: it
+    was taken as the reason the buyer reads ("$12,50" was refused and the first amount
+    kept).  Now it is the new amount, whose reason is asked; nothing is paid."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    assert "Why refund $5.00 instead of the" in s.last_text
+    await s.say(typed)
+    assert f"Why refund {shown} instead of the $12.50 asked for {claim.number}" in s.last_text
+    assert await s.step() == "seller.partial.reason"
+    await s.say("one side is scratched")
+    assert f"Refund {shown} for {claim.number}" in s.last_text
+    assert "Reason the buyer reads: one side is scratched" in s.last_text
+    assert await refunds(world.uow_factory) == []
+    nothing_leaked(world)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("refund -5", "without a minus sign"), ("1000000", "at most $53.99"), ("0", "more than 0")],
+)
+async def test_a_bad_amount_at_the_partial_refund_reason_is_refused_as_an_amount(
+    world: World, typed: str, said: str
+) -> None:
+    """Sam's "refund -5" at the reason question became the reason the buyer reads."""
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say(typed)
+    assert said in s.last_text
+    assert "Reason the buyer reads" not in s.said
+    assert await s.step() == "seller.amount"
+    await s.say("4")
+    assert f"Why refund $4.00 instead of the $12.50 asked for {claim.number}" in s.last_text
+    assert await refunds(world.uow_factory) == []
+    nothing_leaked(world)
+
+
+async def test_the_whole_amount_at_the_partial_refund_reason_needs_no_reason(
+    world: World,
+) -> None:
+    claim = await world.claim()
+    s = world.seller
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say("12.50")
+    assert f"Refund $12.50 for {claim.number}" in s.last_text
+    assert "Reason the buyer reads" not in s.last_text
+    assert await refunds(world.uow_factory) == []
 
 
 async def test_a_short_number_typed_by_a_seller_is_not_led_into_linking(

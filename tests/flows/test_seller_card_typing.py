@@ -1,0 +1,244 @@
+"""A seller types a decision right under a claim's card ("approve", "reject",
+"refund 12.50", "ask for info"): it is that card's button, with the same steps and the
+same confirmation before any money moves.  Before, the seller who had just opened the
+card was told to "send /claims and open it"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from bot.domain.enums import ClaimStatus
+from storage.models import Ticket
+from storage.uow import UnitOfWorkFactory
+from tests.harness import Harness, Person
+from tests.unit.test_seller_claims import bought, file_claim, load_claim, make_seller, refunds
+
+SELLER_EXT = 3001  # harness.seller()'s user id
+
+
+async def two_claims(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Any:
+    """Two open requests of the seller's shop (so "approve" alone names neither), and
+    the seller with the first one's card open, picked from /claims by typing "1"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    first = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    await file_claim(
+        harness.services.returns,
+        await bought(uow_factory, clock, number="578000000000000002", buyer_ext=1002),
+    )
+    s = harness.seller()
+    await s.say("/claims")
+    assert "Open return requests (2)" in s.last_text
+    await s.say("1")
+    assert f"Return request {first.number}" in s.last_text  # same deadline: filed first
+    assert "✅ Approve" in [b.text for b in s.buttons()]
+    return first
+
+
+async def status(uow_factory: UnitOfWorkFactory, claim_id: int) -> ClaimStatus:
+    return ClaimStatus((await load_claim(uow_factory, claim_id)).status)
+
+
+async def test_approve_typed_under_the_card_asks_to_confirm_then_pays(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s: Person = harness.seller()
+    await s.say("approve it")
+    assert "send /claims" not in s.said
+    assert f"Approve {claim.number} and refund" in s.last_text
+    assert "Nothing is paid until you confirm" in s.last_text
+    assert await refunds(uow_factory) == []  # nothing paid before the confirmation
+    await s.say("yes")
+    assert f"Approved. $12.50 refunded to the buyer for {claim.number}" in s.last_text
+    assert [r.amount for r in await refunds(uow_factory)] == [claim.amount]
+    assert await status(uow_factory, claim.id) == ClaimStatus.REFUNDED
+
+
+async def test_reject_typed_under_the_card_asks_the_reason_then_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("reject")
+    assert f"Why are you rejecting {claim.number}?" in s.last_text
+    await s.say("nah it's clearly used")
+    assert "Item used or damaged by the buyer" in s.said
+    await s.say("because the photos show no damage")
+    assert f"Rejected {claim.number}" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REJECTED
+
+
+async def test_refund_with_an_amount_under_the_card_is_a_partial_refund_to_confirm(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund $5,50")
+    assert f"Why refund $5.50 instead of the $12.50 asked for {claim.number}" in s.last_text
+    await s.say("one cup is fine, only the other is chipped")
+    assert f"Refund $5.50 for {claim.number}" in s.last_text
+    assert await refunds(uow_factory) == []
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.50")]
+
+
+async def test_ask_for_info_typed_under_the_card_asks_the_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("ask for more info")
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    await s.say("can you send a photo of the box please")
+    assert f"Your question about {claim.number} is with the buyer" in s.last_text
+
+
+async def test_refund_alone_under_the_card_says_what_the_card_takes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Whole or part is not guessed: money is not moved on "refund" alone."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund")
+    assert f"Tap a button on the card of {claim.number} above" in s.last_text
+    assert "send /claims" not in s.said
+    assert await s.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+async def test_anything_else_under_the_card_says_what_the_card_takes(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's "nah it's clearly used" or "👍" right under the card got "I can't do
+    anything with that here ... /claims: open one to approve it": the card was open."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    for typed in ("nah it's clearly used", "👍"):
+        await s.say(typed)
+        assert f"Tap a button on the card of {claim.number} above" in s.last_text
+        assert "I can't do anything with that here" not in s.said
+        await s.say("/claims")
+        await s.say("1")
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+async def test_only_the_message_right_after_the_card_counts(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """After the list, or after something else typed, "approve" names no claim."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("hmm let me think")
+    await s.say("approve")
+    assert "send /claims" in s.last_text
+    await s.say("/claims")
+    await s.say("approve")
+    assert "send /claims" in s.last_text
+    assert await s.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+async def test_help_for_a_seller_is_what_a_seller_can_do_and_keeps_the_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's /help, even in the middle of asking the buyer a question, listed the
+    buyer's commands (/orders, /return, "To add an order, just send its number")."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("/help")
+    assert "As a seller you can:" in s.last_text and "/claims" in s.last_text
+    assert "/orders" not in s.said and "To add an order" not in s.said
+    await s.press(f"qi:{claim.id}")
+    await s.say("/help")
+    assert "As a seller you can:" in s.texts[0]
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    assert await s.step() == "seller.question"
+    await s.say("/cancel")
+    await s.say("help")  # typed outside a flow, too: no "I can't do anything with that"
+    assert s.last_text.startswith("As a seller you can:")
+
+
+async def test_help_for_a_buyer_is_still_the_buyers(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await bought(uow_factory, clock, number="578000000000000001")
+    buyer = harness.buyer(1001)
+    await buyer.say("/help")
+    assert "/orders" in buyer.said and "As a seller" not in buyer.said
+
+
+async def test_claims_mid_step_ends_it_so_a_typed_pick_opens_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam sent /claims while the reject reason was asked, then typed "2" from the
+    list: "I didn't catch the reason" about the first request.  Now /claims says the
+    rejection was stopped, and "2" opens the second request."""
+    first = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.press(f"qr:{first.id}")
+    assert await s.step() == "seller.reject_reason"
+    await s.say("/claims")
+    assert "I stopped what you were in the middle of" in s.texts[0]
+    assert "Open return requests (2)" in s.last_text
+    assert await s.step() is None
+    await s.say("2")
+    assert "Return request R" in s.last_text and first.number not in s.last_text
+    assert "didn't catch the reason" not in s.said
+    assert await status(uow_factory, first.id) == ClaimStatus.REQUESTED
+
+
+async def test_claims_from_a_buyer_mid_return_keeps_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Only a seller's /claims ends the step: a buyer is told it is for sellers."""
+    await bought(uow_factory, clock, number="578000000000000001")
+    buyer = harness.buyer(1005)  # not yet linked: asked for the email on the order
+    await buyer.say("578000000000000001")
+    step = await buyer.step()
+    assert step is not None
+    await buyer.say("/claims")
+    assert "sellers only" in buyer.last_text
+    assert await buyer.step() == step
+
+
+async def test_start_for_a_seller_says_what_a_seller_can_do(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Sam's /start said "To begin, send me your order number" with My orders / Add an
+    order buttons, as to a buyer; a seller who also bought here still gets that."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    s = harness.seller()
+    await s.say("/start")
+    assert s.last_text.startswith("Hi Sam! As a seller you can:")
+    assert "/claims" in s.last_text and "order number" not in s.said
+    assert s.buttons() == []
+    await bought(uow_factory, clock, number="578000000000000001", buyer_ext=SELLER_EXT)
+    await s.say("/start")
+    assert "As a seller" not in s.said and "📦 My orders" in [b.text for b in s.buttons()]
+
+
+async def test_a_spanish_seller_types_the_decision_under_the_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    s = harness.seller(locale="es")
+    await s.say("/claims")
+    await s.say("1")
+    await s.say("rechazar")
+    assert f"¿Por qué rechazas {claim.number}?" in s.last_text
+    assert await s.step() == "seller.reject_reason"
+    await s.say("/claims")
+    await s.say("1")
+    await s.say("reembolso")  # whole or part: not guessed
+    assert f"Toca un botón de la ficha de {claim.number}" in s.last_text
