@@ -143,6 +143,8 @@ async def _card_hint(ctx: Context, claim_id: int) -> bool:
     if card.status != ClaimStatus.REQUESTED or card.marketplace is not None:
         return False
     ctx.reply(ctx.t("seller_typing.on_card", claim=card.number))
+    # The hint says "type what it does": what is typed next is still about this card.
+    ctx.state.data[SHOWN] = claim_id
     return True
 
 

@@ -130,15 +130,25 @@ async def test_anything_else_under_the_card_says_what_the_card_takes(
     assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
 
 
-async def test_only_the_message_right_after_the_card_counts(
+async def test_after_the_cards_hint_the_decision_typed_is_still_about_that_card(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """After the list, or after something else typed, "approve" names no claim."""
+    """The hint under the card says "type what it does: reject": typing it then acts
+    on that card (before, the hint used the card up and "reject" named no claim)."""
     claim = await two_claims(harness, uow_factory, clock)
     s = harness.seller()
     await s.say("hmm let me think")
-    await s.say("approve")
-    assert "send /claims" in s.last_text
+    assert f"Tap a button on the card of {claim.number} above" in s.last_text
+    await s.say("reject")
+    assert f"Why are you rejecting {claim.number}?" in s.last_text
+
+
+async def test_after_the_list_a_decision_names_no_claim(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """After /claims (a list of several), "approve" names no claim."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
     await s.say("/claims")
     await s.say("approve")
     assert "send /claims" in s.last_text
