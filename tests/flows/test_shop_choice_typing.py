@@ -109,7 +109,8 @@ async def test_a_place_in_the_claims_list_typed_opens_that_request(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """After /claims, "1" or "the second one" opens that request's card, as its button
-    in the list does; a place the list does not have says what a seller can do."""
+    in the list does; a place the list does not have opens nothing (under an open card,
+    it is told what that card takes)."""
     await make_seller(uow_factory, clock, SELLER)
     first = await file_claim(harness.services.returns, await bought(uow_factory, clock))
     clock.advance(timedelta(hours=1))
@@ -126,8 +127,9 @@ async def test_a_place_in_the_claims_list_typed_opens_that_request(
     assert "✅ Approve" in [b.text for b in sam.buttons()]
     await sam.say("1")
     assert f"Return request {listed[0]}" in sam.last_text
-    await sam.say("3")
-    assert "Return request" not in sam.said and "/claims" in sam.said
+    await sam.say("3")  # no third request: no card opens, the open one's hint comes
+    assert sam.said.startswith(f"Tap a button on the card of {listed[0]} above"), sam.said
+    assert "Order:" not in sam.said  # no card sent again
     for claim in (first, second):  # opening decides nothing
         status = (await load_claim(uow_factory, claim.id)).status
         assert ClaimStatus(status) == ClaimStatus.REQUESTED
