@@ -539,6 +539,9 @@ _KEEP = (
     r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*|quedarme|lo\s+tiro|la\s+tiro|"
     r"no\s+vale\s+la\s+pena\s+(?:mandar|enviar|devolver)\w*"
 )
+# "i just want the money back": only the money is wanted, so the item is kept; unless
+# the same words offer it back ("you can have it back, just want the money").
+_JUST_MONEY_WANTED = r"(?:just|only)\s+(?:want|need)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)"
 _SEND_BACK = (
     r"pick\s*up|collect\s+(?:it|them|the\s+\w+)|"
     r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking|courier)\s+"
@@ -597,6 +600,8 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     ):
         return ClaimType.REPLACEMENT
     if _has(said, _KEEP) and (money or not strict):
+        return ClaimType.REFUND
+    if _has(said, _JUST_MONEY_WANTED) and not _has(said, _SEND_BACK):
         return ClaimType.REFUND
     if _has(said, _SEND_BACK):
         if not strict or money:

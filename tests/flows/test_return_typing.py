@@ -541,6 +541,19 @@ async def test_first_message_names_item_and_reason(
     assert "Please send 1 to 9 photos" in buyer.last_text
 
 
+async def test_first_message_that_wants_just_the_money_keeps_the_item(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "i just want the money back" in the first message is the kind, as it is at the
+    type step: before, the type step asked again what the buyer had already said."""
+    buyer = await saying(
+        harness, uow_factory, clock, "the bottle arrived cracked, i just want the money back"
+    )
+    assert "request: Refund only" in buyer.texts[0] and "reason: Arrived damaged" in buyer.texts[0]
+    step, data = await draft(buyer)
+    assert step == "ret.photos" and data["type"] == "REFUND", step
+
+
 async def test_first_message_item_with_several_units_asks_how_many_then_goes_on(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

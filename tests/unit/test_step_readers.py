@@ -88,6 +88,10 @@ def test_first_message_names_a_type_only_explicitly() -> None:
     )
     assert steps.claim_type("can I get a replacement mug", strict=True) is ClaimType.REPLACEMENT
     assert steps.claim_type("return the mug instead of the plate", strict=True) is None
+    # "just the money", with the wish between: the item is kept, as at the type step.
+    for said in ("the mug arrived cracked, i just want the money back", "only need a refund"):
+        assert steps.claim_type(said, strict=True) is ClaimType.REFUND, said
+    assert steps.claim_type("i want my money back", strict=True) is None  # kept or sent?
 
 
 @pytest.mark.parametrize(
