@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.domain.errors import FileUnavailable
 from bot.domain.returns import MAX_PHOTO_BYTES
@@ -30,6 +31,14 @@ def refusal_text(catalog: Catalog, reason: str, kept: int) -> str:
         return catalog.t("journey.photo_duplicate", count=kept)
     refused = catalog.t(f"returns.photo_{reason}")
     return f"{refused} {catalog.t('returns.photos_kept', count=kept)}" if kept else refused
+
+
+async def with_photo(ctx: Context, kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The photos kept so far (as a conversation stores them) with this message's photo
+    added, checked against them (raises PhotoRefused).  A new list, not an append: the
+    core saves the state only when it compares unequal to a copy taken before."""
+    photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in kept])
+    return [*kept, photo.to_json()]
 
 
 async def receive_photo(ctx: Context, have: Sequence[PhotoDraft] = ()) -> PhotoDraft:

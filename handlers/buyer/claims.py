@@ -33,7 +33,7 @@ from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, cut, fit, line, lines
-from handlers.media import PhotoRefused, receive_photo, refusal_text
+from handlers.media import PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -294,13 +294,10 @@ async def answer_step(ctx: Context) -> None:
             ctx.reply(ctx.t(key, max=MAX_PHOTOS, count=room))
             return
         try:
-            photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+            photos = ctx.state.data["photos"] = await with_photo(ctx, photos)
         except PhotoRefused as exc:
             ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
             return
-        # A new list, not append(): the core saves the state only when it compares
-        # unequal to a shallow copy taken before the handler ran.
-        photos = ctx.state.data["photos"] = [*photos, photo.to_json()]
         group = ctx.inbound.media_group_id
         if ctx.inbound.text and group is None:  # a caption is the answer
             await _send_answer(ctx, ctx.inbound.text)

@@ -47,7 +47,7 @@ from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
-from handlers.media import VIDEO_KINDS, PhotoRefused, receive_photo, refusal_text
+from handlers.media import VIDEO_KINDS, PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -268,11 +268,11 @@ async def _keep_sent_photo(ctx: Context) -> bool:
     if len(photos) >= MAX_PHOTOS:
         return False
     try:
-        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+        with_it = await with_photo(ctx, photos)
     except PhotoRefused:
         return False
     # New containers, not changes in place: see pick_item.
-    ctx.state.data[PHOTOS_SENT] = {**sent, "photos": [*photos, photo.to_json()]}
+    ctx.state.data[PHOTOS_SENT] = {**sent, "photos": with_it}
     return True
 
 
@@ -705,11 +705,10 @@ async def photo_step(ctx: Context) -> None:
             ctx.reply(ctx.t("journey.photo_over_max", max=MAX_PHOTOS), done)
         return
     try:
-        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+        photos = ctx.state.data["photos"] = await with_photo(ctx, photos)  # see pick_item
     except PhotoRefused as exc:
         ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)), done if photos else None)
         return
-    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # new list: see pick_item
     if len(photos) >= MAX_PHOTOS:  # the acknowledgement says it: no "send more"
         ctx.state.data["over"] = group
         ctx.reply(ctx.t("journey.photo_received_max", count=len(photos)), done)
@@ -756,11 +755,10 @@ async def photo_at_other_step(ctx: Context) -> bool:
         ctx.reply(ctx.t("journey.photo_over_max_early", max=MAX_PHOTOS))
         return await _caption_or_again(ctx, caption)
     try:
-        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+        photos = ctx.state.data["photos"] = await with_photo(ctx, photos)  # see pick_item
     except PhotoRefused as exc:
         ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
         return await _caption_or_again(ctx, caption)
-    photos = ctx.state.data["photos"] = [*photos, photo.to_json()]  # a new list: see pick_item
     if answered:  # one answer per album, not per picture
         # A summary shown for the album's first picture no longer says what would be
         # filed: its Confirm shows the summary again (see `confirm`).
@@ -791,11 +789,10 @@ async def photo_of_the_asking(ctx: Context) -> None:
         return
     photos: list[dict[str, Any]] = ctx.state.data.get("photos", [])
     try:
-        photo = await receive_photo(ctx, [PhotoDraft.from_json(p) for p in photos])
+        photos = ctx.state.data["photos"] = await with_photo(ctx, photos)
     except PhotoRefused as exc:
         ctx.reply(refusal_text(ctx.catalog, exc.reason, len(photos)))
     else:
-        photos = ctx.state.data["photos"] = [*photos, photo.to_json()]
         ctx.reply(ctx.t("journey.photo_added", count=len(photos)))
     # The rest of its album arrives at the step the words led to: taken there, silently.
     ctx.state.data["album"] = inbound.media_group_id
