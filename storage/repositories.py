@@ -658,12 +658,7 @@ class RefundRepository(_Repository):
 
     async def claim_total(self, claim_id: int) -> Decimal:
         """What the ledger refunds on one claim (failed refunds do not count)."""
-        amounts = await self.session.scalars(
-            select(Refund.amount).where(
-                Refund.claim_id == claim_id, Refund.status != RefundStatus.FAILED
-            )
-        )
-        return sum(amounts, Decimal(0))
+        return sum((refund.amount for refund in await self.of_claim(claim_id)), Decimal(0))
 
     async def refunded_total(self, order_id: int) -> Decimal:
         """Sum of the order's refunds that are not failed (pending ones count: their

@@ -186,7 +186,7 @@ class TicketService(AppealDecisions):
         claim_id: int | None,
     ) -> Joined:
         now = self._clock.now()
-        ticket = await self._open_ticket_of(uow, requester_id)
+        ticket = await uow.tickets.open_of(requester_id)
         if ticket is not None:
             # One conversation with staff at a time: a second reason joins the first.
             ticket.order_id = ticket.order_id or order_id
@@ -251,10 +251,6 @@ class TicketService(AppealDecisions):
         shop_ids |= {o.shop_id for o in await uow.orders.linked_to(requester_id)}
         return await uow.shops.get(shop_ids.pop()) if len(shop_ids) == 1 else None
 
-    @staticmethod
-    async def _open_ticket_of(uow: UnitOfWork, requester_id: int) -> Ticket | None:
-        return await uow.tickets.open_of(requester_id)
-
     # -- finding -----------------------------------------------------------------
 
     async def get(self, ticket_id: int) -> TicketView:
@@ -267,7 +263,7 @@ class TicketService(AppealDecisions):
     async def current(self, requester_id: int) -> TicketView | None:
         """The requester's open ticket, if any."""
         async with self._uow(readonly=True) as uow:
-            ticket = await self._open_ticket_of(uow, requester_id)
+            ticket = await uow.tickets.open_of(requester_id)
             return await view_of(uow, ticket) if ticket else None
 
     async def for_message(self, requester_id: int) -> tuple[TicketView, bool] | None:
@@ -332,7 +328,7 @@ class TicketService(AppealDecisions):
             ticket = await self._ticket(uow, ticket_id)
             if ticket.status == TicketStatus.OPEN:
                 raise TicketAlreadyOpen(str(ticket_id))
-            other = await self._open_ticket_of(uow, ticket.buyer_id)
+            other = await uow.tickets.open_of(ticket.buyer_id)
             if other is not None:
                 raise OtherTicketOpen(other.id)
         return await self.reopen(ticket_id, staff_name=staff_name)
