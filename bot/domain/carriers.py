@@ -378,6 +378,16 @@ def is_valid_tracking(carrier: str, number: str) -> bool:
     return True
 
 
+def has_tracking_shape(carrier: str, number: str) -> bool:
+    """The number has one of the carrier's formats, whatever its check digit says.
+
+    For reading what a person calls a tracking number ("the USPS number is 9405…"): a
+    digit slipped in typing still makes it their tracking number, not an order's;
+    `validate_tracking` then tells them it looks mistyped."""
+    cleaned = _clean(number or "")
+    return any(fmt.pattern.fullmatch(cleaned) for fmt in _FORMATS[normalise_carrier(carrier)])
+
+
 def make_tracking_number(carrier: str, rng: random.Random) -> str:
     """A random, valid tracking number in one of the carrier's real formats.
 

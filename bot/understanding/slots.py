@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.cards import card_spans, said_card
-from bot.domain.carriers import DHL, KNOWN_CARRIERS, is_valid_tracking
+from bot.domain.carriers import DHL, KNOWN_CARRIERS, UPS, has_tracking_shape, is_valid_tracking
 from bot.domain.money import currency_marker, currency_signs
 
 # ------------------------------------------------------------------- tracking numbers
@@ -55,15 +55,44 @@ def _carrier_of(number: str) -> str | None:
     return None
 
 
+# "tracking no. 9405…", "waybill: 4829…", "número de seguimiento 9405…" right before the
+# number: the buyer says what it is ("track 5820…" is not: there "track" is what to do
+# with an order number as often as not).
+_TRACKING_BEFORE = re.compile(
+    r"(?:tracking|\btrk|waybill|\bawb|seguimiento|rastreo|gu[ií]a)\s*"
+    r"(?:no\b\.?|nr\b\.?|number\b|num\b|#|id\b|code\b|n[º°o]\.?)?\s*(?:is\b|es\b)?\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _called_tracking(text: str, match: re.Match[str], number: str) -> str | None:
+    """The carrier of a number whose check digit does not match but that the buyer calls
+    a tracking number: it has the shape of the carrier they name ("DHL 4829103756",
+    "the USPS number is 9405…"), or of any carrier right after "tracking no.", or it is
+    UPS's own "1Z…", which nothing else looks like.  A slipped digit does not make a
+    parcel's number an order's; the bot then says the number looks mistyped."""
+    shaped = [c for c in KNOWN_CARRIERS if has_tracking_shape(c, number)]
+    if not shaped:
+        return None
+    if number.startswith("1Z") and UPS in shaped:
+        return UPS
+    named = carrier(text)
+    if named in shaped:
+        return named
+    if _TRACKING_BEFORE.search(text[: match.start()]):
+        return shaped[0]
+    return None
+
+
 def _tracking_at(text: str, match: re.Match[str]) -> str | None:
     """The tracking number this match is, or None when it is not one (or an order's)."""
     number = re.sub(r"[ -]", "", match.group(0)).upper()
-    carrier = _carrier_of(number)
-    if carrier is None:
-        return None
     lettered = not number.isdigit()
     if not lettered and _ORDER_CUE.search(text[: match.start()]):
         return None  # "order 5136747593": the buyer says it is an order number
+    carrier = _carrier_of(number)
+    if carrier is None:
+        return number if _called_tracking(text, match, number) else None
     if carrier == DHL and not _TRACKING_CUE.search(text):
         # One in seven 10-digit order numbers passes DHL's check digit by chance: a
         # bare 10-digit number is only a waybill when the message says so.
@@ -94,13 +123,17 @@ _NUM = (
 # "all", "top", "pen").
 _CODES = (
     r"usd|eur|gbp|cad|aud|nzd|mxn|inr|php|ngn|brl|vnd|jpy|cny|krw|chf|sek|nok|dkk|pln"
-    r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp"
+    r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp|pkr|kes|lkr|bdt|ghs"
 )
+# Local short forms typed before a sum: Malaysia's "RM 89.90", Kenya's "KSh 4,500",
+# South Asia's "Rs. 1,299" (read as rupees of India, where most such buyers are),
+# Indonesia's "Rp 150.000".
+_LOCAL = r"rm|ksh|rs\.?|rp"
 _SIGNS = "|".join(re.escape(sign) for sign in currency_signs())
-_PRE = rf"(?:{_SIGNS}|{_CODES})"
+_PRE = rf"(?:{_SIGNS}|{_CODES}|{_LOCAL})"
 _POST = (
     rf"(?:{_SIGNS}|{_CODES}|dollars?|bucks?|euros?|pounds?|quid|rupees?|naira|lira|dong|yen"
-    r"|yuan|rmb|reais|zł|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos)"
+    r"|yuan|rmb|reais|zł|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos|ringgit|rupiah)"
 )
 MONEY = re.compile(
     rf"(?:(?<![\w$€£]){_PRE}\s?(?P<a>{_NUM})(?![\d,.]?\d)|(?<![\w.,])(?P<b>{_NUM})\s?(?P<post>{_POST})(?![\w]))",
@@ -123,6 +156,13 @@ _CURRENCY_WORDS = {
     "pesos": "MXN",
     "pesos mexicanos": "MXN",
     "pavos": "EUR",
+    "rm": "MYR",
+    "ringgit": "MYR",
+    "ksh": "KES",
+    "rs": "INR",
+    "rs.": "INR",
+    "rp": "IDR",
+    "rupiah": "IDR",
 }
 # A sum with no currency still reads as money when it has cents ("it should be 245.00",
 # "charged 59.99 twice"), unless a unit follows ("4.50 stars", "2.50 kg").

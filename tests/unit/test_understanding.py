@@ -302,7 +302,24 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("order 4587 3 days late", {"order_number": "4587"}),
         ("call me on 555-010-0199 or +1 512 555 0101", {}),
         ("my number is 07700 900123", {}),
-        ("tracking 9400 1112 0108 0805 4830 17", {}),
+        # Called a tracking number and shaped like USPS's: the buyer's tracking number
+        # even though its check digit does not match (a slipped digit), never an order's.
+        ("tracking 9400 1112 0108 0805 4830 17", {"tracking_number": "9400111201080805483017"}),
+        (
+            "the USPS number is 9405503699300412875316, stuck",
+            {"tracking_number": "9405503699300412875316", "carrier": "USPS"},
+        ),
+        ("DHL 4829103756 not moving", {"tracking_number": "4829103756", "carrier": "DHL"}),
+        ("1Z7F93A20415867329", {"tracking_number": "1Z7F93A20415867329"}),
+        # ...but not when an order is what it is called, or "track" is what to do with it.
+        ("order 784512369014 fedex", {"order_number": "784512369014", "carrier": "FedEx"}),
+        ("track 5820734196", {"order_number": "5820734196"}),
+        # Local short forms of a currency.
+        ("RM 89.90 refund still not in", {"amount": "89.90", "currency": "MYR"}),
+        ("reimbursement of KSh 4,500", {"amount": "4500", "currency": "KES"}),
+        ("PKR 7,800 refund pending", {"amount": "7800", "currency": "PKR"}),
+        ("Rs. 1,299 charged twice", {"amount": "1299", "currency": "INR"}),
+        ("3 hours 5 left", {}),
     ],
 )
 def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:
