@@ -62,6 +62,7 @@ TRAINING_FILES = (
     "intents_by_ear.jsonl",
     "intents_mixed.jsonl",
     "intents_late.jsonl",
+    "intents_desk.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )
