@@ -269,6 +269,15 @@ ORDER_AFTER_CUE = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")
+# A number another document's "#" or "no." names: "invoice #85632", "receipt no.
+# 4471902", "ticket #60", "apt #1204".  Not an order's, although "#" alone often is
+# ("#5781…"); "invoice 5781…" with no such mark still names the order it is for.
+_OTHER_NUMBER = re.compile(
+    r"\b(?:invoice|inv|receipt|bill|ticket|case|ref(?:erence)?|sku|item|model|serial|room|"
+    r"apt|apartment|suite|unit|flat|phone|tel|factura|recibo)\s*"
+    r"(?:#|no\b\.?|nr\b\.?|number\b|num\b|n[º°o]\.?)\s*[:#]?\s*(?P<n>\d[\d -]*\d)",
+    re.IGNORECASE,
+)
 
 # The most digits a phone number has (E.164).  A longer run of digits is never one: an
 # order number a buyer types in groups ("5761 0000 0000 0000 02") is read as one number
@@ -386,6 +395,7 @@ def _order_number(
     number, an amount or a card number."""
     taken = [(s, e) for s, e, _ in tracking] + [(s, e) for s, e, _, _ in money]
     taken += [(s, e) for s, e, _ in cards]
+    taken += [m.span("n") for m in _OTHER_NUMBER.finditer(text)]
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)

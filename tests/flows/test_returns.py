@@ -681,7 +681,7 @@ async def test_an_album_outside_a_flow_is_answered_once(
     assert len(alex.texts) == 1 and "Photos go with a return request" in alex.texts[0]
 
 
-@pytest.mark.parametrize("caption", ["look at this", "this is what I got", "wtf"])
+@pytest.mark.parametrize("caption", ["look at this", "see the picture", "wtf"])
 async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, caption: str
 ) -> None:
@@ -693,6 +693,18 @@ async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
     assert "Which of these do you mean" not in alex.said
     assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
     assert shown(alex) == ["↩ Return or refund"]
+
+
+async def test_a_photo_captioned_with_what_came_starts_the_return_with_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "this is what I got" under a picture of a delivered order reads as a return: the
+    request starts with the picture already in it, said before its first question."""
+    await delivered_order(uow_factory, clock)
+    alex, _ = await linked(harness)
+    await alex.photo(photo_jpeg("got"), caption="this is what I got")
+    assert "Added to your request: 1 photo so far" in alex.texts[0], alex.texts
+    assert "step 1 of 5" in alex.last_text
 
 
 async def test_photos_sent_before_the_return_go_with_it(

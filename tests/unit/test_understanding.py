@@ -320,6 +320,11 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("PKR 7,800 refund pending", {"amount": "7800", "currency": "PKR"}),
         ("Rs. 1,299 charged twice", {"amount": "1299", "currency": "INR"}),
         ("3 hours 5 left", {}),
+        # Another document's number is not an order's; "invoice 5781…" names the order.
+        ("can you help me see my invoice #85632", {}),
+        ("receipt no. 4471902 is wrong", {}),
+        ("invoice 576100000000000001", {"order_number": "576100000000000001"}),
+        ("order #5781000 and invoice #85632", {"order_number": "5781000"}),
     ],
 )
 def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:
