@@ -698,11 +698,12 @@ async def test_a_photo_whose_caption_asks_nothing_is_taken_as_a_photo(
 async def test_a_photo_captioned_with_what_came_starts_the_return_with_it(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """ "this is what I got" under a picture of a delivered order reads as a return: the
-    request starts with the picture already in it, said before its first question."""
+    """A caption that asks for a return ("this is how it arrived, cracked") under a
+    picture starts the request with the picture already in it, said before its first
+    question."""
     await delivered_order(uow_factory, clock)
     alex, _ = await linked(harness)
-    await alex.photo(photo_jpeg("got"), caption="this is what I got")
+    await alex.photo(photo_jpeg("got"), caption="this is how it arrived, cracked")
     assert "Added to your request: 1 photo so far" in alex.texts[0], alex.texts
     assert "step 1 of 5" in alex.last_text
 
