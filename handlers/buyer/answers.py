@@ -39,6 +39,7 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.returnable import CONDITION_QUESTION
+from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import ask_to_cancel, cancel_outside_flow, refuse_cancel
@@ -53,6 +54,9 @@ MISSES = "answer_misses"  # unsure answers in a row, kept in the conversation's 
 MAX_MISSES = 2
 # The message a clarifying question is about, kept in the draft until a choice is made.
 ASKED = "asked"
+# The intents a clarifying question offered, in button order: "2" or "the first one"
+# typed under it is that button.
+CHOICES = "clarify_choices"
 # A choice pressed under a clarifying question: "ic:return_request".
 CHOICE = ButtonData("ic", Word("intent", tuple(ACTIONS)))
 # The sections offered under an answer the bot is not sure of, kept in the draft
@@ -101,6 +105,8 @@ async def free_text(ctx: Context, text: str) -> None:
     chosen = _offered(ctx, number - 1) if number is not None else None
     if chosen is not None:
         _quote_chosen(ctx, chosen)
+        return
+    if await _typed_choice(ctx, text):
         return
     if await linking.received_numbers(ctx, text):  # "5781…01 5781…04": one at a time
         return
@@ -260,7 +266,7 @@ async def clarify(ctx: Context, text: str, choices: tuple[str, ...]) -> None:
     misses = await _missed(ctx)
     if misses is None:
         return
-    ctx.state.go(None, **{MISSES: misses, ASKED: text})
+    ctx.state.go(None, **{MISSES: misses, ASKED: text, CHOICES: list(choices)})
     p = ctx.catalog.plain
     rows = [
         [Button(p(f"routing.choice.{intent}"), CHOICE.pack(intent=intent))] for intent in choices
@@ -289,11 +295,35 @@ async def chosen(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
+    await _go_on_with(ctx, text, pressed["intent"])
+
+
+async def _go_on_with(ctx: Context, text: str, intent: str) -> None:
+    """Carry out the intent chosen under a clarifying question for the message asked."""
     # The miss stays counted: an answer the bot is still not sure of is the second.
     ctx.state.go(None, **{MISSES: int(ctx.state.data.get(MISSES, 0))})
-    intent = pressed["intent"]
     number = plan(ctx.services.understanding.read_now(text), text).order_number
     await follow(ctx, text, Plan(intent, action_of(intent), number))
+
+
+async def _typed_choice(ctx: Context, text: str) -> bool:
+    """ "2" or "the first one" typed under a clarifying question: that button, as if
+    tapped (the person button after the choices counts too).  Anything else is a new
+    message, read as one."""
+    choices = ctx.state.data.get(CHOICES)
+    asked = ctx.state.data.get(ASKED)
+    if ctx.state.step is not None or not isinstance(choices, list) or not isinstance(asked, str):
+        return False
+    person = support_available(ctx) and "talk_to_person" not in choices
+    index = position(text, len(choices) + int(person))
+    if index is None:
+        return False
+    if index == len(choices):
+        ctx.state.clear()
+        await escalate(ctx, EscalationReason.REQUESTED)
+        return True
+    await _go_on_with(ctx, asked, str(choices[index]))
+    return True
 
 
 # -- the buyer's orders -------------------------------------------------------------

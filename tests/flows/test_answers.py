@@ -221,6 +221,32 @@ async def test_an_unsure_message_asks_which_intent_and_the_choice_carries_on(
     assert await count(uow_factory, Ticket) == 0
 
 
+@pytest.mark.parametrize("typed", ["the first one", "1", "first"])
+async def test_a_choice_typed_under_a_clarifying_question_is_that_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, typed: str
+) -> None:
+    """ "the first one" under "Which of these do you mean?" is the first button, not a
+    new message (it read as a return and asked for an order number)."""
+    buyer = await started(harness)
+    assert CLARIFY in await ask(buyer, "refund??")
+    assert "refund" in shown(buyer)[0].lower()  # money already owed, first
+    await buyer.say(typed)
+    assert "You have no return requests" in buyer.said  # the refund-status flow
+    assert CLARIFY not in buyer.last_text
+    assert await count(uow_factory, Ticket) == 0
+
+
+async def test_the_person_button_typed_by_its_place_under_a_clarifying_question(
+    harness: Harness,
+) -> None:
+    buyer = await started(harness)
+    assert CLARIFY in await ask(buyer, "refund??")
+    place = shown(buyer).index(PERSON) + 1
+    await buyer.say(str(place))
+    assert "passed our conversation to a person" in buyer.said
+    assert "still can't answer" not in buyer.said  # asked for, not a second miss
+
+
 # ------------------------------------------------------------------ where is my order
 
 
