@@ -831,6 +831,13 @@ async def note_step(ctx: Context) -> None:
         # note of "eso es todo" told the seller nothing).
         await skip_note(ctx)
         return
+    if len(text.split()) <= 3 and read.yes_no(text) is True:
+        # "yes", "yes please" to "Anything to add?": they have something to add, which
+        # is not the word "yes" itself (it reached the seller as the note).
+        ctx.reply(
+            ctx.t("returns.note_yes"), _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")])
+        )
+        return
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
         return

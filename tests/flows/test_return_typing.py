@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -362,6 +363,21 @@ async def test_note_typed_and_skipped(
     await buyer.press(buyer.button("‹ Back"))
     await buyer.say("skip")
     assert SUMMARY in buyer.last_text and "Note: —" in buyer.last_text
+
+
+@pytest.mark.parametrize("said", ["yes", "yes please", "sí"])
+async def test_yes_to_anything_to_add_asks_for_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """ "yes" answers "Anything to add?": the note is what comes next, not the word."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    before = await draft(buyer)
+    await buyer.say(said)
+    assert "Type what you'd like to add" in buyer.last_text and "Skip ›" in labels(buyer)
+    assert await draft(buyer) == before
+    await buyer.say("the handle was glued back on")
+    assert "Note: the handle was glued back on" in buyer.last_text
 
 
 async def test_note_refused_and_escapes(
