@@ -211,10 +211,13 @@ async def goodwill(ctx: Context) -> None:
         words = shlex.split(ctx.inbound.args)
     except ValueError:
         words = []
-    if len(words) < 2:
+    # "/refund ORDER sorry": one word after the order and no digit in it is a reason
+    # without its amount, not an amount without its reason: asked like a bare order.
+    no_amount = len(words) == 2 and not any(c.isdigit() for c in words[1])
+    if len(words) < 2 or no_amount:
         # The usage is for sellers; anyone else hears the command is not theirs.
         if await ctx.services.sellers.shops_of(ctx.user.id):
-            number = words[0] if len(words) == 1 and extract(words[0]).order_number else None
+            number = words[0] if words and extract(words[0]).order_number else None
             ctx.state.go(REFUND, **({"order_number": number} if number else {}))
             ctx.reply(ctx.t("goodwill.usage"))
             ctx.reply(ctx.t("seller_typing.refund_ask"))

@@ -377,6 +377,18 @@ async def test_refund_command_refusals(
     assert await world.ledger() == []
 
 
+async def test_refund_with_a_reason_but_no_amount_asks_for_the_amount(world: World) -> None:
+    """ "/refund ORDER sorry" lacks the amount, not the reason: the seller is not told to
+    add a reason, but shown the usage, and the amount typed next refunds that order."""
+    await world.seller.say(f"/refund {NUMBER} sorry")
+    said = world.seller.said
+    assert "Please add a reason" not in said
+    assert "Usage: /refund ORDER AMOUNT REASON" in said
+    assert await world.ledger() == []
+    done = await refund_confirmed(world, "5 sorry for the wait", "$5.00")
+    assert f"Refunded $5.00 on order {NUMBER}" in done
+
+
 async def test_too_much_after_an_earlier_refund_names_what_is_left(world: World) -> None:
     done = await refund_confirmed(world, f"/refund {NUMBER} 30 late", "$30.00")
     assert "Refunded $30.00" in done
