@@ -848,6 +848,23 @@ async def test_a_partial_refund_reason_in_words_is_taken(world: World) -> None:
     nothing_leaked(world)
 
 
+async def test_a_spanish_sellers_refund_question_names_who_gets_it_in_good_spanish(
+    world: World,
+) -> None:
+    """The Confirm question of a Spanish-speaking seller said "a el comprador"; it is
+    "al comprador" (and nothing is paid before the tap)."""
+    claim = await world.claim()
+    s = world.harness.seller(locale="es")
+    await s.press(f"qp:{claim.id}")
+    await s.say("5")
+    await s.say("la caja estaba abierta")
+    question = s.last_text
+    assert "¿Reembolsar $5.00" in question and "la caja estaba abierta" in question
+    assert "al comprador" in question and "a el comprador" not in question
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+    nothing_leaked(world)
+
+
 @pytest.mark.parametrize(
     ("typed", "shown"), [("12 dollars", "$12.00"), ("$7,50", "$7.50"), ("make it 6", "$6.00")]
 )
