@@ -598,6 +598,26 @@ async def test_first_message_naming_nothing_starts_as_usual(
     assert step == "ret.items" and data["items"] == {} and "type" not in data
 
 
+async def test_first_message_asking_for_both_items_chooses_every_unit_of_each(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # Before, "both items" named no item, so the list came with nothing chosen and the
+    # buyer had to say again what they had said.
+    buyer = await saying(harness, uow_factory, clock, "I want to return both items")
+    assert "Return: Ceramic mug ×2; Blue water bottle ×1" in buyer.texts[0], buyer.texts
+    step, data = await draft(buyer)
+    assert step == "ret.type" and TYPE_PROMPT in buyer.last_text, step
+    assert sorted(data["items"].values()) == [1, 2]  # both mugs, the bottle
+
+
+async def test_first_message_asking_a_full_refund_chooses_no_item(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "I want a full refund")
+    step, data = await draft(buyer)
+    assert step == "ret.items" and data["items"] == {}, (step, data)
+
+
 async def test_whole_return_typed(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
