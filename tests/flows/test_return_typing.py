@@ -305,6 +305,26 @@ async def test_reason_refused_and_escapes(
     assert "stopped the return" in buyer.last_text
 
 
+async def test_leave_for_another_order_answered_by_typing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # Before, a typed "yes" to "Leave it and go to order …?" went to the step instead
+    # ("Type what's wrong") and the other order was never opened.
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await buyer.say("578000000000000999")
+    assert "Leave it and go to order" in buyer.last_text
+    await buyer.say("no wait")
+    assert REASON_PROMPT in buyer.last_text and "Type what's wrong" not in buyer.said
+    assert await buyer.step() == "ret.reason"
+    await buyer.say("yes")  # the question was answered: "yes" is no switch any more
+    assert "578000000000000999" not in buyer.said
+    await buyer.say("578000000000000999")
+    await buyer.say("yes please")
+    assert "order 578000000000000999 is yours" in buyer.said, buyer.said
+    assert await buyer.step() != "ret.reason"
+
+
 # ----------------------------------------------------------------- photos
 
 
