@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.domain.enums import EscalationReason
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.slots import extract
+from bot.understanding.steps import yes_no
 from handlers.catalog import Safe
 from handlers.core import Context, Router
 from handlers.types import Button, Keyboard
@@ -66,6 +67,17 @@ async def on_escape(ctx: Context) -> None:
         await ctx.router.steps[step](ctx)  # the step's answer, though an escape's word
         return
     escape = read_escape(text) if ctx.inbound.photo is None else None
+    if SWITCH in ctx.state.data and ctx.inbound.photo is None:
+        # "Leave it and go to order …?" was the last question: a typed yes or no
+        # answers it as its buttons do; anything else leaves it unanswered, for good.
+        said = yes_no(text) if escape is None else None
+        if said is True:
+            await _switch(ctx, str(ctx.state.data[SWITCH]))
+            return
+        ctx.state.data.pop(SWITCH)
+        if said is False:
+            await reprompt(ctx)
+            return
     if escape is Escape.CANCEL:
         await cancel_flow(ctx)
         return
@@ -144,6 +156,11 @@ async def switch(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
+    await _switch(ctx, text)
+
+
+async def _switch(ctx: Context, text: str) -> None:
+    """Leave the flow for the order `text` named."""
     ctx.state.clear()
     from handlers.buyer.answers import free_text  # the buyer package imports this one
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy import ColumnElement, String, cast, exists, false, func, literal, select
 
 from bot.domain.enums import ClaimStatus, OrderStatus, OutboxStatus, TicketStatus
 from storage.models import (
     ChatUser,
     Claim,
+    ConversationState,
     Order,
     OrderItem,
     OrderLink,
@@ -89,14 +90,34 @@ def average(total: int, count: int) -> Decimal | None:
     return (Decimal(total) / Decimal(count)).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _busy(since: datetime | None) -> ColumnElement[bool]:
+    """The buyer is in the middle of a flow (a return, a proof, a cancellation) they
+    answered since `since`: a star prompt then lands between a question and its
+    answer.  A flow left untouched longer is not waited for."""
+    if since is None:
+        return false()
+    return exists().where(
+        ConversationState.channel == ChatUser.channel,
+        ConversationState.user_id == ChatUser.external_id,
+        ConversationState.step.is_not(None),
+        ConversationState.updated_at >= since,
+    )
+
+
 class OrderRatingRepository(_Repository):
     async def due(
-        self, shop_id: int, *, delivered_from: datetime, delivered_to: datetime
+        self,
+        shop_id: int,
+        *,
+        delivered_from: datetime,
+        delivered_to: datetime,
+        busy_since: datetime | None = None,
     ) -> list[DueAsk]:
         """The (order, buyer) pairs of this shop to ask now: DELIVERED in
         `[delivered_from, delivered_to]`, no open claim on the order, a linked buyer who
-        is reachable, has not turned proactive messages off, has no open ticket, has not
-        rated the order and was not asked about it yet."""
+        is reachable, has not turned proactive messages off, has no open ticket, is not
+        in the middle of a flow (a step answered since `busy_since`), has not rated the
+        order and was not asked about it yet."""
         asked = exists().where(
             OutboxMessage.dedupe_key
             == literal(ASK_PREFIX)
@@ -124,6 +145,7 @@ class OrderRatingRepository(_Repository):
                 ChatUser.proactive_off.is_(False),
                 ~open_claim,
                 ~open_ticket,
+                ~_busy(busy_since),
                 ~rated,
                 ~asked,
             )
@@ -140,9 +162,12 @@ class OrderRatingRepository(_Repository):
         )
         return found is not None
 
-    async def still_due(self, order_id: int, buyer_id: int) -> bool:
+    async def still_due(
+        self, order_id: int, buyer_id: int, busy_since: datetime | None = None
+    ) -> bool:
         """Re-checked inside the transaction that enqueues the request (the order row
-        locked): nothing changed since `due` read it (a claim, a ticket, an opt-out)."""
+        locked): nothing changed since `due` read it (a claim, a ticket, an opt-out, a
+        flow begun)."""
         found = await self.session.scalar(
             select(Order.id)
             .join(OrderLink, OrderLink.order_id == Order.id)
@@ -157,6 +182,7 @@ class OrderRatingRepository(_Repository):
                 ~exists().where(
                     Ticket.buyer_id == ChatUser.id, Ticket.status == TicketStatus.OPEN.value
                 ),
+                ~_busy(busy_since),
             )
         )
         return found is not None

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 ASK_WINDOW = timedelta(days=7)
 # How long after a request a typed "5" is read as the answer to it.
 PENDING_FOR = timedelta(days=7)
+# A buyer who answered a step this recently is mid-flow: the request waits until the
+# flow ends (or is left this long), so it never comes between a question and its answer.
+BUSY_FOR = timedelta(hours=1)
 LOW = 3  # 1-3 stars: ask what went wrong, offer the next step
 MAX_COMMENT = 1000
 PRODUCTS_SHOWN = 3
@@ -111,7 +114,9 @@ class RatingAskJob:
                 if not policy.ratings:
                     continue
                 start, end = due_window(now, policy)
-                due += await ratings.due(shop.id, delivered_from=start, delivered_to=end)
+                due += await ratings.due(
+                    shop.id, delivered_from=start, delivered_to=end, busy_since=now - BUSY_FOR
+                )
         for ask in due:
             try:
                 if await self._ask(ask, now):
@@ -136,7 +141,7 @@ class RatingAskJob:
             ratings = OrderRatingRepository(uow.session)
             if not await ratings.lock_order(ask.order_id):
                 return False
-            if not await ratings.still_due(ask.order_id, ask.buyer_id):
+            if not await ratings.still_due(ask.order_id, ask.buyer_id, now - BUSY_FOR):
                 return False
             full = await uow.orders.get(ask.order_id)
             assert full is not None

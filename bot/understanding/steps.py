@@ -198,6 +198,19 @@ def read_quantity(text: str) -> Quantity | None:
     return None
 
 
+# Of the words for "all", those that name every item even in a first message ("I want
+# to return both items"): "full", "whole", "each" there say something else ("a full
+# refund", "the whole thing is broken").
+_EVERY_ITEM_WORDS = frozenset({"both", "everything", "ambos", "ambas", "todos", "todas"})
+
+
+def says_every_item(text: str) -> bool:
+    """A whole request that names every item without naming one: "return both items",
+    "I want to send everything back"."""
+    tokens = corrected(words(text), _QUANTITY_WORDS)
+    return read_quantity(text) == ALL and any(t in _EVERY_ITEM_WORDS for t in tokens)
+
+
 def quantity(text: str, most: int) -> int | None:
     """How many of an item of which `most` may be claimed: "all"/"both" is `most`,
     more than `most` is not an answer (the step says the range)."""

@@ -340,13 +340,14 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
             await linking.received_number(ctx, planned.order_number, then=planned.intent, said=text)
             return
         orders = match
-    if planned.action is Action.CHANGE:
-        await change(ctx, orders[0] if len(orders) == 1 else None)
-        return
     if not orders:
-        # Kept for the number the buyer sends next: linking continues with it.
+        # Kept for the number the buyer sends next: linking continues with it (a change
+        # too: a person is handed the order it is for, not a ticket with none).
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
+        return
+    if planned.action is Action.CHANGE:
+        await change(ctx, orders[0] if len(orders) == 1 else None)
         return
     if planned.action is Action.CANCEL and len(orders) > 1:
         # "cancel my order": only the orders that can still be cancelled are offered

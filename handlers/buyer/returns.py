@@ -383,6 +383,10 @@ async def _take_what_was_said(
     usual)."""
     candidates = _claimable_items(options)
     found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+    # "I want to return both items": every unit of each, as if each were named.
+    every = not found and len(candidates) > 1 and read.says_every_item(re.sub(r"\d{4,}", " ", said))
+    if every:
+        found = candidates
     preset = {**(ctx.state.data.get("preset") or {}), **_said_kind_and_reason(options, said)}
     if not found and not preset:
         return False
@@ -390,6 +394,8 @@ async def _take_what_was_said(
     ask: int | None = None  # an item of which several units may be returned: how many?
     # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
     count = read.read_quantity(re.sub(r"\d{4,}", " ", said)) if len(found) == 1 else None
+    if every:
+        count = read.ALL
     for item in found:
         left = options.claimable[item.id]
         if left == 1:

@@ -163,6 +163,22 @@ async def test_no_request_while_a_ticket_is_open_then_it_goes_after_the_close(
     await w.asked()
 
 
+async def test_no_request_in_the_middle_of_a_return_then_it_goes_after_it(
+    world: World,
+) -> None:
+    # Before, "How was your order?" came between the return's questions and answers.
+    w = world
+    w.clock.advance(timedelta(hours=23, minutes=50))  # ten minutes before it is due
+    await w.buyer.say("I want to return the mug")
+    assert await w.buyer.step() is not None
+    assert await w.tick(timedelta(minutes=15)) == 0
+    assert w.buyer.news == []
+    await w.buyer.say("cancel")
+    assert "stopped the return" in w.buyer.said
+    assert await w.tick(timedelta(minutes=1)) == 1
+    await w.asked()
+
+
 # ------------------------------------------------------------------ rating by button
 
 

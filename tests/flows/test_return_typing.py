@@ -306,6 +306,26 @@ async def test_reason_refused_and_escapes(
     assert "stopped the return" in buyer.last_text
 
 
+async def test_leave_for_another_order_answered_by_typing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # Before, a typed "yes" to "Leave it and go to order …?" went to the step instead
+    # ("Type what's wrong") and the other order was never opened.
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await buyer.say("578000000000000999")
+    assert "Leave it and go to order" in buyer.last_text
+    await buyer.say("no wait")
+    assert REASON_PROMPT in buyer.last_text and "Type what's wrong" not in buyer.said
+    assert await buyer.step() == "ret.reason"
+    await buyer.say("yes")  # the question was answered: "yes" is no switch any more
+    assert "578000000000000999" not in buyer.said
+    await buyer.say("578000000000000999")
+    await buyer.say("yes please")
+    assert "order 578000000000000999 is yours" in buyer.said, buyer.said
+    assert await buyer.step() != "ret.reason"
+
+
 # ----------------------------------------------------------------- photos
 
 
@@ -612,6 +632,26 @@ async def test_first_message_naming_nothing_starts_as_usual(
     assert len(buyer.texts) == 1 and ITEMS_PROMPT in buyer.last_text
     step, data = await draft(buyer)
     assert step == "ret.items" and data["items"] == {} and "type" not in data
+
+
+async def test_first_message_asking_for_both_items_chooses_every_unit_of_each(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # Before, "both items" named no item, so the list came with nothing chosen and the
+    # buyer had to say again what they had said.
+    buyer = await saying(harness, uow_factory, clock, "I want to return both items")
+    assert "Return: Ceramic mug ×2; Blue water bottle ×1" in buyer.texts[0], buyer.texts
+    step, data = await draft(buyer)
+    assert step == "ret.type" and TYPE_PROMPT in buyer.last_text, step
+    assert sorted(data["items"].values()) == [1, 2]  # both mugs, the bottle
+
+
+async def test_first_message_asking_a_full_refund_chooses_no_item(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await saying(harness, uow_factory, clock, "I want a full refund")
+    step, data = await draft(buyer)
+    assert step == "ret.items" and data["items"] == {}, (step, data)
 
 
 async def test_whole_return_typed(

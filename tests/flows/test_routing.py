@@ -486,3 +486,20 @@ async def test_an_unsure_own_order_or_policy_question_from_a_buyer_with_no_order
     await linked(buyer)
     await buyer.say(text)
     assert "Which of these" in buyer.said
+
+
+async def test_a_change_with_no_order_linked_asks_for_the_number_then_passes_it_on(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # A buyer with no orders linked: a ticket with no order in it would only have staff
+    # ask which order; the number is asked first, and the change goes on after proof.
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    buyer = harness.buyer()
+    await buyer.say("I'd like to change the shipping address")
+    assert "order number" in buyer.said, buyer.said
+    assert "passing on what you asked" not in buyer.said
+    assert not [a for a in harness.desk.sent if hasattr(a, "text")]  # no ticket yet
+    await linked(buyer)
+    assert "passing on what you asked" in buyer.said, buyer.said
+    summaries = [a.text for a in harness.desk.sent if hasattr(a, "text")]
+    assert any(A1 in s for s in summaries)  # the ticket names the order
