@@ -309,7 +309,7 @@ async def _go_on_with(ctx: Context, text: str, intent: str) -> None:
 async def _typed_choice(ctx: Context, text: str) -> bool:
     """ "2" or "the first one" typed under a clarifying question: that button, as if
     tapped (the person button after the choices counts too).  Anything else is a new
-    message, read as one."""
+    message, read as one (which replaces the draft, choices and all)."""
     choices = ctx.state.data.get(CHOICES)
     asked = ctx.state.data.get(ASKED)
     if ctx.state.step is not None or not isinstance(choices, list) or not isinstance(asked, str):
