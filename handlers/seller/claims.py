@@ -287,8 +287,10 @@ async def decide_typed(ctx: Context, claim_id: int, typed: seller_steps.CardDeci
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    if card.marketplace is not None:  # decided there, with its card's own buttons
-        ctx.reply(ctx.t("marketplace_claims.decided_there"))
+    if card.marketplace is not None:  # what its card's own buttons send there
+        from handlers.seller.marketplace import decide_typed as decide_there
+
+        await decide_there(ctx, claim_id, typed.decision)
         return
     if typed.decision == "approve":
         if _still(ctx, card, ClaimStatus.REQUESTED):

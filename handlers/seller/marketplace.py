@@ -120,6 +120,23 @@ async def _marketplace_of(ctx: Context, claim_id: int) -> str | None:
 async def approve(ctx: Context) -> None:
     if (claim_id := _arg(ctx, APPROVE_CLAIM, "claim")) is None:
         return
+    await _approve(ctx, claim_id)
+
+
+async def decide_typed(ctx: Context, claim_id: int, decision: str) -> None:
+    """ "approve" or "reject" typed right under a marketplace claim's card: what its
+    Approve and Reject buttons do (a rejection then takes one of the marketplace's
+    reasons, tapped).  A partial refund or a question to the buyer is not the
+    marketplace's to take, and the seller is told so."""
+    if decision == "approve":
+        await _approve(ctx, claim_id)
+    elif decision == "reject":
+        await _ask_reason(ctx, claim_id)
+    else:
+        ctx.reply(ctx.t("marketplace_claims.decided_there"))
+
+
+async def _approve(ctx: Context, claim_id: int) -> None:
     if (decisions := _decisions(ctx)) is None:
         return
     try:

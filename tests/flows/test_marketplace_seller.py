@@ -274,3 +274,50 @@ async def test_the_linked_buyer_sees_the_claim_with_no_buttons_of_ours(
     await buyer.press(f"cl:{claim_id}")
     assert "Filed on TikTok Shop" in buyer.said
     assert not any(b.data == f"cw:{claim_id}" for b in buyer.buttons())
+
+
+# ------------------------------------------------------- typed under the card
+
+
+async def test_approve_typed_under_the_card_goes_to_the_marketplace(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    """What the card's Approve does, typed: before, the seller was told to use the
+    buttons, where a claim of their own shop takes "approve" typed."""
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"q:{claim_id}")
+    await seller.say("approve it")
+    assert "TikTok Shop accepted your decision" in seller.said
+    assert [c[0] for c in port.calls] == ["approve"]
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPROVED
+    await seller.press(f"q:{claim_id}")
+    await seller.say("approve")  # decided already: said so, not sent again
+    assert [c[0] for c in port.calls] == ["approve"]
+    assert "Already decided" in seller.said
+
+
+async def test_reject_typed_under_the_card_asks_the_marketplace_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"q:{claim_id}")
+    await seller.say("reject")
+    assert [b.text for b in seller.buttons()] == [r.label for r in REASONS]
+    await seller.tap("No evidence")
+    await seller.tap("Send without a note")
+    assert port.calls[-1][0] == "reject"
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+
+
+async def test_a_partial_refund_typed_under_the_card_is_the_marketplace_s(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"q:{claim_id}")
+    await seller.say("refund 5.00")
+    assert "Refunds for it are the marketplace's" in seller.said
+    assert port.calls == []
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
