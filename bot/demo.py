@@ -80,7 +80,7 @@ you type goes into the current topic (the last one a message came from) and reac
 buyer; /note TEXT stays internal, /close closes the ticket.
   :topics     list the tickets' topics      :topic N   write in ticket #N's topic
   :topic 0    the group's General thread (send /tickets there)
-  :tiktok     TikTok Shop: ship, deliver or return an order there (:tiktok lists how)
+  :tiktok     TikTok Shop: ship, deliver, return or cancel an order there (:tiktok lists how)
   :help       this help      :quit  leave the demo"""
 
 

@@ -13,8 +13,9 @@ emails and phones).
 In the console, `:tiktok ship|deliver ORDER` changes the order on "TikTok Shop",
 which sends the signed webhook to the bot's /hooks/tiktok, so the buyer hears about
 it in chat; `:tiktok return ORDER` files a return with a photo on "TikTok Shop", which
-reaches the seller as a claim; the decisions the bot sends to "TikTok Shop" are
-printed as the emulator recorded them.
+reaches the seller as a claim, and `:tiktok cancel ORDER` the buyer's request to cancel
+an order not shipped yet, which the seller answers in chat; the decisions the bot
+sends to "TikTok Shop" are printed as the emulator recorded them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.emulator.tiktok import TikTokEmulator, tiktok_order
-from bot.emulator.tiktok.state import RETURN_PENDING, EmShop
+from bot.emulator.tiktok.state import CANCEL_PENDING, RETURN_PENDING, EmShop
 from bot.marketplace.tiktok.hooks import CALLBACK_PATH, WEBHOOK_PATH
 from bot.services.marketplace import TIKTOK, MarketplaceError
 from storage.models import Claim, MarketplaceConnection, Order, OrderLink, Shop
@@ -62,9 +63,11 @@ USAGE = """TikTok Shop (a local emulator; the demo shop `tiktok` is connected to
   :tiktok scan ORDER    the carrier scans the parcel: out for delivery
   :tiktok deliver ORDER the carrier delivers it
   :tiktok return ORDER  the buyer asks TikTok Shop for a refund, with a photo
+  :tiktok cancel ORDER  the buyer asks TikTok Shop to cancel an order not shipped yet
 ORDER is the order number or its last digits. Each change reaches the bot as TikTok's
 signed webhook; the buyer who linked the order hears about it in chat, and the seller
-(:as sam) gets a return as a claim to approve or reject, which goes back to TikTok Shop."""
+(:as sam) gets a return as a claim, or the cancellation request, to approve or reject,
+which goes back to TikTok Shop."""
 
 DECISION_WORDS = {
     "approve_return": "return {id} approved",
@@ -222,7 +225,7 @@ class DemoTikTok:
         for order in self.orders():
             mine = "   ← Alex's: send it, then the postcode" if order.buyer == "Alex" else ""
             self.write(f"  {order.number}  {order.status:<18} postcode {order.postcode}{mine}")
-        self.write("  :tiktok lists what TikTok Shop can do (ship, scan, deliver, return).")
+        self.write("  :tiktok lists what TikTok Shop can do (ship, scan, deliver, return, cancel).")
 
     async def command(self, args: str) -> Wait:
         """One `:tiktok ...` line; what the console waits for then."""
@@ -232,15 +235,18 @@ class DemoTikTok:
             for order in self.orders():
                 self.write(f"  {order.number}  {order.status:<18} {order.buyer}")
             return "none"
-        if len(words) != 2 or words[0] not in ("ship", "scan", "deliver", "return"):
+        if len(words) != 2 or words[0] not in ("ship", "scan", "deliver", "return", "cancel"):
             raise ValueError(
                 "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER,"
-                " :tiktok return ORDER"
+                " :tiktok return ORDER, :tiktok cancel ORDER"
             )
         action, found = words[0], self._order(words[1])
         if action == "return":
             await self._file_return(found)
             return "reply"  # the seller's card
+        if action == "cancel":
+            await self._ask_cancel(found)
+            return "reply"  # the seller's request
         told = await self._move(found, action)
         return "reply" if told else "none"  # no one to wait for
 
@@ -372,6 +378,44 @@ class DemoTikTok:
             self.write("  (the bot did not open a claim for it: see the warnings above)")
         else:
             self.write(f"  the bot opened claim {claim} for the seller: :as sam")
+
+    async def _ask_cancel(self, order: dict[str, Any]) -> None:
+        """The buyer asks "TikTok Shop" to cancel an order the seller has not shipped:
+        TikTok leaves the answer to the seller, by a deadline."""
+        if order["status"] != "AWAITING_SHIPMENT":
+            raise ValueError(
+                f"order {order['id']} is {order['status']}: only an order awaiting"
+                " shipment can be cancelled"
+            )
+        shop = self.shop
+        if any(
+            c["order_id"] == order["id"] and c["cancel_status"] == CANCEL_PENDING
+            for c in shop.cancellations.values()
+        ):
+            raise ValueError(f"order {order['id']} already has a cancellation waiting")
+        state = self.emulator.state
+        cancel_id = f"5790{order['id'][-12:]}{len(shop.cancellations) + 1:02d}"
+        deadline = int((state.now() + timedelta(days=1)).timestamp())
+        state.put_cancellation(
+            shop.id,
+            {
+                "cancel_id": cancel_id,
+                "order_id": order["id"],
+                "cancel_status": CANCEL_PENDING,
+                "cancel_reason_text": "No longer needed",
+                "seller_next_action_response": [
+                    {"action": "SELLER_RESPOND_CANCEL", "deadline": deadline}
+                ],
+            },
+        )
+        answer = await self.emulator.send_webhook(
+            self.hook_url, "CANCELLATION_STATUS_CHANGE", shop.id, {"cancel_id": cancel_id}
+        )
+        self.write(
+            f"TikTok Shop: {order['recipient_address']['name']} asked to cancel order"
+            f" {order['id']} (cancellation {cancel_id}); webhook to the bot: HTTP {answer}"
+        )
+        self.write("  the seller answers it in chat: :as sam")
 
     # ------------------------------------------------------- reading the store
 

@@ -18,11 +18,13 @@ def demo(lines: list[str]) -> DemoTikTok:
     shop = emulator.state.add_shop("Shop on TikTok")
     for number in ("576900000000000001", "576900000000000011"):
         emulator.state.put_order(shop.id, tiktok_order(number))
+    emulator.state.put_order(shop.id, tiktok_order("576900000000000003", status="IN_TRANSIT"))
     return DemoTikTok(cast(App, None), emulator, shop, lines.append)
 
 
 USAGE_LINE = (
-    "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER, :tiktok return ORDER"
+    "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER,"
+    " :tiktok return ORDER, :tiktok cancel ORDER"
 )
 
 
@@ -39,6 +41,11 @@ USAGE_LINE = (
             "return 0011",
             "order 576900000000000011 is AWAITING_SHIPMENT: a return comes after delivery",
         ),
+        (
+            "cancel 0003",
+            "order 576900000000000003 is IN_TRANSIT: only an order awaiting shipment can be"
+            " cancelled",
+        ),
     ],
 )
 async def test_a_mistyped_command_says_why_and_changes_nothing(line: str, answer: str) -> None:
@@ -48,16 +55,18 @@ async def test_a_mistyped_command_says_why_and_changes_nothing(line: str, answer
     with pytest.raises(ValueError) as refused:
         await tiktok.command(line)
     assert str(refused.value) == answer
-    assert tiktok.shop.orders == before and tiktok.shop.returns == {} and said == []
+    assert tiktok.shop.orders == before and said == []
+    assert tiktok.shop.returns == {} and tiktok.shop.cancellations == {}
 
 
 async def test_alone_it_lists_what_it_can_do_and_the_orders() -> None:
     said: list[str] = []
     assert await demo(said).command("") == "none"
-    assert ":tiktok return ORDER" in said[0]
+    assert ":tiktok return ORDER" in said[0] and ":tiktok cancel ORDER" in said[0]
     assert said[1:] == [
         "  576900000000000001  AWAITING_SHIPMENT  Jane Buyer",
         "  576900000000000011  AWAITING_SHIPMENT  Jane Buyer",
+        "  576900000000000003  IN_TRANSIT         Jane Buyer",
     ]
 
 
@@ -77,3 +86,28 @@ def test_decisions_are_told_once_each_as_tiktok_recorded_them() -> None:
         "TikTok Shop: return 4036002 rejected (REJECT_REFUND,"
         " reason seller_reject_apply_product_used, note “washed”)"
     ]
+
+
+async def test_cancel_asks_tiktok_to_cancel_and_tells_the_bot_once() -> None:
+    """`:tiktok cancel ORDER`: the buyer's request on "TikTok Shop", which the seller
+    answers in chat (before, the demo had no way to show a TikTok cancellation)."""
+    said: list[str] = []
+    tiktok = demo(said)
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    async def send_webhook(url: str, event: str, shop_id: str, data: dict[str, str]) -> int:
+        sent.append((event, data))
+        return 200
+
+    tiktok.emulator.send_webhook = send_webhook  # type: ignore[method-assign]
+    assert await tiktok.command("cancel 0001") == "reply"
+    [cancel] = tiktok.shop.cancellations.values()
+    assert (cancel["order_id"], cancel["cancel_status"]) == (
+        "576900000000000001",
+        "CANCELLATION_REQUEST_PENDING",
+    )
+    assert sent == [("CANCELLATION_STATUS_CHANGE", {"cancel_id": cancel["cancel_id"]})]
+    assert "asked to cancel order 576900000000000001" in said[0] and ":as sam" in said[1]
+    with pytest.raises(ValueError, match="already has a cancellation waiting"):
+        await tiktok.command("cancel 0001")
+    assert len(sent) == 1
