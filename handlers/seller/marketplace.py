@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 
+from bot.domain.enums import ClaimStatus
 from bot.domain.errors import InvalidTransition, NotAllowed
 from bot.domain.marketplace import display_name
+from bot.domain.money import format_money
 from bot.services.marketplace import (
     DecisionRefused,
     MarketplaceError,
@@ -21,7 +23,7 @@ from bot.services.marketplace import (
 )
 from bot.services.marketplace_decisions import MarketplaceDecisions
 from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision
-from handlers import escapes
+from handlers import confirm, escapes
 from handlers.buttons import ButtonData
 from handlers.catalog import Catalog
 from handlers.core import Context, Router
@@ -40,6 +42,7 @@ from handlers.types import Button, Keyboard
 
 router = Router()
 
+APPROVE_KIND = "mp_approve"  # a typed "approve", confirmed
 REASON_STEP = "mp.reject_reason"
 NOTE_STEP = "mp.reject_note"
 
@@ -129,11 +132,47 @@ async def decide_typed(ctx: Context, claim_id: int, decision: str) -> None:
     reasons, tapped).  A partial refund or a question to the buyer is not the
     marketplace's to take, and the seller is told so."""
     if decision == "approve":
-        await _approve(ctx, claim_id)
+        await _offer_approval(ctx, claim_id)
     elif decision == "reject":
         await _ask_reason(ctx, claim_id)
     else:
         ctx.reply(ctx.t("marketplace_claims.decided_there"))
+
+
+async def _offer_approval(ctx: Context, claim_id: int) -> None:
+    """Typed "approve": the claim it names and what the marketplace refunds, to confirm
+    (a tap, or "yes").  The card the word was typed under may not be the one the seller
+    last looked at (a new request may have come in since), and the marketplace acts at
+    once."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _failed(ctx, exc, claim_id)
+        return
+    if card.status not in (ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED):
+        ctx.state.data["claim_id"] = claim_id  # "already decided: it is now …"
+        await _refuse(ctx, AlreadyDecided(card.number))
+        return
+    confirm.ask(
+        ctx,
+        APPROVE_KIND,
+        amount=card.amount,
+        currency=card.currency,
+        prompt=ctx.t(
+            "marketplace_claims.confirm_approve",
+            claim=card.number,
+            number=card.order_number,
+            amount=format_money(card.amount, card.currency, ctx.catalog.language),
+            buyer=confirm.who_gets_it(ctx.catalog, card.buyer_name),
+            marketplace=display_name(card.marketplace or ""),
+        ),
+        params={"claim_id": claim_id},
+    )
+
+
+@confirm.executor(APPROVE_KIND)
+async def _approval_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    await _approve(ctx, int(pending.params["claim_id"]))
 
 
 async def _approve(ctx: Context, claim_id: int) -> None:

@@ -282,12 +282,16 @@ async def test_the_linked_buyer_sees_the_claim_with_no_buttons_of_ours(
 async def test_approve_typed_under_the_card_goes_to_the_marketplace(
     harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
 ) -> None:
-    """What the card's Approve does, typed: before, the seller was told to use the
-    buttons, where a claim of their own shop takes "approve" typed."""
+    """What the card's Approve does, typed (confirmed first: the marketplace acts at
+    once): before, the seller was told to use the buttons, where a claim of their own
+    shop takes "approve" typed."""
     port = connect(harness, FakeAfterSales("accept"))
     seller = harness.seller()
     await seller.press(f"q:{claim_id}")
     await seller.say("approve it")
+    assert "Approve" in seller.said and "on TikTok Shop?" in seller.said
+    assert port.calls == []  # nothing sent before the seller confirms
+    await seller.say("yes")
     assert "TikTok Shop accepted your decision" in seller.said
     assert [c[0] for c in port.calls] == ["approve"]
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPROVED
@@ -319,5 +323,17 @@ async def test_a_partial_refund_typed_under_the_card_is_the_marketplace_s(
     await seller.press(f"q:{claim_id}")
     await seller.say("refund 5.00")
     assert "Refunds for it are the marketplace's" in seller.said
+    assert port.calls == []
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
+
+
+async def test_a_typed_approval_can_be_called_off(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"q:{claim_id}")
+    await seller.say("approve")
+    await seller.say("no")
     assert port.calls == []
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
