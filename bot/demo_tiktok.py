@@ -69,6 +69,9 @@ signed webhook; the buyer who linked the order hears about it in chat, and the s
 (:as sam) gets a return as a claim, or the cancellation request, to approve or reject,
 which goes back to TikTok Shop."""
 
+# What `:tiktok ACTION ORDER` can do to an order on "TikTok Shop" (USAGE says each).
+ACTIONS = ("ship", "scan", "deliver", "return", "cancel")
+
 DECISION_WORDS = {
     "approve_return": "return {id} approved",
     "reject_return": "return {id} rejected",
@@ -235,11 +238,8 @@ class DemoTikTok:
             for order in self.orders():
                 self.write(f"  {order.number}  {order.status:<18} {order.buyer}")
             return "none"
-        if len(words) != 2 or words[0] not in ("ship", "scan", "deliver", "return", "cancel"):
-            raise ValueError(
-                "try :tiktok ship ORDER, :tiktok scan ORDER, :tiktok deliver ORDER,"
-                " :tiktok return ORDER, :tiktok cancel ORDER"
-            )
+        if len(words) != 2 or words[0] not in ACTIONS:
+            raise ValueError("try " + ", ".join(f":tiktok {action} ORDER" for action in ACTIONS))
         action, found = words[0], self._order(words[1])
         if action == "return":
             await self._file_return(found)

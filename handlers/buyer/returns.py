@@ -383,8 +383,10 @@ async def _take_what_was_said(
     usual)."""
     candidates = _claimable_items(options)
     found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+    # Counts are read without the order number ("both mugs", "2 of the mugs").
+    counted = re.sub(r"\d{4,}", " ", said)
     # "I want to return both items": every unit of each, as if each were named.
-    every = not found and len(candidates) > 1 and read.says_every_item(re.sub(r"\d{4,}", " ", said))
+    every = not found and len(candidates) > 1 and read.says_every_item(counted)
     if every:
         found = candidates
     preset = {**(ctx.state.data.get("preset") or {}), **_said_kind_and_reason(options, said)}
@@ -393,7 +395,7 @@ async def _take_what_was_said(
     chosen = dict(chosen or {})
     ask: int | None = None  # an item of which several units may be returned: how many?
     # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
-    count = read.read_quantity(re.sub(r"\d{4,}", " ", said)) if len(found) == 1 else None
+    count = read.read_quantity(counted) if len(found) == 1 else None
     if every:
         count = read.ALL
     for item in found:
@@ -819,7 +821,11 @@ async def _caption_or_again(ctx: Context, caption: bool) -> bool:
 
 def show_note(ctx: Context) -> None:
     ctx.state.step = NOTE
-    ctx.reply(ctx.t("returns.note"), _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")]))
+    ctx.reply(ctx.t("returns.note"), _note_keyboard(ctx))
+
+
+def _note_keyboard(ctx: Context) -> Keyboard:
+    return _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")])
 
 
 # A note may carry a number (another parcel's tracking, a phone number): an answer
@@ -840,9 +846,7 @@ async def note_step(ctx: Context) -> None:
     if len(text.split()) <= 3 and read.yes_no(text) is True:
         # "yes", "yes please" to "Anything to add?": they have something to add, which
         # is not the word "yes" itself (it reached the seller as the note).
-        ctx.reply(
-            ctx.t("returns.note_yes"), _nav(ctx, [Button(ctx.catalog.plain("returns.skip"), "rk")])
-        )
+        ctx.reply(ctx.t("returns.note_yes"), _note_keyboard(ctx))
         return
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
