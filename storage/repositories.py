@@ -604,6 +604,16 @@ class ClaimRepository(_Repository):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class WaitingCancel:
+    """A cancellation request waiting for the seller, with what its card shows."""
+
+    request: CancelRequest
+    shop_id: int
+    order_number: str
+    timezone: str
+
+
 class CancelRequestRepository(_Repository):
     async def get(self, request_id: int, *, for_update: bool = False) -> CancelRequest | None:
         return await self.session.get(CancelRequest, request_id, with_for_update=for_update)
@@ -616,6 +626,29 @@ class CancelRequestRepository(_Repository):
             .limit(1)
         )
         return found is not None
+
+    async def waiting_in(
+        self, shop_ids: Sequence[int], limit: int, order_number: str | None = None
+    ) -> list[WaitingCancel]:
+        """The requests waiting for a seller of these shops (for one order, when given),
+        oldest first."""
+        if not shop_ids:
+            return []
+        query = (
+            select(CancelRequest, Order.shop_id, Order.order_number, Shop.timezone)
+            .join(Order, Order.id == CancelRequest.order_id)
+            .join(Shop, Shop.id == Order.shop_id)
+            .where(Order.shop_id.in_(shop_ids), CancelRequest.status == "requested")
+        )
+        if order_number is not None:
+            query = query.where(Order.order_number == order_number)
+        rows = await self.session.execute(
+            query.order_by(CancelRequest.created_at, CancelRequest.id).limit(limit)
+        )
+        return [
+            WaitingCancel(request, shop_id, number, zone or "UTC")
+            for request, shop_id, number, zone in rows
+        ]
 
     async def by_external(self, marketplace: str, external_id: str) -> CancelRequest | None:
         """A marketplace's cancellation request by its id there, locked for the caller."""

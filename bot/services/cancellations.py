@@ -23,7 +23,7 @@ from bot.domain.errors import (
     NotAllowed,
     OrderNotFound,
 )
-from bot.domain.marketplace import ensure_ours, owned
+from bot.domain.marketplace import display_name, ensure_ours, owned
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
 from bot.services.notices import CancelDecided, CancelRequested, GoodwillRefund
@@ -41,6 +41,9 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 MAX_REASON = 500
 # The same goodwill refund (order and amount) again within this window asks "again?".
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# Waiting requests shown again at most (each is a message with its buttons; a shop with
+# more has them in the pushes, oldest first here).
+WAITING_SHOWN = 10
 
 
 class AlreadyRequested(DomainError):
@@ -169,6 +172,32 @@ class CancellationService:
             return _outcome(request, order, refunded)
 
     # ----------------------------------------------------------- seller side
+
+    async def waiting_for_seller(
+        self, user_id: int, order_number: str | None = None
+    ) -> list[CancelRequested]:
+        """The requests waiting for this seller's decision (of every shop they sell
+        for; only the one for `order_number` when given), oldest first, each as the
+        card their push showed: a seller who lost that message, or types "approve the
+        cancellation", gets it again with its buttons.  Someone who sells nowhere gets
+        none."""
+        async with self._uow(readonly=True) as uow:
+            shops = await uow.shops.seller_shop_ids(user_id)
+            rows = await uow.cancel_requests.waiting_in(shops, WAITING_SHOWN, order_number)
+        return [
+            CancelRequested(
+                shop_id=row.shop_id,
+                request_id=row.request.id,
+                order_number=row.order_number,
+                marketplace=row.request.marketplace,
+                marketplace_name=display_name(row.request.marketplace)
+                if row.request.marketplace
+                else None,
+                deadline=row.request.external_deadline,
+                timezone=row.timezone,
+            )
+            for row in rows
+        ]
 
     async def decide(
         self,

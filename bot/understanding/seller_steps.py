@@ -544,3 +544,69 @@ def read_card_decision(text: str) -> CardDecision | None:
         if pattern.match(plain):
             return CardDecision(decision)
     return None
+
+
+# ------------------------------------------- a seller's words about cancellations
+
+# A buyer's cancellation request reaches the seller as a message with Approve and
+# Reject; a seller who lost it, or who types the decision instead, names it with these
+# words.  "cancel" alone is the escape (stop what I'm doing), never one of them.
+_CANCELLATION = re.compile(
+    r"^(?:cancell?ations?|cancell?ation-requests?|cancelaci(?:o|ó)n(?:es)?|anulaci(?:o|ó)n(?:es)?)$"
+)
+_CANCEL_VERB = re.compile(r"^(?:cancel|cancell?ing|cancelar)$")
+_CANCEL_DECISION = re.compile(
+    r"^(?:(?P<approve>approve[ds]?|accept(?:ed)?|ok|okay|allow|aprobar|aprueba|apruebo|"
+    r"aceptar|acepto|acepta)|(?P<reject>reject(?:ed)?|decline[d]?|deny|refuse|rechazar|"
+    r"rechaza|rechazo))$"
+)
+_CANCEL_FILLER = _FILLER | {
+    "requests", "request", "for", "of", "on", "order", "orders", "buyer", "buyer's", "the",
+    "to", "waiting", "de", "del", "pedido", "pedidos", "solicitud", "solicitudes", "la",
+    "pendientes", "go", "ahead", "with", "any", "are", "there", "new", "what", "which",
+    "do", "i", "have", "hay", "tengo",
+}  # fmt: skip
+_ORDER_DIGITS = re.compile(r"^#?\d{6,}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CancelWords:
+    """A seller's words about buyers' cancellation requests ("cancellations", "approve
+    the cancellation", "reject cancel request for 5761…"): the decision named, if any
+    ("approve" or "reject"), and the order number, if one was typed."""
+
+    decision: str | None
+    order_number: str | None
+
+
+def read_cancel_words(text: str) -> CancelWords | None:
+    """Words about cancellation requests, short and nothing else in them; None for
+    anything else, "cancel" alone included (it stops a step) and "cancel my order"
+    (a buyer's request)."""
+    words = normalize(text).rstrip("?").split()
+    if not 0 < len(words) <= 9:
+        return None
+    decision = number = None
+    named = verb = False
+    for word in words:
+        if _CANCELLATION.match(word):
+            named = True
+        elif _CANCEL_VERB.match(word):
+            verb = True
+        elif found := _CANCEL_DECISION.match(word):
+            if decision is not None:
+                return None  # "approve or reject": not one decision
+            decision = "approve" if found.group("approve") else "reject"
+        elif _ORDER_DIGITS.match(word):
+            if number is not None:
+                return None
+            number = word.lstrip("#")
+        elif word not in _CANCEL_FILLER:
+            return None
+    # "cancel" as a verb says cancellation only beside a decision or "request(s)":
+    # "approve cancel", "cancel requests"; "cancel my order 5761…" is a buyer's own.
+    if not named and not (verb and (decision or {"request", "requests"} & set(words))):
+        return None
+    if "my" in words and not named:
+        return None
+    return CancelWords(decision, number)

@@ -12,7 +12,10 @@ check /claims makes; anyone else, and an order number of the seller's shop typed
 own (linking it), goes on to the buyer handlers unchanged.  Any other number ("12345")
 gets a seller's answer with a button that links it, should it be an order they bought.
 Right under a claim's card, the decisions its buttons take can be typed ("approve",
-"reject", "refund 12.50"): they act on that claim as the buttons do.
+"reject", "refund 12.50"): they act on that claim as the buttons do.  Words about
+buyers' cancellation requests ("cancellations", "approve the cancellation for 5761…",
+or "approve" with no return request open) bring back the waiting requests' messages,
+whose buttons decide them.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.orders import looks_like_order_number
 from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
-from bot.understanding.seller_steps import SellerWords, read_card_decision, read_seller_words
+from bot.understanding.seller_steps import (
+    CancelWords,
+    SellerWords,
+    read_cancel_words,
+    read_card_decision,
+    read_seller_words,
+)
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.catalog import Safe
 from handlers.core import Context, Handler
@@ -30,6 +39,7 @@ from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
 from handlers.seller.onboarding import seller_help
+from handlers.seller.refunds import show_waiting
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
 
@@ -72,6 +82,8 @@ async def _answered(ctx: Context) -> bool:
     claims = ctx.services.seller_claims
     if not await claims.only_a_seller(ctx.user.id):
         return False
+    if (cancellation := read_cancel_words(inbound.text)) is not None:
+        return await show_waiting(ctx, cancellation)
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True
     if words is None and looks_like_order_number(inbound.text):
@@ -104,6 +116,16 @@ async def _answered(ctx: Context) -> bool:
         ctx.reply(ctx.t("seller_typing.no_such_claim", claim=words.claim))
         return True
     open_claims = await claims.queue(ctx.user.id)
+    typed = read_card_decision(inbound.text)
+    # "approve" with no return request open: the buyer's cancellation request that just
+    # came in, most likely; its message again, to tap under.
+    if (
+        not open_claims
+        and typed is not None
+        and typed.decision in ("approve", "reject")
+        and await show_waiting(ctx, CancelWords(typed.decision, None), quiet=True)
+    ):
+        return True
     if len(open_claims) == 1:
         # "approve it" with one request open: "it" can only be that one.  Its card
         # has the buttons; nothing is decided before the seller taps and confirms.

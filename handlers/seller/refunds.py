@@ -20,7 +20,8 @@ from bot.services.cancellations import (
     GoodwillRefused,
     RequestDecided,
 )
-from bot.understanding.seller_steps import plain_number
+from bot.services.outbox import Notification
+from bot.understanding.seller_steps import CancelWords, plain_number
 from bot.understanding.slots import extract
 from handlers import confirm, escapes
 from handlers.amounts import amount_problem
@@ -97,6 +98,36 @@ async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> No
         await _refused(ctx, exc)
         return
     _result(ctx, outcome, True, origin)
+
+
+async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) -> bool:
+    """The cancellation requests waiting for this seller, each again as the message
+    its push was (its Approve and Reject buttons), for words about them typed
+    ("cancellations", "approve the cancellation for 5761…").  A decision typed is not
+    taken from the words: the seller taps it under the request it is for, as on the
+    push, and approving asks again before money moves.  With `quiet`, no request
+    waiting returns False (the words were only maybe about one: "approve")."""
+    waiting = await ctx.services.cancellations.waiting_for_seller(ctx.user.id, said.order_number)
+    if not waiting:
+        if quiet:
+            return False
+        if said.order_number is not None:
+            ctx.reply(ctx.t("cancel_request.none_for", number=said.order_number))
+        else:
+            ctx.reply(ctx.t("cancel_request.none_waiting"))
+        return True
+    if said.decision is not None:
+        button = ctx.catalog.plain(f"cancel_request.{said.decision}")
+        ctx.reply(ctx.t("cancel_request.tap_under", count=len(waiting), button=button))
+    else:
+        ctx.reply(ctx.t("cancel_request.waiting", count=len(waiting)))
+    # Imported here: the notification renderers import the buyer's handlers, which
+    # import these (the seller's invite link starts in the buyer's /start).
+    from handlers.notifications import render
+
+    for notice in waiting:
+        ctx.add(*render(Notification(ctx.chat_id, notice), ctx.catalog))
+    return True
 
 
 @router.button("ka")
