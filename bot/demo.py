@@ -498,7 +498,7 @@ class Console:
             return
         if wait != "none":
             await self.show_replies(wait)
-            for recorded in self.tiktok.recorded() if self.tiktok else []:
+            for recorded in await self.tiktok.recorded() if self.tiktok else []:
                 self.write(recorded)  # what the bot told "TikTok Shop" meanwhile
             self._tell_news_elsewhere(before)
 

@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.emulator.tiktok import TikTokEmulator, tiktok_order
-from bot.emulator.tiktok.state import CANCEL_PENDING, RETURN_PENDING, EmShop
+from bot.emulator.tiktok.state import CANCEL_PENDING, RETURN_PENDING, Decision, EmShop
 from bot.marketplace.tiktok.hooks import CALLBACK_PATH, WEBHOOK_PATH
 from bot.services.marketplace import TIKTOK, MarketplaceError
 from storage.models import Claim, MarketplaceConnection, Order, OrderLink, Shop
@@ -250,8 +250,13 @@ class DemoTikTok:
         told = await self._move(found, action)
         return "reply" if told else "none"  # no one to wait for
 
-    def recorded(self) -> list[str]:
-        """What "TikTok Shop" recorded from the bot since last asked (decisions)."""
+    async def recorded(self) -> list[str]:
+        """What "TikTok Shop" recorded from the bot since last asked (decisions).  Each
+        decision changed a return or a cancellation there, and TikTok tells the app of
+        every such change by webhook, its own sellers' decisions included (an approved
+        refund-only return is then refunded, a cancellation done): sent here once the
+        bot has answered the seller, so the claim follows TikTok (refunded, out of
+        /claims) as it would with the real one."""
         decisions = self.emulator.state.decisions[self._decisions_told :]
         self._decisions_told += len(decisions)
         lines = []
@@ -265,8 +270,21 @@ class DemoTikTok:
                 if decision.body.get("comment"):
                     line += f", note “{decision.body['comment']}”"
                 line += ")"
-            lines.append(line)
+            lines.append(line + await self._status_webhook(decision))
         return lines
+
+    async def _status_webhook(self, decision: Decision) -> str:
+        """TikTok's webhook for the change a decision made; how the bot answered it."""
+        if decision.kind.endswith("_return"):
+            event, key = "RETURN_STATUS_CHANGE", "return_id"
+            now = self.shop.returns[decision.target_id]["return_status"]
+        else:
+            event, key = "CANCELLATION_STATUS_CHANGE", "cancel_id"
+            now = self.shop.cancellations[decision.target_id]["cancel_status"]
+        answer = await self.emulator.send_webhook(
+            self.hook_url, event, self.shop.id, {key: decision.target_id}
+        )
+        return f"; now {now}, webhook to the bot: HTTP {answer}"
 
     def _order(self, text: str) -> dict[str, Any]:
         found = [o for number, o in self.shop.orders.items() if number.endswith(text)]

@@ -141,6 +141,8 @@ async def test_a_return_on_tiktok_reaches_the_seller_whose_approval_reaches_tikt
     return_id = re.search(r"\(return (\d+), one photo\)", filed)
     assert return_id
     assert f"TikTok Shop: return {return_id[1]} approved (APPROVE_REFUND)" in approved
+    # TikTok refunds it at once and tells the bot by webhook, as for any change.
+    assert "now RETURN_OR_REFUND_REQUEST_SUCCESS, webhook to the bot: HTTP 200" in approved
 
     async with uow_factory(readonly=True) as uow:
         claim = await uow.session.scalar(select(Claim).where(Claim.external_id == return_id[1]))

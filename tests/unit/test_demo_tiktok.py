@@ -70,22 +70,47 @@ async def test_alone_it_lists_what_it_can_do_and_the_orders() -> None:
     ]
 
 
-def test_decisions_are_told_once_each_as_tiktok_recorded_them() -> None:
+async def test_decisions_are_told_once_each_and_tiktok_tells_the_bot_what_they_changed() -> None:
+    """Each decision reads as TikTok recorded it, and TikTok's webhook for the change it
+    made follows (the real one sends it for its sellers' own decisions too): an
+    approved refund-only return is refunded, and the bot hears so."""
     tiktok = demo([])
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    async def send_webhook(url: str, event: str, shop_id: str, data: dict[str, str]) -> int:
+        sent.append((event, data))
+        return 200
+
+    tiktok.emulator.send_webhook = send_webhook  # type: ignore[method-assign]
+    tiktok.shop.returns["4036001"] = {"return_status": "RETURN_OR_REFUND_REQUEST_SUCCESS"}
+    tiktok.shop.returns["4036002"] = {"return_status": "REFUND_OR_RETURN_REQUEST_REJECT"}
     decisions = tiktok.emulator.state.decisions
     decisions.append(Decision("approve_return", "1", "4036001", {"decision": "APPROVE_REFUND"}))
-    assert tiktok.recorded() == ["TikTok Shop: return 4036001 approved (APPROVE_REFUND)"]
-    assert tiktok.recorded() == []
+    assert await tiktok.recorded() == [
+        "TikTok Shop: return 4036001 approved (APPROVE_REFUND); now"
+        " RETURN_OR_REFUND_REQUEST_SUCCESS, webhook to the bot: HTTP 200"
+    ]
+    assert sent == [("RETURN_STATUS_CHANGE", {"return_id": "4036001"})]
+    assert await tiktok.recorded() == []
+    assert len(sent) == 1  # told once
     body = {
         "decision": "REJECT_REFUND",
         "reject_reason": "seller_reject_apply_product_used",
         "comment": "washed",
     }
     decisions.append(Decision("reject_return", "1", "4036002", body))
-    assert tiktok.recorded() == [
+    assert await tiktok.recorded() == [
         "TikTok Shop: return 4036002 rejected (REJECT_REFUND,"
-        " reason seller_reject_apply_product_used, note “washed”)"
+        " reason seller_reject_apply_product_used, note “washed”); now"
+        " REFUND_OR_RETURN_REQUEST_REJECT, webhook to the bot: HTTP 200"
     ]
+    tiktok.shop.cancellations["77"] = {"cancel_status": "CANCELLATION_REQUEST_SUCCESS"}
+    decisions.append(Decision("approve_cancellation", "1", "77", {}))
+    assert await tiktok.recorded() == [
+        "TikTok Shop: cancellation 77 approved; now CANCELLATION_REQUEST_SUCCESS,"
+        " webhook to the bot: HTTP 200"
+    ]
+    assert sent[-1] == ("CANCELLATION_STATUS_CHANGE", {"cancel_id": "77"})
 
 
 async def test_cancel_asks_tiktok_to_cancel_and_tells_the_bot_once() -> None:
