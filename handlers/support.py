@@ -23,7 +23,7 @@ from bot.services.desk import DeskError, ThreadGone
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
-from bot.understanding.ratings import read_rating
+from bot.understanding.ratings import read_counted_rating, read_rating
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.formatting import format_when
@@ -350,14 +350,27 @@ async def _for_staff(ctx: Context) -> bool:
     if closed is None:
         return False
     if text is not None:
-        stars = read_rating(text)
+        # Once the buyer rated, only a rating that names its stars changes it ("actually
+        # 4 stars"): "ok thanks" or "great" is their goodbye, not three or five stars,
+        # and with the rating given the conversation has ended, so it is the bot's to
+        # answer rather than a reason to reopen.
+        rated = closed.rating is not None
+        stars = read_counted_rating(text) if rated else read_rating(text)
         if stars is not None and await typed_rating(ctx, closed, stars):
             return True
-        if await bot_handles(ctx, text):
+        if await bot_handles(ctx, text) or (rated and await _goodbye(ctx, text)):
             return False
     ticket = await _reopened(ctx, await tickets.reopen(closed.id))
     await to_staff(ctx, ticket)
     return True
+
+
+async def _goodbye(ctx: Context, text: str) -> bool:
+    """Small talk: a verdict word ("ok", "perfect") or thanks and goodbyes."""
+    if read_rating(text) is not None:
+        return True
+    reading = await ctx.services.understanding.read(text)
+    return reading.sure and reading.intent == "chitchat"
 
 
 def _typed(ctx: Context) -> str | None:

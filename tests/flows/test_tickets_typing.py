@@ -534,3 +534,26 @@ async def test_a_second_assign_edits_nothing(
     assert "Ana took this ticket" in ana.said
     assert summary_edits(shown, ana.last) == []
     assert (await ticket_row(uow_factory)).assignee_name == "Ana"
+
+
+@pytest.mark.parametrize("typed", ["ok thanks", "great, thank you!", "perfect", "nice"])
+async def test_small_talk_after_the_rating_neither_rates_again_nor_reopens(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "ok thanks" after the buyer rated is their goodbye, not a second rating (it
+    read as 3 stars, replacing their 5, and apologised), and nothing for staff either."""
+    buyer, _staff, thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say("5")
+    await buyer.say("Kim was quick")
+    assert "We read every comment" in buyer.said
+    copies = len(harness.desk.copies)
+    await buyer.say(typed)
+    assert "Thank you for rating us" not in buyer.said
+    assert "What could we have done better?" not in buyer.said
+    assert "reopened" not in buyer.said and "You're welcome!" in buyer.said
+    ticket = await ticket_row(uow_factory)
+    assert (ticket.status, ticket.rating) == ("closed", 5)
+    assert len(harness.desk.copies) == copies and thread in harness.desk.closed
+    # A rating said as one still changes it: the buyer's second thoughts count.
+    await buyer.say("actually 4 stars")
+    assert (await ticket_row(uow_factory)).rating == 4
