@@ -74,6 +74,9 @@ class Pending:
     # The staff chat topic the question was asked in: words typed in another ticket's
     # topic are for that ticket's requester, not answers to it.
     thread: int | None = None
+    # The Confirm button's text when it is not "Confirm: refund AMOUNT" (a marketplace
+    # pays its refunds: the seller confirms a decision sent there, not a payment).
+    button: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -85,6 +88,7 @@ class Pending:
             "prompt": self.prompt,
             "origin": self.origin,
             "thread": self.thread,
+            "button": self.button,
         }
 
     @classmethod
@@ -99,6 +103,7 @@ class Pending:
                 prompt=str(data["prompt"]),
                 origin=int(data["origin"]) if data.get("origin") is not None else None,
                 thread=int(data["thread"]) if data.get("thread") is not None else None,
+                button=str(data["button"]) if data.get("button") is not None else None,
             )
         except (KeyError, TypeError, ValueError, ArithmeticError):
             return None
@@ -122,11 +127,10 @@ def executor(kind: str) -> Callable[[Executor], Executor]:
 
 def keyboard(ctx: Context, pending: Pending) -> Keyboard:
     amount = format_money(pending.amount, pending.currency, ctx.catalog.language)
+    label = pending.button or ctx.catalog.plain("confirm.yes", amount=amount)
     return Keyboard.of(
         [
-            Button(
-                ctx.catalog.plain("confirm.yes", amount=amount), f"cf:{pending.id}:{pending.amount}"
-            ),
+            Button(label, f"cf:{pending.id}:{pending.amount}"),
             Button(ctx.catalog.plain("confirm.no"), f"cx:{pending.id}"),
         ]
     )
@@ -141,8 +145,10 @@ def ask(
     prompt: str,
     params: dict[str, Any],
     origin: int | None = None,
+    button: str | None = None,
 ) -> Pending:
-    """Store a pending action (replacing any flow in progress) and ask to confirm it."""
+    """Store a pending action (replacing any flow in progress) and ask to confirm it
+    (`button`: the Confirm button's text, when not "Confirm: refund AMOUNT")."""
     pending = Pending(
         id=secrets.token_hex(6),
         kind=kind,
@@ -154,6 +160,7 @@ def ask(
         prompt=prompt,
         origin=origin,
         thread=ctx.inbound.thread_id,
+        button=button,
     )
     ctx.state.go(STEP, pending=pending.as_data())
     ctx.reply(prompt, keyboard(ctx, pending))

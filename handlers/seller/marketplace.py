@@ -167,6 +167,10 @@ async def _offer_approval(ctx: Context, claim_id: int) -> None:
             marketplace=display_name(card.marketplace or ""),
         ),
         params={"claim_id": claim_id},
+        button=ctx.catalog.plain(
+            "marketplace_claims.confirm_approve_button",
+            marketplace=display_name(card.marketplace or ""),
+        ),
     )
 
 

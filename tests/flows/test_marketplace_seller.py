@@ -16,7 +16,7 @@ from bot.services.marketplace_claims import MarketplaceClaims
 from storage.media import MediaStore
 from storage.models import CancelRequest
 from storage.uow import UnitOfWorkFactory
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, shown
 from tests.marketplace_fakes import (
     REASONS,
     FakeAfterSales,
@@ -290,6 +290,8 @@ async def test_approve_typed_under_the_card_goes_to_the_marketplace(
     await seller.press(f"q:{claim_id}")
     await seller.say("approve it")
     assert "Approve" in seller.said and "on TikTok Shop?" in seller.said
+    # TikTok Shop pays the refund: the seller confirms the decision, not a payment.
+    assert shown(seller) == ["✅ Confirm: approve on TikTok Shop", "✖ Cancel"]
     assert port.calls == []  # nothing sent before the seller confirms
     await seller.say("yes")
     assert "TikTok Shop accepted your decision" in seller.said
@@ -337,3 +339,9 @@ async def test_a_typed_approval_can_be_called_off(
     await seller.say("no")
     assert port.calls == []
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REQUESTED
+    # Asked again, the tap on Confirm sends it.
+    await seller.press(f"q:{claim_id}")
+    await seller.say("approve")
+    await seller.tap("✅ Confirm: approve on TikTok Shop")
+    assert [c[0] for c in port.calls] == ["approve"]
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPROVED
