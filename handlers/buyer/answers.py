@@ -42,7 +42,15 @@ from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
-from handlers.buyer.orders import ask_to_cancel, cancel_outside_flow, refuse_cancel
+from handlers.buyer.orders import (
+    OPEN,
+    PICKABLE,
+    ask_to_cancel,
+    cancel_outside_flow,
+    listed,
+    picked_from_list,
+    refuse_cancel,
+)
 from handlers.buyer.views import render_card, which_order_keyboard
 from handlers.catalog import Safe
 from handlers.core import Context
@@ -107,6 +115,8 @@ async def free_text(ctx: Context, text: str) -> None:
         _quote_chosen(ctx, chosen)
         return
     if await _typed_choice(ctx, text):
+        return
+    if await picked_from_list(ctx, text):  # "the second one" after a list of orders
         return
     if await linking.received_numbers(ctx, text):  # "5781…01 5781…04": one at a time
         return
@@ -361,6 +371,8 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]
+        if prefix == "o":
+            listed(ctx, OPEN, [o.id for o in orders[:PICKABLE]])
         ctx.reply(
             ctx.t(f"answers.which_order.{planned.intent}"),
             which_order_keyboard(ctx.catalog, orders, prefix),

@@ -10,6 +10,7 @@ from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
 from bot.understanding.cancelling import cancel_answer, cancels_it
+from bot.understanding.steps import position
 from handlers import escapes
 from handlers.buyer.views import (
     card_fingerprint,
@@ -34,6 +35,42 @@ CANCEL_PICK = "cancel_pick"
 router.step_words[CANCEL] = cancels_it
 
 
+# In the draft outside any flow: the orders a list just showed, as buttons ("2", "the
+# first one" typed next means that button), and what its buttons do.
+LISTED = "orders_listed"
+OPEN, CANCEL_IT = "open", "cancel"
+PICKABLE = 10  # buttons in a "Which order?" pick (`which_order_keyboard`)
+
+
+def listed(ctx: Context, does: str, order_ids: list[int]) -> None:
+    """Remember the orders a list shows, in its order, until the next message."""
+    if ctx.state.step is None:
+        ctx.state.data[LISTED] = {"does": does, "ids": order_ids}
+
+
+async def picked_from_list(ctx: Context, text: str) -> bool:
+    """ "2", "the first one", "last" typed right after a list of orders: what that
+    order's button does (its card, or the question to cancel it), as if tapped.  The
+    list counts for the next message only; anything else is read as usual."""
+    shown = ctx.state.data.pop(LISTED, None)
+    if ctx.state.step is not None or not isinstance(shown, dict):
+        return False
+    ids = [i for i in shown.get("ids", []) if isinstance(i, int)]
+    at = position(text, len(ids))
+    if at is None:
+        return False
+    try:
+        order = await ctx.services.orders.order(ctx.user.id, ids[at])
+    except OrderNotFound:  # unlinked since
+        return False
+    if shown.get("does") == CANCEL_IT:
+        ctx.state.data.pop(CANCEL_PICK, None)
+        await _offer_cancel(ctx, order)
+    else:
+        ctx.reply(*_render(ctx, order))
+    return True
+
+
 @router.command("orders")
 async def orders_command(ctx: Context) -> None:
     await _show_list(ctx, 1)
@@ -54,6 +91,7 @@ async def _show_list(ctx: Context, page: int) -> None:
         ctx.reply(ctx.t("orders.none"))
         return
     text, keyboard = orders_list(ctx.catalog, result)
+    listed(ctx, OPEN, [o.id for o in result.orders])
     if ctx.inbound.button and ctx.inbound.button.startswith("ol:"):
         ctx.edit_or_reply(text, keyboard)
     else:
@@ -101,7 +139,13 @@ async def refresh_card(ctx: Context) -> None:
 @router.button("oc")
 async def ask_cancel(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
-    if order is None or cancel_elsewhere(ctx, order):
+    if order is not None:
+        await _offer_cancel(ctx, order)
+
+
+async def _offer_cancel(ctx: Context, order: OrderView) -> None:
+    """The cancel question that fits the order now, or why it can't be cancelled."""
+    if cancel_elsewhere(ctx, order):
         return
     if order.status not in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
@@ -124,6 +168,7 @@ async def cancel_outside_flow(ctx: Context) -> None:
         # Remembered until the next message: "no", "keep it" typed under the pick
         # answers it (`kept_under_pick`), instead of reaching the intent model.
         ctx.state.go(None, **{CANCEL_PICK: True})
+        listed(ctx, CANCEL_IT, [o.id for o in cancellable[:PICKABLE]])
         ctx.reply(
             ctx.t("answers.which_order.cancel_order"),
             which_order_keyboard(ctx.catalog, cancellable, "oc"),
