@@ -25,7 +25,10 @@ the search confuses).  `--rough P` asks that share of each batch's questions as 
 hurried buyer types them (buyer_noise.py), drawn anew each epoch (tried at 0.5: the
 closest paragraph gains a point, the whole search does not; not the recipe shipped).
 `--same-shop` draws each batch from one shop, so in-batch negatives are sibling sections
-(tried: no gain on the whole search, README; not the recipe shipped).
+(tried: no gain on the whole search, README; not the recipe shipped).  `--late W` also
+trains the piece-by-piece match (late.py) as ColBERT trains it, on the same positives
+and negatives, its loss weighted W against the sentence vectors' (tried at 1: the whole
+search lost a point on three left-out shops, README; not the recipe shipped).
 
 `--fold` leaves a shop out of training (repeat it to leave out several: one run then
 measures them all) and prints its top-1 by the closest paragraph alone, stock and
@@ -161,6 +164,36 @@ def embed(model: Bert, texts: list[str], size: int = 64) -> torch.Tensor:
     return torch.cat(out)
 
 
+def read(model: Bert, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One batch of texts as the search reads them: unit sentence vectors, unit piece
+    vectors (the last layer per word piece) and which pieces are real words (not
+    [CLS], [SEP] or padding: late.py matches the pieces between them)."""
+    rows = [PIECES.encode(t, MAX_TOKENS) for t in texts]
+    ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    inner = torch.zeros_like(ids)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+        inner[i, 1 : len(row) - 1] = 1
+    last = model(ids, mask)
+    m = mask[..., None].float()
+    pooled = torch.nn.functional.normalize((last * m).sum(1) / m.sum(1), dim=-1)
+    return pooled, torch.nn.functional.normalize(last, dim=-1), inner.bool()
+
+
+def piece_match(
+    questions: torch.Tensor, asked: torch.Tensor, documents: torch.Tensor, held: torch.Tensor
+) -> torch.Tensor:
+    """Every question against every document as late.py scores them: each question
+    piece's best similarity among the document's pieces, averaged over the question."""
+    sims = torch.einsum("itd,jud->ijtu", questions, documents)
+    sims = sims.masked_fill(~held[None, :, None, :], -2.0)
+    best = sims.max(dim=-1).values  # (question, document, question piece)
+    weight = asked[:, None, :].float()
+    return (best * weight).sum(-1) / weight.sum(-1).clamp(min=1.0)
+
+
 def shop_data() -> dict[str, dict[str, Any]]:
     shops = {}
     for s in bank_shops():
@@ -198,6 +231,7 @@ def tuned(
     negatives: int = 1,
     roughened: float = 0.0,
     same_shop: bool = False,
+    late: float = 0.0,
 ) -> Bert:
     model = Bert(weights)
     for frozen in (model.word, model.position, model.segment):
@@ -231,9 +265,13 @@ def tuned(
     for _ in range(epochs):
         for part in _batches(examples, same_shop):
             asked = [rough(e[0], noise) if noise.random() < roughened else e[0] for e in part]
-            questions = embed(model, asked)
-            documents = embed(model, [e[1] for e in part] + [n for e in part for n in e[2]])
+            questions, q_pieces, q_inner = read(model, asked)
+            documents, d_pieces, d_inner = read(
+                model, [e[1] for e in part] + [n for e in part for n in e[2]]
+            )
             logits = questions @ documents.T / TEMPERATURE
+            if late:  # the piece match trained too, with the same positives and negatives
+                matched = piece_match(q_pieces, q_inner, d_pieces, d_inner) / TEMPERATURE
             if same_shop:  # another question's paragraph of the same section is no negative
                 owners = [e[3] for e in part] + [o for e in part for o in e[4]]
                 clash = torch.tensor(
@@ -243,7 +281,13 @@ def tuned(
                     ]
                 )
                 logits = logits.masked_fill(clash, -1e4)
+                if late:
+                    matched = matched.masked_fill(clash, -1e4)
             loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(part)))
+            if late:
+                loss = loss + late * torch.nn.functional.cross_entropy(
+                    matched, torch.arange(len(part))
+                )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -314,6 +358,13 @@ def main() -> int:
         action="store_true",
         help="draw each batch from one shop, so in-batch negatives are sibling sections",
     )
+    parser.add_argument(
+        "--late",
+        type=float,
+        default=0.0,
+        help="also train the piece-by-piece match (late.py) as ColBERT trains it, its loss"
+        " weighted so against the sentence vectors' (default 0: not trained)",
+    )
     parser.add_argument("--write", action="store_true", help="train on all, write the bot's file")
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -349,6 +400,7 @@ def main() -> int:
         args.negatives,
         args.rough,
         args.same_shop,
+        args.late,
     )
     out = TUNING if args.write else args.out or fold_file(Path("/tmp"), "".join(left_out))
     write(model, weights, source, hashlib.sha256(data).hexdigest(), out)
