@@ -269,6 +269,11 @@ def _order_loads() -> tuple[Any, ...]:
     )
 
 
+# An order number read as digits alone is looked for written in groups too only from
+# this many digits on (shorter ones are too often another order's digits).
+GROUPED_MIN = 8
+
+
 class OrderRepository(_Repository):
     async def get(self, order_id: int, *, full: bool = True) -> Order | None:
         options = _order_loads() if full else ()
@@ -282,10 +287,22 @@ class OrderRepository(_Repository):
         )
 
     async def find_by_number(self, order_number: str) -> Sequence[Order]:
-        """Orders with this number in any shop (numbers are unique per shop only)."""
-        return (
+        """Orders with this number in any shop (numbers are unique per shop only).  A
+        number read from a buyer's message comes as digits alone ("114-3941689-8772232"
+        typed in a sentence is read as 11439416898772232): when nothing has it as it
+        is, an order whose number is those digits in groups is it (searched only then:
+        the comparison reads every order number)."""
+        found = (
             await self.session.scalars(
                 select(Order).where(Order.order_number == order_number).options(*_order_loads())
+            )
+        ).all()
+        if found or not order_number.isdigit() or len(order_number) < GROUPED_MIN:
+            return found
+        plain = func.replace(func.replace(Order.order_number, "-", ""), " ", "")
+        return (
+            await self.session.scalars(
+                select(Order).where(plain == order_number).options(*_order_loads())
             )
         ).all()
 

@@ -283,11 +283,12 @@ _OTHER_NUMBER = re.compile(
 # order number a buyer types in groups ("5761 0000 0000 0000 02") is read as one number
 # only past this length, so "555 010 0199" or "07700 900123" stay phone numbers.
 LONGEST_PHONE = 15
-# Digits typed in groups of up to six, each group joined to the next by one space or
-# dash: "5761-0000-0000-0000-02", "576 100 000 000 000 002".  Not after "+" (a phone's
-# country code), and from the first group of a run only.
+# Digits typed in groups of up to seven, each group joined to the next by one space or
+# dash: "5761-0000-0000-0000-02", "576 100 000 000 000 002", and the marketplaces'
+# "114-3941689-8772232" (read as its middle group before, "order 3941689").  Not after
+# "+" (a phone's country code), and from the first group of a run only.
 _GROUPED = re.compile(
-    r"(?<![\w+.,$€£-])(?<!\d\s)\d{2,6}(?:[ -]\d{2,6})*[ -]\d{1,6}(?![\w]|[.,]\d|[ -]\d)"
+    r"(?<![\w+.,$€£-])(?<!\d\s)\d{2,7}(?:[ -]\d{2,7})*[ -]\d{1,7}(?![\w]|[.,]\d|[ -]\d)"
 )
 # Grouped digits that are a date ("2024-05-12", "12-05-2024"), never an order number.
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")

@@ -82,3 +82,24 @@ async def test_a_place_typed_under_which_to_cancel_asks_to_cancel_it(
     await person.say("2")
     assert f"Order {NUMBER} is already with the seller" in person.said
     assert shown(person) == ["Yes, ask the seller", "No, keep the order"]
+
+
+GROUPED = "114-3941689-8772232"  # a marketplace's order number, in groups
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [GROUPED, f"where is my order {GROUPED}", f"order {GROUPED} status pls"],
+)
+async def test_an_order_number_in_groups_finds_the_order_written_so(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Read whole, not as its middle group ("order 3941689"), and found although the
+    message's digits come without the dashes the shop's number has."""
+    await make_order(uow_factory, clock, number=GROUPED)
+    person = harness.buyer(name="Alex")
+    await person.say("/start")
+    await person.say(typed)
+    assert "make sure order" in person.said and "3941689 is" not in person.said
+    await person.say("buyer@example.com")
+    assert f"Order {GROUPED}" in person.said and "Status:" in person.said
