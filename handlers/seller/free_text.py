@@ -98,8 +98,11 @@ async def _answered(ctx: Context) -> bool:
     if words is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
-        if read_escape(inbound.text) is Escape.HELP:  # "help": what /help says
+        escape = read_escape(inbound.text)
+        if escape is Escape.HELP:  # "help": what /help says
             ctx.reply(seller_help(ctx))
+        elif escape is Escape.CANCEL:  # "cancel", "stop" with no step to stop
+            ctx.reply(ctx.t("common.nothing_to_cancel"))
         elif shown is not None and await _card_hint(ctx, int(shown)):
             pass  # under the card: what it takes, not "open one with /claims"
         else:

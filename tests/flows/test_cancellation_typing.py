@@ -102,6 +102,7 @@ async def test_another_shops_seller_and_a_buyer_get_no_request(
 async def test_cancel_alone_is_not_about_the_requests(world: World) -> None:
     await world.ask_to_cancel()
     await world.seller.say("cancel")
+    assert "There is nothing to cancel right now." in world.seller.said
     assert "cancellation request" not in world.seller.said
     assert shown(world.seller) == []
     assert await world.order_status() == "AWAITING_SHIPMENT"
