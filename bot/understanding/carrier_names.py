@@ -60,6 +60,7 @@ _NAMES: tuple[tuple[str, str], ...] = (
     ("Correos de México", r"correos\s+de\s+m[eé]xico|sepomex|mexpost"),
     ("Correo Argentino", r"correo\s+argentino"),
     ("Correos", r"correos(?:\s+de\s+espa[ñn]a)?"),
+    ("Correios", r"correios"),  # Brazil's post
     ("Estafeta", r"estafeta"),
     ("Redpack", r"redpack"),
     ("Paquetexpress", r"paquete\s?express"),

@@ -63,6 +63,7 @@ TRAINING_FILES = (
     "intents_mixed.jsonl",
     "intents_late.jsonl",
     "intents_desk.jsonl",
+    "intents_social.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )

@@ -37,7 +37,7 @@ TRACKING_SHAPE = re.compile(
 _CUE_WORDS = r"order|ordr|orer|oder|ordder|odrer|ord|purchase|pedido|pedio|peddo|orden|compra"
 _CUE_TAIL = (
     r"(?:no\b\.?|nr\b\.?|number\b|num\b|id\b|is\b|n[º°o]\.?|n[uú]m(?:ero)?\b\.?|"
-    r"es\s+(?:el|la)\b|es\b)?"
+    r"es\s+(?:el|la)\b|es\b|pl[sz]\b|please\b)?"
 )
 _ORDER_CUE = re.compile(
     rf"(?:#|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#]?)\s*$",
@@ -234,6 +234,7 @@ _CARRIERS: tuple[tuple[str, str], ...] = (
     # Spain and Latin America, where the Spanish-speaking buyers are.
     ("Correos Express", r"correos\s+express"),
     ("Correos", r"correos(?:\s+de\s+(?:espana|mexico|chile))?"),
+    ("Correios", r"correios"),  # Brazil's post
     ("SEUR", r"seur"),
     ("MRW", r"mrw"),
     ("Nacex", r"nacex"),
@@ -253,8 +254,16 @@ _CARRIER = re.compile(
 _NOT_CARRIER = re.compile(r"\bups\s+and\s+downs\b", re.IGNORECASE)
 
 
+# A social handle ("@UPSHelp", "@DHL_US", "@RoyalMail"): its words, to find a carrier
+# tagged in a post.
+_HANDLE = re.compile(r"@(\w+)")
+_HANDLE_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|_")
+
+
 def carrier(text: str) -> str | None:
-    """The first carrier named in the text, canonical spelling."""
+    """The first carrier named in the text, canonical spelling; a carrier's social
+    handle tagged in it ("@UPSHelp", "@DPD_UK") names it too."""
+    text = _HANDLE.sub(lambda m: " " + _HANDLE_WORDS.sub(" ", m.group(1)) + " ", text)
     for match in _CARRIER.finditer(_NOT_CARRIER.sub(" ", text)):
         index = int(next(k for k, v in match.groupdict().items() if v)[1:])
         return _CARRIERS[index][0]
@@ -265,7 +274,9 @@ def carrier(text: str) -> str | None:
 
 ORDER_AFTER_CUE = re.compile(
     rf"(?:#\s?|\b(?:{_CUE_WORDS})s?\b\.?\s*{_CUE_TAIL}\s*[:#,]?\s*|\b(?:{_CUE_WORDS})(?=\d))"
-    r"(?P<n>\d{4,})(?![\d.,]?\d)",
+    # Four digits or more; or the first group of digits typed in groups ("order no.
+    # 309-551-874"), which counts only as the whole run (`_grouped_order`).
+    r"(?P<n>\d{4,}(?![\d.,]?\d)|\d{2,3}(?=[ -]\d))",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"(?<![\w.,$€£])\d{7,}(?![\w]|[.,]\d)")
@@ -410,7 +421,7 @@ def _order_number(
                 return joined, said
             if _deliberate(run.group(0)):
                 continue  # "order 2024-05-12": no first group cut from the rest
-        if free(match.start("n"), match.end("n")):
+        if len(match.group("n")) >= 4 and free(match.start("n"), match.end("n")):
             return match.group("n"), said
     bare = [(m.start(), m.group(0)) for m in _BARE_NUMBER.finditer(text) if free(*m.span())]
     for run in _GROUPED.finditer(text):
