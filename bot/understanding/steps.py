@@ -842,10 +842,16 @@ def _matches(token: str, name_words: set[str]) -> bool:
     return any(word in name_words for word in english)
 
 
+# What a place in a list is said with ("option 2", "the 2nd choice", "la 1ra opción").
+_PLACE_NOUNS = frozenset(
+    {"one", "item", "no", "number", "numero", "opcion", "option", "choice", "button", "boton"}
+)
+
+
 def position(text: str, count: int) -> int | None:
     """An item named by its place in the list: "1", "the second one", "last"."""
     tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
-    tokens = [t for t in tokens if t not in {"one", "item", "no", "number", "numero", "opcion"}]
+    tokens = [t for t in tokens if t not in _PLACE_NOUNS]
     joined = " ".join(tokens)
     joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
     # Spanish "1ro", "2da", "3er", "4to" (`words` split them "2 da"): the digit's place.
