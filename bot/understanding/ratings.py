@@ -189,6 +189,8 @@ def read_rating(text: str) -> int | None:
     text = _normalise(text)
     if not text:
         return None
+    if (faces := _faces(text)) is not None:
+        return faces  # "😡", "🤩🤩"
     glyphs = sum(text.count(g) for g in STAR_GLYPHS)
     if glyphs:
         around = text
@@ -201,6 +203,7 @@ def read_rating(text: str) -> int | None:
     words = _WORD.findall(text)
     if not words:
         return None
+    words = _heard(words)
     rest = _strip_lead(words)
     joined = " ".join(rest)
     if _FULL_MARKS.match(" ".join(words)):
@@ -215,7 +218,8 @@ def read_rating(text: str) -> int | None:
         value = _value(counted.group(1))
         # "1 star, nobody helped": the word "star" makes the number a rating, and a
         # short reason may follow it.
-        if 1 <= value <= 5 and len(joined[counted.end() :].split()) <= 4:
+        tail = joined[counted.end() :]
+        if 1 <= value <= 5 and (_only_filler(tail) or ("?" not in text and _a_reason(tail))):
             return value
         return None
     if (late := _STARS_LAST.search(joined)) is not None and _a_reason(joined[: late.start()]):
@@ -224,6 +228,13 @@ def read_rating(text: str) -> int | None:
     if _BARE.match(joined):
         value = _value(joined)
         return value if 1 <= value <= 5 else None
+    if (placed := _PLACED_STAR.search(joined)) is not None and all(
+        w in FILLER or w in _CLOSERS
+        for w in _WORD.findall(joined[: placed.start()] + " " + joined[placed.end() :])
+    ):
+        return _STAR_PLACES[placed.group(1)]  # "the last star", "first star only"
+    if "?" not in text and (digit := _digit_at_an_end(rest, text)) is not None:
+        return digit  # "bahut accha, 5", "give 4, was good"
     rest = corrected(rest, _RATING_WORDS)  # "terible", "amazin"
     stars = _verdict(rest)
     if stars is None and "?" not in text:
@@ -293,6 +304,76 @@ _REQUEST = frozenset(
     donde cuando como pedido reembolso devolver cancelar quiero necesito puedes pregunta
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
+# A face alone says how it went: the angry ones 1, the sad 2, the straight 3, the
+# smiling 4, the delighted 5 (several of one kind count once).
+_FACES = {
+    **dict.fromkeys("😡🤬💩😠🖕", 1),
+    **dict.fromkeys("😞😢😭🙁☹😒", 2),
+    **dict.fromkeys("😐😑", 3),
+    **dict.fromkeys("🙂😊", 4),
+    **dict.fromkeys("😍🤩🥰😁😀😃😄", 5),
+}  # not 👍, ❤ or 🙏: as often an "ok" or a thank-you as a verdict
+
+
+def _faces(text: str) -> int | None:
+    """The stars a message of faces alone means (one kind of face), else None."""
+    if _WORD.search(text):
+        return None
+    found = {_FACES[ch] for ch in text if ch in _FACES}
+    rest = "".join(ch for ch in text if ch not in _FACES and not ch.isspace())
+    if len(found) != 1 or any(unicodedata.category(ch)[0] in "LN" for ch in rest):
+        return None
+    return found.pop()
+
+
+# Numbers as voice typing writes them, before "stars" or alone: "for stars", "to".
+_HEARD = {"to": "two", "too": "two", "for": "four", "fore": "four", "won": "one"}
+
+
+def _heard(words: list[str]) -> list[str]:
+    if words and words[0] in _HEARD:
+        after = words[1:]
+        if not after or after[0].startswith("star"):
+            return [_HEARD[words[0]], *after]
+        if all(w in FILLER for w in after):
+            return [_HEARD[words[0]]]  # "for i guess": the number, and thinking aloud
+    return words
+
+
+_STAR_PLACES = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
+_STAR_PLACES |= {"fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": 5}
+_PLACED_STAR = re.compile(rf"\b({'|'.join(_STAR_PLACES)})\s+(?:star|one)\b")
+# Before a number these say it is no rating: "I waited 5", "it took 5".
+_NOT_STARS_BEFORE = frozenset(
+    """
+    waited took after for in ordered bought got paid of only about around over under than
+    waiting since order number no x
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+_CLOSERS = frozenset({"po", "ji", "lang", "only", "naman"})
+
+
+def _digit_at_an_end(words: list[str], text: str) -> int | None:
+    """A single digit 1–5 first or last in a short message whose other words give a
+    reason and ask nothing ("bakwas service, 1", "give 4, was good"); a digit first is
+    set apart from what follows ("5, so quick", not "5 mugs")."""
+    while words and words[-1] in _CLOSERS:
+        words = words[:-1]
+    numbers = [i for i, w in enumerate(words) if w.isdigit() or w in NUMBER_WORDS]
+    if len(words) < 2 or len(numbers) != 1 or numbers[0] not in (0, len(words) - 1):
+        return None
+    at = numbers[0]
+    if not words[at].isdigit() or not 1 <= int(words[at]) <= 5:
+        return None
+    if at and words[at - 1] in _NOT_STARS_BEFORE:
+        return None
+    if at == 0 and words[1] not in FILLER and words[1] not in VERDICTS:
+        if not re.search(rf"(?<!\d){words[0]}\s*[,.!:;-]", text):
+            return None
+    others = words[1:] if at == 0 else words[:-1]
+    return int(words[at]) if _a_reason(" ".join(others)) else None
+
+
 _STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
 _RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
 

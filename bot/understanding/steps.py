@@ -117,6 +117,17 @@ _NUMBER_WORDS = {
     "once": 11,
     "doce": 12,
     "docena": 12,
+    # A few words of the languages buyers mix into English ("dalawa lang po", "só uma",
+    # "mbili"); "do" (Hindi two) and "um" are English words, left out.
+    "isa": 1,
+    "dalawa": 2,
+    "tatlo": 3,
+    "ek": 1,
+    "uma": 1,
+    "duas": 2,
+    "dois": 2,
+    "moja": 1,
+    "mbili": 2,
 }
 _ALL_WORDS = {
     "all",
@@ -137,13 +148,37 @@ _ALL_WORDS = {
     "ambas",
     "par",
     "completo",
+    "lahat",  # Tagalog
+    "dono",  # Hindi: both
+    "zote",  # Swahili
 }
-_NONE_WORDS = {"none", "nothing", "nope", "ninguno", "ninguna", "nada"}
+_NONE_WORDS = {"none", "nothing", "nope", "non", "ninguno", "ninguna", "nada"}
 _NUMBER_ALTERNATION = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 # Words that look like a number word but are none ("the blue ones").
 _NOT_NUMBERS = {"ones"}
 # A number after these is not the answer: "the other two are fine", "every last one".
-_NOT_THE_COUNT = {"other", "every", "each", "last", "first", "second", "third", "keeping", "keep"}
+_NOT_THE_COUNT = {
+    "other", "every", "each", "last", "first", "second", "third", "keeping", "keep", "single",
+}  # fmt: skip
+# A number before these is a time or a pack, not how many: "ordered 2 weeks ago", "a box
+# of 6", "llegó 3 días tarde".
+_NOT_A_COUNT_AFTER = frozenset(
+    """
+    day days week weeks wk wks month months hour hours hr hrs min mins minute minutes year
+    years yr yrs dia dias semana semanas mes meses hora horas pm am
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+_PACKS = frozenset("box pack set bundle case carton caja paquete".split())  # noqa: SIM905
+# Numbers as voice typing hears them ("to pls", "just won", "return for of them"): "won"
+# and "sicks" always; "to", "too", "for", "tree" only alone (with a please or an um) or
+# before "of", where nothing else can be meant.
+_HEARD_ALWAYS = {"won": "one", "sicks": "six"}
+_HEARD_ALONE = {"to": "two", "too": "two", "for": "four", "fore": "four", "tree": "three"}
+_AROUND_A_COUNT = frozenset(
+    """
+    pls plz please just only um uh like so yeah ok okay lol the them those these
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
 _QUANTITY_WORDS = frozenset({*_NUMBER_WORDS, *_ALL_WORDS, *_NONE_WORDS, *_NOT_NUMBERS})
 MAX_QUANTITY = 999  # a longer number is an order, tracking or phone number, not a count
 
@@ -154,7 +189,7 @@ def read_quantity(text: str) -> Quantity | None:
     M" ("2 out of 3", "two of the three mugs": N); a number after "other" or
     "keeping" names what is kept ("one only, the other two are fine" is 1), and "every
     (last) one" is all of them."""
-    tokens = corrected(words(text), _QUANTITY_WORDS)
+    tokens = _numbers_as_heard(corrected(words(text), _QUANTITY_WORDS))
     said = " ".join(tokens)
     if _has(
         said,
@@ -176,8 +211,12 @@ def read_quantity(text: str) -> Quantity | None:
         first = part.group(1)
         return int(first) if first.isdigit() else _NUMBER_WORDS[first]
     numbers: set[int] = set()
-    for before, token in zip(["", *tokens], tokens, strict=False):
-        if before in _NOT_THE_COUNT:
+    for at, token in enumerate(tokens):
+        before = tokens[at - 1] if at else ""
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if before in _NOT_THE_COUNT or after in _NOT_A_COUNT_AFTER:
+            continue
+        if before == "of" and at > 1 and tokens[at - 2] in _PACKS:
             continue
         if token.isdigit():
             if len(token) > 3:
@@ -196,6 +235,20 @@ def read_quantity(text: str) -> Quantity | None:
         if token in _ALL_WORDS:
             return ALL
     return None
+
+
+def _numbers_as_heard(tokens: list[str]) -> list[str]:
+    """Number words as voice typing writes them, put right (see `_HEARD_ALWAYS`)."""
+    alone = all(t in _AROUND_A_COUNT or t in _HEARD_ALONE for t in tokens)
+    out = []
+    for at, token in enumerate(tokens):
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if token in _HEARD_ALWAYS:
+            token = _HEARD_ALWAYS[token]
+        elif token in _HEARD_ALONE and (alone or after == "of"):
+            token = _HEARD_ALONE[token]
+        out.append(token)
+    return out
 
 
 # Of the words for "all", those that name every item even in a first message ("I want
@@ -224,14 +277,16 @@ def quantity(text: str, most: int) -> int | None:
 
 # ------------------------------------------------------------------ yes/no
 
-_YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆")
+_YES_EMOJI = ("👍", "✅", "✔", "👌", "🆗", "🙆", "🙏")
 _NO_EMOJI = ("👎", "❌", "✖", "🚫", "🙅", "⛔")
 _NO = (
     r"n+o+|n+a+h+|naw|nope|n|nay|negative|nein|non|go\s+back|keep\s+it|not|dont|do\s+not|never|wrong|incorrect|"
     r"rather\s+not|no\s+way|cancel|stop|discard|"
     # Spanish ("no" is above): "nel", "para nada", "mejor no", "cancelar", "todavia no"
     r"nel|na|nones|nop|nopo|ni\s+en\s+pedo|ni\s+loco|dejalo\s+asi|me\s+lo\s+quedo|para\s+nada|de\s+ninguna\s+manera|cancela\w*|anula\w*|incorrecto|tampoco|"
-    r"nunca|mejor\s+no|descartar(?:la|lo)?"
+    r"nunca|mejor\s+no|descartar(?:la|lo)?|"
+    # Hindi, Portuguese ("não", folded), Swahili, Tagalog ("hindi po")
+    r"nahi|nahin|nao|hapana|hindi\s+po"
 )
 _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
@@ -243,7 +298,11 @@ _YES = (
     r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
     r"mandalo|hazlo|listo|exacto|eso\s+es|de\s+una|"
     # Mexico and around: "órale", "ándale", "hágale", "obvio", "sisi"
-    r"orale|andale|hagale|obvio|afirmativo|(?:si){2,}"
+    r"orale|andale|hagale|obvio|afirmativo|(?:si){2,}|"
+    # typed fast: "ofc", "def", "yesyes", "conferm"
+    r"ofc|def|(?:yes){2,}|conf[ie]rm\w*|"
+    # Hindi ("haan ji"), Tagalog ("opo", "oo", "sige"), Portuguese ("sim"), Swahili
+    r"haan|han\s+ji|opo|oo|sige|sim|ndiyo|ndio"
 )
 
 
@@ -288,11 +347,33 @@ def _asks(text: str, tokens: list[str], question_words: frozenset[str]) -> bool:
     return "?" in text and bool(set(tokens[:3]) & question_words)
 
 
+def _a_question(text: str, tokens: list[str]) -> bool:
+    """Asked, with or without its "?": "what counts as damaged", "if I choose
+    replacement how long does it take?" (a WH word or "if" first; "can I get a
+    replacement?" is a request, and answers)."""
+    if len(tokens) < 3:
+        return False
+    # Spanish "que"/"q" starts requests too ("q me manden otra"): only with its "?";
+    # "can I…?" and "could you…?" are requests, so they are not among these.
+    return tokens[0] in _WH_ASKING or ("?" in text and tokens[0] in _ASKING_FIRST)
+
+
+_WH_ASKING = frozenset(["what", "whats", "how", "why", "when", "where", "which", "who"])
+_ASKING_FIRST = frozenset(["if", "do", "does", "is", "are", "will", "should"])
+
+
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
 )
 _YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|claro|vale"
+
+
+# A question typed without its "?" (by voice, or in a hurry): these first words ask.
+_ASKS_WITHOUT_MARK = (
+    r"^(?:what|whats|how|why|when|where|which|who|is\s+it|is\s+there|does\s+it|do\s+i|"
+    r"will\s+it|will\s+i|can\s+i\s+still|que|como|cuanto|cuando|donde)\b"
+)
 
 
 def yes_no(text: str) -> bool | None:
@@ -301,12 +382,18 @@ def yes_no(text: str) -> bool | None:
     if raw and any(e in raw for e in _NO_EMOJI):
         return False
     tokens = words(text)
+    if tokens and tokens[0] == "know":
+        tokens[0] = "no"  # "know thanks": "no" as voice typing hears it
     if not tokens:
         return True if any(e in raw for e in _YES_EMOJI) else None
     said = " ".join(tokens)
     if _has(said, _YES_PHRASES):
         return True
-    asks = _asks(raw, tokens, _QUESTION_WORDS) or ("?" in raw and _has(said, r"^y\s+si"))
+    asks = (
+        _asks(raw, tokens, _QUESTION_WORDS)
+        or ("?" in raw and _has(said, r"^y\s+si"))
+        or (len(tokens) > 2 and _has(said, _ASKS_WITHOUT_MARK))
+    )
     if asks or _has(said, _UNDECIDED):
         return None  # "what happens if I press yes?" asks, "not sure" does not answer
     if _has(said, r"y+e+a+h*\s+n+a+h+"):
@@ -334,21 +421,26 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"not\s+(?:yet\s+)?reached|(?:didnt|did\s+not|hasnt|has\s+not)\s+reach\w*|"
         r"not\s+here|nowhere|no\s+sign\s+of|never\s+got|not\s+delivered|didnt\s+arrive|not\s+arrived|"
         r"(?:nunca|no)\s+(?:me\s+)?(?:ha\s+|han\s+)?(?:llego|llegaron|llegado|recibi|recibido|entregaron)"
-        r"|(?:se\s+)?perdi(?:o|do)|extraviado|no\s+lo\s+(?:tengo|recibi)",
+        r"|(?:se\s+)?perdi(?:o|do)|extraviado|no\s+lo\s+(?:tengo|recibi)|"
+        r"never\s+(?:been\s+)?(?:scanned|shipped|dispatched|sent\s+out)|"
+        # Portuguese ("não chegou", folded), Tagalog, Swahili
+        r"nao\s+(?:chegou|recebi|veio)|hindi\s+(?:pa\s+)?dumating|haijafika|hazijafika",
     ),
     (
         ClaimReason.MISSING_ITEM,
         r"missing|(?:wasnt|was\s+not|isnt|is\s+not|werent|not)\s+in\s+the\s+(?:box|parcel|package)|"
         r"not\s+included|only\s+(?:got|received|came\s+with)\s+\d+\s+(?:of|out\s+of)|"
         r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)|"
-        r"falta\w*|incomplet[oa]|caja\s+vacia|no\s+venia|no\s+(?:estaba|venia)\s+en\s+(?:la\s+)?caja",
+        r"falta\w*|incomplet[oa]|caja\s+vacia|no\s+venia|no\s+(?:estaba|venia)\s+en\s+(?:la\s+)?caja|"
+        r"(?:not|wasnt|was\s+not|werent|isnt)\s+inside|nothing\s+inside|"
+        r"only\s+(?:got|received|came\s+with)\s+(?:one|two|to|too|three|four|for|won)\s+(?:of|out\s+of)",
     ),
     (
         ClaimReason.WRONG_ITEM,
         r"(?:sent|got|received|gave)\s+(?:me\s+)?(?:a\s+|the\s+)?(?:size|colou?r|model)\s+\w+|"
         r"ordered\s+\w+(?:\s+\w+)?\s+(?:and|but)\s+(?:got|received)|"
         r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?:\s+than)?|"
-        r"wrong\s+(?:item|one|colou?r|model|product|thing|version|parcel|order)|"
+        r"w?rong\s+(?:item|one|colou?r|model|product|thing|version|parcel|order)|errad[oa]|"
         r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong|"
         r"(?:producto|articulo|modelo|color)\s+(?:equivocado|incorrecto|distinto|diferente)|"
         r"(?:otro|otra)\s+(?:modelo|color|producto|articulo|cosa)|no\s+es\s+lo\s+que\s+pedi|"
@@ -379,7 +471,11 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|"
         r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)|"
         # "no sirve" (it is useless), not "no me sirve" (it does not suit me)
-        r"(?<!me\s)no\s+(?:sirve|anda)",
+        r"(?<!me\s)no\s+(?:sirve|anda)|"
+        # Hindi ("kharab", "chalu nahi"), Portuguese, Tagalog ("sira", "ayaw gumana"), Swahili
+        r"kharab|chalu\s+(?:hi\s+)?nahi|nao\s+(?:funciona|liga|carrega)|sira|"
+        r"(?:hindi|ayaw)\s+gumagana|ayaw\s+gumana|haifanyi\s+kazi|imeharibika|"
+        r"sparks?|smok(?:es|ing)",
     ),
     (
         ClaimReason.DAMAGED,
@@ -391,7 +487,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"descosid[oa]|mojad[oa]|estropead[oa]|"
         # "me llegó mal", "llegó en mal estado", "se rompió", "vino partida", "tiene una grieta"
         r"(?:llego|llegaron|vino|vinieron)\s+(?:todo\s+|toda\s+|muy\s+)?mal|en\s+mal\s+estado|"
-        r"(?:se\s+(?:me\s+|le\s+)?)?(?:rompio|rompieron|quebro|partio|rajo)|partid[oa]s?|grietas?|rajadura",
+        r"(?:se\s+(?:me\s+|le\s+)?)?(?:rompio|rompieron|quebro|partio|rajo)|partid[oa]s?|grietas?|rajadura|"
+        # as voice typing hears "damaged"; Hindi, Tagalog, Portuguese, Swahili
+        r"damn\s+aged|toota|tuta|tooti|tuti|basag|quebrou|amassad[oa]|imevunjika",
     ),
     (
         ClaimReason.NO_LONGER_NEEDED,
@@ -522,8 +620,9 @@ _ASKING = (
 def return_reason(text: str) -> ClaimReason | None:
     """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
     different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
-    said = " ".join(corrected(words(text), _REASON_WORDS))
-    if not said or _has(said, _ASKING) or is_skip(text):
+    tokens = corrected(words(text), _REASON_WORDS)
+    said = " ".join(tokens)
+    if not said or _has(said, _ASKING) or is_skip(text) or _a_question(text, tokens):
         return None  # "no photo" says what the buyer lacks, not what is wrong
     for reason, pattern in (*_REASONS, *_STORIES):
         if _has(said, pattern):
@@ -534,7 +633,9 @@ def return_reason(text: str) -> ClaimReason | None:
 # ------------------------------------------------------------- claim type
 
 _REPLACE_EXPLICIT = (
-    r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one|"
+    r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one|send\s+(?:me\s+)?another|"
+    # Hindi ("naya bhej do"), Tagalog ("palitan"), Portuguese ("trocar")
+    r"naya|palit\w*|troca\w*|"
     r"cambi(?:o|arlo|arla|ar|en|ame|amelo|amela)\b|reemplaz\w*|sustitu\w*|otr[oa]\s+(?:nuev[oa]|igual)|uno\s+nuevo|"
     r"reposicion"
 )
@@ -550,7 +651,8 @@ _KEEP = (
     r"(?:just|only)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)|money\s+only|"
     r"(?:me\s+lo\s+|me\s+la\s+)?quedo|quedarmelo|quedarmela|solo\s+(?:el\s+)?(?:reembolso|dinero)|"
     r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*|quedarme|lo\s+tiro|la\s+tiro|"
-    r"no\s+vale\s+la\s+pena\s+(?:mandar|enviar|devolver)\w*"
+    r"no\s+vale\s+la\s+pena\s+(?:mandar|enviar|devolver)\w*|"
+    r"not\s+worth\s+(?:the\s+)?(?:send|post|ship|mail|return)\w*|rakh\s+lu\w*"
 )
 # "i just want the money back": only the money is wanted, so the item is kept; unless
 # the same words offer it back ("you can have it back, just want the money").
@@ -564,7 +666,7 @@ _SEND_BACK = (
     r"(?:se\s+)?(?:lo|la|los|las)\s+(?:mando|envio|regreso)|de\s+regreso"
 )
 _MONEY = (
-    r"refund\w*|money|reimburse\w*|cash|credit|"
+    r"refund\w*|money|reimburse\w*|cash|credit|paisa|pesa|"
     r"reembols\w*|reintegr\w*|dinero|plata|guita|lana|abono"
 )
 _TYPE_WORDS = frozenset(
@@ -598,8 +700,9 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     `strict`: the text is the buyer's first message ("I want to return the mug"), where
     "return" names the request, not a choice; only an explicit choice counts there."""
     tokens = corrected(words(text), _TYPE_WORDS)
-    said = " ".join(tokens)
-    if not said or _has(said, _ASKING) or _asks(text, tokens, _WH_WORDS):
+    said = re.sub(r"\bret\s+urn", "return", " ".join(tokens))  # as voice typing splits it
+    asked = _asks(text, tokens, _WH_WORDS) or _a_question(text, tokens)
+    if not said or _has(said, _ASKING) or asked:
         return None  # a question about the choices is no choice
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
     money = _has(said, _MONEY)
@@ -652,7 +755,10 @@ _ORDINALS = {
     "quinto": 4,
     "quinta": 4,
 }
-_LAST = frozenset({"last", "ultimo", "ultima"})
+_LAST = frozenset({"last", "ultimo", "ultima", "bottom", "lowest"})
+_TOP = frozenset({"top", "upper", "topmost"})
+# A button named by its letter ("option b", "choice c"), as lists are often lettered.
+_LETTERED = re.compile(r"\b(?:option|choice|button|opcion|letter)\s+([a-h])\b")
 _FILLER = frozenset(
     [
         "the",
@@ -842,6 +948,8 @@ def _matches(token: str, name_words: set[str]) -> bool:
     return any(word in name_words for word in english)
 
 
+# Thinking aloud around a place ("top button I guess", "hmm the second one maybe").
+_HEDGES = frozenset({"guess", "suppose", "maybe", "hmm", "um", "uh", "think", "probably", "then"})
 # What a place in a list is said with ("option 2", "the 2nd choice", "la 1ra opción").
 _PLACE_NOUNS = frozenset(
     {"one", "item", "no", "number", "numero", "opcion", "option", "choice", "button", "boton"}
@@ -850,8 +958,11 @@ _PLACE_NOUNS = frozenset(
 
 def position(text: str, count: int) -> int | None:
     """An item named by its place in the list: "1", "the second one", "last"."""
+    if (lettered := _LETTERED.search(" ".join(words(text)))) is not None:
+        index = ord(lettered.group(1)) - ord("a")
+        return index if index < count else None
     tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
-    tokens = [t for t in tokens if t not in _PLACE_NOUNS]
+    tokens = [t for t in tokens if t not in _PLACE_NOUNS and t not in _HEDGES]
     joined = " ".join(tokens)
     joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
     # Spanish "1ro", "2da", "3er", "4to" (`words` split them "2 da"): the digit's place.
@@ -865,6 +976,10 @@ def position(text: str, count: int) -> int | None:
         index = _ORDINALS[word]
     elif word in _LAST:
         index = count - 1
+    elif word in _TOP:
+        index = 0
+    elif word == "middle" and count % 2 == 1:
+        index = count // 2
     else:
         return None
     return index if 0 <= index < count else None

@@ -39,6 +39,8 @@ FILES = {
     "tuning (corpus/steps.jsonl)": ROOT / "bot/understanding/corpus/steps.jsonl",
     "tuning, other hands (corpus/steps_others.jsonl)": ROOT
     / "bot/understanding/corpus/steps_others.jsonl",
+    "tuning, chat styles (corpus/steps_chat.jsonl)": ROOT
+    / "bot/understanding/corpus/steps_chat.jsonl",
     "held-out (steps_eval.jsonl)": ROOT / "tests/data/understanding/steps_eval.jsonl",
     "held-out, other hands (steps_eval_others.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_others.jsonl",
@@ -122,7 +124,9 @@ def main() -> None:
         "--tuning-only", action="store_true", help="only the tuning file (while developing)"
     )
     args = parser.parse_args()
-    for title, path in list(FILES.items())[: 2 if args.tuning_only else None]:
+    for title, path in FILES.items():
+        if args.tuning_only and not title.startswith("tuning"):
+            continue
         print(title)
         measure(path, args.misses and title.startswith("tuning"))
 
