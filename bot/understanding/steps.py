@@ -300,7 +300,7 @@ _YES = (
     # Mexico and around: "órale", "ándale", "hágale", "obvio", "sisi"
     r"orale|andale|hagale|obvio|afirmativo|(?:si){2,}|"
     # typed fast: "ofc", "def", "yesyes", "conferm"
-    r"ofc|def|(?:yes){2,}|conf[ie]rm\w*|"
+    r"ofc|def|(?:yes){2,}|conf[ie]rm\w*|yse|ys|ye|yas|"
     # Hindi ("haan ji"), Tagalog ("opo", "oo", "sige"), Portuguese ("sim"), Swahili
     r"haan|han\s+ji|opo|oo|sige|sim|ndiyo|ndio"
 )
@@ -366,7 +366,7 @@ _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
 )
-_YES_FIRST = r"y+e+s+|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|claro|vale"
+_YES_FIRST = r"y+e+s+|yse|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|claro|vale"
 
 
 # A question typed without its "?" (by voice, or in a hurry): these first words ask.
