@@ -44,14 +44,13 @@ from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns
 from handlers.buyer.orders import (
     OPEN,
-    PICKABLE,
     ask_to_cancel,
     cancel_outside_flow,
     listed,
     picked_from_list,
     refuse_cancel,
 )
-from handlers.buyer.views import render_card, which_order_keyboard
+from handlers.buyer.views import PICKABLE, render_card, which_order_keyboard
 from handlers.catalog import Safe
 from handlers.core import Context
 from handlers.fit import BUTTON, Field, cut, fit, line

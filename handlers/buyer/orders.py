@@ -13,6 +13,7 @@ from bot.understanding.cancelling import cancel_answer, cancels_it
 from bot.understanding.steps import position
 from handlers import escapes
 from handlers.buyer.views import (
+    PICKABLE,
     card_fingerprint,
     orders_list,
     render_card,
@@ -39,7 +40,6 @@ router.step_words[CANCEL] = cancels_it
 # first one" typed next means that button), and what its buttons do.
 LISTED = "orders_listed"
 OPEN, CANCEL_IT = "open", "cancel"
-PICKABLE = 10  # buttons in a "Which order?" pick (`which_order_keyboard`)
 
 
 def listed(ctx: Context, does: str, order_ids: list[int]) -> None:

@@ -258,9 +258,13 @@ def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:
     return text, Keyboard.of(*rows)
 
 
+# Orders a "Which order?" question offers at most (a buyer with more picks from /orders).
+PICKABLE = 10
+
+
 def which_order_keyboard(catalog: Catalog, orders: list[OrderView], prefix: str) -> Keyboard:
     """ "Which order do you mean?": a button an order (number · status), each pressing
-    `prefix:ID`; the first ten (a buyer with more picks from /orders)."""
+    `prefix:ID`; the first PICKABLE."""
     return Keyboard.of(
         *(
             [
@@ -270,6 +274,6 @@ def which_order_keyboard(catalog: Catalog, orders: list[OrderView], prefix: str)
                     f"{prefix}:{o.id}",
                 )
             ]
-            for o in orders[:10]
+            for o in orders[:PICKABLE]
         )
     )
