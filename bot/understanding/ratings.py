@@ -367,11 +367,16 @@ def _digit_at_an_end(words: list[str], text: str) -> int | None:
         return None
     if at and words[at - 1] in _NOT_STARS_BEFORE:
         return None
-    if at == 0 and words[1] not in FILLER and words[1] not in VERDICTS:
-        if not re.search(rf"(?<!\d){words[0]}\s*[,.!:;-]", text):
-            return None
+    first_alone = words[1] not in FILLER and words[1] not in VERDICTS
+    if at == 0 and first_alone and not _set_apart(words[0], text):
+        return None  # "5 mugs please": a count, not five stars
     others = words[1:] if at == 0 else words[:-1]
     return int(words[at]) if _a_reason(" ".join(others)) else None
+
+
+def _set_apart(digit: str, text: str) -> bool:
+    """The digit is followed by a comma, a stop, a dash or the like ("5, so quick")."""
+    return re.search(rf"(?<!\d){re.escape(digit)}\s*[,.!:;-]", text) is not None
 
 
 _STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
