@@ -260,3 +260,121 @@ def test_spanish_answers_in_other_words(
     reader: Callable[[str], object], typed: str, value: object
 ) -> None:
     assert reader(typed) == value
+
+
+# -- answers typed by voice or in the buyer's own words (corpus/steps_chat.jsonl)
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("to pls", 2),  # "two" as voice typing writes it
+        ("just won", 1),
+        ("return for of them keep the rest", 4),
+        ("sicks", 6),
+        ("i want to send it back", None),  # "to" in a sentence is no number
+        ("every single one", ALL),
+        ("a single one", 1),
+        ("ordered these 2 weeks ago", None),  # a time, not a count
+        ("they came in a box of 6 lol", None),
+        ("dalawa lang po", 2),
+        ("moja tu", 1),
+        ("non", 0),
+    ],
+)
+def test_quantity_as_heard(typed: str, value: object) -> None:
+    got = steps.read_quantity(typed)
+    assert (got.value if hasattr(got, "value") else got) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("know thanks", False),  # "no" as voice typing hears it
+        ("know keep the order i changed my mind", False),
+        ("ofc", True),
+        ("conferm", True),
+        ("yse", True),
+        ("🙏", True),
+        ("haan ji bhej do", True),
+        ("sim pode", True),
+        ("hapana", False),
+        ("what does confirm do", None),  # a question without its "?"
+        ("is it free to cancel", None),
+    ],
+)
+def test_yes_no_as_typed_in_chat(typed: str, value: bool | None) -> None:
+    assert steps.yes_no(typed) is value
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("damn aged", ClaimReason.DAMAGED),
+        ("rong item", ClaimReason.WRONG_ITEM),
+        ("only got too of the three", ClaimReason.MISSING_ITEM),
+        ("parcel came but the item was not inside it", ClaimReason.MISSING_ITEM),
+        ("courier says it was never scanned", ClaimReason.NOT_RECEIVED),
+        ("kharab hai, chalu hi nahi hota", ClaimReason.DEFECTIVE),
+        ("não chegou até hoje", ClaimReason.NOT_RECEIVED),
+        ("what counts as damaged", None),  # asks, does not answer
+        ("do I need to send photos?", None),
+    ],
+)
+def test_reason_as_typed_in_chat(typed: str, reason: ClaimReason | None) -> None:
+    assert steps.return_reason(typed) == reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("send me another", ClaimType.REPLACEMENT),
+        ("ret urn and refund", ClaimType.RETURN_AND_REFUND),
+        ("money back is fine, not worth shipping it back", ClaimType.REFUND),
+        ("quero trocar por outro igual", ClaimType.REPLACEMENT),
+        ("q me manden otra igual pero sana", ClaimType.REPLACEMENT),  # "q" starts a request
+        ("if I choose replacement how long does it take?", None),
+    ],
+)
+def test_claim_type_as_typed_in_chat(typed: str, kind: ClaimType | None) -> None:
+    assert steps.claim_type(typed) == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [
+        ("option b", 1),
+        ("option 3", 2),
+        ("2nd option", 1),
+        ("top button I guess", 0),
+        ("bottom button", 2),
+        ("the middle one", 1),
+        ("option h", None),  # no eighth button
+        ("a", None),  # a letter alone is no place
+    ],
+)
+def test_a_place_among_three_buttons(typed: str, index: int | None) -> None:
+    assert steps.position(typed, 3) == index
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [
+        ("😡", 1),
+        ("🤩🤩", 5),
+        ("😡😍", None),  # two verdicts
+        ("👍", None),  # as often an "ok" as a verdict
+        ("for i guess", 4),
+        ("to stars took forever", 2),
+        ("the last star", 5),
+        ("first star only", 1),
+        ("5 stars, the guy was super quick", 5),
+        ("bahut accha, 5", 5),
+        ("give 4, was good", 4),
+        ("5 mugs please", None),  # a count
+        ("i waited 5", None),
+        ("it took 5", None),
+    ],
+)
+def test_rating_as_typed_in_chat(typed: str, stars: int | None) -> None:
+    assert read_rating(typed) == stars

@@ -325,6 +325,17 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("receipt no. 4471902 is wrong", {}),
         ("invoice 576100000000000001", {"order_number": "576100000000000001"}),
         ("order #5781000 and invoice #85632", {"order_number": "5781000"}),
+        # A carrier tagged by its social handle; Brazil's post.
+        ("@UPSHelp tracking says delivered, porch empty", {"carrier": "UPS"}),
+        ("@DPD_UK driver threw it over the fence", {"carrier": "DPD"}),
+        ("@RoyalMail lost it again", {"carrier": "Royal Mail"}),
+        ("@upsidedown_cafe hi", {}),
+        ("Correios site shows nothing", {"carrier": "Correios"}),
+        # Groups of up to seven digits; a short first group after a cue.
+        ("cancel order 114-3941689-8772232", {"order_number": "11439416898772232"}),
+        ("order no. 309-551-874. any update?", {"order_number": "309551874"}),
+        ("track my oder pls 77120", {"order_number": "77120"}),
+        ("order 12 34", {}),
     ],
 )
 def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:
