@@ -347,6 +347,11 @@ def _asks(text: str, tokens: list[str], question_words: frozenset[str]) -> bool:
     return "?" in text and bool(set(tokens[:3]) & question_words)
 
 
+# The English question words that ask even without a "?" ("what counts as damaged").
+_WH_ASKING = frozenset(["what", "whats", "how", "why", "when", "where", "which", "who"])
+_ASKING_FIRST = frozenset(["if", "do", "does", "is", "are", "will", "should"])
+
+
 def _a_question(text: str, tokens: list[str]) -> bool:
     """Asked, with or without its "?": "what counts as damaged", "if I choose
     replacement how long does it take?" (a WH word or "if" first; "can I get a
@@ -358,10 +363,6 @@ def _a_question(text: str, tokens: list[str]) -> bool:
     return tokens[0] in _WH_ASKING or ("?" in text and tokens[0] in _ASKING_FIRST)
 
 
-_WH_ASKING = frozenset(["what", "whats", "how", "why", "when", "where", "which", "who"])
-_ASKING_FIRST = frozenset(["if", "do", "does", "is", "are", "will", "should"])
-
-
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
@@ -371,7 +372,7 @@ _YES_FIRST = r"y+e+s+|yse|y+e+a+h*|yep|yup|sure|affirmative|si|s+i+|(?:si){2,}|c
 
 # A question typed without its "?" (by voice, or in a hurry): these first words ask.
 _ASKS_WITHOUT_MARK = (
-    r"^(?:what|whats|how|why|when|where|which|who|is\s+it|is\s+there|does\s+it|do\s+i|"
+    rf"^(?:{'|'.join(sorted(_WH_ASKING))}|is\s+it|is\s+there|does\s+it|do\s+i|"
     r"will\s+it|will\s+i|can\s+i\s+still|que|como|cuanto|cuando|donde)\b"
 )
 
@@ -958,10 +959,11 @@ _PLACE_NOUNS = frozenset(
 
 def position(text: str, count: int) -> int | None:
     """An item named by its place in the list: "1", "the second one", "last"."""
-    if (lettered := _LETTERED.search(" ".join(words(text)))) is not None:
+    said = words(text)
+    if (lettered := _LETTERED.search(" ".join(said))) is not None:
         index = ord(lettered.group(1)) - ord("a")
         return index if index < count else None
-    tokens = [t for t in words(text) if t not in _FILLER or t == "one"]
+    tokens = [t for t in said if t not in _FILLER or t == "one"]
     tokens = [t for t in tokens if t not in _PLACE_NOUNS and t not in _HEDGES]
     joined = " ".join(tokens)
     joined = re.sub(r"\b(\d)\s+(st|nd|rd|th)\b", r"\1\2", joined)
