@@ -27,17 +27,15 @@ from enum import StrEnum
 
 from bot.domain.carriers import DHL, FEDEX, KNOWN_CARRIERS, UPS, USPS, is_valid_tracking
 
-# Canonical name → patterns over lower-cased text.  Longer, more specific names come
-# first in each list; the earliest match in the text wins.
-_NAMES: tuple[tuple[str, str], ...] = (
+# Canonical name → pattern: a carrier named anywhere in a message, free text included
+# (slots.carrier reads these too: one list for the whole bot).  Longer, more specific
+# names come first ("Correos Express" before "Correos"); the earliest match in the text
+# wins.
+NAMES: tuple[tuple[str, str], ...] = (
     (
         USPS,
-        r"usps|u\.?s\.?p\.?s\.?|(?:the\s+)?(?:us|u\.s\.?|united\s+states)\s+(?:postal\s+service|"
-        r"post(?:al)?\s+office|post|mail)|(?:the\s+)?postal\s+service|(?:the\s+)?post\s+office|"
-        r"priority\s+mail|first[\s-]class\s+mail|certified\s+mail|"
-        # Spanish: "el correo de EE. UU.", "el servicio postal de Estados Unidos"
-        r"(?:el\s+)?(?:correo|servicio\s+postal)\s+(?:de\s+)?(?:los\s+)?"
-        r"(?:ee\.?\s?uu\.?|eeuu|estados\s+unidos|usa)",
+        r"usps|u\.?s\.?p\.?s\.?|(?:u\.s\.?|united\s+states)\s+(?:postal\s+service|post\s+office|mail)|"
+        r"us\s+postal\s+service",
     ),
     (UPS, r"ups|u\.p\.s\.?|united\s+parcel(?:\s+service)?"),
     (FEDEX, r"fed\s?-?\s?ex|federal\s+express|fed\s+x"),
@@ -48,6 +46,7 @@ _NAMES: tuple[tuple[str, str], ...] = (
     ("Evri", r"evri|hermes"),
     ("Canada Post", r"canada\s?post|postes?\s+canada"),
     ("Australia Post", r"australia\s?post|auspost"),
+    ("An Post", r"an\s+post"),  # Ireland's
     ("Yodel", r"yodel"),
     ("GLS", r"gls"),
     ("Purolator", r"purolator"),
@@ -55,27 +54,77 @@ _NAMES: tuple[tuple[str, str], ...] = (
     ("PostNL", r"post\s?nl"),
     ("Deutsche Post", r"deutsche\s+post"),
     ("Amazon Logistics", r"amazon\s+(?:logistics|shipping)"),
-    # Where Spanish-speaking buyers post from: named so the step says it cannot check
-    # them, rather than that it did not understand ("lo mandé por Correos").
+    ("Aramex", r"aramex"),
+    ("Ninja Van", r"ninja\s?van"),
+    # Where Spanish-speaking buyers post from: named so the tracking step says it
+    # cannot check them, rather than that it did not understand ("lo mandé por Correos").
+    ("Correos Express", r"correos\s+express"),
     ("Correos de México", r"correos\s+de\s+m[eé]xico|sepomex|mexpost"),
     ("Correo Argentino", r"correo\s+argentino"),
-    ("Correos", r"correos(?:\s+de\s+espa[ñn]a)?"),
+    # In Spanish "correos" are also emails ("me llegan 3 correos de publicidad"): the
+    # post only after "por", "con", "en", "de" or "vía", at the start, or with its country.
+    (
+        "Correos",
+        r"correos\s+de\s+(?:espa[ñn]a|chile)|(?:(?<=por\s)|(?<=con\s)|(?<=en\s)|(?<=de\s)|"
+        r"(?<=via\s)|(?<=vía\s)|\A)correos",
+    ),
     ("Correios", r"correios"),  # Brazil's post
     ("Estafeta", r"estafeta"),
     ("Redpack", r"redpack"),
-    ("Paquetexpress", r"paquete\s?express"),
+    ("Paquetexpress", r"paquetexpress"),
     ("SEUR", r"seur"),
     ("MRW", r"mrw"),
+    ("Nacex", r"nacex"),
     ("Servientrega", r"servientrega"),
+    ("Coordinadora", r"coordinadora"),
     ("Andreani", r"andreani"),
     ("Chilexpress", r"chilexpress"),
 )
-_NAME = re.compile(
-    "|".join(f"(?P<c{i}>(?<![\\w])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(_NAMES)),
+# At the return-tracking step, where the buyer is telling us how they posted it, the
+# post office alone means USPS ("the post office", "priority mail", "el correo de EE.
+# UU."); in a free message "us mail" or "the post office" names no carrier.
+_AT_THE_STEP: tuple[tuple[str, str], ...] = (
+    (
+        USPS,
+        r"(?:the\s+)?(?:us|u\.s\.?|united\s+states)\s+(?:postal\s+service|post(?:al)?\s+office|"
+        r"post|mail)|(?:the\s+)?postal\s+service|(?:the\s+)?post\s+office|"
+        r"priority\s+mail|first[\s-]class\s+mail|certified\s+mail|"
+        r"(?:el\s+)?(?:correo|servicio\s+postal)\s+(?:de\s+)?(?:los\s+)?"
+        r"(?:ee\.?\s?uu\.?|eeuu|estados\s+unidos|usa)",
+    ),
+    # "quiero un paquete express" asks for fast shipping; at the step it is the brand.
+    ("Paquetexpress", r"paquete\s+express"),
+)
+
+
+def names_pattern(names: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One regex over `names`, group `cN` for the Nth: whole words only."""
+    return re.compile(
+        "|".join(f"(?P<c{i}>(?<![\\w])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(names)),
+        re.IGNORECASE,
+    )
+
+
+def first_named(
+    pattern: re.Pattern[str], names: tuple[tuple[str, str], ...], text: str
+) -> str | None:
+    """The canonical name of the first carrier `pattern` (built from `names`) finds, not
+    counting phrases where a carrier's letters are no carrier ("ups and downs")."""
+    match = pattern.search(NOT_A_CARRIER.sub(" ", text))
+    if match is None:
+        return None
+    return names[int(next(k for k, v in match.groupdict().items() if v)[1:])][0]
+
+
+# "correos" alone is Spain's post at the step (last: "correos de México" is another).
+_STEP_NAMES = (*_AT_THE_STEP, *NAMES, ("Correos", r"correos"))
+_NAME = names_pattern(_STEP_NAMES)
+# Phrases where a carrier's letters are not a carrier.
+NOT_A_CARRIER = re.compile(
+    r"\bups\s+and\s+downs\b|\w-ups\b|"
+    r"\b(?:grown|pick|pop|follow|mix|sign|top|set|start|check|back|make|hook|warm)\s?ups\b",
     re.IGNORECASE,
 )
-# Phrases where a carrier's letters are not a carrier.
-_NOT_NAME = re.compile(r"\bups\s+and\s+downs\b|\bgrown[\s-]ups\b|\bpick[\s-]?ups\b", re.IGNORECASE)
 
 # One-word spellings a typo away from a name (compared with spaces, dots and dashes
 # removed): only names of five letters or more, where one wrong letter still leaves
@@ -124,12 +173,9 @@ def _typo_name(text: str) -> str | None:
 
 def carrier_name(text: str) -> str | None:
     """The carrier the text names, canonical spelling ("FedEx", "Royal Mail"), or None."""
-    cleaned = _NOT_NAME.sub(" ", text or "")
-    match = _NAME.search(cleaned)
-    if match is not None:
-        index = int(next(k for k, v in match.groupdict().items() if v)[1:])
-        return _NAMES[index][0]
-    return _typo_name(cleaned)
+    return first_named(_NAME, _STEP_NAMES, text or "") or _typo_name(
+        NOT_A_CARRIER.sub(" ", text or "")
+    )
 
 
 def checkable(carrier: str | None) -> bool:

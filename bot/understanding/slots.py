@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.domain.cards import card_spans, said_card
 from bot.domain.carriers import DHL, KNOWN_CARRIERS, UPS, has_tracking_shape, is_valid_tracking
 from bot.domain.money import currency_marker, currency_signs
+from bot.understanding.carrier_names import NAMES, first_named, names_pattern
 
 # ------------------------------------------------------------------- tracking numbers
 
@@ -214,44 +215,8 @@ def amounts(text: str) -> list[tuple[int, int, str, str | None]]:
 
 # ---------------------------------------------------------------------------- carriers
 
-_CARRIERS: tuple[tuple[str, str], ...] = (
-    ("USPS", r"usps|u\.s\.p\.s\.?|us\s+postal\s+service|united\s+states\s+postal\s+service"),
-    ("UPS", r"ups|u\.p\.s\.?"),
-    ("FedEx", r"fed\s?-?ex|federal\s+express"),
-    ("DHL", r"dhl"),
-    ("Royal Mail", r"royal\s?mail"),
-    ("DPD", r"dpd"),
-    ("Evri", r"evri|hermes"),
-    ("Canada Post", r"canada\s?post|postes?\s+canada"),
-    ("Australia Post", r"australia\s?post|auspost"),
-    ("Parcelforce", r"parcel\s?force"),
-    ("Yodel", r"yodel"),
-    ("GLS", r"gls"),
-    ("Purolator", r"purolator"),
-    ("OnTrac", r"on\s?trac"),
-    ("PostNL", r"post\s?nl"),
-    ("Deutsche Post", r"deutsche\s+post"),
-    # Spain and Latin America, where the Spanish-speaking buyers are.
-    ("Correos Express", r"correos\s+express"),
-    ("Correos", r"correos(?:\s+de\s+(?:espana|mexico|chile))?"),
-    ("Correios", r"correios"),  # Brazil's post
-    ("SEUR", r"seur"),
-    ("MRW", r"mrw"),
-    ("Nacex", r"nacex"),
-    ("Estafeta", r"estafeta"),
-    ("Redpack", r"redpack"),
-    ("Paquetexpress", r"paquetexpress"),
-    ("Andreani", r"andreani"),
-    ("Servientrega", r"servientrega"),
-    ("Coordinadora", r"coordinadora"),
-    ("Chilexpress", r"chilexpress"),
-)
-_CARRIER = re.compile(
-    "|".join(f"(?P<c{i}>\\b(?:{pattern})(?![\\w]))" for i, (_, pattern) in enumerate(_CARRIERS)),
-    re.IGNORECASE,
-)
-# "ups and downs" is not a carrier.
-_NOT_CARRIER = re.compile(r"\bups\s+and\s+downs\b", re.IGNORECASE)
+# Named anywhere in a message: the same names the tracking step reads (carrier_names).
+_CARRIER = names_pattern(NAMES)
 
 
 # A social handle ("@UPSHelp", "@DHL_US", "@RoyalMail"): its words, to find a carrier
@@ -264,10 +229,7 @@ def carrier(text: str) -> str | None:
     """The first carrier named in the text, canonical spelling; a carrier's social
     handle tagged in it ("@UPSHelp", "@DPD_UK") names it too."""
     text = _HANDLE.sub(lambda m: " " + _HANDLE_WORDS.sub(" ", m.group(1)) + " ", text)
-    for match in _CARRIER.finditer(_NOT_CARRIER.sub(" ", text)):
-        index = int(next(k for k, v in match.groupdict().items() if v)[1:])
-        return _CARRIERS[index][0]
-    return None
+    return first_named(_CARRIER, NAMES, text)
 
 
 # ------------------------------------------------------------------------ order numbers

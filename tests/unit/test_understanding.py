@@ -288,6 +288,14 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("ni aviso de correos ni nada", {"carrier": "Correos"}),
         ("lo mando por SEUR", {"carrier": "SEUR"}),
         ("quiero un paquete express", {}),
+        # In Spanish "correos" are also emails; the post only where a post is meant.
+        ("me llegan 3 correos de publicidad al dia", {}),
+        ("correos perdió mi paquete", {"carrier": "Correos"}),
+        # Carriers of other markets, by the same list the tracking step reads.
+        ("the SMS said Aramex has it but Aramex say no", {"carrier": "Aramex"}),
+        ("Ninja Van says out for delivery since morning", {"carrier": "Ninja Van"}),
+        ("An Post left a card", {"carrier": "An Post"}),
+        ("the constant pop-ups on your site", {}),
         # No money or order without the signs of one.
         ("5 stars! and it lasted 3 months", {}),
         ("it has its ups and downs", {}),
