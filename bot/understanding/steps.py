@@ -618,6 +618,26 @@ _ASKING = (
 )
 
 
+# A question about what the choices mean, at the step that offers them ("what's the
+# difference", "which one should I pick", "no sé cuál me conviene"): answered with what
+# each choice does, not with "type one of these".
+_ABOUT_THE_CHOICES = (
+    r"difference|differen\w*\s+between|what\s+(?:does|do)\s+\w+(?:\s+\w+){0,3}\s+mean|"
+    r"which\s+(?:one\s+)?(?:should\s+i|do\s+i|is\s+(?:better|best))|which\s+is\s+which|"
+    r"explain|not\s+sure|unsure|confused|what\s+(?:are|r)\s+(?:the|my)\s+(?:options|choices)|"
+    r"what\s+should\s+i\s+(?:choose|pick|do|go\s+for)|what\s+do\s+you\s+(?:suggest|recommend)|"
+    r"help\s+me\s+(?:choose|decide|pick)|(?:whats|what\s+is)\s+(?:a\s+)?(?:refund\s+only|replacement|"
+    r"return\s+and\s+refund)|"
+    r"diferencia|no\s+se\s+cual|cual\s+(?:me\s+conviene|es\s+mejor|elijo|escojo)|que\s+significa|"
+    r"no\s+entiendo|explica\w*|que\s+me\s+recomienda\w*"
+)
+
+
+def asks_about_the_choices(text: str) -> bool:
+    """The buyer asks what the offered choices mean, rather than choosing."""
+    return _has(" ".join(words(text)), _ABOUT_THE_CHOICES)
+
+
 def return_reason(text: str) -> ClaimReason | None:
     """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
     different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
@@ -1027,7 +1047,10 @@ def item_choice(text: str, names: Sequence[str]) -> int | None:
 # ------------------------------------------------------------- moving on
 
 _DONE = (
-    r"done|finished|thats?\s+(?:all|it|everything)|continue|next|go\s+on|ready|ok(?:ay)?|"
+    r"done|finished|continue|next|go\s+on|ready|ok(?:ay)?|"
+    # "that's all", "that's all the pics", "that's it for photos", "those are all of them"
+    r"(?:thats?|those\s+are|these\s+are)\s+(?:all|it|everything)(?:\s+(?:of\s+them|i\s+(?:have|got)|"
+    r"(?:(?:for|of)\s+)?(?:the|my)?\s*(?:photos?|pics?|pictures?|images?)))?|"
     r"proceed|move\s+on|all\s+(?:done|sent)|thats\s+them|nothing\s+else|no\s+more|"
     r"listo|ya\s+(?:esta|estan)|eso\s+es\s+todo|es\s+todo|seguir|siguiente|continuar|"
     r"termine|ya|nada\s+mas|vale|lista|"

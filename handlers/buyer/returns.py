@@ -625,6 +625,21 @@ def show_types(ctx: Context, options: ReturnOptions) -> None:
     ctx.reply(ctx.t("returns.type"), _nav(ctx, *rows))
 
 
+def _explain_types(ctx: Context, options: ReturnOptions) -> None:
+    """What each offered kind does, one line each under its button's label: the answer
+    to "what's the difference?" at the kind step."""
+    reason = _said_reason(ctx)
+    lines = []
+    for kind in _types(ctx, options):
+        label = _type_label(ctx, kind, reason, options)
+        never_came = label == _type_label(ctx, kind, ClaimReason.NOT_RECEIVED, options)
+        key = f"returns.type_explain.{kind.value}"
+        if kind == ClaimType.REFUND and never_came:
+            key += "_not_received"
+        lines.append(ctx.t(key, label=label))
+    ctx.reply("\n".join([ctx.t("returns.type_explain.intro"), *lines]))
+
+
 @router.button("rt")
 async def pick_type(ctx: Context) -> None:
     if not _in_flow(ctx, TYPE):
@@ -1162,6 +1177,10 @@ async def typed_type(ctx: Context) -> None:
                 "reason": reason.value,
             }
             ctx.reply(ctx.t("returns.reason_noted", reason=_reason_label(ctx, reason)))
+            show_types(ctx, options)
+            return
+        if kind is None and read.asks_about_the_choices(text):
+            _explain_types(ctx, options)
             show_types(ctx, options)
             return
         await escapes.not_understood(ctx)

@@ -268,6 +268,21 @@ async def test_type_refused_and_escapes(
     assert await buyer.step() is None
 
 
+async def test_asking_what_the_choices_mean_gets_them_explained(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await buyer.say("whats the difference")
+    explained = buyer.texts[0]
+    assert "Refund only" in explained and "you keep the item" in explained, explained
+    assert "Replacement" in explained and "sends you a new one" in explained
+    assert "Type what you'd like" not in buyer.said  # answered, not "not understood"
+    assert TYPE_PROMPT in buyer.last_text and "Replacement" in labels(buyer)
+    await buyer.say("ok refund only then")
+    assert (await draft(buyer))[1]["type"] == "REFUND"
+
+
 # ----------------------------------------------------------------- reason
 
 
@@ -339,7 +354,7 @@ async def test_photos_typed_done(
     assert await buyer.step() == "ret.photos"
     await buyer.photo(photo_jpeg("crack"))
     assert "Got it: 1 photo" in buyer.last_text
-    await buyer.say("that's all")
+    await buyer.say("that's all the pics")
     assert NOTE_PROMPT in buyer.last_text
 
 

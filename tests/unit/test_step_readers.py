@@ -109,13 +109,42 @@ def test_instead_changes_the_choice_to_what_is_named(typed: str, kind: ClaimType
     assert steps.claim_type(typed) is kind
 
 
+@pytest.mark.parametrize(
+    ("typed", "asks"),
+    [
+        ("whats the difference", True),
+        ("which one should I pick?", True),
+        ("what does return and refund mean", True),
+        ("no sé cuál me conviene", True),
+        ("refund please", False),
+        ("send it back for a refund", False),
+    ],
+)
+def test_a_question_about_the_choices_is_told_from_a_choice(typed: str, asks: bool) -> None:
+    assert steps.asks_about_the_choices(typed) is asks
+    if asks:
+        assert steps.claim_type(typed) is None
+
+
 def test_reason_inside_a_first_message() -> None:
     said = "I want to return the mug, it arrived cracked"
     assert steps.return_reason(said) is ClaimReason.DAMAGED
     assert steps.return_reason("I want to return the mug") is None
 
 
-@pytest.mark.parametrize("typed", ["done", "that's all", "continue", "ok thanks", "Done!"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "done",
+        "that's all",
+        "continue",
+        "ok thanks",
+        "Done!",
+        "that's all the pics",
+        "thats it for photos",
+        "those are all of them",
+    ],
+)
 def test_done(typed: str) -> None:
     assert steps.is_done(typed)
 
