@@ -491,6 +491,45 @@ def read_seller_words(text: str) -> SellerWords | None:
     return None
 
 
+# A seller asking to see their requests, in their own words ("show me the returns",
+# "any new claims?", "what returns do I have", "devoluciones pendientes"): what /claims
+# shows.  A list word, the rest of the words the kind a request for a list is made of;
+# no decision word (that is a decision, read elsewhere) and no order or claim number.
+_LIST_NOUN = re.compile(
+    r"^(?:claims|returns|requests|refunds|rmas?|reclamos|reclamaciones|solicitudes|"
+    r"devoluciones|reembolsos)$"
+)
+_LIST_NOUN_ONE = re.compile(r"^(?:claim|return|request|refund|rma|reclamo|solicitud|devolucion)$")
+_LIST_WORDS = frozenset(
+    {
+        "show", "me", "my", "the", "list", "see", "view", "check", "open", "any", "new",
+        "pending", "waiting", "outstanding", "unanswered", "undecided", "current", "all",
+        "what", "which", "do", "i", "have", "are", "there", "got", "is", "please", "pls",
+        "can", "could", "you", "let", "lets", "for", "to", "of", "from", "buyers", "buyer",
+        "customers", "customer", "return", "refund", "today", "yet", "now", "still",
+        "need", "want", "a", "look", "at", "our", "shop", "shops", "get", "give", "up",
+        # Spanish
+        "muestrame", "muestra", "ver", "mis", "las", "los", "hay", "nuevas", "nuevos",
+        "pendientes", "abiertas", "abiertos", "que", "tengo", "por", "favor", "de", "quiero",
+        "todas", "todos", "alguna", "algun", "enseñame", "ensename",
+    }
+)  # fmt: skip
+
+
+def asks_for_the_list(text: str) -> bool:
+    """The seller asks to see their open requests (what /claims lists)."""
+    words = normalize(text).rstrip("?").replace("?", " ").split()
+    if not 0 < len(words) <= 10 or CLAIM_NUMBER.search(text):
+        return False
+    nouns = [w for w in words if _LIST_NOUN.match(w)]
+    if not nouns:
+        # One in the singular, asked about: "any new return?", "open claim"
+        single = [w for w in words if _LIST_NOUN_ONE.match(w)]
+        if not single or not {"any", "new", "open", "pending", "waiting"} & set(words):
+            return False
+    return all(_LIST_NOUN.match(w) or _LIST_NOUN_ONE.match(w) or w in _LIST_WORDS for w in words)
+
+
 # ------------------------------------------------ a decision typed under a card
 
 # The decisions a claim card's buttons take, as a seller types them right under it.

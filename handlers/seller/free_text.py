@@ -11,8 +11,9 @@ their name).  Who is a seller is checked server-side (`SellerClaimService`), the
 check /claims makes; anyone else, and an order number of the seller's shop typed on its
 own (linking it), goes on to the buyer handlers unchanged.  Any other number ("12345")
 gets a seller's answer with a button that links it, should it be an order they bought.
-Right under a claim's card, the decisions its buttons take can be typed ("approve",
-"reject", "refund 12.50"): they act on that claim as the buttons do.  Words about
+A request for the list in their words ("show me the returns", "any new claims?") gets
+what /claims shows.  Right under a claim's card, the decisions its buttons take can be
+typed ("approve", "reject", "refund 12.50"): they act on that claim as the buttons do.  Words about
 buyers' cancellation requests ("cancellations", "approve the cancellation for 5761…",
 or "approve" with no return request open) bring back the waiting requests' messages,
 whose buttons decide them.
@@ -28,6 +29,7 @@ from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import (
     CancelWords,
     SellerWords,
+    asks_for_the_list,
     read_cancel_words,
     read_card_decision,
     read_seller_words,
@@ -37,7 +39,7 @@ from handlers.catalog import Safe
 from handlers.core import Context, Handler
 from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, show_card
+from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, queue, show_card
 from handlers.seller.onboarding import seller_help
 from handlers.seller.refunds import show_waiting
 from handlers.support import escalate
@@ -84,6 +86,9 @@ async def _answered(ctx: Context) -> bool:
         return False
     if (cancellation := read_cancel_words(inbound.text)) is not None:
         return await show_waiting(ctx, cancellation)
+    if asks_for_the_list(inbound.text):  # "show me the returns": what /claims shows
+        await queue(ctx)
+        return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True
     if words is None and looks_like_order_number(inbound.text):

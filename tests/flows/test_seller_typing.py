@@ -22,6 +22,7 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, ClaimType
 from bot.understanding.seller_steps import (
     SellerWords,
+    asks_for_the_list,
     read_carrier,
     read_reject_reason,
     read_seller_words,
@@ -668,7 +669,7 @@ async def test_an_old_carrier_button_after_marking_replaced_says_already_decided
 # ------------------------------------------------ a seller's words outside a flow
 
 
-@pytest.mark.parametrize("typed", ["approve", "approve R2", "reject", "refund", "claims"])
+@pytest.mark.parametrize("typed", ["approve", "approve R2", "reject", "refund"])
 async def test_a_sellers_words_outside_a_flow_point_at_claims(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
@@ -723,6 +724,39 @@ async def test_approve_it_with_one_open_request_opens_that_request(
     assert f"Return request {claim.number}" in s.last_text and "✅ Approve" in labels(s)
     # Nothing is decided by typing: the card's button, then its confirmation.
     assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    "typed", ["show me the returns", "any new claims?", "claims", "devoluciones pendientes"]
+)
+async def test_a_seller_asking_for_the_requests_gets_the_list(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """What /claims shows, in the seller's words; "2" then opens the second."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert "Open return requests (1)" in s.last_text, s.said
+    assert any(claim.number in label for label in labels(s))
+    await s.say("the first one")
+    assert f"Return request {claim.number}" in s.last_text and "✅ Approve" in labels(s)
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
+async def test_a_seller_with_nothing_open_is_told_so(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("what returns do I have")
+    assert "No open return requests right now" in sam.last_text
+
+
+def test_a_request_for_the_list_is_told_from_a_buyers_return() -> None:
+    for typed in ("show me the returns", "any new return?", "my claims", "refunds"):
+        assert asks_for_the_list(typed), typed
+    for typed in ("can I return my mug", "return", "approve it", "refund 12.50", "hello"):
+        assert not asks_for_the_list(typed), typed
 
 
 async def test_a_buyer_typing_refund_still_gets_the_buyers_answers(
