@@ -566,23 +566,52 @@ class CardDecision:
 
     decision: str
     with_amount: bool = False
+    # A rejection with its reason typed after it ("reject, the photo looks fake"): the
+    # reason code, so the reason step is skipped (the note is still asked for).
+    reason: str | None = None
+
+
+# The decision first, then what the seller adds: "reject, photo looks fake", "reject it
+# because it was used", "approve - all good".  Only a decision said first counts ("don't
+# reject it" is not one), and only approve or reject (an amount or a question has its
+# own step, which reads the text itself).
+_DECISION_THEN = re.compile(
+    r"^(?:(?:ok|okay|then|just|i'll|ill|i\s+will|let's|lets)\s+)*(?P<verb>[\w']+)"
+    r"(?:\s+(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+(?:claim|request|return)))?"
+    r"\s*(?:[,:;.!\-–—]+|\s(?=because|as|since|cause|cuz|coz|bc|porque|ya\s+que))\s*"
+    r"(?:(?:because|as|since|cause|cuz|coz|bc|porque|ya\s+que)\s+)?(?P<why>.*\w.*)$",
+    re.IGNORECASE,
+)
+
+
+def _decision_then_words(text: str) -> CardDecision | None:
+    found = _DECISION_THEN.match(fold(text).strip())
+    if found is None:
+        return None
+    verb = normalize(found.group("verb"))
+    for decision, pattern in _CARD_DECISIONS:
+        if decision in ("approve", "reject") and pattern.match(verb):
+            why = read_reject_reason(found.group("why")) if decision == "reject" else None
+            return CardDecision(decision, reason=why)
+    return None
 
 
 def read_card_decision(text: str) -> CardDecision | None:
     """ "approve", "approve it please", "reject", "partial refund", "refund 12.50",
-    "$5 partial refund", "ask for info", "rechazar": the card's decision it names.
-    None for anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
+    "$5 partial refund", "ask for info", "rechazar", "reject, photo looks fake": the
+    card's decision it names.  None for anything else, "refund" alone included (see
+    `_CARD_DECISIONS`)."""
     said = normalize(text).rstrip("?")
     if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
         return CardDecision("partial", with_amount=True)
     words = [w for w in said.split() if w not in _CARD_FILLER]
-    if not words or len(words) > 5:
+    if not words:
         return None
     plain = " ".join(words)
     for decision, pattern in _CARD_DECISIONS:
-        if pattern.match(plain):
+        if len(words) <= 5 and pattern.match(plain):
             return CardDecision(decision)
-    return None
+    return _decision_then_words(text)
 
 
 # ------------------------------------------- a seller's words about cancellations

@@ -297,7 +297,12 @@ async def decide_typed(ctx: Context, claim_id: int, typed: seller_steps.CardDeci
             await _offer(ctx, "approve", claim_id)
     elif typed.decision == "reject":
         if _still(ctx, card, ClaimStatus.REQUESTED):
-            _start_reject(ctx, card)
+            if typed.reason is None:
+                _start_reject(ctx, card)
+            else:  # "reject, photo looks fake": the reason said, the note still asked
+                reason = ctx.catalog.plain(f"reject_reason.{typed.reason}")
+                ctx.reply(ctx.t("seller_typing.reason_taken", reason=reason))
+                _ask_note(ctx, card, typed.reason)
     elif typed.decision == "ask":
         if _still(ctx, card, ClaimStatus.REQUESTED):
             _start_question(ctx, card)

@@ -100,7 +100,7 @@ async def _answered(ctx: Context) -> bool:
         return True
     if words is None and await _picked_from_the_list(ctx, inbound.text):
         return True
-    if words is None:
+    if words is None and read_card_decision(inbound.text) is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
         escape = read_escape(inbound.text)
@@ -113,7 +113,7 @@ async def _answered(ctx: Context) -> bool:
         else:
             ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
         return True
-    if words.claim is not None:
+    if words is not None and words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)
         if claim_id is not None:
             try:

@@ -74,6 +74,46 @@ async def test_reject_typed_under_the_card_asks_the_reason_then_the_note(
     assert await status(uow_factory, claim.id) == ClaimStatus.REJECTED
 
 
+async def test_reject_with_its_reason_in_one_message_asks_only_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("reject, photo looks fake")
+    assert "Reason: Photos don't show the problem" in s.said, s.said
+    assert "short note for the buyer" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED  # not yet
+    await s.say("the crack in the photo is a reflection, the mug is fine")
+    assert f"Rejected {claim.number}" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REJECTED
+
+
+async def test_a_decision_word_not_said_first_decides_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("don't reject it, the photo looks fake though")
+    assert "Why are you rejecting" not in s.said and "Reason:" not in s.said
+    assert await s.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+async def test_reject_with_a_reason_and_one_request_open_shows_its_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Not under a card: the one open request's card, to decide with its buttons."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    s = harness.seller()
+    await s.say("reject it, the photo looks fake")
+    assert f"your one open return request, {claim.number}" in s.said, s.said
+    assert "✅ Approve" in [b.text for b in s.buttons()]
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
 async def test_refund_with_an_amount_under_the_card_is_a_partial_refund_to_confirm(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
