@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimStatus
-from bot.domain.errors import ClaimNotFound, InvalidTransition
+from bot.domain.errors import ClaimNotFound, InvalidTransition, OrderNotFound
 from bot.domain.marketplace import display_name
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
@@ -121,6 +121,16 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
 @router.command("returns")
 async def list_claims(ctx: Context) -> None:
     await show_claims(ctx)
+    step = ctx.state.step
+    if step is not None and escapes.family(step) == "ret" and "order_id" in ctx.state.data:
+        # /returns keeps a return being written; it is not among the requests yet, so
+        # say where it is rather than "you have no return requests" and nothing else.
+        try:
+            order = await ctx.services.orders.order(ctx.user.id, int(ctx.state.data["order_id"]))
+        except OrderNotFound:  # unlinked since: the step itself will say so
+            return
+        ctx.reply(ctx.t("claims.draft_waiting", number=order.order_number))
+        await escapes.reprompt(ctx)
 
 
 async def show_claims(ctx: Context) -> bool:

@@ -283,6 +283,24 @@ async def test_asking_what_the_choices_mean_gets_them_explained(
     assert (await draft(buyer))[1]["type"] == "REFUND"
 
 
+async def test_returns_mid_flow_says_the_draft_is_not_sent_and_keeps_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer, "ordered it by mistake")
+    await buyer.say("no photos")
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text
+    await buyer.say("/returns")
+    assert "You have no return requests" in buyer.texts[0]
+    assert f"Your return for order {NUMBER} isn't sent yet" in buyer.said
+    assert SUMMARY in buyer.last_text  # where it was left, with its buttons
+    await buyer.say("yes")
+    assert "is filed" in buyer.said
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.session.scalar(select(func.count(Claim.id))) == 1
+
+
 # ----------------------------------------------------------------- reason
 
 
