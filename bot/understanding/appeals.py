@@ -28,6 +28,26 @@ _APPEAL = re.compile(
 )
 
 
+# Disagreeing, without the word "appeal" ("that's not true", "it IS cracked", "es
+# mentira"): counted only while a decision of the seller may still be appealed, when it
+# is most likely an answer to that decision (handlers/buyer/typed_appeal.py).
+_DISAGREES = re.compile(
+    r"\bnot\s+true\b|\buntrue\b|\bthats?\s+(?:a\s+)?(?:lie|wrong|false|ridiculous|unfair|"
+    r"not\s+(?:right|fair|true)|bs|bull\w*|nonsense|rubbish|a\s+joke)\b|\blie(?:s|d)?\b|\bliars?\b|"
+    r"\bunfair\b|\bridiculous\b|\bno\s+way\b|\bare\s+you\s+(?:kidding|serious|joking)\b|"
+    r"\b(?:it|its|it\s+is|it\s+was|was|is)\s+(?:really\s+|definitely\s+|clearly\s+|obviously\s+)?"
+    r"(?:broken|cracked|damaged|chipped|smashed|faulty|defective)\b|"
+    r"\b(?:i|we)\s+(?:dont|do\s+not)\s+agree\b|\bwrong\s+decision\b|"
+    # Spanish (folded)
+    r"\bmentira\b|\bno\s+es\s+(?:verdad|cierto|justo)\b|\binjust[oa]\b|\bsi\s+esta\s+(?:roto|rota|danad[oa])\b"
+)
+
+
 def asks_to_appeal(text: str) -> bool:
     """Whether the message asks to appeal (or contest) a seller's decision."""
     return bool(_APPEAL.search(normalize(text)))
+
+
+def disagrees(text: str) -> bool:
+    """Whether the message disputes what was decided, without asking to appeal."""
+    return bool(_DISAGREES.search(normalize(text).replace("'", "")))

@@ -1,5 +1,6 @@
-"""A buyer who asks in words to appeal ("I want to appeal the rejection") is offered
-the appeal button of the request they may still appeal.
+"""A buyer who asks in words to appeal ("I want to appeal the rejection"), or disputes
+the decision ("that's not true", "it IS cracked"), is offered the appeal button of the
+request they may still appeal.
 
 The tap appeals (the service checks the window and that the request is theirs) and
 gives staff the summary with the verdict buttons; the words alone decide nothing.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from bot.domain.enums import ClaimStatus
 from bot.services.returns import ClaimView
-from bot.understanding.appeals import asks_to_appeal
+from bot.understanding.appeals import asks_to_appeal, disagrees
 from handlers.core import Context, Handler
 from handlers.formatting import format_when
 from handlers.support import support_available
@@ -27,7 +28,7 @@ def typed_appeal_first(then: Handler) -> Handler:
         if text is None or ctx.inbound.photo is not None or ctx.inbound.document is not None:
             await then(ctx)
             return
-        if not asks_to_appeal(text) or not support_available(ctx):
+        if not (asks_to_appeal(text) or disagrees(text)) or not support_available(ctx):
             await then(ctx)
             return
         open_now = await _appealable(ctx)

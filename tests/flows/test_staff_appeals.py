@@ -296,6 +296,27 @@ async def test_a_buyer_asking_in_words_to_appeal_gets_the_appeal_button(
     assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
 
 
+@pytest.mark.parametrize("typed", ["what? that's not true", "it IS cracked", "es mentira"])
+async def test_disputing_the_rejection_without_the_word_appeal_offers_the_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str
+) -> None:
+    """Right after "was not accepted by the seller", "that's not true" got a clarifying
+    question about products and hellos; it answers the rejection."""
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say(typed)
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"], alex.said
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+
+
+async def test_disagreeing_with_nothing_to_appeal_is_read_as_usual(
+    harness: Harness, b: Bought
+) -> None:
+    alex = harness.buyer(1001)
+    await alex.say("that's not true")
+    assert "To appeal" not in alex.said and "Appeal" not in alex.said
+
+
 async def test_with_a_ticket_open_the_words_reach_staff_and_the_buyer_gets_the_button(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
 ) -> None:
