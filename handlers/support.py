@@ -23,7 +23,7 @@ from bot.services.desk import DeskError, ThreadGone
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
-from bot.understanding.ratings import read_counted_rating, read_rating
+from bot.understanding.ratings import rating_remark, read_counted_rating, read_rating
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.formatting import format_when
@@ -261,13 +261,23 @@ async def _rated(ctx: Context, ticket: TicketView, stars: int) -> None:
 
 
 async def typed_rating(ctx: Context, ticket: TicketView, stars: int) -> bool:
-    """A rating typed after the close ("5 stars!"): rates the ticket, never reopens it.
-    False if the ticket cannot be rated (it is not this requester's, or not closed)."""
+    """A rating typed after the close ("5 stars!"): rates the ticket, never reopens it;
+    what it says besides the stars ("4 stars, quick reply") is its comment, not asked
+    for again.  False if the ticket cannot be rated (it is not this requester's, or not
+    closed)."""
     try:
         ticket = await ctx.services.tickets.rate(ctx.user.id, ticket.id, stars)
     except DomainError:
         return False
-    await _rated(ctx, ticket, stars)
+    remark = rating_remark(ctx.inbound.text or "")
+    if remark is None:
+        await _rated(ctx, ticket, stars)
+        return True
+    await tell_staff(
+        ctx, ticket, staff_catalog(ticket).t("staff.rated", stars="⭐" * stars, n=stars)
+    )
+    ctx.state.clear()
+    await _save_comment(ctx, ticket.id, remark, message_id=None, thanks="support.rated_done")
     return True
 
 
@@ -297,15 +307,22 @@ async def comment(ctx: Context) -> None:
         ctx.state.clear()
         await _to_the_bot(ctx, text)
         return
+    message_id = ctx.state.data.get("message")
     ctx.state.clear()
+    await _save_comment(ctx, ticket_id, text, message_id if isinstance(message_id, int) else None)
+
+
+async def _save_comment(
+    ctx: Context, ticket_id: int, text: str, message_id: int | None, thanks: str = "support.thanks"
+) -> None:
+    """Keep the requester's comment on their rating, thank them, and show it to staff."""
     try:
         ticket = await ctx.services.tickets.comment(ctx.user.id, ticket_id, text)
     except NotFound:
         return
-    message_id = ctx.state.data.get("message")
-    if isinstance(message_id, int):
+    if message_id is not None:
         ctx.add(EditText(ctx.chat_id, message_id, ctx.t("support.rated_done")))
-    ctx.reply(ctx.t("support.thanks"))
+    ctx.reply(ctx.t(thanks))
     staff = staff_catalog(ticket)
     comment = fit(
         line(staff, "staff.commented", text=Field(text)), notice=staff.t("fit.notice_plain")

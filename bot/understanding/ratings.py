@@ -259,6 +259,36 @@ def read_counted_rating(text: str) -> int | None:
     return stars if counted else None
 
 
+# The rating part of a message, first or last: "4 stars", "⭐⭐⭐⭐", "4/5", "five",
+# "I'd give it a 4" (what `rating_remark` takes away to leave the buyer's words).
+_RATING_PART = (
+    rf"(?:(?:i'?d\s+|i\s+would\s+)?(?:give|rate)\s+(?:it\s+|you\s+|u\s+)?(?:a\s+)?)?"
+    rf"(?:[{STAR_GLYPHS}]+|(?:\d+|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
+    rf"(?:\s*(?:/|out\s+of|de)\s*(?:\d+|cinco|diez))?\s*(?:stars?|estrellas?|[{STAR_GLYPHS}]+)?)"
+)
+_LEADING_RATING = re.compile(rf"^\s*{_RATING_PART}(?![\w])[\s!.,;:)\-–—]*", re.IGNORECASE)
+_TRAILING_RATING = re.compile(rf"[\s,;:(\-–—]*(?<![\w]){_RATING_PART}[\s!.]*$", re.IGNORECASE)
+
+
+def rating_remark(text: str) -> str | None:
+    """What a typed rating says besides its stars ("4 stars, quick reply" → "quick
+    reply"), to keep as the rating's comment instead of asking for one; None when the
+    rest is only a verdict or filler ("5 stars!", "great, thanks")."""
+    rest = _TRAILING_RATING.sub("", _LEADING_RATING.sub("", text.strip()))
+    rest = rest.strip(" \t\n!.,;:-–—")
+    words = _WORD.findall(_normalise(rest).lower())
+    telling = [
+        w
+        for w in words
+        if w not in FILLER
+        and w not in VERDICTS
+        and w not in NUMBER_WORDS
+        and w != "/"
+        and w not in {"star", "stars", "estrella", "estrellas", "ok", "okay", "lot", "lots", "again"}
+    ]
+    return rest if telling else None
+
+
 def _normalise(text: str) -> str:
     text = fold(unicodedata.normalize("NFKC", text))
     text = re.sub(r"\bm[aá]s\s+o\s+menos\b", "maso", text, flags=re.IGNORECASE)  # "so-so"

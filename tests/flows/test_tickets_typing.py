@@ -237,6 +237,31 @@ async def test_a_typed_rating_rates_the_closed_ticket(
     assert (await ticket_row(uow_factory)).rating_comment == "Kim was quick"
 
 
+@pytest.mark.parametrize(
+    ("typed", "stars", "remark"),
+    [("4 stars, quick reply", 4, "quick reply"), ("2/5 nobody answered for a day", 2, None)],
+)
+async def test_a_typed_rating_with_its_reason_keeps_the_reason_as_the_comment(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    typed: str,
+    stars: int,
+    remark: str | None,
+) -> None:
+    """ "4 stars, quick reply" was thanked and then asked "Anything you'd like to add?"."""
+    buyer, _staff, thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say(typed)
+    comment = remark or "nobody answered for a day"
+    assert "Thank you for your rating and comment!" in buyer.said, buyer.said
+    assert "Anything you'd like to add?" not in buyer.said and "What went wrong?" not in buyer.said
+    ticket = await ticket_row(uow_factory)
+    assert (ticket.rating, ticket.rating_comment) == (stars, comment)
+    lines = staff_lines(harness, thread)
+    assert f"Rating: {'⭐' * stars} ({stars}/5)" in lines and f"Comment: {comment}" in lines
+    assert await buyer.step() is None
+
+
 async def test_a_rating_typed_after_the_window_rates_nothing(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

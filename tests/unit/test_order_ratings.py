@@ -12,7 +12,7 @@ from bot.domain.care import CarePolicy
 from bot.services.notices import RatingAsk
 from bot.services.order_ratings import ASK_WINDOW, Rated, due_window, is_low
 from bot.services.outbox import Notification
-from bot.understanding.ratings import read_counted_rating
+from bot.understanding.ratings import rating_remark, read_counted_rating
 from handlers.buyer.ratings import RATE, star_keyboard, thanks_keyboard, thanks_text
 from handlers.buyer.settings import read_toggle
 from handlers.catalog import Catalog
@@ -147,3 +147,20 @@ def test_settings_typed_words(typed: str, on: bool | None) -> None:
 )
 def test_typed_order_ratings_name_their_number(typed: str, stars: int | None) -> None:
     assert read_counted_rating(typed) == stars
+
+
+@pytest.mark.parametrize(
+    ("typed", "remark"),
+    [
+        ("4 stars, quick reply", "quick reply"),
+        ("quick reply, 4 stars", "quick reply"),
+        ("I'd give it a 4, slow at first", "slow at first"),
+        ("2/5 took forever", "took forever"),
+        ("5 stars!", None),
+        ("great, thanks", None),
+        ("five stars thanks a lot", None),
+        ("4", None),
+    ],
+)
+def test_what_a_typed_rating_says_besides_its_stars(typed: str, remark: str | None) -> None:
+    assert rating_remark(typed) == remark
