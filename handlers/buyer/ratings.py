@@ -26,7 +26,7 @@ import logging
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError
 from bot.services.order_ratings import Rated
-from bot.understanding.ratings import read_counted_rating
+from bot.understanding.ratings import rating_remark, read_counted_rating
 from handlers.buttons import ButtonData, Id, Int
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router
@@ -51,7 +51,12 @@ def star_keyboard(order_id: int) -> Keyboard:
 
 
 def thanks_text(
-    catalog: Catalog, rated: Rated, *, ticket_id: int | None = None, person: bool = True
+    catalog: Catalog,
+    rated: Rated,
+    *,
+    ticket_id: int | None = None,
+    person: bool = True,
+    ask: bool = True,
 ) -> str:
     """The thank-you: for any stars; a low rating also says sorry, says a ticket
     opened (if one did), asks what went wrong and names the buttons below; the review
@@ -64,7 +69,8 @@ def thanks_text(
         )
         if ticket_id is not None:
             pieces.append(catalog.t("rating.ticket_opened", id=ticket_id))
-        pieces.append(catalog.t("rating.ask_what"))
+        if ask:  # not when the rating came with what went wrong
+            pieces.append(catalog.t("rating.ask_what"))
         steps = {
             (True, True): "rating.next_steps",
             (True, False): "rating.next_steps_return",
@@ -141,7 +147,11 @@ async def typed_rating(ctx: Context) -> bool:
         rated = await ctx.services.ratings.rate(ctx.user.id, ctx.chat_id, pending.order_id, stars)
     except DomainError:
         return False
-    await rated_reply(ctx, rated)
+    # "2 stars, it came a week late": what went wrong is said already, not asked for.
+    remark = rating_remark(text) if rated.low else None
+    await rated_reply(ctx, rated, ask=remark is None)
+    if remark is not None:
+        await _save_comment(ctx, dict(ctx.state.data), remark)
     return True
 
 
@@ -157,7 +167,7 @@ def typed_first(fallback: Handler | None) -> Handler:
     return handler
 
 
-async def rated_reply(ctx: Context, rated: Rated) -> None:
+async def rated_reply(ctx: Context, rated: Rated, *, ask: bool = True) -> None:
     """Thank them (a new message: the request keeps its stars, so a second tap
     replaces the rating); after a low one, wait for what went wrong and open the
     shop's low-rating ticket if it wants one."""
@@ -166,7 +176,7 @@ async def rated_reply(ctx: Context, rated: Rated) -> None:
         ticket_id = await _low_rating_ticket(ctx, rated)
     person = ticket_id is None  # a ticket is a person already
     ctx.reply(
-        thanks_text(ctx.catalog, rated, ticket_id=ticket_id, person=person),
+        thanks_text(ctx.catalog, rated, ticket_id=ticket_id, person=person, ask=ask),
         thanks_keyboard(ctx.catalog, rated, person=person),
     )
     if rated.low:
@@ -227,11 +237,18 @@ async def comment(ctx: Context) -> None:
     if not text or ctx.inbound.photo is not None:
         ctx.reply(ctx.t("rating.comment_text_only"))
         return
-    data = dict(ctx.state.data)
+    await _save_comment(ctx, dict(ctx.state.data), text)
+
+
+async def _save_comment(ctx: Context, data: dict[str, object], text: str) -> None:
+    """Keep what went wrong with the rating (`data`: the comment step's), say it was
+    passed on, and show it in the low-rating ticket if one opened."""
     ctx.state.clear()
-    order_id = int(data.get("order") or 0)
+    order_id = data.get("order")
     try:
-        rated = await ctx.services.ratings.comment(ctx.user.id, ctx.chat_id, order_id, text)
+        rated = await ctx.services.ratings.comment(
+            ctx.user.id, ctx.chat_id, order_id if isinstance(order_id, int) else 0, text
+        )
     except DomainError:
         ctx.reply(ctx.t("rating.not_yours"))
         return

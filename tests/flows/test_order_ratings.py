@@ -299,6 +299,20 @@ async def test_typed_ratings_while_a_request_is_pending(
     assert await w.rating() == (stars, None)
 
 
+async def test_a_low_typed_rating_with_what_went_wrong_is_not_asked_again(
+    world: World,
+) -> None:
+    w = world
+    await w.tick()
+    await w.asked()
+    await w.buyer.say("2 stars, it came a week late and the box was crushed")
+    said = w.buyer.said
+    assert "I'm sorry it wasn't better" in said and "What went wrong?" not in said
+    assert "Thanks, I've passed that on to the shop." in said
+    assert await w.rating() == (2, "it came a week late and the box was crushed")
+    assert await w.buyer.step() is None
+
+
 async def test_a_typed_five_without_a_request_is_not_a_rating(world: World) -> None:
     w = world
     await w.buyer.say("5 stars")
