@@ -593,6 +593,23 @@ class ClaimRepository(_Repository):
             )
         )
 
+    async def recent_of_buyer(
+        self, buyer_id: int, limit: int, leave_out: int | None = None
+    ) -> list[tuple[str, str, str]]:
+        """The buyer's newest claims as (claim number, status, order number), without
+        `leave_out` (a claim shown in full elsewhere)."""
+        query = (
+            select(Claim.claim_number, Claim.status, Order.order_number)
+            .join(Order, Order.id == Claim.order_id)
+            .where(Claim.buyer_id == buyer_id)
+            .order_by(Claim.created_at.desc(), Claim.id.desc())
+            .limit(limit)
+        )
+        if leave_out is not None:
+            query = query.where(Claim.id != leave_out)
+        rows = await self.session.execute(query)
+        return [(str(number), str(status), str(order)) for number, status, order in rows.all()]
+
     async def held_units(self, order_id: int, released: Iterable[str]) -> dict[int, int]:
         """Units per order item held by the order's claims whose status is not one of
         `released`."""

@@ -166,6 +166,10 @@ class Summary:
     # again (a reopened ticket whose topic was deleted, an appeal joining the ticket)
     # has the conversation so far, which the new topic does not show.
     conversation: tuple[Line, ...] = ()
+    # The requester's newest return requests (number, status, order number) besides
+    # the one `claim` shows in full: what a buyer who "still has a problem with the mug"
+    # has asked for already, and how it went.
+    claims: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ Joined = tuple[int, bool, datetime | None, int | None]
 
 REOPEN_WINDOW = timedelta(hours=24)  # a requester writing within this reopens the ticket
 RECENT_LINES = 10  # lines of the bot conversation shown in a ticket's summary
+RECENT_CLAIMS = 3  # the requester's newest return requests listed in the summary
 MAX_COMMENT = 1000
 
 
@@ -383,6 +384,9 @@ class TicketService(AppealDecisions):
                     shop = await uow.shops.get(order.shop_id)
                     listed.insert(0, (order.order_number, order.status, shop.name if shop else ""))
             claim = await claim_facts(uow, ticket.claim_id, self._media)
+            claims = await uow.claims.recent_of_buyer(
+                ticket.buyer_id, RECENT_CLAIMS, leave_out=ticket.claim_id
+            )
             recent = await uow.tickets.chat_before(
                 requester.channel, requester.external_id, ticket.opened_at, RECENT_LINES
             )
@@ -400,6 +404,7 @@ class TicketService(AppealDecisions):
                 role="seller" if is_seller else "buyer",
                 orders=tuple(listed),
                 claim=claim,
+                claims=tuple(claims) if not is_seller else (),
                 recent=tuple((r.direction, r.text, r.at) for r in recent),
                 answer_from=None if policy.hours.is_open(now) else policy.hours.next_open(now),
                 conversation=tuple(

@@ -284,7 +284,8 @@ def rating_remark(text: str) -> str | None:
         and w not in VERDICTS
         and w not in NUMBER_WORDS
         and w != "/"
-        and w not in {"star", "stars", "estrella", "estrellas", "ok", "okay", "lot", "lots", "again"}
+        and w
+        not in {"star", "stars", "estrella", "estrellas", "ok", "okay", "lot", "lots", "again"}
     ]
     return rest if telling else None
 

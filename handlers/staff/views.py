@@ -156,6 +156,20 @@ def summary_text(catalog: Catalog, summary: Summary) -> str:
             for number, status, shop in summary.orders
         ]
         pieces += ["", t("staff.summary_orders"), lines(orders, catalog, "fit.more_lines")]
+    if summary.claims:
+        requests = [
+            fitting.line(
+                catalog,
+                "staff.summary_claim_listed",
+                claim=Field(number),
+                status=catalog.plain(f"claim_status.{status}")
+                if catalog.has(f"claim_status.{status}")
+                else status,
+                number=Field(order),
+            )
+            for number, status, order in summary.claims
+        ]
+        pieces += ["", t("staff.summary_claims"), lines(requests, catalog, "fit.more_lines")]
     if summary.claim is not None:
         pieces += ["", *claim_pieces(catalog, summary.claim, ticket)]
     if summary.recent:

@@ -317,6 +317,21 @@ async def test_disagreeing_with_nothing_to_appeal_is_read_as_usual(
     assert "To appeal" not in alex.said and "Appeal" not in alex.said
 
 
+async def test_a_buyer_ticket_summary_lists_their_return_requests(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The buyer who writes "the seller said my photo is a reflection": staff see which
+    request, and that it was rejected, without asking."""
+    claim_id = await rejected(harness, b)
+    number = (await load_claim(uow_factory, claim_id)).claim_number
+    alex = harness.buyer(1001)
+    await alex.say("/human")
+    [thread] = harness.desk.topics
+    [summary] = [t for t in posted_in(harness, thread) if "Ticket #" in t]
+    assert "Return requests" in summary, summary
+    assert f"• {number}: Rejected by the seller (order {NUMBER})" in summary
+
+
 async def test_with_a_ticket_open_the_words_reach_staff_and_the_buyer_gets_the_button(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
 ) -> None:
