@@ -105,6 +105,23 @@ def keeps_it(text: str) -> bool:
     return _KEEP_IT.fullmatch(" ".join(words(text))) is not None
 
 
+# "no, cancel it", "yes keep it": a yes and a no in one answer (the "no" may answer
+# something the buyer asked themselves); the question is asked again, not guessed.
+_BOTH = re.compile(
+    rf"^(?:no|nope|nah)\b.*\b(?:{_CANCEL_VERB})"
+    r"(?:\s+(?:it|that|this|the\s+order|my\s+order|el\s+pedido))?(?:\s+(?:please|pls|then))?$"
+    r"|^(?:yes|yeah|yep|si|sure)\b.*\bkeep\b"
+)
+# Another change to the order instead of cancelling it ("can I change the address
+# instead?", "wrong size, can I swap it", "cambiar la dirección"): a person makes it.
+_CHANGE_INSTEAD = re.compile(
+    r"\b(?:change|update|edit|correct|modify|fix|amend|cambiar|corregir|modificar)\b"
+    r".*\b(?:address|addr|postcode|zip|street|apartment|apt|direccion|domicilio|size|colou?r|"
+    r"talla|item|items|quantity)\b"
+    r"|\b(?:wrong|new|different|otra|nueva)\s+(?:delivery\s+|shipping\s+)?(?:address|direccion)\b"
+)
+
+
 def cancel_answer(text: str) -> bool | None:
     """The answer to "Cancel order X?": True to cancel, False to keep it, None for
     anything else (the question is asked again)."""
@@ -112,4 +129,11 @@ def cancel_answer(text: str) -> bool | None:
         return True
     if keeps_it(text):
         return False
+    if _BOTH.search(" ".join(words(text))):
+        return None
     return yes_no(text)
+
+
+def changes_instead(text: str) -> bool:
+    """At the cancel question: another change to the order is asked for instead."""
+    return _CHANGE_INSTEAD.search(" ".join(words(text))) is not None

@@ -9,7 +9,7 @@ from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
 from bot.services.views import OrderView
-from bot.understanding.cancelling import cancel_answer, cancels_it
+from bot.understanding.cancelling import cancel_answer, cancels_it, changes_instead
 from bot.understanding.steps import position
 from handlers import escapes
 from handlers.buyer.views import (
@@ -313,7 +313,15 @@ async def cancel_prompt(ctx: Context) -> None:
 @router.step(CANCEL)
 async def cancel_typed(ctx: Context) -> None:
     """ "yes" or "no" typed to the cancel question: the same as its buttons."""
-    answer = cancel_answer(ctx.inbound.text or "")
+    text = ctx.inbound.text or ""
+    answer = cancel_answer(text)
+    if answer is None and changes_instead(text) and (order := await _asked_order(ctx)):
+        # "can I change the address instead?": the order stays; a person makes changes.
+        from handlers.buyer.answers import change  # answers imports this module
+
+        ctx.reply(ctx.t("cancel.kept"))
+        await change(ctx, order)
+        return
     if answer is None:
         await escapes.not_understood(ctx)
         return

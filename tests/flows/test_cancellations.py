@@ -242,6 +242,29 @@ async def test_buyer_keeps_the_order(world: World, harness: Harness) -> None:
     assert await world.request_ids() == []
 
 
+async def test_a_change_asked_instead_keeps_the_order_and_passes_the_change_on(
+    world: World, harness: Harness
+) -> None:
+    await world.buyer.press(world.ask)
+    await world.buyer.say("actually can I change the delivery address instead?")
+    said = world.buyer.said
+    assert "your order stays as it is" in said, said
+    assert "Changes to an order are made by a person" in said
+    assert harness.desk.topics  # the change went to a person, with the buyer's words
+    assert await world.buyer.step() is None
+    assert await world.request_ids() == [] and await world.order_status() == "AWAITING_SHIPMENT"
+
+
+async def test_a_no_and_a_cancel_in_one_answer_asks_again(world: World, harness: Harness) -> None:
+    await world.buyer.press(world.ask)
+    await world.buyer.say("no, cancel it")
+    assert "your order stays as it is" not in world.buyer.said
+    assert shown(world.buyer) == [SEND, KEEP]  # the question again, with its buttons
+    await world.buyer.say("cancel it")
+    assert f"Your cancellation request for order {NUMBER} is with the seller" in world.buyer.said
+    assert len(await world.request_ids()) == 1
+
+
 async def test_auto_approved_inside_the_shops_window(world: World, harness: Harness) -> None:
     await ShopAdmin(world.uow).set("acme", "auto_cancel_minutes", "60")
     async with world.uow() as uow:

@@ -68,6 +68,8 @@ def test_cancel_alone_means_an_order(text: str, meant: bool) -> None:
         ("stop", False),
         ("me lo quedo", False),
         ("maybe later", None),
+        ("no, cancel it", None),  # a no and a yes: asked again, not guessed
+        ("yes keep it", None),
         ("what happens to my money if I say yes?", None),
     ],
 )
