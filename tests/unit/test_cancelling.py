@@ -69,7 +69,7 @@ def test_cancel_alone_means_an_order(text: str, meant: bool) -> None:
         ("me lo quedo", False),
         ("maybe later", None),
         ("no, cancel it", None),  # a no and a yes: asked again, not guessed
-        ("yes keep it", None),
+        ("yes keep it", False),  # the No button's words, said yes to
         ("what happens to my money if I say yes?", None),
     ],
 )
