@@ -11,6 +11,7 @@ engine or to staff, and the person always hears what happened.
 from __future__ import annotations
 
 from bot.domain.enums import EscalationReason
+from bot.domain.postcodes import postcode_in
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.slots import extract
 from bot.understanding.steps import yes_no
@@ -73,6 +74,14 @@ async def on_escape(ctx: Context) -> None:
         said = yes_no(text) if escape is None else None
         if said is True:
             await _switch(ctx, str(ctx.state.data[SWITCH]))
+            return
+        if escape is None and said is None and await _a_proof(ctx, text):
+            # The email, phone or postcode of the order they typed: they are already
+            # proving it, so it is a yes, and this message is the proof.
+            await _switch(ctx, str(ctx.state.data[SWITCH]))
+            proof_step = ctx.router.steps.get(ctx.state.step or "")
+            if proof_step is not None and ctx.state.step == PROOF_STEP:
+                await proof_step(ctx)
             return
         ctx.state.data.pop(SWITCH)
         if said is False:
@@ -157,6 +166,19 @@ async def switch(ctx: Context) -> None:
         return
     ctx.answer()
     await _switch(ctx, text)
+
+
+# The linking flow's proof step (handlers/buyer/linking.py, which imports this module).
+PROOF_STEP = "link.proof"
+
+
+async def _a_proof(ctx: Context, text: str) -> bool:
+    """An email or phone alone, or a delivery postcode where orders are proved by one."""
+    from handlers.buyer.linking import only_proof  # the buyer package imports this one
+
+    if only_proof(text) is not None:
+        return True
+    return postcode_in(text) is not None and await ctx.services.orders.postcode_proofs()
 
 
 async def _switch(ctx: Context, text: str) -> None:

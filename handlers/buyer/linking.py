@@ -37,7 +37,7 @@ from handlers.formatting import duration
 router = Router()
 
 ASK_NUMBER = "link.number"
-ASK_PROOF = "link.proof"
+ASK_PROOF = escapes.PROOF_STEP  # named there: a proof typed at its switch question
 # In the draft: the intent the buyer asked for with the number, and their words.
 THEN = "then"
 SAID = "said"

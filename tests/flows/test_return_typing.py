@@ -359,6 +359,22 @@ async def test_leave_for_another_order_answered_by_typing(
     assert await buyer.step() != "ret.reason"
 
 
+async def test_the_other_orders_proof_typed_at_leave_it_is_a_yes_and_the_proof(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The tester typed the other order's postcode or email right after "Leave it and
+    go to order …?": it was read as an order number to link ("To check that order
+    94105 is yours")."""
+    buyer = await linked(harness, uow_factory, clock)
+    await make_order(uow_factory, clock, number="578000000000000777", email="other@example.com")
+    await to_reason(buyer)
+    await buyer.say("578000000000000777")
+    assert "Leave it and go to order" in buyer.last_text
+    await buyer.say("other@example.com")
+    assert "Order 578000000000000777 is now linked" in buyer.said, buyer.said
+    assert await buyer.step() is None
+
+
 # ----------------------------------------------------------------- photos
 
 
