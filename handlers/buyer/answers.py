@@ -38,6 +38,7 @@ from bot.services.routing import (
 )
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
+from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -133,6 +134,9 @@ async def free_text(ctx: Context, text: str) -> None:
         # the model, one word is never sure, and the buyer was asked which they meant.
         ctx.state.clear()
         await escalate(ctx, EscalationReason.REQUESTED)
+        return
+    if lacks_order_number(text):  # "I don't have the order number": where to find it
+        linking.find_number_help(ctx)
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)

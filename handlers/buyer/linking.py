@@ -27,12 +27,14 @@ from bot.services.orders import (
     looks_like_order_number,
 )
 from bot.services.views import OrderView
+from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import render_card
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args
 from handlers.formatting import duration
+from handlers.types import Button, Keyboard
 
 router = Router()
 
@@ -85,7 +87,16 @@ async def number_step(ctx: Context) -> None:
     if only_proof(text) is not None:  # the email before the number
         await proof_before_number(ctx)
         return
+    if lacks_order_number(text):  # "I don't have it": where it is, and a person
+        find_number_help(ctx)
+        return
     await escapes.not_understood(ctx)
+
+
+def find_number_help(ctx: Context) -> None:
+    """Where a buyer finds their order number, with a person to look it up."""
+    person = Button(ctx.catalog.plain("support.human_button"), "hp")
+    ctx.reply(ctx.t("link.find_number"), Keyboard.of([person]))
 
 
 def typed_number(text: str) -> str | None:

@@ -51,6 +51,37 @@ async def test_start_greets_and_offers_buttons(harness: Harness) -> None:
     assert labels(alex) == ["📦 My orders", "➕ Add an order", "❓ Help", "🙋 Talk to a person"]
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "i dont have the order number",
+        "where do I find my order number?",
+        "no tengo el número de pedido",
+    ],
+)
+async def test_a_buyer_without_the_number_is_told_where_it_is_and_offered_a_person(
+    harness: Harness, typed: str
+) -> None:
+    """ "i dont have the order number" was read as cancelling an order; "where do I find
+    my order number" asked for the number again."""
+    alex = harness.buyer(name="Alex")
+    await alex.say(typed)
+    said = alex.said.lower()
+    assert "confirmation email" in said or "correo de confirmación" in said, alex.said
+    assert labels(alex)[-1].endswith(("Talk to a person", "Hablar con una persona"))
+    assert "cancel" not in said and harness.desk.topics == {}
+    await alex.tap(labels(alex)[-1])  # the person looks it up
+    assert harness.desk.topics
+
+
+async def test_i_dont_have_it_at_the_number_step(harness: Harness) -> None:
+    alex = harness.buyer(name="Alex")
+    await alex.say("/start")
+    await alex.tap("➕ Add an order")
+    await alex.say("I lost it, I don't have the order number")
+    assert "order confirmation email" in alex.said and labels(alex) == ["🙋 Talk to a person"]
+
+
 async def test_link_by_email_shows_the_order_card(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

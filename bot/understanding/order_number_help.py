@@ -1,0 +1,46 @@
+"""A buyer who has no order number to give ("I don't have the order number", "where
+do I find my order number?", "no tengo el número de pedido").
+
+Everything the bot does for a buyer starts with the order number (the proof comes
+after it), so these words come where a number is asked for and outside any flow.  The
+intent model read them as the request they are near ("i dont have the order number"
+came out as cancelling an order, and "where do I find my order number" as tracking,
+which asks for the number again): the answer is where to find it, and a person who
+can look it up.  Read by rules: the words always name the number ("number", "#",
+"confirmation"), so "I didn't get my order" stays a tracking question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.escapes import normalize
+
+_NUMBER = r"(?:order\s+)?(?:number|no|num|nr|#|id|confirmation(?:\s+(?:email|number))?)"
+_LACKS = re.compile(
+    # "I don't have the order number", "can't find my order #", "never got a confirmation"
+    r"\b(?:dont|do\s+not|didnt|did\s+not|cant|cannot|can\s+not|couldnt|could\s+not|never|no\s+longer)"
+    r"\s+(?:have|know|find|remember|see|get|got|receive|received|recall|locate)\s+"
+    rf"(?:the|my|an|a|any|that|our)?\s*{_NUMBER}\b|"
+    # "lost my order number", "forgot the number", "deleted the confirmation email"
+    r"\b(?:lost|forgot|forgotten|misplaced|deleted|threw\s+away)\s+(?:the|my|our)?\s*"
+    rf"{_NUMBER}\b|"
+    # "where do I find my order number", "how can I get the order number"
+    r"\b(?:where|how)\s+(?:do|can|would|should|will)\s+i\s+(?:find|get|see|locate|look\s+up)\s+"
+    r"(?:the|my|an|our)?\s*order\s+(?:number|no|num|id)\b|"
+    r"\bwhere\s+(?:is|s|can\s+i\s+find)\s+(?:the|my)\s+order\s+(?:number|no|id)\b|"
+    r"\bwhat(?:\s+is|\s+s|s)\s+my\s+order\s+(?:number|no|id)\b|"
+    r"\b(?:without|no)\s+(?:an?\s+|the\s+)?order\s+(?:number|no|id)\b|"
+    # Spanish (folded): "no tengo el número de pedido", "dónde encuentro mi número de pedido"
+    r"\bno\s+(?:tengo|encuentro|se|recuerdo|me\s+acuerdo\s+de|me\s+llego)\s+(?:cual\s+es\s+)?"
+    r"(?:el|mi|un|ningun)?\s*(?:numero|n|no)\s+de\s+(?:pedido|orden)\b|"
+    r"\b(?:perdi|olvide|borre)\s+(?:el|mi)?\s*(?:numero|n|no)\s+de\s+(?:pedido|orden)\b|"
+    r"\bdonde\s+(?:encuentro|veo|esta|busco)\s+(?:el|mi)\s+(?:numero|n|no)\s+de\s+(?:pedido|orden)\b|"
+    r"\bsin\s+(?:el\s+)?(?:numero|n)\s+de\s+(?:pedido|orden)\b"
+)
+
+
+def lacks_order_number(text: str) -> bool:
+    """The buyer says they have no order number, or asks where to find it."""
+    said = normalize(text).replace("'", "").replace("?", " ")
+    return _LACKS.search(said) is not None
