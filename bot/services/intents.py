@@ -398,6 +398,27 @@ _NUDGE = re.compile(
 )
 
 
+# Not goods: a broken website, link or code is no item to return ("the checkout page is
+# broken", "your discount code is broken").
+_NOT_GOODS = re.compile(
+    r"\b(?:site|website|web|link|page|app|checkout|payment|card|code|coupon|promo|button|"
+    r"login|account|email|password|form|cart|basket|bot|chat|pagina|enlace|cupon|codigo)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_damage(text: str) -> bool:
+    """The message says an item came damaged or faulty ("my knife came but the tip is
+    bent", "the kettle stopped working"), in the words the return flow's reason step
+    reads, and about goods, not the shop's website."""
+    from bot.domain.enums import ClaimReason
+    from bot.understanding.steps import return_reason  # steps imports this package's enums
+
+    if _NOT_GOODS.search(fold(text)):
+        return False
+    return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
+
+
 def nudge(text: str) -> bool:
     """A message that only asks whether anyone is there (or is only dots and marks;
     only question marks, "??", ask for help: the chat's escapes read them first)."""

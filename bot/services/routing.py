@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.services.intents import Intent, asks_where, nudge, only_chitchat, only_upset_emoji
+from bot.services.intents import (
+    Intent,
+    asks_where,
+    nudge,
+    only_chitchat,
+    only_upset_emoji,
+    reports_damage,
+)
 from bot.understanding.model import SURE
 from bot.understanding.ratings import read_rating
 from bot.understanding.returnable import asks_if_used_returnable
@@ -44,6 +51,19 @@ MAX_CHOICES = 3
 # Intents that agree on the action count together only for a message with at least this
 # many words the model learned from: one word is never enough to act without asking.
 AGREEING_EVIDENCE = 2
+# What the model may read a damaged or faulty item as when it is not sure: a return,
+# a warranty claim, a complaint, a product question; anything else read with some
+# confidence (a payment question, a tracking one) keeps its reading.
+_DAMAGE_READINGS = frozenset(
+    {
+        "return_request",
+        "warranty",
+        "complaint",
+        "product_question",
+        "question",
+        "out_of_scope",
+    }
+)
 # A class a model may have for messages the shop cannot help with at all ("tell me a
 # joke"): answered with what the bot can do, never with a policy quote.
 OUT_OF_SCOPE = "out_of_scope"
@@ -199,6 +219,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         if stars <= LOW_STARS:
             return Plan(Intent.COMPLAINT, Action.COMPLAINT)
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if not reading.sure and reading.intent in _DAMAGE_READINGS and reports_damage(text):
+        # "my knife came but the tip is bent": a word the model never saw ("bent",
+        # "dented") left it unsure, and off-topic; the reason step's rules know it.
+        return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.

@@ -93,6 +93,25 @@ async def test_a_return_asked_before_the_proof_continues_after_it(
     assert (await buyer.step() or "").startswith("ret.")  # the return flow, not a card
 
 
+async def test_a_damaged_item_in_words_the_model_never_saw_starts_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """"my knife came but the tip is bent" was told what the bot can help with."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("my mug came but the handle is bent")
+    assert "I can only help with" not in buyer.said
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+    assert "Arrived damaged" in buyer.said  # the reason taken from the words
+
+
+def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
+    reader = harness.services.understanding
+    for text in ("the checkout page is broken", "your discount code is broken"):
+        assert plan(reader.read_now(text), text).action is not Action.RETURN, text
+
+
 async def test_a_return_asked_before_any_order_continues_after_the_number_and_proof(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
