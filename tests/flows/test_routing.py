@@ -96,7 +96,7 @@ async def test_a_return_asked_before_the_proof_continues_after_it(
 async def test_a_damaged_item_in_words_the_model_never_saw_starts_the_return(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """"my knife came but the tip is bent" was told what the bot can help with."""
+    """ "my knife came but the tip is bent" was told what the bot can help with."""
     await delivered(uow_factory, clock)
     buyer = harness.buyer()
     await linked(buyer)
