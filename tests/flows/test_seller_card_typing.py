@@ -14,6 +14,7 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus
 from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
+from tests.flows.test_seller_typing import a_sellers_claim
 from tests.harness import Harness, Person
 from tests.unit.test_seller_claims import bought, file_claim, load_claim, make_seller, refunds
 
@@ -103,10 +104,7 @@ async def test_reject_with_a_reason_and_one_request_open_shows_its_card(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """Not under a card: the one open request's card, to decide with its buttons."""
-    await make_seller(uow_factory, clock, SELLER_EXT)
-    claim = await file_claim(
-        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
-    )
+    claim = await a_sellers_claim(harness, uow_factory, clock)
     s = harness.seller()
     await s.say("reject it, the photo looks fake")
     assert f"your one open return request, {claim.number}" in s.said, s.said
