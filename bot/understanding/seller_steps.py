@@ -536,15 +536,16 @@ def asks_for_the_list(text: str) -> bool:
 # "refund" alone is none of them: on a refund-only request it may mean the whole
 # refund (Approve) or part of it, and a wrong guess costs money; with an amount in it
 # ("refund 12.50") it is a partial refund of that amount, confirmed before it pays.
+# The words of approving and rejecting, a claim's or a cancellation request's.
+_APPROVE_WORDS = (
+    r"approve[ds]?|accept(?:ed)?|aprobar|aprueba(?:lo|la)?|apruebo|aceptar|acepto|acepta(?:lo|la)?"
+)
+_REJECT_WORDS = r"reject(?:ed)?|decline[d]?|deny|rechazar|rechaza(?:lo|la)?|rechazo"
 _CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (decision, re.compile(rf"^(?:{pattern})$"))
     for decision, pattern in (
-        (
-            "approve",
-            r"approve[ds]?|accept(?:ed)?|aprobar|aprueba(?:lo|la)?|apruebo|aceptar|acepto|"
-            r"acepta(?:lo|la)?",
-        ),
-        ("reject", r"reject(?:ed)?|decline[d]?|deny|rechazar|rechaza(?:lo|la)?|rechazo"),
+        ("approve", _APPROVE_WORDS),
+        ("reject", _REJECT_WORDS),
         ("partial", r"partial(?:\s+refund)?|refund\s+partial|(?:reembolso\s+)?parcial"),
         (
             "ask",
@@ -623,10 +624,9 @@ _CANCELLATION = re.compile(
     r"^(?:cancell?ations?|cancell?ation-requests?|cancelaci(?:o|ó)n(?:es)?|anulaci(?:o|ó)n(?:es)?)$"
 )
 _CANCEL_VERB = re.compile(r"^(?:cancel|cancell?ing|cancelar)$")
+# A cancellation is also allowed ("ok", "allow") or refused ("refuse").
 _CANCEL_DECISION = re.compile(
-    r"^(?:(?P<approve>approve[ds]?|accept(?:ed)?|ok|okay|allow|aprobar|aprueba|apruebo|"
-    r"aceptar|acepto|acepta)|(?P<reject>reject(?:ed)?|decline[d]?|deny|refuse|rechazar|"
-    r"rechaza|rechazo))$"
+    rf"^(?:(?P<approve>{_APPROVE_WORDS}|ok|okay|allow)|(?P<reject>{_REJECT_WORDS}|refuse))$"
 )
 _CANCEL_FILLER = _FILLER | {
     "requests", "request", "for", "of", "on", "order", "orders", "buyer", "buyer's", "the",
