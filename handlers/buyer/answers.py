@@ -42,7 +42,7 @@ from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
-from handlers.buyer import claims, linking, returns
+from handlers.buyer import claims, linking, returns, settings
 from handlers.buyer.orders import (
     OPEN,
     ask_to_cancel,
@@ -134,6 +134,9 @@ async def free_text(ctx: Context, text: str) -> None:
         # the model, one word is never sure, and the buyer was asked which they meant.
         ctx.state.clear()
         await escalate(ctx, EscalationReason.REQUESTED)
+        return
+    if settings.asks_to_stop_messages(text):  # "stop sending me messages": /settings off
+        await settings.set_messages(ctx, on=False)
         return
     if lacks_order_number(text):  # "I don't have the order number": where to find it
         linking.find_number_help(ctx)

@@ -124,6 +124,23 @@ def read_toggle(text: str) -> bool | None:
 
 router.step_words[ASK] = lambda text: read_toggle(text) is not None
 
+# Said of the bot's own messages, not only "stop" or "no" (which, outside this step,
+# stop nothing or answer something else).
+_NAMES_MESSAGES = frozenset(
+    {"notifications", "notification", "messages", "message", "messaging", "msgs", "alerts",
+     "updates", "texts", "sending", "writing", "mensajes", "notificaciones", "escribas",
+     "manden", "envies"}
+)  # fmt: skip
+
+
+def asks_to_stop_messages(text: str) -> bool:
+    """Outside /settings: "stop sending me messages", "unsubscribe", "turn off
+    notifications", "no quiero más mensajes": the same as /settings off."""
+    if read_toggle(text) is not False:
+        return False
+    words = _PUNCTUATION.sub(" ", fold(text.strip().lower())).split()
+    return any(w in _NAMES_MESSAGES or _OFF.match(w) for w in words)
+
 
 def settings_view(ctx: Context, off: bool) -> tuple[str, Keyboard]:
     t = ctx.t
@@ -146,7 +163,7 @@ async def settings_command(ctx: Context) -> None:
     if typed:
         on = read_toggle(typed)
         if on is not None:
-            await _set(ctx, on)
+            await set_messages(ctx, on)
             return
         ctx.reply(ctx.t("buyer_settings.unknown", typed=typed[:50]))
     ctx.state.go(ASK)
@@ -165,7 +182,7 @@ async def typed_choice(ctx: Context) -> None:
     if on is None:
         await escapes.not_understood(ctx)
         return
-    await _set(ctx, on)
+    await set_messages(ctx, on)
 
 
 @router.button(TOGGLE.prefix)
@@ -175,10 +192,10 @@ async def toggle(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
-    await _set(ctx, pressed["to"] == "on")
+    await set_messages(ctx, pressed["to"] == "on")
 
 
-async def _set(ctx: Context, on: bool) -> None:
+async def set_messages(ctx: Context, on: bool) -> None:
     """Store the choice (for this person: `ctx.user`, whatever a button carries)."""
     await ctx.services.ratings.set_proactive_off(ctx.user.id, not on)
     if ctx.state.step == ASK:

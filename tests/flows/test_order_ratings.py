@@ -481,6 +481,20 @@ async def test_settings_typed_at_once_and_cancel_still_leaves(world: World) -> N
 
 
 @pytest.mark.parametrize(
+    "typed", ["stop sending me messages", "unsubscribe", "no quiero más mensajes"]
+)
+async def test_stop_sending_me_messages_outside_settings_turns_them_off(
+    world: World, typed: str
+) -> None:
+    """It was read as a complaint ("I'm sorry to hear that")."""
+    w = world
+    await w.buyer.say(typed)
+    assert "message you on my own" in w.buyer.said or "ya no te escribiré" in w.buyer.said
+    assert "sorry to hear" not in w.buyer.said
+    assert await w.tick() == 0  # the rating request is not sent
+
+
+@pytest.mark.parametrize(
     ("typed", "off"),
     [
         ("turn off notifications", True),
