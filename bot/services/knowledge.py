@@ -105,10 +105,6 @@ class Signals:
     plain: float
     rare: float
     bridge: float  # closeness to the answers of other shops' like questions (bridge.py)
-    # The second closest paragraph's similarity (the closest's, for one paragraph): a
-    # section that speaks of the question in more than one place, rather than one
-    # paragraph that happens to share its words.
-    second: float = 0.0
 
     def score(self) -> float:
         return (
@@ -117,7 +113,6 @@ class Signals:
             + LATE_LEXICAL * self.lexical
             + LATE_SHARE * (self.plain + self.rare)
             + BRIDGE_SHARE * self.bridge
-            + SECOND_SHARE * self.second
         )
 
 
@@ -308,7 +303,6 @@ LATE_TITLE = 0.15
 LATE_LEXICAL = 0.5
 LATE_SHARE = 1.3
 BRIDGE_SHARE = 1.1
-SECOND_SHARE = 0.0
 # Languages whose sections get sentence vectors: the encoder knows English only.
 SEMANTIC_LANGUAGES = frozenset({ENGLISH})
 LEXICAL_POOL = 50  # sections whose word score is computed in full when embeddings rank
@@ -342,23 +336,11 @@ class _Vectors:
         n = len(chunks)
         return cls(vectors[:n], vectors[n:], np.array(owner, dtype=np.int64))
 
-    def similarities(self, question: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per section: its closest paragraph's similarity, its second closest's (the
-        closest's again for a section of one paragraph), and its heading's."""
-        similar = self.passages @ question
-        # Each section's paragraphs together, most similar first: the first of each
-        # run is the closest, the next (if the run has one) the second closest.
-        order = np.lexsort((-similar, self.owner))
-        owners = self.owner[order]
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    def similarities(self, question: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per section: its closest paragraph's similarity, and its heading's."""
         closest = np.full(len(self.headings), -1.0, dtype=np.float32)
-        closest[owners[starts]] = similar[order[starts]]
-        second = closest.copy()
-        nexts = starts + 1
-        has_two = nexts < len(order)
-        has_two[has_two] &= owners[nexts[has_two]] == owners[starts[has_two]]
-        second[owners[starts[has_two]]] = similar[order[nexts[has_two]]]
-        return closest, second, self.headings @ question
+        np.maximum.at(closest, self.owner, self.passages @ question)
+        return closest, self.headings @ question
 
 
 @dataclass(slots=True)
@@ -568,7 +550,7 @@ class KnowledgeBase:
             # something else, so one slip moves the question's vector.
             question = spelled(question, index_.speller)
         vector, asked = self.encoder.read(question)
-        closest, second, heading = index_.vectors.similarities(vector)
+        closest, heading = index_.vectors.similarities(vector)
         lexical = np.zeros(len(index_.chunks), dtype=np.float64)
         best_words = ranked[0][0] if ranked and ranked[0][0] > 0 else 1.0
         for score, _, index in ranked:
@@ -600,7 +582,6 @@ class KnowledgeBase:
                 max(m.plain for m in found),
                 max(m.rare for m in found),
                 float(votes[index]),
-                float(second[index]),
             )
             final[index] = signals[index].score()
         pool.sort(key=lambda i: -final[i])  # stable: ties keep the vectors' order

@@ -31,7 +31,7 @@ from policies import PolicySet, bank_shops, fold_file
 from bot.services import knowledge
 from bot.services.retrieval import late, semantic
 
-NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge", "second")
+NAMES = ("closest", "heading", "lexical", "plain", "rare", "bridge")
 L2 = 0.01
 STEPS = 250
 
@@ -103,10 +103,9 @@ def main() -> int:
             knowledge.LATE_SHARE,
             knowledge.LATE_SHARE,
             knowledge.BRIDGE_SHARE,
-            knowledge.SECOND_SHARE,
         ]
     )
-    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0, 0.0, 0.0])
+    before = np.array([1.0, knowledge.TITLE_SHARE, knowledge.LEXICAL_SHARE, 0.0, 0.0, 0.0])
     print(f"{'left out':26} {'before':>7} {'fitted':>7} {'shipped':>7}   weights fitted without it")
     scores = []
     for name, questions in shops.items():
