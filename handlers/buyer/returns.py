@@ -32,6 +32,7 @@ from bot.domain.returns import (
     summary_kind,
     types_for,
 )
+from bot.services.intents import reports_damage
 from bot.services.returns import (
     ClaimDraft,
     DraftInvalid,
@@ -338,6 +339,13 @@ async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None
         return
     except NotEligible as exc:
         order = await ctx.services.orders.order(ctx.user.id, order_id)
+        if exc.reason == "in_transit" and said and reports_damage(said):
+            # "my knife came but the tip is bent" while the carrier still shows it on
+            # its way: the buyer has it, so not "report it if it hasn't arrived".
+            person = Button(ctx.catalog.plain("support.human_button"), f"hp:{order_id}")
+            text = ctx.t("returns.not_eligible.in_transit_but_here", number=order.order_number)
+            ctx.reply(text, Keyboard.of([person]))
+            return
         ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
         return
     ctx.state.go(

@@ -106,6 +106,20 @@ async def test_a_damaged_item_in_words_the_model_never_saw_starts_the_return(
     assert "Arrived damaged" in buyer.said  # the reason taken from the words
 
 
+async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Not "if it hasn't arrived by the estimated date…": the buyer says it came."""
+    await make_order(uow_factory, clock, number=A1)  # in transit
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("my mug came but the handle is bent")
+    assert "hasn't reported order" in buyer.said and "reached you damaged" in buyer.said
+    assert "hasn't arrived by the estimated date" not in buyer.said
+    assert [b.text for b in buyer.buttons()] == ["🙋 Talk to a person"]
+    assert await buyer.step() is None
+
+
 def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
     reader = harness.services.understanding
     for text in ("the checkout page is broken", "your discount code is broken"):
