@@ -333,6 +333,12 @@ async def _save_comment(
 # -- relaying while a ticket is open ---------------------------------------------
 
 
+def _points_into_list(ctx: Context, text: str) -> bool:
+    from handlers.buyer.orders import points_into_list  # the buyer package imports this one
+
+    return points_into_list(ctx, text)
+
+
 def relay_first(fallback: Handler | None) -> Handler:
     """Wrap the requester's free-text / content handler (outside any flow): with a
     ticket open, what they send goes to staff; after a close, it is read first (see
@@ -361,6 +367,8 @@ async def _for_staff(ctx: Context) -> bool:
     if ticket is not None:
         if text is not None and looks_like_order_number(text):
             return False  # linking stays the bot's: the link step never reaches staff
+        if text is not None and _points_into_list(ctx, text):
+            return False  # "1" right under /orders: that order's button, typed
         await to_staff(ctx, ticket)
         return True
     closed = await tickets.recently_closed(ctx.user.id)

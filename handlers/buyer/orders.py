@@ -48,6 +48,15 @@ def listed(ctx: Context, does: str, order_ids: list[int]) -> None:
         ctx.state.data[LISTED] = {"does": does, "ids": order_ids}
 
 
+def points_into_list(ctx: Context, text: str) -> bool:
+    """Whether the text is a place in the list of orders just shown ("1", "the first
+    one"): an answer to the bot's list, even with a ticket open (not words for staff)."""
+    shown = ctx.state.data.get(LISTED)
+    if ctx.state.step is not None or not isinstance(shown, dict):
+        return False
+    return position(text, len(shown.get("ids", []))) is not None
+
+
 async def picked_from_list(ctx: Context, text: str) -> bool:
     """ "2", "the first one", "last" typed right after a list of orders: what that
     order's button does (its card, or the question to cancel it), as if tapped.  The

@@ -164,6 +164,21 @@ async def test_start_with_a_ticket_open_says_where_typing_goes(
     assert "already talking with our team (ticket #1)" in buyer.said
 
 
+async def test_open_ticket_a_place_typed_under_the_orders_list_opens_that_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "1" right under /orders went to staff with a ticket open; it is the list's
+    first button, typed.  Other text still goes to staff."""
+    buyer = await linked_buyer(harness, uow_factory, clock)
+    await open_ticket(harness, buyer)
+    await buyer.say("/orders")
+    await buyer.say("1")
+    assert "Order 578000000000000001" in buyer.said, buyer.said
+    assert copied_from(harness, buyer) == 0
+    await buyer.say("2")  # the list counted for one message: now it is for staff
+    assert copied_from(harness, buyer) == 1
+
+
 async def test_open_ticket_text_inside_a_flow_goes_to_the_step_not_staff(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
