@@ -37,7 +37,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.enums import ClaimReason
 from bot.domain.language_detect import fold
+from bot.understanding.steps import return_reason
 
 
 class Intent(StrEnum):
@@ -411,9 +413,6 @@ def reports_damage(text: str) -> bool:
     """The message says an item came damaged or faulty ("my knife came but the tip is
     bent", "the kettle stopped working"), in the words the return flow's reason step
     reads, and about goods, not the shop's website."""
-    from bot.domain.enums import ClaimReason
-    from bot.understanding.steps import return_reason  # steps imports this package's enums
-
     if _NOT_GOODS.search(fold(text)):
         return False
     return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
