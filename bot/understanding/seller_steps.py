@@ -532,15 +532,15 @@ def asks_for_the_list(text: str) -> bool:
 
 # ------------------------------------------------ a decision typed under a card
 
-# The decisions a claim card's buttons take, as a seller types them right under it.
-# "refund" alone is none of them: on a refund-only request it may mean the whole
-# refund (Approve) or part of it, and a wrong guess costs money; with an amount in it
-# ("refund 12.50") it is a partial refund of that amount, confirmed before it pays.
 # The words of approving and rejecting, a claim's or a cancellation request's.
 _APPROVE_WORDS = (
     r"approve[ds]?|accept(?:ed)?|aprobar|aprueba(?:lo|la)?|apruebo|aceptar|acepto|acepta(?:lo|la)?"
 )
 _REJECT_WORDS = r"reject(?:ed)?|decline[d]?|deny|rechazar|rechaza(?:lo|la)?|rechazo"
+# The decisions a claim card's buttons take, as a seller types them right under it.
+# "refund" alone is none of them: on a refund-only request it may mean the whole
+# refund (Approve) or part of it, and a wrong guess costs money; with an amount in it
+# ("refund 12.50") it is a partial refund of that amount, confirmed before it pays.
 _CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (decision, re.compile(rf"^(?:{pattern})$"))
     for decision, pattern in (
