@@ -105,14 +105,14 @@ def keeps_it(text: str) -> bool:
     return _KEEP_IT.fullmatch(" ".join(words(text))) is not None
 
 
-# "no, cancel it": a no and a yes in one answer (the "no" may answer
-# something the buyer asked themselves); the question is asked again, not guessed.
+# "no, cancel it": a no and a yes in one answer (the "no" may answer something the
+# buyer asked themselves); the question is asked again, not guessed.
 _BOTH = re.compile(
     rf"^(?:no|nope|nah)\b.*\b(?:{_CANCEL_VERB})"
     r"(?:\s+(?:it|that|this|the\s+order|my\s+order|el\s+pedido))?(?:\s+(?:please|pls|then))?$"
 )
 # Another change to the order instead of cancelling it ("can I change the address
-# instead?", "wrong size, can I swap it", "cambiar la dirección"): a person makes it.
+# instead?", "can I change the size?", "cambiar la dirección"): a person makes it.
 _CHANGE_INSTEAD = re.compile(
     r"\b(?:change|update|edit|correct|modify|fix|amend|cambiar|corregir|modificar)\b"
     r".*\b(?:address|addr|postcode|zip|street|apartment|apt|direccion|domicilio|size|colou?r|"

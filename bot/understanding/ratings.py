@@ -267,6 +267,10 @@ _RATING_PART = (
     rf"(?:\s*(?:/|out\s+of|de)\s*(?:\d+|cinco|diez))?\s*(?:stars?|estrellas?|[{STAR_GLYPHS}]+)?)"
 )
 _LEADING_RATING = re.compile(rf"^\s*{_RATING_PART}(?![\w])[\s!.,;:)\-–—]*", re.IGNORECASE)
+# Words that, left over around the stars, say nothing more ("5 stars, thanks a lot").
+_NO_REMARK = FILLER | frozenset(NUMBER_WORDS) | {
+    "/", "star", "stars", "estrella", "estrellas", "ok", "okay", "lot", "lots", "again",
+}  # fmt: skip
 _TRAILING_RATING = re.compile(rf"[\s,;:(\-–—]*(?<![\w]){_RATING_PART}[\s!.]*$", re.IGNORECASE)
 
 
@@ -277,16 +281,7 @@ def rating_remark(text: str) -> str | None:
     rest = _TRAILING_RATING.sub("", _LEADING_RATING.sub("", text.strip()))
     rest = rest.strip(" \t\n!.,;:-–—")
     words = _WORD.findall(_normalise(rest).lower())
-    telling = [
-        w
-        for w in words
-        if w not in FILLER
-        and w not in VERDICTS
-        and w not in NUMBER_WORDS
-        and w != "/"
-        and w
-        not in {"star", "stars", "estrella", "estrellas", "ok", "okay", "lot", "lots", "again"}
-    ]
+    telling = [w for w in words if w not in _NO_REMARK and w not in VERDICTS]
     return rest if telling else None
 
 
