@@ -51,25 +51,25 @@ MAX_CHOICES = 3
 # Intents that agree on the action count together only for a message with at least this
 # many words the model learned from: one word is never enough to act without asking.
 AGREEING_EVIDENCE = 2
-# What the model may read a damaged or faulty item as when it is not sure: a return,
-# a warranty claim, a complaint, a product question; anything else read with some
-# confidence (a payment question, a tracking one) keeps its reading.
-_DAMAGE_READINGS = frozenset(
-    {
-        "return_request",
-        "warranty",
-        "complaint",
-        "product_question",
-        "question",
-        "out_of_scope",
-    }
-)
 # A class a model may have for messages the shop cannot help with at all ("tell me a
 # joke"): answered with what the bot can do, never with a policy quote.
 OUT_OF_SCOPE = "out_of_scope"
 # The model's share for that class (held back from the served intents) above which an
 # unsure message is taken as off-topic.
 OFF_TOPIC_SHARE = 0.5
+# What the model may read a damaged or faulty item as when it is not sure: a return,
+# a warranty claim, a complaint, a product question; anything else read with some
+# confidence (a payment question, a tracking one) keeps its reading.
+_DAMAGE_READINGS = frozenset(
+    {
+        Intent.RETURN_REQUEST,
+        Intent.WARRANTY,
+        Intent.COMPLAINT,
+        Intent.PRODUCT_QUESTION,
+        Intent.QUESTION,
+        OUT_OF_SCOPE,
+    }
+)
 
 
 class Action(StrEnum):

@@ -100,7 +100,8 @@ async def _answered(ctx: Context) -> bool:
         return True
     if words is None and await _picked_from_the_list(ctx, inbound.text):
         return True
-    if words is None and read_card_decision(inbound.text) is None:
+    typed = read_card_decision(inbound.text)  # "approve", "reject, photo looks fake"
+    if words is None and typed is None:
         # Nothing a seller's step or word: the buyer's answers (and, after two misses,
         # a buyer's ticket in their name) are not for them; say what they can do.
         escape = read_escape(inbound.text)
@@ -124,7 +125,6 @@ async def _answered(ctx: Context) -> bool:
         ctx.reply(ctx.t("seller_typing.no_such_claim", claim=words.claim))
         return True
     open_claims = await claims.queue(ctx.user.id)
-    typed = read_card_decision(inbound.text)
     # "approve" with no return request open: the buyer's cancellation request that just
     # came in, most likely; its message again, to tap under.
     if (
