@@ -82,6 +82,15 @@ _HELP = (
     r"(?:help(?:\s+me)?|\?+|what\??|huh\??|what\s+now|what\s+do\s+i\s+(?:do|type|say|send)|"
     r"what\s+should\s+i\s+(?:do|type|say|send)|how\s+does\s+this\s+work|i'?m\s+(?:confused|lost|stuck)|"
     r"i\s+(?:don'?t|do\s+not)\s+(?:understand|get\s+it)|options|what\s+are\s+my\s+options|"
+    # Asking the bot what it is for: "what can you do", "what can you help me with",
+    # "how can you help", "what is this bot", "how do I use this".
+    r"what\s+(?:can|could|do)\s+(?:you|u|this\s+bot|this|the\s+bot)\s+(?:do|help(?:\s+me)?"
+    r"(?:\s+with)?)(?:\s+for\s+me)?\??|how\s+(?:can|could|do)\s+(?:you|u)\s+help(?:\s+me)?\??|"
+    r"what\s+(?:is|are)\s+(?:this|this\s+bot|you)\s+for\??|what\s+is\s+this(?:\s+bot)?\??|"
+    r"what\s+can\s+i\s+(?:do|ask)(?:\s+(?:you|here))?\??|how\s+do\s+i\s+use\s+(?:this|you)(?:\s+bot)?\??|"
+    # Spanish: "qué puedes hacer", "en qué me puedes ayudar", "para qué sirves"
+    r"que\s+(?:puedes|podes|sabes)\s+hacer\??|en\s+que\s+(?:me\s+)?(?:puedes|podes|puede)\s+"
+    r"ayudar(?:me)?\??|para\s+que\s+(?:sirves|sirve\s+esto|sirve\s+este\s+bot)\??|"
     # Spanish: "ayuda", "qué hago", "no entiendo", "cómo funciona", "opciones"
     r"ayuda(?:me)?|socorro|que\s+hago\??|que\s+tengo\s+que\s+(?:hacer|poner|escribir)\??|"
     r"como\s+funciona(?:\s+esto)?|no\s+(?:entiendo|lo\s+entiendo|se\s+que\s+hacer)|"

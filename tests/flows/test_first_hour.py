@@ -409,6 +409,26 @@ async def test_are_you_there_and_dots_get_hello_and_never_a_hand_over(
     assert await tickets_of(uow_factory) == []
 
 
+async def test_asking_what_the_bot_can_do_gets_the_help_not_a_rephrase_or_thanks(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # "what can you do" has no word the model knows (it asked to put it another way);
+    # "what can you help me with" read as small talk (it got "Anything else?").
+    buyer = await linked(harness, uow_factory, clock)
+    for asking in (
+        "what can you do",
+        "What can you help me with?",
+        "how can u help me",
+        "qué puedes hacer",
+    ):
+        await buyer.say(asking)
+        assert "/orders" in buyer.said and "/return" in buyer.said, (asking, buyer.said)
+        assert "not sure I understood" not in buyer.said
+    await buyer.say("what can you do about my order, the mug arrived broken")
+    assert await buyer.step() is not None  # a request in the same words is the request
+    assert await tickets_of(uow_factory) == []
+
+
 # -- what the photos step says of what it can't take ---------------------------------
 
 

@@ -24,6 +24,11 @@ from bot.understanding.escapes import Escape, read_escape
         ("??", Escape.HELP),
         ("I don't understand", Escape.HELP),
         ("what do i do", Escape.HELP),
+        ("what can you do?", Escape.HELP),
+        ("ok so what can you help me with", Escape.HELP),
+        ("how can you help", Escape.HELP),
+        ("what is this bot for", Escape.HELP),
+        ("en qué me puedes ayudar", Escape.HELP),
     ],
 )
 def test_escapes_are_read(text: str, escape: Escape) -> None:
@@ -42,6 +47,8 @@ def test_escapes_are_read(text: str, escape: Escape) -> None:
         "because",
         "",
         "please help me with the mug that arrived cracked and the box was wet too",
+        "what can you do about the cracked mug",  # a request, not what the bot is for
+        "what is this charge on my card",
     ],
 )
 def test_answers_that_only_contain_an_escape_word_are_not_escapes(text: str) -> None:
