@@ -476,7 +476,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         # Hindi ("kharab", "chalu nahi"), Portuguese, Tagalog ("sira", "ayaw gumana"), Swahili
         r"kharab|chalu\s+(?:hi\s+)?nahi|nao\s+(?:funciona|liga|carrega)|sira|"
         r"(?:hindi|ayaw)\s+gumagana|ayaw\s+gumana|haifanyi\s+kazi|imeharibika|"
-        r"sparks?|smok(?:es|ing)",
+        r"sparks?|smok(?:es|ing)|burn(?:ing|s|t)\s+smell|smells?\s+(?:of\s+|like\s+)?burn\w*",
     ),
     (
         ClaimReason.DAMAGED,
@@ -501,7 +501,12 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
         r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo|"
-        r"me\s+equivoque",
+        r"me\s+equivoque|"
+        # ordered twice, or it came too late to be of use
+        r"duplicate|ordered\s+(?:it\s+|this\s+|them\s+)?twice|double\s+order\w*|"
+        r"(?:came|arrived|got\s+here|delivered)\s+(?:way\s+|much\s+|too\s+)?late|too\s+late|"
+        r"after\s+the\s+(?:event|party|wedding|birthday|trip|holiday|date)|"
+        r"pedido\s+duplicado|(?:lo\s+)?ped[ií]\s+dos\s+veces|(?:llego|llegaron|vino)\s+(?:muy\s+)?tarde",
     ),
 )
 _REASON_WORDS = frozenset(
@@ -598,6 +603,14 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:got|received|sent|send|came|gave)\b.*\b(?:ordered|order|bought|asked\s+for)|"
         r"not\s+my\s+(?:item|product|thing|stuff)|not\s+mine|(?:other|another)\s+(?:product|thing|item)|"
         r"pedi\b.*\b(?:llego|llegaron|mandaron|enviaron|vino)",
+    ),
+    (
+        # Sold as new but used, or a smell the listing never mentioned: read only here,
+        # so "I used it once and it broke" stays damaged and "smells burnt when on" faulty.
+        ClaimReason.NOT_AS_DESCRIBED,
+        r"(?:its|it\s+is|looks|was|came|arrived|is)\s+(?:already\s+)?used|already\s+used|"
+        r"been\s+(?:used|worn)|second\s*hand|pre\s*owned|smells?|stinks?|odou?r|huele\s+mal|"
+        r"(?:esta|vino|llego|parece)\s+usad[oa]",
     ),
     (
         ClaimReason.NOT_RECEIVED,

@@ -196,6 +196,15 @@ def test_yes_no_in_other_words(typed: str, value: bool | None) -> None:
         ("changed me mind", ClaimReason.NO_LONGER_NEEDED),
         ("I ordered it and it came smashed", ClaimReason.DAMAGED),  # words before stories
         ("what is the difference between damaged and defective?", None),
+        ("the box was open and it's used", ClaimReason.NOT_AS_DESCRIBED),
+        ("smells weird", ClaimReason.NOT_AS_DESCRIBED),
+        ("I used it once and it broke", ClaimReason.DAMAGED),  # used, then broke
+        ("the smell is fine but it's cracked", ClaimReason.DAMAGED),
+        ("I smell burning when I turn it on", ClaimReason.DEFECTIVE),
+        ("duplicate order", ClaimReason.NO_LONGER_NEEDED),
+        ("came too late for the party", ClaimReason.NO_LONGER_NEEDED),
+        ("it arrived late and damaged", ClaimReason.DAMAGED),
+        ("llegó tarde", ClaimReason.NO_LONGER_NEEDED),
     ],
 )
 def test_reason_told_as_a_story(typed: str, reason: ClaimReason | None) -> None:
