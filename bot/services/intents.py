@@ -418,6 +418,53 @@ def reports_damage(text: str) -> bool:
     return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
 
 
+# An account, a login or a subscription: "cancel my account", "delete my profile",
+# "cancel my membership", "I want to cancel my newsletter subscription". No order flow
+# changes one (rule 14 of tests/data/understanding/README.md: a question the policies or
+# a person answer); the model hears "cancel" or "update" and reads an order's flow.
+_ACCOUNT_THING = re.compile(
+    r"\b(?:accounts?|profiles?|passwords?|log\s*ins?|usernames?|user\s*names?|sign\s*ups?|"
+    r"registration|subscriptions?|memberships?|newsletters?|mailing\s+lists?|marketing|"
+    r"promo(?:tional)?\s+e-?mails?|my\s+e-?mail(?:\s+address)?|e-?mail\s+address|"
+    r"cuenta|perfil|contrasena|suscripcion|membresia|boletin|mi\s+correo)\b"
+)
+# An email address typed out is the proof of an order, not the account's.
+_AN_EMAIL = re.compile(r"\S+@\S+")
+# ...unless the message also names what an order flow does change: the order itself,
+# its address, its items, or a way to pay ("cancel the order on my account", "update
+# the address on my profile", "change the card on my account").
+_ORDER_THING = re.compile(
+    rf"\b(?:{_ORDER_NOUN}|address\w*|addr|postcode|zip|pin\s*code|street|delivery|shipping|"
+    r"size|colou?r|quantity|cards?|payments?|pedidos?|compras?|direccion|envio|talla|tarjeta)\b"
+)
+
+
+def about_the_account(text: str) -> bool:
+    """The message is about the buyer's account, login or a subscription, and names no
+    order, address, item or payment that a flow could change."""
+    folded = fold(text.lower())
+    if ORDER_NUMBER.search(folded) or _ORDER_THING.search(folded) or _AN_EMAIL.search(folded):
+        return False
+    return _ACCOUNT_THING.search(folded) is not None
+
+
+# "when will it arrive?", "when do they come": no order named, no "my". The buyer's own
+# parcel or delivery in general? The buyer's orders tell (`handlers.buyer.answers`): one
+# on its way is what they mean; with none, how long delivery takes.  The model learned
+# both readings ("DHL 3948… when will it arrive" is the buyer's own) and leans either way.
+_WHEN_IT_COMES = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay|hi|hey|hello)\W+)?when\s+(?:will|would|does|do|is|are|should)\s+"
+    r"(?:it|they|this|that|these|those)\s+(?:arrive|come|get\s+(?:here|delivered)|ship|"
+    r"turn\s+up|show\s+up|reach\s+me|be\s+(?:here|delivered|shipped|arriving|coming))"
+    r"(?:\s+(?:here|to\s+me|then|now))?\W*$"
+)
+
+
+def asks_when_it_comes(text: str) -> bool:
+    """Only "when will it arrive?", with nothing that says whose or which."""
+    return _WHEN_IT_COMES.match(fold(text.lower())) is not None
+
+
 def nudge(text: str) -> bool:
     """A message that only asks whether anyone is there (or is only dots and marks;
     only question marks, "??", ask for help: the chat's escapes read them first)."""

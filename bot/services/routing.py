@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 from bot.services.intents import (
     Intent,
+    about_the_account,
+    asks_when_it_comes,
     asks_where,
     nudge,
     only_chitchat,
@@ -177,6 +179,10 @@ BOT_AGAIN = "bot_again"
 # returnable.py`).  Read as either: the model learned both for such messages.
 RETURN_IF_USED = "return_if_used"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
+# The two readings of "when will it arrive?" (the buyer's orders tell them apart).
+WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
+# The flows that cancel or change one of the buyer's orders.
+_ORDER_CHANGES = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
 
 def wants_the_bot(reading: Reading, text: str) -> bool:
@@ -227,6 +233,13 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.
         return Plan(OUT_OF_SCOPE, Action.OFF_TOPIC, number)
+    if reading.intent in WHEN_IT_COMES and number is None and asks_when_it_comes(text):
+        # Whose parcel? The buyer's orders tell (`handlers.buyer.answers`).
+        return Plan(reading.intent, Action.CLARIFY, None, WHEN_IT_COMES)
+    if reading.intent in _ORDER_CHANGES and number is None and about_the_account(text):
+        # "help me cancel my account", "update the password on my profile": no order
+        # of the buyer's is to be cancelled or changed; the policies answer it.
+        return Plan(Intent.QUESTION, action_of(Intent.QUESTION))
     if reading.intent in _RETURN_OR_POLICY and asks_if_used_returnable(text):
         # The policy's answer is what was asked first; the return is a tap away.
         return Plan(RETURN_IF_USED, Action.ANSWER, number)
@@ -319,7 +332,10 @@ def other_requests(text: str, planned: Plan, read: Callable[[str], Reading]) -> 
     others = []
     for part in parts:
         reading = read(part)
-        action = action_of(reading.intent)
-        if reading.sure and action in _REQUESTS and action is not planned.action:
+        part_plan = plan(reading, part)
+        # A rule that overrode the model is as sure as the model's own sure readings
+        # ("i want to change my email" is the account's, whatever the model leaned to).
+        sure = reading.sure or part_plan.intent != reading.intent
+        if sure and part_plan.action in _REQUESTS and part_plan.action is not planned.action:
             others.append(part)
     return others

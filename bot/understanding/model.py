@@ -64,6 +64,7 @@ TRAINING_FILES = (
     "intents_late.jsonl",
     "intents_desk.jsonl",
     "intents_social.jsonl",
+    "intents_more_hands.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )

@@ -29,6 +29,7 @@ from bot.services.routing import (
     BOT_AGAIN,
     ORDER_ACTIONS,
     RETURN_IF_USED,
+    WHEN_IT_COMES,
     Action,
     Plan,
     action_of,
@@ -75,8 +76,6 @@ OTHER = ButtonData("pa", Int("n", 0, MOST_OFFERED - 1))
 # Which-order buttons per action (cancelling picks among the cancellable orders only:
 # `cancel_outside_flow`).
 WHICH_ORDER = {Action.ORDER_CARD: "o", Action.RETURN: "rs"}
-# The two readings of "when will it arrive?" that the buyer's orders can tell apart.
-_WHEN_IT_COMES = {Intent.TRACK_ORDER.value, Intent.DELIVERY_TIME.value}
 # What else small talk is, for a reply that fits it: "ok" and "yes" are not thanks, and
 # "are you a bot" deserves a straight answer.
 _THANKS = re.compile(
@@ -191,7 +190,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         # unsure of: prove it first, then go on with what was asked.
         await linking.received_number(ctx, number, then=after_proof(planned), said=text)
         return
-    if action is Action.CLARIFY and set(planned.choices[:2]) == _WHEN_IT_COMES:
+    if action is Action.CLARIFY and set(planned.choices[:2]) == set(WHEN_IT_COMES):
         # "when will it arrive?": their own order or delivery in general?  The
         # buyer's orders tell: one on its way is what they mean (its card shows the
         # estimate); with none, how long delivery takes.

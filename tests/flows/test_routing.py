@@ -126,6 +126,45 @@ def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
         assert plan(reader.read_now(text), text).action is not Action.RETURN, text
 
 
+async def test_cancelling_an_account_or_subscription_never_cancels_an_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "help me cancel my account" read as cancel_order (0.97) and asked whether to
+    cancel the buyer's unshipped order."""
+    await make_order(uow_factory, clock, number=A1, status="AWAITING_SHIPMENT")
+    texts = (
+        "help me cancel my account",
+        "I want to cancel my membership",
+        "quiero cancelar mi cuenta",
+    )
+    for user_id, text in enumerate(texts, start=1001):
+        buyer = harness.buyer(user_id=user_id)
+        await linked(buyer)
+        await buyer.say(text)
+        assert "Cancel order" not in buyer.said and "cancellation request" not in buyer.said
+        assert await buyer.step() is None, text
+    await buyer.say("cancel the order on my account")  # the order is named: its flow
+    assert A1 in buyer.said and await buyer.step() == "order.cancel"
+
+
+def test_an_account_change_is_a_question_an_address_or_card_on_it_is_not(
+    harness: Harness,
+) -> None:
+    reader = harness.services.understanding
+    for text in (
+        "update the password on my profile",
+        "cancel my newsletter subscription",
+        "i want to change my email",
+    ):
+        assert plan(reader.read_now(text), text).action is Action.ANSWER, text
+    for text in (
+        "update the address on my profile",
+        "cancel 578000000000000001 on my account",
+        "cancel it, my email is jane@example.com",  # the proof of an order, not an account
+    ):
+        assert plan(reader.read_now(text), text).action is not Action.ANSWER, text
+
+
 async def test_a_return_asked_before_any_order_continues_after_the_number_and_proof(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -481,10 +520,10 @@ async def test_a_rating_typed_with_nothing_asked_is_thanked_or_heard_never_a_mis
 async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    text = "when will it arrive?"
-    planned = plan(await harness.services.understanding.read(text), text)
-    assert planned.action is Action.CLARIFY
-    assert set(planned.choices[:2]) == {"track_order", "delivery_time"}
+    for text in ("when will they come", "when will it arrive?"):  # whichever the model leans to
+        planned = plan(await harness.services.understanding.read(text), text)
+        assert planned.action is Action.CLARIFY
+        assert set(planned.choices[:2]) == {"track_order", "delivery_time"}
     # An order on its way: that order's card (it shows the estimate), no question.
     await make_order(uow_factory, clock, number=A1, status="IN_TRANSIT")
     buyer = harness.buyer()
