@@ -465,6 +465,26 @@ def asks_when_it_comes(text: str) -> bool:
     return _WHEN_IT_COMES.match(fold(text.lower())) is not None
 
 
+# "help me file a claim", "I want to make a claim", "open a case about my order": on a
+# marketplace a buyer's claim is the after-sales request, a return or a refund (here the
+# return flow, which offers both). Rare words for the model: it read them as off-topic.
+# A warranty or guarantee claim is the warranty's, a complaint the complaint's.
+_FILES_A_CLAIM = re.compile(
+    r"\b(?:file|open|make|submit|lodge|raise|start|put\s+in|create|do|place|initiate)\s+"
+    r"(?:a\s+|an\s+|my\s+|the\s+|new\s+)*(?:claim|dispute|case)\b|"
+    r"\b(?:abrir|hacer|presentar|poner|iniciar)\s+(?:un\s+|una\s+)?(?:reclamo|reclamacion|disputa)\b"
+)
+_NOT_A_RETURN_CLAIM = re.compile(
+    r"\b(?:warrant\w*|guarant\w*|garantia|insurance|complaint|queja|police|bank|chargeback)\b"
+)
+
+
+def files_a_claim(text: str) -> bool:
+    """The buyer asks to file a claim (a return or a refund), not a warranty claim."""
+    folded = fold(text.lower())
+    return _FILES_A_CLAIM.search(folded) is not None and not _NOT_A_RETURN_CLAIM.search(folded)
+
+
 def nudge(text: str) -> bool:
     """A message that only asks whether anyone is there (or is only dots and marks;
     only question marks, "??", ask for help: the chat's escapes read them first)."""

@@ -34,6 +34,7 @@ from bot.services.intents import (
     about_the_account,
     asks_when_it_comes,
     asks_where,
+    files_a_claim,
     nudge,
     only_chitchat,
     only_upset_emoji,
@@ -228,6 +229,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if not reading.sure and reading.intent in _DAMAGE_READINGS and reports_damage(text):
         # "my knife came but the tip is bent": a word the model never saw ("bent",
         # "dented") left it unsure, and off-topic; the reason step's rules know it.
+        return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
+    if not reading.sure and files_a_claim(text):
+        # "help me file a claim": the after-sales request, i.e. a return or a refund.
         return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
         # "tell me a joke", "what's the weather": say what the bot can do instead of

@@ -120,6 +120,21 @@ async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_pe
     assert await buyer.step() is None
 
 
+async def test_filing_a_claim_starts_the_return_not_off_topic(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "help me file a claim" was told "I can only help with your orders…"."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("help me file a claim")
+    assert "I can only help with" not in buyer.said
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+    reader = harness.services.understanding
+    for text in ("file a claim for a warranty", "I want to make a claim with my bank"):
+        assert plan(reader.read_now(text), text).action is not Action.RETURN, text
+
+
 def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
     reader = harness.services.understanding
     for text in ("the checkout page is broken", "your discount code is broken"):
