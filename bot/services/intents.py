@@ -485,6 +485,29 @@ def files_a_claim(text: str) -> bool:
     return _FILES_A_CLAIM.search(folded) is not None and not _NOT_A_RETURN_CLAIM.search(folded)
 
 
+# "I have a question", "quick question", "can I ask something?", "tengo una duda": the
+# buyer announces a request and has not said it yet. Nothing to understand and no miss:
+# the bot asks them to go ahead (a clarifying question offering "a product question" or
+# "just saying hello" was what it used to send).
+_ANNOUNCES = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|um+|excuse\s+me|sorry)\W+)*(?:"
+    r"i\s+(?:have|got|ve\s+got|'ve\s+got)\s+(?:a\s+|one\s+|another\s+|some\s+|an\s+)?"
+    r"(?:quick\s+|small\s+|little\s+|simple\s+|urgent\s+|big\s+)?"
+    r"(?:question|query|doubt|request|enquiry|inquiry|problem|issue|concern)s?|"
+    r"there\s*(?:is|s|'s)\s+(?:a\s+)?(?:problem|issue)|(?:tengo|hay)\s+un\s+problema|"
+    r"(?:a\s+|one\s+)?(?:quick|small|simple)\s+(?:question|query)|one\s+question|"
+    r"(?:can|could|may)\s+i\s+ask\s+(?:you\s+)?(?:a\s+(?:quick\s+)?question|something|smth|a\s+thing)|"
+    r"(?:tengo|tenia)\s+(?:una\s+)?(?:pregunta|duda|consulta)|una\s+(?:pregunta|duda|consulta)|"
+    r"(?:puedo|te\s+puedo)\s+(?:hacer(?:te)?\s+una\s+pregunta|preguntar(?:te)?\s+algo)"
+    r")(?:\W+(?:please|pls|thanks|por\s+favor|porfa))*\W*$"
+)
+
+
+def announces_a_request(text: str) -> bool:
+    """Only "I have a question" (or the like), with the question still to come."""
+    return _ANNOUNCES.match(fold(text.lower())) is not None
+
+
 def nudge(text: str) -> bool:
     """A message that only asks whether anyone is there (or is only dots and marks;
     only question marks, "??", ask for help: the chat's escapes read them first)."""

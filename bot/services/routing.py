@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from bot.services.intents import (
     Intent,
     about_the_account,
+    announces_a_request,
     asks_when_it_comes,
     asks_where,
     files_a_claim,
@@ -174,6 +175,9 @@ _NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,2
 # The plan's intent for a message that asks for the bot instead of a person: small talk
 # answered with the hello (what the bot can do), not with the thanks-reply.
 BOT_AGAIN = "bot_again"
+# The plan's intent for a message that only announces a request ("I have a question"):
+# small talk answered with "go ahead".
+GO_AHEAD = "go_ahead"
 # The plan's intent for a return request that first asks whether an item the buyer
 # used can go back at all ("can I return a candle I already burned"): answered from
 # the returns policy, with a button to start the return (`bot/understanding/
@@ -213,6 +217,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if number is None and only_upset_emoji(text):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
+    if number is None and announces_a_request(text):
+        # "I have a question": asked to go ahead, not asked which of two guesses.
+        return Plan(GO_AHEAD, Action.CHITCHAT)
     if number is None and nudge(text):
         # "are you there?", "...": a buyer waiting, not a question to understand.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)

@@ -27,6 +27,7 @@ from bot.services.intents import Intent, says_hello
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
+    GO_AHEAD,
     ORDER_ACTIONS,
     RETURN_IF_USED,
     WHEN_IT_COMES,
@@ -228,8 +229,12 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         ctx.reply(ctx.t(key), person_button(ctx))
     elif action is Action.CHITCHAT:
         ctx.state.clear()
-        hello = planned.intent == BOT_AGAIN
-        ctx.reply(ctx.t("answers.hello" if hello else chitchat_reply(text)))
+        if planned.intent == BOT_AGAIN:
+            ctx.reply(ctx.t("answers.hello"))
+        elif planned.intent == GO_AHEAD:
+            ctx.reply(ctx.t("answers.go_ahead"))
+        else:
+            ctx.reply(ctx.t(chitchat_reply(text)))
     elif action is Action.OFF_TOPIC:
         ctx.state.clear()
         ctx.reply(ctx.t("routing.off_topic"))

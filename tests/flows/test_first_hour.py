@@ -429,6 +429,22 @@ async def test_asking_what_the_bot_can_do_gets_the_help_not_a_rephrase_or_thanks
     assert await tickets_of(uow_factory) == []
 
 
+async def test_i_have_a_question_is_asked_to_go_ahead_and_is_no_miss(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # It got "Is it about one of these? A product question / Just saying hello", which
+    # counted as a miss; "I have a problem" got "👍 Anything else?".
+    buyer = await linked(harness, uow_factory, clock)
+    for opener in ("I have a question", "hi, quick question", "I have a problem", "asdfgh"):
+        await buyer.say(opener)
+        if opener != "asdfgh":
+            assert "what is it about?" in buyer.said, (opener, buyer.said)
+            assert "Anything else" not in buyer.said and "one of these" not in buyer.said
+    assert await tickets_of(uow_factory) == []  # one miss in all: no hand-over
+    await buyer.say("I have a question about my order, where is it?")  # said: answered
+    assert NUMBER in buyer.said
+
+
 # -- what the photos step says of what it can't take ---------------------------------
 
 
