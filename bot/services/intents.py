@@ -508,6 +508,24 @@ def announces_a_request(text: str) -> bool:
     return _ANNOUNCES.match(fold(text.lower())) is not None
 
 
+# "why was my order cancelled?", "my order got cancelled and I didn't do it": a question
+# about a cancellation that happened, which the order's card answers (its status and
+# history); not a wish to cancel, which the model hears in "cancelled".
+_WAS_CANCELLED = re.compile(
+    r"\b(?:was|been|got|is|has\s+been|were|are)\s+(?:just\s+|suddenly\s+|automatically\s+)?"
+    r"cancell?ed\b|\b(?:why|how\s+come|who)\b.{0,40}\bcancell?(?:ed|ing)\b|"
+    r"\b(?:fue|ha\s+sido|esta|me\s+(?:lo|la)\s+(?:cancelaron|anularon))\s*(?:cancelad[oa]|anulad[oa])?\b.*"
+    r"\bcancelad[oa]\b|\bpor\s*que\b.{0,40}\b(?:cancelaron|cancelado|cancelada|anularon)\b"
+)
+_MONEY_BACK = re.compile(r"\b(?:refund\w*|money|reembols\w*|dinero|charged|cobr\w*)\b")
+
+
+def asks_why_cancelled(text: str) -> bool:
+    """A question about a cancellation that has happened (not one for the money back)."""
+    folded = fold(text.lower())
+    return _WAS_CANCELLED.search(folded) is not None and not _MONEY_BACK.search(folded)
+
+
 def nudge(text: str) -> bool:
     """A message that only asks whether anyone is there (or is only dots and marks;
     only question marks, "??", ask for help: the chat's escapes read them first)."""

@@ -35,6 +35,7 @@ from bot.services.intents import (
     announces_a_request,
     asks_when_it_comes,
     asks_where,
+    asks_why_cancelled,
     files_a_claim,
     nudge,
     only_chitchat,
@@ -184,6 +185,8 @@ GO_AHEAD = "go_ahead"
 # returnable.py`).  Read as either: the model learned both for such messages.
 RETURN_IF_USED = "return_if_used"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
+# What the model reads a question about a cancellation that happened as.
+_ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
 # The two readings of "when will it arrive?" (the buyer's orders tell them apart).
 WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
 # The flows that cancel or change one of the buyer's orders.
@@ -244,6 +247,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.
         return Plan(OUT_OF_SCOPE, Action.OFF_TOPIC, number)
+    if reading.intent in _ABOUT_A_CANCEL and asks_why_cancelled(text):
+        # "why was my order cancelled?": what happened to it, which its card shows.
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
     if reading.intent in WHEN_IT_COMES and number is None and asks_when_it_comes(text):
         # Whose parcel? The buyer's orders tell (`handlers.buyer.answers`).
         return Plan(reading.intent, Action.CLARIFY, None, WHEN_IT_COMES)

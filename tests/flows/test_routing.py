@@ -70,6 +70,27 @@ async def test_cancel_with_an_unlinked_number_proves_it_then_goes_to_its_cancel_
     assert any(b.data and b.data.startswith("ocy:") for b in buyer.buttons())
 
 
+async def test_why_was_my_order_cancelled_shows_the_order_not_the_cancel_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "cancelled" made it a wish to cancel: for an order still going ahead, the
+    question whether to cancel it; for a cancelled one, no more than "already
+    cancelled"."""
+    await make_order(uow_factory, clock, number=A1, status="AWAITING_SHIPMENT")
+    await make_order(uow_factory, clock, number=A2, status="CANCELLED")
+    buyer = harness.buyer()
+    await linked(buyer, A1)
+    await buyer.say("I got an email saying my order was cancelled but I didn't cancel it")
+    assert f"Order {A1}" in buyer.said and "Cancel order" not in buyer.said, buyer.said
+    assert await buyer.step() is None
+    other = harness.buyer(1002)
+    await linked(other, A2)
+    await other.say("why was my order cancelled")
+    assert f"Order {A2}" in other.said and "already cancelled" not in other.said, other.said
+    planned = plan(await harness.services.understanding.read("please cancel my order"), "")
+    assert planned.action is Action.CANCEL
+
+
 async def test_cancel_an_order_on_its_way_says_why_not(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
