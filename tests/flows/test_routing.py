@@ -91,6 +91,17 @@ async def test_why_was_my_order_cancelled_shows_the_order_not_the_cancel_questio
     assert planned.action is Action.CANCEL
 
 
+async def test_a_parcel_left_at_the_wrong_house_shows_the_order_not_an_address_change(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """It offered "Change my delivery address" first; the parcel has gone astray."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("the driver gave my parcel to my neighbour")
+    assert f"Order {A1}" in buyer.said and "address" not in buyer.said.lower(), buyer.said
+
+
 async def test_cancel_an_order_on_its_way_says_why_not(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -36,6 +36,9 @@ MODEL_DIFFERS = {
     # README: a fault after use is `warranty`, answered from the warranty policy with a
     # person offered; the return flow stays one tap away on the order card.
     "my kettle stopped working after a day": Intent.WARRANTY,
+    # The brief: where the buyer's own parcel ended up is `track_order` (its card shows
+    # the carrier's last scan); the rules only check it is no request for our staff.
+    "the delivery agent left it at the door": Intent.TRACK_ORDER,
 }
 
 
