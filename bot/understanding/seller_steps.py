@@ -508,6 +508,9 @@ _LIST_WORDS = frozenset(
         "can", "could", "you", "let", "lets", "for", "to", "of", "from", "buyers", "buyer",
         "customers", "customer", "return", "refund", "today", "yet", "now", "still",
         "need", "want", "a", "look", "at", "our", "shop", "shops", "get", "give", "up",
+        "how", "many", "left", "in", "queue", "inbox", "this", "week",
+        # "cuántas devoluciones tengo"
+        "cuantas", "cuantos", "esta", "semana",
         # Spanish
         "muestrame", "muestra", "ver", "mis", "las", "los", "hay", "nuevas", "nuevos",
         "pendientes", "abiertas", "abiertos", "que", "tengo", "por", "favor", "de", "quiero",

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bot.domain.enums import ClaimStatus, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
+from bot.services.intents import only_chitchat
 from bot.services.orders import looks_like_order_number
 from bot.understanding import steps as read
 from bot.understanding.escapes import Escape, read_escape
@@ -35,12 +36,13 @@ from bot.understanding.seller_steps import (
     read_seller_words,
 )
 from handlers.buttons import MAX_DATA_BYTES
+from handlers.buyer.answers import chitchat_reply
 from handlers.catalog import Safe
 from handlers.core import Context, Handler
 from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, queue, show_card
-from handlers.seller.onboarding import seller_help
+from handlers.seller.onboarding import seller_greeting, seller_help
 from handlers.seller.refunds import show_waiting
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
@@ -111,6 +113,14 @@ async def _answered(ctx: Context) -> bool:
             ctx.reply(ctx.t("common.nothing_to_cancel"))
         elif shown is not None and await _card_hint(ctx, int(shown)):
             pass  # under the card: what it takes, not "open one with /claims"
+        elif only_chitchat(" ".join(inbound.text.lower().split())):
+            # "hi", "thanks!": small talk, not something they failed to do.  A hello
+            # gets the seller's greeting (what they can do), thanks a short reply.
+            key = chitchat_reply(inbound.text)
+            if key in ("answers.hello", "answers.acknowledged"):
+                ctx.reply(seller_greeting(ctx, inbound.user_name or ""))
+            else:
+                ctx.reply(ctx.t(key))
         else:
             ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
         return True

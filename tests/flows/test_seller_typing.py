@@ -727,7 +727,14 @@ async def test_approve_it_with_one_open_request_opens_that_request(
 
 
 @pytest.mark.parametrize(
-    "typed", ["show me the returns", "any new claims?", "claims", "devoluciones pendientes"]
+    "typed",
+    [
+        "show me the returns",
+        "any new claims?",
+        "claims",
+        "devoluciones pendientes",
+        "how many returns do I have",
+    ],
 )
 async def test_a_seller_asking_for_the_requests_gets_the_list(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
@@ -750,6 +757,21 @@ async def test_a_seller_with_nothing_open_is_told_so(
     sam = harness.seller()
     await sam.say("what returns do I have")
     assert "No open return requests right now" in sam.last_text
+
+
+async def test_a_sellers_hello_or_thanks_is_small_talk_not_a_failure(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "hi" got "I can't do anything with that here" and the whole help."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("hi")
+    assert sam.said.startswith("Hi Sam!") and "/claims" in sam.said, sam.said
+    assert "can't do anything" not in sam.said
+    await sam.say("thanks!")
+    assert "You're welcome" in sam.said and "can't do anything" not in sam.said
+    await sam.say("bananas")  # still said plainly when it is nothing
+    assert "can't do anything" in sam.said
 
 
 def test_a_request_for_the_list_is_told_from_a_buyers_return() -> None:
