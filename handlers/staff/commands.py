@@ -19,6 +19,7 @@ from bot.services.tickets import (
     TicketNotFound,
     TicketView,
 )
+from bot.understanding.staff_words import StaffWord, read_staff_word
 from handlers import confirm
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router, button_args, int_arg
@@ -38,7 +39,7 @@ from handlers.staff.views import (
     tickets_list,
     transcript_text,
 )
-from handlers.types import EditKeyboard, SendDocument, SendText
+from handlers.types import Button, EditKeyboard, Keyboard, SendDocument, SendText
 
 router = Router()
 
@@ -425,7 +426,33 @@ async def relay(ctx: Context) -> None:
     ticket = await ticket_here(ctx)
     if ticket is None:
         return  # not about a ticket: staff talking among themselves
+    if _held_as_a_command(ctx, ticket):
+        return
     await to_requester(ctx, ticket)
+
+
+def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
+    """ "close this", "assign to me" typed in an open ticket's topic: meant for the bot,
+    so not relayed to the requester (`bot/understanding/staff_words.py`); the summary's
+    button that does it is offered instead.  True when the text was held back."""
+    inbound = ctx.inbound
+    if ticket.status != TicketStatus.OPEN or inbound.photo is not None:
+        return False
+    word = read_staff_word(inbound.text)
+    if word is None:
+        return False
+    p = ctx.catalog.plain
+    if word is StaffWord.CLOSE:
+        button = Button(p("staff.close"), f"tk:c:{ticket.id}")
+    else:
+        button = Button(p("staff.assign"), f"tk:a:{ticket.id}")
+    # Short by construction: only a few words of a command are ever read as one.
+    text = (inbound.text or "").strip()
+    ctx.reply(
+        ctx.t("staff_typing.command_held", text=text, name=ticket.requester_name, id=ticket.id),
+        Keyboard.of([button]),
+    )
+    return True
 
 
 router.on_text = held_or(relay)

@@ -192,3 +192,26 @@ async def test_writing_in_a_closed_tickets_topic_sends_nothing_and_says_how_to_r
     await riley.say("/reopen")
     await riley.say("One more thing, Alex")
     assert reached(harness, alex)[-1].endswith("One more thing, Alex")
+
+
+# ------------------------------------------------- a button's words, typed in a topic
+
+
+async def test_close_this_typed_in_a_topic_is_not_sent_to_the_buyer(harness: Harness) -> None:
+    """The tester's "close this" and "assign to me" reached the buyer as Riley's words."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say("close this")
+    assert "was not sent to Alex" in riley.said
+    assert [b.data for b in riley.buttons()] == ["tk:c:1"]
+    await riley.say("assign to me")
+    assert "was not sent to Alex" in riley.said
+    assert len(reached(harness, alex)) == before  # nothing reached the buyer
+    assert await status(harness, 1) == TicketStatus.OPEN
+    # A sentence with the word in it is an answer, and goes to the buyer.
+    await riley.say("I'll close this once the refund lands")
+    assert any("once the refund lands" in line for line in reached(harness, alex))
+    # The offered button closes the ticket, as the summary's does.
+    await riley.press("tk:c:1")
+    assert await status(harness, 1) == TicketStatus.CLOSED
