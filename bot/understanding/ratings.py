@@ -330,6 +330,9 @@ _REQUEST = frozenset(
     donde cuando como pedido reembolso devolver cancelar quiero necesito puedes pregunta
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
+# The words before "help" that make it a request ("can you help", "please help",
+# "need help"): anything else before it ("quick help", "great help") describes it.
+_HELP_ASKS = frozenset({"can", "could", "please", "pls", "need", "i", "you", "to", "some", "ayuda"})
 # A face alone says how it went: the angry ones 1, the sad 2, the straight 3, the
 # smiling 4, the delighted 5 (several of one kind count once).
 _FACES = {
@@ -413,7 +416,17 @@ def _a_reason(words_text: str) -> bool:
     """A few words that can follow (or lead) a rating as its reason: at most twelve,
     none of them a request."""
     found = _WORD.findall(words_text)
-    return len(found) <= 12 and not any(w in _REQUEST for w in found)
+    if len(found) > 12:
+        return False
+    # "help" asks only as a verb ("help me", "can you help"); "quick help", "great help,
+    # thanks" say how the help was.
+    asks = [
+        w
+        for i, w in enumerate(found)
+        if w in _REQUEST
+        and not (w == "help" and i > 0 and found[i - 1] not in _HELP_ASKS and "?" not in words_text)
+    ]
+    return not asks
 
 
 def _verdict_then_reason(words: list[str]) -> int | None:

@@ -226,7 +226,15 @@ async def test_open_ticket_typed_answers_in_a_return_go_to_the_return(
 
 @pytest.mark.parametrize(
     ("typed", "stars"),
-    [("5", 5), ("5 stars!", 5), ("⭐⭐⭐⭐", 4), ("great", 5), ("terrible", 1), ("3/5", 3)],
+    [
+        ("5", 5),
+        ("5 stars!", 5),
+        ("⭐⭐⭐⭐", 4),
+        ("great", 5),
+        ("terrible", 1),
+        ("3/5", 3),
+        ("5 stars, quick help", 5),  # reopened the ticket: "help" read as a request
+    ],
 )
 async def test_a_typed_rating_rates_the_closed_ticket(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, stars: int
