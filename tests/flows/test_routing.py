@@ -212,14 +212,20 @@ def test_an_account_change_is_a_question_an_address_or_card_on_it_is_not(
         assert plan(reader.read_now(text), text).action is not Action.ANSWER, text
 
 
+@pytest.mark.parametrize(
+    "number",
+    # Named with its words ("order no.") the number read as asking for the order's card,
+    # and the card was all that followed the proof.
+    [A1, "order no. 578-000-000-000-000-001", "my order number is 578000000000000001"],
+)
 async def test_a_return_asked_before_any_order_continues_after_the_number_and_proof(
-    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, number: str
 ) -> None:
     await delivered(uow_factory, clock)
     buyer = harness.buyer()
     await buyer.say("I want to send back the mug I got")
     assert "order number" in buyer.said  # no order linked yet: asks for it
-    await buyer.say(A1)
+    await buyer.say(number)
     await buyer.say("buyer@example.com")
     assert (await buyer.step() or "").startswith("ret.")
 
