@@ -462,7 +462,7 @@ _WHEN_IT_COMES = re.compile(
 
 def asks_when_it_comes(text: str) -> bool:
     """Only "when will it arrive?", with nothing that says whose or which."""
-    return _WHEN_IT_COMES.match(fold(text.lower())) is not None
+    return _whole_message(_WHEN_IT_COMES, text)
 
 
 # "help me file a claim", "I want to make a claim", "open a case about my order": on a
@@ -505,7 +505,13 @@ _ANNOUNCES = re.compile(
 
 def announces_a_request(text: str) -> bool:
     """Only "I have a question" (or the like), with the question still to come."""
-    return _ANNOUNCES.match(fold(text.lower())) is not None
+    return _whole_message(_ANNOUNCES, text)
+
+
+def _whole_message(pattern: re.Pattern[str], text: str) -> bool:
+    """The message, lower-cased and with accents folded, is what `pattern` (anchored at
+    both ends) describes."""
+    return pattern.match(fold(text.lower())) is not None
 
 
 # "why was my order cancelled?", "my order got cancelled and I didn't do it": a question
