@@ -32,6 +32,8 @@ from handlers.staff.relay import (
 )
 from handlers.staff.reopen import reopen, ticket_number
 from handlers.staff.views import (
+    assign_button,
+    close_button,
     rating_keyboard,
     requester_catalog,
     staff_catalog,
@@ -39,7 +41,7 @@ from handlers.staff.views import (
     tickets_list,
     transcript_text,
 )
-from handlers.types import Button, EditKeyboard, Keyboard, SendDocument, SendText
+from handlers.types import EditKeyboard, Keyboard, SendDocument, SendText
 
 router = Router()
 
@@ -441,11 +443,8 @@ def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
     word = read_staff_word(inbound.text)
     if word is None:
         return False
-    p = ctx.catalog.plain
-    if word is StaffWord.CLOSE:
-        button = Button(p("staff.close"), f"tk:c:{ticket.id}")
-    else:
-        button = Button(p("staff.assign"), f"tk:a:{ticket.id}")
+    offered = close_button if word is StaffWord.CLOSE else assign_button
+    button = offered(ctx.catalog, ticket.id)
     # Short by construction: only a few words of a command are ever read as one.
     text = (inbound.text or "").strip()
     ctx.reply(

@@ -58,6 +58,16 @@ def requester_catalog(ticket: TicketView) -> Catalog:
     return Catalog(language)
 
 
+def close_button(catalog: Catalog, ticket_id: int) -> Button:
+    """The summary's Close, for ticket `ticket_id`."""
+    return Button(catalog.plain("staff.close"), f"tk:c:{ticket_id}")
+
+
+def assign_button(catalog: Catalog, ticket_id: int) -> Button:
+    """The summary's Assign to me, for ticket `ticket_id`."""
+    return Button(catalog.plain("staff.assign"), f"tk:a:{ticket_id}")
+
+
 def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     """Under the summary: appeal verdicts (while the appeal waits), Assign, Close."""
     p = catalog.plain
@@ -75,14 +85,9 @@ def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     if ticket.status != TicketStatus.OPEN:
         return Keyboard.of(*rows) if rows else None
     if ticket.assignee_id is None:
-        rows.append(
-            [
-                Button(p("staff.assign"), f"tk:a:{ticket.id}"),
-                Button(p("staff.close"), f"tk:c:{ticket.id}"),
-            ]
-        )
+        rows.append([assign_button(catalog, ticket.id), close_button(catalog, ticket.id)])
     else:
-        rows.append([Button(p("staff.close"), f"tk:c:{ticket.id}")])
+        rows.append([close_button(catalog, ticket.id)])
     return Keyboard.of(*rows)
 
 
