@@ -456,7 +456,10 @@ _WHEN_IT_COMES = re.compile(
     r"^\W*(?:(?:so|and|ok|okay|hi|hey|hello)\W+)?when\s+(?:will|would|does|do|is|are|should)\s+"
     r"(?:it|they|this|that|these|those)\s+(?:arrive|come|get\s+(?:here|delivered)|ship|"
     r"turn\s+up|show\s+up|reach\s+me|be\s+(?:here|delivered|shipped|arriving|coming))"
-    r"(?:\s+(?:here|to\s+me|then|now))?\W*$"
+    r"(?:\s+(?:here|to\s+me|then|now))?\W*$|"
+    # "¿cuándo llega?", "y cuándo me llegará": the same, in Spanish
+    r"^\W*(?:(?:hola|y|ok|bueno|oye)\W+)?cuando\s+(?:me\s+)?(?:llega|llegan|llegara|llegaran|"
+    r"viene|vienen|vendra|lo\s+entregan|la\s+entregan)\W*$"
 )
 
 
@@ -530,6 +533,24 @@ def asks_why_cancelled(text: str) -> bool:
     """A question about a cancellation that has happened (not one for the money back)."""
     folded = fold(text.lower())
     return _WAS_CANCELLED.search(folded) is not None and not _MONEY_BACK.search(folded)
+
+
+# "cancel one item", "cancel the gift wrap", "cancel just the socks": part of the order,
+# which rule 9 of tests/data/understanding/README.md makes a change to its items (a
+# person drops it and keeps the rest), not the whole order's cancellation.
+_PART_OF_IT = re.compile(
+    r"\b(?:one|1|an?|some|single|first|second|third|last)\s+(?:of\s+(?:the|my)\s+)?"
+    r"(?:items?|things?|products?|articles?|pieces?)\b|\bone\s+of\s+(?:them|the|my|these)\b|"
+    r"\bgift\s*-?\s*wrap\w*|\bpart\s+of\s+(?:my|the)\s+order\b|"
+    r"\b(?:only|just)\s+(?:one\b|the\s+(?!order\b|whole\b|entire\b|purchase\b|full\b)\w+)"
+)
+_THE_WHOLE = re.compile(r"\b(?:whole|entire|everything|all\s+of\s+it|full\s+order|todo)\b")
+
+
+def cancels_part(text: str) -> bool:
+    """The buyer asks to cancel a part of an order (an item, the gift wrap), not all."""
+    folded = fold(text.lower())
+    return _PART_OF_IT.search(folded) is not None and not _THE_WHOLE.search(folded)
 
 
 def nudge(text: str) -> bool:

@@ -36,6 +36,7 @@ from bot.services.intents import (
     asks_when_it_comes,
     asks_where,
     asks_why_cancelled,
+    cancels_part,
     files_a_claim,
     nudge,
     only_chitchat,
@@ -187,6 +188,8 @@ RETURN_IF_USED = "return_if_used"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
 # What the model reads a question about a cancellation that happened as.
 _ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
+# What the model reads cancelling part of an order as ("cancel one item").
+_PART_CANCELS = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ITEMS})
 # The two readings of "when will it arrive?" (the buyer's orders tell them apart).
 WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
 # The flows that cancel or change one of the buyer's orders.
@@ -250,6 +253,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent in _ABOUT_A_CANCEL and asks_why_cancelled(text):
         # "why was my order cancelled?": what happened to it, which its card shows.
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+    if reading.intent in _PART_CANCELS and cancels_part(text):
+        # "cancel one item", "cancel the gift wrap": the rest of the order stays.
+        return Plan(Intent.CHANGE_ITEMS, action_of(Intent.CHANGE_ITEMS), number)
     if reading.intent in WHEN_IT_COMES and number is None and asks_when_it_comes(text):
         # Whose parcel? The buyer's orders tell (`handlers.buyer.answers`).
         return Plan(reading.intent, Action.CLARIFY, None, WHEN_IT_COMES)

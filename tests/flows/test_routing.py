@@ -318,6 +318,22 @@ async def test_adding_an_item_goes_to_a_person_too(
     assert "passing on what you asked" in buyer.said
 
 
+async def test_cancelling_one_item_or_the_gift_wrap_is_a_change_not_the_whole_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "cancel the gift wrap" (0.99) and "I want to cancel one item" (0.92) asked whether
+    to cancel the whole order."""
+    await make_order(uow_factory, clock, number=A1, status="ON_HOLD")
+    for user_id, text in enumerate(("cancel the gift wrap", "I want to cancel one item"), 1001):
+        buyer = harness.buyer(user_id=user_id)  # each change opens a ticket: a new buyer
+        await linked(buyer)
+        await buyer.say(text)
+        assert "passing on what you asked" in buyer.said, (text, buyer.said)
+        assert "Cancel order" not in buyer.said
+    planned = plan(await harness.services.understanding.read("cancel the whole order"), "")
+    assert planned.action is Action.CANCEL
+
+
 @pytest.mark.parametrize(
     ("status", "why"),
     [("DELIVERED", "already been delivered"), ("CANCELLED", "was cancelled")],
@@ -573,7 +589,7 @@ async def test_a_rating_typed_with_nothing_asked_is_thanked_or_heard_never_a_mis
 async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    for text in ("when will they come", "when will it arrive?"):  # whichever the model leans to
+    for text in ("when will they come", "¿cuándo llega?", "when will it arrive?"):  # either lean
         planned = plan(await harness.services.understanding.read(text), text)
         assert planned.action is Action.CLARIFY
         assert set(planned.choices[:2]) == {"track_order", "delivery_time"}
