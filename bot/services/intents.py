@@ -544,7 +544,12 @@ _PART_OF_IT = re.compile(
     r"\bgift\s*-?\s*wrap\w*|\bpart\s+of\s+(?:my|the)\s+order\b|"
     r"\b(?:only|just)\s+(?:one\b|the\s+(?!order\b|whole\b|entire\b|purchase\b|full\b)\w+)"
 )
-_THE_WHOLE = re.compile(r"\b(?:whole|entire|everything|all\s+of\s+it|full\s+order|todo)\b")
+# ...unless it is a whole order after all: all of it, or one of two orders placed twice
+# ("ordered twice by mistake, cancel one of them": the training lines' duplicate order).
+_THE_WHOLE = re.compile(
+    r"\b(?:whole|entire|everything|all\s+of\s+it|full\s+order|todo|orders|twice|double\w*|"
+    r"duplicate\w*|same\s+order|dos\s+veces|duplicad[oa])\b"
+)
 
 
 def cancels_part(text: str) -> bool:
