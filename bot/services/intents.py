@@ -523,8 +523,11 @@ def _whole_message(pattern: re.Pattern[str], text: str) -> bool:
 _WAS_CANCELLED = re.compile(
     r"\b(?:was|been|got|is|has\s+been|were|are)\s+(?:just\s+|suddenly\s+|automatically\s+)?"
     r"cancell?ed\b|\b(?:why|how\s+come|who)\b.{0,40}\bcancell?(?:ed|ing)\b|"
-    r"\b(?:fue|ha\s+sido|esta|me\s+(?:lo|la)\s+(?:cancelaron|anularon))\s*(?:cancelad[oa]|anulad[oa])?\b.*"
-    r"\bcancelad[oa]\b|\bpor\s*que\b.{0,40}\b(?:cancelaron|cancelado|cancelada|anularon)\b"
+    # "fue cancelado", "me lo cancelaron", "por qué cancelaron mi pedido" (not a wish:
+    # "quiero que esta orden sea cancelada" asks for the cancellation)
+    r"\b(?:fue|ha\s+sido|esta|estaba|quedo)\s+(?:cancelad[oa]|anulad[oa])\b|"
+    r"\bme\s+(?:lo|la)\s+(?:cancelaron|anularon)\b|"
+    r"\bpor\s*que\b.{0,40}\b(?:cancelaron|cancelado|cancelada|anularon)\b"
 )
 _MONEY_BACK = re.compile(r"\b(?:refund\w*|money|reembols\w*|dinero|charged|cobr\w*)\b")
 

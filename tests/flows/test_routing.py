@@ -87,8 +87,11 @@ async def test_why_was_my_order_cancelled_shows_the_order_not_the_cancel_questio
     await linked(other, A2)
     await other.say("why was my order cancelled")
     assert f"Order {A2}" in other.said and "already cancelled" not in other.said, other.said
-    planned = plan(await harness.services.understanding.read("please cancel my order"), "")
-    assert planned.action is Action.CANCEL
+    reader = harness.services.understanding
+    for wish in ("please cancel my order", "quiero que esta orden sea cancelada"):
+        assert plan(await reader.read(wish), wish).action is Action.CANCEL, wish
+    for asked in ("mi pedido fue cancelado, por qué", "me lo cancelaron sin avisar"):
+        assert plan(await reader.read(asked), asked).action is Action.ORDER_CARD, asked
 
 
 async def test_a_parcel_left_at_the_wrong_house_shows_the_order_not_an_address_change(
