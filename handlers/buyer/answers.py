@@ -354,8 +354,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     # What an earlier message asked before any order was linked ("i want to return
     # something", then "order no. 5781…"): naming the order, read as asking for its
     # card, is the number that request waited for, not a new request.
-    waiting = ctx.state.data.get(linking.THEN) if ctx.state.step is None else None
-    waited_said = ctx.state.data.get(linking.SAID)
+    waiting = linking.waiting_request(ctx)
     ctx.state.clear()
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     if planned.order_number is not None:
@@ -363,12 +362,8 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         if not match:
             # Not linked yet: prove it first; what was asked continues after the proof.
             then, said = planned.intent, text
-            if (
-                planned.action is Action.ORDER_CARD
-                and isinstance(waiting, str)
-                and isinstance(waited_said, str)
-            ):
-                then, said = waiting, waited_said
+            if planned.action is Action.ORDER_CARD and waiting is not None:
+                then, said = waiting
             await linking.received_number(ctx, planned.order_number, then=then, said=said)
             return
         orders = match

@@ -142,6 +142,15 @@ async def received_numbers(ctx: Context, text: str) -> bool:
     return True
 
 
+def waiting_request(ctx: Context) -> tuple[str, str] | None:
+    """What a message outside any flow asked for before an order was known ("cancel my
+    order" with no order linked), and its words: kept for the number that comes next."""
+    if ctx.state.step is not None:
+        return None
+    then, said = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
+    return (then, said) if isinstance(then, str) and isinstance(said, str) else None
+
+
 async def received_number(
     ctx: Context, number: str, *, then: str | None = None, said: str | None = None
 ) -> None:
@@ -149,10 +158,8 @@ async def received_number(
     what the buyer asked for with it, carried on after the proof; when not given, what
     an earlier message asked for outside any flow ("cancel my order" before the number
     was known) is kept."""
-    if then is None and ctx.state.step is None:
-        pending, words = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
-        if isinstance(pending, str) and isinstance(words, str):
-            then, said = pending, words
+    if then is None and (waiting := waiting_request(ctx)) is not None:
+        then, said = waiting
     orders = ctx.services.orders
     existing = await orders.find_linked(ctx.user.id, number)
     if existing is not None:
@@ -356,4 +363,4 @@ async def _continue(ctx: Context, then: str, said: str, order: OrderView) -> Non
     await continue_after_link(ctx, then, said, order)
 
 
-__all__ = ["MAX_FAILED_PROOFS", "SAID", "THEN", "received_number", "router"]
+__all__ = ["MAX_FAILED_PROOFS", "SAID", "THEN", "received_number", "router", "waiting_request"]
