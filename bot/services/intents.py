@@ -484,8 +484,7 @@ _NOT_A_RETURN_CLAIM = re.compile(
 
 def files_a_claim(text: str) -> bool:
     """The buyer asks to file a claim (a return or a refund), not a warranty claim."""
-    folded = fold(text.lower())
-    return _FILES_A_CLAIM.search(folded) is not None and not _NOT_A_RETURN_CLAIM.search(folded)
+    return _says(_FILES_A_CLAIM, text, unless=_NOT_A_RETURN_CLAIM)
 
 
 # "I have a question", "quick question", "can I ask something?", "tengo una duda": the
@@ -511,6 +510,13 @@ def announces_a_request(text: str) -> bool:
     return _whole_message(_ANNOUNCES, text)
 
 
+def _says(pattern: re.Pattern[str], text: str, *, unless: re.Pattern[str]) -> bool:
+    """`pattern` is found in the message (lower-cased, accents folded) and `unless` is
+    not."""
+    folded = fold(text.lower())
+    return pattern.search(folded) is not None and unless.search(folded) is None
+
+
 def _whole_message(pattern: re.Pattern[str], text: str) -> bool:
     """The message, lower-cased and with accents folded, is what `pattern` (anchored at
     both ends) describes."""
@@ -534,8 +540,7 @@ _MONEY_BACK = re.compile(r"\b(?:refund\w*|money|reembols\w*|dinero|charged|cobr\
 
 def asks_why_cancelled(text: str) -> bool:
     """A question about a cancellation that has happened (not one for the money back)."""
-    folded = fold(text.lower())
-    return _WAS_CANCELLED.search(folded) is not None and not _MONEY_BACK.search(folded)
+    return _says(_WAS_CANCELLED, text, unless=_MONEY_BACK)
 
 
 # "cancel one item", "cancel the gift wrap", "cancel just the socks": part of the order,
@@ -557,8 +562,7 @@ _THE_WHOLE = re.compile(
 
 def cancels_part(text: str) -> bool:
     """The buyer asks to cancel a part of an order (an item, the gift wrap), not all."""
-    folded = fold(text.lower())
-    return _PART_OF_IT.search(folded) is not None and not _THE_WHOLE.search(folded)
+    return _says(_PART_OF_IT, text, unless=_THE_WHOLE)
 
 
 def nudge(text: str) -> bool:
