@@ -452,14 +452,34 @@ def about_the_account(text: str) -> bool:
 # parcel or delivery in general? The buyer's orders tell (`handlers.buyer.answers`): one
 # on its way is what they mean; with none, how long delivery takes.  The model learned
 # both readings ("DHL 3948… when will it arrive" is the buyer's own) and leans either way.
+_LEAD = r"(?:(?:so|and|ok|okay|hi|hey|hello|um+|erm?)\W+)?"
+_UNTIL_IT_COMES = (
+    r"(?:(?:till|until|til|before)\s+(?:it|they|my\s+(?:parcel|package|stuff|order))\s+"
+    r"(?:arrives?|comes?|gets?\s+here|is\s+here|shows?\s+up|turns?\s+up)|for\s+(?:it|them|"
+    r"my\s+(?:parcel|package|stuff|order))(?:\s+to\s+(?:arrive|come|get\s+here))?)"
+)
 _WHEN_IT_COMES = re.compile(
     r"^\W*(?:(?:so|and|ok|okay|hi|hey|hello)\W+)?when\s+(?:will|would|does|do|is|are|should)\s+"
     r"(?:it|they|this|that|these|those)\s+(?:arrive|come|get\s+(?:here|delivered)|ship|"
     r"turn\s+up|show\s+up|reach\s+me|be\s+(?:here|delivered|shipped|arriving|coming))"
     r"(?:\s+(?:here|to\s+me|then|now))?\W*$|"
-    # "¿cuándo llega?", "y cuándo me llegará": the same, in Spanish
+    # "how much longer?", "how many more days", "how long till it gets here", "when do
+    # I get it", "when's it coming": the wait for something already ordered
+    rf"^\W*{_LEAD}how\s+(?:much\s+longer|many\s+more\s+(?:days|weeks)|"
+    r"many\s+(?:days|weeks)\s+(?:more|longer|left)|long\s+(?:now|still|more))"
+    r"(?:\s+(?:will|do|does|is|should)\s+(?:it|they|i|we)\s+(?:take|have\s+to\s+wait|"
+    r"need\s+to\s+wait|wait|be))?(?:\s+(?:to\s+wait|now|still|then))?"
+    rf"(?:\s+{_UNTIL_IT_COMES})?\W*$|"
+    rf"^\W*{_LEAD}how\s+long\s+(?:now\s+)?{_UNTIL_IT_COMES}\W*$|"
+    rf"^\W*{_LEAD}when\s+(?:do|will|can|would|should)\s+(?:i|we)\s+(?:get|receive|expect|see)\s+"
+    r"(?:it|them|this|that)(?:\s+(?:then|now|here|delivered))?\W*$|"
+    rf"^\W*{_LEAD}when\W?s\s+(?:it|that|this)\s+(?:coming|arriving|getting\s+here|"
+    r"gonna\s+(?:come|arrive|get\s+here)|due)\W*$|"
+    # "¿cuándo llega?", "y cuándo me llegará", "¿cuánto falta?": the same, in Spanish
     r"^\W*(?:(?:hola|y|ok|bueno|oye)\W+)?cuando\s+(?:me\s+)?(?:llega|llegan|llegara|llegaran|"
-    r"viene|vienen|vendra|lo\s+entregan|la\s+entregan)\W*$"
+    r"viene|vienen|vendra|lo\s+entregan|la\s+entregan)\W*$|"
+    r"^\W*(?:(?:hola|y|ok|bueno|oye)\W+)?cuanto\s+(?:(?:mas\s+)?falta|(?:tiempo\s+)?mas|"
+    r"mas\s+tengo\s+que\s+esperar)(?:\s+para\s+que\s+(?:me\s+)?llegue)?\W*$"
 )
 
 

@@ -192,6 +192,9 @@ _ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
 _PART_CANCELS = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ITEMS})
 # The two readings of "when will it arrive?" (the buyer's orders tell them apart).
 WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
+# What the model reads "how much longer?" as: those two, or a question for the policies
+# (never a refund's: "when can I expect it" after a refund is the refund's).
+_WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
 # The flows that cancel or change one of the buyer's orders.
 _ORDER_CHANGES = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
@@ -256,7 +259,7 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent in _PART_CANCELS and cancels_part(text):
         # "cancel one item", "cancel the gift wrap": the rest of the order stays.
         return Plan(Intent.CHANGE_ITEMS, action_of(Intent.CHANGE_ITEMS), number)
-    if reading.intent in WHEN_IT_COMES and number is None and asks_when_it_comes(text):
+    if reading.intent in _WAITING_READINGS and number is None and asks_when_it_comes(text):
         # Whose parcel? The buyer's orders tell (`handlers.buyer.answers`).
         return Plan(reading.intent, Action.CLARIFY, None, WHEN_IT_COMES)
     if reading.intent in _ORDER_CHANGES and number is None and about_the_account(text):

@@ -612,6 +612,42 @@ async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
     assert "📖" in other.said
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much longer??",
+        "how much longer do i have to wait",
+        "how many more days",
+        "how long till it gets here",
+        "when do i get it",
+        "ok how long now",
+        "¿cuánto falta?",
+    ],
+)
+async def test_how_much_longer_is_the_wait_for_the_buyers_own_parcel(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, text: str
+) -> None:
+    # The model read some of these as a policy question ("how much longer??" at 0.89)
+    # or as delivery in general: a buyer with a parcel on its way gets its card.
+    await make_order(uow_factory, clock, number=A1, status="IN_TRANSIT")
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(text)
+    assert f"📦 {'Pedido' if 'falta' in text else 'Order'} {A1}" in buyer.said
+    assert "Which of these" not in buyer.said and "📖" not in buyer.said
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how much longer is the return window", "how many more days for the refund", "how much more"],
+)
+async def test_a_wait_for_something_else_is_not_read_as_the_parcels(
+    harness: Harness, text: str
+) -> None:
+    planned = plan(await harness.services.understanding.read(text), text)
+    assert set(planned.choices[:2]) != {"track_order", "delivery_time"}
+
+
 async def test_an_unsure_own_order_or_policy_question_from_a_buyer_with_no_orders_is_answered(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
