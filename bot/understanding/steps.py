@@ -454,7 +454,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|not\s+fitting|too\s+(?:small|big|large|tight|"
         r"loose|short|long|narrow|wide)|photos?|pictures?|pics?|images?|description|described|"
         r"listing|advertised|fake|counterfeit|knock\s*off|(?:poor|bad|low|cheap)\s+(?:quality|material)|"
-        r"quality|cheap|flimsy|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)|"
+        r"quality|cheap|flimsy|fad(?:ed|es|ing)|shrunk|shrank|pilling|not\s+(?:the\s+)?same\s+as|not\s+like\s+(?:the\s+)?(?:photo|picture|description|ad)|"
         r"talla\s+(?:equivocada|incorrecta)|no\s+me\s+(?:queda|quedan|sirve\s+la\s+talla)|"
         r"(?:muy|demasiado)\s+(?:pequen[oa]|grande|chic[oa]|corto|larg[oa]|apretad[oa])|"
         r"(?:me\s+)?queda\s+(?:pequen[oa]|grande|chic[oa])|foto|fotos|descripcion|falso|falsa|"
@@ -481,8 +481,12 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.DAMAGED,
         r"broken?|break|broke|cracked|cracks?|smashed|shattered|crushed|dented|dents?|scratch\w*|"
-        r"damaged?|snapped|torn|ripped|chipped|chips?|bent|leak\w*|squashed|stained|dirty|burst|"
+        r"damaged?|snapped|torn|ripped|chipped|chips?|bent|leak\w*|squashed|stain\w*|dirty|burst|"
         r"in\s+pieces|split|"
+        # what a textile or a surface shows: "a big stain on it", "a hole in the sleeve"
+        r"(?:a|an|big|huge|small|little|some|with|has|have|had|got|black|brown|dark)\s+"
+        r"(?:holes?|marks?|spots?)|mou?ldy?|mildew\w*|rust(?:y|ed|ing)?|discolou?r\w*|"
+        r"frayed|peel(?:ing|ed|s)|(?:soaking\s+|all\s+)?wet|soaked|water\s+damage\w*|"
         r"rot[oa]s?|danad[oa]s?|dano|rajad[oa]|rayad[oa]|golpead[oa]|aplastad[oa]|"
         r"manchad[oa]|sucio|sucia|abollad[oa]|quebrad[oa]|hecho\s+pedazos|astillad[oa]|"
         r"descosid[oa]|mojad[oa]|estropead[oa]|"

@@ -205,6 +205,12 @@ def test_yes_no_in_other_words(typed: str, value: bool | None) -> None:
         ("came too late for the party", ClaimReason.NO_LONGER_NEEDED),
         ("it arrived late and damaged", ClaimReason.DAMAGED),
         ("llegó tarde", ClaimReason.NO_LONGER_NEEDED),
+        # what a towel or a shirt shows on arrival
+        ("the towel has a big stain on it", ClaimReason.DAMAGED),
+        ("there's a hole in the sleeve", ClaimReason.DAMAGED),
+        ("the box was soaking wet and it's mouldy", ClaimReason.DAMAGED),
+        ("no marks, it just doesn't fit", ClaimReason.NOT_AS_DESCRIBED),
+        ("colour faded after one wash", ClaimReason.NOT_AS_DESCRIBED),
     ],
 )
 def test_reason_told_as_a_story(typed: str, reason: ClaimReason | None) -> None:
