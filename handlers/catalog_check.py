@@ -10,6 +10,10 @@ English (`en.toml`) is the reference.  For every other language it reports:
   other, or whose forms are not exactly the CLDR categories Babel gives for the
   language (English: one, other; Spanish: one, many, other).
 
+Every language, English too, is also checked for **markdown**: `*Skip*` or `_Skip_`
+in a message sent with parse mode HTML reaches the reader with its asterisks (bold is
+`<b>Skip</b>`).
+
 A plural message is a table whose keys are CLDR categories (`zero one two few many
 other`, with `other`); it counts as one message, named by the table.
 """
@@ -26,12 +30,14 @@ from handlers.catalog import LOCALES_DIR, template_fields
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 REFERENCE = "en"
 _TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+# Markdown emphasis around a word or a few ("*Skip*", "_Omitir_"), not a lone "*".
+_MARKDOWN = re.compile(r"(?<![\w*])([*_])[^\s*_][^*_\n]{0,40}(?<!\s)\1(?![\w*])")
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     language: str
-    kind: str  # missing | extra | parameters | tags | plurals
+    kind: str  # missing | extra | parameters | tags | plurals | markdown
     key: str
     detail: str = ""
 
@@ -143,6 +149,17 @@ def check(folder: Path = LOCALES_DIR) -> list[Problem]:
             need = ", ".join(sorted(wanted))
             problems.append(Problem(REFERENCE, "plurals", key, f"has {have}; needs {need}"))
     for path in sorted(folder.glob("*.toml")):
+        flat = load(path)
         if path.stem != REFERENCE:
-            problems.extend(compare(path.stem, load(path), reference))
+            problems.extend(compare(path.stem, flat, reference))
+        problems.extend(markdown(path.stem, flat))
     return problems
+
+
+def markdown(language: str, flat: dict[str, str]) -> list[Problem]:
+    """Messages with Markdown emphasis, which parse mode HTML shows as typed."""
+    return [
+        Problem(language, "markdown", key, found.group(0))
+        for key, text in sorted(flat.items())
+        if (found := _MARKDOWN.search(text)) is not None
+    ]

@@ -319,5 +319,14 @@ photos = "{count} fotos"
     assert (problem.kind, problem.key) == ("plurals", "a.photos")
 
 
+def test_catalog_check_finds_markdown_that_html_would_show_as_typed(tmp_path: Path) -> None:
+    # "*Skip*" in a message sent with parse mode HTML reaches the reader with its
+    # asterisks; a lone "*" or "5 * 2" is no emphasis.
+    _write(tmp_path, "en", ENGLISH.replace('bye = "Bye"', 'bye = "Or tap *Skip*. 5 * 2, a_b_c"'))
+    [problem] = check(tmp_path)
+    assert (problem.language, problem.kind, problem.key) == ("en", "markdown", "a.bye")
+    assert problem.detail == "*Skip*"
+
+
 def test_the_shipped_catalogs_agree() -> None:
     assert check() == []
