@@ -600,14 +600,28 @@ def _decision_then_words(text: str) -> CardDecision | None:
     return None
 
 
+# "can you ask them for a clearer photo", "ask the buyer to send a video", "pregúntale si
+# tiene la caja": asking the buyer something, said with what to ask.  The ask step then
+# takes the question itself (the seller's words to the bot are not the words to send).
+_ASK_FOR = re.compile(
+    r"^(?:(?:ok|okay|then|just|please|pls|i'd\s+like\s+to|i\s+want\s+to|let's|lets)\s+)*"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?ask\s+"
+    r"(?:the\s+)?(?:buyer|customer|client|them|him|her)?\s*"
+    r"(?:for|to|about|if|whether|what|why|when|how|a\s+question)\b.*$|"
+    r"^(?:preguntale|preguntarle|pidele|pedirle)(?:\s+al\s+comprador)?\s+\w.*$"
+)
+
+
 def read_card_decision(text: str) -> CardDecision | None:
     """ "approve", "approve it please", "reject", "partial refund", "refund 12.50",
-    "$5 partial refund", "ask for info", "rechazar", "reject, photo looks fake": the
-    card's decision it names.  None for anything else, "refund" alone included (see
-    `_CARD_DECISIONS`)."""
+    "$5 partial refund", "ask for info", "can you ask them for a clearer photo",
+    "rechazar", "reject, photo looks fake": the card's decision it names.  None for
+    anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
     said = normalize(text).rstrip("?")
     if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
         return CardDecision("partial", with_amount=True)
+    if _ASK_FOR.match(fold(said)):
+        return CardDecision("ask")
     words = [w for w in said.split() if w not in _CARD_FILLER]
     if not words:
         return None

@@ -117,7 +117,7 @@ async def _answered(ctx: Context) -> bool:
             # "hi", "thanks!": small talk, not something they failed to do.  A hello
             # gets the seller's greeting (what they can do), thanks a short reply.
             key = chitchat_reply(inbound.text)
-            if key in ("answers.hello", "answers.acknowledged"):
+            if key == "answers.hello":
                 ctx.reply(seller_greeting(ctx, inbound.user_name or ""))
             else:
                 ctx.reply(ctx.t(key))
@@ -147,7 +147,10 @@ async def _answered(ctx: Context) -> bool:
     if len(open_claims) == 1:
         # "approve it" with one request open: "it" can only be that one.  Its card
         # has the buttons; nothing is decided before the seller taps and confirms.
-        ctx.reply(ctx.t("seller_typing.the_one_open", claim=open_claims[0].number))
+        # While the buyer is asked a question there is nothing to decide yet.
+        one = open_claims[0]
+        key = _ONE_OPEN.get(one.status, "seller_typing.the_one_open_moved_on")
+        ctx.reply(ctx.t(key, claim=one.number))
         try:
             await show_card(ctx, open_claims[0].claim_id)
             return True
@@ -155,6 +158,14 @@ async def _answered(ctx: Context) -> bool:
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
     return True
+
+
+# What the one open request's card offers, by where it stands: the decision buttons,
+# nothing until the buyer answers, or the next step (shown as the card has it).
+_ONE_OPEN = {
+    ClaimStatus.REQUESTED: "seller_typing.the_one_open",
+    ClaimStatus.NEEDS_INFO: "seller_typing.the_one_open_asked",
+}
 
 
 async def _under_the_card(

@@ -137,6 +137,38 @@ async def test_ask_for_info_typed_under_the_card_asks_the_question(
     assert f"Your question about {claim.number} is with the buyer" in s.last_text
 
 
+async def test_asking_the_buyer_in_the_sellers_own_words_starts_the_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "can you ask them for a clearer photo" got "Tap a button on the card…"."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("can you ask them for a clearer photo")
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED  # nothing sent yet
+    await s.say("please send a photo of the chip in daylight")
+    assert f"Your question about {claim.number} is with the buyer" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+
+
+async def test_a_decision_typed_while_the_buyer_is_asked_says_it_waits_for_them(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "approve it" then said "decide it with the buttons on its card", whose
+    buttons were gone until the buyer answers."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    for typed in ("/claims", "1", "ask for info", "a photo of the box?"):
+        await s.say(typed)
+    assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+    await s.say("ok")  # small talk, not the whole help
+    assert s.said.startswith("👍") and "As a seller" not in s.said, s.said
+    await s.say("approve it")
+    assert f"{claim.number}, waits for the buyer's answer to your question" in s.said, s.said
+    assert "decide it with the buttons" not in s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+
+
 async def test_refund_alone_under_the_card_says_what_the_card_takes(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
