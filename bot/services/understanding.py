@@ -4,7 +4,7 @@ slots it names (order numbers, amounts, carriers).
 Handlers call `services.understanding.read(text)` and never the model itself, so the
 engine behind it can change without a handler knowing: the trained offline model, or,
 when `LLM_MODEL` is set, the chat model with structured output into the same intents
-and slots.  The offline model always reads the message too (under a millisecond): it is
+and slots.  The offline model always reads the message too (a few milliseconds): it is
 the answer when the chat model fails, is slow or returns something unusable, and its
 safety rules bound what the chat model may claim (a message with nothing the offline
 model learned from, or a single word, is never read as "sure" by either).
@@ -46,15 +46,19 @@ _LOADING = Lock()
 
 
 def load_model(cache: Path, corpus_dir: Path | None = None) -> Understanding:
-    """The trained model (cached weights, or trained from the corpus once)."""
+    """The trained model (cached weights, or trained from the corpus once), reading by
+    meaning too when the policy search's sentence encoder is loaded (the default;
+    `POLICY_EMBEDDINGS=off` leaves both without it)."""
+    from bot.services.retrieval.semantic import load_encoder
     from bot.understanding.model import CORPUS_DIR, Understanding, corpus_digest
 
     corpus_dir = corpus_dir or CORPUS_DIR
-    key = corpus_digest(corpus_dir)
+    encoder = load_encoder()
+    key = f"{corpus_digest(corpus_dir)}|{encoder.fingerprint if encoder else ''}"
     with _LOADING:
         model = _LOADED.get(key)
         if model is None:
-            model = _LOADED[key] = Understanding.load(cache, corpus_dir)
+            model = _LOADED[key] = Understanding.load(cache, corpus_dir, encoder)
         return model
 
 
@@ -118,7 +122,7 @@ class UnderstandingService:
             return offline, "offline"
 
     def read_now(self, text: str) -> Reading:
-        """The offline reading, synchronously (under a millisecond)."""
+        """The offline reading, synchronously (a few milliseconds)."""
         return self._model.classify(text)
 
     # -- the chat model ---------------------------------------------------------------

@@ -28,6 +28,10 @@ Why this shape:
   evidence, and the placeholders (`<order>`, `<money>`) and the calibration are shared.
   Adding the Spanish part left the English held-out figures as they were (see
   tests/bench/understanding.py).
+* **Meaning beside the words, when the sentence encoder is loaded** (as it is for the
+  policy search): a message of two or more known words is also read from its sentence
+  vector and the two readings are blended (`sentences.py`), which carries to wording
+  the corpus never had, for a few milliseconds more.
 """
 
 from __future__ import annotations
@@ -43,13 +47,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.words import FUNCTION_WORDS
 from bot.understanding import features
 from bot.understanding import slots as slots_module
 from bot.understanding.features import FEATURES_VERSION, analyze
 from bot.understanding.slots import Slots, extract
+
+if TYPE_CHECKING:
+    from bot.understanding.sentences import SentenceEncoder, SentenceHead
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,7 @@ TRAINING_FILES = (
     "intents_desk.jsonl",
     "intents_social.jsonl",
     "intents_more_hands.jsonl",
+    "intents_follow_ups.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
 )
@@ -257,28 +265,27 @@ class IntentModel:
 class Understanding:
     """Intent and slots of a buyer's message: `Understanding.load().classify(text)`."""
 
-    def __init__(self, model: IntentModel) -> None:
+    def __init__(self, model: IntentModel, sentences: SentenceHead | None = None) -> None:
         self.model = model
+        # The reading by meaning blended in (`sentences.py`), when an encoder is loaded.
+        self.sentences = sentences
 
     @classmethod
     def load(
-        cls, cache: Path | None = DEFAULT_CACHE, corpus_dir: Path = CORPUS_DIR
+        cls,
+        cache: Path | None = DEFAULT_CACHE,
+        corpus_dir: Path = CORPUS_DIR,
+        encoder: SentenceEncoder | None = None,
     ) -> Understanding:
-        """The cached weights when they match the corpus, else trained now (and cached)."""
-        key = corpus_digest(corpus_dir)
-        if cache is not None:
-            data = _read_cache(cache)
-            if data is not None and data.get("key") == key and data.get("format") == FORMAT:
-                return cls(IntentModel(data))
-        started = time.perf_counter()
-        data = train(corpus_dir, key)
-        log.info(
-            "intent model trained",
-            extra={"seconds": round(time.perf_counter() - started, 2), "cache": str(cache)},
-        )
-        if cache is not None:
-            _write_cache(cache, data)
-        return cls(IntentModel(data))
+        """The cached weights when they match the corpus, else trained now (and cached);
+        with a sentence encoder, the head that reads its vectors too."""
+        model = IntentModel(_weights(cache, corpus_dir))
+        if encoder is None:
+            return cls(model)
+        from bot.understanding.sentences import load_head
+
+        head_cache = None if cache is None else cache.with_name(f"{cache.stem}-sentences.json")
+        return cls(model, load_head(model, encoder, corpus_dir, head_cache))
 
     @property
     def labels(self) -> list[str]:
@@ -293,6 +300,11 @@ class Understanding:
         probability, i.e. not understood, and the alternatives still give the likely
         choices for a clarifying question."""
         probs, evidence = self.model.probabilities(text[:MAX_CHARS])
+        if self.sentences is not None and self.sentences.reads(text, evidence):
+            try:
+                probs = self.sentences.blend(probs, text[:MAX_CHARS])
+            except Exception as exc:  # the encoder failing: the n-gram reading stands
+                log.warning("sentence reading failed", extra={"error": type(exc).__name__})
         pairs = zip(self.model.labels, probs, strict=True)
         off_topic = 0.0
         served = []
@@ -310,6 +322,23 @@ class Understanding:
             evidence=evidence,
             off_topic=off_topic,
         )
+
+
+def _weights(cache: Path | None, corpus_dir: Path) -> dict[str, Any]:
+    key = corpus_digest(corpus_dir)
+    if cache is not None:
+        data = _read_cache(cache)
+        if data is not None and data.get("key") == key and data.get("format") == FORMAT:
+            return data
+    started = time.perf_counter()
+    data = train(corpus_dir, key)
+    log.info(
+        "intent model trained",
+        extra={"seconds": round(time.perf_counter() - started, 2), "cache": str(cache)},
+    )
+    if cache is not None:
+        _write_cache(cache, data)
+    return data
 
 
 def _read_cache(path: Path) -> dict[str, Any] | None:

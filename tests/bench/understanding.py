@@ -12,7 +12,9 @@ expected calibration error (10 equal-width bins; the router has no probability),
 accuracy per slot (a message counts for a slot when the gold data or the extraction
 has it; right when the values are equal) and latency: load time (from the cached
 weights, and training from the corpus) and p50/p99 of one
-classification. No figure is asserted.
+classification. No figure is asserted.  The model is loaded as the chat loads it: with
+the sentence head (`bot/understanding/sentences.py`) when the encoder is installed;
+`--no-sentences` reads with the n-gram model alone.
 
 With a dev split (`--split dev`, `--split dev_es`) it reads the dev splits alone,
 nothing held out: that is the run for tuning.  Without --split it prints a summary
@@ -152,7 +154,11 @@ def _latency(label: str, fn: Callable[[str], object], texts: list[str]) -> None:
         )
 
 
-def _load() -> Understanding:
+def _load(sentences: bool = True) -> Understanding:
+    """The model as the chat loads it: with the sentence head when the encoder is
+    installed (`--no-sentences`: the n-gram model alone, as with POLICY_EMBEDDINGS=off)."""
+    from bot.services.retrieval.semantic import load_encoder
+
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "model.json"
         start = time.perf_counter()
@@ -162,8 +168,18 @@ def _load() -> Understanding:
         understanding = Understanding.load(cache)
         loaded = time.perf_counter() - start
         size = cache.stat().st_size
+        encoder = load_encoder() if sentences else None
+        if encoder is not None:
+            start = time.perf_counter()
+            understanding = Understanding.load(cache, encoder=encoder)
+            head = time.perf_counter() - start
     print(f"training from the corpus (no cache): {trained:.2f} s")
     print(f"load from the cached JSON weights ({size / 1e6:.1f} MB): {loaded * 1000:.0f} ms")
+    if encoder is not None:
+        shipped = "the shipped head" if understanding.sentences else "no head"
+        print(f"sentence head ({shipped}, encoder loaded before): {head * 1000:.0f} ms")
+    else:
+        print("sentence head: off (the n-gram model alone)")
     return understanding
 
 
@@ -267,8 +283,11 @@ def main() -> int:
     parser.add_argument(
         "--no-sections", action="store_true", help="skip the policy section figures"
     )
+    parser.add_argument(
+        "--no-sentences", action="store_true", help="the n-gram model alone (no sentence head)"
+    )
     args = parser.parse_args()
-    understanding = _load()
+    understanding = _load(sentences=not args.no_sentences)
     # A dev run (while tuning) reads the dev splits alone: not even a held-out summary
     # line, which would be a look at the held-out figures mid-tuning.
     splits = DEVS if args.split in DEVS else (*DEVS, *HELD_OUT)
@@ -336,6 +355,9 @@ def _full(split: str, understanding: Understanding, router: bool) -> None:
 
     print("\n== latency")
     _latency("model classify (intent + probabilities + slots)", understanding.classify, texts)
+    if understanding.sentences is not None:
+        alone = Understanding(understanding.model)
+        _latency("the n-gram model alone (no sentence head)", alone.classify, texts)
     if router and not split.endswith("_es"):
         _latency("regex router route()", route, texts)
 

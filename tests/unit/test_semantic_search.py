@@ -76,6 +76,9 @@ class Counting:
         self.read_texts.append(text)
         return self.inner.read(text)
 
+    def whole_words(self) -> frozenset[str]:
+        return self.inner.whole_words()
+
 
 @pytest.fixture(scope="module")
 def model() -> MiniLm:

@@ -75,6 +75,8 @@ class Encoder(Protocol):
 
     def tokens(self, texts: Sequence[str]) -> list[Pieces]: ...
 
+    def whole_words(self) -> frozenset[str]: ...
+
     def read(self, text: str) -> tuple[np.ndarray, Pieces]:
         """A question's vector and pieces, from one run of the model."""
         ...
@@ -180,6 +182,7 @@ class MiniLm:
                 self.fingerprint += f"+tuned:{digest(tuning)[:12]}"
         self._session: Any = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
         self._tokens = WordPiece(vocab)
+        self._whole = whole_words(vocab)
 
     def _run(
         self, texts: Sequence[str]
@@ -210,6 +213,10 @@ class MiniLm:
         for batch, hidden, mask in self._run([text]):
             return _pooled(hidden, mask)[0], _pieces(batch[0], hidden[0])
         raise AssertionError("one text gives one batch")
+
+    def whole_words(self) -> frozenset[str]:
+        """The words the model's vocabulary holds whole (see `whole_words`)."""
+        return self._whole
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         rows = [_pooled(hidden, mask) for _, hidden, mask in self._run(texts)]
