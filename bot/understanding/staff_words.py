@@ -4,7 +4,9 @@ What staff type in a ticket's topic goes to the requester: that is how they answ
 But a message that is nothing but "close", "close this ticket", "mark as resolved" or
 "assign to me" is meant for the bot, and relayed it would reach the buyer as the
 team's word ("close this", from Riley).  Such a message is held back and the button
-that does it is offered instead.  Only whole messages count: "I'll close this once the
+that does it is offered instead.  "summary" gets the ticket's summary again, and
+"refund 18" or "give them a refund" (no button of the ticket does that) is held back
+with who refunds.  Only whole messages count: "I'll close this once the
 refund lands" is a sentence to the buyer and goes to them as before.
 """
 
@@ -19,10 +21,14 @@ from bot.understanding.escapes import normalize
 class StaffWord(StrEnum):
     CLOSE = "close"
     ASSIGN = "assign"
+    SUMMARY = "summary"  # the ticket's summary again
+    REFUND = "refund"  # not staff's to do here: who does it is said
 
 
 _POLITE = r"(?:(?:ok(?:ay)?|please|pls|plz|bot|now|then|por\s+favor)\s+)*"
 _AFTER = r"(?:\s+(?:please|pls|plz|now|thanks|por\s+favor))*"
+_AMOUNT = r"(?:\s+(?:of\s+)?[$€£]?\s?\d+(?:[., ]\d{1,2})?\s*(?:usd|dollars|bucks|eur|euros|gbp)?)?"
+_WHOM = r"(?:\s+(?:them|him|her|it|the\s+buyer|the\s+customer|this|this\s+one))?"
 _WORDS = (
     (
         StaffWord.CLOSE,
@@ -41,11 +47,26 @@ _WORDS = (
             rf"me\s+lo\s+asigno){_AFTER}$"
         ),
     ),
+    (
+        StaffWord.SUMMARY,
+        re.compile(
+            rf"^{_POLITE}(?:(?:show|see|post|repost|send|give)\s+(?:me\s+)?(?:the\s+)?)?"
+            rf"(?:ticket\s+)?(?:summary|resumen|ticket\s+info)(?:\s+again)?{_AFTER}$"
+        ),
+    ),
+    (
+        StaffWord.REFUND,
+        re.compile(
+            rf"^{_POLITE}(?:refund|reembolsa\w*|reembolso){_WHOM}{_AMOUNT}{_AFTER}$|"
+            rf"^{_POLITE}(?:give|issue|send|do|process|make){_WHOM}\s+(?:a\s+)?(?:full\s+|"
+            rf"partial\s+)?refund{_AMOUNT}{_AFTER}$"
+        ),
+    ),
 )
 
 
 def read_staff_word(text: str | None) -> StaffWord | None:
-    """The summary button this whole message names, if it is nothing else."""
+    """What this whole message asks the bot to do, if it is nothing else."""
     if not text:
         return None
     said = normalize(text).rstrip("?").strip()

@@ -38,6 +38,7 @@ from handlers.staff.views import (
     requester_catalog,
     staff_catalog,
     summary_keyboard,
+    summary_text,
     tickets_list,
     transcript_text,
 )
@@ -428,28 +429,36 @@ async def relay(ctx: Context) -> None:
     ticket = await ticket_here(ctx)
     if ticket is None:
         return  # not about a ticket: staff talking among themselves
-    if _held_as_a_command(ctx, ticket):
+    if await _held_as_a_command(ctx, ticket):
         return
     await to_requester(ctx, ticket)
 
 
-def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
-    """ "close this", "assign to me" typed in an open ticket's topic: meant for the bot,
-    so not relayed to the requester (`bot/understanding/staff_words.py`); the summary's
-    button that does it is offered instead.  True when the text was held back."""
+async def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
+    """ "close this", "assign to me", "summary", "refund 18" typed in an open ticket's
+    topic: meant for the bot, so not relayed to the requester
+    (`bot/understanding/staff_words.py`); the summary's button that does it is offered
+    instead, the summary shown again, or who refunds said.  True when held back."""
     inbound = ctx.inbound
     if ticket.status != TicketStatus.OPEN or inbound.photo is not None:
         return False
     word = read_staff_word(inbound.text)
     if word is None:
         return False
-    offered = close_button if word is StaffWord.CLOSE else assign_button
-    button = offered(ctx.catalog, ticket.id)
     # Short by construction: only a few words of a command are ever read as one.
-    text = (inbound.text or "").strip()
+    said = {"text": (inbound.text or "").strip(), "name": ticket.requester_name, "id": ticket.id}
+    if word is StaffWord.REFUND:  # no button of a ticket refunds but an appeal's
+        ctx.reply(ctx.t("staff_typing.refund_held", **said))
+        return True
+    if word is StaffWord.SUMMARY:  # the summary again, without its buttons (the first
+        # one keeps them, kept in step with the ticket)
+        ctx.reply(ctx.t("staff_typing.summary_again", **said))
+        summary = await ctx.services.tickets.summary(ticket.id)
+        ctx.reply(summary_text(staff_catalog(ticket), summary))
+        return True
+    offered = close_button if word is StaffWord.CLOSE else assign_button
     ctx.reply(
-        ctx.t("staff_typing.command_held", text=text, name=ticket.requester_name, id=ticket.id),
-        Keyboard.of([button]),
+        ctx.t("staff_typing.command_held", **said), Keyboard.of([offered(ctx.catalog, ticket.id)])
     )
     return True
 

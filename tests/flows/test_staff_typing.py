@@ -215,3 +215,23 @@ async def test_close_this_typed_in_a_topic_is_not_sent_to_the_buyer(harness: Har
     # The offered button closes the ticket, as the summary's does.
     await riley.press("tk:c:1")
     assert await status(harness, 1) == TicketStatus.CLOSED
+
+
+async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_buyer(
+    harness: Harness,
+) -> None:
+    """In the demo, Riley's "summary" and "refund 18" reached Alex as the team's words."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say("summary")
+    assert "“summary” was not sent to Alex" in riley.said
+    assert "Ticket #1" in riley.last_text and "asked for a person" in riley.last_text
+    for typed in ("refund 18", "give them a refund", "refund them $18.50"):
+        await riley.say(typed)
+        assert f"“{typed}” was not sent to Alex" in riley.said
+        assert "Staff refund only on an appeal" in riley.said
+    assert len(reached(harness, alex)) == before  # nothing reached the buyer
+    # In a sentence the words go to the buyer, as any answer does.
+    await riley.say("the refund of $18 is on its way, here's a summary: mug replaced")
+    assert any("refund of $18 is on its way" in line for line in reached(harness, alex))
