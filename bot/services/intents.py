@@ -645,3 +645,18 @@ def route(text: str) -> Routed:
     if not own and (needs_own or _GENERAL.search(cleaned)):
         return Routed(Intent.QUESTION, number)
     return Routed(intent, number)
+
+
+# "what about my other order", "cancel the second one i placed", "¿y mi otro pedido?": an
+# order other than the one linked.  With one order linked, its card would answer a
+# question the buyer did not ask; the number of the other one is what is missing.
+_ANOTHER_ORDER = re.compile(
+    r"\b(?:other|another|second|2nd|different)\s+(?:order|parcel|package|purchase|"
+    r"delivery|one\s+i\s+(?:ordered|bought|placed))\b|"
+    r"\b(?:otro|segundo)\s+(?:pedido|paquete)\b|\bla\s+otra\s+(?:orden|compra)\b"
+)
+
+
+def names_another_order(text: str) -> bool:
+    """The message is about another order than the one on screen."""
+    return _ANOTHER_ORDER.search(fold(text.lower())) is not None

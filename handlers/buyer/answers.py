@@ -23,7 +23,7 @@ import re
 from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.intents import Intent, says_hello
+from bot.services.intents import Intent, names_another_order, says_hello
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
@@ -372,6 +372,15 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         # too: a person is handed the order it is for, not a ticket with none).
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
+        return
+    if len(orders) == 1 and planned.order_number is None and names_another_order(text):
+        # "what about my other order": not the one linked; its number, to link it, and
+        # what was asked goes on with it (as with no order at all).
+        ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
+        link = Button(ctx.catalog.plain("start.link_order"), "link")
+        ctx.reply(
+            ctx.t("answers.only_one_order", order=orders[0].order_number), Keyboard.of([link])
+        )
         return
     if planned.action is Action.CHANGE:
         await change(ctx, orders[0] if len(orders) == 1 else None)

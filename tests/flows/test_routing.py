@@ -684,3 +684,26 @@ async def test_a_change_with_no_order_linked_asks_for_the_number_then_passes_it_
     assert "passing on what you asked" in buyer.said, buyer.said
     summaries = [a.text for a in harness.desk.sent if hasattr(a, "text")]
     assert any(A1 in s for s in summaries)  # the ticket names the order
+
+
+async def test_another_order_with_one_linked_asks_for_its_number(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "what about my other order" showed the one linked order's card again."""
+    await make_order(uow_factory, clock, number=A1, status="IN_TRANSIT")
+    await delivered(uow_factory, clock, number=A2)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("what about my other order")
+    assert f"The only order linked to this chat is {A1}" in buyer.said
+    assert f"📦 Order {A1}" not in buyer.said
+    assert [b.data for b in buyer.buttons()] == ["link"]
+    # The number then goes to the proof, as any order number does.
+    await buyer.say(A2)
+    assert f"To make sure order {A2} is yours" in buyer.said
+    # With both linked, "the other order" is a pick between them, not this answer.
+    other = harness.buyer(1002)
+    await linked(other, A1)
+    await linked(other, A2)
+    await other.say("where is my other order")
+    assert "The only order linked" not in other.said
