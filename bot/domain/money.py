@@ -194,6 +194,7 @@ _MARKERS: dict[str, frozenset[str]] = {
     "฿": frozenset({"THB"}),
     "₴": frozenset({"UAH"}),
     "₦": frozenset({"NGN"}),
+    "₡": frozenset({"CRC"}),
     "zł": frozenset({"PLN"}),
     "kr": frozenset({"SEK", "NOK", "DKK", "ISK"}),
     "fr": frozenset({"CHF"}),

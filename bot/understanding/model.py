@@ -75,6 +75,7 @@ TRAINING_FILES = (
     "intents_follow_ups.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
+    "intents_es_hands.jsonl",
 )
 DEV_FILES = ("intents_dev.jsonl", "intents_dev_es.jsonl")
 DEFAULT_CACHE = Path("data/understanding-model.json")

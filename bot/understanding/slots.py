@@ -60,7 +60,7 @@ def _carrier_of(number: str) -> str | None:
 # number: the buyer says what it is ("track 5820…" is not: there "track" is what to do
 # with an order number as often as not).
 _TRACKING_BEFORE = re.compile(
-    r"(?:tracking|\btrk|waybill|\bawb|seguimiento|rastreo|gu[ií]a)\s*"
+    r"(?:tracking|trac?kin[g']?|trakeo|tracing|\btrk|waybill|\bawb|seguimiento|rastreo|gu[ií]a)\s*"
     r"(?:no\b\.?|nr\b\.?|number\b|num\b|#|id\b|code\b|n[º°o]\.?)?\s*(?:is\b|es\b)?\s*[:#]?\s*$",
     re.IGNORECASE,
 )
@@ -124,7 +124,7 @@ _NUM = (
 # "all", "top", "pen").
 _CODES = (
     r"usd|eur|gbp|cad|aud|nzd|mxn|inr|php|ngn|brl|vnd|jpy|cny|krw|chf|sek|nok|dkk|pln"
-    r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp|pkr|kes|lkr|bdt|ghs"
+    r"|zar|sgd|hkd|idr|myr|thb|aed|sar|egp|pkr|kes|lkr|bdt|ghs|gtq|hnl|crc|pyg|nio|cop|clp|uyu"
 )
 # Local short forms typed before a sum: Malaysia's "RM 89.90", Kenya's "KSh 4,500",
 # South Asia's "Rs. 1,299" (read as rupees of India, where most such buyers are),
@@ -134,7 +134,9 @@ _SIGNS = "|".join(re.escape(sign) for sign in currency_signs())
 _PRE = rf"(?:{_SIGNS}|{_CODES}|{_LOCAL})"
 _POST = (
     rf"(?:{_SIGNS}|{_CODES}|dollars?|bucks?|euros?|pounds?|quid|rupees?|naira|lira|dong|yen"
-    r"|yuan|rmb|reais|zł|d[oó]lar(?:es)?|pesos?(?:\s+mexicanos)?|pavos|ringgit|rupiah)"
+    r"|yuan|rmb|reais|zł|d[oó]lar(?:es)?|pesos?(?:\s+(?:mexicanos|colombianos|argentinos|chilenos|"
+    r"uruguayos))?|pavos|ringgit|rupiah|quetzal(?:es)?|lempiras?|colon(?:es)?|col[oó]n|"
+    r"guaran[ií](?:es)?|c[oó]rdobas?|bolivianos?)"
 )
 MONEY = re.compile(
     rf"(?:(?<![\w$€£]){_PRE}\s?(?P<a>{_NUM})(?![\d,.]?\d)|(?<![\w.,])(?P<b>{_NUM})\s?(?P<post>{_POST})(?![\w]))",
@@ -156,6 +158,28 @@ _CURRENCY_WORDS = {
     "peso": "MXN",
     "pesos": "MXN",
     "pesos mexicanos": "MXN",
+    # Central and South America: "350 quetzales", "45000 colones", "1.200.000 guaraníes"
+    "pesos colombianos": "COP",
+    "pesos argentinos": "ARS",
+    "pesos chilenos": "CLP",
+    "pesos uruguayos": "UYU",
+    "quetzal": "GTQ",
+    "quetzales": "GTQ",
+    "lempira": "HNL",
+    "lempiras": "HNL",
+    "colon": "CRC",
+    "colón": "CRC",
+    "colones": "CRC",
+    "guarani": "PYG",
+    "guaraní": "PYG",
+    "guaranies": "PYG",
+    "guaraníes": "PYG",
+    "cordoba": "NIO",
+    "córdoba": "NIO",
+    "cordobas": "NIO",
+    "córdobas": "NIO",
+    "boliviano": "BOB",
+    "bolivianos": "BOB",
     "pavos": "EUR",
     "rm": "MYR",
     "ringgit": "MYR",

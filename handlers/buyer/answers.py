@@ -37,6 +37,7 @@ from bot.services.routing import (
     other_requests,
     plan,
     rating_alone,
+    request_parts,
 )
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
@@ -373,7 +374,12 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
         ctx.reply(ctx.t("answers.no_orders"))
         return
-    if len(orders) == 1 and planned.order_number is None and names_another_order(text):
+    if (
+        len(orders) == 1
+        and planned.order_number is None
+        and names_another_order(text)
+        and len(request_parts(text)) <= 1  # not "return the mug, and where's my other order"
+    ):
         # "what about my other order": not the one linked; its number, to link it, and
         # what was asked goes on with it (as with no order at all).
         ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})

@@ -70,6 +70,17 @@ def test_accents_fold_and_headings_keep_readable_ids() -> None:
         ("me deben 1.234,50 euros", {"amount": "1234.50", "currency": "EUR"}),
         ("pagué 300 pesos", {"amount": "300", "currency": "MXN"}),
         ("son 20 dólares", {"amount": "20", "currency": "USD"}),
+        # Central and South America's own currencies
+        ("me cobraron 890 lempiras", {"amount": "890", "currency": "HNL"}),
+        ("me deben 1.200.000 guaraníes", {"amount": "1200000", "currency": "PYG"}),
+        ("prometieron devolver ₡45000", {"amount": "45000", "currency": "CRC"}),
+        ("el total era 480 quetzales", {"amount": "480", "currency": "GTQ"}),
+        ("pagué 50000 pesos colombianos", {"amount": "50000", "currency": "COP"}),
+        # "traking" as typed is still the word for a tracking number
+        (
+            "en que parte va el traking 9400111899223197428490",
+            {"tracking_number": "9400111899223197428490"},
+        ),
     ],
 )
 def test_spanish_order_numbers_and_amounts_are_read(text: str, slots: dict[str, str]) -> None:
