@@ -122,19 +122,15 @@ class SentenceHead:
         return _blend(ngram, self._probabilities(vector), self.temperature)
 
     def _probabilities(self, vector: np.ndarray) -> list[float]:
-        logits = self.weights @ vector + self.bias
-        top = float(logits.max())
-        exps = [math.exp(float(x) - top) for x in logits]
-        total = sum(exps)
-        return [e / total for e in exps]
+        from bot.understanding.model import _softmax
+
+        return _softmax([float(x) for x in self.weights @ vector + self.bias])
 
 
 def _blend(ngram: Sequence[float], sentence: Sequence[float], temperature: float) -> list[float]:
-    logits = [_mixed(p, q) for p, q in zip(ngram, sentence, strict=True)]
-    top = max(logits)
-    exps = [math.exp((x - top) / temperature) for x in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
+    from bot.understanding.model import _softmax
+
+    return _softmax([_mixed(p, q) for p, q in zip(ngram, sentence, strict=True)], temperature)
 
 
 def _mixed(p: float, q: float) -> float:

@@ -371,7 +371,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     if not orders:
         # Kept for the number the buyer sends next: linking continues with it (a change
         # too: a person is handed the order it is for, not a ticket with none).
-        ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
+        linking.wait_for_number(ctx, planned.intent, text)
         ctx.reply(ctx.t("answers.no_orders"))
         return
     if (
@@ -382,7 +382,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     ):
         # "what about my other order": not the one linked; its number, to link it, and
         # what was asked goes on with it (as with no order at all).
-        ctx.state.go(None, **{linking.THEN: planned.intent, linking.SAID: text})
+        linking.wait_for_number(ctx, planned.intent, text)
         link = Button(ctx.catalog.plain("start.link_order"), "link")
         ctx.reply(
             ctx.t("answers.only_one_order", order=orders[0].order_number), Keyboard.of([link])

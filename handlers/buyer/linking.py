@@ -142,6 +142,12 @@ async def received_numbers(ctx: Context, text: str) -> bool:
     return True
 
 
+def wait_for_number(ctx: Context, then: str, said: str) -> None:
+    """Keep what a message asked ("cancel my order") for the order number that comes
+    next: no step is open, and `waiting_request` reads it back."""
+    ctx.state.go(None, **{THEN: then, SAID: said})
+
+
 def waiting_request(ctx: Context) -> tuple[str, str] | None:
     """What a message outside any flow asked for before an order was known ("cancel my
     order" with no order linked), and its words: kept for the number that comes next."""
@@ -363,4 +369,12 @@ async def _continue(ctx: Context, then: str, said: str, order: OrderView) -> Non
     await continue_after_link(ctx, then, said, order)
 
 
-__all__ = ["MAX_FAILED_PROOFS", "SAID", "THEN", "received_number", "router", "waiting_request"]
+__all__ = [
+    "MAX_FAILED_PROOFS",
+    "SAID",
+    "THEN",
+    "received_number",
+    "router",
+    "wait_for_number",
+    "waiting_request",
+]
