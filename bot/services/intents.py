@@ -400,11 +400,12 @@ _NUDGE = re.compile(
 )
 
 
-# Not goods: a broken website, link or code is no item to return ("the checkout page is
-# broken", "your discount code is broken").
+# Not goods: a broken website, link, code or voucher is no item to return ("the checkout
+# page is broken", "your discount code is broken", "voucher not working").
 _NOT_GOODS = re.compile(
-    r"\b(?:site|website|web|link|page|app|checkout|payment|card|code|coupon|promo|button|"
-    r"login|account|email|password|form|cart|basket|bot|chat|pagina|enlace|cupon|codigo)\b",
+    r"\b(?:(?:site|website|web|link|page|app|checkout|payment|card|code|coupon|promo|voucher|"
+    r"discount|button|login|account|email|password|form|cart|basket|bot|chat|pagina|enlace|"
+    r"cupon|codigo|descuento)(?:e?s)?)\b",
     re.IGNORECASE,
 )
 

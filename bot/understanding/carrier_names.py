@@ -198,6 +198,9 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 # two digits; groups typed with spaces or dashes are joined below.
 _PIECE = re.compile(r"[0-9A-Za-z]*[0-9][0-9A-Za-z]*(?:-[0-9A-Za-z]+)*")
 _EDGE = ".,;:!?()[]{}\"'#*"
+# UPS's number as its label prints it ("1Z 999 AA1 01 2345 678 4"): its groups hold one
+# digit or none, so they are joined before the text is read piece by piece.
+_UPS_GROUPED = re.compile(r"(?<!\w)1Z(?:[ -]?[0-9A-Z]){16}(?!\w)", re.ASCII | re.IGNORECASE)
 MIN_NUMBER = 6  # characters: shorter runs are quantities, dates or house numbers
 MAX_NUMBER = 40  # longer is not a tracking number, and is not repeated back whole
 
@@ -213,9 +216,10 @@ def numbers_in(text: str) -> list[str]:
     Digit groups typed with spaces ("9400 1118 9922 ...") are one number; a comma or
     other punctuation between them ends it.
     """
+    text = _UPS_GROUPED.sub(lambda m: re.sub(r"[ -]", "", m.group(0)), text or "")
     found: list[str] = []
     current = ""
-    for raw in (text or "").split():
+    for raw in text.split():
         word = raw.strip(_EDGE)
         piece = _PIECE.fullmatch(word) if word else None
         if piece is not None and sum(c.isdigit() for c in word) >= 2:

@@ -73,6 +73,7 @@ TRAINING_FILES = (
     "intents_social.jsonl",
     "intents_more_hands.jsonl",
     "intents_follow_ups.jsonl",
+    "intents_tiktok.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
     "intents_es_hands.jsonl",

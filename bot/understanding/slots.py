@@ -26,11 +26,12 @@ from bot.understanding.carrier_names import NAMES, first_named, names_pattern
 
 # ------------------------------------------------------------------- tracking numbers
 
-# Shapes a tracking number can have: UPS 1Z..., UPU S10 (LZ123456785US), long digit runs
-# (possibly typed in groups: "9400 1118 9922 3197 4284 90").
+# Shapes a tracking number can have: UPS 1Z... (also as its label prints it, in groups:
+# "1Z 999 AA1 01 2345 678 4"), UPU S10 (LZ123456785US), long digit runs (possibly typed
+# in groups: "9400 1118 9922 3197 4284 90").
 TRACKING_SHAPE = re.compile(
-    r"(?<![\w])(?:1Z[0-9A-Z]{16}|[A-Z]{2}\d{9}US|\d{10,22}|\d{4}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?)"
-    r"(?![\w])",
+    r"(?<![\w])(?:1Z(?:[ -]?[0-9A-Z]){16}|[A-Z]{2}\d{9}US|\d{10,22}"
+    r"|\d{4}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?)(?![\w])",
     re.ASCII | re.IGNORECASE,
 )
 # Words just before a number that make it an order number ("order no. 5913...", "#5913").
@@ -233,8 +234,27 @@ def amounts(text: str) -> list[tuple[int, int, str, str | None]]:
             number, marker = match.group("b"), match.group("post")
         found.append((match.start(), match.end(), _amount_value(number), _currency(marker)))
     if not found:
-        found = [(m.start(), m.end(), m.group(0), None) for m in _BARE_SUM.finditer(text)]
+        found = [
+            (m.start(), m.end(), m.group(0), None)
+            for m in _BARE_SUM.finditer(text)
+            if not _sale_day(text, m)
+        ]
     return found
+
+
+# Shopping days named by their date: "the 11.11 sale", "during 12.12", "on 10.10".
+_SALE_AFTER = re.compile(
+    r"\s*(?:mega\s+|big\s+|flash\s+)?(?:sales?|deals?|promos?|campaign|event)\b"
+)
+_SALE_BEFORE = re.compile(r"\b(?:the|during|on|for|in|at|this|last|since)\s*$", re.IGNORECASE)
+
+
+def _sale_day(text: str, match: re.Match[str]) -> bool:
+    """A month's day-and-month twin ("11.11", "12.12") named as a sale, not a sum."""
+    if not re.fullmatch(r"(0?[1-9]|1[0-2])\.\1", match.group(0)):
+        return False
+    after = _SALE_AFTER.match(text, match.end(), len(text))
+    return bool(after or _SALE_BEFORE.search(text, 0, match.start()))
 
 
 # ---------------------------------------------------------------------------- carriers

@@ -172,7 +172,12 @@ async def test_filing_a_claim_starts_the_return_not_off_topic(
 
 def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
     reader = harness.services.understanding
-    for text in ("the checkout page is broken", "your discount code is broken"):
+    for text in (
+        "the checkout page is broken",
+        "your discount code is broken",
+        "voucher not working",
+        "the vouchers from the live dont work",
+    ):
         assert plan(reader.read_now(text), text).action is not Action.RETURN, text
 
 

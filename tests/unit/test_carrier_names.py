@@ -53,3 +53,9 @@ def test_a_carrier_the_bot_cannot_check_is_named_not_refused() -> None:
     answer = read_tracking_answer("Ninja Van")
     assert answer.carrier == "Ninja Van"
     assert answer.number is None
+
+
+def test_a_ups_number_copied_from_its_label_in_groups_is_recorded() -> None:
+    # The label prints "1Z 999 AA1 01 2345 678 4": groups of one digit or none.
+    answer = read_tracking_answer("ups 1Z 999 AA1 01 2345 678 4")
+    assert (answer.carrier, answer.number, answer.problem) == ("UPS", "1Z999AA10123456784", None)

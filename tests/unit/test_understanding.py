@@ -344,6 +344,15 @@ def test_a_wall_of_text_is_read_from_its_beginning(trained: tuple[Understanding,
         ("order no. 309-551-874. any update?", {"order_number": "309551874"}),
         ("track my oder pls 77120", {"order_number": "77120"}),
         ("order 12 34", {}),
+        # UPS's number as its label prints it, in groups.
+        (
+            "my ups 1Z 999 AA1 01 2345 678 4 hasnt moved",
+            {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
+        ),
+        # A shopping day named by its date is no sum; the same figure as a price is.
+        ("got 3 of them in the 11.11 sale", {}),
+        ("bought during 12.12, still not here", {}),
+        ("the 11.11 deal price was 11.11", {"amount": "11.11"}),
     ],
 )
 def test_slots_are_read_by_rules(text: str, slots: dict[str, str]) -> None:
