@@ -143,9 +143,10 @@ _ABOUT_SUPPORT = _any(
 # "hi, where's my parcel" is not).
 _CHAT_PHRASES = _any(
     # greetings and farewells
-    r"\b(?:hi+|hey+|hello+|hiya|howdy|yo|greetings|(?:good\s+)?(?:morning|afternoon|evening)|"
-    r"good\s+(?:day|night))(?:\s+there)?\b",
-    r"\b(?:bye|goodbye|good\s*bye|see\s+(?:you|ya)(?:\s+later)?|take\s+care|later|"
+    r"\b(?:hi+|hey+|heya|heyo|hello+|hiya|howdy|yo|greetings|(?:good\s+)?(?:morning|afternoon|"
+    r"evening)|good\s*(?:day|night)|nite)(?:\s+there)?\b",
+    r"\b(?:bye|goodbye|good\s*bye|see\s+(?:you|ya)(?:\s+later)?|cya|ttyl|take\s+care|later|"
+    r"for\s+now|"
     r"have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|evening|weekend|night))\b",
     # thanks
     r"\b(?:thank\s+(?:you|u)|thanks?|thx|ty|cheers|much\s+appreciated|appreciate\s+it)\b",
@@ -384,7 +385,7 @@ def asks_where(text: str) -> bool:
 # A greeting, stretched as people type it when they wait ("helloooo", "heyyy", "hiii",
 # "holaaa"): answered with hello, not with the thanks-reply of other small talk.
 _GREETING = re.compile(
-    r"\W*(?:(?:h+i+|he+y+|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
+    r"\W*(?:(?:h+i+|he+y+|heya|heyo|hel+o+|hiya|yo+|good|howdy|ho+la+|ola+|holi+|buenas|buenos|buen|"
     r"saludos)\b|👋)",
     re.I,
 )
@@ -417,6 +418,21 @@ def reports_damage(text: str) -> bool:
     if _NOT_GOODS.search(fold(text)):
         return False
     return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
+
+
+# Where the parcel goes, changed: "could you update where my order is going", "change
+# where it gets delivered", "quiero cambiar donde me lo envían".  The model hears
+# "where my order is" (its card) or "cambiar" (an item's change) in them.
+_CHANGES_WHERE = re.compile(
+    r"\b(?:chang\w*|updat\w*|correct\w*|fix\w*|edit\w*|redirect\w*|cambia\w*|"
+    r"corregir|modifica\w*)\s+(?:a\s+)?(?:where|donde)\b.{0,30}\b(?:going|goes|go|sent|"
+    r"send\w*|ship\w*|deliver\w*|headed|heading|env[ií]\w*|mand\w*|lleg\w*|entreg\w*)"
+)
+
+
+def changes_where_it_goes(text: str) -> bool:
+    """The message asks to change where an order is delivered."""
+    return _CHANGES_WHERE.search(fold(text.lower())) is not None
 
 
 # An account, a login or a subscription: "cancel my account", "delete my profile",

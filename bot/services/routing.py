@@ -37,6 +37,7 @@ from bot.services.intents import (
     asks_where,
     asks_why_cancelled,
     cancels_part,
+    changes_where_it_goes,
     files_a_claim,
     nudge,
     only_chitchat,
@@ -173,7 +174,10 @@ _NO_PERSON = re.compile(
 )
 _BOT = re.compile(r"\bbot\b", re.I)
 # "not the bot", "i don't want to talk to a bot", "no quiero hablar con un bot".
-_NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,25}\bbot\b", re.I)
+_NO_BOT = re.compile(r"\b(?:no|not|don'?t|dont|do\s+not|without|sin)\b[^.!?]{0,25}\bbots?\b", re.I)
+# A refusal of the bot and little else ("no bot", "no quiero bot", "sin bot por favor"):
+# a person is what is left to want.
+REFUSAL_WORDS = 5
 # The plan's intent for a message that asks for the bot instead of a person: small talk
 # answered with the hello (what the bot can do), not with the thanks-reply.
 BOT_AGAIN = "bot_again"
@@ -214,6 +218,14 @@ def wants_the_bot(reading: Reading, text: str) -> bool:
     return _BOT.search(text) is not None and _A_PERSON.search(text) is None
 
 
+def refuses_the_bot(reading: Reading, text: str) -> bool:
+    """A short message that turns the bot down without turning a person down: the model
+    knows "talk to a person", not every way of saying "not you"."""
+    if reading.sure or not _NO_BOT.search(text) or _NO_PERSON.search(text):
+        return False
+    return len(re.findall(r"\w+", text)) <= REFUSAL_WORDS
+
+
 def plan(reading: Reading, text: str = "") -> Plan:
     """What to do with a message read this way (`text`: the message, for a lettered
     order number the slot rules do not take)."""
@@ -223,6 +235,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if wants_the_bot(reading, text):
         # Here it is: the hello that says what it can do.
         return Plan(BOT_AGAIN, Action.CHITCHAT, number)
+    if refuses_the_bot(reading, text):
+        return Plan(Intent.TALK_TO_PERSON, action_of(Intent.TALK_TO_PERSON), number)
+    if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
+        # "update where my order is going": read as its card, or as an item's change.
+        return Plan(Intent.CHANGE_ADDRESS, action_of(Intent.CHANGE_ADDRESS), number)
     if number is None and only_upset_emoji(text):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)

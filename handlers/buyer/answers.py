@@ -89,7 +89,9 @@ _THANKS = re.compile(
 _BOT = re.compile(
     r"\b(bot|robot|ai|human|real person|machine|eres (un|una) (bot|robot|persona))\b", re.I
 )
-_BYE = re.compile(r"\b(bye|goodbye|good night|see ya|see you|adios|adiós|chao|chau)\b", re.I)
+_BYE = re.compile(
+    r"\b(bye|goodbye|good\s*night|nite|see ya|see you|cya|ttyl|adios|adiós|chao|chau)\b", re.I
+)
 
 
 def chitchat_reply(text: str) -> str:

@@ -181,6 +181,21 @@ def test_a_broken_website_is_no_damaged_item(harness: Harness) -> None:
         assert plan(reader.read_now(text), text).action is not Action.RETURN, text
 
 
+def test_changing_where_the_parcel_goes_is_an_address_change(harness: Harness) -> None:
+    """ "could you update where my order is going" opened the order's card, and "quiero
+    cambiar donde me lo envian" was read as changing an item."""
+    reader = harness.services.understanding
+    for text in (
+        "could you update where my order is going",
+        "quiero cambiar donde me lo envian",
+        "can i change where it gets delivered",
+    ):
+        assert plan(reader.read_now(text), text).action is Action.CHANGE, text
+        assert plan(reader.read_now(text), text).intent == "change_address", text
+    text = "where is my order going"
+    assert plan(reader.read_now(text), text).action is Action.ORDER_CARD
+
+
 async def test_cancelling_an_account_or_subscription_never_cancels_an_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -386,6 +401,14 @@ async def test_asking_for_a_human_opens_a_ticket(harness: Harness) -> None:
     assert "ticket" in buyer.said.lower()
 
 
+@pytest.mark.parametrize("text", ["no bot", "no quiero bot", "no bots pls"])
+async def test_turning_the_bot_down_opens_a_ticket(harness: Harness, text: str) -> None:
+    """ "no quiero bot" asked which of three the buyer meant; "no bots pls" too."""
+    buyer = harness.buyer()
+    await buyer.say(text)
+    assert "ticket" in buyer.said.lower(), buyer.said
+
+
 async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
     buyer = harness.buyer()
     await buyer.say("thank you so much!")
@@ -401,6 +424,9 @@ async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
         ("are you a bot?", "answers.i_am_a_bot"),
         ("bye", "answers.goodbye"),
         ("good morning", "answers.hello"),
+        ("heya", "answers.hello"),
+        ("goodnight!", "answers.goodbye"),
+        ("bye for now", "answers.goodbye"),
     ],
 )
 async def test_small_talk_gets_the_reply_that_fits_it(
@@ -554,7 +580,7 @@ async def test_a_failing_chat_model_falls_back_to_the_offline_reading(
 
 async def test_short_greetings_get_a_hello_not_a_menu(harness: Harness) -> None:
     buyer = harness.buyer()
-    for text in ("hello again", "hey there", "ok 👍"):
+    for text in ("hello again", "hey there", "ok 👍", "heya", "goodnight!", "bye for now"):
         await buyer.say(text)
         assert "Which of these" not in buyer.said
         assert len(buyer.texts) == 1  # answered, one friendly line
