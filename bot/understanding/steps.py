@@ -153,17 +153,7 @@ _ALL_WORDS = {
     "zote",  # Swahili
 }
 _NONE_WORDS = {"none", "nothing", "nope", "non", "ninguno", "ninguna", "nada"}
-# "all" said right before the count ("all 6", "all four of them", "lahat po yung
-# tatlo", "both 2"), or Spanish "las dos" / "los dos" (both): the count is the item's
-# whole quantity as the buyer remembers it, and "all" is what they want back.
-_ALL_BEFORE_A_COUNT = ("all", "both", "todas", "todos", "ambas", "ambos", "lahat")
-_FILLERS = r"(?:(?:of|the|my|them|po|yung|ang|mga|de|las|los)\s+){0,3}"
 _NUMBER_ALTERNATION = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_ALL_THE_N = re.compile(
-    rf"\b(?:{'|'.join(_ALL_BEFORE_A_COUNT)})\s+{_FILLERS}(?:\d+|{_NUMBER_ALTERNATION})\b"
-    r"|\b(?:las|los)\s+dos\b"
-)
-_A_COUNT = re.compile(rf"\b(?:\d+|{_NUMBER_ALTERNATION})\b")
 # Words that look like a number word but are none ("the blue ones").
 _NOT_NUMBERS = {"ones"}
 # A number after these is not the answer: "the other two are fine", "every last one".
@@ -237,11 +227,6 @@ def read_quantity(text: str) -> Quantity | None:
         elif token in _NUMBER_WORDS:
             numbers.add(_NUMBER_WORDS[token])
     if len(numbers) == 1:
-        every = _ALL_THE_N.search(said)
-        if every and not _A_COUNT.search(said, 0, every.start()):
-            # "all 6", "all four glasses", "both 2", "las dos": every unit (but "three,
-            # as all three were affected" answered with the count first).
-            return ALL
         return numbers.pop()
     if numbers:
         return None

