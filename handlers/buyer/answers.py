@@ -22,6 +22,7 @@ import re
 
 from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
+from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import Intent, names_another_order, says_hello
 from bot.services.routing import (
@@ -162,6 +163,9 @@ async def free_text(ctx: Context, text: str) -> None:
         ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
 
 
+# The two readings of "I asked for a refund in the app": where it is, or a new one.
+_REFUND_OR_RETURN = frozenset({Intent.REFUND_STATUS, Intent.RETURN_REQUEST})
+
 # Readings of a caption that ask the bot for nothing it could do with the words alone.
 _ASKS_NOTHING = frozenset({Action.CLARIFY, Action.REPHRASE, Action.CHITCHAT, Action.OFF_TOPIC})
 
@@ -205,6 +209,16 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
             else Intent.DELIVERY_TIME
         )
         planned = Plan(intent, action_of(intent), number)
+        action = planned.action
+    if (
+        action is Action.CLARIFY
+        and set(planned.choices[:2]) == _REFUND_OR_RETURN
+        and any(c.status in OPEN_CLAIMS for c in await ctx.services.returns.claims(ctx.user.id))
+    ):
+        # "i requested a refund in the app, pls approve it": where their request is, or
+        # a new one?  With a request still open, it is that one: the list of requests
+        # shows where it stands (a new return stays a button away on the order's card).
+        planned = Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS), number)
         action = planned.action
     if action is Action.CLARIFY and number is None:
         general = await _general_for_no_orders(ctx, planned.choices)

@@ -751,3 +751,27 @@ async def test_a_video_of_the_fault_is_offered_the_return_and_asked_for_photos(
     assert shown(alex) == ["↩ Return or refund"]
     await alex.tap("↩ Return or refund")
     assert "Added to your request" not in alex.said and "step 1 of 5" in alex.last_text
+
+
+# ------------------------------------------------------------------ asked about in words
+
+
+async def test_a_refund_asked_for_again_with_a_request_open_shows_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "i requested a refund in the app, pls approve it" asked whether it was about a
+    refund's whereabouts or a new return; with a request open it is that request."""
+    from tests.flows.test_routing import with_chat_model
+    from tests.unit.test_understanding_llm import ScriptedReader
+
+    await delivered_order(uow_factory, clock)
+    alex, card_return = await linked(harness)
+    unsure = {"intent": "refund_status", "confidence": 0.55, "alternatives": ["return_request"]}
+    with_chat_model(harness, ScriptedReader(reading=unsure))
+    await alex.say("i requested a refund, pls approve it")
+    assert "Which of these do you mean?" in alex.said  # nothing filed: still asked
+    await alex.press(card_return)
+    await file_claim(alex, Return())
+    await alex.say("i requested a refund, pls approve it")
+    assert "Which of these" not in alex.said
+    assert "Your return requests" in alex.said, alex.said
