@@ -396,7 +396,8 @@ _NUDGE = re.compile(
     r"(?:is\s+)?(?:any\s*one|any\s*body|some\s*one|some\s*body)\s+(?:there|here|home)|"
     r"(?:pls\s+|please\s+)?(?:reply|respond|answer)(?:\s+me)?(?:\s+(?:pls|please|plz|now))?|"
     r"wake\s+up|(?:hola\s+)?(?:estas|esta|estan)\s+ahi|hay\s+alguien(?:\s+ahi)?|"
-    r"responde(?:me|n)?))?[\W_]*$",
+    r"(?:respond|contest)(?:a|e|an|en)?(?:me|nos)?(?:\s+(?:por\s+favor|porfa|xfa|pf))?|"
+    r"(?:hola\s+)?alguien\s+(?:me\s+)?(?:responde|contesta|atiende)))?[\W_]*$",
     re.I,
 )
 

@@ -402,7 +402,8 @@ async def test_are_you_there_and_dots_get_hello_and_never_a_hand_over(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer = await linked(harness, uow_factory, clock)
-    for waiting in ("...", "are you there", "anyone there?", "!!!", "reply pls", "hola estas ahi"):
+    waits = ("...", "are you there", "anyone there?", "!!!", "reply pls", "hola estas ahi")
+    for waiting in (*waits, "respondanme por favor", "contestenme", "alguien me responde?"):
         await buyer.say(waiting)
         assert "not sure I understood" not in buyer.said, (waiting, buyer.said)
         assert "passed our conversation" not in buyer.said, (waiting, buyer.said)
