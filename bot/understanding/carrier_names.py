@@ -45,7 +45,7 @@ NAMES: tuple[tuple[str, str], ...] = (
     ("DPD", r"dpd"),
     ("Evri", r"evri|hermes"),
     ("Canada Post", r"canada\s?post|postes?\s+canada"),
-    ("Australia Post", r"australia\s?post|auspost"),
+    ("Australia Post", r"australia\s?post|aus\s?post"),
     ("An Post", r"an\s+post"),  # Ireland's
     ("Yodel", r"yodel"),
     ("GLS", r"gls"),

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.domain.carriers import KNOWN_CARRIERS, is_valid_tracking
+from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
 from bot.domain.language_detect import fold
+from bot.understanding.carrier_names import NAMES, NOT_A_CARRIER, names_pattern
 from bot.understanding.escapes import normalize
 from bot.understanding.slots import TRACKING_SHAPE
 from bot.understanding.slots import carrier as named_carrier
@@ -37,7 +38,12 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"scratched|dropped|misused|used|wore)|misuse|\bdirty\b|\bstained\b|wear\s+and\s+tear|"
         r"signs?\s+of\s+use|"
         r"\busad[oa]s?\b|\bpuest[oa]\b|lavad[oa]|sin\s+etiquetas?|mal\s+uso|lo\s+(?:rompio|uso)|"
-        r"danad[oa]\s+por\s+(?:el\s+)?(?:cliente|comprador)|sucio|manchado|desgaste",
+        r"danad[oa]\s+por\s+(?:el\s+)?(?:cliente|comprador)|sucio|manchado|desgaste|"
+        # sellers' own words: "already use", "coffee stains inside", "dog chewed it",
+        # "been through the dishwasher", "he drop it himself", "gamit na" (Tagalog)
+        r"\b(?:already|been)\s+us(?:e|ed|ing)\b|\bus(?:e|ed)\s+(?:it|them|already)\b|"
+        r"\b(?:regular|daily|normal|heavy)\s+use\b|\bstain(?:s|ed)?\b|chew\w*|dishwasher|"
+        r"drinkin\w*|\bdrop(?:ped)?\s+it\b|\busaron\b|marcas\s+de\s+uso|\bgamit\s+na\b",
     ),
     (
         "outside_policy",
@@ -47,7 +53,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"non[\s-]?(?:returnable|refundable)|not\s+(?:returnable|refundable)|no\s+returns|"
         r"hygiene|personali[sz]ed|custom[\s-]?made|return\s+period|deadline|"
         r"fuera\s+de\s+(?:plazo|tiempo)|plazo|politica|demasiado\s+tarde|vencid[oa]|caducad[oa]|"
-        r"higiene|personalizad[oa]|no\s+(?:admite|tiene)\s+devolucion",
+        r"higiene|personalizad[oa]|no\s+(?:admite|tiene)\s+devolucion|prazo|"
+        # not an order of this shop: "not bought from us", "we dont even carry that brand"
+        r"not\s+(?:bought|purchased|ordered)\s+(?:from|here|with|in)|not\s+from\s+(?:us|our)\b|"
+        r"(?:don'?t|do\s+not)\s+(?:even\s+)?(?:carry|sell|stock)",
     ),
     (
         "evidence_insufficient",
@@ -61,7 +70,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"match(?:es)?\s+the|per\s+the\s+listing|nothing\s+wrong|no\s+(?:defect|fault|damage)s?|"
         r"works?\s+(?:fine|well|perfectly|ok)|it\s+works|tested|checked|correct\s+(?:size|colou?r|item)|"
         r"right\s+(?:size|colou?r|item)|not\s+(?:defective|broken|faulty|damaged)|"
-        r"as\s+(?:pictured|shown)|exactly\s+as|"
+        r"as\s+(?:pictured|shown)|exactly\s+as|as\s+desc\w*|as\s+the\s+scribed|listing|"
+        r"same\s+as\s+(?:the\s+)?(?:description|photos?|pictures?|ad|advert)|"
+        r"(?:size|colou?r|one|item)\s+(?:s?he|they)\s+ordered|"
+        r"igual\s+(?:ao|al|a\s+la)\s+(?:anuncio|descripcion|foto)|"
         r"como\s+se\s+describe|como\s+(?:en\s+)?la\s+(?:descripcion|foto)|funciona\s+bien|"
         r"no\s+(?:esta\s+)?(?:roto|defectuoso|danado)|sin\s+defectos?|talla\s+correcta",
     ),
@@ -69,7 +81,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
         "other",
         r"^(?:an?\s+)?(?:other|others|something\s+else|another\s+reason|different\s+reason|"
         r"other\s+reason|none\s+of\s+(?:these|those|them|the\s+above))$|duplicate|"
-        r"already\s+(?:refunded|replaced|got|received|had)|refund\s+from|chargeback|dispute|fraud|"
+        r"already\s+(?:refund\w*|replaced|got|received|had|sent)|refund\s+from|chargeback|dispute|"
+        r"fraud|\bdup\b|withdr[ae]w\w*|cancel\w*\s+(?:the\s+)?request|keeping\s+it|"
+        r"(?:doesn'?t|does\s+not|don'?t)\s+want\s+to\s+return|replacement\s+(?:already\s+)?"
+        r"(?:sent|delivered|shipped)|sent\s+a\s+replacement|"
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
@@ -130,6 +145,20 @@ _AFTER = frozenset(
         "thanks",
         "thx",
         "ok",
+        # what sellers add after a sum: "13 even", "20 abeg", "8 lang po", "10 lah",
+        # "0.99 lol", "1,5 so"
+        "even",
+        "abeg",
+        "lah",
+        "la",
+        "lang",
+        "na",
+        "po",
+        "lol",
+        "so",
+        "bro",
+        "mate",
+        "tops",
         # Spanish: "15 por el golpe", "5,50 de reembolso"
         "por",
         "de",
@@ -184,21 +213,76 @@ def plain_number(number: str, places: int = 2) -> str | None:
     return None
 
 
-def _number_words(said: str) -> int | None:
-    """ "five" → 5, "twenty five" → 25, "a hundred" → 100 (what sellers spell out)."""
-    words = [w for w in re.split(r"[\s-]+", said) if w in _SMALL or w in _TENS or w == "hundred"]
-    if not words:
-        return None
-    total, current = 0, 0
-    for word in words:
-        if word == "hundred":
-            current = (current or 1) * 100
-        elif word in _TENS:
-            current += _TENS[word]
+# Spanish and Portuguese number words sellers type ("quince", "doce cincuenta", "vinte");
+# not "una"/"uno"/"um" (articles) nor "once" (an English word too).
+_SMALL_ES_PT = {
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+    "nueve": 9, "diez": 10, "doce": 12, "trece": 13, "catorce": 14, "quince": 15,
+    "dieciseis": 16, "diecisiete": 17, "dieciocho": 18, "diecinueve": 19, "veinte": 20,
+    "dois": 2, "duas": 2, "quatro": 4, "sete": 7, "oito": 8, "nove": 9, "dez": 10,
+    "onze": 11, "doze": 12, "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15,
+    "vinte": 20, "fiver": 5, "tenner": 10,
+}  # fmt: skip
+_TENS_ES_PT = {
+    "treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70,
+    "ochenta": 80, "noventa": 90, "trinta": 30, "quarenta": 40, "cinquenta": 50,
+    "sessenta": 60, "oitenta": 80,
+}  # fmt: skip
+_UNITS = {**_SMALL, **_SMALL_ES_PT}
+_TENS_ALL = {**_TENS, **_TENS_ES_PT}
+_HUNDRED = frozenset({"hundred", "cien", "cem"})
+_CENTS = re.compile(r"\b(?:cents?|centavos?|p|pence)\b")
+
+
+def _run_value(run: list[str]) -> str:
+    """ "twenty five" → 25, "a hundred" → 100, and a price said the short way: "seven
+    fifty" → 7.50, "twenty two fifty" → 22.50, "doce cincuenta" → 12.50 (a tens word
+    right after a unit or a teen starts the cents)."""
+    for at in range(1, len(run)):
+        if run[at] in _TENS_ALL and run[at - 1] in _UNITS and _UNITS[run[at - 1]] > 0:
+            whole, cents = _count(run[:at]), _count(run[at:])
+            if whole and cents < 100:
+                return f"{whole}.{cents:02d}"
+    return str(_count(run))
+
+
+def _count(run: list[str]) -> int:
+    total = 0
+    for word in run:
+        if word in _HUNDRED:
+            total = (total or 1) * 100
         else:
-            current += _SMALL[word]
-    total += current
-    return total or None
+            total += _TENS_ALL.get(word, 0) + _UNITS.get(word, 0)
+    return total
+
+
+def _number_words(said: str) -> str | None:
+    """A sum spelled out: "five" → 5, "twenty five" → 25, "a hundred" → 100, "a
+    tenner", "seven fifty" → 7.50, "eleven dollars and twenty five cents" → 11.25,
+    "quince", "vinte".  None for two sums, or for a lone "one" inside a sentence
+    ("enough to cover the broken one": a thing, not a sum)."""
+    words = [w for w in re.split(r"[\s,.!?]+|-", said) if w]
+    runs: list[list[str]] = []
+    joined = False
+    for word in words:
+        number = word in _UNITS or word in _TENS_ALL or word in _HUNDRED
+        if number and runs and joined:
+            runs[-1].append(word)
+        elif number:
+            runs.append([word])
+        # "one hundred and twenty", "treinta y cinco", "vinte e cinco" stay one number
+        joined = number or (joined and word in ("and", "y", "e"))
+    runs = [[w for w in run if w not in ("and", "y", "e")] for run in runs]
+    if not runs:
+        return None
+    if len(runs) == 2 and _CENTS.search(said):  # "11 dollars and 25 cents"
+        cents = _count(runs[1])
+        return f"{_count(runs[0])}.{cents:02d}" if cents < 100 else None
+    if len(runs) != 1:
+        return None
+    if runs[0] == ["one"] and len(words) > 3:
+        return None
+    return _run_value(runs[0]) if _count(runs[0]) else None
 
 
 def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
@@ -213,18 +297,43 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     if not found:
         if re.search(r"\d", text):
             return None
-        spelled = _number_words(normalize(text))
-        return TypedAmount(str(spelled), marker) if spelled is not None else None
+        spelled = _number_words(fold(normalize(text)))
+        return TypedAmount(spelled, marker) if spelled is not None else None
     if len(found) != 1:
-        return None
+        marked = [m for m in found if _marked(text, m)]
+        between = text[found[0].end() : found[1].start()] if len(found) == 2 else ""
+        if len(marked) == 1:
+            found = marked  # "refund $12.50 for 1 mug": the sum is the one with a sign
+        elif len(found) == 2 and re.fullmatch(
+            r"\W*\s*(?:of|out\s+of|de)\s+(?:the\s+)?\W*", between
+        ):
+            found = found[:1]  # "$1,250 of the $2,400": the first, out of the second
+        else:
+            return None
     raw = found[0].group(0)
-    after = _MARKER.sub(" ", text[found[0].end() :]).split()
-    if after and after[0].lower().strip(".,!;:") not in _AFTER:
+    rest = _MARKER.sub(" ", text[found[0].end() :])
+    after = rest.split()
+    if (
+        after
+        and fold(after[0].lower()).strip(".,!;:") not in _AFTER
+        and not _marked(text, found[0])  # "£7.50 should cover it": a sum with its sign
+        and not raw.endswith((",", "."))  # "19.00, given the lid"
+        and not re.match(r"\s*[,;.!:—–]|\s+-\s", rest)
+    ):
         return None
     if raw[0] in "+-\u2212" or text[: found[0].start()].rstrip().endswith(("-", "\u2212")):
         return None
     number = plain_number(raw.rstrip(".,"), places)
     return TypedAmount(number, marker) if number is not None else None
+
+
+def _marked(text: str, found: re.Match[str]) -> bool:
+    """A currency sign or word right beside the number: "$12.50", "16 quid", "€ 6"."""
+    before = text[: found.start()].rstrip()
+    after = text[found.end() :].lstrip()
+    return bool(
+        re.search(rf"(?:{_MARKER.pattern})$", before, re.IGNORECASE) or _MARKER.match(after)
+    )
 
 
 # Words that may go with an amount typed to change it ("make it 15", "actually $12.50",
@@ -261,11 +370,24 @@ _MORE_CARRIERS = (
 )
 
 
+_CARRIER_NAMES = names_pattern(NAMES)
+
+
+def _all_named(text: str) -> set[str]:
+    """Every carrier the text names, canonical spelling."""
+    return {
+        NAMES[int(next(k for k, v in found.groupdict().items() if v)[1:])][0]
+        for found in _CARRIER_NAMES.finditer(NOT_A_CARRIER.sub(" ", text))
+    }
+
+
 def read_carrier(text: str) -> str | None:
     """The carrier the seller names (canonical spelling; also carriers the bot cannot
     check, so the step can say so), or the one a typed tracking number belongs to."""
     named = named_carrier(text)
     if named is not None:
+        if len(_all_named(text)) > 1:
+            return None  # "fedex or dhl, havent decided": not one yet
         return named
     said = normalize(text)
     for name, pattern in _MORE_CARRIERS:
@@ -274,6 +396,10 @@ def read_carrier(text: str) -> str | None:
     number = read_tracking(text)
     if number is not None:
         matching = [c for c in KNOWN_CARRIERS if is_valid_tracking(c, number)]
+        if not matching:
+            # A slipped digit still has its carrier's shape ("1Z…" is UPS's alone): the
+            # carrier is named, and the step says the number looks mistyped.
+            matching = [c for c in KNOWN_CARRIERS if has_tracking_shape(c, number)]
         if len(matching) == 1:
             return matching[0]
     return None
@@ -618,6 +744,10 @@ def read_card_decision(text: str) -> CardDecision | None:
     "rechazar", "reject, photo looks fake": the card's decision it names.  None for
     anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
     said = normalize(text).rstrip("?")
+    if _WEIGHS_UP.search(fold(normalize(text))):
+        return None  # "approve or partial, which one better?": asked, not decided
+    if _NO_REFUND.search(fold(said)):
+        return CardDecision("reject")  # "no refund for this one": not a sum of "one"
     if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
         return CardDecision("partial", with_amount=True)
     if _ASK_FOR.match(fold(said)):
@@ -629,7 +759,76 @@ def read_card_decision(text: str) -> CardDecision | None:
     for decision, pattern in _CARD_DECISIONS:
         if len(words) <= 5 and pattern.match(plain):
             return CardDecision(decision)
-    return _decision_then_words(text)
+    if CLAIM_NUMBER.search(text):
+        # "approve R261204-MXB2S": which request is the seller's words' (`read_seller_words`)
+        return _decision_then_words(text)
+    return _decision_then_words(text) or _decision_said_anywhere(fold(said))
+
+
+# A decision said inside a sentence, in sellers' own words: "yep approve it, legit
+# damage", "nope. denied", "lets do half back, the box was fine", "need a clearer pic",
+# "ok fine give em their money back".  Asking the buyer comes first (it decides
+# nothing), then part of the money, then no, then yes: "we will not be accepting this"
+# says no although "accepting" is there, and "approve a partial refund" is partial.  A
+# message that names two of them in a question ("approve or partial?") is none.
+_SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (decision, re.compile(pattern))
+    for decision, pattern in (
+        (
+            "ask",
+            r"(?<!\bi\s)(?<!\bme\s)\bask\b(?!\s+(?:you|u|ya|something|a\s+question|"
+            r"(?:for\s+)?(?:a\s+)?(?:full\s+)?refund))|"
+            r"\b(?:need|want|get|request)\s+(?:a\s+|an\s+|some\s+)?(?:more|clearer|better|another|"
+            r"proper|new)\s+(?:pic|photo|picture|image|video|info)|\bmore\s+(?:pics?|photos?|"
+            r"pictures?|info)\b|\b(?:message|msg|contact|check\s+w(?:ith)?|talk\s+to)\s+"
+            r"(?:the\s+)?(?:buyer|customer|client)|\bunboxing\s+video|\bsend\s+(?:a\s+|us\s+a\s+)?"
+            r"video|\btanong|\bpergunt|\bpregunt",
+        ),
+        (
+            "partial",
+            r"\bpartial|\bhalf\b|\bpart\s+of\b|\bpercent\b|\d\s*%|\bpr\s+\d|"
+            r"\bnot\s+(?:the\s+)?(?:full|all|whole|everything|entire)\b|\bcannot\s+full\b|"
+            r"\b(?:small|smaller|little|partial)\s+refund|\btenner\b|\bfiver\b|"
+            r"\b(?:uma|una)\s+parte\b|\bparcial",
+        ),
+        (
+            "reject",
+            r"\brej(?:ect\w*)?\b|\bden(?:y|ied|ying)\b|\bdeclin\w*|\bnot\s+(?:be\s+)?accept\w*|"
+            r"\bsay\s+no\b|\bhard\s+no\b|\bno\s+way\b|\bnope\b|\brechaz\w*|\brejeit\w*|"
+            r"\b(?:don'?t|do\s+not|never|won'?t)\s+(?:approve|accept|refund)",
+        ),
+        (
+            "approve",
+            r"\bappr(?:ove\w*)?\b|\ba\s*prove\b|\ba\s+proof\b|\baprov\w*|\bapprov\w*|"
+            r"\baccept\w*|\baprob\w*|\bfull\s+refund|\bmoney\s+back\b|"
+            r"\bsend\s+(?:the\s+|their\s+|her\s+|his\s+)?refund|\bgo\s+ahead\b|"
+            r"\brefund\s+(?:it|them|her|him|in\s+full)\b",
+        ),
+    )
+)
+# Weighing two decisions up, to the bot: "approve or partial?", "should i reject".
+_WEIGHS_UP = re.compile(
+    r"\b(?:approve|reject|partial|refund|ask)\w*\s+or\s+(?:approve|reject|partial|refund|ask)|"
+    r"^(?:should|shall|can|do)\s+(?:i|we)\s+(?:approve|reject|refund|accept|deny)\b.*\?\s*$|"
+    r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:happens?\s+)?if\b"
+)
+_NO_REFUND = re.compile(r"\bno\s+refund\b|\bnot\s+(?:giving|issuing)\s+(?:a\s+|any\s+)?refund")
+
+
+# "don't reject it, the photo looks fake though": a no said to a no decides nothing.
+_NOT_REJECTING = re.compile(
+    r"\b(?:don'?t|dont|do\s+not|never|not|no\s+need\s+to)\s+(?:\w+\s+)?(?:rej\w*|den(?:y|ied)|"
+    r"declin\w*)"
+)
+
+
+def _decision_said_anywhere(folded: str) -> CardDecision | None:
+    if _NOT_REJECTING.search(folded):
+        return None
+    for decision, pattern in _SAID_ANYWHERE:
+        if pattern.search(folded):
+            return CardDecision(decision)
+    return None
 
 
 # ------------------------------------------- a seller's words about cancellations

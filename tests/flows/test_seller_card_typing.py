@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
@@ -322,3 +323,24 @@ async def test_a_spanish_seller_types_the_decision_under_the_card(
     await s.say("1")
     await s.say("reembolso")  # whole or part: not guessed
     assert f"Toca un botón de la ficha de {claim.number}" in s.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "step"),
+    [
+        ("nope. denied", "Why are you rejecting {claim}?"),
+        ("need a clearer pic, the 2nd one is all blurry", "What would you like to ask the buyer"),
+        ("lets do half back, the box was fine", "How much do you want to refund for {claim}?"),
+        ("ok fine give em their money back", "Approve {claim} and refund"),
+    ],
+)
+async def test_a_decision_in_the_sellers_own_words_takes_that_buttons_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, step: str
+) -> None:
+    """Other writers' sellers typed these under a card and were told to tap a button."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert step.format(claim=claim.number) in s.last_text, s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED  # nothing yet
+    assert await refunds(uow_factory) == []

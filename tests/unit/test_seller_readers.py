@@ -1,0 +1,97 @@
+"""What sellers type at their steps, in other writers' words
+(`bot/understanding/corpus/steps_sellers.jsonl`): read by `seller_steps`' rules, and
+left unread when it is no answer (the step then asks again)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.understanding.seller_steps import (
+    read_card_decision,
+    read_carrier,
+    read_reject_reason,
+    read_typed_amount,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "decision"),
+    [
+        ("yep approve it, legit damage", "approve"),
+        ("a prove", "approve"),  # voice typing
+        ("pode aprovar, the buyer is right", "approve"),
+        ("We will not be accepting this return; the mug is not one of ours.", "reject"),
+        ("no refund for this one abeg", "reject"),  # "one" is no sum
+        ("pr 10", "partial"),
+        ("give them like 40 percent", "partial"),
+        ("ask em for an unboxing video", "ask"),
+        ("message the customer first", "ask"),
+        # No decision: weighed up, asked about, or a no to a no.
+        ("approve or partial, which one better?", None),
+        ("what happens if i reject, do i lose the fee?", None),
+        ("don't reject it, the photo looks fake though", None),
+        ("can i ask you something", None),
+        ("hmm", None),
+    ],
+)
+def test_a_decision_said_in_a_sentence(typed: str, decision: str | None) -> None:
+    read = read_card_decision(typed)
+    assert (read.decision if read else None) == decision
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("as desc", "not_as_claimed"),
+        ("its the size it says in the listing they just didnt read it", "not_as_claimed"),
+        ("coffee stains in the 2nd pic, they been drinkin out of it", "used_by_buyer"),
+        ("dog chewed it mate not our problem", "used_by_buyer"),
+        ("not bought from us, we dont even carry that brand", "outside_policy"),
+        ("passou do prazo de 7 dias", "outside_policy"),
+        ("buyer msgd us theyre keeping it, withdrew", "other"),
+        ("we already sent a replacement and tracking says delivered", "other"),
+    ],
+)
+def test_a_reject_reason_in_sellers_words(typed: str, reason: str) -> None:
+    assert read_reject_reason(typed) == reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("Please refund $12.50, which covers the one damaged mug.", "12.50"),
+        ("We'll refund $1,250 of the $2,400 charged for the sofa.", "1250"),
+        ("The fair figure is 19.00, given the lid is the only damaged part.", "19.00"),
+        ("£7.50 should cover the chip I reckon", "7.50"),
+        ("give her 8 dollars lang po", "8"),
+        ("a fiver", "5"),
+        ("seven fifty", "7.50"),
+        ("twenty two fifty", "22.50"),
+        ("eleven dollars and twenty five cents", "11.25"),
+        ("doce cincuenta", "12.50"),
+        ("quince", "15"),
+        # No one sum.
+        ("enough to cover the broken one", None),
+        ("10 or 15?", None),
+        ("5 apples", None),
+    ],
+)
+def test_an_amount_in_sellers_words(typed: str, amount: str | None) -> None:
+    read = read_typed_amount(typed)
+    assert (Decimal(read.number) if read else None) == (Decimal(amount) if amount else None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "carrier"),
+    [
+        ("oops 1Z7R9X402663011578", "UPS"),  # a slipped digit: still UPS's shape
+        ("748920315562", "FedEx"),
+        ("aus post 33ABC123456789", "Australia Post"),
+        ("fedex or dhl havent decided", None),
+        ("maybe dhl maybe aramex, depends on the price", None),
+    ],
+)
+def test_a_carrier_in_sellers_words(typed: str, carrier: str | None) -> None:
+    assert read_carrier(typed) == carrier
