@@ -111,8 +111,16 @@ def first_named(
     """The canonical name of the first carrier `pattern` (built from `names`) finds, not
     counting phrases where a carrier's letters are no carrier ("ups and downs")."""
     match = pattern.search(NOT_A_CARRIER.sub(" ", text))
-    if match is None:
-        return None
+    return None if match is None else _name_of(match, names)
+
+
+def all_named(pattern: re.Pattern[str], names: tuple[tuple[str, str], ...], text: str) -> set[str]:
+    """The canonical names of every carrier `pattern` finds, as `first_named` reads them
+    ("fedex or dhl": both)."""
+    return {_name_of(m, names) for m in pattern.finditer(NOT_A_CARRIER.sub(" ", text))}
+
+
+def _name_of(match: re.Match[str], names: tuple[tuple[str, str], ...]) -> str:
     return names[int(next(k for k, v in match.groupdict().items() if v)[1:])][0]
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
 from bot.domain.language_detect import fold
-from bot.understanding.carrier_names import NAMES, NOT_A_CARRIER, names_pattern
+from bot.understanding.carrier_names import NAMES, all_named, names_pattern
 from bot.understanding.escapes import normalize
 from bot.understanding.slots import TRACKING_SHAPE
 from bot.understanding.slots import carrier as named_carrier
@@ -370,15 +370,8 @@ _MORE_CARRIERS = (
 )
 
 
+# The carriers named anywhere in a message (the list `slots.carrier` reads).
 _CARRIER_NAMES = names_pattern(NAMES)
-
-
-def _all_named(text: str) -> set[str]:
-    """Every carrier the text names, canonical spelling."""
-    return {
-        NAMES[int(next(k for k, v in found.groupdict().items() if v)[1:])][0]
-        for found in _CARRIER_NAMES.finditer(NOT_A_CARRIER.sub(" ", text))
-    }
 
 
 def read_carrier(text: str) -> str | None:
@@ -386,7 +379,7 @@ def read_carrier(text: str) -> str | None:
     check, so the step can say so), or the one a typed tracking number belongs to."""
     named = named_carrier(text)
     if named is not None:
-        if len(_all_named(text)) > 1:
+        if len(all_named(_CARRIER_NAMES, NAMES, text)) > 1:
             return None  # "fedex or dhl, havent decided": not one yet
         return named
     said = normalize(text)
@@ -759,10 +752,11 @@ def read_card_decision(text: str) -> CardDecision | None:
     for decision, pattern in _CARD_DECISIONS:
         if len(words) <= 5 and pattern.match(plain):
             return CardDecision(decision)
-    if CLAIM_NUMBER.search(text):
+    stated = _decision_then_words(text)
+    if stated is not None or CLAIM_NUMBER.search(text):
         # "approve R261204-MXB2S": which request is the seller's words' (`read_seller_words`)
-        return _decision_then_words(text)
-    return _decision_then_words(text) or _decision_said_anywhere(fold(said))
+        return stated
+    return _decision_said_anywhere(fold(said))
 
 
 # A decision said inside a sentence, in sellers' own words: "yep approve it, legit
