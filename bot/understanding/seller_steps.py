@@ -43,7 +43,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
         # "been through the dishwasher", "he drop it himself", "gamit na" (Tagalog)
         r"\b(?:already|been)\s+us(?:e|ed|ing)\b|\bus(?:e|ed)\s+(?:it|them|already)\b|"
         r"\b(?:regular|daily|normal|heavy)\s+use\b|\bstain(?:s|ed)?\b|chew\w*|dishwasher|"
-        r"drinkin\w*|\bdrop(?:ped)?\s+it\b|\busaron\b|marcas\s+de\s+uso|\bgamit\s+na\b",
+        r"drinkin\w*|\bdrop(?:ped)?\s+it\b|\busaron\b|marcas\s+de\s+uso|\bgamit\s+na\b|"
+        r"\bla\s+(?:uso|rompio)\b|gastad[oa]",
     ),
     (
         "outside_policy",
@@ -56,11 +57,15 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"higiene|personalizad[oa]|no\s+(?:admite|tiene)\s+devolucion|prazo|"
         # not an order of this shop: "not bought from us", "we dont even carry that brand"
         r"not\s+(?:bought|purchased|ordered)\s+(?:from|here|with|in)|not\s+from\s+(?:us|our)\b|"
-        r"(?:don'?t|do\s+not)\s+(?:even\s+)?(?:carry|sell|stock)",
+        r"(?:don'?t|do\s+not)\s+(?:even\s+)?(?:carry|sell|stock)|"
+        r"pasaron\s+(?:mas\s+de\s+)?\d+\s+dias|mas\s+de\s+\d+\s+dias|liquidacion|venta\s+final|"
+        r"sin\s+devolucion|no\s+(?:lo\s+|la\s+)?compr\w*\s+(?:aqui|en\s+mi|conmigo)|ni\s+vendo|"
+        r"no\s+vendo",
     ),
     (
         "evidence_insufficient",
-        r"photos?|pics?|pictures?|images?|proof|evidence|blurry|can'?t\s+see|cannot\s+see|"
+        r"photos?|\bpics?\b|\bpix\b|pictures?|images?|proof|evidence|blurry|can'?t\s+see|"
+        r"cannot\s+see|"
         r"not\s+visible|no\s+visible|doesn'?t\s+show|don'?t\s+show|dont\s+show|"
         r"\bfotos?\b|imagen(?:es)?|pruebas?|no\s+se\s+ve|borros[oa]",
     ),
@@ -73,7 +78,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"as\s+(?:pictured|shown)|exactly\s+as|as\s+desc\w*|as\s+the\s+scribed|listing|"
         r"same\s+as\s+(?:the\s+)?(?:description|photos?|pictures?|ad|advert)|"
         r"(?:size|colou?r|one|item)\s+(?:s?he|they)\s+ordered|"
-        r"igual\s+(?:ao|al|a\s+la)\s+(?:anuncio|descripcion|foto)|"
+        r"igual\s+(?:ao|al|a\s+la)\s+(?:anuncio|descripcion|foto)|igualit[oa]|anuncio|"
+        r"\b(?:es|son)\s+(?:el|la|lo)\s+mism[oa]|(?:la\s+)?(?:talla|que|q)\s+(?:que\s+|q\s+)?pidio|"
         r"como\s+se\s+describe|como\s+(?:en\s+)?la\s+(?:descripcion|foto)|funciona\s+bien|"
         r"no\s+(?:esta\s+)?(?:roto|defectuoso|danado)|sin\s+defectos?|talla\s+correcta",
     ),
@@ -84,7 +90,9 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"already\s+(?:refund\w*|replaced|got|received|had|sent)|refund\s+from|chargeback|dispute|"
         r"fraud|\bdup\b|withdr[ae]w\w*|cancel\w*\s+(?:the\s+)?request|keeping\s+it|"
         r"(?:doesn'?t|does\s+not|don'?t)\s+want\s+to\s+return|replacement\s+(?:already\s+)?"
-        r"(?:sent|delivered|shipped)|sent\s+a\s+replacement|"
+        r"(?:sent|delivered|shipped)|sent\s+a\s+replacement|\bdupe\b|(?:2nd|second)\s+request|"
+        r"same\s+order|buyer\s+cancel\w*|cancel\w*\s+it\b|ya\s+le\s+(?:hice|di|mande|envie)\b|"
+        r"ya\s+no\s+quiere|se\s+lo\s+queda|"
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
@@ -159,6 +167,16 @@ _AFTER = frozenset(
         "bro",
         "mate",
         "tops",
+        "keep",
+        "n",
+        # Spanish: "8 pavos y ya", "9,99 nomas", "4,25 porfa", "7,50 ya q…", "3000 pesitos"
+        "pavos",
+        "ya",
+        "nomas",
+        "porfa",
+        "pesitos",
+        "q",
+        "que",
         # Spanish: "15 por el golpe", "5,50 de reembolso"
         "por",
         "de",
@@ -202,6 +220,8 @@ def plain_number(number: str, places: int = 2) -> str | None:
     thousand.  In a currency with three decimals "1,000" could be either: None, and the
     amount step asks for the plain form."""
     number = number.replace(" ", "")
+    if places < 3 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", number):
+        return number.replace(".", "")  # "$1.500": a dot grouping thousands (no cents has 3)
     if re.fullmatch(r"\d+(?:\.\d+)?", number):
         return number
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
@@ -289,6 +309,7 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     """The one amount in what the seller typed ("15", "$15.50", "15,50", "1,000",
     "refund 12", "fifteen dollars"), or None when there is none or more than one, or it
     is negative or a percentage (then the amount step says what it expects)."""
+    text = _WITH_CENTS.sub(r"\1.\2", text)  # "6 con 50": 6.50
     found = [
         m for m in _NUMBER.finditer(text) if not text[m.end() : m.end() + 2].strip().startswith("%")
     ]
@@ -325,6 +346,10 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
         return None
     number = plain_number(raw.rstrip(".,"), places)
     return TypedAmount(number, marker) if number is not None else None
+
+
+# Spanish prices said with "con": "6 con 50" is 6.50.
+_WITH_CENTS = re.compile(r"\b(\d+)\s+con\s+(\d{2})\b")
 
 
 def _marked(text: str, found: re.Match[str]) -> bool:
@@ -367,6 +392,7 @@ _MORE_CARRIERS = (
     ("USPS", re.compile(r"\bpostal\s+service\b|\bpost\s+office\b|\bus\s+mail\b")),
     ("UPS", re.compile(r"\bunited\s+parcel\s+service\b")),
     ("FedEx", re.compile(r"\bfedx\b|\bfeddex\b|\bfed\s+x\b")),
+    ("Amazon Logistics", re.compile(r"\btba\d{12}\b")),  # Amazon's own parcel numbers
 )
 
 
@@ -756,7 +782,8 @@ def read_card_decision(text: str) -> CardDecision | None:
     if stated is not None or CLAIM_NUMBER.search(text):
         # "approve R261204-MXB2S": which request is the seller's words' (`read_seller_words`)
         return stated
-    return _decision_said_anywhere(fold(said))
+    # Read as typed, signs and emoji kept: "✅ go", "💸 5", "no - final sale item".
+    return _decision_said_anywhere(fold(text).lower().replace("’", "'").strip())
 
 
 # A decision said inside a sentence, in sellers' own words: "yep approve it, legit
@@ -776,27 +803,33 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"proper|new)\s+(?:pic|photo|picture|image|video|info)|\bmore\s+(?:pics?|photos?|"
             r"pictures?|info)\b|\b(?:message|msg|contact|check\s+w(?:ith)?|talk\s+to)\s+"
             r"(?:the\s+)?(?:buyer|customer|client)|\bunboxing\s+video|\bsend\s+(?:a\s+|us\s+a\s+)?"
-            r"video|\btanong|\bpergunt|\bpregunt",
+            r"video|\btanong|\bpergunt|\bpregunt|\bneed\s+(?:a\s+)?(?:vid|video|pics?|photos?)\b|"
+            r"\bget\s+(?:better|clearer|more|new)\b|\b(?:que|q)\s+(?:mande|envie|manden)\b|"
+            r"\bmandale\s+(?:un\s+)?(?:msj|mensaje)|\bpidele\b|\botra\s+foto\b|\bmas\s+fotos\b",
         ),
         (
             "partial",
             r"\bpartial|\bhalf\b|\bpart\s+of\b|\bpercent\b|\d\s*%|\bpr\s+\d|"
             r"\bnot\s+(?:the\s+)?(?:full|all|whole|everything|entire)\b|\bcannot\s+full\b|"
             r"\b(?:small|smaller|little|partial)\s+refund|\btenner\b|\bfiver\b|"
-            r"\b(?:uma|una)\s+parte\b|\bparcial",
+            r"\b(?:uma|una)\s+parte\b|\bparcial|\bmitad\b|\bno\s+todo\b|\bpart\s+refund|"
+            r"\bpp\s+\d|💸|💵",
         ),
         (
             "reject",
             r"\brej(?:ect\w*)?\b|\bden(?:y|ied|ying)\b|\bdeclin\w*|\bnot\s+(?:be\s+)?accept\w*|"
             r"\bsay\s+no\b|\bhard\s+no\b|\bno\s+way\b|\bnope\b|\brechaz\w*|\brejeit\w*|"
-            r"\b(?:don'?t|do\s+not|never|won'?t)\s+(?:approve|accept|refund)",
+            r"\b(?:don'?t|do\s+not|never|won'?t)\s+(?:approve|accept|refund)|\brecha[sz]\w*|"
+            r"^(?:no|nel)\s*[-–—,:.]\s*\w|^nel\b|❌|✖",
         ),
         (
             "approve",
             r"\bappr(?:ove\w*)?\b|\ba\s*prove\b|\ba\s+proof\b|\baprov\w*|\bapprov\w*|"
             r"\baccept\w*|\baprob\w*|\bfull\s+refund|\bmoney\s+back\b|"
             r"\bsend\s+(?:the\s+|their\s+|her\s+|his\s+)?refund|\bgo\s+ahead\b|"
-            r"\brefund\s+(?:it|them|her|him|in\s+full)\b",
+            r"\brefund\s+(?:it|them|her|him|in\s+full)\b|\baprueb\w*|\bapp?rv\w*|"
+            r"\b(?:regresale|devuelvele|reembolsale)\s+tod[oa]\b|\bdevuelva\s+todo\b|"
+            r"^(?:ok|okay|fine|sure|yes|yep)\W+refund(?:\s+(?:it|them|her|him))?$|✅",
         ),
     )
 )
@@ -804,7 +837,9 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _WEIGHS_UP = re.compile(
     r"\b(?:approve|reject|partial|refund|ask)\w*\s+or\s+(?:approve|reject|partial|refund|ask)|"
     r"^(?:should|shall|can|do)\s+(?:i|we)\s+(?:approve|reject|refund|accept|deny)\b.*\?\s*$|"
-    r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:happens?\s+)?if\b"
+    r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:happens?\s+)?if\b|"
+    r"\bque\s+pasa\s+si\b|\bno\s+se\s+si\b|"
+    r"\b(?:aprob|aprueb|rechaz|devolver|reembols|parcial)\w*\s+o\s+"
 )
 _NO_REFUND = re.compile(r"\bno\s+refund\b|\bnot\s+(?:giving|issuing)\s+(?:a\s+|any\s+)?refund")
 

@@ -28,7 +28,18 @@ from bot.understanding.seller_steps import (
         ("give them like 40 percent", "partial"),
         ("ask em for an unboxing video", "ask"),
         ("message the customer first", "ask"),
+        ("va, apruebalo", "approve"),
+        ("✅ go", "approve"),
+        ("rechaso", "reject"),  # a slip
+        ("no - final sale item", "reject"),
+        ("devuelvele la mitad nomas", "partial"),
+        ("💸 5", "partial"),
+        ("need vid", "ask"),
+        ("q mande otra foto, en esa no se ve nada", "ask"),
         # No decision: weighed up, asked about, or a no to a no.
+        ("que pasa si la rechazo, le llega aviso al comprador?", None),
+        ("no se si aprobar o devolverle una parte", None),
+        ("👍", None),
         ("approve or partial, which one better?", None),
         ("what happens if i reject, do i lose the fee?", None),
         ("don't reject it, the photo looks fake though", None),
@@ -52,6 +63,11 @@ def test_a_decision_said_in_a_sentence(typed: str, decision: str | None) -> None
         ("passou do prazo de 7 dias", "outside_policy"),
         ("buyer msgd us theyre keeping it, withdrew", "other"),
         ("we already sent a replacement and tracking says delivered", "other"),
+        ("la talla es la q pidio, igualita a la descripcion", "not_as_claimed"),
+        ("se nota q la zapatilla esta gastada, la uso el", "used_by_buyer"),
+        ("ya pasaron mas de 30 dias", "outside_policy"),
+        ("el comprador me escribio q ya no quiere devolverlo, q se lo queda", "other"),
+        ("dupe req", "other"),
     ],
 )
 def test_a_reject_reason_in_sellers_words(typed: str, reason: str) -> None:
@@ -72,6 +88,10 @@ def test_a_reject_reason_in_sellers_words(typed: str, reason: str) -> None:
         ("eleven dollars and twenty five cents", "11.25"),
         ("doce cincuenta", "12.50"),
         ("quince", "15"),
+        ("$1.500", "1500"),  # a dot grouping thousands
+        ("6 con 50", "6.50"),
+        ("hagamos 7,50 ya q la caja llego bien", "7.50"),
+        ("dale 8 pavos y ya", "8"),
         # No one sum.
         ("enough to cover the broken one", None),
         ("10 or 15?", None),
@@ -89,6 +109,8 @@ def test_an_amount_in_sellers_words(typed: str, amount: str | None) -> None:
         ("oops 1Z7R9X402663011578", "UPS"),  # a slipped digit: still UPS's shape
         ("748920315562", "FedEx"),
         ("aus post 33ABC123456789", "Australia Post"),
+        ("amazon TBA301234567890", "Amazon Logistics"),
+        ("andreani, te paso el tracking despues", "Andreani"),  # named, though not checkable
         ("fedex or dhl havent decided", None),
         ("maybe dhl maybe aramex, depends on the price", None),
     ],
