@@ -447,11 +447,15 @@ def is_supported(carrier: str) -> bool:
 _YES = re.compile(
     r"^(?:yes|y|yep|yeah|yup|yess+|confirm(?:ed)?|i\s+confirm|approve|go\s+ahead|do\s+it|"
     r"proceed|send\s+it|pay(?:\s+it)?|refund\s+(?:it|them)|yes\s+(?:please|confirm|go\s+ahead|"
-    r"do\s+it|refund(?:\s+(?:it|them))?|send\s+it|pay(?:\s+it)?))(?:\s+please)?$"
+    r"do\s+it|refund(?:\s+(?:it|them))?|send\s+it|pay(?:\s+it)?)|"
+    # Spanish and Portuguese (folded: "sí" is "si"): "sí", "sí, confirmo", "dale", "sim"
+    r"si|sim|si\s+(?:confirmo|dale|adelante|hazlo|reembolsa(?:lo|le)?)|confirmo|dale|adelante|"
+    r"hazlo|procede|reembolsa(?:lo|le)?)(?:\s+(?:please|por\s+favor|porfa))?$"
 )
 _NO = re.compile(
     r"^(?:no|n|nope|nah|don'?t|do\s+not|no\s+(?:don'?t|wait|stop)|wait|hold\s+on|not\s+now|"
-    r"don'?t\s+(?:pay|refund|send)(?:\s+(?:it|them))?)$"
+    r"don'?t\s+(?:pay|refund|send)(?:\s+(?:it|them))?|"
+    r"espera|todavia\s+no|aun\s+no|mejor\s+no|no\s+(?:todavia|aun|espera)|nao)$"
 )
 # Acknowledgements: they say the message was read, not what to do about money.
 _ACK = re.compile(r"^(?:ok(?:ay)?|k|kk|sure|fine|alright|right|hmm+|thanks|thank\s+you|cool)$")

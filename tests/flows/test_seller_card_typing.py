@@ -344,3 +344,16 @@ async def test_a_decision_in_the_sellers_own_words_takes_that_buttons_step(
     assert step.format(claim=claim.number) in s.last_text, s.said
     assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED  # nothing yet
     assert await refunds(uow_factory) == []
+
+
+async def test_a_spanish_approval_and_si_pay_after_the_confirmation(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "si" at the money question was asked again ("type yes to confirm")."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("va, apruébalo")
+    assert "Nothing is paid until you confirm" in s.last_text
+    assert await refunds(uow_factory) == []
+    await s.say("si")
+    assert f"Approved. $12.50 refunded to the buyer for {claim.number}" in s.last_text

@@ -13,6 +13,7 @@ from bot.understanding.seller_steps import (
     read_carrier,
     read_reject_reason,
     read_typed_amount,
+    read_yes_no,
 )
 
 
@@ -117,3 +118,19 @@ def test_an_amount_in_sellers_words(typed: str, amount: str | None) -> None:
 )
 def test_a_carrier_in_sellers_words(typed: str, carrier: str | None) -> None:
     assert read_carrier(typed) == carrier
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("si", True),  # "sí" typed without its accent
+        ("Sí, confirmo", True),
+        ("dale", True),
+        ("sim", True),
+        ("mejor no", False),
+        ("ok", None),  # an acknowledgement decides no money
+        ("si pero no", None),
+    ],
+)
+def test_a_yes_or_no_to_a_money_question_in_spanish_too(typed: str, answer: bool | None) -> None:
+    assert read_yes_no(typed) is answer
