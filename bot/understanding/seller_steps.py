@@ -220,8 +220,6 @@ def plain_number(number: str, places: int = 2) -> str | None:
     thousand.  In a currency with three decimals "1,000" could be either: None, and the
     amount step asks for the plain form."""
     number = number.replace(" ", "")
-    if places < 3 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", number):
-        return number.replace(".", "")  # "$1.500": a dot grouping thousands (no cents has 3)
     if re.fullmatch(r"\d+(?:\.\d+)?", number):
         return number
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", number):
