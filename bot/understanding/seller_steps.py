@@ -290,7 +290,6 @@ def _number_words(said: str) -> str | None:
             runs.append([word])
         # "one hundred and twenty", "treinta y cinco", "vinte e cinco" stay one number
         joined = number or (joined and word in ("and", "y", "e"))
-    runs = [[w for w in run if w not in ("and", "y", "e")] for run in runs]
     if not runs:
         return None
     if len(runs) == 2 and _CENTS.search(said):  # "11 dollars and 25 cents"
@@ -316,7 +315,7 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     if not found:
         if re.search(r"\d", text):
             return None
-        spelled = _number_words(fold(normalize(text)))
+        spelled = _number_words(normalize(text))
         return TypedAmount(spelled, marker) if spelled is not None else None
     if len(found) != 1:
         marked = [m for m in found if _marked(text, m)]
@@ -334,7 +333,7 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     after = rest.split()
     if (
         after
-        and fold(after[0].lower()).strip(".,!;:") not in _AFTER
+        and fold(after[0]).strip(".,!;:") not in _AFTER
         and not _marked(text, found[0])  # "£7.50 should cover it": a sum with its sign
         and not raw.endswith((",", "."))  # "19.00, given the lid"
         and not re.match(r"\s*[,;.!:—–]|\s+-\s", rest)
@@ -765,13 +764,13 @@ def read_card_decision(text: str) -> CardDecision | None:
     "rechazar", "reject, photo looks fake": the card's decision it names.  None for
     anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
     said = normalize(text).rstrip("?")
-    if _WEIGHS_UP.search(fold(normalize(text))):
+    if _WEIGHS_UP.search(normalize(text)):
         return None  # "approve or partial, which one better?": asked, not decided
-    if _NO_REFUND.search(fold(said)):
+    if _NO_REFUND.search(said):
         return CardDecision("reject")  # "no refund for this one": not a sum of "one"
     if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
         return CardDecision("partial", with_amount=True)
-    if _ASK_FOR.match(fold(said)):
+    if _ASK_FOR.match(said):
         return CardDecision("ask")
     words = [w for w in said.split() if w not in _CARD_FILLER]
     if not words:
@@ -785,7 +784,7 @@ def read_card_decision(text: str) -> CardDecision | None:
         # "approve R261204-MXB2S": which request is the seller's words' (`read_seller_words`)
         return stated
     # Read as typed, signs and emoji kept: "✅ go", "💸 5", "no - final sale item".
-    return _decision_said_anywhere(fold(text).lower().replace("’", "'").strip())
+    return _decision_said_anywhere(fold(text).replace("’", "'").strip())
 
 
 # A decision said inside a sentence, in sellers' own words: "yep approve it, legit
