@@ -8,7 +8,7 @@ Prints accuracy per step (`card_decision` under a request's card, `reject_reason
 (`bot/understanding/seller_steps.py`) were developed on (the seller lines of
 `bot/understanding/corpus/steps.jsonl`, and `steps_sellers.jsonl` by two other writers)
 and on the held-out files (`tests/data/understanding/steps_eval_seller.jsonl`, written
-with the readers, and `steps_eval_sellers_others.jsonl`, by two more writers; never used
+with the readers, `steps_eval_sellers_others.jsonl` and `steps_eval_sellers_third.jsonl`, by four more writers; never used
 to tune them, so their misses are never listed). A value of null is text the step must
 not take: reading None is right for it. No figure is asserted.
 """
@@ -43,6 +43,8 @@ HELD_OUT = {
     "held-out (steps_eval_seller.jsonl)": ROOT / "tests/data/understanding/steps_eval_seller.jsonl",
     "held-out, other hands (steps_eval_sellers_others.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_sellers_others.jsonl",
+    "held-out, a third pair of hands (steps_eval_sellers_third.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_sellers_third.jsonl",
 }
 
 
