@@ -124,6 +124,10 @@ def _name_of(match: re.Match[str], names: tuple[tuple[str, str], ...]) -> str:
     return names[int(next(k for k, v in match.groupdict().items() if v)[1:])][0]
 
 
+# Every carrier named anywhere in a message: what the message reader (`slots.carrier`)
+# and the seller's carrier step read.
+NAMED = names_pattern(NAMES)
+
 # "correos" alone is Spain's post at the step (last: "correos de México" is another).
 _STEP_NAMES = (*_AT_THE_STEP, *NAMES, ("Correos", r"correos"))
 _NAME = names_pattern(_STEP_NAMES)
@@ -207,8 +211,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 _PIECE = re.compile(r"[0-9A-Za-z]*[0-9][0-9A-Za-z]*(?:-[0-9A-Za-z]+)*")
 _EDGE = ".,;:!?()[]{}\"'#*"
 # UPS's number as its label prints it ("1Z 999 AA1 01 2345 678 4"): its groups hold one
-# digit or none, so they are joined before the text is read piece by piece.
-_UPS_GROUPED = re.compile(r"(?<!\w)1Z(?:[ -]?[0-9A-Z]){16}(?!\w)", re.ASCII | re.IGNORECASE)
+# digit or none, so they are joined before the text is read piece by piece. The message
+# reader (`slots.TRACKING_SHAPE`) finds such a number with the same pattern.
+UPS_GROUPED = r"1Z(?:[ -]?[0-9A-Z]){16}"
+_UPS_GROUPED = re.compile(rf"(?<!\w){UPS_GROUPED}(?!\w)", re.ASCII | re.IGNORECASE)
 MIN_NUMBER = 6  # characters: shorter runs are quantities, dates or house numbers
 MAX_NUMBER = 40  # longer is not a tracking number, and is not repeated back whole
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
 from bot.domain.language_detect import fold
-from bot.understanding.carrier_names import NAMES, all_named, names_pattern
+from bot.understanding.carrier_names import NAMED, NAMES, all_named
 from bot.understanding.escapes import normalize
 from bot.understanding.slots import TRACKING_SHAPE
 from bot.understanding.slots import carrier as named_carrier
@@ -393,16 +393,12 @@ _MORE_CARRIERS = (
 )
 
 
-# The carriers named anywhere in a message (the list `slots.carrier` reads).
-_CARRIER_NAMES = names_pattern(NAMES)
-
-
 def read_carrier(text: str) -> str | None:
     """The carrier the seller names (canonical spelling; also carriers the bot cannot
     check, so the step can say so), or the one a typed tracking number belongs to."""
     named = named_carrier(text)
     if named is not None:
-        if len(all_named(_CARRIER_NAMES, NAMES, text)) > 1:
+        if len(all_named(NAMED, NAMES, text)) > 1:
             return None  # "fedex or dhl, havent decided": not one yet
         return named
     said = normalize(text)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from bot.domain.cards import card_spans, said_card
 from bot.domain.carriers import DHL, KNOWN_CARRIERS, UPS, has_tracking_shape, is_valid_tracking
 from bot.domain.money import currency_marker, currency_signs
-from bot.understanding.carrier_names import NAMES, first_named, names_pattern
+from bot.understanding.carrier_names import NAMED, NAMES, UPS_GROUPED, first_named
 
 # ------------------------------------------------------------------- tracking numbers
 
@@ -30,7 +30,7 @@ from bot.understanding.carrier_names import NAMES, first_named, names_pattern
 # "1Z 999 AA1 01 2345 678 4"), UPU S10 (LZ123456785US), long digit runs (possibly typed
 # in groups: "9400 1118 9922 3197 4284 90").
 TRACKING_SHAPE = re.compile(
-    r"(?<![\w])(?:1Z(?:[ -]?[0-9A-Z]){16}|[A-Z]{2}\d{9}US|\d{10,22}"
+    rf"(?<![\w])(?:{UPS_GROUPED}|[A-Z]{{2}}\d{{9}}US|\d{{10,22}}"
     r"|\d{4}(?:[ -]\d{4}){2,5}(?:[ -]\d{1,4})?)(?![\w])",
     re.ASCII | re.IGNORECASE,
 )
@@ -259,10 +259,6 @@ def _sale_day(text: str, match: re.Match[str]) -> bool:
 
 # ---------------------------------------------------------------------------- carriers
 
-# Named anywhere in a message: the same names the tracking step reads (carrier_names).
-_CARRIER = names_pattern(NAMES)
-
-
 # A social handle ("@UPSHelp", "@DHL_US", "@RoyalMail"): its words, to find a carrier
 # tagged in a post.
 _HANDLE = re.compile(r"@(\w+)")
@@ -273,7 +269,7 @@ def carrier(text: str) -> str | None:
     """The first carrier named in the text, canonical spelling; a carrier's social
     handle tagged in it ("@UPSHelp", "@DPD_UK") names it too."""
     text = _HANDLE.sub(lambda m: " " + _HANDLE_WORDS.sub(" ", m.group(1)) + " ", text)
-    return first_named(_CARRIER, NAMES, text)
+    return first_named(NAMED, NAMES, text)
 
 
 # ------------------------------------------------------------------------ order numbers
