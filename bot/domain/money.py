@@ -202,6 +202,12 @@ _MARKERS: dict[str, frozenset[str]] = {
     "francs": frozenset({"CHF"}),
     "lira": frozenset({"TRY"}),
     "naira": frozenset({"NGN"}),
+    "ksh": frozenset({"KES"}),
+    "rand": frozenset({"ZAR"}),
+    "₵": frozenset({"GHS"}),
+    "gh₵": frozenset({"GHS"}),
+    "cedi": frozenset({"GHS"}),
+    "cedis": frozenset({"GHS"}),
     "dong": frozenset({"VND"}),
     "reais": frozenset({"BRL"}),
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
 from bot.domain.language_detect import fold
@@ -44,7 +45,10 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"\b(?:already|been)\s+us(?:e|ed|ing)\b|\bus(?:e|ed)\s+(?:it|them|already)\b|"
         r"\b(?:regular|daily|normal|heavy)\s+use\b|\bstain(?:s|ed)?\b|chew\w*|dishwasher|"
         r"drinkin\w*|\bdrop(?:ped)?\s+it\b|\busaron\b|marcas\s+de\s+uso|\bgamit\s+na\b|"
-        r"\bla\s+(?:uso|rompio)\b|gastad[oa]",
+        r"\bla\s+(?:uso|rompio)\b|gastad[oa]|"
+        # "tags are cut off and theres makeup on the collar", "creases and dirt on the sole"
+        r"tags?\s+(?:are|were|have\s+been|been)\s+(?:removed|off|cut)|make[\s-]?up\b|"
+        r"\bperfume\b|\bcrease[sd]?\b|\bdirt\b|\bstyled\b",
     ),
     (
         "outside_policy",
@@ -58,14 +62,26 @@ _REASONS: tuple[tuple[str, str], ...] = (
         # not an order of this shop: "not bought from us", "we dont even carry that brand"
         r"not\s+(?:bought|purchased|ordered)\s+(?:from|here|with|in)|not\s+from\s+(?:us|our)\b|"
         r"(?:don'?t|do\s+not)\s+(?:even\s+)?(?:carry|sell|stock)|"
+        r"did(?:\s+not|n'?t)\s+buy\s+(?:it\s+|this\s+)?from|another\s+(?:vendor|seller|shop|store)|"
+        # "asked like 2 months after delivery"
+        r"\d+\s+(?:months?|weeks?)\s+(?:after|later|since)|\bmonths?\s+(?:after|later)|"
         r"pasaron\s+(?:mas\s+de\s+)?\d+\s+dias|mas\s+de\s+\d+\s+dias|liquidacion|venta\s+final|"
         r"sin\s+devolucion|no\s+(?:lo\s+|la\s+)?compr\w*\s+(?:aqui|en\s+mi|conmigo)|ni\s+vendo|"
         r"no\s+vendo",
     ),
+    # The listing said so, in words that also name a photo ("the same as the pics",
+    # "the size chart is right there"): what was sent is what was described, before the
+    # photos' reason below.
+    (
+        "not_as_claimed",
+        r"same\s+(?:as|colou?r|size)\b|size\s+(?:chart|guide)|descri(?:ption|bed)|\bdesc\b|"
+        r"\bconform|\boriginal\b|\bauthentic\b|\bgenuine\b|not\s+(?:a\s+)?fake|"
+        r"runs\s+(?:small|big|large)|exactamente",
+    ),
     (
         "evidence_insufficient",
-        r"photos?|\bpics?\b|\bpix\b|pictures?|images?|proof|evidence|blurry|can'?t\s+see|"
-        r"cannot\s+see|"
+        r"photos?|\bpics?\b|\bpix\b|pictures?|images?|proof|evidence|blurry|"
+        r"(?:can'?t|cannot|don'?t|do\s+not|didn'?t|still\s+dont)\s+(?:even\s+)?see|"
         r"not\s+visible|no\s+visible|doesn'?t\s+show|don'?t\s+show|dont\s+show|"
         r"\bfotos?\b|imagen(?:es)?|pruebas?|no\s+se\s+ve|borros[oa]",
     ),
@@ -92,6 +108,11 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"(?:doesn'?t|does\s+not|don'?t)\s+want\s+to\s+return|replacement\s+(?:already\s+)?"
         r"(?:sent|delivered|shipped)|sent\s+a\s+replacement|\bdupe\b|(?:2nd|second)\s+request|"
         r"same\s+order|buyer\s+cancel\w*|cancel\w*\s+it\b|ya\s+le\s+(?:hice|di|mande|envie)\b|"
+        # "opened the same claim twice", "she wants to keep it", "refund was already made via
+        # M-Pesa", "order got cancelled before it shipped", "the transfer failed"
+        r"same\s+(?:claim|request|case)|\btwice\b|wants?\s+to\s+keep|\balready\s+\w+\s+(?:refunded|made|paid|"
+        r"sent)|refunded\s+(?:\w+\s+){0,4}already|was\s+already\s+(?:made|paid|refunded)|"
+        r"\bcancel+ed\b|never\s+paid|not\s+paid|unpaid|(?:payment|transfer)\s+failed|"
         r"ya\s+no\s+quiere|se\s+lo\s+queda|"
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
@@ -163,6 +184,13 @@ _AFTER = frozenset(
         "na",
         "po",
         "lol",
+        "lmao",
+        "lmfao",
+        "tbh",
+        "ngl",
+        "fr",
+        "sawa",
+        "joor",
         "so",
         "bro",
         "mate",
@@ -190,10 +218,25 @@ _AFTER = frozenset(
     ]
 )
 _MARKER = re.compile(
-    r"us\$|c\$|ca\$|a\$|au\$|\$|€|£|¥|\b(?:usd|eur|gbp|cad|aud|jpy|mxn|dollars?|bucks?|euros?|"
-    r"pounds?|quid|pesos?|d[oó]lar(?:es)?)\b",
+    r"us\$|c\$|ca\$|a\$|au\$|gh₵|\$|€|£|¥|₹|₦|₱|₵|\b(?:usd|eur|gbp|cad|aud|jpy|mxn|inr|ngn|kes|ksh|"
+    r"zar|ghs|php|dollars?|bucks?|euros?|pounds?|quid|pesos?|d[oó]lar(?:es)?|rupees?|naira|"
+    r"rand|cedis?)\b",
     re.IGNORECASE,
 )
+# South Africa's rand written before the sum with no space or one ("R150", "R 99.50"),
+# not a claim number ("R261204-MXB2S"): read as "ZAR 150".
+_RAND = re.compile(r"(?<![\w$])R\s?(?=\d{1,6}(?:[.,]\d{1,2})?(?![\w-]))")
+# Thousands written with a k ("3k", "2.5k"), as sellers in naira or shillings do.
+_THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:[.,](\d))?k\b", re.IGNORECASE)
+# Cents said as a word after the units in digits: "12 fifty" is 12.50, "7 ninety nine" 7.99.
+_TENS_WORDS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
+_DIGITS_THEN_CENTS = re.compile(
+    rf"(?<![\w.,])(\d{{1,4}})\s+({_TENS_WORDS})(?:[\s-]({_UNIT_WORDS}))?\b", re.IGNORECASE
+)
+# A range or a choice of two sums is not one sum: "between 6 and 9", "5 or 6", "8-10".
+_RANGE = re.compile(r"\b(?:between|entre)\b", re.IGNORECASE)
+_RANGE_BETWEEN = re.compile(r"\s*(?:or|to|o|a|-|–)\s*\W*\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,10 +349,19 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     """The one amount in what the seller typed ("15", "$15.50", "15,50", "1,000",
     "refund 12", "fifteen dollars"), or None when there is none or more than one, or it
     is negative or a percentage (then the amount step says what it expects)."""
-    text = _WITH_CENTS.sub(r"\1.\2", text)  # "6 con 50": 6.50
+    text = _spelled_out_parts(text)
     found = [
         m for m in _NUMBER.finditer(text) if not text[m.end() : m.end() + 2].strip().startswith("%")
     ]
+    if (
+        len(found) > 1
+        and _the_price_beside_counts(text, found) is None
+        and (
+            _RANGE.search(text)
+            or any(_RANGE_BETWEEN.fullmatch(text[a.end() : b.start()]) for a, b in pairwise(found))
+        )
+    ):
+        return None  # "between 6 and 9 euro", "5 or 6": not one sum yet
     markers = _MARKER.findall(text)
     marker = markers[0] if markers else None
     if not found:
@@ -320,8 +372,11 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     if len(found) != 1:
         marked = [m for m in found if _marked(text, m)]
         between = text[found[0].end() : found[1].start()] if len(found) == 2 else ""
+        counted = _the_price_beside_counts(text, found)
         if len(marked) == 1:
             found = marked  # "refund $12.50 for 1 mug": the sum is the one with a sign
+        elif counted is not None:
+            found = [counted]  # "refund 1 mug only so 12.50": the sum is the one with cents
         elif len(found) == 2 and re.fullmatch(
             r"\W*\s*(?:of|out\s+of|de)\s+(?:the\s+)?\W*", between
         ):
@@ -347,6 +402,47 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
 
 # Spanish prices said with "con": "6 con 50" is 6.50.
 _WITH_CENTS = re.compile(r"\b(\d+)\s+con\s+(\d{2})\b")
+
+
+def _spelled_out_parts(text: str) -> str:
+    """A sum written partly in words or shorthand, in digits: "6 con 50" → 6.50, "12
+    fifty" → 12.50, "3k" → 3000, "R150" → ZAR 150."""
+    text = _WITH_CENTS.sub(r"\1.\2", text)
+    text = _DIGITS_THEN_CENTS.sub(
+        lambda m: f"{m[1]}.{_TENS[m[2].lower()] + (_SMALL[m[3].lower()] if m[3] else 0):02d}",
+        text,
+    )
+    text = _THOUSANDS.sub(lambda m: str(int(m[1]) * 1000 + int(m[2] or 0) * 100), text)
+    return _RAND.sub("ZAR ", text)
+
+
+# A count of items beside a price: "1 mug", "1 of the 2"; "2 at 6.25" or "6.25 each" is a
+# unit price, not the sum.
+_COUNTED = re.compile(r"\s*(?:[a-z]{2,}|of\b)", re.IGNORECASE)
+_UNIT_PRICE = re.compile(r"\b(?:at|each|per|x)\b|@", re.IGNORECASE)
+
+
+def _the_price_beside_counts(text: str, found: list[re.Match[str]]) -> re.Match[str] | None:
+    """Of several numbers, the one written with cents when every other is a small count
+    of items ("refund 1 mug only so 12.50", "8.80 - 1 of the 2 only"), else None."""
+    priced = [m for m in found if re.fullmatch(r"\d+[.,]\d{2}", m.group(0))]
+    if len(priced) != 1 or _UNIT_PRICE.search(text):
+        return None
+    others = [m for m in found if m is not priced[0]]
+    if all(
+        m.group(0).isdigit()
+        and int(m.group(0)) < 10
+        and (
+            re.search(r"\bof\s+(?:the\s+|them\s+)?$", text[: m.start()], re.IGNORECASE)
+            or (
+                _COUNTED.match(text, m.end())
+                and fold(text[m.end() :].split()[0]).strip(".,!;:") not in _AFTER
+            )
+        )
+        for m in others
+    ):
+        return priced[0]
+    return None
 
 
 def _marked(text: str, found: re.Match[str]) -> bool:
@@ -701,7 +797,19 @@ _CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _CARD_FILLER = _FILLER | {"ok", "okay", "then", "just", "i", "will", "i'll", "let's", "lets"}
-_REFUND_WORD = re.compile(r"\b(?:refund|partial|reembols[oa]r?|parcial|devolver)\b")
+# A sum given with words that refund it: "refund 12.50", "discount of GH₵ 50", "ponle
+# 12,50"; or that pay it, with its currency or "back" ("send 6 quid for the scratch",
+# "they can have 7 back", "give them R100 back"; "send a pic of the 2" pays nothing).
+_REFUND_WORD = re.compile(
+    r"\b(?:refund|partial|reembols[oa]r?|parcial|devolver|discount|knock|ponle)\b"
+)
+_PAY_WORD = re.compile(r"\b(?:send|give|pay\s*back|credit)\b|\bhave\s+\S+\s+back\b")
+_PAID_SUM = re.compile(
+    rf"(?:{_MARKER.pattern})\s*\d|\d[\d.,]*\s*(?:{_MARKER.pattern}|back\b)|\bR\s?\d",
+    re.IGNORECASE,
+)
+# ...all of it, which is the Approve button's: "the whole R350", "their 18 back".
+_WHOLE = re.compile(r"^(?!.*\bnot\b).*\b(?:whole|full|entire|their)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -760,11 +868,14 @@ def read_card_decision(text: str) -> CardDecision | None:
     "rechazar", "reject, photo looks fake": the card's decision it names.  None for
     anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
     said = normalize(text).rstrip("?")
-    if _WEIGHS_UP.search(normalize(text)):
+    if _WEIGHS_UP.search(normalize(text)) or _NOT_YET.search(said):
         return None  # "approve or partial, which one better?": asked, not decided
     if _NO_REFUND.search(said):
         return CardDecision("reject")  # "no refund for this one": not a sum of "one"
-    if _REFUND_WORD.search(said) and read_typed_amount(text) is not None:
+    paid = _REFUND_WORD.search(said) or (_PAY_WORD.search(said) and _PAID_SUM.search(text))
+    if paid and read_typed_amount(text) is not None:
+        if _WHOLE.search(said):
+            return CardDecision("approve")  # "pay back the whole R350": all of it
         return CardDecision("partial", with_amount=True)
     if _ASK_FOR.match(said):
         return CardDecision("ask")
@@ -802,7 +913,14 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"(?:the\s+)?(?:buyer|customer|client)|\bunboxing\s+video|\bsend\s+(?:a\s+|us\s+a\s+)?"
             r"video|\btanong|\bpergunt|\bpregunt|\bneed\s+(?:a\s+)?(?:vid|video|pics?|photos?)\b|"
             r"\bget\s+(?:better|clearer|more|new)\b|\b(?:que|q)\s+(?:mande|envie|manden)\b|"
-            r"\bmandale\s+(?:un\s+)?(?:msj|mensaje)|\bpidele\b|\botra\s+foto\b|\bmas\s+fotos\b",
+            r"\bmandale\s+(?:un\s+)?(?:msj|mensaje)|\bpidele\b|\botra\s+foto\b|\bmas\s+fotos\b|"
+            # "tell them to send a pic of the crack", "let him explain what is not working",
+            # "question them first", "demand a photo from him"
+            r"\btell\s+(?:them|him|her|the\s+(?:buyer|customer|client))\s+to\s+(?:send|show|"
+            r"describe|explain|upload|share|take)|\blet\s+(?:him|her|them)\s+explain\b|"
+            r"\bquestion\s+(?:them|him|her|the\s+(?:buyer|customer))|\bdemand\b.*\b(?:photo|pic|video)|"
+            r"\b(?:send|show|upload|share)\s+(?:us\s+|me\s+)?(?:a\s+|an\s+|another\s+|the\s+)?"
+            r"(?:pic|photo|picture|image|video|vid)\b",
         ),
         (
             "partial",
@@ -810,14 +928,21 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bnot\s+(?:the\s+)?(?:full|all|whole|everything|entire)\b|\bcannot\s+full\b|"
             r"\b(?:small|smaller|little|partial)\s+refund|\btenner\b|\bfiver\b|"
             r"\b(?:uma|una)\s+parte\b|\bparcial|\bmitad\b|\bno\s+todo\b|\bpart\s+refund|"
-            r"\bpp\s+\d|💸|💵",
+            r"\bpp\s+\d|💸|💵|"
+            # part of an order's items: "refund the one mug not both", "for one only"
+            r"\bsplit\b|\bnot\s+both\b|\b(?:one|1)\s+only\b|\bonly\s+(?:the\s+)?(?:one|1)\b|"
+            r"\b\d+\s+of\s+it\b",
         ),
         (
             "reject",
             r"\brej(?:ect\w*)?\b|\bden(?:y|ied|ying)\b|\bdeclin\w*|\bnot\s+(?:be\s+)?accept\w*|"
             r"\bsay\s+no\b|\bhard\s+no\b|\bno\s+way\b|\bnope\b|\brechaz\w*|\brejeit\w*|"
             r"\b(?:don'?t|do\s+not|never|won'?t)\s+(?:approve|accept|refund)|\brecha[sz]\w*|"
-            r"^(?:no|nel)\s*[-–—,:.]\s*\w|^nel\b|❌|✖",
+            r"^(?:no|nel)\s*[-–—,:.]\s*\w|^nel\b|❌|✖|"
+            # "nah" said last, "absolutely not", "hard pass", "refuse it", "No o. na scam"
+            r"(?:^|\W)nah+\W*$|\babsolutely\s+not\b|\bhell\s+no\b|\bhard\s+pass\b|\brefus\w*|"
+            r"^no\s+o\b|\bscam\b|\bcannot\s+work\b|\bdecl(?:i?n|ne)\w*|"
+            r"\b(?:will\s+not|not\s+going\s+to|cannot|can'?t)\s+(?:approve|accept|refund)",
         ),
         (
             "approve",
@@ -826,18 +951,27 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bsend\s+(?:the\s+|their\s+|her\s+|his\s+)?refund|\bgo\s+ahead\b|"
             r"\brefund\s+(?:it|them|her|him|in\s+full)\b|\baprueb\w*|\bapp?rv\w*|"
             r"\b(?:regresale|devuelvele|reembolsale)\s+tod[oa]\b|\bdevuelva\s+todo\b|"
-            r"^(?:ok|okay|fine|sure|yes|yep)\W+refund(?:\s+(?:it|them|her|him))?$|✅",
+            r"^(?:ok|okay|fine|sure|yes|yep)\W+refund(?:\s+(?:it|them|her|him))?$|✅|"
+            # "aight accpet it", "refund am" (Pidgin: them), "let them have the refund",
+            # "give it back", "take the return", "refund the whole thing"
+            r"\baccpet\w*|\bacept\w*|\brefu?n?d\s+(?:am|em|'em)\b|"
+            r"\blet\s+(?:them|him|her)\s+have\s+(?:the\s+|their\s+|a\s+)?(?:refund|money)|"
+            r"\bgive\s+(?:it|them|the\s+money)\s+back\b|\btake\s+the\s+return\b|\bwhole\b|"
+            r"\brefund\b.*\b(?:it'?s|its)\s+(?:fine|ok)\b",
         ),
     )
 )
 # Weighing two decisions up, to the bot: "approve or partial?", "should i reject".
 _WEIGHS_UP = re.compile(
-    r"\b(?:approve|reject|partial|refund|ask)\w*\s+or\s+(?:approve|reject|partial|refund|ask)|"
+    r"\b(?:approve|reject|partial|refund|ask|full)\w*\s+or\s+(?:approve|reject|partial|refund|"
+    r"ask|full|deny|decline)|"
     r"^(?:should|shall|can|do)\s+(?:i|we)\s+(?:approve|reject|refund|accept|deny)\b.*\?\s*$|"
-    r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:happens?\s+)?if\b|"
+    r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:go\s+|will\s+|would\s+)?(?:happens?\s+)?if\b|"
     r"\bque\s+pasa\s+si\b|\bno\s+se\s+si\b|"
     r"\b(?:aprob|aprueb|rechaz|devolver|reembols|parcial)\w*\s+o\s+"
 )
+# Not now: "hold off on declining for now", "wait first, no reject am yet".
+_NOT_YET = re.compile(r"\bhold\s+off\b|\bnot\s+yet\b|\b(?:no|don'?t|dont)\b.*\byet\b|^wait\b")
 _NO_REFUND = re.compile(r"\bno\s+refund\b|\bnot\s+(?:giving|issuing)\s+(?:a\s+|any\s+)?refund")
 
 

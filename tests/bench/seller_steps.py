@@ -6,11 +6,12 @@
 Prints accuracy per step (`card_decision` under a request's card, `reject_reason`,
 `amount` of a partial refund, `carrier` of a replacement) on the answers the readers
 (`bot/understanding/seller_steps.py`) were developed on (the seller lines of
-`bot/understanding/corpus/steps.jsonl`, and `steps_sellers.jsonl` by two other writers)
+`bot/understanding/corpus/steps.jsonl`, and `steps_sellers.jsonl` by six other writers)
 and on the held-out files (`tests/data/understanding/steps_eval_seller.jsonl`, written
-with the readers, `steps_eval_sellers_others.jsonl` and `steps_eval_sellers_third.jsonl`, by four more writers; never used
-to tune them, so their misses are never listed). A value of null is text the step must
-not take: reading None is right for it. No figure is asserted.
+with the readers; `steps_eval_sellers_others.jsonl` and `steps_eval_sellers_third.jsonl`,
+by four more writers; never used to tune them, so their misses are never listed). A
+value of null is text the step must not take: reading None is right for it. No figure
+is asserted.
 """
 
 from __future__ import annotations

@@ -37,6 +37,27 @@ from bot.understanding.seller_steps import (
         ("💸 5", "partial"),
         ("need vid", "ask"),
         ("q mande otra foto, en esa no se ve nada", "ask"),
+        # Third-round writers (Gen Z resellers; Nigerian, Kenyan, South African and
+        # continental European sellers).
+        ("nah", "reject"),
+        ("they used it for a whole month and want their money back?? nah", "reject"),
+        ("hard pass on this one", "reject"),
+        ("I refuse this claim, it left our warehouse perfect", "reject"),
+        ("aight accpet it", "approve"),
+        ("abeg refund am, the courier broke it", "approve"),
+        ("fair enough let them have the refund", "approve"),
+        ("pay back the whole R350", "approve"),  # all of it, with its sum
+        ("they can have 7 back for the trouble", "partial"),
+        ("just send 6 quid for the scratch", "partial"),
+        ("give them R100 back", "partial"),
+        ("refund just the one cup not both", "partial"),
+        ("split it 50 50", "partial"),
+        ("tell the buyer to send a pic of the crack", "ask"),
+        ("let him explain what is not working", "ask"),
+        ("hold off on rejecting for now", None),
+        ("wait, no reject am yet", None),
+        ("partial or full refund hmm", None),
+        ("idk refund or deny", None),
         # No decision: weighed up, asked about, or a no to a no.
         ("que pasa si la rechazo, le llega aviso al comprador?", None),
         ("no se si aprobar o devolverle una parte", None),
@@ -69,6 +90,17 @@ def test_a_decision_said_in_a_sentence(typed: str, decision: str | None) -> None
         ("ya pasaron mas de 30 dias", "outside_policy"),
         ("el comprador me escribio q ya no quiere devolverlo, q se lo queda", "other"),
         ("dupe req", "other"),
+        ("the size chart is right there", "not_as_claimed"),
+        ("same colour as the pictures, its their screen", "not_as_claimed"),
+        ("it's original, not a fake like he says", "not_as_claimed"),
+        ("cant even see a scratch on these", "evidence_insufficient"),
+        ("tags are cut off and there is makeup on the neckline", "used_by_buyer"),
+        ("asked 2 months after it was delivered", "outside_policy"),
+        ("he didnt buy it from us, another seller", "outside_policy"),
+        ("she opened the same claim twice", "other"),
+        ("buyer told me she wants to keep it", "other"),
+        ("we refunded him via M-Pesa already", "other"),
+        ("the transfer failed, it was never paid", "other"),
     ],
 )
 def test_a_reject_reason_in_sellers_words(typed: str, reason: str) -> None:
@@ -92,9 +124,18 @@ def test_a_reject_reason_in_sellers_words(typed: str, reason: str) -> None:
         ("6 con 50", "6.50"),
         ("hagamos 7,50 ya q la caja llego bien", "7.50"),
         ("dale 8 pavos y ya", "8"),
+        ("12 fifty", "12.50"),
+        ("7 ninety nine", "7.99"),
+        ("give am 3k", "3000"),
+        ("R150", "150"),
+        ("KSh 750 sawa", "750"),
+        ("send 4.20 lmao", "4.20"),
+        ("refund 1 cup only so 9.50", "9.50"),  # a count beside the sum with cents
         # No one sum.
         ("enough to cover the broken one", None),
         ("10 or 15?", None),
+        ("somewhere between 6 and 9 euro", None),
+        ("2 at 6.25", None),  # a unit price: the sum is not said
         ("5 apples", None),
     ],
 )
