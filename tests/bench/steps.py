@@ -48,6 +48,8 @@ FILES = {
     / "tests/data/understanding/steps_eval_es_others.jsonl",
     "held-out, chat styles (steps_eval_chat.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_chat.jsonl",
+    "held-out, a third pair of hands (steps_eval_buyers_third.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_buyers_third.jsonl",
 }
 
 
