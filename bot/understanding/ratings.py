@@ -65,6 +65,11 @@ VERDICTS: dict[str, int] = {
             "malisima",
             "penoso",
             "lamentable",
+            # UK, and Hindi-English ("bekar", "bakwas")
+            "shambles",
+            "shocking",
+            "bekar",
+            "bakwas",
         ),
         1,
     ),
@@ -82,6 +87,7 @@ VERDICTS: dict[str, int] = {
             "mala",
             "lento",
             "decepcionante",
+            "rubbish",
         ),
         2,
     ),
@@ -103,11 +109,35 @@ VERDICTS: dict[str, int] = {
             "pasable",
             "maso",
             "vale",
+            # "s'alright"; Hindi "theek (thak)", Swahili "sawa", Tagalog "pwede na"
+            "s'alright",
+            "theek",
+            "thik",
+            "sawa",
+            "pwede",
         ),
         3,
     ),
     **dict.fromkeys(
-        ("good", "nice", "solid", "quick", "fast", "bien", "bueno", "buena", "rapido", "rapida"),
+        (
+            "good",
+            "nice",
+            "solid",
+            "quick",
+            "fast",
+            "bien",
+            "bueno",
+            "buena",
+            "rapido",
+            "rapida",
+            # Hindi "accha", "badhiya"; Tagalog "maganda"; Swahili "nzuri"
+            "accha",
+            "acha",
+            "achha",
+            "badhiya",
+            "maganda",
+            "nzuri",
+        ),
         4,
     ),
     **dict.fromkeys(
@@ -131,6 +161,7 @@ VERDICTS: dict[str, int] = {
             "lovely",
             "fab",
             "top",
+            "faultless",
             "excelente",
             "bacan",
             "genial",
@@ -160,6 +191,7 @@ FILLER = frozenset(
     really very so pretty quite super truly extremely just absolutely totally overall
     honestly tbh ngl lol haha thanks thank thx ty cheers much bloody kinda guess suppose
     stuff mate bro bot chat arigatou danke merci obrigado grazie
+    yeah yea ya yep bit absolute proper ekdum bahut tha hai thak na po sana
     service help support experience job work staff response answer
     and all in of for with from
     el la lo los las fue es ha sido muy super un una le les doy pongo te gracias
@@ -289,6 +321,8 @@ def _normalise(text: str) -> str:
     text = fold(unicodedata.normalize("NFKC", text))
     text = re.sub(r"\bm[aá]s\s+o\s+menos\b", "maso", text, flags=re.IGNORECASE)  # "so-so"
     text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes
+    # "couldn't fault it": nothing to fault
+    text = re.sub(r"\bcould(?:n'?t|\s+not)\s+fault\b", "faultless", text, flags=re.IGNORECASE)
     return text.strip()
 
 
@@ -409,7 +443,9 @@ def _set_apart(digit: str, text: str) -> bool:
 
 
 _STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
-_RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS
+# The words the spelling fixer may fix toward; number words are among them so that they
+# stay as typed ("three" is no slip of "theek").
+_RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS | frozenset(NUMBER_WORDS)
 
 
 def _a_reason(words_text: str) -> bool:

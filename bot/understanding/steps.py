@@ -193,7 +193,8 @@ def read_quantity(text: str) -> Quantity | None:
     said = " ".join(tokens)
     if _has(
         said,
-        r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single|no\s+need\s+to\s+\w+\s+any",
+        r"not\s+any|no\s+(?:items?|units?|pieces?)|not\s+(?:a\s+)?single|no\s+need\s+to\s+\w+\s+any|"
+        r"ek\s+bhi\s+nahi|koi\s+(?:bhi\s+)?nahi",  # Hindi: "not even one", "none"
     ):
         return 0
     if _asks(text, tokens, _WH_WORDS):
@@ -294,7 +295,7 @@ _YES = (
     r"y+e+s+|y+e+a+h*|y+a+|yep|yup|y|k+|ok+|okay|okey|sure|correct|right|confirm(?:ed)?|"
     r"absolutely|definitely|certainly|of\s+course|course|obviously|righto|defo|ja|oui|evet|affirmative|please\s+do|do\s+it|go\s+ahead|go|"
     r"sounds\s+good|looks\s+(?:good|right|fine)|all\s+good|fine|good|perfect|great|"
-    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|"
+    r"submit(?:\s+it)?|send(?:\s+it)?|agreed?|yes+\s+please|proceed|alright|aye|spot\s+on|"
     # Spanish: "sí", "vale", "claro", "dale", "de acuerdo", "confirmo", "envíalo"
     r"s+i+|sip|simon|claro(?:\s+que\s+si)?|vale|dale|va|sale|de\s+acuerdo|por\s+supuesto|"
     r"correcto|confirm[oa]r?|adelante|perfecto|bien|esta\s+bien|enviar(?:lo)?|envialo|"
@@ -336,6 +337,11 @@ _WH_WORDS = frozenset(
         "cuando",
     ]
 )
+# Hindi and Tagalog put the question word anywhere ("refund ka paisa kab tak aayega?",
+# "ano po mangyayari pag yes?").
+_QUESTION_WORDS_ANYWHERE = frozenset(
+    ["kab", "kaise", "kyun", "kitna", "kitne", "ano", "paano", "bakit", "kailan"]
+)
 # For a yes/no question, "could", "if", "does"... ask too ("if I say yes do I still get
 # my money back?").
 _QUESTION_WORDS = _WH_WORDS | frozenset(
@@ -345,8 +351,11 @@ _QUESTION_WORDS = _WH_WORDS | frozenset(
 
 def _asks(text: str, tokens: list[str], question_words: frozenset[str]) -> bool:
     """A question, not an answer: a "?" and one of `question_words` among the first
-    three words ("what is the price of each?", "y cuanto tarda?")."""
-    return "?" in text and bool(set(tokens[:3]) & question_words)
+    three words ("what is the price of each?", "y cuanto tarda?"), or a Hindi or Tagalog
+    one anywhere."""
+    return "?" in text and bool(
+        set(tokens[:3]) & question_words or set(tokens) & _QUESTION_WORDS_ANYWHERE
+    )
 
 
 # The English question words that ask even without a "?" ("what counts as damaged").
@@ -427,7 +436,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"|(?:se\s+)?perdi(?:o|do)|extraviado|no\s+lo\s+(?:tengo|recibi)|"
         r"never\s+(?:been\s+)?(?:scanned|shipped|dispatched|sent\s+out)|"
         # Portuguese ("não chegou", folded), Tagalog, Swahili
-        r"nao\s+(?:chegou|recebi|veio)|hindi\s+(?:pa\s+)?dumating|haijafika|hazijafika",
+        r"nao\s+(?:chegou|recebi|veio)|hindi\s+(?:pa\s+)?dumating|haijafika|hazijafika|"
+        # "says delivered but there's nowt here", "item never reach me"
+        r"(?:says|said|shows|showing|marked)\s+(?:as\s+)?delivered\s+but|never\s+reach\w*",
     ),
     (
         ClaimReason.MISSING_ITEM,
@@ -436,7 +447,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)|"
         r"falta\w*|incomplet[oa]|caja\s+vacia|no\s+venia|no\s+(?:estaba|venia)\s+en\s+(?:la\s+)?caja|"
         r"(?:not|wasnt|was\s+not|werent|isnt)\s+inside|nothing\s+inside|"
-        r"only\s+(?:got|received|came\s+with)\s+(?:one|two|to|too|three|four|for|won)\s+(?:of|out\s+of)",
+        r"only\s+(?:got|received|came\s+with)\s+(?:one|two|to|too|three|four|for|won)\s+(?:of|out\s+of)|"
+        # "charger not there in box"; Tagalog "kulang", "wala yung remote"
+        r"not\s+there\s+in\s+(?:the\s+)?(?:box|parcel|package)|kulang|wala\s+(?:yung|ang|po\s+yung)",
     ),
     (
         ClaimReason.WRONG_ITEM,
@@ -449,7 +462,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:otro|otra)\s+(?:modelo|color|producto|articulo|cosa)|no\s+es\s+lo\s+que\s+pedi|"
         r"(?:me\s+)?(?:mandaron|enviaron)\s+(?:la\s+|el\s+)?(?:talla|color|modelo)\s+\w+|"
         # "me llegó mal la talla": the wrong size sent, not a damaged parcel
-        r"(?:llego|llegaron|vino|vinieron|mandaron|enviaron)\s+mal\s+(?:la\s+talla|el\s+(?:color|modelo|tamano))",
+        r"(?:llego|llegaron|vino|vinieron|mandaron|enviaron)\s+mal\s+(?:la\s+talla|el\s+(?:color|modelo|tamano))|"
+        # Tagalog: "mali po yung kulay" (the colour is wrong)
+        r"\bmali\b",
     ),
     (
         ClaimReason.NOT_AS_DESCRIBED,
@@ -461,7 +476,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:muy|demasiado)\s+(?:pequen[oa]|grande|chic[oa]|corto|larg[oa]|apretad[oa])|"
         r"(?:me\s+)?queda\s+(?:pequen[oa]|grande|chic[oa])|foto|fotos|descripcion|falso|falsa|"
         r"mala\s+calidad|calidad|no\s+es\s+como\s+(?:en\s+)?(?:la\s+)?(?:foto|descripcion)|"
-        r"no\s+(?:es|era)\s+(?:lo\s+que\s+esperaba|como\s+(?:esperaba|se\s+ve\w*|aparec\w*|sale|salia))",
+        r"no\s+(?:es|era)\s+(?:lo\s+que\s+esperaba|como\s+(?:esperaba|se\s+ve\w*|aparec\w*|sale|salia))|"
+        # Tagalog: "hindi kasya" (it doesn't fit)
+        r"kasya",
     ),
     (
         ClaimReason.DEFECTIVE,
@@ -478,7 +495,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         # Hindi ("kharab", "chalu nahi"), Portuguese, Tagalog ("sira", "ayaw gumana"), Swahili
         r"kharab|chalu\s+(?:hi\s+)?nahi|nao\s+(?:funciona|liga|carrega)|sira|"
         r"(?:hindi|ayaw)\s+gumagana|ayaw\s+gumana|haifanyi\s+kazi|imeharibika|"
-        r"sparks?|smok(?:es|ing)|burn(?:ing|s|t)\s+smell|smells?\s+(?:of\s+|like\s+)?burn\w*",
+        r"sparks?|smok(?:es|ing)|burn(?:ing|s|t)\s+smell|smells?\s+(?:of\s+|like\s+)?burn\w*|"
+        # "fan is not on-ing" (Nigerian English), "e no dey work" (Pidgin)
+        r"not\s+on\s*ing|no\s+dey\s+work",
     ),
     (
         ClaimReason.DAMAGED,
@@ -507,7 +526,7 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"no\s+longer\s+needed|(?:was\s+a\s+)?gift|dislike|"
         r"(?:me\s+)?arrepenti|cambie\s+de\s+opinion|ya\s+no\s+(?:lo\s+|la\s+)?(?:quiero|necesito)|"
         r"no\s+(?:me|le|nos)\s+gust[oa]|por\s+error|por\s+equivocacion|mas\s+barat[oa]|no\s+lo\s+necesito|regalo|"
-        r"me\s+equivoque|"
+        r"me\s+equivoque|nagbago\s+(?:ang\s+)?isip|"
         # ordered twice, or it came too late to be of use
         r"duplicate|ordered\s+(?:it\s+|this\s+|them\s+)?twice|double\s+order\w*|"
         r"(?:came|arrived|got\s+here|delivered)\s+(?:way\s+|much\s+|too\s+)?late|too\s+late|"
@@ -605,7 +624,11 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
     ),
     (
         ClaimReason.WRONG_ITEM,
-        r"(?:ordered|order|bought|asked\s+for|paid\s+for)\b.*\b(?:got|received|sent|send|came|gave)|"
+        r"(?:ordered|order|inorder|bought|asked\s+for|paid\s+for)\b.*\b(?:got|received|sent|send|came|gave|"
+        r"turned\s+up|showed\s+up|bring|brought|dumating)|"
+        # "got the grey one not the navy"
+        r"(?:got|received|sent\s+me|came\s+with)\s+(?:the\s+|a\s+)?\w+\s+(?:one\s+)?(?:not|instead\s+of)"
+        r"\s+(?:the\s+|a\s+)?\w+|"
         r"(?:got|received|sent|send|came|gave)\b.*\b(?:ordered|order|bought|asked\s+for)|"
         r"not\s+my\s+(?:item|product|thing|stuff)|not\s+mine|(?:other|another)\s+(?:product|thing|item)|"
         r"pedi\b.*\b(?:llego|llegaron|mandaron|enviaron|vino)",
@@ -675,14 +698,14 @@ def return_reason(text: str) -> ClaimReason | None:
 _REPLACE_EXPLICIT = (
     r"replace\w*|exchange\w*|swap\w*|new\s+one|another\s+one|send\s+(?:me\s+)?another|"
     # Hindi ("naya bhej do"), Tagalog ("palitan"), Portuguese ("trocar")
-    r"naya|palit\w*|troca\w*|"
+    r"naya|palit\w*|troca\w*|nyingine|fresh\s+(?:one|piece)|same\s+model|"
     r"cambi(?:o|arlo|arla|ar|en|ame|amelo|amela)\b|reemplaz\w*|sustitu\w*|otr[oa]\s+(?:nuev[oa]|igual)|uno\s+nuevo|"
     r"reposicion"
 )
 _REPLACE = (
     _REPLACE_EXPLICIT + r"|same\s+(?:item|one|thing)\s+again|working\s+one|right\s+one|"
     r"correct\s+one|instead|re\s*send|send\s+(?:me\s+)?(?:a\s+|the\s+)?(?:right|correct|proper)|"
-    r"one\s+that\s+(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)|change\s+(?:it|the\s+\w+)$|"
+    r"one\s+that\s+(?:\w+ly\s+)?(?:isnt|is\s+not|works|does)|change\s+(?:it\s+)?(?:to|for)|change\s+(?:it|the\s+\w+)$|"
     r"same\s+(?:item|product|thing)|otr[oa](?!\s+vez)|nuev[oa]|(?:uno|una)\s+que\s+(?:funcione|sirva|este\s+bien)"
 )
 _KEEP = (
@@ -692,16 +715,25 @@ _KEEP = (
     r"(?:me\s+lo\s+|me\s+la\s+)?quedo|quedarmelo|quedarmela|solo\s+(?:el\s+)?(?:reembolso|dinero)|"
     r"sin\s+devolver(?:lo|la)?|no\s+(?:quiero\s+)?(?:devolver|enviar|mandar)\w*|quedarme|lo\s+tiro|la\s+tiro|"
     r"no\s+vale\s+la\s+pena\s+(?:mandar|enviar|devolver)\w*|"
-    r"not\s+worth\s+(?:the\s+)?(?:send|post|ship|mail|return)\w*|rakh\s+lu\w*"
+    r"not\s+worth\s+(?:the\s+)?(?:send|post|ship|mail|return)\w*|rakh\s+lu\w*|"
+    # "can't be arsed sending it back", "no point returning it", "no need to pick up",
+    # "I no go return am" (Pidgin)
+    r"cant\s+be\s+\w+\s+(?:send|post|ship|mail|return)\w*|no\s+point\s+(?:in\s+)?(?:send|post|ship|"
+    r"mail|return)\w*|no\s+need\s+(?:to\s+)?(?:pick|collect|send|post|return)\w*|no\s+go\s+(?:return|send)"
 )
 # "i just want the money back": only the money is wanted, so the item is kept; unless
 # the same words offer it back ("you can have it back, just want the money").
-_JUST_MONEY_WANTED = r"(?:just|only)\s+(?:want|need)\s+(?:a\s+|the\s+|my\s+)?(?:refund|money)"
+_JUST_MONEY_WANTED = r"(?:just|only)\s+(?:want|need)\s+(?:a\s+|the\s+|my\s+|me\s+)?(?:refund|money)"
+# Money in another form than a refund ("a discount instead", "store credit"): none of
+# the three choices, so the step asks again rather than guessing.
+_OTHER_MONEY = r"discount|store\s+credit|voucher|coupon|gift\s+card"
 _SEND_BACK = (
     r"pick\s*up|collect\s+(?:it|them|the\s+\w+)|"
     r"(?:send|sending|post|posting|ship|shipping|mail|mailing|give|bring|drop|take|taking|courier)\s+"
     r"(?:it\s+|them\s+|the\s+(?:\w+\s+){1,2})?back|have\s+(?:it|them)\s+back|"
-    r"return\w*|back\s+to\s+you|"
+    r"return\w*|back\s+to\s+you|drop\s+(?:it|them)\s+(?:off|at)|post\s+office|send\s+it\b|"
+    # Hindi "wapas le lo", Tagalog "ibabalik", Pidgin "carry am go", Swahili "mkichukua"
+    r"wapas|ibabalik|ibalik|carry\s+am|chukua|"
     r"devolver\w*|devuelvo|devolucion|regresar\w*|(?:lo\s+|la\s+)?(?:envio|mando)\s+de\s+vuelta|"
     r"(?:se\s+)?(?:lo|la|los|las)\s+(?:mando|envio|regreso)|de\s+regreso"
 )
@@ -742,7 +774,7 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     tokens = corrected(words(text), _TYPE_WORDS)
     said = re.sub(r"\bret\s+urn", "return", " ".join(tokens))  # as voice typing splits it
     asked = _asks(text, tokens, _WH_WORDS) or _a_question(text, tokens)
-    if not said or _has(said, _ASKING) or asked:
+    if not said or _has(said, _ASKING) or asked or _has(said, _OTHER_MONEY):
         return None  # a question about the choices is no choice
     replace = _REPLACE_EXPLICIT if strict else _REPLACE
     money = _has(said, _MONEY)

@@ -427,3 +427,82 @@ def test_a_place_among_three_buttons(typed: str, index: int | None) -> None:
 )
 def test_rating_as_typed_in_chat(typed: str, stars: int | None) -> None:
     assert read_rating(typed) == stars
+
+
+# A third pair of hands' styles (`corpus/steps_chat.jsonl`, hands 5 and 6): UK, Irish
+# and Australian chat; Indian, Nigerian, Kenyan and Filipino English with words of
+# Hindi, Pidgin, Swahili and Tagalog.
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("ordered the size 8 and a 10 turned up", ClaimReason.WRONG_ITEM),
+        ("got the black one not the white", ClaimReason.WRONG_ITEM),
+        ("mali po yung size", ClaimReason.WRONG_ITEM),
+        ("app says delivered but nothing here", ClaimReason.NOT_RECEIVED),
+        ("the parcel never reach", ClaimReason.NOT_RECEIVED),
+        ("remote not there in box", ClaimReason.MISSING_ITEM),
+        ("kulang po ng isa", ClaimReason.MISSING_ITEM),
+        ("hindi kasya sa akin", ClaimReason.NOT_AS_DESCRIBED),
+        ("the iron is not on-ing", ClaimReason.DEFECTIVE),
+        ("nagbago isip ko", ClaimReason.NO_LONGER_NEEDED),
+    ],
+)
+def test_a_reason_in_more_hands_words(typed: str, reason: ClaimReason) -> None:
+    assert steps.return_reason(typed) is reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("refund please, can't be bothered posting it back", ClaimType.REFUND),
+        ("no point returning it, just the money", ClaimType.REFUND),
+        ("send my money, no need to pick up", ClaimType.REFUND),
+        ("I no go return am, just refund", ClaimType.REFUND),
+        ("happy to drop it at the post office, then refund", ClaimType.RETURN_AND_REFUND),
+        ("wapas le lo and refund", ClaimType.RETURN_AND_REFUND),
+        ("ibabalik ko po, tapos refund", ClaimType.RETURN_AND_REFUND),
+        ("send one that really works", ClaimType.REPLACEMENT),
+        ("nataka nyingine tu", ClaimType.REPLACEMENT),
+        ("give me a fresh piece", ClaimType.REPLACEMENT),
+    ],
+)
+def test_a_kind_in_more_hands_words(typed: str, kind: ClaimType) -> None:
+    assert steps.claim_type(typed) is kind
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "could I have a discount instead",  # none of the three
+        "store credit would be fine?",
+        "refund ka paisa kab milega?",  # Hindi: when do I get the refund money?
+    ],
+)
+def test_no_kind_for_other_money_or_a_question(typed: str) -> None:
+    assert steps.claim_type(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [
+        ("couldn't fault it", 5),
+        ("yeah good", 4),
+        ("s'alright", 3),
+        ("bit rubbish", 2),
+        ("absolute shambles", 1),
+        ("bahut accha", 4),
+        ("maganda po", 4),
+        ("theek thak", 3),
+        ("pwede na", 3),
+        # "three" is a number, not a slip of "theek": the reason stays a reason
+        ("not great, took three tries to get an answer", 2),
+    ],
+)
+def test_a_rating_in_more_hands_words(typed: str, stars: int) -> None:
+    assert read_rating(typed) == stars
+
+
+def test_none_in_hindi_and_a_yes_in_british() -> None:
+    assert steps.read_quantity("ek bhi nahi") == 0
+    assert steps.yes_no("spot on, cheers") is True
+    assert steps.yes_no("ano po mangyayari pag yes?") is None  # Tagalog: what happens if yes?
