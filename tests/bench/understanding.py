@@ -30,7 +30,8 @@ held-out shop (policies_es/) beside the English one (policies/).
 The held-out files (tests/data/understanding/intents_eval.jsonl, the project's split,
 intents_eval_terse.jsonl, terse real-buyer wording, intents_eval_es.jsonl, and
 intents_eval_others.jsonl, intents_eval_es_others.jsonl, intents_eval_desk.jsonl,
-intents_eval_social.jsonl and intents_eval_tiktok.jsonl, written by other hands from the
+intents_eval_social.jsonl, intents_eval_tiktok.jsonl and intents_eval_translated.jsonl,
+written by other hands from the
 intents' brief alone) are never used to train, tune or calibrate anything: run them to
 report, not to choose.
 """
@@ -63,10 +64,11 @@ SPLITS = {
     "desk": ROOT / "tests/data/understanding/intents_eval_desk.jsonl",
     "social": ROOT / "tests/data/understanding/intents_eval_social.jsonl",
     "tiktok": ROOT / "tests/data/understanding/intents_eval_tiktok.jsonl",
+    "transl": ROOT / "tests/data/understanding/intents_eval_translated.jsonl",
     "dev": CORPUS_DIR / "intents_dev.jsonl",
     "dev_es": CORPUS_DIR / "intents_dev_es.jsonl",
 }
-HELD_OUT = ("eval", "terse", "eval_es", "others", "es_oth", "desk", "social", "tiktok")
+HELD_OUT = ("eval", "terse", "eval_es", "others", "es_oth", "desk", "social", "tiktok", "transl")
 DEVS = ("dev", "dev_es")
 OUT_OF_SCOPE = "out_of_scope"
 # Off-topic messages named in issue 12 and its follow-up: never "sure".
