@@ -74,6 +74,7 @@ TRAINING_FILES = (
     "intents_more_hands.jsonl",
     "intents_follow_ups.jsonl",
     "intents_tiktok.jsonl",
+    "intents_translated.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
     "intents_es_hands.jsonl",
