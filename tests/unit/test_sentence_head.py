@@ -57,9 +57,11 @@ def test_the_shipped_head_is_loaded_without_training(
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        # The n-gram model: complaint at about 0.6, and chit-chat at about 0.5: neither
-        # sure, so the buyer would be asked which they meant.
-        ("i'll be telling all my friends not to buy from you", "complaint"),
+        # The n-gram model: complaint at about 0.55, and chit-chat at about 0.5: neither
+        # sure, so the buyer would be asked which they meant.  ("i'll be telling all my
+        # friends not to buy from you" was one, until training lines such as "I'm going
+        # to leave a review telling other parents to avoid you" made the words sure.)
+        ("i'd tell everyone i know to steer clear of you", "complaint"),
         ("you lot are hopeless", "complaint"),
     ],
 )
