@@ -368,6 +368,36 @@ def only_chitchat(text: str) -> bool:
     return re.search(r"[^\W_]", rest) is None
 
 
+# Praise said by denying a fault: "no complaints at all", "couldn't fault it", "can't
+# complain", "faultless", "nothing to complain about".  The model reads the fault's word
+# ("complaint", "fault") and is sure of a complaint or a return; with nothing else in
+# the message, it is a thank-you.
+_NO_FAULT = re.compile(
+    r"\b(?:no\s+(?:complaints?|issues?|problems?)(?:\s+(?:at\s+all|whatsoever|here))?|"
+    r"can(?:'|’)?t\s+complain|cannot\s+complain|nothing\s+to\s+complain\s+about|"
+    r"could(?:n(?:'|’)?t|\s+not)\s+(?:have\s+)?fault(?:ed)?(?:\s+(?:it|you|them|the\s+\w+|anything))?|"
+    r"faultless|flawless|spot\s+on|top\s+notch|10\s*/\s*10)\b"
+)
+
+
+# What such praise is about, and the words around it: "faultless service", "no
+# complaints with the delivery so far".
+_PRAISED = re.compile(
+    r"\b(?:service|delivery|experience|job|work|help|support|shop|store|order|product|"
+    r"everything|so\s+far|here|with|the|your|it|was|is|been|has|really|honestly|at\s+all)\b"
+)
+
+
+def praises_by_denying_a_fault(text: str) -> bool:
+    """True when the message is praise said by denying a fault ("no complaints at all,
+    thanks", "couldn't fault it") and nothing else."""
+    folded = " ".join(fold(text).lower().split())
+    if _NO_FAULT.search(folded) is None:
+        return False
+    rest = _PRAISED.sub(" ", _NO_FAULT.sub(" ", folded))
+    return re.search(r"[^\W_]", rest) is None or only_chitchat(rest)
+
+
 # "where is it", "where are they", "dónde está": a where-question with nothing else in
 # it.  Said to a shop's bot, it asks where the buyer's order is (the order card answers
 # it, and asks which order when there are several); "where are you" is about the bot.

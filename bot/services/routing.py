@@ -42,6 +42,7 @@ from bot.services.intents import (
     nudge,
     only_chitchat,
     only_upset_emoji,
+    praises_by_denying_a_fault,
     reports_damage,
 )
 from bot.understanding.model import SURE
@@ -248,6 +249,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         return Plan(GO_AHEAD, Action.CHITCHAT)
     if number is None and nudge(text):
         # "are you there?", "...": a buyer waiting, not a question to understand.
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if number is None and praises_by_denying_a_fault(text):
+        # "no complaints at all", "couldn't fault it": a thank-you, although the model
+        # is sure of a complaint (or a return: "fault") from the fault's word.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     if not reading.sure and number is None and only_chitchat(" ".join(text.lower().split())):
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one

@@ -24,7 +24,12 @@ from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
-from bot.services.intents import Intent, names_another_order, says_hello
+from bot.services.intents import (
+    Intent,
+    names_another_order,
+    praises_by_denying_a_fault,
+    says_hello,
+)
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
@@ -100,6 +105,8 @@ def chitchat_reply(text: str) -> str:
     answer to "are you a bot", a goodbye, or a short acknowledgement."""
     if rating_alone(text) is not None:  # "5 stars" with no rating asked for
         return "answers.thanks_for_stars"
+    if praises_by_denying_a_fault(text):  # "no complaints at all", "couldn't fault it"
+        return "answers.glad_to_hear"
     if _BOT.search(text):
         return "answers.i_am_a_bot"
     if _THANKS.search(text):

@@ -409,6 +409,12 @@ async def test_turning_the_bot_down_opens_a_ticket(harness: Harness, text: str) 
     assert "ticket" in buyer.said.lower(), buyer.said
 
 
+async def test_a_fault_named_beside_praise_is_still_a_request(harness: Harness) -> None:
+    buyer = harness.buyer()
+    await buyer.say("no complaints with the shop, but my refund never came")
+    assert buyer.said != harness_text(harness, "answers.glad_to_hear")
+
+
 async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
     buyer = harness.buyer()
     await buyer.say("thank you so much!")
@@ -427,6 +433,11 @@ async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
         ("heya", "answers.hello"),
         ("goodnight!", "answers.goodbye"),
         ("bye for now", "answers.goodbye"),
+        # Praise that denies a fault: the model is sure of a complaint ("complaints")
+        # or a return ("fault") from the fault's word.
+        ("no complaints at all", "answers.glad_to_hear"),
+        ("couldn't fault it, thanks", "answers.glad_to_hear"),
+        ("faultless service", "answers.glad_to_hear"),
     ],
 )
 async def test_small_talk_gets_the_reply_that_fits_it(
