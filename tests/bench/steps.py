@@ -50,6 +50,8 @@ FILES = {
     / "tests/data/understanding/steps_eval_chat.jsonl",
     "held-out, a third pair of hands (steps_eval_buyers_third.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_buyers_third.jsonl",
+    "held-out, ratings by other hands (steps_eval_ratings_others.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_ratings_others.jsonl",
 }
 
 
