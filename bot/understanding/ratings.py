@@ -70,6 +70,11 @@ VERDICTS: dict[str, int] = {
             "shocking",
             "bekar",
             "bakwas",
+            # Portuguese (folded): "horrível", "péssimo", "lixo"
+            "horrivel",
+            "pessimo",
+            "pessima",
+            "lixo",
         ),
         1,
     ),
@@ -88,6 +93,13 @@ VERDICTS: dict[str, int] = {
             "lento",
             "decepcionante",
             "rubbish",
+            # Portuguese "ruim"; Chilean "penca"; Venezuelan "chimbo"; Swahili "mbaya";
+            # Tagalog "panget"
+            "ruim",
+            "penca",
+            "chimbo",
+            "mbaya",
+            "panget",
         ),
         2,
     ),
@@ -115,6 +127,9 @@ VERDICTS: dict[str, int] = {
             "thik",
             "sawa",
             "pwede",
+            # Portuguese "razoável"; Chilean "fome" (dull)
+            "razoavel",
+            "fome",
         ),
         3,
     ),
@@ -137,6 +152,18 @@ VERDICTS: dict[str, int] = {
             "badhiya",
             "maganda",
             "nzuri",
+            # Portuguese "bom", "gostei", "fixe", "porreiro"; Venezuelan "chévere"; Swahili
+            # "poa", "safi", "fiti"; Tagalog "sulit"
+            "bom",
+            "boa",
+            "gostei",
+            "fixe",
+            "porreiro",
+            "chevere",
+            "poa",
+            "safi",
+            "fiti",
+            "sulit",
         ),
         4,
     ),
@@ -162,6 +189,23 @@ VERDICTS: dict[str, int] = {
             "fab",
             "top",
             "faultless",
+            "mind-blowing",
+            "first-class",
+            "bussin",
+            # Spanish and Portuguese (folded)
+            "espectacular",
+            "espetacular",
+            "sensacional",
+            "impecable",
+            "impecavel",
+            "otimo",
+            "otima",
+            "perfeito",
+            "perfeita",
+            "maravilhoso",
+            "amei",
+            "bravazo",
+            "pulento",
             "excelente",
             "bacan",
             "genial",
@@ -192,6 +236,8 @@ FILLER = frozenset(
     honestly tbh ngl lol haha thanks thank thx ty cheers much bloody kinda guess suppose
     stuff mate bro bot chat arigatou danke merci obrigado grazie
     yeah yea ya yep bit absolute proper ekdum bahut tha hai thak na po sana
+    muito tudo foi o sha yaar sir talaga man cap weon pana pues eh only nomas lang
+    valeu obrigada atendimento entrega loja servico notch
     service help support experience job work staff response answer
     and all in of for with from
     el la lo los las fue es ha sido muy super un una le les doy pongo te gracias
@@ -199,7 +245,7 @@ FILLER = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better as words)
 )
 NEGATIONS = frozenset(
-    {"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly", "nada", "tan"}
+    {"not", "no", "never", "wasn't", "isn't", "wasnt", "isnt", "hardly", "nada", "tan", "nao"}
 )
 
 _NUMBER = r"(10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
@@ -230,6 +276,8 @@ def read_rating(text: str) -> int | None:
             around = around.replace(glyph, " ")
         if all(w in FILLER for w in _WORD.findall(around)):
             return min(glyphs, 5)
+        if "?" not in text and not re.search(r"\d", around) and _a_score_reason(around):
+            return min(glyphs, 5)  # "⭐⭐ only", "show de bola, amei ⭐⭐⭐⭐⭐"
         # "5 ⭐" / "5⭐": a number and one glyph mean the number.
         text = re.sub(f"[{STAR_GLYPHS}]+", " stars ", text)
     words = _WORD.findall(text)
@@ -244,8 +292,12 @@ def read_rating(text: str) -> int | None:
         out_of = {"cinco": 5, "diez": 10}.get(scale.group(2)) or int(scale.group(2))
         stars = _scaled(_value(scale.group(1)), out_of)
         tail = joined[scale.end() :]
-        # "2/5 took forever": the scale makes it a rating; a short reason may follow.
-        return stars if _only_filler(tail) or ("?" not in text and _a_reason(tail)) else None
+        # "2/5 took forever": the scale makes it a rating; a short reason may follow (or
+        # lead: below).
+        reason = "?" not in text and _a_reason(tail) and _ends_a_score(tail)
+        # ...but not a second score to choose from ("4/5 or 5/5").
+        if _only_filler(tail) or (reason and not re.search(r"\bor\s+\d|\d\s*/\s*\d", tail)):
+            return stars
     if (counted := _STARS.match(joined)) is not None:
         value = _value(counted.group(1))
         # "1 star, nobody helped": the word "star" makes the number a rating, and a
@@ -253,7 +305,6 @@ def read_rating(text: str) -> int | None:
         tail = joined[counted.end() :]
         if 1 <= value <= 5 and (_only_filler(tail) or ("?" not in text and _a_reason(tail))):
             return value
-        return None
     if (late := _STARS_LAST.search(joined)) is not None and _a_reason(joined[: late.start()]):
         value = _value(late.group(1))  # "legend, 5 stars"
         return value if 1 <= value <= 5 else None
@@ -265,6 +316,8 @@ def read_rating(text: str) -> int | None:
         for w in _WORD.findall(joined[: placed.start()] + " " + joined[placed.end() :])
     ):
         return _STAR_PLACES[placed.group(1)]  # "the last star", "first star only"
+    if "?" not in text and (scored := _score_in_a_reason(text.lower())) is not None:
+        return scored  # "fiti tu, 4/5 coz the rider called", "I'll say 7/10", "nota 8"
     if "?" not in text and (digit := _digit_at_an_end(rest, text)) is not None:
         return digit  # "bahut accha, 5", "give 4, was good"
     rest = corrected(rest, _RATING_WORDS)  # "terible", "amazin"
@@ -319,7 +372,10 @@ def rating_remark(text: str) -> str | None:
 
 def _normalise(text: str) -> str:
     text = fold(unicodedata.normalize("NFKC", text))
-    text = re.sub(r"\bm[aá]s\s+o\s+menos\b", "maso", text, flags=re.IGNORECASE)  # "so-so"
+    text = re.sub(
+        r"\bm[aá]s\s+o\s+menos\b|\bmais\s+ou\s+menos\b|\bso\s+so\b", "maso", text, flags=re.I
+    )  # "so-so"
+    text = re.sub(r"\bfirst\s+class\b", "first-class", text, flags=re.IGNORECASE)
     text = text.replace("\ufe0f", "").replace("’", "'")  # emoji variation selector, quotes
     # "couldn't fault it": nothing to fault
     text = re.sub(r"\bcould(?:n'?t|\s+not)\s+fault\b", "faultless", text, flags=re.IGNORECASE)
@@ -443,6 +499,90 @@ def _set_apart(digit: str, text: str) -> bool:
 
 
 _STARS_LAST = re.compile(rf"\b{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)$")
+# A score said outright anywhere in the message: "4/5", "three outta five", "7/10",
+# "5 star from my side", "3 estrelas", "nota 8" (Portuguese and Spanish: out of 10).
+_STAR_WORD = r"(?:stars?|estrell(?:a|ita)s?|estrelas?)"
+_SCORE = re.compile(
+    rf"(?<![\w/])(?P<n>10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)\s*"
+    rf"(?:(?:/|out\s+of|outta|of|de|sobre)\s*(?P<of>5|10|five|ten|cinco|diez)\b(?:\s*{_STAR_WORD})?"
+    rf"|{_STAR_WORD}\b)|\bnota\s+(?P<nota>10|[1-9])\b"
+)
+# Saying it was good enough to buy again is praise, not an order: "10/10 would order again".
+_AGAIN = re.compile(
+    r"\b(?:would|will|gonna|i'?ll|i\s+will|definitely|def)\s+(?:order|buy|shop)\s+(?:again|here\s+again)\b|"
+    r"\bnever\s+(?:order|buy|shop)\w*\s+(?:again|here)\b|\bno\s+go\s+buy\s+again\b"
+)
+# Beside a score said outright, only these make the message a request: what happened to a
+# parcel or an order is the score's reason ("5/5, parcel came early").
+_ASKING = _REQUEST - frozenset(
+    """
+    order parcel package delivery deliver delivered arrive arrived sent ship shipped item pedido
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+)
+
+
+# What may follow a score: a stop, or a word that starts its reason ("4/5 coz the rider
+# called", "10/10 would order again"), not a thing counted ("3 out of 5 mugs").
+_AFTER_A_SCORE = (
+    FILLER
+    | NEGATIONS
+    | frozenset(VERDICTS)
+    | frozenset(
+        """
+    because cause coz cuz bc but pero mas porque since as and y e with would will easy
+    from for de only nomas lang na po tbh ngl fr lol though tho even so
+    """.split()  # noqa: SIM905 (a word list reads better as words)
+    )
+)
+
+
+def _ends_a_score(after: str) -> bool:
+    """The score is not a count of the things named right after it ("3 out of 5 mugs
+    broke", "2 of 5 items missing"); "2/5 took forever" and "4/5 coz…" are scores."""
+    if re.match(r"\s*(?:$|[^\w\s])", after):
+        return True  # "4/5.", "5/5!", "nota 8, chegou certinho", "⭐" or an emoji
+    first = _WORD.findall(after)
+    if not first or first[0] in _AFTER_A_SCORE:
+        return True
+    return not re.fullmatch(r"[a-z]{2,}[^s]s|[a-z]+(?:es|ies)", first[0]) or first[0] in _VERBS_IN_S
+
+
+# Words in -s that follow a score as a verb, not as things counted ("5/5 does the job").
+_VERBS_IN_S = frozenset(
+    "does goes says takes makes works looks feels seems gets this yes plus always kudos".split()  # noqa: SIM905
+)
+
+
+def _a_score_reason(words_text: str) -> bool:
+    """What may stand beside a score said outright: a few words, none of them asking."""
+    found = _WORD.findall(_AGAIN.sub(" ", words_text))
+    return len(found) <= 14 and not any(w in _ASKING for w in found)
+
+
+def _score_in_a_reason(said: str) -> int | None:
+    """The stars of the one score said outright in a message whose other words are its
+    reason ("lowkey good ngl, 4/5", "Rubbish, 2/10"), or None ("3 out of 5 mugs broke":
+    a count of things, followed by them)."""
+    found = list(_SCORE.finditer(said))
+    if len(found) != 1 or not _ends_a_score(said[found[0].end() :]):
+        return None
+    score = found[0]
+    if score["nota"]:  # "nota 5" out of five, "nota 8" out of ten
+        nota = int(score["nota"])
+        stars = _scaled(nota, 5 if nota <= 5 else 10)
+    else:
+        value = _value(score["n"])
+        out_of = {"five": 5, "ten": 10, "cinco": 5, "diez": 10}.get(score["of"] or "")
+        out_of = out_of or int(score["of"] or 5)
+        if score["of"] is None and not 1 <= value <= 5:
+            return None
+        stars = _scaled(value, out_of)
+    rest = said[: score.start()] + " " + said[score.end() :]
+    if re.search(r"\d|\b(?:two|three|four|five)\b", rest):
+        return None  # another number: "3 stars for 2 mugs" is not said plainly enough
+    return stars if stars is not None and _a_score_reason(rest) else None
+
+
 # The words the spelling fixer may fix toward; number words are among them so that they
 # stay as typed ("three" is no slip of "theek").
 _RATING_WORDS = frozenset(VERDICTS) | FILLER | NEGATIONS | frozenset(NUMBER_WORDS)

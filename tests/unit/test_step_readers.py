@@ -506,3 +506,44 @@ def test_none_in_hindi_and_a_yes_in_british() -> None:
     assert steps.read_quantity("ek bhi nahi") == 0
     assert steps.yes_no("spot on, cheers") is True
     assert steps.yes_no("ano po mangyayari pag yes?") is None  # Tagalog: what happens if yes?
+
+
+# Ratings by more hands (`corpus/steps_chat.jsonl`, hands 7 and 8): a score said
+# outright anywhere beside its reason, stars beside a few words, Portuguese and Spanish
+# verdicts, and what a score is not.
+@pytest.mark.parametrize(
+    ("typed", "stars"),
+    [
+        ("lowkey good ngl, 4/5", 4),
+        ("the rider was late, 3/5 coz of that", 3),
+        ("I'll say 7/10", 4),
+        ("nota 8, chegou direitinho", 4),
+        ("otimo atendimento, nota 5", 5),
+        ("10/10 would buy again", 5),
+        ("⭐⭐ only", 2),
+        ("amei ⭐⭐⭐⭐⭐", 5),
+        ("gostei", 4),
+        ("mais ou menos", 3),
+        ("nao gostei", 2),
+        ("pessimo", 1),
+        ("so so", 3),
+        ("first class service", 5),
+        ("2/5 took forever", 2),
+    ],
+)
+def test_a_rating_said_with_its_reason(typed: str, stars: int) -> None:
+    assert read_rating(typed) == stars
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "3 out of 5 mugs broke",  # things counted, not a score
+        "2 of 5 items missing",
+        "5 stars but where is my refund",
+        "4/5 or 5/5, can't decide",
+        "valeu",  # thanks, not "vale" (ok)
+    ],
+)
+def test_no_rating_in_a_count_a_request_or_thanks(typed: str) -> None:
+    assert read_rating(typed) is None
