@@ -258,9 +258,12 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one
         # or two words are never enough for it), and the rules are exact here.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
-    if not reading.sure and number is None and (stars := rating_alone(text)) is not None:
+    stars = rating_alone(text) if number is None else None
+    if stars is not None and (not reading.sure or _praise_misread(reading, stars)):
         # "5 stars", "⭐⭐", "2/5" with no rating asked for (a pending request reads it
         # first): praise gets a thank-you, a low mark is a complaint; neither is a miss.
+        # The model may be sure of a complaint for praise with a reason ("5 stars from
+        # me, will buy again"): the stars say otherwise.
         if stars <= LOW_STARS:
             return Plan(Intent.COMPLAINT, Action.COMPLAINT)
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
@@ -315,6 +318,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
 
 
 _STARS_SAID = re.compile(r"\d|stars?\b|estrellas?\b|[⭐★🌟]{2,}", re.I)
+
+
+def _praise_misread(reading: Reading, stars: int) -> bool:
+    return stars > LOW_STARS and reading.intent in (Intent.COMPLAINT, Intent.CHITCHAT)
 
 
 def rating_alone(text: str) -> int | None:

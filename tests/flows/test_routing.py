@@ -438,6 +438,8 @@ async def test_thanks_gets_a_short_reply(harness: Harness) -> None:
         ("no complaints at all", "answers.glad_to_hear"),
         ("couldn't fault it, thanks", "answers.glad_to_hear"),
         ("faultless service", "answers.glad_to_hear"),
+        # Stars with a reason: the model was sure of a complaint.
+        ("5 stars from me, will buy again", "answers.thanks_for_stars"),
     ],
 )
 async def test_small_talk_gets_the_reply_that_fits_it(
