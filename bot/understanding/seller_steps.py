@@ -353,9 +353,10 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     found = [
         m for m in _NUMBER.finditer(text) if not text[m.end() : m.end() + 2].strip().startswith("%")
     ]
+    counted = _the_price_beside_counts(text, found) if len(found) > 1 else None
     if (
-        len(found) > 1
-        and _the_price_beside_counts(text, found) is None
+        counted is None
+        and len(found) > 1
         and (
             _RANGE.search(text)
             or any(_RANGE_BETWEEN.fullmatch(text[a.end() : b.start()]) for a, b in pairwise(found))
@@ -372,7 +373,6 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     if len(found) != 1:
         marked = [m for m in found if _marked(text, m)]
         between = text[found[0].end() : found[1].start()] if len(found) == 2 else ""
-        counted = _the_price_beside_counts(text, found)
         if len(marked) == 1:
             found = marked  # "refund $12.50 for 1 mug": the sum is the one with a sign
         elif counted is not None:
@@ -808,8 +808,9 @@ _PAID_SUM = re.compile(
     rf"(?:{_MARKER.pattern})\s*\d|\d[\d.,]*\s*(?:{_MARKER.pattern}|back\b)|\bR\s?\d",
     re.IGNORECASE,
 )
-# ...all of it, which is the Approve button's: "the whole R350", "their 18 back".
-_WHOLE = re.compile(r"^(?!.*\bnot\b).*\b(?:whole|full|entire|their)\b")
+# ...all of it, which is the Approve button's: "the whole R350", "the full 25" ("their 18
+# back" stays a partial refund of 18: "their shipping 5.99" is not the whole request).
+_WHOLE = re.compile(r"^(?!.*\bnot\b).*\b(?:whole|full|entire)\b")
 
 
 @dataclass(frozen=True, slots=True)
