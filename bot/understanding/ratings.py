@@ -251,6 +251,8 @@ NEGATIONS = frozenset(
 _NUMBER = r"(10|[0-9]|one|two|three|four|five|uno|una|dos|tres|cuatro|cinco)"
 # "4/5", "3 out of 5", "10/10", "4 of 5".
 _SCALE = re.compile(rf"^{_NUMBER}\s*(?:/|out\s+of|of|de)\s*(5|10|cinco|diez)\b")
+# What a scale's top in words is out of ("cuatro de cinco", "three outta five").
+_OUT_OF = {"five": 5, "ten": 10, "cinco": 5, "diez": 10}
 # "5 stars", "one star", "5 ⭐" (the star glyphs are turned into the word first).
 _STARS = re.compile(rf"^{_NUMBER}\s*(?:stars?|estrell(?:a|ita)s?)\b")
 # "un 10", "le doy un diez": a school's full marks.
@@ -289,7 +291,7 @@ def read_rating(text: str) -> int | None:
     if _FULL_MARKS.match(" ".join(words)):
         return 5  # "le doy un 10": full marks, as Spanish speakers grade (out of 10)
     if (scale := _SCALE.match(joined)) is not None:
-        out_of = {"cinco": 5, "diez": 10}.get(scale.group(2)) or int(scale.group(2))
+        out_of = _OUT_OF.get(scale.group(2)) or int(scale.group(2))
         stars = _scaled(_value(scale.group(1)), out_of)
         tail = joined[scale.end() :]
         # "2/5 took forever": the scale makes it a rating; a short reason may follow (or
@@ -544,7 +546,7 @@ def _ends_a_score(after: str) -> bool:
     first = _WORD.findall(after)
     if not first or first[0] in _AFTER_A_SCORE:
         return True
-    return not re.fullmatch(r"[a-z]{2,}[^s]s|[a-z]+(?:es|ies)", first[0]) or first[0] in _VERBS_IN_S
+    return not re.fullmatch(r"[a-z]{2,}[^s]s|[a-z]+es", first[0]) or first[0] in _VERBS_IN_S
 
 
 # Words in -s that follow a score as a verb, not as things counted ("5/5 does the job").
@@ -572,8 +574,7 @@ def _score_in_a_reason(said: str) -> int | None:
         stars = _scaled(nota, 5 if nota <= 5 else 10)
     else:
         value = _value(score["n"])
-        out_of = {"five": 5, "ten": 10, "cinco": 5, "diez": 10}.get(score["of"] or "")
-        out_of = out_of or int(score["of"] or 5)
+        out_of = _OUT_OF.get(score["of"] or "") or int(score["of"] or 5)
         if score["of"] is None and not 1 <= value <= 5:
             return None
         stars = _scaled(value, out_of)

@@ -229,8 +229,8 @@ _RAND = re.compile(r"(?<![\w$])R\s?(?=\d{1,6}(?:[.,]\d{1,2})?(?![\w-]))")
 # Thousands written with a k ("3k", "2.5k"), as sellers in naira or shillings do.
 _THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:[.,](\d))?k\b", re.IGNORECASE)
 # Cents said as a word after the units in digits: "12 fifty" is 12.50, "7 ninety nine" 7.99.
-_TENS_WORDS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_UNIT_WORDS = "one|two|three|four|five|six|seven|eight|nine"
+_TENS_WORDS = "|".join(_TENS)
+_UNIT_WORDS = "|".join(word for word, value in _SMALL.items() if 1 <= value <= 9)
 _DIGITS_THEN_CENTS = re.compile(
     rf"(?<![\w.,])(\d{{1,4}})\s+({_TENS_WORDS})(?:[\s-]({_UNIT_WORDS}))?\b", re.IGNORECASE
 )
