@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
@@ -1082,6 +1083,38 @@ def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
     return [index for score, index in scores if score >= 1.0] or (
         [scores[0][1]] if len(scores) == 1 else []
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsChosen:
+    """What an answer at the items step picks: `indexes` into the item names, best
+    first, and `every` when it means every item rather than naming them ("all of
+    them", "both" of two), so that each is taken whole."""
+
+    indexes: tuple[int, ...]
+    every: bool = False
+
+
+def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> ItemsChosen | None:
+    """The items a typed answer at the items step picks: one by its place in the list
+    ("2", "the second one"), those it names ("the mug", "the mug and the board"),
+    or every item ("all of them", "both", "the two things" of two); None when it
+    picks none or cannot tell two apart.  `places=False` for a first message, where
+    a number is no place in a list it has not seen and only "both"/"everything"
+    means every item ("a full refund" is no choice of items)."""
+    if places and (at := position(text, len(names))) is not None:
+        return ItemsChosen((at,))
+    if found := mentioned_items(text, names):
+        return ItemsChosen(tuple(found))
+    every = range(len(names))
+    text = re.sub(r"\d{4,}", " ", text)  # an order number is no count ("both of 5781234")
+    if places:
+        count = read_quantity(text)
+        if count == ALL or (len(names) > 1 and count == len(names)):
+            return ItemsChosen(tuple(every), every=True)
+    elif len(names) > 1 and says_every_item(text):
+        return ItemsChosen(tuple(every), every=True)
+    return None
 
 
 def item_choice(text: str, names: Sequence[str]) -> int | None:

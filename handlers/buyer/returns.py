@@ -382,21 +382,26 @@ def _said_kind_and_reason(options: ReturnOptions, said: str) -> dict[str, str]:
 
 
 async def _take_what_was_said(
-    ctx: Context, options: ReturnOptions, said: str, chosen: dict[str, int] | None = None
+    ctx: Context,
+    options: ReturnOptions,
+    said: str,
+    chosen: dict[str, int] | None = None,
+    *,
+    places: bool = False,
 ) -> bool:
     """Fill the draft from the buyer's words (the first message, or one typed at the
     items step that says more than an item), tell them what was taken and go to the
-    first step still missing.  `chosen`: the items already chosen, kept.  False when
-    the words name nothing of the return (then the flow starts at its first step as
+    first step still missing.  `chosen`: the items already chosen, kept; `places`: at
+    the items step, where "the second one" is a place in the list.  False when the
+    words name nothing of the return (then the flow starts at its first step as
     usual)."""
     candidates = _claimable_items(options)
-    found = [candidates[i] for i in read.mentioned_items(said, [i.name for i in candidates])]
+    picked = read.chosen_items(said, [i.name for i in candidates], places=places)
+    found = [candidates[i] for i in picked.indexes] if picked else []
+    # "I want to return both items": every unit of each, as if each were named.
+    every = picked is not None and picked.every
     # Counts are read without the order number ("both mugs", "2 of the mugs").
     counted = re.sub(r"\d{4,}", " ", said)
-    # "I want to return both items": every unit of each, as if each were named.
-    every = not found and len(candidates) > 1 and read.says_every_item(counted)
-    if every:
-        found = candidates
     preset = {**(ctx.state.data.get("preset") or {}), **_said_kind_and_reason(options, said)}
     if not found and not preset:
         return False
@@ -1067,26 +1072,24 @@ async def typed_items(ctx: Context) -> None:
         # "la taza llegó rota", "the mug came cracked", or "just the money" once an
         # item is chosen: the item and what else was said are taken (told in one line),
         # and the flow goes on to what is still missing, as from a first message.
-        await _take_what_was_said(ctx, options, text, ctx.state.data.get("items"))
+        await _take_what_was_said(ctx, options, text, ctx.state.data.get("items"), places=True)
         return
     candidates = _claimable_items(options)
     names = [item.name for item in candidates]
-    index = read.item_choice(text, names)
-    if index is None:
-        several = read.mentioned_items(text, names)
-        if len(several) > 1:  # "the mug and the bottle": each, as its button would
-            await _choose_several(ctx, options, [candidates[i] for i in several])
-            return
-        count = read.read_quantity(text)
-        if (count == read.ALL or count == len(candidates) > 1) and not several:
-            # "all of them", "everything", "the two things" of two: every item, every
-            # unit that may be returned
-            ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
-            show_items(ctx, options)
-            return
+    picked = read.chosen_items(text, names)
+    if picked is None:
         await escapes.not_understood(ctx)
         return
-    item = candidates[index]
+    if picked.every:
+        # "all of them", "everything", "the two things" of two: every item, every unit
+        # that may be returned
+        ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
+        show_items(ctx, options)
+        return
+    if len(picked.indexes) > 1:  # "the mug and the bottle": each, as its button would
+        await _choose_several(ctx, options, [candidates[i] for i in picked.indexes])
+        return
+    item = candidates[picked.indexes[0]]
     left = options.claimable[item.id]
     # A count with the name ("2 mugs", "both mugs"); a position ("2") is no count.
     named = read.position(text, len(candidates)) is None
