@@ -18,8 +18,7 @@ Spanish answers are read by the same functions (accents folded, so "sí" is "si"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
@@ -801,7 +800,7 @@ def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:
     return None
 
 
-# ------------------------------------------------------------ item choice
+# ------------------------------------------------------------ places in a list
 
 _ORDINALS = {
     "first": 0,
@@ -898,128 +897,6 @@ _FILLER = frozenset(
         "cosa",
     ]
 )
-# Spanish words for the goods and colours shops sell, as their English product names
-# say them: a buyer writing Spanish names "la taza" for "Stoneware Mug" and "la azul"
-# for "Blue water bottle" (shops' product names are mostly English).
-_SPANISH_NAMES: dict[str, tuple[str, ...]] = {
-    "taza": ("mug", "cup"),
-    "tazon": ("bowl",),
-    "vaso": ("glass", "tumbler"),
-    "plato": ("plate", "dish"),
-    "toalla": ("towel",),
-    "vela": ("candle",),
-    "lampara": ("lamp",),
-    "camisa": ("shirt",),
-    "camiseta": ("shirt", "tee"),
-    "pantalon": ("pant", "trouser", "jean"),
-    "pantalone": ("pant", "trouser", "jean"),
-    "vestido": ("dress",),
-    "falda": ("skirt",),
-    "zapato": ("shoe",),
-    "zapatilla": ("shoe", "sneaker", "trainer"),
-    "bota": ("boot",),
-    "calcetine": ("sock",),
-    "chaqueta": ("jacket",),
-    "abrigo": ("coat",),
-    "sudadera": ("hoodie", "sweatshirt"),
-    "jersey": ("sweater", "jumper"),
-    "sueter": ("sweater", "jumper"),
-    "gorra": ("cap", "hat"),
-    "gorro": ("hat", "beanie"),
-    "sombrero": ("hat",),
-    "bolso": ("bag", "handbag"),
-    "bolsa": ("bag",),
-    "mochila": ("backpack", "rucksack"),
-    "cartera": ("wallet",),
-    "reloj": ("watch", "clock"),
-    "collar": ("necklace", "collar"),
-    "pulsera": ("bracelet",),
-    "anillo": ("ring",),
-    "pendiente": ("earring",),
-    "arete": ("earring",),
-    "gafa": ("glasses", "sunglasses"),
-    "funda": ("case", "cover"),
-    "cargador": ("charger",),
-    "auriculare": ("headphone", "earbud"),
-    "audifono": ("headphone", "earbud"),
-    "altavoz": ("speaker",),
-    "parlante": ("speaker",),
-    "telefono": ("phone",),
-    "movil": ("phone",),
-    "celular": ("phone",),
-    "teclado": ("keyboard",),
-    "raton": ("mouse",),
-    "libro": ("book",),
-    "juguete": ("toy",),
-    "manta": ("blanket", "throw"),
-    "cojin": ("cushion", "pillow"),
-    "almohada": ("pillow",),
-    "sabana": ("sheet",),
-    "cortina": ("curtain",),
-    "alfombra": ("rug", "carpet", "mat"),
-    "espejo": ("mirror",),
-    "silla": ("chair",),
-    "mesa": ("table",),
-    "botella": ("bottle",),
-    "termo": ("flask", "thermos"),
-    "tetera": ("teapot", "kettle"),
-    "jabon": ("soap",),
-    "cepillo": ("brush",),
-    "sarten": ("pan", "skillet"),
-    "olla": ("pot",),
-    "cuchillo": ("knife",),
-    "azul": ("blue", "navy"),
-    "rojo": ("red",),
-    "roja": ("red",),
-    "verde": ("green",),
-    "negro": ("black",),
-    "negra": ("black",),
-    "blanco": ("white",),
-    "blanca": ("white",),
-    "gris": ("grey", "gray"),
-    "rosa": ("pink", "rose"),
-    "amarillo": ("yellow",),
-    "amarilla": ("yellow",),
-    "marron": ("brown",),
-    "morado": ("purple",),
-    "morada": ("purple",),
-    "naranja": ("orange",),
-    "arena": ("sand",),
-    "salvia": ("sage",),
-    "grande": ("large", "big"),
-    "pequeno": ("small",),
-    "pequena": ("small",),
-}
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _name_words(name: str) -> set[str]:
-    return {_stem(w) for w in words(name) if w not in _FILLER and not w.isdigit()}
-
-
-def _as_heard(word: str) -> str:
-    """A Spanish word as it sounds in most of Latin America, where "z" and a soft "c"
-    are "s", "ll" is "y" and "v" is "b": buyers spell by ear ("la tasa" for "la taza",
-    "toaya" for "toalla"), and a one-letter typo allowance is too tight for 4 letters."""
-    word = re.sub(r"c(?=[ei])", "s", word).replace("z", "s").replace("ll", "y")
-    return word.replace("v", "b")
-
-
-@cache
-def _spanish_by_ear() -> dict[str, tuple[str, ...]]:
-    return {_as_heard(spanish): english for spanish, english in _SPANISH_NAMES.items()}
-
-
-def _matches(token: str, name_words: set[str]) -> bool:
-    token = _stem(token)
-    if token in name_words or any(_close(token, w) for w in name_words):
-        return True
-    english = _SPANISH_NAMES.get(token) or _spanish_by_ear().get(_as_heard(token), ())
-    return any(word in name_words for word in english)
-
 
 # Thinking aloud around a place ("top button I guess", "hmm the second one maybe").
 _HEDGES = frozenset({"guess", "suppose", "maybe", "hmm", "um", "uh", "think", "probably", "then"})
@@ -1057,75 +934,6 @@ def position(text: str, count: int) -> int | None:
     else:
         return None
     return index if 0 <= index < count else None
-
-
-def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
-    """The items (indexes into `names`) whose name the text mentions, best first: a
-    name counts when a word of the text matches one of its own words ("the mug",
-    "mugs", "the blue one" for "Blue water bottle"). Words shared by several names
-    ("the black one" for two black items) decide nothing on their own."""
-    tokens = [t for t in words(text) if t not in _FILLER and not t.isdigit() and len(t) > 1]
-    if not tokens:
-        return []
-    vocab = [_name_words(n) for n in names]
-    scores: list[tuple[float, int]] = []
-    for index, name_words in enumerate(vocab):
-        hits = [t for t in tokens if _matches(t, name_words)]
-        if not hits:
-            continue
-        # A word naming only this item counts fully; one shared with others, a little.
-        score = 0.0
-        for hit in hits:
-            sharing = sum(1 for other in vocab if _matches(hit, other))
-            score += 1.0 if sharing == 1 else 0.1
-        scores.append((score, index))
-    scores.sort(key=lambda s: (-s[0], s[1]))
-    return [index for score, index in scores if score >= 1.0] or (
-        [scores[0][1]] if len(scores) == 1 else []
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ItemsChosen:
-    """What an answer at the items step picks: `indexes` into the item names, best
-    first, and `every` when it means every item rather than naming them ("all of
-    them", "both" of two), so that each is taken whole."""
-
-    indexes: tuple[int, ...]
-    every: bool = False
-
-
-def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> ItemsChosen | None:
-    """The items a typed answer at the items step picks: one by its place in the list
-    ("2", "the second one"), those it names ("the mug", "the mug and the board"),
-    or every item ("all of them", "both", "the two things" of two); None when it
-    picks none or cannot tell two apart.  `places=False` for a first message, where
-    a number is no place in a list it has not seen and only "both"/"everything"
-    means every item ("a full refund" is no choice of items)."""
-    if places and (at := position(text, len(names))) is not None:
-        return ItemsChosen((at,))
-    if found := mentioned_items(text, names):
-        return ItemsChosen(tuple(found))
-    every = range(len(names))
-    text = re.sub(r"\d{4,}", " ", text)  # an order number is no count ("both of 5781234")
-    if places:
-        count = read_quantity(text)
-        if count == ALL or (len(names) > 1 and count == len(names)):
-            return ItemsChosen(tuple(every), every=True)
-    elif len(names) > 1 and says_every_item(text):
-        return ItemsChosen(tuple(every), every=True)
-    return None
-
-
-def item_choice(text: str, names: Sequence[str]) -> int | None:
-    """The one item (index into `names`) a typed answer picks: by its position
-    ("1", "second") or by its name ("the mug", "mug please", "the blue one"); None
-    when it names none or several equally."""
-    at = position(text, len(names))
-    if at is not None:
-        return at
-    found = mentioned_items(text, names)
-    return found[0] if len(found) == 1 else None
 
 
 # ------------------------------------------------------------- moving on

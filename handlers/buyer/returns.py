@@ -40,6 +40,7 @@ from bot.services.returns import (
     ReturnOptions,
     new_token,
 )
+from bot.understanding import items as items_named
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
@@ -163,7 +164,11 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
         await start(ctx, only.id, said=said)
         return
     if said:
-        named = [o for o in choices.orders if read.mentioned_items(said, [i.name for i in o.items])]
+        named = [
+            o
+            for o in choices.orders
+            if items_named.mentioned_items(said, [i.name for i in o.items])
+        ]
         if len(named) == 1:
             # "the candle arrived smashed": only one of the orders holds a candle, so
             # that is the order; asking which would make the buyer look it up.
@@ -396,7 +401,7 @@ async def _take_what_was_said(
     words name nothing of the return (then the flow starts at its first step as
     usual)."""
     candidates = _claimable_items(options)
-    picked = read.chosen_items(said, [i.name for i in candidates], places=places)
+    picked = items_named.chosen_items(said, [i.name for i in candidates], places=places)
     found = [candidates[i] for i in picked.indexes] if picked else []
     # "I want to return both items": every unit of each, as if each were named.
     every = picked is not None and picked.every
@@ -1076,7 +1081,7 @@ async def typed_items(ctx: Context) -> None:
         return
     candidates = _claimable_items(options)
     names = [item.name for item in candidates]
-    picked = read.chosen_items(text, names)
+    picked = items_named.chosen_items(text, names)
     if picked is None:
         await escapes.not_understood(ctx)
         return

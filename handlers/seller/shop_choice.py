@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.services.sellers import ShopRef
+from bot.understanding import items as items_named
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.core import Context
@@ -40,7 +41,7 @@ def typed_shop(text: str, shops: Sequence[tuple[int, str, str]]) -> int | None:
     for shop_id, name, code in shops:
         if said in (read.words(name), read.words(code)):
             return shop_id
-    index = read.item_choice(text, [name for _, name, _ in shops])
+    index = items_named.item_choice(text, [name for _, name, _ in shops])
     return shops[index][0] if index is not None else None
 
 

@@ -9,7 +9,7 @@ up to 2") and many buyers type instead: "the mug pls", "the grey one", "2", "bot
 tees", "the hoodie, it came with a hole". Each line of the files below holds the
 order's item names, the typed answer and the numbers of the items it picks (1 = the
 first button), or null when it picks none or cannot tell two apart ("the black one" of
-two black items, a question). `bot.understanding.steps.chosen_items` reads them as the
+two black items, a question). `bot.understanding.items.chosen_items` reads them as the
 items step does. A line is right when the same items are picked (counts are the
 quantity step's, not measured here), or nothing for null.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.understanding.steps import chosen_items  # noqa: E402
+from bot.understanding.items import chosen_items  # noqa: E402
 
 TUNING = ROOT / "bot/understanding/corpus/steps_items.jsonl"
 HELD_OUT = ROOT / "tests/data/understanding/steps_eval_items.jsonl"

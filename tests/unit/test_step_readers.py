@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.domain.enums import ClaimReason, ClaimType
-from bot.understanding import steps
+from bot.understanding import items, steps
 from bot.understanding.ratings import read_rating
 from bot.understanding.steps import ALL
 
@@ -38,7 +38,7 @@ NAMES = ["Ceramic mug", "Blue water bottle", "Black tea towel", "Black apron"]
     ],
 )
 def test_item_choice(typed: str, index: int | None) -> None:
-    assert steps.item_choice(typed, NAMES) == index
+    assert items.item_choice(typed, NAMES) == index
 
 
 @pytest.mark.parametrize(
@@ -52,13 +52,59 @@ def test_item_choice(typed: str, index: int | None) -> None:
     ],
 )
 def test_item_choice_in_spanish(typed: str, index: int | None) -> None:
-    assert steps.item_choice(typed, NAMES) == index
+    assert items.item_choice(typed, NAMES) == index
+
+
+TEES = [
+    "Cotton crew tee (Black, M)",
+    "Cotton crew tee (White, M)",
+    "Cotton crew tee (White, L)",
+    "Canvas tote bag",
+]
+CABLES = [
+    "Anker PowerCore 10000 Portable Charger (Black)",
+    "USB-C to Lightning Cable 1m (White)",
+    "USB-C to Lightning Cable 2m (White)",
+    "Replacement Filters for Cat Water Fountain 6 Pack",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "names", "picked"),
+    [
+        ("the white L", TEES, [2]),  # two words together pick one of three tees
+        ("both white tees", TEES, [1, 2]),
+        ("white ones", TEES, [1, 2]),
+        ("the white one", TEES, None),  # two white tees: ask again
+        ("the black t-shirt and the bag please, the others are grand", TEES, [0, 3]),
+        ("everything except the bag", TEES, [0, 1, 2]),
+        ("todo menos la bolsa", TEES, [0, 1, 2]),
+        ("1 and 3", TEES, [0, 2]),
+        ("first and last", TEES, [0, 3]),
+        ("the last two", TEES, [2, 3]),
+        ("the cables", CABLES, [1, 2]),  # a plural takes every item it fits
+        ("the longer lead", CABLES, [2]),  # a comparison picks by the number
+        ("the power bank, it does not hold charge at all", CABLES, [0]),  # "at all" is no all
+        ("can I return the cable if it's opened?", CABLES, None),  # a question, not a choice
+        ("cables n charger, the filters are fine", CABLES, [0, 1, 2]),
+    ],
+)
+def test_items_chosen(typed: str, names: list[str], picked: list[int] | None) -> None:
+    chosen = items.chosen_items(typed, names)
+    assert (sorted(chosen.indexes) if chosen else None) == picked
+
+
+def test_a_word_after_for_names_what_the_item_fits() -> None:
+    # "Replacement Filters for Cat Water Fountain": the fountain is what the filters fit
+    names = ["Automatic Cat Water Fountain 2.5L", "Replacement Filters for Cat Water Fountain"]
+    assert items.item_choice("the fountain, my cat is scared of it", names) == 0
+    assert items.item_choice("the filters", names) == 1
 
 
 def test_items_mentioned_in_a_longer_message() -> None:
     said = "I want to return the mug and the bottle, both arrived cracked"
-    assert sorted(steps.mentioned_items(said, NAMES)) == [0, 1]
-    assert steps.mentioned_items("I want to return something", NAMES) == []
+    assert sorted(items.mentioned_items(said, NAMES)) == [0, 1]
+    assert items.mentioned_items("I want to return something", NAMES) == []
 
 
 @pytest.mark.parametrize(

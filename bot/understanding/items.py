@@ -1,0 +1,637 @@
+"""Which items of an order a typed answer picks, at the return's items step and in a
+first message ("the mug pls", "the grey one", "2", "1 and 3", "both tees", "everything
+except the rabbit", "the hoodie, it came with a hole").
+
+Buyers name an item by a word of its name (often not the first: "the hoodie" for
+"Women's Oversized Hoodie Fleece Pullover (Grey, L)"), by its variant ("the white L",
+"the 10"), by what it is ("the cups" for two tumblers, "the lead" for a cable), by its
+place in the list, or several at once; they say what they keep ("the bra is fine",
+"not the pad") as often as what they send. Names come as shops and marketplaces write
+them: a marketplace title says what the item is before "for"/"with" and what it fits
+after ("Replacement Filters for Cat Water Fountain"), so a word after those counts less.
+
+A word that fits several items decides nothing alone: "the black one" of two black
+items is asked again, but "the black ones", "both tees" and "the cables" take every
+item it fits.  Pure functions, no framework: `tests/bench/item_steps.py` measures them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from bot.understanding.steps import (
+    _FILLER,
+    _PLACE_NOUNS,
+    ALL,
+    _close,
+    position,
+    read_quantity,
+    says_every_item,
+    words,
+)
+
+# Spanish words for the goods and colours shops sell, as their English product names
+# say them: a buyer writing Spanish names "la taza" for "Stoneware Mug" and "la azul"
+# for "Blue water bottle" (shops' product names are mostly English).
+_SPANISH_NAMES: dict[str, tuple[str, ...]] = {
+    "taza": ("mug", "cup"),
+    "tazon": ("bowl",),
+    "vaso": ("glass", "tumbler"),
+    "plato": ("plate", "dish"),
+    "toalla": ("towel",),
+    "vela": ("candle",),
+    "lampara": ("lamp",),
+    "camisa": ("shirt",),
+    "camiseta": ("shirt", "tee"),
+    "pantalon": ("pant", "trouser", "jean"),
+    "pantalone": ("pant", "trouser", "jean"),
+    "vestido": ("dress",),
+    "falda": ("skirt",),
+    "zapato": ("shoe",),
+    "zapatilla": ("shoe", "sneaker", "trainer"),
+    "bota": ("boot",),
+    "calcetine": ("sock",),
+    "chaqueta": ("jacket",),
+    "abrigo": ("coat",),
+    "sudadera": ("hoodie", "sweatshirt"),
+    "jersey": ("sweater", "jumper"),
+    "sueter": ("sweater", "jumper"),
+    "gorra": ("cap", "hat"),
+    "gorro": ("hat", "beanie"),
+    "sombrero": ("hat",),
+    "bolso": ("bag", "handbag"),
+    "bolsa": ("bag",),
+    "mochila": ("backpack", "rucksack"),
+    "cartera": ("wallet",),
+    "reloj": ("watch", "clock"),
+    "collar": ("necklace", "collar"),
+    "pulsera": ("bracelet",),
+    "anillo": ("ring",),
+    "pendiente": ("earring",),
+    "arete": ("earring",),
+    "gafa": ("glasses", "sunglasses"),
+    "funda": ("case", "cover"),
+    "cargador": ("charger",),
+    "auriculare": ("headphone", "earbud"),
+    "audifono": ("headphone", "earbud"),
+    "altavoz": ("speaker",),
+    "parlante": ("speaker",),
+    "telefono": ("phone",),
+    "movil": ("phone",),
+    "celular": ("phone",),
+    "teclado": ("keyboard",),
+    "raton": ("mouse",),
+    "libro": ("book",),
+    "juguete": ("toy",),
+    "manta": ("blanket", "throw"),
+    "cojin": ("cushion", "pillow"),
+    "almohada": ("pillow",),
+    "sabana": ("sheet",),
+    "cortina": ("curtain",),
+    "alfombra": ("rug", "carpet", "mat"),
+    "espejo": ("mirror",),
+    "silla": ("chair",),
+    "mesa": ("table",),
+    "botella": ("bottle",),
+    "termo": ("flask", "thermos"),
+    "tetera": ("teapot", "kettle"),
+    "jabon": ("soap",),
+    "cepillo": ("brush",),
+    "sarten": ("pan", "skillet"),
+    "olla": ("pot",),
+    "cuchillo": ("knife",),
+    "azul": ("blue", "navy"),
+    "rojo": ("red",),
+    "roja": ("red",),
+    "verde": ("green",),
+    "negro": ("black",),
+    "negra": ("black",),
+    "blanco": ("white",),
+    "blanca": ("white",),
+    "gris": ("grey", "gray"),
+    "rosa": ("pink", "rose"),
+    "amarillo": ("yellow",),
+    "amarilla": ("yellow",),
+    "marron": ("brown",),
+    "morado": ("purple",),
+    "morada": ("purple",),
+    "naranja": ("orange",),
+    "arena": ("sand",),
+    "salvia": ("sage",),
+    "grande": ("large", "big"),
+    "pequeno": ("small",),
+    "pequena": ("small",),
+}
+
+
+def _as_heard(word: str) -> str:
+    """A Spanish word as it sounds in most of Latin America, where "z" and a soft "c"
+    are "s", "ll" is "y" and "v" is "b": buyers spell by ear ("la tasa" for "la taza",
+    "toaya" for "toalla"), and a one-letter typo allowance is too tight for 4 letters."""
+    word = re.sub(r"c(?=[ei])", "s", word).replace("z", "s").replace("ll", "y")
+    return word.replace("v", "b")
+
+
+@cache
+def _spanish_by_ear() -> dict[str, tuple[str, ...]]:
+    return {_as_heard(spanish): english for spanish, english in _SPANISH_NAMES.items()}
+
+
+# Words for the same goods and colours: a buyer names what an item is ("the cups", "the
+# lead", "the necklace"), not always the word its name uses ("Tumbler", "Cable",
+# "Pendant").  Each group is one kind; a word of the text matches a name word of its
+# group.  Colours by family: "the pink one" is "(Rose Quartz)" or "(Blush)".
+_KINDS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "cup mug tumbler beaker",
+        "case cover",
+        "lead cable cord wire",
+        "plug charger adapter adaptor",
+        "purse clutch handbag wallet",
+        "necklace pendant chain",
+        "bunny rabbit",
+        "teether teething",
+        "hoodie hoody sweatshirt",
+        "sweater jumper pullover",
+        "trainer sneaker runner",
+        "coat jacket raincoat",
+        "hat beanie cap bonnet",
+        "trouser pant",
+        "tee tshirt",
+        "spray mister sprayer",
+        "voucher giftcard",
+        "cushion pillow",
+        "earphone earbud headphone headset",
+        "glass spectacle spec",
+        "jug pitcher",
+        "pan skillet",
+        "blanket throw",
+        "duvet comforter quilt",
+        "bottle flask",
+        "lamp light",
+        "powerbank charger",
+        "gele headwrap wrap",
+        "tote bag",
+        "pink rose blush fuchsia magenta",
+        "red cherry burgundy wine maroon crimson scarlet",
+        "blue navy cobalt denim azure",
+        "green forest sage olive mint emerald khaki",
+        "yellow mustard lemon",
+        "grey gray charcoal slate ash heather",
+        "white cream ivory",
+        "brown tan chocolate coffee camel mocha chestnut walnut",
+        "purple lilac lavender violet plum mauve",
+        "beige sand nude oatmeal stone taupe",
+        # Spanish for goods the table above knows in English
+        "maceta pot planter",
+        "guante glove",
+        "semilla seed",
+        "cinta tape ribbon",
+        "tabla board",
+    )
+)
+# Sizes said in words or letters ("the large one", "the L").
+_SIZES = {
+    "small": "s",
+    "little": "s",
+    "medium": "m",
+    "large": "l",
+    "big": "l",
+    "xl": "xl",
+    "xs": "xs",
+}
+# A size word after these says what is wrong, not which item: "it's too big".
+_DEGREE = frozenset({"too", "so", "very", "quite", "bit", "way", "really", "abit", "super"})
+_SIZE_LETTERS = frozenset({"s", "m", "l", "xl", "xs", "xxl", "xxs"})
+# A marketplace title says what the item is before these and what it fits or comes
+# with after them ("Carry Strap for Owala Water Bottle"): a word after them counts less.
+_ATTRIBUTE_AFTER = frozenset({"for", "with", "compatible", "fits", "para", "con"})
+_ATTRIBUTE_WEIGHT = 0.5
+# Words that say the buyer means several items a word fits ("the black ones", "both
+# tees", "las dos tazas").
+_SEVERAL = frozenset(
+    {"both", "all", "ones", "two", "three", "those", "these", "ambos", "ambas", "dos", "tres",
+     "todos", "todas", "2", "3"}
+)  # fmt: skip
+# Words between the names in a list of items ("the mug and the board", "hoody n leggings").
+_JOINERS = frozenset({"and", "n", "plus", "or", "also", "y", "e", "o"})
+# A name's words that are also everyday words: "can" names the watering can only after
+# "the"/"a"/"watering", never in "it can go back".
+_EVERYDAY = frozenset({"can", "set", "kit", "top", "back", "go", "pack", "pair", "pairs", "case"})
+_UNITS = frozenset({"pair", "pairs", "pack", "pcs", "pc", "piece", "pieces", "set", "x"})
+
+
+@cache
+def _forms(word: str) -> frozenset[str]:
+    """A word and the singulars it may be the plural of ("cases": "case"; "boxes":
+    "box"; "batteries": "battery"; "glasses": "glass"), so that a plural and its
+    singular meet."""
+    forms = {word}
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+        if word.endswith("es"):
+            forms.add(word[:-2])
+        if len(word) > 4 and word.endswith("ies"):
+            forms.add(word[:-3] + "y")
+    return frozenset(forms)
+
+
+@cache
+def _kinds_of(word: str) -> frozenset[str]:
+    return frozenset().union(*(group for group in _KINDS if _forms(word) & group))
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """An item's name as words to match: those before "for"/"with" (what it is) and
+    those after (what it fits), each stemmed; its words as written, its numbers and
+    its size letters apart."""
+
+    core: frozenset[str]
+    after: frozenset[str]
+    raw: frozenset[str]
+    numbers: tuple[int, ...]
+    joined: frozenset[str]  # two neighbouring words as one ("deskmat", "powerbank")
+
+
+@cache
+def _name(name: str) -> _Name:
+    # The variant in brackets names the item itself ("... with Lid (Rose Quartz)").
+    title, _, variant = name.partition("(")
+    core: set[str] = set()
+    after: set[str] = set()
+    numbers: list[int] = []
+    joined: set[str] = set()
+    for part, attribute_words in ((title, True), (variant, False)):
+        said = words(part)
+        attribute = False
+        for at, word in enumerate(said):
+            if attribute_words and word in _ATTRIBUTE_AFTER:
+                attribute = True
+                continue
+            if word.isdigit():
+                numbers.append(int(word))
+                continue
+            if at + 1 < len(said) and not said[at + 1].isdigit():
+                joined.add(word + said[at + 1])
+            if word in _FILLER and word not in _SIZE_LETTERS:
+                continue
+            (after if attribute else core).add(_SIZES.get(word, word))
+    return _Name(
+        frozenset(core),
+        frozenset(after - core),
+        frozenset(words(name)),
+        tuple(numbers),
+        frozenset(joined),
+    )
+
+
+# How well a word fits: the word itself, a typo or a part of it, a word of its kind.
+_SAME, _NEAR, _KIND = 1.0, 0.9, 0.8
+
+
+def _word_fit(token: str, word: str) -> float:
+    """A word of the text against a word of a name: the same word (or plural), one
+    typo apart, one the start of the other ("scratch", "scratching"; "power",
+    "PowerCore"), the end of a compound ("coat" in "raincoat"), or a word of the same
+    kind ("cups" for "Tumbler")."""
+    if _forms(token) & _forms(word):
+        return _SAME
+    short, long = sorted((token, word), key=len)
+    if (
+        _close(token, word)
+        or (len(short) >= 5 and long.startswith(short))
+        or (
+            short == token
+            and len(short) >= 3
+            and len(long) >= len(short) + 3
+            and long.endswith(short)
+        )
+    ):
+        return _NEAR
+    return _KIND if word in _kinds_of(token) else 0.0
+
+
+def _fit(token: str, name: _Name) -> float:
+    """How well one word of the text fits an item's name: up to 1 for a word of what
+    the item is, half that for a word of what it fits or comes with, 0 for none."""
+    if token in _SIZE_LETTERS or token in _SIZES:
+        size = _SIZES.get(token, token)
+        return _SAME if size in name.core or size in name.after else 0.0
+    if len(token) == 1:
+        return 0.0
+    english = next(
+        (
+            found
+            for form in sorted(_forms(token), key=len, reverse=True)
+            if (found := _SPANISH_NAMES.get(form) or _spanish_by_ear().get(_as_heard(form)))
+        ),
+        (),
+    )
+    best = 0.0
+    for candidate in (token, *english):
+        fit = (
+            _SAME
+            if candidate in name.joined
+            else max((_word_fit(candidate, word) for word in name.core), default=0.0)
+        )
+        after = max((_word_fit(candidate, word) for word in name.after), default=0.0)
+        best = max(best, fit, after * _ATTRIBUTE_WEIGHT)
+    return best
+
+
+# The words before an everyday word that make it a name ("the can", "watering can").
+_DETERMINERS = frozenset({"the", "a", "that", "this", "my", "el", "la"})
+
+
+def _content(tokens: list[str]) -> list[str]:
+    """The words of a phrase that may name an item: no filler, no unit ("pair",
+    "pack"), no everyday word but after "the"/"a" ("it can go back" is no can)."""
+    out = []
+    for at, token in enumerate(tokens):
+        before = tokens[at - 1] if at else ""
+        if token in _EVERYDAY and before not in _DETERMINERS:
+            continue
+        if token in _SIZES and before in _DEGREE:
+            continue
+        if token in _UNITS or (token in _FILLER and token not in _SIZE_LETTERS):
+            continue
+        out.append(token)
+    return out
+
+
+# Comparing two of the same item that differ by a number ("the bigger pot" of 15 cm
+# and 20 cm, "the longer lead" of 1 m and 2 m).
+_MORE = frozenset("bigger larger longer taller higher heavier more biggest largest longest".split())  # noqa: SIM905
+_LESS = frozenset("smaller shorter lower lighter less smallest shortest cheaper".split())  # noqa: SIM905
+
+
+def _by_number(tokens: list[str], top: list[int], names: Sequence[_Name]) -> list[int] | None:
+    """Of items the words cannot tell apart, the one a comparison picks by the number
+    only its name has ("the bigger pot", "the longer lead"), or None."""
+    more, less = any(t in _MORE for t in tokens), any(t in _LESS for t in tokens)
+    if more == less:
+        return None
+    common = set.intersection(*(set(names[i].numbers) for i in top))
+    own = {i: [n for n in names[i].numbers if n not in common] for i in top}
+    if any(len(numbers) != 1 for numbers in own.values()):
+        return None
+    pick = (max if more else min)(top, key=lambda i: own[i][0])
+    return [pick]
+
+
+def _phrase_items(
+    tokens: list[str], names: Sequence[_Name], left_out: frozenset[int] = frozenset()
+) -> list[int] | None:
+    """The items one phrase names ("the white L", "both tees", "the 10"): the items its
+    words fit best, [] when it names none, None when it cannot tell two apart.  Items
+    in `left_out` ("not the pad") are passed over when the words fit them as well."""
+    content = _content(tokens)
+    words_ = [t for t in content if not t.isdigit()]
+    scores = [0.0] * len(names)
+    for token in words_:
+        fits = [_fit(token, name) for name in names]
+        if len(names) > 1 and min(fits) == max(fits):
+            continue  # a word every item shares decides nothing ("the tee" of three tees)
+        scores = [s + f for s, f in zip(scores, fits, strict=True)]
+    if not any(scores) and not any(t in _SEVERAL for t in tokens):
+        # No word names an item: a number may be its size or model ("the 10", "the 9"),
+        # but not a count ("all 3").
+        for number in (int(t) for t in content if t.isdigit()):
+            scores = [s + (number in name.numbers) for s, name in zip(scores, names, strict=True)]
+    best = max(scores, default=0.0)
+    if best == 0:
+        return []
+    top = [i for i, score in enumerate(scores) if score == best]
+    if (
+        len(top) > 1
+        and left_out
+        and 0 < len(kept := [i for i in top if i not in left_out]) < len(top)
+    ):
+        top = kept  # "the mouse not the pad": of the two mice, the one not left out
+    if len(top) == 1:
+        return top
+    # "both tees", "the white ones", "the cables" (not "cracked in two")
+    said_several = any(
+        t in _SEVERAL and (at == 0 or tokens[at - 1] != "in") for at, t in enumerate(tokens)
+    )
+    plural = said_several or any(
+        t not in names[i].raw and len(_forms(t)) > 1
+        for t in words_
+        for i in top
+        if _fit(t, names[i])
+    )
+    if plural:
+        return top
+    return _by_number(tokens, top, names)
+
+
+# Clauses that keep what they name ("the bra is fine, I'll keep it", "keeping the
+# toppers", "earbuds are fine", "the others are grand", "me quedo con la taza").
+_KEEPS = re.compile(
+    r"\b(?:keep(?:ing)?|kept|(?:is|are|was|were|its|theyre)\s+(?:fine|ok|okay|good|perfect|alright|grand|great)|"
+    r"fine|grand|can\s+stay|stays?|staying|me\s+(?:quedo|la\s+quedo|lo\s+quedo|los\s+quedo)|"
+    r"(?:esta|estan)\s+bien|se\s+queda)\b"
+)
+# What follows these is left out ("not the pad", "everything except the rabbit", "todo
+# menos el gorro").  "not" only before a determiner ("not allowed to put holes in the
+# walls" leaves out no wall plugs), Spanish "no" only before an article ("no la azul").
+_LEAVES_OUT = re.compile(
+    r"\b(?:not\s+(?=(?:the|a|an|my|that|this|those|these|any)\b)|except(?:\s+for)?|excluding|"
+    r"apart\s+from|other\s+than|besides|minus|without|excepto|menos|salvo|"
+    r"no\s+(?=(?:el|la|los|las)\b))"
+)
+# "the rest", "everything else", "lo demás": every item not named otherwise; and
+# "everything" or "all" before what is left out ("everything except the rabbit").
+_THE_REST = re.compile(
+    r"\b(?:the\s+rest|rest\s+of\s+(?:it|them)|everything\s+else|all\s+the\s+others?|the\s+others|"
+    r"lo\s+demas|el\s+resto|todo\s+lo\s+demas)\b"
+)
+_EVERYTHING = re.compile(r"\b(?:everything|all|todo|todos|todas|the\s+lot|both|ambos|ambas)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    wanted: list[int]  # the items named to send, in the order named
+    left_out: set[int]  # named as kept or left out ("the bra is fine", "not the pad")
+    rest: bool  # "the rest", "everything except ...": every item not left out
+    unclear: bool  # a phrase fits two items equally ("the black one")
+
+
+def _named(text: str, names: Sequence[str]) -> _Named:
+    """What each clause of the text names, sent or kept: the kept first, so that a
+    name two items share is read as the one not kept ("the mouse, not the pad")."""
+    parsed = [_name(n) for n in names]
+    sending: list[str] = []
+    leaving: list[str] = []
+    rest = False
+    cleaned = text.replace("&", " and ").replace("+", " and ").replace("/", " ")
+    for clause in re.split(r"[.,;:!?\n]+|\s(?:but|so|pero|porque|because)\s", cleaned):
+        said = _NOT_EVERY.sub(" ", " ".join(words(clause)))
+        if _KEEPS.search(said):
+            leaving.append(said)
+        elif cut := _LEAVES_OUT.search(said):
+            sending.append(said[: cut.start()])
+            leaving.append(said[cut.end() :])
+            rest = rest or _EVERYTHING.search(said[: cut.start()]) is not None
+        else:
+            sending.append(said)
+        rest = rest or _THE_REST.search(sending[-1] if sending else "") is not None
+    left_out: set[int] = set()
+    for phrase in (p for said in leaving for p in _phrases(said)):
+        left_out.update(_phrase_items(phrase, parsed) or [])
+    wanted: list[int] = []
+    unclear = False
+    for phrase in (p for said in sending for p in _phrases(said)):
+        found = _phrase_items(phrase, parsed, frozenset(left_out))
+        unclear = unclear or found is None
+        wanted.extend(i for i in found or [] if i not in wanted)
+    return _Named(wanted, left_out - set(wanted), rest, unclear)
+
+
+def _phrases(said: str) -> list[list[str]]:
+    """A clause's words cut at "and", "n", "plus", "y": one phrase per item named."""
+    phrases: list[list[str]] = [[]]
+    for token in said.split():
+        if token in _JOINERS:
+            phrases.append([])
+        else:
+            phrases[-1].append(token)
+    return [p for p in phrases if p]
+
+
+def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
+    """The items (indexes into `names`) the text names and does not leave out, in the
+    order named: "the mug and the board", "the white L", "both tees", "not the pad"
+    names none, "the black one" of two black items names none."""
+    named = _named(text, names)
+    return [i for i in named.wanted if i not in named.left_out]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsChosen:
+    """What an answer at the items step picks: `indexes` into the item names, and
+    `every` when it means every item rather than naming them ("all of them", "both" of
+    two, "everything except the rabbit"), so that each is taken whole."""
+
+    indexes: tuple[int, ...]
+    every: bool = False
+
+
+# An "all" that is no choice of items: "not at all", "all over my hand", "after all".
+_NOT_EVERY = re.compile(
+    r"\b(?:at\s+all|all\s+over|after\s+all|all\s+(?:the\s+time|day|night|week))\b"
+)
+# A question about the return rather than an answer ("can I return the tea if it's
+# opened?", "how long do I have?", "do you have the raincoat in 9-10?").
+_ASKING = re.compile(
+    r"^(?:and\s+|so\s+|but\s+)?(?:what|whats|how|why|when|where|which|who|do|does|did|is|are|will|would|should|"
+    r"que|cual|cuanto|donde|cuando|como)\b|\bif\b|\bsi\s+(?:ya|lo|la|abri)"
+)
+
+
+def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> ItemsChosen | None:
+    """The items a typed answer at the items step picks: by their places in the list
+    ("2", "the second one", "1 and 3", "the last two"), by name ("the mug", "the mug
+    and the board", "both tees"), or every item ("all of them", "both" of two,
+    "everything except the rabbit", "the rest" beside what is kept); None when it picks
+    none, cannot tell two apart, or asks a question.  `places=False` for a first
+    message, where a number is no place in a list the buyer has not seen and only
+    "both"/"everything" means every item ("a full refund" is no choice of items)."""
+    if places:
+        if any(_ASKING.search(" ".join(words(q))) for q in re.findall(r"[^.!?]*\?", text)):
+            return None
+        if at := places_in_list(text, len(names)):
+            return ItemsChosen(tuple(at))
+    named = _named(text, names)
+    picked = [i for i in named.wanted if i not in named.left_out]
+    others = [i for i in range(len(names)) if i not in named.left_out and i not in picked]
+    if named.rest and others and (picked or named.left_out):
+        # "the rest can go back" beside what is kept, "the mug and everything else"
+        return ItemsChosen(tuple(picked + others), every=not picked)
+    if picked:
+        return ItemsChosen(tuple(picked))
+    if named.rest and others:  # "everything except the rabbit"
+        return ItemsChosen(tuple(others), every=True)
+    # "all of them", "sending the lot back": every item.  An "all" that is no choice
+    # ("not at all", "all over") and an order number are no count.
+    counted = _NOT_EVERY.sub(" ", re.sub(r"\d{4,}", " ", text))
+    if places:
+        count = read_quantity(counted)
+        every = count == ALL or (len(names) > 1 and count == len(names))
+    else:
+        every = len(names) > 1 and says_every_item(counted)
+    if every and others:
+        return ItemsChosen(tuple(others), every=True)
+    return None  # nothing named, or a name that fits two items ("the black one")
+
+
+# Several places at once: "1 and 3", "first and last", "2 y 3", "the last two".
+_FIRST_OR_LAST_N = re.compile(
+    r"^(?:the\s+)?(first|top|last|bottom|primeros?|primeras?|ultimos?|ultimas?)\s+(two|three|2|3|dos|tres)$|"
+    r"^(?:the\s+|los\s+|las\s+)?(two|three|2|3|dos|tres)\s+(first|top|last|bottom|primeros?|primeras?|ultimos?|ultimas?)$"
+)
+_COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3, "dos": 2, "tres": 3}
+# Words around places that say nothing ("number 2 po", "1 and 3 pls", "on the list").
+_AROUND_PLACES = frozenset(
+    [
+        "please",
+        "pls",
+        "plz",
+        "thanks",
+        "thx",
+        "ty",
+        "po",
+        "lang",
+        "lah",
+        "naman",
+        "mate",
+        "ok",
+        "okay",
+        "on",
+        "in",
+        "list",
+        "the",
+        "los",
+        "las",
+        "el",
+        "la",
+        "ones",
+        "items",
+        "por",
+        "favor",
+        "porfa",
+        "gracias",
+    ]
+)
+
+
+def places_in_list(text: str, count: int) -> list[int] | None:
+    """Items named by their places only: one ("2", "the second one", "last") or several
+    ("1 and 3", "first and last", "el primero y el último", "the last two")."""
+    said = [t for t in words(text.replace("&", " and ")) if t not in _AROUND_PLACES]
+    joined = " ".join(t for t in said if t not in _PLACE_NOUNS or t == "one")
+    joined = re.sub(r"\b(one)\b", "", joined).strip()
+    if (m := _FIRST_OR_LAST_N.match(joined)) is not None:
+        end, n = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        size = _COUNTS[n]
+        if size > count:
+            return None
+        first = end in {"first", "top"} or end.startswith("primer")
+        return list(range(size)) if first else list(range(count - size, count))
+    parts = [p.strip() for p in re.split(r"\b(?:and|y|n|plus)\b|,", " ".join(said)) if p.strip()]
+    found = [position(part, count) for part in parts]
+    if not found or any(i is None for i in found):
+        return None
+    return sorted({i for i in found if i is not None})
+
+
+def item_choice(text: str, names: Sequence[str]) -> int | None:
+    """The one item (index into `names`) a typed answer picks, or None (see
+    `chosen_items`)."""
+    chosen = chosen_items(text, names)
+    return chosen.indexes[0] if chosen and len(chosen.indexes) == 1 and not chosen.every else None
