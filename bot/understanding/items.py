@@ -470,6 +470,8 @@ def _named(text: str, names: Sequence[str]) -> _Named:
     leaving: list[str] = []
     rest = False
     cleaned = text.replace("&", " and ").replace("+", " and ").replace("/", " ")
+    # "all but the towel" is "all except", not a clause of its own
+    cleaned = re.sub(r"\b(all|everything)\s+but\b", r"\1 except", cleaned, flags=re.IGNORECASE)
     for clause in re.split(r"[.,;:!?\n]+|\s(?:but|so|pero|porque|because)\s", cleaned):
         said = _NOT_EVERY.sub(" ", " ".join(words(clause)))
         if _KEEPS.search(said):
@@ -483,14 +485,22 @@ def _named(text: str, names: Sequence[str]) -> _Named:
         rest = rest or _THE_REST.search(sending[-1] if sending else "") is not None
     left_out: set[int] = set()
     for phrase in (p for said in leaving for p in _phrases(said)):
-        left_out.update(_phrase_items(phrase, parsed) or [])
+        left_out.update(_phrase_items(phrase, parsed) or _place(phrase, len(names)))
     wanted: list[int] = []
     unclear = False
     for phrase in (p for said in sending for p in _phrases(said)):
         found = _phrase_items(phrase, parsed, frozenset(left_out))
+        if found == [] and len(phrase) > 1:
+            found = _place(phrase, len(names))  # "the mug and the second one"
         unclear = unclear or found is None
         wanted.extend(i for i in found or [] if i not in wanted)
     return _Named(wanted, left_out - set(wanted), rest, unclear)
+
+
+def _place(phrase: list[str], count: int) -> list[int]:
+    """An item named by its place within a longer answer ("except the second one")."""
+    at = position(" ".join(phrase), count)
+    return [] if at is None else [at]
 
 
 def _phrases(said: str) -> list[list[str]]:

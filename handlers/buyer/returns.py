@@ -1086,9 +1086,10 @@ async def typed_items(ctx: Context) -> None:
         await escapes.not_understood(ctx)
         return
     if picked.every:
-        # "all of them", "everything", "the two things" of two: every item, every unit
-        # that may be returned
-        ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in candidates}
+        # "all of them", "everything except the towel", "the two things" of two: those
+        # items and no other, every unit of each that may be returned
+        every = [candidates[i] for i in picked.indexes]
+        ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in every}
         show_items(ctx, options)
         return
     if len(picked.indexes) > 1:  # "the mug and the bottle": each, as its button would

@@ -160,6 +160,19 @@ async def test_items_all_of_them(
     assert "Blue water bottle — 1 of 1" in labels(buyer)
 
 
+async def test_items_everything_except_one(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    # What is left out stays out, also after it was chosen: the list is set to the rest.
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("the bottle")
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
+    await buyer.say("everything except the bottle")
+    assert "Ceramic mug — 2 of 2" in labels(buyer)
+    assert "Blue water bottle — up to 1" in labels(buyer)
+
+
 async def test_items_refused_text_and_done_too_early(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -78,6 +78,8 @@ CABLES = [
         ("the white one", TEES, None),  # two white tees: ask again
         ("the black t-shirt and the bag please, the others are grand", TEES, [0, 3]),
         ("everything except the bag", TEES, [0, 1, 2]),
+        ("all but the bag", TEES, [0, 1, 2]),
+        ("everything except the second one", TEES, [0, 2, 3]),
         ("todo menos la bolsa", TEES, [0, 1, 2]),
         ("1 and 3", TEES, [0, 2]),
         ("first and last", TEES, [0, 3]),
