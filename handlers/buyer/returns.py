@@ -40,6 +40,7 @@ from bot.services.returns import (
     ReturnOptions,
     new_token,
 )
+from bot.services.views import ItemView, OrderView
 from bot.understanding import items as items_named
 from bot.understanding import steps as read
 from handlers import escapes
@@ -191,7 +192,7 @@ async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
     ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=everything[0].order_number))
 
 
-def _order_rows(ctx: Context, orders: Sequence[Any]) -> list[list[Button]]:
+def _order_rows(ctx: Context, orders: Sequence[OrderView]) -> list[list[Button]]:
     """One button a returnable order (number and status), each starting its return."""
     label = ctx.catalog.plain
     return [
@@ -367,7 +368,7 @@ async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None
     show_items(ctx, options)
 
 
-def _claimable_items(options: ReturnOptions) -> list[Any]:
+def _claimable_items(options: ReturnOptions) -> list[ItemView]:
     """The order's items that can still be returned, in the order of their buttons."""
     return [item for item in options.order.items if options.claimable.get(item.id, 0) > 0]
 
@@ -1111,7 +1112,7 @@ async def typed_items(ctx: Context) -> None:
     ask_quantity(ctx, options, item.id)
 
 
-async def _choose_several(ctx: Context, options: ReturnOptions, items: list[Any]) -> None:
+async def _choose_several(ctx: Context, options: ReturnOptions, items: list[ItemView]) -> None:
     """Items named together: those with one unit are chosen, and the first with
     several units is asked how many (the others then show in the list)."""
     chosen = dict(ctx.state.data["items"])
