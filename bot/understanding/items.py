@@ -124,6 +124,23 @@ _SPANISH_NAMES: dict[str, tuple[str, ...]] = {
     "grande": ("large", "big"),
     "pequeno": ("small",),
     "pequena": ("small",),
+    "licuadora": ("blender",),
+    "muneca": ("doll",),
+    "pelota": ("ball",),
+    "balon": ("ball",),
+    "volante": ("steering",),
+    "cafetera": ("coffee", "maker"),
+    # Portuguese, as Brazilian shops name goods
+    "toalha": ("towel",),
+    "panela": ("pan", "pot"),
+    "garrafa": ("bottle", "flask"),
+    "cafeteira": ("coffee", "maker"),
+    "vermelho": ("red",),
+    "vermelha": ("red",),
+    "preto": ("black",),
+    "preta": ("black",),
+    "branco": ("white",),
+    "branca": ("white",),
 }
 
 
@@ -205,8 +222,10 @@ _SIZES = {
     "xs": "xs",
 }
 # A size word after these says what is wrong, not which item: "it's too big".
-_DEGREE = frozenset({"too", "so", "very", "quite", "bit", "way", "really", "abit", "super"})
+_DEGREE = frozenset({"too", "to", "so", "very", "quite", "bit", "way", "really", "abit", "super"})
 _SIZE_LETTERS = frozenset({"s", "m", "l", "xl", "xs", "xxl", "xxs"})
+# "Size tens", "the 10s": a size said as a word or a plural number.
+_SIZE_NUMBERS = {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 # A marketplace title says what the item is before these and what it fits or comes
 # with after them ("Carry Strap for Owala Water Bottle"): a word after them counts less.
 _ATTRIBUTE_AFTER = frozenset({"for", "with", "compatible", "fits", "para", "con"})
@@ -217,6 +236,10 @@ _SEVERAL = frozenset(
     {"both", "all", "ones", "two", "three", "those", "these", "ambos", "ambas", "dos", "tres",
      "todos", "todas", "2", "3"}
 )  # fmt: skip
+# Words that end like a plural but name no several items ("thanks", "pls", "this").
+_NOT_PLURAL = frozenset(
+    {"thanks", "thx", "pls", "plz", "this", "its", "was", "is", "has", "does", "yes", "us", "as"}
+)
 # Words between the names in a list of items ("the mug and the board", "hoody n leggings").
 _JOINERS = frozenset({"and", "n", "plus", "or", "also", "y", "e", "o"})
 # A name's words that are also everyday words: "can" names the watering can only after
@@ -248,14 +271,15 @@ def _kinds_of(word: str) -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class _Name:
     """An item's name as words to match: those before "for"/"with" (what it is) and
-    those after (what it fits), each stemmed; its words as written, its numbers and
-    its size letters apart."""
+    those after (what it fits); its words as written, its numbers, and the sizes its
+    variant names ("(Black, M)": "m")."""
 
     core: frozenset[str]
     after: frozenset[str]
     raw: frozenset[str]
     numbers: tuple[int, ...]
     joined: frozenset[str]  # two neighbouring words as one ("deskmat", "powerbank")
+    sizes: frozenset[str]
 
 
 @cache
@@ -280,13 +304,19 @@ def _name(name: str) -> _Name:
                 joined.add(word + said[at + 1])
             if word in _FILLER and word not in _SIZE_LETTERS:
                 continue
-            (after if attribute else core).add(_SIZES.get(word, word))
+            # A shop's Spanish or Portuguese name ("Sartén", "Toalhas") read in English too.
+            english = _SPANISH_NAMES.get(word) or _SPANISH_NAMES.get(min(_forms(word), key=len), ())
+            (after if attribute else core).update((word, *english))
+    sizes = {_SIZES.get(w, w) for w in words(variant) if w in _SIZES or w in _SIZE_LETTERS}
+    # "Running Tee (Black, L)" and "Tee XL": a size letter in the title counts too
+    sizes |= {w for w in words(title) if w in _SIZE_LETTERS and len(w) > 1}
     return _Name(
         frozenset(core),
         frozenset(after - core),
         frozenset(words(name)),
         tuple(numbers),
         frozenset(joined),
+        frozenset(sizes),
     )
 
 
@@ -319,9 +349,14 @@ def _word_fit(token: str, word: str) -> float:
 def _fit(token: str, name: _Name) -> float:
     """How well one word of the text fits an item's name: up to 1 for a word of what
     the item is, half that for a word of what it fits or comes with, 0 for none."""
-    if token in _SIZE_LETTERS or token in _SIZES:
-        size = _SIZES.get(token, token)
-        return _SAME if size in name.core or size in name.after else 0.0
+    sizes = (_SIZES.get(f, f) for f in _forms(token) if f in _SIZES or f in _SIZE_LETTERS)
+    size = next(sizes, None)
+    if size is not None and size in name.sizes:
+        # "the L", "the mediums" for "(Black, M)": a size says more than a title's word
+        # ("the medium bra" is the M of two "Sports Bra Medium Support")
+        return _SAME + 0.1
+    if token in _SIZE_LETTERS:
+        return 0.0
     if len(token) == 1:
         return 0.0
     english = next(
@@ -398,15 +433,21 @@ def _phrase_items(
         if len(names) > 1 and min(fits) == max(fits):
             continue  # a word every item shares decides nothing ("the tee" of three tees)
         scores = [s + f for s, f in zip(scores, fits, strict=True)]
-    if not any(scores) and not any(t in _SEVERAL for t in tokens):
+    numbers = [int(t) for t in content if t.isdigit()]
+    if not any(scores) and not any(t in _SEVERAL - {"ones", "those", "these"} for t in tokens):
         # No word names an item: a number may be its size or model ("the 10", "the 9"),
         # but not a count ("all 3").
-        for number in (int(t) for t in content if t.isdigit()):
-            scores = [s + (number in name.numbers) for s, name in zip(scores, names, strict=True)]
+        scores = [float(sum(n in name.numbers for n in numbers)) for name in names]
     best = max(scores, default=0.0)
     if best == 0:
         return []
     top = [i for i, score in enumerate(scores) if score == best]
+    if len(top) > 1 and numbers:
+        # Words that fit several items, and a number that only some have ("the 16 inch
+        # collar ones", "the size 10 regular", "colour 30"): those.
+        counts = {i: sum(n in names[i].numbers for n in numbers) for i in top}
+        if max(counts.values()) > 0 and len(set(counts.values())) > 1:
+            top = [i for i in top if counts[i] == max(counts.values())]
     if (
         len(top) > 1
         and left_out
@@ -415,19 +456,16 @@ def _phrase_items(
         top = kept  # "the mouse not the pad": of the two mice, the one not left out
     if len(top) == 1:
         return top
-    # "both tees", "the white ones", "the cables" (not "cracked in two")
+    if (compared := _by_number(tokens, top, names)) is not None:
+        return compared  # "the smaller pair of air maxes"
+    # "both tees", "the white ones", "the cables", "the tee shirts" (not "cracked in two")
     said_several = any(
         t in _SEVERAL and (at == 0 or tokens[at - 1] != "in") for at, t in enumerate(tokens)
     )
-    plural = said_several or any(
-        t not in names[i].raw and len(_forms(t)) > 1
-        for t in words_
-        for i in top
-        if _fit(t, names[i])
-    )
-    if plural:
-        return top
-    return _by_number(tokens, top, names)
+    last = words_[-1] if words_ else ""
+    said_plural = len(_forms(last)) > 1 and last not in _NOT_PLURAL
+    plural = said_several or (said_plural and not any(last in names[i].raw for i in top))
+    return top if plural else None
 
 
 # Clauses that keep what they name ("the bra is fine, I'll keep it", "keeping the
@@ -436,6 +474,16 @@ _KEEPS = re.compile(
     r"\b(?:keep(?:ing)?|kept|(?:is|are|was|were|its|theyre)\s+(?:fine|ok|okay|good|perfect|alright|grand|great)|"
     r"fine|grand|can\s+stay|stays?|staying|me\s+(?:quedo|la\s+quedo|lo\s+quedo|los\s+quedo)|"
     r"(?:esta|estan)\s+bien|se\s+queda)\b"
+)
+# Within one clause typed without commas: what comes after "keeping" is kept ("the 12
+# im keeping the others"), and the last words before "is fine" / "is staying" are ("just
+# the scrunchies the pillowcase is staying", "the grey hat the yellow ones fine").
+_KEPT_AFTER = re.compile(
+    r"^(?P<send>.*\S)\s+(?:im\s+|ill\s+|i\s+will\s+|i\s+am\s+|i\s+)?(?:keep|keeping)\s+(?P<keep>.+)$"
+)
+_KEPT_BEFORE = re.compile(
+    r"^(?P<send>.*\S)\s+(?P<keep>(?:the|my)\s+\w+(?:\s+\w+)?)\s+"
+    r"(?:(?:is|are|its|s)\s+)?(?:fine|ok|okay|good|staying|grand|alright)\b.*$"
 )
 # What follows these is left out ("not the pad", "everything except the rabbit", "todo
 # menos el gorro").  "not" only before a determiner ("not allowed to put holes in the
@@ -448,7 +496,7 @@ _LEAVES_OUT = re.compile(
 # "the rest", "everything else", "lo demás": every item not named otherwise; and
 # "everything" or "all" before what is left out ("everything except the rabbit").
 _THE_REST = re.compile(
-    r"\b(?:the\s+rest|rest\s+of\s+(?:it|them)|everything\s+else|all\s+the\s+others?|the\s+others|"
+    r"\b(?:the\s+rest|rest\s+of\s+(?:it|them)|everything\s+else|all\s+the\s+others?|"
     r"lo\s+demas|el\s+resto|todo\s+lo\s+demas)\b"
 )
 _EVERYTHING = re.compile(r"\b(?:everything|all|todo|todos|todas|the\s+lot|both|ambos|ambas)\b")
@@ -462,6 +510,21 @@ class _Named:
     unclear: bool  # a phrase fits two items equally ("the black one")
 
 
+def _normalised(text: str) -> str:
+    """Sizes and lists as buyers type them: "the 10s" and "size tens" are the 10s
+    (not the 10 and a size S), "extra small" is XS, "&" and "+" are "and"."""
+    text = text.replace("&", " and ").replace("+", " and ").replace("/", " ")
+    text = re.sub(r"\b(\d+)'?s\b", r"\1 ones", text)
+    text = re.sub(
+        r"\b(six|seven|eight|nine|ten|eleven|twelve)s\b",
+        lambda m: f"{_SIZE_NUMBERS[m.group(1).lower()]} ones",
+        text,
+        flags=re.IGNORECASE,
+    )
+    extra = re.compile(r"\bextra\s+(small|large)\b", re.IGNORECASE)
+    return extra.sub(lambda m: "x" + m.group(1)[0].lower(), text)
+
+
 def _named(text: str, names: Sequence[str]) -> _Named:
     """What each clause of the text names, sent or kept: the kept first, so that a
     name two items share is read as the one not kept ("the mouse, not the pad")."""
@@ -469,12 +532,16 @@ def _named(text: str, names: Sequence[str]) -> _Named:
     sending: list[str] = []
     leaving: list[str] = []
     rest = False
-    cleaned = text.replace("&", " and ").replace("+", " and ").replace("/", " ")
+    cleaned = _normalised(text)
     # "all but the towel" is "all except", not a clause of its own
     cleaned = re.sub(r"\b(all|everything)\s+but\b", r"\1 except", cleaned, flags=re.IGNORECASE)
     for clause in re.split(r"[.,;:!?\n]+|\s(?:but|so|pero|porque|because)\s", cleaned):
         said = _NOT_EVERY.sub(" ", " ".join(words(clause)))
-        if _KEEPS.search(said):
+        if (kept := _KEPT_AFTER.search(said) or _KEPT_BEFORE.search(said)) is not None:
+            # "just the scrunchies the pillowcase is staying", "the 12 im keeping the others"
+            sending.append(kept.group("send"))
+            leaving.append(kept.group("keep"))
+        elif _KEEPS.search(said):
             leaving.append(said)
         elif cut := _LEAVES_OUT.search(said):
             sending.append(said[: cut.start()])
@@ -553,9 +620,9 @@ def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> Ite
     message, where a number is no place in a list the buyer has not seen and only
     "both"/"everything" means every item ("a full refund" is no choice of items)."""
     if places:
-        if any(_ASKING.search(" ".join(words(q))) for q in re.findall(r"[^.!?]*\?", text)):
+        if _asks(text) or _TAKEN_BACK.search(" ".join(words(text))):
             return None
-        if at := places_in_list(text, len(names)):
+        if at := places_in_list(text, len(names)) or _places_first(text, names):
             return ItemsChosen(tuple(at))
     named = _named(text, names)
     picked = [i for i in named.wanted if i not in named.left_out]
@@ -578,6 +645,35 @@ def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> Ite
     if every and others:
         return ItemsChosen(tuple(others), every=True)
     return None  # nothing named, or a name that fits two items ("the black one")
+
+
+def _asks(text: str) -> bool:
+    """A question about the return rather than an answer: a sentence ending with "?"
+    that asks ("can I return the tea if it's opened?"), or a message that starts as a
+    question does, typed without the "?" ("is the hoodie final sale", "do the gazelles
+    come up small"); "can I send back the card" is a request."""
+    if any(_ASKING.search(" ".join(words(q))) for q in re.findall(r"[^.!?]*\?", text)):
+        return True
+    said = words(text)
+    return bool(said) and said[0] in _ASKS_FIRST
+
+
+# The first words of a question typed without its "?".
+_ASKS_FIRST = frozenset(
+    "is are do does did will would should how what whats why when where which who".split()  # noqa: SIM905
+)
+# An answer taken back ("... actually never mind", "forget it", "oh well").
+_TAKEN_BACK = re.compile(r"\b(?:never\s*mind|forget\s+it|oh\s+well)\s*$")
+
+
+def _places_first(text: str, names: Sequence[str]) -> list[int] | None:
+    """Places said first, then why ("2 and 3, both came without the box"): the places,
+    when what follows names no item."""
+    parts = re.split(r"[,.;:!]", text, maxsplit=1)
+    if len(parts) < 2 or not parts[1].strip():
+        return None
+    at = places_in_list(parts[0], len(names))
+    return at if at and not _named(parts[1], names).wanted else None
 
 
 # Several places at once: "1 and 3", "first and last", "2 y 3", "the last two".
@@ -616,6 +712,7 @@ _AROUND_PLACES = frozenset(
         "favor",
         "porfa",
         "gracias",
+        "yung",
     ]
 )
 

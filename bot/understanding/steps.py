@@ -826,6 +826,11 @@ _ORDINALS = {
     "cuarta": 3,
     "quinto": 4,
     "quinta": 4,
+    # Tagalog ("yung pangalawa po")
+    "pangalawa": 1,
+    "ikalawa": 1,
+    "pangatlo": 2,
+    "ikatlo": 2,
 }
 _LAST = frozenset({"last", "ultimo", "ultima", "bottom", "lowest"})
 _TOP = frozenset({"top", "upper", "topmost"})

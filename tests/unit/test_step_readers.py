@@ -96,6 +96,31 @@ def test_items_chosen(typed: str, names: list[str], picked: list[int] | None) ->
     assert (sorted(chosen.indexes) if chosen else None) == picked
 
 
+JEANS = [
+    "Women's Straight Leg Jeans (Mid Blue, 10 Regular)",
+    "Women's Straight Leg Jeans (Mid Blue, 10 Short)",
+    "Women's Straight Leg Jeans (Mid Blue, 12 Regular)",
+    "Leather belt (M)",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "picked"),
+    [
+        ("the 10s", [0, 1]),  # the 10s, not the 10 and a size S
+        ("the size 10 regular", [0]),  # a number only some of the tied items have
+        ("the 12 im keeping the others", [2]),  # typed without commas
+        ("just the belt the jeans are fine", [3]),
+        ("2 and 3, both came without the tags", [1, 2]),  # places first, then why
+        ("is the belt final sale", None),  # a question without its "?"
+        ("the belt is meh actually never mind", None),  # taken back
+    ],
+)
+def test_items_chosen_among_variants(typed: str, picked: list[int] | None) -> None:
+    chosen = items.chosen_items(typed, JEANS)
+    assert (sorted(chosen.indexes) if chosen else None) == picked
+
+
 def test_a_word_after_for_names_what_the_item_fits() -> None:
     # "Replacement Filters for Cat Water Fountain": the fountain is what the filters fit
     names = ["Automatic Cat Water Fountain 2.5L", "Replacement Filters for Cat Water Fountain"]
