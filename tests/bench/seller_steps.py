@@ -8,7 +8,8 @@ Prints accuracy per step (`card_decision` under a request's card, `reject_reason
 (`bot/understanding/seller_steps.py`) were developed on (the seller lines of
 `bot/understanding/corpus/steps.jsonl`, and `steps_sellers.jsonl` by six other writers)
 and on the held-out files (`tests/data/understanding/steps_eval_seller.jsonl`, written
-with the readers; `steps_eval_sellers_others.jsonl` and `steps_eval_sellers_third.jsonl`,
+with the readers; `steps_eval_sellers_others.jsonl`, `steps_eval_sellers_third.jsonl` and
+`steps_eval_sellers_fourth.jsonl`,
 by four more writers; never used to tune them, so their misses are never listed). A
 value of null is text the step must not take: reading None is right for it. No figure
 is asserted.
@@ -46,6 +47,8 @@ HELD_OUT = {
     / "tests/data/understanding/steps_eval_sellers_others.jsonl",
     "held-out, a third pair of hands (steps_eval_sellers_third.jsonl)": ROOT
     / "tests/data/understanding/steps_eval_sellers_third.jsonl",
+    "held-out, a fourth pair of hands (steps_eval_sellers_fourth.jsonl)": ROOT
+    / "tests/data/understanding/steps_eval_sellers_fourth.jsonl",
 }
 
 
