@@ -34,13 +34,13 @@ from bot.domain.carriers import DHL, FEDEX, KNOWN_CARRIERS, UPS, USPS, is_valid_
 NAMES: tuple[tuple[str, str], ...] = (
     (
         USPS,
-        r"usps|u\.?s\.?p\.?s\.?|(?:u\.s\.?|united\s+states)\s+(?:postal\s+service|post\s+office|mail)|"
+        r"usps|u\.?s\.?p\.?s\.?|u\s+s\s+p\s+s|(?:u\.s\.?|united\s+states)\s+(?:postal\s+service|post\s+office|mail)|"
         r"us\s+postal\s+service",
     ),
     (UPS, r"ups|u\.p\.s\.?|united\s+parcel(?:\s+service)?"),
     (FEDEX, r"fed\s?-?\s?ex|federal\s+express|fed\s+x"),
     (DHL, r"dhl"),
-    ("Royal Mail", r"royal\s?mail"),
+    ("Royal Mail", r"royal\s?ma(?:il|le)"),  # "royal male": as voice typing hears it
     ("Parcelforce", r"parcel\s?force"),
     ("DPD", r"dpd"),
     ("Evri", r"evri|hermes"),
@@ -56,6 +56,14 @@ NAMES: tuple[tuple[str, str], ...] = (
     ("Amazon Logistics", r"amazon\s+(?:logistics|shipping)"),
     ("Aramex", r"aramex"),
     ("Ninja Van", r"ninja\s?van"),
+    ("J&T Express", r"j\s?&\s?t(?:\s+express)?|j\s+and\s+t|jnt"),
+    ("Flash Express", r"flash\s+express"),
+    ("Kerry Express", r"kerry\s+express"),
+    ("Pos Malaysia", r"pos\s+malaysia|pos\s?laju"),
+    ("NZ Post", r"nz\s?post|new\s+zealand\s+post"),
+    ("CourierPost", r"courier\s?post"),
+    ("Sendle", r"sendle"),
+    ("StarTrack", r"star\s?track"),
     # Where Spanish-speaking buyers post from: named so the tracking step says it
     # cannot check them, rather than that it did not understand ("lo mandé por Correos").
     ("Correos Express", r"correos\s+express"),

@@ -48,7 +48,9 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"\bla\s+(?:uso|rompio)\b|gastad[oa]|"
         # "tags are cut off and theres makeup on the collar", "creases and dirt on the sole"
         r"tags?\s+(?:are|were|have\s+been|been)\s+(?:removed|off|cut)|make[\s-]?up\b|"
-        r"\bperfume\b|\bcrease[sd]?\b|\bdirt\b|\bstyled\b",
+        r"\bperfume\b|\bcrease[sd]?\b|\bdirt\b|\bstyled\b|"
+        # "put it through the washing machine on hot", "shrunk", "scratched from use"
+        r"washing\s+machine|\bshr[au]nk\b|tumble[\s-]?dr|\bfrom\s+(?:use|wear)\b",
     ),
     (
         "outside_policy",
@@ -59,6 +61,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"hygiene|personali[sz]ed|custom[\s-]?made|return\s+period|deadline|"
         r"fuera\s+de\s+(?:plazo|tiempo)|plazo|politica|demasiado\s+tarde|vencid[oa]|caducad[oa]|"
         r"higiene|personalizad[oa]|no\s+(?:admite|tiene)\s+devolucion|prazo|"
+        # "custom name printed, cannot return", "engraved"
+        r"\bcustom\b|\bengraved\b|\bmonogram\w*|"
         # not an order of this shop: "not bought from us", "we dont even carry that brand"
         r"not\s+(?:bought|purchased|ordered)\s+(?:from|here|with|in)|not\s+from\s+(?:us|our)\b|"
         r"(?:don'?t|do\s+not)\s+(?:even\s+)?(?:carry|sell|stock)|"
@@ -91,6 +95,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"match(?:es)?\s+the|per\s+the\s+listing|nothing\s+wrong|no\s+(?:defect|fault|damage)s?|"
         r"works?\s+(?:fine|well|perfectly|ok)|it\s+works|tested|checked|correct\s+(?:size|colou?r|item)|"
         r"right\s+(?:size|colou?r|item)|not\s+(?:defective|broken|faulty|damaged)|"
+        # "the colour is correct, their phone screen different only"
+        r"colou?r\s+(?:is\s+)?(?:correct|right|accurate)|(?:phone|screen)\s+(?:screen|settings|display)|"
         r"as\s+(?:pictured|shown)|exactly\s+as|as\s+desc\w*|as\s+the\s+scribed|listing|"
         r"same\s+as\s+(?:the\s+)?(?:description|photos?|pictures?|ad|advert)|"
         r"(?:size|colou?r|one|item)\s+(?:s?he|they)\s+ordered|"
@@ -114,10 +120,18 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"sent)|refunded\s+(?:\w+\s+){0,4}already|was\s+already\s+(?:made|paid|refunded)|"
         r"\bcancel+ed\b|never\s+paid|not\s+paid|unpaid|(?:payment|transfer)\s+failed|"
         r"ya\s+no\s+quiere|se\s+lo\s+queda|"
+        # returns abused: "third time this buyer's tried this on", "returns everything"
+        r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+time\b|returns\s+everything|"
+        r"every\s+single\s+time|tried\s+(?:it|this)\s+on|serial\s+return\w*|"
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
 _REASON_PATTERNS = tuple((code, re.compile(p)) for code, p in _REASONS)
+# Nothing to be seen in the buyer's photos, whatever they claim it shows: before "used",
+# so the stain or scratch named is the claim, not the finding.
+_CANT_SEE = re.compile(
+    r"(?:can'?t|cannot|don'?t|do\s+not|didn'?t)\s+(?:even\s+)?see\b.*\b(?:pics?|photos?|pictures?|images?)\b"
+)
 
 
 def read_reject_reason(text: str) -> str | None:
@@ -125,6 +139,8 @@ def read_reject_reason(text: str) -> str | None:
     said = normalize(text)
     if not re.search(r"[a-z]{2}", said):
         return None
+    if _CANT_SEE.search(said):
+        return "evidence_insufficient"  # "you cant see any stain in there pics"
     for code, pattern in _REASON_PATTERNS:
         if pattern.search(said):
             return code
@@ -179,6 +195,8 @@ _AFTER = frozenset(
         "even",
         "abeg",
         "lah",
+        "la",
+        "can",
         "la",
         "lang",
         "na",
@@ -331,8 +349,13 @@ def _number_words(said: str) -> str | None:
             runs[-1].append(word)
         elif number:
             runs.append([word])
-        # "one hundred and twenty", "treinta y cinco", "vinte e cinco" stay one number
-        joined = number or (joined and word in ("and", "y", "e"))
+        # "one hundred and twenty", "treinta y cinco", "vinte e cinco" stay one number;
+        # "five and seven" are two
+        joined = number or (
+            joined
+            and word in ("and", "y", "e")
+            and (runs[-1][-1] in _HUNDRED or runs[-1][-1] in _TENS_ALL)
+        )
     if not runs:
         return None
     if len(runs) == 2 and _CENTS.search(said):  # "11 dollars and 25 cents"
@@ -400,6 +423,13 @@ def read_typed_amount(text: str, places: int = 2) -> TypedAmount | None:
     return TypedAmount(number, marker) if number is not None else None
 
 
+_MONEY_WORD = r"(?=(?:dollars?|bucks|quid|pounds?|euros?)\b)"
+_HEARD_FOUR = re.compile(rf"\bfor\s+{_MONEY_WORD}", re.IGNORECASE)
+_HEARD_TWO = re.compile(rf"\bto{{1,2}}\s+{_MONEY_WORD}", re.IGNORECASE)
+_DOLLARS_AND_CENTS = re.compile(
+    r"\b(\d+)\s+(?:dollars?|bucks|euros?|pounds?)\s+(?:and\s+)?(\d{1,2})\s+(?:cents?|pence|p)\b",
+    re.IGNORECASE,
+)
 # Spanish prices said with "con": "6 con 50" is 6.50.
 _WITH_CENTS = re.compile(r"\b(\d+)\s+con\s+(\d{2})\b")
 
@@ -408,6 +438,12 @@ def _spelled_out_parts(text: str) -> str:
     """A sum written partly in words or shorthand, in digits: "6 con 50" → 6.50, "12
     fifty" → 12.50, "3k" → 3000, "R150" → ZAR 150."""
     text = _WITH_CENTS.sub(r"\1.\2", text)
+    # As voice typing writes a sum: "for dollars" is four, "too dollars" two, "6 dollar
+    # 50 cent" 6.50; "tenner'll do" is a tenner.
+    text = _HEARD_FOUR.sub("four ", text)
+    text = _HEARD_TWO.sub("two ", text)
+    text = _DOLLARS_AND_CENTS.sub(lambda m: f"{m[1]}.{int(m[2]):02d}", text)
+    text = re.sub(r"(?<=[a-z])'(?:ll|s|d)\b", "", text, flags=re.IGNORECASE)
     text = _DIGITS_THEN_CENTS.sub(
         lambda m: f"{m[1]}.{_TENS[m[2].lower()] + (_SMALL[m[3].lower()] if m[3] else 0):02d}",
         text,
@@ -489,9 +525,15 @@ _MORE_CARRIERS = (
 )
 
 
+# The seller does not know the carrier.
+_UNKNOWN = re.compile(r"\bno\s+idea\b|\bdunno\b|\bwhoever\b|\bnot\s+sure\s+which\b")
+
+
 def read_carrier(text: str) -> str | None:
     """The carrier the seller names (canonical spelling; also carriers the bot cannot
     check, so the step can say so), or the one a typed tracking number belongs to."""
+    if _UNKNOWN.search(normalize(text)):
+        return None  # "whoever the post office handed it to, no idea"
     named = named_carrier(text)
     if named is not None:
         if len(all_named(NAMED, NAMES, text)) > 1:
@@ -921,7 +963,9 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"describe|explain|upload|share|take)|\blet\s+(?:him|her|them)\s+explain\b|"
             r"\bquestion\s+(?:them|him|her|the\s+(?:buyer|customer))|\bdemand\b.*\b(?:photo|pic|video)|"
             r"\b(?:send|show|upload|share)\s+(?:us\s+|me\s+)?(?:a\s+|an\s+|another\s+|the\s+)?"
-            r"(?:pic|photo|picture|image|video|vid)\b",
+            r"(?:pic|photo|picture|image|video|vid)\b|"
+            # "can you check with them whether...", "find out if they still got the box"
+            r"\bcheck\s+with\s+(?:them|him|her)\b|\bfind\s+out\s+(?:if|whether)\b",
         ),
         (
             "partial",
@@ -932,7 +976,9 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bpp\s+\d|💸|💵|"
             # part of an order's items: "refund the one mug not both", "for one only"
             r"\bsplit\b|\bnot\s+both\b|\b(?:one|1)\s+only\b|\bonly\s+(?:the\s+)?(?:one|1)\b|"
-            r"\b\d+\s+of\s+it\b",
+            r"\b\d+\s+of\s+it\b|"
+            # "I'll cover the postage they paid", "refund the shipping part only"
+            r"\b(?:cover|refund)\s+(?:the\s+|their\s+)?(?:postage|shipping|delivery)\b",
         ),
         (
             "reject",
@@ -943,7 +989,12 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             # "nah" said last, "absolutely not", "hard pass", "refuse it", "No o. na scam"
             r"(?:^|\W)nah+\W*$|\babsolutely\s+not\b|\bhell\s+no\b|\bhard\s+pass\b|\brefus\w*|"
             r"^no\s+o\b|\bscam\b|\bcannot\s+work\b|\bdecl(?:i?n|ne)\w*|"
-            r"\b(?:will\s+not|not\s+going\s+to|cannot|can'?t)\s+(?:approve|accept|refund)",
+            r"\b(?:will\s+not|not\s+going\s+to|cannot|can'?t)\s+(?:approve|accept|refund)|"
+            # "yeah nah, not refunding that", "that's a no from me", "knock it back",
+            # "straight up no", "cannot, buyer use already", "not approve", "know way"
+            r"\bnot\s+refunding\b|(?:that'?s|thats|it'?s|its)\s+a\s+no\b|\bknock\s+it\s+back\b|"
+            r"\bstraight\s+up\s+no\b|^(?:cannot|can'?t)\s*[,.!]|\bnot\s+approv\w*|\bknow\s+way\b|"
+            r"^yeah\s+nah\b(?!\s*,?\s*(?:fair|all\s+good|no\s+worries|sweet))",
         ),
         (
             "approve",
@@ -958,21 +1009,30 @@ _SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\baccpet\w*|\bacept\w*|\brefu?n?d\s+(?:am|em|'em)\b|"
             r"\blet\s+(?:them|him|her)\s+have\s+(?:the\s+|their\s+|a\s+)?(?:refund|money)|"
             r"\bgive\s+(?:it|them|the\s+money)\s+back\b|\btake\s+the\s+return\b|\bwhole\b|"
-            r"\brefund\b.*\b(?:it'?s|its)\s+(?:fine|ok)\b",
+            r"\brefund\b.*\b(?:it'?s|its)\s+(?:fine|ok)\b|"
+            # "send a replacement out", "sure, replace it", "refund the lot", "refund
+            # full", "refund there money" (voice), "take it back", "except the return"
+            r"\bsend\s+(?:them\s+|her\s+|him\s+)?(?:a\s+)?(?:replacement|new\s+one)\b|"
+            r"\breplace\s+(?:it|them)\b|\brefund\s+(?:the\s+lot|everything|full)\b|"
+            r"\brefund\s+(?:their|there|the)\s+money\b|\btake\s+it\s+back\b|\bexcept\s+the\s+return\b",
         ),
     )
 )
 # Weighing two decisions up, to the bot: "approve or partial?", "should i reject".
 _WEIGHS_UP = re.compile(
     r"\b(?:approve|reject|partial|refund|ask|full)\w*\s+or\s+(?:approve|reject|partial|refund|"
-    r"ask|full|deny|decline)|"
+    r"ask|full|deny|decline|knock)|\bmake\s+(?:up\s+)?my\s+mind(?:\s+up)?\b|"
     r"^(?:should|shall|can|do)\s+(?:i|we)\s+(?:approve|reject|refund|accept|deny)\b.*\?\s*$|"
     r"\bwhich\s+(?:one\s+)?(?:is\s+)?better\b|\bwhat\s+(?:go\s+|will\s+|would\s+)?(?:happens?\s+)?if\b|"
     r"\bque\s+pasa\s+si\b|\bno\s+se\s+si\b|"
     r"\b(?:aprob|aprueb|rechaz|devolver|reembols|parcial)\w*\s+o\s+"
 )
 # Not now: "hold off on declining for now", "wait first, no reject am yet".
-_NOT_YET = re.compile(r"\bhold\s+off\b|\bnot\s+yet\b|\b(?:no|don'?t|dont)\b.*\byet\b|^wait\b")
+_NOT_YET = re.compile(
+    r"\bhold\s+off\b|\bnot\s+yet\b|\b(?:no|don'?t|dont)\b.*\byet\b|^wait\b|"
+    # "... but let me think on it", "if the photos was clearer i would just approve it"
+    r"\blet\s+me\s+think\b|^if\b.*\b(?:i'?d|i\s+would|would)\b"
+)
 _NO_REFUND = re.compile(r"\bno\s+refund\b|\bnot\s+(?:giving|issuing)\s+(?:a\s+|any\s+)?refund")
 
 
