@@ -525,21 +525,22 @@ _MORE_CARRIERS = (
 )
 
 
-# The seller does not know the carrier.
+# The seller does not know the carrier (a carrier named with "no idea" of its tracking
+# stays named: "ups, no idea of the number yet").
 _UNKNOWN = re.compile(r"\bno\s+idea\b|\bdunno\b|\bwhoever\b|\bnot\s+sure\s+which\b")
 
 
 def read_carrier(text: str) -> str | None:
     """The carrier the seller names (canonical spelling; also carriers the bot cannot
     check, so the step can say so), or the one a typed tracking number belongs to."""
-    if _UNKNOWN.search(normalize(text)):
-        return None  # "whoever the post office handed it to, no idea"
     named = named_carrier(text)
     if named is not None:
         if len(all_named(NAMED, NAMES, text)) > 1:
             return None  # "fedex or dhl, havent decided": not one yet
         return named
     said = normalize(text)
+    if _UNKNOWN.search(said):
+        return None  # "whoever the post office handed it to, no idea": not one named
     for name, pattern in _MORE_CARRIERS:
         if pattern.search(said):
             return name
