@@ -21,7 +21,7 @@ from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tra
 from bot.domain.language_detect import fold
 from bot.understanding.carrier_names import NAMED, NAMES, all_named
 from bot.understanding.escapes import normalize
-from bot.understanding.learned_reasons import learned_reason
+from bot.understanding.learned import learned
 from bot.understanding.slots import TRACKING_SHAPE
 from bot.understanding.slots import carrier as named_carrier
 
@@ -207,7 +207,7 @@ def read_reject_reason(text: str) -> str | None:
             return code
     # Words no pattern knows ("the hem was taken up by the customer"): the reason the
     # sellers' labelled words make most likely, when sure.
-    return learned_reason(text)
+    return learned("reject_reason", text)
 
 
 # ------------------------------------------------------------------------ amounts

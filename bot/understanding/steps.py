@@ -26,6 +26,7 @@ from typing import Literal
 from bot.domain.enums import ClaimReason, ClaimType
 from bot.domain.language_detect import fold
 from bot.domain.words import FUNCTION_WORDS
+from bot.understanding.learned import learned
 
 Quantity = int | Literal["all"]
 ALL: Literal["all"] = "all"
@@ -763,6 +764,17 @@ _TYPE_WORDS = frozenset(
         "quedo",
     ]
 )
+
+
+def reason_at_the_step(text: str) -> ClaimReason | None:
+    """The reason typed at the reason step: the patterns' (`return_reason`), else the
+    one the corpus's labelled reasons make most likely, when sure (`learned`).  Only
+    at the step, where a reason is what is asked: a first message or a note is read by
+    the patterns alone, so no reason is guessed from a story."""
+    found = return_reason(text)
+    if found is None and (value := learned("return_reason", text)) is not None:
+        found = ClaimReason(value)
+    return found
 
 
 def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:

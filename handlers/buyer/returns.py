@@ -1226,6 +1226,11 @@ async def typed_reason(ctx: Context) -> None:
     offered = [r.value for r in _reasons(ctx, options)]
     reason = read.return_reason(text)
     value = reason.value if reason is not None else _nth_button(text, offered)
+    if reason is None and value not in offered:
+        # Words no pattern knows ("the seams came apart the first time I wore it"): the
+        # reason the corpus's labelled answers make most likely, when sure.
+        reason = read.reason_at_the_step(text)
+        value = reason.value if reason is not None else None
     if reason is not None and value not in offered and reason in options.eligibility.reasons:
         # "never arrived" after "return and refund": say why it isn't offered here.
         ctx.reply(ctx.t("journey.reason_not_with_type", reason=_reason_label(ctx, reason)))

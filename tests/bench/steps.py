@@ -13,9 +13,11 @@ are never listed). A value of null is a message the step cannot use: reading Non
 right for it, and None for any other value is a miss. No figure is asserted.
 
 The kind and the reason steps also take a button's place ("the first one", "option 2":
-`handlers/buyer/returns._nth_button`), so a column "with places" reads those steps as
-the flow does when every kind or reason is offered, in the order the brief lists them
-(the flow offers those that fit the order, in the same order).
+`handlers/buyer/returns._nth_button`), and the reason step a reason learned from the
+corpus's labelled answers for words no pattern knows (`bot/understanding/learned.py`),
+so a column "with places" reads those steps as the flow does when every kind or reason
+is offered, in the order the brief lists them (the flow offers those that fit the
+order, in the same order).
 """
 
 from __future__ import annotations
@@ -75,11 +77,15 @@ READERS: dict[str, Callable[[str], Any]] = {
 
 
 def _placed(kind: str, text: str, got: Any) -> Any:
-    """What the step takes: the reader's value, else the button at the place typed."""
+    """What the step takes: the reader's value, else the button at the place typed,
+    else (at the reason step) the reason learned from the corpus's labelled answers
+    (`steps.reason_at_the_step`)."""
     if got is not None or kind not in BUTTONS:
         return got
     index = steps.position(text, len(BUTTONS[kind]))
-    return BUTTONS[kind][index] if index is not None else None
+    if index is not None:
+        return BUTTONS[kind][index]
+    return _value(steps.reason_at_the_step(text)) if kind == "return_reason" else None
 
 
 def measure(path: Path, show_misses: bool) -> None:

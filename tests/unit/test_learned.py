@@ -1,11 +1,11 @@
-"""The reject reason learned from sellers' labelled words (bot/understanding/learned_reasons.py):
+"""A step's answer learned from the corpus's labelled answers (bot/understanding/learned.py):
 what it adds behind the patterns, and where it must stay silent."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.understanding.learned_reasons import learned_reason
+from bot.understanding.learned import learned
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,7 @@ from bot.understanding.learned_reasons import learned_reason
     ],
 )
 def test_reasons_in_sellers_words(typed: str, reason: str) -> None:
-    assert learned_reason(typed) == reason
+    assert learned("reject_reason", typed) == reason
 
 
 @pytest.mark.parametrize(
@@ -29,4 +29,14 @@ def test_reasons_in_sellers_words(typed: str, reason: str) -> None:
     ],
 )
 def test_no_reason_when_not_sure(typed: str) -> None:
-    assert learned_reason(typed) is None
+    assert learned("reject_reason", typed) is None
+
+
+def test_a_return_reason_in_words_no_pattern_knows() -> None:
+    from bot.domain.enums import ClaimReason
+    from bot.understanding import steps
+
+    said = "the colour is nothing like the website"
+    assert steps.return_reason(said) is None  # the patterns alone: asked again
+    assert steps.reason_at_the_step(said) is ClaimReason.NOT_AS_DESCRIBED
+    assert steps.reason_at_the_step("what do you mean?") is None
