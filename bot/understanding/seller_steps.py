@@ -27,6 +27,12 @@ from bot.understanding.slots import carrier as named_carrier
 
 # ------------------------------------------------------------------ reject reasons
 
+
+def _compiled(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(value, pattern) pairs with each pattern compiled, in their order."""
+    return tuple((value, re.compile(pattern)) for value, pattern in pairs)
+
+
 # One pattern per reason code (the `[reject_reason]` keys of the catalog), tried in
 # this order: "used" and "outside the policy" are the most specific; "other" only when
 # the seller says so in as many words (or names a case none of the others covers).
@@ -146,7 +152,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
-_REASON_PATTERNS = tuple((code, re.compile(p)) for code, p in _REASONS)
+_REASON_PATTERNS = _compiled(_REASONS)
 # Read before the reasons above, as they name what the others' words only mention:
 # * nothing to be seen in the buyer's photos, whatever they claim ("you cant see any
 #   stain in there pics", "the images are too blurred", "the crease he circled is the
@@ -157,9 +163,8 @@ _REASON_PATTERNS = tuple((code, re.compile(p)) for code, p in _REASONS)
 # * what the item is by its nature ("linen creases by its nature", "characteristic of
 #   handmade stoneware", "the soft-close working, not a defect", "how those bulbs
 #   work"): as described, although "creases" or "defect" are named.
-_FIRST: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (code, re.compile(pattern))
-    for code, pattern in (
+_FIRST = _compiled(
+    (
         (
             "evidence_insufficient",
             r"(?:can'?t|cannot|can\s+not|don'?t|do\s+not|didn'?t)\s+(?:even\s+)?(?:see|find)\b.*\b"
@@ -1007,9 +1012,8 @@ def read_card_decision(text: str) -> CardDecision | None:
 # nothing), then part of the money, then no, then yes: "we will not be accepting this"
 # says no although "accepting" is there, and "approve a partial refund" is partial.  A
 # message that names two of them in a question ("approve or partial?") is none.
-_SAID_ANYWHERE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (decision, re.compile(pattern))
-    for decision, pattern in (
+_SAID_ANYWHERE = _compiled(
+    (
         (
             "ask",
             r"(?<!\bi\s)(?<!\bme\s)\bask\b(?!\s+(?:you|u|ya|something|a\s+question|"
