@@ -236,6 +236,8 @@ _SEVERAL = frozenset(
     {"both", "all", "ones", "two", "three", "those", "these", "ambos", "ambas", "dos", "tres",
      "todos", "todas", "2", "3"}
 )  # fmt: skip
+# Of those, the ones that say how many: a number beside them is a count, not a size.
+_COUNTING = _SEVERAL - {"ones", "those", "these"}
 # Words that end like a plural but name no several items ("thanks", "pls", "this").
 _NOT_PLURAL = frozenset(
     {"thanks", "thx", "pls", "plz", "this", "its", "was", "is", "has", "does", "yes", "us", "as"}
@@ -433,21 +435,22 @@ def _phrase_items(
         if len(names) > 1 and min(fits) == max(fits):
             continue  # a word every item shares decides nothing ("the tee" of three tees)
         scores = [s + f for s, f in zip(scores, fits, strict=True)]
+    # How many of the numbers typed each name holds ("the 10", "colour 30").
     numbers = [int(t) for t in content if t.isdigit()]
-    if not any(scores) and not any(t in _SEVERAL - {"ones", "those", "these"} for t in tokens):
+    held = [sum(n in name.numbers for n in numbers) for name in names]
+    if not any(scores) and not any(t in _COUNTING for t in tokens):
         # No word names an item: a number may be its size or model ("the 10", "the 9"),
         # but not a count ("all 3").
-        scores = [float(sum(n in name.numbers for n in numbers)) for name in names]
+        scores = [float(h) for h in held]
     best = max(scores, default=0.0)
     if best == 0:
         return []
     top = [i for i, score in enumerate(scores) if score == best]
-    if len(top) > 1 and numbers:
+    most = max(held[i] for i in top)
+    if len(top) > 1 and most > 0 and any(held[i] < most for i in top):
         # Words that fit several items, and a number that only some have ("the 16 inch
         # collar ones", "the size 10 regular", "colour 30"): those.
-        counts = {i: sum(n in names[i].numbers for n in numbers) for i in top}
-        if max(counts.values()) > 0 and len(set(counts.values())) > 1:
-            top = [i for i in top if counts[i] == max(counts.values())]
+        top = [i for i in top if held[i] == most]
     if (
         len(top) > 1
         and left_out
@@ -505,7 +508,7 @@ _EVERYTHING = re.compile(r"\b(?:everything|all|todo|todos|todas|the\s+lot|both|a
 @dataclass(frozen=True, slots=True)
 class _Named:
     wanted: list[int]  # the items named to send, in the order named
-    left_out: set[int]  # named as kept or left out ("the bra is fine", "not the pad")
+    left_out: set[int]  # named as kept or left out, and not named to send as well
     rest: bool  # "the rest", "everything except ...": every item not left out
     unclear: bool  # a phrase fits two items equally ("the black one")
 
@@ -585,8 +588,7 @@ def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
     """The items (indexes into `names`) the text names and does not leave out, in the
     order named: "the mug and the board", "the white L", "both tees", "not the pad"
     names none, "the black one" of two black items names none."""
-    named = _named(text, names)
-    return [i for i in named.wanted if i not in named.left_out]
+    return _named(text, names).wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,15 +627,14 @@ def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> Ite
         if at := places_in_list(text, len(names)) or _places_first(text, names):
             return ItemsChosen(tuple(at))
     named = _named(text, names)
-    picked = [i for i in named.wanted if i not in named.left_out]
+    picked = named.wanted
     others = [i for i in range(len(names)) if i not in named.left_out and i not in picked]
-    if named.rest and others and (picked or named.left_out):
-        # "the rest can go back" beside what is kept, "the mug and everything else"
+    if named.rest and others:
+        # "the mug and everything else", "the rest can go back" beside what is kept,
+        # "everything except the rabbit" (every unit of each when none is named)
         return ItemsChosen(tuple(picked + others), every=not picked)
     if picked:
         return ItemsChosen(tuple(picked))
-    if named.rest and others:  # "everything except the rabbit"
-        return ItemsChosen(tuple(others), every=True)
     # "all of them", "sending the lot back": every item.  An "all" that is no choice
     # ("not at all", "all over") and an order number are no count.
     counted = _NOT_EVERY.sub(" ", re.sub(r"\d{4,}", " ", text))

@@ -152,7 +152,6 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"^(?:otro|otra|otros|otro\s+motivo)$|duplicad[oa]|ya\s+(?:reembolsad[oa]|se\s+le\s+reembolso)|fraude",
     ),
 )
-_REASON_PATTERNS = _compiled(_REASONS)
 # Read before the reasons above, as they name what the others' words only mention:
 # * nothing to be seen in the buyer's photos, whatever they claim ("you cant see any
 #   stain in there pics", "the images are too blurred", "the crease he circled is the
@@ -163,40 +162,39 @@ _REASON_PATTERNS = _compiled(_REASONS)
 # * what the item is by its nature ("linen creases by its nature", "characteristic of
 #   handmade stoneware", "the soft-close working, not a defect", "how those bulbs
 #   work"): as described, although "creases" or "defect" are named.
-_FIRST = _compiled(
+_READ_FIRST: tuple[tuple[str, str], ...] = (
     (
-        (
-            "evidence_insufficient",
-            r"(?:can'?t|cannot|can\s+not|don'?t|do\s+not|didn'?t)\s+(?:even\s+)?(?:see|find)\b.*\b"
-            r"(?:pics?|photos?|pictures?|images?|fotos?|video)|"
-            r"(?:pics?|photos?|pictures?|images?|fotos?)\b.*\b(?:can'?t|cannot|can\s+not)\s+(?:see|find)|"
-            r"\bblurr?(?:ed|y)\b|out\s+of\s+focus|\bshadow\b|\breflection\b|\bglare\b|"
-            r"none\s+of\s+(?:his|her|their|the)\s+(?:\d+\s+)?(?:fotos?|photos?|pics?|pictures?)|"
-            r"video\s+(?:cuts?|stops?)\s+(?:off\s+)?(?:right\s+)?before|"
-            r"not\s+(?:even\s+)?our\s+(?:pair|item|product|one)|not\s+the\s+(?:item|one|pair)\s+we\s+sent",
-        ),
-        (
-            "used_by_buyer",
-            r"accidental\s+damage|impact\s+point|water\s+damage|liquid\s+damage|"
-            r"\b(?:altered|hemmed|shortened)\b|stitched\s+on|already\s+cut|"
-            r"care\s+instructions|\bpainted\s+(?:on|over)\b|screwed\s+together|\bdrilled\b|"
-            r"\bassembled\b|sold\s+it\s+sealed|\bunsealed\b|paint\s+(?:is\s+)?rubbed|"
-            r"(?:no\s+longer|not)\s+in\s+(?:its\s+|the\s+)?original\s+condition|"
-            r"\b(?:he|she|they)\s+lost\s+(?:them|it)\b|missing\b.*\b(?:packed|included)\b",
-        ),
-        (
-            "not_as_claimed",
-            r"by\s+(?:its|their)\s+nature|characteristic\s+of|(?:is|are)\s+normal\s+(?:for|with)|"
-            r"how\s+(?:that|the|this)\s+(?:fabric|material|wood|leather|finish)\s+is\s+made|"
-            r"how\s+(?:those|these|they|it)\s+(?:\w+\s+){0,2}work|(?:is|are)\s+supposed\s+to\b|as\s+intended|"
-            r"\b(?:functioning|working)\s+(?:as|fine|properly)|\bfeature\b|natural\s+(?:smell|variation|grain|marks?)|"
-            r"(?:do(?:es)?\s+not|doesn'?t)\s+constitute|\bnot\s+(?:treat|count)\b.*\bfault|"
-            r"(?:monitor|screen|display)\s+settings|in\s+the\s+listing|listing\s+(?:photos?|photographs|pics?)|"
-            r"same\s+batch|\bidentical\b|brushed\s+finish|every\s+\w+\s+of\s+that\s+model|"
-            r"(?:runs|works|boots)\b.*\bfine\b|product\s+title",
-        ),
-    )
+        "evidence_insufficient",
+        r"(?:can'?t|cannot|can\s+not|don'?t|do\s+not|didn'?t)\s+(?:even\s+)?(?:see|find)\b.*\b"
+        r"(?:pics?|photos?|pictures?|images?|fotos?|video)|"
+        r"(?:pics?|photos?|pictures?|images?|fotos?)\b.*\b(?:can'?t|cannot|can\s+not)\s+(?:see|find)|"
+        r"\bblurr?(?:ed|y)\b|out\s+of\s+focus|\bshadow\b|\breflection\b|\bglare\b|"
+        r"none\s+of\s+(?:his|her|their|the)\s+(?:\d+\s+)?(?:fotos?|photos?|pics?|pictures?)|"
+        r"video\s+(?:cuts?|stops?)\s+(?:off\s+)?(?:right\s+)?before|"
+        r"not\s+(?:even\s+)?our\s+(?:pair|item|product|one)|not\s+the\s+(?:item|one|pair)\s+we\s+sent",
+    ),
+    (
+        "used_by_buyer",
+        r"accidental\s+damage|impact\s+point|water\s+damage|liquid\s+damage|"
+        r"\b(?:altered|hemmed|shortened)\b|stitched\s+on|already\s+cut|"
+        r"care\s+instructions|\bpainted\s+(?:on|over)\b|screwed\s+together|\bdrilled\b|"
+        r"\bassembled\b|sold\s+it\s+sealed|\bunsealed\b|paint\s+(?:is\s+)?rubbed|"
+        r"(?:no\s+longer|not)\s+in\s+(?:its\s+|the\s+)?original\s+condition|"
+        r"\b(?:he|she|they)\s+lost\s+(?:them|it)\b|missing\b.*\b(?:packed|included)\b",
+    ),
+    (
+        "not_as_claimed",
+        r"by\s+(?:its|their)\s+nature|characteristic\s+of|(?:is|are)\s+normal\s+(?:for|with)|"
+        r"how\s+(?:that|the|this)\s+(?:fabric|material|wood|leather|finish)\s+is\s+made|"
+        r"how\s+(?:those|these|they|it)\s+(?:\w+\s+){0,2}work|(?:is|are)\s+supposed\s+to\b|as\s+intended|"
+        r"\b(?:functioning|working)\s+(?:as|fine|properly)|\bfeature\b|natural\s+(?:smell|variation|grain|marks?)|"
+        r"(?:do(?:es)?\s+not|doesn'?t)\s+constitute|\bnot\s+(?:treat|count)\b.*\bfault|"
+        r"(?:monitor|screen|display)\s+settings|in\s+the\s+listing|listing\s+(?:photos?|photographs|pics?)|"
+        r"same\s+batch|\bidentical\b|brushed\s+finish|every\s+\w+\s+of\s+that\s+model|"
+        r"(?:runs|works|boots)\b.*\bfine\b|product\s+title",
+    ),
 )
+_REASON_PATTERNS = _compiled(_READ_FIRST + _REASONS)
 
 
 def read_reject_reason(text: str) -> str | None:
@@ -204,9 +202,6 @@ def read_reject_reason(text: str) -> str | None:
     said = normalize(text)
     if not re.search(r"[a-z]{2}", said):
         return None
-    for code, pattern in _FIRST:
-        if pattern.search(said):
-            return code
     for code, pattern in _REASON_PATTERNS:
         if pattern.search(said):
             return code

@@ -766,15 +766,14 @@ _TYPE_WORDS = frozenset(
 )
 
 
-def reason_at_the_step(text: str) -> ClaimReason | None:
-    """The reason typed at the reason step: the patterns' (`return_reason`), else the
-    one the corpus's labelled reasons make most likely, when sure (`learned`).  Only
-    at the step, where a reason is what is asked: a first message or a note is read by
-    the patterns alone, so no reason is guessed from a story."""
-    found = return_reason(text)
-    if found is None and (value := learned("return_reason", text)) is not None:
-        found = ClaimReason(value)
-    return found
+def learned_reason(text: str) -> ClaimReason | None:
+    """A reason typed at the reason step in words no pattern of `return_reason` knows:
+    the one the corpus's labelled reasons make most likely, when sure (`learned`).
+    Asked only at the step, after the patterns and the button places, where a reason
+    is what is asked: a first message or a note is read by the patterns alone, so no
+    reason is guessed from a story."""
+    value = learned("return_reason", text)
+    return ClaimReason(value) if value is not None else None
 
 
 def claim_type(text: str, *, strict: bool = False) -> ClaimType | None:

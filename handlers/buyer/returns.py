@@ -1229,7 +1229,7 @@ async def typed_reason(ctx: Context) -> None:
     if reason is None and value not in offered:
         # Words no pattern knows ("the seams came apart the first time I wore it"): the
         # reason the corpus's labelled answers make most likely, when sure.
-        reason = read.reason_at_the_step(text)
+        reason = read.learned_reason(text)
         value = reason.value if reason is not None else None
     if reason is not None and value not in offered and reason in options.eligibility.reasons:
         # "never arrived" after "return and refund": say why it isn't offered here.

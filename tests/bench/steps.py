@@ -79,13 +79,13 @@ READERS: dict[str, Callable[[str], Any]] = {
 def _placed(kind: str, text: str, got: Any) -> Any:
     """What the step takes: the reader's value, else the button at the place typed,
     else (at the reason step) the reason learned from the corpus's labelled answers
-    (`steps.reason_at_the_step`)."""
+    (`steps.learned_reason`)."""
     if got is not None or kind not in BUTTONS:
         return got
     index = steps.position(text, len(BUTTONS[kind]))
     if index is not None:
         return BUTTONS[kind][index]
-    return _value(steps.reason_at_the_step(text)) if kind == "return_reason" else None
+    return _value(steps.learned_reason(text)) if kind == "return_reason" else None
 
 
 def measure(path: Path, show_misses: bool) -> None:

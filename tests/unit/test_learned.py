@@ -38,5 +38,5 @@ def test_a_return_reason_in_words_no_pattern_knows() -> None:
 
     said = "the colour is nothing like the website"
     assert steps.return_reason(said) is None  # the patterns alone: asked again
-    assert steps.reason_at_the_step(said) is ClaimReason.NOT_AS_DESCRIBED
-    assert steps.reason_at_the_step("what do you mean?") is None
+    assert steps.learned_reason(said) is ClaimReason.NOT_AS_DESCRIBED
+    assert steps.learned_reason("what do you mean?") is None
