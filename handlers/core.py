@@ -90,6 +90,11 @@ OPEN_UPDATES = 8  # updates holding their own connection at once, per process
 WROTE_IN = "wrote_in"
 # A conversation's data key: the album whose first picture the step answered.
 ALBUM_ANSWERED = "album_answered"
+# A conversation's data key: the seller's questions the buyer said a typed message did
+# not answer (`handlers.buyer.claims.answer_typed`), so they are not offered again.
+NOT_ANSWERS = "not_answers"
+# What the conversation remembers across its flows: not part of any draft.
+_KEPT = (NOT_ANSWERS,)
 
 
 @dataclass
@@ -98,9 +103,11 @@ class State:
     data: dict[str, Any] = field(default_factory=dict)
 
     def go(self, step: str | None, **data: Any) -> None:
-        """Move to `step` with exactly this draft (None = out of any flow)."""
+        """Move to `step` with exactly this draft (None = out of any flow), keeping
+        what the conversation remembers across flows (`_KEPT`)."""
+        kept = {key: self.data[key] for key in _KEPT if key in self.data}
         self.step = step
-        self.data = dict(data)
+        self.data = {**kept, **data}
 
     def clear(self) -> None:
         self.go(None)

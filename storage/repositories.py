@@ -593,6 +593,21 @@ class ClaimRepository(_Repository):
             )
         )
 
+    async def asked_of_buyer(self, buyer_id: int) -> list[tuple[int, str, datetime]]:
+        """(id, claim number, when it last moved) of the buyer's requests whose seller
+        waits for the buyer's answer to a question, oldest first; one statement (it is
+        asked of every message a buyer types outside a flow)."""
+        rows = await self.session.execute(
+            select(Claim.id, Claim.claim_number, Claim.updated_at)
+            .where(
+                Claim.buyer_id == buyer_id,
+                Claim.status == ClaimStatus.NEEDS_INFO.value,
+                Claim.marketplace.is_(None),
+            )
+            .order_by(Claim.created_at, Claim.id)
+        )
+        return [(int(id), str(number), at) for id, number, at in rows.all()]
+
     async def recent_of_buyer(
         self, buyer_id: int, limit: int, leave_out: int | None = None
     ) -> list[tuple[str, str, str]]:

@@ -181,6 +181,15 @@ class ClaimView:
     marketplace: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionWaiting:
+    """A request whose seller waits for the buyer's answer to a question."""
+
+    claim_id: int
+    number: str
+    asked_at: datetime  # when the request last moved: the question, for a request asked
+
+
 # A carrier the bot cannot check ("Royal Mail", "Hermes"): its name as typed, and a
 # number that is at least a plausible tracking number (letters and digits).
 MAX_CARRIER_NAME = 32  # the column's size
@@ -493,6 +502,12 @@ class ReturnService:
         ):
             raise ClaimNotFound(claim_id)
         return claim
+
+    async def questions_waiting(self, user_id: int) -> list[QuestionWaiting]:
+        """The buyer's requests whose seller asked a question not answered yet."""
+        async with self._uow(readonly=True) as uow:
+            rows = await uow.claims.asked_of_buyer(user_id)
+        return [QuestionWaiting(id, number, at) for id, number, at in rows]
 
     async def claims(self, user_id: int) -> list[ClaimView]:
         async with self._uow(readonly=True) as uow:

@@ -27,6 +27,7 @@ from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
     Intent,
     names_another_order,
+    only_chitchat,
     praises_by_denying_a_fault,
     says_hello,
 )
@@ -151,6 +152,11 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     if lacks_order_number(text):  # "I don't have the order number": where to find it
         linking.find_number_help(ctx)
+        return
+    # Typed under the seller's question ("it's in 3 pieces, the box was fine"): the
+    # answer it most likely is, offered before the words are read as a new request.
+    small_talk = only_chitchat(" ".join(text.lower().split()))
+    if not small_talk and await claims.answer_typed(ctx, text):
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)

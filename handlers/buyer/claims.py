@@ -4,6 +4,7 @@ answering the seller's question, and entering the return parcel's tracking numbe
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
@@ -16,6 +17,7 @@ from bot.services.returns import (
     ClaimView,
     DraftInvalid,
     PhotoDraft,
+    QuestionWaiting,
     other_carrier_name,
     other_tracking_number,
 )
@@ -27,11 +29,12 @@ from bot.understanding.carrier_names import (
     read_tracking_answer,
 )
 from handlers import escapes
+from handlers.buttons import ButtonData, Id
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
-from handlers.core import Context, Router, button_args, int_arg
+from handlers.core import NOT_ANSWERS, Context, Router, button_args, int_arg
 from handlers.fit import Field, Piece, cut, fit, line, lines
 from handlers.media import PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
@@ -360,6 +363,109 @@ async def cancel_answer(ctx: Context) -> None:
         ctx.reply(ctx.t("steps.cancelled.claim"))
         return
     ctx.reply(ctx.t("common.cancelled"))
+
+
+# ------------------------------------------- an answer typed without the button
+
+# The seller's question says "tap below to answer"; many buyers just type.  Typed
+# outside any step, that text was read as a new request ("it's in 3 pieces, the box
+# was fine" started a second return) and the seller never got it.  So while a question
+# waits, the text is offered as the answer first: the buyer's tap sends it (answering
+# restarts the seller's clock, so it is never sent on a guess), and "No" handles it as
+# any message (and the offer is not made again for that question).
+TYPED_ANSWER = "typed_answer"  # the text offered, kept until a tap
+SEND_TYPED = ButtonData("tas", Id("claim"))
+NOT_AN_ANSWER = ButtonData("tan")
+
+
+def _question_key(question: QuestionWaiting) -> str:
+    return f"{question.claim_id}:{question.asked_at.isoformat()}"
+
+
+async def answer_typed(ctx: Context, text: str | None) -> bool:
+    """Offer text typed outside any step as the answer to the seller's question,
+    while one waits (several: one button each); False, the usual answer, when none
+    waits or the buyer said it was not the answer to those waiting.  A photo (its
+    caption too) goes to the answer step, to send with a tap or with what is typed
+    next, as the step says ("send a photo of the box" is asked often)."""
+    if text is not None and len(text) > MAX_ANSWER:
+        return False
+    declined = ctx.state.data.get(NOT_ANSWERS) or []
+    waiting = [
+        q
+        for q in await ctx.services.returns.questions_waiting(ctx.user.id)
+        if _question_key(q) not in declined
+    ]
+    if ctx.inbound.photo is not None or ctx.inbound.document is not None:
+        return len(waiting) == 1 and await _photo_answer(ctx, waiting[0])
+    if not waiting or text is None:
+        return False
+    ctx.state.data[TYPED_ANSWER] = text
+    p = ctx.catalog.plain
+    no = [Button(p("claim_typing.typed_answer_no"), NOT_AN_ANSWER.pack())]
+    if len(waiting) == 1:
+        [question] = waiting
+        send = Button(p("claim_typing.typed_answer_send"), SEND_TYPED.pack(claim=question.claim_id))
+        key, keyboard = "claim_typing.typed_answer_offer", Keyboard.of([send], no)
+    else:
+        rows = [
+            [
+                Button(
+                    p("claim_typing.typed_answer_for", claim=q.number),
+                    SEND_TYPED.pack(claim=q.claim_id),
+                )
+            ]
+            for q in waiting
+        ]
+        key, keyboard = "claim_typing.typed_answer_which", Keyboard.of(*rows, no)
+    claim = waiting[0].number
+    ctx.reply(fit(line(ctx.catalog, key, claim=claim, text=Field(text))), keyboard)
+    return True
+
+
+async def _photo_answer(ctx: Context, question: QuestionWaiting) -> bool:
+    try:
+        claim = await ctx.services.returns.claim(ctx.user.id, question.claim_id)
+    except ClaimNotFound:
+        return False
+    room = max(0, MAX_PHOTOS - claim.photo_count)
+    caption = ctx.inbound.text
+    ctx.state.go(ANSWER, claim_id=claim.id, number=claim.number, photos=[], room=room)
+    if caption:  # kept to go with the photos, sent by the buyer's tap or next words
+        ctx.state.data["caption"] = caption
+        ctx.inbound = replace(ctx.inbound, text=None)
+    await answer_step(ctx)
+    return True
+
+
+@router.button(SEND_TYPED.prefix)
+async def send_typed_answer(ctx: Context) -> None:
+    """ "Send it to the seller" under a typed answer: sent as the answer step sends."""
+    pressed = SEND_TYPED.unpack(ctx.inbound.button)
+    text = ctx.state.data.get(TYPED_ANSWER)
+    if pressed is None or not isinstance(text, str) or ctx.state.step is not None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    ctx.state.go(ANSWER, claim_id=pressed["claim"], photos=[])
+    await _send_answer(ctx, text)
+
+
+@router.button(NOT_AN_ANSWER.prefix)
+async def typed_not_an_answer(ctx: Context) -> None:
+    """ "No, it's something else": the text is read as any message outside a flow
+    would be, and the questions waiting now are not offered for again."""
+    text = ctx.state.data.pop(TYPED_ANSWER, None)
+    if not isinstance(text, str) or ctx.state.step is not None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    waiting = await ctx.services.returns.questions_waiting(ctx.user.id)
+    ctx.state.data[NOT_ANSWERS] = [_question_key(q) for q in waiting]
+    ctx.inbound = replace(ctx.inbound, text=text, button=None, callback_id=None)
+    from handlers.buyer.start import on_text  # the buyer's reading of a message
+
+    await on_text(ctx)
 
 
 async def _number(ctx: Context, claim_id: int) -> str:

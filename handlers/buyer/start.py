@@ -163,6 +163,8 @@ async def on_other(ctx: Context) -> None:
         # Their own phone, shared before any order was named: a proof, as a typed
         # phone would be, that needs the order number first (not "I can't read that").
         await linking.proof_before_number(ctx)
+    elif ctx.inbound.photo is not None and await claims.answer_typed(ctx, None):
+        pass  # the seller asked a question: the photo goes with the answer
     elif ctx.inbound.photo is not None or ctx.inbound.other in FILMED:
         # A video of what arrived broken is meant as a photo is: the return it could
         # go with is offered (asking for photos), not "I can't read that".  Not a GIF:

@@ -348,6 +348,107 @@ async def test_talk_to_a_person_from_the_answer_step_leaves_it(
     assert harness.desk.topics  # a ticket was opened for a person, as asked
 
 
+# ------------------------------------------- an answer typed without the button
+
+
+async def asked_only(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> int:
+    """The seller asked a question; the buyer has tapped nothing."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b)
+    await harness.services.seller_claims.ask_info(seller, claim.id, "How many pieces is it in?")
+    return claim.id
+
+
+async def test_an_answer_typed_without_the_button_is_offered_to_the_seller(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Typed under "tap below to answer", the answer started a second return (read as
+    "it arrived broken") and the seller never got it."""
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("its in 3 pieces, the box was fine")
+    assert "as your answer to their question" in buyer.last_text
+    assert "its in 3 pieces, the box was fine" in buyer.last_text
+    assert await buyer.step() is None  # no return started
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO  # nothing sent yet
+    await buyer.tap("Send it to the seller")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.REQUESTED
+    assert claim.history[-1].note == "its in 3 pieces, the box was fine"
+    nothing_to_staff(harness)
+
+
+async def test_no_under_the_offer_reads_the_message_as_any_other(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("where is my order")
+    assert "as your answer to their question" in buyer.last_text
+    await buyer.tap("something else")
+    assert "Order 578000000000000001" in buyer.said  # its card, as the words ask
+    # Said once for this question: the next message is read at once.
+    await buyer.say("where is my order")
+    assert "as your answer" not in buyer.said and "Order 578000000000000001" in buyer.said
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+
+
+@pytest.mark.parametrize("typed", ["thanks!", "hi", "578000000000000001"])
+async def test_small_talk_and_order_numbers_are_not_offered_as_the_answer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert "as your answer" not in buyer.said
+
+
+async def test_the_send_button_without_a_typed_answer_sends_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """A forged or stale press: nothing typed is waiting, so nothing is sent."""
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.press(f"tas:{claim_id}")
+    assert "no longer works" in (buyer.alerts[-1] if buyer.alerts else ""), buyer.alerts
+    await buyer.press("tas:x")
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+
+
+@pytest.mark.parametrize("caption", [None, "the box, as you asked"])
+async def test_a_photo_sent_without_the_button_goes_with_the_answer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, caption: str | None
+) -> None:
+    """ "A photo of the box too pls": the photo sent outright offered a new return."""
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.photo(sample_jpeg(seed="box"), caption=caption)
+    assert "Got it: 1 photo" in buyer.last_text, buyer.said
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO  # not sent yet
+    if caption is None:
+        await buyer.say("here's the box, it was fine")
+    else:
+        await buyer.tap("Send answer")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.REQUESTED and len(claim.photos) == 1
+    assert claim.history[-1].note == (caption or "here's the box, it was fine")
+
+
+async def test_no_offer_once_the_question_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("two pieces")
+    await buyer.tap("Send it to the seller")
+    assert await status(uow_factory, claim_id) == ClaimStatus.REQUESTED
+    await buyer.say("where is my order")
+    assert "as your answer" not in buyer.said
+
+
 # ------------------------------------------- tracking typed without the button
 
 
