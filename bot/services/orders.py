@@ -10,7 +10,7 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.domain.enums import ActorKind, OrderStatus
 from bot.domain.errors import DomainError, InvalidTransition, OrderNotFound
 from bot.domain.marketplace import ensure_ours
-from bot.domain.policy import CANCEL_AT_ONCE, ShopPolicy
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ShopPolicy
 from bot.domain.postcodes import postcode_in, postcodes_match
 from bot.domain.text import clean_line
 from bot.services.links import BadToken, IssuedLink, LinkSigner, valid_until
@@ -436,12 +436,17 @@ class OrderService:
         return order
 
     async def order(self, user_id: int, order_id: int) -> OrderView:
-        """The order's card, if this chat user proved it (one statement)."""
+        """The order's card, if this chat user proved it (one statement; a second for
+        an order that is cancelled on request: whether the buyer already asked, so the
+        card says so instead of offering to ask again)."""
         async with self._uow(readonly=True) as uow:
             order = await uow.orders.get_linked(user_id, order_id)
-        if order is None:
-            raise OrderNotFound(order_id)
-        return order_view(order)
+            if order is None:
+                raise OrderNotFound(order_id)
+            asked = OrderStatus(order.status) in CANCEL_ON_REQUEST and (
+                await uow.cancel_requests.waiting_for(order.id)
+            )
+        return replace(order_view(order), cancel_asked=asked)
 
     async def orders(self, user_id: int, page: int = 1) -> OrderPage:
         """One page of the orders list (one statement: a buyer has a handful of orders,

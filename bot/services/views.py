@@ -61,6 +61,8 @@ class OrderView:
     tax: Decimal = Decimal(0)
     timezone: str = "UTC"
     marketplace: str | None = None  # "tiktok": cancelled and returned on TikTok Shop
+    # The buyer's cancellation request waits for the seller (read for the card only).
+    cancel_asked: bool = False
 
     @property
     def estimated_delivery(self) -> datetime | None:

@@ -85,6 +85,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             meaning=Safe(t(f"status.{status.value}.meaning")),
         ),
         t("card.next", next=Safe(next_step(catalog, order))),
+        *([t("card.cancel_asked")] if order.cancel_asked else []),
         *marketplace_note(catalog, order),
         "",
         t("card.items_title"),
@@ -212,7 +213,7 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
         pass  # cancelled and returned on the marketplace (the card says so)
     elif order.status in CANCEL_AT_ONCE:
         row.append(Button(p("card.cancel"), f"oc:{order.id}"))
-    elif order.status in CANCEL_ON_REQUEST:
+    elif order.status in CANCEL_ON_REQUEST and not order.cancel_asked:
         row.append(Button(p("cancel_request.button"), f"ok:{order.id}"))
     extra: list[Button] = []
     if may_request_return(

@@ -234,6 +234,21 @@ async def test_asking_twice_while_the_seller_decides(world: World, harness: Harn
     assert len(await world.request_ids()) == 1
 
 
+async def test_the_order_card_says_the_request_waits_and_offers_no_second(
+    world: World, harness: Harness
+) -> None:
+    """The card offered "Ask to cancel" again, and its tap only said it was asked."""
+    await world.ask_to_cancel()
+    await world.buyer.press(f"o:{world.order_id}")  # the card, opened again
+    assert "You asked the seller to cancel it" in world.buyer.last_text
+    assert ASK not in shown(world.buyer)
+    await world.seller.tap(REJECT)
+    await world.buyer_is_told()
+    await world.buyer.press(f"o:{world.order_id}")  # rejected: it may be asked again
+    assert "You asked the seller to cancel it" not in world.buyer.last_text
+    assert ASK in shown(world.buyer)
+
+
 async def test_buyer_keeps_the_order(world: World, harness: Harness) -> None:
     await world.buyer.press(world.ask)
     await world.buyer.tap(KEEP)
