@@ -450,16 +450,18 @@ class ChatCore:
         state = State(arrival.step, arrival.data or {})
         # A deep copy: handlers may change nested draft values in place.
         before = (state.step, copy.deepcopy(state.data))
+        shop = ShopLanguages.from_settings(arrival.shop_settings, available_languages())
+        language, told = self._reply_language(inbound, arrival, shop, state)
+        # The person's stored language is what notifications are written in: the one
+        # they write in when it can be told and differs from Telegram's, else Telegram's.
         user = await self._services.orders.recognise(
             arrival.user,
             inbound.channel,
             inbound.user_id,
             inbound.user_name,
             inbound.username,
-            inbound.locale,
+            told or inbound.locale,
         )
-        shop = ShopLanguages.from_settings(arrival.shop_settings, available_languages())
-        language, told = self._reply_language(inbound, arrival, shop, state)
         catalog = Catalog(language)
         ctx = Context(inbound, user, state, self._services, catalog, fetch_file, desk, self._router)
         ctx.languages = shop.supported
@@ -511,8 +513,11 @@ class ChatCore:
         types "ok", "no", an order number or an email, or taps a button or sends
         /orders, wrote nothing in any language, and expects the Spanish they were
         just answered in, not Telegram's setting (often only the phone's language)
-        back in between.  Kept in the conversation, not on the person: notifications
-        and a chosen language are not touched by it."""
+        back in between.  Kept in the conversation, and stored on the person too (in
+        place of Telegram's), so that what the bot sends on its own (a seller's
+        decision, staff closing a ticket) reads in it as well: someone who writes only
+        Spanish on an English phone was sent those in English.  A chosen language is
+        not touched by it."""
         if inbound.chat_id == self._staff_chat_id:
             return shop.staff, None
         known = arrival.user

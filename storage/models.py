@@ -114,9 +114,10 @@ class ChatUser(Base):
     external_id: Mapped[int] = mapped_column(BigInteger)
     first_name: Mapped[str | None] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
-    # The language to write to them in: Telegram's `language_code` as it last came,
-    # or, once they chose one with /language (`language_chosen`), their choice, which
-    # Telegram's value then never overwrites.
+    # The language to write to them in: Telegram's `language_code` as it last came, or
+    # the language they write in when the chat core can tell it and it differs from
+    # Telegram's; once they chose one with /language (`language_chosen`), their choice,
+    # which neither then overwrites.
     language: Mapped[str | None] = mapped_column(String(16))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)  # blocked the bot

@@ -106,8 +106,8 @@ async def test_typing_spanish_without_a_choice_gets_spanish_replies(
     # The number alone can't be told: the Spanish he was just answered in goes on.
     await bo.say(NUMBER)
     assert f"Para confirmar que el pedido {NUMBER}" in plain(bo.said), bo.said
-    # Nothing was chosen or stored on him from what he typed.
-    assert await stored_language(uow_factory, bo.user_id) == ("en", False)
+    # Nothing was chosen; what he writes in is stored, for what the bot sends on its own.
+    assert await stored_language(uow_factory, bo.user_id) == ("es", False)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ async def test_a_flow_begun_in_spanish_goes_on_in_spanish(
     assert "¿" not in bo.said and "pedido" not in bo.said, bo.said
     await bo.say("cuanto tardan las devoluciones")
     assert "I think" not in bo.said and "I'm not" not in bo.said, bo.said
-    assert await stored_language(uow_factory, bo.user_id) == ("en", False)
+    assert await stored_language(uow_factory, bo.user_id) == ("es", False)
 
 
 async def test_a_shop_that_speaks_only_english_answers_english(

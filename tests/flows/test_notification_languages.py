@@ -64,3 +64,37 @@ async def test_buyer_and_seller_each_read_the_claims_news_in_their_own_language(
         new, withdrawn = seller.news
         assert f"Return request {second.number}" in new
         assert f"El comprador retiró la solicitud {second.number}" in withdrawn
+
+
+async def test_a_buyer_who_writes_spanish_on_an_english_phone_reads_the_news_in_spanish(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Found in the demo: Jordan wrote only Spanish and was answered in Spanish, but
+    staff closing the ticket, and every notification, reached him in English (his
+    Telegram's language).  What he writes in is what the bot writes to him; writing
+    English again brings English back."""
+    with spanish_catalog(monkeypatch, tmp_path / "locales"):
+        seller_id = await make_seller(uow_factory, clock, SELLER_EXT)
+        b = await bought(uow_factory, clock, buyer_ext=BUYER_EXT)
+        buyer = harness.buyer(BUYER_EXT, locale="en")
+        await buyer.say("hola, quiero saber cuándo llega mi pedido")
+        first = await file_claim(harness.services.returns, b)
+        await harness.services.seller_claims.reject(
+            seller_id, first.id, "used_by_buyer", "scratched"
+        )
+        await harness.flush()
+        [told] = buyer.news
+        assert f"Tu solicitud de devolución {first.number} no fue aceptada" in told
+
+        await buyer.say("thanks, where is my parcel right now?")
+        second = await file_claim(harness.services.returns, b, {b.items[1]: 1})
+        await harness.services.seller_claims.reject(
+            seller_id, second.id, "used_by_buyer", "scratched"
+        )
+        await harness.flush()
+        [told] = buyer.news
+        assert f"{second.number}" in told and "no fue aceptada" not in told
