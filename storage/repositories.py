@@ -667,6 +667,17 @@ class CancelRequestRepository(_Repository):
     async def get(self, request_id: int, *, for_update: bool = False) -> CancelRequest | None:
         return await self.session.get(CancelRequest, request_id, with_for_update=for_update)
 
+    async def waiting_among(self, order_ids: Sequence[int]) -> set[int]:
+        """Which of these orders have a buyer's cancellation request waiting."""
+        if not order_ids:
+            return set()
+        found = await self.session.scalars(
+            select(CancelRequest.order_id).where(
+                CancelRequest.order_id.in_(order_ids), CancelRequest.status == "requested"
+            )
+        )
+        return set(found)
+
     async def waiting_for(self, order_id: int) -> bool:
         """Whether a buyer's cancellation request for the order waits for the seller."""
         found = await self.session.scalar(

@@ -708,3 +708,14 @@ _ANOTHER_ORDER = re.compile(
 def names_another_order(text: str) -> bool:
     """The message is about another order than the one on screen."""
     return _ANOTHER_ORDER.search(fold(text.lower())) is not None
+
+
+# "whats happening with it??", "when will this arrive", "¿y eso cuándo llega?": the order
+# just shown, pointed back to; "my order" or "my package" could be any of the buyer's.
+_POINTS_BACK = re.compile(r"\b(?:it|its|it'?s|this|that|this\s+one|that\s+one|esto|eso|este|ese)\b")
+
+
+def points_back(text: str) -> bool:
+    """The message points back at what is on screen ("it", "this one") rather than
+    naming an order ("my order" could be any of several)."""
+    return _POINTS_BACK.search(fold(text.lower())) is not None

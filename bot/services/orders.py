@@ -443,10 +443,8 @@ class OrderService:
             order = await uow.orders.get_linked(user_id, order_id)
             if order is None:
                 raise OrderNotFound(order_id)
-            asked = OrderStatus(order.status) in CANCEL_ON_REQUEST and (
-                await uow.cancel_requests.waiting_for(order.id)
-            )
-        return replace(order_view(order), cancel_asked=asked)
+            [view] = await _with_requests(uow, [order])
+        return view
 
     async def orders(self, user_id: int, page: int = 1) -> OrderPage:
         """One page of the orders list (one statement: a buyer has a handful of orders,
@@ -466,13 +464,14 @@ class OrderService:
 
     async def all_linked(self, user_id: int) -> list[OrderView]:
         async with self._uow(readonly=True) as uow:
-            return [order_view(o) for o in await uow.orders.linked_to(user_id)]
+            return await _with_requests(uow, await uow.orders.linked_to(user_id))
 
     async def find_linked(self, user_id: int, order_number: str) -> OrderView | None:
         async with self._uow(readonly=True) as uow:
             for order in await uow.orders.linked_to(user_id):
                 if order.order_number == order_number.strip():
-                    return order_view(order)
+                    [view] = await _with_requests(uow, [order])
+                    return view
         return None
 
     # --------------------------------------------------------------- cancel
@@ -532,3 +531,12 @@ def _proof_matches(order: Order, proof: str, *, phone_only: bool) -> bool:
     if not phone_only and "@" in proof:
         return bool(order.buyer_email) and normalise_email(proof) == order.buyer_email
     return phones_match(proof, order.buyer_phone)
+
+
+async def _with_requests(uow: UnitOfWork, orders: Sequence[Order]) -> list[OrderView]:
+    """The orders' views, each saying whether the buyer's cancellation request waits
+    for the seller (one more statement, only when an order could have one), so a card
+    says so instead of offering to ask again."""
+    could = [o.id for o in orders if OrderStatus(o.status) in CANCEL_ON_REQUEST]
+    asked = await uow.cancel_requests.waiting_among(could) if could else set()
+    return [replace(order_view(o), cancel_asked=o.id in asked) for o in orders]

@@ -28,6 +28,7 @@ from bot.services.intents import (
     Intent,
     names_another_order,
     only_chitchat,
+    points_back,
     praises_by_denying_a_fault,
     says_hello,
 )
@@ -61,7 +62,7 @@ from handlers.buyer.orders import (
     picked_from_list,
     refuse_cancel,
 )
-from handlers.buyer.views import PICKABLE, render_card, which_order_keyboard
+from handlers.buyer.views import PICKABLE, card_just_shown, show_card, which_order_keyboard
 from handlers.catalog import Safe
 from handlers.core import Context
 from handlers.fit import BUTTON, Field, cut, fit, line
@@ -385,6 +386,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     # something", then "order no. 5781…"): naming the order, read as asking for its
     # card, is the number that request waited for, not a new request.
     waiting = linking.waiting_request(ctx)
+    shown = card_just_shown(ctx)
     ctx.state.clear()
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     if planned.order_number is not None:
@@ -403,6 +405,20 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         linking.wait_for_number(ctx, planned.intent, text)
         ctx.reply(ctx.t("answers.no_orders"))
         return
+    if (
+        shown is not None
+        and len(orders) > 1
+        and planned.order_number is None
+        and planned.action is not Action.RETURN  # offers the orders a return fits
+        and points_back(text)
+        and not names_another_order(text)
+    ):
+        # Right under an order's card, "it" or "this one" is that order (to cancel:
+        # if that one can be); "my order" could still be any of them, so it is asked.
+        here = [o for o in orders if o.id == shown]
+        if planned.action is Action.CANCEL:
+            here = [o for o in here if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
+        orders = here or orders
     if (
         len(orders) == 1
         and planned.order_number is None
@@ -477,7 +493,7 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
     ("I want to return something from order 5781…", or a question about it: the card,
     then the answer)."""
     if intent == REREAD:
-        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+        show_card(ctx, order)
         again = plan(await ctx.services.understanding.read(said), said)
         if again.action is Action.CLARIFY and any(
             action_of(choice) is Action.ORDER_CARD for choice in again.choices
@@ -493,7 +509,7 @@ async def continue_after_link(ctx: Context, intent: str, said: str, order: Order
     if action in ORDER_ACTIONS:
         await act_on(ctx, action, order, said)
         return
-    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    show_card(ctx, order)
     if intent == RETURN_IF_USED:
         await policy_before_return(ctx, said, order.order_number)
     elif action is Action.ANSWER:
@@ -516,7 +532,7 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         else:
             await refuse_cancel(ctx, order)
         return
-    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    show_card(ctx, order)
 
 
 async def change(ctx: Context, order: OrderView | None) -> None:
@@ -526,7 +542,7 @@ async def change(ctx: Context, order: OrderView | None) -> None:
     ticket (its card offers what is left: a return, a person)."""
     ctx.state.clear()
     if order is not None:
-        ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+        show_card(ctx, order)
         if order.status in TOO_LATE_TO_CHANGE:
             why = "cancelled" if order.status is OrderStatus.CANCELLED else "delivered"
             ctx.reply(ctx.t(f"routing.change_too_late_{why}", number=order.order_number))

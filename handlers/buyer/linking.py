@@ -30,7 +30,7 @@ from bot.services.views import OrderView
 from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
-from handlers.buyer.views import render_card
+from handlers.buyer.views import show_card
 from handlers.catalog import Catalog
 from handlers.core import Context, Router, button_args
 from handlers.formatting import duration
@@ -174,7 +174,7 @@ async def received_number(
             await _continue(ctx, then, said, existing)
             return
         ctx.reply(ctx.t("link.already_linked", number=number))
-        ctx.reply(*render_card(ctx.catalog, existing, ctx.services.clock.now()))
+        show_card(ctx, existing)
         return
     try:
         await orders.check_can_try(ctx.user.id)
@@ -359,7 +359,7 @@ async def _try(ctx: Context, number: str, proof: str, *, via_contact: bool) -> N
     if isinstance(then, str) and isinstance(said, str):
         await _continue(ctx, then, said, order)
         return
-    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    show_card(ctx, order)
 
 
 async def _continue(ctx: Context, then: str, said: str, order: OrderView) -> None:

@@ -8,6 +8,7 @@ from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_na
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
+from bot.services.intents import points_back
 from bot.services.views import OrderView
 from bot.understanding.cancelling import cancel_answer, cancels_it, changes_instead
 from bot.understanding.steps import position
@@ -15,8 +16,10 @@ from handlers import escapes
 from handlers.buyer.views import (
     PICKABLE,
     card_fingerprint,
+    card_just_shown,
     orders_list,
     render_card,
+    show_card,
     which_order_keyboard,
 )
 from handlers.catalog import Safe
@@ -76,7 +79,7 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
         ctx.state.data.pop(CANCEL_PICK, None)
         await _offer_cancel(ctx, order)
     else:
-        ctx.reply(*_render(ctx, order))
+        show_card(ctx, order)
     return True
 
 
@@ -129,7 +132,7 @@ def _render(ctx: Context, order: OrderView) -> tuple[str, Keyboard]:
 async def open_card(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is not None:
-        ctx.reply(*_render(ctx, order))
+        show_card(ctx, order)
 
 
 @router.button("or")
@@ -171,6 +174,9 @@ async def cancel_outside_flow(ctx: Context) -> None:
     the buyer picks one of those; with none, why not."""
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     cancellable = [o for o in orders if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
+    # "cancel it" right under a card of an order that can be: that one.
+    shown = card_just_shown(ctx) if points_back(ctx.inbound.text or "") else None
+    cancellable = [o for o in cancellable if o.id == shown] or cancellable
     if len(cancellable) == 1:
         await ask_to_cancel(ctx, cancellable[0])
     elif cancellable:
@@ -221,7 +227,7 @@ async def refuse_cancel(ctx: Context, order: OrderView) -> None:
     if ctx.catalog.has(key):
         ctx.reply(ctx.t(key, number=order.order_number))
     else:  # a status with no sentence of its own: the card says where the order is
-        ctx.reply(*_render(ctx, order))
+        show_card(ctx, order)
 
 
 def cancel_elsewhere(ctx: Context, order: OrderView) -> bool:

@@ -7,7 +7,7 @@ from bot.services.sellers import SELLER_INVITE_KIND
 from bot.understanding.cancelling import cancels, withdraws_request
 from bot.understanding.escapes import Escape, read_escape
 from handlers.buyer import claims, linking, orders, returns
-from handlers.buyer.views import render_card
+from handlers.buyer.views import show_card
 from handlers.core import Context, Router
 from handlers.media import VIDEO_KINDS
 from handlers.seller.onboarding import accept_invite, seller_greeting
@@ -63,7 +63,7 @@ async def _start_with_token(ctx: Context, token: str) -> None:
         ctx.reply(ctx.t("start.link_used"))
         return
     ctx.reply(ctx.t("start.linked_by_link", number=order.order_number))
-    ctx.reply(*render_card(ctx.catalog, order, ctx.services.clock.now()))
+    show_card(ctx, order)
 
 
 @router.command("help")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from bot.domain.carriers import tracking_url
@@ -15,6 +15,7 @@ from bot.domain.returns import may_request_return
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
+from handlers.core import Context
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
 from handlers.formatting import format_when, line_price, zone_name
 from handlers.types import Button, Keyboard
@@ -232,6 +233,34 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
 def render_card(catalog: Catalog, order: OrderView, now: datetime) -> tuple[str, Keyboard]:
     text = card_text(catalog, order, now)
     return text, card_keyboard(catalog, order, text, now)
+
+
+# The conversation's data key: the order whose card was shown last, and when.  A
+# message soon after it that names no order is about that one ("whats happening with
+# it??" right under a card was asked "Which order do you mean?").
+CARD_SHOWN = "card_shown"
+CARD_CONTEXT = timedelta(minutes=30)
+
+
+def show_card(ctx: Context, order: OrderView) -> None:
+    """Send the order's card, and remember it as the order the conversation is on (a
+    refresh edits a card already remembered)."""
+    now = ctx.services.clock.now()
+    ctx.reply(*render_card(ctx.catalog, order, now))
+    ctx.state.data[CARD_SHOWN] = {"order": order.id, "at": now.isoformat()}
+
+
+def card_just_shown(ctx: Context) -> int | None:
+    """The order whose card was shown last, if that was recent (see CARD_SHOWN)."""
+    shown = ctx.state.data.get(CARD_SHOWN)
+    if not isinstance(shown, dict):
+        return None
+    try:
+        at = datetime.fromisoformat(str(shown["at"]))
+        order_id = int(shown["order"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return order_id if ctx.services.clock.now() - at <= CARD_CONTEXT else None
 
 
 def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:

@@ -276,6 +276,41 @@ async def test_where_is_my_package_with_two_orders_asks_which_one(
     assert f"Order {SECOND}" in buyer.said and "Being prepared" in buyer.said
 
 
+@pytest.mark.parametrize(
+    "typed", ["ok so whats happening with it??", "when will this arrive", "y eso cuando llega"]
+)
+async def test_it_right_under_a_card_is_that_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: right under the card of the order just linked, "whats
+    happening with it??" asked "Which order do you mean?"."""
+    await make_order(uow_factory, clock)
+    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT", carrier=None)
+    buyer = await started(harness)
+    await link(buyer, SECOND)
+    await link(buyer)  # its card is the last one shown
+    assert f"Order {NUMBER}" in buyer.said
+    card = await ask(buyer, typed)
+    assert f"{NUMBER} · Acme Store" in card and "Which order" not in buyer.said, buyer.said
+    # "my other order" is not the one on screen; nor is anything half an hour later.
+    assert "Which order" in await ask(buyer, "and what about my other order")
+    clock.advance(timedelta(minutes=31))
+    assert "Which order do you mean?" in await ask(buyer, "where is it")
+
+
+async def test_cancel_it_right_under_a_card_asks_about_that_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, status="AWAITING_SHIPMENT", carrier=None)
+    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT", carrier=None)
+    buyer = await started(harness)
+    await link(buyer)
+    await link(buyer, SECOND)
+    await buyer.say("cancel it please")
+    assert f"Order {SECOND} is already with the seller" in buyer.said, buyer.said
+    assert "Which order" not in buyer.said
+
+
 async def test_an_order_number_in_the_text_picks_that_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
