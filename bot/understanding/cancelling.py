@@ -12,6 +12,9 @@
   Read before the intent model, which hears "cancel" and means the order: a delivered
   order would get "it can't be cancelled, ask for a return instead" although the
   return already exists.
+* `cancels_the_order(text)`: the same wish, with the order named or asked as a
+  question ("can I cancel it?"); while the order's proof is asked for, it is what
+  the buyer wants once it is proved, not "stop linking".
 * `cancel_answer(text)`: a typed answer to "Cancel order X?". There "cancel" and
   "cancel it" answer yes (the buyer repeats what was asked), so `cancels_it` is read
   before the escapes at that question; "keep it", "keep the order", "conservarlo"
@@ -91,6 +94,25 @@ def cancels(text: str) -> bool:
     if read_escape(text) is not Escape.CANCEL or withdraws_request(text):
         return False
     return re.search(rf"\b(?:{_CANCEL_VERB})", normalize(text)) is not None
+
+
+# What makes a wish to cancel a wish to cancel the order, where "cancel" alone would
+# stop what is asked (the proof step): the order named, or asked as a question.
+_THE_ORDER = re.compile(
+    r"\b(?:order|purchase|pedido|compra)\b|^(?:can|could|may|how\s+(?:do|can))\s+i\b"
+    r"|\?$|^(?:puedo|se\s+puede|como)\b"
+)
+
+
+def cancels_the_order(text: str) -> bool:
+    """ "cancel my order", "can I cancel it?", "quiero cancelar el pedido": the order,
+    even where a bare "cancel" or "cancel it" leaves the step asked."""
+    said = normalize(text)
+    return (
+        re.search(rf"\b(?:{_CANCEL_VERB})", said) is not None
+        and _THE_ORDER.search(said) is not None
+        and not withdraws_request(text)
+    )
 
 
 def cancels_it(text: str) -> bool:

@@ -478,6 +478,13 @@ def after_proof(planned: Plan) -> str | None:
     return REREAD if planned.action is Action.CLARIFY else None
 
 
+async def own_request(ctx: Context, text: str) -> str | None:
+    """The intent of a message that asks to cancel, return or change an order (what a
+    proof step keeps to go on with), else None."""
+    planned = plan(await ctx.services.understanding.read(text), text)
+    return planned.intent if planned.action in _OWN_REQUESTS else None
+
+
 async def carried(ctx: Context, text: str, *, instead_of: str | None) -> str | None:
     """What to carry on with after proving the order `text` names, sent while another
     order's proof was asked for.  `instead_of`, what the buyer asked with that order, is

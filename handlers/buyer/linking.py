@@ -27,6 +27,7 @@ from bot.services.orders import (
     looks_like_order_number,
 )
 from bot.services.views import OrderView
+from bot.understanding.cancelling import cancels_the_order
 from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
@@ -187,6 +188,11 @@ async def received_number(
     await prompt_proof(ctx)
 
 
+# "can I cancel it?" at the proof step is the order's cancellation, kept for after the
+# proof (`_request_kept`), not the escape that stops linking; "cancel" alone still is.
+router.step_words[ASK_PROOF] = cancels_the_order
+
+
 @router.prompt(ASK_PROOF)
 async def prompt_proof(ctx: Context) -> None:
     number = str(ctx.state.data.get("order_number", ""))
@@ -229,12 +235,30 @@ async def proof_step(ctx: Context) -> None:
     if other is not None:
         text = _without(text, other)  # "576…02 jordan@…": the proof is what is left
     proof = proof_in(text) if text else None
+    if proof is None and await _request_kept(ctx, number, text):
+        return
     if proof is None:
         # No email or phone in it ("I don't know", "why?"): nothing to check, and no
         # attempt spent on it.
         await _no_proof(ctx, postcodes)
         return
     await _try(ctx, number, proof, via_contact=False)
+
+
+async def _request_kept(ctx: Context, number: str, text: str) -> bool:
+    """A request about the order typed instead of its proof ("can I cancel it?", "I
+    want to send it back"): kept, to go on with once the order is proved, and the
+    proof asked again, saying so.  It was read as "stop linking" (for "cancel") or as
+    no proof, and the request was lost."""
+    from handlers.buyer.answers import own_request  # the answers module imports this one
+
+    intent = await own_request(ctx, text)
+    if intent is None:
+        return False
+    ctx.state.data[THEN], ctx.state.data[SAID] = intent, text
+    ctx.reply(ctx.t("link.proof_first", number=number))
+    await prompt_proof(ctx)
+    return True
 
 
 async def _no_proof(ctx: Context, postcodes: bool) -> None:

@@ -180,3 +180,35 @@ async def test_a_long_question_naming_an_unlinked_order_proves_it_first(
     assert f"Order {A1} is now linked" in buyer.said
     assert f"Order {A1} · " in buyer.said  # its card: status and delivery estimate
     assert "not sure" not in buyer.said  # the card answered; no miss counted
+
+
+# -- a request typed instead of the proof ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["can i cancel it", "i just want to cancel my order", "¿puedo cancelarlo?"]
+)
+async def test_a_wish_to_cancel_at_the_proof_step_is_kept_for_after_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    """Found in the demo: "can i cancel it" when asked for the email stopped linking the
+    order ("Okay, stopped linking the order"), and the buyer had to start over."""
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    await buyer.say(typed)
+    assert await buyer.step() == "link.proof"
+    assert A1 in buyer.said and ("first I need" in buyer.said or "primero" in buyer.said)
+    assert "stopped" not in buyer.said
+    await buyer.say("buyer@example.com")
+    assert await links(uow_factory) == 1
+    assert "Cancel order" in buyer.said or "Cancelar el pedido" in buyer.said, buyer.said
+
+
+async def test_cancel_alone_at_the_proof_step_still_stops_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    await buyer.say("cancel")
+    assert "stopped linking the order" in buyer.said
+    assert await buyer.step() is None and await links(uow_factory) == 0
