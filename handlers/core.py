@@ -93,8 +93,11 @@ ALBUM_ANSWERED = "album_answered"
 # A conversation's data key: the seller's questions the buyer said a typed message did
 # not answer (`handlers.buyer.claims.answer_typed`), so they are not offered again.
 NOT_ANSWERS = "not_answers"
+# A conversation's data key: the order whose card the buyer was shown last, and when
+# (`handlers.buyer.views.show_card`): "it" in the next messages.
+CARD_SHOWN = "card_shown"
 # What the conversation remembers across its flows: not part of any draft.
-_KEPT = (NOT_ANSWERS,)
+_KEPT = (NOT_ANSWERS, CARD_SHOWN)
 
 
 @dataclass

@@ -121,6 +121,24 @@ def cancels_it(text: str) -> bool:
     return _CANCEL_IT.fullmatch(" ".join(words(text))) is not None
 
 
+# "withdraw it", "cancel it", "yes withdraw the request", "retírala": at the withdraw
+# question, a yes in the question's own words.
+_WITHDRAW_IT = re.compile(
+    rf"(?:(?:{_AROUND})\s+)*"
+    r"(?:withdraw|cancel|retirar|retira|anular|anula|cancelar|cancela)(?:l[oa])?"
+    r"(?:\s+(?:it|that|this|(?:the|my|this|that)\s+(?:request|return|claim|one)|"
+    r"(?:la|mi|esta)\s+(?:solicitud|devolucion)))?"
+    rf"(?:\s+(?:{_AROUND}))*"
+)
+
+
+def withdraws_it(text: str) -> bool:
+    """ "withdraw it", "yes cancel the request", "anúlala": at the withdraw question, a
+    yes in the question's own words (a bare "cancel" there too: it cancels the request
+    the question is about, as "cancel" at the cancel question cancels the order)."""
+    return _WITHDRAW_IT.fullmatch(" ".join(words(text))) is not None
+
+
 def keeps_it(text: str) -> bool:
     """ "keep it", "no, keep the order", "conservar el pedido": at the cancel question,
     a no in the No button's own words."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.enums import EscalationReason, OrderStatus
+from bot.domain.errors import OrderNotFound
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
@@ -121,6 +122,9 @@ def chitchat_reply(text: str) -> str:
 
 
 async def free_text(ctx: Context, text: str) -> None:
+    # "yes" under "Send this to the seller as your answer…?": as its button.
+    if await claims.under_the_offer(ctx, text):
+        return
     # "2" typed under offered sections: the second, as if tapped.
     number = parse_int(text.strip().rstrip(".)"), low=1, high=MOST_OFFERED)
     chosen = _offered(ctx, number - 1) if number is not None else None
@@ -234,6 +238,17 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         # shows where it stands (a new return stays a button away on the order's card).
         planned = Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS), number)
         action = planned.action
+    if (
+        action is Action.CLARIFY
+        and number is None
+        and Intent.TRACK_ORDER in planned.choices
+        and points_back(text)
+        and (shown := await _card_pointed_at(ctx)) is not None
+    ):
+        # "whats happening with that one" right under an order's card: that order's
+        # card (where it is) is the likely reading, not a question about which.
+        show_card(ctx, shown)
+        return
     if action is Action.CLARIFY and number is None:
         general = await _general_for_no_orders(ctx, planned.choices)
         if general is not None:
@@ -476,6 +491,17 @@ def after_proof(planned: Plan) -> str | None:
     ):
         return planned.intent
     return REREAD if planned.action is Action.CLARIFY else None
+
+
+async def _card_pointed_at(ctx: Context) -> OrderView | None:
+    """The order whose card was just shown, if it is still the buyer's."""
+    shown = card_just_shown(ctx)
+    if shown is None:
+        return None
+    try:
+        return await ctx.services.orders.order(ctx.user.id, shown)
+    except OrderNotFound:
+        return None
 
 
 async def own_request(ctx: Context, text: str) -> str | None:

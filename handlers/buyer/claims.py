@@ -21,6 +21,7 @@ from bot.services.returns import (
     other_carrier_name,
     other_tracking_number,
 )
+from bot.understanding.cancelling import keeps_it, withdraws_it
 from bot.understanding.carrier_names import (
     Problem,
     TrackingAnswer,
@@ -28,6 +29,7 @@ from bot.understanding.carrier_names import (
     numbers_in,
     read_tracking_answer,
 )
+from bot.understanding.steps import yes_no
 from handlers import escapes
 from handlers.buttons import ButtonData, Id
 from handlers.buyer.views import format_date
@@ -218,21 +220,57 @@ async def withdraw_typed(ctx: Context) -> None:
         ctx.reply(ctx.t("claims.none_to_withdraw"))
 
 
+# "Withdraw return request R…?", while it waits for its answer: typed, "yes" or "no"
+# (the shared yes/no reader, "no wait keep it" and "keep it" too) answer it as its
+# buttons do, and so do "withdraw it" and "cancel it" (read before the escapes, as at
+# the cancel question); "stop" leaves it, and the request stays.
+WITHDRAW = "claim.withdraw"
+router.step_words[WITHDRAW] = withdraws_it
+
+
 def _ask_withdraw(ctx: Context, claim: ClaimView) -> None:
+    ctx.state.go(WITHDRAW, claim_id=claim.id, number=claim.number)
+    _withdraw_question(ctx, claim.id, claim.number)
+
+
+def _withdraw_question(ctx: Context, claim_id: int, number: str) -> None:
     p = ctx.catalog.plain
     ctx.reply(
-        ctx.t("claims.withdraw_confirm", claim=claim.number),
+        ctx.t("claims.withdraw_confirm", claim=number),
         Keyboard.of(
             [
-                Button(p("claims.withdraw_yes"), f"cwy:{claim.id}"),
-                Button(p("claims.withdraw_no"), f"cwn:{claim.id}"),
+                Button(p("claims.withdraw_yes"), f"cwy:{claim_id}"),
+                Button(p("claims.withdraw_no"), f"cwn:{claim_id}"),
             ]
         ),
     )
 
 
+@router.prompt(WITHDRAW)
+async def withdraw_prompt(ctx: Context) -> None:
+    _withdraw_question(ctx, int(ctx.state.data["claim_id"]), str(ctx.state.data["number"]))
+
+
+@router.step(WITHDRAW)
+async def withdraw_typed_answer(ctx: Context) -> None:
+    """ "yes" or "no" typed to the withdraw question: what its buttons do."""
+    text = ctx.inbound.text or ""
+    answer = False if keeps_it(text) else True if withdraws_it(text) else yes_no(text)
+    if answer is None:
+        await escapes.not_understood(ctx)
+        return
+    claim_id = int(ctx.state.data["claim_id"])
+    ctx.state.clear()
+    if answer:
+        await _withdraw(ctx, claim_id)
+    else:
+        ctx.reply(ctx.t("claims.kept"))
+
+
 @router.button("cwn")
 async def keep_claim(ctx: Context) -> None:
+    if ctx.state.step == WITHDRAW:
+        ctx.state.clear()
     ctx.edit_or_reply(ctx.t("claims.kept"))
 
 
@@ -241,12 +279,26 @@ async def withdraw(ctx: Context) -> None:
     claim = await _claim(ctx)
     if claim is None:
         return
+    if ctx.state.step == WITHDRAW:
+        ctx.state.clear()
+    await _withdraw(ctx, claim.id)
+
+
+async def _withdraw(ctx: Context, claim_id: int) -> None:
+    """Withdraw the request (the service checks it is the buyer's and still open)."""
     try:
-        claim = await ctx.services.returns.withdraw(ctx.user.id, claim.id)
+        claim = await ctx.services.returns.withdraw(ctx.user.id, claim_id)
+    except ClaimNotFound:
+        ctx.reply(ctx.t("claims.gone"))
+        return
     except InvalidTransition:
-        fresh = await ctx.services.returns.claim(ctx.user.id, claim.id)
-        if fresh.status == ClaimStatus.CANCELLED:  # a double tap: keep the "withdrawn" reply
+        fresh = await ctx.services.returns.claim(ctx.user.id, claim_id)
+        if fresh.status == ClaimStatus.CANCELLED and ctx.inbound.callback_id:
+            # A double tap: keep the "withdrawn" reply, and say so on the button.
             ctx.answer(ctx.catalog.plain("claims.already_withdrawn", claim=fresh.number))
+            return
+        if fresh.status == ClaimStatus.CANCELLED:
+            ctx.reply(ctx.t("claims.already_withdrawn", claim=fresh.number))
             return
         status = ctx.catalog.plain(f"claim_status.{fresh.status.value}")
         ctx.edit_or_reply(ctx.t("claims.not_withdrawable", claim=fresh.number, status=status))
@@ -447,8 +499,7 @@ async def send_typed_answer(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
-    ctx.state.go(ANSWER, claim_id=pressed["claim"], photos=[])
-    await _send_answer(ctx, text)
+    await _send_offered(ctx, int(pressed["claim"]), text)
 
 
 @router.button(NOT_AN_ANSWER.prefix)
@@ -460,7 +511,38 @@ async def typed_not_an_answer(ctx: Context) -> None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
     ctx.answer()
+    await _read_instead(ctx, text, await ctx.services.returns.questions_waiting(ctx.user.id))
+
+
+async def under_the_offer(ctx: Context, text: str) -> bool:
+    """ "yes" or "no" typed under "Send this to the seller as your answer…?": what its
+    buttons do ("yes" only with one question waiting: with several, the request's
+    button says which).  The offer counts for the next message only: anything else is
+    a new message, and the offer's buttons no longer work."""
+    offered = ctx.state.data.pop(TYPED_ANSWER, None)
+    if not isinstance(offered, str) or ctx.inbound.photo is not None:
+        return False
+    said = yes_no(text)
+    if said is None:
+        return False
     waiting = await ctx.services.returns.questions_waiting(ctx.user.id)
+    if said and len(waiting) == 1:
+        await _send_offered(ctx, waiting[0].claim_id, offered)
+        return True
+    if said:
+        return False
+    await _read_instead(ctx, offered, waiting)
+    return True
+
+
+async def _send_offered(ctx: Context, claim_id: int, text: str) -> None:
+    ctx.state.go(ANSWER, claim_id=claim_id, photos=[])
+    await _send_answer(ctx, text)
+
+
+async def _read_instead(ctx: Context, text: str, waiting: list[QuestionWaiting]) -> None:
+    """The offered text read as any message, the questions now waiting not offered for
+    again."""
     ctx.state.data[NOT_ANSWERS] = [_question_key(q) for q in waiting]
     ctx.inbound = replace(ctx.inbound, text=text, button=None, callback_id=None)
     from handlers.buyer.start import on_text  # the buyer's reading of a message

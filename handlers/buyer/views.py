@@ -15,7 +15,7 @@ from bot.domain.returns import may_request_return
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.catalog import Catalog, Safe
-from handlers.core import Context
+from handlers.core import CARD_SHOWN, Context
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
 from handlers.formatting import format_when, line_price, zone_name
 from handlers.types import Button, Keyboard
@@ -235,10 +235,9 @@ def render_card(catalog: Catalog, order: OrderView, now: datetime) -> tuple[str,
     return text, card_keyboard(catalog, order, text, now)
 
 
-# The conversation's data key: the order whose card was shown last, and when.  A
-# message soon after it that names no order is about that one ("whats happening with
-# it??" right under a card was asked "Which order do you mean?").
-CARD_SHOWN = "card_shown"
+# The order whose card was shown last is remembered (`CARD_SHOWN`, kept across flows)
+# with when: a message soon after that points back at it ("whats happening with it??"
+# right under a card was asked "Which order do you mean?") is about that one.
 CARD_CONTEXT = timedelta(minutes=30)
 
 

@@ -395,6 +395,32 @@ async def test_no_under_the_offer_reads_the_message_as_any_other(
     assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
 
 
+async def test_no_typed_under_the_offer_reads_the_words_as_a_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("where is my order")
+    await buyer.say("no")  # as the "something else" button: the words read as any
+    assert "Order 578000000000000001" in buyer.said
+    assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
+
+
+async def test_yes_typed_under_the_offer_sends_the_answer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("two big pieces and a chip")
+    send = buyer.button("Send it to the seller")
+    await buyer.say("yes")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.history[-1].note == "two big pieces and a chip"
+    await buyer.press(send)  # the offer is answered: its button no longer works
+    assert "no longer works" in (buyer.alerts[-1] if buyer.alerts else "")
+
+
 @pytest.mark.parametrize("typed", ["thanks!", "hi", "578000000000000001"])
 async def test_small_talk_and_order_numbers_are_not_offered_as_the_answer(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str

@@ -584,6 +584,55 @@ async def test_cancel_my_return_typed_asks_to_withdraw_it(
     assert "/returns" in alex.last_text
 
 
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ("no wait keep it", "REQUESTED"),
+        ("keep it", "REQUESTED"),
+        ("stop", "REQUESTED"),
+        ("yes", "CANCELLED"),
+        ("withdraw it", "CANCELLED"),
+        ("sí, retírala", "CANCELLED"),
+    ],
+)
+async def test_the_withdraw_question_takes_a_typed_answer(
+    answer: str,
+    status: str,
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+) -> None:
+    """Found in the demo: "no wait keep it" under "Withdraw return request R…?" went to
+    the intent model ("Which of these do you mean?")."""
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    claim = await filed_claim(alex, start, uow_factory)
+    await alex.say("cancel my return")
+    await alex.say(answer)
+    assert "Which of these do you mean" not in alex.said
+    [after] = await claims(uow_factory)
+    assert after.status == status, alex.said
+    assert await alex.step() is None
+    if status == "CANCELLED":
+        assert claim.claim_number in alex.last_text
+    await alex.say("hmm")  # the question is answered: "hmm" is a message like any other
+    assert "yes</b> to withdraw" not in alex.said
+
+
+async def test_text_the_withdraw_question_cannot_use_asks_it_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    claim = await filed_claim(alex, start, uow_factory)
+    await alex.say("cancel my return")
+    await alex.say("what happens to my refund then")
+    assert "type yes to withdraw the request or no to keep it" in alex.said
+    assert f"Withdraw return request {claim.claim_number}?" in alex.last_text
+    [after] = await claims(uow_factory)
+    assert after.status == "REQUESTED"
+
+
 async def test_cancel_my_return_with_several_requests_asks_which(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
