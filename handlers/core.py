@@ -60,7 +60,7 @@ from bot.services.container import Services
 from bot.services.desk import Desk
 from bot.services.orders import Identity
 from bot.services.outbox import LEASE
-from handlers.buttons import button_args, int_arg
+from handlers.buttons import ButtonData, button_args, int_arg
 from handlers.catalog import Catalog, available_languages
 from handlers.fit import CALLBACK, cut
 from handlers.types import (
@@ -178,6 +178,20 @@ class Context:
 
     def add(self, action: Outbound) -> None:
         self.actions.append(action)
+
+
+def pressed_under(ctx: Context, data: ButtonData, kept: str) -> tuple[dict[str, Any], str] | None:
+    """A button pressed under an offer about something the person typed (outside any
+    flow; the draft keeps the text under `kept`): the button's values and that text.
+    None, with "this button no longer works", for forged data, or when the text is gone
+    (another message came since) or a flow has begun."""
+    pressed = data.unpack(ctx.inbound.button)
+    text = ctx.state.data.get(kept)
+    if pressed is None or not isinstance(text, str) or ctx.state.step is not None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return None
+    ctx.answer()
+    return pressed, text
 
 
 Handler = Callable[[Context], Awaitable[None]]

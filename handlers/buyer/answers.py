@@ -65,7 +65,7 @@ from handlers.buyer.orders import (
 )
 from handlers.buyer.views import PICKABLE, card_just_shown, show_card, which_order_keyboard
 from handlers.catalog import Safe
-from handlers.core import Context
+from handlers.core import Context, pressed_under
 from handlers.fit import BUTTON, Field, cut, fit, line
 from handlers.support import escalate, support_available
 from handlers.types import Button, Keyboard
@@ -355,13 +355,9 @@ async def rephrase(ctx: Context) -> None:
 async def chosen(ctx: Context) -> None:
     """A choice under a clarifying question: go on as if the model had been sure of it,
     with the message that was asked about."""
-    pressed = CHOICE.unpack(ctx.inbound.button)
-    text = ctx.state.data.get(ASKED)
-    if pressed is None or not isinstance(text, str) or ctx.state.step is not None:
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
-        return
-    ctx.answer()
-    await _go_on_with(ctx, text, pressed["intent"])
+    if (under := pressed_under(ctx, CHOICE, ASKED)) is not None:
+        pressed, text = under
+        await _go_on_with(ctx, text, pressed["intent"])
 
 
 async def _go_on_with(ctx: Context, text: str, intent: str) -> None:

@@ -36,7 +36,7 @@ from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
-from handlers.core import NOT_ANSWERS, Context, Router, button_args, int_arg
+from handlers.core import NOT_ANSWERS, Context, Router, button_args, int_arg, pressed_under
 from handlers.fit import Field, Piece, cut, fit, line, lines
 from handlers.media import PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
@@ -493,25 +493,19 @@ async def _photo_answer(ctx: Context, question: QuestionWaiting) -> bool:
 @router.button(SEND_TYPED.prefix)
 async def send_typed_answer(ctx: Context) -> None:
     """ "Send it to the seller" under a typed answer: sent as the answer step sends."""
-    pressed = SEND_TYPED.unpack(ctx.inbound.button)
-    text = ctx.state.data.get(TYPED_ANSWER)
-    if pressed is None or not isinstance(text, str) or ctx.state.step is not None:
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
-        return
-    ctx.answer()
-    await _send_offered(ctx, int(pressed["claim"]), text)
+    if (under := pressed_under(ctx, SEND_TYPED, TYPED_ANSWER)) is not None:
+        pressed, text = under
+        await _send_offered(ctx, int(pressed["claim"]), text)
 
 
 @router.button(NOT_AN_ANSWER.prefix)
 async def typed_not_an_answer(ctx: Context) -> None:
     """ "No, it's something else": the text is read as any message outside a flow
     would be, and the questions waiting now are not offered for again."""
-    text = ctx.state.data.pop(TYPED_ANSWER, None)
-    if not isinstance(text, str) or ctx.state.step is not None:
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
-        return
-    ctx.answer()
-    await _read_instead(ctx, text, await ctx.services.returns.questions_waiting(ctx.user.id))
+    if (under := pressed_under(ctx, NOT_AN_ANSWER, TYPED_ANSWER)) is not None:
+        ctx.state.data.pop(TYPED_ANSWER)
+        waiting = await ctx.services.returns.questions_waiting(ctx.user.id)
+        await _read_instead(ctx, under[1], waiting)
 
 
 async def under_the_offer(ctx: Context, text: str) -> bool:
