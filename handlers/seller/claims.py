@@ -860,7 +860,7 @@ async def replacement_carrier_typed(ctx: Context) -> None:
     if (card := await _step_card(ctx)) is None:
         return
     if seller_steps.read_tracking(text) is not None:
-        await _mark_replaced(ctx, card.claim_id, carrier, text)
+        await mark_replaced(ctx, card.claim_id, carrier, text)
         return
     ctx.state.go(REPLACEMENT, claim_id=card.claim_id, carrier=carrier)
     ctx.reply(ctx.t("seller_claims.replace_tracking", carrier=carrier))
@@ -904,7 +904,7 @@ async def replacement_tracking(ctx: Context) -> None:
     named = seller_steps.read_carrier(text)
     if named is not None and seller_steps.is_supported(named):
         carrier = named
-    await _mark_replaced(ctx, int(ctx.state.data["claim_id"]), carrier, text)
+    await mark_replaced(ctx, int(ctx.state.data["claim_id"]), carrier, text)
 
 
 def tracking_problem(catalog: Catalog, exc: TrackingNumberError) -> str:
@@ -922,7 +922,9 @@ def tracking_problem(catalog: Catalog, exc: TrackingNumberError) -> str:
     return said
 
 
-async def _mark_replaced(ctx: Context, claim_id: int, carrier: str, text: str) -> None:
+async def mark_replaced(ctx: Context, claim_id: int, carrier: str, text: str) -> None:
+    """Record the replacement's parcel (the carrier's check on the number), or say what
+    is wrong with the number and wait at the tracking step for another."""
     tracking = seller_steps.read_tracking(text) or text
     try:
         await ctx.services.seller_claims.mark_replaced(ctx.user.id, claim_id, carrier, tracking)

@@ -21,7 +21,7 @@ whose buttons decide them.
 
 from __future__ import annotations
 
-from bot.domain.enums import ClaimStatus, EscalationReason
+from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
 from bot.services.intents import only_chitchat
 from bot.services.orders import looks_like_order_number
@@ -31,9 +31,12 @@ from bot.understanding.seller_steps import (
     CancelWords,
     SellerWords,
     asks_for_the_list,
+    is_supported,
     read_cancel_words,
     read_card_decision,
+    read_carrier,
     read_seller_words,
+    read_tracking,
 )
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.buyer.answers import chitchat_reply
@@ -41,7 +44,14 @@ from handlers.catalog import Safe
 from handlers.core import Context, Handler
 from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
-from handlers.seller.claims import CLAIMS_LISTED, SHOWN, decide_typed, queue, show_card
+from handlers.seller.claims import (
+    CLAIMS_LISTED,
+    SHOWN,
+    decide_typed,
+    mark_replaced,
+    queue,
+    show_card,
+)
 from handlers.seller.onboarding import seller_greeting, seller_help
 from handlers.seller.refunds import show_waiting
 from handlers.support import escalate
@@ -93,6 +103,8 @@ async def _answered(ctx: Context) -> bool:
         return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True
+    if words is None and await _replacement_shipped(ctx, inbound.text):
+        return True  # before an order number: "UPS 1Z…" is the replacement's parcel
     if words is None and looks_like_order_number(inbound.text):
         return await _number(ctx, inbound.text.strip())
     if words is None and await _asks_for_person(ctx, inbound.text):
@@ -157,6 +169,32 @@ async def _answered(ctx: Context) -> bool:
         except (NotAllowed, ClaimNotFound):  # decided or gone since
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
+    return True
+
+
+async def _replacement_shipped(ctx: Context, text: str) -> bool:
+    """A carrier and a tracking number typed outside the card ("sent it today with ups
+    1Z…") while exactly one approved replacement of the seller's waits to be shipped:
+    what *Mark replaced* and its steps take, as if tapped (the approval says "tap Mark
+    replaced once you've shipped"; typed, it was "I can't do anything with that here").
+    False when the text holds no carrier or number, or no request (or several: each
+    card's button says which) waits for one."""
+    carrier = read_carrier(text)
+    if carrier is None or read_tracking(text) is None or not is_supported(carrier):
+        return False
+    claims = ctx.services.seller_claims
+    approved = [e for e in await claims.queue(ctx.user.id) if e.status is ClaimStatus.APPROVED]
+    waiting = []
+    for entry in approved:
+        try:
+            card = await claims.card(ctx.user.id, entry.claim_id)
+        except (NotAllowed, ClaimNotFound):
+            continue
+        if card.type is ClaimType.REPLACEMENT and card.marketplace is None:
+            waiting.append(card)
+    if len(waiting) != 1:
+        return False
+    await mark_replaced(ctx, waiting[0].claim_id, carrier, text)
     return True
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimStatus, ClaimType
 from storage.models import Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_seller_typing import a_sellers_claim
@@ -357,3 +357,57 @@ async def test_a_spanish_approval_and_si_pay_after_the_confirmation(
     assert await refunds(uow_factory) == []
     await s.say("si")
     assert f"Approved. $12.50 refunded to the buyer for {claim.number}" in s.last_text
+
+
+# ------------------------------------------- a replacement's parcel, typed without a tap
+
+UPS = "1Z999AA10123456784"
+
+
+async def a_replacement(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, *, approve: bool = True
+) -> Any:
+    seller_id = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock, number="578000000000000001")
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.REPLACEMENT)
+    if approve:
+        await harness.services.seller_claims.approve(seller_id, claim.id)
+    return claim
+
+
+@pytest.mark.parametrize(
+    "typed", [f"sent it today with ups {UPS}", f"UPS {UPS}", f"replacement shipped, UPS {UPS}"]
+)
+async def test_a_replacement_tracking_typed_without_the_button_is_recorded(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: the approval says "tap Mark replaced once you've shipped";
+    typed instead, the parcel got "I can't do anything with that here"."""
+    claim = await a_replacement(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert f"Marked replaced: UPS {UPS}" in s.last_text, s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.REPLACED
+
+
+async def test_a_wrong_replacement_tracking_typed_waits_at_its_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await a_replacement(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("sent with ups 1Z999AA10123456785")  # one digit off
+    assert "isn't a valid UPS tracking number" in s.said, s.said
+    assert await s.step() == "seller.replacement"
+    await s.say(UPS)
+    assert f"Marked replaced: UPS {UPS}" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REPLACED
+
+
+async def test_a_tracking_number_with_no_replacement_approved_marks_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await a_replacement(harness, uow_factory, clock, approve=False)
+    s = harness.seller()
+    await s.say(f"ups {UPS}")
+    assert "Marked replaced" not in s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
