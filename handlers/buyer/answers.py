@@ -420,16 +420,15 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         shown is not None
         and len(orders) > 1
         and planned.order_number is None
-        and planned.action is not Action.RETURN  # offers the orders a return fits
+        # A return offers the orders it fits; a cancellation those that can be, the
+        # one pointed at first (`cancel_outside_flow`).
+        and planned.action not in (Action.RETURN, Action.CANCEL)
         and points_back(text)
         and not names_another_order(text)
     ):
-        # Right under an order's card, "it" or "this one" is that order (to cancel:
-        # if that one can be); "my order" could still be any of them, so it is asked.
-        here = [o for o in orders if o.id == shown]
-        if planned.action is Action.CANCEL:
-            here = [o for o in here if o.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST]
-        orders = here or orders
+        # Right under an order's card, "it" or "this one" is that order; "my order"
+        # could still be any of them, so it is asked.
+        orders = [o for o in orders if o.id == shown] or orders
     if (
         len(orders) == 1
         and planned.order_number is None
