@@ -87,6 +87,7 @@ class QueueEntry:
     currency: str
     deadline: datetime | None
     marketplace: str | None = None  # filed there ("tiktok")
+    type: ClaimType = ClaimType.REFUND  # an approved replacement waits for its parcel
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class SellerClaimService:
                     claim.currency,
                     current_deadline(claim),
                     claim.marketplace,
+                    ClaimType(claim.type),
                 )
                 for claim, order in rows
             ]

@@ -182,16 +182,13 @@ async def _replacement_shipped(ctx: Context, text: str) -> bool:
     carrier = read_carrier(text)
     if carrier is None or read_tracking(text) is None or not is_supported(carrier):
         return False
-    claims = ctx.services.seller_claims
-    approved = [e for e in await claims.queue(ctx.user.id) if e.status is ClaimStatus.APPROVED]
-    waiting = []
-    for entry in approved:
-        try:
-            card = await claims.card(ctx.user.id, entry.claim_id)
-        except (NotAllowed, ClaimNotFound):
-            continue
-        if card.type is ClaimType.REPLACEMENT and card.marketplace is None:
-            waiting.append(card)
+    waiting = [
+        entry
+        for entry in await ctx.services.seller_claims.queue(ctx.user.id)
+        if entry.status is ClaimStatus.APPROVED
+        and entry.type is ClaimType.REPLACEMENT
+        and entry.marketplace is None
+    ]
     if len(waiting) != 1:
         return False
     await mark_replaced(ctx, waiting[0].claim_id, carrier, text)
