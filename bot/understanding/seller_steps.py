@@ -253,6 +253,7 @@ _AFTER = frozenset(
         "thanks",
         "thx",
         "ok",
+        "instead",  # "refund them 7 instead"
         # what sellers add after a sum: "13 even", "20 abeg", "8 lang po", "10 lah",
         # "0.99 lol", "1,5 so"
         "even",
@@ -905,11 +906,15 @@ _CARD_DECISIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _CARD_FILLER = _FILLER | {"ok", "okay", "then", "just", "i", "will", "i'll", "let's", "lets"}
 # A sum given with words that refund it: "refund 12.50", "discount of GH₵ 50", "ponle
 # 12,50"; or that pay it, with its currency or "back" ("send 6 quid for the scratch",
-# "they can have 7 back", "give them R100 back"; "send a pic of the 2" pays nothing).
+# "they can have 7 back", "give them R100 back", "offer them 5 bucks", "let's do $10";
+# "send a pic of the 2" pays nothing).
 _REFUND_WORD = re.compile(
     r"\b(?:refund|partial|reembols[oa]r?|parcial|devolver|discount|knock|ponle)\b"
 )
-_PAY_WORD = re.compile(r"\b(?:send|give|pay\s*back|credit)\b|\bhave\s+\S+\s+back\b")
+_PAY_WORD = re.compile(
+    r"\b(?:send|give|pay\s*back|credit|offer)\b|\bhave\s+\S+\s+back\b|"
+    r"\b(?:let'?s|lets|can|could|we'?ll|i'?ll)\s+do\b"
+)
 _PAID_SUM = re.compile(
     rf"(?:{_MARKER.pattern})\s*\d|\d[\d.,]*\s*(?:{_MARKER.pattern}|back\b)|\bR\s?\d",
     re.IGNORECASE,

@@ -127,6 +127,20 @@ async def test_refund_with_an_amount_under_the_card_is_a_partial_refund_to_confi
     assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.50")]
 
 
+async def test_a_sum_offered_in_the_sellers_words_is_a_partial_refund_to_confirm(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "can you offer them 5 bucks instead" under the card got the
+    card's hint ("Tap a button…"), and the seller had to learn "refund 5"."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("can you offer them 5 bucks instead")
+    assert f"Why refund $5.00 instead of the $12.50 asked for {claim.number}" in s.last_text
+    await s.say("only a small chip on the rim")
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+
+
 async def test_ask_for_info_typed_under_the_card_asks_the_question(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -50,6 +50,12 @@ from bot.understanding.seller_steps import (
         ("they can have 7 back for the trouble", "partial"),
         ("just send 6 quid for the scratch", "partial"),
         ("give them R100 back", "partial"),
+        # A sum offered, or "done": what part of the money to pay back (the demo's
+        # "can you offer them 5 bucks instead" showed the card's hint).
+        ("can you offer them 5 bucks instead", "partial"),
+        ("lets do $10 for the chip", "partial"),
+        ("refund them 7 instead", "partial"),
+        ("offer them a replacement", None),
         ("refund just the one cup not both", "partial"),
         ("split it 50 50", "partial"),
         ("tell the buyer to send a pic of the crack", "ask"),
