@@ -14,14 +14,24 @@ from datetime import datetime
 
 from bot.domain.carriers import normalise_carrier
 from bot.services.notices import DeliveryAdvice
-from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
 from handlers.fit import Field, Piece, line
+from handlers.formatting import format_when
 
 
 def advice_pieces(catalog: Catalog, advice: DeliveryAdvice) -> list[Piece]:
+    """What to do next, then where to track it."""
+    return [
+        "",
+        advice_line(catalog, advice),
+        parcel_line(catalog, advice.carrier, advice.tracking_number, advice.tracking_url),
+    ]
+
+
+def advice_line(catalog: Catalog, advice: DeliveryAdvice) -> Piece:
     """What to do next, in the carrier's own terms when the catalog has them
-    (`care.by_carrier.<kind>.<carrier>`), else in general ones, then where to track it."""
+    (`care.by_carrier.<kind>.<carrier>`), else in general ones.  The order card says it
+    too, in place of its "Next:" line, for as long as the event is the parcel's last."""
     try:
         carrier = normalise_carrier(advice.carrier)  # "ups", "U.P.S." → "UPS"
     except ValueError:
@@ -40,11 +50,7 @@ def advice_pieces(catalog: Catalog, advice: DeliveryAdvice) -> list[Piece]:
             if advice.message
             else ""
         )
-    return [
-        "",
-        line(catalog, key, **params),
-        parcel_line(catalog, advice.carrier, advice.tracking_number, advice.tracking_url),
-    ]
+    return line(catalog, key, **params)
 
 
 def parcel_line(catalog: Catalog, carrier: str, tracking: str, url: str | None) -> Piece:
@@ -74,11 +80,11 @@ def last_event_line(
         "care.last_event",
         tag=catalog.plain(f"tag.{tag}") if catalog.has(f"tag.{tag}") else Field(tag),
         place=place,
-        when=format_date(at, zone=timezone, language=catalog.language),
+        when=format_when(at, timezone, show_zone=True, language=catalog.language),
     )
 
 
 def eta_text(catalog: Catalog, eta: datetime | None, timezone: str) -> str:
     if eta is None:
         return catalog.plain("care.no_eta")
-    return format_date(eta, with_time=False, zone=timezone, language=catalog.language)
+    return format_when(eta, timezone, with_time=False, language=catalog.language)

@@ -7,13 +7,16 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from bot.domain.carriers import tracking_url
+from bot.domain.delivery_care import advice_for
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.domain.returns import may_request_return
+from bot.services.notices import DeliveryAdvice
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
+from handlers.buyer.care_text import advice_line
 from handlers.catalog import Catalog, Safe
 from handlers.core import CARD_SHOWN, Context
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
@@ -53,6 +56,35 @@ def next_step(catalog: Catalog, order: OrderView) -> str:
     return catalog.t(f"status.{order.status.value}.next", days=order.policy.return_window_days)
 
 
+def parcel_advice(order: OrderView) -> DeliveryAdvice | None:
+    """What the buyer can do about a parcel whose last checkpoint calls for it (a failed
+    delivery attempt, a pickup point, a carrier problem), while the order is on its way:
+    the same advice the tracking notice carried, for a buyer who missed that notice or
+    linked the order after it ("can they try again tomorrow?" under the card)."""
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        return None
+    for shipment in order.shipments:
+        last = shipment.events[-1] if shipment.events else None
+        kind = advice_for(last.tag) if last else None
+        if last is not None and kind is not None:
+            return DeliveryAdvice(
+                kind=kind,
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                tracking_url=_safe_tracking_url(shipment.carrier, shipment.tracking_number),
+                location=last.location,
+                message=last.message,
+            )
+    return None
+
+
+def _next_line(catalog: Catalog, order: OrderView) -> Piece:
+    advice = parcel_advice(order)
+    if advice is not None:
+        return advice_line(catalog, advice)
+    return catalog.t("card.next", next=Safe(next_step(catalog, order)))
+
+
 def marketplace_note(catalog: Catalog, order: OrderView) -> list[str]:
     """For a marketplace order, where it is cancelled and returned (its app)."""
     if order.marketplace is None or buyer_acts_here(order.marketplace):
@@ -85,7 +117,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             label=status_label(catalog, status),
             meaning=Safe(t(f"status.{status.value}.meaning")),
         ),
-        t("card.next", next=Safe(next_step(catalog, order))),
+        _next_line(catalog, order),
         *([t("card.cancel_asked")] if order.cancel_asked else []),
         *marketplace_note(catalog, order),
         "",

@@ -156,6 +156,36 @@ def test_a_cancelled_order_says_what_is_true_of_its_money() -> None:
     assert "Your payment is refunded" in paid and "If you paid" not in paid
 
 
+def parcel(*events: EventView) -> ShipmentView:
+    return ShipmentView(
+        carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+        delivery_option=DeliveryOption.STANDARD,
+        estimated_delivery=NOW + timedelta(days=2),
+        events=events,
+    )
+
+
+def test_a_card_says_what_to_do_after_a_failed_attempt_while_it_is_the_last_news() -> None:
+    """Found in the demo: a buyer who linked the order after the carrier's failed
+    attempt read "Next: Follow it with the tracking link below", and had to ask."""
+    attempted = EventView(NOW, TrackingTag.ATTEMPT_FAIL, "No one home", "Denver")
+    text = plain(card_text(CATALOG, order(shipments=(parcel(attempted),)), NOW))
+    assert "What to do: UPS usually tries again on the next business day" in text
+    assert "Next:" not in text
+    later = EventView(NOW + timedelta(hours=20), TrackingTag.OUT_FOR_DELIVERY, "", "Denver")
+    text = plain(card_text(CATALOG, order(shipments=(parcel(attempted, later),)), NOW))
+    assert "What to do" not in text and "Follow it with the tracking link below" in text
+
+
+def test_a_card_of_a_parcel_at_a_pickup_point_says_where_and_to_take_an_id() -> None:
+    waiting = EventView(NOW, TrackingTag.AVAILABLE_FOR_PICKUP, "", "Main St Post Office")
+    text = plain(card_text(CATALOG, order(shipments=(parcel(waiting),)), NOW))
+    assert "waiting for you at Main St Post Office. Take an ID" in text
+    delivered = order(shipments=(parcel(waiting),), status=OrderStatus.DELIVERED, delivered_at=NOW)
+    assert "What to do" not in plain(card_text(CATALOG, delivered, NOW))
+
+
 def test_card_times_are_in_the_shops_timezone_named_once() -> None:
     shipment = ShipmentView(
         carrier="UPS",
