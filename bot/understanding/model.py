@@ -75,6 +75,7 @@ TRAINING_FILES = (
     "intents_follow_ups.jsonl",
     "intents_tiktok.jsonl",
     "intents_translated.jsonl",
+    "intents_parcel_news.jsonl",
     "intents_es.jsonl",
     "intents_es_others.jsonl",
     "intents_es_hands.jsonl",

@@ -426,3 +426,21 @@ async def test_an_import_without_tracking_events_does_not_make_silence_news(
     assert (await world.run()).total == 0
     await reimport(world, tmp_path, "IN_TRANSIT", [LABEL])  # with its tracking: fresh
     assert (await world.run()).stuck == 1
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["can they try again tomorrow?", "the courier came while i was at work, what now"],
+)
+async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: a buyer who linked the order after the carrier's failed
+    attempt asked "can they try again tomorrow?" and was told the bot only helps with
+    orders; the card, once shown, said only "Follow it with the tracking link"."""
+    await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
+    await world.buyer.say(typed)
+    card = world.buyer.last_text
+    assert f"Order {NUMBER}" in card and "Delivery attempt failed" in card
+    assert "What to do: UPS usually tries again on the next business day" in card
+    assert "Follow it with the tracking link" not in card

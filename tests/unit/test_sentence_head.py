@@ -78,7 +78,7 @@ def test_wording_the_ngram_model_is_unsure_of_is_read_by_its_meaning(
 def test_a_wrong_sure_reading_becomes_a_question(
     both: tuple[Understanding, Understanding],
 ) -> None:
-    text = "i no longer want the stuff i bought yesterday"
+    text = "i bought stuff yesterday that i no longer want"
     ngram, blended = (u.classify(text) for u in both)
     assert ngram.intent == "track_order" and ngram.sure  # wrong, and sure of it
     assert not blended.sure and blended.intent != "track_order"
