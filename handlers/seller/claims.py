@@ -215,6 +215,11 @@ def _still(ctx: Context, card: SellerCard, *statuses: ClaimStatus) -> bool:
     if card.status in statuses:
         return True
     ctx.state.clear()
+    if card.status is ClaimStatus.NEEDS_INFO:
+        # Nothing is decided yet: the seller's own question waits for the buyer ("Already
+        # decided: … is now 'You asked the buyer a question'" read as if it were).
+        ctx.reply(ctx.t("seller_claims.waits_for_buyer", claim=card.number))
+        return False
     status = ctx.catalog.plain(f"cards2.seller_status.{card.status.value}")
     ctx.reply(ctx.t("seller_claims.already", claim=card.number, status=status))
     return False

@@ -184,6 +184,27 @@ async def test_a_decision_typed_while_the_buyer_is_asked_says_it_waits_for_them(
     assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
 
 
+async def test_a_decision_typed_under_the_card_of_a_request_asked_about_waits_too(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: the card opened again while the question waited, "reject"
+    said "Already decided: … is now 'You asked the buyer a question'"."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("/claims")
+    await s.tap(claim.number)
+    await s.say("ask them if the box was damaged too")
+    await s.say("was the outer box damaged as well?")
+    await s.say("/claims")
+    await s.tap(claim.number)  # the card opened again, by its button in the list
+    assert f"Return request {claim.number}" in s.last_text
+    for typed in ("reject", "approve it"):
+        await s.say(typed)
+        assert "waits for the buyer's answer to your question" in s.said, s.said
+        assert "Already decided" not in s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+
+
 async def test_refund_alone_under_the_card_says_what_the_card_takes(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
