@@ -406,6 +406,25 @@ async def test_no_typed_under_the_offer_reads_the_words_as_a_message(
     assert await status(uow_factory, claim_id) == ClaimStatus.NEEDS_INFO
 
 
+async def test_a_sentence_with_a_no_in_it_under_the_offer_is_offered_in_turn(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "thats not fair i never used it" under the offer of "yes the
+    box was crushed on one corner" read as "no" (it says "never"), and the offered
+    words were read as a new message: a second return, for a crushed box."""
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("yes the box was crushed on one corner")
+    await buyer.say("thats not fair i never used it")
+    assert "as your answer to their question" in buyer.last_text
+    assert "thats not fair i never used it" in buyer.last_text
+    assert await buyer.step() is None  # no return started
+    await buyer.say("yes")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.history[-1].note == "thats not fair i never used it"
+
+
 async def test_yes_typed_under_the_offer_sends_the_answer(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
