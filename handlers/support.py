@@ -146,13 +146,22 @@ async def appeal(ctx: Context) -> None:
     if claim_id is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
+    await appeal_claim(ctx, claim_id)
+
+
+async def appeal_claim(ctx: Context, claim_id: int) -> None:
+    """Appeal the buyer's request `claim_id`, tapped or answered "yes" to the offer
+    (the service checks that it is theirs and still within the window)."""
     if not support_available(ctx):
         ctx.reply(ctx.t("support.unavailable"))
         return
     try:
         opened = await ctx.services.tickets.appeal(ctx.user.id, claim_id)
     except NotFound:
-        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        if ctx.inbound.callback_id:
+            ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        else:  # typed "yes" to an offer of a request no longer theirs
+            ctx.reply(ctx.t("support.appeal_closed"))
         return
     except DomainError:
         ctx.answer()

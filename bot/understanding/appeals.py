@@ -38,8 +38,14 @@ _DISAGREES = re.compile(
     r"\b(?:it|its|it\s+is|it\s+was|was|is)\s+(?:really\s+|definitely\s+|clearly\s+|obviously\s+)?"
     r"(?:broken|cracked|damaged|chipped|smashed|faulty|defective)\b|"
     r"\b(?:i|we)\s+(?:dont|do\s+not)\s+agree\b|\bwrong\s+decision\b|"
+    # What a partial refund paid is too little: "that's not enough", "only 5 dollars??",
+    # "I want the full refund", "it's unusable"
+    r"\bnot\s+enough\b|\bnowhere\s+near\b|\bis\s+that\s+(?:it|all)\b|"
+    r"\bonly\s+(?:\$|€|£)?\d|\b(?:full|whole|entire)\s+(?:refund|amount)\b|\bunusable\b|"
+    r"\bworthless\b|\binsult\w*\b|"
     # Spanish (folded)
-    r"\bmentira\b|\bno\s+es\s+(?:verdad|cierto|justo)\b|\binjust[oa]\b|\bsi\s+esta\s+(?:roto|rota|danad[oa])\b"
+    r"\bmentira\b|\bno\s+es\s+(?:verdad|cierto|justo|suficiente)\b|\bno\s+alcanza\b|"
+    r"\breembolso\s+complet|\bsolo\s+(?:\$|€)?\d|\binjust[oa]\b|\bsi\s+esta\s+(?:roto|rota|danad[oa])\b"
 )
 
 

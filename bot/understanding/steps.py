@@ -389,6 +389,22 @@ _ASKS_WITHOUT_MARK = (
 )
 
 
+# Longer than this, a message is a yes or a no to an offer only when it starts with one
+# ("no, it's about my other order"): "thats not fair i never used it" says "never" and
+# is no "no" to "Send this to the seller?"; it is a message of its own.
+OFFER_ANSWER_WORDS = 4
+
+
+def answer_to_an_offer(text: str) -> bool | None:
+    """Yes or no to an offer the bot made about something typed or decided ("Send this
+    to the seller as your answer?", "To appeal R…, tap below"), else None: the text is
+    a message of its own, read as any other."""
+    said = text.split()
+    if len(said) > OFFER_ANSWER_WORDS and yes_no(said[0]) is None:
+        return None
+    return yes_no(text)
+
+
 def yes_no(text: str) -> bool | None:
     """Yes or no: "yeah go ahead", "👍", "nope not yet", "I'd rather not"."""
     raw = text.strip()

@@ -29,7 +29,7 @@ from bot.understanding.carrier_names import (
     numbers_in,
     read_tracking_answer,
 )
-from bot.understanding.steps import yes_no
+from bot.understanding.steps import answer_to_an_offer, yes_no
 from handlers import escapes
 from handlers.buttons import ButtonData, Id
 from handlers.buyer.views import format_date
@@ -516,7 +516,7 @@ async def under_the_offer(ctx: Context, text: str) -> bool:
     offered = ctx.state.data.pop(TYPED_ANSWER, None)
     if not isinstance(offered, str) or ctx.inbound.photo is not None:
         return False
-    said = _answer_to_the_offer(text)
+    said = answer_to_an_offer(text)
     if said is None:
         return False
     waiting = await ctx.services.returns.questions_waiting(ctx.user.id)
@@ -527,21 +527,6 @@ async def under_the_offer(ctx: Context, text: str) -> bool:
         return False
     await _read_instead(ctx, offered, waiting)
     return True
-
-
-# Longer than this, a message is a yes or a no to the offer only when it starts with
-# one ("no, it's about my other order"): "thats not fair i never used it" says "never"
-# and is no "no" (it declined the offer, and the offered words started a return).
-_OFFER_ANSWER_WORDS = 4
-
-
-def _answer_to_the_offer(text: str) -> bool | None:
-    """Yes or no to "Send this to the seller as your answer…?", else None: the text is
-    a message of its own (offered in turn, or read as any other)."""
-    first = text.split()[0] if text.split() else ""
-    if len(text.split()) > _OFFER_ANSWER_WORDS and yes_no(first) is None:
-        return None
-    return yes_no(text)
 
 
 async def _send_offered(ctx: Context, claim_id: int, text: str) -> None:

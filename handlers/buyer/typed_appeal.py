@@ -14,10 +14,14 @@ from __future__ import annotations
 from bot.domain.enums import ClaimStatus
 from bot.services.returns import ClaimView
 from bot.understanding.appeals import asks_to_appeal, disagrees
+from bot.understanding.steps import answer_to_an_offer
 from handlers.core import Context, Handler
 from handlers.formatting import format_when
-from handlers.support import support_available
+from handlers.support import appeal_claim, support_available
 from handlers.types import Button, Keyboard
+
+# The conversation's data key for the one request whose appeal was just offered.
+OFFERED = "appeal_offered"
 
 
 def typed_appeal_first(then: Handler) -> Handler:
@@ -25,8 +29,13 @@ def typed_appeal_first(then: Handler) -> Handler:
 
     async def handler(ctx: Context) -> None:
         text = ctx.inbound.text
+        offered = ctx.state.data.pop(OFFERED, None)  # the offer counts for one message
         if text is None or ctx.inbound.photo is not None or ctx.inbound.document is not None:
             await then(ctx)
+            return
+        if isinstance(offered, int) and answer_to_an_offer(text) is True:
+            # "yes" (or "yes I want to appeal") under "To appeal R…, tap below": the tap
+            await appeal_claim(ctx, offered)
             return
         if not (asks_to_appeal(text) or disagrees(text)) or not support_available(ctx):
             await then(ctx)
@@ -66,6 +75,7 @@ def _offer(ctx: Context, claims: list[ClaimView]) -> None:
         )
         keyboard = Keyboard.of([Button(p("claims.appeal"), f"ap:{claim.id}")])
         ctx.reply(ctx.t("claims.appeal_offer", claim=claim.number, until=until), keyboard)
+        ctx.state.data[OFFERED] = claim.id  # a typed "yes" next is the tap
         return
     rows = [[Button(p("claims.appeal_which", claim=c.number), f"ap:{c.id}")] for c in claims]
     ctx.reply(ctx.t("claims.appeal_offer_which"), Keyboard.of(*rows))

@@ -309,6 +309,51 @@ async def test_disputing_the_rejection_without_the_word_appeal_offers_the_appeal
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
 
 
+async def partly_refunded(harness: Harness, b: Bought) -> int:
+    """A claim the seller refunded less than asked (the buyer may appeal); its id."""
+    claim = await file_claim(harness.services.returns, b)
+    sam = harness.seller()
+    await sam.press(f"qp:{claim.id}")
+    await sam.say("5")
+    await sam.say("only a hairline crack")
+    await sam.tap("Confirm")
+    assert "refunded for" in sam.said, sam.said
+    return claim.id
+
+
+@pytest.mark.parametrize(
+    "typed", ["5 dollars?? that's not enough, it's unusable", "only $5?", "I want the full refund"]
+)
+async def test_saying_a_partial_refund_is_too_little_offers_the_appeal_and_yes_appeals(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str
+) -> None:
+    """Found in the demo: "5 dollars?? that's not enough, it's unusable" right after the
+    partial refund got "which of these do you mean?" about products and hellos; and
+    "yes i want to appeal" under the offer only made the offer again."""
+    claim_id = await partly_refunded(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say(typed)
+    assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"], alex.said
+    assert "tap below or say yes" in alex.last_text
+    await alex.say("yes i want to appeal")
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
+    assert "To appeal" not in alex.said
+    [thread] = harness.desk.topics
+    assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+
+
+async def test_a_sentence_under_the_appeal_offer_is_read_as_any_message(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("that's not true")
+    await alex.say("where is my other order, it never came")
+    await alex.say("yes")  # the offer was for one message: this "yes" appeals nothing
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+    assert harness.desk.topics == {}
+
+
 async def test_disagreeing_with_nothing_to_appeal_is_read_as_usual(
     harness: Harness, b: Bought
 ) -> None:
