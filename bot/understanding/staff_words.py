@@ -6,8 +6,10 @@ But a message that is nothing but "close", "close this ticket", "mark as resolve
 team's word ("close this", from Riley).  Such a message is held back and the button
 that does it is offered instead.  "summary" gets the ticket's summary again, and
 "refund 18" or "give them a refund" (no button of the ticket does that) is held back
-with who refunds.  Only whole messages count: "I'll close this once the
-refund lands" is a sentence to the buyer and goes to them as before.
+with who refunds, as is a short message that ends by asking for the rest of the money
+("looks like the buyer is right, refund the rest": an appeal's verdict, which has its
+button).  Otherwise only whole messages count: "I'll close this once the refund lands"
+is a sentence to the buyer and goes to them as before.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ _WORDS = (
 )
 
 
+# A refund asked for last, after a few words to a colleague or to the bot: "looks like
+# the buyer is right, refund the rest", "ok so pay them the difference".  Read in short
+# messages only (a sentence to the buyer is longer, and says more than the order).
+_REFUND_LAST = re.compile(
+    r"(?:^|[,;.!:]\s*|\s(?:so|then|just|pls|please)\s+)(?:refund|pay(?:\s+back)?|give)\s+"
+    r"(?:them\s+|him\s+|her\s+|the\s+(?:buyer|customer)\s+)?(?:the\s+)?"
+    r"(?:rest|remaining|remainder|difference|balance|full\s+amount|other\s+[$€£]?\d+\S*)"
+    rf"(?:\s+[$€£]?\d[\d.,]*)?(?:\s+(?:back|of\s+it))?{_AFTER}\W*$"
+)
+_REFUND_LAST_CHARS = 80
+
+
 def read_staff_word(text: str | None) -> StaffWord | None:
     """What this whole message asks the bot to do, if it is nothing else."""
     if not text:
@@ -73,4 +87,7 @@ def read_staff_word(text: str | None) -> StaffWord | None:
     for word, pattern in _WORDS:
         if pattern.match(said):
             return word
+    typed = " ".join(text.lower().replace("’", "'").split())  # its commas kept
+    if len(typed) <= _REFUND_LAST_CHARS and _REFUND_LAST.search(typed):
+        return StaffWord.REFUND
     return None

@@ -227,7 +227,14 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     await riley.say("summary")
     assert "“summary” was not sent to Alex" in riley.said
     assert "Ticket #1" in riley.last_text and "asked for a person" in riley.last_text
-    for typed in ("refund 18", "give them a refund", "refund them $18.50"):
+    for typed in (
+        "refund 18",
+        "give them a refund",
+        "refund them $18.50",
+        # Found in the demo: a verdict said to a colleague reached the buyer.
+        "looks like the buyer is right, refund the rest",
+        "ok so pay them the difference",
+    ):
         await riley.say(typed)
         assert f"“{typed}” was not sent to Alex" in riley.said
         assert "Staff refund only on an appeal" in riley.said
@@ -235,3 +242,5 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     # In a sentence the words go to the buyer, as any answer does.
     await riley.say("the refund of $18 is on its way, here's a summary: mug replaced")
     assert any("refund of $18 is on its way" in line for line in reached(harness, alex))
+    await riley.say("Hi Alex, the seller has agreed to refund the rest")
+    assert any("agreed to refund the rest" in line for line in reached(harness, alex))
