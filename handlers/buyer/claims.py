@@ -722,14 +722,17 @@ async def tracking_typed(ctx: Context, text: str) -> bool:
     seguimiento es 1Z…", "sent it UPS 1Z…") while exactly one of the buyer's requests
     waits for it: taken as if its *Enter return tracking* button had been tapped
     first.  The approval says "tap below", and many type the number instead; read as a
-    question, it opened the order card and the parcel went unrecorded.  False when the
-    message holds no number that passes a carrier's check, or when no request (or
-    several: the card's button says which) waits for one, and for digits alone, which
-    are an order number first (as they always were)."""
+    question, it opened the order card and the parcel went unrecorded.  A number of a
+    carrier's shape that its check refuses (a digit mistyped) goes to the step too,
+    which says what is wrong and waits for it again.  False when the message holds no
+    tracking number, or when no request (or several: the card's button says which)
+    waits for one, and for digits alone, which are an order number first (as they
+    always were)."""
     if text.strip().isdigit():
         return False
     reading = read_tracking_answer(text)
-    if reading.number is None or reading.carrier is None:
+    refused = reading.typed is not None and reading.problem is not None
+    if (reading.number is None or reading.carrier is None) and not refused:
         return False
     claims = await ctx.services.returns.claims(ctx.user.id)
     waiting = [c for c in claims if c.status == ClaimStatus.AWAITING_BUYER_SHIPMENT]

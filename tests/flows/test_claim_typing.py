@@ -532,6 +532,25 @@ async def test_a_tracking_number_typed_without_the_button_is_recorded(
     nothing_to_staff(harness)
 
 
+async def test_a_mistyped_tracking_number_typed_without_the_button_says_whats_wrong(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "ok i posted it, tracking is 9405 5036 …" with a digit wrong
+    showed the order card, and the buyer never learnt the number was refused."""
+    claim_id = await approved(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    wrong = USPS_OK[:-1] + str((int(USPS_OK[-1]) + 1) % 10)
+    spaced = " ".join(wrong[i : i + 4] for i in range(0, len(wrong), 4))
+    await buyer.say(f"ok i posted it, tracking is {spaced}")
+    assert "Order 578" not in buyer.said  # not the order card
+    assert "isn't a valid USPS tracking number" in buyer.said, buyer.said
+    assert await buyer.step() is not None  # the tracking step waits for it again
+    await buyer.say(USPS_OK)
+    claim = await load_claim(uow_factory, claim_id)
+    assert claim.status == ClaimStatus.BUYER_SHIPPED
+    assert claim.return_tracking_number == USPS_OK
+
+
 async def test_a_tracking_number_with_no_return_waiting_for_it_is_no_tracking(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
