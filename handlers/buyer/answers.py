@@ -139,6 +139,8 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     if await claims.tracking_typed(ctx, text):  # "UPS 1Z…" for the approved return
         return
+    if await claims.where_to_send(ctx, text):  # "where do i send it", that return's card
+        return
     # A bare number (also from "switch to that order"), maybe typed in groups.
     if (typed := linking.typed_number(text)) is not None:
         await linking.received_number(ctx, typed)

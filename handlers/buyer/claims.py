@@ -29,6 +29,7 @@ from bot.understanding.carrier_names import (
     numbers_in,
     read_tracking_answer,
 )
+from bot.understanding.return_address import asks_where_to_send
 from bot.understanding.steps import answer_to_an_offer, yes_no
 from handlers import escapes
 from handlers.buttons import ButtonData, Id
@@ -715,6 +716,22 @@ async def tracking_step(ctx: Context) -> None:
         )
         return
     await escapes.not_understood(ctx)
+
+
+async def where_to_send(ctx: Context, text: str) -> bool:
+    """ "where do i send it", "what's the return address" while exactly one of the
+    buyer's approved returns waits for them to ship it: that request's card, which
+    says where (the shop's return address, or that the seller will send it) and has
+    *Enter return tracking*.  False otherwise: the words are read as usual (the
+    returns policy answers where returns go in general)."""
+    if not asks_where_to_send(text):
+        return False
+    claims = await ctx.services.returns.claims(ctx.user.id)
+    waiting = [c for c in claims if c.status == ClaimStatus.AWAITING_BUYER_SHIPMENT]
+    if len(waiting) != 1:
+        return False
+    ctx.reply(claim_text(ctx.catalog, waiting[0]), claim_keyboard(ctx.catalog, waiting[0]))
+    return True
 
 
 async def tracking_typed(ctx: Context, text: str) -> bool:

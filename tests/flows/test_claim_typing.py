@@ -551,6 +551,31 @@ async def test_a_mistyped_tracking_number_typed_without_the_button_says_whats_wr
     assert claim.return_tracking_number == USPS_OK
 
 
+@pytest.mark.parametrize("typed", ["where do i send it", "whats the return address"])
+async def test_where_to_send_an_approved_return_is_its_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "where do i send it" after the approval showed the order
+    card; "what's the return address" got the returns policy in general."""
+    claim_id = await approved(harness, uow_factory, clock)
+    number = (await load_claim(uow_factory, claim_id)).claim_number
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"Return request {number}" in buyer.last_text, buyer.said
+    assert "The seller will send you the return address" in buyer.last_text
+    assert any("Enter return tracking" in b.text for b in buyer.buttons())
+    nothing_to_staff(harness)
+
+
+async def test_where_to_send_with_no_return_approved_is_read_as_usual(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await bought(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("whats the return address")
+    assert "Return request" not in buyer.said
+
+
 async def test_a_tracking_number_with_no_return_waiting_for_it_is_no_tracking(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
