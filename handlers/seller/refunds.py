@@ -103,10 +103,12 @@ async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> No
 async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) -> bool:
     """The cancellation requests waiting for this seller, each again as the message
     its push was (its Approve and Reject buttons), for words about them typed
-    ("cancellations", "approve the cancellation for 5761…").  A decision typed is not
+    ("cancellations", "approve the cancellation for 5761…").  A rejection typed is not
     taken from the words: the seller taps it under the request it is for, as on the
-    push, and approving asks again before money moves.  With `quiet`, no request
-    waiting returns False (the words were only maybe about one: "approve")."""
+    push.  An approval typed with one request waiting is its Approve button, which
+    asks before money moves; with several, the seller taps it under the one meant.
+    With `quiet`, no request waiting returns False (the words were only maybe about
+    one: "approve")."""
     waiting = await ctx.services.cancellations.waiting_for_seller(ctx.user.id, said.order_number)
     if not waiting:
         if quiet:
@@ -115,6 +117,13 @@ async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) 
             ctx.reply(ctx.t("cancel_request.none_for", number=said.order_number))
         else:
             ctx.reply(ctx.t("cancel_request.none_waiting"))
+        return True
+    if said.decision == "approve" and len(waiting) == 1 and waiting[0].marketplace is None:
+        # "ok approve that one" with one request waiting: what its Approve button does,
+        # the refund asked about before it is paid ("yes" or a tap confirms).  Shown
+        # the request again with "tap Approve under it", the seller typed "yes" and
+        # was told "I can't do anything with that here".
+        await _offer_cancel(ctx, waiting[0].request_id, None)
         return True
     if said.decision is not None:
         button = ctx.catalog.plain(f"cancel_request.{said.decision}")

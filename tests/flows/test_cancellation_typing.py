@@ -1,6 +1,7 @@
 """A buyer's cancellation request found again by typing: the seller who lost its
 message, or who types the decision instead of tapping it, gets the request's message
-again with its Approve and Reject buttons; nothing is decided by the words alone."""
+again with its Approve and Reject buttons; nothing is decided by the words alone (an
+approval typed with one request waiting asks, as its button does, before any refund)."""
 
 from __future__ import annotations
 
@@ -46,12 +47,24 @@ async def test_cancellations_typed_bring_the_request_back_and_its_buttons_decide
     assert shown(world.seller) == []
 
 
-async def test_approve_typed_with_no_return_request_open_shows_the_request_to_tap(
+async def test_approve_typed_with_one_request_waiting_asks_before_refunding(
     world: World,
 ) -> None:
+    """Found in the demo: "ok approve that one" showed the request again with "tap
+    Approve under it", and the seller's "yes" was "I can't do anything with that"."""
     await world.ask_to_cancel()
-    await world.seller.say("approve")
-    assert f"tap {APPROVE} under it. Nothing is decided until you tap." in world.seller.said
+    await world.seller.say("ok approve that one")
+    assert f"Cancel order {NUMBER} and refund $37.99 to the buyer, Alex?" in world.seller.said
+    assert await world.order_status() == "AWAITING_SHIPMENT"
+    assert await world.ledger() == []  # nothing paid before the confirmation
+    await world.seller.say("yes")
+    assert await world.order_status() == "CANCELLED"
+
+
+async def test_reject_typed_shows_the_request_to_tap(world: World) -> None:
+    await world.ask_to_cancel()
+    await world.seller.say("reject")
+    assert f"tap {REJECT} under it. Nothing is decided until you tap." in world.seller.said
     assert REQUEST in world.seller.said
     assert shown(world.seller) == [APPROVE, REJECT]
     assert await world.order_status() == "AWAITING_SHIPMENT"
