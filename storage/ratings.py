@@ -167,7 +167,7 @@ class OrderRatingRepository(_Repository):
     ) -> bool:
         """Re-checked inside the transaction that enqueues the request (the order row
         locked): nothing changed since `due` read it (a claim, a ticket, an opt-out, a
-        flow begun)."""
+        flow begun, stars typed before the request)."""
         found = await self.session.scalar(
             select(Order.id)
             .join(OrderLink, OrderLink.order_id == Order.id)
@@ -181,6 +181,9 @@ class OrderRatingRepository(_Repository):
                 ~exists().where(Claim.order_id == Order.id, Claim.status.not_in(CLAIM_ENDED)),
                 ~exists().where(
                     Ticket.buyer_id == ChatUser.id, Ticket.status == TicketStatus.OPEN.value
+                ),
+                ~exists().where(
+                    OrderRating.order_id == Order.id, OrderRating.buyer_id == ChatUser.id
                 ),
                 ~_busy(busy_since),
             )

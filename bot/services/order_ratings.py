@@ -25,7 +25,9 @@ The answer (`OrderRatingService`): stars by button or typed while a request is
 pending (`PENDING_FOR` after it was sent), stored per order and buyer in
 `order_ratings` (rating again replaces the stars), and a comment after a low rating.
 Every call checks server-side that the order is this buyer's and that this chat was
-asked about it; button data is only a request.
+asked about it; button data is only a request.  Stars typed before any request came,
+about a delivered order of theirs, are stored too (`rate_unasked`), and that order is
+then never asked about.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ PENDING_FOR = timedelta(days=7)
 # flow ends (or is left this long), so it never comes between a question and its answer.
 BUSY_FOR = timedelta(hours=1)
 LOW = 3  # 1-3 stars: ask what went wrong, offer the next step
+# Orders a buyer may rate without being asked: they have arrived.
+RATEABLE = frozenset({OrderStatus.DELIVERED.value, OrderStatus.COMPLETED.value})
 MAX_COMMENT = 1000
 PRODUCTS_SHOWN = 3
 
@@ -188,35 +192,65 @@ class OrderRatingService:
             raise NotAllowed("a rating is 1 to 5 stars")
         now = self._clock.now()
         async with self._uow() as uow:
-            ratings = OrderRatingRepository(uow.session)
             order = await self._asked_order(uow, buyer_id, chat_id, order_id)
-            rating = await ratings.get(order_id, buyer_id)
-            if rating is None:
-                rating = OrderRating(
-                    order_id=order_id,
-                    shop_id=order.shop_id,
-                    buyer_id=buyer_id,
-                    stars=stars,
-                    created_at=now,
-                    updated_at=now,
-                )
-                uow.session.add(rating)
-            else:
-                rating.stars = stars
-                rating.updated_at = now
-            rated = self._rated(order, rating.stars, rating.comment, now)
+            rated = await self._store(uow, order, buyer_id, stars, now)
             await uow.commit()
         log.info("order rated", extra={"order_id": order_id, "stars": stars})
         return rated
+
+    async def rate_unasked(self, buyer_id: int, order_id: int, stars: int) -> Rated:
+        """Store the stars a buyer typed before any request came ("4 stars" right under
+        a delivered order's card): the order must be linked to them and delivered, and
+        the shop must collect ratings.  A request is then never sent for it (`due`
+        skips rated orders).  NotAllowed: stars outside 1-5, or the shop does not
+        collect ratings; OrderNotFound: not theirs, or not delivered."""
+        if not 1 <= stars <= 5:
+            raise NotAllowed("a rating is 1 to 5 stars")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if not await uow.orders.is_linked(buyer_id, order_id):
+                raise OrderNotFound(str(order_id))
+            order = await uow.orders.get(order_id)
+            if order is None or order.status not in RATEABLE:
+                raise OrderNotFound(str(order_id))
+            if not CarePolicy.from_settings(order.shop.settings).ratings:
+                raise NotAllowed("this shop does not collect ratings")
+            rated = await self._store(uow, order, buyer_id, stars, now)
+            await uow.commit()
+        log.info("order rated unasked", extra={"order_id": order_id, "stars": stars})
+        return rated
+
+    async def _store(
+        self, uow: UnitOfWork, order: Order, buyer_id: int, stars: int, now: datetime
+    ) -> Rated:
+        ratings = OrderRatingRepository(uow.session)
+        rating = await ratings.get(order.id, buyer_id)
+        if rating is None:
+            rating = OrderRating(
+                order_id=order.id,
+                shop_id=order.shop_id,
+                buyer_id=buyer_id,
+                stars=stars,
+                created_at=now,
+                updated_at=now,
+            )
+            uow.session.add(rating)
+        else:
+            rating.stars = stars
+            rating.updated_at = now
+        return self._rated(order, rating.stars, rating.comment, now)
 
     async def comment(self, buyer_id: int, chat_id: int, order_id: int, text: str) -> Rated:
         """What went wrong, in the buyer's words (kept to MAX_COMMENT characters).
         OrderNotFound when the order is not theirs or was never rated."""
         now = self._clock.now()
         async with self._uow() as uow:
-            order = await self._asked_order(uow, buyer_id, chat_id, order_id)
             rating = await OrderRatingRepository(uow.session).get(order_id, buyer_id)
-            if rating is None:
+            if rating is None:  # never rated: nothing to comment on
+                raise OrderNotFound(str(order_id))
+            # Rated when asked, or unasked (`rate_unasked`): either way still theirs.
+            order = await uow.orders.get(order_id)
+            if order is None or not await uow.orders.is_linked(buyer_id, order_id):
                 raise OrderNotFound(str(order_id))
             rating.comment = text.strip()[:MAX_COMMENT]
             rating.updated_at = now

@@ -46,7 +46,7 @@ from bot.services.intents import (
     reports_damage,
 )
 from bot.understanding.model import SURE
-from bot.understanding.ratings import read_rating
+from bot.understanding.ratings import read_counted_rating, read_rating
 from bot.understanding.returnable import asks_if_used_returnable
 
 if TYPE_CHECKING:
@@ -331,6 +331,15 @@ def rating_alone(text: str) -> int | None:
     if not _STARS_SAID.search(text) or text.strip().isdigit():
         return None
     return read_rating(text)
+
+
+def stars_said(text: str) -> int | None:
+    """The stars of a message that gives a rating in stars or a mark, maybe with what
+    it thinks ("3 stars, the candle smell is weak", "⭐⭐⭐⭐", "4/5"); a bare "5" or
+    "good" is none (with nothing asked, they could be anything)."""
+    if not _STARS_SAID.search(text) or text.strip().isdigit():
+        return None
+    return read_counted_rating(text)
 
 
 def agreeing(reading: Reading, action: Action) -> float:

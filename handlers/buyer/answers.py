@@ -33,6 +33,7 @@ from bot.services.intents import (
     praises_by_denying_a_fault,
     says_hello,
 )
+from bot.services.order_ratings import is_low
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
@@ -106,8 +107,9 @@ _BYE = re.compile(
 def chitchat_reply(text: str) -> str:
     """The catalog key of the reply to small talk: a hello, you're welcome, a straight
     answer to "are you a bot", a goodbye, or a short acknowledgement."""
-    if rating_alone(text) is not None:  # "5 stars" with no rating asked for
-        return "answers.thanks_for_stars"
+    stars = rating_alone(text)
+    if stars is not None:  # "5 stars" with no rating asked for, and no order to rate
+        return "answers.sorry_for_stars" if is_low(stars) else "answers.thanks_for_stars"
     if praises_by_denying_a_fault(text):  # "no complaints at all", "couldn't fault it"
         return "answers.glad_to_hear"
     if _BOT.search(text):

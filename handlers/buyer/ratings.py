@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.domain.enums import EscalationReason
+from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.errors import DomainError
 from bot.services.order_ratings import Rated
+from bot.services.routing import stars_said
 from bot.understanding.ratings import rating_remark, read_counted_rating
 from handlers.buttons import ButtonData, Id, Int
+from handlers.buyer.views import card_just_shown
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router
 from handlers.fit import Field, Piece, fit, line
@@ -87,9 +89,12 @@ def thanks_text(
     return fit(*pieces, sep="\n\n", notice=catalog.t("fit.notice_plain"))
 
 
-def thanks_keyboard(catalog: Catalog, rated: Rated, *, person: bool = True) -> Keyboard | None:
+def thanks_keyboard(
+    catalog: Catalog, rated: Rated, *, person: bool = True, ask: bool = True
+) -> Keyboard | None:
     """Review link (any stars); for a low rating Return (when allowed now), Talk to a
-    person (unless a ticket just opened) and Skip."""
+    person (unless a ticket just opened) and Skip (only while what went wrong is asked:
+    "2 stars, it came late" said it already)."""
     p = catalog.plain
     rows: list[list[Button]] = []
     if rated.low:
@@ -102,7 +107,7 @@ def thanks_keyboard(catalog: Catalog, rated: Rated, *, person: bool = True) -> K
             rows.append(steps)
     if rated.review_link:
         rows.append([Button(p("rating.review_button"), url=rated.review_link)])
-    if rated.low:
+    if rated.low and ask:
         rows.append([Button(p("rating.skip_button"), SKIP.pack(order=rated.order_id))])
     return Keyboard.of(*rows) if rows else None
 
@@ -136,7 +141,7 @@ async def typed_rating(ctx: Context) -> bool:
         return False
     pending = await ctx.services.ratings.pending(ctx.user.id, ctx.chat_id)
     if pending is None:
-        return False
+        return await _rated_unasked(ctx, text)
     tickets = ctx.services.tickets
     if await tickets.current(ctx.user.id) is not None:
         return False  # talking with staff: what they type is for them
@@ -148,6 +153,41 @@ async def typed_rating(ctx: Context) -> bool:
     except DomainError:
         return False
     # "2 stars, it came a week late": what went wrong is said already, not asked for.
+    remark = rating_remark(text) if rated.low else None
+    await rated_reply(ctx, rated, ask=remark is None)
+    if remark is not None:
+        await _save_comment(ctx, dict(ctx.state.data), remark)
+    return True
+
+
+async def _rated_unasked(ctx: Context, text: str) -> bool:
+    """Stars typed before any request came ("4 stars" under a delivered order's card,
+    "3 stars, the candle smell is weak"): that order's rating, when the stars are said
+    as stars and one delivered order is meant (the card just shown, else the only one
+    delivered).  Before, they were thanked as small talk ("Glad to hear it!" for three
+    stars and a complaint) and nothing was kept; the request came minutes later.  False
+    otherwise: the words go on as before."""
+    stars = stars_said(text)
+    if stars is None:
+        return False
+    tickets = ctx.services.tickets
+    if await tickets.current(ctx.user.id) is not None:
+        return False  # talking with staff: what they type is for them
+    if await tickets.recently_closed(ctx.user.id) is not None:
+        return False  # "How did we do?" may be what the stars answer
+    delivered = [
+        o.id
+        for o in await ctx.services.orders.all_linked(ctx.user.id)
+        if o.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+    ]
+    shown = card_just_shown(ctx)
+    order_id = shown if shown in delivered else delivered[0] if len(delivered) == 1 else None
+    if order_id is None:
+        return False
+    try:
+        rated = await ctx.services.ratings.rate_unasked(ctx.user.id, order_id, stars)
+    except DomainError:  # not theirs, not delivered, or the shop collects no ratings
+        return False
     remark = rating_remark(text) if rated.low else None
     await rated_reply(ctx, rated, ask=remark is None)
     if remark is not None:
@@ -177,7 +217,7 @@ async def rated_reply(ctx: Context, rated: Rated, *, ask: bool = True) -> None:
     person = ticket_id is None  # a ticket is a person already
     ctx.reply(
         thanks_text(ctx.catalog, rated, ticket_id=ticket_id, person=person, ask=ask),
-        thanks_keyboard(ctx.catalog, rated, person=person),
+        thanks_keyboard(ctx.catalog, rated, person=person, ask=ask),
     )
     if rated.low:
         ctx.state.go(COMMENT, order=rated.order_id, number=rated.order_number, ticket=ticket_id)

@@ -311,11 +311,37 @@ async def test_a_low_typed_rating_with_what_went_wrong_is_not_asked_again(
     assert "Thanks, I've passed that on to the shop." in said
     assert await w.rating() == (2, "it came a week late and the box was crushed")
     assert await w.buyer.step() is None
+    assert "Skip" not in labels(w.buyer)  # nothing is asked, so nothing to skip
 
 
-async def test_a_typed_five_without_a_request_is_not_a_rating(world: World) -> None:
+async def test_stars_typed_before_the_request_rate_the_delivered_order(world: World) -> None:
+    """Found in the demo: "4 stars" typed under a delivered order's card, before the
+    request came, was thanked as small talk and kept nowhere; "3 stars, the candle
+    smell is weak" got "Glad to hear it"; and the request came minutes later."""
     w = world
-    await w.buyer.say("5 stars")
+    await w.buyer.say("3 stars, the candle smell is weak")
+    assert await w.rating() == (3, "the candle smell is weak")
+    assert "I'm sorry it wasn't better" in w.buyer.said
+    assert "Glad to hear it" not in w.buyer.said
+    assert await w.tick() == 0  # rated already: never asked
+    await w.buyer.say("⭐⭐⭐⭐")  # changed their mind: the stars replace the first
+    assert (await w.rating() or (0, None))[0] == 4
+
+
+async def test_stars_with_two_delivered_orders_and_no_card_shown_rate_neither(
+    world: World, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    w = world
+    await bought(uow_factory, clock, number="578000000000000002")  # Alex's second
+    await w.buyer.say("3 stars")  # which order is not known: nothing is kept
+    assert await w.ratings() == 0
+    assert "I'm sorry it wasn't better. What went wrong?" in w.buyer.said
+    assert "Glad to hear it" not in w.buyer.said
+
+
+async def test_a_bare_number_without_a_request_is_not_a_rating(world: World) -> None:
+    w = world
+    await w.buyer.say("5")
     assert await w.ratings() == 0
     await w.tick()
     await w.asked()

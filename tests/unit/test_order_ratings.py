@@ -89,6 +89,9 @@ def test_low_ratings_offer_the_next_steps_that_apply() -> None:
     assert closed is not None
     assert [[b.data for b in row] for row in closed.rows] == [["rax:42"]]
     assert thanks_keyboard(catalog, rated(5)) is None
+    said = thanks_keyboard(catalog, rated(2), ask=False)  # what went wrong said already
+    assert said is not None
+    assert [[b.data for b in row] for row in said.rows] == [["rs:42", "hp:42"]]
 
 
 def test_order_numbers_are_escaped_in_the_thanks() -> None:
