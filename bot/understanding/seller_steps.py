@@ -22,7 +22,7 @@ from bot.domain.language_detect import fold
 from bot.understanding.carrier_names import NAMED, NAMES, all_named
 from bot.understanding.escapes import normalize
 from bot.understanding.learned import learned
-from bot.understanding.slots import TRACKING_SHAPE
+from bot.understanding.slots import TRACKING_SHAPE, extract
 from bot.understanding.slots import carrier as named_carrier
 
 # ------------------------------------------------------------------ reject reasons
@@ -1183,3 +1183,71 @@ def read_cancel_words(text: str) -> CancelWords | None:
     if "my" in words and not named:
         return None
     return CancelWords(decision, number)
+
+
+# ------------------------------------------------- a seller's commands in words
+
+# "how are my sales this month", "show me my stats", "why do people return stuff",
+# "what's my return address", "set the return address": what /stats, /insights and
+# /returnaddress show, for a seller who types instead of sending the command.
+_SELLER_REQUESTS = (
+    (
+        "returnaddress",
+        re.compile(r"\breturns?\s+(?:address|addy|adress)\b|\bdireccion\s+de\s+devoluci"),
+    ),
+    (
+        "insights",
+        re.compile(
+            r"\binsights?\b|\bwhy\s+(?:do|are)\s+(?:people|buyers|customers)\s+return|"
+            r"\bwhat\s+(?:gets|is)\s+returned\s+(?:the\s+)?most\b|\bmost\s+returned\b"
+        ),
+    ),
+    (
+        "stats",
+        re.compile(
+            r"\b(?:my|our|the\s+shop'?s?)\s+(?:stats|statistics|sales|numbers|revenue|figures)\b|"
+            r"^(?:stats|statistics|sales)\b|\bhow\s+(?:are|were)\s+(?:my|our)\s+sales\b|"
+            r"\bhow(?:'?s|\s+is|\s+s)\s+(?:my|our|the)\s+shop\s+doing\b|\bestadisticas\b|"
+            r"\b(?:mis|nuestras)\s+ventas\b"
+        ),
+    ),
+)
+
+
+def read_seller_request(text: str) -> str | None:
+    """The seller command a message asks for in words: "stats", "insights" or
+    "returnaddress"; None for anything else."""
+    said = normalize(text)
+    for command, pattern in _SELLER_REQUESTS:
+        if pattern.search(said):
+            return command
+    return None
+
+
+def names_a_goodwill_refund(text: str) -> bool:
+    """ "refund 5 dollars on order 5761…, it arrived late": a refund, a sum and an
+    order number in one message (the /refund command's parts, in words)."""
+    number = extract(text).order_number
+    if number is None or not _REFUND_WORD.search(normalize(text)):
+        return False
+    return read_typed_amount(text.replace(number, " ", 1)) is not None
+
+
+_PERIOD_WORDS = (
+    (re.compile(r"\b(\d{1,3})\s*(?:days?|d)\b"), None),
+    (re.compile(r"\b(?:quarter|3\s+months|three\s+months|trimestre)\b"), "90"),
+    (re.compile(r"\b(?:month|30\s+days|mes)\b"), "30"),
+    (re.compile(r"\b(?:week|semana)\b"), "7"),
+)
+
+
+def period_in_words(text: str) -> str:
+    """The period a seller's words ask /stats or /insights for, as the command's
+    argument ("this month" → "30", "last week" → "7", "90 days" → "90"); "" for none
+    (the command's default)."""
+    said = normalize(text)
+    for pattern, days in _PERIOD_WORDS:
+        found = pattern.search(said)
+        if found is not None:
+            return days or found.group(1)
+    return ""

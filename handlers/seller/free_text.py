@@ -16,10 +16,15 @@ what /claims shows.  Right under a claim's card, the decisions its buttons take 
 typed ("approve", "reject", "refund 12.50"): they act on that claim as the buttons do.  Words about
 buyers' cancellation requests ("cancellations", "approve the cancellation for 5761…",
 or "approve" with no return request open) bring back the waiting requests' messages,
-whose buttons decide them.
+whose buttons decide them.  A refund with its order and sum ("refund 5 dollars on order
+5761…, it arrived late") is what /refund does with them, and "how are my sales", "why do
+people return stuff" and "what's my return address" are /stats, /insights and
+/returnaddress.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
@@ -32,9 +37,12 @@ from bot.understanding.seller_steps import (
     SellerWords,
     asks_for_the_list,
     is_supported,
+    names_a_goodwill_refund,
+    period_in_words,
     read_cancel_words,
     read_card_decision,
     read_carrier,
+    read_seller_request,
     read_seller_words,
     read_tracking,
 )
@@ -52,10 +60,20 @@ from handlers.seller.claims import (
     queue,
     show_card,
 )
+from handlers.seller.insights import insights_command
 from handlers.seller.onboarding import seller_greeting, seller_help
-from handlers.seller.refunds import show_waiting
+from handlers.seller.refunds import goodwill_typed, show_waiting
+from handlers.seller.return_address import return_address
+from handlers.seller.stats import stats_command
 from handlers.support import escalate
 from handlers.types import Button, Keyboard
+
+# A seller's commands asked for in words (`read_seller_request`).
+_COMMANDS: dict[str, Handler] = {
+    "stats": stats_command,
+    "insights": insights_command,
+    "returnaddress": return_address,
+}
 
 
 def words_first(then: Handler | None) -> Handler:
@@ -102,6 +120,16 @@ async def _answered(ctx: Context) -> bool:
         await queue(ctx)
         return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
+        return True
+    if names_a_goodwill_refund(inbound.text):
+        # "refund 5 dollars on order 5761…, it arrived late": what /refund does with
+        # those parts, its confirmation first (the seller was told to type the command).
+        await goodwill_typed(ctx)
+        return True
+    if (command := read_seller_request(inbound.text)) is not None:
+        # "how are my sales this month", "what's my return address": that command.
+        ctx.inbound = replace(inbound, args=period_in_words(inbound.text))
+        await _COMMANDS[command](ctx)
         return True
     if words is None and await _replacement_shipped(ctx, inbound.text):
         return True  # before an order number: "UPS 1Z…" is the replacement's parcel

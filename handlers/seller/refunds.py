@@ -294,7 +294,7 @@ async def goodwill_typed(ctx: Context) -> None:
         return
     amount_text, rest = take_amount(words[start:])
     amount_text = " ".join(plain_number(w) or w for w in amount_text.split())
-    reason = " ".join(words[:start] + rest)
+    reason = " ".join(words[:start] + rest).strip(" ,.;:-–—")  # ", it arrived late"
     await _offer_goodwill(ctx, number, amount_text, reason)
 
 

@@ -446,3 +446,45 @@ async def test_a_tracking_number_with_no_replacement_approved_marks_nothing(
     await s.say(f"ups {UPS}")
     assert "Marked replaced" not in s.said
     assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+# ------------------------------------------------- a seller's commands in words
+
+ORDER = "578000000000000009"
+
+
+async def test_a_refund_typed_with_its_order_and_sum_is_the_refund_command(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "refund 5 dollars on order 5761…, it arrived late" was told
+    to type /refund ORDER AMOUNT REASON, every part of which it had said."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await bought(uow_factory, clock, number=ORDER)
+    s = harness.seller()
+    await s.say(f"refund 5 dollars on order {ORDER}, it arrived late")
+    assert f"Refund $5.00 on order {ORDER}" in s.last_text
+    assert "(“it arrived late”)" in s.last_text
+    assert await refunds(uow_factory) == []  # nothing paid before the confirmation
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("how are my sales this month", "Acme Store · last 30 days"),
+        ("show me my stats", "Acme Store · last 7 days"),
+        ("why do people return stuff", "Acme Store · insight, last 30 days"),
+        ("what's my return address", "Return address of Acme Store"),
+    ],
+)
+async def test_a_sellers_command_asked_in_words_is_that_command(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, says: str
+) -> None:
+    """Found in the demo: "how are my sales this month" and "what's my return address"
+    got "I can't do anything with that here"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    s = harness.seller()
+    await s.say(typed)
+    assert says in s.said, s.said
+    assert "I can't do anything with that here" not in s.said

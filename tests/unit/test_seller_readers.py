@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 
 from bot.understanding.seller_steps import (
+    names_a_goodwill_refund,
+    period_in_words,
     read_card_decision,
     read_carrier,
     read_reject_reason,
+    read_seller_request,
     read_typed_amount,
     read_yes_no,
 )
@@ -180,3 +183,38 @@ def test_a_carrier_in_sellers_words(typed: str, carrier: str | None) -> None:
 )
 def test_a_yes_or_no_to_a_money_question_in_spanish_too(typed: str, answer: bool | None) -> None:
     assert read_yes_no(typed) is answer
+
+
+@pytest.mark.parametrize(
+    ("typed", "command", "period"),
+    [
+        ("how are my sales this month", "stats", "30"),
+        ("stats for last week", "stats", "7"),
+        ("how's my shop doing", "stats", ""),
+        ("¿cómo van mis ventas?", "stats", ""),
+        ("why do people return stuff", "insights", ""),
+        ("insights 90 days", "insights", "90"),
+        ("what's my return address", "returnaddress", ""),
+        ("dirección de devolución", "returnaddress", ""),
+        # Not a command: a claim's words, or order numbers.
+        ("approve the return", None, ""),
+        ("where do I find the order numbers", None, ""),
+    ],
+)
+def test_a_sellers_command_in_words(typed: str, command: str | None, period: str) -> None:
+    assert read_seller_request(typed) == command
+    assert period_in_words(typed) == period
+
+
+@pytest.mark.parametrize(
+    ("typed", "names"),
+    [
+        ("refund 5 dollars on order 576100000000000001, it arrived late", True),
+        ("576100000000000001 refund $2.50 box dented", True),
+        ("refund order 576100000000000001", False),  # no sum: the step asks for it
+        ("refund $5", False),  # no order
+        ("576100000000000001 is late", False),
+    ],
+)
+def test_a_refund_with_its_order_and_sum(typed: str, names: bool) -> None:
+    assert names_a_goodwill_refund(typed) is names
