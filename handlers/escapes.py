@@ -117,10 +117,17 @@ async def cancel_flow(ctx: Context) -> None:
     """Leave the flow; say which one was left and that nothing was saved."""
     step = ctx.state.step
     ctx.state.clear()
-    key = f"steps.cancelled.{family(step)}" if step else "common.nothing_to_cancel"
-    if step and not ctx.catalog.has(key):
-        key = "common.cancelled"
-    ctx.reply(ctx.t(key), remove_reply_keyboard=step is not None)
+    if not step:
+        ctx.reply(ctx.t("common.nothing_to_cancel"))
+        return
+    key = _first_of(ctx, f"steps.cancelled_at.{step}", f"steps.cancelled.{family(step)}")
+    ctx.reply(ctx.t(key or "common.cancelled"), remove_reply_keyboard=True)
+
+
+def _first_of(ctx: Context, *keys: str) -> str | None:
+    """The first of these catalog keys that has words: a step's own (the seller's
+    return address tells no buyer anything), else its flow's."""
+    return next((key for key in keys if ctx.catalog.has(key)), None)
 
 
 # Questions with nothing of the person's in them yet (a language, a setting): a
@@ -138,10 +145,8 @@ def flow_left(ctx: Context, step: str) -> None:
         return
     if family(step) in _NOTHING_TO_LOSE:
         return
-    key = f"steps.left.{family(step)}"
-    if not ctx.catalog.has(key):
-        key = "steps.left.default"
-    ctx.reply(ctx.t(key), remove_reply_keyboard=True)
+    key = _first_of(ctx, f"steps.left_at.{step}", f"steps.left.{family(step)}")
+    ctx.reply(ctx.t(key or "steps.left.default"), remove_reply_keyboard=True)
     ctx.actions.insert(0, ctx.actions.pop())
 
 

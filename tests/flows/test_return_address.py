@@ -98,8 +98,21 @@ async def test_cancel_changes_nothing(
         assert "was not changed" in sam.last_text
     else:
         await sam.say("cancel")
+        assert "The return address was not changed" in sam.last_text
+        assert "buyer" not in sam.last_text  # no buyer has anything to do with it
     assert await stored(uow_factory) is None
     assert await sam.step() is None
+
+
+async def test_cancel_before_typing_an_address_tells_no_buyer_anything(sam: Person) -> None:
+    """Found in the demo: "cancel" at the address step said "… and the buyer wasn't
+    told anything"."""
+    await sam.say("/returnaddress")
+    await sam.say("cancel")
+    assert sam.last_text == "Okay, stopped. The return address was not changed."
+    await sam.say("/returnaddress")
+    await sam.say("/claims")  # another flow's command ends this one
+    assert "I stopped setting the return address. It was not changed." in sam.said
 
 
 async def test_only_a_shops_seller_sets_its_address(
