@@ -152,12 +152,17 @@ async def typed_rating(ctx: Context) -> bool:
         rated = await ctx.services.ratings.rate(ctx.user.id, ctx.chat_id, pending.order_id, stars)
     except DomainError:
         return False
-    # "2 stars, it came a week late": what went wrong is said already, not asked for.
+    await _typed_reply(ctx, rated, text)
+    return True
+
+
+async def _typed_reply(ctx: Context, rated: Rated, text: str) -> None:
+    """The thanks for a typed rating; "2 stars, it came a week late" says what went
+    wrong already, so it is kept as the comment and not asked for."""
     remark = rating_remark(text) if rated.low else None
     await rated_reply(ctx, rated, ask=remark is None)
     if remark is not None:
         await _save_comment(ctx, dict(ctx.state.data), remark)
-    return True
 
 
 async def _rated_unasked(ctx: Context, text: str) -> bool:
@@ -188,10 +193,7 @@ async def _rated_unasked(ctx: Context, text: str) -> bool:
         rated = await ctx.services.ratings.rate_unasked(ctx.user.id, order_id, stars)
     except DomainError:  # not theirs, not delivered, or the shop collects no ratings
         return False
-    remark = rating_remark(text) if rated.low else None
-    await rated_reply(ctx, rated, ask=remark is None)
-    if remark is not None:
-        await _save_comment(ctx, dict(ctx.state.data), remark)
+    await _typed_reply(ctx, rated, text)
     return True
 
 
