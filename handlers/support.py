@@ -140,8 +140,14 @@ async def human_button(ctx: Context) -> None:
     await escalate(ctx, EscalationReason.REQUESTED, order_id=order_id)
 
 
+# The conversation's data key for the one request whose appeal was just offered in
+# words (`handlers.buyer.typed_appeal`): a typed "yes" next is the tap.
+APPEAL_OFFERED = "appeal_offered"
+
+
 @router.button("ap")
 async def appeal(ctx: Context) -> None:
+    ctx.state.data.pop(APPEAL_OFFERED, None)  # tapped: a "yes" after it is for staff
     claim_id = int_arg(ctx.inbound.button or "")
     if claim_id is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)

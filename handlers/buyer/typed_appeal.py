@@ -17,11 +17,9 @@ from bot.understanding.appeals import asks_to_appeal, disagrees
 from bot.understanding.steps import answer_to_an_offer
 from handlers.core import Context, Handler
 from handlers.formatting import format_when
+from handlers.support import APPEAL_OFFERED as OFFERED
 from handlers.support import appeal_claim, support_available
 from handlers.types import Button, Keyboard
-
-# The conversation's data key for the one request whose appeal was just offered.
-OFFERED = "appeal_offered"
 
 
 def typed_appeal_first(then: Handler) -> Handler:

@@ -342,6 +342,23 @@ async def test_saying_a_partial_refund_is_too_little_offers_the_appeal_and_yes_a
     assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
 
 
+async def test_yes_after_tapping_the_appeal_goes_to_staff_not_to_a_second_appeal(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
+) -> None:
+    """The offer's typed "yes" is for the next message only, and not once tapped: it
+    said "This request can't be appealed any more" instead of reaching staff."""
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("that's not true")
+    await alex.tap("Appeal to support")
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
+    copied = len(harness.desk.copies)
+    await alex.say("yes")
+    assert "can't be appealed" not in alex.said
+    assert len(harness.desk.copies) == copied + 1  # copied to the people talking with them
+    assert harness.desk.copies[-1]["message_id"] == alex.message_id
+
+
 async def test_a_sentence_under_the_appeal_offer_is_read_as_any_message(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought
 ) -> None:
