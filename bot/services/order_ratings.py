@@ -61,7 +61,7 @@ PENDING_FOR = timedelta(days=7)
 BUSY_FOR = timedelta(hours=1)
 LOW = 3  # 1-3 stars: ask what went wrong, offer the next step
 # Orders a buyer may rate without being asked: they have arrived.
-RATEABLE = frozenset({OrderStatus.DELIVERED.value, OrderStatus.COMPLETED.value})
+RATEABLE = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 MAX_COMMENT = 1000
 PRODUCTS_SHOWN = 3
 
@@ -211,7 +211,7 @@ class OrderRatingService:
             if not await uow.orders.is_linked(buyer_id, order_id):
                 raise OrderNotFound(str(order_id))
             order = await uow.orders.get(order_id)
-            if order is None or order.status not in RATEABLE:
+            if order is None or OrderStatus(order.status) not in RATEABLE:
                 raise OrderNotFound(str(order_id))
             if not CarePolicy.from_settings(order.shop.settings).ratings:
                 raise NotAllowed("this shop does not collect ratings")

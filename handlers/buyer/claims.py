@@ -726,12 +726,19 @@ async def where_to_send(ctx: Context, text: str) -> bool:
     returns policy answers where returns go in general)."""
     if not asks_where_to_send(text):
         return False
+    claim = await _the_one_to_ship(ctx)
+    if claim is None:
+        return False
+    ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+    return True
+
+
+async def _the_one_to_ship(ctx: Context) -> ClaimView | None:
+    """The buyer's one approved return waiting for them to ship it; None for none or
+    several (each card's button says which)."""
     claims = await ctx.services.returns.claims(ctx.user.id)
     waiting = [c for c in claims if c.status == ClaimStatus.AWAITING_BUYER_SHIPMENT]
-    if len(waiting) != 1:
-        return False
-    ctx.reply(claim_text(ctx.catalog, waiting[0]), claim_keyboard(ctx.catalog, waiting[0]))
-    return True
+    return waiting[0] if len(waiting) == 1 else None
 
 
 async def tracking_typed(ctx: Context, text: str) -> bool:
@@ -751,11 +758,10 @@ async def tracking_typed(ctx: Context, text: str) -> bool:
     refused = reading.typed is not None and reading.problem is not None
     if (reading.number is None or reading.carrier is None) and not refused:
         return False
-    claims = await ctx.services.returns.claims(ctx.user.id)
-    waiting = [c for c in claims if c.status == ClaimStatus.AWAITING_BUYER_SHIPMENT]
-    if len(waiting) != 1:
+    claim = await _the_one_to_ship(ctx)
+    if claim is None:
         return False
-    ctx.state.go(TRACKING, claim_id=waiting[0].id)
+    ctx.state.go(TRACKING, claim_id=claim.id)
     await tracking_step(ctx)
     return True
 

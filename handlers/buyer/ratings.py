@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.domain.enums import EscalationReason, OrderStatus
+from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError
-from bot.services.order_ratings import Rated
+from bot.services.order_ratings import RATEABLE, Rated
 from bot.services.routing import stars_said
 from bot.understanding.ratings import rating_remark, read_counted_rating
 from handlers.buttons import ButtonData, Id, Int
@@ -181,9 +181,7 @@ async def _rated_unasked(ctx: Context, text: str) -> bool:
     if await tickets.recently_closed(ctx.user.id) is not None:
         return False  # "How did we do?" may be what the stars answer
     delivered = [
-        o.id
-        for o in await ctx.services.orders.all_linked(ctx.user.id)
-        if o.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+        o.id for o in await ctx.services.orders.all_linked(ctx.user.id) if o.status in RATEABLE
     ]
     shown = card_just_shown(ctx)
     order_id = shown if shown in delivered else delivered[0] if len(delivered) == 1 else None

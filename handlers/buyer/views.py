@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from bot.domain.carriers import tracking_url
-from bot.domain.delivery_care import advice_for
+from bot.domain.delivery_care import SETTLED, advice_for
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
@@ -61,12 +61,13 @@ def parcel_advice(order: OrderView) -> DeliveryAdvice | None:
     delivery attempt, a pickup point, a carrier problem), while the order is on its way:
     the same advice the tracking notice carried, for a buyer who missed that notice or
     linked the order after it ("can they try again tomorrow?" under the card)."""
-    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+    if order.status in SETTLED:  # the parcels are no longer watched
         return None
     for shipment in order.shipments:
-        last = shipment.events[-1] if shipment.events else None
-        kind = advice_for(last.tag) if last else None
-        if last is not None and kind is not None:
+        if not shipment.events:
+            continue
+        last = shipment.events[-1]
+        if (kind := advice_for(last.tag)) is not None:
             return DeliveryAdvice(
                 kind=kind,
                 carrier=shipment.carrier,
