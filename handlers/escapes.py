@@ -10,6 +10,8 @@ engine or to staff, and the person always hears what happened.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.domain.enums import EscalationReason
 from bot.domain.postcodes import postcode_in
 from bot.understanding.escapes import Escape, read_escape
@@ -116,12 +118,39 @@ async def on_escape(ctx: Context) -> None:
 async def cancel_flow(ctx: Context) -> None:
     """Leave the flow; say which one was left and that nothing was saved."""
     step = ctx.state.step
+    questions = kept_questions(ctx.state.data)
     ctx.state.clear()
     if not step:
         ctx.reply(ctx.t("common.nothing_to_cancel"))
         return
     key = _first_of(ctx, f"steps.cancelled_at.{step}", f"steps.cancelled.{family(step)}")
     ctx.reply(ctx.t(key or "common.cancelled"), remove_reply_keyboard=True)
+    await answer_kept(ctx, questions)
+
+
+# Questions a buyer put to the shop in the middle of a flow ("how long does the refund
+# take?" at a return's steps), kept in the flow's data to be answered once the flow
+# ends: after the request is sent, or when it is stopped.
+KEPT_QUESTIONS = "question"
+
+
+def kept_questions(data: dict[str, Any]) -> list[str]:
+    """The questions kept (a draft from before several were kept holds one string)."""
+    kept = data.get(KEPT_QUESTIONS)
+    if isinstance(kept, str):
+        return [kept] if kept else []
+    return [q for q in kept if isinstance(q, str) and q] if isinstance(kept, list) else []
+
+
+async def answer_kept(ctx: Context, questions: list[str]) -> None:
+    """Each kept question, named and answered as if typed now."""
+    if not questions:
+        return
+    from handlers.buyer.answers import answer  # the answers start flows that import this
+
+    for question in questions:
+        ctx.reply(ctx.t("returns.question_answer", question=question))
+        await answer(ctx, question)
 
 
 def _first_of(ctx: Context, *keys: str) -> str | None:

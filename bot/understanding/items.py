@@ -648,6 +648,37 @@ def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> Ite
     return None  # nothing named, or a name that fits two items ("the black one")
 
 
+# A short answer naming an item by a word ("the pillow", "just the lamp", "la vela").
+_NAMING = re.compile(r"^(?:(?:just|only|solo)\s+)?(?:the|my|a|an|el|la|los|las|mi)\s+")
+# Words after "the" that name no goods: the parcel as a whole, a place in the list,
+# a comparison, what is wrong ("the other one", "the whole box", "the broken one").
+_NO_GOODS = frozenset(
+    """other others same rest last next first second third whole entire full right wrong
+    correct order package parcel box delivery shipment lot stuff things thing everything
+    money refund cash new old broken damaged cracked faulty defective missing extra
+    cheap cheaper expensive big bigger small smaller""".split()  # noqa: SIM905
+)
+
+
+def missing_item(text: str, names: Sequence[str]) -> str | None:
+    """The word a short answer names an item by when no item of the order is it ("the
+    pillow" of an order of a mug and a towel): the buyer then hears that the order has
+    no such item, not only the step's prompt again.  None for any other answer."""
+    said = words(text)
+    if len(said) > 5 or not _NAMING.match(" ".join(said)):
+        return None
+    content = [t for t in _content(said) if not t.isdigit()]
+    if not 1 <= len(content) <= 2 or any(
+        len(t) < 3 or t in _NO_GOODS or t in _SIZES or t in _MORE or t in _LESS for t in content
+    ):
+        return None
+    parsed = [_name(n) for n in names]
+    if any(_fit(t, name) > 0 for t in content for name in parsed):
+        return None
+    typed = {w: t for t in re.findall(r"[^\W\d_]+", text) for w in words(t)}
+    return " ".join(typed.get(t, t) for t in content)  # as typed: "cojín", not "cojin"
+
+
 def _asks(text: str) -> bool:
     """A question about the return rather than an answer: a sentence ending with "?"
     that asks ("can I return the tea if it's opened?"), or a message that starts as a

@@ -72,7 +72,6 @@ NOTE_CHECK = "ret.note_check"
 # In the draft: the text the note check is about, and a question the buyer said was
 # for the shop, answered once the request is filed.
 NOTE_ASKED = "note_asked"
-QUESTION = "question"
 # Outside a flow: the words that asked for a return, kept for the order picked from
 # the list they got ({"said", "orders": the ids offered}; see `choose_order`).
 PICKED_SAID = "return_said"
@@ -734,6 +733,10 @@ async def photo_step(ctx: Context) -> None:
         if read.is_done(text) or read.is_skip(text):
             await photos_done(ctx)
             return
+        if read.asks_something(text) and await _not_about_the_return(ctx, text):
+            _keep_question(ctx, text.strip())
+            ctx.reply(ctx.t("returns.question_later"), _photo_keyboard(ctx))
+            return
         # One message, not a line and then the question: photos come in bursts, and
         # the buyer is in the middle of sending them.
         ctx.reply(escapes.expects(ctx), _photo_keyboard(ctx))
@@ -929,7 +932,7 @@ async def note_was_a_question(ctx: Context) -> None:
     note step is asked again."""
     if not _in_flow(ctx, NOTE_CHECK):
         return
-    ctx.state.data[QUESTION] = ctx.state.data.pop(NOTE_ASKED, None)
+    _keep_question(ctx, ctx.state.data.pop(NOTE_ASKED, None))
     ctx.reply(ctx.t("returns.question_kept"))
     show_note(ctx)
 
@@ -1033,7 +1036,7 @@ async def confirm(ctx: Context) -> None:
         else:
             ctx.state.clear()
         return
-    question = ctx.state.data.get(QUESTION)
+    questions = escapes.kept_questions(ctx.state.data)
     ctx.state.clear()
     ctx.reply(
         ctx.t(
@@ -1046,12 +1049,33 @@ async def confirm(ctx: Context) -> None:
             else "—",
         )
     )
-    if isinstance(question, str) and question:
-        # Imported here: the answers module starts this flow, so it imports this one.
-        from handlers.buyer.answers import answer
+    await escapes.answer_kept(ctx, questions)
 
-        ctx.reply(ctx.t("returns.question_answer", question=question))
-        await answer(ctx, question)
+
+# At most this many questions are kept for after the request (the last ones asked).
+MAX_KEPT_QUESTIONS = 3
+
+
+def _keep_question(ctx: Context, question: object) -> None:
+    if not isinstance(question, str) or not question:
+        return
+    kept = [q for q in escapes.kept_questions(ctx.state.data) if q != question]
+    ctx.state.data[escapes.KEPT_QUESTIONS] = [*kept, question][-MAX_KEPT_QUESTIONS:]
+
+
+async def _unusable(ctx: Context, text: str) -> None:
+    """Text a step of the return cannot use.  A question put to the shop ("how long
+    does the refund take?", "do I pay for the postage?") is kept and answered right
+    after the request is sent, as one typed at the note is: answered now, the answer
+    and its buttons would bury the step, and a step's answer the model misread would
+    leave the flow; dropped with "type what you'd like", the buyer was never answered.
+    Anything else gets the step's line on what it takes, and its question again."""
+    if text.strip() and read.asks_something(text) and await _not_about_the_return(ctx, text):
+        _keep_question(ctx, text.strip())
+        ctx.reply(ctx.t("returns.question_later"))
+        await escapes.reprompt(ctx)
+        return
+    await escapes.not_understood(ctx)
 
 
 # ------------------------------------------------------------- typed answers
@@ -1084,7 +1108,12 @@ async def typed_items(ctx: Context) -> None:
     names = [item.name for item in candidates]
     picked = items_named.chosen_items(text, names)
     if picked is None:
-        await escapes.not_understood(ctx)
+        missing = items_named.missing_item(text, names)
+        if missing is not None and read.return_reason(text) is None:
+            ctx.reply(ctx.t("returns.typed.no_such_item", word=missing))
+            await escapes.reprompt(ctx)
+            return
+        await _unusable(ctx, text)
         return
     if picked.every:
         # "all of them", "everything except the towel", "the two things" of two: those
@@ -1150,7 +1179,7 @@ async def typed_quantity(ctx: Context) -> None:
         return
     quantity = read.quantity(ctx.inbound.text or "", options.claimable[item_id])
     if quantity is None:
-        await escapes.not_understood(ctx)
+        await _unusable(ctx, ctx.inbound.text or "")
         return
     await _set_quantity(ctx, options, item_id, quantity)
 
@@ -1201,7 +1230,7 @@ async def typed_type(ctx: Context) -> None:
             _explain_types(ctx, options)
             show_types(ctx, options)
             return
-        await escapes.not_understood(ctx)
+        await _unusable(ctx, text)
         return
     ctx.state.data["type"] = value
     await _after_type(ctx, options)
@@ -1237,7 +1266,7 @@ async def typed_reason(ctx: Context) -> None:
         show_reasons(ctx, options)
         return
     if value not in offered:
-        await escapes.not_understood(ctx)
+        await _unusable(ctx, text)
         return
     ctx.state.data["reason"] = value
     show_photos(ctx)
@@ -1286,7 +1315,7 @@ async def typed_confirm(ctx: Context) -> None:
         return
     answer = read.yes_no(text)
     if answer is None:
-        await escapes.not_understood(ctx)
+        await _unusable(ctx, text)
     elif answer:
         await confirm(ctx)
     else:
@@ -1383,8 +1412,10 @@ async def cancel(ctx: Context) -> None:
     if ctx.state.step is None or not ctx.state.step.startswith("ret."):
         _expired(ctx)
         return
+    questions = escapes.kept_questions(ctx.state.data)
     ctx.state.clear()
     ctx.reply(ctx.t("returns.cancelled"))
+    await escapes.answer_kept(ctx, questions)
 
 
 __all__ = ["router", "start"]

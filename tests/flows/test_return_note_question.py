@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_returns import claims, delivered_order, linked, walk_to
 from tests.harness import Harness, Person
+from tests.pictures import photo_jpeg
 
 QUESTION = "how long does the refund take?"
 CHECK = "Add this as your note to the seller?"
@@ -115,3 +116,84 @@ async def test_a_plain_note_goes_straight_to_the_summary(
     await alex.say(note)
     assert CHECK not in alex.said
     assert SUMMARY in alex.last_text and note in alex.last_text
+
+
+# A question typed at the return's other steps, which take a choice and not free text:
+# it is not dropped with "type what you'd like", nor answered in the middle of the
+# steps; it is kept and answered once the request is sent, or stopped.
+
+LATER = "I'll answer your question as soon as we're done with this request"
+
+
+@pytest.mark.parametrize(
+    ("step", "prompt"), [("type", "step 2 of 5"), ("reason", "step 3 of 5"), ("photos", "")]
+)
+async def test_a_question_at_a_choice_step_is_kept_and_answered_after_filing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, step: str, prompt: str
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, step)
+    before = await alex.step()
+    await alex.say(QUESTION)
+    assert LATER in alex.texts[0], alex.said
+    assert prompt in alex.last_text  # the step's question again (photos: its buttons)
+    assert await alex.step() == before
+    await alex.say("do i have to pay for return shipping?")
+    assert LATER in alex.texts[0]
+    await walk_on(alex, step)
+    await alex.tap("✅ Confirm")
+    filed, *after = alex.texts
+    assert "is filed" in filed
+    asked = [t for t in after if t.startswith("Now your question")]
+    assert asked == [
+        f"Now your question: {QUESTION}",
+        "Now your question: do i have to pay for return shipping?",
+    ]
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note is None
+
+
+async def walk_on(alex: Person, step: str) -> None:
+    """From `step` (type, reason or photos) to the summary."""
+    moves = {"type": "Replacement", "reason": "Doesn't work / defective"}
+    for name in ("type", "reason"):
+        if name == step:
+            await alex.tap(moves[name])
+            step = "reason" if name == "type" else "photos"
+    await alex.photo(photo_jpeg("question"))
+    await alex.tap("Done ›")
+    await alex.tap("Skip ›")
+    assert SUMMARY in alex.last_text
+
+
+async def test_a_kept_question_is_answered_when_the_return_is_stopped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "type")
+    await alex.say(QUESTION)
+    await alex.say("cancel")
+    assert "stopped the return" in alex.texts[0], alex.said
+    assert f"Now your question: {QUESTION}" in alex.texts[1]
+    assert len(alex.texts) >= 3  # and its answer
+    assert await alex.step() is None
+    assert await claims(uow_factory) == []
+
+
+async def test_a_choice_or_other_words_are_no_question_to_keep(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "what's the difference?" at the kind step explains the kinds; "hmm no idea" gets
+    the step's line; neither is answered after the request."""
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "type")
+    await alex.say("whats the difference?")
+    assert LATER not in alex.said
+    await alex.say("hmm no idea")
+    assert "Type what you'd like" in alex.texts[0]
+    await walk_on(alex, "type")
+    await alex.tap("✅ Confirm")
+    assert "Now your question" not in alex.said

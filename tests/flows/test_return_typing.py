@@ -178,9 +178,29 @@ async def test_items_refused_text_and_done_too_early(
 ) -> None:
     buyer = await linked(harness, uow_factory, clock)
     await buyer.say("/return")
-    await refused(buyer, "the banana", "Type the item's name", ITEMS_PROMPT)
+    await refused(buyer, "hmm not sure", "Type the item's name", ITEMS_PROMPT)
     await refused(buyer, "done", "Choose at least one item first", ITEMS_PROMPT)
     await refused(buyer, "7", "Type the item's name", ITEMS_PROMPT)  # no 7th item
+
+
+async def test_an_item_the_order_does_not_hold_is_named_back(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "the pillow" of an order of a mug and a bottle: the buyer hears the order has
+    none, with the items to choose from, and nothing is chosen; "the other one" (which
+    one, not what it is) gets the step's usual line."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("the pillow")
+    assert "I don't see “pillow” among this order's items" in buyer.texts[0]
+    assert ITEMS_PROMPT in buyer.last_text
+    assert "Ceramic mug — up to 2" in labels(buyer)
+    assert "Blue water bottle — up to 1" in labels(buyer)
+    await buyer.say("just the Cojín")
+    assert "“Cojín”" in buyer.texts[0]
+    await refused(buyer, "the other one", "Type the item's name", ITEMS_PROMPT)
+    await buyer.say("the bottle")
+    assert "Blue water bottle — 1 of 1" in labels(buyer)
 
 
 async def test_items_escapes(
