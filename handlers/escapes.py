@@ -142,6 +142,26 @@ def kept_questions(data: dict[str, Any]) -> list[str]:
     return [q for q in kept if isinstance(q, str) and q] if isinstance(kept, list) else []
 
 
+# At most this many questions are kept (the last ones asked).
+MAX_KEPT_QUESTIONS = 3
+
+
+def keep(ctx: Context, question: str) -> None:
+    """Keep a question for when the flow ends (once: asked twice, it is kept last)."""
+    question = question.strip()
+    if question:
+        kept = [q for q in kept_questions(ctx.state.data) if q != question]
+        ctx.state.data[KEPT_QUESTIONS] = [*kept, question][-MAX_KEPT_QUESTIONS:]
+
+
+async def keep_question(ctx: Context, text: str) -> None:
+    """A question put to the shop at a step that takes a choice: kept, the buyer told
+    so, and the step's question asked again."""
+    keep(ctx, text)
+    ctx.reply(ctx.t("steps.question_later"))
+    await reprompt(ctx)
+
+
 async def answer_kept(ctx: Context, questions: list[str]) -> None:
     """Each kept question, named and answered as if typed now."""
     if not questions:
@@ -149,7 +169,7 @@ async def answer_kept(ctx: Context, questions: list[str]) -> None:
     from handlers.buyer.answers import answer  # the answers start flows that import this
 
     for question in questions:
-        ctx.reply(ctx.t("returns.question_answer", question=question))
+        ctx.reply(ctx.t("steps.question_answer", question=question))
         await answer(ctx, question)
 
 

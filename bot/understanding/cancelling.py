@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 
 from bot.understanding.escapes import Escape, normalize, read_escape
-from bot.understanding.steps import words, yes_no
+from bot.understanding.steps import asks_something, words, yes_no
 
 # The verbs of cancelling, English and Spanish (accents folded: "cancélalo" → "cancelalo").
 _CANCEL_VERB = r"cancel\w*|anul\w*"
@@ -171,6 +171,20 @@ def cancel_answer(text: str) -> bool | None:
     if _BOTH.search(" ".join(words(text))):
         return None
     return yes_no(text)
+
+
+# What a question about the money names: "will i get all my money back?", "do i get a
+# refund", "was i charged already?", "¿me devuelven el dinero?".
+_MONEY = re.compile(
+    r"\b(?:money|refund\w*|charged?|paid|pay|payment|reimburs\w*|back|cash|"
+    r"reembols\w*|dinero|cobr\w*|pag\w*|devuelv\w*)\b"
+)
+
+
+def asks_about_the_money(text: str) -> bool:
+    """At the cancel question: a question about what happens to the payment, which
+    the bot answers from the order before asking again."""
+    return asks_something(text) and _MONEY.search(" ".join(words(text))) is not None
 
 
 def changes_instead(text: str) -> bool:

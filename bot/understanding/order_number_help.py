@@ -1,5 +1,5 @@
 """A buyer who has no order number to give ("I don't have the order number", "where
-do I find my order number?", "no tengo el número de pedido").
+do I find my order number?", "no tengo el número de pedido"), or no proof of it.
 
 Everything the bot does for a buyer starts with the order number (the proof comes
 after it), so these words come where a number is asked for and outside any flow.  The
@@ -44,3 +44,31 @@ def lacks_order_number(text: str) -> bool:
     """The buyer says they have no order number, or asks where to find it."""
     said = normalize(text).replace("'", "").replace("?", " ")
     return _LACKS.search(said) is not None
+
+
+_PROOF = (
+    r"(?:e\s*mail|mail|email\s+address|address|phone(?:\s+number)?|number|mobile|postcode|"
+    r"post\s+code|zip(?:\s*code)?|correo|telefono|codigo\s+postal)"
+)
+_LACKS_PROOF = re.compile(
+    # "i dont remember which email i used", "not sure what phone number i put"
+    r"\b(?:dont|do\s+not|cant|cannot|can\s+not|not\s+sure|no\s+idea|unsure|forget|forgot|forgotten)"
+    r"\s+(?:remember\s+|know\s+|recall\s+|have\s+(?:access\s+to\s+)?)?"
+    rf"(?:which|what|the|my|that|an?)?\s*{_PROOF}\b|"
+    # "which email did i use", "what email did I order with"
+    rf"\b(?:which|what)\s+{_PROOF}\s+(?:did|do|have)\s+i\b|"
+    # "lost access to that email", "i changed my phone number", "no longer have that email"
+    rf"\b(?:lost\s+access\s+to|changed|no\s+longer\s+(?:have|use))\s+(?:the|my|that)?\s*{_PROOF}\b|"
+    # Spanish (folded): "no recuerdo qué correo usé", "olvidé el correo"
+    r"\bno\s+(?:recuerdo|me\s+acuerdo\s+de|se|tengo\s+acceso\s+a)\s+(?:cual|que|el|mi|ese)?\s*"
+    r"(?:correo|telefono|numero|codigo\s+postal)\b|"
+    r"\b(?:olvide|perdi)\s+(?:el|mi)?\s*(?:correo|telefono|numero)\b"
+)
+
+
+def lacks_proof(text: str) -> bool:
+    """At the proof step: the buyer does not know which email, phone or postcode the
+    order has ("i dont remember which email i used"), where "please send the email"
+    again helps nobody: any one of them is enough, and a person can check."""
+    said = normalize(text).replace("'", "").replace("?", " ").replace("-", " ")
+    return _LACKS_PROOF.search(said) is not None

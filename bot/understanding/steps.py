@@ -1052,6 +1052,13 @@ def asks_something(text: str) -> bool:
     return bool(tokens) and tokens[0] in _ASKING_START
 
 
+def a_question_to_keep(text: str) -> bool:
+    """A question put to the shop, with enough words to answer ("how long does the
+    refund take?"), at a step that takes a choice: kept and answered once the flow
+    ends.  "what?" and "huh?" ask what the step means, and get its line again."""
+    return asks_something(text) and len(words(text)) >= 3
+
+
 # ------------------------------------------------- the summary before sending
 #
 # At the last check of a request ("Send it?") a "no" throws the draft away, photos and

@@ -28,7 +28,7 @@ from bot.services.orders import (
 )
 from bot.services.views import OrderView
 from bot.understanding.cancelling import cancels_the_order
-from bot.understanding.order_number_help import lacks_order_number
+from bot.understanding.order_number_help import lacks_order_number, lacks_proof
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import show_card
@@ -235,6 +235,13 @@ async def proof_step(ctx: Context) -> None:
     if other is not None:
         text = _without(text, other)  # "576…02 jordan@…": the proof is what is left
     proof = proof_in(text) if text else None
+    if proof is None and lacks_proof(text):
+        # "i dont remember which email i used": any one proof is enough, and a person
+        # can check; the step stays.
+        key = "link_postcode.proof_help" if postcodes else "link.proof_help"
+        person = Button(ctx.catalog.plain("support.human_button"), "hp")
+        ctx.reply(ctx.t(key), Keyboard.of([person]))
+        return
     if proof is None and await _request_kept(ctx, number, text):
         return
     if proof is None:

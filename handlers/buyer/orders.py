@@ -10,8 +10,13 @@ from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.services.cancellations import AlreadyRequested
 from bot.services.intents import points_back
 from bot.services.views import OrderView
-from bot.understanding.cancelling import cancel_answer, cancels_it, changes_instead
-from bot.understanding.steps import position
+from bot.understanding.cancelling import (
+    asks_about_the_money,
+    cancel_answer,
+    cancels_it,
+    changes_instead,
+)
+from bot.understanding.steps import a_question_to_keep, position
 from handlers import escapes
 from handlers.buyer.views import (
     PICKABLE,
@@ -298,10 +303,14 @@ def _ask_cancel_request(ctx: Context, order: OrderView) -> None:
     )
 
 
-def _leave_question(ctx: Context) -> None:
-    """A tap answered the cancel question: typed text is no longer its answer."""
-    if ctx.state.step == CANCEL:
-        ctx.state.clear()
+def _leave_question(ctx: Context) -> list[str]:
+    """The cancel question is answered (a tap or typed): typed text is no longer its
+    answer.  The questions asked meanwhile, to answer after what the answer did."""
+    if ctx.state.step != CANCEL:
+        return []
+    questions = escapes.kept_questions(ctx.state.data)
+    ctx.state.clear()
+    return questions
 
 
 async def _asked_order(ctx: Context) -> OrderView | None:
@@ -337,12 +346,22 @@ async def cancel_typed(ctx: Context) -> None:
         ctx.reply(ctx.t("cancel.kept"))
         await change(ctx, order)
         return
+    if answer is None and asks_about_the_money(text) and (order := await _asked_order(ctx)):
+        # "will I get all my money back?": what decides the answer, from the order
+        ctx.reply(_money_if_cancelled(ctx, order))
+        await cancel_prompt(ctx)
+        return
+    if answer is None and a_question_to_keep(text):
+        # Any other question ("how long does shipping take?"): answered once the
+        # cancel question is, as at a return's steps.
+        await escapes.keep_question(ctx, text)
+        return
     if answer is None:
         await escapes.not_understood(ctx)
         return
     order = await _asked_order(ctx)
     ask = ctx.state.data.get("ask")
-    ctx.state.clear()
+    questions = _leave_question(ctx)
     if order is None:
         ctx.reply(ctx.t("orders.gone"))
     elif not answer:
@@ -351,6 +370,17 @@ async def cancel_typed(ctx: Context) -> None:
         await _send_cancel_request(ctx, order)
     else:
         await _cancel(ctx, order)
+    await escapes.answer_kept(ctx, questions)
+
+
+def _money_if_cancelled(ctx: Context, order: OrderView) -> str:
+    """What happens to the payment if the order is cancelled (by the seller's
+    agreement, for a request)."""
+    if order.paid_at is None or order.total_paid <= 0:
+        return ctx.t("cancel.money_unpaid")
+    total = format_money(order.total_paid, order.currency, ctx.catalog.language)
+    agreed = ctx.state.data.get("ask") == "request"
+    return ctx.t("cancel.money_if_agreed" if agreed else "cancel.money_paid", total=total)
 
 
 @router.button("oky")
@@ -358,8 +388,9 @@ async def send_cancel_request(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is None:
         return
-    _leave_question(ctx)
+    questions = _leave_question(ctx)
     await _send_cancel_request(ctx, order)
+    await escapes.answer_kept(ctx, questions)
 
 
 async def _send_cancel_request(ctx: Context, order: OrderView) -> None:
@@ -386,8 +417,9 @@ async def _send_cancel_request(ctx: Context, order: OrderView) -> None:
 
 @router.button("ocn")
 async def keep_order(ctx: Context) -> None:
-    _leave_question(ctx)
+    questions = _leave_question(ctx)
     ctx.edit_or_reply(ctx.t("cancel.kept"))
+    await escapes.answer_kept(ctx, questions)
 
 
 @router.button("ocy")
@@ -395,8 +427,9 @@ async def confirm_cancel(ctx: Context) -> None:
     order = await _order_or_refuse(ctx)
     if order is None:
         return
-    _leave_question(ctx)
+    questions = _leave_question(ctx)
     await _cancel(ctx, order)
+    await escapes.answer_kept(ctx, questions)
 
 
 async def _cancel(ctx: Context, order: OrderView) -> None:

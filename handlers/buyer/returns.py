@@ -733,9 +733,9 @@ async def photo_step(ctx: Context) -> None:
         if read.is_done(text) or read.is_skip(text):
             await photos_done(ctx)
             return
-        if read.asks_something(text) and await _not_about_the_return(ctx, text):
-            _keep_question(ctx, text.strip())
-            ctx.reply(ctx.t("returns.question_later"), _photo_keyboard(ctx))
+        if read.a_question_to_keep(text) and await _not_about_the_return(ctx, text):
+            escapes.keep(ctx, text)
+            ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))
             return
         # One message, not a line and then the question: photos come in bursts, and
         # the buyer is in the middle of sending them.
@@ -932,7 +932,7 @@ async def note_was_a_question(ctx: Context) -> None:
     note step is asked again."""
     if not _in_flow(ctx, NOTE_CHECK):
         return
-    _keep_question(ctx, ctx.state.data.pop(NOTE_ASKED, None))
+    escapes.keep(ctx, str(ctx.state.data.pop(NOTE_ASKED, "")))
     ctx.reply(ctx.t("returns.question_kept"))
     show_note(ctx)
 
@@ -1052,17 +1052,6 @@ async def confirm(ctx: Context) -> None:
     await escapes.answer_kept(ctx, questions)
 
 
-# At most this many questions are kept for after the request (the last ones asked).
-MAX_KEPT_QUESTIONS = 3
-
-
-def _keep_question(ctx: Context, question: object) -> None:
-    if not isinstance(question, str) or not question:
-        return
-    kept = [q for q in escapes.kept_questions(ctx.state.data) if q != question]
-    ctx.state.data[escapes.KEPT_QUESTIONS] = [*kept, question][-MAX_KEPT_QUESTIONS:]
-
-
 async def _unusable(ctx: Context, text: str) -> None:
     """Text a step of the return cannot use.  A question put to the shop ("how long
     does the refund take?", "do I pay for the postage?") is kept and answered right
@@ -1070,10 +1059,8 @@ async def _unusable(ctx: Context, text: str) -> None:
     and its buttons would bury the step, and a step's answer the model misread would
     leave the flow; dropped with "type what you'd like", the buyer was never answered.
     Anything else gets the step's line on what it takes, and its question again."""
-    if text.strip() and read.asks_something(text) and await _not_about_the_return(ctx, text):
-        _keep_question(ctx, text.strip())
-        ctx.reply(ctx.t("returns.question_later"))
-        await escapes.reprompt(ctx)
+    if read.a_question_to_keep(text) and await _not_about_the_return(ctx, text):
+        await escapes.keep_question(ctx, text)
         return
     await escapes.not_understood(ctx)
 

@@ -270,6 +270,31 @@ async def test_a_change_asked_instead_keeps_the_order_and_passes_the_change_on(
     assert await world.request_ids() == [] and await world.order_status() == "AWAITING_SHIPMENT"
 
 
+@pytest.mark.parametrize("how", ["typed", "tapped"])
+async def test_another_question_at_the_cancel_question_is_answered_after_it(
+    world: World, harness: Harness, how: str
+) -> None:
+    """ "how long does shipping usually take?" while "Send them a cancellation
+    request?" waits: the buyer hears it will be answered, the question comes again,
+    and once it is answered (typed or tapped) the request is sent and then the
+    question answered."""
+    await world.buyer.press(world.ask)
+    await world.buyer.say("how long does shipping usually take?")
+    assert "I'll answer your question as soon as we're done" in world.buyer.texts[0]
+    assert shown(world.buyer) == [SEND, KEEP]
+    assert await world.request_ids() == []
+    if how == "typed":
+        await world.buyer.say("yes")
+    else:
+        await world.buyer.tap(SEND)
+    said = world.buyer.said
+    assert said.index("cancellation request for order") < said.index(
+        "Now your question: how long does shipping usually take?"
+    ), said
+    assert len(await world.request_ids()) == 1
+    assert await world.buyer.step() is None
+
+
 async def test_a_no_and_a_cancel_in_one_answer_asks_again(world: World, harness: Harness) -> None:
     await world.buyer.press(world.ask)
     await world.buyer.say("no, cancel it")

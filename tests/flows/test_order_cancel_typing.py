@@ -268,3 +268,42 @@ async def test_a_typed_yes_sends_a_cancel_request_for_an_order_being_prepared(
     await buyer.say("yes")
     assert f"cancellation request for order {NUMBER} is with the seller" in buyer.last_text
     assert await buyer.step() is None
+
+
+@pytest.mark.parametrize(
+    ("status", "typed", "said"),
+    [
+        ("ON_HOLD", "will i get all my money back?", "If the order is cancelled"),
+        ("ON_HOLD", "do I get a refund", "If the order is cancelled"),
+        ("AWAITING_SHIPMENT", "will i get all my money back?", "If the seller agrees"),
+    ],
+)
+async def test_a_question_about_the_money_is_answered_from_the_order(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    status: str,
+    typed: str,
+    said: str,
+) -> None:
+    """What decides the answer, from the order itself (not the policies): what was
+    paid comes back in full; then the question again, and nothing is cancelled."""
+    buyer, order_id = await asked(harness, uow_factory, clock, status=status)
+    await buyer.say(typed)
+    assert said in buyer.texts[0] and "$29.99 is refunded in full" in buyer.texts[0]
+    assert len(buyer.buttons()) == 2  # the question again, with its buttons
+    assert await order_status(uow_factory, order_id) == status
+    assert await buyer.step() == "order.cancel"
+
+
+async def test_a_question_about_the_money_of_an_unpaid_order(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    order_id = await make_order(uow_factory, clock, number=NUMBER, status="UNPAID", paid=False)
+    buyer = harness.buyer()
+    await buyer.say(NUMBER)
+    await buyer.say("buyer@example.com")
+    await buyer.press(f"oc:{order_id}")
+    await buyer.say("will I be charged anything?")
+    assert "Nothing has been charged for this order" in buyer.texts[0]
+    assert await buyer.step() == "order.cancel"

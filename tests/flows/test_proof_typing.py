@@ -212,3 +212,23 @@ async def test_cancel_alone_at_the_proof_step_still_stops_it(
     await buyer.say("cancel")
     assert "stopped linking the order" in buyer.said
     assert await buyer.step() is None and await links(uow_factory) == 0
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["i dont remember which email i used", "which email did I use?", "no recuerdo qué correo usé"],
+)
+async def test_not_knowing_the_email_hears_that_the_phone_works_too_and_a_person_can_check(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    """Not "please send the email" again: one proof is enough, the phone works as
+    well, and a person can check; no attempt is spent and the step stays."""
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    await buyer.say(typed)
+    said = buyer.said.lower()
+    assert "one of them is enough" in said or "basta con uno" in said, buyer.said
+    assert len(buyer.buttons()) == 1  # Talk to a person
+    assert await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert await links(uow_factory) == 1
