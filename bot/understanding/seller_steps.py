@@ -24,6 +24,7 @@ from bot.understanding.escapes import normalize
 from bot.understanding.learned import learned
 from bot.understanding.slots import TRACKING_SHAPE, extract
 from bot.understanding.slots import carrier as named_carrier
+from bot.understanding.steps import asks_something
 
 # ------------------------------------------------------------------ reject reasons
 
@@ -972,6 +973,40 @@ _ASK_FOR = re.compile(
     r"(?:for|to|about|if|whether|what|why|when|how|a\s+question)\b.*$|"
     r"^(?:preguntale|preguntarle|pidele|pedirle)(?:\s+al\s+comprador)?\s+\w.*$"
 )
+
+
+# Words that speak about the buyer, to the bot ("ask them for a photo", "tell the
+# customer to send a video", "pídele una foto"): no question the buyer could read.
+_ABOUT_THE_BUYER = re.compile(
+    r"\b(?:ask|tell|them|they|their|him|her|his|buyer|customer|client|"
+    r"pidele|preguntale|comprador|cliente)\b"
+)
+
+
+# A question to the bot itself ("can you help me", "what can you do", "how do I …").
+_TO_THE_BOT = re.compile(
+    r"\b(?:help|bot|how\s+do\s+i|what\s+can\s+(?:you|i)|can\s+i|should\s+i|do\s+i|claims?|"
+    r"approve|reject|refund)\b"
+)
+_YOU = re.compile(r"\b(?:you|your|u|ur|it|the\s+(?:box|item|parcel|package|label|tag))\b")
+_YOU_OR_DO = re.compile(r"\b(?:you|your|u|ur|send|show|upload|share|take)\b")
+
+
+def speaks_to_the_buyer(text: str) -> bool:
+    """A question or request under the card written to the buyer ("can you send me a
+    photo of the label", "could you show the crack closer?"), which asks for info: it
+    can go to the buyer as it is, one tap, instead of asking the seller to type it
+    again.  Instructions to the bot about the buyer ("ask them for a clearer photo")
+    are not."""
+    said = normalize(text)
+    if _ABOUT_THE_BUYER.search(said) is not None or _TO_THE_BOT.search(said) is not None:
+        return False
+    decision = read_card_decision(text)
+    if decision is None:
+        # "do you still have the box?", "did it come in the original packaging?": a
+        # question put to the buyer, decision words none
+        return asks_something(text) and len(said.split()) >= 4 and _YOU.search(said) is not None
+    return decision.decision == "ask" and _YOU_OR_DO.search(said) is not None
 
 
 def read_card_decision(text: str) -> CardDecision | None:

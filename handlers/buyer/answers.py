@@ -22,6 +22,7 @@ import re
 
 from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.errors import OrderNotFound
+from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
@@ -269,7 +270,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
         ctx.state.clear()
-        if not await claims.show_claims(ctx):
+        if not await claims.show_claims(ctx) and not await _cancel_requests_waiting(ctx):
             # None filed, so "how many days for a refund" asks how refunds work: the
             # policies answer that, after the line that there are no requests.
             await answer(ctx, text, after="answers.after_claims_sections")
@@ -292,6 +293,23 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await policy_before_return(ctx, text, number)
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
+
+
+async def _cancel_requests_waiting(ctx: Context) -> bool:
+    """With no return requests, the buyer's cancellation requests the seller has not
+    answered, each with what it refunds if agreed ("how long until I see the refund"
+    after asking to cancel was answered "You have no return requests" and the refund
+    policy, as if nothing were under way); False when there are none."""
+    waiting = [
+        order
+        for order in await ctx.services.orders.all_linked(ctx.user.id)
+        if order.status in CANCEL_ON_REQUEST
+        and await ctx.services.cancellations.waiting(ctx.user.id, order.id)
+    ]
+    for order in waiting:
+        total = format_money(order.total_paid, order.currency, ctx.catalog.language)
+        ctx.reply(ctx.t("cancel_request.still_waiting", number=order.order_number, total=total))
+    return bool(waiting)
 
 
 def person_button(ctx: Context) -> Keyboard | None:

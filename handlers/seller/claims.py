@@ -24,6 +24,7 @@ from bot.services.seller_claims import (
     SellerCard,
 )
 from bot.understanding import seller_steps
+from bot.understanding import steps as read
 from handlers import confirm, escapes
 from handlers.amounts import amount_problem, unreadable
 from handlers.buyer.views import format_date
@@ -640,10 +641,80 @@ async def ask_again(ctx: Context) -> None:
         ctx.reply(ctx.t("seller_claims.ask_prompt", claim=card.number))
 
 
+# The question the seller typed under the card, offered to send as it is.
+OFFERED = "offered"
+
+
+async def offer_question(ctx: Context, claim_id: int, text: str) -> None:
+    """A question written to the buyer under the card ("can you send me a photo of the
+    label"): one tap sends it as it is.  It was read as "ask for info" and the seller
+    was asked what to ask, to type the same words again.  Anything typed next is the
+    question instead (as at the ask step); "yes" sends the one offered."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    if card.marketplace is not None or len(text) > MAX_NOTE:
+        # the marketplace's own ways to ask; a question too long to send as it is
+        await decide_typed(ctx, claim_id, seller_steps.CardDecision("ask"))
+        return
+    if not _still(ctx, card, ClaimStatus.REQUESTED):
+        return
+    ctx.state.go(QUESTION, claim_id=claim_id, **{OFFERED: text})
+    p = ctx.catalog.plain
+    ctx.reply(
+        ctx.t("seller_claims.ask_offer", claim=card.number, question=text),
+        Keyboard.of([Button(p("seller_claims.ask_offer_send"), f"qis:{claim_id}")]),
+    )
+
+
+@router.button("qis")
+async def send_offered(ctx: Context) -> None:
+    offered = ctx.state.data.get(OFFERED)
+    if (
+        ctx.state.step != QUESTION
+        or not isinstance(offered, str)
+        or int_arg(ctx.inbound.button or "") != ctx.state.data.get("claim_id")
+    ):
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    await _ask(ctx, offered)
+
+
 @router.step(QUESTION, numbers=True)
 async def ask_question(ctx: Context) -> None:
+    text = ctx.inbound.text or ""
+    offered = ctx.state.data.pop(OFFERED, None)
+    if isinstance(offered, str) and (said := read.answer_to_an_offer(text)) is not None:
+        if said:
+            await _ask(ctx, offered)
+        else:
+            await ask_again(ctx)
+        return
+    decided = seller_steps.read_card_decision(text)
+    if (
+        decided is not None
+        and decided.decision != "ask"
+        and len(text.split()) <= DECISION_WORDS
+        and not read.asks_something(text)
+    ):
+        # "reject it", "approve": a decision, never a question for a buyer (it reached
+        # the buyer as one); taken as typed under the card.
+        claim_id = int(ctx.state.data["claim_id"])
+        ctx.state.clear()
+        await decide_typed(ctx, claim_id, decided)
+        return
     if (question := await _typed(ctx)) is None:
         return
+    await _ask(ctx, question)
+
+
+# At most this many words make a decision typed at the ask step ("reject it please").
+DECISION_WORDS = 5
+
+
+async def _ask(ctx: Context, question: str) -> None:
     try:
         decision = await ctx.services.seller_claims.ask_info(
             ctx.user.id, int(ctx.state.data["claim_id"]), question

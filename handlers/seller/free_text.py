@@ -45,6 +45,7 @@ from bot.understanding.seller_steps import (
     read_seller_request,
     read_seller_words,
     read_tracking,
+    speaks_to_the_buyer,
 )
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.buyer.answers import chitchat_reply
@@ -57,6 +58,7 @@ from handlers.seller.claims import (
     SHOWN,
     decide_typed,
     mark_replaced,
+    offer_question,
     queue,
     show_card,
 )
@@ -238,6 +240,9 @@ async def _under_the_card(
     "reject", "refund 12.50") is taken on that claim, as the button would; another of a
     seller's words naming no claim ("refund", "claims") is told what the card takes,
     not sent to /claims for the card it is already looking at."""
+    if speaks_to_the_buyer(text):  # "can you send me a photo of the label"
+        await offer_question(ctx, claim_id, text)
+        return True
     typed = read_card_decision(text)
     if typed is not None:
         await decide_typed(ctx, claim_id, typed)

@@ -295,6 +295,19 @@ async def test_another_question_at_the_cancel_question_is_answered_after_it(
     assert await world.buyer.step() is None
 
 
+async def test_asking_about_the_refund_while_the_request_waits_names_the_request(
+    world: World, harness: Harness
+) -> None:
+    """No return requests, but a cancellation request with the seller: "how long
+    until i see the refund" hears about that request and what it refunds, not only
+    "You have no return requests" and the refund policy."""
+    await world.ask_to_cancel()
+    await world.buyer.say("how long until i see the refund")
+    said = world.buyer.said
+    assert f"cancellation request for order {NUMBER} is still with the seller" in said, said
+    assert "$37.99 is refunded in full" in said
+
+
 async def test_a_no_and_a_cancel_in_one_answer_asks_again(world: World, harness: Harness) -> None:
     await world.buyer.press(world.ask)
     await world.buyer.say("no, cancel it")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, ClaimType
-from storage.models import Ticket
+from storage.models import ClaimEvent, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_seller_typing import a_sellers_claim
 from tests.harness import Harness, Person
@@ -44,6 +44,16 @@ async def two_claims(harness: Harness, uow_factory: UnitOfWorkFactory, clock: Fa
 
 async def status(uow_factory: UnitOfWorkFactory, claim_id: int) -> ClaimStatus:
     return ClaimStatus((await load_claim(uow_factory, claim_id)).status)
+
+
+async def asked(uow_factory: UnitOfWorkFactory, claim_id: int) -> str | None:
+    """The question the buyer was asked about the claim, if any."""
+    async with uow_factory(readonly=True) as uow:
+        return await uow.session.scalar(
+            select(ClaimEvent.note).where(
+                ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "NEEDS_INFO"
+            )
+        )
 
 
 async def test_approve_typed_under_the_card_asks_to_confirm_then_pays(
@@ -164,6 +174,60 @@ async def test_asking_the_buyer_in_the_sellers_own_words_starts_the_question(
     await s.say("please send a photo of the chip in daylight")
     assert f"Your question about {claim.number} is with the buyer" in s.last_text
     assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+
+
+@pytest.mark.parametrize("how", ["tap", "yes"])
+async def test_a_question_written_to_the_buyer_under_the_card_is_offered_as_it_is(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, how: str
+) -> None:
+    """ "can you send me a photo of the label" was read as "ask for info" and the
+    seller asked what to ask: the same words typed twice.  Now one tap (or "yes")
+    sends them, and nothing is sent before."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("can you send me a photo of the label")
+    assert f"Send this to the buyer as your question about {claim.number}?" in s.last_text
+    assert "can you send me a photo of the label" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    if how == "tap":
+        await s.tap("✅ Send it")
+    else:
+        await s.say("yes")
+    assert f"Your question about {claim.number} is with the buyer" in s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.NEEDS_INFO
+    assert await asked(uow_factory, claim.id) == "can you send me a photo of the label"
+
+
+async def test_other_words_after_the_offer_are_the_question_and_no_asks_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("do you still have the original box?")
+    assert "Send this to the buyer as your question" in s.last_text
+    await s.say("no")
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    await s.say("Do you still have the box it came in, and the packing slip?")
+    assert f"Your question about {claim.number} is with the buyer" in s.last_text
+    assert await asked(uow_factory, claim.id) == (
+        "Do you still have the box it came in, and the packing slip?"
+    )
+
+
+async def test_a_decision_typed_at_the_question_step_is_that_decision_not_a_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "reject it" at "What would you like to ask the buyer?" reached the buyer as
+    the seller's question; it is the Reject button's step."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("ask for more info")
+    await s.say("reject it")
+    assert "Your question" not in s.said
+    assert "Why are you rejecting" in s.said or "reason" in s.last_text.lower(), s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    assert await asked(uow_factory, claim.id) is None
 
 
 async def test_a_decision_typed_while_the_buyer_is_asked_says_it_waits_for_them(
