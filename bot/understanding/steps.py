@@ -1052,6 +1052,18 @@ def asks_something(text: str) -> bool:
     return bool(tokens) and tokens[0] in _ASKING_START
 
 
+_WHEN = re.compile(
+    r"\b(?:when|what\s+day|which\s+day|what\s+date|eta|how\s+long|how\s+many\s+(?:more\s+)?days|"
+    r"arrive\s+by|get\s+here\s+by|cuando|que\s+dia|cuanto\s+(?:tarda|falta|demora))\b"
+)
+
+
+def asks_when_it_arrives(text: str) -> bool:
+    """A question about an order asks for the day ("when will it arrive?", "eta?",
+    "cuándo llega?", "how long until it gets here"): read with the tracking intent."""
+    return _WHEN.search(" ".join(words(text))) is not None
+
+
 def a_question_to_keep(text: str) -> bool:
     """A question put to the shop, with enough words to answer ("how long does the
     refund take?"), at a step that takes a choice: kept and answered once the flow

@@ -54,7 +54,7 @@ from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.returnable import CONDITION_QUESTION
-from bot.understanding.steps import position
+from bot.understanding.steps import asks_when_it_arrives, position
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, linking, returns, settings
 from handlers.buyer.orders import (
@@ -65,7 +65,14 @@ from handlers.buyer.orders import (
     picked_from_list,
     refuse_cancel,
 )
-from handlers.buyer.views import PICKABLE, card_just_shown, show_card, which_order_keyboard
+from handlers.buyer.views import (
+    PICKABLE,
+    card_just_shown,
+    card_on_screen,
+    show_card,
+    when_it_arrives,
+    which_order_keyboard,
+)
 from handlers.catalog import Safe
 from handlers.core import Context, pressed_under
 from handlers.fit import BUTTON, Field, cut, fit, line
@@ -582,6 +589,12 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         else:
             await refuse_cancel(ctx, order)
         return
+    if said and asks_when_it_arrives(said) and card_on_screen(ctx, order.id):
+        # "when will it arrive?" right under its card: the day, not the card again
+        now = ctx.services.clock.now()
+        if (when := when_it_arrives(ctx.catalog, order, now)) is not None:
+            ctx.reply(when)
+            return
     show_card(ctx, order)
 
 
@@ -592,7 +605,8 @@ async def change(ctx: Context, order: OrderView | None) -> None:
     ticket (its card offers what is left: a return, a person)."""
     ctx.state.clear()
     if order is not None:
-        show_card(ctx, order)
+        if not card_on_screen(ctx, order.id):  # the buyer is looking at it already
+            show_card(ctx, order)
         if order.status in TOO_LATE_TO_CHANGE:
             why = "cancelled" if order.status is OrderStatus.CANCELLED else "delivered"
             ctx.reply(ctx.t(f"routing.change_too_late_{why}", number=order.order_number))

@@ -11,7 +11,7 @@ from bot.domain.delivery_care import SETTLED, advice_for
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
 from bot.domain.returns import may_request_return
 from bot.services.notices import DeliveryAdvice
 from bot.services.orders import OrderPage
@@ -293,6 +293,33 @@ def card_just_shown(ctx: Context) -> int | None:
     except (KeyError, TypeError, ValueError):
         return None
     return order_id if ctx.services.clock.now() - at <= CARD_CONTEXT else None
+
+
+# A card shown this recently is still on the buyer's screen: a question about it is
+# answered in a line, not with the whole card again.
+ON_SCREEN = timedelta(minutes=5)
+
+
+def card_on_screen(ctx: Context, order_id: int) -> bool:
+    """Whether this order's card was the one shown last, moments ago."""
+    shown = ctx.state.data.get(CARD_SHOWN)
+    if not isinstance(shown, dict) or shown.get("order") != order_id:
+        return False
+    try:
+        at = datetime.fromisoformat(str(shown["at"]))
+    except (KeyError, TypeError, ValueError):
+        return False
+    return ctx.services.clock.now() - at <= ON_SCREEN
+
+
+def when_it_arrives(catalog: Catalog, order: OrderView, now: datetime) -> str | None:
+    """ "When will it arrive?" about an order on its way and on schedule: the day, in a
+    line.  None when the card says it better: late, delivered, no estimate."""
+    eta = order.estimated_delivery
+    if eta is None or now > eta or order.status not in ON_ITS_WAY or parcel_advice(order):
+        return None
+    date = format_date(eta, with_time=False, zone=order.timezone, language=catalog.language)
+    return catalog.t("card.eta_answer", number=order.order_number, date=date)
 
 
 def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:

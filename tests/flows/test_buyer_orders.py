@@ -425,3 +425,44 @@ async def test_the_shop_name_an_owner_sets_is_the_one_buyers_read(
     assert (await admin.show("acme"))["name"] == "Maple & Pine"
     await admin.set("acme", "name", "")  # the default: the shop's code
     assert (await admin.show("acme"))["name"] == "acme"
+
+
+@pytest.mark.parametrize("asked", ["when will it arrive?", "cuándo llega?", "eta?"])
+async def test_when_it_arrives_right_under_its_card_is_the_day_in_a_line(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, asked: str
+) -> None:
+    """The card is still on the screen: the day, not the card again.  Later (the card
+    scrolled away) the card comes again, as it does for any tracking question."""
+    await make_order(uow_factory, clock, status="IN_TRANSIT", eta=clock.now() + timedelta(days=2))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say(asked)
+    assert len(alex.texts) == 1, alex.said
+    said = alex.last_text.lower()
+    assert "on schedule" in said or "va a tiempo" in said
+    assert NUMBER in alex.last_text and "Items" not in alex.last_text
+    clock.advance(timedelta(minutes=10))
+    await alex.say(asked)
+    assert "Total paid" in alex.last_text or "Total pagado" in alex.last_text
+
+
+async def test_when_a_late_order_arrives_under_its_card_is_the_card_that_says_late(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, status="IN_TRANSIT", eta=clock.now() - timedelta(days=1))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("when will it arrive?")
+    assert "on schedule" not in alex.said
+    assert "late" in alex.said.lower()
+
+
+async def test_a_change_asked_right_under_the_card_does_not_show_the_card_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, status="AWAITING_SHIPMENT")
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("can I change the delivery address?")
+    assert "Total paid" not in alex.said, alex.said
+    assert "Changes to an order are made by a person" in alex.said
