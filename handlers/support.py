@@ -317,6 +317,17 @@ async def comment(ctx: Context) -> None:
     if not text:
         ctx.reply(ctx.t("support.comment_text_only"))
         return
+    if (stars := read_counted_rating(text)) is not None and rating_remark(text) is None:
+        # "5 stars" under "what could we have done better?": the rating said again,
+        # a correction (the first may have been a word read as three stars), not a
+        # comment of "5 stars".
+        try:
+            ticket = await ctx.services.tickets.rate(ctx.user.id, ticket_id, stars)
+        except DomainError:
+            pass
+        else:
+            await _rated(ctx, ticket, stars)
+            return
     if await bot_handles(ctx, text):
         # Not a comment but a new request ("where is my refund"): the bot's to answer.
         ctx.state.clear()

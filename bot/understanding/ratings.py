@@ -626,10 +626,19 @@ def _verdict_then_reason(words: list[str]) -> int | None:
     return stars
 
 
+# "ok" and a thank-you, nothing else: how people end a conversation, whatever was
+# asked.  "ok" alone, or "it was ok", still rates a middling three.
+_OKAY = frozenset({"ok", "okay", "k", "kk", "okk", "oki", "okie", "vale"})
+_THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "gracias", "tks", "tnx", "thanx"})
+_OK_THANKS = _OKAY | _THANKS | frozenset({"you", "u", "so", "much", "a", "lot", "then"})
+
+
 def _verdict(words: list[str]) -> int | None:
     """Stars for a message of verdict words and filler only ("not great", "it was
     okay", "amazing service, thanks"); None if any other word is in it, or none
     of the words is a verdict."""
+    if _OK_THANKS.issuperset(words) and _THANKS & set(words) and _OKAY & set(words):
+        return None  # "ok thanks", "okay thank you": a goodbye, not three stars
     stars: int | None = None
     negated = False
     for word in words:

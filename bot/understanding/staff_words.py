@@ -8,7 +8,9 @@ that does it is offered instead.  "summary" gets the ticket's summary again, and
 "refund 18" or "give them a refund" (no button of the ticket does that) is held back
 with who refunds, as is a short message that ends by asking for the rest of the money
 ("looks like the buyer is right, refund the rest": an appeal's verdict, which has its
-button).  Otherwise only whole messages count: "I'll close this once the refund lands"
+button).  A short question to the team about the requester ("can we send them the
+sheath separately?") is held back too, with one tap to send it or keep it as a note.
+Otherwise only whole messages count: "I'll close this once the refund lands"
 is a sentence to the buyer and goes to them as before.
 """
 
@@ -25,6 +27,7 @@ class StaffWord(StrEnum):
     ASSIGN = "assign"
     SUMMARY = "summary"  # the ticket's summary again
     REFUND = "refund"  # not staff's to do here: who does it is said
+    ASIDE = "aside"  # a question to the team about the requester, not to them
 
 
 _POLITE = r"(?:(?:ok(?:ay)?|please|pls|plz|bot|now|then|por\s+favor)\s+)*"
@@ -79,6 +82,32 @@ _REFUND_LAST = re.compile(
 _REFUND_LAST_CHARS = 80
 
 
+# A question to the team about the requester, typed in their topic: "can we send them
+# the sheath separately?", "should I refund him?", "does anyone know if she ordered
+# twice?".  Staff (or "anyone") act, the requester is "them", nobody is "you": relayed,
+# the buyer read the team's deliberation.  Short messages only.
+_ASIDE_ASKS = re.compile(
+    r"^(?:(?:ok|okay|so|hey|hmm|guys|team|btw)\W*\s+)*(?:can|could|should|shall|do|would|will|"
+    r"may|must|did|does|have|has|is|are|what|how|who|any(?:one|body)?|some(?:one|body))\b"
+)
+_ASIDE_ACTORS = re.compile(r"\b(?:we|us|our|i|anyone|anybody|someone|somebody|team|guys)\b")
+_ASIDE_ABOUT = re.compile(
+    r"\b(?:them|him|his|he|she|her|the\s+(?:buyer|customer|client|requester))\b"
+)
+_TO_THEM = re.compile(r"\b(?:you|your|yours|u|ur|ya)\b")
+_ASIDE_CHARS = 160
+
+
+def _an_aside(said: str) -> bool:
+    return (
+        len(said) <= _ASIDE_CHARS
+        and _ASIDE_ASKS.search(said) is not None
+        and _ASIDE_ACTORS.search(said) is not None
+        and _ASIDE_ABOUT.search(said) is not None
+        and _TO_THEM.search(said) is None
+    )
+
+
 def read_staff_word(text: str | None) -> StaffWord | None:
     """What this whole message asks the bot to do, if it is nothing else."""
     if not text:
@@ -90,4 +119,6 @@ def read_staff_word(text: str | None) -> StaffWord | None:
     typed = " ".join(text.lower().replace("’", "'").split())  # its commas kept
     if len(typed) <= _REFUND_LAST_CHARS and _REFUND_LAST.search(typed):
         return StaffWord.REFUND
+    if _an_aside(" ".join(normalize(text).split())):
+        return StaffWord.ASIDE
     return None

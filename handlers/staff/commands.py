@@ -23,6 +23,7 @@ from bot.understanding.staff_words import StaffWord, read_staff_word
 from handlers import confirm
 from handlers.catalog import Catalog
 from handlers.core import Context, Handler, Router, button_args, int_arg
+from handlers.fit import cut
 from handlers.staff.relay import (
     rename,
     summary_buttons,
@@ -42,7 +43,7 @@ from handlers.staff.views import (
     tickets_list,
     transcript_text,
 )
-from handlers.types import EditKeyboard, Keyboard, SendDocument, SendText
+from handlers.types import Button, EditKeyboard, Keyboard, SendDocument, SendText
 
 router = Router()
 
@@ -450,6 +451,18 @@ async def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
     if word is StaffWord.REFUND:  # no button of a ticket refunds but an appeal's
         ctx.reply(ctx.t("staff_typing.refund_held", **said))
         return True
+    if word is StaffWord.ASIDE:  # a question to the team: sent or noted on one tap
+        ctx.state.data[ASIDE] = {"text": said["text"], "message": inbound.message_id}
+        p = ctx.catalog.plain
+        send = p("staff_typing.aside_send", name=cut(ticket.requester_name, BUTTON_NAME))
+        ctx.reply(
+            ctx.t("staff_typing.aside_held", **said),
+            Keyboard.of(
+                [Button(send, f"as:s:{ticket.id}")],
+                [Button(p("staff_typing.aside_note"), f"as:n:{ticket.id}")],
+            ),
+        )
+        return True
     if word is StaffWord.SUMMARY:  # the summary again, without its buttons (the first
         # one keeps them, kept in step with the ticket)
         ctx.reply(ctx.t("staff_typing.summary_again", **said))
@@ -461,6 +474,47 @@ async def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
         ctx.t("staff_typing.command_held", **said), Keyboard.of([offered(ctx.catalog, ticket.id)])
     )
     return True
+
+
+# The question to the team held back last in this topic (`_held_as_a_command`).
+ASIDE = "aside"
+BUTTON_NAME = 24  # the requester's name on the Send button, at most
+
+
+@router.button("as")
+async def aside_decided(ctx: Context) -> None:
+    """Send the held question to the requester after all, or keep it as an internal
+    note; the buttons work once, in the topic they were offered in."""
+    args = button_args(ctx.inbound.button or "")
+    held = ctx.state.data.pop(ASIDE, None)
+    ticket = await ticket_here(ctx)
+    if (
+        len(args) != 2
+        or not isinstance(held, dict)
+        or not isinstance(held.get("text"), str)
+        or ticket is None
+        or str(ticket.id) != args[1]
+    ):
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.answer()
+    if ctx.inbound.message_id is not None:  # the choice is made: its buttons go
+        ctx.add(EditKeyboard(ctx.chat_id, ctx.inbound.message_id, None))
+    text = held["text"]
+    if args[0] == "n":
+        await ctx.services.tickets.record_note(
+            ticket.id, staff_id=ctx.inbound.user_id, staff_name=ctx.inbound.user_name, text=text
+        )
+        ctx.reply(ctx.t("staff.note_saved"))
+        return
+    message = held.get("message")
+    ctx.inbound = dataclasses.replace(
+        ctx.inbound,
+        text=text,
+        button=None,
+        message_id=message if isinstance(message, int) else ctx.inbound.message_id,
+    )
+    await to_requester(ctx, ticket)
 
 
 router.on_text = held_or(relay)

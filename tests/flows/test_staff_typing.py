@@ -244,3 +244,29 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     assert any("refund of $18 is on its way" in line for line in reached(harness, alex))
     await riley.say("Hi Alex, the seller has agreed to refund the rest")
     assert any("agreed to refund the rest" in line for line in reached(harness, alex))
+
+
+async def test_a_question_to_the_team_about_the_buyer_is_held_with_send_or_note(
+    harness: Harness,
+) -> None:
+    """In the demo, Riley's "can we send them the sheath separately?" reached the buyer:
+    the team's deliberation, about them.  It is held back; one tap sends it after all
+    or keeps it as an internal note."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say("can we send them the sheath separately?")
+    assert "“can we send them the sheath separately?” was not sent to Alex" in riley.said
+    assert [b.text for b in riley.buttons()] == ["📤 Send to Alex", "📝 Keep as a note"]
+    assert len(reached(harness, alex)) == before
+    await riley.tap("📝 Keep as a note")
+    assert "Internal note saved" in riley.said
+    assert len(reached(harness, alex)) == before
+    await riley.say("should I refund him?")
+    await riley.tap("📤 Send to Alex")
+    assert any("should I refund him?" in line for line in reached(harness, alex))
+    await riley.press("as:s:1")  # the choice was made: the button is spent
+    assert sum("should I refund him?" in line for line in reached(harness, alex)) == 1
+    # Written to the buyer, the same words go as any answer does.
+    await riley.say("can we send you the sheath separately?")
+    assert any("send you the sheath separately" in line for line in reached(harness, alex))
