@@ -986,7 +986,8 @@ _ABOUT_THE_BUYER = re.compile(
 # A question to the bot itself ("can you help me", "what can you do", "how do I …").
 _TO_THE_BOT = re.compile(
     r"\b(?:help|bot|how\s+do\s+i|what\s+can\s+(?:you|i)|can\s+i|should\s+i|do\s+i|claims?|"
-    r"approve|reject|refund)\b"
+    r"approve|reject|refund|what\s+happens|what\s+if|what\s+does|mean|deadline|"
+    r"how\s+long\s+do\s+i|am\s+i|my\s+(?:shop|store|stats|sales))\b"
 )
 _YOU = re.compile(r"\b(?:you|your|u|ur|it|the\s+(?:box|item|parcel|package|label|tag))\b")
 _YOU_OR_DO = re.compile(r"\b(?:you|your|u|ur|send|show|upload|share|take)\b")
@@ -1003,9 +1004,14 @@ def speaks_to_the_buyer(text: str) -> bool:
         return False
     decision = read_card_decision(text)
     if decision is None:
-        # "do you still have the box?", "did it come in the original packaging?": a
-        # question put to the buyer, decision words none
-        return asks_something(text) and len(said.split()) >= 4 and _YOU.search(said) is not None
+        # "do you still have the box?", "is the stain on both sides?": a question put
+        # to the buyer, decision words none (asked without its "?", it names them)
+        asked = text.strip().rstrip(" )!.").endswith(("?", "？"))
+        return (
+            asks_something(text)
+            and len(said.split()) >= 4
+            and (asked or _YOU.search(said) is not None)
+        )
     return decision.decision == "ask" and _YOU_OR_DO.search(said) is not None
 
 

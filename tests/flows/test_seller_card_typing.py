@@ -215,6 +215,31 @@ async def test_other_words_after_the_offer_are_the_question_and_no_asks_again(
     )
 
 
+@pytest.mark.parametrize(
+    "typed", ["is the stain on both sides?", "does it still have the tags on?"]
+)
+async def test_a_plain_question_under_the_card_is_offered_to_the_buyer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "is the stain on both sides?" under the card got "Tap a
+    button on the card…"; a question about the item is for the buyer."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert f"Send this to the buyer as your question about {claim.number}?" in s.last_text
+    await s.tap("✅ Send it")
+    assert await asked(uow_factory, claim.id) == typed
+
+
+async def test_a_question_to_the_bot_under_the_card_is_not_offered_to_the_buyer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("what happens if I reject it?")
+    assert "Send this to the buyer" not in s.said
+
+
 async def test_a_decision_typed_at_the_question_step_is_that_decision_not_a_question(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
