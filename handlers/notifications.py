@@ -20,6 +20,7 @@ from bot.services.notices import (
     ClaimAppealDecided,
     ClaimInfo,
     ClaimNew,
+    ClaimPhotosAdded,
     ClaimReminder,
     ClaimShipped,
     ClaimUpdate,
@@ -207,6 +208,15 @@ def claim_info(catalog: Catalog, chat_id: int, p: ClaimInfo) -> list[Outbound]:
     if p.photos:
         actions.append(SendPhotos(chat_id, tuple(PhotoRef(path=path) for path in p.photos)))
     return actions
+
+
+@renderer(ClaimPhotosAdded)
+def claim_photos_added(catalog: Catalog, chat_id: int, p: ClaimPhotosAdded) -> list[Outbound]:
+    text = catalog.t("seller_notify.claim_photos_added", claim=p.claim_number, count=len(p.photos))
+    return [
+        SendText(chat_id, text, _open_claim(catalog, p.claim_id)),
+        SendPhotos(chat_id, tuple(PhotoRef(path=path) for path in p.photos)),
+    ]
 
 
 @renderer(ClaimShipped)

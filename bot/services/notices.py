@@ -144,6 +144,17 @@ class ClaimInfo(Notice):
 
 @notice
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimPhotosAdded(Notice):
+    """To sellers: the buyer added photos to a request still waiting for them."""
+
+    KIND: ClassVar[str] = "claim_photos_added"
+    claim_id: int
+    claim_number: str
+    photos: tuple[str, ...] = ()
+
+
+@notice
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimShipped(Notice):
     """To sellers: the buyer sent the item back."""
 

@@ -28,7 +28,7 @@ from bot.domain.carriers import (
     validate_tracking,
 )
 from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType, OrderStatus
-from bot.domain.errors import ClaimNotFound, DomainError, OrderNotFound
+from bot.domain.errors import ClaimNotFound, DomainError, InvalidTransition, OrderNotFound
 from bot.domain.history import coded
 from bot.domain.marketplace import ensure_ours
 from bot.domain.policy import ShopPolicy
@@ -49,7 +49,13 @@ from bot.domain.returns import (
 )
 from bot.services.claim_state import move
 from bot.services.evidence import ImageRefused, decode_evidence
-from bot.services.notices import ClaimInfo, ClaimShipped, ClaimWithdrawn, Notice
+from bot.services.notices import (
+    ClaimInfo,
+    ClaimPhotosAdded,
+    ClaimShipped,
+    ClaimWithdrawn,
+    Notice,
+)
 from bot.services.notifications import notify_claim_new
 from bot.services.outbox import Notification, enqueue
 from bot.services.shops import return_address_of
@@ -548,25 +554,7 @@ class ReturnService:
         async with self._uow() as uow:
             claim = await self._owned_claim(uow, user_id, claim_id)
             ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
-            if len(claim.photos) + len(photos) > MAX_PHOTOS:
-                raise DraftInvalid("too_many_photos")
-            reused = await self._reused_hashes(
-                uow, [p.sha256 for p in photos], user_id, claim.order_id
-            )
-            for photo in photos:
-                claim.photos.append(
-                    ClaimPhoto(
-                        sha256=photo.sha256,
-                        file_id=photo.file_id,
-                        file_unique_id=photo.file_unique_id,
-                        mime_type=photo.mime_type,
-                        size=photo.size,
-                        path=photo.path,
-                        reused=photo.sha256 in reused,
-                        created_at=now,
-                    )
-                )
-            claim.reused_evidence = claim.reused_evidence or bool(reused)
+            await self._attach(uow, claim, photos, user_id, now)
             move(
                 claim,
                 ClaimStatus.REQUESTED,
@@ -587,6 +575,29 @@ class ReturnService:
                 photos=tuple(str(self._media.absolute(p.path)) for p in photos),
             )
             await self._tell_sellers_update(uow, claim, info, now)
+            await uow.commit()
+        return await self.claim(user_id, claim_id)
+
+    async def add_photos(self, user_id: int, claim_id: int, photos: list[PhotoDraft]) -> ClaimView:
+        """Photos the buyer sends after filing, while the request waits for the
+        seller's decision (`REQUESTED`): added to it, and the sellers sent them.  Once
+        decided, or while the seller's question waits (its answer carries photos), the
+        request takes none this way."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            claim = await self._owned_claim(uow, user_id, claim_id)
+            ensure_ours(claim.marketplace, "buyer action")  # done on the marketplace
+            if claim.status != ClaimStatus.REQUESTED:
+                raise InvalidTransition(f"photos added to a {claim.status} claim")
+            if not photos:
+                raise DraftInvalid("photos_required")
+            await self._attach(uow, claim, photos, user_id, now)
+            added = ClaimPhotosAdded(
+                claim_id=claim.id,
+                claim_number=claim.claim_number,
+                photos=tuple(str(self._media.absolute(p.path)) for p in photos),
+            )
+            await self._tell_sellers_update(uow, claim, added, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
 
@@ -636,6 +647,29 @@ class ReturnService:
             await self._tell_sellers_update(uow, claim, shipped, now)
             await uow.commit()
         return await self.claim(user_id, claim_id)
+
+    async def _attach(
+        self, uow: UnitOfWork, claim: Claim, photos: list[PhotoDraft], user_id: int, now: datetime
+    ) -> None:
+        """Photos sent after filing, added to the claim: at most `MAX_PHOTOS` in all,
+        and a picture the buyer used before for this order marked as reused."""
+        if len(claim.photos) + len(photos) > MAX_PHOTOS:
+            raise DraftInvalid("too_many_photos")
+        reused = await self._reused_hashes(uow, [p.sha256 for p in photos], user_id, claim.order_id)
+        for photo in photos:
+            claim.photos.append(
+                ClaimPhoto(
+                    sha256=photo.sha256,
+                    file_id=photo.file_id,
+                    file_unique_id=photo.file_unique_id,
+                    mime_type=photo.mime_type,
+                    size=photo.size,
+                    path=photo.path,
+                    reused=photo.sha256 in reused,
+                    created_at=now,
+                )
+            )
+        claim.reused_evidence = claim.reused_evidence or bool(reused)
 
     async def _tell_sellers_update(
         self, uow: UnitOfWork, claim: Claim, notice: Notice, now: datetime

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.enums import ClaimReason, ClaimType
-from bot.domain.errors import OrderNotFound
+from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
+from bot.domain.errors import ClaimNotFound, InvalidTransition, OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.returns import (
     HIDDEN_ORDER,
@@ -234,14 +234,31 @@ async def photo_outside_flow(ctx: Context) -> None:
     if album is not None:
         ctx.state.data[PHOTO_ALBUM] = album
     choices = await ctx.services.returns.choices(ctx.user.id)
+    # A request the seller is still deciding: the photo most likely belongs to it.
+    waiting = [
+        c
+        for c in await ctx.services.returns.claims(ctx.user.id)
+        if c.status is ClaimStatus.REQUESTED and c.marketplace is None
+    ]
     ctx.state.data[PHOTOS_SENT] = {
         "orders": [o.id for o in choices.orders],
+        "claims": [c.id for c in waiting],
         "photos": [],
         "at": ctx.services.clock.now().isoformat(),
     }
-    kept = bool(choices.orders) and await _keep_sent_photo(ctx)
+    kept = bool(choices.orders or waiting) and await _keep_sent_photo(ctx)
     if not kept:
         ctx.state.data.pop(PHOTOS_SENT, None)
+    if kept and len(waiting) == 1:
+        # "Add to R…" first; a new return for something else stays one tap away.
+        claim, p = waiting[0], ctx.catalog.plain
+        add = [Button(p("returns.photo_outside.add_button", claim=claim.number), f"rpa:{claim.id}")]
+        if len(choices.orders) == 1:  # the rest of that order, as its card offers it
+            rows = [add, [Button(p("returns.return_button"), f"rs:{choices.orders[0].id}")]]
+        else:
+            rows = [add, *_order_rows(ctx, choices.orders)]
+        ctx.reply(ctx.t("returns.photo_outside.to_request", claim=claim.number), Keyboard.of(*rows))
+        return
     if not choices.orders:
         if choices.only_reason is not None:
             # One order, and it can't be returned here: why exactly, as /return says
@@ -280,6 +297,37 @@ async def _keep_sent_photo(ctx: Context) -> bool:
     # New containers, not changes in place: see pick_item.
     ctx.state.data[PHOTOS_SENT] = {**sent, "photos": with_it}
     return True
+
+
+@router.button("rpa")
+async def add_sent_photos(ctx: Context) -> None:
+    """The photos sent outside any flow, added to the request the seller is deciding
+    (offered by `photo_outside_flow`); the seller is sent them."""
+    claim_id = int_arg(ctx.inbound.button or "")
+    sent = ctx.state.data.get(PHOTOS_SENT)
+    if (
+        claim_id is None
+        or not isinstance(sent, dict)
+        or claim_id not in sent.get("claims", [])
+        or not sent.get("photos")
+    ):
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    photos = [PhotoDraft.from_json(p) for p in sent["photos"]]
+    try:
+        claim = await ctx.services.returns.add_photos(ctx.user.id, claim_id, photos)
+    except DraftInvalid as exc:
+        ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
+        return
+    except (ClaimNotFound, InvalidTransition):  # a marketplace's too
+        # decided (or asked about) since the offer: its card says where it stands
+        ctx.state.data.pop(PHOTOS_SENT, None)
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+        return
+    ctx.state.data.pop(PHOTOS_SENT, None)
+    ctx.edit_or_reply(
+        ctx.t("returns.photo_outside.added", claim=claim.number, count=claim.photo_count)
+    )
 
 
 def _hidden_why(ctx: Context, hidden: dict[str, int]) -> Safe:

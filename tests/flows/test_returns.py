@@ -21,6 +21,7 @@ from tests.factories import make_order
 from tests.flows.test_buyer_orders import NUMBER, link
 from tests.harness import Harness, Person, alert, shown
 from tests.pictures import photo_jpeg
+from tests.unit.test_seller_claims import make_seller
 
 ITEMS = (("Ceramic mug", 2, "12.50"), ("Tea towel", 1, "8.00"))  # 33.00 + 4.99 shipping
 NO_LONGER_WORKS = "no longer works"
@@ -719,6 +720,37 @@ async def test_a_photo_outside_a_flow_offers_a_return(
     await alex.tap("↩ Return or refund")
     assert "step 1 of 5" in alex.last_text
     assert await alex.step() == "ret.items"
+
+
+async def test_a_photo_after_filing_is_offered_to_the_request_the_seller_is_deciding(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: a photo sent after filing was offered a new return only.
+    With a request waiting for the seller, one tap adds it there and the seller is
+    sent it; a new return for the rest of the order stays offered beside it."""
+    await delivered_order(uow_factory, clock)
+    await make_seller(uow_factory, clock, 3001)
+    seller = harness.seller()
+    alex, start = await linked(harness)
+    await walk_to(alex, start, "confirm")
+    await alex.tap("✅ Confirm")
+    [claim] = await claims(uow_factory)
+    await harness.flush()
+    assert any("Return request" in n for n in seller.news)  # the new request, read
+    await alex.photo(photo_jpeg("after-filing"))
+    assert f"Add this photo to your return request {claim.claim_number}" in alex.last_text
+    assert shown(alex)[0] == f"📷 Add to {claim.claim_number}"
+    assert shown(alex)[1:] == ["↩ Return or refund"]  # the rest, in a new return
+    await alex.tap(f"📷 Add to {claim.claim_number}")
+    assert f"Added to {claim.claim_number}: the seller has 2 photos now" in alex.said
+    [claim] = await claims(uow_factory)
+    assert len(claim.photos) == 2
+    await harness.flush()
+    assert any(
+        f"The buyer added 1 photo to return request {claim.claim_number}" in n for n in seller.news
+    )
+    await alex.press(f"rpa:{claim.id}")  # once: the offer is spent
+    assert len((await claims(uow_factory))[0].photos) == 2
 
 
 async def test_an_album_outside_a_flow_is_answered_once(

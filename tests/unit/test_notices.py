@@ -64,6 +64,7 @@ SAMPLES: list[n.Notice] = [
         marketplace_name="TikTok Shop",
     ),
     n.ClaimInfo(claim_id=2, claim_number="R1", text="here", photos=("/tmp/b.jpg",)),
+    n.ClaimPhotosAdded(claim_id=2, claim_number="R1", photos=("/tmp/b.jpg",)),
     n.ClaimShipped(claim_id=2, claim_number="R1", carrier="ups", tracking="1Z999"),
     n.ClaimWithdrawn(claim_id=2, claim_number="R1"),
     n.ClaimUpdate(
