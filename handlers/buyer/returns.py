@@ -45,7 +45,7 @@ from bot.understanding import items as items_named
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
-from handlers.buyer.views import card_fingerprint, format_date, status_label
+from handlers.buyer.views import card_fingerprint, card_just_shown, format_date, status_label
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Router, button_args, int_arg
@@ -152,6 +152,8 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
         await _only_order_not_eligible(ctx, choices.only_reason)
         return
     why = _hidden_why(ctx, choices.hidden)
+    if not choices.orders and await _shown_order_not_eligible(ctx):
+        return
     if not choices.orders:
         ctx.reply(ctx.t("journey.return_none", count=hidden, why=why))
         return
@@ -183,6 +185,25 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
     if hidden:
         text += "\n" + ctx.t("journey.return_hidden", count=hidden, why=why)
     ctx.reply(text, Keyboard.of(*rows))
+
+
+async def _shown_order_not_eligible(ctx: Context) -> bool:
+    """None can be returned, and the order whose card was just shown is the one meant
+    ("the lamp doesn't work, I want to send it back" under a TikTok order's card): why
+    that one can't, exactly, rather than a count of all and a list of reasons.  False
+    when no card was shown lately."""
+    shown = card_just_shown(ctx)
+    if shown is None:
+        return False
+    try:
+        await ctx.services.returns.options(ctx.user.id, shown)
+    except NotEligible as exc:
+        order = await ctx.services.orders.order(ctx.user.id, shown)
+        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+        return True
+    except OrderNotFound:
+        return False
+    return False
 
 
 async def _only_order_not_eligible(ctx: Context, reason: str) -> None:

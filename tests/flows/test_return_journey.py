@@ -104,6 +104,27 @@ async def test_return_with_no_returnable_order_says_why_and_lists_nothing(
     assert labels(buyer) == []
 
 
+async def test_with_none_returnable_the_order_on_screen_gets_its_own_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "the lamp doesnt turn on, i want to send it back" right under
+    one order's card got "None of your 2 orders…" and a list of reasons; the order on
+    screen is the one meant, and its reason is what the buyer needs."""
+    b = await bought(uow_factory, clock)
+    await file_claim(harness.services.returns, b, {b.items[0]: 2, b.items[1]: 3})
+    cancelled = await make_order(
+        uow_factory, clock, number="578000000000000004", status="CANCELLED"
+    )
+    await link(uow_factory, clock, b.buyer, cancelled)
+    buyer = harness.buyer(BUYER_EXT)
+    await buyer.say("/orders")
+    await buyer.tap("578000000000000004")  # its card
+    await buyer.say("it doesnt turn on, i want to send it back")
+    assert "None of your" not in buyer.said, buyer.said
+    assert "578000000000000004" in buyer.last_text
+    assert "cancel" in buyer.last_text.lower()
+
+
 async def test_a_single_order_that_cannot_be_returned_gets_its_own_reason(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
