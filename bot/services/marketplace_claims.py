@@ -50,7 +50,6 @@ from storage.models import (
     Claim,
     ClaimEvent,
     ClaimItem,
-    ClaimPhoto,
     Order,
 )
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -145,18 +144,7 @@ class MarketplaceClaims:
             for photo in photos:
                 if photo.file_unique_id in stored or len(claim.photos) >= MAX_PHOTOS:
                     continue
-                claim.photos.append(
-                    ClaimPhoto(
-                        sha256=photo.sha256,
-                        file_id=photo.file_id,
-                        file_unique_id=photo.file_unique_id,
-                        mime_type=photo.mime_type,
-                        size=photo.size,
-                        path=photo.path,
-                        added_by="buyer",
-                        created_at=now,
-                    )
-                )
+                claim.photos.append(photo.stored(now))
             claim.external_status = record.external_status[:64]
             claim.external_deadline = record.seller_deadline
             changed = False

@@ -105,6 +105,19 @@ class PhotoDraft:
             "path": self.path,
         }
 
+    def stored(self, now: datetime, *, reused: bool = False) -> ClaimPhoto:
+        """The claim's row for this photo, added `now` (by the buyer)."""
+        return ClaimPhoto(
+            sha256=self.sha256,
+            file_id=self.file_id,
+            file_unique_id=self.file_unique_id,
+            mime_type=self.mime_type,
+            size=self.size,
+            path=self.path,
+            reused=reused,
+            created_at=now,
+        )
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PhotoDraft:
         return cls(
@@ -418,18 +431,7 @@ class ReturnService:
             claim.items.append(ClaimItem(order_item_id=item_id, quantity=qty))
         reused = await self._reused_hashes(uow, [p.sha256 for p in draft.photos], user_id, order.id)
         for photo in draft.photos:
-            claim.photos.append(
-                ClaimPhoto(
-                    sha256=photo.sha256,
-                    file_id=photo.file_id,
-                    file_unique_id=photo.file_unique_id,
-                    mime_type=photo.mime_type,
-                    size=photo.size,
-                    path=photo.path,
-                    reused=photo.sha256 in reused,
-                    created_at=now,
-                )
-            )
+            claim.photos.append(photo.stored(now, reused=photo.sha256 in reused))
         claim.reused_evidence = bool(reused)
         claim.history.append(
             ClaimEvent(
@@ -657,18 +659,7 @@ class ReturnService:
             raise DraftInvalid("too_many_photos")
         reused = await self._reused_hashes(uow, [p.sha256 for p in photos], user_id, claim.order_id)
         for photo in photos:
-            claim.photos.append(
-                ClaimPhoto(
-                    sha256=photo.sha256,
-                    file_id=photo.file_id,
-                    file_unique_id=photo.file_unique_id,
-                    mime_type=photo.mime_type,
-                    size=photo.size,
-                    path=photo.path,
-                    reused=photo.sha256 in reused,
-                    created_at=now,
-                )
-            )
+            claim.photos.append(photo.stored(now, reused=photo.sha256 in reused))
         claim.reused_evidence = claim.reused_evidence or bool(reused)
 
     async def _tell_sellers_update(

@@ -85,17 +85,24 @@ async def test_return_lists_only_returnable_orders_with_status_and_says_why_othe
     assert "Return for order 578000000000000002" in buyer.last_text
 
 
-async def test_return_with_no_returnable_order_says_why_and_lists_nothing(
+async def none_returnable(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
+) -> Person:
+    """A buyer with two orders and nothing to return: the delivered one's every unit
+    is already in a request, the other (578…04) was cancelled."""
     b = await bought(uow_factory, clock)
-    # The delivered order's every unit is already in a request.
     await file_claim(harness.services.returns, b, {b.items[0]: 2, b.items[1]: 3})
     cancelled = await make_order(
         uow_factory, clock, number="578000000000000004", status="CANCELLED"
     )
     await link(uow_factory, clock, b.buyer, cancelled)
-    buyer = harness.buyer(BUYER_EXT)
+    return harness.buyer(BUYER_EXT)
+
+
+async def test_return_with_no_returnable_order_says_why_and_lists_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await none_returnable(harness, uow_factory, clock)
     await buyer.say("/return")
     assert (
         "None of your 2 orders can be returned right now: cancelled (1), "
@@ -110,13 +117,7 @@ async def test_with_none_returnable_the_order_on_screen_gets_its_own_reason(
     """Found in the demo: "the lamp doesnt turn on, i want to send it back" right under
     one order's card got "None of your 2 orders…" and a list of reasons; the order on
     screen is the one meant, and its reason is what the buyer needs."""
-    b = await bought(uow_factory, clock)
-    await file_claim(harness.services.returns, b, {b.items[0]: 2, b.items[1]: 3})
-    cancelled = await make_order(
-        uow_factory, clock, number="578000000000000004", status="CANCELLED"
-    )
-    await link(uow_factory, clock, b.buyer, cancelled)
-    buyer = harness.buyer(BUYER_EXT)
+    buyer = await none_returnable(harness, uow_factory, clock)
     await buyer.say("/orders")
     await buyer.tap("578000000000000004")  # its card
     await buyer.say("it doesnt turn on, i want to send it back")
