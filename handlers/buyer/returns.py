@@ -261,14 +261,24 @@ async def photo_outside_flow(ctx: Context) -> None:
         for c in await ctx.services.returns.claims(ctx.user.id)
         if c.status is ClaimStatus.REQUESTED and c.marketplace is None
     ]
+    # Photos sent one by one, each a message of its own: the earlier ones of the hour
+    # stay with this one (each reset the offer, and only the last went with it).
+    earlier = ctx.state.data.get(PHOTOS_SENT)
+    kept_before = (
+        list(earlier["photos"])
+        if isinstance(earlier, dict)
+        and isinstance(earlier.get("photos"), list)
+        and _recent(ctx, earlier.get("at"))
+        else []
+    )
     ctx.state.data[PHOTOS_SENT] = {
         "orders": [o.id for o in choices.orders],
         "claims": [c.id for c in waiting],
-        "photos": [],
+        "photos": kept_before,
         "at": ctx.services.clock.now().isoformat(),
     }
     kept = bool(choices.orders or waiting) and await _keep_sent_photo(ctx)
-    if not kept:
+    if not kept and not kept_before:
         ctx.state.data.pop(PHOTOS_SENT, None)
     if kept and len(waiting) == 1:
         # "Add to R…" first; a new return for something else stays one tap away.
@@ -331,6 +341,7 @@ async def add_sent_photos(ctx: Context) -> None:
         or not isinstance(sent, dict)
         or claim_id not in sent.get("claims", [])
         or not sent.get("photos")
+        or not _recent(ctx, sent.get("at"))
     ):
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return

@@ -717,7 +717,9 @@ async def test_a_photo_outside_a_flow_offers_a_return(
     assert f"To ask for a return of order {NUMBER}, tap the button" in alex.last_text
     assert shown(alex) == ["↩ Return or refund"]
     assert await alex.step() is None
+    await alex.photo(photo_jpeg("a-second-one"))  # a message of its own: both are kept
     await alex.tap("↩ Return or refund")
+    assert "2 photos" in alex.said, alex.said
     assert "step 1 of 5" in alex.last_text
     assert await alex.step() == "ret.items"
 
@@ -751,6 +753,11 @@ async def test_a_photo_after_filing_is_offered_to_the_request_the_seller_is_deci
     )
     await alex.press(f"rpa:{claim.id}")  # once: the offer is spent
     assert len((await claims(uow_factory))[0].photos) == 2
+    # Two more, each a message of its own: both go, not only the last.
+    await alex.photo(photo_jpeg("one-more"))
+    await alex.photo(photo_jpeg("and-another"))
+    await alex.tap(f"📷 Add to {claim.claim_number}")
+    assert "the seller has 4 photos now" in alex.said
 
 
 async def test_an_album_outside_a_flow_is_answered_once(
