@@ -4,6 +4,7 @@ The staff chat has its own router (`handlers.staff`), reached only from that cha
 
 from handlers import buyer, escapes, seller, support
 from handlers.buyer import ratings
+from handlers.buyer.returns import photo_offer_first
 from handlers.buyer.typed_appeal import typed_appeal_first
 from handlers.core import Router
 from handlers.seller import free_text
@@ -25,8 +26,12 @@ def build_router() -> Router:
     # of free text, for people who only sell here (`handlers.seller.free_text`).
     # A buyer asking in words to appeal is offered the appeal button first
     # (`handlers.buyer.typed_appeal`; with a ticket open the words reach staff too).
+    # A "yes" right after photos were offered to a request adds them there
+    # (`handlers.buyer.returns.photo_offer_first`).
     router.on_text = ratings.typed_first(
-        typed_appeal_first(support.relay_first(free_text.words_first(router.on_text)))
+        photo_offer_first(
+            typed_appeal_first(support.relay_first(free_text.words_first(router.on_text)))
+        )
     )
     router.on_other = support.relay_first(router.on_other)
     # /help for someone who only sells here is what a seller can do, not the buyer's.

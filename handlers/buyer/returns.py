@@ -48,7 +48,7 @@ from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import card_fingerprint, card_just_shown, format_date, status_label
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
-from handlers.core import Context, Router, button_args, int_arg
+from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import VIDEO_KINDS, PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
@@ -289,6 +289,7 @@ async def photo_outside_flow(ctx: Context) -> None:
         else:
             rows = [add, *_order_rows(ctx, choices.orders)]
         ctx.reply(ctx.t("returns.photo_outside.to_request", claim=claim.number), Keyboard.of(*rows))
+        ctx.state.data[PHOTO_OFFER] = claim.id  # a typed "yes" next is the tap
         return
     if not choices.orders:
         if choices.only_reason is not None:
@@ -330,11 +331,41 @@ async def _keep_sent_photo(ctx: Context) -> bool:
     return True
 
 
+# The request the photos were just offered to ("Add this photo to R…?"): a typed yes
+# as the next message adds them, as the button does.
+PHOTO_OFFER = "photo_offer"
+
+
+def photo_offer_first(then: Handler) -> Handler:
+    """Wrap the buyer's free-text handler: "yes", "yes add it" right after the offer
+    is the Add button; anything else is read as it would be (the offer counts for the
+    next message only)."""
+
+    async def handler(ctx: Context) -> None:
+        offered = ctx.state.data.pop(PHOTO_OFFER, None)
+        text = ctx.inbound.text
+        if (
+            isinstance(offered, int)
+            and text
+            and ctx.inbound.photo is None
+            and read.answer_to_an_offer(text) is True
+        ):
+            await _add_sent(ctx, offered)
+            return
+        await then(ctx)
+
+    return handler
+
+
 @router.button("rpa")
 async def add_sent_photos(ctx: Context) -> None:
     """The photos sent outside any flow, added to the request the seller is deciding
     (offered by `photo_outside_flow`); the seller is sent them."""
-    claim_id = int_arg(ctx.inbound.button or "")
+    ctx.state.data.pop(PHOTO_OFFER, None)
+    await _add_sent(ctx, int_arg(ctx.inbound.button or ""))
+
+
+async def _add_sent(ctx: Context, claim_id: int | None) -> None:
     sent = ctx.state.data.get(PHOTOS_SENT)
     if (
         claim_id is None

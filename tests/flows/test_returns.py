@@ -756,8 +756,11 @@ async def test_a_photo_after_filing_is_offered_to_the_request_the_seller_is_deci
     # Two more, each a message of its own: both go, not only the last.
     await alex.photo(photo_jpeg("one-more"))
     await alex.photo(photo_jpeg("and-another"))
-    await alex.tap(f"📷 Add to {claim.claim_number}")
-    assert "the seller has 4 photos now" in alex.said
+    await alex.say("yes add them")  # typed, as the button
+    assert "the seller has 4 photos now" in alex.said, alex.said
+    await alex.photo(photo_jpeg("a-fifth"))
+    await alex.say("no thanks")  # not added; read as any message
+    assert len((await claims(uow_factory))[0].photos) == 4
 
 
 async def test_an_album_outside_a_flow_is_answered_once(
