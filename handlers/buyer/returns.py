@@ -121,8 +121,7 @@ async def _options(ctx: Context) -> ReturnOptions | None:
         return None
     except NotEligible as exc:  # e.g. the window closed or the order changed meanwhile
         ctx.state.clear()
-        order = await ctx.services.orders.order(ctx.user.id, order_id)
-        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+        await _say_not_eligible(ctx, exc.reason, order_id)
         return None
 
 
@@ -198,12 +197,17 @@ async def _shown_order_not_eligible(ctx: Context) -> bool:
     try:
         await ctx.services.returns.options(ctx.user.id, shown)
     except NotEligible as exc:
-        order = await ctx.services.orders.order(ctx.user.id, shown)
-        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+        await _say_not_eligible(ctx, exc.reason, shown)
         return True
     except OrderNotFound:
         return False
     return False
+
+
+async def _say_not_eligible(ctx: Context, reason: str, order_id: int) -> None:
+    """Why this order of the buyer's can't be returned here, naming it."""
+    order = await ctx.services.orders.order(ctx.user.id, order_id)
+    ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=order.order_number))
 
 
 async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
@@ -1140,8 +1144,7 @@ async def confirm(ctx: Context) -> None:
         if ctx.catalog.has(f"returns.invalid.{exc.reason}"):
             ctx.reply(ctx.t(f"returns.invalid.{exc.reason}"))
         else:  # the order's status changed since the flow started ("status_completed", ...)
-            order = await ctx.services.orders.order(ctx.user.id, draft.order_id)
-            ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+            await _say_not_eligible(ctx, exc.reason, draft.order_id)
         if exc.reason == "photos_required":
             show_photos(ctx)
         else:
