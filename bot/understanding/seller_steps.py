@@ -1249,7 +1249,17 @@ _SELLER_REQUESTS = (
             r"\b(?:my|our|the\s+shop'?s?)\s+(?:stats|statistics|sales|numbers|revenue|figures)\b|"
             r"^(?:stats|statistics|sales)\b|\bhow\s+(?:are|were)\s+(?:my|our)\s+sales\b|"
             r"\bhow(?:'?s|\s+is|\s+s)\s+(?:my|our|the)\s+shop\s+doing\b|\bestadisticas\b|"
-            r"\b(?:mis|nuestras)\s+ventas\b"
+            r"\b(?:mis|nuestras)\s+ventas\b|"
+            # "how much did I sell yesterday", "how many orders did we get this week",
+            # "sales today", "how's business": the figures, whatever the day named
+            # (/stats counts whole weeks and months, so "yesterday" gets the week).
+            r"\bhow\s+(?:much|many)\b(?:\s+\w+){0,3}?\s+(?:did|have|has)\s+(?:i|we)\s+"
+            r"(?:sell|sold|make|made|earn|earned|get|got|had)\b|"
+            r"\bhow\s+many\s+(?:orders|sales)\b(?!.*\b(?:return|refund|claim|cancel))|"
+            r"\b(?:sales|revenue|orders)\s+(?:today|yesterday|so\s+far|this\s+(?:week|month)|"
+            r"last\s+(?:week|month))\b|\bhow(?:'?s|\s+is)\s+business\b|"
+            r"\bcuanto\s+(?:he\s+|hemos\s+)?vend(?:i|imos|ido)\b|"
+            r"\bventas\s+de\s+(?:hoy|ayer|la\s+semana|este\s+mes)\b"
         ),
     ),
 )
@@ -1272,6 +1282,18 @@ def names_a_goodwill_refund(text: str) -> bool:
     if number is None or not _REFUND_WORD.search(normalize(text)):
         return False
     return read_typed_amount(text.replace(number, " ", 1)) is not None
+
+
+def names_an_order_to_refund(text: str) -> str | None:
+    """ "refund order 5761…", "i want to refund 5761… pls": a refund and an order
+    number with no sum (the seller is asked for it and the reason); the number, or
+    None."""
+    number = extract(text).order_number
+    if number is None or not _REFUND_WORD.search(normalize(text)):
+        return None
+    if read_typed_amount(text.replace(number, " ", 1)) is not None:
+        return None  # the whole refund: names_a_goodwill_refund
+    return number
 
 
 _PERIOD_WORDS = (

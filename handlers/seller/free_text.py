@@ -25,6 +25,7 @@ people return stuff" and "what's my return address" are /stats, /insights and
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
@@ -38,6 +39,7 @@ from bot.understanding.seller_steps import (
     asks_for_the_list,
     is_supported,
     names_a_goodwill_refund,
+    names_an_order_to_refund,
     period_in_words,
     read_cancel_words,
     read_card_decision,
@@ -64,7 +66,7 @@ from handlers.seller.claims import (
 )
 from handlers.seller.insights import insights_command
 from handlers.seller.onboarding import seller_greeting, seller_help
-from handlers.seller.refunds import goodwill_typed, show_waiting
+from handlers.seller.refunds import goodwill_typed, refund_asked_for, show_waiting
 from handlers.seller.return_address import return_address
 from handlers.seller.stats import stats_command
 from handlers.support import escalate
@@ -128,6 +130,10 @@ async def _answered(ctx: Context) -> bool:
         # those parts, its confirmation first (the seller was told to type the command).
         await goodwill_typed(ctx)
         return True
+    if (number := names_an_order_to_refund(inbound.text)) is not None:
+        # "refund order 5761…": /refund with that order, asking for the sum and why.
+        await refund_asked_for(ctx, number)
+        return True
     if (command := read_seller_request(inbound.text)) is not None:
         # "how are my sales this month", "what's my return address": that command.
         ctx.inbound = replace(inbound, args=period_in_words(inbound.text))
@@ -164,7 +170,7 @@ async def _answered(ctx: Context) -> bool:
             else:
                 ctx.reply(ctx.t(key))
         else:
-            ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
+            _not_understood(ctx)
         return True
     if words is not None and words.claim is not None:
         claim_id = await claims.find(ctx.user.id, words.claim)
@@ -200,6 +206,28 @@ async def _answered(ctx: Context) -> bool:
             pass
     ctx.reply(ctx.t("seller_typing.seller_help"))
     return True
+
+
+# When the seller was last given the whole of what they can do, for not being
+# understood: within HELP_SHOWN of it, a line pointing at /help says the same.
+HELPED = "seller.helped"
+HELP_SHOWN = timedelta(minutes=10)
+
+
+def _not_understood(ctx: Context) -> None:
+    """ "I can't do anything with that here", with what a seller can do the first
+    time; again within a few minutes, one line (found in the demo: six messages a
+    seller typed got the same eight lines six times)."""
+    now = ctx.services.clock.now()
+    try:
+        helped = datetime.fromisoformat(str(ctx.state.data.get(HELPED)))
+    except ValueError:
+        helped = None
+    if helped is not None and now - helped <= HELP_SHOWN:
+        ctx.reply(ctx.t("seller_typing.not_understood_again"))
+        return
+    ctx.state.data[HELPED] = now.isoformat()
+    ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
 
 
 async def _replacement_shipped(ctx: Context, text: str) -> bool:

@@ -289,13 +289,53 @@ async def goodwill_typed(ctx: Context) -> None:
     number = number or (str(stored) if stored else None)
     words = [w for w in text.split() if w.lower().strip("#:.,") not in _CUES]
     start = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w)), None)
+    asked = ctx.state.data.get(_AMOUNT)
+    if number is not None and start is None and asked and words:
+        # The reason, asked for after the amount came alone ("5", then "late delivery").
+        await _offer_goodwill(ctx, number, str(asked), " ".join(words))
+        return
     if number is None or start is None:
         await escapes.not_understood(ctx)
         return
     amount_text, rest = take_amount(words[start:])
     amount_text = " ".join(plain_number(w) or w for w in amount_text.split())
     reason = " ".join(words[:start] + rest).strip(" ,.;:-–—")  # ", it arrived late"
+    if not reason:
+        # "5" after "refund order 5761…": the reason is asked for, the sum kept (every
+        # check runs once the reason comes, before the confirmation).
+        ctx.state.data.update({"order_number": number, _AMOUNT: amount_text})
+        ctx.reply(
+            fit(
+                line(
+                    ctx.catalog,
+                    "seller_typing.refund_why",
+                    amount=Field(amount_text),
+                    number=Field(number),
+                )
+            )
+        )
+        return
     await _offer_goodwill(ctx, number, amount_text, reason)
+
+
+# The sum typed alone at the /refund step, kept while its reason is asked for.
+_AMOUNT = "amount"
+
+
+async def refund_asked_for(ctx: Context, number: str) -> None:
+    """ "refund order 5761…" typed by a seller, with no sum: the /refund step, the
+    order kept, asking for the amount and the reason (or taking them, if the words
+    after the order hold a number: "refund 5761… 5 late").  An order that is not their
+    shop's is said at once, as /refund says it."""
+    if not await ctx.services.seller_claims.sells_order(ctx.user.id, number):
+        ctx.reply(fit(line(ctx.catalog, "goodwill.not_found", number=Field(number))))
+        return
+    ctx.state.go(REFUND, order_number=number)
+    rest = (ctx.inbound.text or "").replace(number, " ", 1)
+    if any(c.isdigit() for c in rest):
+        await goodwill_typed(ctx)
+        return
+    ctx.reply(ctx.t("seller_typing.refund_ask_for", number=number))
 
 
 # Words around the order number and the amount that are not part of the reason.

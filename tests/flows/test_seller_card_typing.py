@@ -5,6 +5,7 @@ card was told to "send /claims and open it"."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -558,9 +559,75 @@ async def test_a_refund_typed_with_its_order_and_sum_is_the_refund_command(
     assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
 
 
+async def test_a_refund_named_with_its_order_only_asks_for_the_sum_then_the_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "refund order 5761…" got "To approve, reject or refund a
+    return request, send /claims…"; then "5" and "late delivery", typed one by one as
+    asked, got "I can't do anything with that here" each."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await bought(uow_factory, clock, number=ORDER)
+    s = harness.seller()
+    await s.say(f"refund order {ORDER}")
+    assert f"How much should I refund on order {ORDER}, and why?" in s.last_text
+    await s.say("5")
+    assert f"Why refund 5 on order {ORDER}?" in s.last_text
+    await s.say("late delivery")
+    assert f"Refund $5.00 on order {ORDER}" in s.last_text
+    assert "(“late delivery”)" in s.last_text
+    assert await refunds(uow_factory) == []  # nothing paid before the confirmation
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00")]
+
+
+async def test_a_refund_named_with_its_order_and_a_bare_sum_is_asked_to_confirm(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """The words after the order are /refund's: "refund 5761… 5 late"."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await bought(uow_factory, clock, number=ORDER)
+    s = harness.seller()
+    await s.say(f"refund {ORDER} 5 late")
+    assert f"Refund $5.00 on order {ORDER}" in s.last_text
+    assert "(“late”)" in s.last_text
+    assert await refunds(uow_factory) == []
+
+
+async def test_a_refund_named_for_another_shops_order_is_refused_at_once(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    s = harness.seller()
+    await s.say("refund order 578000000000000077")
+    assert "I can't find order 578000000000000077 among your shops' orders." in s.last_text
+    await s.say("5")  # no refund step was started for it
+    assert "Why refund" not in s.last_text
+    assert await refunds(uow_factory) == []
+
+
+async def test_not_understood_twice_in_a_row_gets_one_line_the_second_time(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: six messages the bot could not use got the same eight lines
+    of what a seller can do six times."""
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    s = harness.seller()
+    await s.say("what did the buyer say exactly")
+    assert "As a seller you can" in s.last_text
+    await s.say("the item is fine in the photos")
+    assert "I can't do anything with that here. /help says what I can do" in s.last_text
+    assert "As a seller you can" not in s.last_text
+    clock.advance(timedelta(minutes=11))
+    await s.say("the item is fine in the photos")
+    assert "As a seller you can" in s.last_text
+
+
 @pytest.mark.parametrize(
     ("typed", "says"),
     [
+        ("how much did I sell yesterday", "Acme Store · last 7 days"),
+        ("how's business this month", "Acme Store · last 30 days"),
+        ("how many orders did we get this week", "Acme Store · last 7 days"),
         ("how are my sales this month", "Acme Store · last 30 days"),
         ("show me my stats", "Acme Store · last 7 days"),
         ("why do people return stuff", "Acme Store · insight, last 30 days"),
