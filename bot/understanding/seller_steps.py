@@ -993,6 +993,23 @@ _YOU = re.compile(r"\b(?:you|your|u|ur|it|the\s+(?:box|item|parcel|package|label
 _YOU_OR_DO = re.compile(r"\b(?:you|your|u|ur|send|show|upload|share|take)\b")
 
 
+# "show me the photos", "can I see the pics", "photos?", "ver las fotos": the photos the
+# buyer sent, as the card's Show button sends them (the, their or no article: "send me
+# a photo of the label" asks the buyer for a new one).
+_THE_PHOTOS = re.compile(
+    r"^(?:(?:ok|okay|pls|please|can|could|i|let|me|you|want|to|wanna|lemme|id|like)\s+)*"
+    r"(?:(?:show|see|view|open|check|send|look\s+at)\s+(?:me\s+)?"
+    r"(?:the|their|his|her|those|these|them|buyers?|customers?|all)?\s*)?"
+    r"(?:photos?|pics?|pictures?|images?|fotos?)(?:\s+(?:again|please|pls|they\s+sent))?$|"
+    r"^(?:ver|mostrar|muestrame|ensename|manda(?:me)?)\s+(?:las\s+)?fotos$"
+)
+
+
+def asks_for_the_photos(text: str) -> bool:
+    """ "show me the photos", "let me see the pics", "photos?": the claim's photos."""
+    return _THE_PHOTOS.match(normalize(text).strip(" ?!.")) is not None
+
+
 def speaks_to_the_buyer(text: str) -> bool:
     """A question or request under the card written to the buyer ("can you send me a
     photo of the label", "could you show the crack closer?"), which asks for info: it

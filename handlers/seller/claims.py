@@ -693,12 +693,10 @@ async def ask_question(ctx: Context) -> None:
             await ask_again(ctx)
         return
     decided = seller_steps.read_card_decision(text)
-    if (
-        decided is not None
-        and decided.decision != "ask"
-        and len(text.split()) <= DECISION_WORDS
-        and not read.asks_something(text)
-    ):
+    if isinstance(offered, str) and not _a_decision(text, decided):
+        await _instead_of_the_offer(ctx, text, decided)
+        return
+    if decided is not None and _a_decision(text, decided):
         # "reject it", "approve": a decision, never a question for a buyer (it reached
         # the buyer as one); taken as typed under the card.
         claim_id = int(ctx.state.data["claim_id"])
@@ -712,6 +710,58 @@ async def ask_question(ctx: Context) -> None:
 
 # At most this many words make a decision typed at the ask step ("reject it please").
 DECISION_WORDS = 5
+
+
+def _a_decision(text: str, decided: seller_steps.CardDecision | None) -> bool:
+    """ "reject it", "approve": a decision of the card's other than asking."""
+    return (
+        decided is not None
+        and decided.decision != "ask"
+        and len(text.split()) <= DECISION_WORDS
+        and not read.asks_something(text)
+    )
+
+
+async def _instead_of_the_offer(
+    ctx: Context, text: str, decided: seller_steps.CardDecision | None
+) -> None:
+    """Words typed while a question was offered, neither yes nor no nor a decision.
+    Nothing goes to the buyer without a tap or a "yes": another question written to
+    them is offered in its place; anything else withdraws the offer, says nothing was
+    sent, and is read as typed under the card ("ask them if the box is dented too": the
+    ask step).  Found in the demo: "has this buyer returned stuff before", the seller
+    asking the bot, reached the buyer as the seller's question."""
+    claim_id = int(ctx.state.data["claim_id"])
+    if seller_steps.speaks_to_the_buyer(text):
+        await offer_question(ctx, claim_id, text)
+        return
+    ctx.state.clear()
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    ctx.reply(ctx.t("seller_claims.offer_not_sent", claim=card.number))
+    if decided is not None:  # "ask them for a clearer photo": what to ask, then
+        await decide_typed(ctx, claim_id, decided)
+    elif _still(ctx, card, ClaimStatus.REQUESTED):
+        ctx.reply(ctx.t("seller_typing.on_card", claim=card.number))
+        ctx.state.data[SHOWN] = claim_id  # what is typed next is still about the card
+
+
+async def photos_typed(ctx: Context, claim_id: int) -> None:
+    """ "show me the photos" under a card: what its Show button does (or that the
+    buyer sent none)."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    if card.photos:
+        _send_photos(ctx, card)
+    else:
+        ctx.reply(ctx.t("seller_claims.no_photos", claim=card.number))
+    ctx.state.data[SHOWN] = claim_id  # the card is still the one being looked at
 
 
 async def _ask(ctx: Context, question: str) -> None:

@@ -37,6 +37,7 @@ from bot.understanding.seller_steps import (
     CancelWords,
     SellerWords,
     asks_for_the_list,
+    asks_for_the_photos,
     is_supported,
     names_a_goodwill_refund,
     names_an_order_to_refund,
@@ -61,6 +62,7 @@ from handlers.seller.claims import (
     decide_typed,
     mark_replaced,
     offer_question,
+    photos_typed,
     queue,
     show_card,
 )
@@ -268,6 +270,9 @@ async def _under_the_card(
     "reject", "refund 12.50") is taken on that claim, as the button would; another of a
     seller's words naming no claim ("refund", "claims") is told what the card takes,
     not sent to /claims for the card it is already looking at."""
+    if asks_for_the_photos(text):  # "show me the photos": its Show button
+        await photos_typed(ctx, claim_id)
+        return True
     if speaks_to_the_buyer(text):  # "can you send me a photo of the label"
         await offer_question(ctx, claim_id, text)
         return True

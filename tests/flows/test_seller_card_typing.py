@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, ClaimType
+from handlers.types import SendPhotos
 from storage.models import ClaimEvent, Ticket
 from storage.uow import UnitOfWorkFactory
 from tests.flows.test_seller_typing import a_sellers_claim
@@ -214,6 +215,83 @@ async def test_other_words_after_the_offer_are_the_question_and_no_asks_again(
     assert await asked(uow_factory, claim.id) == (
         "Do you still have the box it came in, and the packing slip?"
     )
+
+
+async def test_words_about_the_buyer_typed_after_the_offer_never_reach_them(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: with "when was it delivered" offered, the seller's next
+    message, "has this buyer returned stuff before" (asked of the bot), reached the
+    buyer as the seller's question."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("do you still have the original box?")
+    assert "Send this to the buyer as your question" in s.last_text
+    await s.say("has this buyer returned stuff before")
+    assert f"Nothing was sent to the buyer about {claim.number}." in s.said
+    assert f"Tap a button on the card of {claim.number}" in s.last_text
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    assert await asked(uow_factory, claim.id) is None
+    await s.say("approve")  # still under the card
+    assert f"Approve {claim.number} and refund" in s.last_text
+
+
+async def test_another_question_to_the_buyer_after_the_offer_is_offered_in_its_place(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """It was sent at once; nothing goes to the buyer without a tap or a "yes"."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("do you still have the original box?")
+    await s.say("could you send a photo of the box too?")
+    assert "Send this to the buyer as your question" in s.last_text
+    assert "could you send a photo of the box too?" in s.last_text
+    assert await asked(uow_factory, claim.id) is None
+    await s.say("yes")
+    assert await asked(uow_factory, claim.id) == "could you send a photo of the box too?"
+
+
+async def test_ask_them_typed_after_the_offer_asks_what_to_ask(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "ask them if the box is dented too" is said to the bot: the words to send are
+    asked for, not these sent."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("do you still have the original box?")
+    await s.say("ask them if the box is dented too")
+    assert "Nothing was sent to the buyer" in s.said
+    assert f"What would you like to ask the buyer about {claim.number}?" in s.last_text
+    assert await asked(uow_factory, claim.id) is None
+
+
+@pytest.mark.parametrize("typed", ["show me the photos", "can I see the pics", "photos?"])
+async def test_the_photos_asked_for_under_the_card_are_sent(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "show me the photos" under the card got "Tap a button…"."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert f"The buyer sent no photos with {claim.number}." in s.last_text
+    assert "Send this to the buyer" not in s.said
+
+
+async def test_the_photos_asked_for_under_the_card_of_a_claim_with_photos(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number=ORDER), photos=2
+    )
+    s = harness.seller()
+    await s.say("/claims")
+    await s.say("1")
+    await s.say("let me see the photos")
+    sent = [a for a in s.last if isinstance(a, SendPhotos)]
+    assert len(sent) == 1 and len(sent[0].photos) == 2
+    await s.say("approve")  # the card is still the one being looked at
+    assert "and refund" in s.last_text and "Nothing is paid until you confirm" in s.last_text
 
 
 @pytest.mark.parametrize(
