@@ -482,12 +482,19 @@ async def _photo_answer(ctx: Context, question: QuestionWaiting) -> bool:
     except ClaimNotFound:
         return False
     room = max(0, MAX_PHOTOS - claim.photo_count)
-    caption = ctx.inbound.text
+    # Words offered as the answer a moment ago ("here you go, the box was squashed",
+    # then the photo instead of a tap) go with it: they were lost, and the seller got
+    # the photo alone.
+    offered = ctx.state.data.get(TYPED_ANSWER)
+    typed = offered if isinstance(offered, str) else None
+    caption = "\n".join(t for t in (typed, ctx.inbound.text) if t)
     ctx.state.go(ANSWER, claim_id=claim.id, number=claim.number, photos=[], room=room)
     if caption:  # kept to go with the photos, sent by the buyer's tap or next words
         ctx.state.data["caption"] = caption
         ctx.inbound = replace(ctx.inbound, text=None)
     await answer_step(ctx)
+    if typed is not None and ctx.state.step == ANSWER:
+        ctx.reply(fit(line(ctx.catalog, "claim_typing.answer_text_kept", text=Field(typed))))
     return True
 
 

@@ -482,6 +482,25 @@ async def test_a_photo_sent_without_the_button_goes_with_the_answer(
     assert claim.history[-1].note == (caption or "here's the box, it was fine")
 
 
+async def test_words_offered_as_the_answer_then_a_photo_go_together(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "here you go, the box was a bit squashed", then the photo
+    instead of a tap on the offer, then "send": the seller got the photo alone."""
+    claim_id = await asked_only(harness, uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("here you go, the box was a bit squashed")
+    assert "as your answer to their question" in buyer.last_text
+    await buyer.photo(sample_jpeg(seed="box"))
+    assert "Got it: 1 photo" in buyer.said
+    assert "Your words go with it: here you go, the box was a bit squashed" in buyer.last_text
+    await buyer.say("send")
+    assert "Your answer is with the seller" in buyer.last_text
+    claim = await load_claim(uow_factory, claim_id)
+    assert len(claim.photos) == 1
+    assert claim.history[-1].note == "here you go, the box was a bit squashed"
+
+
 async def test_no_offer_once_the_question_is_answered(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
