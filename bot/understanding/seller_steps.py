@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import pairwise
 
 from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
@@ -566,6 +567,32 @@ _WITH_AMOUNT = frozenset(
         "mejor", "perdon", "quiero", "decir", "reembolso", "reembolsa", "solo", "que", "sea",
     }
 )  # fmt: skip
+
+
+# A share of what the buyer asked for: "half", "give them half", "50%", "a third",
+# "la mitad" (a sum is read first: "half, so 9 dollars" is 9).
+_HALF = re.compile(r"\b(?:half|mitad|metade)\b")
+_THIRD = re.compile(r"\b(?:a|one)\s+third\b|\btercio\b")
+_QUARTER = re.compile(r"\b(?:a|one)\s+quarter\b|\bcuarto\b")
+_PERCENT = re.compile(r"(?<![\d.,])(\d{1,2})\s*(?:%|percent\b|por\s*ciento\b)")
+
+
+def share_of_the_request(text: str) -> Decimal | None:
+    """The share of the requested refund a seller's words give ("half" → 0.5, "30%"
+    → 0.3), or None.  Never all of it: 100% is an approval, not a partial refund."""
+    said = normalize(text)
+    if _OF_THE_POSTAGE.search(said):
+        return None  # "half the shipping": a share of something else
+    if (percent := _PERCENT.search(text.lower())) is not None:
+        share = Decimal(percent.group(1)) / 100
+        return share if 0 < share < 1 else None
+    for pattern, part in ((_HALF, "0.5"), (_THIRD, "0.3333"), (_QUARTER, "0.25")):
+        if pattern.search(said):
+            return Decimal(part)
+    return None
+
+
+_OF_THE_POSTAGE = re.compile(r"\b(?:shipping|postage|delivery|envio|frete)\b")
 
 
 def is_only_an_amount(text: str) -> bool:

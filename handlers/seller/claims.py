@@ -7,7 +7,7 @@ chat user is a seller of the claim's shop, whatever the button data says.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
@@ -314,7 +314,9 @@ async def decide_typed(ctx: Context, claim_id: int, typed: seller_steps.CardDeci
             _start_question(ctx, card)
     elif _still(ctx, card, ClaimStatus.REQUESTED, ClaimStatus.BUYER_SHIPPED):
         ctx.state.go(AMOUNT, claim_id=claim_id)
-        if typed.with_amount:  # "refund 12.50": the amount step reads the same text
+        said = ctx.inbound.text or ""
+        if typed.with_amount or seller_steps.share_of_the_request(said) is not None:
+            # "refund 12.50", "give them half": the amount step reads the same text
             await partial_amount(ctx)
         else:
             _ask_amount(ctx, card)
@@ -808,7 +810,14 @@ async def partial_amount(ctx: Context) -> None:
     text = ctx.inbound.text or ""
     if (card := await _step_card(ctx)) is None:
         return
-    typed = seller_steps.read_typed_amount(text, minor_units(card.currency))
+    places = minor_units(card.currency)
+    typed = seller_steps.read_typed_amount(text, places)
+    share = seller_steps.share_of_the_request(text) if typed is None else None
+    if share is not None:
+        # "give them half", "30%": that share of what the buyer asked for, shown in
+        # the confirmation as a sum before anything is paid.
+        text = str((card.amount * share).quantize(Decimal(1).scaleb(-places), ROUND_DOWN))
+        typed = seller_steps.read_typed_amount(text, places)
     if typed is None and not any(c.isdigit() for c in text):
         # "because", "a lot": no amount at all, said as every unreadable amount is.
         ctx.reply(unreadable(ctx.catalog, card.currency))

@@ -277,6 +277,19 @@ async def test_the_photos_asked_for_under_the_card_are_sent(
     assert "Send this to the buyer" not in s.said
 
 
+@pytest.mark.parametrize(("typed", "amount"), [("give them half", "$6.25"), ("40%", "$5.00")])
+async def test_a_share_of_the_request_typed_under_the_card_is_that_sum(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, amount: str
+) -> None:
+    """Found in the demo: "give them half" was a partial refund whose amount was asked
+    for, as if not said: half of the $12.50 asked is $6.25, confirmed before it is paid."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert f"Why refund {amount} instead of the $12.50 asked for {claim.number}?" in s.last_text
+    assert await refunds(uow_factory) == []
+
+
 async def test_the_photos_asked_for_under_the_card_of_a_claim_with_photos(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
