@@ -20,6 +20,7 @@ import logging
 from bot.domain.enums import EscalationReason
 from bot.domain.errors import DomainError, NotFound
 from bot.services.desk import DeskError, ThreadGone
+from bot.services.intents import only_chitchat
 from bot.services.orders import looks_like_order_number
 from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
@@ -411,6 +412,12 @@ async def _for_staff(ctx: Context) -> bool:
             return True
         if await bot_handles(ctx, text) or (rated and await _goodbye(ctx, text)):
             return False
+        if not rated and _thanks(text):
+            # "ok thx" right after the close, before the stars: the buyer's goodbye.
+            # It reopened the ticket (staff called back for a thank-you), and the "4"
+            # typed next went to staff instead of rating.  The stars are asked again.
+            ctx.reply(ctx.t("support.thanks_after_close"))
+            return True
     ticket = await _reopened(ctx, await tickets.reopen(closed.id))
     await to_staff(ctx, ticket)
     return True
@@ -422,6 +429,15 @@ async def _goodbye(ctx: Context, text: str) -> bool:
         return True
     reading = await ctx.services.understanding.read(text)
     return reading.sure and reading.intent == "chitchat"
+
+
+def _thanks(text: str) -> bool:
+    """Only thanks or a goodbye ("ok thx", "thank you!", "bye"): no request in it."""
+    from handlers.buyer.answers import chitchat_reply  # which imports this module
+
+    if not only_chitchat(" ".join(text.lower().split())):
+        return False
+    return chitchat_reply(text) in ("answers.you_are_welcome", "answers.goodbye")
 
 
 def _typed(ctx: Context) -> str | None:

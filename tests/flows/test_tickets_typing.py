@@ -584,6 +584,33 @@ async def test_a_second_assign_edits_nothing(
     assert (await ticket_row(uow_factory)).assignee_name == "Ana"
 
 
+@pytest.mark.parametrize("typed", ["ok thx", "thank you!", "thanks, bye"])
+async def test_thanks_right_after_the_close_does_not_reopen_and_the_stars_still_rate(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "ok thx" under "How did we do?" reopened the ticket (staff
+    called back for a thank-you), and the "4" typed next went to staff."""
+    buyer, _staff, thread = await closed_ticket(harness, uow_factory, clock)
+    copies = len(harness.desk.copies)
+    await buyer.say(typed)
+    assert "reopened" not in buyer.said
+    assert "You're welcome!" in buyer.last_text and "rate the help" in buyer.last_text
+    assert len(harness.desk.copies) == copies and thread in harness.desk.closed
+    await buyer.say("4")
+    ticket = await ticket_row(uow_factory)
+    assert (ticket.status, ticket.rating) == ("closed", 4)
+    assert len(harness.desk.copies) == copies
+
+
+async def test_hello_right_after_the_close_still_reopens(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """A greeting may come before a new request: it is for the people who helped."""
+    buyer, _staff, _thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say("hi again")
+    assert "reopened" in buyer.said
+
+
 @pytest.mark.parametrize("typed", ["ok thanks", "great, thank you!", "perfect", "nice"])
 async def test_small_talk_after_the_rating_neither_rates_again_nor_reopens(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
