@@ -56,7 +56,12 @@ _WORDS = (
         StaffWord.SUMMARY,
         re.compile(
             rf"^{_POLITE}(?:(?:show|see|post|repost|send|give)\s+(?:me\s+)?(?:the\s+)?)?"
-            rf"(?:ticket\s+)?(?:summary|resumen|ticket\s+info)(?:\s+again)?{_AFTER}$"
+            rf"(?:ticket\s+)?(?:summary|resumen|ticket\s+info)(?:\s+again)?{_AFTER}$|"
+            # "order info", "what's the order status": the summary lists the orders
+            rf"^{_POLITE}(?:(?:show|see|post|send|give)\s+(?:me\s+)?(?:the\s+|their\s+)?|"
+            r"what(?:'?s|\s+is)\s+(?:the\s+|their\s+)?)?(?:orders?|buyer|customer|"
+            rf"requester)(?:'?s)?\s+(?:info|details|status|summary)(?:\s+again)?{_AFTER}$|"
+            rf"^{_POLITE}(?:show|see)\s+(?:me\s+)?(?:the\s+|their\s+)?orders?{_AFTER}$"
         ),
     ),
     (

@@ -246,6 +246,22 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     assert any("agreed to refund the rest" in line for line in reached(harness, alex))
 
 
+@pytest.mark.parametrize("typed", ["order info", "what's the order status?", "show me the order"])
+async def test_the_order_asked_for_in_a_topic_is_the_summary_not_sent_to_the_buyer(
+    harness: Harness, typed: str
+) -> None:
+    """Found in the demo: Riley's "order info" reached Jordan as the team's words."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say(typed)
+    assert f"“{typed}” was not sent to Alex" in riley.said
+    assert "Ticket #1" in riley.last_text
+    assert len(reached(harness, alex)) == before
+    await riley.say("your order status shows it left the warehouse today")
+    assert any("left the warehouse today" in line for line in reached(harness, alex))
+
+
 async def test_a_question_to_the_team_about_the_buyer_is_held_with_send_or_note(
     harness: Harness,
 ) -> None:
