@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
+
 from bot.domain.enums import ClaimStatus, OrderStatus
 from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_name
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
 from bot.services.cancellations import AlreadyRequested
 from bot.services.intents import points_back
 from bot.services.views import OrderView
+from bot.understanding import order_pick
 from bot.understanding.cancelling import (
     asks_about_the_money,
     cancel_answer,
@@ -47,7 +51,7 @@ router.step_words[CANCEL] = cancels_it
 # In the draft outside any flow: the orders a list just showed, as buttons ("2", "the
 # first one" typed next means that button), and what its buttons do.
 LISTED = "orders_listed"
-OPEN, CANCEL_IT = "open", "cancel"
+OPEN, CANCEL_IT, RETURN_IT = "open", "cancel", "return"
 
 
 def listed(ctx: Context, does: str, order_ids: list[int]) -> None:
@@ -66,26 +70,43 @@ def points_into_list(ctx: Context, text: str) -> bool:
 
 
 async def picked_from_list(ctx: Context, text: str) -> bool:
-    """ "2", "the first one", "last" typed right after a list of orders: what that
-    order's button does (its card, or the question to cancel it), as if tapped.  The
-    list counts for the next message only; anything else is read as usual."""
+    """ "2", "the first one", "last", and "the late one", "the candle one", "the one
+    ending 011" (`order_pick`), typed right after a list of orders: what that order's
+    button does (its card, the question to cancel it, or its return), as if tapped.
+    Found in the demo: "the late one" under "Which order do you mean?" was told what
+    the bot can do.  The list counts for the next message only; anything else is read
+    as usual."""
     shown = ctx.state.data.pop(LISTED, None)
     if ctx.state.step is not None or not isinstance(shown, dict):
         return False
     ids = [i for i in shown.get("ids", []) if isinstance(i, int)]
-    at = position(text, len(ids))
+    orders = []
+    for order_id in ids:
+        with contextlib.suppress(OrderNotFound):  # unlinked since: not a choice now
+            orders.append(await ctx.services.orders.order(ctx.user.id, order_id))
+    now = ctx.services.clock.now()
+    at = order_pick.pick(text, [_as_listed(order, now) for order in orders])
     if at is None:
         return False
-    try:
-        order = await ctx.services.orders.order(ctx.user.id, ids[at])
-    except OrderNotFound:  # unlinked since
-        return False
+    order = orders[at]
     if shown.get("does") == CANCEL_IT:
         ctx.state.data.pop(CANCEL_PICK, None)
         await _offer_cancel(ctx, order)
+    elif shown.get("does") == RETURN_IT:
+        from handlers.buyer.returns import start_picked  # it imports this module
+
+        await start_picked(ctx, order.id)
     else:
         show_card(ctx, order)
     return True
+
+
+def _as_listed(order: OrderView, now: datetime) -> order_pick.Listed:
+    eta = order.estimated_delivery
+    late = order.status in ON_ITS_WAY and eta is not None and now > eta
+    return order_pick.Listed(
+        order.order_number, order.status, late, tuple(item.name for item in order.items)
+    )
 
 
 @router.command("orders")

@@ -45,6 +45,7 @@ from bot.understanding import items as items_named
 from bot.understanding import steps as read
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
+from handlers.buyer.orders import RETURN_IT, listed
 from handlers.buyer.views import card_fingerprint, card_just_shown, format_date, status_label
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
@@ -179,6 +180,7 @@ async def choose_order(ctx: Context, *, said: str | None = None) -> None:
         ctx.state.go(
             None, **{PICKED_SAID: {"said": said, "orders": [o.id for o in choices.orders]}}
         )
+    listed(ctx, RETURN_IT, [o.id for o in choices.orders[:PICKABLE_RETURNS]])
     rows = _order_rows(ctx, choices.orders)
     text = ctx.t("returns.choose_order")
     if hidden:
@@ -216,6 +218,11 @@ async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
     ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=everything[0].order_number))
 
 
+# The buttons "Which order is the return for?" shows, and the orders a typed answer
+# picks from.
+PICKABLE_RETURNS = 20
+
+
 def _order_rows(ctx: Context, orders: Sequence[OrderView]) -> list[list[Button]]:
     """One button a returnable order (number and status), each starting its return."""
     label = ctx.catalog.plain
@@ -230,7 +237,7 @@ def _order_rows(ctx: Context, orders: Sequence[OrderView]) -> list[list[Button]]
                 f"rs:{o.id}",
             )
         ]
-        for o in orders[:20]
+        for o in orders[:PICKABLE_RETURNS]
     ]
 
 
@@ -415,6 +422,12 @@ async def start_button(ctx: Context) -> None:
     if order_id is None:
         _expired(ctx)
         return
+    await start_picked(ctx, order_id)
+
+
+async def start_picked(ctx: Context, order_id: int) -> None:
+    """The return of the order picked from "Which order is the return for?", tapped or
+    typed ("2", "the delivered one"), with what the buyer said when asking for it."""
     picked = ctx.state.data.get(PICKED_SAID) if ctx.state.step is None else None
     said = None
     if isinstance(picked, dict) and order_id in picked.get("orders", []):

@@ -4,6 +4,8 @@ the list counts for the next message only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.clock import FakeClock
@@ -103,3 +105,80 @@ async def test_an_order_number_in_groups_finds_the_order_written_so(
     assert "make sure order" in person.said and "3941689 is" not in person.said
     await person.say("buyer@example.com")
     assert f"Order {GROUPED}" in person.said and "Status:" in person.said
+
+
+# -------------------------------- an order told apart by where it is or what it holds
+
+LATE = "578000000000000006"
+ARRIVED = "578000000000000011"
+
+
+@pytest.fixture
+async def taylor(harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Person:
+    """A buyer with a late parcel (a duvet cover) and a delivered one (a mug and a
+    candle), as the demo's Taylor."""
+    await make_order(
+        uow_factory,
+        clock,
+        number=LATE,
+        items=(("Linen Duvet Cover, Queen", 1, "89.00"),),
+        eta=clock.now() - timedelta(days=2),
+    )
+    await make_order(
+        uow_factory,
+        clock,
+        number=ARRIVED,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=4),
+        items=(("Stoneware Mug 12 oz, Sand", 1, "18.00"), ("Cedar & Sage Soy Candle", 1, "24.99")),
+    )
+    person = harness.buyer(name="Taylor")
+    await person.say("/start")
+    await link(person, LATE)
+    await link(person, ARRIVED)
+    return person
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("the late one", LATE),
+        ("the one that hasnt arrived", LATE),
+        ("the duvet", LATE),
+        ("the delivered one", ARRIVED),
+        ("the candle one", ARRIVED),
+        ("the one ending 011", ARRIVED),
+    ],
+)
+async def test_an_order_told_apart_in_words_under_which_order_opens_it(
+    taylor: Person, typed: str, number: str
+) -> None:
+    """Found in the demo: "the late one" under "Which order do you mean?" got "I can
+    only help with your orders…"."""
+    await taylor.say("where is my order")
+    assert "Which order do you mean?" in taylor.said
+    await taylor.say(typed)
+    assert f"Order {number}" in taylor.said and "Status:" in taylor.said, taylor.said
+
+
+@pytest.mark.parametrize("typed", ["2", "the delivered one", "the mug"])
+async def test_an_order_typed_under_which_order_the_return_is_for_starts_its_return(
+    taylor: Person, typed: str
+) -> None:
+    """ "Which order is the return for?" took taps only: "the delivered one" got the
+    same question again."""
+    await taylor.say("i want to return something")
+    assert "Which order is the return for?" in taylor.said
+    picks = [label.split(" ")[0] for label in shown(taylor)]
+    assert sorted(picks) == [LATE, ARRIVED]
+    if typed == "2" and picks[1] != ARRIVED:
+        typed = "1"
+    await taylor.say(typed)
+    assert await taylor.step() == "ret.items", taylor.said
+    assert f"Return for order {ARRIVED}" in taylor.said
+
+
+async def test_words_that_fit_both_orders_pick_neither(taylor: Person) -> None:
+    await taylor.say("where is my order")
+    await taylor.say("the one from the shop")
+    assert "Status:" not in taylor.said

@@ -1,0 +1,113 @@
+"""Which of the orders just listed a buyer's words name.
+
+Under "Which order do you mean?" buyers answer the way they tell their orders apart:
+by place ("2", "the first one"), by where it is ("the delivered one", "the one that's
+late", "the one still on its way"), by what is in it ("the candle one", "the one with
+the mug") or by the end of its number ("the one ending 011").  Each way names an
+order only when exactly one of those listed fits; anything else names none, and the
+words are read as any message.  Short answers only: a sentence with a request of its
+own ("I want to return the candle") is that request, read elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.domain.enums import OrderStatus
+from bot.understanding.escapes import normalize
+from bot.understanding.items import mentioned_items
+from bot.understanding.steps import position
+
+# More words than this is a message of its own, not an answer to "which order?".
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An order as the list shows it, and what tells it apart."""
+
+    number: str
+    status: OrderStatus
+    late: bool  # on its way, past its estimated delivery
+    items: tuple[str, ...]
+
+
+_ON_ITS_WAY = frozenset(
+    {OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_COLLECTION, OrderStatus.PARTIALLY_SHIPPING}
+)
+_NOT_SHIPPED = frozenset({OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT, OrderStatus.UNPAID})
+_DELIVERED = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+
+_NOT_YET = r"(?:not|\w+n'?t|never|no|yet\s+to|still\s+not)"
+# Not come yet, shipped or not: "the one that hasn't arrived", "not delivered yet".
+_NOT_COME = re.compile(
+    rf"\b{_NOT_YET}\s+(?:\w+\s+){{0,2}}(?:arrived?|came|come|delivered|here|received|got)\b"
+)
+# On its way, as against not shipped yet: "the one in transit", "still coming".
+_COMING = re.compile(
+    r"\b(?:on\s+(?:its|the)\s+way|in\s+transit|coming|shipping|shipped|en\s+camino|"
+    r"still\s+waiting|waiting\s+for|transito)\b"
+)
+_LATE = re.compile(r"\b(?:late|delayed|overdue|atrasad[oa]|retrasad[oa]|tarde)\b")
+_ARRIVED = re.compile(
+    r"\b(?:delivered|arrived|came|received|got\s+it|entregad[oa]|lleg[oó]|recibi)\b"
+)
+_UNSHIPPED = re.compile(
+    rf"\b{_NOT_YET}\s+(?:\w+\s+)?(?:shipped|sent|dispatched)\b|\b(?:preparing|being\s+prepared|"
+    r"awaiting\s+shipment|processing|sin\s+enviar|no\s+enviad[oa])\b"
+)
+_NUMBER_END = re.compile(r"(?<!\d)(\d{2,6})(?!\d)")
+
+
+def pick(text: str, listed: Sequence[Listed]) -> int | None:
+    """The index of the one listed order the words name, or None."""
+    ends = _NUMBER_END.findall(text)
+    # "0003", "011": the end of an order number, not the third or eleventh place.
+    place = not any(len(end) > 2 or end.startswith("0") for end in ends)
+    if place and (at := position(text, len(listed))) is not None:
+        return at
+    said = normalize(text)
+    if not said or len(said.split()) > MAX_WORDS:
+        return None
+    finders: tuple[Callable[[str, Sequence[Listed]], list[int]], ...] = (
+        _by_number_end,
+        _by_where_it_is,
+        _by_items,
+    )
+    for finder in finders:
+        found = finder(said, listed)
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _by_number_end(said: str, listed: Sequence[Listed]) -> list[int]:
+    """ "the one ending 011", "…0006": the orders whose number ends so."""
+    ends = _NUMBER_END.findall(said)
+    if len(ends) != 1:
+        return []
+    return [i for i, order in enumerate(listed) if order.number.endswith(ends[0])]
+
+
+def _by_where_it_is(said: str, listed: Sequence[Listed]) -> list[int]:
+    """ "the late one", "the delivered one", "the one not shipped yet"."""
+    if _UNSHIPPED.search(said):
+        wanted = _NOT_SHIPPED
+    elif _LATE.search(said):
+        return [i for i, order in enumerate(listed) if order.late]
+    elif _NOT_COME.search(said):
+        wanted = _ON_ITS_WAY | _NOT_SHIPPED
+    elif _COMING.search(said):
+        wanted = _ON_ITS_WAY
+    elif _ARRIVED.search(said):
+        wanted = _DELIVERED
+    else:
+        return []
+    return [i for i, order in enumerate(listed) if order.status in wanted]
+
+
+def _by_items(said: str, listed: Sequence[Listed]) -> list[int]:
+    """ "the candle one", "the one with the mug": the orders holding what is named."""
+    return [i for i, order in enumerate(listed) if mentioned_items(said, order.items)]
