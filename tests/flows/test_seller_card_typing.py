@@ -546,7 +546,8 @@ async def test_a_spanish_seller_types_the_decision_under_the_card(
     [
         ("nope. denied", "Why are you rejecting {claim}?"),
         ("need a clearer pic, the 2nd one is all blurry", "What would you like to ask the buyer"),
-        ("lets do half back, the box was fine", "How much do you want to refund for {claim}?"),
+        ("lets do half back, the box was fine", "Why refund $6.25 instead of the $12.50"),
+        ("partial refund, the box was fine", "How much do you want to refund for {claim}?"),
         ("ok fine give em their money back", "Approve {claim} and refund"),
     ],
 )
