@@ -56,7 +56,7 @@ from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import asks_when_it_arrives, position
 from handlers.buttons import ButtonData, Int, Word, parse_int
-from handlers.buyer import claims, linking, returns, settings
+from handlers.buyer import claims, language, linking, returns, settings
 from handlers.buyer.orders import (
     OPEN,
     ask_to_cancel,
@@ -164,8 +164,11 @@ async def free_text(ctx: Context, text: str) -> None:
         ctx.state.clear()
         await escalate(ctx, EscalationReason.REQUESTED)
         return
-    if settings.asks_to_stop_messages(text):  # "stop sending me messages": /settings off
-        await settings.set_messages(ctx, on=False)
+    # "stop sending me messages", "turn them back on": /settings off or on
+    if (turned := settings.asks_to_turn_messages(ctx, text)) is not None:
+        await settings.set_messages(ctx, on=turned)
+        return
+    if await language.language_typed(ctx, text):  # "can you speak spanish?": /language
         return
     if lacks_order_number(text):  # "I don't have the order number": where to find it
         linking.find_number_help(ctx)

@@ -9,6 +9,7 @@ and always wins over Telegram's language and over the language of what they type
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -48,6 +49,55 @@ def read_language(text: str, languages: tuple[str, ...]) -> str | None:
     """The language among `languages` that `text` names, or None."""
     typed = _plain(text).strip(".!¡¿? ")
     return next((lang for lang in languages if typed in _names(lang)), None)
+
+
+# Words that make a language named in a message a request to write in it ("can you
+# speak spanish?", "english please", "en español por favor", "switch to English").
+_ASKS = frozenset(
+    {
+        "speak", "speaks", "talk", "write", "reply", "answer", "respond", "switch", "change",
+        "please", "pls", "plz", "in", "to", "language", "idioma", "habla", "hablas", "hablan",
+        "escribe", "escribeme", "escribime", "cambia", "cambiar", "por", "favor",
+        "en", "can", "could", "you", "do", "u", "me", "the", "a", "al", "el", "mejor",
+        "puedes", "podes", "se", "sabes",
+    }
+)  # fmt: skip
+_LANGUAGE_WORDS = frozenset({"language", "idioma", "lang"})
+# More words than this is a message about something else that names a language.
+_MOST_WORDS = 7
+
+
+def asks_for_language(text: str, languages: tuple[str, ...]) -> str | None:
+    """Outside /language: the language a short request names ("can you speak
+    spanish?" → "es"), "ask" for one that names none ("change language"), None for
+    anything else ("the manual is only in spanish").  Codes ("es", "en") are not
+    names here: "en" is Spanish for "in"."""
+    words = [w for w in re.split(r"[^\w]+", _plain(text)) if w]
+    if not words or len(words) > _MOST_WORDS:
+        return None
+    named = {lang for lang in languages for w in words if w in _names(lang) and w != lang}
+    if any(w not in _ASKS and not any(w in _names(lang) for lang in languages) for w in words):
+        return None  # words about something else
+    if len(named) == 1:
+        return named.pop()
+    if not named and _LANGUAGE_WORDS & set(words):
+        return "ask"
+    return None
+
+
+async def language_typed(ctx: Context, text: str) -> bool:
+    """A language asked for in words outside any step: chosen, as /language does;
+    "change language" shows the choice.  False when the text asks for none.  Found in
+    the demo: "can you speak spanish?" got "I can only help with your orders…"."""
+    asked = asks_for_language(text, ctx.languages)
+    if asked is None:
+        return False
+    if asked == "ask":
+        ctx.state.go(ASK)
+        await ask(ctx)
+    else:
+        await _choose(ctx, asked)
+    return True
 
 
 def _keyboard(languages: tuple[str, ...]) -> Keyboard:

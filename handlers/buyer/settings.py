@@ -14,6 +14,7 @@ escapes (`Router.step_words`); "cancel" still leaves.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from bot.domain.language_detect import fold
 from handlers import escapes
@@ -88,6 +89,13 @@ _ABOUT_MESSAGES = (
             "manden",
             "envies",
             "escribas",
+            # "actually turn them back on", "ok start them again"
+            "back",
+            "again",
+            "actually",
+            "ok",
+            "okay",
+            "resume",
         }
     )
 )
@@ -133,13 +141,37 @@ _NAMES_MESSAGES = frozenset(
 )  # fmt: skip
 
 
-def asks_to_stop_messages(text: str) -> bool:
+def asks_to_turn_messages(ctx: Context, text: str) -> bool | None:
     """Outside /settings: "stop sending me messages", "unsubscribe", "turn off
-    notifications", "no quiero más mensajes": the same as /settings off."""
-    if read_toggle(text) is not False:
-        return False
+    notifications", "no quiero más mensajes" (False: /settings off); "turn
+    notifications back on", and "actually turn them back on" right after they were
+    turned off (True: /settings on).  None for anything else ("how do I turn it on?"
+    is about the product)."""
+    turned = read_toggle(text)
+    just_off = ctx.state.data.pop(TURNED_OFF, None)
+    if turned is None:
+        return None
     words = _PUNCTUATION.sub(" ", fold(text.strip().lower())).split()
-    return any(w in _NAMES_MESSAGES or _OFF.match(w) for w in words)
+    if not turned:
+        return False if any(w in _NAMES_MESSAGES or _OFF.match(w) for w in words) else None
+    if any(w in _NAMES_MESSAGES for w in words):
+        return True
+    said_on = any(_ON.match(w) or w in ("start", "resume") for w in words)  # not "yes"
+    return True if said_on and _just_now(ctx, just_off) else None
+
+
+# When the messages were turned off outside /settings: "turn them back on" said next
+# (within ON_AGAIN) is about them.  Found in the demo: it was read as about the order.
+TURNED_OFF = "messages_turned_off"
+ON_AGAIN = timedelta(minutes=10)
+
+
+def _just_now(ctx: Context, at: object) -> bool:
+    try:
+        when = datetime.fromisoformat(str(at))
+    except ValueError:
+        return False
+    return ctx.services.clock.now() - when <= ON_AGAIN
 
 
 def settings_view(ctx: Context, off: bool) -> tuple[str, Keyboard]:
@@ -200,4 +232,6 @@ async def set_messages(ctx: Context, on: bool) -> None:
     await ctx.services.ratings.set_proactive_off(ctx.user.id, not on)
     if ctx.state.step == ASK:
         ctx.state.clear()
+    elif ctx.state.step is None and not on:
+        ctx.state.data[TURNED_OFF] = ctx.services.clock.now().isoformat()
     ctx.reply(ctx.t("buyer_settings.turned_on" if on else "buyer_settings.turned_off"))

@@ -282,3 +282,39 @@ async def test_a_spanish_buyers_ticket_reads_english_to_staff_and_spanish_to_her
     assert to_buyer(harness, ana)[-1].startswith("🔄 Nuestro equipo reabrió el ticket #1.")
     await anna.say("Hola Ana, una pregunta más")
     assert to_buyer(harness, ana)[-1] == "Anna:\nHola Ana, una pregunta más"
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("can you speak spanish?", "Listo: tu idioma ahora es Español"),
+        ("en español por favor", "Listo: tu idioma ahora es Español"),
+    ],
+)
+async def test_a_language_asked_for_in_words_is_chosen(
+    harness: Harness, uow_factory: UnitOfWorkFactory, typed: str, says: str
+) -> None:
+    """Found in the demo: "can you speak spanish?" got "I can only help with your
+    orders…"."""
+    jo = harness.buyer(name="Jo")
+    await jo.say(typed)
+    assert says in jo.said, jo.said
+    assert await stored_language(uow_factory, jo.user_id) == ("es", True)
+    await jo.say("english please")
+    assert "I'll write to you in English" in jo.said
+    assert await stored_language(uow_factory, jo.user_id) == ("en", True)
+
+
+async def test_change_language_in_words_asks_which(harness: Harness) -> None:
+    jo = harness.buyer(name="Jo")
+    await jo.say("change language")
+    assert "Which language should I write to you in?" in jo.said
+    assert [b.text for b in jo.buttons()] == ["English", "Español"]
+
+
+async def test_a_language_named_in_a_question_about_something_else_chooses_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    jo = harness.buyer(name="Jo")
+    await jo.say("is the manual only in spanish?")
+    assert "I'll write to you in" not in jo.said and "escribiré" not in jo.said

@@ -520,6 +520,26 @@ async def test_stop_sending_me_messages_outside_settings_turns_them_off(
     assert await w.tick() == 0  # the rating request is not sent
 
 
+async def test_turn_them_back_on_right_after_turns_them_on(world: World, clock: FakeClock) -> None:
+    """Found in the demo: "actually turn them back on" after "stop sending me
+    notifications" was read as about the order ("still on its way")."""
+    w = world
+    await w.buyer.say("stop sending me notifications")
+    await w.buyer.say("actually turn them back on")
+    assert "Done: I may message you on my own again" in w.buyer.last_text
+    await w.buyer.say("stop sending me notifications")
+    clock.advance(timedelta(minutes=30))  # later, "them" is no longer the messages
+    await w.buyer.say("turn them back on")
+    assert "Done: I may message you" not in w.buyer.last_text
+
+
+async def test_turn_notifications_back_on_outside_settings_turns_them_on(world: World) -> None:
+    w = world
+    await w.buyer.say("/settings off")
+    await w.buyer.say("turn notifications back on")
+    assert "Done: I may message you on my own again" in w.buyer.last_text
+
+
 @pytest.mark.parametrize(
     ("typed", "off"),
     [
