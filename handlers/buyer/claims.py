@@ -734,8 +734,35 @@ async def where_to_send(ctx: Context, text: str) -> bool:
     if not asks_where_to_send(text):
         return False
     claim = await _the_one_to_ship(ctx)
-    if claim is None:
+    if claim is not None:
+        ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+        return True
+    return await _nothing_to_send(ctx)
+
+
+# Requests under way whose item is not (or not yet) to be sent back.
+_UNDECIDED = frozenset({ClaimStatus.REQUESTED, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED})
+_UNDER_WAY = _UNDECIDED | {ClaimStatus.APPROVED, ClaimStatus.BUYER_SHIPPED, ClaimStatus.RECEIVED}
+
+
+async def _nothing_to_send(ctx: Context) -> bool:
+    """ "where do i send it back" with requests under way but none waiting for a
+    parcel: that nothing is to be sent (yet), with the request's card (several: the
+    list).  Found in the demo: asked after a replacement was approved (which needs
+    nothing back), it started a new return for the rest of the order.  False with no
+    request under way: the words are read as usual."""
+    under_way = [
+        c for c in await ctx.services.returns.claims(ctx.user.id) if c.status in _UNDER_WAY
+    ]
+    if len(under_way) > 1:
+        return await show_claims(ctx)
+    if not under_way:
         return False
+    [claim] = under_way
+    if claim.status in _UNDECIDED:
+        ctx.reply(ctx.t("claim_typing.send_not_yet", claim=claim.number))
+    elif claim.status is ClaimStatus.APPROVED:
+        ctx.reply(ctx.t("claim_typing.send_nothing", claim=claim.number))
     ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
     return True
 

@@ -43,6 +43,7 @@ from bot.services.returns import (
 from bot.services.views import ItemView, OrderView
 from bot.understanding import items as items_named
 from bot.understanding import steps as read
+from bot.understanding.carrier_names import read_tracking_answer
 from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.orders import RETURN_IT, listed
@@ -1217,6 +1218,12 @@ async def typed_items(ctx: Context) -> None:
         # item is chosen: the item and what else was said are taken (told in one line),
         # and the flow goes on to what is still missing, as from a first message.
         await _take_what_was_said(ctx, options, text, ctx.state.data.get("items"), places=True)
+        return
+    parcel = read_tracking_answer(text)
+    if parcel.number is not None or (parcel.typed is not None and parcel.carrier is not None):
+        # "i shipped it today, tracking is 9400…": about a parcel, not a choice of
+        # items ("it" of one item read as all of it, and the item was chosen).
+        await escapes.not_understood(ctx)
         return
     candidates = _claimable_items(options)
     names = [item.name for item in candidates]

@@ -586,6 +586,47 @@ async def test_where_to_send_an_approved_return_is_its_card(
     nothing_to_staff(harness)
 
 
+async def test_where_to_send_it_back_after_a_replacement_is_approved_needs_nothing_back(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "ok where do i send it back" after a replacement was
+    approved (nothing to send back) started a new return for the rest of the order."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock), type=ClaimType.REPLACEMENT
+    )
+    await harness.services.seller_claims.approve(seller, claim.id)
+    buyer = harness.buyer()
+    await buyer.say("ok where do i send it back")
+    assert f"Nothing needs to go back for {claim.number}" in buyer.said, buyer.said
+    assert f"Return request {claim.number}" in buyer.last_text
+    assert await buyer.step() is None  # no new return started
+
+
+async def test_a_parcel_typed_at_the_items_step_chooses_no_item(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "i shipped it today, tracking is 9400… usps" at "Which
+    items?" chose the order's one item ("it")."""
+    await bought(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("/return")
+    assert await buyer.step() == "ret.items"
+    await buyer.say(f"i shipped it today, tracking is {USPS_OK} usps")
+    assert await buyer.step() == "ret.items"
+    assert "Continue ›" not in [b.text for b in buyer.buttons()]  # nothing chosen
+
+
+async def test_where_to_send_it_before_the_seller_decides_says_not_yet(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    buyer = harness.buyer()
+    await buyer.say("where should i send it?")
+    assert f"Nothing to send yet: the seller hasn't decided {claim.number}" in buyer.said
+    assert await buyer.step() is None
+
+
 async def test_where_to_send_with_no_return_approved_is_read_as_usual(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
