@@ -416,24 +416,70 @@ def yes_no(text: str) -> bool | None:
     if not tokens:
         return True if any(e in raw for e in _YES_EMOJI) else None
     said = " ".join(tokens)
-    if _has(said, _YES_PHRASES):
-        return True
     asks = (
         _asks(raw, tokens, _QUESTION_WORDS)
         or ("?" in raw and _has(said, r"^y\s+si"))
         or (len(tokens) > 2 and _has(said, _ASKS_WITHOUT_MARK))
     )
+    if len(tokens) <= LONG_ANSWER:
+        if _has(said, _YES_PHRASES):
+            return True
+        if asks or _has(said, _UNDECIDED):
+            return None  # "what happens if I press yes?" asks, "not sure" does not answer
+        if _has(tokens[0], _YES_FIRST) and not _has(said, _YEAH_NAH):
+            return True  # "yes cancel it": the answer comes first, what follows repeats it
+        return _verdict(said, raw)
+    # In a longer message the answer is said first ("ok go ahead and send it") or last
+    # ("I think that is correct, yes"); a yes or a no in between belongs to a sentence
+    # of its own: "it was in the box the whole time, i can send pictures" (its "send")
+    # filed a return at its summary, and "it was a gift, i can send it to her later"
+    # cancelled an order.
+    head = " ".join(tokens[:HEAD_WORDS])
+    if _has(head, _YES_PHRASES):
+        return True
     if asks or _has(said, _UNDECIDED):
-        return None  # "what happens if I press yes?" asks, "not sure" does not answer
-    if _has(said, r"y+e+a+h*\s+n+a+h+"):
+        return None
+    first = _verdict(head, raw)
+    if _has(tokens[0], _YES_FIRST) and not _has(head, _YEAH_NAH):
+        first = True
+    last = _verdict(" ".join(_last_clause(raw)), "")
+    if first is None or last is None or first == last:
+        return first if first is not None else last
+    return None  # "yes … no": both said, neither taken
+
+
+_YEAH_NAH = r"y+e+a+h*\s+n+a+h+"
+
+
+def _verdict(scope: str, raw: str) -> bool | None:
+    """Yes or no in these words (and a thumbs up in `raw`)."""
+    if _has(scope, _YEAH_NAH):
         return False  # "yeah nah": no, in Australia and New Zealand
-    if _has(tokens[0], _YES_FIRST):
-        return True  # "yes cancel it": the answer comes first, what follows repeats it
-    if _has(said, _NO):
+    if _has(scope, _NO):
         return False
-    if _has(said, _YES) or any(e in raw for e in _YES_EMOJI):
+    if _has(scope, _YES) or any(e in raw for e in _YES_EMOJI):
         return True
     return None
+
+
+def _last_clause(raw: str) -> list[str]:
+    """The words after a long message's last comma or full stop, when they are a short
+    answer ("…the 14th, yes", "That is it, yes indeed"), or its last word alone when it
+    is a bare yes or no ("I think that is correct yes"); [] otherwise."""
+    clause = words(re.split(r"[,.;!:]", raw.rstrip(" ,.;!:"))[-1])
+    if 0 < len(clause) <= HEAD_WORDS and clause != words(raw):
+        return clause
+    tokens = words(raw)
+    return tokens[-1:] if tokens and tokens[-1] in _BARE_ANSWERS else []
+
+
+_BARE_ANSWERS = frozenset({"yes", "yep", "yeah", "no", "nope", "si", "sí"})
+
+
+# Longer than LONG_ANSWER words, a message answers yes or no only in its first
+# HEAD_WORDS words.
+LONG_ANSWER = 4
+HEAD_WORDS = 3
 
 
 # ----------------------------------------------------------- return reason

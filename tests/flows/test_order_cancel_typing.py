@@ -112,6 +112,22 @@ async def test_other_text_gets_the_question_again_with_its_buttons(
     assert await buyer.step() is None
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["it was a gift, i can send it to her later", "i want to go to the store first"],
+)
+async def test_a_sentence_with_a_yes_word_inside_cancels_nothing(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: a sentence's "send" (or "go") was read as a yes, anywhere in
+    the message: the order was cancelled on words that never said to."""
+    buyer, order_id = await asked(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert await order_status(uow_factory, order_id) == "ON_HOLD"
+    assert await buyer.step() == "order.cancel"
+    assert f"Cancel order {NUMBER}?" in buyer.last_text
+
+
 async def test_stop_typed_leaves_the_question_and_keeps_the_order(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

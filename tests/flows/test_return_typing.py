@@ -516,6 +516,30 @@ async def test_confirm_typed_yes_files_it(
     assert await claim_count(uow_factory) == 1 and await buyer.step() is None
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "it was in the box the whole time, i can send pictures",
+        "the seller is great but i dont want it",
+    ],
+)
+async def test_a_sentence_with_a_yes_or_no_word_inside_neither_files_nor_discards(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "it was in the box the whole time, i can send pictures" at
+    the summary filed the request (its "send" read as a yes)."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text
+    before = await draft(buyer)
+    await buyer.say(typed)
+    assert await claim_count(uow_factory) == 0
+    assert await buyer.step() == "ret.confirm" and await draft(buyer) == before
+    await buyer.say("I think that is correct, yes")  # the answer said last
+    assert "is filed" in buyer.last_text
+
+
 async def test_confirm_typed_no_discards(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
