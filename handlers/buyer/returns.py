@@ -1009,6 +1009,11 @@ async def note_step(ctx: Context) -> None:
         # note of "eso es todo" told the seller nothing).
         await skip_note(ctx)
         return
+    if _SEND_IT.fullmatch(" ".join(read.words(text))):
+        # "send", "just send it": nothing to add, on with the request (it was read as
+        # "yes, I have something to add" and the buyer asked to type it).
+        await skip_note(ctx)
+        return
     if len(text.split()) <= 3 and read.yes_no(text) is True:
         # "yes", "yes please" to "Anything to add?": they have something to add, which
         # is not the word "yes" itself (it reached the seller as the note).
@@ -1026,6 +1031,12 @@ async def note_step(ctx: Context) -> None:
         return
     ctx.state.data["note"] = text
     await show_summary(ctx)
+
+
+_SEND_IT = re.compile(
+    r"(?:(?:ok|okay|just|no|nope|nah|nothing)\s+)*(?:send|submit|file|enviar|envialo|mandalo)"
+    r"(?:\s+(?:it|the\s+request|now|please|pls|then))*"
+)
 
 
 async def _not_about_the_return(ctx: Context, text: str) -> bool:

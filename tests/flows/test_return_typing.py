@@ -499,6 +499,19 @@ async def test_note_refused_and_escapes(
     assert "type your note" in buyer.texts[0] and NOTE_PROMPT in buyer.last_text
 
 
+@pytest.mark.parametrize("typed", ["send", "just send it", "no, submit it"])
+async def test_send_typed_at_the_note_step_goes_on_without_a_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "send" at "Anything to add for the seller?" was read as "yes,
+    I have something" and the buyer was asked to type it."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say(typed)
+    assert SUMMARY in buyer.last_text and "Note: —" in buyer.last_text
+    assert await claim_count(uow_factory) == 0  # the summary asks before it is filed
+
+
 # ---------------------------------------------------------------- confirm
 
 
