@@ -28,6 +28,7 @@ from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
     Intent,
+    changes_where_it_goes,
     names_another_order,
     only_chitchat,
     points_back,
@@ -57,6 +58,7 @@ from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import asks_when_it_arrives, position
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, language, linking, returns, settings
+from handlers.buyer.care_text import advice_pieces
 from handlers.buyer.orders import (
     OPEN,
     ask_to_cancel,
@@ -69,6 +71,7 @@ from handlers.buyer.views import (
     PICKABLE,
     card_just_shown,
     card_on_screen,
+    parcel_advice,
     show_card,
     when_it_arrives,
     which_order_keyboard,
@@ -479,7 +482,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         )
         return
     if planned.action is Action.CHANGE:
-        await change(ctx, orders[0] if len(orders) == 1 else None)
+        await change(ctx, orders[0] if len(orders) == 1 else None, text)
         return
     if planned.action is Action.CANCEL and len(orders) > 1:
         # "cancel my order": only the orders that can still be cancelled are offered
@@ -586,7 +589,7 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         await returns.start(ctx, order.id, said=said or None)
         return
     if action is Action.CHANGE:
-        await change(ctx, order)
+        await change(ctx, order, said)
         return
     if action is Action.CANCEL:
         if order.status in CANCEL_AT_ONCE | CANCEL_ON_REQUEST:
@@ -604,11 +607,14 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
     show_card(ctx, order)
 
 
-async def change(ctx: Context, order: OrderView | None) -> None:
+async def change(ctx: Context, order: OrderView | None, said: str = "") -> None:
     """A change to an order (address, items) is made by a person: the card, then a
     ticket, whose summary shows staff the buyer's own words and the order.  An order
     that has arrived or was cancelled can't change at all: the card and why, with no
-    ticket (its card offers what is left: a return, a person)."""
+    ticket (its card offers what is left: a return, a person).  Where or when a parcel
+    the carrier has advice about is delivered (`said`: "can they leave it with my
+    neighbour" after a missed delivery) is the carrier's: its advice, and a person
+    only if asked."""
     ctx.state.clear()
     if order is not None:
         if not card_on_screen(ctx, order.id):  # the buyer is looking at it already
@@ -617,9 +623,32 @@ async def change(ctx: Context, order: OrderView | None) -> None:
             why = "cancelled" if order.status is OrderStatus.CANCELLED else "delivered"
             ctx.reply(ctx.t(f"routing.change_too_late_{why}", number=order.order_number))
             return
+        advice = parcel_advice(order)
+        if advice is not None and _about_delivery(ctx, said):
+            # "can they leave it with my neighbour" after a missed delivery: the
+            # carrier's to arrange, as the card's advice says; a person only if asked
+            # (it opened a ticket at once, and the buyer waited on staff for what the
+            # carrier's page does).
+            ctx.reply(
+                fit(
+                    line(ctx.catalog, "routing.change_with_carrier"),
+                    *advice_pieces(ctx.catalog, advice),
+                ),
+                person_button(ctx),
+            )
+            return
     if support_available(ctx):
         ctx.reply(ctx.t("routing.change_passed_on"))
     await escalate(ctx, EscalationReason.REQUESTED, order_id=order.id if order else None)
+
+
+def _about_delivery(ctx: Context, said: str) -> bool:
+    """Whether the words ask to change where or when the order is delivered (not its
+    items)."""
+    if not said:
+        return False
+    reading = ctx.services.understanding.read_now(said)
+    return reading.intent == Intent.CHANGE_ADDRESS or changes_where_it_goes(said)
 
 
 # -- answers from the policies ------------------------------------------------------

@@ -365,7 +365,7 @@ async def cancel_typed(ctx: Context) -> None:
         from handlers.buyer.answers import change  # answers imports this module
 
         ctx.reply(ctx.t("cancel.kept"))
-        await change(ctx, order)
+        await change(ctx, order, text)
         return
     if answer is None and asks_about_the_money(text) and (order := await _asked_order(ctx)):
         # "will I get all my money back?": what decides the answer, from the order

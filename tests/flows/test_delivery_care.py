@@ -444,3 +444,32 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
     assert f"Order {NUMBER}" in card and "Delivery attempt failed" in card
     assert "What to do: UPS usually tries again on the next business day" in card
     assert "Follow it with the tracking link" not in card
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "i wont be home until 6pm, can they leave it with my neighbor",
+        "can you deliver it to my work instead",
+    ],
+)
+async def test_where_a_missed_parcel_goes_is_the_carriers_with_a_person_on_request(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: asked after a missed delivery, "can they leave it with my
+    neighbor" opened a ticket at once, the buyer waiting on staff for what the
+    carrier's page does."""
+    await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert "the carrier arranges when and where it is delivered" in said, said
+    assert "UPS usually tries again on the next business day" in said
+    assert [b.text for b in world.buyer.buttons()] == ["🙋 Talk to a person"]
+    assert "passed our conversation to a person" not in said  # no ticket yet
+
+
+async def test_another_change_to_a_missed_parcel_still_goes_to_a_person(world: World) -> None:
+    await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
+    await world.buyer.say("i want to add another mug to my order")
+    assert "the carrier arranges" not in world.buyer.said
+    assert "passed our conversation to a person" in world.buyer.said
