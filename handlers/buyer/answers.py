@@ -366,7 +366,12 @@ async def _general_for_no_orders(ctx: Context, choices: tuple[str, ...]) -> str 
 
 
 async def clarify(ctx: Context, text: str, choices: tuple[str, ...]) -> None:
-    """Ask which of the likely intents the buyer means; the message waits in the draft."""
+    """Ask which of the likely intents the buyer means; the message waits in the draft.
+    A person alone is no choice ("Which of these do you mean?" over one button, found
+    in the demo): the buyer is asked to put it another way, with that button."""
+    if set(choices) <= {"talk_to_person"}:
+        await rephrase(ctx)
+        return
     misses = await _missed(ctx)
     if misses is None:
         return

@@ -247,6 +247,18 @@ async def test_the_person_button_typed_by_its_place_under_a_clarifying_question(
     assert "still can't answer" not in buyer.said  # asked for, not a second miss
 
 
+async def test_a_person_as_the_only_likely_choice_asks_to_put_it_another_way(
+    harness: Harness,
+) -> None:
+    """Found in the demo: "can someone else pick it up for me" got "Which of these do
+    you mean?" over the person button alone."""
+    buyer = await started(harness)
+    said = await ask(buyer, "can someone else pick it up for me")
+    assert CLARIFY not in said
+    assert "Could you put it another way?" in said
+    assert shown(buyer) == [PERSON]
+
+
 # ------------------------------------------------------------------ where is my order
 
 

@@ -462,7 +462,7 @@ async def test_where_a_missed_parcel_goes_is_the_carriers_with_a_person_on_reque
     await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
     await world.buyer.say(typed)
     said = world.buyer.said
-    assert "the carrier arranges when and where it is delivered" in said, said
+    assert "The carrier has your parcel now" in said, said
     assert "UPS usually tries again on the next business day" in said
     assert [b.text for b in world.buyer.buttons()] == ["🙋 Talk to a person"]
     assert "passed our conversation to a person" not in said  # no ticket yet
@@ -471,5 +471,5 @@ async def test_where_a_missed_parcel_goes_is_the_carriers_with_a_person_on_reque
 async def test_another_change_to_a_missed_parcel_still_goes_to_a_person(world: World) -> None:
     await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
     await world.buyer.say("i want to add another mug to my order")
-    assert "the carrier arranges" not in world.buyer.said
+    assert "The carrier has your parcel" not in world.buyer.said
     assert "passed our conversation to a person" in world.buyer.said
