@@ -45,7 +45,7 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -192,6 +192,23 @@ def pressed_under(ctx: Context, data: ButtonData, kept: str) -> tuple[dict[str, 
         return None
     ctx.answer()
     return pressed, text
+
+
+def stamp(ctx: Context) -> str:
+    """Now, as a time kept in the conversation's draft (`within` reads it back)."""
+    return ctx.services.clock.now().isoformat()
+
+
+def within(ctx: Context, stamped: object, window: timedelta) -> bool:
+    """Whether a time kept in the draft (`stamp`) is no older than `window`; False for
+    anything that is no such time (a draft from before it was kept, a value mangled)."""
+    if not isinstance(stamped, str):
+        return False
+    try:
+        at = datetime.fromisoformat(stamped)
+    except ValueError:
+        return False
+    return ctx.services.clock.now() - at <= window
 
 
 Handler = Callable[[Context], Awaitable[None]]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
@@ -50,7 +50,7 @@ from handlers.buyer.orders import RETURN_IT, listed
 from handlers.buyer.views import card_fingerprint, card_just_shown, format_date, status_label
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
-from handlers.core import Context, Handler, Router, button_args, int_arg
+from handlers.core import Context, Handler, Router, button_args, int_arg, within
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import VIDEO_KINDS, PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
@@ -452,14 +452,8 @@ async def start_picked(ctx: Context, order_id: int) -> None:
 
 
 def _recent(ctx: Context, at: object) -> bool:
-    """Whether photos sent at `at` (ISO time) are recent enough to join a return."""
-    if not isinstance(at, str):
-        return False
-    try:
-        sent = datetime.fromisoformat(at)
-    except ValueError:
-        return False
-    return ctx.services.clock.now() - sent <= PHOTOS_SENT_FOR
+    """Whether photos sent at `at` are recent enough to join a return."""
+    return within(ctx, at, PHOTOS_SENT_FOR)
 
 
 async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None:

@@ -14,12 +14,12 @@ escapes (`Router.step_words`); "cancel" still leaves.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.domain.language_detect import fold
 from handlers import escapes
 from handlers.buttons import ButtonData, Word
-from handlers.core import Context, Router
+from handlers.core import Context, Router, stamp, within
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -157,21 +157,13 @@ def asks_to_turn_messages(ctx: Context, text: str) -> bool | None:
     if any(w in _NAMES_MESSAGES for w in words):
         return True
     said_on = any(_ON.match(w) or w in ("start", "resume") for w in words)  # not "yes"
-    return True if said_on and _just_now(ctx, just_off) else None
+    return True if said_on and within(ctx, just_off, ON_AGAIN) else None
 
 
 # When the messages were turned off outside /settings: "turn them back on" said next
 # (within ON_AGAIN) is about them.  Found in the demo: it was read as about the order.
 TURNED_OFF = "messages_turned_off"
 ON_AGAIN = timedelta(minutes=10)
-
-
-def _just_now(ctx: Context, at: object) -> bool:
-    try:
-        when = datetime.fromisoformat(str(at))
-    except ValueError:
-        return False
-    return ctx.services.clock.now() - when <= ON_AGAIN
 
 
 def settings_view(ctx: Context, off: bool) -> tuple[str, Keyboard]:
@@ -233,5 +225,5 @@ async def set_messages(ctx: Context, on: bool) -> None:
     if ctx.state.step == ASK:
         ctx.state.clear()
     elif ctx.state.step is None and not on:
-        ctx.state.data[TURNED_OFF] = ctx.services.clock.now().isoformat()
+        ctx.state.data[TURNED_OFF] = stamp(ctx)
     ctx.reply(ctx.t("buyer_settings.turned_on" if on else "buyer_settings.turned_off"))

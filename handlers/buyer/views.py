@@ -18,7 +18,7 @@ from bot.services.orders import OrderPage
 from bot.services.views import OrderView
 from handlers.buyer.care_text import advice_line
 from handlers.catalog import Catalog, Safe
-from handlers.core import CARD_SHOWN, Context
+from handlers.core import CARD_SHOWN, Context, within
 from handlers.fit import BUTTON, Field, Lines, Piece, cut, fit, line, lines
 from handlers.formatting import format_when, line_price, zone_name
 from handlers.types import Button, Keyboard
@@ -285,14 +285,10 @@ def show_card(ctx: Context, order: OrderView) -> None:
 def card_just_shown(ctx: Context) -> int | None:
     """The order whose card was shown last, if that was recent (see CARD_SHOWN)."""
     shown = ctx.state.data.get(CARD_SHOWN)
-    if not isinstance(shown, dict):
+    if not isinstance(shown, dict) or not within(ctx, shown.get("at"), CARD_CONTEXT):
         return None
-    try:
-        at = datetime.fromisoformat(str(shown["at"]))
-        order_id = int(shown["order"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return order_id if ctx.services.clock.now() - at <= CARD_CONTEXT else None
+    order = shown.get("order")
+    return order if isinstance(order, int) else None
 
 
 # A card shown this recently is still on the buyer's screen: a question about it is
@@ -305,11 +301,7 @@ def card_on_screen(ctx: Context, order_id: int) -> bool:
     shown = ctx.state.data.get(CARD_SHOWN)
     if not isinstance(shown, dict) or shown.get("order") != order_id:
         return False
-    try:
-        at = datetime.fromisoformat(str(shown["at"]))
-    except (KeyError, TypeError, ValueError):
-        return False
-    return ctx.services.clock.now() - at <= ON_SCREEN
+    return within(ctx, shown.get("at"), ON_SCREEN)
 
 
 def when_it_arrives(catalog: Catalog, order: OrderView, now: datetime) -> str | None:

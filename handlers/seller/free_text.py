@@ -25,7 +25,7 @@ people return stuff" and "what's my return address" are /stats, /insights and
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.domain.enums import ClaimStatus, ClaimType, EscalationReason
 from bot.domain.errors import ClaimNotFound, NotAllowed
@@ -53,7 +53,7 @@ from bot.understanding.seller_steps import (
 from handlers.buttons import MAX_DATA_BYTES
 from handlers.buyer.answers import chitchat_reply
 from handlers.catalog import Safe
-from handlers.core import Context, Handler
+from handlers.core import Context, Handler, stamp, within
 from handlers.escapes import reprompt
 from handlers.fit import Field, fit, line
 from handlers.seller.claims import (
@@ -220,15 +220,10 @@ def _not_understood(ctx: Context) -> None:
     """ "I can't do anything with that here", with what a seller can do the first
     time; again within a few minutes, one line (found in the demo: six messages a
     seller typed got the same eight lines six times)."""
-    now = ctx.services.clock.now()
-    try:
-        helped = datetime.fromisoformat(str(ctx.state.data.get(HELPED)))
-    except ValueError:
-        helped = None
-    if helped is not None and now - helped <= HELP_SHOWN:
+    if within(ctx, ctx.state.data.get(HELPED), HELP_SHOWN):
         ctx.reply(ctx.t("seller_typing.not_understood_again"))
         return
-    ctx.state.data[HELPED] = now.isoformat()
+    ctx.state.data[HELPED] = stamp(ctx)
     ctx.reply(ctx.t("seller_typing.not_understood", help=Safe(seller_help(ctx))))
 
 
