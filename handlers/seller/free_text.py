@@ -109,6 +109,26 @@ def help_first(then: Handler) -> Handler:
     return handler
 
 
+async def instead_of_a_shop(ctx: Context) -> bool:
+    """At "Which shop?", a request of the seller's own in place of a shop ("refund
+    order 5761…", "show me the returns", "cancellations"): the question is left and
+    the request answered, as outside it.  Found in the demo: "refund order 5761…" at
+    the question was asked whether to go to that order, and the "5" typed next was
+    read as a fifth shop.  False for anything else, and for a seller who also buys
+    here (their words may be a buyer's)."""
+    text = ctx.inbound.text or ""
+    if not (
+        names_a_goodwill_refund(text)
+        or names_an_order_to_refund(text) is not None
+        or read_seller_request(text) is not None
+        or asks_for_the_list(text)
+        or read_cancel_words(text) is not None
+    ) or not await ctx.services.seller_claims.only_a_seller(ctx.user.id):
+        return False
+    ctx.state.clear()
+    return await _answered(ctx)
+
+
 async def _answered(ctx: Context) -> bool:
     inbound = ctx.inbound
     if inbound.text is None or inbound.photo is not None or inbound.document is not None:

@@ -396,7 +396,7 @@ async def pick_shop(ctx: Context) -> None:
     await show(ctx, None, data["days"])
 
 
-@router.step(PICK)
+@router.step(PICK, numbers=True)
 async def shop_typed(ctx: Context) -> None:
     days = int(ctx.state.data.get("days", DEFAULT_PERIOD))
     await shop_choice.on_typed(ctx, lambda shop_id: show(ctx, shop_id, days))

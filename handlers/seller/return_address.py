@@ -54,7 +54,7 @@ def _choose(ctx: Context, ours: list[ShopRef]) -> None:
     ctx.reply(ctx.t("return_address.choose_shop"), Keyboard.of(*rows))
 
 
-@router.step(PICK)
+@router.step(PICK, numbers=True)
 async def shop_typed(ctx: Context) -> None:
     shop_id = shop_choice.typed_shop(ctx.inbound.text or "", shop_choice.offered(ctx))
     shops = await ctx.services.sellers.shops_of(ctx.user.id)

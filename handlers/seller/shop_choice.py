@@ -55,9 +55,15 @@ def answered(ctx: Context) -> None:
 async def on_typed(ctx: Context, show: Callable[[int], Awaitable[None]]) -> None:
     """A typed answer to "Which shop?" (/stats, /insights): `show` the shop it names,
     or the step's prompt again with what it expects (the shop's own check of the
-    seller is `show`'s service's)."""
+    seller is `show`'s service's).  Another request of the seller's instead ("refund
+    order 5761…", "show me the returns") leaves the question, which has nothing to lose,
+    and is answered."""
     shop_id = typed_shop(ctx.inbound.text or "", offered(ctx))
     if shop_id is None:
-        await escapes.not_understood(ctx)
+        # Imported here: the seller's words lead to the commands that ask this.
+        from handlers.seller.free_text import instead_of_a_shop
+
+        if not await instead_of_a_shop(ctx):
+            await escapes.not_understood(ctx)
         return
     await show(shop_id)

@@ -133,3 +133,20 @@ async def test_a_place_in_the_claims_list_typed_opens_that_request(
     for claim in (first, second):  # opening decides nothing
         status = (await load_claim(uow_factory, claim.id)).status
         assert ClaimStatus(status) == ClaimStatus.REQUESTED
+
+
+async def test_another_request_at_which_shop_leaves_the_question_and_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "refund order 5761…" at "Which shop's figures?" was asked
+    whether to go to that order, and the "5" typed next was read as a fifth shop."""
+    sam = await seller_of_two(harness, uow_factory, clock)
+    await bought(uow_factory, clock, number="578000000000000031")
+    await sam.say("/stats")
+    await sam.say("refund order 578000000000000031")
+    assert "How much should I refund on order 578000000000000031" in sam.said, sam.said
+    await sam.say("5")
+    assert "Why refund 5 on order 578000000000000031?" in sam.said
+    await sam.say("/stats")
+    await sam.say("blah")  # anything else: the question again, with what it takes
+    assert NOT_UNDERSTOOD in sam.said
