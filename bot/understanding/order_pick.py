@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.domain.enums import OrderStatus
+from bot.domain.policy import SHIPPED
 from bot.understanding.escapes import normalize
 from bot.understanding.items import mentioned_items
 from bot.understanding.steps import position
@@ -34,9 +35,7 @@ class Listed:
     items: tuple[str, ...]
 
 
-_ON_ITS_WAY = frozenset(
-    {OrderStatus.IN_TRANSIT, OrderStatus.AWAITING_COLLECTION, OrderStatus.PARTIALLY_SHIPPING}
-)
+_ON_ITS_WAY = SHIPPED - {OrderStatus.DELIVERED}
 _NOT_SHIPPED = frozenset({OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT, OrderStatus.UNPAID})
 _DELIVERED = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 

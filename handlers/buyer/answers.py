@@ -283,10 +283,10 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
         ctx.state.clear()
-        filed = bool(await ctx.services.returns.claims(ctx.user.id))
+        filed = await ctx.services.returns.claims(ctx.user.id)
         if not filed and await _cancel_requests_waiting(ctx):
             pass  # the refund asked about is the cancellation's: "no returns" is noise
-        elif not await claims.show_claims(ctx):
+        elif not await claims.show_claims(ctx, filed):
             # None filed, so "how many days for a refund" asks how refunds work: the
             # policies answer that, after the line that there are no requests.
             await answer(ctx, text, after="answers.after_claims_sections")

@@ -12,7 +12,7 @@ from bot.domain.enums import ClaimStatus
 from bot.domain.errors import ClaimNotFound, InvalidTransition, OrderNotFound
 from bot.domain.marketplace import display_name
 from bot.domain.money import format_money
-from bot.domain.returns import MAX_PHOTOS, WITHDRAWABLE, summary_kind
+from bot.domain.returns import MAX_PHOTOS, OPEN, WITHDRAWABLE, summary_kind
 from bot.services.returns import (
     ClaimView,
     DraftInvalid,
@@ -139,10 +139,11 @@ async def list_claims(ctx: Context) -> None:
         await escapes.reprompt(ctx)
 
 
-async def show_claims(ctx: Context) -> bool:
+async def show_claims(ctx: Context, found: list[ClaimView] | None = None) -> bool:
     """The buyer's return and refund requests, as buttons; False when there are none
-    (and the buyer was told so)."""
-    claims = await ctx.services.returns.claims(ctx.user.id)
+    (and the buyer was told so).  `found`: the requests, when the caller has just
+    read them."""
+    claims = found if found is not None else await ctx.services.returns.claims(ctx.user.id)
     if not claims:
         ctx.reply(ctx.t("claims.none"))
         return False
@@ -742,7 +743,7 @@ async def where_to_send(ctx: Context, text: str) -> bool:
 
 # Requests under way whose item is not (or not yet) to be sent back.
 _UNDECIDED = frozenset({ClaimStatus.REQUESTED, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED})
-_UNDER_WAY = _UNDECIDED | {ClaimStatus.APPROVED, ClaimStatus.BUYER_SHIPPED, ClaimStatus.RECEIVED}
+_UNDER_WAY = OPEN - {ClaimStatus.AWAITING_BUYER_SHIPMENT}
 
 
 async def _nothing_to_send(ctx: Context) -> bool:
@@ -751,11 +752,10 @@ async def _nothing_to_send(ctx: Context) -> bool:
     list).  Found in the demo: asked after a replacement was approved (which needs
     nothing back), it started a new return for the rest of the order.  False with no
     request under way: the words are read as usual."""
-    under_way = [
-        c for c in await ctx.services.returns.claims(ctx.user.id) if c.status in _UNDER_WAY
-    ]
+    claims = await ctx.services.returns.claims(ctx.user.id)
+    under_way = [c for c in claims if c.status in _UNDER_WAY]
     if len(under_way) > 1:
-        return await show_claims(ctx)
+        return await show_claims(ctx, claims)
     if not under_way:
         return False
     [claim] = under_way
