@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
 from bot.domain.enums import ClaimStatus, OrderStatus
@@ -80,10 +79,9 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
     if ctx.state.step is not None or not isinstance(shown, dict):
         return False
     ids = [i for i in shown.get("ids", []) if isinstance(i, int)]
-    orders = []
-    for order_id in ids:
-        with contextlib.suppress(OrderNotFound):  # unlinked since: not a choice now
-            orders.append(await ctx.services.orders.order(ctx.user.id, order_id))
+    # In one read, in the list's order; an order unlinked since is no choice now.
+    linked = {order.id: order for order in await ctx.services.orders.all_linked(ctx.user.id)}
+    orders = [linked[order_id] for order_id in ids if order_id in linked]
     now = ctx.services.clock.now()
     at = order_pick.pick(text, [_as_listed(order, now) for order in orders])
     if at is None:
