@@ -67,6 +67,10 @@ class Eligibility:
     deadline: datetime
 
 
+# Why nothing can be claimed yet for a parcel on its way and on schedule.
+IN_TRANSIT = "in_transit"
+
+
 def eligibility(
     status: OrderStatus,
     *,
@@ -94,7 +98,7 @@ def eligibility(
         return Eligibility(tuple(ClaimType), tuple(ClaimReason), deadline)
     if status == OrderStatus.IN_TRANSIT:
         if estimated_delivery is None or now <= estimated_delivery:
-            raise NotEligible("in_transit")
+            raise NotEligible(IN_TRANSIT)
         deadline = estimated_delivery + timedelta(days=policy.not_received_window_days)
         if now > deadline:
             raise NotEligible("window_closed")
@@ -174,6 +178,30 @@ def may_request_return(
 ) -> bool:
     """Whether a return can be asked for on this order now, by the one rule above (the
     order card's button and the /return list must never disagree with the flow)."""
+    return (
+        why_not_now(
+            status,
+            now=now,
+            delivered_at=delivered_at,
+            estimated_delivery=estimated_delivery,
+            policy=policy,
+            marketplace=marketplace,
+        )
+        is None
+    )
+
+
+def why_not_now(
+    status: OrderStatus,
+    *,
+    now: datetime,
+    delivered_at: datetime | None,
+    estimated_delivery: datetime | None,
+    policy: ShopPolicy,
+    marketplace: str | None = None,
+) -> str | None:
+    """Why nothing can be asked for on this order now (NotEligible's reason: "in_transit"
+    for a parcel on its way and on schedule), or None when something can."""
     try:
         eligibility(
             status,
@@ -183,9 +211,9 @@ def may_request_return(
             policy=policy,
             marketplace=marketplace,
         )
-    except NotEligible:
-        return False
-    return True
+    except NotEligible as exc:
+        return exc.reason
+    return None
 
 
 # Why an order is left out of the /return list, as the buyer would put it: the many

@@ -46,6 +46,7 @@ from bot.services.intents import (
     reports_damage,
 )
 from bot.understanding.model import SURE
+from bot.understanding.parcel_questions import asks_about_the_parcel
 from bot.understanding.ratings import read_counted_rating, read_rating
 from bot.understanding.returnable import asks_if_used_returnable
 
@@ -200,6 +201,18 @@ WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
 # What the model reads "how much longer?" as: those two, or a question for the policies
 # (never a refund's: "when can I expect it" after a refund is the refund's).
 _WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
+# Readings a question about the parcel ("what carrier is it with", "¿se ha movido?")
+# may get from a model unsure of it; a refund's, a return's or a cancel's keep theirs
+# ("my refund hasn't moved").
+_PARCEL_MISREADINGS = frozenset(
+    {
+        Intent.TRACK_ORDER,
+        Intent.QUESTION,
+        Intent.PRODUCT_QUESTION,
+        Intent.DELIVERY_TIME,
+        OUT_OF_SCOPE,
+    }
+)
 # The flows that cancel or change one of the buyer's orders.
 _ORDER_CHANGES = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
@@ -274,6 +287,16 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if not reading.sure and files_a_claim(text):
         # "help me file a claim": the after-sales request, i.e. a return or a refund.
         return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
+    if (
+        not reading.sure
+        and number is None
+        and reading.intent in _PARCEL_MISREADINGS
+        and asks_about_the_parcel(text)
+    ):
+        # "what carrier is it with", "no se mueve": words the model has few of, but the
+        # parcel's own question; its card answers it (a line, when the card is on
+        # screen).
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.

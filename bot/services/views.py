@@ -3,10 +3,11 @@ handler can render them but never change business state by accident."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from bot.domain.care import CarePolicy
 from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
 from bot.domain.policy import ShopPolicy
 from storage.models import Order
@@ -63,6 +64,8 @@ class OrderView:
     marketplace: str | None = None  # "tiktok": cancelled and returned on TikTok Shop
     # The buyer's cancellation request waits for the seller (read for the card only).
     cancel_asked: bool = False
+    # What the shop counts as a parcel gone quiet ("stuck"), for answers about it.
+    care: CarePolicy = field(default_factory=CarePolicy)
 
     @property
     def estimated_delivery(self) -> datetime | None:
@@ -122,4 +125,5 @@ def order_view(order: Order) -> OrderView:
         tax=payment.tax if payment else Decimal(0),
         timezone=order.shop.timezone or "UTC",
         marketplace=order.marketplace,
+        care=CarePolicy.from_settings(order.shop.settings),
     )

@@ -375,6 +375,12 @@ def _a_question(text: str, tokens: list[str]) -> bool:
     return tokens[0] in _WH_ASKING or ("?" in text and tokens[0] in _ASKING_FIRST)
 
 
+def asks_outright(text: str) -> bool:
+    """Put as a question by its first word ("what…", "how…", "is it…?"), not a
+    request that ends in "?" ("can I get a replacement?")."""
+    return _a_question(text, words(text))
+
+
 _UNDECIDED = (
     r"not\s+sure|unsure|dont\s+know|idk|no\s+idea|difference|how\s+long|how\s+much|"
     r"no\s+se|no\s+estoy\s+segur[oa]"
@@ -746,11 +752,23 @@ def asks_about_the_choices(text: str) -> bool:
     return _has(" ".join(words(text)), _ABOUT_THE_CHOICES)
 
 
+# Photos as evidence ("can i add another photo", "i can send pictures", "puedo mandar
+# otra foto"), not as the listing's photos the item does not match ("not like the
+# photos"): taken out before the reasons are read, or a photo offered reads as "not
+# as described".
+_PHOTOS_AS_EVIDENCE = re.compile(
+    r"\b(?:(?:add|adding|send|sending|attach|upload|take|took|taken|share|show|have|got|"
+    r"mandar|mando|enviar|envio|agregar|anadir|subir|adjuntar|tengo|tome)\s+(?:\w+\s+){0,2}|"
+    r"(?:another|more|some|a|otra|otras|mas|unas)\s+)"
+    r"(?:photos?|pictures?|pics?|images?|fotos?)\b"
+)
+
+
 def return_reason(text: str) -> ClaimReason | None:
     """Why: "it arrived cracked" → DAMAGED, "wrong size" → NOT_AS_DESCRIBED (unless a
     different size than ordered was sent: WRONG_ITEM), "never arrived" → NOT_RECEIVED."""
     tokens = corrected(words(text), _REASON_WORDS)
-    said = " ".join(tokens)
+    said = _PHOTOS_AS_EVIDENCE.sub(" ", " ".join(tokens)).strip()
     if not said or _has(said, _ASKING) or is_skip(text) or _a_question(text, tokens):
         return None  # "no photo" says what the buyer lacks, not what is wrong
     for reason, pattern in (*_REASONS, *_STORIES):
@@ -1048,6 +1066,25 @@ _SKIP = (
 )
 
 
+_PICTURES = r"(?:photos?|pictures?|pics?|images?|videos?|fotos?|imagen\w*)"
+_ADD_PICTURES = (
+    rf"(?:can|could|may|should|shall|do)\s+i\s+(?:\w+\s+){{0,2}}"
+    rf"(?:add|send|attach|upload|include|share|show)\s+(?:\w+\s+){{0,3}}{_PICTURES}|"
+    rf"(?:want|need|would\s+like|like|have)\s+to\s+(?:add|send|attach|upload|show)\s+(?:\w+\s+){{0,3}}{_PICTURES}|"
+    rf"do\s+you\s+(?:need|want)\s+(?:\w+\s+){{0,2}}{_PICTURES}|"
+    rf"where\s+(?:do|can|should)\s+i\s+(?:send|put|add|upload|attach)\s+(?:\w+\s+){{0,2}}{_PICTURES}|"
+    rf"(?:puedo|debo|tengo\s+que|quiero|se\s+puede)\s+(?:mandar|enviar|agregar|anadir|subir|adjuntar|poner)"
+    rf"\s+(?:\w+\s+){{0,2}}{_PICTURES}|necesita[ns]?\s+(?:\w+\s+){{0,1}}{_PICTURES}"
+)
+
+
+def asks_to_add_photos(text: str) -> bool:
+    """The buyer asks whether, or how, to send pictures ("can i add another photo", "do
+    you need pictures?", "¿puedo mandar fotos?"): before the photos step, welcome
+    them, not a step's "type what you'd like"."""
+    return _has(" ".join(words(text)), _ADD_PICTURES)
+
+
 def _only(text: str, pattern: str) -> bool:
     said = " ".join(words(text))
     filler = (
@@ -1099,18 +1136,6 @@ def asks_something(text: str) -> bool:
     while tokens and tokens[0] in _OPENERS:
         tokens = tokens[1:]
     return bool(tokens) and tokens[0] in _ASKING_START
-
-
-_WHEN = re.compile(
-    r"\b(?:when|what\s+day|which\s+day|what\s+date|eta|how\s+long|how\s+many\s+(?:more\s+)?days|"
-    r"arrive\s+by|get\s+here\s+by|cuando|que\s+dia|cuanto\s+(?:tarda|falta|demora))\b"
-)
-
-
-def asks_when_it_arrives(text: str) -> bool:
-    """A question about an order asks for the day ("when will it arrive?", "eta?",
-    "cuándo llega?", "how long until it gets here"): read with the tracking intent."""
-    return _WHEN.search(" ".join(words(text))) is not None
 
 
 def a_question_to_keep(text: str) -> bool:

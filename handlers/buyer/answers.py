@@ -19,11 +19,13 @@ to a person.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.errors import OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
+from bot.domain.returns import IN_TRANSIT, why_not_now
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
@@ -55,7 +57,7 @@ from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
 from bot.understanding.returnable import CONDITION_QUESTION
-from bot.understanding.steps import asks_when_it_arrives, position
+from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
 from handlers.buyer import claims, language, linking, returns, settings
 from handlers.buyer.care_text import advice_pieces
@@ -67,13 +69,13 @@ from handlers.buyer.orders import (
     picked_from_list,
     refuse_cancel,
 )
+from handlers.buyer.parcel_answers import answer_in_a_line
 from handlers.buyer.views import (
     PICKABLE,
     card_just_shown,
     card_on_screen,
     parcel_advice,
     show_card,
-    when_it_arrives,
     which_order_keyboard,
 )
 from handlers.catalog import Safe
@@ -265,7 +267,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     ):
         # "whats happening with that one" right under an order's card: that order's
         # card (where it is) is the likely reading, not a question about which.
-        show_card(ctx, shown)
+        await act_on(ctx, Action.ORDER_CARD, shown, text)
         return
     if action is Action.CLARIFY and number is None:
         general = await _general_for_no_orders(ctx, planned.choices)
@@ -282,10 +284,16 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif action in ORDER_ACTIONS:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
+        shown = await _card_pointed_at(ctx)
         ctx.state.clear()
         filed = await ctx.services.returns.claims(ctx.user.id)
         if not filed and await _cancel_requests_waiting(ctx):
             pass  # the refund asked about is the cancellation's: "no returns" is noise
+        elif not filed and shown is not None and _on_schedule(shown, ctx.services.clock.now()):
+            # "how long should i wait before you refund me" under the card of a parcel
+            # on its way: when a refund could come for it, not "no return requests".
+            ctx.reply(ctx.t("returns.not_eligible.in_transit", number=shown.order_number))
+            await answer(ctx, text, after="answers.after_claims_sections")
         elif not await claims.show_claims(ctx, filed):
             # None filed, so "how many days for a refund" asks how refunds work: the
             # policies answer that, after the line that there are no requests.
@@ -309,6 +317,20 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await policy_before_return(ctx, text, number)
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
+
+
+def _on_schedule(order: OrderView, now: datetime) -> bool:
+    """On its way and not late: nothing can be claimed for it yet (the return rules'
+    own reason, so this never disagrees with the return flow)."""
+    why = why_not_now(
+        order.status,
+        now=now,
+        delivered_at=order.delivered_at,
+        estimated_delivery=order.estimated_delivery,
+        policy=order.policy,
+        marketplace=order.marketplace,
+    )
+    return why == IN_TRANSIT
 
 
 async def _cancel_requests_waiting(ctx: Context) -> bool:
@@ -603,11 +625,12 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         else:
             await refuse_cancel(ctx, order)
         return
-    if said and asks_when_it_arrives(said) and card_on_screen(ctx, order.id):
-        # "when will it arrive?" right under its card: the day, not the card again
+    if said and card_on_screen(ctx, order.id):
+        # "when will it arrive?", "has it moved at all?", "what carrier is it with"
+        # right under its card: that fact, not the card again.
         now = ctx.services.clock.now()
-        if (when := when_it_arrives(ctx.catalog, order, now)) is not None:
-            ctx.reply(when)
+        if (fact := answer_in_a_line(ctx.catalog, order, said, now)) is not None:
+            ctx.reply(fact.text, person_button(ctx) if fact.offer_person else None)
             return
     show_card(ctx, order)
 

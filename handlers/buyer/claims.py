@@ -126,9 +126,12 @@ def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:
 
 @router.command("returns")
 async def list_claims(ctx: Context) -> None:
-    await show_claims(ctx)
     step = ctx.state.step
-    if step is not None and escapes.family(step) == "ret" and "order_id" in ctx.state.data:
+    drafting = step is not None and escapes.family(step) == "ret" and "order_id" in ctx.state.data
+    filed = await ctx.services.returns.claims(ctx.user.id)
+    if filed or not drafting:  # "you have no return requests" above a draft is noise
+        await show_claims(ctx, filed)
+    if drafting:
         # /returns keeps a return being written; it is not among the requests yet, so
         # say where it is rather than "you have no return requests" and nothing else.
         try:

@@ -78,6 +78,8 @@ NOTE_ASKED = "note_asked"
 # the list they got ({"said", "orders": the ids offered}; see `choose_order`).
 PICKED_SAID = "return_said"
 ORDER_OF_STEPS = [ITEMS, TYPE, REASON, PHOTOS, NOTE, CONFIRM]
+# The steps before the photos are asked for: a picture sent there is kept for step 4.
+_BEFORE_PHOTOS = frozenset({ITEMS, QUANTITY, TYPE, REASON})
 MAX_NOTE = 1000
 # The draft key of what the latest summary said (its fingerprint, also on its Confirm).
 SUMMARY_SHOWN = "summary_shown"
@@ -933,7 +935,7 @@ async def photo_at_other_step(ctx: Context) -> bool:
         ctx.state.data.pop(SUMMARY_SHOWN, None)
         return True
     ctx.state.data["album"] = group
-    before_photos = ctx.state.step in (ITEMS, QUANTITY, TYPE, REASON)
+    before_photos = ctx.state.step in _BEFORE_PHOTOS
     if before_photos and not caption:
         ctx.reply(ctx.t("journey.photo_early"))
     else:
@@ -1191,8 +1193,17 @@ async def _unusable(ctx: Context, text: str) -> None:
     after the request is sent, as one typed at the note is: answered now, the answer
     and its buttons would bury the step, and a step's answer the model misread would
     leave the flow; dropped with "type what you'd like", the buyer was never answered.
+    "can i add another photo" before the photos step is welcomed (they are step 4).
     Anything else gets the step's line on what it takes, and its question again."""
-    if read.a_question_to_keep(text) and await _not_about_the_return(ctx, text):
+    if ctx.state.step in _BEFORE_PHOTOS and read.asks_to_add_photos(text):
+        ctx.reply(ctx.t("journey.photos_welcome"))
+        await escapes.reprompt(ctx)
+        return
+    if read.a_question_to_keep(text) and (
+        read.asks_outright(text) or await _not_about_the_return(ctx, text)
+    ):
+        # "is it going to cost me anything to send it back?" is about the return, yet
+        # a question, not an answer to the step: kept as well.
         await escapes.keep_question(ctx, text)
         return
     await escapes.not_understood(ctx)
@@ -1381,7 +1392,7 @@ async def typed_reason(ctx: Context) -> None:
     offered = [r.value for r in _reasons(ctx, options)]
     reason = read.return_reason(text)
     value = reason.value if reason is not None else _nth_button(text, offered)
-    if reason is None and value not in offered:
+    if reason is None and value not in offered and not read.asks_to_add_photos(text):
         # Words no pattern knows ("the seams came apart the first time I wore it"): the
         # reason the corpus's labelled answers make most likely, when sure.
         reason = read.learned_reason(text)

@@ -11,7 +11,7 @@ from bot.domain.delivery_care import SETTLED, advice_for
 from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
-from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
+from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
 from bot.domain.returns import may_request_return
 from bot.services.notices import DeliveryAdvice
 from bot.services.orders import OrderPage
@@ -72,7 +72,7 @@ def parcel_advice(order: OrderView) -> DeliveryAdvice | None:
                 kind=kind,
                 carrier=shipment.carrier,
                 tracking_number=shipment.tracking_number,
-                tracking_url=_safe_tracking_url(shipment.carrier, shipment.tracking_number),
+                tracking_url=safe_tracking_url(shipment.carrier, shipment.tracking_number),
                 location=last.location,
                 message=last.message,
             )
@@ -133,7 +133,7 @@ def card_text(catalog: Catalog, order: OrderView, now: datetime) -> str:
             if shipment.delivery_option == DeliveryOption.EXPRESS
             else "card.standard"
         )
-        url = _safe_tracking_url(shipment.carrier, shipment.tracking_number)
+        url = safe_tracking_url(shipment.carrier, shipment.tracking_number)
         parcel: list[Piece] = [
             "",
             line(
@@ -226,7 +226,7 @@ def money_rows(catalog: Catalog, order: OrderView) -> list[str]:
     ]
 
 
-def _safe_tracking_url(carrier: str, number: str) -> str | None:
+def safe_tracking_url(carrier: str, number: str) -> str | None:
     try:
         return tracking_url(carrier, number)
     except ValueError:
@@ -302,16 +302,6 @@ def card_on_screen(ctx: Context, order_id: int) -> bool:
     if not isinstance(shown, dict) or shown.get("order") != order_id:
         return False
     return within(ctx, shown.get("at"), ON_SCREEN)
-
-
-def when_it_arrives(catalog: Catalog, order: OrderView, now: datetime) -> str | None:
-    """ "When will it arrive?" about an order on its way and on schedule: the day, in a
-    line.  None when the card says it better: late, delivered, no estimate."""
-    eta = order.estimated_delivery
-    if eta is None or now > eta or order.status not in ON_ITS_WAY or parcel_advice(order):
-        return None
-    date = format_date(eta, with_time=False, zone=order.timezone, language=catalog.language)
-    return catalog.t("card.eta_answer", number=order.order_number, date=date)
 
 
 def orders_list(catalog: Catalog, page: OrderPage) -> tuple[str, Keyboard]:

@@ -446,6 +446,75 @@ async def test_when_it_arrives_right_under_its_card_is_the_day_in_a_line(
     assert "Total paid" in alex.last_text or "Total pagado" in alex.last_text
 
 
+@pytest.mark.parametrize("asked", ["has it moved at all?", "any update?", "¿se ha movido?"])
+async def test_whether_it_moved_right_under_its_card_is_its_latest_news(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, asked: str
+) -> None:
+    """The carrier's latest scan and the estimate, in a few lines: not the whole card
+    again.  A parcel scanned lately is not called stuck, and no person is pushed."""
+    await make_order(uow_factory, clock, eta=clock.now() + timedelta(days=2))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say(asked)
+    assert len(alex.texts) == 1, alex.said
+    said = alex.last_text
+    assert "Total paid" not in said and "Total pagado" not in said
+    assert NUMBER in said and "Memphis, TN" in said and "1Z999AA10123456784" in said
+    assert "📭" not in said
+    assert [a.keyboard for a in alex.last if isinstance(a, SendText)] == [None]
+
+
+async def test_a_parcel_quiet_for_days_says_so_with_what_the_buyer_can_do(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """No scan for five days (the shop counts four as stuck), still due in five: how
+    long it has been quiet, when to report it as not received, and a person."""
+    await make_order(uow_factory, clock, eta=clock.now() + timedelta(days=8))
+    clock.advance(timedelta(days=3))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("why is it stuck")
+    said = alex.last_text
+    assert "hasn't reported anything" in said and "for 5 days" in said, said
+    assert "report it as not received" in said and "Total paid" not in said
+    assert "Talk to a person" in " ".join(b.text for b in alex.buttons())
+
+
+async def test_what_carrier_right_under_its_card_is_the_carrier_and_tracking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, eta=clock.now() + timedelta(days=2))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("what carrier is it with")
+    said = alex.last_text
+    assert "UPS" in said and "1Z999AA10123456784" in said, said
+    assert "Total paid" not in said and "Memphis" not in said
+
+
+async def test_a_parcel_question_under_a_late_orders_card_is_the_card_that_says_late(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_order(uow_factory, clock, eta=clock.now() - timedelta(days=1))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("has it moved at all?")
+    assert "late" in alex.last_text.lower() and "Total paid" in alex.last_text
+
+
+async def test_how_long_until_a_refund_under_the_card_of_a_parcel_on_its_way(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """No request filed and the parcel on schedule: when a refund could come for it,
+    not "You have no return requests"."""
+    await make_order(uow_factory, clock, eta=clock.now() + timedelta(days=2))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("how long should i wait before you refund me")
+    assert "You have no return requests" not in alex.said
+    assert "still on its way and not late yet" in alex.said, alex.said
+
+
 async def test_when_a_late_order_arrives_under_its_card_is_the_card_that_says_late(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

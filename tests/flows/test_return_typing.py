@@ -325,13 +325,47 @@ async def test_returns_mid_flow_says_the_draft_is_not_sent_and_keeps_it(
     await buyer.say("skip")
     assert SUMMARY in buyer.last_text
     await buyer.say("/returns")
-    assert "You have no return requests" in buyer.texts[0]
+    assert "You have no return requests" not in buyer.said  # the draft is what there is
     assert f"Your return for order {NUMBER} isn't sent yet" in buyer.said
     assert SUMMARY in buyer.last_text  # where it was left, with its buttons
     await buyer.say("yes")
     assert "is filed" in buyer.said
     async with uow_factory(readonly=True) as uow:
         assert await uow.session.scalar(select(func.count(Claim.id))) == 1
+
+
+@pytest.mark.parametrize("step", ["type", "reason"])
+@pytest.mark.parametrize("asked", ["can i add another photo", "¿puedo mandar fotos?"])
+async def test_asking_to_add_photos_before_their_step_welcomes_them(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, step: str, asked: str
+) -> None:
+    """Not read as a reason ("photo" in "not like the photos" is one) and not "type
+    what you'd like": yes, send them; then the step's question again, nothing chosen."""
+    buyer = await linked(harness, uow_factory, clock)
+    await (to_type if step == "type" else to_reason)(buyer)
+    before = await draft(buyer)
+    await buyer.say(asked)
+    assert "send them whenever you like" in buyer.texts[0] or "cuando quieras" in buyer.texts[0]
+    assert "Noted" not in buyer.said and "Type what" not in buyer.said
+    prompt = {"type": (TYPE_PROMPT, "paso 2 de 5"), "reason": (REASON_PROMPT, "paso 3 de 5")}
+    assert any(p in buyer.last_text for p in prompt[step]), buyer.last_text
+    step_after, data_after = await draft(buyer)
+    data_after.pop("wrote_in", None)  # the language the buyer wrote in is noted
+    assert (step_after, data_after) == before
+    await buyer.photo(photo_jpeg("extra"))
+    assert len((await draft(buyer))[1]["photos"]) == 1
+
+
+async def test_a_question_about_the_return_at_the_type_step_is_kept(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Read as a return request by the model (it is about the return), yet a question:
+    kept and answered once the request is sent, not "type what you'd like"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await buyer.say("is it going to cost me anything to send it back?")
+    assert "I'll answer your question as soon as we're done" in buyer.said, buyer.said
+    assert TYPE_PROMPT in buyer.last_text
 
 
 # ----------------------------------------------------------------- reason

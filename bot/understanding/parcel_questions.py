@@ -1,0 +1,89 @@
+"""Questions about a parcel whose order card is already on the buyer's screen.
+
+Right after the card, "has it moved at all?", "why is it stuck" or "what carrier is it
+with" ask for one fact the card holds.  Showing the whole card again for each (items,
+money, timeline) buries the answer; these readers let the chat answer in a line
+instead (`handlers/buyer/answers.act_on`).  They read only questions about the
+parcel: anything else under the card goes on to the card, or where it was routed.
+
+Pure functions over the text, English then Spanish, accents folded by `words`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.steps import words
+
+_WHEN = re.compile(
+    r"\b(?:when|what\s+day|which\s+day|what\s+date|eta|how\s+long|how\s+many\s+(?:more\s+)?days|"
+    r"arrive\s+by|get\s+here\s+by|cuando|que\s+dia|cuanto\s+(?:tarda|falta|demora))\b"
+)
+
+# "has it moved", "any news", "is it stuck", "is it lost", "where is it now", "last
+# scan"; "se ha movido", "no se mueve", "alguna novedad", "está perdido".
+_MOVED = re.compile(
+    r"\b(?:"
+    r"(?:has|did|is)\s+(?:it|the\s+(?:parcel|package|order|box))\s+(?:even\s+)?(?:moved|moving|move|left|shipped\s+out)|"
+    r"(?:hasnt|havent|didnt|isnt|not|never)\s+(?:even\s+)?(?:moved|moving|move|budged|updated|changed)|"
+    r"any\s+(?:news|update|updates|movement|progress|change|changes)|"
+    r"(?:no|zero)\s+(?:news|updates?|movement|progress)|"
+    r"(?:is|its|it\s+is|seems|looks)\s+(?:\w+\s+){0,2}(?:stuck|lost|frozen|stalled|stopped)|why\s+(?:\w+\s+){0,3}stuck|stuck|"
+    r"where\s+(?:is\s+it|its|exactly)\s*(?:now|right\s+now|at|at\s+the\s+moment)?$|"
+    r"where\s+is\s+it\s+(?:now|right\s+now|at|at\s+the\s+moment)|"
+    r"(?:last|latest)\s+(?:scan|update|news|location|checkpoint)|"
+    r"se\s+ha\s+movido|no\s+se\s+(?:ha\s+)?mueve|no\s+se\s+ha\s+movido|alguna\s+novedad|"
+    r"(?:esta|se)\s+(?:perdido|perdio|atorado|atascado|estancado|parado)|"
+    r"donde\s+(?:esta|va)\s+(?:ahora|ahorita)"
+    r")\b"
+)
+
+# "what carrier", "which courier", "who's delivering it", "tracking number?", "is it
+# ups or fedex"; "qué paquetería", "número de guía".
+_CARRIER = re.compile(
+    r"\b(?:"
+    r"(?:what|which|who\s+is\s+the|whats\s+the|what\s+is\s+the)\s+(?:carrier|courier|shipping\s+company|"
+    r"delivery\s+company|shipper|post(?:al)?\s+service|company)|"
+    r"(?:carrier|courier)\s*$|"
+    r"who\s+(?:is|s|will\s+be)\s+(?:delivering|bringing|shipping)|whos\s+(?:delivering|bringing)|"
+    r"tracking\s+(?:number|no|num|code|id|link)|track(?:ing)?\s+(?:it|number)\s+myself|"
+    r"(?:ups|usps|fedex|dhl)\s+or\s+(?:ups|usps|fedex|dhl)|"
+    r"(?:que|cual)\s+(?:paqueteria|transportista|mensajeria|empresa)|"
+    r"(?:numero|codigo)\s+de\s+(?:guia|seguimiento|rastreo)|con\s+quien\s+(?:viene|va|lo\s+mandaron)"
+    r")\b"
+)
+
+# The shop's carriers in general ("which courier do you use?", "¿con qué paquetería
+# envían?"): a question for the policies, not about one parcel.
+_IN_GENERAL = re.compile(
+    r"\b(?:you\s+(?:guys\s+)?(?:use|ship|send|work)|do\s+you\s+(?:use|ship)|usually|"
+    r"usan|utilizan|envian|mandan|trabajan)\b"
+)
+
+
+def _said(text: str) -> str:
+    return " ".join(words(text))
+
+
+def asks_when_it_arrives(text: str) -> bool:
+    """A question about an order asks for the day ("when will it arrive?", "eta?",
+    "cuándo llega?", "how long until it gets here"): read with the tracking intent."""
+    return _WHEN.search(_said(text)) is not None
+
+
+def asks_if_it_moved(text: str) -> bool:
+    """The buyer asks whether the parcel has moved lately, or why not ("has it moved at
+    all?", "any update?", "why is it stuck", "where is it now", "¿se ha movido?")."""
+    return _MOVED.search(_said(text)) is not None
+
+
+def asks_for_the_carrier(text: str) -> bool:
+    """The buyer asks who carries the parcel or for its tracking number ("what carrier
+    is it with", "tracking number?", "¿qué paquetería es?")."""
+    said = _said(text)
+    return _CARRIER.search(said) is not None and _IN_GENERAL.search(said) is None
+
+
+def asks_about_the_parcel(text: str) -> bool:
+    """Either question: whether it moved, or who carries it."""
+    return asks_if_it_moved(text) or asks_for_the_carrier(text)

@@ -1,0 +1,118 @@
+"""One-line answers about the order whose card is still on the buyer's screen.
+
+"When will it arrive?", "has it moved at all?", "why is it stuck", "what carrier is
+it with": each asks for one fact the card holds.  The whole card again (items, money,
+timeline) for every follow-up buries the answer, so while the card is on screen
+(`views.card_on_screen`) these questions get the fact, and what the buyer can do
+about it.  None means the card says it better (late, a carrier's advice, nothing
+shipped yet): the caller shows the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.policy import ON_ITS_WAY
+from bot.services.views import OrderView, ShipmentView
+from bot.understanding.parcel_questions import (
+    asks_for_the_carrier,
+    asks_if_it_moved,
+    asks_when_it_arrives,
+)
+from handlers.buyer.care_text import eta_text, last_event_line, parcel_line
+from handlers.buyer.views import format_date, parcel_advice, safe_tracking_url
+from handlers.catalog import Catalog
+from handlers.fit import Field, Piece, fit, line
+
+
+@dataclass(frozen=True, slots=True)
+class LineAnswer:
+    text: str
+    # The buyer may want a person next (a parcel gone quiet): the caller adds the button.
+    offer_person: bool = False
+
+
+def answer_in_a_line(
+    catalog: Catalog, order: OrderView, said: str, now: datetime
+) -> LineAnswer | None:
+    """The fact `said` asks for about `order`, or None (show the card)."""
+    if order.status not in ON_ITS_WAY or parcel_advice(order) is not None:
+        return None
+    late = order.estimated_delivery is not None and now > order.estimated_delivery
+    if late:  # the card says it is late, and what to do
+        return None
+    if asks_if_it_moved(said):
+        return _news(catalog, order, now)
+    if asks_for_the_carrier(said):
+        return _carrier(catalog, order)
+    if asks_when_it_arrives(said) and (when := when_it_arrives(catalog, order)) is not None:
+        return LineAnswer(when)
+    return None
+
+
+def when_it_arrives(catalog: Catalog, order: OrderView) -> str | None:
+    """ "When will it arrive?" about an order on schedule: the day.  None with no
+    estimate."""
+    eta = order.estimated_delivery
+    if eta is None:
+        return None
+    date = format_date(eta, with_time=False, zone=order.timezone, language=catalog.language)
+    return catalog.t("card.eta_answer", number=order.order_number, date=date)
+
+
+def _tracked(order: OrderView) -> list[ShipmentView]:
+    return [s for s in order.shipments if s.tracking_number]
+
+
+def _carrier(catalog: Catalog, order: OrderView) -> LineAnswer | None:
+    shipments = _tracked(order)
+    if not shipments:
+        return None
+    pieces: list[Piece] = [line(catalog, "parcel_answer.carrier", number=order.order_number)]
+    pieces += [_parcel(catalog, s) for s in shipments]
+    return LineAnswer(fit(*pieces))
+
+
+def _parcel(catalog: Catalog, shipment: ShipmentView) -> Piece:
+    url = safe_tracking_url(shipment.carrier, shipment.tracking_number)
+    return parcel_line(catalog, shipment.carrier, shipment.tracking_number, url)
+
+
+def _news(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | None:
+    """The newest checkpoint of each parcel and when the order is due; a parcel quiet
+    for the shop's "stuck" days says so, with what the buyer can do."""
+    shipments = _tracked(order)
+    if not shipments:
+        return None
+    latest = max((s.events[-1].at for s in shipments if s.events), default=None)
+    quiet_days = (now - latest).days if latest is not None else 0
+    stuck = latest is not None and quiet_days >= order.care.stuck_after_days
+    number = Field(order.order_number)
+    pieces: list[Piece] = [
+        line(catalog, "care.stuck", number=number, count=quiet_days)
+        if stuck
+        else line(catalog, "parcel_answer.moving", number=number)
+    ]
+    for shipment in shipments:
+        last = shipment.events[-1] if shipment.events else None
+        pieces += [
+            _parcel(catalog, shipment),
+            last_event_line(
+                catalog,
+                tag=last.tag.value if last else None,
+                at=last.at if last else None,
+                location=last.location if last else None,
+                timezone=order.timezone,
+            ),
+        ]
+    eta = order.estimated_delivery
+    pieces.append(catalog.t("care.eta", eta=eta_text(catalog, eta, order.timezone)))
+    if stuck:
+        pieces += [
+            "",
+            catalog.t("parcel_answer.stuck_help", eta=eta_text(catalog, eta, order.timezone))
+            if eta is not None
+            else catalog.t("care.stuck_help"),
+        ]
+    return LineAnswer(fit(*pieces), offer_person=stuck)
