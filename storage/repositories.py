@@ -625,6 +625,17 @@ class ClaimRepository(_Repository):
         rows = await self.session.execute(query)
         return [(str(number), str(status), str(order)) for number, status, order in rows.all()]
 
+    async def record_of_buyer(self, buyer_id: int, shop_id: int, leave_out: int) -> list[str]:
+        """The statuses of the buyer's other requests on the shop's orders (the seller
+        weighs a request by the buyer's record there), oldest first."""
+        rows = await self.session.scalars(
+            select(Claim.status)
+            .join(Order, Order.id == Claim.order_id)
+            .where(Claim.buyer_id == buyer_id, Order.shop_id == shop_id, Claim.id != leave_out)
+            .order_by(Claim.created_at, Claim.id)
+        )
+        return [str(status) for status in rows.all()]
+
     async def held_units(self, order_id: int, released: Iterable[str]) -> dict[int, int]:
         """Units per order item held by the order's claims whose status is not one of
         `released`."""

@@ -555,6 +555,40 @@ def files_a_claim(text: str) -> bool:
     return _says(_FILES_A_CLAIM, text, unless=_NOT_A_RETURN_CLAIM)
 
 
+# "the seller isnt answering my return", "whats happening with my return request": a
+# request already filed, named as the buyer's own; not one to start ("I want to start
+# my return", "how do i make a return") nor a thing of the returns ("my return label").
+_MY_REQUEST = re.compile(
+    r"\b(?:my|mi|the)\s+(?:return(?:\s+request)?|refund\s+request|request|claim|case|"
+    r"devolucion|solicitud|reclamo)\b(?!\s+(?:label|address|window|policy|policies|period|process|"
+    r"rules?|shipping|postage|fees?|costs?|time|deadline|form|etiqueta|direccion|plazo|politica))"
+)
+_STARTS_ONE = re.compile(
+    r"\b(?:start|make|file|open|begin|submit|send|create|do|want|need|like|wanna|how|can\s+i|"
+    r"could\s+i|iniciar|hacer|quiero|como|cancel|withdraw|this\s+is|here\s+is|heres)\b"
+)
+
+
+# What asking how a filed request stands says: nobody answered, any news, still waiting.
+_HOW_IT_STANDS = re.compile(
+    r"\b(?:answer\w*|repl\w*|respond\w*|response|news|updates?|status|happening|going\s+on|"
+    r"pending|approved?|accepted|rejected|declined|waiting|wait|stuck|heard|decid\w*|still|yet|"
+    r"progress|ignor\w*|days|weeks|avanza|respuesta|respond\w*|pendiente|aprobad\w*|noticias|"
+    r"esperando|todavia|aun)\b"
+)
+
+
+def about_a_filed_request(text: str) -> bool:
+    """The buyer asks how their filed request stands, or complains it is not answered
+    ("the seller isnt answering my return", "any news on my claim")."""
+    said = fold(text.lower())
+    return (
+        _MY_REQUEST.search(said) is not None
+        and _HOW_IT_STANDS.search(said) is not None
+        and _STARTS_ONE.search(said) is None
+    )
+
+
 # "I have a question", "quick question", "can I ask something?", "tengo una duda": the
 # buyer announces a request and has not said it yet. Nothing to understand and no miss:
 # the bot asks them to go ahead (a clarifying question offering "a product question" or

@@ -198,6 +198,8 @@ class ClaimView:
     appeal_by: datetime | None = None
     # Filed on a marketplace ("tiktok"): followed and acted on there.
     marketplace: str | None = None
+    # Days the buyer has to send the item back once a return is approved (the shop's).
+    ship_back_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -700,6 +702,7 @@ class ReturnService:
             created_at=claim.created_at,
             return_address=return_address_of(order.shop.settings),
             appeal_by=claim.appeal_by,
+            ship_back_days=ShopPolicy.from_settings(order.shop.settings).buyer_ship_back_days,
             history=tuple(
                 HistoryEntry(
                     e.at,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from bot.services.intents import (
     Intent,
+    about_a_filed_request,
     about_the_account,
     announces_a_request,
     asks_when_it_comes,
@@ -213,6 +214,18 @@ _PARCEL_MISREADINGS = frozenset(
         OUT_OF_SCOPE,
     }
 )
+# Readings of a message about the buyer's filed request ("whats happening with my
+# return request") that would answer something else: a question, a complaint.  Read as
+# a return ("the seller isnt answering my return"), only the buyer's requests can tell
+# (`handlers.buyer.answers`): with none open it is a new one.
+_FILED_MISREADINGS = frozenset(
+    {
+        Intent.REFUND_STATUS,
+        Intent.QUESTION,
+        Intent.COMPLAINT,
+        Intent.TRACK_ORDER,
+    }
+)
 # The flows that cancel or change one of the buyer's orders.
 _ORDER_CHANGES = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
@@ -297,6 +310,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # parcel's own question; its card answers it (a line, when the card is on
         # screen).
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+    if number is None and reading.intent in _FILED_MISREADINGS and about_a_filed_request(text):
+        # "whats happening with my return request": the request filed, not a policy
+        # answer or "which of these?".
+        return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.

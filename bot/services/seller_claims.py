@@ -112,6 +112,24 @@ class SellerCard:
     timezone: str = "UTC"  # the shop's: times are shown in it
     # A claim filed on a marketplace ("tiktok"): only its decisions are offered.
     marketplace: str | None = None
+    # When the order was delivered (None: not yet, or not known).
+    delivered_at: datetime | None = None
+    # The buyer's other requests on the shop's orders; None when the buyer is not in
+    # the chat (a marketplace request of a buyer who never linked the order).
+    record: BuyerRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerRecord:
+    """What the buyer's other requests on this shop's orders came to: a seller weighs
+    a first request differently from a buyer's fifth."""
+
+    earlier: int
+    refunded: int  # refunded in full or in part
+
+    @classmethod
+    def of(cls, statuses: list[str]) -> BuyerRecord:
+        return cls(len(statuses), sum(1 for s in statuses if s == ClaimStatus.REFUNDED.value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +298,14 @@ class SellerClaimService:
                 history=tuple((e.at, e.to_status, e.actor_kind, e.note) for e in claim.history),
                 timezone=order.shop.timezone or "UTC",
                 marketplace=claim.marketplace,
+                delivered_at=order.delivered_at,
+                record=(
+                    BuyerRecord.of(
+                        await uow.claims.record_of_buyer(claim.buyer_id, order.shop_id, claim.id)
+                    )
+                    if claim.buyer_id is not None
+                    else None
+                ),
             )
 
     async def photos_first_time(self, user_id: int, claim_id: int, chat_id: int) -> bool:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from bot.understanding.steps import words
+from bot.domain.enums import ClaimReason
+from bot.understanding.steps import return_reason, words
 
 _WHEN = re.compile(
     r"\b(?:when|what\s+day|which\s+day|what\s+date|eta|how\s+long|how\s+many\s+(?:more\s+)?days|"
@@ -87,3 +88,9 @@ def asks_for_the_carrier(text: str) -> bool:
 def asks_about_the_parcel(text: str) -> bool:
     """Either question: whether it moved, or who carries it."""
     return asks_if_it_moved(text) or asks_for_the_carrier(text)
+
+
+def reports_missing(text: str) -> bool:
+    """The buyer says the parcel never came ("it says delivered but I never got it",
+    "no me llegó"): about an order marked delivered, where to look, and the report."""
+    return return_reason(text) == ClaimReason.NOT_RECEIVED

@@ -1,5 +1,6 @@
-"""Whether a message asks where to send a return ("where do i send it", "what's the
-return address", "¿a dónde lo envío?").
+"""Whether a message asks where, or by when, to send a return ("where do i send it",
+"what's the return address", "¿a dónde lo envío?", "how long do i have to send it
+back").
 
 Read by rules, and only where it matters: while exactly one of the buyer's approved
 returns waits for them to ship it, the answer is that request's card, which says
@@ -30,3 +31,23 @@ _WHERE_TO_SEND = re.compile(
 def asks_where_to_send(text: str) -> bool:
     """Whether the message asks where a return goes."""
     return bool(_WHERE_TO_SEND.search(normalize(text)))
+
+
+# "how long do i have to send it back", "whats the deadline to send it back", "by when
+# do i need to send the item", "¿cuánto tiempo tengo para devolverlo?"
+_WHEN_TO_SEND = re.compile(
+    r"\b(?:how\s+long|how\s+many\s+days|how\s+much\s+time)\s+(?:do|will|would|have)?\s*i\s+"
+    r"(?:have|got|get)\s+(?:left\s+)?to\s+(?:send|ship|post|mail|return|drop)\b|"
+    r"\b(?:deadline|last\s+day|cut\s?off|time\s+limit)\s+(?:to|for)\s+(?:send|ship|post|mail|return)\w*\b|"
+    r"\b(?:by|until|till)\s+when\s+(?:do|should|must|can|have)\s+i\s+(?:\w+\s+){0,2}"
+    r"(?:send|ship|post|mail|return)\b|"
+    r"\bwhen\s+(?:do|should|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+)?(?:send|ship|post|mail)\s+"
+    r"(?:it|them|this|the\s+\w+)\s+back\b|"
+    r"\b(?:cuanto\s+tiempo|cuantos\s+dias|hasta\s+cuando)\s+(?:tengo|hay)\s+(?:de\s+plazo\s+)?para\s+"
+    r"(?:enviar|mandar|devolver|regresar)\w*|\bplazo\s+para\s+(?:enviar|mandar|devolver|regresar)\w*"
+)
+
+
+def asks_when_to_send(text: str) -> bool:
+    """Whether the message asks by when a return must be sent back."""
+    return bool(_WHEN_TO_SEND.search(normalize(text)))

@@ -1037,6 +1037,31 @@ def asks_for_the_photos(text: str) -> bool:
     return _THE_PHOTOS.match(normalize(text).strip(" ?!.")) is not None
 
 
+# Questions a card's facts answer, asked of the bot: when the order was delivered,
+# and the buyer's record in the shop ("has this buyer returned stuff before", "is he a
+# serial returner", "¿ha devuelto antes?").
+_THE_FACTS = re.compile(
+    r"\bwhen\s+(?:was|did|were)\s+(?:it|the\s+(?:order|parcel|package|item)|this|they|he|she|that)\s+"
+    r"(?:get\s+|gets\s+)?(?:delivered|deliver|arrive|arrived)\b|"
+    r"\bwhen\s+did\s+(?:they|he|she|the\s+buyer|the\s+customer)\s+(?:get|receive)\s+(?:it|the\s+\w+)\b|"
+    r"\b(?:delivery|delivered)\s+date\b|\bwas\s+it\s+(?:ever\s+)?delivered\b|"
+    r"\b(?:has|have|did)\s+(?:this|the|that)\s+(?:buyer|customer|person|guy|client)\s+"
+    r"(?:\w+\s+){0,2}(?:return\w*|refund\w*|claim\w*|request\w*|complain\w*)|"
+    r"\b(?:returned|refunded|claimed|complained)\s+(?:\w+\s+){0,2}(?:before|often|a\s+lot)\b|"
+    r"\b(?:repeat|serial)\s+(?:returner|offender|refunder)\b|\bfirst\s+(?:time\s+)?(?:request|return|claim)\b|"
+    r"\b(?:buyers?|customers?|return|refund|claim)\s+history\b|"
+    r"\bhow\s+many\s+(?:\w+\s+){0,2}(?:returns|requests|refunds|claims)\b|"
+    r"\bcuando\s+(?:se\s+)?(?:entrego|llego|lo\s+recibio)\b|\bha\s+devuelto\b|"
+    r"\bdevoluciones\s+(?:antes|anteriores)\b|\bhistorial\b"
+)
+
+
+def asks_about_the_request(text: str) -> bool:
+    """A question the card's facts answer: when the order was delivered, the buyer's
+    other requests in the shop.  Asked of the bot, not of the buyer."""
+    return _THE_FACTS.search(normalize(text)) is not None
+
+
 def speaks_to_the_buyer(text: str) -> bool:
     """A question or request under the card written to the buyer ("can you send me a
     photo of the label", "could you show the crack closer?"), which asks for info: it

@@ -34,6 +34,11 @@ _POLITE = r"(?:(?:ok(?:ay)?|please|pls|plz|bot|now|then|por\s+favor)\s+)*"
 _AFTER = r"(?:\s+(?:please|pls|plz|now|thanks|por\s+favor))*"
 _AMOUNT = r"(?:\s+(?:of\s+)?[$€£]?\s?\d+(?:[., ]\d{1,2})?\s*(?:usd|dollars|bucks|eur|euros|gbp)?)?"
 _WHOM = r"(?:\s+(?:them|him|her|it|the\s+buyer|the\s+customer|this|this\s+one))?"
+# What is refunded, named: "refund the shipping", "refund them the express fee".
+_WHAT = (
+    r"(?:\s+(?:the\s+|their\s+|his\s+|her\s+)?(?:shipping|postage|delivery|express|"
+    r"order|item|items|whole\s+thing|full\s+amount|envio)(?:\s+(?:fee|fees|cost|costs|charge|price))?)?"
+)
 _WORDS = (
     (
         StaffWord.CLOSE,
@@ -67,7 +72,7 @@ _WORDS = (
     (
         StaffWord.REFUND,
         re.compile(
-            rf"^{_POLITE}(?:refund|reembolsa\w*|reembolso){_WHOM}{_AMOUNT}{_AFTER}$|"
+            rf"^{_POLITE}(?:refund|reembolsa\w*|reembolso){_WHOM}{_WHAT}{_AMOUNT}{_AFTER}$|"
             rf"^{_POLITE}(?:give|issue|send|do|process|make){_WHOM}\s+(?:a\s+)?(?:full\s+|"
             rf"partial\s+)?refund{_AMOUNT}{_AFTER}$"
         ),

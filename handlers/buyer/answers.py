@@ -30,6 +30,7 @@ from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
     Intent,
+    about_a_filed_request,
     changes_where_it_goes,
     names_another_order,
     only_chitchat,
@@ -56,6 +57,7 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
+from bot.understanding.parcel_questions import reports_missing
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -74,6 +76,7 @@ from handlers.buyer.views import (
     PICKABLE,
     card_just_shown,
     card_on_screen,
+    format_date,
     parcel_advice,
     show_card,
     which_order_keyboard,
@@ -281,6 +284,8 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif action is Action.PERSON:
         ctx.state.clear()
         await escalate(ctx, EscalationReason.REQUESTED)
+    elif action is Action.RETURN and number is None and await _the_filed_one(ctx, text):
+        pass  # "the seller isnt answering my return": the request under way
     elif action in ORDER_ACTIONS:
         await for_order(ctx, planned, text)
     elif action is Action.CLAIMS:
@@ -294,6 +299,10 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
             # on its way: when a refund could come for it, not "no return requests".
             ctx.reply(ctx.t("returns.not_eligible.in_transit", number=shown.order_number))
             await answer(ctx, text, after="answers.after_claims_sections")
+        elif len(filed) == 1:
+            # "the seller isnt answering my return": that request's card (where it
+            # stands, until when the seller has), not a list of one to tap.
+            await claims.show_claim(ctx, filed[0].id)
         elif not await claims.show_claims(ctx, filed):
             # None filed, so "how many days for a refund" asks how refunds work: the
             # policies answer that, after the line that there are no requests.
@@ -317,6 +326,25 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await policy_before_return(ctx, text, number)
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
+
+
+async def _the_filed_one(ctx: Context, text: str) -> bool:
+    """A return asked for in words that name one already filed ("the seller isnt
+    answering my return") while the buyer has requests under way: that request's card
+    (several: the list), not a new return for the order's other items.  False with
+    none under way: it is a new return."""
+    if not about_a_filed_request(text):
+        return False
+    filed = await ctx.services.returns.claims(ctx.user.id)
+    under_way = [c for c in filed if c.status in OPEN_CLAIMS]
+    if not under_way:
+        return False
+    ctx.state.clear()
+    if len(under_way) == 1:
+        await claims.show_claim(ctx, under_way[0].id)
+    else:
+        await claims.show_claims(ctx, filed)
+    return True
 
 
 def _on_schedule(order: OrderView, now: datetime) -> bool:
@@ -625,6 +653,12 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         else:
             await refuse_cancel(ctx, order)
         return
+    if said and order.status == OrderStatus.DELIVERED and reports_missing(said):
+        # "it says delivered but I never got it": the card alone says "Delivered".
+        if not card_on_screen(ctx, order.id):
+            show_card(ctx, order)
+        _where_a_delivered_parcel_may_be(ctx, order, said)
+        return
     if said and card_on_screen(ctx, order.id):
         # "when will it arrive?", "has it moved at all?", "what carrier is it with"
         # right under its card: that fact, not the card again.
@@ -633,6 +667,21 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
             ctx.reply(fact.text, person_button(ctx) if fact.offer_person else None)
             return
     show_card(ctx, order)
+
+
+def _where_a_delivered_parcel_may_be(ctx: Context, order: OrderView, said: str) -> None:
+    """Where a parcel marked delivered usually turns up, and a button to report it as
+    not received (the return flow with the buyer's words, so the reason is known)."""
+    when = (
+        format_date(order.delivered_at, zone=order.timezone, language=ctx.catalog.language)
+        if order.delivered_at
+        else None
+    )
+    key = "answers.delivered_missing" if when else "answers.delivered_missing_no_date"
+    rows = [[returns.offer_report(ctx, order.id, said)]]
+    if support_available(ctx):
+        rows.append([Button(ctx.catalog.plain("support.human_button"), f"hp:{order.id}")])
+    ctx.reply(ctx.t(key, number=order.order_number, date=when or ""), Keyboard.of(*rows))
 
 
 async def change(ctx: Context, order: OrderView | None, said: str = "") -> None:

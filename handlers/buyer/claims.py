@@ -29,7 +29,7 @@ from bot.understanding.carrier_names import (
     numbers_in,
     read_tracking_answer,
 )
-from bot.understanding.return_address import asks_where_to_send
+from bot.understanding.return_address import asks_when_to_send, asks_where_to_send
 from bot.understanding.steps import answer_to_an_offer, yes_no
 from handlers import escapes
 from handlers.buttons import ButtonData, Id
@@ -181,6 +181,16 @@ async def open_claim(ctx: Context) -> None:
     claim = await _claim(ctx)
     if claim is not None:
         ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+
+
+async def show_claim(ctx: Context, claim_id: int) -> None:
+    """One of the buyer's requests, as its button in the list opens it."""
+    try:
+        claim = await ctx.services.returns.claim(ctx.user.id, claim_id)
+    except ClaimNotFound:
+        ctx.reply(ctx.t("claims.none"))
+        return
+    ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
 
 
 # ----------------------------------------------------------------- withdraw
@@ -735,13 +745,14 @@ async def where_to_send(ctx: Context, text: str) -> bool:
     says where (the shop's return address, or that the seller will send it) and has
     *Enter return tracking*.  False otherwise: the words are read as usual (the
     returns policy answers where returns go in general)."""
-    if not asks_where_to_send(text):
+    when = asks_when_to_send(text)  # "how long do i have to send it back": the same
+    if not (when or asks_where_to_send(text)):
         return False
     claim = await _the_one_to_ship(ctx)
     if claim is not None:
         ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
         return True
-    return await _nothing_to_send(ctx)
+    return await _nothing_to_send(ctx, by_when=when)
 
 
 # Requests under way whose item is not (or not yet) to be sent back.
@@ -749,7 +760,7 @@ _UNDECIDED = frozenset({ClaimStatus.REQUESTED, ClaimStatus.NEEDS_INFO, ClaimStat
 _UNDER_WAY = OPEN - {ClaimStatus.AWAITING_BUYER_SHIPMENT}
 
 
-async def _nothing_to_send(ctx: Context) -> bool:
+async def _nothing_to_send(ctx: Context, *, by_when: bool = False) -> bool:
     """ "where do i send it back" with requests under way but none waiting for a
     parcel: that nothing is to be sent (yet), with the request's card (several: the
     list).  Found in the demo: asked after a replacement was approved (which needs
@@ -762,7 +773,11 @@ async def _nothing_to_send(ctx: Context) -> bool:
     if not under_way:
         return False
     [claim] = under_way
-    if claim.status in _UNDECIDED:
+    if claim.status in _UNDECIDED and by_when and claim.ship_back_days is not None:
+        # "how long do i have to send it back": the clock starts with the approval.
+        days = claim.ship_back_days
+        ctx.reply(ctx.t("claim_typing.send_when_decided", claim=claim.number, days=days))
+    elif claim.status in _UNDECIDED:
         ctx.reply(ctx.t("claim_typing.send_not_yet", claim=claim.number))
     elif claim.status is ClaimStatus.APPROVED:
         ctx.reply(ctx.t("claim_typing.send_nothing", claim=claim.number))

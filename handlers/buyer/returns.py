@@ -428,6 +428,13 @@ async def start_button(ctx: Context) -> None:
     await start_picked(ctx, order_id)
 
 
+def offer_report(ctx: Context, order_id: int, said: str) -> Button:
+    """A button that starts this order's return with `said` taken as if typed at the
+    start ("it says delivered but I never got it": the reason is not asked again)."""
+    ctx.state.data[PICKED_SAID] = {"said": said, "orders": [order_id]}
+    return Button(ctx.catalog.plain("care.report_button"), f"rs:{order_id}")
+
+
 async def start_picked(ctx: Context, order_id: int) -> None:
     """The return of the order picked from "Which order is the return for?", tapped or
     typed ("2", "the delivered one"), with what the buyer said when asking for it."""
@@ -1018,6 +1025,11 @@ async def note_step(ctx: Context) -> None:
     if len(text) > MAX_NOTE:
         ctx.reply(ctx.t("returns.note_too_long", limit=MAX_NOTE))
         return
+    if read.asks_to_add_photos(text):
+        # "can i add another photo": yes, now (it reached the seller as the note, or
+        # was asked about as one, and the photo sent next was dropped).
+        ctx.reply(ctx.t("journey.photos_now"), _note_keyboard(ctx))
+        return
     if read.asks_something(text) and await _not_about_the_return(ctx, text):
         # "how long does the refund take?": likely a question to the shop, which would
         # go to the seller as the note without a word.  One tap keeps it a note ("can
@@ -1073,11 +1085,26 @@ async def note_was_a_question(ctx: Context) -> None:
     show_note(ctx)
 
 
-@router.step(NOTE_CHECK)
+# Words typed under "Add this as your note?" that are a note of their own, not a reply.
+NOTE_WORDS = 3
+
+
+@router.step(NOTE_CHECK, photos=True)
 async def typed_note_check(ctx: Context) -> None:
-    """ "yes" adds it as the note, "no" keeps it as a question, as the buttons do."""
-    answer = read.yes_no(ctx.inbound.text or "")
-    if answer is None:
+    """ "yes" adds it as the note, "no" keeps it as a question, as the buttons do.  A
+    photo joins the request (the question is asked again).  Words that answer
+    neither but are a note of their own ("the hole is near the label"): the earlier
+    message was the question, kept, and these words are the note."""
+    if await photo_at_other_step(ctx):
+        return
+    text = (ctx.inbound.text or "").strip()
+    answer = read.yes_no(text)
+    if answer is None and len(read.words(text)) >= NOTE_WORDS and not read.asks_something(text):
+        escapes.keep(ctx, str(ctx.state.data.pop(NOTE_ASKED, "")))
+        ctx.reply(ctx.t("returns.question_kept"))
+        ctx.state.step = NOTE
+        await note_step(ctx)
+    elif answer is None:
         await escapes.not_understood(ctx)
     elif answer:
         await note_was_a_note(ctx)

@@ -106,6 +106,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             ),
         )
     ]
+    pieces += facts_lines(catalog, card)
     if card.marketplace is not None:  # its deadline and decisions are the marketplace's
         name = display_name(card.marketplace)
         pieces.append(t("marketplace_claims.card_marker", marketplace=name))
@@ -131,6 +132,25 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     history = history_lines(catalog, entries, "seller", zone=card.timezone, currency=card.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
+
+
+def facts_lines(catalog: Catalog, card: SellerCard) -> list[str]:
+    """What the seller weighs a request by beyond the request itself: when the order
+    was delivered, and the buyer's other requests in the shop (a first one, or their
+    fifth)."""
+    t = catalog.t
+    facts: list[str] = []
+    if card.delivered_at is not None:
+        when = format_date(card.delivered_at, zone=card.timezone, language=catalog.language)
+        facts.append(t("seller_claims.delivered", date=when))
+    if card.record is not None:
+        record = card.record
+        facts.append(
+            t("seller_claims.record", count=record.earlier, refunded=record.refunded)
+            if record.earlier
+            else t("seller_claims.record_none")
+        )
+    return facts
 
 
 FINISHED = frozenset(
@@ -763,6 +783,22 @@ async def photos_typed(ctx: Context, claim_id: int) -> None:
         _send_photos(ctx, card)
     else:
         ctx.reply(ctx.t("seller_claims.no_photos", claim=card.number))
+    ctx.state.data[SHOWN] = claim_id  # the card is still the one being looked at
+
+
+async def facts_typed(ctx: Context, claim_id: int) -> None:
+    """ "when was it delivered", "has this buyer returned stuff before" under a card:
+    the card's facts, answered by the bot (they were offered to the buyer as the
+    seller's question)."""
+    try:
+        card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
+    except REFUSALS as exc:
+        await _refuse(ctx, exc)
+        return
+    facts = facts_lines(ctx.catalog, card)
+    if card.delivered_at is None:
+        facts.insert(0, ctx.t("seller_claims.not_delivered", number=card.order_number))
+    ctx.reply("\n".join([ctx.t("seller_claims.facts_title", claim=card.number), *facts]))
     ctx.state.data[SHOWN] = claim_id  # the card is still the one being looked at
 
 

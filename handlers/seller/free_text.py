@@ -36,6 +36,7 @@ from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import (
     CancelWords,
     SellerWords,
+    asks_about_the_request,
     asks_for_the_list,
     asks_for_the_photos,
     is_supported,
@@ -60,6 +61,7 @@ from handlers.seller.claims import (
     CLAIMS_LISTED,
     SHOWN,
     decide_typed,
+    facts_typed,
     mark_replaced,
     offer_question,
     photos_typed,
@@ -287,6 +289,9 @@ async def _under_the_card(
     not sent to /claims for the card it is already looking at."""
     if asks_for_the_photos(text):  # "show me the photos": its Show button
         await photos_typed(ctx, claim_id)
+        return True
+    if asks_about_the_request(text):  # "when was it delivered": the card's facts
+        await facts_typed(ctx, claim_id)
         return True
     if speaks_to_the_buyer(text):  # "can you send me a photo of the label"
         await offer_question(ctx, claim_id, text)

@@ -502,6 +502,34 @@ async def test_a_parcel_question_under_a_late_orders_card_is_the_card_that_says_
     assert "late" in alex.last_text.lower() and "Total paid" in alex.last_text
 
 
+@pytest.mark.parametrize(
+    "typed", ["my package says delivered but i never got it", "dice entregado pero no me llegó"]
+)
+async def test_delivered_but_not_there_says_where_to_look_and_offers_the_report(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: the card again, which says "Delivered".  Now where parcels
+    marked delivered turn up, and a button that reports it as not received: the
+    return flow with the reason already known."""
+    await make_order(
+        uow_factory,
+        clock,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=1),
+        events=(("Delivered", "Left at front door"),),
+    )
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say(typed)
+    assert "Total paid" not in alex.said and "Total pagado" not in alex.said  # on screen
+    labels = [b.text for b in alex.buttons()]
+    assert labels[0] in ("📭 Report not received", "📭 No lo he recibido"), labels
+    await alex.tap(labels[0])
+    step = await alex.step()
+    assert step is not None and step.startswith("ret."), step
+    assert "step 3 of" not in alex.said and "paso 3 de" not in alex.said  # reason known
+
+
 async def test_how_long_until_a_refund_under_the_card_of_a_parcel_on_its_way(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

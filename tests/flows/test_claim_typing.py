@@ -570,7 +570,10 @@ async def test_a_mistyped_tracking_number_typed_without_the_button_says_whats_wr
     assert claim.return_tracking_number == USPS_OK
 
 
-@pytest.mark.parametrize("typed", ["where do i send it", "whats the return address"])
+@pytest.mark.parametrize(
+    "typed",
+    ["where do i send it", "whats the return address", "how long do i have to send it back"],
+)
 async def test_where_to_send_an_approved_return_is_its_card(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
@@ -625,6 +628,43 @@ async def test_where_to_send_it_before_the_seller_decides_says_not_yet(
     await buyer.say("where should i send it?")
     assert f"Nothing to send yet: the seller hasn't decided {claim.number}" in buyer.said
     assert await buyer.step() is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["how long do i have to send it back", "¿hasta cuándo tengo para enviarlo?"]
+)
+async def test_by_when_to_send_it_before_the_seller_decides_counts_from_the_approval(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: asked right after filing, it was asked "which of these do you
+    mean?" (a return, a policy question, delivery time)."""
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert claim.number in buyer.said and "Which of these" not in buyer.said, buyer.said
+    assert "5 days from their answer" in buyer.said or "5 días desde su respuesta" in buyer.said
+    assert await buyer.step() is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "the seller isnt answering my return",
+        "whats happening with my return request",
+        "the seller hasnt replied to my request",
+    ],
+)
+async def test_the_buyers_filed_request_named_is_that_request_not_a_new_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "the seller isnt answering my return" started a new return for the order's other
+    items; unsure, the others asked "which of these?".  It is the request filed."""
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert claim.number in buyer.said, buyer.said
+    assert "Which of these" not in buyer.said
+    assert await buyer.step() is None  # no new return started
 
 
 async def test_where_to_send_with_no_return_approved_is_read_as_usual(

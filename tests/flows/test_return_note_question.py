@@ -94,6 +94,48 @@ async def test_other_text_at_the_check_asks_again_and_back_returns_to_the_note(
     assert await alex.step() == "ret.note"
 
 
+async def test_a_note_typed_under_the_check_is_the_note_and_the_question_is_kept(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "the hole is near the label" under "Add this as your note?"
+    got "Please tap a button" again and again.  Words of their own are the note; the
+    earlier message was the question, answered once the request is filed."""
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    await alex.say("the hole is near the label")
+    assert "I'll answer your question right after your request is sent" in alex.said
+    assert SUMMARY in alex.last_text and "the hole is near the label" in alex.last_text
+    await alex.tap("✅ Confirm")
+    assert f"Now your question: {QUESTION}" in alex.said
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note == "the hole is near the label"
+
+
+async def test_a_photo_under_the_check_joins_the_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say(QUESTION)
+    await alex.photo(photo_jpeg("late"))
+    assert "Please tap a button" not in alex.said, alex.said
+    assert CHECK in alex.last_text  # the question is still asked
+    await alex.tap("No, it was a question")
+    await alex.tap("Skip ›")
+    assert "Photos: 2" in alex.last_text, alex.last_text
+
+
+async def test_asking_to_add_a_photo_at_the_note_step_says_send_it_now(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say("can i add another photo")
+    assert "send them now" in alex.said and CHECK not in alex.said, alex.said
+    assert await alex.step() == "ret.note"
+    await alex.photo(photo_jpeg("more"))
+    await alex.tap("Skip ›")
+    assert "Photos: 2" in alex.last_text and "can i add" not in alex.last_text
+
+
 async def test_a_note_that_asks_the_seller_something_is_one_tap_away(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -277,6 +277,59 @@ async def test_the_photos_asked_for_under_the_card_are_sent(
     assert "Send this to the buyer" not in s.said
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["when was it delivered", "has this buyer returned stuff before", "¿ha devuelto antes?"],
+)
+async def test_what_the_card_knows_asked_under_it_is_answered_not_offered_to_the_buyer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "when was it delivered" was offered to the buyer as the
+    seller's question, and "has this buyer returned stuff before" had no answer.  The
+    card now says when the order was delivered and the buyer's record in the shop, and
+    asked under it, the bot answers with those lines."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("/claims")
+    await s.say("1")
+    assert "Delivered: " in s.last_text, s.last_text
+    assert "First request from this buyer in your shop" in s.last_text
+    await s.say(typed)
+    assert "Send this to the buyer" not in s.said and "Envío esto" not in s.said, s.said
+    assert claim.number in s.last_text
+    assert "Delivered: " in s.last_text or "Entregado: " in s.last_text
+    assert await asked(uow_factory, claim.id) is None
+
+
+async def test_the_card_counts_the_buyers_other_requests_in_the_shop(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Two earlier requests of the same buyer, one refunded: the third's card says so.
+    Another buyer's request in the shop does not count."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    first = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000001")
+    )
+    await harness.services.seller_claims.approve(seller, first.id)  # refund only: refunded
+    await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000002")
+    )
+    await file_claim(
+        harness.services.returns,
+        await bought(uow_factory, clock, number="578000000000000004", buyer_ext=1002),
+    )
+    third = await file_claim(
+        harness.services.returns, await bought(uow_factory, clock, number="578000000000000003")
+    )
+    s = harness.seller()
+    await s.say(f"/claims {third.number}")
+    if f"Return request {third.number}" not in s.last_text:
+        await s.say("/claims")
+        await s.tap(third.number)
+    assert f"Return request {third.number}" in s.last_text, s.said
+    assert "This buyer has made 2 other requests in your shop (1 refunded)" in s.last_text
+
+
 @pytest.mark.parametrize(("typed", "amount"), [("give them half", "$6.25"), ("40%", "$5.00")])
 async def test_a_share_of_the_request_typed_under_the_card_is_that_sum(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, amount: str

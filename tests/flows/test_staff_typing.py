@@ -234,6 +234,9 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
         # Found in the demo: a verdict said to a colleague reached the buyer.
         "looks like the buyer is right, refund the rest",
         "ok so pay them the difference",
+        # Found in the demo: Riley's "refund the shipping" reached Jordan.
+        "refund the shipping",
+        "refund them the express fee",
     ):
         await riley.say(typed)
         assert f"“{typed}” was not sent to Alex" in riley.said

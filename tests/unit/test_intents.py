@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.intents import Intent, route
+from bot.services.intents import Intent, about_a_filed_request, route
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
 from bot.understanding.model import Understanding
@@ -252,3 +252,32 @@ def test_the_one_likely_reading_that_only_shows_the_order_is_acted_on(text: str)
     assert not reading.sure
     planned = plan(reading, text)
     assert (planned.intent, planned.action) == (TRACK, Action.ORDER_CARD)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the seller isnt answering my return",
+        "whats happening with my return request",
+        "the seller hasnt replied to my request",
+        "any news on my claim?",
+        "mi devolución no avanza",
+    ],
+)
+def test_a_filed_request_asked_about(text: str) -> None:
+    assert about_a_filed_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to start my return",
+        "how do i make a return",
+        "where is my return label",  # a thing of the return, not how it stands
+        "what's the return period",
+        "this is my request: refund the mug",
+        "my return",  # nothing asked about how it stands
+    ],
+)
+def test_not_a_filed_request_asked_about(text: str) -> None:
+    assert not about_a_filed_request(text)
