@@ -10,6 +10,7 @@ from decimal import Decimal
 from bot.domain.care import CarePolicy
 from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
 from bot.domain.policy import ShopPolicy
+from bot.domain.returns import why_not_now
 from storage.models import Order
 
 
@@ -75,6 +76,18 @@ class OrderView:
     @property
     def is_express(self) -> bool:
         return any(s.delivery_option == DeliveryOption.EXPRESS for s in self.shipments)
+
+    def why_no_request(self, now: datetime) -> str | None:
+        """Why no return or refund can be asked for on this order now (the return
+        rules' reason: "in_transit" for a parcel on schedule), or None when one can."""
+        return why_not_now(
+            self.status,
+            now=now,
+            delivered_at=self.delivered_at,
+            estimated_delivery=self.estimated_delivery,
+            policy=self.policy,
+            marketplace=self.marketplace,
+        )
 
 
 @dataclass(frozen=True, slots=True)

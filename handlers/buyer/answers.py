@@ -19,13 +19,12 @@ to a person.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from bot.domain.enums import EscalationReason, OrderStatus
 from bot.domain.errors import OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
-from bot.domain.returns import IN_TRANSIT, why_not_now
+from bot.domain.returns import IN_TRANSIT
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
@@ -294,9 +293,14 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         filed = await ctx.services.returns.claims(ctx.user.id)
         if not filed and await _cancel_requests_waiting(ctx):
             pass  # the refund asked about is the cancellation's: "no returns" is noise
-        elif not filed and shown is not None and _on_schedule(shown, ctx.services.clock.now()):
+        elif (
+            not filed
+            and shown is not None
+            and shown.why_no_request(ctx.services.clock.now()) == IN_TRANSIT
+        ):
             # "how long should i wait before you refund me" under the card of a parcel
-            # on its way: when a refund could come for it, not "no return requests".
+            # on its way and on schedule (nothing can be claimed yet, by the return
+            # rules' own reason): when a refund could come for it, not "no requests".
             ctx.reply(ctx.t("returns.not_eligible.in_transit", number=shown.order_number))
             await answer(ctx, text, after="answers.after_claims_sections")
         elif len(filed) == 1:
@@ -345,20 +349,6 @@ async def _the_filed_one(ctx: Context, text: str) -> bool:
     else:
         await claims.show_claims(ctx, filed)
     return True
-
-
-def _on_schedule(order: OrderView, now: datetime) -> bool:
-    """On its way and not late: nothing can be claimed for it yet (the return rules'
-    own reason, so this never disagrees with the return flow)."""
-    why = why_not_now(
-        order.status,
-        now=now,
-        delivered_at=order.delivered_at,
-        estimated_delivery=order.estimated_delivery,
-        policy=order.policy,
-        marketplace=order.marketplace,
-    )
-    return why == IN_TRANSIT
 
 
 async def _cancel_requests_waiting(ctx: Context) -> bool:

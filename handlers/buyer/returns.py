@@ -542,6 +542,10 @@ async def _take_what_was_said(
     preset = {**(ctx.state.data.get("preset") or {}), **_said_kind_and_reason(options, said)}
     if not found and not preset:
         return False
+    if not found and not chosen and preset.get("reason") == ClaimReason.NOT_RECEIVED.value:
+        # "it says delivered but I never got it": the parcel, so every item in it
+        # (asking "which items?" of a parcel that never came made the buyer pick all).
+        found, every = candidates, True
     chosen = dict(chosen or {})
     ask: int | None = None  # an item of which several units may be returned: how many?
     # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
@@ -1253,7 +1257,12 @@ async def typed_items(ctx: Context) -> None:
     options = await _options(ctx)
     if options is None:
         return
-    if read.is_done(text):
+    if read.is_done(text) or (
+        any((ctx.state.data.get("items") or {}).values())
+        and len(read.words(text)) <= 2
+        and read.yes_no(text)
+    ):
+        # "done", and "yes"/"ok" once an item is chosen: on to the next step.
         await items_done(ctx)
         return
     if _said_kind_and_reason(options, text):

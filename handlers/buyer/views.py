@@ -12,7 +12,6 @@ from bot.domain.enums import DeliveryOption, OrderStatus
 from bot.domain.marketplace import buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST
-from bot.domain.returns import may_request_return
 from bot.services.notices import DeliveryAdvice
 from bot.services.orders import OrderPage
 from bot.services.views import OrderView
@@ -250,14 +249,7 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
     elif order.status in CANCEL_ON_REQUEST and not order.cancel_asked:
         row.append(Button(p("cancel_request.button"), f"ok:{order.id}"))
     extra: list[Button] = []
-    if may_request_return(
-        order.status,
-        now=now,
-        delivered_at=order.delivered_at,
-        estimated_delivery=order.estimated_delivery,
-        policy=order.policy,
-        marketplace=order.marketplace,
-    ):
+    if order.why_no_request(now) is None:
         extra.append(Button(p("returns.return_button"), f"rs:{order.id}"))
     extra.append(Button(p("support.human_button"), f"hp:{order.id}"))
     return Keyboard.of(row, extra, [Button(p("card.back_to_list"), "ol:1")])

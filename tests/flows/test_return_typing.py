@@ -356,6 +356,20 @@ async def test_asking_to_add_photos_before_their_step_welcomes_them(
     assert len((await draft(buyer))[1]["photos"]) == 1
 
 
+@pytest.mark.parametrize("typed", ["yes", "ok"])
+async def test_a_yes_once_an_item_is_chosen_goes_on(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "yes" after choosing got "Type the item's name"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say(typed)  # nothing chosen yet: nothing to go on with
+    assert ITEMS_PROMPT in buyer.last_text
+    await buyer.say("the blue one")
+    await buyer.say(typed)
+    assert TYPE_PROMPT in buyer.last_text, buyer.said
+
+
 async def test_a_question_about_the_return_at_the_type_step_is_kept(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -765,17 +779,17 @@ async def test_first_message_with_count_and_reason_only(
     assert await buyer.step() == "ret.type"
 
 
-async def test_first_message_reason_only_starts_at_items(
+async def test_first_message_saying_it_never_came_takes_every_item(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer = await saying(harness, uow_factory, clock, "my order never arrived")
     assert "reason: Parcel not received" in buyer.texts[0]
-    assert ITEMS_PROMPT in buyer.last_text
-    await buyer.say("the bottle")
-    await buyer.say("next")
+    # The parcel never came, so every item in it is taken: the kind is asked next.
+    assert TYPE_PROMPT in buyer.last_text, buyer.said
     await buyer.say("refund only")
     step, data = await draft(buyer)
     assert step == "ret.photos" and data["reason"] == "NOT_RECEIVED"
+    assert sorted(data["items"].values()) == [1, 2]  # both mugs and the bottle
 
 
 async def test_first_message_naming_nothing_starts_as_usual(
