@@ -191,6 +191,8 @@ class ClaimView:
     return_carrier: str | None
     return_tracking: str | None
     created_at: datetime
+    # Days the buyer has to send the item back once a return is approved (the shop's).
+    ship_back_days: int
     history: tuple[HistoryEntry, ...] = field(default=())
     timezone: str = "UTC"  # the shop's: times are shown in it
     return_address: str | None = None  # the shop's, for a return approved and not yet sent
@@ -198,8 +200,6 @@ class ClaimView:
     appeal_by: datetime | None = None
     # Filed on a marketplace ("tiktok"): followed and acted on there.
     marketplace: str | None = None
-    # Days the buyer has to send the item back once a return is approved (the shop's).
-    ship_back_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,21 +176,27 @@ async def _claim(ctx: Context) -> ClaimView | None:
         return None
 
 
+def reply_card(ctx: Context, claim: ClaimView) -> None:
+    """The request's card with the buttons its status allows."""
+    ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+
+
 @router.button("cl")
 async def open_claim(ctx: Context) -> None:
-    claim = await _claim(ctx)
+    claim = await _claim(ctx)  # a vanished request: an alert on the tapped button
     if claim is not None:
-        ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+        reply_card(ctx, claim)
 
 
 async def show_claim(ctx: Context, claim_id: int) -> None:
-    """One of the buyer's requests, as its button in the list opens it."""
+    """One of the buyer's requests, for a typed question about it; as `open_claim`,
+    but a request gone since is said in a line (nothing was tapped to alert on)."""
     try:
         claim = await ctx.services.returns.claim(ctx.user.id, claim_id)
     except ClaimNotFound:
         ctx.reply(ctx.t("claims.none"))
         return
-    ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+    reply_card(ctx, claim)
 
 
 # ----------------------------------------------------------------- withdraw
@@ -750,7 +756,7 @@ async def where_to_send(ctx: Context, text: str) -> bool:
         return False
     claim = await _the_one_to_ship(ctx)
     if claim is not None:
-        ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+        reply_card(ctx, claim)
         return True
     return await _nothing_to_send(ctx, by_when=when)
 
@@ -773,7 +779,7 @@ async def _nothing_to_send(ctx: Context, *, by_when: bool = False) -> bool:
     if not under_way:
         return False
     [claim] = under_way
-    if claim.status in _UNDECIDED and by_when and claim.ship_back_days is not None:
+    if claim.status in _UNDECIDED and by_when:
         # "how long do i have to send it back": the clock starts with the approval.
         days = claim.ship_back_days
         ctx.reply(ctx.t("claim_typing.send_when_decided", claim=claim.number, days=days))
@@ -781,7 +787,7 @@ async def _nothing_to_send(ctx: Context, *, by_when: bool = False) -> bool:
         ctx.reply(ctx.t("claim_typing.send_not_yet", claim=claim.number))
     elif claim.status is ClaimStatus.APPROVED:
         ctx.reply(ctx.t("claim_typing.send_nothing", claim=claim.number))
-    ctx.reply(claim_text(ctx.catalog, claim), claim_keyboard(ctx.catalog, claim))
+    reply_card(ctx, claim)
     return True
 
 

@@ -360,6 +360,7 @@ def test_every_kind_and_reason_reads_right_on_the_request_card(
         items=(("Ceramic mug", 1),),
         photo_count=0,
         reused_evidence=False,
+        ship_back_days=5,
         note=None,
         respond_by=None,
         ship_by=None,

@@ -98,6 +98,7 @@ def test_buyer_card_after_fifty_rounds() -> None:
         items=tuple((hostile(f"Item{n}", 300), 1) for n in range(100)),
         photo_count=0,
         reused_evidence=False,
+        ship_back_days=5,
         note=hostile("NOTE", 1000),
         respond_by=NOW,
         ship_by=None,

@@ -219,6 +219,7 @@ def claim_view(history: tuple[HistoryEntry, ...], status: ClaimStatus) -> ClaimV
         items=(("Knives", 1),),
         photo_count=0,
         reused_evidence=False,
+        ship_back_days=5,
         note=None,
         respond_by=None,
         ship_by=None,
