@@ -589,6 +589,38 @@ def about_a_filed_request(text: str) -> bool:
     )
 
 
+# "show my orders", "what orders do i have", "ver mis pedidos": the buyer's orders, as
+# /orders lists them.  Found in the demo: the model, with no such line in its corpus,
+# answered "what orders do i have" from the cancellation policy (sure, 0.99) and read
+# "i want to see my orders" as a change to an order.  Only the whole message, so
+# "invoices for all my orders" and "combine my orders" keep their own readings.
+_MY_ORDERS = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|please|pls|um+)\W+)*"
+    r"(?:(?:can|could|would)\s+(?:you|u|i)\s+(?:please\s+)?|"
+    r"i\s*(?:want|would\s+like|d\s+like|wanna|need)\s+(?:to\s+)?|let\s+me\s+)?"
+    r"(?:"
+    r"(?:(?:show|list|see|view|check|display|get|give|pull\s+up|bring\s+up|open|find)\s+"
+    r"(?:me\s+)?(?:a\s+list\s+of\s+)?(?:all\s+)?(?:of\s+)?)?"
+    r"(?:all\s+)?(?:my|mine)\s+(?:orders|purchases|order\s+history|purchase\s+history)|"
+    r"orders|order\s+history|purchase\s+history|"
+    r"(?:what|which)\s+(?:orders|purchases)\s+(?:do|did|have)\s+i\s+(?:got|have|make|place|made|placed)"
+    r"(?:\s+(?:with\s+you|here|so\s+far|on\s+file|open))?|"
+    r"(?:which|what)\s+orders\s+(?:are|r)\s+mine|"
+    r"do\s+i\s+have\s+(?:any\s+)?(?:orders|purchases)(?:\s+(?:with\s+you|here|on\s+file|open))?|"
+    r"(?:what|wat)\s+(?:have|did)\s+i\s+(?:bought|buy|ordered|purchased|purchase)"
+    r"(?:\s+(?:from\s+you|so\s+far|recently|here))?|"
+    r"(?:ver|mostrar|muestrame|ensename|consultar|revisar)?\s*(?:todos\s+)?mis\s+(?:pedidos|compras|ordenes)|"
+    r"(?:que|cuales)\s+(?:pedidos|compras|ordenes)\s+tengo|"
+    r"historial\s+de\s+(?:pedidos|compras)|tengo\s+(?:algun\s+pedido|pedidos)"
+    r")(?:\W+(?:please|pls|thanks|thank\s+you|por\s+favor|porfa|gracias))*\W*$"
+)
+
+
+def asks_for_their_orders(text: str) -> bool:
+    """Only "show my orders" (or the like): the list, not one order's question."""
+    return _whole_message(_MY_ORDERS, text)
+
+
 # "I have a question", "quick question", "can I ask something?", "tengo una duda": the
 # buyer announces a request and has not said it yet. Nothing to understand and no miss:
 # the bot asks them to go ahead (a clarifying question offering "a product question" or

@@ -34,6 +34,7 @@ from bot.services.intents import (
     about_a_filed_request,
     about_the_account,
     announces_a_request,
+    asks_for_their_orders,
     asks_when_it_comes,
     asks_where,
     asks_why_cancelled,
@@ -264,6 +265,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         return Plan(BOT_AGAIN, Action.CHITCHAT, number)
     if refuses_the_bot(reading, text):
         return Plan(Intent.TALK_TO_PERSON, action_of(Intent.TALK_TO_PERSON), number)
+    if number is None and asks_for_their_orders(text):
+        # "show my orders", "what orders do i have": the card, or with several the
+        # list (`handlers.buyer.answers.for_order`), whatever the model made of it.
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER))
     if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
         # "update where my order is going": read as its card, or as an item's change.
         return Plan(Intent.CHANGE_ADDRESS, action_of(Intent.CHANGE_ADDRESS), number)

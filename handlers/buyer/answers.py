@@ -30,6 +30,7 @@ from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
     Intent,
     about_a_filed_request,
+    asks_for_their_orders,
     changes_where_it_goes,
     names_another_order,
     only_chitchat,
@@ -69,6 +70,7 @@ from handlers.buyer.orders import (
     listed,
     picked_from_list,
     refuse_cancel,
+    show_list,
 )
 from handlers.buyer.parcel_answers import answer_in_a_line
 from handlers.buyer.views import (
@@ -538,6 +540,10 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     if len(orders) > 1 and planned.action is Action.RETURN:
         # Only the orders a return can be filed for; what was said goes with the pick.
         await returns.choose_order(ctx, said=text)
+        return
+    if len(orders) > 1 and planned.action is Action.ORDER_CARD and asks_for_their_orders(text):
+        # "show my orders": all of them, as /orders lists them, not "which one?".
+        await show_list(ctx)
         return
     if len(orders) > 1:
         prefix = WHICH_ORDER[planned.action]

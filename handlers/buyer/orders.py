@@ -109,7 +109,7 @@ def _as_listed(order: OrderView, now: datetime) -> order_pick.Listed:
 
 @router.command("orders")
 async def orders_command(ctx: Context) -> None:
-    await _show_list(ctx, 1)
+    await show_list(ctx, 1)
 
 
 @router.button("ol")
@@ -118,10 +118,11 @@ async def orders_page(ctx: Context) -> None:
     if page is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
-    await _show_list(ctx, page)
+    await show_list(ctx, page)
 
 
-async def _show_list(ctx: Context, page: int) -> None:
+async def show_list(ctx: Context, page: int = 1) -> None:
+    """/orders: the buyer's orders, a page of buttons; also "show my orders" typed."""
     result = await ctx.services.orders.orders(ctx.user.id, page)
     if result.total == 0:
         ctx.reply(ctx.t("orders.none"))

@@ -182,3 +182,24 @@ async def test_words_that_fit_both_orders_pick_neither(taylor: Person) -> None:
     await taylor.say("where is my order")
     await taylor.say("the one from the shop")
     assert "Status:" not in taylor.said
+
+
+@pytest.mark.parametrize(
+    "typed", ["what orders do i have", "i want to see my orders", "show me all my purchases"]
+)
+async def test_asking_for_my_orders_lists_them(buyer: Person, typed: str) -> None:
+    """Found in the demo: "what orders do i have" got the cancellation policy, and "i
+    want to see my orders" was taken as a change to an order."""
+    await buyer.say(typed)
+    assert "Your orders" in buyer.said
+    listed = [label.split(" ")[0] for label in shown(buyer) if label[:1].isdigit()]
+    assert len(listed) == 2
+    await buyer.say("the second one")  # the list, as /orders shows it
+    assert card_of(buyer) == listed[1]
+
+
+async def test_asking_for_my_orders_with_none_linked_asks_for_a_number(harness: Harness) -> None:
+    person = harness.buyer(name="Alex")
+    await person.say("what orders do i have")
+    assert "order number" in person.said
+    assert "Cancel" not in person.said

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.intents import Intent, about_a_filed_request, route
+from bot.services.intents import Intent, about_a_filed_request, asks_for_their_orders, route
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
 from bot.understanding.model import Understanding
@@ -281,3 +281,33 @@ def test_a_filed_request_asked_about(text: str) -> None:
 )
 def test_not_a_filed_request_asked_about(text: str) -> None:
     assert not about_a_filed_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what orders do i have",
+        "show my orders",
+        "hi, can you show me my orders please?",
+        "my order history",
+        "do i have any orders with you",
+        "ver mis pedidos",
+        "¿qué pedidos tengo?",
+    ],
+)
+def test_asks_for_their_orders(text: str) -> None:
+    assert asks_for_their_orders(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invoices for all my orders",  # an invoice question
+        "combine my orders",  # a change
+        "cancel my orders",
+        "my orders havent arrived",
+        "where are my orders",  # the model's: a tracking question already
+    ],
+)
+def test_does_not_ask_for_their_orders(text: str) -> None:
+    assert not asks_for_their_orders(text)
