@@ -473,6 +473,44 @@ async def test_photos_typed_done(
     assert NOTE_PROMPT in buyer.last_text
 
 
+@pytest.mark.parametrize(
+    ("typed", "needed"),
+    [
+        ("no photos sorry", "send at least one photo"),
+        ("yes send it", "send at least one photo"),
+        ("no tengo fotos, lo siento", "envía al menos una foto"),
+    ],
+)
+async def test_photos_declined_in_a_sentence(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, needed: str
+) -> None:
+    """Found in the demo: "no photos sorry" and then "yes send it" each got "send
+    photos now, or type done"; only the bare "skip" got the line that says why a photo
+    is needed and what to do without one."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)  # damaged: a photo is required
+    await buyer.say(typed)
+    assert needed in buyer.texts[0]
+    assert await buyer.step() == "ret.photos"
+    await buyer.photo(photo_jpeg("crack"))
+    await buyer.say(typed)  # with a photo, the same words go on
+    assert await buyer.step() == "ret.note"
+
+
+async def test_a_yes_with_no_photo_where_none_is_needed_asks_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "here you go" with no photo received, for a reason that needs none: perhaps a
+    photo that never arrived, so the step asks again rather than going on without."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer, "don't need it anymore")
+    await buyer.say("here you go")
+    assert "Please send photos now" in buyer.last_text
+    assert await buyer.step() == "ret.photos"
+    await buyer.say("no photos sorry")
+    assert await buyer.step() == "ret.note"
+
+
 async def test_photos_optional_typed_skip(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -488,7 +526,7 @@ async def test_photos_refused_and_escapes(
     buyer = await linked(harness, uow_factory, clock)
     await to_photos(buyer)
     before = await draft(buyer)
-    await buyer.say("here you go")
+    await buyer.say("the one on the left")
     assert "Please send photos now" in buyer.last_text
     assert "Done ›" in labels(buyer) and "‹ Back" in labels(buyer)
     assert await draft(buyer) == before
