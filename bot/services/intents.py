@@ -621,6 +621,39 @@ def asks_for_their_orders(text: str) -> bool:
     return _whole_message(_MY_ORDERS, text)
 
 
+# "how much did i get back", "why only 10", "¿cuánto me van a devolver?": the amount of
+# a refund, which a filed request's card shows (asked, refunded, and the seller's
+# reason for less).  Found in the demo: with a request filed, the first was asked
+# "which of these?" and the second was put another way, two misses to a person.  Read
+# by the chat only while the buyer has requests (`handlers.buyer.answers`): with none,
+# "how much will i get back" asks how refunds are worked out, which the policies say.
+_HOW_MUCH_BACK = re.compile(
+    r"\b(?:"
+    r"how\s+much\s+(?:money\s+)?(?:did|will|do|would|am|should|can)\s+i\s+(?:\w+\s+){0,2}"
+    r"(?:get(?:ting)?\s+back|get\s+refunded|be\s+refunded|receive|getting|recover)|"
+    r"how\s+much\s+(?:are|r|will|did|do|would)\s+(?:you|u|they|the\s+seller)\s+(?:\w+\s+){0,1}"
+    r"(?:refund(?:ing)?|pay(?:ing)?\s+(?:me\s+)?back|giv(?:e|ing)\s+(?:me\s+)?back|send(?:ing)?\s+(?:me\s+)?back)|"
+    r"how\s+much\s+(?:was|is|will\s+be|has\s+been)\s+(?:refunded|returned\s+to\s+me|paid\s+back)|"
+    r"why\s+(?:only|just)\s+(?:\$|€|£)?\d|"
+    r"why\s+(?:did|do|was|am|have)\s+i\s+(?:only|just)\s+(?:get|got|receive|received|refunded|been\s+refunded|given)|"
+    r"why\s+(?:is|was)\s+(?:my|the)\s+refund\s+(?:only|so\s+(?:small|low|little)|less)|"
+    r"cuanto\s+(?:dinero\s+)?me\s+(?:van\s+a\s+|vas\s+a\s+|va\s+a\s+)?"
+    r"(?:devuelven|devolver|devolvieron|devolvio|reembolsan|reembolsar|reembolsaron|regresan|regresaron)|"
+    r"por\s*que\s+(?:solo|nada\s+mas)\s+(?:me\s+)?(?:\$|€)?\d"
+    r")"
+)
+
+
+def asks_how_much_back(text: str) -> bool:
+    """The buyer asks how much money comes back to them, or why so little; not "if I
+    return it", which asks how refunds are worked out."""
+    said = fold(text.lower())
+    return _HOW_MUCH_BACK.search(said) is not None and _SUPPOSING.search(said) is None
+
+
+_SUPPOSING = re.compile(r"\b(?:if|when\s+i|si\s+(?:lo|la|los|las)?\s*devuelvo)\b")
+
+
 # "I have a question", "quick question", "can I ask something?", "tengo una duda": the
 # buyer announces a request and has not said it yet. Nothing to understand and no miss:
 # the bot asks them to go ahead (a clarifying question offering "a product question" or

@@ -31,6 +31,7 @@ from bot.services.intents import (
     Intent,
     about_a_filed_request,
     asks_for_their_orders,
+    asks_how_much_back,
     changes_where_it_goes,
     names_another_order,
     only_chitchat,
@@ -195,6 +196,7 @@ async def free_text(ctx: Context, text: str) -> None:
         # go with), not "which of these do you mean?" about the words alone.
         await returns.photo_outside_flow(ctx)
         return
+    planned = await _refund_amount_asked(ctx, text, planned)
     before = len(ctx.actions)
     await follow(ctx, text, planned)
     if planned.action not in _ONE_AT_A_TIME:
@@ -203,6 +205,26 @@ async def free_text(ctx: Context, text: str) -> None:
     if others and len(ctx.actions) > before:
         _name_the_rest(ctx, others)
         ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
+
+
+# What the model may make of "how much did i get back" or "why only 10": a choice to
+# ask, words to put another way, a policy question.
+_UNSURE_OR_ASKED = frozenset({Action.CLARIFY, Action.REPHRASE, Action.ANSWER})
+
+
+async def _refund_amount_asked(ctx: Context, text: str, planned: Plan) -> Plan:
+    """ "how much did i get back", "why only 10" while the buyer has requests: about
+    their refund, which a request's card shows (asked, refunded, the seller's reason),
+    not "which of these?" (found in the demo: that and "put it another way" were two
+    misses to a person).  With no request it is how refunds work: as read."""
+    if (
+        planned.order_number is None
+        and planned.action in _UNSURE_OR_ASKED
+        and asks_how_much_back(text)
+        and await ctx.services.returns.claims(ctx.user.id)
+    ):
+        return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))
+    return planned
 
 
 # The two readings of "I asked for a refund in the app": where it is, or a new one.

@@ -38,7 +38,7 @@ from handlers.catalog import Catalog, Safe
 from handlers.claim_history import Entry, history_lines
 from handlers.claim_labels import type_label
 from handlers.core import NOT_ANSWERS, Context, Router, button_args, int_arg, pressed_under
-from handlers.fit import Field, Piece, cut, fit, line, lines
+from handlers.fit import Field, Line, Piece, cut, fit, line, lines
 from handlers.media import PhotoRefused, refusal_text, with_photo
 from handlers.types import Button, Keyboard
 
@@ -99,10 +99,15 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
             t("claims.return_parcel", carrier=claim.return_carrier, tracking=claim.return_tracking)
         )
     pieces += ["", t("claims.history_title")]
-    entries = [Entry(e.at, e.to_status.value, e.actor.value, e.note) for e in claim.history]
-    history = history_lines(catalog, entries, "buyer", zone=claim.timezone, currency=claim.currency)
+    history = buyer_history(catalog, claim)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_buyer_card"))
+
+
+def buyer_history(catalog: Catalog, claim: ClaimView) -> list[Line]:
+    """The request's history as the buyer reads it, oldest first."""
+    entries = [Entry(e.at, e.to_status.value, e.actor.value, e.note) for e in claim.history]
+    return history_lines(catalog, entries, "buyer", zone=claim.timezone, currency=claim.currency)
 
 
 def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:

@@ -715,3 +715,30 @@ async def test_carriers_named_in_spanish(
     claim = await load_claim(uow_factory, claim_id)
     assert (claim.return_carrier, claim.return_tracking_number) == (recorded, number), buyer.said
     assert claim.status == ClaimStatus.BUYER_SHIPPED
+
+
+@pytest.mark.parametrize(
+    "typed", ["how much did i get back", "why only 1?", "¿cuánto me van a devolver?"]
+)
+async def test_how_much_comes_back_with_a_request_is_that_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: with a request filed, "how much did i get back" asked "which
+    of these?" and "why only 10" was to be put another way: two misses, a person."""
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    await harness.services.seller_claims.partial_refund(seller, claim.id, "1.00", reason="worn")
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"{claim.number}" in buyer.said, buyer.said
+    assert "worn" in buyer.said  # the seller's reason for less, in its history
+    assert "Which of these" not in buyer.said and "¿Cuál" not in buyer.said
+
+
+async def test_how_much_comes_back_with_no_request_asks_the_policies(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await bought(uow_factory, clock)
+    buyer = harness.buyer()
+    await buyer.say("how much will i get back")
+    assert "Return request" not in buyer.said and "return requests" not in buyer.said
