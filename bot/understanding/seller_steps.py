@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from itertools import pairwise
 
 from bot.domain.carriers import KNOWN_CARRIERS, has_tracking_shape, is_valid_tracking
@@ -1056,10 +1057,56 @@ _THE_FACTS = re.compile(
 )
 
 
-def asks_about_the_request(text: str) -> bool:
-    """A question the card's facts answer: when the order was delivered, the buyer's
-    other requests in the shop.  Asked of the bot, not of the buyer."""
-    return _THE_FACTS.search(normalize(text)) is not None
+# What the buyer wrote, asked of the bot: "what did the buyer say exactly", "whats
+# their reason", "why do they want a refund", "show me the full note", "¿qué dijo el
+# comprador?".  The card shortens a long note; the answer gives it whole.
+_THEIR_WORDS = re.compile(
+    r"\bwhat\s+(?:did|does|do|has|have)\s+(?:the\s+|this\s+|that\s+)?(?:buyer|customer|client|"
+    r"they|he|she|them|person|guy)\s+(?:\w+\s+){0,1}(?:say|said|write|wrote|written|type|typed|put|"
+    r"tell|told|mention|mentioned|complain\w*|claim|claimed)\b|"
+    r"\bwhat\s*(?:s|is|was|are|were)?\s+(?:the|their|his|her|the\s+buyers?|the\s+customers?)\s+"
+    r"(?:note|notes|reason|reasons|complaint|message|comment|comments|explanation|problem|issue)\b|"
+    r"\bwhy\s+(?:do|does|did|is|are)\s+(?:the\s+|this\s+)?(?:buyer|customer|client|they|he|she)\s+"
+    r"(?:\w+\s+){0,1}(?:want\w*|ask\w*|return\w*|request\w*|claim\w*)\b|"
+    r"\b(?:read|show|see|give|send)\s+(?:me\s+)?(?:the\s+)?(?:full\s+|whole\s+|complete\s+|entire\s+)"
+    r"(?:note|message|comment)\b|\b(?:full|whole|complete|entire)\s+(?:note|message|comment)\b|"
+    r"\bque\s+(?:dijo|escribio|puso|comento|dice)\s+(?:el\s+|la\s+)?(?:comprador\w*|cliente)\b|"
+    r"\b(?:cual|que)\s+es\s+(?:el|su)\s+(?:motivo|nota|comentario|queja)\b|"
+    r"\bpor\s*que\s+(?:lo\s+)?(?:quiere|pide|devuelve)\b"
+)
+
+# What was paid, asked of the bot: "how much did they pay", "what was the order
+# total", "what did the mug cost", "¿cuánto pagó?".
+_WHAT_PAID = re.compile(
+    r"\b(?:how\s+much|what)\s+(?:did|does|do|has|have)\s+(?:the\s+|this\s+)?(?:buyer|customer|client|"
+    r"they|he|she|them)\s+(?:\w+\s+){0,1}(?:pay|paid|spend|spent)\b|"
+    r"\b(?:how\s+much|what)\s*(?:s|is|was)?\s+(?:the\s+)?(?:order\s+)?(?:total|price|cost|amount\s+paid)\b|"
+    r"\border\s+(?:total|value|amount)\b|"
+    r"\bhow\s+much\s+(?:did|does|was|is)\s+(?:it|the\s+\w+|that|this)\s+(?:\w+\s+)?(?:cost|costs|sell\s+for|go\s+for)\b|"
+    r"\bwhat\s+did\s+(?:it|the\s+\w+|that|this)\s+(?:\w+\s+)?cost\b|"
+    r"\bcuanto\s+(?:pago|pagaron|costo|costaba|cuesta|fue\s+el\s+total)\b"
+)
+
+
+class CardFact(StrEnum):
+    """What a question typed under a claim's card asks of the bot."""
+
+    FACTS = "facts"  # when the order was delivered, the buyer's other requests
+    WORDS = "words"  # what the buyer wrote: the reason, the note, their answers
+    PAID = "paid"  # what the items cost, what is asked and still refundable
+
+
+def card_fact_asked(text: str) -> CardFact | None:
+    """A question the card's facts answer, asked of the bot, not of the buyer: which
+    facts; None for anything else."""
+    said = normalize(text)
+    if _THE_FACTS.search(said) is not None:
+        return CardFact.FACTS
+    if _THEIR_WORDS.search(said) is not None:
+        return CardFact.WORDS
+    if _WHAT_PAID.search(said) is not None:
+        return CardFact.PAID
+    return None
 
 
 def speaks_to_the_buyer(text: str) -> bool:

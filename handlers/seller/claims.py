@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
+from bot.domain.enums import ActorKind, ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import AmountChanged, ClaimNotFound, InvalidTransition, NotAllowed
 from bot.domain.marketplace import MarketplaceOwned, display_name
 from bot.domain.money import format_money, minor_units
@@ -25,6 +25,7 @@ from bot.services.seller_claims import (
 )
 from bot.understanding import seller_steps
 from bot.understanding import steps as read
+from bot.understanding.seller_steps import CardFact
 from handlers import confirm, escapes
 from handlers.amounts import amount_problem, unreadable
 from handlers.buyer.views import format_date
@@ -63,11 +64,8 @@ def time_left(catalog: Catalog, deadline: datetime | None, now: datetime) -> str
     return catalog.plain("seller_claims.left", left=duration(catalog, deadline - now))
 
 
-def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
-    """The card, within Telegram's limit however long the note, the questions and the
-    answers of its history are (shortened before escaping, newest history kept)."""
-    t, p = catalog.t, catalog.plain
-    items = [
+def _item_lines(catalog: Catalog, card: SellerCard) -> list[Piece]:
+    return [
         line(
             catalog,
             "card.item",
@@ -77,6 +75,20 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
         )
         for n, q, price in card.items
     ]
+
+
+def _money(catalog: Catalog, card: SellerCard) -> Safe:
+    reason = ClaimReason(card.reason)
+    return seller_money(
+        catalog, card.type, reason, card.amount, card.currency, card.remaining_refundable
+    )
+
+
+def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
+    """The card, within Telegram's limit however long the note, the questions and the
+    answers of its history are (shortened before escaping, newest history kept)."""
+    t, p = catalog.t, catalog.plain
+    items = _item_lines(catalog, card)
     reused_count = sum(1 for _, reused in card.photos if reused)
     pieces: list[Piece] = [
         line(
@@ -90,14 +102,7 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
             type=type_label(catalog, card.type, ClaimReason(card.reason)),
             reason=p(f"claim_reason.{card.reason}"),
             items=lines(items, catalog, "fit.more_items"),
-            money=seller_money(
-                catalog,
-                card.type,
-                ClaimReason(card.reason),
-                card.amount,
-                card.currency,
-                card.remaining_refundable,
-            ),
+            money=_money(catalog, card),
             note=Field(card.note or p("returns.no_note")),
             photos=len(card.photos),
             # The catalog trims a template's edge newlines: the line break goes here.
@@ -786,20 +791,49 @@ async def photos_typed(ctx: Context, claim_id: int) -> None:
     ctx.state.data[SHOWN] = claim_id  # the card is still the one being looked at
 
 
-async def facts_typed(ctx: Context, claim_id: int) -> None:
-    """ "when was it delivered", "has this buyer returned stuff before" under a card:
-    the card's facts, answered by the bot (they were offered to the buyer as the
-    seller's question)."""
+async def facts_typed(ctx: Context, claim_id: int, asked: CardFact) -> None:
+    """ "when was it delivered", "has this buyer returned stuff before", "what did the
+    buyer say exactly", "how much did they pay" under a card: the card's facts,
+    answered by the bot (the first two were offered to the buyer as the seller's
+    question, the others got "tap a button")."""
     try:
         card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return
-    facts = facts_lines(ctx.catalog, card)
-    if card.delivered_at is None:
-        facts.insert(0, ctx.t("seller_claims.not_delivered", number=card.order_number))
-    ctx.reply("\n".join([ctx.t("seller_claims.facts_title", claim=card.number), *facts]))
+    catalog = ctx.catalog
+    pieces: list[Piece] = [ctx.t("seller_claims.facts_title", claim=card.number)]
+    if asked is CardFact.WORDS:
+        pieces += _their_words(catalog, card)
+    elif asked is CardFact.PAID:
+        pieces += [*_item_lines(catalog, card), _money(catalog, card).html]
+    else:
+        if card.delivered_at is None:
+            pieces.append(ctx.t("seller_claims.not_delivered", number=card.order_number))
+        pieces += facts_lines(catalog, card)
+    ctx.reply(fit(*pieces))
     ctx.state.data[SHOWN] = claim_id  # the card is still the one being looked at
+
+
+def _their_words(catalog: Catalog, card: SellerCard) -> list[Piece]:
+    """What the buyer wrote: the request's kind and reason, the note whole (the card
+    may shorten it), and each answer to the seller's questions."""
+    reason = ClaimReason(card.reason)
+    p = catalog.plain
+    pieces: list[Piece] = [
+        catalog.t(
+            "seller_claims.words_request",
+            type=type_label(catalog, card.type, reason),
+            reason=p(f"claim_reason.{card.reason}"),
+        ),
+        line(catalog, "seller_claims.words_note", note=Field(card.note or p("returns.no_note"))),
+    ]
+    for at, status, actor, note in card.history[1:]:
+        said = note_text(catalog, note, status, "seller", card.currency)
+        if actor == ActorKind.BUYER.value and status == ClaimStatus.REQUESTED.value and said:
+            when = format_date(at, zone=card.timezone, language=catalog.language)
+            pieces.append(line(catalog, "seller_claims.words_answer", date=when, note=Field(said)))
+    return pieces
 
 
 async def _ask(ctx: Context, question: str) -> None:

@@ -36,9 +36,9 @@ from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.seller_steps import (
     CancelWords,
     SellerWords,
-    asks_about_the_request,
     asks_for_the_list,
     asks_for_the_photos,
+    card_fact_asked,
     is_supported,
     names_a_goodwill_refund,
     names_an_order_to_refund,
@@ -290,8 +290,8 @@ async def _under_the_card(
     if asks_for_the_photos(text):  # "show me the photos": its Show button
         await photos_typed(ctx, claim_id)
         return True
-    if asks_about_the_request(text):  # "when was it delivered": the card's facts
-        await facts_typed(ctx, claim_id)
+    if (asked := card_fact_asked(text)) is not None:  # "when was it delivered"
+        await facts_typed(ctx, claim_id, asked)
         return True
     if speaks_to_the_buyer(text):  # "can you send me a photo of the label"
         await offer_question(ctx, claim_id, text)

@@ -789,3 +789,50 @@ async def test_a_sellers_command_asked_in_words_is_that_command(
     await s.say(typed)
     assert says in s.said, s.said
     assert "I can't do anything with that here" not in s.said
+
+
+@pytest.mark.parametrize(
+    "typed", ["what did the buyer say exactly", "whats their reason", "¿qué dijo el comprador?"]
+)
+async def test_what_the_buyer_wrote_asked_under_the_card_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "what did the buyer say exactly" under the card got "Tap a
+    button on the card"; the bot has the buyer's words (the card may shorten them)."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert claim.number in s.last_text
+    assert "Not what I hoped" in s.last_text, s.said
+    assert "Tap a button" not in s.said and "Send this to the buyer" not in s.said
+    assert await asked(uow_factory, claim.id) is None
+    await s.say("approve")  # still under the card
+    assert claim.number in s.last_text and "$12.50" in s.last_text, s.last_text
+
+
+async def test_the_buyers_answer_to_a_question_is_among_their_words(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b)
+    await harness.services.seller_claims.ask_info(seller, claim.id, "Which colour?")
+    await harness.services.returns.answer_info(b.buyer, claim.id, "Blue, as the listing said", [])
+    s = harness.seller()
+    await s.say("/claims")
+    await s.say("1")
+    assert f"Return request {claim.number}" in s.last_text
+    await s.say("what did they say")
+    assert "Blue, as the listing said" in s.last_text and "Not what I hoped" in s.last_text
+
+
+@pytest.mark.parametrize("typed", ["how much did they pay", "what was the order total"])
+async def test_what_was_paid_asked_under_the_card_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert claim.number in s.last_text
+    assert "×" in s.last_text and "$" in s.last_text, s.last_text  # items with prices
+    assert "Tap a button" not in s.said

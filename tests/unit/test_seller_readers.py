@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from bot.understanding.seller_steps import (
+    CardFact,
+    card_fact_asked,
     names_a_goodwill_refund,
     period_in_words,
     read_card_decision,
@@ -218,3 +220,25 @@ def test_a_sellers_command_in_words(typed: str, command: str | None, period: str
 )
 def test_a_refund_with_its_order_and_sum(typed: str, names: bool) -> None:
     assert names_a_goodwill_refund(typed) is names
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("when was it delivered", CardFact.FACTS),
+        ("has this buyer returned stuff before", CardFact.FACTS),
+        ("what did the buyer say exactly", CardFact.WORDS),
+        ("why do they want a refund", CardFact.WORDS),
+        ("show me the full note", CardFact.WORDS),
+        ("how much did they pay", CardFact.PAID),
+        ("¿cuánto pagó?", CardFact.PAID),
+        # Not the card's facts: a question for the buyer, decisions, the seller's own.
+        ("what is wrong with it?", None),
+        ("approve", None),
+        ("refund 10", None),
+        ("reject it, they used it", None),
+        ("how much is the refund", None),
+    ],
+)
+def test_card_fact_asked(text: str, fact: CardFact | None) -> None:
+    assert card_fact_asked(text) is fact
