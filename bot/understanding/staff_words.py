@@ -10,7 +10,9 @@ with who refunds, as is a short message that ends by asking for the rest of the 
 ("looks like the buyer is right, refund the rest": an appeal's verdict, which has its
 button).  A short question to the team about the requester ("can we send them the
 sheath separately?") is held back too, with one tap to send it or keep it as a note.
-Otherwise only whole messages count: "I'll close this once the refund lands"
+So is an address to change ("change the address to calle mayor 5"): the bot cannot,
+and the requester cannot either; the reply says where it is done.  Otherwise only
+whole messages count: "I'll close this once the refund lands"
 is a sentence to the buyer and goes to them as before.
 """
 
@@ -28,6 +30,7 @@ class StaffWord(StrEnum):
     SUMMARY = "summary"  # the ticket's summary again
     REFUND = "refund"  # not staff's to do here: who does it is said
     ASIDE = "aside"  # a question to the team about the requester, not to them
+    CHANGE = "change"  # an order's address to change: not the bot's to do, nor theirs
 
 
 _POLITE = r"(?:(?:ok(?:ay)?|please|pls|plz|bot|now|then|por\s+favor)\s+)*"
@@ -118,6 +121,18 @@ def _an_aside(said: str) -> bool:
     )
 
 
+# An order's address to change, told to the bot: "change the address to calle mayor 5",
+# "update their shipping address", "pls fix the delivery address".  Found in the demo:
+# relayed, the buyer read "change the address to calle mayor 5" from Riley, which they
+# cannot do either.  Short messages that start by telling it, only.
+_CHANGE_ADDRESS = re.compile(
+    rf"^{_POLITE}(?:change|update|edit|correct|fix|amend|modify|set|cambia\w*|actualiza\w*|corrige)\s+"
+    r"(?:the\s+|their\s+|his\s+|her\s+|the\s+(?:buyer|customer)s?\s+|la\s+|su\s+)?"
+    r"(?:(?:shipping|delivery|postal)\s+)?(?:address|direccion)\b"
+)
+_CHANGE_CHARS = 120
+
+
 def read_staff_word(text: str | None) -> StaffWord | None:
     """What this whole message asks the bot to do, if it is nothing else."""
     if not text:
@@ -131,4 +146,6 @@ def read_staff_word(text: str | None) -> StaffWord | None:
         return StaffWord.REFUND
     if _an_aside(" ".join(normalize(text).split())):
         return StaffWord.ASIDE
+    if len(said) <= _CHANGE_CHARS and _CHANGE_ADDRESS.match(said):
+        return StaffWord.CHANGE
     return None

@@ -451,12 +451,14 @@ async def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
     if word is StaffWord.REFUND:  # no button of a ticket refunds but an appeal's
         ctx.reply(ctx.t("staff_typing.refund_held", **said))
         return True
-    if word is StaffWord.ASIDE:  # a question to the team: sent or noted on one tap
+    if word in (StaffWord.ASIDE, StaffWord.CHANGE):
+        # A question to the team, or an address to change (which the bot cannot do):
+        # sent or noted on one tap.
         ctx.state.data[ASIDE] = {"text": said["text"], "message": inbound.message_id}
         p = ctx.catalog.plain
         send = p("staff_typing.aside_send", name=cut(ticket.requester_name, BUTTON_NAME))
         ctx.reply(
-            ctx.t("staff_typing.aside_held", **said),
+            ctx.t(f"staff_typing.{word.value}_held", **said),
             Keyboard.of(
                 [Button(send, f"as:s:{ticket.id}")],
                 [Button(p("staff_typing.aside_note"), f"as:n:{ticket.id}")],

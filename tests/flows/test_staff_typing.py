@@ -265,6 +265,29 @@ async def test_the_order_asked_for_in_a_topic_is_the_summary_not_sent_to_the_buy
     assert any("left the warehouse today" in line for line in reached(harness, alex))
 
 
+@pytest.mark.parametrize(
+    "typed", ["change the address to calle mayor 5", "please update their shipping address"]
+)
+async def test_an_address_change_told_to_the_bot_is_held_with_send_or_note(
+    harness: Harness, typed: str
+) -> None:
+    """Found in the demo: Riley's "change the address to calle mayor 5" reached the
+    buyer, who cannot do it either; the bot cannot change an order's address.  Held
+    back with who does it, and one tap sends it after all or keeps it as a note."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say(typed)
+    assert f"“{typed}” was not sent to Alex" in riley.said
+    assert "can't change an order's address" in riley.said
+    assert [b.text for b in riley.buttons()] == ["📤 Send to Alex", "📝 Keep as a note"]
+    assert len(reached(harness, alex)) == before
+    await riley.tap("📝 Keep as a note")
+    assert "Internal note saved" in riley.said
+    await riley.say("you can change the address in the app until it ships")  # to the buyer
+    assert any("change the address in the app" in line for line in reached(harness, alex))
+
+
 async def test_a_question_to_the_team_about_the_buyer_is_held_with_send_or_note(
     harness: Harness,
 ) -> None:
