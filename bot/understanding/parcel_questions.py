@@ -62,6 +62,55 @@ _IN_GENERAL = re.compile(
 )
 
 
+# What to do about a parcel the carrier could not deliver or holds for pickup, asked
+# under its card: "what do i do now", "can they try again tomorrow", "can i pick it
+# up instead", "where do i pick it up", "until when", "what do i need to bring", "can
+# someone else collect it"; "¿qué hago?", "¿dónde lo recojo?", "¿hasta cuándo?".
+# Found in the demo: they got the help menu, the card again, "which of these?" and
+# "put it another way" (two misses to a person), while the card's advice answers them.
+_WHAT_TO_DO = re.compile(
+    r"\b(?:"
+    r"what\s+(?:do|should|can|shall|must)\s+i\s+do|what\s+now|now\s+what|what\s+are\s+my\s+options|"
+    r"what\s+happens\s+(?:now|next)|"
+    r"(?:try|come|deliver|attempt|bring\s+it|drop\s+it\s+off)\s+(?:\w+\s+){0,2}again|redeliver\w*|"
+    r"another\s+(?:attempt|try|delivery)|reschedul\w*|"
+    r"pick\s+(?:it|them|the\s+\w+)\s+up|pick\s+up|pickup|collect\s+(?:it|them|the\s+\w+)|"
+    r"go\s+get\s+it|get\s+it\s+myself|"
+    r"where\s+(?:do|can|should|would|will)\s+i\s+(?:go|get|find|collect|pick)|"
+    r"where\s+is\s+it\s+(?:waiting|being\s+held|held|kept)|"
+    r"until\s+when|by\s+when|how\s+long\s+(?:will|do|does|can|would)\s+(?:they|it|the\s+\w+)\s+"
+    r"(?:keep|hold|wait|stay)|"
+    r"what\s+(?:do|should|will|must)\s+i\s+(?:need\s+to\s+|have\s+to\s+)?(?:bring|take|show)|"
+    r"do\s+i\s+need\s+(?:an?\s+|my\s+)?(?:id|identification|ticket|notice|slip)|"
+    r"(?:someone|somebody|my\s+\w+|a\s+friend|a\s+neighbou?r)\s+(?:else\s+)?(?:can|could|to)\s+"
+    r"(?:pick|collect|get)|"
+    r"(?:can|could)\s+(?:someone|somebody|my\s+\w+|a\s+friend|a\s+neighbou?r)\s+(?:else\s+)?"
+    r"(?:pick|collect|get)|"
+    r"que\s+hago|que\s+(?:debo|puedo|tengo\s+que)\s+hacer|y\s+ahora\s+que|"
+    r"(?:vuelven|volveran|van)\s+a\s+(?:intentar|traer|entregar)|otro\s+intento|"
+    r"recoger\w*|recojo|retirar\w*|donde\s+(?:lo|la)\s+(?:recojo|busco)|"
+    r"hasta\s+cuando|que\s+(?:necesito|tengo\s+que)\s+llevar"
+    r")\b|^(?:where|donde|and\s+where|y\s+donde)$"
+)
+
+# "until when", "how long will they keep it": how long a pickup point holds it.
+_UNTIL_WHEN = re.compile(
+    r"\b(?:until\s+when|by\s+when|how\s+long\s+(?:will|do|does|can|would)\s+(?:they|it|the\s+\w+)\s+"
+    r"(?:keep|hold|wait|stay)|hasta\s+cuando)\b"
+)
+
+
+def asks_what_to_do(text: str) -> bool:
+    """The buyer asks what to do about a parcel the carrier could not deliver or holds
+    for pickup: try again, pick it up, where, until when, what to bring."""
+    return _WHAT_TO_DO.search(_said(text)) is not None
+
+
+def asks_until_when(text: str) -> bool:
+    """ "until when", "how long will they keep it": how long it waits for the buyer."""
+    return _UNTIL_WHEN.search(_said(text)) is not None
+
+
 def _said(text: str) -> str:
     return " ".join(words(text))
 

@@ -58,7 +58,7 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
-from bot.understanding.parcel_questions import reports_missing
+from bot.understanding.parcel_questions import asks_what_to_do, reports_missing
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -183,6 +183,8 @@ async def free_text(ctx: Context, text: str) -> None:
     if lacks_order_number(text):  # "I don't have the order number": where to find it
         linking.find_number_help(ctx)
         return
+    if await what_to_do_asked(ctx, text):  # "where do i pick it up" under the card
+        return
     # Typed under the seller's question ("it's in 3 pieces, the box was fine"): the
     # answer it most likely is, offered before the words are read as a new request.
     small_talk = only_chitchat(" ".join(text.lower().split()))
@@ -205,6 +207,26 @@ async def free_text(ctx: Context, text: str) -> None:
     if others and len(ctx.actions) > before:
         _name_the_rest(ctx, others)
         ctx.actions.insert(before, ctx.actions.pop())  # first, above what was started
+
+
+async def what_to_do_asked(ctx: Context, text: str) -> bool:
+    """ "what do i do now", "can i pick it up instead", "until when" right under the
+    card of a parcel the carrier could not deliver or holds for pickup: the card's
+    advice, in a line (`parcel_answers.answer_in_a_line`).  Read before the model,
+    which has no order in view: it gave the help menu, "which of these?" and "put it
+    another way" (two misses to a person).  False for anything else."""
+    shown = card_just_shown(ctx)
+    if shown is None or not card_on_screen(ctx, shown) or not asks_what_to_do(text):
+        return False
+    try:
+        order = await ctx.services.orders.order(ctx.user.id, shown)
+    except OrderNotFound:
+        return False
+    fact = answer_in_a_line(ctx.catalog, order, text, ctx.services.clock.now())
+    if fact is None:
+        return False
+    ctx.reply(fact.text, person_button(ctx) if fact.offer_person else None)
+    return True
 
 
 # What the model may make of "how much did i get back" or "why only 10": a choice to

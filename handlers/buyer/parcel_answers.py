@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.policy import ON_ITS_WAY
+from bot.services.notices import DeliveryAdvice
 from bot.services.views import OrderView, ShipmentView
 from bot.understanding.parcel_questions import (
+    asks_about_the_parcel,
     asks_for_the_carrier,
     asks_if_it_moved,
+    asks_until_when,
+    asks_what_to_do,
     asks_when_it_arrives,
 )
-from handlers.buyer.care_text import eta_text, last_event_line, parcel_line
+from handlers.buyer.care_text import advice_pieces, eta_text, last_event_line, parcel_line
 from handlers.buyer.views import format_date, parcel_advice, safe_tracking_url
 from handlers.catalog import Catalog
 from handlers.fit import Field, Piece, fit, line
@@ -37,8 +41,14 @@ def answer_in_a_line(
     catalog: Catalog, order: OrderView, said: str, now: datetime
 ) -> LineAnswer | None:
     """The fact `said` asks for about `order`, or None (show the card)."""
-    if order.status not in ON_ITS_WAY or parcel_advice(order) is not None:
+    if order.status not in ON_ITS_WAY:
         return None
+    advice = parcel_advice(order)
+    if advice is not None:
+        # A missed delivery, a parcel at a pickup point: what to do is the answer to
+        # "can they try again", "where do i pick it up", "has it moved", "when".
+        asked = asks_what_to_do(said) or asks_about_the_parcel(said) or asks_when_it_arrives(said)
+        return _what_to_do(catalog, order, advice, said) if asked else None
     late = order.estimated_delivery is not None and now > order.estimated_delivery
     if late:  # the card says it is late, and what to do
         return None
@@ -49,6 +59,29 @@ def answer_in_a_line(
     if asks_when_it_arrives(said) and (when := when_it_arrives(catalog, order)) is not None:
         return LineAnswer(when)
     return None
+
+
+def _what_to_do(
+    catalog: Catalog, order: OrderView, advice: DeliveryAdvice, said: str
+) -> LineAnswer:
+    """The parcel's latest news, what to do about it (the card's advice, in the
+    carrier's terms) and where to track it; a person may still help."""
+    shipment = next(s for s in order.shipments if s.tracking_number == advice.tracking_number)
+    last = shipment.events[-1]  # the event the advice is for
+    pieces: list[Piece] = [
+        line(catalog, "parcel_answer.what_to_do", number=Field(order.order_number)),
+        last_event_line(
+            catalog,
+            tag=last.tag.value,
+            at=last.at,
+            location=last.location,
+            timezone=order.timezone,
+        ),
+        *advice_pieces(catalog, advice),
+    ]
+    if advice.kind == "pickup" and asks_until_when(said):
+        pieces.append(line(catalog, "parcel_answer.pickup_until", carrier=Field(advice.carrier)))
+    return LineAnswer(fit(*pieces), offer_person=True)
 
 
 def when_it_arrives(catalog: Catalog, order: OrderView) -> str | None:

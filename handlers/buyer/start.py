@@ -112,6 +112,11 @@ async def on_text(ctx: Context) -> None:
     # "stop" or "never mind" has nothing to cancel.
     escape = read_escape(text)
     if escape is Escape.HELP:
+        # Imported here: the answers module starts flows of this package.
+        from handlers.buyer.answers import what_to_do_asked
+
+        if await what_to_do_asked(ctx, text):  # "what now" under a missed parcel's card
+            return
         await help_(ctx)
         return
     if cancels(text):

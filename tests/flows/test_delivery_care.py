@@ -449,6 +449,57 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
 @pytest.mark.parametrize(
     "typed",
     [
+        "what do i do now",
+        "can they try again tomorrow",
+        "can i pick it up instead",
+        "where",
+        "¿qué hago?",
+    ],
+)
+async def test_what_to_do_asked_under_the_card_of_a_missed_delivery_is_its_advice(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: right under the card of a failed attempt, "what do i do now"
+    got the help menu, "can they try again tomorrow" and "where" the whole card again,
+    "can i pick it up instead" "which of these?".  The card's advice answers them, in a
+    few lines, with a person a tap away."""
+    await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
+    await world.buyer.say("/orders")
+    await world.buyer.tap(NUMBER)
+    assert "Total paid" in world.buyer.last_text  # the card
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert "Total paid" not in said and "Which of these" not in said, said
+    assert NUMBER in said
+    assert "UPS usually tries again" in said or "UPS suele intentarlo" in said, said
+    assert UPS in said
+    assert len(world.buyer.buttons()) == 1  # a person
+
+
+@pytest.mark.parametrize(
+    ("typed", "until"),
+    [("where do i pick it up", False), ("until when", True), ("what do i need to bring", False)],
+)
+async def test_pickup_questions_under_the_card_get_where_and_what_to_bring(
+    world: World, typed: str, until: bool
+) -> None:
+    """Found in the demo: "where do i pick it up" got the whole card again, "until
+    when" and "what do i need to bring" were to be put another way, and the second
+    miss handed the buyer to a person."""
+    await world.setup(status="IN_TRANSIT", events=(("AvailableForPickup", "Held"),))
+    await world.buyer.say("/orders")
+    await world.buyer.tap(NUMBER)
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert "Total paid" not in said and "put it another way" not in said, said
+    assert "waiting for you at Memphis, TN" in said and "Take an ID" in said
+    assert ("its tracking page above shows until when" in said) is until
+    assert "passed our conversation to a person" not in said
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
         "i wont be home until 6pm, can they leave it with my neighbor",
         "can you deliver it to my work instead",
     ],
