@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.domain.enums import ClaimReason, ClaimStatus, ClaimType
 from bot.domain.errors import ClaimNotFound, InvalidTransition, OrderNotFound
+from bot.domain.marketplace import display_name
 from bot.domain.money import format_money
 from bot.domain.returns import (
     HIDDEN_ORDER,
@@ -212,13 +213,22 @@ async def _shown_order_not_eligible(ctx: Context) -> bool:
 async def _say_not_eligible(ctx: Context, reason: str, order_id: int) -> None:
     """Why this order of the buyer's can't be returned here, naming it."""
     order = await ctx.services.orders.order(ctx.user.id, order_id)
-    ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=order.order_number))
+    ctx.reply(not_eligible_text(ctx, reason, order))
 
 
 async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
     """The buyer's one order can't be returned here: say why, naming it."""
     everything = await ctx.services.orders.all_linked(ctx.user.id)
-    ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=everything[0].order_number))
+    ctx.reply(not_eligible_text(ctx, reason, everything[0]))
+
+
+def not_eligible_text(ctx: Context, reason: str, order: OrderView) -> str:
+    """Why `order` can't be returned here; a marketplace's order names the marketplace
+    whose app takes its return."""
+    if reason == "marketplace" and order.marketplace is not None:
+        name = display_name(order.marketplace)
+        return ctx.t("marketplace_buyer.return_there", number=order.order_number, marketplace=name)
+    return ctx.t(f"returns.not_eligible.{reason}", number=order.order_number)
 
 
 # The buttons "Which order is the return for?" shows, and the orders a typed answer
@@ -483,7 +493,7 @@ async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None
             text = ctx.t("returns.not_eligible.in_transit_but_here", number=order.order_number)
             ctx.reply(text, Keyboard.of([person]))
             return
-        ctx.reply(ctx.t(f"returns.not_eligible.{exc.reason}", number=order.order_number))
+        ctx.reply(not_eligible_text(ctx, exc.reason, order))
         return
     ctx.state.go(
         ITEMS,

@@ -66,7 +66,7 @@ async def test_a_delivered_tiktok_order_is_returned_on_tiktok(
         await buyer.say(f"I want to return order {NUMBER}")
     else:
         await buyer.press(f"rs:{order_id}")  # an old card's button, or a forged one
-    assert "asked for in the marketplace's app" in buyer.said
+    assert "asked for in the TikTok Shop app" in buyer.said
     assert await buyer.step() is None
     assert await requests(uow_factory) == (0, 0, ["DELIVERED"])
 

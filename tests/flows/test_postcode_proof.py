@@ -122,5 +122,5 @@ async def test_a_photo_for_a_marketplace_order_says_its_return_is_asked_for_in_t
     await buyer.say("SW1A 1AA")
     await buyer.photo(sample_jpeg(seed="broken"))
     # Not "I don't see an order of yours": the one order is theirs, returned elsewhere.
-    assert "in the marketplace's app" in buyer.last_text and TIKTOK_NUMBER in buyer.last_text
+    assert "in the TikTok Shop app" in buyer.last_text and TIKTOK_NUMBER in buyer.last_text
     assert await buyer.step() is None
