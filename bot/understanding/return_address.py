@@ -22,6 +22,13 @@ _WHERE_TO_SEND = re.compile(
     r"\bwhere\s+(?:to|does\s+it)\s+(?:send|post|ship|mail|go)\b|"
     r"\bwhat\s+address\s+(?:do|should|can)\s+i\s+(?:send|post|ship|mail|use)\b|"
     r"\bwhere\s+(?:is|s)\s+(?:it|the\s+(?:return|parcel|package))\s+(?:going|meant\s+to\s+go)\b|"
+    # How: "ok how do i send it", "how do i ship them back", "how to return it".  Found
+    # in the demo: asked right after the approval, it started a new return for the
+    # order's other item.
+    r"\bhow\s+(?:do|should|can|shall|will|would|must)\s+i\s+(?:send|post|ship|mail|return|get)\s+"
+    r"(?:it|them|this|that|the\s+(?:item|items|parcel|package|return|box))(?:\s+back)?\b|"
+    r"\bhow\s+(?:to|does\s+one)\s+(?:send|post|ship|mail|return)\s+(?:it|them)(?:\s+back)?\b|"
+    r"\bcomo\s+(?:lo|la|los|las)\s+(?:envio|mando|devuelvo|regreso)\b|"
     # Spanish (folded: no accents)
     r"\bdireccion\s+(?:de|para)\s+(?:la\s+)?devoluci|\b(?:a\s+)?donde\s+(?:lo|la|los|las)\s+"
     r"(?:envio|mando|devuelvo|regreso|llevo)\b"
@@ -29,7 +36,7 @@ _WHERE_TO_SEND = re.compile(
 
 
 def asks_where_to_send(text: str) -> bool:
-    """Whether the message asks where a return goes."""
+    """Whether the message asks where (or how) a return is sent."""
     return bool(_WHERE_TO_SEND.search(normalize(text)))
 
 
