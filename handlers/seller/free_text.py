@@ -49,6 +49,7 @@ from bot.understanding.seller_steps import (
     read_seller_request,
     read_seller_words,
     read_tracking,
+    read_yes_no,
     speaks_to_the_buyer,
 )
 from handlers.buttons import MAX_DATA_BYTES
@@ -185,6 +186,10 @@ async def _answered(ctx: Context) -> bool:
             ctx.reply(ctx.t("common.nothing_to_cancel"))
         elif shown is not None and await _card_hint(ctx, int(shown)):
             pass  # under the card: what it takes, not "open one with /claims"
+        elif read_yes_no(inbound.text) is not None:
+            # "yes" with nothing asked (typed after a decision was already made): not
+            # a failure to be shown the whole help for.
+            ctx.reply(ctx.t("seller_typing.nothing_asked"))
         elif only_chitchat(" ".join(inbound.text.lower().split())):
             # "hi", "thanks!": small talk, not something they failed to do.  A hello
             # gets the seller's greeting (what they can do), thanks a short reply.

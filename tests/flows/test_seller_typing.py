@@ -774,6 +774,20 @@ async def test_a_sellers_hello_or_thanks_is_small_talk_not_a_failure(
     assert "can't do anything" in sam.said
 
 
+@pytest.mark.parametrize("typed", ["yes", "no"])
+async def test_a_sellers_yes_or_no_with_nothing_asked_says_so(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "yes" typed after an approval that asked nothing got "I can't
+    do anything with that here" and the whole help."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert "Nothing is waiting for a yes or no" in s.last_text, s.said
+    assert "can't do anything" not in s.said
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
 def test_a_request_for_the_list_is_told_from_a_buyers_return() -> None:
     for typed in ("show me the returns", "any new return?", "my claims", "refunds"):
         assert asks_for_the_list(typed), typed
