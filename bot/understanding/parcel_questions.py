@@ -100,6 +100,27 @@ _UNTIL_WHEN = re.compile(
 )
 
 
+# Why a late parcel is late, or that it still is: "why is it late", "why the delay",
+# "it's still not here", "¿por qué tarda tanto?".  Read only under the card of a late
+# order, whose news answers it.
+_LATE = re.compile(
+    r"\b(?:"
+    r"why\s+(?:is|s|it|its|does|did|has|was)\s+(?:\w+\s+){0,3}(?:late|delayed|taking|take|so\s+long)|"
+    r"why\s+the\s+delay|what\s+(?:is|s)\s+the\s+delay|"
+    r"(?:still|yet)\s+(?:not\s+)?(?:here|arrived|delivered|nothing)|"
+    r"(?:not|hasnt|never)\s+(?:\w+\s+)?(?:arrived|come|here)\s+yet|"
+    r"(?:is\s+it|it\s+s|its|it\s+is)\s+(?:running\s+)?late|"
+    r"por\s*que\s+(?:\w+\s+){0,2}(?:tarda|demora|retras)\w*|"
+    r"(?:todavia|aun)\s+no\s+(?:llega|ha\s+llegado|llego)"
+    r")\b"
+)
+
+
+def asks_why_late(text: str) -> bool:
+    """The buyer asks why the parcel is late, or says it still has not come."""
+    return _LATE.search(_said(text)) is not None
+
+
 def asks_what_to_do(text: str) -> bool:
     """The buyer asks what to do about a parcel the carrier could not deliver or holds
     for pickup: try again, pick it up, where, until when, what to bring."""

@@ -58,7 +58,7 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
-from bot.understanding.parcel_questions import asks_what_to_do, reports_missing
+from bot.understanding.parcel_questions import asks_what_to_do, asks_why_late, reports_missing
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -73,7 +73,7 @@ from handlers.buyer.orders import (
     refuse_cancel,
     show_list,
 )
-from handlers.buyer.parcel_answers import answer_in_a_line
+from handlers.buyer.parcel_answers import LineAnswer, answer_in_a_line
 from handlers.buyer.views import (
     PICKABLE,
     card_just_shown,
@@ -212,11 +212,14 @@ async def free_text(ctx: Context, text: str) -> None:
 async def what_to_do_asked(ctx: Context, text: str) -> bool:
     """ "what do i do now", "can i pick it up instead", "until when" right under the
     card of a parcel the carrier could not deliver or holds for pickup: the card's
-    advice, in a line (`parcel_answers.answer_in_a_line`).  Read before the model,
-    which has no order in view: it gave the help menu, "which of these?" and "put it
-    another way" (two misses to a person).  False for anything else."""
+    advice, in a line (`parcel_answers.answer_in_a_line`); "¿por qué tarda tanto?"
+    under a late one, its news.  Read before the model, which has no order in view:
+    it gave the help menu, "which of these?", "put it another way" (two misses to a
+    person) and the delivery-times policy.  False for anything else."""
     shown = card_just_shown(ctx)
-    if shown is None or not card_on_screen(ctx, shown) or not asks_what_to_do(text):
+    if shown is None or not card_on_screen(ctx, shown):
+        return False
+    if not (asks_what_to_do(text) or asks_why_late(text)):
         return False
     try:
         order = await ctx.services.orders.order(ctx.user.id, shown)
@@ -225,8 +228,19 @@ async def what_to_do_asked(ctx: Context, text: str) -> bool:
     fact = answer_in_a_line(ctx.catalog, order, text, ctx.services.clock.now())
     if fact is None:
         return False
-    ctx.reply(fact.text, person_button(ctx) if fact.offer_person else None)
+    _reply_line(ctx, fact, order)
     return True
+
+
+def _reply_line(ctx: Context, fact: LineAnswer, order: OrderView) -> None:
+    """A line about the order on screen, with what the buyer may do next: report it
+    as not received (the card's Return button: the flow checks again), a person."""
+    rows: list[list[Button]] = []
+    if fact.offer_report:
+        rows.append([Button(ctx.catalog.plain("care.report_button"), f"rs:{order.id}")])
+    if fact.offer_person and support_available(ctx):
+        rows.append([Button(ctx.catalog.plain("support.human_button"), "hp")])
+    ctx.reply(fact.text, Keyboard.of(*rows) if rows else None)
 
 
 # What the model may make of "how much did i get back" or "why only 10": a choice to
@@ -704,7 +718,7 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
         # right under its card: that fact, not the card again.
         now = ctx.services.clock.now()
         if (fact := answer_in_a_line(ctx.catalog, order, said, now)) is not None:
-            ctx.reply(fact.text, person_button(ctx) if fact.offer_person else None)
+            _reply_line(ctx, fact, order)
             return
     show_card(ctx, order)
 

@@ -22,6 +22,7 @@ from bot.understanding.cancelling import (
 from bot.understanding.steps import a_question_to_keep, position
 from handlers import escapes
 from handlers.buyer.views import (
+    LISTED,
     PICKABLE,
     card_fingerprint,
     card_just_shown,
@@ -48,8 +49,7 @@ router.step_words[CANCEL] = cancels_it
 
 
 # In the draft outside any flow: the orders a list just showed, as buttons ("2", "the
-# first one" typed next means that button), and what its buttons do.
-LISTED = "orders_listed"
+# first one" typed next means that button), and what its buttons do (`views.LISTED`).
 OPEN, CANCEL_IT, RETURN_IT = "open", "cancel", "return"
 
 

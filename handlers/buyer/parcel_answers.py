@@ -23,6 +23,7 @@ from bot.understanding.parcel_questions import (
     asks_until_when,
     asks_what_to_do,
     asks_when_it_arrives,
+    asks_why_late,
 )
 from handlers.buyer.care_text import advice_pieces, eta_text, last_event_line, parcel_line
 from handlers.buyer.views import format_date, parcel_advice, safe_tracking_url
@@ -35,6 +36,8 @@ class LineAnswer:
     text: str
     # The buyer may want a person next (a parcel gone quiet): the caller adds the button.
     offer_person: bool = False
+    # The order may be reported as not received now (a late parcel): its button too.
+    offer_report: bool = False
 
 
 def answer_in_a_line(
@@ -50,8 +53,16 @@ def answer_in_a_line(
         asked = asks_what_to_do(said) or asks_about_the_parcel(said) or asks_when_it_arrives(said)
         return _what_to_do(catalog, order, advice, said) if asked else None
     late = order.estimated_delivery is not None and now > order.estimated_delivery
-    if late:  # the card says it is late, and what to do
-        return None
+    if late:
+        # "why is it late", "has it moved", "what now": the carrier's news and what
+        # the buyer can do, as the late notice says it; anything else gets the card.
+        asked = (
+            asks_why_late(said)
+            or asks_if_it_moved(said)
+            or asks_when_it_arrives(said)
+            or asks_what_to_do(said)
+        )
+        return _late(catalog, order, now) if asked else None
     if asks_if_it_moved(said):
         return _news(catalog, order, now)
     if asks_for_the_carrier(said):
@@ -82,6 +93,32 @@ def _what_to_do(
     if advice.kind == "pickup" and asks_until_when(said):
         pieces.append(line(catalog, "parcel_answer.pickup_until", carrier=Field(advice.carrier)))
     return LineAnswer(fit(*pieces), offer_person=True)
+
+
+def _late(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | None:
+    """A parcel past its estimate: that it is late, the carrier's latest news, and what
+    the buyer can do (report it as not received, when the return rules allow it now)."""
+    shipments = _tracked(order)
+    if not shipments or order.estimated_delivery is None:
+        return None
+    eta = eta_text(catalog, order.estimated_delivery, order.timezone)
+    key = "care.late_express" if order.is_express else "care.late"
+    pieces: list[Piece] = [line(catalog, key, number=Field(order.order_number), eta=eta), ""]
+    for shipment in shipments:
+        last = shipment.events[-1] if shipment.events else None
+        pieces += [
+            _parcel(catalog, shipment),
+            last_event_line(
+                catalog,
+                tag=last.tag.value if last else None,
+                at=last.at if last else None,
+                location=last.location if last else None,
+                timezone=order.timezone,
+            ),
+        ]
+    can_report = order.why_no_request(now) is None
+    pieces += ["", catalog.t("care.late_help_report" if can_report else "care.late_help")]
+    return LineAnswer(fit(*pieces), offer_person=True, offer_report=can_report)
 
 
 def when_it_arrives(catalog: Catalog, order: OrderView) -> str | None:

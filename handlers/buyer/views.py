@@ -266,12 +266,20 @@ def render_card(catalog: Catalog, order: OrderView, now: datetime) -> tuple[str,
 CARD_CONTEXT = timedelta(minutes=30)
 
 
+# The orders a list just showed, as buttons (`handlers.buyer.orders.listed`): "2" or
+# "the late one" typed next means that button.
+LISTED = "orders_listed"
+
+
 def show_card(ctx: Context, order: OrderView) -> None:
     """Send the order's card, and remember it as the order the conversation is on (a
-    refresh edits a card already remembered)."""
+    refresh edits a card already remembered).  A list shown before is answered: what
+    is typed under the card is about the card (found in the demo: "why is it late"
+    under a card tapped from /orders was read as "the late one" of the list)."""
     now = ctx.services.clock.now()
     ctx.reply(*render_card(ctx.catalog, order, now))
     ctx.state.data[CARD_SHOWN] = {"order": order.id, "at": now.isoformat()}
+    ctx.state.data.pop(LISTED, None)
 
 
 def card_just_shown(ctx: Context) -> int | None:

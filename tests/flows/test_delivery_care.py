@@ -477,6 +477,26 @@ async def test_what_to_do_asked_under_the_card_of_a_missed_delivery_is_its_advic
 
 
 @pytest.mark.parametrize(
+    "typed", ["why is it late", "has it moved at all?", "¿por qué tarda tanto?"]
+)
+async def test_asked_under_a_late_cards_the_news_and_what_to_do(world: World, typed: str) -> None:
+    """Found in the demo: "why is it late" right under the card of a late order got
+    the whole card again.  It gets what the late notice says: late since when, the
+    carrier's latest news, and what the buyer can do, with its buttons."""
+    await world.setup(status="IN_TRANSIT", eta=late_eta(world.clock))
+    await world.buyer.say("/orders")
+    await world.buyer.tap(NUMBER)
+    assert "Total paid" in world.buyer.last_text  # the card
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert "Total paid" not in said, said
+    assert NUMBER in said and UPS in said
+    assert "running late" in said or "retraso" in said, said
+    assert "Label created" in said or "Etiqueta creada" in said
+    assert len(world.buyer.buttons()) >= 1
+
+
+@pytest.mark.parametrize(
     ("typed", "until"),
     [("where do i pick it up", False), ("until when", True), ("what do i need to bring", False)],
 )
