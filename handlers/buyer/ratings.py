@@ -158,11 +158,15 @@ async def typed_rating(ctx: Context) -> bool:
 
 async def _typed_reply(ctx: Context, rated: Rated, text: str) -> None:
     """The thanks for a typed rating; "2 stars, it came a week late" says what went
-    wrong already, so it is kept as the comment and not asked for."""
-    remark = rating_remark(text) if rated.low else None
+    wrong already, so it is kept as the comment and not asked for.  So is what a high
+    one says ("4 stars, nice towel but the box was crushed": found in the demo, the
+    words were dropped)."""
+    remark = rating_remark(text)
     await rated_reply(ctx, rated, ask=remark is None)
     if remark is not None:
-        await _save_comment(ctx, dict(ctx.state.data), remark)
+        # A low rating's comment step holds the order and its ticket; a high one has none.
+        data = dict(ctx.state.data) if rated.low else {"order": rated.order_id}
+        await _save_comment(ctx, data, remark)
 
 
 async def _rated_unasked(ctx: Context, text: str) -> bool:
@@ -283,7 +287,8 @@ async def comment(ctx: Context) -> None:
 async def _save_comment(ctx: Context, data: dict[str, object], text: str) -> None:
     """Keep what went wrong with the rating (`data`: the comment step's), say it was
     passed on, and show it in the low-rating ticket if one opened."""
-    ctx.state.clear()
+    if ctx.state.step == COMMENT:
+        ctx.state.clear()
     order_id = data.get("order")
     try:
         rated = await ctx.services.ratings.comment(

@@ -314,6 +314,21 @@ async def test_a_low_typed_rating_with_what_went_wrong_is_not_asked_again(
     assert "Skip" not in labels(w.buyer)  # nothing is asked, so nothing to skip
 
 
+async def test_a_high_typed_rating_keeps_what_it_says(world: World) -> None:
+    """Found in the demo: "4 stars, the towel is nice but the box was crushed" was
+    thanked and its words were dropped; they are the shop's to read too."""
+    w = world
+    await w.tick()
+    await w.asked()
+    await w.buyer.say("4 stars, the towel is nice but the box was crushed")
+    said = w.buyer.said
+    assert "Thanks, I've passed that on to the shop." in said
+    assert await w.rating() == (4, "the towel is nice but the box was crushed")
+    assert await w.buyer.step() is None
+    await w.buyer.say("5 stars!")  # only a verdict: nothing to pass on
+    assert "passed that on" not in w.buyer.said
+
+
 async def test_stars_typed_before_the_request_rate_the_delivered_order(world: World) -> None:
     """Found in the demo: "4 stars" typed under a delivered order's card, before the
     request came, was thanked as small talk and kept nowhere; "3 stars, the candle
