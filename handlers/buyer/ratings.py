@@ -165,7 +165,7 @@ async def _typed_reply(ctx: Context, rated: Rated, text: str) -> None:
     await rated_reply(ctx, rated, ask=remark is None)
     if remark is not None:
         # A low rating's comment step holds the order and its ticket; a high one has none.
-        data = dict(ctx.state.data) if rated.low else {"order": rated.order_id}
+        data: dict[str, object] = dict(ctx.state.data) if rated.low else {"order": rated.order_id}
         await _save_comment(ctx, data, remark)
 
 
