@@ -23,6 +23,8 @@ from bot.understanding.steps import position
 
 # More words than this is a message of its own, not an answer to "which order?".
 MAX_WORDS = 8
+# Places read in words outside a list ("my second order"), to name no order by them.
+MAX_PLACES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ class Listed:
     status: OrderStatus
     late: bool  # on its way, past its estimated delivery
     items: tuple[str, ...]
+    stuck: bool = False  # on its way, no tracking news for the shop's "stuck" days
 
 
 _ON_ITS_WAY = SHIPPED - {OrderStatus.DELIVERED}
@@ -50,6 +53,10 @@ _COMING = re.compile(
     r"still\s+waiting|waiting\s+for|transito)\b"
 )
 _LATE = re.compile(r"\b(?:late|delayed|overdue|atrasad[oa]|retrasad[oa]|tarde)\b")
+_STUCK = re.compile(
+    r"\b(?:stuck|not\s+moving|stalled|frozen|no\s+(?:updates?|news|movement)|"
+    r"atorad[oa]|atascad[oa]|estancad[oa]|parad[oa])\b"
+)
 _ARRIVED = re.compile(
     r"\b(?:delivered|arrived|came|received|got\s+it|entregad[oa]|lleg[oó]|recibi)\b"
 )
@@ -67,12 +74,28 @@ def pick(text: str, listed: Sequence[Listed]) -> int | None:
     place = not any(len(end) > 2 or end.startswith("0") for end in ends)
     if place and (at := position(text, len(listed))) is not None:
         return at
+    return named(text, listed, answering=True)
+
+
+def named(text: str, listed: Sequence[Listed], *, answering: bool = False) -> int | None:
+    """The index of the one order the words tell apart by its number's end, where it
+    is or what is in it ("where's the stuck one"), or None; not by place, which only
+    means something under a list.  Not `answering` a list, "arrived", "shipped" and
+    "coming" name none ("has it shipped?" asks it of an order that may not have), nor
+    do words with a place in them ("my second order", which the items would read as
+    the second item)."""
     said = normalize(text)
     if not said or len(said.split()) > MAX_WORDS:
         return None
+    if not answering and position(text, MAX_PLACES) is not None:
+        return None
+
+    def by_where_it_is(said: str, listed: Sequence[Listed]) -> list[int]:
+        return _by_where_it_is(said, listed, arrived=answering)
+
     finders: tuple[Callable[[str, Sequence[Listed]], list[int]], ...] = (
         _by_number_end,
-        _by_where_it_is,
+        by_where_it_is,
         _by_items,
     )
     for finder in finders:
@@ -90,17 +113,21 @@ def _by_number_end(said: str, listed: Sequence[Listed]) -> list[int]:
     return [i for i, order in enumerate(listed) if order.number.endswith(ends[0])]
 
 
-def _by_where_it_is(said: str, listed: Sequence[Listed]) -> list[int]:
-    """ "the late one", "the delivered one", "the one not shipped yet"."""
+def _by_where_it_is(said: str, listed: Sequence[Listed], *, arrived: bool = True) -> list[int]:
+    """ "the late one", "the stuck one", "the delivered one", "the one not shipped
+    yet"; without `arrived`, only the words that say something is wrong or not come
+    (late, stuck, not shipped, not arrived)."""
     if _UNSHIPPED.search(said):
         wanted = _NOT_SHIPPED
     elif _LATE.search(said):
         return [i for i, order in enumerate(listed) if order.late]
+    elif _STUCK.search(said):
+        return [i for i, order in enumerate(listed) if order.stuck]
     elif _NOT_COME.search(said):
         wanted = _ON_ITS_WAY | _NOT_SHIPPED
-    elif _COMING.search(said):
+    elif arrived and _COMING.search(said):
         wanted = _ON_ITS_WAY
-    elif _ARRIVED.search(said):
+    elif arrived and _ARRIVED.search(said):
         wanted = _DELIVERED
     else:
         return []
@@ -110,3 +137,24 @@ def _by_where_it_is(said: str, listed: Sequence[Listed]) -> list[int]:
 def _by_items(said: str, listed: Sequence[Listed]) -> list[int]:
     """ "the candle one", "the one with the mug": the orders holding what is named."""
     return [i for i, order in enumerate(listed) if mentioned_items(said, order.items)]
+
+
+# What a pick asks done with the order, said first: "cancel the one that hasn't
+# shipped", "return the mug one".  Found in the demo: under a list whose buttons open
+# cards, "cancel the one that hasnt shipped" opened that order's card, not its cancel.
+_ASKED_TO = (
+    ("cancel", re.compile(r"^(?:(?:please|pls|ok|okay|so|then|now)\s+)*(?:cancel\w*|anul\w*)\b")),
+    (
+        "return",
+        re.compile(
+            r"^(?:(?:please|pls|ok|okay|so|then|now)\s+)*(?:return|send\s+back|devolver|devuelvo)\b"
+        ),
+    ),
+)
+
+
+def asked_to(text: str) -> str | None:
+    """ "cancel" or "return" when the words that pick an order start by asking that
+    done; None for a pick alone ("the second one")."""
+    said = normalize(text)
+    return next((does for does, pattern in _ASKED_TO if pattern.match(said)), None)

@@ -69,6 +69,7 @@ from handlers.buyer.orders import (
     ask_to_cancel,
     cancel_outside_flow,
     listed,
+    named_among,
     picked_from_list,
     refuse_cancel,
     show_list,
@@ -599,6 +600,10 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         # Only the orders a return can be filed for; what was said goes with the pick.
         await returns.choose_order(ctx, said=text)
         return
+    if len(orders) > 1 and planned.action is Action.ORDER_CARD and planned.order_number is None:
+        # "where's the stuck one", "is the mug one here yet": the one order the words
+        # tell apart, not "which order do you mean?" (found in the demo).
+        orders = named_among(ctx, text, orders)
     if len(orders) > 1 and planned.action is Action.ORDER_CARD and asks_for_their_orders(text):
         # "show my orders": all of them, as /orders lists them, not "which one?".
         await show_list(ctx)

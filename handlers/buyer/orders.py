@@ -68,6 +68,14 @@ def points_into_list(ctx: Context, text: str) -> bool:
     return position(text, len(shown.get("ids", []))) is not None
 
 
+def named_among(ctx: Context, text: str, orders: list[OrderView]) -> list[OrderView]:
+    """The one of `orders` the words tell apart ("the stuck one", "the mug one"), as a
+    list of one; else all of them."""
+    now = ctx.services.clock.now()
+    at = order_pick.named(text, [_as_listed(order, now) for order in orders])
+    return [orders[at]] if at is not None else orders
+
+
 async def picked_from_list(ctx: Context, text: str) -> bool:
     """ "2", "the first one", "last", and "the late one", "the candle one", "the one
     ending 011" (`order_pick`), typed right after a list of orders: what that order's
@@ -87,10 +95,19 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
     if at is None:
         return False
     order = orders[at]
-    if shown.get("does") == CANCEL_IT:
+    does = shown.get("does")
+    wanted = order_pick.asked_to(text)
+    if does == OPEN and wanted == "return":  # "return the mug one": with what was said
+        from handlers.buyer.returns import start  # it imports this module
+
+        await start(ctx, order.id, said=text)
+        return True
+    if does == OPEN and wanted == "cancel":  # "cancel the one that hasn't shipped"
+        does = CANCEL_IT
+    if does == CANCEL_IT:
         ctx.state.data.pop(CANCEL_PICK, None)
         await _offer_cancel(ctx, order)
-    elif shown.get("does") == RETURN_IT:
+    elif does == RETURN_IT:
         from handlers.buyer.returns import start_picked  # it imports this module
 
         await start_picked(ctx, order.id)
@@ -102,8 +119,15 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
 def _as_listed(order: OrderView, now: datetime) -> order_pick.Listed:
     eta = order.estimated_delivery
     late = order.status in ON_ITS_WAY and eta is not None and now > eta
+    news = [s.events[-1].at for s in order.shipments if s.events]
+    quiet = now - max(news) if news else None
+    stuck = (
+        order.status in ON_ITS_WAY
+        and quiet is not None
+        and quiet.days >= order.care.stuck_after_days
+    )
     return order_pick.Listed(
-        order.order_number, order.status, late, tuple(item.name for item in order.items)
+        order.order_number, order.status, late, tuple(item.name for item in order.items), stuck
     )
 
 

@@ -203,3 +203,40 @@ async def test_asking_for_my_orders_with_none_linked_asks_for_a_number(harness: 
     await person.say("what orders do i have")
     assert "order number" in person.said
     assert "Cancel" not in person.said
+
+
+async def test_cancel_said_with_a_pick_under_a_list_of_cards_asks_to_cancel(
+    buyer: Person, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Found in the demo: under "Which order do you mean?" (its buttons open cards),
+    "cancel the one that hasnt shipped" opened that order's card, not its cancel."""
+    await buyer.say("/orders")
+    await buyer.say("cancel the one that hasnt shipped")
+    assert f"Cancel order {SECOND}" in buyer.said or "cancel" in buyer.last_text.lower()
+    assert "Status:" not in buyer.said, buyer.said  # not the card
+
+
+async def test_return_said_with_a_pick_under_a_list_starts_that_return(buyer: Person) -> None:
+    """Found in the demo: "return the mug" right after a list opened the card."""
+    await buyer.say("/orders")
+    await buyer.say("return the mug")
+    assert await buyer.step() is not None and (await buyer.step() or "").startswith("ret.")
+    assert "Status:" not in buyer.said
+
+
+async def test_the_one_the_words_tell_apart_is_shown_without_asking_which(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "where's the stuck one" with three orders asked "which order
+    do you mean?"; one of them had had no tracking news for days."""
+    await make_order(uow_factory, clock, number=NUMBER, status="IN_TRANSIT")
+    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT", carrier=None)
+    person = harness.buyer(name="Alex")
+    await person.say("/start")
+    await link(person, NUMBER)
+    await link(person, SECOND)
+    clock.advance(timedelta(days=6))  # NUMBER's only checkpoint is days old now
+    await person.say("where's the stuck one")
+    assert card_of(person) == NUMBER
+    await person.say("where's my order")  # nothing tells them apart: asked
+    assert "Which order" in person.said
