@@ -216,12 +216,23 @@ async def test_cancel_said_with_a_pick_under_a_list_of_cards_asks_to_cancel(
     assert "Status:" not in buyer.said, buyer.said  # not the card
 
 
-async def test_return_said_with_a_pick_under_a_list_starts_that_return(buyer: Person) -> None:
+async def test_return_said_with_a_pick_under_a_list_starts_that_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
     """Found in the demo: "return the mug" right after a list opened the card."""
-    await buyer.say("/orders")
-    await buyer.say("return the mug")
-    assert await buyer.step() is not None and (await buyer.step() or "").startswith("ret.")
-    assert "Status:" not in buyer.said
+    await make_order(uow_factory, clock, number=NUMBER, status="DELIVERED")
+    await make_order(
+        uow_factory, clock, number=SECOND, status="DELIVERED", items=(("Oak board", 1, "20.00"),)
+    )
+    person = harness.buyer(name="Alex")
+    await person.say("/start")
+    await link(person, NUMBER)
+    await link(person, SECOND)
+    await person.say("/orders")
+    await person.say("return the mug")
+    assert (await person.step() or "").startswith("ret."), person.said
+    assert "Status:" not in person.said
+    assert "Ceramic mug" in person.said and "Oak board" not in person.said
 
 
 async def test_the_one_the_words_tell_apart_is_shown_without_asking_which(
