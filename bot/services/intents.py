@@ -654,6 +654,19 @@ def asks_how_much_back(text: str) -> bool:
 _SUPPOSING = re.compile(r"\b(?:if|when\s+i|si\s+(?:lo|la|los|las)?\s*devuelvo)\b")
 
 
+# A bare yes or no ("no", "nope", "nah", "yeah", "sí"), with nothing asked: a buyer's
+# reply to what the bot said last (a card, an answer), not a question to understand.
+# Found in the demo: "no" after an order's card was to be put another way, a miss.
+_YES_OR_NO = re.compile(
+    r"^\W*(?:no+|nope|nah+|nop|yes+|yeah|yep|yup|ya|si|sip|nel|neh)(?:\W+(?:sorry|thanks|gracias))?\W*$"
+)
+
+
+def only_yes_or_no(text: str) -> bool:
+    """Nothing but a yes or a no."""
+    return _whole_message(_YES_OR_NO, text)
+
+
 # "I have a question", "quick question", "can I ask something?", "tengo una duda": the
 # buyer announces a request and has not said it yet. Nothing to understand and no miss:
 # the bot asks them to go ahead (a clarifying question offering "a product question" or

@@ -44,6 +44,7 @@ from bot.services.intents import (
     nudge,
     only_chitchat,
     only_upset_emoji,
+    only_yes_or_no,
     praises_by_denying_a_fault,
     reports_damage,
 )
@@ -288,6 +289,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if not reading.sure and number is None and only_chitchat(" ".join(text.lower().split())):
         # "hey there", "ok 👍": the model is unsure of short greetings by design (one
         # or two words are never enough for it), and the rules are exact here.
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if number is None and only_yes_or_no(text):
+        # "no", "nope", "yeah" with nothing asked (a pending question reads it first):
+        # an acknowledgement, not a miss.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     stars = rating_alone(text) if number is None else None
     if stars is not None and (not reading.sure or _praise_misread(reading, stars)):

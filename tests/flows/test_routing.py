@@ -526,6 +526,17 @@ async def test_a_clarifying_question_counts_as_a_miss(harness: Harness) -> None:
     assert "ticket" in buyer.said.lower()
 
 
+@pytest.mark.parametrize("typed", ["no", "nope", "yeah"])
+async def test_a_bare_yes_or_no_with_nothing_asked_is_no_miss(harness: Harness, typed: str) -> None:
+    """Found in the demo: "no" typed after an order's card was to be put another way,
+    a miss, and the next unclear message handed the buyer to a person."""
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert "Anything else?" in buyer.said, buyer.said
+    await buyer.say("although")
+    assert "passing you to a person" not in buyer.said and not harness.desk.sent
+
+
 async def test_a_forged_choice_is_refused(harness: Harness) -> None:
     buyer = harness.buyer()
     await buyer.press("ic:hack_the_bot")
