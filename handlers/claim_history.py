@@ -98,19 +98,7 @@ def history_lines(
     actor_table = "claims.actor" if reader == "buyer" else "cards2.seller_actor"
     out: list[Line] = []
     for index, entry in enumerate(merged(entries)):
-        said = [
-            text
-            for text in (
-                note_text(catalog, entry.approval_note, "APPROVED", reader, currency),
-                note_text(catalog, entry.note, entry.status, reader, currency),
-            )
-            if text
-        ]
-        note = (
-            catalog.plain("claims.history_notes", first=said[0], second=said[1])
-            if len(said) == 2 and said[0] != said[1]
-            else (said[0] if said else None)
-        )
+        note = _entry_note(catalog, entry, reader, currency)
         status = catalog.plain(f"{status_table}.{entry.status}")
         if reader == "seller" and entry.status == "REQUESTED" and entry.actor == "buyer":
             # What the buyer did, not what the seller now has to do.
@@ -128,3 +116,37 @@ def history_lines(
             )
         )
     return out
+
+
+def _entry_note(catalog: Catalog, entry: Entry, reader: Reader, currency: str | None) -> str | None:
+    """What an entry's notes say to `reader` (an approval merged into it first)."""
+    said = [
+        text
+        for text in (
+            note_text(catalog, entry.approval_note, "APPROVED", reader, currency),
+            note_text(catalog, entry.note, entry.status, reader, currency),
+        )
+        if text
+    ]
+    if len(said) == 2 and said[0] != said[1]:
+        return catalog.plain("claims.history_notes", first=said[0], second=said[1])
+    return said[0] if said else None
+
+
+def latest_to_buyer(
+    catalog: Catalog, entries: Iterable[Entry], currency: str | None
+) -> Line | None:
+    """The newest event as the buyer reads it, without its date and actor ("Rejected
+    by the seller: Item used. The handle shows drop marks"): the decision a buyer
+    disputes, said again above the appeal offer."""
+    events = merged(entries)
+    if not events:
+        return None
+    last = events[-1]
+    note = _entry_note(catalog, last, "buyer", currency)
+    return line(
+        catalog,
+        "claims.latest",
+        status=catalog.plain(f"claim_status.{last.status}"),
+        note=line(catalog, "claims.history_note", note=Field(note)) if note else "",
+    )

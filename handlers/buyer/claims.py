@@ -35,7 +35,7 @@ from handlers import escapes
 from handlers.buttons import ButtonData, Id
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog, Safe
-from handlers.claim_history import Entry, history_lines
+from handlers.claim_history import Entry, history_lines, latest_to_buyer
 from handlers.claim_labels import type_label
 from handlers.core import NOT_ANSWERS, Context, Router, button_args, int_arg, pressed_under
 from handlers.fit import Field, Line, Piece, cut, fit, line, lines
@@ -104,10 +104,20 @@ def claim_text(catalog: Catalog, claim: ClaimView) -> str:
     return fit(*pieces, notice=t("fit.notice_buyer_card"))
 
 
+def _entries(claim: ClaimView) -> list[Entry]:
+    return [Entry(e.at, e.to_status.value, e.actor.value, e.note) for e in claim.history]
+
+
 def buyer_history(catalog: Catalog, claim: ClaimView) -> list[Line]:
     """The request's history as the buyer reads it, oldest first."""
-    entries = [Entry(e.at, e.to_status.value, e.actor.value, e.note) for e in claim.history]
-    return history_lines(catalog, entries, "buyer", zone=claim.timezone, currency=claim.currency)
+    return history_lines(
+        catalog, _entries(claim), "buyer", zone=claim.timezone, currency=claim.currency
+    )
+
+
+def latest_event(catalog: Catalog, claim: ClaimView) -> Line | None:
+    """What happened to the request last, in a line (no date)."""
+    return latest_to_buyer(catalog, _entries(claim), claim.currency)
 
 
 def claim_keyboard(catalog: Catalog, claim: ClaimView) -> Keyboard | None:

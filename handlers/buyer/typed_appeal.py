@@ -15,7 +15,7 @@ from bot.domain.enums import ClaimStatus
 from bot.services.returns import ClaimView
 from bot.understanding.appeals import asks_to_appeal, disagrees
 from bot.understanding.steps import answer_to_an_offer
-from handlers.buyer.claims import buyer_history
+from handlers.buyer.claims import latest_event
 from handlers.core import Context, Handler
 from handlers.fit import fit
 from handlers.formatting import format_when
@@ -76,9 +76,9 @@ def _offer(ctx: Context, claims: list[ClaimView]) -> None:
         keyboard = Keyboard.of([Button(p("claims.appeal"), f"ap:{claim.id}")])
         # The decision disputed, with the seller's reason, above the offer: "why only
         # 10?" is answered before the buyer chooses to appeal it.
-        decision = buyer_history(ctx.catalog, claim)[-1:]
+        decision = latest_event(ctx.catalog, claim)
         offer = ctx.t("claims.appeal_offer", claim=claim.number, until=until)
-        ctx.reply(fit(*decision, offer), keyboard)
+        ctx.reply(fit(decision, offer) if decision is not None else offer, keyboard)
         ctx.state.data[OFFERED] = claim.id  # a typed "yes" next is the tap
         return
     rows = [[Button(p("claims.appeal_which", claim=c.number), f"ap:{c.id}")] for c in claims]

@@ -288,7 +288,7 @@ async def test_a_buyer_asking_in_words_to_appeal_gets_the_appeal_button(
     await alex.say("I want to appeal the rejection")
     assert "To appeal R" in alex.last_text and "tap below" in alex.last_text
     # The decision appealed, with the seller's reason, is above the offer.
-    assert "Rejected by the seller" in alex.last_text and "drop marks" in alex.last_text
+    assert "Rejected by the seller: Item used" in alex.last_text and "drop marks" in alex.last_text
     assert [x.data for x in alex.buttons()] == [f"ap:{claim_id}"]
     assert harness.desk.topics == {}  # nothing opened by the words alone
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
