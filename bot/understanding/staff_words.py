@@ -10,7 +10,9 @@ with who refunds, as is a short message that ends by asking for the rest of the 
 ("looks like the buyer is right, refund the rest": an appeal's verdict, which has its
 button).  A short question to the team about the requester ("can we send them the
 sheath separately?") is held back too, with one tap to send it or keep it as a note.
-So is an address to change ("change the address to calle mayor 5"): the bot cannot,
+An appeal's verdict for the seller ("uphold the seller", "reject the appeal") is held
+with *Uphold seller* offered (and "refund the buyer", on an appeal, with *Refund
+buyer*).  So is an address to change ("change the address to calle mayor 5"): the bot cannot,
 and the requester cannot either; the reply says where it is done.  Otherwise only
 whole messages count: "I'll close this once the refund lands"
 is a sentence to the buyer and goes to them as before.
@@ -31,6 +33,7 @@ class StaffWord(StrEnum):
     REFUND = "refund"  # not staff's to do here: who does it is said
     ASIDE = "aside"  # a question to the team about the requester, not to them
     CHANGE = "change"  # an order's address to change: not the bot's to do, nor theirs
+    UPHOLD = "uphold"  # an appeal's verdict for the seller: its button does it
 
 
 _POLITE = r"(?:(?:ok(?:ay)?|please|pls|plz|bot|now|then|por\s+favor)\s+)*"
@@ -70,6 +73,20 @@ _WORDS = (
             r"what(?:'?s|\s+is)\s+(?:the\s+|their\s+)?)?(?:orders?|buyer|customer|"
             rf"requester)(?:'?s)?\s+(?:info|details|status|summary)(?:\s+again)?{_AFTER}$|"
             rf"^{_POLITE}(?:show|see)\s+(?:me\s+)?(?:the\s+|their\s+)?orders?{_AFTER}$"
+        ),
+    ),
+    (
+        StaffWord.UPHOLD,
+        re.compile(
+            rf"^{_POLITE}uphold\s+(?:the\s+)?(?:seller|sellers?\s+decision|seller'?s\s+decision|"
+            rf"rejection|decision|it|this){_AFTER}$|"
+            rf"^{_POLITE}(?:keep|side\s+with|go\s+with|agree\s+with)\s+(?:the\s+)?"
+            r"(?:seller|sellers?\s+decision|seller'?s\s+decision|rejection|decision)"
+            rf"(?:\s+(?:on\s+this(?:\s+one)?|here))?{_AFTER}$|"
+            rf"^{_POLITE}(?:reject|deny|decline|dismiss|refuse)\s+(?:the\s+|this\s+)?appeal{_AFTER}$|"
+            rf"^{_POLITE}(?:the\s+)?seller\s+(?:is|was)\s+right{_AFTER}$|"
+            rf"^{_POLITE}(?:mantener|confirmar|mantengo|confirmo)\s+(?:la\s+)?(?:decision|rechazo)"
+            rf"(?:\s+del\s+vendedor)?{_AFTER}$|^{_POLITE}(?:rechazar|rechazo)\s+(?:la\s+)?apelacion{_AFTER}$"
         ),
     ),
     (

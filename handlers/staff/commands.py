@@ -35,6 +35,7 @@ from handlers.staff.reopen import reopen, ticket_number
 from handlers.staff.views import (
     assign_button,
     close_button,
+    grant_button,
     rating_keyboard,
     requester_catalog,
     staff_catalog,
@@ -42,6 +43,7 @@ from handlers.staff.views import (
     summary_text,
     tickets_list,
     transcript_text,
+    uphold_button,
 )
 from handlers.types import Button, EditKeyboard, Keyboard, SendDocument, SendText
 
@@ -448,6 +450,17 @@ async def _held_as_a_command(ctx: Context, ticket: TicketView) -> bool:
         return False
     # Short by construction: only a few words of a command are ever read as one.
     said = {"text": (inbound.text or "").strip(), "name": ticket.requester_name, "id": ticket.id}
+    if word in (StaffWord.UPHOLD, StaffWord.REFUND) and ticket.holds_appeal:
+        # An appeal's verdict in words: its button, which asks before money moves.
+        verdict = uphold_button if word is StaffWord.UPHOLD else grant_button
+        ctx.reply(
+            ctx.t("staff_typing.command_held", **said),
+            Keyboard.of([verdict(staff_catalog(ticket), ticket)]),
+        )
+        return True
+    if word is StaffWord.UPHOLD:  # a verdict with no appeal to decide here
+        ctx.reply(ctx.t("staff_typing.uphold_no_appeal", **said))
+        return True
     if word is StaffWord.REFUND:  # no button of a ticket refunds but an appeal's
         ctx.reply(ctx.t("staff_typing.refund_held", **said))
         return True

@@ -68,20 +68,25 @@ def assign_button(catalog: Catalog, ticket_id: int) -> Button:
     return Button(catalog.plain("staff.assign"), f"tk:a:{ticket_id}")
 
 
+def uphold_button(catalog: Catalog, ticket: TicketView) -> Button:
+    """The appeal's *Uphold seller*, for the ticket holding it."""
+    return Button(catalog.plain("staff.appeal_uphold"), f"av:u:{ticket.claim_id}")
+
+
+def grant_button(catalog: Catalog, ticket: TicketView) -> Button:
+    """The appeal's *Refund buyer* (*Replace* for a replacement), for the ticket
+    holding it."""
+    replacement = ticket.claim_type == ClaimType.REPLACEMENT
+    grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
+    return Button(catalog.plain(grant), f"av:r:{ticket.claim_id}")
+
+
 def summary_keyboard(catalog: Catalog, ticket: TicketView) -> Keyboard | None:
     """Under the summary: appeal verdicts (while the appeal waits), Assign, Close."""
-    p = catalog.plain
     rows: list[list[Button]] = []
     if ticket.holds_appeal:
         # Only the ticket holding the appeal: one live set of verdicts per appeal.
-        replacement = ticket.claim_type == ClaimType.REPLACEMENT
-        grant = "staff.appeal_replace" if replacement else "staff.appeal_refund"
-        rows.append(
-            [
-                Button(p("staff.appeal_uphold"), f"av:u:{ticket.claim_id}"),
-                Button(p(grant), f"av:r:{ticket.claim_id}"),
-            ]
-        )
+        rows.append([uphold_button(catalog, ticket), grant_button(catalog, ticket)])
     if ticket.status != TicketStatus.OPEN:
         return Keyboard.of(*rows) if rows else None
     if ticket.assignee_id is None:

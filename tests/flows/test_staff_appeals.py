@@ -13,6 +13,7 @@ from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, EscalationReason
 from handlers.types import EditKeyboard, SendText
 from storage.uow import UnitOfWorkFactory
+from tests.flows.test_staff_typing import reached
 from tests.harness import STAFF_CHAT, Harness, Person, plain
 from tests.unit.test_seller_claims import (
     Bought,
@@ -296,6 +297,30 @@ async def test_a_buyer_asking_in_words_to_appeal_gets_the_appeal_button(
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
     [thread] = harness.desk.topics
     assert f"av:r:{claim_id}" in summary_buttons(harness, thread)
+
+
+@pytest.mark.parametrize(
+    ("typed", "verdict"),
+    [("uphold the seller", "av:u"), ("reject the appeal", "av:u"), ("refund the buyer", "av:r")],
+)
+async def test_a_verdict_typed_in_the_appeals_topic_is_held_with_its_button(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str, verdict: str
+) -> None:
+    """Found in the demo: Riley's "uphold the seller" in the appeal's topic reached the
+    buyer as the team's words, and nothing was decided.  It is held back, with the
+    verdict's own button (which asks before money moves)."""
+    claim_id = await rejected(harness, b)
+    alex = harness.buyer(1001)
+    await alex.say("I want to appeal the rejection")
+    await alex.tap("Appeal to support")
+    [thread] = harness.desk.topics
+    kim = harness.staff(name="Kim", thread_id=thread)
+    before = len(reached(harness, alex))
+    await kim.say(typed)
+    assert f"“{typed}” was not sent to Jane" in kim.said, kim.said
+    assert [x.data for x in kim.buttons()] == [f"{verdict}:{claim_id}"]
+    assert len(reached(harness, alex)) == before
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
 
 
 @pytest.mark.parametrize("typed", ["what? that's not true", "it IS cracked", "es mentira"])
