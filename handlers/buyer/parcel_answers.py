@@ -104,18 +104,7 @@ def _late(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | Non
     eta = eta_text(catalog, order.estimated_delivery, order.timezone)
     key = "care.late_express" if order.is_express else "care.late"
     pieces: list[Piece] = [line(catalog, key, number=Field(order.order_number), eta=eta), ""]
-    for shipment in shipments:
-        last = shipment.events[-1] if shipment.events else None
-        pieces += [
-            _parcel(catalog, shipment),
-            last_event_line(
-                catalog,
-                tag=last.tag.value if last else None,
-                at=last.at if last else None,
-                location=last.location if last else None,
-                timezone=order.timezone,
-            ),
-        ]
+    pieces += _latest_news(catalog, order, shipments)
     can_report = order.why_no_request(now) is None
     pieces += ["", catalog.t("care.late_help_report" if can_report else "care.late_help")]
     return LineAnswer(fit(*pieces), offer_person=True, offer_report=can_report)
@@ -149,6 +138,24 @@ def _parcel(catalog: Catalog, shipment: ShipmentView) -> Piece:
     return parcel_line(catalog, shipment.carrier, shipment.tracking_number, url)
 
 
+def _latest_news(catalog: Catalog, order: OrderView, shipments: list[ShipmentView]) -> list[Piece]:
+    """Each parcel's carrier and tracking link, and its newest checkpoint."""
+    pieces: list[Piece] = []
+    for shipment in shipments:
+        last = shipment.events[-1] if shipment.events else None
+        pieces += [
+            _parcel(catalog, shipment),
+            last_event_line(
+                catalog,
+                tag=last.tag.value if last else None,
+                at=last.at if last else None,
+                location=last.location if last else None,
+                timezone=order.timezone,
+            ),
+        ]
+    return pieces
+
+
 def _news(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | None:
     """The newest checkpoint of each parcel and when the order is due; a parcel quiet
     for the shop's "stuck" days says so, with what the buyer can do."""
@@ -164,18 +171,7 @@ def _news(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | Non
         if stuck
         else line(catalog, "parcel_answer.moving", number=number)
     ]
-    for shipment in shipments:
-        last = shipment.events[-1] if shipment.events else None
-        pieces += [
-            _parcel(catalog, shipment),
-            last_event_line(
-                catalog,
-                tag=last.tag.value if last else None,
-                at=last.at if last else None,
-                location=last.location if last else None,
-                timezone=order.timezone,
-            ),
-        ]
+    pieces += _latest_news(catalog, order, shipments)
     eta = order.estimated_delivery
     pieces.append(catalog.t("care.eta", eta=eta_text(catalog, eta, order.timezone)))
     if stuck:
