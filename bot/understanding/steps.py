@@ -1085,6 +1085,20 @@ def asks_to_add_photos(text: str) -> bool:
     return _has(" ".join(words(text)), _ADD_PICTURES)
 
 
+# Words that come with something sent, not a yes to go on: "here you go", "there you
+# go", "here it is", "attached", "sending now", "aquí está", "ahí van".
+_HANDING_OVER = re.compile(
+    r"\b(?:here|there)\s+(?:you\s+go|ya\s+go|it\s+is|they\s+are|are\s+the\w*|is\s+the\w*)|"
+    r"\battached\b|\bsending\s+(?:now|them|it)\b|\b(?:aqui|ahi)\s+(?:esta|estan|va|van|tienes)\b"
+)
+
+
+def hands_something_over(text: str) -> bool:
+    """ "here you go", "attached": said with a photo (which may still be on its way),
+    not a yes to go on."""
+    return _HANDING_OVER.search(" ".join(words(text))) is not None
+
+
 def _only(text: str, pattern: str) -> bool:
     said = " ".join(words(text))
     filler = (

@@ -883,13 +883,12 @@ async def photo_step(ctx: Context) -> None:
             escapes.keep(ctx, text)
             ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))
             return
-        said = read.yes_no(text)
+        said = None if read.hands_something_over(text) else read.yes_no(text)
         if said is False or (said and (photos or photos_required(ctx.state.data["reason"]))):
             # "no photos sorry", "yes send it": on, as Done goes (which says why when
             # this reason needs a photo).  Found in the demo: both got "send photos
-            # now, or type done", which only the word "skip" got past.  A yes with no
-            # photo where none is needed may be a photo that never arrived ("here you
-            # go"): asked for again, not taken as none.
+            # now, or type done", which only the word "skip" got past.  "here you go"
+            # comes with a photo, which may still be on its way: asked for again.
             await photos_done(ctx)
             return
         # One message, not a line and then the question: photos come in bursts, and

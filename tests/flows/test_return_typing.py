@@ -497,15 +497,18 @@ async def test_photos_declined_in_a_sentence(
     assert await buyer.step() == "ret.note"
 
 
-async def test_a_yes_with_no_photo_where_none_is_needed_asks_again(
+async def test_here_you_go_waits_for_the_photo(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """ "here you go" with no photo received, for a reason that needs none: perhaps a
-    photo that never arrived, so the step asks again rather than going on without."""
+    """ "here you go" comes with a photo, which may still be on its way: the step asks
+    for it again rather than going on without (with photos sent or none needed)."""
     buyer = await linked(harness, uow_factory, clock)
     await to_photos(buyer, "don't need it anymore")
     await buyer.say("here you go")
     assert "Please send photos now" in buyer.last_text
+    assert await buyer.step() == "ret.photos"
+    await buyer.photo(photo_jpeg("first"))
+    await buyer.say("here you go")
     assert await buyer.step() == "ret.photos"
     await buyer.say("no photos sorry")
     assert await buyer.step() == "ret.note"
