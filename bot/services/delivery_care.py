@@ -31,8 +31,7 @@ from bot.clock import Clock
 from bot.domain.care import CarePolicy
 from bot.domain.carriers import tracking_url
 from bot.domain.delivery_care import LATE, Concern, concern, tracking_fresh
-from bot.domain.enums import ActorKind, ClaimReason, DeliveryOption
-from bot.domain.returns import NotEligible, eligibility
+from bot.domain.enums import ActorKind, DeliveryOption
 from bot.services.notices import DeliveryCare, ExpressLate
 from bot.services.outbox import Notification, enqueue
 from bot.services.returns import claimable_units, seller_chat_ids
@@ -249,19 +248,7 @@ async def _may_report_not_received(uow: UnitOfWork, order: Order, now: datetime)
     """Whether the buyer may file "not received" on this order now, by the one rule of
     `bot.domain.returns` (the card's Return button and the flow use it too), with items
     left to claim."""
-    view = order_view(order)
-    try:
-        rules = eligibility(
-            view.status,
-            now=now,
-            delivered_at=view.delivered_at,
-            estimated_delivery=view.estimated_delivery,
-            policy=view.policy,
-            marketplace=view.marketplace,
-        )
-    except NotEligible:
-        return False
-    if ClaimReason.NOT_RECEIVED not in rules.reasons:
+    if not order_view(order).may_report_not_received(now):
         return False
     return bool(await claimable_units(uow, order))
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.domain.care import CarePolicy
-from bot.domain.enums import DeliveryOption, OrderStatus, TrackingTag
+from bot.domain.enums import ClaimReason, DeliveryOption, OrderStatus, TrackingTag
 from bot.domain.policy import ShopPolicy
-from bot.domain.returns import why_not_now
+from bot.domain.returns import Eligibility, NotEligible, eligibility
 from storage.models import Order
 
 
@@ -77,10 +77,10 @@ class OrderView:
     def is_express(self) -> bool:
         return any(s.delivery_option == DeliveryOption.EXPRESS for s in self.shipments)
 
-    def why_no_request(self, now: datetime) -> str | None:
-        """Why no return or refund can be asked for on this order now (the return
-        rules' reason: "in_transit" for a parcel on schedule), or None when one can."""
-        return why_not_now(
+    def rules(self, now: datetime) -> Eligibility:
+        """What a return or refund request may ask for on this order now, by the return
+        rules (`bot.domain.returns.eligibility`); NotEligible with why not."""
+        return eligibility(
             self.status,
             now=now,
             delivered_at=self.delivered_at,
@@ -88,6 +88,34 @@ class OrderView:
             policy=self.policy,
             marketplace=self.marketplace,
         )
+
+    def why_no_request(self, now: datetime) -> str | None:
+        """Why no return or refund can be asked for on this order now (the return
+        rules' reason: "in_transit" for a parcel on schedule), or None when one can."""
+        try:
+            self.rules(now)
+        except NotEligible as exc:
+            return exc.reason
+        return None
+
+    def may_report_not_received(self, now: datetime) -> bool:
+        """Whether the rules allow "not received" now (a parcel past its estimate),
+        items left to claim aside."""
+        try:
+            return ClaimReason.NOT_RECEIVED in self.rules(now).reasons
+        except NotEligible:
+            return False
+
+    def quiet_days(self, now: datetime) -> int | None:
+        """Whole days since the newest tracking event of any parcel; None with none."""
+        news = [s.events[-1].at for s in self.shipments if s.events]
+        return (now - max(news)).days if news else None
+
+    def gone_quiet(self, now: datetime) -> bool:
+        """No tracking news for the shop's "stuck" days (a parcel with no event at all
+        is not counted: it may not have been handed over)."""
+        quiet = self.quiet_days(now)
+        return quiet is not None and quiet >= self.care.stuck_after_days
 
 
 @dataclass(frozen=True, slots=True)

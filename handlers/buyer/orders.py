@@ -119,12 +119,9 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
 def _as_listed(order: OrderView, now: datetime) -> order_pick.Listed:
     eta = order.estimated_delivery
     late = order.status in ON_ITS_WAY and eta is not None and now > eta
-    news = [s.events[-1].at for s in order.shipments if s.events]
-    quiet = now - max(news) if news else None
+    quiet = order.quiet_days(now)
     stuck = (
-        order.status in ON_ITS_WAY
-        and quiet is not None
-        and quiet.days >= order.care.stuck_after_days
+        order.status in ON_ITS_WAY and quiet is not None and quiet >= order.care.stuck_after_days
     )
     return order_pick.Listed(
         order.order_number, order.status, late, tuple(item.name for item in order.items), stuck

@@ -105,7 +105,7 @@ def _late(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | Non
     key = "care.late_express" if order.is_express else "care.late"
     pieces: list[Piece] = [line(catalog, key, number=Field(order.order_number), eta=eta), ""]
     pieces += _latest_news(catalog, order, shipments)
-    can_report = order.why_no_request(now) is None
+    can_report = order.may_report_not_received(now)
     pieces += ["", catalog.t("care.late_help_report" if can_report else "care.late_help")]
     return LineAnswer(fit(*pieces), offer_person=True, offer_report=can_report)
 
@@ -162,9 +162,8 @@ def _news(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | Non
     shipments = _tracked(order)
     if not shipments:
         return None
-    latest = max((s.events[-1].at for s in shipments if s.events), default=None)
-    quiet_days = (now - latest).days if latest is not None else 0
-    stuck = latest is not None and quiet_days >= order.care.stuck_after_days
+    quiet_days = order.quiet_days(now) or 0
+    stuck = order.gone_quiet(now)
     number = Field(order.order_number)
     pieces: list[Piece] = [
         line(catalog, "care.stuck", number=number, count=quiet_days)
