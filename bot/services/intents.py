@@ -451,6 +451,28 @@ def reports_damage(text: str) -> bool:
     return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
 
 
+# What is wrong with goods that came: broken or faulty, the wrong thing, not as the
+# listing showed, or something missing from the box.
+_GOODS_FAULTS = frozenset(
+    {
+        ClaimReason.DAMAGED,
+        ClaimReason.DEFECTIVE,
+        ClaimReason.WRONG_ITEM,
+        ClaimReason.NOT_AS_DESCRIBED,
+        ClaimReason.MISSING_ITEM,
+    }
+)
+
+
+def reports_a_fault(text: str) -> bool:
+    """The message says what came is wrong: damaged or faulty, as `reports_damage`, or
+    the wrong item, not as described ("the towel is a different color than the
+    picture"), or short of something; about goods, never a question about them."""
+    if _NOT_GOODS.search(fold(text)):
+        return False
+    return return_reason(text) in _GOODS_FAULTS
+
+
 # Where the parcel goes, changed: "could you update where my order is going", "change
 # where it gets delivered", "quiero cambiar donde me lo envían".  The model hears
 # "where my order is" (its card) or "cambiar" (an item's change) in them.
@@ -695,6 +717,22 @@ def _says(pattern: re.Pattern[str], text: str, *, unless: re.Pattern[str]) -> bo
     not."""
     folded = fold(text.lower())
     return pattern.search(folded) is not None and unless.search(folded) is None
+
+
+# "why?", "but why not", "how come", "why can't you", "¿y por qué no?": nothing but why,
+# which asks about what the bot just said (`handlers.buyer.why`).
+_ONLY_WHY = re.compile(
+    r"^\W*(?:(?:but|and|ok|okay|so|um+|hm+|pero|y|vale)\W+)?(?:"
+    r"why(?:\s+(?:not|is\s+that|so|though|that|cant\s+(?:i|you|it)|can\s*not\s+(?:i|you|it)|"
+    r"not\s+here|do\s+i\s+have\s+to|does\s+it\s+matter))?|how\s+come|"
+    r"por\s*que(?:\s+(?:no|no\s+se\s+puede|no\s+puedo|no\s+puedes|tengo\s+que))?"
+    r")\W*$"
+)
+
+
+def asks_only_why(text: str) -> bool:
+    """Only "why?" (or "why not", "how come"), with nothing of its own asked."""
+    return _whole_message(_ONLY_WHY, text)
 
 
 def _whole_message(pattern: re.Pattern[str], text: str) -> bool:

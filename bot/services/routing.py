@@ -46,10 +46,10 @@ from bot.services.intents import (
     only_upset_emoji,
     only_yes_or_no,
     praises_by_denying_a_fault,
-    reports_damage,
+    reports_a_fault,
 )
 from bot.understanding.model import SURE
-from bot.understanding.parcel_questions import asks_about_the_parcel
+from bot.understanding.parcel_questions import asks_about_the_parcel, asks_if_in_time
 from bot.understanding.ratings import read_counted_rating, read_rating
 from bot.understanding.returnable import asks_if_used_returnable
 
@@ -303,9 +303,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
         if stars <= LOW_STARS:
             return Plan(Intent.COMPLAINT, Action.COMPLAINT)
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
-    if not reading.sure and reading.intent in _DAMAGE_READINGS and reports_damage(text):
+    if not reading.sure and reading.intent in _DAMAGE_READINGS and reports_a_fault(text):
         # "my knife came but the tip is bent": a word the model never saw ("bent",
         # "dented") left it unsure, and off-topic; the reason step's rules know it.
+        # So do they "the towel is a different color than the picture", which the
+        # model read as a product question.
         return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
     if not reading.sure and files_a_claim(text):
         # "help me file a claim": the after-sales request, i.e. a return or a refund.
@@ -325,6 +327,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # answer or "which of these?".
         return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
+        if reading.intent in _WAITING_READINGS and number is None and asks_if_in_time(text):
+            # "what time will it come tomorrow" has the words of "what time is it":
+            # whose parcel, the buyer's orders tell (`handlers.buyer.answers`).
+            return Plan(reading.intent, Action.CLARIFY, None, WHEN_IT_COMES)
         # "tell me a joke", "what's the weather": say what the bot can do instead of
         # offering choices the buyer never meant.
         return Plan(OUT_OF_SCOPE, Action.OFF_TOPIC, number)

@@ -45,7 +45,7 @@ _DELIVERED = frozenset({OrderStatus.DELIVERED, OrderStatus.COMPLETED})
 _NOT_YET = r"(?:not|\w+n'?t|never|no|yet\s+to|still\s+not)"
 # Not come yet, shipped or not: "the one that hasn't arrived", "not delivered yet".
 _NOT_COME = re.compile(
-    rf"\b{_NOT_YET}\s+(?:\w+\s+){{0,2}}(?:arrived?|came|come|delivered|here|received|got)\b"
+    rf"\b{_NOT_YET}\s+(?:\w+\s+){{0,2}}(?:arrived?|came|come|delivered|here|received|got|llegado|llegaron|llega|recibido)\b"
 )
 # On its way, as against not shipped yet: "the one in transit", "still coming".
 _COMING = re.compile(
@@ -111,6 +111,33 @@ def _by_number_end(said: str, listed: Sequence[Listed]) -> list[int]:
     if len(ends) != 1:
         return []
     return [i for i, order in enumerate(listed) if order.number.endswith(ends[0])]
+
+
+# "which of my orders havent shipped yet", "what orders are still on the way", "which
+# ones are late": a question over all the buyer's orders, answered with those that fit.
+_WHICH_OF_THEM = re.compile(
+    r"^(?:(?:so|and|ok|okay|hi|hey)\s+)?(?:which|what|wich|cuales|que)\s+"
+    r"(?:(?:of\s+)?(?:my|mis)\s+)?(?:orders?|ones?|pedidos?|de\s+mis\s+pedidos)\b"
+)
+
+
+def which_fit(text: str, listed: Sequence[Listed]) -> list[int] | None:
+    """For "which of my orders haven't shipped yet" (a question over the orders, naming
+    where they are), the indices of those that fit, maybe none; None for any other
+    message.  Found in the demo: it got "which order do you mean?" with every order."""
+    said = normalize(text)
+    if not _WHICH_OF_THEM.match(said) or len(said.split()) > MAX_WORDS + 2:
+        return None
+    if not _describes_where(said):
+        return None
+    return _by_where_it_is(said, listed)
+
+
+def _describes_where(said: str) -> bool:
+    return any(
+        pattern.search(said) is not None
+        for pattern in (_UNSHIPPED, _LATE, _STUCK, _NOT_COME, _COMING, _ARRIVED)
+    )
 
 
 def _by_where_it_is(said: str, listed: Sequence[Listed], *, arrived: bool = True) -> list[int]:

@@ -21,6 +21,29 @@ _WHEN = re.compile(
     r"arrive\s+by|get\s+here\s+by|cuando|que\s+dia|cuanto\s+(?:tarda|falta|demora))\b"
 )
 
+# Whether it comes on a day, or at what time: "will it come today", "will it be here
+# by friday", "i need it by saturday will it make it", "what time will it arrive
+# tomorrow", "¿llega hoy?", "¿a qué hora llega?".  Found in the demo: under an order's
+# card they got the card again, and "what time will it come tomorrow" was taken for
+# small talk ("I can only help with your orders").
+_IN_TIME = re.compile(
+    r"\b(?:"
+    r"(?:will|would|is|does|can|could|should|gonna)\s+(?:it|they|my\s+(?:order|parcel|package))\s+"
+    r"(?:still\s+|even\s+|actually\s+)?(?:be\s+)?(?:come|coming|arrive|arriving|get\s+here|getting\s+here|"
+    r"here|there|delivered|make\s+it|reach\s+me|turn\s+up|show\s+up)\s+(?:\w+\s+)?"
+    r"(?:today|tonight|tomorrow|tmrw|tmr|soon|this\s+week(?:end)?|on\s+time|in\s+time|by|before)|"
+    r"make\s+it\s+(?:by|in\s+time|on\s+time|before)|(?:need|want)\s+it\s+(?:by|before)|"
+    r"what\s+time|what\s+hour|(?:morning|afternoon|evening)\s+or\s+(?:morning|afternoon|evening)|"
+    r"(?:llega|llegara|viene|vendra|lo\s+entregan|la\s+entregan)\s+(?:hoy|manana|esta\s+semana|a\s+tiempo)|"
+    r"a\s+que\s+hora|para\s+el\s+\w+\s+(?:llega|llegara)"
+    r")\b"
+)
+
+# "what time will it arrive", "a qué hora": the time of day, which no estimate has.
+_WHAT_TIME = re.compile(
+    r"\b(?:what\s+time|what\s+hour|a\s+que\s+hora|(?:morning|afternoon|evening)\s+or)\b"
+)
+
 # "has it moved", "any news", "is it stuck", "is it lost", "where is it now", "last
 # scan"; "se ha movido", "no se mueve", "alguna novedad", "está perdido".
 _MOVED = re.compile(
@@ -139,7 +162,19 @@ def _said(text: str) -> str:
 def asks_when_it_arrives(text: str) -> bool:
     """A question about an order asks for the day ("when will it arrive?", "eta?",
     "cuándo llega?", "how long until it gets here"): read with the tracking intent."""
-    return _WHEN.search(_said(text)) is not None
+    said = _said(text)
+    return _WHEN.search(said) is not None or _IN_TIME.search(said) is not None
+
+
+def asks_if_in_time(text: str) -> bool:
+    """The buyer asks whether the parcel comes on a day, or at what time ("will it
+    come today", "i need it by friday, will it make it", "what time will it arrive")."""
+    return _IN_TIME.search(_said(text)) is not None
+
+
+def asks_what_time(text: str) -> bool:
+    """The buyer asks for the time of day the parcel comes."""
+    return _WHAT_TIME.search(_said(text)) is not None
 
 
 def asks_if_it_moved(text: str) -> bool:

@@ -524,7 +524,10 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         ClaimReason.WRONG_ITEM,
         r"(?:sent|got|received|gave)\s+(?:me\s+)?(?:a\s+|the\s+)?(?:size|colou?r|model)\s+\w+|"
         r"ordered\s+\w+(?:\s+\w+)?\s+(?:and|but)\s+(?:got|received)|"
-        r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?:\s+than)?|"
+        # not "a different colour than the picture": the listing's, not the order's
+        r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?!\s+(?:than|from|to)\s+"
+        r"(?:(?:in|on)\s+)?(?:the\s+)?(?:pictures?|photos?|pics?|images?|listing|description|ads?|advert|"
+        r"website|site|page))(?:\s+than)?|"
         r"w?rong\s+(?:item|one|colou?r|model|product|thing|version|parcel|order)|errad[oa]|"
         r"not\s+what\s+i\s+(?:ordered|bought|paid\s+for)|not\s+my\s+order|sent\s+the\s+wrong|"
         r"(?:producto|articulo|modelo|color)\s+(?:equivocado|incorrecto|distinto|diferente)|"
@@ -573,6 +576,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"broken?|break|broke|cracked|cracks?|smashed|shattered|crushed|dented|dents?|scratch\w*|"
         r"damaged?|snapped|torn|ripped|chipped|chips?|bent|leak\w*|squashed|stain\w*|dirty|burst|"
         r"in\s+pieces|split|"
+        # "the handle fell off after one wash", "it came apart", "the colour ran"
+        r"(?:fell|falls|falling|came|comes|coming)\s+(?:right\s+)?(?:off|apart|loose|undone|to\s+pieces)|"
+        r"(?:colou?rs?|dye)\s+(?:ran|runs|run|bled|bleeds|bleeding)|"
         # what a textile or a surface shows: "a big stain on it", "a hole in the sleeve"
         r"(?:a|an|big|huge|small|little|some|with|has|have|had|got|black|brown|dark)\s+"
         r"(?:holes?|marks?|spots?)|mou?ldy?|mildew\w*|rust(?:y|ed|ing)?|discolou?r\w*|"
@@ -757,7 +763,7 @@ def asks_about_the_choices(text: str) -> bool:
 # photos"): taken out before the reasons are read, or a photo offered reads as "not
 # as described".
 _PHOTOS_AS_EVIDENCE = re.compile(
-    r"\b(?:(?:add|adding|send|sending|attach|upload|take|took|taken|share|show|have|got|"
+    r"\b(?:(?:add|adding|send|sending|attach|upload|take|took|taken|share|show|have|got|see|look\s+at|"
     r"mandar|mando|enviar|envio|agregar|anadir|subir|adjuntar|tengo|tome)\s+(?:\w+\s+){0,2}|"
     r"(?:another|more|some|a|otra|otras|mas|unas)\s+)"
     r"(?:photos?|pictures?|pics?|images?|fotos?)\b"
@@ -1091,6 +1097,32 @@ _HANDING_OVER = re.compile(
     r"\b(?:here|there)\s+(?:you\s+go|ya\s+go|it\s+is|they\s+are|are\s+the\w*|is\s+the\w*)|"
     r"\battached\b|\bsending\s+(?:now|them|it)\b|\b(?:aqui|ahi)\s+(?:esta|estan|va|van|tienes)\b"
 )
+
+
+# The buyer cannot take a photo at all: the item is gone ("i threw it away", "i don't
+# have it anymore") or the camera is ("my camera is broken", "i can't take pictures");
+# "lo tiré", "ya no lo tengo", "no puedo sacar fotos".  Found in the demo: at the photos
+# step they got the step's prompt again.
+_NO_PHOTO_POSSIBLE = re.compile(
+    r"\b(?:"
+    r"(?:threw|thrown|throw|tossed|binned|chucked)\s+(?:it|them|the\s+\w+)\s*(?:away|out)?|"
+    r"(?:threw|thrown|tossed)\s+(?:away|out)|got\s+rid\s+of|in\s+the\s+(?:bin|trash|garbage)|"
+    r"(?:dont|do\s+not|no\s+longer)\s+have\s+(?:it|them|the\s+\w+)\s+(?:any\s*more|now)|"
+    r"no\s+longer\s+have\s+(?:it|them)|"
+    r"(?:camera|phone)\s+(?:is\s+|s\s+)?(?:broken|broke|dead|not\s+working|doesnt\s+work|cracked)|"
+    r"(?:no|without\s+a)\s+camera|"
+    r"(?:cant|cannot|can\s+not|unable\s+to|not\s+able\s+to)\s+(?:take|send|upload|attach|get|make)\s+"
+    r"(?:a\s+|any\s+|the\s+)?(?:photos?|pictures?|pics?|images?)|"
+    r"(?:lo|la|los|las)\s+(?:tire|bote)|ya\s+no\s+(?:lo|la|los|las)\s+tengo|"
+    r"no\s+puedo\s+(?:tomar|sacar|hacer|mandar|enviar|subir)\s+(?:\w+\s+)?fotos?|"
+    r"(?:camara|telefono|celular|movil)\s+(?:esta\s+)?(?:rot[oa]|no\s+funciona)|sin\s+camara"
+    r")\b"
+)
+
+
+def cannot_take_photos(text: str) -> bool:
+    """The buyer says no photo can be had: the item or the camera is gone."""
+    return _NO_PHOTO_POSSIBLE.search(" ".join(words(text))) is not None
 
 
 def hands_something_over(text: str) -> bool:

@@ -58,7 +58,12 @@ from bot.services.routing import (
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.order_number_help import lacks_order_number
-from bot.understanding.parcel_questions import asks_what_to_do, asks_why_late, reports_missing
+from bot.understanding.parcel_questions import (
+    asks_if_in_time,
+    asks_what_to_do,
+    asks_why_late,
+    reports_missing,
+)
 from bot.understanding.returnable import CONDITION_QUESTION
 from bot.understanding.steps import position
 from handlers.buttons import ButtonData, Int, Word, parse_int
@@ -73,6 +78,7 @@ from handlers.buyer.orders import (
     picked_from_list,
     refuse_cancel,
     show_list,
+    which_fit,
 )
 from handlers.buyer.parcel_answers import LineAnswer, answer_in_a_line
 from handlers.buyer.views import (
@@ -84,6 +90,7 @@ from handlers.buyer.views import (
     show_card,
     which_order_keyboard,
 )
+from handlers.buyer.why import why_asked
 from handlers.catalog import Safe
 from handlers.core import Context, pressed_under
 from handlers.fit import BUTTON, Field, cut, fit, line
@@ -145,6 +152,8 @@ def chitchat_reply(text: str) -> str:
 async def free_text(ctx: Context, text: str) -> None:
     # "yes" under "Send this to the seller as your answer…?": as its button.
     if await claims.under_the_offer(ctx, text):
+        return
+    if why_asked(ctx, text):  # "why?" right after the bot said no: the rule behind it
         return
     # "2" typed under offered sections: the second, as if tapped.
     number = parse_int(text.strip().rstrip(".)"), low=1, high=MOST_OFFERED)
@@ -220,7 +229,7 @@ async def what_to_do_asked(ctx: Context, text: str) -> bool:
     shown = card_just_shown(ctx)
     if shown is None or not card_on_screen(ctx, shown):
         return False
-    if not (asks_what_to_do(text) or asks_why_late(text)):
+    if not (asks_what_to_do(text) or asks_why_late(text) or asks_if_in_time(text)):
         return False
     try:
         order = await ctx.services.orders.order(ctx.user.id, shown)
@@ -604,6 +613,22 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         # "where's the stuck one", "is the mug one here yet": the one order the words
         # tell apart, not "which order do you mean?" (found in the demo).
         orders = named_among(ctx, text, orders)
+    if (
+        len(orders) > 1
+        and planned.action is Action.ORDER_CARD
+        and planned.order_number is None
+        and (fit := which_fit(ctx, text, orders)) is not None
+    ):
+        # "which of my orders havent shipped yet": those that fit, as buttons (one:
+        # its card), not "which order do you mean?" with all of them.
+        if len(fit) == 1:
+            await act_on(ctx, planned.action, fit[0], text)
+            return
+        offered = fit or orders
+        listed(ctx, OPEN, [o.id for o in offered[:PICKABLE]])
+        key = "answers.these_fit" if fit else "answers.none_fit"
+        ctx.reply(ctx.t(key), which_order_keyboard(ctx.catalog, offered, "o"))
+        return
     if len(orders) > 1 and planned.action is Action.ORDER_CARD and asks_for_their_orders(text):
         # "show my orders": all of them, as /orders lists them, not "which one?".
         await show_list(ctx)

@@ -31,6 +31,7 @@ from handlers.buyer.views import (
     show_card,
     which_order_keyboard,
 )
+from handlers.buyer.why import refused
 from handlers.catalog import Safe
 from handlers.core import Context, Router, button_args, int_arg
 from handlers.types import Button, Keyboard
@@ -74,6 +75,14 @@ def named_among(ctx: Context, text: str, orders: list[OrderView]) -> list[OrderV
     now = ctx.services.clock.now()
     at = order_pick.named(text, [_as_listed(order, now) for order in orders])
     return [orders[at]] if at is not None else orders
+
+
+def which_fit(ctx: Context, text: str, orders: list[OrderView]) -> list[OrderView] | None:
+    """For "which of my orders haven't shipped yet", those of `orders` that fit (maybe
+    none); None for any other message (`order_pick.which_fit`)."""
+    now = ctx.services.clock.now()
+    found = order_pick.which_fit(text, [_as_listed(order, now) for order in orders])
+    return None if found is None else [orders[i] for i in found]
 
 
 async def picked_from_list(ctx: Context, text: str) -> bool:
@@ -255,6 +264,16 @@ def kept_under_pick(ctx: Context, text: str) -> bool:
     return True
 
 
+# The reason behind a cancel refused, for a "why?" typed next (`handlers.buyer.why`).
+_WHY_NO_CANCEL = {
+    OrderStatus.AWAITING_SHIPMENT: "prepared",
+    OrderStatus.AWAITING_COLLECTION: "shipped",
+    OrderStatus.PARTIALLY_SHIPPING: "shipped",
+    OrderStatus.IN_TRANSIT: "shipped",
+    OrderStatus.DELIVERED: "delivered",
+}
+
+
 async def refuse_cancel(ctx: Context, order: OrderView) -> None:
     """Why this order can't be cancelled (the caller checked it can't).  A delivered
     order is returned instead, unless a return or refund request for it exists
@@ -272,6 +291,8 @@ async def refuse_cancel(ctx: Context, order: OrderView) -> None:
     key = f"cancel.refused.{order.status.value}"
     if ctx.catalog.has(key):
         ctx.reply(ctx.t(key, number=order.order_number))
+        if (why := _WHY_NO_CANCEL.get(order.status)) is not None:
+            refused(ctx, why, number=order.order_number)
     else:  # a status with no sentence of its own: the card says where the order is
         show_card(ctx, order)
 
@@ -282,6 +303,7 @@ def cancel_elsewhere(ctx: Context, order: OrderView) -> bool:
         return False
     name = display_name(order.marketplace)
     ctx.reply(ctx.t("marketplace_buyer.cancel_there", number=order.order_number, marketplace=name))
+    refused(ctx, "marketplace", number=order.order_number, marketplace=name)
     return True
 
 

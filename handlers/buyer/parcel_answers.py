@@ -21,6 +21,7 @@ from bot.understanding.parcel_questions import (
     asks_for_the_carrier,
     asks_if_it_moved,
     asks_until_when,
+    asks_what_time,
     asks_what_to_do,
     asks_when_it_arrives,
     asks_why_late,
@@ -68,6 +69,11 @@ def answer_in_a_line(
     if asks_for_the_carrier(said):
         return _carrier(catalog, order)
     if asks_when_it_arrives(said) and (when := when_it_arrives(catalog, order)) is not None:
+        if asks_what_time(said) and (shipments := _tracked(order)):
+            # "what time will it come": no estimate has the hour; the carrier's page
+            # shows it on the day.
+            pieces: list[Piece] = [when, "", catalog.t("parcel_answer.time_of_day")]
+            return LineAnswer(fit(*pieces, *(_parcel(catalog, s) for s in shipments)))
         return LineAnswer(when)
     return None
 

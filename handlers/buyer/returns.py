@@ -49,11 +49,13 @@ from handlers import escapes
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.orders import RETURN_IT, listed
 from handlers.buyer.views import card_fingerprint, card_just_shown, format_date, status_label
+from handlers.buyer.why import refused
 from handlers.catalog import Safe
 from handlers.claim_labels import type_label
 from handlers.core import Context, Handler, Router, button_args, int_arg, within
 from handlers.fit import BUTTON, Field, cut, fit, line, lines
 from handlers.media import VIDEO_KINDS, PhotoRefused, refusal_text, with_photo
+from handlers.support import support_available
 from handlers.types import Button, Keyboard
 
 router = Router()
@@ -213,22 +215,31 @@ async def _shown_order_not_eligible(ctx: Context) -> bool:
 async def _say_not_eligible(ctx: Context, reason: str, order_id: int) -> None:
     """Why this order of the buyer's can't be returned here, naming it."""
     order = await ctx.services.orders.order(ctx.user.id, order_id)
-    ctx.reply(not_eligible_text(ctx, reason, order))
+    say_not_eligible(ctx, reason, order)
 
 
 async def _only_order_not_eligible(ctx: Context, reason: str) -> None:
     """The buyer's one order can't be returned here: say why, naming it."""
     everything = await ctx.services.orders.all_linked(ctx.user.id)
-    ctx.reply(not_eligible_text(ctx, reason, everything[0]))
+    say_not_eligible(ctx, reason, everything[0])
 
 
-def not_eligible_text(ctx: Context, reason: str, order: OrderView) -> str:
-    """Why `order` can't be returned here; a marketplace's order names the marketplace
-    whose app takes its return."""
+def say_not_eligible(ctx: Context, reason: str, order: OrderView) -> None:
+    """Say why `order` can't be returned here; a marketplace's order names the
+    marketplace whose app takes its return.  A "why?" typed next gets the rule behind
+    it (`handlers.buyer.why`)."""
     if reason == "marketplace" and order.marketplace is not None:
         name = display_name(order.marketplace)
-        return ctx.t("marketplace_buyer.return_there", number=order.order_number, marketplace=name)
-    return ctx.t(f"returns.not_eligible.{reason}", number=order.order_number)
+        ctx.reply(
+            ctx.t("marketplace_buyer.return_there", number=order.order_number, marketplace=name)
+        )
+        refused(ctx, "marketplace", number=order.order_number, marketplace=name)
+        return
+    ctx.reply(ctx.t(f"returns.not_eligible.{reason}", number=order.order_number))
+    if reason == "window_closed" and order.delivered_at is not None:
+        date = format_date(order.delivered_at, zone=order.timezone, language=ctx.catalog.language)
+        days = order.policy.return_window_days
+        refused(ctx, "window_closed", number=order.order_number, days=days, date=date)
 
 
 # The buttons "Which order is the return for?" shows, and the orders a typed answer
@@ -493,7 +504,7 @@ async def start(ctx: Context, order_id: int, *, said: str | None = None) -> None
             text = ctx.t("returns.not_eligible.in_transit_but_here", number=order.order_number)
             ctx.reply(text, Keyboard.of([person]))
             return
-        ctx.reply(not_eligible_text(ctx, exc.reason, order))
+        say_not_eligible(ctx, exc.reason, order)
         return
     ctx.state.go(
         ITEMS,
@@ -882,6 +893,18 @@ async def photo_step(ctx: Context) -> None:
         if read.a_question_to_keep(text) and await _not_about_the_return(ctx, text):
             escapes.keep(ctx, text)
             ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))
+            return
+        if read.cannot_take_photos(text):
+            # "i threw it away", "my camera is broken": on, where a photo is optional;
+            # where the seller needs one, a person can look at it with the buyer.
+            if photos or not photos_required(ClaimReason(ctx.state.data["reason"])):
+                await photos_done(ctx)
+                return
+            rows = [[Button(ctx.catalog.plain("support.human_button"), "hp")]]
+            ctx.reply(
+                ctx.t("returns.photo_cannot"),
+                Keyboard.of(*rows) if support_available(ctx) else None,
+            )
             return
         said = None if read.hands_something_over(text) else read.yes_no(text)
         if said is False or (said and (photos or photos_required(ctx.state.data["reason"]))):

@@ -446,6 +446,41 @@ async def test_when_it_arrives_right_under_its_card_is_the_day_in_a_line(
     assert "Total paid" in alex.last_text or "Total pagado" in alex.last_text
 
 
+@pytest.mark.parametrize(
+    "asked",
+    ["will it come today", "i need it by friday, will it make it", "¿llega mañana?"],
+)
+async def test_whether_it_comes_in_time_right_under_its_card_is_the_day(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, asked: str
+) -> None:
+    """Found in the demo: "will it come today" under the card got the whole card
+    again; the day it is due answers it."""
+    await make_order(uow_factory, clock, status="IN_TRANSIT", eta=clock.now() + timedelta(days=2))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say(asked)
+    assert len(alex.texts) == 1, alex.said
+    said = alex.last_text.lower()
+    assert "on schedule" in said or "va a tiempo" in said
+    assert "Total paid" not in alex.last_text and "Total pagado" not in alex.last_text
+
+
+async def test_what_time_it_comes_is_the_day_and_where_the_carrier_shows_the_time(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "what time will it come tomorrow" under the card was taken
+    for small talk ("I can only help with your orders").  No estimate has the hour:
+    the day, and the carrier's page, which shows it on the day."""
+    await make_order(uow_factory, clock, status="IN_TRANSIT", eta=clock.now() + timedelta(days=1))
+    alex = harness.buyer()
+    await link(alex)
+    await alex.say("what time will it come tomorrow")
+    assert len(alex.texts) == 1, alex.said
+    said = alex.last_text
+    assert "on schedule" in said and "not the time" in said and "1Z999AA10123456784" in said
+    assert "I can only help" not in said and "Total paid" not in said
+
+
 @pytest.mark.parametrize("asked", ["has it moved at all?", "any update?", "¿se ha movido?"])
 async def test_whether_it_moved_right_under_its_card_is_its_latest_news(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, asked: str

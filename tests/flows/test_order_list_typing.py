@@ -251,3 +251,37 @@ async def test_the_one_the_words_tell_apart_is_shown_without_asking_which(
     assert card_of(person) == NUMBER
     await person.say("where's my order")  # nothing tells them apart: asked
     assert "Which order" in person.said
+
+
+async def test_which_of_my_orders_fit_a_description_gets_those_that_do(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "which of my orders havent shipped yet" got "which order do
+    you mean?" with every order.  Those that fit are listed (and a place typed next
+    picks among them); one that fits is its card; none, all with that said."""
+    third = "578000000000000003"
+    await make_order(uow_factory, clock, number=NUMBER, status="IN_TRANSIT")
+    await make_order(uow_factory, clock, number=SECOND, status="AWAITING_SHIPMENT", carrier=None)
+    await make_order(uow_factory, clock, number=third, status="AWAITING_SHIPMENT", carrier=None)
+    person = harness.buyer(name="Alex")
+    await person.say("/start")
+    for number in (NUMBER, SECOND, third):
+        await link(person, number)
+    await person.say("which of my orders havent shipped yet")
+    assert "These are the ones" in person.said and "Which order" not in person.said
+    offered = [label.split(" ")[0] for label in shown(person) if label[:1].isdigit()]
+    assert sorted(offered) == [SECOND, third]
+    await person.say("the second one")
+    assert card_of_any(person) == offered[1]
+    await person.say("which orders are still on the way?")
+    assert card_of_any(person) == NUMBER
+    await person.say("which of my orders have arrived")
+    assert "None of your orders" in person.said
+    assert len([label for label in shown(person) if label[:1].isdigit()]) == 3
+
+
+def card_of_any(person: Person) -> str:
+    """The order number of the card last shown, whichever order it is."""
+    text = person.said
+    assert "Status:" in text, text
+    return text.split("Order ", 1)[1].split(" ", 1)[0]

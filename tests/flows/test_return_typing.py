@@ -497,6 +497,31 @@ async def test_photos_declined_in_a_sentence(
     assert await buyer.step() == "ret.note"
 
 
+@pytest.mark.parametrize("typed", ["i threw it away", "my camera is broken", "ya no lo tengo"])
+async def test_no_photo_possible_at_all(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "i threw it away" and "my camera is broken" got the step's
+    prompt again.  Where the seller needs a photo, a person is offered (the step
+    stays, for a photo found after all); where none is needed, the return goes on."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)  # damaged: a photo is required
+    await buyer.say(typed)
+    assert "Without a photo" in buyer.said or "Sin una foto" in buyer.said
+    assert "Please send photos now" not in buyer.said
+    assert [b.data for b in buyer.buttons()] == ["hp"]  # a person
+    assert await buyer.step() == "ret.photos"
+
+
+async def test_no_photo_possible_where_none_is_needed_goes_on(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer, "don't need it anymore")
+    await buyer.say("i threw the box away")
+    assert await buyer.step() == "ret.note"
+
+
 async def test_here_you_go_waits_for_the_photo(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -141,6 +141,28 @@ async def test_a_damaged_item_in_words_the_model_never_saw_starts_the_return(
     assert "Arrived damaged" in buyer.said  # the reason taken from the words
 
 
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("the mug is a different color than the picture", "Not as described"),
+        ("the handle fell off the mug after one wash", "Arrived damaged"),
+    ],
+)
+async def test_a_fault_the_model_read_as_a_question_starts_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str, reason: str
+) -> None:
+    """Found in the demo: "the towel is a different color than the picture" asked
+    "which of these?" (a product question first), and that choice was a miss; "the
+    handle fell off" was answered from the warranty policy."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(said)
+    assert "Which of these" not in buyer.said and "📖" not in buyer.said
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+    assert reason in buyer.said
+
+
 async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_person(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -651,7 +673,12 @@ async def test_a_rating_typed_with_nothing_asked_is_thanked_or_heard_never_a_mis
 async def test_when_will_it_arrive_is_told_apart_by_the_buyers_orders(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    for text in ("when will they come", "¿cuándo llega?", "when will it arrive?"):  # either lean
+    for text in (
+        "when will they come",
+        "¿cuándo llega?",
+        "what time will it come tomorrow",  # was small talk: "what time is it"
+        "when will it arrive?",  # either lean
+    ):
         planned = plan(await harness.services.understanding.read(text), text)
         assert planned.action is Action.CLARIFY
         assert set(planned.choices[:2]) == {"track_order", "delivery_time"}

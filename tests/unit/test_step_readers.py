@@ -289,6 +289,12 @@ def test_yes_no_in_other_words(typed: str, value: bool | None) -> None:
         ("the box was soaking wet and it's mouldy", ClaimReason.DAMAGED),
         ("no marks, it just doesn't fit", ClaimReason.NOT_AS_DESCRIBED),
         ("colour faded after one wash", ClaimReason.NOT_AS_DESCRIBED),
+        # found in the demo: parts that came off, and the listing's colour
+        ("the handle fell off after one wash", ClaimReason.DAMAGED),
+        ("it came apart the first time i used it", ClaimReason.DAMAGED),
+        ("the colour ran in the wash", ClaimReason.DAMAGED),
+        ("it's a different color than the picture", ClaimReason.NOT_AS_DESCRIBED),
+        ("they sent a different colour than i ordered", ClaimReason.WRONG_ITEM),
     ],
 )
 def test_reason_told_as_a_story(typed: str, reason: ClaimReason | None) -> None:
