@@ -351,6 +351,40 @@ class Routed:
 _UPSET_EMOJI = frozenset("😡🤬😠😤😭😢😞😔😟🙁☹😩😫😣😖😾👎💔🖕")
 
 
+# Only upset, in a few words, nothing asked: "so fed up", "horrendous experience", "you
+# lot are hopeless", "what a joke", "estoy muy enojado", "qué desastre", "me
+# decepcionaron".  Short, so the model (which never acts on one or two words) is unsure
+# of them and asked "which of these?" or to put it another way; they are complaints.
+_UPSET_WORDS = re.compile(
+    r"^\W*(?:(?:honestly|seriously|ugh+|wow|omg|man|dude|sigh|pfff*|jeez|bro|la\s+verdad|"
+    r"en\s+serio|uff+|vaya)\W+)*(?:"
+    r"(?:(?:i\s*(?:am|m)|we\s*(?:are|re)|so|very|really|extremely|totally|absolutely|just|"
+    r"getting)\s+)*(?:fed\s+up|angry|furious|annoyed|upset|disappointed|frustrated|livid|"
+    r"pissed(?:\s+off)?|mad|sick\s+of\s+(?:this|it|you)|done\s+with\s+(?:this|you))"
+    r"(?:\s+(?:with\s+(?:you|this|your\s+(?:shop|store|service|company))|right\s+now|now))?|"
+    r"(?:what|such)\s+an?\s+(?:disaster|joke|mess|shambles|nightmare|rip\s*off|scam)|"
+    r"(?:(?:this\s+is|its|it\s+s|that\s+s|thats)\s+)?(?:so\s+|just\s+|absolutely\s+|really\s+)?"
+    r"(?:horrible|horrendous|terrible|awful|appalling|dreadful|pathetic|useless|hopeless|ridiculous|"
+    r"unacceptable|disgraceful|shocking|disgusting|outrageous|a\s+joke|a\s+disgrace)"
+    r"(?:\s+(?:service|experience|shop|store|company|customer\s+service|support))?|"
+    r"(?:you|u|you\s+(?:lot|guys|people))\s+(?:are|r|re)\s+(?:so\s+|just\s+|absolutely\s+)?"
+    r"(?:hopeless|useless|a\s+joke|terrible|the\s+worst|pathetic|clowns|ridiculous|incompetent)|"
+    r"(?:the\s+)?worst\s+(?:shop|store|service|experience|company|seller)\s+ever|"
+    r"(?:(?:estoy|estamos)\s+)?(?:muy\s+|super\s+|bien\s+|re\s+)?(?:enojad[oa]s?|molest[oa]s?|"
+    r"furios[oa]s?|hart[oa]s?|decepcionad[oa]s?|indignad[oa]s?|enfadad[oa]s?)|"
+    r"me\s+(?:decepcionaron|fallaron|decepciono|tienen\s+hart[oa])|"
+    r"que\s+(?:desastre|verguenza|mal\s+servicio|pesimo\s+servicio|horror|estafa|mala\s+onda)|"
+    r"(?:pesimo|horrible|fatal|malisimo)(?:\s+(?:servicio|atencion))?|"
+    r"son\s+(?:unos\s+)?(?:inutiles|un\s+desastre|una\s+estafa)"
+    r")\W*$"
+)
+
+
+def only_upset(text: str) -> bool:
+    """Only upset, in words or in emojis, nothing asked."""
+    return only_upset_emoji(text) or _whole_message(_UPSET_WORDS, text)
+
+
 def only_upset_emoji(text: str) -> bool:
     """True when the message is only emojis (and spaces or punctuation) and one of them
     is angry, sad or a thumbs down: an unhappy buyer, to be met like a complaint."""
@@ -449,6 +483,34 @@ def reports_damage(text: str) -> bool:
     if _NOT_GOODS.search(fold(text)):
         return False
     return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
+
+
+# Only the packaging came damaged, the item itself is fine: "box was crushed but mug
+# ok", "the parcel was damaged but the item is fine", "the item is fine but the box was
+# torn", "la caja llegó aplastada pero el producto está bien".  Nothing to return (the
+# model, and the damage rule, started a return): a complaint, which a person can hear.
+_BOX = (
+    r"(?:box|boxes|package|packaging|parcel|outer\s+box|carton|envelope|wrapping|caja|paquete|"
+    r"empaque|embalaje)"
+)
+_BOX_HURT = (
+    r"(?:damaged|crushed|dented|torn|ripped|wet|soaked|smashed|broken|battered|bashed|squashed|"
+    r"beaten\s+up|opened|open|aplastad[oa]|rot[oa]|danad[oa]|mojad[oa]|abiert[oa]|golpead[oa])"
+)
+_BUT = r"(?:but|though|although|yet|luckily|thankfully|pero|aunque)"
+_ITEM_FINE = (
+    r"(?<!n.t\s)(?<!nt\s)(?:fine|ok|okay|intact|undamaged|unharmed|perfect|alright|"
+    r"all\s+right|good|safe|survived|no\s+damage|bien|intact[oa]|perfect[oa]|sano|sana)"
+)
+_PACKAGING_ONLY = re.compile(
+    rf"\b{_BOX}\b.{{0,40}}\b{_BOX_HURT}\b.{{0,30}}\b{_BUT}\b.{{0,40}}\b{_ITEM_FINE}\b|"
+    rf"\b{_ITEM_FINE}\b.{{0,30}}\b{_BUT}\b.{{0,30}}\b{_BOX}\b.{{0,40}}\b{_BOX_HURT}\b"
+)
+
+
+def only_the_packaging_damaged(text: str) -> bool:
+    """The box came damaged and the item inside is fine: nothing to return."""
+    return _PACKAGING_ONLY.search(fold(text.lower())) is not None
 
 
 # What is wrong with goods that came: broken or faulty, the wrong thing, not as the

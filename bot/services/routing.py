@@ -43,7 +43,8 @@ from bot.services.intents import (
     files_a_claim,
     nudge,
     only_chitchat,
-    only_upset_emoji,
+    only_the_packaging_damaged,
+    only_upset,
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
@@ -273,8 +274,9 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
         # "update where my order is going": read as its card, or as an item's change.
         return Plan(Intent.CHANGE_ADDRESS, action_of(Intent.CHANGE_ADDRESS), number)
-    if number is None and only_upset_emoji(text):
-        # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.
+    if number is None and only_upset(text):
+        # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.  So
+        # are "so fed up", "qué desastre": too short for the model to be sure of.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.
@@ -282,6 +284,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if number is None and nudge(text):
         # "are you there?", "...": a buyer waiting, not a question to understand.
         return Plan(Intent.CHITCHAT, Action.CHITCHAT)
+    if only_the_packaging_damaged(text) and reading.intent in _DAMAGE_READINGS:
+        # "box was crushed but mug ok": nothing to return, though the model (and the
+        # damage rule below) heard one; said to a person as a complaint.
+        return Plan(Intent.COMPLAINT, Action.COMPLAINT, number)
     if number is None and praises_by_denying_a_fault(text):
         # "no complaints at all", "couldn't fault it": a thank-you, although the model
         # is sure of a complaint (or a return: "fault") from the fault's word.

@@ -120,6 +120,24 @@ async def test_angry_or_crying_emojis_get_an_apology_and_a_person(
     assert buyer.said.startswith("👍 Anything else?")
 
 
+async def test_upset_in_a_few_words_gets_an_apology_and_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "so fed up", "horrendous experience": too short for the model to be sure of,
+    they were asked to be put another way (a miss towards the hand-over) or "which of
+    these?"; in Spanish too."""
+    buyer = await linked(harness, uow_factory, clock)
+    for upset in ("so fed up", "horrendous experience", "you lot are hopeless"):
+        await buyer.say(upset)
+        assert "I'm sorry to hear that" in buyer.said, (upset, buyer.said)
+        assert "Talk to a person" in [b.text for b in buyer.buttons()][-1]
+    assert "passed our conversation" not in buyer.said
+    await buyer.say("qué desastre")
+    assert "Lamento" in buyer.said or "siento" in buyer.said, buyer.said
+    await buyer.say("the mug is terrible, it leaks")  # a fault with it: not only upset
+    assert "I'm sorry to hear that" not in buyer.said and "Lamento" not in buyer.said
+
+
 # -- a typed return with several orders ----------------------------------------------
 
 

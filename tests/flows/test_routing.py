@@ -163,6 +163,25 @@ async def test_a_fault_the_model_read_as_a_question_starts_the_return(
     assert reason in buyer.said
 
 
+@pytest.mark.parametrize(
+    "said",
+    ["box was crushed but mug ok", "the parcel was damaged but the item is fine"],
+)
+async def test_only_the_box_damaged_is_heard_not_returned(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """Nothing to return when the item inside is fine: a return was started (the model
+    was sure of one, the damage rule too).  Sorry, and a person a tap away."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(said)
+    assert await buyer.step() is None
+    assert "sorry to hear that" in buyer.said
+    await buyer.say("the box was crushed and the mug is broken")  # the item too: a return
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+
+
 async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_person(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
