@@ -380,6 +380,23 @@ _UPSET_WORDS = re.compile(
 )
 
 
+# Asking to complain, the complaint still to come: "I want to complain", "I'd like to
+# make a complaint", "quiero quejarme", "quiero poner una queja" (the model heard a
+# return in "quejarme").
+_WANTS_TO_COMPLAIN = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hola|buenas|ok)\W+)*(?:i\s*(?:want|would\s+like|d\s+like|wanna|need)\s+"
+    r"(?:to\s+)?(?:complain|make\s+a\s+complaint|file\s+a\s+complaint|lodge\s+a\s+complaint|"
+    r"raise\s+a\s+complaint)|"
+    r"(?:quiero|quisiera|necesito|deseo)\s+(?:quejarme|poner\s+una\s+queja|hacer\s+una\s+queja|"
+    r"presentar\s+una\s+queja))(?:\s+(?:please|pls|por\s+favor))?\W*$"
+)
+
+
+def wants_to_complain(text: str) -> bool:
+    """Only "I want to complain", the complaint still to come."""
+    return _whole_message(_WANTS_TO_COMPLAIN, text)
+
+
 def only_upset(text: str) -> bool:
     """Only upset, in words or in emojis, nothing asked."""
     return only_upset_emoji(text) or _whole_message(_UPSET_WORDS, text)

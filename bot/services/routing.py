@@ -48,6 +48,7 @@ from bot.services.intents import (
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
+    wants_to_complain,
 )
 from bot.understanding.model import SURE
 from bot.understanding.parcel_questions import asks_about_the_parcel, asks_if_in_time
@@ -214,6 +215,8 @@ _PARCEL_MISREADINGS = frozenset(
         Intent.QUESTION,
         Intent.PRODUCT_QUESTION,
         Intent.DELIVERY_TIME,
+        # "el paquete lleva una semana sin moverse": upset, and asking where it is
+        Intent.COMPLAINT,
         OUT_OF_SCOPE,
     }
 )
@@ -274,6 +277,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
         # "update where my order is going": read as its card, or as an item's change.
         return Plan(Intent.CHANGE_ADDRESS, action_of(Intent.CHANGE_ADDRESS), number)
+    if number is None and wants_to_complain(text):
+        # "quiero quejarme": a complaint to come, which a person hears (the model
+        # heard a return).
+        return Plan(Intent.COMPLAINT, Action.COMPLAINT)
     if number is None and only_upset(text):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.  So
         # are "so fed up", "qué desastre": too short for the model to be sure of.

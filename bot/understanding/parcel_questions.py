@@ -57,6 +57,7 @@ _MOVED = re.compile(
     r"where\s+is\s+it\s+(?:now|right\s+now|at|at\s+the\s+moment)|"
     r"(?:last|latest)\s+(?:scan|update|news|location|checkpoint)|"
     r"se\s+ha\s+movido|no\s+se\s+(?:ha\s+)?mueve|no\s+se\s+ha\s+movido|alguna\s+novedad|"
+    r"sin\s+moverse|sin\s+(?:ningun\s+)?(?:movimiento|actualizaci\w*|novedad\w*)|"
     r"(?:esta|se)\s+(?:perdido|perdio|atorado|atascado|estancado|parado)|"
     r"donde\s+(?:esta|va)\s+(?:ahora|ahorita)"
     r")\b"

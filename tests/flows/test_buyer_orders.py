@@ -515,6 +515,21 @@ async def test_a_parcel_quiet_for_days_says_so_with_what_the_buyer_can_do(
     assert "Talk to a person" in " ".join(b.text for b in alex.buttons())
 
 
+async def test_a_stuck_parcel_said_upset_in_spanish_is_its_news(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "el paquete lleva una semana sin moverse" was asked "which of these?" (a
+    complaint first): it asks where the parcel is, which its latest news answers."""
+    await make_order(uow_factory, clock, eta=clock.now() + timedelta(days=8))
+    clock.advance(timedelta(days=3))
+    alex = harness.buyer()
+    await link(alex)
+    clock.advance(timedelta(minutes=10))  # the card has scrolled away
+    await alex.say("el paquete lleva una semana sin moverse")
+    said = alex.said
+    assert NUMBER in said and "cuál de estas" not in said.lower(), said
+
+
 async def test_what_carrier_right_under_its_card_is_the_carrier_and_tracking(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -138,6 +138,18 @@ async def test_upset_in_a_few_words_gets_an_apology_and_a_person(
     assert "I'm sorry to hear that" not in buyer.said and "Lamento" not in buyer.said
 
 
+async def test_asking_to_complain_is_heard_as_a_complaint(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "quiero quejarme" was asked "which of these?" with a return first."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("I'd like to make a complaint")
+    assert "I'm sorry to hear that" in buyer.said and "Which of these" not in buyer.said
+    assert await buyer.step() is None
+    await buyer.say("quiero quejarme")
+    assert "sorry to hear" in buyer.said or "Lamento" in buyer.said, buyer.said
+
+
 # -- a typed return with several orders ----------------------------------------------
 
 
