@@ -1149,6 +1149,14 @@ async def typed_note_check(ctx: Context) -> None:
         ctx.reply(ctx.t("returns.question_kept"))
         ctx.state.step = NOTE
         await note_step(ctx)
+    elif answer is None and read.a_question_to_keep(text):
+        # "how long will it take" under "Add this as your note?": a second question,
+        # so the first was one too; both are answered once the request is sent (found
+        # in the demo: "please tap a button").
+        escapes.keep(ctx, str(ctx.state.data.pop(NOTE_ASKED, "")))
+        escapes.keep(ctx, text)
+        ctx.reply(ctx.t("returns.questions_kept"))
+        show_note(ctx)
     elif answer is None:
         await escapes.not_understood(ctx)
     elif answer:
@@ -1480,6 +1488,18 @@ async def typed_reason(ctx: Context) -> None:
         show_reasons(ctx, options)
         return
     if value not in offered:
+        kind = read.claim_type(text, strict=True) if value is None else None
+        if (
+            kind is not None
+            and kind.value != ctx.state.data.get("type")
+            and kind in _types(ctx, options)
+        ):
+            # "actually can i get a new one instead": the kind changes, and the reason
+            # is asked again for it (found in the demo: "type what's wrong").
+            ctx.state.data["type"] = kind.value
+            ctx.reply(ctx.t("returns.kind_now", kind=type_label(ctx.catalog, kind, None)))
+            show_reasons(ctx, options)
+            return
         await _unusable(ctx, text)
         return
     ctx.state.data["reason"] = value

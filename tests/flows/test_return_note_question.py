@@ -111,6 +111,24 @@ async def test_a_note_typed_under_the_check_is_the_note_and_the_question_is_kept
     assert claim.buyer_note == "the hole is near the label"
 
 
+async def test_a_second_question_under_the_check_keeps_both(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "how long will it take" under "Add this as your note?" got
+    "Please tap a button".  Two questions: both kept, answered once it is filed."""
+    alex = await at_note(harness, uow_factory, clock)
+    await alex.say("what happens now")
+    await alex.say(QUESTION)
+    assert "I'll answer them right after your request is sent" in alex.said, alex.said
+    assert "Please tap a button" not in alex.said
+    assert await alex.step() == "ret.note"
+    await alex.tap("Skip ›")
+    await alex.tap("✅ Confirm")
+    assert "what happens now" in alex.said and QUESTION in alex.said
+    [claim] = await claims(uow_factory)
+    assert claim.buyer_note is None
+
+
 async def test_a_photo_under_the_check_joins_the_request(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

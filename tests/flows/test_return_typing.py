@@ -456,6 +456,21 @@ async def test_the_other_orders_proof_typed_at_leave_it_is_a_yes_and_the_proof(
     assert await buyer.step() is None
 
 
+async def test_another_kind_said_at_the_reason_step_changes_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "actually can i get a new one instead" at the reason step got
+    "type what's wrong"; the kind changes, and the reason is asked for it."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)  # return and refund
+    await buyer.say("actually can i get a new one instead")
+    step, data = await draft(buyer)
+    assert step == "ret.reason" and data["type"] == "REPLACEMENT", buyer.said
+    assert "Replacement instead" in buyer.said and REASON_PROMPT in buyer.last_text
+    await buyer.say("its way thinner than it looked online")
+    assert (await draft(buyer))[1]["reason"] == "NOT_AS_DESCRIBED"
+
+
 # ----------------------------------------------------------------- photos
 
 

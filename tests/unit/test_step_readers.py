@@ -295,6 +295,8 @@ def test_yes_no_in_other_words(typed: str, value: bool | None) -> None:
         ("the colour ran in the wash", ClaimReason.DAMAGED),
         ("it's a different color than the picture", ClaimReason.NOT_AS_DESCRIBED),
         ("they sent a different colour than i ordered", ClaimReason.WRONG_ITEM),
+        ("its way thinner than it looked online", ClaimReason.NOT_AS_DESCRIBED),
+        ("the towel is see-through", ClaimReason.NOT_AS_DESCRIBED),
     ],
 )
 def test_reason_told_as_a_story(typed: str, reason: ClaimReason | None) -> None:
