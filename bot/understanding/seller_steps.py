@@ -1088,18 +1088,65 @@ _WHAT_PAID = re.compile(
 )
 
 
+# How long the seller has to answer: "how many days do i have to answer", "whats the
+# deadline", "when does it auto approve", "¿cuánto tiempo tengo?".  Found in the demo:
+# "tap a button", while the card says it.
+_DEADLINE = re.compile(
+    r"\bhow\s+(?:many\s+(?:more\s+)?(?:days|hours)|long|much\s+(?:more\s+)?time)\s+(?:do\s+|have\s+|did\s+)?"
+    r"(?:i|we)\s+(?:have|got|get)\b|"
+    r"\bwhen\s+(?:do|must|should|will)\s+(?:i|we)\s+(?:have\s+to\s+)?(?:answer|respond|reply|decide)\b|"
+    r"\b(?:whats|what\s+is|when\s+is|whens)\s+(?:the|my)\s+deadline\b|^(?:the\s+)?deadline$|"
+    r"\bwhen\s+(?:does|will)\s+(?:it|this|that)\s+(?:expire|run\s+out|auto\s*approve|close)\b|"
+    r"\b(?:cuanto\s+tiempo|cuantos\s+dias|hasta\s+cuando)\s+tengo\b"
+)
+# Not deciding yet: "let me think about it", "i'll decide tomorrow", "give me a day",
+# "déjame pensarlo": acknowledged, with how long the request waits.
+_THINKING = re.compile(
+    r"^(?:(?:hmm+|ok|okay|um+|well|mmm+|right|alright|vale|bueno)\s+)*(?:"
+    r"let\s+me\s+(?:think|sleep\s+on\s+it|check\s+first|look\s+into\s+it)|"
+    r"i\s*(?:ll|will)\s+(?:think|decide|get\s+back|look\s+at\s+it)|"
+    r"(?:give\s+me|i\s+need)\s+(?:a\s+)?(?:minute|moment|sec|second|bit|day|some\s+time|time)|"
+    r"not\s+sure\s+yet|dejame\s+(?:pensarlo|pensar|verlo)|lo\s+pienso|lo\s+veo\s+(?:luego|despues|manana)"
+    r")\b"
+)
+# More words than this say more than "let me think" (a request of their own, maybe).
+_THINKING_WORDS = 8
+# Advice asked of the bot: "what would you do", "is this buyer legit", "should i
+# approve it?", "can i trust them", "¿qué harías?".  Found in the demo: "what would
+# you do" was offered to the buyer as the seller's question.
+_ADVICE = re.compile(
+    r"\bwhat\s+would\s+you\s+do\b|\bwhat\s+do\s+you\s+(?:think|suggest|recommend|reckon)\b|"
+    r"\b(?:should|would)\s+i\s+(?:approve|accept|reject|refuse|decline|refund|trust|believe)\b|"
+    r"\bis\s+(?:this|the|that|he|she|they)\s+(?:buyer\s+|customer\s+|guy\s+|person\s+|claim\s+|request\s+)?"
+    r"(?:legit|genuine|honest|real|trustworthy|a\s+scam\w*|scamming|lying|fraud\w*)\b|"
+    r"\bcan\s+i\s+trust\s+(?:them|him|her|this\s+\w+)\b|"
+    r"\bque\s+(?:harias|me\s+recomiendas|opinas|piensas)\b|\bes\s+(?:de\s+fiar|legit\w*)\b"
+)
+
+
 class CardFact(StrEnum):
     """What a question typed under a claim's card asks of the bot."""
 
     FACTS = "facts"  # when the order was delivered, the buyer's other requests
     WORDS = "words"  # what the buyer wrote: the reason, the note, their answers
     PAID = "paid"  # what the items cost, what is asked and still refundable
+    DEADLINE = "deadline"  # how long the seller has to answer
+    THINKING = "thinking"  # not deciding yet: how long the request waits
+    ADVICE = "advice"  # what the bot would do: the facts, and that it is theirs to decide
 
 
 def card_fact_asked(text: str) -> CardFact | None:
     """A question the card's facts answer, asked of the bot, not of the buyer: which
     facts; None for anything else."""
     said = normalize(text)
+    undecided = read_card_decision(text) is None  # a decision said with it is that
+    if _DEADLINE.search(said) is not None and undecided:
+        return CardFact.DEADLINE
+    if _THINKING.search(said) is not None and undecided and len(said.split()) <= _THINKING_WORDS:
+        # Only said alone: "let me check first, then ask them for the receipt" goes on.
+        return CardFact.THINKING
+    if _ADVICE.search(said) is not None and undecided:
+        return CardFact.ADVICE
     if _THE_FACTS.search(said) is not None:
         return CardFact.FACTS
     if _THEIR_WORDS.search(said) is not None:

@@ -115,28 +115,28 @@ def card_text(catalog: Catalog, card: SellerCard, now: datetime) -> str:
     if card.marketplace is not None:  # its deadline and decisions are the marketplace's
         name = display_name(card.marketplace)
         pieces.append(t("marketplace_claims.card_marker", marketplace=name))
-    if card.deadline and card.marketplace is not None:
-        pieces.append(
-            t(
-                "marketplace_claims.time_left",
-                marketplace=display_name(card.marketplace),
-                left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline, zone=card.timezone, language=catalog.language),
-            )
-        )
-    elif card.deadline:
-        pieces.append(
-            t(
-                "seller_claims.time_left",
-                left=time_left(catalog, card.deadline, now),
-                deadline=format_date(card.deadline, zone=card.timezone, language=catalog.language),
-            )
-        )
+    if (due := deadline_line(catalog, card, now)) is not None:
+        pieces.append(due)
     pieces += ["", t("seller_claims.history_title")]
     entries = [Entry(at, status, actor, note) for at, status, actor, note in card.history]
     history = history_lines(catalog, entries, "seller", zone=card.timezone, currency=card.currency)
     pieces.append(lines(history, catalog, "fit.more_earlier", keep="tail"))
     return fit(*pieces, notice=t("fit.notice_seller_card"))
+
+
+def deadline_line(catalog: Catalog, card: SellerCard, now: datetime) -> str | None:
+    """How long the seller has to answer, and by when (the marketplace's deadline for a
+    marketplace's request); None with nothing due."""
+    if not card.deadline:
+        return None
+    left = time_left(catalog, card.deadline, now)
+    deadline = format_date(card.deadline, zone=card.timezone, language=catalog.language)
+    if card.marketplace is not None:
+        name = display_name(card.marketplace)
+        return catalog.t(
+            "marketplace_claims.time_left", marketplace=name, left=left, deadline=deadline
+        )
+    return catalog.t("seller_claims.time_left", left=left, deadline=deadline)
 
 
 def facts_lines(catalog: Catalog, card: SellerCard) -> list[str]:
@@ -807,6 +807,23 @@ async def facts_typed(ctx: Context, claim_id: int, asked: CardFact) -> None:
         pieces += _their_words(catalog, card)
     elif asked is CardFact.PAID:
         pieces += [*_item_lines(catalog, card), _money(catalog, card).html]
+    elif asked in (CardFact.DEADLINE, CardFact.THINKING):
+        # "how many days do i have", "let me think about it": how long it waits.
+        if asked is CardFact.THINKING:
+            pieces = [ctx.t("seller_claims.take_your_time", claim=card.number)]
+        due = deadline_line(catalog, card, ctx.services.clock.now())
+        pieces.append(due or ctx.t("seller_claims.nothing_due"))
+        if due and card.marketplace is None and card.status is ClaimStatus.REQUESTED:
+            pieces.append(ctx.t("seller_claims.then_approved"))
+    elif asked is CardFact.ADVICE:
+        # "what would you do", "is this buyer legit": the facts it is weighed by, and
+        # that the seller decides; asking the buyer is one tap.
+        pieces = [ctx.t("seller_claims.your_call", claim=card.number)]
+        pieces += facts_lines(catalog, card)
+        pieces.append(ctx.t("seller_claims.photos_count", count=len(card.photos)))
+        if card.status is ClaimStatus.REQUESTED:
+            ask = catalog.plain("seller_claims.ask")
+            pieces += ["", ctx.t("seller_claims.unsure_ask", button=ask)]
     else:
         if card.delivered_at is None:
             pieces.append(ctx.t("seller_claims.not_delivered", number=card.order_number))

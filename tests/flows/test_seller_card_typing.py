@@ -477,7 +477,7 @@ async def test_after_the_cards_hint_the_decision_typed_is_still_about_that_card(
     on that card (before, the hint used the card up and "reject" named no claim)."""
     claim = await two_claims(harness, uow_factory, clock)
     s = harness.seller()
-    await s.say("hmm let me think")
+    await s.say("nah it's clearly used")
     assert f"Tap a button on the card of {claim.number} above" in s.last_text
     await s.say("reject")
     assert f"Why are you rejecting {claim.number}?" in s.last_text
@@ -806,6 +806,34 @@ async def test_what_the_buyer_wrote_asked_under_the_card_is_answered(
     assert "Not what I hoped" in s.last_text, s.said
     assert "Tap a button" not in s.said and "Send this to the buyer" not in s.said
     assert await asked(uow_factory, claim.id) is None
+    await s.say("approve")  # still under the card
+    assert claim.number in s.last_text and "$12.50" in s.last_text, s.last_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("how many days do i have to answer", "to respond (by"),
+        ("hmm let me think about it", "take your time"),
+        ("what would you do", "That's your call"),
+        ("is this buyer legit", "First request from this buyer"),
+        ("should i approve it?", "Ask for info"),
+    ],
+)
+async def test_the_deadline_time_to_think_and_advice_asked_under_the_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, says: str
+) -> None:
+    """Found in the demo: "how many days do i have to answer" and "hmm let me think
+    about it" got "tap a button", and "what would you do" was offered to the buyer as
+    the seller's question.  The bot answers: how long the request waits (then it is
+    approved), and for advice what is known, with the decision left to the seller."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert claim.number in s.said and says in s.said, s.said
+    assert "Tap a button" not in s.said and "Send this to the buyer" not in s.said
+    assert await asked(uow_factory, claim.id) is None
+    assert await status(uow_factory, claim.id) is ClaimStatus.REQUESTED
     await s.say("approve")  # still under the card
     assert claim.number in s.last_text and "$12.50" in s.last_text, s.last_text
 

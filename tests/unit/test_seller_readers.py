@@ -232,6 +232,12 @@ def test_a_refund_with_its_order_and_sum(typed: str, names: bool) -> None:
         ("show me the full note", CardFact.WORDS),
         ("how much did they pay", CardFact.PAID),
         ("¿cuánto pagó?", CardFact.PAID),
+        ("how many days do i have to answer", CardFact.DEADLINE),
+        ("¿cuánto tiempo tengo?", CardFact.DEADLINE),
+        ("hmm let me think about it", CardFact.THINKING),
+        ("what would you do", CardFact.ADVICE),
+        ("is this buyer legit", CardFact.ADVICE),
+        ("I will decide this tomorrow.", CardFact.THINKING),
         # Not the card's facts: a question for the buyer, decisions, the seller's own.
         ("what is wrong with it?", None),
         ("approve", None),
