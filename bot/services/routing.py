@@ -51,7 +51,11 @@ from bot.services.intents import (
     wants_to_complain,
 )
 from bot.understanding.model import SURE
-from bot.understanding.parcel_questions import asks_about_the_parcel, asks_if_in_time
+from bot.understanding.parcel_questions import (
+    asks_about_the_parcel,
+    asks_if_in_time,
+    missed_the_delivery,
+)
 from bot.understanding.ratings import read_counted_rating, read_rating
 from bot.understanding.returnable import asks_if_used_returnable
 
@@ -329,7 +333,7 @@ def plan(reading: Reading, text: str = "") -> Plan:
         not reading.sure
         and number is None
         and reading.intent in _PARCEL_MISREADINGS
-        and asks_about_the_parcel(text)
+        and (asks_about_the_parcel(text) or missed_the_delivery(text))
     ):
         # "what carrier is it with", "no se mueve": words the model has few of, but the
         # parcel's own question; its card answers it (a line, when the card is on

@@ -21,6 +21,27 @@ _WHEN = re.compile(
     r"arrive\s+by|get\s+here\s+by|cuando|que\s+dia|cuanto\s+(?:tarda|falta|demora))\b"
 )
 
+# The buyer missed the carrier: "i wasn't home when they came", "missed the delivery",
+# "they left a card", "no estaba en casa cuando vino el cartero".  The card of a failed
+# attempt has the carrier's advice; the model, unsure, asked "which of these?".
+_MISSED = re.compile(
+    r"\b(?:"
+    r"(?:i|we)\s+(?:wasnt|was\s+not|werent|were\s+not)\s+(?:at\s+)?(?:home|in|around)\s+(?:when|as)|"
+    r"(?:nobody|no\s+one|noone)\s+(?:was\s+)?(?:home|in|there)\b.{0,30}\b(?:deliver\w*|came|come|tried|knock\w*|driver|courier)|"
+    r"missed\s+(?:the\s+|my\s+|a\s+)?(?:delivery|courier|driver|postman|mailman|parcel|package|carrier)|"
+    r"(?:left|put)\s+(?:me\s+)?(?:a|the)\s+(?:card|note|slip|notice)\b(?!\s+(?:in|inside)\s+the\s+box)|"
+    r"(?:got|found)\s+(?:a|the)\s+(?:missed\s+delivery|delivery|we\s+missed\s+you)\s+(?:card|note|slip|notice)|"
+    r"no\s+(?:estaba|estabamos|habia\s+nadie)\s+(?:en\s+casa\s+)?cuando|"
+    r"no\s+habia\s+nadie\s+en\s+casa|(?:deje|dejaron)\s+(?:un\s+)?aviso"
+    r")"
+)
+
+
+def missed_the_delivery(text: str) -> bool:
+    """The buyer says they missed the carrier's delivery attempt."""
+    return _MISSED.search(_said(text)) is not None
+
+
 # Whether it comes on a day, or at what time: "will it come today", "will it be here
 # by friday", "i need it by saturday will it make it", "what time will it arrive
 # tomorrow", "¿llega hoy?", "¿a qué hora llega?".  Found in the demo: under an order's

@@ -62,6 +62,7 @@ from bot.understanding.parcel_questions import (
     asks_if_in_time,
     asks_what_to_do,
     asks_why_late,
+    missed_the_delivery,
     reports_missing,
 )
 from bot.understanding.returnable import CONDITION_QUESTION
@@ -229,7 +230,12 @@ async def what_to_do_asked(ctx: Context, text: str) -> bool:
     shown = card_just_shown(ctx)
     if shown is None or not card_on_screen(ctx, shown):
         return False
-    if not (asks_what_to_do(text) or asks_why_late(text) or asks_if_in_time(text)):
+    if not (
+        asks_what_to_do(text)
+        or asks_why_late(text)
+        or asks_if_in_time(text)
+        or missed_the_delivery(text)
+    ):
         return False
     try:
         order = await ctx.services.orders.order(ctx.user.id, shown)

@@ -25,6 +25,7 @@ from bot.understanding.parcel_questions import (
     asks_what_to_do,
     asks_when_it_arrives,
     asks_why_late,
+    missed_the_delivery,
 )
 from handlers.buyer.care_text import advice_pieces, eta_text, last_event_line, parcel_line
 from handlers.buyer.views import format_date, parcel_advice, safe_tracking_url
@@ -51,7 +52,12 @@ def answer_in_a_line(
     if advice is not None:
         # A missed delivery, a parcel at a pickup point: what to do is the answer to
         # "can they try again", "where do i pick it up", "has it moved", "when".
-        asked = asks_what_to_do(said) or asks_about_the_parcel(said) or asks_when_it_arrives(said)
+        asked = (
+            asks_what_to_do(said)
+            or asks_about_the_parcel(said)
+            or asks_when_it_arrives(said)
+            or missed_the_delivery(said)
+        )
         return _what_to_do(catalog, order, advice, said) if asked else None
     late = order.estimated_delivery is not None and now > order.estimated_delivery
     if late:

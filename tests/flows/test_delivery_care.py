@@ -430,7 +430,11 @@ async def test_an_import_without_tracking_events_does_not_make_silence_news(
 
 @pytest.mark.parametrize(
     "typed",
-    ["can they try again tomorrow?", "the courier came while i was at work, what now"],
+    [
+        "can they try again tomorrow?",
+        "the courier came while i was at work, what now",
+        "i wasnt home when they came",
+    ],
 )
 async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
     world: World, typed: str
@@ -454,6 +458,8 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
         "can i pick it up instead",
         "where",
         "¿qué hago?",
+        "i wasnt home when they came",  # said, not asked: the same advice
+        "no estaba en casa cuando vino el cartero",
     ],
 )
 async def test_what_to_do_asked_under_the_card_of_a_missed_delivery_is_its_advice(

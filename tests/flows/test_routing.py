@@ -182,6 +182,16 @@ async def test_only_the_box_damaged_is_heard_not_returned(
     assert (await buyer.step() or "").startswith("ret."), buyer.said
 
 
+async def test_a_missed_delivery_said_in_spanish_is_the_parcels_card(
+    harness: Harness,
+) -> None:
+    """ "no estaba en casa cuando vino el cartero" asked "which of these?" with a
+    product question first; the order's card has the carrier's advice."""
+    text = "no estaba en casa cuando vino el cartero"
+    planned = plan(await harness.services.understanding.read(text), text)
+    assert planned.action is Action.ORDER_CARD
+
+
 async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_person(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
