@@ -5,7 +5,7 @@ already on its way, so it can't be cancelled": buyers answer such a no with "why
 Read by the model, a bare "why" is nothing (found in the demo: "put it another way", a
 miss towards the hand-over).  A refusal leaves its reason here, and a "why" typed next
 gets the reason behind the rule, in one or two lines.  The reason counts for the next
-message only, and for a short while.
+message typed outside a flow only, and for a few minutes.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from handlers.core import Context, within
 # The refusal a "why?" asks about (in the conversation's draft): its reason key, the
 # words it needs, and when it was said.
 REFUSED = "refused"
-WHY_CONTEXT = timedelta(minutes=30)
+WHY_CONTEXT = timedelta(minutes=10)
 
 
 def refused(ctx: Context, reason: str, **params: str | int) -> None:
@@ -29,7 +29,7 @@ def refused(ctx: Context, reason: str, **params: str | int) -> None:
 
 def why_asked(ctx: Context, text: str) -> bool:
     """ "why?" right after a refusal: the reason behind it; True when answered.  Any
-    message forgets the refusal."""
+    message read here forgets the refusal."""
     kept = ctx.state.data.pop(REFUSED, None)
     if not isinstance(kept, dict) or not within(ctx, kept.get("at"), WHY_CONTEXT):
         return False
