@@ -497,9 +497,12 @@ def reports_damage(text: str) -> bool:
     """The message says an item came damaged or faulty ("my knife came but the tip is
     bent", "the kettle stopped working"), in the words the return flow's reason step
     reads, and about goods, not the shop's website."""
-    if _NOT_GOODS.search(fold(text)):
-        return False
-    return return_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
+    return _goods_reason(text) in (ClaimReason.DAMAGED, ClaimReason.DEFECTIVE)
+
+
+def _goods_reason(text: str) -> ClaimReason | None:
+    """What the return's reason step reads in the message, when it is about goods."""
+    return None if _NOT_GOODS.search(fold(text)) else return_reason(text)
 
 
 # Only the packaging came damaged, the item itself is fine: "box was crushed but mug
@@ -547,9 +550,7 @@ def reports_a_fault(text: str) -> bool:
     """The message says what came is wrong: damaged or faulty, as `reports_damage`, or
     the wrong item, not as described ("the towel is a different color than the
     picture"), or short of something; about goods, never a question about them."""
-    if _NOT_GOODS.search(fold(text)):
-        return False
-    return return_reason(text) in _GOODS_FAULTS
+    return _goods_reason(text) in _GOODS_FAULTS
 
 
 # Where the parcel goes, changed: "could you update where my order is going", "change
