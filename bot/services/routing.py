@@ -131,6 +131,9 @@ LOW_STARS = 2
 # Actions that only show the buyer what is theirs (an order's card, their requests):
 # taken without asking when they are the one likely choice.
 SHOW_ACTIONS = frozenset({Action.ORDER_CARD, Action.CLAIMS})
+# Taken without asking when the one likely choice: showing what is theirs, and a
+# policy answer (which says how sure it is and offers the next sections).
+_ONE_CHOICE_ACTIONS = SHOW_ACTIONS | {Action.ANSWER}
 # Actions about one of the buyer's orders: an order number in the message picks it.
 ORDER_ACTIONS = frozenset({Action.ORDER_CARD, Action.CANCEL, Action.RETURN, Action.CHANGE})
 # What `run_bot.py ask` says the chat does, for actions that are not a policy answer.
@@ -377,10 +380,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
     choices = likely_choices(reading)
     if reading.evidence == 0 or not choices:
         return Plan(reading.intent, Action.REPHRASE, number)
-    if len(choices) == 1 and action_of(choices[0]) in SHOW_ACTIONS:
+    if len(choices) == 1 and action_of(choices[0]) in _ONE_CHOICE_ACTIONS:
         # "any update?", "still nothing", "eta?": too short for the model to be sure,
         # yet nothing else is likely; asking "which of these?" with one choice would only
-        # delay a card the buyer can read and leave.
+        # delay a card the buyer can read and leave.  So with "discount?", "tienen
+        # descuentos": the policy answer says itself how sure it is, and offers others.
         return Plan(choices[0], action_of(choices[0]), number)
     if reading.evidence >= AGREEING_EVIDENCE and agreeing(reading, action) >= SURE:
         # Unsure between intents that all lead to the same place ("how long do refunds

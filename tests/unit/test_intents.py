@@ -20,7 +20,7 @@ import pytest
 from bot.services.intents import Intent, about_a_filed_request, asks_for_their_orders, route
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
-from bot.understanding.model import Understanding
+from bot.understanding.model import Reading, Understanding
 
 TRACK, CANCEL, RETURN = Intent.TRACK_ORDER, Intent.CANCEL_ORDER, Intent.RETURN_REQUEST
 REFUND, ADDRESS, PERSON = Intent.REFUND_STATUS, Intent.CHANGE_ADDRESS, Intent.TALK_TO_PERSON
@@ -311,3 +311,23 @@ def test_asks_for_their_orders(text: str) -> None:
 )
 def test_does_not_ask_for_their_orders(text: str) -> None:
     assert not asks_for_their_orders(text)
+
+
+@pytest.mark.parametrize(
+    ("intent", "action"),
+    [("question", Action.ANSWER), ("track_order", Action.ORDER_CARD)],
+)
+def test_one_likely_reading_is_acted_on_when_it_only_answers_or_shows(
+    intent: str, action: Action
+) -> None:
+    """Unsure, with one likely reading and nothing else above the floor: "which of
+    these?" with that one button only delayed it ("discount?", "tienen descuentos").
+    A policy answer says itself how sure it is; a card only shows what is theirs."""
+    lone = Reading(intent, 0.34, (("cancel_order", 0.01),), evidence=1)
+    assert plan(lone, "discount?").action is action
+
+
+def test_one_likely_reading_that_changes_something_is_still_asked_about() -> None:
+    lone = Reading("cancel_order", 0.34, (("question", 0.01),), evidence=1)
+    planned = plan(lone, "cancel?")
+    assert planned.action is Action.CLARIFY and planned.choices == ("cancel_order",)
