@@ -284,13 +284,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
         # "update where my order is going": read as its card, or as an item's change.
         return Plan(Intent.CHANGE_ADDRESS, action_of(Intent.CHANGE_ADDRESS), number)
-    if number is None and wants_to_complain(text):
-        # "quiero quejarme": a complaint to come, which a person hears (the model
-        # heard a return).
-        return Plan(Intent.COMPLAINT, Action.COMPLAINT)
-    if number is None and only_upset(text):
+    if number is None and (only_upset(text) or wants_to_complain(text)):
         # "🤬🤬", "😭😭😭": the model learned words, not faces; these are unhappy.  So
-        # are "so fed up", "qué desastre": too short for the model to be sure of.
+        # are "so fed up", "qué desastre": too short for the model to be sure of; and
+        # "quiero quejarme", a complaint to come (the model heard a return).
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.

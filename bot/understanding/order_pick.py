@@ -128,28 +128,27 @@ def which_fit(text: str, listed: Sequence[Listed]) -> list[int] | None:
     said = normalize(text)
     if not _WHICH_OF_THEM.match(said) or len(said.split()) > MAX_WORDS + 2:
         return None
-    if not _describes_where(said):
-        return None
-    return _by_where_it_is(said, listed)
-
-
-def _describes_where(said: str) -> bool:
-    return any(
-        pattern.search(said) is not None
-        for pattern in (_UNSHIPPED, _LATE, _STUCK, _NOT_COME, _COMING, _ARRIVED)
-    )
+    fits = _where_it_is(said, arrived=True)
+    return None if fits is None else [i for i, order in enumerate(listed) if fits(order)]
 
 
 def _by_where_it_is(said: str, listed: Sequence[Listed], *, arrived: bool = True) -> list[int]:
     """ "the late one", "the stuck one", "the delivered one", "the one not shipped
     yet"; without `arrived`, only the words that say something is wrong or not come
     (late, stuck, not shipped, not arrived)."""
+    fits = _where_it_is(said, arrived=arrived)
+    return [] if fits is None else [i for i, order in enumerate(listed) if fits(order)]
+
+
+def _where_it_is(said: str, *, arrived: bool) -> Callable[[Listed], bool] | None:
+    """Which orders the words' description of where an order is fits; None when the
+    words describe none (see `_by_where_it_is`)."""
     if _UNSHIPPED.search(said):
         wanted = _NOT_SHIPPED
     elif _LATE.search(said):
-        return [i for i, order in enumerate(listed) if order.late]
+        return lambda order: order.late
     elif _STUCK.search(said):
-        return [i for i, order in enumerate(listed) if order.stuck]
+        return lambda order: order.stuck
     elif _NOT_COME.search(said):
         wanted = _ON_ITS_WAY | _NOT_SHIPPED
     elif arrived and _COMING.search(said):
@@ -157,8 +156,8 @@ def _by_where_it_is(said: str, listed: Sequence[Listed], *, arrived: bool = True
     elif arrived and _ARRIVED.search(said):
         wanted = _DELIVERED
     else:
-        return []
-    return [i for i, order in enumerate(listed) if order.status in wanted]
+        return None
+    return lambda order: order.status in wanted
 
 
 def _by_items(said: str, listed: Sequence[Listed]) -> list[int]:

@@ -128,10 +128,7 @@ async def picked_from_list(ctx: Context, text: str) -> bool:
 def _as_listed(order: OrderView, now: datetime) -> order_pick.Listed:
     eta = order.estimated_delivery
     late = order.status in ON_ITS_WAY and eta is not None and now > eta
-    quiet = order.quiet_days(now)
-    stuck = (
-        order.status in ON_ITS_WAY and quiet is not None and quiet >= order.care.stuck_after_days
-    )
+    stuck = order.status in ON_ITS_WAY and order.gone_quiet(now)
     return order_pick.Listed(
         order.order_number, order.status, late, tuple(item.name for item in order.items), stuck
     )
