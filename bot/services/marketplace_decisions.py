@@ -229,6 +229,16 @@ class MarketplaceDecisions:
             assert request.marketplace is not None and request.external_id is not None
             return _Target(request.marketplace, request.external_id, order.shop_id, "requested")
 
+    async def cancellation_order(self, user_id: int, request_id: int) -> tuple[str, str]:
+        """The order number and the marketplace of a cancellation waiting for this
+        seller: what a typed decision's confirmation names before anything is sent."""
+        async with self._uow(readonly=True) as uow:
+            request, order = await self._request(uow, user_id, request_id, for_update=False)
+            if request.status != "requested":
+                raise InvalidTransition(f"request is {request.status}")
+            assert request.marketplace is not None
+            return order.order_number, request.marketplace
+
     async def cancellation_reasons(self, user_id: int, request_id: int) -> list[RejectReason]:
         target = await self._cancel_target(user_id, request_id)
         return await self.port(target.marketplace).reject_reasons(

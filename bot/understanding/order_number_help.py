@@ -7,7 +7,9 @@ intent model read them as the request they are near ("i dont have the order numb
 came out as cancelling an order, and "where do I find my order number" as tracking,
 which asks for the number again): the answer is where to find it, and a person who
 can look it up.  Read by rules: the words always name the number ("number", "#",
-"confirmation"), so "I didn't get my order" stays a tracking question.
+"confirmation"), so "I didn't get my order" stays a tracking question.  A buyer who
+asks to be looked up by their name or email instead ("can you find it with my email")
+is told why the number is needed, and offered the same person.
 """
 
 from __future__ import annotations
@@ -44,6 +46,39 @@ def lacks_order_number(text: str) -> bool:
     """The buyer says they have no order number, or asks where to find it."""
     said = normalize(text).replace("'", "").replace("?", " ")
     return _LACKS.search(said) is not None
+
+
+# What a buyer offers to be found by in place of the number: never "order number".
+_DETAIL = (
+    r"(?:(?:full\s+)?name|e\s*mail(?:\s+address)?|mail|phone(?:\s+number)?|mobile(?:\s+number)?|"
+    r"(?:home\s+|delivery\s+|shipping\s+)?address|account|username|telegram)"
+)
+_LOOK_UP_BY = re.compile(
+    # "can you look it up by my name", "could u find my order with my email", "search
+    # by my phone number", "look up my order using my email address"
+    r"\b(?:look|search|find|check|pull|track)(?:\s+(?:it|them|that|this|my\s+orders?|the\s+orders?|"
+    r"me|mine))?(?:\s+up)?(?:\s+(?:it|them|my\s+orders?|the\s+orders?|me))?"
+    r"(?:\s+for\s+(?:it|me|my\s+orders?))?\s+(?:by|with|using|via|from|"
+    rf"under|through)\s+(?:my|the|our|your)?\s*{_DETAIL}\b|"
+    # "can't you just use my email", "use my name to find it"
+    rf"\buse\s+my\s+{_DETAIL}\s+(?:to|and)\s+(?:find|look|search|check)\b|"
+    rf"\b(?:cant|cannot|can\s+not)\s+you\s+(?:just\s+)?use\s+my\s+{_DETAIL}\b|"
+    # Spanish (folded): "¿pueden buscarlo con mi correo?", "búscalo por mi nombre"
+    r"\b(?:busca|buscar|buscarlo|buscarla|buscalo|buscala|buscarlos|encontrar|encontrarlo|"
+    r"encontrarla|encuentralo|localizar|localizarlo)(?:\s+(?:mi|el)\s+pedido)?\s+(?:con|por|usando)\s+"
+    r"(?:mi|el)?\s*(?:nombre|correo|email|mail|telefono|celular|direccion|cuenta)\b"
+)
+
+
+def asks_lookup_by_details(text: str) -> bool:
+    """The buyer asks to be found by their name, email or phone instead of the order
+    number ("can you look it up by my name", "search by my phone number").  The bot
+    finds an order only by its number, then checks the email or phone against it: a
+    search by email alone would show anyone's orders to whoever types that email.
+    Read by the model, these were small talk ("can you look it up by my name" got
+    "👍 Anything else?"), an invoice question, or "which of these?"."""
+    said = normalize(text).replace("'", "").replace("?", " ").replace("-", " ")
+    return _LOOK_UP_BY.search(said) is not None
 
 
 _PROOF = (

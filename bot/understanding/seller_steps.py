@@ -26,7 +26,7 @@ from bot.understanding.escapes import normalize
 from bot.understanding.learned import learned
 from bot.understanding.slots import TRACKING_SHAPE, extract
 from bot.understanding.slots import carrier as named_carrier
-from bot.understanding.steps import asks_something
+from bot.understanding.steps import asks_something, position
 
 # ------------------------------------------------------------------ reject reasons
 
@@ -211,6 +211,50 @@ def read_reject_reason(text: str) -> str | None:
     # Words no pattern knows ("the hem was taken up by the customer"): the reason the
     # sellers' labelled words make most likely, when sure.
     return learned("reject_reason", text)
+
+
+# Words every marketplace reason shares or that name no fact ("the product has been
+# packed", "the buyer gave no evidence"): they tell no reason from another.
+_LABEL_FILLER = frozenset(
+    [
+        "a", "an", "the", "it", "its", "it's", "this", "that", "these", "those", "is", "are",
+        "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "to",
+        "of", "in", "on", "at", "for", "and", "or", "but", "because", "as", "so", "since",
+        "by", "with", "from", "i", "we", "you", "he", "she", "they", "my", "our", "your",
+        "their", "me", "us", "them", "already", "just", "still", "yet", "not", "no", "nope",
+        "reject", "turn", "down", "decline", "refuse", "product", "products", "item", "items",
+        "order", "orders", "buyer", "customer", "seller", "request", "cancellation", "cancel",
+        "return", "refund"
+    ]
+)  # fmt: skip
+
+
+def _label_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", fold(text)) if w not in _LABEL_FILLER and len(w) > 2}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """ "packed" and "pack", "used" and "use": one the other's start, four letters or
+    more of it (three for a whole short word)."""
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and (len(short) >= 4 or short == long_)
+
+
+def pick_label(text: str, labels: list[str]) -> int | None:
+    """Which of a marketplace's reasons the seller's words name ("no, it's already
+    packed" → "The product has been packed"): the one label sharing the most words with
+    them, when only one shares any; or a place in the list ("2", "the second").  None
+    when no label or several fit equally (the seller then taps one)."""
+    if (at := position(text, len(labels))) is not None:
+        return at
+    said = _label_words(text)
+    scores = [
+        sum(any(_same_word(w, x) for x in _label_words(label)) for w in said) for label in labels
+    ]
+    best = max(scores, default=0)
+    if best == 0 or scores.count(best) > 1:
+        return None
+    return scores.index(best)
 
 
 # ------------------------------------------------------------------------ amounts

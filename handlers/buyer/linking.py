@@ -28,7 +28,11 @@ from bot.services.orders import (
 )
 from bot.services.views import OrderView
 from bot.understanding.cancelling import cancels_the_order
-from bot.understanding.order_number_help import lacks_order_number, lacks_proof
+from bot.understanding.order_number_help import (
+    asks_lookup_by_details,
+    lacks_order_number,
+    lacks_proof,
+)
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import show_card
@@ -91,13 +95,19 @@ async def number_step(ctx: Context) -> None:
     if lacks_order_number(text):  # "I don't have it": where it is, and a person
         find_number_help(ctx)
         return
+    if asks_lookup_by_details(text):  # "can you look it up by my email"
+        find_number_help(ctx, by_details=True)
+        return
     await escapes.not_understood(ctx)
 
 
-def find_number_help(ctx: Context) -> None:
-    """Where a buyer finds their order number, with a person to look it up."""
+def find_number_help(ctx: Context, *, by_details: bool = False) -> None:
+    """Where a buyer finds their order number, with a person to look it up.  Asked to
+    search by a name, email or phone instead (`by_details`), the answer says first why
+    the bot can't: the number is what keeps one buyer's orders from another."""
     person = Button(ctx.catalog.plain("support.human_button"), "hp")
-    ctx.reply(ctx.t("link.find_number"), Keyboard.of([person]))
+    key = "link.find_by_details" if by_details else "link.find_number"
+    ctx.reply(ctx.t(key), Keyboard.of([person]))
 
 
 def typed_number(text: str) -> str | None:

@@ -3,13 +3,16 @@
 Every decision goes to the marketplace first (`MarketplaceDecisions`); the seller is
 told what the marketplace answered: accepted (the claim moved), refused (the claim now
 shows the marketplace's status), or not reachable / not connected (nothing changed).
-A rejection takes one of the marketplace's own reasons, tapped from its list, and an
-optional note.
+A rejection takes one of the marketplace's own reasons, tapped from its list or named
+in words ("it's already packed"; the one reason sharing the most words), and for a
+claim an optional note.  A cancellation's decision typed rather than tapped ("approve
+it", "no, it's already packed") is asked about first, with what would be sent.
 """
 
 from __future__ import annotations
 
 import contextlib
+from decimal import Decimal
 
 from bot.domain.enums import ClaimStatus
 from bot.domain.errors import InvalidTransition, NotAllowed
@@ -23,6 +26,7 @@ from bot.services.marketplace import (
 )
 from bot.services.marketplace_decisions import MarketplaceDecisions
 from bot.services.seller_claims import MAX_NOTE, AlreadyDecided, Decision
+from bot.understanding.seller_steps import pick_label
 from handlers import confirm, escapes
 from handlers.buttons import ButtonData
 from handlers.catalog import Catalog
@@ -45,6 +49,10 @@ router = Router()
 APPROVE_KIND = "mp_approve"  # a typed "approve", confirmed
 REASON_STEP = "mp.reject_reason"
 NOTE_STEP = "mp.reject_note"
+# A cancellation's decision typed ("approve it", "no, it's already packed"), confirmed.
+CANCEL_APPROVE_KIND = "mp_cancel_approve"
+CANCEL_REJECT_KIND = "mp_cancel_reject"
+CANCEL_REASON_STEP = "mp.cancel_reason"
 
 
 def _decisions(ctx: Context) -> MarketplaceDecisions | None:
@@ -243,25 +251,41 @@ async def reason_again(ctx: Context) -> None:
 
 @router.step(REASON_STEP, numbers=True)
 async def reason_typed(ctx: Context) -> None:
-    """The marketplace takes only its own reasons: they are tapped, not typed."""
-    await escapes.not_understood(ctx)
+    """The marketplace takes only its own reasons: words that name one ("the buyer
+    used it", "2") take it, as its button would (the note step after it names the
+    reason, and nothing is sent before the seller sends it); other words get the list
+    again."""
+    text = (ctx.inbound.text or "").strip()
+    claim_id = int(ctx.state.data["claim_id"])
+    await _reason_chosen(ctx, claim_id, None, text)
 
 
 @router.button(REJECT_CLAIM_REASON.prefix)
 async def reason_picked(ctx: Context) -> None:
     values = REJECT_CLAIM_REASON.unpack(ctx.inbound.button)
-    if values is None or (decisions := _decisions(ctx)) is None:
-        if values is None:
-            ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
+    if values is None:
+        ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
-    claim_id, index = int(values["claim"]), int(values["reason"])
+    await _reason_chosen(ctx, int(values["claim"]), int(values["reason"]), None)
+
+
+async def _reason_chosen(ctx: Context, claim_id: int, index: int | None, said: str | None) -> None:
+    """The reason at `index` of the marketplace's list (tapped) or the one `said` names
+    (typed); then the note step."""
+    if (decisions := _decisions(ctx)) is None:
+        return
     try:
         card = await ctx.services.seller_claims.card(ctx.user.id, claim_id)
         reasons = await decisions.reject_reasons(ctx.user.id, claim_id)
     except (MarketplaceError, *REFUSALS) as exc:
         await _failed(ctx, exc, claim_id)
         return
-    if index >= len(reasons):  # the marketplace's list changed since: show it again
+    if said is not None:
+        index = pick_label(said, [r.label for r in reasons[:MAX_REASONS]]) if said else None
+        if index is None:
+            await escapes.not_understood(ctx)
+            return
+    if index is None or index >= len(reasons):  # the list changed since: show it again
         await _ask_reason(ctx, claim_id)
         return
     picked = reasons[index]
@@ -347,6 +371,43 @@ async def approve_cancellation(ctx: Context) -> None:
 async def reject_cancellation(ctx: Context) -> None:
     if (request_id := _arg(ctx, REJECT_CANCEL, "request")) is None:
         return
+    await _ask_cancel_reason(ctx, request_id)
+
+
+async def cancellation_typed(ctx: Context, request_id: int, decision: str, text: str) -> None:
+    """ "approve it" or "reject, it's already packed" typed about the one marketplace
+    cancellation waiting for this seller.  Typed, a decision is asked about before it
+    is sent: an approval with what it does (the marketplace refunds the buyer), a
+    rejection with the marketplace's reason the words name, or, naming none, its list
+    of reasons (what the Reject button shows).  Found in the demo: each of these got
+    the request's message again with "tap Reject under it"."""
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        number, marketplace = await decisions.cancellation_order(ctx.user.id, request_id)
+    except (NotAllowed, InvalidTransition) as exc:
+        await _cancel_failed(ctx, exc)
+        return
+    if decision == "approve":
+        name = display_name(marketplace)
+        confirm.ask(
+            ctx,
+            CANCEL_APPROVE_KIND,
+            amount=Decimal(0),  # the marketplace pays the refund: no sum of ours moves
+            currency="USD",
+            prompt=ctx.t(
+                "marketplace_claims.confirm_cancel_approve", number=number, marketplace=name
+            ),
+            params={"request_id": request_id},
+            button=ctx.catalog.plain("marketplace_claims.confirm_approve_button", marketplace=name),
+        )
+        return
+    await _ask_cancel_reason(ctx, request_id, said=text)
+
+
+async def _ask_cancel_reason(ctx: Context, request_id: int, said: str | None = None) -> None:
+    """The marketplace's reasons to turn a cancellation down, as buttons; a reason the
+    seller's words already name (`said`) is asked about at once instead."""
     if (decisions := _decisions(ctx)) is None:
         return
     try:
@@ -355,12 +416,83 @@ async def reject_cancellation(ctx: Context) -> None:
         await _cancel_failed(ctx, exc)
         return
     if not reasons:
+        ctx.state.clear()
         ctx.reply(ctx.t("marketplace_claims.no_reasons"))
         return
+    labels = [r.label for r in reasons[:MAX_REASONS]]
+    if said is not None and (at := pick_label(said, labels)) is not None:
+        await _confirm_cancel_rejection(ctx, request_id, reasons[at])
+        return
+    ctx.state.go(CANCEL_REASON_STEP, request_id=request_id)
     ctx.reply(
         ctx.t("marketplace_claims.pick_cancel_reason"),
         _reason_keyboard(reasons, REJECT_CANCEL_REASON, "request", request_id),
     )
+
+
+@router.prompt(CANCEL_REASON_STEP)
+async def cancel_reason_again(ctx: Context) -> None:
+    await _ask_cancel_reason(ctx, int(ctx.state.data["request_id"]))
+
+
+@router.step(CANCEL_REASON_STEP, numbers=True)
+async def cancel_reason_typed(ctx: Context) -> None:
+    """A reason typed at the list ("it's been packed", "2"): the one it names, asked
+    about before it is sent; words naming none get the list again."""
+    request_id = int(ctx.state.data["request_id"])
+    text = (ctx.inbound.text or "").strip()
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
+    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
+        ctx.state.clear()
+        await _cancel_failed(ctx, exc)
+        return
+    at = pick_label(text, [r.label for r in reasons[:MAX_REASONS]]) if text else None
+    if at is None:
+        await escapes.not_understood(ctx)
+        return
+    await _confirm_cancel_rejection(ctx, request_id, reasons[at])
+
+
+async def _confirm_cancel_rejection(ctx: Context, request_id: int, reason: RejectReason) -> None:
+    if (decisions := _decisions(ctx)) is None:
+        return
+    try:
+        number, marketplace = await decisions.cancellation_order(ctx.user.id, request_id)
+    except (NotAllowed, InvalidTransition) as exc:
+        ctx.state.clear()
+        await _cancel_failed(ctx, exc)
+        return
+    name = display_name(marketplace)
+    confirm.ask(
+        ctx,
+        CANCEL_REJECT_KIND,
+        amount=Decimal(0),  # a rejection moves no money
+        currency="USD",
+        prompt=ctx.t(
+            "marketplace_claims.confirm_cancel_reject",
+            number=number,
+            marketplace=name,
+            reason=reason.label,
+        ),
+        params={"request_id": request_id, "reason": reason.code},
+        button=ctx.catalog.plain(
+            "marketplace_claims.confirm_cancel_reject_button", marketplace=name
+        ),
+    )
+
+
+@confirm.executor(CANCEL_APPROVE_KIND)
+async def _cancel_approval_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    await _decide_cancellation(ctx, int(pending.params["request_id"]), approve=True)
+
+
+@confirm.executor(CANCEL_REJECT_KIND)
+async def _cancel_rejection_confirmed(ctx: Context, pending: confirm.Pending) -> None:
+    request_id, reason = int(pending.params["request_id"]), str(pending.params["reason"])
+    await _decide_cancellation(ctx, request_id, approve=False, reason=reason)
 
 
 @router.button(REJECT_CANCEL_REASON.prefix)
@@ -380,6 +512,8 @@ async def cancellation_reason_picked(ctx: Context) -> None:
     if index >= len(reasons):
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
+    if ctx.state.step == CANCEL_REASON_STEP:
+        ctx.state.clear()
     await _decide_cancellation(ctx, request_id, approve=False, reason=reasons[index].code)
 
 

@@ -103,10 +103,12 @@ async def _offer_cancel(ctx: Context, request_id: int, origin: int | None) -> No
 async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) -> bool:
     """The cancellation requests waiting for this seller, each again as the message
     its push was (its Approve and Reject buttons), for words about them typed
-    ("cancellations", "approve the cancellation for 5761…").  A rejection typed is not
-    taken from the words: the seller taps it under the request it is for, as on the
-    push.  An approval typed with one request waiting is its Approve button, which
-    asks before money moves; with several, the seller taps it under the one meant.
+    ("cancellations", "approve the cancellation for 5761…").  With one request waiting,
+    a decision typed is taken, asked about first: an approval is its Approve button,
+    which asks before money moves; for a marketplace's request, a rejection goes to
+    the marketplace's reasons (the one the words name, asked about).  A rejection of
+    the shop's own request is tapped under it, as on the push; with several waiting,
+    the seller taps under the one meant.
     With `quiet`, no request waiting returns False (the words were only maybe about
     one: "approve")."""
     waiting = await ctx.services.cancellations.waiting_for_seller(ctx.user.id, said.order_number)
@@ -124,6 +126,13 @@ async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) 
         # the request again with "tap Approve under it", the seller typed "yes" and
         # was told "I can't do anything with that here".
         await _offer_cancel(ctx, waiting[0].request_id, None)
+        return True
+    if said.decision is not None and len(waiting) == 1 and waiting[0].marketplace is not None:
+        # "approve it", "no, it's already packed" with one marketplace request waiting:
+        # asked about (the reason named, or the marketplace's list) before it is sent.
+        from handlers.seller.marketplace import cancellation_typed
+
+        await cancellation_typed(ctx, waiting[0].request_id, said.decision, ctx.inbound.text or "")
         return True
     if said.decision is not None:
         button = ctx.catalog.plain(f"cancel_request.{said.decision}")

@@ -74,6 +74,40 @@ async def test_a_buyer_without_the_number_is_told_where_it_is_and_offered_a_pers
     assert harness.desk.topics
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "can you look it up by my name",
+        "look up my order by email",
+        "¿pueden buscarlo con mi correo?",
+    ],
+)
+async def test_a_buyer_asking_to_be_found_by_name_or_email_hears_why_not_and_gets_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "can you look it up by my name" got "👍 Anything else?" (read as small talk) and
+    "look up my order by email" asked for the number as if nothing was said.  The
+    number is what keeps one buyer's orders from another's: it is said, with where the
+    number is and a person who can look it up."""
+    await make_order(uow_factory, clock)
+    guest = harness.buyer(name="Guest")
+    await guest.say(typed)
+    said = guest.said.lower()
+    assert "only look an order up by its" in said or "solo puedo buscar" in said, guest.said
+    assert NUMBER not in guest.said  # nothing found by the email, or shown
+    assert labels(guest)[-1].endswith(("Talk to a person", "Hablar con una persona"))
+    await guest.tap(labels(guest)[-1])
+    assert harness.desk.topics
+
+
+async def test_asked_for_the_number_a_buyer_asks_to_be_found_by_email(harness: Harness) -> None:
+    alex = harness.buyer(name="Alex")
+    await alex.say("/start")
+    await alex.tap("➕ Add an order")
+    await alex.say("can you find it with my email instead")
+    assert "only look an order up by its" in alex.said and labels(alex) == ["🙋 Talk to a person"]
+
+
 async def test_i_dont_have_it_at_the_number_step(harness: Harness) -> None:
     alex = harness.buyer(name="Alex")
     await alex.say("/start")

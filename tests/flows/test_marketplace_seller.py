@@ -41,6 +41,11 @@ async def claim_id(uow_factory: UnitOfWorkFactory, clock: FakeClock, tmp_path: P
     return (await sync.upsert_return("acme", return_record(clock), no_photos)).id
 
 
+def sent(port: FakeAfterSales) -> list[str]:
+    """The decisions sent to the marketplace (reading its reasons sends none)."""
+    return [call[0] for call in port.calls if call[0] != "reasons"]
+
+
 def connect(harness: Harness, port: FakeAfterSales) -> FakeAfterSales:
     harness.services.after_sales["tiktok"] = port
     return port
@@ -220,6 +225,51 @@ async def test_a_marketplace_cancellation_is_rejected_with_its_reason(
     assert await cancel_status(uow_factory, request_id) == "rejected"
 
 
+async def test_a_marketplace_cancellation_rejected_in_words_is_asked_about_with_its_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    """ "no, the buyer has used it" with one TikTok cancellation waiting got the request
+    again and "tap Reject under it".  The words name one of TikTok's reasons: it is
+    asked about, and only a yes sends it."""
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.say("reject that cancellation, the buyer has used it already")
+    said = seller.said
+    assert "Turn down the cancellation" in said and "The product has been used" in said
+    assert sent(port) == [] and await cancel_status(uow_factory, request_id) == "requested"
+    await seller.say("yes")
+    assert port.calls[-1][0] == "reject_cancel"
+    assert port.calls[-1][3] == "seller_reject_apply_product_used"
+    assert await cancel_status(uow_factory, request_id) == "rejected"
+
+
+async def test_a_reason_typed_at_the_cancellation_reasons_is_taken_and_other_words_are_not(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mkr:{request_id}")
+    await seller.say("hmm")  # names no reason: the list again, nothing sent
+    assert "or type what it says" in seller.said
+    assert [b.text for b in seller.buttons()] == [r.label for r in REASONS]
+    await seller.say("no evidence")
+    assert "No evidence provided" in seller.said and sent(port) == []
+    await seller.say("no")  # called off
+    assert sent(port) == [] and await cancel_status(uow_factory, request_id) == "requested"
+
+
+async def test_a_marketplace_cancellation_approved_in_words_is_confirmed_first(
+    harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
+) -> None:
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.say("approve the cancellation")
+    assert "refunds the buyer in full" in seller.said and sent(port) == []
+    await seller.tap("Confirm: approve on TikTok Shop")
+    assert [c[0] for c in port.calls] == ["approve_cancel"]
+    assert await cancel_status(uow_factory, request_id) == "approved"
+
+
 async def test_a_refused_or_unreachable_cancellation_decision_changes_nothing(
     harness: Harness, uow_factory: UnitOfWorkFactory, request_id: int
 ) -> None:
@@ -314,6 +364,21 @@ async def test_reject_typed_under_the_card_asks_the_marketplace_reason(
     await seller.tap("No evidence")
     await seller.tap("Send without a note")
     assert port.calls[-1][0] == "reject"
+    assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
+
+
+async def test_a_marketplace_reason_typed_at_its_list_is_taken_as_tapped(
+    harness: Harness, uow_factory: UnitOfWorkFactory, claim_id: int
+) -> None:
+    """The list said "tap one"; "the buyer used it" typed there got "please tap"."""
+    port = connect(harness, FakeAfterSales("accept"))
+    seller = harness.seller()
+    await seller.press(f"mqr:{claim_id}")
+    await seller.say("the buyer clearly used it")
+    assert "Reason: The product has been used" in seller.last_text
+    assert sent(port) == []  # the note step comes first
+    await seller.tap("Send without a note")
+    assert port.calls[-1][3:] == ("seller_reject_apply_product_used", None)
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.REJECTED
 
 

@@ -13,6 +13,7 @@ from bot.understanding.seller_steps import (
     card_fact_asked,
     names_a_goodwill_refund,
     period_in_words,
+    pick_label,
     read_card_decision,
     read_carrier,
     read_reject_reason,
@@ -248,3 +249,30 @@ def test_a_refund_with_its_order_and_sum(typed: str, names: bool) -> None:
 )
 def test_card_fact_asked(text: str, fact: CardFact | None) -> None:
     assert card_fact_asked(text) is fact
+
+
+TIKTOK_REASONS = [
+    "The product has been packed",
+    "The buyer gave no evidence",
+    "The product has been used",
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [
+        ("no, it's already packed", 0),
+        ("we packed it yesterday", 0),
+        ("they gave no evidence", 1),
+        ("the buyer clearly used it", 2),
+        ("2", 1),
+        ("the last one", 2),
+    ],
+)
+def test_a_marketplace_reason_named_in_words(typed: str, index: int) -> None:
+    assert pick_label(typed, TIKTOK_REASONS) == index
+
+
+@pytest.mark.parametrize("typed", ["reject", "hmm", "no proof", "the product", "4"])
+def test_words_naming_no_reason_or_several_take_none(typed: str) -> None:
+    assert pick_label(typed, TIKTOK_REASONS) is None
