@@ -47,6 +47,18 @@ def missed_the_delivery(text: str) -> bool:
 # tomorrow", "¿llega hoy?", "¿a qué hora llega?".  Found in the demo: under an order's
 # card they got the card again, and "what time will it come tomorrow" was taken for
 # small talk ("I can only help with your orders").
+# The day a buyer needs the parcel by: a weekday, "tomorrow", "the weekend", "the 12th",
+# an occasion ("christmas", "her birthday").
+_NEEDED_DAY = (
+    r"(?:(?:this\s+|next\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day|today|tonight|"
+    r"tomorrow|tmrw|the\s+weekend|this\s+week(?:end)?|next\s+week|the\s+\d{1,2}(?:st|nd|rd|th)?|"
+    r"\d{1,2}(?:st|nd|rd|th)|christmas|xmas|(?:her|his|my|our|their)\s+(?:birthday|wedding|party)|"
+    r"an?\s+(?:birthday|wedding|party|trip|holiday))"
+)
+
+# What a buyer may need by a day that is no parcel: "i need the refund by monday".
+_NOT_A_PARCEL = r"(?:refund|money|reimbursement|return|label|answer|reply|invoice|receipt)\b"
+
 _IN_TIME = re.compile(
     r"\b(?:"
     r"(?:will|would|is|does|can|could|should|gonna)\s+(?:it|they|my\s+(?:order|parcel|package))\s+"
@@ -54,6 +66,14 @@ _IN_TIME = re.compile(
     r"here|there|delivered|make\s+it|reach\s+me|turn\s+up|show\s+up)\s+(?:\w+\s+)?"
     r"(?:today|tonight|tomorrow|tmrw|tmr|soon|this\s+week(?:end)?|on\s+time|in\s+time|by|before)|"
     r"make\s+it\s+(?:by|in\s+time|on\s+time|before)|(?:need|want)\s+it\s+(?:by|before)|"
+    # A day it is needed by, said rather than asked: "my son needs it for a school
+    # trip on thursday", "it has to be here by the 12th", "lo necesito para el jueves".
+    rf"(?:need|needs|needed|want|wanted)\s+(?:it|them|this|that|(?:the|my)\s+(?!{_NOT_A_PARCEL})\w+)\s+"
+    rf"(?!back\b)(?:\w+\s+){{0,5}}?(?:by|before|for|on|until|til|till)\s+{_NEEDED_DAY}|"
+    rf"(?:has|have|needs?)\s+to\s+(?:be\s+here|arrive|get\s+here|come|be\s+delivered)\s+"
+    rf"(?:by|before|on|for)\s+{_NEEDED_DAY}|"
+    r"(?:lo|la|los|las)\s+necesito\s+(?:para|antes\s+del?)\s+(?:el\s+)?(?:lunes|martes|"
+    r"miercoles|jueves|viernes|sabado|domingo|manana|hoy|fin\s+de\s+semana|\d{1,2})|"
     r"what\s+time|what\s+hour|(?:morning|afternoon|evening)\s+or\s+(?:morning|afternoon|evening)|"
     r"(?:llega|llegara|viene|vendra|lo\s+entregan|la\s+entregan)\s+(?:hoy|manana|esta\s+semana|a\s+tiempo)|"
     r"a\s+que\s+hora|para\s+el\s+\w+\s+(?:llega|llegara)"

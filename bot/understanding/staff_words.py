@@ -5,17 +5,18 @@ But a message that is nothing but "close", "close this ticket", "mark as resolve
 "assign to me" is meant for the bot, and relayed it would reach the buyer as the
 team's word ("close this", from Riley).  Such a message is held back and the button
 that does it is offered instead.  "summary" gets the ticket's summary again, and
-"refund 18" or "give them a refund" (no button of the ticket does that) is held back
-with who refunds, as is a short message that ends by asking for the rest of the money
-("looks like the buyer is right, refund the rest": an appeal's verdict, which has its
-button).  A short question to the team about the requester ("can we send them the
-sheath separately?") is held back too, with one tap to send it or keep it as a note.
-An appeal's verdict for the seller ("uphold the seller", "reject the appeal") is held
-with *Uphold seller* offered (and "refund the buyer", on an appeal, with *Refund
-buyer*).  So is an address to change ("change the address to calle mayor 5"): the bot cannot,
-and the requester cannot either; the reply says where it is done.  Otherwise only
-whole messages count: "I'll close this once the refund lands"
-is a sentence to the buyer and goes to them as before.
+"refund 18", "give them a refund" or "refund her 10 dollars for the trouble" (no
+button of the ticket does that) is held back with who refunds, as is a short message
+that ends by asking for the rest of the money ("looks like the buyer is right, refund
+the rest": an appeal's verdict, which has its button).  A short question to the team
+about the requester ("can we send them the sheath separately?") is held back too,
+with one tap to send it or keep it as a note.  An appeal's verdict for the seller
+("uphold the seller", "reject the appeal") is held with *Uphold seller* offered (and
+"refund the buyer", on an appeal, with *Refund buyer*).  So is an address to change
+("change the address to calle mayor 5"): the bot cannot, and the requester cannot
+either; the reply says where it is done.  Otherwise only whole messages count: "I'll
+close this once the refund lands" is a sentence to the buyer and goes to them as
+before.
 """
 
 from __future__ import annotations
@@ -100,6 +101,18 @@ _WORDS = (
 )
 
 
+# A refund told with its sum or whom and why: "refund her 10 dollars for the trouble",
+# "give them $5 for the delay".  Found in the demo: relayed, the buyer read "refund her
+# 10 dollars for the trouble" from Riley, a refund promised that nobody paid.  The sum or
+# the person must be named ("refund for the order arrives in 3 days" is to the buyer).
+_SUM = r"\s+(?:of\s+)?[$€£]?\s?\d+(?:[., ]\d{1,2})?\s*(?:usd|dollars|bucks|eur|euros|gbp)?"
+_PERSON = r"\s+(?:them|him|her|the\s+buyer|the\s+customer)"
+_WHY = r"\s+(?:for|because|as|since|due\s+to|por)\b[^.?!]{0,60}\W*$"
+_REFUND_WITH_WHY = re.compile(
+    rf"^{_POLITE}(?:refund|reembolsa\w*)(?:{_PERSON}{_WHAT}(?:{_SUM})?|{_WHAT}{_SUM}){_WHY}|"
+    rf"^{_POLITE}(?:give|send|pay){_PERSON}(?:\s+back)?{_SUM}(?:\s+back)?(?:{_WHY}|{_AFTER}$)"
+)
+
 # A refund asked for last, after a few words to a colleague or to the bot: "looks like
 # the buyer is right, refund the rest", "ok so pay them the difference".  Read in short
 # messages only (a sentence to the buyer is longer, and says more than the order).
@@ -158,6 +171,8 @@ def read_staff_word(text: str | None) -> StaffWord | None:
     for word, pattern in _WORDS:
         if pattern.match(said):
             return word
+    if _REFUND_WITH_WHY.match(said):
+        return StaffWord.REFUND
     typed = " ".join(text.lower().replace("’", "'").split())  # its commas kept
     if len(typed) <= _REFUND_LAST_CHARS and _REFUND_LAST.search(typed):
         return StaffWord.REFUND

@@ -470,6 +470,8 @@ async def test_the_shop_name_an_owner_sets_is_the_one_buyers_read(
         # found in the demo: these got the whole card again
         ("will it come today", "card"),
         ("i need it by friday, will it make it", "card"),
+        # found in the demo: said, not asked, it was small talk ("I can only help…")
+        ("my son needs it for a school trip on thursday", "card"),
         ("¿llega mañana?", "policy"),  # how long delivery takes, with no card to ask of
     ],
 )

@@ -237,6 +237,9 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
         # Found in the demo: Riley's "refund the shipping" reached Jordan.
         "refund the shipping",
         "refund them the express fee",
+        # Found in the demo: Riley's "refund her 10 dollars for the trouble" reached Alex.
+        "refund her 10 dollars for the trouble",
+        "give him $5 for the wait",
     ):
         await riley.say(typed)
         assert f"“{typed}” was not sent to Alex" in riley.said
@@ -247,6 +250,8 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     assert any("refund of $18 is on its way" in line for line in reached(harness, alex))
     await riley.say("Hi Alex, the seller has agreed to refund the rest")
     assert any("agreed to refund the rest" in line for line in reached(harness, alex))
+    await riley.say("the refund for the order arrives in 3 days")
+    assert any("arrives in 3 days" in line for line in reached(harness, alex))
 
 
 @pytest.mark.parametrize("typed", ["order info", "what's the order status?", "show me the order"])
