@@ -553,6 +553,24 @@ def reports_a_fault(text: str) -> bool:
     return _goods_reason(text) in _GOODS_FAULTS
 
 
+# How to use or look after a product: "how do i care for the cutting board", "how
+# should i wash the towels", "care instructions?", "¿cómo se lava?".  The model has few
+# of them and read the first as off-topic ("I can only help with your orders").
+_HOW_TO_USE = re.compile(
+    r"\bhow\s+(?:do|should|can|would|to|does\s+one)\s+(?:i\s+|you\s+|we\s+)?(?:best\s+)?"
+    r"(?:care\s+for|take\s+care\s+of|look\s+after|clean|wash|use|maintain|store|sharpen|hone|"
+    r"oil|season|assemble|put\s+together|set\s+up|dry|iron|descale|treat|condition)\b|"
+    r"\b(?:care|washing|cleaning|usage|assembly)\s+(?:instructions|guide|tips|label)\b|"
+    r"\bcomo\s+(?:se\s+)?(?:lava|limpia|cuida|usa|guarda|afila|monta|arma)\b|"
+    r"\bcomo\s+(?:lo|la|los|las)\s+(?:lavo|limpio|cuido|uso|guardo|afilo|monto|armo)\b"
+)
+
+
+def asks_how_to_use(text: str) -> bool:
+    """The buyer asks how to use or look after a product: a product question."""
+    return _HOW_TO_USE.search(" ".join(fold(text).replace("’", "'").split())) is not None
+
+
 # Where the parcel goes, changed: "could you update where my order is going", "change
 # where it gets delivered", "quiero cambiar donde me lo envían".  The model hears
 # "where my order is" (its card) or "cambiar" (an item's change) in them.

@@ -35,6 +35,7 @@ from bot.services.intents import (
     about_the_account,
     announces_a_request,
     asks_for_their_orders,
+    asks_how_to_use,
     asks_when_it_comes,
     asks_where,
     asks_why_cancelled,
@@ -55,6 +56,7 @@ from bot.understanding.parcel_questions import (
     asks_about_the_parcel,
     asks_if_in_time,
     missed_the_delivery,
+    went_astray,
 )
 from bot.understanding.ratings import read_counted_rating, read_rating
 from bot.understanding.returnable import asks_if_used_returnable
@@ -216,6 +218,12 @@ _WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
 # Readings a question about the parcel ("what carrier is it with", "¿se ha movido?")
 # may get from a model unsure of it; a refund's, a return's or a cancel's keep theirs
 # ("my refund hasn't moved").
+# What a parcel that reached someone else was read as, unsure: a return, its card, a
+# complaint, a person ("someone stole my parcel").
+_ASTRAY_READINGS = frozenset(
+    {Intent.RETURN_REQUEST, Intent.TRACK_ORDER, Intent.COMPLAINT, Intent.TALK_TO_PERSON}
+)
+
 _PARCEL_MISREADINGS = frozenset(
     {
         Intent.TRACK_ORDER,
@@ -339,11 +347,20 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # parcel's own question; its card answers it (a line, when the card is on
         # screen).
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+    if not reading.sure and reading.intent in _ASTRAY_READINGS and went_astray(text):
+        # "my package was stolen from my porch", "it was delivered to the wrong
+        # address": asked "return or where it is?", where the order's card answers it
+        # (for a parcel marked delivered: where such parcels turn up, and the report).
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
     if number is None and reading.intent in _FILED_MISREADINGS and about_a_filed_request(text):
         # "whats happening with my return request": the request filed, not a policy
         # answer or "which of these?".
         return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))
     if not reading.sure and reading.off_topic >= OFF_TOPIC_SHARE:
+        if asks_how_to_use(text):
+            # "how do i care for the cutting board": a product's question, not small
+            # talk; the shop's policies or a person answer it.
+            return Plan(Intent.PRODUCT_QUESTION, action_of(Intent.PRODUCT_QUESTION), number)
         if reading.intent in _WAITING_READINGS and number is None and asks_if_in_time(text):
             # "what time will it come tomorrow" has the words of "what time is it":
             # whose parcel, the buyer's orders tell (`handlers.buyer.answers`).

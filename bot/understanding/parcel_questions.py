@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.enums import ClaimReason
-from bot.understanding.steps import return_reason, words
+from bot.understanding.steps import WENT_ASTRAY, return_reason, words
 
 _WHEN = re.compile(
     r"\b(?:when|what\s+day|which\s+day|what\s+date|eta|how\s+long|how\s+many\s+(?:more\s+)?days|"
@@ -235,6 +235,15 @@ def asks_for_the_carrier(text: str) -> bool:
 def asks_about_the_parcel(text: str) -> bool:
     """Either question: whether it moved, or who carries it."""
     return asks_if_it_moved(text) or asks_for_the_carrier(text)
+
+
+_ASTRAY = re.compile(WENT_ASTRAY)
+
+
+def went_astray(text: str) -> bool:
+    """The buyer says the parcel reached someone else: stolen, or delivered to the
+    wrong door ("my package was stolen from my porch")."""
+    return _ASTRAY.search(_said(text)) is not None
 
 
 def reports_missing(text: str) -> bool:

@@ -492,6 +492,16 @@ HEAD_WORDS = 3
 
 # In order: the first that matches wins, so the specific comes before the general
 # ("wrong size" before "wrong", "never arrived" before "arrived broken").
+# A parcel that reached someone else: "stolen from my porch", "delivered to the wrong
+# address", "the driver gave my parcel to the wrong neighbour", "me lo robaron".
+WENT_ASTRAY = (
+    r"\b(?:stolen|stole|nicked|swiped|robad[oa]|robaron|robo)\b|"
+    r"(?:delivered|left|dropped(?:\s+off)?|given|handed|gave)\s+"
+    r"(?:it\s+|them\s+|(?:my|the)\s+\w+\s+)?(?:to|at)\s+(?:the\s+|a\s+)?"
+    r"(?:wrong|another|different|someone\s+elses)\s+(?:address|house|door|person|building|flat|"
+    r"apartment|porch|neighbou?r)|entregad[oa]\s+en\s+(?:otra|la\s+direccion\s+equivocada)"
+)
+
 _REASONS: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.NOT_RECEIVED,
@@ -507,7 +517,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         # Portuguese ("não chegou", folded), Tagalog, Swahili
         r"nao\s+(?:chegou|recebi|veio)|hindi\s+(?:pa\s+)?dumating|haijafika|hazijafika|"
         # "says delivered but there's nowt here", "item never reach me"
-        r"(?:says|said|shows|showing|marked)\s+(?:as\s+)?delivered\s+but|never\s+reach\w*",
+        r"(?:says|said|shows|showing|marked)\s+(?:as\s+)?delivered\s+but|never\s+reach\w*|"
+        + WENT_ASTRAY,
     ),
     (
         ClaimReason.MISSING_ITEM,
@@ -563,6 +574,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"boot|function|functioning)|faulty|defective|defect|malfunction\w*|dead|broken\s+down|"
         r"keeps?\s+(?:turning|switching|shutting|cutting)\s+off|(?:turns|switches|shuts)\s+off|"
         r"glitch\w*|buggy|wont\s+\w+\s+on|stopped|dud|"
+        # "the knife is already dull", "went blunt after a week"
+        r"(?:already|went|gone|going|got|getting|is|so|really|very|totally)\s+(?:dull|blunt)\b|"
         r"no\s+(?:funciona|enciende|carga|prende|arranca|conecta)|"
         r"defectuos[oa]|defecto|averiad[oa]|falla|fallo|(?:dejo|deja)\s+de\s+(?:funciona\w*|andar|servir)|"
         # "no sirve" (it is useless), not "no me sirve" (it does not suit me)
@@ -729,7 +742,8 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
     (
         ClaimReason.DEFECTIVE,
         r"(?:wont|doesnt|does\s+not|will\s+not|isnt|is\s+not|cant|not)\s+(?:even\s+)?"
-        r"(?:heat|cool|play|spin|light|run|open|close|lock|pair|print|blend|cook|hold|read|respond)\w*",
+        r"(?:heat|cool|play|spin|light|run|open|close|lock|pair|print|blend|cook|hold|read|respond|"
+        r"cut|slice)\w*",
     ),
 )
 # A question about the choices, not a choice: "what is the difference between damaged and

@@ -584,7 +584,14 @@ async def test_a_parcel_question_under_a_late_orders_card_says_late_in_a_few_lin
 
 
 @pytest.mark.parametrize(
-    "typed", ["my package says delivered but i never got it", "dice entregado pero no me llegó"]
+    "typed",
+    [
+        "my package says delivered but i never got it",
+        "dice entregado pero no me llegó",
+        # Found in the demo: "return or where it is?" (the model unsure of a return).
+        "my package was stolen from my porch",
+        "package says delivered to wrong address",
+    ],
 )
 async def test_delivered_but_not_there_says_where_to_look_and_offers_the_report(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str

@@ -146,6 +146,8 @@ async def test_a_damaged_item_in_words_the_model_never_saw_starts_the_return(
     [
         ("the mug is a different color than the picture", "Not as described"),
         ("the handle fell off the mug after one wash", "Arrived damaged"),
+        # Found typing as a buyer: "which of these?" with a product question first.
+        ("the mug is already dull", "Doesn't work / defective"),
     ],
 )
 async def test_a_fault_the_model_read_as_a_question_starts_the_return(

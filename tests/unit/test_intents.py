@@ -331,3 +331,15 @@ def test_one_likely_reading_that_changes_something_is_still_asked_about() -> Non
     lone = Reading("cancel_order", 0.34, (("question", 0.01),), evidence=1)
     planned = plan(lone, "cancel?")
     assert planned.action is Action.CLARIFY and planned.choices == ("cancel_order",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do i care for the cutting board", "how should i wash the towels", "¿cómo se lava?"],
+)
+def test_how_to_look_after_a_product_is_its_question_not_small_talk(text: str) -> None:
+    """Found typing as a buyer: "how do i care for the cutting board" was read as
+    off-topic ("I can only help with your orders")."""
+    unsure = Reading("product_question", 0.08, (("question", 0.05),), evidence=1, off_topic=0.8)
+    assert plan(unsure, text).action is Action.ANSWER
+    assert plan(unsure, "what's the weather like").action is Action.OFF_TOPIC
