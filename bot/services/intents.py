@@ -849,6 +849,9 @@ _WAS_CANCELLED = re.compile(
     # "quiero que esta orden sea cancelada" asks for the cancellation)
     r"\b(?:fue|ha\s+sido|esta|estaba|quedo)\s+(?:cancelad[oa]|anulad[oa])\b|"
     r"\bme\s+(?:lo|la)\s+(?:cancelaron|anularon)\b|"
+    # "se canceló solo mi pedido", "me cancelaron el pedido" (the model: a wish to cancel)
+    r"\bse\s+(?:me\s+)?(?:cancelo|anulo)\b|"
+    r"\b(?:me\s+)?(?:cancelaron|anularon)\s+(?:el|mi)\s+(?:pedido|orden|compra)\b|"
     r"\bpor\s*que\b.{0,40}\b(?:cancelaron|cancelado|cancelada|anularon)\b"
 )
 _MONEY_BACK = re.compile(r"\b(?:refund\w*|money|reembols\w*|dinero|charged|cobr\w*)\b")

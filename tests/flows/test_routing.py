@@ -88,9 +88,19 @@ async def test_why_was_my_order_cancelled_shows_the_order_not_the_cancel_questio
     await other.say("why was my order cancelled")
     assert f"Order {A2}" in other.said and "already cancelled" not in other.said, other.said
     reader = harness.services.understanding
-    for wish in ("please cancel my order", "quiero que esta orden sea cancelada"):
+    for wish in (
+        "please cancel my order",
+        "quiero que esta orden sea cancelada",
+        "quiero que se cancele mi pedido",
+    ):
         assert plan(await reader.read(wish), wish).action is Action.CANCEL, wish
-    for asked in ("mi pedido fue cancelado, por qué", "me lo cancelaron sin avisar"):
+    for asked in (
+        "mi pedido fue cancelado, por qué",
+        "me lo cancelaron sin avisar",
+        # Found typing in Spanish: the question whether to cancel it.
+        "se canceló solo mi pedido",
+        "me cancelaron el pedido",
+    ):
         assert plan(await reader.read(asked), asked).action is Action.ORDER_CARD, asked
 
 
