@@ -397,6 +397,35 @@ def wants_to_complain(text: str) -> bool:
     return _whole_message(_WANTS_TO_COMPLAIN, text)
 
 
+# The shipping fee asked back: "i paid for express but it's been 4 days, i want the
+# shipping fee back", "refund my express shipping", "que me devuelvan el envío".
+# A refund of the fee alone is the seller's goodwill, which a person asks for; the model
+# read these as questions about delivery (the delivery-times or shipping-costs policy).
+_FEE = r"(?:express|shipping|delivery|postage|envio|express)"
+_FEE_BACK = re.compile(
+    rf"\b(?:want|get|have|need|like)\s+(?:my\s+|the\s+|that\s+)?{_FEE}\s+"
+    r"(?:shipping\s+|delivery\s+)?(?:fee|fees|cost|costs|charge|charges|money|payment)?\s*back\b|"
+    rf"\b(?:refund|reimburse|repay)\s+(?:me\s+)?(?:for\s+)?(?:my\s+|the\s+|that\s+)?{_FEE}"
+    r"(?:\s+(?:shipping|delivery))?(?:\s+(?:fee|fees|cost|costs|charge|charges))?\b(?!\s+(?:policy|time))|"
+    r"\b(?:devuelv\w*|reembols\w*)\s+(?:me\s+)?(?:el|los|lo\s+del?)\s+(?:costo\s+|gastos?\s+|precio\s+)?"
+    r"(?:de(?:l)?\s+)?(?:envio|express)\b"
+)
+
+
+_ASKED_IN_GENERAL = re.compile(
+    r"^\W*(?:do|does|did|is|are|will|would|can|could|should|how|what|when|why|if|"
+    r"reembolsan|devuelven|se)\b"
+)
+
+
+def wants_the_fee_back(text: str) -> bool:
+    """The buyer asks for the shipping fee back (a late Express parcel, most often);
+    not the question whether the shop refunds shipping ("do you refund shipping?"),
+    which its policies answer."""
+    said = fold(text).replace("'", "")
+    return "?" not in said and not _ASKED_IN_GENERAL.search(said) and bool(_FEE_BACK.search(said))
+
+
 def only_upset(text: str) -> bool:
     """Only upset, in words or in emojis, nothing asked."""
     return only_upset_emoji(text) or _whole_message(_UPSET_WORDS, text)

@@ -49,6 +49,7 @@ from bot.services.intents import (
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
+    wants_the_fee_back,
     wants_to_complain,
 )
 from bot.understanding.model import SURE
@@ -218,6 +219,11 @@ _WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
 # Readings a question about the parcel ("what carrier is it with", "¿se ha movido?")
 # may get from a model unsure of it; a refund's, a return's or a cancel's keep theirs
 # ("my refund hasn't moved").
+# What "i want the shipping fee back" was read as: a question for the policies.
+_FEE_MISREADINGS = frozenset(
+    {Intent.QUESTION, Intent.DELIVERY_TIME, Intent.REFUND_STATUS, Intent.PAYMENT_METHODS}
+)
+
 # What a parcel that reached someone else was read as, unsure: a return, its card, a
 # complaint, a person ("someone stole my parcel").
 _ASTRAY_READINGS = frozenset(
@@ -297,6 +303,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # are "so fed up", "qué desastre": too short for the model to be sure of; and
         # "quiero quejarme", a complaint to come (the model heard a return).
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
+    if reading.intent in _FEE_MISREADINGS and wants_the_fee_back(text):
+        # "i paid for express but it's been 4 days, i want the shipping fee back": a
+        # refund of the fee is the seller's goodwill, which a person asks for; the model
+        # answered it from the delivery-times policy.  Sorry, and a person a tap away.
+        return Plan(Intent.COMPLAINT, Action.COMPLAINT, number)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.
         return Plan(GO_AHEAD, Action.CHITCHAT)

@@ -834,3 +834,32 @@ async def test_another_order_with_one_linked_asks_for_its_number(
     await linked(other, A2)
     await other.say("where is my other order")
     assert "The only order linked" not in other.said
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "i paid for express but it's been 4 days, i want the shipping fee back",
+        "refund my express shipping, it came late",
+    ],
+)
+async def test_the_shipping_fee_asked_back_is_heard_and_a_person_offered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """Found typing as a buyer: the delivery-times policy, which says how long Express
+    takes, to someone whose Express parcel is late.  A refund of the fee alone is the
+    seller's goodwill: sorry, and a person a tap away, who sees what was asked."""
+    await make_order(uow_factory, clock, express=True, eta=clock.now() - timedelta(days=2))
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(said)
+    assert "📖" not in buyer.said and "Which of these" not in buyer.said, buyer.said
+    assert "A person from our team can look into it" in buyer.said
+    labels = [b.text for b in buyer.buttons()]
+    assert labels and labels[-1].endswith("Talk to a person")
+    await buyer.tap(labels[-1])
+    assert harness.desk.topics
+    # Asked in general, it is still the policies' question.
+    reader = harness.services.understanding
+    asked = "do you refund shipping?"
+    assert plan(await reader.read(asked), asked).action is not Action.COMPLAINT
