@@ -219,7 +219,8 @@ _WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
 # Readings a question about the parcel ("what carrier is it with", "¿se ha movido?")
 # may get from a model unsure of it; a refund's, a return's or a cancel's keep theirs
 # ("my refund hasn't moved").
-# What "i want the shipping fee back" was read as: a question for the policies.
+# What "i want the shipping fee back" was read as: a question for the policies (or,
+# unsure, a return: "refund my express shipping, it came late").
 _FEE_MISREADINGS = frozenset(
     {Intent.QUESTION, Intent.DELIVERY_TIME, Intent.REFUND_STATUS, Intent.PAYMENT_METHODS}
 )
@@ -303,7 +304,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # are "so fed up", "qué desastre": too short for the model to be sure of; and
         # "quiero quejarme", a complaint to come (the model heard a return).
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
-    if reading.intent in _FEE_MISREADINGS and wants_the_fee_back(text):
+    if (
+        reading.intent in _FEE_MISREADINGS
+        or (not reading.sure and reading.intent == Intent.RETURN_REQUEST)
+    ) and wants_the_fee_back(text):
         # "i paid for express but it's been 4 days, i want the shipping fee back": a
         # refund of the fee is the seller's goodwill, which a person asks for; the model
         # answered it from the delivery-times policy.  Sorry, and a person a tap away.
