@@ -397,6 +397,41 @@ def wants_to_complain(text: str) -> bool:
     return _whole_message(_WANTS_TO_COMPLAIN, text)
 
 
+# How a return is sent back: a label to print, a printer, a pickup, where to drop it:
+# "i dont have a printer", "can you pick it up from my house", "can i get a qr code
+# instead of a label", "where do i drop off the return", "no tengo impresora".  The
+# model read them as a product question, off-topic, an address change and "which of
+# these?"; the returns policy says how parcels go back.
+_SENDING_IT_BACK = re.compile(
+    r"\b(?:printer|printers|print(?:ing|ed)?\s+(?:out\s+)?(?:a\s+|the\s+|my\s+)?"
+    r"(?:return\s+|shipping\s+|postage\s+)?(?:label|labels|it|slip)|qr\s*code|"
+    r"(?:return|shipping|prepaid|postage)\s+label|"
+    r"pick(?:ed)?\s+(?:it|them|the\s+(?:parcel|package|return|item))?\s*up\s+from\s+(?:my|the|our)\s+"
+    r"(?:house|home|door|doorstep|place|flat|apartment|office)|"
+    r"(?:courier|carrier|driver|someone|somebody)\s+(?:to\s+)?(?:come\s+and\s+|come\s+to\s+)?"
+    r"(?:collect|pick\s+up|pickup)|collect\s+(?:the\s+return|my\s+return|it\s+from\s+me)|"
+    r"drop\s+(?:it\s+|them\s+|the\s+(?:return|parcel|package)\s+)?off|drop-?off\s+(?:point|location)|"
+    r"where\s+do\s+i\s+(?:send|ship|post|mail|take)\s+(?:it|them|the\s+return|my\s+return)|"
+    r"impresora|imprimir\s+(?:la\s+)?etiqueta|etiqueta\s+de\s+(?:devolucion|envio)|"
+    r"(?:recoger|recogerlo|recogerla|recogen|recogerian)\s+(?:en|de|a)\s+(?:mi\s+)?(?:casa|domicilio)|"
+    r"vienen\s+a\s+(?:recogerlo|recogerla|recoger)|donde\s+(?:lo|la|los)\s+(?:envio|mando|dejo|llevo))\b"
+)
+
+
+# What such a question stands for, searched with it: "i dont have a printer" names no
+# word of the policy that answers it.
+SEND_BACK_QUESTION = {
+    "en": "return shipping: sending the item back, label, postage",
+    "es": "devoluciones: enviar de vuelta el artículo devuelto, gastos de envío de la devolución",
+}
+
+
+def asks_how_to_send_it_back(text: str) -> bool:
+    """The buyer asks how a return travels back: a label, a printer, a pickup, where to
+    take it (the returns policy answers it)."""
+    return _SENDING_IT_BACK.search(fold(text).replace("'", "")) is not None
+
+
 # The shipping fee asked back: "i paid for express but it's been 4 days, i want the
 # shipping fee back", "refund my express shipping", "que me devuelvan el envío".
 # A refund of the fee alone is the seller's goodwill, which a person asks for; the model

@@ -35,6 +35,7 @@ from bot.services.intents import (
     about_the_account,
     announces_a_request,
     asks_for_their_orders,
+    asks_how_to_send_it_back,
     asks_how_to_use,
     asks_when_it_comes,
     asks_where,
@@ -206,6 +207,9 @@ GO_AHEAD = "go_ahead"
 # the returns policy, with a button to start the return (`bot/understanding/
 # returnable.py`).  Read as either: the model learned both for such messages.
 RETURN_IF_USED = "return_if_used"
+# The plan's intent for a question on how a return goes back ("i dont have a printer"):
+# answered from the policies, searched with what it stands for (`SEND_BACK_QUESTION`).
+SEND_BACK = "send_back"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
 # What the model reads a question about a cancellation that happened as.
 _ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
@@ -224,6 +228,10 @@ _WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
 _FEE_MISREADINGS = frozenset(
     {Intent.QUESTION, Intent.DELIVERY_TIME, Intent.REFUND_STATUS, Intent.PAYMENT_METHODS}
 )
+
+# What a question on sending a return back was read as, sure: a change to the order
+# ("can i get a qr code instead of a label").
+_SEND_BACK_MISREADINGS = frozenset({Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
 # What a parcel that reached someone else was read as, unsure: a return, its card, a
 # complaint, a person ("someone stole my parcel").
@@ -312,6 +320,13 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # refund of the fee is the seller's goodwill, which a person asks for; the model
         # answered it from the delivery-times policy.  Sorry, and a person a tap away.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT, number)
+    if (not reading.sure or reading.intent in _SEND_BACK_MISREADINGS) and asks_how_to_send_it_back(
+        text
+    ):
+        # "i dont have a printer", "can you pick it up from my house", "can i get a qr
+        # code instead of a label": how a return goes back, which the returns policy
+        # says; they were "which of these?", off-topic and an address change.
+        return Plan(SEND_BACK, Action.ANSWER, number)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.
         return Plan(GO_AHEAD, Action.CHITCHAT)

@@ -28,6 +28,7 @@ from bot.domain.returns import IN_TRANSIT
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
+    SEND_BACK_QUESTION,
     Intent,
     about_a_filed_request,
     asks_for_their_orders,
@@ -46,6 +47,7 @@ from bot.services.routing import (
     GO_AHEAD,
     ORDER_ACTIONS,
     RETURN_IF_USED,
+    SEND_BACK,
     WHEN_IT_COMES,
     Action,
     Plan,
@@ -407,6 +409,9 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         ctx.reply(ctx.t("routing.off_topic"))
     elif planned.intent == RETURN_IF_USED:
         await policy_before_return(ctx, text, number)
+    elif planned.intent == SEND_BACK:  # "i dont have a printer": how returns go back
+        hint = SEND_BACK_QUESTION.get(ctx.catalog.language, SEND_BACK_QUESTION["en"])
+        await answer(ctx, f"{text} ({hint})", after="answers.send_back_sections")
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
 

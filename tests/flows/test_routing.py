@@ -863,3 +863,24 @@ async def test_the_shipping_fee_asked_back_is_heard_and_a_person_offered(
     reader = harness.services.understanding
     asked = "do you refund shipping?"
     assert plan(await reader.read(asked), asked).action is not Action.COMPLAINT
+
+
+async def test_how_a_return_goes_back_is_the_returns_policy_never_a_miss(
+    harness: Harness,
+) -> None:
+    """Found typing as a buyer: "i dont have a printer" asked "which of these?" (a
+    product question first), "can you pick it up from my house" was off-topic and
+    "can i get a qr code instead of a label" an address change, handed to a person.
+    The returns policy says how parcels go back; words alone can't find it, so its
+    parts are offered, and no miss is counted (two would hand the buyer over)."""
+    buyer = harness.buyer()
+    for said in (
+        "i dont have a printer",
+        "can you pick it up from my house",
+        "can i get a qr code instead of a label",
+    ):
+        await buyer.say(said)
+        assert "How a return travels back" in buyer.said, buyer.said
+        labels = [b.text for b in buyer.buttons()]
+        assert labels[0] == "📖 Returns › Return shipping costs", labels
+    assert harness.desk.topics == {}  # no hand-over, and no change asked of a person

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.intents import Intent, about_a_filed_request, asks_for_their_orders, route
+from bot.services.intents import (
+    Intent,
+    about_a_filed_request,
+    asks_for_their_orders,
+    asks_how_to_send_it_back,
+    route,
+)
 from bot.services.routing import Action, action_of, plan
 from bot.services.understanding import load_model
 from bot.understanding.model import Reading, Understanding
@@ -343,3 +349,20 @@ def test_how_to_look_after_a_product_is_its_question_not_small_talk(text: str) -
     unsure = Reading("product_question", 0.08, (("question", 0.05),), evidence=1, off_topic=0.8)
     assert plan(unsure, text).action is Action.ANSWER
     assert plan(unsure, "what's the weather like").action is Action.OFF_TOPIC
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("i dont have a printer", True),
+        ("can you pick it up from my house", True),
+        ("where do i drop off the return", True),
+        ("can i get a qr code instead of a label", True),
+        ("no tengo impresora", True),
+        ("the label on the mug is peeling", False),
+        ("i want to return the mug", False),
+        ("where is my order", False),
+    ],
+)
+def test_how_a_return_goes_back(text: str, asks: bool) -> None:
+    assert asks_how_to_send_it_back(text) is asks
