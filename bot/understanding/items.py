@@ -595,10 +595,19 @@ def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
 class ItemsChosen:
     """What an answer at the items step picks: `indexes` into the item names, and
     `every` when it means every item rather than naming them ("all of them", "both" of
-    two, "everything except the rabbit"), so that each is taken whole."""
+    two, "everything except the rabbit"), so that each is taken whole.  `kept`: items
+    the words keep ("the towel is fine"), which leave the return if chosen before;
+    `only`: the words say these and no other ("just the mug"), so any chosen before
+    that is not named leaves it."""
 
     indexes: tuple[int, ...]
     every: bool = False
+    kept: tuple[int, ...] = ()
+    only: bool = False
+
+
+# "just the mug", "only the towel", "solo la taza": these items and no other.
+_ONLY = re.compile(r"\b(?:just|only|solo|solamente|nomas|unicamente)\b")
 
 
 # An "all" that is no choice of items: "not at all", "all over my hand", "after all".
@@ -629,12 +638,14 @@ def chosen_items(text: str, names: Sequence[str], *, places: bool = True) -> Ite
     named = _named(text, names)
     picked = named.wanted
     others = [i for i in range(len(names)) if i not in named.left_out and i not in picked]
+    kept = tuple(sorted(named.left_out))
     if named.rest and others:
         # "the mug and everything else", "the rest can go back" beside what is kept,
         # "everything except the rabbit" (every unit of each when none is named)
-        return ItemsChosen(tuple(picked + others), every=not picked)
+        return ItemsChosen(tuple(picked + others), every=not picked, kept=kept)
     if picked:
-        return ItemsChosen(tuple(picked))
+        only = _ONLY.search(" ".join(words(text))) is not None
+        return ItemsChosen(tuple(picked), kept=kept, only=only)
     # "all of them", "sending the lot back": every item.  An "all" that is no choice
     # ("not at all", "all over") and an order number are no count.
     counted = _NOT_EVERY.sub(" ", re.sub(r"\d{4,}", " ", text))

@@ -567,7 +567,7 @@ async def _take_what_was_said(
         # "it says delivered but I never got it": the parcel, so every item in it
         # (asking "which items?" of a parcel that never came made the buyer pick all).
         found, every = candidates, True
-    chosen = dict(chosen or {})
+    chosen = _rescoped(candidates, chosen, picked)
     ask: int | None = None  # an item of which several units may be returned: how many?
     # A count said with one item ("both mugs", "2 of the mugs"), never an order number.
     count = read.read_quantity(counted) if len(found) == 1 else None
@@ -592,6 +592,49 @@ async def _take_what_was_said(
         await _after_items(ctx, options)
     else:
         show_items(ctx, options)
+    return True
+
+
+def _rescoped(
+    candidates: list[ItemView],
+    chosen: dict[str, int] | None,
+    picked: items_named.ItemsChosen | None,
+) -> dict[str, int]:
+    """The items chosen before, less those the words keep ("the mug is chipped and the
+    towel is fine") or leave out by naming others alone ("just the mug"): found in the
+    demo, "both" then "the towel is fine actually" filed a refund for both."""
+    chosen = dict(chosen or {})
+    if picked is None:
+        return chosen
+    if picked.only:
+        named = {str(candidates[i].id) for i in picked.indexes}
+        chosen = {k: v for k, v in chosen.items() if k in named}
+    for i in picked.kept:
+        chosen.pop(str(candidates[i].id), None)
+    return chosen
+
+
+def _items_changed(ctx: Context, options: ReturnOptions, text: str) -> bool:
+    """Past the items step, words that narrow the items ("just the mug then", "the towel
+    is fine, only the mug"): the items become those, told in a line, and the step
+    stays.  False for anything else, and where an item newly named has several units
+    (how many is the items step's question)."""
+    candidates = _claimable_items(options)
+    picked = items_named.chosen_items(text, [i.name for i in candidates], places=False)
+    if picked is None or not (picked.only or picked.kept):
+        return False
+    before: dict[str, int] = dict(ctx.state.data.get("items") or {})
+    chosen = _rescoped(candidates, before, picked)
+    for i in picked.indexes:
+        item = candidates[i]
+        if str(item.id) not in chosen:
+            if options.claimable[item.id] != 1:
+                return False
+            chosen[str(item.id)] = 1
+    if not chosen or chosen == before:
+        return False
+    ctx.state.data["items"] = chosen
+    _tell_taken(ctx, options, chosen, [], {})
     return True
 
 
@@ -1344,6 +1387,7 @@ async def typed_items(ctx: Context) -> None:
         ctx.state.data["items"] = {str(i.id): options.claimable[i.id] for i in every}
         show_items(ctx, options)
         return
+    ctx.state.data["items"] = _rescoped(candidates, ctx.state.data.get("items"), picked)
     if len(picked.indexes) > 1:  # "the mug and the bottle": each, as its button would
         await _choose_several(ctx, options, [candidates[i] for i in picked.indexes])
         return
@@ -1452,6 +1496,9 @@ async def typed_type(ctx: Context) -> None:
             _explain_types(ctx, options)
             show_types(ctx, options)
             return
+        if kind is None and _items_changed(ctx, options, text):  # "just the mug then"
+            show_types(ctx, options)
+            return
         await _unusable(ctx, text)
         return
     ctx.state.data["type"] = value
@@ -1498,6 +1545,9 @@ async def typed_reason(ctx: Context) -> None:
             # is asked again for it (found in the demo: "type what's wrong").
             ctx.state.data["type"] = kind.value
             ctx.reply(ctx.t("returns.kind_now", kind=type_label(ctx.catalog, kind, None)))
+            show_reasons(ctx, options)
+            return
+        if kind is None and _items_changed(ctx, options, text):  # "only the mug"
             show_reasons(ctx, options)
             return
         await _unusable(ctx, text)

@@ -173,6 +173,37 @@ async def test_items_everything_except_one(
     assert "Blue water bottle — up to 1" in labels(buyer)
 
 
+async def test_an_item_said_to_be_fine_leaves_the_return_chosen_before(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "both of them", then "the mug is chipped and the bottle is
+    fine actually" took the reason and kept both items, and the request asked for
+    both refunds.  The bottle said fine leaves; "just the mug then" a step later
+    narrows it too."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("all of them")
+    await buyer.say("umm the mug is chipped and the bottle is fine actually")
+    assert "Blue water bottle ×" not in buyer.said and "Arrived damaged" in buyer.said, buyer.said
+    _, data = await draft(buyer)
+    assert len(data["items"]) == 1  # the mug's, the bottle left out
+
+
+async def test_just_one_item_typed_at_a_later_step_narrows_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("all of them")
+    await buyer.tap("Continue ›")
+    assert await buyer.step() == "ret.type"
+    await buyer.say("just the bottle then")
+    assert "Blue water bottle ×1" in buyer.said and "Ceramic mug" not in buyer.said, buyer.said
+    assert await buyer.step() == "ret.type"  # the same question again, for the bottle
+    _, data = await draft(buyer)
+    assert len(data["items"]) == 1
+
+
 async def test_items_refused_text_and_done_too_early(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
