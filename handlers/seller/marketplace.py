@@ -381,39 +381,30 @@ async def cancellation_typed(ctx: Context, request_id: int, decision: str, text:
     rejection with the marketplace's reason the words name, or, naming none, its list
     of reasons (what the Reject button shows).  Found in the demo: each of these got
     the request's message again with "tap Reject under it"."""
-    if (decisions := _decisions(ctx)) is None:
-        return
-    try:
-        number, marketplace = await decisions.cancellation_order(ctx.user.id, request_id)
-    except (NotAllowed, InvalidTransition) as exc:
-        await _cancel_failed(ctx, exc)
-        return
     if decision == "approve":
-        name = display_name(marketplace)
-        confirm.ask(
-            ctx,
-            CANCEL_APPROVE_KIND,
-            amount=Decimal(0),  # the marketplace pays the refund: no sum of ours moves
-            currency="USD",
-            prompt=ctx.t(
-                "marketplace_claims.confirm_cancel_approve", number=number, marketplace=name
-            ),
-            params={"request_id": request_id},
-            button=ctx.catalog.plain("marketplace_claims.confirm_approve_button", marketplace=name),
-        )
-        return
-    await _ask_cancel_reason(ctx, request_id, said=text)
+        await _confirm_cancel_decision(ctx, request_id, None)
+    else:
+        await _ask_cancel_reason(ctx, request_id, said=text)
+
+
+async def _cancel_reasons(ctx: Context, request_id: int) -> list[RejectReason] | None:
+    """The marketplace's reasons to turn this cancellation down; None (and the seller
+    told why) when they can't be had: not connected, decided, not theirs."""
+    if (decisions := _decisions(ctx)) is None:
+        return None
+    try:
+        return await decisions.cancellation_reasons(ctx.user.id, request_id)
+    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
+        if ctx.state.step == CANCEL_REASON_STEP:
+            ctx.state.clear()
+        await _cancel_failed(ctx, exc)
+        return None
 
 
 async def _ask_cancel_reason(ctx: Context, request_id: int, said: str | None = None) -> None:
     """The marketplace's reasons to turn a cancellation down, as buttons; a reason the
     seller's words already name (`said`) is asked about at once instead."""
-    if (decisions := _decisions(ctx)) is None:
-        return
-    try:
-        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
-    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
-        await _cancel_failed(ctx, exc)
+    if (reasons := await _cancel_reasons(ctx, request_id)) is None:
         return
     if not reasons:
         ctx.state.clear()
@@ -421,7 +412,7 @@ async def _ask_cancel_reason(ctx: Context, request_id: int, said: str | None = N
         return
     labels = [r.label for r in reasons[:MAX_REASONS]]
     if said is not None and (at := pick_label(said, labels)) is not None:
-        await _confirm_cancel_rejection(ctx, request_id, reasons[at])
+        await _confirm_cancel_decision(ctx, request_id, reasons[at])
         return
     ctx.state.go(CANCEL_REASON_STEP, request_id=request_id)
     ctx.reply(
@@ -441,22 +432,28 @@ async def cancel_reason_typed(ctx: Context) -> None:
     about before it is sent; words naming none get the list again."""
     request_id = int(ctx.state.data["request_id"])
     text = (ctx.inbound.text or "").strip()
-    if (decisions := _decisions(ctx)) is None:
-        return
-    try:
-        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
-    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
-        ctx.state.clear()
-        await _cancel_failed(ctx, exc)
+    if (reasons := await _cancel_reasons(ctx, request_id)) is None:
         return
     at = pick_label(text, [r.label for r in reasons[:MAX_REASONS]]) if text else None
     if at is None:
         await escapes.not_understood(ctx)
         return
-    await _confirm_cancel_rejection(ctx, request_id, reasons[at])
+    await _confirm_cancel_decision(ctx, request_id, reasons[at])
 
 
-async def _confirm_cancel_rejection(ctx: Context, request_id: int, reason: RejectReason) -> None:
+# The Confirm button of a typed decision on a marketplace cancellation, by decision.
+_CANCEL_CONFIRM_BUTTON = {
+    "approve": "marketplace_claims.confirm_approve_button",
+    "reject": "marketplace_claims.confirm_cancel_reject_button",
+}
+
+
+async def _confirm_cancel_decision(
+    ctx: Context, request_id: int, reason: RejectReason | None
+) -> None:
+    """Ask before a typed decision goes to the marketplace: an approval (`reason`
+    None) or a rejection with that reason, naming the order.  No sum of ours moves
+    either way (the marketplace refunds the buyer), so the question carries none."""
     if (decisions := _decisions(ctx)) is None:
         return
     try:
@@ -466,21 +463,20 @@ async def _confirm_cancel_rejection(ctx: Context, request_id: int, reason: Rejec
         await _cancel_failed(ctx, exc)
         return
     name = display_name(marketplace)
+    which = "approve" if reason is None else "reject"
+    facts: dict[str, str] = {"number": number, "marketplace": name}
+    params: dict[str, object] = {"request_id": request_id}
+    if reason is not None:
+        facts["reason"] = reason.label
+        params["reason"] = reason.code
     confirm.ask(
         ctx,
-        CANCEL_REJECT_KIND,
-        amount=Decimal(0),  # a rejection moves no money
+        CANCEL_APPROVE_KIND if reason is None else CANCEL_REJECT_KIND,
+        amount=Decimal(0),
         currency="USD",
-        prompt=ctx.t(
-            "marketplace_claims.confirm_cancel_reject",
-            number=number,
-            marketplace=name,
-            reason=reason.label,
-        ),
-        params={"request_id": request_id, "reason": reason.code},
-        button=ctx.catalog.plain(
-            "marketplace_claims.confirm_cancel_reject_button", marketplace=name
-        ),
+        prompt=ctx.t(f"marketplace_claims.confirm_cancel_{which}", **facts),
+        params=params,
+        button=ctx.catalog.plain(_CANCEL_CONFIRM_BUTTON[which], marketplace=name),
     )
 
 
@@ -501,13 +497,8 @@ async def cancellation_reason_picked(ctx: Context) -> None:
     if values is None:
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
-    if (decisions := _decisions(ctx)) is None:
-        return
     request_id, index = int(values["request"]), int(values["reason"])
-    try:
-        reasons = await decisions.cancellation_reasons(ctx.user.id, request_id)
-    except (MarketplaceError, NotAllowed, InvalidTransition, AlreadyDecided) as exc:
-        await _cancel_failed(ctx, exc)
+    if (reasons := await _cancel_reasons(ctx, request_id)) is None:
         return
     if index >= len(reasons):
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
