@@ -28,6 +28,7 @@ from handlers.amounts import amount_problem
 from handlers.core import Context, Router, int_arg
 from handlers.fit import Field, fit, line
 from handlers.formatting import format_when
+from handlers.seller.marketplace import cancellation_typed
 from handlers.types import EditText
 
 router = Router()
@@ -130,8 +131,6 @@ async def show_waiting(ctx: Context, said: CancelWords, *, quiet: bool = False) 
     if said.decision is not None and len(waiting) == 1 and waiting[0].marketplace is not None:
         # "approve it", "no, it's already packed" with one marketplace request waiting:
         # asked about (the reason named, or the marketplace's list) before it is sent.
-        from handlers.seller.marketplace import cancellation_typed
-
         await cancellation_typed(ctx, waiting[0].request_id, said.decision, ctx.inbound.text or "")
         return True
     if said.decision is not None:
