@@ -173,8 +173,10 @@ class Plan:
 
 # Shops whose order numbers start with letters ("AB1234567"): the slot rules take digit
 # runs only, so a lettered number is taken here (a tracking number the rules found is
-# never one: "LZ123456785US" ends in letters, UPS's "1Z…" starts with a digit).
-_LETTERED_ORDER = re.compile(r"(?<![\w])[A-Za-z]{1,4}\d{6,}(?![\w])")
+# never one: "LZ123456785US" ends in letters, UPS's "1Z…" starts with a digit).  Nor
+# is the first part of a return request's number ("R261207-AJ5SH"): found in the demo,
+# "what's the status of my refund for R261207-AJ5SH" asked to prove order R261207.
+_LETTERED_ORDER = re.compile(r"(?<![\w-])[A-Za-z]{1,4}\d{6,}(?![\w]|-[A-Za-z0-9])")
 
 
 # Words for a person, English and Spanish: a message with one of them may well ask for

@@ -366,3 +366,14 @@ def test_how_to_look_after_a_product_is_its_question_not_small_talk(text: str) -
 )
 def test_how_a_return_goes_back(text: str, asks: bool) -> None:
     assert asks_how_to_send_it_back(text) is asks
+
+
+def test_a_return_requests_number_is_no_lettered_order_number() -> None:
+    """Found in the demo: "what's the status of my refund for R261207-AJ5SH" asked the
+    buyer to prove order R261207 (the request number's first part, read as an order
+    number with letters).  The request's own question stays: where the refund is."""
+    text = "what's the status of my refund for R261207-AJ5SH"
+    planned = plan(model().classify(text), text)
+    assert planned.order_number is None and planned.action is Action.CLAIMS
+    lettered = "where is order AB1234567"
+    assert plan(model().classify(lettered), lettered).order_number == "AB1234567"
