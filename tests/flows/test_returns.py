@@ -866,3 +866,22 @@ async def test_a_refund_asked_for_again_with_a_request_open_shows_that_request(
     await alex.say("i requested a refund, pls approve it")
     assert "Which of these" not in alex.said
     assert "Return request R" in alex.said, alex.said  # the one request's card
+
+
+async def test_a_fault_told_again_shows_the_request_that_holds_it_not_a_new_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: with the towel's request (arrived damaged) waiting for the
+    seller, "it was stained when it arrived" started a new return of the order's other
+    item, the mug, reason taken.  It is the request already filed; naming another item
+    still starts a return for it."""
+    await delivered_order(uow_factory, clock)
+    alex, start = await linked(harness)
+    plan = Return(items={"Tea towel": 1}, type="Refund only", reason="Arrived damaged", photos=1)
+    await filed_claim(alex, start, uow_factory, plan)
+    await alex.say("it was stained when it arrived")
+    assert "You already told the seller about this" in alex.said, alex.said
+    assert "Tea towel" in alex.last_text and await alex.step() is None
+    await alex.say("the mug arrived cracked too")
+    assert (await alex.step() or "").startswith("ret."), alex.said
+    assert "Ceramic mug" in alex.said
