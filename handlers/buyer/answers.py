@@ -59,7 +59,6 @@ from bot.services.routing import (
 )
 from bot.services.views import OrderView
 from bot.understanding.escapes import Escape, read_escape
-from bot.understanding.order_number_help import asks_lookup_by_details, lacks_order_number
 from bot.understanding.parcel_questions import (
     asks_if_in_time,
     asks_what_to_do,
@@ -193,11 +192,7 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     if await language.language_typed(ctx, text):  # "can you speak spanish?": /language
         return
-    if lacks_order_number(text):  # "I don't have the order number": where to find it
-        linking.find_number_help(ctx)
-        return
-    if asks_lookup_by_details(text):  # "can you look it up by my name": why not, a person
-        linking.find_number_help(ctx, by_details=True)
+    if linking.number_help(ctx, text):  # "I don't have the order number", "look me up"
         return
     if await what_to_do_asked(ctx, text):  # "where do i pick it up" under the card
         return

@@ -92,22 +92,27 @@ async def number_step(ctx: Context) -> None:
     if only_proof(text) is not None:  # the email before the number
         await proof_before_number(ctx)
         return
-    if lacks_order_number(text):  # "I don't have it": where it is, and a person
-        find_number_help(ctx)
-        return
-    if asks_lookup_by_details(text):  # "can you look it up by my email"
-        find_number_help(ctx, by_details=True)
+    if number_help(ctx, text):  # "I don't have it", "can you look it up by my email"
         return
     await escapes.not_understood(ctx)
 
 
-def find_number_help(ctx: Context, *, by_details: bool = False) -> None:
-    """Where a buyer finds their order number, with a person to look it up.  Asked to
-    search by a name, email or phone instead (`by_details`), the answer says first why
-    the bot can't: the number is what keeps one buyer's orders from another."""
+def number_help(ctx: Context, text: str) -> bool:
+    """Where a buyer finds their order number, with a person to look it up, for one
+    who has none to give ("I don't have the order number") or asks to be found by a
+    name, email or phone instead ("can you look it up by my email"; the answer then
+    says first why the bot can't: the number is what keeps one buyer's orders from
+    another's).  False for any other words.  Read at the number step and outside a
+    flow alike."""
+    if lacks_order_number(text):
+        key = "link.find_number"
+    elif asks_lookup_by_details(text):
+        key = "link.find_by_details"
+    else:
+        return False
     person = Button(ctx.catalog.plain("support.human_button"), "hp")
-    key = "link.find_by_details" if by_details else "link.find_number"
     ctx.reply(ctx.t(key), Keyboard.of([person]))
+    return True
 
 
 def typed_number(text: str) -> str | None:
