@@ -436,7 +436,7 @@ def asks_how_to_send_it_back(text: str) -> bool:
 # shipping fee back", "refund my express shipping", "que me devuelvan el envío".
 # A refund of the fee alone is the seller's goodwill, which a person asks for; the model
 # read these as questions about delivery (the delivery-times or shipping-costs policy).
-_FEE = r"(?:express|shipping|delivery|postage|envio|express)"
+_FEE = r"(?:express|shipping|delivery|postage|envio)"
 _FEE_BACK = re.compile(
     rf"\b(?:want|get|have|need|like)\s+(?:my\s+|the\s+|that\s+)?{_FEE}\s+"
     r"(?:shipping\s+|delivery\s+)?(?:fee|fees|cost|costs|charge|charges|money|payment)?\s*back\b|"
