@@ -425,6 +425,14 @@ SEND_BACK_QUESTION = {
     "es": "devoluciones: enviar de vuelta el artículo devuelto, gastos de envío de la devolución",
 }
 
+# And what "do i need to send it back", "can i keep the item" stand for, with no request
+# filed: the returns policy's options ("can i keep the item" found the cancellation of
+# some items by its words).
+GOES_BACK_QUESTION = {
+    "en": "refund only, keep the item, or return and refund: which option",
+    "es": "reembolso sin devolución, quedarse el artículo, o devolución y reembolso",
+}
+
 
 def asks_how_to_send_it_back(text: str) -> bool:
     """The buyer asks how a return travels back: a label, a printer, a pickup, where to
@@ -833,6 +841,113 @@ def asks_how_much_back(text: str) -> bool:
     return it", which asks how refunds are worked out."""
     said = fold(text.lower())
     return _HOW_MUCH_BACK.search(said) is not None and _SUPPOSING.search(said) is None
+
+
+# Words that only make sense about a request already filed, and what about it: photos
+# added after it ("i forgot to add a photo", "can i add more photos to my request"), the
+# request changed ("change my request to a replacement"), the parcel sent back ("i
+# shipped it back today"), whether the item goes back ("do i need to send it back",
+# "can i keep the item"), or where it stands in words the model has few of ("the seller
+# asked for more info", "when will the seller reply", "how many days does the seller
+# have").  Found in the demo right after a return was filed: the first two were told
+# the order "can't be changed any more", the third was "which of these?", "the seller
+# asked for more info" and "when will the seller reply" two misses handed to a person,
+# "can i keep the item" a change to the order.  Read by the chat only while the buyer
+# has a request under way (`handlers.buyer.answers`), whose card answers them, with a
+# line for the first four; with none, whether an item goes back is the returns
+# policy's answer and the rest is read as it was.
+class RequestTopic(StrEnum):
+    PHOTOS = "photos"
+    CHANGE = "change"
+    SENT_BACK = "sent_back"
+    GOES_BACK = "goes_back"
+    WHERE_IT_STANDS = "where_it_stands"
+    KEEPS_IT = "keeps_it"  # "nevermind, i'll keep it": the request withdrawn, if asked
+
+
+_PHOTO = r"(?:photos?|pictures?|pics?|images?|fotos?|imagen(?:es)?)"
+_THE_REQUEST = (
+    r"(?:my|the|mi|la|el)\s+(?:return\s+)?"
+    r"(?:request|claim|return|refund|case|solicitud|reclamo|devolucion)"
+)
+_SELLER = r"(?:seller|shop|store|vendor|merchant|vendedor|tienda)"
+_ADDS_PHOTOS = re.compile(
+    r"\b(?:"
+    r"(?:forgot|forget|forgotten|missed|didnt|did\s+not)\s+(?:to\s+)?"
+    rf"(?:add|attach|include|send|upload|put)\b[^.?!]{{0,20}}\b{_PHOTO}|"
+    rf"(?:add|attach|upload|send|include)\s+(?:\w+\s+){{0,2}}{_PHOTO}\s+(?:to|for|on|in)\s+{_THE_REQUEST}|"
+    rf"(?:olvide|se\s+me\s+olvido)\s+(?:\w+\s+){{0,3}}{_PHOTO}|"
+    rf"(?:agregar|anadir|mandar|enviar|subir)\s+(?:\w+\s+){{0,2}}{_PHOTO}\s+(?:a|en)\s+{_THE_REQUEST}"
+    r")"
+)
+_CHANGES_IT = re.compile(
+    rf"\b(?:(?:change|switch|edit|update|modify|amend)\s+{_THE_REQUEST}|cambiar\s+{_THE_REQUEST})"
+)
+_SENT_IT_BACK = re.compile(
+    r"\b(?:"
+    r"i\s+(?:have\s+|already\s+|just\s+|ve\s+)?(?:shipped|sent|posted|mailed|dropped\s+off|returned)\s+"
+    r"(?:it|them|the\s+(?:\w+\s+)?(?:items?|package|parcel|box|return)|everything)\s+back|"
+    r"ya\s+(?:lo|la|los|las)\s+(?:envie|mande|devolvi|regrese)"
+    r")"
+)
+_SELLER_TO_ANSWER = re.compile(
+    r"\b(?:"
+    rf"(?:{_SELLER}|they)\s+(?:has\s+|have\s+)?(?:asked|asks|want|wants|wanted|requested|requests|needs?|needed)\s+"
+    rf"(?:me\s+)?(?:for\s+)?(?:more|some|extra|additional|further|another|other)\s+(?:info\w*|details?|{_PHOTO}|proof|evidence)|"
+    rf"{_SELLER}\s+(?:me\s+)?(?:pidio|pide|quiere)\s+(?:mas\s+)?(?:info\w*|detalles|{_PHOTO})|"
+    rf"(?:when|how\s+long|how\s+many\s+days|how\s+soon)\b[^.?!]{{0,30}}\b{_SELLER}\s+"
+    r"(?:\w+\s+){0,2}(?:answer|reply|respond|get\s+back|decide|review|look|check|have)\b|"
+    rf"(?:has|did|have)\s+the\s+{_SELLER}\s+(?:even\s+)?"
+    r"(?:seen|looked|read|answered|replied|responded|reviewed|checked|decided)|"
+    rf"(?:cuando|cuantos\s+dias)\s+(?:\w+\s+){{0,2}}(?:responde|contesta|decide|tiene)\s+(?:el\s+)?{_SELLER}"
+    r")"
+)
+# A question of the product's or the parcel's, not of the request: "when will the seller
+# answer my question", "how many days does the seller have to ship".
+_NOT_THE_REQUEST = re.compile(
+    r"\b(?:question|pregunta|ship|dispatch|send\s+(?:it|my\s+order)|pack|deliver|enviar\s+mi\s+pedido)\b"
+)
+# "nevermind i want to keep it", "i'll keep it after all", "me lo quedo": the request is
+# not wanted any more (the withdraw question asks first); not "keep it and get a refund".
+_KEEPS_IT = re.compile(
+    r"\b(?:"
+    r"i\s*(?:want\s+to|wanna|will|ll|would\s+rather|d\s+rather|decided\s+to|think\s+i\s*ll|am\s+going\s+to|m\s+going\s+to)\s+"
+    r"keep\s+(?:it|them|the\s+(?:\w+\s+)?(?:items?|products?|\w+))\b|"
+    r"(?:me\s+(?:lo|la|los|las)\s+quedo|(?:mejor\s+)?(?:lo|la)\s+conservo)"
+    r")"
+)
+_KEEPS_AND_GETS = re.compile(r"\b(?:refund|money|reembolso|dinero|and\s+(?:still\s+)?get)\b")
+_SENDS_BACK = re.compile(
+    r"\b(?:"
+    r"(?:do|would|will|should|must)\s+i\s+(?:need\s+to|have\s+to|got\s+to|gotta)\s+"
+    r"(?:send|ship|return|post|mail)\s+(?:it|them|this|that|(?:the|my)\s+\w+(?:\s+\w+)?)\s+back|"
+    r"(?:do|would|will|should|must)\s+i\s+(?:send|ship|post|mail)\s+"
+    r"(?:it|them|this|that|(?:the|my)\s+\w+(?:\s+\w+)?)\s+back|"
+    r"(?:do|can|could|may|should|will)\s+i\s+(?:get\s+to\s+)?keep\s+"
+    r"(?:it|them|this|that|the\s+(?:\w+\s+)?(?:items?|products?))\s*"
+    r"(?:[?.!]|$|or\b|and\s+(?:still\s+)?get)|"
+    r"tengo\s+que\s+(?:devolver|regresar|enviar|mandar)(?:lo|la|los|las)?\b|"
+    r"me\s+(?:lo|la|los|las)\s+puedo\s+quedar|puedo\s+quedarme(?:lo|la|los|las)?"
+    r")"
+)
+
+
+def about_the_request(text: str) -> RequestTopic | None:
+    """What the words ask about a request already filed (see above), or None."""
+    said = re.sub(r"['’]", "", fold(text.lower()))  # "i'll", "didn't": "ill", "didnt"
+    if _SENDS_BACK.search(said):
+        return RequestTopic.GOES_BACK
+    if _SENT_IT_BACK.search(said):
+        return RequestTopic.SENT_BACK
+    if _ADDS_PHOTOS.search(said):
+        return RequestTopic.PHOTOS
+    if _CHANGES_IT.search(said):
+        return RequestTopic.CHANGE
+    if _KEEPS_IT.search(said) and not _KEEPS_AND_GETS.search(said):
+        return RequestTopic.KEEPS_IT
+    if _SELLER_TO_ANSWER.search(said) and not _NOT_THE_REQUEST.search(said):
+        return RequestTopic.WHERE_IT_STANDS
+    return None
 
 
 _SUPPOSING = re.compile(r"\b(?:if|when\s+i|si\s+(?:lo|la|los|las)?\s*devuelvo)\b")

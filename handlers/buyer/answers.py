@@ -28,9 +28,12 @@ from bot.domain.returns import IN_TRANSIT
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
+    GOES_BACK_QUESTION,
     SEND_BACK_QUESTION,
     Intent,
+    RequestTopic,
     about_a_filed_request,
+    about_the_request,
     asks_for_their_orders,
     asks_how_much_back,
     changes_where_it_goes,
@@ -198,8 +201,10 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     # Typed under the seller's question ("it's in 3 pieces, the box was fine"): the
     # answer it most likely is, offered before the words are read as a new request.
+    # Not "i forgot to add a photo": no answer, but how to send one (`_request_asked`).
     small_talk = only_chitchat(" ".join(text.lower().split()))
-    if not small_talk and await claims.answer_typed(ctx, text):
+    adds_photos = about_the_request(text) is RequestTopic.PHOTOS
+    if not small_talk and not adds_photos and await claims.answer_typed(ctx, text):
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)
@@ -210,6 +215,8 @@ async def free_text(ctx: Context, text: str) -> None:
         await returns.photo_outside_flow(ctx)
         return
     planned = await _refund_amount_asked(ctx, text, planned)
+    if await _request_asked(ctx, text, planned):
+        return
     before = len(ctx.actions)
     await follow(ctx, text, planned)
     if planned.action not in _ONE_AT_A_TIME:
@@ -277,6 +284,32 @@ async def _refund_amount_asked(ctx: Context, text: str, planned: Plan) -> Plan:
     ):
         return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))
     return planned
+
+
+async def _request_asked(ctx: Context, text: str, planned: Plan) -> bool:
+    """Words about a request already filed ("i forgot to add a photo", "when will the
+    seller reply", "do i need to send it back": `intents.about_the_request`) while the
+    buyer has one under way: its card, which says where it stands, until when the seller
+    has and what can be done, after a line on what was asked.  With none under way,
+    whether an item goes back is the returns policy's answer; the rest is read as it
+    was (False)."""
+    topic = about_the_request(text) if planned.order_number is None else None
+    if topic is None:
+        return False
+    filed = await ctx.services.returns.claims(ctx.user.id)
+    under_way = [c for c in filed if c.status in OPEN_CLAIMS]
+    if under_way:
+        ctx.state.clear()
+        if topic is RequestTopic.KEEPS_IT:  # "nevermind i'll keep it": withdraw it?
+            await claims.withdraw_typed(ctx)
+        else:
+            await claims.show_about(ctx, under_way, topic)
+        return True
+    if topic is RequestTopic.GOES_BACK:
+        hint = GOES_BACK_QUESTION.get(ctx.catalog.language, GOES_BACK_QUESTION["en"])
+        await answer(ctx, f"{text} ({hint})")
+        return True
+    return False
 
 
 # The two readings of "I asked for a refund in the app": where it is, or a new one.

@@ -8,11 +8,12 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.carriers import KNOWN_CARRIERS, TrackingNumberError
-from bot.domain.enums import ClaimStatus
+from bot.domain.enums import ClaimStatus, ClaimType
 from bot.domain.errors import ClaimNotFound, InvalidTransition, OrderNotFound
 from bot.domain.marketplace import display_name
 from bot.domain.money import format_money
 from bot.domain.returns import MAX_PHOTOS, OPEN, WITHDRAWABLE, summary_kind
+from bot.services.intents import RequestTopic
 from bot.services.returns import (
     ClaimView,
     DraftInvalid,
@@ -212,6 +213,43 @@ async def show_claim(ctx: Context, claim_id: int) -> None:
         ctx.reply(ctx.t("claims.none"))
         return
     reply_card(ctx, claim)
+
+
+async def show_about(ctx: Context, under_way: list[ClaimView], topic: RequestTopic) -> None:
+    """The buyer's requests under way, for words about one already filed
+    (`intents.about_the_request`): with one, a line on what was asked (photos can't be
+    added, a request can't be changed, the item stays or goes back and when), then its
+    card; with several, the list to pick from."""
+    if len(under_way) > 1:
+        await show_claims(ctx, under_way)
+        return
+    claim = under_way[0]
+    if claim.marketplace is None and (key := _about_line(claim, topic)) is not None:
+        p = ctx.catalog.plain
+        button = p("claims.ship") if key == "enter_tracking" else p("claims.answer")
+        ctx.reply(ctx.t(f"claims.about.{key}", claim=claim.number, button=button))
+    reply_card(ctx, claim)
+
+
+_BEFORE_AN_ANSWER = frozenset({ClaimStatus.REQUESTED, ClaimStatus.NEEDS_INFO})
+
+
+def _about_line(claim: ClaimView, topic: RequestTopic) -> str | None:
+    """Which line answers `topic` for this request, by its kind and where it stands;
+    None where the card alone does (it says where the request stands)."""
+    status = claim.status
+    if topic is RequestTopic.PHOTOS:
+        return {ClaimStatus.REQUESTED: "photos", ClaimStatus.NEEDS_INFO: "photos_asked"}.get(status)
+    if topic is RequestTopic.CHANGE:
+        return "change" if status in WITHDRAWABLE else None
+    if topic in (RequestTopic.GOES_BACK, RequestTopic.SENT_BACK):
+        if claim.type is ClaimType.REFUND:
+            return "keep"
+        if status in _BEFORE_AN_ANSWER:
+            return "too_early" if topic is RequestTopic.SENT_BACK else "goes_back_later"
+        if status is ClaimStatus.AWAITING_BUYER_SHIPMENT:
+            return "enter_tracking" if topic is RequestTopic.SENT_BACK else "goes_back_now"
+    return None
 
 
 # ----------------------------------------------------------------- withdraw

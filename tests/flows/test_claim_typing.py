@@ -749,3 +749,95 @@ async def test_how_much_comes_back_with_no_request_asks_the_policies(
     buyer = harness.buyer()
     await buyer.say("how much will i get back")
     assert "Return request" not in buyer.said and "return requests" not in buyer.said
+
+
+# -- words about the request just filed ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "line"),
+    [
+        ("i forgot to add a photo", "Photos can't be added"),
+        ("can i add more photos to my request", "Photos can't be added"),
+        ("i want to change my request to a replacement", "can't be changed once it's filed"),
+        ("i shipped it back today", "hasn't agreed to take the item back yet"),
+        ("do i need to send it back", "sends the item back once the seller agrees"),
+        ("the seller asked for more info", None),
+        ("when will the seller reply", None),
+        ("how many days does the seller have", None),
+    ],
+)
+async def test_words_about_the_request_just_filed_show_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, line: str | None
+) -> None:
+    """Found in the demo right after a return was filed: "i forgot to add a photo" was
+    told the order "can't be changed any more", "change my request to a replacement"
+    "which of these?", "the seller asked for more info" and "when will the seller
+    reply" two misses handed to a person.  Each is the request's card (where it stands,
+    until when the seller has, Withdraw), with a line on what was asked."""
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"Return request {claim.number}" in buyer.said, buyer.said
+    assert "The seller answers by" in buyer.said
+    if line is not None:
+        assert line in buyer.said, buyer.said
+    assert "Which of these" not in buyer.said and "can't be changed any more" not in buyer.said
+    assert await buyer.step() is None
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+    nothing_to_staff(harness)
+
+
+async def test_whether_the_item_goes_back_follows_the_request_filed(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "can i keep the item" was read as a change to the order; under a refund-only
+    request the item stays, and the buyer is told so."""
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    buyer = harness.buyer()
+    await buyer.say("can i keep the item?")
+    assert f"Your request {claim.number} asks for a refund only: you keep the item." in (
+        buyer.said
+    ), buyer.said
+    await buyer.say("¿tengo que devolverlo?")
+    assert "pide solo el reembolso: te quedas con el artículo" in buyer.said, buyer.said
+
+
+async def test_a_photo_forgotten_while_the_seller_asks_points_to_the_answer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    await harness.services.seller_claims.ask_info(seller, claim.id, "Which colour is it?")
+    buyer = harness.buyer()
+    await buyer.say("oh i forgot to attach the pictures")
+    assert "The seller is waiting for your answer: tap Answer the seller below" in buyer.said
+    assert "Answer the seller" in [b.text for b in buyer.buttons()]
+
+
+async def test_sent_back_once_approved_asks_for_the_tracking(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    seller = await make_seller(uow_factory, clock, SELLER_EXT)
+    b = await bought(uow_factory, clock)
+    claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
+    await harness.services.seller_claims.approve(seller, claim.id)
+    buyer = harness.buyer()
+    await buyer.say("i sent the package back yesterday")
+    assert "Tap Enter return tracking below" in buyer.said, buyer.said
+    await buyer.tap("Enter return tracking")
+    assert "Which carrier" in buyer.last_text
+
+
+@pytest.mark.parametrize("typed", ["nevermind i want to keep it", "i'll keep it after all"])
+async def test_keeping_the_item_after_filing_asks_to_withdraw(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """ "nevermind i want to keep it" right after filing was "which of these?"."""
+    claim = await file_claim(harness.services.returns, await bought(uow_factory, clock))
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"Withdraw return request {claim.number}?" in buyer.said, buyer.said
+    await buyer.say("yes")
+    assert await status(uow_factory, claim.id) == ClaimStatus.CANCELLED

@@ -513,3 +513,31 @@ async def test_ok_with_another_question_after_a_close_is_no_rating(
         assert "Thanks for your rating" not in buyer.said, (text, buyer.said)
         async with uow_factory(readonly=True) as uow:
             assert await uow.session.scalar(select(Ticket.rating)) is None
+
+
+async def test_whether_an_item_goes_back_with_nothing_filed_is_the_returns_policy(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "can i keep the item" was read as a change to the order, and searched by its
+    words it found the cancellation of some items; with no request filed it asks what
+    the returns policy's options say (refund only: the item stays)."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("can i keep the item")
+    assert "Refund only, return and refund, or replacement" in buyer.said, buyer.said
+    assert "can't be changed" not in buyer.said
+
+
+async def test_words_about_a_request_when_none_is_under_way_are_read_as_usual(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("i want return 1 mug, i changed my mind")
+    await buyer.tap("Return and refund")
+    await buyer.say("no photos")
+    await buyer.say("skip")
+    await buyer.tap("Confirm")
+    await buyer.say("cancel my return")
+    await buyer.say("yes")
+    assert "is withdrawn" in buyer.said, buyer.said
+    await buyer.say("i'll keep it after all")
+    assert "Withdraw return request" not in buyer.said, buyer.said

@@ -19,7 +19,9 @@ import pytest
 
 from bot.services.intents import (
     Intent,
+    RequestTopic,
     about_a_filed_request,
+    about_the_request,
     asks_for_their_orders,
     asks_how_to_send_it_back,
     route,
@@ -377,3 +379,33 @@ def test_a_return_requests_number_is_no_lettered_order_number() -> None:
     assert planned.order_number is None and planned.action is Action.CLAIMS
     lettered = "where is order AB1234567"
     assert plan(model().classify(lettered), lettered).order_number == "AB1234567"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("i forgot to add a photo", RequestTopic.PHOTOS),
+        ("I didn't attach the pictures", RequestTopic.PHOTOS),
+        ("olvidé poner la foto", RequestTopic.PHOTOS),
+        ("can i change my claim to a replacement", RequestTopic.CHANGE),
+        ("i shipped it back today", RequestTopic.SENT_BACK),
+        ("ya lo envié", RequestTopic.SENT_BACK),
+        ("do i have to ship the mug back?", RequestTopic.GOES_BACK),
+        ("me lo puedo quedar?", RequestTopic.GOES_BACK),
+        ("i'll keep it after all", RequestTopic.KEEPS_IT),
+        ("me lo quedo", RequestTopic.KEEPS_IT),
+        ("the seller wants more pictures", RequestTopic.WHERE_IT_STANDS),
+        ("has the shop even looked at it", RequestTopic.WHERE_IT_STANDS),
+        ("cuándo responde el vendedor", RequestTopic.WHERE_IT_STANDS),
+        # the product's or the parcel's questions, and a refund wished for
+        ("when will the seller answer my question about sizes", None),
+        ("how many days does the seller have to ship", None),
+        ("i want to keep the item and get a refund", None),
+        ("can i add a photo", None),
+        ("i want to change my order", None),
+        ("i want to keep my order", None),
+        ("where is my order", None),
+    ],
+)
+def test_words_about_a_request_already_filed(text: str, topic: RequestTopic | None) -> None:
+    assert about_the_request(text) is topic
