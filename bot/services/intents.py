@@ -370,6 +370,12 @@ _UPSET_WORDS = re.compile(
     r"(?:you|u|you\s+(?:lot|guys|people))\s+(?:are|r|re)\s+(?:so\s+|just\s+|absolutely\s+)?"
     r"(?:hopeless|useless|a\s+joke|terrible|the\s+worst|pathetic|clowns|ridiculous|incompetent)|"
     r"(?:the\s+)?worst\s+(?:shop|store|service|experience|company|seller)\s+ever|"
+    # "that's not fair", "so unfair", "are you kidding me": said back to the bot's news
+    # (a refund of less, a rejection); the model read the first as small talk, sure.
+    r"(?:(?:(?:this|that|it)\s+is|it['’]?s|it\s+s|that['’]?s|that\s+s)\s+)?(?:so\s+|just\s+|really\s+|totally\s+)?"
+    r"(?:not\s+fair|unfair|not\s+ok(?:ay)?|not\s+acceptable)(?:\s+at\s+all)?|"
+    r"(?:are\s+)?(?:you|u)\s+(?:kidding|joking)(?:\s+me)?|"
+    r"(?:no\s+es\s+justo|(?:que|es|muy)\s+injusto|es\s+una\s+broma|me\s+estas\s+bromeando)|"
     r"(?:(?:estoy|estamos)\s+)?(?:muy\s+|super\s+|bien\s+|re\s+)?(?:enojad[oa]s?|molest[oa]s?|"
     r"furios[oa]s?|hart[oa]s?|decepcionad[oa]s?|indignad[oa]s?|enfadad[oa]s?)|"
     r"me\s+(?:decepcionaron|fallaron|decepciono|tienen\s+hart[oa])|"

@@ -1069,7 +1069,8 @@ _YOU_OR_DO = re.compile(r"\b(?:you|your|u|ur|send|show|upload|share|take)\b")
 # buyer sent, as the card's Show button sends them (the, their or no article: "send me
 # a photo of the label" asks the buyer for a new one).
 _THE_PHOTOS = re.compile(
-    r"^(?:(?:ok|okay|pls|please|can|could|i|let|me|you|want|to|wanna|lemme|id|like)\s+)*"
+    r"^(?:(?:ok|okay|pls|please|can|could|i|let|me|you|want|to|wanna|lemme|id|like|hmm+|um+|"
+    r"uh+|so|well|hey|and|first|just)\s+)*"
     r"(?:(?:show|see|view|open|check|send|look\s+at)\s+(?:me\s+)?"
     r"(?:the|their|his|her|those|these|them|buyers?|customers?|all)?\s*)?"
     r"(?:photos?|pics?|pictures?|images?|fotos?)(?:\s+(?:again|please|pls|they\s+sent))?$|"

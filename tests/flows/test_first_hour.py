@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -136,6 +137,19 @@ async def test_upset_in_a_few_words_gets_an_apology_and_a_person(
     assert "Lamento" in buyer.said or "siento" in buyer.said, buyer.said
     await buyer.say("the mug is terrible, it leaks")  # a fault with it: not only upset
     assert "I'm sorry to hear that" not in buyer.said and "Lamento" not in buyer.said
+
+
+@pytest.mark.parametrize("typed", ["that's not fair", "are you kidding me", "so unfair"])
+async def test_not_fair_said_back_is_heard_as_upset(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo under a request's card: "that's not fair" got "👍 Anything
+    else?" (the model was sure of small talk), "are you kidding me" "put it another
+    way"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say(typed)
+    assert "I'm sorry to hear that" in buyer.said, buyer.said
+    assert "Anything else?" not in buyer.said
 
 
 async def test_asking_to_complain_is_heard_as_a_complaint(

@@ -265,7 +265,10 @@ async def test_ask_them_typed_after_the_offer_asks_what_to_ask(
     assert await asked(uow_factory, claim.id) is None
 
 
-@pytest.mark.parametrize("typed", ["show me the photos", "can I see the pics", "photos?"])
+@pytest.mark.parametrize(
+    "typed",
+    ["show me the photos", "can I see the pics", "photos?", "hmm can you show me the photos"],
+)
 async def test_the_photos_asked_for_under_the_card_are_sent(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:
