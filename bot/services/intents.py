@@ -905,7 +905,13 @@ _SELLER_TO_ANSWER = re.compile(
     r"(?:\w+\s+){0,2}(?:answer|reply|respond|get\s+back|decide|review|look|check|have)\b|"
     rf"(?:has|did|have)\s+the\s+{_SELLER}\s+(?:even\s+)?"
     r"(?:seen|looked|read|answered|replied|responded|reviewed|checked|decided)|"
-    rf"(?:cuando|cuantos\s+dias)\s+(?:\w+\s+){{0,2}}(?:responde|contesta|decide|tiene)\s+(?:el\s+)?{_SELLER}"
+    rf"(?:cuando|cuantos\s+dias)\s+(?:\w+\s+){{0,2}}(?:responde|contesta|decide|tiene)\s+(?:el\s+)?{_SELLER}|"
+    # no seller named: "when will they answer", "how long until someone looks at it"
+    r"(?:when|how\s+soon)\s+(?:will|do|does|would|are|is)\s+(?:they|someone|somebody|anyone|you(?:\s+guys)?)\s+"
+    r"(?:\w+\s+)?(?:answer|reply|respond|get\s+back|decide|look\s+at\s+it|review\s+it)|"
+    r"how\s+long\s+(?:until|till|til|before)\s+(?:someone|somebody|anyone|they|you)\s+(?:\w+\s+)?"
+    r"(?:looks?|reviews?|checks?|answers?|replies|responds?|decides?|gets?\s+back)|"
+    r"cuando\s+me\s+(?:responden|contestan|resuelven|dicen\s+algo|van\s+a\s+(?:responder|contestar|resolver))"
     r")"
 )
 # A question of the product's or the parcel's, not of the request: "when will the seller

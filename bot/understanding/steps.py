@@ -1163,8 +1163,16 @@ def is_done(text: str) -> bool:
 
 
 def is_skip(text: str) -> bool:
-    """The buyer leaves an optional step out: "skip", "no", "no photos", "nothing to add"."""
-    return _only(text, _SKIP)
+    """The buyer leaves an optional step out: "skip", "no", "no photos", "nothing to add";
+    and a "no" said with it: "no, nada más", "nope thats it", "no, nothing else" (the
+    first reached the seller as the request's note)."""
+    if _only(text, _SKIP):
+        return True
+    first, *rest = words(text) or [""]
+    return first in _A_NO and bool(rest) and _only(" ".join(rest), rf"{_SKIP}|{_DONE}")
+
+
+_A_NO = frozenset({"no", "nope", "nah", "nop"})
 
 
 # The words a question to the shop starts with ("how long does the refund take", "do

@@ -765,6 +765,8 @@ async def test_how_much_comes_back_with_no_request_asks_the_policies(
         ("the seller asked for more info", None),
         ("when will the seller reply", None),
         ("how many days does the seller have", None),
+        ("¿cuándo me responden?", None),
+        ("how long until someone looks at it", None),
     ],
 )
 async def test_words_about_the_request_just_filed_show_it(
@@ -779,8 +781,8 @@ async def test_words_about_the_request_just_filed_show_it(
     claim = await file_claim(harness.services.returns, b, type=ClaimType.RETURN_AND_REFUND)
     buyer = harness.buyer()
     await buyer.say(typed)
-    assert f"Return request {claim.number}" in buyer.said, buyer.said
-    assert "The seller answers by" in buyer.said
+    assert claim.number in buyer.said, buyer.said
+    assert "The seller answers by" in buyer.said or "El vendedor responde" in buyer.said
     if line is not None:
         assert line in buyer.said, buyer.said
     assert "Which of these" not in buyer.said and "can't be changed any more" not in buyer.said

@@ -627,6 +627,26 @@ async def test_note_typed_and_skipped(
     assert SUMMARY in buyer.last_text and "Note: —" in buyer.last_text
 
 
+@pytest.mark.parametrize("said", ["no, nothing else", "nope thats it", "no thanks, that's all"])
+async def test_no_with_nothing_to_add_skips_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """A "no" said with "nothing else" reached the seller as the request's note."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say(said)
+    assert SUMMARY in buyer.last_text and "Note: —" in buyer.last_text, buyer.last_text
+
+
+async def test_a_no_with_something_to_say_is_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say("no, the handle is cracked too")
+    assert "Note: no, the handle is cracked too" in buyer.last_text, buyer.last_text
+
+
 @pytest.mark.parametrize("said", ["yes", "yes please", "sí"])
 async def test_yes_to_anything_to_add_asks_for_the_note(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str

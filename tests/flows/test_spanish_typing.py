@@ -49,6 +49,8 @@ async def at_note(buyer: Person) -> None:
         "eso es todo",
         "listo",
         "nop",
+        "no, nada más",  # found in the demo: "Nota: no, nada más"
+        "no, eso es todo",
     ],
 )
 async def test_nothing_to_add_in_spanish_skips_the_note(

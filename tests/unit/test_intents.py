@@ -397,6 +397,10 @@ def test_a_return_requests_number_is_no_lettered_order_number() -> None:
         ("the seller wants more pictures", RequestTopic.WHERE_IT_STANDS),
         ("has the shop even looked at it", RequestTopic.WHERE_IT_STANDS),
         ("cuándo responde el vendedor", RequestTopic.WHERE_IT_STANDS),
+        ("¿cuándo me responden?", RequestTopic.WHERE_IT_STANDS),
+        ("how long until someone looks at it", RequestTopic.WHERE_IT_STANDS),
+        ("when will they get back to me", RequestTopic.WHERE_IT_STANDS),
+        ("when will you ship it", None),
         # the product's or the parcel's questions, and a refund wished for
         ("when will the seller answer my question about sizes", None),
         ("how many days does the seller have to ship", None),
