@@ -38,6 +38,9 @@ _DISAGREES = re.compile(
     r"\b(?:it|its|it\s+is|it\s+was|was|is)\s+(?:really\s+|definitely\s+|clearly\s+|obviously\s+)?"
     r"(?:broken|cracked|damaged|chipped|smashed|faulty|defective)\b|"
     r"\b(?:i|we)\s+(?:dont|do\s+not)\s+agree\b|\bwrong\s+decision\b|"
+    # "i don't accept this" (found in the demo: the payments policy, "we accept Visa")
+    r"\b(?:i|we)\s+(?:dont|do\s+not|cant|cannot|wont|will\s+not)\s+accept\s+(?:this|that|it)\b|"
+    r"\bnot\s+acceptable\b|\bunacceptable\b|\bno\s+(?:lo\s+)?acepto\b|"
     # What a partial refund paid is too little: "that's not enough", "only 5 dollars??",
     # "I want the full refund", "it's unusable"
     r"\bnot\s+enough\b|\bnowhere\s+near\b|\bis\s+that\s+(?:it|all)\b|"

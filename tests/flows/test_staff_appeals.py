@@ -323,7 +323,9 @@ async def test_a_verdict_typed_in_the_appeals_topic_is_held_with_its_button(
     assert (await load_claim(uow_factory, claim_id)).status == ClaimStatus.APPEALED
 
 
-@pytest.mark.parametrize("typed", ["what? that's not true", "it IS cracked", "es mentira"])
+@pytest.mark.parametrize(
+    "typed", ["what? that's not true", "it IS cracked", "es mentira", "i don't accept this"]
+)
 async def test_disputing_the_rejection_without_the_word_appeal_offers_the_appeal(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str
 ) -> None:
