@@ -375,6 +375,7 @@ _UPSET_WORDS = re.compile(
     r"(?:(?:(?:this|that|it)\s+is|it['’]?s|it\s+s|that['’]?s|that\s+s)\s+)?(?:so\s+|just\s+|really\s+|totally\s+)?"
     r"(?:not\s+fair|unfair|not\s+ok(?:ay)?|not\s+acceptable)(?:\s+at\s+all)?|"
     r"(?:are\s+)?(?:you|u)\s+(?:kidding|joking)(?:\s+me)?|"
+    r"(?:i|we)\s+(?:don['’]?t|do\s+not|can['’]?t|cannot|won['’]?t|will\s+not)\s+accept\s+(?:this|that|it)|"
     r"(?:no\s+es\s+justo|(?:que|es|muy)\s+injusto|es\s+una\s+broma|me\s+estas\s+bromeando)|"
     r"(?:(?:estoy|estamos)\s+)?(?:muy\s+|super\s+|bien\s+|re\s+)?(?:enojad[oa]s?|molest[oa]s?|"
     r"furios[oa]s?|hart[oa]s?|decepcionad[oa]s?|indignad[oa]s?|enfadad[oa]s?)|"
@@ -647,6 +648,32 @@ _HOW_TO_USE = re.compile(
 def asks_how_to_use(text: str) -> bool:
     """The buyer asks how to use or look after a product: a product question."""
     return _HOW_TO_USE.search(" ".join(fold(text).replace("’", "'").split())) is not None
+
+
+# The parcel wished faster: "can you make it go faster", "can you expedite my order",
+# "can it come sooner", "please rush it", "¿pueden enviarlo más rápido?".  Read as a
+# change to the order's items, a cancellation or a product question; the shipping
+# policy answers it (the delivery option is chosen at checkout and can't be switched).
+_FASTER = r"(?:faster|quicker|sooner|earlier|quickly|asap)"
+_WANTS_IT_FASTER = re.compile(
+    r"\b(?:"
+    rf"(?:make|get)\s+(?:it|them|this|my\s+(?:order|parcel|package|delivery))\s+"
+    rf"(?:go\s+|come\s+|arrive\s+|here\s+|ship\s+|delivered\s+|to\s+me\s+)?{_FASTER}|"
+    r"speed\s+(?:it|this|things|my\s+\w+|the\s+\w+)\s+up|"
+    r"speed\s+up\s+(?:the\s+|my\s+)?(?:delivery|shipping|order|parcel|package)|"
+    r"expedite|hurry\s+(?:it|up)|rush\s+(?:it|my|the|this)\b|"
+    rf"(?:come|arrive|get\s+here|ship|be\s+here|be\s+delivered)\s+(?:any\s+|a\s+bit\s+|a\s+little\s+)?{_FASTER}|"
+    r"(?:mas\s+rapido|acelerar|apurar|que\s+llegue\s+antes|llegue\s+mas\s+pronto)"
+    r")"
+)
+_NOT_THE_PARCEL = re.compile(r"\b(?:refund\w*|reembols\w*|money|dinero|reply|answer|respond\w*)\b")
+
+
+def wants_it_faster(text: str) -> bool:
+    """The buyer asks for the parcel to come faster than its delivery option (see
+    above); not a refund or an answer wished faster."""
+    said = fold(text.lower())
+    return _WANTS_IT_FASTER.search(said) is not None and _NOT_THE_PARCEL.search(said) is None
 
 
 # Where the parcel goes, changed: "could you update where my order is going", "change

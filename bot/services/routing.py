@@ -50,6 +50,7 @@ from bot.services.intents import (
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
+    wants_it_faster,
     wants_the_fee_back,
     wants_to_complain,
 )
@@ -264,6 +265,20 @@ _FILED_MISREADINGS = frozenset(
         Intent.TRACK_ORDER,
     }
 )
+# Readings of "can you make it go faster" that would act on the order or answer
+# something else (a complaint or a person stay theirs: "why is it so slow, i want a
+# refund" is not asked how long delivery takes).
+_FASTER_MISREADINGS = frozenset(
+    {
+        Intent.CHANGE_ITEMS,
+        Intent.CANCEL_ORDER,
+        Intent.PRODUCT_QUESTION,
+        Intent.QUESTION,
+        Intent.CHITCHAT,
+        Intent.DELIVERY_TIME,
+        Intent.CHANGE_ADDRESS,
+    }
+)
 # The flows that cancel or change one of the buyer's orders.
 _ORDER_CHANGES = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ADDRESS, Intent.CHANGE_ITEMS})
 
@@ -329,6 +344,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # code instead of a label": how a return goes back, which the returns policy
         # says; they were "which of these?", off-topic and an address change.
         return Plan(SEND_BACK, Action.ANSWER, number)
+    if reading.intent in _FASTER_MISREADINGS and wants_it_faster(text):
+        # "can you make it go faster", "can you expedite my order": read as a change to
+        # the order's items, a cancellation or a product question; the shipping policy
+        # says the delivery option is chosen at checkout (how long each takes).
+        return Plan(Intent.DELIVERY_TIME, action_of(Intent.DELIVERY_TIME), number)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.
         return Plan(GO_AHEAD, Action.CHITCHAT)

@@ -139,7 +139,9 @@ async def test_upset_in_a_few_words_gets_an_apology_and_a_person(
     assert "I'm sorry to hear that" not in buyer.said and "Lamento" not in buyer.said
 
 
-@pytest.mark.parametrize("typed", ["that's not fair", "are you kidding me", "so unfair"])
+@pytest.mark.parametrize(
+    "typed", ["that's not fair", "are you kidding me", "so unfair", "i don't accept this"]
+)
 async def test_not_fair_said_back_is_heard_as_upset(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:

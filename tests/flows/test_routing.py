@@ -884,3 +884,27 @@ async def test_how_a_return_goes_back_is_the_returns_policy_never_a_miss(
         labels = [b.text for b in buyer.buttons()]
         assert labels[0] == "📖 Returns › Return shipping costs", labels
     assert harness.desk.topics == {}  # no hand-over, and no change asked of a person
+
+
+@pytest.mark.parametrize(
+    "typed", ["can you make it go faster", "can you expedite my order", "please rush it"]
+)
+async def test_a_parcel_wished_faster_is_told_how_delivery_options_work(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo under an Express parcel's card: "can you make it go faster" was
+    asked "change what I ordered, delivery time or hello?"; "can you expedite my order"
+    was read as a change of the order's items, handed to a person.  The shipping
+    policy answers it: the option is chosen at checkout and can't be switched."""
+    await delivered(uow_factory, clock)
+    alex = harness.buyer(1001, "Alex")
+    await linked(alex)
+    await alex.say(typed)
+    assert "can't be switched after checkout" in alex.said, alex.said
+    assert "Which of these" not in alex.said and "passed our conversation" not in alex.said
+
+
+def test_a_refund_wished_faster_is_no_parcel_question(harness: Harness) -> None:
+    reader = harness.services.understanding
+    text = "can you expedite my refund"
+    assert plan(reader.read_now(text), text).action is Action.CLAIMS
