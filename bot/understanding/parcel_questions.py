@@ -127,6 +127,12 @@ _IN_GENERAL = re.compile(
 )
 
 
+_A_DAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the\s+weekend|weekend|"
+    r"tomorrow|tonight)"
+)
+_UN_DIA = r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin\s+de\s+semana|manana)"
+
 # What to do about a parcel the carrier could not deliver or holds for pickup, asked
 # under its card: "what do i do now", "can they try again tomorrow", "can i pick it
 # up instead", "where do i pick it up", "until when", "what do i need to bring", "can
@@ -139,6 +145,15 @@ _WHAT_TO_DO = re.compile(
     r"what\s+happens\s+(?:now|next)|"
     r"(?:try|come|deliver|attempt|bring\s+it|drop\s+it\s+off)\s+(?:\w+\s+){0,2}again|redeliver\w*|"
     r"another\s+(?:attempt|try|delivery)|reschedul\w*|"
+    # another day or time, or somewhere else to leave it: "can you deliver it on
+    # saturday instead", "i work until 6, can they come in the evening", "leave it with
+    # my neighbour" (found in the demo: the support hours' policy, "which of these?")
+    rf"(?:deliver|bring|drop\s+(?:it\s+)?off|come|send)\s+(?:it\s+|them\s+|back\s+)?(?:on\s+|this\s+|next\s+)?{_A_DAY}|"
+    r"(?:deliver|bring|come|send)\s+(?:it\s+|them\s+|back\s+)?(?:in\s+the\s+(?:evening|morning|afternoon)|"
+    r"after\s+\d|before\s+\d|later|another\s+day|a\s+different\s+(?:day|time))|"
+    r"(?:leave|drop)\s+(?:it|them)\s+(?:with|at)\s+(?:my\s+|the\s+)?(?:neighbou?rs?|door|front\s+door|"
+    r"reception|concierge|porch|office|work)|"
+    rf"(?:entregar(?:lo|la)?|traer(?:lo|la)?|venir|vengan|pasar)\s+(?:el\s+)?(?:{_UN_DIA}|en\s+la\s+(?:tarde|manana|noche)|otro\s+dia)|"
     r"pick\s+(?:it|them|the\s+\w+)\s+up|pick\s+up|pickup|collect\s+(?:it|them|the\s+\w+)|"
     r"go\s+get\s+it|get\s+it\s+myself|"
     r"where\s+(?:do|can|should|would|will)\s+i\s+(?:go|get|find|collect|pick)|"

@@ -460,6 +460,11 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
         "¿qué hago?",
         "i wasnt home when they came",  # said, not asked: the same advice
         "no estaba en casa cuando vino el cartero",
+        # another day or time: the support hours' policy and "which of these?"
+        "can you deliver it on saturday instead",
+        "i work until 6, can they come in the evening",
+        "can they leave it with my neighbour",
+        "¿pueden entregarlo el sábado?",
     ],
 )
 async def test_what_to_do_asked_under_the_card_of_a_missed_delivery_is_its_advice(
