@@ -1467,10 +1467,34 @@ _SELLER_REQUESTS = (
             r"\b(?:sales|revenue|orders)\s+(?:today|yesterday|so\s+far|this\s+(?:week|month)|"
             r"last\s+(?:week|month))\b|\bhow(?:'?s|\s+is)\s+business\b|"
             r"\bcuanto\s+(?:he\s+|hemos\s+)?vend(?:i|imos|ido)\b|"
-            r"\bventas\s+de\s+(?:hoy|ayer|la\s+semana|este\s+mes)\b"
+            r"\bventas\s+de\s+(?:hoy|ayer|la\s+semana|este\s+mes)\b|"
+            # "how many refunds did i give this week", "how much did we refund last
+            # month", "what's my return rate": /stats counts them (requests still
+            # open are the list's: "how many returns are waiting", read before this).
+            r"\bhow\s+(?:many|much)\s+(?:\w+\s+)?(?:refunds?|returns?|claims|return\s+requests)\s+"
+            r"(?:\w+\s+){0,2}(?:did|have|has|were|was|this|last|today|so\s+far|in)\b|"
+            r"\bhow\s+much\s+(?:money\s+)?(?:did|have|has)\s+(?:i|we)\s+refund(?:ed)?\b|"
+            r"\b(?:return|refund)\s+rate\b|\btasa\s+de\s+devoluci|"
+            r"\bcuant[oa]s\s+(?:reembolsos|devoluciones)\s+(?:\w+\s+)?(?:hice|di|dimos|tuve|tuvimos|hubo|esta|este|la\s+semana|el\s+mes)"
         ),
     ),
 )
+
+
+# "what needs my attention today", "anything i need to do?", "what's pending", "¿qué
+# tengo pendiente?": what waits for the seller, their open requests and the buyers'
+# cancellation requests (found in the demo: "I can't do anything with that here").
+_WHAT_WAITS = re.compile(
+    r"\b(?:what|anything|is\s+there\s+anything|whats)\b.{0,30}?\b(?:"
+    r"needs?\s+(?:my\s+)?(?:attention|action|doing|answering|a\s+decision)|waiting\s+(?:for|on)\s+me|"
+    r"pending|(?:do\s+)?i\s+(?:need|have)\s+to\s+(?:do|handle|deal\s+with)|on\s+my\s+plate|to\s+do\s+today)\b|"
+    r"\b(?:que|algo)\b.{0,20}?\b(?:pendiente|por\s+hacer|tengo\s+que\s+(?:hacer|atender|revisar))\b"
+)
+
+
+def asks_what_waits(text: str) -> bool:
+    """The seller asks what waits for them (see above)."""
+    return _WHAT_WAITS.search(normalize(text)) is not None
 
 
 def read_seller_request(text: str) -> str | None:

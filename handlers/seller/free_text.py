@@ -38,6 +38,7 @@ from bot.understanding.seller_steps import (
     SellerWords,
     asks_for_the_list,
     asks_for_the_photos,
+    asks_what_waits,
     card_fact_asked,
     is_supported,
     names_a_goodwill_refund,
@@ -147,6 +148,10 @@ async def _answered(ctx: Context) -> bool:
         return await show_waiting(ctx, cancellation)
     if asks_for_the_list(inbound.text):  # "show me the returns": what /claims shows
         await queue(ctx)
+        return True
+    if asks_what_waits(inbound.text):  # "what needs my attention today"
+        await queue(ctx)  # the requests (or "none open"), then any cancellation waiting
+        await show_waiting(ctx, CancelWords(None, None), quiet=True)
         return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True

@@ -778,6 +778,8 @@ async def test_not_understood_twice_in_a_row_gets_one_line_the_second_time(
         ("how many orders did we get this week", "Acme Store · last 7 days"),
         ("how are my sales this month", "Acme Store · last 30 days"),
         ("show me my stats", "Acme Store · last 7 days"),
+        ("how many refunds did i give this week", "Acme Store · last 7 days"),
+        ("what's my return rate", "Acme Store · last 7 days"),
         ("why do people return stuff", "Acme Store · insight, last 30 days"),
         ("what's my return address", "Return address of Acme Store"),
     ],

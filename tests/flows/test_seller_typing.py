@@ -750,6 +750,21 @@ async def test_a_seller_asking_for_the_requests_gets_the_list(
     assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
 
 
+@pytest.mark.parametrize(
+    "typed", ["what needs my attention today", "anything i need to do?", "¿qué tengo pendiente?"]
+)
+async def test_what_waits_for_the_seller_is_their_open_requests(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "what needs my attention today" got "I can't do anything with
+    that here"; what waits is the open requests (and any buyer's cancellation)."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert any(claim.number in label for label in labels(s)), s.said
+    assert "can't do anything" not in s.said
+
+
 async def test_a_seller_with_nothing_open_is_told_so(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -757,6 +772,8 @@ async def test_a_seller_with_nothing_open_is_told_so(
     sam = harness.seller()
     await sam.say("what returns do I have")
     assert "No open return requests right now" in sam.last_text
+    await sam.say("what needs my attention today")
+    assert "No open return requests right now" in sam.said, sam.said
 
 
 async def test_a_sellers_hello_or_thanks_is_small_talk_not_a_failure(
