@@ -1063,6 +1063,10 @@ def _whole_message(pattern: re.Pattern[str], text: str) -> bool:
 _WAS_CANCELLED = re.compile(
     r"\b(?:was|been|got|is|has\s+been|were|are)\s+(?:just\s+|suddenly\s+|automatically\s+)?"
     r"cancell?ed\b|\b(?:why|how\s+come|who)\b.{0,40}\bcancell?(?:ed|ing)\b|"
+    # "why did you cancel my order without telling me" (the model: a wish to cancel)
+    r"\b(?:why|how\s+come)\s+(?:(?:did|would|have|has|do|does)\s+)?(?:you|u|they|you\s+guys|u\s+guys|"
+    r"the\s+(?:shop|seller|store)|someone|somebody)\s+(?:\w+\s+)?cancel\b|"
+    r"\b(?:you|u|they)\s+(?:just\s+|already\s+)?cancell?ed\s+(?:my|the|our)\b|"
     # "fue cancelado", "me lo cancelaron", "por qué cancelaron mi pedido" (not a wish:
     # "quiero que esta orden sea cancelada" asks for the cancellation)
     r"\b(?:fue|ha\s+sido|esta|estaba|quedo)\s+(?:cancelad[oa]|anulad[oa])\b|"

@@ -100,8 +100,14 @@ async def test_why_was_my_order_cancelled_shows_the_order_not_the_cancel_questio
         # Found typing in Spanish: the question whether to cancel it.
         "se canceló solo mi pedido",
         "me cancelaron el pedido",
+        # Found in a batch of buyer wording: the cancel question.
+        "why did you cancel my order without telling me",
+        "how come they cancel my order",
+        "you cancelled my order??",
     ):
         assert plan(await reader.read(asked), asked).action is Action.ORDER_CARD, asked
+    for wish in ("can you cancel my order", "why can't i cancel my order"):
+        assert plan(await reader.read(wish), wish).action is Action.CANCEL, wish
 
 
 async def test_a_parcel_left_at_the_wrong_house_shows_the_order_not_an_address_change(
