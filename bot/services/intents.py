@@ -672,8 +672,7 @@ _NOT_THE_PARCEL = re.compile(r"\b(?:refund\w*|reembols\w*|money|dinero|reply|ans
 def wants_it_faster(text: str) -> bool:
     """The buyer asks for the parcel to come faster than its delivery option (see
     above); not a refund or an answer wished faster."""
-    said = fold(text.lower())
-    return _WANTS_IT_FASTER.search(said) is not None and _NOT_THE_PARCEL.search(said) is None
+    return _says(_WANTS_IT_FASTER, text, unless=_NOT_THE_PARCEL)
 
 
 # Where the parcel goes, changed: "could you update where my order is going", "change

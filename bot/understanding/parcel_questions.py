@@ -32,7 +32,11 @@ _MISSED = re.compile(
     r"(?:left|put)\s+(?:me\s+)?(?:a|the)\s+(?:card|note|slip|notice)\b(?!\s+(?:in|inside)\s+the\s+box)|"
     r"(?:got|found)\s+(?:a|the)\s+(?:missed\s+delivery|delivery|we\s+missed\s+you)\s+(?:card|note|slip|notice)|"
     r"no\s+(?:estaba|estabamos|habia\s+nadie)\s+(?:en\s+casa\s+)?cuando|"
-    r"no\s+habia\s+nadie\s+en\s+casa|(?:deje|dejaron)\s+(?:un\s+)?aviso"
+    r"no\s+habia\s+nadie\s+en\s+casa|(?:deje|dejaron)\s+(?:un\s+)?aviso|"
+    # or the carrier missed the buyer: "the driver never came", "el repartidor no vino"
+    r"(?:courier|driver|delivery\s+(?:guy|man|person|driver)|postman|mailman|repartidor|cartero|"
+    r"mensajero)\s+(?:never|didnt|did\s+not|hasnt|has\s+not|no|nunca)\s+(?:\w+\s+)?"
+    r"(?:came|come|showed\s+up|show\s+up|turned\s+up|vino|llego|ha\s+venido|paso)"
     r")"
 )
 

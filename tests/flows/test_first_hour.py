@@ -224,15 +224,20 @@ async def test_how_long_a_refund_takes_is_answered_when_nothing_was_filed(
     assert "passed our conversation" not in buyer.said
 
 
-async def test_a_refund_question_with_a_request_filed_lists_it(
-    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
-) -> None:
-    buyer = await linked(harness, uow_factory, clock)
+async def filed_a_return(buyer: Person) -> None:
+    """The buyer files a return of one mug by typing, every step in words."""
     await buyer.say("i want return 1 mug, i changed my mind")
     await buyer.tap("Return and refund")
     await buyer.say("no photos")
     await buyer.say("skip")
     await buyer.tap("Confirm")
+
+
+async def test_a_refund_question_with_a_request_filed_lists_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    buyer = await linked(harness, uow_factory, clock)
+    await filed_a_return(buyer)
     await buyer.say("how many day for refund")
     assert "Return request R" in buyer.said, buyer.said  # the one request's card
     assert "Refunds ›" not in buyer.said
@@ -547,11 +552,7 @@ async def test_words_about_a_request_when_none_is_under_way_are_read_as_usual(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     buyer = await linked(harness, uow_factory, clock)
-    await buyer.say("i want return 1 mug, i changed my mind")
-    await buyer.tap("Return and refund")
-    await buyer.say("no photos")
-    await buyer.say("skip")
-    await buyer.tap("Confirm")
+    await filed_a_return(buyer)
     await buyer.say("cancel my return")
     await buyer.say("yes")
     assert "is withdrawn" in buyer.said, buyer.said

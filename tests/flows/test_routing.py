@@ -208,6 +208,10 @@ async def test_a_missed_delivery_said_in_spanish_is_the_parcels_card(
     text = "no estaba en casa cuando vino el cartero"
     planned = plan(await harness.services.understanding.read(text), text)
     assert planned.action is Action.ORDER_CARD
+    # The carrier missing the buyer: "which of these?" (where it is, a complaint).
+    for text in ("el repartidor no vino", "the delivery guy didn't show up today"):
+        planned = plan(await harness.services.understanding.read(text), text)
+        assert planned.action is Action.ORDER_CARD, text
 
 
 async def test_a_damaged_item_the_carrier_still_shows_on_its_way_is_offered_a_person(
