@@ -47,7 +47,9 @@ _CANCEL_IT = re.compile(
     rf"(?:(?:{_AROUND})\s+)*"
     r"(?:cancel|cancel+ar|cancela|anular|anula)(?:l[oa])?"
     r"(?:\s+(?:it|that|this|(?:the|my|this|that)\s+(?:order|one)|"
-    r"(?:el|mi|este)\s+pedido))?"
+    # "ok then cancel everything", "cancel the whole order", "cancélalo todo"
+    r"everything|it\s+all|all(?:\s+of\s+it)?|the\s+(?:whole|entire)\s+(?:order|thing)|the\s+lot|"
+    r"(?:el|mi|este)\s+pedido|todo(?:\s+el\s+pedido)?))?"
     rf"(?:\s+(?:{_AROUND}))*"
 )
 

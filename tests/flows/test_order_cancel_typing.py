@@ -60,6 +60,9 @@ async def order_status(uow_factory: UnitOfWorkFactory, order_id: int) -> str:
         "Cancel it",
         "please cancel the order",
         "Yes, cancel the order",  # the Yes button's words, typed
+        # Found in the demo: "Okay, nothing was cancelled" (read as the escape).
+        "ok then cancel everything",
+        "cancel the whole order",
     ],
 )
 async def test_a_typed_yes_cancels_like_the_button(

@@ -54,6 +54,8 @@ def test_cancel_alone_means_an_order(text: str, meant: bool) -> None:
         ("yes, cancel my order", True),
         ("sí", True),
         ("quiero cancelarlo", True),
+        ("ok then cancel everything", True),
+        ("cancélalo todo", True),
         ("no", False),
         ("keep it", False),
         ("No, keep the order", False),
