@@ -632,6 +632,13 @@ def reports_a_fault(text: str) -> bool:
     return _goods_reason(text) in _GOODS_FAULTS
 
 
+def tells_a_fault(text: str) -> bool:
+    """A fault told, not asked about: "the towel shrank after the first wash", "the
+    skillet is rusty" (not "does the towel shrink in the wash?", "will the mug chip
+    easily")."""
+    return reports_a_fault(text) and _ASKED_IN_GENERAL.search(fold(text.lower())) is None
+
+
 # How to use or look after a product: "how do i care for the cutting board", "how
 # should i wash the towels", "care instructions?", "¿cómo se lava?".  The model has few
 # of them and read the first as off-topic ("I can only help with your orders").
@@ -919,6 +926,8 @@ _SENT_IT_BACK = re.compile(
     r"\b(?:"
     r"i\s+(?:have\s+|already\s+|just\s+|ve\s+)?(?:shipped|sent|posted|mailed|dropped\s+off|returned)\s+"
     r"(?:it|them|the\s+(?:\w+\s+)?(?:items?|package|parcel|box|return)|everything)\s+back|"
+    r"i\s+(?:have\s+|already\s+|just\s+|ve\s+)?(?:dropped\s+off|shipped|sent|posted|mailed)\s+(?:off\s+)?"
+    r"(?:the|my)\s+return\b|"
     r"ya\s+(?:lo|la|los|las)\s+(?:envie|mande|devolvi|regrese)"
     r")"
 )

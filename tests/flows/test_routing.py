@@ -918,3 +918,34 @@ def test_a_refund_wished_faster_is_no_parcel_question(harness: Harness) -> None:
     reader = harness.services.understanding
     text = "can you expedite my refund"
     assert plan(reader.read_now(text), text).action is Action.CLAIMS
+
+
+async def test_an_owners_fault_read_as_a_product_question_starts_the_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in a batch of buyer wording: "the towel shrank after the first wash" and
+    "the skillet is rusty" were answered from the policies (the model sure of a
+    product question).  A buyer who owns that item in an order that can be returned
+    is telling its fault: the return.  A question about it, or an item they do not
+    own, stays a product question."""
+    await make_order(
+        uow_factory,
+        clock,
+        number=A1,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+        items=(("Cotton Bath Towel", 1, "19.00"),),
+    )
+    buyer = harness.buyer()
+    await linked(buyer)
+    reader = harness.services.understanding
+    said = "the towel shrank after the first wash"
+    assert plan(await reader.read(said), said).action is Action.ANSWER  # the model's reading
+    await buyer.say(said)
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+    assert "Cotton Bath Towel" in buyer.said and "📖" not in buyer.said
+    await buyer.say("/cancel")
+    for asked in ("does the towel shrink in the wash?", "the skillet is rusty"):
+        await buyer.say(asked)
+        assert await buyer.step() is None, (asked, buyer.said)
+        assert "Return:" not in buyer.said, (asked, buyer.said)

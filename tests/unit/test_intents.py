@@ -390,6 +390,7 @@ def test_a_return_requests_number_is_no_lettered_order_number() -> None:
         ("can i change my claim to a replacement", RequestTopic.CHANGE),
         ("i shipped it back today", RequestTopic.SENT_BACK),
         ("ya lo envié", RequestTopic.SENT_BACK),
+        ("i dropped off the return at ups yesterday", RequestTopic.SENT_BACK),
         ("do i have to ship the mug back?", RequestTopic.GOES_BACK),
         ("me lo puedo quedar?", RequestTopic.GOES_BACK),
         ("i'll keep it after all", RequestTopic.KEEPS_IT),
