@@ -205,8 +205,8 @@ async def free_text(ctx: Context, text: str) -> None:
     # answer it most likely is, offered before the words are read as a new request.
     # Not "i forgot to add a photo": no answer, but how to send one (`_request_asked`).
     small_talk = only_chitchat(" ".join(text.lower().split()))
-    adds_photos = about_the_request(text) is RequestTopic.PHOTOS
-    if not small_talk and not adds_photos and await claims.answer_typed(ctx, text):
+    topic = about_the_request(text)
+    if not small_talk and topic is not RequestTopic.PHOTOS and await claims.answer_typed(ctx, text):
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)
@@ -218,7 +218,11 @@ async def free_text(ctx: Context, text: str) -> None:
         return
     planned = await _refund_amount_asked(ctx, text, planned)
     planned = await _fault_of_an_item_owned(ctx, text, planned)
-    if await _request_asked(ctx, text, planned):
+    if (
+        planned.order_number is None
+        and topic is not None
+        and await _request_asked(ctx, text, topic)
+    ):
         return
     before = len(ctx.actions)
     await follow(ctx, text, planned)
@@ -309,16 +313,13 @@ async def _fault_of_an_item_owned(ctx: Context, text: str, planned: Plan) -> Pla
     return planned
 
 
-async def _request_asked(ctx: Context, text: str, planned: Plan) -> bool:
+async def _request_asked(ctx: Context, text: str, topic: RequestTopic) -> bool:
     """Words about a request already filed ("i forgot to add a photo", "when will the
-    seller reply", "do i need to send it back": `intents.about_the_request`) while the
-    buyer has one under way: its card, which says where it stands, until when the seller
-    has and what can be done, after a line on what was asked.  With none under way,
-    whether an item goes back is the returns policy's answer; the rest is read as it
-    was (False)."""
-    topic = about_the_request(text) if planned.order_number is None else None
-    if topic is None:
-        return False
+    seller reply", "do i need to send it back": `intents.about_the_request`, with no
+    order number) while the buyer has one under way: its card, which says where it
+    stands, until when the seller has and what can be done, after a line on what was
+    asked.  With none under way, whether an item goes back is the returns policy's
+    answer; the rest is read as it was (False)."""
     filed = await ctx.services.returns.claims(ctx.user.id)
     under_way = [c for c in filed if c.status in OPEN_CLAIMS]
     if under_way:
