@@ -60,6 +60,13 @@ _NEEDED_DAY = (
     r"an?\s+(?:birthday|wedding|party|trip|holiday))"
 )
 
+# A day named for a delivery, in the buyer's words: "on saturday", "mañana".
+_A_DAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the\s+weekend|weekend|"
+    r"tomorrow|tonight)"
+)
+_UN_DIA = r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin\s+de\s+semana|manana)"
+
 # What a buyer may need by a day that is no parcel: "i need the refund by monday".
 _NOT_A_PARCEL = r"(?:refund|money|reimbursement|return|label|answer|reply|invoice|receipt)\b"
 
@@ -76,8 +83,7 @@ _IN_TIME = re.compile(
     rf"(?!back\b)(?:\w+\s+){{0,5}}?(?:by|before|for|on|until|til|till)\s+{_NEEDED_DAY}|"
     rf"(?:has|have|needs?)\s+to\s+(?:be\s+here|arrive|get\s+here|come|be\s+delivered)\s+"
     rf"(?:by|before|on|for)\s+{_NEEDED_DAY}|"
-    r"(?:lo|la|los|las)\s+necesito\s+(?:para|antes\s+del?)\s+(?:el\s+)?(?:lunes|martes|"
-    r"miercoles|jueves|viernes|sabado|domingo|manana|hoy|fin\s+de\s+semana|\d{1,2})|"
+    rf"(?:lo|la|los|las)\s+necesito\s+(?:para|antes\s+del?)\s+(?:el\s+)?(?:{_UN_DIA}|hoy|\d{{1,2}})|"
     r"what\s+time|what\s+hour|(?:morning|afternoon|evening)\s+or\s+(?:morning|afternoon|evening)|"
     r"(?:llega|llegara|viene|vendra|lo\s+entregan|la\s+entregan)\s+(?:hoy|manana|esta\s+semana|a\s+tiempo)|"
     r"a\s+que\s+hora|para\s+el\s+\w+\s+(?:llega|llegara)"
@@ -130,12 +136,6 @@ _IN_GENERAL = re.compile(
     r"usan|utilizan|envian|mandan|trabajan)\b"
 )
 
-
-_A_DAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the\s+weekend|weekend|"
-    r"tomorrow|tonight)"
-)
-_UN_DIA = r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin\s+de\s+semana|manana)"
 
 # What to do about a parcel the carrier could not deliver or holds for pickup, asked
 # under its card: "what do i do now", "can they try again tomorrow", "can i pick it

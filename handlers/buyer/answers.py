@@ -216,14 +216,14 @@ async def free_text(ctx: Context, text: str) -> None:
         # go with), not "which of these do you mean?" about the words alone.
         await returns.photo_outside_flow(ctx)
         return
-    planned = await _refund_amount_asked(ctx, text, planned)
-    planned = await _fault_of_an_item_owned(ctx, text, planned)
     if (
         planned.order_number is None
         and topic is not None
         and await _request_asked(ctx, text, topic)
     ):
         return
+    planned = await _refund_amount_asked(ctx, text, planned)
+    planned = await _fault_of_an_item_owned(ctx, text, planned)
     before = len(ctx.actions)
     await follow(ctx, text, planned)
     if planned.action not in _ONE_AT_A_TIME:
