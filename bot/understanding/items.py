@@ -493,6 +493,8 @@ _KEPT_BEFORE = re.compile(
 # walls" leaves out no wall plugs), Spanish "no" only before an article ("no la azul").
 _LEAVES_OUT = re.compile(
     r"\b(?:not\s+(?=(?:the|a|an|my|that|this|those|these|any)\b)|except(?:\s+for)?|excluding|"
+    # "nevermind the towel, the mug", "forget the towel": a change of mind
+    r"(?:never\s*mind|forget(?:\s+about)?|scratch)\s+(?=(?:the|my|that|this|those|these)\b)|"
     r"apart\s+from|other\s+than|besides|minus|without|excepto|menos|salvo|"
     r"no\s+(?=(?:el|la|los|las)\b))"
 )
@@ -589,6 +591,12 @@ def mentioned_items(text: str, names: Sequence[str]) -> list[int]:
     order named: "the mug and the board", "the white L", "both tees", "not the pad"
     names none, "the black one" of two black items names none."""
     return _named(text, names).wanted
+
+
+def left_out_items(text: str, names: Sequence[str]) -> tuple[int, ...]:
+    """The items the text keeps or leaves out and does not also name to send ("the
+    mug is fine actually", "forget the towel"), as indexes into `names`."""
+    return tuple(sorted(_named(text, names).left_out))
 
 
 @dataclass(frozen=True, slots=True)

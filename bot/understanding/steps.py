@@ -322,9 +322,12 @@ _WH_WORDS = frozenset(
         "what",
         "whats",
         "how",
+        "hows",
         "why",
         "when",
+        "whens",
         "where",
+        "wheres",
         "which",
         "who",
         "q",
@@ -360,7 +363,14 @@ def _asks(text: str, tokens: list[str], question_words: frozenset[str]) -> bool:
 
 
 # The English question words that ask even without a "?" ("what counts as damaged").
-_WH_ASKING = frozenset(["what", "whats", "how", "why", "when", "where", "which", "who"])
+# Words said before a question that do not change it ("hmm what's…", "wait how…").
+_FILLERS = frozenset(
+    ["wait", "hmm", "hm", "um", "umm", "uh", "btw", "actually", "sorry", "hey", "oh", "ok", "okay"]
+)
+# With "'s" typed without its apostrophe ("wheres my money", "hows that work").
+_WH_ASKING = frozenset(
+    ["what", "whats", "how", "hows", "why", "when", "whens", "where", "wheres", "which", "who"]
+)
 _ASKING_FIRST = frozenset(["if", "do", "does", "is", "are", "will", "should"])
 
 
@@ -368,6 +378,8 @@ def _a_question(text: str, tokens: list[str]) -> bool:
     """Asked, with or without its "?": "what counts as damaged", "if I choose
     replacement how long does it take?" (a WH word or "if" first; "can I get a
     replacement?" is a request, and answers)."""
+    while tokens and tokens[0] in _FILLERS:  # "wait what's your return policy"
+        tokens = tokens[1:]
     if len(tokens) < 3:
         return False
     # Spanish "que"/"q" starts requests too ("q me manden otra"): only with its "?";
@@ -524,6 +536,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         ClaimReason.MISSING_ITEM,
         r"missing|(?:wasnt|was\s+not|isnt|is\s+not|werent|not)\s+in\s+the\s+(?:box|parcel|package)|"
         r"not\s+included|only\s+(?:got|received|came\s+with)\s+\d+\s+(?:of|out\s+of)|"
+        # "i only got half my order", "got only part of it"
+        r"(?:only\s+(?:got|received)|(?:got|received)\s+only)\s+(?:half|part|some)\b|"
         r"(?:half|part)\s+of\s+(?:the\s+)?order|incomplete|(?:empty)\s+(?:box|parcel|package)|"
         r"falta\w*|incomplet[oa]|caja\s+vacia|no\s+venia|no\s+(?:estaba|venia)\s+en\s+(?:la\s+)?caja|"
         r"(?:not|wasnt|was\s+not|werent|isnt)\s+inside|nothing\s+inside|"
@@ -1194,7 +1208,7 @@ _ASKING_START = _QUESTION_WORDS | frozenset(
         "tienen",
     ]
 )
-_OPENERS = frozenset(["and", "so", "also", "but", "ok", "okay", "oh", "y", "pero", "entonces"])
+_OPENERS = _FILLERS | frozenset(["and", "so", "also", "but", "y", "pero", "entonces"])
 
 
 def asks_something(text: str) -> bool:

@@ -642,27 +642,58 @@ def _rescoped(
     return chosen
 
 
-def _items_changed(ctx: Context, options: ReturnOptions, text: str) -> bool:
+def _items_changed(ctx: Context, options: ReturnOptions, text: str, *, late: bool = False) -> bool:
     """Past the items step, words that narrow the items ("just the mug then", "the towel
-    is fine, only the mug"): the items become those, told in a line, and the step
-    stays.  False for anything else, and where an item newly named has several units
-    (how many is the items step's question)."""
+    is fine, only the mug") or swap them ("nevermind the towel, the mug"): the items
+    become those, told in a line, and the step stays.  False for anything else.
+
+    An item newly named that has several units needs its count, the items step's
+    question: at the type and reason steps (`late` False) the words are left to the
+    step; at the photos, the note and the summary (`late`), where they would be taken
+    as the step's answer, the count is asked, and the kind and reason given stay
+    chosen, so that the request goes on from the photos."""
     candidates = _claimable_items(options)
-    picked = items_named.chosen_items(text, [i.name for i in candidates], places=False)
+    names = [i.name for i in candidates]
+    picked = items_named.chosen_items(text, names, places=False)
+    if picked is None and (kept := items_named.left_out_items(text, names)):
+        picked = items_named.ItemsChosen((), kept=kept)  # "the mug is fine actually"
     if picked is None or not (picked.only or picked.kept):
         return False
     before: dict[str, int] = dict(ctx.state.data.get("items") or {})
     chosen = _rescoped(candidates, before, picked)
+    asking: list[int] = []
     for i in picked.indexes:
         item = candidates[i]
         if str(item.id) not in chosen:
-            if options.claimable[item.id] != 1:
+            if options.claimable[item.id] == 1:
+                chosen[str(item.id)] = 1
+            elif late:
+                asking.append(item.id)
+            else:
                 return False
-            chosen[str(item.id)] = 1
-    if not chosen or chosen == before:
+    if not (chosen or asking) or (chosen == before and not asking):
         return False
     ctx.state.data["items"] = chosen
-    _tell_taken(ctx, options, chosen, [], {})
+    _tell_taken(ctx, options, chosen, asking, {})
+    if asking:
+        said = {"type": ctx.state.data["type"], "reason": ctx.state.data["reason"]}
+        if len(asking) == 1:
+            ctx.state.data["preset"] = {**said, "next": "1"}
+            ask_quantity(ctx, options, asking[0])
+        else:
+            ctx.state.data["preset"] = said
+            show_items(ctx, options)
+    return True
+
+
+async def _items_changed_late(ctx: Context, text: str) -> bool:
+    """`_items_changed` at the photos, the note or the summary; the step's question
+    comes again unless the count of a newly named item is asked first."""
+    options = await _options(ctx)
+    if options is None or not _items_changed(ctx, options, text, late=True):
+        return False
+    if ctx.state.step not in (ITEMS, QUANTITY):
+        await escapes.reprompt(ctx)
     return True
 
 
@@ -985,6 +1016,8 @@ async def photo_step(ctx: Context) -> None:
             # comes with a photo, which may still be on its way: asked for again.
             await photos_done(ctx)
             return
+        if await _items_changed_late(ctx, text):  # "nevermind the towel, the mug"
+            return
         # One message, not a line and then the question: photos come in bursts, and
         # the buyer is in the middle of sending them.
         ctx.reply(escapes.expects(ctx), _photo_keyboard(ctx))
@@ -1145,6 +1178,10 @@ async def note_step(ctx: Context) -> None:
         # "can i add another photo": yes, now (it reached the seller as the note, or
         # was asked about as one, and the photo sent next was dropped).
         ctx.reply(ctx.t("journey.photos_now"), _note_keyboard(ctx))
+        return
+    if await _items_changed_late(ctx, text):
+        # "hmm actually nevermind the towel, the mug": the items change, and the note
+        # is asked again (found in the demo: it reached the seller as the note).
         return
     if read.asks_something(text) and await _not_about_the_return(ctx, text):
         # "how long does the refund take?": likely a question to the shop, which would
@@ -1620,6 +1657,8 @@ async def typed_confirm(ctx: Context) -> None:
     text = ctx.inbound.text or ""
     if read.not_yet(text):
         ctx.reply(ctx.t("returns.kept"))
+        return
+    if await _items_changed_late(ctx, text):  # "actually just the mug"
         return
     part = read.part_to_change(text)
     if part is not None:

@@ -990,3 +990,77 @@ async def test_back_from_the_asked_quantity_returns_to_the_list_for_good(
     await buyer.say("replacement")
     step, data = await draft(buyer)
     assert step == "ret.photos" and data["reason"] == "DAMAGED"
+
+
+@pytest.mark.parametrize(
+    "said", ["hmm actually nevermind the bottle, the mug", "forget the bottle, i meant the mug"]
+)
+async def test_a_change_of_items_at_the_note_is_no_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """Found in the demo: "hmm actually nevermind the towel, the mug" at "Anything to
+    add?" reached the seller as the note of a request for the towel.  The items change;
+    the mug has two, so how many is asked, and the request goes on from the photos
+    with the kind and reason given before."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say(said)
+    assert "How many" in buyer.last_text and "Ceramic mug" in buyer.last_text, buyer.texts
+    await buyer.say("2")
+    assert PHOTOS_PROMPT in buyer.last_text, buyer.texts
+    await buyer.say("skip")
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text
+    assert "2 × Ceramic mug" in buyer.last_text and "Blue water bottle" not in buyer.last_text
+    assert "Return and refund" in buyer.last_text and "Note: —" in buyer.last_text
+
+
+async def test_items_narrowed_at_the_photos_and_the_summary(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Words that leave an item out at the photos narrow the request and the photos are
+    asked again; "actually just the bottle" at the summary narrows it, and the summary
+    comes back rather than a yes or a no being looked for."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("both")
+    await buyer.tap("Continue ›")
+    await buyer.say("return and refund")
+    await buyer.say("don't need it anymore")
+    assert PHOTOS_PROMPT in buyer.last_text
+    await buyer.say("the mug is fine actually")
+    assert "Blue water bottle ×1" in buyer.said and PHOTOS_PROMPT in buyer.last_text, buyer.texts
+    _, data = await draft(buyer)
+    assert len(data["items"]) == 1
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.press(buyer.button("‹ Back"))
+    await buyer.say("all of them")
+    await buyer.tap("Continue ›")
+    await buyer.say("return and refund")
+    await buyer.say("don't need it anymore")
+    await buyer.say("skip")
+    await buyer.say("skip")
+    assert SUMMARY in buyer.last_text and "Ceramic mug" in buyer.last_text
+    await buyer.say("actually just the bottle")
+    assert SUMMARY in buyer.last_text and "Ceramic mug" not in buyer.last_text, buyer.texts
+    assert await claim_count(uow_factory) == 0
+
+
+async def test_a_question_put_with_a_filler_is_kept_not_taken_as_a_choice(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "where's my money for the return" at "What would you like?"
+    chose Return and refund; "wait what's your return policy" at the photos got "send
+    photos now".  Both are questions, kept for after the request."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_type(buyer)
+    await buyer.say("where's my money for the return")
+    assert "answer your question" in buyer.texts[0] and TYPE_PROMPT in buyer.last_text
+    step, data = await draft(buyer)
+    assert step == "ret.type" and "type" not in data
+    await buyer.say("return and refund")
+    await buyer.say("don't need it anymore")
+    await buyer.say("wait what's your return policy")
+    assert "answer your question" in buyer.texts[0], buyer.texts
+    assert await buyer.step() == "ret.photos"
