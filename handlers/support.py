@@ -25,6 +25,7 @@ from bot.services.orders import looks_like_order_number
 from bot.services.routing import wants_the_bot
 from bot.services.tickets import Opened, StaffAlreadyAnswered, TicketView
 from bot.understanding.ratings import rating_remark, read_counted_rating, read_rating
+from bot.understanding.steps import adds_nothing
 from handlers.core import Context, Handler, Router, button_args, int_arg
 from handlers.fit import Field, fit, line
 from handlers.formatting import format_when
@@ -329,6 +330,10 @@ async def comment(ctx: Context) -> None:
         else:
             await _rated(ctx, ticket, stars)
             return
+    if adds_nothing(text):  # "thanks", "no thanks", "nothing": as No, thanks
+        ctx.state.clear()
+        ctx.reply(ctx.t("cards2.thanks_no_comment"))
+        return
     if await bot_handles(ctx, text):
         # Not a comment but a new request ("where is my refund"): the bot's to answer.
         ctx.state.clear()

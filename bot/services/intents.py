@@ -902,6 +902,8 @@ class RequestTopic(StrEnum):
     GOES_BACK = "goes_back"
     WHERE_IT_STANDS = "where_it_stands"
     KEEPS_IT = "keeps_it"  # "nevermind, i'll keep it": the request withdrawn, if asked
+    IF_REFUSED = "if_refused"  # "what happens if they say no": the appeal
+    IF_SILENT = "if_silent"  # "what if the seller never answers": approved by itself
 
 
 _PHOTO = r"(?:photos?|pictures?|pics?|images?|fotos?|imagen(?:es)?)"
@@ -979,6 +981,27 @@ _SENDS_BACK = re.compile(
 )
 
 
+# "what happens if they say no", "what if the seller rejects it", "¿y si lo rechazan?";
+# and "what if they never answer", "¿y si no contesta?" (found in the demo: "which of
+# these do you mean?" right after filing).
+_WHAT_IF = r"(?:what\s+(?:happens|will\s+happen|do\s+i\s+do|then)\s+if|what\s+if|and\s+if|if)"
+_WHO_DECIDES = r"(?:(?:the\s+)?(?:seller|shop|store|vendor)|they|he|she)"
+_IF_REFUSED = re.compile(
+    rf"\b{_WHAT_IF}\s+{_WHO_DECIDES}\s+(?:\w+\s+)?(?:says?\s+no|reject\w*|refuse\w*|"
+    r"den(?:y|ies|ied)|decline\w*|turns?\s+(?:it\s+|me\s+)?down|"
+    r"(?:doesnt|dont|wont|does\s+not|do\s+not|will\s+not)\s+(?:accept|agree|approve))|"
+    r"\b(?:que\s+pasa|y)\s+si\s+(?:el\s+vendedor\s+|la\s+tienda\s+)?(?:me\s+)?(?:lo\s+|la\s+)?"
+    r"(?:rechaza\w*|dice\s+que\s+no|niega\w*|no\s+(?:lo\s+|la\s+)?acepta\w*)"
+)
+_IF_SILENT = re.compile(
+    rf"\b{_WHAT_IF}\s+{_WHO_DECIDES}\s+(?:\w+\s+)?(?:doesnt|dont|never|wont|does\s+not|do\s+not|"
+    r"will\s+not)\s+(?:\w+\s+)?(?:answer|reply|respond|get\s+back)|"
+    rf"\b{_WHAT_IF}\s+(?:nobody|no\s+one)\s+(?:\w+\s+)?(?:answers|replies|responds|gets\s+back)|"
+    r"\b(?:que\s+pasa|y)\s+si\s+(?:el\s+vendedor\s+|la\s+tienda\s+)?(?:nunca|no)\s+(?:me\s+)?"
+    r"(?:responde|contesta)"
+)
+
+
 def about_the_request(text: str) -> RequestTopic | None:
     """What the words ask about a request already filed (see above), or None."""
     said = re.sub(r"['’]", "", fold(text.lower()))  # "i'll", "didn't": "ill", "didnt"
@@ -992,6 +1015,10 @@ def about_the_request(text: str) -> RequestTopic | None:
         return RequestTopic.CHANGE
     if _KEEPS_IT.search(said) and not _KEEPS_AND_GETS.search(said):
         return RequestTopic.KEEPS_IT
+    if _IF_REFUSED.search(said):
+        return RequestTopic.IF_REFUSED
+    if _IF_SILENT.search(said):
+        return RequestTopic.IF_SILENT
     if _SELLER_TO_ANSWER.search(said) and not _NOT_THE_REQUEST.search(said):
         return RequestTopic.WHERE_IT_STANDS
     return None

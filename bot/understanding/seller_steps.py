@@ -1129,7 +1129,12 @@ _WHAT_PAID = re.compile(
     r"\border\s+(?:total|value|amount)\b|"
     r"\bhow\s+much\s+(?:did|does|was|is)\s+(?:it|the\s+\w+|that|this)\s+(?:\w+\s+)?(?:cost|costs|sell\s+for|go\s+for)\b|"
     r"\bwhat\s+did\s+(?:it|the\s+\w+|that|this)\s+(?:\w+\s+)?cost\b|"
-    r"\bcuanto\s+(?:pago|pagaron|costo|costaba|cuesta|fue\s+el\s+total)\b"
+    r"\bcuanto\s+(?:pago|pagaron|costo|costaba|cuesta|fue\s+el\s+total)\b|"
+    # "wait no, how much is it", "how much are they asking for", "¿cuánto piden?": the
+    # sum asked (found in the demo: "tap a button", while the card says it)
+    r"\bhow\s+much\s+(?:is|was)\s+(?:it|this|that|this\s+one|the\s+(?:refund|claim|request|return))$|"
+    r"\bhow\s+much\s+(?:do|does|are|is|did)\s+(?:they|he|she|the\s+buyer|the\s+customer)\s+"
+    r"(?:want\w*|ask\w*)\b|\bcuanto\s+(?:es|piden?|quiere|reclama)\b"
 )
 
 
@@ -1488,8 +1493,30 @@ _WHAT_WAITS = re.compile(
     r"\b(?:what|anything|is\s+there\s+anything|whats)\b.{0,30}?\b(?:"
     r"needs?\s+(?:my\s+)?(?:attention|action|doing|answering|a\s+decision)|waiting\s+(?:for|on)\s+me|"
     r"pending|(?:do\s+)?i\s+(?:need|have)\s+to\s+(?:do|handle|deal\s+with)|on\s+my\s+plate|to\s+do\s+today)\b|"
-    r"\b(?:que|algo)\b.{0,20}?\b(?:pendiente|por\s+hacer|tengo\s+que\s+(?:hacer|atender|revisar))\b"
+    r"\b(?:que|algo)\b.{0,20}?\b(?:pendiente|por\s+hacer|tengo\s+que\s+(?:hacer|atender|revisar))\b|"
+    # "hey whats new", "anything new?", "any updates", "what did i miss", "¿novedades?"
+    r"\b(?:whats|what\s+is|anything|something)\s+new\b|\bany\s+(?:news|updates?)\b|"
+    r"\bwhat\s+did\s+i\s+miss\b|\bnovedades\b|\bque\s+hay\s+de\s+nuevo\b|\balgo\s+nuevo\b"
 )
+
+
+# "show me that one", "open it", "let me see it", "ábrela": the request the seller
+# was just told of or shown, with no number (found in the demo under a new request's
+# message: "I can't do anything with that here").
+_SEE_IT = re.compile(
+    r"^(?:(?:ok|okay|so|hey|pls|please|can\s+you|could\s+you)\s+)*"
+    r"(?:show(?:\s+me)?|open|let\s+me\s+see|lemme\s+see|view|see|pull\s+up|bring\s+up)\s+"
+    r"(?:it|that|this|that\s+one|this\s+one|the\s+new\s+one|that\s+(?:request|claim|return)|"
+    r"this\s+(?:request|claim|return)|the\s+(?:new|latest|last)\s+(?:one|request|claim|return))"
+    r"(?:\s+(?:please|pls|then|to\s+me|up))*$|"
+    r"^(?:muestramela|muestramelo|abrela|abrelo|a\s+ver|ensenamela|ensename\s+esa|"
+    r"(?:muestrame|abre|ensename)\s+(?:esa|esta|la\s+nueva|la\s+ultima))$"
+)
+
+
+def asks_to_see_it(text: str) -> bool:
+    """The seller asks to see the request just mentioned, by "it" or "that one"."""
+    return _SEE_IT.search(" ".join(normalize(text).replace("?", " ").split())) is not None
 
 
 def asks_what_waits(text: str) -> bool:

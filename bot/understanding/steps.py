@@ -599,7 +599,9 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:hindi|ayaw)\s+gumagana|ayaw\s+gumana|haifanyi\s+kazi|imeharibika|"
         r"sparks?|smok(?:es|ing)|burn(?:ing|s|t)\s+smell|smells?\s+(?:of\s+|like\s+)?burn\w*|"
         # "fan is not on-ing" (Nigerian English), "e no dey work" (Pidgin)
-        r"not\s+on\s*ing|no\s+dey\s+work",
+        r"not\s+on\s*ing|no\s+dey\s+work|"
+        # "the lamp flickers", "the kettle buzzes", "the charger overheats", "parpadea"
+        r"flicker(?:s|ing|ed)?|buzz(?:es|ing)|overheat\w*|parpadea\w*|se\s+calienta\w*",
     ),
     (
         ClaimReason.DAMAGED,
@@ -1187,6 +1189,18 @@ def is_skip(text: str) -> bool:
 
 
 _A_NO = frozenset({"no", "nope", "nah", "nop"})
+
+_THANKS_ALONE = re.compile(
+    r"(?:(?:ok|okay|oh|no|nope|great|perfect|cool)\s+)*(?:thanks?|thank\s+you|thankyou|thx|ty|tysm|"
+    r"cheers|gracias|muchas\s+gracias|mil\s+gracias)(?:\s+(?:so\s+much|a\s+lot|again|you|anyway|tho))*"
+)
+
+
+def adds_nothing(text: str) -> bool:
+    """Under "anything to add?" about a rating: a skip ("no", "nothing", "that's
+    all") or thanks alone ("thanks", "ok thank you", "gracias"), which say there is
+    no comment (found in the demo: "thanks" was kept as the comment)."""
+    return is_skip(text) or is_done(text) or bool(_THANKS_ALONE.fullmatch(" ".join(words(text))))
 
 
 # The words a question to the shop starts with ("how long does the refund take", "do

@@ -219,7 +219,8 @@ async def show_about(ctx: Context, under_way: list[ClaimView], topic: RequestTop
     """The buyer's requests under way, for words about one already filed
     (`intents.about_the_request`): with one, a line on what was asked (photos can't be
     added, a request can't be changed, the item stays or goes back and when), then its
-    card; with several, the list to pick from."""
+    card; with several, the list to pick from.  What happens if the seller says no
+    (the appeal) or never answers (approved by itself) are lines too."""
     if len(under_way) > 1:
         await show_claims(ctx, under_way)
         return
@@ -242,6 +243,10 @@ def _about_line(claim: ClaimView, topic: RequestTopic) -> str | None:
         return {ClaimStatus.REQUESTED: "photos", ClaimStatus.NEEDS_INFO: "photos_asked"}.get(status)
     if topic is RequestTopic.CHANGE:
         return "change" if status in WITHDRAWABLE else None
+    if topic is RequestTopic.IF_REFUSED:
+        return "if_refused" if status in _BEFORE_AN_ANSWER else None
+    if topic is RequestTopic.IF_SILENT:
+        return "if_silent" if status is ClaimStatus.REQUESTED else None
     if topic in (RequestTopic.GOES_BACK, RequestTopic.SENT_BACK):
         if claim.type is ClaimType.REFUND:
             return "keep"

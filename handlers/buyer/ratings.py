@@ -28,6 +28,7 @@ from bot.domain.errors import DomainError
 from bot.services.order_ratings import RATEABLE, Rated
 from bot.services.routing import stars_said
 from bot.understanding.ratings import rating_remark, read_counted_rating
+from bot.understanding.steps import adds_nothing
 from handlers.buttons import ButtonData, Id, Int
 from handlers.buyer.views import card_just_shown
 from handlers.catalog import Catalog
@@ -280,6 +281,10 @@ async def comment(ctx: Context) -> None:
     text = (ctx.inbound.text or "").strip()
     if not text or ctx.inbound.photo is not None:
         ctx.reply(ctx.t("rating.comment_text_only"))
+        return
+    if adds_nothing(text):  # "skip", "nothing", "no thanks": as the Skip button
+        ctx.state.clear()
+        ctx.reply(ctx.t("rating.comment_skipped"))
         return
     await _save_comment(ctx, dict(ctx.state.data), text)
 

@@ -38,6 +38,7 @@ from bot.understanding.seller_steps import (
     SellerWords,
     asks_for_the_list,
     asks_for_the_photos,
+    asks_to_see_it,
     asks_what_waits,
     card_fact_asked,
     is_supported,
@@ -152,6 +153,9 @@ async def _answered(ctx: Context) -> bool:
     if asks_what_waits(inbound.text):  # "what needs my attention today"
         await queue(ctx)  # the requests (or "none open"), then any cancellation waiting
         await show_waiting(ctx, CancelWords(None, None), quiet=True)
+        return True
+    if asks_to_see_it(inbound.text):  # "show me that one", "open it"
+        await _the_one_meant(ctx, shown)
         return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True
@@ -313,6 +317,22 @@ async def _under_the_card(
     if words is None or words.claim is not None:
         return False
     return await _card_hint(ctx, claim_id)
+
+
+async def _the_one_meant(ctx: Context, shown: object) -> None:
+    """ "show me that one" with no number: the card just shown, else the newest open
+    request (the one a new request's message just told of), else the list, which says
+    when none is open."""
+    candidates = [] if shown is None else [int(str(shown))]
+    entries = await ctx.services.seller_claims.queue(ctx.user.id)
+    candidates += sorted((e.claim_id for e in entries), reverse=True)[:1]
+    for claim_id in candidates:
+        try:
+            await show_card(ctx, claim_id)
+            return
+        except (NotAllowed, ClaimNotFound):  # decided or gone since
+            continue
+    await queue(ctx)
 
 
 async def _card_hint(ctx: Context, claim_id: int) -> bool:

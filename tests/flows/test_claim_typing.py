@@ -767,6 +767,9 @@ async def test_how_much_comes_back_with_no_request_asks_the_policies(
         ("how many days does the seller have", None),
         ("¿cuándo me responden?", None),
         ("how long until someone looks at it", None),
+        # found in the demo: "which of these do you mean?"
+        ("what happens if they say no", "you can appeal to our support team"),
+        ("what if the seller never answers", "it's approved automatically"),
     ],
 )
 async def test_words_about_the_request_just_filed_show_it(

@@ -234,6 +234,21 @@ async def test_two_stars_get_the_link_too_and_the_next_steps(
     assert await w.buyer.step() is None
 
 
+@pytest.mark.parametrize("typed", ["skip", "nothing", "no thanks"])
+async def test_nothing_typed_under_what_went_wrong_skips_the_comment(
+    world: World, typed: str
+) -> None:
+    """ "skip" typed under "What went wrong? … or tap Skip" was kept as the comment."""
+    w = world
+    await w.tick()
+    await w.asked()
+    await w.buyer.press(w.star(2))
+    await w.buyer.say(typed)
+    assert "passed that on" not in w.buyer.said
+    assert (await w.rating())[1] is None
+    assert await w.buyer.step() is None
+
+
 async def test_a_low_rating_past_the_return_window_offers_no_return(world: World) -> None:
     w = world
     await w.settings(rating_after_days=14)

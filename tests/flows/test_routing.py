@@ -949,3 +949,28 @@ async def test_an_owners_fault_read_as_a_product_question_starts_the_return(
         await buyer.say(asked)
         assert await buyer.step() is None, (asked, buyer.said)
         assert "Return:" not in buyer.said, (asked, buyer.said)
+
+
+async def test_a_light_that_flickers_is_a_fault(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in a batch of buyer wording: "the lamp flickers" asked "which of these do
+    you mean?" (a product question or a return): no word of it was a fault's.  It is
+    the return, the lamp chosen and the fault taken; asked as a question it stays
+    one."""
+    await make_order(
+        uow_factory,
+        clock,
+        number=A1,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=2),
+        items=(("Brass Desk Lamp", 1, "89.00"), ("Linen Shade", 1, "20.00")),
+    )
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say("the lamp flickers")
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+    assert "Brass Desk Lamp ×1; reason: Doesn't work / defective" in buyer.said, buyer.said
+    await buyer.say("/cancel")
+    await buyer.say("does the lamp flicker?")
+    assert await buyer.step() is None and "Return:" not in buyer.said, buyer.said

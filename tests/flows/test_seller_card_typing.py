@@ -859,7 +859,15 @@ async def test_the_buyers_answer_to_a_question_is_among_their_words(
     assert "Blue, as the listing said" in s.last_text and "Not what I hoped" in s.last_text
 
 
-@pytest.mark.parametrize("typed", ["how much did they pay", "what was the order total"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "how much did they pay",
+        "what was the order total",
+        "wait no, how much is it",  # found in the demo: "Tap a button on the card"
+        "how much are they asking for",
+    ],
+)
 async def test_what_was_paid_asked_under_the_card_is_answered(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
 ) -> None:

@@ -751,7 +751,14 @@ async def test_a_seller_asking_for_the_requests_gets_the_list(
 
 
 @pytest.mark.parametrize(
-    "typed", ["what needs my attention today", "anything i need to do?", "¿qué tengo pendiente?"]
+    "typed",
+    [
+        "what needs my attention today",
+        "anything i need to do?",
+        "¿qué tengo pendiente?",
+        "hey whats new",  # found in the demo: "I can't do anything with that here"
+        "any updates?",
+    ],
 )
 async def test_what_waits_for_the_seller_is_their_open_requests(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
@@ -763,6 +770,30 @@ async def test_what_waits_for_the_seller_is_their_open_requests(
     await s.say(typed)
     assert any(claim.number in label for label in labels(s)), s.said
     assert "can't do anything" not in s.said
+
+
+@pytest.mark.parametrize("typed", ["show me that one", "open it", "let me see it pls", "ábrela"])
+async def test_that_one_is_the_request_just_told_of(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: under a new request's message, "show me that one" got "I
+    can't do anything with that here".  It is the newest open request's card; nothing
+    is decided."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert f"Return request {claim.number}" in s.last_text, s.said
+    assert "✅ Approve" in labels(s) and "can't do anything" not in s.said
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+
+
+async def test_that_one_with_nothing_open_says_none_is(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    await make_seller(uow_factory, clock, SELLER_EXT)
+    sam = harness.seller()
+    await sam.say("show me that one")
+    assert "No open return requests right now" in sam.last_text, sam.said
 
 
 async def test_a_seller_with_nothing_open_is_told_so(

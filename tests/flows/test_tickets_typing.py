@@ -632,3 +632,21 @@ async def test_small_talk_after_the_rating_neither_rates_again_nor_reopens(
     # A rating said as one still changes it: the buyer's second thoughts count.
     await buyer.say("actually 4 stars")
     assert (await ticket_row(uow_factory)).rating == 4
+
+
+@pytest.mark.parametrize("typed", ["thanks", "no thanks", "ok thank you!"])
+async def test_thanks_under_anything_to_add_is_no_comment(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "5 stars", then "thanks" under "Anything you'd like to add?"
+    was kept as the comment and shown to staff.  It is "No, thanks"."""
+    buyer, _staff, thread = await closed_ticket(harness, uow_factory, clock)
+    await buyer.say("5 stars")
+    assert "Anything you'd like to add?" in buyer.said
+    lines = len(staff_lines(harness, thread))
+    await buyer.say(typed)
+    assert "thanks again for your rating" in buyer.said and "We read every" not in buyer.said
+    assert (await ticket_row(uow_factory)).rating_comment is None
+    assert len(staff_lines(harness, thread)) == lines
+    await buyer.say("where is my order")  # the step is over: read as a new message
+    assert "We read every comment" not in buyer.said

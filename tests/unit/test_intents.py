@@ -402,6 +402,12 @@ def test_a_return_requests_number_is_no_lettered_order_number() -> None:
         ("how long until someone looks at it", RequestTopic.WHERE_IT_STANDS),
         ("when will they get back to me", RequestTopic.WHERE_IT_STANDS),
         ("when will you ship it", None),
+        ("what happens if they say no", RequestTopic.IF_REFUSED),
+        ("¿y si lo rechazan?", RequestTopic.IF_REFUSED),
+        ("what if the seller never answers", RequestTopic.IF_SILENT),
+        ("¿y si no contesta?", RequestTopic.IF_SILENT),
+        ("what if they answer", None),
+        ("what happens if i say no", None),
         # the product's or the parcel's questions, and a refund wished for
         ("when will the seller answer my question about sizes", None),
         ("how many days does the seller have to ship", None),

@@ -445,6 +445,8 @@ def test_yes_no_as_typed_in_chat(typed: str, value: bool | None) -> None:
         ("only got too of the three", ClaimReason.MISSING_ITEM),
         # was WRONG_ITEM ("got ... order"), found in the demo
         ("i only got half my order", ClaimReason.MISSING_ITEM),
+        ("the lamp flickers", ClaimReason.DEFECTIVE),  # found in a batch of wording
+        ("the kettle buzzes when it's on", ClaimReason.DEFECTIVE),
         ("got only part of it", ClaimReason.MISSING_ITEM),
         ("parcel came but the item was not inside it", ClaimReason.MISSING_ITEM),
         ("courier says it was never scanned", ClaimReason.NOT_RECEIVED),
