@@ -61,7 +61,12 @@ _WORDS = (
         re.compile(
             rf"^{_POLITE}(?:assign(?:\s+(?:it|this|this\s+ticket|the\s+ticket))?(?:\s+to)?\s+me|"
             rf"assign(?:\s+(?:it|this|this\s+ticket))?|asignarme(?:lo)?|asignamelo|"
-            rf"me\s+lo\s+asigno){_AFTER}$"
+            # "take this one", "i'll take it", "i got this", "claiming this one", "yo lo
+            # tomo" (found in the demo: "take this one" reached the buyer from Riley);
+            # not "i got it", which answers the buyer
+            r"(?:i\s*'?(?:ll|will)\s+)?take\s+(?:it|this|this\s+one|that\s+one|this\s+ticket)|"
+            r"i\s*(?:'?ve\s+)?got\s+this(?:\s+one)?|mine|claim(?:ing)?\s+(?:it|this)(?:\s+one)?|"
+            rf"(?:yo\s+)?(?:lo\s+tomo|me\s+encargo)|me\s+lo\s+asigno){_AFTER}$"
         ),
     ),
     (
@@ -73,7 +78,11 @@ _WORDS = (
             rf"^{_POLITE}(?:(?:show|see|post|send|give)\s+(?:me\s+)?(?:the\s+|their\s+)?|"
             r"what(?:'?s|\s+is)\s+(?:the\s+|their\s+)?)?(?:orders?|buyer|customer|"
             rf"requester)(?:'?s)?\s+(?:info|details|status|summary)(?:\s+again)?{_AFTER}$|"
-            rf"^{_POLITE}(?:show|see)\s+(?:me\s+)?(?:the\s+|their\s+)?orders?{_AFTER}$"
+            rf"^{_POLITE}(?:show|see)\s+(?:me\s+)?(?:the\s+|their\s+)?orders?{_AFTER}$|"
+            # "what did they order", "what's her order": the summary lists the orders
+            r"^what\s+(?:did|has|have)\s+(?:they|he|she|the\s+(?:buyer|customer|requester))\s+"
+            rf"(?:order|ordered|buy|bought){_AFTER}$|"
+            rf"^what(?:'?s|\s+is|\s+are)\s+(?:their|his|her)\s+orders?{_AFTER}$"
         ),
     ),
     (

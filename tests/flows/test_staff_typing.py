@@ -217,6 +217,23 @@ async def test_close_this_typed_in_a_topic_is_not_sent_to_the_buyer(harness: Har
     assert await status(harness, 1) == TicketStatus.CLOSED
 
 
+@pytest.mark.parametrize("typed", ["take this one", "i'll take it", "I got this"])
+async def test_taking_the_ticket_in_words_is_not_sent_to_the_buyer(
+    harness: Harness, typed: str
+) -> None:
+    """Found in the demo: Riley's "take this one" reached Jordan as the team's word.
+    It offers Assign to me; "got it, checking now" is an answer, and goes."""
+    alex, _jordan, first, _second = await two_tickets(harness)
+    riley = harness.staff(name="Riley", thread_id=first)
+    before = len(reached(harness, alex))
+    await riley.say(typed)
+    assert "was not sent to Alex" in riley.said
+    assert [b.data for b in riley.buttons()] == ["tk:a:1"], riley.buttons()
+    assert len(reached(harness, alex)) == before
+    await riley.say("I got it, checking now")
+    assert any("checking now" in line for line in reached(harness, alex))
+
+
 async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_buyer(
     harness: Harness,
 ) -> None:
@@ -254,7 +271,15 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
     assert any("arrives in 3 days" in line for line in reached(harness, alex))
 
 
-@pytest.mark.parametrize("typed", ["order info", "what's the order status?", "show me the order"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "order info",
+        "what's the order status?",
+        "show me the order",
+        "what did they order",  # found in the demo: it reached Jordan from Riley
+    ],
+)
 async def test_the_order_asked_for_in_a_topic_is_the_summary_not_sent_to_the_buyer(
     harness: Harness, typed: str
 ) -> None:
