@@ -189,6 +189,22 @@ def asks_about_the_money(text: str) -> bool:
     return asks_something(text) and _MONEY.search(" ".join(words(text))) is not None
 
 
+# "is it too late to cancel?", "can i still cancel", "is it still possible to cancel
+# it", "¿todavía puedo cancelar?", "¿ya es tarde para cancelar?".  Found in the demo:
+# kept for after the question, then answered from the late-parcels policy.
+_STILL_POSSIBLE = re.compile(
+    r"\b(?:too\s+late|still\s+(?:possible|able|time|cancel\w*|ok|okay)|not\s+too\s+late|"
+    r"(?:todavia|aun)\s+(?:puedo|se\s+puede|es\s+posible|estoy\s+a\s+tiempo)|"
+    r"(?:ya\s+)?es\s+(?:muy\s+)?tarde|a\s+tiempo)\b"
+)
+
+
+def asks_if_still_possible(text: str) -> bool:
+    """At the cancel question: whether cancelling is still possible, which the
+    question itself answers (it is, or it would not be asked)."""
+    return asks_something(text) and _STILL_POSSIBLE.search(" ".join(words(text))) is not None
+
+
 def changes_instead(text: str) -> bool:
     """At the cancel question: another change to the order is asked for instead."""
     return _CHANGE_INSTEAD.search(" ".join(words(text))) is not None

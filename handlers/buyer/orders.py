@@ -15,6 +15,7 @@ from bot.services.views import OrderView
 from bot.understanding import order_pick
 from bot.understanding.cancelling import (
     asks_about_the_money,
+    asks_if_still_possible,
     cancel_answer,
     cancels_it,
     changes_instead,
@@ -409,6 +410,12 @@ async def cancel_typed(ctx: Context) -> None:
     if answer is None and asks_about_the_money(text) and (order := await _asked_order(ctx)):
         # "will I get all my money back?": what decides the answer, from the order
         ctx.reply(_money_if_cancelled(ctx, order))
+        await cancel_prompt(ctx)
+        return
+    if asks_if_still_possible(text) and (order := await _asked_order(ctx)):
+        # "is it too late to cancel?": it is not, or the question would not be asked
+        # ("¿todavía puedo cancelar?" was read as a no, and the order kept).
+        ctx.reply(ctx.t("cancel.still_possible", number=order.order_number))
         await cancel_prompt(ctx)
         return
     if answer is None and a_question_to_keep(text):

@@ -326,3 +326,31 @@ async def test_a_question_about_the_money_of_an_unpaid_order(
     await buyer.say("will I be charged anything?")
     assert "Nothing has been charged for this order" in buyer.texts[0]
     assert await buyer.step() == "order.cancel"
+
+
+@pytest.mark.parametrize("status", ["ON_HOLD", "AWAITING_SHIPMENT"])
+@pytest.mark.parametrize("typed", ["wait is it too late to cancel?", "can i still cancel"])
+async def test_whether_it_is_too_late_is_answered_at_the_question(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, status: str, typed: str
+) -> None:
+    """Found in the demo: "wait is it too late to cancel?" was kept for after the
+    answer, then answered from the late-parcels policy.  It isn't: said at once, and
+    the question is asked again; nothing is cancelled or sent."""
+    buyer, order_id = await asked(harness, uow_factory, clock, status=status)
+    await buyer.say(typed)
+    assert f"It isn't too late: order {NUMBER} hasn't shipped yet." in buyer.texts[0]
+    assert len(buyer.buttons()) == 2
+    assert await order_status(uow_factory, order_id) == status
+    assert await buyer.step() == "order.cancel"
+
+
+async def test_whether_it_is_too_late_asked_in_spanish_is_no_answer(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "¿todavía puedo cancelar?" was read as a no, and the order kept."""
+    buyer, order_id = await asked_in_spanish(harness, uow_factory, clock)
+    await buyer.say("¿todavía puedo cancelar?")
+    assert "No es tarde" in buyer.texts[0], buyer.texts
+    assert await buyer.step() == "order.cancel"
+    await buyer.say("sí")
+    assert await order_status(uow_factory, order_id) == "CANCELLED"
