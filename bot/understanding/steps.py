@@ -437,6 +437,9 @@ def yes_no(text: str) -> bool | None:
     asks = (
         _asks(raw, tokens, _QUESTION_WORDS)
         or ("?" in raw and _has(said, r"^y\s+si"))
+        # Spanish opens a question with "¿": "¿todavía puedo cancelar?" was a no
+        # ("todavía"), "¿ya es tarde para cancelar?" a yes ("ya")
+        or (raw.startswith("¿") and len(tokens) > 1)
         or (len(tokens) > 2 and _has(said, _ASKS_WITHOUT_MARK))
     )
     if len(tokens) <= LONG_ANSWER:

@@ -109,9 +109,13 @@ def test_spanish_quantities(text: str, value: object) -> None:
         ("no", False),
         ("mejor no", False),
         ("para nada", False),
+        ("¿sí?", True),
+        # a question opened with "¿" answers nothing: "todavía" was a no, "ya" a yes
+        ("¿todavía puedo cancelar?", None),
+        ("¿ya es tarde para cancelar?", None),
     ],
 )
-def test_spanish_yes_and_no(text: str, value: bool) -> None:
+def test_spanish_yes_and_no(text: str, value: bool | None) -> None:
     assert yes_no(text) is value
 
 
