@@ -62,7 +62,7 @@ from bot.understanding.parcel_questions import (
     went_astray,
 )
 from bot.understanding.ratings import read_counted_rating, read_rating
-from bot.understanding.returnable import asks_if_used_returnable
+from bot.understanding.returnable import asks_if_returnable, asks_if_used_returnable
 
 if TYPE_CHECKING:
     from bot.understanding.model import Reading
@@ -436,6 +436,11 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if reading.intent in _RETURN_OR_POLICY and asks_if_used_returnable(text):
         # The policy's answer is what was asked first; the return is a tap away.
         return Plan(RETURN_IF_USED, Action.ANSWER, number)
+    if reading.intent == Intent.REFUND_STATUS and asks_if_returnable(text):
+        # "just wanted to check if I can still return my mug, it's been 3 weeks": no
+        # refund to look up yet; the return flow says whether the order's window is
+        # open (and when it closed), or starts the return.
+        return Plan(Intent.RETURN_REQUEST, action_of(Intent.RETURN_REQUEST), number)
     action = action_of(reading.intent)
     if reading.sure or (action in CHEAP_ACTIONS and not reading.unsure and number is None):
         return Plan(reading.intent, action, number)

@@ -98,6 +98,22 @@ def _used(said: str) -> bool:
     return any(not _NOT.search(said[: m.start()]) for m in _USED.finditer(said))
 
 
+# Whether the buyer may (still) send an item back, asked: "just wanted to check if I can
+# still return my mug, it's been 3 weeks", "is it too late to return the towel" (read
+# as the refund's status, found in a batch of buyer wording); not "how can I return".
+_MAY_STILL_RETURN = re.compile(
+    r"(?<!\bhow\s)\b(?:(?:can|could|may)\s+(?:i|we)|if\s+(?:i|we)\s+(?:can|could|may))\s+"
+    r"(?:still\s+)?(?:return|exchange|send\s+(?:\w+\s+){0,3}back)\b|"
+    r"\b(?:too\s+late|still\s+time)\s+to\s+(?:return|exchange|send)\b"
+)
+
+
+def asks_if_returnable(text: str) -> bool:
+    """The message asks whether an item may (still) go back: the return flow answers it
+    with the order's own window, or starts the return."""
+    return _MAY_STILL_RETURN.search(" ".join(words(text))) is not None
+
+
 def asks_if_used_returnable(text: str) -> bool:
     """True when the message asks whether an item the buyer used can be returned, and
     names no fault (see the module's docstring)."""

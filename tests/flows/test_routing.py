@@ -974,3 +974,31 @@ async def test_a_light_that_flickers_is_a_fault(
     await buyer.say("/cancel")
     await buyer.say("does the lamp flicker?")
     assert await buyer.step() is None and "Return:" not in buyer.said, buyer.said
+
+
+async def test_whether_it_can_still_go_back_is_the_return_not_the_refunds_status(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in a batch of buyer wording: "just wanted to check if I can still return my
+    mug, it's been about 3 weeks" was read as the refund's status (the buyer's
+    requests, of which there were none).  The return flow answers it from the order:
+    its window closed, and when."""
+    text = "Hi there! Just wanted to check if I can still return my mug, it's been about 3 weeks"
+    reader = harness.services.understanding
+    assert (await reader.read(text)).intent == "refund_status"  # the model's reading
+    assert plan(await reader.read(text), text).action is Action.RETURN
+    await make_order(
+        uow_factory,
+        clock,
+        number=A1,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=21),
+        items=(("Stoneware Mug", 1, "18.00"),),
+    )
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(text)
+    assert f"The return window for order {A1} has closed" in buyer.said, buyer.said
+    assert "return requests" not in buyer.said
+    for asked in ("when can i get a refund", "i returned it, can i still get my refund"):
+        assert plan(await reader.read(asked), asked).action is Action.CLAIMS, asked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding.returnable import asks_if_used_returnable
+from bot.understanding.returnable import asks_if_returnable, asks_if_used_returnable
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,18 @@ def test_asking_whether_a_used_item_can_go_back(text: str) -> None:
 )
 def test_other_messages_are_not_that_question(text: str) -> None:
     assert not asks_if_used_returnable(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Just wanted to check if I can still return my mug, it's been about 3 weeks", True),
+        ("is it too late to return the towel", True),
+        ("can we still send the lamp back?", True),
+        ("how can i return my order", False),  # how, not whether
+        ("when can i get a refund", False),
+        ("i returned it last week", False),
+    ],
+)
+def test_asking_whether_an_item_may_still_go_back(text: str, asks: bool) -> None:
+    assert asks_if_returnable(text) is asks
