@@ -44,11 +44,13 @@ _DISAGREES = re.compile(
     # What a partial refund paid is too little: "that's not enough", "only 5 dollars??",
     # "I want the full refund", "it's unusable"
     r"\bnot\s+enough\b|\bnowhere\s+near\b|\bis\s+that\s+(?:it|all)\b|"
+    # "that's way too little", "too low" (found in the demo: "👍 Anything else?")
+    r"\btoo\s+(?:little|low|less)\b|\bthats\s+nothing\b|\bpeanuts\b|"
     r"\bonly\s+(?:\$|€|£)?\d|\b(?:full|whole|entire)\s+(?:refund|amount)\b|\bunusable\b|"
     r"\bworthless\b|\binsult\w*\b|"
     # Spanish (folded)
     r"\bmentira\b|\bno\s+es\s+(?:verdad|cierto|justo|suficiente)\b|\bno\s+alcanza\b|"
-    r"\breembolso\s+complet|\bsolo\s+(?:\$|€)?\d|\binjust[oa]\b|\bsi\s+esta\s+(?:roto|rota|danad[oa])\b"
+    r"\breembolso\s+complet|\b(?:muy|demasiado)\s+poco\b|\bes\s+(?:muy\s+)?poco\b|\bsolo\s+(?:\$|€)?\d|\binjust[oa]\b|\bsi\s+esta\s+(?:roto|rota|danad[oa])\b"
 )
 
 

@@ -351,7 +351,13 @@ async def partly_refunded(harness: Harness, b: Bought) -> int:
 
 
 @pytest.mark.parametrize(
-    "typed", ["5 dollars?? that's not enough, it's unusable", "only $5?", "I want the full refund"]
+    "typed",
+    [
+        "5 dollars?? that's not enough, it's unusable",
+        "only $5?",
+        "I want the full refund",
+        "that's way too little",  # found in the demo: "👍 Anything else?"
+    ],
 )
 async def test_saying_a_partial_refund_is_too_little_offers_the_appeal_and_yes_appeals(
     harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str
