@@ -875,6 +875,24 @@ _HOW_MUCH_BACK = re.compile(
 )
 
 
+# When the money comes: "how long until i get my money", "when will i see my refund",
+# "how soon do i get the money back", "¿cuándo me devuelven el dinero?".
+_WHEN_MONEY = re.compile(
+    r"\b(?:how\s+long|when|how\s+soon)\b.{0,30}\b(?:get|see|receive|have|be\s+paid)\b"
+    r".{0,15}\b(?:money|refund|cash)\b|"
+    r"\b(?:how\s+long|when)\b.{0,20}\b(?:my\s+)?(?:refund|money)\b.{0,20}"
+    r"\b(?:take|come|arrive|show|land|hit)\w*|"
+    r"\bcuando\b.{0,25}\b(?:devuelven|reembolsan|recibo|llega|veo)\b.{0,15}\b(?:dinero|reembolso)?"
+)
+
+
+def asks_when_money_comes(text: str) -> bool:
+    """The buyer asks when their money comes back; with a request of theirs filed, its
+    card says where its refund stands."""
+    said = fold(text.lower())
+    return _WHEN_MONEY.search(said) is not None and _SUPPOSING.search(said) is None
+
+
 def asks_how_much_back(text: str) -> bool:
     """The buyer asks how much money comes back to them, or why so little; not "if I
     return it", which asks how refunds are worked out."""

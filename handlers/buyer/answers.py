@@ -36,6 +36,7 @@ from bot.services.intents import (
     about_the_request,
     asks_for_their_orders,
     asks_how_much_back,
+    asks_when_money_comes,
     changes_where_it_goes,
     names_another_order,
     only_chitchat,
@@ -279,14 +280,15 @@ _UNSURE_OR_ASKED = frozenset({Action.CLARIFY, Action.REPHRASE, Action.ANSWER})
 
 
 async def _refund_amount_asked(ctx: Context, text: str, planned: Plan) -> Plan:
-    """ "how much did i get back", "why only 10" while the buyer has requests: about
-    their refund, which a request's card shows (asked, refunded, the seller's reason),
-    not "which of these?" (found in the demo: that and "put it another way" were two
-    misses to a person).  With no request it is how refunds work: as read."""
+    """ "how much did i get back", "why only 10", "how long until i get my money" while
+    the buyer has requests: about their refund, which a request's card shows (asked,
+    refunded, the seller's reason, what it waits for), not "which of these?" (found in
+    the demo: that and "put it another way" were two misses to a person).  With no
+    request it is how refunds work: as read."""
     if (
         planned.order_number is None
         and planned.action in _UNSURE_OR_ASKED
-        and asks_how_much_back(text)
+        and (asks_how_much_back(text) or asks_when_money_comes(text))
         and await ctx.services.returns.claims(ctx.user.id)
     ):
         return Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS))

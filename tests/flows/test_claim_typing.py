@@ -770,6 +770,8 @@ async def test_how_much_comes_back_with_no_request_asks_the_policies(
         # found in the demo: "which of these do you mean?"
         ("what happens if they say no", "you can appeal to our support team"),
         ("what if the seller never answers", "it's approved automatically"),
+        # found in the demo: "which of these?" (delivery time, a refund, a person)
+        ("how long until i get my money", None),
     ],
 )
 async def test_words_about_the_request_just_filed_show_it(

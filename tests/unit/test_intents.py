@@ -24,6 +24,7 @@ from bot.services.intents import (
     about_the_request,
     asks_for_their_orders,
     asks_how_to_send_it_back,
+    asks_when_money_comes,
     route,
 )
 from bot.services.routing import Action, action_of, plan
@@ -420,3 +421,17 @@ def test_a_return_requests_number_is_no_lettered_order_number() -> None:
 )
 def test_words_about_a_request_already_filed(text: str, topic: RequestTopic | None) -> None:
     assert about_the_request(text) is topic
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("how long until i get my money", True),
+        ("when will i see my refund", True),
+        ("¿cuándo me devuelven el dinero?", True),
+        ("if i return it when do i get my money", False),  # how refunds work: the policy's
+        ("when will my order arrive", False),
+    ],
+)
+def test_when_the_money_comes_back(text: str, asks: bool) -> None:
+    assert asks_when_money_comes(text) is asks
