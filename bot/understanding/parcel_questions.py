@@ -157,6 +157,11 @@ _WHAT_TO_DO = re.compile(
     r"after\s+\d|before\s+\d|later|another\s+day|a\s+different\s+(?:day|time))|"
     r"(?:leave|drop)\s+(?:it|them)\s+(?:with|at)\s+(?:my\s+|the\s+)?(?:neighbou?rs?|door|front\s+door|"
     r"reception|concierge|porch|office|work)|"
+    # when the buyer is in: "i'll be home friday", "im only home after 6", "i'm back
+    # tomorrow" (found in the demo: "I can only help with your orders…")
+    r"i\s*(?:ll|will|m|am)\s+(?:only\s+|not\s+)?(?:be\s+)?(?:home|in|around|back|there|available)\s+"
+    rf"(?:on\s+|this\s+|next\s+|until\s+|till\s+|after\s+|from\s+|in\s+the\s+)?(?:{_A_DAY}|\d|evening|morning|afternoon)|"
+    rf"estoy\s+(?:en\s+casa\s+)?(?:el\s+)?{_UN_DIA}|estare\s+(?:en\s+casa\s+)?(?:el\s+)?{_UN_DIA}|"
     rf"(?:entregar(?:lo|la)?|traer(?:lo|la)?|venir|vengan|pasar)\s+(?:el\s+)?(?:{_UN_DIA}|en\s+la\s+(?:tarde|manana|noche)|otro\s+dia)|"
     r"pick\s+(?:it|them|the\s+\w+)\s+up|pick\s+up|pickup|collect\s+(?:it|them|the\s+\w+)|"
     r"go\s+get\s+it|get\s+it\s+myself|"

@@ -920,6 +920,27 @@ def test_a_refund_wished_faster_is_no_parcel_question(harness: Harness) -> None:
     assert plan(reader.read_now(text), text).action is Action.CLAIMS
 
 
+async def owner_of(
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    *items: tuple[str, int, str],
+    days: int = 2,
+) -> Person:
+    """A buyer with order A1 linked, delivered `days` ago, holding `items`."""
+    await make_order(
+        uow_factory,
+        clock,
+        number=A1,
+        status="DELIVERED",
+        delivered_at=clock.now() - timedelta(days=days),
+        items=items,
+    )
+    buyer = harness.buyer()
+    await linked(buyer)
+    return buyer
+
+
 async def test_an_owners_fault_read_as_a_product_question_starts_the_return(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
@@ -928,16 +949,7 @@ async def test_an_owners_fault_read_as_a_product_question_starts_the_return(
     product question).  A buyer who owns that item in an order that can be returned
     is telling its fault: the return.  A question about it, or an item they do not
     own, stays a product question."""
-    await make_order(
-        uow_factory,
-        clock,
-        number=A1,
-        status="DELIVERED",
-        delivered_at=clock.now() - timedelta(days=2),
-        items=(("Cotton Bath Towel", 1, "19.00"),),
-    )
-    buyer = harness.buyer()
-    await linked(buyer)
+    buyer = await owner_of(harness, uow_factory, clock, ("Cotton Bath Towel", 1, "19.00"))
     reader = harness.services.understanding
     said = "the towel shrank after the first wash"
     assert plan(await reader.read(said), said).action is Action.ANSWER  # the model's reading
@@ -958,16 +970,9 @@ async def test_a_light_that_flickers_is_a_fault(
     you mean?" (a product question or a return): no word of it was a fault's.  It is
     the return, the lamp chosen and the fault taken; asked as a question it stays
     one."""
-    await make_order(
-        uow_factory,
-        clock,
-        number=A1,
-        status="DELIVERED",
-        delivered_at=clock.now() - timedelta(days=2),
-        items=(("Brass Desk Lamp", 1, "89.00"), ("Linen Shade", 1, "20.00")),
+    buyer = await owner_of(
+        harness, uow_factory, clock, ("Brass Desk Lamp", 1, "89.00"), ("Linen Shade", 1, "20.00")
     )
-    buyer = harness.buyer()
-    await linked(buyer)
     await buyer.say("the lamp flickers")
     assert (await buyer.step() or "").startswith("ret."), buyer.said
     assert "Brass Desk Lamp ×1; reason: Doesn't work / defective" in buyer.said, buyer.said
@@ -987,16 +992,7 @@ async def test_whether_it_can_still_go_back_is_the_return_not_the_refunds_status
     reader = harness.services.understanding
     assert (await reader.read(text)).intent == "refund_status"  # the model's reading
     assert plan(await reader.read(text), text).action is Action.RETURN
-    await make_order(
-        uow_factory,
-        clock,
-        number=A1,
-        status="DELIVERED",
-        delivered_at=clock.now() - timedelta(days=21),
-        items=(("Stoneware Mug", 1, "18.00"),),
-    )
-    buyer = harness.buyer()
-    await linked(buyer)
+    buyer = await owner_of(harness, uow_factory, clock, ("Stoneware Mug", 1, "18.00"), days=21)
     await buyer.say(text)
     assert f"The return window for order {A1} has closed" in buyer.said, buyer.said
     assert "return requests" not in buyer.said
