@@ -882,7 +882,8 @@ _WHEN_MONEY = re.compile(
     r".{0,15}\b(?:money|refund|cash)\b|"
     r"\b(?:how\s+long|when)\b.{0,20}\b(?:my\s+)?(?:refund|money)\b.{0,20}"
     r"\b(?:take|come|arrive|show|land|hit)\w*|"
-    r"\bcuando\b.{0,25}\b(?:devuelven|reembolsan|recibo|llega|veo)\b.{0,15}\b(?:dinero|reembolso)?"
+    r"\bcuando\b.{0,25}\b(?:devuelven|reembolsan|recibo|llega|veo)\b.{0,15}\b(?:dinero|reembolso)\b|"
+    r"\bcuando\s+(?:me\s+)?(?:devuelven|reembolsan)\b"
 )
 
 

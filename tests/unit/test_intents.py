@@ -431,6 +431,8 @@ def test_words_about_a_request_already_filed(text: str, topic: RequestTopic | No
         ("¿cuándo me devuelven el dinero?", True),
         ("if i return it when do i get my money", False),  # how refunds work: the policy's
         ("when will my order arrive", False),
+        ("¿cuándo llega mi pedido?", False),  # the parcel's, not the money's
+        ("¿cuándo me devuelven?", True),
     ],
 )
 def test_when_the_money_comes_back(text: str, asks: bool) -> None:
