@@ -1127,6 +1127,43 @@ def asks_to_add_photos(text: str) -> bool:
     return _has(" ".join(words(text)), _ADD_PICTURES)
 
 
+# The note asked for in so many words: "can you add that it was only washed once",
+# "please tell the seller the box was wet", "add a note: fragile", "dile que llegó
+# mojado".  Found in the demo: "Add this as your note?", then the note read "can you
+# add that it was only washed once".
+_NOTE_ASKED = re.compile(
+    r"^\s*(?:(?:can|could|would)\s+you\s+(?:please\s+)?|please\s+|pls\s+)?"
+    r"(?:add|say|mention|write|tell\s+(?:them|the\s+seller|the\s+shop|him|her))"
+    r"(?:\s+(?:a\s+note|to\s+the\s+note|in\s+the\s+note|for\s+me))?\s*(?:that\b|[:,-])?\s*"
+    r"(?P<note>\S.*?)\s*\??\s*$|"
+    r"^\s*(?:(?:puedes|podrias)\s+)?(?:dile|diles|decirle|agrega|anade|pon)(?:\s+(?:al\s+vendedor|una\s+nota))?"
+    r"\s*(?:que\b|[:,-])?\s*(?P<nota>\S.*?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_NOTE_WORDS_AT_LEAST = 3
+
+
+def note_asked_for(text: str) -> str | None:
+    """The note inside words that ask for it to be added ("can you add that it was
+    only washed once" → "it was only washed once"), or None.  What is left must be a
+    few words ("can you add a photo" asks for something else)."""
+    found = _NOTE_ASKED.match(text)
+    if found is None:
+        return None
+    note = found.group("note") or found.group("nota") or ""
+    if len(words(note)) < _NOTE_WORDS_AT_LEAST or asks_to_add_photos(text):
+        return None
+    if _A_PICTURE.match(note):  # "can you add a photo of the box": a photo, not words
+        return None
+    return note
+
+
+_A_PICTURE = re.compile(
+    r"(?:an?\s+|some\s+|more\s+|another\s+|the\s+)?(?:photo|picture|pic|image|video|foto)s?\b",
+    re.IGNORECASE,
+)
+
+
 # Words that come with something sent, not a yes to go on: "here you go", "there you
 # go", "here it is", "attached", "sending now", "aquí está", "ahí van".
 _HANDING_OVER = re.compile(

@@ -1183,6 +1183,12 @@ async def note_step(ctx: Context) -> None:
         # "hmm actually nevermind the towel, the mug": the items change, and the note
         # is asked again (found in the demo: it reached the seller as the note).
         return
+    if (note := read.note_asked_for(text)) is not None:
+        # "can you add that it was only washed once": the note is what follows (it
+        # was asked about as a question, then kept whole, "can you add that…").
+        ctx.state.data["note"] = note
+        await show_summary(ctx)
+        return
     if read.asks_something(text) and await _not_about_the_return(ctx, text):
         # "how long does the refund take?": likely a question to the shop, which would
         # go to the seller as the note without a word.  One tap keeps it a note ("can

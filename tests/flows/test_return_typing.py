@@ -1064,3 +1064,22 @@ async def test_a_question_put_with_a_filler_is_kept_not_taken_as_a_choice(
     await buyer.say("wait what's your return policy")
     assert "answer your question" in buyer.texts[0], buyer.texts
     assert await buyer.step() == "ret.photos"
+
+
+@pytest.mark.parametrize(
+    ("typed", "note"),
+    [
+        ("can you add that it was only washed once", "it was only washed once"),
+        ("please tell the seller the box was wet", "the box was wet"),
+    ],
+)
+async def test_a_note_asked_for_in_words_is_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, note: str
+) -> None:
+    """Found in the demo: "can you add that it was only washed once" was asked about
+    ("Add this as your note?"), then reached the summary whole.  The note is what it
+    asks to add."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_note(buyer)
+    await buyer.say(typed)
+    assert SUMMARY in buyer.last_text and f"Note: {note}\n" in buyer.last_text, buyer.texts

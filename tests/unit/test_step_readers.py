@@ -635,3 +635,19 @@ def test_a_rating_said_with_its_reason(typed: str, stars: int) -> None:
 )
 def test_no_rating_in_a_count_a_request_or_thanks(typed: str) -> None:
     assert read_rating(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "note"),
+    [
+        ("can you add that it was only washed once", "it was only washed once"),
+        ("add a note: fragile handle, cracked", "fragile handle, cracked"),
+        ("dile que llegó mojado el paquete", "llegó mojado el paquete"),
+        ("Can you please mention that I still have the tags?", "I still have the tags"),
+        ("can you add a photo of the box", None),  # a photo, not words
+        ("tell them thanks", None),  # too little to be a note of its own
+        ("it was only washed once", None),  # the note itself: taken as typed
+    ],
+)
+def test_a_note_asked_for_in_words(typed: str, note: str | None) -> None:
+    assert steps.note_asked_for(typed) == note
