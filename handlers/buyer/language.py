@@ -60,6 +60,8 @@ _ASKS = frozenset(
         "escribe", "escribeme", "escribime", "cambia", "cambiar", "por", "favor",
         "en", "can", "could", "you", "do", "u", "me", "the", "a", "al", "el", "mejor",
         "puedes", "podes", "se", "sabes",
+        # "english again", "back to english", "spanish now", "de nuevo en inglés"
+        "again", "back", "now", "instead", "ok", "okay", "thanks", "de", "nuevo", "otra", "vez",
     }
 )  # fmt: skip
 _LANGUAGE_WORDS = frozenset({"language", "idioma", "lang"})
@@ -125,7 +127,12 @@ async def ask(ctx: Context) -> None:
 
 @router.step(ASK)
 async def typed_language(ctx: Context) -> None:
-    chosen = read_language(ctx.inbound.text or "", ctx.languages)
+    """The language's name, or a short request that names it ("spanish please",
+    "english again": found in the demo, both were asked to type the name)."""
+    text = ctx.inbound.text or ""
+    chosen = read_language(text, ctx.languages)
+    if chosen is None and (asked := asks_for_language(text, ctx.languages)) != "ask":
+        chosen = asked
     if chosen is None:
         await escapes.not_understood(ctx)
         return

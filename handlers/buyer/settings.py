@@ -96,6 +96,16 @@ _ABOUT_MESSAGES = (
             "ok",
             "okay",
             "resume",
+            # "turn off the delivery updates", "stop the rating reminders" (found in
+            # the demo: "please tap the button, or type on or off")
+            "delivery",
+            "parcel",
+            "rating",
+            "ratings",
+            "reminder",
+            "reminders",
+            "these",
+            "those",
         }
     )
 )

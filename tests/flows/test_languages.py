@@ -305,6 +305,21 @@ async def test_a_language_asked_for_in_words_is_chosen(
     assert await stored_language(uow_factory, jo.user_id) == ("en", True)
 
 
+async def test_a_language_asked_for_at_the_language_question_is_chosen(
+    harness: Harness, uow_factory: UnitOfWorkFactory
+) -> None:
+    """Found in the demo: at /language's question "spanish please" and "english
+    again" were asked to type the language's name."""
+    jo = harness.buyer(name="Jo")
+    await jo.say("/language")
+    await jo.say("spanish please")
+    assert "Listo: tu idioma ahora es Español" in jo.said, jo.said
+    await jo.say("/language")
+    await jo.say("english again")
+    assert "I'll write to you in English" in jo.said, jo.said
+    assert await stored_language(uow_factory, jo.user_id) == ("en", True)
+
+
 async def test_change_language_in_words_asks_which(harness: Harness) -> None:
     jo = harness.buyer(name="Jo")
     await jo.say("change language")

@@ -519,6 +519,17 @@ async def test_settings_off_means_no_request_and_on_brings_it_back(
     await w.asked()
 
 
+@pytest.mark.parametrize("typed", ["turn off the delivery updates", "stop the rating reminders"])
+async def test_settings_turned_off_in_its_own_words(world: World, typed: str) -> None:
+    """Found in the demo: "turn off the delivery updates" at /settings got "please tap
+    the button, or type on or off"."""
+    w = world
+    await w.buyer.say("/settings")
+    await w.buyer.say(typed)
+    assert w.buyer.said.startswith("Done: I won't message you on my own any more."), w.buyer.said
+    assert await w.buyer.step() is None
+
+
 async def test_settings_typed_at_once_and_cancel_still_leaves(world: World) -> None:
     w = world
     await w.buyer.say("/settings off")
