@@ -21,6 +21,7 @@ from bot.domain.money import format_money
 from bot.services.charts import render_claims_chart
 from bot.services.sellers import ShopRef
 from bot.services.stats import PERIODS, ChooseShop, ShopStats
+from bot.understanding.seller_steps import period_in_words
 from handlers.buttons import parse_int
 from handlers.buyer.views import format_date
 from handlers.catalog import Catalog
@@ -268,7 +269,18 @@ async def pick_shop(ctx: Context) -> None:
 
 @router.step(PICK, numbers=True)
 async def shop_typed(ctx: Context) -> None:
+    """A shop, typed; or a period ("last month?", "this week"), which the shop's
+    figures will cover: said back, and the shop asked again with buttons for it (found
+    in the demo: "I couldn't tell which shop you mean")."""
     days = int(ctx.state.data.get("days", DEFAULT_DAYS))
+    text = ctx.inbound.text or ""
+    asked = parse_days(period_in_words(text)) if period_in_words(text) else None
+    if asked is not None:
+        days = asked
+        if shop_choice.typed_shop(text, shop_choice.offered(ctx)) is None:
+            ctx.reply(ctx.t("stats.period_noted", days=days))
+            await show(ctx, None, days)
+            return
     await shop_choice.on_typed(ctx, lambda shop_id: show(ctx, shop_id, days))
 
 

@@ -62,6 +62,24 @@ async def test_stats_take_the_shops_whole_name_its_number_or_its_own_word(
     assert not charted(sam) and "Acme Store ·" not in sam.said
 
 
+async def test_a_period_typed_at_which_shop_is_kept_for_the_figures(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "last month?" at "Which shop's figures?" got "I couldn't tell
+    which shop you mean".  The period is said back, the shop asked again (its buttons
+    for that period), and the figures cover it; a shop named with it is shown at once."""
+    sam = await seller_of_two(harness, uow_factory, clock)
+    await sam.say("/stats")
+    await sam.say("last month?")
+    assert sam.texts == ["The last 30 days, then.", "Which shop's figures would you like to see?"]
+    assert all(b.data.endswith(":30") for b in sam.buttons()), sam.buttons()
+    await sam.say("the tiktok one")
+    assert charted(sam) and "Acme Store on TikTok · last 30 days" in sam.said
+    await sam.say("/stats 30")
+    await sam.say("the tiktok one, this week")
+    assert charted(sam) and "Acme Store on TikTok · last 7 days" in sam.said
+
+
 async def test_text_naming_no_single_shop_asks_again_and_cancel_leaves(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
