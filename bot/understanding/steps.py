@@ -1164,6 +1164,32 @@ _A_PICTURE = re.compile(
 )
 
 
+# Words that say what a picture just sent shows: "that's the box", "this is the crack",
+# "here's the packaging", "see the chip on the rim" (found in the demo: under "Add this
+# photo to R…?", "that's the box" started a new return).  Short, not asked, not denied.
+_SHOWS_IT = re.compile(
+    r"^(?:(?:so|ok|okay|and|look)\s+)?(?:thats|that\s+is|this\s+is|these\s+are|those\s+are|heres|"
+    r"here\s+is|here\s+are|theres|there\s+is|see|you\s+can\s+see|it\s+shows|shows|"
+    r"esa\s+es|esta\s+es|esto\s+es|aqui\s+(?:esta|estan|se\s+ve)|ahi\s+(?:esta|se\s+ve))\b"
+)
+_DENIED = re.compile(
+    r"\b(?:not|no|dont|isnt|wasnt|arent|wrong|never|nope|ridiculous|unacceptable|crazy|insane|"
+    r"joke|terrible|awful|annoying|frustrating|bs|stupid)\b"
+)
+_SHOWS_IT_WORDS = 12
+
+
+def shows_the_picture(text: str) -> bool:
+    """Words that say what the photo just sent shows, not a message of their own."""
+    said = " ".join(words(text))
+    return (
+        "?" not in text
+        and 0 < len(said.split()) <= _SHOWS_IT_WORDS
+        and _SHOWS_IT.search(said) is not None
+        and _DENIED.search(said) is None
+    )
+
+
 # Words that come with something sent, not a yes to go on: "here you go", "there you
 # go", "here it is", "attached", "sending now", "aquí está", "ahí van".
 _HANDING_OVER = re.compile(

@@ -375,8 +375,9 @@ PHOTO_OFFER = "photo_offer"
 
 def photo_offer_first(then: Handler) -> Handler:
     """Wrap the buyer's free-text handler: "yes", "yes add it" right after the offer
-    is the Add button; anything else is read as it would be (the offer counts for the
-    next message only)."""
+    is the Add button, as are words that say what the photo shows ("that's the box");
+    anything else is read as it would be (the offer counts for the next message
+    only)."""
 
     async def handler(ctx: Context) -> None:
         offered = ctx.state.data.pop(PHOTO_OFFER, None)
@@ -385,8 +386,9 @@ def photo_offer_first(then: Handler) -> Handler:
             isinstance(offered, int)
             and text
             and ctx.inbound.photo is None
-            and read.answer_to_an_offer(text) is True
+            and (read.answer_to_an_offer(text) is True or read.shows_the_picture(text))
         ):
+            # "yes add it", or what the picture shows ("that's the box"): the Add button
             await _add_sent(ctx, offered)
             return
         await then(ctx)

@@ -761,6 +761,12 @@ async def test_a_photo_after_filing_is_offered_to_the_request_the_seller_is_deci
     await alex.photo(photo_jpeg("a-fifth"))
     await alex.say("no thanks")  # not added; read as any message
     assert len((await claims(uow_factory))[0].photos) == 4
+    # Found in the demo: "that's the box" under the offer started a new return.  What
+    # the picture shows says where it goes: the Add button.
+    await alex.photo(photo_jpeg("the-box"))
+    await alex.say("that's the box it came in")
+    assert "the seller has 5 photos now" in alex.said, alex.said
+    assert await alex.step() is None
 
 
 async def test_an_album_outside_a_flow_is_answered_once(

@@ -651,3 +651,19 @@ def test_no_rating_in_a_count_a_request_or_thanks(typed: str) -> None:
 )
 def test_a_note_asked_for_in_words(typed: str, note: str | None) -> None:
     assert steps.note_asked_for(typed) == note
+
+
+@pytest.mark.parametrize(
+    ("typed", "shows"),
+    [
+        ("that's the box", True),
+        ("here's the packaging", True),
+        ("esta es la caja", True),
+        ("that's not the right one", False),  # denied: a message of its own
+        ("this is ridiculous", False),
+        ("is this enough?", False),
+        ("where is my refund", False),
+    ],
+)
+def test_words_that_say_what_a_picture_shows(typed: str, shows: bool) -> None:
+    assert steps.shows_the_picture(typed) is shows
