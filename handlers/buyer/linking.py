@@ -32,6 +32,7 @@ from bot.understanding.order_number_help import (
     asks_lookup_by_details,
     lacks_order_number,
     lacks_proof,
+    says_wrong_number,
 )
 from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
@@ -103,7 +104,17 @@ def number_help(ctx: Context, text: str) -> bool:
     name, email or phone instead ("can you look it up by my email"; the answer then
     says first why the bot can't: the number is what keeps one buyer's orders from
     another's).  False for any other words.  Read at the number step and outside a
-    flow alike."""
+    flow alike.  "wrong number sorry" asks for the right one."""
+    if says_wrong_number(text):
+        # "wrong number sorry": the right one is asked for (it was a change to the
+        # order, handed to a person); what was asked with the wrong one waits for it.
+        then, said = ctx.state.data.get(THEN), ctx.state.data.get(SAID)
+        if isinstance(then, str) and isinstance(said, str):
+            wait_for_number(ctx, then, said)
+        else:
+            ctx.state.clear()
+        ctx.reply(ctx.t("link.wrong_number"))
+        return True
     if lacks_order_number(text):
         key = "link.find_number"
     elif asks_lookup_by_details(text):
@@ -250,6 +261,11 @@ async def proof_step(ctx: Context) -> None:
     if other is not None:
         text = _without(text, other)  # "576…02 jordan@…": the proof is what is left
     proof = proof_in(text) if text else None
+    if proof is None and says_wrong_number(text):
+        # "wrong number sorry" for the proof: a new number is asked for, no attempt
+        # spent (it was kept as a request about the order, and the proof asked again).
+        number_help(ctx, text)
+        return
     if proof is None and lacks_proof(text):
         # "i dont remember which email i used": any one proof is enough, and a person
         # can check; the step stays.

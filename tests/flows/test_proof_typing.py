@@ -232,3 +232,27 @@ async def test_not_knowing_the_email_hears_that_the_phone_works_too_and_a_person
     assert await buyer.step() == "link.proof"
     await buyer.say("buyer@example.com")
     assert await links(uow_factory) == 1
+
+
+@pytest.mark.parametrize("typed", ["wrong number sorry", "oops typo", "número equivocado"])
+async def test_a_wrong_number_said_asks_for_the_right_one(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    """Found in the demo: "wrong number sorry" at the proof step was kept as a request
+    about that order ("first I need to check that order is yours"), and said outside
+    a flow it was a change to the order, handed to a person.  The right number is asked
+    for; no attempt is spent, no ticket opened, and the right one is then proved."""
+    buyer = harness.buyer()
+    await buyer.say(f"cancel my order {MISSING}")
+    assert await buyer.step() == "link.proof"
+    await buyer.say(typed)
+    assert "right order number" in buyer.said or "número de pedido correcto" in buyer.said
+    assert await buyer.step() is None
+    await buyer.say(A1)
+    await buyer.say("buyer@example.com")
+    assert "now linked" in buyer.said or "vinculado" in buyer.said, buyer.said
+    assert "Cancel order" in buyer.said or "Cancelar el pedido" in buyer.said, buyer.said
+    await buyer.say("/cancel")
+    await buyer.say(typed)  # outside a flow: the same, and no person
+    assert "right order number" in buyer.said or "número de pedido correcto" in buyer.said
+    assert not harness.desk.topics
