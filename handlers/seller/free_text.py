@@ -323,16 +323,21 @@ async def _the_one_meant(ctx: Context, shown: object) -> None:
     """ "show me that one" with no number: the card just shown, else the newest open
     request (the one a new request's message just told of), else the list, which says
     when none is open."""
-    candidates = [] if shown is None else [int(str(shown))]
+    if shown is not None and await _shown_again(ctx, int(str(shown))):
+        return
     entries = await ctx.services.seller_claims.queue(ctx.user.id)
-    candidates += sorted((e.claim_id for e in entries), reverse=True)[:1]
-    for claim_id in candidates:
-        try:
-            await show_card(ctx, claim_id)
-            return
-        except (NotAllowed, ClaimNotFound):  # decided or gone since
-            continue
+    if entries and await _shown_again(ctx, max(e.claim_id for e in entries)):
+        return
     await queue(ctx)
+
+
+async def _shown_again(ctx: Context, claim_id: int) -> bool:
+    """The card of `claim_id`; False when it is decided or gone since."""
+    try:
+        await show_card(ctx, claim_id)
+    except (NotAllowed, ClaimNotFound):
+        return False
+    return True
 
 
 async def _card_hint(ctx: Context, claim_id: int) -> bool:

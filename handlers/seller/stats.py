@@ -274,7 +274,8 @@ async def shop_typed(ctx: Context) -> None:
     in the demo: "I couldn't tell which shop you mean")."""
     days = int(ctx.state.data.get("days", DEFAULT_DAYS))
     text = ctx.inbound.text or ""
-    asked = parse_days(period_in_words(text)) if period_in_words(text) else None
+    period = period_in_words(text)
+    asked = parse_days(period) if period else None
     if asked is not None:
         days = asked
         if shop_choice.typed_shop(text, shop_choice.offered(ctx)) is None:
