@@ -852,6 +852,43 @@ def asks_for_their_orders(text: str) -> bool:
     return _whole_message(_MY_ORDERS, text)
 
 
+# "what's in my order", "how many items are in my order", "what color mug did i
+# order", "¿qué hay en mi pedido?": what the buyer bought, which the order's card lists.
+# Found in the demo: the model read "what items are in my order" as a change to it
+# (handed to a person) and "how many items are in my order" as "which of these?".
+# Only the whole message, so "what's in my order is broken" keeps its own reading.
+_WHAT_WAS_ORDERED = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|um+|sorry|quick\s+question|hola|oye|perdon)\W+)*"
+    r"(?:(?:can|could)\s+(?:you|u)\s+(?:please\s+)?(?:tell|remind)\s+me\s+|"
+    r"(?:i\s+)?(?:forgot|dont\s+remember|do\s+not\s+remember|don'?t\s+remember)\s+|"
+    r"(?:me\s+)?(?:recuerdas|recuerdame|dime|me\s+dices|no\s+recuerdo|olvide)\s+)?"
+    r"(?:"
+    r"(?:what|wat)(?:'?s|\s+is|\s+was|\s+are|\s+were)?\s+(?:all\s+)?(?:the\s+)?"
+    r"(?:(?:items?|things?|products?|stuff)\s+)?(?:in|inside|on)\s+(?:(?:my|the|this|that)\s+)?"
+    r"(?:order|package|parcel|box|purchase|shipment)|"
+    r"(?:which|what)\s+(?:items?|things?|products?|stuff)\s+(?:are|were|is|was|did\s+i\s+(?:order|buy|get|purchase))"
+    r"(?:\s+(?:in|on)\s+(?:my|the|this)\s+(?:order|package|parcel|purchase))?|"
+    r"how\s+many\s+(?:items?|things?|products?|pieces?|units?)\s+(?:are|were|is|was)\s+(?:there\s+)?"
+    r"(?:in|on)\s+(?:my|the|this)\s+(?:order|package|parcel|box|purchase)|"
+    r"how\s+many\s+(?:items?|things?|products?|pieces?|units?|of\s+them)\s+did\s+i\s+(?:order|buy|get|purchase)|"
+    r"(?:what|which)\s+(?:colou?r|size|model|version|one)\s+(?:of\s+)?(?:\w+\s+){0,2}did\s+i\s+(?:order|buy|get|pick|choose)|"
+    r"(?:what|wat)\s+did\s+i\s+(?:order|buy|purchase)|(?:what|wat)\s+i\s+(?:ordered|bought|purchased)|"
+    r"(?:que|cuales)\s+(?:productos\s+|articulos\s+|cosas\s+)?(?:hay|viene|vienen|venia|trae|traia|lleva|tiene)\s+"
+    r"(?:en\s+)?(?:mi|el)\s+(?:pedido|paquete|orden|compra)|"
+    r"(?:que|cuales)\s+(?:productos\s+|articulos\s+|cosas\s+)?(?:pedi|compre|ordene)|"
+    r"cuant[oa]s\s+(?:articulos|productos|cosas|piezas|unidades)\s+(?:tiene|hay\s+en|trae|lleva|vienen\s+en|pedi|compre)"
+    r"(?:\s+(?:mi|el)\s+(?:pedido|paquete|orden|compra))?|"
+    r"(?:que|cual)\s+(?:color|talla|tamano|modelo)\s+(?:de\s+)?(?:\w+\s+){0,2}(?:pedi|compre|ordene|elegi)"
+    r")(?:\s+again|\s+otra\s+vez)?(?:\s+(?:order\s+|pedido\s+)?(?:no\.?\s*|#\s*)?\d{6,})?"
+    r"(?:\W+(?:please|pls|thanks|thank\s+you|por\s+favor|porfa|gracias))*\W*$"
+)
+
+
+def asks_what_was_ordered(text: str) -> bool:
+    """Only "what's in my order" (or the like): the order's card, which lists it."""
+    return _whole_message(_WHAT_WAS_ORDERED, text)
+
+
 # "how much did i get back", "why only 10", "¿cuánto me van a devolver?": the amount of
 # a refund, which a filed request's card shows (asked, refunded, and the seller's
 # reason for less).  Found in the demo: with a request filed, the first was asked

@@ -37,6 +37,7 @@ from bot.services.intents import (
     asks_for_their_orders,
     asks_how_to_send_it_back,
     asks_how_to_use,
+    asks_what_was_ordered,
     asks_when_it_comes,
     asks_where,
     asks_why_cancelled,
@@ -55,6 +56,7 @@ from bot.services.intents import (
     wants_to_complain,
 )
 from bot.understanding.model import SURE
+from bot.understanding.not_theirs import disowns_an_order
 from bot.understanding.parcel_questions import (
     asks_about_the_parcel,
     asks_if_in_time,
@@ -205,6 +207,9 @@ BOT_AGAIN = "bot_again"
 # The plan's intent for a message that only announces a request ("I have a question"):
 # small talk answered with "go ahead".
 GO_AHEAD = "go_ahead"
+# The plan's intent for an order or a charge the buyer says they did not make
+# (`bot/understanding/not_theirs.py`): a person takes it, told why first.
+NOT_THEIRS = "not_theirs"
 # The plan's intent for a return request that first asks whether an item the buyer
 # used can go back at all ("can I return a candle I already burned"): answered from
 # the returns policy, with a button to start the return (`bot/understanding/
@@ -317,6 +322,15 @@ def plan(reading: Reading, text: str = "") -> Plan:
         return Plan(BOT_AGAIN, Action.CHITCHAT, number)
     if refuses_the_bot(reading, text):
         return Plan(Intent.TALK_TO_PERSON, action_of(Intent.TALK_TO_PERSON), number)
+    if disowns_an_order(text):
+        # "i never ordered this, someone used my card", "i dont recognize this order":
+        # an order the buyer did not make is for a person (the model opened a cancel,
+        # a card or a payments answer).
+        return Plan(NOT_THEIRS, Action.PERSON, number)
+    if asks_what_was_ordered(text):
+        # "what items are in my order", "what color mug did i order": the card lists
+        # them (the model heard a change to the order, which a person takes).
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
     if number is None and asks_for_their_orders(text):
         # "show my orders", "what orders do i have": the card, or with several the
         # list (`handlers.buyer.answers.for_order`), whatever the model made of it.

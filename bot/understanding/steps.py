@@ -553,6 +553,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         r"(?:sent|got|received|gave)\s+(?:me\s+)?(?:a\s+|the\s+)?(?:size|colou?r|model)\s+\w+|"
         r"ordered\s+\w+(?:\s+\w+)?\s+(?:and|but)\s+(?:got|received)|"
         # not "a different colour than the picture": the listing's, not the order's
+        # nor "exchange it for a different colour", "i want another colour": a wish
+        r"(?<!for\sa\s)(?<!to\sa\s)(?<!want\sa\s)(?<!like\sa\s)(?<!need\sa\s)(?<!for\s)(?<!want\s)"
         r"(?:different|another)\s+(?:model|colou?r|product|item|version)(?!\s+(?:than|from|to)\s+"
         r"(?:(?:in|on)\s+)?(?:the\s+)?(?:pictures?|photos?|pics?|images?|listing|description|ads?|advert|"
         r"website|site|page))(?:\s+than)?|"
@@ -762,7 +764,12 @@ _STORIES: tuple[tuple[ClaimReason, str], ...] = (
         ClaimReason.DEFECTIVE,
         r"(?:wont|doesnt|does\s+not|will\s+not|isnt|is\s+not|cant|not)\s+(?:even\s+)?"
         r"(?:heat|cool|play|spin|light|run|open|close|lock|pair|print|blend|cook|hold|read|respond|"
-        r"cut|slice)\w*",
+        r"cut|slice)\w*|"
+        # "the handle is loose and wobbly", "the zipper is stuck", "it rattles inside",
+        # "la pata está floja" (found in the demo: "type what's wrong")
+        r"(?:is|are|came|come|comes|got|gets|feels|seems|so|very|really|all)\s+(?:\w+\s+)?loose|"
+        r"wobbl\w*|rattl(?:es|ing)|(?:is|are|got|gets|keeps\s+getting)\s+stuck|jam(?:s|med|ming)\b|"
+        r"(?:is|are)\s+uneven|unstable|floj[oa]s?|tambalea\w*|cojea|atascad[oa]|atorad[oa]|se\s+traba\w*",
     ),
 )
 # A question about the choices, not a choice: "what is the difference between damaged and

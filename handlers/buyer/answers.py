@@ -50,6 +50,7 @@ from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
     GO_AHEAD,
+    NOT_THEIRS,
     ORDER_ACTIONS,
     RETURN_IF_USED,
     SEND_BACK,
@@ -417,6 +418,12 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         await rephrase(ctx)
     elif action is Action.PERSON:
         ctx.state.clear()
+        if planned.intent == NOT_THEIRS:
+            # Why a person, and the bank: the chat cannot stop a stolen card.
+            available = support_available(ctx)
+            ctx.reply(ctx.t("routing.not_theirs" if available else "routing.not_theirs_alone"))
+            if not available:
+                return
         await escalate(ctx, EscalationReason.REQUESTED)
     elif action is Action.RETURN and number is None and await _the_filed_one(ctx, text):
         pass  # "the seller isnt answering my return": the request under way

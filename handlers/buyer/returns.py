@@ -34,7 +34,7 @@ from bot.domain.returns import (
     summary_kind,
     types_for,
 )
-from bot.services.intents import reports_damage
+from bot.services.intents import Intent, reports_damage
 from bot.services.returns import (
     ClaimDraft,
     DraftInvalid,
@@ -994,7 +994,9 @@ async def photo_step(ctx: Context) -> None:
         if read.is_done(text) or read.is_skip(text):
             await photos_done(ctx)
             return
-        if read.a_question_to_keep(text) and await _not_about_the_return(ctx, text):
+        if (
+            read.a_question_to_keep(text) and await _not_about_the_return(ctx, text)
+        ) or await _another_matter(ctx, text):
             escapes.keep(ctx, text)
             ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))
             return
@@ -1208,6 +1210,35 @@ _SEND_IT = re.compile(
 )
 
 
+# Intents a plain statement at a step may be about when it is surely not the
+# return: what was paid, an invoice, another order's parcel, the shop's policies.
+_OTHER_MATTERS = frozenset(
+    {
+        Intent.PAYMENT_METHODS,
+        Intent.INVOICE,
+        Intent.QUESTION,
+        Intent.TRACK_ORDER,
+        Intent.DELIVERY_TIME,
+    }
+)
+# How sure the model must be that such a statement is one of them (it is put aside
+# until the request is filed, so a photo's caption must not be taken for one).
+OTHER_MATTER_SURE = 0.95
+# And how many words it must have ("paid paypal" says too little to answer).
+OTHER_MATTER_WORDS = 3
+
+
+async def _another_matter(ctx: Context, text: str) -> bool:
+    """A statement about another matter, not put as a question ("i got charged twice",
+    "my discount code didnt work", "i also need an invoice for this order"): the model
+    is all but certain it is one of `_OTHER_MATTERS`.  Found in the demo: each got
+    "send photos now" or "type what's wrong", and was lost."""
+    if len(read.words(text)) < OTHER_MATTER_WORDS:
+        return False
+    reading = await ctx.services.understanding.read(text)
+    return reading.intent in _OTHER_MATTERS and reading.probability >= OTHER_MATTER_SURE
+
+
 async def _not_about_the_return(ctx: Context, text: str) -> bool:
     """The intent model reads the message as something other than a return request."""
     reading = await ctx.services.understanding.read(text)
@@ -1395,11 +1426,13 @@ async def _unusable(ctx: Context, text: str) -> None:
         ctx.reply(ctx.t("journey.photos_welcome"))
         await escapes.reprompt(ctx)
         return
-    if read.a_question_to_keep(text) and (
-        read.asks_outright(text) or await _not_about_the_return(ctx, text)
-    ):
+    if (
+        read.a_question_to_keep(text)
+        and (read.asks_outright(text) or await _not_about_the_return(ctx, text))
+    ) or await _another_matter(ctx, text):
         # "is it going to cost me anything to send it back?" is about the return, yet
-        # a question, not an answer to the step: kept as well.
+        # a question, not an answer to the step: kept as well; so is "i got charged
+        # twice", said of another matter.
         await escapes.keep_question(ctx, text)
         return
     await escapes.not_understood(ctx)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app import App
 from bot.clock import FakeClock
 from bot.services.routing import Action, plan
 from bot.services.understanding import UnderstandingService
@@ -998,3 +999,50 @@ async def test_whether_it_can_still_go_back_is_the_return_not_the_refunds_status
     assert "return requests" not in buyer.said
     for asked in ("when can i get a refund", "i returned it, can i still get my refund"):
         assert plan(await reader.read(asked), asked).action is Action.CLAIMS, asked
+
+
+async def test_an_order_the_buyer_did_not_make_goes_to_a_person_with_why(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "i never ordered this, someone used my card" showed the order's
+    card, and "i dont recognize this order" asked to cancel it.  Fraud is for a person
+    (and the buyer's bank): the chat says so and hands over, cancelling nothing."""
+    buyer = await owner_of(harness, uow_factory, clock, ("Stoneware Mug", 1, "18.00"))
+    await buyer.say("i dont recognize this order")
+    assert "An order you didn't make needs a person" in buyer.said, buyer.said
+    assert "tell your bank" in buyer.said and "passed our conversation to a person" in buyer.said
+    assert "Cancel order" not in buyer.said
+    assert list(harness.desk.topics.values()) == ["#1 · Jane"]
+
+
+async def test_an_order_the_buyer_did_not_make_without_staff_points_to_the_shop(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    app = harness.app
+    unconfigured = await Harness.create(
+        App(
+            settings=app.settings.model_copy(update={"staff_chat_id": None}),
+            engine=app.engine,
+            uow=app.uow,
+            clock=app.clock,
+        )
+    )
+    buyer = unconfigured.buyer()
+    await buyer.say("i never ordered this, someone used my card")
+    assert "please contact the shop directly" in buyer.said, buyer.said
+    assert "live support isn't available" not in buyer.said  # said once, in its own words
+    assert unconfigured.desk.topics == {}
+
+
+async def test_what_was_in_the_order_shows_its_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "how many items are in my order" asked "which of these?", and
+    "what items are in my order" handed a change of the order to a person."""
+    buyer = await owner_of(
+        harness, uow_factory, clock, ("Stoneware Mug", 1, "18.00"), ("Bath Towel", 2, "29.50")
+    )
+    for asked in ("how many items are in my order", "what items are in my order"):
+        await buyer.say(asked)
+        assert f"Order {A1}" in buyer.said and "2 × Bath Towel" in buyer.said, buyer.said
+        assert "Which of these" not in buyer.said and harness.desk.topics == {}

@@ -27,7 +27,7 @@ from bot.services.intents import (
     asks_when_money_comes,
     route,
 )
-from bot.services.routing import Action, action_of, plan
+from bot.services.routing import NOT_THEIRS, Action, action_of, plan
 from bot.services.understanding import load_model
 from bot.understanding.model import Reading, Understanding
 
@@ -437,3 +437,23 @@ def test_words_about_a_request_already_filed(text: str, topic: RequestTopic | No
 )
 def test_when_the_money_comes_back(text: str, asks: bool) -> None:
     assert asks_when_money_comes(text) is asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i dont recognize this order", "i never ordered this, someone used my card"],
+)
+def test_a_disowned_order_goes_to_a_person(text: str) -> None:
+    # The model opened a cancel for the first, and a payments answer for the second.
+    planned = plan(model().classify(text), text)
+    assert (planned.intent, planned.action) == (NOT_THEIRS, Action.PERSON)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what items are in my order", "how many items are in my order", "what color mug did i order"],
+)
+def test_what_was_ordered_opens_the_card(text: str) -> None:
+    # The model read the first as a change to the order (a person), the second as
+    # "which of these?".
+    assert plan(model().classify(text), text).action is Action.ORDER_CARD

@@ -447,6 +447,15 @@ def test_yes_no_as_typed_in_chat(typed: str, value: bool | None) -> None:
         ("i only got half my order", ClaimReason.MISSING_ITEM),
         ("the lamp flickers", ClaimReason.DEFECTIVE),  # found in a batch of wording
         ("the kettle buzzes when it's on", ClaimReason.DEFECTIVE),
+        # found in the demo: "type what's wrong"
+        ("the handle is loose and wobbly", ClaimReason.DEFECTIVE),
+        ("the zipper is stuck", ClaimReason.DEFECTIVE),
+        ("la pata está floja", ClaimReason.DEFECTIVE),
+        ("these pants are too loose", ClaimReason.NOT_AS_DESCRIBED),  # the fit
+        # a wish, not what was sent (it was "wrong item sent")
+        ("i want to exchange the towel for a different color", None),
+        ("i want another colour", None),
+        ("they sent a different colour", ClaimReason.WRONG_ITEM),
         ("got only part of it", ClaimReason.MISSING_ITEM),
         ("parcel came but the item was not inside it", ClaimReason.MISSING_ITEM),
         ("courier says it was never scanned", ClaimReason.NOT_RECEIVED),
