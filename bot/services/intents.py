@@ -731,14 +731,21 @@ def about_the_account(text: str) -> bool:
 # parcel or delivery in general? The buyer's orders tell (`handlers.buyer.answers`): one
 # on its way is what they mean; with none, how long delivery takes.  The model learned
 # both readings ("DHL 3948… when will it arrive" is the buyer's own) and leans either way.
-_LEAD = r"(?:(?:so|and|ok|okay|hi|hey|hello|um+|erm?)\W+)?"
+# "what about the blanket, when does it ship": one of the buyer's items named first.
+_LEAD = (
+    r"(?:(?:so|and|ok|okay|hi|hey|hello|um+|erm?|hm+)\W+)?"
+    r"(?:(?:what|how)\s+about\s+(?:the\s+|my\s+)?\w+(?:\s+\w+)?\W+)?"
+)
+# "how long until it ships if i keep it": asked at a cancel question.
+_IF_KEPT = r"(?:\s+if\s+i\s+(?:keep|dont\s+cancel|don'?t\s+cancel)\s+(?:it|them|the\s+order))?"
 _UNTIL_IT_COMES = (
     r"(?:(?:till|until|til|before)\s+(?:it|they|my\s+(?:parcel|package|stuff|order))\s+"
-    r"(?:arrives?|comes?|gets?\s+here|is\s+here|shows?\s+up|turns?\s+up)|for\s+(?:it|them|"
+    r"(?:arrives?|comes?|gets?\s+here|is\s+here|shows?\s+up|turns?\s+up|ships?|is\s+shipped|"
+    rf"gets?\s+shipped|(?:is|gets?)\s+sent|goes\s+out){_IF_KEPT}|for\s+(?:it|them|"
     r"my\s+(?:parcel|package|stuff|order))(?:\s+to\s+(?:arrive|come|get\s+here))?)"
 )
 _WHEN_IT_COMES = re.compile(
-    r"^\W*(?:(?:so|and|ok|okay|hi|hey|hello)\W+)?when\s+(?:will|would|does|do|is|are|should)\s+"
+    rf"^\W*{_LEAD}when\s+(?:will|would|does|do|is|are|should)\s+"
     r"(?:it|they|this|that|these|those)\s+(?:arrive|come|get\s+(?:here|delivered)|ship|"
     r"turn\s+up|show\s+up|reach\s+me|be\s+(?:here|delivered|shipped|arriving|coming))"
     r"(?:\s+(?:here|to\s+me|then|now))?\W*$|"
@@ -756,7 +763,11 @@ _WHEN_IT_COMES = re.compile(
     r"gonna\s+(?:come|arrive|get\s+here)|due)\W*$|"
     # "¿cuándo llega?", "y cuándo me llegará", "¿cuánto falta?": the same, in Spanish
     r"^\W*(?:(?:hola|y|ok|bueno|oye)\W+)?cuando\s+(?:me\s+)?(?:llega|llegan|llegara|llegaran|"
-    r"viene|vienen|vendra|lo\s+entregan|la\s+entregan)\W*$|"
+    r"viene|vienen|vendra|lo\s+entregan|la\s+entregan|"
+    # "¿cuándo lo envían?", "¿cuándo sale?": when it ships (found in the demo: the
+    # dispatch policy, where "when will it ship" got the order's card)
+    r"(?:lo|la|los|las)\s+(?:envian|mandan|despachan|envias|mandas|van\s+a\s+(?:enviar|mandar))|"
+    r"sale|se\s+envia|(?:lo|la)\s+(?:enviaran|mandaran))\W*$|"
     r"^\W*(?:(?:hola|y|ok|bueno|oye)\W+)?cuanto\s+(?:(?:mas\s+)?falta|(?:tiempo\s+)?mas|"
     r"mas\s+tengo\s+que\s+esperar)(?:\s+para\s+que\s+(?:me\s+)?llegue)?\W*$"
 )

@@ -226,8 +226,9 @@ _PART_CANCELS = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ITEMS})
 # The two readings of "when will it arrive?" (the buyer's orders tell them apart).
 WHEN_IT_COMES = (Intent.TRACK_ORDER, Intent.DELIVERY_TIME)
 # What the model reads "how much longer?" as: those two, or a question for the policies
-# (never a refund's: "when can I expect it" after a refund is the refund's).
-_WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION})
+# or about a product ("what about the blanket, when does it ship"); never a refund's:
+# "when can I expect it" after a refund is the refund's.
+_WAITING_READINGS = frozenset({*WHEN_IT_COMES, Intent.QUESTION, Intent.PRODUCT_QUESTION})
 # Readings a question about the parcel ("what carrier is it with", "¿se ha movido?")
 # may get from a model unsure of it; a refund's, a return's or a cancel's keep theirs
 # ("my refund hasn't moved").

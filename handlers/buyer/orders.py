@@ -10,7 +10,7 @@ from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_na
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
 from bot.services.cancellations import AlreadyRequested
-from bot.services.intents import points_back
+from bot.services.intents import cancels_part, points_back
 from bot.services.views import OrderView
 from bot.understanding import order_pick
 from bot.understanding.cancelling import (
@@ -20,6 +20,7 @@ from bot.understanding.cancelling import (
     cancels_it,
     changes_instead,
 )
+from bot.understanding.items import mentioned_items
 from bot.understanding.steps import a_question_to_keep, position
 from handlers import escapes
 from handlers.buyer.views import (
@@ -400,8 +401,14 @@ async def cancel_typed(ctx: Context) -> None:
     """ "yes" or "no" typed to the cancel question: the same as its buttons."""
     text = ctx.inbound.text or ""
     answer = cancel_answer(text)
-    if answer is None and changes_instead(text) and (order := await _asked_order(ctx)):
+    if (
+        answer is None
+        and (order := await _asked_order(ctx))
+        and (changes_instead(text) or _names_a_part(text, order))
+    ):
         # "can I change the address instead?": the order stays; a person makes changes.
+        # So is "only the pillow cover", "just one of them": part of the order, which a
+        # person takes out (found in the demo: "tap one of the buttons").
         from handlers.buyer.answers import change  # answers imports this module
 
         ctx.reply(ctx.t("cancel.kept"))
@@ -438,6 +445,15 @@ async def cancel_typed(ctx: Context) -> None:
     else:
         await _cancel(ctx, order)
     await escapes.answer_kept(ctx, questions)
+
+
+def _names_a_part(text: str, order: OrderView) -> bool:
+    """At the cancel question, the answer names part of the order: "only the pillow
+    cover", "just one of them", or some of its items by name ("the blanket")."""
+    if cancels_part(text):
+        return True
+    names = [item.name for item in order.items]
+    return 0 < len(mentioned_items(text, names)) < len(names)
 
 
 def _money_if_cancelled(ctx: Context, order: OrderView) -> str:

@@ -27,9 +27,13 @@ def no_answer_engine(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def asked(
-    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, status: str = "ON_HOLD"
+    harness: Harness,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    status: str = "ON_HOLD",
+    items: tuple[tuple[str, int, str], ...] = (("Ceramic mug", 2, "12.50"),),
 ) -> tuple[Person, int]:
-    order_id = await make_order(uow_factory, clock, number=NUMBER, status=status)
+    order_id = await make_order(uow_factory, clock, number=NUMBER, status=status, items=items)
     buyer = harness.buyer()
     await buyer.say(NUMBER)
     await buyer.say("buyer@example.com")
@@ -354,3 +358,19 @@ async def test_whether_it_is_too_late_asked_in_spanish_is_no_answer(
     assert await buyer.step() == "order.cancel"
     await buyer.say("sí")
     assert await order_status(uow_factory, order_id) == "CANCELLED"
+
+
+@pytest.mark.parametrize("typed", ["only the pillow cover", "the blanket", "just one of them"])
+async def test_part_of_the_order_named_at_the_question_goes_to_a_person(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "only the pillow cover" under "Send them a cancellation
+    request?" got "tap one of the buttons".  Part of an order is taken out by a person,
+    as other changes are; the order stays as it is, nothing is requested."""
+    items = (("Throw blanket", 1, "40.00"), ("Pillow cover", 2, "12.00"))
+    buyer, order_id = await asked(harness, uow_factory, clock, "AWAITING_SHIPMENT", items)
+    await buyer.say(typed)
+    assert "your order stays as it is" in buyer.said, buyer.said
+    assert "passing on what you asked" in buyer.said and harness.desk.topics
+    assert await buyer.step() is None
+    assert await order_status(uow_factory, order_id) == "AWAITING_SHIPMENT"

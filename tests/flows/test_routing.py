@@ -1046,3 +1046,27 @@ async def test_what_was_in_the_order_shows_its_card(
         await buyer.say(asked)
         assert f"Order {A1}" in buyer.said and "2 × Bath Towel" in buyer.said, buyer.said
         assert "Which of these" not in buyer.said and harness.desk.topics == {}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "how long until it ships",
+        "hmm how long until it ships if i keep it",
+        "what about the mug, when does it ship",
+        "¿cuándo lo envían?",
+    ],
+)
+async def test_when_it_ships_with_an_order_being_prepared_shows_its_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "how long until it ships if i keep it" (kept at a cancel
+    question) was answered unsure from the policies, "what about the blanket, when does
+    it ship" too, and a second miss handed the buyer to a person; "¿cuándo lo envían?"
+    got the dispatch policy where "when will my order ship" got the card."""
+    await make_order(uow_factory, clock, number=A1, status="AWAITING_SHIPMENT")
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(typed)
+    assert A1 in buyer.said and "📖" not in buyer.said, buyer.said  # its card, or its date
+    assert harness.desk.topics == {}
