@@ -1074,7 +1074,11 @@ _THE_PHOTOS = re.compile(
     r"(?:(?:show|see|view|open|check|send|look\s+at)\s+(?:me\s+)?"
     r"(?:the|their|his|her|those|these|them|buyers?|customers?|all)?\s*)?"
     r"(?:photos?|pics?|pictures?|images?|fotos?)(?:\s+(?:again|please|pls|they\s+sent))?$|"
-    r"^(?:ver|mostrar|muestrame|ensename|manda(?:me)?)\s+(?:las\s+)?fotos$"
+    r"^(?:ver|mostrar|muestrame|ensename|manda(?:me)?)\s+(?:las\s+)?fotos$|"
+    # "what does the photo show", "what's in the pics": the photos, to look at
+    r"^(?:what|wat)\s+(?:does|do|did)\s+(?:the|their|his|her)\s+(?:photos?|pics?|pictures?|images?)\s+show$|"
+    r"^(?:what'?s|what\s+is)\s+(?:in|on)\s+(?:the|their|his|her)\s+(?:photos?|pics?|pictures?|images?)$|"
+    r"^que\s+(?:muestra|muestran|se\s+ve\s+en)\s+(?:la|las)\s+fotos?$"
 )
 
 
@@ -1098,7 +1102,13 @@ _THE_FACTS = re.compile(
     r"\b(?:buyers?|customers?|return|refund|claim)\s+history\b|"
     r"\bhow\s+many\s+(?:\w+\s+){0,2}(?:returns|requests|refunds|claims)\b|"
     r"\bcuando\s+(?:se\s+)?(?:entrego|llego|lo\s+recibio)\b|\bha\s+devuelto\b|"
-    r"\bdevoluciones\s+(?:antes|anteriores)\b|\bhistorial\b"
+    r"\bdevoluciones\s+(?:antes|anteriores)\b|\bhistorial\b|"
+    # "is this the first time this buyer returns something", "any previous returns
+    # from them" (found in the demo: "I can't do anything with that here")
+    r"\bfirst\s+time\s+(?:that\s+)?(?:this|the|that)?\s*(?:buyer|customer|person|guy|client|they|he|she)\s+"
+    r"(?:\w+\s+)?(?:return|request|claim|complain|ask)\w*|"
+    r"\b(?:previous|past|prior|earlier|other)\s+(?:returns|requests|refunds|claims)\b|"
+    r"\bprimera\s+vez\s+que\s+(?:este\s+|el\s+)?(?:cliente|comprador)?\s*(?:devuelve|reclama|pide)"
 )
 
 
@@ -1233,6 +1243,12 @@ def read_card_decision(text: str) -> CardDecision | None:
     "$5 partial refund", "ask for info", "can you ask them for a clearer photo",
     "rechazar", "reject, photo looks fake": the card's decision it names.  None for
     anything else, "refund" alone included (see `_CARD_DECISIONS`)."""
+    if (corrected := _CORRECTED.match(text.lower())) is not None:
+        # "no, full refund", "nope, approve it", "wait no, full refund": a "no" to what
+        # came before, then the decision (all three were a reject or none)
+        then = read_card_decision(text[corrected.end() :])
+        if then is not None and then.decision != "reject":
+            return then
     said = normalize(text).rstrip("?")
     if _WEIGHS_UP.search(normalize(text)) or _NOT_YET.search(said):
         return None  # "approve or partial, which one better?": asked, not decided
@@ -1354,6 +1370,10 @@ _NOT_YET = re.compile(
     r"\bhold\s+off\b|\bnot\s+yet\b|\b(?:no|don'?t|dont)\b.*\byet\b|^wait\b|"
     # "... but let me think on it", "if the photos was clearer i would just approve it"
     r"\blet\s+me\s+think\b|^if\b.*\b(?:i'?d|i\s+would|would)\b"
+)
+# A "no" that corrects what came before, with more words after it.
+_CORRECTED = re.compile(
+    r"^\W*(?:(?:wait|hmm+|oh|actually|sorry|oops|um+|ah+)\W+)*(?:no|nope|nah|nop)\b\W+(?=\w)"
 )
 _NO_REFUND = re.compile(r"\bno\s+refund\b|\bnot\s+(?:giving|issuing)\s+(?:a\s+|any\s+)?refund")
 
@@ -1496,7 +1516,11 @@ _WHAT_WAITS = re.compile(
     r"\b(?:que|algo)\b.{0,20}?\b(?:pendiente|por\s+hacer|tengo\s+que\s+(?:hacer|atender|revisar))\b|"
     # "hey whats new", "anything new?", "any updates", "what did i miss", "¿novedades?"
     r"\b(?:whats|what\s+is|anything|something)\s+new\b|\bany\s+(?:news|updates?)\b|"
-    r"\bwhat\s+did\s+i\s+miss\b|\bnovedades\b|\bque\s+hay\s+de\s+nuevo\b|\balgo\s+nuevo\b"
+    r"\bwhat\s+did\s+i\s+miss\b|\bnovedades\b|\bque\s+hay\s+de\s+nuevo\b|\balgo\s+nuevo\b|"
+    # "what's left to do", "anything else left?", "¿qué me falta?"
+    r"\b(?:whats|what\s+is|what'?s|anything(?:\s+else)?|is\s+there\s+anything(?:\s+else)?)\s+left"
+    r"(?:\s+(?:to\s+do|for\s+me|to\s+handle|today))?\s*[?.!]*$|"
+    r"\bque\s+(?:me\s+)?(?:falta|queda)\b"
 )
 
 

@@ -963,13 +963,34 @@ async def partial_reason_typed(ctx: Context) -> None:
     it, if it is all that was asked), or says what is wrong with it and asks again."""
     if (card := await _step_card(ctx)) is None:
         return
-    if seller_steps.is_only_an_amount(ctx.inbound.text or ""):
+    text = ctx.inbound.text or ""
+    if seller_steps.is_only_an_amount(text):
         ctx.state.go(AMOUNT, claim_id=card.claim_id)
         await partial_amount(ctx)
+        return
+    if await _changed_mind(ctx, card.claim_id, text):
         return
     if (reason := await _typed(ctx)) is None:
         return
     await _offer_partial(ctx, int(ctx.state.data["claim_id"]), reason)
+
+
+# A decision in this many words or fewer, typed where a reason is asked, is the seller
+# changing their mind ("wait no, full refund"); longer, it is a reason that names one.
+CHANGED_MIND_WORDS = 6
+
+
+async def _changed_mind(ctx: Context, claim_id: int, text: str) -> bool:
+    """Another decision typed at the partial refund's reason ("wait no, full refund",
+    "actually just approve it", "reject it instead"): that decision, as typed under the
+    card.  Found in the demo: "wait no, full refund" was sent to the buyer as the reason
+    for half, and a Confirm for half offered."""
+    typed = seller_steps.read_card_decision(text)
+    if typed is None or typed.decision == "partial" or len(text.split()) > CHANGED_MIND_WORDS:
+        return False
+    ctx.state.clear()
+    await decide_typed(ctx, claim_id, typed)
+    return True
 
 
 @router.button("qpr")

@@ -159,6 +159,15 @@ async def _answered(ctx: Context) -> bool:
         return True
     if shown is not None and await _under_the_card(ctx, int(shown), inbound.text, words):
         return True
+    if (
+        shown is None
+        and (asks_for_the_photos(inbound.text) or card_fact_asked(inbound.text) is not None)
+        and (newest := await _newest_open(ctx)) is not None
+    ):
+        # "what does the photo show", "is this the first time this buyer returns
+        # something" under a new request's message, no card opened: about that request,
+        # the newest open one (found in the demo: "I can't do anything with that here").
+        return await _under_the_card(ctx, newest, inbound.text, words)
     if names_a_goodwill_refund(inbound.text):
         # "refund 5 dollars on order 5761…, it arrived late": what /refund does with
         # those parts, its confirmation first (the seller was told to type the command).
@@ -325,10 +334,16 @@ async def _the_one_meant(ctx: Context, shown: object) -> None:
     when none is open."""
     if shown is not None and await _shown_again(ctx, int(str(shown))):
         return
-    entries = await ctx.services.seller_claims.queue(ctx.user.id)
-    if entries and await _shown_again(ctx, max(e.claim_id for e in entries)):
+    newest = await _newest_open(ctx)
+    if newest is not None and await _shown_again(ctx, newest):
         return
     await queue(ctx)
+
+
+async def _newest_open(ctx: Context) -> int | None:
+    """The seller's newest open request: the one a new request's message told of."""
+    entries = await ctx.services.seller_claims.queue(ctx.user.id)
+    return max((e.claim_id for e in entries), default=None)
 
 
 async def _shown_again(ctx: Context, claim_id: int) -> bool:

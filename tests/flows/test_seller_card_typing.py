@@ -877,3 +877,55 @@ async def test_what_was_paid_asked_under_the_card_is_answered(
     assert claim.number in s.last_text
     assert "×" in s.last_text and "$" in s.last_text, s.last_text  # items with prices
     assert "Tap a button" not in s.said
+
+
+@pytest.mark.parametrize("typed", ["wait no, full refund", "no, full refund", "nope, approve it"])
+async def test_a_change_of_mind_at_the_partial_reason_is_that_decision(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "wait no, full refund" typed where the reason for a partial
+    refund is asked was kept as that reason, and a refund of half offered to confirm
+    ("no, full refund" was even read as a reject under a card).  It is the approval,
+    still confirmed before money moves."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund $5,50")
+    assert "Why refund $5.50" in s.last_text
+    await s.say(typed)
+    assert f"Approve {claim.number} and refund" in s.last_text, s.said
+    assert "$5.50" not in s.said and await refunds(uow_factory) == []
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [claim.amount]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shows"),
+    [
+        ("what does the photo show", "The buyer sent no photos with"),
+        ("is this the first time this buyer returns something", "First request from this buyer"),
+        ("any previous returns from them", "First request from this buyer"),
+    ],
+)
+async def test_a_question_about_the_request_just_told_of_is_answered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str, shows: str
+) -> None:
+    """Found in the demo: under a new request's message, with no card opened, "what
+    does the photo show" and "is this the first time this buyer returns something" got
+    "I can't do anything with that here".  They are about that request, the newest
+    open one: its photos, its facts."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert shows in s.said and claim.number in s.said, s.said
+    assert "can't do anything" not in s.said
+    assert await status(uow_factory, claim.id) == ClaimStatus.REQUESTED
+
+
+async def test_whats_left_shows_what_waits(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("what's left to do")
+    assert "Open return requests (1)" in s.said and "can't do anything" not in s.said, s.said
+    assert any(claim.number in b.text for b in s.buttons())
