@@ -612,8 +612,12 @@ async def _taken_back(ctx: Context) -> bool:
     """The seller changed their mind mid-rejection ("wait, don't reject it", "actually
     approve it instead"): that is no reason to give the buyer, so nothing is rejected;
     the step is left and the claim's card shown again with its decision buttons, so
-    approving is one tap away.  True when the text was read so."""
-    if not seller_steps.takes_back(ctx.inbound.text or ""):
+    approving is one tap away.  A decision said with it ("actually approve it", "no
+    wait, give them 10 back") is taken, as typed under the card, with its own
+    confirmation (found in the demo: the card came back, and the seller had to say it
+    again).  True when the text was read so."""
+    text = ctx.inbound.text or ""
+    if not seller_steps.takes_back(text):
         return False
     claim_id = int(ctx.state.data["claim_id"])
     ctx.state.clear()
@@ -622,9 +626,15 @@ async def _taken_back(ctx: Context) -> bool:
     except REFUSALS as exc:
         await _refuse(ctx, exc)
         return True
-    if _still(ctx, card, ClaimStatus.REQUESTED):  # else: decided meanwhile, and said so
-        ctx.reply(ctx.t("seller_typing.not_rejected", claim=card.number))
-        await show_card(ctx, claim_id)
+    if not _still(ctx, card, ClaimStatus.REQUESTED):  # decided meanwhile, and said so
+        return True
+    instead = seller_steps.read_card_decision(text)
+    if instead is not None and instead.decision != "reject":
+        ctx.reply(ctx.t("seller_typing.not_rejected_instead", claim=card.number))
+        await decide_typed(ctx, claim_id, instead)
+        return True
+    ctx.reply(ctx.t("seller_typing.not_rejected", claim=card.number))
+    await show_card(ctx, claim_id)
     return True
 
 

@@ -569,16 +569,10 @@ async def at_reject_note(w: World) -> Any:
     [
         "wait, don't reject it",
         "hold on!",
-        "actually approve it instead",
-        "approve it instead",
         "do not reject",
         "undo",
         "sorry, wrong button",
         "espera, no lo rechaces",
-        "mejor apruébalo",
-        "approve",  # the other decision alone: was "please type a short note"
-        "Approve it please",
-        "accept",
     ],
 )
 async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
@@ -595,6 +589,32 @@ async def test_taking_the_rejection_back_at_the_note_rejects_nothing(
     nothing_leaked(world)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "actually approve it instead",
+        "approve it instead",
+        "mejor apruébalo",
+        "approve",  # the other decision alone: was "please type a short note"
+        "Approve it please",
+        "accept",
+    ],
+)
+async def test_approving_instead_at_the_note_rejects_nothing_and_asks_to_confirm(
+    world: World, typed: str
+) -> None:
+    """The card came back, and the seller had to say "approve" again (found in the
+    demo); the approval said is offered at once, confirmed before money moves."""
+    claim = await at_reject_note(world)
+    s = world.seller
+    await s.say(typed)
+    assert "nothing was rejected" in s.said or "no se rechazó nada" in s.said, s.said
+    assert claim.number in s.last_text
+    assert "Nothing is paid until you confirm" in s.said or "No se paga nada" in s.said
+    assert await world.status(claim.id) == ClaimStatus.REQUESTED
+    nothing_leaked(world)
+
+
 @pytest.mark.parametrize("typed", ["wait, don't reject it", "approve"])
 async def test_taking_it_back_at_the_reason_step_too(world: World, typed: str) -> None:
     """Sam's "approve" at the reason question got "I didn't catch the reason"."""
@@ -602,7 +622,7 @@ async def test_taking_it_back_at_the_reason_step_too(world: World, typed: str) -
     s = world.seller
     await s.press(f"qr:{claim.id}")
     await s.say(typed)
-    assert f"nothing was rejected: {claim.number}" in s.said
+    assert "nothing was rejected" in s.said and claim.number in s.said
     assert await world.status(claim.id) == ClaimStatus.REQUESTED
 
 
