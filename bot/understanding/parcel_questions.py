@@ -178,7 +178,12 @@ _WHAT_TO_DO = re.compile(
     r"que\s+hago|que\s+(?:debo|puedo|tengo\s+que)\s+hacer|y\s+ahora\s+que|"
     r"(?:vuelven|volveran|van)\s+a\s+(?:intentar|traer|entregar)|otro\s+intento|"
     r"recoger\w*|recojo|retirar\w*|donde\s+(?:lo|la)\s+(?:recojo|busco)|"
-    r"hasta\s+cuando|que\s+(?:necesito|tengo\s+que)\s+llevar"
+    r"hasta\s+cuando|que\s+(?:necesito|tengo\s+que)\s+llevar|"
+    # "¿pueden dejarlo con el vecino?", "que lo dejen en la portería" (found in the
+    # demo: "which of these?", where "leave it with my neighbour" got the advice)
+    r"(?:dejar|dejen|dejan|deje|entregar|entreguen|entregan|den)(?:lo|la|los|las)?\s+"
+    r"(?:con|a|en)\s+(?:el\s+|la\s+|mi\s+|un\s+|una\s+)?(?:vecin[oa]s?|porteria|portero|conserje|"
+    r"recepcion|puerta|oficina|trabajo|tienda)"
     r")\b|^(?:where|donde|and\s+where|y\s+donde)$"
 )
 

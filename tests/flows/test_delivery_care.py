@@ -465,6 +465,7 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
         "i work until 6, can they come in the evening",
         "can they leave it with my neighbour",
         "¿pueden entregarlo el sábado?",
+        "¿pueden dejarlo con el vecino?",  # found in the demo: "which of these?"
         # when they are in: "I can only help with your orders…"
         "i'll be home friday",
         "im only home after 6",
