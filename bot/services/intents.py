@@ -476,6 +476,30 @@ def wants_the_fee_back(text: str) -> bool:
     return "?" not in said and not _ASKED_IN_GENERAL.search(said) and bool(_FEE_BACK.search(said))
 
 
+# Amends asked for a late parcel: "the lamp is late, can i get a discount", "my order
+# is 5 days late, i want compensation", "llegó tarde, ¿me dan un descuento?".  Like the
+# fee back, a gesture of the seller's that a person asks for; the model answered them
+# from the policies (which say nothing of it) or asked "which of these?".  The parcel's
+# lateness is said as a fact of the buyer's own, so "do you give discounts for late
+# deliveries?" stays a question for the policies.
+_LATE_FACT = re.compile(
+    r"\b(?:is|was|arrived|came|got\s+here|been|its|it\s+s|running|showed\s+up)\s+(?:\w+\s+){0,2}"
+    r"(?:late|delayed)\b|\b\d+\s+(?:days?|weeks?)\s+late\b|\bthe\s+delay\b|\btook\s+(?:forever|ages)\b|"
+    r"\b(?:llego|vino|llegaron|esta|estuvo)\s+(?:muy\s+)?(?:tarde|retrasad[oa])\b|\bel\s+retraso\b"
+)
+_AMENDS = re.compile(
+    r"\b(?:discount|compensat\w*|voucher|coupon|store\s+credit|credit|goodwill|"
+    r"(?:something|anything)\s+(?:back|for\s+(?:it|that|this|the\s+(?:delay|wait|trouble)))|"
+    r"descuento|compensaci\w*|compensen|cupon)\b"
+)
+
+
+def wants_amends_for_lateness(text: str) -> bool:
+    """The buyer's parcel was late, and they ask for something for it."""
+    said = fold(text.lower()).replace("'", "")
+    return bool(_LATE_FACT.search(said)) and bool(_AMENDS.search(said))
+
+
 def only_upset(text: str) -> bool:
     """Only upset, in words or in emojis, nothing asked."""
     return only_upset_emoji(text) or _whole_message(_UPSET_WORDS, text)

@@ -51,6 +51,7 @@ from bot.services.intents import (
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
+    wants_amends_for_lateness,
     wants_it_faster,
     wants_the_fee_back,
     wants_to_complain,
@@ -345,12 +346,16 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "quiero quejarme", a complaint to come (the model heard a return).
         return Plan(Intent.COMPLAINT, Action.COMPLAINT)
     if (
-        reading.intent in _FEE_MISREADINGS
-        or (not reading.sure and reading.intent == Intent.RETURN_REQUEST)
-    ) and wants_the_fee_back(text):
-        # "i paid for express but it's been 4 days, i want the shipping fee back": a
-        # refund of the fee is the seller's goodwill, which a person asks for; the model
-        # answered it from the delivery-times policy.  Sorry, and a person a tap away.
+        (
+            reading.intent in _FEE_MISREADINGS
+            or (not reading.sure and reading.intent == Intent.RETURN_REQUEST)
+        )
+        and wants_the_fee_back(text)
+    ) or (reading.intent not in _ORDER_CHANGES and wants_amends_for_lateness(text)):
+        # "i paid for express but it's been 4 days, i want the shipping fee back", "the
+        # lamp is late, can i get a discount": a refund of the fee or amends for the
+        # wait are the seller's goodwill, which a person asks for; the model answered
+        # them from the policies.  Sorry, and a person a tap away.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT, number)
     if (not reading.sure or reading.intent in _SEND_BACK_MISREADINGS) and asks_how_to_send_it_back(
         text

@@ -852,6 +852,10 @@ async def test_another_order_with_one_linked_asks_for_its_number(
     [
         "i paid for express but it's been 4 days, i want the shipping fee back",
         "refund my express shipping, it came late",
+        # amends for the wait, found in the demo: an unsure policy answer
+        "the lamp is late, can i get a discount",
+        "my order is 5 days late, i want compensation",
+        "llegó tarde, ¿me dan un descuento?",
     ],
 )
 async def test_the_shipping_fee_asked_back_is_heard_and_a_person_offered(
@@ -865,15 +869,15 @@ async def test_the_shipping_fee_asked_back_is_heard_and_a_person_offered(
     await linked(buyer)
     await buyer.say(said)
     assert "📖" not in buyer.said and "Which of these" not in buyer.said, buyer.said
-    assert "A person from our team can look into it" in buyer.said
+    assert "A person from our team can look into it" in buyer.said or "Una persona" in buyer.said
     labels = [b.text for b in buyer.buttons()]
-    assert labels and labels[-1].endswith("Talk to a person")
+    assert labels and labels[-1].endswith(("Talk to a person", "Hablar con una persona"))
     await buyer.tap(labels[-1])
     assert harness.desk.topics
     # Asked in general, it is still the policies' question.
     reader = harness.services.understanding
-    asked = "do you refund shipping?"
-    assert plan(await reader.read(asked), asked).action is not Action.COMPLAINT
+    for asked in ("do you refund shipping?", "do you give discounts for late deliveries?"):
+        assert plan(await reader.read(asked), asked).action is not Action.COMPLAINT, asked
 
 
 async def test_how_a_return_goes_back_is_the_returns_policy_never_a_miss(
