@@ -1304,6 +1304,26 @@ _ANOTHER_ORDER = re.compile(
 )
 
 
+# Only the correction "i meant the other order" ("no, the other one", "not this one",
+# "me refería al otro pedido"): the buyer's other order, whatever the model heard in it
+# (a change of items, "which of these?").
+_THE_OTHER_ONE = re.compile(
+    r"^\W*(?:(?:no|nope|nah|sorry|oops|wait|actually|hmm+|um+|ah)\W+)*"
+    r"(?:(?:i\s+)?(?:meant|mean)\s+|what\s+about\s+|show\s+me\s+|not\s+(?:this|that)\s+one\W+)?"
+    r"(?:(?:the|my)\s+other\s+(?:one|order|parcel|package|purchase)|not\s+(?:this|that)\s+one)"
+    r"(?:\s+(?:please|pls|then|instead))?\W*$|"
+    r"^\W*(?:(?:no|perdon|espera|oye)\W+)*(?:me\s+referia\s+a(?:l)?\s+|quise\s+decir\s+)?"
+    r"(?:el\s+otro(?:\s+pedido)?|(?:mi|el)\s+otro\s+pedido|ese\s+no|este\s+no|"
+    r"(?<=al\s)otro(?:\s+pedido)?)"
+    r"(?:\s+(?:por\s+favor|porfa))?\W*$"
+)
+
+
+def only_the_other_order(text: str) -> bool:
+    """Only "i meant the other order" (or the like), nothing else asked."""
+    return _whole_message(_THE_OTHER_ONE, text)
+
+
 def names_another_order(text: str) -> bool:
     """The message is about another order than the one on screen."""
     return _ANOTHER_ORDER.search(fold(text.lower())) is not None

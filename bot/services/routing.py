@@ -46,6 +46,7 @@ from bot.services.intents import (
     files_a_claim,
     nudge,
     only_chitchat,
+    only_the_other_order,
     only_the_packaging_damaged,
     only_upset,
     only_yes_or_no,
@@ -329,6 +330,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # an order the buyer did not make is for a person (the model opened a cancel,
         # a card or a payments answer).
         return Plan(NOT_THEIRS, Action.PERSON, number)
+    if number is None and only_the_other_order(text):
+        # "no i meant the other order": the others' card or list, which the chat picks
+        # from the card just shown (`handlers.buyer.answers.for_order`).
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER))
     if asks_what_was_ordered(text):
         # "what items are in my order", "what color mug did i order": the card lists
         # them (the model heard a change to the order, which a person takes).

@@ -40,6 +40,7 @@ from bot.services.intents import (
     changes_where_it_goes,
     names_another_order,
     only_chitchat,
+    only_the_other_order,
     points_back,
     praises_by_denying_a_fault,
     says_hello,
@@ -644,6 +645,7 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         linking.wait_for_number(ctx, planned.intent, text)
         ctx.reply(ctx.t("answers.no_orders"))
         return
+    other_found = False
     if (
         shown is not None
         and len(orders) > 1
@@ -653,13 +655,26 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
         and planned.action not in (Action.RETURN, Action.CANCEL)
         and points_back(text)
         and not names_another_order(text)
+        and not only_the_other_order(text)  # "not this one"
     ):
         # Right under an order's card, "it" or "this one" is that order; "my order"
         # could still be any of them, so it is asked.
         orders = [o for o in orders if o.id == shown] or orders
+    elif (
+        shown is not None
+        and len(orders) > 1
+        and planned.order_number is None
+        and planned.action is Action.ORDER_CARD
+        and (names_another_order(text) or only_the_other_order(text))
+    ):
+        # "no i meant the other order" under one of them: the others (found in the
+        # demo: "which of these?", then a change handed to a person).
+        orders = [o for o in orders if o.id != shown] or orders
+        other_found = True  # its card, not "only one is linked"
     if (
         len(orders) == 1
         and planned.order_number is None
+        and not other_found
         and names_another_order(text)
         and len(request_parts(text)) <= 1  # not "return the mug, and where's my other order"
     ):

@@ -34,7 +34,12 @@ from bot.domain.returns import (
     summary_kind,
     types_for,
 )
-from bot.services.intents import Intent, reports_damage
+from bot.services.intents import (
+    Intent,
+    names_another_order,
+    only_the_other_order,
+    reports_damage,
+)
 from bot.services.returns import (
     ClaimDraft,
     DraftInvalid,
@@ -1426,6 +1431,8 @@ async def _unusable(ctx: Context, text: str) -> None:
         ctx.reply(ctx.t("journey.photos_welcome"))
         await escapes.reprompt(ctx)
         return
+    if await _another_order_meant(ctx, text):
+        return
     if (
         read.a_question_to_keep(text)
         and (read.asks_outright(text) or await _not_about_the_return(ctx, text))
@@ -1436,6 +1443,33 @@ async def _unusable(ctx: Context, text: str) -> None:
         await escapes.keep_question(ctx, text)
         return
     await escapes.not_understood(ctx)
+
+
+async def _another_order_meant(ctx: Context, text: str) -> bool:
+    """ "no, the other order", "actually the lamp order, not this one": the return is
+    for another of the buyer's orders, named by "other" or by an item only it holds.
+    The draft (nothing filed) gives way to the return's choice of orders, with these
+    words, which starts the named order's return at once (found in the demo: "type
+    what you'd like").  False when the words name this order's items, or no other."""
+    order_id = int(ctx.state.data["order_id"])
+    orders = await ctx.services.orders.all_linked(ctx.user.id)
+    this = next((o for o in orders if o.id == order_id), None)
+    others = [o for o in orders if o.id != order_id]
+    if this is None or not others:
+        return False
+    if items_named.mentioned_items(text, [i.name for i in this.items]):
+        return False
+    other = only_the_other_order(text) or names_another_order(text)
+    if not other and not any(
+        items_named.mentioned_items(text, [i.name for i in o.items]) for o in others
+    ):
+        return False
+    questions = escapes.kept_questions(ctx.state.data)
+    ctx.state.clear()
+    for question in questions:  # still to be answered once this return is filed
+        escapes.keep(ctx, question)
+    await choose_order(ctx, said=text)
+    return True
 
 
 # ------------------------------------------------------------- typed answers

@@ -1074,3 +1074,55 @@ async def test_when_it_ships_with_an_order_being_prepared_shows_its_card(
     await buyer.say(typed)
     assert A1 in buyer.said and "📖" not in buyer.said, buyer.said  # its card, or its date
     assert harness.desk.topics == {}
+
+
+async def two_delivered(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> Person:
+    """A buyer with two delivered orders linked: A1 a mug, A2 a lamp."""
+    for number, item in (
+        (A1, ("Stoneware Mug", 1, "18.00")),
+        (A2, ("Brass Desk Lamp", 1, "89.00")),
+    ):
+        await make_order(
+            uow_factory,
+            clock,
+            number=number,
+            status="DELIVERED",
+            delivered_at=clock.now() - timedelta(days=2),
+            items=(item,),
+        )
+    buyer = harness.buyer()
+    await linked(buyer, A1)
+    await linked(buyer, A2)
+    return buyer
+
+
+@pytest.mark.parametrize(
+    "typed", ["no i meant the other order", "not this one", "me refería al otro"]
+)
+async def test_the_other_order_under_a_card_is_the_other_ones_card(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "no i meant the other order" right under one order's card,
+    with two linked, asked "which of these?" (a change, a card, a person)."""
+    buyer = await two_delivered(harness, uow_factory, clock)
+    await buyer.say("where is my lamp")
+    assert f"Order {A2}" in buyer.said or f"Pedido {A2}" in buyer.said, buyer.said
+    await buyer.say(typed)
+    assert A1 in buyer.said and A2 not in buyer.said, buyer.said
+    assert "Stoneware Mug" in buyer.said and harness.desk.topics == {}
+
+
+async def test_a_return_meant_for_the_other_order_moves_to_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "actually the lamp order, not this one" at a return's "What
+    would you like?" got "type what you'd like".  The draft gives way to the lamp's
+    return (nothing was filed)."""
+    buyer = await two_delivered(harness, uow_factory, clock)
+    await buyer.say("i want to return the mug")
+    assert "Return: Stoneware Mug" in buyer.said, buyer.said
+    await buyer.say("actually the lamp order, not this one")
+    assert f"A return for order {A2}" in buyer.said and "Return: Brass Desk Lamp" in buyer.said
+    assert await buyer.step() == "ret.type"
