@@ -432,6 +432,13 @@ SEND_BACK_QUESTION = {
     "es": "devoluciones: enviar de vuelta el artículo devuelto, gastos de envío de la devolución",
 }
 
+# And what a parcel wished faster stands for: "can i change my shipping method to
+# express" found "American Express" in the payments policy by its words.
+FASTER_QUESTION = {
+    "en": "delivery options: Standard and Express delivery, chosen at checkout",
+    "es": "opciones de envío: envío estándar y urgente, se eligen al pagar",
+}
+
 # And what "do i need to send it back", "can i keep the item" stand for, with no request
 # filed: the returns policy's options ("can i keep the item" found the cancellation of
 # some items by its words).
@@ -694,7 +701,13 @@ _WANTS_IT_FASTER = re.compile(
     r"speed\s+up\s+(?:the\s+|my\s+)?(?:delivery|shipping|order|parcel|package)|"
     r"expedite|hurry\s+(?:it|up)|rush\s+(?:it|my|the|this)\b|"
     rf"(?:come|arrive|get\s+here|ship|be\s+here|be\s+delivered)\s+(?:any\s+|a\s+bit\s+|a\s+little\s+)?{_FASTER}|"
-    r"(?:mas\s+rapido|acelerar|apurar|que\s+llegue\s+antes|llegue\s+mas\s+pronto)"
+    r"(?:mas\s+rapido|acelerar|apurar|que\s+llegue\s+antes|llegue\s+mas\s+pronto)|"
+    # the delivery option itself switched: "can i change my shipping method to express",
+    # "upgrade to express", "cambiar el método de envío a express" ("which of these?")
+    r"(?:chang\w*|switch\w*|upgrad\w*)\s+(?:my\s+|the\s+|it\s+)?(?:(?:shipping|delivery|postage)\s+"
+    r"(?:method|option|speed|type|service)?\s*)?to\s+(?:express|expedited|priority|next\s+day|overnight)|"
+    r"(?:cambia\w*|pasa\w*)\s+(?:el\s+)?(?:(?:metodo|tipo|modo|forma)\s+de\s+envio\s+)?a\s+(?:envio\s+)?"
+    r"(?:express|exprés|expres|urgente|rapido)"
     r")"
 )
 _NOT_THE_PARCEL = re.compile(r"\b(?:refund\w*|reembols\w*|money|dinero|reply|answer|respond\w*)\b")
@@ -1322,6 +1335,20 @@ _THE_OTHER_ONE = re.compile(
 def only_the_other_order(text: str) -> bool:
     """Only "i meant the other order" (or the like), nothing else asked."""
     return _whole_message(_THE_OTHER_ONE, text)
+
+
+# A decision on a request spoken of: "the seller rejected my return", "they denied
+# it", "that's unfair", "less than i paid", "me la rechazaron".
+_A_DECISION = re.compile(
+    r"\b(?:rejected|denied|declined|refused|turned\s+down|unfair|not\s+fair|less\s+than|"
+    r"only\s+(?:got|gave|refunded|paid)|partial|not\s+the\s+(?:full|whole)|"
+    r"rechaz\w*|denegad[oa]|negaron|injust[oa]|menos\s+de\s+lo)\b"
+)
+
+
+def speaks_of_a_decision(text: str) -> bool:
+    """The message speaks of a decision on a request (a rejection, a partial refund)."""
+    return _A_DECISION.search(fold(text.lower())) is not None
 
 
 def names_another_order(text: str) -> bool:

@@ -220,6 +220,10 @@ RETURN_IF_USED = "return_if_used"
 # The plan's intent for a question on how a return goes back ("i dont have a printer"):
 # answered from the policies, searched with what it stands for (`SEND_BACK_QUESTION`).
 SEND_BACK = "send_back"
+# The plan's intent for a parcel wished faster ("can you expedite my order", "change my
+# shipping method to express"): the shipping policy's delivery options, searched with
+# what it stands for (`FASTER_QUESTION`).
+FASTER = "faster"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
 # What the model reads a question about a cancellation that happened as.
 _ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
@@ -373,7 +377,7 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "can you make it go faster", "can you expedite my order": read as a change to
         # the order's items, a cancellation or a product question; the shipping policy
         # says the delivery option is chosen at checkout (how long each takes).
-        return Plan(Intent.DELIVERY_TIME, action_of(Intent.DELIVERY_TIME), number)
+        return Plan(FASTER, action_of(Intent.DELIVERY_TIME), number)
     if number is None and announces_a_request(text):
         # "I have a question": asked to go ahead, not asked which of two guesses.
         return Plan(GO_AHEAD, Action.CHITCHAT)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.enums import EscalationReason, OrderStatus
+from bot.domain.enums import ClaimStatus, EscalationReason, OrderStatus
 from bot.domain.errors import OrderNotFound
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
@@ -28,6 +28,7 @@ from bot.domain.returns import IN_TRANSIT
 from bot.domain.returns import OPEN as OPEN_CLAIMS
 from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
+    FASTER_QUESTION,
     GOES_BACK_QUESTION,
     SEND_BACK_QUESTION,
     Intent,
@@ -44,12 +45,14 @@ from bot.services.intents import (
     points_back,
     praises_by_denying_a_fault,
     says_hello,
+    speaks_of_a_decision,
     tells_a_fault,
 )
 from bot.services.order_ratings import is_low
 from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
+    FASTER,
     GO_AHEAD,
     NOT_THEIRS,
     ORDER_ACTIONS,
@@ -390,11 +393,12 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     if (
         action is Action.CLARIFY
         and set(planned.choices[:2]) == _REFUND_OR_RETURN
-        and any(c.status in OPEN_CLAIMS for c in await ctx.services.returns.claims(ctx.user.id))
+        and await _about_their_request(ctx, text)
     ):
         # "i requested a refund in the app, pls approve it": where their request is, or
         # a new one?  With a request still open, it is that one: the list of requests
         # shows where it stands (a new return stays a button away on the order's card).
+        # So is "the seller rejected my return, that's unfair" after a decision.
         planned = Plan(Intent.REFUND_STATUS, action_of(Intent.REFUND_STATUS), number)
         action = planned.action
     if (
@@ -474,6 +478,9 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif planned.intent == SEND_BACK:  # "i dont have a printer": how returns go back
         hint = SEND_BACK_QUESTION.get(ctx.catalog.language, SEND_BACK_QUESTION["en"])
         await answer(ctx, f"{text} ({hint})", after="answers.send_back_sections")
+    elif planned.intent == FASTER:  # "change my shipping method to express"
+        hint = FASTER_QUESTION.get(ctx.catalog.language, FASTER_QUESTION["en"])
+        await answer(ctx, f"{text} ({hint})")
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
 
@@ -753,6 +760,21 @@ def after_proof(planned: Plan) -> str | None:
     ):
         return planned.intent
     return REREAD if planned.action is Action.CLARIFY else None
+
+
+# Decisions a buyer may dispute: the request's card offers the appeal.
+_DISPUTABLE = frozenset({ClaimStatus.REJECTED, ClaimStatus.REFUNDED})
+
+
+async def _about_their_request(ctx: Context, text: str) -> bool:
+    """A message the model could not place between a new return and a filed request's
+    status is about a request of the buyer's: one still open, or one decided that the
+    words speak of ("the seller rejected my return, that's unfair", "i got a refund but
+    it was less than i paid": both asked "which of these?")."""
+    filed = await ctx.services.returns.claims(ctx.user.id)
+    if any(c.status in OPEN_CLAIMS for c in filed):
+        return True
+    return any(c.status in _DISPUTABLE for c in filed) and speaks_of_a_decision(text)
 
 
 async def _card_pointed_at(ctx: Context) -> OrderView | None:

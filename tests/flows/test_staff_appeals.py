@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.app import App
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, EscalationReason
 from handlers.types import EditKeyboard, SendText
@@ -487,3 +488,30 @@ async def test_ok_typed_in_another_tickets_topic_reaches_that_requester(
     assert "“ok” was not sent to the buyer" in riley.said
     await riley.tap("Confirm")
     assert [r.amount for r in await refunds(uow_factory)] == [Decimal("5.00"), Decimal("7.50")]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["the seller rejected my return, that's unfair", "i got a refund but it was less than i paid"],
+)
+async def test_a_decision_spoken_of_without_support_shows_the_request(
+    harness: Harness, uow_factory: UnitOfWorkFactory, b: Bought, typed: str
+) -> None:
+    """Found in a batch of buyer wording: where no appeal can be offered (no support
+    chat here), the model could not tell a new return from the filed request's status
+    and asked "which of these?".  With a request decided, it is the one spoken of: its
+    card, which says what was decided."""
+    claim_id = await (rejected if "rejected" in typed else partly_refunded)(harness, b)
+    app = harness.app
+    alone = await Harness.create(
+        App(
+            settings=app.settings.model_copy(update={"staff_chat_id": None}),
+            engine=app.engine,
+            uow=app.uow,
+            clock=app.clock,
+        )
+    )
+    alex = alone.buyer(1001)
+    await alex.say(typed)
+    number = (await load_claim(uow_factory, claim_id)).claim_number
+    assert "Which of these" not in alex.said and number in alex.said, alex.said
