@@ -82,7 +82,17 @@ _WORDS = (
             # "what did they order", "what's her order": the summary lists the orders
             r"^what\s+(?:did|has|have)\s+(?:they|he|she|the\s+(?:buyer|customer|requester))\s+"
             rf"(?:order|ordered|buy|bought){_AFTER}$|"
-            rf"^what(?:'?s|\s+is|\s+are)\s+(?:their|his|her)\s+orders?{_AFTER}$"
+            rf"^what(?:'?s|\s+is|\s+are)\s+(?:their|his|her)\s+orders?{_AFTER}$|"
+            # asked of the bot, not of the requester (found in the demo: both reached
+            # the buyer): "whats their email", "who is this", "when does it arrive",
+            # "has it shipped yet", "what's the tracking number"
+            r"^what(?:'?s|\s+is|\s+are)\s+(?:their|his|her|the\s+(?:buyer|customer|requester)'?s?)\s+"
+            rf"(?:email|e-mail|phone|phone\s+number|number|address|name|order\s+number|tracking(?:\s+number)?){_AFTER}$|"
+            rf"^who\s+is\s+(?:this|the\s+(?:buyer|customer|requester)|he|she|it){_AFTER}$|"
+            r"^when\s+(?:does|will|should|is)\s+(?:it|their\s+(?:order|parcel|package)|the\s+(?:order|parcel|package))\s+"
+            rf"(?:arrive|get\s+there|be\s+delivered|ship|supposed\s+to\s+arrive|due){_AFTER}$|"
+            rf"^(?:has|did)\s+(?:it|the\s+(?:order|parcel|package)|their\s+order)\s+(?:shipped|ship|arrived|arrive)(?:\s+yet)?{_AFTER}$|"
+            rf"^what(?:'?s|\s+is)\s+the\s+tracking(?:\s+number)?{_AFTER}$"
         ),
     ),
     (

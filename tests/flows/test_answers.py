@@ -311,8 +311,10 @@ async def test_it_right_under_a_card_is_that_order(
     card = await ask(buyer, typed)
     # Its card, or (asked when it arrives, the card still on screen) its day in a line.
     assert NUMBER in card and "Which order" not in buyer.said, buyer.said
-    # "my other order" is not the one on screen; nor is anything half an hour later.
-    assert "Which order" in await ask(buyer, "and what about my other order")
+    # "my other order" is not the one on screen: of two, the other one's card; nor is
+    # anything half an hour later.
+    other = await ask(buyer, "and what about my other order")
+    assert f"Order {SECOND}" in other and "Which order" not in other, other
     clock.advance(timedelta(minutes=31))
     assert "Which order do you mean?" in await ask(buyer, "where is it")
 

@@ -278,6 +278,10 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
         "what's the order status?",
         "show me the order",
         "what did they order",  # found in the demo: it reached Jordan from Riley
+        # asked of the bot, found in the demo: they reached Jordan too
+        "whats their email",
+        "when does it arrive",
+        "has it shipped yet?",
     ],
 )
 async def test_the_order_asked_for_in_a_topic_is_the_summary_not_sent_to_the_buyer(
