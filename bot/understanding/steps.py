@@ -572,6 +572,8 @@ _REASONS: tuple[tuple[ClaimReason, str], ...] = (
         ClaimReason.NOT_AS_DESCRIBED,
         r"wrong\s+size|(?:doesnt|does\s+not|dont|didnt|wont)\s+fit|not\s+fitting|too\s+(?:small|big|large|tight|"
         r"loose|short|long|narrow|wide)|photos?|pictures?|pics?|images?|description|described|"
+        # "the item in the video looked different", "not like in the live stream"
+        r"(?:in|on|from)\s+the\s+(?:videos?|vids?|live\s*stream)|"
         r"listing|advertised|fake|counterfeit|knock\s*off|(?:poor|bad|low|cheap)\s+(?:quality|material)|"
         # "way thinner than it looked online", "smaller than it seemed"
         r"than\s+(?:it\s+|they\s+)?(?:looked|looks|seemed|appeared|shown|pictured|advertised)|"

@@ -456,6 +456,9 @@ def test_yes_no_as_typed_in_chat(typed: str, value: bool | None) -> None:
         ("i want to exchange the towel for a different color", None),
         ("i want another colour", None),
         ("they sent a different colour", ClaimReason.WRONG_ITEM),
+        # found in a batch of wording: "which of these?" outside a flow
+        ("the item in the video looked different", ClaimReason.NOT_AS_DESCRIBED),
+        ("not like in the live stream", ClaimReason.NOT_AS_DESCRIBED),
         ("got only part of it", ClaimReason.MISSING_ITEM),
         ("parcel came but the item was not inside it", ClaimReason.MISSING_ITEM),
         ("courier says it was never scanned", ClaimReason.NOT_RECEIVED),
