@@ -1054,6 +1054,12 @@ _SELLER_TO_ANSWER = re.compile(
     r"(?:looks?|reviews?|checks?|answers?|replies|responds?|decides?|gets?\s+back)|"
     r"cuando\s+me\s+(?:responden|contestan|resuelven|dicen\s+algo|van\s+a\s+(?:responder|contestar|resolver))"
     r")"
+    # only "what happens now", "whats next", "y ahora qué": with a request under way,
+    # where it stands (found in the demo right after filing: an unsure policy answer)
+    r"|^\W*(?:(?:ok|okay|so|and|alright|great|thanks|thank\s+you|cool|vale|bueno|gracias)\W+)*"
+    r"(?:what\s+happens\s+(?:now|next)|what\s+now|now\s+what|whats\s+next|what\s+is\s+next|"
+    r"what\s+(?:do|should)\s+i\s+do\s+now|y\s+ahora(?:\s+que(?:\s+pasa)?)?|que\s+sigue|"
+    r"que\s+pasa\s+ahora)\W*$"
 )
 # A question of the product's or the parcel's, not of the request: "when will the seller
 # answer my question", "how many days does the seller have to ship".

@@ -1233,6 +1233,30 @@ def cannot_take_photos(text: str) -> bool:
     return _NO_PHOTO_POSSIBLE.search(" ".join(words(text))) is not None
 
 
+# The photos promised for later: "ill send them tomorrow", "can i send the pics later?",
+# "i'll take some when i get home", "luego te las mando", "mañana las subo".  Found in
+# the demo: at the photos step the first was read as a yes, and got "Please send at
+# least one photo first".  The draft waits as it is, and says so.
+_LATER = (
+    r"(?:later|tomorrow|tonight|in\s+the\s+morning|this\s+evening|when\s+i\s*(?:get|m|am)\s+(?:home|back)|"
+    r"after\s+work|in\s+a\s+(?:bit|while|few\s+hours)|soon)"
+)
+_SENT_LATER = re.compile(
+    r"\b(?:ill|i\s+will|i\s+can|can\s+i|could\s+i|let\s+me|im\s+gonna|gonna|going\s+to|i\s+need\s+to|"
+    r"is\s+it\s+ok\s+if\s+i|ok\s+if\s+i)\s+(?:\w+\s+){0,2}(?:send|take|upload|add|get|snap|do)\b"
+    rf"(?:\s+\w+){{0,3}}\s+{_LATER}\b|"
+    r"\b(?:luego|manana|despues|mas\s+tarde|al\s+rato|en\s+la\s+noche)\s+(?:te\s+|se\s+)?(?:las|los)?\s*"
+    r"(?:mando|envio|subo|tomo|saco)\b|"
+    r"\b(?:te\s+|se\s+)?(?:las|los)\s+(?:mando|envio|subo|tomo|saco)\s+(?:luego|manana|despues|mas\s+tarde|al\s+rato)\b|"
+    rf"^(?:(?:ok|okay|um+|hmm+|not\s+now|no)\s+)*(?:{_LATER}|manana|luego|mas\s+tarde|despues)$"
+)
+
+
+def photos_later(text: str) -> bool:
+    """The buyer will send the photos later (see above)."""
+    return _SENT_LATER.search(" ".join(words(text))) is not None
+
+
 def hands_something_over(text: str) -> bool:
     """ "here you go", "attached": said with a photo (which may still be on its way),
     not a yes to go on."""

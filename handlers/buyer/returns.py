@@ -999,6 +999,9 @@ async def photo_step(ctx: Context) -> None:
         if read.is_done(text) or read.is_skip(text):
             await photos_done(ctx)
             return
+        if read.photos_later(text):  # "ill send them tomorrow": the draft waits
+            ctx.reply(ctx.t("journey.photos_later"), _photo_keyboard(ctx))
+            return
         if (
             read.a_question_to_keep(text) and await _not_about_the_return(ctx, text)
         ) or await _another_matter(ctx, text):

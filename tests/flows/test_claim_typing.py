@@ -772,6 +772,10 @@ async def test_how_much_comes_back_with_no_request_asks_the_policies(
         ("what if the seller never answers", "it's approved automatically"),
         # found in the demo: "which of these?" (delivery time, a refund, a person)
         ("how long until i get my money", None),
+        # found in the demo: an unsure answer from the returns policy
+        ("what happens now", None),
+        ("ok thanks, what happens next?", None),
+        ("y ahora qué", None),
     ],
 )
 async def test_words_about_the_request_just_filed_show_it(

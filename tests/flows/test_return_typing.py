@@ -1116,3 +1116,20 @@ async def test_an_exchange_for_another_colour_asks_the_reason(
     await buyer.say("i want to exchange the bottle for a different color")
     assert REASON_PROMPT in buyer.last_text, buyer.texts
     assert "reason" not in (await draft(buyer))[1]
+
+
+@pytest.mark.parametrize("typed", ["ill send them tomorrow", "can i send the pics later?"])
+async def test_photos_promised_for_later_keep_the_draft_waiting(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "ill send them tomorrow" at the photos was read as a yes and
+    got "Please send at least one photo first".  The draft waits, and says so; the
+    photo sent later goes on from there."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)
+    await buyer.say(typed)
+    assert "your request waits here as it is" in buyer.last_text, buyer.texts
+    assert "at least one photo" not in buyer.said
+    assert await buyer.step() == "ret.photos"
+    await buyer.photo(photo_jpeg("later"))
+    assert "Got it: 1 photo" in buyer.last_text, buyer.texts
