@@ -1257,6 +1257,20 @@ def photos_later(text: str) -> bool:
     return _SENT_LATER.search(" ".join(words(text))) is not None
 
 
+# The faults a description names outright; "not as described" is left out, which a
+# remark on the photos themselves ("sorry the photo is blurry") would be read as.
+_FAULTS = frozenset(
+    {ClaimReason.DAMAGED, ClaimReason.DEFECTIVE, ClaimReason.MISSING_ITEM, ClaimReason.WRONG_ITEM}
+)
+
+
+def describes_the_fault(text: str) -> bool:
+    """At the photos step, words that tell the seller about the fault ("the chip is on
+    the rim, hard to see in photos", "the crack is on the bottom"): not a question, and
+    a fault named outright."""
+    return not asks_something(text) and return_reason(text) in _FAULTS
+
+
 def hands_something_over(text: str) -> bool:
     """ "here you go", "attached": said with a photo (which may still be on its way),
     not a yes to go on."""

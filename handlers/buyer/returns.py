@@ -1030,6 +1030,12 @@ async def photo_step(ctx: Context) -> None:
             return
         if await _items_changed_late(ctx, text):  # "nevermind the towel, the mug"
             return
+        if read.describes_the_fault(text) and len(text) <= MAX_NOTE:
+            # "the chip is on the rim, hard to see in photos": what the seller should
+            # read with the photos, kept for the note (it got "send photos now", lost).
+            ctx.state.data[EARLY_NOTE] = text
+            ctx.reply(ctx.t("journey.photo_note_kept"), _photo_keyboard(ctx))
+            return
         # One message, not a line and then the question: photos come in bursts, and
         # the buyer is in the middle of sending them.
         ctx.reply(escapes.expects(ctx), _photo_keyboard(ctx))
@@ -1151,7 +1157,25 @@ async def _caption_or_again(ctx: Context, caption: bool) -> bool:
 
 def show_note(ctx: Context) -> None:
     ctx.state.step = NOTE
+    early = ctx.state.data.get(EARLY_NOTE)
+    if isinstance(early, str) and early:
+        # What the buyer said of the problem at the photos goes with the note.
+        ctx.reply(ctx.t("returns.note_more", note=early), _note_keyboard(ctx))
+        return
     ctx.reply(ctx.t("returns.note"), _note_keyboard(ctx))
+
+
+# What the buyer said of the problem at the photos step ("the chip is on the rim, hard
+# to see in photos"): kept for the note to the seller, which the note step adds to.
+EARLY_NOTE = "early_note"
+
+
+def _set_note(ctx: Context, note: str | None) -> None:
+    """The note to the seller: what was said at the photos, then what was typed at the
+    note step (Skip keeps the first alone), within the note's length."""
+    early = ctx.state.data.get(EARLY_NOTE)
+    parts = [p for p in (early if isinstance(early, str) else None, note) if p]
+    ctx.state.data["note"] = cut("\n".join(parts), MAX_NOTE) if parts else None
 
 
 def _note_keyboard(ctx: Context) -> Keyboard:
@@ -1198,7 +1222,7 @@ async def note_step(ctx: Context) -> None:
     if (note := read.note_asked_for(text)) is not None:
         # "can you add that it was only washed once": the note is what follows (it
         # was asked about as a question, then kept whole, "can you add that…").
-        ctx.state.data["note"] = note
+        _set_note(ctx, note)
         await show_summary(ctx)
         return
     if read.asks_something(text) and await _not_about_the_return(ctx, text):
@@ -1208,7 +1232,7 @@ async def note_step(ctx: Context) -> None:
         ctx.state.data[NOTE_ASKED] = text
         show_note_check(ctx)
         return
-    ctx.state.data["note"] = text
+    _set_note(ctx, text)
     await show_summary(ctx)
 
 
@@ -1270,7 +1294,7 @@ def show_note_check(ctx: Context) -> None:
 async def note_was_a_note(ctx: Context) -> None:
     if not _in_flow(ctx, NOTE_CHECK):
         return
-    ctx.state.data["note"] = ctx.state.data.pop(NOTE_ASKED, None)
+    _set_note(ctx, ctx.state.data.pop(NOTE_ASKED, None))
     await show_summary(ctx)
 
 
@@ -1329,7 +1353,7 @@ async def prompt_note_check(ctx: Context) -> None:
 async def skip_note(ctx: Context) -> None:
     if not _in_flow(ctx, NOTE):
         return
-    ctx.state.data["note"] = None
+    _set_note(ctx, None)
     await show_summary(ctx)
 
 

@@ -1133,3 +1133,27 @@ async def test_photos_promised_for_later_keep_the_draft_waiting(
     assert await buyer.step() == "ret.photos"
     await buyer.photo(photo_jpeg("later"))
     assert "Got it: 1 photo" in buyer.last_text, buyer.texts
+
+
+async def test_the_fault_described_at_the_photos_goes_with_the_note(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "the chip is on the rim, hard to see in photos" at the photos
+    got "send photos now", and was lost.  It is kept for the note: the note step says
+    so and adds to it, and Skip sends it alone."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer)
+    await buyer.say("the crack is on the bottom, hard to see in photos")
+    assert "pass that on to the seller" in buyer.last_text, buyer.texts
+    await buyer.say("sorry the photo is blurry")  # about the photo: no note
+    assert "pass that on" not in buyer.said
+    await buyer.photo(photo_jpeg("crack"))
+    await buyer.say("done")
+    assert "I'll pass on what you said: “the crack is on the bottom" in buyer.last_text
+    await buyer.say("skip")
+    assert "Note: the crack is on the bottom, hard to see in photos\n" in buyer.last_text
+    await buyer.say("back")
+    await buyer.say("it was like that out of the box")
+    assert "Note: the crack is on the bottom, hard to see in photos\nit was like that" in (
+        buyer.last_text
+    ), buyer.texts
