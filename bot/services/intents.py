@@ -895,6 +895,29 @@ _MY_ORDERS = re.compile(
 )
 
 
+# Only whether the chat is a person or a bot: "is this a real person", "is this
+# automated", "am I talking to a human?", "¿estoy hablando con una persona?".  A straight
+# answer (a bot, and /human for a person), as "are you a bot" gets; the model read the
+# first as a wish for a person and handed the chat over.
+_PERSON_OR_BOT = (
+    r"(?:a\s+)?(?:real\s+)?(?:person|human|human\s+being|bot|robot|machine|an?\s+ai|ai|"
+    r"automated|automatic)"
+)
+_ASKS_IF_A_PERSON = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|um+|wait|so|ok)\W+)*"
+    rf"(?:(?:is|am)\s+(?:this|it|i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+{_PERSON_OR_BOT}|"
+    rf"are\s+(?:you|u)\s+{_PERSON_OR_BOT}|"
+    r"(?:eres|es)\s+(?:un|una)\s+(?:persona(?:\s+real)?|humano|bot|robot|maquina)|"
+    r"estoy\s+hablando\s+con\s+(?:un|una)\s+(?:persona(?:\s+real)?|humano|bot|robot|maquina))"
+    r"(?:\s+or\s+(?:a\s+)?(?:bot|person|human|real\s+person|robot))?\W*$"
+)
+
+
+def asks_if_a_person(text: str) -> bool:
+    """Only "is this a real person?" (or the like): whether a bot answers."""
+    return _whole_message(_ASKS_IF_A_PERSON, text)
+
+
 def asks_for_their_orders(text: str) -> bool:
     """Only "show my orders" (or the like): the list, not one order's question."""
     return _whole_message(_MY_ORDERS, text)

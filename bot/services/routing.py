@@ -37,6 +37,7 @@ from bot.services.intents import (
     asks_for_their_orders,
     asks_how_to_send_it_back,
     asks_how_to_use,
+    asks_if_a_person,
     asks_what_was_ordered,
     asks_when_it_comes,
     asks_where,
@@ -342,6 +343,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "what items are in my order", "what color mug did i order": the card lists
         # them (the model heard a change to the order, which a person takes).
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+    if number is None and asks_if_a_person(text):
+        # "is this a real person": a straight answer (a bot, /human for a person), not
+        # the hand-over the model heard in "real person".
+        return Plan(Intent.CHITCHAT, Action.CHITCHAT)
     if number is None and asks_for_their_orders(text):
         # "show my orders", "what orders do i have": the card, or with several the
         # list (`handlers.buyer.answers.for_order`), whatever the model made of it.

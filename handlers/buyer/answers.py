@@ -136,7 +136,9 @@ _THANKS = re.compile(
     re.I,
 )
 _BOT = re.compile(
-    r"\b(bot|robot|ai|human|real person|machine|eres (un|una) (bot|robot|persona))\b", re.I
+    r"\b(bot|robot|ai|human|real person|machine|automated|eres (un|una) (bot|robot|persona)|"
+    r"estoy hablando con (un|una) (persona|humano|maquina|máquina))\b",
+    re.I,
 )
 _BYE = re.compile(
     r"\b(bye|goodbye|good\s*night|nite|see ya|see you|cya|ttyl|adios|adiós|chao|chau)\b", re.I

@@ -1136,3 +1136,20 @@ async def test_a_return_meant_for_the_other_order_moves_to_it(
     await buyer.say("actually the lamp order, not this one")
     assert f"A return for order {A2}" in buyer.said and "Return: Brass Desk Lamp" in buyer.said
     assert await buyer.step() == "ret.type"
+
+
+@pytest.mark.parametrize(
+    "typed", ["is this a real person", "is this automated", "am i talking to a human?"]
+)
+async def test_whether_a_person_answers_gets_a_straight_answer(
+    harness: Harness, typed: str
+) -> None:
+    """Found in a batch of wording: "is this a real person" handed the chat to staff (the
+    model heard "real person"), "is this automated" asked "which of these?".  They ask
+    whether a bot answers: it says so, and how to reach a person; nothing is opened."""
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert "/human" in buyer.said and "Which of these" not in buyer.said, buyer.said
+    assert harness.desk.topics == {}
+    await buyer.say("is this a real person? i want to talk to one")  # a wish: handed over
+    assert harness.desk.topics
