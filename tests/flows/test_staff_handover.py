@@ -286,7 +286,9 @@ async def test_buyer_in_the_middle_of_a_flow_is_not_relayed(
     assert "Photos" in buyer.last_text
     await buyer.photo(photo_jpeg("flow-photo"))
     assert "Got it: 1 photo" in buyer.said
-    await buyer.say("the handle is cracked")
+    await buyer.say("the handle is cracked")  # kept for the note, not relayed to staff
+    assert "pass that on to the seller" in buyer.said, buyer.said
+    await buyer.say("hmm")
     assert "Please send photos now" in buyer.said
     assert (len(topic_lines(harness, thread)), len(harness.desk.copies)) == (posted, copies)
 
