@@ -149,6 +149,19 @@ class Harness:
     async def create(cls, app: App) -> Harness:
         return cls(app, await app.services())
 
+    async def without_staff(self) -> Harness:
+        """The same shop and database with no staff chat configured: no person to hand
+        a conversation to (what a shop without support staff runs)."""
+        app = self.app
+        return await Harness.create(
+            App(
+                settings=app.settings.model_copy(update={"staff_chat_id": None}),
+                engine=app.engine,
+                uow=app.uow,
+                clock=app.clock,
+            )
+        )
+
     def buyer(self, user_id: int = 1001, name: str = "Jane", locale: str = "en") -> Person:
         return Person(self, user_id, name, locale, chat_id=user_id)
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import App
 from bot.clock import FakeClock
 from bot.services.routing import Action, plan
 from bot.services.understanding import UnderstandingService
@@ -29,7 +28,12 @@ async def linked(buyer: Person, number: str = A1) -> None:
     assert "now linked" in buyer.said, buyer.said
 
 
-async def delivered(uow_factory: UnitOfWorkFactory, clock: FakeClock, number: str = A1) -> None:
+async def delivered(
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    number: str = A1,
+    items: tuple[tuple[str, int, str], ...] = (("Ceramic mug", 2, "12.50"),),
+) -> None:
     await make_order(
         uow_factory,
         clock,
@@ -37,6 +41,7 @@ async def delivered(uow_factory: UnitOfWorkFactory, clock: FakeClock, number: st
         status="DELIVERED",
         delivered_at=clock.now() - timedelta(days=2),
         events=(("Delivered", "Left at front door"),),
+        items=items,
     )
 
 
@@ -1032,15 +1037,7 @@ async def test_an_order_the_buyer_did_not_make_goes_to_a_person_with_why(
 async def test_an_order_the_buyer_did_not_make_without_staff_points_to_the_shop(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    app = harness.app
-    unconfigured = await Harness.create(
-        App(
-            settings=app.settings.model_copy(update={"staff_chat_id": None}),
-            engine=app.engine,
-            uow=app.uow,
-            clock=app.clock,
-        )
-    )
+    unconfigured = await harness.without_staff()
     buyer = unconfigured.buyer()
     await buyer.say("i never ordered this, someone used my card")
     assert "please contact the shop directly" in buyer.said, buyer.said
@@ -1090,18 +1087,8 @@ async def two_delivered(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> Person:
     """A buyer with two delivered orders linked: A1 a mug, A2 a lamp."""
-    for number, item in (
-        (A1, ("Stoneware Mug", 1, "18.00")),
-        (A2, ("Brass Desk Lamp", 1, "89.00")),
-    ):
-        await make_order(
-            uow_factory,
-            clock,
-            number=number,
-            status="DELIVERED",
-            delivered_at=clock.now() - timedelta(days=2),
-            items=(item,),
-        )
+    await delivered(uow_factory, clock, A1, (("Stoneware Mug", 1, "18.00"),))
+    await delivered(uow_factory, clock, A2, (("Brass Desk Lamp", 1, "89.00"),))
     buyer = harness.buyer()
     await linked(buyer, A1)
     await linked(buyer, A2)

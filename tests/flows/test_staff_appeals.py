@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from bot.app import App
 from bot.clock import FakeClock
 from bot.domain.enums import ClaimStatus, EscalationReason
 from handlers.types import EditKeyboard, SendText
@@ -502,15 +501,7 @@ async def test_a_decision_spoken_of_without_support_shows_the_request(
     and asked "which of these?".  With a request decided, it is the one spoken of: its
     card, which says what was decided."""
     claim_id = await (rejected if "rejected" in typed else partly_refunded)(harness, b)
-    app = harness.app
-    alone = await Harness.create(
-        App(
-            settings=app.settings.model_copy(update={"staff_chat_id": None}),
-            engine=app.engine,
-            uow=app.uow,
-            clock=app.clock,
-        )
-    )
+    alone = await harness.without_staff()
     alex = alone.buyer(1001)
     await alex.say(typed)
     number = (await load_claim(uow_factory, claim_id)).claim_number

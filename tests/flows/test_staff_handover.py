@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.app import App
 from bot.clock import FakeClock
 from handlers.types import SendText
 from storage.models import Ticket
@@ -318,15 +317,7 @@ async def test_outside_business_hours_the_buyer_is_told_when_the_team_answers(
 async def test_without_a_staff_chat_the_buyer_is_told_support_is_unavailable(
     harness: Harness, uow_factory: UnitOfWorkFactory
 ) -> None:
-    app = harness.app
-    unconfigured = await Harness.create(
-        App(
-            settings=app.settings.model_copy(update={"staff_chat_id": None}),
-            engine=app.engine,
-            uow=app.uow,
-            clock=app.clock,
-        )
-    )
+    unconfigured = await harness.without_staff()
     buyer = unconfigured.buyer(BUYER_ID, BUYER_NAME)
     await buyer.say("/start")
     person = buyer.button("🙋 Talk to a person")
