@@ -988,15 +988,21 @@ async def partial_reason_typed(ctx: Context) -> None:
 # A decision in this many words or fewer, typed where a reason is asked, is the seller
 # changing their mind ("wait no, full refund"); longer, it is a reason that names one.
 CHANGED_MIND_WORDS = 6
+_MIND_CHANGED_TO = frozenset({"approve", "ask"})
 
 
 async def _changed_mind(ctx: Context, claim_id: int, text: str) -> bool:
-    """Another decision typed at the partial refund's reason ("wait no, full refund",
-    "actually just approve it", "reject it instead"): that decision, as typed under the
-    card.  Found in the demo: "wait no, full refund" was sent to the buyer as the reason
-    for half, and a Confirm for half offered."""
+    """The whole refund, or a question to the buyer, typed at the partial refund's
+    reason ("wait no, full refund", "actually just approve it", "ask them first"): that
+    decision, as typed under the card.  Found in the demo: "wait no, full refund" was
+    sent to the buyer as the reason for half, and a Confirm for half offered.  A no is
+    not read here: "no refund for shipping" is a reason for the part."""
     typed = seller_steps.read_card_decision(text)
-    if typed is None or typed.decision == "partial" or len(text.split()) > CHANGED_MIND_WORDS:
+    if (
+        typed is None
+        or typed.decision not in _MIND_CHANGED_TO
+        or len(text.split()) > CHANGED_MIND_WORDS
+    ):
         return False
     ctx.state.clear()
     await decide_typed(ctx, claim_id, typed)

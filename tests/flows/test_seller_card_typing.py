@@ -929,3 +929,16 @@ async def test_whats_left_shows_what_waits(
     await s.say("what's left to do")
     assert "Open return requests (1)" in s.said and "can't do anything" not in s.said, s.said
     assert any(claim.number in b.text for b in s.buttons())
+
+
+async def test_a_no_at_the_partial_reason_is_the_reason(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """ "no refund for shipping" reads as a rejection under a card; typed where the
+    reason for part of the money is asked, it is that reason."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("refund $5,50")
+    await s.say("no refund for shipping")
+    assert f"Refund $5.50 for {claim.number}" in s.last_text, s.said
+    assert "Reason the buyer reads: no refund for shipping" in s.last_text
