@@ -1002,9 +1002,7 @@ async def photo_step(ctx: Context) -> None:
         if read.photos_later(text):  # "ill send them tomorrow": the draft waits
             ctx.reply(ctx.t("journey.photos_later"), _photo_keyboard(ctx))
             return
-        if (
-            read.a_question_to_keep(text) and await _not_about_the_return(ctx, text)
-        ) or await _another_matter(ctx, text):
+        if await _put_aside(ctx, text):
             escapes.keep(ctx, text)
             ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))
             return
@@ -1260,14 +1258,18 @@ OTHER_MATTER_SURE = 0.95
 OTHER_MATTER_WORDS = 3
 
 
-async def _another_matter(ctx: Context, text: str) -> bool:
-    """A statement about another matter, not put as a question ("i got charged twice",
-    "my discount code didnt work", "i also need an invoice for this order"): the model
-    is all but certain it is one of `_OTHER_MATTERS`.  Found in the demo: each got
-    "send photos now" or "type what's wrong", and was lost."""
-    if len(read.words(text)) < OTHER_MATTER_WORDS:
+async def _put_aside(ctx: Context, text: str) -> bool:
+    """Words to keep for after the request, read by the model once: a question it
+    reads as other than a return, or a statement about another matter that it is all
+    but certain is one of `_OTHER_MATTERS` ("i got charged twice", "my discount code
+    didnt work", "i also need an invoice for this order": found in the demo, each got
+    "send photos now" or "type what's wrong", and was lost)."""
+    asked = read.a_question_to_keep(text)
+    if not asked and len(read.words(text)) < OTHER_MATTER_WORDS:
         return False
     reading = await ctx.services.understanding.read(text)
+    if asked and reading.intent != Intent.RETURN_REQUEST:
+        return True
     return reading.intent in _OTHER_MATTERS and reading.probability >= OTHER_MATTER_SURE
 
 
@@ -1460,10 +1462,7 @@ async def _unusable(ctx: Context, text: str) -> None:
         return
     if await _another_order_meant(ctx, text):
         return
-    if (
-        read.a_question_to_keep(text)
-        and (read.asks_outright(text) or await _not_about_the_return(ctx, text))
-    ) or await _another_matter(ctx, text):
+    if (read.a_question_to_keep(text) and read.asks_outright(text)) or await _put_aside(ctx, text):
         # "is it going to cost me anything to send it back?" is about the return, yet
         # a question, not an answer to the step: kept as well; so is "i got charged
         # twice", said of another matter.
