@@ -210,7 +210,7 @@ BOT_AGAIN = "bot_again"
 # The plan's intent for a message that only announces a request ("I have a question"):
 # small talk answered with "go ahead".
 GO_AHEAD = "go_ahead"
-# The plan's intent for an order or a charge the buyer says they did not make
+# The plan's intent for an order the buyer says they did not make
 # (`bot/understanding/not_theirs.py`): a person takes it, told why first.
 NOT_THEIRS = "not_theirs"
 # The plan's intent for a return request that first asks whether an item the buyer

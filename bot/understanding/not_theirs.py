@@ -1,28 +1,32 @@
-"""Whether the buyer says an order or a charge is not theirs: fraud, not a question.
+"""Whether the buyer says an order is not theirs: fraud, not a question.
 
-"i never ordered this, someone used my card", "i don't recognize this order",
-"unauthorized charge on my card", "no reconozco este pedido": the buyer did not make
-the order or the payment.  The model, which learned no such class, read them as an
-order's card, a cancel ("i dont recognize this order" opened "Cancel order …?"), a
-payments answer ("someone used my card") or "which of these?".  None of these helps:
-an order someone else placed with the buyer's card or account is for a person to look
-into (and for the buyer's bank), so the chat hands it over (`handlers/buyer/answers.py`).
+"i never ordered this, someone used my card", "i don't recognize this order", "my
+account got hacked", "no reconozco este pedido": the buyer did not make the order.
+The model, which learned no such class, read them as an order's card, a cancel ("i
+dont recognize this order" opened "Cancel order …?"), a payments answer or "which of
+these?".  None of these helps: an order someone else placed with the buyer's card or
+account is for a person to look into (and for the buyer's bank), so the chat hands it
+over (`handlers/buyer/answers.py`).
 
 The rule (`disowns_an_order`): the message says one of
 
-* the buyer did not place, make or authorise an order, a purchase or a charge ("i
-  didn't place this order", "we never made any purchase", "yo no hice este pedido");
-* such an order or charge is not theirs, or not recognised ("this order isn't mine",
-  "i don't recognise the charge", "no reconozco este cargo");
-* someone used, stole or got into their card or account, or it was hacked ("someone
-  used my card", "my account got hacked", "me hackearon la cuenta", "alguien usó mi
-  tarjeta");
-* the charge or order was unauthorised or fraudulent ("unauthorized charge", "compra
-  no autorizada", "this is fraud");
+* the buyer did not place, make or authorise an order or a purchase ("i didn't place
+  this order", "we never made any purchase", "yo no hice este pedido");
+* such an order is not theirs, or not recognised ("this order isn't mine", "i don't
+  recognise this order", "no reconozco este pedido");
+* someone used or got into their account, or it was hacked ("my account got hacked",
+  "me hackearon la cuenta");
+* someone used or stole their card, and the message speaks of an order ("i never
+  ordered this, someone used my card", "alguien usó mi tarjeta para comprar esto");
+* the order was unauthorised or fraudulent ("unauthorized order", "compra no
+  autorizada");
 
 and names no one close who placed it ("i didn't place this order, my wife did" is a
-family order, which the usual routing takes).  "i didn't order this" alone is not
-enough: said of a parcel's contents it is a wrong item, which the return flow takes.
+family order, which the usual routing takes).  A charge alone ("i dont recognize this
+charge", "someone used my card", "unauthorized charge on my card") stays a payments
+question, which the shop's policy answers, as the corpus labels it; "this shop is a
+fraud" stays a complaint.  "i didn't order this" alone is not enough: said of a
+parcel's contents it is a wrong item, which the return flow takes.
 
 Pure functions; the routing (`bot/services/routing.py`) applies it.
 """

@@ -339,8 +339,7 @@ async def _request_asked(ctx: Context, text: str, topic: RequestTopic) -> bool:
             await claims.show_about(ctx, under_way, topic)
         return True
     if topic is RequestTopic.GOES_BACK:
-        hint = GOES_BACK_QUESTION.get(ctx.catalog.language, GOES_BACK_QUESTION["en"])
-        await answer(ctx, f"{text} ({hint})")
+        await answer(ctx, _searched_as(ctx, text, GOES_BACK_QUESTION))
         return True
     return False
 
@@ -478,13 +477,21 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif planned.intent == RETURN_IF_USED:
         await policy_before_return(ctx, text, number)
     elif planned.intent == SEND_BACK:  # "i dont have a printer": how returns go back
-        hint = SEND_BACK_QUESTION.get(ctx.catalog.language, SEND_BACK_QUESTION["en"])
-        await answer(ctx, f"{text} ({hint})", after="answers.send_back_sections")
+        await answer(
+            ctx, _searched_as(ctx, text, SEND_BACK_QUESTION), after="answers.send_back_sections"
+        )
     elif planned.intent == FASTER:  # "change my shipping method to express"
-        hint = FASTER_QUESTION.get(ctx.catalog.language, FASTER_QUESTION["en"])
-        await answer(ctx, f"{text} ({hint})")
+        await answer(ctx, _searched_as(ctx, text, FASTER_QUESTION))
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
+
+
+def _searched_as(ctx: Context, text: str, stands_for: dict[str, str]) -> str:
+    """The buyer's words with what they stand for, in the buyer's language, to search
+    the policies with ("i dont have a printer" names no word of the section on sending
+    a return back)."""
+    hint = stands_for.get(ctx.catalog.language, stands_for["en"])
+    return f"{text} ({hint})"
 
 
 async def _the_filed_one(ctx: Context, text: str) -> bool:
@@ -1018,8 +1025,8 @@ async def policy_before_return(ctx: Context, text: str, number: str | None) -> N
     may not), then a button that starts the return with what they said, for a buyer
     who still wants to ask: the seller decides on the item's condition, not the bot.
     Never a miss: the question was understood."""
-    hint = CONDITION_QUESTION.get(ctx.catalog.language, CONDITION_QUESTION["en"])
-    if await answer(ctx, f"{text} ({hint})", after="answers.used_return_sections"):
+    searched = _searched_as(ctx, text, CONDITION_QUESTION)
+    if await answer(ctx, searched, after="answers.used_return_sections"):
         return  # a model handed the conversation on (a person, or the return itself)
     ctx.state.data[USED_ASKED] = {"said": text, "number": number}
     button = Button(ctx.catalog.plain("answers.used_return_button"), START_ASKED)
