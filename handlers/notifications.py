@@ -17,6 +17,7 @@ from bot.domain.money import format_money
 from bot.services.notices import (
     CancelDecided,
     CancelRequested,
+    CancelWithdrawn,
     ClaimAppealDecided,
     ClaimInfo,
     ClaimNew,
@@ -343,6 +344,13 @@ def _marketplace_cancel(
         ]
     )
     return text, keyboard
+
+
+@renderer(CancelWithdrawn)
+def cancel_withdrawn(catalog: Catalog, chat_id: int, p: CancelWithdrawn) -> list[Outbound]:
+    return [
+        SendText(chat_id, catalog.t("cancel_request.withdrawn_to_seller", number=p.order_number))
+    ]
 
 
 @renderer(CancelDecided)

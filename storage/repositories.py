@@ -689,6 +689,15 @@ class CancelRequestRepository(_Repository):
         )
         return set(found)
 
+    async def waiting_request(self, order_id: int) -> CancelRequest | None:
+        """The buyer's cancellation request for the order that waits for the seller."""
+        return await self.session.scalar(
+            select(CancelRequest)
+            .where(CancelRequest.order_id == order_id, CancelRequest.status == "requested")
+            .order_by(CancelRequest.id)
+            .limit(1)
+        )
+
     async def waiting_for(self, order_id: int) -> bool:
         """Whether a buyer's cancellation request for the order waits for the seller."""
         found = await self.session.scalar(

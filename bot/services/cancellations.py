@@ -26,7 +26,7 @@ from bot.domain.errors import (
 from bot.domain.marketplace import display_name, ensure_ours, owned
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
-from bot.services.notices import CancelDecided, CancelRequested, GoodwillRefund
+from bot.services.notices import CancelDecided, CancelRequested, CancelWithdrawn, GoodwillRefund
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import (
     RefundExceedsRemaining,
@@ -51,7 +51,17 @@ class AlreadyRequested(DomainError):
 
 
 class RequestDecided(DomainError):
-    """The request was decided already (another tap, another seller, auto-approval)."""
+    """The request was decided already (another tap, another seller, auto-approval),
+    or the buyer withdrew it (`withdrawn`: the seller is told that instead)."""
+
+    def __init__(self, *, withdrawn: bool = False) -> None:
+        super().__init__("withdrawn" if withdrawn else "decided")
+        self.withdrawn = withdrawn
+
+
+class NothingToWithdraw(DomainError):
+    """No cancellation request of this order waits for the seller (answered meanwhile,
+    or never asked): there is nothing to take back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +181,43 @@ class CancellationService:
             await uow.commit()
             return _outcome(request, order, refunded)
 
+    async def withdraw(self, user_id: int, order_id: int) -> str:
+        """Take back the buyer's cancellation request for their order ("never mind,
+        don't cancel"): the order goes ahead, and its sellers are told (the request's
+        buttons then say it was withdrawn).  Returns the order number.  Nothing waits
+        for the seller (they answered meanwhile): `NothingToWithdraw`."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.orders.lock(order_id)  # as `request`: one answer per request
+            order = await uow.orders.get(order_id)
+            if order is None or not await uow.orders.is_linked(user_id, order_id):
+                raise OrderNotFound(order_id)
+            request = await uow.cancel_requests.waiting_request(order.id)
+            if request is None:
+                raise NothingToWithdraw()
+            ensure_ours(request.marketplace, "cancellation withdrawal")  # asked there
+            request.status = "withdrawn"
+            request.decided_by_kind, request.decided_by = ActorKind.BUYER, user_id
+            request.decided_at = now
+            uow.audit.record(
+                at=now,
+                actor_kind=ActorKind.BUYER,
+                actor_id=user_id,
+                action="cancel_request.withdrawn",
+                entity="order",
+                entity_id=order.id,
+            )
+            notice = CancelWithdrawn(shop_id=order.shop_id, order_number=order.order_number)
+            for chat_id in await seller_chat_ids(uow, order):
+                await enqueue(
+                    uow,
+                    Notification(chat_id, notice),
+                    now=now,
+                    dedupe_key=f"cancel:{request.id}:withdrawn:{chat_id}",
+                )
+            await uow.commit()
+            return order.order_number
+
     # ----------------------------------------------------------- seller side
 
     async def waiting_for_seller(
@@ -224,7 +271,7 @@ class CancellationService:
                 if not await uow.shops.is_seller(user_id, order.shop_id):
                     raise NotAllowed("not a seller of this shop")
                 if request.status != "requested":
-                    raise RequestDecided()
+                    raise RequestDecided(withdrawn=request.status == "withdrawn")
                 # Filed on a marketplace: decided there (marketplace_decisions).
                 ensure_ours(request.marketplace, "cancellation decision")
                 if approve:

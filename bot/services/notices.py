@@ -215,6 +215,15 @@ class CancelRequested(Notice):
 
 @notice
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CancelWithdrawn(Notice):
+    """To sellers: the buyer took back their cancellation request (ship as usual)."""
+
+    KIND: ClassVar[str] = "cancel_withdrawn"
+    order_number: str
+
+
+@notice
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelDecided(Notice):
     """To the buyer: the answer to their cancellation request."""
 

@@ -15,6 +15,10 @@
 * `cancels_the_order(text)`: the same wish, with the order named or asked as a
   question ("can I cancel it?"); while the order's proof is asked for, it is what
   the buyer wants once it is proved, not "stop linking".
+* `keeps_the_order(text)`: the opposite wish, "never mind, don't cancel", "i want to
+  keep my order", "cancel my cancellation request", "ya no quiero cancelarlo": read
+  before the model, which hears "cancel" and opened the cancel question.  A request
+  already sent to the seller is withdrawn; with none, nothing is cancelled.
 * `cancel_answer(text)`: a typed answer to "Cancel order X?". There "cancel" and
   "cancel it" answer yes (the buyer repeats what was asked), so `cancels_it` is read
   before the escapes at that question; "keep it", "keep the order", "conservarlo"
@@ -108,13 +112,68 @@ _THE_ORDER = re.compile(
 
 def cancels_the_order(text: str) -> bool:
     """ "cancel my order", "can I cancel it?", "quiero cancelar el pedido": the order,
-    even where a bare "cancel" or "cancel it" leaves the step asked."""
+    even where a bare "cancel" or "cancel it" leaves the step asked (not "do not
+    cancel my order": `keeps_the_order`)."""
     said = normalize(text)
     return (
         re.search(rf"\b(?:{_CANCEL_VERB})", said) is not None
         and _THE_ORDER.search(said) is not None
         and not withdraws_request(text)
+        and not keeps_the_order(text)
     )
+
+
+# Words around "don't cancel": "never mind", "actually", "wait", "sorry", "after all".
+_NEVER_MIND = (
+    r"never\s*mind|nvm|nevermind|actually|wait|sorry|oh|oops|hey|hi|hello|ok|okay|no|nope|"
+    r"please|pls|plz|i\s+changed\s+my\s+mind|changed\s+my\s+mind|on\s+second\s+thought|"
+    r"olvidalo|perdon|espera|mejor|no\s+no|por\s+favor|cambie\s+de\s+opinion"
+)
+_THE_ORDER_NAMED = (
+    r"it|that|this|anything|(?:(?:the|my|this|that)\s+)?order(?:\s+\d+)?|the\s+request|"
+    r"my\s+request|el\s+pedido|mi\s+pedido|nada|\d+"
+)
+_KEEP_THE_ORDER = re.compile(
+    rf"(?:(?:{_NEVER_MIND})\s+)*"
+    r"(?:"
+    # "don't cancel", "please do not cancel my order", "no need to cancel it"
+    r"(?:please\s+)?(?:do\s+not|dont|no\s+need\s+to|you\s+dont\s+need\s+to)\s+cancel\w*"
+    rf"(?:\s+(?:{_THE_ORDER_NAMED}))?|"
+    # "i don't want to cancel anymore", "i no longer want it cancelled"
+    r"i\s+(?:do\s+not|dont|no\s+longer)\s+(?:want|wanna|need)\s+"
+    rf"(?:to\s+cancel(?:\s+(?:{_THE_ORDER_NAMED}))?|(?:it|the\s+order|my\s+order)\s+cancel+ed|"
+    r"the\s+cancel+ation)|"
+    # "i want to keep my order", "i'll keep it after all", "keep my order please"
+    r"(?:i\s+(?:want|wanna|would\s+like|d\s+like|ll|will|d\s+rather|prefer|decided)\s+"
+    r"(?:to\s+)?)?keep\s+(?:my\s+order|the\s+order|this\s+order)|"
+    r"i\s+(?:want|wanna|would\s+like|d\s+like|ll|will|d\s+rather|decided)\s+(?:to\s+)?keep\s+it|"
+    # "cancel my cancellation request", "withdraw the cancellation", "undo the cancel"
+    r"(?:cancel|withdraw|undo|take\s+back|revoke|retract|stop)\s+(?:my|the|that)\s+"
+    r"(?:cancel+ation|cancel)(?:\s+request)?|"
+    # Spanish: "no lo canceles", "ya no quiero cancelar", "quiero conservar mi pedido"
+    r"no\s+(?:lo\s+|la\s+|me\s+lo\s+)?(?:cancel|anul)\w*(?:\s+(?:el|mi)\s+pedido)?|"
+    r"(?:ya\s+)?no\s+quiero\s+(?:cancelar|anular)\w*(?:\s+(?:el|mi)\s+pedido)?|"
+    r"(?:quiero\s+)?(?:conservar|mantener|quedarme\s+con)\w*\s+(?:el|mi)\s+pedido|"
+    r"(?:anula|anular|cancela|cancelar|retira|retirar)\w*\s+(?:la|mi)\s+"
+    r"(?:solicitud\s+de\s+)?cancelacion"
+    r")"
+    r"(?:\s+(?:anymore|any\s+more|after\s+all|then|please|pls|thanks|thank\s+you|"
+    r"i\s+changed\s+my\s+mind|i\s+want\s+it|i\s+still\s+want\s+it|"
+    r"ya|al\s+final|por\s+favor|gracias|lo\s+quiero))*"
+)
+# The requests after delivery are not the order's cancellation ("don't cancel my return").
+_ABOUT_A_REQUEST = re.compile(
+    r"\b(?:return|refund|claim|exchange|replacement|devolucion|reembolso|reclamo)s?\b"
+)
+
+
+def keeps_the_order(text: str) -> bool:
+    """ "never mind, don't cancel", "i want to keep my order", "cancel my cancellation
+    request", "ya no quiero cancelarlo": the buyer does not (or no longer) want the
+    order cancelled.  The whole message says only that (not "don't cancel the mug,
+    cancel the rest"), and it is about the order, not a return."""
+    said = " ".join(words(text))
+    return _KEEP_THE_ORDER.fullmatch(said) is not None and not _ABOUT_A_REQUEST.search(said)
 
 
 def cancels_it(text: str) -> bool:
@@ -168,7 +227,7 @@ def cancel_answer(text: str) -> bool | None:
     anything else (the question is asked again)."""
     if cancels_it(text):
         return True
-    if keeps_it(text):
+    if keeps_it(text) or keeps_the_order(text):
         return False
     if _BOTH.search(" ".join(words(text))):
         return None

@@ -86,6 +86,7 @@ from handlers.buyer.orders import (
     OPEN,
     ask_to_cancel,
     cancel_outside_flow,
+    keep_typed,
     listed,
     named_among,
     picked_from_list,
@@ -190,8 +191,8 @@ async def free_text(ctx: Context, text: str) -> None:
     if (typed := linking.typed_number(text)) is not None:
         await linking.received_number(ctx, typed)
         return
-    if linking.only_proof(text) is not None:  # "jordan@example.org": no order named yet
-        await linking.proof_before_number(ctx)
+    if (proof := linking.only_proof(text)) is not None:  # "jordan@x.org": no order yet
+        await linking.proof_before_number(ctx, proof)
         return
     if read_escape(text) is Escape.PERSON:
         # "agent", "human please": the words every step takes for a person.  Read by
@@ -215,6 +216,8 @@ async def free_text(ctx: Context, text: str) -> None:
     small_talk = only_chitchat(" ".join(text.lower().split()))
     topic = about_the_request(text)
     if not small_talk and topic is not RequestTopic.PHOTOS and await claims.answer_typed(ctx, text):
+        return
+    if await keep_typed(ctx, text):  # "never mind, don't cancel": kept, or taken back
         return
     reading = await ctx.services.understanding.read(text)
     planned = plan(reading, text)

@@ -9,8 +9,10 @@ in groups), "my email is a@b.com" and "it's +1 555 0100" give the number or the 
 text with neither gets the step's question again.  Another order number named while the
 proof is asked for ("no wait, it's 5781…", "my order #5781… hasn't moved") moves the
 proof to that order: it is no wrong proof, so it costs none of the limited attempts.
-An email or phone sent before any order number is not checked: the buyer is told
-to send the number first (or, when the attempts are used up, how long the check waits).
+An email or phone sent before any order number is kept (for half an hour) and checked
+against the number that comes next, so a buyer who sends them the other way round is not
+asked for the email twice; when the attempts are used up, they are told how long the
+check waits.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bot.understanding.slots import extract, named_order_number
 from handlers import escapes
 from handlers.buyer.views import show_card
 from handlers.catalog import Catalog
-from handlers.core import Context, Router, button_args
+from handlers.core import Context, Router, button_args, stamp, within
 from handlers.formatting import duration
 from handlers.types import Button, Keyboard
 
@@ -49,6 +51,10 @@ ASK_PROOF = escapes.PROOF_STEP  # named there: a proof typed at its switch quest
 # In the draft: the intent the buyer asked for with the number, and their words.
 THEN = "then"
 SAID = "said"
+# In the draft out of any flow: an email or phone sent before the number, how it came
+# (typed, or the buyer's own shared contact) and when; checked with the next number.
+EARLY_PROOF = "early_proof"
+_EARLY_PROOF_KEPT = timedelta(minutes=30)
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}")
 # A phone number as people type it: "+1 (555) 010-0199", "07700 900123".
@@ -90,8 +96,8 @@ async def number_step(ctx: Context) -> None:
     if number is not None and looks_like_order_number(number):
         await received_number(ctx, number)
         return
-    if only_proof(text) is not None:  # the email before the number
-        await proof_before_number(ctx)
+    if (proof := only_proof(text)) is not None:  # the email before the number
+        await proof_before_number(ctx, proof)
         return
     if number_help(ctx, text):  # "I don't have it", "can you look it up by my email"
         return
@@ -209,9 +215,25 @@ async def received_number(
         ctx.state.clear()
         ctx.reply(ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
         return
+    early = _early_proof(ctx)
     pending = {THEN: then, SAID: said} if then is not None and said is not None else {}
     ctx.state.go(ASK_PROOF, order_number=number, **pending)
+    if early is not None:  # the email sent first: checked now, not asked again
+        proof, via_contact = early
+        await _try(ctx, number, proof, via_contact=via_contact)
+        return
     await prompt_proof(ctx)
+
+
+def _early_proof(ctx: Context) -> tuple[str, bool] | None:
+    """The email or phone sent before this number (`proof_before_number`), while kept."""
+    kept = ctx.state.data.get(EARLY_PROOF) if ctx.state.step in (None, ASK_NUMBER) else None
+    if not isinstance(kept, dict) or not within(ctx, kept.get("at"), _EARLY_PROOF_KEPT):
+        return None
+    proof, via_contact = kept.get("proof"), kept.get("contact")
+    if not isinstance(proof, str) or not isinstance(via_contact, bool):
+        return None
+    return proof, via_contact
 
 
 # "can I cancel it?" at the proof step is the order's cancellation, kept for after the
@@ -326,14 +348,20 @@ async def _switch(ctx: Context, number: str, text: str) -> None:
     await received_number(ctx, number, then=then, said=said)
 
 
-async def proof_before_number(ctx: Context) -> None:
-    """An email or phone sent when no order's proof is asked for: the number comes
-    first.  While the attempts are used up, say so, and for how long."""
+async def proof_before_number(ctx: Context, proof: str, *, via_contact: bool = False) -> None:
+    """An email or phone sent when no order's proof is asked for: kept for the number,
+    which is asked for (what an earlier message asked, kept for the number too, stays).
+    While the attempts are used up, say so, and for how long, and keep nothing."""
     try:
         await ctx.services.orders.check_can_try(ctx.user.id)
     except TooManyAttempts as exc:
         ctx.reply(ctx.t("link.locked", wait=format_wait(ctx.catalog, exc.retry_after)))
         return
+    waiting = waiting_request(ctx)
+    pending = {THEN: waiting[0], SAID: waiting[1]} if waiting is not None else {}
+    early = {"proof": proof, "contact": via_contact, "at": stamp(ctx)}
+    step = ASK_NUMBER if ctx.state.step == ASK_NUMBER else None  # still asked for there
+    ctx.state.go(step, **pending, **{EARLY_PROOF: early})
     ctx.reply(ctx.t("link.number_first"))
 
 

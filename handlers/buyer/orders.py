@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from bot.domain.enums import ClaimStatus, OrderStatus
@@ -9,7 +10,7 @@ from bot.domain.errors import InvalidTransition, OrderNotFound
 from bot.domain.marketplace import MarketplaceOwned, buyer_acts_here, display_name
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY
-from bot.services.cancellations import AlreadyRequested
+from bot.services.cancellations import AlreadyRequested, NothingToWithdraw
 from bot.services.intents import cancels_part, points_back
 from bot.services.views import OrderView
 from bot.understanding import order_pick
@@ -19,8 +20,10 @@ from bot.understanding.cancelling import (
     cancel_answer,
     cancels_it,
     changes_instead,
+    keeps_the_order,
 )
 from bot.understanding.items import mentioned_items
+from bot.understanding.slots import named_order_number
 from bot.understanding.steps import a_question_to_keep, position
 from handlers import escapes
 from handlers.buyer.views import (
@@ -350,6 +353,58 @@ async def ask_cancel_request(ctx: Context) -> None:
         ctx.reply(ctx.t(f"cancel.refused.{order.status.value}", number=order.order_number))
         return
     await ask_to_cancel(ctx, order)
+
+
+@router.button("kw")
+async def withdraw_cancel_request(ctx: Context) -> None:
+    """ "Keep my order" on the card of an order whose cancellation request waits for
+    the seller: the request is taken back, and the card shows the order as it is."""
+    order = await _order_or_refuse(ctx)
+    if order is None or cancel_elsewhere(ctx, order):
+        return
+    if await _withdraw(ctx, order):
+        fresh = await ctx.services.orders.order(ctx.user.id, order.id)
+        ctx.edit_or_reply(*_render(ctx, fresh))
+
+
+async def _withdraw(ctx: Context, order: OrderView) -> bool:
+    """Take back the order's cancellation request and say so; when none waits any
+    more (the seller answered meanwhile), say that and show where the order is."""
+    try:
+        await ctx.services.cancellations.withdraw(ctx.user.id, order.id)
+    except (NothingToWithdraw, OrderNotFound):
+        ctx.reply(ctx.t("cancel_request.nothing_to_withdraw", number=order.order_number))
+        with contextlib.suppress(OrderNotFound):  # unlinked meanwhile: nothing to show
+            show_card(ctx, await ctx.services.orders.order(ctx.user.id, order.id))
+        return False
+    ctx.reply(ctx.t("cancel_request.withdrawn", number=order.order_number))
+    return True
+
+
+async def keep_typed(ctx: Context, text: str) -> bool:
+    """ "never mind, don't cancel", "i want to keep my order", "ya no quiero cancelarlo"
+    typed outside any flow (the model heard "cancel" and asked to cancel).  The one
+    cancellation request waiting for the seller (the order named or on screen first) is
+    withdrawn; several: which one; none: nothing is cancelled, said so.  False when the
+    words are not that."""
+    if not keeps_the_order(text):
+        return False
+    orders = await ctx.services.orders.all_linked(ctx.user.id)
+    if not orders:
+        return False  # no order to keep: what was meant is asked as usual
+    ctx.state.clear()
+    asked = [o for o in orders if o.cancel_asked and buyer_acts_here(o.marketplace)]
+    number, shown = named_order_number(text), card_just_shown(ctx)
+    asked = [o for o in asked if o.order_number == number or o.id == shown] or asked
+    if len(asked) == 1:
+        await _withdraw(ctx, asked[0])
+    elif asked:
+        ctx.reply(
+            ctx.t("cancel_request.which_withdraw"), which_order_keyboard(ctx.catalog, asked, "kw")
+        )
+    else:
+        ctx.reply(ctx.t("cancel.kept" if len(orders) == 1 else "cancel.kept_all"))
+    return True
 
 
 def _ask_cancel_request(ctx: Context, order: OrderView) -> None:

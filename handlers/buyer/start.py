@@ -167,7 +167,7 @@ async def on_other(ctx: Context) -> None:
     elif contact is not None and contact.user_id == ctx.inbound.user_id:
         # Their own phone, shared before any order was named: a proof, as a typed
         # phone would be, that needs the order number first (not "I can't read that").
-        await linking.proof_before_number(ctx)
+        await linking.proof_before_number(ctx, contact.phone, via_contact=True)
     elif ctx.inbound.photo is not None and await claims.answer_typed(ctx, None):
         pass  # the seller asked a question: the photo goes with the answer
     elif ctx.inbound.photo is not None or ctx.inbound.other in FILMED:

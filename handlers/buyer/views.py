@@ -248,6 +248,8 @@ def card_keyboard(catalog: Catalog, order: OrderView, text: str, now: datetime) 
         row.append(Button(p("card.cancel"), f"oc:{order.id}"))
     elif order.status in CANCEL_ON_REQUEST and not order.cancel_asked:
         row.append(Button(p("cancel_request.button"), f"ok:{order.id}"))
+    elif order.status in CANCEL_ON_REQUEST:  # asked, not answered: it can be taken back
+        row.append(Button(p("cancel_request.withdraw_button"), f"kw:{order.id}"))
     extra: list[Button] = []
     if order.why_no_request(now) is None:
         extra.append(Button(p("returns.return_button"), f"rs:{order.id}"))

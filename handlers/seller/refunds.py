@@ -43,7 +43,8 @@ async def _refused(ctx: Context, exc: Exception) -> bool:
     if isinstance(exc, NotAllowed):
         ctx.answer(ctx.catalog.plain("seller.only_sellers"), alert=True)
     elif isinstance(exc, RequestDecided):
-        ctx.answer(ctx.catalog.plain("cancel_request.decided"), alert=True)
+        key = "cancel_request.withdrawn_seller" if exc.withdrawn else "cancel_request.decided"
+        ctx.answer(ctx.catalog.plain(key), alert=True)
     elif isinstance(exc, MarketplaceOwned):  # filed on a marketplace: its own buttons
         ctx.answer(ctx.catalog.plain("marketplace_claims.cancel_decided_there"), alert=True)
     elif isinstance(exc, InvalidTransition):  # it shipped meanwhile: only Reject is left

@@ -25,6 +25,7 @@ SELLER_ID, SECOND_SELLER_ID, OTHER_SELLER_ID, BUYER_ID, STRANGER_ID = 9001, 9003
 ASK, SEND, KEEP = "✖ Ask to cancel", "Yes, ask the seller", "No, keep the order"
 APPROVE, REJECT = "✅ Approve (full refund)", "✖ Reject"
 CANCEL = "✖ Cancel"
+WITHDRAW = "↩ Keep my order"
 ANSWERED = "This request was already answered."
 ONLY_SELLERS = "That's for the shop's sellers only."
 UNREADABLE = "I can't read that as an amount. Please type it in digits, like 12.50."
@@ -255,6 +256,86 @@ async def test_buyer_keeps_the_order(world: World, harness: Harness) -> None:
     assert "your order stays as it is" in edited(world.buyer)
     await nothing_more(harness, world.seller)
     assert await world.request_ids() == []
+
+
+# ------------------------------------------------------- taking a request back
+
+
+@pytest.mark.parametrize(
+    "typed", ["nevermind dont cancel", "i want to keep my order", "ya no quiero cancelarlo"]
+)
+async def test_a_request_taken_back_in_words_goes_ahead_and_the_seller_hears(
+    world: World, harness: Harness, typed: str
+) -> None:
+    """Found in the demo: "nevermind dont cancel" after asking got "You already asked
+    to cancel", and nothing could take the request back."""
+    await world.ask_to_cancel()
+    approve = world.seller.button(APPROVE)
+    await world.buyer.say(typed)
+    said = world.buyer.said  # in the buyer's language
+    assert NUMBER in said and ("is withdrawn" in said or "retiré tu solicitud" in said), said
+    assert "You already asked" not in world.buyer.said
+    await harness.flush()
+    [told] = world.seller.news
+    assert f"The buyer of order {NUMBER} withdrew their cancellation request" in told
+    await world.seller.press(approve)  # the request's own button, after
+    assert alert(world.seller) == (
+        "The buyer withdrew this cancellation request: the order goes ahead, "
+        "there is nothing to decide."
+    )
+    assert await world.order_status() == "AWAITING_SHIPMENT" and await world.ledger() == []
+    await world.buyer.press(world.ask)  # asked again later: a new request
+    await world.buyer.press(world.buyer.buttons()[0].data or "")  # its Send
+    assert len(await world.request_ids()) == 2
+
+
+async def test_the_card_of_an_order_asked_to_cancel_offers_to_keep_it(
+    world: World, harness: Harness
+) -> None:
+    await world.ask_to_cancel()
+    await world.buyer.press(f"o:{world.order_id}")
+    assert shown(world.buyer)[:2] == ["🔄 Refresh", WITHDRAW]
+    await world.buyer.tap(WITHDRAW)
+    assert "is withdrawn" in world.buyer.said
+    assert ASK in shown(world.buyer) and "You asked the seller" not in world.buyer.last_text
+    await world.seller.tap(REJECT)  # the seller's old message: nothing left to decide
+    assert "withdrew" in (alert(world.seller) or "")
+    assert await world.order_status() == "AWAITING_SHIPMENT"
+
+
+async def test_keep_my_order_after_the_seller_answered_says_where_it_stands(
+    world: World, harness: Harness
+) -> None:
+    await world.ask_to_cancel()
+    await world.buyer.press(f"o:{world.order_id}")
+    keep = world.buyer.button(WITHDRAW)
+    await world.seller.tap(REJECT)
+    await world.buyer.press(keep)
+    assert f"No cancellation request for order {NUMBER} is waiting any more" in world.buyer.said
+    assert "is withdrawn" not in world.buyer.said
+
+
+async def test_dont_cancel_with_nothing_asked_cancels_nothing_and_asks_nothing(
+    world: World, harness: Harness
+) -> None:
+    """Found in the demo: "dont cancel my order" asked "Send them a cancellation
+    request?"."""
+    before = await world.snapshot()
+    await world.buyer.say("dont cancel my order")
+    assert "your order stays as it is" in world.buyer.said
+    assert shown(world.buyer) == [] and await world.buyer.step() is None
+    await nothing_more(harness, world.seller)
+    assert await world.snapshot() == before
+
+
+async def test_someone_elses_keep_button_changes_nothing(world: World, harness: Harness) -> None:
+    await world.ask_to_cancel()
+    mallory = harness.buyer(STRANGER_ID, "Mallory")
+    await mallory.say("/start")
+    before = await world.snapshot()
+    await mallory.press(f"kw:{world.order_id}")
+    assert alert(mallory) is not None
+    assert await world.snapshot() == before
 
 
 async def test_a_change_asked_instead_keeps_the_order_and_passes_the_change_on(

@@ -123,16 +123,15 @@ async def test_staff_are_told_a_forwarded_message_is_not_the_buyers_own_words(
 # ------------------------------------------------------------------ contacts
 
 
-async def test_ones_own_contact_before_any_order_asks_for_the_number_first(
+async def test_ones_own_contact_before_any_order_proves_the_number_sent_next(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     await make_order(uow_factory, clock, number=NUMBER, phone="15550100001")
     buyer = harness.buyer()
-    await buyer.share_contact("+15550100001")
-    assert "Please send me the order number first" in buyer.said, buyer.said
-    assert "I can't read that kind of message" not in buyer.said
     await buyer.share_contact("+15550109999", user_id=424242)  # someone else's card
-    assert "order number first" not in buyer.said
-    await buyer.say(NUMBER)
+    assert "send me the order number" not in buyer.said
     await buyer.share_contact("+15550100001")
+    assert "Now send me the order number" in buyer.said, buyer.said
+    assert "I can't read that kind of message" not in buyer.said
+    await buyer.say(NUMBER)
     assert "now linked" in buyer.said

@@ -1,7 +1,8 @@
 """What a buyer types around the proof of an order (the email or phone on it), as a
 tester found it: another order number at the proof step moves the proof to that order
 and costs no attempt; an email or phone with no order asked about gets a pointer to the
-number (or, while the attempts are used up, how long the check waits); an order number
+number, and is checked against the number sent next (or, while the attempts are used up,
+the buyer hears how long the check waits); an order number
 typed in groups is one number; a long message naming an unlinked order proves it first
 and goes on with the question."""
 
@@ -93,30 +94,66 @@ async def test_the_same_number_again_is_no_proof_and_a_phone_still_is(
 
 
 @pytest.mark.parametrize(
-    "typed", ["jordan.lee@example.org", "+1 512 555 0101", "my email is jordan.lee@example.org"]
+    "typed", ["buyer@example.com", "+1 555 010 0001", "my email is buyer@example.com"]
 )
-async def test_an_email_or_phone_first_asks_for_the_order_number(
+async def test_an_email_or_phone_first_proves_the_number_that_follows(
     harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
 ) -> None:
     buyer = harness.buyer()
     await buyer.say("/start")
     await buyer.say(typed)
-    assert "order number first" in buyer.said
+    assert "Now send me the order number" in buyer.said
     assert "only help with" not in buyer.said and "not sure" not in buyer.said
-    assert await buyer.step() is None
-    await buyer.say(A1)  # then the proof goes as usual, no attempt spent before
-    await buyer.say("wrong@example.com")
+    await buyer.say(A1)  # checked against what came first: not asked for again
+    assert f"Order {A1} is now linked" in buyer.said, buyer.said
+    assert "please send the email" not in buyer.said.lower()
+    assert await links(uow_factory) == 1
+
+
+async def test_a_wrong_email_first_costs_one_attempt_and_the_proof_is_asked(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("jordan.lee@example.org")
+    await buyer.say(A1)
     assert f"{MAX_FAILED_PROOFS - 1} attempts left" in buyer.said
+    assert await buyer.step() == "link.proof"
+    await buyer.say("buyer@example.com")
+    assert f"Order {A1} is now linked" in buyer.said
+
+
+async def test_an_email_sent_long_before_the_number_is_not_used(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("buyer@example.com")
+    clock.advance(timedelta(minutes=31))
+    await buyer.say(A1)
+    assert f"order {A1} is yours" in buyer.said  # asked afresh
+    assert await links(uow_factory) == 0 and await buyer.step() == "link.proof"
+
+
+async def test_a_request_waiting_for_the_number_goes_on_after_an_email_first(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say("where is my order")
+    await buyer.say("buyer@example.com")
+    await buyer.say(A1)
+    assert f"Order {A1} is now linked" in buyer.said
+    assert A1 in buyer.last_text
 
 
 async def test_an_email_at_the_order_number_step_asks_for_the_number(
-    harness: Harness, order: None
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
 ) -> None:
     buyer = harness.buyer()
     await buyer.press("link")
     await buyer.say("buyer@example.com")
-    assert "order number first" in buyer.said
+    assert "Now send me the order number" in buyer.said
     assert await buyer.step() == "link.number"
+    await buyer.say(A1)
+    assert f"Order {A1} is now linked" in buyer.said
 
 
 async def test_an_email_while_locked_out_says_how_long_the_check_waits(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding.cancelling import cancel_answer, cancels, withdraws_request
+from bot.understanding.cancelling import (
+    cancel_answer,
+    cancels,
+    cancels_the_order,
+    keeps_the_order,
+    withdraws_request,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +83,40 @@ def test_cancel_alone_means_an_order(text: str, meant: bool) -> None:
 )
 def test_the_cancel_question_reads_cancel_as_yes(text: str, answer: bool | None) -> None:
     assert cancel_answer(text) is answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nevermind dont cancel",
+        "never mind, don't cancel!",
+        "no dont cancel it",
+        "please do not cancel order 576100000000000003",
+        "i dont want to cancel anymore",
+        "i no longer want it cancelled",
+        "actually i want to keep my order",
+        "cancel my cancellation request",
+        "withdraw the cancellation request",
+        "ya no quiero cancelarlo",
+        "mejor no lo canceles",
+        "quiero conservar mi pedido",
+    ],
+)
+def test_not_cancelling_is_read_as_keeping_the_order(text: str) -> None:
+    assert keeps_the_order(text)
+    assert not cancels_the_order(text)  # at the proof step: not a cancel to carry
+    assert cancel_answer(text) is False  # at the cancel question: a no
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel my order",
+        "dont cancel my return",  # a return request's, not the order's
+        "dont cancel the mug, cancel the rest",  # a change, not a keep
+        "why did you cancel my order",
+        "keep it",  # the cancel question's own No, read there (not everywhere)
+    ],
+)
+def test_other_words_about_cancelling_are_not_keeping_the_order(text: str) -> None:
+    assert not keeps_the_order(text)
