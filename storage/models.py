@@ -428,7 +428,8 @@ class ClaimPhotoView(Base):
 
 class CancelRequest(Base):
     """A buyer's request to cancel an order that is already with the seller
-    (AWAITING_SHIPMENT): the seller approves (full refund) or rejects."""
+    (AWAITING_SHIPMENT): the seller approves (full refund) or rejects; until then the
+    buyer may withdraw it."""
 
     __tablename__ = "cancel_requests"
     __table_args__ = (UniqueConstraint("marketplace", "external_id"),)
@@ -436,7 +437,7 @@ class CancelRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("chat_users.id"))  # as Claim
-    status: Mapped[str] = mapped_column(String(16))  # requested | approved | rejected
+    status: Mapped[str] = mapped_column(String(16))  # requested | approved | rejected | withdrawn
     marketplace: Mapped[str | None] = mapped_column(String(16))  # as Claim
     external_id: Mapped[str | None] = mapped_column(String(64))
     external_deadline: Mapped[datetime | None]
