@@ -55,6 +55,7 @@ SAID = "said"
 # (typed, or the buyer's own shared contact) and when; checked with the next number.
 EARLY_PROOF = "early_proof"
 _EARLY_PROOF_KEPT = timedelta(minutes=30)
+_LONGEST_PHONE = 15  # digits, country code included (E.164)
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}")
 # A phone number as people type it: "+1 (555) 010-0199", "07700 900123".
@@ -215,14 +216,32 @@ async def received_number(
         ctx.state.clear()
         ctx.reply(ctx.t("link.throttled", wait=format_wait(ctx.catalog, exc.retry_after)))
         return
-    early = _early_proof(ctx)
+    early = _early_proof(ctx) or _proof_beside(ctx, number)
     pending = {THEN: then, SAID: said} if then is not None and said is not None else {}
     ctx.state.go(ASK_PROOF, order_number=number, **pending)
-    if early is not None:  # the email sent first: checked now, not asked again
+    if early is not None:  # the email sent first or with it: checked now, not asked
         proof, via_contact = early
         await _try(ctx, number, proof, via_contact=via_contact)
         return
     await prompt_proof(ctx)
+
+
+def _proof_beside(ctx: Context, number: str) -> tuple[str, bool] | None:
+    """The email or phone typed in the same message as the order number ("5761…01
+    alex@example.com", "cancel 5761…01, my phone is 555 010 0199"): the proof asked
+    for next, sent already.  Not when the message names other orders too (each has its
+    own proof), nor a number that could be another order."""
+    text = ctx.inbound.text or ""
+    rest = _without(text, number)
+    if ctx.inbound.button is not None or rest == " ".join(text.split()):
+        return None  # no number typed here (a button)
+    proof = proof_in(rest)
+    if proof is None:
+        return None
+    other = named_order_number(rest.replace(proof, " "))
+    if other is not None or ("@" not in proof and len(re.sub(r"\D", "", proof)) > _LONGEST_PHONE):
+        return None  # another order named too, or digits too many for a phone
+    return proof, False
 
 
 def _early_proof(ctx: Context) -> tuple[str, bool] | None:

@@ -144,6 +144,42 @@ async def test_a_request_waiting_for_the_number_goes_on_after_an_email_first(
     assert A1 in buyer.last_text
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        f"{A1} buyer@example.com",
+        f"where is {A1}, my email is buyer@example.com",
+        f"order {A1} phone 555 010 0001",
+    ],
+)
+async def test_the_proof_in_the_message_with_the_number_is_checked_at_once(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None, typed: str
+) -> None:
+    """Found in the demo: "5761…01 alex.rivera@example.com" asked for the email."""
+    buyer = harness.buyer()
+    await buyer.say(typed)
+    assert f"Order {A1} is now linked" in buyer.said, buyer.said
+    assert await links(uow_factory) == 1
+
+
+async def test_a_wrong_proof_beside_the_number_costs_one_attempt(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(f"{A1} jordan.lee@example.org")
+    assert f"{MAX_FAILED_PROOFS - 1} attempts left" in buyer.said
+    assert await buyer.step() == "link.proof" and await links(uow_factory) == 0
+
+
+async def test_an_email_beside_two_order_numbers_is_not_guessed_for_either(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    buyer = harness.buyer()
+    await buyer.say(f"{A1} and {MISSING} buyer@example.com")
+    assert "couldn't match" not in buyer.said and await links(uow_factory) == 0
+    assert await buyer.step() == "link.proof"
+
+
 async def test_an_email_at_the_order_number_step_asks_for_the_number(
     harness: Harness, uow_factory: UnitOfWorkFactory, order: None
 ) -> None:
