@@ -228,6 +228,16 @@ FASTER = "faster"
 _RETURN_OR_POLICY = frozenset({Intent.RETURN_REQUEST, Intent.QUESTION})
 # What the model reads a question about a cancellation that happened as.
 _ABOUT_A_CANCEL = frozenset({Intent.CANCEL_ORDER, Intent.TRACK_ORDER})
+# What the model reads a failed delivery attempt told by the buyer as ("the driver
+# couldnt find my house"), besides the parcel's own question.
+_MISSED_MISREADINGS = frozenset({Intent.CHANGE_ADDRESS, Intent.TRACK_ORDER, Intent.COMPLAINT})
+# Words that amend the address itself ("it couldnt find my house, the address is wrong"):
+# an address change, which a person makes.
+_ADDRESS_AMENDED = re.compile(
+    r"\b(?:change|update|correct|fix|edit|modify|amend|wrong|incorrect|typo|missing|"
+    r"cambiar|actualizar|corregir|equivocad[ao]|incorrect[ao])\b",
+    re.I,
+)
 # What the model reads cancelling part of an order as ("cancel one item").
 _PART_CANCELS = frozenset({Intent.CANCEL_ORDER, Intent.CHANGE_ITEMS})
 # The two readings of "when will it arrive?" (the buyer's orders tell them apart).
@@ -350,6 +360,17 @@ def plan(reading: Reading, text: str = "") -> Plan:
     if number is None and asks_for_their_orders(text):
         # "show my orders", "what orders do i have": the card, or with several the
         # list (`handlers.buyer.answers.for_order`), whatever the model made of it.
+        return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER))
+    if (
+        reading.intent in _MISSED_MISREADINGS
+        and number is None
+        and missed_the_delivery(text)
+        and not _ADDRESS_AMENDED.search(text)
+    ):
+        # "the courier couldnt find my house", "ups says nobody was home but i was
+        # home all day": a delivery attempt that failed, which the order's card answers
+        # (the carrier's latest scan and advice, a person a tap away); the model heard
+        # an address change, which handed the words to a person without the card.
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER))
     if reading.intent != Intent.CHANGE_ADDRESS and changes_where_it_goes(text):
         # "update where my order is going": read as its card, or as an item's change.

@@ -36,7 +36,19 @@ _MISSED = re.compile(
     # or the carrier missed the buyer: "the driver never came", "el repartidor no vino"
     r"(?:courier|driver|delivery\s+(?:guy|man|person|driver)|postman|mailman|repartidor|cartero|"
     r"mensajero)\s+(?:never|didnt|did\s+not|hasnt|has\s+not|no|nunca)\s+(?:\w+\s+)?"
-    r"(?:came|come|showed\s+up|show\s+up|turned\s+up|vino|llego|ha\s+venido|paso)"
+    r"(?:came|come|showed\s+up|show\s+up|turned\s+up|vino|llego|ha\s+venido|paso)|"
+    # The carrier's side of a failed attempt, told by the buyer: "the delivery guy said
+    # he couldnt find my house", "ups says nobody was home but i was home all day", "el
+    # repartidor no encontró mi casa" (read as an address change, or "which of these?").
+    r"(?<!\bi\s)(?<!\bwe\s)(?:couldnt|could\s+not|cant|cannot|can\s+not|was\s+unable\s+to|"
+    r"were\s+unable\s+to|"
+    r"didnt|did\s+not|no\s+(?:pudo|pudieron))\s+(?:find|locate|access|get\s+to|reach|"
+    r"encontrar|ubicar|dar\s+con)\s+(?:my|the|our|mi|la|el|nuestra)\s+(?:house|home|address|place|"
+    r"building|apartment|apt|flat|door|street|casa|direccion|edificio|departamento|calle)|"
+    r"no\s+(?:encontro|encontraron|ubico|ubicaron)\s+(?:mi|la|el|nuestra)\s+"
+    r"(?:casa|direccion|edificio|departamento|calle)|"
+    r"(?:says?|said|claims?|claimed|marked|dice|dijo|dicen|dijeron)\s+(?:that\s+)?(?:nobody|no\s+one|noone|"
+    r"no\s+habia\s+nadie)(?:\s+was)?(?:\s+(?:home|in|there|en\s+casa))?"
     r")"
 )
 

@@ -867,9 +867,11 @@ async def act_on(ctx: Context, action: Action, order: OrderView, said: str = "")
             show_card(ctx, order)
         _where_a_delivered_parcel_may_be(ctx, order, said)
         return
-    if said and card_on_screen(ctx, order.id):
+    if said and (card_on_screen(ctx, order.id) or missed_the_delivery(said)):
         # "when will it arrive?", "has it moved at all?", "what carrier is it with"
-        # right under its card: that fact, not the card again.
+        # right under its card: that fact, not the card again.  A failed delivery told
+        # ("the courier couldnt find my house") gets its answer with or without the
+        # card: the card says nothing of an attempt its tracking does not show.
         now = ctx.services.clock.now()
         if (fact := answer_in_a_line(ctx.catalog, order, said, now)) is not None:
             _reply_line(ctx, fact, order)

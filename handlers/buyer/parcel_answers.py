@@ -70,6 +70,8 @@ def answer_in_a_line(
             or asks_what_to_do(said)
         )
         return _late(catalog, order, now) if asked else None
+    if missed_the_delivery(said):
+        return _no_attempt_yet(catalog, order)
     if asks_if_it_moved(said):
         return _news(catalog, order, now)
     if asks_for_the_carrier(said):
@@ -166,6 +168,22 @@ def _latest_news(catalog: Catalog, order: OrderView, shipments: list[ShipmentVie
             ),
         ]
     return pieces
+
+
+def _no_attempt_yet(catalog: Catalog, order: OrderView) -> LineAnswer | None:
+    """ "the courier couldnt find my house", "ups says nobody was home but i was home
+    all day" about a parcel whose tracking shows no failed attempt (found in the demo:
+    the card again, which says nothing of it): what the tracking does show, that an
+    attempt can take a while to appear there, and a person who can ask the carrier."""
+    shipments = _tracked(order)
+    if not shipments:
+        return None
+    pieces: list[Piece] = [
+        line(catalog, "parcel_answer.no_attempt_yet", number=Field(order.order_number))
+    ]
+    pieces += _latest_news(catalog, order, shipments)
+    pieces += ["", catalog.t("parcel_answer.no_attempt_help")]
+    return LineAnswer(fit(*pieces), offer_person=True)
 
 
 def _news(catalog: Catalog, order: OrderView, now: datetime) -> LineAnswer | None:

@@ -444,8 +444,8 @@ async def test_asked_after_a_failed_attempt_the_card_says_what_to_do(
     orders; the card, once shown, said only "Follow it with the tracking link"."""
     await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
     await world.buyer.say(typed)
-    card = world.buyer.last_text
-    assert f"Order {NUMBER}" in card and "Delivery attempt failed" in card
+    card = world.buyer.last_text  # the card, or for a failed attempt told, its lines
+    assert NUMBER in card and "Delivery attempt failed" in card
     assert "What to do: UPS usually tries again on the next business day" in card
     assert "Follow it with the tracking link" not in card
 
@@ -489,6 +489,47 @@ async def test_what_to_do_asked_under_the_card_of_a_missed_delivery_is_its_advic
     assert "UPS usually tries again" in said or "UPS suele intentarlo" in said, said
     assert UPS in said
     assert len(world.buyer.buttons()) == 1  # a person
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "the delivery guy said he couldnt find my house",  # "which of these?"
+        "courier couldnt find my address",  # an address change handed to a person
+        "ups says nobody was home but i was home all day",
+        "el repartidor no encontró mi casa",
+    ],
+)
+async def test_a_failed_attempt_told_gets_the_carriers_advice_card_or_no_card(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: the carrier's side of a failed attempt, told by the buyer,
+    was read as an address change (a person handed the words, no card) or "which of
+    these?"."""
+    await world.setup(status="IN_TRANSIT", events=(("AttemptFail", "No one home"),))
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert NUMBER in said and UPS in said, said
+    assert "UPS usually tries again" in said or "UPS suele intentarlo" in said, said
+    assert "Which of these" not in said and "made by a person" not in said
+
+
+@pytest.mark.parametrize(
+    "typed", ["the courier couldnt find my house", "ups says nobody was home but i was home"]
+)
+async def test_a_failed_attempt_the_tracking_does_not_show_yet_says_so_with_a_person(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: under the card of a parcel on its way, with no failed attempt
+    in its tracking, the same card again."""
+    await world.setup(status="IN_TRANSIT", events=(("InTransit", "Departed facility"),))
+    await world.buyer.say("/orders")
+    await world.buyer.tap(NUMBER)
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert "doesn't show a missed delivery yet" in said and UPS in said, said
+    assert "Total paid" not in said
+    assert shown(world.buyer) == [PERSON]
 
 
 @pytest.mark.parametrize(

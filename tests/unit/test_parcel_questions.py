@@ -9,6 +9,7 @@ from bot.understanding.parcel_questions import (
     asks_for_the_carrier,
     asks_if_it_moved,
     asks_when_it_arrives,
+    missed_the_delivery,
 )
 
 
@@ -70,3 +71,22 @@ def test_when_it_arrives() -> None:
     assert asks_when_it_arrives("when will it arrive?")
     assert asks_when_it_arrives("cuándo llega?")
     assert not asks_when_it_arrives("what carrier is it with")
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("i wasnt home when they came", True),
+        ("the delivery guy said he couldnt find my house", True),
+        ("courier couldnt find my address", True),
+        ("ups says nobody was home but i was home all day", True),
+        ("el repartidor no encontró mi casa", True),
+        ("dice que no había nadie en casa", True),
+        # the buyer's own trouble with a form or a page is no delivery attempt
+        ("i cant find my address on the form", False),
+        ("we couldnt find the address field", False),
+        ("i couldnt find the tracking page", False),
+    ],
+)
+def test_a_failed_delivery_attempt_told_by_the_buyer(text: str, meant: bool) -> None:
+    assert missed_the_delivery(text) is meant
