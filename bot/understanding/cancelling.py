@@ -167,6 +167,17 @@ _ABOUT_A_REQUEST = re.compile(
 )
 
 
+_CANCELLING_OR_THE_ORDER = re.compile(
+    r"\b(?:cancel\w*|anul\w*|order|orders|pedido|pedidos|purchase|compra)\b"
+)
+
+
+def names_cancelling_or_the_order(text: str) -> bool:
+    """Whether the words name cancelling or the order ("i want to keep it" does not:
+    after filing a return it is the item kept)."""
+    return _CANCELLING_OR_THE_ORDER.search(" ".join(words(text))) is not None
+
+
 def keeps_the_order(text: str) -> bool:
     """ "never mind, don't cancel", "i want to keep my order", "cancel my cancellation
     request", "ya no quiero cancelarlo": the buyer does not (or no longer) want the

@@ -22,6 +22,7 @@ import re
 
 from bot.domain.enums import ClaimStatus, EscalationReason, OrderStatus
 from bot.domain.errors import OrderNotFound
+from bot.domain.marketplace import buyer_acts_here
 from bot.domain.money import format_money
 from bot.domain.policy import CANCEL_AT_ONCE, CANCEL_ON_REQUEST, ON_ITS_WAY, TOO_LATE_TO_CHANGE
 from bot.domain.returns import IN_TRANSIT
@@ -444,6 +445,11 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         filed = await ctx.services.returns.claims(ctx.user.id)
         if not filed and await _cancel_requests_waiting(ctx):
             pass  # the refund asked about is the cancellation's: "no returns" is noise
+        elif not filed and (bought_there := await _bought_elsewhere(ctx, shown)) is not None:
+            # "can you refund me here instead" under a TikTok Shop order's card: its
+            # refunds are that app's (found in the demo: "You have no return requests"
+            # and the refunds policy, 50% sure).
+            returns.say_not_eligible(ctx, "marketplace", bought_there)
         elif (
             not filed
             and shown is not None
@@ -787,6 +793,17 @@ async def _about_their_request(ctx: Context, text: str) -> bool:
     if any(c.status in OPEN_CLAIMS for c in filed):
         return True
     return any(c.status in _DISPUTABLE for c in filed) and speaks_of_a_decision(text)
+
+
+async def _bought_elsewhere(ctx: Context, shown: OrderView | None) -> OrderView | None:
+    """The order a refund question is about (the card on screen, else the buyer's only
+    order) when it was bought on a marketplace, whose app takes its returns."""
+    if shown is None:
+        linked = await ctx.services.orders.all_linked(ctx.user.id)
+        shown = linked[0] if len(linked) == 1 else None
+    if shown is None or shown.marketplace is None or buyer_acts_here(shown.marketplace):
+        return None
+    return shown
 
 
 async def _card_pointed_at(ctx: Context) -> OrderView | None:

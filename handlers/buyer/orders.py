@@ -21,6 +21,7 @@ from bot.understanding.cancelling import (
     cancels_it,
     changes_instead,
     keeps_the_order,
+    names_cancelling_or_the_order,
 )
 from bot.understanding.items import mentioned_items
 from bot.understanding.slots import named_order_number
@@ -392,8 +393,10 @@ async def keep_typed(ctx: Context, text: str) -> bool:
     orders = await ctx.services.orders.all_linked(ctx.user.id)
     if not orders:
         return False  # no order to keep: what was meant is asked as usual
-    ctx.state.clear()
     asked = [o for o in orders if o.cancel_asked and buyer_acts_here(o.marketplace)]
+    if not asked and not names_cancelling_or_the_order(text):
+        return False  # "i want to keep it" after filing a return: the item, not this
+    ctx.state.clear()
     number, shown = named_order_number(text), card_just_shown(ctx)
     asked = [o for o in asked if o.order_number == number or o.id == shown] or asked
     if len(asked) == 1:

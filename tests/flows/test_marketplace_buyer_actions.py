@@ -71,6 +71,22 @@ async def test_a_delivered_tiktok_order_is_returned_on_tiktok(
     assert await requests(uow_factory) == (0, 0, ["DELIVERED"])
 
 
+@pytest.mark.parametrize(
+    "typed", ["can you refund me here instead", "where is my refund", "when do i get my money"]
+)
+async def test_a_refund_asked_about_a_tiktok_order_points_to_tiktok(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "can you refund me here instead" under a TikTok order's card
+    got "You have no return requests" and the shop's refunds policy, 50% sure."""
+    await tiktok_order(uow_factory, clock, number=NUMBER, status="DELIVERED")
+    buyer = await linked_buyer(harness)
+    await buyer.say(typed)
+    assert "asked for in the TikTok Shop app" in buyer.said, buyer.said
+    assert "You have no return requests" not in buyer.said
+    assert await requests(uow_factory) == (0, 0, ["DELIVERED"])
+
+
 async def test_the_shops_own_orders_keep_their_buttons_next_to_a_tiktok_one(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:

@@ -88,6 +88,7 @@ SAMPLES: list[n.Notice] = [
         currency="USD",
         deadline=AT,
     ),
+    n.CancelWithdrawn(shop_id=1, order_number="5781"),
     n.CancelDecided(
         order_id=1,
         order_number="5781",
