@@ -643,6 +643,42 @@ def only_the_packaging_damaged(text: str) -> bool:
     return _PACKAGING_ONLY.search(fold(text.lower())) is not None
 
 
+# A fault told and shrugged off: "the mug has a small chip but its fine", "one candle is
+# a bit scuffed, no big deal, just letting you know", "tiene un rayón pero no pasa nada".
+# Found in the demo: the return flow started (the model, and the damage rule, heard a
+# return).  Nothing asked, nothing wanted: sorry, thanks, and where a return is if the
+# buyer changes their mind.
+_SHRUGGED = re.compile(
+    r"\b(?:but|though|although|pero|aunque)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:fine|ok|okay|alright|all\s+right|no\s+big\s+deal|not\s+a\s+big\s+deal|no\s+biggie|"
+    r"bien|no\s+pasa\s+nada|no\s+importa)\b|"
+    r"\b(?:but|though|pero)\s+i\s+(?:still\s+)?(?:like|love|dont\s+mind|can\s+still\s+use)\s+it\b|"
+    r"\b(?:i\s+can\s+live\s+with\s+it|no\s+need\s+to\s+do\s+anything|no\s+big\s+deal|"
+    r"just\s+(?:wanted\s+to\s+)?let(?:ting)?\s+you\s+know|just\s+(?:an\s+)?fyi|"
+    r"(?:i\s+)?(?:dont|do\s+not)\s+(?:need|want)\s+(?:a\s+|an\s+)?(?:refund|return|replacement|"
+    r"anything)|not\s+asking\s+for\s+anything|no\s+pasa\s+nada|"
+    r"solo\s+(?:queria\s+)?(?:avisar|informar)\w*|no\s+necesito\s+(?:nada|devolucion|reembolso))\b"
+)
+# Something wanted after all: "…but its fine, i want a replacement", "can i get…".
+_WANTS_AMENDS = re.compile(
+    r"(?<!dont\s)(?<!not\s)\b(?:want|need|like|get|send)\s+(?:a\s+|an\s+|my\s+|me\s+a\s+)?"
+    r"(?:refund|return|replacement|exchange|new\s+one|money|discount)\b|"
+    r"\b(?:can|could|would|will)\s+(?:i|you|we)\b|\b(?:quiero|necesito)\s+(?:un|una|mi)\b"
+)
+
+
+def tolerates_a_fault(text: str) -> bool:
+    """A fault with what came, told and shrugged off, asking nothing ("the mug has a
+    small chip but its fine"): no return to start."""
+    said = " ".join(re.findall(r"[a-z]+|\d+", fold(text.lower()).replace("'", "").replace("’", "")))
+    return (
+        "?" not in text
+        and _SHRUGGED.search(said) is not None
+        and _WANTS_AMENDS.search(said) is None
+        and reports_a_fault(text)
+    )
+
+
 # What is wrong with goods that came: broken or faulty, the wrong thing, not as the
 # listing showed, or something missing from the box.
 _GOODS_FAULTS = frozenset(

@@ -53,6 +53,7 @@ from bot.services.intents import (
     only_yes_or_no,
     praises_by_denying_a_fault,
     reports_a_fault,
+    tolerates_a_fault,
     wants_amends_for_lateness,
     wants_it_faster,
     wants_the_fee_back,
@@ -221,6 +222,9 @@ RETURN_IF_USED = "return_if_used"
 # The plan's intent for a question on how a return goes back ("i dont have a printer"):
 # answered from the policies, searched with what it stands for (`SEND_BACK_QUESTION`).
 SEND_BACK = "send_back"
+# The plan's intent for a fault told and shrugged off ("the mug has a small chip but
+# its fine"): thanks, and where a return is if the buyer changes their mind.
+FAULT_SHRUGGED = "fault_shrugged"
 # The plan's intent for a parcel wished faster ("can you expedite my order", "change my
 # shipping method to express"): the shipping policy's delivery options, searched with
 # what it stands for (`FASTER_QUESTION`).
@@ -414,6 +418,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "box was crushed but mug ok": nothing to return, though the model (and the
         # damage rule below) heard one; said to a person as a complaint.
         return Plan(Intent.COMPLAINT, Action.COMPLAINT, number)
+    if tolerates_a_fault(text) and reading.intent in _DAMAGE_READINGS:
+        # "the mug has a small chip but its fine": told, not asked; the return the
+        # model heard is not wanted (said so, with where it is if that changes).
+        return Plan(FAULT_SHRUGGED, Action.COMPLAINT, number)
     if number is None and praises_by_denying_a_fault(text):
         # "no complaints at all", "couldn't fault it": a thank-you, although the model
         # is sure of a complaint (or a return: "fault") from the fault's word.

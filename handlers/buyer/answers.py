@@ -54,6 +54,7 @@ from bot.services.routing import (
     ACTIONS,
     BOT_AGAIN,
     FASTER,
+    FAULT_SHRUGGED,
     GO_AHEAD,
     NOT_THEIRS,
     ORDER_ACTIONS,
@@ -468,6 +469,9 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
             # None filed, so "how many days for a refund" asks how refunds work: the
             # policies answer that, after the line that there are no requests.
             await answer(ctx, text, after="answers.after_claims_sections")
+    elif action is Action.COMPLAINT and planned.intent == FAULT_SHRUGGED:
+        ctx.state.clear()  # "a small chip but its fine": no return wanted, none started
+        ctx.reply(ctx.t("routing.fault_shrugged"))
     elif action is Action.COMPLAINT:
         ctx.state.clear()
         key = "routing.complaint" if support_available(ctx) else "routing.complaint_alone"

@@ -206,6 +206,29 @@ async def test_only_the_box_damaged_is_heard_not_returned(
     assert (await buyer.step() or "").startswith("ret."), buyer.said
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "the mug has a small chip but its fine",
+        "the towel is a different color but i like it",
+        "la taza tiene un rayón pero no pasa nada",
+    ],
+)
+async def test_a_fault_shrugged_off_starts_no_return(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, said: str
+) -> None:
+    """Found in the demo: "the mug has a small chip but its fine" started the return
+    flow.  Nothing asked: thanks, and where a return is if the buyer changes their mind."""
+    await delivered(uow_factory, clock)
+    buyer = harness.buyer()
+    await linked(buyer)
+    await buyer.say(said)
+    assert await buyer.step() is None, buyer.said
+    assert "/return" in buyer.said
+    await buyer.say("the mug has a chip but its fine, i want a replacement")  # one wanted
+    assert (await buyer.step() or "").startswith("ret."), buyer.said
+
+
 async def test_a_missed_delivery_said_in_spanish_is_the_parcels_card(
     harness: Harness,
 ) -> None:

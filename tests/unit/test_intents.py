@@ -26,6 +26,7 @@ from bot.services.intents import (
     asks_how_to_send_it_back,
     asks_when_money_comes,
     route,
+    tolerates_a_fault,
 )
 from bot.services.routing import NOT_THEIRS, Action, action_of, plan
 from bot.services.understanding import load_model
@@ -457,3 +458,22 @@ def test_what_was_ordered_opens_the_card(text: str) -> None:
     # The model read the first as a change to the order (a person), the second as
     # "which of these?".
     assert plan(model().classify(text), text).action is Action.ORDER_CARD
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("the mug has a small chip but its fine", True),
+        ("the handle is loose but ok whatever", True),
+        ("the mug is chipped, i dont need a refund just fyi", True),
+        ("la taza tiene un rayón pero no pasa nada", True),
+        # something wanted, asked or not shrugged off
+        ("the mug has a chip but its fine, i want a replacement", False),
+        ("the mug is broken but can i get a refund", False),
+        ("it arrived damaged but its fine?", False),
+        ("my mug is broken and im not ok with that", False),
+        ("the mug arrived broken", False),
+    ],
+)
+def test_a_fault_shrugged_off(text: str, meant: bool) -> None:
+    assert tolerates_a_fault(text) is meant
