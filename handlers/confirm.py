@@ -22,7 +22,10 @@ carries the id and the amount (`cf:<id>:<amount>`), Cancel the id (`cx:<id>`).
   again and pays nothing if either changed.  What is not accepted is anything less
   than a clear yes: "ok", "sure" or "thanks" acknowledge a message rather than decide
   about money, so they (and anything else) get one line on what the step expects and
-  the question again with its buttons.  Nothing typed here reaches the answer engine.
+  the question again with its buttons.  Another decision typed instead ("ok give
+  them half" under an approval) replaces the question with that decision's own,
+  where the asking module knows its decisions (`changer`).  Nothing typed here
+  reaches the answer engine.
 * In the staff chat, typed text stays a message to the requester and the pending
   action waits for its buttons; only a short yes-like word ("yes", "ok", "sure",
   "go ahead", "vale") or a bare "no" is held back and the question shown again
@@ -121,6 +124,24 @@ def executor(kind: str) -> Callable[[Executor], Executor]:
             raise ValueError(f"confirmation kind {kind!r} is registered twice")
         _EXECUTORS[kind] = run
         return run
+
+    return register
+
+
+# Another decision typed instead of yes or no ("ok give them half" under "Approve and
+# refund $29.50?"): what each kind does with it, registered by the module that asks.
+# True when the words were such a decision (the pending action is then replaced).
+Changer = Callable[[Context, Pending, str], Awaitable[bool]]
+_CHANGERS: dict[str, Changer] = {}
+
+
+def changer(*kinds: str) -> Callable[[Changer], Changer]:
+    def register(change: Changer) -> Changer:
+        for kind in kinds:
+            if kind in _CHANGERS:
+                raise ValueError(f"confirmation kind {kind!r} has a changer already")
+            _CHANGERS[kind] = change
+        return change
 
     return register
 
@@ -277,11 +298,14 @@ async def still_pending(ctx: Context) -> None:
         ctx.state.clear()
         ctx.reply(ctx.t("confirm.stale"))
         return
-    answer = read_yes_no(ctx.inbound.text or "") if ctx.inbound.photo is None else None
+    text = ctx.inbound.text or ""
+    answer = read_yes_no(text) if ctx.inbound.photo is None else None
     if answer is True:
         await _run(ctx, pending, None)
     elif answer is False:
         ctx.state.clear()
         ctx.reply(ctx.t("confirm.cancelled"))
+    elif text and (change := _CHANGERS.get(pending.kind)) and await change(ctx, pending, text):
+        pass  # another decision instead: its own question (nothing was paid)
     else:
         await escapes.not_understood(ctx)

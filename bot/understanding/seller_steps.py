@@ -1144,7 +1144,14 @@ _WHAT_PAID = re.compile(
     # sum asked (found in the demo: "tap a button", while the card says it)
     r"\bhow\s+much\s+(?:is|was)\s+(?:it|this|that|this\s+one|the\s+(?:refund|claim|request|return))$|"
     r"\bhow\s+much\s+(?:do|does|are|is|did)\s+(?:they|he|she|the\s+buyer|the\s+customer)\s+"
-    r"(?:want\w*|ask\w*)\b|\bcuanto\s+(?:es|piden?|quiere|reclama)\b"
+    r"(?:want\w*|ask\w*)\b|\bcuanto\s+(?:es|piden?|quiere|reclama)\b|"
+    # What a refund would come to, asked before deciding: "how much would a full refund
+    # be", "how much would i refund if i approve", "¿cuánto sería el reembolso?" (found
+    # in the demo: read as the approval, its confirmation shown)
+    r"\b(?:how\s+much|what)\s+(?:would|will|is|does|s)\s+(?:a\s+|the\s+)?(?:full\s+|whole\s+|"
+    r"partial\s+)?refund\s*(?:be|come\s+to|cost|amount\s+to|$)|"
+    r"\bhow\s+much\s+(?:would|will|do|does)\s+(?:i|we|it)\s+(?:have\s+to\s+)?(?:refund|pay\s+back|"
+    r"give\s+back|cost\s+(?:me|us))\b|\bcuanto\s+seria\s+(?:el\s+)?reembolso\b"
 )
 
 

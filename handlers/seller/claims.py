@@ -6,6 +6,7 @@ chat user is a seller of the claim's shop, whatever the button data says.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
@@ -506,6 +507,25 @@ async def _confirmed(ctx: Context, pending: confirm.Pending) -> None:
     _decided(ctx, decision, pending.kind)
 
 
+@confirm.changer("approve", "partial")
+async def _decided_otherwise(ctx: Context, pending: confirm.Pending, text: str) -> bool:
+    """Under "Approve and refund $29.50?", "ok give them half", "no, reject it" or "ask
+    them for a photo first" is that decision (found in the demo: "confirm or cancel
+    this refund first"); under a partial refund's question, "full refund" is the
+    approval.  The same decision again, or no decision, is not a change."""
+    typed = seller_steps.read_card_decision(text)
+    if typed is None:
+        return False
+    same = typed.decision == pending.kind and not typed.with_amount
+    if same or (
+        typed.decision == "partial" and pending.kind == "partial" and not typed.with_amount
+    ):
+        return False
+    ctx.state.clear()  # the question's buttons go stale: nothing is paid
+    await decide_typed(ctx, int(pending.params["claim_id"]), typed)
+    return True
+
+
 confirm.executor("approve")(_confirmed)
 confirm.executor("received")(_confirmed)
 
@@ -992,21 +1012,27 @@ _MIND_CHANGED_TO = frozenset({"approve", "ask"})
 
 
 async def _changed_mind(ctx: Context, claim_id: int, text: str) -> bool:
-    """The whole refund, or a question to the buyer, typed at the partial refund's
-    reason ("wait no, full refund", "actually just approve it", "ask them first"): that
-    decision, as typed under the card.  Found in the demo: "wait no, full refund" was
-    sent to the buyer as the reason for half, and a Confirm for half offered.  A no is
-    not read here: "no refund for shipping" is a reason for the part."""
+    """The whole refund, a question to the buyer, or the rejection by its verb, typed
+    at the partial refund's reason ("wait no, full refund", "actually just approve it",
+    "ask them first", "no actually reject it"): that decision, as typed under the card.
+    Found in the demo: "wait no, full refund" was sent to the buyer as the reason for
+    half, and a Confirm for half offered.  A no alone is not read here: "no refund for
+    shipping" is a reason for the part."""
     typed = seller_steps.read_card_decision(text)
-    if (
-        typed is None
-        or typed.decision not in _MIND_CHANGED_TO
-        or len(text.split()) > CHANGED_MIND_WORDS
-    ):
+    if typed is None or len(text.split()) > CHANGED_MIND_WORDS:
         return False
+    if typed.decision not in _MIND_CHANGED_TO and not (
+        typed.decision == "reject" and _REJECT_VERB.search(text.lower())
+    ):
+        return False  # "no refund for shipping": a reason for the part, no rejection
     ctx.state.clear()
     await decide_typed(ctx, claim_id, typed)
     return True
+
+
+# The rejection named by its verb ("no actually reject it", "deny it instead"): at the
+# partial refund's reason, that decision (a "no" alone stays a reason's word).
+_REJECT_VERB = re.compile(r"\b(?:reject|deny|decline|rechaza|rechazar|rechazala|rechazalo)\b")
 
 
 @router.button("qpr")

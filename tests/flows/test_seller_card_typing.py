@@ -866,6 +866,8 @@ async def test_the_buyers_answer_to_a_question_is_among_their_words(
         "what was the order total",
         "wait no, how much is it",  # found in the demo: "Tap a button on the card"
         "how much are they asking for",
+        "how much would a full refund be",  # found in the demo: the approval's question
+        "how much would i refund if i approve",
     ],
 )
 async def test_what_was_paid_asked_under_the_card_is_answered(
@@ -877,6 +879,39 @@ async def test_what_was_paid_asked_under_the_card_is_answered(
     assert claim.number in s.last_text
     assert "×" in s.last_text and "$" in s.last_text, s.last_text  # items with prices
     assert "Tap a button" not in s.said
+
+
+async def test_another_decision_typed_at_the_approvals_question_replaces_it(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: under "Approve … and refund $…?", "ok give them half" got
+    "Please confirm or cancel this refund first".  It is that decision: the partial
+    refund's own question (its reason), nothing paid; and the approval's old Confirm
+    pays nothing after it."""
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("approve it")
+    assert f"Approve {claim.number} and refund" in s.last_text
+    old_confirm = s.button("Confirm")
+    await s.say("ok give them half")
+    assert "Why refund" in s.last_text and "confirm or cancel" not in s.said, s.said
+    await s.press(old_confirm)
+    assert await refunds(uow_factory) == [] and await status(uow_factory, claim.id) == "REQUESTED"
+    await s.say("no actually reject it")  # at the reason: the rejection by its verb
+    assert f"Why are you rejecting {claim.number}" in s.last_text, s.said
+    assert await refunds(uow_factory) == []
+
+
+async def test_the_same_decision_at_its_question_is_no_change(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    claim = await two_claims(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say("approve it")
+    await s.say("approve it")  # again: the question again, not a second one
+    assert f"Approve {claim.number} and refund" in s.last_text
+    await s.say("yes")
+    assert [r.amount for r in await refunds(uow_factory)] == [claim.amount]
 
 
 @pytest.mark.parametrize("typed", ["wait no, full refund", "no, full refund", "nope, approve it"])
