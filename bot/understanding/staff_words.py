@@ -92,7 +92,13 @@ _WORDS = (
             r"^when\s+(?:does|will|should|is)\s+(?:it|their\s+(?:order|parcel|package)|the\s+(?:order|parcel|package))\s+"
             rf"(?:arrive|get\s+there|be\s+delivered|ship|supposed\s+to\s+arrive|due){_AFTER}$|"
             rf"^(?:has|did)\s+(?:it|the\s+(?:order|parcel|package)|their\s+order)\s+(?:shipped|ship|arrived|arrive)(?:\s+yet)?{_AFTER}$|"
-            rf"^what(?:'?s|\s+is)\s+the\s+tracking(?:\s+number)?{_AFTER}$"
+            rf"^what(?:'?s|\s+is)\s+the\s+tracking(?:\s+number)?{_AFTER}$|"
+            # "whats the tracking say", "what does the tracking show", "where is their
+            # parcel now" (found in the demo: relayed to the buyer)
+            r"^what(?:'?s|\s+does|\s+do|\s+did)?\s+(?:the\s+|their\s+)?tracking\s+(?:say|says|show|shows)"
+            rf"(?:\s+now)?{_AFTER}$|"
+            r"^where(?:'?s|\s+is)\s+(?:their|his|her)\s+(?:order|parcel|package)"
+            rf"(?:\s+(?:now|at))?{_AFTER}$"
         ),
     ),
     (

@@ -282,6 +282,8 @@ async def test_summary_or_refund_typed_in_a_topic_is_answered_not_sent_to_the_bu
         "whats their email",
         "when does it arrive",
         "has it shipped yet?",
+        "whats the tracking say",  # found in the demo, too
+        "where is their parcel now",
     ],
 )
 async def test_the_order_asked_for_in_a_topic_is_the_summary_not_sent_to_the_buyer(
