@@ -439,6 +439,13 @@ FASTER_QUESTION = {
     "es": "opciones de envío: envío estándar y urgente, se eligen al pagar",
 }
 
+# And what "can i get it by friday" stands for with no order on its way: how long
+# delivery takes (its words found the support hours' policy, by "friday").
+IN_TIME_QUESTION = {
+    "en": "delivery times: how many business days delivery takes",
+    "es": "plazos de entrega: cuántos días hábiles tarda el envío",
+}
+
 # And what "do i need to send it back", "can i keep the item" stand for, with no request
 # filed: the returns policy's options ("can i keep the item" found the cancellation of
 # some items by its words).

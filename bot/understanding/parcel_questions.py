@@ -89,6 +89,9 @@ _IN_TIME = re.compile(
     r"here|there|delivered|make\s+it|reach\s+me|turn\s+up|show\s+up)\s+(?:\w+\s+)?"
     r"(?:today|tonight|tomorrow|tmrw|tmr|soon|this\s+week(?:end)?|on\s+time|in\s+time|by|before)|"
     r"make\s+it\s+(?:by|in\s+time|on\s+time|before)|(?:need|want)\s+it\s+(?:by|before)|"
+    # "can i get it by friday", "could i have them before the weekend"
+    r"(?:can|could|will|would)\s+i\s+(?:get|have|receive)\s+(?:it|them|my\s+(?:order|parcel|package))\s+"
+    rf"(?:by|before)\s+{_NEEDED_DAY}|"
     # A day it is needed by, said rather than asked: "my son needs it for a school
     # trip on thursday", "it has to be here by the 12th", "lo necesito para el jueves".
     rf"(?:need|needs|needed|want|wanted)\s+(?:it|them|this|that|(?:the|my)\s+(?!{_NOT_A_PARCEL})\w+)\s+"

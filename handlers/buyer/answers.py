@@ -31,6 +31,7 @@ from bot.services.answers import MOST_OFFERED, Answer, Source
 from bot.services.intents import (
     FASTER_QUESTION,
     GOES_BACK_QUESTION,
+    IN_TIME_QUESTION,
     SEND_BACK_QUESTION,
     Intent,
     RequestTopic,
@@ -397,6 +398,17 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         planned = Plan(intent, action_of(intent), number)
         action = planned.action
     if (
+        planned.intent == Intent.DELIVERY_TIME
+        and number is None
+        and asks_if_in_time(text)
+        and any(o.status in ON_ITS_WAY for o in await ctx.services.orders.all_linked(ctx.user.id))
+    ):
+        # "can i get it by friday", "will it come before the weekend" with an order on
+        # its way: that order's day (its card, or the line under it), not how long
+        # delivery takes in general.
+        planned = Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+        action = planned.action
+    if (
         action is Action.CLARIFY
         and set(planned.choices[:2]) == _REFUND_OR_RETURN
         and await _about_their_request(ctx, text)
@@ -495,6 +507,10 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
         )
     elif planned.intent == FASTER:  # "change my shipping method to express"
         await answer(ctx, _searched_as(ctx, text, FASTER_QUESTION))
+    elif planned.intent == Intent.DELIVERY_TIME and asks_if_in_time(text):
+        # "can i get it by friday" with nothing on its way: how long delivery takes,
+        # searched for as that alone (the day's name found the support hours)
+        await answer(ctx, IN_TIME_QUESTION.get(ctx.catalog.language, IN_TIME_QUESTION["en"]))
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
 

@@ -113,6 +113,17 @@ async def file_return(buyer: Person) -> None:
 # ------------------------------------------------------------------ policy answers
 
 
+async def test_a_day_asked_with_nothing_on_its_way_is_how_long_delivery_takes(
+    harness: Harness,
+) -> None:
+    """Found in the demo: "can i get it by friday" from a buyer with no order was
+    answered from the support hours (its day's name); it asks how long delivery takes."""
+    buyer = await started(harness)
+    text = await ask(buyer, "can i get it by friday")
+    assert any(b.startswith("Shipping") for b in bold(buyer)), (bold(buyer), text)
+    assert "Monday to Friday" not in text
+
+
 @pytest.mark.parametrize(
     ("question", "title", "says"),
     [

@@ -532,6 +532,18 @@ async def test_a_failed_attempt_the_tracking_does_not_show_yet_says_so_with_a_pe
     assert shown(world.buyer) == [PERSON]
 
 
+@pytest.mark.parametrize("typed", ["can i get it by friday", "will it come before the weekend"])
+async def test_a_day_asked_with_an_order_on_its_way_is_that_orders_day(
+    world: World, typed: str
+) -> None:
+    """Found in the demo: "can i get it by friday" with an order on its way was
+    answered with how long delivery takes in general."""
+    await world.setup(status="IN_TRANSIT", events=(("InTransit", "Departed facility"),))
+    await world.buyer.say(typed)
+    said = world.buyer.said
+    assert NUMBER in said and "📖" not in said, said
+
+
 @pytest.mark.parametrize(
     "typed", ["why is it late", "has it moved at all?", "¿por qué tarda tanto?"]
 )
