@@ -652,7 +652,8 @@ def _rescoped(
 def _items_changed(ctx: Context, options: ReturnOptions, text: str, *, late: bool = False) -> bool:
     """Past the items step, words that narrow the items ("just the mug then", "the towel
     is fine, only the mug") or swap them ("nevermind the towel, the mug"): the items
-    become those, told in a line, and the step stays.  False for anything else.
+    become those, told in a line, and the step stays; naming only what is chosen
+    already ("just the towel") gets that line too.  False for anything else.
 
     An item newly named that has several units needs its count, the items step's
     question: at the type and reason steps (`late` False) the words are left to the
@@ -678,8 +679,13 @@ def _items_changed(ctx: Context, options: ReturnOptions, text: str, *, late: boo
                 asking.append(item.id)
             else:
                 return False
-    if not (chosen or asking) or (chosen == before and not asking):
+    if not (chosen or asking):
         return False
+    if chosen == before and not asking:
+        # "solo la vela", "just the towel" naming what is already chosen: said back, so
+        # the buyer sees it is so (it got "type what you'd like"), and the step stays
+        _tell_taken(ctx, options, chosen, [], {})
+        return True
     ctx.state.data["items"] = chosen
     _tell_taken(ctx, options, chosen, asking, {})
     if asking:

@@ -204,6 +204,24 @@ async def test_just_one_item_typed_at_a_later_step_narrows_the_return(
     assert len(data["items"]) == 1
 
 
+async def test_the_item_already_chosen_named_again_is_said_back(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "solo la vela" at the kind of request, the candle already
+    chosen, got "type what you'd like"; it is said back, and the question stays."""
+    buyer = await linked(harness, uow_factory, clock)
+    await buyer.say("/return")
+    await buyer.say("just the bottle")
+    if await buyer.step() == "ret.items":
+        await buyer.tap("Continue ›")
+    assert await buyer.step() == "ret.type", buyer.said
+    await buyer.say("only the bottle")
+    assert "Blue water bottle ×1" in buyer.said and "Type what you'd like" not in buyer.said
+    assert await buyer.step() == "ret.type"
+    _, data = await draft(buyer)
+    assert len(data["items"]) == 1
+
+
 async def test_items_refused_text_and_done_too_early(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
