@@ -946,6 +946,25 @@ _PERSON_OR_BOT = (
     r"(?:a\s+)?(?:real\s+)?(?:person|human|human\s+being|bot|robot|machine|an?\s+ai|ai|"
     r"automated|automatic)"
 )
+# The shop asked to chase the carrier: "can you contact the carrier for me", "could
+# you call ups and ask them", "pueden llamar a la paquetería".  Only a person can (found
+# in the demo under a stuck parcel's card: "which of these?").
+_CHASE_THE_CARRIER = re.compile(
+    r"\b(?:can|could|would|will|pls|please|plz|pueden|puedes|podrian|podrias)\s+(?:you\s+|u\s+|ustedes\s+)?"
+    r"(?:please\s+)?(?:contact|call|phone|email|ring|chase|check\s+with|reach\s+out\s+to|talk\s+to|"
+    r"speak\s+to|ask|get\s+in\s+touch\s+with|open\s+(?:a\s+)?(?:claim|case|trace)\s+with|"
+    r"contactar|llamar|hablar\s+con|preguntar\s+a|preguntarle\s+a|escribir\s+a)\s+"
+    r"(?:a\s+)?(?:the\s+|la\s+|el\s+)?(?:carrier|courier|shipping\s+company|delivery\s+company|"
+    r"post\s+office|postal\s+service|ups|fedex|usps|dhl|royal\s+mail|paqueteria|mensajeria|"
+    r"transportista|correo|repartidor)\b"
+)
+
+
+def asks_to_chase_the_carrier(text: str) -> bool:
+    """The buyer asks the shop to contact the carrier about their parcel."""
+    return _CHASE_THE_CARRIER.search(fold(text.lower())) is not None
+
+
 _ASKS_IF_A_PERSON = re.compile(
     r"^\W*(?:(?:hi|hello|hey|um+|wait|so|ok)\W+)*"
     rf"(?:(?:is|am)\s+(?:this|it|i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+{_PERSON_OR_BOT}|"

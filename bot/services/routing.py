@@ -38,6 +38,7 @@ from bot.services.intents import (
     asks_how_to_send_it_back,
     asks_how_to_use,
     asks_if_a_person,
+    asks_to_chase_the_carrier,
     asks_what_was_ordered,
     asks_when_it_comes,
     asks_where,
@@ -357,6 +358,10 @@ def plan(reading: Reading, text: str = "") -> Plan:
         # "what items are in my order", "what color mug did i order": the card lists
         # them (the model heard a change to the order, which a person takes).
         return Plan(Intent.TRACK_ORDER, action_of(Intent.TRACK_ORDER), number)
+    if asks_to_chase_the_carrier(text):
+        # "can you contact the carrier for me": only a person can (it was "which of
+        # these?", with a person as one choice).
+        return Plan(Intent.TALK_TO_PERSON, action_of(Intent.TALK_TO_PERSON), number)
     if number is None and asks_if_a_person(text):
         # "is this a real person": a straight answer (a bot, /human for a person), not
         # the hand-over the model heard in "real person".

@@ -121,6 +121,11 @@ _MOVED = re.compile(
     r"(?:is|its|it\s+is|seems|looks)\s+(?:\w+\s+){0,2}(?:stuck|lost|frozen|stalled|stopped)|why\s+(?:\w+\s+){0,3}stuck|stuck|"
     r"where\s+(?:is\s+it|its|exactly)\s*(?:now|right\s+now|at|at\s+the\s+moment)?$|"
     r"where\s+is\s+it\s+(?:now|right\s+now|at|at\s+the\s+moment)|"
+    # "where is my lamp", "wheres the blanket now": the thing the parcel carries (not
+    # "where is my refund", which the request answers)
+    r"^(?:where\s+is|wheres|where\s+s)\s+(?:my|the)\s+(?!refund|money|return|request|claim|receipt|"
+    r"invoice|reembolso|dinero|devolucion|factura|order\s+number|tracking)\w+"
+    r"(?:\s+(?:now|right\s+now|at))?$|"
     r"(?:last|latest)\s+(?:scan|update|news|location|checkpoint)|"
     r"se\s+ha\s+movido|no\s+se\s+(?:ha\s+)?mueve|no\s+se\s+ha\s+movido|alguna\s+novedad|"
     r"sin\s+moverse|sin\s+(?:ningun\s+)?(?:movimiento|actualizaci\w*|novedad\w*)|"

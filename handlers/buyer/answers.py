@@ -75,6 +75,7 @@ from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.items import mentioned_items
 from bot.understanding.parcel_questions import (
     asks_if_in_time,
+    asks_if_it_moved,
     asks_what_to_do,
     asks_why_late,
     missed_the_delivery,
@@ -263,6 +264,7 @@ async def what_to_do_asked(ctx: Context, text: str) -> bool:
         or asks_why_late(text)
         or asks_if_in_time(text)
         or missed_the_delivery(text)
+        or asks_if_it_moved(text)  # "is it lost" (a product question to the model)
     ):
         return False
     try:

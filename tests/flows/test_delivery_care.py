@@ -545,7 +545,14 @@ async def test_a_day_asked_with_an_order_on_its_way_is_that_orders_day(
 
 
 @pytest.mark.parametrize(
-    "typed", ["why is it late", "has it moved at all?", "¿por qué tarda tanto?"]
+    "typed",
+    [
+        "why is it late",
+        "has it moved at all?",
+        "¿por qué tarda tanto?",
+        "where is my mug",  # found in the demo: the card again
+        "is it lost",  # a product question to the model: a policy answer, 50% sure
+    ],
 )
 async def test_asked_under_a_late_cards_the_news_and_what_to_do(world: World, typed: str) -> None:
     """Found in the demo: "why is it late" right under the card of a late order got
@@ -562,6 +569,19 @@ async def test_asked_under_a_late_cards_the_news_and_what_to_do(world: World, ty
     assert "running late" in said or "retraso" in said, said
     assert "Label created" in said or "Etiqueta creada" in said
     assert len(world.buyer.buttons()) >= 1
+
+
+@pytest.mark.parametrize(
+    "typed", ["can you contact the carrier for me", "pueden llamar a la paquetería"]
+)
+async def test_asking_the_shop_to_chase_the_carrier_hands_over_to_a_person(
+    world: World, harness: Harness, typed: str
+) -> None:
+    """Found in the demo under a stuck parcel's card: "which of these?"."""
+    await world.setup(status="IN_TRANSIT", eta=late_eta(world.clock))
+    await world.buyer.say(typed)
+    assert "Which of these" not in world.buyer.said
+    assert len(harness.desk.topics) == 1, world.buyer.said
 
 
 @pytest.mark.parametrize(
