@@ -1419,6 +1419,9 @@ _CANCEL_FILLER = _FILLER | {
     "to", "waiting", "de", "del", "pedido", "pedidos", "solicitud", "solicitudes", "la",
     "pendientes", "go", "ahead", "with", "any", "are", "there", "new", "what", "which",
     "do", "i", "have", "hay", "tengo",
+    # "what about the cancellation", "show me the cancellations" (found in the demo:
+    # "I can't do anything with that here")
+    "about", "show", "me", "see", "status", "is", "that", "those", "one", "y", "las", "el",
 }  # fmt: skip
 _ORDER_DIGITS = re.compile(r"^#?\d{6,}$")
 
@@ -1527,7 +1530,11 @@ _WHAT_WAITS = re.compile(
     # "what's left to do", "anything else left?", "¿qué me falta?"
     r"\b(?:whats|what\s+is|what'?s|anything(?:\s+else)?|is\s+there\s+anything(?:\s+else)?)\s+left"
     r"(?:\s+(?:to\s+do|for\s+me|to\s+handle|today))?\s*[?.!]*$|"
-    r"\bque\s+(?:me\s+)?(?:falta|queda)\b"
+    r"\bque\s+(?:me\s+)?(?:falta|queda)\b|"
+    # "what came in", "anything come in overnight", "has anything come in" (found in
+    # the demo: "I can't do anything with that here")
+    r"\b(?:what|anything|something|whats|what\s+has|has\s+anything)\s+(?:new\s+)?(?:came|come|come\s+in|"
+    r"has\s+come|arrived|landed)\b(?:\s+in)?|\bque\s+(?:ha\s+)?(?:llego|entro|llegado|entrado)\b"
 )
 
 

@@ -244,6 +244,18 @@ async def _answered(ctx: Context) -> bool:
         # has the buttons; nothing is decided before the seller taps and confirms.
         # While the buyer is asked a question there is nothing to decide yet.
         one = open_claims[0]
+        if typed is not None and one.status == ClaimStatus.REQUESTED:
+            # "approve it", "reject it" with one request open: its card, then what its
+            # button does (the approval's question names the request and the money, and
+            # pays nothing until confirmed; found in the demo: the card alone, to be
+            # told again under it).
+            try:
+                await show_card(ctx, one.claim_id)
+            except (NotAllowed, ClaimNotFound):  # decided or gone since
+                ctx.reply(ctx.t("seller_typing.seller_help"))
+                return True
+            await decide_typed(ctx, one.claim_id, typed)
+            return True
         key = _ONE_OPEN.get(one.status, "seller_typing.the_one_open_moved_on")
         ctx.reply(ctx.t(key, claim=one.number))
         try:

@@ -736,14 +736,34 @@ async def test_a_claim_number_typed_by_its_seller_opens_its_card_not_linking(
 async def test_approve_it_with_one_open_request_opens_that_request(
     harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """The tester's "approve it" right after a new request's card: "it" is the one."""
+    """The tester's "approve it" right after a new request's card: "it" is the one.
+    Its card, then what its Approve button asks (found in the demo: the card alone,
+    and "approve" had to be typed again under it); nothing is paid until confirmed."""
     claim = await a_sellers_claim(harness, uow_factory, clock)
     s = harness.seller()
     await s.say("approve it")
-    assert f"your one open return request, {claim.number}" in s.said
-    assert f"Return request {claim.number}" in s.last_text and "✅ Approve" in labels(s)
-    # Nothing is decided by typing: the card's button, then its confirmation.
+    assert f"Return request {claim.number}" in s.said
+    assert f"Approve {claim.number} and refund" in s.last_text, s.said
     assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) == ClaimStatus.REQUESTED
+    await s.say("yes")
+    assert ClaimStatus((await load_claim(uow_factory, claim.id)).status) != ClaimStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    "typed", ["what came in", "has anything come in", "what about the cancellation"]
+)
+async def test_what_came_in_shows_what_waits(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, typed: str
+) -> None:
+    """Found in the demo: "I can't do anything with that here"."""
+    claim = await a_sellers_claim(harness, uow_factory, clock)
+    s = harness.seller()
+    await s.say(typed)
+    assert "can't do anything" not in s.said, s.said
+    if "cancellation" in typed:
+        assert "No cancellation request is waiting" in s.said
+    else:
+        assert "Open return requests (1)" in s.said and claim.number in str(labels(s))
 
 
 @pytest.mark.parametrize(
