@@ -753,6 +753,16 @@ async def for_order(ctx: Context, planned: Plan, text: str) -> None:
     if (
         len(orders) > 1
         and planned.action is Action.ORDER_CARD
+        and (asks_what_to_do(text) or missed_the_delivery(text))
+        and len(advised := [o for o in orders if parcel_advice(o) is not None]) == 1
+    ):
+        # "where do i pick up my package", "what do i do now": the one parcel the
+        # carrier could not deliver or holds for pickup (found in the demo: "which
+        # order do you mean?" between it and one delivered days ago).
+        orders = advised
+    if (
+        len(orders) > 1
+        and planned.action is Action.ORDER_CARD
         and planned.order_number is None
         and (fit := which_fit(ctx, text, orders)) is not None
     ):

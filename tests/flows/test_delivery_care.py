@@ -584,6 +584,22 @@ async def test_asking_the_shop_to_chase_the_carrier_hands_over_to_a_person(
     assert len(harness.desk.topics) == 1, world.buyer.said
 
 
+async def test_where_to_pick_up_with_two_orders_is_the_one_held_for_pickup(
+    world: World, harness: Harness
+) -> None:
+    """Found in the demo: "where do i pick up my package" with one parcel at a pickup
+    point and one delivered days ago asked "which order do you mean?"."""
+    await world.setup(status="IN_TRANSIT", events=(("AvailableForPickup", "Held"),))
+    other = await make_order(
+        world.uow, world.clock, number="578000000000000002", status="DELIVERED"
+    )
+    await link_buyer(world.uow, world.clock, other, world.buyer.user_id)
+    await world.buyer.say("where do i pick up my package")
+    said = world.buyer.said
+    assert "Which order" not in said and NUMBER in said, said
+    assert "578000000000000002" not in said
+
+
 @pytest.mark.parametrize(
     ("typed", "until"),
     [("where do i pick it up", False), ("until when", True), ("what do i need to bring", False)],
