@@ -102,6 +102,8 @@ async def on_escape(ctx: Context) -> None:
         ctx.reply(ctx.t(help_key(ctx), expects=Safe(expects(ctx))))
         await reprompt(ctx)
         return
+    if escape is None and ctx.inbound.photo is None and await _language_asked(ctx, text):
+        return
     back = ctx.router.backs.get(family(step)) if escape is Escape.BACK else None
     if back is not None:
         await back(ctx)  # as the flow's Back button
@@ -113,6 +115,21 @@ async def on_escape(ctx: Context) -> None:
             return
     handler = ctx.router.steps.get(step) or not_understood
     await handler(ctx)
+
+
+async def _language_asked(ctx: Context, text: str) -> bool:
+    """ "english please", "can you reply in spanish" at any step: that language, as
+    /language chooses it, and the step's question again in it (found in the demo: kept
+    as a question for after the return, or "type the item's name").  False for
+    anything else, "change language" included (the step's own question stays)."""
+    from handlers.buyer.language import asks_for_language, choose  # it imports this one
+
+    asked = asks_for_language(text, ctx.languages)
+    if asked is None or asked == "ask":
+        return False
+    await choose(ctx, asked)
+    await reprompt(ctx)
+    return True
 
 
 async def cancel_flow(ctx: Context) -> None:

@@ -98,7 +98,7 @@ async def language_typed(ctx: Context, text: str) -> bool:
         ctx.state.go(ASK)
         await ask(ctx)
     else:
-        await _choose(ctx, asked)
+        await choose(ctx, asked)
     return True
 
 
@@ -113,7 +113,7 @@ async def language_command(ctx: Context) -> None:
     if typed:
         chosen = read_language(typed, ctx.languages)
         if chosen is not None:
-            await _choose(ctx, chosen)
+            await choose(ctx, chosen)
             return
         ctx.reply(ctx.t("language.unknown", typed=typed))
     ctx.state.go(ASK)
@@ -136,7 +136,7 @@ async def typed_language(ctx: Context) -> None:
     if chosen is None:
         await escapes.not_understood(ctx)
         return
-    await _choose(ctx, chosen)
+    await choose(ctx, chosen)
 
 
 @router.button("lang")
@@ -146,10 +146,11 @@ async def tapped_language(ctx: Context) -> None:
         # A keyboard from before the shop stopped offering this language.
         ctx.answer(ctx.catalog.plain("common.button_expired"), alert=True)
         return
-    await _choose(ctx, code)
+    await choose(ctx, code)
 
 
-async def _choose(ctx: Context, language: str) -> None:
+async def choose(ctx: Context, language: str) -> None:
+    """The language chosen for this person, and the rest of this update in it."""
     await ctx.services.orders.choose_language(ctx.user.id, language)
     if ctx.state.step == ASK:
         ctx.state.clear()

@@ -234,6 +234,8 @@ async def set_messages(ctx: Context, on: bool) -> None:
     await ctx.services.ratings.set_proactive_off(ctx.user.id, not on)
     if ctx.state.step == ASK:
         ctx.state.clear()
-    elif ctx.state.step is None and not on:
+    if ctx.state.step is None and not on:
+        # Also when turned off at /settings' own question (found in the demo: "turn
+        # them back on" typed next started a return, "back" read as sending it back).
         ctx.state.data[TURNED_OFF] = stamp(ctx)
     ctx.reply(ctx.t("buyer_settings.turned_on" if on else "buyer_settings.turned_off"))

@@ -574,6 +574,20 @@ async def test_turn_them_back_on_right_after_turns_them_on(world: World, clock: 
     assert "Done: I may message you" not in w.buyer.last_text
 
 
+async def test_turn_them_back_on_after_turning_them_off_at_settings_turns_them_on(
+    world: World,
+) -> None:
+    """Found in the demo: turned off at /settings' own question, "turn them back on"
+    typed next started a return ("back")."""
+    w = world
+    await w.buyer.say("/settings")
+    await w.buyer.say("stop sending me updates")
+    assert "won't message you on my own" in w.buyer.last_text, w.buyer.said
+    await w.buyer.say("turn them back on")
+    assert "Done: I may message you on my own again" in w.buyer.last_text, w.buyer.said
+    assert await w.buyer.step() is None
+
+
 async def test_turn_notifications_back_on_outside_settings_turns_them_on(world: World) -> None:
     w = world
     await w.buyer.say("/settings off")

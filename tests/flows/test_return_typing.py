@@ -1175,3 +1175,19 @@ async def test_the_fault_described_at_the_photos_goes_with_the_note(
     assert "Note: the crack is on the bottom, hard to see in photos\nit was like that" in (
         buyer.last_text
     ), buyer.texts
+
+
+async def test_a_language_asked_for_inside_the_return_switches_it_and_asks_again(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Found in the demo: "can you reply in spanish" at a return step was kept as a
+    question for after the request, "english please" got "type the item's name"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_reason(buyer)
+    await buyer.say("can you reply in spanish")
+    assert "Español" in buyer.said and "¿Qué pasó?" in buyer.last_text, buyer.said
+    assert await buyer.step() == "ret.reason"
+    await buyer.say("english please")
+    assert REASON_PROMPT in buyer.last_text and await buyer.step() == "ret.reason"
+    await buyer.say("it arrived cracked")  # the request goes on where it was
+    assert PHOTOS_PROMPT in buyer.last_text
