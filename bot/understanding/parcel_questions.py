@@ -122,9 +122,11 @@ _MOVED = re.compile(
     r"where\s+(?:is\s+it|its|exactly)\s*(?:now|right\s+now|at|at\s+the\s+moment)?$|"
     r"where\s+is\s+it\s+(?:now|right\s+now|at|at\s+the\s+moment)|"
     # "where is my lamp", "wheres the blanket now": the thing the parcel carries (not
-    # "where is my refund", which the request answers)
-    r"^(?:where\s+is|wheres|where\s+s)\s+(?:my|the)\s+(?!refund|money|return|request|claim|receipt|"
-    r"invoice|reembolso|dinero|devolucion|factura|order\s+number|tracking)\w+"
+    # "where is my refund", which the request answers, nor "where is my order", which
+    # its card does)
+    r"^(?:where\s+is|wheres|where\s+s)\s+(?:my|the)\s+(?!(?:refund|money|return|request|claim|receipt|"
+    r"invoice|reembolso|dinero|devolucion|factura|tracking|order|orders|package|packages|parcel|"
+    r"parcels|stuff|shipment|delivery|pedido|paquete)\b)\w+"
     r"(?:\s+(?:now|right\s+now|at))?$|"
     r"(?:last|latest)\s+(?:scan|update|news|location|checkpoint)|"
     r"se\s+ha\s+movido|no\s+se\s+(?:ha\s+)?mueve|no\s+se\s+ha\s+movido|alguna\s+novedad|"

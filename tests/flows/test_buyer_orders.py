@@ -472,7 +472,8 @@ async def test_the_shop_name_an_owner_sets_is_the_one_buyers_read(
         ("i need it by friday, will it make it", "card"),
         # found in the demo: said, not asked, it was small talk ("I can only help…")
         ("my son needs it for a school trip on thursday", "card"),
-        ("¿llega mañana?", "policy"),  # how long delivery takes, with no card to ask of
+        # read as how long delivery takes, with no card to ask of: the order on its way
+        ("¿llega mañana?", "card"),
     ],
 )
 async def test_when_it_arrives_right_under_its_card_is_the_day_in_a_line(
