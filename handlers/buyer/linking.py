@@ -130,6 +130,11 @@ def number_help(ctx: Context, text: str) -> bool:
         return False
     person = Button(ctx.catalog.plain("support.human_button"), "hp")
     ctx.reply(ctx.t(key), Keyboard.of([person]))
+    if (proof := proof_in(text)) is not None and ctx.state.step in (None, ASK_NUMBER):
+        # "can you look it up by my email a@b.com": kept for the number sent next (found
+        # in the demo: "ok found it 5761…" was asked for the email again)
+        ctx.state.data[EARLY_PROOF] = {"proof": proof, "contact": False, "at": stamp(ctx)}
+        ctx.reply(ctx.t("link.proof_kept"))
     return True
 
 

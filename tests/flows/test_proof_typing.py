@@ -180,6 +180,19 @@ async def test_an_email_beside_two_order_numbers_is_not_guessed_for_either(
     assert await buyer.step() == "link.proof"
 
 
+async def test_an_email_given_to_look_the_order_up_proves_the_number_found_later(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    """Found in the demo: "can you look it up by my email …" (the bot can't), then
+    "ok found it 5761…" was asked for the email again."""
+    buyer = harness.buyer()
+    await buyer.say("can you look it up by my email buyer@example.com")
+    assert "I can only look an order up by its order number" in buyer.said, buyer.said
+    assert "check it against the email or phone you gave" in buyer.said
+    await buyer.say(f"ok found it {A1}")
+    assert f"Order {A1} is now linked" in buyer.said, buyer.said
+
+
 async def test_an_email_at_the_order_number_step_asks_for_the_number(
     harness: Harness, uow_factory: UnitOfWorkFactory, order: None
 ) -> None:
