@@ -1368,7 +1368,12 @@ def a_question_to_keep(text: str) -> bool:
 _NOT_YET = (
     r"not\s+yet|wait|hold\s+on|hang\s+on|one\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
     r"just\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|give\s+me\s+a\s+(?:sec(?:ond)?|moment|min(?:ute)?)|"
-    r"later|not\s+(?:ready|now)|let\s+me\s+(?:think|check)|"
+    r"later|not\s+(?:ready|now)|let\s+me\s+(?:think|check)(?:\s+(?:about\s+it|first))?|"
+    # "hmm let me think about it", "i need to think", "i'll decide later", "lo pienso"
+    r"(?:hmm+|um+|uh+|mmm+)(?:\s+(?:let\s+me\s+(?:think|check)(?:\s+about\s+it)?|not\s+sure))|"
+    r"i\s+(?:need|want|have)\s+to\s+think(?:\s+about\s+it)?|"
+    r"i\s*(?:ll|will)\s+(?:think\s+about\s+it|decide\s+later|let\s+you\s+know)|"
+    r"(?:im\s+)?not\s+sure\s+yet|dejame\s+pensarlo|lo\s+(?:pienso|voy\s+a\s+pensar)|"
     r"espera|esperate|todavia\s+no|aun\s+no|un\s+momento|un\s+segundo|mas\s+tarde|luego|"
     r"dejame\s+(?:pensar|ver|revisar)|ahorita\s+no|ahora\s+no|aguanta|aguarda|al\s+rato|despues"
 )

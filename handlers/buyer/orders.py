@@ -25,7 +25,7 @@ from bot.understanding.cancelling import (
 )
 from bot.understanding.items import mentioned_items
 from bot.understanding.slots import named_order_number
-from bot.understanding.steps import a_question_to_keep, position
+from bot.understanding.steps import a_question_to_keep, not_yet, position
 from handlers import escapes
 from handlers.buyer.views import (
     LISTED,
@@ -459,6 +459,11 @@ async def cancel_typed(ctx: Context) -> None:
     """ "yes" or "no" typed to the cancel question: the same as its buttons."""
     text = ctx.inbound.text or ""
     answer = cancel_answer(text)
+    if answer is None and not_yet(text):
+        # "hmm let me think about it": nothing is cancelled, the question stays (it got
+        # "tap one of the buttons", and the question again)
+        ctx.reply(ctx.t("cancel.not_yet"))
+        return
     if (
         answer is None
         and (order := await _asked_order(ctx))

@@ -250,6 +250,21 @@ async def test_the_order_card_says_the_request_waits_and_offers_no_second(
     assert ASK in shown(world.buyer)
 
 
+@pytest.mark.parametrize("typed", ["hmm let me think about it", "i'll decide later"])
+async def test_thinking_it_over_at_the_cancel_question_keeps_it_open(
+    world: World, harness: Harness, typed: str
+) -> None:
+    """Found in the demo: "hmm let me think about it" got "tap one of the buttons"."""
+    await world.buyer.press(world.ask)
+    send = world.buyer.button(SEND)
+    await world.buyer.say(typed)
+    assert "No rush: nothing is cancelled" in world.buyer.said, world.buyer.said
+    assert "tap one of the buttons" not in world.buyer.said.lower()
+    await nothing_more(harness, world.seller)
+    await world.buyer.press(send)  # decided later: the question's button still works
+    assert f"Your cancellation request for order {NUMBER} is with the seller" in edited(world.buyer)
+
+
 async def test_buyer_keeps_the_order(world: World, harness: Harness) -> None:
     await world.buyer.press(world.ask)
     await world.buyer.tap(KEEP)
