@@ -26,7 +26,13 @@ from bot.domain.errors import (
 from bot.domain.marketplace import display_name, ensure_ours, owned
 from bot.domain.money import AmountInputError, read_amount
 from bot.domain.policy import CANCEL_ON_REQUEST, ShopPolicy
-from bot.services.notices import CancelDecided, CancelRequested, CancelWithdrawn, GoodwillRefund
+from bot.services.notices import (
+    CancelDecided,
+    CancelRequested,
+    CancelWithdrawn,
+    GoodwillRefund,
+    Notice,
+)
 from bot.services.outbox import Notification, enqueue
 from bot.services.refunds import (
     RefundExceedsRemaining,
@@ -136,10 +142,7 @@ class CancellationService:
         async with self._uow() as uow:
             # Locked (PostgreSQL; SQLite's write transaction already serialises): two
             # chats linked to the order asking at once must not open two requests.
-            await uow.orders.lock(order_id)
-            order = await uow.orders.get(order_id)
-            if order is None or not await uow.orders.is_linked(user_id, order_id):
-                raise OrderNotFound(order_id)
+            order = await _linked_order_locked(uow, user_id, order_id)
             ensure_ours(order.marketplace, "buyer cancellation")  # asked on the marketplace
             if OrderStatus(order.status) not in CANCEL_ON_REQUEST:
                 raise InvalidTransition(f"order is {order.status}")
@@ -171,13 +174,7 @@ class CancellationService:
                 )
             else:
                 refunded = Decimal(0)
-            for chat_id in await seller_chat_ids(uow, order):
-                await enqueue(
-                    uow,
-                    Notification(chat_id, notice),
-                    now=now,
-                    dedupe_key=f"cancel:{request.id}:seller:{chat_id}",
-                )
+            await _tell_sellers(uow, order, notice, now, key=f"cancel:{request.id}:seller")
             await uow.commit()
             return _outcome(request, order, refunded)
 
@@ -188,10 +185,7 @@ class CancellationService:
         for the seller (they answered meanwhile): `NothingToWithdraw`."""
         now = self._clock.now()
         async with self._uow() as uow:
-            await uow.orders.lock(order_id)  # as `request`: one answer per request
-            order = await uow.orders.get(order_id)
-            if order is None or not await uow.orders.is_linked(user_id, order_id):
-                raise OrderNotFound(order_id)
+            order = await _linked_order_locked(uow, user_id, order_id)  # as `request`
             request = await uow.cancel_requests.waiting_request(order.id)
             if request is None:
                 raise NothingToWithdraw()
@@ -208,13 +202,7 @@ class CancellationService:
                 entity_id=order.id,
             )
             notice = CancelWithdrawn(shop_id=order.shop_id, order_number=order.order_number)
-            for chat_id in await seller_chat_ids(uow, order):
-                await enqueue(
-                    uow,
-                    Notification(chat_id, notice),
-                    now=now,
-                    dedupe_key=f"cancel:{request.id}:withdrawn:{chat_id}",
-                )
+            await _tell_sellers(uow, order, notice, now, key=f"cancel:{request.id}:withdrawn")
             await uow.commit()
             return order.order_number
 
@@ -511,3 +499,20 @@ def _outcome(
         buyer_name=buyer_name,
         remaining=remaining,
     )
+
+
+async def _linked_order_locked(uow: UnitOfWork, user_id: int, order_id: int) -> Order:
+    """The buyer's linked order, locked for this transaction (one answer per request)."""
+    await uow.orders.lock(order_id)
+    order = await uow.orders.get(order_id)
+    if order is None or not await uow.orders.is_linked(user_id, order_id):
+        raise OrderNotFound(order_id)
+    return order
+
+
+async def _tell_sellers(
+    uow: UnitOfWork, order: Order, notice: Notice, now: datetime, *, key: str
+) -> None:
+    """Queue `notice` for every seller chat of the order's shop, once each (`key`)."""
+    for chat_id in await seller_chat_ids(uow, order):
+        await enqueue(uow, Notification(chat_id, notice), now=now, dedupe_key=f"{key}:{chat_id}")
