@@ -512,7 +512,7 @@ async def follow(ctx: Context, text: str, planned: Plan) -> None:
     elif planned.intent == Intent.DELIVERY_TIME and asks_if_in_time(text):
         # "can i get it by friday" with nothing on its way: how long delivery takes,
         # searched for as that alone (the day's name found the support hours)
-        await answer(ctx, IN_TIME_QUESTION.get(ctx.catalog.language, IN_TIME_QUESTION["en"]))
+        await answer(ctx, _in_their_language(ctx, IN_TIME_QUESTION))
     else:  # a question on a topic the policies may cover
         await answer(ctx, text)
 
@@ -521,8 +521,12 @@ def _searched_as(ctx: Context, text: str, stands_for: dict[str, str]) -> str:
     """The buyer's words with what they stand for, in the buyer's language, to search
     the policies with ("i dont have a printer" names no word of the section on sending
     a return back)."""
-    hint = stands_for.get(ctx.catalog.language, stands_for["en"])
-    return f"{text} ({hint})"
+    return f"{text} ({_in_their_language(ctx, stands_for)})"
+
+
+def _in_their_language(ctx: Context, said: dict[str, str]) -> str:
+    """The words of `said` in the buyer's language (English where it has none)."""
+    return said.get(ctx.catalog.language, said["en"])
 
 
 async def _the_filed_one(ctx: Context, text: str) -> bool:

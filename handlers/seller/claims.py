@@ -516,11 +516,8 @@ async def _decided_otherwise(ctx: Context, pending: confirm.Pending, text: str) 
     typed = seller_steps.read_card_decision(text)
     if typed is None:
         return False
-    same = typed.decision == pending.kind and not typed.with_amount
-    if same or (
-        typed.decision == "partial" and pending.kind == "partial" and not typed.with_amount
-    ):
-        return False
+    if typed.decision == pending.kind and not typed.with_amount:
+        return False  # the same decision again (a sum typed is a new partial amount)
     ctx.state.clear()  # the question's buttons go stale: nothing is paid
     await decide_typed(ctx, int(pending.params["claim_id"]), typed)
     return True
