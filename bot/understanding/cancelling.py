@@ -90,8 +90,10 @@ _WITHDRAW = re.compile(
 
 
 def withdraws_request(text: str) -> bool:
-    """A wish to cancel (withdraw) a return or refund request, not the order."""
-    return _WITHDRAW.search(normalize(text)) is not None
+    """A wish to cancel (withdraw) a return or refund request, not the order, nor the
+    order's cancellation request ("cancela la solicitud de cancelación" keeps the
+    order: `keeps_the_order`)."""
+    return _WITHDRAW.search(normalize(text)) is not None and not keeps_the_order(text)
 
 
 def cancels(text: str) -> bool:

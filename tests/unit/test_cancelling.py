@@ -100,10 +100,12 @@ def test_the_cancel_question_reads_cancel_as_yes(text: str, answer: bool | None)
         "ya no quiero cancelarlo",
         "mejor no lo canceles",
         "quiero conservar mi pedido",
+        "cancela la solicitud de cancelación",  # found in the demo: no return to withdraw
     ],
 )
 def test_not_cancelling_is_read_as_keeping_the_order(text: str) -> None:
     assert keeps_the_order(text)
+    assert not withdraws_request(text)  # no return or refund request is meant
     assert not cancels_the_order(text)  # at the proof step: not a cancel to carry
     assert cancel_answer(text) is False  # at the cancel question: a no
 
