@@ -1228,6 +1228,29 @@ _NO_PHOTO_POSSIBLE = re.compile(
 )
 
 
+# Whether photos are needed, asked at the photos step: "do i need to send photos if its
+# just the wrong color", "are pictures required", "can i skip the photos", "¿hay que
+# mandar fotos?".  Found in the demo: "send photos now, or type done".
+_PHOTOS = r"(?:photos?|pictures?|pics?|images?|fotos?)"
+_PHOTOS_NEEDED = re.compile(
+    r"\b(?:"
+    r"(?:do|must|should)\s+(?:i|we)\s+(?:really\s+|still\s+|even\s+)?(?:need|have)\s+to\s+"
+    rf"(?:send|add|upload|take|include|attach)\s+(?:a\s+|any\s+|the\s+)?{_PHOTOS}|"
+    rf"(?:do|does)\s+(?:it|the\s+seller|you)\s+(?:really\s+)?need\s+(?:a\s+|any\s+|the\s+)?{_PHOTOS}|"
+    rf"(?:are|is)\s+(?:the\s+|a\s+)?{_PHOTOS}\s+(?:really\s+)?(?:needed|required|necessary|mandatory|a\s+must)|"
+    rf"why\s+(?:do\s+(?:you|they)\s+need|are|is)\s+(?:a\s+|the\s+)?{_PHOTOS}|"
+    rf"(?:can|could|may)\s+i\s+(?:skip|not\s+send|go\s+on\s+without)\s+(?:the\s+|any\s+)?{_PHOTOS}|"
+    r"hay\s+que\s+(?:mandar|enviar|subir)\s+fotos?|(?:necesito|tengo\s+que)\s+(?:mandar|enviar|subir)\s+fotos?|"
+    r"(?:las\s+)?fotos?\s+(?:son|es)\s+(?:necesari[ao]s?|obligatori[ao]s?)"
+    r")"
+)
+
+
+def asks_if_photos_needed(text: str) -> bool:
+    """The buyer asks whether the photos step can be skipped for their request."""
+    return _PHOTOS_NEEDED.search(" ".join(words(text))) is not None
+
+
 def cannot_take_photos(text: str) -> bool:
     """The buyer says no photo can be had: the item or the camera is gone."""
     return _NO_PHOTO_POSSIBLE.search(" ".join(words(text))) is not None

@@ -1008,6 +1008,12 @@ async def photo_step(ctx: Context) -> None:
         if read.photos_later(text):  # "ill send them tomorrow": the draft waits
             ctx.reply(ctx.t("journey.photos_later"), _photo_keyboard(ctx))
             return
+        if read.asks_if_photos_needed(text):  # "do i need to send photos if…"
+            reason = ClaimReason(ctx.state.data["reason"])
+            key = "photos_needed" if photos_required(reason) else "photos_not_needed"
+            label = ctx.catalog.plain(f"claim_reason.{reason.value}")
+            ctx.reply(ctx.t(f"journey.{key}", reason=label), _photo_keyboard(ctx))
+            return
         if await _put_aside(ctx, text):
             escapes.keep(ctx, text)
             ctx.reply(ctx.t("steps.question_later"), _photo_keyboard(ctx))

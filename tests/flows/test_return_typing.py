@@ -1191,3 +1191,21 @@ async def test_a_language_asked_for_inside_the_return_switches_it_and_asks_again
     assert REASON_PROMPT in buyer.last_text and await buyer.step() == "ret.reason"
     await buyer.say("it arrived cracked")  # the request goes on where it was
     assert PHOTOS_PROMPT in buyer.last_text
+
+
+@pytest.mark.parametrize(
+    ("reason", "needed"),
+    [("it arrived cracked", True), ("i just changed my mind", False)],
+)
+async def test_whether_photos_are_needed_is_answered_at_the_photos_step(
+    harness: Harness, uow_factory: UnitOfWorkFactory, clock: FakeClock, reason: str, needed: bool
+) -> None:
+    """Found in the demo: "do i need to send photos if its just the wrong color" got
+    "send photos now, or type done"."""
+    buyer = await linked(harness, uow_factory, clock)
+    await to_photos(buyer, reason)
+    await buyer.say("do i need to send photos for this?")
+    said = buyer.said
+    assert ("Yes: for" in said) is needed and ("No: for" in said) is not needed, said
+    assert "Please send photos now" not in said
+    assert await buyer.step() == "ret.photos"
