@@ -71,6 +71,7 @@ from bot.services.routing import (
     request_parts,
 )
 from bot.services.views import OrderView
+from bot.understanding.cancelling import keeps_the_order
 from bot.understanding.escapes import Escape, read_escape
 from bot.understanding.items import mentioned_items
 from bot.understanding.parcel_questions import (
@@ -855,7 +856,10 @@ async def _card_pointed_at(ctx: Context) -> OrderView | None:
 
 async def own_request(ctx: Context, text: str) -> str | None:
     """The intent of a message that asks to cancel, return or change an order (what a
-    proof step keeps to go on with), else None."""
+    proof step keeps to go on with), else None ("do not cancel my order" is none: the
+    model hears a cancel in it)."""
+    if keeps_the_order(text):
+        return None
     planned = plan(await ctx.services.understanding.read(text), text)
     return planned.intent if planned.action in _OWN_REQUESTS else None
 

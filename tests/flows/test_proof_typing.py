@@ -342,3 +342,17 @@ async def test_a_wrong_number_said_asks_for_the_right_one(
     await buyer.say(typed)  # outside a flow: the same, and no person
     assert "right order number" in buyer.said or "número de pedido correcto" in buyer.said
     assert not harness.desk.topics
+
+
+async def test_do_not_cancel_at_the_proof_step_carries_no_cancel(
+    harness: Harness, uow_factory: UnitOfWorkFactory, order: None
+) -> None:
+    """ "do not cancel my order" typed for the proof was kept as a cancel to go on with
+    after it (the model hears "cancel"); it is no request, and the proof is asked."""
+    buyer = harness.buyer()
+    await buyer.say(A1)
+    await buyer.say("do not cancel my order")
+    assert "then I'll go on with that" not in buyer.said, buyer.said
+    await buyer.say("buyer@example.com")
+    assert f"Order {A1} is now linked" in buyer.said
+    assert "Cancel order" not in buyer.said and await buyer.step() is None
