@@ -39,7 +39,7 @@ from enum import StrEnum
 
 from bot.domain.enums import ClaimReason
 from bot.domain.language_detect import fold
-from bot.understanding.steps import return_reason
+from bot.understanding.steps import return_reason, words
 
 
 class Intent(StrEnum):
@@ -677,7 +677,7 @@ _WANTS_AMENDS = re.compile(
 def tolerates_a_fault(text: str) -> bool:
     """A fault with what came, told and shrugged off, asking nothing ("the mug has a
     small chip but its fine"): no return to start."""
-    said = " ".join(re.findall(r"[a-z]+|\d+", fold(text.lower()).replace("'", "").replace("’", "")))
+    said = " ".join(words(text))
     return (
         "?" not in text
         and _SHRUGGED.search(said) is not None
